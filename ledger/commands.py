@@ -1,0 +1,81 @@
+"""Running a command: permission, idempotency, the writer lock, the journal entry.
+
+Every state change goes through :func:`run_command`. It checks the actor's role, looks up the
+request id (a retry with the same content returns the first result; different content is
+refused with ``request_id_conflict``), takes the writer lock, lets the handler check rules and
+write projections, and appends the journal entry, all in one database transaction. A refusal
+raised anywhere rolls the whole transaction back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Mapping
+
+from sqlmodel import Session
+
+from ledger import journal
+from ledger.domain import GENESIS_HASH, canonical_json, request_fingerprint
+from ledger.permissions import Actor, require
+from sinkledger.errors import Conflict, InvalidInput
+
+MAX_REQUEST_ID_CHARS = 120
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    session: Session
+    seq: int
+    actor: Actor
+    recorded_at: str
+
+
+Handler = Callable[[CommandContext], tuple[str, dict[str, Any]]]
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def check_request_id(request_id: Any) -> str:
+    if not isinstance(request_id, str) or not request_id.strip():
+        raise InvalidInput("request_id_required")
+    if len(request_id) > MAX_REQUEST_ID_CHARS:
+        raise InvalidInput("text_too_long", field="request_id", max_chars=MAX_REQUEST_ID_CHARS)
+    if not request_id.isprintable():
+        raise InvalidInput("value_invalid", field="request_id", value=repr(request_id)[:40])
+    return request_id
+
+
+def run_command(db: Any, *, actor: Actor, command: str, request_id: str, content: Mapping[str, Any],
+                handler: Handler, clock: Callable[[], str] = utc_now) -> dict[str, Any]:
+    """Run ``handler`` once for ``request_id`` and return the result recorded in the journal.
+
+    ``handler(ctx)`` returns ``(entry_kind, payload)``; ``payload["result"]`` is what callers get
+    back, now and on every retry.
+    """
+    require(actor, command)
+    check_request_id(request_id)
+    canonical_json(content)  # refuses floats and other non-canonical values early
+    fingerprint = request_fingerprint(command, actor.username, content)
+    with db.write() as session:
+        existing = journal.find_request(session, request_id)
+        if existing is not None:
+            if existing.request_fingerprint != fingerprint:
+                raise Conflict("request_id_conflict", request_id=request_id)
+            return _result(journal.Entry.from_row(existing), replayed=True)
+        last = journal.head(session)
+        seq = last.seq + 1 if last else 1
+        prev = last.entry_hash if last else GENESIS_HASH
+        ctx = CommandContext(session=session, seq=seq, actor=actor, recorded_at=clock())
+        kind, payload = handler(ctx)
+        entry = journal.append(session, seq=seq, kind=kind, request_id=request_id,
+                               fingerprint=fingerprint, actor=actor.username,
+                               recorded_at=ctx.recorded_at, payload=payload, prev_hash=prev)
+        return _result(entry, replayed=False)
+
+
+def _result(entry: journal.Entry, *, replayed: bool) -> dict[str, Any]:
+    return {**entry.payload.get("result", {}), "seq": entry.seq, "entry_hash": entry.entry_hash,
+            "recorded_at": entry.recorded_at, "replayed": replayed}

@@ -1,0 +1,312 @@
+"""Ledger domain: kinds, roles, serial numbers, canonical form and the block arithmetic.
+
+Everything here is pure: no database, no clock. The same functions run when a command is
+recorded and when ``sinkledger verify`` replays the whole journal, so the live balances and a
+replay cannot drift apart.
+
+Serial numbers
+--------------
+One credit is one whole tCO2e with a unique serial::
+
+    CN330523-BF-AJBF01-2024-000000001
+    │ │      │  │      │    └ number within the prefix, 9 digits, from 1
+    │ │      │  │      └ vintage year (the year the removal happened)
+    │ │      │  └ project code (1-12 of A-Z, 0-9)
+    │ │      └ sink type: BF bamboo forest, WL wetland, TG tea garden
+    │ └ GB/T 2260 code of the county (or prefecture when a project spans counties)
+    └ country
+
+Every issuance creates one batch per vintage; its credits form one serial block whose numbers
+continue after the last number already issued under the same prefix, so no serial can exist
+twice. A block is written ``<prefix>-<first>..<last>`` and holds ``last - first + 1`` credits.
+"""
+
+from __future__ import annotations
+
+import bisect
+import enum
+import hashlib
+import json
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any, Iterable, Mapping
+
+GENESIS_HASH = "0" * 64
+SERIAL_DIGITS = 9
+PROJECT_CODE_PATTERN = re.compile(r"^[A-Z0-9]{1,12}$")
+
+
+class PartyKind(str, enum.Enum):
+    collective = "collective"  # village collective 村集体 / cooperative 合作社
+    household = "household"
+    collection_centre = "collection_centre"
+    trading_centre = "trading_centre"
+    enterprise = "enterprise"
+    verifier = "verifier"
+    court = "court"
+    procuratorate = "procuratorate"
+    defendant = "defendant"
+    bank = "bank"
+    insurer = "insurer"
+    public = "public"
+    registry = "registry"  # the registry operator itself (system accounts)
+
+
+class Role(str, enum.Enum):
+    cooperative = "cooperative"
+    household = "household"
+    collection_centre = "collection_centre"
+    trading_clerk = "trading_clerk"
+    enterprise = "enterprise"
+    verifier = "verifier"
+    court = "court"
+    procurator = "procurator"
+    bank = "bank"
+    insurer = "insurer"
+    public = "public"
+    admin = "admin"
+
+
+class AccountKind(str, enum.Enum):
+    holding = "holding"
+    buffer = "buffer"  # 缓冲池: withheld credits that cover later reversals
+    retirement = "retirement"  # 注销: where retired credits rest, never to move again
+    cancellation = "cancellation"  # credits cancelled by a reversal
+    imported = "imported"  # another registry's history
+
+
+class BlockState(str, enum.Enum):
+    held = "held"
+    pledged = "pledged"
+    retired = "retired"
+    cancelled = "cancelled"
+
+
+class EntryKind(str, enum.Enum):
+    party_registered = "party_registered"
+    account_opened = "account_opened"
+    parcel_registered = "parcel_registered"
+    estimate_recorded = "estimate_recorded"
+    issuance = "issuance"
+    sale = "sale"
+    retirement = "retirement"
+
+
+class SinkCode(str, enum.Enum):
+    bamboo_forest = "BF"
+    wetland = "WL"
+    tea_garden = "TG"
+
+
+SYSTEM_ACCOUNTS = {
+    AccountKind.buffer: "SYS-BUFFER",
+    AccountKind.retirement: "SYS-RETIRED",
+    AccountKind.cancellation: "SYS-CANCELLED",
+}
+
+
+# --- canonical form and hashing -------------------------------------------------------------
+
+def _reject_floats(value: Any) -> Any:
+    if isinstance(value, float):
+        raise TypeError("floats are not allowed in ledger records; use integers or decimal strings")
+    if isinstance(value, Mapping):
+        return {str(k): _reject_floats(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_reject_floats(v) for v in value]
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def canonical_json(value: Any) -> str:
+    """Serialise ``value`` canonically: sorted keys, no spaces, UTF-8 text, no floats."""
+    return json.dumps(_reject_floats(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def entry_hash(prev_hash: str, body: str) -> str:
+    """The chain link: SHA-256 over the previous entry's hash, a newline and this entry's body."""
+    return sha256_hex(prev_hash + "\n" + body)
+
+
+def request_fingerprint(kind: str, actor: str, content: Mapping[str, Any]) -> str:
+    """Hash of what a request asks for; a retry must match it exactly."""
+    return sha256_hex(canonical_json({"kind": kind, "actor": actor, "content": content}))
+
+
+# --- serials ------------------------------------------------------------------------------
+
+def serial_prefix(*, region_code: str, sink_type: str, project_code: str, vintage_year: int) -> str:
+    sink = SinkCode[sink_type].value
+    return f"CN{region_code}-{sink}-{project_code}-{vintage_year:04d}"
+
+
+def format_serial(prefix: str, number: int) -> str:
+    return f"{prefix}-{number:0{SERIAL_DIGITS}d}"
+
+
+def format_block(prefix: str, first: int, last: int) -> str:
+    if first == last:
+        return format_serial(prefix, first)
+    return f"{format_serial(prefix, first)}..{last:0{SERIAL_DIGITS}d}"
+
+
+def split_by_vintage(total: int, start: date, end: date) -> dict[int, int]:
+    """Split ``total`` credits over calendar years pro rata by days (largest remainder).
+
+    The monitoring period is the half-open interval [start, end). Ties in the remainder go
+    to the earlier year, so the split is deterministic.
+    """
+    days_by_year: dict[int, int] = {}
+    for year in range(start.year, end.year + 1):
+        lo = max(start, date(year, 1, 1))
+        hi = min(end, date(year + 1, 1, 1))
+        if hi > lo:
+            days_by_year[year] = (hi - lo).days
+    total_days = sum(days_by_year.values())
+    shares = {y: total * d // total_days for y, d in days_by_year.items()}
+    left = total - sum(shares.values())
+    order = sorted(days_by_year, key=lambda y: (-(total * days_by_year[y] % total_days), y))
+    for year in order[:left]:
+        shares[year] += 1
+    return {y: q for y, q in shares.items() if q > 0}
+
+
+# --- blocks and moves -----------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A contiguous run of serial numbers of one batch, in one account and state."""
+
+    batch_id: str
+    first: int
+    last: int
+    account_id: str
+    state: BlockState
+    tag: str | None = None  # retirement id or pledge id
+
+    @property
+    def quantity(self) -> int:
+        return self.last - self.first + 1
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """Serials ``first..last`` of a batch leave one (account, state) for another.
+
+    ``from_account`` is None for an issuance, which creates the block.
+    """
+
+    batch_id: str
+    first: int
+    last: int
+    from_account: str | None
+    from_state: BlockState | None
+    to_account: str
+    to_state: BlockState
+    tag: str | None = None
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "batch_id": self.batch_id, "first": self.first, "last": self.last,
+            "from_account": self.from_account,
+            "from_state": self.from_state.value if self.from_state else None,
+            "to_account": self.to_account, "to_state": self.to_state.value, "tag": self.tag,
+        }
+
+    @classmethod
+    def from_record(cls, r: Mapping[str, Any]) -> "Move":
+        return cls(
+            batch_id=r["batch_id"], first=int(r["first"]), last=int(r["last"]),
+            from_account=r["from_account"],
+            from_state=BlockState(r["from_state"]) if r["from_state"] else None,
+            to_account=r["to_account"], to_state=BlockState(r["to_state"]), tag=r.get("tag"),
+        )
+
+
+class BlockSet:
+    """Blocks indexed by batch for splitting; the in-memory twin of the ``credit_block`` table."""
+
+    def __init__(self, blocks: Iterable[Block] = ()) -> None:
+        self._firsts: dict[str, list[int]] = {}
+        self._blocks: dict[tuple[str, int], Block] = {}
+        for b in blocks:
+            self._insert(b)
+
+    def _insert(self, b: Block) -> None:
+        firsts = self._firsts.setdefault(b.batch_id, [])
+        i = bisect.bisect_left(firsts, b.first)
+        if (i < len(firsts) and firsts[i] <= b.last) or (i > 0 and self._blocks[(b.batch_id, firsts[i - 1])].last >= b.first):
+            raise ValueError(f"serial block overlaps an existing one: {b}")
+        firsts.insert(i, b.first)
+        self._blocks[(b.batch_id, b.first)] = b
+
+    def _remove(self, b: Block) -> None:
+        firsts = self._firsts[b.batch_id]
+        firsts.pop(bisect.bisect_left(firsts, b.first))
+        del self._blocks[(b.batch_id, b.first)]
+
+    def containing(self, batch_id: str, number: int) -> Block | None:
+        firsts = self._firsts.get(batch_id, [])
+        i = bisect.bisect_right(firsts, number) - 1
+        if i < 0:
+            return None
+        b = self._blocks[(batch_id, firsts[i])]
+        return b if b.first <= number <= b.last else None
+
+    def apply(self, move: Move) -> tuple[list[Block], list[Block]]:
+        """Apply one move; return (removed, added) blocks. Raises ValueError if impossible."""
+        if move.first > move.last:
+            raise ValueError(f"empty move {move}")
+        new = Block(move.batch_id, move.first, move.last, move.to_account, move.to_state, move.tag)
+        if move.from_account is None:
+            self._insert(new)
+            return [], [new]
+        src = self.containing(move.batch_id, move.first)
+        if src is None or src.last < move.last:
+            raise ValueError(f"move {move} is not inside one block")
+        if src.account_id != move.from_account or src.state != move.from_state:
+            raise ValueError(f"move {move} does not match block {src}")
+        self._remove(src)
+        added = []
+        if src.first < move.first:
+            added.append(replace(src, last=move.first - 1))
+        added.append(new)
+        if move.last < src.last:
+            added.append(replace(src, first=move.last + 1))
+        for b in added:
+            self._insert(b)
+        return [src], added
+
+    def blocks(self) -> list[Block]:
+        return sorted(self._blocks.values(), key=lambda b: (b.batch_id, b.first))
+
+
+def plan_take(available: Iterable[Block], quantity: int, *, to_account: str, to_state: BlockState,
+              tag: str | None = None) -> list[Move]:
+    """Take ``quantity`` credits from ``available`` blocks in the order given.
+
+    The caller orders the blocks (oldest vintage first); the last block taken is split.
+    Returns an empty list if the blocks hold fewer than ``quantity`` credits.
+    """
+    moves: list[Move] = []
+    needed = quantity
+    for b in available:
+        if needed == 0:
+            break
+        take = min(needed, b.quantity)
+        moves.append(Move(b.batch_id, b.first, b.first + take - 1, b.account_id, b.state,
+                          to_account, to_state, tag))
+        needed -= take
+    return moves if needed == 0 else []
+
+
+def check_project_code(code: str) -> bool:
+    return bool(PROJECT_CODE_PATTERN.match(code))

@@ -1,0 +1,140 @@
+"""Verification and issuance (核证 / 签发).
+
+A verifier approves a quantity (kg CO2e) no larger than a recorded estimate for the estimate's
+parcels and monitoring period. Credits issued = floor(verified / 1000) whole tCO2e, split into
+one batch per vintage (calendar year, pro rata by days). The buffer share, taken on the stock
+component only and rounded up, goes to the buffer account. A parcel is never issued twice for
+overlapping periods.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from ledger.commands import CommandContext
+from ledger.domain import (SYSTEM_ACCOUNTS, AccountKind, BlockState, EntryKind, Move,
+                           check_project_code, format_block, serial_prefix, split_by_vintage)
+from ledger.projection import apply_moves, get_account
+from ledger.store import BatchRow, EstimateRow, IssuedPeriodRow
+from sinkledger.errors import Conflict, InvalidInput, NotFound
+
+BASIS_POINTS = 10_000
+KG_PER_TONNE = 1_000
+
+
+def allocate_largest_remainder(total: int, weights: dict[Any, int]) -> dict[Any, int]:
+    """Split ``total`` in proportion to integer ``weights``; remainders go to the largest
+    fractional parts, ties to the earliest key in order. Sums to ``total`` exactly."""
+    weight_sum = sum(weights.values())
+    if weight_sum == 0:
+        return {k: 0 for k in weights}
+    shares = {k: total * w // weight_sum for k, w in weights.items()}
+    order = sorted(weights, key=lambda k: -(total * weights[k] % weight_sum))
+    for k in order[: total - sum(shares.values())]:
+        shares[k] += 1
+    return shares
+
+
+def buffer_quantity(total_t: int, stock_change_kg_co2e: int, net_kg_co2e: int, buffer_share_bp: int) -> int:
+    """Buffer credits: the share of the stock component of what is issued, rounded up."""
+    if net_kg_co2e <= 0 or stock_change_kg_co2e <= 0:
+        return 0
+    stock_t = min(total_t, total_t * min(stock_change_kg_co2e, net_kg_co2e) // net_kg_co2e)
+    return -(-stock_t * buffer_share_bp // BASIS_POINTS)
+
+
+def _check_request(verified_kg_co2e: Any, project_code: Any, buffer_share_bp: Any) -> None:
+    if not isinstance(verified_kg_co2e, int) or isinstance(verified_kg_co2e, bool) or verified_kg_co2e <= 0:
+        raise InvalidInput("quantity_must_be_positive")
+    if not isinstance(project_code, str) or not check_project_code(project_code):
+        raise InvalidInput("value_invalid", field="project_code", value=str(project_code)[:40])
+    if not isinstance(buffer_share_bp, int) or not 0 <= buffer_share_bp <= BASIS_POINTS:
+        raise InvalidInput("buffer_share_invalid")
+
+
+def _check_periods(ctx: CommandContext, parcel_codes: list[str], start: str, end: str) -> None:
+    for code in parcel_codes:
+        clash = ctx.session.exec(select(IssuedPeriodRow).where(
+            IssuedPeriodRow.parcel_code == code, IssuedPeriodRow.period_start < end,
+            IssuedPeriodRow.period_end > start)).first()
+        if clash is not None:
+            raise Conflict("period_already_issued", parcel=code,
+                           other_period=f"{clash.period_start}..{clash.period_end}")
+
+
+def _next_number(ctx: CommandContext, prefix: str) -> int:
+    last = ctx.session.exec(select(func.max(BatchRow.last)).where(BatchRow.serial_prefix == prefix)).one()
+    return (last or 0) + 1
+
+
+def issue(ctx: CommandContext, *, estimate_id: str, verified_kg_co2e: int, project_code: str,
+          buffer_share_bp: int, to_account: str, region_code: str, county_code: str) -> tuple[str, dict[str, Any]]:
+    _check_request(verified_kg_co2e, project_code, buffer_share_bp)
+    est = ctx.session.get(EstimateRow, estimate_id)
+    if est is None:
+        raise NotFound("estimate_not_found", estimate=estimate_id)
+    if verified_kg_co2e > est.net_kg_co2e:
+        raise Conflict("verified_quantity_exceeds_estimate", verified_kg_co2e=verified_kg_co2e,
+                       estimate_kg_co2e=est.net_kg_co2e)
+    total_t = verified_kg_co2e // KG_PER_TONNE
+    if total_t < 1:
+        raise Conflict("nothing_to_issue")
+    account = get_account(ctx.session, to_account)
+    if account.kind != AccountKind.holding.value:
+        raise InvalidInput("value_invalid", field="to_account", value=to_account)
+    parcel_codes = json.loads(est.parcel_codes)
+    _check_periods(ctx, parcel_codes, est.period_start, est.period_end)
+    buffer_t = buffer_quantity(total_t, est.stock_change_kg_co2e, est.net_kg_co2e, buffer_share_bp)
+    by_vintage = split_by_vintage(total_t, date.fromisoformat(est.period_start), date.fromisoformat(est.period_end))
+    buffer_by_vintage = allocate_largest_remainder(buffer_t, by_vintage)
+    batches, moves = [], []
+    for vintage, quantity in sorted(by_vintage.items()):
+        batch, batch_moves = _create_batch(ctx, est, vintage, quantity, buffer_by_vintage[vintage],
+                                           project_code=project_code, to_account=to_account,
+                                           region_code=region_code, county_code=county_code)
+        batches.append(batch)
+        moves.extend(batch_moves)
+    for code in parcel_codes:
+        ctx.session.add(IssuedPeriodRow(parcel_code=code, period_start=est.period_start,
+                                        period_end=est.period_end, issuance_seq=ctx.seq))
+    apply_moves(ctx.session, moves)
+    result = {"estimate_id": estimate_id, "issued_t": total_t, "buffer_t": buffer_t,
+              "to_account": to_account, "batches": batches}
+    payload = {"estimate_id": estimate_id, "estimate_hash": est.reproducibility_hash,
+               "methodology_id": est.methodology_id, "methodology_version": est.methodology_version,
+               "parcel_codes": parcel_codes, "period_start": est.period_start, "period_end": est.period_end,
+               "verified_kg_co2e": verified_kg_co2e, "buffer_share_bp": buffer_share_bp,
+               "batches": batches, "moves": [m.to_record() for m in moves], "result": result}
+    return EntryKind.issuance.value, payload
+
+
+def _create_batch(ctx: CommandContext, est: EstimateRow, vintage: int, quantity: int, buffer_t: int, *,
+                  project_code: str, to_account: str, region_code: str, county_code: str):
+    prefix = serial_prefix(region_code=region_code, sink_type=est.sink_type,
+                           project_code=project_code, vintage_year=vintage)
+    first = _next_number(ctx, prefix)
+    last = first + quantity - 1
+    batch_id = f"{prefix}/{first}"
+    ctx.session.add(BatchRow(
+        id=batch_id, serial_prefix=prefix, region_code=region_code, county_code=county_code,
+        sink_type=est.sink_type, project_code=project_code, vintage_year=vintage, first=first,
+        last=last, buffer_quantity=buffer_t, issuance_seq=ctx.seq, estimate_id=est.id,
+        methodology_id=est.methodology_id, methodology_version=est.methodology_version,
+        period_start=est.period_start, period_end=est.period_end))
+    ctx.session.flush()
+    moves = []
+    holder_last = last - buffer_t
+    if holder_last >= first:
+        moves.append(Move(batch_id, first, holder_last, None, None, to_account, BlockState.held))
+    if buffer_t:
+        moves.append(Move(batch_id, holder_last + 1, last, None, None,
+                          SYSTEM_ACCOUNTS[AccountKind.buffer], BlockState.held))
+    batch = {"batch_id": batch_id, "vintage_year": vintage, "serial_prefix": prefix,
+             "first": first, "last": last, "quantity": quantity, "buffer_t": buffer_t,
+             "serials": format_block(prefix, first, last)}
+    return batch, moves

@@ -1,0 +1,108 @@
+"""The journal: append-only, hash-chained entries, and the checks that prove it intact.
+
+Each entry's body is the canonical JSON of ``{seq, kind, request_id, actor, recorded_at,
+payload}``; its hash is SHA-256 over the previous entry's hash, a newline and the body. The
+first entry links to 64 zeros. Merkle roots over the entry hashes follow RFC 6962 (see
+:mod:`ledger.merkle`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from sqlmodel import Session, select
+
+from ledger.domain import GENESIS_HASH, canonical_json, entry_hash
+from ledger.store import JournalRow
+
+
+@dataclass(frozen=True)
+class Entry:
+    seq: int
+    kind: str
+    request_id: str
+    actor: str
+    recorded_at: str
+    payload: dict[str, Any]
+    prev_hash: str
+    entry_hash: str
+
+    @classmethod
+    def from_row(cls, row: JournalRow) -> "Entry":
+        body = json.loads(row.body)
+        return cls(seq=row.seq, kind=row.kind, request_id=row.request_id, actor=row.actor,
+                   recorded_at=row.recorded_at, payload=body["payload"],
+                   prev_hash=row.prev_hash, entry_hash=row.entry_hash)
+
+    def summary(self) -> dict[str, Any]:
+        return {"seq": self.seq, "kind": self.kind, "request_id": self.request_id,
+                "actor": self.actor, "recorded_at": self.recorded_at,
+                "entry_hash": self.entry_hash, "prev_hash": self.prev_hash}
+
+
+def head(session: Session) -> JournalRow | None:
+    return session.exec(select(JournalRow).order_by(JournalRow.seq.desc()).limit(1)).first()
+
+
+def find_request(session: Session, request_id: str) -> JournalRow | None:
+    return session.exec(select(JournalRow).where(JournalRow.request_id == request_id)).first()
+
+
+def entry_body(*, seq: int, kind: str, request_id: str, actor: str, recorded_at: str,
+               payload: dict[str, Any]) -> str:
+    return canonical_json({"seq": seq, "kind": kind, "request_id": request_id, "actor": actor,
+                           "recorded_at": recorded_at, "payload": payload})
+
+
+def append(session: Session, *, seq: int, kind: str, request_id: str, fingerprint: str, actor: str,
+           recorded_at: str, payload: dict[str, Any], prev_hash: str) -> Entry:
+    """Append one entry. The caller holds the writer lock and computed ``seq``/``prev_hash``."""
+    body = entry_body(seq=seq, kind=kind, request_id=request_id, actor=actor,
+                      recorded_at=recorded_at, payload=payload)
+    digest = entry_hash(prev_hash, body)
+    session.add(JournalRow(seq=seq, kind=kind, request_id=request_id, request_fingerprint=fingerprint,
+                           actor=actor, recorded_at=recorded_at, body=body, prev_hash=prev_hash,
+                           entry_hash=digest))
+    session.flush()
+    return Entry(seq, kind, request_id, actor, recorded_at, payload, prev_hash, digest)
+
+
+def iter_rows(session: Session, *, batch_size: int = 5000) -> Iterator[JournalRow]:
+    """All journal rows in order, read in pages so that a million entries fit in memory."""
+    after = 0
+    while True:
+        rows = session.exec(select(JournalRow).where(JournalRow.seq > after)
+                            .order_by(JournalRow.seq).limit(batch_size)).all()
+        if not rows:
+            return
+        yield from rows
+        after = rows[-1].seq
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    seq: int
+    problem: str  # a code: seq_gap, prev_hash_mismatch, hash_mismatch, body_mismatch
+
+
+def check_link(row: JournalRow, expected_seq: int, expected_prev: str) -> ChainProblem | None:
+    """Check one row against the chain so far; return the first problem found, if any."""
+    if row.seq != expected_seq:
+        return ChainProblem(expected_seq, "seq_gap")
+    if row.prev_hash != expected_prev:
+        return ChainProblem(row.seq, "prev_hash_mismatch")
+    if entry_hash(row.prev_hash, row.body) != row.entry_hash:
+        return ChainProblem(row.seq, "hash_mismatch")
+    try:
+        body = json.loads(row.body)
+    except ValueError:
+        return ChainProblem(row.seq, "body_unreadable")
+    columns = (row.seq, row.kind, row.request_id, row.actor, row.recorded_at)
+    if tuple(body.get(k) for k in ("seq", "kind", "request_id", "actor", "recorded_at")) != columns:
+        return ChainProblem(row.seq, "body_mismatch")
+    return None
+
+
+GENESIS = GENESIS_HASH

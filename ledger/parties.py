@@ -1,0 +1,54 @@
+"""Registering parties and opening their accounts (one journal entry each)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledger.commands import CommandContext
+from ledger.domain import SYSTEM_ACCOUNTS, AccountKind, EntryKind, PartyKind
+from ledger.store import AccountRow, PartyRow
+from sinkledger.errors import Conflict, InvalidInput
+
+REGISTRY_PARTY_ID = "REGISTRY"
+
+
+def holding_account_id(party_id: str) -> str:
+    return f"{party_id}-H"
+
+
+def register_party(ctx: CommandContext, *, party_id: str, kind: str, name: str,
+                   county_code: str | None) -> tuple[str, dict[str, Any]]:
+    """Create a party and its holding account. Natural persons are named by a pseudonym only."""
+    try:
+        kind_enum = PartyKind(kind)
+    except ValueError:
+        raise InvalidInput("value_invalid", field="kind", value=kind) from None
+    if not party_id or len(party_id) > 36 or not party_id.replace("-", "").isalnum():
+        raise InvalidInput("value_invalid", field="party_id", value=party_id[:40])
+    if ctx.session.get(PartyRow, party_id) is not None:
+        raise Conflict("value_invalid", field="party_id", value=party_id)
+    ctx.session.add(PartyRow(id=party_id, kind=kind_enum.value, name=name, county_code=county_code))
+    ctx.session.flush()
+    account_id = holding_account_id(party_id)
+    ctx.session.add(AccountRow(id=account_id, party_id=party_id, kind=AccountKind.holding.value,
+                               label=name))
+    payload = {"party": {"id": party_id, "kind": kind_enum.value, "name": name,
+                         "county_code": county_code},
+               "accounts": [{"id": account_id, "kind": AccountKind.holding.value}],
+               "result": {"party_id": party_id, "account_id": account_id}}
+    return EntryKind.party_registered.value, payload
+
+
+def open_system_accounts(ctx: CommandContext, *, registry_name: str) -> tuple[str, dict[str, Any]]:
+    """Create the registry party with its buffer, retirement and cancellation accounts."""
+    ctx.session.add(PartyRow(id=REGISTRY_PARTY_ID, kind=PartyKind.registry.value, name=registry_name))
+    ctx.session.flush()
+    accounts = []
+    for kind, account_id in SYSTEM_ACCOUNTS.items():
+        ctx.session.add(AccountRow(id=account_id, party_id=REGISTRY_PARTY_ID, kind=kind.value,
+                                   label=kind.value))
+        accounts.append({"id": account_id, "kind": kind.value})
+    payload = {"party": {"id": REGISTRY_PARTY_ID, "kind": PartyKind.registry.value,
+                         "name": registry_name}, "accounts": accounts,
+               "result": {"accounts": [a["id"] for a in accounts]}}
+    return EntryKind.account_opened.value, payload

@@ -1,0 +1,49 @@
+"""Who may run which command. The service layer checks this on every call; the UI only hides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ledger.domain import Role
+from sinkledger.errors import NotPermitted
+
+
+@dataclass(frozen=True)
+class Actor:
+    """An authenticated user acting for a party."""
+
+    username: str
+    role: Role
+    party_id: str
+
+
+R = Role
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "initialise_registry": frozenset({R.admin}),
+    "register_party": frozenset({R.admin}),
+    "register_parcel": frozenset({R.cooperative, R.collection_centre, R.admin}),
+    "record_estimate": frozenset({R.cooperative, R.collection_centre, R.verifier, R.admin}),
+    "issue": frozenset({R.verifier}),
+    "sell": frozenset({R.trading_clerk, R.collection_centre, R.cooperative, R.enterprise}),
+    "retire": frozenset({R.trading_clerk, R.collection_centre, R.cooperative, R.enterprise}),
+}
+
+# Roles that act for others: a trading-centre clerk records sales between any holders.
+ACTS_FOR_OTHERS: dict[str, frozenset[Role]] = {
+    "sell": frozenset({R.trading_clerk}),
+    "retire": frozenset({R.trading_clerk}),
+    "register_parcel": frozenset({R.collection_centre, R.admin}),
+}
+
+
+def require(actor: Actor, command: str) -> None:
+    if actor.role not in PERMISSIONS.get(command, frozenset()):
+        raise NotPermitted("not_permitted", role=actor.role.value, command=command)
+
+
+def require_owner(actor: Actor, command: str, owner_party_id: str | None) -> None:
+    """Refuse unless the actor acts for the owner, or its role acts for others in ``command``."""
+    if actor.role in ACTS_FOR_OTHERS.get(command, frozenset()):
+        return
+    if owner_party_id != actor.party_id:
+        raise NotPermitted("not_permitted", role=actor.role.value, command=command)

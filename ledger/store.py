@@ -1,0 +1,148 @@
+"""Storage: SQLModel tables for the journal and its projections.
+
+The ``journal_entry`` table is the source of truth and is append-only: this module offers no
+update or delete for it, and database triggers (see :mod:`sinkledger.db`) reject both. Every
+other ledger table is a *projection* of the journal, rewritten in the same transaction as the
+entry that implies it, and reproducible by replay (``sinkledger verify`` checks that it is).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class PartyRow(SQLModel, table=True):
+    __tablename__ = "party"
+    id: str = Field(primary_key=True, max_length=40)
+    kind: str = Field(index=True, max_length=30)
+    name: str = Field(max_length=200)  # organisations by name; natural persons by a pseudonym
+    county_code: Optional[str] = Field(default=None, max_length=12)
+
+
+class UserRow(SQLModel, table=True):
+    __tablename__ = "app_user"
+    username: str = Field(primary_key=True, max_length=60)
+    party_id: str = Field(foreign_key="party.id", max_length=40)
+    role: str = Field(max_length=30)
+    password_hash: str = Field(max_length=200)
+    display_name: str = Field(max_length=100)
+    active: bool = True
+
+
+class AccountRow(SQLModel, table=True):
+    __tablename__ = "account"
+    id: str = Field(primary_key=True, max_length=40)
+    party_id: Optional[str] = Field(default=None, foreign_key="party.id", max_length=40, index=True)
+    kind: str = Field(max_length=20)
+    label: str = Field(max_length=200)
+
+
+class JournalRow(SQLModel, table=True):
+    """One journal entry. ``body`` is the canonical JSON that was hashed, stored as text."""
+
+    __tablename__ = "journal_entry"
+    seq: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    kind: str = Field(max_length=40, index=True)
+    request_id: str = Field(max_length=120, unique=True)
+    request_fingerprint: str = Field(max_length=64)
+    actor: str = Field(max_length=60)
+    recorded_at: str = Field(max_length=40)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    prev_hash: str = Field(max_length=64)
+    entry_hash: str = Field(max_length=64)
+
+
+class BatchRow(SQLModel, table=True):
+    """A batch: the credits of one vintage created by one issuance (签发批次)."""
+
+    __tablename__ = "batch"
+    id: str = Field(primary_key=True, max_length=80)
+    serial_prefix: str = Field(max_length=60, index=True)
+    region_code: str = Field(max_length=12)
+    county_code: str = Field(max_length=12)
+    sink_type: str = Field(max_length=20)
+    project_code: str = Field(max_length=12)
+    vintage_year: int
+    first: int
+    last: int
+    buffer_quantity: int
+    issuance_seq: int = Field(index=True)
+    estimate_id: str = Field(max_length=40)
+    methodology_id: str = Field(max_length=80)
+    methodology_version: str = Field(max_length=20)
+    period_start: str = Field(max_length=10)
+    period_end: str = Field(max_length=10)
+
+
+class CreditBlockRow(SQLModel, table=True):
+    __tablename__ = "credit_block"
+    __table_args__ = (Index("ix_credit_block_account_state", "account_id", "state"),
+                      UniqueConstraint("batch_id", "first"))
+    id: Optional[int] = Field(default=None, primary_key=True)
+    batch_id: str = Field(max_length=80)
+    first: int
+    last: int
+    account_id: str = Field(max_length=40)
+    state: str = Field(max_length=12)
+    tag: Optional[str] = Field(default=None, max_length=40)
+
+
+class IssuedPeriodRow(SQLModel, table=True):
+    """Which parcel was issued for which monitoring period: guards against double issuance."""
+
+    __tablename__ = "issued_period"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    parcel_code: str = Field(max_length=40, index=True)
+    period_start: str = Field(max_length=10)
+    period_end: str = Field(max_length=10)
+    issuance_seq: int
+
+
+class EstimateRow(SQLModel, table=True):
+    """A recorded estimate (测算结果) with its whole calculation trace; append-only."""
+
+    __tablename__ = "estimate"
+    id: str = Field(primary_key=True, max_length=40)
+    seq: int
+    methodology_id: str = Field(max_length=80)
+    methodology_version: str = Field(max_length=20)
+    sink_type: str = Field(max_length=20)
+    parcel_codes: str = Field(sa_column=Column(Text, nullable=False))  # JSON list
+    period_start: str = Field(max_length=10)
+    period_end: str = Field(max_length=10)
+    net_kg_co2e: int = Field(sa_column=Column(BigInteger, nullable=False))
+    stock_change_kg_co2e: int = Field(sa_column=Column(BigInteger, nullable=False))
+    reproducibility_hash: str = Field(max_length=64)
+    document: str = Field(sa_column=Column(Text, nullable=False))  # Estimate.to_dict() as JSON
+    uses_unverified: bool
+
+
+class SaleRow(SQLModel, table=True):
+    __tablename__ = "sale"
+    seq: int = Field(primary_key=True)
+    seller_account: str = Field(max_length=40, index=True)
+    buyer_account: str = Field(max_length=40, index=True)
+    quantity: int
+    price_fen_per_t: int = Field(sa_column=Column(BigInteger, nullable=False))
+    amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    contract_no: str = Field(max_length=80)
+    recorded_at: str = Field(max_length=40)
+
+
+class RetirementRow(SQLModel, table=True):
+    __tablename__ = "retirement"
+    id: str = Field(primary_key=True, max_length=40)
+    seq: int
+    account_id: str = Field(max_length=40, index=True)
+    quantity: int
+    beneficiary: str = Field(max_length=200)
+    purpose: str = Field(max_length=500)
+    retirement_kind: str = Field(max_length=20)
+    recorded_at: str = Field(max_length=40)
+
+
+APPEND_ONLY_TABLES = ("journal_entry", "estimate")
+PROJECTION_TABLES = ("batch", "credit_block", "issued_period", "sale", "retirement")

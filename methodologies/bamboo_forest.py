@@ -1,0 +1,508 @@
+"""Moso bamboo forest management by stock difference (sinkledger.bamboo-moso-management 1.0.0).
+
+Implements the CDM/CCER A/R stock-difference template as summarised in ``METHODOLOGIES.md``
+§2.2 (structure [M]) with the v1 defaults of §7 "Bamboo", for *Phyllostachys edulis* (Moso)
+stands under management in Anji/Huzhou. Equation labels (B1...B9, A1) are this module's own;
+the source of each is given in its docstring.
+
+- B1 stand biomass = Σ culms × mean culm biomass / 1000 (option B, Li Y. et al. 2016 and
+  Cao et al. 2017 [V]); A1 per-culm biomass from DBH and age (option A, Zhou Guomo [M]).
+- B2 total biomass = above-ground × (1 + R), R = 0.33 (Cao 2017 §4.1 [V]).
+- B3 carbon = biomass × CF, CF = 0.47 (IPCC default [V2]); B4 CO2 = C × 44/12.
+- B5 stock change = (last − first event stock) × area.
+- B6 direct fertiliser N2O = F_SN × EF1 × 44/28 × GWP_N2O (IPCC Tier 1, §4.4 [V2]/[M]).
+- B7 net = stock change − emissions − baseline − leakage (§2.2).
+- B8 gross annual fixation = stand C ÷ 6 (Cao 2017 / Zhou & Jiang 2004 [V]): display only.
+
+Limits, each deliberate and conservative unless noted: pools are bamboo above- and
+below-ground biomass only (no litter, dead wood, SOC, scattered trees or harvested products,
+§7); emissions are direct N2O from synthetic N only (indirect N2O and fossil fuel are not
+counted: not conservative, to be added when §4.4 factors are checked); baseline and leakage
+are caller-supplied totals defaulting to 0 (§2.6 [M]); no uncertainty deduction or buffer here
+(ledger and verification concerns). The primary AR-CM-005-V01 text was not available, so the
+whole structure is [M] until checked against it.
+"""
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from importlib import resources
+from typing import Any, Final
+
+from methodologies.accounting import (DEFAULT_GWP_PROFILE, GWP_PARAMETERS, GWP_PROFILE_NAMES,
+                                      carbon_to_co2, gas_to_t_co2e, gwp_key, n2o_n_to_n2o,
+                                      to_kg_co2e)
+from methodologies.bamboo_forest_inputs import (AGE_CLASSES_DU, INPUT_SCHEMA, BambooEvent,
+                                                BambooInputs, BiomassMethod, CulmBiomassBasis,
+                                                parse_bamboo_inputs)
+from methodologies.base import Estimate, ParameterSet, load_parameter_csv, reproducibility_hash
+from methodologies.errors import InvalidInput, Problem, make_problem
+from methodologies.trace import CalculationRecorder
+from methodologies.units import (KG_PER_TONNE, canonical_decimal, decimal_context,
+                                 nearest_whole_years, years_between)
+
+METHODOLOGY_ID: Final = "sinkledger.bamboo-moso-management"
+METHODOLOGY_VERSION: Final = "1.0.0"
+SINK_TYPE: Final = "bamboo_forest"
+PARAMETER_FILE: Final = "bamboo_moso_management.csv"
+EXAMPLE_FILE: Final = "bamboo_moso_management.json"
+DEFAULT_PARAMETERS: Final[ParameterSet] = load_parameter_csv(PARAMETER_FILE) | GWP_PARAMETERS
+
+# Design rules (METHODOLOGIES.md §2.6, §7): monitor an even number of years apart, in the same
+# season, because of the two-year on/off (大小年) cycle. A month either way is "same season".
+ON_OFF_CYCLE_YEARS: Final = 2
+SAME_SEASON_TOLERANCE_DAYS: Final = 30
+
+ZHOU_KEYS: Final = ("scale_kg", "dbh_exponent", "age_coefficient", "age_offset_du",
+                    "age_exponent", "intercept_kg")
+# Physical ranges, a guard against typing errors in overrides (not scientific limits).
+PARAMETER_RANGES: Final[Mapping[str, tuple[Decimal, Decimal]]] = {
+    "carbon_fraction": (Decimal("0.01"), Decimal(1)),
+    "root_shoot_ratio": (Decimal(0), Decimal(5)),
+    "gross_fixation_rotation_yr": (Decimal(1), Decimal(100)),
+    "net_removal_plausibility_limit": (Decimal(0), Decimal(1000)),
+    "n2o_ef1": (Decimal(0), Decimal(1)),
+    "gwp100": (Decimal(1), Decimal(100_000)),
+}
+
+
+# --- Equations --------------------------------------------------------------------------------
+
+def stand_biomass_t_per_ha(*, culms_per_ha_by_age_class: Mapping[str, int],
+                           culm_biomass_kg_by_age_class: Mapping[str, Decimal]) -> Decimal:
+    """B1: stand biomass, ``Σ_a N_a × m_a / 1000`` in t d.m./ha.
+
+    Option B of ``METHODOLOGIES.md`` §2.3 [V] (Li Y. et al. 2016; Cao et al. 2017): culm
+    density ``N_a`` (culms/ha) times mean dry biomass per culm ``m_a`` (kg) by age class.
+
+    Examples
+    --------
+    >>> stand_biomass_t_per_ha(culms_per_ha_by_age_class={"I": 1250},
+    ...                        culm_biomass_kg_by_age_class={"I": Decimal("16.204")})
+    Decimal('20.255')
+    """
+    with decimal_context():
+        total_kg = sum((Decimal(count) * culm_biomass_kg_by_age_class[age]
+                        for age, count in culms_per_ha_by_age_class.items() if count),
+                       Decimal(0))
+        return total_kg / KG_PER_TONNE
+
+
+def zhou_culm_biomass_kg(*, dbh_cm: Decimal, age_du: int,
+                         coefficients: Mapping[str, Decimal]) -> Decimal:
+    """A1: per-culm biomass from DBH and age, ``M = a·D^b·(c·A/(d + A))^e + f`` in kg.
+
+    Option A of ``METHODOLOGIES.md`` §2.3, attributed to Zhou Guomo 2006 [M]: coefficients
+    ``a..f`` (keys of :data:`ZHOU_KEYS`) are unverified, and whether M is above-ground or
+    whole-culm is unknown. ``D`` is DBH in cm, ``A`` age in du.
+    """
+    with decimal_context():
+        age = Decimal(age_du)
+        age_term = coefficients["age_coefficient"] * age / (coefficients["age_offset_du"] + age)
+        return (coefficients["scale_kg"] * dbh_cm ** coefficients["dbh_exponent"]
+                * age_term ** coefficients["age_exponent"] + coefficients["intercept_kg"])
+
+
+def total_biomass_t_per_ha(*, above_ground_biomass_t_per_ha: Decimal,
+                           root_shoot_ratio: Decimal) -> Decimal:
+    """B2: above- plus below-ground biomass, ``B × (1 + R)`` in t d.m./ha (§2.2, R §7 [V])."""
+    with decimal_context():
+        return above_ground_biomass_t_per_ha * (1 + root_shoot_ratio)
+
+
+def carbon_stock_t_c_per_ha(*, biomass_t_per_ha: Decimal, carbon_fraction: Decimal) -> Decimal:
+    """B3: carbon stock, ``B_total × CF`` in t C/ha (CF §7 [V2])."""
+    with decimal_context():
+        return biomass_t_per_ha * carbon_fraction
+
+
+def co2_stock_t_co2_per_ha(*, carbon_t_c_per_ha: Decimal) -> Decimal:
+    """B4: carbon as CO2, ``C × 44/12`` in t CO2/ha (§1, exact ratio)."""
+    return carbon_to_co2(carbon_t_c_per_ha)
+
+
+def stock_change_t_co2e(*, first_t_c_per_ha: Decimal, last_t_c_per_ha: Decimal,
+                        area_ha: Decimal) -> Decimal:
+    """B5: stock difference over the area, ``(C_last − C_first) × A × 44/12`` in t CO2e (§2.2).
+
+    Equal to ``(S_last − S_first) × A`` with ``S = C × 44/12`` (B4); the ratio is applied last
+    so that the only inexact operation is the single division by 12.
+    """
+    with decimal_context():
+        return carbon_to_co2((last_t_c_per_ha - first_t_c_per_ha) * area_ha)
+
+
+def direct_n2o_n_kg(*, n_applied_kg_per_ha_yr: Decimal, area_ha: Decimal, period_yr: Decimal,
+                    ef1: Decimal) -> Decimal:
+    """B6a: direct N2O-N from synthetic N, ``F_SN × A × T × EF1`` in kg N2O-N (§4.4)."""
+    with decimal_context():
+        return n_applied_kg_per_ha_yr * area_ha * period_yr * ef1
+
+
+def fertiliser_n2o_t_co2e(*, n_applied_kg_per_ha_yr: Decimal, area_ha: Decimal,
+                          period_yr: Decimal, ef1: Decimal, gwp_n2o: Decimal) -> Decimal:
+    """B6: direct fertiliser N2O, ``F_SN × A × T × EF1 × 44/28 × GWP_N2O / 1000`` in t CO2e.
+
+    Examples
+    --------
+    Case N1 of ``METHODOLOGIES.md`` §6 (300 kg N/ha, EF1 0.01, AR6 GWP 273):
+
+    >>> fertiliser_n2o_t_co2e(n_applied_kg_per_ha_yr=Decimal(300), area_ha=Decimal(1),
+    ...                       period_yr=Decimal(1), ef1=Decimal("0.01"), gwp_n2o=Decimal(273))
+    Decimal('1.287000000000000000000000000000000')
+    """
+    n2o_n_kg = direct_n2o_n_kg(n_applied_kg_per_ha_yr=n_applied_kg_per_ha_yr, area_ha=area_ha,
+                               period_yr=period_yr, ef1=ef1)
+    return gas_to_t_co2e(mass_kg=n2o_n_to_n2o(n2o_n_kg), gwp=gwp_n2o)
+
+
+def net_removals_t_co2e(*, stock_change_t_co2e: Decimal, emissions_t_co2e: Decimal,
+                        baseline_t_co2e: Decimal, leakage_t_co2e: Decimal) -> Decimal:
+    """B7: ``ΔC_NET = ΔC_P − GHG_E − ΔC_BSL − LK`` in t CO2e (§2.2 [M])."""
+    with decimal_context():
+        return stock_change_t_co2e - emissions_t_co2e - baseline_t_co2e - leakage_t_co2e
+
+
+def gross_annual_fixation_t_c_per_ha_yr(*, carbon_stock_t_c_per_ha: Decimal,
+                                        rotation_yr: Decimal) -> Decimal:
+    """B8: gross annual fixation, ``stand C ÷ rotation`` in t C/ha/yr; display only (§2.5 [V]).
+
+    Examples
+    --------
+    Case B2 (Zhang et al. 2014): 40.45 Mg C/ha over a 6-year rotation.
+
+    >>> round(gross_annual_fixation_t_c_per_ha_yr(
+    ...     carbon_stock_t_c_per_ha=Decimal("40.45"), rotation_yr=Decimal(6)), 3)
+    Decimal('6.742')
+    """
+    with decimal_context():
+        return carbon_stock_t_c_per_ha / rotation_yr
+
+
+# --- Estimate ---------------------------------------------------------------------------------
+
+def estimate_bamboo_moso_management(inputs: Mapping[str, Any],
+                                    parameters: ParameterSet | None = None, *,
+                                    gwp_profile: str = DEFAULT_GWP_PROFILE) -> Estimate:
+    """Validate ``inputs`` and estimate net removals for one monitoring period.
+
+    Pure: no I/O, no clock, nothing global changes.
+
+    Parameters
+    ----------
+    inputs : Mapping
+        Input document, see :data:`~methodologies.bamboo_forest_inputs.INPUT_SCHEMA`.
+    parameters : ParameterSet, optional
+        Defaults to :data:`DEFAULT_PARAMETERS`.
+    gwp_profile : str
+        One of :data:`~methodologies.accounting.GWP_PROFILE_NAMES`; default ``"AR5"``.
+
+    Returns
+    -------
+    Estimate
+
+    Raises
+    ------
+    InvalidInput
+        Every problem with the inputs, the GWP profile and the parameters, at once.
+    """
+    parameter_set = DEFAULT_PARAMETERS if parameters is None else parameters
+    parsed = _validate(inputs, parameter_set, gwp_profile)
+    recorder = CalculationRecorder(parameter_set)
+    with decimal_context():
+        results = _compute(recorder, parsed, gwp_profile)
+        _add_warnings(recorder, parsed, results)
+    return _build_estimate(recorder, parsed, gwp_profile, results)
+
+
+def _validate(inputs: Mapping[str, Any], parameters: ParameterSet,
+              gwp_profile: str) -> BambooInputs:
+    problems: list[Problem] = []
+    parsed = None
+    try:
+        parsed = parse_bamboo_inputs(inputs)
+    except InvalidInput as error:
+        problems.extend(error.problems)
+    if gwp_profile not in GWP_PROFILE_NAMES:
+        problems.append(make_problem("gwp_profile", "gwp_profile_unknown", value=repr(gwp_profile),
+                                     allowed=", ".join(GWP_PROFILE_NAMES)))
+    elif parsed is not None:
+        problems.extend(_parameter_problems(parameters, _required_keys(parsed, gwp_profile)))
+    if problems:
+        raise InvalidInput(problems)
+    assert parsed is not None
+    return parsed
+
+
+def _required_keys(inputs: BambooInputs, gwp_profile: str) -> tuple[str, ...]:
+    keys = ["carbon_fraction", "gross_fixation_rotation_yr", "net_removal_plausibility_limit"]
+    if inputs.culm_biomass_basis is CulmBiomassBasis.ABOVE_GROUND:
+        keys.append("root_shoot_ratio")
+    if inputs.biomass_method is BiomassMethod.ALLOMETRY_DBH_AGE:
+        keys.extend(f"zhou_allometry.{key}" for key in ZHOU_KEYS)
+    if inputs.fertiliser_n_kg_per_ha_yr > 0:
+        keys.append(f"n2o_ef1.{inputs.n2o_emission_factor_profile.value}")
+        keys.append(gwp_key(gwp_profile, "n2o"))
+    return tuple(keys)
+
+
+def _parameter_problems(parameters: ParameterSet, keys: tuple[str, ...]) -> list[Problem]:
+    problems = []
+    for key in keys:
+        if key not in parameters:
+            problems.append(make_problem(f"parameters.{key}", "parameter_is_missing", value=key))
+            continue
+        low, high = PARAMETER_RANGES.get(key.split(".")[0], (None, None))
+        value = parameters[key].value
+        if low is not None and high is not None and not low <= value <= high:
+            problems.append(make_problem(f"parameters.{key}", "parameter_is_out_of_range",
+                                         value=key, actual=value, low=low, high=high))
+    return problems
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Results:
+    """Full-precision figures of one evaluation, before rounding to kg."""
+
+    stock_t_co2e: Decimal
+    emissions_t_co2e: Decimal
+    net_t_co2e: Decimal
+    period_yr: Decimal
+    gross_fixation_t_c_per_ha_yr: Decimal
+    carbon_first_t_c_per_ha: Decimal
+    carbon_last_t_c_per_ha: Decimal
+
+
+def _compute(recorder: CalculationRecorder, inputs: BambooInputs,
+             gwp_profile: str) -> _Results:
+    """Evaluate B1-B8 in order, recording each step."""
+    carbon = [_event_carbon_t_c_per_ha(recorder, inputs, index, event)
+              for index, event in enumerate(inputs.events)]
+    last_index = len(carbon) - 1
+    _event_co2_t_co2_per_ha(recorder, 0, carbon[0])
+    _event_co2_t_co2_per_ha(recorder, last_index, carbon[-1])
+    stock = recorder.step(
+        "stock change", f"(C_last − C_first) × A × 44/12 = ({_d(carbon[-1])} − "
+        f"{_d(carbon[0])}) × {_d(inputs.area_ha)} × 44/12", stock_change_t_co2e(
+            first_t_c_per_ha=carbon[0], last_t_c_per_ha=carbon[-1], area_ha=inputs.area_ha),
+        "t CO2e", f"B5: events[{last_index}] minus events[0]")
+    period_yr = recorder.step(
+        "period length", f"anniversary years from {inputs.period_start} to {inputs.period_end}",
+        years_between(inputs.period_start, inputs.period_end), "yr")
+    emissions = _emissions_t_co2e(recorder, inputs, gwp_profile, period_yr)
+    return _Results(stock_t_co2e=stock, emissions_t_co2e=emissions,
+                    net_t_co2e=_net_t_co2e(recorder, inputs, stock, emissions),
+                    period_yr=period_yr,
+                    gross_fixation_t_c_per_ha_yr=_gross_fixation(recorder, carbon[-1]),
+                    carbon_first_t_c_per_ha=carbon[0], carbon_last_t_c_per_ha=carbon[-1])
+
+
+def _event_co2_t_co2_per_ha(recorder: CalculationRecorder, index: int,
+                            carbon_t_c_per_ha: Decimal) -> Decimal:
+    """B4 for one event, traced for display; B5 works from carbon to round only once."""
+    return recorder.step(f"events[{index}] CO2 stock",
+                         f"C × 44/12 = {_d(carbon_t_c_per_ha)} × 44/12",
+                         co2_stock_t_co2_per_ha(carbon_t_c_per_ha=carbon_t_c_per_ha),
+                         "t CO2/ha", "B4")
+
+
+def _event_carbon_t_c_per_ha(recorder: CalculationRecorder, inputs: BambooInputs,
+                             index: int, event: BambooEvent) -> Decimal:
+    """B1-B3 (or A1, B1-B3) for one event: stand carbon in t C/ha."""
+    label = f"events[{index}]"
+    per_culm_kg = _per_culm_biomass_kg(recorder, inputs, label, event)
+    terms = " + ".join(f"{age}: {count} × {_d(per_culm_kg[age])}"
+                       for age, count in event.culms_per_ha_by_age_class.items() if count)
+    stand = recorder.step(
+        f"{label} stand biomass", f"Σ N_a × m_a / 1000 = ({terms or '0'}) / 1000",
+        stand_biomass_t_per_ha(culms_per_ha_by_age_class=event.culms_per_ha_by_age_class,
+                               culm_biomass_kg_by_age_class=per_culm_kg),
+        "t d.m./ha", f"B1 at {event.date.isoformat()}")
+    total = _total_biomass(recorder, inputs, label, stand)
+    carbon_fraction = recorder.parameter("carbon_fraction")
+    return recorder.step(f"{label} carbon stock", f"B × CF = {_d(total)} × {_d(carbon_fraction)}",
+                         carbon_stock_t_c_per_ha(biomass_t_per_ha=total,
+                                                 carbon_fraction=carbon_fraction),
+                         "t C/ha", "B3")
+
+
+def _per_culm_biomass_kg(recorder: CalculationRecorder, inputs: BambooInputs, label: str,
+                         event: BambooEvent) -> Mapping[str, Decimal]:
+    if inputs.biomass_method is BiomassMethod.MEAN_CULM_BIOMASS:
+        return event.mean_culm_biomass_kg_by_age_class
+    coefficients = {key: recorder.parameter(f"zhou_allometry.{key}") for key in ZHOU_KEYS}
+    per_culm = {}
+    for age, dbh_cm in event.mean_dbh_cm_by_age_class.items():
+        per_culm[age] = recorder.step(
+            f"{label} culm biomass {age}",
+            f"a·D^b·(c·A/(d + A))^e + f with D = {_d(dbh_cm)} cm, A = {AGE_CLASSES_DU[age]} du",
+            zhou_culm_biomass_kg(dbh_cm=dbh_cm, age_du=AGE_CLASSES_DU[age],
+                                 coefficients=coefficients),
+            "kg d.m./culm", "A1, Zhou DBH-age allometry, coefficients unverified [M]")
+    return per_culm
+
+
+def _total_biomass(recorder: CalculationRecorder, inputs: BambooInputs, label: str,
+                   stand: Decimal) -> Decimal:
+    if inputs.culm_biomass_basis is CulmBiomassBasis.WHOLE_CULM:
+        return recorder.step(f"{label} total biomass", "B_total = B (whole-culm basis)", stand,
+                             "t d.m./ha", "B2 skipped: per-culm biomass already includes "
+                             "rhizome and roots")
+    ratio = recorder.parameter("root_shoot_ratio")
+    return recorder.step(f"{label} total biomass", f"B × (1 + R) = {_d(stand)} × (1 + {_d(ratio)})",
+                         total_biomass_t_per_ha(above_ground_biomass_t_per_ha=stand,
+                                                root_shoot_ratio=ratio),
+                         "t d.m./ha", "B2")
+
+
+def _emissions_t_co2e(recorder: CalculationRecorder, inputs: BambooInputs, gwp_profile: str,
+                      period_yr: Decimal) -> Decimal:
+    rate = inputs.fertiliser_n_kg_per_ha_yr
+    if rate == 0:
+        return recorder.step("fertiliser N2O emissions", "F_SN = 0", Decimal(0), "t CO2e",
+                             "B6: no synthetic N applied")
+    ef1 = recorder.parameter(f"n2o_ef1.{inputs.n2o_emission_factor_profile.value}")
+    gwp_n2o = recorder.parameter(gwp_key(gwp_profile, "n2o"))
+    n2o_n_kg = recorder.step(
+        "direct N2O-N", f"F_SN × A × T × EF1 = {_d(rate)} × {_d(inputs.area_ha)} × "
+        f"{_d(period_yr)} × {_d(ef1)}", direct_n2o_n_kg(
+            n_applied_kg_per_ha_yr=rate, area_ha=inputs.area_ha, period_yr=period_yr, ef1=ef1),
+        "kg N2O-N", "B6a")
+    n2o_kg = recorder.step("N2O", f"N2O-N × 44/28 = {_d(n2o_n_kg)} × 44/28",
+                           n2o_n_to_n2o(n2o_n_kg), "kg N2O")
+    return recorder.step("fertiliser N2O emissions",
+                         f"N2O × GWP / 1000 = {_d(n2o_kg)} × {_d(gwp_n2o)} / 1000",
+                         gas_to_t_co2e(mass_kg=n2o_kg, gwp=gwp_n2o), "t CO2e",
+                         f"B6, GWP profile {gwp_profile}")
+
+
+def _net_t_co2e(recorder: CalculationRecorder, inputs: BambooInputs, stock: Decimal,
+                emissions: Decimal) -> Decimal:
+    baseline = recorder.step("baseline net removals", "given", Decimal(
+        inputs.baseline_net_kg_co2e) / KG_PER_TONNE, "t CO2e",
+        "caller-supplied; 0 when not given")
+    leakage = recorder.step("leakage", "given", Decimal(inputs.leakage_kg_co2e) / KG_PER_TONNE,
+                            "t CO2e", "caller-supplied; 0 when not given")
+    return recorder.step(
+        "net removals", f"ΔC_P − GHG_E − ΔC_BSL − LK = {_d(stock)} − {_d(emissions)} − "
+        f"{_d(baseline)} − {_d(leakage)}", net_removals_t_co2e(
+            stock_change_t_co2e=stock, emissions_t_co2e=emissions, baseline_t_co2e=baseline,
+            leakage_t_co2e=leakage), "t CO2e", "B7")
+
+
+def _gross_fixation(recorder: CalculationRecorder, carbon_last: Decimal) -> Decimal:
+    rotation_yr = recorder.parameter("gross_fixation_rotation_yr")
+    return recorder.step(
+        "gross annual fixation", f"C_last / rotation = {_d(carbon_last)} / {_d(rotation_yr)}",
+        gross_annual_fixation_t_c_per_ha_yr(carbon_stock_t_c_per_ha=carbon_last,
+                                            rotation_yr=rotation_yr),
+        "t C/ha/yr", "B8: display only, never credited")
+
+
+def _add_warnings(recorder: CalculationRecorder, inputs: BambooInputs,
+                  results: _Results) -> None:
+    _warn_interval(recorder, inputs)
+    _warn_span(recorder, inputs)
+    per_ha_yr = _net_per_ha_yr(results, inputs.area_ha)
+    limit = recorder.parameter("net_removal_plausibility_limit")
+    if per_ha_yr > limit:
+        recorder.warn("net_removal_exceeds_plausibility_limit", value=f"{per_ha_yr:.2f}",
+                      limit=_d(limit))
+    net_kg = to_kg_co2e(results.net_t_co2e)
+    if net_kg < 0:
+        recorder.warn("net_removal_is_negative", value=net_kg)
+    if recorder.unverified_keys:
+        recorder.warn("parameters_are_unverified", keys=", ".join(recorder.unverified_keys))
+
+
+def _warn_interval(recorder: CalculationRecorder, inputs: BambooInputs) -> None:
+    first, last = inputs.events[0].date, inputs.events[-1].date
+    years, offset_days = nearest_whole_years(first, last)
+    if years == 0 or offset_days > SAME_SEASON_TOLERANCE_DAYS:
+        recorder.warn("monitoring_interval_is_not_whole_years", days=(last - first).days,
+                      offset_days=offset_days, tolerance_days=SAME_SEASON_TOLERANCE_DAYS)
+    elif years % ON_OFF_CYCLE_YEARS:
+        recorder.warn("monitoring_interval_is_odd_years", years=years)
+
+
+def _warn_span(recorder: CalculationRecorder, inputs: BambooInputs) -> None:
+    first, last = inputs.events[0].date, inputs.events[-1].date
+    if (abs((first - inputs.period_start).days) > SAME_SEASON_TOLERANCE_DAYS
+            or abs((last - inputs.period_end).days) > SAME_SEASON_TOLERANCE_DAYS):
+        recorder.warn("monitoring_events_do_not_span_period", first=first, last=last,
+                      start=inputs.period_start, end=inputs.period_end,
+                      tolerance_days=SAME_SEASON_TOLERANCE_DAYS)
+
+
+def _build_estimate(recorder: CalculationRecorder, inputs: BambooInputs, gwp_profile: str,
+                    results: _Results) -> Estimate:
+    normalised = inputs.normalised()
+    used = recorder.used_parameters
+    return Estimate(
+        methodology_id=METHODOLOGY_ID, methodology_version=METHODOLOGY_VERSION,
+        sink_type=SINK_TYPE, period_start=inputs.period_start, period_end=inputs.period_end,
+        area_ha=inputs.area_ha, net_kg_co2e=to_kg_co2e(results.net_t_co2e),
+        stock_change_kg_co2e=to_kg_co2e(results.stock_t_co2e),
+        emissions_kg_co2e=to_kg_co2e(results.emissions_t_co2e), gwp_profile=gwp_profile,
+        inputs=normalised, parameters=used, steps=recorder.steps, warnings=recorder.warnings,
+        uses_unverified=bool(recorder.unverified_keys),
+        informational=_informational(results, inputs.area_ha),
+        reproducibility_hash=reproducibility_hash(
+            methodology_id=METHODOLOGY_ID, methodology_version=METHODOLOGY_VERSION,
+            inputs=normalised, parameters=used, gwp_profile=gwp_profile))
+
+
+def _net_per_ha_yr(results: _Results, area_ha: Decimal) -> Decimal:
+    """Net removals per hectare and year (t CO2e/ha/yr), for warnings and display."""
+    with decimal_context():
+        return results.net_t_co2e / area_ha / results.period_yr
+
+
+def _informational(results: _Results, area_ha: Decimal) -> dict[str, Decimal]:
+    """Display-only figures; none of them is credited."""
+    gross_t_c = results.gross_fixation_t_c_per_ha_yr
+    return {
+        "gross_annual_fixation_t_c_per_ha_yr": gross_t_c,
+        "gross_annual_fixation_t_co2_per_ha_yr": carbon_to_co2(gross_t_c),
+        "net_removal_t_co2e_per_ha_yr": _net_per_ha_yr(results, area_ha),
+        "stand_carbon_first_event_t_c_per_ha": results.carbon_first_t_c_per_ha,
+        "stand_carbon_last_event_t_c_per_ha": results.carbon_last_t_c_per_ha,
+    }
+
+
+def _d(value: Decimal) -> str:
+    """Canonical string of a Decimal for equation text in the trace."""
+    return canonical_decimal(value)
+
+
+# --- Registered methodology -------------------------------------------------------------------
+
+class BambooMosoManagement:
+    """The registered methodology object (see :class:`methodologies.base.Methodology`)."""
+
+    id: Final = METHODOLOGY_ID
+    version: Final = METHODOLOGY_VERSION
+    sink_type: Final = SINK_TYPE
+    title_zh: Final = "毛竹林经营碳汇（储量差法）"
+    title_en: Final = "Moso bamboo forest management carbon sink (stock difference)"
+    input_schema: Final = INPUT_SCHEMA
+
+    def __repr__(self) -> str:
+        return f"<methodology {self.id} {self.version}>"
+
+    def default_parameters(self) -> ParameterSet:
+        """Return the shipped parameters (bamboo rows and GWP-100 rows)."""
+        return DEFAULT_PARAMETERS
+
+    def estimate(self, inputs: Mapping[str, Any], parameters: ParameterSet | None = None, *,
+                 gwp_profile: str = DEFAULT_GWP_PROFILE) -> Estimate:
+        """See :func:`estimate_bamboo_moso_management`."""
+        return estimate_bamboo_moso_management(inputs, parameters, gwp_profile=gwp_profile)
+
+    def example_inputs(self) -> dict[str, Any]:
+        """Return the example document ``methodologies/examples/bamboo_moso_management.json``."""
+        text = resources.files("methodologies").joinpath("examples", EXAMPLE_FILE).read_text(
+            encoding="utf-8")
+        document: dict[str, Any] = json.loads(text)
+        return document

@@ -1,0 +1,432 @@
+"""Input document of the Moso bamboo management methodology: schema, parsing, normalisation.
+
+The document is checked at the boundary (CarbonPlan style). :func:`parse_bamboo_inputs` reads
+every field, collects every problem and raises one
+:class:`~methodologies.errors.InvalidInput`; on success it returns a frozen
+:class:`BambooInputs` whose :meth:`BambooInputs.normalised` form (defaults filled in, numbers as
+canonical strings) is what the estimate records and hashes.
+"""
+
+import datetime
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any, Final, TypeVar
+
+from methodologies.errors import InvalidInput
+from methodologies.inputs import MISSING, InputReader
+from methodologies.units import canonical_decimal
+
+T = TypeVar("T")
+
+
+class BiomassMethod(enum.StrEnum):
+    """How per-culm biomass is obtained (``METHODOLOGIES.md`` §2.3)."""
+
+    MEAN_CULM_BIOMASS = "mean_culm_biomass"  # Option B [V]: measured mean per culm.
+    ALLOMETRY_DBH_AGE = "allometry_dbh_age"  # Option A [M]: Zhou DBH-age equation.
+
+
+class CulmBiomassBasis(enum.StrEnum):
+    """What the per-culm biomass covers, which decides whether the root:shoot ratio applies."""
+
+    ABOVE_GROUND = "above_ground"  # Stem + branches + leaves; total = AGB × (1 + R).
+    WHOLE_CULM = "whole_culm"  # Already includes rhizome, roots and stump; R is not applied.
+
+
+class N2OEmissionFactorProfile(enum.StrEnum):
+    """Which IPCC EF1 (direct N2O from synthetic N) to use (``METHODOLOGIES.md`` §4.4)."""
+
+    IPCC2019_WET_SYNTHETIC = "ipcc2019_wet_synthetic"  # 0.016 [V2]; Huzhou is wet.
+    IPCC2019_AGGREGATED = "ipcc2019_aggregated"  # 0.010 [V2].
+    IPCC2006_DEFAULT = "ipcc2006_default"  # 0.01 [M].
+
+
+# Age classes in du (度); 1 du is about 2 years because Moso renews its leaves every other
+# year (METHODOLOGIES.md §2.3, [M]). Harvest is at 8-9 years, so VI (11-12 yr) is ample.
+AGE_CLASSES_DU: Final[Mapping[str, int]] = MappingProxyType(
+    {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6})
+MINIMUM_EVENT_COUNT: Final = 2
+DEFAULT_BIOMASS_BASIS: Final[Mapping[BiomassMethod, CulmBiomassBasis]] = MappingProxyType({
+    BiomassMethod.MEAN_CULM_BIOMASS: CulmBiomassBasis.ABOVE_GROUND,
+    # Whether the Zhou equation gives above-ground or whole-culm mass is unknown ([M]);
+    # reading it as whole-culm does not add a root share on top, which is conservative.
+    BiomassMethod.ALLOMETRY_DBH_AGE: CulmBiomassBasis.WHOLE_CULM,
+})
+EVENT_FIELDS: Final[Mapping[BiomassMethod, frozenset[str]]] = MappingProxyType({
+    BiomassMethod.MEAN_CULM_BIOMASS: frozenset(
+        {"date", "culms_per_ha_by_age_class", "mean_culm_biomass_kg_by_age_class"}),
+    BiomassMethod.ALLOMETRY_DBH_AGE: frozenset(
+        {"date", "culms_per_ha_by_age_class", "mean_dbh_cm", "mean_dbh_cm_by_age_class"}),
+})
+
+
+def _field(unit: str, type_: str, required: bool, description: str) -> Mapping[str, Any]:
+    return MappingProxyType(
+        {"unit": unit, "type": type_, "required": required, "description": description})
+
+
+_AGE_MAP = "object {age class I-VI: %s}"
+INPUT_SCHEMA: Final[Mapping[str, Mapping[str, Any]]] = MappingProxyType({
+    "area_ha": _field("ha", "decimal", True, "Parcel (set) area in hectares, > 0."),
+    "period_start": _field("", "date", True, "Monitoring period start, ISO YYYY-MM-DD."),
+    "period_end": _field("", "date", True, "Monitoring period end, after period_start."),
+    "biomass_method": _field("", "enum: mean_culm_biomass | allometry_dbh_age", False,
+                             "Option B measured mean culm biomass (default, [V]) or option A "
+                             "Zhou DBH-age allometry ([M], reported as unverified)."),
+    "culm_biomass_basis": _field("", "enum: above_ground | whole_culm", False,
+                                 "Whether per-culm biomass is above-ground (× (1 + R)) or whole "
+                                 "culm incl. rhizome and roots (R not applied). Default: "
+                                 "above_ground for option B, whole_culm for option A."),
+    "events": _field("", "list[object]", True,
+                     "At least 2 monitoring events with strictly increasing dates; the stock "
+                     "change is last minus first."),
+    "events[].date": _field("", "date", True, "Date of the plot measurement."),
+    "events[].culms_per_ha_by_age_class": _field(
+        "culms/ha", _AGE_MAP % "integer >= 0", True, "Standing culm density by age class (du)."),
+    "events[].mean_culm_biomass_kg_by_age_class": _field(
+        "kg d.m./culm", _AGE_MAP % "decimal > 0", False,
+        "Option B: mean dry biomass per culm by age class; required for every class with "
+        "culms."),
+    "events[].mean_dbh_cm": _field("cm", "decimal > 0", False,
+                                   "Option A: one mean DBH applied to every age class."),
+    "events[].mean_dbh_cm_by_age_class": _field(
+        "cm", _AGE_MAP % "decimal > 0", False,
+        "Option A: mean DBH by age class (give this or mean_dbh_cm)."),
+    "fertiliser_n_kg_per_ha_yr": _field("kg N/ha/yr", "decimal >= 0", False,
+                                        "Synthetic N applied; default 0."),
+    "n2o_emission_factor_profile": _field(
+        "", "enum: ipcc2019_wet_synthetic | ipcc2019_aggregated | ipcc2006_default", False,
+        "EF1 for direct N2O; default ipcc2019_wet_synthetic (0.016)."),
+    "baseline_net_kg_co2e": _field("kg CO2e", "integer >= 0", False,
+                                   "Baseline net removals over the period and area; default 0."),
+    "leakage_kg_co2e": _field("kg CO2e", "integer >= 0", False,
+                              "Leakage over the period and area; default 0."),
+})
+TOP_LEVEL_FIELDS: Final = tuple(key for key in INPUT_SCHEMA if "." not in key)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BambooEvent:
+    """One monitoring event: stand inventory by age class at a date."""
+
+    date: datetime.date
+    culms_per_ha_by_age_class: Mapping[str, int]
+    mean_culm_biomass_kg_by_age_class: Mapping[str, Decimal]
+    mean_dbh_cm_by_age_class: Mapping[str, Decimal]
+
+
+@dataclass(frozen=True, kw_only=True)
+class BambooInputs:
+    """Validated inputs with defaults resolved."""
+
+    area_ha: Decimal
+    period_start: datetime.date
+    period_end: datetime.date
+    biomass_method: BiomassMethod
+    culm_biomass_basis: CulmBiomassBasis
+    events: tuple[BambooEvent, ...]
+    fertiliser_n_kg_per_ha_yr: Decimal
+    n2o_emission_factor_profile: N2OEmissionFactorProfile
+    baseline_net_kg_co2e: int
+    leakage_kg_co2e: int
+
+    def normalised(self) -> dict[str, Any]:
+        """Return the canonical JSON-native document (decimals as canonical strings)."""
+        return {
+            "area_ha": canonical_decimal(self.area_ha),
+            "period_start": self.period_start.isoformat(),
+            "period_end": self.period_end.isoformat(),
+            "biomass_method": self.biomass_method.value,
+            "culm_biomass_basis": self.culm_biomass_basis.value,
+            "events": [_normalised_event(event, self.biomass_method) for event in self.events],
+            "fertiliser_n_kg_per_ha_yr": canonical_decimal(self.fertiliser_n_kg_per_ha_yr),
+            "n2o_emission_factor_profile": self.n2o_emission_factor_profile.value,
+            "baseline_net_kg_co2e": self.baseline_net_kg_co2e,
+            "leakage_kg_co2e": self.leakage_kg_co2e,
+        }
+
+
+def _normalised_event(event: BambooEvent, method: BiomassMethod) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "date": event.date.isoformat(),
+        "culms_per_ha_by_age_class": dict(event.culms_per_ha_by_age_class),
+    }
+    if method is BiomassMethod.MEAN_CULM_BIOMASS:
+        document["mean_culm_biomass_kg_by_age_class"] = {
+            age: canonical_decimal(kg) for age, kg in event.mean_culm_biomass_kg_by_age_class.items()}
+    else:
+        document["mean_dbh_cm_by_age_class"] = {
+            age: canonical_decimal(cm) for age, cm in event.mean_dbh_cm_by_age_class.items()}
+    return document
+
+
+def parse_bamboo_inputs(document: Any) -> BambooInputs:
+    """Validate an input document and return :class:`BambooInputs`.
+
+    Parameters
+    ----------
+    document : Mapping
+        The JSON input document (see :data:`INPUT_SCHEMA`).
+
+    Returns
+    -------
+    BambooInputs
+
+    Raises
+    ------
+    InvalidInput
+        Listing every problem found, in schema order.
+    """
+    if not isinstance(document, Mapping):
+        raise InvalidInput.single("inputs", "inputs_must_be_an_object")
+    reader = InputReader()
+    reader.reject_unknown_fields(document, TOP_LEVEL_FIELDS)
+    area_ha = _read_area(reader, document)
+    period_start, period_end = _read_period(reader, document)
+    method = _read_choice(reader, document, "biomass_method", BiomassMethod,
+                          BiomassMethod.MEAN_CULM_BIOMASS)
+    basis = _read_choice(reader, document, "culm_biomass_basis", CulmBiomassBasis,
+                         DEFAULT_BIOMASS_BASIS.get(method))  # type: ignore[arg-type]
+    events = _read_events(reader, document, method)
+    fertiliser = _read_non_negative_decimal(reader, document, "fertiliser_n_kg_per_ha_yr",
+                                            "fertiliser_n_must_not_be_negative")
+    ef_profile = _read_choice(reader, document, "n2o_emission_factor_profile",
+                              N2OEmissionFactorProfile,
+                              N2OEmissionFactorProfile.IPCC2019_WET_SYNTHETIC)
+    baseline = _read_non_negative_integer(reader, document, "baseline_net_kg_co2e")
+    leakage = _read_non_negative_integer(reader, document, "leakage_kg_co2e")
+    reader.raise_if_any()
+    return BambooInputs(
+        area_ha=area_ha, period_start=period_start, period_end=period_end,
+        biomass_method=method, culm_biomass_basis=basis, events=events,
+        fertiliser_n_kg_per_ha_yr=fertiliser, n2o_emission_factor_profile=ef_profile,
+        baseline_net_kg_co2e=baseline, leakage_kg_co2e=leakage)  # type: ignore[arg-type]
+
+
+def _read_area(reader: InputReader, document: Mapping[str, Any]) -> Decimal | None:
+    value = reader.field(document, "area_ha", "area_ha", required=True)
+    if value is MISSING:
+        return None
+    area_ha = reader.decimal(value, "area_ha")
+    if area_ha is not None and area_ha <= 0:
+        reader.report("area_ha", "area_ha_must_be_positive", value=value)
+        return None
+    return area_ha
+
+
+def _read_period(reader: InputReader, document: Mapping[str, Any]
+                 ) -> tuple[datetime.date | None, datetime.date | None]:
+    dates = []
+    for key in ("period_start", "period_end"):
+        value = reader.field(document, key, key, required=True)
+        dates.append(None if value is MISSING else reader.date(value, key))
+    start, end = dates
+    if start is not None and end is not None and end <= start:
+        reader.report("period_end", "period_end_must_be_after_period_start",
+                      value=end.isoformat(), start=start.isoformat())
+    return start, end
+
+
+def _read_choice(reader: InputReader, document: Mapping[str, Any], key: str,
+                 choices: type[enum.StrEnum], default: enum.StrEnum | None) -> Any:
+    value = reader.field(document, key, key, required=False)
+    if value is MISSING:
+        return default
+    chosen = reader.choice(value, key, [c.value for c in choices], f"{key}_unknown")
+    return None if chosen is None else choices(chosen)
+
+
+def _read_non_negative_decimal(reader: InputReader, document: Mapping[str, Any], key: str,
+                               code: str) -> Decimal | None:
+    value = reader.field(document, key, key, required=False)
+    if value is MISSING:
+        return Decimal(0)
+    parsed = reader.decimal(value, key)
+    if parsed is not None and parsed < 0:
+        reader.report(key, code, value=value)
+        return None
+    return parsed
+
+
+def _read_non_negative_integer(reader: InputReader, document: Mapping[str, Any],
+                               key: str) -> int | None:
+    value = reader.field(document, key, key, required=False)
+    if value is MISSING:
+        return 0
+    parsed = reader.integer(value, key)
+    if parsed is not None and parsed < 0:
+        reader.report(key, f"{key}_must_not_be_negative", value=value)
+        return None
+    return parsed
+
+
+def _read_events(reader: InputReader, document: Mapping[str, Any],
+                 method: BiomassMethod | None) -> tuple[BambooEvent, ...] | None:
+    value = reader.field(document, "events", "events", required=True)
+    if value is MISSING:
+        return None
+    items = reader.sequence(value, "events")
+    if items is None:
+        return None
+    if len(items) < MINIMUM_EVENT_COUNT:
+        reader.report("events", "monitoring_events_must_number_at_least_two", count=len(items))
+    events = [_read_event(reader, item, f"events[{i}]", method) for i, item in enumerate(items)]
+    _check_event_order(reader, items, events)
+    if any(event is None for event in events):
+        return None
+    return tuple(events)  # type: ignore[arg-type]
+
+
+def _check_event_order(reader: InputReader, items: list[Any],
+                       events: list[BambooEvent | None]) -> None:
+    dates = [_event_date(reader, item) if event is None else event.date
+             for item, event in zip(items, events)]
+    for index in range(1, len(dates)):
+        previous, current = dates[index - 1], dates[index]
+        if previous is not None and current is not None and current <= previous:
+            reader.report(f"events[{index}].date", "monitoring_events_must_be_ordered",
+                          value=current.isoformat(), previous=previous.isoformat())
+
+
+def _event_date(reader: InputReader, item: Any) -> datetime.date | None:
+    """Return an event's date if it parses, without reporting again (already reported)."""
+    if not isinstance(item, Mapping):
+        return None
+    try:
+        return datetime.date.fromisoformat(item["date"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _read_event(reader: InputReader, item: Any, path: str,
+                method: BiomassMethod | None) -> BambooEvent | None:
+    event = reader.mapping(item, path)
+    if event is None:
+        return None
+    _reject_event_fields(reader, event, path, method)
+    date_value = reader.field(event, "date", f"{path}.date", required=True)
+    date = None if date_value is MISSING else reader.date(date_value, f"{path}.date")
+    culms = _read_culm_counts(reader, event, path)
+    biomass: Mapping[str, Decimal] | None = {}
+    dbh: Mapping[str, Decimal] | None = {}
+    if method is BiomassMethod.MEAN_CULM_BIOMASS:
+        biomass = _read_per_culm_map(reader, event, path, culms, "mean_culm_biomass_kg_by_age_class",
+                                     "mean_culm_biomass_kg_must_be_positive",
+                                     "mean_culm_biomass_is_missing_for_age_class")
+    elif method is BiomassMethod.ALLOMETRY_DBH_AGE:
+        dbh = _read_dbh(reader, event, path, culms)
+    if date is None or culms is None or biomass is None or dbh is None:
+        return None
+    return BambooEvent(date=date, culms_per_ha_by_age_class=MappingProxyType(culms),
+                       mean_culm_biomass_kg_by_age_class=MappingProxyType(dict(biomass)),
+                       mean_dbh_cm_by_age_class=MappingProxyType(dict(dbh)))
+
+
+def _reject_event_fields(reader: InputReader, event: Mapping[str, Any], path: str,
+                         method: BiomassMethod | None) -> None:
+    known = frozenset().union(*EVENT_FIELDS.values())
+    for key in event:
+        if key not in known:
+            reader.report(f"{path}.{key}", "field_is_unknown")
+        elif method is not None and key not in EVENT_FIELDS[method]:
+            reader.report(f"{path}.{key}", "field_does_not_apply_to_biomass_method",
+                          value=method.value)
+
+
+def _read_age_class_map(reader: InputReader, value: Any, path: str,
+                        read_value: Callable[[Any, str], T | None]) -> dict[str, T] | None:
+    """Read ``{age class: value}``; keys must be known age classes. Ordered I, II, ..."""
+    mapping = reader.mapping(value, path)
+    if mapping is None:
+        return None
+    result: dict[str, T] = {}
+    failed = False
+    for age_class, item in mapping.items():
+        if age_class not in AGE_CLASSES_DU:
+            reader.report(f"{path}.{age_class}", "age_class_unknown", value=repr(age_class),
+                          allowed=", ".join(AGE_CLASSES_DU))
+            failed = True
+            continue
+        parsed = read_value(item, f"{path}.{age_class}")
+        failed = failed or parsed is None
+        if parsed is not None:
+            result[age_class] = parsed
+    if failed:
+        return None
+    return {age: result[age] for age in AGE_CLASSES_DU if age in result}
+
+
+def _read_culm_counts(reader: InputReader, event: Mapping[str, Any],
+                      path: str) -> dict[str, int] | None:
+    key = "culms_per_ha_by_age_class"
+    value = reader.field(event, key, f"{path}.{key}", required=True)
+    if value is MISSING:
+        return None
+
+    def read_count(item: Any, item_path: str) -> int | None:
+        count = reader.integer(item, item_path)
+        if count is not None and count < 0:
+            reader.report(item_path, "culms_per_ha_must_not_be_negative", value=item)
+            return None
+        return count
+
+    return _read_age_class_map(reader, value, f"{path}.{key}", read_count)
+
+
+def _positive_decimal_reader(reader: InputReader,
+                             code: str) -> Callable[[Any, str], Decimal | None]:
+    def read(item: Any, item_path: str) -> Decimal | None:
+        parsed = reader.decimal(item, item_path)
+        if parsed is not None and parsed <= 0:
+            reader.report(item_path, code, value=item)
+            return None
+        return parsed
+    return read
+
+
+def _read_per_culm_map(reader: InputReader, event: Mapping[str, Any], path: str,
+                       culms: Mapping[str, int] | None, key: str, positive_code: str,
+                       missing_code: str) -> dict[str, Decimal] | None:
+    value = reader.field(event, key, f"{path}.{key}", required=True)
+    if value is MISSING:
+        return None
+    per_culm = _read_age_class_map(reader, value, f"{path}.{key}",
+                                   _positive_decimal_reader(reader, positive_code))
+    if per_culm is None or culms is None:
+        return None
+    return per_culm if _check_coverage(reader, f"{path}.{key}", culms, per_culm,
+                                       missing_code) else None
+
+
+def _check_coverage(reader: InputReader, path: str, culms: Mapping[str, int],
+                    per_culm: Mapping[str, Decimal], missing_code: str) -> bool:
+    """Every class with culms needs a per-culm value; no per-culm value without a count."""
+    complete = True
+    for age_class, count in culms.items():
+        if count > 0 and age_class not in per_culm:
+            reader.report(path, missing_code, value=age_class)
+            complete = False
+    for age_class in per_culm:
+        if age_class not in culms:
+            reader.report(path, "age_class_has_no_culm_count", value=age_class)
+            complete = False
+    return complete
+
+
+def _read_dbh(reader: InputReader, event: Mapping[str, Any], path: str,
+              culms: Mapping[str, int] | None) -> dict[str, Decimal] | None:
+    if "mean_dbh_cm" in event and "mean_dbh_cm_by_age_class" in event:
+        reader.report(path, "mean_dbh_must_be_given_one_way")
+        return None
+    if "mean_dbh_cm_by_age_class" in event or "mean_dbh_cm" not in event:
+        return _read_per_culm_map(reader, event, path, culms, "mean_dbh_cm_by_age_class",
+                                  "mean_dbh_cm_must_be_positive",
+                                  "mean_dbh_is_missing_for_age_class")
+    dbh_cm = _positive_decimal_reader(reader, "mean_dbh_cm_must_be_positive")(
+        event["mean_dbh_cm"], f"{path}.mean_dbh_cm")
+    if dbh_cm is None or culms is None:
+        return None
+    return {age_class: dbh_cm for age_class in culms}

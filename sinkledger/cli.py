@@ -1,0 +1,318 @@
+"""The ``sinkledger`` command line: a thin shell over :class:`sinkledger.service.Service`.
+
+Every command that reports data takes ``--json`` and then prints exactly one JSON document on
+stdout. A refusal exits with status 2 and, with ``--json``, prints
+``{"error": {"code": ..., "message_zh": ..., "message_en": ...}}``. The CLI is an operator's
+tool: whoever can reach the database acts as the user named by ``--actor``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sinkledger.config import REPO_ROOT, load_settings
+from sinkledger.errors import SinkLedgerError
+
+EXIT_REFUSED = 2
+EXIT_CHECK_FAILED = 1
+err_console = Console(stderr=True)
+
+
+class Ctx:
+    def __init__(self, database_url: str | None) -> None:
+        env = dict(os.environ)
+        if database_url:
+            env["DATABASE_URL"] = database_url
+        self.settings = load_settings(env)
+        self._service = None
+
+    @property
+    def service(self):  # type: ignore[no-untyped-def]
+        if self._service is None:
+            from sinkledger.service import Service
+
+            self._service = Service.open(self.settings)
+        return self._service
+
+
+def emit(data: Any, as_json: bool, render: Callable[[Any], None] | None = None) -> None:
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    elif render:
+        render(data)
+    else:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def command(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn refusals into exit status 2 and the JSON error document."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        as_json = kwargs.get("as_json", False)
+        try:
+            return fn(*args, **kwargs)
+        except SinkLedgerError as exc:
+            if as_json:
+                click.echo(json.dumps({"error": exc.to_dict()}, ensure_ascii=False, indent=2, default=str))
+            else:
+                err_console.print(f"[bold red]{exc.code}[/]: {exc.message_zh}\n{exc.message_en}")
+            sys.exit(EXIT_REFUSED)
+
+    return wrapper
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+actor_option = click.option("--actor", required=True, help="User name of the acting user (see README: demo users).")
+request_option = click.option("--request-id", default=None,
+                              help="Caller-chosen id that makes retries harmless (default: a new UUID).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--database-url", envvar=None, default=None,
+              help="SQLAlchemy URL; overrides DATABASE_URL. Default: SQLite under $SINKLEDGER_HOME.")
+@click.version_option(package_name="sinkledger")
+@click.pass_context
+def main(ctx: click.Context, database_url: str | None) -> None:
+    """sinkledger: carbon-sink parcels, estimates and an append-only credit ledger."""
+    ctx.obj = Ctx(database_url)
+
+
+def progress_bar() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=err_console, transient=True)
+
+
+@main.command()
+@json_option
+@click.pass_obj
+@command
+def init(obj: Ctx, as_json: bool) -> None:
+    """Create the schema and the registry's system accounts (no demo data)."""
+    result = obj.service.initialise()
+    emit({"database_url": _redact(obj.settings.database_url), **result}, as_json)
+
+
+@main.command()
+@click.option("--reset", is_flag=True, help="Drop every table first (destroys all data in the database).")
+@json_option
+@click.pass_obj
+@command
+def demo(obj: Ctx, reset: bool, as_json: bool) -> None:
+    """Create the database and seed it with the synthetic demo data (idempotent)."""
+    from sinkledger.demo import seed_demo
+
+    svc = obj.service
+    if reset and svc.db.has_schema():
+        svc.db.drop_schema()
+    with progress_bar() as bar:
+        task = bar.add_task("seeding", total=None)
+
+        def report(i: int, n: int, label: str) -> None:
+            bar.update(task, completed=i, total=n, description=label)
+
+        summary = seed_demo(svc, progress=report)
+    summary["database_url"] = _redact(obj.settings.database_url)
+    emit(summary, as_json, lambda s: click.echo(
+        f"demo ready: {s['parcels']} parcels, {s['entries']} journal entries, ledger "
+        f"{'intact' if s['ledger_ok'] else 'BROKEN'}\ndatabase: {s['database_url']}"))
+
+
+@main.command()
+@json_option
+@click.pass_obj
+@command
+def verify(obj: Ctx, as_json: bool) -> None:
+    """Recompute the hash chain and replay the journal; exit 0 only if the ledger is intact."""
+    report = obj.service.verify()
+    emit(report.to_dict(), as_json, _render_verify)
+    if not report.ok:
+        sys.exit(EXIT_CHECK_FAILED)
+
+
+def _render_verify(r: dict[str, Any]) -> None:
+    if r["ok"]:
+        click.echo(f"ledger intact: {r['entries']} entries, {r['batches']} batches, "
+                   f"{r['credits_issued']} credits issued\nhead  {r['head_hash']}\nmerkle root {r['merkle_root']}")
+    else:
+        click.echo(f"LEDGER BROKEN at entry {r['first_bad_seq']}", err=True)
+        for p in r["problems"]:
+            click.echo(f"  entry {p['seq']}: {p['problem']}", err=True)
+
+
+@main.command()
+@json_option
+@click.pass_obj
+@command
+def balances(obj: Ctx, as_json: bool) -> None:
+    """Credit balances (tCO2e) by account and by sink type and vintage."""
+    emit(obj.service.balances(), as_json, _render_balances)
+
+
+def _render_balances(b: dict[str, Any]) -> None:
+    console = Console()
+    t = Table(title="by account (tCO2e)")
+    for col in ("account", "party", "held", "pledged", "retired"):
+        t.add_column(col, justify="right" if col in ("held", "pledged", "retired") else "left")
+    for r in b["by_account"]:
+        t.add_row(r["account_id"], r["party_name"] or "", str(r["held_t"]), str(r["pledged_t"]), str(r["retired_t"]))
+    console.print(t)
+    t = Table(title="by sink type and vintage (tCO2e)")
+    for col in ("sink type", "vintage", "issued", "held", "pledged", "retired", "cancelled"):
+        t.add_column(col)
+    for r in b["by_sink_type"]:
+        t.add_row(r["sink_type"], str(r["vintage_year"]), *(str(r[k]) for k in
+                  ("issued_t", "held_t", "pledged_t", "retired_t", "cancelled_t")))
+    console.print(t)
+
+
+@main.group()
+def parcels() -> None:
+    """Registered parcels."""
+
+
+@parcels.command("list")
+@json_option
+@click.pass_obj
+@command
+def parcels_list(obj: Ctx, as_json: bool) -> None:
+    """List registered parcels with sink type, holder and area (ha, mu)."""
+    rows = [{k: v for k, v in p.items() if k != "geometry"} for p in obj.service.parcels()]
+    emit({"parcels": rows}, as_json, lambda d: _table(
+        d["parcels"], ("parcel_code", "sink_type", "holder_name", "area_ha", "area_mu", "status")))
+
+
+@main.command()
+@click.option("--limit", default=50, show_default=True, help="How many of the latest entries.")
+@click.option("--kind", default=None, help="Only entries of this kind (e.g. sale, issuance).")
+@json_option
+@click.pass_obj
+@command
+def history(obj: Ctx, limit: int, kind: str | None, as_json: bool) -> None:
+    """The latest journal entries with their hashes."""
+    rows = obj.service.journal(limit=limit, kind=kind)
+    emit({"entries": rows}, as_json, lambda d: _table(d["entries"], ("seq", "kind", "actor", "recorded_at", "request_id")))
+
+
+@main.command()
+@click.option("--parcel", "parcel_codes", multiple=True, required=True, help="Parcel code (repeatable).")
+@click.option("--methodology", required=True, help="Methodology id, e.g. sinkledger.bamboo-moso-management.")
+@click.option("--inputs", "inputs_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="JSON input document of the methodology.")
+@click.option("--gwp-profile", default="AR5", show_default=True)
+@actor_option
+@request_option
+@json_option
+@click.pass_obj
+@command
+def estimate(obj: Ctx, parcel_codes: tuple[str, ...], methodology: str, inputs_file: Path, gwp_profile: str,
+             actor: str, request_id: str | None, as_json: bool) -> None:
+    """Estimate a parcel set with a methodology and record the result with its trace."""
+    try:
+        inputs = json.loads(inputs_file.read_text(encoding="utf-8"), parse_float=str)
+    except (ValueError, UnicodeDecodeError) as exc:
+        from sinkledger.errors import InvalidInput
+
+        raise InvalidInput("value_invalid", field="inputs", value=str(exc)[:80]) from None
+    svc = obj.service
+    emit(svc.record_estimate(svc.actor(actor), request_id or str(uuid.uuid4()), parcel_codes=list(parcel_codes),
+                             methodology_id=methodology, inputs=inputs, gwp_profile=gwp_profile), as_json)
+
+
+@main.command()
+@click.option("--estimate", "estimate_id", required=True, help="Estimate id (EST-...).")
+@click.option("--verified-kg", "verified_kg_co2e", type=int, required=True, help="Verified quantity, kg CO2e.")
+@click.option("--project", "project_code", required=True, help="Project code in serials (A-Z, 0-9).")
+@click.option("--buffer-bp", "buffer_share_bp", type=int, default=1000, show_default=True,
+              help="Buffer share of the stock component, in basis points (1000 = 10 %).")
+@click.option("--to-account", default=None, help="Holding account to receive the credits (default: the parcels' holder).")
+@actor_option
+@request_option
+@json_option
+@click.pass_obj
+@command
+def issue(obj: Ctx, estimate_id: str, verified_kg_co2e: int, project_code: str, buffer_share_bp: int,
+          to_account: str | None, actor: str, request_id: str | None, as_json: bool) -> None:
+    """Verify an estimate and issue credits (verifier only)."""
+    svc = obj.service
+    emit(svc.issue(svc.actor(actor), request_id or str(uuid.uuid4()), estimate_id=estimate_id,
+                   verified_kg_co2e=verified_kg_co2e, project_code=project_code,
+                   buffer_share_bp=buffer_share_bp, to_account=to_account), as_json)
+
+
+@main.command()
+@click.option("--from", "seller_account", required=True, help="Seller's holding account.")
+@click.option("--to", "buyer_account", required=True, help="Buyer's holding account.")
+@click.option("--quantity", type=int, required=True, help="Whole tCO2e.")
+@click.option("--price-fen", "price_fen_per_t", type=int, required=True, help="Unit price in fen per tCO2e.")
+@click.option("--contract", "contract_no", required=True, help="Contract number.")
+@actor_option
+@request_option
+@json_option
+@click.pass_obj
+@command
+def sell(obj: Ctx, seller_account: str, buyer_account: str, quantity: int, price_fen_per_t: int,
+         contract_no: str, actor: str, request_id: str | None, as_json: bool) -> None:
+    """Record a sale: credits move from seller to buyer, oldest vintage first."""
+    svc = obj.service
+    emit(svc.sell(svc.actor(actor), request_id or str(uuid.uuid4()), seller_account=seller_account,
+                  buyer_account=buyer_account, quantity=quantity, price_fen_per_t=price_fen_per_t,
+                  contract_no=contract_no), as_json)
+
+
+@main.command()
+@click.option("--account", "account_id", required=True, help="Holding account to retire from.")
+@click.option("--quantity", type=int, required=True, help="Whole tCO2e.")
+@click.option("--beneficiary", required=True, help="Who the retirement is for.")
+@click.option("--purpose", required=True, help="What the retirement is for.")
+@actor_option
+@request_option
+@json_option
+@click.pass_obj
+@command
+def retire(obj: Ctx, account_id: str, quantity: int, beneficiary: str, purpose: str, actor: str,
+           request_id: str | None, as_json: bool) -> None:
+    """Retire credits for a named beneficiary and purpose (final)."""
+    svc = obj.service
+    emit(svc.retire(svc.actor(actor), request_id or str(uuid.uuid4()), account_id=account_id,
+                    quantity=quantity, beneficiary=beneficiary, purpose=purpose), as_json)
+
+
+@main.command()
+@click.option("--port", default=8501, show_default=True)
+def app(port: int) -> None:
+    """Start the Streamlit app (creates and seeds the database on first start)."""
+    cmd = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"), "--server.port", str(port),
+           "--browser.gatherUsageStats", "false"]
+    sys.exit(subprocess.call(cmd))
+
+
+def _table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
+    t = Table()
+    for c in columns:
+        t.add_column(c)
+    for r in rows:
+        t.add_row(*(str(r.get(c, "")) for c in columns))
+    Console().print(t)
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":
+    main()

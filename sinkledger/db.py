@@ -1,0 +1,123 @@
+"""Database access: engines for SQLite (embedded default) and PostgreSQL (multi-user).
+
+Writers are serialised, because every journal entry links to the one before it:
+SQLite takes its write lock at ``BEGIN IMMEDIATE``; PostgreSQL takes a transaction-scoped
+advisory lock. Readers never wait for writers (SQLite WAL; PostgreSQL MVCC).
+
+The journal's append-only rule is enforced here a second time, by triggers that reject UPDATE
+and DELETE (and TRUNCATE on PostgreSQL) on the append-only tables.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import event, inspect, text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, create_engine
+
+import ledger.store  # noqa: F401 - registers the ledger tables
+import sinks.store  # noqa: F401 - registers the parcel table
+from ledger.store import APPEND_ONLY_TABLES
+from sinkledger.config import Settings
+
+WRITER_LOCK_KEY = 0x51_4E_4B_4C  # "SNKL": the advisory lock id on PostgreSQL
+
+
+class Database:
+    """One database: an engine plus the transaction discipline the services rely on."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            _ensure_sqlite_folder(url)
+            self.engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+            _configure_sqlite(self.engine)
+        else:
+            self.engine = create_engine(url, pool_pre_ping=True)
+        self._writer = self.engine.execution_options(sinkledger_write=True)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Database":
+        return cls(settings.database_url)
+
+    # -- schema --------------------------------------------------------------------------------
+    def create_schema(self) -> None:
+        SQLModel.metadata.create_all(self.engine)
+        with self.engine.begin() as conn:
+            for table in APPEND_ONLY_TABLES:
+                for stmt in _append_only_triggers(table, sqlite=self.is_sqlite):
+                    conn.exec_driver_sql(stmt)
+
+    def drop_schema(self) -> None:
+        SQLModel.metadata.drop_all(self.engine)
+
+    def has_schema(self) -> bool:
+        return inspect(self.engine).has_table("journal_entry")
+
+    # -- sessions ------------------------------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session inside one serialised write transaction; commits on success."""
+        with Session(self._writer, expire_on_commit=False) as session:
+            if not self.is_sqlite:
+                session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITER_LOCK_KEY})
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    path = url.split("///", 1)[-1]
+    if path and path != ":memory:":
+        Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, below
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+        write = conn.get_execution_options().get("sinkledger_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _append_only_triggers(table: str, *, sqlite: bool) -> list[str]:
+    if sqlite:
+        return [
+            f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, 'journal_is_append_only'); END"
+            for op in ("UPDATE", "DELETE")
+        ]
+    return [
+        "CREATE OR REPLACE FUNCTION sinkledger_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'journal_is_append_only: % on %', TG_OP, TG_TABLE_NAME; END $$",
+        f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
+        f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+        "FOR EACH ROW EXECUTE FUNCTION sinkledger_append_only()",
+        f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
+        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION sinkledger_append_only()",
+    ]

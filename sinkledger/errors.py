@@ -1,0 +1,59 @@
+"""Refusals: one root error carrying a stable code and messages in Chinese and English.
+
+A refusal changes nothing: services raise it before, or roll back after, any write.
+Messages come from :mod:`sinkledger.messages`, the one catalogue.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sinkledger.messages import refusal_text
+
+
+class SinkLedgerError(Exception):
+    """Root of every refusal. ``code`` is stable; messages are formatted from the catalogue."""
+
+    def __init__(self, code: str, /, **params: Any) -> None:
+        self.code = code
+        self.params = params
+        self.message_zh, self.message_en = refusal_text(code, params)
+        super().__init__(f"{code}: {self.message_en}")
+
+    def to_dict(self) -> dict[str, Any]:
+        details = {k: v for k, v in self.params.items() if _json_safe(v)}
+        out: dict[str, Any] = {
+            "code": self.code,
+            "message_zh": self.message_zh,
+            "message_en": self.message_en,
+        }
+        if details:
+            out["details"] = details
+        return out
+
+    def message(self, lang: str) -> str:
+        return self.message_zh if lang == "zh" else self.message_en
+
+
+class InvalidInput(SinkLedgerError, ValueError):
+    """The request is malformed or violates a stateless rule."""
+
+
+class NotFound(SinkLedgerError, LookupError):
+    """A referenced record does not exist."""
+
+
+class NotPermitted(SinkLedgerError, PermissionError):
+    """The actor's role does not permit the command."""
+
+
+class Conflict(SinkLedgerError):
+    """The request conflicts with the current state (balances, periods, request ids)."""
+
+
+class IntegrityFailure(SinkLedgerError):
+    """Stored data fails a check (hash chain, invariants)."""
+
+
+def _json_safe(value: Any) -> bool:
+    return isinstance(value, (str, int, float, bool, type(None), list, dict))

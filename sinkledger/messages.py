@@ -1,0 +1,168 @@
+"""The message catalogue: every refusal and every UI string, in Chinese and English.
+
+Refusal codes are stable identifiers that read as sentences (TigerBeetle style). Templates use
+``str.format`` fields filled from the refusal's parameters; a missing field renders as ``?``
+rather than failing, so a refusal is always displayable.
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Any, Mapping
+
+REFUSALS: dict[str, tuple[str, str]] = {
+    # Actors and permissions.
+    "actor_unknown": ("未知的操作人“{actor}”。", "Unknown actor '{actor}'."),
+    "actor_required": ("必须指定操作人。", "An actor is required."),
+    "not_permitted": (
+        "角色“{role}”无权执行“{command}”。",
+        "Role '{role}' is not permitted to run '{command}'.",
+    ),
+    "credentials_invalid": ("用户名或密码错误。", "Wrong user name or password."),
+    # Requests and idempotency.
+    "request_id_required": ("必须提供请求编号。", "A request id is required."),
+    "request_id_conflict": (
+        "请求编号“{request_id}”已用于内容不同的另一请求。",
+        "Request id '{request_id}' was already used for a different request.",
+    ),
+    "field_required": ("缺少必填项：{field}。", "Missing required field: {field}."),
+    "value_invalid": ("{field} 的值无效：{value}。", "Invalid value for {field}: {value}."),
+    "text_too_long": (
+        "{field} 过长（最多 {max_chars} 个字符）。",
+        "{field} is too long (at most {max_chars} characters).",
+    ),
+    # Records.
+    "party_not_found": ("找不到主体“{party}”。", "Party '{party}' not found."),
+    "account_not_found": ("找不到账户“{account}”。", "Account '{account}' not found."),
+    "parcel_not_found": ("找不到地块“{parcel}”。", "Parcel '{parcel}' not found."),
+    "estimate_not_found": ("找不到测算结果“{estimate}”。", "Estimate '{estimate}' not found."),
+    "entry_not_found": ("找不到流水第 {seq} 条。", "Journal entry {seq} not found."),
+    "retirement_not_found": ("找不到注销记录“{retirement}”。", "Retirement '{retirement}' not found."),
+    "methodology_unknown": ("未知的方法学“{methodology}”。", "Unknown methodology '{methodology}'."),
+    "sink_type_unknown": ("未知的碳汇类型“{sink_type}”。", "Unknown sink type '{sink_type}'."),
+    "parcel_code_taken": ("地块编号“{parcel_code}”已被使用。", "Parcel code '{parcel_code}' is already in use."),
+    # Quantities and money.
+    "quantity_must_be_positive": ("数量必须为正整数（吨）。", "Quantity must be a positive whole number of tonnes."),
+    "price_must_not_be_negative": ("单价不能为负。", "The unit price cannot be negative."),
+    "accounts_must_be_different": ("买卖双方不能是同一账户。", "Seller and buyer must be different accounts."),
+    "insufficient_balance": (
+        "可用余额不足：需要 {requested} 吨，可用 {available} 吨。",
+        "Insufficient available balance: {requested} t requested, {available} t available.",
+    ),
+    "beneficiary_required": ("注销必须写明受益方。", "A retirement must name a beneficiary."),
+    "purpose_required": ("注销必须写明用途。", "A retirement must state its purpose."),
+    # Issuance.
+    "period_invalid": ("监测期无效：开始日期须早于结束日期。", "Invalid monitoring period: start must precede end."),
+    "period_already_issued": (
+        "地块 {parcel} 在与本监测期重叠的期间（{other_period}）已签发过。",
+        "Parcel {parcel} was already issued for an overlapping period ({other_period}).",
+    ),
+    "verified_quantity_exceeds_estimate": (
+        "核证量 {verified_kg_co2e} kg CO2e 超过测算结果 {estimate_kg_co2e} kg CO2e。",
+        "Verified quantity {verified_kg_co2e} kg CO2e exceeds the estimate of {estimate_kg_co2e} kg CO2e.",
+    ),
+    "nothing_to_issue": (
+        "核证量不足 1 吨 CO2e，无可签发的碳汇。",
+        "The verified quantity is below one tonne CO2e; nothing can be issued.",
+    ),
+    "estimate_parcels_mismatch": (
+        "测算结果所覆盖的地块与核证申请不一致。",
+        "The estimate covers different parcels from the verification request.",
+    ),
+    "buffer_share_invalid": ("缓冲池比例须在 0 到 100% 之间。", "The buffer share must be between 0 and 100 %."),
+    # Parcels and geometry.
+    "geometry_invalid": (
+        "地块图形无效：{reason}（位置 {location}）。",
+        "Invalid parcel geometry: {reason} (at {location}).",
+    ),
+    "geometry_not_polygonal": ("地块必须是面（多边形）。", "A parcel must be a polygon or multipolygon."),
+    "geometry_empty": ("地块图形为空。", "The parcel geometry is empty."),
+    "geometry_unreadable": ("无法读取地块图形：{reason}。", "Cannot read the parcel geometry: {reason}."),
+    "geometry_outside_region": (
+        "地块位于{region}范围之外。",
+        "The parcel lies outside the region of {region}.",
+    ),
+    "parcel_overlaps_existing": (
+        "地块与已登记地块 {conflicts} 重叠 {overlap_m2} 平方米，可能重复计算。",
+        "The parcel overlaps registered parcel(s) {conflicts} by {overlap_m2} m²: double counting.",
+    ),
+    "area_too_small": (
+        "地块面积 {area_m2} 平方米低于最小面积 {min_area_m2} 平方米。",
+        "Parcel area {area_m2} m² is below the minimum of {min_area_m2} m².",
+    ),
+    # Database and integrity.
+    "database_not_initialised": (
+        "数据库尚未初始化，请先运行 sinkledger demo 或 sinkledger init。",
+        "The database is not initialised; run 'sinkledger demo' or 'sinkledger init' first.",
+    ),
+    "database_not_empty": ("数据库已有数据；如需重建请加 --reset。", "The database already holds data; use --reset to rebuild it."),
+    "journal_is_append_only": ("流水只能追加，不能修改或删除。", "The journal is append-only; it cannot be changed or deleted."),
+    "ledger_integrity_failed": (
+        "账本完整性校验失败：第 {seq} 条流水 {problem}。",
+        "Ledger integrity check failed: journal entry {seq} {problem}.",
+    ),
+    "methodology_input_invalid": (
+        "测算输入有误：{problems}",
+        "Invalid methodology inputs: {problems}",
+    ),
+}
+
+
+class _Lenient(dict):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def _format(template: str, params: Mapping[str, Any]) -> str:
+    return string.Formatter().vformat(template, (), _Lenient(params))
+
+
+def refusal_text(code: str, params: Mapping[str, Any]) -> tuple[str, str]:
+    """Return the Chinese and English message for a refusal code."""
+    zh, en = REFUSALS.get(code, ("操作被拒绝（{code}）。", "Refused ({code})."))
+    merged = {"code": code, **params}
+    return _format(zh, merged), _format(en, merged)
+
+
+UI: dict[str, tuple[str, str]] = {
+    "app_title": ("湖州碳汇登记与交易账本", "Huzhou carbon-sink registry and ledger"),
+    "app_subtitle": (
+        "竹林、湿地、茶园碳汇：地块登记、方法学测算、核证签发、交易、注销与司法补偿。",
+        "Bamboo forest, wetland and tea-garden sinks: parcels, estimates, issuance, sales, "
+        "retirements and court compensation.",
+    ),
+    "language": ("语言 / Language", "Language / 语言"),
+    "page_overview": ("总览", "Overview"),
+    "synthetic_notice": (
+        "演示数据：地块、主体与测量值均为合成数据，不代表真实权属或碳汇量。",
+        "Demo data: parcels, parties and measurements are synthetic, not real holdings or sinks.",
+    ),
+    "seeding": ("首次启动：正在创建数据库并载入演示数据……", "First start: creating the database and loading the demo data…"),
+    "map_header": ("地块分布", "Parcels"),
+    "map_caption": (
+        "{n} 个已登记地块，按碳汇类型着色；县界为示意（离线可用）。",
+        "{n} registered parcels coloured by sink type; county outlines are schematic (work offline).",
+    ),
+    "balances_header": ("各碳汇类型碳汇量（吨 CO2e）", "Credits by sink type (tCO2e)"),
+    "col_sink_type": ("碳汇类型", "Sink type"),
+    "col_parcels": ("地块数", "Parcels"),
+    "col_area_ha": ("面积（公顷）", "Area (ha)"),
+    "col_issued": ("已签发", "Issued"),
+    "col_held": ("持有", "Held"),
+    "col_pledged": ("质押", "Pledged"),
+    "col_retired": ("已注销", "Retired"),
+    "col_buffer": ("其中缓冲池", "of which buffer"),
+    "integrity_header": ("账本完整性", "Ledger integrity"),
+    "integrity_ok": (
+        "哈希链已校验至第 {n} 条流水，无篡改。",
+        "Hash chain verified up to entry {n}; no tampering found.",
+    ),
+    "integrity_broken": ("账本校验失败：第 {seq} 条流水。", "Ledger check failed at entry {seq}."),
+    "merkle_root": ("最新默克尔根", "Latest Merkle root"),
+    "error_generic": ("发生错误：{message}", "Something went wrong: {message}"),
+}
+
+
+def ui_text(key: str, lang: str, **params: Any) -> str:
+    zh, en = UI[key]
+    return _format(zh if lang == "zh" else en, params)

@@ -1,0 +1,228 @@
+"""The service API: the one facade the CLI and the Streamlit app call.
+
+It composes ``sinks`` (parcels), ``methodologies`` (estimates) and ``ledger`` (journal,
+credits) and holds no rules of its own beyond wiring: every rule lives in those packages, and
+every state change goes through :func:`ledger.commands.run_command`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+import shapely
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
+from sqlmodel import select
+
+from ledger import issuance, parties, queries, retirement, sale
+from ledger.commands import CommandContext, run_command, utc_now
+from ledger.domain import EntryKind, Role
+from ledger.journal import Entry, iter_rows
+from ledger.permissions import Actor
+from ledger.store import AccountRow, EstimateRow, PartyRow, UserRow
+from ledger.verify import VerifyReport, verify_ledger
+from sinkledger.config import Settings, load_settings
+from sinkledger.db import Database
+from sinkledger.errors import InvalidInput, NotFound, NotPermitted, SinkLedgerError
+from sinks import sink_spec
+from sinks.geometry import M2_PER_HA, normalise_parcel_geometry, parse_geojson
+from sinks.parcels import register_parcel
+from sinks.store import ParcelRow
+
+_HASHER = PasswordHasher()
+SYSTEM_ACTOR = Actor(username="system", role=Role.admin, party_id=parties.REGISTRY_PARTY_ID)
+
+
+@dataclass
+class Service:
+    db: Database
+    settings: Settings
+    clock: Callable[[], str] = utc_now
+
+    @classmethod
+    def open(cls, settings: Settings | None = None) -> "Service":
+        settings = settings or load_settings()
+        return cls(Database.from_settings(settings), settings)
+
+    # -- set-up ---------------------------------------------------------------------------------
+    def is_initialised(self) -> bool:
+        if not self.db.has_schema():
+            return False
+        with self.db.read() as s:
+            return s.get(PartyRow, parties.REGISTRY_PARTY_ID) is not None
+
+    def initialise(self) -> dict[str, Any]:
+        """Create the schema and the registry's system accounts (idempotent)."""
+        self.db.create_schema()
+        return self._run(SYSTEM_ACTOR, "initialise_registry", "init:registry", {},
+                         lambda ctx: parties.open_system_accounts(ctx, registry_name=self.settings.region.name_zh + "碳汇登记簿"))
+
+    def require_initialised(self) -> None:
+        if not self.is_initialised():
+            raise NotFound("database_not_initialised")
+
+    # -- users and actors -----------------------------------------------------------------------
+    def create_user(self, *, username: str, password: str, role: str, party_id: str, display_name: str) -> None:
+        with self.db.write() as s:
+            if s.get(PartyRow, party_id) is None:
+                raise NotFound("party_not_found", party=party_id)
+            s.add(UserRow(username=username, party_id=party_id, role=Role(role).value,
+                          password_hash=_HASHER.hash(password), display_name=display_name))
+
+    def authenticate(self, username: str, password: str) -> Actor:
+        with self.db.read() as s:
+            user = s.get(UserRow, username)
+        try:
+            if user is None or not user.active or not _HASHER.verify(user.password_hash, password):
+                raise NotPermitted("credentials_invalid")
+        except VerificationError:
+            raise NotPermitted("credentials_invalid") from None
+        return Actor(user.username, Role(user.role), user.party_id)
+
+    def actor(self, username: str | None) -> Actor:
+        """The actor for a user name, for trusted local callers (CLI with database access)."""
+        if not username:
+            raise InvalidInput("actor_required")
+        with self.db.read() as s:
+            user = s.get(UserRow, username)
+        if user is None or not user.active:
+            raise NotFound("actor_unknown", actor=username)
+        return Actor(user.username, Role(user.role), user.party_id)
+
+    def users(self) -> list[dict[str, Any]]:
+        with self.db.read() as s:
+            return [{"username": u.username, "role": u.role, "party_id": u.party_id,
+                     "display_name": u.display_name} for u in s.exec(select(UserRow).order_by(UserRow.username))]
+
+    # -- commands -------------------------------------------------------------------------------
+    def _run(self, actor: Actor, command: str, request_id: str, content: Mapping[str, Any],
+             handler: Callable[[CommandContext], tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+        return run_command(self.db, actor=actor, command=command, request_id=request_id,
+                           content=content, handler=handler, clock=self.clock)
+
+    def register_party(self, actor: Actor, request_id: str, *, party_id: str, kind: str, name: str,
+                       county_code: str | None = None) -> dict[str, Any]:
+        content = {"party_id": party_id, "kind": kind, "name": name, "county_code": county_code}
+        return self._run(actor, "register_party", request_id, content,
+                         lambda ctx: parties.register_party(ctx, **content))
+
+    def register_parcel(self, actor: Actor, request_id: str, *, parcel_code: str, sink_type: str,
+                        holder_party_id: str, geometry: str | Mapping[str, Any],
+                        county_code: str | None = None, tenure_cert_no: str | None = None,
+                        declared_area_mu: float | None = None,
+                        attributes: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Register one parcel from a GeoJSON geometry in EPSG:4490 / lon-lat order."""
+        region = self.settings.region
+        geom = normalise_parcel_geometry(parse_geojson(geometry), bounds_lonlat=region.bounds_lonlat,
+                                         region_name=region.name_zh)
+        from sinks.parcels import normalise_attributes
+
+        content = {"parcel_code": parcel_code, "sink_type": sink_type, "holder_party_id": holder_party_id,
+                   "geometry_wkb": shapely.to_wkb(geom, hex=True), "county_code": county_code,
+                   "tenure_cert_no": tenure_cert_no,
+                   "declared_area_mu": None if declared_area_mu is None else repr(float(declared_area_mu)),
+                   "attributes": normalise_attributes(attributes or {})}
+        return self._run(actor, "register_parcel", request_id, content, lambda ctx: register_parcel(
+            ctx, parcel_code=parcel_code, sink_type=sink_type, holder_party_id=holder_party_id,
+            geometry=geom, region=region, county_code=county_code, tenure_cert_no=tenure_cert_no,
+            declared_area_mu=declared_area_mu, attributes=attributes))
+
+    def record_estimate(self, actor: Actor, request_id: str, *, parcel_codes: list[str],
+                        methodology_id: str, inputs: Mapping[str, Any], gwp_profile: str = "AR5") -> dict[str, Any]:
+        """Estimate a parcel set with a methodology; the registered area replaces any given one."""
+        from sinkledger.estimates import record_estimate
+
+        content = {"parcel_codes": list(parcel_codes), "methodology_id": methodology_id,
+                   "inputs": json.loads(json.dumps(inputs, default=str), parse_float=str),
+                   "gwp_profile": gwp_profile}
+        return self._run(actor, "record_estimate", request_id, content,
+                         lambda ctx: record_estimate(ctx, **content))
+
+    def issue(self, actor: Actor, request_id: str, *, estimate_id: str, verified_kg_co2e: int,
+              project_code: str, buffer_share_bp: int, to_account: str | None = None) -> dict[str, Any]:
+        """Verification and issuance: approve ``verified_kg_co2e`` of an estimate and issue credits."""
+        with self.db.read() as s:
+            est = s.get(EstimateRow, estimate_id)
+            if est is None:
+                raise NotFound("estimate_not_found", estimate=estimate_id)
+            parcels = [s.exec(select(ParcelRow).where(ParcelRow.parcel_code == c)).one()
+                       for c in json.loads(est.parcel_codes)]
+        counties = {p.county_code for p in parcels}
+        county = counties.pop() if len(counties) == 1 else self.settings.region.admin_code
+        holders = {p.holder_party_id for p in parcels}
+        to_account = to_account or (parties.holding_account_id(holders.pop()) if len(holders) == 1 else "")
+        content = {"estimate_id": estimate_id, "verified_kg_co2e": verified_kg_co2e,
+                   "project_code": project_code, "buffer_share_bp": buffer_share_bp, "to_account": to_account}
+        return self._run(actor, "issue", request_id, content, lambda ctx: issuance.issue(
+            ctx, **content, region_code=county or self.settings.region.admin_code,
+            county_code=county or self.settings.region.admin_code))
+
+    def sell(self, actor: Actor, request_id: str, *, seller_account: str, buyer_account: str,
+             quantity: int, price_fen_per_t: int, contract_no: str) -> dict[str, Any]:
+        content = {"seller_account": seller_account, "buyer_account": buyer_account, "quantity": quantity,
+                   "price_fen_per_t": price_fen_per_t, "contract_no": contract_no}
+        return self._run(actor, "sell", request_id, content, lambda ctx: sale.sell(ctx, **content))
+
+    def retire(self, actor: Actor, request_id: str, *, account_id: str, quantity: int, beneficiary: str,
+               purpose: str, kind: str = "voluntary") -> dict[str, Any]:
+        content = {"account_id": account_id, "quantity": quantity, "beneficiary": beneficiary,
+                   "purpose": purpose, "kind": kind}
+        return self._run(actor, "retire", request_id, content, lambda ctx: retirement.retire(ctx, **content))
+
+    # -- queries --------------------------------------------------------------------------------
+    def balances(self) -> dict[str, Any]:
+        self.require_initialised()
+        with self.db.read() as s:
+            return {"by_account": queries.balances_by_account(s),
+                    "by_sink_type": queries.balances_by_sink_type(s)}
+
+    def account_balance(self, account_id: str) -> dict[str, int]:
+        with self.db.read() as s:
+            if s.get(AccountRow, account_id) is None:
+                raise NotFound("account_not_found", account=account_id)
+            return queries.account_balance(s, account_id)
+
+    def verify(self) -> VerifyReport:
+        self.require_initialised()
+        with self.db.read() as s:
+            return verify_ledger(s)
+
+    def journal(self, *, limit: int = 50, kind: str | None = None) -> list[dict[str, Any]]:
+        with self.db.read() as s:
+            rows = [Entry.from_row(r) for r in iter_rows(s) if kind is None or r.kind == kind]
+        return [{**e.summary(), "result": e.payload.get("result", {})} for e in rows[-limit:]]
+
+    def parcels(self) -> list[dict[str, Any]]:
+        """Registered parcels with GeoJSON geometry (EPSG:4490) and areas in ha and mu."""
+        with self.db.read() as s:
+            rows = s.exec(select(ParcelRow).order_by(ParcelRow.parcel_code)).all()
+            holders = {p.id: p.name for p in s.exec(select(PartyRow)).all()}
+        return [_parcel_dict(r, holders.get(r.holder_party_id)) for r in rows]
+
+    def estimate(self, estimate_id: str) -> dict[str, Any]:
+        with self.db.read() as s:
+            row = s.get(EstimateRow, estimate_id)
+        if row is None:
+            raise NotFound("estimate_not_found", estimate=estimate_id)
+        return json.loads(row.document) | {"estimate_id": row.id}
+
+    def parties(self) -> list[dict[str, Any]]:
+        with self.db.read() as s:
+            accounts = {a.party_id: a.id for a in s.exec(select(AccountRow).where(AccountRow.kind == "holding"))}
+            return [{"party_id": p.id, "kind": p.kind, "name": p.name, "county_code": p.county_code,
+                     "account_id": accounts.get(p.id)} for p in s.exec(select(PartyRow).order_by(PartyRow.id))]
+
+
+def _parcel_dict(r: ParcelRow, holder_name: str | None) -> dict[str, Any]:
+    spec = sink_spec(r.sink_type)
+    return {"parcel_code": r.parcel_code, "sink_type": r.sink_type, "sink_type_zh": spec.name_zh,
+            "sink_type_en": spec.name_en, "holder_party_id": r.holder_party_id, "holder_name": holder_name,
+            "county_code": r.county_code, "status": r.status, "area_ha": round(r.area_m2 / M2_PER_HA, 4),
+            "area_mu": round(r.area_m2 * 15 / M2_PER_HA, 2), "tenure_cert_no": r.tenure_cert_no,
+            "attributes": json.loads(r.attributes),
+            "geometry": shapely.geometry.mapping(shapely.from_wkb(r.geometry_wkb))}
+
+
+__all__ = ["Service", "SinkLedgerError", "SYSTEM_ACTOR", "EntryKind"]

@@ -1,0 +1,292 @@
+"""Tests for the SYNTHETIC demo data in gis_data/ and its generator.
+
+The committed files must equal a fresh run of ``gis_data/make_demo_data.py`` and satisfy the
+properties promised in ``gis_data/README.md``. Tests marked ``shared_data`` compare against the
+real county outlines in ``<repo>/../shared/data`` and are skipped when that folder is absent.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from sinks.gcj02 import geometry_gcj02_to_wgs84
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+GIS_DATA = REPO_ROOT / "gis_data"
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATAV_COUNTIES = SHARED_DATA / "huzhou" / "datav" / "330500_full.json"
+AREA_CRS = "EPSG:4549"
+COUNTY_CODES = {"330502": "吴兴区", "330503": "南浔区", "330521": "德清县", "330522": "长兴县",
+                "330523": "安吉县"}
+EXPECTED_COUNTS = {"bamboo_forest": 60, "wetland": 15, "tea_garden": 30}
+AREA_RANGES_HA = {"bamboo_forest": (1, 25), "tea_garden": (0.5, 8), "wetland": (5, 60)}
+SPECIFIC_COLUMNS = {
+    "bamboo_forest": ("culm_density_per_ha", "mean_dbh_cm", "age_class_shares",
+                      "management_regime"),
+    "wetland": ("wetland_class", "vegetation_cover_pct", "water_regime"),
+    "tea_garden": ("tea_variety", "planting_year", "fertiliser_n_kg_per_ha_yr"),
+}
+AREA_MISMATCH_CODES = {"AJ-BF-0009", "AJ-TG-0017"}  # Listed in gis_data/README.md.
+CARBON_FRACTION, ROOT_SHOOT_RATIO, CO2_PER_C = 0.47, 0.33, 44 / 12
+AGE_CLASSES = ("I", "II", "III")
+
+needs_shared_data = pytest.mark.skipif(
+    not DATAV_COUNTIES.is_file(),
+    reason=f"real county outlines not available at {DATAV_COUNTIES} (reference corpus absent)")
+
+
+@pytest.fixture(scope="module")
+def regenerated(tmp_path_factory) -> Path:
+    """Run the generator exactly as documented, into a fresh folder."""
+    out = tmp_path_factory.mktemp("demo_data")
+    subprocess.run([sys.executable, str(GIS_DATA / "make_demo_data.py"), "--out", str(out)],
+                   check=True, cwd=out, capture_output=True)
+    return out
+
+
+@pytest.fixture(scope="module")
+def parcels() -> gpd.GeoDataFrame:
+    return gpd.read_file(GIS_DATA / "demo_parcels.gpkg", layer="parcels")
+
+
+@pytest.fixture(scope="module")
+def parcels_m(parcels) -> gpd.GeoDataFrame:
+    return parcels.to_crs(AREA_CRS)
+
+
+@pytest.fixture(scope="module")
+def counties() -> gpd.GeoDataFrame:
+    return gpd.read_file(GIS_DATA / "counties.geojson").set_index("code")
+
+
+@pytest.fixture(scope="module")
+def monitoring() -> dict:
+    return json.loads((GIS_DATA / "demo_monitoring.json").read_text(encoding="utf-8"))
+
+
+# --- reproducibility ------------------------------------------------------------------------
+
+def test_regenerated_parcels_equal_committed(regenerated, parcels):
+    fresh = gpd.read_file(regenerated / "demo_parcels.gpkg", layer="parcels")
+    pd.testing.assert_frame_equal(fresh.drop(columns="geometry"), parcels.drop(columns="geometry"))
+    assert list(shapely.to_wkb(fresh.geometry.values)) == list(shapely.to_wkb(parcels.geometry.values))
+    assert fresh.crs == parcels.crs
+
+
+@pytest.mark.parametrize("name", ["counties.geojson", "demo_monitoring.json"])
+def test_regenerated_json_equals_committed(regenerated, name):
+    fresh = (regenerated / name).read_text(encoding="utf-8")
+    committed = (GIS_DATA / name).read_text(encoding="utf-8")
+    assert json.loads(fresh) == json.loads(committed)
+    assert fresh == committed  # Stable formatting too, so diffs stay readable.
+
+
+# --- parcels layer --------------------------------------------------------------------------
+
+def test_layers_are_in_cgcs2000_lon_lat(parcels, counties):
+    assert parcels.crs.to_epsg() == 4490
+    assert counties.crs.to_epsg() == 4490
+    for frame in (parcels, counties):
+        minx, miny, maxx, maxy = frame.total_bounds
+        assert 119 < minx < maxx < 121 and 30 < miny < maxy < 32  # lon first, lat second
+
+
+def test_counts_codes_and_sink_types(parcels):
+    assert parcels["sink_type"].value_counts().to_dict() == EXPECTED_COUNTS
+    assert parcels["parcel_code"].is_unique and parcels["parcel_code"].is_monotonic_increasing
+    prefixes = {"bamboo_forest": "AJ-BF", "tea_garden": "AJ-TG", "wetland": "DQ-WL"}
+    for code, sink_type in zip(parcels["parcel_code"], parcels["sink_type"]):
+        assert re.fullmatch(rf"{prefixes[sink_type]}-\d{{4}}", code)
+
+
+def test_geometries_are_valid_ccw_polygons_with_organic_rings(parcels):
+    geometries = parcels.geometry.values
+    assert (shapely.get_type_id(geometries) == 3).all()  # Polygon, not MultiPolygon
+    assert shapely.is_valid(geometries).all()
+    assert (shapely.get_num_interior_rings(geometries) == 0).all()
+    assert all(shapely.is_ccw(g.exterior) for g in geometries)
+    vertex_counts = shapely.get_num_coordinates(geometries) - 1
+    assert vertex_counts.min() >= 8 and vertex_counts.max() <= 20
+    coordinates = shapely.get_coordinates(geometries)
+    np.testing.assert_array_equal(coordinates, np.round(coordinates, 7))
+
+
+def test_no_two_parcels_overlap(parcels_m):
+    geometries = parcels_m.geometry.values
+    tree = shapely.STRtree(geometries)
+    left, right = tree.query(geometries, predicate="intersects")
+    pairs = left < right
+    overlap_m2 = shapely.area(shapely.intersection(geometries[left[pairs]], geometries[right[pairs]]))
+    assert overlap_m2.size == 0 or overlap_m2.max() <= 1.0
+
+
+@pytest.mark.parametrize("sink_type", sorted(EXPECTED_COUNTS))
+def test_areas_are_in_realistic_ranges(parcels_m, sink_type):
+    area_ha = parcels_m.loc[parcels_m["sink_type"] == sink_type].area / 10_000
+    low_ha, high_ha = AREA_RANGES_HA[sink_type]
+    assert area_ha.min() >= low_ha and area_ha.max() <= high_ha
+    if sink_type == "bamboo_forest":
+        assert area_ha.between(3, 12).mean() >= 0.7  # mostly 3-12 ha
+
+
+def test_declared_area_matches_except_the_two_deliberate_defects(parcels_m):
+    true_mu = parcels_m.area / (10_000 / 15)
+    relative_error = (parcels_m["declared_area_mu"] / true_mu - 1).abs()
+    flagged = set(parcels_m.loc[relative_error > 0.05, "parcel_code"])
+    assert flagged == AREA_MISMATCH_CODES
+    assert relative_error[~parcels_m["parcel_code"].isin(AREA_MISMATCH_CODES)].max() <= 0.03
+
+
+def test_every_parcel_is_inside_its_schematic_county_with_a_margin(parcels_m, counties):
+    counties_m = counties.to_crs(AREA_CRS)
+    for code, geometry, name in zip(parcels_m["county_code"], parcels_m.geometry,
+                                    parcels_m["county_name_zh"]):
+        assert COUNTY_CODES[code] == name
+        county = counties_m.geometry[code]
+        assert county.contains(geometry)
+        assert county.boundary.distance(geometry) >= 500
+
+
+def test_type_specific_attributes_are_filled_only_for_their_type(parcels):
+    for sink_type, columns in SPECIFIC_COLUMNS.items():
+        own = parcels["sink_type"] == sink_type
+        for column in columns:
+            assert parcels.loc[own, column].notna().all(), column
+            assert parcels.loc[~own, column].isna().all(), column
+
+
+def test_attribute_values(parcels):
+    bamboo = parcels[parcels["sink_type"] == "bamboo_forest"]
+    assert bamboo["culm_density_per_ha"].between(2000, 4200).all()
+    assert (bamboo["culm_density_per_ha"] % 1 == 0).all()
+    assert bamboo["mean_dbh_cm"].between(8, 12).all()
+    assert set(bamboo["management_regime"]) == {"intensive", "extensive", "collective_managed"}
+    for text in bamboo["age_class_shares"]:
+        shares = json.loads(text)
+        assert list(shares) == list(AGE_CLASSES) and sum(shares.values()) == pytest.approx(1)
+    wetland = parcels[parcels["sink_type"] == "wetland"]
+    assert set(wetland["wetland_class"]) == {"lake", "marsh", "river", "constructed"}
+    assert wetland["vegetation_cover_pct"].between(0, 100).all()
+    assert set(wetland["water_regime"]) <= {"permanent", "seasonal", "managed"}
+    tea = parcels[parcels["sink_type"] == "tea_garden"]
+    assert tea["planting_year"].between(1995, 2020).all()
+    assert tea["fertiliser_n_kg_per_ha_yr"].between(150, 450).all()
+    assert parcels["synthetic"].astype(bool).all()
+
+
+def test_holders_are_organisations_and_certificates_unique(parcels):
+    assert set(parcels["holder_kind"]) == {"collective", "cooperative"}
+    collective = parcels["holder_kind"] == "collective"
+    assert parcels.loc[collective, "holder_name_zh"].str.endswith("股份经济合作社").all()
+    assert parcels.loc[~collective, "holder_name_zh"].str.endswith("专业合作社").all()
+    assert parcels["tenure_cert_no"].is_unique
+    assert parcels["tenure_cert_no"].str.fullmatch(
+        r"浙\(20\d\d\)(安吉县|德清县)不动产权第\d{7}号|安林证字\(20\d\d\)第\d{6}号").all()
+
+
+# --- counties -------------------------------------------------------------------------------
+
+def test_counties_are_schematic_and_do_not_overlap(counties):
+    assert dict(zip(counties.index, counties["name_zh"])) == COUNTY_CODES
+    assert counties["schematic"].astype(bool).all() and counties["name_en"].notna().all()
+    geometries = counties.geometry.values
+    assert shapely.is_valid(geometries).all() and (shapely.get_type_id(geometries) == 3).all()
+    assert (shapely.get_num_coordinates(geometries) - 1 <= 60).all()
+    coordinates = shapely.get_coordinates(geometries)
+    np.testing.assert_allclose(coordinates, np.round(coordinates * 200) / 200, atol=1e-9)
+    geometries_m = counties.to_crs(AREA_CRS).geometry.values
+    for i in range(len(geometries_m)):
+        for j in range(i + 1, len(geometries_m)):
+            assert geometries_m[i].intersection(geometries_m[j]).area < 1e5  # < 0.1 km²
+
+
+# --- monitoring -----------------------------------------------------------------------------
+
+def carbon_t_per_ha(event: dict, *, root_shoot_ratio: float = ROOT_SHOOT_RATIO) -> float:
+    """Culm biomass carbon of one inventory, t C/ha."""
+    biomass_kg = sum(event["culms_per_ha_by_age_class"][k]
+                     * float(event["mean_culm_biomass_kg_by_age_class"][k]) for k in AGE_CLASSES)
+    return biomass_kg / 1000 * (1 + root_shoot_ratio) * CARBON_FRACTION
+
+
+def change_t_per_ha_yr(events: list, **kwargs) -> float:
+    years = (date.fromisoformat(events[1]["date"]) - date.fromisoformat(events[0]["date"])).days
+    return (carbon_t_per_ha(events[1], **kwargs) - carbon_t_per_ha(events[0], **kwargs)) / (
+        years / 365.25)
+
+
+def test_monitoring_covers_every_bamboo_parcel_with_two_even_spaced_events(parcels, monitoring):
+    assert monitoring["synthetic"] is True and "SYNTHETIC" in monitoring["note"]
+    bamboo = parcels[parcels["sink_type"] == "bamboo_forest"].set_index("parcel_code")
+    assert sorted(monitoring["parcels"]) == sorted(bamboo.index)
+    for code, record in monitoring["parcels"].items():
+        first, second = (date.fromisoformat(e["date"]) for e in record["events"])
+        assert len(record["events"]) == 2
+        assert (first.month, first.day) == (second.month, second.day)
+        assert second.year - first.year > 0 and (second.year - first.year) % 2 == 0
+        assert float(record["fertiliser_n_kg_per_ha_yr"]) >= 0
+        counts = record["events"][0]["culms_per_ha_by_age_class"]
+        assert sum(counts.values()) == bamboo.loc[code, "culm_density_per_ha"]
+
+
+def test_monitoring_values_are_typed_and_in_range(monitoring):
+    for record in monitoring["parcels"].values():
+        assert isinstance(record["fertiliser_n_kg_per_ha_yr"], str)
+        for event in record["events"]:
+            assert list(event["culms_per_ha_by_age_class"]) == list(AGE_CLASSES)
+            assert all(isinstance(n, int) and n > 0
+                       for n in event["culms_per_ha_by_age_class"].values())
+            for text in event["mean_culm_biomass_kg_by_age_class"].values():
+                assert isinstance(text, str) and re.fullmatch(r"\d+\.\d", text)
+                assert 8 <= float(text) <= 24
+
+
+def test_monitoring_carbon_changes_exercise_all_cases(monitoring):
+    special = monitoring["special_cases"]
+    changes = {code: change_t_per_ha_yr(r["events"]) for code, r in monitoring["parcels"].items()}
+    ordinary = [c for code, c in changes.items()
+                if code not in special["declining"] + special["implausibly_high"]]
+    assert len(ordinary) >= 55 and all(0.3 <= c <= 0.7 for c in ordinary)
+    assert special["declining"] and all(changes[code] < 0 for code in special["declining"])
+    for code in special["implausibly_high"]:  # Even above-ground alone beats 3 t CO2/ha/yr.
+        above_only = change_t_per_ha_yr(monitoring["parcels"][code]["events"], root_shoot_ratio=0)
+        assert above_only * CO2_PER_C > 3
+
+
+# --- against the real county outlines (reference corpus, outside the repo) ------------------
+
+@pytest.fixture(scope="module")
+def real_counties_m() -> gpd.GeoSeries:
+    features = json.loads(DATAV_COUNTIES.read_text(encoding="utf-8"))["features"]
+    geometries = [geometry_gcj02_to_wgs84(shapely.geometry.shape(f["geometry"])) for f in features]
+    codes = [str(f["properties"]["adcode"]) for f in features]
+    return gpd.GeoSeries(geometries, index=codes, crs="EPSG:4490").to_crs(AREA_CRS)
+
+
+@pytest.mark.shared_data
+@needs_shared_data
+def test_every_parcel_is_inside_its_real_county(parcels_m, real_counties_m):
+    for code, parcel_code, geometry in zip(parcels_m["county_code"], parcels_m["parcel_code"],
+                                           parcels_m.geometry):
+        assert real_counties_m[code].contains(geometry), parcel_code
+
+
+@pytest.mark.shared_data
+@needs_shared_data
+def test_schematic_outlines_resemble_the_real_ones(counties, real_counties_m):
+    schematic_m = counties.to_crs(AREA_CRS).geometry
+    for code in COUNTY_CODES:
+        real, schematic = real_counties_m[code], schematic_m[code]
+        iou = real.intersection(schematic).area / real.union(schematic).area
+        assert iou > 0.8, code
