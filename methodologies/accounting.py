@@ -99,6 +99,9 @@ def gas_to_t_co2e(*, mass_kg: Decimal, gwp: Decimal) -> Decimal:
 # --- Integer kg CO2e and whole tonnes ---------------------------------------------------------
 
 KG_CO2E_GUARD_QUANTUM: Final = Decimal("1E-6")  # 1 mg: far above 34-digit noise, far below 1 kg.
+# Above this magnitude 34 digits cannot hold 1 mg resolution, and the noise the guard absorbs
+# is itself far below 1 kg, so the value is truncated directly.
+KG_CO2E_GUARD_LIMIT: Final = Decimal(10) ** 20
 
 
 def to_kg_co2e(t_co2e: Decimal) -> int:
@@ -126,7 +129,9 @@ def to_kg_co2e(t_co2e: Decimal) -> int:
     (1286, -1)
     """
     with decimal_context():
-        kg = (t_co2e * KG_PER_TONNE).quantize(KG_CO2E_GUARD_QUANTUM, rounding=ROUND_HALF_EVEN)
+        kg = t_co2e * KG_PER_TONNE
+        if abs(kg) < KG_CO2E_GUARD_LIMIT:
+            kg = kg.quantize(KG_CO2E_GUARD_QUANTUM, rounding=ROUND_HALF_EVEN)
         return int(kg.to_integral_value(rounding=ROUND_DOWN))
 
 

@@ -155,8 +155,9 @@ def _normalised_event(event: BambooEvent, method: BiomassMethod) -> dict[str, An
         "culms_per_ha_by_age_class": dict(event.culms_per_ha_by_age_class),
     }
     if method is BiomassMethod.MEAN_CULM_BIOMASS:
+        per_culm = event.mean_culm_biomass_kg_by_age_class
         document["mean_culm_biomass_kg_by_age_class"] = {
-            age: canonical_decimal(kg) for age, kg in event.mean_culm_biomass_kg_by_age_class.items()}
+            age: canonical_decimal(kg) for age, kg in per_culm.items()}
     else:
         document["mean_dbh_cm_by_age_class"] = {
             age: canonical_decimal(cm) for age, cm in event.mean_dbh_cm_by_age_class.items()}
@@ -178,7 +179,7 @@ def parse_bamboo_inputs(document: Any) -> BambooInputs:
     Raises
     ------
     InvalidInput
-        Listing every problem found, in schema order.
+        Listing every problem found: unknown fields first, then in schema order.
     """
     if not isinstance(document, Mapping):
         raise InvalidInput.single("inputs", "inputs_must_be_an_object")
@@ -187,17 +188,21 @@ def parse_bamboo_inputs(document: Any) -> BambooInputs:
     area_ha = _read_area(reader, document)
     period_start, period_end = _read_period(reader, document)
     method = _read_choice(reader, document, "biomass_method", BiomassMethod,
-                          BiomassMethod.MEAN_CULM_BIOMASS)
+                          BiomassMethod.MEAN_CULM_BIOMASS, "biomass_method_unknown")
     basis = _read_choice(reader, document, "culm_biomass_basis", CulmBiomassBasis,
-                         DEFAULT_BIOMASS_BASIS.get(method))  # type: ignore[arg-type]
+                         DEFAULT_BIOMASS_BASIS.get(method),  # type: ignore[arg-type]
+                         "culm_biomass_basis_unknown")
     events = _read_events(reader, document, method)
     fertiliser = _read_non_negative_decimal(reader, document, "fertiliser_n_kg_per_ha_yr",
                                             "fertiliser_n_must_not_be_negative")
     ef_profile = _read_choice(reader, document, "n2o_emission_factor_profile",
                               N2OEmissionFactorProfile,
-                              N2OEmissionFactorProfile.IPCC2019_WET_SYNTHETIC)
-    baseline = _read_non_negative_integer(reader, document, "baseline_net_kg_co2e")
-    leakage = _read_non_negative_integer(reader, document, "leakage_kg_co2e")
+                              N2OEmissionFactorProfile.IPCC2019_WET_SYNTHETIC,
+                              "n2o_emission_factor_profile_unknown")
+    baseline = _read_non_negative_integer(reader, document, "baseline_net_kg_co2e",
+                                          "baseline_net_kg_co2e_must_not_be_negative")
+    leakage = _read_non_negative_integer(reader, document, "leakage_kg_co2e",
+                                         "leakage_kg_co2e_must_not_be_negative")
     reader.raise_if_any()
     return BambooInputs(
         area_ha=area_ha, period_start=period_start, period_end=period_end,
@@ -231,11 +236,11 @@ def _read_period(reader: InputReader, document: Mapping[str, Any]
 
 
 def _read_choice(reader: InputReader, document: Mapping[str, Any], key: str,
-                 choices: type[enum.StrEnum], default: enum.StrEnum | None) -> Any:
+                 choices: type[enum.StrEnum], default: enum.StrEnum | None, code: str) -> Any:
     value = reader.field(document, key, key, required=False)
     if value is MISSING:
         return default
-    chosen = reader.choice(value, key, [c.value for c in choices], f"{key}_unknown")
+    chosen = reader.choice(value, key, [c.value for c in choices], code)
     return None if chosen is None else choices(chosen)
 
 
@@ -251,14 +256,14 @@ def _read_non_negative_decimal(reader: InputReader, document: Mapping[str, Any],
     return parsed
 
 
-def _read_non_negative_integer(reader: InputReader, document: Mapping[str, Any],
-                               key: str) -> int | None:
+def _read_non_negative_integer(reader: InputReader, document: Mapping[str, Any], key: str,
+                               code: str) -> int | None:
     value = reader.field(document, key, key, required=False)
     if value is MISSING:
         return 0
     parsed = reader.integer(value, key)
     if parsed is not None and parsed < 0:
-        reader.report(key, f"{key}_must_not_be_negative", value=value)
+        reader.report(key, code, value=value)
         return None
     return parsed
 
@@ -313,9 +318,9 @@ def _read_event(reader: InputReader, item: Any, path: str,
     biomass: Mapping[str, Decimal] | None = {}
     dbh: Mapping[str, Decimal] | None = {}
     if method is BiomassMethod.MEAN_CULM_BIOMASS:
-        biomass = _read_per_culm_map(reader, event, path, culms, "mean_culm_biomass_kg_by_age_class",
-                                     "mean_culm_biomass_kg_must_be_positive",
-                                     "mean_culm_biomass_is_missing_for_age_class")
+        biomass = _read_per_culm_map(
+            reader, event, path, culms, "mean_culm_biomass_kg_by_age_class",
+            "mean_culm_biomass_kg_must_be_positive", "mean_culm_biomass_is_missing_for_age_class")
     elif method is BiomassMethod.ALLOMETRY_DBH_AGE:
         dbh = _read_dbh(reader, event, path, culms)
     if date is None or culms is None or biomass is None or dbh is None:

@@ -15,7 +15,6 @@ import datetime
 import enum
 import hashlib
 import io
-import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -24,6 +23,7 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any, Literal, Protocol, get_args
 
+from methodologies.canonical import canonical_json, freeze, thaw
 from methodologies.errors import InvalidInput, MethodologyError, make_problem
 from methodologies.messages import ERROR_MESSAGES, format_message
 from methodologies.units import canonical_decimal, decimal_context
@@ -247,53 +247,6 @@ class EstimateWarning:
         return {"code": self.code, "message_zh": self.message_zh, "message_en": self.message_en}
 
 
-def _freeze(value: Any) -> Any:
-    """Return a read-only deep copy: mappings become MappingProxyType, lists become tuples."""
-    if isinstance(value, Mapping):
-        return MappingProxyType({key: _freeze(item) for key, item in value.items()})
-    if isinstance(value, (list, tuple)):
-        return tuple(_freeze(item) for item in value)
-    return value
-
-
-def _thaw(value: Any) -> Any:
-    """Inverse of :func:`_freeze`, turning Decimals into canonical strings (JSON-safe)."""
-    if isinstance(value, Mapping):
-        return {key: _thaw(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_thaw(item) for item in value]
-    if isinstance(value, Decimal):
-        return canonical_decimal(value)
-    return value
-
-
-def canonical_json(document: Any) -> str:
-    """Serialise ``document`` canonically: sorted keys, no spaces, UTF-8, Decimals as strings.
-
-    Floats are refused: they have no single canonical decimal form.
-    """
-    def encode(value: Any) -> Any:
-        if isinstance(value, Decimal):
-            return canonical_decimal(value)
-        if isinstance(value, MappingProxyType):
-            return dict(value)
-        raise TypeError(f"not canonically serialisable: {type(value).__name__}")
-
-    def reject_floats(value: Any) -> None:
-        if isinstance(value, float):
-            raise TypeError("floats are not canonically serialisable; use Decimal")
-        if isinstance(value, Mapping):
-            for item in value.values():
-                reject_floats(item)
-        elif isinstance(value, (list, tuple)):
-            for item in value:
-                reject_floats(item)
-
-    reject_floats(document)
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=encode)
-
-
 def reproducibility_hash(*, methodology_id: str, methodology_version: str,
                          inputs: Mapping[str, Any], parameters: Iterable[Parameter],
                          gwp_profile: str) -> str:
@@ -305,7 +258,7 @@ def reproducibility_hash(*, methodology_id: str, methodology_version: str,
     payload = {
         "methodology_id": methodology_id,
         "methodology_version": methodology_version,
-        "inputs": _thaw(inputs),
+        "inputs": thaw(inputs),
         "parameters": [p.to_dict() for p in sorted(parameters, key=lambda p: p.key)],
         "gwp_profile": gwp_profile,
     }
@@ -353,8 +306,8 @@ class Estimate:
                 raise TypeError(f"{name} must be an int (kg CO2e)")
         if not _SHA256_HEX.fullmatch(self.reproducibility_hash):
             raise ValueError("reproducibility_hash must be 64 lowercase hex digits")
-        object.__setattr__(self, "inputs", _freeze(self.inputs))
-        object.__setattr__(self, "informational", _freeze(self.informational))
+        object.__setattr__(self, "inputs", freeze(self.inputs))
+        object.__setattr__(self, "informational", freeze(self.informational))
         object.__setattr__(self, "parameters", tuple(self.parameters))
         object.__setattr__(self, "steps", tuple(self.steps))
         object.__setattr__(self, "warnings", tuple(self.warnings))
@@ -380,12 +333,12 @@ class Estimate:
             "stock_change_kg_co2e": self.stock_change_kg_co2e,
             "emissions_kg_co2e": self.emissions_kg_co2e,
             "gwp_profile": self.gwp_profile,
-            "inputs": _thaw(self.inputs),
+            "inputs": thaw(self.inputs),
             "parameters": [p.to_dict() for p in self.parameters],
             "steps": [s.to_dict() for s in self.steps],
             "warnings": [w.to_dict() for w in self.warnings],
             "uses_unverified": self.uses_unverified,
-            "informational": _thaw(self.informational),
+            "informational": thaw(self.informational),
             "reproducibility_hash": self.reproducibility_hash,
         }
 

@@ -45,10 +45,6 @@ ERROR_MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType({
         "{field} 的绝对值不得超过 {limit}，收到 {value}。",
         "{field} must not exceed {limit} in absolute value; got {value}.",
     ),
-    "value_must_be_a_string": (
-        "{field} 必须是字符串，收到 {value}。",
-        "{field} must be a string; got {value}.",
-    ),
     "value_must_be_an_object": (
         "{field} 必须是 JSON 对象（键值映射）。",
         "{field} must be a JSON object (a mapping).",

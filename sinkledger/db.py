@@ -113,7 +113,8 @@ def _append_only_triggers(table: str, *, sqlite: bool) -> list[str]:
         ]
     return [
         "CREATE OR REPLACE FUNCTION sinkledger_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN RAISE EXCEPTION 'journal_is_append_only: % on %', TG_OP, TG_TABLE_NAME; END $$",
+        "$$ BEGIN RAISE EXCEPTION USING MESSAGE = 'journal_is_append_only: ' || TG_OP || ' on ' "
+        "|| TG_TABLE_NAME; END $$",
         f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
         f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
         "FOR EACH ROW EXECUTE FUNCTION sinkledger_append_only()",
