@@ -71,13 +71,25 @@ def parcel_map(service: Service, parcels: list[dict]) -> None:
                   filled=True, stroked=True, get_fill_color="properties.colour",
                   get_line_color=[40, 40, 40, 200], line_width_min_pixels=0.5, pickable=True),
     ]
-    x0, y0, x1, y1 = service.settings.region.bounds_lonlat
-    view = pdk.ViewState(longitude=(x0 + x1) / 2, latitude=(y0 + y1) / 2, zoom=8.6)
+    view = _initial_view(parcels, service.settings.region.bounds_lonlat)
     deck = pdk.Deck(layers=layers, initial_view_state=view, map_provider=None, map_style=None,
                     tooltip={"text": "{code}\n{sink}\n{holder}\n{area}"})
-    st.pydeck_chart(deck, height=520, key="parcel_map")
-    legend = "　".join(f"■ {s.name_zh if lang == 'zh' else s.name_en}" for s in SINK_TYPES.values())
-    st.caption(t("map_caption", n=len(parcels)) + "　" + legend)
+    st.pydeck_chart(deck, height=560, key="parcel_map")
+    legend = "　".join(f":{s.colour_name}[■] {s.name_zh if lang == 'zh' else s.name_en}" for s in SINK_TYPES.values())
+    st.markdown(legend)
+    st.caption(t("map_caption", n=len(parcels)))
+
+
+def _initial_view(parcels: list[dict], bounds_lonlat: tuple[float, float, float, float]) -> pdk.ViewState:
+    """Fit the parcels (or the whole region when there are none) into the map."""
+    from shapely.geometry import shape
+
+    if parcels:
+        xs, ys = zip(*((b[0], b[1]) for p in parcels for b in [shape(p["geometry"]).bounds, shape(p["geometry"]).bounds[2:]]))
+        bounds_lonlat = (min(xs), min(ys), max(xs), max(ys))
+    view = pdk.data_utils.compute_view([[bounds_lonlat[0], bounds_lonlat[1]], [bounds_lonlat[2], bounds_lonlat[3]]])
+    view.zoom = max(7.5, view.zoom)
+    return view
 
 
 def balances_table(service: Service, parcels: list[dict]) -> None:
@@ -97,7 +109,7 @@ def balances_table(service: Service, parcels: list[dict]) -> None:
             t("col_pledged"): sum(r["pledged_t"] for r in mine),
             t("col_retired"): sum(r["retired_t"] for r in mine),
         })
-    st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     st.caption(f'{t("col_buffer")}: {buffer_t} t')
 
 
@@ -116,13 +128,13 @@ def overview_page() -> None:
     st.write(t("app_subtitle"))
     st.info(t("synthetic_notice"))
     parcels = service.parcels()
+    st.subheader(t("map_header"))
+    parcel_map(service, parcels)
     left, right = st.columns([3, 2])
     with left:
-        st.subheader(t("map_header"))
-        parcel_map(service, parcels)
-    with right:
         st.subheader(t("balances_header"))
         balances_table(service, parcels)
+    with right:
         st.subheader(t("integrity_header"))
         integrity(service)
 

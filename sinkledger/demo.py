@@ -146,13 +146,10 @@ def _plain(value: Any, column: str = "") -> Any:
 
 def _seed_chain(service: Service, layer: gpd.GeoDataFrame, collectives: dict[str, DemoParty],
                 monitoring: dict[str, Any], progress: Progress) -> dict[str, Any]:
-    """Estimate, verify and issue the first collective's bamboo parcels; sell; retire."""
-    bamboo = layer[layer["sink_type"] == "bamboo_forest"]
-    holder_name = bamboo["holder_name_zh"].value_counts().sort_index().idxmax()
-    holder = collectives[holder_name]
-    codes = list(bamboo[bamboo["holder_name_zh"] == holder_name]["parcel_code"])
+    """Estimate, verify and issue every bamboo parcel; sell from the three largest holders; retire."""
+    codes = sorted(layer[layer["sink_type"] == "bamboo_forest"]["parcel_code"])
     centre, verifier = service.actor("centre"), service.actor("verifier")
-    issued = 0
+    issued_t = 0
     for i, code in enumerate(codes, start=1):
         progress(i, len(codes), f"estimate {code}")
         record = monitoring[code]
@@ -160,20 +157,32 @@ def _seed_chain(service: Service, layer: gpd.GeoDataFrame, collectives: dict[str
                   **record}
         est = service.record_estimate(centre, f"demo:estimate:{code}", parcel_codes=[code],
                                       methodology_id=BAMBOO_METHODOLOGY, inputs=inputs)
-        if est["net_kg_co2e"] >= 1000:
+        if est["net_kg_co2e"] >= 1000:  # declining parcels are estimated (a reversal) but not issued
             out = service.issue(verifier, f"demo:issue:{code}", estimate_id=est["estimate_id"],
                                 verified_kg_co2e=est["net_kg_co2e"], project_code=DEMO_PROJECT_CODE,
                                 buffer_share_bp=DEMO_BUFFER_SHARE_BP)
-            issued += out["issued_t"] - out["buffer_t"]
-    account = holding_account_id(holder.party_id)
-    sold = issued * 6 // 10
-    result: dict[str, Any] = {"collective": holder.party_id, "parcels": codes, "issued_to_holder_t": issued}
-    if sold:
-        result["sale"] = service.sell(service.actor("clerk"), "demo:sale:1", seller_account=account,
-                                      buyer_account=holding_account_id("ENT-0001"), quantity=sold,
-                                      price_fen_per_t=DEMO_PRICE_FEN_PER_T, contract_no="HZGX-2025-0001（演示）")
-        result["retirement"] = service.retire(
-            service.actor("enterprise"), "demo:retire:1", account_id=holding_account_id("ENT-0001"),
-            quantity=max(1, sold // 2), beneficiary="示例绿色纺织有限公司（虚构）",
-            purpose="2025 年度生产运营碳排放抵消（演示）")
-    return result
+            issued_t += out["issued_t"]
+    return {"bamboo_parcels_estimated": len(codes), "issued_t": issued_t,
+            "sales": _seed_sales(service, collectives)}
+
+
+def _seed_sales(service: Service, collectives: dict[str, DemoParty]) -> list[dict[str, Any]]:
+    """The clerk sells 60 % of the three largest collective holdings; one buyer retires half."""
+    holdings = {r["account_id"]: r["held_t"] for r in service.balances()["by_account"]}
+    accounts = [holding_account_id(p.party_id) for p in collectives.values()]
+    largest = sorted(accounts, key=lambda a: (-holdings.get(a, 0), a))[:3]
+    clerk, sales = service.actor("clerk"), []
+    for n, account in enumerate(largest, start=1):
+        quantity = holdings.get(account, 0) * 6 // 10
+        if quantity < 1:
+            continue
+        buyer = holding_account_id("ENT-0001" if n % 2 else "ENT-0002")
+        sales.append(service.sell(clerk, f"demo:sale:{n}", seller_account=account, buyer_account=buyer,
+                                  quantity=quantity, price_fen_per_t=DEMO_PRICE_FEN_PER_T,
+                                  contract_no=f"HZGX-2025-{n:04d}（演示）"))
+    bought = service.account_balance(holding_account_id("ENT-0001"))["held_t"]
+    if bought >= 2:
+        service.retire(service.actor("enterprise"), "demo:retire:1", account_id=holding_account_id("ENT-0001"),
+                       quantity=bought // 2, beneficiary="示例绿色纺织有限公司（虚构）",
+                       purpose="2025 年度生产运营碳排放抵消（演示）")
+    return [{k: s[k] for k in ("seller_account", "buyer_account", "quantity", "amount_fen")} for s in sales]
