@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import subprocess
 import sys
 import uuid
@@ -32,10 +31,7 @@ err_console = Console(stderr=True)
 
 class Ctx:
     def __init__(self, database_url: str | None) -> None:
-        env = dict(os.environ)
-        if database_url:
-            env["DATABASE_URL"] = database_url
-        self.settings = load_settings(env)
+        self.settings = load_settings(DATABASE_URL=database_url or "")
         self._service = None
 
     @property

@@ -77,9 +77,14 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
-def load_settings(env: dict[str, str] | None = None) -> Settings:
-    """Read the settings from ``env`` (default: the process environment)."""
+def load_settings(env: dict[str, str] | None = None, **overrides: str) -> Settings:
+    """Read the settings from ``env`` (default: the process environment).
+
+    ``overrides`` replace individual variables, e.g. ``load_settings(DATABASE_URL=url)`` for a
+    command-line option.
+    """
     env = dict(os.environ if env is None else env)
+    env.update({k: v for k, v in overrides.items() if v})
     home = Path(env["SINKLEDGER_HOME"]) if env.get("SINKLEDGER_HOME") else default_home()
     url = env.get("DATABASE_URL", "").strip()
     is_default = not url

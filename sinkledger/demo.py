@@ -149,7 +149,7 @@ def _seed_chain(service: Service, layer: gpd.GeoDataFrame, collectives: dict[str
     """Estimate, verify and issue every bamboo parcel; sell from the three largest holders; retire."""
     codes = sorted(layer[layer["sink_type"] == "bamboo_forest"]["parcel_code"])
     centre, verifier = service.actor("centre"), service.actor("verifier")
-    issued_t = 0
+    issued_t, held_by_account = 0, {}
     for i, code in enumerate(codes, start=1):
         progress(i, len(codes), f"estimate {code}")
         record = monitoring[code]
@@ -162,13 +162,19 @@ def _seed_chain(service: Service, layer: gpd.GeoDataFrame, collectives: dict[str
                                 verified_kg_co2e=est["net_kg_co2e"], project_code=DEMO_PROJECT_CODE,
                                 buffer_share_bp=DEMO_BUFFER_SHARE_BP)
             issued_t += out["issued_t"]
+            account = out["to_account"]
+            held_by_account[account] = held_by_account.get(account, 0) + out["issued_t"] - out["buffer_t"]
     return {"bamboo_parcels_estimated": len(codes), "issued_t": issued_t,
-            "sales": _seed_sales(service, collectives)}
+            "sales": _seed_sales(service, collectives, held_by_account)}
 
 
-def _seed_sales(service: Service, collectives: dict[str, DemoParty]) -> list[dict[str, Any]]:
-    """The clerk sells 60 % of the three largest collective holdings; one buyer retires half."""
-    holdings = {r["account_id"]: r["held_t"] for r in service.balances()["by_account"]}
+def _seed_sales(service: Service, collectives: dict[str, DemoParty],
+                holdings: dict[str, int]) -> list[dict[str, Any]]:
+    """The clerk sells 60 % of the three largest collective holdings; one buyer retires half.
+
+    Quantities come from the issuance results (which a re-run replays unchanged), not from
+    current balances, so that seeding twice asks for exactly the same commands.
+    """
     accounts = [holding_account_id(p.party_id) for p in collectives.values()]
     largest = sorted(accounts, key=lambda a: (-holdings.get(a, 0), a))[:3]
     clerk, sales = service.actor("clerk"), []
@@ -180,7 +186,7 @@ def _seed_sales(service: Service, collectives: dict[str, DemoParty]) -> list[dic
         sales.append(service.sell(clerk, f"demo:sale:{n}", seller_account=account, buyer_account=buyer,
                                   quantity=quantity, price_fen_per_t=DEMO_PRICE_FEN_PER_T,
                                   contract_no=f"HZGX-2025-{n:04d}（演示）"))
-    bought = service.account_balance(holding_account_id("ENT-0001"))["held_t"]
+    bought = sum(s["quantity"] for s in sales if s["buyer_account"] == holding_account_id("ENT-0001"))
     if bought >= 2:
         service.retire(service.actor("enterprise"), "demo:retire:1", account_id=holding_account_id("ENT-0001"),
                        quantity=bought // 2, beneficiary="示例绿色纺织有限公司（虚构）",

@@ -1,0 +1,109 @@
+"""The ``sinkledger`` command line as a user runs it: a real process, a real database."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+COMMANDS = ["init", "demo", "verify", "balances", "parcels", "parcels list", "history", "estimate",
+            "issue", "sell", "retire", "app"]
+
+
+def run(args: list[str], url: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": url}
+    proc = subprocess.run([sys.executable, "-m", "sinkledger.cli", *args], capture_output=True, text=True,
+                          env=env, timeout=300)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_console_script_is_installed():
+    exe = shutil.which("sinkledger")
+    assert exe, "the console script 'sinkledger' is not on PATH (pip install -e .)"
+    out = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and "demo" in out.stdout and "verify" in out.stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command, tmp_path):  # type: ignore[no-untyped-def]
+    proc = run([*command.split(), "--help"], f"sqlite:///{tmp_path / 'x.db'}")
+    assert proc.returncode == 0 and "Usage:" in proc.stdout
+
+
+def test_demo_balances_verify_and_refusals(backend_url):  # type: ignore[no-untyped-def]
+    demo = json.loads(run(["demo", "--json"], backend_url, check=True).stdout)
+    assert demo["parcels"] == 105 and demo["ledger_ok"] is True
+
+    balances = json.loads(run(["balances", "--json"], backend_url, check=True).stdout)
+    issued = sum(r["issued_t"] for r in balances["by_sink_type"])
+    assert issued == demo["chain"]["issued_t"] > 0
+    by_account = {r["account_id"]: r for r in balances["by_account"]}
+    assert by_account["SYS-BUFFER"]["held_t"] > 0
+    assert sum(r["held_t"] + r["retired_t"] for r in by_account.values()) == issued
+
+    verified = run(["verify", "--json"], backend_url)
+    assert verified.returncode == 0 and json.loads(verified.stdout)["ok"] is True
+    assert json.loads(verified.stdout)["entries"] == demo["entries"]
+
+    # Re-running the demo is idempotent: nothing new is appended.
+    again = json.loads(run(["demo", "--json"], backend_url, check=True).stdout)
+    assert again["entries"] == demo["entries"] and again["head_hash"] == demo["head_hash"]
+
+    # An overdraft is refused with exit status 2 and the JSON error document; nothing changes.
+    seller = max((r for r in balances["by_account"] if r["account_id"].startswith("COL-")), key=lambda r: r["held_t"])
+    refused = run(["sell", "--actor", "clerk", "--from", seller["account_id"], "--to", "ENT-0002-H",
+                   "--quantity", str(seller["held_t"] + 1), "--price-fen", "7341", "--contract", "C-1",
+                   "--json"], backend_url)
+    assert refused.returncode == 2
+    error = json.loads(refused.stdout)["error"]
+    assert error["code"] == "insufficient_balance" and "余额不足" in error["message_zh"]
+    assert "Insufficient" in error["message_en"]
+    assert json.loads(run(["verify", "--json"], backend_url).stdout)["head_hash"] == demo["head_hash"]
+
+    # A sale within the balance goes through, and a retry with the same request id changes nothing.
+    args = ["sell", "--actor", "clerk", "--from", seller["account_id"], "--to", "ENT-0002-H", "--quantity", "1",
+            "--price-fen", "7341", "--contract", "C-2", "--request-id", "cli-sale-1", "--json"]
+    first = json.loads(run(args, backend_url, check=True).stdout)
+    second = json.loads(run(args, backend_url, check=True).stdout)
+    assert (first["replayed"], second["replayed"]) == (False, True) and first["seq"] == second["seq"]
+    conflict = run([*args[:-3], "--request-id", "cli-sale-1", "--quantity", "2", "--json"], backend_url)
+    assert conflict.returncode == 2 and json.loads(conflict.stdout)["error"]["code"] == "request_id_conflict"
+
+
+def test_refusal_without_json_goes_to_stderr(tmp_path):  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    run(["init"], url, check=True)
+    proc = run(["sell", "--actor", "nobody", "--from", "A", "--to", "B", "--quantity", "1",
+                "--price-fen", "1", "--contract", "c"], url)
+    assert proc.returncode == 2 and proc.stdout == "" and "actor_unknown" in proc.stderr
+
+
+def test_verify_fails_on_an_uninitialised_database(tmp_path):  # type: ignore[no-untyped-def]
+    proc = run(["verify", "--json"], f"sqlite:///{tmp_path / 'empty.db'}")
+    assert proc.returncode == 2
+    assert json.loads(proc.stdout)["error"]["code"] == "database_not_initialised"
+
+
+def test_verify_exits_non_zero_and_names_the_entry_after_tampering(tmp_path):  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    run(["demo"], url, check=True)
+    con = sqlite3.connect(tmp_path / "x.db")
+    con.execute("DROP TRIGGER journal_entry_no_update")
+    con.execute("UPDATE journal_entry SET body = replace(body, '\"quantity\":', '\"quantity\": ') WHERE kind = 'sale'")
+    con.commit()
+    first_sale = con.execute("SELECT min(seq) FROM journal_entry WHERE kind = 'sale'").fetchone()[0]
+    con.close()
+    proc = run(["verify", "--json"], url)
+    assert proc.returncode == 1
+    report = json.loads(proc.stdout)
+    assert report["ok"] is False and report["first_bad_seq"] == first_sale
+    human = run(["verify"], url)
+    assert human.returncode == 1 and f"entry {first_sale}" in human.stderr
