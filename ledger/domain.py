@@ -91,6 +91,11 @@ class EntryKind(str, enum.Enum):
     issuance = "issuance"
     sale = "sale"
     retirement = "retirement"
+    pledge = "pledge"
+    release = "release"
+    pledge_default = "pledge_default"
+    reversal = "reversal"
+    correction = "correction"
 
 
 class SinkCode(str, enum.Enum):

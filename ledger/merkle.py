@@ -22,22 +22,40 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(b"\x01" + left + right).digest()
 
 
+class MerkleAccumulator:
+    """Adds leaf hashes one at a time and gives the root of the tree so far at any size.
+
+    It keeps one hash per complete subtree (at most log2(n) of them), so a million entries cost
+    a few kilobytes.
+    """
+
+    def __init__(self) -> None:
+        self._stack: list[tuple[int, bytes]] = []  # (height, hash) of complete subtrees
+        self.size = 0
+
+    def add(self, leaf_hash_value: bytes) -> None:
+        node = (0, leaf_hash_value)
+        while self._stack and self._stack[-1][0] == node[0]:
+            height, left = self._stack.pop()
+            node = (height + 1, node_hash(left, node[1]))
+        self._stack.append(node)
+        self.size += 1
+
+    def root(self) -> bytes:
+        if not self._stack:
+            return hashlib.sha256(b"").digest()
+        acc = self._stack[-1][1]
+        for _, left in reversed(self._stack[:-1]):
+            acc = node_hash(left, acc)
+        return acc
+
+
 def root_from_leaf_hashes(hashes: Iterable[bytes]) -> bytes:
     """Merkle tree hash of the leaves whose leaf hashes are given, in one streaming pass."""
-    stack: list[tuple[int, bytes]] = []  # (height, hash) of complete subtrees, left to right
+    acc = MerkleAccumulator()
     for h in hashes:
-        node = (0, h)
-        while stack and stack[-1][0] == node[0]:
-            height, left = stack.pop()
-            node = (height + 1, node_hash(left, node[1]))
-        stack.append(node)
-    if not stack:
-        return hashlib.sha256(b"").digest()
-    _, acc = stack.pop()
-    while stack:
-        _, left = stack.pop()
-        acc = node_hash(left, acc)
-    return acc
+        acc.add(h)
+    return acc.root()
 
 
 def inclusion_proof(leaf_hashes: Sequence[bytes], index: int) -> list[bytes]:

@@ -26,6 +26,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "issue": frozenset({R.verifier}),
     "sell": frozenset({R.trading_clerk, R.collection_centre, R.cooperative, R.enterprise}),
     "retire": frozenset({R.trading_clerk, R.collection_centre, R.cooperative, R.enterprise}),
+    "pledge": frozenset({R.bank}),
+    "release": frozenset({R.bank}),
+    "pledge_default": frozenset({R.bank}),
+    "reverse": frozenset({R.insurer, R.collection_centre, R.admin}),
+    "correct": frozenset({R.admin}),
 }
 
 # Roles that act for others: a trading-centre clerk records sales between any holders.

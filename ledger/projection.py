@@ -66,3 +66,89 @@ def describe_moves(session: Session, moves: Iterable[Move]) -> list[dict[str, ob
         out.append({"batch_id": m.batch_id, "serials": format_block(prefix, m.first, m.last),
                     "quantity": m.last - m.first + 1, "vintage_year": batch.vintage_year if batch else None})
     return out
+
+
+SERIAL_RANGE_PATTERN = __import__("re").compile(r"^(?P<prefix>.+)-(?P<first>\d{9})(?:\.\.(?P<last>\d{9}))?$")
+
+
+def parse_serial_range(text: str) -> tuple[str, int, int]:
+    """``CN330523-BF-AJBF01-2024-000000001..000000010`` → (prefix, 1, 10)."""
+    from sinkledger.errors import InvalidInput
+
+    m = SERIAL_RANGE_PATTERN.match(text.strip()) if isinstance(text, str) else None
+    if not m:
+        raise InvalidInput("serials_invalid", serials=str(text)[:80])
+    first = int(m["first"])
+    last = int(m["last"]) if m["last"] else first
+    if last < first:
+        raise InvalidInput("serials_invalid", serials=text[:80])
+    return m["prefix"], first, last
+
+
+def named_blocks(session: Session, account_id: str, serial_ranges: list[str]) -> list[Block]:
+    """The held blocks that exactly cover the named serial ranges of an account, in order.
+
+    Raises a refusal that says where the serials are when they are not all held there:
+    ``credits_retired``, ``credits_pledged``, ``credits_not_held`` or ``serials_unknown``.
+    """
+    from sinkledger.errors import Conflict
+
+    out: list[Block] = []
+    for text in serial_ranges:
+        prefix, first, last = parse_serial_range(text)
+        batches = session.exec(select(BatchRow).where(BatchRow.serial_prefix == prefix, BatchRow.first <= last,
+                                                      BatchRow.last >= first).order_by(BatchRow.first)).all()
+        if sum(min(b.last, last) - max(b.first, first) + 1 for b in batches) != last - first + 1:
+            raise NotFound("serials_unknown", serials=text)
+        for batch in batches:
+            lo, hi = max(batch.first, first), min(batch.last, last)
+            rows = session.exec(select(CreditBlockRow).where(
+                CreditBlockRow.batch_id == batch.id, CreditBlockRow.first <= hi,
+                CreditBlockRow.last >= lo).order_by(CreditBlockRow.first)).all()
+            for r in rows:
+                _check_named(r, account_id, text, Conflict)
+                out.append(Block(r.batch_id, max(r.first, lo), min(r.last, hi), r.account_id, BlockState(r.state), r.tag))
+    return out
+
+
+def _check_named(r: CreditBlockRow, account_id: str, text: str, conflict: type) -> None:
+    if r.state == BlockState.retired.value:
+        raise conflict("credits_retired", serials=text)
+    if r.state == BlockState.cancelled.value:
+        raise conflict("credits_cancelled", serials=text)
+    if r.account_id != account_id:
+        raise conflict("credits_not_held", serials=text, account=account_id)
+    if r.state == BlockState.pledged.value:
+        raise conflict("credits_pledged", serials=text)
+
+
+def refuse_short(session: Session, account_id: str, requested: int, available: int) -> None:
+    """Refuse a take that the held credits cannot cover; say so when pledged credits are why."""
+    from sinkledger.errors import Conflict
+
+    pledged = sum(b.quantity for b in (row_to_block(r) for r in session.exec(select(CreditBlockRow).where(
+        CreditBlockRow.account_id == account_id, CreditBlockRow.state == BlockState.pledged.value)).all()))
+    if pledged and requested <= available + pledged:
+        raise Conflict("credits_pledged", serials=f"{requested - available} t", requested=requested,
+                       available=available, pledged=pledged)
+    raise Conflict("insufficient_balance", requested=requested, available=available)
+
+
+def take_moves(session: Session, account_id: str, quantity: int, serials: list[str] | None, *,
+               to_account: str, to_state: BlockState, tag: str | None = None) -> list[Move]:
+    """Moves taking ``quantity`` held credits from an account: the named serials if given (they
+    must add up to ``quantity``), else the oldest vintage first."""
+    from ledger.domain import plan_take
+    from sinkledger.errors import InvalidInput
+
+    if serials:
+        blocks = named_blocks(session, account_id, serials)
+        if sum(b.quantity for b in blocks) != quantity:
+            raise InvalidInput("serials_quantity_mismatch", quantity=quantity,
+                               serials_quantity=sum(b.quantity for b in blocks))
+    else:
+        blocks = available_blocks(session, account_id)
+    moves = plan_take(blocks, quantity, to_account=to_account, to_state=to_state, tag=tag)
+    if not moves:
+        refuse_short(session, account_id, quantity, sum(b.quantity for b in blocks))
+    return moves

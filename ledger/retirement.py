@@ -10,12 +10,12 @@ import enum
 from typing import Any
 
 from ledger.commands import CommandContext
-from ledger.domain import SYSTEM_ACCOUNTS, AccountKind, BlockState, EntryKind, plan_take
+from ledger.domain import SYSTEM_ACCOUNTS, AccountKind, BlockState, EntryKind
 from ledger.permissions import require_owner
-from ledger.projection import apply_moves, available_blocks, describe_moves, get_account
+from ledger.projection import apply_moves, describe_moves, get_account, take_moves
 from ledger.sale import check_quantity, check_text
 from ledger.store import RetirementRow
-from sinkledger.errors import Conflict, InvalidInput
+from sinkledger.errors import InvalidInput
 
 
 class RetirementKind(str, enum.Enum):
@@ -28,7 +28,8 @@ def retirement_id(seq: int) -> str:
 
 
 def retire(ctx: CommandContext, *, account_id: str, quantity: int, beneficiary: str, purpose: str,
-           kind: str = RetirementKind.voluntary.value) -> tuple[str, dict[str, Any]]:
+           kind: str = RetirementKind.voluntary.value,
+           serials: list[str] | None = None) -> tuple[str, dict[str, Any]]:
     check_quantity(quantity)
     beneficiary = check_text(beneficiary, "beneficiary", 200)
     purpose = check_text(purpose, "purpose", 500)
@@ -41,12 +42,8 @@ def retire(ctx: CommandContext, *, account_id: str, quantity: int, beneficiary: 
         raise InvalidInput("value_invalid", field="account", value=account_id)
     require_owner(ctx.actor, "retire", account.party_id)
     rid = retirement_id(ctx.seq)
-    blocks = available_blocks(ctx.session, account_id)
-    moves = plan_take(blocks, quantity, to_account=SYSTEM_ACCOUNTS[AccountKind.retirement],
-                      to_state=BlockState.retired, tag=rid)
-    if not moves:
-        raise Conflict("insufficient_balance", requested=quantity,
-                       available=sum(b.quantity for b in blocks))
+    moves = take_moves(ctx.session, account_id, quantity, serials,
+                       to_account=SYSTEM_ACCOUNTS[AccountKind.retirement], to_state=BlockState.retired, tag=rid)
     apply_moves(ctx.session, moves)
     ctx.session.add(RetirementRow(id=rid, seq=ctx.seq, account_id=account_id, quantity=quantity,
                                   beneficiary=beneficiary, purpose=purpose,

@@ -1,7 +1,7 @@
 """Sale / transfer (交易): credits move from seller to buyer at a price in fen per tonne.
 
-Credits are taken oldest vintage first (then issuance order). Pledged credits are not
-available; retired credits never move.
+Credits are taken oldest vintage first (then issuance order) unless the request names serial
+ranges. Pledged credits are not available; retired credits never move.
 """
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.commands import CommandContext
-from ledger.domain import AccountKind, BlockState, EntryKind, plan_take
+from ledger.domain import AccountKind, BlockState, EntryKind
 from ledger.permissions import require_owner
-from ledger.projection import apply_moves, available_blocks, describe_moves, get_account
+from ledger.projection import apply_moves, describe_moves, get_account, take_moves
 from ledger.store import SaleRow
-from sinkledger.errors import Conflict, InvalidInput
+from sinkledger.errors import InvalidInput
 
 MAX_CONTRACT_NO_CHARS = 80
 
@@ -37,7 +37,7 @@ def check_text(value: Any, field: str, max_chars: int, *, required: bool = True)
 
 
 def sell(ctx: CommandContext, *, seller_account: str, buyer_account: str, quantity: int,
-         price_fen_per_t: int, contract_no: str) -> tuple[str, dict[str, Any]]:
+         price_fen_per_t: int, contract_no: str, serials: list[str] | None = None) -> tuple[str, dict[str, Any]]:
     check_quantity(quantity)
     if not isinstance(price_fen_per_t, int) or isinstance(price_fen_per_t, bool) or price_fen_per_t < 0:
         raise InvalidInput("price_must_not_be_negative")
@@ -50,11 +50,8 @@ def sell(ctx: CommandContext, *, seller_account: str, buyer_account: str, quanti
         if acc.kind != AccountKind.holding.value:
             raise InvalidInput("value_invalid", field="account", value=acc.id)
     require_owner(ctx.actor, "sell", seller.party_id)
-    blocks = available_blocks(ctx.session, seller_account)
-    moves = plan_take(blocks, quantity, to_account=buyer_account, to_state=BlockState.held)
-    if not moves:
-        raise Conflict("insufficient_balance", requested=quantity,
-                       available=sum(b.quantity for b in blocks))
+    moves = take_moves(ctx.session, seller_account, quantity, serials, to_account=buyer_account,
+                       to_state=BlockState.held)
     apply_moves(ctx.session, moves)
     amount_fen = quantity * price_fen_per_t
     ctx.session.add(SaleRow(seq=ctx.seq, seller_account=seller_account, buyer_account=buyer_account,

@@ -144,5 +144,54 @@ class RetirementRow(SQLModel, table=True):
     recorded_at: str = Field(max_length=40)
 
 
-APPEND_ONLY_TABLES = ("journal_entry", "estimate")
-PROJECTION_TABLES = ("batch", "credit_block", "issued_period", "sale", "retirement")
+class PledgeRow(SQLModel, table=True):
+    """A pledge (质押) of credits as loan collateral; its status changes only by journal entries."""
+
+    __tablename__ = "pledge"
+    id: str = Field(primary_key=True, max_length=40)
+    seq: int
+    account_id: str = Field(max_length=40, index=True)
+    bank_party_id: str = Field(max_length=40, index=True)
+    quantity: int
+    loan_reference: str = Field(max_length=80)
+    loan_amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    term_end: str = Field(max_length=10)
+    status: str = Field(max_length=12)  # active, released, defaulted
+    ended_seq: Optional[int] = None
+
+
+class ReversalRow(SQLModel, table=True):
+    __tablename__ = "reversal"
+    id: str = Field(primary_key=True, max_length=40)
+    seq: int
+    quantity: int
+    reason: str = Field(max_length=500)
+    loss_event_ref: str = Field(max_length=80)
+    recorded_at: str = Field(max_length=40)
+
+
+class CorrectionRow(SQLModel, table=True):
+    __tablename__ = "correction"
+    corrected_seq: int = Field(primary_key=True)
+    seq: int
+    reason: str = Field(max_length=500)
+
+
+APPEND_ONLY_TABLES = ("journal_entry", "estimate", "checkpoint")
+PROJECTION_TABLES = ("batch", "credit_block", "issued_period", "sale", "retirement", "pledge", "reversal",
+                     "correction")
+
+
+class CheckpointRow(SQLModel, table=True):
+    """A Merkle checkpoint: the RFC 6962 root over the first ``tree_size`` entry hashes.
+
+    Publishing checkpoints (on a certificate, a notice board, another registry) pins history:
+    ``verify`` recomputes every stored checkpoint, so even a rewritten and re-hashed journal
+    fails against a root recorded before the rewrite.
+    """
+
+    __tablename__ = "checkpoint"
+    tree_size: int = Field(primary_key=True)
+    root: str = Field(max_length=64)
+    head_hash: str = Field(max_length=64)
+    created_at: str = Field(max_length=40)

@@ -7,7 +7,8 @@ Checks, in order:
 2. replay: every move of every entry applies cleanly to the blocks built so far (no serial
    created twice, nothing moved that was not there);
 3. the projection: the ``credit_block`` table equals the replayed blocks, block for block;
-4. conservation: for every batch, issued = held + pledged + retired + cancelled.
+4. conservation: for every batch, issued = held + pledged + retired + cancelled;
+5. checkpoints: every recorded Merkle checkpoint equals the root recomputed at its size.
 
 The first failure is named by its journal seq. Merkle roots follow RFC 6962.
 """
@@ -23,7 +24,7 @@ from sqlmodel import Session, select
 from ledger import journal, merkle
 from ledger.domain import GENESIS_HASH, BlockSet, Move
 from ledger.projection import row_to_block
-from ledger.store import BatchRow, CreditBlockRow
+from ledger.store import BatchRow, CheckpointRow, CreditBlockRow
 
 
 @dataclass
@@ -36,6 +37,7 @@ class VerifyReport:
     problems: list[dict[str, Any]] = field(default_factory=list)
     batches: int = 0
     credits_issued: int = 0
+    checkpoints: int = 0
 
     def fail(self, seq: int | None, problem: str) -> None:
         self.ok = False
@@ -51,20 +53,28 @@ def verify_ledger(session: Session) -> VerifyReport:
     report = VerifyReport()
     blocks = BlockSet()
     issued: dict[str, int] = {}
-    leaf_hashes: list[bytes] = []
+    tree = merkle.MerkleAccumulator()
+    checkpoints = {c.tree_size: c.root for c in session.exec(select(CheckpointRow)).all()}
     prev, expected = GENESIS_HASH, 1
     for row in journal.iter_rows(session):
         problem = journal.check_link(row, expected, prev)
         if problem is not None:
             report.fail(problem.seq, problem.problem)
             return report
-        leaf_hashes.append(merkle.leaf_hash(bytes.fromhex(row.entry_hash)))
+        tree.add(merkle.leaf_hash(bytes.fromhex(row.entry_hash)))
+        if row.seq in checkpoints and tree.root().hex() != checkpoints[row.seq]:
+            report.fail(row.seq, f"checkpoint at tree size {row.seq} does not match the journal")
+            return report
         if not _replay(row, blocks, issued, report):
             return report
         prev, expected = row.entry_hash, row.seq + 1
         report.entries += 1
+    if any(size > report.entries for size in checkpoints):
+        report.fail(report.entries + 1, "the journal is shorter than a recorded checkpoint")
+        return report
     report.head_hash = prev
-    report.merkle_root = merkle.root_from_leaf_hashes(leaf_hashes).hex()
+    report.merkle_root = tree.root().hex()
+    report.checkpoints = len(checkpoints)
     _compare_projection(session, blocks, issued, report)
     report.batches, report.credits_issued = len(issued), sum(issued.values())
     return report

@@ -72,6 +72,8 @@ def command(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 actor_option = click.option("--actor", required=True, help="User name of the acting user (see README: demo users).")
+serial_option = click.option("--serial", "serials", multiple=True,
+                             help="Serial range to take, e.g. CN330523-BF-AJBF01-2024-000000001..000000010 (repeatable).")
 request_option = click.option("--request-id", default=None,
                               help="Caller-chosen id that makes retries harmless (default: a new UUID).")
 
@@ -120,6 +122,7 @@ def demo(obj: Ctx, reset: bool, as_json: bool) -> None:
             bar.update(task, completed=i, total=n, description=label)
 
         summary = seed_demo(svc, progress=report)
+    svc.checkpoint()
     summary["database_url"] = _redact(obj.settings.database_url)
     emit(summary, as_json, lambda s: click.echo(
         f"demo ready: {s['parcels']} parcels, {s['entries']} journal entries, ledger "
@@ -254,18 +257,19 @@ def issue(obj: Ctx, estimate_id: str, verified_kg_co2e: int, project_code: str, 
 @click.option("--quantity", type=int, required=True, help="Whole tCO2e.")
 @click.option("--price-fen", "price_fen_per_t", type=int, required=True, help="Unit price in fen per tCO2e.")
 @click.option("--contract", "contract_no", required=True, help="Contract number.")
+@serial_option
 @actor_option
 @request_option
 @json_option
 @click.pass_obj
 @command
 def sell(obj: Ctx, seller_account: str, buyer_account: str, quantity: int, price_fen_per_t: int,
-         contract_no: str, actor: str, request_id: str | None, as_json: bool) -> None:
-    """Record a sale: credits move from seller to buyer, oldest vintage first."""
+         contract_no: str, serials: tuple[str, ...], actor: str, request_id: str | None, as_json: bool) -> None:
+    """Record a sale: credits move from seller to buyer, oldest vintage first unless --serial."""
     svc = obj.service
     emit(svc.sell(svc.actor(actor), request_id or str(uuid.uuid4()), seller_account=seller_account,
                   buyer_account=buyer_account, quantity=quantity, price_fen_per_t=price_fen_per_t,
-                  contract_no=contract_no), as_json)
+                  contract_no=contract_no, serials=list(serials)), as_json)
 
 
 @main.command()
@@ -273,17 +277,123 @@ def sell(obj: Ctx, seller_account: str, buyer_account: str, quantity: int, price
 @click.option("--quantity", type=int, required=True, help="Whole tCO2e.")
 @click.option("--beneficiary", required=True, help="Who the retirement is for.")
 @click.option("--purpose", required=True, help="What the retirement is for.")
+@serial_option
 @actor_option
 @request_option
 @json_option
 @click.pass_obj
 @command
-def retire(obj: Ctx, account_id: str, quantity: int, beneficiary: str, purpose: str, actor: str,
-           request_id: str | None, as_json: bool) -> None:
+def retire(obj: Ctx, account_id: str, quantity: int, beneficiary: str, purpose: str, serials: tuple[str, ...],
+           actor: str, request_id: str | None, as_json: bool) -> None:
     """Retire credits for a named beneficiary and purpose (final)."""
     svc = obj.service
     emit(svc.retire(svc.actor(actor), request_id or str(uuid.uuid4()), account_id=account_id,
-                    quantity=quantity, beneficiary=beneficiary, purpose=purpose), as_json)
+                    quantity=quantity, beneficiary=beneficiary, purpose=purpose, serials=list(serials)), as_json)
+
+
+@main.command()
+@click.option("--account", "account_id", required=True, help="Holding account whose credits are pledged.")
+@click.option("--quantity", type=int, required=True, help="Whole tCO2e.")
+@click.option("--loan", "loan_reference", required=True, help="Loan reference.")
+@click.option("--loan-amount-fen", type=int, required=True, help="Loan amount in fen.")
+@click.option("--term-end", required=True, help="Loan term end date (YYYY-MM-DD).")
+@serial_option
+@actor_option
+@request_option
+@json_option
+@click.pass_obj
+@command
+def pledge(obj: Ctx, account_id: str, quantity: int, loan_reference: str, loan_amount_fen: int, term_end: str,
+           serials: tuple[str, ...], actor: str, request_id: str | None, as_json: bool) -> None:
+    """Pledge credits as loan collateral (bank only); they cannot be sold or retired until released."""
+    svc = obj.service
+    emit(svc.pledge(svc.actor(actor), request_id or str(uuid.uuid4()), account_id=account_id, quantity=quantity,
+                    loan_reference=loan_reference, loan_amount_fen=loan_amount_fen, term_end=term_end,
+                    serials=list(serials)), as_json)
+
+
+@main.command()
+@click.argument("pledge_id")
+@click.option("--default", "on_default", is_flag=True,
+              help="The loan defaulted: transfer the pledged credits to the bank instead of releasing them.")
+@actor_option
+@request_option
+@json_option
+@click.pass_obj
+@command
+def release(obj: Ctx, pledge_id: str, on_default: bool, actor: str, request_id: str | None, as_json: bool) -> None:
+    """End a pledge: release the credits (repayment) or, with --default, transfer them to the bank."""
+    svc = obj.service
+    call = svc.default_pledge if on_default else svc.release
+    emit(call(svc.actor(actor), request_id or str(uuid.uuid4()), pledge_id=pledge_id), as_json)
+
+
+@main.command()
+@click.option("--quantity", type=int, required=True, help="Buffer credits to cancel, whole tCO2e.")
+@click.option("--reason", required=True, help="What was lost (snow, fire, pests, conversion...).")
+@click.option("--loss-event", "loss_event_ref", required=True, help="Reference of the loss event.")
+@actor_option
+@request_option
+@json_option
+@click.pass_obj
+@command
+def reverse(obj: Ctx, quantity: int, reason: str, loss_event_ref: str, actor: str, request_id: str | None,
+            as_json: bool) -> None:
+    """Reversal: cancel buffer credits for a loss of stored carbon."""
+    svc = obj.service
+    emit(svc.reverse(svc.actor(actor), request_id or str(uuid.uuid4()), quantity=quantity, reason=reason,
+                     loss_event_ref=loss_event_ref), as_json)
+
+
+@main.command()
+@click.argument("entry_seq", type=int)
+@click.option("--reason", required=True, help="Why the entry is corrected.")
+@actor_option
+@request_option
+@json_option
+@click.pass_obj
+@command
+def correct(obj: Ctx, entry_seq: int, reason: str, actor: str, request_id: str | None, as_json: bool) -> None:
+    """Correct a sale or issuance by a new reversing entry that names it (administrator)."""
+    svc = obj.service
+    emit(svc.correct(svc.actor(actor), request_id or str(uuid.uuid4()), entry_seq=entry_seq, reason=reason), as_json)
+
+
+@main.command()
+@json_option
+@click.pass_obj
+@command
+def checkpoint(obj: Ctx, as_json: bool) -> None:
+    """Record a Merkle checkpoint over the whole journal; publish its root."""
+    emit(obj.service.checkpoint(), as_json)
+
+
+@main.command()
+@click.argument("entry_seq", type=int)
+@click.option("--tree-size", type=int, default=None, help="Prove against this tree size (default: latest checkpoint).")
+@json_option
+@click.pass_obj
+@command
+def proof(obj: Ctx, entry_seq: int, tree_size: int | None, as_json: bool) -> None:
+    """Print an inclusion proof for a journal entry (RFC 6962), checkable offline."""
+    emit(obj.service.proof(entry_seq, tree_size), True)
+
+
+@main.command("proof-check")
+@click.argument("proof_file", type=click.File("r", encoding="utf-8"))
+@json_option
+def proof_check(proof_file: Any, as_json: bool) -> None:
+    """Check a proof document offline (no database needed); exit 0 when it holds."""
+    from ledger.proofs import check_proof_document
+
+    try:
+        doc = json.load(proof_file)
+    except ValueError:
+        doc = {}
+    ok, reason = check_proof_document(doc)
+    emit({"ok": ok, "reason": reason}, as_json, lambda r: click.echo("proof holds" if r["ok"] else f"proof FAILS: {r['reason']}"))
+    if not ok:
+        sys.exit(EXIT_CHECK_FAILED)
 
 
 @main.command()

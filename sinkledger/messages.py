@@ -49,6 +49,31 @@ REFUSALS: dict[str, tuple[str, str]] = {
         "可用余额不足：需要 {requested} 吨，可用 {available} 吨。",
         "Insufficient available balance: {requested} t requested, {available} t available.",
     ),
+    "serials_invalid": ("序列号段格式无效：{serials}。", "Invalid serial range: {serials}."),
+    "serials_unknown": ("序列号段 {serials} 不存在。", "Serial range {serials} does not exist."),
+    "serials_quantity_mismatch": (
+        "所列序列号共 {serials_quantity} 吨，与数量 {quantity} 吨不符。",
+        "The named serials hold {serials_quantity} t, not the {quantity} t requested.",
+    ),
+    "credits_retired": ("{serials} 已注销，不能再转移。", "{serials}: retired credits never move again."),
+    "credits_cancelled": ("{serials} 已作废。", "{serials}: the credits are cancelled."),
+    "credits_pledged": (
+        "{serials} 处于质押状态，解押前不能交易或注销。",
+        "{serials}: pledged credits cannot be sold or retired until released.",
+    ),
+    "credits_not_held": ("{serials} 不在账户 {account} 中。", "{serials} are not held in account {account}."),
+    "pledge_not_found": ("找不到质押“{pledge}”。", "Pledge '{pledge}' not found."),
+    "pledge_not_active": ("质押“{pledge}”已结束（{status}）。", "Pledge '{pledge}' has ended ({status})."),
+    "buffer_insufficient": (
+        "缓冲池余额不足：需冲减 {requested} 吨，缓冲池仅有 {available} 吨。",
+        "The buffer pool holds {available} t, fewer than the {requested} t to cancel.",
+    ),
+    "entry_not_correctable": (
+        "第 {seq} 条流水（{kind}）不能更正：{reason}",
+        "Journal entry {seq} ({kind}) cannot be corrected: {reason}",
+    ),
+    "entry_already_corrected": ("第 {seq} 条流水已被更正过。", "Journal entry {seq} was already corrected."),
+    "reason_required": ("必须说明原因。", "A reason is required."),
     "beneficiary_required": ("注销必须写明受益方。", "A retirement must name a beneficiary."),
     "purpose_required": ("注销必须写明用途。", "A retirement must state its purpose."),
     # Issuance.

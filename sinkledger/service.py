@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 from sqlmodel import select
 
-from ledger import issuance, parties, queries, retirement, sale
+from ledger import correction, issuance, parties, pledge, queries, retirement, reversal, sale
 from ledger.commands import CommandContext, run_command, utc_now
 from ledger.domain import EntryKind, Role
 from ledger.journal import Entry, iter_rows
@@ -160,16 +160,43 @@ class Service:
             county_code=county or self.settings.region.admin_code))
 
     def sell(self, actor: Actor, request_id: str, *, seller_account: str, buyer_account: str,
-             quantity: int, price_fen_per_t: int, contract_no: str) -> dict[str, Any]:
+             quantity: int, price_fen_per_t: int, contract_no: str, serials: list[str] | None = None) -> dict[str, Any]:
+        """Sale: credits move seller → buyer, the named serials or else oldest vintage first."""
         content = {"seller_account": seller_account, "buyer_account": buyer_account, "quantity": quantity,
-                   "price_fen_per_t": price_fen_per_t, "contract_no": contract_no}
+                   "price_fen_per_t": price_fen_per_t, "contract_no": contract_no, "serials": serials or None}
         return self._run(actor, "sell", request_id, content, lambda ctx: sale.sell(ctx, **content))
 
     def retire(self, actor: Actor, request_id: str, *, account_id: str, quantity: int, beneficiary: str,
-               purpose: str, kind: str = "voluntary") -> dict[str, Any]:
+               purpose: str, kind: str = "voluntary", serials: list[str] | None = None) -> dict[str, Any]:
         content = {"account_id": account_id, "quantity": quantity, "beneficiary": beneficiary,
-                   "purpose": purpose, "kind": kind}
+                   "purpose": purpose, "kind": kind, "serials": serials or None}
         return self._run(actor, "retire", request_id, content, lambda ctx: retirement.retire(ctx, **content))
+
+    def pledge(self, actor: Actor, request_id: str, *, account_id: str, quantity: int, loan_reference: str,
+               loan_amount_fen: int, term_end: str, serials: list[str] | None = None) -> dict[str, Any]:
+        """The acting bank pledges credits of a holder's account as loan collateral."""
+        content = {"account_id": account_id, "quantity": quantity, "loan_reference": loan_reference,
+                   "loan_amount_fen": loan_amount_fen, "term_end": term_end, "serials": serials or None}
+        return self._run(actor, "pledge", request_id, content, lambda ctx: pledge.pledge(ctx, **content))
+
+    def release(self, actor: Actor, request_id: str, *, pledge_id: str) -> dict[str, Any]:
+        return self._run(actor, "release", request_id, {"pledge_id": pledge_id},
+                         lambda ctx: pledge.release(ctx, pledge_id=pledge_id))
+
+    def default_pledge(self, actor: Actor, request_id: str, *, pledge_id: str) -> dict[str, Any]:
+        return self._run(actor, "pledge_default", request_id, {"pledge_id": pledge_id},
+                         lambda ctx: pledge.default_transfer(ctx, pledge_id=pledge_id))
+
+    def reverse(self, actor: Actor, request_id: str, *, quantity: int, reason: str,
+                loss_event_ref: str) -> dict[str, Any]:
+        """Reversal: cancel buffer credits for a loss of stored carbon."""
+        content = {"quantity": quantity, "reason": reason, "loss_event_ref": loss_event_ref}
+        return self._run(actor, "reverse", request_id, content, lambda ctx: reversal.reverse(ctx, **content))
+
+    def correct(self, actor: Actor, request_id: str, *, entry_seq: int, reason: str) -> dict[str, Any]:
+        """Correction: a new entry reversing a sale or an issuance, naming it."""
+        content = {"entry_seq": entry_seq, "reason": reason}
+        return self._run(actor, "correct", request_id, content, lambda ctx: correction.correct(ctx, **content))
 
     # -- queries --------------------------------------------------------------------------------
     def balances(self) -> dict[str, Any]:
@@ -188,6 +215,24 @@ class Service:
         self.require_initialised()
         with self.db.read() as s:
             return verify_ledger(s)
+
+    def checkpoint(self) -> dict[str, Any]:
+        """Record a Merkle checkpoint over the whole journal (publish its root)."""
+        from ledger.proofs import create_checkpoint
+
+        self.require_initialised()
+        with self.db.write() as s:
+            row = create_checkpoint(s, self.clock())
+            return {"tree_size": row.tree_size, "root": row.root, "head_hash": row.head_hash,
+                    "created_at": row.created_at}
+
+    def proof(self, seq: int, tree_size: int | None = None) -> dict[str, Any]:
+        """An inclusion proof for journal entry ``seq`` that can be checked offline."""
+        from ledger.proofs import inclusion_proof_document
+
+        self.require_initialised()
+        with self.db.read() as s:
+            return inclusion_proof_document(s, seq, tree_size)
 
     def journal(self, *, limit: int = 50, kind: str | None = None) -> list[dict[str, Any]]:
         with self.db.read() as s:

@@ -1,0 +1,100 @@
+"""Pledge and release (质押 / 解押): credits locked as loan collateral.
+
+A bank pledges credits of a holder's account against a loan (reference, amount in fen, term).
+Pledged credits stay in the holder's account in state ``pledged``, tagged with the pledge id,
+and cannot be sold or retired. The pledge ends by a release (back to ``held``) on repayment, or
+by a default, which transfers the pledged credits to the bank's holding account.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlmodel import select
+
+from ledger.commands import CommandContext
+from ledger.domain import AccountKind, BlockState, EntryKind, Move
+from ledger.parties import holding_account_id
+from ledger.permissions import require_owner
+from ledger.projection import apply_moves, describe_moves, get_account, row_to_block, take_moves
+from ledger.sale import check_quantity, check_text
+from ledger.store import CreditBlockRow, PartyRow, PledgeRow
+from sinkledger.errors import Conflict, InvalidInput, NotFound
+
+
+def pledge_id(seq: int) -> str:
+    return f"PL-{seq:08d}"
+
+
+def _check_terms(loan_amount_fen: Any, term_end: Any) -> None:
+    if not isinstance(loan_amount_fen, int) or isinstance(loan_amount_fen, bool) or loan_amount_fen <= 0:
+        raise InvalidInput("value_invalid", field="loan_amount_fen", value=str(loan_amount_fen)[:40])
+    try:
+        date.fromisoformat(term_end)
+    except (TypeError, ValueError):
+        raise InvalidInput("value_invalid", field="term_end", value=str(term_end)[:40]) from None
+
+
+def pledge(ctx: CommandContext, *, account_id: str, quantity: int, loan_reference: str, loan_amount_fen: int,
+           term_end: str, serials: list[str] | None = None) -> tuple[str, dict[str, Any]]:
+    """The acting bank pledges ``quantity`` held credits of ``account_id``."""
+    check_quantity(quantity)
+    loan_reference = check_text(loan_reference, "loan_reference", 80)
+    _check_terms(loan_amount_fen, term_end)
+    account = get_account(ctx.session, account_id)
+    if account.kind != AccountKind.holding.value:
+        raise InvalidInput("value_invalid", field="account", value=account_id)
+    pid = pledge_id(ctx.seq)
+    moves = take_moves(ctx.session, account_id, quantity, serials, to_account=account_id,
+                       to_state=BlockState.pledged, tag=pid)
+    apply_moves(ctx.session, moves)
+    ctx.session.add(PledgeRow(id=pid, seq=ctx.seq, account_id=account_id, bank_party_id=ctx.actor.party_id,
+                              quantity=quantity, loan_reference=loan_reference, loan_amount_fen=loan_amount_fen,
+                              term_end=term_end, status="active"))
+    result = {"pledge_id": pid, "account_id": account_id, "bank_party_id": ctx.actor.party_id,
+              "quantity": quantity, "loan_reference": loan_reference, "loan_amount_fen": loan_amount_fen,
+              "term_end": term_end, "blocks": describe_moves(ctx.session, moves)}
+    payload = {**{k: v for k, v in result.items() if k != "blocks"}, "moves": [m.to_record() for m in moves],
+               "result": result}
+    return EntryKind.pledge.value, payload
+
+
+def _active_pledge(ctx: CommandContext, pledge_ref: str) -> PledgeRow:
+    row = ctx.session.get(PledgeRow, pledge_ref)
+    if row is None:
+        raise NotFound("pledge_not_found", pledge=pledge_ref)
+    require_owner(ctx.actor, "release", row.bank_party_id)
+    if row.status != "active":
+        raise Conflict("pledge_not_active", pledge=pledge_ref, status=row.status)
+    return row
+
+
+def _end_pledge(ctx: CommandContext, pledge_ref: str, *, default: bool) -> tuple[str, dict[str, Any]]:
+    row = _active_pledge(ctx, pledge_ref)
+    to_account = holding_account_id(row.bank_party_id) if default else row.account_id
+    if default and ctx.session.get(PartyRow, row.bank_party_id) is None:
+        raise NotFound("party_not_found", party=row.bank_party_id)
+    get_account(ctx.session, to_account)
+    blocks = [row_to_block(r) for r in ctx.session.exec(select(CreditBlockRow).where(
+        CreditBlockRow.tag == pledge_ref, CreditBlockRow.state == BlockState.pledged.value)
+        .order_by(CreditBlockRow.batch_id, CreditBlockRow.first)).all()]
+    moves = [Move(b.batch_id, b.first, b.last, b.account_id, b.state, to_account, BlockState.held) for b in blocks]
+    apply_moves(ctx.session, moves)
+    row.status, row.ended_seq = ("defaulted" if default else "released"), ctx.seq
+    ctx.session.add(row)
+    result = {"pledge_id": pledge_ref, "status": row.status, "quantity": row.quantity, "to_account": to_account,
+              "blocks": describe_moves(ctx.session, moves)}
+    payload = {"pledge_id": pledge_ref, "status": row.status, "to_account": to_account,
+               "moves": [m.to_record() for m in moves], "result": result}
+    return (EntryKind.pledge_default if default else EntryKind.release).value, payload
+
+
+def release(ctx: CommandContext, *, pledge_id: str) -> tuple[str, dict[str, Any]]:
+    """The pledgee bank releases a pledge on repayment: the credits are held again."""
+    return _end_pledge(ctx, pledge_id, default=False)
+
+
+def default_transfer(ctx: CommandContext, *, pledge_id: str) -> tuple[str, dict[str, Any]]:
+    """On default, the pledged credits pass to the bank's holding account."""
+    return _end_pledge(ctx, pledge_id, default=True)
