@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from sqlmodel import Session, select
 
@@ -38,14 +38,32 @@ def apply_moves(session: Session, moves: Iterable[Move]) -> None:
         session.flush()
 
 
-def available_blocks(session: Session, account_id: str) -> list[Block]:
-    """Held (not pledged) blocks of an account, oldest vintage first, then issuance order."""
-    rows = session.exec(
-        select(CreditBlockRow).join(BatchRow, BatchRow.id == CreditBlockRow.batch_id)
-        .where(CreditBlockRow.account_id == account_id, CreditBlockRow.state == BlockState.held.value)
-        .order_by(BatchRow.vintage_year, BatchRow.issuance_seq, BatchRow.id, CreditBlockRow.first)
-    ).all()
-    return [row_to_block(r) for r in rows]
+PAGE_ROWS = 500
+
+
+def available_blocks(session: Session, account_id: str) -> Iterator[Block]:
+    """Held (not pledged) blocks of an account, oldest vintage first, then issuance order.
+
+    Read page by page, so that taking a few credits from an account of many blocks reads few.
+    """
+    query = (select(CreditBlockRow).join(BatchRow, BatchRow.id == CreditBlockRow.batch_id)
+             .where(CreditBlockRow.account_id == account_id, CreditBlockRow.state == BlockState.held.value)
+             .order_by(BatchRow.vintage_year, BatchRow.issuance_seq, BatchRow.id, CreditBlockRow.first))
+    offset = 0
+    while True:
+        rows = session.exec(query.offset(offset).limit(PAGE_ROWS)).all()
+        yield from (row_to_block(r) for r in rows)
+        if len(rows) < PAGE_ROWS:
+            return
+        offset += PAGE_ROWS
+
+
+def held_quantity(session: Session, account_id: str, state: BlockState = BlockState.held) -> int:
+    from sqlalchemy import func
+
+    total = session.exec(select(func.sum(CreditBlockRow.last - CreditBlockRow.first + 1)).where(
+        CreditBlockRow.account_id == account_id, CreditBlockRow.state == state.value)).one()
+    return int(total or 0)
 
 
 def get_account(session: Session, account_id: str) -> AccountRow:
@@ -126,8 +144,7 @@ def refuse_short(session: Session, account_id: str, requested: int, available: i
     """Refuse a take that the held credits cannot cover; say so when pledged credits are why."""
     from sinkledger.errors import Conflict
 
-    pledged = sum(b.quantity for b in (row_to_block(r) for r in session.exec(select(CreditBlockRow).where(
-        CreditBlockRow.account_id == account_id, CreditBlockRow.state == BlockState.pledged.value)).all()))
+    pledged = held_quantity(session, account_id, BlockState.pledged)
     if pledged and requested <= available + pledged:
         raise Conflict("credits_pledged", serials=f"{requested - available} t", requested=requested,
                        available=available, pledged=pledged)
@@ -142,13 +159,14 @@ def take_moves(session: Session, account_id: str, quantity: int, serials: list[s
     from sinkledger.errors import InvalidInput
 
     if serials:
-        blocks = named_blocks(session, account_id, serials)
-        if sum(b.quantity for b in blocks) != quantity:
+        named = named_blocks(session, account_id, serials)
+        if sum(b.quantity for b in named) != quantity:
             raise InvalidInput("serials_quantity_mismatch", quantity=quantity,
-                               serials_quantity=sum(b.quantity for b in blocks))
+                               serials_quantity=sum(b.quantity for b in named))
+        blocks: Iterable[Block] = named
     else:
         blocks = available_blocks(session, account_id)
     moves = plan_take(blocks, quantity, to_account=to_account, to_state=to_state, tag=tag)
     if not moves:
-        refuse_short(session, account_id, quantity, sum(b.quantity for b in blocks))
+        refuse_short(session, account_id, quantity, held_quantity(session, account_id))
     return moves

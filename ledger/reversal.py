@@ -12,7 +12,7 @@ from typing import Any
 
 from ledger.commands import CommandContext
 from ledger.domain import SYSTEM_ACCOUNTS, AccountKind, BlockState, EntryKind, plan_take
-from ledger.projection import apply_moves, available_blocks, describe_moves
+from ledger.projection import apply_moves, available_blocks, describe_moves, held_quantity
 from ledger.sale import check_quantity, check_text
 from ledger.store import ReversalRow
 from sinkledger.errors import Conflict
@@ -28,11 +28,10 @@ def reverse(ctx: CommandContext, *, quantity: int, reason: str, loss_event_ref: 
     loss_event_ref = check_text(loss_event_ref, "loss_event_ref", 80)
     rid = reversal_id(ctx.seq)
     buffer = SYSTEM_ACCOUNTS[AccountKind.buffer]
-    blocks = available_blocks(ctx.session, buffer)
-    moves = plan_take(blocks, quantity, to_account=SYSTEM_ACCOUNTS[AccountKind.cancellation],
-                      to_state=BlockState.cancelled, tag=rid)
+    moves = plan_take(available_blocks(ctx.session, buffer), quantity,
+                      to_account=SYSTEM_ACCOUNTS[AccountKind.cancellation], to_state=BlockState.cancelled, tag=rid)
     if not moves:
-        raise Conflict("buffer_insufficient", requested=quantity, available=sum(b.quantity for b in blocks))
+        raise Conflict("buffer_insufficient", requested=quantity, available=held_quantity(ctx.session, buffer))
     apply_moves(ctx.session, moves)
     ctx.session.add(ReversalRow(id=rid, seq=ctx.seq, quantity=quantity, reason=reason,
                                 loss_event_ref=loss_event_ref, recorded_at=ctx.recorded_at))
