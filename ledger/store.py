@@ -179,7 +179,7 @@ class CorrectionRow(SQLModel, table=True):
 
 APPEND_ONLY_TABLES = ("journal_entry", "estimate", "checkpoint")
 PROJECTION_TABLES = ("batch", "credit_block", "issued_period", "sale", "retirement", "pledge", "reversal",
-                     "correction")
+                     "correction", "collection_contract", "contract_parcel")
 
 
 class CheckpointRow(SQLModel, table=True):
@@ -195,3 +195,26 @@ class CheckpointRow(SQLModel, table=True):
     root: str = Field(max_length=64)
     head_hash: str = Field(max_length=64)
     created_at: str = Field(max_length=40)
+
+
+class CollectionContractRow(SQLModel, table=True):
+    """A collection contract (收储合同): sink rights of parcels pass to the collection centre."""
+
+    __tablename__ = "collection_contract"
+    contract_no: str = Field(primary_key=True, max_length=80)
+    seq: int
+    centre_party_id: str = Field(max_length=40, index=True)
+    collective_party_id: str = Field(max_length=40, index=True)
+    term_start: str = Field(max_length=10)
+    term_end: str = Field(max_length=10)
+    signed_date: str = Field(max_length=10)
+    payment_terms: str = Field(sa_column=Column(Text, nullable=False))  # JSON
+
+
+class ContractParcelRow(SQLModel, table=True):
+    __tablename__ = "contract_parcel"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    contract_no: str = Field(max_length=80, index=True)
+    parcel_code: str = Field(max_length=40, index=True)
+    term_start: str = Field(max_length=10)
+    term_end: str = Field(max_length=10)

@@ -360,6 +360,40 @@ def correct(obj: Ctx, entry_seq: int, reason: str, actor: str, request_id: str |
 
 
 @main.command()
+@click.option("--contract", "contract_no", required=True, help="Collection contract number.")
+@click.option("--collective", "collective_party_id", required=True, help="Party id of the collective.")
+@click.option("--parcel", "parcel_codes", multiple=True, required=True, help="Parcel code (repeatable).")
+@click.option("--term-start", required=True, help="YYYY-MM-DD")
+@click.option("--term-end", required=True, help="YYYY-MM-DD")
+@click.option("--signed", "signed_date", required=True, help="Date signed, YYYY-MM-DD.")
+@click.option("--fixed-fen-per-mu-year", type=int, default=None, help="Fixed payment, fen per mu per year.")
+@click.option("--proceeds-share-bp", type=int, default=None, help="Share of net sale proceeds, basis points (8000 = 80 %).")
+@click.option("--costs-note", default=None, help="Which costs are deducted before the share.")
+@actor_option
+@request_option
+@json_option
+@click.pass_obj
+@command
+def collect(obj: Ctx, contract_no: str, collective_party_id: str, parcel_codes: tuple[str, ...], term_start: str,
+            term_end: str, signed_date: str, fixed_fen_per_mu_year: int | None, proceeds_share_bp: int | None,
+            costs_note: str | None, actor: str, request_id: str | None, as_json: bool) -> None:
+    """Collection (收储): the centre takes the sink rights of a collective's parcels for a term."""
+    if (fixed_fen_per_mu_year is None) == (proceeds_share_bp is None):
+        from sinkledger.errors import InvalidInput
+
+        raise InvalidInput("value_invalid", field="payment_terms", value="give exactly one payment kind")
+    terms: dict[str, Any] = ({"kind": "fixed_per_mu_year", "fen_per_mu_per_year": fixed_fen_per_mu_year}
+                             if fixed_fen_per_mu_year is not None else
+                             {"kind": "proceeds_share", "share_bp": proceeds_share_bp})
+    if costs_note:
+        terms["costs_note"] = costs_note
+    svc = obj.service
+    emit(svc.collect(svc.actor(actor), request_id or str(uuid.uuid4()), contract_no=contract_no,
+                     collective_party_id=collective_party_id, parcel_codes=list(parcel_codes), term_start=term_start,
+                     term_end=term_end, signed_date=signed_date, payment_terms=terms), as_json)
+
+
+@main.command()
 @json_option
 @click.pass_obj
 @command

@@ -18,6 +18,7 @@ REFUSALS: dict[str, tuple[str, str]] = {
         "角色“{role}”无权执行“{command}”。",
         "Role '{role}' is not permitted to run '{command}'.",
     ),
+    "username_taken": ("用户名“{username}”已被使用。", "User name '{username}' is already taken."),
     "credentials_invalid": ("用户名或密码错误。", "Wrong user name or password."),
     # Requests and idempotency.
     "request_id_required": ("必须提供请求编号。", "A request id is required."),
@@ -73,6 +74,10 @@ REFUSALS: dict[str, tuple[str, str]] = {
         "Journal entry {seq} ({kind}) cannot be corrected: {reason}",
     ),
     "entry_already_corrected": ("第 {seq} 条流水已被更正过。", "Journal entry {seq} was already corrected."),
+    "parcel_under_contract": (
+        "地块 {parcel} 在该期间已处于收储合同 {contract} 之下。",
+        "Parcel {parcel} is already under collection contract {contract} for that term.",
+    ),
     "reason_required": ("必须说明原因。", "A reason is required."),
     "beneficiary_required": ("注销必须写明受益方。", "A retirement must name a beneficiary."),
     "purpose_required": ("注销必须写明用途。", "A retirement must state its purpose."),

@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 from sqlmodel import select
 
-from ledger import correction, issuance, parties, pledge, queries, retirement, reversal, sale
+from ledger import collection, correction, issuance, parties, pledge, queries, retirement, reversal, sale
 from ledger.commands import CommandContext, run_command, utc_now
 from ledger.domain import EntryKind, Role
 from ledger.journal import Entry, iter_rows
@@ -25,7 +25,7 @@ from ledger.store import AccountRow, EstimateRow, PartyRow, UserRow
 from ledger.verify import VerifyReport, verify_ledger
 from sinkledger.config import Settings, load_settings
 from sinkledger.db import Database
-from sinkledger.errors import InvalidInput, NotFound, NotPermitted, SinkLedgerError
+from sinkledger.errors import Conflict, InvalidInput, NotFound, NotPermitted, SinkLedgerError
 from sinks import sink_spec
 from sinks.geometry import M2_PER_HA, normalise_parcel_geometry, parse_geojson
 from sinks.parcels import register_parcel
@@ -68,6 +68,8 @@ class Service:
         with self.db.write() as s:
             if s.get(PartyRow, party_id) is None:
                 raise NotFound("party_not_found", party=party_id)
+            if s.get(UserRow, username) is not None:
+                raise Conflict("username_taken", username=username)
             s.add(UserRow(username=username, party_id=party_id, role=Role(role).value,
                           password_hash=_HASHER.hash(password), display_name=display_name))
 
@@ -140,19 +142,34 @@ class Service:
         return self._run(actor, "record_estimate", request_id, content,
                          lambda ctx: record_estimate(ctx, **content))
 
+    def collect(self, actor: Actor, request_id: str, *, contract_no: str, collective_party_id: str,
+                parcel_codes: list[str], term_start: str, term_end: str, signed_date: str,
+                payment_terms: dict[str, Any]) -> dict[str, Any]:
+        """Collection (收储): the acting centre takes the sink rights of a collective's parcels."""
+        content = {"contract_no": contract_no, "collective_party_id": collective_party_id,
+                   "parcel_codes": list(parcel_codes), "term_start": term_start, "term_end": term_end,
+                   "signed_date": signed_date, "payment_terms": payment_terms}
+        return self._run(actor, "collect", request_id, content, lambda ctx: collection.collect(ctx, **content))
+
     def issue(self, actor: Actor, request_id: str, *, estimate_id: str, verified_kg_co2e: int,
               project_code: str, buffer_share_bp: int, to_account: str | None = None) -> dict[str, Any]:
-        """Verification and issuance: approve ``verified_kg_co2e`` of an estimate and issue credits."""
+        """Verification and issuance: approve ``verified_kg_co2e`` of an estimate and issue credits.
+
+        Credits go to ``to_account`` if given; else to the collection centre when every parcel is
+        under a collection contract covering the period; else to the parcels' holder.
+        """
         with self.db.read() as s:
             est = s.get(EstimateRow, estimate_id)
             if est is None:
                 raise NotFound("estimate_not_found", estimate=estimate_id)
             parcels = [s.exec(select(ParcelRow).where(ParcelRow.parcel_code == c)).one()
                        for c in json.loads(est.parcel_codes)]
+            centre = collection.centre_account_for(s, json.loads(est.parcel_codes), est.period_start, est.period_end)
         counties = {p.county_code for p in parcels}
         county = counties.pop() if len(counties) == 1 else self.settings.region.admin_code
         holders = {p.holder_party_id for p in parcels}
-        to_account = to_account or (parties.holding_account_id(holders.pop()) if len(holders) == 1 else "")
+        default = centre or (parties.holding_account_id(holders.pop()) if len(holders) == 1 else "")
+        to_account = to_account or default
         content = {"estimate_id": estimate_id, "verified_kg_co2e": verified_kg_co2e,
                    "project_code": project_code, "buffer_share_bp": buffer_share_bp, "to_account": to_account}
         return self._run(actor, "issue", request_id, content, lambda ctx: issuance.issue(

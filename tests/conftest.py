@@ -45,6 +45,17 @@ def pg_available() -> tuple[bool, str]:
         return False, f"PostgreSQL at SINKLEDGER_TEST_PG_URL not reachable: {exc.__class__.__name__}"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch):  # type: ignore[no-untyped-def]
+    """Argon2 with its production cost (64 MiB, 3 passes) takes ~0.3 s a hash; tests that create
+    users use the same algorithm with the smallest cost instead."""
+    from argon2 import PasswordHasher
+
+    import sinkledger.service
+
+    monkeypatch.setattr(sinkledger.service, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def backend_url(request, tmp_path):  # type: ignore[no-untyped-def]
     """A database URL for an empty database on each backend."""

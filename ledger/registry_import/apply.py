@@ -72,9 +72,11 @@ class PlannedBatch:
 
     @property
     def quantity(self) -> int:
+        """Credits in the batch."""
         return self.last - self.first + 1
 
     def to_record(self) -> dict[str, Any]:
+        """The batch as the journal payload lists it (``verify`` reads id and quantity)."""
         return {"batch_id": self.batch_id, "serial_prefix": self.serial_prefix,
                 "first": self.first, "last": self.last, "quantity": self.quantity,
                 "vintage_year": self.vintage_year, "project_code": self.project_code}
@@ -97,6 +99,7 @@ def account_id_for(registry: str) -> str:
 
 
 def batch_id_for(registry: str, prefix: str, first: int) -> str:
+    """``IMPORT:<REGISTRY>:<original prefix>/<first serial of the batch>``."""
     return f"IMPORT:{registry.upper()}:{prefix}/{first}"
 
 
@@ -106,6 +109,7 @@ def retirement_id_for(seq: int, n: int) -> str:
 
 
 def row_key(record: RegistryRecord | ImportProblem) -> RowKey:
+    """Where a record or problem comes from: ``(source file, row number)``."""
     return record.source, record.row_number
 
 
@@ -157,7 +161,8 @@ def _nests(outer: RegistryRecord, inner: RegistryRecord) -> bool:
             and outer.first <= inner.first and inner.last <= outer.last)
 
 
-def _reconcile_prefix(records: list[RegistryRecord]) -> tuple[list[RegistryRecord], dict[RowKey, RegistryRecord], list[ImportProblem]]:
+def _reconcile_prefix(records: list[RegistryRecord]) -> tuple[list[RegistryRecord], dict[RowKey, RegistryRecord],
+                                                              list[ImportProblem]]:
     """Sweep one prefix's ranges in order of first serial; see :func:`reconcile`."""
     bad: dict[RowKey, ImportProblem] = {}
     parent: dict[RowKey, RegistryRecord] = {}
@@ -290,12 +295,17 @@ def import_registry_history(ctx: CommandContext, *, registry: str, records: Sequ
 def _check_registry(registry: str, records: Sequence[RegistryRecord]) -> None:
     if not registry or not registry.replace("-", "").isalnum() or len(account_id_for(registry)) > 40:
         raise InvalidInput("value_invalid", field="registry", value=str(registry)[:40])
+    seen: set[RowKey] = set()
     for r in records:
         if r.registry != registry:
             raise InvalidInput("value_invalid", field="registry", value=r.registry[:40])
+        if row_key(r) in seen:  # two files of the same name, or one file given twice
+            raise InvalidInput("value_invalid", field="source", value=f"{r.source} row {r.row_number}"[:40])
+        seen.add(row_key(r))
 
 
-def _sound(records: Sequence[RegistryRecord], problems: list[ImportProblem]) -> tuple[list[RegistryRecord], list[ImportProblem]]:
+def _sound(records: Sequence[RegistryRecord],
+           problems: list[ImportProblem]) -> tuple[list[RegistryRecord], list[ImportProblem]]:
     """Re-run the registry-neutral checks, whoever built the records."""
     sound = []
     for r in records:
@@ -306,7 +316,8 @@ def _sound(records: Sequence[RegistryRecord], problems: list[ImportProblem]) -> 
     return sound, problems
 
 
-def _not_yet_recorded(ctx: CommandContext, records: list[RegistryRecord]) -> tuple[list[RegistryRecord], list[ImportProblem]]:
+def _not_yet_recorded(ctx: CommandContext,
+                      records: list[RegistryRecord]) -> tuple[list[RegistryRecord], list[ImportProblem]]:
     """Split off records whose serials the ledger already holds under the same prefix."""
     existing = _existing_ranges(ctx, {r.serial_prefix for r in records})
     fresh, taken = [], []

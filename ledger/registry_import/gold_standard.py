@@ -95,7 +95,8 @@ def parse_serial(serial: str) -> tuple[str, int, int, str | None, str | None] | 
     return None
 
 
-def parse_row(row: CsvRow, source: str, *, with_retirements: bool) -> tuple[RegistryRecord | None, list[ImportProblem]]:
+def parse_row(row: CsvRow, source: str, *,
+              with_retirements: bool) -> tuple[RegistryRecord | None, list[ImportProblem]]:
     """One row: a record when it is sound, else ``None`` and all its problems."""
     cells, check = row.cells, row_problems(REGISTRY, source, row)
     serial = cells["Serial Number"].strip()

@@ -149,10 +149,12 @@ class ImportProblem:
 
     @property
     def message_zh(self) -> str:
+        """The message in Chinese."""
         return self.messages[0]
 
     @property
     def message_en(self) -> str:
+        """The message in English."""
         return self.messages[1]
 
     def to_record(self, *, with_messages: bool = True) -> dict[str, Any]:
@@ -308,6 +310,7 @@ class RowProblems:
         self.found: list[ImportProblem] = []
 
     def add(self, code: str, **params: Any) -> None:
+        """Record one problem of this row."""
         self.found.append(ImportProblem(self.registry, self.source, self.row_number, code, params,
                                         self.line_number))
 
@@ -370,6 +373,7 @@ def csv_rows(text: str) -> tuple[list[str], Iterator[CsvRow]]:
 
 
 def missing_columns(header: list[str], required: tuple[str, ...]) -> list[str]:
+    """The required columns the header lacks, in the order required."""
     return [c for c in required if c not in header]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 import geopandas as gpd
@@ -23,8 +24,13 @@ USERS = (("coop", "cooperative", "COL-1"), ("verifier", "verifier", "VER-1"), ("
          ("bank2", "bank", "BANK-2"), ("insurer", "insurer", "INS-1"))
 
 
+@functools.lru_cache(maxsize=1)
+def demo_layer() -> gpd.GeoDataFrame:
+    return gpd.read_file(GIS / "demo_parcels.gpkg", layer="parcels")
+
+
 def demo_parcel_inputs(code: str) -> tuple[dict, dict]:
-    layer = gpd.read_file(GIS / "demo_parcels.gpkg", layer="parcels")
+    layer = demo_layer()
     row = layer[layer["parcel_code"] == code].iloc[0]
     record = json.loads((GIS / "demo_monitoring.json").read_text(encoding="utf-8"))["parcels"][code]
     inputs = {"period_start": record["events"][0]["date"], "period_end": record["events"][-1]["date"], **record}

@@ -1,0 +1,77 @@
+"""Sale (交易) and retirement (注销) with named serial ranges; retired credits never move again."""
+
+from __future__ import annotations
+
+import pytest
+
+from sinkledger.errors import SinkLedgerError
+from tests.ledger.conftest import held
+
+
+def refused(code, call):  # type: ignore[no-untyped-def]
+    with pytest.raises(SinkLedgerError) as exc:
+        call()
+    assert exc.value.code == code, exc.value
+    return exc.value
+
+
+def first_block(svc) -> dict:  # type: ignore[no-untyped-def]
+    batches = [b for issued in svc.issued for b in issued["batches"]]
+    return max(batches, key=lambda b: (b["quantity"] - b["buffer_t"], b["batch_id"]))
+
+
+def test_named_serials_move_exactly_those_credits(funded):  # type: ignore[no-untyped-def]
+    """Given a batch, when the clerk sells serials 2..3 by name, then exactly those move."""
+    svc = funded
+    b = first_block(svc)
+    assert b["quantity"] >= 3
+    name = f"{b['serial_prefix']}-{b['first'] + 1:09d}..{b['first'] + 2:09d}"
+    out = svc.sell(svc.actor("clerk"), "s1", seller_account="COL-1-H", buyer_account="ENT-1-H", quantity=2,
+                   price_fen_per_t=6000, contract_no="c", serials=[name])
+    assert out["blocks"][0]["serials"] == name
+    refused("credits_not_held", lambda: svc.sell(svc.actor("clerk"), "s2", seller_account="COL-1-H",
+            buyer_account="ENT-2-H", quantity=2, price_fen_per_t=1, contract_no="c", serials=[name]))
+    refused("serials_quantity_mismatch", lambda: svc.sell(svc.actor("clerk"), "s3", seller_account="ENT-1-H",
+            buyer_account="ENT-2-H", quantity=1, price_fen_per_t=1, contract_no="c", serials=[name]))
+    refused("serials_unknown", lambda: svc.sell(svc.actor("clerk"), "s4", seller_account="ENT-1-H",
+            buyer_account="ENT-2-H", quantity=1, price_fen_per_t=1, contract_no="c",
+            serials=[f"{b['serial_prefix']}-999999999"]))
+    refused("serials_invalid", lambda: svc.sell(svc.actor("clerk"), "s5", seller_account="ENT-1-H",
+            buyer_account="ENT-2-H", quantity=1, price_fen_per_t=1, contract_no="c", serials=["nonsense"]))
+    assert svc.verify().ok
+
+
+def test_retired_credits_never_move_again(funded):  # type: ignore[no-untyped-def]
+    """Given credits retired for a beneficiary, then no sale, retirement or pledge can take them."""
+    svc = funded
+    b = first_block(svc)
+    name = f"{b['serial_prefix']}-{b['first']:09d}"
+    svc.retire(svc.actor("coop"), "r1", account_id="COL-1-H", quantity=1, beneficiary="示例村", purpose="自愿注销",
+               serials=[name])
+    for call in (
+        lambda: svc.sell(svc.actor("clerk"), "s1", seller_account="COL-1-H", buyer_account="ENT-1-H", quantity=1,
+                         price_fen_per_t=1, contract_no="c", serials=[name]),
+        lambda: svc.retire(svc.actor("coop"), "r2", account_id="COL-1-H", quantity=1, beneficiary="x", purpose="y",
+                           serials=[name]),
+        lambda: svc.pledge(svc.actor("bank"), "p1", account_id="COL-1-H", quantity=1, loan_reference="L",
+                           loan_amount_fen=1, term_end="2030-01-01", serials=[name]),
+    ):
+        err = refused("credits_retired", call)
+        assert "注销" in err.message_zh
+
+
+@pytest.mark.parametrize("kwargs, code", [
+    ({"beneficiary": ""}, "field_required"),
+    ({"purpose": "   "}, "field_required"),
+    ({"beneficiary": "x" * 201}, "text_too_long"),
+    ({"quantity": 0}, "quantity_must_be_positive"),
+    ({"kind": "magic"}, "value_invalid"),
+    ({"account_id": "NOPE"}, "account_not_found"),
+    ({"account_id": "SYS-BUFFER"}, "value_invalid"),
+])
+def test_retirement_refusals(funded, kwargs, code):  # type: ignore[no-untyped-def]
+    svc = funded
+    args = {"account_id": "COL-1-H", "quantity": 1, "beneficiary": "b", "purpose": "p", **kwargs}
+    head = svc.verify().head_hash
+    refused(code, lambda: svc.retire(svc.actor("coop"), "r", **args))
+    assert svc.verify().head_hash == head and held(svc, "SYS-RETIRED") == 0
