@@ -17,7 +17,7 @@ from sinkledger.config import load_settings
 from sinkledger.errors import SinkLedgerError
 from sinkledger.messages import ui_text
 from sinkledger.service import Service
-from sinks import SINK_TYPES
+from sinks import SINK_TYPES, SinkType
 
 st.set_page_config(page_title="sinkledger", page_icon="🌿", layout="wide")
 
@@ -57,7 +57,7 @@ def parcel_map(service: Service, parcels: list[dict]) -> None:
     lang = st.session_state.get("lang", "zh")
     features = []
     for p in parcels:
-        spec = SINK_TYPES[p["sink_type"]] if p["sink_type"] in SINK_TYPES else None
+        spec = SINK_TYPES[SinkType(p["sink_type"])]
         name = p["sink_type_zh"] if lang == "zh" else p["sink_type_en"]
         features.append({"type": "Feature", "geometry": p["geometry"], "properties": {
             "code": p["parcel_code"], "sink": name, "holder": p["holder_name"] or "",
@@ -69,14 +69,18 @@ def parcel_map(service: Service, parcels: list[dict]) -> None:
                   line_width_min_pixels=1, pickable=False),
         pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection", "features": features}, id="parcels",
                   filled=True, stroked=True, get_fill_color="properties.colour",
-                  get_line_color=[40, 40, 40, 200], line_width_min_pixels=0.5, pickable=True),
+                  get_line_color="properties.colour", line_width_min_pixels=2, pickable=True),
     ]
     view = _initial_view(parcels, service.settings.region.bounds_lonlat)
-    deck = pdk.Deck(layers=layers, initial_view_state=view, map_provider=None, map_style=None,
+    # No basemap: with map_provider=None and map_style left at its default, pydeck emits its
+    # no-basemap marker; map_style=None would make Streamlit fetch a web basemap (not offline).
+    deck = pdk.Deck(layers=layers, initial_view_state=view, map_provider=None,
                     tooltip={"text": "{code}\n{sink}\n{holder}\n{area}"})
     st.pydeck_chart(deck, height=560, key="parcel_map")
-    legend = "　".join(f":{s.colour_name}[■] {s.name_zh if lang == 'zh' else s.name_en}" for s in SINK_TYPES.values())
-    st.markdown(legend)
+    legend = " &nbsp; ".join(
+        f'<span style="color: rgb{s.colour_rgb}">■</span> {s.name_zh if lang == "zh" else s.name_en}'
+        for s in SINK_TYPES.values())
+    st.markdown(legend, unsafe_allow_html=True)
     st.caption(t("map_caption", n=len(parcels)))
 
 
@@ -110,7 +114,7 @@ def balances_table(service: Service, parcels: list[dict]) -> None:
             t("col_retired"): sum(r["retired_t"] for r in mine),
         })
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    st.caption(f'{t("col_buffer")}: {buffer_t} t')
+    st.caption(t("buffer_caption", n=buffer_t))
 
 
 def integrity(service: Service) -> None:

@@ -171,7 +171,7 @@ UI: dict[str, tuple[str, str]] = {
     "map_header": ("地块分布", "Parcels"),
     "map_caption": (
         "{n} 个已登记地块，按碳汇类型着色；县界为示意（离线可用）。",
-        "{n} registered parcels coloured by sink type; county outlines are schematic (work offline).",
+        "{n} registered parcels coloured by sink type; county outlines are schematic (the map works offline).",
     ),
     "balances_header": ("各碳汇类型碳汇量（吨 CO2e）", "Credits by sink type (tCO2e)"),
     "col_sink_type": ("碳汇类型", "Sink type"),
@@ -181,7 +181,7 @@ UI: dict[str, tuple[str, str]] = {
     "col_held": ("持有", "Held"),
     "col_pledged": ("质押", "Pledged"),
     "col_retired": ("已注销", "Retired"),
-    "col_buffer": ("其中缓冲池", "of which buffer"),
+    "buffer_caption": ("持有量中含缓冲池 {n} 吨。", "Held includes {n} t in the buffer pool."),
     "integrity_header": ("账本完整性", "Ledger integrity"),
     "integrity_ok": (
         "哈希链已校验至第 {n} 条流水，无篡改。",
@@ -189,7 +189,6 @@ UI: dict[str, tuple[str, str]] = {
     ),
     "integrity_broken": ("账本校验失败：第 {seq} 条流水。", "Ledger check failed at entry {seq}."),
     "merkle_root": ("最新默克尔根", "Latest Merkle root"),
-    "error_generic": ("发生错误：{message}", "Something went wrong: {message}"),
 }
 
 

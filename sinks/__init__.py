@@ -23,22 +23,21 @@ class SinkSpec:
     name_zh: str
     name_en: str
     colour_rgb: tuple[int, int, int]
-    colour_name: str  # Streamlit markdown colour for legends
     default_methodology: str | None
 
 
 SINK_TYPES: dict[SinkType, SinkSpec] = {
     SinkType.bamboo_forest: SinkSpec(
         sink_type=SinkType.bamboo_forest, code="BF", name_zh="竹林", name_en="Bamboo forest",
-        colour_rgb=(34, 139, 34), colour_name="green", default_methodology="sinkledger.bamboo-moso-management",
+        colour_rgb=(34, 139, 34), default_methodology="sinkledger.bamboo-moso-management",
     ),
     SinkType.wetland: SinkSpec(
         sink_type=SinkType.wetland, code="WL", name_zh="湿地", name_en="Wetland",
-        colour_rgb=(30, 144, 255), colour_name="blue", default_methodology=None,
+        colour_rgb=(30, 144, 255), default_methodology=None,
     ),
     SinkType.tea_garden: SinkSpec(
         sink_type=SinkType.tea_garden, code="TG", name_zh="茶园", name_en="Tea garden",
-        colour_rgb=(230, 145, 30), colour_name="orange", default_methodology=None,
+        colour_rgb=(230, 145, 30), default_methodology=None,
     ),
 }
 

@@ -158,10 +158,6 @@ def test_map_spec_has_counties_and_105_parcels(app_env) -> None:  # type: ignore
     assert 119.14 <= view["longitude"] <= 120.50 and 30.37 <= view["latitude"] <= 31.18
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "app.py parcel_map() passes map_style=None to pdk.Deck: the spec then has no mapStyle and "
-    "Streamlit's frontend loads the Carto basemap from basemaps.cartocdn.com (not offline). "
-    "Fix: drop map_style=None, keep map_provider=None. Remove this marker with the fix."))
 def test_map_spec_has_no_web_basemap(app_env) -> None:  # type: ignore[no-untyped-def]
     """pydeck's no-basemap form (``map_provider=None``, default map_style) emits the sentinel
     ``"__MAP_STYLE__"``; Streamlit's frontend then draws no basemap. Without any mapStyle it
