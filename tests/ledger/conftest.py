@@ -75,13 +75,12 @@ def pledged(service, account: str) -> int:  # type: ignore[no-untyped-def]
     return service.account_balance(account)["pledged_t"]
 
 
-def expect_refusal(code: str, call) -> None:  # type: ignore[no-untyped-def]
-    """Then the command is refused with ``code``, with both messages, and the ledger is unchanged."""
+def refused(code: str, call):  # type: ignore[no-untyped-def]
+    """Then the command is refused with ``code`` and messages in both languages."""
     from sinkledger.errors import SinkLedgerError
 
-    svc = call.__self__ if hasattr(call, "__self__") else None
     with pytest.raises(SinkLedgerError) as exc:
         call()
     assert exc.value.code == code, exc.value
     assert exc.value.message_zh and exc.value.message_en
-    del svc
+    return exc.value

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
 
-from sinkledger.errors import SinkLedgerError
-from tests.ledger.conftest import held, pledged
+from tests.ledger.conftest import held, pledged, refused
 
 
 def pledge(svc, quantity, request="pl-1", **kw):  # type: ignore[no-untyped-def]
     return svc.pledge(svc.actor(kw.pop("actor", "bank")), request, account_id="COL-1-H", quantity=quantity,
                       loan_reference="碳汇共富贷-0001", loan_amount_fen=50_000_000, term_end="2027-12-31", **kw)
 
-
-def refused(code, call):  # type: ignore[no-untyped-def]
-    with pytest.raises(SinkLedgerError) as exc:
-        call()
-    assert exc.value.code == code
-    return exc.value
 
 
 def test_pledged_credits_cannot_be_sold_or_retired_until_released(funded):  # type: ignore[no-untyped-def]

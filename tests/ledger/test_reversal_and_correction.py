@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 
-from sinkledger.errors import SinkLedgerError
-from tests.ledger.conftest import held
+from tests.ledger.conftest import held, refused
 
-
-def refused(code, call):  # type: ignore[no-untyped-def]
-    with pytest.raises(SinkLedgerError) as exc:
-        call()
-    assert exc.value.code == code
-    return exc.value
 
 
 def test_reversal_cancels_buffer_credits_and_keeps_invariants(funded):  # type: ignore[no-untyped-def]

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sinkledger.errors import SinkLedgerError
-from tests.ledger.conftest import held
+from tests.ledger.conftest import held, refused
 
-
-def refused(code, call):  # type: ignore[no-untyped-def]
-    with pytest.raises(SinkLedgerError) as exc:
-        call()
-    assert exc.value.code == code, exc.value
-    return exc.value
 
 
 def first_block(svc) -> dict:  # type: ignore[no-untyped-def]
