@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlmodel import delete, select
+from sqlmodel import delete
 
 from ledger.commands import CommandContext
 from ledger.domain import SYSTEM_ACCOUNTS, AccountKind, BlockState, EntryKind, Move

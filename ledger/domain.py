@@ -96,6 +96,7 @@ class EntryKind(str, enum.Enum):
     pledge_default = "pledge_default"
     reversal = "reversal"
     correction = "correction"
+    registry_import = "registry_import"
     collection = "collection"
 
 

@@ -31,6 +31,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "pledge_default": frozenset({R.bank}),
     "reverse": frozenset({R.insurer, R.collection_centre, R.admin}),
     "correct": frozenset({R.admin}),
+    "import_registry": frozenset({R.admin}),
     "collect": frozenset({R.collection_centre}),
 }
 

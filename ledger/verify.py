@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 
 from ledger import journal, merkle
 from ledger.domain import GENESIS_HASH, Block, BlockSet, BlockState, Move
-from ledger.store import BatchRow, CheckpointRow, CreditBlockRow
+from ledger.store import BatchRow, CheckpointRow
 
 
 @dataclass

@@ -430,6 +430,50 @@ def proof_check(proof_file: Any, as_json: bool) -> None:
         sys.exit(EXIT_CHECK_FAILED)
 
 
+@main.command("import-registry")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--registry", required=True, type=click.Choice(["verra", "gold-standard"]),
+              help="Whose export: verra (transactions.csv) or gold-standard (issuances.csv retirements.csv).")
+@click.option("--allow-partial", is_flag=True,
+              help="Import the sound rows even if some rows cannot be reconciled (they are listed and recorded).")
+@actor_option
+@request_option
+@json_option
+@click.pass_obj
+@command
+def import_registry(obj: Ctx, files: tuple[Path, ...], registry: str, allow_partial: bool, actor: str,
+                    request_id: str | None, as_json: bool) -> None:
+    """Import another registry's history into the account IMPORT-<REGISTRY> (administrator).
+
+    Give all files of one registry in one call. By default any unreconcilable row refuses the
+    whole import and every problem is listed; the request id defaults to a hash of the files,
+    so running the same import twice changes nothing.
+    """
+    from ledger.registry_import import default_request_id
+
+    svc = obj.service
+    try:
+        out = svc.import_registry(svc.actor(actor), request_id or default_request_id(registry, files),
+                                  registry=registry, paths=list(files), allow_partial=allow_partial)
+    except SinkLedgerError as exc:
+        if not as_json:
+            _print_problems(exc.params.get("problems", []))
+        raise
+    emit(out, as_json, _render_import)
+
+
+def _print_problems(problems: list[dict[str, Any]]) -> None:
+    for p in problems:
+        err_console.print(f"{p['source']}:{p['row_number']} [yellow]{p['code']}[/] {p['message_zh']}\n  {p['message_en']}")
+
+
+def _render_import(r: dict[str, Any]) -> None:
+    _print_problems(r["problems"])
+    click.echo(f"{r['registry']} → {r['account_id']}: {r['rows_imported']} rows imported, {r['rows_refused']} refused; "
+               f"{r['created_t']} t ({r['held_t']} held, {r['retired_t']} retired, {r['cancelled_t']} cancelled) "
+               f"in {r['batches']} batches; entry {r['seq']}{' (replayed)' if r['replayed'] else ''}")
+
+
 @main.command()
 @click.option("--port", default=8501, show_default=True)
 def app(port: int) -> None:

@@ -120,6 +120,82 @@ REFUSALS: dict[str, tuple[str, str]] = {
         "地块面积 {area_m2} 平方米低于最小面积 {min_area_m2} 平方米。",
         "Parcel area {area_m2} m² is below the minimum of {min_area_m2} m².",
     ),
+    # Importing another registry's history (ledger/registry_import).
+    "registry_file_unreadable": (
+        "{source}：无法读取文件（{reason}）。",
+        "{source}: the file cannot be read ({reason}).",
+    ),
+    "registry_columns_missing": (
+        "{source}：缺少列 {columns}，不是所选登记处的导出格式。",
+        "{source}: columns {columns} are missing; not this registry's export layout.",
+    ),
+    "registry_serial_unrecognised": (
+        "{source} 第 {row_number} 行：无法识别序列号“{serial}”。",
+        "{source} row {row_number}: serial number '{serial}' is not in a known format.",
+    ),
+    "registry_serial_out_of_range": (
+        "{source} 第 {row_number} 行：序列号段 {first}..{last} 超出可登记范围（1..{max_number}）。",
+        "{source} row {row_number}: serial block {first}..{last} is outside 1..{max_number}.",
+    ),
+    "registry_quantity_invalid": (
+        "{source} 第 {row_number} 行：数量“{value}”不是正整数。",
+        "{source} row {row_number}: quantity '{value}' is not a positive whole number.",
+    ),
+    "registry_quantity_mismatch": (
+        "{source} 第 {row_number} 行：序列号段含 {range_quantity} 个，但数量列为 {quantity}。",
+        "{source} row {row_number}: the serial block holds {range_quantity} credits but the "
+        "quantity column says {quantity}.",
+    ),
+    "registry_date_invalid": (
+        "{source} 第 {row_number} 行：{field} 的日期“{value}”无法识别。",
+        "{source} row {row_number}: date '{value}' in {field} cannot be read.",
+    ),
+    "registry_field_mismatch": (
+        "{source} 第 {row_number} 行：序列号中的{field}为“{serial_value}”，但该列为“{value}”。",
+        "{source} row {row_number}: the serial number says {field} '{serial_value}' but the "
+        "column says '{value}'.",
+    ),
+    "registry_field_invalid": (
+        "{source} 第 {row_number} 行：{field} 的值“{value}”无效。",
+        "{source} row {row_number}: invalid value '{value}' in {field}.",
+    ),
+    "registry_status_unknown": (
+        "{source} 第 {row_number} 行：未知的状态“{value}”。",
+        "{source} row {row_number}: unknown credit status '{value}'.",
+    ),
+    "registry_status_ambiguous": (
+        "{source} 第 {row_number} 行：该登记处不区分注销与作废，且本行未写明受益方或原因，"
+        "无法判断是注销还是作废。",
+        "{source} row {row_number}: the registry does not tell retirement from cancellation and "
+        "this row names no beneficiary or reason, so which it was cannot be known.",
+    ),
+    "registry_value_too_long": (
+        "{source} 第 {row_number} 行：{field} 过长（{chars} 个字符，最多 {max_chars} 个）。",
+        "{source} row {row_number}: {field} is too long ({chars} characters, at most {max_chars}).",
+    ),
+    "registry_serials_overlap": (
+        "{source} 第 {row_number} 行：序列号段 {first}..{last} 与 {other_source} 第 {other_row} 行"
+        "（{other_first}..{other_last}）在前缀 {prefix} 下重叠，两行均未导入。",
+        "{source} row {row_number}: serial block {first}..{last} overlaps {other_source} row "
+        "{other_row} ({other_first}..{other_last}) under prefix {prefix}; neither row is imported.",
+    ),
+    "registry_parent_row_refused": (
+        "{source} 第 {row_number} 行：包含这些序列号的签发行（{other_source} 第 {other_row} 行）"
+        "未能导入。",
+        "{source} row {row_number}: the issuance row holding these serials ({other_source} row "
+        "{other_row}) was not imported.",
+    ),
+    "registry_serials_already_imported": (
+        "{source} 第 {row_number} 行：序列号段 {first}..{last} 已在批次 {batch_id} 中登记。",
+        "{source} row {row_number}: serial block {first}..{last} is already recorded in batch "
+        "{batch_id}.",
+    ),
+    "registry_import_has_problems": (
+        "{registry} 导入中有 {count} 个问题无法核对，未导入任何记录；请修正数据，或明确允许部分导入。",
+        "The {registry} import has {count} problem(s) that cannot be reconciled; nothing was "
+        "imported. Fix the data, or explicitly allow a partial import.",
+    ),
+    "nothing_to_import": ("没有可导入的记录。", "There is nothing to import."),
     # Database and integrity.
     "database_not_initialised": (
         "数据库尚未初始化，请先运行 sinkledger demo 或 sinkledger init。",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import shapely
@@ -214,6 +215,22 @@ class Service:
         """Correction: a new entry reversing a sale or an issuance, naming it."""
         content = {"entry_seq": entry_seq, "reason": reason}
         return self._run(actor, "correct", request_id, content, lambda ctx: correction.correct(ctx, **content))
+
+    def import_registry(self, actor: Actor, request_id: str, *, registry: str, paths: list[str | Path],
+                        allow_partial: bool = False) -> dict[str, Any]:
+        """Import another registry's history (all its export files) in one entry, all or nothing.
+
+        Unreconcilable rows refuse the whole import (``registry_import_has_problems``, every
+        problem listed) unless ``allow_partial``, which imports the sound rows and records the
+        refused ones in the entry.
+        """
+        from ledger.registry_import import import_content, import_registry_history, parse_files
+
+        self.require_initialised()
+        records, problems = parse_files(registry, [Path(p) for p in paths])
+        content = import_content(registry, records, problems, allow_partial=allow_partial)
+        return self._run(actor, "import_registry", request_id, content, lambda ctx: import_registry_history(
+            ctx, registry=registry, records=records, parse_problems=problems, allow_partial=allow_partial))
 
     # -- queries --------------------------------------------------------------------------------
     def balances(self) -> dict[str, Any]:

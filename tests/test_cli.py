@@ -11,7 +11,7 @@ import sys
 import pytest
 
 COMMANDS = ["init", "demo", "verify", "balances", "parcels", "parcels list", "history", "estimate",
-            "issue", "sell", "retire", "app"]
+            "issue", "sell", "retire", "app", "import-registry"]
 
 
 def run(args: list[str], url: str, check: bool = False) -> subprocess.CompletedProcess[str]:

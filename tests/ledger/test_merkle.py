@@ -7,7 +7,6 @@ import base64
 import hashlib
 import json
 
-import pytest
 from hypothesis import given, settings, strategies as st
 
 from ledger.merkle import inclusion_proof, leaf_hash, node_hash, root_from_leaf_hashes, verify_inclusion

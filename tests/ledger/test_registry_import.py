@@ -28,11 +28,10 @@ from ledger.permissions import Actor
 from ledger.registry_import import gold_standard, parse_files, verra
 from ledger.registry_import.apply import (ENTRY_KIND, import_content, import_registry_history,
                                           reconcile)
-from ledger.registry_import.model import (PENDING_MESSAGES, CreditStatus, ImportProblem,
+from ledger.registry_import.model import (CreditStatus, ImportProblem,
                                           RegistryRecord)
 from ledger.store import AccountRow, BatchRow, CreditBlockRow, RetirementRow
 from sinkledger.errors import Conflict, InvalidInput
-from sinkledger.messages import REFUSALS
 
 pytestmark = pytest.mark.shared_data
 
@@ -349,9 +348,3 @@ def test_the_same_file_twice_in_one_import_is_refused(service: Any, verra_csv: P
     assert head(service) == before
 
 
-def test_pending_messages_agree_with_the_catalogue() -> None:
-    """Once the lead adds the codes to REFUSALS, the two copies must read the same."""
-    for code, (zh, en) in PENDING_MESSAGES.items():
-        assert any("\u4e00" <= ch <= "\u9fff" for ch in zh) and en.strip(), code
-        if code in REFUSALS:
-            assert REFUSALS[code] == (zh, en), code
