@@ -8,6 +8,7 @@ Measures, on the database named by ``--database-url`` (default: a temporary SQLi
 - ``append_command``: sales recorded per second through the full command path (permission,
   idempotency, writer lock, block split, projection, one transaction each) vs
   ``plain_insert_per_transaction``: one plain row per transaction;
+- ``balance_query``: milliseconds for one account's balance and for the totals by sink type;
 - ``verify``: seconds for ``sinkledger verify`` (re-hash, replay, compare) over the whole
   journal vs ``read_baseline``: seconds to read every journal row.
 
@@ -30,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from ledger.domain import (Block, BlockSet, BlockState, Move, canonical_json, entry_hash,  # noqa: E402
-                           request_fingerprint)
+                           )
 from ledger.journal import entry_body  # noqa: E402
 from sinkledger.config import load_settings  # noqa: E402
 from sinkledger.service import SYSTEM_ACTOR, Service  # noqa: E402
@@ -89,6 +90,11 @@ def _insert_batch_and_blocks(db, batch_id: str, n: int, blocks: list[Block]) -> 
         for i in range(0, len(rows), CHUNK):
             s.execute(text("INSERT INTO credit_block (batch_id, first, last, account_id, state) "
                            "VALUES (:b, :f, :l, :a, :s)"), rows[i:i + CHUNK])
+        sums: dict[tuple[str, str], int] = {}
+        for b in blocks:
+            sums[(b.account_id, b.state.value)] = sums.get((b.account_id, b.state.value), 0) + b.quantity
+        s.execute(text("INSERT INTO balance (account_id, batch_id, state, quantity) VALUES (:a, :b, :s, :q)"),
+                  [{"a": a, "b": batch_id, "s": st, "q": q} for (a, st), q in sums.items()])
 
 
 def plain_insert(db, n: int, per_transaction: bool) -> float:  # type: ignore[no-untyped-def]
@@ -119,6 +125,16 @@ def command_rate(svc: Service, n: int) -> float:
         svc.sell(clerk, f"cmd-{i}", seller_account="BENCH-B-H", buyer_account="BENCH-A-H", quantity=1,
                  price_fen_per_t=7341, contract_no="bench")
     return n / (time.perf_counter() - started)
+
+
+def time_ms(call, repeat: int = 20) -> float:  # type: ignore[no-untyped-def]
+    """Median wall time of ``call`` in milliseconds."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+    return sorted(times)[len(times) // 2]
 
 
 def read_all(db) -> float:  # type: ignore[no-untyped-def]
@@ -154,6 +170,8 @@ def main() -> None:
         plain_bulk = plain_insert(svc.db, args.entries, per_transaction=False)
         command = command_rate(svc, args.commands)
         plain_tx = plain_insert(svc.db, args.commands, per_transaction=True)
+        balance_ms = time_ms(lambda: svc.account_balance("BENCH-B-H"))
+        totals_ms = time_ms(svc.balances)
         started = time.perf_counter()
         report = svc.verify()
         verify_s = time.perf_counter() - started
@@ -168,6 +186,7 @@ def main() -> None:
         "append_bulk_vs_plain": round(bulk / plain_bulk, 3),
         "append_command_entries_per_s": round(command), "plain_insert_per_transaction_rows_per_s": round(plain_tx),
         "append_command_vs_plain": round(command / plain_tx, 3),
+        "account_balance_ms": round(balance_ms, 2), "balances_by_sink_type_ms": round(totals_ms, 2),
         "verify_s": round(verify_s, 3), "read_baseline_s": round(read_s, 3),
         "verify_vs_read": round(verify_s / read_s, 2),
         "verify_entries_per_s": round(report.entries / verify_s),

@@ -7,7 +7,7 @@ from typing import Iterable, Iterator
 from sqlmodel import Session, select
 
 from ledger.domain import Block, BlockSet, BlockState, Move
-from ledger.store import AccountRow, BatchRow, CreditBlockRow
+from ledger.store import AccountRow, BalanceRow, BatchRow, CreditBlockRow
 from sinkledger.errors import IntegrityFailure, NotFound
 
 
@@ -16,13 +16,14 @@ def row_to_block(r: CreditBlockRow) -> Block:
 
 
 def apply_moves(session: Session, moves: Iterable[Move]) -> None:
-    """Split and move blocks in the database exactly as :meth:`BlockSet.apply` does in memory."""
+    """Split and move blocks in the database exactly as :meth:`BlockSet.apply` does in memory,
+    and keep the balance table in step."""
     for move in moves:
         rows = []
         if move.from_account is not None:
             rows = session.exec(select(CreditBlockRow).where(
-                CreditBlockRow.batch_id == move.batch_id, CreditBlockRow.first <= move.first,
-                CreditBlockRow.last >= move.first)).all()
+                CreditBlockRow.batch_id == move.batch_id, CreditBlockRow.first <= move.first)
+                .order_by(CreditBlockRow.first.desc()).limit(1)).all()
         blocks = BlockSet(row_to_block(r) for r in rows)
         try:
             removed, added = blocks.apply(move)
@@ -36,33 +37,56 @@ def apply_moves(session: Session, moves: Iterable[Move]) -> None:
             session.add(CreditBlockRow(batch_id=b.batch_id, first=b.first, last=b.last,
                                        account_id=b.account_id, state=b.state.value, tag=b.tag))
         session.flush()
+        quantity = move.last - move.first + 1
+        if move.from_account is not None:
+            _add_balance(session, move.from_account, move.batch_id, move.from_state, -quantity)
+        _add_balance(session, move.to_account, move.batch_id, move.to_state, quantity)
+
+
+def _add_balance(session: Session, account_id: str, batch_id: str, state: BlockState, delta: int) -> None:
+    row = session.get(BalanceRow, (account_id, batch_id, state.value))
+    if row is None:
+        session.add(BalanceRow(account_id=account_id, batch_id=batch_id, state=state.value, quantity=delta))
+    else:
+        row.quantity += delta
+        session.add(row)
+    session.flush()
 
 
 PAGE_ROWS = 500
+FIRST_PAGE_ROWS = 8  # most takes need a block or two; pages grow from here
 
 
 def available_blocks(session: Session, account_id: str) -> Iterator[Block]:
     """Held (not pledged) blocks of an account, oldest vintage first, then issuance order.
 
-    Read page by page, so that taking a few credits from an account of many blocks reads few.
+    The balance table names the batches the account holds; each batch's blocks are then read
+    page by page along the holding index, so taking a few credits from an account of a million
+    blocks reads a few rows.
     """
-    query = (select(CreditBlockRow).join(BatchRow, BatchRow.id == CreditBlockRow.batch_id)
-             .where(CreditBlockRow.account_id == account_id, CreditBlockRow.state == BlockState.held.value)
-             .order_by(BatchRow.vintage_year, BatchRow.issuance_seq, BatchRow.id, CreditBlockRow.first))
-    offset = 0
-    while True:
-        rows = session.exec(query.offset(offset).limit(PAGE_ROWS)).all()
-        yield from (row_to_block(r) for r in rows)
-        if len(rows) < PAGE_ROWS:
-            return
-        offset += PAGE_ROWS
+    batches = session.exec(
+        select(BalanceRow.batch_id).join(BatchRow, BatchRow.id == BalanceRow.batch_id)
+        .where(BalanceRow.account_id == account_id, BalanceRow.state == BlockState.held.value,
+               BalanceRow.quantity > 0)
+        .order_by(BatchRow.vintage_year, BatchRow.issuance_seq, BatchRow.id)).all()
+    for batch_id in batches:
+        after, page = 0, FIRST_PAGE_ROWS
+        while True:
+            rows = session.exec(select(CreditBlockRow).where(
+                CreditBlockRow.account_id == account_id, CreditBlockRow.state == BlockState.held.value,
+                CreditBlockRow.batch_id == batch_id, CreditBlockRow.first > after)
+                .order_by(CreditBlockRow.first).limit(page)).all()
+            yield from (row_to_block(r) for r in rows)
+            if len(rows) < page:
+                break
+            after, page = rows[-1].first, min(page * 4, PAGE_ROWS)
 
 
 def held_quantity(session: Session, account_id: str, state: BlockState = BlockState.held) -> int:
     from sqlalchemy import func
 
-    total = session.exec(select(func.sum(CreditBlockRow.last - CreditBlockRow.first + 1)).where(
-        CreditBlockRow.account_id == account_id, CreditBlockRow.state == state.value)).one()
+    total = session.exec(select(func.sum(BalanceRow.quantity)).where(
+        BalanceRow.account_id == account_id, BalanceRow.state == state.value)).one()
     return int(total or 0)
 
 

@@ -8,15 +8,14 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from ledger.store import AccountRow, BatchRow, CreditBlockRow, PartyRow, RetirementRow, SaleRow
+from ledger.store import AccountRow, BalanceRow, BatchRow, PartyRow, RetirementRow, SaleRow
 
 
 def balances_by_account(session: Session) -> list[dict[str, Any]]:
     """Credits per account and state, with the party's name."""
     rows = session.exec(
-        select(CreditBlockRow.account_id, CreditBlockRow.state,
-               func.sum(CreditBlockRow.last - CreditBlockRow.first + 1))
-        .group_by(CreditBlockRow.account_id, CreditBlockRow.state)).all()
+        select(BalanceRow.account_id, BalanceRow.state, func.sum(BalanceRow.quantity))
+        .group_by(BalanceRow.account_id, BalanceRow.state)).all()
     by_account: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for account_id, state, qty in rows:
         by_account[account_id][state] += int(qty)
@@ -37,10 +36,9 @@ def balances_by_account(session: Session) -> list[dict[str, Any]]:
 def balances_by_sink_type(session: Session) -> list[dict[str, Any]]:
     """Credits per sink type, vintage and state (the public totals)."""
     rows = session.exec(
-        select(BatchRow.sink_type, BatchRow.vintage_year, CreditBlockRow.state,
-               func.sum(CreditBlockRow.last - CreditBlockRow.first + 1))
-        .join(BatchRow, BatchRow.id == CreditBlockRow.batch_id)
-        .group_by(BatchRow.sink_type, BatchRow.vintage_year, CreditBlockRow.state)).all()
+        select(BatchRow.sink_type, BatchRow.vintage_year, BalanceRow.state, func.sum(BalanceRow.quantity))
+        .join(BatchRow, BatchRow.id == BalanceRow.batch_id)
+        .group_by(BatchRow.sink_type, BatchRow.vintage_year, BalanceRow.state)).all()
     table: dict[tuple[str, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for sink_type, vintage, state, qty in rows:
         table[(sink_type, vintage)][state] += int(qty)
@@ -54,9 +52,9 @@ def balances_by_sink_type(session: Session) -> list[dict[str, Any]]:
 
 
 def account_balance(session: Session, account_id: str) -> dict[str, int]:
-    rows = session.exec(select(CreditBlockRow.state, func.sum(CreditBlockRow.last - CreditBlockRow.first + 1))
-                        .where(CreditBlockRow.account_id == account_id)
-                        .group_by(CreditBlockRow.state)).all()
+    rows = session.exec(select(BalanceRow.state, func.sum(BalanceRow.quantity))
+                        .where(BalanceRow.account_id == account_id)
+                        .group_by(BalanceRow.state)).all()
     states = {state: int(q) for state, q in rows}
     return {"held_t": states.get("held", 0), "pledged_t": states.get("pledged", 0)}
 

@@ -79,7 +79,7 @@ class BatchRow(SQLModel, table=True):
 
 class CreditBlockRow(SQLModel, table=True):
     __tablename__ = "credit_block"
-    __table_args__ = (Index("ix_credit_block_account_state", "account_id", "state"),
+    __table_args__ = (Index("ix_credit_block_holding", "account_id", "state", "batch_id", "first"),
                       UniqueConstraint("batch_id", "first"))
     id: Optional[int] = Field(default=None, primary_key=True)
     batch_id: str = Field(max_length=80)
@@ -88,6 +88,17 @@ class CreditBlockRow(SQLModel, table=True):
     account_id: str = Field(max_length=40)
     state: str = Field(max_length=12)
     tag: Optional[str] = Field(default=None, max_length=40)
+
+
+class BalanceRow(SQLModel, table=True):
+    """Credits per (account, batch, state): the sum of the blocks, kept with them so that balances
+    and "oldest vintage first" never scan every block."""
+
+    __tablename__ = "balance"
+    account_id: str = Field(primary_key=True, max_length=40)
+    batch_id: str = Field(primary_key=True, max_length=80)
+    state: str = Field(primary_key=True, max_length=12)
+    quantity: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
 class IssuedPeriodRow(SQLModel, table=True):
@@ -178,7 +189,7 @@ class CorrectionRow(SQLModel, table=True):
 
 
 APPEND_ONLY_TABLES = ("journal_entry", "estimate", "checkpoint")
-PROJECTION_TABLES = ("batch", "credit_block", "issued_period", "sale", "retirement", "pledge", "reversal",
+PROJECTION_TABLES = ("batch", "credit_block", "balance", "issued_period", "sale", "retirement", "pledge", "reversal",
                      "correction", "collection_contract", "contract_parcel")
 
 

@@ -6,7 +6,8 @@ Checks, in order:
    each ``entry_hash`` recomputed from the stored body, indexed columns equal to the body;
 2. replay: every move of every entry applies cleanly to the blocks built so far (no serial
    created twice, nothing moved that was not there);
-3. the projection: the ``credit_block`` table equals the replayed blocks, block for block;
+3. the projection: the ``credit_block`` table equals the replayed blocks, block for block, and
+   the ``balance`` table their sums per account, batch and state;
 4. conservation: for every batch, issued = held + pledged + retired + cancelled;
 5. checkpoints: every recorded Merkle checkpoint equals the root recomputed at its size.
 
@@ -19,6 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from ledger import journal, merkle
@@ -98,8 +100,6 @@ def _replay(seq: int, payload: dict[str, Any], blocks: BlockSet, issued: dict[st
 
 def _compare_projection(session: Session, blocks: BlockSet, issued: dict[str, int],
                         report: VerifyReport) -> None:
-    from sqlalchemy import text
-
     raw = session.execute(text("SELECT batch_id, first, last, account_id, state, tag FROM credit_block")).all()
     stored = sorted((Block(b, f, l, a, BlockState(s), t) for b, f, l, a, s, t in raw), key=lambda b: (b.batch_id, b.first))
     replayed = blocks.blocks()
@@ -112,6 +112,13 @@ def _compare_projection(session: Session, blocks: BlockSet, issued: dict[str, in
     for batch_id, quantity in issued.items():
         if totals[batch_id] != quantity:
             report.fail(None, f"batch {batch_id}: issued {quantity} but blocks hold {totals[batch_id]}")
+    sums: dict[tuple[str, str, str], int] = defaultdict(int)
+    for b in replayed:
+        sums[(b.account_id, b.batch_id, b.state.value)] += b.quantity
+    stored_sums = {(a, b, s): q for a, b, s, q in session.execute(
+        text("SELECT account_id, batch_id, state, quantity FROM balance")).all() if q}
+    if stored_sums != dict(sums):
+        report.fail(None, "balance table differs from the journal replay")
     stored_batches = {b.id: b.last - b.first + 1 for b in session.exec(select(BatchRow)).all()}
     if stored_batches != issued:
         report.fail(None, "batch table differs from the issuances in the journal")
