@@ -3,7 +3,8 @@
 Every state change goes through :func:`run_command`. It checks the actor's role, looks up the
 request id (a retry with the same content returns the first result; different content is
 refused with ``request_id_conflict``), takes the writer lock, lets the handler check rules and
-write projections, and appends the journal entry, all in one database transaction. A refusal
+write projections, checks the invariants of every batch it touched, and appends the journal
+entry, all in one database transaction. A refusal
 raised anywhere rolls the whole transaction back.
 """
 
@@ -17,6 +18,7 @@ from sqlmodel import Session
 
 from ledger import journal
 from ledger.domain import GENESIS_HASH, canonical_json, request_fingerprint
+from ledger.invariants import check_batches, touched_batches
 from ledger.permissions import Actor, require
 from sinkledger.errors import Conflict, InvalidInput
 
@@ -70,6 +72,7 @@ def run_command(db: Any, *, actor: Actor, command: str, request_id: str, content
         prev = last.entry_hash if last else GENESIS_HASH
         ctx = CommandContext(session=session, seq=seq, actor=actor, recorded_at=clock())
         kind, payload = handler(ctx)
+        check_batches(session, seq, touched_batches(payload))
         entry = journal.append(session, seq=seq, kind=kind, request_id=request_id,
                                fingerprint=fingerprint, actor=actor.username,
                                recorded_at=ctx.recorded_at, payload=payload, prev_hash=prev)

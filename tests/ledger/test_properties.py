@@ -109,3 +109,30 @@ def test_random_commands_keep_invariants_and_replay_identically(tmp_path_factory
     assert first.balances() == second.balances()
     first.db.dispose()
     second.db.dispose()
+
+
+def test_a_broken_invariant_rolls_the_command_back(funded, monkeypatch):  # type: ignore[no-untyped-def]
+    """Given a bug that moves credits without debiting the seller's balance, when a sale runs, then
+    the invariant check refuses it and nothing is written."""
+    import ledger.projection
+    from sinkledger.errors import IntegrityFailure
+
+    svc = funded
+    head = svc.verify().head_hash
+    real = ledger.projection._add_balance
+
+    def leaky(session, account_id, batch_id, state, delta):  # type: ignore[no-untyped-def]
+        if delta < 0:
+            return  # the bug: credits created out of nothing
+        real(session, account_id, batch_id, state, delta)
+
+    monkeypatch.setattr(ledger.projection, "_add_balance", leaky)
+    try:
+        svc.sell(svc.actor("clerk"), "s-bug", seller_account="COL-1-H", buyer_account="ENT-1-H", quantity=1,
+                 price_fen_per_t=1, contract_no="c")
+    except IntegrityFailure as exc:
+        assert exc.code == "ledger_integrity_failed"
+    else:
+        raise AssertionError("the broken sale was not refused")
+    monkeypatch.undo()
+    assert svc.verify().head_hash == head and svc.verify().ok
