@@ -11,7 +11,8 @@ import sys
 import pytest
 
 COMMANDS = ["init", "demo", "verify", "balances", "parcels", "parcels list", "history", "estimate",
-            "issue", "sell", "retire", "app", "import-registry"]
+            "issue", "sell", "retire", "app", "import-registry", "collect", "pledge", "release", "reverse",
+            "correct", "checkpoint", "proof", "proof-check"]
 
 
 def run(args: list[str], url: str, check: bool = False) -> subprocess.CompletedProcess[str]:
@@ -107,3 +108,35 @@ def test_verify_exits_non_zero_and_names_the_entry_after_tampering(tmp_path):  #
     assert report["ok"] is False and report["first_bad_seq"] == first_sale
     human = run(["verify"], url)
     assert human.returncode == 1 and f"entry {first_sale}" in human.stderr
+
+
+def test_pledge_release_reverse_correct_and_proofs(tmp_path):  # type: ignore[no-untyped-def]
+    """The other transaction kinds and the offline proof, as an operator scripts them."""
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    run(["demo"], url, check=True)
+    balances = json.loads(run(["balances", "--json"], url, check=True).stdout)["by_account"]
+    holder = max((r for r in balances if r["account_id"].startswith("COL-")), key=lambda r: r["held_t"])
+    pledged = json.loads(run(["pledge", "--actor", "bank", "--account", holder["account_id"], "--quantity", "3",
+                              "--loan", "共富贷-001", "--loan-amount-fen", "30000000", "--term-end", "2027-06-30",
+                              "--json"], url, check=True).stdout)
+    blocked = run(["retire", "--actor", "clerk", "--account", holder["account_id"], "--quantity",
+                   str(holder["held_t"]), "--beneficiary", "b", "--purpose", "p", "--json"], url)
+    assert blocked.returncode == 2 and json.loads(blocked.stdout)["error"]["code"] == "credits_pledged"
+    released = json.loads(run(["release", pledged["pledge_id"], "--actor", "bank", "--json"], url, check=True).stdout)
+    assert released["status"] == "released"
+    reversal = json.loads(run(["reverse", "--actor", "insurer", "--quantity", "2", "--reason", "雪灾",
+                               "--loss-event", "LOSS-2026-01", "--json"], url, check=True).stdout)
+    assert reversal["quantity"] == 2
+    sale = json.loads(run(["sell", "--actor", "clerk", "--from", holder["account_id"], "--to", "ENT-0002-H",
+                           "--quantity", "1", "--price-fen", "5883", "--contract", "C-9", "--json"], url, check=True).stdout)
+    fixed = json.loads(run(["correct", str(sale["seq"]), "--actor", "admin", "--reason", "录入错误", "--json"],
+                           url, check=True).stdout)
+    assert fixed["corrected_seq"] == sale["seq"]
+    checkpoint = json.loads(run(["checkpoint", "--json"], url, check=True).stdout)
+    proof_file = tmp_path / "proof.json"
+    proof_file.write_text(run(["proof", str(sale["seq"])], url, check=True).stdout, encoding="utf-8")
+    assert json.loads(proof_file.read_text())["root"] == checkpoint["root"]
+    assert run(["proof-check", str(proof_file)], url).returncode == 0
+    proof_file.write_text(proof_file.read_text().replace("5883", "5884"), encoding="utf-8")
+    assert run(["proof-check", str(proof_file)], url).returncode == 1
+    assert run(["verify"], url).returncode == 0
