@@ -26,7 +26,7 @@ def register_party(ctx: CommandContext, *, party_id: str, kind: str, name: str,
     if not party_id or len(party_id) > 36 or not party_id.replace("-", "").isalnum():
         raise InvalidInput("value_invalid", field="party_id", value=party_id[:40])
     if ctx.session.get(PartyRow, party_id) is not None:
-        raise Conflict("value_invalid", field="party_id", value=party_id)
+        raise Conflict("party_id_taken", party=party_id)
     ctx.session.add(PartyRow(id=party_id, kind=kind_enum.value, name=name, county_code=county_code))
     ctx.session.flush()
     account_id = holding_account_id(party_id)

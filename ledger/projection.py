@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from typing import Iterable, Iterator
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
-from ledger.domain import Block, BlockSet, BlockState, Move
+from ledger.domain import Block, BlockSet, BlockState, Move, format_block, plan_take
 from ledger.store import AccountRow, BalanceRow, BatchRow, CreditBlockRow
-from sinkledger.errors import IntegrityFailure, NotFound
+from sinkledger.errors import Conflict, IntegrityFailure, InvalidInput, NotFound
 
 
 def row_to_block(r: CreditBlockRow) -> Block:
@@ -83,8 +86,6 @@ def available_blocks(session: Session, account_id: str) -> Iterator[Block]:
 
 
 def held_quantity(session: Session, account_id: str, state: BlockState = BlockState.held) -> int:
-    from sqlalchemy import func
-
     total = session.exec(select(func.sum(BalanceRow.quantity)).where(
         BalanceRow.account_id == account_id, BalanceRow.state == state.value)).one()
     return int(total or 0)
@@ -103,20 +104,16 @@ def describe_moves(session: Session, moves: Iterable[Move]) -> list[dict[str, ob
     for m in moves:
         batch = session.get(BatchRow, m.batch_id)
         prefix = batch.serial_prefix if batch else m.batch_id
-        from ledger.domain import format_block
-
         out.append({"batch_id": m.batch_id, "serials": format_block(prefix, m.first, m.last),
                     "quantity": m.last - m.first + 1, "vintage_year": batch.vintage_year if batch else None})
     return out
 
 
-SERIAL_RANGE_PATTERN = __import__("re").compile(r"^(?P<prefix>.+)-(?P<first>\d{9})(?:\.\.(?P<last>\d{9}))?$")
+SERIAL_RANGE_PATTERN = re.compile(r"^(?P<prefix>.+)-(?P<first>\d{9})(?:\.\.(?P<last>\d{9}))?$")
 
 
 def parse_serial_range(text: str) -> tuple[str, int, int]:
     """``CN330523-BF-AJBF01-2024-000000001..000000010`` → (prefix, 1, 10)."""
-    from sinkledger.errors import InvalidInput
-
     m = SERIAL_RANGE_PATTERN.match(text.strip()) if isinstance(text, str) else None
     if not m:
         raise InvalidInput("serials_invalid", serials=str(text)[:80])
@@ -133,8 +130,6 @@ def named_blocks(session: Session, account_id: str, serial_ranges: list[str]) ->
     Raises a refusal that says where the serials are when they are not all held there:
     ``credits_retired``, ``credits_pledged``, ``credits_not_held`` or ``serials_unknown``.
     """
-    from sinkledger.errors import Conflict
-
     out: list[Block] = []
     for text in serial_ranges:
         prefix, first, last = parse_serial_range(text)
@@ -148,26 +143,24 @@ def named_blocks(session: Session, account_id: str, serial_ranges: list[str]) ->
                 CreditBlockRow.batch_id == batch.id, CreditBlockRow.first <= hi,
                 CreditBlockRow.last >= lo).order_by(CreditBlockRow.first)).all()
             for r in rows:
-                _check_named(r, account_id, text, Conflict)
+                _check_named(r, account_id, text)
                 out.append(Block(r.batch_id, max(r.first, lo), min(r.last, hi), r.account_id, BlockState(r.state), r.tag))
     return out
 
 
-def _check_named(r: CreditBlockRow, account_id: str, text: str, conflict: type) -> None:
+def _check_named(r: CreditBlockRow, account_id: str, text: str) -> None:
     if r.state == BlockState.retired.value:
-        raise conflict("credits_retired", serials=text)
+        raise Conflict("credits_retired", serials=text)
     if r.state == BlockState.cancelled.value:
-        raise conflict("credits_cancelled", serials=text)
+        raise Conflict("credits_cancelled", serials=text)
     if r.account_id != account_id:
-        raise conflict("credits_not_held", serials=text, account=account_id)
+        raise Conflict("credits_not_held", serials=text, account=account_id)
     if r.state == BlockState.pledged.value:
-        raise conflict("credits_pledged", serials=text)
+        raise Conflict("credits_pledged", serials=text)
 
 
 def refuse_short(session: Session, account_id: str, requested: int, available: int) -> None:
     """Refuse a take that the held credits cannot cover; say so when pledged credits are why."""
-    from sinkledger.errors import Conflict
-
     pledged = held_quantity(session, account_id, BlockState.pledged)
     if pledged and requested <= available + pledged:
         raise Conflict("credits_pledged", serials=f"{requested - available} t", requested=requested,
@@ -179,9 +172,6 @@ def take_moves(session: Session, account_id: str, quantity: int, serials: list[s
                to_account: str, to_state: BlockState, tag: str | None = None) -> list[Move]:
     """Moves taking ``quantity`` held credits from an account: the named serials if given (they
     must add up to ``quantity``), else the oldest vintage first."""
-    from ledger.domain import plan_take
-    from sinkledger.errors import InvalidInput
-
     if serials:
         named = named_blocks(session, account_id, serials)
         if sum(b.quantity for b in named) != quantity:

@@ -34,6 +34,7 @@ REFUSALS: dict[str, tuple[str, str]] = {
     ),
     # Records.
     "party_not_found": ("找不到主体“{party}”。", "Party '{party}' not found."),
+    "party_id_taken": ("主体编号“{party}”已被使用。", "Party id '{party}' is already taken."),
     "account_not_found": ("找不到账户“{account}”。", "Account '{account}' not found."),
     "parcel_not_found": ("找不到地块“{parcel}”。", "Parcel '{parcel}' not found."),
     "estimate_not_found": ("找不到测算结果“{estimate}”。", "Estimate '{estimate}' not found."),
