@@ -221,3 +221,46 @@ def test_projection_tampering_is_detected(chain):  # type: ignore[no-untyped-def
         conn.exec_driver_sql("UPDATE credit_block SET last = last + 5 WHERE account_id = 'COL-1-H'")
     report = svc.verify()
     assert not report.ok and "credit_block" in report.problems[0]["problem"]
+
+
+def test_inserted_rows_are_detected(chain):  # type: ignore[no-untyped-def]
+    """A row inserted behind the code's back after a gap in the sequence is located."""
+    from ledger.domain import entry_hash
+    from ledger.journal import entry_body
+
+    svc = chain
+    report = svc.verify()
+    n, head = report.entries, report.head_hash
+
+    def insert(seq: int, prev: str, payload: dict) -> None:
+        body = entry_body(seq=seq, kind="sale", request_id=f"forged-{seq}", actor="mallory",
+                          recorded_at="2026-01-01T00:00:00+00:00", payload=payload)
+        with svc.db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO journal_entry (seq, kind, request_id, request_fingerprint, actor, "
+                              "recorded_at, body, prev_hash, entry_hash) VALUES (:s, 'sale', :r, 'x', 'mallory', "
+                              "'2026-01-01T00:00:00+00:00', :b, :p, :h)"),
+                         {"s": seq, "r": f"forged-{seq}", "b": body, "p": prev, "h": entry_hash(prev, body)})
+
+    insert(n + 2, head, {})  # a gap
+    report = svc.verify()
+    assert not report.ok and report.first_bad_seq == n + 1 and report.problems[0]["problem"] == "seq_gap"
+
+
+def test_a_forged_but_well_linked_entry_is_caught_by_replay(chain):  # type: ignore[no-untyped-def]
+    from ledger.domain import entry_hash
+    from ledger.journal import entry_body
+
+    svc = chain
+    report = svc.verify()
+    seq, prev = report.entries + 1, report.head_hash
+    payload = {"moves": [{"batch_id": "NOPE/1", "first": 1, "last": 5, "from_account": "COL-1-H",
+                          "from_state": "held", "to_account": "ENT-1-H", "to_state": "held", "tag": None}]}
+    body = entry_body(seq=seq, kind="sale", request_id="forged", actor="mallory",
+                      recorded_at="2026-01-01T00:00:00+00:00", payload=payload)
+    with svc.db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO journal_entry (seq, kind, request_id, request_fingerprint, actor, recorded_at, "
+                          "body, prev_hash, entry_hash) VALUES (:s, 'sale', 'forged', 'x', 'mallory', "
+                          "'2026-01-01T00:00:00+00:00', :b, :p, :h)"),
+                     {"s": seq, "b": body, "p": prev, "h": entry_hash(prev, body)})
+    report = svc.verify()
+    assert not report.ok and report.first_bad_seq == seq and "replay failed" in report.problems[0]["problem"]
