@@ -70,6 +70,7 @@ class Role(str, enum.Enum):
 
 class AccountKind(str, enum.Enum):
     holding = "holding"
+    issuance = "issuance"  # 签发: the source of every issuance; it never holds credits
     buffer = "buffer"  # 缓冲池: withheld credits that cover later reversals
     retirement = "retirement"  # 注销: where retired credits rest, never to move again
     cancellation = "cancellation"  # credits cancelled by a reversal
@@ -107,6 +108,7 @@ class SinkCode(str, enum.Enum):
 
 
 SYSTEM_ACCOUNTS = {
+    AccountKind.issuance: "SYS-ISSUANCE",
     AccountKind.buffer: "SYS-BUFFER",
     AccountKind.retirement: "SYS-RETIRED",
     AccountKind.cancellation: "SYS-CANCELLED",
@@ -208,7 +210,8 @@ class Block:
 class Move:
     """Serials ``first..last`` of a batch leave one (account, state) for another.
 
-    ``from_account`` is None for an issuance, which creates the block.
+    ``from_account`` is None for an issuance, which creates the block (shown as coming from the
+    ``SYS-ISSUANCE`` account, which never holds anything).
     """
 
     batch_id: str
