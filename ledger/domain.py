@@ -98,6 +98,13 @@ class EntryKind(str, enum.Enum):
     reversal = "reversal"
     correction = "correction"
     registry_import = "registry_import"
+    court_case_registered = "court_case_registered"
+    court_document_registered = "court_document_registered"
+    court_order_issued = "court_order_issued"
+    court_order_amended = "court_order_amended"
+    court_order_withdrawn = "court_order_withdrawn"
+    court_fulfilment = "court_fulfilment"
+    court_certificate_issued = "court_certificate_issued"
     collection = "collection"
 
 

@@ -32,6 +32,15 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "reverse": frozenset({R.insurer, R.collection_centre, R.admin}),
     "correct": frozenset({R.admin}),
     "import_registry": frozenset({R.admin}),
+    # Court compensation: only a court acts on cases and orders (and only its own: ledger/court).
+    "court_case": frozenset({R.court}),
+    "court_document": frozenset({R.court}),
+    "court_order": frozenset({R.court}),
+    "court_amend": frozenset({R.court}),
+    "court_withdraw": frozenset({R.court}),
+    "court_fulfil": frozenset({R.trading_clerk, R.court, R.collection_centre, R.cooperative, R.enterprise}),
+    "court_certificate": frozenset({R.court, R.trading_clerk}),
+    "court_view": frozenset({R.court, R.procurator, R.trading_clerk, R.admin}),
     "collect": frozenset({R.collection_centre}),
 }
 

@@ -498,5 +498,9 @@ def _redact(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+from sinkledger.court_cli import attach as _attach_court  # noqa: E402 - court and certificate groups
+
+_attach_court(main)
+
 if __name__ == "__main__":
     main()

@@ -18,6 +18,7 @@ from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
+import ledger.court.store  # noqa: F401 - registers the court tables
 import ledger.store  # noqa: F401 - registers the ledger tables
 import sinks.store  # noqa: F401 - registers the parcel table
 from ledger.store import APPEND_ONLY_TABLES

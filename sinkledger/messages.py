@@ -197,6 +197,67 @@ REFUSALS: dict[str, tuple[str, str]] = {
         "imported. Fix the data, or explicitly allow a partial import.",
     ),
     "nothing_to_import": ("没有可导入的记录。", "There is nothing to import."),
+    # Court compensation (ledger/court).
+    "case_not_found": ("找不到案件“{case_no}”。", "Case '{case_no}' not found."),
+    "case_no_taken": ("案号“{case_no}”已登记。", "Case number '{case_no}' is already registered."),
+    "order_not_found": ("找不到判令“{order}”。", "Court order '{order}' not found."),
+    "order_withdrawn": (
+        "判令“{order}”已撤回，不能再履行或变更。",
+        "Court order '{order}' was withdrawn; it can no longer be fulfilled or amended.",
+    ),
+    "order_already_fulfilled": ("判令“{order}”已履行完毕。", "Court order '{order}' is already fulfilled."),
+    "quantity_exceeds_order_remaining": (
+        "本次认购 {requested} 吨超过判令“{order}”尚可认购的 {remaining} 吨，不得超额履行。",
+        "{requested} t exceeds the {remaining} t still to buy under court order '{order}'; "
+        "over-fulfilment is refused.",
+    ),
+    "order_amount_below_fulfilled": (
+        "变更后的判令数额（{value}）低于已履行的部分（{fulfilled}）。",
+        "The amended order ({value}) is below what was already fulfilled ({fulfilled}).",
+    ),
+    "amendment_changes_nothing": ("变更未改变判令的任何内容。", "The amendment changes nothing in the order."),
+    "price_must_be_positive": (
+        "金额判令的认购单价必须大于零。",
+        "A purchase under a money order needs a unit price above zero.",
+    ),
+    "credits_do_not_match_order": (
+        "{serials} 不符合判令要求（{requirement}）。",
+        "{serials} do not meet the order's requirement ({requirement}).",
+    ),
+    "insufficient_matching_balance": (
+        "卖方符合判令要求（{requirement}）的可用碳汇不足：需要 {requested} 吨，可用 {available} 吨。",
+        "The seller holds {available} t that meet the order's requirement ({requirement}), "
+        "fewer than the {requested} t needed.",
+    ),
+    "credits_retired_for_case": (
+        "{serials} 已为案件 {case_no} 注销，不能再次用于司法补偿。",
+        "{serials} were already retired for case {case_no} and cannot be used again.",
+    ),
+    "order_has_no_fulfilment": (
+        "判令“{order}”尚无履行记录，不能出具碳汇补偿证明。",
+        "Court order '{order}' has no fulfilment yet; no certificate can be issued.",
+    ),
+    "certificate_not_found": (
+        "核验码“{code}”不对应任何碳汇补偿证明：证明可能是伪造的。",
+        "No carbon-sink compensation certificate has verification code '{code}': "
+        "the certificate may be forged.",
+    ),
+    "certificate_unreadable": (
+        "无法从文件中读取碳汇补偿证明：{reason}。",
+        "Cannot read a carbon-sink compensation certificate from the file: {reason}.",
+    ),
+    "reference_rate_unavailable": (
+        "碳汇类型“{sink_type}”没有参考年净固碳速率，请提供测算结果。",
+        "Sink type '{sink_type}' has no reference annual net removal rate; give an estimate.",
+    ),
+    "estimate_sink_type_mismatch": (
+        "测算结果的碳汇类型为“{estimate_sink_type}”，与受损生态系统的“{sink_type}”不符。",
+        "The estimate is for sink type '{estimate_sink_type}', not the damaged '{sink_type}'.",
+    ),
+    "override_reason_required": (
+        "法院改定数量为 {quantity_t} 吨（测算建议 {proposed_t} 吨），须说明理由。",
+        "The court sets {quantity_t} t against a proposal of {proposed_t} t: give a reason.",
+    ),
     # Database and integrity.
     "database_not_initialised": (
         "数据库尚未初始化，请先运行 sinkledger demo 或 sinkledger init。",

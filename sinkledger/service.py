@@ -7,6 +7,7 @@ every state change goes through :func:`ledger.commands.run_command`.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -231,6 +232,13 @@ class Service:
         content = import_content(registry, records, problems, allow_partial=allow_partial)
         return self._run(actor, "import_registry", request_id, content, lambda ctx: import_registry_history(
             ctx, registry=registry, records=records, parse_problems=problems, allow_partial=allow_partial))
+
+    @functools.cached_property
+    def court(self) -> "CourtService":
+        """Judicial carbon-sink compensation: cases, orders, fulfilment, certificates, reports."""
+        from sinkledger.court_service import CourtService
+
+        return CourtService(self)
 
     # -- queries --------------------------------------------------------------------------------
     def balances(self) -> dict[str, Any]:

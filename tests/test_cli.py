@@ -12,7 +12,8 @@ import pytest
 
 COMMANDS = ["init", "demo", "verify", "balances", "parcels", "parcels list", "history", "estimate",
             "issue", "sell", "retire", "app", "import-registry", "collect", "pledge", "release", "reverse",
-            "correct", "checkpoint", "proof", "proof-check"]
+            "correct", "checkpoint", "proof", "proof-check", "court case", "court order", "court fulfil",
+            "court status", "certificate verify"]
 
 
 def run(args: list[str], url: str, check: bool = False) -> subprocess.CompletedProcess[str]:
