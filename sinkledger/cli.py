@@ -8,74 +8,22 @@ tool: whoever can reach the database acts as the user named by ``--actor``.
 
 from __future__ import annotations
 
-import functools
 import json
 import subprocess
 import sys
 import uuid
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sinkledger.config import REPO_ROOT, load_settings
+from sinkledger.config import REPO_ROOT
 from sinkledger.errors import SinkLedgerError
-
-EXIT_REFUSED = 2
-EXIT_CHECK_FAILED = 1
-err_console = Console(stderr=True)
-
-
-class Ctx:
-    def __init__(self, database_url: str | None) -> None:
-        self.settings = load_settings(DATABASE_URL=database_url or "")
-        self._service = None
-
-    @property
-    def service(self):  # type: ignore[no-untyped-def]
-        if self._service is None:
-            from sinkledger.service import Service
-
-            self._service = Service.open(self.settings)
-        return self._service
-
-
-def emit(data: Any, as_json: bool, render: Callable[[Any], None] | None = None) -> None:
-    if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-    elif render:
-        render(data)
-    else:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-
-
-def command(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn refusals into exit status 2 and the JSON error document."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        as_json = kwargs.get("as_json", False)
-        try:
-            return fn(*args, **kwargs)
-        except SinkLedgerError as exc:
-            if as_json:
-                click.echo(json.dumps({"error": exc.to_dict()}, ensure_ascii=False, indent=2, default=str))
-            else:
-                err_console.print(f"[bold red]{exc.code}[/]: {exc.message_zh}\n{exc.message_en}")
-            sys.exit(EXIT_REFUSED)
-
-    return wrapper
-
-
-json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
-actor_option = click.option("--actor", required=True, help="User name of the acting user (see README: demo users).")
-serial_option = click.option("--serial", "serials", multiple=True,
-                             help="Serial range to take, e.g. CN330523-BF-AJBF01-2024-000000001..000000010 (repeatable).")
-request_option = click.option("--request-id", default=None,
-                              help="Caller-chosen id that makes retries harmless (default: a new UUID).")
+from sinkledger.cli_common import (EXIT_CHECK_FAILED, EXIT_REFUSED, Ctx, _redact, actor_option,  # noqa: F401
+                                   command, emit, err_console, json_option, print_table, progress_bar,
+                                   request_option, serial_option)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -86,11 +34,6 @@ request_option = click.option("--request-id", default=None,
 def main(ctx: click.Context, database_url: str | None) -> None:
     """sinkledger: carbon-sink parcels, estimates and an append-only credit ledger."""
     ctx.obj = Ctx(database_url)
-
-
-def progress_bar() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=err_console, transient=True)
 
 
 @main.command()
@@ -189,7 +132,7 @@ def parcels() -> None:
 def parcels_list(obj: Ctx, as_json: bool) -> None:
     """List registered parcels with sink type, holder and area (ha, mu)."""
     rows = [{k: v for k, v in p.items() if k != "geometry"} for p in obj.service.parcels()]
-    emit({"parcels": rows}, as_json, lambda d: _table(
+    emit({"parcels": rows}, as_json, lambda d: print_table(
         d["parcels"], ("parcel_code", "sink_type", "holder_name", "area_ha", "area_mu", "status")))
 
 
@@ -202,7 +145,7 @@ def parcels_list(obj: Ctx, as_json: bool) -> None:
 def history(obj: Ctx, limit: int, kind: str | None, as_json: bool) -> None:
     """The latest journal entries with their hashes."""
     rows = obj.service.journal(limit=limit, kind=kind)
-    emit({"entries": rows}, as_json, lambda d: _table(d["entries"], ("seq", "kind", "actor", "recorded_at", "request_id")))
+    emit({"entries": rows}, as_json, lambda d: print_table(d["entries"], ("seq", "kind", "actor", "recorded_at", "request_id")))
 
 
 @main.command()
@@ -481,21 +424,6 @@ def app(port: int) -> None:
     cmd = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"), "--server.port", str(port),
            "--browser.gatherUsageStats", "false"]
     sys.exit(subprocess.call(cmd))
-
-
-def _table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
-    t = Table()
-    for c in columns:
-        t.add_column(c)
-    for r in rows:
-        t.add_row(*(str(r.get(c, "")) for c in columns))
-    Console().print(t)
-
-
-def _redact(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 from sinkledger.court_cli import attach as _attach_court  # noqa: E402 - court and certificate groups

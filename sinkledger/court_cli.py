@@ -18,10 +18,10 @@ from typing import Any
 
 import click
 
-from sinkledger.cli import (
+from sinkledger.cli_common import (
     EXIT_CHECK_FAILED,
     Ctx,
-    _table,
+    print_table,
     actor_option,
     command,
     emit,
@@ -277,7 +277,7 @@ def status_cmd(obj: Ctx, case_no: str | None, order_id: str | None, as_of: str |
         raise InvalidInput("field_required", field="--case or --order")
     out = court_api(obj).status(obj.service.actor(actor), case_no=case_no, order_id=order_id,
                                 as_of=_date(as_of))
-    emit(out, as_json, lambda d: _table(d["orders"], ("order_id", "kind", "quantity_t", "amount_fen", "due_date",
+    emit(out, as_json, lambda d: print_table(d["orders"], ("order_id", "kind", "quantity_t", "amount_fen", "due_date",
                                                       "status", "retired_t", "spent_fen", "remaining")))
 
 
@@ -300,7 +300,7 @@ def report_cmd(obj: Ctx, court_party_id: str | None, year: int | None, as_of: st
         from ledger.court.reports import write_report_xlsx
 
         report["xlsx"] = str(write_report_xlsx(report, xlsx_path))
-    emit(report, as_json, lambda r: _table(r["summary"], ("court_name", "year", "orders", "fulfilled", "overdue",
+    emit(report, as_json, lambda r: print_table(r["summary"], ("court_name", "year", "orders", "fulfilled", "overdue",
                                                           "retired_t", "spent_fen", "fulfilment_rate_pct")))
 
 
