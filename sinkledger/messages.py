@@ -263,7 +263,8 @@ REFUSALS: dict[str, tuple[str, str]] = {
         "数据库尚未初始化，请先运行 sinkledger demo 或 sinkledger init。",
         "The database is not initialised; run 'sinkledger demo' or 'sinkledger init' first.",
     ),
-    "database_not_empty": ("数据库已有数据；如需重建请加 --reset。", "The database already holds data; use --reset to rebuild it."),
+    "backup_unreadable": ("无法读取备份文件：{reason}。", "Cannot read the backup file: {reason}."),
+    "database_not_empty": ("数据库已有数据；请恢复到一个空数据库。", "The database already holds data; restore into an empty database."),
     "journal_is_append_only": ("流水只能追加，不能修改或删除。", "The journal is append-only; it cannot be changed or deleted."),
     "ledger_integrity_failed": (
         "账本完整性校验失败：第 {seq} 条流水 {problem}。",

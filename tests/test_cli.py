@@ -13,7 +13,7 @@ import pytest
 COMMANDS = ["init", "demo", "verify", "balances", "parcels", "parcels list", "history", "estimate",
             "issue", "sell", "retire", "app", "import-registry", "collect", "pledge", "release", "reverse",
             "correct", "checkpoint", "proof", "proof-check", "court case", "court order", "court fulfil",
-            "court status", "certificate verify"]
+            "court status", "certificate verify", "export", "import-backup"]
 
 
 def run(args: list[str], url: str, check: bool = False) -> subprocess.CompletedProcess[str]:
