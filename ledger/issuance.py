@@ -67,6 +67,20 @@ def _check_periods(ctx: CommandContext, parcel_codes: list[str], start: str, end
                            other_period=f"{clash.period_start}..{clash.period_end}")
 
 
+def _check_one_off_claims(ctx: CommandContext, est: EstimateRow, parcel_codes: list[str]) -> None:
+    """A one-off credit (e.g. a wetland's herbaceous vegetation, VM0033) is issued once per parcel."""
+    claims = set(json.loads(est.document).get("one_off_claims") or {})
+    if not claims:
+        return
+    for code in parcel_codes:
+        issued = {(p.period_start, p.period_end) for p in ctx.session.exec(
+            select(IssuedPeriodRow).where(IssuedPeriodRow.parcel_code == code))}
+        for other in ctx.session.exec(select(EstimateRow).where(EstimateRow.sink_type == est.sink_type)):
+            if (code in json.loads(other.parcel_codes) and (other.period_start, other.period_end) in issued
+                    and claims & set(json.loads(other.document).get("one_off_claims") or {})):
+                raise Conflict("one_off_credit_already_claimed", parcel=code, claim=", ".join(sorted(claims)))
+
+
 def _next_number(ctx: CommandContext, prefix: str) -> int:
     last = ctx.session.exec(select(func.max(BatchRow.last)).where(BatchRow.serial_prefix == prefix)).one()
     return (last or 0) + 1
@@ -89,6 +103,7 @@ def issue(ctx: CommandContext, *, estimate_id: str, verified_kg_co2e: int, proje
         raise InvalidInput("value_invalid", field="to_account", value=to_account)
     parcel_codes = json.loads(est.parcel_codes)
     _check_periods(ctx, parcel_codes, est.period_start, est.period_end)
+    _check_one_off_claims(ctx, est, parcel_codes)
     buffer_t = buffer_quantity(total_t, est.stock_change_kg_co2e, est.net_kg_co2e, buffer_share_bp)
     by_vintage = split_by_vintage(total_t, date.fromisoformat(est.period_start), date.fromisoformat(est.period_end))
     buffer_by_vintage = allocate_largest_remainder(buffer_t, by_vintage)

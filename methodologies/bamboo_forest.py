@@ -1,4 +1,4 @@
-"""Moso bamboo forest management by stock difference (sinkledger.bamboo-moso-management 1.0.0).
+"""Moso bamboo forest management by stock difference (sinkledger.bamboo-moso-management 1.1.0).
 
 Implements the CDM/CCER A/R stock-difference template as summarised in ``METHODOLOGIES.md``
 §2.2 (structure [M]) with the v1 defaults of §7 "Bamboo", for *Phyllostachys edulis* (Moso)
@@ -13,18 +13,24 @@ the source of each is given in its docstring.
 - B6 direct fertiliser N2O = F_SN × EF1 × 44/28 × GWP_N2O (IPCC Tier 1, §4.4 [V2]/[M]).
 - B7 net = stock change − emissions − baseline − leakage (§2.2).
 - B8 gross annual fixation = stand C ÷ 6 (Cao 2017 / Zhou & Jiang 2004 [V]): display only.
+- B9 (1.1.0) uncertainty deduction, VM0033 v2.1 eq. 92 (:mod:`methodologies.uncertainty`).
+
+Versions: 1.0.0 (B1-B8) stays registered so that its estimates can be rerun byte for byte;
+1.1.0 adds the optional ``uncertainty`` input and ``biomass_method = "carbon_density"``
+(stand carbon per event given directly, e.g. from a carbon-density raster). A 1.0.0 document
+gives the same numbers under 1.1.0.
 
 Limits, each deliberate and conservative unless noted: pools are bamboo above- and
 below-ground biomass only (no litter, dead wood, SOC, scattered trees or harvested products,
 §7); emissions are direct N2O from synthetic N only (indirect N2O and fossil fuel are not
 counted: not conservative, to be added when §4.4 factors are checked); baseline and leakage
-are caller-supplied totals defaulting to 0 (§2.6 [M]); no uncertainty deduction or buffer here
-(ledger and verification concerns). The primary AR-CM-005-V01 text was not available, so the
+are caller-supplied totals defaulting to 0 (§2.6 [M]); the uncertainty deduction applies
+only when the input asks for it, and the buffer is the ledger's (on the stock component). The primary AR-CM-005-V01 text was not available, so the
 whole structure is [M] until checked against it.
 """
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
@@ -32,27 +38,34 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from methodologies.accounting import (DEFAULT_GWP_PROFILE, GWP_PARAMETERS, GWP_PROFILE_NAMES,
-                                      carbon_to_co2, gas_to_t_co2e, gwp_key, n2o_n_to_n2o,
-                                      to_kg_co2e)
+                                      UNCERTAINTY_PARAMETERS, carbon_to_co2, gas_to_t_co2e,
+                                      gwp_key, n2o_n_to_n2o, to_kg_co2e)
 from methodologies.bamboo_forest_equations import (
     ZHOU_KEYS, carbon_stock_t_c_per_ha, co2_stock_t_co2_per_ha, direct_n2o_n_kg,
     gross_annual_fixation_t_c_per_ha_yr, net_removals_t_co2e, stand_biomass_t_per_ha,
     stock_change_t_co2e, total_biomass_t_per_ha, zhou_culm_biomass_kg)
-from methodologies.bamboo_forest_inputs import (AGE_CLASSES_DU, INPUT_SCHEMA, BambooEvent,
-                                                BambooInputs, BiomassMethod, CulmBiomassBasis,
-                                                parse_bamboo_inputs)
+from methodologies.bamboo_forest_inputs import (AGE_CLASSES_DU, ALL_FEATURES, INPUT_SCHEMA,
+                                                BambooEvent, BambooInputs, BiomassMethod,
+                                                CulmBiomassBasis, Feature, parse_bamboo_inputs)
 from methodologies.base import Estimate, ParameterSet, load_parameter_csv, reproducibility_hash
 from methodologies.errors import InvalidInput, Problem, make_problem
+from methodologies.parameter_checks import parameter_problems
 from methodologies.trace import CalculationRecorder
+from methodologies.uncertainty import apply_uncertainty
 from methodologies.units import (KG_PER_TONNE, canonical_decimal, decimal_context,
                                  nearest_whole_years, years_between)
 
 METHODOLOGY_ID: Final = "sinkledger.bamboo-moso-management"
-METHODOLOGY_VERSION: Final = "1.0.0"
+METHODOLOGY_VERSION: Final = "1.1.0"  # The latest; see VERSION_FEATURES.
+VERSION_FEATURES: Final[Mapping[str, frozenset[Feature]]] = MappingProxyType({
+    "1.0.0": frozenset(),
+    "1.1.0": ALL_FEATURES,
+})
 SINK_TYPE: Final = "bamboo_forest"
 PARAMETER_FILE: Final = "bamboo_moso_management.csv"
 EXAMPLE_FILE: Final = "bamboo_moso_management.json"
-DEFAULT_PARAMETERS: Final[ParameterSet] = load_parameter_csv(PARAMETER_FILE) | GWP_PARAMETERS
+DEFAULT_PARAMETERS: Final[ParameterSet] = (load_parameter_csv(PARAMETER_FILE) | GWP_PARAMETERS
+                                           | UNCERTAINTY_PARAMETERS)
 
 # Design rules (METHODOLOGIES.md §2.6, §7): monitor an even number of years apart, in the same
 # season, because of the two-year on/off (大小年) cycle. A month either way is "same season".
@@ -69,6 +82,7 @@ PARAMETER_RANGES: Final[Mapping[str, tuple[Decimal, Decimal]]] = MappingProxyTyp
     "net_removal_plausibility_limit": (Decimal(0), Decimal(1000)),
     "n2o_ef1": (Decimal(0), Decimal(1)),
     "gwp100": (Decimal(1), Decimal(100_000)),
+    "uncertainty_allowable": (Decimal(0), Decimal(1)),
     "zhou_allometry.age_coefficient": (Decimal("1E-6"), Decimal(100)),
     "zhou_allometry.age_offset_du": (Decimal(0), Decimal(100)),
 })
@@ -78,7 +92,8 @@ PARAMETER_RANGES: Final[Mapping[str, tuple[Decimal, Decimal]]] = MappingProxyTyp
 
 def estimate_bamboo_moso_management(inputs: Mapping[str, Any],
                                     parameters: ParameterSet | None = None, *,
-                                    gwp_profile: str = DEFAULT_GWP_PROFILE) -> Estimate:
+                                    gwp_profile: str = DEFAULT_GWP_PROFILE,
+                                    version: str = METHODOLOGY_VERSION) -> Estimate:
     """Validate ``inputs`` and estimate net removals for one monitoring period.
 
     Pure: no I/O, no clock, nothing global changes.
@@ -91,6 +106,8 @@ def estimate_bamboo_moso_management(inputs: Mapping[str, Any],
         Defaults to :data:`DEFAULT_PARAMETERS`.
     gwp_profile : str
         One of :data:`~methodologies.accounting.GWP_PROFILE_NAMES`; default ``"AR5"``.
+    version : str
+        A key of :data:`VERSION_FEATURES`; default the latest.
 
     Returns
     -------
@@ -102,27 +119,28 @@ def estimate_bamboo_moso_management(inputs: Mapping[str, Any],
         Every problem with the inputs, the GWP profile and the parameters, at once.
     """
     parameter_set = DEFAULT_PARAMETERS if parameters is None else parameters
-    parsed = _validate(inputs, parameter_set, gwp_profile)
+    parsed = _validate(inputs, parameter_set, gwp_profile, VERSION_FEATURES[version])
     recorder = CalculationRecorder(parameter_set)
     with decimal_context():
         results = _compute(recorder, parsed, gwp_profile)
         _add_warnings(recorder, parsed, results)
-    return _build_estimate(recorder, parsed, gwp_profile, results)
+    return _build_estimate(recorder, parsed, gwp_profile, results, version)
 
 
-def _validate(inputs: Mapping[str, Any], parameters: ParameterSet,
-              gwp_profile: str) -> BambooInputs:
+def _validate(inputs: Mapping[str, Any], parameters: ParameterSet, gwp_profile: str,
+              features: frozenset[Feature]) -> BambooInputs:
     problems: list[Problem] = []
     parsed = None
     try:
-        parsed = parse_bamboo_inputs(inputs)
+        parsed = parse_bamboo_inputs(inputs, features)
     except InvalidInput as error:
         problems.extend(error.problems)
     if gwp_profile not in GWP_PROFILE_NAMES:
         problems.append(make_problem("gwp_profile", "gwp_profile_unknown", value=repr(gwp_profile),
                                      allowed=", ".join(GWP_PROFILE_NAMES)))
     elif parsed is not None:
-        problems.extend(_parameter_problems(parameters, _required_keys(parsed, gwp_profile)))
+        problems.extend(parameter_problems(parameters, _required_keys(parsed, gwp_profile),
+                                           PARAMETER_RANGES))
     if problems:
         raise InvalidInput(problems)
     assert parsed is not None
@@ -130,7 +148,9 @@ def _validate(inputs: Mapping[str, Any], parameters: ParameterSet,
 
 
 def _required_keys(inputs: BambooInputs, gwp_profile: str) -> tuple[str, ...]:
-    keys = ["carbon_fraction", "gross_fixation_rotation_yr", "net_removal_plausibility_limit"]
+    keys = ["gross_fixation_rotation_yr", "net_removal_plausibility_limit"]
+    if inputs.biomass_method is not BiomassMethod.CARBON_DENSITY:
+        keys.append("carbon_fraction")
     if inputs.culm_biomass_basis is CulmBiomassBasis.ABOVE_GROUND:
         keys.append("root_shoot_ratio")
     if inputs.biomass_method is BiomassMethod.ALLOMETRY_DBH_AGE:
@@ -138,22 +158,9 @@ def _required_keys(inputs: BambooInputs, gwp_profile: str) -> tuple[str, ...]:
     if inputs.fertiliser_n_kg_per_ha_yr > 0:
         keys.append(f"n2o_ef1.{inputs.n2o_emission_factor_profile.value}")
         keys.append(gwp_key(gwp_profile, "n2o"))
+    if inputs.uncertainty is not None:
+        keys.append(f"uncertainty_allowable.{inputs.uncertainty.profile}")
     return tuple(keys)
-
-
-def _parameter_problems(parameters: ParameterSet, keys: tuple[str, ...]) -> list[Problem]:
-    problems = []
-    for key in keys:
-        if key not in parameters:
-            problems.append(make_problem(f"parameters.{key}", "parameter_is_missing", value=key))
-            continue
-        low, high = PARAMETER_RANGES.get(
-            key, PARAMETER_RANGES.get(key.split(".")[0], (None, None)))
-        value = parameters[key].value
-        if low is not None and high is not None and not low <= value <= high:
-            problems.append(make_problem(f"parameters.{key}", "parameter_is_out_of_range",
-                                         value=key, actual=value, low=low, high=high))
-    return problems
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -162,6 +169,8 @@ class _Results:
 
     stock_t_co2e: Decimal
     emissions_t_co2e: Decimal
+    net_before_uncertainty_t_co2e: Decimal
+    uncertainty_deduction_t_co2e: Decimal
     net_t_co2e: Decimal
     period_yr: Decimal
     gross_fixation_t_c_per_ha_yr: Decimal
@@ -186,9 +195,15 @@ def _compute(recorder: CalculationRecorder, inputs: BambooInputs,
         "period length", f"anniversary years from {inputs.period_start} to {inputs.period_end}",
         years_between(inputs.period_start, inputs.period_end), "yr")
     emissions = _emissions_t_co2e(recorder, inputs, gwp_profile, period_yr)
+    net = _net_t_co2e(recorder, inputs, stock, emissions)
+    adjusted = apply_uncertainty(recorder, net_t_co2e=net, contributions_t_co2e={
+        "stock_change": stock, "emissions": -emissions,
+        "baseline": -Decimal(inputs.baseline_net_kg_co2e) / KG_PER_TONNE},
+        uncertainty=inputs.uncertainty)
     return _Results(stock_t_co2e=stock, emissions_t_co2e=emissions,
-                    net_t_co2e=_net_t_co2e(recorder, inputs, stock, emissions),
-                    period_yr=period_yr,
+                    net_before_uncertainty_t_co2e=net,
+                    uncertainty_deduction_t_co2e=adjusted.deduction_t_co2e,
+                    net_t_co2e=adjusted.net_t_co2e, period_yr=period_yr,
                     gross_fixation_t_c_per_ha_yr=_gross_fixation(recorder, carbon[-1]),
                     carbon_first_t_c_per_ha=carbon[0], carbon_last_t_c_per_ha=carbon[-1])
 
@@ -206,6 +221,12 @@ def _event_carbon_t_c_per_ha(recorder: CalculationRecorder, inputs: BambooInputs
                              index: int, event: BambooEvent) -> Decimal:
     """B1-B3 (or A1, B1-B3) for one event: stand carbon in t C/ha."""
     label = f"events[{index}]"
+    if inputs.biomass_method is BiomassMethod.CARBON_DENSITY:
+        assert event.carbon_t_c_per_ha is not None
+        return recorder.step(f"{label} carbon stock", "given (carbon_t_c_per_ha)",
+                             event.carbon_t_c_per_ha, "t C/ha",
+                             f"carbon_density at {event.date.isoformat()}: above- and "
+                             "below-ground stand carbon, e.g. raster zonal mean")
     per_culm_kg = _per_culm_biomass_kg(recorder, inputs, label, event)
     terms = " + ".join(f"{age}: {count} × {_d(per_culm_kg[age])}"
                        for age, count in event.culms_per_ha_by_age_class.items() if count)
@@ -299,7 +320,7 @@ def _add_warnings(recorder: CalculationRecorder, inputs: BambooInputs,
                   results: _Results) -> None:
     _warn_interval(recorder, inputs)
     _warn_span(recorder, inputs)
-    per_ha_yr = _net_per_ha_yr(results, inputs.area_ha)
+    per_ha_yr = _net_per_ha_yr(results.net_before_uncertainty_t_co2e, results, inputs.area_ha)
     limit = recorder.parameter("net_removal_plausibility_limit")
     if per_ha_yr > limit:
         recorder.warn("net_removal_exceeds_plausibility_limit", value=f"{per_ha_yr:.2f}",
@@ -331,11 +352,11 @@ def _warn_span(recorder: CalculationRecorder, inputs: BambooInputs) -> None:
 
 
 def _build_estimate(recorder: CalculationRecorder, inputs: BambooInputs, gwp_profile: str,
-                    results: _Results) -> Estimate:
+                    results: _Results, version: str) -> Estimate:
     normalised = inputs.normalised()
     used = recorder.used_parameters
     return Estimate(
-        methodology_id=METHODOLOGY_ID, methodology_version=METHODOLOGY_VERSION,
+        methodology_id=METHODOLOGY_ID, methodology_version=version,
         sink_type=SINK_TYPE, period_start=inputs.period_start, period_end=inputs.period_end,
         area_ha=inputs.area_ha, net_kg_co2e=to_kg_co2e(results.net_t_co2e),
         stock_change_kg_co2e=to_kg_co2e(results.stock_t_co2e),
@@ -343,15 +364,16 @@ def _build_estimate(recorder: CalculationRecorder, inputs: BambooInputs, gwp_pro
         inputs=normalised, parameters=used, steps=recorder.steps, warnings=recorder.warnings,
         uses_unverified=bool(recorder.unverified_keys),
         informational=_informational(results, inputs.area_ha),
+        uncertainty_deduction_kg_co2e=to_kg_co2e(results.uncertainty_deduction_t_co2e),
         reproducibility_hash=reproducibility_hash(
-            methodology_id=METHODOLOGY_ID, methodology_version=METHODOLOGY_VERSION,
+            methodology_id=METHODOLOGY_ID, methodology_version=version,
             inputs=normalised, parameters=used, gwp_profile=gwp_profile))
 
 
-def _net_per_ha_yr(results: _Results, area_ha: Decimal) -> Decimal:
+def _net_per_ha_yr(net_t_co2e: Decimal, results: _Results, area_ha: Decimal) -> Decimal:
     """Net removals per hectare and year (t CO2e/ha/yr), for warnings and display."""
     with decimal_context():
-        return results.net_t_co2e / area_ha / results.period_yr
+        return net_t_co2e / area_ha / results.period_yr
 
 
 def _informational(results: _Results, area_ha: Decimal) -> dict[str, Decimal]:
@@ -360,7 +382,7 @@ def _informational(results: _Results, area_ha: Decimal) -> dict[str, Decimal]:
     return {
         "gross_annual_fixation_t_c_per_ha_yr": gross_t_c,
         "gross_annual_fixation_t_co2_per_ha_yr": carbon_to_co2(gross_t_c),
-        "net_removal_t_co2e_per_ha_yr": _net_per_ha_yr(results, area_ha),
+        "net_removal_t_co2e_per_ha_yr": _net_per_ha_yr(results.net_t_co2e, results, area_ha),
         "stand_carbon_first_event_t_c_per_ha": results.carbon_first_t_c_per_ha,
         "stand_carbon_last_event_t_c_per_ha": results.carbon_last_t_c_per_ha,
     }
@@ -374,30 +396,58 @@ def _d(value: Decimal) -> str:
 # --- Registered methodology -------------------------------------------------------------------
 
 class BambooMosoManagement:
-    """The registered methodology object (see :class:`methodologies.base.Methodology`)."""
+    """The registered methodology object (see :class:`methodologies.base.Methodology`).
+
+    Parameters
+    ----------
+    version : str
+        A key of :data:`VERSION_FEATURES`; default the latest.
+    """
 
     id: Final = METHODOLOGY_ID
-    version: Final = METHODOLOGY_VERSION
     sink_type: Final = SINK_TYPE
     title_zh: Final = "毛竹林经营碳汇（储量差法）"
     title_en: Final = "Moso bamboo forest management carbon sink (stock difference)"
     input_schema: Final = INPUT_SCHEMA
+    stock_events_field: Final = "events"
+
+    def __init__(self, version: str = METHODOLOGY_VERSION) -> None:
+        if version not in VERSION_FEATURES:
+            raise ValueError(f"unknown version {version!r}")
+        self.version = version
 
     def __repr__(self) -> str:
         return f"<methodology {self.id} {self.version}>"
 
     def default_parameters(self) -> ParameterSet:
-        """Return the shipped parameters (bamboo rows and GWP-100 rows)."""
+        """Return the shipped parameters (bamboo, GWP-100 and uncertainty rows)."""
         return DEFAULT_PARAMETERS
 
     def estimate(self, inputs: Mapping[str, Any], parameters: ParameterSet | None = None, *,
                  gwp_profile: str = DEFAULT_GWP_PROFILE) -> Estimate:
         """See :func:`estimate_bamboo_moso_management`."""
-        return estimate_bamboo_moso_management(inputs, parameters, gwp_profile=gwp_profile)
+        return estimate_bamboo_moso_management(inputs, parameters, gwp_profile=gwp_profile,
+                                               version=self.version)
 
     def example_inputs(self) -> dict[str, Any]:
         """Return the example document ``methodologies/examples/bamboo_moso_management.json``."""
         text = resources.files("methodologies").joinpath("examples", EXAMPLE_FILE).read_text(
             encoding="utf-8")
         document: dict[str, Any] = json.loads(text)
+        return document
+
+    def inputs_with_stock_events(self, inputs: Mapping[str, Any],
+                                 events: Sequence[Mapping[str, str]]) -> dict[str, Any]:
+        """Return ``inputs`` with ``biomass_method = carbon_density`` and ``events`` replaced.
+
+        Raises
+        ------
+        ValueError
+            On version 1.0.0, which has no ``carbon_density`` option.
+        """
+        if Feature.CARBON_DENSITY not in VERSION_FEATURES[self.version]:
+            raise ValueError(f"{self.id} {self.version} takes no carbon_density events")
+        document = {key: value for key, value in inputs.items() if key != "culm_biomass_basis"}
+        document["biomass_method"] = BiomassMethod.CARBON_DENSITY.value
+        document["events"] = [dict(event) for event in events]
         return document

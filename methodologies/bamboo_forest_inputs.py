@@ -16,7 +16,11 @@ from types import MappingProxyType
 from typing import Any, Final, TypeVar
 
 from methodologies.errors import InvalidInput
+from methodologies.fields import (read_area, read_choice, read_non_negative_decimal,
+                                  read_non_negative_integer, read_period)
 from methodologies.inputs import MISSING, InputReader
+from methodologies.uncertainty import (UNCERTAINTY_FIELD, UNCERTAINTY_SCHEMA_ENTRY,
+                                       UncertaintyInput, read_uncertainty)
 from methodologies.units import canonical_decimal
 
 T = TypeVar("T")
@@ -27,6 +31,20 @@ class BiomassMethod(enum.StrEnum):
 
     MEAN_CULM_BIOMASS = "mean_culm_biomass"  # Option B [V]: measured mean per culm.
     ALLOMETRY_DBH_AGE = "allometry_dbh_age"  # Option A [M]: Zhou DBH-age equation.
+    # Stand carbon (above + below ground, t C/ha) given directly, e.g. coverage-weighted zonal
+    # statistics of a carbon-density raster (methodologies.raster). Since version 1.1.0.
+    CARBON_DENSITY = "carbon_density"
+
+
+class Feature(enum.StrEnum):
+    """Input features added after version 1.0.0 (a released version never changes)."""
+
+    UNCERTAINTY = "uncertainty"  # The `uncertainty` block (VM0033 eq. 92), 1.1.0.
+    CARBON_DENSITY = "carbon_density"  # biomass_method carbon_density, 1.1.0.
+
+
+ALL_FEATURES: Final = frozenset(Feature)
+UNCERTAINTY_COMPONENTS: Final = ("stock_change", "emissions", "baseline")
 
 
 class CulmBiomassBasis(enum.StrEnum):
@@ -60,6 +78,7 @@ EVENT_FIELDS: Final[Mapping[BiomassMethod, frozenset[str]]] = MappingProxyType({
         {"date", "culms_per_ha_by_age_class", "mean_culm_biomass_kg_by_age_class"}),
     BiomassMethod.ALLOMETRY_DBH_AGE: frozenset(
         {"date", "culms_per_ha_by_age_class", "mean_dbh_cm", "mean_dbh_cm_by_age_class"}),
+    BiomassMethod.CARBON_DENSITY: frozenset({"date", "carbon_t_c_per_ha"}),
 })
 
 
@@ -73,13 +92,15 @@ INPUT_SCHEMA: Final[Mapping[str, Mapping[str, Any]]] = MappingProxyType({
     "area_ha": _field("ha", "decimal", True, "Parcel (set) area in hectares, > 0."),
     "period_start": _field("", "date", True, "Monitoring period start, ISO YYYY-MM-DD."),
     "period_end": _field("", "date", True, "Monitoring period end, after period_start."),
-    "biomass_method": _field("", "enum: mean_culm_biomass | allometry_dbh_age", False,
-                             "Option B measured mean culm biomass (default, [V]) or option A "
-                             "Zhou DBH-age allometry ([M], reported as unverified)."),
+    "biomass_method": _field("", "enum: mean_culm_biomass | allometry_dbh_age | carbon_density",
+                             False, "Option B measured mean culm biomass (default, [V]), option "
+                             "A Zhou DBH-age allometry ([M], reported as unverified) or "
+                             "carbon_density: stand carbon per event given directly (1.1.0)."),
     "culm_biomass_basis": _field("", "enum: above_ground | whole_culm", False,
                                  "Whether per-culm biomass is above-ground (× (1 + R)) or whole "
                                  "culm incl. rhizome and roots (R not applied). Default: "
-                                 "above_ground for option B, whole_culm for option A."),
+                                 "above_ground for option B, whole_culm for option A; not "
+                                 "allowed with carbon_density."),
     "events": _field("", "list[object]", True,
                      "At least 2 monitoring events with strictly increasing dates; the stock "
                      "change is last minus first."),
@@ -95,6 +116,10 @@ INPUT_SCHEMA: Final[Mapping[str, Mapping[str, Any]]] = MappingProxyType({
     "events[].mean_dbh_cm_by_age_class": _field(
         "cm", _AGE_MAP % "decimal > 0", False,
         "Option A: mean DBH by age class (give this or mean_dbh_cm)."),
+    "events[].carbon_t_c_per_ha": _field(
+        "t C/ha", "decimal >= 0", False,
+        "carbon_density: stand carbon of above- and below-ground bamboo biomass, e.g. the "
+        "coverage-weighted mean of a carbon-density raster over the parcel (1.1.0)."),
     "fertiliser_n_kg_per_ha_yr": _field("kg N/ha/yr", "decimal >= 0", False,
                                         "Synthetic N applied; default 0."),
     "n2o_emission_factor_profile": _field(
@@ -104,6 +129,7 @@ INPUT_SCHEMA: Final[Mapping[str, Mapping[str, Any]]] = MappingProxyType({
                                    "Baseline net removals over the period and area; default 0."),
     "leakage_kg_co2e": _field("kg CO2e", "integer >= 0", False,
                               "Leakage over the period and area; default 0."),
+    UNCERTAINTY_FIELD: UNCERTAINTY_SCHEMA_ENTRY,
 })
 TOP_LEVEL_FIELDS: Final = tuple(key for key in INPUT_SCHEMA if "." not in key)
 
@@ -116,6 +142,7 @@ class BambooEvent:
     culms_per_ha_by_age_class: Mapping[str, int]
     mean_culm_biomass_kg_by_age_class: Mapping[str, Decimal]
     mean_dbh_cm_by_age_class: Mapping[str, Decimal]
+    carbon_t_c_per_ha: Decimal | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,27 +153,38 @@ class BambooInputs:
     period_start: datetime.date
     period_end: datetime.date
     biomass_method: BiomassMethod
-    culm_biomass_basis: CulmBiomassBasis
+    culm_biomass_basis: CulmBiomassBasis | None  # None for carbon_density.
     events: tuple[BambooEvent, ...]
     fertiliser_n_kg_per_ha_yr: Decimal
     n2o_emission_factor_profile: N2OEmissionFactorProfile
     baseline_net_kg_co2e: int
     leakage_kg_co2e: int
+    uncertainty: UncertaintyInput | None = None
 
     def normalised(self) -> dict[str, Any]:
-        """Return the canonical JSON-native document (decimals as canonical strings)."""
-        return {
+        """Return the canonical JSON-native document (decimals as canonical strings).
+
+        Fields added after 1.0.0 appear only when used, so a 1.0.0 document normalises (and
+        hashes) exactly as it did.
+        """
+        document: dict[str, Any] = {
             "area_ha": canonical_decimal(self.area_ha),
             "period_start": self.period_start.isoformat(),
             "period_end": self.period_end.isoformat(),
             "biomass_method": self.biomass_method.value,
-            "culm_biomass_basis": self.culm_biomass_basis.value,
+            "culm_biomass_basis": None if self.culm_biomass_basis is None
+            else self.culm_biomass_basis.value,
             "events": [_normalised_event(event, self.biomass_method) for event in self.events],
             "fertiliser_n_kg_per_ha_yr": canonical_decimal(self.fertiliser_n_kg_per_ha_yr),
             "n2o_emission_factor_profile": self.n2o_emission_factor_profile.value,
             "baseline_net_kg_co2e": self.baseline_net_kg_co2e,
             "leakage_kg_co2e": self.leakage_kg_co2e,
         }
+        if self.culm_biomass_basis is None:
+            del document["culm_biomass_basis"]
+        if self.uncertainty is not None:
+            document[UNCERTAINTY_FIELD] = self.uncertainty.normalised()
+        return document
 
 
 def _normalised_event(event: BambooEvent, method: BiomassMethod) -> dict[str, Any]:
@@ -154,6 +192,10 @@ def _normalised_event(event: BambooEvent, method: BiomassMethod) -> dict[str, An
         "date": event.date.isoformat(),
         "culms_per_ha_by_age_class": dict(event.culms_per_ha_by_age_class),
     }
+    if method is BiomassMethod.CARBON_DENSITY:
+        assert event.carbon_t_c_per_ha is not None
+        return {"date": event.date.isoformat(),
+                "carbon_t_c_per_ha": canonical_decimal(event.carbon_t_c_per_ha)}
     if method is BiomassMethod.MEAN_CULM_BIOMASS:
         per_culm = event.mean_culm_biomass_kg_by_age_class
         document["mean_culm_biomass_kg_by_age_class"] = {
@@ -164,13 +206,17 @@ def _normalised_event(event: BambooEvent, method: BiomassMethod) -> dict[str, An
     return document
 
 
-def parse_bamboo_inputs(document: Any) -> BambooInputs:
+def parse_bamboo_inputs(document: Any,
+                        features: frozenset[Feature] = ALL_FEATURES) -> BambooInputs:
     """Validate an input document and return :class:`BambooInputs`.
 
     Parameters
     ----------
     document : Mapping
         The JSON input document (see :data:`INPUT_SCHEMA`).
+    features : frozenset[Feature]
+        Features of the methodology version being run; version 1.0.0 has none, so it refuses
+        ``uncertainty`` (``field_is_unknown``) and ``carbon_density``.
 
     Returns
     -------
@@ -184,88 +230,56 @@ def parse_bamboo_inputs(document: Any) -> BambooInputs:
     if not isinstance(document, Mapping):
         raise InvalidInput.single("inputs", "inputs_must_be_an_object")
     reader = InputReader()
-    reader.reject_unknown_fields(document, TOP_LEVEL_FIELDS)
-    area_ha = _read_area(reader, document)
-    period_start, period_end = _read_period(reader, document)
-    method = _read_choice(reader, document, "biomass_method", BiomassMethod,
-                          BiomassMethod.MEAN_CULM_BIOMASS, "biomass_method_unknown")
-    basis = _read_choice(reader, document, "culm_biomass_basis", CulmBiomassBasis,
-                         DEFAULT_BIOMASS_BASIS.get(method),  # type: ignore[arg-type]
-                         "culm_biomass_basis_unknown")
+    reader.reject_unknown_fields(document, _top_level_fields(features))
+    area_ha = read_area(reader, document)
+    period_start, period_end = read_period(reader, document)
+    method = read_choice(reader, document, "biomass_method", BiomassMethod,
+                         BiomassMethod.MEAN_CULM_BIOMASS, "biomass_method_unknown",
+                         allowed=_biomass_methods(features))
+    basis = _read_basis(reader, document, method)
     events = _read_events(reader, document, method)
-    fertiliser = _read_non_negative_decimal(reader, document, "fertiliser_n_kg_per_ha_yr",
-                                            "fertiliser_n_must_not_be_negative")
-    ef_profile = _read_choice(reader, document, "n2o_emission_factor_profile",
-                              N2OEmissionFactorProfile,
-                              N2OEmissionFactorProfile.IPCC2019_WET_SYNTHETIC,
-                              "n2o_emission_factor_profile_unknown")
-    baseline = _read_non_negative_integer(reader, document, "baseline_net_kg_co2e",
-                                          "baseline_net_kg_co2e_must_not_be_negative")
-    leakage = _read_non_negative_integer(reader, document, "leakage_kg_co2e",
-                                         "leakage_kg_co2e_must_not_be_negative")
+    fertiliser = read_non_negative_decimal(reader, document, "fertiliser_n_kg_per_ha_yr",
+                                           "fertiliser_n_must_not_be_negative")
+    ef_profile = read_choice(reader, document, "n2o_emission_factor_profile",
+                             N2OEmissionFactorProfile,
+                             N2OEmissionFactorProfile.IPCC2019_WET_SYNTHETIC,
+                             "n2o_emission_factor_profile_unknown")
+    baseline = read_non_negative_integer(reader, document, "baseline_net_kg_co2e",
+                                         "baseline_net_kg_co2e_must_not_be_negative")
+    leakage = read_non_negative_integer(reader, document, "leakage_kg_co2e",
+                                        "leakage_kg_co2e_must_not_be_negative")
+    uncertainty = (read_uncertainty(reader, document, UNCERTAINTY_COMPONENTS)
+                   if Feature.UNCERTAINTY in features else None)
     reader.raise_if_any()
     return BambooInputs(
         area_ha=area_ha, period_start=period_start, period_end=period_end,
         biomass_method=method, culm_biomass_basis=basis, events=events,
         fertiliser_n_kg_per_ha_yr=fertiliser, n2o_emission_factor_profile=ef_profile,
-        baseline_net_kg_co2e=baseline, leakage_kg_co2e=leakage)  # type: ignore[arg-type]
+        baseline_net_kg_co2e=baseline, leakage_kg_co2e=leakage,
+        uncertainty=uncertainty)  # type: ignore[arg-type]
 
 
-def _read_area(reader: InputReader, document: Mapping[str, Any]) -> Decimal | None:
-    value = reader.field(document, "area_ha", "area_ha", required=True)
-    if value is MISSING:
+def _top_level_fields(features: frozenset[Feature]) -> tuple[str, ...]:
+    if Feature.UNCERTAINTY in features:
+        return TOP_LEVEL_FIELDS
+    return tuple(key for key in TOP_LEVEL_FIELDS if key != UNCERTAINTY_FIELD)
+
+
+def _biomass_methods(features: frozenset[Feature]) -> list[str]:
+    return [m.value for m in BiomassMethod
+            if m is not BiomassMethod.CARBON_DENSITY or Feature.CARBON_DENSITY in features]
+
+
+def _read_basis(reader: InputReader, document: Mapping[str, Any],
+                method: BiomassMethod | None) -> CulmBiomassBasis | None:
+    if method is BiomassMethod.CARBON_DENSITY:
+        if "culm_biomass_basis" in document:
+            reader.report("culm_biomass_basis", "field_does_not_apply_to_biomass_method",
+                          value=method.value)
         return None
-    area_ha = reader.decimal(value, "area_ha")
-    if area_ha is not None and area_ha <= 0:
-        reader.report("area_ha", "area_ha_must_be_positive", value=value)
-        return None
-    return area_ha
-
-
-def _read_period(reader: InputReader, document: Mapping[str, Any]
-                 ) -> tuple[datetime.date | None, datetime.date | None]:
-    dates = []
-    for key in ("period_start", "period_end"):
-        value = reader.field(document, key, key, required=True)
-        dates.append(None if value is MISSING else reader.date(value, key))
-    start, end = dates
-    if start is not None and end is not None and end <= start:
-        reader.report("period_end", "period_end_must_be_after_period_start",
-                      value=end.isoformat(), start=start.isoformat())
-    return start, end
-
-
-def _read_choice(reader: InputReader, document: Mapping[str, Any], key: str,
-                 choices: type[enum.StrEnum], default: enum.StrEnum | None, code: str) -> Any:
-    value = reader.field(document, key, key, required=False)
-    if value is MISSING:
-        return default
-    chosen = reader.choice(value, key, [c.value for c in choices], code)
-    return None if chosen is None else choices(chosen)
-
-
-def _read_non_negative_decimal(reader: InputReader, document: Mapping[str, Any], key: str,
-                               code: str) -> Decimal | None:
-    value = reader.field(document, key, key, required=False)
-    if value is MISSING:
-        return Decimal(0)
-    parsed = reader.decimal(value, key)
-    if parsed is not None and parsed < 0:
-        reader.report(key, code, value=value)
-        return None
-    return parsed
-
-
-def _read_non_negative_integer(reader: InputReader, document: Mapping[str, Any], key: str,
-                               code: str) -> int | None:
-    value = reader.field(document, key, key, required=False)
-    if value is MISSING:
-        return 0
-    parsed = reader.integer(value, key)
-    if parsed is not None and parsed < 0:
-        reader.report(key, code, value=value)
-        return None
-    return parsed
+    return read_choice(reader, document, "culm_biomass_basis", CulmBiomassBasis,
+                       DEFAULT_BIOMASS_BASIS.get(method),  # type: ignore[arg-type]
+                       "culm_biomass_basis_unknown")
 
 
 def _read_events(reader: InputReader, document: Mapping[str, Any],
@@ -314,6 +328,16 @@ def _read_event(reader: InputReader, item: Any, path: str,
     _reject_event_fields(reader, event, path, method)
     date_value = reader.field(event, "date", f"{path}.date", required=True)
     date = None if date_value is MISSING else reader.date(date_value, f"{path}.date")
+    if method is BiomassMethod.CARBON_DENSITY:
+        carbon = read_non_negative_decimal(reader, event, "carbon_t_c_per_ha",
+                                           "value_must_not_be_negative",
+                                           path=f"{path}.carbon_t_c_per_ha", required=True)
+        if date is None or carbon is None:
+            return None
+        return BambooEvent(date=date, culms_per_ha_by_age_class=MappingProxyType({}),
+                           mean_culm_biomass_kg_by_age_class=MappingProxyType({}),
+                           mean_dbh_cm_by_age_class=MappingProxyType({}),
+                           carbon_t_c_per_ha=carbon)
     culms = _read_culm_counts(reader, event, path)
     biomass: Mapping[str, Decimal] | None = {}
     dbh: Mapping[str, Decimal] | None = {}

@@ -16,7 +16,7 @@ import enum
 import hashlib
 import io
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from importlib import resources
@@ -271,8 +271,14 @@ class Estimate:
 
     Quantities are integer kg CO2e (asset scale 3 of a tonne), rounded toward zero once from
     full-precision Decimals. ``net_kg_co2e`` may be negative (a reversal). Because each field is
-    rounded on its own, ``stock_change − emissions − baseline − leakage`` may differ from
-    ``net_kg_co2e`` by at most 1 kg.
+    rounded on its own, ``stock_change − emissions − baseline − leakage −
+    uncertainty_deduction`` may differ from ``net_kg_co2e`` by at most 2 kg.
+
+    ``uncertainty_deduction_kg_co2e`` is the VM0033 eq. 92 deduction already taken from
+    ``net_kg_co2e`` (0 when no ``uncertainty`` input was given or the error is within the
+    allowable). ``one_off_claims`` maps the code of a credit that may be claimed only once per
+    parcel (e.g. ``wetland_herbaceous_vegetation``) to the kg CO2e it contributes here; the
+    ledger refuses to issue the same claim twice for a parcel.
 
     ``inputs`` and ``informational`` are read-only (MappingProxyType, tuples).
     ``informational`` maps a unit-suffixed name to a Decimal shown for context only (for
@@ -295,19 +301,25 @@ class Estimate:
     warnings: tuple[EstimateWarning, ...]
     uses_unverified: bool
     informational: Mapping[str, Decimal] = field(default_factory=dict)
+    uncertainty_deduction_kg_co2e: int = 0
+    one_off_claims: Mapping[str, int] = field(default_factory=dict)
     reproducibility_hash: str
 
     def __post_init__(self) -> None:
         if self.sink_type not in SINK_TYPES:
             raise ValueError(f"sink_type must be one of {SINK_TYPES}")
-        for name in ("net_kg_co2e", "stock_change_kg_co2e", "emissions_kg_co2e"):
+        for name in ("net_kg_co2e", "stock_change_kg_co2e", "emissions_kg_co2e",
+                     "uncertainty_deduction_kg_co2e"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
                 raise TypeError(f"{name} must be an int (kg CO2e)")
+        if any(isinstance(v, bool) or not isinstance(v, int) for v in self.one_off_claims.values()):
+            raise TypeError("one_off_claims values must be ints (kg CO2e)")
         if not _SHA256_HEX.fullmatch(self.reproducibility_hash):
             raise ValueError("reproducibility_hash must be 64 lowercase hex digits")
         object.__setattr__(self, "inputs", freeze(self.inputs))
         object.__setattr__(self, "informational", freeze(self.informational))
+        object.__setattr__(self, "one_off_claims", freeze(dict(sorted(self.one_off_claims.items()))))
         object.__setattr__(self, "parameters", tuple(self.parameters))
         object.__setattr__(self, "steps", tuple(self.steps))
         object.__setattr__(self, "warnings", tuple(self.warnings))
@@ -339,6 +351,8 @@ class Estimate:
             "warnings": [w.to_dict() for w in self.warnings],
             "uses_unverified": self.uses_unverified,
             "informational": thaw(self.informational),
+            "uncertainty_deduction_kg_co2e": self.uncertainty_deduction_kg_co2e,
+            "one_off_claims": thaw(self.one_off_claims),
             "reproducibility_hash": self.reproducibility_hash,
         }
 
@@ -376,6 +390,9 @@ class Estimate:
             warnings=tuple(EstimateWarning(**w) for w in data["warnings"]),
             uses_unverified=bool(data["uses_unverified"]),
             informational={k: Decimal(v) for k, v in data["informational"].items()},
+            # Both fields arrived with methodology versions after 1.0.0; older records lack them.
+            uncertainty_deduction_kg_co2e=data.get("uncertainty_deduction_kg_co2e", 0),
+            one_off_claims=dict(data.get("one_off_claims", {})),
             reproducibility_hash=data["reproducibility_hash"],
         )
 
@@ -389,6 +406,7 @@ class Methodology(Protocol):
     title_zh: str
     title_en: str
     input_schema: Mapping[str, Mapping[str, Any]]
+    stock_events_field: str  # The input field that holds stock-difference events.
 
     def default_parameters(self) -> ParameterSet:
         """Return the shipped parameter set (CSV rows with sources and statuses)."""
@@ -401,4 +419,14 @@ class Methodology(Protocol):
 
     def example_inputs(self) -> dict[str, Any]:
         """Return a valid example input document."""
+        ...
+
+    def inputs_with_stock_events(self, inputs: Mapping[str, Any],
+                                 events: Sequence[Mapping[str, str]]) -> dict[str, Any]:
+        """Return a copy of ``inputs`` whose stock-difference events are ``events``.
+
+        Each event is ``{"date": ISO date, "carbon_t_c_per_ha": decimal string}``: a per-parcel
+        carbon density, for example from coverage-weighted zonal statistics of a carbon-density
+        raster (:mod:`methodologies.raster`). Pure; ``inputs`` is not changed.
+        """
         ...

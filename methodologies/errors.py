@@ -121,3 +121,14 @@ class MethodologyNotFound(MethodologyError, LookupError):
         """Return an error for ``methodology_unknown`` or ``methodology_version_unknown``."""
         message_zh, message_en = format_message(ERROR_MESSAGES, code, **details)
         return cls(code, message_zh, message_en)
+
+
+class UnitMismatch(MethodologyError, TypeError):
+    """Two quantities in different units were added, subtracted or compared (a bug)."""
+
+    @classmethod
+    def build(cls, unit: str, other_unit: str) -> "UnitMismatch":
+        """Return the ``units_must_match`` error for ``unit`` against ``other_unit``."""
+        message_zh, message_en = format_message(ERROR_MESSAGES, "units_must_match",
+                                                value=unit, actual=other_unit)
+        return cls("units_must_match", message_zh, message_en)

@@ -167,6 +167,92 @@ ERROR_MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType({
         "{field} 不确定性不能为负，收到 {value}。",
         "{field} uncertainty must not be negative; got {value}.",
     ),
+    "units_must_match": (
+        "单位不一致：不能把 {actual} 与 {value} 相加、相减或比较（程序错误）。",
+        "Units do not match: {actual} cannot be added to, subtracted from or compared with "
+        "{value} (a programming error).",
+    ),
+    "value_must_not_be_negative": ("{field} 不能为负，收到 {value}。",
+                                   "{field} must not be negative; got {value}."),
+    "value_must_be_positive": ("{field} 必须大于 0，收到 {value}。",
+                               "{field} must be positive; got {value}."),
+    "value_must_be_a_boolean": (
+        "{field} 必须是 true 或 false（不接受 0/1 或字符串），收到 {value}。",
+        "{field} must be true or false (not 0/1 or a string); got {value}.",
+    ),
+    "percent_must_be_between_0_and_100": (
+        "{field} 是百分数，必须在 0 到 100 之间，收到 {value}。",
+        "{field} is a percentage and must be between 0 and 100; got {value}.",
+    ),
+    "fraction_must_be_between_0_and_1": (
+        "{field} 是比例，必须在 0 到 1 之间，收到 {value}。",
+        "{field} is a fraction and must be between 0 and 1; got {value}.",
+    ),
+    "stock_event_needs_one_quantity": (
+        "{field} 必须且只能给出以下之一：{allowed}。",
+        "{field} must give exactly one of: {allowed}.",
+    ),
+    "stock_events_must_use_one_quantity": (
+        "{field} 的各次监测必须使用同一个量（{allowed} 之一），不能混用生物量和碳。",
+        "Every event of {field} must use the same quantity (one of {allowed}); biomass and "
+        "carbon cannot be mixed.",
+    ),
+    "uncertainty_must_be_given_one_way": (
+        "{field} 须给出 ner_error_pct 或 component_u_pct 之一（不能两者都给或都不给）。",
+        "{field} needs exactly one of ner_error_pct and component_u_pct.",
+    ),
+    "uncertainty_component_unknown": (_CHOICE_ZH, _CHOICE_EN),
+    "rate_source_unknown": (_CHOICE_ZH, _CHOICE_EN),
+    "ch4_basis_unknown": (_CHOICE_ZH, _CHOICE_EN),
+    "soil_method_unknown": (_CHOICE_ZH, _CHOICE_EN),
+    "soil_reference_unknown": (_CHOICE_ZH, _CHOICE_EN),
+    "soil_factor_class_unknown": (_CHOICE_ZH, _CHOICE_EN),
+    "field_does_not_apply_to_default_source": (
+        "{value} 为 default（默认值）时不应给出 {field}；如有实测值，请把 {value} 设为 measured。",
+        "{field} must not be given when {value} is default; set {value} to measured to use "
+        "a measured value.",
+    ),
+    "field_does_not_apply_to_method": (
+        "{field} 不适用于所选方法 {value}。",
+        "{field} does not apply to the chosen method {value}.",
+    ),
+    "soil_profiles_must_cover_the_same_depth": (
+        "{field} 各次土壤剖面的总深度必须相同（cm），收到 {value}；深度不同的储量不可相减。",
+        "Every profile of {field} must cover the same total depth (cm); got {value}. Stocks "
+        "over different depths cannot be subtracted.",
+    ),
+    "soil_profile_needs_a_layer": ("{field} 至少需要一个土层。",
+                                   "{field} needs at least one layer."),
+    "raster_cannot_be_read": ("无法读取栅格 {value}：{detail}。",
+                              "The raster {value} cannot be read: {detail}."),
+    "raster_has_no_crs": (
+        "栅格 {value} 没有坐标参考系（CRS），无法与地块叠加；请先为其指定 CRS。",
+        "The raster {value} has no coordinate reference system (CRS), so parcels cannot be "
+        "overlaid on it; assign its CRS first.",
+    ),
+    "raster_crs_units_unsupported": (
+        "栅格 {value} 的投影单位为 {actual}，仅支持米制投影或经纬度坐标。",
+        "The raster {value} is projected in {actual}; only metre-based projections and "
+        "longitude/latitude rasters are supported.",
+    ),
+    "raster_band_missing": ("栅格 {value} 只有 {count} 个波段，没有第 {actual} 波段。",
+                            "The raster {value} has {count} band(s), not band {actual}."),
+    "raster_quantity_unknown": (_CHOICE_ZH, _CHOICE_EN),
+    "parcels_have_no_crs": ("地块图层没有坐标参考系（CRS），无法重投影到栅格。",
+                            "The parcel layer has no coordinate reference system (CRS), so it "
+                            "cannot be reprojected onto the raster."),
+    "parcel_ids_must_be_unique": ("地块编号重复：{value}。",
+                                  "Parcel ids must be unique; repeated: {value}."),
+    "raster_layers_must_have_distinct_dates": (
+        "储量变化至少需要两期日期不同的栅格，收到：{value}。",
+        "A stock change needs at least two rasters with distinct dates; got: {value}.",
+    ),
+    "raster_coverage_is_insufficient": (
+        "{field}：{date} 的栅格有效像元只覆盖地块面积的 {value}（要求至少 {limit}），"
+        "该地块不计算储量。",
+        "{field}: valid pixels of the {date} raster cover {value} of the parcel's area (at "
+        "least {limit} required); no stock is computed for it.",
+    ),
     "estimate_record_is_malformed": (
         "测算结果记录格式错误：{detail}。",
         "The estimate record is malformed: {detail}.",
@@ -206,6 +292,46 @@ WARNING_MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType({
         "本监测期净结果为负（{value} kg CO2e）：碳储量损失，构成冲减，由登记簿按冲减规则处理。",
         "The net result for this period is negative ({value} kg CO2e): stored carbon was "
         "lost. This is a reversal and the ledger's reversal rules apply.",
+    ),
+    "uncertainty_component_assumed_zero": (
+        "未给出以下组分的不确定性，按 0% 计：{keys}。VM0033 只允许对已证明保守的取值使用 0%。",
+        "No uncertainty was given for: {keys}; 0 % was used. VM0033 allows 0 % only for a value "
+        "shown to be conservative.",
+    ),
+    "sediment_burial_rate_is_default": (
+        "沉积物碳埋藏速率未实测，使用了中国湖泊平均值 {value} t C/公顷/年（64 个湖泊，变幅 "
+        "0.014-2.6）。正式签发前请实测本地块。",
+        "No measured sediment burial rate: the Chinese-lake mean of {value} t C/ha/yr (64 "
+        "lakes, range 0.014-2.6) was used. Measure the parcel before any real issuance.",
+    ),
+    "ch4_emission_factor_is_default": (
+        "CH4 通量未实测，使用了 IPCC 湿地增补指南第 5 章默认值 {value} kg CH4/公顷/年（未核实）。"
+        "CH4 可完全抵消埋藏碳汇，请实测。",
+        "No measured CH4 flux: the IPCC Wetlands Supplement Ch.5 default of {value} kg "
+        "CH4/ha/yr (unverified) was used. CH4 can cancel the burial sink; measure it.",
+    ),
+    "ch4_gwp_is_not_the_biogenic_value": (
+        "GWP 方案 AR6 的 CH4 值 {value} 为化石与生物源合并值；湿地 CH4 属生物源，宜选 "
+        "AR6_NON_FOSSIL（27.0，未核实）。",
+        "The AR6 profile's CH4 value {value} is the combined fossil and biogenic value; "
+        "wetland CH4 is biogenic, so AR6_NON_FOSSIL (27.0, unverified) is the apt choice.",
+    ),
+    "n2o_not_measured_assumed_zero": (
+        "未给出 N2O 通量，按 0 计。VM0033 仅在证明项目 N2O 不高于基线时允许不计，请提供实测值或证明。",
+        "No N2O flux was given; 0 was used. VM0033 allows this only where project N2O is shown "
+        "not to exceed the baseline; give a measured flux or that evidence.",
+    ),
+    "biomass_uses_ipcc_tier1_rate": (
+        "茶树生物量采用 IPCC Tier 1 速率（2.1 t C/公顷/年，果园类数据，误差 75%）并以平台值封顶；"
+        "修剪茶篷数年即达平台，优先使用实测储量差。",
+        "Tea-bush biomass uses the IPCC Tier 1 rate (2.1 t C/ha/yr, an orchard figure, +/-75 %) "
+        "capped at the plateau; a pruned hedge plateaus within a few years, so prefer measured "
+        "stock differences.",
+    ),
+    "soil_input_factor_high_with_manure_needs_evidence": (
+        "使用了“高投入且施有机肥”因子 F_I = {value}；须有施用有机肥的记录。",
+        "The high-input-with-manure factor F_I = {value} was used; it needs documented manure "
+        "applications.",
     ),
     "parameters_are_unverified": (
         "本次测算使用了未经原始文献核实的参数：{keys}。正式签发前必须核实。",

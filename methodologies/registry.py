@@ -14,8 +14,13 @@ from typing import Final
 from methodologies.bamboo_forest import BambooMosoManagement
 from methodologies.base import Methodology
 from methodologies.errors import MethodologyNotFound
+from methodologies.tea_garden import TeaGarden
+from methodologies.wetland import WetlandLakeMarsh
 
-_METHODOLOGIES: Final[tuple[Methodology, ...]] = (BambooMosoManagement(),)
+_METHODOLOGIES: Final[tuple[Methodology, ...]] = (
+    BambooMosoManagement("1.0.0"), BambooMosoManagement("1.1.0"), WetlandLakeMarsh(),
+    TeaGarden(),
+)
 _BY_ID_AND_VERSION: Final[Mapping[tuple[str, str], Methodology]] = MappingProxyType(
     {(m.id, m.version): m for m in _METHODOLOGIES})
 

@@ -141,3 +141,74 @@ def nearest_whole_years(start: datetime.date, end: datetime.date) -> tuple[int, 
     if days_after <= days_before:
         return years, days_after
     return years + 1, days_before
+
+
+class Quantity:
+    """A Decimal with a unit that refuses to be added to, or compared with, another unit.
+
+    Beancount's ``Amount`` refuses to mix currencies; this refuses to mix ``t CO2e`` with
+    ``t C`` or ``kg CO2e``. Only addition, subtraction, negation and scaling by a plain number
+    are offered: converting between units is always an explicit, named equation.
+
+    Examples
+    --------
+    >>> (Quantity(Decimal("1.5"), "t CO2e") + Quantity(Decimal(2), "t CO2e")).value
+    Decimal('3.5')
+    >>> Quantity(Decimal(1), "t CO2e") + Quantity(Decimal(1), "t C")
+    Traceback (most recent call last):
+    ...
+    methodologies.errors.UnitMismatch: units_must_match: ...
+    """
+
+    __slots__ = ("unit", "value")
+
+    def __init__(self, value: Decimal, unit: str) -> None:
+        if not isinstance(value, Decimal) or not value.is_finite():
+            raise TypeError("Quantity value must be a finite Decimal")
+        self.value = value
+        self.unit = unit
+
+    def _check(self, other: object) -> "Quantity":
+        from methodologies.errors import UnitMismatch
+
+        if not isinstance(other, Quantity):
+            raise UnitMismatch.build(self.unit, type(other).__name__)
+        if other.unit != self.unit:
+            raise UnitMismatch.build(self.unit, other.unit)
+        return other
+
+    def __add__(self, other: "Quantity") -> "Quantity":
+        with decimal_context():
+            return Quantity(self.value + self._check(other).value, self.unit)
+
+    def __sub__(self, other: "Quantity") -> "Quantity":
+        with decimal_context():
+            return Quantity(self.value - self._check(other).value, self.unit)
+
+    def __neg__(self) -> "Quantity":
+        return Quantity(-self.value, self.unit)
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Quantity) and self.unit == other.unit
+                and self.value == other.value)
+
+    def __hash__(self) -> int:
+        return hash((self.value, self.unit))
+
+    def __repr__(self) -> str:
+        return f"Quantity({canonical_decimal(self.value)!r}, {self.unit!r})"
+
+    def scaled(self, factor: Decimal | int) -> "Quantity":
+        """Return ``value × factor`` in the same unit (factor is a plain number)."""
+        if isinstance(factor, (Quantity, bool)) or not isinstance(factor, (Decimal, int)):
+            raise TypeError("a Quantity is scaled by a plain Decimal or int")
+        with decimal_context():
+            return Quantity(self.value * factor, self.unit)
+
+
+def total(quantities: "list[Quantity] | tuple[Quantity, ...]", unit: str) -> Quantity:
+    """Return the sum of ``quantities``, all of which must be in ``unit``."""
+    result = Quantity(Decimal(0), unit)
+    for quantity in quantities:
+        result = result + quantity
+    return result

@@ -149,31 +149,6 @@ def history(obj: Ctx, limit: int, kind: str | None, as_json: bool) -> None:
 
 
 @main.command()
-@click.option("--parcel", "parcel_codes", multiple=True, required=True, help="Parcel code (repeatable).")
-@click.option("--methodology", required=True, help="Methodology id, e.g. sinkledger.bamboo-moso-management.")
-@click.option("--inputs", "inputs_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-              help="JSON input document of the methodology.")
-@click.option("--gwp-profile", default="AR5", show_default=True)
-@actor_option
-@request_option
-@json_option
-@click.pass_obj
-@command
-def estimate(obj: Ctx, parcel_codes: tuple[str, ...], methodology: str, inputs_file: Path, gwp_profile: str,
-             actor: str, request_id: str | None, as_json: bool) -> None:
-    """Estimate a parcel set with a methodology and record the result with its trace."""
-    try:
-        inputs = json.loads(inputs_file.read_text(encoding="utf-8"), parse_float=str)
-    except (ValueError, UnicodeDecodeError) as exc:
-        from sinkledger.errors import InvalidInput
-
-        raise InvalidInput("value_invalid", field="inputs", value=str(exc)[:80]) from None
-    svc = obj.service
-    emit(svc.record_estimate(svc.actor(actor), request_id or str(uuid.uuid4()), parcel_codes=list(parcel_codes),
-                             methodology_id=methodology, inputs=inputs, gwp_profile=gwp_profile), as_json)
-
-
-@main.command()
 @click.option("--estimate", "estimate_id", required=True, help="Estimate id (EST-...).")
 @click.option("--verified-kg", "verified_kg_co2e", type=int, required=True, help="Verified quantity, kg CO2e.")
 @click.option("--project", "project_code", required=True, help="Project code in serials (A-Z, 0-9).")
@@ -467,8 +442,11 @@ def app(port: int) -> None:
 
 
 from sinkledger.court_cli import attach as _attach_court  # noqa: E402 - court and certificate groups
+from sinkledger.methodologies_cli import estimate_command, methodologies  # noqa: E402
 
 _attach_court(main)
+main.add_command(methodologies)
+main.add_command(estimate_command)  # dry (--inputs only), recorded (--parcel), batch (--project/--period)
 
 if __name__ == "__main__":
     main()

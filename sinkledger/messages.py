@@ -100,6 +100,10 @@ REFUSALS: dict[str, tuple[str, str]] = {
         "测算结果所覆盖的地块与核证申请不一致。",
         "The estimate covers different parcels from the verification request.",
     ),
+    "one_off_credit_already_claimed": (
+        "地块 {parcel} 的一次性计入项 {claim} 已签发过，不能再次签发。",
+        "The one-off credit {claim} of parcel {parcel} was already issued; it cannot be issued again.",
+    ),
     "buffer_share_invalid": ("缓冲池比例须在 0 到 100% 之间。", "The buffer share must be between 0 and 100 %."),
     # Parcels and geometry.
     "geometry_invalid": (

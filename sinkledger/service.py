@@ -233,6 +233,38 @@ class Service:
         return self._run(actor, "import_registry", request_id, content, lambda ctx: import_registry_history(
             ctx, registry=registry, records=records, parse_problems=problems, allow_partial=allow_partial))
 
+    def estimate_dry(self, methodology_id: str, inputs: Mapping[str, Any], gwp_profile: str = "AR5") -> dict[str, Any]:
+        """One estimate, not recorded."""
+        from sinkledger.batch_estimates import estimate_dry
+
+        return estimate_dry(methodology_id, inputs, gwp_profile)
+
+    def batch_estimate(self, actor: Actor, request_id: str, *, methodology_id: str, project_code: str,
+                       period: tuple[str, str] | None = None, parcel_codes: list[str] = (),
+                       base_inputs: Mapping[str, Any] | None = None, monitoring: Mapping[str, Any] | None = None,
+                       rasters: list[str] = (), gwp_profile: str = "AR5", min_valid_fraction: float = 0.95,
+                       progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
+        """Estimate all parcels of the sink type (or ``parcel_codes``): one recorded estimate each,
+        with request id ``<request_id>/<parcel>``, from monitoring documents or carbon rasters."""
+        from sinkledger import batch_estimates as b
+
+        request = b.BatchRequest(methodology_id=methodology_id, base_inputs=base_inputs or {},
+                                 monitoring=monitoring or {}, rasters=[b.parse_raster_option(r) for r in rasters],
+                                 period=period, gwp_profile=gwp_profile, parcel_codes=list(parcel_codes),
+                                 min_valid_fraction=min_valid_fraction)
+        return b.record_batch(self, actor, request_id, request, project_code=project_code, progress=progress)
+
+    def estimate_report(self, estimate_id: str, fmt: str = "pdf", lang: str = "zh") -> bytes:
+        """The calculation trace of a recorded estimate as Markdown, HTML or PDF, in Chinese or English."""
+        from sinkledger.reports import render
+
+        with self.db.read() as s:
+            row = s.get(EstimateRow, estimate_id)
+        if row is None:
+            raise NotFound("estimate_not_found", estimate=estimate_id)
+        document = json.loads(row.document) | {"estimate_id": row.id, "parcel_codes": json.loads(row.parcel_codes)}
+        return render(document, fmt, lang)
+
     @functools.cached_property
     def court(self) -> "CourtService":
         """Judicial carbon-sink compensation: cases, orders, fulfilment, certificates, reports."""

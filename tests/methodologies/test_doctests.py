@@ -9,6 +9,11 @@ MODULES_WITH_EXAMPLES = [
     "methodologies.units",
     "methodologies.accounting",
     "methodologies.bamboo_forest_equations",
+    "methodologies.wetland_equations",
+    "methodologies.tea_garden_equations",
+    "methodologies.soil",
+    "methodologies.uncertainty",
+    "methodologies.raster",
 ]
 
 

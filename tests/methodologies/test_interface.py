@@ -183,11 +183,21 @@ def test_components_add_up_to_net_within_one_kg(bamboo, example) -> None:
 # --- Registry and example ---------------------------------------------------------------------
 
 def test_registry_lists_and_finds_the_bamboo_methodology(bamboo) -> None:
+    """Without a version the latest (1.1.0) is returned; 1.0.0 stays registered for reruns."""
     assert bamboo in list_methodologies()
-    assert get_methodology(bamboo.id, "1.0.0") is bamboo
+    assert get_methodology(bamboo.id, "1.1.0") is bamboo
     assert (bamboo.id, bamboo.version, bamboo.sink_type) == (
-        "sinkledger.bamboo-moso-management", "1.0.0", "bamboo_forest")
+        "sinkledger.bamboo-moso-management", "1.1.0", "bamboo_forest")
+    assert get_methodology(bamboo.id, "1.0.0").version == "1.0.0"
     assert CJK.search(bamboo.title_zh) and bamboo.title_en
+
+
+def test_registry_lists_every_sink_type() -> None:
+    """One methodology per sink type (issue 5): bamboo forest, wetland and tea garden."""
+    latest = {m.id: m for m in list_methodologies()}
+    assert {m.sink_type for m in latest.values()} == {"bamboo_forest", "wetland", "tea_garden"}
+    assert set(latest) == {"sinkledger.bamboo-moso-management", "sinkledger.wetland-lake-marsh",
+                           "sinkledger.tea-garden"}
 
 
 @pytest.mark.parametrize(("methodology_id", "version", "code"), [
@@ -225,17 +235,18 @@ def test_input_schema_describes_every_field(bamboo, example) -> None:
 SAMPLE_DETAILS = dict(field="f", value="v", allowed="a", count=1, start="s", previous="p",
                       limit="l", detail="d", version="1", actual="x", low="0", high="1",
                       keys="k", years=1, days=1, offset_days=1, tolerance_days=30, first="a",
-                      last="b", end="e")
+                      last="b", end="e", date="2024-01-01")
 # Call name → position of the code argument, for every call that takes a message code.
 CALLS_WITH_CODES = {"report": 1, "make_problem": 1, "single": 1, "build": 0, "warn": 0,
-                    "choice": 3, "_read_choice": 5, "_read_non_negative_integer": 3,
-                    "_read_non_negative_decimal": 3, "_read_per_culm_map": 5,
+                    "choice": 3, "read_choice": 5, "read_non_negative_integer": 3,
+                    "read_non_negative_decimal": 3, "_read_per_culm_map": 5,
                     "_positive_decimal_reader": 1}
 
 
-def _codes_used_in_source() -> set[str]:
+def codes_used_in_source(paths: list[Path] | None = None) -> set[str]:
+    """Message codes passed as literals to the calls of :data:`CALLS_WITH_CODES` in ``paths``."""
     codes = set()
-    for path in PACKAGE_DIR.glob("*.py"):
+    for path in paths if paths is not None else PACKAGE_DIR.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call):
                 continue
@@ -250,7 +261,7 @@ def _codes_used_in_source() -> set[str]:
 
 def test_every_code_used_has_messages_in_both_languages() -> None:
     """Every refusal and warning code has zh and en messages (UI coverage)."""
-    used = _codes_used_in_source()
+    used = codes_used_in_source()
     assert len(used) > 30
     assert used <= set(ERROR_MESSAGES) | set(WARNING_MESSAGES)
 
@@ -269,3 +280,12 @@ def test_every_message_formats_in_both_languages(code: str) -> None:
     assert CJK.search(message_zh.format(**SAMPLE_DETAILS))
     assert message_en.format(**SAMPLE_DETAILS).isascii() or "·" in message_en
     assert re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)+", code)
+
+
+def test_a_record_written_before_1_1_0_still_loads(bamboo, example) -> None:
+    """Records stored by 1.0.0 lack uncertainty_deduction_kg_co2e and one_off_claims."""
+    old = get_methodology(bamboo.id, "1.0.0").estimate(example).to_dict()
+    del old["uncertainty_deduction_kg_co2e"], old["one_off_claims"]
+    restored = Estimate.from_dict(old)
+    assert restored.uncertainty_deduction_kg_co2e == 0 and dict(restored.one_off_claims) == {}
+    assert restored.methodology_version == "1.0.0"

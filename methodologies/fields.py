@@ -1,0 +1,195 @@
+"""Reading named fields of an input document, shared by every methodology.
+
+:class:`~methodologies.inputs.InputReader` parses one JSON value; the functions here read one
+*field* of a document (required or with a default), apply the range rule that field needs and
+report a problem with a code that reads as a sentence. Like the reader, they never raise: a bad
+field is reported and ``None`` is returned, so one pass finds every defect.
+
+Stock events (``[{"date": ..., "carbon_t_c_per_ha": ...}, ...]``) are read here too because
+three methodologies accept them: bamboo option ``carbon_density``, tea-bush biomass and wetland
+woody vegetation. They are what the raster path (:mod:`methodologies.raster`) produces.
+"""
+
+import datetime
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Final
+
+from methodologies.inputs import MISSING, InputReader
+from methodologies.units import canonical_decimal
+
+MINIMUM_STOCK_EVENTS: Final = 2
+HUNDRED: Final = Decimal(100)
+
+
+def read_area(reader: InputReader, document: Mapping[str, Any]) -> Decimal | None:
+    """Read the required ``area_ha`` (ha, > 0)."""
+    value = reader.field(document, "area_ha", "area_ha", required=True)
+    if value is MISSING:
+        return None
+    area_ha = reader.decimal(value, "area_ha")
+    if area_ha is not None and area_ha <= 0:
+        reader.report("area_ha", "area_ha_must_be_positive", value=value)
+        return None
+    return area_ha
+
+
+def read_period(reader: InputReader, document: Mapping[str, Any]
+                ) -> tuple[datetime.date | None, datetime.date | None]:
+    """Read the required ``period_start`` and ``period_end`` (end after start)."""
+    dates = []
+    for key in ("period_start", "period_end"):
+        value = reader.field(document, key, key, required=True)
+        dates.append(None if value is MISSING else reader.date(value, key))
+    start, end = dates
+    if start is not None and end is not None and end <= start:
+        reader.report("period_end", "period_end_must_be_after_period_start",
+                      value=end.isoformat(), start=start.isoformat())
+    return start, end
+
+
+def read_choice(reader: InputReader, document: Mapping[str, Any], key: str,
+                choices: type[enum.StrEnum], default: enum.StrEnum | None, code: str, *,
+                path: str | None = None, allowed: Sequence[str] | None = None) -> Any:
+    """Read an enum field; ``default`` when absent (``None`` default means required).
+
+    ``allowed`` narrows the accepted values (a methodology version that offers fewer choices).
+    """
+    where = path or key
+    value = reader.field(document, key, where, required=default is None)
+    if value is MISSING:
+        return default
+    names = list(allowed) if allowed is not None else [c.value for c in choices]
+    chosen = reader.choice(value, where, names, code)
+    return None if chosen is None else choices(chosen)
+
+
+def read_non_negative_decimal(reader: InputReader, document: Mapping[str, Any], key: str,
+                              code: str, *, path: str | None = None, required: bool = False,
+                              default: Decimal | None = Decimal(0)) -> Decimal | None:
+    """Read a decimal >= 0; when absent, report if ``required``, else return ``default``."""
+    where = path or key
+    value = reader.field(document, key, where, required=required)
+    if value is MISSING:
+        return default
+    parsed = reader.decimal(value, where)
+    if parsed is not None and parsed < 0:
+        reader.report(where, code, value=value)
+        return None
+    return parsed
+
+
+def read_non_negative_integer(reader: InputReader, document: Mapping[str, Any], key: str,
+                              code: str) -> int | None:
+    """Read an optional integer >= 0 (default 0), e.g. ``baseline_net_kg_co2e``."""
+    value = reader.field(document, key, key, required=False)
+    if value is MISSING:
+        return 0
+    parsed = reader.integer(value, key)
+    if parsed is not None and parsed < 0:
+        reader.report(key, code, value=value)
+        return None
+    return parsed
+
+
+def read_percent(reader: InputReader, document: Mapping[str, Any], key: str, *,
+                 path: str | None = None, required: bool = True) -> Decimal | None:
+    """Read a percentage in [0, 100] (returned as given, in %)."""
+    where = path or key
+    value = reader.field(document, key, where, required=required)
+    if value is MISSING:
+        return None
+    parsed = reader.decimal(value, where)
+    if parsed is not None and not 0 <= parsed <= HUNDRED:
+        reader.report(where, "percent_must_be_between_0_and_100", value=value)
+        return None
+    return parsed
+
+
+def read_boolean(reader: InputReader, document: Mapping[str, Any], key: str) -> bool | None:
+    """Read a required JSON ``true``/``false`` (no 0/1, no strings: the field is a statement)."""
+    value = reader.field(document, key, key, required=True)
+    if value is MISSING:
+        return None
+    if isinstance(value, bool):
+        return value
+    reader.report(key, "value_must_be_a_boolean", value=repr(value))
+    return None
+
+
+def reject_fields_of_other_methods(reader: InputReader, document: Mapping[str, Any],
+                                   fields_by_method: Mapping[Any, frozenset[str]],
+                                   method: enum.StrEnum) -> None:
+    """Report every field that belongs to another method than ``method`` (never ignore one)."""
+    for other, fields in fields_by_method.items():
+        for key in sorted(fields - fields_by_method[method]):
+            if other is not method and key in document:
+                reader.report(key, "field_does_not_apply_to_method", value=method.value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StockEvent:
+    """A stock density at a date, e.g. ``carbon_t_c_per_ha`` or ``biomass_t_per_ha``."""
+
+    date: datetime.date
+    quantity: str  # The field name, which carries the unit (t C/ha or t d.m./ha).
+    value: Decimal
+
+    def normalised(self) -> dict[str, str]:
+        """Return the canonical JSON-native form (date ISO, value as a canonical string)."""
+        return {"date": self.date.isoformat(), self.quantity: canonical_decimal(self.value)}
+
+
+def read_stock_events(reader: InputReader, document: Mapping[str, Any], key: str, *,
+                      required: bool, quantities: Sequence[str] = ("carbon_t_c_per_ha",)
+                      ) -> tuple[StockEvent, ...] | None:
+    """Read ``[{"date": ..., <quantity>: decimal >= 0}, ...]``.
+
+    At least two events, dates strictly increasing, each with exactly one of ``quantities``
+    and all events with the same one (a stock difference of carbon against biomass would mix
+    units).
+    """
+    value = reader.field(document, key, key, required=required)
+    if value is MISSING:
+        return None
+    items = reader.sequence(value, key)
+    if items is None:
+        return None
+    if len(items) < MINIMUM_STOCK_EVENTS:
+        reader.report(key, "monitoring_events_must_number_at_least_two", count=len(items))
+    events = [_read_stock_event(reader, item, f"{key}[{i}]", quantities)
+              for i, item in enumerate(items)]
+    if any(event is None for event in events) or len(events) < MINIMUM_STOCK_EVENTS:
+        return None
+    checked: list[StockEvent] = events  # type: ignore[assignment]
+    if len({event.quantity for event in checked}) > 1:
+        reader.report(key, "stock_events_must_use_one_quantity", allowed=", ".join(quantities))
+        return None
+    for index in range(1, len(checked)):
+        previous, current = checked[index - 1].date, checked[index].date
+        if current <= previous:
+            reader.report(f"{key}[{index}].date", "monitoring_events_must_be_ordered",
+                          value=current.isoformat(), previous=previous.isoformat())
+            return None
+    return tuple(checked)
+
+
+def _read_stock_event(reader: InputReader, item: Any, path: str,
+                      quantities: Sequence[str]) -> StockEvent | None:
+    event = reader.mapping(item, path)
+    if event is None:
+        return None
+    reader.reject_unknown_fields(event, ("date", *quantities), prefix=f"{path}.")
+    date_value = reader.field(event, "date", f"{path}.date", required=True)
+    date = None if date_value is MISSING else reader.date(date_value, f"{path}.date")
+    given = [quantity for quantity in quantities if quantity in event]
+    if len(given) != 1:
+        reader.report(path, "stock_event_needs_one_quantity", allowed=", ".join(quantities))
+        return None
+    density = read_non_negative_decimal(reader, event, given[0], "value_must_not_be_negative",
+                                        path=f"{path}.{given[0]}", required=True)
+    if date is None or density is None:
+        return None
+    return StockEvent(date=date, quantity=given[0], value=density)

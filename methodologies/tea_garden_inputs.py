@@ -1,0 +1,226 @@
+"""Input document of the tea garden methodology: schema, parsing, normalisation.
+
+See :mod:`methodologies.tea_garden` for the equations and ``docs/methodologies/tea-garden.md``
+for the field reference. Every problem in a document is collected and raised at once.
+"""
+
+import datetime
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any, Final
+
+from methodologies.bamboo_forest_inputs import N2OEmissionFactorProfile
+from methodologies.errors import InvalidInput
+from methodologies.fields import (StockEvent, read_area, read_choice, read_non_negative_decimal,
+                                  read_non_negative_integer, read_period, read_stock_events,
+                                  reject_fields_of_other_methods)
+from methodologies.inputs import MISSING, InputReader
+from methodologies.tea_garden_soil_inputs import (SoilManagement, SoilMethod, SoilProfile,
+                                                   SoilReference, read_soil)
+from methodologies.uncertainty import (UNCERTAINTY_FIELD, UNCERTAINTY_SCHEMA_ENTRY,
+                                       UncertaintyInput, read_uncertainty)
+from methodologies.units import canonical_decimal
+
+
+class TeaBiomassMethod(enum.StrEnum):
+    """How the tea-bush biomass change is obtained (``METHODOLOGIES.md`` §4.2)."""
+
+    STOCK_DIFFERENCE = "stock_difference"  # Tier 2: measured biomass or carbon at >= 2 dates.
+    IPCC_TIER1_ESTABLISHMENT = "ipcc_tier1_establishment"  # 2.1 t C/ha/yr up to a plateau.
+
+
+STOCK_QUANTITIES: Final = ("biomass_t_per_ha", "carbon_t_c_per_ha")
+UNCERTAINTY_COMPONENTS: Final = ("biomass", "soil", "n2o", "baseline")
+
+
+def _field(unit: str, type_: str, required: bool, description: str) -> Mapping[str, Any]:
+    return MappingProxyType(
+        {"unit": unit, "type": type_, "required": required, "description": description})
+
+
+_MANAGEMENT = ("object {land_use: native | perennial_tree_crop | long_term_cultivated, tillage: "
+               "full | reduced | none, input: low | medium | high_without_manure | "
+               "high_with_manure}")
+INPUT_SCHEMA: Final[Mapping[str, Mapping[str, Any]]] = MappingProxyType({
+    "area_ha": _field("ha", "decimal", True, "Parcel (set) area in hectares, > 0."),
+    "period_start": _field("", "date", True, "Monitoring period start, ISO YYYY-MM-DD."),
+    "period_end": _field("", "date", True, "Monitoring period end, after period_start."),
+    "biomass_method": _field("", "enum: stock_difference | ipcc_tier1_establishment", False,
+                             "Tier 2 measured stock difference (default) or the IPCC Tier 1 "
+                             "rate for establishment-phase plantings (warned)."),
+    "biomass_events": _field("", "list[object]", False,
+                             "stock_difference: >= 2 events {date, biomass_t_per_ha | "
+                             "carbon_t_c_per_ha}, same quantity in every event."),
+    "biomass_events[].date": _field("", "date", True, "Date of the biomass survey."),
+    "biomass_events[].biomass_t_per_ha": _field(
+        "t d.m./ha", "decimal >= 0", False, "Tea-bush dry biomass, above + below ground."),
+    "biomass_events[].carbon_t_c_per_ha": _field(
+        "t C/ha", "decimal >= 0", False, "Tea-bush carbon, above + below ground (e.g. a raster "
+        "zonal mean); CF is not applied."),
+    "planting_date": _field("", "date", False, "ipcc_tier1_establishment: date of planting."),
+    "biomass_plateau_t_c_per_ha": _field(
+        "t C/ha", "decimal > 0", False, "ipcc_tier1_establishment: measured carbon of mature "
+        "bushes; accumulation stops there (a pruned hedge plateaus)."),
+    "soil_method": _field("", "enum: ipcc_tier1 | measured | excluded", True,
+                          "SOC change by IPCC Tier 1 factors, by measured profiles, or not "
+                          "counted."),
+    "soil_reference": _field("", "enum: high_activity_clay | low_activity_clay | sandy | "
+                             "volcanic", False, "ipcc_tier1: SOC_REF class, warm temperate "
+                             "moist; default low_activity_clay (63 t C/ha)."),
+    "soil_management_before": _field("", _MANAGEMENT, False,
+                                     "ipcc_tier1: factors before the management change."),
+    "soil_management_now": _field("", _MANAGEMENT, False,
+                                  "ipcc_tier1: factors since the management change."),
+    "management_change_date": _field("", "date", False,
+                                     "ipcc_tier1: start of the D = 20 yr linear transition."),
+    "soil_profiles": _field("", "list[object]", False,
+                            "measured: >= 2 profiles {date, layers}, same total depth."),
+    "soil_profiles[].date": _field("", "date", True, "Sampling date."),
+    "soil_profiles[].layers": _field("", "list[object]", True, "Sampled layers, top down."),
+    "soil_profiles[].layers[].bulk_density_g_per_cm3": _field("g/cm3", "decimal > 0", True,
+                                                              "Bulk density BD."),
+    "soil_profiles[].layers[].organic_carbon_g_per_kg": _field("g/kg", "decimal >= 0", True,
+                                                               "Organic carbon content C."),
+    "soil_profiles[].layers[].gravel_fraction": _field("1", "decimal 0-1", False,
+                                                       "Volume share > 2 mm G; default 0."),
+    "soil_profiles[].layers[].thickness_cm": _field("cm", "decimal > 0", True,
+                                                    "Layer thickness H."),
+    "fertiliser_n_kg_per_ha_yr": _field("kg N/ha/yr", "decimal >= 0", False,
+                                        "Synthetic N applied; default 0."),
+    "n2o_emission_factor_profile": _field(
+        "", "enum: ipcc2019_wet_synthetic | ipcc2019_aggregated | ipcc2006_default", False,
+        "EF1 for direct N2O; default ipcc2019_wet_synthetic (0.016); 0.01 for 2006/CCER."),
+    "baseline_net_kg_co2e": _field("kg CO2e", "integer >= 0", False,
+                                   "Baseline net removals over the period and area; default 0."),
+    "leakage_kg_co2e": _field("kg CO2e", "integer >= 0", False,
+                              "Leakage over the period and area; default 0."),
+    UNCERTAINTY_FIELD: UNCERTAINTY_SCHEMA_ENTRY,
+})
+TOP_LEVEL_FIELDS: Final = tuple(key for key in INPUT_SCHEMA if "." not in key)
+BIOMASS_FIELDS: Final[Mapping[TeaBiomassMethod, frozenset[str]]] = MappingProxyType({
+    TeaBiomassMethod.STOCK_DIFFERENCE: frozenset({"biomass_events"}),
+    TeaBiomassMethod.IPCC_TIER1_ESTABLISHMENT: frozenset({"planting_date",
+                                                          "biomass_plateau_t_c_per_ha"}),
+})
+
+
+
+@dataclass(frozen=True, kw_only=True)
+class TeaInputs:
+    """Validated tea garden inputs with defaults resolved."""
+
+    area_ha: Decimal
+    period_start: datetime.date
+    period_end: datetime.date
+    biomass_method: TeaBiomassMethod
+    biomass_events: tuple[StockEvent, ...] | None
+    planting_date: datetime.date | None
+    biomass_plateau_t_c_per_ha: Decimal | None
+    soil_method: SoilMethod
+    soil_reference: SoilReference | None
+    soil_management_before: SoilManagement | None
+    soil_management_now: SoilManagement | None
+    management_change_date: datetime.date | None
+    soil_profiles: tuple[SoilProfile, ...] | None
+    fertiliser_n_kg_per_ha_yr: Decimal
+    n2o_emission_factor_profile: N2OEmissionFactorProfile
+    baseline_net_kg_co2e: int
+    leakage_kg_co2e: int
+    uncertainty: UncertaintyInput | None
+
+    def normalised(self) -> dict[str, Any]:
+        """Return the canonical JSON-native document (fields of other methods left out)."""
+        document: dict[str, Any] = {
+            "area_ha": canonical_decimal(self.area_ha),
+            "period_start": self.period_start.isoformat(),
+            "period_end": self.period_end.isoformat(),
+            "biomass_method": self.biomass_method.value,
+            "soil_method": self.soil_method.value,
+            "fertiliser_n_kg_per_ha_yr": canonical_decimal(self.fertiliser_n_kg_per_ha_yr),
+            "n2o_emission_factor_profile": self.n2o_emission_factor_profile.value,
+            "baseline_net_kg_co2e": self.baseline_net_kg_co2e,
+            "leakage_kg_co2e": self.leakage_kg_co2e,
+        }
+        document.update(self._normalised_biomass())
+        document.update(self._normalised_soil())
+        if self.uncertainty is not None:
+            document[UNCERTAINTY_FIELD] = self.uncertainty.normalised()
+        return document
+
+    def _normalised_biomass(self) -> dict[str, Any]:
+        if self.biomass_method is TeaBiomassMethod.STOCK_DIFFERENCE:
+            assert self.biomass_events is not None
+            return {"biomass_events": [event.normalised() for event in self.biomass_events]}
+        assert self.planting_date is not None and self.biomass_plateau_t_c_per_ha is not None
+        return {"planting_date": self.planting_date.isoformat(),
+                "biomass_plateau_t_c_per_ha": canonical_decimal(self.biomass_plateau_t_c_per_ha)}
+
+    def _normalised_soil(self) -> dict[str, Any]:
+        if self.soil_method is SoilMethod.IPCC_TIER1:
+            assert self.soil_reference and self.soil_management_before
+            assert self.soil_management_now and self.management_change_date
+            return {"soil_reference": self.soil_reference.value,
+                    "soil_management_before": self.soil_management_before.normalised(),
+                    "soil_management_now": self.soil_management_now.normalised(),
+                    "management_change_date": self.management_change_date.isoformat()}
+        if self.soil_method is SoilMethod.MEASURED:
+            assert self.soil_profiles is not None
+            return {"soil_profiles": [profile.normalised() for profile in self.soil_profiles]}
+        return {}
+
+
+def parse_tea_inputs(document: Any) -> TeaInputs:
+    """Validate an input document (see :data:`INPUT_SCHEMA`) and return :class:`TeaInputs`.
+
+    Raises
+    ------
+    InvalidInput
+        Listing every problem found.
+    """
+    if not isinstance(document, Mapping):
+        raise InvalidInput.single("inputs", "inputs_must_be_an_object")
+    reader = InputReader()
+    reader.reject_unknown_fields(document, TOP_LEVEL_FIELDS)
+    values: dict[str, Any] = {"area_ha": read_area(reader, document)}
+    values["period_start"], values["period_end"] = read_period(reader, document)
+    values.update(_read_biomass(reader, document))
+    values.update(read_soil(reader, document))
+    values["fertiliser_n_kg_per_ha_yr"] = read_non_negative_decimal(
+        reader, document, "fertiliser_n_kg_per_ha_yr", "fertiliser_n_must_not_be_negative")
+    values["n2o_emission_factor_profile"] = read_choice(
+        reader, document, "n2o_emission_factor_profile", N2OEmissionFactorProfile,
+        N2OEmissionFactorProfile.IPCC2019_WET_SYNTHETIC, "n2o_emission_factor_profile_unknown")
+    values["baseline_net_kg_co2e"] = read_non_negative_integer(
+        reader, document, "baseline_net_kg_co2e", "baseline_net_kg_co2e_must_not_be_negative")
+    values["leakage_kg_co2e"] = read_non_negative_integer(
+        reader, document, "leakage_kg_co2e", "leakage_kg_co2e_must_not_be_negative")
+    values["uncertainty"] = read_uncertainty(reader, document, UNCERTAINTY_COMPONENTS)
+    reader.raise_if_any()
+    return TeaInputs(**values)
+
+
+def _read_biomass(reader: InputReader, document: Mapping[str, Any]) -> dict[str, Any]:
+    method = read_choice(reader, document, "biomass_method", TeaBiomassMethod,
+                         TeaBiomassMethod.STOCK_DIFFERENCE, "biomass_method_unknown")
+    values: dict[str, Any] = {"biomass_method": method, "biomass_events": None,
+                              "planting_date": None, "biomass_plateau_t_c_per_ha": None}
+    if method is None:
+        return values
+    reject_fields_of_other_methods(reader, document, BIOMASS_FIELDS, method)
+    if method is TeaBiomassMethod.STOCK_DIFFERENCE:
+        values["biomass_events"] = read_stock_events(reader, document, "biomass_events",
+                                                     required=True, quantities=STOCK_QUANTITIES)
+        return values
+    planting = reader.field(document, "planting_date", "planting_date", required=True)
+    values["planting_date"] = None if planting is MISSING else reader.date(planting,
+                                                                           "planting_date")
+    plateau = read_non_negative_decimal(reader, document, "biomass_plateau_t_c_per_ha",
+                                        "value_must_be_positive", required=True)
+    if plateau is not None and plateau == 0:
+        reader.report("biomass_plateau_t_c_per_ha", "value_must_be_positive", value="0")
+        plateau = None
+    values["biomass_plateau_t_c_per_ha"] = plateau
+    return values

@@ -1,0 +1,121 @@
+"""Calculation reports (sinkledger.reports): Markdown, HTML and PDF in Chinese and English.
+
+The PDF is also rasterised with poppler's ``pdftoppm`` and read back with ``pdftotext`` to
+check that the Chinese text is really drawn (not empty boxes): skipped with a reason when
+poppler-utils is not installed.
+"""
+
+import html
+import re
+import shutil
+import subprocess
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from methodologies.registry import get_methodology, list_methodologies
+from sinkledger.reports import (LANGS, PDF_FONT, PDF_REPLACEMENTS, PDF_SAFE_SYMBOLS,
+                                build_sections, render)
+
+LATEST = sorted({m.id for m in list_methodologies()})
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def record(methodology_id: str, *, drop: tuple[str, ...] = (), **changes: Any) -> dict[str, Any]:
+    methodology = get_methodology(methodology_id)
+    document = {k: v for k, v in methodology.example_inputs().items() if k not in drop}
+    document.update(changes)
+    return methodology.estimate(document).to_dict() | {"estimate_id": "EST-00000007",
+                                                      "parcel_codes": ["AJ-TG-0001"]}
+
+
+@pytest.mark.parametrize("methodology_id", LATEST)
+@pytest.mark.parametrize("lang", LANGS)
+def test_markdown_and_html_carry_the_results_trace_and_hash(methodology_id: str,
+                                                            lang: str) -> None:
+    document = record(methodology_id)
+    markdown = render(document, "md", lang).decode("utf-8")  # type: ignore[arg-type]
+    page = render(document, "html", lang).decode("utf-8")  # type: ignore[arg-type]
+    for text in (markdown, html.unescape(page)):
+        assert document["reproducibility_hash"] in text
+        assert f"{document['net_kg_co2e']:,}" in text
+        for parameter in document["parameters"]:
+            assert parameter["key"] in text
+        assert document["steps"][0]["equation"] in text
+    assert bool(CJK.search(markdown.split("\n")[0])) is (lang == "zh")
+    assert page.startswith("<!DOCTYPE html>") and "http" not in page.split("<body>")[0]
+
+
+def test_flags_warnings_and_one_off_claims_are_shown() -> None:
+    reversal = record("sinkledger.wetland-lake-marsh", drop=("ch4_kg_per_ha_yr", "ch4_basis"),
+                      ch4_source="default", herbaceous_vegetation_credit_claimed_before=True)
+    text = render(reversal, "md", "en").decode()
+    assert "reversal" in text and "not checked against their primary source" in text
+    assert "ch4_emission_factor_is_default" in text
+    claim = render(record("sinkledger.wetland-lake-marsh"), "md", "zh").decode()
+    assert "一次性计入项" in claim and "wetland_herbaceous_vegetation" in claim
+
+
+def test_html_escapes_what_it_shows() -> None:
+    document = record("sinkledger.tea-garden")
+    document["steps"][0] = dict(document["steps"][0], note="<script>alert(1)</script>")
+    page = render(document, "html", "en").decode()
+    assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+def test_a_rendered_report_of_an_unknown_methodology_still_renders() -> None:
+    document = record("sinkledger.tea-garden") | {"methodology_id": "other.retired"}
+    assert b"other.retired" in render(document, "md", "en")
+
+
+def test_unknown_format_or_language_is_refused() -> None:
+    with pytest.raises(ValueError):
+        render(record("sinkledger.tea-garden"), "docx", "zh")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        render(record("sinkledger.tea-garden"), "md", "fr")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("methodology_id", LATEST)
+def test_every_character_of_a_report_is_drawable_by_the_pdf_font(methodology_id: str) -> None:
+    """Every non-ASCII, non-CJK character is either seen to render in STSong-Light or spelled
+    out (PDF_REPLACEMENTS). Both sets were checked by looking at rendered pages."""
+    document = record(methodology_id, uncertainty={"profile": "VCS", "ner_error_pct": "30"})
+    text = repr(build_sections(document, "zh")) + repr(build_sections(document, "en"))
+    for character in set(text):
+        if character.isascii() or character in PDF_REPLACEMENTS or character in PDF_SAFE_SYMBOLS:
+            continue
+        name = unicodedata.name(character, "")
+        assert name.startswith(("CJK", "FULLWIDTH", "IDEOGRAPHIC")), (character, name)
+
+
+def test_the_pdf_uses_the_cid_font_and_is_reproducible() -> None:
+    document = record("sinkledger.wetland-lake-marsh")
+    pdf = render(document, "pdf", "zh")
+    assert pdf.startswith(b"%PDF") and PDF_FONT.encode() in pdf
+    assert render(document, "pdf", "zh") == pdf  # invariant: no timestamps
+
+
+@pytest.mark.skipif(not shutil.which("pdftoppm") or not shutil.which("pdftotext"),
+                    reason="poppler-utils (pdftoppm, pdftotext) not installed: "
+                           "apt-get install -y poppler-utils")
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_pdf_draws_chinese_and_english(tmp_path: Path, lang: str) -> None:
+    pdf_path = tmp_path / "report.pdf"
+    pdf_path.write_bytes(render(record("sinkledger.tea-garden"), "pdf", lang))  # type: ignore
+    text = subprocess.run(["pdftotext", "-layout", str(pdf_path), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    if lang == "zh":
+        assert "碳汇测算报告" in text and "茶园" in text and "计算过程" in text
+    else:
+        assert "Carbon sink estimate report" in text and "Calculation trace" in text
+    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(pdf_path),
+                    str(tmp_path / "page")], check=True)
+    image = next(tmp_path.glob("page*.png"))
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(image) as page:
+        dark = int((np.asarray(page.convert("L")) < 128).sum())
+    assert dark > 500  # Text was drawn, not a blank page (a blank page has none).
