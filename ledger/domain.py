@@ -105,6 +105,12 @@ class EntryKind(str, enum.Enum):
     court_order_withdrawn = "court_order_withdrawn"
     court_fulfilment = "court_fulfilment"
     court_certificate_issued = "court_certificate_issued"
+    parcels_imported = "parcels_imported"
+    parcel_updated = "parcel_updated"
+    parcel_split = "parcel_split"
+    parcels_merged = "parcels_merged"
+    parcel_retired = "parcel_retired"
+    parcel_deleted = "parcel_deleted"
     collection = "collection"
 
 
@@ -125,6 +131,13 @@ SYSTEM_ACCOUNTS = {
 # --- canonical form and hashing -------------------------------------------------------------
 
 def _reject_floats(value: Any) -> Any:
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:  # the common cases, fast
+        return value
+    if kind is dict:
+        return {str(k): _reject_floats(v) for k, v in value.items()}
+    if kind is list:
+        return [_reject_floats(v) for v in value]
     if isinstance(value, float):
         raise TypeError("floats are not allowed in ledger records; use integers or decimal strings")
     if isinstance(value, Mapping):

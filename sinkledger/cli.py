@@ -120,22 +120,6 @@ def _render_balances(b: dict[str, Any]) -> None:
     console.print(t)
 
 
-@main.group()
-def parcels() -> None:
-    """Registered parcels."""
-
-
-@parcels.command("list")
-@json_option
-@click.pass_obj
-@command
-def parcels_list(obj: Ctx, as_json: bool) -> None:
-    """List registered parcels with sink type, holder and area (ha, mu)."""
-    rows = [{k: v for k, v in p.items() if k != "geometry"} for p in obj.service.parcels()]
-    emit({"parcels": rows}, as_json, lambda d: print_table(
-        d["parcels"], ("parcel_code", "sink_type", "holder_name", "area_ha", "area_mu", "status")))
-
-
 @main.command()
 @click.option("--limit", default=50, show_default=True, help="How many of the latest entries.")
 @click.option("--kind", default=None, help="Only entries of this kind (e.g. sale, issuance).")
@@ -443,10 +427,12 @@ def app(port: int) -> None:
 
 from sinkledger.court_cli import attach as _attach_court  # noqa: E402 - court and certificate groups
 from sinkledger.methodologies_cli import estimate_command, methodologies  # noqa: E402
+from sinkledger.parcels_cli import parcels  # noqa: E402
 
 _attach_court(main)
 main.add_command(methodologies)
 main.add_command(estimate_command)  # dry (--inputs only), recorded (--parcel), batch (--project/--period)
+main.add_command(parcels)
 
 if __name__ == "__main__":
     main()

@@ -46,7 +46,7 @@ HUZHOU = Region(
     name_zh="湖州市",
     name_en="Huzhou",
     admin_code="330500",
-    bounds_lonlat=(119.14, 30.37, 120.50, 31.18),
+    bounds_lonlat=(119.12, 30.35, 120.52, 31.20),
     area_epsg=4549,
 )
 

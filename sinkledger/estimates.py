@@ -15,7 +15,7 @@ from sqlmodel import select
 from ledger.commands import CommandContext
 from ledger.domain import EntryKind
 from ledger.store import EstimateRow
-from sinkledger.errors import InvalidInput, NotFound
+from sinkledger.errors import Conflict, InvalidInput, NotFound
 from sinks.geometry import M2_PER_HA
 from sinks.store import ParcelRow
 
@@ -43,6 +43,8 @@ def _load_parcels(ctx: CommandContext, parcel_codes: list[str]) -> list[ParcelRo
         row = ctx.session.exec(select(ParcelRow).where(ParcelRow.parcel_code == code)).first()
         if row is None:
             raise NotFound("parcel_not_found", parcel=code)
+        if row.status not in ("active", "retired"):  # superseded by a split, merge or new version
+            raise Conflict("parcel_not_active", parcel=code, status=row.status)
         rows.append(row)
     return rows
 
@@ -65,6 +67,9 @@ def record_estimate(ctx: CommandContext, *, parcel_codes: list[str], methodology
         est = methodology.estimate(doc, gwp_profile=gwp_profile)
     except MethodologyError as exc:
         raise methodology_refusal(exc) from None
+    for p in parcels:
+        if p.retired_from is not None and est.period_end.isoformat() > p.retired_from:
+            raise Conflict("parcel_not_active", parcel=p.parcel_code, status=f"retired from {p.retired_from}")
     eid = estimate_id(ctx.seq)
     document = est.to_dict()
     ctx.session.add(EstimateRow(

@@ -201,6 +201,163 @@ REFUSALS: dict[str, tuple[str, str]] = {
         "imported. Fix the data, or explicitly allow a partial import.",
     ),
     "nothing_to_import": ("没有可导入的记录。", "There is nothing to import."),
+    # Parcel files and parcel history (sinks/, issue 4). Row-level problems render with {row} and {field}.
+    "parcel_import_has_problems": (
+        "{source} 中有 {count} 个问题（涉及 {rows} 行），未登记任何地块；请修正后重新导入。",
+        "{source} has {count} problem(s) in {rows} row(s); no parcel was registered. Fix them and import again.",
+    ),
+    "file_unreadable": ("无法读取文件：{reason}。", "The file cannot be read: {reason}."),
+    "file_format_unsupported": (
+        "不支持的文件格式 {file_format}；支持：{supported}。",
+        "Unsupported file format {file_format}; supported: {supported}.",
+    ),
+    "file_has_several_layers": (
+        "文件含多个图层（{layers}），请指定要导入的图层。",
+        "The file has several layers ({layers}); name the one to import.",
+    ),
+    "shapefile_part_missing": ("Shapefile 缺少组成文件 {parts}。", "The Shapefile lacks its {parts} part(s)."),
+    "encoding_detected": (
+        "属性表按 {encoding} 编码读取（依据：{source}）。",
+        "Attributes read as {encoding} (decided by: {source}).",
+    ),
+    "text_undecodable": (
+        "第 {row} 行 {field}：文字无法按 {encoding} 解码（{sample}），拒绝导入。",
+        "Row {row} {field}: the text cannot be decoded as {encoding} ({sample}); refused.",
+    ),
+    "text_garbled": (
+        "第 {row} 行 {field}：文字为乱码（{reason}：{sample}），拒绝保存。",
+        "Row {row} {field}: the text is garbled ({reason}: {sample}); it is not stored.",
+    ),
+    "columns_dropped": (
+        "以下列未对应任何字段，未保存：{columns}。",
+        "These columns map to no field and were not stored: {columns}.",
+    ),
+    "column_holds_personal_data": (
+        "列“{column}”可能含个人信息，地块和流水中不得保存。",
+        "Column '{column}' may hold personal data, which parcels and the journal must not keep.",
+    ),
+    "mapping_column_unknown": ("映射中的列“{column}”不在文件中。", "Mapped column '{column}' is not in the file."),
+    "mapping_field_unknown": (
+        "列“{column}”映射到未知字段“{target}”。",
+        "Column '{column}' is mapped to an unknown field '{target}'.",
+    ),
+    "mapping_field_twice": (
+        "字段 {target} 同时对应多列（{columns}），请在映射中指定一列。",
+        "Field {target} is filled by several columns ({columns}); name one in the mapping.",
+    ),
+    "crs_missing": (
+        "文件没有坐标参考系，请指定（如 EPSG:4549）。",
+        "The file has no coordinate reference system; name one (e.g. EPSG:4549).",
+    ),
+    "crs_unreadable": ("无法识别坐标参考系“{crs}”。", "Cannot read the coordinate reference system '{crs}'."),
+    "crs_definition_malformed": (
+        ".prj 坐标系定义格式有误（{sample}），请指定坐标参考系。",
+        "The .prj definition is malformed ({sample}); name the coordinate reference system.",
+    ),
+    "crs_named_by_user": ("按用户指定的坐标参考系 {crs} 读取。", "Coordinates read in the CRS named by the user, {crs}."),
+    "crs_legacy_datum": (
+        "坐标系 {crs} 为西安 80 / 北京 54 等旧基准，PROJ 只有粗略转换；请先用官方参数转换为 CGCS2000，或明确允许粗略转换。",
+        "{crs} is a legacy datum (Xian 1980 / Beijing 1954) that PROJ converts only by a ballpark shift; convert it "
+        "to CGCS2000 with official parameters, or explicitly allow the ballpark conversion.",
+    ),
+    "crs_legacy_datum_converted": (
+        "旧基准 {crs} 已按用户允许做粗略转换，精度未知。",
+        "Legacy datum {crs} converted by PROJ's ballpark shift, as allowed; accuracy unknown.",
+    ),
+    "crs_zone_mismatch": (
+        "第 {row} 行：坐标与坐标系 {crs} 的带号不符，应为 {suggested_crs}。",
+        "Row {row}: the coordinates do not fit the zone of {crs}; they look like {suggested_crs}.",
+    ),
+    "coordinates_swapped": (
+        "第 {row} 行：经纬度顺序颠倒（{x}, {y}）；如确认，请选择交换坐标轴。",
+        "Row {row}: latitude and longitude are swapped ({x}, {y}); confirm by asking to swap the axes.",
+    ),
+    "coordinates_not_degrees": (
+        "第 {row} 行：坐标（{x}, {y}）是投影米制坐标而非经纬度，请指定坐标参考系（可能为 {suggested_crs}）。",
+        "Row {row}: coordinates ({x}, {y}) are projected metres, not degrees; name the CRS (perhaps {suggested_crs}).",
+    ),
+    "coordinates_not_finite": ("第 {row} 行：坐标含非数值。", "Row {row}: the coordinates include values that are not numbers."),
+    "geometry_missing": ("第 {row} 行没有图形。", "Row {row} has no geometry."),
+    "geometry_has_curves": (
+        "第 {row} 行含曲线几何；如接受线性化近似，请明确选择。",
+        "Row {row} holds curved geometry; ask for linearisation to accept the approximation.",
+    ),
+    "curves_linearised": ("第 {row} 行的曲线已线性化。", "Row {row}: curves were linearised."),
+    "z_values_dropped": ("已去除 {rows} 个图形的高程（Z）值。", "Z values dropped from {rows} geometries."),
+    "m_values_dropped": ("已去除测量（M）值。", "Measure (M) values dropped."),
+    "geometry_unrepairable": (
+        "第 {row} 行图形无效（{reason}，位置 {location}），修复后不剩面。",
+        "Row {row}: invalid geometry ({reason} at {location}) leaves no polygon when repaired.",
+    ),
+    "geometry_repaired": (
+        "第 {row} 行图形已按用户确认修复（{reason}，位置 {location}）。",
+        "Row {row}: geometry repaired as accepted ({reason} at {location}).",
+    ),
+    "part_too_small": (
+        "第 {row} 行第 {part} 部分面积 {area_m2} 平方米，小于 {min_area_m2} 平方米（位置 {location}）。",
+        "Row {row} part {part} is {area_m2} m², below {min_area_m2} m² (at {location}).",
+    ),
+    "part_is_sliver": (
+        "第 {row} 行第 {part} 部分是狭长碎片（平均宽 {mean_width_m} 米，小于 {min_width_m} 米，位置 {location}）。",
+        "Row {row} part {part} is a sliver (mean width {mean_width_m} m, below {min_width_m} m, at {location}).",
+    ),
+    "declared_area_differs": (
+        "第 {row} 行：证载面积 {declared_mu} 亩与实测 {measured_mu} 亩相差 {difference_pct}%（超过 5%）。",
+        "Row {row}: declared {declared_mu} mu differs from the measured {measured_mu} mu by {difference_pct} % "
+        "(more than 5 %).",
+    ),
+    "parcel_code_duplicated": (
+        "第 {row} 行：地块编号 {parcel_code} 与第 {other_row} 行重复。",
+        "Row {row}: parcel code {parcel_code} repeats row {other_row}.",
+    ),
+    "parcels_overlap_in_file": (
+        "第 {row} 行与第 {other_row} 行（{other_parcel_code}）重叠 {overlap_m2} 平方米，可能重复计算。",
+        "Row {row} overlaps row {other_row} ({other_parcel_code}) by {overlap_m2} m²: double counting.",
+    ),
+    "holder_kind_invalid": (
+        "主体 {party}（{kind}）不能持有地块，须为村集体、合作社或收储中心。",
+        "Party {party} ({kind}) cannot hold parcels; a collective, cooperative or collection centre can.",
+    ),
+    "household_party_invalid": (
+        "份额中的 {party} 不是已登记的农户主体。",
+        "{party} in the shares is not a registered household party.",
+    ),
+    "household_shares_invalid": (
+        "农户份额格式无效：{value}（如 HH-0001:60%;HH-0002:40%）。",
+        "Invalid household shares: {value} (e.g. HH-0001:60%;HH-0002:40%).",
+    ),
+    "household_shares_do_not_sum_to_100_percent": (
+        "农户份额合计 {total_percent}%，应为 100%。",
+        "Household shares add up to {total_percent} %, not 100 %.",
+    ),
+    "attribute_invalid": ("{field} 的值“{value}”无效。", "Invalid value '{value}' for {field}."),
+    "attribute_out_of_range": (
+        "{field} 的值 {value} 超出范围 {minimum}–{maximum}。",
+        "{field} = {value} is outside {minimum}–{maximum}.",
+    ),
+    "attribute_not_a_choice": ("{field} 的值“{value}”不在可选值 {choices} 中。", "{field} '{value}' is not one of {choices}."),
+    "attribute_too_long": ("{field} 过长（最多 {max_chars} 个字符）。", "{field} is too long (at most {max_chars} characters)."),
+    "attribute_shares_do_not_sum_to_one": ("{field} 各项比例之和应为 1。", "The shares in {field} must add up to 1."),
+    "attribute_not_for_sink_type": ("{field} 不是{sink_type}地块的属性。", "{field} is not an attribute of {sink_type} parcels."),
+    "parcel_not_active": ("地块 {parcel} 当前状态为 {status}，不能再更改。", "Parcel {parcel} is {status} and cannot change."),
+    "parcel_unchanged": ("地块 {parcel} 没有任何变化。", "Nothing changes for parcel {parcel}."),
+    "parcel_has_issued_credits": (
+        "地块 {parcel} 已签发碳汇，不能删除或改动边界；可拆分，或自某日起退出后续监测期。",
+        "Parcel {parcel} has issued credits: it cannot be deleted or reshaped; split it, or retire it from future periods.",
+    ),
+    "split_parts_outside_parcel": (
+        "拆分后的地块须至少两块且位于原地块 {parcel} 内（超出 {outside_m2} 平方米）。",
+        "A split needs two or more parts inside parcel {parcel} ({outside_m2} m² lie outside).",
+    ),
+    "split_area_not_kept": (
+        "拆分前后面积不一致：原地块 {parcel_area_m2} 平方米，拆分后 {parts_area_m2} 平方米。",
+        "The split does not keep the area: {parcel_area_m2} m² before, {parts_area_m2} m² in the parts.",
+    ),
+    "merge_parcels_differ": ("待合并地块的 {field} 不同，不能合并。", "The parcels to merge differ in {field}."),
+    "merge_area_not_kept": (
+        "合并前后面积不一致：各地块合计 {parcels_area_m2} 平方米，合并后 {merged_area_m2} 平方米（地块有重叠）。",
+        "The merge does not keep the area: {parcels_area_m2} m² in the parcels, {merged_area_m2} m² merged (they overlap).",
+    ),
     # Court compensation (ledger/court).
     "case_not_found": ("找不到案件“{case_no}”。", "Case '{case_no}' not found."),
     "case_no_taken": ("案号“{case_no}”已登记。", "Case number '{case_no}' is already registered."),

@@ -11,7 +11,7 @@ import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import shapely
 from argon2 import PasswordHasher
@@ -29,9 +29,12 @@ from sinkledger.config import Settings, load_settings
 from sinkledger.db import Database
 from sinkledger.errors import Conflict, InvalidInput, NotFound, NotPermitted, SinkLedgerError
 from sinks import sink_spec
-from sinks.geometry import M2_PER_HA, normalise_parcel_geometry, parse_geojson
+from sinks.geometry import M2_PER_HA, parse_geojson
 from sinks.parcels import register_parcel
 from sinks.store import ParcelRow
+
+if TYPE_CHECKING:
+    from sinkledger.court_service import CourtService
 
 _HASHER = PasswordHasher()
 SYSTEM_ACTOR = Actor(username="system", role=Role.admin, party_id=parties.REGISTRY_PARTY_ID)
@@ -115,23 +118,177 @@ class Service:
     def register_parcel(self, actor: Actor, request_id: str, *, parcel_code: str, sink_type: str,
                         holder_party_id: str, geometry: str | Mapping[str, Any],
                         county_code: str | None = None, tenure_cert_no: str | None = None,
-                        declared_area_mu: float | None = None,
-                        attributes: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """Register one parcel from a GeoJSON geometry in EPSG:4490 / lon-lat order."""
-        region = self.settings.region
-        geom = normalise_parcel_geometry(parse_geojson(geometry), bounds_lonlat=region.bounds_lonlat,
-                                         region_name=region.name_zh)
-        from sinks.parcels import normalise_attributes
+                        declared_area_mu: float | str | None = None,
+                        attributes: Mapping[str, Any] | None = None, tenure_cert_kind: str | None = None,
+                        tenure_ownership: str | None = None,
+                        household_shares_bp: Mapping[str, int] | None = None,
+                        from_gcj02: bool = False, repair: bool = False) -> dict[str, Any]:
+        """Register one parcel from a GeoJSON geometry (lon/lat; what a map's draw tool returns).
 
-        content = {"parcel_code": parcel_code, "sink_type": sink_type, "holder_party_id": holder_party_id,
-                   "geometry_wkb": shapely.to_wkb(geom, hex=True), "county_code": county_code,
-                   "tenure_cert_no": tenure_cert_no,
-                   "declared_area_mu": None if declared_area_mu is None else repr(float(declared_area_mu)),
-                   "attributes": normalise_attributes(attributes or {})}
-        return self._run(actor, "register_parcel", request_id, content, lambda ctx: register_parcel(
-            ctx, parcel_code=parcel_code, sink_type=sink_type, holder_party_id=holder_party_id,
-            geometry=geom, region=region, county_code=county_code, tenure_cert_no=tenure_cert_no,
-            declared_area_mu=declared_area_mu, attributes=attributes))
+        Every check of a file row applies (``docs/parcels.md``); a refusal carries the first
+        problem's code and lists every problem. ``from_gcj02`` converts a geometry traced on
+        Gaode/Tencent maps; ``repair`` accepts the ``make_valid`` repair previewed with
+        :meth:`repair_geometry`.
+        """
+        from sinks.importer import ImportOptions, plain_json, plan_geometry
+        from sinks.parcels import PERMISSION
+
+        region = self.settings.region
+        fields = {**plain_json(dict(attributes or {})), "parcel_code": parcel_code, "sink_type": sink_type,
+                  "holder": holder_party_id, "county_code": county_code, "tenure_cert_no": tenure_cert_no,
+                  "tenure_cert_kind": tenure_cert_kind, "tenure_ownership": tenure_ownership,
+                  "declared_area_mu": plain_json(declared_area_mu),
+                  "household_shares": dict(household_shares_bp or {})}
+        options = ImportOptions(from_gcj02=from_gcj02, repair=repair)
+        plan = plan_geometry(geometry, fields, options, region)
+        content = {"fields": fields, "geometry_sha256": plan.source["sha256"], "options": options.to_content()}
+        return self._run(actor, PERMISSION, request_id, content,
+                         lambda ctx: register_parcel(ctx, plan=plan, region=region))
+
+    def import_parcels(self, actor: Actor, request_id: str, *, path: str | Path,
+                       options: Any = None) -> dict[str, Any]:
+        """Register every row of a parcel file in one journal entry (``parcels_imported``), or none.
+
+        ``options`` is a :class:`sinks.importer.ImportOptions` or a mapping of its fields. A
+        refusal (``parcel_import_has_problems``) lists every problem by row, field and code.
+        """
+        from sinks.importer import ImportOptions, plan_file
+        from sinks.parcels import PERMISSION, import_parcels
+
+        self.require_initialised()
+        region, options = self.settings.region, ImportOptions.coerce(options)
+        plan = plan_file(path, options, region)
+        content = {"source_sha256": plan.source["sha256"], "source_name": plan.source["name"],
+                   "options": options.to_content()}
+        return self._run(actor, PERMISSION, request_id, content,
+                         lambda ctx: import_parcels(ctx, plan=plan, region=region))
+
+    def preview_parcels(self, actor: Actor, *, path: str | Path, options: Any = None) -> dict[str, Any]:
+        """The dry run of :meth:`import_parcels`: the full per-row report, registering nothing."""
+        from ledger.permissions import require
+        from sinks.importer import ImportOptions, plan_file
+        from sinks.overlap import OverlapTolerance
+        from sinks.parcels import PERMISSION, registry_problems
+
+        require(actor, PERMISSION)
+        self.require_initialised()
+        plan = plan_file(path, ImportOptions.coerce(options), self.settings.region)
+        with self.db.read() as s:
+            problems, _ = registry_problems(s, actor, plan.drafts, self.settings.region, OverlapTolerance())
+        return plan.report(problems)
+
+    def repair_geometry(self, geometry: str | Mapping[str, Any]) -> dict[str, Any]:
+        """Preview the repair of a drawn geometry: GEOS's reason and location, and the repaired shape."""
+        from sinks.geometry import repair, validity_problem
+
+        geom = parse_geojson(geometry)
+        problem = validity_problem(geom)
+        fixed = repair(geom) if problem is not None else geom
+        return {"valid": problem is None, "reason": problem.params.get("reason") if problem else None,
+                "location": problem.params.get("location") if problem else None,
+                "repaired": shapely.geometry.mapping(fixed) if fixed is not None else None}
+
+    def parcel(self, parcel_code: str) -> dict[str, Any]:
+        """One parcel (any status) with its geometry, tenure, shares, flags and version."""
+        from sinks.views import parcel_extras
+
+        with self.db.read() as s:
+            row = s.exec(select(ParcelRow).where(ParcelRow.parcel_code == parcel_code)).first()
+            if row is None:
+                raise NotFound("parcel_not_found", parcel=parcel_code)
+            holder = s.get(PartyRow, row.holder_party_id)
+        return _parcel_dict(row, holder.name if holder else None) | parcel_extras(row)
+
+    def parcel_history(self, parcel_code: str) -> list[dict[str, Any]]:
+        """Every version of a parcel, oldest first, each with its record, hash and geometry."""
+        from sinks.versions import history
+
+        with self.db.read() as s:
+            versions = history(s, parcel_code)
+        if not versions:
+            raise NotFound("parcel_not_found", parcel=parcel_code)
+        return versions
+
+    def update_parcel(self, actor: Actor, request_id: str, *, parcel_code: str,
+                      geometry: str | Mapping[str, Any] | None = None, changes: Mapping[str, Any] | None = None,
+                      from_gcj02: bool = False, repair: bool = False) -> dict[str, Any]:
+        """A new version: a new boundary and/or new fields (holder_party_id, tenure, shares, attributes)."""
+        from sinks.changes import update_parcel
+        from sinks.importer import ImportOptions, plain_json, plan_geometry
+        from sinks.parcels import PERMISSION
+        from sinks.views import checked_changes
+
+        region, current = self.settings.region, self.parcel(parcel_code)
+        fields = checked_changes(current, plain_json(dict(changes or {})))
+        plan = None
+        if geometry is not None:
+            plan = plan_geometry(geometry, {"parcel_code": parcel_code, "sink_type": current["sink_type"],
+                                            "holder": current["holder_party_id"]},
+                                 ImportOptions(from_gcj02=from_gcj02, repair=repair), region)
+        content = {"parcel_code": parcel_code, "changes": fields,
+                   "geometry_sha256": plan.source["sha256"] if plan else None}
+        return self._run(actor, PERMISSION, request_id, content, lambda ctx: update_parcel(
+            ctx, parcel_code=parcel_code, plan=plan, fields=fields, region=region))
+
+    def split_parcel(self, actor: Actor, request_id: str, *, parcel_code: str,
+                     parts: list[Mapping[str, Any]]) -> dict[str, Any]:
+        """Split a parcel into parts ``[{"parcel_code", "geometry"}]`` that keep its total area."""
+        from sinks.changes import split_parcel
+        from sinks.importer import ImportOptions, plan_geometries
+        from sinks.parcels import PERMISSION
+
+        region, current = self.settings.region, self.parcel(parcel_code)
+        features = [(p["geometry"], {"parcel_code": p["parcel_code"], "sink_type": current["sink_type"],
+                                     "holder": current["holder_party_id"]}) for p in parts]
+        plan = plan_geometries(features, ImportOptions(), region)
+        content = {"parcel_code": parcel_code, "parts": [p["parcel_code"] for p in parts],
+                   "geometry_sha256": plan.source["sha256"]}
+        return self._run(actor, PERMISSION, request_id, content, lambda ctx: split_parcel(
+            ctx, parcel_code=parcel_code, plan=plan, region=region))
+
+    def merge_parcels(self, actor: Actor, request_id: str, *, parcel_codes: list[str],
+                      new_parcel_code: str) -> dict[str, Any]:
+        """Merge parcels of one sink type, holder and shares into one; the area is kept."""
+        from sinks.changes import merge_parcels
+        from sinks.parcels import PERMISSION
+
+        content = {"parcel_codes": list(parcel_codes), "new_parcel_code": new_parcel_code}
+        return self._run(actor, PERMISSION, request_id, content, lambda ctx: merge_parcels(
+            ctx, parcel_codes=list(parcel_codes), new_parcel_code=new_parcel_code, region=self.settings.region))
+
+    def retire_parcel(self, actor: Actor, request_id: str, *, parcel_code: str, retired_from: str,
+                      reason: str) -> dict[str, Any]:
+        """Leave a parcel out of future monitoring periods (a parcel with credits is never deleted)."""
+        from sinks.changes import retire_parcel
+        from sinks.parcels import PERMISSION
+
+        content = {"parcel_code": parcel_code, "retired_from": retired_from, "reason": reason}
+        return self._run(actor, PERMISSION, request_id, content, lambda ctx: retire_parcel(ctx, **content))
+
+    def delete_parcel(self, actor: Actor, request_id: str, *, parcel_code: str, reason: str) -> dict[str, Any]:
+        """Withdraw a parcel registered by mistake; refused once credits were issued for it."""
+        from sinks.changes import delete_parcel
+        from sinks.parcels import PERMISSION
+
+        content = {"parcel_code": parcel_code, "reason": reason}
+        return self._run(actor, PERMISSION, request_id, content, lambda ctx: delete_parcel(ctx, **content))
+
+    def export_parcels(self, path: str | Path, *, file_format: str | None = None,
+                       status: str | None = "active") -> dict[str, Any]:
+        """Write parcels (default: the active ones) to a GeoPackage, GeoJSON or zipped Shapefile."""
+        from sinks.export import export_format, write_parcels_file
+
+        target = Path(path)
+        fmt = export_format(target, file_format)
+        return write_parcels_file(self.parcels(status=status), target, fmt)
+
+    def verify_parcels(self) -> dict[str, Any]:
+        """Recompute every parcel's version chain and compare the projection; ``ok`` if all hold."""
+        from sinks.versions import verify_parcel_history
+
+        with self.db.read() as s:
+            problems = verify_parcel_history(s)
+        return {"ok": not problems, "problems": problems}
 
     def record_estimate(self, actor: Actor, request_id: str, *, parcel_codes: list[str],
                         methodology_id: str, inputs: Mapping[str, Any], gwp_profile: str = "AR5") -> dict[str, Any]:
@@ -313,12 +470,16 @@ class Service:
             rows = [Entry.from_row(r) for r in iter_rows(s) if kind is None or r.kind == kind]
         return [{**e.summary(), "result": e.payload.get("result", {})} for e in rows[-limit:]]
 
-    def parcels(self) -> list[dict[str, Any]]:
-        """Registered parcels with GeoJSON geometry (EPSG:4490) and areas in ha and mu."""
+    def parcels(self, status: str | None = None) -> list[dict[str, Any]]:
+        """Registered parcels (all, or those of one ``status``) with GeoJSON geometry (EPSG:4490),
+        areas in ha and mu, tenure, household shares, flags and version."""
+        from sinks.views import parcel_extras
+
         with self.db.read() as s:
-            rows = s.exec(select(ParcelRow).order_by(ParcelRow.parcel_code)).all()
+            query = select(ParcelRow).order_by(ParcelRow.parcel_code)
+            rows = s.exec(query.where(ParcelRow.status == status) if status else query).all()
             holders = {p.id: p.name for p in s.exec(select(PartyRow)).all()}
-        return [_parcel_dict(r, holders.get(r.holder_party_id)) for r in rows]
+        return [_parcel_dict(r, holders.get(r.holder_party_id)) | parcel_extras(r) for r in rows]
 
     def estimate(self, estimate_id: str) -> dict[str, Any]:
         with self.db.read() as s:

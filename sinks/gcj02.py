@@ -24,13 +24,13 @@ import numpy as np
 import shapely
 
 __all__ = [
+    "gcj02_to_wgs84",
+    "gcj02_to_wgs84_array",
+    "geometry_gcj02_to_wgs84",
+    "geometry_wgs84_to_gcj02",
     "is_in_china",
     "wgs84_to_gcj02",
-    "gcj02_to_wgs84",
     "wgs84_to_gcj02_array",
-    "gcj02_to_wgs84_array",
-    "geometry_wgs84_to_gcj02",
-    "geometry_gcj02_to_wgs84",
 ]
 
 KRASOVSKY_SEMI_MAJOR_AXIS_M = 6378245.0

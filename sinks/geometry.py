@@ -1,116 +1,216 @@
-"""Parcel geometry: parsing, validation, normalisation, area and overlap.
+"""Parcel geometry: parsing, shape checks, validity and repair, parts and slivers, area.
 
 Geometry is stored in CGCS2000 (EPSG:4490, lon/lat order). Areas are computed after
 reprojection to the region's CGCS2000 3-degree Gauss-Krüger zone (Huzhou: EPSG:4549, at most
 0.015 % area error anywhere in the city); never in Web Mercator.
+
+Checks run in this order, each returning a :class:`~sinks.problems.Problem` instead of raising:
+geometry missing or unreadable → not polygonal (points, lines, TIN, ...) → empty → curves (unless
+linearising is allowed) → non-finite coordinates → (after reprojection) outside the region →
+invalid (with the reason and the lon/lat location GEOS reports) → parcel below the minimum area →
+a part below the minimum part area, or a sliver (mean width below :data:`MIN_MEAN_WIDTH_M`).
+Z and M values are dropped with a notice; exterior rings are oriented counter-clockwise.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Iterable, Mapping
+import re
+import struct
+from collections.abc import Mapping
+from typing import Any
 
+import numpy as np
 import shapely
-from pyproj import Transformer
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from sinkledger.errors import InvalidInput
+from sinks.crs import transform
+from sinks.problems import Problem
 
 M2_PER_HA = 10_000
 M2_PER_MU = 10_000 / 15  # 1 mu = 1/15 ha
-OVERLAP_TOLERANCE_M2 = 1.0
-OVERLAP_TOLERANCE_SHARE = 0.001  # 0.1 % of the new parcel's area
-
-
-@lru_cache(maxsize=16)
-def _transformer(src_epsg: int, dst_epsg: int) -> Transformer:
-    return Transformer.from_crs(src_epsg, dst_epsg, always_xy=True)
-
-
-def reproject(geom: BaseGeometry, src_epsg: int, dst_epsg: int) -> BaseGeometry:
-    """Reproject with lon/lat (x/y) order forced, whatever the CRS's own axis order."""
-    t = _transformer(src_epsg, dst_epsg)
-    return shapely.transform(geom, lambda xy: _stack(t.transform(xy[:, 0], xy[:, 1])))
-
-
-def _stack(xy: tuple[Any, Any]) -> Any:
-    import numpy as np
-
-    return np.column_stack(xy)
+MIN_PARCEL_AREA_M2 = 100.0
+MIN_PART_AREA_M2 = 50.0
+MIN_MEAN_WIDTH_M = 2.0  # 2 * area / perimeter of a part; below it the part is a sliver
+POLYGONAL = ("Polygon", "MultiPolygon")
+WKB_TYPE_NAMES = {1: "Point", 2: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString",
+                  6: "MultiPolygon", 7: "GeometryCollection", 8: "CircularString", 9: "CompoundCurve",
+                  10: "CurvePolygon", 11: "MultiCurve", 12: "MultiSurface", 15: "PolyhedralSurface",
+                  16: "TIN", 17: "Triangle"}
+_REASON = re.compile(r"^(?P<reason>[^\[]*)\[(?P<x>[-\d.eE+]+) (?P<y>[-\d.eE+]+)")
 
 
 def parse_geojson(value: str | Mapping[str, Any]) -> BaseGeometry:
-    """Parse a GeoJSON geometry or Feature (what a map's draw tool returns)."""
-    try:
-        obj = json.loads(value) if isinstance(value, str) else dict(value)
-        if obj.get("type") == "Feature":
-            obj = obj["geometry"]
-        return shape(obj)
-    except Exception as exc:  # noqa: BLE001 - any parse failure is the same refusal
-        raise InvalidInput("geometry_unreadable", reason=str(exc)[:200]) from exc
-
-
-def normalise_parcel_geometry(geom: BaseGeometry, *, bounds_lonlat: tuple[float, float, float, float],
-                              region_name: str) -> BaseGeometry:
-    """Check a lon/lat geometry can be a parcel and return it 2-D, as a MultiPolygon or Polygon
-    with counter-clockwise exterior rings.
+    """Parse a GeoJSON geometry or Feature (what a map's draw tool returns).
 
     Raises
     ------
     InvalidInput
-        ``geometry_empty``, ``geometry_not_polygonal``, ``geometry_invalid`` (with the reason and
-        location GEOS reports) or ``geometry_outside_region``.
+        ``geometry_unreadable`` with the parser's reason (e.g. an unclosed ring).
     """
-    if geom is None or geom.is_empty:
-        raise InvalidInput("geometry_empty")
-    if geom.geom_type not in ("Polygon", "MultiPolygon"):
-        raise InvalidInput("geometry_not_polygonal", geom_type=geom.geom_type)
-    geom = shapely.force_2d(geom)
-    if not shapely.is_valid(geom):
-        reason = shapely.is_valid_reason(geom)
-        text, _, location = reason.partition("[")
-        raise InvalidInput("geometry_invalid", reason=text.strip(), location=location.rstrip("]") or "?")
-    min_lon, min_lat, max_lon, max_lat = bounds_lonlat
-    x0, y0, x1, y1 = geom.bounds
-    if x0 < min_lon or x1 > max_lon or y0 < min_lat or y1 > max_lat:
-        raise InvalidInput("geometry_outside_region", region=region_name, bounds=[x0, y0, x1, y1])
-    return shapely.orient_polygons(geom)
+    try:
+        obj = json.loads(value) if isinstance(value, str) else dict(value)
+        if obj.get("type") == "Feature":
+            obj = obj["geometry"]
+        _require_closed_rings(obj)
+        return shape(obj)
+    except Exception as exc:
+        raise InvalidInput("geometry_unreadable", reason=str(exc)[:200]) from exc
+
+
+def _require_closed_rings(obj: Mapping[str, Any]) -> None:
+    """RFC 7946: a ring's last position equals its first (shapely would close it silently)."""
+    polygons = {"Polygon": [obj.get("coordinates")], "MultiPolygon": obj.get("coordinates")}.get(obj.get("type"), [])
+    for polygon in polygons or []:
+        for ring in polygon or []:
+            if len(ring) < 4 or list(ring[0]) != list(ring[-1]):
+                raise ValueError("a polygon ring is not closed or has fewer than 4 positions")
+
+
+def wkb_type_name(wkb: bytes) -> str:
+    """The geometry type an ISO/EWKB blob declares (``"TIN"``, ``"Polygon"``, ...)."""
+    if len(wkb) < 5:
+        return "?"
+    code = struct.unpack("<I" if wkb[0] == 1 else ">I", wkb[1:5])[0] & 0x0FFFFFFF
+    return WKB_TYPE_NAMES.get(code % 1000, f"WKB type {code}")
+
+
+def parse_wkbs(wkbs: list[bytes | None]) -> tuple[np.ndarray, dict[int, Problem]]:
+    """Geometries from WKB (``None`` where a row has none or it cannot be read) and per-row problems.
+
+    Rows are numbered from 1. TIN, polyhedral surfaces and other types shapely cannot hold are
+    reported as not polygonal, with the type named.
+    """
+    geoms = np.empty(len(wkbs), dtype=object)
+    problems: dict[int, Problem] = {}
+    for i, wkb in enumerate(wkbs):
+        if wkb is None:
+            problems[i + 1] = Problem("geometry_missing", row=i + 1, field="geometry")
+            continue
+        name = wkb_type_name(wkb)
+        if name in ("TIN", "PolyhedralSurface", "Triangle") or name.startswith("WKB type"):
+            problems[i + 1] = Problem("geometry_not_polygonal", row=i + 1, field="geometry", geom_type=name)
+            continue
+        try:
+            geoms[i] = shapely.from_wkb(wkb)
+        except shapely.errors.GEOSException as exc:
+            problems[i + 1] = Problem("geometry_unreadable", row=i + 1, field="geometry", reason=str(exc)[:120])
+    return geoms, problems
+
+
+def shape_problem(geom: BaseGeometry) -> Problem | None:
+    """Not polygonal, empty, or with coordinates that are not finite numbers."""
+    if geom.geom_type not in POLYGONAL:
+        return Problem("geometry_not_polygonal", field="geometry", geom_type=geom.geom_type)
+    if geom.is_empty:
+        return Problem("geometry_empty", field="geometry")
+    if not np.isfinite(shapely.get_coordinates(geom)).all():
+        return Problem("coordinates_not_finite", field="geometry")
+    return None
+
+
+def location_text(x: float, y: float) -> str:
+    return f"{x:.6f} {y:.6f}"
+
+
+def validity_problem(geom: BaseGeometry) -> Problem | None:
+    """``geometry_invalid`` with GEOS's reason and the lon/lat where it found it, or ``None``.
+
+    Examples
+    --------
+    >>> bowtie = shapely.Polygon([(120, 30.5), (120.01, 30.51), (120.01, 30.5), (120, 30.51)])
+    >>> p = validity_problem(bowtie)
+    >>> p.code, p.params["reason"], p.params["location"]
+    ('geometry_invalid', 'Self-intersection', '120.005000 30.505000')
+    """
+    if shapely.is_valid(geom):
+        return None
+    match = _REASON.match(shapely.is_valid_reason(geom))
+    if match is None:
+        return Problem("geometry_invalid", field="geometry", reason=shapely.is_valid_reason(geom)[:80], location="?")
+    return Problem("geometry_invalid", field="geometry", reason=match["reason"].strip(),
+                   location=location_text(float(match["x"]), float(match["y"])))
+
+
+def repair(geom: BaseGeometry) -> BaseGeometry | None:
+    """The explicit repair step: ``make_valid`` keeping only the polygonal result.
+
+    ``make_valid`` keeps both lobes of a bow-tie (``buffer(0)`` drops one). Lines and points
+    that collapse out of the repair are discarded; ``None`` if nothing polygonal is left.
+    """
+    fixed = shapely.make_valid(geom)
+    if fixed.geom_type == "GeometryCollection":
+        parts = [g for g in shapely.get_parts(fixed) if g.geom_type in POLYGONAL]
+        fixed = shapely.union_all(parts) if parts else shapely.Polygon()
+    return None if fixed.is_empty or fixed.geom_type not in POLYGONAL else shapely.orient_polygons(fixed)
+
+
+def orient(geoms: np.ndarray) -> np.ndarray:
+    """Counter-clockwise exteriors, clockwise holes (RFC 7946 and OGC order)."""
+    return shapely.orient_polygons(geoms)
+
+
+def part_problems(geom_lonlat: BaseGeometry, geom_m: BaseGeometry) -> list[Problem]:
+    """Parts below :data:`MIN_PART_AREA_M2` and slivers, each with its lon/lat location."""
+    problems = []
+    parts_m, parts_lonlat = shapely.get_parts(geom_m), shapely.get_parts(geom_lonlat)
+    if len(parts_m) != len(parts_lonlat):
+        return problems
+    areas, perimeters = shapely.area(parts_m), shapely.length(parts_m)
+    for n, (area, perimeter, part) in enumerate(zip(areas, perimeters, parts_lonlat), start=1):
+        point = part.representative_point()
+        where = location_text(point.x, point.y)
+        if area < MIN_PART_AREA_M2:
+            problems.append(Problem("part_too_small", field="geometry", part=n, area_m2=round(float(area), 2),
+                                    min_area_m2=MIN_PART_AREA_M2, location=where))
+        elif perimeter > 0 and 2 * area / perimeter < MIN_MEAN_WIDTH_M:
+            problems.append(Problem("part_is_sliver", field="geometry", part=n,
+                                    mean_width_m=round(float(2 * area / perimeter), 3),
+                                    min_width_m=MIN_MEAN_WIDTH_M, location=where))
+    return problems
 
 
 def area_m2(geom_lonlat: BaseGeometry, area_epsg: int, src_epsg: int = 4490) -> float:
-    """Area in square metres, computed in ``area_epsg`` (a Gauss-Krüger zone)."""
-    return float(reproject(geom_lonlat, src_epsg, area_epsg).area)
+    """Area in square metres, computed in ``area_epsg`` (a Gauss-Krüger zone).
 
-
-@dataclass(frozen=True)
-class Overlap:
-    parcel_code: str
-    overlap_m2: float
-
-
-def find_overlaps(new_geom: BaseGeometry, candidates: Iterable[tuple[str, BaseGeometry]], *,
-                  area_epsg: int, src_epsg: int = 4490) -> list[Overlap]:
-    """Registered parcels that the new one overlaps by more than the tolerance.
-
-    The tolerance is the larger of 1 m² and 0.1 % of the new parcel's area: digitising noise
-    along shared boundaries is allowed, anything more is double counting.
+    Examples
+    --------
+    >>> square = shapely.box(500_000, 3_400_000, 501_000, 3_401_000)  # 1 km x 1 km in EPSG:4549
+    >>> lonlat = transform(np.array([square]), "EPSG:4549", "EPSG:4490")[0]
+    >>> round(area_m2(lonlat, 4549) / M2_PER_HA, 2)
+    100.0
     """
-    cands = [(code, g) for code, g in candidates]
-    if not cands:
-        return []
-    tree = shapely.STRtree([g for _, g in cands])
-    hits = tree.query(new_geom, predicate="intersects")
-    if len(hits) == 0:
-        return []
-    new_m = reproject(new_geom, src_epsg, area_epsg)
-    tolerance_m2 = max(OVERLAP_TOLERANCE_M2, OVERLAP_TOLERANCE_SHARE * new_m.area)
-    out = []
-    for i in sorted(hits):
-        code, g = cands[i]
-        overlap = new_m.intersection(reproject(g, src_epsg, area_epsg)).area
-        if overlap > tolerance_m2:
-            out.append(Overlap(code, round(float(overlap), 2)))
-    return out
+    return float(areas_m2(np.array([geom_lonlat]), area_epsg, src_epsg)[0])
+
+
+def areas_m2(geoms_lonlat: np.ndarray, area_epsg: int, src_epsg: int = 4490) -> np.ndarray:
+    return shapely.area(to_metres(geoms_lonlat, area_epsg, src_epsg))
+
+
+def to_metres(geoms_lonlat: np.ndarray, area_epsg: int, src_epsg: int = 4490) -> np.ndarray:
+    return transform(np.asarray(geoms_lonlat, dtype=object), f"EPSG:{src_epsg}", f"EPSG:{area_epsg}")
+
+
+def normalise_parcel_geometry(geom: BaseGeometry, *, bounds_lonlat: tuple[float, float, float, float],
+                              region_name: str) -> BaseGeometry:
+    """Compatibility: check one lon/lat geometry and return it 2-D and counter-clockwise.
+
+    New code plans parcels with :func:`sinks.importer.plan_geometry`, which reports every problem.
+
+    Raises
+    ------
+    InvalidInput
+        The first of ``geometry_empty``, ``geometry_not_polygonal``, ``geometry_invalid``,
+        ``geometry_outside_region``.
+    """
+    if geom is None or geom.is_empty:
+        raise InvalidInput("geometry_empty")
+    problem = shape_problem(geom) or validity_problem(shapely.force_2d(geom))
+    if problem is not None:
+        raise InvalidInput(problem.code, **problem.params)
+    x0, y0, x1, y1 = geom.bounds
+    if x0 < bounds_lonlat[0] or x1 > bounds_lonlat[2] or y0 < bounds_lonlat[1] or y1 > bounds_lonlat[3]:
+        raise InvalidInput("geometry_outside_region", region=region_name, bounds=[x0, y0, x1, y1])
+    return shapely.orient_polygons(shapely.force_2d(geom))

@@ -1,33 +1,90 @@
-"""Storage of registered parcels: a projection of ``parcel_registered`` journal entries."""
+"""Storage of parcels: the current state (``parcel``) and every version (``parcel_version``).
+
+``parcel`` is a projection: one row per parcel code holding its latest version, rewritten by the
+command that makes a new version. ``parcel_version`` is append-only, like the journal: each row
+is one version with its geometry, its canonical record and ``version_hash = SHA-256(record)``,
+where the record names the previous version's hash, so each parcel's history is a hash chain.
+The journal entry that made a version carries its hash. Database triggers (created with the
+table, below) reject UPDATE and DELETE on ``parcel_version``.
+"""
 
 from __future__ import annotations
 
-from typing import Optional
-
-from sqlalchemy import Column, Index, LargeBinary, Text
+from sqlalchemy import Column, Index, LargeBinary, Text, event
 from sqlmodel import Field, SQLModel
+
+ACTIVE, RETIRED, SPLIT, MERGED, DELETED = "active", "retired", "split", "merged", "deleted"
 
 
 class ParcelRow(SQLModel, table=True):
-    """A registered parcel (地块). Geometry is WKB in EPSG:4490; the bbox columns index it."""
+    """A registered parcel (地块), as of its latest version. Geometry is WKB in EPSG:4490."""
 
     __tablename__ = "parcel"
-    __table_args__ = (Index("ix_parcel_bbox", "min_lon", "max_lon", "min_lat", "max_lat"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    __table_args__ = (Index("ix_parcel_bbox", "min_lon", "max_lon", "min_lat", "max_lat"),
+                      Index("ix_parcel_status_lon", "status", "min_lon"))
+    id: int | None = Field(default=None, primary_key=True)
     parcel_code: str = Field(max_length=40, unique=True)
     sink_type: str = Field(max_length=20, index=True)
     holder_party_id: str = Field(foreign_key="party.id", max_length=40, index=True)
-    county_code: Optional[str] = Field(default=None, max_length=12)
-    tenure_cert_no: Optional[str] = Field(default=None, max_length=120)
-    status: str = Field(default="active", max_length=12)
+    county_code: str | None = Field(default=None, max_length=12)
+    tenure_cert_no: str | None = Field(default=None, max_length=120)
+    tenure_cert_kind: str | None = Field(default=None, max_length=40)
+    tenure_ownership: str | None = Field(default=None, max_length=20)
+    household_shares: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
+    status: str = Field(default=ACTIVE, max_length=12)
+    retired_from: str | None = Field(default=None, max_length=10)
     area_m2: float
     area_epsg: int
-    declared_area_mu: Optional[float] = None
+    declared_area_mu: float | None = None
     geometry_wkb: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     geometry_sha256: str = Field(max_length=64)
     min_lon: float
     min_lat: float
     max_lon: float
     max_lat: float
+    lon_span: float = Field(default=0.0, index=True)  # max_lon - min_lon: bounds the bbox search
     attributes: str = Field(sa_column=Column(Text, nullable=False))  # JSON object
+    flags: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
+    parents: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
+    version: int = 1
+    version_hash: str = Field(default="", max_length=64)
     registered_seq: int
+    updated_seq: int = 0
+
+
+class ParcelVersionRow(SQLModel, table=True):
+    """One version of one parcel; append-only (see the module docstring)."""
+
+    __tablename__ = "parcel_version"
+    __table_args__ = (Index("ix_parcel_version_code", "parcel_code", "version", unique=True),)
+    id: int | None = Field(default=None, primary_key=True)
+    parcel_code: str = Field(max_length=40)
+    version: int
+    seq: int = Field(index=True)
+    change: str = Field(max_length=20)
+    record: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON that was hashed
+    geometry_wkb: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    version_hash: str = Field(max_length=64)
+
+
+_SQLITE_TRIGGERS = [
+    f"CREATE TRIGGER IF NOT EXISTS parcel_version_no_{op.lower()} BEFORE {op} ON parcel_version "
+    "BEGIN SELECT RAISE(ABORT, 'parcel_history_is_append_only'); END" for op in ("UPDATE", "DELETE")]
+_PG_TRIGGERS = [
+    ("CREATE OR REPLACE FUNCTION sinkledger_parcel_history_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+     "$$ BEGIN RAISE EXCEPTION USING MESSAGE = 'parcel_history_is_append_only: ' || TG_OP; END $$"),
+    "DROP TRIGGER IF EXISTS parcel_version_append_only ON parcel_version",
+    ("CREATE TRIGGER parcel_version_append_only BEFORE UPDATE OR DELETE ON parcel_version "
+     "FOR EACH ROW EXECUTE FUNCTION sinkledger_parcel_history_append_only()"),
+    "DROP TRIGGER IF EXISTS parcel_version_no_truncate ON parcel_version",
+    ("CREATE TRIGGER parcel_version_no_truncate BEFORE TRUNCATE ON parcel_version "
+     "FOR EACH STATEMENT EXECUTE FUNCTION sinkledger_parcel_history_append_only()"),
+]
+
+
+@event.listens_for(ParcelVersionRow.__table__, "after_create")
+def _append_only(table, connection, **_kw) -> None:  # type: ignore[no-untyped-def]
+    """The second guard of the append-only rule, created with the table on either backend."""
+    statements = _SQLITE_TRIGGERS if connection.dialect.name == "sqlite" else _PG_TRIGGERS
+    for statement in statements:
+        connection.exec_driver_sql(statement)

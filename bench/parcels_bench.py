@@ -1,0 +1,198 @@
+"""Parcel import and double-counting checks at 100,000 parcels, each against a naive baseline
+measured in the same run.
+
+On the database named by ``--database-url`` (default: a temporary SQLite file), with ``N`` =
+``--parcels``:
+
+- ``plan``: read a GeoPackage of N adjacent 100 m parcels and run every per-row check plus the
+  overlap check between all rows (STRtree + vectorised intersection areas), no database;
+  vs ``naive_pairwise_overlap``: every pair intersected, measured on ``--naive-sample`` rows and
+  scaled by (N / sample)² (the naive check is quadratic);
+- ``import_empty``: the same file imported through the service (plan, registry checks, one
+  journal entry, parcel and version rows) into an empty registry;
+- ``import_against_registry``: a second file of N parcels interleaved with the first (every new
+  parcel touches registered ones) imported against the registry of N, the overlap check
+  included; vs ``plain_insert``: the same rows inserted with no check, no hash, no journal;
+- ``register_one``: one drawn parcel registered through the full command path against the
+  registry of 2N, median of ``--single`` runs, and its overlap check alone (bbox-indexed
+  candidates + exact intersection) vs ``naive_registry_scan``: every active parcel read and
+  intersected.
+
+Prints one JSON document. Short run: ``--parcels 10000``; full: ``--parcels 100000``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from sqlalchemy import text
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from sinkledger.config import load_settings
+from sinkledger.service import SYSTEM_ACTOR, Service
+from sinks.crs import transform
+from sinks.importer import ImportOptions, plan_file
+from sinks.overlap import OverlapTolerance, overlaps_between
+from sinks.parcels import active_candidates
+
+CELL_M = 100.0
+ORIGIN_4549 = (440_000.0, 3_370_000.0)  # about 119.37 E, 30.45 N: the grid stays inside Huzhou
+
+
+def grid(n: int, parity: int) -> np.ndarray:
+    """``n`` 100 m squares on every other column (``parity`` 0 or 1) of a grid, in EPSG:4490."""
+    columns = int(np.ceil(np.sqrt(2 * n)))
+    i = np.arange(n)
+    row, col = divmod(i, columns // 2)
+    x = ORIGIN_4549[0] + (2 * col + parity) * CELL_M
+    y = ORIGIN_4549[1] + row * CELL_M
+    boxes = shapely.box(x, y, x + CELL_M, y + CELL_M)
+    return transform(boxes, "EPSG:4549", "EPSG:4490")
+
+
+def write_file(path: Path, geoms: np.ndarray, prefix: str) -> Path:
+    rows = {"parcel_code": [f"{prefix}{i:06d}" for i in range(len(geoms))], "sink_type": "bamboo_forest",
+            "holder": "BENCH-COL", "面积": 15.0, "立竹度": 3000}
+    gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4490").to_file(path, driver="GPKG", engine="pyogrio")
+    return path
+
+
+def timed(call):  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    out = call()
+    return out, time.perf_counter() - started
+
+
+def naive_pairwise_s(geoms_lonlat: np.ndarray, sample: int, n: int) -> tuple[float, float]:
+    """Seconds for all pairs of ``sample`` parcels (metres), and that scaled to ``n``."""
+    metres = transform(geoms_lonlat[:sample], "EPSG:4490", "EPSG:4549")
+    started = time.perf_counter()
+    for i in range(len(metres)):
+        shapely.area(shapely.intersection(metres[i], metres[i + 1:]))
+    seconds = time.perf_counter() - started
+    return seconds, seconds * (n / sample) ** 2
+
+
+def naive_registry_scan_ms(svc: Service, geom: shapely.Geometry) -> float:
+    started = time.perf_counter()
+    with svc.db.read() as s:
+        rows = s.execute(text("SELECT parcel_code, geometry_wkb, area_m2 FROM parcel WHERE status = 'active'")).all()
+    existing = transform(shapely.from_wkb([r[1] for r in rows]), "EPSG:4490", "EPSG:4549")
+    new = transform(np.array([geom], dtype=object), "EPSG:4490", "EPSG:4549")
+    overlaps_between(new, shapely.area(new), existing, np.array([r[2] for r in rows]), OverlapTolerance())
+    return (time.perf_counter() - started) * 1000
+
+
+def indexed_check_ms(svc: Service, geom: shapely.Geometry) -> float:
+    started = time.perf_counter()
+    with svc.db.read() as s:
+        cands = active_candidates(s, geom.bounds)
+    existing = transform(np.array([c.geometry for c in cands], dtype=object), "EPSG:4490", "EPSG:4549")
+    new = transform(np.array([geom], dtype=object), "EPSG:4490", "EPSG:4549")
+    overlaps_between(new, shapely.area(new), existing, np.array([c.area_m2 for c in cands]), OverlapTolerance())
+    return (time.perf_counter() - started) * 1000
+
+
+def plain_insert_rows_per_s(svc: Service, geoms: np.ndarray) -> float:
+    with svc.db.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS bench_plain_parcel")
+        conn.exec_driver_sql("CREATE TABLE bench_plain_parcel (id INTEGER PRIMARY KEY, parcel_code VARCHAR(40), "
+                             "geometry_wkb BYTEA)" if not svc.db.is_sqlite else
+                             "CREATE TABLE bench_plain_parcel (id INTEGER PRIMARY KEY, parcel_code TEXT, geometry_wkb BLOB)")
+    rows = [{"i": i, "c": f"P{i:06d}", "g": shapely.to_wkb(g)} for i, g in enumerate(geoms)]
+    started = time.perf_counter()
+    with svc.db.write() as s:
+        for k in range(0, len(rows), 10_000):
+            s.execute(text("INSERT INTO bench_plain_parcel VALUES (:i, :c, :g)"), rows[k:k + 10_000])
+    return len(rows) / (time.perf_counter() - started)
+
+
+def setup(url: str) -> Service:
+    svc = Service.open(load_settings({"DATABASE_URL": url}))
+    if svc.db.has_schema():
+        svc.db.drop_schema()
+    svc.initialise()
+    svc.register_party(SYSTEM_ACTOR, "p:bench", party_id="BENCH-COL", kind="collective", name="bench collective")
+    svc.create_user(username="bench-admin", password="x", role="admin", party_id="REGISTRY", display_name="b")
+    return svc
+
+
+def single_registrations(svc: Service, n: int, count: int) -> list[float]:
+    """Register ``count`` parcels one by one just below the grid (each touches the grid edge)."""
+    admin, times = svc.actor("bench-admin"), []
+    for k in range(count):
+        x = ORIGIN_4549[0] + 2 * k * CELL_M
+        geom = transform(np.array([shapely.box(x, ORIGIN_4549[1] - CELL_M, x + CELL_M, ORIGIN_4549[1])],
+                                  dtype=object), "EPSG:4549", "EPSG:4490")[0]
+        started = time.perf_counter()
+        svc.register_parcel(admin, f"one-{k}", parcel_code=f"ONE-{k:04d}", sink_type="bamboo_forest",
+                            holder_party_id="BENCH-COL", geometry=shapely.geometry.mapping(geom))
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--parcels", type=int, default=10_000)
+    ap.add_argument("--naive-sample", type=int, default=2_000)
+    ap.add_argument("--single", type=int, default=20)
+    ap.add_argument("--database-url", default=None)
+    args = ap.parse_args()
+    n = args.parcels
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        svc = setup(url)
+        first, second = grid(n, 0), grid(n, 1)
+        file_a = write_file(Path(tmp) / "a.gpkg", first, "A")
+        file_b = write_file(Path(tmp) / "b.gpkg", second, "B")
+        plan, plan_s = timed(lambda: plan_file(file_a, ImportOptions(), svc.settings.region))
+        assert not plan.problems, plan.problems[:3]
+        naive_sample_s, naive_scaled_s = naive_pairwise_s(first, min(args.naive_sample, n), n)
+        admin = svc.actor("bench-admin")
+        out_a, import_a_s = timed(lambda: svc.import_parcels(admin, "bench-a", path=file_a))
+        out_b, import_b_s = timed(lambda: svc.import_parcels(admin, "bench-b", path=file_b))
+        plain = plain_insert_rows_per_s(svc, second)
+        singles = single_registrations(svc, n, args.single)
+        probe = transform(np.array([shapely.box(ORIGIN_4549[0] + CELL_M * 7, ORIGIN_4549[1] + CELL_M * 7,
+                                                ORIGIN_4549[0] + CELL_M * 8, ORIGIN_4549[1] + CELL_M * 8)],
+                                   dtype=object), "EPSG:4549", "EPSG:4490")[0]
+        indexed_ms = statistics.median(indexed_check_ms(svc, probe) for _ in range(args.single))
+        naive_ms = statistics.median(naive_registry_scan_ms(svc, probe) for _ in range(3))
+        report = svc.verify()
+        history_ok = svc.verify_parcels()["ok"]
+        backend = "sqlite" if svc.db.is_sqlite else "postgresql"
+        svc.db.dispose()
+    print(json.dumps({
+        "benchmark": "parcels", "backend": backend, "parcels_per_file": n, "registry_parcels": 2 * n + args.single,
+        "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(), "platform": platform.platform()},
+        "plan_s": round(plan_s, 2), "plan_parcels_per_s": round(n / plan_s),
+        "naive_pairwise_overlap_sample": min(args.naive_sample, n), "naive_pairwise_overlap_sample_s": round(naive_sample_s, 2),
+        "naive_pairwise_overlap_scaled_s": round(naive_scaled_s, 1), "plan_vs_naive": round(naive_scaled_s / plan_s, 1),
+        "import_empty_s": round(import_a_s, 2), "import_empty_parcels_per_s": round(n / import_a_s),
+        "import_against_registry_s": round(import_b_s, 2),
+        "import_against_registry_parcels_per_s": round(n / import_b_s),
+        "plain_insert_rows_per_s": round(plain), "import_vs_plain_insert": round((n / import_b_s) / plain, 3),
+        "register_one_median_ms": round(statistics.median(singles), 1),
+        "register_one_p95_ms": round(sorted(singles)[int(0.95 * (len(singles) - 1))], 1),
+        "overlap_check_one_indexed_ms": round(indexed_ms, 2), "naive_registry_scan_ms": round(naive_ms, 1),
+        "indexed_vs_naive": round(naive_ms / indexed_ms, 1),
+        "ledger_ok": report.ok, "history_ok": history_ok, "entries": report.entries,
+        "imported": [out_a["parcels_registered"], out_b["parcels_registered"]],
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""Exporting parcels: GeoPackage, GeoJSON or a zipped Shapefile, in EPSG:4490.
+
+The export carries the parcel's identity, sink type, holder, tenure, status, areas (ha and mu,
+measured in the region's Gauss-Krüger zone), version and version hash; GeoPackage and GeoJSON
+also carry the attributes as JSON text. A Shapefile is written UTF-8 with a ``.cpg`` (so it
+reads back without guessing), its field names cut to the format's ten characters, and zipped.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import shapely
+
+FORMATS = {"gpkg": "GPKG", "geojson": "GeoJSON", "shp": "ESRI Shapefile"}
+SHAPEFILE_NAMES = {"parcel_code": "code", "holder_party_id": "holder", "county_code": "county",
+                   "tenure_cert_no": "cert_no", "tenure_cert_kind": "cert_kind", "declared_area_mu": "decl_mu",
+                   "version_hash": "ver_hash", "tenure_ownership": "ownership", "retired_from": "retired"}
+COLUMNS = ("parcel_code", "sink_type", "holder_party_id", "county_code", "tenure_cert_no", "tenure_cert_kind",
+           "tenure_ownership", "status", "retired_from", "area_ha", "area_mu", "declared_area_mu", "version",
+           "version_hash")
+
+
+def export_format(path: Path, given: str | None) -> str:
+    """``gpkg``, ``geojson`` or ``shp``, from ``given`` or the file suffix (``.zip`` means Shapefile)."""
+    key = (given or path.suffix.lstrip(".")).lower()
+    key = {"json": "geojson", "zip": "shp", "shapefile": "shp", "geopackage": "gpkg"}.get(key, key)
+    if key not in FORMATS:
+        from sinkledger.errors import InvalidInput
+
+        raise InvalidInput("file_format_unsupported", file_format=key, supported="gpkg, geojson, shp (zip)")
+    return key
+
+
+def write_parcels_file(parcels: list[dict[str, Any]], path: Path, fmt: str) -> dict[str, Any]:
+    """Write ``parcels`` (service dicts with a GeoJSON ``geometry``) to ``path``; return a summary."""
+    frame = gpd.GeoDataFrame([_columns(p, with_attributes=fmt != "shp") for p in parcels],
+                             columns=[*COLUMNS, *(("attributes",) if fmt != "shp" else ())],
+                             geometry=[shapely.geometry.shape(p["geometry"]) for p in parcels], crs="EPSG:4490")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "shp":
+        _write_zipped_shapefile(frame.rename(columns=SHAPEFILE_NAMES), path)
+    else:
+        if path.exists():
+            path.unlink()
+        frame.to_file(path, driver=FORMATS[fmt], layer="parcels" if fmt == "gpkg" else None, engine="pyogrio")
+    return {"path": str(path), "format": fmt, "parcels": len(parcels), "crs": "EPSG:4490"}
+
+
+def _columns(p: dict[str, Any], *, with_attributes: bool) -> dict[str, Any]:
+    row = {c: p.get(c) for c in COLUMNS}
+    row["area_ha"], row["area_mu"] = float(p["area_ha"]), float(p["area_mu"])
+    if with_attributes:
+        row["attributes"] = json.dumps(p.get("attributes", {}), ensure_ascii=False, sort_keys=True)
+    return row
+
+
+def _write_zipped_shapefile(frame: gpd.GeoDataFrame, path: Path) -> None:
+    stem = path.stem
+    with tempfile.TemporaryDirectory() as tmp:
+        shp = Path(tmp) / f"{stem}.shp"
+        frame.to_file(shp, driver="ESRI Shapefile", encoding="UTF-8", engine="pyogrio")
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+            for part in sorted(Path(tmp).iterdir()):
+                z.write(part, part.name)

@@ -1,0 +1,228 @@
+"""The geometry checks of an import plan, vectorised over all rows, and the checks between rows.
+
+Order per row (a row stops at its first geometry problem): not polygonal / empty / non-finite →
+curves → (Z dropped, axes swapped if asked, reprojected to EPSG:4490, GCJ-02 converted if asked)
+→ outside the region (diagnosed) → invalid (or repaired, if the user accepted repairs) → below
+the minimum parcel area → parts below the minimum part area, slivers. Then, between rows:
+duplicate parcel codes and overlaps beyond the tolerance.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import numpy as np
+import shapely
+
+from sinkledger.config import Region
+from sinks.crs import SourceCrs, diagnose_position, to_storage
+from sinks.geometry import (
+    M2_PER_MU,
+    MIN_MEAN_WIDTH_M,
+    MIN_PARCEL_AREA_M2,
+    MIN_PART_AREA_M2,
+    location_text,
+    orient,
+    repair,
+    to_metres,
+    validity_problem,
+)
+from sinks.overlap import OverlapTolerance, overlaps_within
+from sinks.problems import Problem
+
+if TYPE_CHECKING:
+    from sinks.importer import ImportPlan
+
+POLYGON_TYPE_IDS = (3, 6)
+DECLARED_AREA_TOLERANCE = Decimal("0.05")
+
+
+def check_geometries(plan: ImportPlan, geoms: np.ndarray, curve_rows: set[int], crs: SourceCrs,
+                     region: Region) -> None:
+    """Check, reproject and measure every row's geometry; fill the drafts; add problems to the plan."""
+    bad: dict[int, Problem] = {p.row: p for p in plan.problems if p.field == "geometry" and p.row is not None}
+    known = set(bad)
+    _shape(geoms, bad)
+    _curves(curve_rows, plan, bad)
+    live = np.array([i for i in range(len(geoms)) if i + 1 not in bad], dtype=int)
+    if len(live) == 0:
+        plan.problems += [p for r, p in bad.items() if r not in known]
+        return
+    source = _flatten(geoms[live], plan)
+    lonlat = to_storage(_swapped(source) if plan.options.swap_axes else source, crs,
+                        from_gcj02=plan.options.from_gcj02)
+    _position(live, source, lonlat, crs, region, bad)
+    lonlat = _validity(live, lonlat, plan, bad)
+    _measure(live, orient(lonlat), plan, region, bad)
+    plan.problems += [p for r, p in sorted(bad.items()) if r not in known]
+
+
+def _shape(geoms: np.ndarray, bad: dict[int, Problem]) -> None:
+    present = np.array([g is not None for g in geoms], dtype=bool)
+    type_ids, empty = shapely.get_type_id(geoms), shapely.is_empty(geoms)
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    not_finite = set(np.unique(index[~np.isfinite(coords).all(axis=1)]).tolist())
+    for i, geom in enumerate(geoms):
+        if i + 1 in bad or not present[i]:
+            continue
+        if type_ids[i] not in POLYGON_TYPE_IDS:
+            bad[i + 1] = Problem("geometry_not_polygonal", row=i + 1, field="geometry", geom_type=geom.geom_type)
+        elif empty[i]:
+            bad[i + 1] = Problem("geometry_empty", row=i + 1, field="geometry")
+        elif i in not_finite:
+            bad[i + 1] = Problem("coordinates_not_finite", row=i + 1, field="geometry")
+
+
+def _curves(curve_rows: set[int], plan: ImportPlan, bad: dict[int, Problem]) -> None:
+    for row in sorted(curve_rows):
+        if row in bad:
+            continue
+        if plan.options.linearise_curves:
+            plan.drafts[row - 1].flags.append(Problem("curves_linearised", row=row, field="geometry"))
+        else:
+            bad[row] = Problem("geometry_has_curves", row=row, field="geometry")
+
+
+def _flatten(geoms: np.ndarray, plan: ImportPlan) -> np.ndarray:
+    with_z = int(shapely.has_z(geoms).sum())
+    if with_z:
+        plan.notices.append(Problem("z_values_dropped", rows=with_z))
+        return shapely.force_2d(geoms)
+    return geoms
+
+
+def _swapped(geoms: np.ndarray) -> np.ndarray:
+    return shapely.transform(geoms, lambda xy: xy[:, ::-1].copy())
+
+
+def _position(live: np.ndarray, source: np.ndarray, lonlat: np.ndarray, crs: SourceCrs, region: Region,
+              bad: dict[int, Problem]) -> None:
+    x0, y0, x1, y1 = region.bounds_lonlat
+    b = shapely.bounds(lonlat)
+    inside = (b[:, 0] >= x0) & (b[:, 2] <= x1) & (b[:, 1] >= y0) & (b[:, 3] <= y1)
+    for k in np.flatnonzero(~inside):
+        row = int(live[k]) + 1
+        bad[row] = diagnose_position(source[k], lonlat[k], crs, region_bounds=region.bounds_lonlat,
+                                     region_name=region.name_zh).at(row)
+
+
+def _validity(live: np.ndarray, lonlat: np.ndarray, plan: ImportPlan, bad: dict[int, Problem]) -> np.ndarray:
+    """Invalid geometries: a problem with reason and location, or the accepted repair.
+
+    A row already refused for its position is still checked, so the report names both.
+    """
+    lonlat = lonlat.copy()
+    for k in np.flatnonzero(~shapely.is_valid(lonlat)):
+        row = int(live[k]) + 1
+        if row in bad and not np.isfinite(shapely.get_coordinates(lonlat[k])).all():
+            continue  # PROJ could not place it at all; the position problem says why
+        problem = validity_problem(lonlat[k]).at(row)
+        if row in bad:
+            plan.problems.append(problem)
+            continue
+        fixed = repair(lonlat[k])
+        plan.repairs.append(_repair_preview(row, problem, lonlat[k], fixed, plan.options.repair))
+        if fixed is None:
+            bad[row] = Problem("geometry_unrepairable", row=row, field="geometry", **problem.params)
+        elif plan.options.repair:
+            lonlat[k] = fixed
+            plan.drafts[row - 1].flags.append(Problem("geometry_repaired", row=row, field="geometry", **problem.params))
+        else:
+            bad[row] = problem
+    return lonlat
+
+
+def _repair_preview(row: int, problem: Problem, before: shapely.Geometry, after: shapely.Geometry | None,
+                    accepted: bool) -> dict:
+    return {"row": row, "reason": problem.params.get("reason"), "location": problem.params.get("location"),
+            "parts_before": int(shapely.get_num_geometries(before)),
+            "parts_after": int(shapely.get_num_geometries(after)) if after is not None else 0,
+            "geometry": shapely.geometry.mapping(after) if after is not None else None, "accepted": accepted}
+
+
+def _measure(live: np.ndarray, lonlat: np.ndarray, plan: ImportPlan, region: Region,
+             bad: dict[int, Problem]) -> None:
+    metres = to_metres(lonlat, region.area_epsg)
+    areas = shapely.area(metres)
+    part_bad = _part_problems(lonlat, metres)
+    for k, i in enumerate(live):
+        row, draft = int(i) + 1, plan.drafts[int(i)]
+        if row in bad:
+            continue
+        if areas[k] < MIN_PARCEL_AREA_M2:
+            bad[row] = Problem("area_too_small", row=row, field="geometry", area_m2=round(float(areas[k]), 1),
+                               min_area_m2=MIN_PARCEL_AREA_M2)
+            continue
+        if k in part_bad:
+            bad[row] = part_bad[k].at(row)
+            continue
+        draft.geometry, draft.area_m2 = lonlat[k], float(areas[k])
+        plan.geoms_m[int(i)] = metres[k]
+        _declared_area_flag(draft)
+
+
+def _part_problems(lonlat: np.ndarray, metres: np.ndarray) -> dict[int, Problem]:
+    """The first small or sliver part of each parcel, keyed by position in ``lonlat``."""
+    parts, index = shapely.get_parts(metres, return_index=True)
+    areas, lengths = shapely.area(parts), shapely.length(parts)
+    width = np.where(lengths > 0, 2 * areas / np.maximum(lengths, 1e-12), 0.0)
+    found: dict[int, Problem] = {}
+    numbers = _part_numbers(index)
+    for n in np.flatnonzero((areas < MIN_PART_AREA_M2) | (width < MIN_MEAN_WIDTH_M)):
+        k = int(index[n])
+        if k in found:
+            continue
+        part_lonlat = shapely.get_geometry(lonlat[k], int(numbers[n]))
+        point = part_lonlat.representative_point() if part_lonlat is not None else lonlat[k].representative_point()
+        where = location_text(point.x, point.y)
+        found[k] = (Problem("part_too_small", field="geometry", part=int(numbers[n]) + 1,
+                            area_m2=round(float(areas[n]), 2), min_area_m2=MIN_PART_AREA_M2, location=where)
+                    if areas[n] < MIN_PART_AREA_M2 else
+                    Problem("part_is_sliver", field="geometry", part=int(numbers[n]) + 1,
+                            mean_width_m=round(float(width[n]), 3), min_width_m=MIN_MEAN_WIDTH_M, location=where))
+    return found
+
+
+def _part_numbers(index: np.ndarray) -> np.ndarray:
+    """0-based number of each part within its parcel (``index`` is sorted)."""
+    starts = np.r_[0, np.flatnonzero(np.diff(index)) + 1]
+    counts = np.diff(np.r_[starts, len(index)])
+    return np.arange(len(index)) - np.repeat(starts, counts)
+
+
+def _declared_area_flag(draft) -> None:  # type: ignore[no-untyped-def]
+    if draft.declared_area_mu is None:
+        return
+    declared = Decimal(draft.declared_area_mu)
+    measured = Decimal(repr(draft.area_m2)) / Decimal(repr(M2_PER_MU))
+    difference = (declared - measured) / measured
+    if abs(difference) > DECLARED_AREA_TOLERANCE:
+        draft.flags.append(Problem("declared_area_differs", row=draft.row, field="declared_area_mu",
+                                   declared_mu=draft.declared_area_mu, measured_mu=f"{measured:.2f}",
+                                   difference_pct=f"{difference * 100:+.1f}"))
+
+
+def check_rows_together(plan: ImportPlan, tolerance: OverlapTolerance) -> None:
+    """Duplicate parcel codes and overlaps between rows of the same file."""
+    first_row: dict[str, int] = {}
+    for d in plan.drafts:
+        if d.parcel_code is None:
+            continue
+        if d.parcel_code in first_row:
+            plan.problems.append(Problem("parcel_code_duplicated", row=d.row, field="parcel_code",
+                                         parcel_code=d.parcel_code, other_row=first_row[d.parcel_code]))
+        else:
+            first_row[d.parcel_code] = d.row
+    measured = [i for i, d in enumerate(plan.drafts) if d.geometry is not None]
+    if len(measured) < 2:
+        return
+    geoms_m = plan.geoms_m[measured]
+    areas = np.array([plan.drafts[i].area_m2 for i in measured])
+    for pair in overlaps_within(geoms_m, areas, tolerance):
+        a, b = plan.drafts[measured[pair.i]], plan.drafts[measured[pair.j]]
+        where = shapely.geometry.mapping(shapely.intersection(a.geometry, b.geometry))
+        for this, other in ((a, b), (b, a)):
+            plan.problems.append(Problem("parcels_overlap_in_file", row=this.row, field="geometry",
+                                         other_row=other.row, other_parcel_code=other.parcel_code or "?",
+                                         overlap_m2=pair.overlap_m2, overlap=where))

@@ -1,0 +1,262 @@
+"""Reading parcel files: GeoJSON (and TopoJSON), GeoPackage, Shapefile (plain or zipped), KML/KMZ.
+
+Everything is read through GDAL (pyogrio's raw reader), with two things decided here first:
+
+- the Shapefile's text encoding (:mod:`sinks.encoding`), from the ``.cpg``, the DBF's
+  language-driver id or the bytes themselves, then passed to GDAL explicitly;
+- curved geometries in a GeoPackage. GDAL hands out curves already linearised, so the GeoPackage
+  blobs are read once more with :mod:`sqlite3` to learn which rows held a curve (WKB types 8-14).
+
+The result is a :class:`RawLayer`: per row, the attributes as plain Python values and the ISO
+WKB of the geometry (``None`` if the row has none), plus file-level problems and notices. Nothing
+is checked for parcel rules here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import sqlite3
+import struct
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyogrio
+import pyogrio.raw
+
+from sinks.encoding import EncodingChoice, choose_encoding, read_dbf_text, text_problems
+from sinks.problems import Problem
+
+ALLOWED_DRIVERS = {"GeoJSON", "TopoJSON", "GeoJSONSeq", "GPKG", "ESRI Shapefile", "LIBKML", "KML"}
+SUFFIX_FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".topojson": "TopoJSON", ".gpkg": "GeoPackage",
+                  ".shp": "Shapefile", ".dbf": "Shapefile", ".zip": "Shapefile (zip)", ".kml": "KML", ".kmz": "KMZ"}
+SUPPORTED = "GeoJSON, GeoPackage, Shapefile (.shp or .zip), KML, KMZ"
+CURVE_WKB_TYPES = {8, 9, 10, 11, 12, 13, 14}  # CircularString ... Surface, in ISO WKB
+
+
+@dataclass
+class RawLayer:
+    """What a file holds, before any parcel rule: see the module docstring."""
+
+    source_name: str
+    source_sha256: str
+    file_format: str
+    layer: str | None = None
+    driver: str | None = None
+    crs_wkt: str | None = None
+    prj_text: str | None = None
+    encoding: EncodingChoice | None = None
+    columns: list[str] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    wkbs: list[bytes | None] = field(default_factory=list)
+    curve_rows: set[int] = field(default_factory=set)
+    problems: list[Problem] = field(default_factory=list)
+    notices: list[Problem] = field(default_factory=list)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_layer(path: Path | str, *, layer: str | None = None, encoding: str | None = None) -> RawLayer:
+    """Read one layer of a parcel file (all layers of a KML/KMZ, which keeps one per folder).
+
+    File-level problems (unsupported format, missing Shapefile part, several layers and none
+    named, unreadable file, undecodable text) are returned in ``RawLayer.problems``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return RawLayer(path.name, "", "?", problems=[Problem("file_unreadable", reason="file not found")])
+    out = RawLayer(path.name, file_sha256(path), SUFFIX_FORMATS.get(path.suffix.lower(), path.suffix.lower()))
+    if path.suffix.lower() not in SUFFIX_FORMATS or path.name.lower().endswith(".gdb.zip"):
+        out.problems.append(Problem("file_format_unsupported", file_format=path.suffix or path.name,
+                                    supported=SUPPORTED))
+        return out
+    target = _locate(path, out, layer)
+    if target is None:
+        return out
+    layers = _spatial_layers(target, out)
+    if not layers:
+        return out
+    if out.file_format in ("KML", "KMZ"):
+        chosen = layers if layer is None else [layer]
+    elif layer is not None:
+        chosen = [layer]
+    elif len(layers) > 1:
+        out.problems.append(Problem("file_has_several_layers", layers=", ".join(layers)))
+        return out
+    else:
+        chosen = layers[:1]
+    for name in chosen:
+        _read_one(target, name, out, encoding)
+    return out
+
+
+def _locate(path: Path, out: RawLayer, layer: str | None) -> str | None:
+    """The GDAL path to open; for Shapefiles, also decide the encoding from the DBF."""
+    suffix = path.suffix.lower()
+    if suffix in (".shp", ".dbf"):
+        return _plain_shapefile(path, out)
+    if suffix == ".zip":
+        return _zipped_shapefile(path, out, layer)
+    return str(path)
+
+
+def _plain_shapefile(path: Path, out: RawLayer) -> str | None:
+    parts = {p.suffix.lower(): p for p in path.parent.glob(path.stem + ".*") if p.stem == path.stem}
+    missing = [s for s in (".shp", ".shx", ".dbf") if s not in parts]
+    if missing:
+        out.problems.append(Problem("shapefile_part_missing", parts=", ".join(missing)))
+        return None
+    cpg = parts[".cpg"].read_text(encoding="ascii", errors="replace") if ".cpg" in parts else None
+    prj = parts[".prj"].read_text(encoding="utf-8-sig", errors="replace") if ".prj" in parts else None
+    _shapefile_text(parts[".dbf"].read_bytes(), cpg, prj, out)
+    return str(parts[".shp"])
+
+
+def _zipped_shapefile(path: Path, out: RawLayer, layer: str | None) -> str | None:
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = [n for n in z.namelist() if not n.endswith("/")]
+            if any(".gdb/" in n.lower() for n in z.namelist()):
+                out.problems.append(Problem("file_format_unsupported", file_format="FileGDB", supported=SUPPORTED))
+                return None
+            shps = [n for n in names if n.lower().endswith(".shp")]
+            if layer is not None:
+                shps = [n for n in shps if Path(n).stem == layer]
+            if not shps:
+                out.problems.append(Problem("shapefile_part_missing", parts=".shp"))
+                return None
+            if len(shps) > 1:
+                out.problems.append(Problem("file_has_several_layers", layers=", ".join(Path(n).stem for n in shps)))
+                return None
+            return _zip_member(z, path, shps[0], names, out)
+    except zipfile.BadZipFile as exc:
+        out.problems.append(Problem("file_unreadable", reason=str(exc)[:120]))
+        return None
+
+
+def _zip_member(z: zipfile.ZipFile, path: Path, shp: str, names: list[str], out: RawLayer) -> str | None:
+    stem = shp[:-4]
+    parts = {n[len(stem):].lower(): n for n in names if n.startswith(stem) and len(n) == len(stem) + 4}
+    missing = [s for s in (".shx", ".dbf") if s not in parts]
+    if missing:
+        out.problems.append(Problem("shapefile_part_missing", parts=", ".join(missing)))
+        return None
+    cpg = z.read(parts[".cpg"]).decode("ascii", "replace") if ".cpg" in parts else None
+    prj = z.read(parts[".prj"]).decode("utf-8-sig", "replace") if ".prj" in parts else None
+    _shapefile_text(z.read(parts[".dbf"]), cpg, prj, out)
+    out.layer = Path(shp).stem
+    return f"/vsizip/{path}/{shp}"
+
+
+def _shapefile_text(dbf_bytes: bytes, cpg: str | None, prj: str | None, out: RawLayer) -> None:
+    out.prj_text = prj
+    try:
+        dbf = read_dbf_text(dbf_bytes)
+    except ValueError as exc:
+        out.problems.append(Problem("file_unreadable", reason=f"DBF: {exc}"))
+        return
+    out.encoding = choose_encoding(dbf, cpg)
+    out.problems.extend(text_problems(dbf, out.encoding.encoding))
+    out.notices.append(Problem("encoding_detected", encoding=out.encoding.encoding, source=out.encoding.source))
+
+
+def _spatial_layers(target: str, out: RawLayer) -> list[str]:
+    """Layer names, leaving out attribute-only tables when a layer with geometry exists."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            listed = pyogrio.list_layers(target)
+    except Exception as exc:  # noqa: BLE001 - GDAL raises several types for unreadable files
+        out.problems.append(Problem("file_unreadable", reason=str(exc)[:160]))
+        return []
+    spatial = [str(name) for name, geometry_type in listed if geometry_type is not None]
+    return spatial or [str(name) for name, _ in listed]
+
+
+def _read_one(target: str, layer: str, out: RawLayer, encoding: str | None) -> None:
+    enc = out.encoding.encoding if out.encoding else encoding
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            driver = pyogrio.read_info(target, layer=layer, encoding=enc)["driver"]
+            if driver in ALLOWED_DRIVERS:
+                meta, fids, wkbs, field_data = pyogrio.raw.read(target, layer=layer, encoding=enc, return_fids=True)
+        except Exception as exc:  # noqa: BLE001 - GDAL raises several types for unreadable files
+            if not any(p.code == "text_undecodable" for p in out.problems):  # else that is the cause
+                out.problems.append(Problem("file_unreadable", reason=str(exc)[:160]))
+            return
+    if any("Measured (M)" in str(w.message) for w in caught) and not any(
+            n.code == "m_values_dropped" for n in out.notices):
+        out.notices.append(Problem("m_values_dropped"))
+    if driver not in ALLOWED_DRIVERS:
+        out.problems.append(Problem("file_format_unsupported", file_format=driver, supported=SUPPORTED))
+        return
+    out.driver, out.crs_wkt = driver, out.crs_wkt or meta.get("crs")
+    first_row = len(out.rows)
+    names = [str(n) for n in meta["fields"]]
+    out.columns.extend(n for n in names if n not in out.columns)
+    columns = [_plain_column(c) for c in field_data]
+    if columns:
+        out.rows.extend(dict(zip(names, values)) for values in zip(*columns))
+    else:
+        out.rows.extend({} for _ in range(len(fids)))
+    out.wkbs.extend(None if g is None else bytes(g) for g in wkbs)
+    if driver == "GPKG":
+        out.curve_rows |= {first_row + i + 1 for i in _gpkg_curve_rows(target, layer, list(fids))}
+    out.layer = out.layer or layer
+
+
+def _plain_column(values: np.ndarray) -> list[Any]:
+    return [_plain(v) for v in values.tolist()] if values.dtype != object else [_plain(v) for v in values]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()]
+    if hasattr(value, "item"):
+        return _plain(value.item())
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+def _gpkg_curve_rows(path: str, layer: str, fids: list[int]) -> list[int]:
+    """Indexes (0-based, in ``fids`` order) of rows whose stored geometry is a curve type."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            table, column = con.execute("SELECT table_name, column_name FROM gpkg_geometry_columns "
+                                        "WHERE table_name = ?", (layer,)).fetchone()
+            pk = next(r[1] for r in con.execute(f'PRAGMA table_info("{table}")') if r[5])
+            curved = {fid for fid, blob in con.execute(f'SELECT "{pk}", "{column}" FROM "{table}"')
+                      if blob is not None and _gpkg_blob_wkb_type(blob) % 1000 in CURVE_WKB_TYPES}
+        finally:
+            con.close()
+    except (sqlite3.Error, TypeError, StopIteration):
+        return []
+    return [i for i, fid in enumerate(fids) if int(fid) in curved]
+
+
+def _gpkg_blob_wkb_type(blob: bytes) -> int:
+    """The ISO WKB geometry type code inside a GeoPackage geometry blob."""
+    if blob[:2] != b"GP":
+        return 0
+    envelope_bytes = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}.get((blob[3] >> 1) & 0x07, 0)
+    start = 8 + envelope_bytes
+    order = "<" if blob[start] == 1 else ">"
+    return struct.unpack(order + "I", blob[start + 1:start + 5])[0] & 0x0FFFFFFF

@@ -1,0 +1,1 @@
+"""One module per sink type; each defines ``SPEC`` (a :class:`sinks.SinkSpec`)."""
