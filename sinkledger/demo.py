@@ -56,8 +56,11 @@ FIXED_PARTIES = (
               "procurator", Role.procurator, "检察官"),
     DemoParty("BANK-0001", PartyKind.bank, "示例农村商业银行（虚构）", "330523", "bank", Role.bank, "银行客户经理"),
     DemoParty("INS-0001", PartyKind.insurer, "示例财产保险公司（虚构）", "330500", "insurer", Role.insurer, "保险理赔员"),
-    DemoParty("HH-0001", PartyKind.household, "农户 HH-0001（化名）", "330523", "household", Role.household, "农户"),
 )
+
+# Each collective's parcels are shared by three pseudonymous households (the first household has the
+# demo user "household"); shares in basis points, summing to 100 %.
+HOUSEHOLD_SHARES_BP = (4000, 3500, 2500)
 
 
 def demo_files(service: Service) -> tuple[Path, Path]:
@@ -73,11 +76,12 @@ def seed_demo(service: Service, *, progress: Progress | None = None) -> dict[str
     monitoring = json.loads(monitoring_path.read_text(encoding="utf-8"))["parcels"]
     service.initialise()
     collectives = _collective_parties(layer)
-    _seed_parties(service, collectives)
-    _seed_parcels(service, layer, collectives, progress)
+    households = _household_parties(collectives)
+    _seed_parties(service, collectives, households)
+    _seed_parcels(service, layer, collectives, households, progress)
     chain = _seed_chain(service, layer, collectives, monitoring, progress)
     report = service.verify()
-    return {"parcels": int(len(layer)), "parties": len(FIXED_PARTIES) + len(collectives),
+    return {"parcels": int(len(layer)), "parties": len(FIXED_PARTIES) + len(collectives) + sum(map(len, households.values())),
             "chain": chain, "ledger_ok": report.ok, "entries": report.entries,
             "head_hash": report.head_hash}
 
@@ -95,8 +99,26 @@ def _collective_parties(layer: gpd.GeoDataFrame) -> dict[str, DemoParty]:
     return out
 
 
-def _seed_parties(service: Service, collectives: dict[str, DemoParty]) -> None:
-    for p in (*FIXED_PARTIES, *collectives.values()):
+def _household_parties(collectives: dict[str, DemoParty]) -> dict[str, list[DemoParty]]:
+    """Three pseudonymous households per collective, numbered HH-0001, HH-0002, ... in order."""
+    out: dict[str, list[DemoParty]] = {}
+    n = 0
+    for collective in collectives.values():
+        members = []
+        for _ in HOUSEHOLD_SHARES_BP:
+            n += 1
+            first = n == 1
+            members.append(DemoParty(f"HH-{n:04d}", PartyKind.household, f"农户 HH-{n:04d}（化名）",
+                                     collective.county_code, "household" if first else None,
+                                     Role.household if first else None, "农户" if first else ""))
+        out[collective.party_id] = members
+    return out
+
+
+def _seed_parties(service: Service, collectives: dict[str, DemoParty],
+                  households: dict[str, list[DemoParty]]) -> None:
+    members = [h for group in households.values() for h in group]
+    for p in (*FIXED_PARTIES, *collectives.values(), *members):
         if p.kind is not PartyKind.registry:  # the registry party exists from initialise()
             service.register_party(SYSTEM_ACTOR, f"demo:party:{p.party_id}", party_id=p.party_id,
                                    kind=p.kind.value, name=p.name, county_code=p.county_code)
@@ -114,7 +136,7 @@ COMMON_COLUMNS = ("township_zh", "village_zh", "holder_kind", "synthetic")
 
 
 def _seed_parcels(service: Service, layer: gpd.GeoDataFrame, collectives: dict[str, DemoParty],
-                  progress: Progress) -> None:
+                  households: dict[str, list[DemoParty]], progress: Progress) -> None:
     admin = service.actor("admin")
     for i, row in enumerate(layer.itertuples(index=False), start=1):
         progress(i, len(layer), row.parcel_code)
@@ -122,9 +144,11 @@ def _seed_parcels(service: Service, layer: gpd.GeoDataFrame, collectives: dict[s
         attributes = {c: _plain(getattr(row, c), c) for c in columns}
         if isinstance(attributes.get("age_class_shares"), str):
             attributes["age_class_shares"] = json.loads(attributes["age_class_shares"], parse_float=str)
+        holder = collectives[row.holder_name_zh].party_id
+        shares = {h.party_id: bp for h, bp in zip(households[holder], HOUSEHOLD_SHARES_BP)}
         service.register_parcel(
             admin, f"demo:parcel:{row.parcel_code}", parcel_code=row.parcel_code, sink_type=row.sink_type,
-            holder_party_id=collectives[row.holder_name_zh].party_id,
+            holder_party_id=holder, household_shares_bp=shares,
             geometry=shapely.geometry.mapping(row.geometry), county_code=str(row.county_code),
             tenure_cert_no=row.tenure_cert_no, declared_area_mu=float(row.declared_area_mu),
             attributes=attributes)
