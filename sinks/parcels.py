@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import shapely
-from sqlalchemy import func, insert
+from sqlalchemy import func, insert, text
 from sqlmodel import Session, select
 
 from ledger.commands import CommandContext
@@ -30,7 +30,7 @@ from sinks.geometry import M2_PER_HA, M2_PER_MU, to_metres
 from sinks.importer import ImportPlan, ParcelDraft
 from sinks.overlap import DEFAULT_TOLERANCE, OverlapTolerance, overlap_geojson, overlaps_between
 from sinks.problems import Problem, records
-from sinks.store import ACTIVE, ParcelRow, ParcelVersionRow
+from sinks.store import ACTIVE, ParcelRow, ParcelVersionRow, spatial_index_kind
 from sinks.versions import (
     GENESIS_VERSION_HASH,
     area_text,
@@ -125,15 +125,27 @@ def active_candidates(session: Session, bounds: tuple[float, float, float, float
                       ignore_codes: set[str] = frozenset()) -> list[Candidate]:
     """Active parcels whose bounding box meets ``bounds`` (lon/lat).
 
-    ``min_lon`` is searched in ``[x0 - widest parcel, x1]`` along the ``(status, min_lon)``
-    index, so one new parcel reads only its neighbourhood of the table.
+    The spatial index answers: an R*Tree on SQLite, a PostGIS GiST index on PostgreSQL; without
+    PostGIS, ``min_lon`` is searched in ``[x0 - widest parcel, x1]`` along the
+    ``(status, min_lon)`` index. Either way one new parcel reads only its neighbourhood.
     """
     x0, y0, x1, y1 = bounds
-    # Over all parcels, not only active ones: an upper bound is enough, and the lon_span index answers it.
-    widest = session.exec(select(func.max(ParcelRow.lon_span))).one() or 0.0
-    rows = session.exec(select(ParcelRow.parcel_code, ParcelRow.geometry_wkb, ParcelRow.area_m2).where(
-        ParcelRow.status == ACTIVE, ParcelRow.min_lon >= x0 - widest, ParcelRow.min_lon <= x1,
-        ParcelRow.max_lon >= x0, ParcelRow.min_lat <= y1, ParcelRow.max_lat >= y0)).all()
+    columns = select(ParcelRow.parcel_code, ParcelRow.geometry_wkb, ParcelRow.area_m2)
+    box = {"x0": x0, "y0": y0, "x1": x1, "y1": y1}
+    kind = spatial_index_kind(session)
+    if kind == "rtree":
+        ids = select(text("id")).select_from(text("parcel_rtree")).where(
+            text("max_lon >= :x0 AND min_lon <= :x1 AND max_lat >= :y0 AND min_lat <= :y1")).scalar_subquery()
+        query = columns.where(ParcelRow.status == ACTIVE, ParcelRow.id.in_(ids))
+    elif kind == "postgis":
+        query = columns.where(ParcelRow.status == ACTIVE,
+                              text("geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4490)"))
+    else:
+        # Over all parcels, not only active ones: an upper bound is enough, and the lon_span index answers it.
+        widest = session.exec(select(func.max(ParcelRow.lon_span))).one() or 0.0
+        query = columns.where(ParcelRow.status == ACTIVE, ParcelRow.min_lon >= x0 - widest, ParcelRow.min_lon <= x1,
+                              ParcelRow.max_lon >= x0, ParcelRow.min_lat <= y1, ParcelRow.max_lat >= y0)
+    rows = session.exec(query.params(**box)).all()
     rows = [r for r in rows if r[0] not in ignore_codes]
     geoms = shapely.from_wkb([r[1] for r in rows]) if rows else []
     return [Candidate(r[0], g, r[2]) for r, g in zip(rows, geoms)]

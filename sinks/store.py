@@ -10,7 +10,7 @@ table, below) reject UPDATE and DELETE on ``parcel_version``.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, LargeBinary, Text, event
+from sqlalchemy import Column, Index, LargeBinary, Text, event, text
 from sqlmodel import Field, SQLModel
 
 ACTIVE, RETIRED, SPLIT, MERGED, DELETED = "active", "retired", "split", "merged", "deleted"
@@ -88,3 +88,69 @@ def _append_only(table, connection, **_kw) -> None:  # type: ignore[no-untyped-d
     statements = _SQLITE_TRIGGERS if connection.dialect.name == "sqlite" else _PG_TRIGGERS
     for statement in statements:
         connection.exec_driver_sql(statement)
+
+
+# --- spatial index -------------------------------------------------------------------------------
+# PostgreSQL + PostGIS: a geometry column (EPSG:4490) kept from the WKB by a trigger, with a GiST
+# index. SQLite: an R*Tree of parcel bounding boxes kept by triggers. Both answer "which parcels
+# meet this box" without scanning the table; without PostGIS the (status, min_lon) index serves.
+
+_SQLITE_RTREE = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS parcel_rtree USING rtree(id, min_lon, max_lon, min_lat, max_lat)",
+    "CREATE TRIGGER IF NOT EXISTS parcel_rtree_insert AFTER INSERT ON parcel BEGIN "
+    "INSERT INTO parcel_rtree VALUES (NEW.id, NEW.min_lon, NEW.max_lon, NEW.min_lat, NEW.max_lat); END",
+    "CREATE TRIGGER IF NOT EXISTS parcel_rtree_update AFTER UPDATE OF min_lon, max_lon, min_lat, max_lat ON parcel "
+    "BEGIN UPDATE parcel_rtree SET min_lon = NEW.min_lon, max_lon = NEW.max_lon, min_lat = NEW.min_lat, "
+    "max_lat = NEW.max_lat WHERE id = NEW.id; END",
+    "CREATE TRIGGER IF NOT EXISTS parcel_rtree_delete AFTER DELETE ON parcel BEGIN "
+    "DELETE FROM parcel_rtree WHERE id = OLD.id; END",
+]
+_POSTGIS_COLUMN = [
+    "ALTER TABLE parcel ADD COLUMN IF NOT EXISTS geom geometry(Geometry, 4490)",
+    "CREATE INDEX IF NOT EXISTS ix_parcel_geom ON parcel USING gist (geom)",
+    ("CREATE OR REPLACE FUNCTION sinkledger_parcel_geom() RETURNS trigger LANGUAGE plpgsql AS "
+     "$$ BEGIN NEW.geom := ST_GeomFromWKB(NEW.geometry_wkb, 4490); RETURN NEW; END $$"),
+    "DROP TRIGGER IF EXISTS parcel_geom ON parcel",
+    ("CREATE TRIGGER parcel_geom BEFORE INSERT OR UPDATE OF geometry_wkb ON parcel "
+     "FOR EACH ROW EXECUTE FUNCTION sinkledger_parcel_geom()"),
+]
+
+
+def postgis_available(connection) -> bool:  # type: ignore[no-untyped-def]
+    """True when the PostGIS extension is installed in the database (or can be created)."""
+    if connection.exec_driver_sql("SELECT 1 FROM pg_extension WHERE extname = 'postgis'").first():
+        return True
+    if not connection.exec_driver_sql("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'").first():
+        return False
+    try:
+        with connection.begin_nested():
+            connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS postgis")
+        return True
+    except Exception:  # noqa: BLE001 - no privilege to create it: fall back to the B-tree path
+        return False
+
+
+@event.listens_for(ParcelRow.__table__, "after_create")
+def _spatial_index(table, connection, **_kw) -> None:  # type: ignore[no-untyped-def]
+    if connection.dialect.name == "sqlite":
+        for statement in _SQLITE_RTREE:
+            connection.exec_driver_sql(statement)
+    elif postgis_available(connection):
+        for statement in _POSTGIS_COLUMN:
+            connection.exec_driver_sql(statement)
+
+
+@event.listens_for(ParcelRow.__table__, "after_drop")
+def _drop_spatial_index(table, connection, **_kw) -> None:  # type: ignore[no-untyped-def]
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("DROP TABLE IF EXISTS parcel_rtree")
+
+
+def spatial_index_kind(session) -> str:  # type: ignore[no-untyped-def]
+    """``rtree`` (SQLite), ``postgis`` or ``btree`` (PostgreSQL without PostGIS)."""
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite":
+        return "rtree"
+    found = session.exec(text("SELECT 1 FROM information_schema.columns WHERE table_name = 'parcel' "
+                              "AND column_name = 'geom'")).first()
+    return "postgis" if found else "btree"
