@@ -82,9 +82,8 @@ _PG_TRIGGERS = [
 ]
 
 
-@event.listens_for(ParcelVersionRow.__table__, "after_create")
-def _append_only(table, connection, **_kw) -> None:  # type: ignore[no-untyped-def]
-    """The second guard of the append-only rule, created with the table on either backend."""
+def install_parcel_history_guard(connection) -> None:  # type: ignore[no-untyped-def]
+    """The second guard of the append-only rule on parcel history, on either backend."""
     statements = _SQLITE_TRIGGERS if connection.dialect.name == "sqlite" else _PG_TRIGGERS
     for statement in statements:
         connection.exec_driver_sql(statement)
@@ -130,8 +129,8 @@ def postgis_available(connection) -> bool:  # type: ignore[no-untyped-def]
         return False
 
 
-@event.listens_for(ParcelRow.__table__, "after_create")
-def _spatial_index(table, connection, **_kw) -> None:  # type: ignore[no-untyped-def]
+def install_spatial_index(connection) -> None:  # type: ignore[no-untyped-def]
+    """The R*Tree (SQLite) or PostGIS column and GiST index (PostgreSQL) of parcels."""
     if connection.dialect.name == "sqlite":
         for statement in _SQLITE_RTREE:
             connection.exec_driver_sql(statement)

@@ -1,0 +1,38 @@
+"""Alembic environment: the schema of every sinkledger table, on SQLite or PostgreSQL.
+
+Run through :func:`sinkledger.migrations.upgrade` (``Database.create_schema`` does), or by hand
+with ``alembic -c sinkledger/migrations/alembic.ini upgrade head`` and ``DATABASE_URL`` set.
+"""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine
+from sqlmodel import SQLModel
+
+import sinkledger.db  # noqa: F401 - imports every table module
+
+config = context.config
+target_metadata = SQLModel.metadata
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    from sinkledger.config import load_settings
+
+    engine = create_engine(config.get_main_option("sqlalchemy.url") or load_settings().database_url)
+    with engine.begin() as conn:
+        _run(conn)
+
+
+def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    context.configure(connection=connection, target_metadata=target_metadata,
+                      render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run_migrations_online()

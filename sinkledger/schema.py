@@ -1,0 +1,53 @@
+"""What the schema needs beyond tables and indexes: triggers and spatial indexes.
+
+Installed by :meth:`sinkledger.db.Database.create_schema` and by the baseline migration; every
+statement is idempotent, so running it again changes nothing.
+
+- append-only guards on the journal, estimates, checkpoints and parcel history (UPDATE and
+  DELETE rejected; TRUNCATE too on PostgreSQL);
+- the spatial index of parcels: an R*Tree on SQLite, a PostGIS geometry column with a GiST
+  index on PostgreSQL (when PostGIS is available).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
+
+from ledger.store import APPEND_ONLY_TABLES
+
+
+def append_only_triggers(table: str, *, sqlite: bool) -> list[str]:
+    if sqlite:
+        return [
+            f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, 'journal_is_append_only'); END"
+            for op in ("UPDATE", "DELETE")
+        ]
+    return [
+        "CREATE OR REPLACE FUNCTION sinkledger_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION USING MESSAGE = 'journal_is_append_only: ' || TG_OP || ' on ' "
+        "|| TG_TABLE_NAME; END $$",
+        f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
+        f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+        "FOR EACH ROW EXECUTE FUNCTION sinkledger_append_only()",
+        f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
+        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION sinkledger_append_only()",
+    ]
+
+
+def install_extras(connection: Connection) -> None:
+    """Create every trigger and spatial index the tables present need (idempotent)."""
+    from sinks import store as parcel_store
+
+    sqlite = connection.dialect.name == "sqlite"
+    tables = set(inspect(connection).get_table_names())
+    for table in APPEND_ONLY_TABLES:
+        if table in tables:
+            for statement in append_only_triggers(table, sqlite=sqlite):
+                connection.exec_driver_sql(statement)
+    if "parcel_version" in tables:
+        parcel_store.install_parcel_history_guard(connection)
+    if "parcel" in tables:
+        parcel_store.install_spatial_index(connection)
