@@ -59,6 +59,17 @@ class Database:
             SQLModel.metadata.create_all(conn)
             install_extras(conn)
 
+    def ensure_current(self) -> None:
+        """Upgrade an existing database whose schema is older than the code (no-op otherwise)."""
+        from sinkledger import migrations
+
+        if not self.has_schema():
+            return
+        with self.engine.connect() as conn:
+            current = migrations.current_revision(conn)
+        if current != migrations.head_revision():
+            self.create_schema()
+
     def drop_schema(self) -> None:
         SQLModel.metadata.drop_all(self.engine)
         with self.engine.begin() as conn:

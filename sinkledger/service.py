@@ -49,7 +49,9 @@ class Service:
     @classmethod
     def open(cls, settings: Settings | None = None) -> "Service":
         settings = settings or load_settings()
-        return cls(Database.from_settings(settings), settings)
+        db = Database.from_settings(settings)
+        db.ensure_current()  # an older database is migrated on open
+        return cls(db, settings)
 
     # -- set-up ---------------------------------------------------------------------------------
     def is_initialised(self) -> bool:

@@ -103,6 +103,9 @@ _SQLITE_RTREE = [
     "max_lat = NEW.max_lat WHERE id = NEW.id; END",
     "CREATE TRIGGER IF NOT EXISTS parcel_rtree_delete AFTER DELETE ON parcel BEGIN "
     "DELETE FROM parcel_rtree WHERE id = OLD.id; END",
+    # Parcels registered before the index existed.
+    "INSERT INTO parcel_rtree SELECT id, min_lon, max_lon, min_lat, max_lat FROM parcel "
+    "WHERE id NOT IN (SELECT id FROM parcel_rtree)",
 ]
 _POSTGIS_COLUMN = [
     "ALTER TABLE parcel ADD COLUMN IF NOT EXISTS geom geometry(Geometry, 4490)",
@@ -112,6 +115,8 @@ _POSTGIS_COLUMN = [
     "DROP TRIGGER IF EXISTS parcel_geom ON parcel",
     ("CREATE TRIGGER parcel_geom BEFORE INSERT OR UPDATE OF geometry_wkb ON parcel "
      "FOR EACH ROW EXECUTE FUNCTION sinkledger_parcel_geom()"),
+    # Parcels registered before the column existed.
+    "UPDATE parcel SET geom = ST_GeomFromWKB(geometry_wkb, 4490) WHERE geom IS NULL",
 ]
 
 
@@ -149,7 +154,8 @@ def spatial_index_kind(session) -> str:  # type: ignore[no-untyped-def]
     """``rtree`` (SQLite), ``postgis`` or ``btree`` (PostgreSQL without PostGIS)."""
     bind = session.get_bind()
     if bind.dialect.name == "sqlite":
-        return "rtree"
+        found = session.exec(text("SELECT 1 FROM sqlite_master WHERE name = 'parcel_rtree'")).first()
+        return "rtree" if found else "btree"
     found = session.exec(text("SELECT 1 FROM information_schema.columns WHERE table_name = 'parcel' "
                               "AND column_name = 'geom'")).first()
     return "postgis" if found else "btree"

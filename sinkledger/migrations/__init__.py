@@ -7,6 +7,7 @@ baseline and then upgraded.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -32,6 +33,13 @@ def upgrade(connection: Connection, revision: str = "head") -> None:
     if "journal_entry" in tables and "alembic_version" not in tables:
         command.stamp(cfg, BASELINE)
     command.upgrade(cfg, revision)
+
+
+@functools.lru_cache(maxsize=1)
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(config()).get_current_head()
 
 
 def current_revision(connection: Connection) -> str | None:
