@@ -18,8 +18,8 @@ EXTRA_TABLES = {"alembic_version", "parcel_rtree", "parcel_rtree_node", "parcel_
 
 
 def _include(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
-    if type_ == "table" and name in EXTRA_TABLES:
-        return False
+    if type_ == "table" and (name in EXTRA_TABLES or (reflected and compare_to is None)):
+        return False  # extras, and tables that are not sinkledger's (the database may be shared)
     if type_ == "column" and name == "geom":  # the PostGIS column kept by a trigger
         return False
     if type_ == "index" and name == "ix_parcel_geom":
