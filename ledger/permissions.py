@@ -41,6 +41,16 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "court_fulfil": frozenset({R.trading_clerk, R.court, R.collection_centre, R.cooperative, R.enterprise}),
     "court_certificate": frozenset({R.court, R.trading_clerk}),
     "court_view": frozenset({R.court, R.procurator, R.trading_clerk, R.admin}),
+    # Households' personal data (ledger/people): reads and writes of the person register, never
+    # journal entries. Full ID numbers and accounts also need a payment-officer designation.
+    "people_register": frozenset({R.collection_centre, R.admin}),
+    "people_correct": frozenset({R.collection_centre, R.admin}),
+    "people_erase": frozenset({R.admin}),
+    "people_view": frozenset({R.household, R.collection_centre, R.cooperative, R.admin}),
+    "people_export": frozenset({R.household, R.collection_centre, R.cooperative, R.admin}),
+    "people_lookup": frozenset({R.collection_centre, R.admin}),
+    "people_access_log": frozenset({R.admin, R.household}),
+    "people_designate": frozenset({R.admin}),
     "collect": frozenset({R.collection_centre}),
 }
 

@@ -428,11 +428,13 @@ def app(port: int) -> None:
 from sinkledger.court_cli import attach as _attach_court  # noqa: E402 - court and certificate groups
 from sinkledger.methodologies_cli import estimate_command, methodologies  # noqa: E402
 from sinkledger.parcels_cli import parcels  # noqa: E402
+from sinkledger.people_cli import people  # noqa: E402
 
 _attach_court(main)
 main.add_command(methodologies)
 main.add_command(estimate_command)  # dry (--inputs only), recorded (--parcel), batch (--project/--period)
 main.add_command(parcels)
+main.add_command(people)
 
 if __name__ == "__main__":
     main()

@@ -3,19 +3,26 @@
 Every setting comes from an environment variable with a documented default; nothing else in
 the code base reads ``os.environ``.
 
-=========================  ==================================================================
-variable                   meaning
-=========================  ==================================================================
-``DATABASE_URL``           SQLAlchemy URL of the database. Default: a SQLite file at
-                           ``$SINKLEDGER_HOME/sinkledger.db``.
-``SINKLEDGER_HOME``        folder for the default SQLite file and other local state.
-                           Default: ``$XDG_DATA_HOME/sinkledger`` or ``~/.local/share/sinkledger``.
-``SINKLEDGER_REGION``      region profile name (``huzhou``).
-``SINKLEDGER_GIS_DATA``    folder holding the demo layers. Default: the repo's ``gis_data/``.
-``SINKLEDGER_SEED_DEMO``   ``auto`` (default): the app seeds an empty database with the demo
-                           data only when it is the default SQLite file; ``1``: always seed an
-                           empty database; ``0``: never.
-=========================  ==================================================================
+============================  ===============================================================
+variable                      meaning
+============================  ===============================================================
+``DATABASE_URL``              SQLAlchemy URL of the database. Default: a SQLite file at
+                              ``$SINKLEDGER_HOME/sinkledger.db``.
+``SINKLEDGER_HOME``           folder for the default SQLite file and other local state.
+                              Default: ``$XDG_DATA_HOME/sinkledger`` or ``~/.local/share/sinkledger``.
+``SINKLEDGER_REGION``         region profile name (``huzhou``).
+``SINKLEDGER_GIS_DATA``       folder holding the demo layers. Default: the repo's ``gis_data/``.
+``SINKLEDGER_SEED_DEMO``      ``auto`` (default): the app seeds an empty database with the demo
+                              data only when it is the default SQLite file; ``1``: always seed
+                              an empty database; ``0``: never.
+``SINKLEDGER_DATA_KEY``       base64 of the 32-byte key that encrypts households' personal data
+                              (the person register, docs/personal-data.md). Required for
+                              PostgreSQL (every instance needs the same key); never in the
+                              repository. Default: read from the key file.
+``SINKLEDGER_DATA_KEY_FILE``  file holding that key, mode 0600. Default:
+                              ``$SINKLEDGER_HOME/data.key``, generated there on first use with
+                              SQLite and by the demo.
+============================  ===============================================================
 """
 
 from __future__ import annotations
@@ -67,6 +74,8 @@ class Settings:
     gis_data_dir: Path
     database_url_is_default: bool = field(default=False)
     seed_demo: str = "auto"
+    data_key: str = field(default="", repr=False)  # base64; repr=False keeps it out of logs and tracebacks
+    data_key_file: Path | None = None
 
     @property
     def seeds_demo_when_empty(self) -> bool:
@@ -101,4 +110,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: str) -> Settin
         gis_data_dir=gis,
         database_url_is_default=is_default,
         seed_demo=env.get("SINKLEDGER_SEED_DEMO", "auto"),
+        data_key=env.get("SINKLEDGER_DATA_KEY", "").strip(),
+        data_key_file=(Path(env["SINKLEDGER_DATA_KEY_FILE"]) if env.get("SINKLEDGER_DATA_KEY_FILE")
+                       else home / "data.key"),
     )

@@ -80,9 +80,12 @@ def seed_demo(service: Service, *, progress: Progress | None = None) -> dict[str
     _seed_parties(service, collectives, households)
     _seed_parcels(service, layer, collectives, households, progress)
     chain = _seed_chain(service, layer, collectives, monitoring, progress)
+    from sinkledger.people_service import seed_demo_people
+
+    people = seed_demo_people(service)  # synthetic personal details, outside the journal
     report = service.verify()
     return {"parcels": int(len(layer)), "parties": len(FIXED_PARTIES) + len(collectives) + sum(map(len, households.values())),
-            "chain": chain, "ledger_ok": report.ok, "entries": report.entries,
+            "chain": chain, "people": people["people"], "ledger_ok": report.ok, "entries": report.entries,
             "head_hash": report.head_hash}
 
 

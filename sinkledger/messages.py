@@ -438,6 +438,12 @@ REFUSALS: dict[str, tuple[str, str]] = {
 }
 
 
+# Households' personal data (ledger/people): one dict, kept beside the code that raises it.
+from ledger.people.messages import PEOPLE_REFUSALS  # noqa: E402 - a plain dict, imports nothing
+
+REFUSALS.update(PEOPLE_REFUSALS)
+
+
 class _Lenient(dict):
     def __missing__(self, key: str) -> str:
         return "?"

@@ -47,6 +47,10 @@ def install_extras(connection: Connection) -> None:
         if table in tables:
             for statement in append_only_triggers(table, sqlite=sqlite):
                 connection.exec_driver_sql(statement)
+    if "person_access_log" in tables:
+        from ledger.people.store import install_triggers as install_person_register_guards
+
+        install_person_register_guards(connection, sqlite=sqlite)
     if "parcel_version" in tables:
         parcel_store.install_parcel_history_guard(connection)
     if "parcel" in tables:

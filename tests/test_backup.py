@@ -22,7 +22,7 @@ def demo_backup(tmp_path_factory):  # type: ignore[no-untyped-def]
     from sinkledger.backup import export_backup
 
     tmp = tmp_path_factory.mktemp("backup")
-    svc = Service.open(load_settings({"DATABASE_URL": f"sqlite:///{tmp / 'source.db'}"}))
+    svc = Service.open(load_settings({"DATABASE_URL": f"sqlite:///{tmp / 'source.db'}", "SINKLEDGER_HOME": str(tmp)}))
     seed_demo(svc)
     svc.checkpoint()
     manifest = export_backup(svc, tmp / "demo.zip")

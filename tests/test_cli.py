@@ -6,18 +6,20 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import sys
 
 import pytest
 
+HOME = tempfile.mkdtemp(prefix="sinkledger-cli-")  # key files and the like, never the user's home
 COMMANDS = ["init", "demo", "verify", "balances", "parcels", "parcels list", "history", "estimate",
             "issue", "sell", "retire", "app", "import-registry", "collect", "pledge", "release", "reverse",
             "correct", "checkpoint", "proof", "proof-check", "court case", "court order", "court fulfil",
-            "court status", "certificate verify", "export", "import-backup"]
+            "court status", "certificate verify", "export", "import-backup", "people show", "people add", "people log"]
 
 
 def run(args: list[str], url: str, check: bool = False) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": url}
+    env = {**os.environ, "DATABASE_URL": url, "SINKLEDGER_HOME": HOME}
     proc = subprocess.run([sys.executable, "-m", "sinkledger.cli", *args], capture_output=True, text=True,
                           env=env, timeout=300)
     if check:

@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import subprocess
+import tempfile
 import sys
 import time
 
@@ -26,9 +27,13 @@ for i in range(int(sys.argv[3])):
 """
 
 
+HOME = tempfile.mkdtemp(prefix="sinkledger-crash-")  # key files and the like, never the user's home
+ENV = {**os.environ, "SINKLEDGER_HOME": HOME}
+
+
 def cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "sinkledger", "--database-url", url, *args], capture_output=True,
-                          text=True, timeout=600)
+                          text=True, timeout=600, env=ENV)
 
 
 def kill_after(proc: subprocess.Popen, seconds: float) -> None:  # type: ignore[type-arg]
@@ -42,7 +47,7 @@ def test_killed_demo_seeding_leaves_a_consistent_ledger_and_resumes(backend_url)
     """Given the demo seeding (about 300 commands) killed after two seconds, then verify passes on
     what was committed, and running it again completes it to the same final state."""
     proc = subprocess.Popen([sys.executable, "-m", "sinkledger", "--database-url", backend_url, "demo"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
     kill_after(proc, 2.0)
     partial = cli(backend_url, "verify", "--json")
     if partial.returncode == 0:  # something was committed before the kill
@@ -64,7 +69,7 @@ def test_killed_sales_never_half_happen_and_rerun_finishes_exactly_once(backend_
     buyer_before = next((r["held_t"] for r in balances if r["account_id"] == "ENT-0002-H"), 0)
     n = min(40, seller["held_t"])
     args = [sys.executable, "-c", SALES_SCRIPT, backend_url, seller["account_id"], str(n)]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=ENV)
     proc.stdout.readline()  # the first sale has committed: kill somewhere in the following ones
     kill_after(proc, 0.3)
     report = json.loads(cli(backend_url, "verify", "--json").stdout)
@@ -72,7 +77,7 @@ def test_killed_sales_never_half_happen_and_rerun_finishes_exactly_once(backend_
     sales = json.loads(cli(backend_url, "history", "--kind", "sale", "--limit", "1000", "--json").stdout)["entries"]
     crashed = [e for e in sales if e["request_id"].startswith("crash-sale-")]
     assert 1 <= len(crashed) <= n
-    assert subprocess.run(args, capture_output=True, text=True, timeout=600).returncode == 0  # the rerun
+    assert subprocess.run(args, capture_output=True, text=True, timeout=600, env=ENV).returncode == 0  # the rerun
     sales = json.loads(cli(backend_url, "history", "--kind", "sale", "--limit", "1000", "--json").stdout)["entries"]
     assert sorted(e["request_id"] for e in sales if e["request_id"].startswith("crash-sale-")) == \
         sorted(f"crash-sale-{i}" for i in range(n))

@@ -1,0 +1,133 @@
+"""Storage of the person register: beside the journal, never in it.
+
+None of these tables is a journal projection, and no write to them is a journal entry: a
+correction really replaces a value and an erasure really removes it, while the journal, its
+hashes, Merkle proofs and certificates are untouched (they hold only party ids and
+pseudonyms). ``person`` holds the current details, encrypted field by field; ``person_version``
+the replaced versions (one encrypted snapshot each, kept for payment disputes, destroyed by
+erasure); ``person_designation`` the collection-centre users designated as payment officers;
+``person_access_log`` every read and change, append-only (triggers reject UPDATE and DELETE, as
+for the journal) and hash-chained; ``person_meta`` the data key's check value.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, LargeBinary, Text
+from sqlmodel import Field, SQLModel
+
+
+def _blob() -> Column:
+    return Column(LargeBinary, nullable=True)
+
+
+class PersonRow(SQLModel, table=True):
+    """A household's personal data (current version), encrypted field by field."""
+
+    __tablename__ = "person"
+    party_id: str = Field(primary_key=True, foreign_key="party.id", max_length=40)
+    handler_party_id: str = Field(max_length=40, index=True)  # the collecting centre (个人信息处理者)
+    purpose: str = Field(max_length=200)  # purpose of collection, as told to the person
+    consent_date: str = Field(max_length=10)
+    name_enc: bytes | None = Field(default=None, sa_column=_blob())
+    resident_id_enc: bytes | None = Field(default=None, sa_column=_blob())
+    phone_enc: bytes | None = Field(default=None, sa_column=_blob())
+    bank_account_enc: bytes | None = Field(default=None, sa_column=_blob())
+    bank_name_enc: bytes | None = Field(default=None, sa_column=_blob())
+    resident_id_index: str | None = Field(default=None, max_length=64, unique=True)  # HMAC blind index
+    version: int = 1
+    registered_at: str = Field(max_length=40)
+    updated_at: str = Field(max_length=40)
+    erased: bool = False
+    erased_at: str | None = Field(default=None, max_length=40)
+    erasure_reason: str | None = Field(default=None, max_length=200)
+
+
+class PersonVersionRow(SQLModel, table=True):
+    """A replaced version of a person's details: one encrypted JSON snapshot."""
+
+    __tablename__ = "person_version"
+    id: int | None = Field(default=None, primary_key=True)
+    party_id: str = Field(max_length=40, index=True)
+    version: int
+    snapshot_enc: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    replaced_at: str = Field(max_length=40)
+    replaced_by: str = Field(max_length=60)
+
+
+class PersonDesignationRow(SQLModel, table=True):
+    """A collection-centre user designated (指定) as payment officer by the administrator."""
+
+    __tablename__ = "person_designation"
+    username: str = Field(primary_key=True, max_length=60)
+    duty: str = Field(max_length=30)
+    party_id: str = Field(max_length=40)
+    granted_by: str = Field(max_length=60)
+    granted_at: str = Field(max_length=40)
+
+
+class PersonAccessLogRow(SQLModel, table=True):
+    """One read or change of personal data: who, when, what, why. Append-only, hash-chained."""
+
+    __tablename__ = "person_access_log"
+    seq: int = Field(primary_key=True)
+    at: str = Field(max_length=40)
+    actor: str = Field(max_length=60, index=True)
+    actor_role: str = Field(max_length=30)
+    actor_party_id: str = Field(max_length=40)
+    action: str = Field(max_length=30)
+    party_id: str | None = Field(default=None, max_length=40, index=True)  # the person, if one
+    purpose: str = Field(max_length=30)
+    note: str | None = Field(default=None, max_length=200)
+    fields: str = Field(sa_column=Column(Text, nullable=False))  # JSON {field: full|masked|hidden|...}
+    disclosed_full: bool = False
+    detail: str = Field(sa_column=Column(Text, nullable=False))  # JSON, never personal values
+    prev_hash: str = Field(max_length=64)
+    row_hash: str = Field(max_length=64)
+
+
+class PersonMetaRow(SQLModel, table=True):
+    __tablename__ = "person_meta"
+    key: str = Field(primary_key=True, max_length=40)
+    value: str = Field(max_length=200)
+
+
+PEOPLE_TABLES = ("person", "person_version", "person_designation", "person_access_log", "person_meta")
+APPEND_ONLY_PEOPLE_TABLES = ("person_access_log",)
+APPEND_ONLY_MESSAGE = "access_log_is_append_only"
+
+
+def append_only_trigger_statements(table: str, *, sqlite: bool) -> list[str]:
+    """DDL that makes ``table`` reject UPDATE and DELETE (and TRUNCATE on PostgreSQL)."""
+    if sqlite:
+        return [f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END" for op in ("UPDATE", "DELETE")]
+    return [
+        ("CREATE OR REPLACE FUNCTION sinkledger_people_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+        f"$$ BEGIN RAISE EXCEPTION USING MESSAGE = '{APPEND_ONLY_MESSAGE}: ' || TG_OP || ' on ' "
+        "|| TG_TABLE_NAME; END $$"),
+        f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
+        (f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+        "FOR EACH ROW EXECUTE FUNCTION sinkledger_people_append_only()"),
+        f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
+        (f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION sinkledger_people_append_only()"),
+    ]
+
+
+def install_triggers(connection, *, sqlite: bool) -> None:  # type: ignore[no-untyped-def]
+    """Install the append-only triggers unless present (called by ``create_schema`` and by
+    :meth:`sinkledger.people_service.PeopleService.ensure_schema`)."""
+    for table in APPEND_ONLY_PEOPLE_TABLES:
+        if _has_trigger(connection, table, sqlite=sqlite):
+            continue
+        for stmt in append_only_trigger_statements(table, sqlite=sqlite):
+            connection.exec_driver_sql(stmt)
+
+
+def _has_trigger(connection, table: str, *, sqlite: bool) -> bool:  # type: ignore[no-untyped-def]
+    if sqlite:
+        sql = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?"
+        return connection.exec_driver_sql(sql, (table,)).scalar() >= 2
+    sql = ("SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+           "WHERE c.relname = %s AND NOT t.tgisinternal AND pg_table_is_visible(c.oid)")
+    return connection.exec_driver_sql(sql, (table,)).scalar() >= 2
