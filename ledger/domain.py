@@ -111,6 +111,8 @@ class EntryKind(str, enum.Enum):
     parcels_merged = "parcels_merged"
     parcel_retired = "parcel_retired"
     parcel_deleted = "parcel_deleted"
+    user_changed = "user_changed"  # an administrator created or changed a user (no password)
+    estimate_returned = "estimate_returned"  # a verifier returned an estimate with comments
     collection = "collection"
 
 

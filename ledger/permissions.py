@@ -51,6 +51,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "people_lookup": frozenset({R.collection_centre, R.admin}),
     "people_access_log": frozenset({R.admin, R.household}),
     "people_designate": frozenset({R.admin}),
+    # Administration and review (sinkledger/admin.py): entries user_changed / estimate_returned.
+    "manage_users": frozenset({R.admin}),
+    "return_estimate": frozenset({R.verifier}),
     "collect": frozenset({R.collection_centre}),
 }
 

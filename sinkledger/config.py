@@ -22,6 +22,8 @@ variable                      meaning
 ``SINKLEDGER_DATA_KEY_FILE``  file holding that key, mode 0600. Default:
                               ``$SINKLEDGER_HOME/data.key``, generated there on first use with
                               SQLite and by the demo.
+``SINKLEDGER_TIANDITU_KEY``   browser key for Tianditu base tiles (optional; maps work offline
+                              without it).
 ============================  ===============================================================
 """
 
@@ -76,6 +78,7 @@ class Settings:
     seed_demo: str = "auto"
     data_key: str = field(default="", repr=False)  # base64; repr=False keeps it out of logs and tracebacks
     data_key_file: Path | None = None
+    tianditu_key: str | None = field(default=None, repr=False)
 
     @property
     def seeds_demo_when_empty(self) -> bool:
@@ -113,4 +116,5 @@ def load_settings(env: dict[str, str] | None = None, **overrides: str) -> Settin
         data_key=env.get("SINKLEDGER_DATA_KEY", "").strip(),
         data_key_file=(Path(env["SINKLEDGER_DATA_KEY_FILE"]) if env.get("SINKLEDGER_DATA_KEY_FILE")
                        else home / "data.key"),
+        tianditu_key=env.get("SINKLEDGER_TIANDITU_KEY") or None,
     )

@@ -501,3 +501,10 @@ UI: dict[str, tuple[str, str]] = {
 def ui_text(key: str, lang: str, **params: Any) -> str:
     zh, en = UI[key]
     return _format(zh if lang == "zh" else en, params)
+
+
+# The web app's strings and sinkledger/admin.py's refusals (plain dicts beside the app).
+from sinkledger.ui_catalogue import REFUSALS_EXTRA, UI_EXTRA  # noqa: E402
+
+REFUSALS.update(REFUSALS_EXTRA)
+UI.update(UI_EXTRA)

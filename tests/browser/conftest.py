@@ -16,9 +16,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -28,6 +28,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 STARTUP_TIMEOUT_S = 120
 SCREENSHOT_DIR = REPO_ROOT / "test-output" / "screenshots"
+# SINKLEDGER_BROWSER_DATABASE_URL runs the browser tests against that database instead of a fresh
+# SQLite file (e.g. PostgreSQL; the database is emptied first and seeded by the app's first start).
+BROWSER_DATABASE_URL = os.environ.get("SINKLEDGER_BROWSER_DATABASE_URL", "")
 # Environment variables that would point the app somewhere other than a fresh default database.
 _APP_ENV_REMOVED = ("DATABASE_URL", "SINKLEDGER_SEED_DEMO", "SINKLEDGER_GIS_DATA", "SINKLEDGER_REGION")
 
@@ -83,6 +86,13 @@ def streamlit_server(tmp_path_factory) -> Iterator[StreamlitServer]:  # type: ig
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in _APP_ENV_REMOVED}
     env["SINKLEDGER_HOME"] = str(home)
+    if BROWSER_DATABASE_URL:  # the same flows on another database (PostgreSQL), emptied first
+        from sinkledger.db import Database
+
+        db = Database(BROWSER_DATABASE_URL)
+        db.drop_schema()
+        db.dispose()
+        env.update(DATABASE_URL=BROWSER_DATABASE_URL, SINKLEDGER_SEED_DEMO="1")
     env["PYTHONUNBUFFERED"] = "1"
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true",

@@ -22,6 +22,7 @@ except ImportError:  # the browser fixture skips with a reason
     PlaywrightTimeoutError = TimeoutError  # type: ignore[misc,assignment]
 
 from sinkledger.messages import ui_text
+from tests.browser.conftest import BROWSER_DATABASE_URL
 
 pytestmark = pytest.mark.browser
 
@@ -36,8 +37,9 @@ CJK = re.compile(r"[\u3001-\u303f\u3400-\u9fff\uff00-\uffef]")
 APP_DONE_JS = """() => { const s = document.querySelector('[data-testid="stApp"]');
     return s !== null && s.getAttribute('data-test-script-state') === 'notRunning'; }"""
 # The dataframe is drawn on a canvas; glide-data-grid mirrors the cells in an accessible table.
-SINK_COLUMN_JS = """() => [...document.querySelectorAll(
-    '[data-testid="stDataFrame"] [data-testid^="glide-cell-0-"]')].map(e => e.textContent.trim())"""
+# The credits-by-sink-type table is the page's first dataframe.
+SINK_COLUMN_JS = """() => [...(document.querySelector('[data-testid="stDataFrame"]') || document).querySelectorAll(
+    '[data-testid^="glide-cell-0-"]')].map(e => e.textContent.trim())"""
 
 
 @pytest.fixture
@@ -116,7 +118,8 @@ def test_landing_page_in_chinese(page, streamlit_server, screenshot_dir) -> None
     assert main.get_by_role("heading", name=ui_text("app_title", "zh")).count() >= 1
     assert main.get_by_text(caption, exact=True).count() == 1, f"caption with {N_PARCELS} parcels missing"
     # The first-start path created the default SQLite database in the fresh home.
-    assert (streamlit_server.home / "sinkledger.db").is_file(), streamlit_server.log()
+    if not BROWSER_DATABASE_URL:
+        assert (streamlit_server.home / "sinkledger.db").is_file(), streamlit_server.log()
 
     # The chart's JS chunk loads lazily: the element can appear after the script run ended.
     chart = page.locator('[data-testid="stDeckGlJsonChart"]')

@@ -1,0 +1,80 @@
+"""A holder's own account: balance, holdings by vintage, sales and income, pledges; retirement."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from sinkledger import ui_queries
+from sinkledger.ui import format as fmt
+from sinkledger.ui import session
+from sinkledger.ui.common import attempt, get_service, require_roles, sink_name, submit
+from sinkledger.ui.text import t
+
+HOLDER_ROLES = ("cooperative", "household", "collection_centre", "enterprise")
+RETIRING_ROLES = ("cooperative", "collection_centre", "enterprise")
+
+
+def account_page() -> None:
+    actor = require_roles(*HOLDER_ROLES)
+    service = get_service()
+    lang = session.lang()
+    st.title(t("page_account"))
+    statement = attempt(ui_queries.party_statement, service, actor.party_id)
+    if statement is None:
+        return
+    cols = st.columns(3)
+    cols[0].metric(t("available_balance"), fmt.tonnes(statement["balance"]["held_t"], lang))
+    cols[1].metric(t("pledged_balance"), fmt.tonnes(statement["balance"]["pledged_t"], lang))
+    cols[2].metric(t("income"), fmt.money(statement["income_fen"], lang))
+    st.subheader(t("holdings"))
+    _table([{t("col_batch"): h["batch_id"], t("col_sink_type"): sink_name(h["sink_type"]),
+             t("col_vintage"): str(h["vintage_year"]), t("col_state"): t(f"state_{h['state']}"),
+             t("col_quantity_t"): h["quantity"]} for h in statement["holdings"]])
+    st.subheader(t("sales_out"))
+    _table([_sale_row(s, lang, s["buyer_name"]) for s in statement["sold"]])
+    if statement["bought"]:
+        st.subheader(t("sales_in"))
+        _table([_sale_row(s, lang, s["seller_name"]) for s in statement["bought"]])
+    if statement["pledges"]:
+        st.subheader(t("my_pledges"))
+        _table([{t("col_pledge"): p["id"], t("col_quantity_t"): p["quantity"],
+                 t("term_end"): fmt.date_text(p["term_end"], lang),
+                 t("col_status"): t(f"pledge_status_{p['status']}")} for p in statement["pledges"]])
+    if actor.role.value in RETIRING_ROLES:
+        _retire_form(actor, service, statement)
+    if statement["retirements"]:
+        st.subheader(t("retirements"))
+        _table([{t("col_date"): fmt.date_text(r["recorded_at"], lang), t("col_quantity_t"): r["quantity"],
+                 t("beneficiary"): r["beneficiary"], t("purpose"): r["purpose"]} for r in statement["retirements"]])
+
+
+def _table(rows: list[dict[str, Any]]) -> None:
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    else:
+        st.caption(t("nothing_yet"))
+
+
+def _sale_row(s: dict[str, Any], lang: str, other: str) -> dict[str, Any]:
+    return {t("col_date"): fmt.date_text(s["recorded_at"], lang), t("col_counterparty"): other,
+            t("col_quantity_t"): s["quantity"], t("unit_price"): fmt.price(s["price_fen_per_t"], lang),
+            t("sale_amount"): fmt.money(s["amount_fen"], lang), t("contract_no"): s["contract_no"]}
+
+
+def _retire_form(actor: Any, service: Any, statement: dict[str, Any]) -> None:
+    st.subheader(t("retire_credits"))
+    with st.form("retire_form"):
+        c1, c2 = st.columns(2)
+        quantity = c1.number_input(t("quantity_t"), min_value=1, step=1, value=1, key="retire_quantity")
+        beneficiary = c2.text_input(t("beneficiary"), key="retire_beneficiary")
+        purpose = st.text_input(t("purpose"), key="retire_purpose")
+        ok = st.form_submit_button(t("retire_credits"), type="primary")
+    if ok:
+        out = submit("retire", service.retire, actor=actor, account_id=statement["account_id"],
+                     quantity=int(quantity), beneficiary=beneficiary.strip(), purpose=purpose.strip())
+        if out is not None:
+            st.success(t("retired_message", quantity=fmt.tonnes(int(quantity), session.lang())))
+            st.rerun()

@@ -1,0 +1,90 @@
+"""Administrator: users and roles (create, change role, deactivate, reset password) and parties."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from ledger.domain import PartyKind, Role
+from sinkledger import admin
+from sinkledger.ui.common import get_service, require_roles, role_name, submit
+from sinkledger.ui.text import labeller, t
+
+ROLES = [r.value for r in Role if r is not Role.public]
+PARTY_KINDS = [k.value for k in PartyKind if k not in (PartyKind.registry, PartyKind.public)]
+
+
+def users_page() -> None:
+    actor = require_roles("admin")
+    service = get_service()
+    st.title(t("page_users"))
+    users = admin.list_users(service, actor)
+    st.dataframe(pd.DataFrame([{t("username"): u["username"], t("display_name"): u["display_name"],
+                                t("col_role"): role_name(u["role"]), t("col_party"): u["party_name"] or u["party_id"],
+                                t("col_active"): t("yes") if u["active"] else t("no")} for u in users]),
+                 hide_index=True, width="stretch")
+    parties = {p["party_id"]: f'{p["name"] or p["party_id"]} ({p["party_id"]})' for p in service.parties()}
+    tab_new, tab_edit, tab_party = st.tabs([t("create_user"), t("edit_user"), t("register_party")])
+    with tab_new:
+        _create_form(actor, service, parties)
+    with tab_edit:
+        _edit_user(actor, service, users, parties)
+    with tab_party:
+        _party_form(actor, service)
+
+
+def _create_form(actor: Any, service: Any, parties: dict[str, str]) -> None:
+    with st.form("create_user_form"):
+        c1, c2 = st.columns(2)
+        username = c1.text_input(t("username"), key="new_username")
+        display = c2.text_input(t("display_name"), key="new_display")
+        role = c1.selectbox(t("col_role"), ROLES, format_func=labeller("role_"), key="new_role")
+        party = c2.selectbox(t("col_party"), list(parties), format_func=parties.get, key="new_party")
+        password = c1.text_input(t("password"), type="password", key="new_password")
+        ok = st.form_submit_button(t("create_user"), type="primary")
+    if ok:
+        out = submit("create_user", lambda **kw: admin.create_user(service, **kw), actor=actor, username=username,
+                     password=password, role=role, party_id=party, display_name=display)
+        if out is not None:
+            st.success(t("user_created", username=out["username"]))
+
+
+def _edit_user(actor: Any, service: Any, users: list[dict[str, Any]], parties: dict[str, str]) -> None:
+    names = [u["username"] for u in users]
+    chosen = st.selectbox(t("username"), names, key="edit_username")
+    user = next(u for u in users if u["username"] == chosen)
+    c1, c2 = st.columns(2)
+    role = c1.selectbox(t("col_role"), ROLES, index=ROLES.index(user["role"]), format_func=labeller("role_"),
+                        key="edit_role")
+    if c1.button(t("set_role"), key="set_role"):
+        if submit(f"role_{chosen}", lambda **kw: admin.set_role(service, **kw), actor=actor, username=chosen,
+                  role=role) is not None:
+            st.rerun()
+    label = t("deactivate") if user["active"] else t("activate")
+    if c2.button(label, key="toggle_active"):
+        if submit(f"active_{chosen}", lambda **kw: admin.set_active(service, **kw), actor=actor, username=chosen,
+                  active=not user["active"]) is not None:
+            st.rerun()
+    password = c2.text_input(t("new_password"), type="password", key="reset_password")
+    if c2.button(t("reset_password"), key="reset_password_button"):
+        if submit(f"password_{chosen}", lambda **kw: admin.reset_password(service, **kw), actor=actor,
+                  username=chosen, password=password) is not None:
+            st.success(t("password_was_reset", username=chosen))
+
+
+def _party_form(actor: Any, service: Any) -> None:
+    with st.form("party_form"):
+        c1, c2 = st.columns(2)
+        party_id = c1.text_input(t("party_id"), key="party_id", placeholder="DEF-0001")
+        kind = c2.selectbox(t("party_kind"), PARTY_KINDS, format_func=labeller("party_kind_"),
+                            key="party_kind")
+        name = c1.text_input(t("party_name"), key="party_name")
+        county = c2.text_input(t("county_code"), key="party_county", placeholder="330521")
+        ok = st.form_submit_button(t("register_party"), type="primary")
+    if ok:
+        out = submit("party", service.register_party, actor=actor, party_id=party_id.strip(), kind=kind,
+                     name=name.strip(), county_code=county.strip() or None)
+        if out is not None:
+            st.success(t("party_registered", party=out["party_id"], account=out["account_id"]))

@@ -1,0 +1,163 @@
+"""Trading-centre clerk: record a sale with live checks, print its receipt, browse and export sales."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from sinkledger import receipts, ui_queries
+from sinkledger.ui import format as fmt
+from sinkledger.ui import session
+from sinkledger.ui.common import attempt, get_service, require_roles, submit
+from sinkledger.ui.text import t
+
+SELLER_KINDS = ("collective", "collection_centre", "enterprise", "trading_centre", "household")
+BUYER_KINDS = ("enterprise", "collection_centre", "trading_centre", "collective", "defendant", "court")
+
+
+def _account_label(accounts: list[dict[str, Any]]) -> dict[str, str]:
+    return {a["account_id"]: f'{a["name"]} ({a["account_id"]})' for a in accounts}
+
+
+def sale_page() -> None:
+    actor = require_roles("trading_clerk")
+    service = get_service()
+    lang = session.lang()
+    st.title(t("page_sale"))
+    accounts = ui_queries.holding_accounts(service)
+    labels = _account_label(accounts)
+    sellers = [a["account_id"] for a in accounts if a["party_kind"] in SELLER_KINDS and a["held_t"] > 0]
+    if not sellers:
+        st.info(t("no_sellers"))
+        return
+    buyers = [a["account_id"] for a in sorted(accounts, key=lambda a: BUYER_KINDS.index(a["party_kind"])
+                                              if a["party_kind"] in BUYER_KINDS else 99)
+              if a["party_kind"] in BUYER_KINDS]  # enterprises first: they buy most
+    left, right = st.columns(2)
+    seller = left.selectbox(t("seller"), sellers, format_func=labels.get, key="sale_seller")
+    buyer = right.selectbox(t("buyer"), buyers, format_func=labels.get, key="sale_buyer")
+    quantity = left.number_input(t("quantity_t"), min_value=1, step=1, value=1, key="sale_quantity")
+    price_text = right.text_input(t("unit_price_yuan"), value="73.41", key="sale_price")
+    contract = st.text_input(t("contract_no"), key="sale_contract", placeholder="HZGX-2025-0001")
+    try:
+        price_fen = fmt.yuan_to_fen(price_text)
+    except ValueError:
+        st.error(t("price_unreadable", value=price_text))
+        return
+    checks = attempt(ui_queries.sale_checks, service, seller_account=seller, quantity=int(quantity),
+                     price_fen_per_t=price_fen)
+    if checks is None:
+        return
+    _show_checks(checks, lang)
+    disabled = checks["blocking"] or not contract.strip() or seller == buyer
+    if seller == buyer:
+        st.warning(t("same_account"))
+    elif not contract.strip():
+        st.caption(t("contract_needed"))
+    if st.button(t("record_sale"), type="primary", disabled=disabled, key="record_sale"):
+        result = submit("sale", service.sell, actor=actor, seller_account=seller, buyer_account=buyer,
+                        quantity=int(quantity), price_fen_per_t=price_fen, contract_no=contract.strip())
+        if result is not None:
+            session.done("sale_before", checks["held_t"])
+    _last_sale(service)
+
+
+def _show_checks(checks: dict[str, Any], lang: str) -> None:
+    cols = st.columns(4)
+    cols[0].metric(t("available_balance"), fmt.tonnes(checks["held_t"], lang))
+    cols[1].metric(t("pledged_balance"), fmt.tonnes(checks["pledged_t"], lang))
+    cols[2].metric(t("median_price"), fmt.price(checks["median_price_fen"], lang))
+    cols[3].metric(t("sale_amount"), fmt.money(checks["amount_fen"], lang))
+    for key, params in checks["warnings"]:
+        if "median_fen" in params:
+            params = {**params, "median": fmt.price(params["median_fen"], lang)}
+            params.pop("median_fen")
+        (st.error if key == "check_insufficient" else st.warning)(t(key, **params))
+    if not checks["warnings"]:
+        st.caption(t("checks_passed"))
+
+
+def _last_sale(service: Any) -> None:
+    result = session.last_result("sale")
+    if not result:
+        return
+    lang = session.lang()
+    before = session.last_result("sale_before")
+    after = service.account_balance(result["seller_account"])["held_t"]
+    st.success(t("sale_recorded", seq=result["seq"], quantity=fmt.tonnes(result["quantity"], lang),
+                 amount=fmt.money(result["amount_fen"], lang)))
+    st.markdown(t("balance_change", account=result["seller_account"], before=fmt.tonnes(before, lang),
+                  after=fmt.tonnes(after, lang)))
+    receipt_button(service, result["seq"], key="receipt_last")
+
+
+def receipt_button(service: Any, seq: int, *, key: str) -> None:
+    sale = attempt(ui_queries.sale, service, seq)
+    if sale is None:
+        return
+    st.download_button(t("download_receipt"), receipt_pdf(sale, session.lang()), file_name=f"receipt-{seq}.pdf",
+                       mime="application/pdf", key=key)
+
+
+def receipt_pdf(sale: dict[str, Any], lang: str) -> bytes:
+    fields = [(t("receipt_entry"), str(sale["seq"])),
+              (t("receipt_time"), fmt.datetime_text(sale["recorded_at"], lang)),
+              (t("contract_no"), sale["contract_no"]),
+              (t("seller"), f'{sale["seller_name"]} ({sale["seller_account"]})'),
+              (t("buyer"), f'{sale["buyer_name"]} ({sale["buyer_account"]})'),
+              (t("quantity_t"), fmt.tonnes(sale["quantity"], lang)),
+              (t("unit_price"), fmt.price(sale["price_fen_per_t"], lang)),
+              (t("sale_amount"), f'{fmt.money(sale["amount_fen"], lang)} ({fmt.yuan(sale["amount_fen"])})'),
+              (t("receipt_clerk"), sale["actor"]), (t("receipt_hash"), sale["entry_hash"])]
+    blocks = [{"serials": b.get("serials", ""), "quantity": b.get("quantity", "")} for b in sale["blocks"]]
+    return receipts.sale_receipt_pdf({"blocks": blocks}, title=t("receipt_title"), fields=fields,
+                                     blocks_title=t("receipt_serials"), footer=t("receipt_footer"))
+
+
+# -- history ----------------------------------------------------------------------------------
+
+def history_page() -> None:
+    require_roles("trading_clerk")
+    service = get_service()
+    lang = session.lang()
+    st.title(t("page_sales"))
+    c1, c2, c3, c4 = st.columns(4)
+    start = c1.date_input(t("date_from"), value=None, key="sales_from")
+    end = c2.date_input(t("date_to"), value=None, key="sales_to")
+    contract = c3.text_input(t("contract_no"), key="sales_contract")
+    party = c4.text_input(t("party_filter"), key="sales_party")
+    rows = ui_queries.sales(service, date_from=_iso(start), date_to=_iso(end), contract=contract.strip() or None,
+                            party_text=party.strip() or None)
+    st.caption(t("sales_count", n=len(rows), quantity=fmt.tonnes(sum(r["quantity"] for r in rows), lang),
+                 amount=fmt.money(sum(r["amount_fen"] for r in rows), lang)))
+    table = [_history_row(r, lang) for r in rows]
+    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+    if table:
+        st.download_button(t("export_excel"), receipts.table_xlsx(_export_rows(rows), sheet_title=t("page_sales")),
+                           file_name="sales.xlsx", key="export_sales",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        seq = st.selectbox(t("receipt_for"), [r["seq"] for r in rows], key="receipt_seq")
+        receipt_button(service, seq, key="receipt_history")
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if isinstance(value, date) else None
+
+
+def _history_row(r: dict[str, Any], lang: str) -> dict[str, Any]:
+    return {t("col_entry"): r["seq"], t("col_date"): fmt.date_text(r["recorded_at"], lang),
+            t("seller"): r["seller_name"], t("buyer"): r["buyer_name"], t("col_quantity_t"): r["quantity"],
+            t("unit_price"): fmt.price(r["price_fen_per_t"], lang), t("sale_amount"): fmt.money(r["amount_fen"], lang),
+            t("contract_no"): r["contract_no"]}
+
+
+def _export_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Excel keeps exact numbers: yuan with two decimals as text-free numbers, dates ISO."""
+    return [{t("col_entry"): r["seq"], t("col_date"): r["recorded_at"][:10], t("seller"): r["seller_name"],
+             t("col_seller_account"): r["seller_account"], t("buyer"): r["buyer_name"],
+             t("col_buyer_account"): r["buyer_account"], t("col_quantity_t"): r["quantity"],
+             t("col_price_yuan"): r["price_fen_per_t"] / 100, t("col_amount_yuan"): r["amount_fen"] / 100,
+             t("contract_no"): r["contract_no"]} for r in rows]

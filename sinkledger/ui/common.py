@@ -1,0 +1,109 @@
+"""Shared page helpers: the cached service, catalogue text, refusals, role guards."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from sinkledger.errors import SinkLedgerError
+from sinkledger.ui import session
+from sinkledger.ui.text import t
+
+log = logging.getLogger("sinkledger.app")
+
+
+@st.cache_resource(show_spinner=False)
+def get_service() -> Any:
+    """The one service per server process; an empty default database is seeded with the demo."""
+    from sinkledger.config import load_settings
+    from sinkledger.service import Service
+
+    settings = load_settings()
+    service = Service.open(settings)
+    if not service.is_initialised() and settings.seeds_demo_when_empty:
+        from sinkledger.demo import seed_demo
+
+        with st.spinner(t("seeding")):
+            bar = st.progress(0.0)
+            seed_demo(service, progress=lambda i, n, label: bar.progress(min(i / max(n, 1), 1.0), text=label))
+            bar.empty()
+    return service
+
+
+def show_refusal(exc: SinkLedgerError) -> None:
+    """A refusal's catalogue message in the chosen language, plus every listed problem."""
+    st.error(exc.message(session.lang()))
+    problems = exc.params.get("problems")
+    if isinstance(problems, list):
+        key = "message_zh" if session.lang() == "zh" else "message_en"
+        for p in problems[:50]:
+            if isinstance(p, dict) and key in p:
+                st.caption(f"{t('row_label', row=p.get('row') or '-')}: {p[key]}")
+
+
+def show_unexpected(exc: Exception) -> None:
+    """Never a traceback: log it for the operator, tell the user in their language."""
+    log.exception("unexpected error in a page")
+    st.error(t("unexpected_error", kind=type(exc).__name__))
+
+
+def attempt(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call the service; on a refusal show its message and return None."""
+    try:
+        return fn(*args, **kwargs)
+    except SinkLedgerError as exc:
+        show_refusal(exc)
+    except Exception as exc:  # noqa: BLE001 - the user sees a message, the log keeps the detail
+        show_unexpected(exc)
+    return None
+
+
+def submit(form: str, fn: Callable[..., Any], **kwargs: Any) -> Any:
+    """Run a command with ``form``'s request id; remember the result; None if refused."""
+    result = attempt(fn, request_id=session.request_id(form), **kwargs)
+    if result is not None:
+        session.done(form, result)
+    return result
+
+
+def require_roles(*roles: str) -> Any:
+    """The signed-in actor if its role is one of ``roles``; else a notice and stop the page.
+
+    Hidden pages are not reachable from the menu, but the check is repeated here (and again in
+    the service) so that a page never acts for a role it was not meant for.
+    """
+    actor = session.actor()
+    if actor is None or actor.role.value not in roles:
+        st.warning(t("page_not_for_role"))
+        st.stop()
+    return actor
+
+
+def sink_name(sink_type: str, lang: str | None = None) -> str:
+    from sinks import SINK_TYPES, SinkType
+
+    spec = SINK_TYPES[SinkType(sink_type)]
+    return spec.name_zh if (lang or session.lang()) == "zh" else spec.name_en
+
+
+def role_name(role: str) -> str:
+    return t(f"role_{role}")
+
+
+def county_names(service: Any) -> dict[str, str]:
+    """County code → name in the chosen language, from the offline county layer."""
+    from sinkledger.ui.maps import counties_geojson
+
+    lang = session.lang()
+    return {f["properties"]["code"]: f["properties"]["name_zh" if lang == "zh" else "name_en"]
+            for f in counties_geojson(str(service.settings.gis_data_dir / "counties.geojson"))["features"]}
+
+
+def cached_version() -> int:
+    """The ledger's version for cache keys (changes with every journal entry)."""
+    from sinkledger import ui_queries
+
+    return ui_queries.ledger_version(get_service())

@@ -1,0 +1,214 @@
+"""Maps: pydeck (deck.gl, GPU) for showing parcels, folium + Leaflet.draw for drawing one.
+
+Showing: one ``GeoJsonLayer`` of parcels over the offline county outlines from ``gis_data/``.
+deck.gl draws 10,000+ polygons on the GPU; above :data:`SIMPLIFY_ABOVE` parcels the outlines
+are simplified (topology-preserving, ~:data:`SIMPLIFY_DEG` degrees ≈ 5 m) and coordinates
+rounded to 5 decimals (≈ 1 m), which keeps the page light without changing what a person sees
+at county zoom. This is display preparation only: registered geometries are never touched.
+
+Base map: none by default (works offline). OpenStreetMap raster tiles, or Tianditu with a
+configured key, can be switched on; they are then the only requests to another host.
+
+Drawing: folium's Leaflet and Leaflet.draw are served from ``static/`` (``/app/static/...``),
+never from a CDN, so drawing works on an intranet without internet (GIS_NOTES §4.3).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pydeck as pdk
+import shapely
+import streamlit as st
+
+from sinks import SINK_TYPES, SinkType
+
+SIMPLIFY_ABOVE = 2000
+SIMPLIFY_DEG = 0.00005
+OK_RGBA = [46, 139, 87, 200]
+PROBLEM_RGBA = [214, 39, 40, 210]
+OVERLAP_RGBA = [255, 140, 0, 230]
+EXISTING_RGBA = [150, 150, 150, 120]
+COUNTY_FILL = [240, 240, 235, 255]
+COUNTY_LINE = [120, 120, 120, 255]
+STATIC = "/app/static"
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+TIANDITU_TILES = ("https://t0.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec"
+                  "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=")
+
+
+@st.cache_data(show_spinner=False)
+def counties_geojson(path: str) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def sink_label(sink_type: str, lang: str) -> str:
+    spec = SINK_TYPES[SinkType(sink_type)]
+    return spec.name_zh if lang == "zh" else spec.name_en
+
+
+def sink_colour(sink_type: str, alpha: int = 170) -> list[int]:
+    return [*SINK_TYPES[SinkType(sink_type)].colour_rgb, alpha]
+
+
+def lean_geometry(geometry: Mapping[str, Any], simplify: bool) -> dict[str, Any]:
+    """The geometry for display. With many parcels: simplified, and coordinates rounded to 5
+    decimals (~1 m), which cuts the page's JSON about five-fold; otherwise unchanged."""
+    if not simplify:
+        return dict(geometry)
+    geom = shapely.simplify(shapely.geometry.shape(geometry), SIMPLIFY_DEG, preserve_topology=True)
+    polygons = list(geom.geoms) if geom.geom_type == "MultiPolygon" else [geom]
+    rings = [[_rounded(p.exterior), *(_rounded(r) for r in p.interiors)] for p in polygons]
+    if len(rings) == 1:
+        return {"type": "Polygon", "coordinates": rings[0]}
+    return {"type": "MultiPolygon", "coordinates": rings}
+
+
+def _rounded(ring: Any) -> list[list[float]]:
+    return np.round(np.asarray(ring.coords)[:, :2], 5).tolist()
+
+
+def parcel_features(parcels: Iterable[Mapping[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """GeoJSON features of parcels with what the tooltip and the colour need (nothing more;
+    above :data:`SIMPLIFY_ABOVE` parcels the holder is left out of the tooltip to keep it lean)."""
+    parcels = list(parcels)
+    simplify = len(parcels) > SIMPLIFY_ABOVE
+    return [{"type": "Feature", "geometry": lean_geometry(p["geometry"], simplify), "properties": {
+        "code": p["parcel_code"], "sink": sink_label(p["sink_type"], lang),
+        "holder": "" if simplify else p.get("holder_name") or "",
+        "area": (f'{p["area_ha"]:.2f} 公顷 / {p["area_mu"]:.0f} 亩' if lang == "zh"
+                 else f'{p["area_ha"]:.2f} ha / {p["area_mu"]:.0f} mu'),
+        "colour": sink_colour(p["sink_type"])}} for p in parcels]
+
+
+def county_layer(counties: Mapping[str, Any]) -> pdk.Layer:
+    return pdk.Layer("GeoJsonLayer", counties, id="counties", stroked=True, filled=True,
+                     get_fill_color=COUNTY_FILL, get_line_color=COUNTY_LINE, line_width_min_pixels=1,
+                     pickable=False)
+
+
+def features_layer(layer_id: str, features: list[dict[str, Any]], *, colour: Any = "properties.colour",
+                   pickable: bool = True, line_px: int = 2) -> pdk.Layer:
+    """Filled polygons; outlined only up to :data:`SIMPLIFY_ABOVE` features. Outlines cost deck.gl
+    a path per ring (measured: 10,000 parcels ready in ~5 s unstroked, ~20 s stroked, software
+    WebGL) and are invisible at the zoom where that many parcels fit on screen."""
+    stroked = len(features) <= SIMPLIFY_ABOVE
+    return pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection", "features": features}, id=layer_id,
+                     filled=True, stroked=stroked, get_fill_color=colour, get_line_color=colour,
+                     line_width_min_pixels=line_px, pickable=pickable)
+
+
+def view_for(bounds_lonlat: tuple[float, float, float, float], min_zoom: float = 7.5) -> pdk.ViewState:
+    view = pdk.data_utils.compute_view([[bounds_lonlat[0], bounds_lonlat[1]], [bounds_lonlat[2], bounds_lonlat[3]]])
+    view.zoom = max(min_zoom, view.zoom)
+    return view
+
+
+def features_bounds(features: list[dict[str, Any]]) -> tuple[float, float, float, float] | None:
+    if not features:
+        return None
+    geoms = [shapely.geometry.shape(f["geometry"]) for f in features]
+    return tuple(shapely.total_bounds(geoms).tolist())  # type: ignore[return-value]
+
+
+def basemap_style(basemap: str, tianditu_key: str | None = None) -> Any:
+    """A MapLibre raster style for online tiles; pydeck's no-basemap sentinel when offline."""
+    if basemap == "osm":
+        tiles, attribution = OSM_TILES, "© OpenStreetMap contributors"
+    elif basemap == "tianditu" and tianditu_key:
+        tiles, attribution = TIANDITU_TILES + tianditu_key, "© 天地图"
+    else:
+        return None
+    return {"version": 8, "sources": {"tiles": {"type": "raster", "tiles": [tiles], "tileSize": 256,
+                                                "attribution": attribution}},
+            "layers": [{"id": "tiles", "type": "raster", "source": "tiles"}]}
+
+
+class CompactDeck(pdk.Deck):
+    """A Deck whose JSON has no indentation: pydeck pretty-prints (``indent=2``), which made
+    the spec of 10,000 parcels 18 MB; compact, it is about a fifth of that and encodes faster."""
+
+    def to_json(self) -> str:
+        from pydeck.bindings.json_tools import default_serialize
+
+        return json.dumps(self, default=default_serialize, separators=(",", ":"))
+
+
+def deck(layers: list[pdk.Layer], view: pdk.ViewState, tooltip: str, *, basemap: str = "none",
+         tianditu_key: str | None = None) -> pdk.Deck:
+    style = basemap_style(basemap, tianditu_key)
+    if style is None:
+        # map_provider=None with the default map_style emits pydeck's no-basemap marker; a None
+        # map_style would make Streamlit fetch a web basemap (not offline).
+        return CompactDeck(layers=layers, initial_view_state=view, map_provider=None, tooltip={"text": tooltip})
+    return CompactDeck(layers=layers, initial_view_state=view, map_provider="carto", map_style=style,
+                       tooltip={"text": tooltip})
+
+
+def parcel_deck(features: list[dict[str, Any]], counties: Mapping[str, Any],
+                region_bounds: tuple[float, float, float, float], *, basemap: str = "none",
+                tianditu_key: str | None = None, extra: list[pdk.Layer] = ()) -> pdk.Deck:
+    """Counties (unless a web base map is on), parcels coloured by sink type, optional extra layers."""
+    layers = [] if basemap != "none" else [county_layer(counties)]
+    layers += [features_layer("parcels", features), *extra]
+    view = view_for(features_bounds(features) or region_bounds)
+    return deck(layers, view, "{code}\n{sink}\n{holder}\n{area}", basemap=basemap, tianditu_key=tianditu_key)
+
+
+def legend_markdown(lang: str) -> str:
+    return " &nbsp; ".join(f'<span style="color: rgb{s.colour_rgb}">■</span> '
+                           f'{s.name_zh if lang == "zh" else s.name_en}' for s in SINK_TYPES.values())
+
+
+# -- drawing ----------------------------------------------------------------------------------
+
+def _use_local_leaflet() -> None:
+    """Point folium and Leaflet.draw at the copies in ``static/`` (and drop what the map does
+    not need: bootstrap, font-awesome, awesome-markers)."""
+    import folium
+    from folium.plugins import Draw
+
+    folium.Map.default_js = [("leaflet", f"{STATIC}/leaflet/leaflet.js"), ("jquery", f"{STATIC}/jquery.min.js")]
+    folium.Map.default_css = [("leaflet_css", f"{STATIC}/leaflet/leaflet.css")]
+    Draw.default_js = [("leaflet_draw_js", f"{STATIC}/leaflet-draw/leaflet.draw.js")]
+    Draw.default_css = [("leaflet_draw_css", f"{STATIC}/leaflet-draw/leaflet.draw.css")]
+
+
+def draw_map(nearby: list[dict[str, Any]], counties: Mapping[str, Any], centre: tuple[float, float], *,
+             basemap: str = "none", tianditu_key: str | None = None, key: str = "draw_map") -> dict | None:
+    """A Leaflet map with the draw tool (polygons only) over counties and nearby parcels.
+
+    Returns the last drawn polygon as GeoJSON (lon/lat), or None.
+    """
+    import folium
+    from folium.plugins import Draw
+    from streamlit_folium import st_folium
+
+    _use_local_leaflet()
+    fmap = folium.Map(location=[centre[1], centre[0]], zoom_start=12, tiles=None, control_scale=True)
+    if basemap == "osm":
+        folium.TileLayer(OSM_TILES, attr="© OpenStreetMap contributors", name="OSM").add_to(fmap)
+    elif basemap == "tianditu" and tianditu_key:
+        folium.TileLayer(TIANDITU_TILES.replace("t0.", "t{s}.") + tianditu_key, attr="© 天地图",
+                         subdomains="01234567", name="天地图").add_to(fmap)
+    folium.GeoJson(counties, name="counties", style_function=lambda _: {
+        "color": "#787878", "weight": 1, "fillColor": "#f0f0eb", "fillOpacity": 0.6}).add_to(fmap)
+    if nearby:
+        folium.GeoJson({"type": "FeatureCollection", "features": nearby}, name="parcels",
+                       style_function=lambda f: {"color": _hex(f["properties"]["colour"]), "weight": 1,
+                                                 "fillOpacity": 0.5},
+                       tooltip=folium.GeoJsonTooltip(fields=["code", "sink"], labels=False)).add_to(fmap)
+    Draw(export=False, draw_options={"polyline": False, "rectangle": False, "circle": False, "marker": False,
+                                     "circlemarker": False, "polygon": {"allowIntersection": False}},
+         edit_options={"edit": False}).add_to(fmap)
+    out = st_folium(fmap, height=520, use_container_width=True, returned_objects=["last_active_drawing"], key=key)
+    drawing = (out or {}).get("last_active_drawing")
+    return drawing.get("geometry") if isinstance(drawing, dict) else None
+
+
+def _hex(rgba: list[int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgba[:3])

@@ -1,0 +1,90 @@
+"""Which pages each role sees, and the sidebar (language, base map, who is signed in).
+
+Only the pages a role may use are registered with ``st.navigation`` (so others are not even
+reachable by URL); every page checks the role again, and the service checks it a third time.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from sinkledger.ui import session
+from sinkledger.ui.text import labeller, t
+
+LANGS = {"zh": "中文", "en": "English"}
+BASEMAPS = ("none", "osm", "tianditu")
+
+# url_path → (module, function, title key, icon)
+PAGES = {
+    "overview": ("public", "explorer_page", "page_overview", ":material/insights:"),
+    "certificate": ("public", "certificate_page", "page_certificate", ":material/verified:"),
+    "signin": ("signin", "signin_page", "page_signin", ":material/login:"),
+    "parcels": ("parcels", "parcels_page", "page_parcels", ":material/map:"),
+    "register": ("register", "register_page", "page_register", ":material/draw:"),
+    "account": ("account", "account_page", "page_account", ":material/account_balance_wallet:"),
+    "verify": ("verifier", "verifier_page", "page_verify", ":material/task_alt:"),
+    "sale": ("clerk", "sale_page", "page_sale", ":material/receipt_long:"),
+    "sales": ("clerk", "history_page", "page_sales", ":material/history:"),
+    "cases": ("court", "cases_page", "page_cases", ":material/gavel:"),
+    "calculator": ("court", "calculator_page", "page_calculator", ":material/calculate:"),
+    "pledges": ("bank", "pledges_page", "page_pledges", ":material/account_balance:"),
+    "losses": ("insurer", "losses_page", "page_losses", ":material/ac_unit:"),
+    "users": ("admin_users", "users_page", "page_users", ":material/group:"),
+}
+
+ROLE_PAGES: dict[str, tuple[str, ...]] = {
+    "public": ("signin",),
+    "cooperative": ("parcels", "register", "account"),
+    "household": ("account",),
+    "collection_centre": ("parcels", "register", "account"),
+    "trading_clerk": ("sale", "sales"),
+    "enterprise": ("account",),
+    "verifier": ("verify",),
+    "court": ("cases", "calculator"),
+    "procurator": ("cases", "calculator"),
+    "bank": ("pledges",),
+    "insurer": ("losses",),
+    "admin": ("users", "parcels"),
+}
+PUBLIC_PAGES = ("overview", "certificate")
+
+
+def _page(url_path: str, *, default: bool = False) -> st.Page:
+    import importlib
+
+    module, function, title, icon = PAGES[url_path]
+    fn = getattr(importlib.import_module(f"sinkledger.ui.{module}"), function)
+    return st.Page(fn, title=t(title), icon=icon, url_path=url_path, default=default)
+
+
+def pages_for(role: str) -> dict[str, list[st.Page]]:
+    """Sections of pages for ``role``: the role's own work first (its first page is the
+    landing page after sign-in), then the public pages everyone sees."""
+    own = ROLE_PAGES.get(role, ())
+    signed_in = role != "public"
+    work = [_page(p, default=signed_in and i == 0) for i, p in enumerate(own) if p != "signin"]
+    public = [_page(p, default=not signed_in and p == "overview") for p in PUBLIC_PAGES]
+    if not signed_in:
+        public.append(_page("signin"))
+    sections = {t("nav_public"): public}
+    return {t("nav_work"): work, **sections} if work else sections
+
+
+def sidebar() -> None:
+    st.sidebar.radio(t("language"), list(LANGS), format_func=LANGS.get, key=session.LANG, horizontal=True)
+    user = session.user()
+    if user:
+        st.sidebar.markdown(t("signed_in_as", name=user["display_name"] or user["username"],
+                              role=t(f"role_{user['role']}")))
+        if st.sidebar.button(t("sign_out"), key="sign_out"):
+            session.sign_out()
+            st.rerun()
+    # The widget's key carries the language so that its option labels follow a language switch;
+    # the choice itself lives under session.BASEMAP and survives the switch.
+    chosen = st.session_state.get(session.BASEMAP, "none")
+    st.sidebar.selectbox(t("basemap"), BASEMAPS, index=BASEMAPS.index(chosen), format_func=labeller("basemap_"),
+                         key=f"basemap_{session.lang()}", on_change=_keep_basemap)
+
+
+def _keep_basemap() -> None:
+    st.session_state[session.BASEMAP] = st.session_state[f"basemap_{session.lang()}"]

@@ -1,0 +1,133 @@
+"""Parcels: the holder's map coloured by sink type, and one parcel's page (attributes, history,
+estimates with their trace report, credits issued, income)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from sinkledger import reports, ui_queries
+from sinkledger.ui import format as fmt
+from sinkledger.ui import maps, session
+from sinkledger.ui.common import attempt, cached_version, get_service, require_roles, sink_name
+from sinkledger.ui.public import parcel_layer_features, parcel_map
+from sinkledger.ui.text import t, t_or
+
+PARCEL_ROLES = ("cooperative", "collection_centre", "admin")
+
+
+def own_party(actor: Any) -> str | None:
+    """A cooperative sees its own parcels; the centre and the administrator see all."""
+    return actor.party_id if actor.role.value == "cooperative" else None
+
+
+def parcels_page() -> None:
+    actor = require_roles(*PARCEL_ROLES)
+    service = get_service()
+    lang = session.lang()
+    st.title(t("page_parcels"))
+    features = parcel_layer_features(cached_version(), lang, own_party(actor))
+    parcel_map(features, key="parcels_map")
+    codes = [f["properties"]["code"] for f in features]
+    if not codes:
+        st.info(t("no_parcels"))
+        return
+    st.dataframe(pd.DataFrame([{t("col_parcel"): f["properties"]["code"], t("col_sink_type"): f["properties"]["sink"],
+                                t("col_holder"): f["properties"]["holder"], t("col_area"): f["properties"]["area"]}
+                               for f in features]), hide_index=True, width="stretch", height=240)
+    chosen = st.selectbox(t("choose_parcel"), codes, key="parcel_code")
+    parcel_detail(service, chosen, lang)
+
+
+def parcel_detail(service: Any, code: str, lang: str) -> None:
+    parcel = attempt(service.parcel, code)
+    if parcel is None:
+        return
+    st.header(t("parcel_heading", code=code))
+    tabs = st.tabs([t("tab_attributes"), t("tab_history"), t("tab_estimates"), t("tab_credits"), t("tab_income")])
+    with tabs[0]:
+        _attributes(service, parcel, lang)
+    with tabs[1]:
+        _history(service, code, lang)
+    with tabs[2]:
+        _estimates(service, code, lang)
+    with tabs[3]:
+        _credits(service, code)
+    with tabs[4]:
+        _income(service, parcel, lang)
+
+
+def _attributes(service: Any, parcel: dict[str, Any], lang: str) -> None:
+    left, right = st.columns([2, 3])
+    rows = [(t("col_sink_type"), sink_name(parcel["sink_type"])), (t("col_holder"), parcel["holder_name"] or ""),
+            (t("col_area"), fmt.area(parcel["area_ha"], parcel["area_mu"], lang)),
+            (t("county_code"), parcel["county_code"] or ""), (t("tenure_cert_no"), parcel["tenure_cert_no"] or ""),
+            (t("col_status"), t_or(f"parcel_status_{parcel['status']}", parcel["status"]))]
+    rows += [(k, str(v)) for k, v in sorted(parcel["attributes"].items())]
+    left.dataframe(pd.DataFrame(rows, columns=[t("col_field"), t("col_value")]), hide_index=True, width="stretch")
+    with right:
+        features = maps.parcel_features([parcel], lang)
+        counties = maps.counties_geojson(str(service.settings.gis_data_dir / "counties.geojson"))
+        bounds = maps.features_bounds(features)
+        st.pydeck_chart(maps.deck([maps.county_layer(counties), maps.features_layer("parcels", features)],
+                                  maps.view_for(bounds, min_zoom=13), "{code}\n{sink}\n{area}"),
+                        height=320, key=f"parcel_map_{parcel['parcel_code']}")
+
+
+def _history(service: Any, code: str, lang: str) -> None:
+    versions = attempt(service.parcel_history, code) or []
+    rows = [{t("col_version"): v.get("version"), t("col_change"): t_or(f"change_{v.get('change')}", str(v.get("change"))),
+             t("col_area"): fmt.hectares(float(v["area_m2"]) / 10_000, lang) if v.get("area_m2") else "—",
+             t("col_holder"): v.get("holder_party_id"), t("col_entry"): v.get("seq"),
+             t("col_hash"): str(v.get("version_hash") or "")[:16]} for v in versions]
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    else:
+        st.caption(t("nothing_yet"))
+
+
+def _estimates(service: Any, code: str, lang: str) -> None:
+    found = ui_queries.estimates(parcel_code=code, service=service)
+    if not found:
+        st.caption(t("nothing_yet"))
+        return
+    st.dataframe(pd.DataFrame([{t("col_estimate"): e["estimate_id"], t("col_methodology"): e["methodology_id"],
+                                t("col_period"): f'{e["period_start"]} – {e["period_end"]}',
+                                t("col_net"): fmt.kg_as_tonnes(e["net_kg_co2e"], lang),
+                                t("col_state"): t(f"estimate_state_{e['state']}")} for e in found]),
+                 hide_index=True, width="stretch")
+    for e in found:
+        for r in e["returns"]:
+            st.warning(t("returned_with_comments", estimate=e["estimate_id"], comments=r["comments"]))
+    chosen = st.selectbox(t("choose_estimate"), [e["estimate_id"] for e in found], key=f"est_{code}")
+    document = service.estimate(chosen)
+    with st.expander(t("trace_report")):
+        st.markdown(reports.render(document, "md", lang).decode("utf-8"))
+    st.download_button(t("download_trace_pdf"), reports.render(document, "pdf", lang), file_name=f"{chosen}.pdf",
+                       mime="application/pdf", key=f"trace_{chosen}")
+
+
+def _credits(service: Any, code: str) -> None:
+    batches = ui_queries.parcel_batches(service, code)
+    if not batches:
+        st.caption(t("nothing_yet"))
+        return
+    st.dataframe(pd.DataFrame([{t("col_batch"): b["batch_id"], t("col_vintage"): str(b["vintage_year"]),
+                                t("col_quantity_t"): b["quantity"], t("col_buffer_t"): b["buffer_quantity"],
+                                t("col_serials"): b["serials"]} for b in batches]), hide_index=True, width="stretch")
+
+
+def _income(service: Any, parcel: dict[str, Any], lang: str) -> None:
+    """Sale proceeds of the holder's account (credits are fungible once issued: the income is the
+    holder's, shown here with the share of its credits that came from this parcel)."""
+    statement = attempt(ui_queries.party_statement, service, parcel["holder_party_id"])
+    if statement is None:
+        return
+    st.metric(t("income"), fmt.money(statement["income_fen"], lang))
+    st.caption(t("income_caption", holder=parcel["holder_name"] or parcel["holder_party_id"]))
+    if statement["sold"]:
+        st.dataframe(pd.DataFrame([{t("col_date"): fmt.date_text(s["recorded_at"], lang), t("buyer"): s["buyer_name"],
+                                    t("col_quantity_t"): s["quantity"], t("sale_amount"): fmt.money(s["amount_fen"], lang)}
+                                   for s in statement["sold"]]), hide_index=True, width="stretch")

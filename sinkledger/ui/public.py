@@ -1,0 +1,230 @@
+"""Public pages (no sign-in): the explorer and the certificate check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from sinkledger import ui_queries
+from sinkledger.ui import format as fmt
+from sinkledger.ui import maps, session
+from sinkledger.ui.common import attempt, cached_version, county_names, get_service, sink_name
+from sinkledger.ui.text import t
+from sinks import SINK_TYPES
+
+CHART_COLOURS = ["#2e8b57", "#1f77b4", "#9467bd"]  # issued, sold, retired (sold also the price)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def parcel_layer_features(version: int, lang: str, holder_party_id: str | None = None) -> list[dict[str, Any]]:
+    """Map features of the active parcels (of one holder, or all), cached per ledger version."""
+    parcels = get_service().parcels(status="active")
+    if holder_party_id:
+        parcels = [p for p in parcels if p["holder_party_id"] == holder_party_id]
+    return maps.parcel_features(parcels, lang)
+
+
+@st.cache_data(show_spinner=False, max_entries=4, ttl=60)
+def integrity_report(version: int) -> dict[str, Any]:
+    """The chain check (a full replay), once per ledger version and minute, not on every rerun."""
+    return ui_queries.integrity(get_service())
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def parcel_totals(version: int) -> dict[str, tuple[int, float]]:
+    """Active parcels per sink type: (count, area in ha), once per ledger version."""
+    out: dict[str, tuple[int, float]] = {}
+    for p in get_service().parcels(status="active"):
+        count, area = out.get(p["sink_type"], (0, 0.0))
+        out[p["sink_type"]] = (count + 1, area + p["area_ha"])
+    return out
+
+
+def tianditu_key() -> str | None:
+    return getattr(get_service().settings, "tianditu_key", None)
+
+
+def parcel_map(features: list[dict[str, Any]], *, key: str, extra: list[Any] = ()) -> None:
+    """The parcel map (offline county outlines unless a web base map is chosen), legend, caption."""
+    service = get_service()
+    counties = maps.counties_geojson(str(service.settings.gis_data_dir / "counties.geojson"))
+    basemap = st.session_state.get(session.BASEMAP, "none")
+    deck = maps.parcel_deck(features, counties, service.settings.region.bounds_lonlat, basemap=basemap,
+                            tianditu_key=tianditu_key(), extra=list(extra))
+    st.pydeck_chart(deck, height=560, key=key)
+    st.markdown(maps.legend_markdown(session.lang()), unsafe_allow_html=True)
+    st.caption(t("map_caption", n=len(features)))
+
+
+# -- explorer ---------------------------------------------------------------------------------
+
+def explorer_page() -> None:
+    service = get_service()
+    lang = session.lang()
+    st.title(t("app_title"))
+    st.write(t("app_subtitle"))
+    st.info(t("synthetic_notice"))
+    features = parcel_layer_features(cached_version(), lang)
+    st.subheader(t("map_header"))
+    parcel_map(features, key="overview_map")
+    balances = service.balances()
+    _headline(balances)
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader(t("balances_header"))
+        _sink_table(balances, parcel_totals(cached_version()))
+    with right:
+        st.subheader(t("integrity_header"))
+        _integrity()
+    st.subheader(t("vintage_header"))
+    _vintage_table(balances)
+    st.subheader(t("county_header"))
+    _county_table(service)
+    st.subheader(t("activity_header"))
+    _activity_charts(service)
+
+
+def _headline(balances: dict[str, Any]) -> None:
+    rows = balances["by_sink_type"]
+    sales = ui_queries.sales(get_service())
+    lang = session.lang()
+    cols = st.columns(4)
+    cols[0].metric(t("metric_issued"), fmt.tonnes(sum(r["issued_t"] for r in rows), lang))
+    cols[1].metric(t("metric_retired"), fmt.tonnes(sum(r["retired_t"] for r in rows), lang))
+    cols[2].metric(t("metric_sold"), fmt.tonnes(sum(s["quantity"] for s in sales), lang))
+    cols[3].metric(t("metric_sales_value"), fmt.money(sum(s["amount_fen"] for s in sales), lang))
+
+
+def _sink_table(balances: dict[str, Any], parcels: dict[str, tuple[int, float]]) -> None:
+    buffer_t = sum(r["held_t"] for r in balances["by_account"] if r["account_kind"] == "buffer")
+    lang = session.lang()
+    rows = []
+    for sink_type in SINK_TYPES:
+        mine = [r for r in balances["by_sink_type"] if r["sink_type"] == sink_type.value]
+        count, area_ha = parcels.get(sink_type.value, (0, 0.0))
+        rows.append({
+            t("col_sink_type"): sink_name(sink_type.value, lang),
+            t("col_parcels"): count,
+            t("col_area_ha"): round(area_ha, 1),
+            t("col_issued"): sum(r["issued_t"] for r in mine),
+            t("col_held"): sum(r["held_t"] for r in mine),
+            t("col_pledged"): sum(r["pledged_t"] for r in mine),
+            t("col_retired"): sum(r["retired_t"] for r in mine),
+        })
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.caption(t("buffer_caption", n=buffer_t))
+
+
+def _vintage_table(balances: dict[str, Any]) -> None:
+    rows = [{t("col_vintage"): str(r["vintage_year"]), t("col_sink_type"): sink_name(r["sink_type"]),
+             t("col_issued"): r["issued_t"], t("col_held"): r["held_t"], t("col_pledged"): r["pledged_t"],
+             t("col_retired"): r["retired_t"], t("col_cancelled"): r["cancelled_t"]}
+            for r in balances["by_sink_type"]]
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    else:
+        st.caption(t("nothing_yet"))
+
+
+def _county_table(service: Any) -> None:
+    names = county_names(service)
+    rows = [{t("col_county"): names.get(r["county_code"], r["county_code"]), t("col_issued"): r["issued_t"],
+             t("col_held"): r["held_t"], t("col_pledged"): r["pledged_t"], t("col_retired"): r["retired_t"],
+             t("col_cancelled"): r["cancelled_t"]} for r in ui_queries.totals_by_county(service)]
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    else:
+        st.caption(t("nothing_yet"))
+
+
+def _activity_charts(service: Any) -> None:
+    months = ui_queries.monthly_activity(service)
+    if not months:
+        st.caption(t("nothing_yet"))
+        return
+    lang = session.lang()
+    index = [fmt.month_text(m["month"], lang) for m in months]
+    volumes = pd.DataFrame({t("series_issued"): [m["issued_t"] for m in months],
+                            t("series_sold"): [m["sold_t"] for m in months],
+                            t("series_retired"): [m["retired_t"] for m in months]}, index=index)
+    prices = pd.DataFrame({t("series_price"): [(m["average_price_fen"] or 0) / 100 for m in months]}, index=index)
+    left, right = st.columns(2)
+    with left:
+        st.caption(t("chart_volumes"))
+        st.bar_chart(volumes, stack=False, y_label=t("unit_t"), color=CHART_COLOURS)
+    with right:
+        st.caption(t("chart_price"))
+        # A line needs two points: with fewer months the average price is shown as bars.
+        chart = st.line_chart if len(months) > 2 else st.bar_chart
+        chart(prices, y_label=t("unit_yuan_per_t"), color=CHART_COLOURS[1])
+
+
+def _integrity() -> None:
+    report = integrity_report(cached_version())
+    if report["ok"]:
+        st.success(t("integrity_ok", n=report["entries"]))
+    else:
+        st.error(t("integrity_broken", seq=report["first_bad_seq"]))
+    st.caption(f'{t("merkle_root")}: `{report["merkle_root"]}`')
+    cp = report["checkpoint"]
+    if cp:
+        st.caption(t("checkpoint_caption", n=cp["tree_size"], root=cp["root"][:16],
+                     when=fmt.datetime_text(cp["created_at"], session.lang())))
+
+
+# -- certificate check ------------------------------------------------------------------------
+
+def certificate_page() -> None:
+    st.title(t("page_certificate"))
+    st.write(t("certificate_intro"))
+    given = st.query_params.get("cert", "")
+    with st.form("certificate_check"):
+        code = st.text_input(t("certificate_code"), value=given, key="certificate_code",
+                             placeholder="XXXX-XXXX-XXXX-XXXX")
+        checked = st.form_submit_button(t("certificate_check"))
+    code = (code or given).strip()
+    if (checked or given) and code:
+        result = attempt(get_service().court.verify_certificate, code)
+        if result is not None:
+            show_certificate(result)
+    with st.expander(t("certificate_pdf_check")):
+        upload = st.file_uploader(t("certificate_pdf"), type=["pdf"], key="certificate_pdf")
+        if upload is not None:
+            result = attempt(get_service().court.verify_certificate_pdf, upload.getvalue())
+            if result is not None:
+                show_certificate(result)
+
+
+def show_certificate(result: dict[str, Any]) -> None:
+    """What a certificate proves, in plain words, then the checks behind it."""
+    lang = session.lang()
+    record = result["record"]
+    case, order, totals = record["case"], record["order"], record["totals"]
+    if result["ok"]:
+        st.success(t("certificate_valid", code=result["code"]))
+    else:
+        st.error(t("certificate_invalid", code=result["code"], problems="; ".join(result["problems"])))
+    retired = sum(f["quantity_t"] for f in record["fulfilments"])
+    st.markdown(t("certificate_proves", court=case["court_name"], case_no=case["case_no"],
+                  quantity=fmt.tonnes(retired, lang), ecosystem=case["ecosystem_name"],
+                  sink=sink_name(case["sink_type"], lang), amount=fmt.money(totals.get("amount_fen") or 0, lang)))
+    status = t(f"order_status_{totals['status']}")
+    st.markdown(t("certificate_order", item=order["item"], due=fmt.date_text(order["due_date"], lang),
+                  status=status))
+    rows = [{t("col_date"): fmt.date_text(f["purchase_date"], lang), t("col_seller"): f["seller_account"],
+             t("col_quantity_t"): f["quantity_t"], t("col_price"): fmt.price(f["price_fen_per_t"], lang),
+             t("col_serials"): ", ".join(b["serials"] for b in f["blocks"]), t("col_entry"): f["seq"]}
+            for f in record["fulfilments"]]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    hashes_ok = all(e.get("hash_ok") for e in result["entries"])
+    proofs_ok = bool(result["proofs"]) and all(p["proof_ok"] for p in result["proofs"])
+    st.markdown(f'- {t("check_hashes_ok") if hashes_ok else t("check_hashes_bad")}\n'
+                f'- {t("check_proofs_ok") if proofs_ok else t("check_proofs_bad")}')
+    if result["proofs"]:
+        p = result["proofs"][0]
+        st.caption(t("certificate_root", n=p["tree_size"], root=p["root"]))
+    now = result["order_now"]
+    if now.get("withdrawn"):
+        st.warning(t("certificate_order_withdrawn"))

@@ -1,0 +1,201 @@
+"""Register parcels: draw one on the map, or upload a file; preview problems and overlaps on the
+map before confirming. Every check is the service's (``preview_parcels`` / ``register_parcel``)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from sinkledger import ui_queries
+from sinkledger.ui import maps, session
+from sinkledger.ui.common import (
+    attempt,
+    cached_version,
+    county_names,
+    get_service,
+    require_roles,
+    sink_name,
+    submit,
+)
+from sinkledger.ui.public import parcel_layer_features
+from sinkledger.ui.text import sink_labeller, t
+from sinks import SINK_TYPES
+
+REGISTER_ROLES = ("cooperative", "collection_centre", "admin")
+UPLOAD_TYPES = ["geojson", "json", "gpkg", "zip", "kml", "kmz"]
+
+
+def register_page() -> None:
+    actor = require_roles(*REGISTER_ROLES)
+    st.title(t("page_register"))
+    draw_tab, upload_tab = st.tabs([t("tab_draw"), t("tab_upload")])
+    with draw_tab:
+        _draw(actor)
+    with upload_tab:
+        _upload(actor)
+
+
+def _holders(actor: Any) -> dict[str, str]:
+    """Whom the actor may register for: a cooperative itself; the centre and administrator any holder."""
+    service = get_service()
+    holders = ui_queries.holding_accounts(service, kinds=("collective", "collection_centre", "enterprise"))
+    if actor.role.value == "cooperative":
+        holders = [h for h in holders if h["party_id"] == actor.party_id]
+    return {h["party_id"]: f'{h["name"]} ({h["party_id"]})' for h in holders}
+
+
+# -- drawing ----------------------------------------------------------------------------------
+
+def drawn_geometry(nearby: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The polygon drawn on the map; tests (AppTest cannot drive the map) put one in the session."""
+    injected = st.session_state.get(session.DRAWN)
+    service = get_service()
+    counties = maps.counties_geojson(str(service.settings.gis_data_dir / "counties.geojson"))
+    centre = _centre(nearby, service.settings.region.bounds_lonlat)
+    if injected is not None:
+        return injected
+    return maps.draw_map(maps.parcel_features(nearby, session.lang()), counties, centre,
+                         basemap=st.session_state.get(session.BASEMAP, "none"), key="draw_map")
+
+
+def _centre(parcels: list[dict[str, Any]], bounds: tuple[float, float, float, float]) -> tuple[float, float]:
+    if parcels:
+        b = maps.features_bounds(maps.parcel_features(parcels[:50], "en"))
+        if b:
+            return ((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)
+    return ((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2)
+
+
+def _draw(actor: Any) -> None:
+    service = get_service()
+    st.caption(t("draw_help"))
+    own = [p for p in service.parcels(status="active")
+           if actor.role.value != "cooperative" or p["holder_party_id"] == actor.party_id]
+    nearby = ui_queries.parcels_near(service, _bbox(own[:50]) or service.settings.region.bounds_lonlat)
+    geometry = drawn_geometry(nearby)
+    if geometry is None:
+        st.info(t("draw_first"))
+        return
+    check = attempt(service.repair_geometry, geometry)
+    if check is None:
+        return
+    repair = False
+    if not check["valid"]:
+        st.warning(t("geometry_needs_repair", reason=check["reason"], location=check["location"]))
+        repair = st.checkbox(t("accept_repair"), key="accept_repair")
+    _parcel_form(actor, service, geometry, repair)
+
+
+def _bbox(parcels: list[dict[str, Any]]) -> tuple[float, float, float, float] | None:
+    b = maps.features_bounds(maps.parcel_features(parcels, "en")) if parcels else None
+    return (b[0] - 0.02, b[1] - 0.02, b[2] + 0.02, b[3] + 0.02) if b else None
+
+
+def _parcel_form(actor: Any, service: Any, geometry: dict[str, Any], repair: bool) -> None:
+    holders, counties = _holders(actor), county_names(service)
+    with st.form("draw_form"):
+        c1, c2 = st.columns(2)
+        code = c1.text_input(t("col_parcel"), key="draw_code", placeholder="AJ-BF-0201")
+        sink = c2.selectbox(t("col_sink_type"), [s.value for s in SINK_TYPES], format_func=sink_labeller(), key="draw_sink")
+        holder = c1.selectbox(t("col_holder"), list(holders), format_func=holders.get, key="draw_holder")
+        county = c2.selectbox(t("col_county"), list(counties), format_func=counties.get, key="draw_county")
+        cert = c1.text_input(t("tenure_cert_no"), key="draw_cert")
+        declared = c2.text_input(t("declared_area_mu"), key="draw_declared")
+        gcj = st.checkbox(t("from_gcj02"), key="draw_gcj02")
+        ok = st.form_submit_button(t("register_parcel"), type="primary")
+    if ok:
+        out = submit("draw", service.register_parcel, actor=actor, parcel_code=code.strip(), sink_type=sink,
+                     holder_party_id=holder, geometry=geometry, county_code=county, tenure_cert_no=cert.strip() or None,
+                     declared_area_mu=declared.strip() or None, from_gcj02=gcj, repair=repair)
+        if out is not None:
+            st.session_state.pop(session.DRAWN, None)
+            st.success(t("parcel_registered", code=code.strip()))
+
+
+# -- upload -----------------------------------------------------------------------------------
+
+def _upload(actor: Any) -> None:
+    service = get_service()
+    st.caption(t("upload_help"))
+    upload = st.file_uploader(t("parcel_file"), type=UPLOAD_TYPES, key="parcel_file")
+    c1, c2, c3 = st.columns(3)
+    prefix = c1.text_input(t("code_prefix"), key="upload_prefix")
+    gcj = c2.checkbox(t("from_gcj02"), key="upload_gcj02")
+    repair = c3.checkbox(t("accept_repair"), key="upload_repair")
+    if upload is None:
+        return
+    options = {"parcel_code_prefix": prefix.strip(), "from_gcj02": gcj, "repair": repair}
+    path = _saved(upload)
+    with st.spinner(t("checking_file")):
+        report = attempt(ui_queries.preview_parcel_file, service, actor, path=str(path), options=options)
+    if report is None:
+        return
+    _show_preview(report)
+    if report["ok"] and st.button(t("confirm_import", n=len(report["parcels"])), type="primary", key="confirm_import"):
+        with st.status(t("importing", n=len(report["parcels"])), expanded=False) as status:
+            out = submit(f"import_{report['source']['sha256'][:16]}", service.import_parcels, actor=actor,
+                         path=str(path), options=options)
+            status.update(label=t("import_done") if out else t("import_failed"),
+                          state="complete" if out else "error")
+        if out is not None:
+            st.success(t("imported_message", n=len(report["parcels"])))
+
+
+def _saved(upload: Any) -> Path:
+    """Keep the upload under its own name (its extension tells the format) for the service to read."""
+    folder = Path(tempfile.gettempdir()) / "sinkledger-uploads" / upload.file_id
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / Path(upload.name).name
+    if not path.exists():
+        path.write_bytes(upload.getvalue())
+    return path
+
+
+def _show_preview(report: dict[str, Any]) -> None:
+    lang = session.lang()
+    bad_rows = {p["row"] for p in report["problems"]}
+    if report["ok"]:
+        st.success(t("preview_ok", n=len(report["parcels"])))
+    else:
+        st.error(t("preview_problems", n=len(report["problems"]), rows=len(bad_rows - {None})))
+    _preview_map(report, bad_rows)
+    key = "message_zh" if lang == "zh" else "message_en"
+    if report["problems"]:
+        st.dataframe(pd.DataFrame([{t("col_row"): p["row"] if p["row"] is not None else "—",
+                                    t("col_field"): p["field"] or "", t("col_problem"): p[key]}
+                                   for p in report["problems"]]), hide_index=True, width="stretch")
+    for n in report["notices"]:
+        st.caption(f'ℹ️ {n[key]}')
+    st.dataframe(pd.DataFrame([{t("col_row"): p["row"], t("col_parcel"): p["parcel_code"],
+                                t("col_sink_type"): sink_name(p["sink_type"]) if p["sink_type"] else "",
+                                t("col_area_ha"): p["area_ha"], t("declared_area_mu"): p["declared_area_mu"] or "",
+                                t("col_status"): t("row_has_problems") if p["row"] in bad_rows else t("row_ok")}
+                               for p in report["parcels"]]),
+                 hide_index=True, width="stretch")
+
+
+def _preview_map(report: dict[str, Any], bad_rows: set[Any]) -> None:
+    """New rows green (ok) or red (problem), overlaps orange, registered parcels grey."""
+    service = get_service()
+    lang = session.lang()
+    rows = [p for p in report["parcels"] if p.get("geometry")]
+    new = [{"type": "Feature", "geometry": p["geometry"], "properties": {
+        "code": p["parcel_code"] or f'#{p["row"]}', "sink": sink_name(p["sink_type"]) if p["sink_type"] else "",
+        "area": f'{p["area_ha"]} ha', "holder": "",
+        "colour": maps.PROBLEM_RGBA if p["row"] in bad_rows else maps.OK_RGBA}} for p in rows]
+    overlaps = [{"type": "Feature", "geometry": o["overlap"], "properties": {
+        "code": o["parcel_code"], "sink": t("overlap_label", m2=o["overlap_m2"]), "area": "", "holder": ""}}
+        for p in report["problems"] for o in (p.get("details") or {}).get("overlaps", []) if o.get("overlap")]
+    existing = [f for f in parcel_layer_features(cached_version(), lang)]
+    counties = maps.counties_geojson(str(service.settings.gis_data_dir / "counties.geojson"))
+    bounds = maps.features_bounds(new) or service.settings.region.bounds_lonlat
+    layers = [maps.county_layer(counties), maps.features_layer("existing", existing, colour=maps.EXISTING_RGBA),
+              maps.features_layer("preview", new),
+              maps.features_layer("overlaps", overlaps, colour=maps.OVERLAP_RGBA, line_px=3)]
+    st.pydeck_chart(maps.deck(layers, maps.view_for(bounds, min_zoom=11), "{code}\n{sink}\n{area}"),
+                    height=420, key="preview_map")
+    st.caption(t("preview_legend"))

@@ -1,0 +1,41 @@
+"""Sign-in: user name and password checked by the service (argon2 hashes)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from sinkledger.ui import session
+from sinkledger.ui.common import attempt, get_service, role_name
+from sinkledger.ui.text import t
+
+DEMO_USERS = ("coop", "household", "centre", "clerk", "verifier", "enterprise", "court", "procurator", "bank",
+              "insurer", "admin")
+
+
+def signin_page() -> None:
+    st.title(t("page_signin"))
+    with st.form("signin"):
+        username = st.text_input(t("username"), key="signin_username")
+        password = st.text_input(t("password"), type="password", key="signin_password")
+        submitted = st.form_submit_button(t("sign_in"), type="primary")
+    if submitted:
+        service = get_service()
+        actor = attempt(service.authenticate, username.strip(), password)
+        if actor is not None:
+            names = {u["username"]: u["display_name"] for u in service.users()}
+            session.sign_in(actor, names.get(actor.username, actor.username))
+            st.rerun()
+    _demo_users()
+
+
+def _demo_users() -> None:
+    """The demo accounts (synthetic data; the password is printed in the README too)."""
+    service = get_service()
+    users = {u["username"]: u for u in service.users()}
+    rows = [{t("username"): name, t("col_role"): role_name(users[name]["role"])}
+            for name in DEMO_USERS if name in users]
+    if rows:
+        with st.expander(t("demo_users"), expanded=True):
+            st.caption(t("demo_password", password="demo1234"))
+            st.dataframe(pd.DataFrame(rows), hide_index=True)

@@ -1,0 +1,49 @@
+"""``t(key, **params)``: catalogue text in the chosen language.
+
+Looks the key up in :data:`sinkledger.messages.UI` first, then in
+:data:`sinkledger.ui_catalogue.UI_EXTRA` (the app's strings until they are merged into the one
+catalogue). A missing key is a programming error caught by the tests, not shown to a user.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sinkledger.messages import UI, _format
+from sinkledger.ui_catalogue import UI_EXTRA
+
+
+def text(key: str, lang: str, **params: Any) -> str:
+    zh, en = UI[key] if key in UI else UI_EXTRA[key]
+    return _format(zh if lang == "zh" else en, params)
+
+
+def t(key: str, **params: Any) -> str:
+    from sinkledger.ui import session
+
+    return text(key, session.lang(), **params)
+
+
+def t_or(key: str, fallback: str, **params: Any) -> str:
+    """``t(key)`` when the catalogue has it, else ``fallback`` (for codes from other modules)."""
+    return t(key, **params) if key in UI or key in UI_EXTRA else fallback
+
+
+def labeller(prefix: str):  # type: ignore[no-untyped-def]
+    """A ``format_func`` for widgets: ``prefix + value`` looked up in the language chosen *now*.
+
+    The language is captured when the widget is built, because Streamlit may call a format
+    function outside the script run (AppTest does), where the session is not at hand.
+    """
+    from sinkledger.ui import session
+
+    lang = session.lang()
+    return lambda value: text(f"{prefix}{value}", lang)
+
+
+def sink_labeller():  # type: ignore[no-untyped-def]
+    from sinkledger.ui import session
+    from sinks import SINK_TYPES, SinkType
+
+    lang = session.lang()
+    return lambda value: (SINK_TYPES[SinkType(value)].name_zh if lang == "zh" else SINK_TYPES[SinkType(value)].name_en)

@@ -1,0 +1,118 @@
+"""AppTest fixtures: one seeded database (demo + :mod:`tests.ui.scenario`) per module, the app
+pointed at it through the environment, Streamlit caches cleared around every test.
+
+``open_app(user=..., page=...)`` signs a user in by putting it in the session (the sign-in page
+itself is tested on its own) and opens a page by its url path: AppTest's ``switch_page`` only
+knows file pages, so the helper sets the page hash Streamlit derives from a url path.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
+
+from sinkledger.config import REPO_ROOT, load_settings
+
+APP = str(REPO_ROOT / "app.py")
+RUN_TIMEOUT_S = 60
+CJK = re.compile(r"[\u3001-\u303f\u3400-\u9fff\uff00-\uffef]")
+_APP_ENV = ("DATABASE_URL", "SINKLEDGER_HOME", "SINKLEDGER_SEED_DEMO", "SINKLEDGER_GIS_DATA", "SINKLEDGER_REGION")
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory) -> dict:  # type: ignore[type-arg]
+    """The demo plus the test scenario, built once; each module copies the file."""
+    from sinkledger.demo import seed_demo
+    from sinkledger.service import Service
+    from tests.ui.scenario import add_scenario
+
+    home = tmp_path_factory.mktemp("ui_template")
+    service = Service.open(load_settings({"SINKLEDGER_HOME": str(home), "DATABASE_URL": f"sqlite:///{home / 'ui.db'}"}))
+    try:
+        seed_demo(service)
+        facts = add_scenario(service)
+        users = {u["username"]: u for u in service.users()}
+    finally:
+        service.db.dispose()
+    return {"path": home / "ui.db", "facts": facts, "users": users}
+
+
+@pytest.fixture(scope="module")
+def ui_db(seeded_template, tmp_path_factory) -> dict:  # type: ignore[type-arg]
+    home = tmp_path_factory.mktemp("ui_module")
+    shutil.copy(seeded_template["path"], home / "ui.db")
+    return {"env": {"SINKLEDGER_HOME": str(home), "DATABASE_URL": f"sqlite:///{home / 'ui.db'}"},
+            "facts": seeded_template["facts"], "users": seeded_template["users"], "home": home}
+
+
+def _clear() -> None:
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def app_env(ui_db, monkeypatch):  # type: ignore[no-untyped-def]
+    for name in _APP_ENV:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in ui_db["env"].items():
+        monkeypatch.setenv(name, value)
+    _clear()
+    yield ui_db
+    _clear()
+
+
+def service_for(ui_db: dict):  # type: ignore[no-untyped-def,type-arg]
+    from sinkledger.service import Service
+
+    return Service.open(load_settings(ui_db["env"]))
+
+
+def open_app(ui_db: dict, *, user: str | None = None, page: str | None = None, lang: str = "zh") -> AppTest:  # type: ignore[type-arg]
+    at = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT_S)
+    at.session_state["lang"] = lang
+    if user:
+        u = ui_db["users"][user]
+        at.session_state["user"] = {"username": u["username"], "role": u["role"], "party_id": u["party_id"],
+                                    "display_name": u["display_name"]}
+    at.run()
+    if page:
+        go(at, page)
+    return at
+
+
+def go(at: AppTest, page: str) -> AppTest:
+    at._page_hash = calc_hash(page)
+    at.run()
+    at._page_hash = ""
+    return at
+
+
+def registered_pages(at: AppTest) -> set[str]:
+    """Url paths of the pages ``st.navigation`` registered (the default page's public path is
+    empty, so pages are recognised by the hash of their url path)."""
+    from sinkledger.ui.navigation import PAGES
+
+    by_hash = {calc_hash(path): path for path in PAGES}
+    return {by_hash[h] for h in at._registered_pages}
+
+
+def no_errors(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def texts(at: AppTest, *kinds: str) -> list[str]:
+    kinds = kinds or ("title", "header", "subheader", "caption", "markdown", "info", "success", "warning", "error")
+    return [e.value for kind in kinds for e in getattr(at.main, kind)]
+
+
+def button(at: AppTest, label: str):  # type: ignore[no-untyped-def]
+    """The (form submit or plain) button with this label."""
+    found = [b for b in at.button if b.label == label]
+    assert found, f"no button {label!r}; have {[b.label for b in at.button]}"
+    return found[0]

@@ -1,0 +1,481 @@
+"""Every page for every role, in-process with ``streamlit.testing.v1.AppTest``.
+
+Each test signs in by session (see conftest) or through the sign-in page, drives native widgets,
+and checks what the page shows and what the service recorded. Custom components (the drawing
+map) cannot be driven here: a drawn polygon is injected through the session (GIS_NOTES §4.6).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sinkledger import ui_queries
+from sinkledger.ui.navigation import PUBLIC_PAGES, ROLE_PAGES
+from sinkledger.ui.text import text
+from tests.ui.conftest import (
+    CJK,
+    button,
+    go,
+    no_errors,
+    open_app,
+    registered_pages,
+    service_for,
+    texts,
+)
+from tests.ui.scenario import CASE_NO, feature_collection, square
+
+
+def zh(key: str, **params) -> str:  # type: ignore[no-untyped-def]
+    return text(key, "zh", **params)
+
+
+def en(key: str, **params) -> str:  # type: ignore[no-untyped-def]
+    return text(key, "en", **params)
+
+
+def deck_layers(at, index: int = 0) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    """Layers by id of the ``index``-th pydeck chart on the page."""
+    spec = json.loads(at.get("deck_gl_json_chart")[index].proto.json)
+    return {layer["id"]: layer for layer in spec["layers"]}
+
+
+# -- public ----------------------------------------------------------------------------------
+
+def test_explorer_in_chinese(app_env) -> None:  # type: ignore[no-untyped-def]
+    at = open_app(app_env)
+    no_errors(at)
+    assert [t.value for t in at.title] == [zh("app_title")]
+    subheaders = [s.value for s in at.subheader]
+    for key in ("map_header", "balances_header", "integrity_header", "vintage_header", "county_header",
+                "activity_header"):
+        assert zh(key) in subheaders
+    layers = deck_layers(at)
+    assert len(layers["parcels"]["data"]["features"]) == 106  # 105 demo parcels + the scenario's one
+    assert len(layers["counties"]["data"]["features"]) == 5
+    assert any(s.value.startswith("哈希链已校验至第") for s in at.success)
+    assert len(at.get("vega_lite_chart")) == 2  # volumes and average price
+    assert [m.label for m in at.metric] == [zh(k) for k in ("metric_issued", "metric_retired", "metric_sold",
+                                                            "metric_sales_value")]
+    assert "万元" in at.metric[3].value or "元" in at.metric[3].value
+
+
+def test_explorer_in_english_has_no_chinese(app_env) -> None:  # type: ignore[no-untyped-def]
+    at = open_app(app_env)
+    at.sidebar.radio(key="lang").set_value("en").run()
+    no_errors(at)
+    assert [t.value for t in at.title] == [en("app_title")]
+    leftovers = [t for t in texts(at) if CJK.search(t)]
+    assert leftovers == []
+    for frame in at.dataframe:
+        assert not any(CJK.search(str(c)) for c in frame.value.columns), list(frame.value.columns)
+    assert at.metric[3].value.startswith("CNY ")
+
+
+def test_public_sees_only_public_pages(app_env) -> None:  # type: ignore[no-untyped-def]
+    at = open_app(app_env)
+    assert registered_pages(at) == {"overview", "certificate", "signin"}
+
+
+@pytest.mark.parametrize("role_user", ["coop", "household", "centre", "clerk", "verifier", "enterprise", "court",
+                                       "procurator", "bank", "insurer", "admin"])
+def test_each_role_sees_its_pages_and_lands_on_its_work(app_env, role_user) -> None:  # type: ignore[no-untyped-def]
+    at = open_app(app_env, user=role_user)
+    no_errors(at)
+    role = app_env["users"][role_user]["role"]
+    assert registered_pages(at) == set(ROLE_PAGES[role]) | set(PUBLIC_PAGES)
+    first = ROLE_PAGES[role][0]
+    at2 = go(at, first)
+    no_errors(at2)
+    assert at2.title, f"{first} shows no title"
+    # The same page in English (a fresh session: AppTest cannot re-serialise widgets whose
+    # option labels changed language between runs; a browser can, see tests/browser).
+    at3 = open_app(app_env, user=role_user, page=first, lang="en")
+    no_errors(at3)
+    assert not CJK.search(at3.title[0].value)
+
+
+def test_certificate_check_valid_code(app_env) -> None:  # type: ignore[no-untyped-def]
+    code = app_env["facts"]["certificate"]
+    at = open_app(app_env, page="certificate")
+    at.text_input(key="certificate_code").set_value(code)
+    button(at, zh("certificate_check")).click().run()
+    no_errors(at)
+    assert [s.value for s in at.success] == [zh("certificate_valid", code=code)]
+    proves = " ".join(texts(at, "markdown"))
+    assert CASE_NO in proves and "3 吨" in proves
+
+
+def test_certificate_check_from_qr_query_parameter(app_env) -> None:  # type: ignore[no-untyped-def]
+    from streamlit.testing.v1 import AppTest
+
+    from tests.ui.conftest import APP
+
+    code = app_env["facts"]["certificate"]
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["cert"] = code
+    at.run()
+    go(at, "certificate")
+    assert [s.value for s in at.success] == [zh("certificate_valid", code=code)]
+
+
+def test_certificate_check_unknown_code_is_a_message_not_a_traceback(app_env) -> None:  # type: ignore[no-untyped-def]
+    at = open_app(app_env, page="certificate", lang="en")
+    at.text_input(key="certificate_code").set_value("AAAA-BBBB-CCCC-DDDD")
+    button(at, en("certificate_check")).click().run()
+    assert not at.exception
+    assert len(at.error) == 1 and "may be forged" in at.error[0].value
+
+
+# -- sign-in ---------------------------------------------------------------------------------
+
+def test_sign_in_wrong_password_then_right(app_env) -> None:  # type: ignore[no-untyped-def]
+    at = open_app(app_env, page="signin")
+    at.text_input(key="signin_username").set_value("clerk")
+    at.text_input(key="signin_password").set_value("wrong")
+    button(at, zh("sign_in")).click().run()
+    assert [e.value for e in at.error] == ["用户名或密码错误。"]
+    at.text_input(key="signin_password").set_value("demo1234")
+    button(at, zh("sign_in")).click().run()
+    no_errors(at)
+    assert at.session_state["user"]["role"] == "trading_clerk"
+    assert "sale" in registered_pages(at)
+    # Sign out: back to the public pages, language kept.
+    at.sidebar.button(key="sign_out").click().run()
+    assert "user" not in at.session_state
+    assert registered_pages(at) == {"overview", "certificate", "signin"}
+
+
+def test_deactivated_user_cannot_sign_in(app_env) -> None:  # type: ignore[no-untyped-def]
+    from sinkledger import admin
+
+    service = service_for(app_env)
+    admin.create_user(service, service.actor("admin"), "t:user:gone", username="gone", password="longenough1",
+                      role="bank", party_id="BANK-0001", display_name="离职")
+    admin.set_active(service, service.actor("admin"), "t:user:gone:off", username="gone", active=False)
+    at = open_app(app_env, page="signin")
+    at.text_input(key="signin_username").set_value("gone")
+    at.text_input(key="signin_password").set_value("longenough1")
+    button(at, zh("sign_in")).click().run()
+    assert [e.value for e in at.error] == ["用户名或密码错误。"]
+
+
+# -- trading-centre clerk --------------------------------------------------------------------
+
+def test_sale_with_live_checks_receipt_and_balance_change(app_env) -> None:  # type: ignore[no-untyped-def]
+    service = service_for(app_env)
+    before = service.account_balance("COL-0001-H")["held_t"]
+    at = open_app(app_env, user="clerk", page="sale")
+    no_errors(at)
+    at.selectbox(key="sale_seller").set_value("COL-0001-H")
+    at.selectbox(key="sale_buyer").set_value("ENT-0002-H")
+    at.number_input(key="sale_quantity").set_value(before + 1000).run()
+    assert any("可用余额不足" in e.value for e in at.error)
+    assert button(at, zh("record_sale")).disabled
+    at.number_input(key="sale_quantity").set_value(4)
+    at.text_input(key="sale_price").set_value("300").run()
+    assert any("中位价" in w.value for w in at.warning)  # price sanity
+    at.text_input(key="sale_price").set_value("80.50")
+    at.text_input(key="sale_contract").set_value("HZGX-UI-0001").run()
+    button(at, zh("record_sale")).click().run()
+    no_errors(at)
+    assert any("交易已记录" in s.value for s in at.success)
+    after = service.account_balance("COL-0001-H")["held_t"]
+    assert after == before - 4
+    assert any(f"{before} 吨 → **{after} 吨**" in m.value for m in at.markdown)
+    assert len(at.get("download_button")) == 1
+    sale = ui_queries.sales(service, contract="HZGX-UI-0001")[0]
+    assert (sale["quantity"], sale["price_fen_per_t"], sale["amount_fen"]) == (4, 8050, 32200)
+
+
+def test_sales_history_filters_and_export(app_env) -> None:  # type: ignore[no-untyped-def]
+    at = open_app(app_env, user="clerk", page="sales")
+    no_errors(at)
+    everything = len(at.dataframe[0].value)
+    assert everything >= 3
+    at.text_input(key="sales_contract").set_value("HZGX-2025-0001").run()
+    assert len(at.dataframe[0].value) == 1
+    labels = [d.proto.label for d in at.get("download_button")]
+    assert zh("export_excel") in labels and zh("download_receipt") in labels
+
+
+def test_receipt_pdf_and_excel_bytes() -> None:
+    from sinkledger.receipts import table_xlsx
+    from sinkledger.ui.clerk import receipt_pdf
+
+    sale = {"seq": 7, "recorded_at": "2025-03-01T08:00:00+00:00", "contract_no": "C-1", "seller_name": "卖方合作社",
+            "seller_account": "COL-0001-H", "buyer_name": "买方企业", "buyer_account": "ENT-0001-H", "quantity": 3,
+            "price_fen_per_t": 7341, "amount_fen": 22023, "actor": "clerk", "entry_hash": "ab" * 32,
+            "blocks": [{"serials": "CN330523-BF-AJBF01-2022-000000001..000000003", "quantity": 3}]}
+    pdf = receipt_pdf(sale, "zh")
+    assert pdf[:5] == b"%PDF-"
+    import io
+
+    from pypdf import PdfReader
+
+    page_text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "碳汇交易凭证" in page_text and "220.23" in page_text
+    xlsx = table_xlsx([{"a": 1, "b": "二"}], sheet_title="交易")
+    from openpyxl import load_workbook
+
+    ws = load_workbook(io.BytesIO(xlsx)).active
+    assert [c.value for c in ws[1]] == ["a", "b"] and [c.value for c in ws[2]] == [1, "二"]
+
+
+# -- court -----------------------------------------------------------------------------------
+
+def test_court_case_order_fulfil_certificate(app_env) -> None:  # type: ignore[no-untyped-def]
+    at = open_app(app_env, user="court", page="cases")
+    no_errors(at)
+    at.text_input(key="case_no").set_value("(2025)浙0521民初77号")
+    at.multiselect(key="case_defendants").set_value(["ENT-0002"])
+    at.text_input(key="case_ecosystem").set_value("下渚湖湿地（演示）")
+    at.text_input(key="case_area").set_value("1.5")
+    at.selectbox(key="case_sink").set_value("bamboo_forest")
+    at.text_area(key="case_description").set_value("非法排污（演示）")
+    button(at, zh("register_case")).click().run()
+    no_errors(at)
+    assert at.session_state["court_case"] == "(2025)浙0521民初77号"
+    at.number_input(key="order_quantity").set_value(2)
+    button(at, zh("issue_order")).click().run()
+    no_errors(at)
+    order_id = [o for o in service_for(app_env).court.status(service_for(app_env).actor("court"),
+                                                              case_no="(2025)浙0521民初77号")["orders"]][0]["order_id"]
+    form = f"fulfil_{order_id}"
+    at.selectbox(key=f"{form}_seller").set_value("COL-0003-H")
+    at.text_input(key=f"{form}_contract").set_value("HZGX-COURT-1")
+    button(at, zh("fulfil_order")).click().run()
+    no_errors(at)
+    assert any("履行完毕" in m.value for m in at.markdown)
+    button(at, zh("issue_certificate")).click().run()
+    no_errors(at)
+    labels = [d.proto.label for d in at.get("download_button")]
+    assert any(label.startswith("下载证明") for label in labels)
+
+
+def test_court_calculator(app_env) -> None:  # type: ignore[no-untyped-def]
+    at = open_app(app_env, user="court", page="calculator")
+    no_errors(at)
+    at.selectbox(key="calc_case").set_value(CASE_NO)
+    at.number_input(key="calc_years").set_value(5).run()
+    no_errors(at)
+    assert at.metric[0].value == "27 吨"  # floor(2.5 ha × 0.59 × 44/12 × 5 yr)
+
+
+def test_procurator_reads_cases_without_forms(app_env) -> None:  # type: ignore[no-untyped-def]
+    at = open_app(app_env, user="procurator", page="cases")
+    no_errors(at)
+    labels = [b.label for b in at.button]
+    assert zh("register_case") not in labels and zh("fulfil_order") not in labels
+    assert len(at.dataframe) >= 1
+
+
+# -- verifier --------------------------------------------------------------------------------
+
+def test_verifier_sees_trace_and_parcel_then_approves(app_env) -> None:  # type: ignore[no-untyped-def]
+    estimate = app_env["facts"]["estimate_id"]
+    at = open_app(app_env, user="verifier", page="verify")
+    no_errors(at)
+    assert at.selectbox(key="verify_estimate").value == estimate
+    assert "AJ-BF-0901" in json.dumps(deck_layers(at)["parcels"]["data"])
+    assert any("计算过程" in m.value for m in at.markdown)
+    limit = service_for(app_env).estimate(estimate)["net_kg_co2e"]
+    assert at.number_input(key="verified_kg").value == limit
+    at.number_input(key="verified_kg").set_value(limit - 500)
+    button(at, zh("approve_and_issue")).click().run()
+    no_errors(at)
+    assert any("已核证签发" in s.value for s in at.success)
+    assert all(e["estimate_id"] != estimate for e in ui_queries.estimates_waiting(service_for(app_env)))
+
+
+def test_verifier_returns_with_comments(app_env) -> None:  # type: ignore[no-untyped-def]
+    service = service_for(app_env)
+    inputs = service.estimate(app_env["facts"]["estimate_id"])["inputs"]
+    again = service.record_estimate(service.actor("centre"), "t:estimate:again", parcel_codes=["AJ-BF-0901"],
+                                     methodology_id="sinkledger.bamboo-moso-management",
+                                     inputs=inputs)
+    at = open_app(app_env, user="verifier", page="verify")
+    at.selectbox(key="verify_estimate").set_value(again["estimate_id"]).run()
+    button(at, zh("return_estimate")).click().run()  # without comments: refused, in Chinese
+    assert [e.value for e in at.error] == ["退回时必须填写意见。"]
+    at.text_area(key="return_comments").set_value("样地照片缺失，请补充。")
+    button(at, zh("return_estimate")).click().run()
+    no_errors(at)
+    returned = [e for e in ui_queries.estimates(service) if e["estimate_id"] == again["estimate_id"]][0]
+    assert returned["state"] == "returned" and returned["returns"][0]["comments"] == "样地照片缺失，请补充。"
+    assert service.verify().ok
+
+
+# -- cooperative -----------------------------------------------------------------------------
+
+def test_cooperative_map_shows_only_its_parcels_and_parcel_page(app_env) -> None:  # type: ignore[no-untyped-def]
+    at = open_app(app_env, user="coop", page="parcels")
+    no_errors(at)
+    features = deck_layers(at)["parcels"]["data"]["features"]
+    service = service_for(app_env)
+    own = [p["parcel_code"] for p in service.parcels(status="active") if p["holder_party_id"] == "COL-0001"]
+    assert sorted(f["properties"]["code"] for f in features) == sorted(own)
+    at.selectbox(key="parcel_code").set_value("AJ-BF-0001").run()
+    no_errors(at)
+    assert [h.value for h in at.header] == [zh("parcel_heading", code="AJ-BF-0001")]
+    tabs = [t.label for t in at.tabs]
+    assert tabs == [zh(k) for k in ("tab_attributes", "tab_history", "tab_estimates", "tab_credits", "tab_income")]
+    assert len(at.dataframe) >= 4  # attributes, history, estimates, credits (and income)
+
+
+def test_cooperative_registers_a_drawn_parcel(app_env) -> None:  # type: ignore[no-untyped-def]
+    from sinkledger.ui.session import DRAWN
+
+    at = open_app(app_env, user="coop")
+    at.session_state[DRAWN] = square("drawn")
+    go(at, "register")
+    no_errors(at)
+    at.text_input(key="draw_code").set_value("AJ-BF-0950")
+    button(at, zh("register_parcel")).click().run()
+    no_errors(at)
+    assert [s.value for s in at.success] == [zh("parcel_registered", code="AJ-BF-0950")]
+    assert service_for(app_env).parcel("AJ-BF-0950")["holder_party_id"] == "COL-0001"
+
+
+def test_drawn_parcel_overlapping_is_refused_with_the_reason(app_env) -> None:  # type: ignore[no-untyped-def]
+    from sinkledger.ui.session import DRAWN
+
+    service = service_for(app_env)
+    at = open_app(app_env, user="coop", lang="en")
+    at.session_state[DRAWN] = service.parcel("AJ-BF-0001")["geometry"]
+    go(at, "register")
+    at.text_input(key="draw_code").set_value("AJ-BF-0951")
+    button(at, en("register_parcel")).click().run()
+    assert not at.exception
+    assert any("overlaps registered parcel" in e.value for e in at.error)
+
+
+def test_cooperative_uploads_a_file_with_preview(app_env) -> None:  # type: ignore[no-untyped-def]
+    service = service_for(app_env)
+    bad = feature_collection([("AJ-BF-0960", "bamboo_forest", square("upload_a")),
+                              ("AJ-BF-0961", "bamboo_forest", service.parcel("AJ-BF-0002")["geometry"])])
+    at = open_app(app_env, user="coop", page="register")
+    at.file_uploader(key="parcel_file").set_value(("parcels.geojson", bad, "application/geo+json")).run()
+    no_errors_but_preview = [e.value for e in at.error]
+    assert any("问题" in e for e in no_errors_but_preview)
+    layers = deck_layers(at)
+    assert len(layers["preview"]["data"]["features"]) == 2
+    assert len(layers["overlaps"]["data"]["features"]) >= 1
+    assert zh("confirm_import", n=2) not in [b.label for b in at.button]
+    good = feature_collection([("AJ-BF-0960", "bamboo_forest", square("upload_a")),
+                               ("AJ-BF-0962", "bamboo_forest", square("upload_b"))])
+    at.file_uploader(key="parcel_file").set_value(("good.geojson", good, "application/geo+json")).run()
+    no_errors(at)
+    assert any(s.value == zh("preview_ok", n=2) for s in at.success)
+    button(at, zh("confirm_import", n=2)).click().run()
+    no_errors(at)
+    assert any(s.value == zh("imported_message", n=2) for s in at.success)
+    assert {service.parcel(c)["status"] for c in ("AJ-BF-0960", "AJ-BF-0962")} == {"active"}
+
+
+def test_cooperative_account_shows_income(app_env) -> None:  # type: ignore[no-untyped-def]
+    at = open_app(app_env, user="coop", page="account")
+    no_errors(at)
+    assert [m.label for m in at.metric] == [zh("available_balance"), zh("pledged_balance"), zh("income")]
+
+
+# -- household, enterprise -------------------------------------------------------------------
+
+def test_household_reads_its_statement_and_cannot_retire(app_env) -> None:  # type: ignore[no-untyped-def]
+    at = open_app(app_env, user="household", page="account")
+    no_errors(at)
+    assert zh("retire_credits") not in [b.label for b in at.button]
+
+
+def test_enterprise_retires_credits(app_env) -> None:  # type: ignore[no-untyped-def]
+    service = service_for(app_env)
+    before = service.account_balance("ENT-0001-H")["held_t"]
+    at = open_app(app_env, user="enterprise", page="account")
+    at.number_input(key="retire_quantity").set_value(1)
+    at.text_input(key="retire_beneficiary").set_value("示例绿色纺织有限公司（虚构）")
+    at.text_input(key="retire_purpose").set_value("2025 年会议碳中和（演示）")
+    button(at, zh("retire_credits")).click().run()
+    no_errors(at)
+    assert service.account_balance("ENT-0001-H")["held_t"] == before - 1
+
+
+# -- bank, insurer ---------------------------------------------------------------------------
+
+def test_bank_pledges_and_releases(app_env) -> None:  # type: ignore[no-untyped-def]
+    service = service_for(app_env)
+    at = open_app(app_env, user="bank", page="pledges")
+    at.selectbox(key="pledge_account").set_value("COL-0002-H")
+    at.number_input(key="pledge_quantity").set_value(5)
+    at.text_input(key="pledge_loan").set_value("LOAN-UI-1")
+    button(at, zh("record_pledge")).click().run()
+    no_errors(at)
+    assert service.account_balance("COL-0002-H")["pledged_t"] == 5
+    at.button(key="release").click().run()
+    no_errors(at)
+    assert service.account_balance("COL-0002-H")["pledged_t"] == 0
+
+
+def test_insurer_records_a_loss_against_the_buffer(app_env) -> None:  # type: ignore[no-untyped-def]
+    service = service_for(app_env)
+    before = ui_queries.buffer_balance_t(service)
+    at = open_app(app_env, user="insurer", page="losses")
+    at.text_input(key="loss_event").set_value("LOSS-UI-1")
+    at.number_input(key="loss_quantity").set_value(2)
+    at.text_input(key="loss_reason").set_value("2025 年 1 月雪灾（演示）")
+    button(at, zh("record_loss")).click().run()
+    no_errors(at)
+    assert ui_queries.buffer_balance_t(service) == before - 2
+    at.number_input(key="loss_quantity").set_value(before + 100)
+    button(at, zh("record_loss")).click().run()
+    assert not at.exception and any("缓冲池余额不足" in e.value for e in at.error)
+
+
+# -- administrator ---------------------------------------------------------------------------
+
+def test_admin_creates_changes_and_deactivates_a_user(app_env) -> None:  # type: ignore[no-untyped-def]
+    from sinkledger import admin
+
+    service = service_for(app_env)
+    at = open_app(app_env, user="admin", page="users")
+    no_errors(at)
+    at.text_input(key="new_username").set_value("clerk2")
+    at.text_input(key="new_display").set_value("第二经办人")
+    at.selectbox(key="new_role").set_value("trading_clerk")
+    at.selectbox(key="new_party").set_value("TRADE-HZ")
+    at.text_input(key="new_password").set_value("short")
+    button(at, zh("create_user")).click().run()
+    assert [e.value for e in at.error] == ["密码至少需要 8 个字符。"]
+    at.text_input(key="new_password").set_value("long-enough-1")
+    button(at, zh("create_user")).click().run()
+    no_errors(at)
+    at.run()  # the list of users above the form was read before the new user existed
+    assert service.authenticate("clerk2", "long-enough-1").role.value == "trading_clerk"
+    at.selectbox(key="edit_username").set_value("clerk2").run()
+    at.selectbox(key="edit_role").set_value("enterprise")
+    at.button(key="set_role").click().run()
+    no_errors(at)
+    at.button(key="toggle_active").click().run()
+    users = {u["username"]: u for u in admin.list_users(service, service.actor("admin"))}
+    assert users["clerk2"]["role"] == "enterprise" and users["clerk2"]["active"] is False
+    assert service.verify().ok  # every change is a journal entry; the chain still verifies
+    assert [e["kind"] for e in service.journal(limit=3)] == ["user_changed"] * 3
+
+
+def test_admin_cannot_lock_itself_out(app_env) -> None:  # type: ignore[no-untyped-def]
+    at = open_app(app_env, user="admin", page="users", lang="en")
+    at.selectbox(key="edit_username").set_value("admin").run()
+    at.button(key="toggle_active").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["Administrators cannot deactivate their own account or change their own role."]
+
+
+def test_service_refuses_what_the_ui_hides() -> None:
+    """Roles are enforced again in the service: a clerk cannot manage users, a bank cannot sell."""
+    from ledger.domain import Role
+    from ledger.permissions import Actor
+    from sinkledger import admin
+    from sinkledger.errors import NotPermitted
+
+    with pytest.raises(NotPermitted):
+        admin.list_users(object(), Actor("clerk", Role.trading_clerk, "TRADE-HZ"))  # type: ignore[arg-type]

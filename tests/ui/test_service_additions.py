@@ -1,0 +1,121 @@
+"""The service-layer additions behind the app (``sinkledger.admin``, ``sinkledger.ui_queries``,
+``sinkledger.receipts``, ``sinkledger.ui.format``) on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import doctest
+
+import pytest
+
+from sinkledger import admin, ui_queries
+from sinkledger.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from sinkledger.service import SYSTEM_ACTOR
+from tests.ui.scenario import square
+
+
+@pytest.fixture
+def market(service):  # type: ignore[no-untyped-def]
+    """Two holders, an admin, a verifier, a clerk; one issued parcel; one sale."""
+    import json
+
+    from sinkledger.demo import BAMBOO_METHODOLOGY, demo_files
+
+    for pid, kind, name in (("COL-1", "collective", "甲合作社"), ("ENT-1", "enterprise", "乙公司"),
+                            ("VER-1", "verifier", "核证"), ("TRD-1", "trading_centre", "交易中心")):
+        service.register_party(SYSTEM_ACTOR, f"p:{pid}", party_id=pid, kind=kind, name=name, county_code="330523")
+    for user, role, pid in (("admin", "admin", "REGISTRY"), ("ver", "verifier", "VER-1"), ("clerk", "trading_clerk", "TRD-1")):
+        service.create_user(username=user, password="password1", role=role, party_id=pid, display_name=user)
+    admin_actor = service.actor("admin")
+    for n, name in enumerate(("waiting", "drawn")):
+        service.register_parcel(admin_actor, f"parcel:{n}", parcel_code=f"AJ-BF-09{n}", sink_type="bamboo_forest",
+                                holder_party_id="COL-1", geometry=square(name), county_code="330523")
+    monitoring = json.loads(demo_files(service)[1].read_text(encoding="utf-8"))["parcels"]["AJ-BF-0001"]
+    inputs = {"period_start": "2022-11-15", "period_end": "2024-11-15", **monitoring}
+    estimates = [service.record_estimate(admin_actor, f"est:{n}", parcel_codes=[f"AJ-BF-09{n}"],
+                                         methodology_id=BAMBOO_METHODOLOGY, inputs=inputs) for n in range(2)]
+    issued = service.issue(service.actor("ver"), "issue:0", estimate_id=estimates[0]["estimate_id"],
+                           verified_kg_co2e=estimates[0]["net_kg_co2e"], project_code="T1", buffer_share_bp=1000)
+    service.sell(service.actor("clerk"), "sale:1", seller_account="COL-1-H", buyer_account="ENT-1-H", quantity=5,
+                 price_fen_per_t=7341, contract_no="C-1")
+    return {"service": service, "estimates": estimates, "issued": issued}
+
+
+def test_user_administration_is_audited_and_enforced(market) -> None:  # type: ignore[no-untyped-def]
+    service = market["service"]
+    boss = service.actor("admin")
+    admin.create_user(service, boss, "u:1", username="bank2", password="longpassword", role="bank",
+                      party_id="REGISTRY", display_name="银行")
+    assert service.authenticate("bank2", "longpassword").role.value == "bank"
+    with pytest.raises(Conflict):
+        admin.create_user(service, boss, "u:2", username="bank2", password="longpassword", role="bank",
+                          party_id="REGISTRY", display_name="x")
+    with pytest.raises(InvalidInput):
+        admin.create_user(service, boss, "u:3", username="x", password="short", role="bank", party_id="REGISTRY",
+                          display_name="x")
+    admin.set_role(service, boss, "u:4", username="bank2", role="insurer")
+    admin.reset_password(service, boss, "u:5", username="bank2", password="anotherpassword")
+    assert service.authenticate("bank2", "anotherpassword").role.value == "insurer"
+    admin.set_active(service, boss, "u:6", username="bank2", active=False)
+    with pytest.raises(NotPermitted):
+        service.authenticate("bank2", "anotherpassword")
+    with pytest.raises(InvalidInput):
+        admin.set_active(service, boss, "u:7", username="admin", active=False)
+    with pytest.raises(NotFound):
+        admin.set_role(service, boss, "u:8", username="nobody", role="bank")
+    with pytest.raises(NotPermitted):
+        admin.list_users(service, service.actor("clerk"))
+    entries = [e for e in service.journal(limit=20) if e["kind"] == "user_changed"]
+    assert [e["result"]["change"] for e in entries] == ["created", "role_set", "password_reset", "deactivated"]
+    assert all("longpassword" not in str(e) and "anotherpassword" not in str(e) and "argon2" not in str(e)
+               for e in entries)
+    assert service.verify().ok
+
+
+def test_return_estimate_takes_it_out_of_the_queue(market) -> None:  # type: ignore[no-untyped-def]
+    service = market["service"]
+    waiting = market["estimates"][1]["estimate_id"]
+    assert [e["estimate_id"] for e in ui_queries.estimates_waiting(service)] == [waiting]
+    with pytest.raises(NotPermitted):
+        admin.return_estimate(service, service.actor("clerk"), "r:0", estimate_id=waiting, comments="x")
+    with pytest.raises(Conflict):
+        admin.return_estimate(service, service.actor("ver"), "r:1", estimate_id=market["estimates"][0]["estimate_id"],
+                              comments="too late")
+    admin.return_estimate(service, service.actor("ver"), "r:2", estimate_id=waiting, comments="缺样地照片")
+    assert ui_queries.estimates_waiting(service) == []
+    states = {e["estimate_id"]: e["state"] for e in ui_queries.estimates(service)}
+    assert states == {market["estimates"][0]["estimate_id"]: "issued", waiting: "returned"}
+    assert service.verify().ok
+
+
+def test_queries_for_the_pages(market) -> None:  # type: ignore[no-untyped-def]
+    service = market["service"]
+    checks = ui_queries.sale_checks(service, seller_account="COL-1-H", quantity=10_000, price_fen_per_t=50_000)
+    assert checks["blocking"] and [w[0] for w in checks["warnings"]] == ["check_insufficient", "check_price_outlier"]
+    assert ui_queries.recent_median_price(service) == 7341
+    sales = ui_queries.sales(service, party_text="乙公司")
+    assert [(s["quantity"], s["amount_fen"], s["buyer_name"]) for s in sales] == [(5, 36705, "乙公司")]
+    assert ui_queries.sales(service, contract="nope") == []
+    receipt = ui_queries.sale(service, sales[0]["seq"])
+    assert receipt["blocks"] and len(receipt["entry_hash"]) == 64
+    statement = ui_queries.party_statement(service, "COL-1")
+    assert statement["income_fen"] == 36705
+    county = ui_queries.totals_by_county(service)
+    assert county[0]["county_code"] == "330523" and county[0]["issued_t"] == market["issued"]["issued_t"]
+    months = ui_queries.monthly_activity(service)
+    assert sum(m["issued_t"] for m in months) == market["issued"]["issued_t"] and months[-1]["sold_t"] == 5
+    assert sum(b["quantity"] for b in ui_queries.parcel_batches(service, "AJ-BF-090")) == market["issued"]["issued_t"]
+    accounts = {a["account_id"]: a for a in ui_queries.holding_accounts(service)}
+    assert accounts["ENT-1-H"]["held_t"] == 5
+    assert ui_queries.integrity(service)["ok"]
+    assert ui_queries.ledger_version(service) == service.verify().entries
+
+
+def test_format_doctests() -> None:
+    import sinkledger.ui.format as fmt
+
+    result = doctest.testmod(fmt)
+    assert result.failed == 0 and result.attempted >= 3
+    assert fmt.yuan_to_fen("1,234.5") == 123450
+    with pytest.raises(ValueError):
+        fmt.yuan_to_fen("1.234")
+    assert fmt.money(999_999, "zh") == "9,999.99 元" and fmt.money(1_000_000, "zh") == "1.00 万元"
