@@ -216,6 +216,28 @@ REFUSALS: dict[str, tuple[str, str]] = {
         "The file has several layers ({layers}); name the one to import.",
     ),
     "shapefile_part_missing": ("Shapefile 缺少组成文件 {parts}。", "The Shapefile lacks its {parts} part(s)."),
+    "file_too_large": ("文件过大（{size_mb} MB，上限 {max_mb} MB）。",
+                       "The file is too large ({size_mb} MB; the limit is {max_mb} MB)."),
+    "file_has_too_many_features": (
+        "文件含 {features} 个要素，一次最多导入 {max_features} 个；请分批导入。",
+        "The file holds {features} features; at most {max_features} can be imported at once. Split it.",
+    ),
+    "archive_too_large": ("压缩包解压后共 {size_mb} MB，超过上限 {max_mb} MB。",
+                          "The archive unpacks to {size_mb} MB, more than the {max_mb} MB allowed."),
+    "archive_ratio_too_high": (
+        "压缩包中“{name}”的压缩比为 {ratio}:1，超过上限 {max_ratio}:1（疑似压缩炸弹），不予读取。",
+        "'{name}' in the archive has a compression ratio of {ratio}:1, above the limit of {max_ratio}:1 "
+        "(a likely zip bomb); it is not read.",
+    ),
+    "archive_has_too_many_members": ("压缩包含 {members} 个条目，上限 {max_members} 个。",
+                                     "The archive holds {members} entries; at most {max_members} are allowed."),
+    "archive_nested": ("压缩包内含另一个压缩包（{names}），不予读取；请解压后上传其中的文件。",
+                       "The archive contains another archive ({names}); unpack it and upload the files inside."),
+    "archive_member_name_unsafe": (
+        "压缩包内的文件名不安全（{names}）：不得含绝对路径、“..”、盘符、反斜杠或符号链接。",
+        "Unsafe names in the archive ({names}): no absolute paths, '..', drive letters, backslashes or "
+        "symbolic links.",
+    ),
     "encoding_detected": (
         "属性表按 {encoding} 编码读取（依据：{source}）。",
         "Attributes read as {encoding} (decided by: {source}).",

@@ -38,6 +38,8 @@ from sinks.overlap import DEFAULT_TOLERANCE, OverlapTolerance
 from sinks.parcels import (
     PERMISSION,
     area_summary,
+    holder_problems,
+    household_problems,
     parcel_row,
     refusal,
     registry_problems,
@@ -45,6 +47,7 @@ from sinks.parcels import (
 )
 from sinks.problems import Problem
 from sinks.store import ACTIVE, DELETED, MERGED, RETIRED, SPLIT, ParcelRow, ParcelVersionRow
+from sinks.tenure import PARTY_ID
 from sinks.versions import canonical_record, geometry_wkb, new_record, record_fields
 
 PARCEL_UPDATED, PARCEL_SPLIT, PARCELS_MERGED = "parcel_updated", "parcel_split", "parcels_merged"
@@ -82,6 +85,26 @@ def append_version(ctx: CommandContext, row: ParcelRow, *, change: str, fields: 
     return {**record, "version_hash": digest}
 
 
+def _checked_against_registry(ctx: CommandContext, row: ParcelRow, fields: dict[str, Any]) -> dict[str, Any]:
+    """A new holder and new household shares must exist, as at registration (holder by party id
+    or registered name, of a holder kind; households of kind ``household``)."""
+    if "holder_party_id" not in fields and "household_shares_bp" not in fields:
+        return fields
+    current = record_fields(row)
+    draft = ParcelDraft(row=1, parcel_code=row.parcel_code,
+                        holder=fields.get("holder_party_id", current["holder_party_id"]),
+                        household_shares_bp=fields.get("household_shares_bp", current["household_shares_bp"]))
+    holders, problems = holder_problems(ctx.session, ctx.actor, [draft])
+    problems += household_problems(ctx.session, [draft])
+    if problems:
+        raise refusal(problems)
+    return {**fields, "holder_party_id": holders[1]} if "holder_party_id" in fields else fields
+
+
+def _safe(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _has_issued_credits(ctx: CommandContext, code: str) -> bool:
     return ctx.session.exec(select(IssuedPeriodRow.id).where(IssuedPeriodRow.parcel_code == code)).first() is not None
 
@@ -110,6 +133,7 @@ def update_parcel(ctx: CommandContext, *, parcel_code: str, plan: ImportPlan | N
             raise refusal([*plan.problems, *problems])
         draft = plan.drafts[0]
         geometry, area, flags = draft.geometry, draft.area_m2, draft.flags
+    fields = _checked_against_registry(ctx, row, fields)
     new_fields = {**record_fields(row), **fields}
     if new_fields["holder_party_id"] != row.holder_party_id:
         require_owner(ctx.actor, PERMISSION, new_fields["holder_party_id"])
@@ -172,8 +196,12 @@ def _check_split_geometry(code: str, parent: shapely.Geometry, parent_m2: float,
 def merge_parcels(ctx: CommandContext, *, parcel_codes: list[str], new_parcel_code: str, region: Region,
                   tolerance: OverlapTolerance = DEFAULT_TOLERANCE) -> tuple[str, dict[str, Any]]:
     """Merge parcels of one sink type, holder and shares into ``new_parcel_code``."""
+    if not isinstance(parcel_codes, list) or not all(isinstance(c, str) for c in parcel_codes):
+        raise InvalidInput("value_invalid", field="parcel_codes", value=_safe(repr(parcel_codes))[:60])
     if len(set(parcel_codes)) < 2 or len(set(parcel_codes)) != len(parcel_codes):
-        raise InvalidInput("value_invalid", field="parcel_codes", value=",".join(parcel_codes)[:60])
+        raise InvalidInput("value_invalid", field="parcel_codes", value=_safe(",".join(parcel_codes))[:60])
+    if not isinstance(new_parcel_code, str) or not PARTY_ID.match(new_parcel_code):
+        raise InvalidInput("value_invalid", field="new_parcel_code", value=_safe(repr(new_parcel_code))[:60])
     rows = [load_active(ctx, c) for c in parcel_codes]
     for row in rows:
         _refuse_under_contract(ctx, row.parcel_code)
@@ -268,3 +296,5 @@ def _check_reason(reason: Any) -> None:
         raise InvalidInput("reason_required")
     if len(reason) > 500:
         raise InvalidInput("text_too_long", field="reason", max_chars=500)
+    if not reason.isprintable():
+        raise InvalidInput("value_invalid", field="reason", value=_safe(repr(reason))[:40])

@@ -17,6 +17,8 @@ from typing import Any
 import geopandas as gpd
 import shapely
 
+from sinkledger.errors import InvalidInput
+
 FORMATS = {"gpkg": "GPKG", "geojson": "GeoJSON", "shp": "ESRI Shapefile"}
 SHAPEFILE_NAMES = {"parcel_code": "code", "holder_party_id": "holder", "county_code": "county",
                    "tenure_cert_no": "cert_no", "tenure_cert_kind": "cert_kind", "declared_area_mu": "decl_mu",
@@ -27,14 +29,39 @@ COLUMNS = ("parcel_code", "sink_type", "holder_party_id", "county_code", "tenure
 
 
 def export_format(path: Path, given: str | None) -> str:
-    """``gpkg``, ``geojson`` or ``shp``, from ``given`` or the file suffix (``.zip`` means Shapefile)."""
+    """``gpkg``, ``geojson`` or ``shp``, from ``given`` or the file suffix (``.zip`` means Shapefile).
+
+    Raises
+    ------
+    InvalidInput
+        ``file_format_unsupported``; ``value_invalid`` for a path that cannot be written (a NUL
+        or an undecodable byte in it, a folder that does not exist, a folder in its place).
+    """
+    check_target(path)
+    if given is not None and not isinstance(given, str):
+        raise InvalidInput("value_invalid", field="file_format", value=type(given).__name__)
     key = (given or path.suffix.lstrip(".")).lower()
     key = {"json": "geojson", "zip": "shp", "shapefile": "shp", "geopackage": "gpkg"}.get(key, key)
     if key not in FORMATS:
-        from sinkledger.errors import InvalidInput
-
-        raise InvalidInput("file_format_unsupported", file_format=key, supported="gpkg, geojson, shp (zip)")
+        raise InvalidInput("file_format_unsupported", file_format=_safe(key)[:40], supported="gpkg, geojson, shp (zip)")
     return key
+
+
+def check_target(path: Path) -> None:
+    """Refuse an export path that GDAL would truncate or misread, or that cannot be written."""
+    text = str(path)
+    if "\x00" in text or _safe(text) != text:
+        raise InvalidInput("value_invalid", field="path", value=_safe(repr(text))[:60])
+    if len(path.name.encode("utf-8")) > 255:
+        raise InvalidInput("value_invalid", field="path", value="file name longer than 255 bytes")
+    if not path.parent.is_dir():
+        raise InvalidInput("value_invalid", field="path", value=f"no folder {_safe(str(path.parent))[:60]}")
+    if path.is_dir():
+        raise InvalidInput("value_invalid", field="path", value=f"{_safe(text)[:60]} is a folder")
+
+
+def _safe(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def write_parcels_file(parcels: list[dict[str, Any]], path: Path, fmt: str) -> dict[str, Any]:
@@ -42,7 +69,7 @@ def write_parcels_file(parcels: list[dict[str, Any]], path: Path, fmt: str) -> d
     frame = gpd.GeoDataFrame([_columns(p, with_attributes=fmt != "shp") for p in parcels],
                              columns=[*COLUMNS, *(("attributes",) if fmt != "shp" else ())],
                              geometry=[shapely.geometry.shape(p["geometry"]) for p in parcels], crs="EPSG:4490")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    check_target(path)
     if fmt == "shp":
         _write_zipped_shapefile(frame.rename(columns=SHAPEFILE_NAMES), path)
     else:

@@ -55,9 +55,13 @@ def parse_geojson(value: str | Mapping[str, Any]) -> BaseGeometry:
         if obj.get("type") == "Feature":
             obj = obj["geometry"]
         _require_closed_rings(obj)
-        return shape(obj)
+        geom = shape(obj)
+        if not np.isfinite(shapely.get_coordinates(geom)).all():
+            raise ValueError("a coordinate is not a finite number")
+        return geom
     except Exception as exc:
-        raise InvalidInput("geometry_unreadable", reason=str(exc)[:200]) from exc
+        reason = str(exc)[:200].encode("utf-8", "backslashreplace").decode("utf-8")
+        raise InvalidInput("geometry_unreadable", reason=reason) from None
 
 
 def _require_closed_rings(obj: Mapping[str, Any]) -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -28,6 +30,7 @@ from sinks.attributes import validate_attributes
 from sinks.crs import resolve_crs
 from sinks.encoding import garbled_value_problems
 from sinks.geometry import M2_PER_MU, parse_geojson, parse_wkbs
+from sinks.limits import DEFAULT_LIMITS, FileLimits
 from sinks.mapping import PERSONAL_DATA, all_targets, attribute_fields, build_column_map, row_fields
 from sinks.overlap import DEFAULT_TOLERANCE, OverlapTolerance
 from sinks.plan_checks import check_geometries, check_rows_together
@@ -80,16 +83,44 @@ class ImportOptions:
     repair: bool = False
     linearise_curves: bool = False
 
+    def __post_init__(self) -> None:
+        """Refuse options of the wrong type (``value_invalid`` naming ``options.<name>``): an API
+        caller's ``"false"`` must not switch a conversion on."""
+        _check_text_map(self.mapping, "mapping")
+        if not isinstance(self.defaults, Mapping) or not all(
+                isinstance(k, str) and _is_scalar(v) for k, v in self.defaults.items()):
+            raise _bad_option("defaults", self.defaults)
+        if not isinstance(self.keep_columns, tuple) or not all(_is_text(c) for c in self.keep_columns):
+            raise _bad_option("keep_columns", self.keep_columns)
+        if not isinstance(self.parcel_code_prefix, str) or (self.parcel_code_prefix
+                                                            and not PREFIX.match(self.parcel_code_prefix)):
+            raise _bad_option("parcel_code_prefix", self.parcel_code_prefix)
+        for name in ("layer", "encoding", "crs"):
+            value = getattr(self, name)
+            if value is not None and not _is_text(value):
+                raise _bad_option(name, value)
+        for name in ("from_gcj02", "swap_axes", "allow_legacy_datum", "repair", "linearise_curves"):
+            if not isinstance(getattr(self, name), bool):
+                raise _bad_option(name, getattr(self, name))
+
     @classmethod
     def coerce(cls, value: ImportOptions | Mapping[str, Any] | None) -> ImportOptions:
-        """Options from an :class:`ImportOptions`, a mapping of its fields, or ``None``."""
+        """Options from an :class:`ImportOptions`, a mapping of its fields, or ``None``.
+
+        Raises
+        ------
+        InvalidInput
+            ``value_invalid`` for unknown options or options of the wrong type.
+        """
         if isinstance(value, cls):
             return value
+        if value is not None and not isinstance(value, Mapping):
+            raise _bad_option("options", value)
         given = dict(value or {})
-        unknown = set(given) - set(cls.__dataclass_fields__)
+        unknown = [str(k) for k in given if k not in cls.__dataclass_fields__]
         if unknown:
-            raise InvalidInput("value_invalid", field="options", value=", ".join(sorted(unknown))[:60])
-        if "keep_columns" in given:
+            raise InvalidInput("value_invalid", field="options", value=_safe(", ".join(sorted(unknown)))[:60])
+        if isinstance(given.get("keep_columns"), (list, tuple)):
             given["keep_columns"] = tuple(given["keep_columns"])
         return cls(**given)
 
@@ -105,6 +136,38 @@ class ImportOptions:
 
 def _plain_text(value: Any) -> Any:
     return value if isinstance(value, (str, int, bool, type(None))) else str(value)
+
+
+PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,29}$")
+MAX_OPTION_CHARS = 200
+
+
+def _safe(text: str) -> str:
+    """``text`` with lone surrogates escaped, so that a refusal can always be printed."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _is_text(value: Any) -> bool:
+    """A printable, valid-Unicode string of at most :data:`MAX_OPTION_CHARS` characters."""
+    return (isinstance(value, str) and 0 < len(value) <= MAX_OPTION_CHARS and value.isprintable()
+            and _safe(value) == value)
+
+
+def _is_scalar(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, str):
+        return len(value) <= MAX_OPTION_CHARS and _safe(value) == value and "\x00" not in value
+    return isinstance(value, (int, bool, Decimal, type(None)))
+
+
+def _check_text_map(value: Any, name: str) -> None:
+    if not isinstance(value, Mapping) or not all(_is_text(k) and _is_text(v) for k, v in value.items()):
+        raise _bad_option(name, value)
+
+
+def _bad_option(name: str, value: Any) -> InvalidInput:
+    return InvalidInput("value_invalid", field=f"options.{name}", value=_safe(reprlib.repr(value))[:60])
 
 
 @dataclass
@@ -161,9 +224,13 @@ def _draft_summary(d: ParcelDraft) -> dict[str, Any]:
 # --- files ------------------------------------------------------------------------------------
 
 def plan_file(path: Path | str, options: ImportOptions, region: Region,
-              tolerance: OverlapTolerance = DEFAULT_TOLERANCE) -> ImportPlan:
-    """Read and check a parcel file: every row, every problem (nothing touches the registry)."""
-    raw = read_layer(path, layer=options.layer, encoding=options.encoding)
+              tolerance: OverlapTolerance = DEFAULT_TOLERANCE, limits: FileLimits = DEFAULT_LIMITS) -> ImportPlan:
+    """Read and check a parcel file: every row, every problem (nothing touches the registry).
+
+    ``limits`` (size, archive bombs, features; :mod:`sinks.limits`) are checked before the file
+    is opened; the service passes ``Settings.file_limits``.
+    """
+    raw = read_layer(path, layer=options.layer, encoding=options.encoding, limits=limits)
     source = _source_summary(raw)
     if not raw.rows and raw.problems:
         return ImportPlan(source, options, [], np.empty(0, dtype=object), raw.problems, raw.notices)
@@ -171,6 +238,9 @@ def plan_file(path: Path | str, options: ImportOptions, region: Region,
                                                  allow_legacy_datum=options.allow_legacy_datum)
     source["crs"] = crs.label if crs else None
     cmap, map_problems, map_notices = build_column_map(raw.columns, options.mapping, options.keep_columns)
+    targets = set(all_targets())
+    map_problems += [Problem("mapping_field_unknown", column="--default", target=_safe(name)[:40])
+                     for name in options.defaults if name not in targets]
     problems = [*raw.problems, *crs_problems, *map_problems]
     if raw.encoding is None:
         problems += garbled_value_problems(raw.rows)
@@ -233,16 +303,24 @@ def _text(value: Any) -> str | None:
 
 
 def _required_text(value: Any, name: str, problems: list[Problem]) -> str | None:
-    text = _text(value)
-    if text is None:
+    text = _printable(_text(value), name, problems)
+    if text is None and not any(p.field == name for p in problems):
         problems.append(Problem("field_required", field=name))
     return text
 
 
 def _optional_text(value: Any, name: str, max_chars: int, problems: list[Problem]) -> str | None:
-    text = _text(value)
+    text = _printable(_text(value), name, problems)
     if text is not None and len(text) > max_chars:
         problems.append(Problem("text_too_long", field=name, max_chars=max_chars))
+        return None
+    return text
+
+
+def _printable(text: str | None, name: str, problems: list[Problem]) -> str | None:
+    """``text``, or ``None`` with a problem when it holds NUL, control characters or lone surrogates."""
+    if text is not None and not (text.isprintable() and _safe(text) == text):
+        problems.append(Problem("value_invalid", field=name, value=_safe(repr(text))[:40]))
         return None
     return text
 
@@ -277,6 +355,7 @@ def _county(value: Any, problems: list[Problem]) -> str | None:
     return text
 
 
+MAX_DECLARED_AREA_MU = Decimal(10) ** 9  # 667,000 km², beyond any province: a typo, not an area
 AREA_FIELDS = {"declared_area_mu": Decimal(1), "declared_area_ha": Decimal(15), "declared_area_m2": Decimal(15) / 10_000}
 
 
@@ -290,8 +369,8 @@ def _declared_area_mu(fields: Mapping[str, Any], problems: list[Problem]) -> str
             value = Decimal(text)
         except InvalidOperation:
             value = Decimal(-1)
-        if not value.is_finite() or value <= 0:
-            problems.append(Problem("value_invalid", field=name, value=text[:40]))
+        if not value.is_finite() or value <= 0 or value * mu_per_unit > MAX_DECLARED_AREA_MU:
+            problems.append(Problem("value_invalid", field=name, value=_safe(text[:40])))
             return None
         return f"{(value * mu_per_unit).quantize(Decimal('0.0001')).normalize():f}"
     return None
@@ -339,7 +418,8 @@ def plan_geometries(features: list[tuple[str | Mapping[str, Any], Mapping[str, A
         draft, found = check_fields(row, {k: v for k, v in fields.items() if k in targets}, extra, options)
         drafts.append(draft)
         problems += found + [Problem("column_holds_personal_data", row=row, field=k, column=k)
-                             for k in extra if PERSONAL_DATA.search(k)]
+                             for k in extra if PERSONAL_DATA.search(str(k))]
+        problems += api_type_problems(row, fields)
     digest = hashlib.sha256(b"".join(shapely.to_wkb(g, output_dimension=2) for g in geoms)).hexdigest()
     source = {"name": "geometry", "sha256": digest, "format": "GeoJSON geometry", "driver": None, "layer": None,
               "encoding": None, "encoding_source": None, "rows": len(features)}
@@ -355,14 +435,43 @@ def plan_geometries(features: list[tuple[str | Mapping[str, Any], Mapping[str, A
     return plan
 
 
+API_TEXT_FIELDS = ("parcel_code", "sink_type", "holder", "county_code", "tenure_cert_no", "tenure_cert_kind",
+                   "tenure_ownership")
+
+
+def api_type_problems(row: int, fields: Mapping[str, Any]) -> list[Problem]:
+    """Values of the wrong type given through the API (a file's cells are converted instead:
+    a numeric 小班号 is a code there, but ``parcel_code=7`` from a caller is a mistake)."""
+    problems = [Problem("value_invalid", row=row, field=name, value=_safe(repr(fields[name]))[:40])
+                for name in API_TEXT_FIELDS if fields.get(name) is not None and not isinstance(fields[name], str)]
+    shares = fields.get("household_shares")
+    if shares is not None and not isinstance(shares, Mapping):
+        problems.append(Problem("value_invalid", row=row, field="household_shares", value=_safe(repr(shares))[:40]))
+    return problems
+
+
 def plain_json(value: Any) -> Any:
-    """``value`` with floats as decimal strings and NaN/inf as ``None`` (canonical-JSON-ready)."""
+    """``value`` with floats as decimal strings (canonical-JSON-ready).
+
+    NaN and infinities become the strings ``"nan"``/``"inf"`` rather than ``None``, so that the
+    field's own check refuses them instead of reading them as "not given"; a structure nested
+    deeper than :data:`MAX_JSON_DEPTH` is refused.
+    """
+    return _plain_json(value, 0)
+
+
+MAX_JSON_DEPTH = 32
+
+
+def _plain_json(value: Any, depth: int) -> Any:
+    if depth > MAX_JSON_DEPTH:
+        raise InvalidInput("value_invalid", field="attributes", value=f"nested deeper than {MAX_JSON_DEPTH} levels")
     if isinstance(value, float):
-        return None if not math.isfinite(value) else str(Decimal(repr(value)))
+        return str(value) if not math.isfinite(value) else str(Decimal(repr(value)))
     if isinstance(value, Mapping):
-        return {str(k): plain_json(v) for k, v in value.items()}
+        return {str(k): _plain_json(v, depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [plain_json(v) for v in value]
+        return [_plain_json(v, depth + 1) for v in value]
     if hasattr(value, "item"):
-        return plain_json(value.item())
+        return _plain_json(value.item(), depth + 1)
     return value if isinstance(value, (str, int, bool, type(None))) else str(value)

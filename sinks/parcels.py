@@ -65,8 +65,8 @@ def registry_problems(session: Session, actor: Any, drafts: list[ParcelDraft], r
     problems: list[Problem] = []
     if check_codes:
         problems += _codes_taken(session, drafts)
-    holders, found = _holders(session, actor, drafts)
-    problems += found + _households(session, drafts)
+    holders, found = holder_problems(session, actor, drafts)
+    problems += found + household_problems(session, drafts)
     problems += _overlaps(session, drafts, region, tolerance, set(ignore_codes))
     return problems, holders
 
@@ -80,7 +80,7 @@ def _codes_taken(session: Session, drafts: list[ParcelDraft]) -> list[Problem]:
             for d in drafts if d.parcel_code in taken]
 
 
-def _holders(session: Session, actor: Any, drafts: list[ParcelDraft]) -> tuple[dict[int, str], list[Problem]]:
+def holder_problems(session: Session, actor: Any, drafts: list[ParcelDraft]) -> tuple[dict[int, str], list[Problem]]:
     """Holder party ids by row: a draft names its holder by party id or by exact registered name."""
     parties = {p.id: p for p in session.exec(select(PartyRow).where(PartyRow.kind.in_(HOLDER_KINDS)))}
     by_name: dict[str, list[str]] = {}
@@ -110,7 +110,7 @@ def _unknown_holder(session: Session, d: ParcelDraft) -> Problem:
     return Problem("party_not_found", row=d.row, field="holder", party=d.holder)
 
 
-def _households(session: Session, drafts: list[ParcelDraft]) -> list[Problem]:
+def household_problems(session: Session, drafts: list[ParcelDraft]) -> list[Problem]:
     ids = sorted({p for d in drafts for p in d.household_shares_bp})
     if not ids:
         return []

@@ -7,6 +7,10 @@ Everything is read through GDAL (pyogrio's raw reader), with two things decided 
 - curved geometries in a GeoPackage. GDAL hands out curves already linearised, so the GeoPackage
   blobs are read once more with :mod:`sqlite3` to learn which rows held a curve (WKB types 8-14).
 
+Before any of that, the file is held against the :class:`sinks.limits.FileLimits` (size, archive
+bombs, hostile archive members, feature count): a file from outside is never handed to GDAL
+until it is known to be of a sane size and shape.
+
 The result is a :class:`RawLayer`: per row, the attributes as plain Python values and the ISO
 WKB of the geometry (``None`` if the row has none), plus file-level problems and notices. Nothing
 is checked for parcel rules here.
@@ -17,9 +21,11 @@ from __future__ import annotations
 import hashlib
 import math
 import sqlite3
+import stat
 import struct
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -30,6 +36,13 @@ import pyogrio
 import pyogrio.raw
 
 from sinks.encoding import EncodingChoice, choose_encoding, read_dbf_text, text_problems
+from sinks.limits import (
+    ARCHIVE_MAGIC,
+    DEFAULT_LIMITS,
+    FileLimits,
+    nested_archive_name,
+    unsafe_member_name,
+)
 from sinks.problems import Problem
 
 ALLOWED_DRIVERS = {"GeoJSON", "TopoJSON", "GeoJSONSeq", "GPKG", "ESRI Shapefile", "LIBKML", "KML"}
@@ -37,6 +50,9 @@ SUFFIX_FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".topojson": "TopoJ
                   ".shp": "Shapefile", ".dbf": "Shapefile", ".zip": "Shapefile (zip)", ".kml": "KML", ".kmz": "KMZ"}
 SUPPORTED = "GeoJSON, GeoPackage, Shapefile (.shp or .zip), KML, KMZ"
 CURVE_WKB_TYPES = {8, 9, 10, 11, 12, 13, 14}  # CircularString ... Surface, in ISO WKB
+ARCHIVE_SUFFIXES = (".zip", ".kmz")
+SHAPEFILE_SUFFIXES = (".shp", ".dbf")
+INFLATE_CHUNK_BYTES = 1 << 20
 
 
 @dataclass
@@ -67,20 +83,26 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_layer(path: Path | str, *, layer: str | None = None, encoding: str | None = None) -> RawLayer:
+def read_layer(path: Path | str, *, layer: str | None = None, encoding: str | None = None,
+               limits: FileLimits = DEFAULT_LIMITS) -> RawLayer:
     """Read one layer of a parcel file (all layers of a KML/KMZ, which keeps one per folder).
 
-    File-level problems (unsupported format, missing Shapefile part, several layers and none
-    named, unreadable file, undecodable text) are returned in ``RawLayer.problems``.
+    File-level problems (unsupported format, a file beyond ``limits``, missing Shapefile part,
+    several layers and none named, unreadable file, undecodable text) are returned in
+    ``RawLayer.problems``.
     """
     path = Path(path)
     if not path.is_file():
         return RawLayer(path.name, "", "?", problems=[Problem("file_unreadable", reason="file not found")])
-    out = RawLayer(path.name, file_sha256(path), SUFFIX_FORMATS.get(path.suffix.lower(), path.suffix.lower()))
-    if path.suffix.lower() not in SUFFIX_FORMATS or path.name.lower().endswith(".gdb.zip"):
+    suffix = path.suffix.lower()
+    out = RawLayer(path.name, "", SUFFIX_FORMATS.get(suffix, suffix))
+    if suffix not in SUFFIX_FORMATS or path.name.lower().endswith(".gdb.zip"):
         out.problems.append(Problem("file_format_unsupported", file_format=path.suffix or path.name,
                                     supported=SUPPORTED))
         return out
+    if not within_limits(path, out, limits):
+        return out
+    out.source_sha256 = file_sha256(path)
     target = _locate(path, out, layer)
     if target is None:
         return out
@@ -97,8 +119,94 @@ def read_layer(path: Path | str, *, layer: str | None = None, encoding: str | No
     else:
         chosen = layers[:1]
     for name in chosen:
-        _read_one(target, name, out, encoding)
+        if not _read_one(target, name, out, encoding, limits):
+            break
     return out
+
+
+# --- limits -----------------------------------------------------------------------------------
+
+def within_limits(path: Path, out: RawLayer, limits: FileLimits = DEFAULT_LIMITS) -> bool:
+    """Check the file's size and, for a ZIP or KMZ, the archive (see :mod:`sinks.limits`).
+
+    Problems go to ``out.problems``; ``True`` when the file may be opened.
+    """
+    size = _shapefile_bytes(path) if path.suffix.lower() in SHAPEFILE_SUFFIXES else path.stat().st_size
+    if size > limits.max_file_bytes:
+        out.problems.append(Problem("file_too_large", size_mb=_mb(size), max_mb=_mb(limits.max_file_bytes)))
+        return False
+    if path.suffix.lower() in ARCHIVE_SUFFIXES:
+        problem = archive_problem(path, limits)
+        if problem is not None:
+            out.problems.append(problem)
+            return False
+    return True
+
+
+def _shapefile_bytes(path: Path) -> int:
+    """A plain Shapefile's parts together (the .shp, .shx, .dbf, .prj, .cpg beside it)."""
+    return sum(p.stat().st_size for p in path.parent.glob(path.stem + ".*") if p.stem == path.stem and p.is_file())
+
+
+def _mb(size: float) -> str:
+    return f"{size / (1024 * 1024):.1f}"
+
+
+def archive_problem(path: Path, limits: FileLimits = DEFAULT_LIMITS) -> Problem | None:
+    """The first reason to refuse a ZIP/KMZ before it is opened by GDAL, or ``None``.
+
+    The central directory is checked first (members, names, nesting, declared sizes and
+    ratios); then every member is inflated once, never past its declared size, with its CRC
+    checked, so that headers that lie about sizes are caught too.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            problem = _directory_problem(infos, path.stat().st_size, limits)
+            return problem or _inflate_problem(archive, infos)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError,
+            OSError, zlib.error, ValueError) as exc:
+        return Problem("file_unreadable", reason=f"archive: {str(exc)[:120]}")
+
+
+def _directory_problem(infos: list[zipfile.ZipInfo], archive_bytes: int, limits: FileLimits) -> Problem | None:
+    if len(infos) > limits.max_archive_members:
+        return Problem("archive_has_too_many_members", members=len(infos), max_members=limits.max_archive_members)
+    unsafe = [i.filename for i in infos if unsafe_member_name(i.filename) or _is_link(i)]
+    if unsafe:
+        return Problem("archive_member_name_unsafe", names=", ".join(repr(n)[1:-1][:60] for n in unsafe[:3]))
+    nested = [i.filename for i in infos if not i.is_dir() and nested_archive_name(i.filename)]
+    if nested:
+        return Problem("archive_nested", names=", ".join(n[:60] for n in nested[:3]))
+    total = sum(i.file_size for i in infos)
+    if total > limits.max_uncompressed_bytes:
+        return Problem("archive_too_large", size_mb=_mb(total), max_mb=_mb(limits.max_uncompressed_bytes))
+    sizes = [(i.filename, i.file_size, i.compress_size) for i in infos] + [("*", total, archive_bytes)]
+    for name, inflated, deflated in sizes:
+        ratio = inflated / max(deflated, 1)
+        if inflated > limits.ratio_grace_bytes and ratio > limits.max_compression_ratio:
+            return Problem("archive_ratio_too_high", name=name[:60], ratio=f"{ratio:.0f}",
+                           max_ratio=f"{limits.max_compression_ratio:.0f}")
+    return None
+
+
+def _is_link(info: zipfile.ZipInfo) -> bool:
+    """A member stored as a symbolic link (Unix mode in the high 16 bits of the external attributes)."""
+    return stat.S_ISLNK(info.external_attr >> 16)
+
+
+def _inflate_problem(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> Problem | None:
+    """Inflate every member once (bounded by its declared size; CRC checked at its end)."""
+    for info in infos:
+        if info.is_dir():
+            continue
+        with archive.open(info) as member:
+            head = member.read(8)
+            if head.startswith(ARCHIVE_MAGIC):
+                return Problem("archive_nested", names=info.filename[:60])
+            while member.read(INFLATE_CHUNK_BYTES):
+                pass
+    return None
 
 
 def _locate(path: Path, out: RawLayer, layer: str | None) -> str | None:
@@ -112,7 +220,7 @@ def _locate(path: Path, out: RawLayer, layer: str | None) -> str | None:
 
 
 def _plain_shapefile(path: Path, out: RawLayer) -> str | None:
-    parts = {p.suffix.lower(): p for p in path.parent.glob(path.stem + ".*") if p.stem == path.stem}
+    parts = {p.suffix.lower(): p for p in path.parent.glob(path.stem + ".*") if p.stem == path.stem and p.is_file()}
     missing = [s for s in (".shp", ".shx", ".dbf") if s not in parts]
     if missing:
         out.problems.append(Problem("shapefile_part_missing", parts=", ".join(missing)))
@@ -184,24 +292,31 @@ def _spatial_layers(target: str, out: RawLayer) -> list[str]:
     return spatial or [str(name) for name, _ in listed]
 
 
-def _read_one(target: str, layer: str, out: RawLayer, encoding: str | None) -> None:
+def _read_one(target: str, layer: str, out: RawLayer, encoding: str | None,
+              limits: FileLimits = DEFAULT_LIMITS) -> bool:
+    """Read one layer into ``out``; ``False`` when a problem stops the reading."""
     enc = out.encoding.encoding if out.encoding else encoding
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            driver = pyogrio.read_info(target, layer=layer, encoding=enc)["driver"]
+            info = pyogrio.read_info(target, layer=layer, encoding=enc)
+            driver, features = info["driver"], int(info.get("features", -1))
+            if driver in ALLOWED_DRIVERS and features > limits.max_features - len(out.rows):
+                out.problems.append(Problem("file_has_too_many_features", features=len(out.rows) + features,
+                                            max_features=limits.max_features))
+                return False
             if driver in ALLOWED_DRIVERS:
                 meta, fids, wkbs, field_data = pyogrio.raw.read(target, layer=layer, encoding=enc, return_fids=True)
         except Exception as exc:  # noqa: BLE001 - GDAL raises several types for unreadable files
             if not any(p.code == "text_undecodable" for p in out.problems):  # else that is the cause
                 out.problems.append(Problem("file_unreadable", reason=str(exc)[:160]))
-            return
+            return False
     if any("Measured (M)" in str(w.message) for w in caught) and not any(
             n.code == "m_values_dropped" for n in out.notices):
         out.notices.append(Problem("m_values_dropped"))
     if driver not in ALLOWED_DRIVERS:
         out.problems.append(Problem("file_format_unsupported", file_format=driver, supported=SUPPORTED))
-        return
+        return False
     out.driver, out.crs_wkt = driver, out.crs_wkt or meta.get("crs")
     first_row = len(out.rows)
     names = [str(n) for n in meta["fields"]]
@@ -215,6 +330,7 @@ def _read_one(target: str, layer: str, out: RawLayer, encoding: str | None) -> N
     if driver == "GPKG":
         out.curve_rows |= {first_row + i + 1 for i in _gpkg_curve_rows(target, layer, list(fids))}
     out.layer = out.layer or layer
+    return True
 
 
 def _plain_column(values: np.ndarray) -> list[Any]:

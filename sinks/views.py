@@ -34,9 +34,14 @@ def checked_changes(current: Mapping[str, Any], changes: Mapping[str, Any]) -> d
     SinkLedgerError
         ``value_invalid`` for a field that cannot be changed; the first field problem otherwise.
     """
-    unknown = sorted(set(changes) - set(CHANGEABLE))
+    if not isinstance(changes, Mapping):
+        raise InvalidInput("value_invalid", field="changes", value=type(changes).__name__)
+    unknown = sorted(str(k) for k in set(changes) - set(CHANGEABLE))
     if unknown:
-        raise InvalidInput("value_invalid", field="changes", value=", ".join(unknown)[:60])
+        raise InvalidInput("value_invalid", field="changes",
+                           value=", ".join(unknown)[:60].encode("utf-8", "backslashreplace").decode("utf-8"))
+    if not isinstance(changes.get("attributes", {}), Mapping):
+        raise InvalidInput("value_invalid", field="attributes", value=type(changes["attributes"]).__name__)
     attributes = {**current["attributes"], **changes.get("attributes", {})}
     attributes = {k: v for k, v in attributes.items() if v is not None}
     merged = {**{k: current.get(k) for k in CHANGEABLE}, **changes}

@@ -1,0 +1,375 @@
+"""What the bad-input suite sends to each public call of the service API.
+
+One :class:`CallSpec` per public method of :class:`sinkledger.service.Service` and of its
+sub-APIs (``Service.court``): a *baseline*, a valid call built from the world's ids, and the
+kind of value each parameter takes. The suite replaces one parameter at a time with each bad
+value of its kind (``tests/fuzz/values.py``), so every parameter's own check is reached with
+the others valid.
+
+``test_service_fuzz.py`` enumerates the API with :mod:`inspect` and fails when a public method
+or parameter has no spec here and is not in :data:`NO_INPUT` or a spec's ``trusted``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import shapely
+
+from tests.fuzz.values import HTML, LONG, SQL, SURROGATE, Lazy, deep
+
+BAMBOO = "sinkledger.bamboo-moso-management"
+FREE_SQUARE = {"type": "Polygon", "coordinates": [[[119.37532, 30.44852], [119.37689, 30.44852], [119.37689, 30.44988],
+                                                   [119.37532, 30.44988], [119.37532, 30.44852]]]}
+TEA_PARCELS = ("AJ-TG-0005", "AJ-TG-0007")  # COL-0030's, never issued
+
+# Public methods that take no input at all (nothing to fuzz), and why each is safe to call.
+NO_INPUT: dict[str, str] = {
+    "is_initialised": "read-only, no input", "initialise": "idempotent set-up, no input",
+    "require_initialised": "read-only, no input", "users": "read-only, no input",
+    "balances": "read-only, no input", "verify": "read-only, no input", "checkpoint": "no input",
+    "verify_parcels": "read-only, no input", "parties": "read-only, no input",
+    "court.today": "read-only, no input", "court.ensure_schema": "idempotent set-up, no input",
+}
+# Public callables that take configuration, not user input.
+TRUSTED_CALLS: dict[str, str] = {
+    "open": "takes the Settings built by sinkledger.config.load_settings (configuration, not user input)",
+}
+
+
+def rid() -> str:
+    return f"fuzz-{uuid.uuid4().hex}"
+
+
+def actor(name: str) -> Lazy:
+    return Lazy(lambda world: world.service.actor(name), f"actor:{name}")
+
+
+def wrong_role(name: str) -> Lazy:
+    return Lazy(lambda world: world.service.actor(name), f"wrong_role:{name}")
+
+
+ACTOR_BAD = [("none", None), ("username", "admin"), ("int", 7), ("dict", {"username": "admin", "role": "admin"})]
+
+
+@dataclass(frozen=True)
+class CallSpec:
+    """A public call, its valid baseline and the kind of each fuzzed parameter.
+
+    ``read_only`` calls may answer a bad value normally (an empty list, a report with
+    ``ok: false``); every other call must refuse it. ``skip`` names (parameter, label) pairs of
+    the value grid that are valid for this call. ``trusted`` parameters are not user input.
+    """
+
+    name: str
+    baseline: Callable[[Any], dict[str, Any]]
+    params: Mapping[str, str]
+    actor_role_refused: str | None = None  # a user whose role may not make this call
+    read_only: bool = False
+    skip: frozenset[tuple[str, str]] = frozenset()
+    trusted: Mapping[str, str] = field(default_factory=dict)
+    extra: Mapping[str, list[tuple[str, Any]]] = field(default_factory=dict)  # more (label, value) per param
+    accepts: Callable[[Any], bool] | None = None  # a normal answer that counts as a clean refusal
+    filters: frozenset[str] = frozenset()  # query filters: a value that matches nothing may answer "nothing"
+
+
+def _tea_half(world: Any, code: str, which: int) -> dict[str, Any]:
+    geom = shapely.geometry.shape(world.service.parcel(code)["geometry"])
+    x0, y0, x1, y1 = geom.bounds
+    mid = (x0 + x1) / 2
+    box = shapely.box(x0 - 1, y0 - 1, mid, y1 + 1) if which == 0 else shapely.box(mid, y0 - 1, x1 + 1, y1 + 1)
+    return shapely.geometry.mapping(geom.intersection(box))
+
+
+def _import_file(world: Any) -> str:
+    path = world.workdir / "one-parcel.geojson"
+    if not path.exists():
+        path.write_text(json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {
+            "parcel_code": "FZ-IMPORT-1", "sink_type": "bamboo_forest", "holder": "COL-0001", "county_code": "330523"},
+            "geometry": FREE_SQUARE}]}), encoding="utf-8")
+    return str(path)
+
+
+def _document(world: Any) -> str:
+    path = world.workdir / "judgment.txt"
+    path.write_text("判决书（演示）", encoding="utf-8")
+    return str(path)
+
+
+def _monitoring() -> dict[str, Any]:
+    from sinkledger.batch_estimates import load_monitoring
+    from sinkledger.config import REPO_ROOT
+
+    return load_monitoring(REPO_ROOT / "gis_data" / "demo_monitoring.json")
+
+
+def _last_sale_seq(world: Any) -> int:
+    return world.service.journal(kind="sale", limit=1)[-1]["seq"]
+
+
+def _retirement_seq(world: Any) -> int:
+    return world.service.journal(kind="retirement", limit=1)[-1]["seq"]
+
+
+def _verra_file(world: Any) -> str:
+    """A Verra transactions export with one sound row (sample from the registry-import tests)."""
+    from tests.fuzz.samples import verra_transactions
+
+    path = world.workdir / "transactions.csv"
+    path.write_text(verra_transactions(), encoding="utf-8")
+    return str(path)
+
+
+BAD_OPTIONS = [("unknown_key", {"bogus": 1}), ("crs_sql", {"crs": SQL}), ("crs_unknown", {"crs": "EPSG:999999"}),
+               ("crs_surrogate", {"crs": SURROGATE}), ("layer_int", {"layer": 7}), ("mapping_str", {"mapping": "a=b"}),
+               ("mapping_unknown_field", {"mapping": {"parcel_code": "bogus_field"}}),
+               ("default_bad_sink", {"defaults": {"sink_type": "nope"}}), ("keep_int", {"keep_columns": 7}),
+               ("keep_personal", {"keep_columns": ["姓名"]}), ("encoding_unknown", {"encoding": "nope-enc"}),
+               ("encoding_surrogate", {"encoding": SURROGATE}), ("prefix_sql", {"parcel_code_prefix": SQL}),
+               ("gcj02_str", {"from_gcj02": "false"}), ("repair_int", {"repair": 2}), ("str", "crs=EPSG:4549"),
+               ("int", 7), ("list", [("crs", "EPSG:4549")]), ("deep", {"defaults": deep(5000)}),
+               ("prefix_nan", {"parcel_code_prefix": float("nan")})]
+BAD_DECIMALS = [("negative", "-1"), ("zero", "0"), ("nan_str", "NaN"), ("inf_str", "Infinity"), ("nan", float("nan")),
+                ("inf", float("inf")), ("word", "one"), ("huge", "1e400"), ("list", [1]), ("dict", {"mu": 1}),
+                ("bool", True), ("surrogate", SURROGATE), ("sql", SQL), ("negative_float", -1.5)]
+BAD_ATTRIBUTES = [("out_of_range", {"culm_density_per_ha": -5}), ("nan", {"mean_dbh_cm": float("nan")}),
+                  ("nan_str", {"mean_dbh_cm": "nan"}), ("personal", {"姓名": "张三"}),
+                  ("wrong_sink_type", {"wetland_class": "lake"}), ("choice", {"management_regime": HTML}),
+                  ("shares_sum", {"age_class_shares": {"I": "0.9"}}), ("str", "culm_density_per_ha=5"),
+                  ("list", [1]), ("deep", {"x": deep(5000)}), ("surrogate", {"management_regime": SURROGATE})]
+BAD_SHARES = [("unknown_household", {"HH-NOPE": 10_000}), ("not_summing", {"HH-0001": 5_000}),
+              ("negative", {"HH-0001": -10_000, "HH-0002": 20_000}), ("float", {"HH-0001": 10_000.0}),
+              ("nan", {"HH-0001": float("nan")}), ("str_value", {"HH-0001": "10000"}), ("str", "HH-0001:100%"),
+              ("list", ["HH-0001"]), ("not_household", {"ENT-0001": 10_000}), ("huge", {"HH-0001": 10**30})]
+BAD_PARTS = [("empty", []), ("one", None), ("str", "AJ-TG-0005-A"), ("missing_geometry", [{"parcel_code": "FZ-A"}]),
+             ("missing_code", [{"geometry": FREE_SQUARE}]), ("dict", {"parcel_code": "FZ-A"}), ("int_item", [7]),
+             ("bad_geometry", [{"parcel_code": "FZ-A", "geometry": "{x"}, {"parcel_code": "FZ-B", "geometry": "{y"}]),
+             ("sql_code", Lazy(lambda w: [{"parcel_code": SQL, "geometry": _tea_half(w, "AJ-TG-0005", 0)},
+                                          {"parcel_code": "FZ-B", "geometry": _tea_half(w, "AJ-TG-0005", 1)}])),
+             ("outside", Lazy(lambda w: [{"parcel_code": "FZ-A", "geometry": FREE_SQUARE},
+                                         {"parcel_code": "FZ-B", "geometry": _tea_half(w, "AJ-TG-0005", 1)}]))]
+BAD_TERMS = [("unknown_kind", {"kind": "bogus"}), ("negative", {"kind": "fixed_per_mu_year", "fen_per_mu_per_year": -1}),
+             ("float", {"kind": "fixed_per_mu_year", "fen_per_mu_per_year": 1.5}),
+             ("share_over", {"kind": "proceeds_share", "share_bp": 10_001}),
+             ("share_nan", {"kind": "proceeds_share", "share_bp": float("nan")}),
+             ("both", {"kind": "proceeds_share", "share_bp": 1, "fen_per_mu_per_year": 1}),
+             ("note_long", {"kind": "proceeds_share", "share_bp": 8000, "costs_note": LONG})]
+BAD_CHANGES = [("unknown", {"bogus": 1}), ("holder_unknown", {"holder_party_id": "NOPE-1"}),
+               ("county", {"county_code": "33052X"}), ("area_nan", {"declared_area_mu": float("nan")}),
+               ("area_negative", {"declared_area_mu": "-3"}), ("shares", {"household_shares_bp": {"HH-NOPE": 10_000}}),
+               ("cert_long", {"tenure_cert_no": LONG}), ("attributes", {"attributes": {"tea_variety": LONG}}),
+               ("parcel_code", {"parcel_code": "OTHER"}), ("status", {"status": "active"}),
+               ("sink_type", {"sink_type": "wetland"})]
+BAD_CALCULATION = [("years_negative", {"years_to_recovery": -1}), ("years_nan", {"years_to_recovery": float("nan")}),
+                   ("years_huge", {"years_to_recovery": 10**30}), ("estimate_unknown", {"years_to_recovery": 5,
+                                                                                       "estimate_id": "EST-NOPE"}),
+                   ("methodology_unknown", {"years_to_recovery": 5, "methodology_id": "x", "inputs": {}}),
+                   ("unknown_key", {"bogus": 1})]
+BAD_AMEND = [("unknown", {"bogus": 1}), ("quantity_negative", {"quantity_t": -1}), ("due", {"due_date": "x"}),
+             ("amount_nan", {"amount_fen": float("nan")}), ("flag_str", {"same_county": "false"}),
+             ("huge", {"quantity_t": 10**30}), ("nothing", {})]
+BAD_FILTERS = [("unknown", {"bogus": 1}), ("year_str", {"year": "2025"}), ("as_of_str", {"as_of": "2025-01-01"})]
+
+SPECS: list[CallSpec] = [
+    # -- users and actors ------------------------------------------------------------------------
+    CallSpec("create_user", lambda w: dict(username=f"fz{uuid.uuid4().hex[:8]}", password="pw-123456", role="enterprise",
+                                           party_id="ENT-0002", display_name="Fuzz"),
+             {"username": "code", "password": "text", "role": "choice", "party_id": "ref", "display_name": "text"},
+             skip=frozenset({("password", "html"), ("password", "sql")})),
+    CallSpec("authenticate", lambda w: dict(username="clerk", password="demo1234"),
+             {"username": "ref", "password": "text"}, read_only=True,
+             accepts=lambda out: False),
+    CallSpec("actor", lambda w: dict(username="clerk"), {"username": "ref"}, read_only=True, accepts=lambda out: False),
+    CallSpec("register_party", lambda w: dict(actor=actor("admin"), request_id=rid(), party_id=f"FZ-{uuid.uuid4().hex[:6]}",
+                                              kind="enterprise", name="示例企业（模糊测试）", county_code="330523"),
+             {"party_id": "code", "kind": "choice", "name": "text", "county_code": "opt_code"},
+             actor_role_refused="clerk"),
+    # -- parcels ---------------------------------------------------------------------------------
+    CallSpec("register_parcel", lambda w: dict(actor=actor("coop"), request_id=rid(), parcel_code="FZ-REG-1",
+                                               sink_type="bamboo_forest", holder_party_id="COL-0001",
+                                               geometry=FREE_SQUARE, county_code="330523"),
+             {"parcel_code": "code", "sink_type": "choice", "holder_party_id": "ref", "geometry": "geometry",
+              "county_code": "opt_code", "tenure_cert_no": "opt_text", "declared_area_mu": "decimal",
+              "attributes": "attributes", "tenure_cert_kind": "opt_choice", "tenure_ownership": "opt_choice",
+              "household_shares_bp": "shares", "from_gcj02": "bool", "repair": "bool"},
+             actor_role_refused="clerk",
+             skip=frozenset({("household_shares_bp", "str_value")})),  # "10000" is read as 10,000 bp, as in a file
+    CallSpec("import_parcels", lambda w: dict(actor=actor("coop"), request_id=rid(), path=Lazy(_import_file),
+                                              options=None),
+             {"path": "path", "options": "options"}, actor_role_refused="clerk",
+             skip=frozenset({("options", "default_bad_sink")})),  # the file has a sink type: the default is unused
+    CallSpec("preview_parcels", lambda w: dict(actor=actor("coop"), path=Lazy(_import_file), options=None),
+             {"path": "path", "options": "options"}, actor_role_refused="clerk", read_only=True,
+             accepts=lambda out: out["ok"] is False and all(p["message_zh"] for p in out["problems"]),
+             skip=frozenset({("options", "default_bad_sink")})),
+    CallSpec("repair_geometry", lambda w: dict(geometry=FREE_SQUARE), {"geometry": "geometry"}, read_only=True,
+             skip=frozenset({("geometry", "bowtie"), ("geometry", "outside_region")}), accepts=lambda out: False),
+    CallSpec("parcel", lambda w: dict(parcel_code="AJ-BF-0001"), {"parcel_code": "ref"}, read_only=True,
+             accepts=lambda out: False),
+    CallSpec("parcel_history", lambda w: dict(parcel_code="AJ-BF-0001"), {"parcel_code": "ref"}, read_only=True,
+             accepts=lambda out: False),
+    CallSpec("parcels", lambda w: dict(status="active"), {"status": "opt_choice"}, read_only=True),
+    CallSpec("update_parcel", lambda w: dict(actor=actor("admin"), request_id=rid(), parcel_code=TEA_PARCELS[0],
+                                             changes={"tenure_cert_no": "FZ-CERT-1"}),
+             {"parcel_code": "ref", "geometry": "opt_geometry", "changes": "changes", "from_gcj02": "bool",
+              "repair": "bool"}, actor_role_refused="clerk"),
+    CallSpec("split_parcel", lambda w: dict(actor=actor("admin"), request_id=rid(), parcel_code=TEA_PARCELS[0],
+                                            parts=[{"parcel_code": "FZ-SPLIT-A", "geometry": _tea_half(w, TEA_PARCELS[0], 0)},
+                                                   {"parcel_code": "FZ-SPLIT-B", "geometry": _tea_half(w, TEA_PARCELS[0], 1)}]),
+             {"parcel_code": "ref", "parts": "parts"}, actor_role_refused="clerk"),
+    CallSpec("merge_parcels", lambda w: dict(actor=actor("admin"), request_id=rid(), parcel_codes=list(TEA_PARCELS),
+                                             new_parcel_code="FZ-MERGED-1"),
+             {"parcel_codes": "ref_list", "new_parcel_code": "code"}, actor_role_refused="clerk",
+             extra={"parcel_codes": [("one", [TEA_PARCELS[0]]), ("same_twice", [TEA_PARCELS[0]] * 2)]}),
+    CallSpec("retire_parcel", lambda w: dict(actor=actor("admin"), request_id=rid(), parcel_code=TEA_PARCELS[0],
+                                             retired_from="2030-01-01", reason="退耕（模糊测试）"),
+             {"parcel_code": "ref", "retired_from": "date", "reason": "text"}, actor_role_refused="clerk"),
+    CallSpec("delete_parcel", lambda w: dict(actor=actor("admin"), request_id=rid(), parcel_code=TEA_PARCELS[0],
+                                             reason="误登记（模糊测试）"),
+             {"parcel_code": "ref", "reason": "text"}, actor_role_refused="clerk",
+             extra={"parcel_code": [("issued", "AJ-BF-0001")]}),
+    CallSpec("export_parcels", lambda w: dict(path=str(w.workdir / "export.gpkg"), file_format=None, status="active"),
+             {"path": "out_path", "file_format": "opt_choice", "status": "opt_choice"}, read_only=True,
+             accepts=lambda out: False, filters=frozenset({"status"}), skip=frozenset({("file_format", "empty")})),
+    # -- estimates -------------------------------------------------------------------------------
+    CallSpec("record_estimate", lambda w: dict(actor=actor("centre"), request_id=rid(), parcel_codes=["AJ-TG-0001"],
+                                               methodology_id="sinkledger.tea-garden", inputs=w.ids["tea_inputs"]),
+             {"parcel_codes": "ref_list", "methodology_id": "choice", "inputs": "doc", "gwp_profile": "choice"},
+             actor_role_refused="clerk", extra={"parcel_codes": [("other_sink_type", ["AJ-BF-0001"])]}),
+    CallSpec("estimate_dry", lambda w: dict(methodology_id="sinkledger.tea-garden", inputs=w.ids["tea_inputs"]),
+             {"methodology_id": "choice", "inputs": "doc", "gwp_profile": "choice"}, read_only=True,
+             accepts=lambda out: False),
+    CallSpec("batch_estimate", lambda w: dict(actor=actor("centre"), request_id=rid(), methodology_id=BAMBOO,
+                                              project_code="AJBF01", parcel_codes=["AJ-BF-0001"], monitoring=_monitoring()),
+             {"methodology_id": "choice", "project_code": "code", "period": "period", "parcel_codes": "opt_ref_list",
+              "base_inputs": "opt_doc", "monitoring": "opt_doc", "rasters": "raster_list", "gwp_profile": "choice",
+              "min_valid_fraction": "fraction"},
+             actor_role_refused="clerk", trusted={"progress": "a callback from the caller's own code"},
+             accepts=lambda out: out["recorded"] == [] and out["refused"] >= 1),
+    CallSpec("estimate", lambda w: dict(estimate_id=w.ids["estimate_id"]), {"estimate_id": "ref"}, read_only=True,
+             accepts=lambda out: False),
+    CallSpec("estimate_report", lambda w: dict(estimate_id=w.ids["estimate_id"], fmt="md", lang="en"),
+             {"estimate_id": "ref", "fmt": "choice", "lang": "choice"}, read_only=True, accepts=lambda out: False),
+    # -- credits ---------------------------------------------------------------------------------
+    CallSpec("collect", lambda w: dict(actor=actor("centre"), request_id=rid(), contract_no="FZ-SC-1",
+                                       collective_party_id=w.ids["tea_holder"], parcel_codes=[TEA_PARCELS[1]],
+                                       term_start="2026-01-01", term_end="2036-01-01", signed_date="2025-12-01",
+                                       payment_terms={"kind": "proceeds_share", "share_bp": 8000}),
+             {"contract_no": "text", "collective_party_id": "ref", "parcel_codes": "ref_list", "term_start": "date",
+              "term_end": "date", "signed_date": "date", "payment_terms": "terms"}, actor_role_refused="clerk",
+             extra={"term_end": [("before_start", "2025-01-01")]}),
+    CallSpec("issue", lambda w: dict(actor=actor("verifier"), request_id=rid(), estimate_id=w.ids["estimate_id"],
+                                     verified_kg_co2e=1000, project_code="FZTG01", buffer_share_bp=1000),
+             {"estimate_id": "ref", "verified_kg_co2e": "pos_int", "project_code": "code", "buffer_share_bp": "bp",
+              "to_account": "opt_ref"}, actor_role_refused="clerk",
+             extra={"verified_kg_co2e": [("over_estimate", 10**12)], "estimate_id": [("issued", Lazy(
+                 lambda w: w.ids["issued_estimate"]))]}),
+    CallSpec("sell", lambda w: dict(actor=actor("clerk"), request_id=rid(), seller_account=w.ids["seller_account"],
+                                    buyer_account="ENT-0001-H", quantity=1, price_fen_per_t=7341, contract_no="FZ-1"),
+             {"seller_account": "ref", "buyer_account": "ref", "quantity": "pos_int", "price_fen_per_t": "nonneg_int",
+              "contract_no": "text", "serials": "opt_ref_list"}, actor_role_refused="verifier",
+             extra={"buyer_account": [("same_as_seller", Lazy(lambda w: w.ids["seller_account"])),
+                                      ("system", "SYS-RETIRED")]}),
+    CallSpec("retire", lambda w: dict(actor=actor("clerk"), request_id=rid(), account_id=w.ids["seller_account"],
+                                      quantity=1, beneficiary="示例企业（模糊测试）", purpose="模糊测试"),
+             {"account_id": "ref", "quantity": "pos_int", "beneficiary": "text", "purpose": "text", "kind": "choice",
+              "serials": "opt_ref_list"}, actor_role_refused="verifier"),
+    CallSpec("pledge", lambda w: dict(actor=actor("bank"), request_id=rid(), account_id=w.ids["seller_account"],
+                                      quantity=1, loan_reference="FZ-LOAN", loan_amount_fen=100_000,
+                                      term_end="2030-12-31"),
+             {"account_id": "ref", "quantity": "pos_int", "loan_reference": "text", "loan_amount_fen": "pos_int",
+              "term_end": "date", "serials": "opt_ref_list"}, actor_role_refused="clerk"),
+    CallSpec("release", lambda w: dict(actor=actor("bank"), request_id=rid(), pledge_id=w.ids["pledge_id"]),
+             {"pledge_id": "ref"}, actor_role_refused="clerk"),
+    CallSpec("default_pledge", lambda w: dict(actor=actor("bank"), request_id=rid(), pledge_id=w.ids["pledge_id"]),
+             {"pledge_id": "ref"}, actor_role_refused="clerk"),
+    CallSpec("reverse", lambda w: dict(actor=actor("insurer"), request_id=rid(), quantity=1, reason="雪灾（模糊测试）",
+                                       loss_event_ref="FZ-LOSS-1"),
+             {"quantity": "pos_int", "reason": "text", "loss_event_ref": "text"}, actor_role_refused="clerk"),
+    CallSpec("correct", lambda w: dict(actor=actor("admin"), request_id=rid(), entry_seq=Lazy(_last_sale_seq),
+                                       reason="录入错误（模糊测试）"),
+             {"entry_seq": "seq", "reason": "text"}, actor_role_refused="clerk",
+             extra={"entry_seq": [("a_retirement", Lazy(_retirement_seq)), ("genesis", 1)]}),
+    CallSpec("import_registry", lambda w: dict(actor=actor("admin"), request_id=rid(), registry="verra",
+                                               paths=[Lazy(_verra_file)]),
+             {"registry": "choice", "paths": "path_list", "allow_partial": "bool"}, actor_role_refused="clerk"),
+    # -- queries ---------------------------------------------------------------------------------
+    CallSpec("account_balance", lambda w: dict(account_id="ENT-0001-H"), {"account_id": "ref"}, read_only=True,
+             accepts=lambda out: False),
+    CallSpec("proof", lambda w: dict(seq=1, tree_size=None), {"seq": "seq", "tree_size": "opt_int"}, read_only=True,
+             accepts=lambda out: False),
+    CallSpec("journal", lambda w: dict(limit=5, kind="sale"), {"limit": "opt_int", "kind": "opt_choice"}, read_only=True,
+             extra={"limit": [("zero", 0)]}),
+    # -- court -----------------------------------------------------------------------------------
+    CallSpec("court.register_case", lambda w: dict(
+        actor=actor("court"), request_id=rid(), case_no=f"（2025）浙0521刑初{uuid.uuid4().int % 10**6}号",
+        judgment_date="2025-03-01", defendants=["ENT-0002"], sink_type="bamboo_forest", county_code="330521",
+        ecosystem_name="示例山林（演示）", damaged_area_ha="1.5", description="滥伐林木（模糊测试）"),
+        {"case_no": "text", "judgment_date": "date", "defendants": "ref_list", "sink_type": "choice",
+         "county_code": "code", "ecosystem_name": "text", "damaged_area_ha": "decimal", "description": "text",
+         "parcel_code": "opt_ref", "geometry": "opt_geometry"}, actor_role_refused="clerk",
+        extra={"case_no": [("taken", Lazy(lambda w: w.ids["case_no"]))]}),
+    CallSpec("court.register_document", lambda w: dict(actor=actor("court"), request_id=rid(), case_no=w.ids["case_no"],
+                                                       title="判决书", content="判决书".encode(), file_name="judgment.txt"),
+             {"case_no": "ref", "title": "text", "content": "bytes", "file_name": "text", "media_type": "opt_text"},
+             actor_role_refused="clerk", skip=frozenset({("content", "garbage")})),
+    CallSpec("court.register_document_file", lambda w: dict(actor=actor("court"), request_id=rid(),
+                                                            case_no=w.ids["case_no"], title="判决书",
+                                                            path=Lazy(_document)),
+             {"case_no": "ref", "title": "text", "path": "path"}, actor_role_refused="clerk",
+             skip=frozenset({("path", "garbage"), ("path", "empty_file"), ("path", "nan_coordinates"),
+                             ("path", "wrong_suffix"), ("path", "dev_null")})),
+    CallSpec("court.propose", lambda w: dict(actor=actor("court"), case_no=w.ids["case_no"],
+                                             calculation={"years_to_recovery": 5}),
+             {"case_no": "ref", "calculation": "calculation"}, actor_role_refused="enterprise", read_only=True,
+             accepts=lambda out: False),
+    CallSpec("court.issue_order", lambda w: dict(actor=actor("court"), request_id=rid(), case_no=w.ids["case_no"],
+                                                 item="判决第三项", kind="quantity", due_date="2026-12-31", quantity_t=2),
+             {"case_no": "ref", "item": "text", "kind": "choice", "due_date": "date", "quantity_t": "opt_pos_int",
+              "amount_fen": "opt_pos_int", "same_sink_type": "bool", "same_county": "bool",
+              "calculation": "calculation", "override_reason": "opt_text"}, actor_role_refused="clerk"),
+    CallSpec("court.amend_order", lambda w: dict(actor=actor("court"), request_id=rid(), order_id=w.ids["order_id"],
+                                                 reason="更正（模糊测试）", due_date="2027-06-30"),
+             {"order_id": "ref", "reason": "text", "changes": "amend"}, actor_role_refused="clerk"),
+    CallSpec("court.withdraw_order", lambda w: dict(actor=actor("court"), request_id=rid(), order_id=w.ids["order_id"],
+                                                    reason="撤回（模糊测试）"),
+             {"order_id": "ref", "reason": "text"}, actor_role_refused="clerk"),
+    CallSpec("court.fulfil", lambda w: dict(actor=actor("clerk"), request_id=rid(), order_id=w.ids["order_id"],
+                                            seller_account=w.ids["seller_account"], price_fen_per_t=7341,
+                                            contract_no="FZ-FULFIL-1", quantity_t=1),
+             {"order_id": "ref", "seller_account": "ref", "price_fen_per_t": "nonneg_int", "contract_no": "text",
+              "quantity_t": "opt_pos_int", "buyer_account": "opt_ref", "purchase_date": "opt_date",
+              "serials": "opt_ref_list"}, actor_role_refused="verifier"),
+    CallSpec("court.issue_certificate", lambda w: dict(actor=actor("court"), order_id=w.ids["order_id"]),
+             {"order_id": "ref"}, actor_role_refused="verifier"),
+    CallSpec("court.certificate_pdf", lambda w: dict(code="NOPE-CODE", verify_url=None),
+             {"code": "ref", "verify_url": "opt_text"}, read_only=True, accepts=lambda out: False),
+    CallSpec("court.verify_certificate", lambda w: dict(code="NOPE-CODE"), {"code": "ref"}, read_only=True,
+             accepts=lambda out: False),
+    CallSpec("court.verify_certificate_pdf", lambda w: dict(data=b"%PDF-1.4\n"), {"data": "bytes"}, read_only=True,
+             accepts=lambda out: False),
+    CallSpec("court.cases", lambda w: dict(actor=actor("court")), {}, actor_role_refused="enterprise", read_only=True),
+    CallSpec("court.status", lambda w: dict(actor=actor("court"), case_no=w.ids["case_no"]),
+             {"case_no": "opt_ref", "order_id": "opt_ref", "as_of": "date_obj"}, actor_role_refused="enterprise",
+             read_only=True, accepts=lambda out: False),
+    CallSpec("court.report", lambda w: dict(actor=actor("court")),
+             {"court_party_id": "opt_ref", "year": "opt_int", "as_of": "date_obj"}, actor_role_refused="enterprise",
+             read_only=True),
+    CallSpec("court.export_report", lambda w: dict(actor=actor("court"), path=str(w.workdir / "report.xlsx")),
+             {"path": "out_path", "filters": "filters"}, actor_role_refused="enterprise", read_only=True,
+             skip=frozenset({("path", "wrong_suffix")})),
+]
+
+# Kinds only some calls take: (label, value) lists beside tests/fuzz/values.py's.
+LOCAL_KINDS: dict[str, list[tuple[str, Any]]] = {
+    "options": BAD_OPTIONS, "decimal": BAD_DECIMALS, "attributes": BAD_ATTRIBUTES, "shares": BAD_SHARES,
+    "parts": BAD_PARTS, "terms": BAD_TERMS, "changes": BAD_CHANGES, "calculation": BAD_CALCULATION,
+    "amend": BAD_AMEND, "filters": BAD_FILTERS,
+}
+
+
+SPEC_BY_NAME = {spec.name: spec for spec in SPECS}
