@@ -109,7 +109,8 @@ def concurrent(url: str, per_writer: int) -> dict[str, Any]:
     elapsed = max(r["done"] for r in results) - started
     latencies = [ms for r in results for ms in r["latencies"]]
     errors = [e for r in results for e in r["errors"]]
-    return {"writers": WRITERS, "sales": len(latencies), "errors": len(errors), "error_samples": errors[:3],
+    return {"writers": WRITERS, "per_writer": per_writer, "sales": len(latencies), "errors": len(errors),
+            "error_samples": errors[:3],
             "seconds": round(elapsed, 3), "sales_per_s": round(len(latencies) / elapsed, 1),
             **_percentiles(latencies)}
 

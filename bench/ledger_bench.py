@@ -8,7 +8,9 @@ Measures, on the database named by ``--database-url`` (default: a temporary SQLi
 - ``append_command``: sales recorded per second through the full command path (permission,
   idempotency, writer lock, block split, projection, one transaction each) vs
   ``plain_insert_per_transaction``: one plain row per transaction;
-- ``balance_query``: milliseconds for one account's balance and for the totals by sink type;
+- ``balance_query``: milliseconds for one account's balance and for the totals by sink type,
+  through the service (session, account check, projection query) vs ``plain_select``: the same
+  account's balance rows summed by one raw SQL query on an open connection (the floor);
 - ``verify``: seconds for ``sinkledger verify`` (re-hash, replay, compare) over the whole
   journal vs ``read_baseline``: seconds to read every journal row.
 
@@ -137,6 +139,13 @@ def time_ms(call, repeat: int = 20) -> float:  # type: ignore[no-untyped-def]
     return sorted(times)[len(times) // 2]
 
 
+def plain_select_ms(db, account_id: str) -> float:  # type: ignore[no-untyped-def]
+    """Median ms of the bare query under an account balance: its projection rows, summed by state."""
+    sql = text("SELECT state, sum(quantity) FROM balance WHERE account_id = :a GROUP BY state")
+    with db.engine.connect() as conn:
+        return time_ms(lambda: conn.execute(sql, {"a": account_id}).all())
+
+
 def read_all(db) -> float:  # type: ignore[no-untyped-def]
     started = time.perf_counter()
     with db.engine.connect() as conn:
@@ -172,6 +181,7 @@ def main() -> None:
         plain_tx = plain_insert(svc.db, args.commands, per_transaction=True)
         balance_ms = time_ms(lambda: svc.account_balance("BENCH-B-H"))
         totals_ms = time_ms(svc.balances)
+        plain_ms = plain_select_ms(svc.db, "BENCH-B-H")
         started = time.perf_counter()
         report = svc.verify()
         verify_s = time.perf_counter() - started
@@ -187,6 +197,7 @@ def main() -> None:
         "append_command_entries_per_s": round(command), "plain_insert_per_transaction_rows_per_s": round(plain_tx),
         "append_command_vs_plain": round(command / plain_tx, 3),
         "account_balance_ms": round(balance_ms, 2), "balances_by_sink_type_ms": round(totals_ms, 2),
+        "plain_select_balance_ms": round(plain_ms, 3), "account_balance_vs_plain_select": round(balance_ms / plain_ms, 1),
         "verify_s": round(verify_s, 3), "read_baseline_s": round(read_s, 3),
         "verify_vs_read": round(verify_s / read_s, 2),
         "verify_entries_per_s": round(report.entries / verify_s),

@@ -2,7 +2,10 @@
 
 Each benchmark runs as its own process (as a user would run it) and prints its own JSON document,
 which is embedded here under its name with the wall time of the run. Exit status 0 only if every
-benchmark exited 0 and printed valid JSON; a failed one is reported with the tail of its stderr.
+benchmark exited 0, printed valid JSON and passed its correctness checks (:data:`CHECKS`: the
+ledger verifies, every parcel was imported, every sale was recorded once, ...); a failed one is
+reported with the tail of its stderr or the checks it failed. Timings are reported, never
+checked: on a shared CI machine they say little, and a slow run is not a broken one.
 
     python bench/run_all.py --short                       # SQLite only (PostgreSQL parts skipped)
     python bench/run_all.py --short --database-url postgresql+psycopg://postgres@127.0.0.1:5432/sinkledger_bench
@@ -23,11 +26,13 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 BENCH = Path(__file__).resolve().parent
-TIMEOUT_S = 1800
+TIMEOUT_S = 1800  # per benchmark, full mode
+SHORT_TIMEOUT_S = 600  # per benchmark, short mode: a hung benchmark must not eat CI's 20 minutes
 
 # name -> (script, short-mode arguments, takes --database-url)
 BENCHMARKS: dict[str, tuple[str, list[str], bool]] = {
@@ -43,13 +48,64 @@ FULL_ARGS: dict[str, list[str]] = {
 }
 
 
-def run_one(name: str, script: str, args: list[str], url: str | None = None) -> dict[str, Any]:
+Result = dict[str, Any]
+
+
+def _ledger_checks(r: Result) -> list[str]:
+    rates = ("append_bulk_entries_per_s", "plain_insert_bulk_rows_per_s", "append_command_entries_per_s",
+             "plain_insert_per_transaction_rows_per_s", "verify_s", "read_baseline_s", "account_balance_ms",
+             "plain_select_balance_ms")
+    return [*(["verify_ok"] if r.get("verify_ok") is not True else []),
+            *([f"{k} > 0" for k in rates if not (r.get(k) or 0) > 0])]
+
+
+def _parcels_checks(r: Result) -> list[str]:
+    n = r.get("parcels_per_file")
+    return [*([name for name in ("ledger_ok", "history_ok") if r.get(name) is not True]),
+            *(["imported == [parcels_per_file] * 2"] if r.get("imported") != [n, n] else [])]
+
+
+def _estimate_checks(r: Result) -> list[str]:
+    return [*(["estimated == parcels"] if r.get("estimated") != r.get("parcels") else []),
+            *(["refused == 0"] if r.get("refused") != 0 else [])]
+
+
+def _concurrency_checks(r: Result) -> list[str]:
+    failed = []
+    for backend, run in r.get("backends", {}).items():
+        if "skipped" in run:
+            continue
+        for name in ("verify_ok", "seller_lost_exactly_the_sales"):
+            if run.get(name) is not True:
+                failed.append(f"{backend}: {name}")
+        concurrent = run.get("concurrent", {})
+        expected = concurrent.get("writers", 0) * concurrent.get("per_writer", 0)
+        if concurrent.get("errors") != 0 or not 0 < expected == concurrent.get("sales"):
+            failed.append(f"{backend}: every writer sold every sale without an error")
+    return failed
+
+
+def _ui_checks(r: Result) -> list[str]:
+    pages = r.get("pages", {})
+    return [f"{page}: loaded" for page in ("blank", "landing_demo", "map_10k")
+            if not all(load.get("ready_ms", 0) > 0 for load in pages.get(page, {}).get("loads", [{}]))]
+
+
+# name -> correctness checks on a benchmark's JSON document: the names of the failed ones.
+CHECKS: dict[str, Callable[[Result], list[str]]] = {
+    "ledger": _ledger_checks, "parcels": _parcels_checks, "estimate": _estimate_checks,
+    "concurrency": _concurrency_checks, "ui": _ui_checks,
+}
+
+
+def run_one(name: str, script: str, args: list[str], url: str | None = None,
+            timeout_s: float = TIMEOUT_S) -> dict[str, Any]:
     command = [sys.executable, str(BENCH / script), *args, *(["--database-url", url] if url else [])]
     started = time.perf_counter()
     try:
-        proc = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S)
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, check=False)
     except subprocess.TimeoutExpired:
-        return {"ok": False, "error": f"timed out after {TIMEOUT_S} s", "command": _shown(command)}
+        return {"ok": False, "error": f"timed out after {timeout_s} s", "command": _shown(command)}
     wall_s = round(time.perf_counter() - started, 2)
     try:
         result = json.loads(proc.stdout)
@@ -58,6 +114,9 @@ def run_one(name: str, script: str, args: list[str], url: str | None = None) -> 
     if proc.returncode != 0 or result is None:
         return {"ok": False, "exit_status": proc.returncode, "wall_s": wall_s, "command": _shown(command),
                 "stderr_tail": proc.stderr.strip().splitlines()[-5:]}
+    failed = CHECKS[name](result)
+    if failed:
+        return {"ok": False, "failed_checks": failed, "wall_s": wall_s, "command": _shown(command), "result": result}
     return {"ok": True, "wall_s": wall_s, "command": _shown(command), "result": result}
 
 
@@ -80,19 +139,25 @@ def main() -> None:
     ap.add_argument("--database-url", default=None, help="PostgreSQL for the parts that measure it (dropped!)")
     ap.add_argument("--only", action="append", choices=sorted(BENCHMARKS), help="run only these (repeatable)")
     args = ap.parse_args()
+    started = time.perf_counter()
     out: dict[str, Any] = {}
     for name, (script, short_args, takes_url) in BENCHMARKS.items():
         if args.only and name not in args.only:
             continue
         bench_args = short_args if args.short else FULL_ARGS[name]
-        if name == "concurrency":
-            out[name] = run_one(name, script, bench_args, args.database_url)
+        timeout_s = SHORT_TIMEOUT_S if args.short else TIMEOUT_S
+        if name == "concurrency":  # measures PostgreSQL beside SQLite in one document
+            out[name] = run_one(name, script, bench_args, args.database_url, timeout_s)
+            if args.database_url and "skipped" in out[name].get("result", {}).get("backends", {}).get(
+                    "postgresql", {}):
+                out[name] |= {"ok": False, "failed_checks": ["postgresql measured"]}
             continue
-        out[name] = run_one(name, script, bench_args)
+        out[name] = run_one(name, script, bench_args, timeout_s=timeout_s)
         if takes_url and args.database_url:
-            out[f"{name}_postgresql"] = run_one(name, script, bench_args, args.database_url)
+            out[f"{name}_postgresql"] = run_one(name, script, bench_args, args.database_url, timeout_s)
     ok = all(r["ok"] for r in out.values())
-    print(json.dumps({"benchmarks": out, "short": args.short, "ok": ok}, indent=2, ensure_ascii=False))
+    print(json.dumps({"benchmarks": out, "short": args.short, "ok": ok,
+                      "wall_s": round(time.perf_counter() - started, 1)}, indent=2, ensure_ascii=False))
     sys.exit(0 if ok else 1)
 
 

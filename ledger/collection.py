@@ -44,7 +44,9 @@ def check_payment_terms(terms: Any) -> dict[str, Any]:
     out = {"kind": terms["kind"], key: amount}
     if terms.get("costs_note"):
         out["costs_note"] = check_text(terms["costs_note"], "payment_terms.costs_note", 500)
-    return out
+    from ledger.income.terms import check_cost_terms  # stated costs: cost_share_bp, cost_fen_per_t
+
+    return out | check_cost_terms(terms)
 
 
 def _check_parcels(ctx: CommandContext, parcel_codes: Any, collective: str, start: str, end: str) -> list[str]:

@@ -114,6 +114,17 @@ class EntryKind(str, enum.Enum):
     user_changed = "user_changed"  # an administrator created or changed a user (no password)
     estimate_returned = "estimate_returned"  # a verifier returned an estimate with comments
     collection = "collection"
+    collection_document_registered = "collection_document_registered"
+    project_registered = "project_registered"
+    project_parcels_added = "project_parcels_added"
+    distribution = "distribution"
+    payments_scheduled = "payments_scheduled"
+    payment = "payment"
+    lien_registered = "lien_registered"
+    lien_released = "lien_released"
+    lien_defaulted = "lien_defaulted"
+    loss_event = "loss_event"
+    insurance_claim = "insurance_claim"
 
 
 class SinkCode(str, enum.Enum):

@@ -55,6 +55,20 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "manage_users": frozenset({R.admin}),
     "return_estimate": frozenset({R.verifier}),
     "collect": frozenset({R.collection_centre}),
+    # From collection to farmers' income (ledger/income): record-level rules live there.
+    "collection_document": frozenset({R.collection_centre}),
+    "project_register": frozenset({R.collection_centre}),
+    "project_add_parcels": frozenset({R.collection_centre}),
+    "distribute": frozenset({R.collection_centre}),
+    "schedule_payments": frozenset({R.collection_centre}),
+    "record_payment": frozenset({R.collection_centre, R.cooperative}),
+    "lien_register": frozenset({R.bank}),
+    "lien_release": frozenset({R.bank}),
+    "lien_default": frozenset({R.bank}),
+    "loss_record": frozenset({R.insurer, R.collection_centre, R.admin}),
+    "insurance_claim": frozenset({R.insurer}),
+    "income_view": frozenset({R.household, R.cooperative, R.collection_centre, R.admin, R.bank, R.insurer,
+                              R.trading_clerk, R.verifier}),
 }
 
 # Roles that act for others: a trading-centre clerk records sales between any holders.

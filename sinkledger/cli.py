@@ -33,7 +33,11 @@ from sinkledger.cli_common import (EXIT_CHECK_FAILED, EXIT_REFUSED, Ctx, _redact
 @click.pass_context
 def main(ctx: click.Context, database_url: str | None) -> None:
     """sinkledger: carbon-sink parcels, estimates and an append-only credit ledger."""
-    ctx.obj = Ctx(database_url)
+    try:
+        ctx.obj = Ctx(database_url)
+    except SinkLedgerError as exc:  # a bad setting: refused at start-up, no traceback
+        err_console.print(f"[bold red]{exc.code}[/]: {exc.message_zh}\n{exc.message_en}")
+        sys.exit(EXIT_REFUSED)
 
 
 @main.command()
@@ -271,6 +275,8 @@ def correct(obj: Ctx, entry_seq: int, reason: str, actor: str, request_id: str |
 @click.option("--fixed-fen-per-mu-year", type=int, default=None, help="Fixed payment, fen per mu per year.")
 @click.option("--proceeds-share-bp", type=int, default=None, help="Share of net sale proceeds, basis points (8000 = 80 %).")
 @click.option("--costs-note", default=None, help="Which costs are deducted before the share.")
+@click.option("--cost-share-bp", type=int, default=None, help="Stated costs: share of gross proceeds, basis points.")
+@click.option("--cost-fen-per-t", type=int, default=None, help="Stated costs: fen per tonne sold.")
 @actor_option
 @request_option
 @json_option
@@ -278,7 +284,8 @@ def correct(obj: Ctx, entry_seq: int, reason: str, actor: str, request_id: str |
 @command
 def collect(obj: Ctx, contract_no: str, collective_party_id: str, parcel_codes: tuple[str, ...], term_start: str,
             term_end: str, signed_date: str, fixed_fen_per_mu_year: int | None, proceeds_share_bp: int | None,
-            costs_note: str | None, actor: str, request_id: str | None, as_json: bool) -> None:
+            costs_note: str | None, cost_share_bp: int | None, cost_fen_per_t: int | None, actor: str,
+            request_id: str | None, as_json: bool) -> None:
     """Collection (收储): the centre takes the sink rights of a collective's parcels for a term."""
     if (fixed_fen_per_mu_year is None) == (proceeds_share_bp is None):
         from sinkledger.errors import InvalidInput
@@ -289,6 +296,9 @@ def collect(obj: Ctx, contract_no: str, collective_party_id: str, parcel_codes: 
                              {"kind": "proceeds_share", "share_bp": proceeds_share_bp})
     if costs_note:
         terms["costs_note"] = costs_note
+    for key, value in (("cost_share_bp", cost_share_bp), ("cost_fen_per_t", cost_fen_per_t)):
+        if value is not None:
+            terms[key] = value
     svc = obj.service
     emit(svc.collect(svc.actor(actor), request_id or str(uuid.uuid4()), contract_no=contract_no,
                      collective_party_id=collective_party_id, parcel_codes=list(parcel_codes), term_start=term_start,
@@ -426,11 +436,13 @@ def app(port: int) -> None:
 
 
 from sinkledger.court_cli import attach as _attach_court  # noqa: E402 - court and certificate groups
+from sinkledger.income_cli import attach as _attach_income  # the income group
 from sinkledger.methodologies_cli import estimate_command, methodologies  # noqa: E402
 from sinkledger.parcels_cli import parcels  # noqa: E402
 from sinkledger.people_cli import people  # noqa: E402
 
 _attach_court(main)
+_attach_income(main)
 main.add_command(methodologies)
 main.add_command(estimate_command)  # dry (--inputs only), recorded (--parcel), batch (--project/--period)
 main.add_command(parcels)

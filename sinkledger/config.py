@@ -24,16 +24,54 @@ variable                      meaning
                               SQLite and by the demo.
 ``SINKLEDGER_TIANDITU_KEY``   browser key for Tianditu base tiles (optional; maps work offline
                               without it).
+``SINKLEDGER_MAX_FILE_MB``    largest parcel file accepted, in MiB (whole number; default 256).
+                              Keep the reverse proxy's and Streamlit's upload limits at least
+                              this large, so that the app refuses with its own message.
+``SINKLEDGER_MAX_UNCOMPRESSED_MB``  largest uncompressed total of a ZIP/KMZ, in MiB (default 1024).
+``SINKLEDGER_MAX_COMPRESSION_RATIO``  largest compression ratio of an archive or of a member above
+                              1 MiB (number; default 200).
+``SINKLEDGER_MAX_ARCHIVE_MEMBERS``  most entries in a ZIP/KMZ (whole number; default 256).
+``SINKLEDGER_MAX_FEATURES``   most features in a parcel file (whole number; default 1,000,000).
 ============================  ===============================================================
+
+The five ``SINKLEDGER_MAX_*`` variables become :attr:`Settings.file_limits`
+(:class:`sinks.limits.FileLimits`), which the service passes to every parcel-file read. An
+unset or empty variable keeps its default; anything else that is not a positive (whole) number
+is refused when the settings are loaded, i.e. at start-up, with a refusal whose code and
+Chinese/English messages are in :data:`SETTINGS_REFUSALS`, not at the first upload.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported lazily below: sinks imports the message catalogue, which may import us
+    from sinks.limits import FileLimits
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Refusals raised while loading the settings (a plain dict, importing nothing, kept beside the
+# code that raises them as ledger/people/messages.py is; sinkledger/messages.py merges it).
+SETTINGS_REFUSALS: dict[str, tuple[str, str]] = {
+    "setting_must_be_positive_whole_number": (
+        "环境变量 {variable} 的值“{value}”无效：须为大于 0 的整数（不设置则用默认值 {default}）。",
+        ("Environment variable {variable} = '{value}' is invalid: it must be a whole number greater "
+         "than 0 (leave it unset for the default, {default})."),
+    ),
+    "setting_must_be_positive_number": (
+        "环境变量 {variable} 的值“{value}”无效：须为大于 0 的有限数值（不设置则用默认值 {default}）。",
+        ("Environment variable {variable} = '{value}' is invalid: it must be a finite number greater "
+         "than 0 (leave it unset for the default, {default})."),
+    ),
+    "setting_value_unknown": (
+        "环境变量 {variable} 的值“{value}”无效：可选值为 {choices}。",
+        "Environment variable {variable} = '{value}' is invalid: choose one of {choices}.",
+    ),
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,6 +117,7 @@ class Settings:
     data_key: str = field(default="", repr=False)  # base64; repr=False keeps it out of logs and tracebacks
     data_key_file: Path | None = None
     tianditu_key: str | None = field(default=None, repr=False)
+    file_limits: FileLimits = field(default_factory=lambda: _default_file_limits())
 
     @property
     def seeds_demo_when_empty(self) -> bool:
@@ -104,7 +143,10 @@ def load_settings(env: dict[str, str] | None = None, **overrides: str) -> Settin
         url = f"sqlite:///{home / 'sinkledger.db'}"
     region_key = env.get("SINKLEDGER_REGION", HUZHOU.key)
     if region_key not in REGIONS:
-        raise ValueError(f"unknown region {region_key!r}; known: {sorted(REGIONS)}")
+        from sinkledger.errors import InvalidInput
+
+        raise InvalidInput("setting_value_unknown", variable="SINKLEDGER_REGION", value=region_key[:40],
+                           choices=", ".join(sorted(REGIONS)))
     gis = Path(env["SINKLEDGER_GIS_DATA"]) if env.get("SINKLEDGER_GIS_DATA") else REPO_ROOT / "gis_data"
     return Settings(
         database_url=url,
@@ -117,4 +159,44 @@ def load_settings(env: dict[str, str] | None = None, **overrides: str) -> Settin
         data_key_file=(Path(env["SINKLEDGER_DATA_KEY_FILE"]) if env.get("SINKLEDGER_DATA_KEY_FILE")
                        else home / "data.key"),
         tianditu_key=env.get("SINKLEDGER_TIANDITU_KEY") or None,
+        file_limits=file_limits_from_env(env),
     )
+
+
+def _default_file_limits() -> FileLimits:
+    from sinks.limits import DEFAULT_LIMITS
+
+    return DEFAULT_LIMITS
+
+
+def file_limits_from_env(env: Mapping[str, str]) -> FileLimits:
+    """The parcel-file limits from the ``SINKLEDGER_MAX_*`` variables of ``env``.
+
+    Raises
+    ------
+    sinkledger.errors.InvalidInput
+        ``setting_must_be_positive_whole_number`` or ``setting_must_be_positive_number``, naming
+        the variable, the value given and the default (also a ``ValueError``).
+
+    Examples
+    --------
+    >>> file_limits_from_env({"SINKLEDGER_MAX_FILE_MB": "64"}).max_file_bytes == 64 * 1024 * 1024
+    True
+    >>> file_limits_from_env({"SINKLEDGER_MAX_FEATURES": "many"})
+    Traceback (most recent call last):
+    ...
+    sinkledger.errors.InvalidInput: setting_must_be_positive_whole_number: ...
+    """
+    from sinkledger.errors import InvalidInput
+    from sinks.limits import ENV_VARIABLES, MIB, FileLimits, LimitSettingInvalid
+
+    try:
+        return FileLimits.from_env(env)
+    except LimitSettingInvalid as bad:
+        default = getattr(FileLimits(), bad.name)
+        default = default // MIB if bad.name.endswith("_bytes") else default
+        params = {"variable": ENV_VARIABLES[bad.name], "value": bad.text[:40],
+                  "default": str(int(default)) if default == int(default) else str(default)}
+        if bad.name == "max_compression_ratio":
+            raise InvalidInput("setting_must_be_positive_number", **params) from None
+        raise InvalidInput("setting_must_be_positive_whole_number", **params) from None

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 import ledger.court.store  # noqa: F401 - registers the court tables
+import ledger.income.store  # registers the income tables
 import ledger.people.store  # noqa: F401 - registers the person-register tables
 import ledger.store  # noqa: F401 - registers the ledger tables
 import sinks.store  # noqa: F401 - registers the parcel table

@@ -465,6 +465,14 @@ from ledger.people.messages import PEOPLE_REFUSALS  # noqa: E402 - a plain dict,
 
 REFUSALS.update(PEOPLE_REFUSALS)
 
+from ledger.income.messages import INCOME_REFUSALS  # noqa: E402 - a plain dict, imports nothing
+
+REFUSALS.update(INCOME_REFUSALS)
+
+from sinkledger.config import SETTINGS_REFUSALS  # noqa: E402 - a plain dict; config imports nothing at load
+
+REFUSALS.update(SETTINGS_REFUSALS)
+
 
 class _Lenient(dict):
     def __missing__(self, key: str) -> str:

@@ -177,7 +177,8 @@ def report_command(obj: Ctx, estimate_id: str | None, estimate_file: Path | None
               help="Batch with rasters: least share of a parcel covered by valid pixels.")
 @click.option("--gwp-profile", default="AR5", show_default=True, help=GWP_HELP)
 @click.option("--actor", default=None, help="Acting user; needed to record.")
-@click.option("--request-id", default=None, help="Idempotency key (default: a new UUID).")
+@click.option("--request-id", default=None,
+              help="Idempotency key (default: a new UUID; a batch: a hash of the batch, so a rerun resumes).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Batch: also write every estimate document to this JSON file.")
 @json_option
@@ -269,9 +270,35 @@ def _run_batch(obj: Ctx, request: Any, parcels_file: Path | None, project_code: 
     if not project_code:
         raise InvalidInput("value_invalid", field="project", value="--project is required")
     svc = obj.service
-    recorded = batch.record_batch(svc, svc.actor(actor), request_id or str(uuid.uuid4()),
+    recorded = batch.record_batch(svc, svc.actor(actor), request_id or default_batch_request_id(request, project_code),
                                   request, project_code=project_code, progress=report)
     return recorded, recorded
+
+
+def default_batch_request_id(request: Any, project_code: str) -> str:
+    """The same batch gets the same request id, so running it again after a crash or an
+    interruption records only the parcels still missing (``<id>/<parcel>``, one each).
+
+    "The same batch": methodology and its latest version, project, period, shared and
+    per-parcel inputs, parcel selection, options, and each raster's date, quantity, band and
+    bytes (hashed). Any change makes a new batch; ``--request-id`` names one explicitly.
+    """
+    import hashlib
+
+    from methodologies.registry import get_methodology
+
+    content = {"methodology_id": request.methodology_id, "project_code": project_code,
+               "methodology_version": get_methodology(request.methodology_id).version,
+               "base_inputs": request.base_inputs, "monitoring": request.monitoring, "period": request.period,
+               "gwp_profile": request.gwp_profile, "parcel_codes": sorted(request.parcel_codes),
+               "min_valid_fraction": request.min_valid_fraction,
+               "rasters": [{"date": str(r.date), "quantity": r.quantity, "band": r.band} for r in request.rasters]}
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False, default=str).encode())
+    for layer in request.rasters:
+        with open(layer.path, "rb") as raster:
+            while chunk := raster.read(1 << 24):
+                digest.update(chunk)
+    return f"estimate-batch:{digest.hexdigest()[:32]}"
 
 
 def _render_batch(result: dict[str, Any]) -> None:

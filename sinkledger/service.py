@@ -35,6 +35,7 @@ from sinks.store import ParcelRow
 
 if TYPE_CHECKING:
     from sinkledger.court_service import CourtService
+    from sinkledger.income_service import IncomeService
 
 _HASHER = PasswordHasher()
 SYSTEM_ACTOR = Actor(username="system", role=Role.admin, party_id=parties.REGISTRY_PARTY_ID)
@@ -159,7 +160,7 @@ class Service:
 
         self.require_initialised()
         region, options = self.settings.region, ImportOptions.coerce(options)
-        plan = plan_file(path, options, region)
+        plan = plan_file(path, options, region, limits=self.settings.file_limits)
         content = {"source_sha256": plan.source["sha256"], "source_name": plan.source["name"],
                    "options": options.to_content()}
         return self._run(actor, PERMISSION, request_id, content,
@@ -174,7 +175,7 @@ class Service:
 
         require(actor, PERMISSION)
         self.require_initialised()
-        plan = plan_file(path, ImportOptions.coerce(options), self.settings.region)
+        plan = plan_file(path, ImportOptions.coerce(options), self.settings.region, limits=self.settings.file_limits)
         with self.db.read() as s:
             problems, _ = registry_problems(s, actor, plan.drafts, self.settings.region, OverlapTolerance())
         return plan.report(problems)
@@ -430,6 +431,14 @@ class Service:
         from sinkledger.court_service import CourtService
 
         return CourtService(self)
+
+    @functools.cached_property
+    def income(self) -> IncomeService:
+        """From collection to farmers' income: contract documents, bundles, distribution, payments,
+        liens, losses and statements (``docs/income.md``)."""
+        from sinkledger.income_service import IncomeService
+
+        return IncomeService(self)
 
     # -- queries --------------------------------------------------------------------------------
     def balances(self) -> dict[str, Any]:

@@ -31,6 +31,7 @@ module reads no environment itself).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
@@ -49,6 +50,18 @@ ENV_VARIABLES = {
     "max_archive_members": "SINKLEDGER_MAX_ARCHIVE_MEMBERS",
     "max_features": "SINKLEDGER_MAX_FEATURES",
 }
+
+
+class LimitSettingInvalid(ValueError):
+    """A ``SINKLEDGER_MAX_*`` value that is not a positive (whole) number.
+
+    ``name`` is the :class:`FileLimits` field, ``text`` the value as given.
+    """
+
+    def __init__(self, name: str, text: str) -> None:
+        super().__init__(f"{ENV_VARIABLES[name]} must be a positive "
+                         f"{'number' if name == 'max_compression_ratio' else 'whole number'}, got {text!r}")
+        self.name, self.text = name, text
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,8 +95,8 @@ class FileLimits:
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-                raise ValueError(f"{f.name} must be a positive number, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+                raise ValueError(f"{f.name} must be a positive finite number, got {value!r}")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> FileLimits:
@@ -96,6 +109,13 @@ class FileLimits:
         10485760
         >>> FileLimits.from_env({}) == FileLimits()
         True
+
+        Raises
+        ------
+        LimitSettingInvalid
+            For the first variable that is not a whole number greater than 0 (the ratio: not a
+            finite number greater than 0); a ``ValueError``. ``sinkledger.config`` turns it into
+            the start-up refusal.
         """
         given: dict[str, int | float] = {}
         for name, variable in ENV_VARIABLES.items():
@@ -105,7 +125,9 @@ class FileLimits:
             try:
                 number = float(text) if name == "max_compression_ratio" else int(text)
             except ValueError:
-                raise ValueError(f"{variable} must be a number, got {text!r}") from None
+                raise LimitSettingInvalid(name, text) from None
+            if not 0 < number < math.inf:
+                raise LimitSettingInvalid(name, text)
             given[name] = number * MIB if name.endswith("_bytes") else number
         return cls(**given)  # type: ignore[arg-type]
 

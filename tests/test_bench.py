@@ -1,4 +1,11 @@
-"""The benchmarks keep working: each runs in a short mode and prints its JSON document."""
+"""The benchmarks keep working: each runs at a tiny size and prints a JSON document that passes
+``bench/run_all.py``'s correctness checks (the same checks that fail CI's benchmark step).
+
+Sizes here are smaller than the short mode CI runs (``.ci/run``): these tests guard the code
+paths for a developer running pytest alone; CI measures. Timings are never asserted.
+The concurrency benchmark is exercised in ``tests/test_concurrency_bench.py``; the UI benchmark
+(Chromium, ~1 minute) only in CI's benchmark step.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +13,51 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from sinkledger.config import REPO_ROOT
+
+BENCH = REPO_ROOT / "bench"
+
+
+def checks(name: str):  # type: ignore[no-untyped-def]
+    sys.path.insert(0, str(BENCH))
+    try:
+        from run_all import CHECKS
+    finally:
+        sys.path.remove(str(BENCH))
+    return CHECKS[name]
+
+
+def run_bench(script: str, *args: str) -> dict:  # type: ignore[type-arg]
+    proc = subprocess.run([sys.executable, str(BENCH / script), *args], capture_output=True, text=True, timeout=600,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout)
 
 
 def test_ledger_benchmark_short_mode():
-    proc = subprocess.run([sys.executable, str(REPO_ROOT / "bench" / "ledger_bench.py"), "--entries", "3000",
-                           "--commands", "30"], capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr
-    out = json.loads(proc.stdout)
-    assert out["verify_ok"] is True and out["entries"] >= 3000
-    for key in ("append_bulk_entries_per_s", "plain_insert_bulk_rows_per_s", "append_command_entries_per_s",
-                "plain_insert_per_transaction_rows_per_s", "verify_s", "read_baseline_s"):
+    out = run_bench("ledger_bench.py", "--entries", "3000", "--commands", "30")
+    assert out["verify_ok"] is True and out["entries"] >= 3000 + 30
+    assert checks("ledger")(out) == []
+    for key in ("append_bulk_vs_plain", "append_command_vs_plain", "verify_vs_read", "balances_by_sink_type_ms"):
         assert out[key] > 0, key
+
+
+@pytest.mark.slow
+def test_parcels_benchmark_tiny():
+    """Two files of 200 interleaved parcels: both imported whole, the overlap checks measured
+    against their naive baselines, the ledger and parcel history verify."""
+    out = run_bench("parcels_bench.py", "--parcels", "200", "--naive-sample", "50", "--single", "2")
+    assert checks("parcels")(out) == []
+    assert out["registry_parcels"] == 402 and out["imported"] == [200, 200]
+    for key in ("plan_vs_naive", "import_vs_plain_insert", "indexed_vs_naive", "register_one_median_ms"):
+        assert out[key] > 0, key
+
+
+@pytest.mark.slow
+def test_estimate_benchmark_tiny():
+    """200 parcels over 500 × 500 pixels: every parcel estimated, exactextract's time measured."""
+    out = run_bench("estimate_bench.py", "--parcels", "200", "--size", "500")
+    assert checks("estimate")(out) == []
+    assert out["direct_s"] > 0 and out["total_overhead_ratio"] > 0 and out["net_kg_co2e_total"] > 0

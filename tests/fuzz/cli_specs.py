@@ -93,6 +93,24 @@ BAD["nonneg_int"] = [*BAD["int"], ("negative", "-1")]
 BAD["opt_ref"] = [v for v in BAD["ref"] if v[0] != "empty"]
 BAD["opt_text"] = [v for v in BAD["text"] if v[0] not in ("empty", "blank")]
 BAD["opt_date"] = [v for v in BAD["date"] if v[0] != "empty"]
+BAD["bp"] = [*BAD["int"], ("negative", "-1"), ("over_10000", "10001")]
+BAD["due_pair"] = [("no_equals", Lazy(lambda w: w.ids["due_id"], "due")), ("empty_amount", "DS-1="),
+                   ("decimal", Lazy(lambda w: f"{w.ids['due_id']}=1.5", "due=1.5")),
+                   ("negative", Lazy(lambda w: f"{w.ids['due_id']}=-1", "due=-1")),
+                   ("zero", Lazy(lambda w: f"{w.ids['due_id']}=0", "due=0")),
+                   ("fullwidth", Lazy(lambda w: f"{w.ids['due_id']}=１", "due=fullwidth")),
+                   ("huge", Lazy(lambda w: f"{w.ids['due_id']}={'9' * 30}", "due=huge")),
+                   ("over_outstanding", Lazy(lambda w: f"{w.ids['due_id']}=999999999", "due=over")),
+                   ("unknown", "DS-99999999-001=1"), ("empty_id", "=1"), ("sql", f"{SQL}=1"),
+                   ("surrogate", f"{SURROGATE}=1")]
+BAD["loss_pair"] = [("no_equals", "AJ-BF-0001"), ("empty_area", "AJ-BF-0001="), ("word_area", "AJ-BF-0001=one"),
+                    ("nan_area", "AJ-BF-0001=NaN"), ("inf_area", "AJ-BF-0001=Infinity"),
+                    ("zero_area", "AJ-BF-0001=0"), ("negative_area", "AJ-BF-0001=-1"), ("huge_area", "AJ-BF-0001=1e9"),
+                    ("share_word", "AJ-BF-0001=0.1:x"), ("share_over", "AJ-BF-0001=0.1:10001"),
+                    ("share_zero", "AJ-BF-0001=0.1:0"), ("share_huge", "AJ-BF-0001=0.1:" + "9" * 30),
+                    ("share_fullwidth", "AJ-BF-0001=0.1:１０００"),
+                    ("unknown", "NOPE-404=0.1"), ("not_issued", "AJ-TG-0005=0.1"), ("empty_code", "=0.1"),
+                    ("sql", f"{SQL}=0.1"), ("surrogate", f"{SURROGATE}=0.1")]
 BAD["pct"] = [("negative", "-1"), ("over", "101"), ("nan", "NaN"), ("word", "x"), ("empty", "")]
 BAD["map_pair"] = [("no_equals", "parcel_code"), ("empty_key", "=parcel_code"), ("surrogate", f"{SURROGATE}=x"),
                    ("unknown_field", "parcel_code=bogus_field"), ("unknown_column", "no_such_column=holder")]
@@ -185,6 +203,15 @@ def _backup(world: Any) -> str:
     return str(path)
 
 
+def _project_inputs(world: Any) -> str:
+    """The bamboo methodology's example inputs, as the world's bundle estimates use them."""
+    path = world.workdir / "cli" / "project-inputs.json"
+    path.parent.mkdir(exist_ok=True)
+    if not path.exists():
+        path.write_text(json.dumps(world.ids["project_inputs"], ensure_ascii=False), encoding="utf-8")
+    return str(path)
+
+
 def out(name: str) -> Lazy:
     return Lazy(lambda world: str(world.workdir / "cli" / f"{uuid.uuid4().hex}-{name}"), f"out:{name}")
 
@@ -225,7 +252,7 @@ SPECS: list[CliSpec] = [
                                   "request_id": rid()},
             {"contract_no": "text", "collective_party_id": "ref", "parcel_codes": "ref", "term_start": "date",
              "term_end": "date", "signed_date": "date", "fixed_fen_per_mu_year": "int", "proceeds_share_bp": "int",
-             "costs_note": "opt_text", **COMMAND}),
+             "costs_note": "opt_text", "cost_share_bp": "bp", "cost_fen_per_t": "nonneg_int", **COMMAND}),
     CliSpec("proof", lambda w: {"entry_seq": "1"}, {"entry_seq": "pos_int", "tree_size": "int"}, read_only=True),
     CliSpec("proof-check", lambda w: {"proof_file": Lazy(_proof_file)}, {"proof_file": "json_file"}, read_only=True,
             check_failed_exit=True),
@@ -300,6 +327,87 @@ SPECS: list[CliSpec] = [
             skip=frozenset({("out_path", "surrogate")})),
     CliSpec("certificate verify", lambda w: {"code": "NOPE-CODE"}, {"code": "ref", "pdf_file": "file"},
             read_only=True),
+    # -- income (docs/income.md; the records are seed_income's in tests/fuzz/conftest.py) ----------
+    CliSpec("income contracts", lambda w: {"actor": "centre"}, {"collective_party_id": "opt_ref", "actor": "actor"},
+            read_only=True, filters=frozenset({"collective_party_id"})),
+    CliSpec("income contract-document", lambda w: {"contract_no": "FZ-SC-SHARE", "file": Lazy(_document),
+                                                   "title": "收储合同附件", "actor": "centre", "request_id": rid()},
+            {"contract_no": "ref", "file": "file", "title": "text", **COMMAND},
+            skip=frozenset({("file", "empty"), ("file", "binary"), ("file", "dev_null")})),  # any bytes are a document
+    CliSpec("income project register", lambda w: {
+        "project_code": "FZBUNDLE3", "name": "示例打捆项目（模糊测试）", "sink_type": "bamboo_forest",
+        "methodology_id": "sinkledger.bamboo-moso-management", "monitoring_start": "2024-11-15",
+        "interval_months": "24", "parcel_codes": ["AJ-BF-0002"], "actor": "centre", "request_id": rid()},
+        {"project_code": "ref", "name": "text", "sink_type": "choice", "methodology_id": "ref",
+         "monitoring_start": "date", "interval_months": "pos_int", "parcel_codes": "ref", **COMMAND}),
+    CliSpec("income project add", lambda w: {"project_code": "FZBUNDLE1", "parcel_codes": ["AJ-BF-0002"],
+                                             "actor": "centre", "request_id": rid()},
+            {"project_code": "ref", "parcel_codes": "ref", **COMMAND}),
+    CliSpec("income project show", lambda w: {"project_code": "FZBUNDLE1", "actor": "centre"},
+            {"project_code": "ref", "actor": "actor"}, read_only=True),
+    CliSpec("income project estimate", lambda w: {"project_code": "FZBUNDLE1", "inputs_file": Lazy(_project_inputs),
+                                                  "period_index": "2", "actor": "centre", "request_id": rid()},
+            {"project_code": "ref", "inputs_file": "json_file", "period_index": "nonneg_int", **COMMAND}),
+    CliSpec("income project issue", lambda w: {"project_code": "FZBUNDLE1", "estimate_id": w.ids["project_estimate_id"],
+                                               "verified_kg_co2e": "1000", "buffer_share_bp": "1000",
+                                               "actor": "verifier", "request_id": rid()},
+            {"project_code": "ref", "estimate_id": "ref", "verified_kg_co2e": "pos_int", "buffer_share_bp": "bp",
+             **COMMAND}),
+    CliSpec("income trace", lambda w: {"serial_or_batch": w.ids["project_serials"], "actor": "centre"},
+            {"serial_or_batch": "serial", "actor": "actor"}, read_only=True),
+    CliSpec("income trace", lambda w: {"serial_or_batch": w.ids["project_batch_id"], "actor": "centre"},
+            {"serial_or_batch": "ref"}, read_only=True, variant="a batch"),
+    CliSpec("income distribute", lambda w: {"sale_seq": str(w.ids["open_sale_seq"]), "actor": "centre",
+                                            "request_id": rid()},
+            {"sale_seq": "pos_int", **COMMAND}),
+    CliSpec("income distribution", lambda w: {"distribution_id": w.ids["distribution_id"], "actor": "centre"},
+            {"distribution_id": "ref", "actor": "actor"}, read_only=True),
+    CliSpec("income schedule", lambda w: {"contract_no": "FZ-SC-FIXED", "through": "2030-01-01", "actor": "centre",
+                                          "request_id": rid()},
+            {"contract_no": "ref", "through": "opt_date", **COMMAND}),
+    CliSpec("income dues", lambda w: {"actor": "centre"},
+            {"party_id": "opt_ref", "contract_no": "opt_ref", "source_id": "opt_ref", "actor": "actor"},
+            read_only=True, filters=frozenset({"party_id", "contract_no", "source_id"})),
+    CliSpec("income pay", lambda w: {"dues": [f"{w.ids['due_id']}=1"], "paid_date": "2025-07-01",
+                                     "reference": "FZ-PAY-CLI", "actor": "centre", "request_id": rid()},
+            {"dues": "due_pair", "paid_date": "date", "reference": "text", **COMMAND},
+            unfuzzed={"source_id": "in the 'all of a source' variant", "party_id": "as source_id"}),
+    CliSpec("income pay", lambda w: {"source_id": w.ids["distribution_id"], "paid_date": "2025-07-01",
+                                     "reference": "FZ-PAY-CLI", "actor": "centre", "request_id": rid()},
+            {"source_id": "ref", "party_id": "opt_ref"}, variant="all of a source"),
+    CliSpec("income lien register", lambda w: {"contract_no": "FZ-SC-SHARE", "loan_reference": "FZ-LIEN-CLI",
+                                               "loan_amount_fen": "100000", "term_end": "2030-12-31",
+                                               "parcel_codes": ["AJ-BF-0001"], "actor": "bank", "request_id": rid()},
+            {"contract_no": "ref", "loan_reference": "text", "loan_amount_fen": "pos_int", "term_end": "date",
+             "parcel_codes": "ref", **COMMAND},
+            unfuzzed={"loan_amount_yuan": "in the 'in yuan' variant"}),
+    CliSpec("income lien register", lambda w: {"contract_no": "FZ-SC-SHARE", "loan_reference": "FZ-LIEN-CLI",
+                                               "loan_amount_yuan": "1000.00", "term_end": "2030-12-31",
+                                               "parcel_codes": ["AJ-BF-0001"], "actor": "bank", "request_id": rid()},
+            {"loan_amount_yuan": "yuan"}, variant="in yuan"),
+    CliSpec("income lien release", lambda w: {"lien_id": w.ids["lien_id"], "actor": "bank", "request_id": rid()},
+            {"lien_id": "ref", **COMMAND}),
+    CliSpec("income lien list", lambda w: {"actor": "bank"}, {"actor": "actor"}, read_only=True),
+    CliSpec("income loss record", lambda w: {"cause": "fire", "event_date": "2025-02-01",
+                                             "parcels": ["AJ-BF-0001=0.1:1000"], "description": "山火（模糊测试）",
+                                             "actor": "insurer", "request_id": rid()},
+            {"cause": "choice", "event_date": "date", "parcels": "loss_pair", "description": "text",
+             "policy_no": "opt_text", **COMMAND}),
+    CliSpec("income loss list", lambda w: {"actor": "insurer"}, {"actor": "actor"}, read_only=True),
+    CliSpec("income claim", lambda w: {"claim_no": "FZ-CLAIM-CLI", "event_id": w.ids["event_id"],
+                                       "policy_no": "FZ-POL-1", "insured_party_id": "CENTRE-AJ", "payout_fen": "5000",
+                                       "actor": "insurer", "request_id": rid()},
+            {"claim_no": "text", "event_id": "ref", "policy_no": "text", "product": "text", "insured_party_id": "ref",
+             "payout_fen": "nonneg_int", "paid_date": "opt_date", "reference": "opt_text", **COMMAND},
+            unfuzzed={"payout_yuan": "in the 'in yuan' variant"}),
+    CliSpec("income claim", lambda w: {"claim_no": "FZ-CLAIM-CLI", "event_id": w.ids["event_id"],
+                                       "policy_no": "FZ-POL-1", "insured_party_id": "CENTRE-AJ", "payout_yuan": "50.00",
+                                       "actor": "insurer", "request_id": rid()},
+            {"payout_yuan": "yuan"}, variant="in yuan"),
+    CliSpec("income statement", lambda w: {"party_id": w.ids["household_party"], "period_start": "2025-01-01",
+                                           "period_end": "2026-12-31", "actor": "household"},
+            {"party_id": "ref", "period_start": "date", "period_end": "date", "pdf_path": "out_path",
+             "xlsx_path": "out_path", "actor": "actor"}, read_only=True),
     # -- methodologies and estimates ---------------------------------------------------------------
     CliSpec("methodologies show", lambda w: {"methodology_id": "sinkledger.tea-garden"},
             {"methodology_id": "ref", "version": "opt_ref"}, read_only=True),

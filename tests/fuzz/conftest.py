@@ -1,5 +1,6 @@
 """The world the bad-input suite fuzzes: the demo registry plus a pledge, a court case with an
-order, and a recorded estimate not yet issued, on each backend, seeded once per session.
+order, a recorded estimate not yet issued and the income records (:func:`seed_income`), on each
+backend, seeded once per session.
 
 Every refusal changes nothing, so the same world serves every test. A test that finds the world
 changed behind its back (another module dropped the PostgreSQL schema, or an accepted bad input
@@ -47,7 +48,8 @@ class World:
 
     def state(self) -> tuple[Any, ...]:
         """What a refusal must leave as it was: the journal head, every balance, and the row
-        counts of the tables written beside the journal or outside it (users, checkpoints)."""
+        counts of the tables written beside the journal or outside it (users, checkpoints, the
+        bytes of contract documents)."""
         with self.service.db.engine.connect() as conn:
             head = conn.execute(text("SELECT seq, entry_hash FROM journal_entry ORDER BY seq DESC LIMIT 1")).first()
             balances = hash(tuple(conn.execute(text(
@@ -55,7 +57,7 @@ class World:
             counts = conn.execute(text(
                 "SELECT (SELECT count(*) FROM app_user), (SELECT count(*) FROM parcel), (SELECT count(*) FROM party), "
                 "(SELECT count(*) FROM account), (SELECT count(*) FROM estimate), (SELECT count(*) FROM checkpoint), "
-                "(SELECT count(*) FROM parcel_version)")).first()
+                "(SELECT count(*) FROM parcel_version), (SELECT count(*) FROM collection_document_content)")).first()
         return (tuple(head) if head else None, balances, tuple(counts))
 
     def intact(self) -> bool:
@@ -92,12 +94,82 @@ def seed_world(url: str) -> dict[str, Any]:
     estimate = svc.record_estimate(svc.actor("centre"), "fuzz:estimate", parcel_codes=["AJ-TG-0001"],
                                    methodology_id=TEA_METHODOLOGY, inputs=inputs)
     tea_holder = svc.parcel("AJ-TG-0005")["holder_party_id"]
+    income = seed_income(svc)
     svc.db.dispose()
     return {"seller_account": seller["account_id"], "seller_party": seller["account_id"][:-2],
             "seller_held_t": seller["held_t"] - PLEDGED_T, "pledge_id": pledge["pledge_id"],
             "case_no": case["case_no"], "order_id": order["order_id"], "estimate_id": estimate["estimate_id"],
             "estimate_kg": estimate["net_kg_co2e"], "tea_inputs": inputs, "issued_estimate": _issued_estimate(url),
-            "tea_holder": tea_holder}
+            "tea_holder": tea_holder, **income}
+
+
+# The income records (docs/income.md) on the demo's own parties: the centre collects COL-0001's two
+# bamboo parcels for a proceeds share with stated costs and COL-0002's one for a fixed payment,
+# bundles the first two, issues the bundle's first monitoring period and sells part of it.
+SHARE_CONTRACT, FIXED_CONTRACT, PROJECT = "FZ-SC-SHARE", "FZ-SC-FIXED", "FZBUNDLE1"
+SHARE_PARCELS, FIXED_PARCEL, LIEN_PARCEL = ("AJ-BF-0001", "AJ-BF-0006"), "AJ-BF-0002", "AJ-BF-0006"
+BAMBOO_METHODOLOGY = "sinkledger.bamboo-moso-management"
+CENTRE_ACCOUNT = "CENTRE-AJ-H"
+
+
+def seed_income(svc: Any) -> dict[str, Any]:
+    """Contracts (a proceeds share with stated costs, a fixed payment) and a contract document; a
+    bundled project issued through the bundle; a sale distributed (due items, a partial payment)
+    and one not distributed; the fixed contract's first years scheduled; a lien on one parcel's
+    future issuances; a loss event with its reversal and an insurance claim. About 0.2 s."""
+    from methodologies.registry import get_methodology
+
+    income, centre = svc.income, svc.actor("centre")
+    term = {"term_start": "2021-01-01", "term_end": "2051-01-01", "signed_date": "2020-12-20"}
+    svc.collect(centre, "fuzz:income:share", contract_no=SHARE_CONTRACT, collective_party_id="COL-0001",
+                parcel_codes=list(SHARE_PARCELS), **term,
+                payment_terms={"kind": "proceeds_share", "share_bp": 8000, "cost_share_bp": 500, "cost_fen_per_t": 200,
+                               "costs_note": "交易服务费 5%，监测核证费 2 元/吨（模糊测试）"})
+    svc.collect(centre, "fuzz:income:fixed", contract_no=FIXED_CONTRACT,
+                collective_party_id=svc.parcel(FIXED_PARCEL)["holder_party_id"], parcel_codes=[FIXED_PARCEL], **term,
+                payment_terms={"kind": "fixed_per_mu_year", "fen_per_mu_per_year": 500})
+    document = income.register_contract_document(centre, "fuzz:income:document", contract_no=SHARE_CONTRACT,
+                                                 title="收储合同（模糊测试）", content="收储合同".encode(),
+                                                 file_name="contract.txt")
+    income.register_project(centre, "fuzz:income:project", project_code=PROJECT, name="示例毛竹林打捆项目（模糊测试）",
+                            sink_type="bamboo_forest", methodology_id=BAMBOO_METHODOLOGY,
+                            monitoring_start="2024-11-15", interval_months=24, parcel_codes=list(SHARE_PARCELS))
+    inputs = get_methodology(BAMBOO_METHODOLOGY).example_inputs()
+    first = income.estimate_project(centre, "fuzz:income:estimate:0", project_code=PROJECT, inputs=inputs,
+                                    period_index=0)
+    issuance = income.issue_project(svc.actor("verifier"), "fuzz:income:issue", project_code=PROJECT,
+                                    estimate_id=first["estimate_id"], verified_kg_co2e=first["net_kg_co2e"],
+                                    buffer_share_bp=1000)
+    second = income.estimate_project(centre, "fuzz:income:estimate:1", project_code=PROJECT, inputs=inputs,
+                                     period_index=1)
+    collective_sale_seq = svc.journal(kind="sale", limit=1)[-1]["seq"]  # the demo's: a collective sells its own
+    clerk = svc.actor("clerk")
+    sale = svc.sell(clerk, "fuzz:income:sale:1", seller_account=CENTRE_ACCOUNT, buyer_account="ENT-0001-H",
+                    quantity=10, price_fen_per_t=7341, contract_no="FZ-GT-1")
+    open_sale = svc.sell(clerk, "fuzz:income:sale:2", seller_account=CENTRE_ACCOUNT, buyer_account="ENT-0001-H",
+                         quantity=2, price_fen_per_t=7341, contract_no="FZ-GT-2")
+    shared = income.distribute(centre, sale_seq=sale["seq"])
+    due = [i for i in income.due_items(centre, source_id=shared["distribution_id"]) if i["role"] == "household"]
+    payment = income.record_payment(centre, "fuzz:income:payment", items=[{"due_id": due[0]["id"], "amount_fen": 100}],
+                                    paid_date="2025-06-30", reference="FZ-PAY-1")
+    income.schedule_payments(centre, "fuzz:income:schedule", contract_no=FIXED_CONTRACT, through="2023-06-01")
+    lien = income.register_lien(svc.actor("bank"), "fuzz:income:lien", contract_no=SHARE_CONTRACT,
+                                loan_reference="FZ-LIEN-LOAN", loan_amount_fen=500_000, term_end="2030-12-31",
+                                parcel_codes=[LIEN_PARCEL])
+    loss = income.record_loss(svc.actor("insurer"), "fuzz:income:loss", cause="snow", event_date="2025-01-20",
+                              parcels=[{"parcel_code": SHARE_PARCELS[0], "affected_area_ha": "0.1",
+                                        "damage_share_bp": 1000}], description="雪压（模糊测试）", policy_no="FZ-POL-1")
+    claim = income.record_claim(svc.actor("insurer"), "fuzz:income:claim", claim_no="FZ-CLAIM-1",
+                                event_id=loss["event_id"], policy_no="FZ-POL-1", product="毛竹碳汇价值恢复补偿保险",
+                                insured_party_id="CENTRE-AJ", payout_fen=10_000, paid_date="2025-03-01")
+    household = svc.actor("household").party_id
+    return {"document_id": document["document_id"], "project_estimate_id": second["estimate_id"],
+            "project_batch_id": issuance["batches"][-1]["batch_id"], "project_serials": issuance["batches"][-1]["serials"],
+            "distributed_sale_seq": sale["seq"], "open_sale_seq": open_sale["seq"],
+            "distribution_id": shared["distribution_id"], "due_id": due[0]["id"], "due_party": due[0]["party_id"],
+            "payment_id": payment["payment_id"], "lien_id": lien["lien_id"], "event_id": loss["event_id"],
+            "claim_no": claim["claim_no"], "household_party": household, "project_inputs": inputs,
+            "collective_sale_seq": collective_sale_seq}
 
 
 # The demo's own parcels, fewer of them (seeding the whole demo takes 4-15 s per backend):

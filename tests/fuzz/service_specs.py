@@ -34,6 +34,7 @@ NO_INPUT: dict[str, str] = {
     "balances": "read-only, no input", "verify": "read-only, no input", "checkpoint": "no input",
     "verify_parcels": "read-only, no input", "parties": "read-only, no input",
     "court.today": "read-only, no input", "court.ensure_schema": "idempotent set-up, no input",
+    "income.today": "read-only, no input", "income.ensure_schema": "idempotent set-up, no input",
 }
 # Public callables that take configuration, not user input.
 TRUSTED_CALLS: dict[str, str] = {
@@ -109,6 +110,11 @@ def _monitoring() -> dict[str, Any]:
 
 def _last_sale_seq(world: Any) -> int:
     return world.service.journal(kind="sale", limit=1)[-1]["seq"]
+
+
+def _last_sale_of_a_collective(world: Any) -> int:
+    """A demo sale by a collective's own account: no collection contract of the seller."""
+    return world.ids["collective_sale_seq"]
 
 
 def _retirement_seq(world: Any) -> int:
@@ -364,11 +370,190 @@ SPECS: list[CallSpec] = [
              skip=frozenset({("path", "wrong_suffix")})),
 ]
 
+
+# -- income (docs/income.md): the world's records are made by tests/fuzz/conftest.py seed_income ----
+def _due(world: Any, amount: Any) -> list[dict[str, Any]]:
+    return [{"due_id": world.ids["due_id"], "amount_fen": amount}]
+
+
+UNKNOWN_DUE = "DS-99999999-001"
+BAD_ITEMS = [("empty", []), ("str", "DS-1=100"), ("int", 7), ("dict", {"due_id": "DS-1", "amount_fen": 1}),
+             ("none_item", [None]), ("int_item", [7]), ("str_item", ["DS-1"]), ("missing_amount", [{"due_id": "DS-1"}]),
+             ("unknown_key", Lazy(lambda w: [{**_due(w, 1)[0], "bogus": 1}])),
+             ("unknown_due", [{"due_id": UNKNOWN_DUE, "amount_fen": 1}]), ("due_sql", [{"due_id": SQL, "amount_fen": 1}]),
+             ("due_int", [{"due_id": 7, "amount_fen": 1}]), ("due_surrogate", [{"due_id": SURROGATE, "amount_fen": 1}]),
+             ("due_long", [{"due_id": LONG, "amount_fen": 1}]),
+             ("zero", Lazy(lambda w: _due(w, 0))), ("negative", Lazy(lambda w: _due(w, -1))),
+             ("float", Lazy(lambda w: _due(w, 1.5))), ("nan", Lazy(lambda w: _due(w, float("nan")))),
+             ("str_amount", Lazy(lambda w: _due(w, "1"))), ("bool", Lazy(lambda w: _due(w, True))),
+             ("none_amount", Lazy(lambda w: _due(w, None))), ("over_int64", Lazy(lambda w: _due(w, 2**63))),
+             ("over_outstanding", Lazy(lambda w: _due(w, 10**12))),
+             ("same_twice", Lazy(lambda w: _due(w, 1) * 2)),
+             ("many", Lazy(lambda w: _due(w, 1) * 10_000))]
+
+
+def _loss(code: Any = "AJ-BF-0001", area: Any = "0.1", share: Any = 1000) -> list[dict[str, Any]]:
+    return [{"parcel_code": code, "affected_area_ha": area, "damage_share_bp": share}]
+
+
+BAD_LOSS_PARCELS = [("empty", []), ("none", None), ("str", "AJ-BF-0001=0.1"), ("int", 7), ("dict", _loss()[0]),
+                    ("none_item", [None]), ("int_item", [7]), ("missing_area", [{"parcel_code": "AJ-BF-0001"}]),
+                    ("unknown_parcel", _loss(code="NOPE-404")), ("code_sql", _loss(code=SQL)),
+                    ("code_int", _loss(code=7)), ("code_none", _loss(code=None)),
+                    ("code_surrogate", _loss(code=SURROGATE)), ("code_long", _loss(code=LONG)),
+                    ("not_issued", _loss(code="AJ-TG-0005")), ("wetland_no_estimate", _loss(code="DQ-WL-0001")),
+                    ("area_zero", _loss(area="0")), ("area_negative", _loss(area="-1")),
+                    ("area_word", _loss(area="one")), ("area_nan", _loss(area="NaN")),
+                    ("area_inf", _loss(area="Infinity")), ("area_nan_float", _loss(area=float("nan"))),
+                    ("area_huge", _loss(area="1e9")), ("area_none", _loss(area=None)), ("area_list", _loss(area=[1])),
+                    ("share_zero", _loss(share=0)), ("share_over", _loss(share=10_001)),
+                    ("share_float", _loss(share=1.5)), ("share_str", _loss(share="1000")),
+                    ("share_bool", _loss(share=True)), ("share_negative", _loss(share=-1)),
+                    ("same_twice", _loss() * 2), ("unknown_key", [{**_loss()[0], "bogus": 1}]),
+                    ("deep", [{**_loss()[0], "x": deep(5000)}])]
+INCOME_SALE = Lazy(lambda w: w.ids["distributed_sale_seq"], "distributed_sale")
+
+
+def _statement(world: Any) -> dict[str, Any]:
+    return dict(actor=actor("household"), party_id=world.ids["household_party"], period_start="2025-01-01",
+                period_end="2026-12-31")
+
+
+STATEMENT_PARAMS = {"party_id": "ref", "period_start": "date", "period_end": "date"}
+STATEMENT_EXTRA = {"period_end": [("before_start", "2024-12-31")],
+                   "party_id": [("other_household", "HH-0002"), ("collective", "COL-0001")]}
+
+SPECS += [
+    # -- income: contracts and documents ---------------------------------------------------------
+    CallSpec("income.contracts", lambda w: dict(actor=actor("centre")), {"collective_party_id": "opt_ref"},
+             actor_role_refused="enterprise", read_only=True, filters=frozenset({"collective_party_id"})),
+    CallSpec("income.contract", lambda w: dict(actor=actor("centre"), contract_no="FZ-SC-SHARE"),
+             {"contract_no": "ref"}, actor_role_refused="enterprise", read_only=True, accepts=lambda out: False),
+    CallSpec("income.register_contract_document", lambda w: dict(
+        actor=actor("centre"), request_id=rid(), contract_no="FZ-SC-SHARE", title="收储合同附件", content="附件".encode(),
+        file_name="annex.txt"),
+        {"contract_no": "ref", "title": "text", "content": "bytes", "file_name": "text", "media_type": "opt_text"},
+        actor_role_refused="clerk", skip=frozenset({("content", "garbage")})),  # any bytes are a document
+    CallSpec("income.register_contract_document_file", lambda w: dict(
+        actor=actor("centre"), request_id=rid(), contract_no="FZ-SC-SHARE", title="收储合同附件", path=Lazy(_document)),
+        {"contract_no": "ref", "title": "text", "path": "path"}, actor_role_refused="clerk",
+        skip=frozenset({("path", "garbage"), ("path", "empty_file"), ("path", "nan_coordinates"),
+                        ("path", "wrong_suffix"), ("path", "dev_null")})),  # any readable file is a document
+    # -- income: bundled projects ----------------------------------------------------------------
+    CallSpec("income.register_project", lambda w: dict(
+        actor=actor("centre"), request_id=rid(), project_code="FZBUNDLE2", name="示例打捆项目二（模糊测试）",
+        sink_type="bamboo_forest", methodology_id=BAMBOO, monitoring_start="2024-11-15", interval_months=24,
+        parcel_codes=["AJ-BF-0002"]),
+        {"project_code": "code", "name": "text", "sink_type": "choice", "methodology_id": "choice",
+         "monitoring_start": "date", "interval_months": "pos_int", "parcel_codes": "ref_list"},
+        actor_role_refused="clerk",
+        extra={"project_code": [("taken", "FZBUNDLE1"), ("lower", "fzbundle2")],
+               "sink_type": [("other_than_parcels", "tea_garden")], "interval_months": [("over_max", 121)],
+               "parcel_codes": [("bundled", ["AJ-BF-0001"]), ("not_collected", ["AJ-TG-0005"]),
+                                ("other_sink_type", ["AJ-TG-0001"]), ("same_twice", ["AJ-BF-0002"] * 2)]}),
+    CallSpec("income.add_project_parcels", lambda w: dict(actor=actor("centre"), request_id=rid(),
+                                                          project_code="FZBUNDLE1", parcel_codes=["AJ-BF-0002"]),
+             {"project_code": "ref", "parcel_codes": "ref_list"}, actor_role_refused="clerk",
+             extra={"parcel_codes": [("bundled", ["AJ-BF-0001"]), ("not_collected", ["AJ-TG-0005"])]}),
+    CallSpec("income.project", lambda w: dict(actor=actor("centre"), project_code="FZBUNDLE1"),
+             {"project_code": "ref"}, actor_role_refused="enterprise", read_only=True, accepts=lambda out: False),
+    CallSpec("income.estimate_project", lambda w: dict(actor=actor("centre"), request_id=rid(), project_code="FZBUNDLE1",
+                                                       inputs=w.ids["project_inputs"], period_index=2),
+             {"project_code": "ref", "inputs": "doc", "period_index": "opt_nonneg_int", "gwp_profile": "choice"},
+             actor_role_refused="clerk", extra={"period_index": [("over_max", 1_001)]}),
+    CallSpec("income.issue_project", lambda w: dict(actor=actor("verifier"), request_id=rid(), project_code="FZBUNDLE1",
+                                                    estimate_id=w.ids["project_estimate_id"], verified_kg_co2e=1000,
+                                                    buffer_share_bp=1000),
+             {"project_code": "ref", "estimate_id": "ref", "verified_kg_co2e": "pos_int", "buffer_share_bp": "bp"},
+             actor_role_refused="clerk",
+             extra={"estimate_id": [("not_of_the_project", Lazy(lambda w: w.ids["estimate_id"])),
+                                    ("issued", Lazy(lambda w: w.ids["issued_estimate"]))],
+                    "verified_kg_co2e": [("over_estimate", 10**12)]}),
+    # -- income: traces ----------------------------------------------------------------------------
+    CallSpec("income.trace_batch", lambda w: dict(actor=actor("centre"), batch_id=w.ids["project_batch_id"]),
+             {"batch_id": "ref"}, actor_role_refused="enterprise", read_only=True, accepts=lambda out: False),
+    CallSpec("income.trace_serial", lambda w: dict(actor=actor("centre"), serial=w.ids["project_serials"]),
+             {"serial": "ref"}, actor_role_refused="enterprise", read_only=True, accepts=lambda out: False,
+             extra={"serial": [("unknown_range", "CN330523-BF-NOPE01-2024-000000001..000000001"),
+                               ("huge", "CN330523-BF-FZBUNDLE1-2025-" + "9" * 30)]}),
+    # -- income: distribution --------------------------------------------------------------------
+    CallSpec("income.preview_distribution", lambda w: dict(actor=actor("centre"), sale_seq=w.ids["open_sale_seq"]),
+             {"sale_seq": "seq"}, actor_role_refused="enterprise", read_only=True, accepts=lambda out: False,
+             extra={"sale_seq": [("not_a_sale", 1)]}),  # a sale of no contract previews as the seller's (D6)
+    CallSpec("income.distribute", lambda w: dict(actor=actor("centre"), sale_seq=w.ids["open_sale_seq"],
+                                                 request_id=rid()),
+             {"sale_seq": "seq"}, actor_role_refused="clerk",
+             extra={"sale_seq": [("distributed", INCOME_SALE), ("not_a_sale", 1),
+                                 ("no_contract", Lazy(_last_sale_of_a_collective))]},
+             skip=frozenset({("request_id", "none")})),  # None: the default request id distribution:<seq>
+    CallSpec("income.distributions", lambda w: dict(actor=actor("centre")), {}, actor_role_refused="enterprise",
+             read_only=True),
+    CallSpec("income.distribution", lambda w: dict(actor=actor("centre"), distribution_id=w.ids["distribution_id"]),
+             {"distribution_id": "ref"}, actor_role_refused="enterprise", read_only=True, accepts=lambda out: False),
+    # -- income: fixed payments and payments -------------------------------------------------------
+    CallSpec("income.schedule_payments", lambda w: dict(actor=actor("centre"), request_id=rid(),
+                                                        contract_no="FZ-SC-FIXED", through="2030-01-01"),
+             {"contract_no": "ref", "through": "opt_date"}, actor_role_refused="clerk",
+             extra={"contract_no": [("proceeds_share", "FZ-SC-SHARE")], "through": [("already_scheduled", "2023-01-01"),
+                                                                                     ("before_term", "2020-01-01")]}),
+    CallSpec("income.due_items", lambda w: dict(actor=actor("centre")),
+             {"party_id": "opt_ref", "contract_no": "opt_ref", "source_id": "opt_ref", "outstanding_only": "bool"},
+             actor_role_refused="enterprise", read_only=True,
+             filters=frozenset({"party_id", "contract_no", "source_id"})),
+    CallSpec("income.record_payment", lambda w: dict(actor=actor("centre"), request_id=rid(), items=_due(w, 1),
+                                                     paid_date="2025-07-01", reference="FZ-PAY-2"),
+             {"items": "items", "paid_date": "date", "reference": "text"}, actor_role_refused="clerk"),
+    CallSpec("income.pay_outstanding", lambda w: dict(actor=actor("centre"), request_id=rid(),
+                                                      source_id=w.ids["distribution_id"], paid_date="2025-07-01",
+                                                      reference="FZ-PAY-3"),
+             {"source_id": "ref", "paid_date": "date", "reference": "text", "party_id": "opt_ref"},
+             actor_role_refused="clerk", extra={"party_id": [("not_owed", "COL-0002")]}),
+    # -- income: liens ---------------------------------------------------------------------------
+    CallSpec("income.register_lien", lambda w: dict(actor=actor("bank"), request_id=rid(), contract_no="FZ-SC-SHARE",
+                                                    loan_reference="FZ-LIEN-2", loan_amount_fen=100_000,
+                                                    term_end="2030-12-31", parcel_codes=["AJ-BF-0001"]),
+             {"contract_no": "ref", "loan_reference": "text", "loan_amount_fen": "pos_int", "term_end": "date",
+              "parcel_codes": "opt_ref_list"}, actor_role_refused="clerk",
+             extra={"parcel_codes": [("under_lien", ["AJ-BF-0006"]), ("not_in_contract", ["AJ-BF-0002"])]}),
+    CallSpec("income.release_lien", lambda w: dict(actor=actor("bank"), request_id=rid(), lien_id=w.ids["lien_id"]),
+             {"lien_id": "ref"}, actor_role_refused="clerk"),
+    CallSpec("income.default_lien", lambda w: dict(actor=actor("bank"), request_id=rid(), lien_id=w.ids["lien_id"]),
+             {"lien_id": "ref"}, actor_role_refused="clerk"),
+    CallSpec("income.liens", lambda w: dict(actor=actor("bank")), {}, actor_role_refused="enterprise", read_only=True),
+    # -- income: losses and claims ---------------------------------------------------------------
+    CallSpec("income.preview_loss", lambda w: dict(actor=actor("insurer"), event_date="2025-02-01", parcels=_loss()),
+             {"event_date": "date", "parcels": "loss_parcels"}, actor_role_refused="clerk", read_only=True,
+             accepts=lambda out: False, extra={"event_date": [("before_any_estimate", "2000-01-01")]}),
+    CallSpec("income.record_loss", lambda w: dict(actor=actor("insurer"), request_id=rid(), cause="fire",
+                                                  event_date="2025-02-01", parcels=_loss(),
+                                                  description="山火（模糊测试）"),
+             {"cause": "choice", "event_date": "date", "parcels": "loss_parcels", "description": "text",
+              "policy_no": "opt_text"}, actor_role_refused="clerk",
+             extra={"event_date": [("before_any_estimate", "2000-01-01")]}),
+    CallSpec("income.record_claim", lambda w: dict(actor=actor("insurer"), request_id=rid(), claim_no="FZ-CLAIM-2",
+                                                   event_id=w.ids["event_id"], policy_no="FZ-POL-1",
+                                                   product="毛竹碳汇价值恢复补偿保险", insured_party_id="CENTRE-AJ",
+                                                   payout_fen=5_000),
+             {"claim_no": "text", "event_id": "ref", "policy_no": "text", "product": "text", "insured_party_id": "ref",
+              "payout_fen": "nonneg_int", "paid_date": "opt_date", "reference": "opt_text"},
+             actor_role_refused="centre", extra={"claim_no": [("taken", "FZ-CLAIM-1")]}),
+    CallSpec("income.losses", lambda w: dict(actor=actor("insurer")), {}, actor_role_refused="enterprise",
+             read_only=True),
+    # -- income: statements ----------------------------------------------------------------------
+    CallSpec("income.statement", _statement, STATEMENT_PARAMS, actor_role_refused="enterprise", read_only=True,
+             accepts=lambda out: False, extra=STATEMENT_EXTRA),
+    CallSpec("income.statement_pdf", _statement, STATEMENT_PARAMS, actor_role_refused="enterprise", read_only=True,
+             accepts=lambda out: False, extra=STATEMENT_EXTRA),
+    CallSpec("income.statement_xlsx", lambda w: _statement(w) | dict(path=str(w.workdir / "statement.xlsx")),
+             {**STATEMENT_PARAMS, "path": "out_path"}, actor_role_refused="enterprise", read_only=True,
+             accepts=lambda out: False, extra=STATEMENT_EXTRA),
+]
+
 # Kinds only some calls take: (label, value) lists beside tests/fuzz/values.py's.
 LOCAL_KINDS: dict[str, list[tuple[str, Any]]] = {
     "options": BAD_OPTIONS, "decimal": BAD_DECIMALS, "attributes": BAD_ATTRIBUTES, "shares": BAD_SHARES,
     "parts": BAD_PARTS, "terms": BAD_TERMS, "changes": BAD_CHANGES, "calculation": BAD_CALCULATION,
-    "amend": BAD_AMEND, "filters": BAD_FILTERS,
+    "amend": BAD_AMEND, "filters": BAD_FILTERS, "items": BAD_ITEMS, "loss_parcels": BAD_LOSS_PARCELS,
 }
 
 

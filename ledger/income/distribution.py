@@ -1,0 +1,291 @@
+"""Revenue distribution (收益分配): a sale's proceeds to contracts, collectives and households.
+
+The trace, for one sale (all amounts whole fen, all splits largest remainder in a stable order,
+:mod:`ledger.income.allocation`):
+
+D1. sold credits → parcels: each batch's sold tonnes split over the parcels by their
+    contributions to the batch (:mod:`ledger.income.contributions`); a batch without parcels
+    (imported) is *untraced*;
+D2. each (parcel, contract) is keyed by the collection contract of the seller (the centre) that
+    covers the parcel for the batch's monitoring period, or by none;
+D3. gross proceeds (the sale's amount) → keys, pro rata to tonnes (keys sorted by parcel, contract);
+D4. per ``proceeds_share`` contract: gross − stated costs (:class:`~ledger.income.terms.PaymentTerms`)
+    = net; net → the villages' share (``share_bp``; a half-fen tie goes to the villages) and the
+    centre's; the villages' share → the contract's parcels pro rata to tonnes (sorted codes);
+    each parcel's part → its households by their shares in basis points (sorted party ids), or
+    to the collective when the parcel has no household shares;
+D5. per ``fixed_per_mu_year`` contract: the parcels' gross stays with the centre, which pays the
+    villages by schedule instead (:mod:`ledger.income.obligations`);
+D6. credits of no contract of the seller, or untraced: the gross stays with the seller.
+
+Each level sums exactly to its parent, so the lines sum exactly to the sale's amount; no line is
+negative; the same journal gives the same lines. A distribution is one journal entry per sale
+(request id ``distribution:<sale seq>`` by default); the household and collective lines become
+due items (:class:`~ledger.income.store.DueItemRow`) that payments are recorded against.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, select
+
+from ledger.commands import CommandContext
+from ledger.domain import EntryKind, Move
+from ledger.income.allocation import allocate_largest_remainder, split_share_bp
+from ledger.income.contributions import batch_contributions
+from ledger.income.domain import PAID_ROLES, LineRole, line_id, record_id, shown
+from ledger.income.permissions import require_party
+from ledger.income.store import DistributionContractRow, DistributionRow, DueItemRow
+from ledger.income.terms import FIXED, PaymentTerms
+from ledger.store import (
+    AccountRow,
+    BatchRow,
+    CollectionContractRow,
+    ContractParcelRow,
+    JournalRow,
+    PartyRow,
+    SaleRow,
+)
+from sinkledger.errors import Conflict, NotFound
+
+KG_PER_TONNE = 1_000
+NONE = ""  # the key of "no parcel" / "no contract"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContractFacts:
+    contract_no: str
+    collective_party_id: str
+    centre_party_id: str
+    terms: PaymentTerms
+
+
+@dataclass(frozen=True, kw_only=True)
+class SaleFacts:
+    """What a distribution needs to know; everything the plan depends on, nothing else."""
+
+    amount_fen: int
+    seller_party_id: str
+    sold_t: dict[str, int]  # batch id → tonnes sold
+    contributions: dict[str, dict[str, int]]  # batch id → parcel → tonnes of the batch
+    contract_of: dict[tuple[str, str], str]  # (batch id, parcel) → contract no
+    contracts: dict[str, ContractFacts]
+    household_shares_bp: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+# --- the pure plan -----------------------------------------------------------------------------
+
+def sold_tonnes_by_key(facts: SaleFacts) -> tuple[dict[tuple[str, str], int], list[dict[str, Any]]]:
+    """D1-D2: tonnes sold per (parcel, contract), keys sorted; and the per-batch trace."""
+    units: dict[tuple[str, str], int] = defaultdict(int)
+    trace = []
+    for batch_id, sold in facts.sold_t.items():
+        contributed = dict(sorted((facts.contributions.get(batch_id) or {}).items()))
+        parts = allocate_largest_remainder(sold, contributed) if sum(contributed.values()) else {}
+        if not parts:
+            units[(NONE, NONE)] += sold
+        for parcel, tonnes in parts.items():
+            units[(parcel, facts.contract_of.get((batch_id, parcel), NONE))] += tonnes
+        trace.append({"batch_id": batch_id, "sold_t": sold, "parcels_t": parts})
+    return dict(sorted(units.items())), trace
+
+
+def plan_distribution(facts: SaleFacts) -> dict[str, Any]:
+    """D1-D6: the lines of a sale's distribution, summing exactly to ``facts.amount_fen``; pure."""
+    units, trace = sold_tonnes_by_key(facts)
+    gross = allocate_largest_remainder(facts.amount_fen, units) if units else {}
+    by_contract: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+    for (parcel, contract_no), tonnes in units.items():
+        by_contract[contract_no].append((parcel, tonnes, gross[(parcel, contract_no)]))
+    lines: list[dict[str, Any]] = []
+    contracts = []
+    for contract_no in sorted(c for c in by_contract if c != NONE):
+        summary, contract_lines = _contract_lines(facts, facts.contracts[contract_no], by_contract[contract_no])
+        contracts.append(summary)
+        lines += contract_lines
+    if NONE in by_contract:
+        lines.append(_line(LineRole.seller_retained, facts.seller_party_id, NONE, NONE,
+                           sum(g for _, _, g in by_contract[NONE]), tonnes=sum(t for _, t, _ in by_contract[NONE])))
+    lines = [{"line_no": n, **line} for n, line in enumerate(lines, start=1)]
+    assert sum(line["amount_fen"] for line in lines) == facts.amount_fen, "distribution does not add up"
+    return {"sold": trace, "contracts": contracts, "lines": lines}
+
+
+def _line(role: LineRole, party_id: str, contract_no: str, parcel_code: str, amount_fen: int, *,
+          tonnes: int | None = None, share_bp: int | None = None, kg: int | None = None) -> dict[str, Any]:
+    return {"role": role.value, "party_id": party_id, "contract_no": contract_no, "parcel_code": parcel_code,
+            "parcel_tonnes": tonnes, "share_bp": share_bp, "attributed_kg": kg, "amount_fen": amount_fen}
+
+
+def _contract_lines(facts: SaleFacts, contract: ContractFacts,
+                    parcels: list[tuple[str, int, int]]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """D4-D5 for one contract's parcels ``(code, tonnes, gross fen)``."""
+    terms, no = contract.terms, contract.contract_no
+    tonnes, gross = sum(t for _, t, _ in parcels), sum(g for _, _, g in parcels)
+    summary = {"contract_no": no, "collective_party_id": contract.collective_party_id, "kind": terms.kind,
+               "terms": terms.to_dict(), "quantity_t": tonnes, "gross_fen": gross}
+    if terms.kind == FIXED:
+        line = _line(LineRole.centre_fixed_terms, contract.centre_party_id, no, NONE, gross, tonnes=tonnes)
+        return summary | {"costs_fen": 0, "net_fen": gross, "villages_fen": 0, "centre_fen": gross}, [line]
+    costs = terms.stated_costs_fen(gross, tonnes)
+    villages, centre = split_share_bp(gross - costs, terms.share_bp)
+    lines = [_line(LineRole.costs, contract.centre_party_id, no, NONE, costs),
+             _line(LineRole.centre_share, contract.centre_party_id, no, NONE, centre)]
+    by_parcel = allocate_largest_remainder(villages, {code: t for code, t, _ in parcels})
+    for code, parcel_t, _ in parcels:
+        lines += parcel_lines(contract, code, parcel_t, by_parcel[code], facts.household_shares_bp.get(code, {}))
+    return summary | {"costs_fen": costs, "net_fen": gross - costs, "villages_fen": villages,
+                      "centre_fen": centre}, lines
+
+
+def parcel_lines(contract: ContractFacts, parcel_code: str, parcel_t: int, amount_fen: int,
+                 shares_bp: dict[str, int]) -> list[dict[str, Any]]:
+    """A parcel's part to its households by share (sorted ids), or to the collective."""
+    no = contract.contract_no
+    if not shares_bp:
+        return [_line(LineRole.collective, contract.collective_party_id, no, parcel_code, amount_fen,
+                      tonnes=parcel_t, kg=parcel_t * KG_PER_TONNE)]
+    ordered = dict(sorted(shares_bp.items()))
+    money = allocate_largest_remainder(amount_fen, ordered)
+    kg = allocate_largest_remainder(parcel_t * KG_PER_TONNE, ordered)
+    return [_line(LineRole.household, household, no, parcel_code, money[household], tonnes=parcel_t,
+                  share_bp=bp, kg=kg[household]) for household, bp in ordered.items()]
+
+
+# --- facts from the ledger ---------------------------------------------------------------------
+
+def get_sale(session: Session, sale_seq: Any) -> SaleRow:
+    """The sale recorded at journal seq ``sale_seq`` (``sale_not_found``)."""
+    valid = isinstance(sale_seq, int) and not isinstance(sale_seq, bool) and 0 < sale_seq <= 2**53
+    row = session.get(SaleRow, sale_seq) if valid else None
+    if row is None:
+        raise NotFound("sale_not_found", sale_seq=shown(sale_seq, 20))
+    return row
+
+
+def sold_by_batch(session: Session, sale_seq: int) -> dict[str, int]:
+    """Tonnes of each batch the sale moved, in the order of its moves."""
+    payload = json.loads(session.get(JournalRow, sale_seq).body)["payload"]
+    out: dict[str, int] = {}
+    for record in payload["moves"]:
+        move = Move.from_record(record)
+        out[move.batch_id] = out.get(move.batch_id, 0) + move.last - move.first + 1
+    return out
+
+
+def contract_for(session: Session, parcel_code: str, batch: BatchRow, centre_party_id: str | None = None) -> str:
+    """D2: the collection contract (of ``centre_party_id`` if given) covering a parcel for a batch's period."""
+    query = select(ContractParcelRow).join(
+        CollectionContractRow, CollectionContractRow.contract_no == ContractParcelRow.contract_no).where(
+        ContractParcelRow.parcel_code == parcel_code, ContractParcelRow.term_start <= batch.period_start,
+        ContractParcelRow.term_end >= batch.period_end)
+    if centre_party_id is not None:
+        query = query.where(CollectionContractRow.centre_party_id == centre_party_id)
+    row = session.exec(query.order_by(ContractParcelRow.contract_no)).first()
+    return row.contract_no if row is not None else NONE
+
+
+def sale_facts(session: Session, sale: SaleRow) -> SaleFacts:
+    """Gather what :func:`plan_distribution` needs for a sale, as the ledger holds it now."""
+    from sinks.store import ParcelRow
+
+    seller = session.get(AccountRow, sale.seller_account).party_id
+    sold = sold_by_batch(session, sale.seq)
+    contributions = {b: batch_contributions(session, b) for b in sold}
+    contract_of, contracts, shares = {}, {}, {}
+    for batch_id, parcels in contributions.items():
+        batch = session.get(BatchRow, batch_id)
+        for code in parcels:
+            contract_no = contract_for(session, code, batch, seller)
+            if contract_no:
+                contract_of[(batch_id, code)] = contract_no
+                contracts[contract_no] = contract_facts(session, contract_no)
+            parcel = session.exec(select(ParcelRow).where(ParcelRow.parcel_code == code)).one()
+            shares[code] = dict(sorted(json.loads(parcel.household_shares or "{}").items()))
+    return SaleFacts(amount_fen=sale.amount_fen, seller_party_id=seller, sold_t=sold, contributions=contributions,
+                     contract_of=contract_of, contracts=contracts, household_shares_bp=shares)
+
+
+def contract_facts(session: Session, contract_no: str) -> ContractFacts:
+    """A stored contract as the pure plan needs it."""
+    row = session.get(CollectionContractRow, contract_no)
+    return ContractFacts(contract_no=row.contract_no, collective_party_id=row.collective_party_id,
+                         centre_party_id=row.centre_party_id, terms=PaymentTerms.from_json(row.payment_terms))
+
+
+def draft_distribution(session: Session, sale_seq: int) -> dict[str, Any]:
+    """The distribution a sale would have now: facts, plan and totals (nothing recorded)."""
+    sale = get_sale(session, sale_seq)
+    facts = sale_facts(session, sale)
+    plan = plan_distribution(facts)
+    return {"sale_seq": sale.seq, "sale_date": sale.recorded_at[:10], "seller_account": sale.seller_account,
+            "seller_party_id": facts.seller_party_id, "buyer_account": sale.buyer_account,
+            "contract_no_of_sale": sale.contract_no, "quantity_t": sale.quantity,
+            "price_fen_per_t": sale.price_fen_per_t, "amount_fen": sale.amount_fen,
+            "household_shares_bp": {p: s for p, s in facts.household_shares_bp.items() if s},
+            **plan, "totals": totals(plan["lines"])}
+
+
+def totals(lines: list[dict[str, Any]]) -> dict[str, Any]:
+    """Sums by role and by party."""
+    by_role: dict[str, int] = defaultdict(int)
+    by_party: dict[str, int] = defaultdict(int)
+    for line in lines:
+        by_role[line["role"]] += line["amount_fen"]
+        by_party[line["party_id"]] += line["amount_fen"]
+    villages = by_role[LineRole.household.value] + by_role[LineRole.collective.value]
+    return {"by_role_fen": dict(sorted(by_role.items())), "by_party_fen": dict(sorted(by_party.items())),
+            "villages_fen": villages, "lines": len(lines), "sum_fen": sum(by_role.values())}
+
+
+# --- the command -------------------------------------------------------------------------------
+
+def distribute(ctx: CommandContext, *, sale_seq: int) -> tuple[str, dict[str, Any]]:
+    """The selling centre records the distribution of a sale's proceeds (one per sale)."""
+    sale = get_sale(ctx.session, sale_seq)
+    done = ctx.session.exec(select(DistributionRow).where(DistributionRow.sale_seq == sale.seq)).first()
+    if done is not None:
+        raise Conflict("sale_already_distributed", sale_seq=sale.seq, distribution=done.id)
+    draft = draft_distribution(ctx.session, sale.seq)
+    require_party(ctx.actor, "distribute", draft["seller_party_id"])
+    if not draft["contracts"]:
+        raise Conflict("sale_has_no_contracted_credits", sale_seq=sale.seq)
+    distribution_id = record_id("DS", ctx.seq)
+    _write(ctx, distribution_id, draft)
+    result = {"distribution_id": distribution_id, "sale_seq": sale.seq, "sale_date": draft["sale_date"],
+              "quantity_t": draft["quantity_t"], "amount_fen": draft["amount_fen"], "totals": draft["totals"],
+              "contracts": draft["contracts"]}
+    sale_entry = ctx.session.get(JournalRow, sale.seq)
+    payload = {"distribution_id": distribution_id, "sale_entry_hash": sale_entry.entry_hash, **draft,
+               "result": result}
+    return EntryKind.distribution.value, payload
+
+
+def _write(ctx: CommandContext, distribution_id: str, draft: dict[str, Any]) -> None:
+    ctx.session.add(DistributionRow(id=distribution_id, seq=ctx.seq, sale_seq=draft["sale_seq"],
+                                    seller_account=draft["seller_account"], sale_date=draft["sale_date"],
+                                    quantity_t=draft["quantity_t"], amount_fen=draft["amount_fen"],
+                                    recorded_at=ctx.recorded_at))
+    for c in draft["contracts"]:
+        ctx.session.add(DistributionContractRow(
+            distribution_id=distribution_id, contract_no=c["contract_no"], collective_party_id=c["collective_party_id"],
+            kind=c["kind"], quantity_t=c["quantity_t"], gross_fen=c["gross_fen"], costs_fen=c["costs_fen"],
+            net_fen=c["net_fen"], villages_fen=c["villages_fen"], centre_fen=c["centre_fen"]))
+    kinds = _party_kinds(ctx.session, {line["party_id"] for line in draft["lines"]})
+    for line in draft["lines"]:
+        if line["role"] in {r.value for r in PAID_ROLES} and line["amount_fen"] > 0:
+            ctx.session.add(DueItemRow(
+                id=line_id(distribution_id, line["line_no"]), seq=ctx.seq, source_kind="distribution",
+                source_id=distribution_id, payer_party_id=draft["seller_party_id"], party_kind=kinds[line["party_id"]],
+                **{k: line[k] for k in ("contract_no", "party_id", "role", "parcel_code", "parcel_tonnes", "share_bp",
+                                        "attributed_kg", "amount_fen")},
+                basis_date=draft["sale_date"], due_date=draft["sale_date"], sale_seq=draft["sale_seq"]))
+
+
+def _party_kinds(session: Session, party_ids: set[str]) -> dict[str, str]:
+    rows = session.exec(select(PartyRow).where(PartyRow.id.in_(party_ids))).all() if party_ids else []
+    return {p.id: p.kind for p in rows}

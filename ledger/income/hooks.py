@@ -1,0 +1,35 @@
+"""What an issuance adds for income: parcel contributions and the pledges of active liens.
+
+:func:`after_issuance` runs inside the issuance's command, after its batches and blocks are
+written and before its journal entry is appended, so everything lands in the same entry and
+transaction (all or nothing). ``ledger.issuance.issue`` calls it as its last step::
+
+    from ledger.income.hooks import after_issuance
+    return EntryKind.issuance.value, after_issuance(ctx, payload)
+
+It adds to the payload ``contributions`` (one row per batch and parcel) and, when a lien
+applies, ``lien_pledges`` and the pledge moves (appended to ``moves``, so ``verify`` replays
+them); the result gains ``contributions`` per parcel and ``pledged_t``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledger.commands import CommandContext
+from ledger.income.contributions import record_contributions
+from ledger.income.liens import pledge_issuance
+
+
+def after_issuance(ctx: CommandContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """Record contributions and lien pledges of the issuance being recorded; return its payload."""
+    contributions = record_contributions(ctx.session, ctx.seq, payload)
+    moves, pledges = pledge_issuance(ctx, payload)
+    by_parcel: dict[str, int] = {}
+    for row in contributions:
+        by_parcel[row["parcel_code"]] = by_parcel.get(row["parcel_code"], 0) + row["quantity_t"]
+    result = {**payload["result"], "contributions_t": by_parcel,
+              "pledged_t": sum(p["quantity"] for p in pledges), "lien_pledges": pledges}
+    return {**payload, "contributions": contributions, "lien_pledges": pledges,
+            "moves": payload["moves"] + [m.to_record() for m in moves], "result": result}
+

@@ -1,0 +1,119 @@
+"""Payments (支付记录) against due items: paid, date, reference.
+
+A payment pays one or more due items (a line of a distribution or of a fixed-payment
+obligation), each by a positive amount no larger than what is still outstanding; partial
+payments add up. The payer is the contract's centre; a collective may record what it paid its
+households for lines of its own contracts (Anji pays many households through the village).
+The reference is the bank transfer's (or receipt's) number; no account numbers or names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, select
+
+from ledger.commands import CommandContext
+from ledger.domain import EntryKind, Role
+from ledger.income.domain import (
+    LineRole,
+    check_codes,
+    check_date,
+    check_whole,
+    line_id,
+    record_id,
+    shown,
+)
+from ledger.income.store import DueItemRow, PaymentRow
+from ledger.permissions import Actor
+from ledger.sale import check_text
+from ledger.store import CollectionContractRow
+from sinkledger.errors import Conflict, InvalidInput, NotFound, NotPermitted
+
+MAX_ITEMS = 1_000
+
+
+def _check_payer(session: Session, actor: Actor, due: DueItemRow) -> None:
+    if actor.party_id == due.payer_party_id:
+        return
+    contract = session.get(CollectionContractRow, due.contract_no)
+    if (actor.role is Role.cooperative and due.role == LineRole.household.value
+            and contract is not None and contract.collective_party_id == actor.party_id):
+        return
+    raise NotPermitted("not_permitted", role=actor.role.value, command="record_payment")
+
+
+ITEM_KEYS = frozenset({"due_id", "amount_fen"})
+
+
+def _check_items(items: Any) -> list[dict[str, Any]]:
+    if not isinstance(items, list) or not items or len(items) > MAX_ITEMS:
+        raise InvalidInput("field_required", field="items")
+    if not all(isinstance(item, dict) for item in items):
+        raise InvalidInput("value_invalid", field="items", value=shown(items, 60))
+    for item in items:  # an unknown key (a typo of amount_fen, a note) is not silently dropped
+        if set(item) - ITEM_KEYS:
+            raise InvalidInput("value_invalid", field="items", value=str(sorted(map(str, set(item) - ITEM_KEYS)))[:60])
+    ids = check_codes([item.get("due_id") for item in items], "items.due_id", maximum=MAX_ITEMS)
+    return [{"due_id": due_id, "amount_fen": check_whole(item.get("amount_fen"), "amount_fen", minimum=1)}
+            for due_id, item in zip(ids, items)]
+
+
+def record_payment(ctx: CommandContext, *, items: list[dict[str, Any]], paid_date: str,
+                   reference: str) -> tuple[str, dict[str, Any]]:
+    """Record a payment of ``items`` (``[{"due_id": ..., "amount_fen": ...}]``)."""
+    items = _check_items(items)
+    paid_date = check_date(paid_date, "paid_date")
+    reference = check_text(reference, "reference", 80)
+    payment_id = record_id("PY", ctx.seq)
+    lines = []
+    for n, item in enumerate(items, start=1):
+        due = ctx.session.get(DueItemRow, item["due_id"])
+        if due is None:
+            raise NotFound("due_item_not_found", due_id=shown(item["due_id"], 48))
+        _check_payer(ctx.session, ctx.actor, due)
+        outstanding = due.amount_fen - due.paid_fen
+        if item["amount_fen"] > outstanding:
+            raise Conflict("payment_exceeds_amount_due", due_id=due.id, amount_fen=item["amount_fen"],
+                           outstanding_fen=outstanding)
+        due.paid_fen += item["amount_fen"]
+        ctx.session.add(due)
+        ctx.session.add(PaymentRow(id=line_id(payment_id, n), seq=ctx.seq, due_id=due.id,
+                                   payer_party_id=ctx.actor.party_id, party_id=due.party_id,
+                                   amount_fen=item["amount_fen"], paid_date=paid_date, reference=reference))
+        lines.append({"payment_line_id": line_id(payment_id, n), "due_id": due.id, "party_id": due.party_id,
+                      "amount_fen": item["amount_fen"], "outstanding_fen": due.amount_fen - due.paid_fen})
+    result = {"payment_id": payment_id, "paid_date": paid_date, "reference": reference,
+              "payer_party_id": ctx.actor.party_id, "amount_fen": sum(x["amount_fen"] for x in lines),
+              "items": lines}
+    return EntryKind.payment.value, {**result, "result": result}
+
+
+def due_items(session: Session, *, party_id: str | None = None, contract_no: str | None = None,
+              source_id: str | None = None, outstanding_only: bool = False) -> list[dict[str, Any]]:
+    """Due items, filtered, oldest due first, with ``outstanding_fen`` and ``status``."""
+    query = select(DueItemRow).order_by(DueItemRow.due_date, DueItemRow.id)
+    for column, value in ((DueItemRow.party_id, party_id), (DueItemRow.contract_no, contract_no),
+                          (DueItemRow.source_id, source_id)):
+        if value:
+            query = query.where(column == value)
+    rows = session.exec(query).all()
+    out = [row.model_dump() | {"outstanding_fen": row.amount_fen - row.paid_fen, "status": due_status(row)}
+           for row in rows]
+    return [r for r in out if r["outstanding_fen"] > 0] if outstanding_only else out
+
+
+def due_status(row: DueItemRow) -> str:
+    """``paid`` (已付清), ``partly_paid`` (部分支付) or ``due`` (待支付)."""
+    if row.paid_fen >= row.amount_fen:
+        return "paid"
+    return "partly_paid" if row.paid_fen else "due"
+
+
+def payments_of(session: Session, due_ids: list[str]) -> list[dict[str, Any]]:
+    """Payments against the given due items, oldest first."""
+    if not due_ids:
+        return []
+    rows = session.exec(select(PaymentRow).where(PaymentRow.due_id.in_(due_ids))
+                        .order_by(PaymentRow.paid_date, PaymentRow.id)).all()
+    return [r.model_dump() for r in rows]
