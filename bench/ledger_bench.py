@@ -162,7 +162,7 @@ def setup(url: str) -> Service:
     for pid in ("BENCH-A", "BENCH-B", "BENCH-T"):
         svc.register_party(SYSTEM_ACTOR, f"p:{pid}", party_id=pid,
                            kind="trading_centre" if pid == "BENCH-T" else "enterprise", name=pid)
-    svc.create_user(username="bench-clerk", password="x", role="trading_clerk", party_id="BENCH-T", display_name="b")
+    svc.create_user(username="bench-clerk", password="password-x", role="trading_clerk", party_id="BENCH-T", display_name="b")
     return svc
 
 

@@ -126,7 +126,7 @@ def setup(url: str) -> Service:
         svc.db.drop_schema()
     svc.initialise()
     svc.register_party(SYSTEM_ACTOR, "p:bench", party_id="BENCH-COL", kind="collective", name="bench collective")
-    svc.create_user(username="bench-admin", password="x", role="admin", party_id="REGISTRY", display_name="b")
+    svc.create_user(username="bench-admin", password="password-x", role="admin", party_id="REGISTRY", display_name="b")
     return svc
 
 

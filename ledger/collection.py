@@ -24,6 +24,7 @@ from ledger.store import CollectionContractRow, ContractParcelRow, PartyRow
 from sinkledger.errors import Conflict, InvalidInput, NotFound
 
 PAYMENT_KINDS = {"fixed_per_mu_year": "fen_per_mu_per_year", "proceeds_share": "share_bp"}
+COST_KEYS = ("cost_share_bp", "cost_fen_per_t")  # stated costs of a proceeds share (ledger.income.terms)
 
 
 def _date(value: Any, field: str) -> str:
@@ -37,6 +38,10 @@ def check_payment_terms(terms: Any) -> dict[str, Any]:
     if not isinstance(terms, dict) or terms.get("kind") not in PAYMENT_KINDS:
         raise InvalidInput("value_invalid", field="payment_terms.kind", value=str(terms)[:60])
     key = PAYMENT_KINDS[terms["kind"]]
+    allowed = {"kind", key, "costs_note", *(COST_KEYS if terms["kind"] == "proceeds_share" else ())}
+    unknown = sorted(set(terms) - allowed)
+    if unknown:  # e.g. a fixed fee beside a share: one kind of terms per contract, nothing dropped silently
+        raise InvalidInput("value_invalid", field=f"payment_terms.{unknown[0]}", value=repr(terms[unknown[0]])[:40])
     amount = terms.get(key)
     limit = 10_000 if key == "share_bp" else 10**12
     if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= limit:

@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping
 from sqlmodel import Session
 
 from ledger import journal
-from ledger.domain import GENESIS_HASH, canonical_json, request_fingerprint
+from ledger.domain import GENESIS_HASH, check_content, request_fingerprint
 from ledger.invariants import check_batches, touched_batches
 from ledger.permissions import Actor, require
 from sinkledger.errors import Conflict, InvalidInput
@@ -59,7 +59,7 @@ def run_command(db: Any, *, actor: Actor, command: str, request_id: str, content
     """
     require(actor, command)
     check_request_id(request_id)
-    canonical_json(content)  # refuses floats and other non-canonical values early
+    check_content(content)  # what canonical JSON and the databases cannot hold, refused by field
     fingerprint = request_fingerprint(command, actor.username, content)
     with db.write() as session:
         existing = journal.find_request(session, request_id)

@@ -164,6 +164,53 @@ def _reject_floats(value: Any) -> Any:
     return value
 
 
+INT64_LIMIT = 2**63  # what both databases store in a BIGINT
+MAX_CONTENT_DEPTH = 32
+
+
+def check_content(value: Any, path: str = "content", depth: int = 0) -> None:
+    """Refuse (``value_invalid`` naming the field) what a ledger record cannot hold: floats (NaN
+    included), bytes, sets, decimals, lone surrogates and NUL in text, integers beyond 64 bits,
+    nesting deeper than :data:`MAX_CONTENT_DEPTH`, and any other type but text, integers,
+    booleans, None, lists, mappings, enums and dates."""
+    from sinkledger.errors import InvalidInput
+
+    def bad() -> InvalidInput:
+        shown = repr(value)[:40] if not isinstance(value, (Mapping, list, tuple, set, frozenset)) else type(value).__name__
+        return InvalidInput("value_invalid", field=path.removeprefix("content."), value=shown)
+
+    kind = type(value)
+    if value is None or kind is bool or isinstance(value, (enum.Enum, date)):
+        return
+    if isinstance(value, int):
+        if abs(value) >= INT64_LIMIT:
+            raise bad()
+        return
+    if isinstance(value, str):
+        if "\x00" in value or not _encodes(value):
+            raise bad()
+        return
+    if depth >= MAX_CONTENT_DEPTH or not isinstance(value, (Mapping, list, tuple)):
+        raise bad()
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, (str, int)) or isinstance(key, bool):
+                raise bad()
+            check_content(key, path, depth + 1)
+            check_content(item, f"{path}.{key}", depth + 1)
+    else:
+        for i, item in enumerate(value):
+            check_content(item, f"{path}[{i}]", depth + 1)
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def canonical_json(value: Any) -> str:
     """Serialise ``value`` canonically: sorted keys, no spaces, UTF-8 text, no floats."""
     return json.dumps(_reject_floats(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ledger.commands import CommandContext
@@ -10,6 +11,9 @@ from ledger.store import AccountRow, PartyRow
 from sinkledger.errors import Conflict, InvalidInput
 
 REGISTRY_PARTY_ID = "REGISTRY"
+# ASCII letters, digits, '-' and '_' (as sinks.tenure.PARTY_ID), short enough for the "-H" account id.
+PARTY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,35}")
+COUNTY_CODE = re.compile(r"[0-9]{6}")  # GB/T 2260 county-level division code
 
 
 def holding_account_id(party_id: str) -> str:
@@ -19,12 +23,17 @@ def holding_account_id(party_id: str) -> str:
 def register_party(ctx: CommandContext, *, party_id: str, kind: str, name: str,
                    county_code: str | None) -> tuple[str, dict[str, Any]]:
     """Create a party and its holding account. Natural persons are named by a pseudonym only."""
+    from ledger.sale import check_text
+
     try:
         kind_enum = PartyKind(kind)
     except ValueError:
-        raise InvalidInput("value_invalid", field="kind", value=kind) from None
-    if not party_id or len(party_id) > 36 or not party_id.replace("-", "").isalnum():
-        raise InvalidInput("value_invalid", field="party_id", value=party_id[:40])
+        raise InvalidInput("value_invalid", field="kind", value=repr(kind)[:40]) from None
+    if not isinstance(party_id, str) or not PARTY_ID.fullmatch(party_id):
+        raise InvalidInput("value_invalid", field="party_id", value=repr(party_id)[:40])
+    name = check_text(name, "name", 200)
+    if county_code is not None and (not isinstance(county_code, str) or not COUNTY_CODE.fullmatch(county_code)):
+        raise InvalidInput("value_invalid", field="county_code", value=repr(county_code)[:40])
     if ctx.session.get(PartyRow, party_id) is not None:
         raise Conflict("party_id_taken", party=party_id)
     ctx.session.add(PartyRow(id=party_id, kind=kind_enum.value, name=name, county_code=county_code))

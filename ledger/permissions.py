@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ledger.domain import Role
-from sinkledger.errors import NotPermitted
+from sinkledger.errors import InvalidInput, NotPermitted
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,9 @@ ACTS_FOR_OTHERS: dict[str, frozenset[Role]] = {
 
 
 def require(actor: Actor, command: str) -> None:
+    """Refuse unless ``actor`` is an :class:`Actor` (``actor_required``) whose role may run ``command``."""
+    if not isinstance(actor, Actor) or not isinstance(actor.role, Role):
+        raise InvalidInput("actor_required")
     if actor.role not in PERMISSIONS.get(command, frozenset()):
         raise NotPermitted("not_permitted", role=actor.role.value, command=command)
 

@@ -8,6 +8,7 @@ its hash (the fingerprint covers the request without the password, so a retry is
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlmodel import select
@@ -16,7 +17,7 @@ from ledger.commands import CommandContext, run_command
 from ledger.domain import EntryKind, Role
 from ledger.permissions import Actor
 from ledger.store import EstimateRow, PartyRow, UserRow
-from sinkledger.errors import Conflict, InvalidInput, NotFound
+from sinkledger.errors import Conflict, InvalidInput, NotFound, encodes_utf8
 
 USER_CHANGED = EntryKind.user_changed.value
 ESTIMATE_RETURNED = EntryKind.estimate_returned.value
@@ -30,19 +31,45 @@ def _run(service: Any, actor: Actor, command: str, request_id: str, content: dic
                        handler=handler, clock=service.clock)
 
 
-def _role(role: str) -> str:
+def _role(role: Any) -> str:
     try:
         return Role(role).value
     except ValueError:
-        raise InvalidInput("value_invalid", field="role", value=str(role)[:40]) from None
+        raise InvalidInput("value_invalid", field="role", value=repr(role)[:40]) from None
+
+
+USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,59}")
+MAX_PASSWORD_CHARS = 1024
+
+
+def check_password(password: Any) -> str:
+    """At least :data:`MIN_PASSWORD_CHARS` printable characters (at most 1,024)."""
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_CHARS:
+        raise InvalidInput("password_too_short", min_chars=MIN_PASSWORD_CHARS)
+    if len(password) > MAX_PASSWORD_CHARS or not password.isprintable() or not encodes_utf8(password):
+        raise InvalidInput("value_invalid", field="password", value="***")
+    return password
+
+
+def check_user_fields(*, username: Any, password: Any, role: Any, party_id: Any,
+                      display_name: Any) -> tuple[str, str, str]:
+    """The checked user name, role and display name of a new user (the password checked too)."""
+    from ledger.sale import check_text
+
+    username = username.strip() if isinstance(username, str) else username
+    if not isinstance(username, str) or not USERNAME.fullmatch(username):
+        raise InvalidInput("value_invalid", field="username", value=repr(username)[:40])
+    if not isinstance(party_id, str) or not party_id:
+        raise InvalidInput("value_invalid", field="party_id", value=repr(party_id)[:40])
+    check_password(password)
+    return username, _role(role), check_text(display_name, "display_name", 80)
+
 
 
 def _password_hash(password: str) -> str:
     import sinkledger.service
 
-    if not isinstance(password, str) or len(password) < MIN_PASSWORD_CHARS:
-        raise InvalidInput("password_too_short", min_chars=MIN_PASSWORD_CHARS)
-    return sinkledger.service._HASHER.hash(password)
+    return sinkledger.service._HASHER.hash(check_password(password))
 
 
 def _user(ctx: CommandContext, username: str) -> UserRow:
@@ -75,11 +102,10 @@ def list_users(service: Any, actor: Actor) -> list[dict[str, Any]]:
 def create_user(service: Any, actor: Actor, request_id: str, *, username: str, password: str, role: str,
                 party_id: str, display_name: str) -> dict[str, Any]:
     """Create a user acting for ``party_id`` with ``role``; the password is stored as an argon2 hash."""
-    username = (username or "").strip()
-    if not username or len(username) > 60 or not username.replace("_", "").replace("-", "").isalnum():
-        raise InvalidInput("value_invalid", field="username", value=username[:40])
-    content = {"change": "created", "username": username, "role": _role(role), "party_id": party_id,
-               "display_name": display_name.strip()}
+    username, role, display_name = check_user_fields(username=username, password=password, role=role,
+                                                     party_id=party_id, display_name=display_name)
+    content = {"change": "created", "username": username, "role": role, "party_id": party_id,
+               "display_name": display_name}
     password_hash = _password_hash(password)
 
     def handler(ctx: CommandContext) -> tuple[str, dict[str, Any]]:

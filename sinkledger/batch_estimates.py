@@ -27,7 +27,6 @@ batch records nothing twice.
 from __future__ import annotations
 
 import datetime
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -42,6 +41,7 @@ from methodologies.batch import BatchResult, Progress, estimate_batch, parcel_do
 from methodologies.errors import Problem
 from methodologies.raster import RASTER_QUANTITIES, RasterLayer, parcel_areas_ha, stock_events
 from methodologies.registry import get_methodology
+from sinkledger.errors import InvalidInput
 
 AREA_QUANTUM = Decimal("0.0001")
 STORAGE_CRS = "EPSG:4490"
@@ -117,14 +117,21 @@ def load_monitoring(path: Path | None) -> dict[str, dict[str, Any]]:
     """Per-parcel fields from ``{"parcels": {code: {...}}}`` (or a bare ``{code: {...}}``)."""
     if path is None:
         return {}
-    document = json.loads(path.read_text(encoding="utf-8"), parse_float=str)
+    from sinkledger.jsondoc import load_json_object
+
+    document = load_json_object(path, "monitoring")
     parcels = document.get("parcels", document)
+    if not isinstance(parcels, dict) or not all(isinstance(f, dict) for f in parcels.values()):
+        raise InvalidInput("value_invalid", field="monitoring", value="expected {parcel_code: {field: value}}")
     return {str(code): dict(fields) for code, fields in parcels.items()}
 
 
 def load_parcels_file(path: Path, *, layer: str | None = "parcels") -> gpd.GeoDataFrame:
     """A parcel layer with ``parcel_code`` and ``sink_type`` columns, any CRS."""
-    return gpd.read_file(path, layer=layer)
+    try:
+        return gpd.read_file(path, layer=layer)
+    except Exception as exc:  # noqa: BLE001 - GDAL's errors (DataSourceError, ...) are not one type
+        raise InvalidInput("file_unreadable", reason=f"{Path(path).name}: {exc}"[:200]) from None
 
 
 def parcels_from_records(records: Sequence[Mapping[str, Any]]) -> gpd.GeoDataFrame:

@@ -8,7 +8,6 @@ tool: whoever can reach the database acts as the user named by ``--actor``.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import uuid
@@ -20,13 +19,14 @@ from rich.console import Console
 from rich.table import Table
 
 from sinkledger.config import REPO_ROOT
-from sinkledger.errors import SinkLedgerError
-from sinkledger.cli_common import (EXIT_CHECK_FAILED, EXIT_REFUSED, Ctx, _redact, actor_option,  # noqa: F401
+from sinkledger.errors import InvalidInput, SinkLedgerError
+from sinkledger.jsondoc import load_json
+from sinkledger.cli_common import (EXIT_CHECK_FAILED, EXIT_REFUSED, Ctx, RefusingGroup, _redact, actor_option,  # noqa: F401
                                    command, emit, err_console, json_option, print_table, progress_bar,
                                    request_option, serial_option)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=RefusingGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--database-url", envvar=None, default=None,
               help="SQLAlchemy URL; overrides DATABASE_URL. Default: SQLite under $SINKLEDGER_HOME.")
 @click.version_option(package_name="sinkledger")
@@ -333,9 +333,9 @@ def proof_check(proof_file: Any, as_json: bool) -> None:
     from ledger.proofs import check_proof_document
 
     try:
-        doc = json.load(proof_file)
-    except ValueError:
-        doc = {}
+        doc = load_json(proof_file, "proof_file", parse_float=None)
+    except InvalidInput:
+        doc = {}  # not a proof: check_proof_document says why
     ok, reason = check_proof_document(doc)
     emit({"ok": ok, "reason": reason}, as_json, lambda r: click.echo("proof holds" if r["ok"] else f"proof FAILS: {r['reason']}"))
     if not ok:

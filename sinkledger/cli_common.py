@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sinkledger.config import load_settings
-from sinkledger.errors import SinkLedgerError
+from sinkledger.errors import Conflict, InvalidInput, SinkLedgerError
 
 EXIT_REFUSED = 2
 EXIT_CHECK_FAILED = 1
@@ -34,8 +34,53 @@ class Ctx:
         if self._service is None:
             from sinkledger.service import Service
 
-            self._service = Service.open(self.settings)
+            self._service = open_service(Service, self.settings)
         return self._service
+
+
+def open_service(service_cls: Any, settings: Any) -> Any:
+    """Open the database named by the settings; a URL that is not one, names an unknown driver, or
+    points at a server or file that cannot be reached is a refusal naming the URL without its
+    password, never a traceback."""
+    from sqlalchemy import exc as sa_exc
+
+    try:
+        shown = _redact(settings.database_url)
+    except Exception:  # noqa: BLE001 - not a URL at all: show only its start
+        shown = repr(settings.database_url)[:40]
+    try:
+        return service_cls.open(settings)
+    except SinkLedgerError:
+        raise
+    except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError, ValueError) as exc:
+        raise InvalidInput("database_url_invalid", url=shown) from exc
+    except (sa_exc.OperationalError, sa_exc.InterfaceError, OSError) as exc:
+        raise Conflict("database_unreachable", url=shown, reason=str(getattr(exc, "orig", exc)).strip()[:200]) from exc
+
+
+class RefusingGroup(click.Group):
+    """The top-level group: click's own usage errors (a value that is not a number, an unknown
+    option, a missing file) become the refusal ``usage_invalid``: exit status 2, and with
+    ``--json`` the same JSON error document as every other refusal."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        try:
+            result = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as exc:
+            refusal = InvalidInput("usage_invalid", detail=exc.format_message())
+            if "--json" in argv:
+                click.echo(json.dumps({"error": refusal.to_dict()}, ensure_ascii=False, indent=2))
+            else:
+                exc.show()
+            sys.exit(EXIT_REFUSED)
+        except click.Abort:
+            err_console.print("Aborted!")
+            sys.exit(1)
+        if not standalone_mode:
+            return result
+        sys.exit(result if isinstance(result, int) else 0)
 
 
 def emit(data: Any, as_json: bool, render: Callable[[Any], None] | None = None) -> None:
@@ -54,7 +99,13 @@ def command(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         as_json = kwargs.get("as_json", False)
         try:
-            return fn(*args, **kwargs)
+            try:
+                return fn(*args, **kwargs)
+            except SinkLedgerError:
+                raise  # NotPermitted is a PermissionError, hence an OSError: let refusals pass as they are
+            except OSError as exc:  # a path the user gave: '' (a folder), a missing folder, no permission
+                raise InvalidInput("path_unusable", path=str(exc.filename or "")[:200],
+                                   reason=exc.strerror or type(exc).__name__) from exc
         except SinkLedgerError as exc:
             if as_json:
                 click.echo(json.dumps({"error": exc.to_dict()}, ensure_ascii=False, indent=2, default=str))

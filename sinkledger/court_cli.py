@@ -8,7 +8,6 @@ to the fen).
 
 from __future__ import annotations
 
-import json
 import sys
 import uuid
 from datetime import date
@@ -29,6 +28,7 @@ from sinkledger.cli_common import (
     request_option,
 )
 from sinkledger.errors import InvalidInput
+from sinkledger.jsondoc import load_json
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -55,10 +55,7 @@ def to_fen(yuan: str | None, fen: int | None, field: str) -> int | None:
 def _json_file(path: Path | None) -> Any:
     if path is None:
         return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8"), parse_float=str)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput("value_invalid", field=path.name, value=str(exc)[:80]) from None
+    return load_json(path, path.name)
 
 
 def _calculation(years: int | None, estimate_id: str | None, methodology: str | None,

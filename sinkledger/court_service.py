@@ -11,12 +11,12 @@ import hashlib
 import json
 import mimetypes
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import shapely
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
 import ledger.court
 import ledger.court.store  # noqa: F401 - registers the court tables
@@ -32,7 +32,9 @@ from ledger.court.store import (
     CourtOrderRow,
 )
 from ledger.permissions import Actor
+from ledger.sale import check_text
 from ledger.store import AccountRow, PartyRow
+from sinkledger import checks
 from sinkledger.errors import InvalidInput
 
 
@@ -50,16 +52,10 @@ class CourtService:
         self.ensure_schema()
 
     def ensure_schema(self) -> None:
-        """Create the court tables in a database made before they existed (idempotent, checkfirst)."""
-        from sqlalchemy import inspect
-
+        """Create the court tables in a database made before they existed (idempotent)."""
         from ledger.court.store import COURT_TABLES
 
-        engine = self.service.db.engine
-        if not self.service.db.has_schema() or all(inspect(engine).has_table(t) for t in COURT_TABLES):
-            return
-        tables = [SQLModel.metadata.tables[t] for t in COURT_TABLES]
-        SQLModel.metadata.create_all(engine, tables=tables)
+        self.service.db.ensure_tables(COURT_TABLES)
 
     def _run(self, actor: Actor, command: str, request_id: str, content: Mapping[str, Any], handler: Any) -> dict:
         require_court(actor, command)
@@ -76,7 +72,10 @@ class CourtService:
 
         ``geometry`` is an optional GeoJSON polygon (EPSG:4490, lon-lat) of the damaged area.
         """
-        content = {"case_no": case_no, "judgment_date": judgment_date, "defendants": list(defendants),
+        defendants = checks.text_list(defendants, "defendants", max_items=100)
+        if not isinstance(sink_type, str):
+            raise InvalidInput("value_invalid", field="sink_type", value=repr(sink_type)[:40])
+        content = {"case_no": case_no, "judgment_date": judgment_date, "defendants": defendants,
                    "sink_type": sink_type, "county_code": county_code, "ecosystem_name": ecosystem_name,
                    "damaged_area_ha": str(damaged_area_ha), "description": description, "parcel_code": parcel_code,
                    "geometry_wkb": self._geometry_wkb(geometry)}
@@ -99,6 +98,13 @@ class CourtService:
     def register_document(self, actor: Actor, request_id: str, *, case_no: str, title: str, content: bytes,
                           file_name: str, media_type: str | None = None) -> dict:
         """Register a document of a case by its SHA-256; its bytes are kept beside the journal."""
+        if not isinstance(content, bytes) or not content:
+            raise InvalidInput("value_invalid", field="content", value=type(content).__name__)
+        if len(content) > MAX_DOCUMENT_BYTES:
+            raise InvalidInput("file_too_large", size_mb=len(content) // 2**20, max_mb=MAX_DOCUMENT_BYTES // 2**20)
+        file_name = check_text(file_name, "file_name", 200)
+        if media_type is not None:
+            media_type = check_text(media_type, "media_type", 100)
         meta = {"case_no": case_no, "title": title, "file_name": file_name,
                 "media_type": media_type or mimetypes.guess_type(file_name)[0] or "application/octet-stream",
                 "sha256": hashlib.sha256(content).hexdigest(), "size_bytes": len(content)}
@@ -106,8 +112,13 @@ class CourtService:
                          lambda ctx: cases.register_document(ctx, **meta, content=content))
 
     def register_document_file(self, actor: Actor, request_id: str, *, case_no: str, title: str, path: Path) -> dict:
-        return self.register_document(actor, request_id, case_no=case_no, title=title,
-                                      content=Path(path).read_bytes(), file_name=Path(path).name)
+        path = checks.path_value(path, "path")
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise InvalidInput("file_unreadable", reason=f"{path.name}: {exc.strerror or exc}"[:200]) from None
+        return self.register_document(actor, request_id, case_no=case_no, title=title, content=content,
+                                      file_name=path.name)
 
     # -- orders -----------------------------------------------------------------------------
     def propose(self, actor: Actor, *, case_no: str, calculation: Mapping[str, Any]) -> dict:
@@ -129,6 +140,8 @@ class CourtService:
 
     def amend_order(self, actor: Actor, request_id: str, *, order_id: str, reason: str, **changes: Any) -> dict:
         """Amend an order's terms by a new entry (quantity_t, amount_fen, due_date, same_*)."""
+        if not changes:
+            raise InvalidInput("amendment_changes_nothing")
         content = {"order_id": order_id, "reason": reason, **changes}
         return self._run(actor, "court_amend", request_id, content, lambda ctx: orders.amend_order(ctx, **content))
 
@@ -144,7 +157,7 @@ class CourtService:
         """Buy credits from a seller and retire them against the order's case, in one entry."""
         content = {"order_id": order_id, "seller_account": seller_account, "price_fen_per_t": price_fen_per_t,
                    "contract_no": contract_no, "quantity_t": quantity_t, "buyer_account": buyer_account,
-                   "purchase_date": purchase_date, "serials": list(serials) if serials else None}
+                   "purchase_date": purchase_date, "serials": checks.optional_text_list(serials, "serials") or None}
         return self._run(actor, "court_fulfil", request_id, content, lambda ctx: fulfilment.fulfil(ctx, **content))
 
     # -- certificates -----------------------------------------------------------------------
@@ -203,6 +216,8 @@ class CourtService:
         """Check a certificate PDF: its embedded record must hash to its code and match the ledger."""
         from ledger.court.pdf import read_certificate_pdf
 
+        if not isinstance(data, bytes):
+            raise InvalidInput("certificate_unreadable", reason=f"expected PDF bytes, got {type(data).__name__}")
         try:
             document = read_certificate_pdf(data)
         except ValueError as exc:
@@ -223,7 +238,10 @@ class CourtService:
                as_of: date | None = None) -> dict:
         """A case with its documents and orders (status on ``as_of``, history, fulfilments, certificates)."""
         require_court(actor, "court_view")
-        as_of = as_of or self.today()
+        as_of = _as_of(as_of) or self.today()
+        for field, value in (("case_no", case_no), ("order_id", order_id)):
+            if value is not None and not isinstance(value, str):
+                raise InvalidInput("value_invalid", field=field, value=repr(value)[:40])
         with self.service.db.read() as s:
             if order_id:
                 case_no = orders.get_order(s, order_id).case_no
@@ -253,12 +271,40 @@ class CourtService:
                as_of: date | None = None) -> dict:
         """Per court and year: orders, tonnes, money, fulfilment rate, overdue list."""
         require_court(actor, "court_view")
+        if court_party_id is not None and not isinstance(court_party_id, str):
+            raise InvalidInput("value_invalid", field="court_party_id", value=repr(court_party_id)[:40])
+        if year is not None and (isinstance(year, bool) or not isinstance(year, int) or not 1949 <= year <= 2200):
+            raise InvalidInput("value_invalid", field="year", value=repr(year)[:40])
         with self.service.db.read() as s:
-            return reports.court_report(s, as_of=as_of or self.today(), court_party_id=court_party_id, year=year)
+            return reports.court_report(s, as_of=_as_of(as_of) or self.today(), court_party_id=court_party_id,
+                                        year=year)
 
     def export_report(self, actor: Actor, path: Path, **filters: Any) -> Path:
         """Write :meth:`report` to an Excel workbook."""
-        return reports.write_report_xlsx(self.report(actor, **filters), Path(path))
+        path = checks.output_path(path, "path")
+        unknown = sorted(set(filters) - {"court_party_id", "year", "as_of"})
+        if unknown:
+            raise InvalidInput("value_invalid", field=unknown[0], value=repr(filters[unknown[0]])[:40])
+        report = self.report(actor, **filters)
+        try:
+            return reports.write_report_xlsx(report, path)
+        except OSError as exc:
+            raise InvalidInput("path_unusable", path=str(path)[:200], reason=exc.strerror or type(exc).__name__) from None
+
+
+MAX_DOCUMENT_BYTES = 50 * 2**20
+
+
+def _as_of(value: Any) -> date | None:
+    """A report date: a ``date`` or an ISO date string (``None``: today)."""
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise InvalidInput("value_invalid", field="as_of", value=repr(value)[:40])
 
 
 def _case_dict(row: CourtCaseRow) -> dict:

@@ -10,11 +10,13 @@ and DELETE (and TRUNCATE on PostgreSQL) on the append-only tables.
 
 from __future__ import annotations
 
+import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from sqlalchemy import event, inspect, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -24,6 +26,7 @@ import ledger.people.store  # noqa: F401 - registers the person-register tables
 import ledger.store  # noqa: F401 - registers the ledger tables
 import sinks.store  # noqa: F401 - registers the parcel table
 from sinkledger.config import Settings
+from sinkledger.errors import InvalidInput
 
 WRITER_LOCK_KEY = 0x51_4E_4B_4C  # "SNKL": the advisory lock id on PostgreSQL
 
@@ -80,6 +83,14 @@ class Database:
     def has_schema(self) -> bool:
         return inspect(self.engine).has_table("journal_entry")
 
+    def ensure_tables(self, names: Iterable[str]) -> None:
+        """Create the named tables of a package in a database made before they existed (idempotent;
+        migrations create them too, this covers databases opened by older code paths)."""
+        names = list(names)
+        if not self.has_schema() or all(inspect(self.engine).has_table(t) for t in names):
+            return
+        SQLModel.metadata.create_all(self.engine, tables=[SQLModel.metadata.tables[t] for t in names])
+
     # -- sessions ------------------------------------------------------------------------------
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -90,17 +101,50 @@ class Database:
             try:
                 yield session
                 session.commit()
-            except BaseException:
+            except BaseException as exc:
                 session.rollback()
+                if unbindable(exc):
+                    raise InvalidInput("query_value_invalid", detail=type(exc).__name__) from exc
                 raise
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         with Session(self.engine, expire_on_commit=False) as session:
-            yield session
+            try:
+                yield session
+            except Exception as exc:
+                if unbindable(exc):
+                    raise InvalidInput("query_value_invalid", detail=type(exc).__name__) from exc
+                raise
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def unbindable(exc: BaseException) -> bool:
+    """Whether ``exc`` is a driver's refusal of a *value* a caller passed into a query (a lone
+    surrogate, NUL on PostgreSQL, an int beyond 64 bits, a list where text is compared, ...) rather
+    than a fault of the query itself; such a request is refused as bad input, never a crash."""
+    if isinstance(exc, (UnicodeEncodeError, OverflowError)):
+        return True
+    if isinstance(exc, sa_exc.InvalidRequestError) and "primary key" in str(exc):
+        return True  # session.get(Model, <a dict or a list>)
+    if isinstance(exc, sa_exc.StatementError) and not isinstance(exc, sa_exc.DBAPIError):
+        return isinstance(exc.orig, (UnicodeEncodeError, OverflowError, TypeError, ValueError))
+    orig = getattr(exc, "orig", None)
+    if isinstance(orig, (UnicodeEncodeError, OverflowError)):
+        return True
+    if isinstance(orig, sqlite3.Error):  # sqlite3 refuses to bind a list, a dict or a huge int
+        return isinstance(orig, (sqlite3.InterfaceError, sqlite3.ProgrammingError)) and "bind" in str(orig).lower()
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - PostgreSQL support not installed
+        return False
+    if isinstance(orig, psycopg.DataError):  # NUL in text, out-of-range numbers, bad casts of a value
+        return True
+    if isinstance(orig, psycopg.errors.UndefinedFunction):  # comparing text with a number the caller gave
+        return True
+    return isinstance(orig, psycopg.ProgrammingError) and "cannot adapt" in str(orig)
 
 
 def _ensure_sqlite_folder(url: str) -> None:

@@ -15,7 +15,7 @@ from sqlmodel import select
 from ledger.commands import CommandContext
 from ledger.domain import EntryKind
 from ledger.store import EstimateRow
-from sinkledger.errors import Conflict, InvalidInput, NotFound
+from sinkledger.errors import Conflict, InvalidInput, NotFound, printable
 from sinks.geometry import M2_PER_HA
 from sinks.store import ParcelRow
 
@@ -30,7 +30,7 @@ def methodology_refusal(exc: Exception) -> InvalidInput:
     zh = "；".join(getattr(p, "message_zh", str(p)) for p in problems)
     en = "; ".join(getattr(p, "message_en", str(p)) for p in problems)
     err = InvalidInput("methodology_input_invalid", problems=en)
-    err.message_zh, err.message_en = f"测算输入有误：{zh}", f"Invalid methodology inputs: {en}"
+    err.message_zh, err.message_en = printable(f"测算输入有误：{zh}", 2000), printable(f"Invalid methodology inputs: {en}", 2000)
     err.params["problem_codes"] = [getattr(p, "code", "invalid") for p in problems]
     return err
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
 import ledger.income.store  # noqa: F401 - registers the income tables
 from ledger.domain import Role, canonical_json
@@ -52,12 +52,7 @@ class IncomeService:
 
     def ensure_schema(self) -> None:
         """Create the income tables in a database made before they existed (idempotent)."""
-        from sqlalchemy import inspect
-
-        engine = self.service.db.engine
-        if not self.service.db.has_schema() or all(inspect(engine).has_table(t) for t in INCOME_TABLES):
-            return
-        SQLModel.metadata.create_all(engine, tables=[SQLModel.metadata.tables[t] for t in INCOME_TABLES])
+        self.service.db.ensure_tables(INCOME_TABLES)
 
     def _run(self, actor: Actor, command: str, request_id: str, content: Mapping[str, Any],
              handler: Callable[..., Any]) -> dict[str, Any]:

@@ -28,6 +28,17 @@ REFUSALS: dict[str, tuple[str, str]] = {
     ),
     "field_required": ("缺少必填项：{field}。", "Missing required field: {field}."),
     "value_invalid": ("{field} 的值无效：{value}。", "Invalid value for {field}: {value}."),
+    "path_unusable": ("无法使用路径“{path}”：{reason}。", "Cannot use the path '{path}': {reason}."),
+    "usage_invalid": ("命令用法有误：{detail}", "Invalid command usage: {detail}"),
+    "database_url_invalid": (
+        "数据库地址无效：{url}（应为 SQLAlchemy 地址，如 sqlite:///路径 或 postgresql+psycopg://…）。",
+        "Invalid database URL: {url} (expected an SQLAlchemy URL such as sqlite:///path or postgresql+psycopg://...).",
+    ),
+    "database_unreachable": ("无法连接数据库 {url}：{reason}", "Cannot reach the database {url}: {reason}"),
+    "query_value_invalid": (
+        "请求中有无法用于数据库查询的值（{detail}），请检查输入。",
+        "A value in the request cannot be used in a database query ({detail}); check the input.",
+    ),
     "text_too_long": (
         "{field} 过长（最多 {max_chars} 个字符）。",
         "{field} is too long (at most {max_chars} characters).",

@@ -28,6 +28,7 @@ import click
 
 from sinkledger.cli_common import Ctx, command, emit, json_option, progress_bar
 from sinkledger.errors import InvalidInput, NotFound
+from sinkledger.jsondoc import load_json
 
 GWP_HELP = "GWP-100 profile: SAR, AR4, AR5, AR6 or AR6_NON_FOSSIL (recorded on the estimate)."
 
@@ -42,11 +43,15 @@ def _methodology(methodology_id: str, version: str | None = None) -> Any:
         raise NotFound("methodology_unknown", methodology=methodology_id) from None
 
 
+def _finite(param: click.Parameter, value: float) -> float:
+    """click.FloatRange lets NaN through (every comparison with NaN is false)."""
+    if value != value:  # NaN
+        raise click.BadParameter("not a number", param=param)
+    return value
+
+
 def _read_json(path: Path, field: str) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"), parse_float=str)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise InvalidInput("value_invalid", field=field, value=str(error)[:80]) from None
+    return load_json(path, field)
 
 
 def _refusal(error: Exception) -> InvalidInput:
@@ -174,6 +179,7 @@ def report_command(obj: Ctx, estimate_id: str | None, estimate_file: Path | None
 @click.option("--parcels-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="Batch without the database: parcels from this layer (dry).")
 @click.option("--min-valid-pct", type=click.FloatRange(0, 100), default=95.0, show_default=True,
+              callback=lambda _ctx, param, value: _finite(param, value),
               help="Batch with rasters: least share of a parcel covered by valid pixels.")
 @click.option("--gwp-profile", default="AR5", show_default=True, help=GWP_HELP)
 @click.option("--actor", default=None, help="Acting user; needed to record.")

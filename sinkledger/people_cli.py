@@ -8,14 +8,13 @@ what the acting user may see (masked per docs/personal-data.md), and every read 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import click
 
 from sinkledger.cli_common import Ctx, actor_option, command, emit, json_option, print_table
-from sinkledger.errors import InvalidInput
+from sinkledger.jsondoc import load_json, load_json_object
 
 PERSONAL_OPTIONS = ("name", "resident_id", "phone", "bank_account", "bank_name")
 PURPOSES = ["display", "revenue_payment", "data_correction", "self_access", "erasure_request", "audit"]
@@ -30,13 +29,7 @@ def people_api(obj: Ctx) -> Any:
 def _input(stream: Any) -> dict[str, Any]:
     if stream is None:
         return {}
-    try:
-        data = json.load(stream)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput("value_invalid", field="input", value=exc.__class__.__name__) from None
-    if not isinstance(data, dict):
-        raise InvalidInput("value_invalid", field="input", value="not a JSON object")
-    return data
+    return load_json_object(stream, "input", parse_float=None)
 
 
 def _given(values: dict[str, Any]) -> dict[str, Any]:
@@ -236,7 +229,7 @@ def export_cmd(obj: Ctx, out_path: Path, items_file: Any, purpose: str | None, n
     fmt = out_path.suffix.lower().lstrip(".")
     api, who = people_api(obj), obj.service.actor(actor)
     if items_file is not None:
-        items = json.load(items_file)
+        items = load_json(items_file, "items", parse_float=None)
         out = api.export_payment_list(who, items, fmt=fmt, path=out_path, purpose=purpose or "revenue_payment",
                                       note=note)
     else:

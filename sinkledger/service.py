@@ -20,14 +20,15 @@ from sqlmodel import select
 
 from ledger import collection, correction, issuance, parties, pledge, queries, retirement, reversal, sale
 from ledger.commands import CommandContext, run_command, utc_now
-from ledger.domain import EntryKind, Role
-from ledger.journal import Entry, iter_rows
+from ledger.domain import EntryKind, Role, check_content
+from ledger.journal import Entry
 from ledger.permissions import Actor
-from ledger.store import AccountRow, EstimateRow, PartyRow, UserRow
+from ledger.store import AccountRow, EstimateRow, JournalRow, PartyRow, UserRow
 from ledger.verify import VerifyReport, verify_ledger
+from sinkledger import checks
 from sinkledger.config import Settings, load_settings
 from sinkledger.db import Database
-from sinkledger.errors import Conflict, InvalidInput, NotFound, NotPermitted, SinkLedgerError
+from sinkledger.errors import Conflict, InvalidInput, NotFound, NotPermitted, SinkLedgerError, encodes_utf8
 from sinks import sink_spec
 from sinks.geometry import M2_PER_HA, parse_geojson
 from sinks.parcels import register_parcel
@@ -73,6 +74,12 @@ class Service:
 
     # -- users and actors -----------------------------------------------------------------------
     def create_user(self, *, username: str, password: str, role: str, party_id: str, display_name: str) -> None:
+        """Create a user directly (set-up and demo seeding; the administrator's page records the
+        change in the journal through :func:`sinkledger.admin.create_user`). Same checks as there."""
+        from sinkledger.admin import check_user_fields
+
+        username, role, display_name = check_user_fields(username=username, password=password, role=role,
+                                                         party_id=party_id, display_name=display_name)
         with self.db.write() as s:
             if s.get(PartyRow, party_id) is None:
                 raise NotFound("party_not_found", party=party_id)
@@ -82,6 +89,9 @@ class Service:
                           password_hash=_HASHER.hash(password), display_name=display_name))
 
     def authenticate(self, username: str, password: str) -> Actor:
+        if not (isinstance(username, str) and isinstance(password, str) and 0 < len(username) <= 60
+                and len(password) <= 1024 and encodes_utf8(username) and encodes_utf8(password)):
+            raise NotPermitted("credentials_invalid")
         with self.db.read() as s:
             user = s.get(UserRow, username)
         try:
@@ -95,6 +105,8 @@ class Service:
         """The actor for a user name, for trusted local callers (CLI with database access)."""
         if not username:
             raise InvalidInput("actor_required")
+        if not isinstance(username, str) or len(username) > 60:
+            raise NotFound("actor_unknown", actor=repr(username)[:40])
         with self.db.read() as s:
             user = s.get(UserRow, username)
         if user is None or not user.active:
@@ -136,8 +148,11 @@ class Service:
         from sinks.importer import ImportOptions, plain_json, plan_geometry
         from sinks.parcels import PERMISSION
 
+        attributes = checks.optional_mapping(attributes, "attributes")
+        household_shares_bp = checks.optional_mapping(household_shares_bp, "household_shares_bp")
+        from_gcj02, repair = checks.flag(from_gcj02, "from_gcj02"), checks.flag(repair, "repair")
         region = self.settings.region
-        fields = {**plain_json(dict(attributes or {})), "parcel_code": parcel_code, "sink_type": sink_type,
+        fields = {**plain_json(attributes), "parcel_code": parcel_code, "sink_type": sink_type,
                   "holder": holder_party_id, "county_code": county_code, "tenure_cert_no": tenure_cert_no,
                   "tenure_cert_kind": tenure_cert_kind, "tenure_ownership": tenure_ownership,
                   "declared_area_mu": plain_json(declared_area_mu),
@@ -158,6 +173,7 @@ class Service:
         from sinks.importer import ImportOptions, plan_file
         from sinks.parcels import PERMISSION, import_parcels
 
+        path = checks.path_value(path, "path")
         self.require_initialised()
         region, options = self.settings.region, ImportOptions.coerce(options)
         plan = plan_file(path, options, region, limits=self.settings.file_limits)
@@ -174,6 +190,7 @@ class Service:
         from sinks.parcels import PERMISSION, registry_problems
 
         require(actor, PERMISSION)
+        path = checks.path_value(path, "path")
         self.require_initialised()
         plan = plan_file(path, ImportOptions.coerce(options), self.settings.region, limits=self.settings.file_limits)
         with self.db.read() as s:
@@ -182,9 +199,17 @@ class Service:
 
     def repair_geometry(self, geometry: str | Mapping[str, Any]) -> dict[str, Any]:
         """Preview the repair of a drawn geometry: GEOS's reason and location, and the repaired shape."""
-        from sinks.geometry import repair, validity_problem
+        from sinks.geometry import repair, shape_problem, validity_problem
 
         geom = parse_geojson(geometry)
+        shape = shape_problem(geom)  # a point, an empty shape or 1e308 is no parcel to repair
+        if shape is not None:
+            raise InvalidInput(shape.code, **shape.params)
+        region = self.settings.region
+        x0, y0, x1, y1 = geom.bounds
+        west, south, east, north = region.bounds_lonlat
+        if x0 < west or x1 > east or y0 < south or y1 > north:
+            raise InvalidInput("geometry_outside_region", region=region.name_zh, bounds=[x0, y0, x1, y1])
         problem = validity_problem(geom)
         fixed = repair(geom) if problem is not None else geom
         return {"valid": problem is None, "reason": problem.params.get("reason") if problem else None,
@@ -221,8 +246,10 @@ class Service:
         from sinks.parcels import PERMISSION
         from sinks.views import checked_changes
 
+        changes = checks.optional_mapping(changes, "changes")
+        from_gcj02, repair = checks.flag(from_gcj02, "from_gcj02"), checks.flag(repair, "repair")
         region, current = self.settings.region, self.parcel(parcel_code)
-        fields = checked_changes(current, plain_json(dict(changes or {})))
+        fields = checked_changes(current, plain_json(changes))
         plan = None
         if geometry is not None:
             plan = plan_geometry(geometry, {"parcel_code": parcel_code, "sink_type": current["sink_type"],
@@ -240,6 +267,7 @@ class Service:
         from sinks.importer import ImportOptions, plan_geometries
         from sinks.parcels import PERMISSION
 
+        parts = checks.mapping_list(parts, "parts", required_keys=("parcel_code", "geometry"))
         region, current = self.settings.region, self.parcel(parcel_code)
         features = [(p["geometry"], {"parcel_code": p["parcel_code"], "sink_type": current["sink_type"],
                                      "holder": current["holder_party_id"]}) for p in parts]
@@ -255,7 +283,8 @@ class Service:
         from sinks.changes import merge_parcels
         from sinks.parcels import PERMISSION
 
-        content = {"parcel_codes": list(parcel_codes), "new_parcel_code": new_parcel_code}
+        parcel_codes = checks.text_list(parcel_codes, "parcel_codes")
+        content = {"parcel_codes": parcel_codes, "new_parcel_code": new_parcel_code}
         return self._run(actor, PERMISSION, request_id, content, lambda ctx: merge_parcels(
             ctx, parcel_codes=list(parcel_codes), new_parcel_code=new_parcel_code, region=self.settings.region))
 
@@ -281,7 +310,7 @@ class Service:
         """Write parcels (default: the active ones) to a GeoPackage, GeoJSON or zipped Shapefile."""
         from sinks.export import export_format, write_parcels_file
 
-        target = Path(path)
+        target = checks.path_value(path, "path")
         fmt = export_format(target, file_format)
         return write_parcels_file(self.parcels(status=status), target, fmt)
 
@@ -298,7 +327,10 @@ class Service:
         """Estimate a parcel set with a methodology; the registered area replaces any given one."""
         from sinkledger.estimates import record_estimate
 
-        content = {"parcel_codes": list(parcel_codes), "methodology_id": methodology_id,
+        parcel_codes = checks.text_list(parcel_codes, "parcel_codes")
+        inputs = checks.mapping(inputs, "inputs")
+        check_content(inputs, "inputs")  # before it is turned into JSON text below
+        content = {"parcel_codes": parcel_codes, "methodology_id": methodology_id,
                    "inputs": json.loads(json.dumps(inputs, default=str), parse_float=str),
                    "gwp_profile": gwp_profile}
         return self._run(actor, "record_estimate", request_id, content,
@@ -308,8 +340,10 @@ class Service:
                 parcel_codes: list[str], term_start: str, term_end: str, signed_date: str,
                 payment_terms: dict[str, Any]) -> dict[str, Any]:
         """Collection (收储): the acting centre takes the sink rights of a collective's parcels."""
+        parcel_codes = checks.text_list(parcel_codes, "parcel_codes")
+        payment_terms = checks.mapping(payment_terms, "payment_terms")
         content = {"contract_no": contract_no, "collective_party_id": collective_party_id,
-                   "parcel_codes": list(parcel_codes), "term_start": term_start, "term_end": term_end,
+                   "parcel_codes": parcel_codes, "term_start": term_start, "term_end": term_end,
                    "signed_date": signed_date, "payment_terms": payment_terms}
         return self._run(actor, "collect", request_id, content, lambda ctx: collection.collect(ctx, **content))
 
@@ -320,6 +354,8 @@ class Service:
         Credits go to ``to_account`` if given; else to the collection centre when every parcel is
         under a collection contract covering the period; else to the parcels' holder.
         """
+        verified_kg_co2e = checks.whole(verified_kg_co2e, "verified_kg_co2e")
+        buffer_share_bp = checks.whole(buffer_share_bp, "buffer_share_bp")
         with self.db.read() as s:
             est = s.get(EstimateRow, estimate_id)
             if est is None:
@@ -342,20 +378,22 @@ class Service:
              quantity: int, price_fen_per_t: int, contract_no: str, serials: list[str] | None = None) -> dict[str, Any]:
         """Sale: credits move seller → buyer, the named serials or else oldest vintage first."""
         content = {"seller_account": seller_account, "buyer_account": buyer_account, "quantity": quantity,
-                   "price_fen_per_t": price_fen_per_t, "contract_no": contract_no, "serials": serials or None}
+                   "price_fen_per_t": price_fen_per_t, "contract_no": contract_no,
+                   "serials": checks.optional_text_list(serials, "serials") or None}
         return self._run(actor, "sell", request_id, content, lambda ctx: sale.sell(ctx, **content))
 
     def retire(self, actor: Actor, request_id: str, *, account_id: str, quantity: int, beneficiary: str,
                purpose: str, kind: str = "voluntary", serials: list[str] | None = None) -> dict[str, Any]:
         content = {"account_id": account_id, "quantity": quantity, "beneficiary": beneficiary,
-                   "purpose": purpose, "kind": kind, "serials": serials or None}
+                   "purpose": purpose, "kind": kind, "serials": checks.optional_text_list(serials, "serials") or None}
         return self._run(actor, "retire", request_id, content, lambda ctx: retirement.retire(ctx, **content))
 
     def pledge(self, actor: Actor, request_id: str, *, account_id: str, quantity: int, loan_reference: str,
                loan_amount_fen: int, term_end: str, serials: list[str] | None = None) -> dict[str, Any]:
         """The acting bank pledges credits of a holder's account as loan collateral."""
         content = {"account_id": account_id, "quantity": quantity, "loan_reference": loan_reference,
-                   "loan_amount_fen": loan_amount_fen, "term_end": term_end, "serials": serials or None}
+                   "loan_amount_fen": loan_amount_fen, "term_end": term_end,
+                   "serials": checks.optional_text_list(serials, "serials") or None}
         return self._run(actor, "pledge", request_id, content, lambda ctx: pledge.pledge(ctx, **content))
 
     def release(self, actor: Actor, request_id: str, *, pledge_id: str) -> dict[str, Any]:
@@ -374,7 +412,7 @@ class Service:
 
     def correct(self, actor: Actor, request_id: str, *, entry_seq: int, reason: str) -> dict[str, Any]:
         """Correction: a new entry reversing a sale or an issuance, naming it."""
-        content = {"entry_seq": entry_seq, "reason": reason}
+        content = {"entry_seq": checks.whole(entry_seq, "entry_seq"), "reason": reason}
         return self._run(actor, "correct", request_id, content, lambda ctx: correction.correct(ctx, **content))
 
     def import_registry(self, actor: Actor, request_id: str, *, registry: str, paths: list[str | Path],
@@ -387,8 +425,14 @@ class Service:
         """
         from ledger.registry_import import import_content, import_registry_history, parse_files
 
+        if not isinstance(registry, str):
+            raise InvalidInput("value_invalid", field="registry", value=repr(registry)[:40])
+        if not isinstance(paths, (list, tuple)) or not paths:
+            raise InvalidInput("value_invalid", field="paths", value=repr(paths)[:40])
+        files = [checks.path_value(p, "paths") for p in paths]
+        allow_partial = checks.flag(allow_partial, "allow_partial")
         self.require_initialised()
-        records, problems = parse_files(registry, [Path(p) for p in paths])
+        records, problems = parse_files(registry, files)
         content = import_content(registry, records, problems, allow_partial=allow_partial)
         return self._run(actor, "import_registry", request_id, content, lambda ctx: import_registry_history(
             ctx, registry=registry, records=records, parse_problems=problems, allow_partial=allow_partial))
@@ -406,18 +450,64 @@ class Service:
                        progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
         """Estimate all parcels of the sink type (or ``parcel_codes``): one recorded estimate each,
         with request id ``<request_id>/<parcel>``, from monitoring documents or carbon rasters."""
+        from ledger.commands import check_request_id
+        from ledger.domain import check_project_code
+        from ledger.permissions import require
+        from methodologies.errors import MethodologyError, MethodologyNotFound
+        from methodologies.registry import get_methodology
         from sinkledger import batch_estimates as b
+        from sinkledger.estimates import methodology_refusal
 
-        request = b.BatchRequest(methodology_id=methodology_id, base_inputs=base_inputs or {},
-                                 monitoring=monitoring or {}, rasters=[b.parse_raster_option(r) for r in rasters],
-                                 period=period, gwp_profile=gwp_profile, parcel_codes=list(parcel_codes),
-                                 min_valid_fraction=min_valid_fraction)
-        return b.record_batch(self, actor, request_id, request, project_code=project_code, progress=progress)
+        require(actor, "record_estimate")
+        check_request_id(request_id)
+        if not isinstance(project_code, str) or not check_project_code(project_code):
+            raise InvalidInput("value_invalid", field="project_code", value=repr(project_code)[:40])
+        try:
+            get_methodology(methodology_id)
+        except (MethodologyNotFound, TypeError):
+            raise NotFound("methodology_unknown", methodology=repr(methodology_id)[:60]) from None
+        parcel_codes = checks.text_list(parcel_codes, "parcel_codes")
+        with self.db.read() as s:
+            for code in parcel_codes:
+                if s.exec(select(ParcelRow.parcel_code).where(ParcelRow.parcel_code == code)).first() is None:
+                    raise NotFound("parcel_not_found", parcel=code)
+        base_inputs = checks.optional_mapping(base_inputs, "base_inputs")
+        monitoring = checks.optional_mapping(monitoring, "monitoring")
+        for code, fields in monitoring.items():
+            checks.mapping(fields, f"monitoring.{code}")
+        check_content({"base_inputs": base_inputs, "monitoring": monitoring}, "batch")
+        fraction = min_valid_fraction
+        if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction <= 1:
+            raise InvalidInput("value_invalid", field="min_valid_fraction", value=repr(fraction)[:40])
+        rasters = checks.text_list(rasters, "rasters")
+        try:
+            layers = [b.parse_raster_option(r) for r in rasters]
+        except ValueError as exc:
+            raise InvalidInput("value_invalid", field="rasters", value=str(exc)[:60]) from None
+        if period is not None:
+            dates = checks.text_list(period, "period", max_items=2)
+            try:
+                period = b.parse_period("..".join(dates)) if len(dates) == 2 else None
+            except ValueError:
+                period = None
+            if period is None or period[0] > period[1]:
+                raise InvalidInput("value_invalid", field="period", value=repr(dates)[:60])
+        request = b.BatchRequest(methodology_id=methodology_id, base_inputs=base_inputs, monitoring=monitoring,
+                                 rasters=layers, period=period, gwp_profile=gwp_profile, parcel_codes=parcel_codes,
+                                 min_valid_fraction=fraction)
+        try:
+            return b.record_batch(self, actor, request_id, request, project_code=project_code, progress=progress)
+        except MethodologyError as error:
+            raise methodology_refusal(error) from None
 
     def estimate_report(self, estimate_id: str, fmt: str = "pdf", lang: str = "zh") -> bytes:
         """The calculation trace of a recorded estimate as Markdown, HTML or PDF, in Chinese or English."""
-        from sinkledger.reports import render
+        from sinkledger.reports import FORMATS, LANGS, render
 
+        if fmt not in FORMATS:
+            raise InvalidInput("value_invalid", field="format", value=repr(fmt)[:40])
+        if lang not in LANGS:
+            raise InvalidInput("value_invalid", field="lang", value=repr(lang)[:40])
         with self.db.read() as s:
             row = s.get(EstimateRow, estimate_id)
         if row is None:
@@ -472,14 +562,23 @@ class Service:
         """An inclusion proof for journal entry ``seq`` that can be checked offline."""
         from ledger.proofs import inclusion_proof_document
 
+        _check_count(seq, "seq")
+        if tree_size is not None:
+            _check_count(tree_size, "tree_size")
         self.require_initialised()
         with self.db.read() as s:
             return inclusion_proof_document(s, seq, tree_size)
 
     def journal(self, *, limit: int = 50, kind: str | None = None) -> list[dict[str, Any]]:
+        """The last ``limit`` journal entries (of one ``kind`` if given), oldest first."""
+        _check_count(limit, "limit", maximum=MAX_JOURNAL_LIMIT)
+        if kind is not None and (not isinstance(kind, str) or kind not in {k.value for k in EntryKind}):
+            raise InvalidInput("value_invalid", field="kind", value=repr(kind)[:40])
         with self.db.read() as s:
-            rows = [Entry.from_row(r) for r in iter_rows(s) if kind is None or r.kind == kind]
-        return [{**e.summary(), "result": e.payload.get("result", {})} for e in rows[-limit:]]
+            query = select(JournalRow).order_by(JournalRow.seq.desc()).limit(limit)
+            rows = s.exec(query.where(JournalRow.kind == kind) if kind else query).all()
+        entries = [Entry.from_row(r) for r in reversed(rows)]
+        return [{**e.summary(), "result": e.payload.get("result", {})} for e in entries]
 
     def parcels(self, status: str | None = None) -> list[dict[str, Any]]:
         """Registered parcels (all, or those of one ``status``) with GeoJSON geometry (EPSG:4490),
@@ -504,6 +603,17 @@ class Service:
             accounts = {a.party_id: a.id for a in s.exec(select(AccountRow).where(AccountRow.kind == "holding"))}
             return [{"party_id": p.id, "kind": p.kind, "name": p.name, "county_code": p.county_code,
                      "account_id": accounts.get(p.id)} for p in s.exec(select(PartyRow).order_by(PartyRow.id))]
+
+
+MAX_JOURNAL_LIMIT = 10_000
+
+
+
+def _check_count(value: Any, field: str, *, maximum: int = 2**62) -> int:
+    """A positive whole number (not a bool), e.g. a journal seq or a page size."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
+        raise InvalidInput("value_invalid", field=field, value=repr(value)[:40])
+    return value
 
 
 def _parcel_dict(r: ParcelRow, holder_name: str | None) -> dict[str, Any]:

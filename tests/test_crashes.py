@@ -222,7 +222,7 @@ def test_a_killed_large_import_leaves_nothing_partial_and_the_rerun_imports_exac
 
     svc = open_service(backend_url)
     svc.register_party(SYSTEM_ACTOR, "p:crash-col", party_id="CRASH-COL", kind="collective", name="crash collective")
-    svc.create_user(username="crash-admin", password="x", role="admin", party_id="REGISTRY", display_name="admin")
+    svc.create_user(username="crash-admin", password="password-x", role="admin", party_id="REGISTRY", display_name="admin")
     svc.db.dispose()
     path = large_parcel_file(tmp_path, LARGE_IMPORT_PARCELS)
     command = [sys.executable, "-m", "sinkledger", "--database-url", backend_url, "parcels", "import", str(path),
@@ -273,7 +273,7 @@ def bamboo_registry(url: str) -> list[str]:
     svc = open_service(url)
     register_demo_parcels(svc, codes)
     svc.register_party(SYSTEM_ACTOR, "p:crash-ver", party_id="CRASH-VER", kind="verifier", name="crash verifier")
-    svc.create_user(username="crash-verifier", password="x", role="verifier", party_id="CRASH-VER",
+    svc.create_user(username="crash-verifier", password="password-x", role="verifier", party_id="CRASH-VER",
                     display_name="verifier")
     svc.db.dispose()
     return codes

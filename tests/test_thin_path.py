@@ -34,7 +34,7 @@ def chain(service):  # type: ignore[no-untyped-def]
                                county_code="330523")
     for user, role, pid in (("coop", "cooperative", "COL-1"), ("verifier", "verifier", "VER-1"),
                             ("clerk", "trading_clerk", "TRADE-1"), ("ent", "enterprise", "ENT-1")):
-        service.create_user(username=user, password="pw-" + user, role=role, party_id=pid, display_name=user)
+        service.create_user(username=user, password="password-" + user, role=role, party_id=pid, display_name=user)
     return service
 
 
@@ -61,8 +61,8 @@ def balance(service, account: str) -> int:  # type: ignore[no-untyped-def]
 
 def test_parcel_to_retired_credit(chain):  # type: ignore[no-untyped-def]
     svc = chain
-    coop = svc.authenticate("coop", "pw-coop")
-    verifier = svc.authenticate("verifier", "pw-verifier")
+    coop = svc.authenticate("coop", "password-coop")
+    verifier = svc.authenticate("verifier", "password-verifier")
     clerk, ent = svc.actor("clerk"), svc.actor("ent")
     geometry, monitoring = demo_parcel()
 

@@ -49,13 +49,16 @@ def check_date(value: Any, field: str) -> str:
         raise InvalidInput("value_invalid", field=field, value=str(value)[:40]) from None
 
 
+MAX_DAMAGED_AREA_HA = Decimal(1_000_000)  # 10,000 km²: more than a prefecture's forests
+
+
 def check_area_ha(value: Any) -> str:
     """A positive decimal string of hectares, returned in canonical form."""
     try:
         area = Decimal(str(value)) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
     except InvalidOperation:
         area = None
-    if area is None or not area.is_finite() or area <= 0:
+    if area is None or not area.is_finite() or not 0 < area <= MAX_DAMAGED_AREA_HA:
         raise InvalidInput("value_invalid", field="damaged_area_ha", value=str(value)[:40])
     return format(area.normalize(), "f")
 

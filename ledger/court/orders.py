@@ -153,10 +153,17 @@ def issue_order(ctx: CommandContext, *, case_no: str, item: str, kind: str, due_
         raise InvalidInput("value_invalid", field="kind", value=str(kind)[:40]) from None
     proposal, decision, reason = None, "set", None
     if kind_enum is OrderKind.quantity:
+        if amount_fen is not None:  # every given term is checked; none is dropped silently
+            raise InvalidInput("value_invalid", field="amount_fen", value="a quantity order orders no money")
         proposal = build_proposal(ctx.session, case, calculation) if calculation else None
         quantity_t, decision, reason = _decide_quantity(quantity_t, proposal, override_reason)
-        amount_fen = None
+        if reason is None and override_reason not in (None, ""):
+            raise InvalidInput("value_invalid", field="override_reason", value="nothing is overridden")
     else:
+        for field, value in (("quantity_t", quantity_t), ("calculation", calculation),
+                             ("override_reason", override_reason)):
+            if value not in (None, ""):
+                raise InvalidInput("value_invalid", field=field, value="a money order orders no tonnes")
         amount_fen, quantity_t = _check_amount(amount_fen), None
     order = {"order_id": case_entry_id("CO", ctx.seq), "case_no": case_no,
              "court_party_id": case.court_party_id, "item": check_text(item, "item", 80), "kind": kind_enum.value,

@@ -34,7 +34,7 @@ def court(registry):  # type: ignore[no-untyped-def]
         registry.register_party(SYSTEM_ACTOR, f"p:{pid}", party_id=pid, kind=kind.value, name=name,
                                 county_code="330521")
     for user, role, pid in COURT_USERS:
-        registry.create_user(username=user, password="pw", role=role, party_id=pid, display_name=user)
+        registry.create_user(username=user, password="password-1", role=role, party_id=pid, display_name=user)
     return CourtService(registry)
 
 

@@ -177,7 +177,7 @@ BAD_CALCULATION = [("years_negative", {"years_to_recovery": -1}), ("years_nan", 
                    ("unknown_key", {"bogus": 1})]
 BAD_AMEND = [("unknown", {"bogus": 1}), ("quantity_negative", {"quantity_t": -1}), ("due", {"due_date": "x"}),
              ("amount_nan", {"amount_fen": float("nan")}), ("flag_str", {"same_county": "false"}),
-             ("huge", {"quantity_t": 10**30}), ("nothing", {})]
+             ("huge", {"quantity_t": 10**30}), ("nothing", {"due_date": None})]
 BAD_FILTERS = [("unknown", {"bogus": 1}), ("year_str", {"year": "2025"}), ("as_of_str", {"as_of": "2025-01-01"})]
 
 SPECS: list[CallSpec] = [

@@ -26,7 +26,6 @@ from click.testing import CliRunner
 
 from sinkledger.cli import main
 from sinkledger.messages import REFUSALS
-from tests.fuzz import known_cli_bugs
 from tests.fuzz.cli_specs import BAD, NO_INPUT, PENDING, SPECS, CliSpec
 from tests.fuzz.harness import resolve
 
@@ -150,10 +149,8 @@ def test_cli_grid(spec, sqlite_world):  # type: ignore[no-untyped-def]
     before = sqlite_world.state()
     failures = []
     for case in cases(spec):
-        if known_cli_bugs.skips(case):
-            continue
         problem = judge(sqlite_world, spec, case, before)
-        if problem is not None and not known_cli_bugs.explains(case, problem):
+        if problem is not None:
             failures.append(f"{spec.id} {case.param}={case.label}: {problem}")
             before = sqlite_world.state()
     assert not failures, f"{len(failures)} bad inputs not cleanly refused:\n" + "\n".join(failures)
@@ -205,7 +202,7 @@ def test_real_processes_with_bytes_no_shell_could_decode(label, real_runs):  # t
     results, unchanged = real_runs
     (out, err), code = results[label]
     problem = _process_problem(out, err, code)
-    if problem is not None and not known_cli_bugs.explains_process(label, problem):
+    if problem is not None:
         pytest.fail(f"{label}: {problem}")
     assert unchanged
 

@@ -7,9 +7,6 @@ users, parcels, checkpoints), on SQLite and PostgreSQL.
   ``service_specs.py`` fails here.
 - ``test_grid``: every parameter receives every named bad value of its kind, the others valid.
 - ``test_drawn``: hypothesis draws more bad values per call.
-
-Bugs found and reported but not yet fixed are listed in ``known_bugs.py``: their cases are left
-out here and each has a strict ``xfail`` test there that starts failing once it is fixed.
 """
 
 from __future__ import annotations
@@ -22,7 +19,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sinkledger.service import Service
-from tests.fuzz import known_bugs
 from tests.fuzz.harness import Case, cases, judge, signature_params, values_of
 from tests.fuzz.service_specs import ACTOR_BAD, NO_INPUT, SPECS, TRUSTED_CALLS
 from tests.fuzz.values import STRATEGIES, grid
@@ -88,12 +84,8 @@ def test_grid(spec, fuzz_world):  # type: ignore[no-untyped-def]
     before = fuzz_world.state()
     failures = []
     for case in cases(fuzz_world, spec):
-        if known_bugs.skips(case):
-            continue
         failure = judge(fuzz_world, spec, case, before)
         if failure is not None:
-            if known_bugs.explains(failure):
-                continue
             failures.append(failure)
             before = fuzz_world.state()
     assert not failures, f"{len(failures)} bad inputs not cleanly refused:\n" + "\n".join(map(str, failures))
@@ -120,7 +112,6 @@ def test_drawn(spec, fuzz_world):  # type: ignore[no-untyped-def]
     """Given the seeded world, when hypothesis draws bad values for the call's parameters,
     then each is a clean refusal and the world is unchanged."""
     params = signature_params(fuzz_world, spec)
-    skipped = {param for param in [*spec.params, "actor", "request_id"] if _skipped_param(spec, param)}
     state = {"before": fuzz_world.state()}
 
     @settings(max_examples=DRAWN_EXAMPLES, deadline=None, database=None,
@@ -129,22 +120,14 @@ def test_drawn(spec, fuzz_world):  # type: ignore[no-untyped-def]
     @given(st.data())
     def check(data):  # type: ignore[no-untyped-def]
         case = _drawn_case(spec, data)
-        if case.param in skipped or (case.param not in params and case.param not in spec.params):
+        if case.param not in params and case.param not in spec.params:
             return
         failure = judge(fuzz_world, spec, case, state["before"])
         if failure is not None:
-            if not known_bugs.explains(failure):
-                raise AssertionError(str(failure))
-            state["before"] = fuzz_world.state()
+            raise AssertionError(str(failure))
 
     check()
 
-
-def _skipped_param(spec, param: str) -> bool:  # type: ignore[no-untyped-def]
-    """A parameter some of whose grid values a known bug would accept: drawn values could too."""
-    kind = {"actor": None, "request_id": "request_id"}.get(param, spec.params.get(param))
-    labels = [label for label, _ in values_of(kind)] if kind else ["none"]
-    return any(known_bugs.skips(Case(spec.name, param, label, None)) for label in labels)
 
 
 def test_the_kinds_have_grids():

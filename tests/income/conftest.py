@@ -57,7 +57,7 @@ def villages(registry):  # type: ignore[no-untyped-def]  # noqa: F811
     users = [("centre", "collection_centre", CENTRE), ("coop-a", "cooperative", "COL-A"),
              ("coop-b", "cooperative", "COL-B"), ("hh-a1", "household", "HH-A1"), ("hh-b1", "household", "HH-B1")]
     for user, role, pid in users:
-        svc.create_user(username=user, password="pw", role=role, party_id=pid, display_name=user)
+        svc.create_user(username=user, password="password-1", role=role, party_id=pid, display_name=user)
     rows = {"COL-A": 30.700, "COL-B": 30.713, "COL-C": 30.726}
     west = {c: 119.200 for c in rows}
     for code, (collective, width, shares) in PARCELS.items():

@@ -43,8 +43,8 @@ def registry(service):  # type: ignore[no-untyped-def]
     for pid, kind, name in PARTIES:
         service.register_party(SYSTEM_ACTOR, f"p:{pid}", party_id=pid, kind=kind.value, name=name, county_code="330523")
     for user, role, pid in USERS:
-        service.create_user(username=user, password="pw", role=role, party_id=pid, display_name=user)
-    service.create_user(username="admin", password="pw", role="admin", party_id="REGISTRY", display_name="admin")
+        service.create_user(username=user, password="password-1", role=role, party_id=pid, display_name=user)
+    service.create_user(username="admin", password="password-1", role="admin", party_id="REGISTRY", display_name="admin")
     return service
 
 

@@ -17,7 +17,7 @@ def centre(registry):  # type: ignore[no-untyped-def]
     svc = registry
     svc.register_party(SYSTEM_ACTOR, "p:CENTRE", party_id="CENTRE-1", kind=PartyKind.collection_centre.value,
                        name="示例收储中心", county_code="330523")
-    svc.create_user(username="centre", password="pw", role="collection_centre", party_id="CENTRE-1", display_name="c")
+    svc.create_user(username="centre", password="password-1", role="collection_centre", party_id="CENTRE-1", display_name="c")
     for code in ("AJ-BF-0001", "AJ-BF-0002"):
         geometry, _ = demo_parcel_inputs(code)
         svc.register_parcel(svc.actor("coop"), f"reg:{code}", parcel_code=code, sink_type="bamboo_forest",

@@ -38,8 +38,8 @@ def fresh(tmp_path, name: str) -> Service:  # type: ignore[no-untyped-def]
     for pid, kind, party_name in PARTIES:
         svc.register_party(SYSTEM_ACTOR, f"p:{pid}", party_id=pid, kind=kind.value, name=party_name, county_code="330523")
     for user, role, pid in USERS:
-        svc.create_user(username=user, password="pw", role=role, party_id=pid, display_name=user)
-    svc.create_user(username="admin", password="pw", role="admin", party_id="REGISTRY", display_name="admin")
+        svc.create_user(username=user, password="password-1", role=role, party_id=pid, display_name=user)
+    svc.create_user(username="admin", password="password-1", role="admin", party_id="REGISTRY", display_name="admin")
     issue_parcel(svc, "AJ-BF-0001", "a")
     issue_parcel(svc, "AJ-BF-0002", "b")
     return svc

@@ -134,9 +134,9 @@ def register_demo_parcels(service, codes: list[str]) -> Any:  # type: ignore[no-
                                  ("CENTRE-1", "collection_centre", "示例收储中心（演示）")):
         service.register_party(SYSTEM_ACTOR, f"p:{party_id}", party_id=party_id, kind=kind,
                                name=name, county_code="330523")
-    service.create_user(username="centre", password="pw-centre", role="collection_centre",
+    service.create_user(username="centre", password="password-centre", role="collection_centre",
                         party_id="CENTRE-1", display_name="centre")
-    service.create_user(username="admin1", password="pw-admin", role="admin",
+    service.create_user(username="admin1", password="password-admin", role="admin",
                         party_id="REGISTRY", display_name="admin")
     layer = batch.load_parcels_file(GIS / "demo_parcels.gpkg")
     admin = service.actor("admin1")

@@ -52,7 +52,7 @@ def add_households(service) -> None:  # type: ignore[no-untyped-def]
     for pid, kind, name in parties:
         service.register_party(SYSTEM_ACTOR, f"p:{pid}", party_id=pid, kind=kind.value, name=name, county_code="330523")
     for user, role, pid in PEOPLE_USERS:
-        service.create_user(username=user, password="pw", role=role, party_id=pid, display_name=user)
+        service.create_user(username=user, password="password-1", role=role, party_id=pid, display_name=user)
     service.register_parcel(service.actor("coop"), "reg:shared", parcel_code="AJ-BF-9901", sink_type="bamboo_forest",
                             holder_party_id="COL-1", geometry=SHARED_PARCEL, county_code="330523",
                             household_shares_bp={"HH-1": 6000, "HH-2": 4000})

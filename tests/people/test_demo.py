@@ -29,13 +29,13 @@ def test_seeding_the_demo_people_is_idempotent(registry, tmp_path):  # type: ign
     has details, ``cashier`` is the centre's payment officer, and a generated key file (0600) holds
     the key; a corrected person is not overwritten by the second run."""
     add_households(registry)
-    first = seed_demo_people(registry, password="pw")
+    first = seed_demo_people(registry, password="password-1")
     assert first == {"people": 3, "payment_officer": DEMO_PAYMENT_OFFICER, "handler_party_id": "CENTRE-1"}
     assert stat.S_IMODE((tmp_path / "data.key").stat().st_mode) == 0o600
     api = PeopleService(registry)
     cashier = registry.actor(DEMO_PAYMENT_OFFICER)
     assert api.view(cashier, "HH-1", "revenue_payment")["bank_account"] == synthetic_person(1)["bank_account"]
     api.correct(cashier, party_id="HH-1", changes={"phone": "13900001111"}, reason="核对")
-    assert seed_demo_people(registry, password="pw") == first
+    assert seed_demo_people(registry, password="password-1") == first
     assert api.view(registry.actor("hh"), "HH-1", "self_access")["phone"] == "13900001111"
     assert [d["username"] for d in api.designations(registry.actor("admin"))] == [DEMO_PAYMENT_OFFICER]

@@ -30,8 +30,8 @@ def registry(service):  # type: ignore[no-untyped-def]
     """Given two collectives, two households, an enterprise, a cooperative user and an admin."""
     for pid, kind, name in PARTIES:
         service.register_party(SYSTEM_ACTOR, f"p:{pid}", party_id=pid, kind=kind.value, name=name, county_code="330523")
-    service.create_user(username="coop", password="pw", role="cooperative", party_id="COL-1", display_name="coop")
-    service.create_user(username="admin", password="pw", role="admin", party_id="REGISTRY", display_name="admin")
+    service.create_user(username="coop", password="password-1", role="cooperative", party_id="COL-1", display_name="coop")
+    service.create_user(username="admin", password="password-1", role="admin", party_id="REGISTRY", display_name="admin")
     return service
 
 

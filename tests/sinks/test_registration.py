@@ -167,7 +167,7 @@ def test_holders_may_be_named_by_their_registered_name(registry, tmp_path):  # t
 
 
 def test_a_household_cannot_register(registry, tmp_path):  # type: ignore[no-untyped-def]
-    registry.create_user(username="hh", password="pw", role="household", party_id="HH-1", display_name="hh")
+    registry.create_user(username="hh", password="password-1", role="household", party_id="HH-1", display_name="hh")
     with pytest.raises(NotPermitted):
         register(registry, "BF-1", lonlat_square(0, 0), actor="hh")
     path = geojson_file(tmp_path / "h.geojson", [(bamboo_rows(1)[0], lonlat_square(0, 0))])
