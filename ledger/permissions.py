@@ -76,6 +76,8 @@ ACTS_FOR_OTHERS: dict[str, frozenset[Role]] = {
     "sell": frozenset({R.trading_clerk}),
     "retire": frozenset({R.trading_clerk}),
     "register_parcel": frozenset({R.collection_centre, R.admin}),
+    # A cooperative estimates its own parcels; the centre (bundled projects), verifiers and admins any.
+    "record_estimate": frozenset({R.collection_centre, R.verifier, R.admin}),
 }
 
 

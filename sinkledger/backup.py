@@ -30,8 +30,12 @@ CHUNK_ROWS = 5_000
 Progress = Callable[[int, int, str], None]
 
 
+# Sign-in sessions of the web app: short-lived, bound to this deployment; a restore signs everyone out.
+NOT_BACKED_UP = frozenset({"web_session"})
+
+
 def _tables(db: Any) -> list[Table]:
-    present = set(inspect(db.engine).get_table_names())
+    present = set(inspect(db.engine).get_table_names()) - NOT_BACKED_UP
     return [t for t in SQLModel.metadata.sorted_tables if t.name in present]
 
 

@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from ledger.commands import CommandContext
 from ledger.domain import EntryKind
+from ledger.permissions import require_owner
 from ledger.store import EstimateRow
 from sinkledger.errors import Conflict, InvalidInput, NotFound, printable
 from sinks.geometry import M2_PER_HA
@@ -59,6 +60,8 @@ def record_estimate(ctx: CommandContext, *, parcel_codes: list[str], methodology
     except (KeyError, LookupError, MethodologyError):
         raise NotFound("methodology_unknown", methodology=methodology_id) from None
     parcels = _load_parcels(ctx, parcel_codes)
+    for p in parcels:
+        require_owner(ctx.actor, "record_estimate", p.holder_party_id)
     if {p.sink_type for p in parcels} != {methodology.sink_type}:
         raise InvalidInput("value_invalid", field="sink_type", value=methodology.sink_type)
     area_ha = sum(Decimal(repr(p.area_m2)) for p in parcels) / M2_PER_HA

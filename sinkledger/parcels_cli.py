@@ -119,12 +119,17 @@ def parcels_import(obj: Ctx, file: Path, mapping: tuple[str, ...], defaults: tup
     who = svc.actor(actor)
     with progress_bar() as bar:
         task = bar.add_task(f"checking {file.name}", total=None)
+
+        def progress(done: int, total: int, label: str) -> None:
+            stage = "checking" if label in ("rows", "geometries", "overlaps") else "registering"
+            bar.update(task, description=f"{stage} {file.name}", total=total, completed=done)
+
         try:
             if dry_run:
-                out = svc.preview_parcels(who, path=file, options=options)
+                out = svc.preview_parcels(who, path=file, options=options, progress=progress)
             else:
                 out = svc.import_parcels(who, request_id or default_request_id(file, options), path=file,
-                                         options=options)
+                                         options=options, progress=progress)
         except SinkLedgerError as exc:
             bar.stop()
             if not as_json:

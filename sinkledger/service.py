@@ -163,12 +163,13 @@ class Service:
         return self._run(actor, PERMISSION, request_id, content,
                          lambda ctx: register_parcel(ctx, plan=plan, region=region))
 
-    def import_parcels(self, actor: Actor, request_id: str, *, path: str | Path,
-                       options: Any = None) -> dict[str, Any]:
+    def import_parcels(self, actor: Actor, request_id: str, *, path: str | Path, options: Any = None,
+                       progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
         """Register every row of a parcel file in one journal entry (``parcels_imported``), or none.
 
         ``options`` is a :class:`sinks.importer.ImportOptions` or a mapping of its fields. A
         refusal (``parcel_import_has_problems``) lists every problem by row, field and code.
+        ``progress(done, total, label)`` hears the rows as they are checked, then as they are written.
         """
         from sinks.importer import ImportOptions, plan_file
         from sinks.parcels import PERMISSION, import_parcels
@@ -176,13 +177,14 @@ class Service:
         path = checks.path_value(path, "path")
         self.require_initialised()
         region, options = self.settings.region, ImportOptions.coerce(options)
-        plan = plan_file(path, options, region, limits=self.settings.file_limits)
+        plan = plan_file(path, options, region, limits=self.settings.file_limits, progress=progress)
         content = {"source_sha256": plan.source["sha256"], "source_name": plan.source["name"],
                    "options": options.to_content()}
         return self._run(actor, PERMISSION, request_id, content,
-                         lambda ctx: import_parcels(ctx, plan=plan, region=region))
+                         lambda ctx: import_parcels(ctx, plan=plan, region=region, progress=progress))
 
-    def preview_parcels(self, actor: Actor, *, path: str | Path, options: Any = None) -> dict[str, Any]:
+    def preview_parcels(self, actor: Actor, *, path: str | Path, options: Any = None,
+                        progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
         """The dry run of :meth:`import_parcels`: the full per-row report, registering nothing."""
         from ledger.permissions import require
         from sinks.importer import ImportOptions, plan_file
@@ -192,7 +194,8 @@ class Service:
         require(actor, PERMISSION)
         path = checks.path_value(path, "path")
         self.require_initialised()
-        plan = plan_file(path, ImportOptions.coerce(options), self.settings.region, limits=self.settings.file_limits)
+        plan = plan_file(path, ImportOptions.coerce(options), self.settings.region, limits=self.settings.file_limits,
+                         progress=progress)
         with self.db.read() as s:
             problems, _ = registry_problems(s, actor, plan.drafts, self.settings.region, OverlapTolerance())
         return plan.report(problems)

@@ -14,7 +14,7 @@ import hashlib
 import math
 import re
 import reprlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -39,6 +39,7 @@ from sinks.reading import RawLayer, read_layer
 from sinks.tenure import PARTY_ID, cert_kind, ownership, parse_shares
 
 MAX_CERT_CHARS = 120
+PROGRESS_EVERY = 500  # rows between progress reports
 COUNTY_CODE_DIGITS = 6
 
 
@@ -224,12 +225,16 @@ def _draft_summary(d: ParcelDraft) -> dict[str, Any]:
 # --- files ------------------------------------------------------------------------------------
 
 def plan_file(path: Path | str, options: ImportOptions, region: Region,
-              tolerance: OverlapTolerance = DEFAULT_TOLERANCE, limits: FileLimits = DEFAULT_LIMITS) -> ImportPlan:
+              tolerance: OverlapTolerance = DEFAULT_TOLERANCE, limits: FileLimits = DEFAULT_LIMITS,
+              progress: Callable[[int, int, str], None] | None = None) -> ImportPlan:
     """Read and check a parcel file: every row, every problem (nothing touches the registry).
 
     ``limits`` (size, archive bombs, features; :mod:`sinks.limits`) are checked before the file
-    is opened; the service passes ``Settings.file_limits``.
+    is opened; the service passes ``Settings.file_limits``. ``progress(done, total, stage)``
+    hears ``rows`` as fields are checked (every :data:`PROGRESS_EVERY` rows and the last), then
+    ``geometries`` and ``overlaps`` with all rows done.
     """
+    report = progress or (lambda done, total, stage: None)
     raw = read_layer(path, layer=options.layer, encoding=options.encoding, limits=limits)
     source = _source_summary(raw)
     if not raw.rows and raw.problems:
@@ -244,19 +249,23 @@ def plan_file(path: Path | str, options: ImportOptions, region: Region,
     problems = [*raw.problems, *crs_problems, *map_problems]
     if raw.encoding is None:
         problems += garbled_value_problems(raw.rows)
-    drafts, field_problems = [], []
+    drafts, field_problems, total = [], [], len(raw.rows)
     for row, values in enumerate(raw.rows, start=1):
         fields, kept = row_fields(values, cmap, options.defaults)
         draft, found = check_fields(row, fields, kept, options)
         drafts.append(draft)
         field_problems += found
+        if row % PROGRESS_EVERY == 0 or row == total:
+            report(row, total, "rows")
     plan = ImportPlan(source, options, drafts, np.empty(len(drafts), dtype=object),
                       [*problems, *field_problems], [*raw.notices, *crs_notices, *map_notices])
     if crs is not None:
         geoms, parse_problems = parse_wkbs(raw.wkbs)
         plan.problems += parse_problems.values()
         check_geometries(plan, geoms, raw.curve_rows, crs, region)
+    report(total, total, "geometries")
     check_rows_together(plan, tolerance)
+    report(total, total, "overlaps")
     return plan
 
 

@@ -11,7 +11,7 @@ in one journal entry, or none is: ``parcel_registered`` for one parcel drawn on 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -185,10 +185,13 @@ def draft_fields(d: ParcelDraft, holder_party_id: str) -> dict[str, Any]:
 
 
 def write_parcels(ctx: CommandContext, items: list[tuple[str, dict[str, Any], shapely.Geometry, float, list]],
-                  region: Region, *, change: str, parents: list[str] = ()) -> list[dict[str, Any]]:
-    """Insert new parcels (code, fields, geometry, area, flags) and their first version; return the records."""
+                  region: Region, *, change: str, parents: list[str] = (),
+                  progress: Callable[[int, int, str], None] | None = None) -> list[dict[str, Any]]:
+    """Insert new parcels (code, fields, geometry, area, flags) and their first version; return the
+    records. ``progress(done, total, parcel_code)`` hears every 500th parcel and the last."""
     parcel_rows, version_rows, out = [], [], []
-    for code, fields, geometry, area, flags in items:
+    report, total = progress or (lambda done, total, label: None), len(items)
+    for n, (code, fields, geometry, area, flags) in enumerate(items, start=1):
         wkb = geometry_wkb(geometry)
         record = new_record(parcel_code=code, version=1, change=change, seq=ctx.seq, prev_hash=GENESIS_VERSION_HASH,
                             fields=fields, area_m2=area, area_epsg=region.area_epsg, wkb=wkb, status=ACTIVE,
@@ -199,6 +202,8 @@ def write_parcels(ctx: CommandContext, items: list[tuple[str, dict[str, Any], sh
         version_rows.append({"parcel_code": code, "version": 1, "seq": ctx.seq, "change": change,
                              "record": text, "geometry_wkb": wkb, "version_hash": digest})
         out.append({**record, "version_hash": digest})
+        if n % 500 == 0 or n == total:
+            report(n, total, code)
     for i in range(0, len(parcel_rows), 5_000):
         ctx.session.execute(insert(ParcelRow), parcel_rows[i:i + 5_000])
         ctx.session.execute(insert(ParcelVersionRow), version_rows[i:i + 5_000])
@@ -264,7 +269,8 @@ def register_parcel(ctx: CommandContext, *, plan: ImportPlan, region: Region,
 
 
 def import_parcels(ctx: CommandContext, *, plan: ImportPlan, region: Region,
-                   tolerance: OverlapTolerance = DEFAULT_TOLERANCE) -> tuple[str, dict[str, Any]]:
+                   tolerance: OverlapTolerance = DEFAULT_TOLERANCE,
+                   progress: Callable[[int, int, str], None] | None = None) -> tuple[str, dict[str, Any]]:
     """Register every row of a file in one ``parcels_imported`` entry, or none.
 
     Raises
@@ -281,7 +287,7 @@ def import_parcels(ctx: CommandContext, *, plan: ImportPlan, region: Region,
     if not drafts:
         raise InvalidInput("nothing_to_import", source=plan.source["name"])
     written = write_parcels(ctx, [(d.parcel_code, draft_fields(d, holders[d.row]), d.geometry, d.area_m2, d.flags)
-                                  for d in drafts], region, change="imported")
+                                  for d in drafts], region, change="imported", progress=progress)
     total_m2 = sum(d.area_m2 for d in drafts)
     result = {"source": plan.source["name"], "source_sha256": plan.source["sha256"], "parcels_registered": len(drafts),
               **area_summary(total_m2), "area_epsg": region.area_epsg,

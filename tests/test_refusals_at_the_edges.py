@@ -197,3 +197,22 @@ def test_a_repair_preview_refuses_what_is_no_parcel(registry):  # noqa: F811
 def test_actor_lookup_refuses_non_text(registry):  # noqa: F811
     refused("actor_unknown", lambda: registry.actor(7))
     assert isinstance(registry.actor("admin"), Actor)
+
+
+def test_a_cooperative_estimates_only_its_own_parcels(registry):  # noqa: F811
+    """Given a parcel of another collective, a cooperative may not record its estimate (the verifier may)."""
+    from ledger.domain import PartyKind
+    from sinkledger.service import SYSTEM_ACTOR
+    from tests.ledger.conftest import BAMBOO, demo_parcel_inputs
+
+    registry.register_party(SYSTEM_ACTOR, "p:COL-2", party_id="COL-2", kind=PartyKind.collective.value,
+                            name="另一示例村股份经济合作社", county_code="330523")
+    geometry, inputs = demo_parcel_inputs("AJ-BF-0001")
+    registry.register_parcel(registry.actor("admin"), "reg:other", parcel_code="AJ-BF-0001", sink_type="bamboo_forest",
+                             holder_party_id="COL-2", geometry=geometry, county_code="330523")
+    refused("not_permitted", lambda: registry.record_estimate(registry.actor("coop"), "est:other",
+                                                               parcel_codes=["AJ-BF-0001"], methodology_id=BAMBOO,
+                                                               inputs=inputs))
+    est = registry.record_estimate(registry.actor("verifier"), "est:verifier", parcel_codes=["AJ-BF-0001"],
+                                   methodology_id=BAMBOO, inputs=inputs)
+    assert est["net_kg_co2e"] > 0

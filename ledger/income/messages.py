@@ -45,6 +45,10 @@ INCOME_REFUSALS: dict[str, tuple[str, str]] = {
     ),
     "distribution_not_found": ("找不到收益分配“{distribution}”。", "Distribution '{distribution}' not found."),
     "due_item_not_found": ("找不到应付款项“{due_id}”。", "Due item '{due_id}' not found."),
+    "payment_before_sale": (
+        "应付款项 {due_id} 来自 {sale_date} 的交易，付款日期 {paid_date} 不能早于交易日。",
+        "Due item {due_id} comes from the sale of {sale_date}; it cannot be paid on {paid_date}, before the sale.",
+    ),
     "payment_exceeds_amount_due": (
         "应付款项 {due_id} 尚欠 {outstanding_fen} 分，不能支付 {amount_fen} 分。",
         "Due item {due_id} has {outstanding_fen} fen outstanding; {amount_fen} fen cannot be paid.",

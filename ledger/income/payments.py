@@ -72,6 +72,8 @@ def record_payment(ctx: CommandContext, *, items: list[dict[str, Any]], paid_dat
         if due is None:
             raise NotFound("due_item_not_found", due_id=shown(item["due_id"], 48))
         _check_payer(ctx.session, ctx.actor, due)
+        if due.source_kind == "distribution" and paid_date < due.basis_date:  # no share is paid before its sale
+            raise InvalidInput("payment_before_sale", due_id=due.id, paid_date=paid_date, sale_date=due.basis_date)
         outstanding = due.amount_fen - due.paid_fen
         if item["amount_fen"] > outstanding:
             raise Conflict("payment_exceeds_amount_due", due_id=due.id, amount_fen=item["amount_fen"],

@@ -151,7 +151,7 @@ def seed_income(svc: Any) -> dict[str, Any]:
     shared = income.distribute(centre, sale_seq=sale["seq"])
     due = [i for i in income.due_items(centre, source_id=shared["distribution_id"]) if i["role"] == "household"]
     payment = income.record_payment(centre, "fuzz:income:payment", items=[{"due_id": due[0]["id"], "amount_fen": 100}],
-                                    paid_date="2025-06-30", reference="FZ-PAY-1")
+                                    paid_date=shared["sale_date"], reference="FZ-PAY-1")
     income.schedule_payments(centre, "fuzz:income:schedule", contract_no=FIXED_CONTRACT, through="2023-06-01")
     lien = income.register_lien(svc.actor("bank"), "fuzz:income:lien", contract_no=SHARE_CONTRACT,
                                 loan_reference="FZ-LIEN-LOAN", loan_amount_fen=500_000, term_end="2030-12-31",
@@ -166,7 +166,7 @@ def seed_income(svc: Any) -> dict[str, Any]:
     return {"document_id": document["document_id"], "project_estimate_id": second["estimate_id"],
             "project_batch_id": issuance["batches"][-1]["batch_id"], "project_serials": issuance["batches"][-1]["serials"],
             "distributed_sale_seq": sale["seq"], "open_sale_seq": open_sale["seq"],
-            "distribution_id": shared["distribution_id"], "due_id": due[0]["id"], "due_party": due[0]["party_id"],
+            "distribution_id": shared["distribution_id"], "sale_date": shared["sale_date"], "due_id": due[0]["id"], "due_party": due[0]["party_id"],
             "payment_id": payment["payment_id"], "lien_id": lien["lien_id"], "event_id": loss["event_id"],
             "claim_no": claim["claim_no"], "household_party": household, "project_inputs": inputs,
             "collective_sale_seq": collective_sale_seq}

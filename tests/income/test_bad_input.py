@@ -40,7 +40,7 @@ def world(sold):  # type: ignore[no-untyped-def]
                                 loan_reference="L-1", loan_amount_fen=10_000, term_end="2027-12-31")
     loss = income.record_loss(svc.actor("insurer"), "w-loss", cause="snow", event_date="2024-01-20",
                               parcels=[{"parcel_code": "HZ-BF-A01", "affected_area_ha": "1"}], description="雪压")
-    income.ids = {"distribution": out["distribution_id"], "due": due["id"], "lien": lien["lien_id"],  # type: ignore[attr-defined]
+    income.ids = {"distribution": out["distribution_id"], "due": due["id"], "sale_date": out["sale_date"], "lien": lien["lien_id"],  # type: ignore[attr-defined]
                   "event": loss["event_id"], "sale": sold.sale["seq"],
                   "batch": sold.issuance["batches"][0]["batch_id"]}
     return income
@@ -84,7 +84,7 @@ def specs(ids: dict[str, Any]) -> list[tuple[str, str, dict[str, Any], dict[str,
          {"sale_seq": [None, "1", 1.5, True, 0, -1, 2**63, 10**30, 10**9]}),
         ("schedule_payments", "centre", {"contract_no": contract_no("COL-A"), "through": "2030-01-01"},
          {"contract_no": REF, "through": [7, 1.5, "", "2024-13-01", "yesterday", SURROGATE]}),
-        ("record_payment", "centre", {"items": items, "paid_date": "2024-07-01", "reference": "R"},
+        ("record_payment", "centre", {"items": items, "paid_date": ids["sale_date"], "reference": "R"},
          {"items": [None, [], "x", 7, [None], [7], [{"due_id": None, "amount_fen": 1}],
                     [{"due_id": ids["due"], "amount_fen": v} for v in (0, -1, 1.5, "1", 2**63)][:1],
                     [{"due_id": ids["due"], "amount_fen": 10**12}], [{"due_id": "NOPE", "amount_fen": 1}],
@@ -134,7 +134,8 @@ def clean_refusal(world, run, kwargs: dict[str, Any], label: str) -> None:  # ty
     assert world.service.verify().head_hash == head, f"{label}: changed the journal"
 
 
-CALLS = [s[0] for s in specs({"due": "", "lien": "", "event": "", "sale": 1, "batch": "", "distribution": ""})]
+CALLS = [s[0] for s in specs({"due": "", "lien": "", "event": "", "sale": 1, "batch": "", "distribution": "",
+                               "sale_date": ""})]
 
 
 @pytest.mark.parametrize("name", CALLS)

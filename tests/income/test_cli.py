@@ -40,13 +40,13 @@ def test_the_income_story_from_the_cli(cli, sold, tmp_path):  # type: ignore[no-
     lines = cli("distribution", out["distribution_id"], "--actor", "centre")["lines"]
     assert sum(x["amount_fen"] for x in lines) == 14_682_000
     mine = cli("dues", "--actor", "hh-a1")
-    paid = cli("pay", "--all-of", out["distribution_id"], "--party", "HH-A1", "--date", "2024-06-30",
+    paid = cli("pay", "--all-of", out["distribution_id"], "--party", "HH-A1", "--date", out["sale_date"],
                "--reference", "NSYH-0001", "--actor", "centre")
     assert paid["amount_fen"] == sum(i["amount_fen"] for i in mine)
-    again = cli("pay", "--due", f"{mine[0]['id']}=1", "--date", "2024-06-30", "--reference", "x",
+    again = cli("pay", "--due", f"{mine[0]['id']}=1", "--date", out["sale_date"], "--reference", "x",
                 "--actor", "centre", code=2)
     assert again["error"]["code"] == "payment_exceeds_amount_due"
-    assert cli("pay", "--due", "DS-1", "--date", "2024-06-30", "--reference", "x", "--actor", "centre",
+    assert cli("pay", "--due", "DS-1", "--date", out["sale_date"], "--reference", "x", "--actor", "centre",
                code=2)["error"]["code"] == "value_invalid"
     pdf, xlsx = tmp_path / "hh.pdf", tmp_path / "hh.xlsx"
     statement = cli("statement", "HH-A1", "--from", "2000-01-01", "--to", "2100-12-31", "--pdf", str(pdf),

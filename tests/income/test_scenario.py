@@ -99,7 +99,7 @@ def test_a_household_statement_shows_its_part(sold, tmp_path):  # type: ignore[n
     assert mine and {i["party_id"] for i in mine} == {"HH-A1"} and {i["parcel_code"] for i in mine} == {
         "HZ-BF-A01", "HZ-BF-A02"}
     paid = income.pay_outstanding(svc.actor("centre"), "pay-1", source_id=out["distribution_id"], party_id="HH-A1",
-                                  paid_date="2024-06-30", reference="NSYH-20240630-0001")
+                                  paid_date=out["sale_date"], reference="NSYH-20240630-0001")
     assert paid["amount_fen"] == sum(i["amount_fen"] for i in mine)
     sale_date = out["sale_date"]
     statement = income.statement(svc.actor("hh-a1"), party_id="HH-A1", period_start=sale_date[:4] + "-01-01",
@@ -155,23 +155,23 @@ def test_payments_are_refused_beyond_what_is_due(sold):  # type: ignore[no-untyp
     head = svc.verify().head_hash
     refused("payment_exceeds_amount_due", lambda: income.record_payment(
         svc.actor("centre"), "p-over", items=[{"due_id": item["id"], "amount_fen": item["amount_fen"] + 1}],
-        paid_date="2024-07-01", reference="R1"))
+        paid_date=out["sale_date"], reference="R1"))
     refused("due_item_not_found", lambda: income.record_payment(
         svc.actor("centre"), "p-none", items=[{"due_id": "DS-99999999-001", "amount_fen": 1}],
-        paid_date="2024-07-01", reference="R1"))
+        paid_date=out["sale_date"], reference="R1"))
     refused("not_permitted", lambda: income.record_payment(
         svc.actor("coop-b"), "p-other", items=[{"due_id": item["id"], "amount_fen": 1}],
-        paid_date="2024-07-01", reference="R1"))
+        paid_date=out["sale_date"], reference="R1"))
     refused("value_invalid", lambda: income.record_payment(
         svc.actor("centre"), "p-zero", items=[{"due_id": item["id"], "amount_fen": 0}],
-        paid_date="2024-07-01", reference="R1"))
+        paid_date=out["sale_date"], reference="R1"))
     assert svc.verify().head_hash == head
     # The collective pays its own household in two parts.
     income.record_payment(svc.actor("coop-a"), "p-1", items=[{"due_id": item["id"], "amount_fen": 100}],
-                          paid_date="2024-07-01", reference="村财务-001")
+                          paid_date=out["sale_date"], reference="村财务-001")
     rest = item["amount_fen"] - 100
     done = income.record_payment(svc.actor("coop-a"), "p-2", items=[{"due_id": item["id"], "amount_fen": rest}],
-                                 paid_date="2024-07-02", reference="村财务-002")
+                                 paid_date=out["sale_date"], reference="村财务-002")
     assert done["items"][0]["outstanding_fen"] == 0
     assert income.due_items(svc.actor("hh-a1"), source_id=out["distribution_id"])[0]["status"] == "paid"
 
@@ -186,3 +186,20 @@ def test_the_recorded_distribution_is_what_the_ledger_gives_again(sold):  # type
     again = income.preview_distribution(centre, sale_seq=sold.sale["seq"])
     assert preview["lines"] == recorded["lines"] == again["lines"]
     assert recorded["sale_entry_hash"] and recorded["household_shares_bp"]["HZ-BF-A01"] == PARCELS["HZ-BF-A01"][2]
+
+
+def test_a_share_of_a_sale_is_never_paid_before_the_sale(sold):  # type: ignore[no-untyped-def]
+    """Given a distribution, when the centre records a payment dated before the sale, then it is
+    refused (payment_before_sale) and nothing changes; on the sale's day it is recorded."""
+    income = sold
+    svc = income.service
+    out = income.distribute(svc.actor("centre"), sale_seq=sold.sale["seq"])
+    item = income.due_items(svc.actor("hh-a1"))[0]
+    head = svc.verify().head_hash
+    refused("payment_before_sale", lambda: income.record_payment(
+        svc.actor("centre"), "p-early", items=[{"due_id": item["id"], "amount_fen": 1}], paid_date="2020-01-01",
+        reference="R-early"))
+    assert svc.verify().head_hash == head
+    paid = income.record_payment(svc.actor("centre"), "p-day", items=[{"due_id": item["id"], "amount_fen": 1}],
+                                 paid_date=out["sale_date"], reference="R-day")
+    assert paid["amount_fen"] == 1

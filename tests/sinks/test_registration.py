@@ -186,3 +186,25 @@ def test_registry_overlap_uses_the_gcj02_converted_position(registry, tmp_path):
     assert codes(registry.preview_parcels(registry.actor("coop"), path=path, options={"from_gcj02": True})) == \
         ["parcel_overlaps_existing"]
     assert registry.preview_parcels(registry.actor("coop"), path=path)["ok"]
+
+
+def test_an_import_reports_its_progress_row_by_row(registry, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """Given a file of 1,200 rows, when it is previewed and imported with a progress hook, then the
+    hook hears rows checked (every 500 and the last), the geometry and overlap stages, and rows
+    registered up to all of them, always counting up to the file's rows."""
+    import sinks.importer
+
+    monkeypatch.setattr(sinks.importer, "PROGRESS_EVERY", 500)
+    n = 1_200
+    path = write(frame(bamboo_rows(n), [to_lonlat(square_m(i % 40, i // 40, size_m=50)) for i in range(n)]),
+                 tmp_path / "many.gpkg")
+    heard: list[tuple[int, int, str]] = []
+    registry.preview_parcels(registry.actor("coop"), path=path, progress=lambda *a: heard.append(a))
+    assert heard == [(500, n, "rows"), (1000, n, "rows"), (n, n, "rows"), (n, n, "geometries"), (n, n, "overlaps")]
+    heard.clear()
+    out = registry.import_parcels(registry.actor("coop"), "imp-progress", path=path,
+                                  progress=lambda *a: heard.append(a))
+    assert out["parcels_registered"] == n
+    written = [h for h in heard if h[2] not in ("rows", "geometries", "overlaps")]
+    assert [h[0] for h in written] == [500, 1000, n] and all(h[1] == n for h in written)
+    assert written[-1][2] == out["last_parcel_code"]
