@@ -25,6 +25,7 @@ import ledger.income.store  # registers the income tables
 import ledger.people.store  # noqa: F401 - registers the person-register tables
 import ledger.store  # noqa: F401 - registers the ledger tables
 import sinks.store  # noqa: F401 - registers the parcel table
+import sinkledger.web_sessions  # noqa: F401 - registers the web-session table
 from sinkledger.config import Settings
 from sinkledger.errors import InvalidInput
 

@@ -1,5 +1,7 @@
 """Seeding a database with the synthetic demo: parties, users, the demo parcels from
-``gis_data/`` and one worked chain (estimate → verify and issue → sale → retirement).
+``gis_data/``, one worked chain (estimate → verify and issue → sale → retirement) and the income
+chain of :mod:`sinkledger.demo_income` (collection → bundle → sale → distribution → payments,
+a lien, a loss with its claim, one estimate waiting for the verifier).
 
 Everything here is SYNTHETIC: invented organisations (marked 演示/虚构), pseudonymous
 households, generated parcels and measurements. Seeding goes through the same service API as
@@ -9,9 +11,10 @@ every user, so it is checked by the same rules.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import geopandas as gpd
 import shapely
@@ -80,12 +83,15 @@ def seed_demo(service: Service, *, progress: Progress | None = None) -> dict[str
     _seed_parties(service, collectives, households)
     _seed_parcels(service, layer, collectives, households, progress)
     chain = _seed_chain(service, layer, collectives, monitoring, progress)
+    from sinkledger.demo_income import seed_income
+
+    income = seed_income(service, set(layer["parcel_code"]), progress=progress)
     from sinkledger.people_service import seed_demo_people
 
     people = seed_demo_people(service)  # synthetic personal details, outside the journal
     report = service.verify()
-    return {"parcels": int(len(layer)), "parties": len(FIXED_PARTIES) + len(collectives) + sum(map(len, households.values())),
-            "chain": chain, "people": people["people"], "ledger_ok": report.ok, "entries": report.entries,
+    return {"parcels": len(layer), "parties": len(FIXED_PARTIES) + len(collectives) + sum(map(len, households.values())),
+            "chain": chain, "income": income, "people": people["people"], "ledger_ok": report.ok, "entries": report.entries,
             "head_hash": report.head_hash}
 
 

@@ -135,6 +135,15 @@ class IncomeService:
         return self._run(actor, "project_add_parcels", request_id, content,
                          lambda ctx: projects.add_parcels(ctx, **content))
 
+    def projects(self, actor: Actor) -> list[dict[str, Any]]:
+        """Every bundled project with its parcel codes, in order of registration."""
+        from ledger.income.store import ProjectRow
+
+        self._view(actor)
+        with self.service.db.read() as s:
+            return [row.model_dump(exclude={"seq"}) | {"parcel_codes": projects.project_parcels(s, row.project_code)}
+                    for row in s.exec(select(ProjectRow).order_by(ProjectRow.seq)).all()]
+
     def project(self, actor: Actor, project_code: str) -> dict[str, Any]:
         self._view(actor)
         _text_or_none(project_code, "project_code")

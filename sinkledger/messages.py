@@ -549,3 +549,11 @@ from sinkledger.ui_catalogue import REFUSALS_EXTRA, UI_EXTRA  # noqa: E402
 
 REFUSALS.update(REFUSALS_EXTRA)
 UI.update(UI_EXTRA)
+
+from sinkledger.ui_catalogue_income import UI_INCOME  # noqa: E402 - plain dicts, import nothing
+from sinkledger.ui_catalogue_work import UI_WORK  # noqa: E402
+
+for _extra in (UI_INCOME, UI_WORK):
+    if set(_extra) & set(UI):
+        raise RuntimeError(f"UI keys defined twice: {sorted(set(_extra) & set(UI))}")
+    UI.update(_extra)

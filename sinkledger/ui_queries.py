@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import statistics
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func
@@ -36,6 +37,7 @@ from sinkledger.errors import NotFound
 ESTIMATE_RETURNED = "estimate_returned"  # the verifier's "return with comments" entry kind
 PRICE_BAND = (0.5, 2.0)  # a price outside [0.5, 2] × the recent median is flagged for a second look
 PRICE_WINDOW = 20  # how many latest sales the median price is taken over
+Progress = Callable[[int, int, str], None]  # (done, total, label), as Service.batch_estimate's
 
 
 # -- the ledger's version, for caching ---------------------------------------------------------
@@ -306,11 +308,14 @@ def integrity(service: Any) -> dict[str, Any]:
 
 # -- parcels -----------------------------------------------------------------------------------
 
-def preview_parcel_file(service: Any, actor: Any, *, path: str, options: Any = None) -> dict[str, Any]:
+def preview_parcel_file(service: Any, actor: Any, *, path: str, options: Any = None,
+                        progress: Progress | None = None) -> dict[str, Any]:
     """:meth:`Service.preview_parcels`, plus each row's geometry (GeoJSON, EPSG:4490) for the map.
 
     The same checks, run once: the report is exactly what ``preview_parcels`` returns, with
-    ``geometry`` added to every parcel summary that has one.
+    ``geometry`` added to every parcel summary that has one. ``progress(done, total, stage)``
+    hears each stage (``reading``, ``registry``, ``done``) with the rows checked so far, and
+    every row as it is checked once ``sinks.importer.plan_file`` takes a ``progress`` hook.
     """
     import shapely
 
@@ -319,16 +324,33 @@ def preview_parcel_file(service: Any, actor: Any, *, path: str, options: Any = N
     from sinks.overlap import OverlapTolerance
     from sinks.parcels import PERMISSION, registry_problems
 
+    report = progress or (lambda done, total, stage: None)
     require(actor, PERMISSION)
     service.require_initialised()
-    plan = plan_file(path, ImportOptions.coerce(options), service.settings.region)
+    report(0, 0, "reading")
+    hook = {"progress": report} if accepts_progress(plan_file) else {}
+    plan = plan_file(path, ImportOptions.coerce(options), service.settings.region,
+                     limits=service.settings.file_limits, **hook)
+    rows = len(plan.drafts)
+    report(0, rows, "registry")
     with service.db.read() as s:
         problems, _ = registry_problems(s, actor, plan.drafts, service.settings.region, OverlapTolerance())
-    report = plan.report(problems)
+    out = plan.report(problems)
     geometries = {d.row: shapely.geometry.mapping(d.geometry) for d in plan.drafts if d.geometry is not None}
-    for summary in report["parcels"]:
+    for summary in out["parcels"]:
         summary["geometry"] = geometries.get(summary["row"])
-    return report
+    report(rows, rows, "done")
+    return out
+
+
+def accepts_progress(fn: Any) -> bool:
+    """Whether ``fn`` takes a ``progress`` hook (the importer's per-row hook is not there yet)."""
+    import inspect
+
+    try:
+        return "progress" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def parcels_near(service: Any, bounds_lonlat: tuple[float, float, float, float], *, limit: int = 400) -> list[dict]:

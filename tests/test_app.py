@@ -52,7 +52,7 @@ def seeded(tmp_path_factory) -> dict:  # type: ignore[type-arg]
         by_sink: dict[str, dict[str, int]] = {}
         for row in service.balances()["by_sink_type"]:  # one row per sink type and county
             totals = by_sink.setdefault(row["sink_type"], {})
-            for column in ("issued_t", "held_t", "pledged_t", "retired_t"):
+            for column in ("issued_t", "held_t", "pledged_t", "retired_t", "cancelled_t"):
                 totals[column] = totals.get(column, 0) + row[column]
     finally:
         service.db.dispose()
@@ -178,7 +178,7 @@ def test_balances_table(app_env) -> None:  # type: ignore[no-untyped-def]
     df = at.dataframe[0].value
     assert list(df.columns) == [ui_text(k, "zh") for k in (
         "col_sink_type", "col_parcels", "col_area_ha", "col_issued", "col_held", "col_pledged",
-        "col_retired")]
+        "col_retired", "col_cancelled")]
     assert list(df["碳汇类型"]) == ["竹林", "湿地", "茶园"]
     assert list(df["地块数"]) == [60, 15, 30]
     bamboo = df.iloc[0]
@@ -187,8 +187,13 @@ def test_balances_table(app_env) -> None:  # type: ignore[no-untyped-def]
     assert bamboo["持有"] == expected["held_t"]
     assert bamboo["质押"] == expected["pledged_t"]
     assert bamboo["已注销"] == expected["retired_t"] > 0
-    assert bamboo["持有"] + bamboo["质押"] + bamboo["已注销"] == bamboo["已签发"]
-    assert (df.iloc[1:][["已签发", "持有", "质押", "已注销"]] == 0).all().all()
+    cancelled = ui_text("col_cancelled", "zh")
+    assert bamboo[cancelled] == expected["cancelled_t"] > 0  # the demo's snow loss (sinkledger/demo_income.py)
+    assert bamboo["持有"] + bamboo["质押"] + bamboo["已注销"] + bamboo[cancelled] == bamboo["已签发"]
+    assert (df.iloc[1][["已签发", "持有", "质押", "已注销", cancelled]] == 0).all()  # wetland: estimate waiting
+    tea = df.iloc[2]
+    assert tea["已签发"] == app_env["by_sink"]["tea_garden"]["issued_t"] > 0
+    assert tea["持有"] + tea["质押"] + tea["已注销"] + tea[cancelled] == tea["已签发"]
 
 
 def test_integrity_message_and_merkle_root(app_env) -> None:  # type: ignore[no-untyped-def]

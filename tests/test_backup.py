@@ -25,6 +25,9 @@ def demo_backup(tmp_path_factory):  # type: ignore[no-untyped-def]
     svc = Service.open(load_settings({"DATABASE_URL": f"sqlite:///{tmp / 'source.db'}", "SINKLEDGER_HOME": str(tmp)}))
     seed_demo(svc)
     svc.checkpoint()
+    from sinkledger.web_sessions import open_session
+
+    open_session(svc, svc.actor("clerk"))  # a signed-in browser: its session is not part of the registry
     manifest = export_backup(svc, tmp / "demo.zip")
     balances = svc.balances()
     svc.db.dispose()
@@ -49,6 +52,13 @@ def test_restore_reproduces_hashes_balances_and_roots(demo_backup, settings):  #
                       quantity=1, price_fen_per_t=7341, contract_no="c")
     assert out["seq"] == manifest["journal_entries"] + 1 and target.verify().ok
     target.db.dispose()
+
+
+def test_sign_in_sessions_are_not_backed_up(demo_backup):  # type: ignore[no-untyped-def]
+    path, manifest, _ = demo_backup
+    assert "web_session" not in manifest["tables"] and "journal_entry" in manifest["tables"]
+    with zipfile.ZipFile(path) as zf:
+        assert not any("web_session" in name for name in zf.namelist())
 
 
 def test_restore_refuses_a_database_that_holds_data(demo_backup, service):  # type: ignore[no-untyped-def]

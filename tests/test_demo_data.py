@@ -290,3 +290,135 @@ def test_schematic_outlines_resemble_the_real_ones(counties, real_counties_m):
         real, schematic = real_counties_m[code], schematic_m[code]
         iou = real.intersection(schematic).area / real.union(schematic).area
         assert iou > 0.8, code
+
+
+# --- the seeded demo's income chain (sinkledger/demo_income.py) ------------------------------
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def seeded(request, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The whole demo seeded once per backend (PostgreSQL when SINKLEDGER_TEST_PG_URL is set)."""
+    from sinkledger.config import load_settings
+    from sinkledger.demo import seed_demo
+    from sinkledger.service import Service
+    from tests.conftest import PG_URL, pg_available
+
+    home = tmp_path_factory.mktemp("seeded_demo")
+    url = f"sqlite:///{home / 'demo.db'}"
+    if request.param == "postgres":
+        ok, reason = pg_available()
+        if not ok:
+            pytest.skip(reason)
+        url = PG_URL
+    service = Service.open(load_settings({"DATABASE_URL": url, "SINKLEDGER_HOME": str(home)}))
+    if request.param == "postgres" and service.db.has_schema():
+        service.db.drop_schema()
+    report = seed_demo(service)
+    yield service, report
+    service.db.dispose()
+
+
+def test_the_demo_income_chain_is_recorded_and_adds_up(seeded):
+    """Given the seeded demo, the tea contract's sale is distributed to the fen: 50 t at 73.41 CNY/t,
+    stated costs 5 % + 2 yuan/t, 80 % of the net to the villages, the rest to the centre."""
+    from sinkledger import demo_income as d
+
+    service, report = seeded
+    income, admin = report["income"], service.actor("admin")
+    assert report["ledger_ok"] and service.verify().ok
+    assert income["sale_amount_fen"] == d.SALE_QUANTITY_T * d.SALE_PRICE_FEN_PER_T == 367_050
+    recorded = service.income.distribution(admin, income["distribution_id"])
+    assert sum(line["amount_fen"] for line in recorded["lines"]) == income["sale_amount_fen"]
+    (contract,) = recorded["contracts"]
+    gross = income["sale_amount_fen"]
+    costs = gross * 500 // 10_000 + 200 * d.SALE_QUANTITY_T
+    assert (contract["gross_fen"], contract["costs_fen"], contract["net_fen"]) == (gross, costs, gross - costs)
+    assert contract["villages_fen"] + contract["centre_fen"] == contract["net_fen"]
+    assert abs(contract["villages_fen"] - contract["net_fen"] * 8 // 10) <= 1
+    households = [line for line in recorded["lines"] if line["role"] == "household"]
+    assert sum(line["amount_fen"] for line in households) == contract["villages_fen"]
+    assert {line["parcel_code"] for line in households} == set(d.TEA_PARCELS)
+
+
+def test_the_demo_contracts_projects_and_payments(seeded):
+    from sinkledger import demo_income as d
+
+    service, report = seeded
+    income, admin = report["income"], service.actor("admin")
+    contracts = {c["contract_no"]: c for c in service.income.contracts(admin)}
+    assert set(contracts) == {d.TEA_CONTRACT_NO, d.WETLAND_CONTRACT_NO}
+    assert contracts[d.TEA_CONTRACT_NO]["parcel_codes"] == list(d.TEA_PARCELS)
+    assert contracts[d.TEA_CONTRACT_NO]["documents"][0]["content_matches"]
+    assert contracts[d.WETLAND_CONTRACT_NO]["payment_terms"] == d.WETLAND_TERMS
+    tea = service.income.project(admin, d.TEA_PROJECT_CODE)
+    assert [p["parcel_code"] for p in tea["parcels"]] == list(d.TEA_PARCELS)
+    assert sum(b["quantity"] for b in tea["batches"]) == income["issued_t"] == 70
+    assert service.income.project(admin, d.WETLAND_PROJECT_CODE)["batches"] == []
+    fixed = service.income.due_items(admin, contract_no=d.WETLAND_CONTRACT_NO)
+    by_due = {}
+    for item in fixed:
+        by_due.setdefault(item["due_date"], []).append(item)
+    assert sorted(by_due) == ["2024-06-01", "2025-06-01", "2026-06-01"]
+    assert all(i["status"] == "paid" for day in ("2024-06-01", "2025-06-01") for i in by_due[day])
+    assert all(i["status"] == "due" for i in by_due["2026-06-01"])
+    sale_items = service.income.due_items(admin, source_id=income["distribution_id"])
+    paid = {i["party_id"] for i in sale_items if i["status"] == "paid"}
+    assert paid == {income["tea_household"]} and any(i["status"] == "due" for i in sale_items)
+
+
+def test_the_demo_leaves_work_for_the_verifier_bank_and_insurer(seeded):
+    from sinkledger import demo_income as d
+    from sinkledger import ui_queries
+
+    service, report = seeded
+    income, admin = report["income"], service.actor("admin")
+    waiting = [e["estimate_id"] for e in ui_queries.estimates_waiting(service)]
+    assert income["waiting_estimate_id"] in waiting
+    (lien,) = service.income.liens(service.actor("bank"))
+    assert (lien["contract_no"], lien["status"], lien["parcel_codes"]) == (d.WETLAND_CONTRACT_NO, "active",
+                                                                         list(d.WETLAND_PARCELS))
+    (event,) = service.income.losses(admin)
+    assert event["reversed_t"] == income["reversed_t"] == 29  # ceil(26.36 t C/ha × 44/12 × 1.2 ha × 25 %)
+    assert [c["claim_no"] for c in event["claims"]] == [d.CLAIM["claim_no"]]
+    users = {u["username"]: u for u in service.users()}
+    assert users["tea_household"]["party_id"] == income["tea_household"]
+    assert users["tea_coop"]["party_id"] == income["tea_collective"]
+
+
+def test_the_income_chain_leaves_the_base_demo_alone(seeded):
+    """No parcel added, no contract on the parcels other tests use, the base demo's sales intact."""
+    from sinkledger import demo_income as d
+    from sinkledger import ui_queries
+
+    service, report = seeded
+    assert report["parcels"] == 105 and len(service.parcels()) == 105
+    contracted = {p for c in service.income.contracts(service.actor("admin")) for p in c["parcel_codes"]}
+    assert not contracted & {"AJ-TG-0001", "AJ-TG-0005", "AJ-TG-0007", "AJ-TG-0017", "DQ-WL-0001"}
+    base_sales = [s for s in ui_queries.sales(service) if s["contract_no"].startswith("HZGX-2025-")]
+    assert len(base_sales) == len(report["chain"]["sales"]) == 3
+    assert {s["seller_account"] for s in base_sales}.isdisjoint({"CENTRE-AJ-H"})
+    assert not d.has_income_parcels({"AJ-BF-0001", "AJ-TG-0001", "DQ-WL-0001"})
+
+
+def test_seeding_the_demo_twice_records_nothing_new(seeded):
+    from sinkledger.demo import seed_demo
+
+    service, report = seeded
+    again = seed_demo(service)
+    assert (again["entries"], again["head_hash"]) == (report["entries"], report["head_hash"])
+    assert again["income"] == report["income"]
+
+
+def test_no_holder_of_the_base_demo_gains_available_credits(seeded):
+    """The income chain's buyer retires what it bought: the holders the app's pages pick by
+    balance (e.g. the largest seller of a court fulfilment) stay the base demo's."""
+    from sinkledger import demo_income as d
+    from sinkledger import ui_queries
+
+    service, report = seeded
+    held = {a["account_id"]: a["held_t"] for a in ui_queries.holding_accounts(service)}
+    largest = max(held, key=lambda a: (held[a], a))
+    assert largest.startswith("COL-")
+    retired = [r for r in ui_queries.retirements(service, account_id=d.BUYER_ACCOUNT)
+               if r["purpose"] == d.RETIREMENT["purpose"]]
+    assert [r["quantity"] for r in retired] == [d.SALE_QUANTITY_T]
+    assert held["CENTRE-AJ-H"] == report["income"]["issued_t"] - report["income"]["buffer_t"] - d.SALE_QUANTITY_T

@@ -1,4 +1,8 @@
-"""Administrator: users and roles (create, change role, deactivate, reset password) and parties."""
+"""Administrator: users and roles (create, change role, deactivate, reset password) and parties.
+
+A role change, deactivation or password reset also ends the user's open web sessions (each
+session re-checks its user on every click anyway; this removes them at once).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from ledger.domain import PartyKind, Role
-from sinkledger import admin
+from sinkledger import admin, web_sessions
 from sinkledger.ui.common import get_service, require_roles, role_name, submit
 from sinkledger.ui.text import labeller, t
 
@@ -61,16 +65,19 @@ def _edit_user(actor: Any, service: Any, users: list[dict[str, Any]], parties: d
     if c1.button(t("set_role"), key="set_role"):
         if submit(f"role_{chosen}", lambda **kw: admin.set_role(service, **kw), actor=actor, username=chosen,
                   role=role) is not None:
+            web_sessions.close_user_sessions(service, chosen)  # signed in under the old role: ended now
             st.rerun()
     label = t("deactivate") if user["active"] else t("activate")
     if c2.button(label, key="toggle_active"):
         if submit(f"active_{chosen}", lambda **kw: admin.set_active(service, **kw), actor=actor, username=chosen,
                   active=not user["active"]) is not None:
+            web_sessions.close_user_sessions(service, chosen)
             st.rerun()
     password = c2.text_input(t("new_password"), type="password", key="reset_password")
     if c2.button(t("reset_password"), key="reset_password_button"):
         if submit(f"password_{chosen}", lambda **kw: admin.reset_password(service, **kw), actor=actor,
                   username=chosen, password=password) is not None:
+            web_sessions.close_user_sessions(service, chosen)
             st.success(t("password_was_reset", username=chosen))
 
 

@@ -1,4 +1,5 @@
-"""Bank: pledge a holder's credits as loan collateral; release on repayment or transfer on default."""
+"""Bank: pledge a holder's credits as loan collateral; release on repayment or transfer on default;
+liens on the future issuances of a collection contract's parcels (收储贷)."""
 
 from __future__ import annotations
 
@@ -72,3 +73,73 @@ def _pledge_list(actor: Any, service: Any, lang: str) -> None:
     if c3.button(t("default_pledge"), key="default"):
         if submit(f"default_{chosen}", service.default_pledge, actor=actor, pledge_id=chosen) is not None:
             st.rerun()
+
+
+# -- liens on future issuances (收储贷 / 碳汇共富贷) --------------------------------------------------
+
+def liens_page() -> None:
+    """A lien pledges the future issuances of a collection contract's parcels: while it is active,
+    credits issued for them arrive pledged; releasing (repaid) or defaulting ends every pledge it made."""
+    actor = require_roles("bank")
+    service = get_service()
+    lang = session.lang()
+    st.title(t("page_inc_liens"))
+    st.caption(t("inc_liens_intro"))
+    contracts = attempt(service.income.contracts, actor) or []
+    _lien_form(actor, service, contracts, lang)
+    liens = attempt(service.income.liens, actor) or []
+    st.subheader(t("inc_my_liens"))
+    if not liens:
+        st.caption(t("nothing_yet"))
+        return
+    st.dataframe(pd.DataFrame([_lien_row(r, lang) for r in liens]), hide_index=True, width="stretch")
+    active = [r["id"] for r in liens if r["status"] == "active"]
+    if not active:
+        return
+    c1, c2, c3 = st.columns([2, 1, 1])
+    chosen = c1.selectbox(t("inc_choose_lien"), active, key="lien_chosen")
+    if c2.button(t("inc_release_lien"), key="lien_release") and submit(
+            f"lien_release_{chosen}", service.income.release_lien, actor=actor, lien_id=chosen) is not None:
+        st.rerun()
+    if c3.button(t("inc_default_lien"), key="lien_default") and submit(
+            f"lien_default_{chosen}", service.income.default_lien, actor=actor, lien_id=chosen) is not None:
+        st.rerun()
+
+
+def _lien_form(actor: Any, service: Any, contracts: list[dict[str, Any]], lang: str) -> None:
+    done = session.last_result("lien_register")
+    if done:
+        st.success(t("inc_lien_registered", lien=done["lien_id"], contract=done["contract_no"]))
+    if not contracts:
+        st.caption(t("inc_no_contracts"))
+        return
+    by_no = {c["contract_no"]: c for c in contracts}
+    contract_no = st.selectbox(t("inc_choose_contract"), list(by_no), key="lien_contract")
+    with st.form("lien_form"):
+        c1, c2 = st.columns(2)
+        parcels = c1.multiselect(t("inc_lien_parcels"), by_no[contract_no]["parcel_codes"], key="lien_parcels",
+                                 help=t("inc_lien_parcels_help"))
+        loan = c2.text_input(t("loan_reference"), key="lien_loan")
+        amount = c1.text_input(t("loan_amount_yuan"), value="500000", key="lien_amount")
+        term_end = c2.date_input(t("term_end"), value=date.today() + timedelta(days=3 * 365), key="lien_term")
+        ok = st.form_submit_button(t("inc_register_lien"), type="primary")
+    if not ok:
+        return
+    try:
+        amount_fen = fmt.yuan_to_fen(amount)
+    except ValueError:
+        st.error(t("price_unreadable", value=amount))
+        return
+    out = submit("lien_register", service.income.register_lien, actor=actor, contract_no=contract_no,
+                 loan_reference=loan.strip(), loan_amount_fen=amount_fen, term_end=term_end.isoformat(),
+                 parcel_codes=parcels or None)
+    if out is not None:
+        st.rerun()
+
+
+def _lien_row(r: dict[str, Any], lang: str) -> dict[str, Any]:
+    pledged = sum(p["quantity"] for p in r["pledges"] if p["status"] == "active")
+    return {t("inc_lien"): r["id"], t("contract_no"): r["contract_no"], t("inc_parcel_list"): ", ".join(r["parcel_codes"]),
+            t("loan_reference"): r["loan_reference"], t("loan_amount"): fmt.money(r["loan_amount_fen"], lang),
+            t("term_end"): fmt.date_text(r["term_end"], lang), t("inc_lien_pledges"): len(r["pledges"]),
+            t("inc_lien_pledged_t"): fmt.tonnes(pledged, lang), t("col_status"): t(f"inc_lien_status_{r['status']}")}

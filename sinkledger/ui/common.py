@@ -33,6 +33,18 @@ def get_service() -> Any:
     return service
 
 
+def get_people() -> Any:
+    """The person-register API over the one service (its key and cipher are built once)."""
+    return _people(get_service())
+
+
+@st.cache_resource(show_spinner=False)
+def _people(_service: Any) -> Any:
+    from sinkledger.people_service import PeopleService
+
+    return PeopleService(_service)
+
+
 def show_refusal(exc: SinkLedgerError) -> None:
     """A refusal's catalogue message in the chosen language, plus every listed problem."""
     st.error(exc.message(session.lang()))

@@ -1,6 +1,15 @@
-"""Insurer: record a loss event and its claim; the loss cancels credits from the buffer pool."""
+"""Insurer: record a loss event on parcels (cause, date, affected area, damaged share) — the
+methodology's stock gives the carbon lost and the reversal cancels that many buffer credits in
+the same entry — and an insurance claim linking the event, the policy, the product and the payout.
+
+A manual reversal by quantity (no parcel, no computation) is kept for losses the registry cannot
+compute, below the loss-event form.
+"""
 
 from __future__ import annotations
+
+from datetime import date
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -8,8 +17,17 @@ import streamlit as st
 from sinkledger import ui_queries
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
-from sinkledger.ui.common import get_service, require_roles, submit
-from sinkledger.ui.text import t
+from sinkledger.ui.common import attempt, cached_version, get_service, require_roles, submit
+from sinkledger.ui.income_common import parse_yuan, party_labeller, table
+from sinkledger.ui.text import labeller, t
+
+CAUSES = ("snow", "fire", "pests", "conversion", "other")
+DEFAULT_PRODUCT = "毛竹碳汇价值恢复补偿保险"
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _parcel_holders(version: int) -> dict[str, str]:
+    return {p["parcel_code"]: p["holder_party_id"] for p in get_service().parcels(status="active")}
 
 
 def losses_page() -> None:
@@ -17,24 +35,133 @@ def losses_page() -> None:
     service = get_service()
     lang = session.lang()
     st.title(t("page_losses"))
-    st.write(t("losses_intro"))
+    st.write(t("inc_losses_intro"))
     st.metric(t("buffer_balance"), fmt.tonnes(ui_queries.buffer_balance_t(service), lang))
+    tabs = st.tabs([t("inc_tab_loss"), t("inc_tab_claim"), t("inc_tab_events")])
+    with tabs[0]:
+        _loss_form(actor, service, lang)
+    events = attempt(service.income.losses, actor) or []
+    with tabs[1]:
+        _claim_form(actor, service, events)
+    with tabs[2]:
+        _events(events, lang)
+    with st.expander(t("inc_manual_reversal")):
+        _manual_reversal(actor, service, lang)
+
+
+def _loss_form(actor: Any, service: Any, lang: str) -> None:
+    done = session.last_result("loss_event")
+    if done:
+        st.success(t("inc_loss_recorded", event=done["event_id"], lost=done["lost_t_co2e"],
+                     reversed=fmt.tonnes(done["reversed_t"], lang)))
+    holders = _parcel_holders(cached_version())
+    c1, c2 = st.columns(2)
+    cause = c1.selectbox(t("inc_cause"), CAUSES, format_func=labeller("inc_cause_"), key=f"loss_cause_{lang}")
+    event_date = c2.date_input(t("inc_event_date"), value=date.today(), key="loss_date")
+    parcels = st.multiselect(t("inc_loss_parcels"), sorted(holders), key="loss_parcels")
+    rows = []
+    for code in parcels:
+        a, b = st.columns(2)
+        area = a.text_input(t("inc_affected_ha", parcel=code), value="1", key=f"loss_area_{code}")
+        share = b.number_input(t("inc_damage_pct", parcel=code), min_value=1, max_value=100, value=100, step=1,
+                               key=f"loss_share_{code}")
+        rows.append({"parcel_code": code, "affected_area_ha": area.strip(), "damage_share_bp": int(share) * 100})
+    description = st.text_area(t("inc_loss_description"), key="loss_description",
+                               placeholder=t("loss_reason_example"))
+    policy = st.text_input(t("inc_policy_no"), key="loss_policy")
+    if not rows:
+        st.caption(t("inc_loss_choose_parcels"))
+        return
+    plan = attempt(service.income.preview_loss, actor, event_date=event_date.isoformat(), parcels=rows)
+    if plan is None:
+        return
+    _plan(plan, lang)
+    if st.button(t("inc_record_loss"), type="primary", key="loss_record"):
+        out = submit("loss_event", service.income.record_loss, actor=actor, cause=cause,
+                     event_date=event_date.isoformat(), parcels=rows, description=description.strip(),
+                     policy_no=policy.strip() or None)
+        if out is not None:
+            st.rerun()
+
+
+def _plan(plan: list[dict[str, Any]], lang: str) -> None:
+    """What the methodology computes: stock per hectare, carbon lost, credits the reversal cancels."""
+    lost = sum(float(p["lost_t_co2e"]) for p in plan)  # display only; the service sums exact decimals
+    reversed_t = sum(p["reversed_t"] for p in plan)
+    c1, c2 = st.columns(2)
+    c1.metric(t("inc_lost_t"), f"{lost:,.2f}")
+    c2.metric(t("inc_reversed_t"), fmt.tonnes(reversed_t, lang))
+    table([{t("col_parcel"): p["parcel_code"], t("inc_affected_area"): p["affected_area_ha"],
+            t("inc_damage_share"): f'{p["damage_share_bp"] / 100:g}%', t("col_estimate"): p["estimate_id"],
+            t("inc_stock_t_c_per_ha"): p["stock_t_c_per_ha"], t("inc_lost_t"): p["lost_t_co2e"],
+            t("inc_reversed_t"): p["reversed_t"]} for p in plan])
+    with st.expander(t("inc_loss_trace")):
+        for p in plan:
+            st.markdown(f"**{p['parcel_code']}** · {p['methodology_id']} {p['methodology_version']}")
+            table([{t("col_step"): s["name"], t("col_equation"): s.get("equation", ""), t("col_value"): s["value"],
+                    t("col_unit"): s.get("unit", ""), t("col_note"): s.get("note", "")} for s in p["steps"]])
+
+
+def _claim_form(actor: Any, service: Any, events: list[dict[str, Any]]) -> None:
+    done = session.last_result("insurance_claim")
+    if done:
+        st.success(t("inc_claim_recorded", claim=done["claim_no"], event=done["event_id"],
+                     payout=fmt.money(done["payout_fen"], session.lang())))
+    if not events:
+        st.caption(t("inc_no_events"))
+        return
+    by_id = {e["id"]: e for e in events}
+    event_id = st.selectbox(t("inc_choose_event"), list(by_id), key="claim_event")
+    event = by_id[event_id]
+    holders = _parcel_holders(cached_version())
+    insured = sorted({holders.get(p["parcel_code"]) for p in event["parcels"]} - {None})
+    with st.form("claim_form"):
+        c1, c2 = st.columns(2)
+        claim_no = c1.text_input(t("inc_claim_no"), key="claim_no")
+        policy = c2.text_input(t("inc_policy_no"), value=event.get("policy_no") or "", key="claim_policy")
+        product = c1.text_input(t("inc_product"), value=DEFAULT_PRODUCT, key="claim_product")
+        party = c2.selectbox(t("inc_insured"), insured or [""], format_func=party_labeller(), key="claim_insured")
+        payout = c1.text_input(t("inc_payout_yuan"), key="claim_payout")
+        paid = c2.date_input(t("inc_paid_date"), value=date.today(), key="claim_paid")
+        reference = st.text_input(t("inc_reference"), key="claim_reference")
+        ok = st.form_submit_button(t("inc_record_claim"), type="primary")
+    if not ok:
+        return
+    payout_fen = parse_yuan(payout)
+    if payout_fen is None:
+        return
+    out = submit("insurance_claim", service.income.record_claim, actor=actor, claim_no=claim_no.strip(),
+                 event_id=event_id, policy_no=policy.strip(), product=product.strip(), insured_party_id=party,
+                 payout_fen=payout_fen, paid_date=paid.isoformat(), reference=reference.strip() or None)
+    if out is not None:
+        st.rerun()
+
+
+def _events(events: list[dict[str, Any]], lang: str) -> None:
+    table([{t("inc_event"): e["id"], t("inc_event_date"): fmt.date_text(e["event_date"], lang),
+            t("inc_cause"): t(f"inc_cause_{e['cause']}"),
+            t("inc_parcel_list"): ", ".join(f'{p["parcel_code"]} ({p["affected_area_ha"]} ha)' for p in e["parcels"]),
+            t("inc_lost_t"): e["lost_t_co2e"], t("inc_reversed_t"): e["reversed_t"],
+            t("col_reversal"): e["reversal_id"] or "—", t("inc_policy_no"): e["policy_no"] or "—",
+            t("inc_claims"): "; ".join(f'{c["claim_no"]} {fmt.money(c["payout_fen"], lang)}' for c in e["claims"]) or "—"}
+           for e in events])
+
+
+def _manual_reversal(actor: Any, service: Any, lang: str) -> None:
+    st.caption(t("losses_intro"))
     with st.form("loss_form"):
         c1, c2 = st.columns(2)
         event = c1.text_input(t("loss_event_ref"), key="loss_event", placeholder="LOSS-2025-001")
         quantity = c2.number_input(t("loss_quantity"), min_value=1, step=1, value=1, key="loss_quantity")
         reason = st.text_input(t("loss_reason"), key="loss_reason", placeholder=t("loss_reason_example"))
-        ok = st.form_submit_button(t("record_loss"), type="primary")
+        ok = st.form_submit_button(t("record_loss"))
     if ok:
         out = submit("loss", service.reverse, actor=actor, quantity=int(quantity), reason=reason.strip(),
                      loss_event_ref=event.strip())
         if out is not None:
             st.success(t("loss_recorded", reversal=out["reversal_id"], quantity=fmt.tonnes(out["quantity"], lang)))
-    st.subheader(t("loss_history"))
     rows = ui_queries.reversals(service)
-    if not rows:
-        st.caption(t("nothing_yet"))
-        return
-    st.dataframe(pd.DataFrame([{t("col_reversal"): r["id"], t("col_date"): fmt.date_text(r["recorded_at"], lang),
-                                t("loss_event_ref"): r["loss_event_ref"], t("col_quantity_t"): r["quantity"],
-                                t("loss_reason"): r["reason"]} for r in rows]), hide_index=True, width="stretch")
+    if rows:
+        st.dataframe(pd.DataFrame([{t("col_reversal"): r["id"], t("col_date"): fmt.date_text(r["recorded_at"], lang),
+                                    t("loss_event_ref"): r["loss_event_ref"], t("col_quantity_t"): r["quantity"],
+                                    t("loss_reason"): r["reason"]} for r in rows]), hide_index=True, width="stretch")

@@ -30,21 +30,32 @@ PAGES = {
     "pledges": ("bank", "pledges_page", "page_pledges", ":material/account_balance:"),
     "losses": ("insurer", "losses_page", "page_losses", ":material/ac_unit:"),
     "users": ("admin_users", "users_page", "page_users", ":material/group:"),
+    "income": ("income_household", "household_income_page", "page_inc_my_income", ":material/payments:"),
+    "income_coop": ("income_coop", "coop_income_page", "page_inc_coop", ":material/payments:"),
+    "income_contracts": ("income_centre", "centre_contracts_page", "page_inc_contracts", ":material/handshake:"),
+    "income_centre": ("income_centre", "centre_income_page", "page_inc_centre", ":material/payments:"),
+    "income_paylist": ("income_paylist", "payment_list_page", "page_inc_paylist", ":material/request_quote:"),
+    "liens": ("bank", "liens_page", "page_inc_liens", ":material/lock:"),
+    "my_details": ("people", "my_details_page", "page_my_details", ":material/badge:"),
+    "households": ("people", "households_page", "page_households", ":material/diversity_3:"),
+    "personal_data": ("people_admin", "personal_data_page", "page_personal_data", ":material/shield_person:"),
+    "batch": ("batch", "batch_page", "page_batch", ":material/stacked_line_chart:"),
 }
 
 ROLE_PAGES: dict[str, tuple[str, ...]] = {
     "public": ("signin",),
-    "cooperative": ("parcels", "register", "account"),
-    "household": ("account",),
-    "collection_centre": ("parcels", "register", "account"),
+    "cooperative": ("parcels", "register", "account", "income_coop", "batch", "households"),
+    "household": ("account", "income", "my_details"),
+    "collection_centre": ("parcels", "register", "account", "income_contracts", "income_centre", "income_paylist",
+                          "batch", "households"),
     "trading_clerk": ("sale", "sales"),
     "enterprise": ("account",),
     "verifier": ("verify",),
     "court": ("cases", "calculator"),
     "procurator": ("cases", "calculator"),
-    "bank": ("pledges",),
+    "bank": ("pledges", "liens"),
     "insurer": ("losses",),
-    "admin": ("users", "parcels"),
+    "admin": ("users", "personal_data", "parcels"),
 }
 PUBLIC_PAGES = ("overview", "certificate")
 
@@ -71,6 +82,7 @@ def pages_for(role: str) -> dict[str, list[st.Page]]:
 
 
 def sidebar() -> None:
+    session.restore()  # a reload or new tab resumes the browser's session; an ended one signs out
     st.sidebar.radio(t("language"), list(LANGS), format_func=LANGS.get, key=session.LANG, horizontal=True)
     user = session.user()
     if user:
@@ -84,6 +96,9 @@ def sidebar() -> None:
     chosen = st.session_state.get(session.BASEMAP, "none")
     st.sidebar.selectbox(t("basemap"), BASEMAPS, index=BASEMAPS.index(chosen), format_func=labeller("basemap_"),
                          key=f"basemap_{session.lang()}", on_change=_keep_basemap)
+    cookie = session.cookie_script()  # keeps the browser's session cookie in step (set / removed)
+    if cookie:
+        st.sidebar.html(cookie, unsafe_allow_javascript=True)
 
 
 def _keep_basemap() -> None:

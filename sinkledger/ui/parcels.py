@@ -1,5 +1,6 @@
 """Parcels: the holder's map coloured by sink type, and one parcel's page (attributes, history,
-estimates with their trace report, credits issued, income)."""
+estimates with their trace report, credits issued, income: the holder's sales, the parcel's
+contributions to batches and the proceeds distributed for it)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sinkledger import reports, ui_queries
 from sinkledger.ui import format as fmt
 from sinkledger.ui import maps, session
 from sinkledger.ui.common import attempt, cached_version, get_service, require_roles, sink_name
+from sinkledger.ui.income_common import item_row, kg_text, table
 from sinkledger.ui.public import parcel_layer_features, parcel_map
 from sinkledger.ui.text import t, t_or
 
@@ -57,6 +59,7 @@ def parcel_detail(service: Any, code: str, lang: str) -> None:
         _credits(service, code)
     with tabs[4]:
         _income(service, parcel, lang)
+        _contributions_and_distributions(service, parcel["parcel_code"])
 
 
 def _attributes(service: Any, parcel: dict[str, Any], lang: str) -> None:
@@ -131,3 +134,27 @@ def _income(service: Any, parcel: dict[str, Any], lang: str) -> None:
         st.dataframe(pd.DataFrame([{t("col_date"): fmt.date_text(s["recorded_at"], lang), t("buyer"): s["buyer_name"],
                                     t("col_quantity_t"): s["quantity"], t("sale_amount"): fmt.money(s["amount_fen"], lang)}
                                    for s in statement["sold"]]), hide_index=True, width="stretch")
+
+
+def _contributions_and_distributions(service: Any, code: str) -> None:
+    """The parcel's part of each batch issued for it (t, kg) and the proceeds distributed for it
+    (due items of the villages' part, with what was paid), from ``service.income``."""
+    actor = session.actor()
+    lang = session.lang()
+    st.subheader(t("inc_parcel_contributions"))
+    rows = []
+    for batch in ui_queries.parcel_batches(service, code):
+        trace = attempt(service.income.trace_batch, actor, batch["batch_id"])
+        part = next((p for p in (trace or {}).get("parcels", []) if p["parcel_code"] == code), None)
+        if part is not None:
+            rows.append({t("col_batch"): batch["batch_id"], t("col_vintage"): str(batch["vintage_year"]),
+                         t("col_quantity_t"): batch["quantity"], t("inc_col_parcel_t"): part["quantity_t"],
+                         t("inc_col_kg"): kg_text(part["kg_co2e"]), t("contract_no"): part["contract_no"] or "—"})
+    table(rows)
+    st.subheader(t("inc_parcel_distributed"))
+    items = [i for i in attempt(service.income.due_items, actor) or [] if i["parcel_code"] == code]
+    if items:
+        c1, c2 = st.columns(2)
+        c1.metric(t("inc_distributed_total"), fmt.money(sum(i["amount_fen"] for i in items), lang))
+        c2.metric(t("inc_paid"), fmt.money(sum(i["paid_fen"] for i in items), lang))
+    table([item_row(i) for i in items])

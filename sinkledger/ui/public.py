@@ -112,6 +112,7 @@ def _sink_table(balances: dict[str, Any], parcels: dict[str, tuple[int, float]])
             t("col_held"): sum(r["held_t"] for r in mine),
             t("col_pledged"): sum(r["pledged_t"] for r in mine),
             t("col_retired"): sum(r["retired_t"] for r in mine),
+            t("col_cancelled"): sum(r["cancelled_t"] for r in mine),  # buffer credits cancelled by reversals
         })
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     st.caption(t("buffer_caption", n=buffer_t))

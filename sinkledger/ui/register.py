@@ -130,19 +130,47 @@ def _upload(actor: Any) -> None:
         return
     options = {"parcel_code_prefix": prefix.strip(), "from_gcj02": gcj, "repair": repair}
     path = _saved(upload)
-    with st.spinner(t("checking_file")):
-        report = attempt(ui_queries.preview_parcel_file, service, actor, path=str(path), options=options)
+    bar = st.progress(0.0, text=t("checking_file"))
+    report = attempt(ui_queries.preview_parcel_file, service, actor, path=str(path), options=options,
+                     progress=_check_progress(bar))
+    bar.empty()
     if report is None:
         return
     _show_preview(report)
     if report["ok"] and st.button(t("confirm_import", n=len(report["parcels"])), type="primary", key="confirm_import"):
-        with st.status(t("importing", n=len(report["parcels"])), expanded=False) as status:
-            out = submit(f"import_{report['source']['sha256'][:16]}", service.import_parcels, actor=actor,
-                         path=str(path), options=options)
-            status.update(label=t("import_done") if out else t("import_failed"),
-                          state="complete" if out else "error")
+        _import(actor, service, report, path, options)
+
+
+def _check_progress(bar: Any) -> Any:
+    """The preview's progress on a bar: the stage, then rows checked out of all rows."""
+    stages = {"reading": (0.05, "import_reading"), "registry": (0.6, "import_checking_registry")}
+
+    def progress(done: int, total: int, stage: str) -> None:
+        if stage in stages:
+            share, key = stages[stage]
+            bar.progress(share, text=t(key))
+        else:  # rows as they are checked (once the importer reports them), and the end
+            bar.progress(min(done / max(total, 1), 1.0), text=t("import_rows_checked", done=done, total=total))
+
+    return progress
+
+
+def _import(actor: Any, service: Any, report: dict[str, Any], path: Path, options: dict[str, Any]) -> None:
+    """Register the previewed rows (one journal entry), with progress as rows are written."""
+    n = len(report["parcels"])
+    with st.status(t("importing", n=n), expanded=True) as status:
+        bar = st.progress(0.0, text=t("import_recording"))
+        hook = {}
+        if ui_queries.accepts_progress(service.import_parcels):  # per-row once the service reports rows
+            hook = {"progress": lambda done, total, label: bar.progress(
+                min(done / max(total, 1), 1.0), text=t("import_rows_registered", done=done, total=total))}
+        out = submit(f"import_{report['source']['sha256'][:16]}", service.import_parcels, actor=actor,
+                     path=str(path), options=options, **hook)
         if out is not None:
-            st.success(t("imported_message", n=len(report["parcels"])))
+            bar.progress(1.0, text=t("import_rows_registered", done=n, total=n))
+        status.update(label=t("import_done") if out else t("import_failed"), state="complete" if out else "error")
+    if out is not None:
+        st.success(t("imported_message", n=n))
 
 
 def _saved(upload: Any) -> Path:

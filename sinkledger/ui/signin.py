@@ -1,4 +1,5 @@
-"""Sign-in: user name and password checked by the service (argon2 hashes)."""
+"""Sign-in: user name and password checked by the service (argon2 hashes); a successful sign-in
+opens a web session that survives a reload (:func:`sinkledger.ui.session.sign_in`)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from sinkledger.ui import session
 from sinkledger.ui.common import attempt, get_service, role_name
 from sinkledger.ui.text import t
 
-DEMO_USERS = ("coop", "household", "centre", "clerk", "verifier", "enterprise", "court", "procurator", "bank",
-              "insurer", "admin")
+DEMO_USERS = ("coop", "household", "tea_coop", "tea_household", "centre", "cashier", "clerk", "verifier",
+              "enterprise", "court", "procurator", "bank", "insurer", "admin")
 
 
 def signin_page() -> None:
@@ -19,6 +20,7 @@ def signin_page() -> None:
         username = st.text_input(t("username"), key="signin_username")
         password = st.text_input(t("password"), type="password", key="signin_password")
         submitted = st.form_submit_button(t("sign_in"), type="primary")
+    st.caption(t("signin_stays"))
     if submitted:
         service = get_service()
         actor = attempt(service.authenticate, username.strip(), password)

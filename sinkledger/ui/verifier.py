@@ -10,7 +10,7 @@ import streamlit as st
 from sinkledger import admin, reports, ui_queries
 from sinkledger.ui import format as fmt
 from sinkledger.ui import maps, session
-from sinkledger.ui.common import get_service, require_roles, sink_name, submit
+from sinkledger.ui.common import attempt, get_service, require_roles, sink_name, submit
 from sinkledger.ui.text import t
 
 DEFAULT_BUFFER_PERCENT = 10
@@ -63,12 +63,21 @@ def _estimate_detail(service: Any, estimate: dict[str, Any], document: dict[str,
                        file_name=f"{estimate['estimate_id']}.pdf", mime="application/pdf", key="trace_pdf")
 
 
+def _project_of(actor: Any, service: Any, estimate: dict[str, Any]) -> str:
+    """The bundled project holding all the estimate's parcels, else the demo's default project."""
+    parcels = set(estimate.get("parcel_codes") or [])
+    for project in attempt(service.income.projects, actor) or []:
+        if parcels and parcels <= set(project["parcel_codes"]):
+            return project["project_code"]
+    return DEFAULT_PROJECT
+
+
 def _approve_form(actor: Any, service: Any, estimate: dict[str, Any], lang: str) -> None:
     with st.form("approve_form"):
         st.markdown(f"**{t('approve')}**")
         verified = st.number_input(t("verified_kg"), min_value=0, max_value=int(estimate["net_kg_co2e"]),
                                    value=int(estimate["net_kg_co2e"]), step=1, key="verified_kg")
-        project = st.text_input(t("project_code"), value=DEFAULT_PROJECT, key="verify_project")
+        project = st.text_input(t("project_code"), value=_project_of(actor, service, estimate), key="verify_project")
         buffer = st.number_input(t("buffer_percent"), min_value=0, max_value=100, value=DEFAULT_BUFFER_PERCENT,
                                  key="verify_buffer")
         st.caption(t("approve_caption", estimate=fmt.kg_as_tonnes(estimate["net_kg_co2e"], lang)))

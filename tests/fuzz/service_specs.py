@@ -457,6 +457,8 @@ SPECS += [
                                                           project_code="FZBUNDLE1", parcel_codes=["AJ-BF-0002"]),
              {"project_code": "ref", "parcel_codes": "ref_list"}, actor_role_refused="clerk",
              extra={"parcel_codes": [("bundled", ["AJ-BF-0001"]), ("not_collected", ["AJ-TG-0005"])]}),
+    CallSpec("income.projects", lambda w: dict(actor=actor("centre")), {}, actor_role_refused="enterprise",
+             read_only=True),
     CallSpec("income.project", lambda w: dict(actor=actor("centre"), project_code="FZBUNDLE1"),
              {"project_code": "ref"}, actor_role_refused="enterprise", read_only=True, accepts=lambda out: False),
     CallSpec("income.estimate_project", lambda w: dict(actor=actor("centre"), request_id=rid(), project_code="FZBUNDLE1",

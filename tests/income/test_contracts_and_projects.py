@@ -141,3 +141,14 @@ def test_fixed_payment_refusals(fixed):  # type: ignore[no-untyped-def]
         svc.actor("centre"), "s3", contract_no="AJZL-2022-B", through="2022-06-30"))
     refused("contract_not_found", lambda: income.schedule_payments(
         svc.actor("centre"), "s4", contract_no="NO-SUCH", through="2030-01-01"))
+
+
+def test_projects_are_listed_with_their_parcels(contracted):  # type: ignore[no-untyped-def]
+    """Given the bundle, the list names it with its parcels; a buyer may not read it."""
+    income = contracted
+    assert income.projects(income.service.actor("centre")) == []
+    bundle(income)
+    listed = income.projects(income.service.actor("centre"))
+    assert [p["project_code"] for p in listed] == [PROJECT]
+    assert listed[0]["parcel_codes"] == sorted(PARCELS) and listed[0]["sink_type"] == "bamboo_forest"
+    refused("not_permitted", lambda: income.projects(income.service.actor("ent")))

@@ -46,6 +46,9 @@ def seeded_template(tmp_path_factory) -> dict:  # type: ignore[type-arg]
 def ui_db(seeded_template, tmp_path_factory) -> dict:  # type: ignore[type-arg]
     home = tmp_path_factory.mktemp("ui_module")
     shutil.copy(seeded_template["path"], home / "ui.db")
+    key = seeded_template["path"].parent / "data.key"  # the person register's key, generated with the demo
+    if key.exists():
+        shutil.copy(key, home / "data.key")
     return {"env": {"SINKLEDGER_HOME": str(home), "DATABASE_URL": f"sqlite:///{home / 'ui.db'}"},
             "facts": seeded_template["facts"], "users": seeded_template["users"], "home": home}
 

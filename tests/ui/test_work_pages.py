@@ -1,0 +1,275 @@
+"""Work pages added after issue 8, in AppTest: staying signed in across a new websocket (what a
+reload or a new tab opens) through the web-session token; batch estimates with progress, result,
+refusals per parcel and the trace report; parcel imports with progress.
+
+A new ``AppTest`` is a new Streamlit session, as a reload is; the browser's cookie is simulated by
+patching :func:`sinkledger.ui.session.browser_token` (AppTest sends no cookies). The real cookie
+round trip is in tests/browser/test_people_browser.py.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from sinkledger import admin, ui_queries, web_sessions
+from sinkledger.ui import session as ui_session
+from sinkledger.ui.text import text
+from tests.ui.conftest import (
+    CJK,
+    button,
+    no_errors,
+    open_app,
+    registered_pages,
+    service_for,
+)
+from tests.ui.scenario import feature_collection, square
+
+
+def zh(key: str, **params) -> str:  # type: ignore[no-untyped-def]
+    return text(key, "zh", **params)
+
+
+def en(key: str, **params) -> str:  # type: ignore[no-untyped-def]
+    return text(key, "en", **params)
+
+
+def sign_in_through_page(app_env, username: str):  # type: ignore[no-untyped-def]
+    at = open_app(app_env, page="signin")
+    at.text_input(key="signin_username").set_value(username)
+    at.text_input(key="signin_password").set_value("demo1234")
+    button(at, zh("sign_in")).click().run()
+    no_errors(at)
+    return at
+
+
+@pytest.fixture
+def cookie(monkeypatch):  # type: ignore[no-untyped-def]
+    """What the browser's cookie holds for the next new session (``None``: no cookie)."""
+    jar: dict[str, str | None] = {"token": None}
+    monkeypatch.setattr(ui_session, "browser_token", lambda: jar["token"])
+    return jar
+
+
+# -- staying signed in ---------------------------------------------------------------------------
+
+def test_sign_in_opens_a_hashed_session_and_a_reload_resumes_it(app_env, cookie) -> None:  # type: ignore[no-untyped-def]
+    service = service_for(app_env)
+    at = sign_in_through_page(app_env, "verifier")
+    token = at.session_state[ui_session.TOKEN]
+    assert len(token) >= 43  # 32 random bytes, URL-safe base64
+    assert web_sessions.session_count(service, "verifier") == 1
+    with service.db.read() as s:  # only the token's hash is stored
+        row = s.get(web_sessions.WebSessionRow, web_sessions.token_hash(token))
+        assert row is not None and token not in row.model_dump_json()
+    assert not at.query_params  # nothing in the URL: no token, no role
+    assert any("sinkledger_session=" in h.proto.body for h in at.get("html"))
+    cookie["token"] = token
+    reloaded = open_app(app_env)  # a new session, as after a reload or in a new tab
+    no_errors(reloaded)
+    assert reloaded.session_state["user"]["username"] == "verifier"
+    assert "verify" in registered_pages(reloaded)
+
+
+def test_sign_out_ends_the_session_everywhere(app_env, cookie) -> None:  # type: ignore[no-untyped-def]
+    service = service_for(app_env)
+    at = sign_in_through_page(app_env, "bank")
+    cookie["token"] = at.session_state[ui_session.TOKEN]
+    other_tab = open_app(app_env)
+    assert other_tab.session_state["user"]["username"] == "bank"
+    at.sidebar.button(key="sign_out").click().run()
+    assert web_sessions.session_count(service, "bank") == 0
+    assert any("Max-Age=0" in h.proto.body for h in at.get("html"))  # the cookie is removed
+    reloaded = open_app(app_env)  # the browser still sends the old cookie: refused
+    assert "user" not in reloaded.session_state
+    assert registered_pages(reloaded) == {"overview", "certificate", "signin"}
+    other_tab.run()  # the other tab's next click signs it out too
+    assert "user" not in other_tab.session_state
+
+
+@pytest.mark.parametrize("change", ["deactivate", "role", "password"])
+def test_an_account_change_ends_its_open_sessions(app_env, cookie, change) -> None:  # type: ignore[no-untyped-def]
+    service = service_for(app_env)
+    boss = service.actor("admin")
+    name = f"temp_{change}"
+    admin.create_user(service, boss, f"t:u:{name}", username=name, password="demo1234", role="insurer",
+                      party_id="INS-0001", display_name="临时")
+    at = sign_in_through_page(app_env, name)
+    assert at.session_state["user"]["role"] == "insurer"
+    if change == "deactivate":
+        admin.set_active(service, boss, f"t:u:{name}:off", username=name, active=False)
+    elif change == "role":
+        admin.set_role(service, boss, f"t:u:{name}:role", username=name, role="bank")
+    else:
+        admin.reset_password(service, boss, f"t:u:{name}:pw", username=name, password="another-pass-1")
+    at.run()
+    assert "user" not in at.session_state
+    assert web_sessions.session_count(service, name) == 0
+
+
+def test_sessions_expire_by_lifetime_and_idleness(app_env) -> None:  # type: ignore[no-untyped-def]
+    service = service_for(app_env)
+    actor = service.actor("clerk")
+    token = web_sessions.open_session(service, actor)
+    opened = web_sessions._now()
+    assert web_sessions.resume(service, token, now=opened + timedelta(minutes=90))["role"] == "trading_clerk"
+    # Used at 90 minutes: idle since then; still valid 100 minutes later, ended after 2 hours idle.
+    assert web_sessions.resume(service, token, now=opened + timedelta(minutes=190)) is not None
+    assert web_sessions.resume(service, token, now=opened + timedelta(minutes=190 + 121)) is None
+    assert web_sessions.resume(service, token) is None  # the ended session was deleted
+    token = web_sessions.open_session(service, actor)
+    for minutes in range(100, 12 * 60, 100):  # kept busy, it still ends 12 hours after sign-in
+        assert web_sessions.resume(service, token, now=opened + timedelta(minutes=minutes)) is not None
+    assert web_sessions.resume(service, token, now=opened + timedelta(hours=12, minutes=1)) is None
+    assert web_sessions.resume(service, "not-a-token") is None and web_sessions.resume(service, "") is None
+
+
+# -- batch estimates -----------------------------------------------------------------------------
+
+def test_centre_runs_a_batch_with_progress_results_refusals_and_trace(app_env) -> None:  # type: ignore[no-untyped-def]
+    at = open_app(app_env, user="centre", page="batch")
+    no_errors(at)
+    assert at.title[0].value == zh("page_batch")
+    at.multiselect(key="batch_parcels").set_value(["AJ-BF-0001", "AJ-BF-0002", "AJ-BF-0023", "AJ-BF-0901"])
+    at.text_input(key="batch_project").set_value("ajbt01")
+    button(at, zh("batch_run")).click().run()
+    no_errors(at)
+    result = at.session_state["batch_result"]
+    assert result["project_code"] == "AJBT01"
+    # AJ-BF-0901 (the scenario's square) has no monitoring data: refused with its reason, the rest recorded.
+    assert {r["parcel_code"] for r in result["recorded"]} == {"AJ-BF-0001", "AJ-BF-0002", "AJ-BF-0023"}
+    assert set(result["refusals"]) == {"AJ-BF-0901"}
+    assert any(s.value.startswith("完成：3/4 个地块已测算，1 个被拒绝") for s in at.success)
+    recorded, refused = at.dataframe[0].value, at.dataframe[1].value
+    assert list(recorded[zh("col_parcel")]) == ["AJ-BF-0001", "AJ-BF-0002", "AJ-BF-0023"]
+    assert set(refused[zh("col_parcel")]) == {"AJ-BF-0901"}  # one row per problem
+    assert all(CJK.search(p) for p in refused[zh("col_problem")])
+    service = service_for(app_env)
+    ids = [r["estimate_id"] for r in result["recorded"]]
+    assert all(service.estimate(e)["net_kg_co2e"] == r["net_kg_co2e"] for e, r in zip(ids, result["recorded"]))
+    labels = [d.proto.label for d in at.get("download_button")]
+    assert zh("download_trace_pdf") in labels and zh("batch_download_json") in labels
+    # Running again is a new batch (a fresh request id); a retry of an unfinished one reuses its id.
+    before = len(ui_queries.estimates(service))
+    button(at, zh("batch_run")).click().run()
+    assert len(ui_queries.estimates(service)) == before + 3  # a new batch: a fresh request id
+    assert at.session_state["batch_result"]["batch_request_id"] != result["batch_request_id"]
+
+
+def test_batch_progress_callback_drives_the_bar(app_env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from sinkledger.service import Service
+
+    seen: list[tuple[int, int, str]] = []
+    real = Service.batch_estimate
+
+    def spy(self, actor, request_id, **kw):  # type: ignore[no-untyped-def]
+        inner = kw["progress"]
+        kw["progress"] = lambda d, n, label: (seen.append((d, n, label)), inner(d, n, label))
+        return real(self, actor, request_id, **kw)
+
+    monkeypatch.setattr(Service, "batch_estimate", spy)
+    at = open_app(app_env, user="centre", page="batch", lang="en")
+    at.multiselect(key="batch_parcels").set_value(["AJ-BF-0003", "AJ-BF-0004"])
+    button(at, en("batch_run")).click().run()
+    no_errors(at)
+    assert seen == [(1, 2, "AJ-BF-0003"), (2, 2, "AJ-BF-0004")]
+    assert not any(CJK.search(s.value) for s in at.success)
+
+
+def test_batch_from_rasters_and_bad_monitoring_file(app_env) -> None:  # type: ignore[no-untyped-def]
+    at = open_app(app_env, user="centre", page="batch")
+    at.multiselect(key="batch_parcels").set_value(["AJ-BF-0005", "AJ-BF-0031"])
+    at.radio(key="batch_source").set_value("rasters").run()
+    button(at, zh("batch_run")).click().run()
+    no_errors(at)
+    result = at.session_state["batch_result"]
+    assert [r["parcel_code"] for r in result["recorded"]] == ["AJ-BF-0005"]
+    assert result["refusals"]["AJ-BF-0031"][0]["code"] == "raster_coverage_is_insufficient"
+    at.radio(key="batch_source").set_value("upload").run()
+    at.file_uploader(key="batch_file").set_value(("m.json", b"not json", "application/json")).run()
+    button(at, zh("batch_run")).click().run()
+    assert not at.exception and [e.value for e in at.error] == [zh("batch_monitoring_unreadable")]
+
+
+def test_cooperative_batches_only_its_own_parcels(app_env) -> None:  # type: ignore[no-untyped-def]
+    at = open_app(app_env, user="coop", page="batch")
+    no_errors(at)
+    service = service_for(app_env)
+    own = {p["parcel_code"] for p in service.parcels(status="active") if p["holder_party_id"] == "COL-0001"
+           and p["sink_type"] == "bamboo_forest"}
+    assert set(at.multiselect(key="batch_parcels").options) == own
+
+
+def test_batch_page_is_not_for_other_roles(app_env) -> None:  # type: ignore[no-untyped-def]
+    for user in ("clerk", "household", "verifier"):
+        assert "batch" not in registered_pages(open_app(app_env, user=user))
+
+
+# -- imports with progress -----------------------------------------------------------------------
+
+def test_preview_reports_progress_by_stage_and_rows(app_env, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    service = service_for(app_env)
+    path = tmp_path / "rows.geojson"
+    path.write_bytes(feature_collection([("AJ-BF-0970", "bamboo_forest", square("upload_a")),
+                                         ("AJ-BF-0971", "bamboo_forest", square("upload_b"))]))
+    seen: list[tuple[int, int, str]] = []
+    report = ui_queries.preview_parcel_file(service, service.actor("coop"), path=str(path),
+                                            progress=lambda d, n, s: seen.append((d, n, s)))
+    assert report["ok"] and len(report["parcels"]) == 2
+    assert seen[0] == (0, 0, "reading") and (0, 2, "registry") in seen and seen[-1] == (2, 2, "done")
+
+
+def test_upload_shows_progress_and_registers(app_env) -> None:  # type: ignore[no-untyped-def]
+    service = service_for(app_env)
+    good = feature_collection([("AJ-BF-0980", "bamboo_forest", square("browser_a")),
+                               ("AJ-BF-0981", "bamboo_forest", square("browser_b"))])
+    at = open_app(app_env, user="coop", page="register")
+    at.file_uploader(key="parcel_file").set_value(("p.geojson", good, "application/geo+json")).run()
+    no_errors(at)
+    button(at, zh("confirm_import", n=2)).click().run()
+    no_errors(at)
+    assert any(s.value == zh("imported_message", n=2) for s in at.success)
+    bars = [json.loads(json.dumps(p.proto.text)) for p in at.get("progress")]
+    assert zh("import_rows_registered", done=2, total=2) in bars
+    assert {service.parcel(c)["status"] for c in ("AJ-BF-0980", "AJ-BF-0981")} == {"active"}
+
+
+def test_admin_deactivating_a_user_ends_its_sessions_at_once(app_env) -> None:  # type: ignore[no-untyped-def]
+    service = service_for(app_env)
+    admin.create_user(service, service.actor("admin"), "t:u:leaver", username="leaver", password="demo1234",
+                      role="bank", party_id="BANK-0001", display_name="离职")
+    web_sessions.open_session(service, service.actor("leaver"))
+    assert web_sessions.session_count(service, "leaver") == 1
+    at = open_app(app_env, user="admin", page="users")
+    at.selectbox(key="edit_username").set_value("leaver").run()
+    at.button(key="toggle_active").click().run()
+    no_errors(at)
+    assert web_sessions.session_count(service, "leaver") == 0
+
+
+def test_web_sessions_on_both_backends(service) -> None:  # type: ignore[no-untyped-def]
+    """The session store itself, on SQLite and PostgreSQL: open, resume, role change, sign-out."""
+    from sqlmodel import Session
+
+    from ledger.store import UserRow
+    from sinkledger.service import SYSTEM_ACTOR
+
+    service.register_party(SYSTEM_ACTOR, "t:p:bank", party_id="BANK-0009", kind="bank", name="测试银行（虚构）")
+    service.create_user(username="teller", password="demo1234", role="bank", party_id="BANK-0009",
+                        display_name="柜员")
+    actor = service.authenticate("teller", "demo1234")
+    first, second = web_sessions.open_session(service, actor), web_sessions.open_session(service, actor)
+    assert first != second and web_sessions.session_count(service, "teller") == 2
+    assert web_sessions.resume(service, first) == {"username": "teller", "role": "bank", "party_id": "BANK-0009",
+                                                   "display_name": "柜员"}
+    web_sessions.close_session(service, first)
+    assert web_sessions.resume(service, first) is None and web_sessions.resume(service, second) is not None
+    with Session(service.db.engine) as s:  # another role: every open session ends
+        user = s.get(UserRow, "teller")
+        user.role = "insurer"
+        s.add(user)
+        s.commit()
+    assert web_sessions.resume(service, second) is None
+    assert web_sessions.session_count(service, "teller") == 0
