@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import select
 
+from ledger.allocation import allocate_largest_remainder
 from ledger.commands import CommandContext
 from ledger.domain import (SYSTEM_ACCOUNTS, AccountKind, BlockState, EntryKind, Move,
                            check_project_code, format_block, serial_prefix, split_by_vintage)
@@ -25,19 +26,6 @@ from sinkledger.errors import Conflict, InvalidInput, NotFound
 
 BASIS_POINTS = 10_000
 KG_PER_TONNE = 1_000
-
-
-def allocate_largest_remainder(total: int, weights: dict[Any, int]) -> dict[Any, int]:
-    """Split ``total`` in proportion to integer ``weights``; remainders go to the largest
-    fractional parts, ties to the earliest key in order. Sums to ``total`` exactly."""
-    weight_sum = sum(weights.values())
-    if weight_sum == 0:
-        return {k: 0 for k in weights}
-    shares = {k: total * w // weight_sum for k, w in weights.items()}
-    order = sorted(weights, key=lambda k: -(total * weights[k] % weight_sum))
-    for k in order[: total - sum(shares.values())]:
-        shares[k] += 1
-    return shares
 
 
 def buffer_quantity(total_t: int, stock_change_kg_co2e: int, net_kg_co2e: int, buffer_share_bp: int) -> int:

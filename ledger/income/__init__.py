@@ -4,7 +4,7 @@ Huzhou's chain "resource collection → management services → value growth →
 revenue distribution" ends with money in the villages: Anji returns 80 % of net sale proceeds to
 them. This package makes every yuan traceable from a sale to a household, in whole fen:
 
-- :mod:`~ledger.income.allocation`: the one pure rounding rule (largest remainder, stable order);
+- :mod:`ledger.allocation` (shared with issuance): the one pure rounding rule (largest remainder, stable order);
 - :mod:`~ledger.income.terms`: payment terms of collection contracts, with stated costs;
 - :mod:`~ledger.income.documents`: documents of collection contracts, by SHA-256;
 - :mod:`~ledger.income.projects`: bundled projects (打捆开发);

@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from ledger.income.allocation import allocate_largest_remainder
+from ledger.allocation import allocate_largest_remainder
 from ledger.income.store import ContributionRow
 from ledger.store import BatchRow, IssuedPeriodRow, JournalRow
 

@@ -1,7 +1,7 @@
 """Revenue distribution (收益分配): a sale's proceeds to contracts, collectives and households.
 
 The trace, for one sale (all amounts whole fen, all splits largest remainder in a stable order,
-:mod:`ledger.income.allocation`):
+:mod:`ledger.allocation`):
 
 D1. sold credits → parcels: each batch's sold tonnes split over the parcels by their
     contributions to the batch (:mod:`ledger.income.contributions`); a batch without parcels
@@ -35,7 +35,7 @@ from sqlmodel import Session, select
 
 from ledger.commands import CommandContext
 from ledger.domain import EntryKind, Move
-from ledger.income.allocation import allocate_largest_remainder, split_share_bp
+from ledger.allocation import allocate_largest_remainder, split_share_bp
 from ledger.income.contributions import batch_contributions
 from ledger.income.domain import PAID_ROLES, LineRole, line_id, record_id, shown
 from ledger.income.permissions import require_party

@@ -38,7 +38,7 @@ from sqlmodel import Session, select
 from ledger import reversal
 from ledger.commands import CommandContext
 from ledger.domain import EntryKind
-from ledger.income.allocation import BASIS_POINTS
+from ledger.allocation import BASIS_POINTS
 from ledger.income.contributions import parcel_issued_t
 from ledger.income.domain import (
     check_codes,

@@ -28,7 +28,7 @@ from sqlmodel import Session, select
 
 from ledger.commands import CommandContext
 from ledger.domain import EntryKind
-from ledger.income.allocation import allocate_largest_remainder
+from ledger.allocation import allocate_largest_remainder
 from ledger.income.contributions import parcel_weights
 from ledger.income.documents import get_contract
 from ledger.income.domain import (

@@ -23,7 +23,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.income.allocation import BASIS_POINTS
+from ledger.allocation import BASIS_POINTS
 from ledger.income.domain import shown
 from sinkledger.errors import InvalidInput
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.income.allocation import allocate_largest_remainder, split_share_bp
+from ledger.allocation import allocate_largest_remainder, split_share_bp
 from ledger.income.distribution import ContractFacts, SaleFacts, plan_distribution
 from ledger.income.terms import FIXED, PROCEEDS, PaymentTerms
 

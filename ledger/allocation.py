@@ -1,14 +1,12 @@
 """Splitting a whole number in proportion to integer weights: largest remainder, stable order.
 
-This is the one rounding rule of revenue distribution (REGISTRIES.md lesson 11, as Formance's
-allocations): every share is first floored, then the units left over go one by one to the
-largest fractional parts; ties go to the key that comes first in the order the caller gives
-(callers pass keys sorted, e.g. by party id or parcel code). The parts always sum to the total
-exactly, none is negative, and the same input always gives the same output.
-
-It differs from :func:`ledger.issuance.allocate_largest_remainder` in two ways: ties follow the
-caller's key order explicitly (not a sort that happens to be stable), and a positive total with
-no positive weight is an error instead of a silent split that does not add up.
+The one rounding rule of the ledger (REGISTRIES.md lesson 11, as Formance's allocations): buffer
+credits over vintages at issuance, tonnes and kilograms over parcels, proceeds over contracts,
+collectives and households. Every share is first floored, then the units left over go one by one
+to the largest fractional parts; ties go to the key that comes first in the order the caller
+gives (callers pass keys sorted, e.g. by party id or parcel code). The parts always sum to the
+total exactly, none is negative, the same input always gives the same output, and a positive
+total over weights that are all zero is an error, never a split that does not add up.
 """
 
 from __future__ import annotations
