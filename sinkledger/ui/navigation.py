@@ -45,7 +45,7 @@ PAGES = {
 ROLE_PAGES: dict[str, tuple[str, ...]] = {
     "public": ("signin",),
     "cooperative": ("parcels", "register", "account", "income_coop", "batch", "households"),
-    "household": ("account", "income", "my_details"),
+    "household": ("income", "account", "my_details"),  # a household holds no credits: its income first
     "collection_centre": ("parcels", "register", "account", "income_contracts", "income_centre", "income_paylist",
                           "batch", "households"),
     "trading_clerk": ("sale", "sales"),

@@ -27,7 +27,7 @@ CJK = re.compile(r"[\u3001-\u303f\u3400-\u9fff\uff00-\uffef]")
 APP_DONE_JS = """() => { const s = document.querySelector('[data-testid="stApp"]');
     return s !== null && s.getAttribute('data-test-script-state') === 'notRunning'; }"""
 ROLE_LANDING = {  # user → the title of the page it lands on after signing in
-    "coop": "page_parcels", "household": "page_account", "centre": "page_parcels", "clerk": "page_sale",
+    "coop": "page_parcels", "household": "page_inc_my_income", "centre": "page_parcels", "clerk": "page_sale",
     "verifier": "page_verify", "enterprise": "page_account", "court": "page_cases", "procurator": "page_cases",
     "bank": "page_pledges", "insurer": "page_losses", "admin": "page_users",
 }
