@@ -121,7 +121,8 @@ def parcels_import(obj: Ctx, file: Path, mapping: tuple[str, ...], defaults: tup
         task = bar.add_task(f"checking {file.name}", total=None)
 
         def progress(done: int, total: int, label: str) -> None:
-            stage = "checking" if label in ("rows", "geometries", "overlaps") else "registering"
+            stage = {"rows": "checking", "geometries": "checking", "overlaps": "checking",
+                     "registry": "checking against the registry"}.get(label, "registering")
             bar.update(task, description=f"{stage} {file.name}", total=total, completed=done)
 
         try:

@@ -184,8 +184,14 @@ class Service:
                          lambda ctx: import_parcels(ctx, plan=plan, region=region, progress=progress))
 
     def preview_parcels(self, actor: Actor, *, path: str | Path, options: Any = None,
-                        progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
-        """The dry run of :meth:`import_parcels`: the full per-row report, registering nothing."""
+                        progress: Callable[[int, int, str], None] | None = None,
+                        with_geometry: bool = False) -> dict[str, Any]:
+        """The dry run of :meth:`import_parcels`: the full per-row report, registering nothing.
+
+        ``progress`` hears the rows checked, then ``registry`` while they are checked against the
+        registered parcels; ``with_geometry`` adds each row's geometry (GeoJSON, EPSG:4490) to its
+        summary, for a map of the preview.
+        """
         from ledger.permissions import require
         from sinks.importer import ImportOptions, plan_file
         from sinks.overlap import OverlapTolerance
@@ -193,12 +199,20 @@ class Service:
 
         require(actor, PERMISSION)
         path = checks.path_value(path, "path")
+        with_geometry = checks.flag(with_geometry, "with_geometry")
         self.require_initialised()
         plan = plan_file(path, ImportOptions.coerce(options), self.settings.region, limits=self.settings.file_limits,
                          progress=progress)
+        if progress:
+            progress(0, len(plan.drafts), "registry")
         with self.db.read() as s:
             problems, _ = registry_problems(s, actor, plan.drafts, self.settings.region, OverlapTolerance())
-        return plan.report(problems)
+        report = plan.report(problems)
+        if with_geometry:
+            shapes = {d.row: shapely.geometry.mapping(d.geometry) for d in plan.drafts if d.geometry is not None}
+            for summary in report["parcels"]:
+                summary["geometry"] = shapes.get(summary["row"])
+        return report
 
     def repair_geometry(self, geometry: str | Mapping[str, Any]) -> dict[str, Any]:
         """Preview the repair of a drawn geometry: GEOS's reason and location, and the repaired shape."""

@@ -310,41 +310,18 @@ def integrity(service: Any) -> dict[str, Any]:
 
 def preview_parcel_file(service: Any, actor: Any, *, path: str, options: Any = None,
                         progress: Progress | None = None) -> dict[str, Any]:
-    """:meth:`Service.preview_parcels`, plus each row's geometry (GeoJSON, EPSG:4490) for the map.
-
-    The same checks, run once: the report is exactly what ``preview_parcels`` returns, with
-    ``geometry`` added to every parcel summary that has one. ``progress(done, total, stage)``
-    hears each stage (``reading``, ``registry``, ``done``) with the rows checked so far, and
-    every row as it is checked once ``sinks.importer.plan_file`` takes a ``progress`` hook.
-    """
-    import shapely
-
-    from ledger.permissions import require
-    from sinks.importer import ImportOptions, plan_file
-    from sinks.overlap import OverlapTolerance
-    from sinks.parcels import PERMISSION, registry_problems
-
+    """:meth:`Service.preview_parcels` with each row's geometry for the map, and ``reading`` /
+    ``done`` stages around the service's own progress (rows checked, ``registry``)."""
     report = progress or (lambda done, total, stage: None)
-    require(actor, PERMISSION)
-    service.require_initialised()
     report(0, 0, "reading")
-    hook = {"progress": report} if accepts_progress(plan_file) else {}
-    plan = plan_file(path, ImportOptions.coerce(options), service.settings.region,
-                     limits=service.settings.file_limits, **hook)
-    rows = len(plan.drafts)
-    report(0, rows, "registry")
-    with service.db.read() as s:
-        problems, _ = registry_problems(s, actor, plan.drafts, service.settings.region, OverlapTolerance())
-    out = plan.report(problems)
-    geometries = {d.row: shapely.geometry.mapping(d.geometry) for d in plan.drafts if d.geometry is not None}
-    for summary in out["parcels"]:
-        summary["geometry"] = geometries.get(summary["row"])
+    out = service.preview_parcels(actor, path=path, options=options, progress=report, with_geometry=True)
+    rows = len(out["parcels"])
     report(rows, rows, "done")
     return out
 
 
 def accepts_progress(fn: Any) -> bool:
-    """Whether ``fn`` takes a ``progress`` hook (the importer's per-row hook is not there yet)."""
+    """Whether ``fn`` takes a ``progress`` hook."""
     import inspect
 
     try:

@@ -210,7 +210,7 @@ SPECS: list[CallSpec] = [
              trusted={"progress": "a callback from the caller's own code"},
              skip=frozenset({("options", "default_bad_sink")})),  # the file has a sink type: the default is unused
     CallSpec("preview_parcels", lambda w: dict(actor=actor("coop"), path=Lazy(_import_file), options=None),
-             {"path": "path", "options": "options"}, actor_role_refused="clerk", read_only=True,
+             {"path": "path", "options": "options", "with_geometry": "bool"}, actor_role_refused="clerk", read_only=True,
              trusted={"progress": "a callback from the caller's own code"},
              accepts=lambda out: out["ok"] is False and all(p["message_zh"] for p in out["problems"]),
              skip=frozenset({("options", "default_bad_sink")})),

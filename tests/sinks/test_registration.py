@@ -200,7 +200,8 @@ def test_an_import_reports_its_progress_row_by_row(registry, tmp_path, monkeypat
                  tmp_path / "many.gpkg")
     heard: list[tuple[int, int, str]] = []
     registry.preview_parcels(registry.actor("coop"), path=path, progress=lambda *a: heard.append(a))
-    assert heard == [(500, n, "rows"), (1000, n, "rows"), (n, n, "rows"), (n, n, "geometries"), (n, n, "overlaps")]
+    assert heard == [(500, n, "rows"), (1000, n, "rows"), (n, n, "rows"), (n, n, "geometries"), (n, n, "overlaps"),
+                     (0, n, "registry")]
     heard.clear()
     out = registry.import_parcels(registry.actor("coop"), "imp-progress", path=path,
                                   progress=lambda *a: heard.append(a))
@@ -208,3 +209,15 @@ def test_an_import_reports_its_progress_row_by_row(registry, tmp_path, monkeypat
     written = [h for h in heard if h[2] not in ("rows", "geometries", "overlaps")]
     assert [h[0] for h in written] == [500, 1000, n] and all(h[1] == n for h in written)
     assert written[-1][2] == out["last_parcel_code"]
+
+
+def test_a_preview_can_carry_each_row_geometry_for_a_map(registry, tmp_path):  # type: ignore[no-untyped-def]
+    path = write(frame(bamboo_rows(2), [to_lonlat(square_m(i, 0)) for i in range(2)]), tmp_path / "two.gpkg")
+    plain = registry.preview_parcels(registry.actor("coop"), path=path)
+    mapped = registry.preview_parcels(registry.actor("coop"), path=path, with_geometry=True)
+    assert all("geometry" not in p for p in plain["parcels"])
+    assert [p["geometry"]["type"] for p in mapped["parcels"]] == ["Polygon", "Polygon"]
+    assert {k: v for k, v in mapped.items() if k != "parcels"} == {k: v for k, v in plain.items() if k != "parcels"}
+    with pytest.raises(InvalidInput) as refusal:
+        registry.preview_parcels(registry.actor("coop"), path=path, with_geometry="false")
+    assert refusal.value.code == "value_invalid"
