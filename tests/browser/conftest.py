@@ -134,3 +134,14 @@ def browser(chromium_path):  # type: ignore[no-untyped-def]
 def screenshot_dir() -> Path:
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     return SCREENSHOT_DIR
+
+
+def server_service(server: StreamlitServer):  # type: ignore[no-untyped-def]
+    """The service on the app server's own database (to set up or check what a flow did)."""
+    from sinkledger.config import load_settings
+    from sinkledger.service import Service
+
+    env = {"SINKLEDGER_HOME": str(server.home)}
+    if BROWSER_DATABASE_URL:
+        env["DATABASE_URL"] = BROWSER_DATABASE_URL
+    return Service.open(load_settings(env))

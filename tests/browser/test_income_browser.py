@@ -12,6 +12,7 @@ import re
 import pytest
 
 from sinkledger.ui.text import text
+from tests.browser.conftest import server_service
 from tests.browser.test_web_flows_browser import (
     APP_DONE_JS,
     CJK,
@@ -42,18 +43,6 @@ def page(browser, streamlit_server):  # type: ignore[no-untyped-def]
 
 def en(key: str, **params) -> str:  # type: ignore[no-untyped-def]
     return text(key, "en", **params)
-
-
-def server_service(server):  # type: ignore[no-untyped-def]
-    """The service on the app server's own database (to set up a sale the centre will distribute)."""
-    from sinkledger.config import load_settings
-    from sinkledger.service import Service
-    from tests.browser.conftest import BROWSER_DATABASE_URL
-
-    env = {"SINKLEDGER_HOME": str(server.home)}
-    if BROWSER_DATABASE_URL:
-        env["DATABASE_URL"] = BROWSER_DATABASE_URL
-    return Service.open(load_settings(env))
 
 
 def switch_to_english(page) -> None:  # type: ignore[no-untyped-def]

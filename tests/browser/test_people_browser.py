@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import pytest
 
-from sinkledger.people_service import synthetic_person
+from sinkledger.people_service import PeopleService, synthetic_person
 from sinkledger.ui.text import text
+from tests.browser.conftest import server_service
 from tests.browser.test_web_flows_browser import (
     APP_DONE_JS,
     TIMEOUT_MS,
@@ -159,6 +160,14 @@ def test_admin_erases_a_person_with_confirmation(page, streamlit_server, screens
     page.get_by_role("tab", name=zh("pd_tab_log")).click()
     settle(page)
     shot(page, screenshot_dir / "people_access_log_zh.png")
+    service = server_service(streamlit_server)  # what the page did, read back from its database
+    try:
+        log = PeopleService(service).access_log(service.actor("admin"), party_id="HH-0006")
+        erasures = [r for r in log if r["action"] == "erase"]
+        assert len(erasures) == 1 and erasures[0]["note"] == "删除申请 E-B-1（2025-05-01）"
+        assert service.verify().ok  # erasing personal data leaves the chain intact
+    finally:
+        service.db.dispose()
 
 
 def test_centre_households_and_batch(page, streamlit_server, screenshot_dir) -> None:  # type: ignore[no-untyped-def]
