@@ -11,13 +11,12 @@ term, credits issued for the parcels accrue to the centre's account.
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Any
 
 from sqlmodel import select
 
 from ledger.commands import CommandContext
-from ledger.domain import EntryKind, PartyKind
+from ledger.domain import EntryKind, PartyKind, check_date
 from ledger.parties import holding_account_id
 from ledger.sale import check_text
 from ledger.store import CollectionContractRow, ContractParcelRow, PartyRow
@@ -25,13 +24,6 @@ from sinkledger.errors import Conflict, InvalidInput, NotFound
 
 PAYMENT_KINDS = {"fixed_per_mu_year": "fen_per_mu_per_year", "proceeds_share": "share_bp"}
 COST_KEYS = ("cost_share_bp", "cost_fen_per_t")  # stated costs of a proceeds share (ledger.income.terms)
-
-
-def _date(value: Any, field: str) -> str:
-    try:
-        return date.fromisoformat(value).isoformat()
-    except (TypeError, ValueError):
-        raise InvalidInput("value_invalid", field=field, value=str(value)[:40]) from None
 
 
 def check_payment_terms(terms: Any) -> dict[str, Any]:
@@ -76,7 +68,7 @@ def _check_parcels(ctx: CommandContext, parcel_codes: Any, collective: str, star
 def collect(ctx: CommandContext, *, contract_no: str, collective_party_id: str, parcel_codes: list[str],
             term_start: str, term_end: str, signed_date: str, payment_terms: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     contract_no = check_text(contract_no, "contract_no", 80)
-    start, end, signed = _date(term_start, "term_start"), _date(term_end, "term_end"), _date(signed_date, "signed_date")
+    start, end, signed = check_date(term_start, "term_start"), check_date(term_end, "term_end"), check_date(signed_date, "signed_date")
     if start >= end:
         raise InvalidInput("period_invalid")
     terms = check_payment_terms(payment_terms)

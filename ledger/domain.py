@@ -164,6 +164,16 @@ def _reject_floats(value: Any) -> Any:
     return value
 
 
+def check_date(value: Any, field: str) -> str:
+    """An ISO date (YYYY-MM-DD), refused by field (``value_invalid``) otherwise."""
+    from sinkledger.errors import InvalidInput
+
+    try:
+        return date.fromisoformat(value).isoformat()
+    except (TypeError, ValueError):
+        raise InvalidInput("value_invalid", field=field, value=repr(value)[:40]) from None
+
+
 INT64_LIMIT = 2**63  # what both databases store in a BIGINT
 MAX_CONTENT_DEPTH = 32
 

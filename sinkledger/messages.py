@@ -544,16 +544,14 @@ def ui_text(key: str, lang: str, **params: Any) -> str:
     return _format(zh if lang == "zh" else en, params)
 
 
-# The web app's strings and sinkledger/admin.py's refusals (plain dicts beside the app).
+# The web app's strings (plain dicts beside the app, importing nothing) and sinkledger/admin.py's
+# refusals. A key defined twice is a start-up error, never a silent override.
 from sinkledger.ui_catalogue import REFUSALS_EXTRA, UI_EXTRA  # noqa: E402
-
-REFUSALS.update(REFUSALS_EXTRA)
-UI.update(UI_EXTRA)
-
-from sinkledger.ui_catalogue_income import UI_INCOME  # noqa: E402 - plain dicts, import nothing
+from sinkledger.ui_catalogue_income import UI_INCOME  # noqa: E402
 from sinkledger.ui_catalogue_work import UI_WORK  # noqa: E402
 
-for _extra in (UI_INCOME, UI_WORK):
+REFUSALS.update(REFUSALS_EXTRA)
+for _extra in (UI_EXTRA, UI_INCOME, UI_WORK):
     if set(_extra) & set(UI):
         raise RuntimeError(f"UI keys defined twice: {sorted(set(_extra) & set(UI))}")
     UI.update(_extra)

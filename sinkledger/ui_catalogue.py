@@ -1,9 +1,8 @@
 """The web app's strings, in Chinese and English, with the shape of :data:`sinkledger.messages.UI`.
 
-To be merged into the one catalogue (``messages.UI.update(UI_EXTRA)``,
-``messages.REFUSALS.update(REFUSALS_EXTRA)``); until then ``sinkledger.ui.text.t`` looks in
-both and ``sinkledger.admin`` registers its refusals. This module imports nothing, so
-``messages.py`` can import it. Templates use ``str.format`` fields; Chinese and English carry
+Merged into the one catalogue by ``messages.py`` (``UI.update(UI_EXTRA)``,
+``REFUSALS.update(REFUSALS_EXTRA)``), as are ``ui_catalogue_income`` and ``ui_catalogue_work``.
+This module imports nothing, so ``messages.py`` can import it. Templates use ``str.format`` fields; Chinese and English carry
 the same fields.
 """
 

@@ -320,16 +320,6 @@ def preview_parcel_file(service: Any, actor: Any, *, path: str, options: Any = N
     return out
 
 
-def accepts_progress(fn: Any) -> bool:
-    """Whether ``fn`` takes a ``progress`` hook."""
-    import inspect
-
-    try:
-        return "progress" in inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
-
-
 def parcels_near(service: Any, bounds_lonlat: tuple[float, float, float, float], *, limit: int = 400) -> list[dict]:
     """Active parcels whose bounding box meets ``bounds_lonlat`` (for the drawing map), at most ``limit``."""
     x0, y0, x1, y1 = bounds_lonlat

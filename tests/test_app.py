@@ -22,7 +22,6 @@ from streamlit.testing.v1 import AppTest
 from sinkledger.config import REPO_ROOT, load_settings
 from sinkledger.messages import UI, ui_text
 from sinkledger.ui.text import text as t_any
-from sinkledger.ui_catalogue import UI_EXTRA
 from sinks import SINK_TYPES
 
 APP = REPO_ROOT / "app.py"
@@ -248,19 +247,17 @@ def _catalogue_calls(path: Path) -> list[tuple[int, str, set[str]]]:
 
 
 def test_every_catalogue_entry_has_zh_and_en() -> None:
-    for key, texts in {**UI, **UI_EXTRA}.items():
+    for key, texts in UI.items():
         assert isinstance(texts, tuple) and len(texts) == 2, key
         zh, en = texts
         assert isinstance(zh, str) and zh.strip(), f"{key}: empty Chinese text"
         assert isinstance(en, str) and en.strip(), f"{key}: empty English text"
         assert _fields(zh) == _fields(en), f"{key}: placeholders differ: {_fields(zh)} vs {_fields(en)}"
-    # Once UI_EXTRA is merged into UI (messages.UI.update(UI_EXTRA)) both hold the same texts.
-    assert [k for k, v in UI_EXTRA.items() if UI.get(k, v) != v] == [], "a key has two different texts"
 
 
 def test_pages_use_only_catalogued_keys_with_their_placeholders() -> None:
     """Every ``t("key", ...)`` in app.py and the pages names a catalogued key with its fields."""
-    catalogue = {**UI, **UI_EXTRA}
+    catalogue = UI
     calls = [(path.name, *call) for path in (APP, *UI_MODULES) for call in _catalogue_calls(path)]
     assert len(calls) >= 200, "found suspiciously few catalogue calls in the pages"
     families = [(name, line, key[:-1]) for name, line, key, _ in calls if key.endswith("*")]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -20,7 +19,7 @@ from ledger.commands import CommandContext
 from ledger.court.domain import CourtEntryKind, case_entry_id
 from ledger.court.permissions import require_case_court
 from ledger.court.store import CourtCaseRow, CourtDocumentContentRow, CourtDocumentRow
-from ledger.domain import PartyKind
+from ledger.domain import PartyKind, check_date
 from ledger.sale import check_text
 from ledger.store import PartyRow
 from sinkledger.errors import Conflict, InvalidInput, NotFound
@@ -39,14 +38,6 @@ def get_case(session: Any, case_no: str) -> CourtCaseRow:
     if row is None:
         raise NotFound("case_not_found", case_no=str(case_no)[:80])
     return row
-
-
-def check_date(value: Any, field: str) -> str:
-    """An ISO date (YYYY-MM-DD), returned as given."""
-    try:
-        return date.fromisoformat(value).isoformat()
-    except (TypeError, ValueError):
-        raise InvalidInput("value_invalid", field=field, value=str(value)[:40]) from None
 
 
 MAX_DAMAGED_AREA_HA = Decimal(1_000_000)  # 10,000 km²: more than a prefecture's forests

@@ -22,12 +22,20 @@ from typing import Any
 from sqlmodel import select
 
 from ledger.commands import CommandContext
-from ledger.court.cases import check_date, get_case
+from ledger.court.cases import get_case
 from ledger.court.domain import CourtEntryKind, Purchase, case_entry_id, plan_purchase
 from ledger.court.orders import add_event, get_order, order_terms, stored_status
 from ledger.court.permissions import FULFILS_FOR_OTHERS, require_case_court
 from ledger.court.store import CourtCaseRow, CourtFulfilmentRow, CourtOrderRow
-from ledger.domain import SYSTEM_ACCOUNTS, AccountKind, Block, BlockState, Move, plan_take
+from ledger.domain import (
+    SYSTEM_ACCOUNTS,
+    AccountKind,
+    Block,
+    BlockState,
+    Move,
+    check_date,
+    plan_take,
+)
 from ledger.parties import holding_account_id
 from ledger.projection import (
     apply_moves,

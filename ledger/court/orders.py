@@ -18,7 +18,7 @@ from typing import Any
 
 from ledger.commands import CommandContext
 from ledger.court.calculator import Proposal, propose_tonnage
-from ledger.court.cases import check_date, get_case
+from ledger.court.cases import get_case
 from ledger.court.domain import (
     CourtEntryKind,
     OrderKind,
@@ -29,6 +29,7 @@ from ledger.court.domain import (
 )
 from ledger.court.permissions import require_case_court
 from ledger.court.store import CourtCaseRow, CourtOrderEventRow, CourtOrderRow
+from ledger.domain import check_date
 from ledger.sale import check_quantity, check_text
 from ledger.store import EstimateRow
 from sinkledger.errors import Conflict, InvalidInput, NotFound

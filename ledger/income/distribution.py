@@ -33,9 +33,9 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from ledger.allocation import allocate_largest_remainder, split_share_bp
 from ledger.commands import CommandContext
 from ledger.domain import EntryKind, Move
-from ledger.allocation import allocate_largest_remainder, split_share_bp
 from ledger.income.contributions import batch_contributions
 from ledger.income.domain import PAID_ROLES, LineRole, line_id, record_id, shown
 from ledger.income.permissions import require_party

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import enum
 import re
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ledger.domain import EntryKind
-from sinkledger.errors import InvalidInput
+from sinkledger.errors import InvalidInput, printable
 
 INCOME_ENTRY_KINDS = tuple(EntryKind(k) for k in (
     "collection_document_registered",
@@ -63,15 +62,7 @@ def line_id(parent_id: str, number: int) -> str:
 def shown(value: Any, limit: int = 40) -> str:
     """A caller's value as a refusal may echo it: at most ``limit`` characters, lone surrogates
     (undecodable bytes) escaped, so that the error document prints as UTF-8."""
-    return str(value)[:limit].encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def check_date(value: Any, field: str) -> str:
-    """An ISO date (YYYY-MM-DD)."""
-    try:
-        return date.fromisoformat(value).isoformat()
-    except (TypeError, ValueError):
-        raise InvalidInput("value_invalid", field=field, value=shown(value, 40)) from None
+    return printable(str(value), limit)
 
 
 def check_whole(value: Any, field: str, *, minimum: int = 0, maximum: int = 10**15) -> int:

@@ -24,9 +24,9 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from ledger.allocation import allocate_largest_remainder
 from ledger.commands import CommandContext
 from ledger.domain import BlockState, EntryKind, Move
-from ledger.allocation import allocate_largest_remainder
 from ledger.income.contributions import parcel_weights
 from ledger.income.documents import get_contract
 from ledger.income.domain import check_codes, check_whole, is_key, record_id, shown

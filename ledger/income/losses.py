@@ -36,13 +36,12 @@ from typing import Any
 from sqlmodel import Session, select
 
 from ledger import reversal
-from ledger.commands import CommandContext
-from ledger.domain import EntryKind
 from ledger.allocation import BASIS_POINTS
+from ledger.commands import CommandContext
+from ledger.domain import EntryKind, check_date
 from ledger.income.contributions import parcel_issued_t
 from ledger.income.domain import (
     check_codes,
-    check_date,
     check_decimal,
     check_whole,
     decimal_text,

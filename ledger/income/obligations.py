@@ -26,18 +26,12 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from ledger.commands import CommandContext
-from ledger.domain import EntryKind
 from ledger.allocation import allocate_largest_remainder
+from ledger.commands import CommandContext
+from ledger.domain import EntryKind, check_date
 from ledger.income.contributions import parcel_weights
 from ledger.income.documents import get_contract
-from ledger.income.domain import (
-    LineRole,
-    check_date,
-    decimal_text,
-    line_id,
-    record_id,
-)
+from ledger.income.domain import LineRole, decimal_text, line_id, record_id
 from ledger.income.permissions import require_party
 from ledger.income.store import DueItemRow, ObligationRow
 from ledger.income.terms import FIXED, PaymentTerms

@@ -14,16 +14,8 @@ from typing import Any
 from sqlmodel import Session, select
 
 from ledger.commands import CommandContext
-from ledger.domain import EntryKind, Role
-from ledger.income.domain import (
-    LineRole,
-    check_codes,
-    check_date,
-    check_whole,
-    line_id,
-    record_id,
-    shown,
-)
+from ledger.domain import EntryKind, Role, check_date
+from ledger.income.domain import LineRole, check_codes, check_whole, line_id, record_id, shown
 from ledger.income.store import DueItemRow, PaymentRow
 from ledger.permissions import Actor
 from ledger.sale import check_text

@@ -21,8 +21,8 @@ from typing import Any
 from sqlmodel import Session, select
 
 from ledger.commands import CommandContext
-from ledger.domain import EntryKind, check_project_code
-from ledger.income.domain import check_codes, check_date, check_whole, is_key, shown
+from ledger.domain import EntryKind, check_date, check_project_code
+from ledger.income.domain import check_codes, check_whole, is_key, shown
 from ledger.income.permissions import require_party
 from ledger.income.store import ProjectParcelRow, ProjectRow
 from ledger.sale import check_text

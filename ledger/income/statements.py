@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from ledger.income.domain import check_date, is_key, shown
+from ledger.domain import check_date
+from ledger.income.domain import is_key, shown
 from ledger.income.store import (
     DistributionContractRow,
     DistributionRow,

@@ -160,12 +160,10 @@ def _import(actor: Any, service: Any, report: dict[str, Any], path: Path, option
     n = len(report["parcels"])
     with st.status(t("importing", n=n), expanded=True) as status:
         bar = st.progress(0.0, text=t("import_recording"))
-        hook = {}
-        if ui_queries.accepts_progress(service.import_parcels):  # per-row once the service reports rows
-            hook = {"progress": lambda done, total, label: bar.progress(
-                min(done / max(total, 1), 1.0), text=t("import_rows_registered", done=done, total=total))}
+        # The service reports rows checked, then rows written: the bar follows both.
         out = submit(f"import_{report['source']['sha256'][:16]}", service.import_parcels, actor=actor,
-                     path=str(path), options=options, **hook)
+                     path=str(path), options=options, progress=lambda done, total, label: bar.progress(
+                         min(done / max(total, 1), 1.0), text=t("import_rows_registered", done=done, total=total)))
         if out is not None:
             bar.progress(1.0, text=t("import_rows_registered", done=n, total=n))
         status.update(label=t("import_done") if out else t("import_failed"), state="complete" if out else "error")

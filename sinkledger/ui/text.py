@@ -1,8 +1,8 @@
 """``t(key, **params)``: catalogue text in the chosen language.
 
-Looks the key up in :data:`sinkledger.messages.UI` first, then in
-:data:`sinkledger.ui_catalogue.UI_EXTRA` (the app's strings until they are merged into the one
-catalogue). A missing key is a programming error caught by the tests, not shown to a user.
+Looks the key up in :data:`sinkledger.messages.UI`, the one catalogue (the app's strings of
+``sinkledger/ui_catalogue*.py`` are merged into it). A missing key is a programming error caught
+by the tests, not shown to a user.
 """
 
 from __future__ import annotations
@@ -10,11 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from sinkledger.messages import UI, _format
-from sinkledger.ui_catalogue import UI_EXTRA
 
 
 def text(key: str, lang: str, **params: Any) -> str:
-    zh, en = UI[key] if key in UI else UI_EXTRA[key]
+    zh, en = UI[key]
     return _format(zh if lang == "zh" else en, params)
 
 
@@ -26,7 +25,7 @@ def t(key: str, **params: Any) -> str:
 
 def t_or(key: str, fallback: str, **params: Any) -> str:
     """``t(key)`` when the catalogue has it, else ``fallback`` (for codes from other modules)."""
-    return t(key, **params) if key in UI or key in UI_EXTRA else fallback
+    return t(key, **params) if key in UI else fallback
 
 
 def labeller(prefix: str):  # type: ignore[no-untyped-def]
