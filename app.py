@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sinkledger.errors import SinkLedgerError
+from sinkledger.base.errors import SinkLedgerError
 from sinkledger.ui import navigation, session
 from sinkledger.ui.common import get_service, show_refusal, show_unexpected
 

@@ -43,7 +43,7 @@ sys.path.insert(0, str(REPO / "bench"))
 from ledger_bench import seed_history, setup  # noqa: E402
 
 from sinkledger.config import load_settings  # noqa: E402
-from sinkledger.service import SYSTEM_ACTOR, Service  # noqa: E402
+from sinkledger.services.registry import SYSTEM_ACTOR, Service  # noqa: E402
 
 WRITERS = 16
 SELLER = "BENCH-B-H"  # holds every credit but one after seed_history

@@ -45,7 +45,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from sinkledger.config import load_settings
-from sinkledger.service import SYSTEM_ACTOR, Service
+from sinkledger.services.registry import SYSTEM_ACTOR, Service
 from sinks.crs import transform
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -89,7 +89,7 @@ def build_map_database(url: str, n: int, folder: Path) -> dict[str, float]:
 
 
 def build_demo_database(home: Path) -> None:
-    from sinkledger.demo import seed_demo
+    from sinkledger.demo.seed import seed_demo
 
     svc = Service.open(load_settings({"SINKLEDGER_HOME": str(home)}))
     seed_demo(svc)

@@ -20,7 +20,7 @@ from ledger.domain import EntryKind, PartyKind, check_date
 from ledger.parties import holding_account_id
 from ledger.sale import check_text
 from ledger.store import CollectionContractRow, ContractParcelRow, PartyRow
-from sinkledger.errors import Conflict, InvalidInput, NotFound
+from sinkledger.base.errors import Conflict, InvalidInput, NotFound
 
 PAYMENT_KINDS = {"fixed_per_mu_year": "fen_per_mu_per_year", "proceeds_share": "share_bp"}
 COST_KEYS = ("cost_share_bp", "cost_fen_per_t")  # stated costs of a proceeds share (ledger.income.terms)

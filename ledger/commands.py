@@ -20,7 +20,7 @@ from ledger import journal
 from ledger.domain import GENESIS_HASH, check_content, request_fingerprint
 from ledger.invariants import check_batches, touched_batches
 from ledger.permissions import Actor, require
-from sinkledger.errors import Conflict, InvalidInput
+from sinkledger.base.errors import Conflict, InvalidInput
 
 MAX_REQUEST_ID_CHARS = 120
 

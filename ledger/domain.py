@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import bisect
 import enum
-import hashlib
-import json
 import re
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Iterable, Mapping
+
+from sinkledger.base.canonical import _reject_floats, canonical_json, sha256_hex  # noqa: F401 - re-exported
+from sinkledger.base.errors import InvalidInput
 
 GENESIS_HASH = "0" * 64
 SERIAL_DIGITS = 9
@@ -141,33 +142,10 @@ SYSTEM_ACCOUNTS = {
 }
 
 
-# --- canonical form and hashing -------------------------------------------------------------
-
-def _reject_floats(value: Any) -> Any:
-    kind = type(value)
-    if kind is str or kind is int or kind is bool or value is None:  # the common cases, fast
-        return value
-    if kind is dict:
-        return {str(k): _reject_floats(v) for k, v in value.items()}
-    if kind is list:
-        return [_reject_floats(v) for v in value]
-    if isinstance(value, float):
-        raise TypeError("floats are not allowed in ledger records; use integers or decimal strings")
-    if isinstance(value, Mapping):
-        return {str(k): _reject_floats(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_reject_floats(v) for v in value]
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
+# --- canonical form and hashing (the functions live in the base layer) -------------------
 
 def check_date(value: Any, field: str) -> str:
     """An ISO date (YYYY-MM-DD), refused by field (``value_invalid``) otherwise."""
-    from sinkledger.errors import InvalidInput
-
     try:
         return date.fromisoformat(value).isoformat()
     except (TypeError, ValueError):
@@ -183,8 +161,6 @@ def check_content(value: Any, path: str = "content", depth: int = 0) -> None:
     included), bytes, sets, decimals, lone surrogates and NUL in text, integers beyond 64 bits,
     nesting deeper than :data:`MAX_CONTENT_DEPTH`, and any other type but text, integers,
     booleans, None, lists, mappings, enums and dates."""
-    from sinkledger.errors import InvalidInput
-
     def bad() -> InvalidInput:
         shown = repr(value)[:40] if not isinstance(value, (Mapping, list, tuple, set, frozenset)) else type(value).__name__
         return InvalidInput("value_invalid", field=path.removeprefix("content."), value=shown)
@@ -219,15 +195,6 @@ def _encodes(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def canonical_json(value: Any) -> str:
-    """Serialise ``value`` canonically: sorted keys, no spaces, UTF-8 text, no floats."""
-    return json.dumps(_reject_floats(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def sha256_hex(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def entry_hash(prev_hash: str, body: str) -> str:

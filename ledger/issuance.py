@@ -18,11 +18,20 @@ from sqlmodel import select
 
 from ledger.allocation import allocate_largest_remainder
 from ledger.commands import CommandContext
-from ledger.domain import (SYSTEM_ACCOUNTS, AccountKind, BlockState, EntryKind, Move,
-                           check_project_code, format_block, serial_prefix, split_by_vintage)
+from ledger.domain import (
+    SYSTEM_ACCOUNTS,
+    AccountKind,
+    BlockState,
+    EntryKind,
+    Move,
+    check_project_code,
+    format_block,
+    serial_prefix,
+    split_by_vintage,
+)
 from ledger.projection import apply_moves, get_account
 from ledger.store import BatchRow, EstimateRow, IssuedPeriodRow
-from sinkledger.errors import Conflict, InvalidInput, NotFound
+from sinkledger.base.errors import Conflict, InvalidInput, NotFound
 
 BASIS_POINTS = 10_000
 KG_PER_TONNE = 1_000

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 from typing import Iterable, Sequence
 
-
 HASH_BYTES = 32
 
 

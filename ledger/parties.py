@@ -8,7 +8,7 @@ from typing import Any
 from ledger.commands import CommandContext
 from ledger.domain import SYSTEM_ACCOUNTS, AccountKind, EntryKind, PartyKind
 from ledger.store import AccountRow, PartyRow
-from sinkledger.errors import Conflict, InvalidInput
+from sinkledger.base.errors import Conflict, InvalidInput
 
 REGISTRY_PARTY_ID = "REGISTRY"
 # ASCII letters, digits, '-' and '_' (as sinks.tenure.PARTY_ID), short enough for the "-H" account id.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ledger.domain import Role
-from sinkledger.errors import InvalidInput, NotPermitted
+from sinkledger.base.errors import InvalidInput, NotPermitted
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "people_lookup": frozenset({R.collection_centre, R.admin}),
     "people_access_log": frozenset({R.admin, R.household}),
     "people_designate": frozenset({R.admin}),
-    # Administration and review (sinkledger/admin.py): entries user_changed / estimate_returned.
+    # Administration and review (sinkledger/services/admin.py): entries user_changed / estimate_returned.
     "manage_users": frozenset({R.admin}),
     "return_estimate": frozenset({R.verifier}),
     "collect": frozenset({R.collection_centre}),

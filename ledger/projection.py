@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from typing import Iterable, Iterator
 
 from sqlalchemy import func
@@ -11,7 +10,7 @@ from sqlmodel import Session, select
 
 from ledger.domain import Block, BlockSet, BlockState, Move, format_block, plan_take
 from ledger.store import AccountRow, BalanceRow, BatchRow, CreditBlockRow
-from sinkledger.errors import Conflict, IntegrityFailure, InvalidInput, NotFound
+from sinkledger.base.errors import Conflict, IntegrityFailure, InvalidInput, NotFound
 
 
 def row_to_block(r: CreditBlockRow) -> Block:

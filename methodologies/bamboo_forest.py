@@ -37,23 +37,52 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any, Final
 
-from methodologies.accounting import (DEFAULT_GWP_PROFILE, GWP_PARAMETERS, GWP_PROFILE_NAMES,
-                                      UNCERTAINTY_PARAMETERS, carbon_to_co2, gas_to_t_co2e,
-                                      gwp_key, n2o_n_to_n2o, to_kg_co2e)
+from methodologies.accounting import (
+    DEFAULT_GWP_PROFILE,
+    GWP_PARAMETERS,
+    GWP_PROFILE_NAMES,
+    UNCERTAINTY_PARAMETERS,
+    carbon_to_co2,
+    gas_to_t_co2e,
+    gwp_key,
+    n2o_n_to_n2o,
+    to_kg_co2e,
+)
 from methodologies.bamboo_forest_equations import (
-    ZHOU_KEYS, carbon_stock_t_c_per_ha, co2_stock_t_co2_per_ha, direct_n2o_n_kg,
-    gross_annual_fixation_t_c_per_ha_yr, net_removals_t_co2e, stand_biomass_t_per_ha,
-    stock_change_t_co2e, total_biomass_t_per_ha, zhou_culm_biomass_kg)
-from methodologies.bamboo_forest_inputs import (AGE_CLASSES_DU, ALL_FEATURES, INPUT_SCHEMA,
-                                                BambooEvent, BambooInputs, BiomassMethod,
-                                                CulmBiomassBasis, Feature, parse_bamboo_inputs)
+    ZHOU_KEYS,
+    carbon_stock_t_c_per_ha,
+    co2_stock_t_co2_per_ha,
+    direct_n2o_n_kg,
+    gross_annual_fixation_t_c_per_ha_yr,
+    net_removals_t_co2e,
+    stand_biomass_t_per_ha,
+    stock_change_t_co2e,
+    total_biomass_t_per_ha,
+    zhou_culm_biomass_kg,
+)
+from methodologies.bamboo_forest_inputs import (
+    AGE_CLASSES_DU,
+    ALL_FEATURES,
+    INPUT_SCHEMA,
+    BambooEvent,
+    BambooInputs,
+    BiomassMethod,
+    CulmBiomassBasis,
+    Feature,
+    parse_bamboo_inputs,
+)
 from methodologies.base import Estimate, ParameterSet, load_parameter_csv, reproducibility_hash
 from methodologies.errors import InvalidInput, Problem, make_problem
 from methodologies.parameter_checks import parameter_problems
 from methodologies.trace import CalculationRecorder
 from methodologies.uncertainty import apply_uncertainty
-from methodologies.units import (KG_PER_TONNE, canonical_decimal, decimal_context,
-                                 nearest_whole_years, years_between)
+from methodologies.units import (
+    KG_PER_TONNE,
+    canonical_decimal,
+    decimal_context,
+    nearest_whole_years,
+    years_between,
+)
 
 METHODOLOGY_ID: Final = "sinkledger.bamboo-moso-management"
 METHODOLOGY_VERSION: Final = "1.1.0"  # The latest; see VERSION_FEATURES.

@@ -16,11 +16,20 @@ from types import MappingProxyType
 from typing import Any, Final, TypeVar
 
 from methodologies.errors import InvalidInput
-from methodologies.fields import (read_area, read_choice, read_non_negative_decimal,
-                                  read_non_negative_integer, read_period)
+from methodologies.fields import (
+    read_area,
+    read_choice,
+    read_non_negative_decimal,
+    read_non_negative_integer,
+    read_period,
+)
 from methodologies.inputs import MISSING, InputReader
-from methodologies.uncertainty import (UNCERTAINTY_FIELD, UNCERTAINTY_SCHEMA_ENTRY,
-                                       UncertaintyInput, read_uncertainty)
+from methodologies.uncertainty import (
+    UNCERTAINTY_FIELD,
+    UNCERTAINTY_SCHEMA_ENTRY,
+    UncertaintyInput,
+    read_uncertainty,
+)
 from methodologies.units import canonical_decimal
 
 T = TypeVar("T")

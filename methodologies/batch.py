@@ -3,9 +3,9 @@
 Pure (no I/O): it takes per-parcel input documents, calls the methodology's ``estimate`` for
 each, and collects the estimates and, separately, the refusals, so that one bad parcel never
 stops the batch. A progress callback ``progress(done, total, label)`` (the signature the CLI's
-progress bar and ``sinkledger.demo`` use) is called at most about 200 times, so that it costs
+progress bar and ``sinkledger.demo.seed`` use) is called at most about 200 times, so that it costs
 nothing next to the estimates. Storage and the raster I/O live in
-:mod:`sinkledger.batch_estimates`.
+:mod:`sinkledger.services.batch_estimates`.
 """
 
 from collections import Counter

@@ -30,25 +30,49 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any, Final
 
-from methodologies.accounting import (DEFAULT_GWP_PROFILE, GWP_PARAMETERS, GWP_PROFILE_NAMES,
-                                      UNCERTAINTY_PARAMETERS, gwp_key)
+from methodologies.accounting import (
+    DEFAULT_GWP_PROFILE,
+    GWP_PARAMETERS,
+    GWP_PROFILE_NAMES,
+    UNCERTAINTY_PARAMETERS,
+    gwp_key,
+)
 from methodologies.base import Estimate, ParameterSet, load_parameter_csv
 from methodologies.errors import InvalidInput, Problem, make_problem
-from methodologies.netting import (EstimateHeader, NetInputs, NetResult, add_shared_warnings,
-                                   build_estimate, net_per_ha_yr, net_removals)
+from methodologies.netting import (
+    EstimateHeader,
+    NetInputs,
+    NetResult,
+    add_shared_warnings,
+    build_estimate,
+    net_per_ha_yr,
+    net_removals,
+)
 from methodologies.parameter_checks import parameter_problems
-from methodologies.soil import (ipcc_soc_t_c_per_ha, ipcc_transition_share,
-                                layered_soc_t_c_per_ha)
-from methodologies.tea_garden_equations import (biomass_carbon_t_c_per_ha,
-                                                carbon_change_t_co2e, n2o_n_kg, n2o_t_co2e,
-                                                stock_difference_t_co2e,
-                                                tier1_biomass_carbon_t_c_per_ha)
-from methodologies.tea_garden_inputs import (INPUT_SCHEMA, TeaBiomassMethod, TeaInputs,
-                                             parse_tea_inputs)
+from methodologies.soil import ipcc_soc_t_c_per_ha, ipcc_transition_share, layered_soc_t_c_per_ha
+from methodologies.tea_garden_equations import (
+    biomass_carbon_t_c_per_ha,
+    carbon_change_t_co2e,
+    n2o_n_kg,
+    n2o_t_co2e,
+    stock_difference_t_co2e,
+    tier1_biomass_carbon_t_c_per_ha,
+)
+from methodologies.tea_garden_inputs import (
+    INPUT_SCHEMA,
+    TeaBiomassMethod,
+    TeaInputs,
+    parse_tea_inputs,
+)
 from methodologies.tea_garden_soil_inputs import InputLevel, SoilManagement, SoilMethod
 from methodologies.trace import CalculationRecorder
-from methodologies.units import (Quantity, canonical_decimal, decimal_context,
-                                 nearest_whole_years, years_between)
+from methodologies.units import (
+    Quantity,
+    canonical_decimal,
+    decimal_context,
+    nearest_whole_years,
+    years_between,
+)
 
 METHODOLOGY_ID: Final = "sinkledger.tea-garden"
 METHODOLOGY_VERSION: Final = "1.0.0"

@@ -14,14 +14,30 @@ from typing import Any, Final
 
 from methodologies.bamboo_forest_inputs import N2OEmissionFactorProfile
 from methodologies.errors import InvalidInput
-from methodologies.fields import (StockEvent, read_area, read_choice, read_non_negative_decimal,
-                                  read_non_negative_integer, read_period, read_stock_events,
-                                  reject_fields_of_other_methods)
+from methodologies.fields import (
+    StockEvent,
+    read_area,
+    read_choice,
+    read_non_negative_decimal,
+    read_non_negative_integer,
+    read_period,
+    read_stock_events,
+    reject_fields_of_other_methods,
+)
 from methodologies.inputs import MISSING, InputReader
-from methodologies.tea_garden_soil_inputs import (SoilManagement, SoilMethod, SoilProfile,
-                                                   SoilReference, read_soil)
-from methodologies.uncertainty import (UNCERTAINTY_FIELD, UNCERTAINTY_SCHEMA_ENTRY,
-                                       UncertaintyInput, read_uncertainty)
+from methodologies.tea_garden_soil_inputs import (
+    SoilManagement,
+    SoilMethod,
+    SoilProfile,
+    SoilReference,
+    read_soil,
+)
+from methodologies.uncertainty import (
+    UNCERTAINTY_FIELD,
+    UNCERTAINTY_SCHEMA_ENTRY,
+    UncertaintyInput,
+    read_uncertainty,
+)
 from methodologies.units import canonical_decimal
 
 

@@ -13,8 +13,15 @@ per-year rates exact where a fixed 365.25-day year would not.
 
 import datetime
 from contextlib import AbstractContextManager
-from decimal import (ROUND_HALF_EVEN, Context, Decimal, DivisionByZero, InvalidOperation,
-                     Overflow, localcontext)
+from decimal import (
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
 
 DECIMAL_PRECISION_DIGITS = 34  # IEEE 754 decimal128; far beyond any measured input.
 DECIMAL_CONTEXT = Context(

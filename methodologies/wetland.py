@@ -30,22 +30,44 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any, Final
 
-from methodologies.accounting import (DEFAULT_GWP_PROFILE, GWP_PARAMETERS, GWP_PROFILE_NAMES,
-                                      UNCERTAINTY_PARAMETERS, gwp_key, to_kg_co2e)
+from methodologies.accounting import (
+    DEFAULT_GWP_PROFILE,
+    GWP_PARAMETERS,
+    GWP_PROFILE_NAMES,
+    UNCERTAINTY_PARAMETERS,
+    gwp_key,
+    to_kg_co2e,
+)
 from methodologies.base import Estimate, ParameterSet, load_parameter_csv
 from methodologies.errors import InvalidInput, Problem, make_problem
-from methodologies.netting import (EstimateHeader, NetInputs, NetResult, add_shared_warnings,
-                                   build_estimate, net_per_ha_yr, net_removals)
+from methodologies.netting import (
+    EstimateHeader,
+    NetInputs,
+    NetResult,
+    add_shared_warnings,
+    build_estimate,
+    net_per_ha_yr,
+    net_removals,
+)
 from methodologies.parameter_checks import parameter_problems
 from methodologies.trace import CalculationRecorder
 from methodologies.units import Quantity, canonical_decimal, decimal_context, years_between
-from methodologies.wetland_equations import (ch4_emissions_t_co2e, ch4_flux_kg_ch4_per_ha_yr,
-                                             herbaceous_carbon_t_c_per_ha,
-                                             n2o_emissions_t_co2e, sediment_burial_t_co2e,
-                                             vegetation_credit_t_co2e,
-                                             woody_stock_change_t_co2e)
-from methodologies.wetland_inputs import (INPUT_SCHEMA, Ch4Basis, RateSource, WetlandInputs,
-                                          parse_wetland_inputs)
+from methodologies.wetland_equations import (
+    ch4_emissions_t_co2e,
+    ch4_flux_kg_ch4_per_ha_yr,
+    herbaceous_carbon_t_c_per_ha,
+    n2o_emissions_t_co2e,
+    sediment_burial_t_co2e,
+    vegetation_credit_t_co2e,
+    woody_stock_change_t_co2e,
+)
+from methodologies.wetland_inputs import (
+    INPUT_SCHEMA,
+    Ch4Basis,
+    RateSource,
+    WetlandInputs,
+    parse_wetland_inputs,
+)
 
 METHODOLOGY_ID: Final = "sinkledger.wetland-lake-marsh"
 METHODOLOGY_VERSION: Final = "1.0.0"

@@ -13,12 +13,24 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from methodologies.errors import InvalidInput
-from methodologies.fields import (StockEvent, read_area, read_boolean, read_choice,
-                                  read_non_negative_decimal, read_non_negative_integer,
-                                  read_percent, read_period, read_stock_events)
+from methodologies.fields import (
+    StockEvent,
+    read_area,
+    read_boolean,
+    read_choice,
+    read_non_negative_decimal,
+    read_non_negative_integer,
+    read_percent,
+    read_period,
+    read_stock_events,
+)
 from methodologies.inputs import MISSING, InputReader
-from methodologies.uncertainty import (UNCERTAINTY_FIELD, UNCERTAINTY_SCHEMA_ENTRY,
-                                       UncertaintyInput, read_uncertainty)
+from methodologies.uncertainty import (
+    UNCERTAINTY_FIELD,
+    UNCERTAINTY_SCHEMA_ENTRY,
+    UncertaintyInput,
+    read_uncertainty,
+)
 from methodologies.units import canonical_decimal
 
 

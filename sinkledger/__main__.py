@@ -1,5 +1,5 @@
 """``python -m sinkledger``: the same as the ``sinkledger`` command."""
 
-from sinkledger.cli import main
+from sinkledger.cli.main import main
 
 main()

@@ -55,7 +55,7 @@ if TYPE_CHECKING:  # imported lazily below: sinks imports the message catalogue,
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Refusals raised while loading the settings (a plain dict, importing nothing, kept beside the
-# code that raises them as ledger/people/messages.py is; sinkledger/messages.py merges it).
+# code that raises them as ledger/people/messages.py is; sinkledger/catalogue/refusals.py merges it).
 SETTINGS_REFUSALS: dict[str, tuple[str, str]] = {
     "setting_must_be_positive_whole_number": (
         "环境变量 {variable} 的值“{value}”无效：须为大于 0 的整数（不设置则用默认值 {default}）。",
@@ -143,7 +143,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: str) -> Settin
         url = f"sqlite:///{home / 'sinkledger.db'}"
     region_key = env.get("SINKLEDGER_REGION", HUZHOU.key)
     if region_key not in REGIONS:
-        from sinkledger.errors import InvalidInput
+        from sinkledger.base.errors import InvalidInput
 
         raise InvalidInput("setting_value_unknown", variable="SINKLEDGER_REGION", value=region_key[:40],
                            choices=", ".join(sorted(REGIONS)))
@@ -174,7 +174,7 @@ def file_limits_from_env(env: Mapping[str, str]) -> FileLimits:
 
     Raises
     ------
-    sinkledger.errors.InvalidInput
+    sinkledger.base.errors.InvalidInput
         ``setting_must_be_positive_whole_number`` or ``setting_must_be_positive_number``, naming
         the variable, the value given and the default (also a ``ValueError``).
 
@@ -185,9 +185,9 @@ def file_limits_from_env(env: Mapping[str, str]) -> FileLimits:
     >>> file_limits_from_env({"SINKLEDGER_MAX_FEATURES": "many"})
     Traceback (most recent call last):
     ...
-    sinkledger.errors.InvalidInput: setting_must_be_positive_whole_number: ...
+    sinkledger.base.errors.InvalidInput: setting_must_be_positive_whole_number: ...
     """
-    from sinkledger.errors import InvalidInput
+    from sinkledger.base.errors import InvalidInput
     from sinks.limits import ENV_VARIABLES, MIB, FileLimits, LimitSettingInvalid
 
     try:

@@ -25,7 +25,7 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from sinkledger.errors import InvalidInput
+from sinkledger.base.errors import InvalidInput
 from sinks.crs import transform
 from sinks.problems import Problem
 

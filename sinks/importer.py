@@ -3,7 +3,7 @@
 :func:`plan_file` reads a file (:mod:`sinks.reading`), settles its CRS (:mod:`sinks.crs`), maps
 its columns (:mod:`sinks.mapping`), checks every row's fields and geometry, and checks the rows
 against each other (duplicate codes, overlaps). It is pure with respect to the registry: checks
-against registered parcels and parties run inside the command (:mod:`sinks.parcels`). The
+against registered parcels and parties run inside the command (:mod:`ledger.parcels`). The
 :class:`ImportPlan` it returns is also the preview a user sees before importing (``--dry-run``),
 repairs included.
 """
@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 import shapely
 
+from sinkledger.base.errors import InvalidInput
 from sinkledger.config import Region
-from sinkledger.errors import InvalidInput
 from sinks import find_sink_type, sink_spec
 from sinks.attributes import validate_attributes
 from sinks.crs import resolve_crs

@@ -2,8 +2,9 @@
 
 A :class:`Problem` names where it was found (``row``: 1-based feature number in the file, or
 ``None`` for the whole file; ``field``: the target field, if one), a stable snake_case code that
-reads as a sentence, and the parameters its message needs. Messages in Chinese and English come
-from the one catalogue, :data:`sinkledger.messages.REFUSALS`.
+reads as a sentence, and the parameters its message needs. Problems are values: their Chinese
+and English messages are rendered at the edges from the one catalogue
+(:func:`sinkledger.catalogue.localise`).
 
 Problems refuse an import; notices (the same type) only inform: a dropped Z coordinate, the
 encoding that was detected, a declared area that differs from the measured one.
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
 
-from sinkledger.messages import refusal_text
+from sinkledger.base.errors import Conflict, InvalidInput, NotFound, NotPermitted, SinkLedgerError
 
 
 @dataclass(frozen=True)
@@ -45,17 +46,9 @@ class Problem:
         """The same problem, located at ``row``."""
         return Problem(self.code, row=row, field=self.field, **self.params)
 
-    @property
-    def messages(self) -> tuple[str, str]:
-        """Chinese and English message."""
-        return refusal_text(self.code, {"row": self.row if self.row is not None else "-",
-                                        "field": self.field or "-", **self.params})
-
     def to_record(self) -> dict[str, Any]:
-        """JSON-ready: row, field, code, message_zh, message_en and the parameters as details."""
-        zh, en = self.messages
-        out: dict[str, Any] = {"row": self.row, "field": self.field, "code": self.code,
-                               "message_zh": zh, "message_en": en}
+        """JSON-ready: row, field, code and the parameters as details (messages: at the edges)."""
+        out: dict[str, Any] = {"row": self.row, "field": self.field, "code": self.code}
         if self.params:
             out["details"] = dict(self.params)
         return out
@@ -68,3 +61,18 @@ def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
 
 def records(problems: Iterable[Problem]) -> list[dict[str, Any]]:
     return [p.to_record() for p in sort_problems(problems)]
+
+
+CONFLICT_CODES = {"parcel_overlaps_existing", "parcel_code_taken", "parcels_overlap_in_file"}
+NOT_FOUND_CODES = {"party_not_found", "parcel_not_found"}
+
+
+def refusal(problems: list[Problem]) -> SinkLedgerError:
+    """A refusal with the first problem's code and parameters, listing every problem."""
+    first = problems[0]
+    cls = Conflict if first.code in CONFLICT_CODES else NotFound if first.code in NOT_FOUND_CODES else \
+        NotPermitted if first.code == "not_permitted" else InvalidInput
+    params = {k: v for k, v in first.params.items()}
+    if first.field and "field" not in params:
+        params["field"] = first.field
+    return cls(first.code, **params, problems=records(problems))

@@ -6,10 +6,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sinkledger.errors import InvalidInput
+from sinkledger.base.errors import InvalidInput
 from sinks.importer import ImportOptions, check_fields
 from sinks.mapping import all_targets
-from sinks.parcels import refusal
+from sinks.problems import refusal
 from sinks.store import ParcelRow
 
 CHANGEABLE = ("holder_party_id", "county_code", "tenure_cert_no", "tenure_cert_kind", "tenure_ownership",

@@ -51,9 +51,9 @@ def fast_password_hashing(monkeypatch):  # type: ignore[no-untyped-def]
     users use the same algorithm with the smallest cost instead."""
     from argon2 import PasswordHasher
 
-    import sinkledger.service
+    import sinkledger.services.admin
 
-    monkeypatch.setattr(sinkledger.service, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    monkeypatch.setattr(sinkledger.services.admin, "HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -80,7 +80,7 @@ def settings(backend_url, tmp_path):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def service(settings):  # type: ignore[no-untyped-def]
-    from sinkledger.service import Service
+    from sinkledger.services.registry import Service
 
     svc = Service.open(settings)
     svc.initialise()

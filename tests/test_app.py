@@ -19,8 +19,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from sinkledger.catalogue.refusals import UI, ui_text
 from sinkledger.config import REPO_ROOT, load_settings
-from sinkledger.messages import UI, ui_text
 from sinkledger.ui.text import text as t_any
 from sinks import SINK_TYPES
 
@@ -39,8 +39,8 @@ _APP_ENV = ("DATABASE_URL", "SINKLEDGER_HOME", "SINKLEDGER_SEED_DEMO", "SINKLEDG
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory) -> dict:  # type: ignore[type-arg]
     """One demo database for the module, seeded through the service API as the app would."""
-    from sinkledger.demo import seed_demo
-    from sinkledger.service import Service
+    from sinkledger.demo.seed import seed_demo
+    from sinkledger.services.registry import Service
 
     home = tmp_path_factory.mktemp("app_seeded")
     env = {"SINKLEDGER_HOME": str(home), "DATABASE_URL": f"sqlite:///{home / 'demo.db'}"}
@@ -187,7 +187,7 @@ def test_balances_table(app_env) -> None:  # type: ignore[no-untyped-def]
     assert bamboo["质押"] == expected["pledged_t"]
     assert bamboo["已注销"] == expected["retired_t"] > 0
     cancelled = ui_text("col_cancelled", "zh")
-    assert bamboo[cancelled] == expected["cancelled_t"] > 0  # the demo's snow loss (sinkledger/demo_income.py)
+    assert bamboo[cancelled] == expected["cancelled_t"] > 0  # the demo's snow loss (sinkledger/demo/income.py)
     assert bamboo["持有"] + bamboo["质押"] + bamboo["已注销"] + bamboo[cancelled] == bamboo["已签发"]
     assert (df.iloc[1][["已签发", "持有", "质押", "已注销", cancelled]] == 0).all()  # wetland: estimate waiting
     tea = df.iloc[2]

@@ -10,22 +10,22 @@ import zipfile
 
 import pytest
 
+from sinkledger.base.errors import Conflict, InvalidInput
 from sinkledger.config import load_settings
-from sinkledger.demo import seed_demo
-from sinkledger.errors import Conflict, InvalidInput
-from sinkledger.service import Service
+from sinkledger.demo.seed import seed_demo
+from sinkledger.services.registry import Service
 
 
 @pytest.fixture(scope="module")
 def demo_backup(tmp_path_factory):  # type: ignore[no-untyped-def]
     """A demo database on SQLite with a checkpoint, exported once."""
-    from sinkledger.backup import export_backup
+    from sinkledger.services.backup import export_backup
 
     tmp = tmp_path_factory.mktemp("backup")
     svc = Service.open(load_settings({"DATABASE_URL": f"sqlite:///{tmp / 'source.db'}", "SINKLEDGER_HOME": str(tmp)}))
     seed_demo(svc)
     svc.checkpoint()
-    from sinkledger.web_sessions import open_session
+    from sinkledger.services.sessions import open_session
 
     open_session(svc, svc.actor("clerk"))  # a signed-in browser: its session is not part of the registry
     manifest = export_backup(svc, tmp / "demo.zip")
@@ -36,7 +36,7 @@ def demo_backup(tmp_path_factory):  # type: ignore[no-untyped-def]
 
 def test_restore_reproduces_hashes_balances_and_roots(demo_backup, settings):  # type: ignore[no-untyped-def]
     """Given a demo backup, when it is restored on each backend, then everything is identical."""
-    from sinkledger.backup import import_backup
+    from sinkledger.services.backup import import_backup
 
     path, manifest, balances = demo_backup
     target = Service.open(settings)
@@ -62,7 +62,7 @@ def test_sign_in_sessions_are_not_backed_up(demo_backup):  # type: ignore[no-unt
 
 
 def test_restore_refuses_a_database_that_holds_data(demo_backup, service):  # type: ignore[no-untyped-def]
-    from sinkledger.backup import import_backup
+    from sinkledger.services.backup import import_backup
 
     with pytest.raises(Conflict) as exc:
         import_backup(service, demo_backup[0])
@@ -70,7 +70,7 @@ def test_restore_refuses_a_database_that_holds_data(demo_backup, service):  # ty
 
 
 def test_a_damaged_backup_is_refused(tmp_path, service):  # type: ignore[no-untyped-def]
-    from sinkledger.backup import read_manifest
+    from sinkledger.services.backup import read_manifest
 
     bad = tmp_path / "bad.zip"
     bad.write_bytes(b"not a zip")

@@ -34,7 +34,7 @@ from sinkledger.config import REPO_ROOT, load_settings
 SALES_SCRIPT = r"""
 import sys
 from sinkledger.config import load_settings
-from sinkledger.service import Service
+from sinkledger.services.registry import Service
 svc = Service.open(load_settings({"DATABASE_URL": sys.argv[1]}))
 clerk = svc.actor("clerk")
 for i in range(int(sys.argv[3])):
@@ -182,7 +182,7 @@ def held_for(url: str, seconds: float) -> Callable[[], bool]:
 
 
 def open_service(url: str):  # type: ignore[no-untyped-def]
-    from sinkledger.service import Service
+    from sinkledger.services.registry import Service
 
     svc = Service.open(load_settings({"DATABASE_URL": url, "SINKLEDGER_HOME": HOME}))
     svc.initialise()
@@ -218,7 +218,7 @@ def test_a_killed_large_import_leaves_nothing_partial_and_the_rerun_imports_exac
     takes), then verify
     passes and no parcel of the file is visible; running the same command again imports all
     4,000 once, and a third run registers nothing more (the request id is the file's hash)."""
-    from sinkledger.service import SYSTEM_ACTOR
+    from sinkledger.services.registry import SYSTEM_ACTOR
 
     svc = open_service(backend_url)
     svc.register_party(SYSTEM_ACTOR, "p:crash-col", party_id="CRASH-COL", kind="collective", name="crash collective")
@@ -253,7 +253,7 @@ GIS = REPO_ROOT / "gis_data"
 ISSUE_SCRIPT = r"""
 import json, sys
 from sinkledger.config import load_settings
-from sinkledger.service import Service
+from sinkledger.services.registry import Service
 svc = Service.open(load_settings({"DATABASE_URL": sys.argv[1]}))
 verifier = svc.actor("crash-verifier")
 for estimate_id, net_kg_co2e in json.loads(sys.argv[2]):
@@ -265,7 +265,7 @@ for estimate_id, net_kg_co2e in json.loads(sys.argv[2]):
 
 def bamboo_registry(url: str) -> list[str]:
     """The demo's 60 bamboo parcels registered to one collective, a centre and a verifier user."""
-    from sinkledger.service import SYSTEM_ACTOR
+    from sinkledger.services.registry import SYSTEM_ACTOR
     from tests.methodologies.test_batch import register_demo_parcels
 
     layer = gpd.read_file(GIS / "demo_parcels.gpkg", layer="parcels")

@@ -292,14 +292,14 @@ def test_schematic_outlines_resemble_the_real_ones(counties, real_counties_m):
         assert iou > 0.8, code
 
 
-# --- the seeded demo's income chain (sinkledger/demo_income.py) ------------------------------
+# --- the seeded demo's income chain (sinkledger/demo/income.py) ------------------------------
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def seeded(request, tmp_path_factory):  # type: ignore[no-untyped-def]
     """The whole demo seeded once per backend (PostgreSQL when SINKLEDGER_TEST_PG_URL is set)."""
     from sinkledger.config import load_settings
-    from sinkledger.demo import seed_demo
-    from sinkledger.service import Service
+    from sinkledger.demo.seed import seed_demo
+    from sinkledger.services.registry import Service
     from tests.conftest import PG_URL, pg_available
 
     home = tmp_path_factory.mktemp("seeded_demo")
@@ -320,7 +320,7 @@ def seeded(request, tmp_path_factory):  # type: ignore[no-untyped-def]
 def test_the_demo_income_chain_is_recorded_and_adds_up(seeded):
     """Given the seeded demo, the tea contract's sale is distributed to the fen: 50 t at 73.41 CNY/t,
     stated costs 5 % + 2 yuan/t, 80 % of the net to the villages, the rest to the centre."""
-    from sinkledger import demo_income as d
+    from sinkledger.demo.seed import income as d
 
     service, report = seeded
     income, admin = report["income"], service.actor("admin")
@@ -340,7 +340,7 @@ def test_the_demo_income_chain_is_recorded_and_adds_up(seeded):
 
 
 def test_the_demo_contracts_projects_and_payments(seeded):
-    from sinkledger import demo_income as d
+    from sinkledger.demo.seed import income as d
 
     service, report = seeded
     income, admin = report["income"], service.actor("admin")
@@ -366,8 +366,8 @@ def test_the_demo_contracts_projects_and_payments(seeded):
 
 
 def test_the_demo_leaves_work_for_the_verifier_bank_and_insurer(seeded):
-    from sinkledger import demo_income as d
-    from sinkledger import ui_queries
+    from sinkledger.demo.seed import income as d
+    from sinkledger.services import queries as ui_queries
 
     service, report = seeded
     income, admin = report["income"], service.actor("admin")
@@ -386,8 +386,8 @@ def test_the_demo_leaves_work_for_the_verifier_bank_and_insurer(seeded):
 
 def test_the_income_chain_leaves_the_base_demo_alone(seeded):
     """No parcel added, no contract on the parcels other tests use, the base demo's sales intact."""
-    from sinkledger import demo_income as d
-    from sinkledger import ui_queries
+    from sinkledger.demo.seed import income as d
+    from sinkledger.services import queries as ui_queries
 
     service, report = seeded
     assert report["parcels"] == 105 and len(service.parcels()) == 105
@@ -400,7 +400,7 @@ def test_the_income_chain_leaves_the_base_demo_alone(seeded):
 
 
 def test_seeding_the_demo_twice_records_nothing_new(seeded):
-    from sinkledger.demo import seed_demo
+    from sinkledger.demo.seed import seed_demo
 
     service, report = seeded
     again = seed_demo(service)
@@ -411,8 +411,8 @@ def test_seeding_the_demo_twice_records_nothing_new(seeded):
 def test_no_holder_of_the_base_demo_gains_available_credits(seeded):
     """The income chain's buyer retires what it bought: the holders the app's pages pick by
     balance (e.g. the largest seller of a court fulfilment) stay the base demo's."""
-    from sinkledger import demo_income as d
-    from sinkledger import ui_queries
+    from sinkledger.demo.seed import income as d
+    from sinkledger.services import queries as ui_queries
 
     service, report = seeded
     held = {a["account_id"]: a["held_t"] for a in ui_queries.holding_accounts(service)}

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from sinkledger.base.errors import InvalidInput
 from sinkledger.config import REPO_ROOT, SETTINGS_REFUSALS, load_settings
-from sinkledger.errors import InvalidInput
 from sinks.limits import DEFAULT_LIMITS, ENV_VARIABLES, MIB, FileLimits
 
 DEMO_GPKG = REPO_ROOT / "gis_data" / "demo_parcels.gpkg"  # 105 parcels, 160 KiB
@@ -65,7 +65,7 @@ def test_an_unknown_region_is_refused_the_same_way():
 
 @pytest.mark.parametrize("code", sorted(SETTINGS_REFUSALS))
 def test_the_setting_refusals_say_which_variable_what_was_given_and_what_is_expected(code):
-    from sinkledger.messages import _format
+    from sinkledger.catalogue.refusals import _format
 
     zh, en = SETTINGS_REFUSALS[code]
     params = {"variable": "SINKLEDGER_MAX_FILE_MB", "value": "ten", "default": "256", "choices": "huzhou"}
@@ -110,7 +110,7 @@ def test_the_size_limit_is_whole_mebibytes(tmp_path):
 def test_the_service_imports_with_the_configured_limits(tmp_path):
     """Given SINKLEDGER_MAX_FEATURES=100, importing the 105 demo parcels through the service is
     refused with file_has_too_many_features and registers nothing."""
-    from sinkledger.service import SYSTEM_ACTOR, Service
+    from sinkledger.services.registry import SYSTEM_ACTOR, Service
 
     svc = Service.open(load_settings({"DATABASE_URL": f"sqlite:///{tmp_path / 'l.db'}",
                                       "SINKLEDGER_HOME": str(tmp_path), "SINKLEDGER_MAX_FEATURES": "100"}))

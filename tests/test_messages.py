@@ -5,9 +5,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from sinkledger import catalogue
+from sinkledger.base.errors import SinkLedgerError
+from sinkledger.catalogue.refusals import REFUSALS
 from sinkledger.config import REPO_ROOT
-from sinkledger.errors import SinkLedgerError
-from sinkledger.messages import REFUSALS
 
 ERROR_CLASSES = {"SinkLedgerError", "InvalidInput", "NotFound", "NotPermitted", "Conflict", "IntegrityFailure"}
 PACKAGES = ("sinkledger", "ledger", "sinks")
@@ -37,6 +38,6 @@ def test_every_raised_code_has_both_messages():
 
 def test_refusal_formats_its_parameters_and_survives_missing_ones():
     err = SinkLedgerError("insufficient_balance", requested=5, available=2)
-    assert "5" in err.message_zh and "2" in err.message_en
-    assert SinkLedgerError("insufficient_balance").message_en.count("?") == 2
-    assert err.to_dict()["code"] == "insufficient_balance"
+    assert "5" in catalogue.messages(err)[0] and "2" in catalogue.messages(err)[1]
+    assert catalogue.messages(SinkLedgerError("insufficient_balance"))[1].count("?") == 2
+    assert catalogue.refusal_dict(err)["code"] == "insufficient_balance"

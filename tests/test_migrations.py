@@ -47,7 +47,7 @@ def test_migrations_from_empty_give_the_declared_schema(backend_url):  # type: i
 
 def test_migrated_database_has_every_guard(backend_url):  # type: ignore[no-untyped-def]
     from sinkledger.config import load_settings
-    from sinkledger.service import Service
+    from sinkledger.services.registry import Service
 
     svc = Service.open(load_settings({"DATABASE_URL": backend_url}))
     svc.initialise()
@@ -84,7 +84,7 @@ def test_a_database_made_before_migrations_is_stamped_and_kept(tmp_path):  # typ
     """Given tables created directly (as before migrations existed) with data, when the schema is
     brought up to date, then the baseline is stamped, nothing is recreated and the ledger verifies."""
     from sinkledger.config import load_settings
-    from sinkledger.service import SYSTEM_ACTOR, Service
+    from sinkledger.services.registry import SYSTEM_ACTOR, Service
 
     url = f"sqlite:///{tmp_path / 'legacy.db'}"
     engine = create_engine(url)

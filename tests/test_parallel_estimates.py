@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from sinkledger import batch_estimates as batch
 from sinkledger.config import REPO_ROOT
+from sinkledger.services import batch_estimates as batch
 
 pytest.importorskip("dask_geopandas", reason="dask-geopandas not installed: pip install -e '.[scale]'")
 
-from sinkledger.parallel_estimates import parallel_batch  # noqa: E402
+from sinkledger.services.parallel_estimates import parallel_batch  # noqa: E402
 
 GIS = REPO_ROOT / "gis_data"
 RASTERS = [f"{day}={GIS / f'demo_carbon_{day}.tif'}" for day in ("2022-11-15", "2024-11-15")]

@@ -17,7 +17,8 @@ import pytest
 
 from ledger.domain import check_content
 from ledger.permissions import Actor
-from sinkledger.errors import InvalidInput, NotFound, NotPermitted, printable
+from sinkledger import catalogue
+from sinkledger.base.errors import InvalidInput, NotFound, NotPermitted, printable
 from tests.ledger.conftest import refused, registry  # noqa: F401 - the fixture
 
 HOME = tempfile.mkdtemp(prefix="sinkledger-edges-")
@@ -88,7 +89,7 @@ def test_a_json_file_nested_too_deeply_is_refused_not_a_crash(tmp_path):
 def test_a_refusal_clips_and_escapes_what_the_caller_sent():
     err = InvalidInput("value_invalid", field="name", value="名" * 20_000 + "\udcff")
     assert len(err.params["value"]) == 200 and err.params["value"].endswith("…")
-    json.dumps(err.to_dict(), ensure_ascii=False).encode("utf-8")  # printable: no lone surrogate left
+    json.dumps(catalogue.refusal_dict(err), ensure_ascii=False).encode("utf-8")  # printable: no lone surrogate left
     assert printable("AJ\udcff") == "AJ\\udcff"
 
 
@@ -169,7 +170,7 @@ def test_journal_and_proof_take_positive_whole_numbers(registry):  # noqa: F811
 
 
 def test_parties_are_named_with_ascii_ids_and_real_county_codes(registry):  # noqa: F811
-    from sinkledger.service import SYSTEM_ACTOR
+    from sinkledger.services.registry import SYSTEM_ACTOR
 
     for field, value in [("party_id", "地块一"), ("party_id", "A" * 40), ("name", ""), ("name", "A\x00"),
                          ("county_code", "33052"), ("county_code", 330523)]:
@@ -207,7 +208,7 @@ def test_actor_lookup_refuses_non_text(registry):  # noqa: F811
 def test_a_cooperative_estimates_only_its_own_parcels(registry):  # noqa: F811
     """Given a parcel of another collective, a cooperative may not record its estimate (the verifier may)."""
     from ledger.domain import PartyKind
-    from sinkledger.service import SYSTEM_ACTOR
+    from sinkledger.services.registry import SYSTEM_ACTOR
     from tests.ledger.conftest import BAMBOO, demo_parcel_inputs
 
     registry.register_party(SYSTEM_ACTOR, "p:COL-2", party_id="COL-2", kind=PartyKind.collective.value,

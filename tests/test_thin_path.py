@@ -15,9 +15,10 @@ import shapely
 from sqlalchemy import text
 
 from ledger.domain import PartyKind
+from sinkledger import catalogue
+from sinkledger.base.errors import Conflict, InvalidInput, NotPermitted
 from sinkledger.config import REPO_ROOT
-from sinkledger.errors import Conflict, InvalidInput, NotPermitted
-from sinkledger.service import SYSTEM_ACTOR
+from sinkledger.services.registry import SYSTEM_ACTOR
 
 GIS = REPO_ROOT / "gis_data"
 BAMBOO = "sinkledger.bamboo-moso-management"
@@ -152,7 +153,7 @@ def test_refusals_change_nothing(chain):  # type: ignore[no-untyped-def]
         with pytest.raises((Conflict, InvalidInput, NotPermitted)) as exc:
             call()
         assert exc.value.code == code
-        assert exc.value.message_zh and exc.value.message_en
+        assert catalogue.messages(exc.value)[0] and catalogue.messages(exc.value)[1]
         assert svc.verify().head_hash == head, f"{code} changed the ledger"
 
     # The same request id with the same content returns the first result and changes nothing.

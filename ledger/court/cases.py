@@ -22,7 +22,7 @@ from ledger.court.store import CourtCaseRow, CourtDocumentContentRow, CourtDocum
 from ledger.domain import PartyKind, check_date
 from ledger.sale import check_text
 from ledger.store import PartyRow
-from sinkledger.errors import Conflict, InvalidInput, NotFound
+from sinkledger.base.errors import Conflict, InvalidInput, NotFound
 from sinks import SinkType
 from sinks.store import ParcelRow
 

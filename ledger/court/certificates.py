@@ -39,7 +39,7 @@ from ledger.domain import entry_hash, format_block
 from ledger.journal import Entry
 from ledger.proofs import check_proof_document, inclusion_proof_document, latest_checkpoint_covering
 from ledger.store import JournalRow
-from sinkledger.errors import Conflict, NotFound
+from sinkledger.base.errors import Conflict, NotFound
 
 RECORD_FORMAT = "sinkledger-court-certificate/1"
 CASE_FIELDS = ("case_no", "court_party_id", "court_name", "judgment_date", "defendants", "sink_type", "county_code",

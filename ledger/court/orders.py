@@ -32,7 +32,7 @@ from ledger.court.store import CourtCaseRow, CourtOrderEventRow, CourtOrderRow
 from ledger.domain import check_date
 from ledger.sale import check_quantity, check_text
 from ledger.store import EstimateRow
-from sinkledger.errors import Conflict, InvalidInput, NotFound
+from sinkledger.base.errors import Conflict, InvalidInput, NotFound
 
 MAX_REASON_CHARS = 500
 TERM_FIELDS = ("quantity_t", "amount_fen", "due_date", "same_sink_type", "same_county")
@@ -100,9 +100,9 @@ def _calculation_estimate(session: Any, calculation: Mapping[str, Any]) -> dict[
 
 
 def _run_methodology(methodology_id: str, inputs: Mapping[str, Any], gwp_profile: str) -> dict[str, Any]:
+    from ledger.estimates import methodology_refusal
     from methodologies.errors import MethodologyError
     from methodologies.registry import get_methodology
-    from sinkledger.estimates import methodology_refusal
 
     try:
         methodology = get_methodology(methodology_id)

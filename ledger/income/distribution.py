@@ -50,7 +50,7 @@ from ledger.store import (
     PartyRow,
     SaleRow,
 )
-from sinkledger.errors import Conflict, NotFound
+from sinkledger.base.errors import Conflict, NotFound
 
 KG_PER_TONNE = 1_000
 NONE = ""  # the key of "no parcel" / "no contract"

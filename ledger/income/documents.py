@@ -19,7 +19,7 @@ from ledger.income.permissions import require_party
 from ledger.income.store import CollectionDocumentContentRow, CollectionDocumentRow
 from ledger.sale import check_text
 from ledger.store import CollectionContractRow
-from sinkledger.errors import InvalidInput, NotFound
+from sinkledger.base.errors import InvalidInput, NotFound
 
 
 def get_contract(session: Session, contract_no: Any) -> CollectionContractRow:

@@ -53,7 +53,7 @@ from ledger.income.store import InsuranceClaimRow, LossEventRow, LossParcelRow
 from ledger.sale import check_text
 from ledger.store import EstimateRow, PartyRow
 from methodologies.units import decimal_context
-from sinkledger.errors import Conflict, InvalidInput, NotFound
+from sinkledger.base.errors import Conflict, InvalidInput, NotFound
 
 CAUSES = {"snow": "雪灾", "fire": "火灾", "pests": "病虫害", "conversion": "改变用途", "other": "其他"}
 M2_PER_HA = Decimal(10_000)

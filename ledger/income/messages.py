@@ -1,6 +1,6 @@
 """Refusal messages of the income package, in Chinese and English.
 
-To be merged into :data:`sinkledger.messages.REFUSALS` (the one catalogue); the snippet in
+To be merged into :data:`sinkledger.catalogue.refusals.REFUSALS` (the one catalogue); the snippet in
 ``docs/income.md`` is this dict. Templates use ``str.format`` fields from the refusal's
 parameters; Chinese and English carry the same fields.
 """

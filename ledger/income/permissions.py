@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 from ledger.domain import Role
 from ledger.permissions import PERMISSIONS, Actor
 from ledger.store import CollectionContractRow
-from sinkledger.errors import InvalidInput, NotPermitted
+from sinkledger.base.errors import InvalidInput, NotPermitted
 
 R = Role
 INCOME_COMMANDS = ("collection_document", "project_register", "project_add_parcels", "distribute",

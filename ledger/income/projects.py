@@ -27,7 +27,7 @@ from ledger.income.permissions import require_party
 from ledger.income.store import ProjectParcelRow, ProjectRow
 from ledger.sale import check_text
 from ledger.store import BatchRow, CollectionContractRow, ContractParcelRow
-from sinkledger.errors import Conflict, InvalidInput, NotFound
+from sinkledger.base.errors import Conflict, InvalidInput, NotFound
 
 MAX_INTERVAL_MONTHS = 120
 MAX_PARCELS = 5_000

@@ -10,6 +10,6 @@ This package keeps the details in separate tables that can be corrected and eras
 :mod:`ledger.people.keys`), validated where they enter (:mod:`ledger.people.validation`), shown
 per role through one matrix (:mod:`ledger.people.masking`), and every read or change of them is
 written to an append-only, hash-chained access log (:mod:`ledger.people.access_log`). The
-service API is :class:`sinkledger.people_service.PeopleService`; ``docs/personal-data.md``
+service API is :class:`sinkledger.services.people.PeopleService`; ``docs/personal-data.md``
 explains the design.
 """

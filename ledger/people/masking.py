@@ -180,7 +180,7 @@ def render(viewer: Viewer, purpose: AccessPurpose, values: Mapping[str, str | No
 
 
 def parse_purpose(value: str | AccessPurpose) -> AccessPurpose:
-    from sinkledger.errors import InvalidInput
+    from sinkledger.base.errors import InvalidInput
 
     try:
         return AccessPurpose(value)

@@ -1,6 +1,6 @@
 """Refusal messages of the person register, in Chinese and English.
 
-To be merged into :data:`sinkledger.messages.REFUSALS` (the one catalogue). No template names a
+To be merged into :data:`sinkledger.catalogue.refusals.REFUSALS` (the one catalogue). No template names a
 personal value: a refusal is shown on screen and written to logs, so it says which field is
 wrong and why, never what was typed.
 """

@@ -25,7 +25,7 @@ from ledger.domain import Role
 from ledger.people.masking import Viewer
 from ledger.people.store import PersonDesignationRow, PersonRow
 from ledger.permissions import PERMISSIONS, Actor
-from sinkledger.errors import NotPermitted
+from sinkledger.base.errors import NotPermitted
 
 R = Role
 PAYMENT_OFFICER_DUTY = "payment_officer"

@@ -40,10 +40,15 @@ from ledger.commands import CommandContext
 from ledger.domain import SYSTEM_ACCOUNTS, AccountKind, BlockState, Move
 from ledger.parties import REGISTRY_PARTY_ID
 from ledger.projection import apply_moves
-from ledger.registry_import.model import (CreditStatus, ImportProblem, RegistryRecord,
-                                          record_problems, sort_problems)
+from ledger.registry_import.model import (
+    CreditStatus,
+    ImportProblem,
+    RegistryRecord,
+    record_problems,
+    sort_problems,
+)
 from ledger.store import AccountRow, BatchRow, PartyRow, RetirementRow
-from sinkledger.errors import Conflict, InvalidInput, NotFound
+from sinkledger.base.errors import Conflict, InvalidInput, NotFound
 
 ENTRY_KIND = "registry_import"  # EntryKind.registry_import once ledger.domain has it
 REGION_CODE = "XX"
@@ -123,7 +128,7 @@ def import_content(registry: str, records: Sequence[RegistryRecord],
     """
     return {"registry": registry, "allow_partial": allow_partial,
             "records": [r.to_record() for r in records],
-            "problems": [p.to_record(with_messages=False) for p in problems]}
+            "problems": [p.to_record() for p in problems]}
 
 
 # --- pure reconciliation ----------------------------------------------------------------------

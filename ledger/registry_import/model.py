@@ -27,8 +27,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from sinkledger.messages import refusal_text
-
 MAX_SERIAL_NUMBER = 2**31 - 1  # credit_block.first/last are 32-bit integers on PostgreSQL
 MAX_PREFIX_CHARS = 60  # batch.serial_prefix
 MAX_PROJECT_CODE_CHARS = 12  # batch.project_code
@@ -140,42 +138,16 @@ class ImportProblem:
     params: Mapping[str, Any] = field(default_factory=dict)
     line_number: int | None = None
 
-    @property
-    def messages(self) -> tuple[str, str]:
-        """The Chinese and English message."""
-        return problem_text(self.code, {"source": self.source, "row_number": self.row_number,
-                                        **self.params})
+    def to_record(self) -> dict[str, Any]:
+        """The problem as canonical-JSON-ready values (messages are rendered at the edges).
 
-    @property
-    def message_zh(self) -> str:
-        """The message in Chinese."""
-        return self.messages[0]
-
-    @property
-    def message_en(self) -> str:
-        """The message in English."""
-        return self.messages[1]
-
-    def to_record(self, *, with_messages: bool = True) -> dict[str, Any]:
-        """The problem as canonical-JSON-ready values.
-
-        Parameters
-        ----------
-        with_messages : bool
-            Include the rendered messages. Request fingerprints leave them out, so that a
-            retry stays identical when the catalogue's wording changes.
+        Request fingerprints and stored records never carry wording, so a retry stays identical
+        when the catalogue's wording changes.
         """
         out: dict[str, Any] = {"registry": self.registry, "source": self.source,
                                "row_number": self.row_number, "line_number": self.line_number,
                                "code": self.code, "params": dict(self.params)}
-        if with_messages:
-            out["message_zh"], out["message_en"] = self.messages
         return out
-
-
-def problem_text(code: str, params: Mapping[str, Any]) -> tuple[str, str]:
-    """Chinese and English text for an import problem or refusal code (from the one catalogue)."""
-    return refusal_text(code, params)
 
 
 

@@ -33,11 +33,23 @@ import re
 from datetime import date
 from pathlib import Path
 
-from ledger.registry_import.model import (CreditStatus, CsvRow, ImportProblem, ParseResult,
-                                          RegistryRecord, RowProblems, csv_rows, file_problem,
-                                          missing_columns, parse_dmy_compact, parse_export,
-                                          parse_iso_date, parse_quantity, record_problems,
-                                          row_problems)
+from ledger.registry_import.model import (
+    CreditStatus,
+    CsvRow,
+    ImportProblem,
+    ParseResult,
+    RegistryRecord,
+    RowProblems,
+    csv_rows,
+    file_problem,
+    missing_columns,
+    parse_dmy_compact,
+    parse_export,
+    parse_iso_date,
+    parse_quantity,
+    record_problems,
+    row_problems,
+)
 
 REGISTRY = "verra"
 PROJECT_LETTERS = "VCS"

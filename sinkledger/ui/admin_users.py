@@ -12,7 +12,8 @@ import pandas as pd
 import streamlit as st
 
 from ledger.domain import PartyKind, Role
-from sinkledger import admin, web_sessions
+from sinkledger.services import admin
+from sinkledger.services import sessions as web_sessions
 from sinkledger.ui.common import get_service, require_roles, role_name, submit
 from sinkledger.ui.text import labeller, t
 

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from sinkledger import reports
+from sinkledger import catalogue, reports
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
 from sinkledger.ui.common import (
@@ -133,9 +133,9 @@ def _rasters(service: Any) -> list[str]:
 
 def _run(actor: Any, service: Any, request: dict[str, Any]) -> dict[str, Any] | None:
     """Run the batch with a progress bar; a refusal shows its message, never a traceback."""
+    from ledger.estimates import methodology_refusal
     from methodologies.errors import MethodologyError
-    from sinkledger.errors import SinkLedgerError
-    from sinkledger.estimates import methodology_refusal
+    from sinkledger.base.errors import SinkLedgerError
 
     bar = st.progress(0.0, text=t("batch_preparing"))
 
@@ -177,7 +177,8 @@ def show_result(service: Any, result: dict[str, Any]) -> None:
         key = "message_zh" if lang == "zh" else "message_en"
         st.dataframe(pd.DataFrame([{t("col_parcel"): code, t("col_field"): p.get("field") or "",
                                     t("col_problem"): p.get(key) or p.get("code", "")}
-                                   for code, problems in result["refusals"].items() for p in problems]),
+                                   for code, problems in catalogue.localise(result["refusals"]).items()
+                                   for p in problems]),
                      hide_index=True, width="stretch")
     st.download_button(t("batch_download_json"), json.dumps(result, ensure_ascii=False, indent=2).encode("utf-8"),
                        file_name=f'batch-{result["project_code"]}-{uuid.uuid4().hex[:6]}.json',

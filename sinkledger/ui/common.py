@@ -8,47 +8,19 @@ from typing import Any
 
 import streamlit as st
 
-from sinkledger.errors import SinkLedgerError
+from sinkledger import catalogue
+from sinkledger.base.errors import SinkLedgerError
 from sinkledger.ui import session
 from sinkledger.ui.text import t
+from sinkledger.ui.wiring import get_people, get_service  # noqa: F401 - the pages import them from here
 
 log = logging.getLogger("sinkledger.app")
 
 
-@st.cache_resource(show_spinner=False)
-def get_service() -> Any:
-    """The one service per server process; an empty default database is seeded with the demo."""
-    from sinkledger.config import load_settings
-    from sinkledger.service import Service
-
-    settings = load_settings()
-    service = Service.open(settings)
-    if not service.is_initialised() and settings.seeds_demo_when_empty:
-        from sinkledger.demo import seed_demo
-
-        with st.spinner(t("seeding")):
-            bar = st.progress(0.0)
-            seed_demo(service, progress=lambda i, n, label: bar.progress(min(i / max(n, 1), 1.0), text=label))
-            bar.empty()
-    return service
-
-
-def get_people() -> Any:
-    """The person-register API over the one service (its key and cipher are built once)."""
-    return _people(get_service())
-
-
-@st.cache_resource(show_spinner=False)
-def _people(_service: Any) -> Any:
-    from sinkledger.people_service import PeopleService
-
-    return PeopleService(_service)
-
-
 def show_refusal(exc: SinkLedgerError) -> None:
     """A refusal's catalogue message in the chosen language, plus every listed problem."""
-    st.error(exc.message(session.lang()))
-    problems = exc.params.get("problems")
+    st.error(catalogue.message(exc, session.lang()))
+    problems = catalogue.localise(exc.params.get("problems"))
     if isinstance(problems, list):
         key = "message_zh" if session.lang() == "zh" else "message_en"
         for p in problems[:50]:
@@ -116,6 +88,6 @@ def county_names(service: Any) -> dict[str, str]:
 
 def cached_version() -> int:
     """The ledger's version for cache keys (changes with every journal entry)."""
-    from sinkledger import ui_queries
+    from sinkledger.services import queries as ui_queries
 
     return ui_queries.ledger_version(get_service())

@@ -27,7 +27,7 @@ PURPOSE = "revenue_payment"
 
 @st.cache_resource(show_spinner=False)
 def _people(_service: Any) -> Any:
-    from sinkledger.people_service import PeopleService
+    from sinkledger.services.people import PeopleService
 
     return PeopleService(_service)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sinkledger.ui import session
+from sinkledger.ui import session, websession
 from sinkledger.ui.text import labeller, t
 
 LANGS = {"zh": "中文", "en": "English"}
@@ -82,21 +82,21 @@ def pages_for(role: str) -> dict[str, list[st.Page]]:
 
 
 def sidebar() -> None:
-    session.restore()  # a reload or new tab resumes the browser's session; an ended one signs out
+    websession.restore()  # a reload or new tab resumes the browser's session; an ended one signs out
     st.sidebar.radio(t("language"), list(LANGS), format_func=LANGS.get, key=session.LANG, horizontal=True)
     user = session.user()
     if user:
         st.sidebar.markdown(t("signed_in_as", name=user["display_name"] or user["username"],
                               role=t(f"role_{user['role']}")))
         if st.sidebar.button(t("sign_out"), key="sign_out"):
-            session.sign_out()
+            websession.sign_out()
             st.rerun()
     # The widget's key carries the language so that its option labels follow a language switch;
     # the choice itself lives under session.BASEMAP and survives the switch.
     chosen = st.session_state.get(session.BASEMAP, "none")
     st.sidebar.selectbox(t("basemap"), BASEMAPS, index=BASEMAPS.index(chosen), format_func=labeller("basemap_"),
                          key=f"basemap_{session.lang()}", on_change=_keep_basemap)
-    cookie = session.cookie_script()  # keeps the browser's session cookie in step (set / removed)
+    cookie = websession.cookie_script()  # keeps the browser's session cookie in step (set / removed)
     if cookie:
         st.sidebar.html(cookie, unsafe_allow_javascript=True)
 

@@ -2,7 +2,7 @@
 details and who read them; the collection centre's and the collective's household lists, with
 the centre's register and correct forms.
 
-Every read goes through :class:`sinkledger.people_service.PeopleService`, which checks the role,
+Every read goes through :class:`sinkledger.services.people.PeopleService`, which checks the role,
 masks per the matrix and logs the read; the page keeps each result in the session (a rerun
 must not log the read again) until the user reads again.
 """
@@ -83,7 +83,7 @@ def my_details_page() -> None:
 
 def _read_my_details(people: Any, actor: Any) -> Any:
     """The household's own details (a logged self-access read), or False if none are registered."""
-    from sinkledger.errors import NotFound, SinkLedgerError
+    from sinkledger.base.errors import NotFound, SinkLedgerError
 
     try:
         details = people.my_details(actor)

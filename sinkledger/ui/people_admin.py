@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from sinkledger import admin
+from sinkledger.services import admin
 from sinkledger.ui import session
 from sinkledger.ui.common import attempt, get_people, get_service, require_roles
 from sinkledger.ui.people import access_table, people_table, read_once, reread_button

@@ -10,7 +10,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from sinkledger import ui_queries
+from sinkledger import catalogue
+from sinkledger.services import queries as ui_queries
 from sinkledger.ui import maps, session
 from sinkledger.ui.common import (
     attempt,
@@ -190,6 +191,8 @@ def _show_preview(report: dict[str, Any]) -> None:
         st.error(t("preview_problems", n=len(report["problems"]), rows=len(bad_rows - {None})))
     _preview_map(report, bad_rows)
     key = "message_zh" if lang == "zh" else "message_en"
+    report = {**report, "problems": catalogue.localise(report["problems"]),
+              "notices": catalogue.localise(report["notices"])}
     if report["problems"]:
         st.dataframe(pd.DataFrame([{t("col_row"): p["row"] if p["row"] is not None else "—",
                                     t("col_field"): p["field"] or "", t("col_problem"): p[key]}

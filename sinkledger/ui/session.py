@@ -4,17 +4,12 @@ A signed-in user is kept as a plain dict (``username``, ``role``, ``party_id``,
 ``display_name``) under :data:`USER`; the service's ``Actor`` is rebuilt from it for each call,
 so every page acts with exactly the identity the sign-in established.
 
-Staying signed in across a reload or a new tab: sign-in opens a server-side session
-(:mod:`sinkledger.web_sessions`) whose random token the browser keeps in the cookie
-``sinkledger_session``; :func:`restore` (run first on every script run) resumes it on a new
-websocket and re-checks it on every run, so deactivating a user, changing its role or resetting
-its password ends its open sessions at their next click. Sign-out deletes the session and the
-cookie. ``docs/app.md`` ("Staying signed in") has the reasoning.
+Signing in and out, and staying signed in across reloads, is :mod:`sinkledger.ui.websession`;
+this module is the bottom of the UI package: it imports nothing else of the app.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from typing import Any
@@ -56,100 +51,6 @@ def actor() -> Actor | None:
 def role() -> str:
     u = user()
     return u["role"] if u else Role.public.value
-
-
-def sign_in(signed: Actor, display_name: str) -> None:
-    """Sign ``signed`` (just authenticated) in: a new server-side session, whose token the
-    browser keeps. Any session this tab had before is ended first (a fresh token at every
-    sign-in, never one the browser offered)."""
-    from sinkledger import web_sessions
-    from sinkledger.ui.common import get_service
-
-    service = get_service()
-    web_sessions.close_session(service, st.session_state.get(TOKEN))
-    st.session_state[TOKEN] = web_sessions.open_session(service, signed)
-    st.session_state[USER] = {"username": signed.username, "role": signed.role.value,
-                              "party_id": signed.party_id, "display_name": display_name}
-
-
-def sign_out() -> None:
-    """End the server-side session, forget the user and everything they had under way (keep
-    only the language); the next run clears the browser's cookie."""
-    from sinkledger import web_sessions
-    from sinkledger.ui.common import get_service
-
-    token = st.session_state.get(TOKEN)
-    if token:
-        try:
-            web_sessions.close_session(get_service(), token)
-        except Exception:
-            log.exception("could not end the web session")
-    _forget()
-
-
-def _forget() -> None:
-    keep = {LANG: lang()}
-    for key in list(st.session_state.keys()):
-        del st.session_state[key]
-    st.session_state.update(keep)
-
-
-def browser_token() -> str | None:
-    """The session token the browser sent when this websocket opened (its cookie), if any."""
-    from sinkledger.web_sessions import COOKIE_NAME
-
-    try:
-        return st.context.cookies.get(COOKIE_NAME)
-    except Exception:  # noqa: BLE001 - no request context (bare scripts, some test harnesses)
-        return None
-
-
-def restore() -> None:
-    """Resume the browser's session on a new websocket (reload, new tab), and re-check an open
-    one on every run: a session that ended (sign-out elsewhere, expiry, the user deactivated,
-    given another role or a new password) signs this tab out. Never raises."""
-    from sinkledger import web_sessions
-    from sinkledger.ui.common import get_service
-
-    token = st.session_state.get(TOKEN) if USER in st.session_state else browser_token()
-    if not token:
-        return  # the public, or a user put in the session directly by a trusted caller (tests)
-    try:
-        found = web_sessions.resume(get_service(), token)
-    except Exception:
-        log.exception("could not resume the web session")
-        return
-    if found is None:
-        if USER in st.session_state:
-            _forget()
-            from sinkledger.ui.text import t
-
-            st.toast(t("session_ended"))
-        return
-    st.session_state[TOKEN] = token
-    st.session_state[USER] = found
-
-
-def cookie_script() -> str | None:
-    """The script that keeps the browser's cookie in step with this tab: set to the session's
-    token while signed in, removed once signed out (None when there is nothing to do).
-
-    The token goes only into the cookie: ``Path=/`` (every page), ``SameSite=Strict`` (never
-    sent by another site's requests), ``Secure`` under https, and a lifetime no longer than
-    the session's. It is not ``HttpOnly``, because Streamlit has no server route to set one.
-    """
-    from sinkledger.web_sessions import COOKIE_NAME, LIFETIME
-
-    token = st.session_state.get(TOKEN) if USER in st.session_state else None
-    if token:
-        value, max_age = token, int(LIFETIME.total_seconds())
-    elif browser_token() is not None:
-        value, max_age = "", 0
-    else:
-        return None
-    cookie = json.dumps(f"{COOKIE_NAME}={value}; Path=/; Max-Age={max_age}; SameSite=Strict")
-    return ("<script>(function(){var c=" + cookie + ";if(location.protocol==='https:'){c+='; Secure';}"
-            "document.cookie=c;})();</script>")
 
 
 def request_id(form: str) -> str:

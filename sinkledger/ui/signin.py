@@ -1,12 +1,12 @@
 """Sign-in: user name and password checked by the service (argon2 hashes); a successful sign-in
-opens a web session that survives a reload (:func:`sinkledger.ui.session.sign_in`)."""
+opens a web session that survives a reload (:func:`sinkledger.ui.websession.sign_in`)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from sinkledger.ui import session
+from sinkledger.ui import websession
 from sinkledger.ui.common import attempt, get_service, role_name
 from sinkledger.ui.text import t
 
@@ -26,7 +26,7 @@ def signin_page() -> None:
         actor = attempt(service.authenticate, username.strip(), password)
         if actor is not None:
             names = {u["username"]: u["display_name"] for u in service.users()}
-            session.sign_in(actor, names.get(actor.username, actor.username))
+            websession.sign_in(actor, names.get(actor.username, actor.username))
             st.rerun()
     _demo_users()
 

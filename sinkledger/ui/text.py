@@ -1,6 +1,6 @@
 """``t(key, **params)``: catalogue text in the chosen language.
 
-Looks the key up in :data:`sinkledger.messages.UI`, the one catalogue (the app's strings of
+Looks the key up in :data:`sinkledger.catalogue.refusals.UI`, the one catalogue (the app's strings of
 ``sinkledger/ui_catalogue*.py`` are merged into it). A missing key is a programming error caught
 by the tests, not shown to a user.
 """
@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sinkledger.messages import UI, _format
+from sinkledger.catalogue.refusals import UI, _format
+from sinkledger.ui import session
 
 
 def text(key: str, lang: str, **params: Any) -> str:
@@ -18,8 +19,6 @@ def text(key: str, lang: str, **params: Any) -> str:
 
 
 def t(key: str, **params: Any) -> str:
-    from sinkledger.ui import session
-
     return text(key, session.lang(), **params)
 
 
@@ -34,14 +33,11 @@ def labeller(prefix: str):  # type: ignore[no-untyped-def]
     The language is captured when the widget is built, because Streamlit may call a format
     function outside the script run (AppTest does), where the session is not at hand.
     """
-    from sinkledger.ui import session
-
     lang = session.lang()
     return lambda value: text(f"{prefix}{value}", lang)
 
 
 def sink_labeller():  # type: ignore[no-untyped-def]
-    from sinkledger.ui import session
     from sinks import SINK_TYPES, SinkType
 
     lang = session.lang()

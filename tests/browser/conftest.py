@@ -139,7 +139,7 @@ def screenshot_dir() -> Path:
 def server_service(server: StreamlitServer):  # type: ignore[no-untyped-def]
     """The service on the app server's own database (to set up or check what a flow did)."""
     from sinkledger.config import load_settings
-    from sinkledger.service import Service
+    from sinkledger.services.registry import Service
 
     env = {"SINKLEDGER_HOME": str(server.home)}
     if BROWSER_DATABASE_URL:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import pytest
 
-from sinkledger.people_service import PeopleService, synthetic_person
+from sinkledger.demo.people import synthetic_person
+from sinkledger.services.people import PeopleService
 from sinkledger.ui.text import text
 from tests.browser.conftest import server_service
 from tests.browser.test_web_flows_browser import (

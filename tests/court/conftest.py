@@ -10,8 +10,8 @@ import pytest
 import ledger.court
 import ledger.court.store  # noqa: F401 - registers the court tables before the schema is created
 from ledger.domain import PartyKind
-from sinkledger.court_service import CourtService
-from sinkledger.service import SYSTEM_ACTOR
+from sinkledger.services.court import CourtService
+from sinkledger.services.registry import SYSTEM_ACTOR
 from tests.ledger.conftest import BAMBOO, funded, held, refused, registry  # noqa: F401
 
 COURT_PARTIES = (("COURT-1", PartyKind.court, "示例县人民法院"), ("COURT-2", PartyKind.court, "另一示例县人民法院"),

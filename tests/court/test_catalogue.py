@@ -6,11 +6,11 @@ import ast
 from pathlib import Path
 
 from ledger.permissions import PERMISSIONS
+from sinkledger.catalogue.refusals import REFUSALS
 from sinkledger.config import REPO_ROOT
-from sinkledger.messages import REFUSALS
 
-FILES = [*(REPO_ROOT / "ledger" / "court").glob("*.py"), REPO_ROOT / "sinkledger" / "court_service.py",
-         REPO_ROOT / "sinkledger" / "court_cli.py"]
+FILES = [*(REPO_ROOT / "ledger" / "court").glob("*.py"), REPO_ROOT / "sinkledger" / "services" / "court.py",
+         REPO_ROOT / "sinkledger" / "cli" / "court.py"]
 ERROR_CLASSES = {"InvalidInput", "NotFound", "NotPermitted", "Conflict", "cls"}
 
 

@@ -17,6 +17,7 @@ from sqlmodel import select
 from ledger.court.domain import verification_code
 from ledger.court.store import CourtCertificateRow
 from ledger.domain import canonical_json
+from sinkledger import catalogue
 from tests.court.conftest import (
     AMOUNT_FEN,
     CASE_NO,
@@ -94,7 +95,7 @@ def test_a_second_case_cannot_reuse_them(story):  # type: ignore[no-untyped-def]
         story.service.actor("clerk"), "ful:reuse", order_id=order["order_id"], seller_account="COL-1-H",
         price_fen_per_t=PRICE_FEN_PER_T, quantity_t=block["quantity"], contract_no="HZGT-2024-009",
         serials=[block["serials"]]))
-    assert CASE_NO in err.message_zh and CASE_NO in err.message_en
+    assert CASE_NO in catalogue.messages(err)[0] and CASE_NO in catalogue.messages(err)[1]
 
 
 def test_the_certificate_verifies_with_inclusion_proofs(story):  # type: ignore[no-untyped-def]

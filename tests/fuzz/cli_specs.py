@@ -37,7 +37,7 @@ NO_INPUT: dict[str, str] = {
 }
 # Commands of work in flight when this suite was written, to be given CliSpecs by their author:
 # listed here so that the gap is explicit (and shows in the report), not silent.
-PENDING: dict[str, str] = {f"people {name}": "person register (sinkledger/people_cli.py), not yet committed"
+PENDING: dict[str, str] = {f"people {name}": "person register (sinkledger/cli/people.py), not yet committed"
                            for name in ("add", "correct", "designate", "erase", "export", "keygen", "list",
                                         "log", "lookup", "show")}
 
@@ -194,7 +194,7 @@ def _document(world: Any) -> str:
 
 def _backup(world: Any) -> str:
     """A backup file of the world (restoring it into the non-empty world is refused)."""
-    from sinkledger.backup import export_backup
+    from sinkledger.services.backup import export_backup
 
     path = world.workdir / "cli" / "backup.zip"
     path.parent.mkdir(exist_ok=True)

@@ -71,8 +71,8 @@ class World:
 
 def seed_world(url: str) -> dict[str, Any]:
     """Seed the demo and the extra records; return the ids the call baselines use."""
-    from sinkledger.demo import seed_demo
-    from sinkledger.service import Service
+    from sinkledger.demo.seed import seed_demo
+    from sinkledger.services.registry import Service
 
     svc = Service.open(load_settings({"DATABASE_URL": url, "SINKLEDGER_GIS_DATA": str(small_demo())}))
     if svc.db.has_schema():
@@ -208,7 +208,7 @@ _WORLDS: dict[str, World] = {}
 
 def world_for(backend: str) -> World:
     """The session's world on ``backend``, re-seeded if it was changed or dropped meanwhile."""
-    from sinkledger.service import Service
+    from sinkledger.services.registry import Service
 
     world = _WORLDS.get(backend)
     if world is not None and world.intact():

@@ -1,6 +1,6 @@
 """Calling the service with one bad value and judging the outcome.
 
-A call passes when it raises a :class:`~sinkledger.errors.SinkLedgerError` whose code is in the
+A call passes when it raises a :class:`~sinkledger.base.errors.SinkLedgerError` whose code is in the
 message catalogue, whose messages are non-empty in both languages and whose error document can
 be printed as UTF-8 JSON (what the CLI prints with ``--json``), and when the world's state (the
 journal head, every balance, the tables written outside the journal) is unchanged. A read-only
@@ -16,8 +16,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sinkledger.errors import SinkLedgerError
-from sinkledger.messages import REFUSALS
+from sinkledger import catalogue
+from sinkledger.base.errors import SinkLedgerError
+from sinkledger.catalogue.refusals import REFUSALS
 from tests.fuzz.service_specs import ACTOR_BAD, LOCAL_KINDS, CallSpec, wrong_role
 from tests.fuzz.values import Lazy, grid
 
@@ -130,11 +131,11 @@ def _outcome(world: Any, spec: CallSpec, case: Case) -> Failure | None:
 
 def _refusal_problem(case: Case, exc: SinkLedgerError) -> Failure | None:
     if exc.code not in REFUSALS:
-        return Failure(case, "uncatalogued", f"code {exc.code!r} has no message in sinkledger.messages")
-    if not (exc.message_zh.strip() and exc.message_en.strip()):
+        return Failure(case, "uncatalogued", f"code {exc.code!r} has no message in sinkledger.catalogue.refusals")
+    if not (catalogue.messages(exc)[0].strip() and catalogue.messages(exc)[1].strip()):
         return Failure(case, "uncatalogued", f"{exc.code}: empty message")
     try:
-        json.dumps({"error": exc.to_dict()}, ensure_ascii=False, default=str).encode("utf-8")
+        json.dumps({"error": catalogue.refusal_dict(exc)}, ensure_ascii=False, default=str).encode("utf-8")
     except (UnicodeEncodeError, ValueError, TypeError, RecursionError) as err:
         return Failure(case, "unprintable", f"{exc.code}: error document cannot be printed: {err}"[:200])
     return None

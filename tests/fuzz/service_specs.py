@@ -1,6 +1,6 @@
 """What the bad-input suite sends to each public call of the service API.
 
-One :class:`CallSpec` per public method of :class:`sinkledger.service.Service` and of its
+One :class:`CallSpec` per public method of :class:`sinkledger.services.registry.Service` and of its
 sub-APIs (``Service.court``): a *baseline*, a valid call built from the world's ids, and the
 kind of value each parameter takes. The suite replaces one parameter at a time with each bad
 value of its kind (``tests/fuzz/values.py``), so every parameter's own check is reached with
@@ -20,6 +20,7 @@ from typing import Any
 
 import shapely
 
+from sinkledger import catalogue
 from tests.fuzz.values import HTML, LONG, SQL, SURROGATE, Lazy, deep
 
 BAMBOO = "sinkledger.bamboo-moso-management"
@@ -102,8 +103,8 @@ def _document(world: Any) -> str:
 
 
 def _monitoring() -> dict[str, Any]:
-    from sinkledger.batch_estimates import load_monitoring
     from sinkledger.config import REPO_ROOT
+    from sinkledger.services.batch_estimates import load_monitoring
 
     return load_monitoring(REPO_ROOT / "gis_data" / "demo_monitoring.json")
 
@@ -212,7 +213,7 @@ SPECS: list[CallSpec] = [
     CallSpec("preview_parcels", lambda w: dict(actor=actor("coop"), path=Lazy(_import_file), options=None),
              {"path": "path", "options": "options", "with_geometry": "bool"}, actor_role_refused="clerk", read_only=True,
              trusted={"progress": "a callback from the caller's own code"},
-             accepts=lambda out: out["ok"] is False and all(p["message_zh"] for p in out["problems"]),
+             accepts=lambda out: out["ok"] is False and all(p["message_zh"] for p in catalogue.localise(out["problems"])),
              skip=frozenset({("options", "default_bad_sink")})),
     CallSpec("repair_geometry", lambda w: dict(geometry=FREE_SQUARE), {"geometry": "geometry"}, read_only=True,
              skip=frozenset({("geometry", "bowtie"), ("geometry", "outside_region")}), accepts=lambda out: False),

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sinkledger.service import Service
+from sinkledger.services.registry import Service
 from tests.fuzz.harness import Case, cases, judge, signature_params, values_of
 from tests.fuzz.service_specs import ACTOR_BAD, NO_INPUT, SPECS, TRUSTED_CALLS
 from tests.fuzz.values import STRATEGIES, grid
@@ -48,12 +48,12 @@ def public_calls() -> dict[str, inspect.Signature]:
 def _resolve(annotation: object) -> type:
     if isinstance(annotation, type):
         return annotation
-    import sinkledger.court_service
-    import sinkledger.income_service
-    import sinkledger.service
+    import sinkledger.services.court
+    import sinkledger.services.income
+    import sinkledger.services.registry
 
     text = str(annotation).strip("'\"")
-    for module in (sinkledger.service, sinkledger.court_service, sinkledger.income_service):
+    for module in (sinkledger.services.registry, sinkledger.services.court, sinkledger.services.income):
         if hasattr(module, text):
             return getattr(module, text)
     raise AssertionError(f"cannot resolve the sub-API type {annotation!r}")

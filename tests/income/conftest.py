@@ -11,8 +11,8 @@ import pytest
 
 import ledger.income.store  # noqa: F401 - registers the income tables before the schema is created
 from ledger.domain import PartyKind
-from sinkledger.income_service import IncomeService
-from sinkledger.service import SYSTEM_ACTOR
+from sinkledger.services.income import IncomeService
+from sinkledger.services.registry import SYSTEM_ACTOR
 from tests.ledger.conftest import BAMBOO, held, pledged, refused, registry  # noqa: F401
 
 PRICE_FEN_PER_T = 7_341  # 73.41 CNY/t

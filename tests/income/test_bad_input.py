@@ -2,7 +2,7 @@
 
 Each call gets a valid baseline from the world (sale distributed, a lien, a loss event); then one
 parameter at a time takes each bad value of its kind. Whatever the value, the answer is a
-:class:`~sinkledger.errors.SinkLedgerError` with a Chinese and an English message, and the
+:class:`~sinkledger.base.errors.SinkLedgerError` with a Chinese and an English message, and the
 journal head is where it was: never a ``TypeError``, a database error, or a half-done write.
 """
 
@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from ledger.income.messages import INCOME_REFUSALS
-from sinkledger.errors import SinkLedgerError
-from sinkledger.messages import REFUSALS
+from sinkledger import catalogue
+from sinkledger.base.errors import SinkLedgerError
+from sinkledger.catalogue.refusals import REFUSALS
 from tests.income.conftest import CENTRE, contract_no
 
 SURROGATE, NUL, LONG = "AJ\udcff", "AJ\x00BF", "長" * 5_000
@@ -127,8 +128,8 @@ def clean_refusal(world, run, kwargs: dict[str, Any], label: str) -> None:  # ty
     try:
         run(kwargs)
     except SinkLedgerError as exc:
-        catalogue = REFUSALS | INCOME_REFUSALS
-        assert exc.code in catalogue and exc.message_zh and exc.message_en, label
+        known = REFUSALS | INCOME_REFUSALS
+        assert exc.code in known and catalogue.messages(exc)[0] and catalogue.messages(exc)[1], label
     else:
         pytest.fail(f"{label}: accepted")
     assert world.service.verify().head_hash == head, f"{label}: changed the journal"

@@ -16,7 +16,7 @@ from tests.income.conftest import CENTRE, PROJECT, contract_no
 
 @pytest.fixture
 def cli(sold):  # type: ignore[no-untyped-def]
-    from sinkledger.cli import main
+    from sinkledger.cli.main import main
 
     url = sold.service.settings.database_url
     runner = CliRunner()
@@ -89,7 +89,7 @@ def test_liens_losses_and_claims_from_the_cli(cli, sold):  # type: ignore[no-unt
 
 
 def test_every_income_command_has_help():
-    from sinkledger.cli import main
+    from sinkledger.cli.main import main
 
     runner = CliRunner()
     for command in ("contracts", "contract-document", "project register", "project add", "project show",

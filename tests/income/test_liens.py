@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from sinkledger import catalogue
 from tests.income.conftest import (
     CENTRE,
     PARCELS,
@@ -109,6 +110,6 @@ def test_a_parcel_is_under_one_active_lien(contracted):  # type: ignore[no-untyp
     income = contracted
     first = lien(income)
     err = refused("parcel_under_lien", lambda: lien(income, "lien-2", actor="bank2", parcel_codes=["HZ-BF-A02"]))
-    assert first["lien_id"] in err.message_en
+    assert first["lien_id"] in catalogue.messages(err)[1]
     refused("lien_not_found", lambda: income.release_lien(income.service.actor("bank"), "r", lien_id="LN-404"))
     assert sorted(PARCELS)[:2] == first["parcel_codes"]

@@ -10,8 +10,9 @@ import pytest
 import shapely
 
 from ledger.domain import PartyKind
+from sinkledger import catalogue
 from sinkledger.config import REPO_ROOT
-from sinkledger.service import SYSTEM_ACTOR
+from sinkledger.services.registry import SYSTEM_ACTOR
 
 GIS = REPO_ROOT / "gis_data"
 BAMBOO = "sinkledger.bamboo-moso-management"
@@ -77,10 +78,10 @@ def pledged(service, account: str) -> int:  # type: ignore[no-untyped-def]
 
 def refused(code: str, call):  # type: ignore[no-untyped-def]
     """Then the command is refused with ``code`` and messages in both languages."""
-    from sinkledger.errors import SinkLedgerError
+    from sinkledger.base.errors import SinkLedgerError
 
     with pytest.raises(SinkLedgerError) as exc:
         call()
     assert exc.value.code == code, exc.value
-    assert exc.value.message_zh and exc.value.message_en
+    assert catalogue.messages(exc.value)[0] and catalogue.messages(exc.value)[1]
     return exc.value

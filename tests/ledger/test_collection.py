@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ledger.domain import PartyKind
-from sinkledger.errors import SinkLedgerError
-from sinkledger.service import SYSTEM_ACTOR
+from sinkledger import catalogue
+from sinkledger.base.errors import SinkLedgerError
+from sinkledger.services.registry import SYSTEM_ACTOR
 from tests.ledger.conftest import BAMBOO, demo_parcel_inputs, held
 
 TERMS = {"kind": "proceeds_share", "share_bp": 8000, "costs_note": "监测核证费用"}
@@ -55,7 +56,7 @@ def test_a_parcel_is_under_one_contract_at_a_time(centre):  # type: ignore[no-un
     collect(svc)
     with pytest.raises(SinkLedgerError) as exc:
         collect(svc, "col-2", contract_no="AJSC-2030-009", term_start="2030-01-01", term_end="2040-01-01")
-    assert exc.value.code == "parcel_under_contract" and "AJSC-2022-001" in exc.value.message_en
+    assert exc.value.code == "parcel_under_contract" and "AJSC-2022-001" in catalogue.messages(exc.value)[1]
     # After the term, a new contract may start.
     collect(svc, "col-3", contract_no="AJSC-2052-001", term_start="2052-01-01", term_end="2062-01-01")
 

@@ -7,10 +7,11 @@ Runs on SQLite (writers serialised by BEGIN IMMEDIATE) and PostgreSQL (an adviso
 from __future__ import annotations
 
 import multiprocessing as mp
+
 import pytest
 
 from sinkledger.config import load_settings
-from sinkledger.service import Service
+from sinkledger.services.registry import Service
 from tests.ledger import concurrency_workers as workers
 from tests.ledger.conftest import BAMBOO, demo_parcel_inputs
 

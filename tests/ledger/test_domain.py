@@ -5,11 +5,21 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from ledger.domain import (Block, BlockSet, BlockState, Move, canonical_json, format_block,
-                           plan_take, serial_prefix, split_by_vintage)
 from ledger.allocation import allocate_largest_remainder
+from ledger.domain import (
+    Block,
+    BlockSet,
+    BlockState,
+    Move,
+    canonical_json,
+    format_block,
+    plan_take,
+    serial_prefix,
+    split_by_vintage,
+)
 from ledger.issuance import buffer_quantity
 
 

@@ -7,9 +7,16 @@ import base64
 import hashlib
 import json
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from ledger.merkle import inclusion_proof, leaf_hash, node_hash, root_from_leaf_hashes, verify_inclusion
+from ledger.merkle import (
+    inclusion_proof,
+    leaf_hash,
+    node_hash,
+    root_from_leaf_hashes,
+    verify_inclusion,
+)
 
 
 def _b64(value):  # type: ignore[no-untyped-def]

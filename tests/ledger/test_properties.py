@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import itertools
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from sinkledger.base.errors import SinkLedgerError
 from sinkledger.config import load_settings
-from sinkledger.errors import SinkLedgerError
-from sinkledger.service import Service
+from sinkledger.services.registry import Service
 
 ACCOUNTS = ["COL-1-H", "ENT-1-H", "ENT-2-H", "BANK-1-H"]
 ACTOR_OF = {"COL-1-H": "coop", "ENT-1-H": "ent", "ENT-2-H": "ent2", "BANK-1-H": "bank"}
@@ -28,8 +29,8 @@ command = st.one_of(
 
 
 def fresh(tmp_path, name: str) -> Service:  # type: ignore[no-untyped-def]
+    from sinkledger.services.registry import SYSTEM_ACTOR
     from tests.ledger.conftest import PARTIES, USERS, issue_parcel
-    from sinkledger.service import SYSTEM_ACTOR
 
     ticks = itertools.count()
     svc = Service.open(load_settings({"DATABASE_URL": f"sqlite:///{tmp_path / name}"}))
@@ -115,7 +116,7 @@ def test_a_broken_invariant_rolls_the_command_back(funded, monkeypatch):  # type
     """Given a bug that moves credits without debiting the seller's balance, when a sale runs, then
     the invariant check refuses it and nothing is written."""
     import ledger.projection
-    from sinkledger.errors import IntegrityFailure
+    from sinkledger.base.errors import IntegrityFailure
 
     svc = funded
     head = svc.verify().head_hash

@@ -26,12 +26,16 @@ from ledger.commands import run_command
 from ledger.domain import BlockState, Role
 from ledger.permissions import Actor
 from ledger.registry_import import gold_standard, parse_files, verra
-from ledger.registry_import.apply import (ENTRY_KIND, import_content, import_registry_history,
-                                          reconcile)
-from ledger.registry_import.model import (CreditStatus, ImportProblem,
-                                          RegistryRecord)
+from ledger.registry_import.apply import (
+    ENTRY_KIND,
+    import_content,
+    import_registry_history,
+    reconcile,
+)
+from ledger.registry_import.model import CreditStatus, ImportProblem, RegistryRecord
 from ledger.store import AccountRow, BatchRow, CreditBlockRow, RetirementRow
-from sinkledger.errors import Conflict, InvalidInput
+from sinkledger import catalogue
+from sinkledger.base.errors import Conflict, InvalidInput
 
 pytestmark = pytest.mark.shared_data
 
@@ -127,7 +131,7 @@ def test_verra_rows_parse_with_every_problem_reported(verra_csv: Path) -> None:
     assert Counter(r.status for r in records) == {CreditStatus.issued: 100, CreditStatus.retired: 87}
     assert sorted(p.row_number for p in problems) == VERRA_AMBIGUOUS_ROWS
     assert {p.code for p in problems} == {"registry_status_ambiguous"}
-    assert all(p.message_zh and p.message_en and str(p.row_number) in p.message_en for p in problems)
+    assert all(catalogue.problem_messages(p.to_record())[0] and catalogue.problem_messages(p.to_record())[1] and str(p.row_number) in catalogue.problem_messages(p.to_record())[1] for p in problems)
     assert sum(r.quantity for r in records) == VERRA_CREATED_T
     assert all(r.last - r.first + 1 == r.quantity for r in records)
 
@@ -164,16 +168,16 @@ def test_verra_malformed_rows_are_all_reported_at_once() -> None:
                      (6, 7, "registry_date_invalid"), (6, 7, "registry_date_invalid"),
                      (7, 8, "registry_field_mismatch"), (8, 9, "registry_status_ambiguous")]
     mismatch = next(p for p in problems if p.code == "registry_quantity_mismatch")
-    assert mismatch.message_en == ("bad.csv row 5: the serial block holds 10 credits but the quantity "
+    assert catalogue.problem_messages(mismatch.to_record())[1] == ("bad.csv row 5: the serial block holds 10 credits but the quantity "
                                    "column says 11.")
-    assert "第 5 行" in mismatch.message_zh
+    assert "第 5 行" in catalogue.problem_messages(mismatch.to_record())[0]
 
 
 def test_an_export_of_another_layout_is_refused_as_a_whole(verra_csv: Path) -> None:
     records, problems = gold_standard.parse_file(verra_csv)
     assert records == [] and len(problems) == 1
     assert problems[0].code == "registry_columns_missing" and problems[0].row_number == 1
-    assert "GSID" in problems[0].message_en
+    assert "GSID" in catalogue.problem_messages(problems[0].to_record())[1]
 
 
 # --- parsing: Gold Standard -------------------------------------------------------------------
@@ -228,7 +232,7 @@ def test_reconcile_nests_events_and_refuses_every_other_overlap() -> None:
                      9: "registry_serials_overlap", 10: "registry_serials_overlap",
                      11: "registry_serials_overlap"}
     overlap = next(p for p in out.problems if p.row_number == 5)
-    assert overlap.message_en == ("t.csv row 5: serial block 200..300 overlaps t.csv row 6 (250..350) "
+    assert catalogue.problem_messages(overlap.to_record())[1] == ("t.csv row 5: serial block 200..300 overlaps t.csv row 6 (250..350) "
                                   "under prefix P-1; neither row is imported.")
 
 
@@ -275,7 +279,7 @@ def test_verra_is_refused_by_default_and_imports_partially_when_allowed(service:
         run_import(service, "verra", records, problems, "import:verra:1")
     assert exc.value.code == "registry_import_has_problems" and exc.value.params["count"] == 13
     assert [p["row_number"] for p in exc.value.params["problems"]] == VERRA_AMBIGUOUS_ROWS
-    assert all(p["message_zh"] and p["message_en"] for p in exc.value.params["problems"])
+    assert all(p["message_zh"] and p["message_en"] for p in catalogue.refusal_dict(exc.value)["details"]["problems"])
     assert head(service) == before and imported_total_t(service) == 0
     with service.db.read() as s:
         assert s.get(AccountRow, "IMPORT-VERRA") is None

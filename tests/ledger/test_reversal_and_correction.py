@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-
+from sinkledger import catalogue
 from tests.ledger.conftest import held, refused
-
 
 
 def test_reversal_cancels_buffer_credits_and_keeps_invariants(funded):  # type: ignore[no-untyped-def]
@@ -45,7 +44,7 @@ def test_a_sale_whose_credits_moved_on_or_a_retirement_cannot_be_corrected(funde
     ret = svc.retire(svc.actor("ent"), "r1", account_id="ENT-1-H", quantity=1, beneficiary="示例企业甲", purpose="p")
     head = svc.verify().head_hash
     err = refused("entry_not_correctable", lambda: svc.correct(svc.actor("admin"), "c1", entry_seq=sale["seq"], reason="x"))
-    assert "moved" in err.message_en
+    assert "moved" in catalogue.messages(err)[1]
     refused("entry_not_correctable", lambda: svc.correct(svc.actor("admin"), "c2", entry_seq=ret["seq"], reason="x"))
     refused("not_permitted", lambda: svc.correct(svc.actor("clerk"), "c3", entry_seq=sale["seq"], reason="x"))
     refused("entry_not_found", lambda: svc.correct(svc.actor("admin"), "c4", entry_seq=10**6, reason="x"))

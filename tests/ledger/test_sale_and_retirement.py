@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from sinkledger import catalogue
 from tests.ledger.conftest import held, refused
-
 
 
 def first_block(svc) -> dict:  # type: ignore[no-untyped-def]
@@ -50,7 +50,7 @@ def test_retired_credits_never_move_again(funded):  # type: ignore[no-untyped-de
                            loan_amount_fen=1, term_end="2030-01-01", serials=[name]),
     ):
         err = refused("credits_retired", call)
-        assert "注销" in err.message_zh
+        assert "注销" in catalogue.messages(err)[0]
 
 
 @pytest.mark.parametrize("kwargs, code", [

@@ -20,15 +20,16 @@ def fast_password_hashing(monkeypatch):  # type: ignore[no-untyped-def]
     """Override of the root fixture of the same name.
 
     Methodologies are pure and must be testable while the service layer is being changed, so
-    a failing ``sinkledger.service`` import does not stop these tests; the few tests that do use
+    a failing ``sinkledger.services.registry`` import does not stop these tests; the few tests that do use
     the service import it themselves and fail loudly.
     """
     try:
-        import sinkledger.service
         from argon2 import PasswordHasher
+
+        import sinkledger.services.admin
     except ImportError:
         return
-    monkeypatch.setattr(sinkledger.service, "_HASHER",
+    monkeypatch.setattr(sinkledger.services.admin, "HASHER",
                         PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 

@@ -4,11 +4,21 @@ from decimal import Decimal, localcontext
 
 import pytest
 
-from methodologies.accounting import (CH4_PER_CH4_C, CO2_PER_C, GWP_PROFILE_NAMES, GWP_PROFILES,
-                                      N2O_PER_N2O_N, UNCERTAINTY_PROFILE_NAMES,
-                                      allowable_uncertainty, apply_uncertainty_deduction,
-                                      carbon_to_co2, ch4_c_to_ch4, floor_tonnes, n2o_n_to_n2o,
-                                      to_kg_co2e)
+from methodologies.accounting import (
+    CH4_PER_CH4_C,
+    CO2_PER_C,
+    GWP_PROFILE_NAMES,
+    GWP_PROFILES,
+    N2O_PER_N2O_N,
+    UNCERTAINTY_PROFILE_NAMES,
+    allowable_uncertainty,
+    apply_uncertainty_deduction,
+    carbon_to_co2,
+    ch4_c_to_ch4,
+    floor_tonnes,
+    n2o_n_to_n2o,
+    to_kg_co2e,
+)
 from methodologies.base import ParameterStatus
 from methodologies.errors import InvalidInput
 

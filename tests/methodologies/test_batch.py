@@ -11,7 +11,7 @@ import shapely
 from methodologies.batch import estimate_batch, parcel_documents
 from methodologies.errors import make_problem
 from methodologies.registry import get_methodology
-from sinkledger import batch_estimates as batch
+from sinkledger.services import batch_estimates as batch
 
 REPO = Path(__file__).resolve().parents[2]
 GIS = REPO / "gis_data"
@@ -128,7 +128,7 @@ def test_raster_options(text: str, ok: bool) -> None:
 
 def register_demo_parcels(service, codes: list[str]) -> Any:  # type: ignore[no-untyped-def]
     """A collective, a centre user and the given demo parcels; returns the centre's actor."""
-    from sinkledger.service import SYSTEM_ACTOR
+    from sinkledger.services.registry import SYSTEM_ACTOR
 
     for party_id, kind, name in (("COL-1", "collective", "示例股份经济合作社（演示）"),
                                  ("CENTRE-1", "collection_centre", "示例收储中心（演示）")):

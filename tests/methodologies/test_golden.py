@@ -8,20 +8,27 @@ from decimal import Decimal
 
 import pytest
 
-from methodologies.accounting import (GWP_PROFILES, allowable_uncertainty,
-                                      apply_uncertainty_deduction, carbon_to_co2)
+from methodologies.accounting import (
+    GWP_PROFILES,
+    allowable_uncertainty,
+    apply_uncertainty_deduction,
+    carbon_to_co2,
+)
 from methodologies.bamboo_forest import DEFAULT_PARAMETERS
-from methodologies.bamboo_forest_equations import (ZHOU_KEYS, fertiliser_n2o_t_co2e,
-                                                   gross_annual_fixation_t_c_per_ha_yr,
-                                                   stand_biomass_t_per_ha, zhou_culm_biomass_kg)
+from methodologies.bamboo_forest_equations import (
+    ZHOU_KEYS,
+    fertiliser_n2o_t_co2e,
+    gross_annual_fixation_t_c_per_ha_yr,
+    stand_biomass_t_per_ha,
+    zhou_culm_biomass_kg,
+)
 from methodologies.base import ParameterStatus
 from methodologies.soil import SoilLayer, layered_soc_t_c_per_ha
 from methodologies.tea_garden import DEFAULT_PARAMETERS as TEA_PARAMETERS
 from methodologies.tea_garden import estimate_tea_garden
-from methodologies.tea_garden_equations import carbon_change_t_co2e
+from methodologies.tea_garden_equations import carbon_change_t_co2e, tier1_biomass_carbon_t_c_per_ha
 from methodologies.tea_garden_equations import n2o_n_kg as tea_n2o_n_kg
 from methodologies.tea_garden_equations import n2o_t_co2e as tea_n2o_t_co2e
-from methodologies.tea_garden_equations import tier1_biomass_carbon_t_c_per_ha
 from methodologies.wetland import DEFAULT_PARAMETERS as WETLAND_PARAMETERS
 from methodologies.wetland import estimate_wetland_lake_marsh
 from methodologies.wetland_equations import ch4_emissions_t_co2e, herbaceous_default_t_c_per_ha

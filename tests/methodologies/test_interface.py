@@ -13,9 +13,14 @@ import pytest
 import methodologies
 from methodologies.accounting import GWP_PARAMETERS
 from methodologies.bamboo_forest import DEFAULT_PARAMETERS
-from methodologies.base import (Estimate, Parameter, ParameterSet, ParameterStatus,
-                                load_parameter_csv)
 from methodologies.bamboo_forest_inputs import INPUT_SCHEMA, TOP_LEVEL_FIELDS
+from methodologies.base import (
+    Estimate,
+    Parameter,
+    ParameterSet,
+    ParameterStatus,
+    load_parameter_csv,
+)
 from methodologies.errors import InvalidInput, MethodologyError, MethodologyNotFound
 from methodologies.messages import ERROR_MESSAGES, WARNING_MESSAGES
 from methodologies.registry import get_methodology, list_methodologies

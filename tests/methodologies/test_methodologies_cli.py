@@ -1,4 +1,4 @@
-"""The CLI of sinkledger.methodologies_cli: list, show, report, and estimate in three modes.
+"""The CLI of sinkledger.cli.methodologies: list, show, report, and estimate in three modes.
 
 Commands are invoked directly (``methodologies`` group, ``estimate_command``) with the same
 ``Ctx`` object ``sinkledger.cli.main`` passes; the lead wires them into ``main``.
@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from sinkledger.cli import Ctx
-from sinkledger.methodologies_cli import estimate_command, methodologies
+from sinkledger.cli.main import Ctx
+from sinkledger.cli.methodologies import estimate_command, methodologies
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "methodologies" / "examples"

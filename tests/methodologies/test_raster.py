@@ -19,8 +19,13 @@ import rasterio
 import shapely
 from rasterio.transform import from_origin
 
-from methodologies.raster import (RasterError, RasterLayer, density_string, stock_events,
-                                  zonal_densities)
+from methodologies.raster import (
+    RasterError,
+    RasterLayer,
+    density_string,
+    stock_events,
+    zonal_densities,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 GIS = REPO / "gis_data"

@@ -16,8 +16,14 @@ from typing import Any
 import pytest
 
 from methodologies.registry import get_methodology, list_methodologies
-from sinkledger.reports import (LANGS, PDF_FONT, PDF_REPLACEMENTS, PDF_SAFE_SYMBOLS,
-                                build_sections, render)
+from sinkledger.reports import (
+    LANGS,
+    PDF_FONT,
+    PDF_REPLACEMENTS,
+    PDF_SAFE_SYMBOLS,
+    build_sections,
+    render,
+)
 
 LATEST = sorted({m.id for m in list_methodologies()})
 CJK = re.compile(r"[\u4e00-\u9fff]")

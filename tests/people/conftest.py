@@ -13,8 +13,9 @@ import pytest
 
 import ledger.people.store  # noqa: F401 - registers the person tables before the schema is created
 from ledger.domain import PartyKind
-from sinkledger.people_service import PeopleService, synthetic_person
-from sinkledger.service import SYSTEM_ACTOR
+from sinkledger.demo.people import synthetic_person
+from sinkledger.services.people import PeopleService
+from sinkledger.services.registry import SYSTEM_ACTOR
 from tests.ledger.conftest import refused, registry  # noqa: F401 - fixtures and helpers reused here
 
 TEST_KEY = bytes(range(32))

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from sinkledger.backup import export_backup
+from sinkledger.services.backup import export_backup
 from tests.people.conftest import refused  # noqa: F401
 
 SCANNED_FIELDS = ("name", "resident_id", "phone", "bank_account")

@@ -11,11 +11,11 @@ import pytest
 
 from ledger.people.messages import PEOPLE_REFUSALS
 from ledger.people.permissions import PEOPLE_PERMISSIONS
+from sinkledger.catalogue.refusals import REFUSALS
 from sinkledger.config import REPO_ROOT
-from sinkledger.messages import REFUSALS
 
-FILES = [*(REPO_ROOT / "ledger" / "people").glob("*.py"), REPO_ROOT / "sinkledger" / "people_service.py",
-         REPO_ROOT / "sinkledger" / "people_cli.py"]
+FILES = [*(REPO_ROOT / "ledger" / "people").glob("*.py"), REPO_ROOT / "sinkledger" / "services" / "people.py",
+         REPO_ROOT / "sinkledger" / "cli" / "people.py"]
 ERRORS = {"InvalidInput", "NotFound", "NotPermitted", "Conflict", "IntegrityFailure", "SinkLedgerError"}
 WARNINGS = {"party_name_reveals_person"}
 # Template fields a message may name: ids, codes, field names, paths; never a personal value.
@@ -48,7 +48,7 @@ def test_every_code_has_both_messages_with_the_same_safe_fields():
 
 def test_the_messages_are_merged_into_the_one_catalogue():
     if not set(PEOPLE_REFUSALS) & set(REFUSALS):
-        pytest.skip("PEOPLE_REFUSALS is not merged into sinkledger/messages.py yet (snippet in docs/personal-data.md)")
+        pytest.skip("PEOPLE_REFUSALS is not merged into sinkledger/catalogue/refusals.py yet (snippet in docs/personal-data.md)")
     assert {code: REFUSALS.get(code) for code in PEOPLE_REFUSALS} == PEOPLE_REFUSALS
 
 

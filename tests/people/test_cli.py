@@ -9,18 +9,18 @@ import os
 import pytest
 from click.testing import CliRunner
 
-from sinkledger.cli import main
-from sinkledger.messages import REFUSALS
-from sinkledger.people_cli import people as people_group
-from sinkledger.people_service import synthetic_person
-from sinkledger.service import SYSTEM_ACTOR
+from sinkledger.catalogue.refusals import REFUSALS
+from sinkledger.cli.main import main
+from sinkledger.cli.people import people as people_group
+from sinkledger.demo.people import synthetic_person
+from sinkledger.services.registry import SYSTEM_ACTOR
 from tests.people.conftest import CONSENT, TEST_KEY
 
 
 @pytest.fixture
 def run(people, backend_url, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     """Run ``sinkledger --database-url URL people ...`` against the fixture's database and key file."""
-    if "people" not in main.commands:  # until the lead wires the group into sinkledger/cli.py
+    if "people" not in main.commands:  # until the lead wires the group into sinkledger/cli/main.py
         monkeypatch.setitem(main.commands, "people", people_group)
     key_file = tmp_path / "data.key"
     key_file.write_text(base64.b64encode(TEST_KEY).decode() + "\n")

@@ -5,12 +5,8 @@ from __future__ import annotations
 import stat
 
 from ledger.people.validation import check_person
-from sinkledger.people_service import (
-    DEMO_PAYMENT_OFFICER,
-    PeopleService,
-    seed_demo_people,
-    synthetic_person,
-)
+from sinkledger.demo.people import DEMO_PAYMENT_OFFICER, seed_demo_people, synthetic_person
+from sinkledger.services.people import PeopleService
 from tests.people.conftest import add_households
 
 

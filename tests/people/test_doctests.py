@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ("ledger.people.validation", "ledger.people.masking", "ledger.people.crypto", "sinkledger.people_service")
+MODULES = ("ledger.people.validation", "ledger.people.masking", "ledger.people.crypto", "sinkledger.demo.people")
 
 
 @pytest.mark.parametrize("name", MODULES)

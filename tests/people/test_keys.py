@@ -13,7 +13,8 @@ from sqlalchemy import text
 
 from ledger.people.keys import generate_key_text, parse_key
 from ledger.people.messages import PEOPLE_REFUSALS
-from sinkledger.people_service import PeopleService, synthetic_person
+from sinkledger.demo.people import synthetic_person
+from sinkledger.services.people import PeopleService
 from tests.people.conftest import CONSENT, PURPOSE, TEST_KEY, add_households, refused
 
 SQLITE_ONLY = pytest.mark.parametrize("backend_url", ["sqlite"], indirect=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlmodel import select
 
 from ledger.people.store import PersonRow, PersonVersionRow
-from sinkledger.people_service import synthetic_person
-from sinkledger.service import SYSTEM_ACTOR
+from sinkledger.demo.people import synthetic_person
+from sinkledger.services.registry import SYSTEM_ACTOR
 from tests.people.conftest import CONSENT, PURPOSE, refused
 
 

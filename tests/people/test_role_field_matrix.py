@@ -47,7 +47,7 @@ EXPECTED = [
 
 def seen_by(api, actor, household: str, purpose: str, details: dict) -> str | None:  # type: ignore[no-untyped-def]
     """What ``actor`` sees, as letters (None: refused), checking each value against its letter."""
-    from sinkledger.errors import NotPermitted
+    from sinkledger.base.errors import NotPermitted
 
     try:
         view = api.view(actor, household, purpose)

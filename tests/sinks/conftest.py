@@ -15,7 +15,7 @@ import pytest
 import shapely
 
 from ledger.domain import PartyKind
-from sinkledger.service import SYSTEM_ACTOR
+from sinkledger.services.registry import SYSTEM_ACTOR
 from sinks.crs import transform
 
 ORIGIN_4549 = (469_500.0, 3_390_000.0)  # about 119.68 E, 30.64 N (Anji)

@@ -13,8 +13,8 @@ import geopandas as gpd
 import pytest
 from click.testing import CliRunner
 
-from sinkledger.cli import main
-from sinkledger.parcels_cli import parcels
+from sinkledger.cli.main import main
+from sinkledger.cli.parcels import parcels
 from tests.sinks.conftest import bamboo_rows, frame, square_m, to_lonlat, write
 
 CLI = click.Group(name="sinkledger", params=main.params, callback=main.callback,

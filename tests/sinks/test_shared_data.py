@@ -13,6 +13,7 @@ from collections import Counter
 
 import pytest
 
+from sinkledger import catalogue
 from sinkledger.config import HUZHOU
 from sinks.encoding import choose_encoding, read_dbf_text
 from sinks.importer import ImportOptions, plan_file
@@ -83,7 +84,7 @@ def test_every_shared_file_has_its_outcome(shared_data, name, options, region, e
     plan = plan_file(shared_data / name, ImportOptions(defaults=DEFAULTS, **options), region)
     assert tuple(sorted(Counter(p.code for p in plan.problems))) == expected, why
     report = plan.report()
-    assert all(p["message_zh"] and p["message_en"] for p in report["problems"])
+    assert all(p["message_zh"] and p["message_en"] for p in catalogue.localise(report["problems"]))
 
 
 def test_the_table_covers_every_file(shared_data):  # type: ignore[no-untyped-def]

@@ -27,8 +27,8 @@ _APP_ENV = ("DATABASE_URL", "SINKLEDGER_HOME", "SINKLEDGER_SEED_DEMO", "SINKLEDG
 @pytest.fixture(scope="session")
 def seeded_template(tmp_path_factory) -> dict:  # type: ignore[type-arg]
     """The demo plus the test scenario, built once; each module copies the file."""
-    from sinkledger.demo import seed_demo
-    from sinkledger.service import Service
+    from sinkledger.demo.seed import seed_demo
+    from sinkledger.services.registry import Service
     from tests.ui.scenario import add_scenario
 
     home = tmp_path_factory.mktemp("ui_template")
@@ -70,7 +70,7 @@ def app_env(ui_db, monkeypatch):  # type: ignore[no-untyped-def]
 
 
 def service_for(ui_db: dict):  # type: ignore[no-untyped-def,type-arg]
-    from sinkledger.service import Service
+    from sinkledger.services.registry import Service
 
     return Service.open(load_settings(ui_db["env"]))
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import shapely
 
-from sinkledger.demo import BAMBOO_METHODOLOGY, demo_files
+from sinkledger.demo.seed import BAMBOO_METHODOLOGY, demo_files
 
 FREE_SQUARES = {  # lower-left corner (lon, lat) of 0.003° squares
     "waiting": (119.70095, 30.47207),

@@ -1,6 +1,6 @@
 """The income pages (收益) for every role, in-process with ``streamlit.testing.v1.AppTest``.
 
-The seeded demo carries the income chain of :mod:`sinkledger.demo_income` (a tea-garden contract
+The seeded demo carries the income chain of :mod:`sinkledger.demo.income` (a tea-garden contract
 sold and distributed, a fixed-payment wetland contract, a lien, a loss and its claim); each test
 drives the page's widgets and checks both what the page shows and what the service recorded.
 """
@@ -11,7 +11,8 @@ from datetime import date
 
 import pytest
 
-from sinkledger import demo_income as demo
+from sinkledger import catalogue
+from sinkledger.demo.seed import income as demo
 from sinkledger.ui import format as fmt
 from sinkledger.ui.navigation import ROLE_PAGES
 from sinkledger.ui.text import text
@@ -27,9 +28,9 @@ def en(key: str, **params) -> str:  # type: ignore[no-untyped-def]
 
 
 def zh_refusal(code: str, **params) -> str:  # type: ignore[no-untyped-def]
-    from sinkledger.errors import Conflict
+    from sinkledger.base.errors import Conflict
 
-    return Conflict(code, **params).message("zh")
+    return catalogue.message(Conflict(code, **params), "zh")
 
 
 def metrics(at) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -263,7 +264,7 @@ def test_centre_reads_a_household_statement(app_env) -> None:  # type: ignore[no
 
 def test_payment_officer_reads_full_accounts_once_per_click(app_env) -> None:  # type: ignore[no-untyped-def]
     """The list is read (and logged) only on the button; a rerun shows it again without a new read."""
-    from sinkledger.people_service import PeopleService
+    from sinkledger.services.people import PeopleService
 
     service = service_for(app_env)
     people, admin = PeopleService(service), service.actor("admin")
@@ -325,7 +326,7 @@ def test_bank_registers_and_releases_a_lien(app_env) -> None:  # type: ignore[no
 # -- insurer ---------------------------------------------------------------------------------------
 
 def test_insurer_previews_records_a_loss_and_its_claim(app_env) -> None:  # type: ignore[no-untyped-def]
-    from sinkledger import ui_queries
+    from sinkledger.services import queries as ui_queries
 
     service = service_for(app_env)
     insurer = service.actor("insurer")

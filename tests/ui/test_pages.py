@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from sinkledger import ui_queries
+from sinkledger.services import queries as ui_queries
 from sinkledger.ui.navigation import PUBLIC_PAGES, ROLE_PAGES
 from sinkledger.ui.text import text
 from tests.ui.conftest import (
@@ -148,7 +148,7 @@ def test_sign_in_wrong_password_then_right(app_env) -> None:  # type: ignore[no-
 
 
 def test_deactivated_user_cannot_sign_in(app_env) -> None:  # type: ignore[no-untyped-def]
-    from sinkledger import admin
+    from sinkledger.services import admin
 
     service = service_for(app_env)
     admin.create_user(service, service.actor("admin"), "t:user:gone", username="gone", password="longenough1",
@@ -434,7 +434,7 @@ def test_insurer_records_a_loss_against_the_buffer(app_env) -> None:  # type: ig
 # -- administrator ---------------------------------------------------------------------------
 
 def test_admin_creates_changes_and_deactivates_a_user(app_env) -> None:  # type: ignore[no-untyped-def]
-    from sinkledger import admin
+    from sinkledger.services import admin
 
     service = service_for(app_env)
     at = open_app(app_env, user="admin", page="users")
@@ -474,8 +474,8 @@ def test_service_refuses_what_the_ui_hides() -> None:
     """Roles are enforced again in the service: a clerk cannot manage users, a bank cannot sell."""
     from ledger.domain import Role
     from ledger.permissions import Actor
-    from sinkledger import admin
-    from sinkledger.errors import NotPermitted
+    from sinkledger.base.errors import NotPermitted
+    from sinkledger.services import admin
 
     with pytest.raises(NotPermitted):
         admin.list_users(object(), Actor("clerk", Role.trading_clerk, "TRADE-HZ"))  # type: ignore[arg-type]

@@ -13,7 +13,8 @@ import shutil
 
 import pytest
 
-from sinkledger.people_service import PeopleService, synthetic_person
+from sinkledger.demo.people import synthetic_person
+from sinkledger.services.people import PeopleService
 from sinkledger.ui.text import text
 from tests.ui.conftest import (
     CJK,

@@ -1,4 +1,4 @@
-"""The service-layer additions behind the app (``sinkledger.admin``, ``sinkledger.ui_queries``,
+"""The service-layer additions behind the app (``sinkledger.services.admin``, ``sinkledger.services.queries``,
 ``sinkledger.receipts``, ``sinkledger.ui.format``) on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -7,9 +7,10 @@ import doctest
 
 import pytest
 
-from sinkledger import admin, ui_queries
-from sinkledger.errors import Conflict, InvalidInput, NotFound, NotPermitted
-from sinkledger.service import SYSTEM_ACTOR
+from sinkledger.base.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from sinkledger.services import admin
+from sinkledger.services import queries as ui_queries
+from sinkledger.services.registry import SYSTEM_ACTOR
 from tests.ui.scenario import square
 
 
@@ -18,7 +19,7 @@ def market(service):  # type: ignore[no-untyped-def]
     """Two holders, an admin, a verifier, a clerk; one issued parcel; one sale."""
     import json
 
-    from sinkledger.demo import BAMBOO_METHODOLOGY, demo_files
+    from sinkledger.demo.seed import BAMBOO_METHODOLOGY, demo_files
 
     for pid, kind, name in (("COL-1", "collective", "甲合作社"), ("ENT-1", "enterprise", "乙公司"),
                             ("VER-1", "verifier", "核证"), ("TRD-1", "trading_centre", "交易中心")):

@@ -3,7 +3,7 @@ reload or a new tab opens) through the web-session token; batch estimates with p
 refusals per parcel and the trace report; parcel imports with progress.
 
 A new ``AppTest`` is a new Streamlit session, as a reload is; the browser's cookie is simulated by
-patching :func:`sinkledger.ui.session.browser_token` (AppTest sends no cookies). The real cookie
+patching :func:`sinkledger.ui.websession.browser_token` (AppTest sends no cookies). The real cookie
 round trip is in tests/browser/test_people_browser.py.
 """
 
@@ -14,8 +14,11 @@ from datetime import timedelta
 
 import pytest
 
-from sinkledger import admin, ui_queries, web_sessions
+from sinkledger.services import admin
+from sinkledger.services import queries as ui_queries
+from sinkledger.services import sessions as web_sessions
 from sinkledger.ui import session as ui_session
+from sinkledger.ui import websession
 from sinkledger.ui.text import text
 from tests.ui.conftest import (
     CJK,
@@ -49,7 +52,7 @@ def sign_in_through_page(app_env, username: str):  # type: ignore[no-untyped-def
 def cookie(monkeypatch):  # type: ignore[no-untyped-def]
     """What the browser's cookie holds for the next new session (``None``: no cookie)."""
     jar: dict[str, str | None] = {"token": None}
-    monkeypatch.setattr(ui_session, "browser_token", lambda: jar["token"])
+    monkeypatch.setattr(websession, "browser_token", lambda: jar["token"])
     return jar
 
 
@@ -159,7 +162,7 @@ def test_centre_runs_a_batch_with_progress_results_refusals_and_trace(app_env) -
 
 
 def test_batch_progress_callback_drives_the_bar(app_env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from sinkledger.service import Service
+    from sinkledger.services.registry import Service
 
     seen: list[tuple[int, int, str]] = []
     real = Service.batch_estimate
@@ -254,7 +257,7 @@ def test_web_sessions_on_both_backends(service) -> None:  # type: ignore[no-unty
     from sqlmodel import Session
 
     from ledger.store import UserRow
-    from sinkledger.service import SYSTEM_ACTOR
+    from sinkledger.services.registry import SYSTEM_ACTOR
 
     service.register_party(SYSTEM_ACTOR, "t:p:bank", party_id="BANK-0009", kind="bank", name="测试银行（虚构）")
     service.create_user(username="teller", password="demo1234", role="bank", party_id="BANK-0009",

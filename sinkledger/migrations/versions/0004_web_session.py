@@ -4,7 +4,7 @@ Revision ID: 0004_web_session
 Revises: 0003_income
 Create Date: 2026-11-21
 
-The table of :mod:`sinkledger.web_sessions`. It is not part of the ledger: rows are deleted at
+The table of :mod:`sinkledger.services.sessions`. It is not part of the ledger: rows are deleted at
 sign-out and expiry. Created only if missing (a development database may already hold it).
 """
 

@@ -1,0 +1,297 @@
+"""Parcel registration (登记): checks against the registry, then one journal entry.
+
+A plan (:mod:`sinks.importer`) has already checked every row on its own and the rows against
+each other. Here, inside the command's transaction, each row is checked against the registry
+(code taken, holder, households, permission, overlap with active parcels of any sink type and
+holder), every problem is collected, and either all rows are written, with their first version,
+in one journal entry, or none is: ``parcel_registered`` for one parcel drawn on a map,
+``parcels_imported`` for a file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import shapely
+from sqlalchemy import func, insert, text
+from sqlmodel import Session, select
+
+from ledger.commands import CommandContext
+from ledger.domain import EntryKind, PartyKind, sha256_hex
+from ledger.permissions import require_owner
+from ledger.store import PartyRow
+from sinkledger.base.errors import InvalidInput, NotPermitted
+from sinkledger.config import Region
+from sinks.geometry import M2_PER_HA, M2_PER_MU, to_metres
+from sinks.importer import ImportPlan, ParcelDraft
+from sinks.overlap import DEFAULT_TOLERANCE, OverlapTolerance, overlap_geojson, overlaps_between
+from sinks.problems import Problem, records, refusal  # noqa: F401 - refusal is re-exported
+from sinks.store import ACTIVE, ParcelRow, ParcelVersionRow, spatial_index_kind
+from sinks.versions import (
+    GENESIS_VERSION_HASH,
+    area_text,
+    canonical_record,
+    geometry_wkb,
+    new_record,
+)
+
+PARCELS_IMPORTED = "parcels_imported"  # EntryKind.parcels_imported once ledger.domain has it
+PERMISSION = "register_parcel"  # every parcel command is checked as this one (ledger/permissions.py)
+HOLDER_KINDS = {PartyKind.collective.value, PartyKind.collection_centre.value}
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A registered active parcel near the new ones."""
+
+    parcel_code: str
+    geometry: shapely.Geometry
+    area_m2: float
+
+
+# --- checks against the registry --------------------------------------------------------------
+
+def registry_problems(session: Session, actor: Any, drafts: list[ParcelDraft], region: Region,
+                      tolerance: OverlapTolerance, ignore_codes: Iterable[str] = (),
+                      check_codes: bool = True) -> tuple[list[Problem], dict[int, str]]:
+    """Every problem of ``drafts`` against the registry, and each row's holder party id."""
+    problems: list[Problem] = []
+    if check_codes:
+        problems += _codes_taken(session, drafts)
+    holders, found = holder_problems(session, actor, drafts)
+    problems += found + household_problems(session, drafts)
+    problems += _overlaps(session, drafts, region, tolerance, set(ignore_codes))
+    return problems, holders
+
+
+def _codes_taken(session: Session, drafts: list[ParcelDraft]) -> list[Problem]:
+    codes = [d.parcel_code for d in drafts if d.parcel_code]
+    taken: set[str] = set()
+    for i in range(0, len(codes), CHUNK):
+        taken |= set(session.exec(select(ParcelRow.parcel_code).where(ParcelRow.parcel_code.in_(codes[i:i + CHUNK]))))
+    return [Problem("parcel_code_taken", row=d.row, field="parcel_code", parcel_code=d.parcel_code)
+            for d in drafts if d.parcel_code in taken]
+
+
+def holder_problems(session: Session, actor: Any, drafts: list[ParcelDraft]) -> tuple[dict[int, str], list[Problem]]:
+    """Holder party ids by row: a draft names its holder by party id or by exact registered name."""
+    parties = {p.id: p for p in session.exec(select(PartyRow).where(PartyRow.kind.in_(HOLDER_KINDS)))}
+    by_name: dict[str, list[str]] = {}
+    for p in parties.values():
+        by_name.setdefault(p.name, []).append(p.id)
+    holders, problems = {}, []
+    for d in drafts:
+        if d.holder is None:
+            continue
+        party_id = d.holder if d.holder in parties else (by_name.get(d.holder) or [None, None])[0]
+        if party_id is None or len(by_name.get(d.holder, [])) > 1:
+            problems.append(_unknown_holder(session, d))
+            continue
+        try:
+            require_owner(actor, PERMISSION, party_id)
+        except NotPermitted as exc:
+            problems.append(Problem(exc.code, row=d.row, field="holder", **exc.params))
+            continue
+        holders[d.row] = party_id
+    return holders, problems
+
+
+def _unknown_holder(session: Session, d: ParcelDraft) -> Problem:
+    party = session.get(PartyRow, d.holder)
+    if party is not None:
+        return Problem("holder_kind_invalid", row=d.row, field="holder", party=d.holder, kind=party.kind)
+    return Problem("party_not_found", row=d.row, field="holder", party=d.holder)
+
+
+def household_problems(session: Session, drafts: list[ParcelDraft]) -> list[Problem]:
+    ids = sorted({p for d in drafts for p in d.household_shares_bp})
+    if not ids:
+        return []
+    kinds = {}
+    for i in range(0, len(ids), CHUNK):
+        kinds |= dict(session.exec(select(PartyRow.id, PartyRow.kind).where(PartyRow.id.in_(ids[i:i + CHUNK]))).all())
+    return [Problem("household_party_invalid", row=d.row, field="household_shares", party=p)
+            for d in drafts for p in d.household_shares_bp if kinds.get(p) != PartyKind.household.value]
+
+
+def active_candidates(session: Session, bounds: tuple[float, float, float, float],
+                      ignore_codes: set[str] = frozenset()) -> list[Candidate]:
+    """Active parcels whose bounding box meets ``bounds`` (lon/lat).
+
+    The spatial index answers: an R*Tree on SQLite, a PostGIS GiST index on PostgreSQL; without
+    PostGIS, ``min_lon`` is searched in ``[x0 - widest parcel, x1]`` along the
+    ``(status, min_lon)`` index. Either way one new parcel reads only its neighbourhood.
+    """
+    x0, y0, x1, y1 = bounds
+    columns = select(ParcelRow.parcel_code, ParcelRow.geometry_wkb, ParcelRow.area_m2)
+    box = {"x0": x0, "y0": y0, "x1": x1, "y1": y1}
+    kind = spatial_index_kind(session)
+    if kind == "rtree":
+        ids = select(text("id")).select_from(text("parcel_rtree")).where(
+            text("max_lon >= :x0 AND min_lon <= :x1 AND max_lat >= :y0 AND min_lat <= :y1")).scalar_subquery()
+        query = columns.where(ParcelRow.status == ACTIVE, ParcelRow.id.in_(ids))
+    elif kind == "postgis":
+        query = columns.where(ParcelRow.status == ACTIVE,
+                              text("geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4490)"))
+    else:
+        # Over all parcels, not only active ones: an upper bound is enough, and the lon_span index answers it.
+        widest = session.exec(select(func.max(ParcelRow.lon_span))).one() or 0.0
+        query = columns.where(ParcelRow.status == ACTIVE, ParcelRow.min_lon >= x0 - widest, ParcelRow.min_lon <= x1,
+                              ParcelRow.max_lon >= x0, ParcelRow.min_lat <= y1, ParcelRow.max_lat >= y0)
+    rows = session.exec(query.params(**box)).all()
+    rows = [r for r in rows if r[0] not in ignore_codes]
+    geoms = shapely.from_wkb([r[1] for r in rows]) if rows else []
+    return [Candidate(r[0], g, r[2]) for r, g in zip(rows, geoms)]
+
+
+def _overlaps(session: Session, drafts: list[ParcelDraft], region: Region, tolerance: OverlapTolerance,
+              ignore_codes: set[str]) -> list[Problem]:
+    placed = [d for d in drafts if d.geometry is not None]
+    if not placed:
+        return []
+    bounds = shapely.total_bounds(np.array([d.geometry for d in placed], dtype=object))
+    existing = active_candidates(session, tuple(bounds), ignore_codes)
+    if not existing:
+        return []
+    new_m = to_metres(np.array([d.geometry for d in placed], dtype=object), region.area_epsg)
+    old_m = to_metres(np.array([c.geometry for c in existing], dtype=object), region.area_epsg)
+    pairs = overlaps_between(new_m, np.array([d.area_m2 for d in placed]), old_m,
+                             np.array([c.area_m2 for c in existing]), tolerance)
+    by_row: dict[int, list[dict[str, Any]]] = {}
+    for pair in pairs:
+        draft, other = placed[pair.i], existing[pair.j]
+        by_row.setdefault(draft.row, []).append({"parcel_code": other.parcel_code, "overlap_m2": pair.overlap_m2,
+                                                 "overlap": overlap_geojson(draft.geometry, other.geometry)})
+    return [Problem("parcel_overlaps_existing", row=row, field="geometry",
+                    conflicts=", ".join(o["parcel_code"] for o in found),
+                    overlap_m2=round(sum(o["overlap_m2"] for o in found), 2), overlaps=found)
+            for row, found in by_row.items()]
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+def draft_fields(d: ParcelDraft, holder_party_id: str) -> dict[str, Any]:
+    return {"sink_type": d.sink_type, "holder_party_id": holder_party_id, "county_code": d.county_code,
+            "tenure_cert_no": d.tenure_cert_no, "tenure_cert_kind": d.tenure_cert_kind,
+            "tenure_ownership": d.tenure_ownership, "household_shares_bp": dict(sorted(d.household_shares_bp.items())),
+            "declared_area_mu": d.declared_area_mu, "attributes": d.attributes}
+
+
+def write_parcels(ctx: CommandContext, items: list[tuple[str, dict[str, Any], shapely.Geometry, float, list]],
+                  region: Region, *, change: str, parents: list[str] = (),
+                  progress: Callable[[int, int, str], None] | None = None) -> list[dict[str, Any]]:
+    """Insert new parcels (code, fields, geometry, area, flags) and their first version; return the
+    records. ``progress(done, total, parcel_code)`` hears every 500th parcel and the last."""
+    parcel_rows, version_rows, out = [], [], []
+    report, total = progress or (lambda done, total, label: None), len(items)
+    for n, (code, fields, geometry, area, flags) in enumerate(items, start=1):
+        wkb = geometry_wkb(geometry)
+        record = new_record(parcel_code=code, version=1, change=change, seq=ctx.seq, prev_hash=GENESIS_VERSION_HASH,
+                            fields=fields, area_m2=area, area_epsg=region.area_epsg, wkb=wkb, status=ACTIVE,
+                            parents=list(parents), flags=flags)
+        text = canonical_record(record)
+        digest = sha256_hex(text)
+        parcel_rows.append(parcel_row(record, wkb, geometry, area, digest, registered_seq=ctx.seq))
+        version_rows.append({"parcel_code": code, "version": 1, "seq": ctx.seq, "change": change,
+                             "record": text, "geometry_wkb": wkb, "version_hash": digest})
+        out.append({**record, "version_hash": digest})
+        if n % 500 == 0 or n == total:
+            report(n, total, code)
+    for i in range(0, len(parcel_rows), 5_000):
+        ctx.session.execute(insert(ParcelRow), parcel_rows[i:i + 5_000])
+        ctx.session.execute(insert(ParcelVersionRow), version_rows[i:i + 5_000])
+    return out
+
+
+def parcel_row(record: dict[str, Any], wkb: bytes, geometry: shapely.Geometry, area: float, digest: str,
+               *, registered_seq: int) -> dict[str, Any]:
+    """Column values of the ``parcel`` projection for a version record."""
+    x0, y0, x1, y1 = geometry.bounds
+    declared = record["declared_area_mu"]
+    return {"parcel_code": record["parcel_code"], "sink_type": record["sink_type"],
+            "holder_party_id": record["holder_party_id"], "county_code": record["county_code"],
+            "tenure_cert_no": record["tenure_cert_no"], "tenure_cert_kind": record["tenure_cert_kind"],
+            "tenure_ownership": record["tenure_ownership"],
+            "household_shares": json.dumps(record["household_shares_bp"], sort_keys=True),
+            "status": record["status"], "retired_from": record["retired_from"], "area_m2": area,
+            "area_epsg": record["area_epsg"], "declared_area_mu": None if declared is None else float(declared),
+            "geometry_wkb": wkb, "geometry_sha256": record["geometry_sha256"], "min_lon": x0, "min_lat": y0,
+            "max_lon": x1, "max_lat": y1, "lon_span": x1 - x0,
+            "attributes": json.dumps(record["attributes"], ensure_ascii=False, sort_keys=True),
+            "flags": json.dumps(record["flags"], ensure_ascii=False, sort_keys=True),
+            "parents": json.dumps(record["parents"]), "version": record["version"], "version_hash": digest,
+            "registered_seq": registered_seq, "updated_seq": record["seq"]}
+
+
+def area_summary(area_m2: float) -> dict[str, str]:
+    """Area in hectares (4 decimals) and mu (2 decimals), as decimal strings."""
+    return {"area_ha": f"{area_m2 / M2_PER_HA:.4f}", "area_mu": f"{area_m2 / M2_PER_MU:.2f}"}
+
+
+# --- the commands ----------------------------------------------------------------------------
+
+def checked_drafts(ctx: CommandContext, plan: ImportPlan, region: Region,
+                   tolerance: OverlapTolerance) -> tuple[list[ParcelDraft], dict[int, str], list[Problem]]:
+    """All drafts, holder ids, and every problem (the plan's and the registry's)."""
+    problems, holders = registry_problems(ctx.session, ctx.actor, plan.drafts, region, tolerance)
+    return plan.drafts, holders, [*plan.problems, *problems]
+
+
+def register_parcel(ctx: CommandContext, *, plan: ImportPlan, region: Region,
+                    tolerance: OverlapTolerance = DEFAULT_TOLERANCE) -> tuple[str, dict[str, Any]]:
+    """Register one parcel (a drawn geometry): one ``parcel_registered`` entry.
+
+    Raises
+    ------
+    SinkLedgerError
+        The first problem found, with its own code (``geometry_invalid``,
+        ``parcel_overlaps_existing`` ...), carrying every problem in ``problems``.
+    """
+    drafts, holders, problems = checked_drafts(ctx, plan, region, tolerance)
+    if problems:
+        raise refusal(problems)
+    d = drafts[0]
+    record = write_parcels(ctx, [(d.parcel_code, draft_fields(d, holders[d.row]), d.geometry, d.area_m2, d.flags)],
+                           region, change="registered")[0]
+    result = {"parcel_code": d.parcel_code, "sink_type": d.sink_type, "holder_party_id": holders[d.row],
+              **area_summary(d.area_m2), "area_epsg": region.area_epsg, "geometry_sha256": record["geometry_sha256"],
+              "version": 1, "version_hash": record["version_hash"], "flags": [f.code for f in d.flags]}
+    payload = {**result, "county_code": d.county_code, "tenure_cert_no": d.tenure_cert_no,
+               "attributes": d.attributes, "parcel": record, "result": result}
+    return EntryKind.parcel_registered.value, payload
+
+
+def import_parcels(ctx: CommandContext, *, plan: ImportPlan, region: Region,
+                   tolerance: OverlapTolerance = DEFAULT_TOLERANCE,
+                   progress: Callable[[int, int, str], None] | None = None) -> tuple[str, dict[str, Any]]:
+    """Register every row of a file in one ``parcels_imported`` entry, or none.
+
+    Raises
+    ------
+    InvalidInput
+        ``parcel_import_has_problems`` with the per-row report of every problem;
+        ``nothing_to_import`` for a file without rows.
+    """
+    drafts, holders, problems = checked_drafts(ctx, plan, region, tolerance)
+    if problems:
+        raise InvalidInput("parcel_import_has_problems", source=plan.source["name"], count=len(problems),
+                           rows=len({p.row for p in problems}), problems=records(problems),
+                           notices=records(plan.notices))
+    if not drafts:
+        raise InvalidInput("nothing_to_import", source=plan.source["name"])
+    written = write_parcels(ctx, [(d.parcel_code, draft_fields(d, holders[d.row]), d.geometry, d.area_m2, d.flags)
+                                  for d in drafts], region, change="imported", progress=progress)
+    total_m2 = sum(d.area_m2 for d in drafts)
+    result = {"source": plan.source["name"], "source_sha256": plan.source["sha256"], "parcels_registered": len(drafts),
+              **area_summary(total_m2), "area_epsg": region.area_epsg,
+              "first_parcel_code": drafts[0].parcel_code, "last_parcel_code": drafts[-1].parcel_code,
+              "flags": [{"row": d.row, "parcel_code": d.parcel_code, "code": f.code} for d in drafts for f in d.flags],
+              "notices": [n.code for n in plan.notices]}
+    payload = {"source": plan.source, "options": plan.options.to_content(), "parcels": written,
+               "total_area_m2": area_text(total_m2), "result": result}
+    return PARCELS_IMPORTED, payload

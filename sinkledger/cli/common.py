@@ -1,0 +1,154 @@
+"""What every ``sinkledger`` command shares: the context, JSON output, refusal handling, options.
+
+Command modules (``cli.py``, ``court_cli.py``, ``parcels_cli.py``, ...) import from here, never
+from each other, so that none of them imports another half-initialised.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from typing import Any, Callable
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sinkledger import catalogue
+from sinkledger.base.errors import Conflict, InvalidInput, SinkLedgerError
+from sinkledger.config import load_settings
+
+EXIT_REFUSED = 2
+EXIT_CHECK_FAILED = 1
+err_console = Console(stderr=True)
+
+
+class Ctx:
+    def __init__(self, database_url: str | None) -> None:
+        self.settings = load_settings(DATABASE_URL=database_url or "")
+        self._service = None
+
+    @property
+    def service(self):  # type: ignore[no-untyped-def]
+        if self._service is None:
+            from sinkledger.services.registry import Service
+
+            self._service = open_service(Service, self.settings)
+        return self._service
+
+
+def open_service(service_cls: Any, settings: Any) -> Any:
+    """Open the database named by the settings; a URL that is not one, names an unknown driver, or
+    points at a server or file that cannot be reached is a refusal naming the URL without its
+    password, never a traceback."""
+    from sqlalchemy import exc as sa_exc
+
+    try:
+        shown = _redact(settings.database_url)
+    except Exception:  # noqa: BLE001 - not a URL at all: show only its start
+        shown = repr(settings.database_url)[:40]
+    try:
+        return service_cls.open(settings)
+    except SinkLedgerError:
+        raise
+    except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError, ValueError) as exc:
+        raise InvalidInput("database_url_invalid", url=shown) from exc
+    except (sa_exc.OperationalError, sa_exc.InterfaceError, OSError) as exc:
+        raise Conflict("database_unreachable", url=shown, reason=str(getattr(exc, "orig", exc)).strip()[:200]) from exc
+
+
+class RefusingGroup(click.Group):
+    """The top-level group: click's own usage errors (a value that is not a number, an unknown
+    option, a missing file) become the refusal ``usage_invalid``: exit status 2, and with
+    ``--json`` the same JSON error document as every other refusal."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        try:
+            result = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as exc:
+            refusal = InvalidInput("usage_invalid", detail=exc.format_message())
+            if "--json" in argv:
+                click.echo(json.dumps({"error": catalogue.refusal_dict(refusal)}, ensure_ascii=False, indent=2))
+            else:
+                exc.show()
+            sys.exit(EXIT_REFUSED)
+        except click.Abort:
+            err_console.print("Aborted!")
+            sys.exit(1)
+        if not standalone_mode:
+            return result
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def print_refusal(exc: SinkLedgerError) -> None:
+    """A refusal on stderr, for a person: its code, then the Chinese and English text."""
+    zh, en = catalogue.messages(exc)
+    err_console.print(f"[bold red]{exc.code}[/]: {zh}\n{en}")
+
+
+def emit(data: Any, as_json: bool, render: Callable[[Any], None] | None = None) -> None:
+    if as_json:
+        click.echo(json.dumps(catalogue.localise(data), ensure_ascii=False, indent=2, default=str))
+    elif render:
+        render(catalogue.localise(data))
+    else:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def command(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn refusals into exit status 2 and the JSON error document."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        as_json = kwargs.get("as_json", False)
+        try:
+            try:
+                return fn(*args, **kwargs)
+            except SinkLedgerError:
+                raise  # NotPermitted is a PermissionError, hence an OSError: let refusals pass as they are
+            except OSError as exc:  # a path the user gave: '' (a folder), a missing folder, no permission
+                raise InvalidInput("path_unusable", path=str(exc.filename or "")[:200],
+                                   reason=exc.strerror or type(exc).__name__) from exc
+        except SinkLedgerError as exc:
+            if as_json:
+                click.echo(json.dumps({"error": catalogue.refusal_dict(exc)}, ensure_ascii=False, indent=2,
+                                      default=str))
+            else:
+                print_refusal(exc)
+            sys.exit(EXIT_REFUSED)
+
+    return wrapper
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+actor_option = click.option("--actor", required=True, help="User name of the acting user (see README: demo users).")
+serial_option = click.option("--serial", "serials", multiple=True,
+                             help="Serial range to take, e.g. CN330523-BF-AJBF01-2024-000000001..000000010 (repeatable).")
+request_option = click.option("--request-id", default=None,
+                              help="Caller-chosen id that makes retries harmless (default: a new UUID).")
+
+
+def progress_bar() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=err_console, transient=True)
+
+
+def print_table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
+    t = Table()
+    for c in columns:
+        t.add_column(c)
+    for r in rows:
+        t.add_row(*(str(r.get(c, "")) for c in columns))
+    Console().print(t)
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+

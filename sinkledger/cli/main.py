@@ -1,0 +1,467 @@
+"""The ``sinkledger`` command line: a thin shell over :class:`sinkledger.services.registry.Service`.
+
+Every command that reports data takes ``--json`` and then prints exactly one JSON document on
+stdout. A refusal exits with status 2 and, with ``--json``, prints
+``{"error": {"code": ..., "message_zh": ..., "message_en": ...}}``. The CLI is an operator's
+tool: whoever can reach the database acts as the user named by ``--actor``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from sinkledger import catalogue
+from sinkledger.base.errors import InvalidInput, SinkLedgerError
+from sinkledger.base.jsondoc import load_json
+from sinkledger.cli.common import (
+    EXIT_CHECK_FAILED,
+    EXIT_REFUSED,
+    Ctx,
+    RefusingGroup,
+    _redact,
+    actor_option,
+    command,
+    emit,
+    err_console,
+    json_option,
+    print_refusal,  # noqa: F401
+    print_table,
+    progress_bar,
+    request_option,
+    serial_option,
+)
+from sinkledger.config import REPO_ROOT
+
+
+@click.group(cls=RefusingGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--database-url", envvar=None, default=None,
+              help="SQLAlchemy URL; overrides DATABASE_URL. Default: SQLite under $SINKLEDGER_HOME.")
+@click.version_option(package_name="sinkledger")
+@click.pass_context
+def main(ctx: click.Context, database_url: str | None) -> None:
+    """sinkledger: carbon-sink parcels, estimates and an append-only credit ledger."""
+    try:
+        ctx.obj = Ctx(database_url)
+    except SinkLedgerError as exc:  # a bad setting: refused at start-up, no traceback
+        print_refusal(exc)
+        sys.exit(EXIT_REFUSED)
+
+
+@main.command()
+@json_option
+@click.pass_obj
+@command
+def init(obj: Ctx, as_json: bool) -> None:
+    """Create the schema and the registry's system accounts (no demo data)."""
+    result = obj.service.initialise()
+    emit({"database_url": _redact(obj.settings.database_url), **result}, as_json)
+
+
+@main.command()
+@click.option("--reset", is_flag=True, help="Drop every table first (destroys all data in the database).")
+@json_option
+@click.pass_obj
+@command
+def demo(obj: Ctx, reset: bool, as_json: bool) -> None:
+    """Create the database and seed it with the synthetic demo data (idempotent)."""
+    from sinkledger.demo.seed import seed_demo
+
+    svc = obj.service
+    if reset and svc.db.has_schema():
+        svc.db.drop_schema()
+    with progress_bar() as bar:
+        task = bar.add_task("seeding", total=None)
+
+        def report(i: int, n: int, label: str) -> None:
+            bar.update(task, completed=i, total=n, description=label)
+
+        summary = seed_demo(svc, progress=report)
+    svc.checkpoint()
+    summary["database_url"] = _redact(obj.settings.database_url)
+    emit(summary, as_json, lambda s: click.echo(
+        f"demo ready: {s['parcels']} parcels, {s['entries']} journal entries, ledger "
+        f"{'intact' if s['ledger_ok'] else 'BROKEN'}\ndatabase: {s['database_url']}"))
+
+
+@main.command()
+@json_option
+@click.pass_obj
+@command
+def verify(obj: Ctx, as_json: bool) -> None:
+    """Recompute the hash chain and replay the journal; exit 0 only if the ledger is intact."""
+    report = obj.service.verify()
+    emit(report.to_dict(), as_json, _render_verify)
+    if not report.ok:
+        sys.exit(EXIT_CHECK_FAILED)
+
+
+def _render_verify(r: dict[str, Any]) -> None:
+    if r["ok"]:
+        click.echo(f"ledger intact: {r['entries']} entries, {r['batches']} batches, "
+                   f"{r['credits_issued']} credits issued\nhead  {r['head_hash']}\nmerkle root {r['merkle_root']}")
+    else:
+        click.echo(f"LEDGER BROKEN at entry {r['first_bad_seq']}", err=True)
+        for p in r["problems"]:
+            click.echo(f"  entry {p['seq']}: {p['problem']}", err=True)
+
+
+@main.command()
+@json_option
+@click.pass_obj
+@command
+def balances(obj: Ctx, as_json: bool) -> None:
+    """Credit balances (tCO2e) by account and by sink type and vintage."""
+    emit(obj.service.balances(), as_json, _render_balances)
+
+
+def _render_balances(b: dict[str, Any]) -> None:
+    console = Console()
+    t = Table(title="by account (tCO2e)")
+    for col in ("account", "party", "held", "pledged", "retired"):
+        t.add_column(col, justify="right" if col in ("held", "pledged", "retired") else "left")
+    for r in b["by_account"]:
+        t.add_row(r["account_id"], r["party_name"] or "", str(r["held_t"]), str(r["pledged_t"]), str(r["retired_t"]))
+    console.print(t)
+    t = Table(title="by sink type and vintage (tCO2e)")
+    for col in ("sink type", "vintage", "issued", "held", "pledged", "retired", "cancelled"):
+        t.add_column(col)
+    for r in b["by_sink_type"]:
+        t.add_row(r["sink_type"], str(r["vintage_year"]), *(str(r[k]) for k in
+                  ("issued_t", "held_t", "pledged_t", "retired_t", "cancelled_t")))
+    console.print(t)
+
+
+@main.command()
+@click.option("--limit", default=50, show_default=True, help="How many of the latest entries.")
+@click.option("--kind", default=None, help="Only entries of this kind (e.g. sale, issuance).")
+@json_option
+@click.pass_obj
+@command
+def history(obj: Ctx, limit: int, kind: str | None, as_json: bool) -> None:
+    """The latest journal entries with their hashes."""
+    rows = obj.service.journal(limit=limit, kind=kind)
+    emit({"entries": rows}, as_json, lambda d: print_table(d["entries"], ("seq", "kind", "actor", "recorded_at", "request_id")))
+
+
+@main.command()
+@click.option("--estimate", "estimate_id", required=True, help="Estimate id (EST-...).")
+@click.option("--verified-kg", "verified_kg_co2e", type=int, required=True, help="Verified quantity, kg CO2e.")
+@click.option("--project", "project_code", required=True, help="Project code in serials (A-Z, 0-9).")
+@click.option("--buffer-bp", "buffer_share_bp", type=int, default=1000, show_default=True,
+              help="Buffer share of the stock component, in basis points (1000 = 10 %).")
+@click.option("--to-account", default=None, help="Holding account to receive the credits (default: the parcels' holder).")
+@actor_option
+@request_option
+@json_option
+@click.pass_obj
+@command
+def issue(obj: Ctx, estimate_id: str, verified_kg_co2e: int, project_code: str, buffer_share_bp: int,
+          to_account: str | None, actor: str, request_id: str | None, as_json: bool) -> None:
+    """Verify an estimate and issue credits (verifier only)."""
+    svc = obj.service
+    emit(svc.issue(svc.actor(actor), request_id or str(uuid.uuid4()), estimate_id=estimate_id,
+                   verified_kg_co2e=verified_kg_co2e, project_code=project_code,
+                   buffer_share_bp=buffer_share_bp, to_account=to_account), as_json)
+
+
+@main.command()
+@click.option("--from", "seller_account", required=True, help="Seller's holding account.")
+@click.option("--to", "buyer_account", required=True, help="Buyer's holding account.")
+@click.option("--quantity", type=int, required=True, help="Whole tCO2e.")
+@click.option("--price-fen", "price_fen_per_t", type=int, required=True, help="Unit price in fen per tCO2e.")
+@click.option("--contract", "contract_no", required=True, help="Contract number.")
+@serial_option
+@actor_option
+@request_option
+@json_option
+@click.pass_obj
+@command
+def sell(obj: Ctx, seller_account: str, buyer_account: str, quantity: int, price_fen_per_t: int,
+         contract_no: str, serials: tuple[str, ...], actor: str, request_id: str | None, as_json: bool) -> None:
+    """Record a sale: credits move from seller to buyer, oldest vintage first unless --serial."""
+    svc = obj.service
+    emit(svc.sell(svc.actor(actor), request_id or str(uuid.uuid4()), seller_account=seller_account,
+                  buyer_account=buyer_account, quantity=quantity, price_fen_per_t=price_fen_per_t,
+                  contract_no=contract_no, serials=list(serials)), as_json)
+
+
+@main.command()
+@click.option("--account", "account_id", required=True, help="Holding account to retire from.")
+@click.option("--quantity", type=int, required=True, help="Whole tCO2e.")
+@click.option("--beneficiary", required=True, help="Who the retirement is for.")
+@click.option("--purpose", required=True, help="What the retirement is for.")
+@serial_option
+@actor_option
+@request_option
+@json_option
+@click.pass_obj
+@command
+def retire(obj: Ctx, account_id: str, quantity: int, beneficiary: str, purpose: str, serials: tuple[str, ...],
+           actor: str, request_id: str | None, as_json: bool) -> None:
+    """Retire credits for a named beneficiary and purpose (final)."""
+    svc = obj.service
+    emit(svc.retire(svc.actor(actor), request_id or str(uuid.uuid4()), account_id=account_id,
+                    quantity=quantity, beneficiary=beneficiary, purpose=purpose, serials=list(serials)), as_json)
+
+
+@main.command()
+@click.option("--account", "account_id", required=True, help="Holding account whose credits are pledged.")
+@click.option("--quantity", type=int, required=True, help="Whole tCO2e.")
+@click.option("--loan", "loan_reference", required=True, help="Loan reference.")
+@click.option("--loan-amount-fen", type=int, required=True, help="Loan amount in fen.")
+@click.option("--term-end", required=True, help="Loan term end date (YYYY-MM-DD).")
+@serial_option
+@actor_option
+@request_option
+@json_option
+@click.pass_obj
+@command
+def pledge(obj: Ctx, account_id: str, quantity: int, loan_reference: str, loan_amount_fen: int, term_end: str,
+           serials: tuple[str, ...], actor: str, request_id: str | None, as_json: bool) -> None:
+    """Pledge credits as loan collateral (bank only); they cannot be sold or retired until released."""
+    svc = obj.service
+    emit(svc.pledge(svc.actor(actor), request_id or str(uuid.uuid4()), account_id=account_id, quantity=quantity,
+                    loan_reference=loan_reference, loan_amount_fen=loan_amount_fen, term_end=term_end,
+                    serials=list(serials)), as_json)
+
+
+@main.command()
+@click.argument("pledge_id")
+@click.option("--default", "on_default", is_flag=True,
+              help="The loan defaulted: transfer the pledged credits to the bank instead of releasing them.")
+@actor_option
+@request_option
+@json_option
+@click.pass_obj
+@command
+def release(obj: Ctx, pledge_id: str, on_default: bool, actor: str, request_id: str | None, as_json: bool) -> None:
+    """End a pledge: release the credits (repayment) or, with --default, transfer them to the bank."""
+    svc = obj.service
+    call = svc.default_pledge if on_default else svc.release
+    emit(call(svc.actor(actor), request_id or str(uuid.uuid4()), pledge_id=pledge_id), as_json)
+
+
+@main.command()
+@click.option("--quantity", type=int, required=True, help="Buffer credits to cancel, whole tCO2e.")
+@click.option("--reason", required=True, help="What was lost (snow, fire, pests, conversion...).")
+@click.option("--loss-event", "loss_event_ref", required=True, help="Reference of the loss event.")
+@actor_option
+@request_option
+@json_option
+@click.pass_obj
+@command
+def reverse(obj: Ctx, quantity: int, reason: str, loss_event_ref: str, actor: str, request_id: str | None,
+            as_json: bool) -> None:
+    """Reversal: cancel buffer credits for a loss of stored carbon."""
+    svc = obj.service
+    emit(svc.reverse(svc.actor(actor), request_id or str(uuid.uuid4()), quantity=quantity, reason=reason,
+                     loss_event_ref=loss_event_ref), as_json)
+
+
+@main.command()
+@click.argument("entry_seq", type=int)
+@click.option("--reason", required=True, help="Why the entry is corrected.")
+@actor_option
+@request_option
+@json_option
+@click.pass_obj
+@command
+def correct(obj: Ctx, entry_seq: int, reason: str, actor: str, request_id: str | None, as_json: bool) -> None:
+    """Correct a sale or issuance by a new reversing entry that names it (administrator)."""
+    svc = obj.service
+    emit(svc.correct(svc.actor(actor), request_id or str(uuid.uuid4()), entry_seq=entry_seq, reason=reason), as_json)
+
+
+@main.command()
+@click.option("--contract", "contract_no", required=True, help="Collection contract number.")
+@click.option("--collective", "collective_party_id", required=True, help="Party id of the collective.")
+@click.option("--parcel", "parcel_codes", multiple=True, required=True, help="Parcel code (repeatable).")
+@click.option("--term-start", required=True, help="YYYY-MM-DD")
+@click.option("--term-end", required=True, help="YYYY-MM-DD")
+@click.option("--signed", "signed_date", required=True, help="Date signed, YYYY-MM-DD.")
+@click.option("--fixed-fen-per-mu-year", type=int, default=None, help="Fixed payment, fen per mu per year.")
+@click.option("--proceeds-share-bp", type=int, default=None, help="Share of net sale proceeds, basis points (8000 = 80 %).")
+@click.option("--costs-note", default=None, help="Which costs are deducted before the share.")
+@click.option("--cost-share-bp", type=int, default=None, help="Stated costs: share of gross proceeds, basis points.")
+@click.option("--cost-fen-per-t", type=int, default=None, help="Stated costs: fen per tonne sold.")
+@actor_option
+@request_option
+@json_option
+@click.pass_obj
+@command
+def collect(obj: Ctx, contract_no: str, collective_party_id: str, parcel_codes: tuple[str, ...], term_start: str,
+            term_end: str, signed_date: str, fixed_fen_per_mu_year: int | None, proceeds_share_bp: int | None,
+            costs_note: str | None, cost_share_bp: int | None, cost_fen_per_t: int | None, actor: str,
+            request_id: str | None, as_json: bool) -> None:
+    """Collection (收储): the centre takes the sink rights of a collective's parcels for a term."""
+    if (fixed_fen_per_mu_year is None) == (proceeds_share_bp is None):
+        from sinkledger.base.errors import InvalidInput
+
+        raise InvalidInput("value_invalid", field="payment_terms", value="give exactly one payment kind")
+    terms: dict[str, Any] = ({"kind": "fixed_per_mu_year", "fen_per_mu_per_year": fixed_fen_per_mu_year}
+                             if fixed_fen_per_mu_year is not None else
+                             {"kind": "proceeds_share", "share_bp": proceeds_share_bp})
+    if costs_note:
+        terms["costs_note"] = costs_note
+    for key, value in (("cost_share_bp", cost_share_bp), ("cost_fen_per_t", cost_fen_per_t)):
+        if value is not None:
+            terms[key] = value
+    svc = obj.service
+    emit(svc.collect(svc.actor(actor), request_id or str(uuid.uuid4()), contract_no=contract_no,
+                     collective_party_id=collective_party_id, parcel_codes=list(parcel_codes), term_start=term_start,
+                     term_end=term_end, signed_date=signed_date, payment_terms=terms), as_json)
+
+
+@main.command()
+@json_option
+@click.pass_obj
+@command
+def checkpoint(obj: Ctx, as_json: bool) -> None:
+    """Record a Merkle checkpoint over the whole journal; publish its root."""
+    emit(obj.service.checkpoint(), as_json)
+
+
+@main.command()
+@click.argument("entry_seq", type=int)
+@click.option("--tree-size", type=int, default=None, help="Prove against this tree size (default: latest checkpoint).")
+@json_option
+@click.pass_obj
+@command
+def proof(obj: Ctx, entry_seq: int, tree_size: int | None, as_json: bool) -> None:
+    """Print an inclusion proof for a journal entry (RFC 6962), checkable offline."""
+    emit(obj.service.proof(entry_seq, tree_size), True)
+
+
+@main.command("proof-check")
+@click.argument("proof_file", type=click.File("r", encoding="utf-8"))
+@json_option
+def proof_check(proof_file: Any, as_json: bool) -> None:
+    """Check a proof document offline (no database needed); exit 0 when it holds."""
+    from ledger.proofs import check_proof_document
+
+    try:
+        doc = load_json(proof_file, "proof_file", parse_float=None)
+    except InvalidInput:
+        doc = {}  # not a proof: check_proof_document says why
+    ok, reason = check_proof_document(doc)
+    emit({"ok": ok, "reason": reason}, as_json, lambda r: click.echo("proof holds" if r["ok"] else f"proof FAILS: {r['reason']}"))
+    if not ok:
+        sys.exit(EXIT_CHECK_FAILED)
+
+
+@main.command("import-registry")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--registry", required=True, type=click.Choice(["verra", "gold-standard"]),
+              help="Whose export: verra (transactions.csv) or gold-standard (issuances.csv retirements.csv).")
+@click.option("--allow-partial", is_flag=True,
+              help="Import the sound rows even if some rows cannot be reconciled (they are listed and recorded).")
+@actor_option
+@request_option
+@json_option
+@click.pass_obj
+@command
+def import_registry(obj: Ctx, files: tuple[Path, ...], registry: str, allow_partial: bool, actor: str,
+                    request_id: str | None, as_json: bool) -> None:
+    """Import another registry's history into the account IMPORT-<REGISTRY> (administrator).
+
+    Give all files of one registry in one call. By default any unreconcilable row refuses the
+    whole import and every problem is listed; the request id defaults to a hash of the files,
+    so running the same import twice changes nothing.
+    """
+    from ledger.registry_import import default_request_id
+
+    svc = obj.service
+    try:
+        out = svc.import_registry(svc.actor(actor), request_id or default_request_id(registry, files),
+                                  registry=registry, paths=list(files), allow_partial=allow_partial)
+    except SinkLedgerError as exc:
+        if not as_json:
+            _print_problems(exc.params.get("problems", []))
+        raise
+    emit(out, as_json, _render_import)
+
+
+def _print_problems(problems: list[dict[str, Any]]) -> None:
+    for p in catalogue.localise(problems):
+        err_console.print(f"{p['source']}:{p['row_number']} [yellow]{p['code']}[/] {p['message_zh']}\n  {p['message_en']}")
+
+
+def _render_import(r: dict[str, Any]) -> None:
+    _print_problems(r["problems"])
+    click.echo(f"{r['registry']} → {r['account_id']}: {r['rows_imported']} rows imported, {r['rows_refused']} refused; "
+               f"{r['created_t']} t ({r['held_t']} held, {r['retired_t']} retired, {r['cancelled_t']} cancelled) "
+               f"in {r['batches']} batches; entry {r['seq']}{' (replayed)' if r['replayed'] else ''}")
+
+
+@main.command("export")
+@click.argument("backup_file", type=click.Path(dir_okay=False, path_type=Path))
+@json_option
+@click.pass_obj
+@command
+def export_cmd(obj: Ctx, backup_file: Path, as_json: bool) -> None:
+    """Write the whole database (journal, registry, projections) to a portable backup file."""
+    from sinkledger.services.backup import export_backup
+
+    svc = obj.service
+    svc.require_initialised()
+    with progress_bar() as bar:
+        task = bar.add_task("export", total=None)
+        manifest = export_backup(svc, backup_file,
+                                 progress=lambda i, n, label: bar.update(task, completed=i, total=n, description=label))
+    emit({"file": str(backup_file), **manifest}, as_json, lambda m: click.echo(
+        f"{m['file']}: {sum(m['rows'].values())} rows in {len(m['tables'])} tables; "
+        f"journal {m['journal_entries']} entries, head {m['head_hash'][:16]}…, root {m['merkle_root'][:16]}…"))
+
+
+@main.command("import-backup")
+@click.argument("backup_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@json_option
+@click.pass_obj
+@command
+def import_backup_cmd(obj: Ctx, backup_file: Path, as_json: bool) -> None:
+    """Restore a backup into an empty database; exit 0 only if hashes and roots come out identical."""
+    from sinkledger.services.backup import import_backup
+
+    with progress_bar() as bar:
+        task = bar.add_task("restore", total=None)
+        result = import_backup(obj.service, backup_file,
+                               progress=lambda i, n, label: bar.update(task, completed=i, total=n, description=label))
+    emit(result, as_json, lambda r: click.echo(
+        f"restored {r['rows']} rows; journal {r['journal_entries']} entries; "
+        f"{'identical' if r['identical'] else 'NOT IDENTICAL'} head hash and Merkle root"))
+    if not result["identical"]:
+        sys.exit(EXIT_CHECK_FAILED)
+
+
+@main.command()
+@click.option("--port", default=8501, show_default=True)
+def app(port: int) -> None:
+    """Start the Streamlit app (creates and seeds the database on first start)."""
+    cmd = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"), "--server.port", str(port),
+           "--browser.gatherUsageStats", "false"]
+    sys.exit(subprocess.call(cmd))
+
+
+from sinkledger.cli.court import attach as _attach_court  # noqa: E402 - court and certificate groups
+from sinkledger.cli.income import attach as _attach_income  # the income group
+from sinkledger.cli.methodologies import estimate_command, methodologies  # noqa: E402
+from sinkledger.cli.parcels import parcels  # noqa: E402
+from sinkledger.cli.people import people  # noqa: E402
+
+_attach_court(main)
+_attach_income(main)
+main.add_command(methodologies)
+main.add_command(estimate_command)  # dry (--inputs only), recorded (--parcel), batch (--project/--period)
+main.add_command(parcels)
+main.add_command(people)
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+"""The one service and person register per server process, built once (``st.cache_resource``).
+
+The service modules are imported inside the functions on purpose: they pull in the database
+layer and geopandas, and Streamlit renders the first paint before the first call.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from sinkledger.ui.text import t
+
+
+@st.cache_resource(show_spinner=False)
+def get_service() -> Any:
+    """The one service per server process; an empty default database is seeded with the demo."""
+    from sinkledger.config import load_settings
+    from sinkledger.services.registry import Service
+
+    settings = load_settings()
+    service = Service.open(settings)
+    if not service.is_initialised() and settings.seeds_demo_when_empty:
+        from sinkledger.demo.seed import seed_demo
+
+        with st.spinner(t("seeding")):
+            bar = st.progress(0.0)
+            seed_demo(service, progress=lambda i, n, label: bar.progress(min(i / max(n, 1), 1.0), text=label))
+            bar.empty()
+    return service
+
+
+def get_people() -> Any:
+    """The person-register API over the one service (its key and cipher are built once)."""
+    return _people(get_service())
+
+
+@st.cache_resource(show_spinner=False)
+def _people(_service: Any) -> Any:
+    from sinkledger.services.people import PeopleService
+
+    return PeopleService(_service)
