@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from sinkledger.base import money
+
 CJK_FONT = "STSong-Light"
 LATIN_FONT = "Helvetica"
 
@@ -37,11 +39,8 @@ NOTICE_MASKED = "个人信息已按查阅人权限脱敏。 Personal data masked
 
 
 def yuan(fen: int | None) -> str:
-    """``1174560`` → ``11,745.60``."""
-    if fen is None:
-        return ""
-    sign, fen = ("-" if fen < 0 else ""), abs(fen)
-    return f"{sign}{fen // 100:,}.{fen % 100:02d}"
+    """``1174560`` → ``11,745.60``; empty for no amount."""
+    return money.yuan(fen, empty="")
 
 
 def _cell(value: Any) -> str:

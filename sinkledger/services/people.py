@@ -52,6 +52,7 @@ from ledger.people.store import PEOPLE_TABLES, PersonDesignationRow, PersonRow, 
 from ledger.people.validation import check_resident_id
 from ledger.permissions import Actor
 from ledger.store import PartyRow, UserRow
+from sinkledger.base import money
 from sinkledger.base.errors import InvalidInput, NotFound, NotPermitted
 
 PAYMENT_FIELDS = (PersonalField.name, PersonalField.bank_name, PersonalField.bank_account)
@@ -519,9 +520,7 @@ class PeopleService:
 
 
 def _yuan(fen: Any) -> str | None:
-    from ledger.people.exports import yuan
-
-    return yuan(fen) if isinstance(fen, int) else None
+    return money.yuan(fen) if isinstance(fen, int) else None
 
 
 def _format(fmt: str, path: str | Path | None) -> str:

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sinkledger.base import money as money_lib
+
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-WAN_FEN = 1_000_000  # 1 万元 = 10,000 yuan = 1,000,000 fen
 
 
 def integer(n: int | None, lang: str) -> str:
@@ -44,28 +45,16 @@ def kg_as_tonnes(kg: int | None, lang: str) -> str:
 
 def yuan(fen: int | None) -> str:
     """Fen as yuan with two decimals and separators (exact)."""
-    if fen is None:
-        return "—"
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(int(fen)), 100)
-    return f"{sign}{whole:,}.{cents:02d}"
+    return money_lib.yuan(fen)
 
 
 def money(fen: int | None, lang: str) -> str:
     """Money for reading: 万元 from 10,000 yuan in Chinese, CNY with separators in English."""
-    if fen is None:
-        return "—"
-    if lang != "zh":
-        return f"CNY {yuan(fen)}"
-    if abs(fen) >= WAN_FEN:
-        return f"{fen / WAN_FEN:,.2f} 万元"
-    return f"{yuan(fen)} 元"
+    return money_lib.money_text(fen, lang)
 
 
 def price(fen_per_t: int | None, lang: str) -> str:
-    if fen_per_t is None:
-        return "—"
-    return f"{yuan(fen_per_t)} 元/吨" if lang == "zh" else f"CNY {yuan(fen_per_t)}/t"
+    return money_lib.price_text(fen_per_t, lang)
 
 
 def _as_date(value: str | date | datetime) -> date:
@@ -112,13 +101,4 @@ def yuan_to_fen(text: str) -> int:
 
     Raises ValueError for anything that is not a non-negative amount with at most two decimals.
     """
-    from decimal import Decimal, InvalidOperation
-
-    try:
-        value = Decimal(str(text).replace(",", "").replace("，", "").strip())
-    except InvalidOperation:
-        raise ValueError(text) from None
-    fen = value * 100
-    if value < 0 or fen != fen.to_integral_value():
-        raise ValueError(text)
-    return int(fen)
+    return money_lib.parse_yuan(text)
