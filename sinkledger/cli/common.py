@@ -131,6 +131,30 @@ serial_option = click.option("--serial", "serials", multiple=True,
 request_option = click.option("--request-id", default=None,
                               help="Caller-chosen id that makes retries harmless (default: a new UUID).")
 
+def with_options(options: list[Any]) -> Callable[[Any], Any]:
+    """Apply a list of click options in the order they are listed (top first)."""
+    def decorate(fn: Any) -> Any:
+        for option in reversed(options):
+            fn = option(fn)
+        return fn
+    return decorate
+
+
+def reads(fn: Callable[..., Any]) -> Any:
+    """A command that reads: ``--json``, the CLI's context, refusals as exit status 2."""
+    return json_option(click.pass_obj(command(fn)))
+
+
+def acts(fn: Callable[..., Any]) -> Any:
+    """A command some user runs (``--actor``) that changes nothing: a read with an actor."""
+    return actor_option(reads(fn))
+
+
+def writes(fn: Callable[..., Any]) -> Any:
+    """A command that changes the ledger: ``--actor`` and ``--request-id`` besides a read's."""
+    return actor_option(request_option(reads(fn)))
+
+
 
 def progress_bar() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),

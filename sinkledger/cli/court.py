@@ -20,14 +20,14 @@ import click
 from sinkledger.base.errors import InvalidInput
 from sinkledger.base.jsondoc import load_json
 from sinkledger.cli.common import (
-    EXIT_CHECK_FAILED,
     Ctx,
-    actor_option,
-    command,
+    EXIT_CHECK_FAILED,
+    acts,
     emit,
-    json_option,
     print_table,
-    request_option,
+    reads,
+    with_options,
+    writes,
 )
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -78,13 +78,6 @@ calc_options = [
 ]
 
 
-def with_options(options: list[Any]) -> Any:
-    def decorate(fn: Any) -> Any:
-        for option in reversed(options):
-            fn = option(fn)
-        return fn
-    return decorate
-
 
 def _rid(request_id: str | None) -> str:
     return request_id or str(uuid.uuid4())
@@ -106,11 +99,7 @@ def court() -> None:
 @click.option("--description", required=True)
 @click.option("--parcel", "parcel_code", default=None, help="Registered parcel of the damaged area, if any.")
 @click.option("--geometry", "geometry_file", type=FILE, default=None, help="GeoJSON polygon of the damaged area.")
-@actor_option
-@request_option
-@json_option
-@click.pass_obj
-@command
+@writes
 def case_cmd(obj: Ctx, case_no: str, judgment_date: str, defendants: tuple[str, ...], sink_type: str, county_code: str,
              ecosystem_name: str, damaged_area_ha: str, description: str, parcel_code: str | None,
              geometry_file: Path | None, actor: str, request_id: str | None, as_json: bool) -> None:
@@ -126,11 +115,7 @@ def case_cmd(obj: Ctx, case_no: str, judgment_date: str, defendants: tuple[str, 
 @click.argument("case_no")
 @click.argument("file", type=FILE)
 @click.option("--title", required=True, help="What the document is (judgment, appraisal report...).")
-@actor_option
-@request_option
-@json_option
-@click.pass_obj
-@command
+@writes
 def document_cmd(obj: Ctx, case_no: str, file: Path, title: str, actor: str, request_id: str | None,
                  as_json: bool) -> None:
     """Attach a document to a case; the journal keeps its SHA-256 (court)."""
@@ -142,10 +127,7 @@ def document_cmd(obj: Ctx, case_no: str, file: Path, title: str, actor: str, req
 @court.command("propose")
 @click.argument("case_no")
 @with_options(calc_options)
-@actor_option
-@json_option
-@click.pass_obj
-@command
+@acts
 def propose_cmd(obj: Ctx, case_no: str, years: int | None, estimate_id: str | None, methodology: str | None,
                 inputs_file: Path | None, actor: str, as_json: bool) -> None:
     """Preview the tonnage calculator for a case (area × rate × years, with its trace)."""
@@ -170,11 +152,7 @@ def propose_cmd(obj: Ctx, case_no: str, years: int | None, estimate_id: str | No
 @click.option("--same-county", is_flag=True, help="Require credits of the damaged ecosystem's county.")
 @with_options(calc_options)
 @click.option("--override-reason", default=None, help="Why --quantity differs from the calculator's proposal.")
-@actor_option
-@request_option
-@json_option
-@click.pass_obj
-@command
+@writes
 def order_cmd(obj: Ctx, case_no: str, item: str, kind: str, quantity_t: int | None, amount_fen: int | None,
               amount_yuan: str | None, due_date: str, same_sink_type: bool, same_county: bool, years: int | None,
               estimate_id: str | None, methodology: str | None, inputs_file: Path | None,
@@ -197,11 +175,7 @@ def order_cmd(obj: Ctx, case_no: str, item: str, kind: str, quantity_t: int | No
 @click.option("--due", "due_date", default=None)
 @click.option("--same-sink-type/--any-sink-type", default=None)
 @click.option("--same-county/--any-county", default=None)
-@actor_option
-@request_option
-@json_option
-@click.pass_obj
-@command
+@writes
 def amend_cmd(obj: Ctx, order_id: str, reason: str, quantity_t: int | None, amount_fen: int | None,
               amount_yuan: str | None, due_date: str | None, same_sink_type: bool | None, same_county: bool | None,
               actor: str, request_id: str | None, as_json: bool) -> None:
@@ -215,11 +189,7 @@ def amend_cmd(obj: Ctx, order_id: str, reason: str, quantity_t: int | None, amou
 @court.command("withdraw")
 @click.argument("order_id")
 @click.option("--reason", required=True)
-@actor_option
-@request_option
-@json_option
-@click.pass_obj
-@command
+@writes
 def withdraw_cmd(obj: Ctx, order_id: str, reason: str, actor: str, request_id: str | None, as_json: bool) -> None:
     """Withdraw an order by a new entry with a reason (court)."""
     emit(court_api(obj).withdraw_order(obj.service.actor(actor), _rid(request_id), order_id=order_id, reason=reason),
@@ -237,11 +207,7 @@ def withdraw_cmd(obj: Ctx, order_id: str, reason: str, actor: str, request_id: s
 @click.option("--buyer", "buyer_account", default=None, help="Defendant's or court's account (default: first defendant).")
 @click.option("--date", "purchase_date", default=None, help="Purchase date, YYYY-MM-DD (default: today).")
 @click.option("--serial", "serials", multiple=True, help="Serial range to buy (repeatable).")
-@actor_option
-@request_option
-@json_option
-@click.pass_obj
-@command
+@writes
 def fulfil_cmd(obj: Ctx, order_id: str, seller_account: str, price_fen: int | None, price_yuan: str | None,
                contract_no: str, quantity_t: int | None, buyer_account: str | None, purchase_date: str | None,
                serials: tuple[str, ...], actor: str, request_id: str | None, as_json: bool) -> None:
@@ -263,10 +229,7 @@ def fulfil_cmd(obj: Ctx, order_id: str, seller_account: str, price_fen: int | No
 @click.option("--case", "case_no", default=None, help="Case number.")
 @click.option("--order", "order_id", default=None, help="Order id (CO-...).")
 @click.option("--as-of", default=None, help="Date for the overdue check (default: today).")
-@actor_option
-@json_option
-@click.pass_obj
-@command
+@acts
 def status_cmd(obj: Ctx, case_no: str | None, order_id: str | None, as_of: str | None, actor: str,
                as_json: bool) -> None:
     """A case's orders with status, history, fulfilments and certificates (court, procurator, clerk)."""
@@ -284,10 +247,7 @@ def status_cmd(obj: Ctx, case_no: str | None, order_id: str | None, as_of: str |
 @click.option("--as-of", default=None, help="Date for the overdue check (default: today).")
 @click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the report to this Excel file.")
-@actor_option
-@json_option
-@click.pass_obj
-@command
+@acts
 def report_cmd(obj: Ctx, court_party_id: str | None, year: int | None, as_of: str | None, xlsx_path: Path | None,
                actor: str, as_json: bool) -> None:
     """Per court and year: orders, tonnes, money, fulfilment rate, overdue list (court, procurator)."""
@@ -320,10 +280,7 @@ def certificate() -> None:
 @click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the certificate PDF here.")
 @click.option("--verify-url", default=None, help="Public verification page; the QR code adds ?cert=CODE.")
-@actor_option
-@json_option
-@click.pass_obj
-@command
+@acts
 def issue_cmd(obj: Ctx, order_id: str, pdf_path: Path | None, verify_url: str | None, actor: str,
               as_json: bool) -> None:
     """Issue the certificate of an order's fulfilments (court, clerk); the same facts give the same code."""
@@ -339,9 +296,7 @@ def issue_cmd(obj: Ctx, order_id: str, pdf_path: Path | None, verify_url: str | 
 @click.argument("code")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--verify-url", default=None, help="Public verification page; the QR code adds ?cert=CODE.")
-@json_option
-@click.pass_obj
-@command
+@reads
 def pdf_cmd(obj: Ctx, code: str, out_path: Path, verify_url: str | None, as_json: bool) -> None:
     """Write the PDF of an issued certificate (anyone)."""
     out_path.write_bytes(court_api(obj).certificate_pdf(code, verify_url=verify_url))
@@ -351,9 +306,7 @@ def pdf_cmd(obj: Ctx, code: str, out_path: Path, verify_url: str | None, as_json
 @certificate.command("verify")
 @click.argument("code", required=False)
 @click.option("--pdf", "pdf_file", type=FILE, default=None, help="Verify a certificate PDF (its embedded record).")
-@json_option
-@click.pass_obj
-@command
+@reads
 def verify_cmd(obj: Ctx, code: str | None, pdf_file: Path | None, as_json: bool) -> None:
     """Check a certificate against the ledger, by code or PDF (anyone); exit 0 only if it holds."""
     api = court_api(obj)

@@ -19,12 +19,10 @@ import click
 from sinkledger.base.errors import InvalidInput
 from sinkledger.cli.common import (
     Ctx,
-    actor_option,
-    command,
+    acts,
     emit,
-    json_option,
     print_table,
-    request_option,
+    writes,
 )
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -81,10 +79,7 @@ def income() -> None:
 
 @income.command("contracts")
 @click.option("--collective", "collective_party_id", default=None, help="Only this collective's contracts.")
-@actor_option
-@json_option
-@click.pass_obj
-@command
+@acts
 def contracts_cmd(obj: Ctx, collective_party_id: str | None, actor: str, as_json: bool) -> None:
     """Collection contracts with parcels, payment terms (and stated costs) and documents."""
     out = income_api(obj).contracts(obj.service.actor(actor), collective_party_id=collective_party_id)
@@ -97,11 +92,7 @@ def contracts_cmd(obj: Ctx, collective_party_id: str | None, actor: str, as_json
 @click.argument("contract_no")
 @click.argument("file", type=FILE)
 @click.option("--title", required=True, help="What the document is (signed contract, parcel list...).")
-@actor_option
-@request_option
-@json_option
-@click.pass_obj
-@command
+@writes
 def document_cmd(obj: Ctx, contract_no: str, file: Path, title: str, actor: str, request_id: str | None,
                  as_json: bool) -> None:
     """Attach a document to a collection contract; the journal keeps its SHA-256 (centre)."""
@@ -124,11 +115,7 @@ def project() -> None:
 @click.option("--monitoring-start", required=True, help="First monitoring period's start, YYYY-MM-DD.")
 @click.option("--interval-months", type=int, required=True, help="Length of each monitoring period, months.")
 @click.option("--parcel", "parcel_codes", multiple=True, required=True, help="Parcel code (repeatable).")
-@actor_option
-@request_option
-@json_option
-@click.pass_obj
-@command
+@writes
 def project_register_cmd(obj: Ctx, project_code: str, name: str, sink_type: str, methodology_id: str,
                          monitoring_start: str, interval_months: int, parcel_codes: tuple[str, ...], actor: str,
                          request_id: str | None, as_json: bool) -> None:
@@ -142,11 +129,7 @@ def project_register_cmd(obj: Ctx, project_code: str, name: str, sink_type: str,
 @project.command("add")
 @click.argument("project_code")
 @click.option("--parcel", "parcel_codes", multiple=True, required=True)
-@actor_option
-@request_option
-@json_option
-@click.pass_obj
-@command
+@writes
 def project_add_cmd(obj: Ctx, project_code: str, parcel_codes: tuple[str, ...], actor: str, request_id: str | None,
                     as_json: bool) -> None:
     """Add collected parcels to a project (centre)."""
@@ -156,10 +139,7 @@ def project_add_cmd(obj: Ctx, project_code: str, parcel_codes: tuple[str, ...], 
 
 @project.command("show")
 @click.argument("project_code")
-@actor_option
-@json_option
-@click.pass_obj
-@command
+@acts
 def project_show_cmd(obj: Ctx, project_code: str, actor: str, as_json: bool) -> None:
     """A project's parcels, monitoring schedule and batches."""
     emit(income_api(obj).project(obj.service.actor(actor), project_code), as_json)
@@ -169,11 +149,7 @@ def project_show_cmd(obj: Ctx, project_code: str, actor: str, as_json: bool) -> 
 @click.argument("project_code")
 @click.option("--inputs", "inputs_file", type=FILE, required=True, help="Methodology input document (JSON).")
 @click.option("--period-index", type=int, default=None, help="Use the schedule's k-th period (0 = first).")
-@actor_option
-@request_option
-@json_option
-@click.pass_obj
-@command
+@writes
 def project_estimate_cmd(obj: Ctx, project_code: str, inputs_file: Path, period_index: int | None, actor: str,
                          request_id: str | None, as_json: bool) -> None:
     """Record one bundle estimate over all the project's parcels."""
@@ -186,11 +162,7 @@ def project_estimate_cmd(obj: Ctx, project_code: str, inputs_file: Path, period_
 @click.option("--estimate", "estimate_id", required=True)
 @click.option("--verified-kg", "verified_kg_co2e", type=int, required=True)
 @click.option("--buffer-bp", "buffer_share_bp", type=int, default=1000, show_default=True)
-@actor_option
-@request_option
-@json_option
-@click.pass_obj
-@command
+@writes
 def project_issue_cmd(obj: Ctx, project_code: str, estimate_id: str, verified_kg_co2e: int, buffer_share_bp: int,
                       actor: str, request_id: str | None, as_json: bool) -> None:
     """Verify and issue a bundle estimate; each parcel's contribution is recorded (verifier)."""
@@ -201,10 +173,7 @@ def project_issue_cmd(obj: Ctx, project_code: str, estimate_id: str, verified_kg
 
 @income.command("trace")
 @click.argument("serial_or_batch")
-@actor_option
-@json_option
-@click.pass_obj
-@command
+@acts
 def trace_cmd(obj: Ctx, serial_or_batch: str, actor: str, as_json: bool) -> None:
     """Where a credit comes from: batch → parcels (tonnes) → contract → collective → households."""
     api, who = income_api(obj), obj.service.actor(actor)
@@ -218,11 +187,7 @@ def trace_cmd(obj: Ctx, serial_or_batch: str, actor: str, as_json: bool) -> None
 @income.command("distribute")
 @click.argument("sale_seq", type=int)
 @click.option("--preview", is_flag=True, help="Show the distribution without recording it.")
-@actor_option
-@request_option
-@json_option
-@click.pass_obj
-@command
+@writes
 def distribute_cmd(obj: Ctx, sale_seq: int, preview: bool, actor: str, request_id: str | None, as_json: bool) -> None:
     """Distribute a sale's proceeds to contracts, collectives and households (the selling centre)."""
     api, who = income_api(obj), obj.service.actor(actor)
@@ -235,10 +200,7 @@ def distribute_cmd(obj: Ctx, sale_seq: int, preview: bool, actor: str, request_i
 
 @income.command("distribution")
 @click.argument("distribution_id")
-@actor_option
-@json_option
-@click.pass_obj
-@command
+@acts
 def distribution_cmd(obj: Ctx, distribution_id: str, actor: str, as_json: bool) -> None:
     """A recorded distribution: its trace, contract figures and every line."""
     out = income_api(obj).distribution(obj.service.actor(actor), distribution_id)
@@ -249,11 +211,7 @@ def distribution_cmd(obj: Ctx, distribution_id: str, actor: str, as_json: bool) 
 @income.command("schedule")
 @click.argument("contract_no")
 @click.option("--through", default=None, help="Schedule contract years started by this date (default: today).")
-@actor_option
-@request_option
-@json_option
-@click.pass_obj
-@command
+@writes
 def schedule_cmd(obj: Ctx, contract_no: str, through: str | None, actor: str, request_id: str | None,
                  as_json: bool) -> None:
     """Schedule the payments of a fixed-payment contract (centre)."""
@@ -266,10 +224,7 @@ def schedule_cmd(obj: Ctx, contract_no: str, through: str | None, actor: str, re
 @click.option("--contract", "contract_no", default=None)
 @click.option("--source", "source_id", default=None, help="A distribution (DS-...) or obligation (OB-...).")
 @click.option("--outstanding", is_flag=True, help="Only items not paid in full.")
-@actor_option
-@json_option
-@click.pass_obj
-@command
+@acts
 def dues_cmd(obj: Ctx, party_id: str | None, contract_no: str | None, source_id: str | None, outstanding: bool,
              actor: str, as_json: bool) -> None:
     """Due items the actor may see, with what is paid and outstanding."""
@@ -295,11 +250,7 @@ def _due_pairs(pairs: tuple[str, ...]) -> list[dict[str, Any]]:
 @click.option("--party", "party_id", default=None, help="With --all-of: only this party's items.")
 @click.option("--date", "paid_date", required=True, help="Payment date, YYYY-MM-DD.")
 @click.option("--reference", required=True, help="Bank transfer or receipt number.")
-@actor_option
-@request_option
-@json_option
-@click.pass_obj
-@command
+@writes
 def pay_cmd(obj: Ctx, dues: tuple[str, ...], source_id: str | None, party_id: str | None, paid_date: str,
             reference: str, actor: str, request_id: str | None, as_json: bool) -> None:
     """Record a payment of due items (centre; a collective for its households)."""
@@ -327,11 +278,7 @@ def lien() -> None:
 @click.option("--loan-amount-yuan", default=None)
 @click.option("--term-end", required=True, help="Loan term end, YYYY-MM-DD.")
 @click.option("--parcel", "parcel_codes", multiple=True, help="Only these parcels of the contract (repeatable).")
-@actor_option
-@request_option
-@json_option
-@click.pass_obj
-@command
+@writes
 def lien_register_cmd(obj: Ctx, contract_no: str, loan_reference: str, loan_amount_fen: int | None,
                       loan_amount_yuan: str | None, term_end: str, parcel_codes: tuple[str, ...], actor: str,
                       request_id: str | None, as_json: bool) -> None:
@@ -345,11 +292,7 @@ def lien_register_cmd(obj: Ctx, contract_no: str, loan_reference: str, loan_amou
 @lien.command("release")
 @click.argument("lien_id")
 @click.option("--default", "on_default", is_flag=True, help="Default: transfer the pledged credits to the bank.")
-@actor_option
-@request_option
-@json_option
-@click.pass_obj
-@command
+@writes
 def lien_release_cmd(obj: Ctx, lien_id: str, on_default: bool, actor: str, request_id: str | None,
                      as_json: bool) -> None:
     """End a lien on repayment (or on default) with every pledge it made (the pledgee bank)."""
@@ -359,10 +302,7 @@ def lien_release_cmd(obj: Ctx, lien_id: str, on_default: bool, actor: str, reque
 
 
 @lien.command("list")
-@actor_option
-@json_option
-@click.pass_obj
-@command
+@acts
 def lien_list_cmd(obj: Ctx, actor: str, as_json: bool) -> None:
     """Liens with their parcels and pledges (a bank sees its own)."""
     emit(income_api(obj).liens(obj.service.actor(actor)), as_json, lambda rows: print_table(
@@ -396,11 +336,7 @@ def loss() -> None:
 @click.option("--description", required=True)
 @click.option("--policy", "policy_no", default=None, help="Insurance policy number.")
 @click.option("--preview", is_flag=True, help="Show the carbon lost and the reversal without recording.")
-@actor_option
-@request_option
-@json_option
-@click.pass_obj
-@command
+@writes
 def loss_record_cmd(obj: Ctx, cause: str, event_date: str, parcels: tuple[str, ...], description: str,
                     policy_no: str | None, preview: bool, actor: str, request_id: str | None, as_json: bool) -> None:
     """Record a loss event and reverse buffer credits for it (insurer, centre, admin)."""
@@ -414,10 +350,7 @@ def loss_record_cmd(obj: Ctx, cause: str, event_date: str, parcels: tuple[str, .
 
 
 @loss.command("list")
-@actor_option
-@json_option
-@click.pass_obj
-@command
+@acts
 def loss_list_cmd(obj: Ctx, actor: str, as_json: bool) -> None:
     """Loss events with their parcels, reversals and claims."""
     emit(income_api(obj).losses(obj.service.actor(actor)), as_json, lambda rows: print_table(
@@ -434,11 +367,7 @@ def loss_list_cmd(obj: Ctx, actor: str, as_json: bool) -> None:
 @click.option("--payout-yuan", default=None)
 @click.option("--paid-date", default=None)
 @click.option("--reference", default=None)
-@actor_option
-@request_option
-@json_option
-@click.pass_obj
-@command
+@writes
 def claim_cmd(obj: Ctx, claim_no: str, event_id: str, policy_no: str, product: str, insured_party_id: str,
               payout_fen: int | None, payout_yuan: str | None, paid_date: str | None, reference: str | None,
               actor: str, request_id: str | None, as_json: bool) -> None:
@@ -460,10 +389,7 @@ def claim_cmd(obj: Ctx, claim_no: str, event_id: str, policy_no: str, product: s
 @click.option("--to", "period_end", required=True, help="YYYY-MM-DD")
 @click.option("--pdf", "pdf_path", type=OUT, default=None, help="Also write the statement PDF (Chinese) here.")
 @click.option("--xlsx", "xlsx_path", type=OUT, default=None, help="Also write an Excel workbook here.")
-@actor_option
-@json_option
-@click.pass_obj
-@command
+@acts
 def statement_cmd(obj: Ctx, party_id: str, period_start: str, period_end: str, pdf_path: Path | None,
                   xlsx_path: Path | None, actor: str, as_json: bool) -> None:
     """A household's or collective's statement for a period: parcels, tonnes, sales, due and paid."""

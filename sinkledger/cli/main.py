@@ -22,21 +22,20 @@ from sinkledger import catalogue
 from sinkledger.base.errors import InvalidInput, SinkLedgerError
 from sinkledger.base.jsondoc import load_json
 from sinkledger.cli.common import (
+    Ctx,
     EXIT_CHECK_FAILED,
     EXIT_REFUSED,
-    Ctx,
     RefusingGroup,
     _redact,
-    actor_option,
-    command,
     emit,
     err_console,
     json_option,
-    print_refusal,  # noqa: F401
+    print_refusal,
     print_table,
     progress_bar,
-    request_option,
+    reads,
     serial_option,
+    writes,
 )
 from sinkledger.config import REPO_ROOT
 
@@ -56,9 +55,7 @@ def main(ctx: click.Context, database_url: str | None) -> None:
 
 
 @main.command()
-@json_option
-@click.pass_obj
-@command
+@reads
 def init(obj: Ctx, as_json: bool) -> None:
     """Create the schema and the registry's system accounts (no demo data)."""
     result = obj.service.initialise()
@@ -67,9 +64,7 @@ def init(obj: Ctx, as_json: bool) -> None:
 
 @main.command()
 @click.option("--reset", is_flag=True, help="Drop every table first (destroys all data in the database).")
-@json_option
-@click.pass_obj
-@command
+@reads
 def demo(obj: Ctx, reset: bool, as_json: bool) -> None:
     """Create the database and seed it with the synthetic demo data (idempotent)."""
     from sinkledger.demo.seed import seed_demo
@@ -92,9 +87,7 @@ def demo(obj: Ctx, reset: bool, as_json: bool) -> None:
 
 
 @main.command()
-@json_option
-@click.pass_obj
-@command
+@reads
 def verify(obj: Ctx, as_json: bool) -> None:
     """Recompute the hash chain and replay the journal; exit 0 only if the ledger is intact."""
     report = obj.service.verify()
@@ -114,9 +107,7 @@ def _render_verify(r: dict[str, Any]) -> None:
 
 
 @main.command()
-@json_option
-@click.pass_obj
-@command
+@reads
 def balances(obj: Ctx, as_json: bool) -> None:
     """Credit balances (tCO2e) by account and by sink type and vintage."""
     emit(obj.service.balances(), as_json, _render_balances)
@@ -142,9 +133,7 @@ def _render_balances(b: dict[str, Any]) -> None:
 @main.command()
 @click.option("--limit", default=50, show_default=True, help="How many of the latest entries.")
 @click.option("--kind", default=None, help="Only entries of this kind (e.g. sale, issuance).")
-@json_option
-@click.pass_obj
-@command
+@reads
 def history(obj: Ctx, limit: int, kind: str | None, as_json: bool) -> None:
     """The latest journal entries with their hashes."""
     rows = obj.service.journal(limit=limit, kind=kind)
@@ -158,11 +147,7 @@ def history(obj: Ctx, limit: int, kind: str | None, as_json: bool) -> None:
 @click.option("--buffer-bp", "buffer_share_bp", type=int, default=1000, show_default=True,
               help="Buffer share of the stock component, in basis points (1000 = 10 %).")
 @click.option("--to-account", default=None, help="Holding account to receive the credits (default: the parcels' holder).")
-@actor_option
-@request_option
-@json_option
-@click.pass_obj
-@command
+@writes
 def issue(obj: Ctx, estimate_id: str, verified_kg_co2e: int, project_code: str, buffer_share_bp: int,
           to_account: str | None, actor: str, request_id: str | None, as_json: bool) -> None:
     """Verify an estimate and issue credits (verifier only)."""
@@ -179,11 +164,7 @@ def issue(obj: Ctx, estimate_id: str, verified_kg_co2e: int, project_code: str, 
 @click.option("--price-fen", "price_fen_per_t", type=int, required=True, help="Unit price in fen per tCO2e.")
 @click.option("--contract", "contract_no", required=True, help="Contract number.")
 @serial_option
-@actor_option
-@request_option
-@json_option
-@click.pass_obj
-@command
+@writes
 def sell(obj: Ctx, seller_account: str, buyer_account: str, quantity: int, price_fen_per_t: int,
          contract_no: str, serials: tuple[str, ...], actor: str, request_id: str | None, as_json: bool) -> None:
     """Record a sale: credits move from seller to buyer, oldest vintage first unless --serial."""
@@ -199,11 +180,7 @@ def sell(obj: Ctx, seller_account: str, buyer_account: str, quantity: int, price
 @click.option("--beneficiary", required=True, help="Who the retirement is for.")
 @click.option("--purpose", required=True, help="What the retirement is for.")
 @serial_option
-@actor_option
-@request_option
-@json_option
-@click.pass_obj
-@command
+@writes
 def retire(obj: Ctx, account_id: str, quantity: int, beneficiary: str, purpose: str, serials: tuple[str, ...],
            actor: str, request_id: str | None, as_json: bool) -> None:
     """Retire credits for a named beneficiary and purpose (final)."""
@@ -219,11 +196,7 @@ def retire(obj: Ctx, account_id: str, quantity: int, beneficiary: str, purpose: 
 @click.option("--loan-amount-fen", type=int, required=True, help="Loan amount in fen.")
 @click.option("--term-end", required=True, help="Loan term end date (YYYY-MM-DD).")
 @serial_option
-@actor_option
-@request_option
-@json_option
-@click.pass_obj
-@command
+@writes
 def pledge(obj: Ctx, account_id: str, quantity: int, loan_reference: str, loan_amount_fen: int, term_end: str,
            serials: tuple[str, ...], actor: str, request_id: str | None, as_json: bool) -> None:
     """Pledge credits as loan collateral (bank only); they cannot be sold or retired until released."""
@@ -237,11 +210,7 @@ def pledge(obj: Ctx, account_id: str, quantity: int, loan_reference: str, loan_a
 @click.argument("pledge_id")
 @click.option("--default", "on_default", is_flag=True,
               help="The loan defaulted: transfer the pledged credits to the bank instead of releasing them.")
-@actor_option
-@request_option
-@json_option
-@click.pass_obj
-@command
+@writes
 def release(obj: Ctx, pledge_id: str, on_default: bool, actor: str, request_id: str | None, as_json: bool) -> None:
     """End a pledge: release the credits (repayment) or, with --default, transfer them to the bank."""
     svc = obj.service
@@ -253,11 +222,7 @@ def release(obj: Ctx, pledge_id: str, on_default: bool, actor: str, request_id: 
 @click.option("--quantity", type=int, required=True, help="Buffer credits to cancel, whole tCO2e.")
 @click.option("--reason", required=True, help="What was lost (snow, fire, pests, conversion...).")
 @click.option("--loss-event", "loss_event_ref", required=True, help="Reference of the loss event.")
-@actor_option
-@request_option
-@json_option
-@click.pass_obj
-@command
+@writes
 def reverse(obj: Ctx, quantity: int, reason: str, loss_event_ref: str, actor: str, request_id: str | None,
             as_json: bool) -> None:
     """Reversal: cancel buffer credits for a loss of stored carbon."""
@@ -269,11 +234,7 @@ def reverse(obj: Ctx, quantity: int, reason: str, loss_event_ref: str, actor: st
 @main.command()
 @click.argument("entry_seq", type=int)
 @click.option("--reason", required=True, help="Why the entry is corrected.")
-@actor_option
-@request_option
-@json_option
-@click.pass_obj
-@command
+@writes
 def correct(obj: Ctx, entry_seq: int, reason: str, actor: str, request_id: str | None, as_json: bool) -> None:
     """Correct a sale or issuance by a new reversing entry that names it (administrator)."""
     svc = obj.service
@@ -292,11 +253,7 @@ def correct(obj: Ctx, entry_seq: int, reason: str, actor: str, request_id: str |
 @click.option("--costs-note", default=None, help="Which costs are deducted before the share.")
 @click.option("--cost-share-bp", type=int, default=None, help="Stated costs: share of gross proceeds, basis points.")
 @click.option("--cost-fen-per-t", type=int, default=None, help="Stated costs: fen per tonne sold.")
-@actor_option
-@request_option
-@json_option
-@click.pass_obj
-@command
+@writes
 def collect(obj: Ctx, contract_no: str, collective_party_id: str, parcel_codes: tuple[str, ...], term_start: str,
             term_end: str, signed_date: str, fixed_fen_per_mu_year: int | None, proceeds_share_bp: int | None,
             costs_note: str | None, cost_share_bp: int | None, cost_fen_per_t: int | None, actor: str,
@@ -321,9 +278,7 @@ def collect(obj: Ctx, contract_no: str, collective_party_id: str, parcel_codes: 
 
 
 @main.command()
-@json_option
-@click.pass_obj
-@command
+@reads
 def checkpoint(obj: Ctx, as_json: bool) -> None:
     """Record a Merkle checkpoint over the whole journal; publish its root."""
     emit(obj.service.checkpoint(), as_json)
@@ -332,9 +287,7 @@ def checkpoint(obj: Ctx, as_json: bool) -> None:
 @main.command()
 @click.argument("entry_seq", type=int)
 @click.option("--tree-size", type=int, default=None, help="Prove against this tree size (default: latest checkpoint).")
-@json_option
-@click.pass_obj
-@command
+@reads
 def proof(obj: Ctx, entry_seq: int, tree_size: int | None, as_json: bool) -> None:
     """Print an inclusion proof for a journal entry (RFC 6962), checkable offline."""
     emit(obj.service.proof(entry_seq, tree_size), True)
@@ -363,11 +316,7 @@ def proof_check(proof_file: Any, as_json: bool) -> None:
               help="Whose export: verra (transactions.csv) or gold-standard (issuances.csv retirements.csv).")
 @click.option("--allow-partial", is_flag=True,
               help="Import the sound rows even if some rows cannot be reconciled (they are listed and recorded).")
-@actor_option
-@request_option
-@json_option
-@click.pass_obj
-@command
+@writes
 def import_registry(obj: Ctx, files: tuple[Path, ...], registry: str, allow_partial: bool, actor: str,
                     request_id: str | None, as_json: bool) -> None:
     """Import another registry's history into the account IMPORT-<REGISTRY> (administrator).
@@ -403,9 +352,7 @@ def _render_import(r: dict[str, Any]) -> None:
 
 @main.command("export")
 @click.argument("backup_file", type=click.Path(dir_okay=False, path_type=Path))
-@json_option
-@click.pass_obj
-@command
+@reads
 def export_cmd(obj: Ctx, backup_file: Path, as_json: bool) -> None:
     """Write the whole database (journal, registry, projections) to a portable backup file."""
     from sinkledger.services.backup import export_backup
@@ -423,9 +370,7 @@ def export_cmd(obj: Ctx, backup_file: Path, as_json: bool) -> None:
 
 @main.command("import-backup")
 @click.argument("backup_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@json_option
-@click.pass_obj
-@command
+@reads
 def import_backup_cmd(obj: Ctx, backup_file: Path, as_json: bool) -> None:
     """Restore a backup into an empty database; exit 0 only if hashes and roots come out identical."""
     from sinkledger.services.backup import import_backup

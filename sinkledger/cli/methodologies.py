@@ -28,7 +28,14 @@ import click
 
 from sinkledger.base.errors import InvalidInput, NotFound
 from sinkledger.base.jsondoc import load_json
-from sinkledger.cli.common import Ctx, command, emit, json_option, progress_bar
+from sinkledger.cli.common import (
+    Ctx,
+    command,
+    emit,
+    json_option,
+    progress_bar,
+    reads,
+)
 
 GWP_HELP = "GWP-100 profile: SAR, AR4, AR5, AR6 or AR6_NON_FOSSIL (recorded on the estimate)."
 
@@ -187,9 +194,7 @@ def report_command(obj: Ctx, estimate_id: str | None, estimate_file: Path | None
               help="Idempotency key (default: a new UUID; a batch: a hash of the batch, so a rerun resumes).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Batch: also write every estimate document to this JSON file.")
-@json_option
-@click.pass_obj
-@command
+@reads
 def estimate_command(obj: Ctx, methodology_id: str, inputs_file: Path | None,
                      parcel_codes: tuple[str, ...], project_code: str | None, period: str | None,
                      monitoring: Path | None, rasters: tuple[str, ...], parcels_file: Path | None,

@@ -19,14 +19,12 @@ from sinkledger import catalogue
 from sinkledger.base.errors import InvalidInput, SinkLedgerError
 from sinkledger.cli.common import (
     Ctx,
-    actor_option,
-    command,
     emit,
     err_console,
-    json_option,
     print_table,
     progress_bar,
-    request_option,
+    reads,
+    writes,
 )
 
 LIST_COLUMNS = ("parcel_code", "sink_type", "holder_name", "area_ha", "area_mu", "status", "version")
@@ -39,9 +37,7 @@ def parcels() -> None:
 
 @parcels.command("list")
 @click.option("--status", default=None, help="Only parcels with this status (active, retired, split, merged, deleted).")
-@json_option
-@click.pass_obj
-@command
+@reads
 def parcels_list(obj: Ctx, status: str | None, as_json: bool) -> None:
     """List parcels with sink type, holder, area (ha, mu), status and version."""
     rows = [{k: v for k, v in p.items() if k != "geometry"} for p in obj.service.parcels(status=status)]
@@ -51,9 +47,7 @@ def parcels_list(obj: Ctx, status: str | None, as_json: bool) -> None:
 @parcels.command("show")
 @click.argument("parcel_code")
 @click.option("--history", "with_history", is_flag=True, help="Also print every version with its hash.")
-@json_option
-@click.pass_obj
-@command
+@reads
 def parcels_show(obj: Ctx, parcel_code: str, with_history: bool, as_json: bool) -> None:
     """One parcel: tenure, household shares, attributes, flags, version (and history)."""
     svc = obj.service
@@ -101,11 +95,7 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 @click.option("--repair", is_flag=True, help="Accept make_valid repairs of invalid geometries (see --dry-run).")
 @click.option("--linearise-curves", is_flag=True, help="Accept GDAL's linear approximation of curves.")
 @click.option("--dry-run", is_flag=True, help="Check and report every row; register nothing.")
-@actor_option
-@request_option
-@json_option
-@click.pass_obj
-@command
+@writes
 def parcels_import(obj: Ctx, file: Path, mapping: tuple[str, ...], defaults: tuple[str, ...],
                    keep_columns: tuple[str, ...], dry_run: bool, actor: str, request_id: str | None,
                    as_json: bool, **flags: Any) -> None:
@@ -177,9 +167,7 @@ def _render_import(r: dict[str, Any]) -> None:
 @click.option("--format", "file_format", type=click.Choice(["gpkg", "geojson", "shp"]), default=None,
               help="Default: from the suffix (.gpkg, .geojson, .zip = zipped Shapefile).")
 @click.option("--status", default="active", show_default=True, help="Parcels of this status, or 'all'.")
-@json_option
-@click.pass_obj
-@command
+@reads
 def parcels_export(obj: Ctx, path: Path, file_format: str | None, status: str, as_json: bool) -> None:
     """Write parcels to a GeoPackage, GeoJSON or zipped Shapefile (EPSG:4490)."""
     out = obj.service.export_parcels(path, file_format=file_format, status=None if status == "all" else status)

@@ -14,7 +14,15 @@ from typing import Any
 import click
 
 from sinkledger.base.jsondoc import load_json, load_json_object
-from sinkledger.cli.common import Ctx, actor_option, command, emit, json_option, print_table
+from sinkledger.cli.common import (
+    Ctx,
+    acts,
+    command,
+    emit,
+    json_option,
+    print_table,
+    with_options,
+)
 
 PERSONAL_OPTIONS = ("name", "resident_id", "phone", "bank_account", "bank_name")
 PURPOSES = ["display", "revenue_payment", "data_correction", "self_access", "erasure_request", "audit"]
@@ -57,13 +65,6 @@ personal_options = [
 ]
 
 
-def with_options(options: list[Any]) -> Any:
-    def decorate(fn: Any) -> Any:
-        for option in reversed(options):
-            fn = option(fn)
-        return fn
-    return decorate
-
 
 @click.group()
 def people() -> None:
@@ -77,10 +78,7 @@ def people() -> None:
 @click.option("--consent-date", default=None, help="Date of the household's consent, YYYY-MM-DD.")
 @click.option("--handler", "handler_party_id", default=None,
               help="Collecting centre's party id (administrators; a centre user collects for its own centre).")
-@actor_option
-@json_option
-@click.pass_obj
-@command
+@acts
 def add_cmd(obj: Ctx, party_id: str, input_file: Any, actor: str, as_json: bool, **values: Any) -> None:
     """Register a household's details, collected with its consent (collection centre, admin)."""
     fields = _input(input_file) | _given(values)
@@ -96,10 +94,7 @@ def add_cmd(obj: Ctx, party_id: str, input_file: Any, actor: str, as_json: bool,
               help="Why you read it; recorded in the access log. Full values need a purpose that calls for them.")
 @click.option("--note", default=None, help="A note for the access log (no personal data).")
 @click.option("--history", is_flag=True, help="Also the replaced versions (the household itself, payment officer).")
-@actor_option
-@json_option
-@click.pass_obj
-@command
+@acts
 def show_cmd(obj: Ctx, party_id: str, purpose: str, note: str | None, history: bool, actor: str,
              as_json: bool) -> None:
     """Show a household's details as you may see them (logged)."""
@@ -110,10 +105,7 @@ def show_cmd(obj: Ctx, party_id: str, purpose: str, note: str | None, history: b
 @people.command("list")
 @click.option("--purpose", type=click.Choice(PURPOSES), default="display", show_default=True)
 @click.option("--note", default=None)
-@actor_option
-@json_option
-@click.pass_obj
-@command
+@acts
 def list_cmd(obj: Ctx, purpose: str, note: str | None, actor: str, as_json: bool) -> None:
     """List the households you may see (logged)."""
     rows = people_api(obj).people(obj.service.actor(actor), purpose, note=note)
@@ -128,10 +120,7 @@ def list_cmd(obj: Ctx, purpose: str, note: str | None, actor: str, as_json: bool
 @click.option("--clear", "cleared", multiple=True, type=click.Choice(["phone", "bank_account"]),
               help="Remove an optional field (repeatable).")
 @click.option("--reason", required=True, help="Why (e.g. the household's request number); no personal data.")
-@actor_option
-@json_option
-@click.pass_obj
-@command
+@acts
 def correct_cmd(obj: Ctx, party_id: str, input_file: Any, cleared: tuple[str, ...], reason: str, actor: str,
                 as_json: bool, **values: Any) -> None:
     """Correct some of a household's details (collection centre, admin)."""
@@ -145,10 +134,7 @@ def correct_cmd(obj: Ctx, party_id: str, input_file: Any, cleared: tuple[str, ..
 @people.command("erase")
 @click.option("--party", "party_id", required=True)
 @click.option("--reason", required=True, help="Grounds, e.g. the erasure request's number and date.")
-@actor_option
-@json_option
-@click.pass_obj
-@command
+@acts
 def erase_cmd(obj: Ctx, party_id: str, reason: str, actor: str, as_json: bool) -> None:
     """Erase a household's details on request, keeping its pseudonymous party (admin)."""
     result = people_api(obj).erase(obj.service.actor(actor), party_id=party_id, reason=reason)
@@ -160,10 +146,7 @@ def erase_cmd(obj: Ctx, party_id: str, reason: str, actor: str, as_json: bool) -
 @click.option("--resident-id", required=True, help="The number to find (compared through a keyed digest).")
 @click.option("--purpose", type=click.Choice(PURPOSES), default="display", show_default=True)
 @click.option("--note", default=None)
-@actor_option
-@json_option
-@click.pass_obj
-@command
+@acts
 def lookup_cmd(obj: Ctx, resident_id: str, purpose: str, note: str | None, actor: str, as_json: bool) -> None:
     """Find the household registered with a resident ID number (collection centre, admin; logged)."""
     result = people_api(obj).lookup_resident_id(obj.service.actor(actor), resident_id, purpose, note=note)
@@ -177,10 +160,7 @@ def lookup_cmd(obj: Ctx, resident_id: str, purpose: str, note: str | None, actor
 @click.option("--unmasked-only", is_flag=True, help="Only reads that showed something in full.")
 @click.option("--limit", type=int, default=200, show_default=True)
 @click.option("--verify", "check", is_flag=True, help="Recompute the log's hash chain instead (admin).")
-@actor_option
-@json_option
-@click.pass_obj
-@command
+@acts
 def log_cmd(obj: Ctx, party_id: str | None, user: str | None, unmasked_only: bool, limit: int, check: bool,
             actor: str, as_json: bool) -> None:
     """The access log: who read or changed whose personal data, when and why (admin; a household its own)."""
@@ -199,10 +179,7 @@ def log_cmd(obj: Ctx, party_id: str | None, user: str | None, unmasked_only: boo
 @people.command("designate")
 @click.option("--user", "username", required=True, help="A collection-centre user.")
 @click.option("--revoke", is_flag=True, help="Withdraw the designation instead.")
-@actor_option
-@json_option
-@click.pass_obj
-@command
+@acts
 def designate_cmd(obj: Ctx, username: str, revoke: bool, actor: str, as_json: bool) -> None:
     """Designate a collection-centre user as payment officer, who sees accounts in full (admin)."""
     api, who = people_api(obj), obj.service.actor(actor)
@@ -219,10 +196,7 @@ def designate_cmd(obj: Ctx, username: str, revoke: bool, actor: str, as_json: bo
 @click.option("--purpose", type=click.Choice(PURPOSES), default=None,
               help="Default: revenue_payment for a payment list, display otherwise.")
 @click.option("--note", default=None)
-@actor_option
-@json_option
-@click.pass_obj
-@command
+@acts
 def export_cmd(obj: Ctx, out_path: Path, items_file: Any, purpose: str | None, note: str | None, actor: str,
                as_json: bool) -> None:
     """Export as Excel or PDF exactly what you may see (each person exported is logged)."""
