@@ -16,10 +16,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ledger.commands import CommandContext
-from ledger.court.domain import CourtEntryKind, case_entry_id
+from ledger.court.domain import case_entry_id
 from ledger.court.permissions import require_case_court
 from ledger.court.store import CourtCaseRow, CourtDocumentContentRow, CourtDocumentRow
-from ledger.domain import PartyKind, check_date
+from ledger.domain import EntryKind, PartyKind, check_date
 from ledger.sale import check_text
 from ledger.store import PartyRow
 from sinkledger.base.errors import Conflict, InvalidInput, NotFound
@@ -117,7 +117,7 @@ def register_case(ctx: CommandContext, *, case_no: str, judgment_date: str, defe
     ctx.session.add(CourtCaseRow(**{**case, "defendants": json.dumps(case["defendants"])}, seq=ctx.seq,
                                  recorded_at=ctx.recorded_at))
     result = {k: v for k, v in case.items() if k != "geometry_wkb"} | {"has_geometry": geometry_wkb is not None}
-    return CourtEntryKind.court_case_registered.value, {"case": case, "result": result}
+    return EntryKind.court_case_registered.value, {"case": case, "result": result}
 
 
 def register_document(ctx: CommandContext, *, case_no: str, title: str, file_name: str, media_type: str,
@@ -138,4 +138,4 @@ def register_document(ctx: CommandContext, *, case_no: str, title: str, file_nam
                                      **{k: v for k, v in document.items() if k != "document_id"}))
     if content is not None and ctx.session.get(CourtDocumentContentRow, sha256) is None:
         ctx.session.add(CourtDocumentContentRow(sha256=sha256, content=content))
-    return CourtEntryKind.court_document_registered.value, {"document": document, "result": document}
+    return EntryKind.court_document_registered.value, {"document": document, "result": document}

@@ -22,7 +22,6 @@ from sqlmodel import Session, select
 
 from ledger.commands import CommandContext
 from ledger.court.domain import (
-    CourtEntryKind,
     OrderKind,
     OrderTerms,
     order_status,
@@ -35,7 +34,7 @@ from ledger.court.store import (
     CourtFulfilmentRow,
     CourtOrderEventRow,
 )
-from ledger.domain import entry_hash, format_block
+from ledger.domain import EntryKind, entry_hash, format_block
 from ledger.journal import Entry
 from ledger.proofs import check_proof_document, inclusion_proof_document, latest_checkpoint_covering
 from ledger.store import JournalRow
@@ -90,11 +89,11 @@ def certificate_record(entries: list[Entry]) -> dict[str, Any]:
     by_kind: dict[str, list[Entry]] = {}
     for entry in sorted(entries, key=lambda e: e.seq):
         by_kind.setdefault(entry.kind, []).append(entry)
-    (case_entry,) = by_kind[CourtEntryKind.court_case_registered.value]
-    order_entries = by_kind[CourtEntryKind.court_order_issued.value] + by_kind.get(
-        CourtEntryKind.court_order_amended.value, [])
+    (case_entry,) = by_kind[EntryKind.court_case_registered.value]
+    order_entries = by_kind[EntryKind.court_order_issued.value] + by_kind.get(
+        EntryKind.court_order_amended.value, [])
     order = _order_part(order_entries)
-    fulfilments = [_fulfilment_part(e) for e in by_kind.get(CourtEntryKind.court_fulfilment.value, [])]
+    fulfilments = [_fulfilment_part(e) for e in by_kind.get(EntryKind.court_fulfilment.value, [])]
     case = {k: case_entry.payload["case"].get(k) for k in CASE_FIELDS}
     return {"format": RECORD_FORMAT, "case": case, "order": order, "fulfilments": fulfilments,
             "totals": _totals(order, fulfilments),
@@ -108,8 +107,8 @@ def order_entry_seqs(session: Session, order_id: str) -> list[int]:
     """Seqs of the entries a certificate of the order rests on, from the projections."""
     order = get_order(session, order_id)
     case = session.get(CourtCaseRow, order.case_no)
-    kinds = (CourtEntryKind.court_order_issued.value, CourtEntryKind.court_order_amended.value,
-             CourtEntryKind.court_fulfilment.value)
+    kinds = (EntryKind.court_order_issued.value, EntryKind.court_order_amended.value,
+             EntryKind.court_fulfilment.value)
     events = session.exec(select(CourtOrderEventRow.seq).where(CourtOrderEventRow.order_id == order_id,
                                                                CourtOrderEventRow.kind.in_(kinds))).all()
     return sorted({case.seq, *events})
@@ -154,10 +153,10 @@ def issue_certificate(ctx: CommandContext, *, order_id: str, code: str) -> tuple
     ctx.session.add(CourtCertificateRow(code=code, seq=ctx.seq, order_id=order_id, case_no=order.case_no,
                                         record=json.dumps(record, ensure_ascii=False, sort_keys=True),
                                         issued_at=ctx.recorded_at))
-    add_event(ctx, order_id, CourtEntryKind.court_certificate_issued, {"code": code})
+    add_event(ctx, order_id, EntryKind.court_certificate_issued, {"code": code})
     result = {"code": code, "order_id": order_id, "case_no": order.case_no, "status": record["totals"]["status"],
               "quantity_t": record["totals"]["quantity_t"], "amount_fen": record["totals"]["amount_fen"]}
-    return CourtEntryKind.court_certificate_issued.value, {"certificate": {"code": code, "record": record},
+    return EntryKind.court_certificate_issued.value, {"certificate": {"code": code, "record": record},
                                                            "result": result}
 
 

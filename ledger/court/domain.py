@@ -21,18 +21,6 @@ from typing import Any
 from ledger.domain import canonical_json
 
 
-class CourtEntryKind(str, enum.Enum):
-    """Journal entry kinds of the court package (to be merged into ``ledger.domain.EntryKind``)."""
-
-    court_case_registered = "court_case_registered"
-    court_document_registered = "court_document_registered"
-    court_order_issued = "court_order_issued"
-    court_order_amended = "court_order_amended"
-    court_order_withdrawn = "court_order_withdrawn"
-    court_fulfilment = "court_fulfilment"
-    court_certificate_issued = "court_certificate_issued"
-
-
 class OrderKind(str, enum.Enum):
     quantity = "quantity"  # a number of tCO2e to buy and retire
     money = "money"  # an amount of money (fen) to spend on credits

@@ -23,7 +23,7 @@ from sqlmodel import select
 
 from ledger.commands import CommandContext
 from ledger.court.cases import get_case
-from ledger.court.domain import CourtEntryKind, Purchase, case_entry_id, plan_purchase
+from ledger.court.domain import Purchase, case_entry_id, plan_purchase
 from ledger.court.orders import add_event, get_order, order_terms, stored_status
 from ledger.court.permissions import FULFILS_FOR_OTHERS, require_case_court
 from ledger.court.store import CourtCaseRow, CourtFulfilmentRow, CourtOrderRow
@@ -32,6 +32,7 @@ from ledger.domain import (
     AccountKind,
     Block,
     BlockState,
+    EntryKind,
     Move,
     check_date,
     plan_take,
@@ -197,7 +198,7 @@ def fulfil(ctx: CommandContext, *, order_id: str, seller_account: str, price_fen
                          purchase_date=purchase_date)
     result = {**fulfilment, "status": order.status, "blocks": describe_moves(ctx.session, sale_moves)}
     payload = {"fulfilment": fulfilment, "moves": [m.to_record() for m in moves], "result": result}
-    return CourtEntryKind.court_fulfilment.value, payload
+    return EntryKind.court_fulfilment.value, payload
 
 
 def _record(ctx: CommandContext, order: CourtOrderRow, case: CourtCaseRow, plan: Purchase, *, seller: str,
@@ -227,5 +228,5 @@ def _record(ctx: CommandContext, order: CourtOrderRow, case: CourtCaseRow, plan:
     order.last_price_fen_per_t, order.fulfilments = plan.price_fen_per_t, order.fulfilments + 1
     order.status, order.updated_seq = stored_status(order), ctx.seq
     ctx.session.add(order)
-    add_event(ctx, order.order_id, CourtEntryKind.court_fulfilment, fulfilment)
+    add_event(ctx, order.order_id, EntryKind.court_fulfilment, fulfilment)
     return fulfilment

@@ -20,7 +20,6 @@ from ledger.commands import CommandContext
 from ledger.court.calculator import Proposal, propose_tonnage
 from ledger.court.cases import get_case
 from ledger.court.domain import (
-    CourtEntryKind,
     OrderKind,
     OrderStatus,
     OrderTerms,
@@ -29,7 +28,7 @@ from ledger.court.domain import (
 )
 from ledger.court.permissions import require_case_court
 from ledger.court.store import CourtCaseRow, CourtOrderEventRow, CourtOrderRow
-from ledger.domain import check_date
+from ledger.domain import EntryKind, check_date
 from ledger.sale import check_quantity, check_text
 from ledger.store import EstimateRow
 from sinkledger.base.errors import Conflict, InvalidInput, NotFound
@@ -61,7 +60,7 @@ def stored_status(row: CourtOrderRow) -> str:
     return current_status(row, None).value
 
 
-def add_event(ctx: CommandContext, order_id: str, kind: CourtEntryKind, summary: Mapping[str, Any]) -> None:
+def add_event(ctx: CommandContext, order_id: str, kind: EntryKind, summary: Mapping[str, Any]) -> None:
     ctx.session.add(CourtOrderEventRow(seq=ctx.seq, order_id=order_id, kind=kind.value,
                                        summary=json.dumps(summary, ensure_ascii=False, sort_keys=True),
                                        recorded_at=ctx.recorded_at))
@@ -175,11 +174,11 @@ def issue_order(ctx: CommandContext, *, case_no: str, item: str, kind: str, due_
     row = CourtOrderRow(**order, seq=ctx.seq, status=OrderStatus.ordered.value, updated_seq=ctx.seq,
                         proposal=json.dumps(proposal.to_dict(), ensure_ascii=False) if proposal else None)
     ctx.session.add(row)
-    add_event(ctx, order["order_id"], CourtEntryKind.court_order_issued, order)
+    add_event(ctx, order["order_id"], EntryKind.court_order_issued, order)
     payload = {"order": order, "proposal": proposal.to_dict() if proposal else None,
                "result": {**order, "status": OrderStatus.ordered.value,
                           "proposed_t": proposal.proposed_t if proposal else None}}
-    return CourtEntryKind.court_order_issued.value, payload
+    return EntryKind.court_order_issued.value, payload
 
 
 def _open_order(ctx: CommandContext, order_id: str, command: str) -> CourtOrderRow:
@@ -226,8 +225,8 @@ def amend_order(ctx: CommandContext, *, order_id: str, reason: str, **changes: A
     row.status, row.updated_seq = stored_status(row), ctx.seq
     ctx.session.add(row)
     summary = {"order_id": order_id, "reason": reason, "before": before, "after": after}
-    add_event(ctx, order_id, CourtEntryKind.court_order_amended, summary)
-    return CourtEntryKind.court_order_amended.value, {**summary, "result": {**summary, "status": row.status}}
+    add_event(ctx, order_id, EntryKind.court_order_amended, summary)
+    return EntryKind.court_order_amended.value, {**summary, "result": {**summary, "status": row.status}}
 
 
 def withdraw_order(ctx: CommandContext, *, order_id: str, reason: str) -> tuple[str, dict[str, Any]]:
@@ -240,5 +239,5 @@ def withdraw_order(ctx: CommandContext, *, order_id: str, reason: str) -> tuple[
     row.status, row.updated_seq = OrderStatus.withdrawn.value, ctx.seq
     ctx.session.add(row)
     summary = {"order_id": order_id, "reason": reason, "fulfilled_t": row.fulfilled_t, "spent_fen": row.spent_fen}
-    add_event(ctx, order_id, CourtEntryKind.court_order_withdrawn, summary)
-    return CourtEntryKind.court_order_withdrawn.value, {**summary, "result": {**summary, "status": row.status}}
+    add_event(ctx, order_id, EntryKind.court_order_withdrawn, summary)
+    return EntryKind.court_order_withdrawn.value, {**summary, "result": {**summary, "status": row.status}}

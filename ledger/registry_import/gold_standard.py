@@ -36,9 +36,8 @@ from ledger.registry_import.model import (
     ParseResult,
     RegistryRecord,
     RowProblems,
-    csv_rows,
-    file_problem,
     missing_columns,
+    parse_csv,
     parse_export,
     parse_iso_date,
     parse_quantity,
@@ -80,19 +79,11 @@ def parse_text(text: str, *, source: str = "issuances.csv") -> ParseResult:
     -------
     records, problems : list of RegistryRecord, list of ImportProblem
     """
-    header, rows = csv_rows(text)
-    missing = missing_columns(header, COLUMNS)
-    if missing:
-        return [], [file_problem(REGISTRY, source, "registry_columns_missing", columns=", ".join(missing))]
-    with_retirements = not missing_columns(header, RETIREMENT_COLUMNS)
-    records: list[RegistryRecord] = []
-    problems: list[ImportProblem] = []
-    for row in rows:
-        record, found = parse_row(row, source, with_retirements=with_retirements)
-        problems.extend(found)
-        if record is not None:
-            records.append(record)
-    return records, problems
+    def one_row(row: CsvRow, header: list[str]) -> tuple[RegistryRecord | None, list[ImportProblem]]:
+        # Retirement columns are optional: an issuances export has none.
+        return parse_row(row, source, with_retirements=not missing_columns(header, RETIREMENT_COLUMNS))
+
+    return parse_csv(text, registry=REGISTRY, source=source, columns=COLUMNS, parse_row=one_row)
 
 
 def parse_serial(serial: str) -> tuple[str, int, int, str | None, str | None] | None:

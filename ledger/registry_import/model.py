@@ -303,3 +303,22 @@ def parse_export(path: Path, registry: str, parse_text: Callable[..., ParseResul
 def sort_problems(problems: Iterable[ImportProblem]) -> list[ImportProblem]:
     """Problems in file, row and code order."""
     return sorted(problems, key=lambda p: (p.source, p.row_number, p.code))
+
+
+def parse_csv(text: str, *, registry: str, source: str, columns: tuple[str, ...],
+              parse_row: Callable[[CsvRow, list[str]], tuple[RegistryRecord | None, list[ImportProblem]]]
+              ) -> ParseResult:
+    """Every row of a CSV export through ``parse_row(row, header)``: the sound rows' records and
+    every problem of the others; a file without the required ``columns`` is one problem."""
+    header, rows = csv_rows(text)
+    missing = missing_columns(header, columns)
+    if missing:
+        return [], [file_problem(registry, source, "registry_columns_missing", columns=", ".join(missing))]
+    records: list[RegistryRecord] = []
+    problems: list[ImportProblem] = []
+    for row in rows:
+        record, found = parse_row(row, header)
+        problems.extend(found)
+        if record is not None:
+            records.append(record)
+    return records, problems

@@ -40,10 +40,8 @@ from ledger.registry_import.model import (
     ParseResult,
     RegistryRecord,
     RowProblems,
-    csv_rows,
-    file_problem,
-    missing_columns,
     parse_dmy_compact,
+    parse_csv,
     parse_export,
     parse_iso_date,
     parse_quantity,
@@ -82,18 +80,8 @@ def parse_text(text: str, *, source: str = "transactions.csv") -> ParseResult:
     records, problems : list of RegistryRecord, list of ImportProblem
         One record per sound row; every problem of every other row.
     """
-    header, rows = csv_rows(text)
-    missing = missing_columns(header, COLUMNS)
-    if missing:
-        return [], [file_problem(REGISTRY, source, "registry_columns_missing", columns=", ".join(missing))]
-    records: list[RegistryRecord] = []
-    problems: list[ImportProblem] = []
-    for row in rows:
-        record, found = parse_row(row, source)
-        problems.extend(found)
-        if record is not None:
-            records.append(record)
-    return records, problems
+    return parse_csv(text, registry=REGISTRY, source=source, columns=COLUMNS,
+                     parse_row=lambda row, header: parse_row(row, source))
 
 
 def parse_row(row: CsvRow, source: str) -> tuple[RegistryRecord | None, list[ImportProblem]]:
