@@ -9,7 +9,6 @@ outside the journal (see :mod:`ledger.court.store`).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from decimal import Decimal, InvalidOperation
@@ -19,6 +18,7 @@ from ledger.commands import CommandContext
 from ledger.court.domain import case_entry_id
 from ledger.court.permissions import require_case_court
 from ledger.court.store import CourtCaseRow, CourtDocumentContentRow, CourtDocumentRow
+from ledger.documents import check_document, keep_document
 from ledger.domain import EntryKind, PartyKind, check_date
 from ledger.sale import check_text
 from ledger.store import PartyRow
@@ -29,7 +29,6 @@ from sinks.store import ParcelRow
 DEFENDANT_KINDS = frozenset({PartyKind.defendant.value, PartyKind.enterprise.value, PartyKind.collective.value,
                              PartyKind.collection_centre.value})
 COUNTY_CODE = re.compile(r"^\d{6}$")
-SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 MAX_DESCRIPTION_CHARS = 2000
 
 
@@ -125,17 +124,9 @@ def register_document(ctx: CommandContext, *, case_no: str, title: str, file_nam
     """Register a document of a case by its hash; keep its bytes (if given) beside the ledger."""
     case = get_case(ctx.session, case_no)
     require_case_court(ctx.actor, "court_document", case.court_party_id)
-    if not isinstance(sha256, str) or not SHA256_HEX.match(sha256):
-        raise InvalidInput("value_invalid", field="sha256", value=str(sha256)[:70])
-    if not isinstance(size_bytes, int) or isinstance(size_bytes, bool) or size_bytes < 0:
-        raise InvalidInput("value_invalid", field="size_bytes", value=str(size_bytes)[:40])
-    if content is not None and (hashlib.sha256(content).hexdigest() != sha256 or len(content) != size_bytes):
-        raise InvalidInput("value_invalid", field="content", value="does not match sha256/size_bytes")
     document = {"document_id": case_entry_id("CD", ctx.seq), "case_no": case_no,
-                "title": check_text(title, "title", 200), "file_name": check_text(file_name, "file_name", 200),
-                "media_type": check_text(media_type, "media_type", 100), "sha256": sha256, "size_bytes": size_bytes}
-    ctx.session.add(CourtDocumentRow(id=document["document_id"], seq=ctx.seq,
-                                     **{k: v for k, v in document.items() if k != "document_id"}))
-    if content is not None and ctx.session.get(CourtDocumentContentRow, sha256) is None:
-        ctx.session.add(CourtDocumentContentRow(sha256=sha256, content=content))
+                **check_document(title=title, file_name=file_name, media_type=media_type, sha256=sha256,
+                                 size_bytes=size_bytes, content=content)}
+    keep_document(ctx.session, seq=ctx.seq, document=document, row=CourtDocumentRow,
+                  content_row=CourtDocumentContentRow, content=content)
     return EntryKind.court_document_registered.value, {"document": document, "result": document}

@@ -1,6 +1,6 @@
 """Documents of a collection contract (收储合同文本、地块清单...), registered by SHA-256.
 
-As for court documents (:mod:`ledger.court.cases`): the journal keeps the title, file name,
+As for court documents (:mod:`ledger.documents`): the journal keeps the title, file name,
 media type, size and SHA-256; the bytes, if given, are kept beside the ledger in
 ``collection_document_content`` and can be checked against the hash or erased (PIPL).
 """
@@ -13,13 +13,13 @@ from typing import Any
 from sqlmodel import Session, select
 
 from ledger.commands import CommandContext
+from ledger.documents import check_document, keep_document
 from ledger.domain import EntryKind
-from ledger.income.domain import SHA256_HEX, is_key, record_id, shown
+from ledger.income.domain import is_key, record_id, shown
 from ledger.income.permissions import require_party
 from ledger.income.store import CollectionDocumentContentRow, CollectionDocumentRow
-from ledger.sale import check_text
 from ledger.store import CollectionContractRow
-from sinkledger.base.errors import InvalidInput, NotFound
+from sinkledger.base.errors import NotFound
 
 
 def get_contract(session: Session, contract_no: Any) -> CollectionContractRow:
@@ -35,19 +35,11 @@ def register_document(ctx: CommandContext, *, contract_no: str, title: str, file
     """The contract's centre registers a document of the contract by its hash."""
     contract = get_contract(ctx.session, contract_no)
     require_party(ctx.actor, "collection_document", contract.centre_party_id)
-    if not isinstance(sha256, str) or not SHA256_HEX.match(sha256):
-        raise InvalidInput("value_invalid", field="sha256", value=str(sha256)[:70])
-    if not isinstance(size_bytes, int) or isinstance(size_bytes, bool) or size_bytes < 0:
-        raise InvalidInput("value_invalid", field="size_bytes", value=shown(size_bytes, 40))
-    if content is not None and (hashlib.sha256(content).hexdigest() != sha256 or len(content) != size_bytes):
-        raise InvalidInput("value_invalid", field="content", value="does not match sha256/size_bytes")
     document = {"document_id": record_id("KD", ctx.seq), "contract_no": contract_no,
-                "title": check_text(title, "title", 200), "file_name": check_text(file_name, "file_name", 200),
-                "media_type": check_text(media_type, "media_type", 100), "sha256": sha256, "size_bytes": size_bytes}
-    ctx.session.add(CollectionDocumentRow(id=document["document_id"], seq=ctx.seq,
-                                          **{k: v for k, v in document.items() if k != "document_id"}))
-    if content is not None and ctx.session.get(CollectionDocumentContentRow, sha256) is None:
-        ctx.session.add(CollectionDocumentContentRow(sha256=sha256, content=content))
+                **check_document(title=title, file_name=file_name, media_type=media_type, sha256=sha256,
+                                 size_bytes=size_bytes, content=content)}
+    keep_document(ctx.session, seq=ctx.seq, document=document, row=CollectionDocumentRow,
+                  content_row=CollectionDocumentContentRow, content=content)
     return EntryKind.collection_document_registered.value, {"document": document, "result": document}
 
 
