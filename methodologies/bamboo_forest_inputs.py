@@ -15,9 +15,8 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Final, TypeVar
 
-from methodologies.fields import (accounting_schema, open_document, read_accounting, read_area,
-                                  read_choice, read_non_negative_decimal, read_period,
-                                  schema_field)
+from methodologies.fields import (accounting_schema, open_document, read_accounting, read_choice,
+                                  read_non_negative_decimal, schema_field)
 from methodologies.inputs import MISSING, InputReader
 from methodologies.uncertainty import UNCERTAINTY_FIELD, UncertaintyInput
 from methodologies.units import canonical_decimal
@@ -217,9 +216,7 @@ def parse_bamboo_inputs(document: Any,
     InvalidInput
         Listing every problem found: unknown fields first, then in schema order.
     """
-    reader = open_document(document, _top_level_fields(features))
-    area_ha = read_area(reader, document)
-    period_start, period_end = read_period(reader, document)
+    reader, values = open_document(document, _top_level_fields(features))
     method = read_choice(reader, document, "biomass_method", BiomassMethod,
                          BiomassMethod.MEAN_CULM_BIOMASS, "biomass_method_unknown",
                          allowed=_biomass_methods(features))
@@ -235,8 +232,7 @@ def parse_bamboo_inputs(document: Any,
         reader, document, UNCERTAINTY_COMPONENTS if Feature.UNCERTAINTY in features else None)
     reader.raise_if_any()
     return BambooInputs(
-        area_ha=area_ha, period_start=period_start, period_end=period_end,
-        biomass_method=method, culm_biomass_basis=basis, events=events,
+        **values, biomass_method=method, culm_biomass_basis=basis, events=events,
         fertiliser_n_kg_per_ha_yr=fertiliser, n2o_emission_factor_profile=ef_profile,
         **accounting)  # type: ignore[arg-type]
 

@@ -46,8 +46,10 @@ def accounting_schema(baseline_note: str = "") -> dict[str, Mapping[str, Any]]:
     }
 
 
-def open_document(document: Any, fields: Sequence[str]) -> InputReader:
-    """Return a reader for ``document`` with its unknown top-level fields already reported.
+def open_document(document: Any, fields: Sequence[str]) -> tuple[InputReader, dict[str, Any]]:
+    """Start reading ``document``: report unknown top-level fields, read area and period.
+
+    Returns the reader and ``{"area_ha", "period_start", "period_end"}`` read so far.
 
     Raises
     ------
@@ -58,7 +60,9 @@ def open_document(document: Any, fields: Sequence[str]) -> InputReader:
         raise InvalidInput.single("inputs", "inputs_must_be_an_object")
     reader = InputReader()
     reader.reject_unknown_fields(document, fields)
-    return reader
+    values: dict[str, Any] = {"area_ha": read_area(reader, document)}
+    values["period_start"], values["period_end"] = read_period(reader, document)
+    return reader, values
 
 
 def read_accounting(reader: InputReader, document: Mapping[str, Any],

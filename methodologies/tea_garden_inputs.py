@@ -14,8 +14,8 @@ from typing import Any, Final
 
 from methodologies.bamboo_forest_inputs import N2OEmissionFactorProfile
 from methodologies.fields import (StockEvent, accounting_schema, open_document, read_accounting,
-                                  read_area, read_choice, read_non_negative_decimal, read_period,
-                                  read_stock_events, reject_fields_of_other_methods, schema_field)
+                                  read_choice, read_non_negative_decimal, read_stock_events,
+                                  reject_fields_of_other_methods, schema_field)
 from methodologies.inputs import MISSING, InputReader
 from methodologies.tea_garden_soil_inputs import (SoilManagement, SoilMethod, SoilProfile,
                                                    SoilReference, read_soil)
@@ -169,9 +169,7 @@ def parse_tea_inputs(document: Any) -> TeaInputs:
     InvalidInput
         Listing every problem found.
     """
-    reader = open_document(document, TOP_LEVEL_FIELDS)
-    values: dict[str, Any] = {"area_ha": read_area(reader, document)}
-    values["period_start"], values["period_end"] = read_period(reader, document)
+    reader, values = open_document(document, TOP_LEVEL_FIELDS)
     values.update(_read_biomass(reader, document))
     values.update(read_soil(reader, document))
     values["fertiliser_n_kg_per_ha_yr"] = read_non_negative_decimal(

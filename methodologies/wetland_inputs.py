@@ -13,8 +13,8 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from methodologies.fields import (StockEvent, accounting_schema, open_document, read_accounting,
-                                  read_area, read_boolean, read_choice, read_non_negative_decimal,
-                                  read_percent, read_period, read_stock_events, schema_field)
+                                  read_boolean, read_choice, read_non_negative_decimal,
+                                  read_percent, read_stock_events, schema_field)
 from methodologies.inputs import MISSING, InputReader
 from methodologies.uncertainty import UNCERTAINTY_FIELD, UncertaintyInput
 from methodologies.units import canonical_decimal
@@ -133,9 +133,7 @@ def parse_wetland_inputs(document: Any) -> WetlandInputs:
     InvalidInput
         Listing every problem found.
     """
-    reader = open_document(document, TOP_LEVEL_FIELDS)
-    values: dict[str, Any] = {"area_ha": read_area(reader, document)}
-    values["period_start"], values["period_end"] = read_period(reader, document)
+    reader, values = open_document(document, TOP_LEVEL_FIELDS)
     values["herbaceous_cover_pct"] = read_percent(reader, document, "herbaceous_cover_pct")
     values["herbaceous_credit_claimed_before"] = read_boolean(
         reader, document, "herbaceous_vegetation_credit_claimed_before")
