@@ -85,10 +85,11 @@ INPUT_SCHEMA: Final[Mapping[str, Mapping[str, Any]]] = MappingProxyType({
     "area_ha": schema_field("ha", "decimal", True, "Parcel (set) area in hectares, > 0."),
     "period_start": schema_field("", "date", True, "Monitoring period start, ISO YYYY-MM-DD."),
     "period_end": schema_field("", "date", True, "Monitoring period end, after period_start."),
-    "biomass_method": schema_field("", "enum: mean_culm_biomass | allometry_dbh_age | carbon_density",
-                             False, "Option B measured mean culm biomass (default, [V]), option "
-                             "A Zhou DBH-age allometry ([M], reported as unverified) or "
-                             "carbon_density: stand carbon per event given directly (1.1.0)."),
+    "biomass_method": schema_field(
+        "", "enum: mean_culm_biomass | allometry_dbh_age | carbon_density", False,
+        "Option B measured mean culm biomass (default, [V]), option A Zhou DBH-age allometry "
+        "([M], reported as unverified) or carbon_density: stand carbon per event given "
+        "directly (1.1.0)."),
     "culm_biomass_basis": schema_field("", "enum: above_ground | whole_culm", False,
                                  "Whether per-culm biomass is above-ground (× (1 + R)) or whole "
                                  "culm incl. rhizome and roots (R not applied). Default: "
