@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Optional
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from sinkledger.base.rows import big_int_column, text_column
 
 
 class PartyRow(SQLModel, table=True):
@@ -50,7 +52,7 @@ class JournalRow(SQLModel, table=True):
     request_fingerprint: str = Field(max_length=64)
     actor: str = Field(max_length=60)
     recorded_at: str = Field(max_length=40)
-    body: str = Field(sa_column=Column(Text, nullable=False))
+    body: str = Field(sa_column=text_column())
     prev_hash: str = Field(max_length=64)
     entry_hash: str = Field(max_length=64)
 
@@ -98,7 +100,7 @@ class BalanceRow(SQLModel, table=True):
     account_id: str = Field(primary_key=True, max_length=40)
     batch_id: str = Field(primary_key=True, max_length=80)
     state: str = Field(primary_key=True, max_length=12)
-    quantity: int = Field(sa_column=Column(BigInteger, nullable=False))
+    quantity: int = Field(sa_column=big_int_column())
 
 
 class IssuedPeriodRow(SQLModel, table=True):
@@ -121,13 +123,13 @@ class EstimateRow(SQLModel, table=True):
     methodology_id: str = Field(max_length=80)
     methodology_version: str = Field(max_length=20)
     sink_type: str = Field(max_length=20)
-    parcel_codes: str = Field(sa_column=Column(Text, nullable=False))  # JSON list
+    parcel_codes: str = Field(sa_column=text_column())  # JSON list
     period_start: str = Field(max_length=10)
     period_end: str = Field(max_length=10)
-    net_kg_co2e: int = Field(sa_column=Column(BigInteger, nullable=False))
-    stock_change_kg_co2e: int = Field(sa_column=Column(BigInteger, nullable=False))
+    net_kg_co2e: int = Field(sa_column=big_int_column())
+    stock_change_kg_co2e: int = Field(sa_column=big_int_column())
     reproducibility_hash: str = Field(max_length=64)
-    document: str = Field(sa_column=Column(Text, nullable=False))  # Estimate.to_dict() as JSON
+    document: str = Field(sa_column=text_column())  # Estimate.to_dict() as JSON
     uses_unverified: bool
 
 
@@ -137,8 +139,8 @@ class SaleRow(SQLModel, table=True):
     seller_account: str = Field(max_length=40, index=True)
     buyer_account: str = Field(max_length=40, index=True)
     quantity: int
-    price_fen_per_t: int = Field(sa_column=Column(BigInteger, nullable=False))
-    amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    price_fen_per_t: int = Field(sa_column=big_int_column())
+    amount_fen: int = Field(sa_column=big_int_column())
     contract_no: str = Field(max_length=80)
     recorded_at: str = Field(max_length=40)
 
@@ -165,7 +167,7 @@ class PledgeRow(SQLModel, table=True):
     bank_party_id: str = Field(max_length=40, index=True)
     quantity: int
     loan_reference: str = Field(max_length=80)
-    loan_amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    loan_amount_fen: int = Field(sa_column=big_int_column())
     term_end: str = Field(max_length=10)
     status: str = Field(max_length=12)  # active, released, defaulted
     ended_seq: Optional[int] = None
@@ -219,7 +221,7 @@ class CollectionContractRow(SQLModel, table=True):
     term_start: str = Field(max_length=10)
     term_end: str = Field(max_length=10)
     signed_date: str = Field(max_length=10)
-    payment_terms: str = Field(sa_column=Column(Text, nullable=False))  # JSON
+    payment_terms: str = Field(sa_column=text_column())  # JSON
 
 
 class ContractParcelRow(SQLModel, table=True):

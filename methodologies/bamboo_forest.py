@@ -29,60 +29,29 @@ only when the input asks for it, and the buffer is the ledger's (on the stock co
 whole structure is [M] until checked against it.
 """
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from importlib import resources
 from types import MappingProxyType
 from typing import Any, Final
 
-from methodologies.accounting import (
-    DEFAULT_GWP_PROFILE,
-    GWP_PARAMETERS,
-    GWP_PROFILE_NAMES,
-    UNCERTAINTY_PARAMETERS,
-    carbon_to_co2,
-    gas_to_t_co2e,
-    gwp_key,
-    n2o_n_to_n2o,
-    to_kg_co2e,
-)
+from methodologies.accounting import (DEFAULT_GWP_PROFILE, carbon_to_co2, gas_to_t_co2e,
+                                      gwp_key, n2o_n_to_n2o)
 from methodologies.bamboo_forest_equations import (
-    ZHOU_KEYS,
-    carbon_stock_t_c_per_ha,
-    co2_stock_t_co2_per_ha,
-    direct_n2o_n_kg,
-    gross_annual_fixation_t_c_per_ha_yr,
-    net_removals_t_co2e,
-    stand_biomass_t_per_ha,
-    stock_change_t_co2e,
-    total_biomass_t_per_ha,
-    zhou_culm_biomass_kg,
-)
-from methodologies.bamboo_forest_inputs import (
-    AGE_CLASSES_DU,
-    ALL_FEATURES,
-    INPUT_SCHEMA,
-    BambooEvent,
-    BambooInputs,
-    BiomassMethod,
-    CulmBiomassBasis,
-    Feature,
-    parse_bamboo_inputs,
-)
-from methodologies.base import Estimate, ParameterSet, load_parameter_csv, reproducibility_hash
-from methodologies.errors import InvalidInput, Problem, make_problem
-from methodologies.parameter_checks import parameter_problems
+    ZHOU_KEYS, carbon_stock_t_c_per_ha, co2_stock_t_co2_per_ha, direct_n2o_n_kg,
+    gross_annual_fixation_t_c_per_ha_yr, net_removals_t_co2e, stand_biomass_t_per_ha,
+    stock_change_t_co2e, total_biomass_t_per_ha, zhou_culm_biomass_kg)
+from methodologies.bamboo_forest_inputs import (AGE_CLASSES_DU, ALL_FEATURES, INPUT_SCHEMA,
+                                                BambooEvent, BambooInputs, BiomassMethod,
+                                                CulmBiomassBasis, Feature, parse_bamboo_inputs)
+from methodologies.base import Estimate, ParameterSet
+from methodologies.netting import NetResult, add_shared_warnings, net_per_ha_yr
+from methodologies.skeleton import (Computed, MethodologySkeleton, default_parameter_set,
+                                    period_length_yr, whole_years_apart)
 from methodologies.trace import CalculationRecorder
 from methodologies.uncertainty import apply_uncertainty
-from methodologies.units import (
-    KG_PER_TONNE,
-    canonical_decimal,
-    decimal_context,
-    nearest_whole_years,
-    years_between,
-)
+from methodologies.units import KG_PER_TONNE
+from methodologies.units import canonical_decimal as _d
 
 METHODOLOGY_ID: Final = "sinkledger.bamboo-moso-management"
 METHODOLOGY_VERSION: Final = "1.1.0"  # The latest; see VERSION_FEATURES.
@@ -93,8 +62,7 @@ VERSION_FEATURES: Final[Mapping[str, frozenset[Feature]]] = MappingProxyType({
 SINK_TYPE: Final = "bamboo_forest"
 PARAMETER_FILE: Final = "bamboo_moso_management.csv"
 EXAMPLE_FILE: Final = "bamboo_moso_management.json"
-DEFAULT_PARAMETERS: Final[ParameterSet] = (load_parameter_csv(PARAMETER_FILE) | GWP_PARAMETERS
-                                           | UNCERTAINTY_PARAMETERS)
+DEFAULT_PARAMETERS: Final[ParameterSet] = default_parameter_set(PARAMETER_FILE)
 
 # Design rules (METHODOLOGIES.md §2.6, §7): monitor an even number of years apart, in the same
 # season, because of the two-year on/off (大小年) cycle. A month either way is "same season".
@@ -123,73 +91,12 @@ def estimate_bamboo_moso_management(inputs: Mapping[str, Any],
                                     parameters: ParameterSet | None = None, *,
                                     gwp_profile: str = DEFAULT_GWP_PROFILE,
                                     version: str = METHODOLOGY_VERSION) -> Estimate:
-    """Validate ``inputs`` and estimate net removals for one monitoring period.
+    """Estimate net removals of a Moso bamboo stand for one monitoring period (B1-B9).
 
-    Pure: no I/O, no clock, nothing global changes.
-
-    Parameters
-    ----------
-    inputs : Mapping
-        Input document, see :data:`~methodologies.bamboo_forest_inputs.INPUT_SCHEMA`.
-    parameters : ParameterSet, optional
-        Defaults to :data:`DEFAULT_PARAMETERS`.
-    gwp_profile : str
-        One of :data:`~methodologies.accounting.GWP_PROFILE_NAMES`; default ``"AR5"``.
-    version : str
-        A key of :data:`VERSION_FEATURES`; default the latest.
-
-    Returns
-    -------
-    Estimate
-
-    Raises
-    ------
-    InvalidInput
-        Every problem with the inputs, the GWP profile and the parameters, at once.
+    See :meth:`methodologies.skeleton.MethodologySkeleton.estimate`; ``version`` is a key of
+    :data:`VERSION_FEATURES` (default the latest).
     """
-    parameter_set = DEFAULT_PARAMETERS if parameters is None else parameters
-    parsed = _validate(inputs, parameter_set, gwp_profile, VERSION_FEATURES[version])
-    recorder = CalculationRecorder(parameter_set)
-    with decimal_context():
-        results = _compute(recorder, parsed, gwp_profile)
-        _add_warnings(recorder, parsed, results)
-    return _build_estimate(recorder, parsed, gwp_profile, results, version)
-
-
-def _validate(inputs: Mapping[str, Any], parameters: ParameterSet, gwp_profile: str,
-              features: frozenset[Feature]) -> BambooInputs:
-    problems: list[Problem] = []
-    parsed = None
-    try:
-        parsed = parse_bamboo_inputs(inputs, features)
-    except InvalidInput as error:
-        problems.extend(error.problems)
-    if gwp_profile not in GWP_PROFILE_NAMES:
-        problems.append(make_problem("gwp_profile", "gwp_profile_unknown", value=repr(gwp_profile),
-                                     allowed=", ".join(GWP_PROFILE_NAMES)))
-    elif parsed is not None:
-        problems.extend(parameter_problems(parameters, _required_keys(parsed, gwp_profile),
-                                           PARAMETER_RANGES))
-    if problems:
-        raise InvalidInput(problems)
-    assert parsed is not None
-    return parsed
-
-
-def _required_keys(inputs: BambooInputs, gwp_profile: str) -> tuple[str, ...]:
-    keys = ["gross_fixation_rotation_yr", "net_removal_plausibility_limit"]
-    if inputs.biomass_method is not BiomassMethod.CARBON_DENSITY:
-        keys.append("carbon_fraction")
-    if inputs.culm_biomass_basis is CulmBiomassBasis.ABOVE_GROUND:
-        keys.append("root_shoot_ratio")
-    if inputs.biomass_method is BiomassMethod.ALLOMETRY_DBH_AGE:
-        keys.extend(f"zhou_allometry.{key}" for key in ZHOU_KEYS)
-    if inputs.fertiliser_n_kg_per_ha_yr > 0:
-        keys.append(f"n2o_ef1.{inputs.n2o_emission_factor_profile.value}")
-        keys.append(gwp_key(gwp_profile, "n2o"))
-    if inputs.uncertainty is not None:
-        keys.append(f"uncertainty_allowable.{inputs.uncertainty.profile}")
-    return tuple(keys)
+    return BambooMosoManagement(version).estimate(inputs, parameters, gwp_profile=gwp_profile)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -220,9 +127,7 @@ def _compute(recorder: CalculationRecorder, inputs: BambooInputs,
         f"{_d(carbon[0])}) × {_d(inputs.area_ha)} × 44/12", stock_change_t_co2e(
             first_t_c_per_ha=carbon[0], last_t_c_per_ha=carbon[-1], area_ha=inputs.area_ha),
         "t CO2e", f"B5: events[{last_index}] minus events[0]")
-    period_yr = recorder.step(
-        "period length", f"anniversary years from {inputs.period_start} to {inputs.period_end}",
-        years_between(inputs.period_start, inputs.period_end), "yr")
+    period_yr = period_length_yr(recorder, inputs)
     emissions = _emissions_t_co2e(recorder, inputs, gwp_profile, period_yr)
     net = _net_t_co2e(recorder, inputs, stock, emissions)
     adjusted = apply_uncertainty(recorder, net_t_co2e=net, contributions_t_co2e={
@@ -345,8 +250,8 @@ def _gross_fixation(recorder: CalculationRecorder, carbon_last: Decimal) -> Deci
         "t C/ha/yr", "B8: display only, never credited")
 
 
-def _add_warnings(recorder: CalculationRecorder, inputs: BambooInputs,
-                  results: _Results) -> None:
+def _add_warnings(recorder: CalculationRecorder, inputs: BambooInputs, results: _Results,
+                  net: NetResult) -> None:
     _warn_interval(recorder, inputs)
     _warn_span(recorder, inputs)
     per_ha_yr = _net_per_ha_yr(results.net_before_uncertainty_t_co2e, results, inputs.area_ha)
@@ -354,20 +259,13 @@ def _add_warnings(recorder: CalculationRecorder, inputs: BambooInputs,
     if per_ha_yr > limit:
         recorder.warn("net_removal_exceeds_plausibility_limit", value=f"{per_ha_yr:.2f}",
                       limit=_d(limit))
-    net_kg = to_kg_co2e(results.net_t_co2e)
-    if net_kg < 0:
-        recorder.warn("net_removal_is_negative", value=net_kg)
-    if recorder.unverified_keys:
-        recorder.warn("parameters_are_unverified", keys=", ".join(recorder.unverified_keys))
+    add_shared_warnings(recorder, net)
 
 
 def _warn_interval(recorder: CalculationRecorder, inputs: BambooInputs) -> None:
-    first, last = inputs.events[0].date, inputs.events[-1].date
-    years, offset_days = nearest_whole_years(first, last)
-    if years == 0 or offset_days > SAME_SEASON_TOLERANCE_DAYS:
-        recorder.warn("monitoring_interval_is_not_whole_years", days=(last - first).days,
-                      offset_days=offset_days, tolerance_days=SAME_SEASON_TOLERANCE_DAYS)
-    elif years % ON_OFF_CYCLE_YEARS:
+    years = whole_years_apart(recorder, inputs.events[0].date, inputs.events[-1].date,
+                              SAME_SEASON_TOLERANCE_DAYS)
+    if years is not None and years % ON_OFF_CYCLE_YEARS:
         recorder.warn("monitoring_interval_is_odd_years", years=years)
 
 
@@ -380,29 +278,9 @@ def _warn_span(recorder: CalculationRecorder, inputs: BambooInputs) -> None:
                       tolerance_days=SAME_SEASON_TOLERANCE_DAYS)
 
 
-def _build_estimate(recorder: CalculationRecorder, inputs: BambooInputs, gwp_profile: str,
-                    results: _Results, version: str) -> Estimate:
-    normalised = inputs.normalised()
-    used = recorder.used_parameters
-    return Estimate(
-        methodology_id=METHODOLOGY_ID, methodology_version=version,
-        sink_type=SINK_TYPE, period_start=inputs.period_start, period_end=inputs.period_end,
-        area_ha=inputs.area_ha, net_kg_co2e=to_kg_co2e(results.net_t_co2e),
-        stock_change_kg_co2e=to_kg_co2e(results.stock_t_co2e),
-        emissions_kg_co2e=to_kg_co2e(results.emissions_t_co2e), gwp_profile=gwp_profile,
-        inputs=normalised, parameters=used, steps=recorder.steps, warnings=recorder.warnings,
-        uses_unverified=bool(recorder.unverified_keys),
-        informational=_informational(results, inputs.area_ha),
-        uncertainty_deduction_kg_co2e=to_kg_co2e(results.uncertainty_deduction_t_co2e),
-        reproducibility_hash=reproducibility_hash(
-            methodology_id=METHODOLOGY_ID, methodology_version=version,
-            inputs=normalised, parameters=used, gwp_profile=gwp_profile))
-
-
 def _net_per_ha_yr(net_t_co2e: Decimal, results: _Results, area_ha: Decimal) -> Decimal:
     """Net removals per hectare and year (t CO2e/ha/yr), for warnings and display."""
-    with decimal_context():
-        return net_t_co2e / area_ha / results.period_yr
+    return net_per_ha_yr(net_t_co2e, area_ha=area_ha, period_yr=results.period_yr)
 
 
 def _informational(results: _Results, area_ha: Decimal) -> dict[str, Decimal]:
@@ -417,14 +295,9 @@ def _informational(results: _Results, area_ha: Decimal) -> dict[str, Decimal]:
     }
 
 
-def _d(value: Decimal) -> str:
-    """Canonical string of a Decimal for equation text in the trace."""
-    return canonical_decimal(value)
-
-
 # --- Registered methodology -------------------------------------------------------------------
 
-class BambooMosoManagement:
+class BambooMosoManagement(MethodologySkeleton[BambooInputs]):
     """The registered methodology object (see :class:`methodologies.base.Methodology`).
 
     Parameters
@@ -433,37 +306,50 @@ class BambooMosoManagement:
         A key of :data:`VERSION_FEATURES`; default the latest.
     """
 
-    id: Final = METHODOLOGY_ID
-    sink_type: Final = SINK_TYPE
-    title_zh: Final = "毛竹林经营碳汇（储量差法）"
-    title_en: Final = "Moso bamboo forest management carbon sink (stock difference)"
-    input_schema: Final = INPUT_SCHEMA
-    stock_events_field: Final = "events"
+    id = METHODOLOGY_ID
+    sink_type = SINK_TYPE
+    title_zh = "毛竹林经营碳汇（储量差法）"
+    title_en = "Moso bamboo forest management carbon sink (stock difference)"
+    input_schema = INPUT_SCHEMA
+    stock_events_field = "events"
+    parameters = DEFAULT_PARAMETERS
+    parameter_ranges = PARAMETER_RANGES
+    example_file = EXAMPLE_FILE
 
     def __init__(self, version: str = METHODOLOGY_VERSION) -> None:
         if version not in VERSION_FEATURES:
             raise ValueError(f"unknown version {version!r}")
         self.version = version
 
-    def __repr__(self) -> str:
-        return f"<methodology {self.id} {self.version}>"
+    def parse(self, inputs: Mapping[str, Any]) -> BambooInputs:
+        """See :func:`~methodologies.bamboo_forest_inputs.parse_bamboo_inputs`."""
+        return parse_bamboo_inputs(inputs, VERSION_FEATURES[self.version])
 
-    def default_parameters(self) -> ParameterSet:
-        """Return the shipped parameters (bamboo, GWP-100 and uncertainty rows)."""
-        return DEFAULT_PARAMETERS
+    def required_keys(self, inputs: BambooInputs, gwp_profile: str) -> Sequence[str]:
+        """Parameter keys these inputs use."""
+        keys = ["gross_fixation_rotation_yr", "net_removal_plausibility_limit"]
+        if inputs.biomass_method is not BiomassMethod.CARBON_DENSITY:
+            keys.append("carbon_fraction")
+        if inputs.culm_biomass_basis is CulmBiomassBasis.ABOVE_GROUND:
+            keys.append("root_shoot_ratio")
+        if inputs.biomass_method is BiomassMethod.ALLOMETRY_DBH_AGE:
+            keys.extend(f"zhou_allometry.{key}" for key in ZHOU_KEYS)
+        if inputs.fertiliser_n_kg_per_ha_yr > 0:
+            keys.append(f"n2o_ef1.{inputs.n2o_emission_factor_profile.value}")
+            keys.append(gwp_key(gwp_profile, "n2o"))
+        return keys
 
-    def estimate(self, inputs: Mapping[str, Any], parameters: ParameterSet | None = None, *,
-                 gwp_profile: str = DEFAULT_GWP_PROFILE) -> Estimate:
-        """See :func:`estimate_bamboo_moso_management`."""
-        return estimate_bamboo_moso_management(inputs, parameters, gwp_profile=gwp_profile,
-                                               version=self.version)
-
-    def example_inputs(self) -> dict[str, Any]:
-        """Return the example document ``methodologies/examples/bamboo_moso_management.json``."""
-        text = resources.files("methodologies").joinpath("examples", EXAMPLE_FILE).read_text(
-            encoding="utf-8")
-        document: dict[str, Any] = json.loads(text)
-        return document
+    def compute(self, recorder: CalculationRecorder, inputs: BambooInputs,
+                gwp_profile: str) -> Computed:
+        """B1-B9 in order, then the warnings."""
+        results = _compute(recorder, inputs, gwp_profile)
+        net = NetResult(stock_change_t_co2e=results.stock_t_co2e,
+                        emissions_t_co2e=results.emissions_t_co2e,
+                        net_before_uncertainty_t_co2e=results.net_before_uncertainty_t_co2e,
+                        uncertainty_deduction_t_co2e=results.uncertainty_deduction_t_co2e,
+                        net_t_co2e=results.net_t_co2e)
+        _add_warnings(recorder, inputs, results, net)
+        return Computed(result=net, informational=_informational(results, inputs.area_ha))
 
     def inputs_with_stock_events(self, inputs: Mapping[str, Any],
                                  events: Sequence[Mapping[str, str]]) -> dict[str, Any]:

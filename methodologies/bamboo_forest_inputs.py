@@ -15,21 +15,10 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Final, TypeVar
 
-from methodologies.errors import InvalidInput
-from methodologies.fields import (
-    read_area,
-    read_choice,
-    read_non_negative_decimal,
-    read_non_negative_integer,
-    read_period,
-)
+from methodologies.fields import (accounting_schema, open_document, read_accounting, read_choice,
+                                  read_non_negative_decimal, schema_field)
 from methodologies.inputs import MISSING, InputReader
-from methodologies.uncertainty import (
-    UNCERTAINTY_FIELD,
-    UNCERTAINTY_SCHEMA_ENTRY,
-    UncertaintyInput,
-    read_uncertainty,
-)
+from methodologies.uncertainty import UNCERTAINTY_FIELD, UncertaintyInput
 from methodologies.units import canonical_decimal
 
 T = TypeVar("T")
@@ -91,54 +80,46 @@ EVENT_FIELDS: Final[Mapping[BiomassMethod, frozenset[str]]] = MappingProxyType({
 })
 
 
-def _field(unit: str, type_: str, required: bool, description: str) -> Mapping[str, Any]:
-    return MappingProxyType(
-        {"unit": unit, "type": type_, "required": required, "description": description})
-
-
 _AGE_MAP = "object {age class I-VI: %s}"
 INPUT_SCHEMA: Final[Mapping[str, Mapping[str, Any]]] = MappingProxyType({
-    "area_ha": _field("ha", "decimal", True, "Parcel (set) area in hectares, > 0."),
-    "period_start": _field("", "date", True, "Monitoring period start, ISO YYYY-MM-DD."),
-    "period_end": _field("", "date", True, "Monitoring period end, after period_start."),
-    "biomass_method": _field("", "enum: mean_culm_biomass | allometry_dbh_age | carbon_density",
-                             False, "Option B measured mean culm biomass (default, [V]), option "
-                             "A Zhou DBH-age allometry ([M], reported as unverified) or "
-                             "carbon_density: stand carbon per event given directly (1.1.0)."),
-    "culm_biomass_basis": _field("", "enum: above_ground | whole_culm", False,
+    "area_ha": schema_field("ha", "decimal", True, "Parcel (set) area in hectares, > 0."),
+    "period_start": schema_field("", "date", True, "Monitoring period start, ISO YYYY-MM-DD."),
+    "period_end": schema_field("", "date", True, "Monitoring period end, after period_start."),
+    "biomass_method": schema_field(
+        "", "enum: mean_culm_biomass | allometry_dbh_age | carbon_density", False,
+        "Option B measured mean culm biomass (default, [V]), option A Zhou DBH-age allometry "
+        "([M], reported as unverified) or carbon_density: stand carbon per event given "
+        "directly (1.1.0)."),
+    "culm_biomass_basis": schema_field("", "enum: above_ground | whole_culm", False,
                                  "Whether per-culm biomass is above-ground (× (1 + R)) or whole "
                                  "culm incl. rhizome and roots (R not applied). Default: "
                                  "above_ground for option B, whole_culm for option A; not "
                                  "allowed with carbon_density."),
-    "events": _field("", "list[object]", True,
+    "events": schema_field("", "list[object]", True,
                      "At least 2 monitoring events with strictly increasing dates; the stock "
                      "change is last minus first."),
-    "events[].date": _field("", "date", True, "Date of the plot measurement."),
-    "events[].culms_per_ha_by_age_class": _field(
+    "events[].date": schema_field("", "date", True, "Date of the plot measurement."),
+    "events[].culms_per_ha_by_age_class": schema_field(
         "culms/ha", _AGE_MAP % "integer >= 0", True, "Standing culm density by age class (du)."),
-    "events[].mean_culm_biomass_kg_by_age_class": _field(
+    "events[].mean_culm_biomass_kg_by_age_class": schema_field(
         "kg d.m./culm", _AGE_MAP % "decimal > 0", False,
         "Option B: mean dry biomass per culm by age class; required for every class with "
         "culms."),
-    "events[].mean_dbh_cm": _field("cm", "decimal > 0", False,
+    "events[].mean_dbh_cm": schema_field("cm", "decimal > 0", False,
                                    "Option A: one mean DBH applied to every age class."),
-    "events[].mean_dbh_cm_by_age_class": _field(
+    "events[].mean_dbh_cm_by_age_class": schema_field(
         "cm", _AGE_MAP % "decimal > 0", False,
         "Option A: mean DBH by age class (give this or mean_dbh_cm)."),
-    "events[].carbon_t_c_per_ha": _field(
+    "events[].carbon_t_c_per_ha": schema_field(
         "t C/ha", "decimal >= 0", False,
         "carbon_density: stand carbon of above- and below-ground bamboo biomass, e.g. the "
         "coverage-weighted mean of a carbon-density raster over the parcel (1.1.0)."),
-    "fertiliser_n_kg_per_ha_yr": _field("kg N/ha/yr", "decimal >= 0", False,
+    "fertiliser_n_kg_per_ha_yr": schema_field("kg N/ha/yr", "decimal >= 0", False,
                                         "Synthetic N applied; default 0."),
-    "n2o_emission_factor_profile": _field(
+    "n2o_emission_factor_profile": schema_field(
         "", "enum: ipcc2019_wet_synthetic | ipcc2019_aggregated | ipcc2006_default", False,
         "EF1 for direct N2O; default ipcc2019_wet_synthetic (0.016)."),
-    "baseline_net_kg_co2e": _field("kg CO2e", "integer >= 0", False,
-                                   "Baseline net removals over the period and area; default 0."),
-    "leakage_kg_co2e": _field("kg CO2e", "integer >= 0", False,
-                              "Leakage over the period and area; default 0."),
-    UNCERTAINTY_FIELD: UNCERTAINTY_SCHEMA_ENTRY,
+    **accounting_schema(),
 })
 TOP_LEVEL_FIELDS: Final = tuple(key for key in INPUT_SCHEMA if "." not in key)
 
@@ -236,12 +217,7 @@ def parse_bamboo_inputs(document: Any,
     InvalidInput
         Listing every problem found: unknown fields first, then in schema order.
     """
-    if not isinstance(document, Mapping):
-        raise InvalidInput.single("inputs", "inputs_must_be_an_object")
-    reader = InputReader()
-    reader.reject_unknown_fields(document, _top_level_fields(features))
-    area_ha = read_area(reader, document)
-    period_start, period_end = read_period(reader, document)
+    reader, values = open_document(document, _top_level_fields(features))
     method = read_choice(reader, document, "biomass_method", BiomassMethod,
                          BiomassMethod.MEAN_CULM_BIOMASS, "biomass_method_unknown",
                          allowed=_biomass_methods(features))
@@ -253,19 +229,13 @@ def parse_bamboo_inputs(document: Any,
                              N2OEmissionFactorProfile,
                              N2OEmissionFactorProfile.IPCC2019_WET_SYNTHETIC,
                              "n2o_emission_factor_profile_unknown")
-    baseline = read_non_negative_integer(reader, document, "baseline_net_kg_co2e",
-                                         "baseline_net_kg_co2e_must_not_be_negative")
-    leakage = read_non_negative_integer(reader, document, "leakage_kg_co2e",
-                                        "leakage_kg_co2e_must_not_be_negative")
-    uncertainty = (read_uncertainty(reader, document, UNCERTAINTY_COMPONENTS)
-                   if Feature.UNCERTAINTY in features else None)
+    accounting = read_accounting(
+        reader, document, UNCERTAINTY_COMPONENTS if Feature.UNCERTAINTY in features else None)
     reader.raise_if_any()
     return BambooInputs(
-        area_ha=area_ha, period_start=period_start, period_end=period_end,
-        biomass_method=method, culm_biomass_basis=basis, events=events,
+        **values, biomass_method=method, culm_biomass_basis=basis, events=events,
         fertiliser_n_kg_per_ha_yr=fertiliser, n2o_emission_factor_profile=ef_profile,
-        baseline_net_kg_co2e=baseline, leakage_kg_co2e=leakage,
-        uncertainty=uncertainty)  # type: ignore[arg-type]
+        **accounting)  # type: ignore[arg-type]
 
 
 def _top_level_fields(features: frozenset[Feature]) -> tuple[str, ...]:

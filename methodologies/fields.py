@@ -15,13 +15,68 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any, Final
 
+from methodologies.errors import InvalidInput
 from methodologies.inputs import MISSING, InputReader
+from methodologies.uncertainty import (UNCERTAINTY_FIELD, UNCERTAINTY_SCHEMA_ENTRY,
+                                       read_uncertainty)
 from methodologies.units import canonical_decimal
 
 MINIMUM_STOCK_EVENTS: Final = 2
 HUNDRED: Final = Decimal(100)
+
+
+def schema_field(unit: str, type_: str, required: bool, description: str) -> Mapping[str, Any]:
+    """One entry of an ``INPUT_SCHEMA``: unit, type, whether required, and what it means."""
+    return MappingProxyType(
+        {"unit": unit, "type": type_, "required": required, "description": description})
+
+
+def accounting_schema(baseline_note: str = "") -> dict[str, Mapping[str, Any]]:
+    """The schema entries every methodology ends with: baseline, leakage and uncertainty."""
+    return {
+        "baseline_net_kg_co2e": schema_field(
+            "kg CO2e", "integer >= 0", False,
+            f"Baseline net removals over the period and area; default 0{baseline_note}."),
+        "leakage_kg_co2e": schema_field("kg CO2e", "integer >= 0", False,
+                                        "Leakage over the period and area; default 0."),
+        UNCERTAINTY_FIELD: UNCERTAINTY_SCHEMA_ENTRY,
+    }
+
+
+def open_document(document: Any, fields: Sequence[str]) -> tuple[InputReader, dict[str, Any]]:
+    """Start reading ``document``: report unknown top-level fields, read area and period.
+
+    Returns the reader and ``{"area_ha", "period_start", "period_end"}`` read so far.
+
+    Raises
+    ------
+    InvalidInput
+        ``inputs_must_be_an_object`` when ``document`` is not a JSON object.
+    """
+    if not isinstance(document, Mapping):
+        raise InvalidInput.single("inputs", "inputs_must_be_an_object")
+    reader = InputReader()
+    reader.reject_unknown_fields(document, fields)
+    values: dict[str, Any] = {"area_ha": read_area(reader, document)}
+    values["period_start"], values["period_end"] = read_period(reader, document)
+    return reader, values
+
+
+def read_accounting(reader: InputReader, document: Mapping[str, Any],
+                    uncertainty_components: Sequence[str] | None) -> dict[str, Any]:
+    """Read baseline, leakage and (unless ``uncertainty_components`` is ``None``) uncertainty."""
+    return {
+        "baseline_net_kg_co2e": read_non_negative_integer(
+            reader, document, "baseline_net_kg_co2e",
+            "baseline_net_kg_co2e_must_not_be_negative"),
+        "leakage_kg_co2e": read_non_negative_integer(
+            reader, document, "leakage_kg_co2e", "leakage_kg_co2e_must_not_be_negative"),
+        "uncertainty": None if uncertainty_components is None
+        else read_uncertainty(reader, document, uncertainty_components),
+    }
 
 
 def read_area(reader: InputReader, document: Mapping[str, Any]) -> Decimal | None:

@@ -10,20 +10,18 @@ module
    ``NET = ΔC_stock − E_project − ΔC_BSL − LK``), and records each step;
 2. applies the optional VM0033 eq. 92 uncertainty deduction (:mod:`methodologies.uncertainty`);
 3. adds the warnings every methodology shares (a negative net is a reversal; unverified
-   parameters) and builds the :class:`~methodologies.base.Estimate`
-   (:func:`build_estimate`), rounding each reported field once to integer kg CO2e.
+   parameters). :class:`~methodologies.skeleton.MethodologySkeleton` then builds the
+   :class:`~methodologies.base.Estimate`, rounding each reported field once to integer kg CO2e.
 
 Baseline non-CO2 is 0 unless supplied (conservative, VM0033 [V]); leakage is 0 unless supplied.
 """
 
-import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Final
+from typing import Final
 
 from methodologies.accounting import to_kg_co2e
-from methodologies.base import Estimate, reproducibility_hash
 from methodologies.trace import CalculationRecorder
 from methodologies.uncertainty import UncertaintyInput, apply_uncertainty
 from methodologies.units import KG_PER_TONNE, Quantity, canonical_decimal, decimal_context, total
@@ -104,42 +102,6 @@ def add_shared_warnings(recorder: CalculationRecorder, result: NetResult) -> Non
         recorder.warn("net_removal_is_negative", value=net_kg)
     if recorder.unverified_keys:
         recorder.warn("parameters_are_unverified", keys=", ".join(recorder.unverified_keys))
-
-
-@dataclass(frozen=True, kw_only=True)
-class EstimateHeader:
-    """What identifies an estimate apart from its numbers."""
-
-    methodology_id: str
-    methodology_version: str
-    sink_type: str
-    period_start: datetime.date
-    period_end: datetime.date
-    area_ha: Decimal
-    gwp_profile: str
-    normalised_inputs: Mapping[str, Any]
-
-
-def build_estimate(recorder: CalculationRecorder, header: EstimateHeader, result: NetResult, *,
-                   informational: Mapping[str, Decimal],
-                   one_off_claims: Mapping[str, int] | None = None) -> Estimate:
-    """Round each field once to integer kg CO2e and assemble the :class:`Estimate`."""
-    used = recorder.used_parameters
-    return Estimate(
-        methodology_id=header.methodology_id, methodology_version=header.methodology_version,
-        sink_type=header.sink_type, period_start=header.period_start,
-        period_end=header.period_end, area_ha=header.area_ha,
-        net_kg_co2e=to_kg_co2e(result.net_t_co2e),
-        stock_change_kg_co2e=to_kg_co2e(result.stock_change_t_co2e),
-        emissions_kg_co2e=to_kg_co2e(result.emissions_t_co2e), gwp_profile=header.gwp_profile,
-        inputs=header.normalised_inputs, parameters=used, steps=recorder.steps,
-        warnings=recorder.warnings, uses_unverified=bool(recorder.unverified_keys),
-        informational=informational,
-        uncertainty_deduction_kg_co2e=to_kg_co2e(result.uncertainty_deduction_t_co2e),
-        one_off_claims=one_off_claims or {},
-        reproducibility_hash=reproducibility_hash(
-            methodology_id=header.methodology_id, methodology_version=header.methodology_version,
-            inputs=header.normalised_inputs, parameters=used, gwp_profile=header.gwp_profile))
 
 
 def net_per_ha_yr(net_t_co2e: Decimal, *, area_ha: Decimal, period_yr: Decimal) -> Decimal:

@@ -23,64 +23,36 @@ conservative; add when checked); the Tier 1 soil factors cover the warm temperat
 climate only; baseline and leakage are caller-supplied totals.
 """
 
-import json
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from importlib import resources
 from types import MappingProxyType
 from typing import Any, Final
 
-from methodologies.accounting import (
-    DEFAULT_GWP_PROFILE,
-    GWP_PARAMETERS,
-    GWP_PROFILE_NAMES,
-    UNCERTAINTY_PARAMETERS,
-    gwp_key,
-)
-from methodologies.base import Estimate, ParameterSet, load_parameter_csv
-from methodologies.errors import InvalidInput, Problem, make_problem
-from methodologies.netting import (
-    EstimateHeader,
-    NetInputs,
-    NetResult,
-    add_shared_warnings,
-    build_estimate,
-    net_per_ha_yr,
-    net_removals,
-)
-from methodologies.parameter_checks import parameter_problems
-from methodologies.soil import ipcc_soc_t_c_per_ha, ipcc_transition_share, layered_soc_t_c_per_ha
-from methodologies.tea_garden_equations import (
-    biomass_carbon_t_c_per_ha,
-    carbon_change_t_co2e,
-    n2o_n_kg,
-    n2o_t_co2e,
-    stock_difference_t_co2e,
-    tier1_biomass_carbon_t_c_per_ha,
-)
-from methodologies.tea_garden_inputs import (
-    INPUT_SCHEMA,
-    TeaBiomassMethod,
-    TeaInputs,
-    parse_tea_inputs,
-)
+from methodologies.accounting import DEFAULT_GWP_PROFILE, gwp_key
+from methodologies.base import Estimate, ParameterSet
+from methodologies.netting import (T_CO2E, NetInputs, NetResult, add_shared_warnings,
+                                   net_per_ha_yr, net_removals)
+from methodologies.skeleton import (Computed, MethodologySkeleton, default_parameter_set,
+                                    period_length_yr, whole_years_apart)
+from methodologies.soil import (ipcc_soc_t_c_per_ha, ipcc_transition_share,
+                                layered_soc_t_c_per_ha)
+from methodologies.tea_garden_equations import (biomass_carbon_t_c_per_ha,
+                                                carbon_change_t_co2e, n2o_n_kg, n2o_t_co2e,
+                                                stock_difference_t_co2e,
+                                                tier1_biomass_carbon_t_c_per_ha)
+from methodologies.tea_garden_inputs import (INPUT_SCHEMA, TeaBiomassMethod, TeaInputs,
+                                             parse_tea_inputs)
 from methodologies.tea_garden_soil_inputs import InputLevel, SoilManagement, SoilMethod
 from methodologies.trace import CalculationRecorder
-from methodologies.units import (
-    Quantity,
-    canonical_decimal,
-    decimal_context,
-    nearest_whole_years,
-    years_between,
-)
+from methodologies.units import Quantity, years_between
+from methodologies.units import canonical_decimal as _d
 
 METHODOLOGY_ID: Final = "sinkledger.tea-garden"
 METHODOLOGY_VERSION: Final = "1.0.0"
 SINK_TYPE: Final = "tea_garden"
 PARAMETER_FILE: Final = "tea_garden.csv"
 EXAMPLE_FILE: Final = "tea_garden.json"
-DEFAULT_PARAMETERS: Final[ParameterSet] = (load_parameter_csv(PARAMETER_FILE) | GWP_PARAMETERS
-                                           | UNCERTAINTY_PARAMETERS)
+DEFAULT_PARAMETERS: Final[ParameterSet] = default_parameter_set(PARAMETER_FILE)
 PARAMETER_RANGES: Final[Mapping[str, tuple[Decimal, Decimal]]] = MappingProxyType({
     "carbon_fraction": (Decimal("0.01"), Decimal(1)),
     "perennial_biomass_accumulation_rate": (Decimal(0), Decimal(100)),
@@ -94,90 +66,15 @@ PARAMETER_RANGES: Final[Mapping[str, tuple[Decimal, Decimal]]] = MappingProxyTyp
     "uncertainty_allowable": (Decimal(0), Decimal(1)),
 })
 SAME_SEASON_TOLERANCE_DAYS: Final = 30  # Pruning and plucking cycles: same season each time.
-T_CO2E: Final = "t CO2e"
 
 
 def estimate_tea_garden(inputs: Mapping[str, Any], parameters: ParameterSet | None = None, *,
                         gwp_profile: str = DEFAULT_GWP_PROFILE) -> Estimate:
-    """Validate ``inputs`` and estimate net removals of a tea garden for one monitoring period.
+    """Estimate net removals of a tea garden for one monitoring period (T1-T8).
 
-    Pure: no I/O, no clock, nothing global changes.
-
-    Parameters
-    ----------
-    inputs : Mapping
-        Input document, see :data:`~methodologies.tea_garden_inputs.INPUT_SCHEMA`.
-    parameters : ParameterSet, optional
-        Defaults to :data:`DEFAULT_PARAMETERS`.
-    gwp_profile : str
-        One of :data:`~methodologies.accounting.GWP_PROFILE_NAMES`; default ``"AR5"``.
-
-    Returns
-    -------
-    Estimate
-
-    Raises
-    ------
-    InvalidInput
-        Every problem with the inputs, the GWP profile and the parameters, at once.
+    See :meth:`methodologies.skeleton.MethodologySkeleton.estimate`.
     """
-    parameter_set = DEFAULT_PARAMETERS if parameters is None else parameters
-    parsed = _validate(inputs, parameter_set, gwp_profile)
-    recorder = CalculationRecorder(parameter_set)
-    with decimal_context():
-        period_yr = recorder.step(
-            "period length", f"anniversary years from {parsed.period_start} to "
-            f"{parsed.period_end}", years_between(parsed.period_start, parsed.period_end), "yr")
-        net_inputs = NetInputs(
-            stock_changes={"biomass": _biomass_t_co2e(recorder, parsed),
-                           "soil": _soil_t_co2e(recorder, parsed)},
-            emissions={"n2o": _n2o_t_co2e(recorder, parsed, period_yr, gwp_profile)},
-            baseline_net_kg_co2e=parsed.baseline_net_kg_co2e,
-            leakage_kg_co2e=parsed.leakage_kg_co2e, uncertainty=parsed.uncertainty, note="T8")
-        result = net_removals(recorder, net_inputs)
-        add_shared_warnings(recorder, result)
-    return build_estimate(recorder, _header(parsed, gwp_profile), result,
-                          informational=_informational(result, net_inputs, parsed, period_yr))
-
-
-def _validate(inputs: Mapping[str, Any], parameters: ParameterSet,
-              gwp_profile: str) -> TeaInputs:
-    problems: list[Problem] = []
-    parsed = None
-    try:
-        parsed = parse_tea_inputs(inputs)
-    except InvalidInput as error:
-        problems.extend(error.problems)
-    if gwp_profile not in GWP_PROFILE_NAMES:
-        problems.append(make_problem("gwp_profile", "gwp_profile_unknown", value=repr(gwp_profile),
-                                     allowed=", ".join(GWP_PROFILE_NAMES)))
-    elif parsed is not None:
-        problems.extend(parameter_problems(parameters, _required_keys(parsed, gwp_profile),
-                                           PARAMETER_RANGES))
-    if problems:
-        raise InvalidInput(problems)
-    assert parsed is not None
-    return parsed
-
-
-def _required_keys(inputs: TeaInputs, gwp_profile: str) -> tuple[str, ...]:
-    keys: list[str] = []
-    events = inputs.biomass_events or ()
-    if any(event.quantity == "biomass_t_per_ha" for event in events):
-        keys.append("carbon_fraction")
-    if inputs.biomass_method is TeaBiomassMethod.IPCC_TIER1_ESTABLISHMENT:
-        keys.append("perennial_biomass_accumulation_rate")
-    if inputs.soil_method is SoilMethod.IPCC_TIER1:
-        keys.extend([f"soc_ref.warm_temperate_moist.{inputs.soil_reference}",
-                     "soc_stock_change_period_yr"])
-        for management in (inputs.soil_management_before, inputs.soil_management_now):
-            keys.extend(_factor_keys(management))  # type: ignore[arg-type]
-    if inputs.fertiliser_n_kg_per_ha_yr > 0:
-        keys.extend([f"n2o_ef1.{inputs.n2o_emission_factor_profile.value}", "n2o_frac_leach",
-                     "n2o_ef5", gwp_key(gwp_profile, "n2o")])
-    if inputs.uncertainty is not None:
-        keys.append(f"uncertainty_allowable.{inputs.uncertainty.profile}")
-    return tuple(keys)
+    return TeaGarden().estimate(inputs, parameters, gwp_profile=gwp_profile)
 
 
 def _factor_keys(management: SoilManagement) -> tuple[str, str, str]:
@@ -193,7 +90,7 @@ def _biomass_t_co2e(recorder: CalculationRecorder, inputs: TeaInputs) -> Quantit
         return _tier1_biomass_t_co2e(recorder, inputs)
     events = inputs.biomass_events
     assert events is not None
-    _warn_season(recorder, events[0].date, events[-1].date)
+    whole_years_apart(recorder, events[0].date, events[-1].date, SAME_SEASON_TOLERANCE_DAYS)
     first, last = (_event_carbon(recorder, index, event) for index, event in
                    ((0, events[0]), (len(events) - 1, events[-1])))
     value = recorder.step(
@@ -238,13 +135,6 @@ def _tier1_biomass_t_co2e(recorder: CalculationRecorder, inputs: TeaInputs) -> Q
 def _age_yr(start: Any, day: Any) -> Decimal:
     """Years from ``start`` to ``day``; negative before ``start``."""
     return years_between(start, day) if day >= start else -years_between(day, start)
-
-
-def _warn_season(recorder: CalculationRecorder, first: Any, last: Any) -> None:
-    years, offset_days = nearest_whole_years(first, last)
-    if years == 0 or offset_days > SAME_SEASON_TOLERANCE_DAYS:
-        recorder.warn("monitoring_interval_is_not_whole_years", days=(last - first).days,
-                      offset_days=offset_days, tolerance_days=SAME_SEASON_TOLERANCE_DAYS)
 
 
 # --- Soil (T4) ----------------------------------------------------------------------------------
@@ -342,13 +232,6 @@ def _n2o_t_co2e(recorder: CalculationRecorder, inputs: TeaInputs, period_yr: Dec
 
 # --- Estimate -----------------------------------------------------------------------------------
 
-def _header(inputs: TeaInputs, gwp_profile: str) -> EstimateHeader:
-    return EstimateHeader(methodology_id=METHODOLOGY_ID, methodology_version=METHODOLOGY_VERSION,
-                          sink_type=SINK_TYPE, period_start=inputs.period_start,
-                          period_end=inputs.period_end, area_ha=inputs.area_ha,
-                          gwp_profile=gwp_profile, normalised_inputs=inputs.normalised())
-
-
 def _informational(result: NetResult, components: NetInputs, inputs: TeaInputs,
                    period_yr: Decimal) -> dict[str, Decimal]:
     def per_ha_yr(value: Decimal) -> Decimal:
@@ -360,39 +243,56 @@ def _informational(result: NetResult, components: NetInputs, inputs: TeaInputs,
             "n2o_t_co2e_per_ha_yr": per_ha_yr(components.emissions["n2o"].value)}
 
 
-def _d(value: Decimal) -> str:
-    return canonical_decimal(value)
-
-
-class TeaGarden:
+class TeaGarden(MethodologySkeleton[TeaInputs]):
     """The registered methodology object (see :class:`methodologies.base.Methodology`)."""
 
-    id: Final = METHODOLOGY_ID
-    version: Final = METHODOLOGY_VERSION
-    sink_type: Final = SINK_TYPE
-    title_zh: Final = "茶园碳汇（茶树生物量与土壤有机碳）"
-    title_en: Final = "Tea garden carbon sink (tea-bush biomass and soil organic carbon)"
-    input_schema: Final = INPUT_SCHEMA
-    stock_events_field: Final = "biomass_events"
+    id = METHODOLOGY_ID
+    version = METHODOLOGY_VERSION
+    sink_type = SINK_TYPE
+    title_zh = "茶园碳汇（茶树生物量与土壤有机碳）"
+    title_en = "Tea garden carbon sink (tea-bush biomass and soil organic carbon)"
+    input_schema = INPUT_SCHEMA
+    stock_events_field = "biomass_events"
+    parameters = DEFAULT_PARAMETERS
+    parameter_ranges = PARAMETER_RANGES
+    example_file = EXAMPLE_FILE
 
-    def __repr__(self) -> str:
-        return f"<methodology {self.id} {self.version}>"
+    def parse(self, inputs: Mapping[str, Any]) -> TeaInputs:
+        """See :func:`~methodologies.tea_garden_inputs.parse_tea_inputs`."""
+        return parse_tea_inputs(inputs)
 
-    def default_parameters(self) -> ParameterSet:
-        """Return the shipped parameters (tea, GWP-100 and uncertainty rows)."""
-        return DEFAULT_PARAMETERS
+    def required_keys(self, inputs: TeaInputs, gwp_profile: str) -> Sequence[str]:
+        """Parameter keys these inputs use."""
+        keys: list[str] = []
+        events = inputs.biomass_events or ()
+        if any(event.quantity == "biomass_t_per_ha" for event in events):
+            keys.append("carbon_fraction")
+        if inputs.biomass_method is TeaBiomassMethod.IPCC_TIER1_ESTABLISHMENT:
+            keys.append("perennial_biomass_accumulation_rate")
+        if inputs.soil_method is SoilMethod.IPCC_TIER1:
+            keys.extend([f"soc_ref.warm_temperate_moist.{inputs.soil_reference}",
+                         "soc_stock_change_period_yr"])
+            for management in (inputs.soil_management_before, inputs.soil_management_now):
+                keys.extend(_factor_keys(management))  # type: ignore[arg-type]
+        if inputs.fertiliser_n_kg_per_ha_yr > 0:
+            keys.extend([f"n2o_ef1.{inputs.n2o_emission_factor_profile.value}",
+                         "n2o_frac_leach", "n2o_ef5", gwp_key(gwp_profile, "n2o")])
+        return keys
 
-    def estimate(self, inputs: Mapping[str, Any], parameters: ParameterSet | None = None, *,
-                 gwp_profile: str = DEFAULT_GWP_PROFILE) -> Estimate:
-        """See :func:`estimate_tea_garden`."""
-        return estimate_tea_garden(inputs, parameters, gwp_profile=gwp_profile)
-
-    def example_inputs(self) -> dict[str, Any]:
-        """Return the example document ``methodologies/examples/tea_garden.json``."""
-        text = resources.files("methodologies").joinpath("examples", EXAMPLE_FILE).read_text(
-            encoding="utf-8")
-        document: dict[str, Any] = json.loads(text)
-        return document
+    def compute(self, recorder: CalculationRecorder, parsed: TeaInputs,
+                gwp_profile: str) -> Computed:
+        """T1-T8 in order, then the shared netting and warnings."""
+        period_yr = period_length_yr(recorder, parsed)
+        net_inputs = NetInputs(
+            stock_changes={"biomass": _biomass_t_co2e(recorder, parsed),
+                           "soil": _soil_t_co2e(recorder, parsed)},
+            emissions={"n2o": _n2o_t_co2e(recorder, parsed, period_yr, gwp_profile)},
+            baseline_net_kg_co2e=parsed.baseline_net_kg_co2e,
+            leakage_kg_co2e=parsed.leakage_kg_co2e, uncertainty=parsed.uncertainty, note="T8")
+        result = net_removals(recorder, net_inputs)
+        add_shared_warnings(recorder, result)
+        return Computed(result=result,
+                        informational=_informational(result, net_inputs, parsed, period_yr))
 
     def inputs_with_stock_events(self, inputs: Mapping[str, Any],
                                  events: Sequence[Mapping[str, str]]) -> dict[str, Any]:

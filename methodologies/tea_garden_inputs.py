@@ -13,31 +13,13 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from methodologies.bamboo_forest_inputs import N2OEmissionFactorProfile
-from methodologies.errors import InvalidInput
-from methodologies.fields import (
-    StockEvent,
-    read_area,
-    read_choice,
-    read_non_negative_decimal,
-    read_non_negative_integer,
-    read_period,
-    read_stock_events,
-    reject_fields_of_other_methods,
-)
+from methodologies.fields import (StockEvent, accounting_schema, open_document, read_accounting,
+                                  read_choice, read_non_negative_decimal, read_stock_events,
+                                  reject_fields_of_other_methods, schema_field)
 from methodologies.inputs import MISSING, InputReader
-from methodologies.tea_garden_soil_inputs import (
-    SoilManagement,
-    SoilMethod,
-    SoilProfile,
-    SoilReference,
-    read_soil,
-)
-from methodologies.uncertainty import (
-    UNCERTAINTY_FIELD,
-    UNCERTAINTY_SCHEMA_ENTRY,
-    UncertaintyInput,
-    read_uncertainty,
-)
+from methodologies.tea_garden_soil_inputs import (SoilManagement, SoilMethod, SoilProfile,
+                                                   SoilReference, read_soil)
+from methodologies.uncertainty import UNCERTAINTY_FIELD, UncertaintyInput
 from methodologies.units import canonical_decimal
 
 
@@ -52,68 +34,59 @@ STOCK_QUANTITIES: Final = ("biomass_t_per_ha", "carbon_t_c_per_ha")
 UNCERTAINTY_COMPONENTS: Final = ("biomass", "soil", "n2o", "baseline")
 
 
-def _field(unit: str, type_: str, required: bool, description: str) -> Mapping[str, Any]:
-    return MappingProxyType(
-        {"unit": unit, "type": type_, "required": required, "description": description})
-
-
 _MANAGEMENT = ("object {land_use: native | perennial_tree_crop | long_term_cultivated, tillage: "
                "full | reduced | none, input: low | medium | high_without_manure | "
                "high_with_manure}")
 INPUT_SCHEMA: Final[Mapping[str, Mapping[str, Any]]] = MappingProxyType({
-    "area_ha": _field("ha", "decimal", True, "Parcel (set) area in hectares, > 0."),
-    "period_start": _field("", "date", True, "Monitoring period start, ISO YYYY-MM-DD."),
-    "period_end": _field("", "date", True, "Monitoring period end, after period_start."),
-    "biomass_method": _field("", "enum: stock_difference | ipcc_tier1_establishment", False,
+    "area_ha": schema_field("ha", "decimal", True, "Parcel (set) area in hectares, > 0."),
+    "period_start": schema_field("", "date", True, "Monitoring period start, ISO YYYY-MM-DD."),
+    "period_end": schema_field("", "date", True, "Monitoring period end, after period_start."),
+    "biomass_method": schema_field("", "enum: stock_difference | ipcc_tier1_establishment", False,
                              "Tier 2 measured stock difference (default) or the IPCC Tier 1 "
                              "rate for establishment-phase plantings (warned)."),
-    "biomass_events": _field("", "list[object]", False,
+    "biomass_events": schema_field("", "list[object]", False,
                              "stock_difference: >= 2 events {date, biomass_t_per_ha | "
                              "carbon_t_c_per_ha}, same quantity in every event."),
-    "biomass_events[].date": _field("", "date", True, "Date of the biomass survey."),
-    "biomass_events[].biomass_t_per_ha": _field(
+    "biomass_events[].date": schema_field("", "date", True, "Date of the biomass survey."),
+    "biomass_events[].biomass_t_per_ha": schema_field(
         "t d.m./ha", "decimal >= 0", False, "Tea-bush dry biomass, above + below ground."),
-    "biomass_events[].carbon_t_c_per_ha": _field(
+    "biomass_events[].carbon_t_c_per_ha": schema_field(
         "t C/ha", "decimal >= 0", False, "Tea-bush carbon, above + below ground (e.g. a raster "
         "zonal mean); CF is not applied."),
-    "planting_date": _field("", "date", False, "ipcc_tier1_establishment: date of planting."),
-    "biomass_plateau_t_c_per_ha": _field(
+    "planting_date": schema_field("", "date", False, "ipcc_tier1_establishment: date of planting."),
+    "biomass_plateau_t_c_per_ha": schema_field(
         "t C/ha", "decimal > 0", False, "ipcc_tier1_establishment: measured carbon of mature "
         "bushes; accumulation stops there (a pruned hedge plateaus)."),
-    "soil_method": _field("", "enum: ipcc_tier1 | measured | excluded", True,
+    "soil_method": schema_field("", "enum: ipcc_tier1 | measured | excluded", True,
                           "SOC change by IPCC Tier 1 factors, by measured profiles, or not "
                           "counted."),
-    "soil_reference": _field("", "enum: high_activity_clay | low_activity_clay | sandy | "
+    "soil_reference": schema_field("", "enum: high_activity_clay | low_activity_clay | sandy | "
                              "volcanic", False, "ipcc_tier1: SOC_REF class, warm temperate "
                              "moist; default low_activity_clay (63 t C/ha)."),
-    "soil_management_before": _field("", _MANAGEMENT, False,
+    "soil_management_before": schema_field("", _MANAGEMENT, False,
                                      "ipcc_tier1: factors before the management change."),
-    "soil_management_now": _field("", _MANAGEMENT, False,
+    "soil_management_now": schema_field("", _MANAGEMENT, False,
                                   "ipcc_tier1: factors since the management change."),
-    "management_change_date": _field("", "date", False,
+    "management_change_date": schema_field("", "date", False,
                                      "ipcc_tier1: start of the D = 20 yr linear transition."),
-    "soil_profiles": _field("", "list[object]", False,
+    "soil_profiles": schema_field("", "list[object]", False,
                             "measured: >= 2 profiles {date, layers}, same total depth."),
-    "soil_profiles[].date": _field("", "date", True, "Sampling date."),
-    "soil_profiles[].layers": _field("", "list[object]", True, "Sampled layers, top down."),
-    "soil_profiles[].layers[].bulk_density_g_per_cm3": _field("g/cm3", "decimal > 0", True,
+    "soil_profiles[].date": schema_field("", "date", True, "Sampling date."),
+    "soil_profiles[].layers": schema_field("", "list[object]", True, "Sampled layers, top down."),
+    "soil_profiles[].layers[].bulk_density_g_per_cm3": schema_field("g/cm3", "decimal > 0", True,
                                                               "Bulk density BD."),
-    "soil_profiles[].layers[].organic_carbon_g_per_kg": _field("g/kg", "decimal >= 0", True,
+    "soil_profiles[].layers[].organic_carbon_g_per_kg": schema_field("g/kg", "decimal >= 0", True,
                                                                "Organic carbon content C."),
-    "soil_profiles[].layers[].gravel_fraction": _field("1", "decimal 0-1", False,
+    "soil_profiles[].layers[].gravel_fraction": schema_field("1", "decimal 0-1", False,
                                                        "Volume share > 2 mm G; default 0."),
-    "soil_profiles[].layers[].thickness_cm": _field("cm", "decimal > 0", True,
+    "soil_profiles[].layers[].thickness_cm": schema_field("cm", "decimal > 0", True,
                                                     "Layer thickness H."),
-    "fertiliser_n_kg_per_ha_yr": _field("kg N/ha/yr", "decimal >= 0", False,
+    "fertiliser_n_kg_per_ha_yr": schema_field("kg N/ha/yr", "decimal >= 0", False,
                                         "Synthetic N applied; default 0."),
-    "n2o_emission_factor_profile": _field(
+    "n2o_emission_factor_profile": schema_field(
         "", "enum: ipcc2019_wet_synthetic | ipcc2019_aggregated | ipcc2006_default", False,
         "EF1 for direct N2O; default ipcc2019_wet_synthetic (0.016); 0.01 for 2006/CCER."),
-    "baseline_net_kg_co2e": _field("kg CO2e", "integer >= 0", False,
-                                   "Baseline net removals over the period and area; default 0."),
-    "leakage_kg_co2e": _field("kg CO2e", "integer >= 0", False,
-                              "Leakage over the period and area; default 0."),
-    UNCERTAINTY_FIELD: UNCERTAINTY_SCHEMA_ENTRY,
+    **accounting_schema(),
 })
 TOP_LEVEL_FIELDS: Final = tuple(key for key in INPUT_SCHEMA if "." not in key)
 BIOMASS_FIELDS: Final[Mapping[TeaBiomassMethod, frozenset[str]]] = MappingProxyType({
@@ -196,12 +169,7 @@ def parse_tea_inputs(document: Any) -> TeaInputs:
     InvalidInput
         Listing every problem found.
     """
-    if not isinstance(document, Mapping):
-        raise InvalidInput.single("inputs", "inputs_must_be_an_object")
-    reader = InputReader()
-    reader.reject_unknown_fields(document, TOP_LEVEL_FIELDS)
-    values: dict[str, Any] = {"area_ha": read_area(reader, document)}
-    values["period_start"], values["period_end"] = read_period(reader, document)
+    reader, values = open_document(document, TOP_LEVEL_FIELDS)
     values.update(_read_biomass(reader, document))
     values.update(read_soil(reader, document))
     values["fertiliser_n_kg_per_ha_yr"] = read_non_negative_decimal(
@@ -209,11 +177,7 @@ def parse_tea_inputs(document: Any) -> TeaInputs:
     values["n2o_emission_factor_profile"] = read_choice(
         reader, document, "n2o_emission_factor_profile", N2OEmissionFactorProfile,
         N2OEmissionFactorProfile.IPCC2019_WET_SYNTHETIC, "n2o_emission_factor_profile_unknown")
-    values["baseline_net_kg_co2e"] = read_non_negative_integer(
-        reader, document, "baseline_net_kg_co2e", "baseline_net_kg_co2e_must_not_be_negative")
-    values["leakage_kg_co2e"] = read_non_negative_integer(
-        reader, document, "leakage_kg_co2e", "leakage_kg_co2e_must_not_be_negative")
-    values["uncertainty"] = read_uncertainty(reader, document, UNCERTAINTY_COMPONENTS)
+    values.update(read_accounting(reader, document, UNCERTAINTY_COMPONENTS))
     reader.raise_if_any()
     return TeaInputs(**values)
 

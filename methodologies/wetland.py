@@ -23,51 +23,26 @@ Baseline CH4 and N2O are 0 (conservative, VM0033 [V]); baseline net removals and
 caller-supplied totals. NEE is never credited directly (§3.4).
 """
 
-import json
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from importlib import resources
 from types import MappingProxyType
 from typing import Any, Final
 
-from methodologies.accounting import (
-    DEFAULT_GWP_PROFILE,
-    GWP_PARAMETERS,
-    GWP_PROFILE_NAMES,
-    UNCERTAINTY_PARAMETERS,
-    gwp_key,
-    to_kg_co2e,
-)
-from methodologies.base import Estimate, ParameterSet, load_parameter_csv
-from methodologies.errors import InvalidInput, Problem, make_problem
-from methodologies.netting import (
-    EstimateHeader,
-    NetInputs,
-    NetResult,
-    add_shared_warnings,
-    build_estimate,
-    net_per_ha_yr,
-    net_removals,
-)
-from methodologies.parameter_checks import parameter_problems
+from methodologies.accounting import DEFAULT_GWP_PROFILE, gwp_key, to_kg_co2e
+from methodologies.base import Estimate, ParameterSet
+from methodologies.netting import (T_CO2E, NetInputs, NetResult, add_shared_warnings,
+                                   net_per_ha_yr, net_removals)
+from methodologies.skeleton import (Computed, MethodologySkeleton, default_parameter_set,
+                                    period_length_yr)
 from methodologies.trace import CalculationRecorder
-from methodologies.units import Quantity, canonical_decimal, decimal_context, years_between
-from methodologies.wetland_equations import (
-    ch4_emissions_t_co2e,
-    ch4_flux_kg_ch4_per_ha_yr,
-    herbaceous_carbon_t_c_per_ha,
-    n2o_emissions_t_co2e,
-    sediment_burial_t_co2e,
-    vegetation_credit_t_co2e,
-    woody_stock_change_t_co2e,
-)
-from methodologies.wetland_inputs import (
-    INPUT_SCHEMA,
-    Ch4Basis,
-    RateSource,
-    WetlandInputs,
-    parse_wetland_inputs,
-)
+from methodologies.units import Quantity
+from methodologies.units import canonical_decimal as _d
+from methodologies.wetland_equations import (ch4_emissions_t_co2e, ch4_flux_kg_ch4_per_ha_yr,
+                                             herbaceous_carbon_t_c_per_ha, n2o_emissions_t_co2e,
+                                             sediment_burial_t_co2e, vegetation_credit_t_co2e,
+                                             woody_stock_change_t_co2e)
+from methodologies.wetland_inputs import (INPUT_SCHEMA, Ch4Basis, RateSource, WetlandInputs,
+                                          parse_wetland_inputs)
 
 METHODOLOGY_ID: Final = "sinkledger.wetland-lake-marsh"
 METHODOLOGY_VERSION: Final = "1.0.0"
@@ -75,8 +50,7 @@ SINK_TYPE: Final = "wetland"
 PARAMETER_FILE: Final = "wetland_lake_marsh.csv"
 EXAMPLE_FILE: Final = "wetland_lake_marsh.json"
 HERBACEOUS_CLAIM: Final = "wetland_herbaceous_vegetation"
-DEFAULT_PARAMETERS: Final[ParameterSet] = (load_parameter_csv(PARAMETER_FILE) | GWP_PARAMETERS
-                                           | UNCERTAINTY_PARAMETERS)
+DEFAULT_PARAMETERS: Final[ParameterSet] = default_parameter_set(PARAMETER_FILE)
 PARAMETER_RANGES: Final[Mapping[str, tuple[Decimal, Decimal]]] = MappingProxyType({
     "herbaceous_carbon_t_c_per_ha": (Decimal(0), Decimal(100)),
     "sediment_carbon_burial_default": (Decimal(0), Decimal(100)),
@@ -84,93 +58,17 @@ PARAMETER_RANGES: Final[Mapping[str, tuple[Decimal, Decimal]]] = MappingProxyTyp
     "gwp100": (Decimal(1), Decimal(100_000)),
     "uncertainty_allowable": (Decimal(0), Decimal(1)),
 })
-T_CO2E: Final = "t CO2e"
 
 
 def estimate_wetland_lake_marsh(inputs: Mapping[str, Any],
                                 parameters: ParameterSet | None = None, *,
                                 gwp_profile: str = DEFAULT_GWP_PROFILE) -> Estimate:
-    """Validate ``inputs`` and estimate net removals of a wetland for one monitoring period.
+    """Estimate net removals of a wetland for one monitoring period (W1-W6).
 
-    Pure: no I/O, no clock, nothing global changes.
-
-    Parameters
-    ----------
-    inputs : Mapping
-        Input document, see :data:`~methodologies.wetland_inputs.INPUT_SCHEMA`.
-    parameters : ParameterSet, optional
-        Defaults to :data:`DEFAULT_PARAMETERS`.
-    gwp_profile : str
-        One of :data:`~methodologies.accounting.GWP_PROFILE_NAMES`; default ``"AR5"``.
-
-    Returns
-    -------
-    Estimate
-        ``net_kg_co2e`` may be negative (a net source is a reversal).
-
-    Raises
-    ------
-    InvalidInput
-        Every problem with the inputs, the GWP profile and the parameters, at once.
+    See :meth:`methodologies.skeleton.MethodologySkeleton.estimate`; ``net_kg_co2e`` may be
+    negative (a net source is a reversal).
     """
-    parameter_set = DEFAULT_PARAMETERS if parameters is None else parameters
-    parsed = _validate(inputs, parameter_set, gwp_profile)
-    recorder = CalculationRecorder(parameter_set)
-    with decimal_context():
-        period_yr = recorder.step(
-            "period length", f"anniversary years from {parsed.period_start} to "
-            f"{parsed.period_end}", years_between(parsed.period_start, parsed.period_end), "yr")
-        herbaceous = _herbaceous_t_co2e(recorder, parsed)
-        net_inputs = NetInputs(
-            stock_changes={"herbaceous_vegetation": herbaceous,
-                           "woody_vegetation": _woody_t_co2e(recorder, parsed),
-                           "sediment_burial": _sediment_t_co2e(recorder, parsed, period_yr)},
-            emissions={"ch4": _ch4_t_co2e(recorder, parsed, period_yr, gwp_profile),
-                       "n2o": _n2o_t_co2e(recorder, parsed, period_yr, gwp_profile)},
-            baseline_net_kg_co2e=parsed.baseline_net_kg_co2e,
-            leakage_kg_co2e=parsed.leakage_kg_co2e, uncertainty=parsed.uncertainty,
-            note="W6; may be negative (a net source is a reversal)")
-        result = net_removals(recorder, net_inputs)
-        add_shared_warnings(recorder, result)
-    claims = {HERBACEOUS_CLAIM: to_kg_co2e(herbaceous.value)} if herbaceous.value > 0 else {}
-    return build_estimate(recorder, _header(parsed, gwp_profile), result,
-                          informational=_informational(result, net_inputs, parsed, period_yr),
-                          one_off_claims=claims)
-
-
-def _validate(inputs: Mapping[str, Any], parameters: ParameterSet,
-              gwp_profile: str) -> WetlandInputs:
-    problems: list[Problem] = []
-    parsed = None
-    try:
-        parsed = parse_wetland_inputs(inputs)
-    except InvalidInput as error:
-        problems.extend(error.problems)
-    if gwp_profile not in GWP_PROFILE_NAMES:
-        problems.append(make_problem("gwp_profile", "gwp_profile_unknown", value=repr(gwp_profile),
-                                     allowed=", ".join(GWP_PROFILE_NAMES)))
-    elif parsed is not None:
-        problems.extend(parameter_problems(parameters, _required_keys(parsed, gwp_profile),
-                                           PARAMETER_RANGES))
-    if problems:
-        raise InvalidInput(problems)
-    assert parsed is not None
-    return parsed
-
-
-def _required_keys(inputs: WetlandInputs, gwp_profile: str) -> tuple[str, ...]:
-    keys = [gwp_key(gwp_profile, "ch4")]
-    if not inputs.herbaceous_credit_claimed_before:
-        keys.append("herbaceous_carbon_t_c_per_ha")
-    if inputs.sediment_source is RateSource.DEFAULT:
-        keys.append("sediment_carbon_burial_default")
-    if inputs.ch4_source is RateSource.DEFAULT:
-        keys.append("ch4_emission_factor_default")
-    if inputs.n2o_n_kg_per_ha_yr:
-        keys.append(gwp_key(gwp_profile, "n2o"))
-    if inputs.uncertainty is not None:
-        keys.append(f"uncertainty_allowable.{inputs.uncertainty.profile}")
-    return tuple(keys)
+    return WetlandLakeMarsh().estimate(inputs, parameters, gwp_profile=gwp_profile)
 
 
 def _herbaceous_t_co2e(recorder: CalculationRecorder, inputs: WetlandInputs) -> Quantity:
@@ -277,13 +175,6 @@ def _n2o_t_co2e(recorder: CalculationRecorder, inputs: WetlandInputs, period_yr:
     return Quantity(value, T_CO2E)
 
 
-def _header(inputs: WetlandInputs, gwp_profile: str) -> EstimateHeader:
-    return EstimateHeader(methodology_id=METHODOLOGY_ID, methodology_version=METHODOLOGY_VERSION,
-                          sink_type=SINK_TYPE, period_start=inputs.period_start,
-                          period_end=inputs.period_end, area_ha=inputs.area_ha,
-                          gwp_profile=gwp_profile, normalised_inputs=inputs.normalised())
-
-
 def _informational(result: NetResult, components: NetInputs, inputs: WetlandInputs,
                    period_yr: Decimal) -> dict[str, Decimal]:
     """Display-only per-hectare, per-year figures."""
@@ -299,41 +190,54 @@ def _informational(result: NetResult, components: NetInputs, inputs: WetlandInpu
     }
 
 
-def _d(value: Decimal) -> str:
-    return canonical_decimal(value)
-
-
-class WetlandLakeMarsh:
+class WetlandLakeMarsh(MethodologySkeleton[WetlandInputs]):
     """The registered methodology object (see :class:`methodologies.base.Methodology`)."""
 
-    id: Final = METHODOLOGY_ID
-    version: Final = METHODOLOGY_VERSION
-    sink_type: Final = SINK_TYPE
-    title_zh: Final = "湖泊与沼泽湿地碳汇"
-    title_en: Final = "Lake and marsh wetland carbon sink"
-    input_schema: Final = INPUT_SCHEMA
-    stock_events_field: Final = "woody_vegetation_events"
+    id = METHODOLOGY_ID
+    version = METHODOLOGY_VERSION
+    sink_type = SINK_TYPE
+    title_zh = "湖泊与沼泽湿地碳汇"
+    title_en = "Lake and marsh wetland carbon sink"
+    input_schema = INPUT_SCHEMA
+    stock_events_field = "woody_vegetation_events"
+    parameters = DEFAULT_PARAMETERS
+    parameter_ranges = PARAMETER_RANGES
+    example_file = EXAMPLE_FILE
 
-    def __repr__(self) -> str:
-        return f"<methodology {self.id} {self.version}>"
+    def parse(self, inputs: Mapping[str, Any]) -> WetlandInputs:
+        """See :func:`~methodologies.wetland_inputs.parse_wetland_inputs`."""
+        return parse_wetland_inputs(inputs)
 
-    def default_parameters(self) -> ParameterSet:
-        """Return the shipped parameters (wetland, GWP-100 and uncertainty rows)."""
-        return DEFAULT_PARAMETERS
+    def required_keys(self, inputs: WetlandInputs, gwp_profile: str) -> Sequence[str]:
+        """Parameter keys these inputs use."""
+        keys = [gwp_key(gwp_profile, "ch4")]
+        if not inputs.herbaceous_credit_claimed_before:
+            keys.append("herbaceous_carbon_t_c_per_ha")
+        if inputs.sediment_source is RateSource.DEFAULT:
+            keys.append("sediment_carbon_burial_default")
+        if inputs.ch4_source is RateSource.DEFAULT:
+            keys.append("ch4_emission_factor_default")
+        if inputs.n2o_n_kg_per_ha_yr:
+            keys.append(gwp_key(gwp_profile, "n2o"))
+        return tuple(keys)
 
-    def estimate(self, inputs: Mapping[str, Any], parameters: ParameterSet | None = None, *,
-                 gwp_profile: str = DEFAULT_GWP_PROFILE) -> Estimate:
-        """See :func:`estimate_wetland_lake_marsh`."""
-        return estimate_wetland_lake_marsh(inputs, parameters, gwp_profile=gwp_profile)
-
-    def example_inputs(self) -> dict[str, Any]:
-        """Return the example document ``methodologies/examples/wetland_lake_marsh.json``."""
-        text = resources.files("methodologies").joinpath("examples", EXAMPLE_FILE).read_text(
-            encoding="utf-8")
-        document: dict[str, Any] = json.loads(text)
-        return document
-
-    def inputs_with_stock_events(self, inputs: Mapping[str, Any],
-                                 events: Sequence[Mapping[str, str]]) -> dict[str, Any]:
-        """Return ``inputs`` with ``woody_vegetation_events`` replaced by ``events``."""
-        return {**inputs, self.stock_events_field: [dict(event) for event in events]}
+    def compute(self, recorder: CalculationRecorder, parsed: WetlandInputs,
+                gwp_profile: str) -> Computed:
+        """W1-W6 in order, then the shared netting and warnings."""
+        period_yr = period_length_yr(recorder, parsed)
+        herbaceous = _herbaceous_t_co2e(recorder, parsed)
+        net_inputs = NetInputs(
+            stock_changes={"herbaceous_vegetation": herbaceous,
+                           "woody_vegetation": _woody_t_co2e(recorder, parsed),
+                           "sediment_burial": _sediment_t_co2e(recorder, parsed, period_yr)},
+            emissions={"ch4": _ch4_t_co2e(recorder, parsed, period_yr, gwp_profile),
+                       "n2o": _n2o_t_co2e(recorder, parsed, period_yr, gwp_profile)},
+            baseline_net_kg_co2e=parsed.baseline_net_kg_co2e,
+            leakage_kg_co2e=parsed.leakage_kg_co2e, uncertainty=parsed.uncertainty,
+            note="W6; may be negative (a net source is a reversal)")
+        result = net_removals(recorder, net_inputs)
+        add_shared_warnings(recorder, result)
+        claims = {HERBACEOUS_CLAIM: to_kg_co2e(herbaceous.value)} if herbaceous.value > 0 else {}
+        return Computed(result=result,
+                        informational=_informational(result, net_inputs, parsed, period_yr),
+                        one_off_claims=claims)

@@ -12,25 +12,11 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Final
 
-from methodologies.errors import InvalidInput
-from methodologies.fields import (
-    StockEvent,
-    read_area,
-    read_boolean,
-    read_choice,
-    read_non_negative_decimal,
-    read_non_negative_integer,
-    read_percent,
-    read_period,
-    read_stock_events,
-)
+from methodologies.fields import (StockEvent, accounting_schema, open_document, read_accounting,
+                                  read_boolean, read_choice, read_non_negative_decimal,
+                                  read_percent, read_stock_events, schema_field)
 from methodologies.inputs import MISSING, InputReader
-from methodologies.uncertainty import (
-    UNCERTAINTY_FIELD,
-    UNCERTAINTY_SCHEMA_ENTRY,
-    UncertaintyInput,
-    read_uncertainty,
-)
+from methodologies.uncertainty import UNCERTAINTY_FIELD, UncertaintyInput
 from methodologies.units import canonical_decimal
 
 
@@ -53,49 +39,39 @@ EMISSION_COMPONENTS: Final = ("ch4", "n2o")
 UNCERTAINTY_COMPONENTS: Final = (*STOCK_COMPONENTS, *EMISSION_COMPONENTS, "baseline")
 
 
-def _field(unit: str, type_: str, required: bool, description: str) -> Mapping[str, Any]:
-    return MappingProxyType(
-        {"unit": unit, "type": type_, "required": required, "description": description})
-
-
 INPUT_SCHEMA: Final[Mapping[str, Mapping[str, Any]]] = MappingProxyType({
-    "area_ha": _field("ha", "decimal", True, "Parcel (set) area in hectares, > 0."),
-    "period_start": _field("", "date", True, "Monitoring period start, ISO YYYY-MM-DD."),
-    "period_end": _field("", "date", True, "Monitoring period end, after period_start."),
-    "herbaceous_cover_pct": _field("%", "decimal 0-100", True,
+    "area_ha": schema_field("ha", "decimal", True, "Parcel (set) area in hectares, > 0."),
+    "period_start": schema_field("", "date", True, "Monitoring period start, ISO YYYY-MM-DD."),
+    "period_end": schema_field("", "date", True, "Monitoring period end, after period_start."),
+    "herbaceous_cover_pct": schema_field("%", "decimal 0-100", True,
                                    "Herbaceous (reed, sedge) cover of the parcel; the VM0033 "
                                    "default 3 t C/ha applies pro rata."),
-    "herbaceous_vegetation_credit_claimed_before": _field(
+    "herbaceous_vegetation_credit_claimed_before": schema_field(
         "", "boolean", True, "Whether the one-off herbaceous vegetation credit was already "
         "claimed for this parcel in an earlier estimate. true: nothing is credited now."),
-    "woody_vegetation_events": _field(
+    "woody_vegetation_events": schema_field(
         "", "list[object]", False, "Optional stock difference of woody vegetation (trees, "
         "shrubs): >= 2 events {date, carbon_t_c_per_ha}, e.g. raster zonal means."),
-    "woody_vegetation_events[].date": _field("", "date", True, "Date of the stock estimate."),
-    "woody_vegetation_events[].carbon_t_c_per_ha": _field(
+    "woody_vegetation_events[].date": schema_field("", "date", True, "Date of the stock estimate."),
+    "woody_vegetation_events[].carbon_t_c_per_ha": schema_field(
         "t C/ha", "decimal >= 0", True, "Woody vegetation carbon (above + below ground)."),
-    "sediment_carbon_burial_source": _field(
+    "sediment_carbon_burial_source": schema_field(
         "", "enum: measured | default", True, "measured: give the parcel's rate; default: the "
         "Chinese-lake mean 0.22 t C/ha/yr, flagged with a warning."),
-    "sediment_carbon_burial_t_c_per_ha_yr": _field(
+    "sediment_carbon_burial_t_c_per_ha_yr": schema_field(
         "t C/ha/yr", "decimal", False, "Measured soil/sediment organic carbon accumulation "
         "(negative for a measured loss); required with source measured, refused with default."),
-    "ch4_source": _field("", "enum: measured | default", True,
+    "ch4_source": schema_field("", "enum: measured | default", True,
                          "measured: give the flux; default: IPCC Wetlands Supplement Ch.5 "
                          "value, unverified [M], flagged."),
-    "ch4_kg_per_ha_yr": _field("kg/ha/yr", "decimal >= 0", False,
+    "ch4_kg_per_ha_yr": schema_field("kg/ha/yr", "decimal >= 0", False,
                                "Measured CH4 flux (annual mean); required with source measured."),
-    "ch4_basis": _field("", "enum: ch4 | ch4_c", False,
+    "ch4_basis": schema_field("", "enum: ch4 | ch4_c", False,
                         "Mass basis of ch4_kg_per_ha_yr: kg CH4 (default) or kg CH4-C "
                         "(converted × 16/12). Only with source measured."),
-    "n2o_n_kg_per_ha_yr": _field("kg N2O-N/ha/yr", "decimal >= 0", False,
+    "n2o_n_kg_per_ha_yr": schema_field("kg N2O-N/ha/yr", "decimal >= 0", False,
                                  "Measured N2O-N flux; absent: 0 with a warning."),
-    "baseline_net_kg_co2e": _field("kg CO2e", "integer >= 0", False,
-                                   "Baseline net removals over the period and area; default 0 "
-                                   "(baseline CH4 and N2O are 0, conservative, VM0033)."),
-    "leakage_kg_co2e": _field("kg CO2e", "integer >= 0", False,
-                              "Leakage over the period and area; default 0."),
-    UNCERTAINTY_FIELD: UNCERTAINTY_SCHEMA_ENTRY,
+    **accounting_schema(" (baseline CH4 and N2O are 0, conservative, VM0033)"),
 })
 TOP_LEVEL_FIELDS: Final = tuple(key for key in INPUT_SCHEMA if "." not in key)
 
@@ -157,12 +133,7 @@ def parse_wetland_inputs(document: Any) -> WetlandInputs:
     InvalidInput
         Listing every problem found.
     """
-    if not isinstance(document, Mapping):
-        raise InvalidInput.single("inputs", "inputs_must_be_an_object")
-    reader = InputReader()
-    reader.reject_unknown_fields(document, TOP_LEVEL_FIELDS)
-    values: dict[str, Any] = {"area_ha": read_area(reader, document)}
-    values["period_start"], values["period_end"] = read_period(reader, document)
+    reader, values = open_document(document, TOP_LEVEL_FIELDS)
     values["herbaceous_cover_pct"] = read_percent(reader, document, "herbaceous_cover_pct")
     values["herbaceous_credit_claimed_before"] = read_boolean(
         reader, document, "herbaceous_vegetation_credit_claimed_before")
@@ -173,11 +144,7 @@ def parse_wetland_inputs(document: Any) -> WetlandInputs:
     values.update(_read_ch4(reader, document))
     values["n2o_n_kg_per_ha_yr"] = read_non_negative_decimal(
         reader, document, "n2o_n_kg_per_ha_yr", "value_must_not_be_negative", default=None)
-    values["baseline_net_kg_co2e"] = read_non_negative_integer(
-        reader, document, "baseline_net_kg_co2e", "baseline_net_kg_co2e_must_not_be_negative")
-    values["leakage_kg_co2e"] = read_non_negative_integer(
-        reader, document, "leakage_kg_co2e", "leakage_kg_co2e_must_not_be_negative")
-    values["uncertainty"] = read_uncertainty(reader, document, UNCERTAINTY_COMPONENTS)
+    values.update(read_accounting(reader, document, UNCERTAINTY_COMPONENTS))
     reader.raise_if_any()
     return WetlandInputs(**values)
 

@@ -15,26 +15,12 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 from ledger.store import APPEND_ONLY_TABLES
+from sinkledger.base.rows import append_only_trigger_statements
 
 
 def append_only_triggers(table: str, *, sqlite: bool) -> list[str]:
-    if sqlite:
-        return [
-            f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
-            f"BEGIN SELECT RAISE(ABORT, 'journal_is_append_only'); END"
-            for op in ("UPDATE", "DELETE")
-        ]
-    return [
-        "CREATE OR REPLACE FUNCTION sinkledger_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN RAISE EXCEPTION USING MESSAGE = 'journal_is_append_only: ' || TG_OP || ' on ' "
-        "|| TG_TABLE_NAME; END $$",
-        f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
-        f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-        "FOR EACH ROW EXECUTE FUNCTION sinkledger_append_only()",
-        f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
-        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-        "FOR EACH STATEMENT EXECUTE FUNCTION sinkledger_append_only()",
-    ]
+    return append_only_trigger_statements(table, sqlite=sqlite, message="journal_is_append_only",
+                                          function="sinkledger_append_only")
 
 
 def install_extras(connection: Connection) -> None:

@@ -10,8 +10,10 @@ table, below) reject UPDATE and DELETE on ``parcel_version``.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, LargeBinary, Text, event, text
+from sqlalchemy import Index, event, text
 from sqlmodel import Field, SQLModel
+
+from sinkledger.base.rows import append_only_trigger_statements, blob_column, text_column
 
 ACTIVE, RETIRED, SPLIT, MERGED, DELETED = "active", "retired", "split", "merged", "deleted"
 
@@ -30,22 +32,22 @@ class ParcelRow(SQLModel, table=True):
     tenure_cert_no: str | None = Field(default=None, max_length=120)
     tenure_cert_kind: str | None = Field(default=None, max_length=40)
     tenure_ownership: str | None = Field(default=None, max_length=20)
-    household_shares: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
+    household_shares: str = Field(default="{}", sa_column=text_column(server_default="{}"))
     status: str = Field(default=ACTIVE, max_length=12)
     retired_from: str | None = Field(default=None, max_length=10)
     area_m2: float
     area_epsg: int
     declared_area_mu: float | None = None
-    geometry_wkb: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    geometry_wkb: bytes = Field(sa_column=blob_column())
     geometry_sha256: str = Field(max_length=64)
     min_lon: float
     min_lat: float
     max_lon: float
     max_lat: float
     lon_span: float = Field(default=0.0, index=True)  # max_lon - min_lon: bounds the bbox search
-    attributes: str = Field(sa_column=Column(Text, nullable=False))  # JSON object
-    flags: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
-    parents: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
+    attributes: str = Field(sa_column=text_column())  # JSON object
+    flags: str = Field(default="[]", sa_column=text_column(server_default="[]"))
+    parents: str = Field(default="[]", sa_column=text_column(server_default="[]"))
     version: int = 1
     version_hash: str = Field(default="", max_length=64)
     registered_seq: int
@@ -62,29 +64,20 @@ class ParcelVersionRow(SQLModel, table=True):
     version: int
     seq: int = Field(index=True)
     change: str = Field(max_length=20)
-    record: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON that was hashed
-    geometry_wkb: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    record: str = Field(sa_column=text_column())  # canonical JSON that was hashed
+    geometry_wkb: bytes = Field(sa_column=blob_column())
     version_hash: str = Field(max_length=64)
 
 
-_SQLITE_TRIGGERS = [
-    f"CREATE TRIGGER IF NOT EXISTS parcel_version_no_{op.lower()} BEFORE {op} ON parcel_version "
-    "BEGIN SELECT RAISE(ABORT, 'parcel_history_is_append_only'); END" for op in ("UPDATE", "DELETE")]
-_PG_TRIGGERS = [
-    ("CREATE OR REPLACE FUNCTION sinkledger_parcel_history_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-     "$$ BEGIN RAISE EXCEPTION USING MESSAGE = 'parcel_history_is_append_only: ' || TG_OP; END $$"),
-    "DROP TRIGGER IF EXISTS parcel_version_append_only ON parcel_version",
-    ("CREATE TRIGGER parcel_version_append_only BEFORE UPDATE OR DELETE ON parcel_version "
-     "FOR EACH ROW EXECUTE FUNCTION sinkledger_parcel_history_append_only()"),
-    "DROP TRIGGER IF EXISTS parcel_version_no_truncate ON parcel_version",
-    ("CREATE TRIGGER parcel_version_no_truncate BEFORE TRUNCATE ON parcel_version "
-     "FOR EACH STATEMENT EXECUTE FUNCTION sinkledger_parcel_history_append_only()"),
-]
+PARCEL_HISTORY_MESSAGE = "parcel_history_is_append_only"
 
 
 def install_parcel_history_guard(connection) -> None:  # type: ignore[no-untyped-def]
     """The second guard of the append-only rule on parcel history, on either backend."""
-    statements = _SQLITE_TRIGGERS if connection.dialect.name == "sqlite" else _PG_TRIGGERS
+    statements = append_only_trigger_statements(
+        "parcel_version", sqlite=connection.dialect.name == "sqlite",
+        message=PARCEL_HISTORY_MESSAGE, function="sinkledger_parcel_history_append_only",
+        name_table=False)
     for statement in statements:
         connection.exec_driver_sql(statement)
 

@@ -10,8 +10,10 @@ against the hash.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, LargeBinary, Text
 from sqlmodel import Field, SQLModel
+
+from sinkledger.base.rows import (DocumentContentRowBase, DocumentRowBase, big_int_column,
+                                  text_column)
 
 
 class CourtCaseRow(SQLModel, table=True):
@@ -23,37 +25,28 @@ class CourtCaseRow(SQLModel, table=True):
     court_party_id: str = Field(max_length=40, index=True)
     court_name: str = Field(max_length=200)
     judgment_date: str = Field(max_length=10)
-    defendants: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of party ids
+    defendants: str = Field(sa_column=text_column())  # JSON list of party ids
     sink_type: str = Field(max_length=20)
     county_code: str = Field(max_length=12)
     ecosystem_name: str = Field(max_length=200)  # the beneficiary of the retirements
     damaged_area_ha: str = Field(max_length=40)  # decimal string
     parcel_code: str | None = Field(default=None, max_length=40)
-    geometry_wkb: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # hex, EPSG:4490
-    description: str = Field(sa_column=Column(Text, nullable=False))
+    geometry_wkb: str | None = Field(default=None, sa_column=text_column(True))  # hex, EPSG:4490
+    description: str = Field(sa_column=text_column())
     recorded_at: str = Field(max_length=40)
 
 
-class CourtDocumentRow(SQLModel, table=True):
+class CourtDocumentRow(DocumentRowBase, table=True):
     """A document of a case (judgment, appraisal report...), known by its content hash."""
 
     __tablename__ = "court_document"
-    id: str = Field(primary_key=True, max_length=40)
-    seq: int
     case_no: str = Field(max_length=80, index=True)
-    title: str = Field(max_length=200)
-    file_name: str = Field(max_length=200)
-    media_type: str = Field(max_length=100)
-    size_bytes: int = Field(sa_column=Column(BigInteger, nullable=False))
-    sha256: str = Field(max_length=64, index=True)
 
 
-class CourtDocumentContentRow(SQLModel, table=True):
-    """The bytes of a document, by hash; erasable, never part of the journal."""
+class CourtDocumentContentRow(DocumentContentRowBase, table=True):
+    """The bytes of a court document, by hash; erasable, never part of the journal."""
 
     __tablename__ = "court_document_content"
-    sha256: str = Field(primary_key=True, max_length=64)
-    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class CourtOrderRow(SQLModel, table=True):
@@ -66,18 +59,18 @@ class CourtOrderRow(SQLModel, table=True):
     court_party_id: str = Field(max_length=40, index=True)
     item: str = Field(max_length=80)  # the judgment's item, e.g. 判决第二项
     kind: str = Field(max_length=12)
-    quantity_t: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
-    amount_fen: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    quantity_t: int | None = Field(default=None, sa_column=big_int_column(True))
+    amount_fen: int | None = Field(default=None, sa_column=big_int_column(True))
     due_date: str = Field(max_length=10)
     same_sink_type: bool
     same_county: bool
     status: str = Field(max_length=20, index=True)  # ordered, partly_fulfilled, fulfilled, withdrawn
-    fulfilled_t: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
-    spent_fen: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
-    last_price_fen_per_t: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    fulfilled_t: int = Field(default=0, sa_column=big_int_column())
+    spent_fen: int = Field(default=0, sa_column=big_int_column())
+    last_price_fen_per_t: int | None = Field(default=None, sa_column=big_int_column(True))
     fulfilments: int = 0
     decision: str = Field(max_length=20)  # set, confirmed (the proposal), overridden
-    proposal: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
+    proposal: str | None = Field(default=None, sa_column=text_column(True))  # JSON
     override_reason: str | None = Field(default=None, max_length=500)
     withdrawn_seq: int | None = None
     withdrawal_reason: str | None = Field(default=None, max_length=500)
@@ -91,7 +84,7 @@ class CourtOrderEventRow(SQLModel, table=True):
     seq: int = Field(primary_key=True)
     order_id: str = Field(max_length=40, index=True)
     kind: str = Field(max_length=40)
-    summary: str = Field(sa_column=Column(Text, nullable=False))  # JSON
+    summary: str = Field(sa_column=text_column())  # JSON
     recorded_at: str = Field(max_length=40)
 
 
@@ -105,10 +98,10 @@ class CourtFulfilmentRow(SQLModel, table=True):
     case_no: str = Field(max_length=80, index=True)
     seller_account: str = Field(max_length=40)
     buyer_account: str = Field(max_length=40)
-    quantity_t: int = Field(sa_column=Column(BigInteger, nullable=False))
-    price_fen_per_t: int = Field(sa_column=Column(BigInteger, nullable=False))
-    amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
-    remainder_fen: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    quantity_t: int = Field(sa_column=big_int_column())
+    price_fen_per_t: int = Field(sa_column=big_int_column())
+    amount_fen: int = Field(sa_column=big_int_column())
+    remainder_fen: int | None = Field(default=None, sa_column=big_int_column(True))
     retirement_id: str = Field(max_length=40, index=True)
     contract_no: str = Field(max_length=80)
     purchase_date: str = Field(max_length=10)
@@ -123,7 +116,7 @@ class CourtCertificateRow(SQLModel, table=True):
     seq: int
     order_id: str = Field(max_length=40, index=True)
     case_no: str = Field(max_length=80, index=True)
-    record: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON that the code hashes
+    record: str = Field(sa_column=text_column())  # canonical JSON that the code hashes
     issued_at: str = Field(max_length=40)
 
 

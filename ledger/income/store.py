@@ -11,34 +11,24 @@ Money is integer fen, quantities whole tonnes or integer kg CO2e, areas decimal 
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from sinkledger.base.rows import (DocumentContentRowBase, DocumentRowBase, big_int_column,
+                                  text_column)
 
-def _big(nullable: bool = False) -> Column:
-    return Column(BigInteger, nullable=nullable)
 
-
-class CollectionDocumentRow(SQLModel, table=True):
+class CollectionDocumentRow(DocumentRowBase, table=True):
     """A document of a collection contract (the signed contract, a parcel list...), by hash."""
 
     __tablename__ = "collection_document"
-    id: str = Field(primary_key=True, max_length=40)
-    seq: int
     contract_no: str = Field(max_length=80, index=True)
-    title: str = Field(max_length=200)
-    file_name: str = Field(max_length=200)
-    media_type: str = Field(max_length=100)
-    size_bytes: int = Field(sa_column=_big())
-    sha256: str = Field(max_length=64, index=True)
 
 
-class CollectionDocumentContentRow(SQLModel, table=True):
+class CollectionDocumentContentRow(DocumentContentRowBase, table=True):
     """The bytes of a contract document, by hash; erasable, never part of the journal."""
 
     __tablename__ = "collection_document_content"
-    sha256: str = Field(primary_key=True, max_length=64)
-    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class ProjectRow(SQLModel, table=True):
@@ -71,9 +61,9 @@ class ContributionRow(SQLModel, table=True):
     issuance_seq: int = Field(index=True)
     batch_id: str = Field(max_length=80, index=True)
     parcel_code: str = Field(max_length=40, index=True)
-    quantity_t: int = Field(sa_column=_big())
-    kg_co2e: int = Field(sa_column=_big())
-    weight: int = Field(sa_column=_big())  # the parcel's area in 0.01 m² at issuance
+    quantity_t: int = Field(sa_column=big_int_column())
+    kg_co2e: int = Field(sa_column=big_int_column())
+    weight: int = Field(sa_column=big_int_column())  # the parcel's area in 0.01 m² at issuance
 
 
 class DistributionRow(SQLModel, table=True):
@@ -85,8 +75,8 @@ class DistributionRow(SQLModel, table=True):
     sale_seq: int = Field(unique=True)
     seller_account: str = Field(max_length=40, index=True)
     sale_date: str = Field(max_length=10)
-    quantity_t: int = Field(sa_column=_big())
-    amount_fen: int = Field(sa_column=_big())
+    quantity_t: int = Field(sa_column=big_int_column())
+    amount_fen: int = Field(sa_column=big_int_column())
     recorded_at: str = Field(max_length=40)
 
 
@@ -100,12 +90,12 @@ class DistributionContractRow(SQLModel, table=True):
     contract_no: str = Field(max_length=80, index=True)
     collective_party_id: str = Field(max_length=40, index=True)
     kind: str = Field(max_length=20)
-    quantity_t: int = Field(sa_column=_big())
-    gross_fen: int = Field(sa_column=_big())
-    costs_fen: int = Field(sa_column=_big())
-    net_fen: int = Field(sa_column=_big())
-    villages_fen: int = Field(sa_column=_big())  # the collective's share, passed to households
-    centre_fen: int = Field(sa_column=_big())
+    quantity_t: int = Field(sa_column=big_int_column())
+    gross_fen: int = Field(sa_column=big_int_column())
+    costs_fen: int = Field(sa_column=big_int_column())
+    net_fen: int = Field(sa_column=big_int_column())
+    villages_fen: int = Field(sa_column=big_int_column())  # the collective's, passed to households
+    centre_fen: int = Field(sa_column=big_int_column())
 
 
 class ObligationRow(SQLModel, table=True):
@@ -120,7 +110,7 @@ class ObligationRow(SQLModel, table=True):
     period_start: str = Field(max_length=10)
     period_end: str = Field(max_length=10)
     due_date: str = Field(max_length=10)
-    amount_fen: int = Field(sa_column=_big())
+    amount_fen: int = Field(sa_column=big_int_column())
 
 
 class DueItemRow(SQLModel, table=True):
@@ -138,11 +128,11 @@ class DueItemRow(SQLModel, table=True):
     party_kind: str = Field(max_length=30)
     role: str = Field(max_length=30)
     parcel_code: str = Field(max_length=40, index=True)
-    parcel_tonnes: int | None = Field(default=None, sa_column=_big(True))
+    parcel_tonnes: int | None = Field(default=None, sa_column=big_int_column(True))
     share_bp: int | None = None
-    attributed_kg: int | None = Field(default=None, sa_column=_big(True))
-    amount_fen: int = Field(sa_column=_big())
-    paid_fen: int = Field(default=0, sa_column=_big())
+    attributed_kg: int | None = Field(default=None, sa_column=big_int_column(True))
+    amount_fen: int = Field(sa_column=big_int_column())
+    paid_fen: int = Field(default=0, sa_column=big_int_column())
     basis_date: str = Field(max_length=10)  # the sale date, or the contract year's start
     due_date: str = Field(max_length=10)
     sale_seq: int | None = None
@@ -157,7 +147,7 @@ class PaymentRow(SQLModel, table=True):
     due_id: str = Field(max_length=48, index=True)
     payer_party_id: str = Field(max_length=40)
     party_id: str = Field(max_length=40, index=True)
-    amount_fen: int = Field(sa_column=_big())
+    amount_fen: int = Field(sa_column=big_int_column())
     paid_date: str = Field(max_length=10)
     reference: str = Field(max_length=80)
 
@@ -171,7 +161,7 @@ class LienRow(SQLModel, table=True):
     bank_party_id: str = Field(max_length=40, index=True)
     contract_no: str = Field(max_length=80, index=True)
     loan_reference: str = Field(max_length=80)
-    loan_amount_fen: int = Field(sa_column=_big())
+    loan_amount_fen: int = Field(sa_column=big_int_column())
     term_end: str = Field(max_length=10)
     status: str = Field(max_length=12)  # active, released, defaulted
     ended_seq: int | None = None
@@ -204,9 +194,9 @@ class LossEventRow(SQLModel, table=True):
     event_date: str = Field(max_length=10)
     reported_by_party_id: str = Field(max_length=40)
     policy_no: str | None = Field(default=None, max_length=80)
-    description: str = Field(sa_column=Column(Text, nullable=False))
+    description: str = Field(sa_column=text_column())
     lost_t_co2e: str = Field(max_length=40)  # decimal
-    reversed_t: int = Field(sa_column=_big())
+    reversed_t: int = Field(sa_column=big_int_column())
     reversal_id: str | None = Field(default=None, max_length=40)
     recorded_at: str = Field(max_length=40)
 
@@ -221,7 +211,7 @@ class LossParcelRow(SQLModel, table=True):
     stock_t_c_per_ha: str = Field(max_length=60)
     estimate_id: str = Field(max_length=40)
     lost_t_co2e: str = Field(max_length=60)
-    reversed_t: int = Field(sa_column=_big())
+    reversed_t: int = Field(sa_column=big_int_column())
 
 
 class InsuranceClaimRow(SQLModel, table=True):
@@ -235,7 +225,7 @@ class InsuranceClaimRow(SQLModel, table=True):
     insured_party_id: str = Field(max_length=40, index=True)
     policy_no: str = Field(max_length=80)
     product: str = Field(max_length=200)
-    payout_fen: int = Field(sa_column=_big())
+    payout_fen: int = Field(sa_column=big_int_column())
     paid_date: str | None = Field(default=None, max_length=10)
     reference: str | None = Field(default=None, max_length=80)
 

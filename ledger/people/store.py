@@ -12,12 +12,10 @@ for the journal) and hash-chained; ``person_meta`` the data key's check value.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
-
-def _blob() -> Column:
-    return Column(LargeBinary, nullable=True)
+from sinkledger.base import rows
+from sinkledger.base.rows import blob_column, text_column
 
 
 class PersonRow(SQLModel, table=True):
@@ -28,11 +26,11 @@ class PersonRow(SQLModel, table=True):
     handler_party_id: str = Field(max_length=40, index=True)  # the collecting centre (个人信息处理者)
     purpose: str = Field(max_length=200)  # purpose of collection, as told to the person
     consent_date: str = Field(max_length=10)
-    name_enc: bytes | None = Field(default=None, sa_column=_blob())
-    resident_id_enc: bytes | None = Field(default=None, sa_column=_blob())
-    phone_enc: bytes | None = Field(default=None, sa_column=_blob())
-    bank_account_enc: bytes | None = Field(default=None, sa_column=_blob())
-    bank_name_enc: bytes | None = Field(default=None, sa_column=_blob())
+    name_enc: bytes | None = Field(default=None, sa_column=blob_column(True))
+    resident_id_enc: bytes | None = Field(default=None, sa_column=blob_column(True))
+    phone_enc: bytes | None = Field(default=None, sa_column=blob_column(True))
+    bank_account_enc: bytes | None = Field(default=None, sa_column=blob_column(True))
+    bank_name_enc: bytes | None = Field(default=None, sa_column=blob_column(True))
     resident_id_index: str | None = Field(default=None, max_length=64, unique=True)  # HMAC blind index
     version: int = 1
     registered_at: str = Field(max_length=40)
@@ -49,7 +47,7 @@ class PersonVersionRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     party_id: str = Field(max_length=40, index=True)
     version: int
-    snapshot_enc: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    snapshot_enc: bytes = Field(sa_column=blob_column())
     replaced_at: str = Field(max_length=40)
     replaced_by: str = Field(max_length=60)
 
@@ -78,9 +76,9 @@ class PersonAccessLogRow(SQLModel, table=True):
     party_id: str | None = Field(default=None, max_length=40, index=True)  # the person, if one
     purpose: str = Field(max_length=30)
     note: str | None = Field(default=None, max_length=200)
-    fields: str = Field(sa_column=Column(Text, nullable=False))  # JSON {field: full|masked|hidden|...}
+    fields: str = Field(sa_column=text_column())  # JSON {field: full|masked|hidden|...}
     disclosed_full: bool = False
-    detail: str = Field(sa_column=Column(Text, nullable=False))  # JSON, never personal values
+    detail: str = Field(sa_column=text_column())  # JSON, never personal values
     prev_hash: str = Field(max_length=64)
     row_hash: str = Field(max_length=64)
 
@@ -98,20 +96,8 @@ APPEND_ONLY_MESSAGE = "access_log_is_append_only"
 
 def append_only_trigger_statements(table: str, *, sqlite: bool) -> list[str]:
     """DDL that makes ``table`` reject UPDATE and DELETE (and TRUNCATE on PostgreSQL)."""
-    if sqlite:
-        return [f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END" for op in ("UPDATE", "DELETE")]
-    return [
-        ("CREATE OR REPLACE FUNCTION sinkledger_people_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-        f"$$ BEGIN RAISE EXCEPTION USING MESSAGE = '{APPEND_ONLY_MESSAGE}: ' || TG_OP || ' on ' "
-        "|| TG_TABLE_NAME; END $$"),
-        f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
-        (f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-        "FOR EACH ROW EXECUTE FUNCTION sinkledger_people_append_only()"),
-        f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
-        (f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-        "FOR EACH STATEMENT EXECUTE FUNCTION sinkledger_people_append_only()"),
-    ]
+    return rows.append_only_trigger_statements(table, sqlite=sqlite, message=APPEND_ONLY_MESSAGE,
+                                               function="sinkledger_people_append_only")
 
 
 def install_triggers(connection, *, sqlite: bool) -> None:  # type: ignore[no-untyped-def]
