@@ -157,6 +157,11 @@ class Settings:
         return self.seed_demo == "1" or (self.seed_demo == "auto" and self.database_url_is_default)
 
     @property
+    def counties_path(self) -> Path:
+        """The region's county outlines (GeoJSON) named by its profile; else the demo layer's."""
+        return self.region.outlines_path(self.gis_data_dir) or self.gis_data_dir / "counties.geojson"
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
