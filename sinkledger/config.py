@@ -79,6 +79,7 @@ SETTINGS_REFUSALS: dict[str, tuple[str, str]] = {
 
 
 DEFAULT_REGION = "huzhou"
+DEMO_REGION = "huzhou"  # the demo data in gis_data/ lies in Huzhou's counties
 
 
 def __getattr__(name: str) -> Any:
@@ -154,6 +155,9 @@ class Settings:
 
     @property
     def seeds_demo_when_empty(self) -> bool:
+        """Whether the app seeds an empty database with the demo (never outside the demo's region)."""
+        if self.region.key != DEMO_REGION:
+            return False
         return self.seed_demo == "1" or (self.seed_demo == "auto" and self.database_url_is_default)
 
     @property

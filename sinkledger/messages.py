@@ -395,6 +395,11 @@ REFUSALS: dict[str, tuple[str, str]] = {
         "地区配置文件 {profile} 无效：{where} {reason}。",
         "The region profile {profile} is invalid: {where} {reason}.",
     ),
+    "demo_region_mismatch": (
+        "演示数据位于地区“{demo_region}”，当前地区配置为“{region}”：请设置 SINKLEDGER_REGION={demo_region} 后再载入演示数据。",
+        "The demo data lies in region '{demo_region}' but the region profile is '{region}': set "
+        "SINKLEDGER_REGION={demo_region} to load the demo.",
+    ),
     "county_code_unknown": (
         "县级区划代码 {value} 不属于{region}（可用：{allowed}）。",
         "County code {value} is not a county of {region} (in use: {allowed}).",

@@ -5,6 +5,8 @@ A Huzhou file is refused there, and a Shifeng file in Huzhou. On SQLite and Post
 
 from __future__ import annotations
 
+import dataclasses
+
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -129,3 +131,13 @@ def test_a_shifeng_file_is_refused_in_huzhou(backend_url, tmp_path):  # type: ig
 def test_the_registry_is_named_after_the_region(shifeng):  # type: ignore[no-untyped-def]
     assert gpd.read_file(shifeng.settings.counties_path)["code"].tolist() == ["430204"]
     assert shifeng.settings.region.authority("registry").name_zh == "株洲市石峰区碳汇登记簿"
+
+
+def test_the_huzhou_demo_is_not_seeded_in_shifeng(shifeng):  # type: ignore[no-untyped-def]
+    from sinkledger.demo import seed_demo
+
+    assert not dataclasses.replace(shifeng.settings, seed_demo="1").seeds_demo_when_empty
+    with pytest.raises(InvalidInput) as refusal:
+        seed_demo(shifeng)
+    assert refusal.value.code == "demo_region_mismatch" and "SINKLEDGER_REGION=huzhou" in refusal.value.message_en
+    assert shifeng.parcels() == []
