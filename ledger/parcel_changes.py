@@ -31,7 +31,6 @@ from ledger.domain import sha256_hex
 from ledger.permissions import require_owner
 from ledger.store import ContractParcelRow, IssuedPeriodRow
 from sinkledger.base.errors import Conflict, InvalidInput, NotFound
-from sinkledger.config import Region
 from sinks.geometry import to_metres
 from sinks.importer import ImportPlan, ParcelDraft
 from sinks.overlap import DEFAULT_TOLERANCE, OverlapTolerance
@@ -46,6 +45,7 @@ from ledger.parcels import (
     write_parcels,
 )
 from sinks.problems import Problem
+from sinks.regions import Region
 from sinks.store import ACTIVE, DELETED, MERGED, RETIRED, SPLIT, ParcelRow, ParcelVersionRow
 from sinks.tenure import PARTY_ID
 from sinks.versions import canonical_record, geometry_wkb, new_record, record_fields
@@ -101,6 +101,11 @@ def _checked_against_registry(ctx: CommandContext, row: ParcelRow, fields: dict[
     return {**fields, "holder_party_id": holders[1]} if "holder_party_id" in fields else fields
 
 
+def _day(ctx: CommandContext) -> date:
+    """The day of the command (its recorded time, ISO 8601), for the validity of county codes."""
+    return date.fromisoformat(ctx.recorded_at[:10])
+
+
 def _safe(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
@@ -121,8 +126,12 @@ def _geometry(row: ParcelRow) -> shapely.Geometry:
 
 def update_parcel(ctx: CommandContext, *, parcel_code: str, plan: ImportPlan | None, fields: dict[str, Any],
                   region: Region, tolerance: OverlapTolerance = DEFAULT_TOLERANCE) -> tuple[str, dict[str, Any]]:
-    """A new version with a new boundary (``plan``, checked) and/or new fields."""
+    """A new version with a new boundary (``plan``, checked) and/or new fields (a new county code
+    is checked against the region profile: ``county_code_retired``, ``county_code_unknown``)."""
     row = load_active(ctx, parcel_code)
+    county = region.county_problem(fields["county_code"], _day(ctx)) if fields.get("county_code") else None
+    if county is not None:
+        raise refusal([Problem(county[0], row=1, field="county_code", **county[1])])
     geometry, area, flags = _geometry(row), row.area_m2, []
     if plan is not None:
         if _has_issued_credits(ctx, parcel_code):

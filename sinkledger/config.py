@@ -10,7 +10,9 @@ variable                      meaning
                               ``$SINKLEDGER_HOME/sinkledger.db``.
 ``SINKLEDGER_HOME``           folder for the default SQLite file and other local state.
                               Default: ``$XDG_DATA_HOME/sinkledger`` or ``~/.local/share/sinkledger``.
-``SINKLEDGER_REGION``         region profile name (``huzhou``).
+``SINKLEDGER_REGION``         region profile: a shipped name (``huzhou``, default;
+                              ``zhuzhou-shifeng``) or the path of a profile file (``*.json``;
+                              format in docs/parcels.md, "Region profiles").
 ``SINKLEDGER_GIS_DATA``       folder holding the demo layers. Default: the repo's ``gis_data/``.
 ``SINKLEDGER_SEED_DEMO``      ``auto`` (default): the app seeds an empty database with the demo
                               data only when it is the default SQLite file; ``1``: always seed
@@ -43,14 +45,16 @@ Chinese/English messages are in :data:`SETTINGS_REFUSALS`, not at the first uplo
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported lazily below: sinks imports the message catalogue, which may import us
     from sinks.limits import FileLimits
+    from sinks.regions import Region
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,30 +78,60 @@ SETTINGS_REFUSALS: dict[str, tuple[str, str]] = {
 }
 
 
-@dataclass(frozen=True, kw_only=True)
-class Region:
-    """A registry's region: where parcels may lie and how areas are measured."""
-
-    key: str
-    name_zh: str
-    name_en: str
-    admin_code: str  # GB/T 2260 administrative division code of the prefecture.
-    bounds_lonlat: tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
-    area_epsg: int  # CGCS2000 3-degree Gauss-Krüger zone used for areas.
-    storage_epsg: int = 4490  # CGCS2000 geographic.
-    currency: str = "CNY"
+DEFAULT_REGION = "huzhou"
+DEMO_REGION = "huzhou"  # the demo data in gis_data/ lies in Huzhou's counties
 
 
-HUZHOU = Region(
-    key="huzhou",
-    name_zh="湖州市",
-    name_en="Huzhou",
-    admin_code="330500",
-    bounds_lonlat=(119.12, 30.35, 120.52, 31.20),
-    area_epsg=4549,
-)
+def __getattr__(name: str) -> Any:
+    """``Region``, ``HUZHOU`` and ``REGIONS``, kept for existing callers; regions are data now
+    (:mod:`sinks.regions`, profiles in ``sinks/regions/``), loaded on first use."""
+    if name == "Region":
+        from sinks.regions import Region
 
-REGIONS = {HUZHOU.key: HUZHOU}
+        return Region
+    if name == "HUZHOU":
+        return region_profile(DEFAULT_REGION)
+    if name == "REGIONS":
+        from sinks.regions import profile_names
+
+        return {key: region_profile(key) for key in profile_names()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@functools.lru_cache(maxsize=16)
+def _shipped_region(name: str) -> Region:
+    return _load_region(name)
+
+
+def _load_region(name_or_path: str) -> Region:
+    # Imported here, not at the top: sinks imports the message catalogue, which imports us.
+    from sinks import SINK_TYPES
+    from sinks.regions import load_region
+
+    return load_region(name_or_path, known_sink_types=set(SINK_TYPES))
+
+
+def region_profile(name_or_path: str) -> Region:
+    """The region profile ``name_or_path``: a shipped profile's name (``huzhou``,
+    ``zhuzhou-shifeng``) or the path of a profile file (``*.json``).
+
+    Raises
+    ------
+    sinkledger.base.errors.InvalidInput
+        ``setting_value_unknown`` for a name that is no shipped profile;
+        ``region_profile_unreadable`` / ``region_profile_invalid`` for a broken profile.
+    """
+    from sinkledger.base.errors import InvalidInput
+    from sinks.regions import RegionProfileInvalid, profile_names
+
+    is_path = name_or_path.endswith(".json") or "/" in name_or_path or "\\" in name_or_path
+    if not is_path and name_or_path not in profile_names():
+        raise InvalidInput("setting_value_unknown", variable="SINKLEDGER_REGION", value=name_or_path[:40],
+                           choices=", ".join(profile_names()) + ", PATH.json")
+    try:
+        return _load_region(name_or_path) if is_path else _shipped_region(name_or_path)
+    except RegionProfileInvalid as bad:
+        raise InvalidInput(bad.code, **bad.params) from None
 
 
 def default_home() -> Path:
@@ -121,7 +155,15 @@ class Settings:
 
     @property
     def seeds_demo_when_empty(self) -> bool:
+        """Whether the app seeds an empty database with the demo (never outside the demo's region)."""
+        if self.region.key != DEMO_REGION:
+            return False
         return self.seed_demo == "1" or (self.seed_demo == "auto" and self.database_url_is_default)
+
+    @property
+    def counties_path(self) -> Path:
+        """The region's county outlines (GeoJSON) named by its profile; else the demo layer's."""
+        return self.region.outlines_path(self.gis_data_dir) or self.gis_data_dir / "counties.geojson"
 
     @property
     def is_sqlite(self) -> bool:
@@ -141,17 +183,12 @@ def load_settings(env: dict[str, str] | None = None, **overrides: str) -> Settin
     is_default = not url
     if is_default:
         url = f"sqlite:///{home / 'sinkledger.db'}"
-    region_key = env.get("SINKLEDGER_REGION", HUZHOU.key)
-    if region_key not in REGIONS:
-        from sinkledger.base.errors import InvalidInput
-
-        raise InvalidInput("setting_value_unknown", variable="SINKLEDGER_REGION", value=region_key[:40],
-                           choices=", ".join(sorted(REGIONS)))
+    region = region_profile(env.get("SINKLEDGER_REGION", "").strip() or DEFAULT_REGION)
     gis = Path(env["SINKLEDGER_GIS_DATA"]) if env.get("SINKLEDGER_GIS_DATA") else REPO_ROOT / "gis_data"
     return Settings(
         database_url=url,
         home=home,
-        region=REGIONS[region_key],
+        region=region,
         gis_data_dir=gis,
         database_url_is_default=is_default,
         seed_demo=env.get("SINKLEDGER_SEED_DEMO", "auto"),

@@ -24,7 +24,6 @@ import numpy as np
 import shapely
 
 from sinkledger.base.errors import InvalidInput
-from sinkledger.config import Region
 from sinks import find_sink_type, sink_spec
 from sinks.attributes import validate_attributes
 from sinks.crs import resolve_crs
@@ -33,9 +32,10 @@ from sinks.geometry import M2_PER_MU, parse_geojson, parse_wkbs
 from sinks.limits import DEFAULT_LIMITS, FileLimits
 from sinks.mapping import PERSONAL_DATA, all_targets, attribute_fields, build_column_map, row_fields
 from sinks.overlap import DEFAULT_TOLERANCE, OverlapTolerance
-from sinks.plan_checks import check_geometries, check_rows_together
+from sinks.plan_checks import check_geometries, check_region_fields, check_rows_together
 from sinks.problems import Problem, records
 from sinks.reading import RawLayer, read_layer
+from sinks.regions import Region
 from sinks.tenure import PARTY_ID, cert_kind, ownership, parse_shares
 
 MAX_CERT_CHARS = 120
@@ -259,6 +259,7 @@ def plan_file(path: Path | str, options: ImportOptions, region: Region,
             report(row, total, "rows")
     plan = ImportPlan(source, options, drafts, np.empty(len(drafts), dtype=object),
                       [*problems, *field_problems], [*raw.notices, *crs_notices, *map_notices])
+    check_region_fields(plan, region)
     if crs is not None:
         geoms, parse_problems = parse_wkbs(raw.wkbs)
         plan.problems += parse_problems.values()
@@ -433,6 +434,7 @@ def plan_geometries(features: list[tuple[str | Mapping[str, Any], Mapping[str, A
     source = {"name": "geometry", "sha256": digest, "format": "GeoJSON geometry", "driver": None, "layer": None,
               "encoding": None, "encoding_source": None, "rows": len(features)}
     plan = ImportPlan(source, options, drafts, np.empty(len(drafts), dtype=object), problems, [])
+    check_region_fields(plan, region)
     crs, crs_problems, crs_notices = resolve_crs(f"EPSG:{region.storage_epsg}", named=options.crs,
                                                  allow_legacy_datum=options.allow_legacy_datum)
     source["crs"] = crs.label if crs else None

@@ -9,13 +9,13 @@ duplicate parcel codes and overlaps beyond the tolerance.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
 
-from sinkledger.config import Region
 from sinks.crs import SourceCrs, diagnose_position, to_storage
 from sinks.geometry import (
     M2_PER_MU,
@@ -30,9 +30,10 @@ from sinks.geometry import (
 )
 from sinks.overlap import OverlapTolerance, overlaps_within
 from sinks.problems import Problem
+from sinks.regions import Region
 
 if TYPE_CHECKING:
-    from sinks.importer import ImportPlan
+    from sinks.importer import ImportPlan, ParcelDraft
 
 POLYGON_TYPE_IDS = (3, 6)
 DECLARED_AREA_TOLERANCE = Decimal("0.05")
@@ -56,6 +57,25 @@ def check_geometries(plan: ImportPlan, geoms: np.ndarray, curve_rows: set[int], 
     lonlat = _validity(live, lonlat, plan, bad)
     _measure(live, orient(lonlat), plan, region, bad)
     plan.problems += [p for r, p in sorted(bad.items()) if r not in known]
+
+
+def check_region_fields(plan: ImportPlan, region: Region, on: date | None = None) -> None:
+    """Every row's county code and sink type against the region profile (:mod:`sinks.regions`):
+    a county code the profile lists as no longer in use ``on`` (default: today) is refused with
+    ``county_code_retired`` (naming its successor), one it does not list with
+    ``county_code_unknown``; a sink type the region does not use with ``sink_type_not_in_region``."""
+    plan.problems += region_field_problems(plan.drafts, region, on)
+
+
+def region_field_problems(drafts: list[ParcelDraft], region: Region, on: date | None = None) -> list[Problem]:
+    """The problems :func:`check_region_fields` adds, for ``drafts`` whose fields passed their own checks."""
+    problems = []
+    for d in drafts:
+        for name, found in (("sink_type", region.sink_type_problem(d.sink_type) if d.sink_type else None),
+                            ("county_code", region.county_problem(d.county_code, on) if d.county_code else None)):
+            if found is not None:
+                problems.append(Problem(found[0], row=d.row, field=name, **found[1]))
+    return problems
 
 
 def _shape(geoms: np.ndarray, bad: dict[int, Problem]) -> None:

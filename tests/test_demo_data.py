@@ -320,7 +320,7 @@ def seeded(request, tmp_path_factory):  # type: ignore[no-untyped-def]
 def test_the_demo_income_chain_is_recorded_and_adds_up(seeded):
     """Given the seeded demo, the tea contract's sale is distributed to the fen: 50 t at 73.41 CNY/t,
     stated costs 5 % + 2 yuan/t, 80 % of the net to the villages, the rest to the centre."""
-    from sinkledger.demo.seed import income as d
+    from sinkledger.demo import income as d
 
     service, report = seeded
     income, admin = report["income"], service.actor("admin")
@@ -340,7 +340,7 @@ def test_the_demo_income_chain_is_recorded_and_adds_up(seeded):
 
 
 def test_the_demo_contracts_projects_and_payments(seeded):
-    from sinkledger.demo.seed import income as d
+    from sinkledger.demo import income as d
 
     service, report = seeded
     income, admin = report["income"], service.actor("admin")
@@ -366,7 +366,7 @@ def test_the_demo_contracts_projects_and_payments(seeded):
 
 
 def test_the_demo_leaves_work_for_the_verifier_bank_and_insurer(seeded):
-    from sinkledger.demo.seed import income as d
+    from sinkledger.demo import income as d
     from sinkledger.services import queries as ui_queries
 
     service, report = seeded
@@ -386,7 +386,7 @@ def test_the_demo_leaves_work_for_the_verifier_bank_and_insurer(seeded):
 
 def test_the_income_chain_leaves_the_base_demo_alone(seeded):
     """No parcel added, no contract on the parcels other tests use, the base demo's sales intact."""
-    from sinkledger.demo.seed import income as d
+    from sinkledger.demo import income as d
     from sinkledger.services import queries as ui_queries
 
     service, report = seeded
@@ -411,7 +411,7 @@ def test_seeding_the_demo_twice_records_nothing_new(seeded):
 def test_no_holder_of_the_base_demo_gains_available_credits(seeded):
     """The income chain's buyer retires what it bought: the holders the app's pages pick by
     balance (e.g. the largest seller of a court fulfilment) stay the base demo's."""
-    from sinkledger.demo.seed import income as d
+    from sinkledger.demo import income as d
     from sinkledger.services import queries as ui_queries
 
     service, report = seeded

@@ -60,7 +60,8 @@ def test_an_unknown_region_is_refused_the_same_way():
     with pytest.raises(InvalidInput) as refusal:
         load_settings({"SINKLEDGER_REGION": "atlantis"})
     assert refusal.value.code == "setting_value_unknown"
-    assert refusal.value.params == {"variable": "SINKLEDGER_REGION", "value": "atlantis", "choices": "huzhou"}
+    assert refusal.value.params == {"variable": "SINKLEDGER_REGION", "value": "atlantis",
+                                    "choices": "huzhou, zhuzhou-shifeng, PATH.json"}
 
 
 @pytest.mark.parametrize("code", sorted(SETTINGS_REFUSALS))

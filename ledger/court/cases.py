@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -24,6 +25,7 @@ from ledger.sale import check_text
 from ledger.store import PartyRow
 from sinkledger.base.errors import Conflict, InvalidInput, NotFound
 from sinks import SinkType
+from sinks.regions import Region
 from sinks.store import ParcelRow
 
 DEFENDANT_KINDS = frozenset({PartyKind.defendant.value, PartyKind.enterprise.value, PartyKind.collective.value,
@@ -78,11 +80,16 @@ def _check_defendants(session: Any, defendants: Any) -> list[str]:
     return list(defendants)
 
 
-def _check_ecosystem(session: Any, sink_type: Any, county_code: Any, parcel_code: Any) -> None:
+def _check_ecosystem(session: Any, sink_type: Any, county_code: Any, parcel_code: Any,
+                     region: Region | None = None, on: date | None = None) -> None:
     if sink_type not in {s.value for s in SinkType}:
         raise InvalidInput("sink_type_unknown", sink_type=str(sink_type)[:40])
     if not isinstance(county_code, str) or not COUNTY_CODE.match(county_code):
         raise InvalidInput("value_invalid", field="county_code", value=str(county_code)[:40])
+    if region is not None:
+        problem = region.county_problem(county_code, on)
+        if problem is not None:
+            raise InvalidInput(problem[0], **problem[1])
     if parcel_code is not None:
         from sqlmodel import select
 
@@ -99,8 +106,14 @@ def _court_party(ctx: CommandContext) -> PartyRow:
 
 def register_case(ctx: CommandContext, *, case_no: str, judgment_date: str, defendants: list[str], sink_type: str,
                   county_code: str, ecosystem_name: str, damaged_area_ha: str, description: str,
-                  parcel_code: str | None = None, geometry_wkb: str | None = None) -> tuple[str, dict[str, Any]]:
-    """The acting court registers a case and the damaged ecosystem."""
+                  parcel_code: str | None = None, geometry_wkb: str | None = None,
+                  region: Region | None = None) -> tuple[str, dict[str, Any]]:
+    """The acting court registers a case and the damaged ecosystem.
+
+    With ``region`` (the registry's profile), the county code must be one of its counties in use
+    on the day of registration: ``county_code_retired`` (naming the successor) or
+    ``county_code_unknown``.
+    """
     case_no = check_text(case_no, "case_no", 80)
     if ctx.session.get(CourtCaseRow, case_no) is not None:
         raise Conflict("case_no_taken", case_no=case_no)
@@ -112,7 +125,7 @@ def register_case(ctx: CommandContext, *, case_no: str, judgment_date: str, defe
             "damaged_area_ha": check_area_ha(damaged_area_ha), "parcel_code": parcel_code,
             "geometry_wkb": geometry_wkb,
             "description": check_description(description)}
-    _check_ecosystem(ctx.session, sink_type, county_code, parcel_code)
+    _check_ecosystem(ctx.session, sink_type, county_code, parcel_code, region, date.fromisoformat(ctx.recorded_at[:10]))
     ctx.session.add(CourtCaseRow(**{**case, "defendants": json.dumps(case["defendants"])}, seq=ctx.seq,
                                  recorded_at=ctx.recorded_at))
     result = {k: v for k, v in case.items() if k != "geometry_wkb"} | {"has_geometry": geometry_wkb is not None}

@@ -386,6 +386,32 @@ REFUSALS: dict[str, tuple[str, str]] = {
         "拆分前后面积不一致：原地块 {parcel_area_m2} 平方米，拆分后 {parts_area_m2} 平方米。",
         "The split does not keep the area: {parcel_area_m2} m² before, {parts_area_m2} m² in the parts.",
     ),
+    # Region profiles (sinks/regions.py) and the county codes and sink types they allow.
+    "region_profile_unreadable": (
+        "地区配置文件 {profile} 无法读取：{reason}。",
+        "The region profile {profile} cannot be read: {reason}.",
+    ),
+    "region_profile_invalid": (
+        "地区配置文件 {profile} 无效：{where} {reason}。",
+        "The region profile {profile} is invalid: {where} {reason}.",
+    ),
+    "demo_region_mismatch": (
+        "演示数据位于地区“{demo_region}”，当前地区配置为“{region}”：请设置 SINKLEDGER_REGION={demo_region} 后再载入演示数据。",
+        "The demo data lies in region '{demo_region}' but the region profile is '{region}': set "
+        "SINKLEDGER_REGION={demo_region} to load the demo.",
+    ),
+    "county_code_unknown": (
+        "县级区划代码 {value} 不属于{region}（可用：{allowed}）。",
+        "County code {value} is not a county of {region} (in use: {allowed}).",
+    ),
+    "county_code_retired": (
+        "县级区划代码 {value}（{name}）自 {valid_to} 起已停用（接替代码：{successor}）。",
+        "County code {value} ({name}) is no longer in use since {valid_to} (successor: {successor}).",
+    ),
+    "sink_type_not_in_region": (
+        "{region}的地区配置未启用碳汇类型“{sink_type}”（启用的类型：{allowed}）。",
+        "Sink type '{sink_type}' is not in use in {region}'s region profile (in use: {allowed}).",
+    ),
     "merge_parcels_differ": ("待合并地块的 {field} 不同，不能合并。", "The parcels to merge differ in {field}."),
     "merge_area_not_kept": (
         "合并前后面积不一致：各地块合计 {parcels_area_m2} 平方米，合并后 {merged_area_m2} 平方米（地块有重叠）。",

@@ -21,6 +21,8 @@ import shapely
 
 from ledger.domain import PartyKind, Role
 from ledger.parties import holding_account_id
+from sinkledger.base.errors import InvalidInput
+from sinkledger.config import DEMO_REGION
 from sinkledger.demo import DEMO_PASSWORD
 from sinkledger.services.registry import SYSTEM_ACTOR, Service
 
@@ -72,7 +74,12 @@ def demo_files(service: Service) -> tuple[Path, Path]:
 
 
 def seed_demo(service: Service, *, progress: Progress | None = None) -> dict[str, Any]:
-    """Initialise the database and load the demo. Safe to re-run: request ids make it idempotent."""
+    """Initialise the database and load the demo. Safe to re-run: request ids make it idempotent.
+
+    Refused (``demo_region_mismatch``) under another region profile than the demo's (Huzhou).
+    """
+    if service.settings.region.key != DEMO_REGION:
+        raise InvalidInput("demo_region_mismatch", region=service.settings.region.key, demo_region=DEMO_REGION)
     progress = progress or (lambda i, n, label: None)
     parcels_path, monitoring_path = demo_files(service)
     layer = gpd.read_file(parcels_path, layer="parcels").sort_values("parcel_code")

@@ -79,7 +79,9 @@ class CourtService:
                    "sink_type": sink_type, "county_code": county_code, "ecosystem_name": ecosystem_name,
                    "damaged_area_ha": str(damaged_area_ha), "description": description, "parcel_code": parcel_code,
                    "geometry_wkb": self._geometry_wkb(geometry)}
-        return self._run(actor, "court_case", request_id, content, lambda ctx: cases.register_case(ctx, **content))
+        region = self.service.settings.region
+        return self._run(actor, "court_case", request_id, content,
+                         lambda ctx: cases.register_case(ctx, **content, region=region))
 
     def _geometry_wkb(self, geometry: str | Mapping[str, Any] | None) -> str | None:
         """The damaged area's polygon as hex WKB (EPSG:4490), checked: polygonal, valid, in the region."""

@@ -83,7 +83,7 @@ def county_names(service: Any) -> dict[str, str]:
 
     lang = session.lang()
     return {f["properties"]["code"]: f["properties"]["name_zh" if lang == "zh" else "name_en"]
-            for f in counties_geojson(str(service.settings.gis_data_dir / "counties.geojson"))["features"]}
+            for f in counties_geojson(str(service.settings.counties_path))["features"]}
 
 
 def cached_version() -> int:

@@ -73,7 +73,7 @@ def _attributes(service: Any, parcel: dict[str, Any], lang: str) -> None:
     left.dataframe(pd.DataFrame(rows, columns=[t("col_field"), t("col_value")]), hide_index=True, width="stretch")
     with right:
         features = maps.parcel_features([parcel], lang)
-        counties = maps.counties_geojson(str(service.settings.gis_data_dir / "counties.geojson"))
+        counties = maps.counties_geojson(str(service.settings.counties_path))
         bounds = maps.features_bounds(features)
         st.pydeck_chart(maps.deck([maps.county_layer(counties), maps.features_layer("parcels", features)],
                                   maps.view_for(bounds, min_zoom=13), "{code}\n{sink}\n{area}"),

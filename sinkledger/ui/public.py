@@ -49,7 +49,7 @@ def tianditu_key() -> str | None:
 def parcel_map(features: list[dict[str, Any]], *, key: str, extra: list[Any] = ()) -> None:
     """The parcel map (offline county outlines unless a web base map is chosen), legend, caption."""
     service = get_service()
-    counties = maps.counties_geojson(str(service.settings.gis_data_dir / "counties.geojson"))
+    counties = maps.counties_geojson(str(service.settings.counties_path))
     basemap = st.session_state.get(session.BASEMAP, "none")
     deck = maps.parcel_deck(features, counties, service.settings.region.bounds_lonlat, basemap=basemap,
                             tianditu_key=tianditu_key(), extra=list(extra))

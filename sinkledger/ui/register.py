@@ -55,7 +55,7 @@ def drawn_geometry(nearby: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The polygon drawn on the map; tests (AppTest cannot drive the map) put one in the session."""
     injected = st.session_state.get(session.DRAWN)
     service = get_service()
-    counties = maps.counties_geojson(str(service.settings.gis_data_dir / "counties.geojson"))
+    counties = maps.counties_geojson(str(service.settings.counties_path))
     centre = _centre(nearby, service.settings.region.bounds_lonlat)
     if injected is not None:
         return injected
@@ -220,7 +220,7 @@ def _preview_map(report: dict[str, Any], bad_rows: set[Any]) -> None:
         "code": o["parcel_code"], "sink": t("overlap_label", m2=o["overlap_m2"]), "area": "", "holder": ""}}
         for p in report["problems"] for o in (p.get("details") or {}).get("overlaps", []) if o.get("overlap")]
     existing = [f for f in parcel_layer_features(cached_version(), lang)]
-    counties = maps.counties_geojson(str(service.settings.gis_data_dir / "counties.geojson"))
+    counties = maps.counties_geojson(str(service.settings.counties_path))
     bounds = maps.features_bounds(new) or service.settings.region.bounds_lonlat
     layers = [maps.county_layer(counties), maps.features_layer("existing", existing, colour=maps.EXISTING_RGBA),
               maps.features_layer("preview", new),

@@ -54,7 +54,7 @@ def _estimate_detail(service: Any, estimate: dict[str, Any], document: dict[str,
     st.subheader(t("estimate_heading", estimate=estimate["estimate_id"]))
     parcels = [service.parcel(code) for code in estimate["parcel_codes"]]
     features = maps.parcel_features(parcels, lang)
-    counties = maps.counties_geojson(str(service.settings.gis_data_dir / "counties.geojson"))
+    counties = maps.counties_geojson(str(service.settings.counties_path))
     bounds = maps.features_bounds(features) or service.settings.region.bounds_lonlat
     st.pydeck_chart(maps.deck([maps.county_layer(counties), maps.features_layer("parcels", features)],
                               maps.view_for(bounds, min_zoom=11), "{code}\n{sink}\n{area}"),

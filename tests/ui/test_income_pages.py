@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 
 from sinkledger import catalogue
-from sinkledger.demo.seed import income as demo
+from sinkledger.demo import income as demo
 from sinkledger.ui import format as fmt
 from sinkledger.ui.navigation import ROLE_PAGES
 from sinkledger.ui.text import text
