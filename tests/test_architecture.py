@@ -28,8 +28,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("catalogue", ("sinkledger.catalogue",)),
     ("services", ("sinkledger.config", "sinkledger.db", "sinkledger.schema", "sinkledger.migrations",
                   "sinkledger.services", "sinkledger.documents", "sinkledger.reports", "sinkledger.receipts", "sinkledger.statements")),
-    ("demo", ("sinkledger.demo.seed",)),
-    ("edges", ("sinkledger.cli.main", "sinkledger.ui", "sinkledger.api", "sinkledger.__main__", "app")),
+    ("demo", ("sinkledger.demo",)),
+    ("edges", ("sinkledger.cli", "sinkledger.ui", "sinkledger.api", "sinkledger.__main__", "app")),
 ]
 
 
