@@ -173,7 +173,7 @@ class CourtService:
 
     def certificate_pdf(self, code: str, *, verify_url: str | None = None) -> bytes:
         """The PDF of an issued certificate (public)."""
-        from ledger.court.pdf import render_certificate_pdf
+        from sinkledger.documents.certificates import render_certificate_pdf
         from ledger.proofs import latest_checkpoint_covering
 
         code = normalise_code(code)
@@ -214,7 +214,7 @@ class CourtService:
 
     def verify_certificate_pdf(self, data: bytes) -> dict:
         """Check a certificate PDF: its embedded record must hash to its code and match the ledger."""
-        from ledger.court.pdf import read_certificate_pdf
+        from sinkledger.documents.certificates import read_certificate_pdf
 
         if not isinstance(data, bytes):
             raise InvalidInput("certificate_unreadable", reason=f"expected PDF bytes, got {type(data).__name__}")

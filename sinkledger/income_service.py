@@ -369,7 +369,7 @@ class IncomeService:
 
     def statement_pdf(self, actor: Actor, *, party_id: str, period_start: str, period_end: str) -> bytes:
         """The statement as a PDF in Chinese (with English labels)."""
-        from sinkledger.statements import render_statement_pdf
+        from sinkledger.documents.statements import render_statement_pdf
 
         data = self.statement(actor, party_id=party_id, period_start=period_start, period_end=period_end)
         return render_statement_pdf(data, labels=self._labels(data))
@@ -377,7 +377,7 @@ class IncomeService:
     def statement_xlsx(self, actor: Actor, path: Path, *, party_id: str, period_start: str,
                        period_end: str) -> Path:
         """Write the statement to an Excel workbook (``path`` ends in ``.xlsx``; its folder exists)."""
-        from sinkledger.statements import write_statement_xlsx
+        from sinkledger.documents.statements import write_statement_xlsx
 
         path = _file_path(path, "path")
         if path.suffix.lower() != ".xlsx" or not path.parent.is_dir() or path.is_dir():

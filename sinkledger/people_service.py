@@ -418,7 +418,7 @@ class PeopleService:
 
     def _write_export(self, actor: Actor, fmt: str, path: str | Path | None, title: str, columns: Sequence[str],
                       rows: Sequence[Mapping[str, Any]], purpose: AccessPurpose) -> Path | bytes:
-        from ledger.people import exports
+        from sinkledger.documents import people_exports as exports
 
         meta = {"导出人 Exported by": f"{actor.username} ({actor.role.value}, {actor.party_id})",
                 "导出时间 Exported at": self._now(), "用途 Purpose": purpose.value}
@@ -519,7 +519,7 @@ class PeopleService:
 
 
 def _yuan(fen: Any) -> str | None:
-    from ledger.people.exports import yuan
+    from sinkledger.documents.people_exports import yuan
 
     return yuan(fen) if isinstance(fen, int) else None
 

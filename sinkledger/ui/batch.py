@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from sinkledger import reports
+from sinkledger.documents import reports
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
 from sinkledger.ui.common import (

@@ -8,7 +8,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from sinkledger import receipts, ui_queries
+from sinkledger import ui_queries
+from sinkledger.documents import receipts
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
 from sinkledger.ui.common import attempt, get_service, require_roles, submit

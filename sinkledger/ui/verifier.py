@@ -7,7 +7,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from sinkledger import admin, reports, ui_queries
+from sinkledger import admin, ui_queries
+from sinkledger.documents import reports
 from sinkledger.ui import format as fmt
 from sinkledger.ui import maps, session
 from sinkledger.ui.common import attempt, get_service, require_roles, sink_name, submit

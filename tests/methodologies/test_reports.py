@@ -1,4 +1,4 @@
-"""Calculation reports (sinkledger.reports): Markdown, HTML and PDF in Chinese and English.
+"""Calculation reports (sinkledger.documents.reports): Markdown, HTML and PDF in Chinese and English.
 
 The PDF is also rasterised with poppler's ``pdftoppm`` and read back with ``pdftotext`` to
 check that the Chinese text is really drawn (not empty boxes): skipped with a reason when
@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from methodologies.registry import get_methodology, list_methodologies
-from sinkledger.reports import (LANGS, PDF_FONT, PDF_REPLACEMENTS, PDF_SAFE_SYMBOLS,
+from sinkledger.documents.reports import (LANGS, PDF_FONT, PDF_REPLACEMENTS, PDF_SAFE_SYMBOLS,
                                 build_sections, render)
 
 LATEST = sorted({m.id for m in list_methodologies()})
