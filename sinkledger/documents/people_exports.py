@@ -1,60 +1,42 @@
-"""Exports of personal data (Excel and PDF): layout only.
+"""Exports of personal data (Excel and PDF), in Chinese or English: layout only.
 
 The rows reach here already rendered for the receiving actor (full, masked or hidden per
 :mod:`ledger.people.masking`) and already logged; this module cannot see more than it is given.
 Every export carries who exported it, when and why, and a notice that it holds personal
-information (含个人信息) when it shows any value in full. Chinese text uses reportlab's CID font
-``STSong-Light`` as the statements and certificates do; numbers use Helvetica, so that a PDF's
-text (and a test) can read them.
+information (含个人信息) when it shows any value in full. The PDF is laid out on the document
+toolkit (:mod:`sinkledger.documents.toolkit`).
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-CJK_FONT = "STSong-Light"
-LATIN_FONT = "Helvetica"
-
-COLUMN_LABELS: dict[str, str] = {
-    "party_id": "主体编号 Party",
-    "pseudonym": "化名 Pseudonym",
-    "amount_yuan": "金额（元）Amount (CNY)",
-    "due_id": "应付编号 Due item",
-    "contract_no": "合同 Contract",
-    "name": "姓名 Name",
-    "resident_id": "身份证号 Resident ID",
-    "phone": "电话 Phone",
-    "bank_name": "开户行 Bank",
-    "bank_account": "账号 Account",
-    "status": "状态 Status",
-}
-NOTICE_FULL = ("本文件含个人信息，仅限所述用途使用，不得转发；用毕请销毁。"
-               " Contains personal information: use only for the stated purpose, do not forward, destroy after use.")
-NOTICE_MASKED = "个人信息已按查阅人权限脱敏。 Personal data masked according to the reader's permissions."
+from sinkledger.documents.catalogue import text, text_or
+from sinkledger.documents.toolkit import Document
 
 
-def yuan(fen: int | None) -> str:
-    """``1174560`` → ``11,745.60``."""
-    if fen is None:
-        return ""
-    sign, fen = ("-" if fen < 0 else ""), abs(fen)
-    return f"{sign}{fen // 100:,}.{fen % 100:02d}"
+# Widths relative to a plain column: ID and account numbers fit on one line.
+COLUMN_SHARES = {"resident_id": 1.9, "bank_account": 2.0, "bank_name": 1.4, "party_id": 1.1,
+                 "due_id": 1.1, "contract_no": 1.2, "amount_yuan": 0.9, "status": 0.8}
+
+
+def column_label(column: str, lang: str) -> str:
+    return text_or(f"ex_col_{column}", lang, column)
 
 
 def _cell(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def notice(rows: Sequence[Mapping[str, Any]]) -> str:
+def notice(rows: Sequence[Mapping[str, Any]], lang: str = "zh") -> str:
     full = any("full" in r.get("visibility", {}).values() for r in rows)
-    return NOTICE_FULL if full else NOTICE_MASKED
+    return text("ex_notice_full" if full else "ex_notice_masked", lang)
 
 
 def write_xlsx(path: Path, *, title: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]],
-               meta: Mapping[str, str]) -> Path:
+               meta: Mapping[str, str], lang: str = "zh") -> Path:
     """One sheet: title, who/when/why, the notice, then the table (text cells, so Excel never
     turns an account number into 6.217E+18)."""
     from openpyxl import Workbook
@@ -67,9 +49,9 @@ def write_xlsx(path: Path, *, title: str, columns: Sequence[str], rows: Sequence
     ws["A1"].font = Font(bold=True, size=13)
     for key, value in meta.items():
         ws.append([key, value])
-    ws.append([notice(rows)])
+    ws.append([notice(rows, lang)])
     ws.append([])
-    ws.append([COLUMN_LABELS.get(c, c) for c in columns])
+    ws.append([column_label(c, lang) for c in columns])
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     for r in rows:
@@ -84,49 +66,15 @@ def write_xlsx(path: Path, *, title: str, columns: Sequence[str], rows: Sequence
 
 
 def render_pdf(*, title: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]],
-               meta: Mapping[str, str]) -> bytes:
-    """A landscape A4 table with the same header as the workbook."""
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfgen import canvas
-
-    if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
-    buf = io.BytesIO()
-    width, height = landscape(A4)
-    c = canvas.Canvas(buf, pagesize=(width, height))
-    c.setTitle(title)
-    margin, y = 36, height - 40
-
-    def text(x: float, value: str, size: float = 8.5) -> None:
-        c.setFont(LATIN_FONT if value.isascii() else CJK_FONT, size)
-        c.drawString(x, y, value)
-
-    def header() -> float:
-        nonlocal y
-        text(margin, title, 13)
-        y -= 18
-        for key, value in meta.items():
-            text(margin, f"{key}: {value}")
-            y -= 12
-        text(margin, notice(rows), 8)
-        y -= 18
-        step = (width - 2 * margin) / len(columns)
-        for i, col in enumerate(columns):
-            text(margin + i * step, COLUMN_LABELS.get(col, col), 8)
-        y -= 14
-        return step
-
-    step = header()
-    for r in rows:
-        if y < 40:
-            c.showPage()
-            y = height - 40
-            step = header()
-        for i, col in enumerate(columns):
-            text(margin + i * step, _cell(r.get(col)))
-        y -= 13
-    c.showPage()
-    c.save()
-    return buf.getvalue()
+               meta: Mapping[str, str], lang: str = "zh") -> bytes:
+    """A landscape A4 table with the same header as the workbook; the header row repeats."""
+    doc = Document(lang, title=title, subject="sinkledger personal data export", landscape=True)
+    doc.title(title)
+    doc.fields(list(meta.items()), label_share=0.2)
+    doc.spacer(2)
+    doc.paragraph(notice(rows, lang), "note")
+    doc.spacer(2)
+    doc.table([column_label(c, lang) for c in columns], [[_cell(r.get(c)) for c in columns] for r in rows],
+              shares=[COLUMN_SHARES.get(c, 1.0) for c in columns],
+              numeric=[i for i, c in enumerate(columns) if c == "amount_yuan"])
+    return doc.render()

@@ -1,8 +1,8 @@
 """Documents for the trading centre: a sale receipt (PDF) and the sales history as Excel.
 
-The PDF uses reportlab's built-in CID font ``STSong-Light`` (as :mod:`sinkledger.reports`), so
-Chinese renders without a font file. Labels come in as a mapping already in the reader's
-language; this module formats nothing by locale itself beyond what it is given.
+The receipt is laid out on the document toolkit (:mod:`sinkledger.documents.toolkit`). Its
+labels come in as a mapping already in the reader's language (the UI's catalogue); ``lang``
+sets the page furniture (page numbers, the serial table's header).
 """
 
 from __future__ import annotations
@@ -11,45 +11,27 @@ import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-PDF_FONT = "STSong-Light"
+from sinkledger.documents.catalogue import text
+from sinkledger.documents.toolkit import Document
 
 
 def sale_receipt_pdf(sale: Mapping[str, Any], *, title: str, fields: Sequence[tuple[str, str]],
-                     blocks_title: str, footer: str) -> bytes:
-    """A one-page receipt: ``title``, a two-column table of (label, value) ``fields``, the serial
-    blocks that moved and a ``footer`` line (already in the reader's language)."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
-    if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
-    heading = ParagraphStyle("h", fontName=PDF_FONT, fontSize=16, leading=22, spaceAfter=8)
-    body = ParagraphStyle("b", fontName=PDF_FONT, fontSize=9.5, leading=13, wordWrap="CJK")
-    small = ParagraphStyle("s", parent=body, fontSize=8, leading=11, textColor=colors.grey)
-
-    def cell(text: Any, style: ParagraphStyle = body) -> Paragraph:
-        return Paragraph(str(text).replace("&", "&amp;").replace("<", "&lt;"), style)
-
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=18 * mm,
-                            bottomMargin=18 * mm, title=title)
-    grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                       ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke)])
-    rows = [[cell(k), cell(v)] for k, v in fields]
-    story: list[Any] = [Paragraph(title, heading), Table(rows, colWidths=[45 * mm, 129 * mm], style=grid)]
+                     blocks_title: str, footer: str, lang: str = "zh",
+                     mono: Sequence[str] = ()) -> bytes:
+    """A receipt: ``title``, a two-column table of (label, value) ``fields`` (values whose label
+    is in ``mono`` set monospaced), the serial blocks that moved and a ``footer`` line."""
+    doc = Document(lang, title=title, subject="sinkledger sale receipt")
+    doc.title(title)
+    doc.fields(fields, mono=mono)
     blocks = sale.get("blocks") or []
     if blocks:
-        story += [Spacer(1, 6 * mm), Paragraph(blocks_title, body), Spacer(1, 2 * mm),
-                  Table([[cell(b.get("serials", "")), cell(b.get("quantity", ""))] for b in blocks],
-                        colWidths=[150 * mm, 24 * mm], style=grid)]
-    story += [Spacer(1, 8 * mm), cell(footer, small)]
-    doc.build(story)
-    return buffer.getvalue()
+        doc.heading(blocks_title)
+        doc.table([text("receipt_blocks_serials", lang), text("receipt_blocks_quantity", lang)],
+                  [[b.get("serials", ""), b.get("quantity", "")] for b in blocks], shares=[5, 1],
+                  numeric=(1,), mono=(0,))
+    doc.spacer(6)
+    doc.paragraph(footer, "note")
+    return doc.render()
 
 
 def table_xlsx(rows: Sequence[Mapping[str, Any]], *, sheet_title: str) -> bytes:

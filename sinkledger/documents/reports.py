@@ -7,15 +7,13 @@ unverified parameters), warnings, one-off claims, display-only figures, the calc
 the parameters with status and source, the normalised inputs and the reproducibility hash.
 
 Trace values are shown to 6 decimals for reading; the JSON record keeps full precision and is
-what the hash covers. The PDF uses reportlab's built-in CID font ``STSong-Light`` (Adobe-GB1),
-which needs no font file, so it renders Chinese on any machine; the few symbols that font
-lacks are spelled out (:data:`PDF_REPLACEMENTS`: ``−`` → ``-``, ``²`` → ``^2``...).
+what the hash covers. The PDF is laid out on the document toolkit
+(:mod:`sinkledger.documents.toolkit`), with its embedded CJK font.
 """
 
 from __future__ import annotations
 
 import html
-import io
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -26,7 +24,6 @@ Lang = Literal["zh", "en"]
 Format = Literal["md", "html", "pdf"]
 FORMATS: Final = ("md", "html", "pdf")
 LANGS: Final = ("zh", "en")
-PDF_FONT: Final = "STSong-Light"
 SHOWN_DECIMALS: Final = 6
 
 LABELS: Final[Mapping[str, tuple[str, str]]] = {
@@ -126,7 +123,7 @@ def render(document: Mapping[str, Any], fmt: Format, lang: Lang) -> bytes:
         return render_markdown(sections).encode("utf-8")
     if fmt == "html":
         return render_html(sections, lang).encode("utf-8")
-    return render_pdf(sections)
+    return render_pdf(sections, lang)
 
 
 # --- Sections: one language-aware structure, three renderers ---------------------------------
@@ -348,103 +345,40 @@ def _html_section(section: Section) -> str:
 
 # --- PDF -----------------------------------------------------------------------------------------
 
-# Symbols that STSong-Light (Adobe-GB1) draws as an empty box, found by rendering every
-# symbol used in traces, parameter sources and messages and looking at the page; each is
-# spelled out. PDF_SAFE_SYMBOLS were seen to render. tests/methodologies/test_reports.py checks
-# that every character of every shipped example's report is in one of the two sets (or is
-# ASCII or CJK).
-PDF_REPLACEMENTS: Final = {"−": "-", "²": "^2", "³": "^3", "·": "*", "•": "-", "µ": "u",
-                           "₂": "2", "₄": "4"}
-PDF_SAFE_SYMBOLS: Final = frozenset("×ΣΔ±≈≤≥÷§°–—√…→‰’“”")
+def render_pdf(sections: list[Section], lang: Lang = "zh") -> bytes:
+    """Render sections as an A4 PDF on the document toolkit (embedded CJK font)."""
+    from sinkledger.documents.toolkit import Document
 
-
-def render_pdf(sections: list[Section]) -> bytes:
-    """Render sections as an A4 PDF with the CID font :data:`PDF_FONT` (no font file needed)."""
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.units import mm
-    from reportlab.platypus import SimpleDocTemplate
-
-    styles = _pdf_styles()
-    buffer = io.BytesIO()
-    document = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
-                                 topMargin=15 * mm, bottomMargin=15 * mm,
-                                 title=sections[0]["title"], author="sinkledger",
-                                 invariant=1)
-    story: list[Any] = []
+    document = Document(lang, title=sections[0]["title"], subject="sinkledger estimate report")
     for section in sections:
-        story.extend(_pdf_flowables(section, styles, document.width))
-    document.build(story)
-    return buffer.getvalue()
+        _pdf_section(document, section)
+    return document.render()
 
 
-def _pdf_styles() -> dict[str, Any]:
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
-    base = ParagraphStyle("body", fontName=PDF_FONT, fontSize=8.5, leading=11,
-                          wordWrap="CJK")
-    return {"body": base,
-            "cell": ParagraphStyle("cell", parent=base, fontSize=7, leading=8.6),
-            "h1": ParagraphStyle("h1", parent=base, fontSize=15, leading=19, spaceAfter=6),
-            "h2": ParagraphStyle("h2", parent=base, fontSize=11.5, leading=15, spaceBefore=8,
-                                 spaceAfter=4),
-            "note": ParagraphStyle("note", parent=base, fontSize=7.5, textColor="#555555"),
-            "code": ParagraphStyle("code", parent=base, fontSize=7, leading=8.6)}
-
-
-def _pdf_text(value: Any, *, markup: bool = True) -> str:
-    """Text for reportlab: missing symbols spelled out, escaped for Paragraph markup."""
-    text = str(value)
-    for symbol, replacement in PDF_REPLACEMENTS.items():
-        text = text.replace(symbol, replacement)
-    return html.escape(text, quote=False) if markup else text
-
-
-def _pdf_flowables(section: Section, styles: dict[str, Any], width: float) -> list[Any]:
-    from reportlab.platypus import Paragraph, Preformatted
-
+def _pdf_section(document: Any, section: Section) -> None:
     kind = section["kind"]
     if kind == "heading":
-        return [Paragraph(_pdf_text(section["title"]), styles["h1"])]
-    out: list[Any] = []
+        document.title(section["title"])
+        return
     if section["title"]:
-        out.append(Paragraph(_pdf_text(section["title"]), styles["h2"]))
+        document.heading(section["title"])
     if section.get("note"):
-        out.append(Paragraph(_pdf_text(section["note"]), styles["note"]))
+        document.paragraph(section["note"], "note")
     if kind == "list":
-        out += [Paragraph("- " + _pdf_text(item), styles["body"]) for item in section["items"]]
+        document.bullets(section["items"])
     elif kind == "code":
-        out.append(Preformatted(_pdf_text(section["text"], markup=False), styles["code"]))
+        document.code(section["text"])
     elif kind == "text":
-        out.append(Paragraph(_pdf_text(section["text"]), styles["note"]))
+        document.paragraph(section["text"], "note")
     elif kind == "fields":
-        out.append(_pdf_table(None, section["rows"], styles, [width * 0.28, width * 0.72]))
+        document.fields([(key, value) for key, value in section["rows"]], label_share=0.28,
+                        mono=[label("hash", document.lang)])
     else:
-        out.append(_pdf_table(section["header"], section["rows"], styles,
-                              _column_widths(len(section["header"]), width)))
-    return out
+        columns = len(section["header"])
+        document.table(section["header"], section["rows"], shares=_COLUMN_SHARES.get(columns),
+                       numeric=_NUMERIC_COLUMNS.get(columns, ()))
 
 
-def _column_widths(columns: int, width: float) -> list[float]:
-    shares = {2: [0.55, 0.45], 3: [0.5, 0.25, 0.25], 5: [0.22, 0.1, 0.12, 0.14, 0.42],
-              6: [0.04, 0.16, 0.42, 0.14, 0.08, 0.16]}[columns]
-    return [width * share for share in shares]
-
-
-def _pdf_table(header: list[str] | None, rows: list[list[Any]], styles: dict[str, Any],
-               widths: list[float]) -> Any:
-    from reportlab.platypus import Paragraph, Table, TableStyle
-
-    cells = [[Paragraph(_pdf_text(cell), styles["cell"]) for cell in row]
-             for row in ([header] if header else []) + rows]
-    if not cells:
-        return Paragraph("-", styles["body"])
-    table = Table(cells, colWidths=widths, repeatRows=1 if header else 0)
-    commands = [("GRID", (0, 0), (-1, -1), 0.4, "#999999"), ("VALIGN", (0, 0), (-1, -1), "TOP")]
-    if header:
-        commands.append(("BACKGROUND", (0, 0), (-1, 0), "#eeeeee"))
-    table.setStyle(TableStyle(commands))
-    return table
+_COLUMN_SHARES: Final = {2: [0.55, 0.45], 3: [0.5, 0.25, 0.25], 5: [0.22, 0.1, 0.12, 0.14, 0.42],
+                         6: [0.05, 0.16, 0.41, 0.14, 0.08, 0.16]}
+_NUMERIC_COLUMNS: Final = {3: (1, 2)}

@@ -1,287 +1,198 @@
-"""Statements (收益对账单) as PDF (Chinese, with English labels) and as Excel workbooks.
+"""Statements (收益对账单) as PDF, in Chinese or English, and as Excel workbooks.
 
-The data comes from :func:`ledger.income.statements.statement`; this module only lays it out.
-The PDF uses reportlab's CID font ``STSong-Light`` (in every PDF reader's Asian font pack, so no
-font file ships), like the court certificate (:mod:`ledger.court.pdf`). Money is shown in yuan
-with two decimals, exactly the stored fen; households appear by their pseudonym and party id.
+The data comes from :func:`ledger.income.statements.statement`; this module only lays it out,
+on the document toolkit (:mod:`sinkledger.documents.toolkit`). Money is shown in yuan with two
+decimals, exactly the stored fen; households appear by their pseudonym and party id.
 """
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-CJK_FONT = "STSong-Light"
-SINK_ZH = {"bamboo_forest": "竹林", "wetland": "湿地", "tea_garden": "茶园"}
-STATUS_ZH = {"paid": "已付清", "partly_paid": "部分支付", "due": "待支付"}
-ROLE_ZH = {"household": "农户", "collective": "村集体", "centre_share": "收储中心", "costs": "成本",
-           "centre_fixed_terms": "收储中心（固定收益）", "seller_retained": "卖方"}
+from sinkledger.documents.catalogue import sink_type_name, text, text_or
+from sinkledger.documents.formats import percent_of_bp, timestamp_text, tonnes_of_kg, yuan_digits
+from sinkledger.documents.toolkit import Document
+
 KIND_ZH = {"household": "农户 Household", "collective": "村集体 / 合作社 Collective"}
-Column = tuple[str, float, Callable[[Mapping[str, Any]], str]]
 
 
-def yuan(fen: int | None) -> str:
-    """``1174560`` → ``11,745.60``; negative amounts keep their sign.
-
-    >>> yuan(1_174_560), yuan(-5), yuan(None)
-    ('11,745.60', '-0.05', '—')
-    """
-    if fen is None:
-        return "—"
-    sign, fen = ("-" if fen < 0 else ""), abs(fen)
-    return f"{sign}{fen // 100:,}.{fen % 100:02d}"
-
-
-def tonnes_of_kg(kg: int | None) -> str:
-    """``1234567`` kg → ``1,234.567`` t."""
-    if kg is None:
-        return "—"
-    return f"{kg // 1000:,}.{kg % 1000:03d}"
-
-
-def terms_text(terms: Mapping[str, Any], *, short: bool = False) -> str:
-    """A contract's payment terms in words (Chinese).
+def terms_text(terms: Mapping[str, Any], lang: str = "zh", *, short: bool = False) -> str:
+    """A contract's payment terms in words.
 
     >>> terms_text({"kind": "proceeds_share", "share_bp": 8000, "cost_share_bp": 500, "cost_fen_per_t": 200})
     '净收益 80% 归村；约定成本：毛收入的 5% + 2.00 元/吨'
+    >>> terms_text({"kind": "fixed_per_mu_year", "fen_per_mu_per_year": 3000}, "en")
+    'fixed CNY 30.00 per mu per year'
     """
     if terms["kind"] == "fixed_per_mu_year":
-        return f"固定收益 {yuan(terms['fen_per_mu_per_year'])} 元/亩/年"
-    share = f"净收益 {terms['share_bp'] / 100:g}% 归村"
+        return text("st_terms_fixed", lang, rate=yuan_digits(terms["fen_per_mu_per_year"]))
+    if short:
+        return percent_of_bp(terms["share_bp"])
     costs = []
     if terms.get("cost_share_bp"):
-        costs.append(f"毛收入的 {terms['cost_share_bp'] / 100:g}%")
+        costs.append(text("st_terms_cost_share", lang, pct=percent_of_bp(terms["cost_share_bp"])))
     if terms.get("cost_fen_per_t"):
-        costs.append(f"{yuan(terms['cost_fen_per_t'])} 元/吨")
-    if short:
-        return f"{terms['share_bp'] / 100:g}%"
+        costs.append(text("st_terms_cost_per_t", lang, rate=yuan_digits(terms["cost_fen_per_t"])))
+    share = text("st_terms_share", lang, pct=percent_of_bp(terms["share_bp"]))
     if not costs:
         return share
-    return f"{share}；约定成本：{' + '.join(costs)}"
+    return share + text("st_terms_sep", lang) + text("st_terms_costs", lang, costs=" + ".join(costs))
 
 
 # --- PDF ---------------------------------------------------------------------------------------
 
-class _Page:
-    """A cursor over A4 pages: text and tables top to bottom, a new page when full."""
-
-    def __init__(self, canvas: Any, width: float, height: float, margin: float = 40) -> None:
-        self.c, self.width, self.height, self.margin = canvas, width, height, margin
-        self.y = height - margin
-
-    def need(self, space: float) -> bool:
-        if self.y - space < self.margin + 20:
-            self.c.showPage()
-            self.y = self.height - self.margin
-            return True
-        return False
-
-    def text(self, text: str, *, size: float = 9.5, gap: float = 4, x: float | None = None) -> None:
-        self.need(size + gap)
-        self.c.setFont(CJK_FONT, size)
-        self.c.drawString(self.margin if x is None else x, self.y - size, text)
-        self.y -= size + gap
-
-    def heading(self, text: str) -> None:
-        self.y -= 6
-        self.need(40)
-        self.text(text, size=12, gap=5)
-        self.c.setLineWidth(0.5)
-        self.c.line(self.margin, self.y + 2, self.width - self.margin, self.y + 2)
-        self.y -= 4
-
-    def table(self, columns: list[Column], rows: list[Mapping[str, Any]], *, empty: str = "无 none") -> None:
-        self._header(columns)
-        if not rows:
-            self.text(empty, size=9)
-        for row in rows:
-            if self.need(13):
-                self._header(columns)
-            self.c.setFont(CJK_FONT, 8.5)
-            x = self.margin
-            for _, width, value in columns:
-                self.c.drawString(x, self.y - 9, _fit(value(row), width))
-                x += width
-            self.y -= 12
-
-    def _header(self, columns: list[Column]) -> None:
-        self.need(26)
-        self.c.setFont(CJK_FONT, 8.5)
-        self.c.setFillGray(0.35)
-        x = self.margin
-        for title, width, _ in columns:
-            self.c.drawString(x, self.y - 9, title)
-            x += width
-        self.c.setFillGray(0)
-        self.y -= 13
-        self.c.setLineWidth(0.3)
-        self.c.line(self.margin, self.y + 2, self.width - self.margin, self.y + 2)
-
-
-def _fit(text: str, width: float) -> str:
-    """Cut text that would overrun its column (CJK glyphs ~1 em, others ~0.55 em at 8.5 pt)."""
-    room, out = width - 4, ""
-    for ch in text:
-        room -= 8.5 if ord(ch) > 0x2E80 else 4.7
-        if room < 0:
-            return out[:-1] + "…"
-        out += ch
-    return out
-
-
-def _party_label(labels: Mapping[str, str], party_id: str) -> str:
+def _party_label(labels: Mapping[str, str], party_id: str, lang: str = "zh") -> str:
     name = labels.get(party_id)
-    return f"{name}（{party_id}）" if name and name != party_id else party_id
+    if not name or name == party_id:
+        return party_id
+    return f"{name}（{party_id}）" if lang == "zh" else f"{name} ({party_id})"
 
 
-def render_statement_pdf(data: Mapping[str, Any], *, labels: Mapping[str, str] | None = None) -> bytes:
-    """The statement of a household or a collective as an A4 PDF (Chinese, English labels)."""
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfgen import canvas as pdf_canvas
-
-    pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+def render_statement_pdf(data: Mapping[str, Any], *, labels: Mapping[str, str] | None = None,
+                         lang: str = "zh") -> bytes:
+    """The statement of a household or a collective as an A4 PDF in ``lang`` ('zh' or 'en')."""
     labels = dict(labels or {})
-    buffer = io.BytesIO()
-    canvas = pdf_canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
-    canvas.setTitle(f"碳汇收益对账单 {data['party_id']} {data['period_start']}..{data['period_end']}")
-    canvas.setAuthor("sinkledger")
-    page = _Page(canvas, *A4)
-    _title(page, data, labels)
-    _summary(page, data)
+    doc = Document(lang, title=f"{text('st_title', lang)} {data['party_id']} "
+                               f"{data['period_start']}..{data['period_end']}",
+                   subject="sinkledger income statement")
+    doc.title(text("st_title", lang))
+    kind = text(f"st_kind_{data['kind']}", lang)
+    doc.fields([(kind, _party_label({data["party_id"]: data["party_name"]}, data["party_id"], lang)),
+                (text("st_period", lang), text("period_range", lang, start=data["period_start"],
+                                                end=data["period_end"])),
+                (text("st_generated", lang), timestamp_text(data.get("generated_at")))], label_share=0.25)
+    _summary(doc, data)
     if data["kind"] == "household":
-        _household_body(page, data, labels)
+        _household_body(doc, data)
     else:
-        _collective_body(page, data, labels)
-    _contracts(page, data)
-    _payments(page, data, labels)
-    _notes(page, data)
-    canvas.save()
-    return buffer.getvalue()
+        _collective_body(doc, data, labels)
+    _contracts(doc, data)
+    _payments(doc, data, labels)
+    doc.spacer(4)
+    doc.paragraph(text("st_notes", lang), "note")
+    return doc.render()
 
 
-def _title(page: _Page, data: Mapping[str, Any], labels: Mapping[str, str]) -> None:
-    page.text("碳汇收益对账单", size=18, gap=4, x=page.width / 2 - 72)
-    page.text("Carbon-sink income statement", size=10, gap=12, x=page.width / 2 - 70)
-    page.text(f"{KIND_ZH[data['kind']]}：{data['party_name']}（{data['party_id']}）", size=10.5)
-    page.text(f"期间 Period：{data['period_start']} 至 {data['period_end']}    "
-              f"生成时间 Generated：{data.get('generated_at', '')[:19].replace('T', ' ')} UTC", size=9)
+def _summary(doc: Document, data: Mapping[str, Any]) -> None:
+    t, lang = data["totals"], doc.lang
+    doc.heading(text("st_summary", lang))
+    unit = " 元" if lang == "zh" else " CNY"
+    doc.fields([(text("st_due", lang), yuan_digits(t["due_fen"]) + unit),
+                (text("st_paid", lang), yuan_digits(t["paid_fen"]) + unit),
+                (text("st_outstanding", lang), yuan_digits(t["outstanding_fen"]) + unit),
+                (text("st_received", lang), yuan_digits(t["received_in_period_fen"]) + unit),
+                (text("st_attributed", lang), text("st_attributed_value", lang, t=tonnes_of_kg(t["attributed_kg"]),
+                                                   n=t["sales"]))], label_share=0.35)
 
 
-def _summary(page: _Page, data: Mapping[str, Any]) -> None:
-    t = data["totals"]
-    page.heading("概要  Summary")
-    rows = [("本期应得 Due in period", f"{yuan(t['due_fen'])} 元"),
-            ("已支付 Paid (by period end)", f"{yuan(t['paid_fen'])} 元"),
-            ("未支付 Outstanding", f"{yuan(t['outstanding_fen'])} 元"),
-            ("期内收到 Received in period", f"{yuan(t['received_in_period_fen'])} 元"),
-            ("归属碳汇量 Tonnes attributed", f"{tonnes_of_kg(t['attributed_kg'])} 吨 tCO2e（{t['sales']} 笔交易 sales）")]
-    for label, value in rows:
-        page.need(14)
-        page.c.setFont(CJK_FONT, 10)
-        page.c.drawString(page.margin, page.y - 10, label)
-        page.c.drawString(page.margin + 190, page.y - 10, value)
-        page.y -= 15
+def _contract_words(parcel: Mapping[str, Any], lang: str = "zh") -> str:
+    return text("list_sep", lang).join(f"{c['contract_no']} ({terms_text(c['terms'], lang, short=True)})"
+                                       for c in parcel["contracts"]) or text("none", lang)
 
 
-def _contract_words(parcel: Mapping[str, Any]) -> str:
-    return "；".join(f"{c['contract_no']}（{terms_text(c['terms'], short=True)}）" for c in parcel["contracts"]) or "无"
-
-
-def _contracts(page: _Page, data: Mapping[str, Any]) -> None:
-    page.heading("收储合同  Collection contracts")
-    if not data["contracts"]:
-        page.text("无 none", size=9)
+def _contracts(doc: Document, data: Mapping[str, Any]) -> None:
+    lang = doc.lang
+    doc.heading(text("st_contracts", lang))
+    rows = []
     for c in data["contracts"]:
         start, end = c["term"].split("..")
-        page.text(f"{c['contract_no']}    期限 Term {start} 至 {end}    {terms_text(c['terms'])}", size=9, gap=3)
+        terms = terms_text(c["terms"], lang)
         if c["terms"].get("costs_note"):
-            page.text(f"成本说明 Costs: {c['terms']['costs_note']}", size=8.5, gap=4, x=page.margin + 16)
+            terms += f"\n{text('st_costs_note', lang)}: {c['terms']['costs_note']}"
+        rows.append([c["contract_no"], text("period_range", lang, start=start, end=end), terms])
+    doc.table([text("col_contract", lang), text("st_term", lang), text("st_terms", lang)], rows,
+              shares=[0.22, 0.26, 0.52])
 
 
-def _household_body(page: _Page, data: Mapping[str, Any], labels: Mapping[str, str]) -> None:
-    page.heading("地块与份额  Parcels and shares")
-    page.table([("地块 Parcel", 76, lambda p: p["parcel_code"]),
-                ("村集体 Collective", 140, lambda p: p["holder_name"] or p["holder_party_id"]),
-                ("类型", 30, lambda p: SINK_ZH.get(p["sink_type"], p["sink_type"])),
-                ("面积(亩)", 50, lambda p: p["area_mu"]), ("份额 Share", 54, lambda p: f"{p['share_bp'] / 100:g}%"),
-                ("收储合同 Contract", 165, _contract_words)], data["parcels"])
+def _status(status: str, lang: str) -> str:
+    return text_or(f"status_{status}", lang, status)
+
+
+def _household_body(doc: Document, data: Mapping[str, Any]) -> None:
+    lang = doc.lang
+    doc.heading(text("st_parcels_shares", lang))
+    doc.table([text("col_parcel", lang), text("st_collective", lang), text("col_sink_type", lang),
+               text("st_area_mu", lang), text("col_share", lang), text("st_contracts", lang)],
+              [[p["parcel_code"], p["holder_name"] or p["holder_party_id"], sink_type_name(p["sink_type"], lang),
+                p["area_mu"], percent_of_bp(p["share_bp"]), _contract_words(p, lang)] for p in data["parcels"]],
+              shares=[1.3, 1.8, 0.8, 0.8, 0.7, 2.2], numeric=(3, 4))
     sales = [i for i in data["items"] if i["source_kind"] == "distribution"]
-    page.heading("交易收益  Income from sales")
-    page.table([("日期 Date", 58, lambda i: i["basis_date"]), ("交易 Sale", 40, lambda i: f"#{i['sale_seq']}"),
-                ("地块 Parcel", 72, lambda i: i["parcel_code"]),
-                ("地块贡献(吨)", 58, lambda i: f"{i['parcel_tonnes']:,}"),
-                ("份额", 36, lambda i: f"{(i['share_bp'] or 10_000) / 100:g}%"),
-                ("归属(吨) t", 56, lambda i: tonnes_of_kg(i["attributed_kg"])),
-                ("应得(元) Due", 62, lambda i: yuan(i["amount_fen"])), ("已付(元) Paid", 62, lambda i: yuan(i["paid_fen"])),
-                ("状态", 40, lambda i: STATUS_ZH[i["status"]])], sales)
-    _fixed(page, data)
+    doc.heading(text("st_sales_income", lang))
+    doc.table([text("col_date", lang), text("col_sale", lang), text("col_parcel", lang),
+               text("st_parcel_tonnes", lang), text("col_share", lang), text("col_attributed_t", lang),
+               text("col_due_yuan", lang), text("col_paid_yuan", lang), text("col_status", lang)],
+              [[i["basis_date"], f"#{i['sale_seq']}", i["parcel_code"], f"{i['parcel_tonnes']:,}",
+                percent_of_bp(i["share_bp"] or 10_000), tonnes_of_kg(i["attributed_kg"]), yuan_digits(i["amount_fen"]),
+                yuan_digits(i["paid_fen"]), _status(i["status"], lang)] for i in sales],
+              shares=[1.1, 0.6, 1.3, 0.9, 0.7, 1, 1, 1, 0.9], numeric=(3, 4, 5, 6, 7))
+    _fixed(doc, data)
 
 
-def _fixed(page: _Page, data: Mapping[str, Any]) -> None:
+def _fixed(doc: Document, data: Mapping[str, Any]) -> None:
+    lang = doc.lang
     fixed = [i for i in data["items"] if i["source_kind"] == "fixed_payment"]
     if not fixed:
         return
-    page.heading("固定收益  Fixed payments")
-    page.table([("合同年度 Contract year", 130, lambda i: i["period"] or ""), ("到期 Due", 62, lambda i: i["due_date"]),
-                ("合同 Contract", 90, lambda i: i["contract_no"]), ("地块 Parcel", 72, lambda i: i["parcel_code"]),
-                ("应得(元)", 62, lambda i: yuan(i["amount_fen"])), ("已付(元)", 62, lambda i: yuan(i["paid_fen"])),
-                ("状态", 40, lambda i: STATUS_ZH[i["status"]])], fixed)
+    doc.heading(text("st_fixed", lang))
+    doc.table([text("st_contract_year", lang), text("st_due_date", lang), text("col_contract", lang),
+               text("col_parcel", lang), text("col_due_yuan", lang), text("col_paid_yuan", lang),
+               text("col_status", lang)],
+              [[i["period"] or "", i["due_date"], i["contract_no"], i["parcel_code"], yuan_digits(i["amount_fen"]),
+                yuan_digits(i["paid_fen"]), _status(i["status"], lang)] for i in fixed],
+              shares=[1.8, 1, 1.4, 1.2, 1, 1, 0.8], numeric=(4, 5))
 
 
-def _collective_body(page: _Page, data: Mapping[str, Any], labels: Mapping[str, str]) -> None:
-    page.heading("地块  Parcels")
-    page.table([("地块 Parcel", 76, lambda p: p["parcel_code"]),
-                ("类型", 30, lambda p: SINK_ZH.get(p["sink_type"], p["sink_type"])),
-                ("面积(亩)", 46, lambda p: p["area_mu"]),
-                ("农户份额 Household shares", 218, lambda p: "，".join(
-                    f"{h} {bp / 100:g}%" for h, bp in p["household_shares_bp"].items()) or "集体统一经营（无农户份额）"),
-                ("收储合同 Contract", 145, _contract_words)], data["parcels"])
-    page.heading("交易与分配  Sales and distribution (元)")
-    page.table([("日期 Date", 58, lambda s: s["sale_date"]), ("交易", 34, lambda s: f"#{s['sale_seq']}"),
-                ("合同 Contract", 84, lambda s: s["contract_no"]), ("吨 t", 44, lambda s: f"{s['quantity_t']:,}"),
-                ("毛收入 Gross", 66, lambda s: yuan(s["gross_fen"])), ("成本 Costs", 56, lambda s: yuan(s["costs_fen"])),
-                ("净收入 Net", 66, lambda s: yuan(s["net_fen"])), ("归村 Villages", 66, lambda s: yuan(s["villages_fen"])),
-                ("收储中心", 58, lambda s: yuan(s["centre_fen"]))], data["sales"])
-    page.heading("应付明细（按农户）  Due by recipient")
-    page.table([("收款方 Recipient", 170, lambda g: _party_label(labels, g["party_id"])),
-                ("身份", 40, lambda g: ROLE_ZH.get(g["role"], g["role"])),
-                ("归属(吨) t", 64, lambda g: tonnes_of_kg(g["attributed_kg"])),
-                ("应得(元) Due", 76, lambda g: yuan(g["due_fen"])), ("已付(元) Paid", 76, lambda g: yuan(g["paid_fen"])),
-                ("未付(元)", 76, lambda g: yuan(g["outstanding_fen"]))], data["by_party"])
-    _fixed(page, data)
+def _collective_body(doc: Document, data: Mapping[str, Any], labels: Mapping[str, str]) -> None:
+    lang = doc.lang
+    sep = text("list_sep", lang)
+    doc.heading(text("st_parcels", lang))
+    doc.table([text("col_parcel", lang), text("col_sink_type", lang), text("st_area_mu", lang),
+               text("st_household_shares", lang), text("st_contracts", lang)],
+              [[p["parcel_code"], sink_type_name(p["sink_type"], lang), p["area_mu"],
+                sep.join(f"{h} {percent_of_bp(bp)}" for h, bp in p["household_shares_bp"].items())
+                or text("st_no_household_shares", lang), _contract_words(p, lang)] for p in data["parcels"]],
+              shares=[1.3, 0.8, 0.8, 3, 2], numeric=(2,))
+    doc.heading(text("st_sales_distribution", lang))
+    doc.table([text("col_date", lang), text("col_sale", lang), text("col_contract", lang),
+               text("st_quantity_t", lang), text("st_gross", lang), text("st_costs", lang), text("st_net", lang),
+               text("st_villages", lang), text("st_centre", lang)],
+              [[s["sale_date"], f"#{s['sale_seq']}", s["contract_no"], f"{s['quantity_t']:,}", yuan_digits(s["gross_fen"]),
+                yuan_digits(s["costs_fen"]), yuan_digits(s["net_fen"]), yuan_digits(s["villages_fen"]),
+                yuan_digits(s["centre_fen"])] for s in data["sales"]],
+              shares=[1.1, 0.6, 1.4, 0.8, 1.1, 1, 1.1, 1.1, 1.1], numeric=(3, 4, 5, 6, 7, 8))
+    doc.heading(text("st_by_recipient", lang))
+    doc.table([text("st_recipient", lang), text("st_role", lang), text("col_attributed_t", lang),
+               text("col_due_yuan", lang), text("col_paid_yuan", lang), text("st_outstanding_yuan", lang)],
+              [[_party_label(labels, g["party_id"], lang), text_or(f"role_{g['role']}", lang, g["role"]),
+                tonnes_of_kg(g["attributed_kg"]), yuan_digits(g["due_fen"]), yuan_digits(g["paid_fen"]),
+                yuan_digits(g["outstanding_fen"])] for g in data["by_party"]],
+              shares=[2.4, 1, 1, 1, 1, 1], numeric=(2, 3, 4, 5))
+    _fixed(doc, data)
 
 
-def _payments(page: _Page, data: Mapping[str, Any], labels: Mapping[str, str]) -> None:
-    page.heading("支付记录  Payments in period")
-    page.table([("日期 Date", 62, lambda p: p["paid_date"]), ("凭证号 Reference", 130, lambda p: p["reference"]),
-                ("收款方 Payee", 150, lambda p: _party_label(labels, p["party_id"])),
-                ("应付款项 Due item", 108, lambda p: p["due_id"]), ("金额(元)", 65, lambda p: yuan(p["amount_fen"]))],
-               data["payments"])
-
-
-def _notes(page: _Page, data: Mapping[str, Any]) -> None:
-    page.y -= 8
-    for line in ("说明：收益按收储合同约定分配：毛收入扣除约定成本为净收入，按比例归村；村集体部分按各地块对所售碳汇的",
-                 "贡献吨数分到地块，再按农户份额分到农户。各级以“最大余数法”取整到分，合计与成交金额分毫不差。",
-                 "Notes: amounts in yuan (exact fen). Each line can be checked against the ledger by its due-item id",
-                 "and journal entry (sinkledger income distribution ID / sinkledger verify)."):
-        page.text(line, size=8, gap=3)
+def _payments(doc: Document, data: Mapping[str, Any], labels: Mapping[str, str]) -> None:
+    lang = doc.lang
+    doc.heading(text("st_payments", lang))
+    doc.table([text("col_date", lang), text("st_reference", lang), text("st_recipient", lang),
+               text("st_due_item", lang), text("col_amount_yuan", lang)],
+              [[p["paid_date"], p["reference"], _party_label(labels, p["party_id"], lang), p["due_id"],
+                yuan_digits(p["amount_fen"])] for p in data["payments"]],
+              shares=[1, 1.8, 2, 1.8, 1], numeric=(4,))
 
 
 # --- Excel -------------------------------------------------------------------------------------
 
-def write_statement_xlsx(data: Mapping[str, Any], path: Path, *, labels: Mapping[str, str] | None = None) -> Path:
+def write_statement_xlsx(data: Mapping[str, Any], path: Path, *, labels: Mapping[str, str] | None = None,
+                         lang: str = "zh") -> Path:
     """Write the statement to a workbook: 概要 Summary, 地块 Parcels, 明细 Items, 交易 Sales, 支付 Payments."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     labels = dict(labels or {})
     workbook = Workbook()
-    sheets = _sheets(data, labels)
+    sheets = _sheets(data, labels, lang)
     for index, (title, header, rows) in enumerate(sheets):
         sheet = workbook.active if index == 0 else workbook.create_sheet()
         sheet.title = title
@@ -296,7 +207,7 @@ def write_statement_xlsx(data: Mapping[str, Any], path: Path, *, labels: Mapping
     return Path(path)
 
 
-def _sheets(data: Mapping[str, Any], labels: Mapping[str, str]) -> list[tuple[str, list[str], list[list[Any]]]]:
+def _sheets(data: Mapping[str, Any], labels: Mapping[str, str], lang: str) -> list[tuple[str, list[str], list[list[Any]]]]:
     t = data["totals"]
     summary = [["对象 Party", f"{data['party_name']}（{data['party_id']}）"], ["类别 Kind", KIND_ZH[data["kind"]]],
                ["期间 Period", f"{data['period_start']}..{data['period_end']}"], ["应得 Due (fen)", t["due_fen"]],
@@ -304,7 +215,7 @@ def _sheets(data: Mapping[str, Any], labels: Mapping[str, str]) -> list[tuple[st
                ["期内收到 Received (fen)", t["received_in_period_fen"]], ["归属 kg CO2e", t["attributed_kg"]],
                ["金额单位 Money unit", "分 fen (1 元 = 100 分)"]]
     parcels = [[p["parcel_code"], p["holder_party_id"], p["sink_type"], p["area_mu"], p.get("share_bp"),
-                _contract_words(p)] for p in data["parcels"]]
+                _contract_words(p, lang)] for p in data["parcels"]]
     items = [[i["id"], i["source_kind"], i["basis_date"], i["due_date"], i["contract_no"], i["parcel_code"],
               _party_label(labels, i["party_id"]), i["role"], i["sale_seq"], i["parcel_tonnes"], i["share_bp"],
               i["attributed_kg"], i["amount_fen"], i["paid_fen"], i["outstanding_fen"], i["status"]]
