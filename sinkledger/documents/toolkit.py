@@ -206,6 +206,7 @@ def _numbered_canvas(document: Document) -> type:
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs["initialFontName"] = SANS
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
 

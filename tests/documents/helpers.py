@@ -32,6 +32,7 @@ def embedded_fonts(pdf: bytes) -> set[str]:
 
 
 def only_embedded_fonts(pdf: bytes) -> bool:
-    """Every font the pages use is embedded (no font left to the reader's own set)."""
-    used = fonts(pdf)
+    """Every font the pages declare is embedded (none left to the reader's own set), but for the
+    ``/Helvetica`` that reportlab declares in every document whether or not text uses it."""
+    used = {name: embedded for name, embedded in fonts(pdf).items() if name != "/Helvetica"}
     return bool(used) and all(used.values())
