@@ -14,7 +14,7 @@ from sinkledger.config import REPO_ROOT
 from sinkledger.messages import REFUSALS
 
 FILES = [*(REPO_ROOT / "ledger" / "income").glob("*.py"), REPO_ROOT / "sinkledger" / "income_service.py",
-         REPO_ROOT / "sinkledger" / "income_cli.py", REPO_ROOT / "sinkledger" / "statements.py"]
+         REPO_ROOT / "sinkledger" / "income_cli.py", REPO_ROOT / "sinkledger" / "documents" / "statements.py"]
 ERROR_CLASSES = {"InvalidInput", "NotFound", "NotPermitted", "Conflict"}
 DOC = (REPO_ROOT / "docs" / "income.md").read_text(encoding="utf-8")
 
