@@ -8,6 +8,6 @@ See ``docs/court.md``.
 
 Modules: :mod:`~ledger.court.domain` (pure rules), :mod:`~ledger.court.store` (tables),
 :mod:`~ledger.court.cases`, :mod:`~ledger.court.orders`, :mod:`~ledger.court.calculator`,
-:mod:`~ledger.court.fulfilment`, :mod:`~ledger.court.certificates`, :mod:`~ledger.court.pdf`,
-:mod:`~ledger.court.reports`.
+:mod:`~ledger.court.fulfilment`, :mod:`~ledger.court.certificates`,
+:mod:`~ledger.court.reports`. The PDF is drawn by :mod:`sinkledger.documents.certificates`.
 """

@@ -280,14 +280,16 @@ def certificate() -> None:
 @click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the certificate PDF here.")
 @click.option("--verify-url", default=None, help="Public verification page; the QR code adds ?cert=CODE.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the written documents.")
 @acts
-def issue_cmd(obj: Ctx, order_id: str, pdf_path: Path | None, verify_url: str | None, actor: str,
+def issue_cmd(obj: Ctx, order_id: str, pdf_path: Path | None, verify_url: str | None, lang: str, actor: str,
               as_json: bool) -> None:
     """Issue the certificate of an order's fulfilments (court, clerk); the same facts give the same code."""
     api = court_api(obj)
     out = api.issue_certificate(obj.service.actor(actor), order_id=order_id)
     if pdf_path:
-        pdf_path.write_bytes(api.certificate_pdf(out["code"], verify_url=verify_url))
+        pdf_path.write_bytes(api.certificate_pdf(out["code"], verify_url=verify_url, lang=lang))
         out["pdf"] = str(pdf_path)
     emit(out, as_json, lambda r: click.echo(f"certificate {r['code']} for {r['order_id']} ({r['status']})"))
 
@@ -296,10 +298,12 @@ def issue_cmd(obj: Ctx, order_id: str, pdf_path: Path | None, verify_url: str | 
 @click.argument("code")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--verify-url", default=None, help="Public verification page; the QR code adds ?cert=CODE.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the written documents.")
 @reads
-def pdf_cmd(obj: Ctx, code: str, out_path: Path, verify_url: str | None, as_json: bool) -> None:
+def pdf_cmd(obj: Ctx, code: str, out_path: Path, verify_url: str | None, lang: str, as_json: bool) -> None:
     """Write the PDF of an issued certificate (anyone)."""
-    out_path.write_bytes(court_api(obj).certificate_pdf(code, verify_url=verify_url))
+    out_path.write_bytes(court_api(obj).certificate_pdf(code, verify_url=verify_url, lang=lang))
     emit({"code": code, "pdf": str(out_path)}, as_json, lambda r: click.echo(r["pdf"]))
 
 

@@ -387,11 +387,13 @@ def claim_cmd(obj: Ctx, claim_no: str, event_id: str, policy_no: str, product: s
 @click.argument("party_id")
 @click.option("--from", "period_start", required=True, help="YYYY-MM-DD")
 @click.option("--to", "period_end", required=True, help="YYYY-MM-DD")
-@click.option("--pdf", "pdf_path", type=OUT, default=None, help="Also write the statement PDF (Chinese) here.")
+@click.option("--pdf", "pdf_path", type=OUT, default=None, help="Also write the statement PDF here.")
 @click.option("--xlsx", "xlsx_path", type=OUT, default=None, help="Also write an Excel workbook here.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the written documents.")
 @acts
 def statement_cmd(obj: Ctx, party_id: str, period_start: str, period_end: str, pdf_path: Path | None,
-                  xlsx_path: Path | None, actor: str, as_json: bool) -> None:
+                  xlsx_path: Path | None, lang: str, actor: str, as_json: bool) -> None:
     """A household's or collective's statement for a period: parcels, tonnes, sales, due and paid."""
     api, who = income_api(obj), obj.service.actor(actor)
     period = {"party_id": party_id, "period_start": period_start, "period_end": period_end}
@@ -399,14 +401,14 @@ def statement_cmd(obj: Ctx, party_id: str, period_start: str, period_end: str, p
         pdf_path = _out_file(pdf_path, ".pdf", "--pdf")
     out = api.statement(who, **period)
     if pdf_path:
-        data = api.statement_pdf(who, **period)
+        data = api.statement_pdf(who, lang=lang, **period)
         try:
             pdf_path.write_bytes(data)
         except OSError as exc:
             raise InvalidInput("value_invalid", field="--pdf", value=exc.strerror or type(exc).__name__) from None
         out["pdf"] = str(pdf_path)
     if xlsx_path:
-        out["xlsx"] = str(api.statement_xlsx(who, xlsx_path, **period))
+        out["xlsx"] = str(api.statement_xlsx(who, xlsx_path, lang=lang, **period))
     emit(out, as_json, lambda s: click.echo(
         f"{s['party_name']} ({s['party_id']}) {s['period_start']}..{s['period_end']}: due {s['totals']['due_fen']} fen, "
         f"paid {s['totals']['paid_fen']} fen, outstanding {s['totals']['outstanding_fen']} fen"))

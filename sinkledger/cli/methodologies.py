@@ -152,7 +152,7 @@ def _render_show(data: dict[str, Any]) -> None:
 def report_command(obj: Ctx, estimate_id: str | None, estimate_file: Path | None, fmt: str,
                    lang: str, out: Path | None) -> None:
     """Render an estimate's calculation report (计算报告) as Markdown, HTML or PDF."""
-    from sinkledger.reports import render
+    from sinkledger.documents.reports import render
 
     if (estimate_id is None) == (estimate_file is None):
         raise InvalidInput("value_invalid", field="estimate",

@@ -196,18 +196,20 @@ def designate_cmd(obj: Ctx, username: str, revoke: bool, actor: str, as_json: bo
 @click.option("--purpose", type=click.Choice(PURPOSES), default=None,
               help="Default: revenue_payment for a payment list, display otherwise.")
 @click.option("--note", default=None)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the written documents.")
 @acts
-def export_cmd(obj: Ctx, out_path: Path, items_file: Any, purpose: str | None, note: str | None, actor: str,
-               as_json: bool) -> None:
+def export_cmd(obj: Ctx, out_path: Path, items_file: Any, purpose: str | None, note: str | None, lang: str,
+               actor: str, as_json: bool) -> None:
     """Export as Excel or PDF exactly what you may see (each person exported is logged)."""
     fmt = out_path.suffix.lower().lstrip(".")
     api, who = people_api(obj), obj.service.actor(actor)
     if items_file is not None:
         items = load_json(items_file, "items", parse_float=None)
         out = api.export_payment_list(who, items, fmt=fmt, path=out_path, purpose=purpose or "revenue_payment",
-                                      note=note)
+                                      note=note, lang=lang)
     else:
-        out = api.export_people(who, fmt=fmt, path=out_path, purpose=purpose or "display", note=note)
+        out = api.export_people(who, fmt=fmt, path=out_path, purpose=purpose or "display", note=note, lang=lang)
     if isinstance(out, bytes):
         out_path.write_bytes(out)
     emit({"path": str(out_path), "format": fmt}, as_json, lambda r: click.echo(f"written: {r['path']}"))

@@ -173,12 +173,13 @@ class CourtService:
         self.service.checkpoint()  # publishable root covering the certificate and its entries
         return out
 
-    def certificate_pdf(self, code: str, *, verify_url: str | None = None) -> bytes:
-        """The PDF of an issued certificate (public)."""
-        from ledger.court.pdf import render_certificate_pdf
+    def certificate_pdf(self, code: str, *, verify_url: str | None = None, lang: str = "zh") -> bytes:
+        """The PDF of an issued certificate (public), in ``lang`` ('zh' or 'en')."""
+        from sinkledger.documents.catalogue import checked_lang
+        from sinkledger.documents.certificates import render_certificate_pdf
         from ledger.proofs import latest_checkpoint_covering
 
-        code = normalise_code(code)
+        code, lang = normalise_code(code), checked_lang(lang)
         with self.service.db.read() as s:
             row = certificates.get_certificate(s, code)
             record = json.loads(row.record)
@@ -186,7 +187,7 @@ class CourtService:
             labels = self._labels(s, record)
         point = {"tree_size": checkpoint.tree_size, "root": checkpoint.root} if checkpoint else None
         return render_certificate_pdf(record, code, labels=labels, verify_url=verify_url, checkpoint=point,
-                                      issued_at=row.issued_at)
+                                      issued_at=row.issued_at, lang=lang)
 
     @staticmethod
     def _labels(session: Any, record: Mapping[str, Any]) -> dict[str, str]:
@@ -216,7 +217,7 @@ class CourtService:
 
     def verify_certificate_pdf(self, data: bytes) -> dict:
         """Check a certificate PDF: its embedded record must hash to its code and match the ledger."""
-        from ledger.court.pdf import read_certificate_pdf
+        from sinkledger.documents.certificates import read_certificate_pdf
 
         if not isinstance(data, bytes):
             raise InvalidInput("certificate_unreadable", reason=f"expected PDF bytes, got {type(data).__name__}")

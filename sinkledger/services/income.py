@@ -367,24 +367,29 @@ class IncomeService:
             out = statements.statement(s, party_id, period_start, period_end)
         return out | {"generated_at": self.service.clock()}
 
-    def statement_pdf(self, actor: Actor, *, party_id: str, period_start: str, period_end: str) -> bytes:
-        """The statement as a PDF in Chinese (with English labels)."""
-        from sinkledger.statements import render_statement_pdf
+    def statement_pdf(self, actor: Actor, *, party_id: str, period_start: str, period_end: str,
+                      lang: str = "zh") -> bytes:
+        """The statement as a PDF in ``lang`` ('zh' or 'en')."""
+        from sinkledger.documents.catalogue import checked_lang
+        from sinkledger.documents.statements import render_statement_pdf
 
+        lang = checked_lang(lang)
         data = self.statement(actor, party_id=party_id, period_start=period_start, period_end=period_end)
-        return render_statement_pdf(data, labels=self._labels(data))
+        return render_statement_pdf(data, labels=self._labels(data), lang=lang)
 
     def statement_xlsx(self, actor: Actor, path: Path, *, party_id: str, period_start: str,
-                       period_end: str) -> Path:
+                       period_end: str, lang: str = "zh") -> Path:
         """Write the statement to an Excel workbook (``path`` ends in ``.xlsx``; its folder exists)."""
-        from sinkledger.statements import write_statement_xlsx
+        from sinkledger.documents.catalogue import checked_lang
+        from sinkledger.documents.statements import write_statement_xlsx
 
+        lang = checked_lang(lang)
         path = _file_path(path, "path")
         if path.suffix.lower() != ".xlsx" or not path.parent.is_dir() or path.is_dir():
             raise InvalidInput("value_invalid", field="path", value=_printable(str(path))[:80])
         data = self.statement(actor, party_id=party_id, period_start=period_start, period_end=period_end)
         try:
-            return write_statement_xlsx(data, path, labels=self._labels(data))
+            return write_statement_xlsx(data, path, labels=self._labels(data), lang=lang)
         except OSError as exc:
             raise InvalidInput("value_invalid", field="path", value=_reason(exc)) from None
 

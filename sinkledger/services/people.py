@@ -387,18 +387,18 @@ class PeopleService:
     def export_payment_list(self, actor: Actor, items: Sequence[Mapping[str, Any]], *, fmt: str,
                             path: str | Path | None = None,
                             purpose: str | AccessPurpose = AccessPurpose.revenue_payment,
-                            note: str | None = None, title: str = "收益支付清单 Payment list") -> Path | bytes:
+                            note: str | None = None, title: str | None = None, lang: str = "zh") -> Path | bytes:
         """The payment list as Excel (written to ``path``) or PDF (returned as bytes), carrying
         only what the exporting actor may see; each person in it is logged as exported."""
         fmt, purpose = _format(fmt, path), parse_purpose(purpose)
         rows = self.payment_list(actor, items, purpose, note=note, action="export", detail={"format": fmt})
         columns = ("party_id", "pseudonym", "due_id", "contract_no", "amount_yuan", "name", "bank_name",
                    "bank_account", "status")
-        return self._write_export(actor, fmt, path, title, columns, rows, purpose)
+        return self._write_export(actor, fmt, path, title or ("ex_payment_list", lang), columns, rows, purpose, lang)
 
     def export_people(self, actor: Actor, *, fmt: str, path: str | Path | None = None,
                       purpose: str | AccessPurpose = AccessPurpose.display,
-                      note: str | None = None, title: str = "农户个人信息 Household personal data") -> Path | bytes:
+                      note: str | None = None, title: str | None = None, lang: str = "zh") -> Path | bytes:
         """Every household the actor may list, as Excel or PDF, as the actor may see them."""
         fmt = _format(fmt, path)
         require_people(actor, "people_export")
@@ -407,7 +407,7 @@ class PeopleService:
             rows = [r | {"status": "erased" if r["erased"] else "ok"} for r in self._list_rows(s, actor, purpose)]
             self._log_many(s, actor, "export", purpose, rows, note=_note(note), detail={"format": fmt})
         columns = ("party_id", "pseudonym", "name", "resident_id", "phone", "bank_name", "bank_account", "status")
-        return self._write_export(actor, fmt, path, title, columns, rows, purpose)
+        return self._write_export(actor, fmt, path, title or ("ex_title", lang), columns, rows, purpose, lang)
 
     def _list_rows(self, s: Session, actor: Actor, purpose: AccessPurpose) -> list[dict[str, Any]]:
         officer, out = is_payment_officer(s, actor), []
@@ -417,15 +417,22 @@ class PeopleService:
                 out.append(self._render(s, row, viewer, purpose, ALL_FIELDS))
         return out
 
-    def _write_export(self, actor: Actor, fmt: str, path: str | Path | None, title: str, columns: Sequence[str],
-                      rows: Sequence[Mapping[str, Any]], purpose: AccessPurpose) -> Path | bytes:
-        from ledger.people import exports
+    def _write_export(self, actor: Actor, fmt: str, path: str | Path | None, title: str | tuple[str, str],
+                      columns: Sequence[str], rows: Sequence[Mapping[str, Any]], purpose: AccessPurpose,
+                      lang: str) -> Path | bytes:
+        """``title`` is the caller's text, or (catalogue key, lang) for the catalogue's."""
+        from sinkledger.documents import people_exports as exports
+        from sinkledger.documents.catalogue import checked_lang, text
 
-        meta = {"导出人 Exported by": f"{actor.username} ({actor.role.value}, {actor.party_id})",
-                "导出时间 Exported at": self._now(), "用途 Purpose": purpose.value}
+        lang = checked_lang(lang)
+        if isinstance(title, tuple):
+            title = text(title[0], lang)
+        meta = {text("ex_exported_by", lang): f"{actor.username} ({actor.role.value}, {actor.party_id})",
+                text("ex_exported_at", lang): self._now(), text("ex_purpose", lang): purpose.value}
         if fmt == "xlsx":
-            return exports.write_xlsx(Path(path), title=title, columns=columns, rows=rows, meta=meta)  # type: ignore[arg-type]
-        return exports.render_pdf(title=title, columns=columns, rows=rows, meta=meta)
+            return exports.write_xlsx(Path(path), title=title, columns=columns, rows=rows, meta=meta,  # type: ignore[arg-type]
+                                      lang=lang)
+        return exports.render_pdf(title=title, columns=columns, rows=rows, meta=meta, lang=lang)
 
     def statement_payee(self, actor: Actor, party_id: str,
                         purpose: str | AccessPurpose = AccessPurpose.display) -> dict[str, Any] | None:

@@ -533,7 +533,7 @@ class Service:
 
     def estimate_report(self, estimate_id: str, fmt: str = "pdf", lang: str = "zh") -> bytes:
         """The calculation trace of a recorded estimate as Markdown, HTML or PDF, in Chinese or English."""
-        from sinkledger.reports import FORMATS, LANGS, render
+        from sinkledger.documents.reports import FORMATS, LANGS, render
 
         if fmt not in FORMATS:
             raise InvalidInput("value_invalid", field="format", value=repr(fmt)[:40])

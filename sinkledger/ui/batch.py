@@ -16,7 +16,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from sinkledger import catalogue, reports
+from sinkledger import catalogue
+from sinkledger.documents import reports
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
 from sinkledger.ui.common import (

@@ -8,12 +8,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from sinkledger import receipts
 from sinkledger.services import queries as ui_queries
+from sinkledger.documents import receipts
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
 from sinkledger.ui.common import attempt, get_service, require_roles, submit
-from sinkledger.ui.text import t
+from sinkledger.ui.text import t, text
 
 SELLER_KINDS = ("collective", "collection_centre", "enterprise", "trading_centre", "household")
 BUYER_KINDS = ("enterprise", "collection_centre", "trading_centre", "collective", "defendant", "court")
@@ -104,18 +104,23 @@ def receipt_button(service: Any, seq: int, *, key: str) -> None:
 
 
 def receipt_pdf(sale: dict[str, Any], lang: str) -> bytes:
-    fields = [(t("receipt_entry"), str(sale["seq"])),
-              (t("receipt_time"), fmt.datetime_text(sale["recorded_at"], lang)),
-              (t("contract_no"), sale["contract_no"]),
-              (t("seller"), f'{sale["seller_name"]} ({sale["seller_account"]})'),
-              (t("buyer"), f'{sale["buyer_name"]} ({sale["buyer_account"]})'),
-              (t("quantity_t"), fmt.tonnes(sale["quantity"], lang)),
-              (t("unit_price"), fmt.price(sale["price_fen_per_t"], lang)),
-              (t("sale_amount"), f'{fmt.money(sale["amount_fen"], lang)} ({fmt.yuan(sale["amount_fen"])})'),
-              (t("receipt_clerk"), sale["actor"]), (t("receipt_hash"), sale["entry_hash"])]
+    """The sale receipt PDF in ``lang`` (labels from the UI catalogue)."""
+    def tl(key: str) -> str:
+        return text(key, lang)
+
+    fields = [(tl("receipt_entry"), str(sale["seq"])),
+              (tl("receipt_time"), fmt.datetime_text(sale["recorded_at"], lang)),
+              (tl("contract_no"), sale["contract_no"]),
+              (tl("seller"), f'{sale["seller_name"]} ({sale["seller_account"]})'),
+              (tl("buyer"), f'{sale["buyer_name"]} ({sale["buyer_account"]})'),
+              (tl("quantity_t"), fmt.tonnes(sale["quantity"], lang)),
+              (tl("unit_price"), fmt.price(sale["price_fen_per_t"], lang)),
+              (tl("sale_amount"), f'{fmt.money(sale["amount_fen"], lang)} ({fmt.yuan(sale["amount_fen"])})'),
+              (tl("receipt_clerk"), sale["actor"]), (tl("receipt_hash"), sale["entry_hash"])]
     blocks = [{"serials": b.get("serials", ""), "quantity": b.get("quantity", "")} for b in sale["blocks"]]
-    return receipts.sale_receipt_pdf({"blocks": blocks}, title=t("receipt_title"), fields=fields,
-                                     blocks_title=t("receipt_serials"), footer=t("receipt_footer"))
+    return receipts.sale_receipt_pdf({"blocks": blocks}, title=tl("receipt_title"), fields=fields,
+                                     blocks_title=tl("receipt_serials"), footer=tl("receipt_footer"), lang=lang,
+                                     mono=[tl("receipt_hash")])
 
 
 # -- history ----------------------------------------------------------------------------------

@@ -179,7 +179,7 @@ def _fulfil_form(actor: Any, service: Any, order: dict[str, Any]) -> None:
 
 def _certificates(actor: Any, service: Any, order: dict[str, Any], is_court: bool) -> None:
     for cert in order["certificates"]:
-        pdf = attempt(service.court.certificate_pdf, cert["code"])
+        pdf = attempt(service.court.certificate_pdf, cert["code"], lang=session.lang())
         if pdf is not None:
             st.download_button(t("download_certificate", code=cert["code"]), pdf,
                                file_name=f"certificate-{cert['code']}.pdf", mime="application/pdf",

@@ -196,11 +196,12 @@ def statement_section(actor: Any, party_id: str, key: str) -> dict[str, Any] | N
 
 
 def statement_downloads(actor: Any, party_id: str, start: str, end: str, key: str) -> None:
-    """The statement as a PDF (Chinese, with English labels) and as an Excel workbook."""
+    """The statement as a PDF and as an Excel workbook, in the reader's language."""
     service = get_service()
     name = f"statement-{party_id}-{start}-{end}"
     c1, c2 = st.columns(2)
-    pdf = attempt(service.income.statement_pdf, actor, party_id=party_id, period_start=start, period_end=end)
+    pdf = attempt(service.income.statement_pdf, actor, party_id=party_id, period_start=start, period_end=end,
+                  lang=session.lang())
     if pdf is not None:
         c1.download_button(t("inc_download_pdf"), pdf, file_name=f"{name}.pdf", mime="application/pdf",
                            key=f"{key}_pdf")

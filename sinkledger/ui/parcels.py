@@ -9,8 +9,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from sinkledger import reports
 from sinkledger.services import queries as ui_queries
+from sinkledger.documents import reports
 from sinkledger.ui import format as fmt
 from sinkledger.ui import maps, session
 from sinkledger.ui.common import attempt, cached_version, get_service, require_roles, sink_name

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from ledger.court.pdf import ATTACHMENT_NAME, qr_payload, read_certificate_pdf
+from sinkledger.documents.certificates import ATTACHMENT_NAME, qr_payload, read_certificate_pdf
 from tests.court.conftest import CASE_NO, refused
 from tests.court.test_story import story  # noqa: F401 - the fixture
 

@@ -13,8 +13,8 @@ from ledger.permissions import PERMISSIONS
 from sinkledger.catalogue.refusals import REFUSALS
 from sinkledger.config import REPO_ROOT
 
-FILES = [*(REPO_ROOT / "ledger" / "income").glob("*.py"), REPO_ROOT / "sinkledger" / "services" / "income.py",
-         REPO_ROOT / "sinkledger" / "cli" / "income.py", REPO_ROOT / "sinkledger" / "statements.py"]
+FILES = [*(REPO_ROOT / "ledger" / "income").glob("*.py"), REPO_ROOT / "sinkledger" / "income_service.py",
+         REPO_ROOT / "sinkledger" / "income_cli.py", REPO_ROOT / "sinkledger" / "documents" / "statements.py"]
 ERROR_CLASSES = {"InvalidInput", "NotFound", "NotPermitted", "Conflict"}
 DOC = (REPO_ROOT / "docs" / "income.md").read_text(encoding="utf-8")
 

@@ -1,4 +1,4 @@
-"""Calculation reports (sinkledger.reports): Markdown, HTML and PDF in Chinese and English.
+"""Calculation reports (sinkledger.documents.reports): Markdown, HTML and PDF in Chinese and English.
 
 The PDF is also rasterised with poppler's ``pdftoppm`` and read back with ``pdftotext`` to
 check that the Chinese text is really drawn (not empty boxes): skipped with a reason when
@@ -9,21 +9,14 @@ import html
 import re
 import shutil
 import subprocess
-import unicodedata
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from methodologies.registry import get_methodology, list_methodologies
-from sinkledger.reports import (
-    LANGS,
-    PDF_FONT,
-    PDF_REPLACEMENTS,
-    PDF_SAFE_SYMBOLS,
-    build_sections,
-    render,
-)
+from sinkledger.documents.fonts import missing_glyphs
+from sinkledger.documents.reports import LANGS, build_sections, render
 
 LATEST = sorted({m.id for m in list_methodologies()})
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -85,21 +78,18 @@ def test_unknown_format_or_language_is_refused() -> None:
 
 @pytest.mark.parametrize("methodology_id", LATEST)
 def test_every_character_of_a_report_is_drawable_by_the_pdf_font(methodology_id: str) -> None:
-    """Every non-ASCII, non-CJK character is either seen to render in STSong-Light or spelled
-    out (PDF_REPLACEMENTS). Both sets were checked by looking at rendered pages."""
+    """The embedded font has a glyph for every character of every report (no blank boxes)."""
     document = record(methodology_id, uncertainty={"profile": "VCS", "ner_error_pct": "30"})
     text = repr(build_sections(document, "zh")) + repr(build_sections(document, "en"))
-    for character in set(text):
-        if character.isascii() or character in PDF_REPLACEMENTS or character in PDF_SAFE_SYMBOLS:
-            continue
-        name = unicodedata.name(character, "")
-        assert name.startswith(("CJK", "FULLWIDTH", "IDEOGRAPHIC")), (character, name)
+    assert missing_glyphs(text) == set()
 
 
-def test_the_pdf_uses_the_cid_font_and_is_reproducible() -> None:
+def test_the_pdf_embeds_its_font_and_is_reproducible() -> None:
+    from tests.documents.helpers import embedded_fonts
+
     document = record("sinkledger.wetland-lake-marsh")
     pdf = render(document, "pdf", "zh")
-    assert pdf.startswith(b"%PDF") and PDF_FONT.encode() in pdf
+    assert pdf.startswith(b"%PDF") and embedded_fonts(pdf)
     assert render(document, "pdf", "zh") == pdf  # invariant: no timestamps
 
 

@@ -32,16 +32,16 @@ def export_text(people, user: str, fmt: str, tmp_path, **kwargs) -> str:  # type
     return pdf_text(api.export_payment_list(actor, ITEMS, fmt="pdf", **kwargs))
 
 
-@pytest.mark.parametrize("fmt", ["xlsx", "pdf"])
-def test_payment_lists_carry_what_the_role_may_see(people, tmp_path, fmt):  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(("fmt", "lang"), [("xlsx", "zh"), ("pdf", "zh"), ("xlsx", "en"), ("pdf", "en")])
+def test_payment_lists_carry_what_the_role_may_see(people, tmp_path, fmt, lang):  # type: ignore[no-untyped-def]
     """The payment officer's list has full accounts of its centre's households (and says it holds
     personal information); other centre staff get masked accounts; the collective masked accounts
     without banks; no list holds an ID number or phone; another centre's household stays hidden."""
     d1, d2, d3 = (people.details[h] for h in ("HH-1", "HH-2", "HH-3"))
-    officer = export_text(people, "cashier", fmt, tmp_path)
+    officer = export_text(people, "cashier", fmt, tmp_path, lang=lang)
     assert d1["bank_account"] in officer and d2["bank_account"] in officer and "1,174.56" in officer
     assert d3["bank_account"][-4:] not in officer.replace("1,000", "") and d3["name"] not in officer
-    assert "personal information" in officer
+    assert ("本文件含个人信息" if lang == "zh" else "personal information") in officer
     staff = export_text(people, "centre", fmt, tmp_path)
     assert d1["bank_account"] not in staff and "6217***********" + d1["bank_account"][-4:] in staff
     coop = export_text(people, "coop", fmt, tmp_path, purpose="display")

@@ -201,7 +201,7 @@ def test_sales_history_filters_and_export(app_env) -> None:  # type: ignore[no-u
 
 
 def test_receipt_pdf_and_excel_bytes() -> None:
-    from sinkledger.receipts import table_xlsx
+    from sinkledger.documents.receipts import table_xlsx
     from sinkledger.ui.clerk import receipt_pdf
 
     sale = {"seq": 7, "recorded_at": "2025-03-01T08:00:00+00:00", "contract_no": "C-1", "seller_name": "卖方合作社",

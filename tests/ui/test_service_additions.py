@@ -1,5 +1,5 @@
 """The service-layer additions behind the app (``sinkledger.services.admin``, ``sinkledger.services.queries``,
-``sinkledger.receipts``, ``sinkledger.ui.format``) on SQLite and PostgreSQL."""
+``sinkledger.documents.receipts``, ``sinkledger.ui.format``) on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
