@@ -35,7 +35,7 @@ def methodology_refusal(exc: Exception) -> InvalidInput:
     problems = getattr(exc, "problems", None) or [exc]
     zh = "；".join(getattr(p, "message_zh", str(p)) for p in problems)
     en = "; ".join(getattr(p, "message_en", str(p)) for p in problems)
-    return InvalidInput("methodology_input_invalid", problems=printable(en, 2000),
+    return InvalidInput("methodology_input_invalid", problems_en=printable(en, 2000),
                         problems_zh=printable(zh, 2000),
                         problem_codes=[getattr(p, "code", "invalid") for p in problems])
 

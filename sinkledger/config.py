@@ -40,7 +40,8 @@ The five ``SINKLEDGER_MAX_*`` variables become :attr:`Settings.file_limits`
 (:class:`sinks.limits.FileLimits`), which the service passes to every parcel-file read. An
 unset or empty variable keeps its default; anything else that is not a positive (whole) number
 is refused when the settings are loaded, i.e. at start-up, with a refusal whose code and
-Chinese/English messages are in :data:`SETTINGS_REFUSALS`, not at the first upload.
+Chinese/English messages are in the catalogue (``refusals.toml``, table ``settings``), not at
+the first upload.
 """
 
 from __future__ import annotations
@@ -57,26 +58,6 @@ if TYPE_CHECKING:  # imported lazily below: sinks imports the message catalogue,
     from sinks.regions import Region
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-# Refusals raised while loading the settings (a plain dict, importing nothing, kept beside the
-# code that raises them as ledger/people/messages.py is; sinkledger/catalogue/refusals.py merges it).
-SETTINGS_REFUSALS: dict[str, tuple[str, str]] = {
-    "setting_must_be_positive_whole_number": (
-        "环境变量 {variable} 的值“{value}”无效：须为大于 0 的整数（不设置则用默认值 {default}）。",
-        ("Environment variable {variable} = '{value}' is invalid: it must be a whole number greater "
-         "than 0 (leave it unset for the default, {default})."),
-    ),
-    "setting_must_be_positive_number": (
-        "环境变量 {variable} 的值“{value}”无效：须为大于 0 的有限数值（不设置则用默认值 {default}）。",
-        ("Environment variable {variable} = '{value}' is invalid: it must be a finite number greater "
-         "than 0 (leave it unset for the default, {default})."),
-    ),
-    "setting_value_unknown": (
-        "环境变量 {variable} 的值“{value}”无效：可选值为 {choices}。",
-        "Environment variable {variable} = '{value}' is invalid: choose one of {choices}.",
-    ),
-}
-
 
 DEFAULT_REGION = "huzhou"
 DEMO_REGION = "huzhou"  # the demo data in gis_data/ lies in Huzhou's counties

@@ -17,7 +17,7 @@ A profile holds:
 
 A broken or invalid profile is refused with :class:`RegionProfileInvalid`, a ``ValueError``
 carrying a stable code and parameters (``region_profile_unreadable``, ``region_profile_invalid``;
-their messages are in the one catalogue, :data:`sinkledger.catalogue.refusals.REFUSALS`, with those of
+their messages are in the one catalogue, :data:`sinkledger.catalogue.REFUSALS`, with those of
 ``county_code_unknown``, ``county_code_retired`` and ``sink_type_not_in_region``, which
 :meth:`Region.county_problem` and :meth:`Region.sink_type_problem` return as values);
 ``sinkledger.config`` turns it into a refusal at start-up.

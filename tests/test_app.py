@@ -19,7 +19,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from sinkledger.catalogue.refusals import UI, ui_text
+from sinkledger.catalogue import UI, ui_text
 from sinkledger.config import REPO_ROOT, load_settings
 from sinkledger.ui.text import text as t_any
 from sinks import SINK_TYPES

@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 
 from sinkledger.base.errors import InvalidInput
-from sinkledger.config import REPO_ROOT, SETTINGS_REFUSALS, load_settings
+from sinkledger.catalogue import REFUSALS_BY_AREA
+from sinkledger.config import REPO_ROOT, load_settings
+
+SETTINGS_REFUSALS = REFUSALS_BY_AREA["settings"]
 from sinks.limits import DEFAULT_LIMITS, ENV_VARIABLES, MIB, FileLimits
 
 DEMO_GPKG = REPO_ROOT / "gis_data" / "demo_parcels.gpkg"  # 105 parcels, 160 KiB
@@ -66,7 +69,7 @@ def test_an_unknown_region_is_refused_the_same_way():
 
 @pytest.mark.parametrize("code", sorted(SETTINGS_REFUSALS))
 def test_the_setting_refusals_say_which_variable_what_was_given_and_what_is_expected(code):
-    from sinkledger.catalogue.refusals import _format
+    from sinkledger.catalogue import format_template as _format
 
     zh, en = SETTINGS_REFUSALS[code]
     params = {"variable": "SINKLEDGER_MAX_FILE_MB", "value": "ten", "default": "256", "choices": "huzhou"}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sinkledger import catalogue
 from sinkledger.base.errors import SinkLedgerError
-from sinkledger.catalogue.refusals import REFUSALS
+from sinkledger.catalogue import REFUSALS
 from sinkledger.config import REPO_ROOT
 
 ERROR_CLASSES = {"SinkLedgerError", "InvalidInput", "NotFound", "NotPermitted", "Conflict", "IntegrityFailure"}

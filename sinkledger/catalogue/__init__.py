@@ -6,21 +6,83 @@ their text is rendered here, at the edges: the CLI, the web app and the HTTP API
 row, a registry row) travel as records with a ``code`` and their parameters; :func:`localise`
 adds their messages to a JSON document just before an edge shows or prints it.
 
-Domain packages own the texts of their own codes as plain dicts (``ledger/people/messages.py``,
-``ledger/income/messages.py``; the methodologies render their own, :mod:`methodologies.messages`)
-and :mod:`sinkledger.catalogue.refusals` merges them into one table, so a code is defined once.
+The texts are data: ``refusals.toml`` (every refusal code), ``ui.toml`` (the web app's strings)
+and ``documents.toml`` (the PDF and Excel documents), each entry ``key = ["中文", "English"]``
+in tables by area. A key defined twice, in any table of any file, stops the start-up. (The
+methodologies are pure science, usable alone, and render their own input problems from
+:mod:`methodologies.messages`.)
 """
 
 from __future__ import annotations
 
+import string
+import tomllib
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from sinkledger.base.errors import SinkLedgerError
-from sinkledger.catalogue.refusals import REFUSALS, UI, refusal_text, ui_text
 
-__all__ = ["REFUSALS", "UI", "localise", "message", "messages", "problem_messages",
-           "refusal_dict", "refusal_text", "ui_text"]
+__all__ = ["DOCUMENTS", "REFUSALS", "REFUSALS_BY_AREA", "UI", "UI_BY_AREA", "format_template", "localise",
+           "message", "messages", "problem_messages", "refusal_dict", "refusal_text", "ui_text"]
+
+HERE = Path(__file__).resolve().parent
+Pair = tuple[str, str]
+
+
+class CatalogueError(RuntimeError):
+    """The catalogue's files are broken: a programming error, found at start-up."""
+
+
+def _load(name: str, seen: dict[str, str], folder: Path = HERE) -> dict[str, dict[str, Pair]]:
+    """The tables of ``name``.toml: area → key → (zh, en); ``seen`` maps every key to its place."""
+    with open(folder / f"{name}.toml", "rb") as f:
+        data = tomllib.load(f)
+    out: dict[str, dict[str, Pair]] = {}
+    for area, table in data.items():
+        out[area] = {}
+        for key, pair in table.items():
+            if key in seen:
+                raise CatalogueError(f"{key!r} is defined twice: {seen[key]} and {name}.toml [{area}]")
+            if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(t, str) for t in pair)):
+                raise CatalogueError(f"{name}.toml [{area}] {key}: expected [\"中文\", \"English\"]")
+            seen[key] = f"{name}.toml [{area}]"
+            out[area][key] = (pair[0], pair[1])
+    return out
+
+
+_SEEN: dict[str, str] = {}
+REFUSALS_BY_AREA = _load("refusals", _SEEN)
+UI_BY_AREA = _load("ui", _SEEN)
+DOCUMENTS_BY_AREA = _load("documents", {})  # documents have their own keys (they may reuse a UI word)
+REFUSALS: dict[str, Pair] = {k: v for table in REFUSALS_BY_AREA.values() for k, v in table.items()}
+UI: dict[str, Pair] = {k: v for table in UI_BY_AREA.values() for k, v in table.items()}
+DOCUMENTS: dict[str, Pair] = DOCUMENTS_BY_AREA["texts"]
+UNKNOWN_REFUSAL: Pair = ("操作被拒绝（{code}）。", "Refused ({code}).")
+
+
+class _Lenient(dict):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def format_template(template: str, params: Mapping[str, Any]) -> str:
+    """``template`` with ``params`` filled in; a missing field shows as ``?`` instead of failing,
+    so that a refusal is always displayable."""
+    return string.Formatter().vformat(template, (), _Lenient(params))
+
+
+def refusal_text(code: str, params: Mapping[str, Any]) -> Pair:
+    """The Chinese and English message for a refusal code and its parameters."""
+    zh, en = REFUSALS.get(code, UNKNOWN_REFUSAL)
+    merged = {"code": code, **params}
+    return format_template(zh, merged), format_template(en, merged)
+
+
+def ui_text(key: str, lang: str, **params: Any) -> str:
+    """A web-app string in ``lang`` (``"zh"``; anything else is English)."""
+    zh, en = UI[key]
+    return format_template(zh if lang == "zh" else en, params)
 
 # Keys that mark a record as a problem (a refusal code found at a row or in a file).
 _PROBLEM_KEYS = frozenset({"row", "field", "row_number", "details", "params", "source"})

@@ -1,7 +1,7 @@
 """``t(key, **params)``: catalogue text in the chosen language.
 
-Looks the key up in :data:`sinkledger.catalogue.refusals.UI`, the one catalogue (the app's strings of
-``sinkledger/ui_catalogue*.py`` are merged into it). A missing key is a programming error caught
+Looks the key up in :data:`sinkledger.catalogue.UI`, the one catalogue (its ``ui.toml``). A
+missing key is a programming error caught
 by the tests, not shown to a user.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sinkledger.catalogue.refusals import UI, _format
+from sinkledger.catalogue import UI, format_template as _format
 from sinkledger.ui import session
 
 

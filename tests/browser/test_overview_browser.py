@@ -21,7 +21,7 @@ try:
 except ImportError:  # the browser fixture skips with a reason
     PlaywrightTimeoutError = TimeoutError  # type: ignore[misc,assignment]
 
-from sinkledger.catalogue.refusals import ui_text
+from sinkledger.catalogue import ui_text
 from tests.browser.conftest import BROWSER_DATABASE_URL
 
 pytestmark = pytest.mark.browser

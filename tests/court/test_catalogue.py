@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 from ledger.permissions import PERMISSIONS
-from sinkledger.catalogue.refusals import REFUSALS
+from sinkledger.catalogue import REFUSALS
 from sinkledger.config import REPO_ROOT
 
 FILES = [*(REPO_ROOT / "ledger" / "court").glob("*.py"), REPO_ROOT / "sinkledger" / "services" / "court.py",

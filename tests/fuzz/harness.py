@@ -18,7 +18,7 @@ from typing import Any
 
 from sinkledger import catalogue
 from sinkledger.base.errors import SinkLedgerError
-from sinkledger.catalogue.refusals import REFUSALS
+from sinkledger.catalogue import REFUSALS
 from tests.fuzz.service_specs import ACTOR_BAD, LOCAL_KINDS, CallSpec, wrong_role
 from tests.fuzz.values import Lazy, grid
 
@@ -131,7 +131,7 @@ def _outcome(world: Any, spec: CallSpec, case: Case) -> Failure | None:
 
 def _refusal_problem(case: Case, exc: SinkLedgerError) -> Failure | None:
     if exc.code not in REFUSALS:
-        return Failure(case, "uncatalogued", f"code {exc.code!r} has no message in sinkledger.catalogue.refusals")
+        return Failure(case, "uncatalogued", f"code {exc.code!r} has no message in sinkledger/catalogue/refusals.toml")
     if not (catalogue.messages(exc)[0].strip() and catalogue.messages(exc)[1].strip()):
         return Failure(case, "uncatalogued", f"{exc.code}: empty message")
     try:

@@ -24,7 +24,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from sinkledger.catalogue.refusals import REFUSALS
+from sinkledger.catalogue import REFUSALS
 from sinkledger.cli.main import main
 from tests.fuzz.cli_specs import BAD, NO_INPUT, PENDING, SPECS, CliSpec
 from tests.fuzz.harness import resolve

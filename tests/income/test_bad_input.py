@@ -13,10 +13,12 @@ from typing import Any
 
 import pytest
 
-from ledger.income.messages import INCOME_REFUSALS
+from sinkledger.catalogue import REFUSALS_BY_AREA
+
+INCOME_REFUSALS = REFUSALS_BY_AREA["income"]
 from sinkledger import catalogue
 from sinkledger.base.errors import SinkLedgerError
-from sinkledger.catalogue.refusals import REFUSALS
+from sinkledger.catalogue import REFUSALS
 from tests.income.conftest import CENTRE, contract_no
 
 SURROGATE, NUL, LONG = "AJ\udcff", "AJ\x00BF", "長" * 5_000

@@ -7,14 +7,16 @@ import ast
 from pathlib import Path
 
 from ledger.income.domain import INCOME_ENTRY_KINDS
-from ledger.income.messages import INCOME_REFUSALS
+from sinkledger.catalogue import REFUSALS_BY_AREA
+
+INCOME_REFUSALS = REFUSALS_BY_AREA["income"]
 from ledger.income.permissions import INCOME_COMMANDS
 from ledger.permissions import PERMISSIONS
-from sinkledger.catalogue.refusals import REFUSALS
+from sinkledger.catalogue import REFUSALS
 from sinkledger.config import REPO_ROOT
 
-FILES = [*(REPO_ROOT / "ledger" / "income").glob("*.py"), REPO_ROOT / "sinkledger" / "income_service.py",
-         REPO_ROOT / "sinkledger" / "income_cli.py", REPO_ROOT / "sinkledger" / "documents" / "statements.py"]
+FILES = [*(REPO_ROOT / "ledger" / "income").glob("*.py"), REPO_ROOT / "sinkledger" / "services" / "income.py",
+         REPO_ROOT / "sinkledger" / "cli" / "income.py", REPO_ROOT / "sinkledger" / "documents" / "statements.py"]
 ERROR_CLASSES = {"InvalidInput", "NotFound", "NotPermitted", "Conflict"}
 DOC = (REPO_ROOT / "docs" / "income.md").read_text(encoding="utf-8")
 

@@ -9,7 +9,6 @@ import os
 import pytest
 from click.testing import CliRunner
 
-from sinkledger.catalogue.refusals import REFUSALS
 from sinkledger.cli.main import main
 from sinkledger.cli.people import people as people_group
 from sinkledger.demo.people import synthetic_person
@@ -69,8 +68,7 @@ def test_refusals_name_the_problem_and_never_echo_the_value(people, run):  # typ
               "--json", code=2, stdin=json.dumps(bad, ensure_ascii=False))
     assert out["error"]["code"] == "resident_id_check_digit_invalid"
     assert "330523195102020013" not in json.dumps(out)
-    if "resident_id_check_digit_invalid" in REFUSALS:  # once the lead merged PEOPLE_REFUSALS
-        assert "校验码" in out["error"]["message_zh"] and "check digit" in out["error"]["message_en"]
+    assert "校验码" in out["error"]["message_zh"] and "check digit" in out["error"]["message_en"]
 
 
 def test_export_lookup_designate_and_keygen(people, run, tmp_path):  # type: ignore[no-untyped-def]

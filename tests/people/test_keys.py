@@ -12,7 +12,9 @@ import pytest
 from sqlalchemy import text
 
 from ledger.people.keys import generate_key_text, parse_key
-from ledger.people.messages import PEOPLE_REFUSALS
+from sinkledger.catalogue import REFUSALS_BY_AREA
+
+PEOPLE_REFUSALS = REFUSALS_BY_AREA["people"]
 from sinkledger.demo.people import synthetic_person
 from sinkledger.services.people import PeopleService
 from tests.people.conftest import CONSENT, PURPOSE, TEST_KEY, add_households, refused

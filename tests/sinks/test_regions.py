@@ -20,7 +20,7 @@ import pytest
 import sinkledger.config as config
 from sinkledger.config import REPO_ROOT, load_settings
 from sinkledger.base.errors import InvalidInput
-from sinkledger.catalogue.refusals import REFUSALS
+from sinkledger.catalogue import REFUSALS
 from sinks import SINK_TYPES
 from sinks.regions import PROFILE_DIR, Region, RegionProfileInvalid, load_region, profile_names
 from tests.sinks.conftest import bamboo_rows, codes, frame, square_m, to_lonlat, write
