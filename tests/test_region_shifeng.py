@@ -14,6 +14,7 @@ import shapely
 from pyproj import Transformer
 from sqlmodel import select
 
+from sinkledger import catalogue
 from ledger.domain import PartyKind
 from methodologies.registry import get_methodology
 from sinkledger.config import load_settings
@@ -139,5 +140,5 @@ def test_the_huzhou_demo_is_not_seeded_in_shifeng(shifeng):  # type: ignore[no-u
     assert not dataclasses.replace(shifeng.settings, seed_demo="1").seeds_demo_when_empty
     with pytest.raises(InvalidInput) as refusal:
         seed_demo(shifeng)
-    assert refusal.value.code == "demo_region_mismatch" and "SINKLEDGER_REGION=huzhou" in refusal.value.message_en
+    assert refusal.value.code == "demo_region_mismatch" and "SINKLEDGER_REGION=huzhou" in catalogue.messages(refusal.value)[1]
     assert shifeng.parcels() == []

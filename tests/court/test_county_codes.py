@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from sinkledger import catalogue
 from sinkledger.config import load_settings
 from tests.court.conftest import CASE_NO, register_case
 from tests.sinks.test_regions import with_retired_county
@@ -28,7 +29,7 @@ def test_a_case_in_a_retired_or_foreign_county_is_refused(court, county_code, co
     assert refusal.value.code == code
     assert refusal.value.params["value"] == county_code
     if code == "county_code_retired":
-        assert refusal.value.params["successor_code"] == "330523" and "330523" in refusal.value.message_zh
+        assert refusal.value.params["successor_code"] == "330523" and "330523" in catalogue.messages(refusal.value)[0]
     assert court.cases(court.service.actor("judge")) == []
 
 

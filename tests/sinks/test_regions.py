@@ -18,6 +18,7 @@ import geopandas as gpd
 import pytest
 
 import sinkledger.config as config
+from sinkledger import catalogue
 from sinkledger.config import REPO_ROOT, load_settings
 from sinkledger.base.errors import InvalidInput
 from sinkledger.catalogue import REFUSALS
@@ -127,8 +128,8 @@ def test_a_broken_profile_is_refused_with_a_stable_code(tmp_path, label, doc, co
     assert refusal.value.params["profile"] == "test-region.json"
     if where is not None:
         assert refusal.value.params["where"] == where
-    assert "test-region.json" in refusal.value.message_zh and "test-region.json" in refusal.value.message_en
-    assert "?" not in refusal.value.message_en  # every template field is filled
+    assert "test-region.json" in catalogue.messages(refusal.value)[0] and "test-region.json" in catalogue.messages(refusal.value)[1]
+    assert "?" not in catalogue.messages(refusal.value)[1]  # every template field is filled
 
 
 def test_a_missing_or_non_utf8_profile_is_unreadable(tmp_path):
