@@ -5,7 +5,9 @@ request id (a retry with the same content returns the first result; different co
 refused with ``request_id_conflict``), takes the writer lock, lets the handler check rules and
 write projections, checks the invariants of every batch it touched, and appends the journal
 entry, all in one database transaction. A refusal
-raised anywhere rolls the whole transaction back.
+raised anywhere rolls the whole transaction back. A command whose result is checked later against
+a published root (a court certificate) asks for a Merkle checkpoint over the journal including its
+entry, recorded in the same transaction, so that checking it later never has to write one.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ledger import journal
 from ledger.domain import GENESIS_HASH, check_content, request_fingerprint
 from ledger.invariants import check_batches, touched_batches
 from ledger.permissions import Actor, require
+from ledger.proofs import create_checkpoint, latest_checkpoint_covering
 from sinkledger.base.errors import Conflict, InvalidInput
 
 MAX_REQUEST_ID_CHARS = 120
@@ -51,11 +54,13 @@ def check_request_id(request_id: Any) -> str:
 
 
 def run_command(db: Any, *, actor: Actor, command: str, request_id: str, content: Mapping[str, Any],
-                handler: Handler, clock: Callable[[], str] = utc_now) -> dict[str, Any]:
+                handler: Handler, clock: Callable[[], str] = utc_now, checkpoint: bool = False) -> dict[str, Any]:
     """Run ``handler`` once for ``request_id`` and return the result recorded in the journal.
 
     ``handler(ctx)`` returns ``(entry_kind, payload)``; ``payload["result"]`` is what callers get
-    back, now and on every retry.
+    back, now and on every retry. With ``checkpoint``, a Merkle checkpoint covering the entry is
+    recorded in the same transaction (on a retry: if none covers it yet, e.g. an entry recorded
+    by an older release).
     """
     require(actor, command)
     check_request_id(request_id)
@@ -66,6 +71,8 @@ def run_command(db: Any, *, actor: Actor, command: str, request_id: str, content
         if existing is not None:
             if existing.request_fingerprint != fingerprint:
                 raise Conflict("request_id_conflict", request_id=request_id)
+            if checkpoint and latest_checkpoint_covering(session, existing.seq) is None:
+                create_checkpoint(session, clock())
             return _result(journal.Entry.from_row(existing), replayed=True)
         last = journal.head(session)
         seq = last.seq + 1 if last else 1
@@ -76,6 +83,8 @@ def run_command(db: Any, *, actor: Actor, command: str, request_id: str, content
         entry = journal.append(session, seq=seq, kind=kind, request_id=request_id,
                                fingerprint=fingerprint, actor=actor.username,
                                recorded_at=ctx.recorded_at, payload=payload, prev_hash=prev)
+        if checkpoint:
+            create_checkpoint(session, ctx.recorded_at)
         return _result(entry, replayed=False)
 
 

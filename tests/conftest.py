@@ -1,8 +1,9 @@
 """Shared fixtures: a real database per test on each backend, demo data, shared data paths.
 
 Backends: SQLite always; PostgreSQL when ``SINKLEDGER_TEST_PG_URL`` names a reachable server
-(``.ci/run`` sets it). With ``SINKLEDGER_REQUIRE_ALL=1`` (CI) a skipped test is a failure, so
-nothing is silently left out there.
+(``.ci/run`` sets it). Browser tests: Chromium at ``SINKLEDGER_TEST_CHROMIUM`` (default:
+``chromium`` on PATH, else ``/usr/bin/chromium``). With ``SINKLEDGER_REQUIRE_ALL=1`` (CI) a skipped
+test is a failure, so nothing is silently left out there.
 """
 
 from __future__ import annotations
@@ -97,7 +98,11 @@ def shared_data() -> Path:
 
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
-    path = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-    if not path:
-        pytest.skip("Chromium not installed (Debian package 'chromium'); browser tests need it")
+    """The Chromium the browser tests drive: ``SINKLEDGER_TEST_CHROMIUM`` when set (a path; point it
+    at a missing file to see the skip), else ``chromium`` on PATH, else ``/usr/bin/chromium``."""
+    configured = os.environ.get("SINKLEDGER_TEST_CHROMIUM", "")
+    path = configured or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).is_file():
+        pytest.skip(f"Chromium not found at {path} (Debian package 'chromium', or set SINKLEDGER_TEST_CHROMIUM "
+                    "to its path); browser tests need it")
     return path

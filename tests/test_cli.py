@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
+import sysconfig
 import tempfile
+from importlib.metadata import entry_points
+from pathlib import Path
 
 import pytest
 
@@ -27,10 +29,28 @@ def run(args: list[str], url: str, check: bool = False) -> subprocess.CompletedP
     return proc
 
 
+def console_script() -> Path | None:
+    """The ``sinkledger`` script pip installed for this interpreter: beside ``sys.executable`` (a
+    venv, activated or not), in the interpreter's scripts folder, or in the user scheme's
+    (``pip install --user``). Never looked up on PATH, which need not name this interpreter's."""
+    name = "sinkledger.exe" if os.name == "nt" else "sinkledger"
+    folders = [Path(sys.executable).parent, Path(sysconfig.get_path("scripts")),
+               Path(sysconfig.get_path("scripts", f"{os.name}_user"))]
+    return next((folder / name for folder in folders if (folder / name).is_file()), None)
+
+
 def test_console_script_is_installed():
-    exe = shutil.which("sinkledger")
-    assert exe, "the console script 'sinkledger' is not on PATH (pip install -e .)"
-    out = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=60)
+    declared = [ep.value for ep in entry_points(group="console_scripts", name="sinkledger")]
+    assert len(declared) == 1 and declared[0].startswith("sinkledger.cli.main"), declared
+    exe = console_script()
+    assert exe, f"the console script 'sinkledger' is not beside {sys.executable} (pip install -e .)"
+    out = subprocess.run([str(exe), "--help"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and "demo" in out.stdout and "verify" in out.stdout
+
+
+def test_the_package_runs_as_a_module():
+    out = subprocess.run([sys.executable, "-m", "sinkledger", "--help"], capture_output=True, text=True,
+                         timeout=60, env={**os.environ, "SINKLEDGER_HOME": HOME})
     assert out.returncode == 0 and "demo" in out.stdout and "verify" in out.stdout
 
 

@@ -8,7 +8,9 @@ and code; the same facts always give the same code, so issuing twice changes not
 
 Verifying a code (:func:`verify_certificate`) finds the certificate, reads every entry it names
 from the journal, checks that each body hashes to its entry hash and that the entry is in the
-Merkle tree of a checkpoint (an RFC 6962 inclusion proof, checked as a third party would), then
+Merkle tree of a checkpoint (an RFC 6962 inclusion proof, checked as a third party would; the
+checkpoint is recorded with the certificate, and verifying never writes: a certificate no
+checkpoint covers is proved against the journal's root as it is), then
 rebuilds the record from those entries and recomputes the code. A forged code finds nothing; an
 altered record (in the database, or in the JSON embedded in a PDF) gives another code.
 """
@@ -36,7 +38,7 @@ from ledger.court.store import (
 )
 from ledger.domain import EntryKind, entry_hash, format_block
 from ledger.journal import Entry
-from ledger.proofs import check_proof_document, inclusion_proof_document, latest_checkpoint_covering
+from ledger.proofs import check_proof_document, inclusion_proof_document
 from ledger.store import JournalRow
 from sinkledger.base.errors import Conflict, NotFound
 
@@ -178,11 +180,6 @@ def _proof_checks(session: Session, seqs: list[int]) -> list[dict[str, Any]]:
                     "leaf_index": doc["leaf_index"], "audit_path": doc["proof"],
                     "checkpoint": doc["checkpoint"]})
     return out
-
-
-def needs_checkpoint(session: Session, code: str) -> bool:
-    """Whether no checkpoint covers the certificate's entry yet (proofs are against checkpoints)."""
-    return latest_checkpoint_covering(session, get_certificate(session, code).seq) is None
 
 
 def verify_certificate(session: Session, code: str, *,

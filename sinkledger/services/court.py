@@ -57,9 +57,10 @@ class CourtService:
 
         self.service.db.ensure_tables(COURT_TABLES)
 
-    def _run(self, actor: Actor, command: str, request_id: str, content: Mapping[str, Any], handler: Any) -> dict:
+    def _run(self, actor: Actor, command: str, request_id: str, content: Mapping[str, Any], handler: Any, *,
+             checkpoint: bool = False) -> dict:
         require_court(actor, command)
-        return self.service._run(actor, command, request_id, content, handler)
+        return self.service._run(actor, command, request_id, content, handler, checkpoint=checkpoint)
 
     def today(self) -> date:
         return date.fromisoformat(self.service.clock()[:10])
@@ -164,14 +165,17 @@ class CourtService:
 
     # -- certificates -----------------------------------------------------------------------
     def issue_certificate(self, actor: Actor, *, order_id: str) -> dict:
-        """Issue the certificate of an order's fulfilments so far; the same facts give the same code."""
+        """Issue the certificate of an order's fulfilments so far; the same facts give the same code.
+
+        The certificate entry and a Merkle checkpoint covering it (the publishable root its
+        inclusion proofs are checked against) are recorded in one transaction.
+        """
         require_court(actor, "court_certificate")
         with self.service.db.read() as s:
             _, code = certificates.draft_certificate(s, order_id)
-        out = self._run(actor, "court_certificate", f"certificate:{code}", {"order_id": order_id, "code": code},
-                        lambda ctx: certificates.issue_certificate(ctx, order_id=order_id, code=code))
-        self.service.checkpoint()  # publishable root covering the certificate and its entries
-        return out
+        return self._run(actor, "court_certificate", f"certificate:{code}", {"order_id": order_id, "code": code},
+                         lambda ctx: certificates.issue_certificate(ctx, order_id=order_id, code=code),
+                         checkpoint=True)
 
     def certificate_pdf(self, code: str, *, verify_url: str | None = None, lang: str = "zh") -> bytes:
         """The PDF of an issued certificate (public), in ``lang`` ('zh' or 'en')."""
@@ -202,21 +206,18 @@ class CourtService:
         return out
 
     def verify_certificate(self, code: str) -> dict:
-        """Check a certificate by its code against the ledger (public); raises if the code is unknown."""
+        """Check a certificate by its code against the ledger (public, read-only: it never writes);
+        raises if the code is unknown. Inclusion proofs are against the latest checkpoint covering
+        the certificate, recorded when it was issued; a certificate no checkpoint covers (issued by
+        an older release) is proved against the root of the journal as it is, computed here."""
         code = normalise_code(code)
-        self._ensure_checkpoint(code)
+        self.service.require_initialised()
         with self.service.db.read() as s:
             return certificates.verify_certificate(s, code)
 
-    def _ensure_checkpoint(self, code: str) -> None:
-        self.service.require_initialised()
-        with self.service.db.read() as s:
-            missing = certificates.needs_checkpoint(s, code)
-        if missing:
-            self.service.checkpoint()
-
     def verify_certificate_pdf(self, data: bytes) -> dict:
-        """Check a certificate PDF: its embedded record must hash to its code and match the ledger."""
+        """Check a certificate PDF: its embedded record must hash to its code and match the ledger
+        (public, read-only like :meth:`verify_certificate`)."""
         from sinkledger.documents.certificates import read_certificate_pdf
 
         if not isinstance(data, bytes):
@@ -226,7 +227,7 @@ class CourtService:
         except ValueError as exc:
             raise InvalidInput("certificate_unreadable", reason=str(exc)) from None
         code = normalise_code(str(document.get("code", "")))
-        self._ensure_checkpoint(code)
+        self.service.require_initialised()
         with self.service.db.read() as s:
             return certificates.verify_certificate(s, code, presented_record=document["record"])
 

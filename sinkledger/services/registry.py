@@ -134,9 +134,10 @@ class Service:
 
     # -- commands -------------------------------------------------------------------------------
     def _run(self, actor: Actor, command: str, request_id: str, content: Mapping[str, Any],
-             handler: Callable[[CommandContext], tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+             handler: Callable[[CommandContext], tuple[str, dict[str, Any]]], *,
+             checkpoint: bool = False) -> dict[str, Any]:
         return run_command(self.db, actor=actor, command=command, request_id=request_id,
-                           content=content, handler=handler, clock=self.clock)
+                           content=content, handler=handler, clock=self.clock, checkpoint=checkpoint)
 
     def register_party(self, actor: Actor, request_id: str, *, party_id: str, kind: str, name: str,
                        county_code: str | None = None) -> dict[str, Any]:
