@@ -21,6 +21,7 @@ from ledger.parties import holding_account_id
 from ledger.sale import check_text
 from ledger.store import CollectionContractRow, ContractParcelRow, PartyRow
 from sinkledger.base.errors import Conflict, InvalidInput, NotFound
+from sinks.store import ParcelRow
 
 PAYMENT_KINDS = {"fixed_per_mu_year": "fen_per_mu_per_year", "proceeds_share": "share_bp"}
 COST_KEYS = ("cost_share_bp", "cost_fen_per_t")  # stated costs of a proceeds share (ledger.income.terms)
@@ -47,8 +48,6 @@ def check_payment_terms(terms: Any) -> dict[str, Any]:
 
 
 def _check_parcels(ctx: CommandContext, parcel_codes: Any, collective: str, start: str, end: str) -> list[str]:
-    from sinks.store import ParcelRow
-
     if not isinstance(parcel_codes, list) or not parcel_codes or len(set(parcel_codes)) != len(parcel_codes):
         raise InvalidInput("value_invalid", field="parcel_codes", value=str(parcel_codes)[:60])
     for code in parcel_codes:

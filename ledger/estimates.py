@@ -16,6 +16,8 @@ from ledger.commands import CommandContext
 from ledger.domain import EntryKind
 from ledger.permissions import require_owner
 from ledger.store import EstimateRow
+from methodologies.errors import MethodologyError
+from methodologies.registry import get_methodology
 from sinkledger.base.errors import Conflict, InvalidInput, NotFound, printable
 from sinks.geometry import M2_PER_HA
 from sinks.store import ParcelRow
@@ -56,9 +58,6 @@ def _load_parcels(ctx: CommandContext, parcel_codes: list[str]) -> list[ParcelRo
 
 def record_estimate(ctx: CommandContext, *, parcel_codes: list[str], methodology_id: str,
                     inputs: Mapping[str, Any], gwp_profile: str) -> tuple[str, dict[str, Any]]:
-    from methodologies.errors import MethodologyError
-    from methodologies.registry import get_methodology
-
     try:
         methodology = get_methodology(methodology_id)
     except (KeyError, LookupError, MethodologyError):

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from ledger.domain import GENESIS_HASH, canonical_json, entry_hash
@@ -93,8 +94,6 @@ RAW_COLUMNS = "seq, kind, request_id, actor, recorded_at, body, prev_hash, entry
 def iter_raw(session: Session, *, batch_size: int = 10_000) -> Iterator[tuple[Any, ...]]:
     """All journal rows as plain tuples (``RAW_COLUMNS``), in order, streamed: the fast path
     for verification of millions of entries."""
-    from sqlalchemy import text
-
     after = 0
     while True:
         rows = session.execute(text(f"SELECT {RAW_COLUMNS} FROM journal_entry WHERE seq > :after "

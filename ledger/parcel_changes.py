@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -28,12 +29,6 @@ from sqlmodel import select
 
 from ledger.commands import CommandContext
 from ledger.domain import sha256_hex
-from ledger.permissions import require_owner
-from ledger.store import ContractParcelRow, IssuedPeriodRow
-from sinkledger.base.errors import Conflict, InvalidInput, NotFound
-from sinks.geometry import to_metres
-from sinks.importer import ImportPlan, ParcelDraft
-from sinks.overlap import DEFAULT_TOLERANCE, OverlapTolerance
 from ledger.parcels import (
     PERMISSION,
     area_summary,
@@ -44,6 +39,12 @@ from ledger.parcels import (
     registry_problems,
     write_parcels,
 )
+from ledger.permissions import require_owner
+from ledger.store import ContractParcelRow, IssuedPeriodRow
+from sinkledger.base.errors import Conflict, InvalidInput, NotFound
+from sinks.geometry import to_metres
+from sinks.importer import ImportPlan, ParcelDraft
+from sinks.overlap import DEFAULT_TOLERANCE, OverlapTolerance
 from sinks.problems import Problem
 from sinks.regions import Region
 from sinks.store import ACTIVE, DELETED, MERGED, RETIRED, SPLIT, ParcelRow, ParcelVersionRow
@@ -243,7 +244,6 @@ def _merged_fields(rows: list[ParcelRow]) -> dict[str, Any]:
             raise InvalidInput("merge_parcels_differ", field=key)
     certs = sorted({f["tenure_cert_no"] for f in fields if f["tenure_cert_no"]})
     declared = [f["declared_area_mu"] for f in fields]
-    from decimal import Decimal
 
     return {**fields[0], "tenure_cert_no": "; ".join(certs)[:120] or None,
             "declared_area_mu": None if None in declared else f"{sum(Decimal(d) for d in declared):f}",

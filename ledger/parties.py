@@ -7,6 +7,7 @@ from typing import Any
 
 from ledger.commands import CommandContext
 from ledger.domain import SYSTEM_ACCOUNTS, AccountKind, EntryKind, PartyKind
+from ledger.sale import check_text
 from ledger.store import AccountRow, PartyRow
 from sinkledger.base.errors import Conflict, InvalidInput
 
@@ -23,8 +24,6 @@ def holding_account_id(party_id: str) -> str:
 def register_party(ctx: CommandContext, *, party_id: str, kind: str, name: str,
                    county_code: str | None) -> tuple[str, dict[str, Any]]:
     """Create a party and its holding account. Natural persons are named by a pseudonym only."""
-    from ledger.sale import check_text
-
     try:
         kind_enum = PartyKind(kind)
     except ValueError:

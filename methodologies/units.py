@@ -23,6 +23,8 @@ from decimal import (
     localcontext,
 )
 
+from methodologies.errors import UnitMismatch
+
 DECIMAL_PRECISION_DIGITS = 34  # IEEE 754 decimal128; far beyond any measured input.
 DECIMAL_CONTEXT = Context(
     prec=DECIMAL_PRECISION_DIGITS,
@@ -176,8 +178,6 @@ class Quantity:
         self.unit = unit
 
     def _check(self, other: object) -> "Quantity":
-        from methodologies.errors import UnitMismatch
-
         if not isinstance(other, Quantity):
             raise UnitMismatch.build(self.unit, type(other).__name__)
         if other.unit != self.unit:

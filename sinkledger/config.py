@@ -53,6 +53,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sinkledger.base.errors import InvalidInput
+from sinks import SINK_TYPES
+from sinks.limits import DEFAULT_LIMITS, ENV_VARIABLES, MIB, FileLimits, LimitSettingInvalid
+from sinks.regions import Region, RegionProfileInvalid, load_region, profile_names
+
 if TYPE_CHECKING:  # imported lazily below: sinks imports the message catalogue, which may import us
     from sinks.limits import FileLimits
     from sinks.regions import Region
@@ -67,14 +72,10 @@ def __getattr__(name: str) -> Any:
     """``Region``, ``HUZHOU`` and ``REGIONS``, kept for existing callers; regions are data now
     (:mod:`sinks.regions`, profiles in ``sinks/regions/``), loaded on first use."""
     if name == "Region":
-        from sinks.regions import Region
-
         return Region
     if name == "HUZHOU":
         return region_profile(DEFAULT_REGION)
     if name == "REGIONS":
-        from sinks.regions import profile_names
-
         return {key: region_profile(key) for key in profile_names()}
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
@@ -86,8 +87,6 @@ def _shipped_region(name: str) -> Region:
 
 def _load_region(name_or_path: str) -> Region:
     # Imported here, not at the top: sinks imports the message catalogue, which imports us.
-    from sinks import SINK_TYPES
-    from sinks.regions import load_region
 
     return load_region(name_or_path, known_sink_types=set(SINK_TYPES))
 
@@ -102,9 +101,6 @@ def region_profile(name_or_path: str) -> Region:
         ``setting_value_unknown`` for a name that is no shipped profile;
         ``region_profile_unreadable`` / ``region_profile_invalid`` for a broken profile.
     """
-    from sinkledger.base.errors import InvalidInput
-    from sinks.regions import RegionProfileInvalid, profile_names
-
     is_path = name_or_path.endswith(".json") or "/" in name_or_path or "\\" in name_or_path
     if not is_path and name_or_path not in profile_names():
         raise InvalidInput("setting_value_unknown", variable="SINKLEDGER_REGION", value=name_or_path[:40],
@@ -182,8 +178,6 @@ def load_settings(env: dict[str, str] | None = None, **overrides: str) -> Settin
 
 
 def _default_file_limits() -> FileLimits:
-    from sinks.limits import DEFAULT_LIMITS
-
     return DEFAULT_LIMITS
 
 
@@ -205,9 +199,6 @@ def file_limits_from_env(env: Mapping[str, str]) -> FileLimits:
     ...
     sinkledger.base.errors.InvalidInput: setting_must_be_positive_whole_number: ...
     """
-    from sinkledger.base.errors import InvalidInput
-    from sinks.limits import ENV_VARIABLES, MIB, FileLimits, LimitSettingInvalid
-
     try:
         return FileLimits.from_env(env)
     except LimitSettingInvalid as bad:

@@ -14,6 +14,7 @@ import importlib
 import pkgutil
 from dataclasses import dataclass
 
+from sinks import types
 from sinks.attributes import AttributeField
 
 
@@ -67,8 +68,6 @@ class SinkSpec:
 
 
 def _discover() -> dict[str, SinkSpec]:
-    from sinks import types
-
     specs = []
     for module in pkgutil.iter_modules(types.__path__):
         spec = getattr(importlib.import_module(f"sinks.types.{module.name}"), "SPEC", None)

@@ -15,6 +15,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from sqlmodel import select
+
 from ledger.commands import CommandContext
 from ledger.court.domain import case_entry_id
 from ledger.court.permissions import require_case_court
@@ -91,8 +93,6 @@ def _check_ecosystem(session: Any, sink_type: Any, county_code: Any, parcel_code
         if problem is not None:
             raise InvalidInput(problem[0], **problem[1])
     if parcel_code is not None:
-        from sqlmodel import select
-
         if session.exec(select(ParcelRow).where(ParcelRow.parcel_code == parcel_code)).first() is None:
             raise NotFound("parcel_not_found", parcel=str(parcel_code)[:40])
 

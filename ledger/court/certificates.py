@@ -29,7 +29,8 @@ from ledger.court.domain import (
     order_status,
     verification_code,
 )
-from ledger.court.orders import get_order
+from ledger.court.orders import add_event, current_status, get_order
+from ledger.court.permissions import require_case_court
 from ledger.court.store import (
     CourtCaseRow,
     CourtCertificateRow,
@@ -144,9 +145,6 @@ def draft_certificate(session: Session, order_id: str) -> tuple[dict[str, Any], 
 
 def issue_certificate(ctx: CommandContext, *, order_id: str, code: str) -> tuple[str, dict[str, Any]]:
     """Append the certificate entry; ``code`` is what the caller drafted and must still hold."""
-    from ledger.court.orders import add_event
-    from ledger.court.permissions import require_case_court
-
     order = get_order(ctx.session, order_id)
     require_case_court(ctx.actor, "court_certificate", order.court_party_id)
     record, current = draft_certificate(ctx.session, order_id)
@@ -219,8 +217,6 @@ def _record_problems(code: str, stored: dict[str, Any], rebuilt: dict[str, Any],
 
 def _order_now(session: Session, order_id: str) -> dict[str, Any]:
     """The order today (later purchases, a withdrawal), for context: not part of the proof."""
-    from ledger.court.orders import current_status
-
     order = get_order(session, order_id)
     later = session.exec(select(CourtFulfilmentRow.seq).where(CourtFulfilmentRow.order_id == order_id)).all()
     return {"status": current_status(order, None).value, "fulfilled_t": order.fulfilled_t,

@@ -16,6 +16,7 @@ cannot be used. An order may require credits of the damaged ecosystem's sink typ
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -43,6 +44,7 @@ from ledger.projection import (
     available_blocks,
     describe_moves,
     get_account,
+    held_quantity,
     named_blocks,
     parse_serial_range,
     refuse_short,
@@ -60,8 +62,6 @@ REFUSAL_CLASS = {"price_must_be_positive": InvalidInput, "price_must_not_be_nega
 
 def _buyer_account(ctx: CommandContext, case: CourtCaseRow, buyer_account: str | None) -> str:
     """The defendant's (default: the first defendant's) or the court's holding account."""
-    import json
-
     allowed = [holding_account_id(p) for p in json.loads(case.defendants)] + [holding_account_id(case.court_party_id)]
     account_id = buyer_account or allowed[0]
     if account_id not in allowed:
@@ -137,8 +137,6 @@ def _take(ctx: CommandContext, seller: str, buyer: str, quantity_t: int, serials
         raise Conflict("insufficient_matching_balance", requirement=_describe(required), requested=quantity_t,
                        available=available)
     if not moves:
-        from ledger.projection import held_quantity
-
         refuse_short(ctx.session, seller, quantity_t, held_quantity(ctx.session, seller))
     return moves
 

@@ -29,8 +29,11 @@ from ledger.court.domain import (
 from ledger.court.permissions import require_case_court
 from ledger.court.store import CourtCaseRow, CourtOrderEventRow, CourtOrderRow
 from ledger.domain import EntryKind, check_date
+from ledger.estimates import methodology_refusal
 from ledger.sale import check_quantity, check_text
 from ledger.store import EstimateRow
+from methodologies.errors import MethodologyError
+from methodologies.registry import get_methodology
 from sinkledger.base.errors import Conflict, InvalidInput, NotFound
 
 MAX_REASON_CHARS = 500
@@ -99,10 +102,6 @@ def _calculation_estimate(session: Any, calculation: Mapping[str, Any]) -> dict[
 
 
 def _run_methodology(methodology_id: str, inputs: Mapping[str, Any], gwp_profile: str) -> dict[str, Any]:
-    from ledger.estimates import methodology_refusal
-    from methodologies.errors import MethodologyError
-    from methodologies.registry import get_methodology
-
     try:
         methodology = get_methodology(methodology_id)
     except (KeyError, LookupError, MethodologyError):

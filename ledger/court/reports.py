@@ -12,6 +12,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from openpyxl import Workbook
+from openpyxl.styles import Font
 from sqlmodel import Session, select
 
 from ledger.court.domain import STATUS_ZH, OrderStatus
@@ -72,9 +74,6 @@ def court_report(session: Session, *, as_of: date, court_party_id: str | None = 
 
 def write_report_xlsx(report: dict[str, Any], path: Path) -> Path:
     """Write the report to an Excel workbook: sheets 汇总 Summary, 判令 Orders, 逾期 Overdue."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     workbook = Workbook()
     sheets = (("汇总 Summary", SUMMARY_COLUMNS, report["summary"]), ("判令 Orders", ORDER_COLUMNS, report["orders"]),
               ("逾期 Overdue", ORDER_COLUMNS, report["overdue"]))

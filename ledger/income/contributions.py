@@ -29,6 +29,7 @@ from sqlmodel import Session, select
 from ledger.allocation import allocate_largest_remainder
 from ledger.income.store import ContributionRow
 from ledger.store import BatchRow, IssuedPeriodRow, JournalRow
+from sinks.store import ParcelRow, ParcelVersionRow
 
 
 def split_contributions(verified_kg_co2e: int, batch_quantities: dict[str, int],
@@ -67,8 +68,6 @@ def area_weight(area_m2_text: str) -> int:
 
 def parcel_weights(session: Session, parcel_codes: Iterable[str], before_seq: int) -> dict[str, int]:
     """Weights of the parcels as registered before journal entry ``before_seq``, codes sorted."""
-    from sinks.store import ParcelRow, ParcelVersionRow
-
     out = {}
     for code in sorted(parcel_codes):
         version = session.exec(select(ParcelVersionRow).where(

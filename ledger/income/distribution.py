@@ -51,6 +51,7 @@ from ledger.store import (
     SaleRow,
 )
 from sinkledger.base.errors import Conflict, NotFound
+from sinks.store import ParcelRow
 
 KG_PER_TONNE = 1_000
 NONE = ""  # the key of "no parcel" / "no contract"
@@ -191,8 +192,6 @@ def contract_for(session: Session, parcel_code: str, batch: BatchRow, centre_par
 
 def sale_facts(session: Session, sale: SaleRow) -> SaleFacts:
     """Gather what :func:`plan_distribution` needs for a sale, as the ledger holds it now."""
-    from sinks.store import ParcelRow
-
     seller = session.get(AccountRow, sale.seller_account).party_id
     sold = sold_by_batch(session, sale.seq)
     contributions = {b: batch_contributions(session, b) for b in sold}

@@ -52,8 +52,10 @@ from ledger.income.domain import (
 from ledger.income.store import InsuranceClaimRow, LossEventRow, LossParcelRow
 from ledger.sale import check_text
 from ledger.store import EstimateRow, PartyRow
+from methodologies.registry import get_methodology
 from methodologies.units import decimal_context
 from sinkledger.base.errors import Conflict, InvalidInput, NotFound
+from sinks.store import ParcelRow
 
 CAUSES = {"snow": "雪灾", "fire": "火灾", "pests": "病虫害", "conversion": "改变用途", "other": "其他"}
 M2_PER_HA = Decimal(10_000)
@@ -69,8 +71,6 @@ def _last_step(document: dict[str, Any], pattern: re.Pattern[str], fallback: str
 
 
 def _wetland_stock(document: dict[str, Any]) -> tuple[Decimal, list[dict[str, Any]]]:
-    from methodologies.registry import get_methodology
-
     given = {p["key"]: Decimal(p["value"]) for p in document["parameters"]}
     full = given.get("herbaceous_carbon_t_c_per_ha")
     if full is None:
@@ -143,8 +143,6 @@ def latest_estimate(session: Session, parcel_code: str, event_date: str) -> Esti
 
 
 def _check_parcel_item(session: Session, item: Any) -> tuple[Any, Decimal, int]:
-    from sinks.store import ParcelRow
-
     if not isinstance(item, dict):
         raise InvalidInput("value_invalid", field="parcels", value=shown(item, 60))
     parcel = session.exec(select(ParcelRow).where(ParcelRow.parcel_code == item.get("parcel_code"))).first()

@@ -37,6 +37,7 @@ from ledger.income.store import DueItemRow, ObligationRow
 from ledger.income.terms import FIXED, PaymentTerms
 from ledger.store import ContractParcelRow, PartyRow
 from sinkledger.base.errors import Conflict
+from sinks.store import ParcelRow
 
 MU_PER_CENTI_M2 = Fraction(15, 1_000_000)  # 0.01 m² in mu: 1 mu = 10,000/15 m²
 
@@ -93,8 +94,6 @@ def obligation_lines(collective_party_id: str, contract_no: str, amount_fen: int
 
 
 def _parcel_shares(session: Session, codes: list[str]) -> dict[str, dict[str, int]]:
-    from sinks.store import ParcelRow
-
     rows = session.exec(select(ParcelRow).where(ParcelRow.parcel_code.in_(codes))).all()
     return {r.parcel_code: json.loads(r.household_shares or "{}") for r in rows}
 

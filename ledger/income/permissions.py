@@ -24,6 +24,7 @@ from ledger.domain import Role
 from ledger.permissions import PERMISSIONS, Actor
 from ledger.store import CollectionContractRow
 from sinkledger.base.errors import InvalidInput, NotPermitted
+from sinks.store import ParcelRow
 
 R = Role
 INCOME_COMMANDS = ("collection_document", "project_register", "project_add_parcels", "distribute",
@@ -68,8 +69,6 @@ def may_read_statement(session: Session, actor: Actor, party_id: str) -> bool:
 
 def households_of_collective(session: Session, collective_party_id: str) -> set[str]:
     """Party ids of the households with a share in any parcel the collective holds."""
-    from sinks.store import ParcelRow
-
     shares = session.exec(select(ParcelRow.household_shares).where(
         ParcelRow.holder_party_id == collective_party_id)).all()
     return {household for text in shares for household in json.loads(text or "{}")}

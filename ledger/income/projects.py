@@ -27,7 +27,10 @@ from ledger.income.permissions import require_party
 from ledger.income.store import ProjectParcelRow, ProjectRow
 from ledger.sale import check_text
 from ledger.store import BatchRow, CollectionContractRow, ContractParcelRow
+from methodologies.errors import MethodologyError
+from methodologies.registry import get_methodology
 from sinkledger.base.errors import Conflict, InvalidInput, NotFound
+from sinks.store import ParcelRow
 
 MAX_INTERVAL_MONTHS = 120
 MAX_PARCELS = 5_000
@@ -60,9 +63,6 @@ def get_project(session: Session, project_code: Any) -> ProjectRow:
 
 
 def _check_methodology(methodology_id: Any, sink_type: Any) -> None:
-    from methodologies.errors import MethodologyError
-    from methodologies.registry import get_methodology
-
     try:
         methodology = get_methodology(methodology_id)
     except (MethodologyError, LookupError, TypeError):
@@ -72,8 +72,6 @@ def _check_methodology(methodology_id: Any, sink_type: Any) -> None:
 
 
 def _check_parcels(session: Session, parcel_codes: Any, sink_type: str, centre_party_id: str) -> list[str]:
-    from sinks.store import ParcelRow
-
     for code in check_codes(parcel_codes, "parcel_codes", maximum=MAX_PARCELS):
         parcel = session.exec(select(ParcelRow).where(ParcelRow.parcel_code == code)).first()
         if parcel is None:
@@ -137,8 +135,6 @@ def project_parcels(session: Session, project_code: str) -> list[str]:
 
 def project_view(session: Session, project_code: str, *, periods: int = 5) -> dict[str, Any]:
     """A project with its parcels (area, holder, households), schedule and batches issued."""
-    from sinks.store import ParcelRow
-
     project = get_project(session, project_code)
     codes = project_parcels(session, project_code)
     parcels = session.exec(select(ParcelRow).where(ParcelRow.parcel_code.in_(codes))

@@ -28,6 +28,7 @@ from ledger.income.store import (
 from ledger.income.terms import PaymentTerms
 from ledger.store import CollectionContractRow, ContractParcelRow, PartyRow, SaleRow
 from sinkledger.base.errors import InvalidInput, NotFound
+from sinks.store import ParcelRow
 
 STATEMENT_KINDS = ("household", "collective")
 
@@ -56,8 +57,6 @@ def _contracts_of(session: Session, parcel_code: str) -> list[dict[str, Any]]:
 
 def household_parcels(session: Session, party_id: str) -> list[dict[str, Any]]:
     """Parcels in which the household has a share now."""
-    from sinks.store import ParcelRow
-
     rows = session.exec(select(ParcelRow).where(ParcelRow.household_shares.contains(f'"{party_id}"'))
                         .order_by(ParcelRow.parcel_code)).all()
     out = []
@@ -147,8 +146,6 @@ def household_statement(session: Session, party_id: str, start: str, end: str) -
 def collective_statement(session: Session, party_id: str, start: str, end: str) -> dict[str, Any]:
     """A collective's statement: parcels, each sale's contract figures, lines to it and its
     households, fixed payments, payments."""
-    from sinks.store import ParcelRow
-
     party = _party(session, party_id)
     start, end = _period(start, end)
     parcels = session.exec(select(ParcelRow).where(ParcelRow.holder_party_id == party_id)

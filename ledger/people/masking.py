@@ -30,6 +30,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 
+from sinkledger.base.errors import InvalidInput
+
 
 class PersonalField(str, enum.Enum):
     name = "name"
@@ -180,8 +182,6 @@ def render(viewer: Viewer, purpose: AccessPurpose, values: Mapping[str, str | No
 
 
 def parse_purpose(value: str | AccessPurpose) -> AccessPurpose:
-    from sinkledger.base.errors import InvalidInput
-
     try:
         return AccessPurpose(value)
     except ValueError:

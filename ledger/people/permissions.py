@@ -26,6 +26,7 @@ from ledger.people.masking import Viewer
 from ledger.people.store import PersonDesignationRow, PersonRow
 from ledger.permissions import PERMISSIONS, Actor
 from sinkledger.base.errors import NotPermitted
+from sinks.store import ParcelRow
 
 R = Role
 PAYMENT_OFFICER_DUTY = "payment_officer"
@@ -59,8 +60,6 @@ def is_payment_officer(session: Session, actor: Actor) -> bool:
 
 def households_of_collective(session: Session, collective_party_id: str) -> set[str]:
     """Party ids of the households with a share in any parcel the collective holds."""
-    from sinks.store import ParcelRow
-
     shares = session.exec(select(ParcelRow.household_shares).where(
         ParcelRow.holder_party_id == collective_party_id)).all()
     return {household for text in shares for household in json.loads(text or "{}")}

@@ -30,6 +30,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from sinkledger.config import REPO_ROOT
+from sinkledger.demo import DEMO_PASSWORD
 from sinkledger.services.registry import Service
 
 Progress = Callable[[int, int, str], None]
@@ -72,8 +74,6 @@ DEMO_USERS = (("tea_coop", "cooperative", "茶园合作社会计（演示）"), 
 
 def _example_inputs(name: str) -> dict[str, Any]:
     """A methodology's cited worked example (``methodologies/examples``), decimals kept as text."""
-    from sinkledger.config import REPO_ROOT
-
     path = REPO_ROOT / "methodologies" / "examples" / name
     return json.loads(path.read_text(encoding="utf-8"), parse_float=str)
 
@@ -215,8 +215,6 @@ def _loss_and_claim(service: Service) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def _users(service: Service, tea_collective: str) -> str:
     """``tea_coop`` for the tea collective, ``tea_household`` for its largest household."""
-    from sinkledger.demo import DEMO_PASSWORD
-
     shares = service.parcel(TEA_PARCELS[0])["household_shares_bp"]
     household = min(shares, key=lambda h: (-shares[h], h))
     known = {u["username"] for u in service.users()}

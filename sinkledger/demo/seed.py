@@ -24,6 +24,8 @@ from ledger.parties import holding_account_id
 from sinkledger.base.errors import InvalidInput
 from sinkledger.config import DEMO_REGION
 from sinkledger.demo import DEMO_PASSWORD
+from sinkledger.demo.income import seed_income
+from sinkledger.demo.people import seed_demo_people
 from sinkledger.services.registry import SYSTEM_ACTOR, Service
 
 DEMO_PROJECT_CODE = "AJBF01"
@@ -90,10 +92,8 @@ def seed_demo(service: Service, *, progress: Progress | None = None) -> dict[str
     _seed_parties(service, collectives, households)
     _seed_parcels(service, layer, collectives, households, progress)
     chain = _seed_chain(service, layer, collectives, monitoring, progress)
-    from sinkledger.demo.income import seed_income
 
     income = seed_income(service, set(layer["parcel_code"]), progress=progress)
-    from sinkledger.demo.people import seed_demo_people
 
     people = seed_demo_people(service)  # synthetic personal details, outside the journal
     report = service.verify()

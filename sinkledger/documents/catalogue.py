@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from sinkledger import catalogue
+from sinkledger.base.errors import InvalidInput
 
 LANGS: Final = ("zh", "en")
 
@@ -38,8 +39,6 @@ def sink_type_name(sink_type: str, lang: str) -> str:
 
 def checked_lang(lang: object) -> str:
     """``lang`` if it is a document language, else a ``value_invalid`` refusal (field ``lang``)."""
-    from sinkledger.base.errors import InvalidInput
-
     if lang not in LANGS:
         raise InvalidInput("value_invalid", field="lang", value=repr(lang)[:20])
     return str(lang)

@@ -13,6 +13,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from reportlab.lib.units import mm
+
 from sinkledger.documents.catalogue import sink_type_name, text, text_or
 from sinkledger.documents.formats import format_yuan, timestamp_text, yuan_digits
 from sinkledger.documents.toolkit import Document, attachment
@@ -82,8 +84,6 @@ def _totals_rows(record: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
 def _verification(doc: Document, record: Mapping[str, Any], code: str, verify_url: str | None,
                   checkpoint: Mapping[str, Any] | None) -> None:
     """Code and QR code side by side, then the entries and checkpoint the proof rests on."""
-    from reportlab.lib.units import mm
-
     lang = doc.lang
     left = [doc.paragraph_of(text("cert_code", lang)), doc.paragraph_of(code, "big"),
             doc.paragraph_of(text("cert_how_to_verify", lang)),
@@ -106,8 +106,6 @@ def render_certificate_pdf(record: Mapping[str, Any], code: str, *, labels: Mapp
     ``labels`` maps party and account ids to display names (organisations by name, natural
     persons by pseudonym).
     """
-    from reportlab.lib.units import mm
-
     labels = labels or {}
     doc = Document(lang, title=f"{text('cert_title', lang)} {record['case']['case_no']}",
                    subject=f"sinkledger certificate {code}")

@@ -20,8 +20,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Final
+
+from reportlab.lib.fonts import addMapping
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 
 SANS: Final = "SinkSans"
 MONO: Final = "SinkMono"
@@ -63,8 +68,6 @@ def find_font() -> FontSource:
 
 
 def _packaged_font() -> Path | None:
-    from importlib.resources import files
-
     package, name = PACKAGED
     try:
         path = Path(str(files(package) / name))
@@ -76,10 +79,6 @@ def _packaged_font() -> Path | None:
 @cache
 def register_fonts() -> FontSource:
     """Register :data:`SANS` and :data:`MONO` with reportlab (once) and return their source."""
-    from reportlab.lib.fonts import addMapping
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
     source = find_font()
     pdfmetrics.registerFont(TTFont(SANS, str(source.path), subfontIndex=source.index))
     mono_index = source.index if source.mono_index is None else source.mono_index
@@ -93,8 +92,6 @@ def register_fonts() -> FontSource:
 
 def missing_glyphs(text: str) -> set[str]:
     """The characters of ``text`` the document font has no glyph for (blank or tofu on the page)."""
-    from reportlab.pdfbase import pdfmetrics
-
     register_fonts()
     cmap = pdfmetrics.getFont(SANS).face.charToGlyph
     return {ch for ch in set(text) if ch.isprintable() and ord(ch) not in cmap}

@@ -13,9 +13,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
 from sinkledger.documents.catalogue import text, text_or
 from sinkledger.documents.toolkit import Document
-
 
 # Widths relative to a plain column: ID and account numbers fit on one line.
 COLUMN_SHARES = {"resident_id": 1.9, "bank_account": 2.0, "bank_name": 1.4, "party_id": 1.1,
@@ -39,9 +41,6 @@ def write_xlsx(path: Path, *, title: str, columns: Sequence[str], rows: Sequence
                meta: Mapping[str, str], lang: str = "zh") -> Path:
     """One sheet: title, who/when/why, the notice, then the table (text cells, so Excel never
     turns an account number into 6.217E+18)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     wb = Workbook()
     ws = wb.active
     ws.title = "payees"

@@ -11,6 +11,9 @@ import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
 from sinkledger.documents.catalogue import text
 from sinkledger.documents.toolkit import Document
 
@@ -36,9 +39,6 @@ def sale_receipt_pdf(sale: Mapping[str, Any], *, title: str, fields: Sequence[tu
 
 def table_xlsx(rows: Sequence[Mapping[str, Any]], *, sheet_title: str) -> bytes:
     """An Excel workbook with one sheet: a bold header row from the first row's keys, then values."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     wb = Workbook()
     ws = wb.active
     ws.title = sheet_title[:31]

@@ -20,7 +20,10 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any, Final, Literal
 
+from methodologies.errors import MethodologyError
+from methodologies.registry import get_methodology
 from sinkledger.documents.catalogue import sink_type_name
+from sinkledger.documents.toolkit import Document
 
 Lang = Literal["zh", "en"]
 Format = Literal["md", "html", "pdf"]
@@ -173,9 +176,6 @@ def _title(document: Mapping[str, Any], lang: Lang) -> str:
 
 
 def _methodology_titles(document: Mapping[str, Any]) -> tuple[str, str]:
-    from methodologies.errors import MethodologyError
-    from methodologies.registry import get_methodology
-
     try:
         methodology = get_methodology(document["methodology_id"],
                                       document.get("methodology_version"))
@@ -346,8 +346,6 @@ def _html_section(section: Section) -> str:
 
 def render_pdf(sections: list[Section], lang: Lang = "zh") -> bytes:
     """Render sections as an A4 PDF on the document toolkit (embedded CJK font)."""
-    from sinkledger.documents.toolkit import Document
-
     document = Document(lang, title=sections[0]["title"], subject="sinkledger estimate report")
     for section in sections:
         _pdf_section(document, section)

@@ -11,6 +11,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
 from sinkledger.documents.catalogue import sink_type_name, text, text_or
 from sinkledger.documents.formats import percent_of_bp, timestamp_text, tonnes_of_kg, yuan_digits
 from sinkledger.documents.toolkit import Document
@@ -187,9 +190,6 @@ def _payments(doc: Document, data: Mapping[str, Any], labels: Mapping[str, str])
 def write_statement_xlsx(data: Mapping[str, Any], path: Path, *, labels: Mapping[str, str] | None = None,
                          lang: str = "zh") -> Path:
     """Write the statement to a workbook: 概要 Summary, 地块 Parcels, 明细 Items, 交易 Sales, 支付 Payments."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     labels = dict(labels or {})
     workbook = Workbook()
     sheets = _sheets(data, labels, lang)

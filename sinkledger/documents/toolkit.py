@@ -20,6 +20,25 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
+from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PyPdfError
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.pagesizes import landscape as turn
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+    XPreformatted,
+)
+
 from sinkledger.documents.catalogue import text
 from sinkledger.documents.fonts import MONO, SANS, register_fonts
 
@@ -34,8 +53,6 @@ def escape(value: Any) -> str:
 
 
 def _styles() -> dict[str, Any]:
-    from reportlab.lib.styles import ParagraphStyle
-
     register_fonts()
     body = ParagraphStyle("body", fontName=SANS, fontSize=9, leading=12.5, wordWrap="CJK")
     return {"body": body,
@@ -56,10 +73,6 @@ class Document:
     """A document in ``lang`` ('zh' or 'en'); add content, then :meth:`render`."""
 
     def __init__(self, lang: str, *, title: str, subject: str = "", landscape: bool = False) -> None:
-        from reportlab.lib.pagesizes import A4
-        from reportlab.lib.pagesizes import landscape as turn
-        from reportlab.lib.units import mm
-
         self.lang, self.name, self.subject = lang, title, subject
         self.pagesize = turn(A4) if landscape else A4
         self.margin = 16 * mm
@@ -70,8 +83,6 @@ class Document:
 
     # -- content ------------------------------------------------------------------------------
     def paragraph_of(self, value: Any, style: str = "body") -> Any:
-        from reportlab.platypus import Paragraph
-
         return Paragraph(escape(value), self.styles[style])
 
     def add(self, *flowables: Any) -> None:
@@ -92,14 +103,9 @@ class Document:
         self.add(*(self.paragraph_of(f"• {item}") for item in items))
 
     def code(self, value: str) -> None:
-        from reportlab.platypus import XPreformatted
-
         self.add(XPreformatted(escape(value).replace("<br/>", "\n"), self.styles["mono"]))
 
     def spacer(self, height_mm: float) -> None:
-        from reportlab.lib.units import mm
-        from reportlab.platypus import Spacer
-
         self.add(Spacer(1, height_mm * mm))
 
     def fields(self, rows: Sequence[tuple[str, Any]], *, label_share: float = 0.3,
@@ -110,8 +116,6 @@ class Document:
 
     def fields_table(self, rows: Sequence[tuple[str, Any]], *, label_share: float = 0.3,
                      mono: Iterable[str] = (), width: float | None = None) -> Any:
-        from reportlab.platypus import Table
-
         mono = set(mono)
         width = width or self.width
         cells = [[self.paragraph_of(label, "cell"),
@@ -126,8 +130,6 @@ class Document:
         """A data table whose header row repeats on every page it crosses; ``shares`` are the
         columns' parts of the width (default equal), ``numeric`` columns align right, ``mono``
         columns use the monospaced face. No rows: one line saying so."""
-        from reportlab.platypus import Table
-
         if not rows:
             self.paragraph(text("none", self.lang), "note")
             return
@@ -146,10 +148,6 @@ class Document:
 
     def qr(self, payload: str, size_mm: float) -> Any:
         """A QR code flowable (vector, error correction M) holding ``payload``."""
-        from reportlab.graphics.barcode.qr import QrCodeWidget
-        from reportlab.graphics.shapes import Drawing
-        from reportlab.lib.units import mm
-
         widget = QrCodeWidget(payload, barLevel="M")
         x0, y0, x1, y1 = widget.getBounds()
         size = size_mm * mm
@@ -159,15 +157,11 @@ class Document:
 
     def beside(self, left: Sequence[Any], right: Any, right_width: float) -> Any:
         """A flowable: flowables on the left, one flowable (a QR code) on the right."""
-        from reportlab.platypus import Table
-
         table = Table([[list(left), right]], colWidths=[self.width - right_width, right_width])
         table.setStyle(_grid([], lines=False))
         return table
 
     def keep_together(self, flowables: Sequence[Any]) -> None:
-        from reportlab.platypus import KeepTogether
-
         self.add(KeepTogether(list(flowables)))
 
     def attach(self, name: str, data: bytes) -> None:
@@ -176,8 +170,6 @@ class Document:
 
     # -- output -------------------------------------------------------------------------------
     def render(self) -> bytes:
-        from reportlab.platypus import SimpleDocTemplate
-
         buffer = io.BytesIO()
         template = SimpleDocTemplate(
             buffer, pagesize=self.pagesize, leftMargin=self.margin, rightMargin=self.margin,
@@ -190,8 +182,6 @@ class Document:
 
 
 def _grid(extra: list[tuple[Any, ...]], *, lines: bool = True) -> Any:
-    from reportlab.platypus import TableStyle
-
     commands: list[tuple[Any, ...]] = [("VALIGN", (0, 0), (-1, -1), "TOP")]
     if lines:
         commands.append(("GRID", (0, 0), (-1, -1), 0.4, RULE))
@@ -202,8 +192,6 @@ def _grid(extra: list[tuple[Any, ...]], *, lines: bool = True) -> Any:
 
 def _numbered_canvas(document: Document) -> type:
     """A canvas class that draws the header and "page N of M" once the page count is known."""
-    from reportlab.pdfgen.canvas import Canvas
-
     class NumberedCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs["initialFontName"] = SANS
@@ -241,8 +229,6 @@ def _numbered_canvas(document: Document) -> type:
 
 
 def _with_attachments(pdf: bytes, attachments: Mapping[str, bytes]) -> bytes:
-    from pypdf import PdfReader, PdfWriter
-
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
     for name, data in attachments.items():
         writer.add_attachment(name, data)
@@ -259,9 +245,6 @@ def attachment(pdf: bytes, name: str) -> bytes:
     ValueError
         Not a readable PDF, or no such attachment.
     """
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
-
     try:
         return PdfReader(io.BytesIO(pdf)).attachments[name][0]
     except (PyPdfError, KeyError, IndexError, ValueError, TypeError) as exc:

@@ -16,8 +16,9 @@ from sqlmodel import select
 
 from ledger.commands import CommandContext, run_command
 from ledger.domain import EntryKind, Role
-from ledger.permissions import Actor
-from ledger.store import EstimateRow, PartyRow, UserRow
+from ledger.permissions import Actor, require
+from ledger.sale import check_text
+from ledger.store import BatchRow, EstimateRow, PartyRow, UserRow
 from sinkledger.base.errors import Conflict, InvalidInput, NotFound, encodes_utf8
 
 HASHER = PasswordHasher()  # argon2id with the library's defaults: every user's password hash
@@ -57,8 +58,6 @@ def check_password(password: Any) -> str:
 def check_user_fields(*, username: Any, password: Any, role: Any, party_id: Any,
                       display_name: Any) -> tuple[str, str, str]:
     """The checked user name, role and display name of a new user (the password checked too)."""
-    from ledger.sale import check_text
-
     username = username.strip() if isinstance(username, str) else username
     if not isinstance(username, str) or not USERNAME.fullmatch(username):
         raise InvalidInput("value_invalid", field="username", value=repr(username)[:40])
@@ -90,8 +89,6 @@ def _entry(change: str, user: UserRow) -> tuple[str, dict[str, Any]]:
 
 def list_users(service: Any, actor: Actor) -> list[dict[str, Any]]:
     """Every user with role, party, display name and whether active (administrators only)."""
-    from ledger.permissions import require
-
     require(actor, "manage_users")
     with service.db.read() as s:
         parties = {p.id: p.name for p in s.exec(select(PartyRow)).all()}
@@ -180,8 +177,6 @@ def return_estimate(service: Any, actor: Actor, request_id: str, *, estimate_id:
     it out of the verifier's queue until a corrected estimate is recorded. An issued estimate
     cannot be returned.
     """
-    from ledger.store import BatchRow
-
     comments = (comments or "").strip()
     if not comments:
         raise InvalidInput("comments_required")

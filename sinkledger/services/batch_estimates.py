@@ -36,12 +36,14 @@ from typing import Any
 import geopandas as gpd
 import shapely
 
+from ledger.estimates import methodology_refusal
 from methodologies.base import Methodology
 from methodologies.batch import BatchResult, Progress, estimate_batch, parcel_documents
-from methodologies.errors import Problem
+from methodologies.errors import MethodologyError, MethodologyNotFound, Problem
 from methodologies.raster import RASTER_QUANTITIES, RasterLayer, parcel_areas_ha, stock_events
 from methodologies.registry import get_methodology
-from sinkledger.base.errors import InvalidInput
+from sinkledger.base.errors import InvalidInput, NotFound, SinkLedgerError
+from sinkledger.base.jsondoc import load_json_object
 
 AREA_QUANTUM = Decimal("0.0001")
 STORAGE_CRS = "EPSG:4490"
@@ -71,10 +73,6 @@ def estimate_dry(methodology_id: str, inputs: Any, gwp_profile: str = "AR5") -> 
     sinkledger.base.errors.InvalidInput
         ``methodology_input_invalid`` with every problem's code in ``problem_codes``.
     """
-    from ledger.estimates import methodology_refusal
-    from methodologies.errors import MethodologyError, MethodologyNotFound
-    from sinkledger.base.errors import NotFound
-
     try:
         methodology = get_methodology(methodology_id)
     except MethodologyNotFound:
@@ -117,7 +115,6 @@ def load_monitoring(path: Path | None) -> dict[str, dict[str, Any]]:
     """Per-parcel fields from ``{"parcels": {code: {...}}}`` (or a bare ``{code: {...}}``)."""
     if path is None:
         return {}
-    from sinkledger.base.jsondoc import load_json_object
 
     document = load_json_object(path, "monitoring")
     parcels = document.get("parcels", document)
@@ -213,8 +210,6 @@ def record_batch(service: Any, actor: Any, request_id: str, request: BatchReques
     Returns the batch summary with the estimate ids, which verification and issuance
     (``sinkledger issue --estimate``) refer to.
     """
-    from sinkledger.base.errors import SinkLedgerError
-
     methodology, documents, refused = prepare_batch(
         request, parcels_from_records(service.parcels()))
     dry = estimate_batch(methodology, documents, gwp_profile=request.gwp_profile,

@@ -31,6 +31,7 @@ from typing import Any
 import geopandas as gpd
 
 from methodologies.batch import BatchResult, estimate_batch
+from methodologies.raster import RasterError
 from methodologies.registry import get_methodology
 from sinkledger.services.batch_estimates import BatchRequest, build_parcel_inputs, select_parcels
 
@@ -128,8 +129,6 @@ def _ordered(items: Mapping[str, Any], order: list[str]) -> dict[str, Any]:
 
 def _require_unique_codes(parcels: gpd.GeoDataFrame) -> None:
     """The serial path refuses duplicate codes over the whole layer; partitions would not see them."""
-    from methodologies.raster import RasterError
-
     duplicated = parcels["parcel_code"][parcels["parcel_code"].duplicated()]
     if len(duplicated):
         raise RasterError.build("parcel_ids_must_be_unique", value=", ".join(map(str, duplicated.head(5))))

@@ -16,14 +16,17 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+import shapely
 from sqlalchemy import func
 from sqlmodel import select
 
-from ledger.domain import AccountKind, EntryKind
+from ledger.domain import SYSTEM_ACCOUNTS, AccountKind, EntryKind
+from ledger.parties import holding_account_id
 from ledger.store import (
     AccountRow,
     BalanceRow,
     BatchRow,
+    CheckpointRow,
     EstimateRow,
     JournalRow,
     PartyRow,
@@ -175,8 +178,6 @@ def reversals(service: Any) -> list[dict[str, Any]]:
 
 
 def buffer_balance_t(service: Any) -> int:
-    from ledger.domain import SYSTEM_ACCOUNTS
-
     return service.account_balance(SYSTEM_ACCOUNTS[AccountKind.buffer])["held_t"]
 
 
@@ -184,8 +185,6 @@ def buffer_balance_t(service: Any) -> int:
 
 def party_statement(service: Any, party_id: str) -> dict[str, Any]:
     """A holder's statement: balance by batch and state, sales in and out, income, retirements."""
-    from ledger.parties import holding_account_id
-
     account = holding_account_id(party_id)
     with service.db.read() as s:
         if s.get(AccountRow, account) is None:
@@ -296,8 +295,6 @@ def monthly_activity(service: Any) -> list[dict[str, Any]]:
 
 def integrity(service: Any) -> dict[str, Any]:
     """The chain's health: verified up to entry N, head hash, latest Merkle root and checkpoint."""
-    from ledger.store import CheckpointRow
-
     report = service.verify()
     with service.db.read() as s:
         cp = s.exec(select(CheckpointRow).order_by(CheckpointRow.tree_size.desc()).limit(1)).first()
@@ -325,8 +322,6 @@ def parcels_near(service: Any, bounds_lonlat: tuple[float, float, float, float],
     x0, y0, x1, y1 = bounds_lonlat
     out = []
     for p in service.parcels(status="active"):
-        import shapely
-
         bx0, by0, bx1, by1 = shapely.geometry.shape(p["geometry"]).bounds
         if bx0 <= x1 and bx1 >= x0 and by0 <= y1 and by1 >= y0:
             out.append(p)

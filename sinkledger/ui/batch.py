@@ -16,7 +16,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from ledger.estimates import methodology_refusal
+from methodologies.errors import MethodologyError
+from methodologies.registry import list_methodologies
 from sinkledger import catalogue
+from sinkledger.base.errors import SinkLedgerError
 from sinkledger.documents import reports
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
@@ -53,8 +57,6 @@ def batch_page() -> None:
 
 
 def _methodologies() -> dict[str, Any]:
-    from methodologies.registry import list_methodologies
-
     return {m.id: m for m in list_methodologies()}  # the newest version of each id wins
 
 
@@ -134,10 +136,6 @@ def _rasters(service: Any) -> list[str]:
 
 def _run(actor: Any, service: Any, request: dict[str, Any]) -> dict[str, Any] | None:
     """Run the batch with a progress bar; a refusal shows its message, never a traceback."""
-    from ledger.estimates import methodology_refusal
-    from methodologies.errors import MethodologyError
-    from sinkledger.base.errors import SinkLedgerError
-
     bar = st.progress(0.0, text=t("batch_preparing"))
 
     def progress(done: int, total: int, label: str) -> None:

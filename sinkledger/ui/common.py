@@ -10,9 +10,12 @@ import streamlit as st
 
 from sinkledger import catalogue
 from sinkledger.base.errors import SinkLedgerError
+from sinkledger.services import queries as ui_queries
 from sinkledger.ui import session
+from sinkledger.ui.maps import counties_geojson
 from sinkledger.ui.text import t
 from sinkledger.ui.wiring import get_people, get_service  # noqa: F401 - the pages import them from here
+from sinks import SINK_TYPES, SinkType
 
 log = logging.getLogger("sinkledger.app")
 
@@ -67,8 +70,6 @@ def require_roles(*roles: str) -> Any:
 
 
 def sink_name(sink_type: str, lang: str | None = None) -> str:
-    from sinks import SINK_TYPES, SinkType
-
     spec = SINK_TYPES[SinkType(sink_type)]
     return spec.name_zh if (lang or session.lang()) == "zh" else spec.name_en
 
@@ -79,8 +80,6 @@ def role_name(role: str) -> str:
 
 def county_names(service: Any) -> dict[str, str]:
     """County code → name in the chosen language, from the offline county layer."""
-    from sinkledger.ui.maps import counties_geojson
-
     lang = session.lang()
     return {f["properties"]["code"]: f["properties"]["name_zh" if lang == "zh" else "name_en"]
             for f in counties_geojson(str(service.settings.counties_path))["features"]}
@@ -88,6 +87,4 @@ def county_names(service: Any) -> dict[str, str]:
 
 def cached_version() -> int:
     """The ledger's version for cache keys (changes with every journal entry)."""
-    from sinkledger.services import queries as ui_queries
-
     return ui_queries.ledger_version(get_service())

@@ -13,6 +13,7 @@ from typing import Any
 
 import streamlit as st
 
+from methodologies.registry import list_methodologies
 from sinkledger.services import queries as ui_queries
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
@@ -127,8 +128,6 @@ def _add_parcels_form(actor: Any, code: str, collected: list[str]) -> None:
 
 
 def _register_project_form(actor: Any, collected: list[str]) -> None:
-    from methodologies.registry import list_methodologies
-
     methodologies = sorted({m.id for m in list_methodologies()})
     with st.expander(t("inc_register_project"), expanded=False), st.form("project_register_form"):
         c1, c2 = st.columns(2)

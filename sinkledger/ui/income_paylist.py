@@ -15,6 +15,7 @@ from typing import Any
 
 import streamlit as st
 
+from sinkledger.services.people import PeopleService
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
 from sinkledger.ui.common import attempt, get_service, require_roles
@@ -27,8 +28,6 @@ PURPOSE = "revenue_payment"
 
 @st.cache_resource(show_spinner=False)
 def _people(_service: Any) -> Any:
-    from sinkledger.services.people import PeopleService
-
     return PeopleService(_service)
 
 

@@ -19,10 +19,14 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import folium
 import numpy as np
 import pydeck as pdk
 import shapely
 import streamlit as st
+from folium.plugins import Draw
+from pydeck.bindings.json_tools import default_serialize
+from streamlit_folium import st_folium
 
 from sinks import SINK_TYPES, SinkType
 
@@ -133,8 +137,6 @@ class CompactDeck(pdk.Deck):
     the spec of 10,000 parcels 18 MB; compact, it is about a fifth of that and encodes faster."""
 
     def to_json(self) -> str:
-        from pydeck.bindings.json_tools import default_serialize
-
         return json.dumps(self, default=default_serialize, separators=(",", ":"))
 
 
@@ -169,9 +171,6 @@ def legend_markdown(lang: str) -> str:
 def _use_local_leaflet() -> None:
     """Point folium and Leaflet.draw at the copies in ``static/`` (and drop what the map does
     not need: bootstrap, font-awesome, awesome-markers)."""
-    import folium
-    from folium.plugins import Draw
-
     folium.Map.default_js = [("leaflet", f"{STATIC}/leaflet/leaflet.js"), ("jquery", f"{STATIC}/jquery.min.js")]
     folium.Map.default_css = [("leaflet_css", f"{STATIC}/leaflet/leaflet.css")]
     Draw.default_js = [("leaflet_draw_js", f"{STATIC}/leaflet-draw/leaflet.draw.js")]
@@ -184,10 +183,6 @@ def draw_map(nearby: list[dict[str, Any]], counties: Mapping[str, Any], centre: 
 
     Returns the last drawn polygon as GeoJSON (lon/lat), or None.
     """
-    import folium
-    from folium.plugins import Draw
-    from streamlit_folium import st_folium
-
     _use_local_leaflet()
     fmap = folium.Map(location=[centre[1], centre[0]], zoom_start=12, tiles=None, control_scale=True)
     if basemap == "osm":

@@ -6,6 +6,8 @@ reachable by URL); every page checks the role again, and the service checks it a
 
 from __future__ import annotations
 
+import importlib
+
 import streamlit as st
 
 from sinkledger.ui import session, websession
@@ -61,8 +63,6 @@ PUBLIC_PAGES = ("overview", "certificate")
 
 
 def _page(url_path: str, *, default: bool = False) -> st.Page:
-    import importlib
-
     module, function, title, icon = PAGES[url_path]
     fn = getattr(importlib.import_module(f"sinkledger.ui.{module}"), function)
     return st.Page(fn, title=t(title), icon=icon, url_path=url_path, default=default)

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from sinkledger.base.errors import NotFound, SinkLedgerError
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
 from sinkledger.ui.common import (
@@ -83,8 +84,6 @@ def my_details_page() -> None:
 
 def _read_my_details(people: Any, actor: Any) -> Any:
     """The household's own details (a logged self-access read), or False if none are registered."""
-    from sinkledger.base.errors import NotFound, SinkLedgerError
-
     try:
         details = people.my_details(actor)
     except NotFound:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sinkledger.catalogue import UI, format_template as _format
+from sinkledger.catalogue import UI
+from sinkledger.catalogue import format_template as _format
 from sinkledger.ui import session
+from sinks import SINK_TYPES, SinkType
 
 
 def text(key: str, lang: str, **params: Any) -> str:
@@ -38,7 +40,6 @@ def labeller(prefix: str):  # type: ignore[no-untyped-def]
 
 
 def sink_labeller():  # type: ignore[no-untyped-def]
-    from sinks import SINK_TYPES, SinkType
 
     lang = session.lang()
     return lambda value: (SINK_TYPES[SinkType(value)].name_zh if lang == "zh" else SINK_TYPES[SinkType(value)].name_en)

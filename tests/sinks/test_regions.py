@@ -182,7 +182,7 @@ def test_an_import_with_a_retired_or_unknown_county_code_is_refused(registry, tm
     found = {(p["row"], p["code"]) for p in report["problems"]}
     assert found == {(2, "county_code_retired"), (3, "county_code_unknown")}
     retired = next(p for p in report["problems"] if p["code"] == "county_code_retired")
-    assert retired["details"]["successor_code"] == "330523" and "330523" in retired["message_en"]
+    assert retired["details"]["successor_code"] == "330523" and "330523" in catalogue.problem_messages(retired)[1]
     with pytest.raises(InvalidInput) as refusal:
         registry.import_parcels(coop, "imp:1", path=path)
     assert refusal.value.code == "parcel_import_has_problems"
