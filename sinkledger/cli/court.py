@@ -20,8 +20,8 @@ import click
 from sinkledger.base.errors import InvalidInput
 from sinkledger.base.jsondoc import load_json
 from sinkledger.cli.common import (
-    Ctx,
     EXIT_CHECK_FAILED,
+    Ctx,
     acts,
     emit,
     print_table,

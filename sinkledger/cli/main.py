@@ -22,9 +22,9 @@ from sinkledger import catalogue
 from sinkledger.base.errors import InvalidInput, SinkLedgerError
 from sinkledger.base.jsondoc import load_json
 from sinkledger.cli.common import (
-    Ctx,
     EXIT_CHECK_FAILED,
     EXIT_REFUSED,
+    Ctx,
     RefusingGroup,
     _redact,
     emit,

@@ -6,7 +6,7 @@ format-valid (docs/personal-data.md).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import select
 
@@ -16,6 +16,9 @@ from ledger.people.validation import luhn_check_digit, resident_id_check_char
 from sinkledger.demo import DEMO_PASSWORD
 from sinkledger.services.people import PeopleService
 from sinkledger.services.registry import SYSTEM_ACTOR
+
+if TYPE_CHECKING:  # for annotations only
+    from sinkledger.services.registry import Service
 
 DEMO_PAYMENT_OFFICER = "cashier"
 DEMO_REGION_CODE = "330523"  # Anji county
@@ -43,7 +46,7 @@ def synthetic_person(n: int) -> dict[str, str]:
             "bank_account": account + luhn_check_digit(account), "bank_name": DEMO_BANK_NAME}
 
 
-def seed_demo_people(service: Any, *, password: str | None = None) -> dict[str, Any]:
+def seed_demo_people(service: Service, *, password: str | None = None) -> dict[str, Any]:
     """Give every demo household synthetic details, and the demo centre a payment officer
     (user ``cashier``, a collection-centre user designated by the administrator). Idempotent.
 

@@ -9,7 +9,7 @@ its hash (the fingerprint covers the request without the password, so a retry is
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from sqlmodel import select
@@ -21,6 +21,9 @@ from ledger.sale import check_text
 from ledger.store import BatchRow, EstimateRow, PartyRow, UserRow
 from sinkledger.base.errors import Conflict, InvalidInput, NotFound, encodes_utf8
 
+if TYPE_CHECKING:  # for annotations only
+    from sinkledger.services.registry import Service
+
 HASHER = PasswordHasher()  # argon2id with the library's defaults: every user's password hash
 
 USER_CHANGED = EntryKind.user_changed.value
@@ -30,7 +33,7 @@ MAX_COMMENT_CHARS = 2000
 
 
 
-def _run(service: Any, actor: Actor, command: str, request_id: str, content: dict[str, Any], handler: Any) -> dict:
+def _run(service: Service, actor: Actor, command: str, request_id: str, content: dict[str, Any], handler: Any) -> dict:
     return run_command(service.db, actor=actor, command=command, request_id=request_id, content=content,
                        handler=handler, clock=service.clock)
 
@@ -87,7 +90,7 @@ def _entry(change: str, user: UserRow) -> tuple[str, dict[str, Any]]:
 
 # -- users ------------------------------------------------------------------------------------
 
-def list_users(service: Any, actor: Actor) -> list[dict[str, Any]]:
+def list_users(service: Service, actor: Actor) -> list[dict[str, Any]]:
     """Every user with role, party, display name and whether active (administrators only)."""
     require(actor, "manage_users")
     with service.db.read() as s:
@@ -97,7 +100,7 @@ def list_users(service: Any, actor: Actor) -> list[dict[str, Any]]:
                 for u in s.exec(select(UserRow).order_by(UserRow.username))]
 
 
-def create_user(service: Any, actor: Actor, request_id: str, *, username: str, password: str, role: str,
+def create_user(service: Service, actor: Actor, request_id: str, *, username: str, password: str, role: str,
                 party_id: str, display_name: str) -> dict[str, Any]:
     """Create a user acting for ``party_id`` with ``role``; the password is stored as an argon2 hash."""
     username, role, display_name = check_user_fields(username=username, password=password, role=role,
@@ -119,7 +122,7 @@ def create_user(service: Any, actor: Actor, request_id: str, *, username: str, p
     return _run(service, actor, "manage_users", request_id, content, handler)
 
 
-def set_active(service: Any, actor: Actor, request_id: str, *, username: str, active: bool) -> dict[str, Any]:
+def set_active(service: Service, actor: Actor, request_id: str, *, username: str, active: bool) -> dict[str, Any]:
     """Deactivate (sign-in refused from then on) or reactivate a user."""
     change = "activated" if active else "deactivated"
 
@@ -134,7 +137,7 @@ def set_active(service: Any, actor: Actor, request_id: str, *, username: str, ac
     return _run(service, actor, "manage_users", request_id, {"change": change, "username": username}, handler)
 
 
-def set_role(service: Any, actor: Actor, request_id: str, *, username: str, role: str,
+def set_role(service: Service, actor: Actor, request_id: str, *, username: str, role: str,
              party_id: str | None = None) -> dict[str, Any]:
     """Give a user another role (and, optionally, another party to act for)."""
     content = {"change": "role_set", "username": username, "role": _role(role), "party_id": party_id}
@@ -154,7 +157,7 @@ def set_role(service: Any, actor: Actor, request_id: str, *, username: str, role
     return _run(service, actor, "manage_users", request_id, content, handler)
 
 
-def reset_password(service: Any, actor: Actor, request_id: str, *, username: str, password: str) -> dict[str, Any]:
+def reset_password(service: Service, actor: Actor, request_id: str, *, username: str, password: str) -> dict[str, Any]:
     """Set a new password (the journal records that it was reset, not the password)."""
     password_hash = _password_hash(password)
 
@@ -170,7 +173,7 @@ def reset_password(service: Any, actor: Actor, request_id: str, *, username: str
 
 # -- verification: returning an estimate -------------------------------------------------------
 
-def return_estimate(service: Any, actor: Actor, request_id: str, *, estimate_id: str, comments: str) -> dict:
+def return_estimate(service: Service, actor: Actor, request_id: str, *, estimate_id: str, comments: str) -> dict:
     """The verifier sends an estimate back with comments instead of approving it.
 
     The estimate stays recorded (it is append-only); the return is a journal entry that takes

@@ -18,12 +18,15 @@ import json
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from sqlalchemy import Table, inspect, text
 from sqlmodel import SQLModel
 
 from sinkledger.base.errors import Conflict, InvalidInput
+
+if TYPE_CHECKING:  # for annotations only
+    from sinkledger.services.registry import Service
 
 FORMAT = "sinkledger-backup/1"
 CHUNK_ROWS = 5_000
@@ -51,7 +54,7 @@ def _decode(value: Any) -> Any:
     return value
 
 
-def export_backup(service: Any, path: str | Path, *, progress: Progress | None = None) -> dict[str, Any]:
+def export_backup(service: Service, path: str | Path, *, progress: Progress | None = None) -> dict[str, Any]:
     """Write every table to ``path``; return the manifest."""
     report = service.verify()
     tables = _tables(service.db)
@@ -90,7 +93,7 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
     return manifest
 
 
-def import_backup(service: Any, path: str | Path, *, progress: Progress | None = None) -> dict[str, Any]:
+def import_backup(service: Service, path: str | Path, *, progress: Progress | None = None) -> dict[str, Any]:
     """Restore ``path`` into an empty database and prove the ledger identical."""
     manifest = read_manifest(path)
     db = service.db

@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import shapely
@@ -44,6 +44,9 @@ from methodologies.raster import RASTER_QUANTITIES, RasterLayer, parcel_areas_ha
 from methodologies.registry import get_methodology
 from sinkledger.base.errors import InvalidInput, NotFound, SinkLedgerError
 from sinkledger.base.jsondoc import load_json_object
+
+if TYPE_CHECKING:  # for annotations only
+    from sinkledger.services.registry import Service
 
 AREA_QUANTUM = Decimal("0.0001")
 STORAGE_CRS = "EPSG:4490"
@@ -199,7 +202,7 @@ def dry_batch(request: BatchRequest, parcels: gpd.GeoDataFrame, *,
                           progress=progress, refused=refused)
 
 
-def record_batch(service: Any, actor: Any, request_id: str, request: BatchRequest, *,
+def record_batch(service: Service, actor: Any, request_id: str, request: BatchRequest, *,
                  project_code: str, progress: Progress | None = None) -> dict[str, Any]:
     """Estimate every selected registered parcel and record the estimates that pass.
 

@@ -179,9 +179,9 @@ class CourtService:
 
     def certificate_pdf(self, code: str, *, verify_url: str | None = None, lang: str = "zh") -> bytes:
         """The PDF of an issued certificate (public), in ``lang`` ('zh' or 'en')."""
+        from ledger.proofs import latest_checkpoint_covering
         from sinkledger.documents.catalogue import checked_lang
         from sinkledger.documents.certificates import render_certificate_pdf
-        from ledger.proofs import latest_checkpoint_covering
 
         code, lang = normalise_code(code), checked_lang(lang)
         with self.service.db.read() as s:

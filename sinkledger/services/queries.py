@@ -14,7 +14,7 @@ import json
 import statistics
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shapely
 from sqlalchemy import func
@@ -37,6 +37,9 @@ from ledger.store import (
 )
 from sinkledger.base.errors import NotFound
 
+if TYPE_CHECKING:  # for annotations only
+    from sinkledger.services.registry import Service
+
 ESTIMATE_RETURNED = "estimate_returned"  # the verifier's "return with comments" entry kind
 PRICE_BAND = (0.5, 2.0)  # a price outside [0.5, 2] × the recent median is flagged for a second look
 PRICE_WINDOW = 20  # how many latest sales the median price is taken over
@@ -45,7 +48,7 @@ Progress = Callable[[int, int, str], None]  # (done, total, label), as Service.b
 
 # -- the ledger's version, for caching ---------------------------------------------------------
 
-def ledger_version(service: Any) -> int:
+def ledger_version(service: Service) -> int:
     """The latest journal seq (0 when empty): a cache key that changes with every entry."""
     if not service.db.has_schema():
         return 0
@@ -55,7 +58,7 @@ def ledger_version(service: Any) -> int:
 
 # -- names -----------------------------------------------------------------------------------
 
-def account_names(service: Any) -> dict[str, str]:
+def account_names(service: Service) -> dict[str, str]:
     """Account id → the holding party's name (system accounts keep their kind)."""
     with service.db.read() as s:
         parties = {p.id: p.name for p in s.exec(select(PartyRow)).all()}
@@ -63,7 +66,7 @@ def account_names(service: Any) -> dict[str, str]:
                 for a in s.exec(select(AccountRow)).all()}
 
 
-def holding_accounts(service: Any, *, kinds: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+def holding_accounts(service: Service, *, kinds: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
     """Holding accounts with their party (id, kind, name) and available credits (``held_t``),
     optionally only those of some party kinds."""
     with service.db.read() as s:
@@ -77,7 +80,7 @@ def holding_accounts(service: Any, *, kinds: tuple[str, ...] | None = None) -> l
 
 # -- balances and checks before a sale ---------------------------------------------------------
 
-def sale_checks(service: Any, *, seller_account: str, quantity: int, price_fen_per_t: int) -> dict[str, Any]:
+def sale_checks(service: Service, *, seller_account: str, quantity: int, price_fen_per_t: int) -> dict[str, Any]:
     """What a clerk should see before recording a sale: balance, pledges, price sanity.
 
     ``warnings`` are catalogue keys (``ui_text``) with their parameters; ``blocking`` is true
@@ -99,7 +102,7 @@ def sale_checks(service: Any, *, seller_account: str, quantity: int, price_fen_p
             "blocking": quantity > balance["held_t"]}
 
 
-def recent_median_price(service: Any) -> int | None:
+def recent_median_price(service: Service) -> int | None:
     """Median unit price (fen/t) of the latest sales, or None before the first sale."""
     with service.db.read() as s:
         prices = s.exec(select(SaleRow.price_fen_per_t).where(SaleRow.price_fen_per_t > 0)
@@ -109,7 +112,7 @@ def recent_median_price(service: Any) -> int | None:
 
 # -- sales, retirements, pledges, reversals ----------------------------------------------------
 
-def sales(service: Any, *, account_id: str | None = None, date_from: str | None = None,
+def sales(service: Service, *, account_id: str | None = None, date_from: str | None = None,
           date_to: str | None = None, contract: str | None = None, party_text: str | None = None) -> list[dict]:
     """Sales, newest first, filtered by account (either side), date range (YYYY-MM-DD, inclusive),
     contract number substring and seller/buyer name substring."""
@@ -137,7 +140,7 @@ def sales(service: Any, *, account_id: str | None = None, date_from: str | None 
     return out
 
 
-def sale(service: Any, seq: int) -> dict[str, Any]:
+def sale(service: Service, seq: int) -> dict[str, Any]:
     """One sale with its journal entry (hash, serial blocks): what a receipt shows."""
     names = account_names(service)
     with service.db.read() as s:
@@ -153,14 +156,14 @@ def sale(service: Any, seq: int) -> dict[str, Any]:
             "entry_hash": entry.entry_hash, "actor": entry.actor, "blocks": result.get("blocks", [])}
 
 
-def retirements(service: Any, *, account_id: str | None = None) -> list[dict[str, Any]]:
+def retirements(service: Service, *, account_id: str | None = None) -> list[dict[str, Any]]:
     with service.db.read() as s:
         query = select(RetirementRow).order_by(RetirementRow.seq.desc())
         rows = s.exec(query.where(RetirementRow.account_id == account_id) if account_id else query).all()
     return [r.model_dump() for r in rows]
 
 
-def pledges(service: Any, *, bank_party_id: str | None = None, account_id: str | None = None) -> list[dict]:
+def pledges(service: Service, *, bank_party_id: str | None = None, account_id: str | None = None) -> list[dict]:
     names = account_names(service)
     with service.db.read() as s:
         query = select(PledgeRow).order_by(PledgeRow.seq.desc())
@@ -172,18 +175,18 @@ def pledges(service: Any, *, bank_party_id: str | None = None, account_id: str |
     return [r.model_dump() | {"account_name": names.get(r.account_id, "")} for r in rows]
 
 
-def reversals(service: Any) -> list[dict[str, Any]]:
+def reversals(service: Service) -> list[dict[str, Any]]:
     with service.db.read() as s:
         return [r.model_dump() for r in s.exec(select(ReversalRow).order_by(ReversalRow.seq.desc())).all()]
 
 
-def buffer_balance_t(service: Any) -> int:
+def buffer_balance_t(service: Service) -> int:
     return service.account_balance(SYSTEM_ACCOUNTS[AccountKind.buffer])["held_t"]
 
 
 # -- a party's own view ------------------------------------------------------------------------
 
-def party_statement(service: Any, party_id: str) -> dict[str, Any]:
+def party_statement(service: Service, party_id: str) -> dict[str, Any]:
     """A holder's statement: balance by batch and state, sales in and out, income, retirements."""
     account = holding_account_id(party_id)
     with service.db.read() as s:
@@ -210,7 +213,7 @@ def _estimate_summary(row: EstimateRow) -> dict[str, Any]:
             "period_end": row.period_end, "net_kg_co2e": row.net_kg_co2e, "uses_unverified": row.uses_unverified}
 
 
-def estimate_returns(service: Any) -> dict[str, list[dict[str, Any]]]:
+def estimate_returns(service: Service) -> dict[str, list[dict[str, Any]]]:
     """Estimate id → the verifier's returns (comments, who, when), oldest first."""
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
     with service.db.read() as s:
@@ -221,7 +224,7 @@ def estimate_returns(service: Any) -> dict[str, list[dict[str, Any]]]:
     return dict(out)
 
 
-def estimates(service: Any, *, parcel_code: str | None = None) -> list[dict[str, Any]]:
+def estimates(service: Service, *, parcel_code: str | None = None) -> list[dict[str, Any]]:
     """Recorded estimates with their state: ``waiting``, ``returned`` or ``issued``."""
     returns = estimate_returns(service)
     with service.db.read() as s:
@@ -238,12 +241,12 @@ def estimates(service: Any, *, parcel_code: str | None = None) -> list[dict[str,
     return out
 
 
-def estimates_waiting(service: Any) -> list[dict[str, Any]]:
+def estimates_waiting(service: Service) -> list[dict[str, Any]]:
     """Recorded estimates with a positive net result, neither issued nor returned: the verifier's queue."""
     return [e for e in estimates(service) if e["state"] == "waiting" and e["net_kg_co2e"] >= 1000]
 
 
-def parcel_batches(service: Any, parcel_code: str) -> list[dict[str, Any]]:
+def parcel_batches(service: Service, parcel_code: str) -> list[dict[str, Any]]:
     """Batches issued from estimates that cover ``parcel_code``."""
     ids = {e["estimate_id"] for e in estimates(service, parcel_code=parcel_code)}
     with service.db.read() as s:
@@ -256,7 +259,7 @@ def parcel_batches(service: Any, parcel_code: str) -> list[dict[str, Any]]:
 
 # -- public statistics -------------------------------------------------------------------------
 
-def totals_by_county(service: Any) -> list[dict[str, Any]]:
+def totals_by_county(service: Service) -> list[dict[str, Any]]:
     """Issued, held, pledged, retired and cancelled credits per county of issuance."""
     with service.db.read() as s:
         rows = s.exec(select(BatchRow.county_code, BalanceRow.state, func.sum(BalanceRow.quantity))
@@ -270,7 +273,7 @@ def totals_by_county(service: Any) -> list[dict[str, Any]]:
              "cancelled_t": st.get("cancelled", 0)} for c, st in sorted(table.items())]
 
 
-def monthly_activity(service: Any) -> list[dict[str, Any]]:
+def monthly_activity(service: Service) -> list[dict[str, Any]]:
     """Per month (YYYY-MM): issued, sold and retired tonnes, sales value and average price (fen/t)."""
     months: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     with service.db.read() as s:
@@ -293,7 +296,7 @@ def monthly_activity(service: Any) -> list[dict[str, Any]]:
     return out
 
 
-def integrity(service: Any) -> dict[str, Any]:
+def integrity(service: Service) -> dict[str, Any]:
     """The chain's health: verified up to entry N, head hash, latest Merkle root and checkpoint."""
     report = service.verify()
     with service.db.read() as s:
@@ -305,7 +308,7 @@ def integrity(service: Any) -> dict[str, Any]:
 
 # -- parcels -----------------------------------------------------------------------------------
 
-def preview_parcel_file(service: Any, actor: Any, *, path: str, options: Any = None,
+def preview_parcel_file(service: Service, actor: Any, *, path: str, options: Any = None,
                         progress: Progress | None = None) -> dict[str, Any]:
     """:meth:`Service.preview_parcels` with each row's geometry for the map, and ``reading`` /
     ``done`` stages around the service's own progress (rows checked, ``registry``)."""
@@ -317,7 +320,7 @@ def preview_parcel_file(service: Any, actor: Any, *, path: str, options: Any = N
     return out
 
 
-def parcels_near(service: Any, bounds_lonlat: tuple[float, float, float, float], *, limit: int = 400) -> list[dict]:
+def parcels_near(service: Service, bounds_lonlat: tuple[float, float, float, float], *, limit: int = 400) -> list[dict]:
     """Active parcels whose bounding box meets ``bounds_lonlat`` (for the drawing map), at most ``limit``."""
     x0, y0, x1, y1 = bounds_lonlat
     out = []

@@ -31,6 +31,7 @@ from ledger import (
 from ledger.commands import CommandContext, run_command, utc_now
 from ledger.domain import EntryKind, Role, check_content
 from ledger.journal import Entry
+from ledger.parcels import register_parcel
 from ledger.permissions import Actor
 from ledger.store import AccountRow, EstimateRow, JournalRow, PartyRow, UserRow
 from ledger.verify import VerifyReport, verify_ledger
@@ -48,7 +49,6 @@ from sinkledger.db import Database
 from sinkledger.services import admin
 from sinks import sink_spec
 from sinks.geometry import M2_PER_HA, parse_geojson
-from ledger.parcels import register_parcel
 from sinks.store import ParcelRow
 
 if TYPE_CHECKING:
@@ -160,8 +160,8 @@ class Service:
         Gaode/Tencent maps; ``repair`` accepts the ``make_valid`` repair previewed with
         :meth:`repair_geometry`.
         """
-        from sinks.importer import ImportOptions, plain_json, plan_geometry
         from ledger.parcels import PERMISSION
+        from sinks.importer import ImportOptions, plain_json, plan_geometry
 
         attributes = checks.optional_mapping(attributes, "attributes")
         household_shares_bp = checks.optional_mapping(household_shares_bp, "household_shares_bp")
@@ -186,8 +186,8 @@ class Service:
         refusal (``parcel_import_has_problems``) lists every problem by row, field and code.
         ``progress(done, total, label)`` hears the rows as they are checked, then as they are written.
         """
-        from sinks.importer import ImportOptions, plan_file
         from ledger.parcels import PERMISSION, import_parcels
+        from sinks.importer import ImportOptions, plan_file
 
         path = checks.path_value(path, "path")
         self.require_initialised()
@@ -207,10 +207,10 @@ class Service:
         registered parcels; ``with_geometry`` adds each row's geometry (GeoJSON, EPSG:4490) to its
         summary, for a map of the preview.
         """
+        from ledger.parcels import PERMISSION, registry_problems
         from ledger.permissions import require
         from sinks.importer import ImportOptions, plan_file
         from sinks.overlap import OverlapTolerance
-        from ledger.parcels import PERMISSION, registry_problems
 
         require(actor, PERMISSION)
         path = checks.path_value(path, "path")
@@ -274,8 +274,8 @@ class Service:
                       from_gcj02: bool = False, repair: bool = False) -> dict[str, Any]:
         """A new version: a new boundary and/or new fields (holder_party_id, tenure, shares, attributes)."""
         from ledger.parcel_changes import update_parcel
-        from sinks.importer import ImportOptions, plain_json, plan_geometry
         from ledger.parcels import PERMISSION
+        from sinks.importer import ImportOptions, plain_json, plan_geometry
         from sinks.views import checked_changes
 
         changes = checks.optional_mapping(changes, "changes")
@@ -296,8 +296,8 @@ class Service:
                      parts: list[Mapping[str, Any]]) -> dict[str, Any]:
         """Split a parcel into parts ``[{"parcel_code", "geometry"}]`` that keep its total area."""
         from ledger.parcel_changes import split_parcel
-        from sinks.importer import ImportOptions, plan_geometries
         from ledger.parcels import PERMISSION
+        from sinks.importer import ImportOptions, plan_geometries
 
         parts = checks.mapping_list(parts, "parts", required_keys=("parcel_code", "geometry"))
         region, current = self.settings.region, self.parcel(parcel_code)

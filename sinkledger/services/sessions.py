@@ -27,13 +27,16 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete
 from sqlmodel import Field, Session, SQLModel, select
 
 from ledger.permissions import Actor
 from ledger.store import UserRow
+
+if TYPE_CHECKING:  # for annotations only
+    from sinkledger.services.registry import Service
 
 COOKIE_NAME = "sinkledger_session"
 TOKEN_BYTES = 32  # 256 bits of randomness
@@ -73,7 +76,7 @@ def _iso(moment: datetime) -> str:
 
 
 @contextmanager
-def _writing(service: Any) -> Iterator[Session]:
+def _writing(service: Service) -> Iterator[Session]:
     """A short write transaction. SQLite takes its write lock up front (``BEGIN IMMEDIATE``, so
     two writers never deadlock); PostgreSQL needs no lock, since this table is not chained."""
     db = service.db
@@ -90,7 +93,7 @@ def _writing(service: Any) -> Iterator[Session]:
             raise
 
 
-def open_session(service: Any, actor: Actor, *, now: datetime | None = None) -> str:
+def open_session(service: Service, actor: Actor, *, now: datetime | None = None) -> str:
     """A new session for ``actor`` (just authenticated); returns the token for the browser.
 
     Expired sessions of every user are deleted on the way (the table never grows without bound).
@@ -108,7 +111,7 @@ def open_session(service: Any, actor: Actor, *, now: datetime | None = None) -> 
     return token
 
 
-def resume(service: Any, token: str | None, *, now: datetime | None = None) -> dict[str, Any] | None:
+def resume(service: Service, token: str | None, *, now: datetime | None = None) -> dict[str, Any] | None:
     """The user a token stands for (``username``, ``role``, ``party_id``, ``display_name``), or
     ``None`` if the token is unknown or its session has ended (an ended session is deleted)."""
     if not token or not isinstance(token, str) or len(token) > 200:
@@ -135,7 +138,7 @@ def _still_valid(row: WebSessionRow, user: UserRow, now: datetime) -> bool:
             and now - datetime.fromisoformat(row.last_seen_at) < IDLE_TIMEOUT)
 
 
-def _touch(service: Any, key: str, now: datetime) -> None:
+def _touch(service: Service, key: str, now: datetime) -> None:
     with _writing(service) as s:
         row = s.get(WebSessionRow, key)
         if row is not None:
@@ -143,7 +146,7 @@ def _touch(service: Any, key: str, now: datetime) -> None:
             s.add(row)
 
 
-def close_session(service: Any, token: str | None) -> None:
+def close_session(service: Service, token: str | None) -> None:
     """End one session (sign-out). Unknown tokens are ignored."""
     if not token:
         return
@@ -151,7 +154,7 @@ def close_session(service: Any, token: str | None) -> None:
         s.exec(delete(WebSessionRow).where(WebSessionRow.token_hash == token_hash(token)))
 
 
-def close_user_sessions(service: Any, username: str) -> int:
+def close_user_sessions(service: Service, username: str) -> int:
     """End every session of a user (e.g. after deactivating it); returns how many ended."""
     with _writing(service) as s:
         keys = s.exec(select(WebSessionRow.token_hash).where(WebSessionRow.username == username)).all()
@@ -159,7 +162,7 @@ def close_user_sessions(service: Any, username: str) -> int:
     return len(keys)
 
 
-def session_count(service: Any, username: str | None = None) -> int:
+def session_count(service: Service, username: str | None = None) -> int:
     """How many sessions are stored (for one user, or all): for tests and the administrator."""
     with service.db.read() as s:
         query = select(WebSessionRow.token_hash)

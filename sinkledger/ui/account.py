@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
@@ -12,6 +12,9 @@ from sinkledger.ui import format as fmt
 from sinkledger.ui import session
 from sinkledger.ui.common import attempt, get_service, require_roles, sink_name, submit
 from sinkledger.ui.text import t
+
+if TYPE_CHECKING:  # for annotations only
+    from sinkledger.services.registry import Service
 
 HOLDER_ROLES = ("cooperative", "household", "collection_centre", "enterprise")
 RETIRING_ROLES = ("cooperative", "collection_centre", "enterprise")
@@ -64,7 +67,7 @@ def _sale_row(s: dict[str, Any], lang: str, other: str) -> dict[str, Any]:
             t("sale_amount"): fmt.money(s["amount_fen"], lang), t("contract_no"): s["contract_no"]}
 
 
-def _retire_form(actor: Any, service: Any, statement: dict[str, Any]) -> None:
+def _retire_form(actor: Any, service: Service, statement: dict[str, Any]) -> None:
     st.subheader(t("retire_credits"))
     with st.form("retire_form"):
         c1, c2 = st.columns(2)

@@ -6,7 +6,7 @@ session re-checks its user on every click anyway; this removes them at once).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
@@ -16,6 +16,9 @@ from sinkledger.services import admin
 from sinkledger.services import sessions as web_sessions
 from sinkledger.ui.common import get_service, require_roles, role_name, submit
 from sinkledger.ui.text import labeller, t
+
+if TYPE_CHECKING:  # for annotations only
+    from sinkledger.services.registry import Service
 
 ROLES = [r.value for r in Role if r is not Role.public]
 PARTY_KINDS = [k.value for k in PartyKind if k not in (PartyKind.registry, PartyKind.public)]
@@ -40,7 +43,7 @@ def users_page() -> None:
         _party_form(actor, service)
 
 
-def _create_form(actor: Any, service: Any, parties: dict[str, str]) -> None:
+def _create_form(actor: Any, service: Service, parties: dict[str, str]) -> None:
     with st.form("create_user_form"):
         c1, c2 = st.columns(2)
         username = c1.text_input(t("username"), key="new_username")
@@ -56,7 +59,7 @@ def _create_form(actor: Any, service: Any, parties: dict[str, str]) -> None:
             st.success(t("user_created", username=out["username"]))
 
 
-def _edit_user(actor: Any, service: Any, users: list[dict[str, Any]], parties: dict[str, str]) -> None:
+def _edit_user(actor: Any, service: Service, users: list[dict[str, Any]], parties: dict[str, str]) -> None:
     names = [u["username"] for u in users]
     chosen = st.selectbox(t("username"), names, key="edit_username")
     user = next(u for u in users if u["username"] == chosen)
@@ -82,7 +85,7 @@ def _edit_user(actor: Any, service: Any, users: list[dict[str, Any]], parties: d
             st.success(t("password_was_reset", username=chosen))
 
 
-def _party_form(actor: Any, service: Any) -> None:
+def _party_form(actor: Any, service: Service) -> None:
     with st.form("party_form"):
         c1, c2 = st.columns(2)
         party_id = c1.text_input(t("party_id"), key="party_id", placeholder="DEF-0001")

@@ -4,7 +4,7 @@ liens on the future issuances of a collection contract's parcels (收储贷)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
@@ -14,6 +14,9 @@ from sinkledger.ui import format as fmt
 from sinkledger.ui import session
 from sinkledger.ui.common import attempt, get_service, require_roles, submit
 from sinkledger.ui.text import t
+
+if TYPE_CHECKING:  # for annotations only
+    from sinkledger.services.registry import Service
 
 
 def pledges_page() -> None:
@@ -50,7 +53,7 @@ def pledges_page() -> None:
     _pledge_list(actor, service, lang)
 
 
-def _pledge_list(actor: Any, service: Any, lang: str) -> None:
+def _pledge_list(actor: Any, service: Service, lang: str) -> None:
     st.subheader(t("my_pledges"))
     rows = ui_queries.pledges(service, bank_party_id=actor.party_id)
     if not rows:
@@ -106,7 +109,7 @@ def liens_page() -> None:
         st.rerun()
 
 
-def _lien_form(actor: Any, service: Any, contracts: list[dict[str, Any]], lang: str) -> None:
+def _lien_form(actor: Any, service: Service, contracts: list[dict[str, Any]], lang: str) -> None:
     done = session.last_result("lien_register")
     if done:
         st.success(t("inc_lien_registered", lien=done["lien_id"], contract=done["contract_no"]))

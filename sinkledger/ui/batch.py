@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import json
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
@@ -33,6 +33,9 @@ from sinkledger.ui.common import (
     sink_name,
 )
 from sinkledger.ui.text import labeller, t
+
+if TYPE_CHECKING:  # for annotations only
+    from sinkledger.services.registry import Service
 
 BATCH_ROLES = ("collection_centre", "cooperative")
 SOURCES = ("demo", "upload", "rasters")
@@ -60,12 +63,12 @@ def _methodologies() -> dict[str, Any]:
     return {m.id: m for m in list_methodologies()}  # the newest version of each id wins
 
 
-def _own_parcels(actor: Any, service: Any, sink_type: str) -> list[str]:
+def _own_parcels(actor: Any, service: Service, sink_type: str) -> list[str]:
     return [p["parcel_code"] for p in service.parcels(status="active") if p["sink_type"] == sink_type
             and (actor.role.value != "cooperative" or p["holder_party_id"] == actor.party_id)]
 
 
-def _form(actor: Any, service: Any) -> dict[str, Any] | None:
+def _form(actor: Any, service: Service) -> dict[str, Any] | None:
     methods = _methodologies()
     lang = session.lang()
     c1, c2 = st.columns(2)
@@ -112,7 +115,7 @@ def _json(text: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def _monitoring(service: Any, source: str, upload: Any) -> dict[str, Any] | None:
+def _monitoring(service: Service, source: str, upload: Any) -> dict[str, Any] | None:
     """Per-parcel fields ``{code: {...}}`` from the demo file or the upload (none for rasters)."""
     if source == "rasters":
         return {}
@@ -129,12 +132,12 @@ def _monitoring(service: Any, source: str, upload: Any) -> dict[str, Any] | None
     return {str(k): dict(v) for k, v in parcels.items() if isinstance(v, dict)} if isinstance(parcels, dict) else None
 
 
-def _rasters(service: Any) -> list[str]:
+def _rasters(service: Service) -> list[str]:
     folder = service.settings.gis_data_dir
     return [f"{day}={folder / f'demo_carbon_{day}.tif'}" for day in DEMO_RASTERS]
 
 
-def _run(actor: Any, service: Any, request: dict[str, Any]) -> dict[str, Any] | None:
+def _run(actor: Any, service: Service, request: dict[str, Any]) -> dict[str, Any] | None:
     """Run the batch with a progress bar; a refusal shows its message, never a traceback."""
     bar = st.progress(0.0, text=t("batch_preparing"))
 
@@ -159,7 +162,7 @@ def _run(actor: Any, service: Any, request: dict[str, Any]) -> dict[str, Any] | 
     return out
 
 
-def show_result(service: Any, result: dict[str, Any]) -> None:
+def show_result(service: Service, result: dict[str, Any]) -> None:
     lang = session.lang()
     st.subheader(t("batch_last", project=result["project_code"]))
     st.success(t("batch_done", estimated=len(result["recorded"]), parcels=result["parcels"],
@@ -185,7 +188,7 @@ def show_result(service: Any, result: dict[str, Any]) -> None:
     _trace(service, result, lang)
 
 
-def _trace(service: Any, result: dict[str, Any], lang: str) -> None:
+def _trace(service: Service, result: dict[str, Any], lang: str) -> None:
     """One estimate's trace report: on the page (Markdown) and as a PDF."""
     ids = {r["estimate_id"]: r["parcel_code"] for r in result["recorded"]}
     if not ids:

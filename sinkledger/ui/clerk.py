@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
 
-from sinkledger.services import queries as ui_queries
 from sinkledger.documents import receipts
+from sinkledger.services import queries as ui_queries
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
 from sinkledger.ui.common import attempt, get_service, require_roles, submit
 from sinkledger.ui.text import t, text
+
+if TYPE_CHECKING:  # for annotations only
+    from sinkledger.services.registry import Service
 
 SELLER_KINDS = ("collective", "collection_centre", "enterprise", "trading_centre", "household")
 BUYER_KINDS = ("enterprise", "collection_centre", "trading_centre", "collective", "defendant", "court")
@@ -81,7 +84,7 @@ def _show_checks(checks: dict[str, Any], lang: str) -> None:
         st.caption(t("checks_passed"))
 
 
-def _last_sale(service: Any) -> None:
+def _last_sale(service: Service) -> None:
     result = session.last_result("sale")
     if not result:
         return
@@ -95,7 +98,7 @@ def _last_sale(service: Any) -> None:
     receipt_button(service, result["seq"], key="receipt_last")
 
 
-def receipt_button(service: Any, seq: int, *, key: str) -> None:
+def receipt_button(service: Service, seq: int, *, key: str) -> None:
     sale = attempt(ui_queries.sale, service, seq)
     if sale is None:
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
@@ -16,6 +16,9 @@ from sinkledger.ui.maps import counties_geojson
 from sinkledger.ui.text import t
 from sinkledger.ui.wiring import get_people, get_service  # noqa: F401 - the pages import them from here
 from sinks import SINK_TYPES, SinkType
+
+if TYPE_CHECKING:  # for annotations only
+    from sinkledger.services.registry import Service
 
 log = logging.getLogger("sinkledger.app")
 
@@ -78,7 +81,7 @@ def role_name(role: str) -> str:
     return t(f"role_{role}")
 
 
-def county_names(service: Any) -> dict[str, str]:
+def county_names(service: Service) -> dict[str, str]:
     """County code → name in the chosen language, from the offline county layer."""
     lang = session.lang()
     return {f["properties"]["code"]: f["properties"]["name_zh" if lang == "zh" else "name_en"]

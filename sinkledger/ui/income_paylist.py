@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
@@ -22,12 +22,15 @@ from sinkledger.ui.common import attempt, get_service, require_roles
 from sinkledger.ui.income_common import party_label, table
 from sinkledger.ui.text import t, t_or
 
+if TYPE_CHECKING:  # for annotations only
+    from sinkledger.services.registry import Service
+
 PAYMENT_LIST = "income_payment_list"  # session key: {"source": id, "rows": [...], "xlsx": bytes | None}
 PURPOSE = "revenue_payment"
 
 
 @st.cache_resource(show_spinner=False)
-def _people(_service: Any) -> Any:
+def _people(_service: Service) -> Any:
     return PeopleService(_service)
 
 

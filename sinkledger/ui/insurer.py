@@ -9,7 +9,7 @@ compute, below the loss-event form.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
@@ -20,6 +20,9 @@ from sinkledger.ui import session
 from sinkledger.ui.common import attempt, cached_version, get_service, require_roles, submit
 from sinkledger.ui.income_common import parse_yuan, party_labeller, table
 from sinkledger.ui.text import labeller, t
+
+if TYPE_CHECKING:  # for annotations only
+    from sinkledger.services.registry import Service
 
 CAUSES = ("snow", "fire", "pests", "conversion", "other")
 DEFAULT_PRODUCT = "毛竹碳汇价值恢复补偿保险"
@@ -49,7 +52,7 @@ def losses_page() -> None:
         _manual_reversal(actor, service, lang)
 
 
-def _loss_form(actor: Any, service: Any, lang: str) -> None:
+def _loss_form(actor: Any, service: Service, lang: str) -> None:
     done = session.last_result("loss_event")
     if done:
         st.success(t("inc_loss_recorded", event=done["event_id"], lost=done["lost_t_co2e"],
@@ -102,7 +105,7 @@ def _plan(plan: list[dict[str, Any]], lang: str) -> None:
                     t("col_unit"): s.get("unit", ""), t("col_note"): s.get("note", "")} for s in p["steps"]])
 
 
-def _claim_form(actor: Any, service: Any, events: list[dict[str, Any]]) -> None:
+def _claim_form(actor: Any, service: Service, events: list[dict[str, Any]]) -> None:
     done = session.last_result("insurance_claim")
     if done:
         st.success(t("inc_claim_recorded", claim=done["claim_no"], event=done["event_id"],
@@ -147,7 +150,7 @@ def _events(events: list[dict[str, Any]], lang: str) -> None:
            for e in events])
 
 
-def _manual_reversal(actor: Any, service: Any, lang: str) -> None:
+def _manual_reversal(actor: Any, service: Service, lang: str) -> None:
     st.caption(t("losses_intro"))
     with st.form("loss_form"):
         c1, c2 = st.columns(2)

@@ -4,19 +4,22 @@ contributions to batches and the proceeds distributed for it)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
 
-from sinkledger.services import queries as ui_queries
 from sinkledger.documents import reports
+from sinkledger.services import queries as ui_queries
 from sinkledger.ui import format as fmt
 from sinkledger.ui import maps, session
 from sinkledger.ui.common import attempt, cached_version, get_service, require_roles, sink_name
 from sinkledger.ui.income_common import item_row, kg_text, table
 from sinkledger.ui.public import parcel_layer_features, parcel_map
 from sinkledger.ui.text import t, t_or
+
+if TYPE_CHECKING:  # for annotations only
+    from sinkledger.services.registry import Service
 
 PARCEL_ROLES = ("cooperative", "collection_centre", "admin")
 
@@ -44,7 +47,7 @@ def parcels_page() -> None:
     parcel_detail(service, chosen, lang)
 
 
-def parcel_detail(service: Any, code: str, lang: str) -> None:
+def parcel_detail(service: Service, code: str, lang: str) -> None:
     parcel = attempt(service.parcel, code)
     if parcel is None:
         return
@@ -63,7 +66,7 @@ def parcel_detail(service: Any, code: str, lang: str) -> None:
         _contributions_and_distributions(service, parcel["parcel_code"])
 
 
-def _attributes(service: Any, parcel: dict[str, Any], lang: str) -> None:
+def _attributes(service: Service, parcel: dict[str, Any], lang: str) -> None:
     left, right = st.columns([2, 3])
     rows = [(t("col_sink_type"), sink_name(parcel["sink_type"])), (t("col_holder"), parcel["holder_name"] or ""),
             (t("col_area"), fmt.area(parcel["area_ha"], parcel["area_mu"], lang)),
@@ -80,7 +83,7 @@ def _attributes(service: Any, parcel: dict[str, Any], lang: str) -> None:
                         height=320, key=f"parcel_map_{parcel['parcel_code']}")
 
 
-def _history(service: Any, code: str, lang: str) -> None:
+def _history(service: Service, code: str, lang: str) -> None:
     versions = attempt(service.parcel_history, code) or []
     rows = [{t("col_version"): v.get("version"), t("col_change"): t_or(f"change_{v.get('change')}", str(v.get("change"))),
              t("col_area"): fmt.hectares(float(v["area_m2"]) / 10_000, lang) if v.get("area_m2") else "—",
@@ -92,7 +95,7 @@ def _history(service: Any, code: str, lang: str) -> None:
         st.caption(t("nothing_yet"))
 
 
-def _estimates(service: Any, code: str, lang: str) -> None:
+def _estimates(service: Service, code: str, lang: str) -> None:
     found = ui_queries.estimates(parcel_code=code, service=service)
     if not found:
         st.caption(t("nothing_yet"))
@@ -113,7 +116,7 @@ def _estimates(service: Any, code: str, lang: str) -> None:
                        mime="application/pdf", key=f"trace_{chosen}")
 
 
-def _credits(service: Any, code: str) -> None:
+def _credits(service: Service, code: str) -> None:
     batches = ui_queries.parcel_batches(service, code)
     if not batches:
         st.caption(t("nothing_yet"))
@@ -123,7 +126,7 @@ def _credits(service: Any, code: str) -> None:
                                 t("col_serials"): b["serials"]} for b in batches]), hide_index=True, width="stretch")
 
 
-def _income(service: Any, parcel: dict[str, Any], lang: str) -> None:
+def _income(service: Service, parcel: dict[str, Any], lang: str) -> None:
     """Sale proceeds of the holder's account (credits are fungible once issued: the income is the
     holder's, shown here with the share of its credits that came from this parcel)."""
     statement = attempt(ui_queries.party_statement, service, parcel["holder_party_id"])
@@ -137,7 +140,7 @@ def _income(service: Any, parcel: dict[str, Any], lang: str) -> None:
                                    for s in statement["sold"]]), hide_index=True, width="stretch")
 
 
-def _contributions_and_distributions(service: Any, code: str) -> None:
+def _contributions_and_distributions(service: Service, code: str) -> None:
     """The parcel's part of each batch issued for it (t, kg) and the proceeds distributed for it
     (due items of the villages' part, with what was paid), from ``service.income``."""
     actor = session.actor()

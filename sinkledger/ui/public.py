@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
@@ -13,6 +13,9 @@ from sinkledger.ui import maps, session
 from sinkledger.ui.common import attempt, cached_version, county_names, get_service, sink_name
 from sinkledger.ui.text import t
 from sinks import SINK_TYPES
+
+if TYPE_CHECKING:  # for annotations only
+    from sinkledger.services.registry import Service
 
 CHART_COLOURS = ["#2e8b57", "#1f77b4", "#9467bd"]  # issued, sold, retired (sold also the price)
 
@@ -129,7 +132,7 @@ def _vintage_table(balances: dict[str, Any]) -> None:
         st.caption(t("nothing_yet"))
 
 
-def _county_table(service: Any) -> None:
+def _county_table(service: Service) -> None:
     names = county_names(service)
     rows = [{t("col_county"): names.get(r["county_code"], r["county_code"]), t("col_issued"): r["issued_t"],
              t("col_held"): r["held_t"], t("col_pledged"): r["pledged_t"], t("col_retired"): r["retired_t"],
@@ -140,7 +143,7 @@ def _county_table(service: Any) -> None:
         st.caption(t("nothing_yet"))
 
 
-def _activity_charts(service: Any) -> None:
+def _activity_charts(service: Service) -> None:
     months = ui_queries.monthly_activity(service)
     if not months:
         st.caption(t("nothing_yet"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
@@ -25,6 +25,9 @@ from sinkledger.ui.common import (
 from sinkledger.ui.public import parcel_layer_features
 from sinkledger.ui.text import sink_labeller, t
 from sinks import SINK_TYPES
+
+if TYPE_CHECKING:  # for annotations only
+    from sinkledger.services.registry import Service
 
 REGISTER_ROLES = ("cooperative", "collection_centre", "admin")
 UPLOAD_TYPES = ["geojson", "json", "gpkg", "zip", "kml", "kmz"]
@@ -96,7 +99,7 @@ def _bbox(parcels: list[dict[str, Any]]) -> tuple[float, float, float, float] | 
     return (b[0] - 0.02, b[1] - 0.02, b[2] + 0.02, b[3] + 0.02) if b else None
 
 
-def _parcel_form(actor: Any, service: Any, geometry: dict[str, Any], repair: bool) -> None:
+def _parcel_form(actor: Any, service: Service, geometry: dict[str, Any], repair: bool) -> None:
     holders, counties = _holders(actor), county_names(service)
     with st.form("draw_form"):
         c1, c2 = st.columns(2)
@@ -156,7 +159,7 @@ def _check_progress(bar: Any) -> Any:
     return progress
 
 
-def _import(actor: Any, service: Any, report: dict[str, Any], path: Path, options: dict[str, Any]) -> None:
+def _import(actor: Any, service: Service, report: dict[str, Any], path: Path, options: dict[str, Any]) -> None:
     """Register the previewed rows (one journal entry), with progress as rows are written."""
     n = len(report["parcels"])
     with st.status(t("importing", n=n), expanded=True) as status:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
 
+from sinkledger.documents import reports
 from sinkledger.services import admin
 from sinkledger.services import queries as ui_queries
-from sinkledger.documents import reports
 from sinkledger.ui import format as fmt
 from sinkledger.ui import maps, session
 from sinkledger.ui.common import attempt, get_service, require_roles, sink_name, submit
 from sinkledger.ui.text import t
+
+if TYPE_CHECKING:  # for annotations only
+    from sinkledger.services.registry import Service
 
 DEFAULT_BUFFER_PERCENT = 10
 DEFAULT_PROJECT = "AJBF01"
@@ -50,7 +53,7 @@ def _queue_row(e: dict[str, Any], lang: str) -> dict[str, Any]:
             t("col_unverified"): t("yes") if e["uses_unverified"] else t("no")}
 
 
-def _estimate_detail(service: Any, estimate: dict[str, Any], document: dict[str, Any], lang: str) -> None:
+def _estimate_detail(service: Service, estimate: dict[str, Any], document: dict[str, Any], lang: str) -> None:
     st.subheader(t("estimate_heading", estimate=estimate["estimate_id"]))
     parcels = [service.parcel(code) for code in estimate["parcel_codes"]]
     features = maps.parcel_features(parcels, lang)
@@ -65,7 +68,7 @@ def _estimate_detail(service: Any, estimate: dict[str, Any], document: dict[str,
                        file_name=f"{estimate['estimate_id']}.pdf", mime="application/pdf", key="trace_pdf")
 
 
-def _project_of(actor: Any, service: Any, estimate: dict[str, Any]) -> str:
+def _project_of(actor: Any, service: Service, estimate: dict[str, Any]) -> str:
     """The bundled project holding all the estimate's parcels, else the demo's default project."""
     parcels = set(estimate.get("parcel_codes") or [])
     for project in attempt(service.income.projects, actor) or []:
@@ -74,7 +77,7 @@ def _project_of(actor: Any, service: Any, estimate: dict[str, Any]) -> str:
     return DEFAULT_PROJECT
 
 
-def _approve_form(actor: Any, service: Any, estimate: dict[str, Any], lang: str) -> None:
+def _approve_form(actor: Any, service: Service, estimate: dict[str, Any], lang: str) -> None:
     with st.form("approve_form"):
         st.markdown(f"**{t('approve')}**")
         verified = st.number_input(t("verified_kg"), min_value=0, max_value=int(estimate["net_kg_co2e"]),
@@ -93,7 +96,7 @@ def _approve_form(actor: Any, service: Any, estimate: dict[str, Any], lang: str)
             st.rerun()
 
 
-def _return_form(actor: Any, service: Any, estimate: dict[str, Any]) -> None:
+def _return_form(actor: Any, service: Service, estimate: dict[str, Any]) -> None:
     with st.form("return_form"):
         st.markdown(f"**{t('return_estimate')}**")
         comments = st.text_area(t("return_comments"), key="return_comments")

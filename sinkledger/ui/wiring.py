@@ -6,15 +6,18 @@ layer and geopandas, and Streamlit renders the first paint before the first call
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
 from sinkledger.ui.text import t
 
+if TYPE_CHECKING:  # for annotations only
+    from sinkledger.services.registry import Service
+
 
 @st.cache_resource(show_spinner=False)
-def get_service() -> Any:
+def get_service() -> Service:
     """The one service per server process; an empty default database is seeded with the demo."""
     from sinkledger.config import load_settings
     from sinkledger.services.registry import Service
@@ -37,7 +40,7 @@ def get_people() -> Any:
 
 
 @st.cache_resource(show_spinner=False)
-def _people(_service: Any) -> Any:
+def _people(_service: Service) -> Any:
     from sinkledger.services.people import PeopleService
 
     return PeopleService(_service)
