@@ -41,12 +41,12 @@ from sqlalchemy import text
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from ledger.parcels import active_candidates
 from sinkledger.config import load_settings
 from sinkledger.services.registry import SYSTEM_ACTOR, Service
 from sinks.crs import transform
 from sinks.importer import ImportOptions, plan_file
 from sinks.overlap import OverlapTolerance, overlaps_between
-from ledger.parcels import active_candidates
 
 CELL_M = 100.0
 ORIGIN_4549 = (440_000.0, 3_370_000.0)  # about 119.37 E, 30.45 N: the grid stays inside Huzhou

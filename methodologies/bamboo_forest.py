@@ -35,19 +35,45 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Final
 
-from methodologies.accounting import (DEFAULT_GWP_PROFILE, carbon_to_co2, gas_to_t_co2e,
-                                      gwp_key, n2o_n_to_n2o)
+from methodologies.accounting import (
+    DEFAULT_GWP_PROFILE,
+    carbon_to_co2,
+    gas_to_t_co2e,
+    gwp_key,
+    n2o_n_to_n2o,
+)
 from methodologies.bamboo_forest_equations import (
-    ZHOU_KEYS, carbon_stock_t_c_per_ha, co2_stock_t_co2_per_ha, direct_n2o_n_kg,
-    gross_annual_fixation_t_c_per_ha_yr, net_removals_t_co2e, stand_biomass_t_per_ha,
-    stock_change_t_co2e, total_biomass_t_per_ha, zhou_culm_biomass_kg)
-from methodologies.bamboo_forest_inputs import (AGE_CLASSES_DU, ALL_FEATURES, INPUT_SCHEMA,
-                                                BambooEvent, BambooInputs, BiomassMethod,
-                                                CulmBiomassBasis, Feature, parse_bamboo_inputs)
+    ZHOU_KEYS,
+    carbon_stock_t_c_per_ha,
+    co2_stock_t_co2_per_ha,
+    direct_n2o_n_kg,
+    gross_annual_fixation_t_c_per_ha_yr,
+    net_removals_t_co2e,
+    stand_biomass_t_per_ha,
+    stock_change_t_co2e,
+    total_biomass_t_per_ha,
+    zhou_culm_biomass_kg,
+)
+from methodologies.bamboo_forest_inputs import (
+    AGE_CLASSES_DU,
+    ALL_FEATURES,
+    INPUT_SCHEMA,
+    BambooEvent,
+    BambooInputs,
+    BiomassMethod,
+    CulmBiomassBasis,
+    Feature,
+    parse_bamboo_inputs,
+)
 from methodologies.base import Estimate, ParameterSet
 from methodologies.netting import NetResult, add_shared_warnings, net_per_ha_yr
-from methodologies.skeleton import (Computed, MethodologySkeleton, default_parameter_set,
-                                    period_length_yr, whole_years_apart)
+from methodologies.skeleton import (
+    Computed,
+    MethodologySkeleton,
+    default_parameter_set,
+    period_length_yr,
+    whole_years_apart,
+)
 from methodologies.trace import CalculationRecorder
 from methodologies.uncertainty import apply_uncertainty
 from methodologies.units import KG_PER_TONNE

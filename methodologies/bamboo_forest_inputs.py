@@ -15,8 +15,14 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Final, TypeVar
 
-from methodologies.fields import (accounting_schema, open_document, read_accounting, read_choice,
-                                  read_non_negative_decimal, schema_field)
+from methodologies.fields import (
+    accounting_schema,
+    open_document,
+    read_accounting,
+    read_choice,
+    read_non_negative_decimal,
+    schema_field,
+)
 from methodologies.inputs import MISSING, InputReader
 from methodologies.uncertainty import UNCERTAINTY_FIELD, UncertaintyInput
 from methodologies.units import canonical_decimal

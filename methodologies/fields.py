@@ -20,8 +20,7 @@ from typing import Any, Final
 
 from methodologies.errors import InvalidInput
 from methodologies.inputs import MISSING, InputReader
-from methodologies.uncertainty import (UNCERTAINTY_FIELD, UNCERTAINTY_SCHEMA_ENTRY,
-                                       read_uncertainty)
+from methodologies.uncertainty import UNCERTAINTY_FIELD, UNCERTAINTY_SCHEMA_ENTRY, read_uncertainty
 from methodologies.units import canonical_decimal
 
 MINIMUM_STOCK_EVENTS: Final = 2

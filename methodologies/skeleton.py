@@ -29,8 +29,13 @@ from decimal import Decimal
 from importlib import resources
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from methodologies.accounting import (DEFAULT_GWP_PROFILE, GWP_PARAMETERS, GWP_PROFILE_NAMES,
-                                      UNCERTAINTY_PARAMETERS, to_kg_co2e)
+from methodologies.accounting import (
+    DEFAULT_GWP_PROFILE,
+    GWP_PARAMETERS,
+    GWP_PROFILE_NAMES,
+    UNCERTAINTY_PARAMETERS,
+    to_kg_co2e,
+)
 from methodologies.base import Estimate, ParameterSet, load_parameter_csv, reproducibility_hash
 from methodologies.errors import InvalidInput, Problem, make_problem
 from methodologies.netting import NetResult

@@ -30,18 +30,36 @@ from typing import Any, Final
 
 from methodologies.accounting import DEFAULT_GWP_PROFILE, gwp_key
 from methodologies.base import Estimate, ParameterSet
-from methodologies.netting import (T_CO2E, NetInputs, NetResult, add_shared_warnings,
-                                   net_per_ha_yr, net_removals)
-from methodologies.skeleton import (Computed, MethodologySkeleton, default_parameter_set,
-                                    period_length_yr, whole_years_apart)
-from methodologies.soil import (ipcc_soc_t_c_per_ha, ipcc_transition_share,
-                                layered_soc_t_c_per_ha)
-from methodologies.tea_garden_equations import (biomass_carbon_t_c_per_ha,
-                                                carbon_change_t_co2e, n2o_n_kg, n2o_t_co2e,
-                                                stock_difference_t_co2e,
-                                                tier1_biomass_carbon_t_c_per_ha)
-from methodologies.tea_garden_inputs import (INPUT_SCHEMA, TeaBiomassMethod, TeaInputs,
-                                             parse_tea_inputs)
+from methodologies.netting import (
+    T_CO2E,
+    NetInputs,
+    NetResult,
+    add_shared_warnings,
+    net_per_ha_yr,
+    net_removals,
+)
+from methodologies.skeleton import (
+    Computed,
+    MethodologySkeleton,
+    default_parameter_set,
+    period_length_yr,
+    whole_years_apart,
+)
+from methodologies.soil import ipcc_soc_t_c_per_ha, ipcc_transition_share, layered_soc_t_c_per_ha
+from methodologies.tea_garden_equations import (
+    biomass_carbon_t_c_per_ha,
+    carbon_change_t_co2e,
+    n2o_n_kg,
+    n2o_t_co2e,
+    stock_difference_t_co2e,
+    tier1_biomass_carbon_t_c_per_ha,
+)
+from methodologies.tea_garden_inputs import (
+    INPUT_SCHEMA,
+    TeaBiomassMethod,
+    TeaInputs,
+    parse_tea_inputs,
+)
 from methodologies.tea_garden_soil_inputs import InputLevel, SoilManagement, SoilMethod
 from methodologies.trace import CalculationRecorder
 from methodologies.units import Quantity, years_between

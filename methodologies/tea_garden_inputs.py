@@ -13,12 +13,25 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from methodologies.bamboo_forest_inputs import N2OEmissionFactorProfile
-from methodologies.fields import (StockEvent, accounting_schema, open_document, read_accounting,
-                                  read_choice, read_non_negative_decimal, read_stock_events,
-                                  reject_fields_of_other_methods, schema_field)
+from methodologies.fields import (
+    StockEvent,
+    accounting_schema,
+    open_document,
+    read_accounting,
+    read_choice,
+    read_non_negative_decimal,
+    read_stock_events,
+    reject_fields_of_other_methods,
+    schema_field,
+)
 from methodologies.inputs import MISSING, InputReader
-from methodologies.tea_garden_soil_inputs import (SoilManagement, SoilMethod, SoilProfile,
-                                                   SoilReference, read_soil)
+from methodologies.tea_garden_soil_inputs import (
+    SoilManagement,
+    SoilMethod,
+    SoilProfile,
+    SoilReference,
+    read_soil,
+)
 from methodologies.uncertainty import UNCERTAINTY_FIELD, UncertaintyInput
 from methodologies.units import canonical_decimal
 

@@ -30,19 +30,39 @@ from typing import Any, Final
 
 from methodologies.accounting import DEFAULT_GWP_PROFILE, gwp_key, to_kg_co2e
 from methodologies.base import Estimate, ParameterSet
-from methodologies.netting import (T_CO2E, NetInputs, NetResult, add_shared_warnings,
-                                   net_per_ha_yr, net_removals)
-from methodologies.skeleton import (Computed, MethodologySkeleton, default_parameter_set,
-                                    period_length_yr)
+from methodologies.netting import (
+    T_CO2E,
+    NetInputs,
+    NetResult,
+    add_shared_warnings,
+    net_per_ha_yr,
+    net_removals,
+)
+from methodologies.skeleton import (
+    Computed,
+    MethodologySkeleton,
+    default_parameter_set,
+    period_length_yr,
+)
 from methodologies.trace import CalculationRecorder
 from methodologies.units import Quantity
 from methodologies.units import canonical_decimal as _d
-from methodologies.wetland_equations import (ch4_emissions_t_co2e, ch4_flux_kg_ch4_per_ha_yr,
-                                             herbaceous_carbon_t_c_per_ha, n2o_emissions_t_co2e,
-                                             sediment_burial_t_co2e, vegetation_credit_t_co2e,
-                                             woody_stock_change_t_co2e)
-from methodologies.wetland_inputs import (INPUT_SCHEMA, Ch4Basis, RateSource, WetlandInputs,
-                                          parse_wetland_inputs)
+from methodologies.wetland_equations import (
+    ch4_emissions_t_co2e,
+    ch4_flux_kg_ch4_per_ha_yr,
+    herbaceous_carbon_t_c_per_ha,
+    n2o_emissions_t_co2e,
+    sediment_burial_t_co2e,
+    vegetation_credit_t_co2e,
+    woody_stock_change_t_co2e,
+)
+from methodologies.wetland_inputs import (
+    INPUT_SCHEMA,
+    Ch4Basis,
+    RateSource,
+    WetlandInputs,
+    parse_wetland_inputs,
+)
 
 METHODOLOGY_ID: Final = "sinkledger.wetland-lake-marsh"
 METHODOLOGY_VERSION: Final = "1.0.0"

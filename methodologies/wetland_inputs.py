@@ -12,9 +12,18 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Final
 
-from methodologies.fields import (StockEvent, accounting_schema, open_document, read_accounting,
-                                  read_boolean, read_choice, read_non_negative_decimal,
-                                  read_percent, read_stock_events, schema_field)
+from methodologies.fields import (
+    StockEvent,
+    accounting_schema,
+    open_document,
+    read_accounting,
+    read_boolean,
+    read_choice,
+    read_non_negative_decimal,
+    read_percent,
+    read_stock_events,
+    schema_field,
+)
 from methodologies.inputs import MISSING, InputReader
 from methodologies.uncertainty import UNCERTAINTY_FIELD, UncertaintyInput
 from methodologies.units import canonical_decimal

@@ -23,12 +23,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from ledger.commands import CommandContext
-from ledger.court.domain import (
-    OrderKind,
-    OrderTerms,
-    order_status,
-    verification_code,
-)
+from ledger.court.domain import OrderKind, OrderTerms, order_status, verification_code
 from ledger.court.orders import add_event, current_status, get_order
 from ledger.court.permissions import require_case_court
 from ledger.court.store import (

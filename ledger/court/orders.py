@@ -19,13 +19,7 @@ from typing import Any
 from ledger.commands import CommandContext
 from ledger.court.calculator import Proposal, propose_tonnage
 from ledger.court.cases import get_case
-from ledger.court.domain import (
-    OrderKind,
-    OrderStatus,
-    OrderTerms,
-    case_entry_id,
-    order_status,
-)
+from ledger.court.domain import OrderKind, OrderStatus, OrderTerms, case_entry_id, order_status
 from ledger.court.permissions import require_case_court
 from ledger.court.store import CourtCaseRow, CourtOrderEventRow, CourtOrderRow
 from ledger.domain import EntryKind, check_date

@@ -12,8 +12,12 @@ from __future__ import annotations
 
 from sqlmodel import Field, SQLModel
 
-from sinkledger.base.rows import (DocumentContentRowBase, DocumentRowBase, big_int_column,
-                                  text_column)
+from sinkledger.base.rows import (
+    DocumentContentRowBase,
+    DocumentRowBase,
+    big_int_column,
+    text_column,
+)
 
 
 class CourtCaseRow(SQLModel, table=True):

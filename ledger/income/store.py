@@ -14,8 +14,12 @@ from __future__ import annotations
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from sinkledger.base.rows import (DocumentContentRowBase, DocumentRowBase, big_int_column,
-                                  text_column)
+from sinkledger.base.rows import (
+    DocumentContentRowBase,
+    DocumentRowBase,
+    big_int_column,
+    text_column,
+)
 
 
 class CollectionDocumentRow(DocumentRowBase, table=True):

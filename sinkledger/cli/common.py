@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
 import click
@@ -17,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sinkledger import catalogue
-from sinkledger.base.errors import Conflict, InvalidInput, SinkLedgerError
+from sinkledger.base.errors import Conflict, InvalidInput, SinkLedgerError, printable
 from sinkledger.config import load_settings
 
 EXIT_REFUSED = 2
@@ -176,3 +177,15 @@ def _redact(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def to_fen(yuan: str | None, fen: int | None, field: str) -> int | None:
+    """Fen from ``--*-fen``, or from an exact ``--*-yuan`` decimal (``"73.41"`` → 7341); giving
+    both, or yuan with more than two decimals, is refused (``value_invalid`` naming the option)."""
+    if yuan is None:
+        return fen
+    try:
+        value = Decimal(yuan) * 100
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if fen is not None or not value.is_finite() or value != value.to_integral_value():
+        raise InvalidInput("value_invalid", field=field, value=printable(yuan, 40))
+    return int(value)

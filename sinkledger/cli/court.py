@@ -11,7 +11,6 @@ from __future__ import annotations
 import sys
 import uuid
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from sinkledger.cli.common import (
     emit,
     print_table,
     reads,
+    to_fen,
     with_options,
     writes,
 )
@@ -38,18 +38,6 @@ def court_api(obj: Ctx) -> Any:
 
     return CourtService(obj.service)
 
-
-def to_fen(yuan: str | None, fen: int | None, field: str) -> int | None:
-    """Fen from ``--*-fen`` or an exact ``--*-yuan`` decimal (``"122366"`` → 12236600)."""
-    if yuan is None:
-        return fen
-    try:
-        value = Decimal(yuan) * 100
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if fen is not None or not value.is_finite() or value != value.to_integral_value():
-        raise InvalidInput("value_invalid", field=field, value=yuan)
-    return int(value)
 
 
 def _json_file(path: Path | None) -> Any:

@@ -10,20 +10,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import click
 
 from sinkledger.base.errors import InvalidInput
-from sinkledger.cli.common import (
-    Ctx,
-    acts,
-    emit,
-    print_table,
-    writes,
-)
+from sinkledger.cli.common import Ctx, acts, emit, print_table, to_fen, writes
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 OUT = click.Path(dir_okay=False, path_type=Path)
@@ -39,18 +32,6 @@ def income_api(obj: Ctx) -> Any:
 def _rid(request_id: str | None) -> str:
     return request_id or str(uuid.uuid4())
 
-
-def to_fen(yuan: str | None, fen: int | None, field: str) -> int | None:
-    """Fen from ``--*-fen`` or an exact ``--*-yuan`` decimal (``"73.41"`` → 7341)."""
-    if yuan is None:
-        return fen
-    try:
-        value = Decimal(yuan) * 100
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if fen is not None or not value.is_finite() or value != value.to_integral_value():
-        raise InvalidInput("value_invalid", field=field, value=yuan.encode("utf-8", "backslashreplace").decode()[:40])
-    return int(value)
 
 
 def _out_file(path: Path, suffix: str, field: str) -> Path:

@@ -28,14 +28,7 @@ import click
 
 from sinkledger.base.errors import InvalidInput, NotFound
 from sinkledger.base.jsondoc import load_json
-from sinkledger.cli.common import (
-    Ctx,
-    command,
-    emit,
-    json_option,
-    progress_bar,
-    reads,
-)
+from sinkledger.cli.common import Ctx, command, emit, json_option, progress_bar, reads
 
 GWP_HELP = "GWP-100 profile: SAR, AR4, AR5, AR6 or AR6_NON_FOSSIL (recorded on the estimate)."
 

@@ -14,15 +14,7 @@ from typing import Any
 import click
 
 from sinkledger.base.jsondoc import load_json, load_json_object
-from sinkledger.cli.common import (
-    Ctx,
-    acts,
-    command,
-    emit,
-    json_option,
-    print_table,
-    with_options,
-)
+from sinkledger.cli.common import Ctx, acts, command, emit, json_option, print_table, with_options
 
 PERSONAL_OPTIONS = ("name", "resident_id", "phone", "bank_account", "bank_name")
 PURPOSES = ["display", "revenue_payment", "data_correction", "self_access", "erasure_request", "audit"]

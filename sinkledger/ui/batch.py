@@ -16,22 +16,12 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
-from ledger.estimates import methodology_refusal
-from methodologies.errors import MethodologyError
 from methodologies.registry import list_methodologies
 from sinkledger import catalogue
-from sinkledger.base.errors import SinkLedgerError
 from sinkledger.documents import reports
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
-from sinkledger.ui.common import (
-    attempt,
-    get_service,
-    require_roles,
-    show_refusal,
-    show_unexpected,
-    sink_name,
-)
+from sinkledger.ui.common import attempt, get_service, require_roles, sink_name
 from sinkledger.ui.text import labeller, t
 
 if TYPE_CHECKING:  # for annotations only
@@ -146,18 +136,11 @@ def _run(actor: Any, service: Service, request: dict[str, Any]) -> dict[str, Any
 
     request_id = session.request_id("batch")
     try:
-        out = service.batch_estimate(actor, request_id, progress=progress, **request)
-    except MethodologyError as exc:
-        show_refusal(methodology_refusal(exc))
-        return None
-    except SinkLedgerError as exc:
-        show_refusal(exc)
-        return None
-    except Exception as exc:  # noqa: BLE001 - a message, never a traceback; the log keeps it
-        show_unexpected(exc)
-        return None
+        out = attempt(service.batch_estimate, actor, request_id, progress=progress, **request)
     finally:
         bar.empty()
+    if out is None:
+        return None
     session.done("batch", out)
     return out
 

@@ -17,13 +17,7 @@ from methodologies.registry import list_methodologies
 from sinkledger.services import queries as ui_queries
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
-from sinkledger.ui.common import (
-    attempt,
-    get_service,
-    require_roles,
-    sink_name,
-    submit,
-)
+from sinkledger.ui.common import attempt, get_service, require_roles, sink_name, submit
 from sinkledger.ui.income_common import (
     item_row,
     kg_text,

@@ -9,7 +9,7 @@ at county zoom. This is display preparation only: registered geometries are neve
 Base map: none by default (works offline). OpenStreetMap raster tiles, or Tianditu with a
 configured key, can be switched on; they are then the only requests to another host.
 
-Drawing: folium's Leaflet and Leaflet.draw are served from ``static/`` (``/app/static/...``),
+Drawing: folium's Leaflet and Leaflet.draw are served from ``static/vendor/`` (``/app/static/vendor/...``),
 never from a CDN, so drawing works on an intranet without internet (GIS_NOTES §4.3).
 """
 
@@ -38,7 +38,7 @@ OVERLAP_RGBA = [255, 140, 0, 230]
 EXISTING_RGBA = [150, 150, 150, 120]
 COUNTY_FILL = [240, 240, 235, 255]
 COUNTY_LINE = [120, 120, 120, 255]
-STATIC = "/app/static"
+STATIC = "/app/static/vendor"  # third-party assets, unchanged from their packages (static/README.md)
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 TIANDITU_TILES = ("https://t0.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec"
                   "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=")

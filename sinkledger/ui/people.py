@@ -16,17 +16,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from sinkledger.base.errors import NotFound, SinkLedgerError
+from sinkledger.base.errors import NotFound
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
-from sinkledger.ui.common import (
-    attempt,
-    get_people,
-    get_service,
-    require_roles,
-    show_refusal,
-    show_unexpected,
-)
+from sinkledger.ui.common import attempt, get_people, get_service, require_roles
 from sinkledger.ui.text import labeller, t
 
 FIELDS = ("name", "resident_id", "phone", "bank_name", "bank_account")
@@ -84,15 +77,14 @@ def my_details_page() -> None:
 
 def _read_my_details(people: Any, actor: Any) -> Any:
     """The household's own details (a logged self-access read), or False if none are registered."""
-    try:
-        details = people.my_details(actor)
-    except NotFound:
-        details = False
-    except SinkLedgerError as exc:
-        show_refusal(exc)
-        return None
-    except Exception as exc:  # noqa: BLE001 - a message, never a traceback; the log keeps it
-        show_unexpected(exc)
+    def read() -> Any:
+        try:
+            return people.my_details(actor)
+        except NotFound:
+            return False
+
+    details = attempt(read)
+    if details is None:
         return None
     session.keep_read("my_details", details)
     return details
