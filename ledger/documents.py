@@ -38,3 +38,12 @@ def keep_document(session: Session, *, seq: int, document: dict[str, Any], row: 
     session.add(row(id=document["document_id"], seq=seq, **{k: v for k, v in document.items() if k != "document_id"}))
     if content is not None and session.get(content_row, document["sha256"]) is None:
         session.add(content_row(sha256=document["sha256"], content=content))
+
+
+def add_document(session: Session, *, seq: int, document_id: str, owner: dict[str, Any], row: type[SQLModel],
+                 content_row: type[SQLModel], content: bytes | None, **fields: Any) -> dict[str, Any]:
+    """Check a document (``fields``: title, file_name, media_type, sha256, size_bytes), add its row
+    with ``owner`` (the case or contract it belongs to) and its bytes; the document as recorded."""
+    document = {"document_id": document_id, **owner, **check_document(content=content, **fields)}
+    keep_document(session, seq=seq, document=document, row=row, content_row=content_row, content=content)
+    return document

@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from ledger.domain import Block, BlockSet, BlockState, Move, format_block, plan_take
-from ledger.store import AccountRow, BalanceRow, BatchRow, CreditBlockRow
+from ledger.store import AccountRow, BalanceRow, BatchRow, CreditBlockRow, must_get
 from sinkledger.base.errors import Conflict, IntegrityFailure, InvalidInput, NotFound
 
 
@@ -91,10 +91,7 @@ def held_quantity(session: Session, account_id: str, state: BlockState = BlockSt
 
 
 def get_account(session: Session, account_id: str) -> AccountRow:
-    row = session.get(AccountRow, account_id)
-    if row is None:
-        raise NotFound("account_not_found", account=account_id)
-    return row
+    return must_get(session, AccountRow, account_id, "account_not_found", account=account_id)
 
 
 def describe_moves(session: Session, moves: Iterable[Move]) -> list[dict[str, object]]:

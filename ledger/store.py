@@ -8,11 +8,12 @@ entry that implies it, and reproducible by replay (``sinkledger verify`` checks 
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional, TypeVar
 
 from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from sinkledger.base.errors import NotFound
 from sinkledger.base.rows import big_int_column, text_column
 
 
@@ -231,3 +232,19 @@ class ContractParcelRow(SQLModel, table=True):
     parcel_code: str = Field(max_length=40, index=True)
     term_start: str = Field(max_length=10)
     term_end: str = Field(max_length=10)
+
+
+RowT = TypeVar("RowT", bound=SQLModel)
+
+
+def must_get(session: Any, row_type: type[RowT], key: Any, code: str, /, **params: Any) -> RowT:
+    """The ``row_type`` row whose primary key is ``key``, else the refusal ``code`` (NotFound).
+
+    A key that is not text or a whole number is not looked up at all (a refused value never
+    reaches the database driver).
+    """
+    valid = isinstance(key, (str, int)) and not isinstance(key, bool)
+    row = session.get(row_type, key) if valid else None
+    if row is None:
+        raise NotFound(code, **params)
+    return row

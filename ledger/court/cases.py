@@ -21,10 +21,10 @@ from ledger.commands import CommandContext
 from ledger.court.domain import case_entry_id
 from ledger.court.permissions import require_case_court
 from ledger.court.store import CourtCaseRow, CourtDocumentContentRow, CourtDocumentRow
-from ledger.documents import check_document, keep_document
+from ledger.documents import add_document
 from ledger.domain import EntryKind, PartyKind, check_date
 from ledger.sale import check_text
-from ledger.store import PartyRow
+from ledger.store import PartyRow, must_get
 from sinkledger.base.errors import Conflict, InvalidInput, NotFound
 from sinks import SinkType
 from sinks.regions import Region
@@ -37,10 +37,8 @@ MAX_DESCRIPTION_CHARS = 2000
 
 
 def get_case(session: Any, case_no: str) -> CourtCaseRow:
-    row = session.get(CourtCaseRow, case_no) if isinstance(case_no, str) else None
-    if row is None:
-        raise NotFound("case_not_found", case_no=str(case_no)[:80])
-    return row
+    return must_get(session, CourtCaseRow, case_no if isinstance(case_no, str) else None, "case_not_found",
+                    case_no=str(case_no)[:80])
 
 
 MAX_DAMAGED_AREA_HA = Decimal(1_000_000)  # 10,000 km²: more than a prefecture's forests
@@ -137,9 +135,7 @@ def register_document(ctx: CommandContext, *, case_no: str, title: str, file_nam
     """Register a document of a case by its hash; keep its bytes (if given) beside the ledger."""
     case = get_case(ctx.session, case_no)
     require_case_court(ctx.actor, "court_document", case.court_party_id)
-    document = {"document_id": case_entry_id("CD", ctx.seq), "case_no": case_no,
-                **check_document(title=title, file_name=file_name, media_type=media_type, sha256=sha256,
-                                 size_bytes=size_bytes, content=content)}
-    keep_document(ctx.session, seq=ctx.seq, document=document, row=CourtDocumentRow,
-                  content_row=CourtDocumentContentRow, content=content)
+    document = add_document(ctx.session, seq=ctx.seq, document_id=case_entry_id("CD", ctx.seq),
+                            owner={"case_no": case_no}, row=CourtDocumentRow, content_row=CourtDocumentContentRow, content=content, title=title,
+                            file_name=file_name, media_type=media_type, sha256=sha256, size_bytes=size_bytes)
     return EntryKind.court_document_registered.value, {"document": document, "result": document}

@@ -35,8 +35,8 @@ from ledger.court.store import (
 from ledger.domain import EntryKind, entry_hash, format_block
 from ledger.journal import Entry
 from ledger.proofs import check_proof_document, inclusion_proof_document
-from ledger.store import JournalRow
-from sinkledger.base.errors import Conflict, NotFound
+from ledger.store import JournalRow, must_get
+from sinkledger.base.errors import Conflict
 
 RECORD_FORMAT = "sinkledger-court-certificate/1"
 CASE_FIELDS = ("case_no", "court_party_id", "court_name", "judgment_date", "defendants", "sink_type", "county_code",
@@ -158,10 +158,7 @@ def issue_certificate(ctx: CommandContext, *, order_id: str, code: str) -> tuple
 # --- verifying -------------------------------------------------------------------------------
 
 def get_certificate(session: Session, code: str) -> CourtCertificateRow:
-    row = session.get(CourtCertificateRow, code)
-    if row is None:
-        raise NotFound("certificate_not_found", code=code)
-    return row
+    return must_get(session, CourtCertificateRow, code, "certificate_not_found", code=code)
 
 
 def _proof_checks(session: Session, seqs: list[int]) -> list[dict[str, Any]]:

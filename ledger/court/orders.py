@@ -25,7 +25,7 @@ from ledger.court.store import CourtCaseRow, CourtOrderEventRow, CourtOrderRow
 from ledger.domain import EntryKind, check_date
 from ledger.estimates import methodology_refusal
 from ledger.sale import check_quantity, check_text
-from ledger.store import EstimateRow
+from ledger.store import EstimateRow, must_get
 from methodologies.errors import MethodologyError
 from methodologies.registry import get_methodology
 from sinkledger.base.errors import Conflict, InvalidInput, NotFound
@@ -35,10 +35,8 @@ TERM_FIELDS = ("quantity_t", "amount_fen", "due_date", "same_sink_type", "same_c
 
 
 def get_order(session: Any, order_id: str) -> CourtOrderRow:
-    row = session.get(CourtOrderRow, order_id) if isinstance(order_id, str) else None
-    if row is None:
-        raise NotFound("order_not_found", order=str(order_id)[:40])
-    return row
+    return must_get(session, CourtOrderRow, order_id if isinstance(order_id, str) else None, "order_not_found",
+                    order=str(order_id)[:40])
 
 
 def order_terms(row: CourtOrderRow) -> OrderTerms:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from ledger.commands import CommandContext
-from ledger.documents import check_document, keep_document
+from ledger.documents import add_document
 from ledger.domain import EntryKind
 from ledger.income.domain import is_key, record_id, shown
 from ledger.income.permissions import require_party
@@ -35,11 +35,10 @@ def register_document(ctx: CommandContext, *, contract_no: str, title: str, file
     """The contract's centre registers a document of the contract by its hash."""
     contract = get_contract(ctx.session, contract_no)
     require_party(ctx.actor, "collection_document", contract.centre_party_id)
-    document = {"document_id": record_id("KD", ctx.seq), "contract_no": contract_no,
-                **check_document(title=title, file_name=file_name, media_type=media_type, sha256=sha256,
-                                 size_bytes=size_bytes, content=content)}
-    keep_document(ctx.session, seq=ctx.seq, document=document, row=CollectionDocumentRow,
-                  content_row=CollectionDocumentContentRow, content=content)
+    document = add_document(ctx.session, seq=ctx.seq, document_id=record_id("KD", ctx.seq),
+                            owner={"contract_no": contract_no}, row=CollectionDocumentRow,
+                            content_row=CollectionDocumentContentRow, content=content, title=title,
+                            file_name=file_name, media_type=media_type, sha256=sha256, size_bytes=size_bytes)
     return EntryKind.collection_document_registered.value, {"document": document, "result": document}
 
 
