@@ -20,14 +20,7 @@ from sinkledger.services import sessions as web_sessions
 from sinkledger.ui import session as ui_session
 from sinkledger.ui import websession
 from sinkledger.ui.text import text
-from tests.ui.conftest import (
-    CJK,
-    button,
-    no_errors,
-    open_app,
-    registered_pages,
-    service_for,
-)
+from tests.ui.conftest import CJK, button, no_errors, open_app, registered_pages, service_for
 from tests.ui.scenario import feature_collection, square
 
 
