@@ -34,6 +34,7 @@ class Ctx:
     @property
     def service(self):  # type: ignore[no-untyped-def]
         if self._service is None:
+            # deferred on purpose: only the command that runs pays for this import
             from sinkledger.services.registry import Service
 
             self._service = open_service(Service, self.settings)
@@ -44,6 +45,7 @@ def open_service(service_cls: Any, settings: Any) -> Any:
     """Open the database named by the settings; a URL that is not one, names an unknown driver, or
     points at a server or file that cannot be reached is a refusal naming the URL without its
     password, never a traceback."""
+    # deferred on purpose: SQLAlchemy loads only when a database URL is used
     from sqlalchemy import exc as sa_exc
 
     try:
@@ -172,6 +174,7 @@ def print_table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
 
 
 def _redact(url: str) -> str:
+    # deferred on purpose: SQLAlchemy loads only when a database URL is used
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)

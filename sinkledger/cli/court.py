@@ -34,6 +34,7 @@ FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 def court_api(obj: Ctx) -> Any:
+    # deferred on purpose: only the command that runs pays for this import
     from sinkledger.services.court import CourtService
 
     return CourtService(obj.service)
@@ -242,6 +243,7 @@ def report_cmd(obj: Ctx, court_party_id: str | None, year: int | None, as_of: st
     api, who = court_api(obj), obj.service.actor(actor)
     report = api.report(who, court_party_id=court_party_id, year=year, as_of=_date(as_of))
     if xlsx_path:
+        # deferred on purpose: only the command that runs pays for this import
         from ledger.court.reports import write_report_xlsx
 
         report["xlsx"] = str(write_report_xlsx(report, xlsx_path))

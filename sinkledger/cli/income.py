@@ -24,6 +24,7 @@ OUT = click.Path(dir_okay=False, path_type=Path)
 
 def income_api(obj: Ctx) -> Any:
     """The income API over the command line's service."""
+    # deferred on purpose: only the command that runs pays for this import
     from sinkledger.services.income import IncomeService
 
     return IncomeService(obj.service)
@@ -36,6 +37,7 @@ def _rid(request_id: str | None) -> str:
 
 def _out_file(path: Path, suffix: str, field: str) -> Path:
     """An output file: its name ends in ``suffix``, prints as UTF-8, and its folder exists."""
+    # deferred on purpose: only the command that runs pays for this import
     from sinkledger.services.income import _file_path
 
     path = _file_path(path, field)

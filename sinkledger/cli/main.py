@@ -67,6 +67,7 @@ def init(obj: Ctx, as_json: bool) -> None:
 @reads
 def demo(obj: Ctx, reset: bool, as_json: bool) -> None:
     """Create the database and seed it with the synthetic demo data (idempotent)."""
+    # deferred on purpose: only the command that runs pays for this import
     from sinkledger.demo.seed import seed_demo
 
     svc = obj.service
@@ -260,7 +261,6 @@ def collect(obj: Ctx, contract_no: str, collective_party_id: str, parcel_codes: 
             request_id: str | None, as_json: bool) -> None:
     """Collection (收储): the centre takes the sink rights of a collective's parcels for a term."""
     if (fixed_fen_per_mu_year is None) == (proceeds_share_bp is None):
-        from sinkledger.base.errors import InvalidInput
 
         raise InvalidInput("value_invalid", field="payment_terms", value="give exactly one payment kind")
     terms: dict[str, Any] = ({"kind": "fixed_per_mu_year", "fen_per_mu_per_year": fixed_fen_per_mu_year}
@@ -298,6 +298,7 @@ def proof(obj: Ctx, entry_seq: int, tree_size: int | None, as_json: bool) -> Non
 @json_option
 def proof_check(proof_file: Any, as_json: bool) -> None:
     """Check a proof document offline (no database needed); exit 0 when it holds."""
+    # deferred on purpose: only the command that runs pays for this import
     from ledger.proofs import check_proof_document
 
     try:
@@ -325,6 +326,7 @@ def import_registry(obj: Ctx, files: tuple[Path, ...], registry: str, allow_part
     whole import and every problem is listed; the request id defaults to a hash of the files,
     so running the same import twice changes nothing.
     """
+    # deferred on purpose: only the command that runs pays for this import
     from ledger.registry_import import default_request_id
 
     svc = obj.service
@@ -355,6 +357,7 @@ def _render_import(r: dict[str, Any]) -> None:
 @reads
 def export_cmd(obj: Ctx, backup_file: Path, as_json: bool) -> None:
     """Write the whole database (journal, registry, projections) to a portable backup file."""
+    # deferred on purpose: only the command that runs pays for this import
     from sinkledger.services.backup import export_backup
 
     svc = obj.service
@@ -373,6 +376,7 @@ def export_cmd(obj: Ctx, backup_file: Path, as_json: bool) -> None:
 @reads
 def import_backup_cmd(obj: Ctx, backup_file: Path, as_json: bool) -> None:
     """Restore a backup into an empty database; exit 0 only if hashes and roots come out identical."""
+    # deferred on purpose: only the command that runs pays for this import
     from sinkledger.services.backup import import_backup
 
     with progress_bar() as bar:

@@ -18,6 +18,7 @@ through :func:`sinkledger.cli.main.command`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 import uuid
@@ -34,6 +35,7 @@ GWP_HELP = "GWP-100 profile: SAR, AR4, AR5, AR6 or AR6_NON_FOSSIL (recorded on t
 
 
 def _methodology(methodology_id: str, version: str | None = None) -> Any:
+    # deferred on purpose: only the command that runs pays for this import
     from methodologies.errors import MethodologyNotFound
     from methodologies.registry import get_methodology
 
@@ -55,6 +57,7 @@ def _read_json(path: Path, field: str) -> Any:
 
 
 def _refusal(error: Exception) -> InvalidInput:
+    # deferred on purpose: only the command that runs pays for this import
     from ledger.estimates import methodology_refusal
 
     return methodology_refusal(error)
@@ -79,6 +82,7 @@ def _summary(methodology: Any, latest: bool) -> dict[str, Any]:
 @command
 def list_command(as_json: bool) -> None:
     """List methodologies with versions and their parameters (value, unit, status, source)."""
+    # deferred on purpose: only the command that runs pays for this import
     from methodologies.registry import list_methodologies
 
     every = list_methodologies()
@@ -145,6 +149,7 @@ def _render_show(data: dict[str, Any]) -> None:
 def report_command(obj: Ctx, estimate_id: str | None, estimate_file: Path | None, fmt: str,
                    lang: str, out: Path | None) -> None:
     """Render an estimate's calculation report (计算报告) as Markdown, HTML or PDF."""
+    # deferred on purpose: only the command that runs pays for this import
     from sinkledger.documents.reports import render
 
     if (estimate_id is None) == (estimate_file is None):
@@ -207,6 +212,7 @@ def estimate_command(obj: Ctx, methodology_id: str, inputs_file: Path | None,
                                  parcel_codes=list(parcel_codes), methodology_id=methodology_id,
                                  inputs=inputs, gwp_profile=gwp_profile), as_json)
     else:
+        # deferred on purpose: only the command that runs pays for this import
         from sinkledger.services.batch_estimates import estimate_dry
 
         emit(estimate_dry(methodology_id, inputs, gwp_profile), as_json, _render_estimate)
@@ -230,6 +236,7 @@ def _batch(obj: Ctx, methodology_id: str, base: dict[str, Any], parcel_codes: tu
            rasters: tuple[str, ...], parcels_file: Path | None, min_valid_fraction: float,
            gwp_profile: str, actor: str | None, request_id: str | None, out: Path | None,
            as_json: bool) -> None:
+    # deferred on purpose: only the command that runs pays for this import
     from methodologies.errors import MethodologyError
     from sinkledger.services import batch_estimates as batch
 
@@ -263,6 +270,7 @@ def _run_batch(obj: Ctx, request: Any, parcels_file: Path | None, project_code: 
                actor: str | None, request_id: str | None,
                report: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run the batch; return (summary to print, full document for ``--out``)."""
+    # deferred on purpose: only the command that runs pays for this import
     from sinkledger.services import batch_estimates as batch
 
     if parcels_file is not None:
@@ -287,8 +295,8 @@ def default_batch_request_id(request: Any, project_code: str) -> str:
     per-parcel inputs, parcel selection, options, and each raster's date, quantity, band and
     bytes (hashed). Any change makes a new batch; ``--request-id`` names one explicitly.
     """
-    import hashlib
 
+    # deferred on purpose: only the command that runs pays for this import
     from methodologies.registry import get_methodology
 
     content = {"methodology_id": request.methodology_id, "project_code": project_code,

@@ -21,6 +21,7 @@ PURPOSES = ["display", "revenue_payment", "data_correction", "self_access", "era
 
 
 def people_api(obj: Ctx) -> Any:
+    # deferred on purpose: only the command that runs pays for this import
     from sinkledger.services.people import PeopleService
 
     return PeopleService(obj.service)
@@ -212,6 +213,7 @@ def export_cmd(obj: Ctx, out_path: Path, items_file: Any, purpose: str | None, n
 @command
 def keygen_cmd(as_json: bool) -> None:
     """Print a new data key (base64) for SINKLEDGER_DATA_KEY. Keep it out of the repository."""
+    # deferred on purpose: only the command that runs pays for this import
     from ledger.people.keys import generate_key_text
 
     key = generate_key_text()

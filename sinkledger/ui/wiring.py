@@ -19,12 +19,14 @@ if TYPE_CHECKING:  # for annotations only
 @st.cache_resource(show_spinner=False)
 def get_service() -> Service:
     """The one service per server process; an empty default database is seeded with the demo."""
+    # deferred on purpose: the service stack loads on first use, after the first paint
     from sinkledger.config import load_settings
     from sinkledger.services.registry import Service
 
     settings = load_settings()
     service = Service.open(settings)
     if not service.is_initialised() and settings.seeds_demo_when_empty:
+        # deferred on purpose: the service stack loads on first use, after the first paint
         from sinkledger.demo.seed import seed_demo
 
         with st.spinner(t("seeding")):
@@ -41,6 +43,7 @@ def get_people() -> Any:
 
 @st.cache_resource(show_spinner=False)
 def _people(_service: Service) -> Any:
+    # deferred on purpose: the service stack loads on first use, after the first paint
     from sinkledger.services.people import PeopleService
 
     return PeopleService(_service)
