@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy import exc as sa_exc
@@ -52,18 +52,17 @@ class Database:
 
     # -- schema --------------------------------------------------------------------------------
     def create_schema(self) -> None:
-        """Bring the schema to the newest migration, then install triggers and spatial indexes.
+        """Create or upgrade the schema: ``alembic upgrade head``, the one way tables come to be.
 
-        Tables that a module defines but no migration creates yet are created directly, so that
-        development can go on; ``tests/test_migrations.py`` fails until a migration covers them.
+        The migrations end by installing the triggers and spatial indexes the tables need
+        (:func:`sinkledger.schema.install_extras`, idempotent). A table that a module declares but
+        no migration creates does not exist: write a migration (``tests/test_migrations.py`` fails
+        until there is one).
         """
         from sinkledger import migrations
-        from sinkledger.schema import install_extras
 
         with self.engine.begin() as conn:
             migrations.upgrade(conn)
-            SQLModel.metadata.create_all(conn)
-            install_extras(conn)
 
     def ensure_current(self) -> None:
         """Upgrade an existing database whose schema is older than the code (no-op otherwise)."""
@@ -77,20 +76,13 @@ class Database:
             self.create_schema()
 
     def drop_schema(self) -> None:
+        """Drop every sinkledger table and the migration stamp (``demo --reset``, tests)."""
         SQLModel.metadata.drop_all(self.engine)
         with self.engine.begin() as conn:
             conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
 
     def has_schema(self) -> bool:
         return inspect(self.engine).has_table("journal_entry")
-
-    def ensure_tables(self, names: Iterable[str]) -> None:
-        """Create the named tables of a package in a database made before they existed (idempotent;
-        migrations create them too, this covers databases opened by older code paths)."""
-        names = list(names)
-        if not self.has_schema() or all(inspect(self.engine).has_table(t) for t in names):
-            return
-        SQLModel.metadata.create_all(self.engine, tables=[SQLModel.metadata.tables[t] for t in names])
 
     # -- sessions ------------------------------------------------------------------------------
     @contextmanager

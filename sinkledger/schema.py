@@ -1,7 +1,8 @@
 """What the schema needs beyond tables and indexes: triggers and spatial indexes.
 
-Installed by :meth:`sinkledger.db.Database.create_schema` and by the baseline migration; every
-statement is idempotent, so running it again changes nothing.
+Installed at the end of every run of the migrations (``sinkledger/migrations/env.py``; the
+baseline migration calls it too); every statement is idempotent, so running it again changes
+nothing.
 
 - append-only guards on the journal, estimates, checkpoints and parcel history (UPDATE and
   DELETE rejected; TRUNCATE too on PostgreSQL);

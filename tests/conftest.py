@@ -79,10 +79,26 @@ def settings(backend_url, tmp_path):  # type: ignore[no-untyped-def]
     return load_settings({"DATABASE_URL": backend_url, "SINKLEDGER_HOME": str(tmp_path)})
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_template(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
+    """An empty SQLite database brought to the head revision by the migrations, once a session:
+    the ``service`` fixture starts from a copy instead of running the chain again per test."""
+    from sinkledger.db import Database
+
+    path = tmp_path_factory.mktemp("schema") / "migrated.db"
+    db = Database(f"sqlite:///{path}")
+    db.create_schema()
+    db.dispose()  # the last connection checkpoints the WAL into the file
+    return path
+
+
 @pytest.fixture
-def service(settings):  # type: ignore[no-untyped-def]
+def service(settings, request):  # type: ignore[no-untyped-def]
     from sinkledger.services.registry import Service
 
+    target = Path(settings.database_url.split("///", 1)[-1]) if settings.is_sqlite else None
+    if target is not None and not target.exists():
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite_template"), target)
     svc = Service.open(settings)
     svc.initialise()
     yield svc

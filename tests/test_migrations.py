@@ -1,5 +1,7 @@
 """Schema migrations (Alembic): from an empty database to the newest revision, on SQLite and
-PostgreSQL, give exactly the schema the code declares, with every guard installed."""
+PostgreSQL, give exactly the schema the code declares, with every guard installed. They are the
+only way the schema comes to be: services never create tables (``tests/test_release_database.py``
+opens a database made by a released version)."""
 
 from __future__ import annotations
 
@@ -30,19 +32,73 @@ def _include(obj, name, type_, reflected, compare_to):  # type: ignore[no-untype
 def schema_differences(url: str) -> list:  # type: ignore[type-arg]
     engine = create_engine(url)
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"include_object": _include, "compare_type": True})
+        context = MigrationContext.configure(conn, opts={"include_object": _include, "compare_type": True,
+                                                         "compare_server_default": True})
         diff = compare_metadata(context, SQLModel.metadata)
     engine.dispose()
     return diff
 
 
+GUARDED_TABLES = {"journal_entry", "estimate", "checkpoint", "parcel_version", "person_access_log"}
+
+
+def _tables_with_triggers(conn) -> set[str]:  # type: ignore[no-untyped-def]
+    if conn.dialect.name == "sqlite":
+        return set(conn.execute(text("SELECT tbl_name FROM sqlite_master WHERE type = 'trigger'")).scalars())
+    return set(conn.execute(text("SELECT c.relname FROM pg_trigger t JOIN pg_class c "
+                                 "ON c.oid = t.tgrelid WHERE NOT t.tgisinternal")).scalars())
+
+
 def test_migrations_from_empty_give_the_declared_schema(backend_url):  # type: ignore[no-untyped-def]
+    """Alembic's own comparison (tables, columns, types, nullability, server defaults, indexes,
+    unique and foreign keys) finds nothing between the migrated database and the declared tables;
+    the migrations alone, with no service involved, install the append-only guards."""
     engine = create_engine(backend_url)
     with engine.begin() as conn:
         migrations.upgrade(conn)
         assert migrations.current_revision(conn) == _head()
+        assert GUARDED_TABLES <= _tables_with_triggers(conn)
     engine.dispose()
     assert schema_differences(backend_url) == [], "a table or column has no migration: write one"
+
+
+def test_services_never_create_tables(backend_url):  # type: ignore[no-untyped-def]
+    """Given a migrated database that lacks a court, an income and a person table, when the
+    services open it and the court, income and person services start, then not one DDL statement
+    runs and the tables stay absent: tables come from the migrations alone (a missing one is a
+    fault to see, not to paper over)."""
+    from sqlalchemy import event
+
+    from sinkledger.config import load_settings
+    from sinkledger.services.people import PeopleService
+    from sinkledger.services.registry import Service
+
+    gone = ("court_certificate", "insurance_claim", "person_designation")
+    svc = Service.open(load_settings({"DATABASE_URL": backend_url}))
+    svc.initialise()
+    svc.db.dispose()
+    engine = create_engine(backend_url)
+    with engine.begin() as conn:
+        for table in gone:
+            conn.exec_driver_sql(f"DROP TABLE {table}" + ("" if conn.dialect.name == "sqlite" else " CASCADE"))
+    engine.dispose()
+
+    svc = Service.open(load_settings({"DATABASE_URL": backend_url}))
+    ddl: list[str] = []
+
+    @event.listens_for(svc.db.engine, "before_cursor_execute")
+    def _watch(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        if statement.lstrip().split(" ", 1)[0].upper() in {"CREATE", "ALTER", "DROP"}:
+            ddl.append(statement)
+
+    try:
+        assert svc.court.today() and svc.income.today()
+        PeopleService(svc).ensure_schema()
+        assert svc.verify().ok
+        assert ddl == []
+        assert not set(gone) & set(inspect(svc.db.engine).get_table_names())
+    finally:
+        svc.db.dispose()
 
 
 def test_migrated_database_has_every_guard(backend_url):  # type: ignore[no-untyped-def]
@@ -55,12 +111,7 @@ def test_migrated_database_has_every_guard(backend_url):  # type: ignore[no-unty
         with pytest.raises(Exception, match="append_only"):  # the registry's first entry is there
             conn.execute(text("DELETE FROM journal_entry"))
         conn.rollback()
-        if svc.db.is_sqlite:
-            triggers = set(conn.execute(text("SELECT tbl_name FROM sqlite_master WHERE type = 'trigger'")).scalars())
-        else:
-            triggers = set(conn.execute(text("SELECT c.relname FROM pg_trigger t JOIN pg_class c "
-                                             "ON c.oid = t.tgrelid WHERE NOT t.tgisinternal")).scalars())
-        assert {"journal_entry", "estimate", "checkpoint", "parcel_version"} <= triggers
+        assert GUARDED_TABLES <= _tables_with_triggers(conn)
     with svc.db.read() as s:
         from sinks.store import spatial_index_kind
 
@@ -88,7 +139,7 @@ def test_a_database_made_before_migrations_is_stamped_and_kept(tmp_path):  # typ
 
     url = f"sqlite:///{tmp_path / 'legacy.db'}"
     engine = create_engine(url)
-    SQLModel.metadata.create_all(engine)
+    SQLModel.metadata.create_all(engine)  # how databases were made before migrations (only here)
     engine.dispose()
     with engine.begin() as conn:  # a registry entry written by the old code
         conn.execute(text("INSERT INTO party (id, kind, name) VALUES ('REGISTRY', 'registry', 'r')"))

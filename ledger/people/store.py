@@ -101,8 +101,7 @@ def append_only_trigger_statements(table: str, *, sqlite: bool) -> list[str]:
 
 
 def install_triggers(connection, *, sqlite: bool) -> None:  # type: ignore[no-untyped-def]
-    """Install the append-only triggers unless present (called by ``create_schema`` and by
-    :meth:`sinkledger.services.people.PeopleService.ensure_schema`)."""
+    """Install the append-only triggers unless present (called when the migrations have run)."""
     for table in APPEND_ONLY_PEOPLE_TABLES:
         if _has_trigger(connection, table, sqlite=sqlite):
             continue

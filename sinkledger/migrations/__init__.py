@@ -1,4 +1,5 @@
-"""Schema migrations (Alembic), run by :meth:`sinkledger.db.Database.create_schema`.
+"""Schema migrations (Alembic), run by :meth:`sinkledger.db.Database.create_schema`: the one way
+the schema is created and upgraded, on both backends, in the app, the CLI, tests and benchmarks.
 
 ``upgrade(connection)`` brings a database to the newest revision. A database created before
 migrations existed (its tables are there but ``alembic_version`` is not) is stamped with the

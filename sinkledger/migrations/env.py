@@ -2,6 +2,9 @@
 
 Run through :func:`sinkledger.migrations.upgrade` (``Database.create_schema`` does), or by hand
 with ``alembic -c sinkledger/migrations/alembic.ini upgrade head`` and ``DATABASE_URL`` set.
+Every run ends by installing the triggers and spatial indexes the tables present need
+(:func:`sinkledger.schema.install_extras`, idempotent), so the guards come with the tables
+whichever way the migrations are run.
 """
 
 from __future__ import annotations
@@ -31,8 +34,11 @@ def run_migrations_online() -> None:
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(connection=connection, target_metadata=target_metadata,
                       render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+    from sinkledger.schema import install_extras
+
     with context.begin_transaction():
         context.run_migrations()
+        install_extras(connection)
 
 
 run_migrations_online()

@@ -49,13 +49,6 @@ class CourtService:
 
     def __init__(self, service: Any) -> None:
         self.service = service
-        self.ensure_schema()
-
-    def ensure_schema(self) -> None:
-        """Create the court tables in a database made before they existed (idempotent)."""
-        from ledger.court.store import COURT_TABLES
-
-        self.service.db.ensure_tables(COURT_TABLES)
 
     def _run(self, actor: Actor, command: str, request_id: str, content: Mapping[str, Any], handler: Any, *,
              checkpoint: bool = False) -> dict:

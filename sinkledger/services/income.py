@@ -31,7 +31,7 @@ from ledger.income import (
 )
 from ledger.income.domain import check_whole
 from ledger.income.permissions import check_actor, require_income, require_statement_reader
-from ledger.income.store import INCOME_TABLES, DistributionRow
+from ledger.income.store import DistributionRow
 from ledger.permissions import Actor
 from ledger.store import BatchRow, CollectionContractRow, ContractParcelRow, JournalRow
 from sinkledger.base.errors import InvalidInput, NotFound
@@ -48,11 +48,6 @@ class IncomeService:
 
     def __init__(self, service: Any) -> None:
         self.service = service
-        self.ensure_schema()
-
-    def ensure_schema(self) -> None:
-        """Create the income tables in a database made before they existed (idempotent)."""
-        self.service.db.ensure_tables(INCOME_TABLES)
 
     def _run(self, actor: Actor, command: str, request_id: str, content: Mapping[str, Any],
              handler: Callable[..., Any]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 import ledger.people.store  # noqa: F401 - registers the person tables
@@ -48,7 +48,7 @@ from ledger.people.register import (
     register_person,
     versions,
 )
-from ledger.people.store import PEOPLE_TABLES, PersonDesignationRow, PersonRow, install_triggers
+from ledger.people.store import PersonDesignationRow, PersonRow
 from ledger.people.validation import check_resident_id
 from ledger.permissions import Actor
 from ledger.store import PartyRow, UserRow
@@ -99,13 +99,9 @@ class PeopleService:
 
     # -- schema and key -------------------------------------------------------------------------
     def ensure_schema(self) -> None:
-        """Create the person tables and the access log's triggers where missing (idempotent)."""
-        db = self.service.db
+        """Refuse (``database_not_initialised``) until the database is initialised. The person
+        tables and the access log's triggers come from the migrations, like every table."""
         self.service.require_initialised()
-        if not all(inspect(db.engine).has_table(t) for t in PEOPLE_TABLES):
-            db.create_schema()  # migrations (idempotent), then any table no migration covers yet
-        with db.engine.begin() as conn:
-            install_triggers(conn, sqlite=db.is_sqlite)
         self._schema_ready = True
 
     def key_file(self) -> Path:

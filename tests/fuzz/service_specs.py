@@ -34,8 +34,7 @@ NO_INPUT: dict[str, str] = {
     "require_initialised": "read-only, no input", "users": "read-only, no input",
     "balances": "read-only, no input", "verify": "read-only, no input", "checkpoint": "no input",
     "verify_parcels": "read-only, no input", "parties": "read-only, no input",
-    "court.today": "read-only, no input", "court.ensure_schema": "idempotent set-up, no input",
-    "income.today": "read-only, no input", "income.ensure_schema": "idempotent set-up, no input",
+    "court.today": "read-only, no input", "income.today": "read-only, no input",
 }
 # Public callables that take configuration, not user input.
 TRUSTED_CALLS: dict[str, str] = {
