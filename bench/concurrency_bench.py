@@ -2,7 +2,7 @@
 the same run.
 
 Every journal entry links to the one before it, so writers are serialised by design
-(``sinkledger.db``: ``BEGIN IMMEDIATE`` on SQLite, a transaction-scoped advisory lock on
+(``sinkledger.db.database``: ``BEGIN IMMEDIATE`` on SQLite, a transaction-scoped advisory lock on
 PostgreSQL). Sixteen writers therefore cannot beat one; what this measures is what contention
 costs: lock waits, SQLite's busy retries, PostgreSQL's lock queue, and the CPU the writers take
 from each other, on top of the full command path (permission, idempotency, writer lock, block

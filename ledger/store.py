@@ -1,7 +1,7 @@
 """Storage: SQLModel tables for the journal and its projections.
 
 The ``journal_entry`` table is the source of truth and is append-only: this module offers no
-update or delete for it, and database triggers (see :mod:`sinkledger.db`) reject both. Every
+update or delete for it, and database triggers (see :mod:`sinkledger.db.database`) reject both. Every
 other ledger table is a *projection* of the journal, rewritten in the same transaction as the
 entry that implies it, and reproducible by replay (``sinkledger verify`` checks that it is).
 """

@@ -66,7 +66,7 @@ def backend_url(request, tmp_path):  # type: ignore[no-untyped-def]
     ok, reason = pg_available()
     if not ok:
         pytest.skip(reason)
-    from sinkledger.db import Database
+    from sinkledger.db.database import Database
 
     db = Database(PG_URL)
     db.drop_schema()
@@ -83,7 +83,7 @@ def settings(backend_url, tmp_path):  # type: ignore[no-untyped-def]
 def migrated_sqlite_template(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
     """An empty SQLite database brought to the head revision by the migrations, once a session:
     the ``service`` fixture starts from a copy instead of running the chain again per test."""
-    from sinkledger.db import Database
+    from sinkledger.db.database import Database
 
     path = tmp_path_factory.mktemp("schema") / "migrated.db"
     db = Database(f"sqlite:///{path}")

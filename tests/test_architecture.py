@@ -26,8 +26,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("domain: sinks", ("sinks",)),
     ("domain: ledger", ("ledger",)),
     ("catalogue", ("sinkledger.catalogue",)),
-    ("services", ("sinkledger.config", "sinkledger.db", "sinkledger.schema", "sinkledger.migrations",
-                  "sinkledger.services", "sinkledger.documents", "sinkledger.reports", "sinkledger.receipts", "sinkledger.statements")),
+    ("services", ("sinkledger.config", "sinkledger.db",
+                  "sinkledger.services", "sinkledger.documents")),
     ("demo", ("sinkledger.demo",)),
     ("edges", ("sinkledger.cli", "sinkledger.ui", "sinkledger.api", "sinkledger.__main__", "app")),
 ]
@@ -189,7 +189,10 @@ def _function_imports(path: Path) -> list[tuple[int, str, str]]:
         for inner in ast.walk(node):
             if isinstance(inner, (ast.Import, ast.ImportFrom)):
                 line = lines[inner.lineno - 1]
-                above = lines[inner.lineno - 2].strip() if inner.lineno > 1 else ""
+                first = inner.lineno - 1  # a comment above a run of imports covers the run
+                while first > 0 and lines[first - 1].strip().startswith(("import ", "from ")):
+                    first -= 1
+                above = lines[first - 1].strip() if first > 0 else ""
                 comment = line.partition("#")[2].strip() or (above[1:].strip() if above.startswith("#") else "")
                 out.append((inner.lineno, line.strip(), comment))
     return out

@@ -127,7 +127,7 @@ def parcel_codes(url: str) -> list[str]:
 
 
 def writer_lock_held(url: str) -> bool:
-    """True while some process holds the ledger's writer lock (``sinkledger.db``): SQLite's
+    """True while some process holds the ledger's writer lock (``sinkledger.db.database``): SQLite's
     write lock (``BEGIN IMMEDIATE`` fails at once), PostgreSQL's advisory lock in this database."""
     if url.startswith("sqlite"):
         conn = sqlite3.connect(url.split("///", 1)[1], timeout=0, isolation_level=None)
@@ -138,7 +138,7 @@ def writer_lock_held(url: str) -> bool:
         finally:
             conn.close()  # closing rolls back our own (empty) transaction at once
         return False
-    from sinkledger.db import WRITER_LOCK_KEY
+    from sinkledger.db.database import WRITER_LOCK_KEY
 
     engine = create_engine(url)
     try:

@@ -12,8 +12,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 from sqlmodel import SQLModel
 
-import sinkledger.db  # noqa: F401 - every table module
-from sinkledger import migrations
+import sinkledger.db.database  # noqa: F401 - every table module
+from sinkledger.db import migrations
 
 EXTRA_TABLES = {"alembic_version", "parcel_rtree", "parcel_rtree_node", "parcel_rtree_parent",
                 "parcel_rtree_rowid", "spatial_ref_sys"}

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
-from sinkledger import migrations
+from sinkledger.db import migrations
 from sinkledger.config import REPO_ROOT, load_settings
 from tests.conftest import PG_URL, pg_available
 from tests.data.make_release_db import TEST_ONLY_DATA_KEY

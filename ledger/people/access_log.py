@@ -35,7 +35,7 @@ def _row_hash(prev_hash: str, row: PersonAccessLogRow) -> str:
 def append(session: Session, *, at: str, actor: Actor, action: str, purpose: str, party_id: str | None = None,
            fields: Mapping[str, str] | None = None, note: str | None = None,
            detail: Mapping[str, Any] | None = None) -> PersonAccessLogRow:
-    """Append one row (the caller holds the writer lock: :meth:`sinkledger.db.Database.write`)."""
+    """Append one row (the caller holds the writer lock: :meth:`sinkledger.db.database.Database.write`)."""
     last = session.exec(select(PersonAccessLogRow).order_by(PersonAccessLogRow.seq.desc()).limit(1)).first()
     fields = dict(fields or {})
     row = PersonAccessLogRow(

@@ -32,10 +32,12 @@ from ledger.court.store import (
     CourtOrderRow,
 )
 from ledger.permissions import Actor
+from ledger.proofs import latest_checkpoint_covering
 from ledger.sale import check_text
 from ledger.store import AccountRow, PartyRow
 from sinkledger.base import checks
 from sinkledger.base.errors import InvalidInput
+from sinks.geometry import parse_geojson
 
 
 class CourtService:
@@ -81,7 +83,6 @@ class CourtService:
         """The damaged area's polygon as hex WKB (EPSG:4490), checked: polygonal, valid, in the region."""
         if geometry is None:
             return None
-        from sinks.geometry import parse_geojson
 
         geom = parse_geojson(geometry)
         lon0, lat0, lon1, lat1 = self.service.settings.region.bounds_lonlat
@@ -172,7 +173,7 @@ class CourtService:
 
     def certificate_pdf(self, code: str, *, verify_url: str | None = None, lang: str = "zh") -> bytes:
         """The PDF of an issued certificate (public), in ``lang`` ('zh' or 'en')."""
-        from ledger.proofs import latest_checkpoint_covering
+        # deferred on purpose: reportlab, pypdf and openpyxl load only when a document is made or read
         from sinkledger.documents.catalogue import checked_lang
         from sinkledger.documents.certificates import render_certificate_pdf
 
@@ -211,6 +212,7 @@ class CourtService:
     def verify_certificate_pdf(self, data: bytes) -> dict:
         """Check a certificate PDF: its embedded record must hash to its code and match the ledger
         (public, read-only like :meth:`verify_certificate`)."""
+        # deferred on purpose: reportlab, pypdf and openpyxl load only when a document is made or read
         from sinkledger.documents.certificates import read_certificate_pdf
 
         if not isinstance(data, bytes):

@@ -9,6 +9,7 @@ page uses these calls.
 from __future__ import annotations
 
 import hashlib
+import json
 import mimetypes
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -31,10 +32,20 @@ from ledger.income import (
 )
 from ledger.income.domain import check_whole
 from ledger.income.permissions import check_actor, require_income, require_statement_reader
-from ledger.income.store import DistributionRow
+from ledger.income.store import ContributionRow, DistributionRow, ProjectRow
+from ledger.income.terms import PaymentTerms
 from ledger.permissions import Actor
-from ledger.store import BatchRow, CollectionContractRow, ContractParcelRow, JournalRow
+from ledger.projection import parse_serial_range
+from ledger.store import (
+    BatchRow,
+    CollectionContractRow,
+    ContractParcelRow,
+    EstimateRow,
+    JournalRow,
+    PartyRow,
+)
 from sinkledger.base.errors import InvalidInput, NotFound
+from sinks.store import ParcelRow
 
 
 class IncomeService:
@@ -80,8 +91,6 @@ class IncomeService:
 
     @staticmethod
     def _contract_dict(session: Any, row: CollectionContractRow) -> dict[str, Any]:
-        from ledger.income.terms import PaymentTerms
-
         codes = session.exec(select(ContractParcelRow.parcel_code).where(
             ContractParcelRow.contract_no == row.contract_no).order_by(ContractParcelRow.parcel_code)).all()
         return {**row.model_dump(exclude={"payment_terms"}),
@@ -132,8 +141,6 @@ class IncomeService:
 
     def projects(self, actor: Actor) -> list[dict[str, Any]]:
         """Every bundled project with its parcel codes, in order of registration."""
-        from ledger.income.store import ProjectRow
-
         self._view(actor)
         with self.service.db.read() as s:
             return [row.model_dump(exclude={"seq"}) | {"parcel_codes": projects.project_parcels(s, row.project_code)}
@@ -166,10 +173,6 @@ class IncomeService:
     def issue_project(self, actor: Actor, request_id: str, *, project_code: str, estimate_id: str,
                       verified_kg_co2e: int, buffer_share_bp: int) -> dict[str, Any]:
         """Verify and issue a bundle estimate under the project's code (credits go to the centre)."""
-        import json
-
-        from ledger.store import EstimateRow
-
         check_actor(actor)
         _text_or_none(estimate_id, "estimate_id")
         check_whole(verified_kg_co2e, "verified_kg_co2e", minimum=1, maximum=2**63 - 1)
@@ -197,8 +200,6 @@ class IncomeService:
 
     def trace_serial(self, actor: Actor, serial: str) -> dict[str, Any]:
         """:meth:`trace_batch` of the batch holding a serial number."""
-        from ledger.projection import parse_serial_range
-
         self._view(actor)
         if _text_or_none(serial, "serial") is None:
             raise InvalidInput("field_required", field="serial")
@@ -231,8 +232,6 @@ class IncomeService:
 
     def distribution(self, actor: Actor, distribution_id: str) -> dict[str, Any]:
         """A recorded distribution as its journal entry holds it (trace, contracts, every line)."""
-        import json
-
         self._view(actor)
         with self.service.db.read() as s:
             row = s.get(DistributionRow, distribution_id) if _text_or_none(distribution_id, "distribution_id") else None
@@ -365,6 +364,7 @@ class IncomeService:
     def statement_pdf(self, actor: Actor, *, party_id: str, period_start: str, period_end: str,
                       lang: str = "zh") -> bytes:
         """The statement as a PDF in ``lang`` ('zh' or 'en')."""
+        # deferred on purpose: reportlab, pypdf and openpyxl load only when a document is made or read
         from sinkledger.documents.catalogue import checked_lang
         from sinkledger.documents.statements import render_statement_pdf
 
@@ -375,6 +375,7 @@ class IncomeService:
     def statement_xlsx(self, actor: Actor, path: Path, *, party_id: str, period_start: str,
                        period_end: str, lang: str = "zh") -> Path:
         """Write the statement to an Excel workbook (``path`` ends in ``.xlsx``; its folder exists)."""
+        # deferred on purpose: reportlab, pypdf and openpyxl load only when a document is made or read
         from sinkledger.documents.catalogue import checked_lang
         from sinkledger.documents.statements import write_statement_xlsx
 
@@ -390,8 +391,6 @@ class IncomeService:
 
     def _labels(self, data: dict[str, Any]) -> dict[str, str]:
         """Display names (pseudonyms for households) of the parties a statement names."""
-        from ledger.store import PartyRow
-
         ids = {i["party_id"] for i in data["items"]} | {p["holder_party_id"] for p in data["parcels"]}
         with self.service.db.read() as s:
             return {p.id: p.name for p in s.exec(select(PartyRow).where(PartyRow.id.in_(ids)))} if ids else {}
@@ -455,11 +454,6 @@ def _text_or_none(value: Any, field: str) -> str | None:
 
 def trace_of(session: Any, batch: BatchRow) -> dict[str, Any]:
     """A batch's parcels with tonnes and kg, each with its contract, collective and household shares."""
-    import json
-
-    from ledger.income.store import ContributionRow
-    from sinks.store import ParcelRow
-
     rows = {r.parcel_code: r for r in session.exec(select(ContributionRow).where(ContributionRow.batch_id == batch.id))}
     parcels = []
     for code, tonnes in contributions.batch_contributions(session, batch.id).items():

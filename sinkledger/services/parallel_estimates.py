@@ -71,6 +71,7 @@ def parallel_batch(request: BatchRequest, parcels: gpd.GeoDataFrame, *, npartiti
     methodologies.raster.RasterError
         As the serial batch (a raster that cannot be read, duplicate parcel codes ...).
     """
+    # deferred on purpose: dask comes with the optional [scale] extra (pip install -e ".[scale]")
     import dask
     import dask_geopandas
 
@@ -99,7 +100,7 @@ def _estimate_partition(part: gpd.GeoDataFrame, request: BatchRequest) -> BatchR
 
 
 def _compute(tasks: list[Any], scheduler: str, workers: int) -> list[BatchResult]:
-    import dask
+    import dask  # deferred on purpose: the optional [scale] extra
 
     if scheduler in SCHEDULERS:
         return list(dask.compute(*tasks, scheduler=scheduler, num_workers=workers))

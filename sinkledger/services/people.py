@@ -417,6 +417,7 @@ class PeopleService:
                       columns: Sequence[str], rows: Sequence[Mapping[str, Any]], purpose: AccessPurpose,
                       lang: str) -> Path | bytes:
         """``title`` is the caller's text, or (catalogue key, lang) for the catalogue's."""
+        # deferred on purpose: reportlab, pypdf and openpyxl load only when a document is made or read
         from sinkledger.documents import people_exports as exports
         from sinkledger.documents.catalogue import checked_lang, text
 

@@ -28,11 +28,19 @@ from ledger import (
     reversal,
     sale,
 )
-from ledger.commands import CommandContext, run_command, utc_now
-from ledger.domain import EntryKind, Role, check_content
+from ledger.commands import CommandContext, check_request_id, run_command, utc_now
+from ledger.domain import EntryKind, Role, check_content, check_project_code
 from ledger.journal import Entry
-from ledger.parcels import register_parcel
-from ledger.permissions import Actor
+from ledger.parcel_changes import (
+    delete_parcel,
+    merge_parcels,
+    retire_parcel,
+    split_parcel,
+    update_parcel,
+)
+from ledger.parcels import PERMISSION, import_parcels, register_parcel, registry_problems
+from ledger.permissions import Actor, require
+from ledger.proofs import create_checkpoint, inclusion_proof_document
 from ledger.store import AccountRow, EstimateRow, JournalRow, PartyRow, UserRow
 from ledger.verify import VerifyReport, verify_ledger
 from sinkledger.base import checks
@@ -45,11 +53,16 @@ from sinkledger.base.errors import (
     encodes_utf8,
 )
 from sinkledger.config import Settings, load_settings
-from sinkledger.db import Database
+from sinkledger.db.database import Database
 from sinkledger.services import admin
 from sinks import sink_spec
-from sinks.geometry import M2_PER_HA, parse_geojson
+from sinks.export import export_format, write_parcels_file
+from sinks.geometry import M2_PER_HA, parse_geojson, repair, shape_problem, validity_problem
+from sinks.importer import ImportOptions, plain_json, plan_file, plan_geometries, plan_geometry
+from sinks.overlap import OverlapTolerance
 from sinks.store import ParcelRow
+from sinks.versions import history, verify_parcel_history
+from sinks.views import checked_changes, parcel_extras
 
 if TYPE_CHECKING:
     from sinkledger.services.court import CourtService
@@ -160,9 +173,6 @@ class Service:
         Gaode/Tencent maps; ``repair`` accepts the ``make_valid`` repair previewed with
         :meth:`repair_geometry`.
         """
-        from ledger.parcels import PERMISSION
-        from sinks.importer import ImportOptions, plain_json, plan_geometry
-
         attributes = checks.optional_mapping(attributes, "attributes")
         household_shares_bp = checks.optional_mapping(household_shares_bp, "household_shares_bp")
         from_gcj02, repair = checks.flag(from_gcj02, "from_gcj02"), checks.flag(repair, "repair")
@@ -186,9 +196,6 @@ class Service:
         refusal (``parcel_import_has_problems``) lists every problem by row, field and code.
         ``progress(done, total, label)`` hears the rows as they are checked, then as they are written.
         """
-        from ledger.parcels import PERMISSION, import_parcels
-        from sinks.importer import ImportOptions, plan_file
-
         path = checks.path_value(path, "path")
         self.require_initialised()
         region, options = self.settings.region, ImportOptions.coerce(options)
@@ -207,11 +214,6 @@ class Service:
         registered parcels; ``with_geometry`` adds each row's geometry (GeoJSON, EPSG:4490) to its
         summary, for a map of the preview.
         """
-        from ledger.parcels import PERMISSION, registry_problems
-        from ledger.permissions import require
-        from sinks.importer import ImportOptions, plan_file
-        from sinks.overlap import OverlapTolerance
-
         require(actor, PERMISSION)
         path = checks.path_value(path, "path")
         with_geometry = checks.flag(with_geometry, "with_geometry")
@@ -231,8 +233,6 @@ class Service:
 
     def repair_geometry(self, geometry: str | Mapping[str, Any]) -> dict[str, Any]:
         """Preview the repair of a drawn geometry: GEOS's reason and location, and the repaired shape."""
-        from sinks.geometry import repair, shape_problem, validity_problem
-
         geom = parse_geojson(geometry)
         shape = shape_problem(geom)  # a point, an empty shape or 1e308 is no parcel to repair
         if shape is not None:
@@ -250,8 +250,6 @@ class Service:
 
     def parcel(self, parcel_code: str) -> dict[str, Any]:
         """One parcel (any status) with its geometry, tenure, shares, flags and version."""
-        from sinks.views import parcel_extras
-
         with self.db.read() as s:
             row = s.exec(select(ParcelRow).where(ParcelRow.parcel_code == parcel_code)).first()
             if row is None:
@@ -261,8 +259,6 @@ class Service:
 
     def parcel_history(self, parcel_code: str) -> list[dict[str, Any]]:
         """Every version of a parcel, oldest first, each with its record, hash and geometry."""
-        from sinks.versions import history
-
         with self.db.read() as s:
             versions = history(s, parcel_code)
         if not versions:
@@ -273,11 +269,6 @@ class Service:
                       geometry: str | Mapping[str, Any] | None = None, changes: Mapping[str, Any] | None = None,
                       from_gcj02: bool = False, repair: bool = False) -> dict[str, Any]:
         """A new version: a new boundary and/or new fields (holder_party_id, tenure, shares, attributes)."""
-        from ledger.parcel_changes import update_parcel
-        from ledger.parcels import PERMISSION
-        from sinks.importer import ImportOptions, plain_json, plan_geometry
-        from sinks.views import checked_changes
-
         changes = checks.optional_mapping(changes, "changes")
         from_gcj02, repair = checks.flag(from_gcj02, "from_gcj02"), checks.flag(repair, "repair")
         region, current = self.settings.region, self.parcel(parcel_code)
@@ -295,10 +286,6 @@ class Service:
     def split_parcel(self, actor: Actor, request_id: str, *, parcel_code: str,
                      parts: list[Mapping[str, Any]]) -> dict[str, Any]:
         """Split a parcel into parts ``[{"parcel_code", "geometry"}]`` that keep its total area."""
-        from ledger.parcel_changes import split_parcel
-        from ledger.parcels import PERMISSION
-        from sinks.importer import ImportOptions, plan_geometries
-
         parts = checks.mapping_list(parts, "parts", required_keys=("parcel_code", "geometry"))
         region, current = self.settings.region, self.parcel(parcel_code)
         features = [(p["geometry"], {"parcel_code": p["parcel_code"], "sink_type": current["sink_type"],
@@ -312,9 +299,6 @@ class Service:
     def merge_parcels(self, actor: Actor, request_id: str, *, parcel_codes: list[str],
                       new_parcel_code: str) -> dict[str, Any]:
         """Merge parcels of one sink type, holder and shares into one; the area is kept."""
-        from ledger.parcel_changes import merge_parcels
-        from ledger.parcels import PERMISSION
-
         parcel_codes = checks.text_list(parcel_codes, "parcel_codes")
         content = {"parcel_codes": parcel_codes, "new_parcel_code": new_parcel_code}
         return self._run(actor, PERMISSION, request_id, content, lambda ctx: merge_parcels(
@@ -323,33 +307,23 @@ class Service:
     def retire_parcel(self, actor: Actor, request_id: str, *, parcel_code: str, retired_from: str,
                       reason: str) -> dict[str, Any]:
         """Leave a parcel out of future monitoring periods (a parcel with credits is never deleted)."""
-        from ledger.parcel_changes import retire_parcel
-        from ledger.parcels import PERMISSION
-
         content = {"parcel_code": parcel_code, "retired_from": retired_from, "reason": reason}
         return self._run(actor, PERMISSION, request_id, content, lambda ctx: retire_parcel(ctx, **content))
 
     def delete_parcel(self, actor: Actor, request_id: str, *, parcel_code: str, reason: str) -> dict[str, Any]:
         """Withdraw a parcel registered by mistake; refused once credits were issued for it."""
-        from ledger.parcel_changes import delete_parcel
-        from ledger.parcels import PERMISSION
-
         content = {"parcel_code": parcel_code, "reason": reason}
         return self._run(actor, PERMISSION, request_id, content, lambda ctx: delete_parcel(ctx, **content))
 
     def export_parcels(self, path: str | Path, *, file_format: str | None = None,
                        status: str | None = "active") -> dict[str, Any]:
         """Write parcels (default: the active ones) to a GeoPackage, GeoJSON or zipped Shapefile."""
-        from sinks.export import export_format, write_parcels_file
-
         target = checks.path_value(path, "path")
         fmt = export_format(target, file_format)
         return write_parcels_file(self.parcels(status=status), target, fmt)
 
     def verify_parcels(self) -> dict[str, Any]:
         """Recompute every parcel's version chain and compare the projection; ``ok`` if all hold."""
-        from sinks.versions import verify_parcel_history
-
         with self.db.read() as s:
             problems = verify_parcel_history(s)
         return {"ok": not problems, "problems": problems}
@@ -357,6 +331,7 @@ class Service:
     def record_estimate(self, actor: Actor, request_id: str, *, parcel_codes: list[str],
                         methodology_id: str, inputs: Mapping[str, Any], gwp_profile: str = "AR5") -> dict[str, Any]:
         """Estimate a parcel set with a methodology; the registered area replaces any given one."""
+        # deferred on purpose: the methodologies (and rasterio behind them) load on first use
         from ledger.estimates import record_estimate
 
         parcel_codes = checks.text_list(parcel_codes, "parcel_codes")
@@ -455,6 +430,7 @@ class Service:
         problem listed) unless ``allow_partial``, which imports the sound rows and records the
         refused ones in the entry.
         """
+        # deferred on purpose: the methodologies (and rasterio behind them) load on first use
         from ledger.registry_import import import_content, import_registry_history, parse_files
 
         if not isinstance(registry, str):
@@ -471,6 +447,7 @@ class Service:
 
     def estimate_dry(self, methodology_id: str, inputs: Mapping[str, Any], gwp_profile: str = "AR5") -> dict[str, Any]:
         """One estimate, not recorded."""
+        # deferred on purpose: the area's modules (and their libraries) load on first use
         from sinkledger.services.batch_estimates import estimate_dry
 
         return estimate_dry(methodology_id, inputs, gwp_profile)
@@ -482,10 +459,8 @@ class Service:
                        progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
         """Estimate all parcels of the sink type (or ``parcel_codes``): one recorded estimate each,
         with request id ``<request_id>/<parcel>``, from monitoring documents or carbon rasters."""
-        from ledger.commands import check_request_id
-        from ledger.domain import check_project_code
+        # deferred on purpose: the methodologies (and rasterio behind them) load on first use
         from ledger.estimates import methodology_refusal
-        from ledger.permissions import require
         from methodologies.errors import MethodologyError, MethodologyNotFound
         from methodologies.registry import get_methodology
         from sinkledger.services import batch_estimates as b
@@ -534,6 +509,7 @@ class Service:
 
     def estimate_report(self, estimate_id: str, fmt: str = "pdf", lang: str = "zh") -> bytes:
         """The calculation trace of a recorded estimate as Markdown, HTML or PDF, in Chinese or English."""
+        # deferred on purpose: reportlab, pypdf and openpyxl load only when a document is made or read
         from sinkledger.documents.reports import FORMATS, LANGS, render
 
         if fmt not in FORMATS:
@@ -550,6 +526,7 @@ class Service:
     @functools.cached_property
     def court(self) -> "CourtService":
         """Judicial carbon-sink compensation: cases, orders, fulfilment, certificates, reports."""
+        # deferred on purpose: the area's modules (and their libraries) load on first use
         from sinkledger.services.court import CourtService
 
         return CourtService(self)
@@ -558,6 +535,7 @@ class Service:
     def income(self) -> IncomeService:
         """From collection to farmers' income: contract documents, bundles, distribution, payments,
         liens, losses and statements (``docs/income.md``)."""
+        # deferred on purpose: the area's modules (and their libraries) load on first use
         from sinkledger.services.income import IncomeService
 
         return IncomeService(self)
@@ -582,8 +560,6 @@ class Service:
 
     def checkpoint(self) -> dict[str, Any]:
         """Record a Merkle checkpoint over the whole journal (publish its root)."""
-        from ledger.proofs import create_checkpoint
-
         self.require_initialised()
         with self.db.write() as s:
             row = create_checkpoint(s, self.clock())
@@ -592,8 +568,6 @@ class Service:
 
     def proof(self, seq: int, tree_size: int | None = None) -> dict[str, Any]:
         """An inclusion proof for journal entry ``seq`` that can be checked offline."""
-        from ledger.proofs import inclusion_proof_document
-
         _check_count(seq, "seq")
         if tree_size is not None:
             _check_count(tree_size, "tree_size")
@@ -615,8 +589,6 @@ class Service:
     def parcels(self, status: str | None = None) -> list[dict[str, Any]]:
         """Registered parcels (all, or those of one ``status``) with GeoJSON geometry (EPSG:4490),
         areas in ha and mu, tenure, household shares, flags and version."""
-        from sinks.views import parcel_extras
-
         with self.db.read() as s:
             query = select(ParcelRow).order_by(ParcelRow.parcel_code)
             rows = s.exec(query.where(ParcelRow.status == status) if status else query).all()

@@ -87,7 +87,7 @@ def streamlit_server(tmp_path_factory) -> Iterator[StreamlitServer]:  # type: ig
     env = {k: v for k, v in os.environ.items() if k not in _APP_ENV_REMOVED}
     env["SINKLEDGER_HOME"] = str(home)
     if BROWSER_DATABASE_URL:  # the same flows on another database (PostgreSQL), emptied first
-        from sinkledger.db import Database
+        from sinkledger.db.database import Database
 
         db = Database(BROWSER_DATABASE_URL)
         db.drop_schema()

@@ -104,7 +104,8 @@ def upgrade() -> None:
         with op.batch_alter_table('person', schema=None) as batch_op:
             batch_op.create_index(batch_op.f('ix_person_handler_party_id'), ['handler_party_id'], unique=False)
 
-    from sinkledger.schema import install_extras
+    # imported here, not at the top, so that loading the revision files stays free of our code
+    from sinkledger.db.schema import install_extras
 
     install_extras(op.get_bind())  # the access log's append-only triggers
 

@@ -1,6 +1,6 @@
 """What the schema needs beyond tables and indexes: triggers and spatial indexes.
 
-Installed at the end of every run of the migrations (``sinkledger/migrations/env.py``; the
+Installed at the end of every run of the migrations (``sinkledger/db/migrations/env.py``; the
 baseline migration calls it too); every statement is idempotent, so running it again changes
 nothing.
 
@@ -15,8 +15,10 @@ from __future__ import annotations
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
+from ledger.people.store import install_triggers as install_person_register_guards
 from ledger.store import APPEND_ONLY_TABLES
 from sinkledger.base.rows import append_only_trigger_statements
+from sinks import store as parcel_store
 
 
 def append_only_triggers(table: str, *, sqlite: bool) -> list[str]:
@@ -26,8 +28,6 @@ def append_only_triggers(table: str, *, sqlite: bool) -> list[str]:
 
 def install_extras(connection: Connection) -> None:
     """Create every trigger and spatial index the tables present need (idempotent)."""
-    from sinks import store as parcel_store
-
     sqlite = connection.dialect.name == "sqlite"
     tables = set(inspect(connection).get_table_names())
     for table in APPEND_ONLY_TABLES:
@@ -35,8 +35,6 @@ def install_extras(connection: Connection) -> None:
             for statement in append_only_triggers(table, sqlite=sqlite):
                 connection.exec_driver_sql(statement)
     if "person_access_log" in tables:
-        from ledger.people.store import install_triggers as install_person_register_guards
-
         install_person_register_guards(connection, sqlite=sqlite)
     if "parcel_version" in tables:
         parcel_store.install_parcel_history_guard(connection)

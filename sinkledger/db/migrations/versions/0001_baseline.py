@@ -405,7 +405,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_parcel_status_lon', ['status', 'min_lon'], unique=False)
 
     # ### end Alembic commands ###
-    from sinkledger.schema import install_extras
+    from sinkledger.db.schema import install_extras
 
     install_extras(op.get_bind())
 

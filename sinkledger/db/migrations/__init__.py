@@ -1,4 +1,4 @@
-"""Schema migrations (Alembic), run by :meth:`sinkledger.db.Database.create_schema`: the one way
+"""Schema migrations (Alembic), run by :meth:`sinkledger.db.database.Database.create_schema`: the one way
 the schema is created and upgraded, on both backends, in the app, the CLI, tests and benchmarks.
 
 ``upgrade(connection)`` brings a database to the newest revision. A database created before
@@ -13,6 +13,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
@@ -38,12 +40,8 @@ def upgrade(connection: Connection, revision: str = "head") -> None:
 
 @functools.lru_cache(maxsize=1)
 def head_revision() -> str:
-    from alembic.script import ScriptDirectory
-
     return ScriptDirectory.from_config(config()).get_current_head()
 
 
 def current_revision(connection: Connection) -> str | None:
-    from alembic.migration import MigrationContext
-
     return MigrationContext.configure(connection).get_current_revision()

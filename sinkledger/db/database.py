@@ -28,6 +28,7 @@ import sinkledger.services.sessions  # noqa: F401 - registers the web-session ta
 import sinks.store  # noqa: F401 - registers the parcel table
 from sinkledger.base.errors import InvalidInput
 from sinkledger.config import Settings
+from sinkledger.db import migrations
 
 WRITER_LOCK_KEY = 0x51_4E_4B_4C  # "SNKL": the advisory lock id on PostgreSQL
 
@@ -55,19 +56,15 @@ class Database:
         """Create or upgrade the schema: ``alembic upgrade head``, the one way tables come to be.
 
         The migrations end by installing the triggers and spatial indexes the tables need
-        (:func:`sinkledger.schema.install_extras`, idempotent). A table that a module declares but
+        (:func:`sinkledger.db.schema.install_extras`, idempotent). A table that a module declares but
         no migration creates does not exist: write a migration (``tests/test_migrations.py`` fails
         until there is one).
         """
-        from sinkledger import migrations
-
         with self.engine.begin() as conn:
             migrations.upgrade(conn)
 
     def ensure_current(self) -> None:
         """Upgrade an existing database whose schema is older than the code (no-op otherwise)."""
-        from sinkledger import migrations
-
         if not self.has_schema():
             return
         with self.engine.connect() as conn:
@@ -130,6 +127,7 @@ def unbindable(exc: BaseException) -> bool:
     if isinstance(orig, sqlite3.Error):  # sqlite3 refuses to bind a list, a dict or a huge int
         return isinstance(orig, (sqlite3.InterfaceError, sqlite3.ProgrammingError)) and "bind" in str(orig).lower()
     try:
+        # deferred on purpose: the PostgreSQL driver only when a PostgreSQL error is told apart
         import psycopg
     except ImportError:  # pragma: no cover - PostgreSQL support not installed
         return False
