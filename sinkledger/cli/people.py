@@ -21,10 +21,7 @@ PURPOSES = ["display", "revenue_payment", "data_correction", "self_access", "era
 
 
 def people_api(obj: Ctx) -> Any:
-    # deferred on purpose: only the command that runs pays for this import
-    from sinkledger.services.people import PeopleService
-
-    return PeopleService(obj.service)
+    return obj.service.people
 
 
 def _input(stream: Any) -> dict[str, Any]:

@@ -37,28 +37,15 @@ from ledger.sale import check_text
 from ledger.store import AccountRow, PartyRow
 from sinkledger.base import checks
 from sinkledger.base.errors import InvalidInput
+from sinkledger.services.area import AreaService
 from sinks.geometry import parse_geojson
 
 
-class CourtService:
-    """Court cases, orders, fulfilments, certificates and reports.
+class CourtService(AreaService):
+    """Court cases, orders, fulfilments, certificates and reports (``service.court``)."""
 
-    Parameters
-    ----------
-    service : sinkledger.services.registry.Service
-        The registry's service (database, settings, clock).
-    """
-
-    def __init__(self, service: Any) -> None:
-        self.service = service
-
-    def _run(self, actor: Actor, command: str, request_id: str, content: Mapping[str, Any], handler: Any, *,
-             checkpoint: bool = False) -> dict:
+    def require(self, actor: Actor, command: str) -> None:
         require_court(actor, command)
-        return self.service._run(actor, command, request_id, content, handler, checkpoint=checkpoint)
-
-    def today(self) -> date:
-        return date.fromisoformat(self.service.clock()[:10])
 
     # -- cases and documents ----------------------------------------------------------------
     def register_case(self, actor: Actor, request_id: str, *, case_no: str, judgment_date: str, defendants: list[str],

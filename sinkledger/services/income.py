@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import mimetypes
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -45,32 +45,26 @@ from ledger.store import (
     PartyRow,
 )
 from sinkledger.base.errors import InvalidInput, NotFound
+from sinkledger.services.area import AreaService
 from sinks.store import ParcelRow
 
 
-class IncomeService:
-    """Contracts' documents, bundled projects, traces, distributions, payments, liens, losses, statements.
+class IncomeService(AreaService):
+    """Contracts' documents, bundled projects, traces, distributions, payments, liens, losses,
+    statements (``service.income``)."""
 
-    Parameters
-    ----------
-    service : sinkledger.services.registry.Service
-        The registry's service (database, settings, clock).
-    """
-
-    def __init__(self, service: Any) -> None:
-        self.service = service
-
-    def _run(self, actor: Actor, command: str, request_id: str, content: Mapping[str, Any],
-             handler: Callable[..., Any]) -> dict[str, Any]:
+    def require(self, actor: Actor, command: str) -> None:
         require_income(actor, command)
+
+    def check_request(self, content: Mapping[str, Any]) -> None:
         _check_content(content)
-        return self.service._run(actor, command, request_id, content, handler)
 
     def _view(self, actor: Actor) -> None:
         require_income(actor, "income_view")
 
-    def today(self) -> str:
-        return self.service.clock()[:10]
+    def today_text(self) -> str:
+        """The service clock's date as ISO text (YYYY-MM-DD)."""
+        return self.today().isoformat()
 
     # -- collection contracts and their documents -------------------------------------------------
     def contracts(self, actor: Actor, *, collective_party_id: str | None = None) -> list[dict[str, Any]]:
@@ -244,7 +238,7 @@ class IncomeService:
     def schedule_payments(self, actor: Actor, request_id: str, *, contract_no: str,
                           through: str | None = None) -> dict[str, Any]:
         """Schedule the obligations of a fixed-payment contract's years started by ``through`` (today)."""
-        content = {"contract_no": contract_no, "through": self.today() if through is None else through}
+        content = {"contract_no": contract_no, "through": self.today_text() if through is None else through}
         return self._run(actor, "schedule_payments", request_id, content,
                          lambda ctx: obligations.schedule_payments(ctx, **content))
 

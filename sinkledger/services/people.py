@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 from sqlmodel import Session, select
@@ -54,6 +54,10 @@ from ledger.permissions import Actor
 from ledger.store import PartyRow, UserRow
 from sinkledger.base import money
 from sinkledger.base.errors import InvalidInput, NotFound, NotPermitted
+from sinkledger.services.area import AreaService
+
+if TYPE_CHECKING:  # for annotations only
+    from sinkledger.services.registry import Service
 
 PAYMENT_FIELDS = (PersonalField.name, PersonalField.bank_name, PersonalField.bank_account)
 ALL_FIELDS = tuple(PersonalField)
@@ -76,8 +80,9 @@ def _note(value: Any) -> str | None:
     return _reason(value, "reason_required")
 
 
-class PeopleService:
-    """Register, correct, erase, view, list, export and audit households' personal data.
+class PeopleService(AreaService):
+    """Register, correct, erase, view, list, export and audit households' personal data
+    (``service.people``; outside the journal, every access logged in its own hash chain).
 
     Parameters
     ----------
@@ -89,9 +94,9 @@ class PeopleService:
         Whether a missing key may be generated into the key file; default: only for SQLite.
     """
 
-    def __init__(self, service: Any, *, data_key: bytes | None = None,
+    def __init__(self, service: Service, *, data_key: bytes | None = None,
                  allow_generate_key: bool | None = None) -> None:
-        self.service = service
+        super().__init__(service)
         self._key = data_key
         self._allow_generate = service.settings.is_sqlite if allow_generate_key is None else allow_generate_key
         self._cipher: FieldCipher | None = None

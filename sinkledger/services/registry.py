@@ -67,6 +67,7 @@ from sinks.views import checked_changes, parcel_extras
 if TYPE_CHECKING:
     from sinkledger.services.court import CourtService
     from sinkledger.services.income import IncomeService
+    from sinkledger.services.people import PeopleService
 
 SYSTEM_ACTOR = Actor(username="system", role=Role.admin, party_id=parties.REGISTRY_PARTY_ID)
 
@@ -530,6 +531,15 @@ class Service:
         from sinkledger.services.court import CourtService
 
         return CourtService(self)
+
+    @functools.cached_property
+    def people(self) -> PeopleService:
+        """Households' personal data: register, masking, access log, erasure
+        (``docs/personal-data.md``); the data key from the settings."""
+        # deferred on purpose: the area's modules (and their libraries) load on first use
+        from sinkledger.services.people import PeopleService
+
+        return PeopleService(self)
 
     @functools.cached_property
     def income(self) -> IncomeService:

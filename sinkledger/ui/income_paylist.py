@@ -29,9 +29,8 @@ PAYMENT_LIST = "income_payment_list"  # session key: {"source": id, "rows": [...
 PURPOSE = "revenue_payment"
 
 
-@st.cache_resource(show_spinner=False)
-def _people(_service: Service) -> Any:
-    return PeopleService(_service)
+def _people(service: Service) -> PeopleService:
+    return service.people
 
 
 def payment_list_page() -> None:

@@ -6,13 +6,14 @@ layer and geopandas, and Streamlit renders the first paint before the first call
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from sinkledger.ui.text import t
 
 if TYPE_CHECKING:  # for annotations only
+    from sinkledger.services.people import PeopleService
     from sinkledger.services.registry import Service
 
 
@@ -36,14 +37,6 @@ def get_service() -> Service:
     return service
 
 
-def get_people() -> Any:
-    """The person-register API over the one service (its key and cipher are built once)."""
-    return _people(get_service())
-
-
-@st.cache_resource(show_spinner=False)
-def _people(_service: Service) -> Any:
-    # deferred on purpose: the service stack loads on first use, after the first paint
-    from sinkledger.services.people import PeopleService
-
-    return PeopleService(_service)
+def get_people() -> PeopleService:
+    """The person-register API of the one service (its key and cipher are built once)."""
+    return get_service().people
