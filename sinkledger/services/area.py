@@ -39,14 +39,14 @@ class AreaService:
         """The service clock's date (UTC), the day a command is recorded on."""
         return date.fromisoformat(self.service.clock()[:10])
 
-    def require(self, actor: Actor, command: str) -> None:
+    def _require(self, actor: Actor, command: str) -> None:
         """The area's own role check, before the registry's (overridden by each area)."""
 
-    def check_request(self, content: Mapping[str, Any]) -> None:
+    def _check_request(self, content: Mapping[str, Any]) -> None:
         """The area's own check of a request's content (overridden where an area has one)."""
 
     def _run(self, actor: Actor, command: str, request_id: str, content: Mapping[str, Any],
              handler: Callable[..., Any], **options: Any) -> dict[str, Any]:
-        self.require(actor, command)
-        self.check_request(content)
+        self._require(actor, command)
+        self._check_request(content)
         return self.service._run(actor, command, request_id, content, handler, **options)

@@ -44,7 +44,7 @@ from sinks.geometry import parse_geojson
 class CourtService(AreaService):
     """Court cases, orders, fulfilments, certificates and reports (``service.court``)."""
 
-    def require(self, actor: Actor, command: str) -> None:
+    def _require(self, actor: Actor, command: str) -> None:
         require_court(actor, command)
 
     # -- cases and documents ----------------------------------------------------------------

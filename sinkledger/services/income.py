@@ -53,16 +53,16 @@ class IncomeService(AreaService):
     """Contracts' documents, bundled projects, traces, distributions, payments, liens, losses,
     statements (``service.income``)."""
 
-    def require(self, actor: Actor, command: str) -> None:
+    def _require(self, actor: Actor, command: str) -> None:
         require_income(actor, command)
 
-    def check_request(self, content: Mapping[str, Any]) -> None:
+    def _check_request(self, content: Mapping[str, Any]) -> None:
         _check_content(content)
 
     def _view(self, actor: Actor) -> None:
         require_income(actor, "income_view")
 
-    def today_text(self) -> str:
+    def _today_text(self) -> str:
         """The service clock's date as ISO text (YYYY-MM-DD)."""
         return self.today().isoformat()
 
@@ -238,7 +238,7 @@ class IncomeService(AreaService):
     def schedule_payments(self, actor: Actor, request_id: str, *, contract_no: str,
                           through: str | None = None) -> dict[str, Any]:
         """Schedule the obligations of a fixed-payment contract's years started by ``through`` (today)."""
-        content = {"contract_no": contract_no, "through": self.today_text() if through is None else through}
+        content = {"contract_no": contract_no, "through": self._today_text() if through is None else through}
         return self._run(actor, "schedule_payments", request_id, content,
                          lambda ctx: obligations.schedule_payments(ctx, **content))
 
