@@ -355,7 +355,7 @@ SPECS: list[CallSpec] = [
     CallSpec("court.issue_certificate", lambda w: dict(actor=actor("court"), order_id=w.ids["order_id"]),
              {"order_id": "ref"}, actor_role_refused="verifier"),
     CallSpec("court.certificate_pdf", lambda w: dict(code="NOPE-CODE", verify_url=None),
-             {"code": "ref", "verify_url": "opt_text"}, read_only=True, accepts=lambda out: False),
+             {"code": "ref", "verify_url": "opt_text", "lang": "choice"}, read_only=True, accepts=lambda out: False),
     CallSpec("court.verify_certificate", lambda w: dict(code="NOPE-CODE"), {"code": "ref"}, read_only=True,
              accepts=lambda out: False),
     CallSpec("court.verify_certificate_pdf", lambda w: dict(data=b"%PDF-1.4\n"), {"data": "bytes"}, read_only=True,
@@ -422,6 +422,7 @@ def _statement(world: Any) -> dict[str, Any]:
 
 
 STATEMENT_PARAMS = {"party_id": "ref", "period_start": "date", "period_end": "date"}
+DOCUMENT_PARAMS = STATEMENT_PARAMS | {"lang": "choice"}  # statements written as PDF or Excel
 STATEMENT_EXTRA = {"period_end": [("before_start", "2024-12-31")],
                    "party_id": [("other_household", "HH-0002"), ("collective", "COL-0001")]}
 
@@ -546,10 +547,10 @@ SPECS += [
     # -- income: statements ----------------------------------------------------------------------
     CallSpec("income.statement", _statement, STATEMENT_PARAMS, actor_role_refused="enterprise", read_only=True,
              accepts=lambda out: False, extra=STATEMENT_EXTRA),
-    CallSpec("income.statement_pdf", _statement, STATEMENT_PARAMS, actor_role_refused="enterprise", read_only=True,
+    CallSpec("income.statement_pdf", _statement, DOCUMENT_PARAMS, actor_role_refused="enterprise", read_only=True,
              accepts=lambda out: False, extra=STATEMENT_EXTRA),
     CallSpec("income.statement_xlsx", lambda w: _statement(w) | dict(path=str(w.workdir / "statement.xlsx")),
-             {**STATEMENT_PARAMS, "path": "out_path"}, actor_role_refused="enterprise", read_only=True,
+             {**DOCUMENT_PARAMS, "path": "out_path"}, actor_role_refused="enterprise", read_only=True,
              accepts=lambda out: False, extra=STATEMENT_EXTRA),
 ]
 
