@@ -7,7 +7,7 @@ the code base reads ``os.environ``.
 variable                      meaning
 ============================  ===============================================================
 ``DATABASE_URL``              SQLAlchemy URL of the database. Default: a SQLite file at
-                              ``$SINKLEDGER_HOME/sinkledger.db.database``.
+                              ``$SINKLEDGER_HOME/sinkledger.db``.
 ``SINKLEDGER_HOME``           folder for the default SQLite file and other local state.
                               Default: ``$XDG_DATA_HOME/sinkledger`` or ``~/.local/share/sinkledger``.
 ``SINKLEDGER_REGION``         region profile: a shipped name (``huzhou``, default;
@@ -159,7 +159,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: str) -> Settin
     url = env.get("DATABASE_URL", "").strip()
     is_default = not url
     if is_default:
-        url = f"sqlite:///{home / 'sinkledger.db.database'}"
+        url = f"sqlite:///{home / 'sinkledger.db'}"
     region = region_profile(env.get("SINKLEDGER_REGION", "").strip() or DEFAULT_REGION)
     gis = Path(env["SINKLEDGER_GIS_DATA"]) if env.get("SINKLEDGER_GIS_DATA") else REPO_ROOT / "gis_data"
     return Settings(

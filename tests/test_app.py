@@ -208,7 +208,7 @@ def test_first_start_seeds_the_default_database(tmp_path, monkeypatch) -> None: 
     try:
         at = run_app()
         assert_no_errors(at)
-        assert (tmp_path / "sinkledger.db.database").is_file()
+        assert (tmp_path / "sinkledger.db").is_file()
         assert ui_text("map_caption", "zh", n=N_PARCELS) in [c.value for c in at.caption]
         assert re.fullmatch(r"哈希链已校验至第 \d+ 条流水，无篡改。", at.success[0].value)
     finally:

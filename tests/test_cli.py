@@ -22,7 +22,7 @@ COMMANDS = ["init", "demo", "verify", "balances", "parcels", "parcels list", "hi
 
 def run(args: list[str], url: str, check: bool = False) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": url, "SINKLEDGER_HOME": HOME}
-    proc = subprocess.run([sys.executable, "-m", "sinkledger.cli.main", *args], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "sinkledger", *args], capture_output=True, text=True,
                           env=env, timeout=300)
     if check:
         assert proc.returncode == 0, proc.stderr

@@ -9,5 +9,5 @@ See ``docs/court.md``.
 Modules: :mod:`~ledger.court.domain` (pure rules), :mod:`~ledger.court.store` (tables),
 :mod:`~ledger.court.cases`, :mod:`~ledger.court.orders`, :mod:`~ledger.court.calculator`,
 :mod:`~ledger.court.fulfilment`, :mod:`~ledger.court.certificates`,
-:mod:`~ledger.court.reports`. The PDF is drawn by :mod:`sinkledger.documents.certificates`.
+:mod:`~ledger.court.reports`. The PDF and the Excel report are drawn by :mod:`sinkledger.documents`.
 """

@@ -2,34 +2,20 @@
 
 The year of an order is the year of its case's judgment. The fulfilment rate is fulfilled orders
 over orders not withdrawn, in basis points (integer) and as a percentage string. The report is
-a plain dict (for ``--json``) and can be written to an Excel workbook with openpyxl.
+a plain dict (for ``--json``); :mod:`sinkledger.documents.court_reports` writes it to Excel.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlmodel import Session, select
 
 from ledger.court.domain import STATUS_ZH, OrderStatus
 from ledger.court.orders import current_status
 from ledger.court.store import CourtCaseRow, CourtOrderRow
-
-SUMMARY_COLUMNS = (("court_party_id", "法院 Court id"), ("court_name", "法院 Court"), ("year", "年度 Year"),
-                   ("orders", "判令数 Orders"), ("withdrawn", "撤回 Withdrawn"), ("fulfilled", "履行完毕 Fulfilled"),
-                   ("overdue", "逾期 Overdue"), ("ordered_t", "判令吨数 Ordered t"),
-                   ("ordered_fen", "判令金额(分) Ordered fen"), ("retired_t", "已注销吨数 Retired t"),
-                   ("spent_fen", "已支付(分) Paid fen"), ("fulfilment_rate_pct", "履行率 Fulfilment rate"))
-ORDER_COLUMNS = (("order_id", "判令 Order"), ("case_no", "案号 Case no."), ("court_name", "法院 Court"),
-                 ("year", "年度 Year"), ("kind", "类型 Kind"), ("quantity_t", "判令吨数 t"),
-                 ("amount_fen", "判令金额(分) fen"), ("due_date", "履行期限 Due"), ("status", "状态 Status"),
-                 ("status_zh", "状态"), ("retired_t", "已注销 t"), ("spent_fen", "已支付(分) fen"),
-                 ("remaining", "尚余 Remaining"))
 
 
 def order_line(order: CourtOrderRow, case: CourtCaseRow, as_of: date) -> dict[str, Any]:
@@ -70,25 +56,3 @@ def court_report(session: Session, *, as_of: date, court_party_id: str | None = 
         groups[(line["court_party_id"], line["year"])].append(line)
     return {"as_of": as_of.isoformat(), "summary": [_summarise(groups[k]) for k in sorted(groups)], "orders": lines,
             "overdue": [line for line in lines if line["status"] == OrderStatus.overdue.value]}
-
-
-def write_report_xlsx(report: dict[str, Any], path: Path) -> Path:
-    """Write the report to an Excel workbook: sheets 汇总 Summary, 判令 Orders, 逾期 Overdue."""
-    workbook = Workbook()
-    sheets = (("汇总 Summary", SUMMARY_COLUMNS, report["summary"]), ("判令 Orders", ORDER_COLUMNS, report["orders"]),
-              ("逾期 Overdue", ORDER_COLUMNS, report["overdue"]))
-    for index, (title, columns, rows) in enumerate(sheets):
-        sheet = workbook.active if index == 0 else workbook.create_sheet()
-        sheet.title = title
-        sheet.append([label for _, label in columns])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append([row.get(key) for key, _ in columns])
-        for column in sheet.columns:
-            sheet.column_dimensions[column[0].column_letter].width = 18
-    sheet = workbook.create_sheet("说明 About")
-    sheet.append(["截至 As of", report["as_of"]])
-    sheet.append(["金额单位 Money unit", "分 fen (1 元 = 100 分)"])
-    workbook.save(path)
-    return path

@@ -244,7 +244,7 @@ def report_cmd(obj: Ctx, court_party_id: str | None, year: int | None, as_of: st
     report = api.report(who, court_party_id=court_party_id, year=year, as_of=_date(as_of))
     if xlsx_path:
         # deferred on purpose: only the command that runs pays for this import
-        from ledger.court.reports import write_report_xlsx
+        from sinkledger.documents.court_reports import write_report_xlsx
 
         report["xlsx"] = str(write_report_xlsx(report, xlsx_path))
     emit(report, as_json, lambda r: print_table(r["summary"], ("court_name", "year", "orders", "fulfilled", "overdue",

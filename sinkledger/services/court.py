@@ -272,8 +272,11 @@ class CourtService(AreaService):
         if unknown:
             raise InvalidInput("value_invalid", field=unknown[0], value=repr(filters[unknown[0]])[:40])
         report = self.report(actor, **filters)
+        # deferred on purpose: reportlab, pypdf and openpyxl load only when a document is made or read
+        from sinkledger.documents.court_reports import write_report_xlsx
+
         try:
-            return reports.write_report_xlsx(report, path)
+            return write_report_xlsx(report, path)
         except OSError as exc:
             raise InvalidInput("path_unusable", path=str(path)[:200], reason=exc.strerror or type(exc).__name__) from None
 

@@ -119,7 +119,7 @@ def test_landing_page_in_chinese(page, streamlit_server, screenshot_dir) -> None
     assert main.get_by_text(caption, exact=True).count() == 1, f"caption with {N_PARCELS} parcels missing"
     # The first-start path created the default SQLite database in the fresh home.
     if not BROWSER_DATABASE_URL:
-        assert (streamlit_server.home / "sinkledger.db.database").is_file(), streamlit_server.log()
+        assert (streamlit_server.home / "sinkledger.db").is_file(), streamlit_server.log()
 
     # The chart's JS chunk loads lazily: the element can appear after the script run ended.
     chart = page.locator('[data-testid="stDeckGlJsonChart"]')

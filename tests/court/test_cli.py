@@ -10,15 +10,8 @@ import sys
 from tests.court.conftest import CASE_NO
 
 
-def cli_module() -> str:
-    """``sinkledger.cli.main`` once the court groups are attached there, else the court CLI's own entry point."""
-    from sinkledger.cli.main import main
-
-    return "sinkledger.cli.main" if "court" in main.commands else "sinkledger.cli.court"
-
-
 def run(url: str, *args: str, code: int = 0) -> dict:
-    proc = subprocess.run([sys.executable, "-m", cli_module(), *args, "--json"], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "sinkledger", *args, "--json"], capture_output=True, text=True,
                           env={**os.environ, "DATABASE_URL": url}, timeout=300)
     assert proc.returncode == code, proc.stderr + proc.stdout
     return json.loads(proc.stdout)
@@ -51,7 +44,7 @@ def test_the_story_from_the_cli(stocked, tmp_path):  # type: ignore[no-untyped-d
     assert forged["error"]["code"] == "certificate_not_found"
     report = run(url, "court", "report", "--actor", "procurator", "--xlsx", str(tmp_path / "r.xlsx"))
     assert report["summary"][0]["retired_t"] == 2_079 and (tmp_path / "r.xlsx").exists()
-    ledger = subprocess.run([sys.executable, "-m", "sinkledger.cli.main", "verify", "--json"], capture_output=True,
+    ledger = subprocess.run([sys.executable, "-m", "sinkledger", "verify", "--json"], capture_output=True,
                             text=True, env={**os.environ, "DATABASE_URL": url}, timeout=300)
     assert ledger.returncode == 0 and json.loads(ledger.stdout)["ok"]
 
