@@ -90,6 +90,18 @@ class InputReader:
             self.report(key, "monitoring_events_must_number_at_least_two", count=len(items))
         return items
 
+    def object_field(self, document: Mapping[str, Any], key: str, allowed: Iterable[str], *,
+                     required: bool) -> Mapping[str, Any] | None:
+        """Return the JSON object ``document[key]`` (reporting its unknown fields), or ``None``
+        when it is absent or not an object."""
+        value = self.field(document, key, key, required=required)
+        if value is MISSING:
+            return None
+        block = self.mapping(value, key)
+        if block is not None:
+            self.reject_unknown_fields(block, allowed, prefix=f"{key}.")
+        return block
+
     def reject_unknown_fields(self, document: Mapping[str, Any], allowed: Iterable[str],
                               prefix: str = "") -> None:
         """Report every key of ``document`` that is not in ``allowed``."""

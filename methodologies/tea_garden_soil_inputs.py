@@ -133,13 +133,9 @@ def read_soil(reader: InputReader, document: Mapping[str, Any]) -> dict[str, Any
 
 def _read_management(reader: InputReader, document: Mapping[str, Any],
                      key: str) -> SoilManagement | None:
-    value = reader.field(document, key, key, required=True)
-    if value is MISSING:
-        return None
-    block = reader.mapping(value, key)
+    block = reader.object_field(document, key, MANAGEMENT_FIELDS, required=True)
     if block is None:
         return None
-    reader.reject_unknown_fields(block, MANAGEMENT_FIELDS, prefix=f"{key}.")
     land_use = read_choice(reader, block, "land_use", LandUse, None, "soil_factor_class_unknown",
                            path=f"{key}.land_use")
     tillage = read_choice(reader, block, "tillage", Tillage, None, "soil_factor_class_unknown",
