@@ -38,94 +38,94 @@ SERIAL_DIGITS = 9
 PROJECT_CODE_PATTERN = re.compile(r"^[A-Z0-9]{1,12}$")
 
 
-class PartyKind(str, enum.Enum):
-    collective = "collective"  # village collective 村集体 / cooperative 合作社
-    household = "household"
-    collection_centre = "collection_centre"
-    trading_centre = "trading_centre"
-    enterprise = "enterprise"
-    verifier = "verifier"
-    court = "court"
-    procuratorate = "procuratorate"
-    defendant = "defendant"
-    bank = "bank"
-    insurer = "insurer"
-    public = "public"
-    registry = "registry"  # the registry operator itself (system accounts)
+class PartyKind(enum.StrEnum):
+    collective = enum.auto()  # village collective 村集体 / cooperative 合作社
+    household = enum.auto()
+    collection_centre = enum.auto()
+    trading_centre = enum.auto()
+    enterprise = enum.auto()
+    verifier = enum.auto()
+    court = enum.auto()
+    procuratorate = enum.auto()
+    defendant = enum.auto()
+    bank = enum.auto()
+    insurer = enum.auto()
+    public = enum.auto()
+    registry = enum.auto()  # the registry operator itself (system accounts)
 
 
-class Role(str, enum.Enum):
-    cooperative = "cooperative"
-    household = "household"
-    collection_centre = "collection_centre"
-    trading_clerk = "trading_clerk"
-    enterprise = "enterprise"
-    verifier = "verifier"
-    court = "court"
-    procurator = "procurator"
-    bank = "bank"
-    insurer = "insurer"
-    public = "public"
-    admin = "admin"
+class Role(enum.StrEnum):
+    cooperative = enum.auto()
+    household = enum.auto()
+    collection_centre = enum.auto()
+    trading_clerk = enum.auto()
+    enterprise = enum.auto()
+    verifier = enum.auto()
+    court = enum.auto()
+    procurator = enum.auto()
+    bank = enum.auto()
+    insurer = enum.auto()
+    public = enum.auto()
+    admin = enum.auto()
 
 
-class AccountKind(str, enum.Enum):
-    holding = "holding"
-    issuance = "issuance"  # 签发: the source of every issuance; it never holds credits
-    buffer = "buffer"  # 缓冲池: withheld credits that cover later reversals
-    retirement = "retirement"  # 注销: where retired credits rest, never to move again
-    cancellation = "cancellation"  # credits cancelled by a reversal
-    imported = "imported"  # another registry's history
+class AccountKind(enum.StrEnum):
+    holding = enum.auto()
+    issuance = enum.auto()  # 签发: the source of every issuance; it never holds credits
+    buffer = enum.auto()  # 缓冲池: withheld credits that cover later reversals
+    retirement = enum.auto()  # 注销: where retired credits rest, never to move again
+    cancellation = enum.auto()  # credits cancelled by a reversal
+    imported = enum.auto()  # another registry's history
 
 
-class BlockState(str, enum.Enum):
-    held = "held"
-    pledged = "pledged"
-    retired = "retired"
-    cancelled = "cancelled"
+class BlockState(enum.StrEnum):
+    held = enum.auto()
+    pledged = enum.auto()
+    retired = enum.auto()
+    cancelled = enum.auto()
 
 
-class EntryKind(str, enum.Enum):
-    party_registered = "party_registered"
-    account_opened = "account_opened"
-    parcel_registered = "parcel_registered"
-    estimate_recorded = "estimate_recorded"
-    issuance = "issuance"
-    sale = "sale"
-    retirement = "retirement"
-    pledge = "pledge"
-    release = "release"
-    pledge_default = "pledge_default"
-    reversal = "reversal"
-    correction = "correction"
-    registry_import = "registry_import"
-    court_case_registered = "court_case_registered"
-    court_document_registered = "court_document_registered"
-    court_order_issued = "court_order_issued"
-    court_order_amended = "court_order_amended"
-    court_order_withdrawn = "court_order_withdrawn"
-    court_fulfilment = "court_fulfilment"
-    court_certificate_issued = "court_certificate_issued"
-    parcels_imported = "parcels_imported"
-    parcel_updated = "parcel_updated"
-    parcel_split = "parcel_split"
-    parcels_merged = "parcels_merged"
-    parcel_retired = "parcel_retired"
-    parcel_deleted = "parcel_deleted"
-    user_changed = "user_changed"  # an administrator created or changed a user (no password)
-    estimate_returned = "estimate_returned"  # a verifier returned an estimate with comments
-    collection = "collection"
-    collection_document_registered = "collection_document_registered"
-    project_registered = "project_registered"
-    project_parcels_added = "project_parcels_added"
-    distribution = "distribution"
-    payments_scheduled = "payments_scheduled"
-    payment = "payment"
-    lien_registered = "lien_registered"
-    lien_released = "lien_released"
-    lien_defaulted = "lien_defaulted"
-    loss_event = "loss_event"
-    insurance_claim = "insurance_claim"
+class EntryKind(enum.StrEnum):
+    party_registered = enum.auto()
+    account_opened = enum.auto()
+    parcel_registered = enum.auto()
+    estimate_recorded = enum.auto()
+    issuance = enum.auto()
+    sale = enum.auto()
+    retirement = enum.auto()
+    pledge = enum.auto()
+    release = enum.auto()
+    pledge_default = enum.auto()
+    reversal = enum.auto()
+    correction = enum.auto()
+    registry_import = enum.auto()
+    court_case_registered = enum.auto()
+    court_document_registered = enum.auto()
+    court_order_issued = enum.auto()
+    court_order_amended = enum.auto()
+    court_order_withdrawn = enum.auto()
+    court_fulfilment = enum.auto()
+    court_certificate_issued = enum.auto()
+    parcels_imported = enum.auto()
+    parcel_updated = enum.auto()
+    parcel_split = enum.auto()
+    parcels_merged = enum.auto()
+    parcel_retired = enum.auto()
+    parcel_deleted = enum.auto()
+    user_changed = enum.auto()  # an administrator created or changed a user (no password)
+    estimate_returned = enum.auto()  # a verifier returned an estimate with comments
+    collection = enum.auto()
+    collection_document_registered = enum.auto()
+    project_registered = enum.auto()
+    project_parcels_added = enum.auto()
+    distribution = enum.auto()
+    payments_scheduled = enum.auto()
+    payment = enum.auto()
+    lien_registered = enum.auto()
+    lien_released = enum.auto()
+    lien_defaulted = enum.auto()
+    loss_event = enum.auto()
+    insurance_claim = enum.auto()
 
 
 class SinkCode(str, enum.Enum):

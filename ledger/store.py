@@ -14,7 +14,7 @@ from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from sinkledger.base.errors import NotFound
-from sinkledger.base.rows import big_int_column, text_column
+from sinkledger.base.rows import RecordRowBase, big_int_column, text_column
 
 
 class PartyRow(SQLModel, table=True):
@@ -115,12 +115,10 @@ class IssuedPeriodRow(SQLModel, table=True):
     issuance_seq: int
 
 
-class EstimateRow(SQLModel, table=True):
+class EstimateRow(RecordRowBase, table=True):
     """A recorded estimate (测算结果) with its whole calculation trace; append-only."""
 
     __tablename__ = "estimate"
-    id: str = Field(primary_key=True, max_length=40)
-    seq: int
     methodology_id: str = Field(max_length=80)
     methodology_version: str = Field(max_length=20)
     sink_type: str = Field(max_length=20)
@@ -146,10 +144,8 @@ class SaleRow(SQLModel, table=True):
     recorded_at: str = Field(max_length=40)
 
 
-class RetirementRow(SQLModel, table=True):
+class RetirementRow(RecordRowBase, table=True):
     __tablename__ = "retirement"
-    id: str = Field(primary_key=True, max_length=40)
-    seq: int
     account_id: str = Field(max_length=40, index=True)
     quantity: int
     beneficiary: str = Field(max_length=200)
@@ -158,12 +154,10 @@ class RetirementRow(SQLModel, table=True):
     recorded_at: str = Field(max_length=40)
 
 
-class PledgeRow(SQLModel, table=True):
+class PledgeRow(RecordRowBase, table=True):
     """A pledge (质押) of credits as loan collateral; its status changes only by journal entries."""
 
     __tablename__ = "pledge"
-    id: str = Field(primary_key=True, max_length=40)
-    seq: int
     account_id: str = Field(max_length=40, index=True)
     bank_party_id: str = Field(max_length=40, index=True)
     quantity: int
@@ -174,10 +168,8 @@ class PledgeRow(SQLModel, table=True):
     ended_seq: Optional[int] = None
 
 
-class ReversalRow(SQLModel, table=True):
+class ReversalRow(RecordRowBase, table=True):
     __tablename__ = "reversal"
-    id: str = Field(primary_key=True, max_length=40)
-    seq: int
     quantity: int
     reason: str = Field(max_length=500)
     loss_event_ref: str = Field(max_length=80)

@@ -196,10 +196,9 @@ def _event_carbon_t_c_per_ha(recorder: CalculationRecorder, inputs: BambooInputs
                                culm_biomass_kg_by_age_class=per_culm_kg),
         "t d.m./ha", f"B1 at {event.date.isoformat()}")
     total = _total_biomass(recorder, inputs, label, stand)
-    carbon_fraction = recorder.parameter("carbon_fraction")
-    return recorder.step(f"{label} carbon stock", f"B × CF = {_d(total)} × {_d(carbon_fraction)}",
-                         carbon_stock_t_c_per_ha(biomass_t_per_ha=total,
-                                                 carbon_fraction=carbon_fraction),
+    cf = recorder.parameter("carbon_fraction")
+    return recorder.step(f"{label} carbon stock", f"B × CF = {_d(total)} × {_d(cf)}",
+                         carbon_stock_t_c_per_ha(biomass_t_per_ha=total, carbon_fraction=cf),
                          "t C/ha", "B3")
 
 

@@ -70,7 +70,6 @@ class N2OEmissionFactorProfile(enum.StrEnum):
 # year (METHODOLOGIES.md §2.3, [M]). Harvest is at 8-9 years, so VI (11-12 yr) is ample.
 AGE_CLASSES_DU: Final[Mapping[str, int]] = MappingProxyType(
     {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6})
-MINIMUM_EVENT_COUNT: Final = 2
 DEFAULT_BIOMASS_BASIS: Final[Mapping[BiomassMethod, CulmBiomassBasis]] = MappingProxyType({
     BiomassMethod.MEAN_CULM_BIOMASS: CulmBiomassBasis.ABOVE_GROUND,
     # Whether the Zhou equation gives above-ground or whole-culm mass is unknown ([M]);
@@ -269,14 +268,9 @@ def _read_basis(reader: InputReader, document: Mapping[str, Any],
 
 def _read_events(reader: InputReader, document: Mapping[str, Any],
                  method: BiomassMethod | None) -> tuple[BambooEvent, ...] | None:
-    value = reader.field(document, "events", "events", required=True)
-    if value is MISSING:
-        return None
-    items = reader.sequence(value, "events")
+    items = reader.monitoring_events(document, "events", required=True)
     if items is None:
         return None
-    if len(items) < MINIMUM_EVENT_COUNT:
-        reader.report("events", "monitoring_events_must_number_at_least_two", count=len(items))
     events = [_read_event(reader, item, f"events[{i}]", method) for i, item in enumerate(items)]
     _check_event_order(reader, items, events)
     if any(event is None for event in events):

@@ -19,11 +19,10 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from methodologies.errors import InvalidInput
-from methodologies.inputs import MISSING, InputReader
+from methodologies.inputs import MINIMUM_MONITORING_EVENTS, MISSING, InputReader
 from methodologies.uncertainty import UNCERTAINTY_FIELD, UNCERTAINTY_SCHEMA_ENTRY, read_uncertainty
 from methodologies.units import canonical_decimal
 
-MINIMUM_STOCK_EVENTS: Final = 2
 HUNDRED: Final = Decimal(100)
 
 
@@ -205,17 +204,12 @@ def read_stock_events(reader: InputReader, document: Mapping[str, Any], key: str
     and all events with the same one (a stock difference of carbon against biomass would mix
     units).
     """
-    value = reader.field(document, key, key, required=required)
-    if value is MISSING:
-        return None
-    items = reader.sequence(value, key)
+    items = reader.monitoring_events(document, key, required=required)
     if items is None:
         return None
-    if len(items) < MINIMUM_STOCK_EVENTS:
-        reader.report(key, "monitoring_events_must_number_at_least_two", count=len(items))
     events = [_read_stock_event(reader, item, f"{key}[{i}]", quantities)
               for i, item in enumerate(items)]
-    if any(event is None for event in events) or len(events) < MINIMUM_STOCK_EVENTS:
+    if any(event is None for event in events) or len(events) < MINIMUM_MONITORING_EVENTS:
         return None
     checked: list[StockEvent] = events  # type: ignore[assignment]
     if len({event.quantity for event in checked}) > 1:

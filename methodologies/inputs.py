@@ -38,6 +38,7 @@ class Missing:
 
 
 MISSING: Final = Missing()
+MINIMUM_MONITORING_EVENTS: Final = 2  # a stock difference needs a first and a last
 
 
 def show(value: Any) -> str:
@@ -76,6 +77,30 @@ class InputReader:
         if required:
             self.report(path, "field_is_required")
         return MISSING
+
+    def monitoring_events(self, document: Mapping[str, Any], key: str, *,
+                          required: bool) -> Sequence[Any] | None:
+        """Return the list ``document[key]`` of monitoring events (unchecked items), or ``None``
+        when it is absent or not a list; reports a list of fewer than two events."""
+        value = self.field(document, key, key, required=required)
+        if value is MISSING:
+            return None
+        items = self.sequence(value, key)
+        if items is not None and len(items) < MINIMUM_MONITORING_EVENTS:
+            self.report(key, "monitoring_events_must_number_at_least_two", count=len(items))
+        return items
+
+    def object_field(self, document: Mapping[str, Any], key: str, allowed: Iterable[str], *,
+                     required: bool) -> Mapping[str, Any] | None:
+        """Return the JSON object ``document[key]`` (reporting its unknown fields), or ``None``
+        when it is absent or not an object."""
+        value = self.field(document, key, key, required=required)
+        if value is MISSING:
+            return None
+        block = self.mapping(value, key)
+        if block is not None:
+            self.reject_unknown_fields(block, allowed, prefix=f"{key}.")
+        return block
 
     def reject_unknown_fields(self, document: Mapping[str, Any], allowed: Iterable[str],
                               prefix: str = "") -> None:

@@ -133,13 +133,9 @@ def read_soil(reader: InputReader, document: Mapping[str, Any]) -> dict[str, Any
 
 def _read_management(reader: InputReader, document: Mapping[str, Any],
                      key: str) -> SoilManagement | None:
-    value = reader.field(document, key, key, required=True)
-    if value is MISSING:
-        return None
-    block = reader.mapping(value, key)
+    block = reader.object_field(document, key, MANAGEMENT_FIELDS, required=True)
     if block is None:
         return None
-    reader.reject_unknown_fields(block, MANAGEMENT_FIELDS, prefix=f"{key}.")
     land_use = read_choice(reader, block, "land_use", LandUse, None, "soil_factor_class_unknown",
                            path=f"{key}.land_use")
     tillage = read_choice(reader, block, "tillage", Tillage, None, "soil_factor_class_unknown",
@@ -153,15 +149,9 @@ def _read_management(reader: InputReader, document: Mapping[str, Any],
 
 def _read_profiles(reader: InputReader, document: Mapping[str, Any]
                    ) -> tuple[SoilProfile, ...] | None:
-    value = reader.field(document, "soil_profiles", "soil_profiles", required=True)
-    if value is MISSING:
-        return None
-    items = reader.sequence(value, "soil_profiles")
+    items = reader.monitoring_events(document, "soil_profiles", required=True)
     if items is None:
         return None
-    if len(items) < 2:
-        reader.report("soil_profiles", "monitoring_events_must_number_at_least_two",
-                      count=len(items))
     profiles = [_read_profile(reader, item, f"soil_profiles[{i}]") for i, item in
                 enumerate(items)]
     if any(profile is None for profile in profiles) or len(profiles) < 2:

@@ -84,14 +84,10 @@ def read_uncertainty(reader: InputReader, document: Mapping[str, Any],
 
     Returns ``None`` when the block is absent or has a problem (the problem is reported).
     """
-    value = reader.field(document, UNCERTAINTY_FIELD, UNCERTAINTY_FIELD, required=False)
-    if value is MISSING:
-        return None
-    block = reader.mapping(value, UNCERTAINTY_FIELD)
+    block = reader.object_field(document, UNCERTAINTY_FIELD,
+                                ("profile", "ner_error_pct", "component_u_pct"), required=False)
     if block is None:
         return None
-    reader.reject_unknown_fields(block, ("profile", "ner_error_pct", "component_u_pct"),
-                                 prefix="uncertainty.")
     profile_value = reader.field(block, "profile", "uncertainty.profile", required=True)
     profile = (None if profile_value is MISSING else reader.choice(
         profile_value, "uncertainty.profile", UNCERTAINTY_PROFILE_NAMES,

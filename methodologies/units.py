@@ -126,12 +126,8 @@ def years_between(start: datetime.date, end: datetime.date) -> Decimal:
 
 
 def nearest_whole_years(start: datetime.date, end: datetime.date) -> tuple[int, int]:
-    """Return the whole number of years nearest to ``[start, end]`` and the offset in days.
-
-    Parameters
-    ----------
-    start, end : datetime.date
-        ``end`` must not be before ``start``.
+    """Return the whole number of years nearest to ``[start, end]`` (``end >= start``) and the
+    offset in days.
 
     Returns
     -------

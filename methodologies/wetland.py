@@ -126,15 +126,24 @@ def _woody_t_co2e(recorder: CalculationRecorder, inputs: WetlandInputs) -> Quant
     return Quantity(value, T_CO2E)
 
 
+def _measured_or_default(recorder: CalculationRecorder, source: RateSource,
+                         measured: Decimal | None, default_key: str, warning: str) -> Decimal:
+    """The measured rate, or for source ``default`` the parameter ``default_key``, flagged by
+    ``warning`` (a default stands in for a measurement)."""
+    if source is RateSource.DEFAULT:
+        rate = recorder.parameter(default_key)
+        recorder.warn(warning, value=_d(rate))
+        return rate
+    assert measured is not None
+    return measured
+
+
 def _sediment_t_co2e(recorder: CalculationRecorder, inputs: WetlandInputs,
                      period_yr: Decimal) -> Quantity:
     """W3: burial at the measured rate, or at the flagged default."""
-    if inputs.sediment_source is RateSource.DEFAULT:
-        rate = recorder.parameter("sediment_carbon_burial_default")
-        recorder.warn("sediment_burial_rate_is_default", value=_d(rate))
-    else:
-        assert inputs.sediment_burial_t_c_per_ha_yr is not None
-        rate = inputs.sediment_burial_t_c_per_ha_yr
+    rate = _measured_or_default(recorder, inputs.sediment_source,
+                                inputs.sediment_burial_t_c_per_ha_yr,
+                                "sediment_carbon_burial_default", "sediment_burial_rate_is_default")
     recorder.step("sediment carbon burial rate", inputs.sediment_source.value, rate,
                   "t C/ha/yr", "W3: R_acc")
     value = recorder.step(
@@ -148,13 +157,10 @@ def _sediment_t_co2e(recorder: CalculationRecorder, inputs: WetlandInputs,
 def _ch4_t_co2e(recorder: CalculationRecorder, inputs: WetlandInputs, period_yr: Decimal,
                 gwp_profile: str) -> Quantity:
     """W4: project CH4 at the measured flux or the flagged default."""
-    if inputs.ch4_source is RateSource.DEFAULT:
-        flux = recorder.parameter("ch4_emission_factor_default")
-        recorder.warn("ch4_emission_factor_is_default", value=_d(flux))
-    else:
-        assert inputs.ch4_kg_per_ha_yr is not None
-        flux = ch4_flux_kg_ch4_per_ha_yr(flux_kg_per_ha_yr=inputs.ch4_kg_per_ha_yr,
-                                         as_carbon=inputs.ch4_basis is Ch4Basis.CH4_C)
+    measured = None if inputs.ch4_kg_per_ha_yr is None else ch4_flux_kg_ch4_per_ha_yr(
+        flux_kg_per_ha_yr=inputs.ch4_kg_per_ha_yr, as_carbon=inputs.ch4_basis is Ch4Basis.CH4_C)
+    flux = _measured_or_default(recorder, inputs.ch4_source, measured,
+                                "ch4_emission_factor_default", "ch4_emission_factor_is_default")
     recorder.step("CH4 flux", _ch4_flux_equation(inputs), flux, "kg CH4/ha/yr", "W4a")
     gwp_ch4 = recorder.parameter(gwp_key(gwp_profile, "ch4"))
     if gwp_profile == "AR6":

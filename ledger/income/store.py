@@ -17,6 +17,7 @@ from sqlmodel import Field, SQLModel
 from sinkledger.base.rows import (
     DocumentContentRowBase,
     DocumentRowBase,
+    RecordRowBase,
     big_int_column,
     text_column,
 )
@@ -70,12 +71,10 @@ class ContributionRow(SQLModel, table=True):
     weight: int = Field(sa_column=big_int_column())  # the parcel's area in 0.01 m² at issuance
 
 
-class DistributionRow(SQLModel, table=True):
+class DistributionRow(RecordRowBase, table=True):
     """A sale's distribution (收益分配): one per sale."""
 
     __tablename__ = "distribution"
-    id: str = Field(primary_key=True, max_length=40)
-    seq: int
     sale_seq: int = Field(unique=True)
     seller_account: str = Field(max_length=40, index=True)
     sale_date: str = Field(max_length=10)
@@ -102,13 +101,11 @@ class DistributionContractRow(SQLModel, table=True):
     centre_fen: int = Field(sa_column=big_int_column())
 
 
-class ObligationRow(SQLModel, table=True):
+class ObligationRow(RecordRowBase, table=True):
     """One contract year of a fixed-payment contract, scheduled (应付租金)."""
 
     __tablename__ = "fixed_payment_obligation"
     __table_args__ = (UniqueConstraint("contract_no", "year_index"),)
-    id: str = Field(primary_key=True, max_length=40)
-    seq: int
     contract_no: str = Field(max_length=80, index=True)
     year_index: int
     period_start: str = Field(max_length=10)
@@ -156,12 +153,10 @@ class PaymentRow(SQLModel, table=True):
     reference: str = Field(max_length=80)
 
 
-class LienRow(SQLModel, table=True):
+class LienRow(RecordRowBase, table=True):
     """A pledge of future issuances (收储贷): credits issued for the parcels arrive pledged."""
 
     __tablename__ = "lien"
-    id: str = Field(primary_key=True, max_length=40)
-    seq: int
     bank_party_id: str = Field(max_length=40, index=True)
     contract_no: str = Field(max_length=80, index=True)
     loan_reference: str = Field(max_length=80)
@@ -188,12 +183,10 @@ class LienPledgeRow(SQLModel, table=True):
     issuance_seq: int
 
 
-class LossEventRow(SQLModel, table=True):
+class LossEventRow(RecordRowBase, table=True):
     """A loss event (snow, fire, pests, conversion) with the carbon lost and the reversal made."""
 
     __tablename__ = "loss_event"
-    id: str = Field(primary_key=True, max_length=40)
-    seq: int
     cause: str = Field(max_length=20)
     event_date: str = Field(max_length=10)
     reported_by_party_id: str = Field(max_length=40)

@@ -33,39 +33,39 @@ from collections.abc import Mapping
 from sinkledger.base.errors import InvalidInput
 
 
-class PersonalField(str, enum.Enum):
-    name = "name"
-    resident_id = "resident_id"
-    phone = "phone"
-    bank_account = "bank_account"
-    bank_name = "bank_name"
+class PersonalField(enum.StrEnum):
+    name = enum.auto()
+    resident_id = enum.auto()
+    phone = enum.auto()
+    bank_account = enum.auto()
+    bank_name = enum.auto()
 
 
-class Visibility(str, enum.Enum):
-    full = "full"
-    masked = "masked"
-    hidden = "hidden"
+class Visibility(enum.StrEnum):
+    full = enum.auto()
+    masked = enum.auto()
+    hidden = enum.auto()
 
 
-class Viewer(str, enum.Enum):
-    data_subject = "data_subject"  # the household itself (个人信息主体)
-    payment_officer = "payment_officer"  # designated user of the collecting centre (支付专员)
-    collection_centre = "collection_centre"  # any other user of the collecting centre
-    cooperative = "cooperative"  # the collective whose parcels the household shares in
-    admin = "admin"  # the registry's administrator
-    other = "other"  # everyone else: other households, clerks, verifiers, courts, banks, public
+class Viewer(enum.StrEnum):
+    data_subject = enum.auto()  # the household itself (个人信息主体)
+    payment_officer = enum.auto()  # designated user of the collecting centre (支付专员)
+    collection_centre = enum.auto()  # any other user of the collecting centre
+    cooperative = enum.auto()  # the collective whose parcels the household shares in
+    admin = enum.auto()  # the registry's administrator
+    other = enum.auto()  # everyone else: other households, clerks, verifiers, courts, banks, public
 
 
-class AccessPurpose(str, enum.Enum):
+class AccessPurpose(enum.StrEnum):
     """Why personal data is read: recorded in the access log with every read."""
 
-    display = "display"  # ordinary screens and lists: masked at most
-    revenue_payment = "revenue_payment"  # preparing or checking a payment (收益支付)
-    data_correction = "data_correction"  # checking details before correcting them (信息核对更正)
-    self_access = "self_access"  # the person reads their own data (本人查阅, PIPL art. 45)
-    erasure_request = "erasure_request"  # handling a request to erase (删除请求)
-    audit = "audit"  # supervision and audits
-    collection = "collection"  # registering details with the person's consent (收集); writes only
+    display = enum.auto()  # ordinary screens and lists: masked at most
+    revenue_payment = enum.auto()  # preparing or checking a payment (收益支付)
+    data_correction = enum.auto()  # checking details before correcting them (信息核对更正)
+    self_access = enum.auto()  # the person reads their own data (本人查阅, PIPL art. 45)
+    erasure_request = enum.auto()  # handling a request to erase (删除请求)
+    audit = enum.auto()  # supervision and audits
+    collection = enum.auto()  # registering details with the person's consent (收集); writes only
 
 
 F, V, W = PersonalField, Visibility, Viewer

@@ -8,8 +8,9 @@ tables. What they have in common lives here, once:
   :func:`big_int_column` (money in fen, kg CO2e, tonnes: 64-bit), :func:`text_column` (JSON
   documents and long free text), :func:`blob_column` (bytes: WKB, document content,
   ciphertexts);
-- mixins for column groups several tables repeat: :class:`DocumentRowBase` (a document known by
-  its content hash) and :class:`DocumentContentRowBase` (its erasable bytes);
+- mixins for column groups several tables repeat: :class:`RecordRowBase` (a record known by
+  its id, made by one journal entry), :class:`DocumentRowBase` (a document known by its content
+  hash) and :class:`DocumentContentRowBase` (its erasable bytes);
 - :func:`append_only_trigger_statements`: the DDL that makes a table reject UPDATE and DELETE
   (and TRUNCATE on PostgreSQL), the second guard of every append-only table after the code
   that offers no update or delete.
@@ -39,7 +40,17 @@ def blob_column(nullable: bool = False) -> Column:
     return Column(LargeBinary, nullable=nullable)
 
 
-class DocumentRowBase(SQLModel):
+class RecordRowBase(SQLModel):
+    """A record known by its id (such as ``LN-00000042``), made by the journal entry ``seq``.
+
+    These two columns come first; a table adds its own after them.
+    """
+
+    id: str = Field(primary_key=True, max_length=40)
+    seq: int
+
+
+class DocumentRowBase(RecordRowBase):
     """A document attached to a record (judgment, contract...), known by its content hash.
 
     The journal holds only the SHA-256; the bytes sit in a :class:`DocumentContentRowBase`
@@ -47,8 +58,6 @@ class DocumentRowBase(SQLModel):
     key of what the document belongs to (``case_no``, ``contract_no``).
     """
 
-    id: str = Field(primary_key=True, max_length=40)
-    seq: int
     title: str = Field(max_length=200)
     file_name: str = Field(max_length=200)
     media_type: str = Field(max_length=100)
