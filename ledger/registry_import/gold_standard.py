@@ -60,25 +60,10 @@ CER_SERIAL = re.compile(
     r"\s+-\s+(?P=party)-(?P=unit)-(?P<last>\d+)-(?P=tail)$")
 
 
-def parse_file(path: Path) -> ParseResult:
-    """Parse a Gold Standard issuances or retirements export; see :func:`parse_text`."""
-    return parse_export(path, REGISTRY, parse_text)
-
 
 def parse_text(text: str, *, source: str = "issuances.csv") -> ParseResult:
-    """Parse the text of a Gold Standard issuances or retirements export.
-
-    Parameters
-    ----------
-    text : str
-        The CSV text (already decoded).
-    source : str
-        File name, used in problem reports.
-
-    Returns
-    -------
-    records, problems : list of RegistryRecord, list of ImportProblem
-    """
+    """A Gold Standard issuances or retirements export, as decoded text: the records of its sound rows
+    and every problem of the others, naming ``source`` and the row (``model.parse_csv``)."""
     def one_row(row: CsvRow, header: list[str]) -> tuple[RegistryRecord | None, list[ImportProblem]]:
         # Retirement columns are optional: an issuances export has none.
         return parse_row(row, source, with_retirements=not missing_columns(header, RETIREMENT_COLUMNS))
@@ -175,3 +160,8 @@ def _cross_check(parsed: tuple[str, int, int, str | None, str | None], cells: di
     if vintage is not None and vintage != cells["Vintage"].strip():
         check.add("registry_field_mismatch", field="Vintage", serial_value=vintage,
                   value=cells["Vintage"].strip()[:40])
+
+
+def parse_file(path: Path) -> ParseResult:
+    """The export in the file ``path`` (encoding and byte-order mark handled by ``parse_export``)."""
+    return parse_export(path, REGISTRY, parse_text)

@@ -60,26 +60,10 @@ SERIAL = re.compile(
     r"(?P<vintage_start>\d{8})-(?P<vintage_end>\d{8})-\d+)$")
 
 
-def parse_file(path: Path) -> ParseResult:
-    """Parse a Verra transactions export; see :func:`parse_text`."""
-    return parse_export(path, REGISTRY, parse_text)
-
 
 def parse_text(text: str, *, source: str = "transactions.csv") -> ParseResult:
-    """Parse the text of a Verra transactions export.
-
-    Parameters
-    ----------
-    text : str
-        The CSV text (already decoded).
-    source : str
-        File name, used in problem reports.
-
-    Returns
-    -------
-    records, problems : list of RegistryRecord, list of ImportProblem
-        One record per sound row; every problem of every other row.
-    """
+    """A Verra transactions export, as decoded text: the records of its sound rows
+    and every problem of the others, naming ``source`` and the row (``model.parse_csv``)."""
     return parse_csv(text, registry=REGISTRY, source=source, columns=COLUMNS,
                      parse_row=lambda row, header: parse_row(row, source))
 
@@ -147,3 +131,8 @@ def _status(cells: dict[str, str], check: RowProblems) -> CreditStatus | None:
         return CreditStatus.retired
     check.add("registry_status_ambiguous")
     return None
+
+
+def parse_file(path: Path) -> ParseResult:
+    """The export in the file ``path`` (encoding and byte-order mark handled by ``parse_export``)."""
+    return parse_export(path, REGISTRY, parse_text)

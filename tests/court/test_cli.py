@@ -53,6 +53,6 @@ def test_every_court_command_has_help(tmp_path):  # type: ignore[no-untyped-def]
     for command in ("court case", "court document", "court propose", "court order", "court amend", "court withdraw",
                     "court fulfil", "court status", "court report", "certificate issue", "certificate pdf",
                     "certificate verify"):
-        proc = subprocess.run([sys.executable, "-m", cli_module(), *command.split(), "--help"], capture_output=True,
+        proc = subprocess.run([sys.executable, "-m", "sinkledger", *command.split(), "--help"], capture_output=True,
                               text=True, env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
         assert proc.returncode == 0 and "Usage:" in proc.stdout, command
