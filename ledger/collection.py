@@ -17,6 +17,7 @@ from sqlmodel import select
 
 from ledger.commands import CommandContext
 from ledger.domain import EntryKind, PartyKind, check_date
+from ledger.income.terms import check_cost_terms
 from ledger.parties import holding_account_id
 from ledger.sale import check_text
 from ledger.store import CollectionContractRow, ContractParcelRow, PartyRow
@@ -42,9 +43,7 @@ def check_payment_terms(terms: Any) -> dict[str, Any]:
     out = {"kind": terms["kind"], key: amount}
     if terms.get("costs_note"):
         out["costs_note"] = check_text(terms["costs_note"], "payment_terms.costs_note", 500)
-    from ledger.income.terms import check_cost_terms  # stated costs: cost_share_bp, cost_fen_per_t
-
-    return out | check_cost_terms(terms)
+    return out | check_cost_terms(terms)  # stated costs: cost_share_bp, cost_fen_per_t
 
 
 def _check_parcels(ctx: CommandContext, parcel_codes: Any, collective: str, start: str, end: str) -> list[str]:

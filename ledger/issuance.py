@@ -29,6 +29,7 @@ from ledger.domain import (
     serial_prefix,
     split_by_vintage,
 )
+from ledger.income.hooks import after_issuance
 from ledger.projection import apply_moves, get_account
 from ledger.store import BatchRow, EstimateRow, IssuedPeriodRow
 from sinkledger.base.errors import Conflict, InvalidInput, NotFound
@@ -122,9 +123,7 @@ def issue(ctx: CommandContext, *, estimate_id: str, verified_kg_co2e: int, proje
                "parcel_codes": parcel_codes, "period_start": est.period_start, "period_end": est.period_end,
                "verified_kg_co2e": verified_kg_co2e, "buffer_share_bp": buffer_share_bp,
                "batches": batches, "moves": [m.to_record() for m in moves], "result": result}
-    from ledger.income.hooks import after_issuance  # contributions and lien pledges
-
-    return EntryKind.issuance.value, after_issuance(ctx, payload)
+    return EntryKind.issuance.value, after_issuance(ctx, payload)  # contributions and lien pledges
 
 
 def _create_batch(ctx: CommandContext, est: EstimateRow, vintage: int, quantity: int, buffer_t: int, *,

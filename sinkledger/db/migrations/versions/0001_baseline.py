@@ -405,6 +405,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_parcel_status_lon', ['status', 'min_lon'], unique=False)
 
     # ### end Alembic commands ###
+
+    # imported here, not at the top, so that loading the revision files stays free of our code
     from sinkledger.db.schema import install_extras
 
     install_extras(op.get_bind())
