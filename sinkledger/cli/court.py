@@ -12,7 +12,7 @@ import sys
 import uuid
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -30,14 +30,15 @@ from sinkledger.cli.common import (
     writes,
 )
 
+if TYPE_CHECKING:  # for annotations only
+    from sinkledger.services.court import CourtService
+
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
-def court_api(obj: Ctx) -> Any:
-    # deferred on purpose: only the command that runs pays for this import
-    from sinkledger.services.court import CourtService
-
-    return CourtService(obj.service)
+def court_api(obj: Ctx) -> CourtService:
+    """The court API of the command line's service."""
+    return obj.service.court
 
 
 

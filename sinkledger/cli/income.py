@@ -11,23 +11,23 @@ from __future__ import annotations
 import json
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from sinkledger.base.errors import InvalidInput
 from sinkledger.cli.common import Ctx, acts, emit, print_table, to_fen, writes
 
+if TYPE_CHECKING:  # for annotations only
+    from sinkledger.services.income import IncomeService
+
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 OUT = click.Path(dir_okay=False, path_type=Path)
 
 
-def income_api(obj: Ctx) -> Any:
-    """The income API over the command line's service."""
-    # deferred on purpose: only the command that runs pays for this import
-    from sinkledger.services.income import IncomeService
-
-    return IncomeService(obj.service)
+def income_api(obj: Ctx) -> IncomeService:
+    """The income API of the command line's service."""
+    return obj.service.income
 
 
 def _rid(request_id: str | None) -> str:

@@ -9,18 +9,21 @@ what the acting user may see (masked per docs/personal-data.md), and every read 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from sinkledger.base.jsondoc import load_json, load_json_object
 from sinkledger.cli.common import Ctx, acts, command, emit, json_option, print_table, with_options
 
+if TYPE_CHECKING:  # for annotations only
+    from sinkledger.services.people import PeopleService
+
 PERSONAL_OPTIONS = ("name", "resident_id", "phone", "bank_account", "bank_name")
 PURPOSES = ["display", "revenue_payment", "data_correction", "self_access", "erasure_request", "audit"]
 
 
-def people_api(obj: Ctx) -> Any:
+def people_api(obj: Ctx) -> PeopleService:
     return obj.service.people
 
 

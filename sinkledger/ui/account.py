@@ -14,6 +14,7 @@ from sinkledger.ui.common import attempt, get_service, require_roles, sink_name,
 from sinkledger.ui.text import t
 
 if TYPE_CHECKING:  # for annotations only
+    from ledger.permissions import Actor
     from sinkledger.services.registry import Service
 
 HOLDER_ROLES = ("cooperative", "household", "collection_centre", "enterprise")
@@ -67,7 +68,7 @@ def _sale_row(s: dict[str, Any], lang: str, other: str) -> dict[str, Any]:
             t("sale_amount"): fmt.money(s["amount_fen"], lang), t("contract_no"): s["contract_no"]}
 
 
-def _retire_form(actor: Any, service: Service, statement: dict[str, Any]) -> None:
+def _retire_form(actor: Actor, service: Service, statement: dict[str, Any]) -> None:
     st.subheader(t("retire_credits"))
     with st.form("retire_form"):
         c1, c2 = st.columns(2)

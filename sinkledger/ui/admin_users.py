@@ -18,6 +18,7 @@ from sinkledger.ui.common import get_service, require_roles, role_name, submit
 from sinkledger.ui.text import labeller, t
 
 if TYPE_CHECKING:  # for annotations only
+    from ledger.permissions import Actor
     from sinkledger.services.registry import Service
 
 ROLES = [r.value for r in Role if r is not Role.public]
@@ -43,7 +44,7 @@ def users_page() -> None:
         _party_form(actor, service)
 
 
-def _create_form(actor: Any, service: Service, parties: dict[str, str]) -> None:
+def _create_form(actor: Actor, service: Service, parties: dict[str, str]) -> None:
     with st.form("create_user_form"):
         c1, c2 = st.columns(2)
         username = c1.text_input(t("username"), key="new_username")
@@ -59,7 +60,7 @@ def _create_form(actor: Any, service: Service, parties: dict[str, str]) -> None:
             st.success(t("user_created", username=out["username"]))
 
 
-def _edit_user(actor: Any, service: Service, users: list[dict[str, Any]], parties: dict[str, str]) -> None:
+def _edit_user(actor: Actor, service: Service, users: list[dict[str, Any]], parties: dict[str, str]) -> None:
     names = [u["username"] for u in users]
     chosen = st.selectbox(t("username"), names, key="edit_username")
     user = next(u for u in users if u["username"] == chosen)
@@ -85,7 +86,7 @@ def _edit_user(actor: Any, service: Service, users: list[dict[str, Any]], partie
             st.success(t("password_was_reset", username=chosen))
 
 
-def _party_form(actor: Any, service: Service) -> None:
+def _party_form(actor: Actor, service: Service) -> None:
     with st.form("party_form"):
         c1, c2 = st.columns(2)
         party_id = c1.text_input(t("party_id"), key="party_id", placeholder="DEF-0001")

@@ -16,6 +16,7 @@ from sinkledger.ui.common import attempt, get_service, require_roles, submit
 from sinkledger.ui.text import t
 
 if TYPE_CHECKING:  # for annotations only
+    from ledger.permissions import Actor
     from sinkledger.services.registry import Service
 
 
@@ -53,7 +54,7 @@ def pledges_page() -> None:
     _pledge_list(actor, service, lang)
 
 
-def _pledge_list(actor: Any, service: Service, lang: str) -> None:
+def _pledge_list(actor: Actor, service: Service, lang: str) -> None:
     st.subheader(t("my_pledges"))
     rows = ui_queries.pledges(service, bank_party_id=actor.party_id)
     if not rows:
@@ -109,7 +110,7 @@ def liens_page() -> None:
         st.rerun()
 
 
-def _lien_form(actor: Any, service: Service, contracts: list[dict[str, Any]], lang: str) -> None:
+def _lien_form(actor: Actor, service: Service, contracts: list[dict[str, Any]], lang: str) -> None:
     done = session.last_result("lien_register")
     if done:
         st.success(t("inc_lien_registered", lien=done["lien_id"], contract=done["contract_no"]))

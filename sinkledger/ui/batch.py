@@ -25,6 +25,7 @@ from sinkledger.ui.common import attempt, get_service, require_roles, sink_name
 from sinkledger.ui.text import labeller, t
 
 if TYPE_CHECKING:  # for annotations only
+    from ledger.permissions import Actor
     from sinkledger.services.registry import Service
 
 BATCH_ROLES = ("collection_centre", "cooperative")
@@ -53,12 +54,12 @@ def _methodologies() -> dict[str, Any]:
     return {m.id: m for m in list_methodologies()}  # the newest version of each id wins
 
 
-def _own_parcels(actor: Any, service: Service, sink_type: str) -> list[str]:
+def _own_parcels(actor: Actor, service: Service, sink_type: str) -> list[str]:
     return [p["parcel_code"] for p in service.parcels(status="active") if p["sink_type"] == sink_type
             and (actor.role.value != "cooperative" or p["holder_party_id"] == actor.party_id)]
 
 
-def _form(actor: Any, service: Service) -> dict[str, Any] | None:
+def _form(actor: Actor, service: Service) -> dict[str, Any] | None:
     methods = _methodologies()
     lang = session.lang()
     c1, c2 = st.columns(2)
@@ -127,7 +128,7 @@ def _rasters(service: Service) -> list[str]:
     return [f"{day}={folder / f'demo_carbon_{day}.tif'}" for day in DEMO_RASTERS]
 
 
-def _run(actor: Any, service: Service, request: dict[str, Any]) -> dict[str, Any] | None:
+def _run(actor: Actor, service: Service, request: dict[str, Any]) -> dict[str, Any] | None:
     """Run the batch with a progress bar; a refusal shows its message, never a traceback."""
     bar = st.progress(0.0, text=t("batch_preparing"))
 

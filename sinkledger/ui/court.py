@@ -23,6 +23,7 @@ from sinkledger.ui.text import labeller, sink_labeller, t
 from sinks import SINK_TYPES
 
 if TYPE_CHECKING:  # for annotations only
+    from ledger.permissions import Actor
     from sinkledger.services.registry import Service
 
 DEFENDANT_KINDS = ("defendant", "enterprise", "collective")
@@ -58,7 +59,7 @@ def cases_page() -> None:
         _case_detail(actor, service, status)
 
 
-def _case_form(actor: Any, service: Service) -> None:
+def _case_form(actor: Actor, service: Service) -> None:
     parties = ui_queries.holding_accounts(service, kinds=DEFENDANT_KINDS)
     names = {p["party_id"]: f'{p["name"]} ({p["party_id"]})' for p in parties}
     counties = county_names(service)
@@ -82,7 +83,7 @@ def _case_form(actor: Any, service: Service) -> None:
             st.success(t("case_registered", case_no=out["case_no"]))
 
 
-def _case_detail(actor: Any, service: Service, status: dict[str, Any]) -> None:
+def _case_detail(actor: Actor, service: Service, status: dict[str, Any]) -> None:
     lang = session.lang()
     case = status["case"]
     st.subheader(t("case_heading", case_no=case["case_no"]))
@@ -97,7 +98,7 @@ def _case_detail(actor: Any, service: Service, status: dict[str, Any]) -> None:
         _order_card(actor, service, order, lang, is_court)
 
 
-def _order_form(actor: Any, service: Service, case_no: str) -> None:
+def _order_form(actor: Actor, service: Service, case_no: str) -> None:
     with st.form("order_form"):
         c1, c2 = st.columns(2)
         item = c1.text_input(t("order_item"), value="判决第二项" if session.lang() == "zh" else "Item 2",
@@ -124,7 +125,7 @@ def _order_form(actor: Any, service: Service, case_no: str) -> None:
             st.rerun()
 
 
-def _order_card(actor: Any, service: Service, order: dict[str, Any], lang: str, is_court: bool) -> None:
+def _order_card(actor: Actor, service: Service, order: dict[str, Any], lang: str, is_court: bool) -> None:
     with st.container(border=True):
         target = (fmt.tonnes(order["quantity_t"], lang) if order["kind"] == "quantity"
                   else fmt.money(order["amount_fen"], lang))
@@ -151,7 +152,7 @@ def _progress(order: dict[str, Any]) -> float:
     return min(order["spent_fen"] / max(order["amount_fen"] or 1, 1), 1.0)
 
 
-def _fulfil_form(actor: Any, service: Service, order: dict[str, Any]) -> None:
+def _fulfil_form(actor: Actor, service: Service, order: dict[str, Any]) -> None:
     accounts = [a for a in ui_queries.holding_accounts(service) if a["held_t"] > 0
                 and a["party_kind"] in ("collective", "collection_centre", "trading_centre", "enterprise")]
     unit = "吨" if session.lang() == "zh" else "t"
@@ -180,7 +181,7 @@ def _fulfil_form(actor: Any, service: Service, order: dict[str, Any]) -> None:
             st.rerun()
 
 
-def _certificates(actor: Any, service: Service, order: dict[str, Any], is_court: bool) -> None:
+def _certificates(actor: Actor, service: Service, order: dict[str, Any], is_court: bool) -> None:
     for cert in order["certificates"]:
         pdf = attempt(service.court.certificate_pdf, cert["code"], lang=session.lang())
         if pdf is not None:

@@ -9,7 +9,7 @@ plan, and the page only checks for the reader that its lines add up to the sale 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
@@ -32,6 +32,9 @@ from sinkledger.ui.income_common import (
 from sinkledger.ui.income_coop import contracts_table, pay_form
 from sinkledger.ui.text import sink_labeller, t, t_or
 
+if TYPE_CHECKING:  # for annotations only
+    from ledger.permissions import Actor
+
 CENTRE_ROLES = ("collection_centre",)
 
 
@@ -50,7 +53,7 @@ def centre_contracts_page() -> None:
         _trace(actor)
 
 
-def _contracts(actor: Any, contracts: list[dict[str, Any]]) -> None:
+def _contracts(actor: Actor, contracts: list[dict[str, Any]]) -> None:
     contracts_table(contracts)
     if not contracts:
         return
@@ -78,7 +81,7 @@ def _contracts(actor: Any, contracts: list[dict[str, Any]]) -> None:
             st.success(t("inc_doc_registered", sha=out["sha256"][:16]))
 
 
-def _projects(actor: Any, contracts: list[dict[str, Any]]) -> None:
+def _projects(actor: Actor, contracts: list[dict[str, Any]]) -> None:
     service = get_service()
     codes = [p["project_code"] for p in attempt(service.income.projects, actor) or []]
     collected = sorted({p for c in contracts for p in c["parcel_codes"]})
@@ -110,7 +113,7 @@ def _project_detail(project: dict[str, Any]) -> None:
            for b in project["batches"]])
 
 
-def _add_parcels_form(actor: Any, code: str, collected: list[str]) -> None:
+def _add_parcels_form(actor: Actor, code: str, collected: list[str]) -> None:
     with st.form("project_add_form"):
         parcels = st.multiselect(t("inc_add_parcels"), collected, key="project_add_parcels")
         ok = st.form_submit_button(t("inc_add_parcels_button"))
@@ -121,7 +124,7 @@ def _add_parcels_form(actor: Any, code: str, collected: list[str]) -> None:
             st.success(t("inc_parcels_added", n=len(parcels), code=code))
 
 
-def _register_project_form(actor: Any, collected: list[str]) -> None:
+def _register_project_form(actor: Actor, collected: list[str]) -> None:
     methodologies = sorted({m.id for m in list_methodologies()})
     with st.expander(t("inc_register_project"), expanded=False), st.form("project_register_form"):
         c1, c2 = st.columns(2)
@@ -143,7 +146,7 @@ def _register_project_form(actor: Any, collected: list[str]) -> None:
             st.success(t("inc_project_registered", code=out["project_code"]))
 
 
-def _trace(actor: Any) -> None:
+def _trace(actor: Actor) -> None:
     """Where a credit comes from: its batch → parcels (t, kg) → contract → collective → households."""
     serial = st.text_input(t("inc_trace_input"), key="trace_serial",
                            placeholder="CN330523-TG-AJTG01-2026-000000001")
@@ -179,11 +182,11 @@ def centre_income_page() -> None:
         _statements(actor)
 
 
-def _centre_account(actor: Any) -> str | None:
+def _centre_account(actor: Actor) -> str | None:
     return next((p["account_id"] for p in get_service().parties() if p["party_id"] == actor.party_id), None)
 
 
-def _distribute(actor: Any) -> None:
+def _distribute(actor: Actor) -> None:
     service, lang = get_service(), session.lang()
     done = session.last_result("distribute")
     if done:
@@ -245,7 +248,7 @@ def line_row(line: dict[str, Any]) -> dict[str, Any]:
             t("inc_share"): percent(line["share_bp"]), t("contract_no"): line["contract_no"]}
 
 
-def _distributions(actor: Any, rows: list[dict[str, Any]]) -> None:
+def _distributions(actor: Actor, rows: list[dict[str, Any]]) -> None:
     lang = session.lang()
     st.subheader(t("inc_distributions"))
     table([{t("inc_distribution"): d["id"], t("inc_sale"): d["sale_seq"], t("col_date"): fmt.date_text(d["sale_date"], lang),
@@ -259,7 +262,7 @@ def _distributions(actor: Any, rows: list[dict[str, Any]]) -> None:
             table([line_row(line) for line in recorded["lines"]])
 
 
-def _schedule(actor: Any) -> None:
+def _schedule(actor: Actor) -> None:
     service, lang = get_service(), session.lang()
     fixed = [c for c in attempt(service.income.contracts, actor) or [] if c["payment_terms"]["kind"] == "fixed_per_mu_year"]
     done = session.last_result("schedule_payments")
@@ -282,7 +285,7 @@ def _schedule(actor: Any) -> None:
         table([item_row(i) for i in items], height=240)
 
 
-def _statements(actor: Any) -> None:
+def _statements(actor: Actor) -> None:
     """Statements of the collectives the centre contracts, and of their households."""
     contracts = attempt(get_service().income.contracts, actor) or []
     collectives = sorted({c["collective_party_id"] for c in contracts})

@@ -8,7 +8,7 @@ from __future__ import annotations
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
@@ -17,6 +17,9 @@ from sinkledger.ui import format as fmt
 from sinkledger.ui import session
 from sinkledger.ui.common import attempt, cached_version, get_service, sink_name
 from sinkledger.ui.text import t, t_or
+
+if TYPE_CHECKING:  # for annotations only
+    from ledger.permissions import Actor
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -179,7 +182,7 @@ def payment_row(p: dict[str, Any], *, with_party: bool = True) -> dict[str, Any]
     return row | {t("inc_col_amount_yuan"): fmt.yuan(p["amount_fen"]), t("inc_reference"): p["reference"]}
 
 
-def statement_section(actor: Any, party_id: str, key: str) -> dict[str, Any] | None:
+def statement_section(actor: Actor, party_id: str, key: str) -> dict[str, Any] | None:
     """Period picker, the statement of ``party_id`` and its PDF and Excel downloads."""
     service = get_service()
     period = period_picker(key)
@@ -195,7 +198,7 @@ def statement_section(actor: Any, party_id: str, key: str) -> dict[str, Any] | N
     return statement
 
 
-def statement_downloads(actor: Any, party_id: str, start: str, end: str, key: str) -> None:
+def statement_downloads(actor: Actor, party_id: str, start: str, end: str, key: str) -> None:
     """The statement as a PDF and as an Excel workbook, in the reader's language."""
     service = get_service()
     name = f"statement-{party_id}-{start}-{end}"
@@ -211,7 +214,7 @@ def statement_downloads(actor: Any, party_id: str, start: str, end: str, key: st
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-def _statement_xlsx(actor: Any, party_id: str, start: str, end: str) -> bytes:
+def _statement_xlsx(actor: Actor, party_id: str, start: str, end: str) -> bytes:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "statement.xlsx"
         get_service().income.statement_xlsx(actor, path, party_id=party_id, period_start=start, period_end=end)

@@ -5,7 +5,7 @@ a collective to pay its households' lines; the centre pays the rest)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
@@ -22,6 +22,9 @@ from sinkledger.ui.income_common import (
     terms_text,
 )
 from sinkledger.ui.text import t
+
+if TYPE_CHECKING:  # for annotations only
+    from ledger.permissions import Actor
 
 
 def coop_income_page() -> None:
@@ -49,7 +52,7 @@ def contracts_table(contracts: list[dict[str, Any]]) -> None:
            for c in contracts])
 
 
-def _household_statements(actor: Any, statement: dict[str, Any] | None) -> None:
+def _household_statements(actor: Actor, statement: dict[str, Any] | None) -> None:
     """A household of the collective's parcels: its own statement (same period picker)."""
     households = sorted({h for p in (statement or {}).get("parcels", []) for h in p.get("household_shares_bp", {})})
     if not households:
@@ -59,7 +62,7 @@ def _household_statements(actor: Any, statement: dict[str, Any] | None) -> None:
     statement_section(actor, chosen, f"coop_hh_{chosen}")
 
 
-def pay_form(actor: Any, form: str, *, roles: tuple[str, ...] | None = None, source_id: str | None = None) -> None:
+def pay_form(actor: Actor, form: str, *, roles: tuple[str, ...] | None = None, source_id: str | None = None) -> None:
     """Record a payment of outstanding due items (each in full, or one item in part)."""
     service = get_service()
     lang = session.lang()

@@ -23,6 +23,7 @@ from sinkledger.ui.income_common import party_label, table
 from sinkledger.ui.text import t, t_or
 
 if TYPE_CHECKING:  # for annotations only
+    from ledger.permissions import Actor
     from sinkledger.services.registry import Service
 
 PAYMENT_LIST = "income_payment_list"  # session key: {"source": id, "rows": [...], "xlsx": bytes | None}
@@ -81,7 +82,7 @@ def _show(rows: list[dict[str, Any]]) -> None:
             t("col_status"): t_or(f"inc_payee_{r['status']}", r["status"])} for r in rows])
 
 
-def _excel(actor: Any, people: Any, lines: list[dict[str, Any]], kept: dict[str, Any]) -> None:
+def _excel(actor: Actor, people: PeopleService, lines: list[dict[str, Any]], kept: dict[str, Any]) -> None:
     if kept["xlsx"] is None and st.button(t("inc_paylist_prepare_xlsx"), key="paylist_prepare"):
         with st.spinner(t("inc_loading")):
             kept["xlsx"] = attempt(_export, actor, people, lines, kept["source"])
@@ -92,7 +93,7 @@ def _excel(actor: Any, people: Any, lines: list[dict[str, Any]], kept: dict[str,
                            key="paylist_xlsx")
 
 
-def _export(actor: Any, people: Any, lines: list[dict[str, Any]], source: str) -> bytes:
+def _export(actor: Actor, people: PeopleService, lines: list[dict[str, Any]], source: str) -> bytes:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "payment-list.xlsx"
         people.export_payment_list(actor, lines, fmt="xlsx", path=path, note=t("inc_paylist_note", source=source))

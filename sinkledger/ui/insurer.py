@@ -22,6 +22,7 @@ from sinkledger.ui.income_common import parse_yuan, party_labeller, table
 from sinkledger.ui.text import labeller, t
 
 if TYPE_CHECKING:  # for annotations only
+    from ledger.permissions import Actor
     from sinkledger.services.registry import Service
 
 CAUSES = ("snow", "fire", "pests", "conversion", "other")
@@ -52,7 +53,7 @@ def losses_page() -> None:
         _manual_reversal(actor, service, lang)
 
 
-def _loss_form(actor: Any, service: Service, lang: str) -> None:
+def _loss_form(actor: Actor, service: Service, lang: str) -> None:
     done = session.last_result("loss_event")
     if done:
         st.success(t("inc_loss_recorded", event=done["event_id"], lost=done["lost_t_co2e"],
@@ -105,7 +106,7 @@ def _plan(plan: list[dict[str, Any]], lang: str) -> None:
                     t("col_unit"): s.get("unit", ""), t("col_note"): s.get("note", "")} for s in p["steps"]])
 
 
-def _claim_form(actor: Any, service: Service, events: list[dict[str, Any]]) -> None:
+def _claim_form(actor: Actor, service: Service, events: list[dict[str, Any]]) -> None:
     done = session.last_result("insurance_claim")
     if done:
         st.success(t("inc_claim_recorded", claim=done["claim_no"], event=done["event_id"],
@@ -150,7 +151,7 @@ def _events(events: list[dict[str, Any]], lang: str) -> None:
            for e in events])
 
 
-def _manual_reversal(actor: Any, service: Service, lang: str) -> None:
+def _manual_reversal(actor: Actor, service: Service, lang: str) -> None:
     st.caption(t("losses_intro"))
     with st.form("loss_form"):
         c1, c2 = st.columns(2)

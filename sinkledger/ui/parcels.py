@@ -19,12 +19,13 @@ from sinkledger.ui.public import parcel_layer_features, parcel_map
 from sinkledger.ui.text import t, t_or
 
 if TYPE_CHECKING:  # for annotations only
+    from ledger.permissions import Actor
     from sinkledger.services.registry import Service
 
 PARCEL_ROLES = ("cooperative", "collection_centre", "admin")
 
 
-def own_party(actor: Any) -> str | None:
+def own_party(actor: Actor) -> str | None:
     """A cooperative sees its own parcels; the centre and the administrator see all."""
     return actor.party_id if actor.role.value == "cooperative" else None
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
@@ -21,6 +21,10 @@ from sinkledger.ui import format as fmt
 from sinkledger.ui import session
 from sinkledger.ui.common import attempt, get_people, get_service, require_roles
 from sinkledger.ui.text import labeller, t
+
+if TYPE_CHECKING:  # for annotations only
+    from ledger.permissions import Actor
+    from sinkledger.services.people import PeopleService
 
 FIELDS = ("name", "resident_id", "phone", "bank_name", "bank_account")
 OPTIONAL_FIELDS = ("phone", "bank_account", "bank_name")
@@ -75,7 +79,7 @@ def my_details_page() -> None:
     reread_button("my_details", "reread_my_details")
 
 
-def _read_my_details(people: Any, actor: Any) -> Any:
+def _read_my_details(people: PeopleService, actor: Actor) -> Any:
     """The household's own details (a logged self-access read), or False if none are registered."""
     def read() -> Any:
         try:
@@ -205,7 +209,7 @@ def people_table(listed: list[dict[str, Any]]) -> None:
     st.caption(t("pd_masked_note"))
 
 
-def register_form(actor: Any, people: Any, listed: list[dict[str, Any]]) -> None:
+def register_form(actor: Actor, people: PeopleService, listed: list[dict[str, Any]]) -> None:
     _registered_message()
     st.caption(t("pd_register_intro"))
     live = {p["party_id"] for p in listed if not p["erased"]}
@@ -244,7 +248,7 @@ def _registered_message() -> None:
             st.warning(t("pd_warning_pseudonym"))
 
 
-def correct_form(actor: Any, people: Any, listed: list[dict[str, Any]]) -> None:
+def correct_form(actor: Actor, people: PeopleService, listed: list[dict[str, Any]]) -> None:
     live = {p["party_id"]: f'{p["pseudonym"] or p["party_id"]} ({p["party_id"]})' for p in listed if not p["erased"]}
     if not live:
         st.info(t("pd_nobody"))

@@ -5,7 +5,7 @@ payment-officer designations. Every call is :class:`PeopleService`'s, which chec
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
@@ -15,6 +15,10 @@ from sinkledger.ui import session
 from sinkledger.ui.common import attempt, get_people, get_service, require_roles
 from sinkledger.ui.people import access_table, people_table, read_once, reread_button
 from sinkledger.ui.text import t
+
+if TYPE_CHECKING:  # for annotations only
+    from ledger.permissions import Actor
+    from sinkledger.services.people import PeopleService
 
 
 def personal_data_page() -> None:
@@ -32,7 +36,7 @@ def personal_data_page() -> None:
 
 # -- access log ------------------------------------------------------------------------------------
 
-def _access_log(actor: Any, people: Any) -> None:
+def _access_log(actor: Actor, people: PeopleService) -> None:
     c1, c2, c3, c4 = st.columns([2, 2, 1.4, 1.2])
     party = c1.text_input(t("pd_filter_party"), key="log_party", placeholder="HH-0001")
     user = c2.text_input(t("pd_filter_user"), key="log_user")
@@ -54,7 +58,7 @@ def _access_log(actor: Any, people: Any) -> None:
 
 # -- erasure ---------------------------------------------------------------------------------------
 
-def _erasure(actor: Any, people: Any) -> None:
+def _erasure(actor: Actor, people: PeopleService) -> None:
     st.caption(t("pd_erase_intro"))
     _last_erasure()
     pending = st.session_state.get(session.ERASE_PENDING)
@@ -82,7 +86,7 @@ def _erasure(actor: Any, people: Any) -> None:
     _choose_from_list(actor, people)
 
 
-def _choose_from_list(actor: Any, people: Any) -> None:
+def _choose_from_list(actor: Actor, people: PeopleService) -> None:
     """The masked household list, read (and logged) only when the administrator asks for it."""
     listed = session.kept_read("admin_people")
     if listed is None:
@@ -106,7 +110,7 @@ def _start_button(party_id: str, key: str) -> None:
         st.rerun()
 
 
-def _confirm_erasure(actor: Any, people: Any, party_id: str) -> None:
+def _confirm_erasure(actor: Actor, people: PeopleService, party_id: str) -> None:
     """The second step: the grounds and an explicit tick, then the erasure itself."""
     with st.form("erase_confirm", border=True):
         st.markdown(f'**{t("pd_erase_confirm_header", party=party_id)}**')
@@ -141,7 +145,7 @@ def _last_erasure() -> None:
 
 # -- payment officers ------------------------------------------------------------------------------
 
-def _designations(actor: Any, people: Any) -> None:
+def _designations(actor: Actor, people: PeopleService) -> None:
     current = attempt(people.designations, actor)
     if current is None:
         return

@@ -27,6 +27,7 @@ from sinkledger.ui.text import sink_labeller, t
 from sinks import SINK_TYPES
 
 if TYPE_CHECKING:  # for annotations only
+    from ledger.permissions import Actor
     from sinkledger.services.registry import Service
 
 REGISTER_ROLES = ("cooperative", "collection_centre", "admin")
@@ -43,7 +44,7 @@ def register_page() -> None:
         _upload(actor)
 
 
-def _holders(actor: Any) -> dict[str, str]:
+def _holders(actor: Actor) -> dict[str, str]:
     """Whom the actor may register for: a cooperative itself; the centre and administrator any holder."""
     service = get_service()
     holders = ui_queries.holding_accounts(service, kinds=("collective", "collection_centre", "enterprise"))
@@ -74,7 +75,7 @@ def _centre(parcels: list[dict[str, Any]], bounds: tuple[float, float, float, fl
     return ((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2)
 
 
-def _draw(actor: Any) -> None:
+def _draw(actor: Actor) -> None:
     service = get_service()
     st.caption(t("draw_help"))
     own = [p for p in service.parcels(status="active")
@@ -99,7 +100,7 @@ def _bbox(parcels: list[dict[str, Any]]) -> tuple[float, float, float, float] | 
     return (b[0] - 0.02, b[1] - 0.02, b[2] + 0.02, b[3] + 0.02) if b else None
 
 
-def _parcel_form(actor: Any, service: Service, geometry: dict[str, Any], repair: bool) -> None:
+def _parcel_form(actor: Actor, service: Service, geometry: dict[str, Any], repair: bool) -> None:
     holders, counties = _holders(actor), county_names(service)
     with st.form("draw_form"):
         c1, c2 = st.columns(2)
@@ -122,7 +123,7 @@ def _parcel_form(actor: Any, service: Service, geometry: dict[str, Any], repair:
 
 # -- upload -----------------------------------------------------------------------------------
 
-def _upload(actor: Any) -> None:
+def _upload(actor: Actor) -> None:
     service = get_service()
     st.caption(t("upload_help"))
     upload = st.file_uploader(t("parcel_file"), type=UPLOAD_TYPES, key="parcel_file")
@@ -159,7 +160,7 @@ def _check_progress(bar: Any) -> Any:
     return progress
 
 
-def _import(actor: Any, service: Service, report: dict[str, Any], path: Path, options: dict[str, Any]) -> None:
+def _import(actor: Actor, service: Service, report: dict[str, Any], path: Path, options: dict[str, Any]) -> None:
     """Register the previewed rows (one journal entry), with progress as rows are written."""
     n = len(report["parcels"])
     with st.status(t("importing", n=n), expanded=True) as status:

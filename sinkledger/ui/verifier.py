@@ -16,6 +16,7 @@ from sinkledger.ui.common import attempt, get_service, require_roles, sink_name,
 from sinkledger.ui.text import t
 
 if TYPE_CHECKING:  # for annotations only
+    from ledger.permissions import Actor
     from sinkledger.services.registry import Service
 
 DEFAULT_BUFFER_PERCENT = 10
@@ -68,7 +69,7 @@ def _estimate_detail(service: Service, estimate: dict[str, Any], document: dict[
                        file_name=f"{estimate['estimate_id']}.pdf", mime="application/pdf", key="trace_pdf")
 
 
-def _project_of(actor: Any, service: Service, estimate: dict[str, Any]) -> str:
+def _project_of(actor: Actor, service: Service, estimate: dict[str, Any]) -> str:
     """The bundled project holding all the estimate's parcels, else the demo's default project."""
     parcels = set(estimate.get("parcel_codes") or [])
     for project in attempt(service.income.projects, actor) or []:
@@ -77,7 +78,7 @@ def _project_of(actor: Any, service: Service, estimate: dict[str, Any]) -> str:
     return DEFAULT_PROJECT
 
 
-def _approve_form(actor: Any, service: Service, estimate: dict[str, Any], lang: str) -> None:
+def _approve_form(actor: Actor, service: Service, estimate: dict[str, Any], lang: str) -> None:
     with st.form("approve_form"):
         st.markdown(f"**{t('approve')}**")
         verified = st.number_input(t("verified_kg"), min_value=0, max_value=int(estimate["net_kg_co2e"]),
@@ -96,7 +97,7 @@ def _approve_form(actor: Any, service: Service, estimate: dict[str, Any], lang: 
             st.rerun()
 
 
-def _return_form(actor: Any, service: Service, estimate: dict[str, Any]) -> None:
+def _return_form(actor: Actor, service: Service, estimate: dict[str, Any]) -> None:
     with st.form("return_form"):
         st.markdown(f"**{t('return_estimate')}**")
         comments = st.text_area(t("return_comments"), key="return_comments")
