@@ -15,8 +15,26 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from ledger.permissions import Actor
 
 if TYPE_CHECKING:  # for annotations only
+    from sinkledger.config import Settings
     from sinkledger.db.database import Database
     from sinkledger.services.registry import Service
+
+
+class RegistryPart:
+    """A part of the registry :class:`~sinkledger.services.registry.Service`, which inherits it:
+    the calls of one area of the registry (users, parcels, estimates) in a module of its own.
+    ``self`` is the registry; these are what the parts use of it."""
+
+    db: Database
+    settings: Settings
+    clock: Callable[[], str]
+
+    def _run(self, actor: Actor, command: str, request_id: str, content: Mapping[str, Any],
+             handler: Callable[..., Any], **options: Any) -> dict[str, Any]:
+        raise NotImplementedError  # the registry Service's
+
+    def require_initialised(self) -> None:
+        raise NotImplementedError  # the registry Service's
 
 
 class AreaService:

@@ -104,7 +104,8 @@ def _compute(tasks: list[Any], scheduler: str, workers: int) -> list[BatchResult
 
     if scheduler in SCHEDULERS:
         return list(dask.compute(*tasks, scheduler=scheduler, num_workers=workers))
-    from dask.distributed import Client  # deferred on purpose: dask[distributed], for a cluster only
+    # deferred on purpose: dask[distributed], for a cluster only
+    from dask.distributed import Client
 
     with Client(scheduler) as client:
         return list(client.gather(client.compute(tasks)))

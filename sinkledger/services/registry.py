@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-import shapely
-from argon2.exceptions import VerificationError
 from sqlmodel import select
 
 from ledger import (
@@ -28,41 +26,21 @@ from ledger import (
     reversal,
     sale,
 )
-from ledger.commands import CommandContext, check_request_id, run_command, utc_now
-from ledger.domain import EntryKind, Role, check_content, check_project_code
+from ledger.commands import CommandContext, run_command, utc_now
+from ledger.domain import EntryKind, Role
 from ledger.journal import Entry
-from ledger.parcel_changes import (
-    delete_parcel,
-    merge_parcels,
-    retire_parcel,
-    split_parcel,
-    update_parcel,
-)
-from ledger.parcels import PERMISSION, import_parcels, register_parcel, registry_problems
-from ledger.permissions import Actor, require
+from ledger.permissions import Actor
 from ledger.proofs import create_checkpoint, inclusion_proof_document
-from ledger.store import AccountRow, EstimateRow, JournalRow, PartyRow, UserRow
+from ledger.store import AccountRow, EstimateRow, JournalRow, PartyRow
 from ledger.verify import VerifyReport, verify_ledger
 from sinkledger.base import checks
-from sinkledger.base.errors import (
-    Conflict,
-    InvalidInput,
-    NotFound,
-    NotPermitted,
-    SinkLedgerError,
-    encodes_utf8,
-)
+from sinkledger.base.errors import InvalidInput, NotFound, SinkLedgerError
 from sinkledger.config import Settings, load_settings
 from sinkledger.db.database import Database
-from sinkledger.services import admin
-from sinks import sink_spec
-from sinks.export import export_format, write_parcels_file
-from sinks.geometry import M2_PER_HA, parse_geojson, repair, shape_problem, validity_problem
-from sinks.importer import ImportOptions, plain_json, plan_file, plan_geometries, plan_geometry
-from sinks.overlap import OverlapTolerance
+from sinkledger.services.estimates import EstimateCalls
+from sinkledger.services.parcels import ParcelCalls
+from sinkledger.services.users import UserCalls
 from sinks.store import ParcelRow
-from sinks.versions import history, verify_parcel_history
-from sinks.views import checked_changes, parcel_extras
 
 if TYPE_CHECKING:
     from sinkledger.services.court import CourtService
@@ -73,7 +51,17 @@ SYSTEM_ACTOR = Actor(username="system", role=Role.admin, party_id=parties.REGIST
 
 
 @dataclass
-class Service:
+class Service(UserCalls, ParcelCalls, EstimateCalls):
+    """The registry: settings, database and clock, the composition root of the services.
+
+    Its own calls are the ledger's (collection, issuance, sales, retirements, pledges,
+    reversals, corrections, registry imports, balances, verification, checkpoints, proofs,
+    the journal); users, parcels and estimates are inherited from their own modules
+    (:mod:`~sinkledger.services.users`, :mod:`~sinkledger.services.parcels`,
+    :mod:`~sinkledger.services.estimates`); court, income and people are area services
+    reached as ``service.court``, ``service.income``, ``service.people``.
+    """
+
     db: Database
     settings: Settings
     clock: Callable[[], str] = utc_now
@@ -103,48 +91,6 @@ class Service:
             raise NotFound("database_not_initialised")
 
     # -- users and actors -----------------------------------------------------------------------
-    def create_user(self, *, username: str, password: str, role: str, party_id: str, display_name: str) -> None:
-        """Create a user directly (set-up and demo seeding; the administrator's page records the
-        change in the journal through :func:`sinkledger.services.admin.create_user`). Same checks as there."""
-        username, role, display_name = admin.check_user_fields(username=username, password=password, role=role,
-                                                         party_id=party_id, display_name=display_name)
-        with self.db.write() as s:
-            if s.get(PartyRow, party_id) is None:
-                raise NotFound("party_not_found", party=party_id)
-            if s.get(UserRow, username) is not None:
-                raise Conflict("username_taken", username=username)
-            s.add(UserRow(username=username, party_id=party_id, role=Role(role).value,
-                          password_hash=admin.HASHER.hash(password), display_name=display_name))
-
-    def authenticate(self, username: str, password: str) -> Actor:
-        if not (isinstance(username, str) and isinstance(password, str) and 0 < len(username) <= 60
-                and len(password) <= 1024 and encodes_utf8(username) and encodes_utf8(password)):
-            raise NotPermitted("credentials_invalid")
-        with self.db.read() as s:
-            user = s.get(UserRow, username)
-        try:
-            if user is None or not user.active or not admin.HASHER.verify(user.password_hash, password):
-                raise NotPermitted("credentials_invalid")
-        except VerificationError:
-            raise NotPermitted("credentials_invalid") from None
-        return Actor(user.username, Role(user.role), user.party_id)
-
-    def actor(self, username: str | None) -> Actor:
-        """The actor for a user name, for trusted local callers (CLI with database access)."""
-        if not username:
-            raise InvalidInput("actor_required")
-        if not isinstance(username, str) or len(username) > 60:
-            raise NotFound("actor_unknown", actor=repr(username)[:40])
-        with self.db.read() as s:
-            user = s.get(UserRow, username)
-        if user is None or not user.active:
-            raise NotFound("actor_unknown", actor=username)
-        return Actor(user.username, Role(user.role), user.party_id)
-
-    def users(self) -> list[dict[str, Any]]:
-        with self.db.read() as s:
-            return [{"username": u.username, "role": u.role, "party_id": u.party_id,
-                     "display_name": u.display_name} for u in s.exec(select(UserRow).order_by(UserRow.username))]
 
     # -- commands -------------------------------------------------------------------------------
     def _run(self, actor: Actor, command: str, request_id: str, content: Mapping[str, Any],
@@ -152,197 +98,6 @@ class Service:
              checkpoint: bool = False) -> dict[str, Any]:
         return run_command(self.db, actor=actor, command=command, request_id=request_id,
                            content=content, handler=handler, clock=self.clock, checkpoint=checkpoint)
-
-    def register_party(self, actor: Actor, request_id: str, *, party_id: str, kind: str, name: str,
-                       county_code: str | None = None) -> dict[str, Any]:
-        content = {"party_id": party_id, "kind": kind, "name": name, "county_code": county_code}
-        return self._run(actor, "register_party", request_id, content,
-                         lambda ctx: parties.register_party(ctx, **content))
-
-    def register_parcel(self, actor: Actor, request_id: str, *, parcel_code: str, sink_type: str,
-                        holder_party_id: str, geometry: str | Mapping[str, Any],
-                        county_code: str | None = None, tenure_cert_no: str | None = None,
-                        declared_area_mu: float | str | None = None,
-                        attributes: Mapping[str, Any] | None = None, tenure_cert_kind: str | None = None,
-                        tenure_ownership: str | None = None,
-                        household_shares_bp: Mapping[str, int] | None = None,
-                        from_gcj02: bool = False, repair: bool = False) -> dict[str, Any]:
-        """Register one parcel from a GeoJSON geometry (lon/lat; what a map's draw tool returns).
-
-        Every check of a file row applies (``docs/parcels.md``); a refusal carries the first
-        problem's code and lists every problem. ``from_gcj02`` converts a geometry traced on
-        Gaode/Tencent maps; ``repair`` accepts the ``make_valid`` repair previewed with
-        :meth:`repair_geometry`.
-        """
-        attributes = checks.optional_mapping(attributes, "attributes")
-        household_shares_bp = checks.optional_mapping(household_shares_bp, "household_shares_bp")
-        from_gcj02, repair = checks.flag(from_gcj02, "from_gcj02"), checks.flag(repair, "repair")
-        region = self.settings.region
-        fields = {**plain_json(attributes), "parcel_code": parcel_code, "sink_type": sink_type,
-                  "holder": holder_party_id, "county_code": county_code, "tenure_cert_no": tenure_cert_no,
-                  "tenure_cert_kind": tenure_cert_kind, "tenure_ownership": tenure_ownership,
-                  "declared_area_mu": plain_json(declared_area_mu),
-                  "household_shares": dict(household_shares_bp or {})}
-        options = ImportOptions(from_gcj02=from_gcj02, repair=repair)
-        plan = plan_geometry(geometry, fields, options, region)
-        content = {"fields": fields, "geometry_sha256": plan.source["sha256"], "options": options.to_content()}
-        return self._run(actor, PERMISSION, request_id, content,
-                         lambda ctx: register_parcel(ctx, plan=plan, region=region))
-
-    def import_parcels(self, actor: Actor, request_id: str, *, path: str | Path, options: Any = None,
-                       progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
-        """Register every row of a parcel file in one journal entry (``parcels_imported``), or none.
-
-        ``options`` is a :class:`sinks.importer.ImportOptions` or a mapping of its fields. A
-        refusal (``parcel_import_has_problems``) lists every problem by row, field and code.
-        ``progress(done, total, label)`` hears the rows as they are checked, then as they are written.
-        """
-        path = checks.path_value(path, "path")
-        self.require_initialised()
-        region, options = self.settings.region, ImportOptions.coerce(options)
-        plan = plan_file(path, options, region, limits=self.settings.file_limits, progress=progress)
-        content = {"source_sha256": plan.source["sha256"], "source_name": plan.source["name"],
-                   "options": options.to_content()}
-        return self._run(actor, PERMISSION, request_id, content,
-                         lambda ctx: import_parcels(ctx, plan=plan, region=region, progress=progress))
-
-    def preview_parcels(self, actor: Actor, *, path: str | Path, options: Any = None,
-                        progress: Callable[[int, int, str], None] | None = None,
-                        with_geometry: bool = False) -> dict[str, Any]:
-        """The dry run of :meth:`import_parcels`: the full per-row report, registering nothing.
-
-        ``progress`` hears the rows checked, then ``registry`` while they are checked against the
-        registered parcels; ``with_geometry`` adds each row's geometry (GeoJSON, EPSG:4490) to its
-        summary, for a map of the preview.
-        """
-        require(actor, PERMISSION)
-        path = checks.path_value(path, "path")
-        with_geometry = checks.flag(with_geometry, "with_geometry")
-        self.require_initialised()
-        plan = plan_file(path, ImportOptions.coerce(options), self.settings.region, limits=self.settings.file_limits,
-                         progress=progress)
-        if progress:
-            progress(0, len(plan.drafts), "registry")
-        with self.db.read() as s:
-            problems, _ = registry_problems(s, actor, plan.drafts, self.settings.region, OverlapTolerance())
-        report = plan.report(problems)
-        if with_geometry:
-            shapes = {d.row: shapely.geometry.mapping(d.geometry) for d in plan.drafts if d.geometry is not None}
-            for summary in report["parcels"]:
-                summary["geometry"] = shapes.get(summary["row"])
-        return report
-
-    def repair_geometry(self, geometry: str | Mapping[str, Any]) -> dict[str, Any]:
-        """Preview the repair of a drawn geometry: GEOS's reason and location, and the repaired shape."""
-        geom = parse_geojson(geometry)
-        shape = shape_problem(geom)  # a point, an empty shape or 1e308 is no parcel to repair
-        if shape is not None:
-            raise InvalidInput(shape.code, **shape.params)
-        region = self.settings.region
-        x0, y0, x1, y1 = geom.bounds
-        west, south, east, north = region.bounds_lonlat
-        if x0 < west or x1 > east or y0 < south or y1 > north:
-            raise InvalidInput("geometry_outside_region", region=region.name_zh, bounds=[x0, y0, x1, y1])
-        problem = validity_problem(geom)
-        fixed = repair(geom) if problem is not None else geom
-        return {"valid": problem is None, "reason": problem.params.get("reason") if problem else None,
-                "location": problem.params.get("location") if problem else None,
-                "repaired": shapely.geometry.mapping(fixed) if fixed is not None else None}
-
-    def parcel(self, parcel_code: str) -> dict[str, Any]:
-        """One parcel (any status) with its geometry, tenure, shares, flags and version."""
-        with self.db.read() as s:
-            row = s.exec(select(ParcelRow).where(ParcelRow.parcel_code == parcel_code)).first()
-            if row is None:
-                raise NotFound("parcel_not_found", parcel=parcel_code)
-            holder = s.get(PartyRow, row.holder_party_id)
-        return _parcel_dict(row, holder.name if holder else None) | parcel_extras(row)
-
-    def parcel_history(self, parcel_code: str) -> list[dict[str, Any]]:
-        """Every version of a parcel, oldest first, each with its record, hash and geometry."""
-        with self.db.read() as s:
-            versions = history(s, parcel_code)
-        if not versions:
-            raise NotFound("parcel_not_found", parcel=parcel_code)
-        return versions
-
-    def update_parcel(self, actor: Actor, request_id: str, *, parcel_code: str,
-                      geometry: str | Mapping[str, Any] | None = None, changes: Mapping[str, Any] | None = None,
-                      from_gcj02: bool = False, repair: bool = False) -> dict[str, Any]:
-        """A new version: a new boundary and/or new fields (holder_party_id, tenure, shares, attributes)."""
-        changes = checks.optional_mapping(changes, "changes")
-        from_gcj02, repair = checks.flag(from_gcj02, "from_gcj02"), checks.flag(repair, "repair")
-        region, current = self.settings.region, self.parcel(parcel_code)
-        fields = checked_changes(current, plain_json(changes))
-        plan = None
-        if geometry is not None:
-            plan = plan_geometry(geometry, {"parcel_code": parcel_code, "sink_type": current["sink_type"],
-                                            "holder": current["holder_party_id"]},
-                                 ImportOptions(from_gcj02=from_gcj02, repair=repair), region)
-        content = {"parcel_code": parcel_code, "changes": fields,
-                   "geometry_sha256": plan.source["sha256"] if plan else None}
-        return self._run(actor, PERMISSION, request_id, content, lambda ctx: update_parcel(
-            ctx, parcel_code=parcel_code, plan=plan, fields=fields, region=region))
-
-    def split_parcel(self, actor: Actor, request_id: str, *, parcel_code: str,
-                     parts: list[Mapping[str, Any]]) -> dict[str, Any]:
-        """Split a parcel into parts ``[{"parcel_code", "geometry"}]`` that keep its total area."""
-        parts = checks.mapping_list(parts, "parts", required_keys=("parcel_code", "geometry"))
-        region, current = self.settings.region, self.parcel(parcel_code)
-        features = [(p["geometry"], {"parcel_code": p["parcel_code"], "sink_type": current["sink_type"],
-                                     "holder": current["holder_party_id"]}) for p in parts]
-        plan = plan_geometries(features, ImportOptions(), region)
-        content = {"parcel_code": parcel_code, "parts": [p["parcel_code"] for p in parts],
-                   "geometry_sha256": plan.source["sha256"]}
-        return self._run(actor, PERMISSION, request_id, content, lambda ctx: split_parcel(
-            ctx, parcel_code=parcel_code, plan=plan, region=region))
-
-    def merge_parcels(self, actor: Actor, request_id: str, *, parcel_codes: list[str],
-                      new_parcel_code: str) -> dict[str, Any]:
-        """Merge parcels of one sink type, holder and shares into one; the area is kept."""
-        parcel_codes = checks.text_list(parcel_codes, "parcel_codes")
-        content = {"parcel_codes": parcel_codes, "new_parcel_code": new_parcel_code}
-        return self._run(actor, PERMISSION, request_id, content, lambda ctx: merge_parcels(
-            ctx, parcel_codes=list(parcel_codes), new_parcel_code=new_parcel_code, region=self.settings.region))
-
-    def retire_parcel(self, actor: Actor, request_id: str, *, parcel_code: str, retired_from: str,
-                      reason: str) -> dict[str, Any]:
-        """Leave a parcel out of future monitoring periods (a parcel with credits is never deleted)."""
-        content = {"parcel_code": parcel_code, "retired_from": retired_from, "reason": reason}
-        return self._run(actor, PERMISSION, request_id, content, lambda ctx: retire_parcel(ctx, **content))
-
-    def delete_parcel(self, actor: Actor, request_id: str, *, parcel_code: str, reason: str) -> dict[str, Any]:
-        """Withdraw a parcel registered by mistake; refused once credits were issued for it."""
-        content = {"parcel_code": parcel_code, "reason": reason}
-        return self._run(actor, PERMISSION, request_id, content, lambda ctx: delete_parcel(ctx, **content))
-
-    def export_parcels(self, path: str | Path, *, file_format: str | None = None,
-                       status: str | None = "active") -> dict[str, Any]:
-        """Write parcels (default: the active ones) to a GeoPackage, GeoJSON or zipped Shapefile."""
-        target = checks.path_value(path, "path")
-        fmt = export_format(target, file_format)
-        return write_parcels_file(self.parcels(status=status), target, fmt)
-
-    def verify_parcels(self) -> dict[str, Any]:
-        """Recompute every parcel's version chain and compare the projection; ``ok`` if all hold."""
-        with self.db.read() as s:
-            problems = verify_parcel_history(s)
-        return {"ok": not problems, "problems": problems}
-
-    def record_estimate(self, actor: Actor, request_id: str, *, parcel_codes: list[str],
-                        methodology_id: str, inputs: Mapping[str, Any], gwp_profile: str = "AR5") -> dict[str, Any]:
-        """Estimate a parcel set with a methodology; the registered area replaces any given one."""
-        # deferred on purpose: the methodologies (and rasterio behind them) load on first use
-        from ledger.estimates import record_estimate
-
-        parcel_codes = checks.text_list(parcel_codes, "parcel_codes")
-        inputs = checks.mapping(inputs, "inputs")
-        check_content(inputs, "inputs")  # before it is turned into JSON text below
-        content = {"parcel_codes": parcel_codes, "methodology_id": methodology_id,
-                   "inputs": json.loads(json.dumps(inputs, default=str), parse_float=str),
-                   "gwp_profile": gwp_profile}
-        return self._run(actor, "record_estimate", request_id, content,
-                         lambda ctx: record_estimate(ctx, **content))
 
     def collect(self, actor: Actor, request_id: str, *, contract_no: str, collective_party_id: str,
                 parcel_codes: list[str], term_start: str, term_end: str, signed_date: str,
@@ -446,84 +201,6 @@ class Service:
         return self._run(actor, "import_registry", request_id, content, lambda ctx: import_registry_history(
             ctx, registry=registry, records=records, parse_problems=problems, allow_partial=allow_partial))
 
-    def estimate_dry(self, methodology_id: str, inputs: Mapping[str, Any], gwp_profile: str = "AR5") -> dict[str, Any]:
-        """One estimate, not recorded."""
-        # deferred on purpose: the area's modules (and their libraries) load on first use
-        from sinkledger.services.batch_estimates import estimate_dry
-
-        return estimate_dry(methodology_id, inputs, gwp_profile)
-
-    def batch_estimate(self, actor: Actor, request_id: str, *, methodology_id: str, project_code: str,
-                       period: tuple[str, str] | None = None, parcel_codes: list[str] = (),
-                       base_inputs: Mapping[str, Any] | None = None, monitoring: Mapping[str, Any] | None = None,
-                       rasters: list[str] = (), gwp_profile: str = "AR5", min_valid_fraction: float = 0.95,
-                       progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
-        """Estimate all parcels of the sink type (or ``parcel_codes``): one recorded estimate each,
-        with request id ``<request_id>/<parcel>``, from monitoring documents or carbon rasters."""
-        # deferred on purpose: the methodologies (and rasterio behind them) load on first use
-        from ledger.estimates import methodology_refusal
-        from methodologies.errors import MethodologyError, MethodologyNotFound
-        from methodologies.registry import get_methodology
-        from sinkledger.services import batch_estimates as b
-
-        require(actor, "record_estimate")
-        check_request_id(request_id)
-        if not isinstance(project_code, str) or not check_project_code(project_code):
-            raise InvalidInput("value_invalid", field="project_code", value=repr(project_code)[:40])
-        try:
-            get_methodology(methodology_id)
-        except (MethodologyNotFound, TypeError):
-            raise NotFound("methodology_unknown", methodology=repr(methodology_id)[:60]) from None
-        parcel_codes = checks.text_list(parcel_codes, "parcel_codes")
-        with self.db.read() as s:
-            for code in parcel_codes:
-                if s.exec(select(ParcelRow.parcel_code).where(ParcelRow.parcel_code == code)).first() is None:
-                    raise NotFound("parcel_not_found", parcel=code)
-        base_inputs = checks.optional_mapping(base_inputs, "base_inputs")
-        monitoring = checks.optional_mapping(monitoring, "monitoring")
-        for code, fields in monitoring.items():
-            checks.mapping(fields, f"monitoring.{code}")
-        check_content({"base_inputs": base_inputs, "monitoring": monitoring}, "batch")
-        fraction = min_valid_fraction
-        if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction <= 1:
-            raise InvalidInput("value_invalid", field="min_valid_fraction", value=repr(fraction)[:40])
-        rasters = checks.text_list(rasters, "rasters")
-        try:
-            layers = [b.parse_raster_option(r) for r in rasters]
-        except ValueError as exc:
-            raise InvalidInput("value_invalid", field="rasters", value=str(exc)[:60]) from None
-        if period is not None:
-            dates = checks.text_list(period, "period", max_items=2)
-            try:
-                period = b.parse_period("..".join(dates)) if len(dates) == 2 else None
-            except ValueError:
-                period = None
-            if period is None or period[0] > period[1]:
-                raise InvalidInput("value_invalid", field="period", value=repr(dates)[:60])
-        request = b.BatchRequest(methodology_id=methodology_id, base_inputs=base_inputs, monitoring=monitoring,
-                                 rasters=layers, period=period, gwp_profile=gwp_profile, parcel_codes=parcel_codes,
-                                 min_valid_fraction=fraction)
-        try:
-            return b.record_batch(self, actor, request_id, request, project_code=project_code, progress=progress)
-        except MethodologyError as error:
-            raise methodology_refusal(error) from None
-
-    def estimate_report(self, estimate_id: str, fmt: str = "pdf", lang: str = "zh") -> bytes:
-        """The calculation trace of a recorded estimate as Markdown, HTML or PDF, in Chinese or English."""
-        # deferred on purpose: reportlab, pypdf and openpyxl load only when a document is made or read
-        from sinkledger.documents.reports import FORMATS, LANGS, render
-
-        if fmt not in FORMATS:
-            raise InvalidInput("value_invalid", field="format", value=repr(fmt)[:40])
-        if lang not in LANGS:
-            raise InvalidInput("value_invalid", field="lang", value=repr(lang)[:40])
-        with self.db.read() as s:
-            row = s.get(EstimateRow, estimate_id)
-        if row is None:
-            raise NotFound("estimate_not_found", estimate=estimate_id)
-        document = json.loads(row.document) | {"estimate_id": row.id, "parcel_codes": json.loads(row.parcel_codes)}
-        return render(document, fmt, lang)
-
     @functools.cached_property
     def court(self) -> "CourtService":
         """Judicial carbon-sink compensation: cases, orders, fulfilment, certificates, reports."""
@@ -596,28 +273,6 @@ class Service:
         entries = [Entry.from_row(r) for r in reversed(rows)]
         return [{**e.summary(), "result": e.payload.get("result", {})} for e in entries]
 
-    def parcels(self, status: str | None = None) -> list[dict[str, Any]]:
-        """Registered parcels (all, or those of one ``status``) with GeoJSON geometry (EPSG:4490),
-        areas in ha and mu, tenure, household shares, flags and version."""
-        with self.db.read() as s:
-            query = select(ParcelRow).order_by(ParcelRow.parcel_code)
-            rows = s.exec(query.where(ParcelRow.status == status) if status else query).all()
-            holders = {p.id: p.name for p in s.exec(select(PartyRow)).all()}
-        return [_parcel_dict(r, holders.get(r.holder_party_id)) | parcel_extras(r) for r in rows]
-
-    def estimate(self, estimate_id: str) -> dict[str, Any]:
-        with self.db.read() as s:
-            row = s.get(EstimateRow, estimate_id)
-        if row is None:
-            raise NotFound("estimate_not_found", estimate=estimate_id)
-        return json.loads(row.document) | {"estimate_id": row.id}
-
-    def parties(self) -> list[dict[str, Any]]:
-        with self.db.read() as s:
-            accounts = {a.party_id: a.id for a in s.exec(select(AccountRow).where(AccountRow.kind == "holding"))}
-            return [{"party_id": p.id, "kind": p.kind, "name": p.name, "county_code": p.county_code,
-                     "account_id": accounts.get(p.id)} for p in s.exec(select(PartyRow).order_by(PartyRow.id))]
-
 
 MAX_JOURNAL_LIMIT = 10_000
 
@@ -630,14 +285,6 @@ def _check_count(value: Any, field: str, *, maximum: int = 2**62) -> int:
     return value
 
 
-def _parcel_dict(r: ParcelRow, holder_name: str | None) -> dict[str, Any]:
-    spec = sink_spec(r.sink_type)
-    return {"parcel_code": r.parcel_code, "sink_type": r.sink_type, "sink_type_zh": spec.name_zh,
-            "sink_type_en": spec.name_en, "holder_party_id": r.holder_party_id, "holder_name": holder_name,
-            "county_code": r.county_code, "status": r.status, "area_ha": round(r.area_m2 / M2_PER_HA, 4),
-            "area_mu": round(r.area_m2 * 15 / M2_PER_HA, 2), "tenure_cert_no": r.tenure_cert_no,
-            "attributes": json.loads(r.attributes),
-            "geometry": shapely.geometry.mapping(shapely.from_wkb(r.geometry_wkb))}
 
 
 __all__ = ["Service", "SinkLedgerError", "SYSTEM_ACTOR", "EntryKind"]

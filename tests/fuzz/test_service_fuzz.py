@@ -34,7 +34,9 @@ def public_calls() -> dict[str, inspect.Signature]:
     """Every public callable of Service and of the sub-APIs it exposes as properties."""
     found: dict[str, inspect.Signature] = {}
     fields = set(Service.__dataclass_fields__)
-    for name, attribute in vars(Service).items():
+    members = {name: attribute for klass in reversed(Service.__mro__[:-1])  # parts it inherits too
+               for name, attribute in vars(klass).items()}
+    for name, attribute in members.items():
         if name.startswith("_") or name in fields:
             continue
         if name in COVERED_ELSEWHERE:

@@ -1,0 +1,78 @@
+"""Users, actors and parties: create and authenticate users, the actor behind a user name,
+register a party, the lists of users and parties.
+
+A :class:`~sinkledger.services.area.RegistryPart`: the registry Service inherits it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from argon2.exceptions import VerificationError
+from sqlmodel import select
+
+from ledger import parties
+from ledger.domain import Role
+from ledger.permissions import Actor
+from ledger.store import AccountRow, PartyRow, UserRow
+from sinkledger.base.errors import Conflict, InvalidInput, NotFound, NotPermitted, encodes_utf8
+from sinkledger.services import admin
+from sinkledger.services.area import RegistryPart
+
+
+class UserCalls(RegistryPart):
+    """The registry's calls for this area (``self`` is the registry :class:`Service`)."""
+
+    def create_user(self, *, username: str, password: str, role: str, party_id: str, display_name: str) -> None:
+        """Create a user directly (set-up and demo seeding; the administrator's page records the
+        change in the journal through :func:`sinkledger.services.admin.create_user`). Same checks as there."""
+        username, role, display_name = admin.check_user_fields(username=username, password=password, role=role,
+                                                         party_id=party_id, display_name=display_name)
+        with self.db.write() as s:
+            if s.get(PartyRow, party_id) is None:
+                raise NotFound("party_not_found", party=party_id)
+            if s.get(UserRow, username) is not None:
+                raise Conflict("username_taken", username=username)
+            s.add(UserRow(username=username, party_id=party_id, role=Role(role).value,
+                          password_hash=admin.HASHER.hash(password), display_name=display_name))
+
+    def authenticate(self, username: str, password: str) -> Actor:
+        if not (isinstance(username, str) and isinstance(password, str) and 0 < len(username) <= 60
+                and len(password) <= 1024 and encodes_utf8(username) and encodes_utf8(password)):
+            raise NotPermitted("credentials_invalid")
+        with self.db.read() as s:
+            user = s.get(UserRow, username)
+        try:
+            if user is None or not user.active or not admin.HASHER.verify(user.password_hash, password):
+                raise NotPermitted("credentials_invalid")
+        except VerificationError:
+            raise NotPermitted("credentials_invalid") from None
+        return Actor(user.username, Role(user.role), user.party_id)
+
+    def actor(self, username: str | None) -> Actor:
+        """The actor for a user name, for trusted local callers (CLI with database access)."""
+        if not username:
+            raise InvalidInput("actor_required")
+        if not isinstance(username, str) or len(username) > 60:
+            raise NotFound("actor_unknown", actor=repr(username)[:40])
+        with self.db.read() as s:
+            user = s.get(UserRow, username)
+        if user is None or not user.active:
+            raise NotFound("actor_unknown", actor=username)
+        return Actor(user.username, Role(user.role), user.party_id)
+
+    def users(self) -> list[dict[str, Any]]:
+        with self.db.read() as s:
+            return [{"username": u.username, "role": u.role, "party_id": u.party_id,
+                     "display_name": u.display_name} for u in s.exec(select(UserRow).order_by(UserRow.username))]
+
+    def register_party(self, actor: Actor, request_id: str, *, party_id: str, kind: str, name: str,
+                       county_code: str | None = None) -> dict[str, Any]:
+        content = {"party_id": party_id, "kind": kind, "name": name, "county_code": county_code}
+        return self._run(actor, "register_party", request_id, content,
+                         lambda ctx: parties.register_party(ctx, **content))
+
+    def parties(self) -> list[dict[str, Any]]:
+        with self.db.read() as s:
+            accounts = {a.party_id: a.id for a in s.exec(select(AccountRow).where(AccountRow.kind == "holding"))}
+            return [{"party_id": p.id, "kind": p.kind, "name": p.name, "county_code": p.county_code,
+                     "account_id": accounts.get(p.id)} for p in s.exec(select(PartyRow).order_by(PartyRow.id))]
