@@ -1,8 +1,9 @@
-"""The service API: the one facade the CLI and the Streamlit app call.
+"""The service API: the one facade the CLI, the Streamlit app (and the HTTP API to come) call.
 
 It composes ``sinks`` (parcels), ``methodologies`` (estimates) and ``ledger`` (journal,
 credits) and holds no rules of its own beyond wiring: every rule lives in those packages, and
-every state change goes through :func:`ledger.commands.run_command`.
+every state change goes through :func:`ledger.commands.run_command`. Each area has a module of
+its own (docs/architecture.md); this one holds the composition root and the ledger's calls.
 """
 
 from __future__ import annotations
@@ -90,9 +91,7 @@ class Service(UserCalls, ParcelCalls, EstimateCalls):
         if not self.is_initialised():
             raise NotFound("database_not_initialised")
 
-    # -- users and actors -----------------------------------------------------------------------
-
-    # -- commands -------------------------------------------------------------------------------
+    # -- the ledger's commands -----------------------------------------------------------------
     def _run(self, actor: Actor, command: str, request_id: str, content: Mapping[str, Any],
              handler: Callable[[CommandContext], tuple[str, dict[str, Any]]], *,
              checkpoint: bool = False) -> dict[str, Any]:
