@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sinkledger.base.errors import SinkLedgerError
 from sinkledger.ui import navigation, session
 from sinkledger.ui.common import get_service, show_refusal, show_unexpected
+from sinkledger_base.errors import SinkLedgerError
 
 st.set_page_config(page_title="sinkledger", page_icon="🌿", layout="wide")
 

@@ -21,7 +21,7 @@ from ledger.income.terms import check_cost_terms
 from ledger.parties import holding_account_id
 from ledger.sale import check_text
 from ledger.store import CollectionContractRow, ContractParcelRow, PartyRow
-from sinkledger.base.errors import Conflict, InvalidInput, NotFound
+from sinkledger_base.errors import Conflict, InvalidInput, NotFound
 from sinks.store import ParcelRow
 
 PAYMENT_KINDS = {"fixed_per_mu_year": "fen_per_mu_per_year", "proceeds_share": "share_bp"}

@@ -23,7 +23,7 @@ from ledger.domain import GENESIS_HASH, check_content, request_fingerprint
 from ledger.invariants import check_batches, touched_batches
 from ledger.permissions import Actor, require
 from ledger.proofs import create_checkpoint, latest_checkpoint_covering
-from sinkledger.base.errors import Conflict, InvalidInput
+from sinkledger_base.errors import Conflict, InvalidInput
 
 MAX_REQUEST_ID_CHARS = 120
 

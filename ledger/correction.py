@@ -23,7 +23,7 @@ from ledger.domain import SYSTEM_ACCOUNTS, AccountKind, BlockState, EntryKind, M
 from ledger.projection import apply_moves, describe_moves
 from ledger.sale import check_text
 from ledger.store import CorrectionRow, IssuedPeriodRow, JournalRow, SaleRow
-from sinkledger.base.errors import Conflict, NotFound
+from sinkledger_base.errors import Conflict, NotFound
 
 CORRECTABLE = {EntryKind.sale.value, EntryKind.issuance.value}
 

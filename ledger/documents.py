@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session, SQLModel
 
 from ledger.sale import check_text
-from sinkledger.base.errors import InvalidInput
+from sinkledger_base.errors import InvalidInput
 
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 

@@ -30,8 +30,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Iterable, Mapping
 
-from sinkledger.base.canonical import _reject_floats, canonical_json, sha256_hex  # noqa: F401 - re-exported
-from sinkledger.base.errors import InvalidInput
+from sinkledger_base.canonical import _reject_floats, canonical_json, sha256_hex  # noqa: F401 - re-exported
+from sinkledger_base.errors import InvalidInput
 
 GENESIS_HASH = "0" * 64
 SERIAL_DIGITS = 9

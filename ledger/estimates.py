@@ -18,7 +18,7 @@ from ledger.permissions import require_owner
 from ledger.store import EstimateRow
 from methodologies.errors import MethodologyError
 from methodologies.registry import get_methodology
-from sinkledger.base.errors import Conflict, InvalidInput, NotFound, printable
+from sinkledger_base.errors import Conflict, InvalidInput, NotFound, printable
 from sinks.geometry import M2_PER_HA
 from sinks.store import ParcelRow
 

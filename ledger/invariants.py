@@ -16,7 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from ledger.store import BalanceRow, BatchRow
-from sinkledger.base.errors import IntegrityFailure
+from sinkledger_base.errors import IntegrityFailure
 
 
 def touched_batches(payload: dict[str, Any]) -> set[str]:

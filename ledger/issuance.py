@@ -32,7 +32,7 @@ from ledger.domain import (
 from ledger.income.hooks import after_issuance
 from ledger.projection import apply_moves, get_account
 from ledger.store import BatchRow, EstimateRow, IssuedPeriodRow
-from sinkledger.base.errors import Conflict, InvalidInput, NotFound
+from sinkledger_base.errors import Conflict, InvalidInput, NotFound
 
 BASIS_POINTS = 10_000
 KG_PER_TONNE = 1_000

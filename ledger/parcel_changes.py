@@ -41,7 +41,7 @@ from ledger.parcels import (
 )
 from ledger.permissions import require_owner
 from ledger.store import ContractParcelRow, IssuedPeriodRow
-from sinkledger.base.errors import Conflict, InvalidInput, NotFound
+from sinkledger_base.errors import Conflict, InvalidInput, NotFound
 from sinks.geometry import to_metres
 from sinks.importer import ImportPlan, ParcelDraft
 from sinks.overlap import DEFAULT_TOLERANCE, OverlapTolerance

@@ -24,7 +24,7 @@ from ledger.commands import CommandContext
 from ledger.domain import EntryKind, PartyKind, sha256_hex
 from ledger.permissions import require_owner
 from ledger.store import PartyRow
-from sinkledger.base.errors import InvalidInput, NotPermitted
+from sinkledger_base.errors import InvalidInput, NotPermitted
 from sinks.geometry import M2_PER_HA, M2_PER_MU, to_metres
 from sinks.importer import ImportPlan, ParcelDraft
 from sinks.overlap import DEFAULT_TOLERANCE, OverlapTolerance, overlap_geojson, overlaps_between

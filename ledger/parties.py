@@ -9,7 +9,7 @@ from ledger.commands import CommandContext
 from ledger.domain import SYSTEM_ACCOUNTS, AccountKind, EntryKind, PartyKind
 from ledger.sale import check_text
 from ledger.store import AccountRow, PartyRow
-from sinkledger.base.errors import Conflict, InvalidInput
+from sinkledger_base.errors import Conflict, InvalidInput
 
 REGISTRY_PARTY_ID = "REGISTRY"
 # ASCII letters, digits, '-' and '_' (as sinks.tenure.PARTY_ID), short enough for the "-H" account id.

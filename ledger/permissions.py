@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ledger.domain import Role
-from sinkledger.base.errors import InvalidInput, NotPermitted
+from sinkledger_base.errors import InvalidInput, NotPermitted
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from ledger.permissions import require_owner
 from ledger.projection import apply_moves, describe_moves, get_account, row_to_block, take_moves
 from ledger.sale import check_quantity, check_text
 from ledger.store import CreditBlockRow, PartyRow, PledgeRow
-from sinkledger.base.errors import Conflict, InvalidInput, NotFound
+from sinkledger_base.errors import Conflict, InvalidInput, NotFound
 
 
 def pledge_id(seq: int) -> str:

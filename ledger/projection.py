@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from ledger.domain import Block, BlockSet, BlockState, Move, format_block, plan_take
 from ledger.store import AccountRow, BalanceRow, BatchRow, CreditBlockRow, must_get
-from sinkledger.base.errors import Conflict, IntegrityFailure, InvalidInput, NotFound
+from sinkledger_base.errors import Conflict, IntegrityFailure, InvalidInput, NotFound
 
 
 def row_to_block(r: CreditBlockRow) -> Block:

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from ledger import merkle
 from ledger.store import CheckpointRow, JournalRow
-from sinkledger.base.errors import InvalidInput, NotFound
+from sinkledger_base.errors import InvalidInput, NotFound
 
 PROOF_FORMAT = "sinkledger-inclusion-proof/1"
 

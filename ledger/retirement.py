@@ -15,7 +15,7 @@ from ledger.permissions import require_owner
 from ledger.projection import apply_moves, describe_moves, get_account, take_moves
 from ledger.sale import check_quantity, check_text
 from ledger.store import RetirementRow
-from sinkledger.base.errors import InvalidInput
+from sinkledger_base.errors import InvalidInput
 
 
 class RetirementKind(str, enum.Enum):

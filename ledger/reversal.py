@@ -15,7 +15,7 @@ from ledger.domain import SYSTEM_ACCOUNTS, AccountKind, BlockState, EntryKind, p
 from ledger.projection import apply_moves, available_blocks, describe_moves, held_quantity
 from ledger.sale import check_quantity, check_text
 from ledger.store import ReversalRow
-from sinkledger.base.errors import Conflict
+from sinkledger_base.errors import Conflict
 
 
 def reversal_id(seq: int) -> str:

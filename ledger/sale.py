@@ -13,7 +13,7 @@ from ledger.domain import AccountKind, BlockState, EntryKind
 from ledger.permissions import require_owner
 from ledger.projection import apply_moves, describe_moves, get_account, take_moves
 from ledger.store import SaleRow
-from sinkledger.base.errors import InvalidInput
+from sinkledger_base.errors import InvalidInput
 
 MAX_CONTRACT_NO_CHARS = 80
 

@@ -13,8 +13,8 @@ from typing import Any, Optional, TypeVar
 from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from sinkledger.base.errors import NotFound
-from sinkledger.base.rows import RecordRowBase, big_int_column, text_column
+from sinkledger_base.errors import NotFound
+from sinkledger_base.rows import RecordRowBase, big_int_column, text_column
 
 
 class PartyRow(SQLModel, table=True):

@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sinkledger.base.errors import InvalidInput
+from sinkledger_base.errors import InvalidInput
 from sinks import SINK_TYPES
 from sinks.limits import DEFAULT_LIMITS, ENV_VARIABLES, MIB, FileLimits, LimitSettingInvalid
 from sinks.regions import Region, RegionProfileInvalid, load_region, profile_names
@@ -97,7 +97,7 @@ def region_profile(name_or_path: str) -> Region:
 
     Raises
     ------
-    sinkledger.base.errors.InvalidInput
+    sinkledger_base.errors.InvalidInput
         ``setting_value_unknown`` for a name that is no shipped profile;
         ``region_profile_unreadable`` / ``region_profile_invalid`` for a broken profile.
     """
@@ -186,7 +186,7 @@ def file_limits_from_env(env: Mapping[str, str]) -> FileLimits:
 
     Raises
     ------
-    sinkledger.base.errors.InvalidInput
+    sinkledger_base.errors.InvalidInput
         ``setting_must_be_positive_whole_number`` or ``setting_must_be_positive_number``, naming
         the variable, the value given and the default (also a ``ValueError``).
 
@@ -197,7 +197,7 @@ def file_limits_from_env(env: Mapping[str, str]) -> FileLimits:
     >>> file_limits_from_env({"SINKLEDGER_MAX_FEATURES": "many"})
     Traceback (most recent call last):
     ...
-    sinkledger.base.errors.InvalidInput: setting_must_be_positive_whole_number: ...
+    sinkledger_base.errors.InvalidInput: setting_must_be_positive_whole_number: ...
     """
     try:
         return FileLimits.from_env(env)

@@ -17,7 +17,7 @@ from typing import Any
 import geopandas as gpd
 import shapely
 
-from sinkledger.base.errors import InvalidInput
+from sinkledger_base.errors import InvalidInput
 
 FORMATS = {"gpkg": "GPKG", "geojson": "GeoJSON", "shp": "ESRI Shapefile"}
 SHAPEFILE_NAMES = {"parcel_code": "code", "holder_party_id": "holder", "county_code": "county",

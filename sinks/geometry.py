@@ -25,7 +25,7 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from sinkledger.base.errors import InvalidInput
+from sinkledger_base.errors import InvalidInput
 from sinks.crs import transform
 from sinks.problems import Problem
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from sinkledger.base.errors import InvalidInput
+from sinkledger_base.errors import InvalidInput
 from sinks import find_sink_type, sink_spec
 from sinks.attributes import validate_attributes
 from sinks.crs import resolve_crs

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
 
-from sinkledger.base.errors import Conflict, InvalidInput, NotFound, NotPermitted, SinkLedgerError
+from sinkledger_base.errors import Conflict, InvalidInput, NotFound, NotPermitted, SinkLedgerError
 
 
 @dataclass(frozen=True)

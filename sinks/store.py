@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import Index, event, text
 from sqlmodel import Field, SQLModel
 
-from sinkledger.base.rows import append_only_trigger_statements, blob_column, text_column
+from sinkledger_base.rows import append_only_trigger_statements, blob_column, text_column
 
 ACTIVE, RETIRED, SPLIT, MERGED, DELETED = "active", "retired", "split", "merged", "deleted"
 

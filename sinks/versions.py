@@ -2,7 +2,7 @@
 
 Every registration, boundary or attribute change, split, merge, retirement or deletion appends
 one version per parcel it touches. The version's record is canonical JSON (the ledger's
-:func:`~sinkledger.base.canonical.canonical_json`: sorted keys, no floats) naming the journal entry (``seq``)
+:func:`~sinkledger_base.canonical.canonical_json`: sorted keys, no floats) naming the journal entry (``seq``)
 and the previous version's hash; ``version_hash`` is its SHA-256. :func:`verify_parcel_history`
 recomputes every chain and checks the stored geometry against the hash in its record.
 """
@@ -17,7 +17,7 @@ from typing import Any
 import shapely
 from sqlmodel import Session, select
 
-from sinkledger.base.canonical import sha256_hex
+from sinkledger_base.canonical import sha256_hex
 from sinks.problems import Problem
 from sinks.store import ParcelRow, ParcelVersionRow
 
@@ -52,7 +52,7 @@ def canonical_record(record: dict[str, Any]) -> str:
     """The ledger's canonical JSON of a version record, computed without its generic type checks.
 
     Records hold only dicts, lists, text, integers, booleans and ``None``; anything else (a float
-    above all) is a programming error. The text equals :func:`sinkledger.base.canonical.canonical_json`'s.
+    above all) is a programming error. The text equals :func:`sinkledger_base.canonical.canonical_json`'s.
     """
     _check_plain(record)
     return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sinkledger.base.errors import InvalidInput
+from sinkledger_base.errors import InvalidInput
 from sinks.importer import ImportOptions, check_fields
 from sinks.mapping import all_targets
 from sinks.problems import refusal

@@ -10,10 +10,10 @@ import zipfile
 
 import pytest
 
-from sinkledger.base.errors import Conflict, InvalidInput
 from sinkledger.config import load_settings
 from sinkledger.demo.seed import seed_demo
 from sinkledger.services.registry import Service
+from sinkledger_base.errors import Conflict, InvalidInput
 
 
 @pytest.fixture(scope="module")

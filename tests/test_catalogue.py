@@ -12,8 +12,8 @@ import sys
 import pytest
 
 from sinkledger import catalogue
-from sinkledger.base.errors import InvalidInput
 from sinkledger.config import REPO_ROOT
+from sinkledger_base.errors import InvalidInput
 
 ENTRIES = sorted({**catalogue.REFUSALS, **catalogue.UI, **catalogue.DOCUMENTS}.items())
 
@@ -68,7 +68,7 @@ def test_problems_get_their_messages_at_the_edge():
 def test_the_domain_loads_no_text():
     """Importing the ledger's commands (and raising their refusals) loads no catalogue and no UI."""
     code = ("import sys, ledger.sale, ledger.issuance, sinks.importer, methodologies.registry; "
-            "from sinkledger.base.errors import InvalidInput; InvalidInput('quantity_must_be_positive'); "
+            "from sinkledger_base.errors import InvalidInput; InvalidInput('quantity_must_be_positive'); "
             "print(sorted(m for m in sys.modules if m.startswith(('sinkledger.catalogue', 'sinkledger.ui', "
             "'sinkledger.services', 'sinkledger.cli', 'streamlit'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, check=True)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from sinkledger.base.errors import InvalidInput
 from sinkledger.catalogue import REFUSALS_BY_AREA
 from sinkledger.config import REPO_ROOT, load_settings
+from sinkledger_base.errors import InvalidInput
 
 SETTINGS_REFUSALS = REFUSALS_BY_AREA["settings"]
 from sinks.limits import DEFAULT_LIMITS, ENV_VARIABLES, MIB, FileLimits

@@ -6,12 +6,12 @@ import ast
 from pathlib import Path
 
 from sinkledger import catalogue
-from sinkledger.base.errors import SinkLedgerError
 from sinkledger.catalogue import REFUSALS
 from sinkledger.config import REPO_ROOT
+from sinkledger_base.errors import SinkLedgerError
 
 ERROR_CLASSES = {"SinkLedgerError", "InvalidInput", "NotFound", "NotPermitted", "Conflict", "IntegrityFailure"}
-PACKAGES = ("sinkledger", "ledger", "sinks")
+PACKAGES = ("sinkledger_base", "sinkledger", "ledger", "sinks")
 
 
 def raised_codes() -> set[str]:

@@ -22,7 +22,7 @@ def demo_layer():  # type: ignore[no-untyped-def]
     return batch.load_parcels_file(GIS / "demo_parcels.gpkg")
 
 
-def _same(serial, parallel) -> None:  # type: ignore[no-untyped-def]
+def assert_same_batch(serial, parallel) -> None:  # type: ignore[no-untyped-def]
     assert list(parallel.estimates) == list(serial.estimates)  # same parcels, same (code) order
     for code, estimate in serial.estimates.items():
         assert parallel.estimates[code].to_dict() == estimate.to_dict(), code  # every figure and the trace
@@ -41,7 +41,7 @@ def test_bamboo_by_rasters_in_two_processes_equals_the_serial_batch(demo_layer):
     serial = batch.dry_batch(request, demo_layer)
     parallel = parallel_batch(request, demo_layer, npartitions=7, scheduler="processes", num_workers=2)
     assert len(serial.estimates) == 59 and set(serial.refusals) == {"AJ-BF-0031"}
-    _same(serial, parallel)
+    assert_same_batch(serial, parallel)
 
 
 @pytest.mark.parametrize("methodology_id,base", [
@@ -55,7 +55,7 @@ def test_tea_and_wetland_by_rasters_on_threads_equal_the_serial_batch(demo_layer
         base = {k: v for k, v in get_methodology(methodology_id).example_inputs().items() if k != "area_ha"}
     request = batch.BatchRequest(methodology_id=methodology_id, base_inputs=base, monitoring={},
                                  rasters=[batch.parse_raster_option(text) for text in RASTERS])
-    _same(batch.dry_batch(request, demo_layer),
+    assert_same_batch(batch.dry_batch(request, demo_layer),
           parallel_batch(request, demo_layer, npartitions=4, scheduler="threads", num_workers=2))
 
 

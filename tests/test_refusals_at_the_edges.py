@@ -18,8 +18,8 @@ import pytest
 from ledger.domain import check_content
 from ledger.permissions import Actor
 from sinkledger import catalogue
-from sinkledger.base.errors import InvalidInput, NotFound, NotPermitted, printable
-from tests.ledger.conftest import refused, registry  # noqa: F401 - the fixture
+from sinkledger_base.errors import InvalidInput, NotFound, NotPermitted, printable
+from tests.ledger.conftest import assert_refused, registry  # noqa: F401 - the fixture
 
 HOME = tempfile.mkdtemp(prefix="sinkledger-edges-")
 
@@ -126,9 +126,9 @@ def test_check_content_accepts_what_records_hold():
 # -- the service boundary -----------------------------------------------------------------------
 
 def test_an_actor_that_is_not_one_is_refused(registry):  # noqa: F811
-    refused("actor_required", lambda: registry.sell(None, "r1", seller_account="COL-1-H", buyer_account="ENT-1-H",
+    assert_refused("actor_required", lambda: registry.sell(None, "r1", seller_account="COL-1-H", buyer_account="ENT-1-H",
                                                      quantity=1, price_fen_per_t=1, contract_no="c"))
-    refused("actor_required", lambda: registry.sell("clerk", "r2", seller_account="COL-1-H",
+    assert_refused("actor_required", lambda: registry.sell("clerk", "r2", seller_account="COL-1-H",
                                                      buyer_account="ENT-1-H", quantity=1, price_fen_per_t=1,
                                                      contract_no="c"))
 
@@ -161,9 +161,9 @@ def test_authentication_with_anything_but_text_is_just_a_wrong_password(registry
 
 def test_journal_and_proof_take_positive_whole_numbers(registry):  # noqa: F811
     for bad in (0, -1, True, "5", 1.5, 10**9):
-        refused("value_invalid", lambda bad=bad: registry.journal(limit=bad))
-    refused("value_invalid", lambda: registry.journal(kind=["sale"]))
-    refused("value_invalid", lambda: registry.proof(True))
+        assert_refused("value_invalid", lambda bad=bad: registry.journal(limit=bad))
+    assert_refused("value_invalid", lambda: registry.journal(kind=["sale"]))
+    assert_refused("value_invalid", lambda: registry.proof(True))
     last = registry.journal(limit=2)
     assert len(last) == 2 and last[0]["seq"] < last[1]["seq"] == registry.journal(limit=1)[0]["seq"]
     assert all(e["kind"] == "party_registered" for e in registry.journal(kind="party_registered"))
@@ -188,12 +188,12 @@ def test_payment_terms_name_one_kind():
                   {"kind": "fixed_per_mu_year", "fen_per_mu_per_year": 100, "share_bp": 8000},
                   {"kind": "fixed_per_mu_year", "fen_per_mu_per_year": 100, "cost_share_bp": 500},
                   {"kind": "proceeds_share", "share_bp": 8000, "bogus": 1}):
-        refused("value_invalid", lambda terms=terms: check_payment_terms(terms))
+        assert_refused("value_invalid", lambda terms=terms: check_payment_terms(terms))
 
 
 def test_a_repair_preview_refuses_what_is_no_parcel(registry):  # noqa: F811
-    refused("geometry_not_polygonal", lambda: registry.repair_geometry({"type": "Point", "coordinates": [119.5, 30.6]}))
-    refused("geometry_outside_region", lambda: registry.repair_geometry(
+    assert_refused("geometry_not_polygonal", lambda: registry.repair_geometry({"type": "Point", "coordinates": [119.5, 30.6]}))
+    assert_refused("geometry_outside_region", lambda: registry.repair_geometry(
         {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}))
     bowtie = {"type": "Polygon", "coordinates": [[[119.5, 30.6], [119.51, 30.61], [119.51, 30.6], [119.5, 30.61],
                                                   [119.5, 30.6]]]}
@@ -201,7 +201,7 @@ def test_a_repair_preview_refuses_what_is_no_parcel(registry):  # noqa: F811
 
 
 def test_actor_lookup_refuses_non_text(registry):  # noqa: F811
-    refused("actor_unknown", lambda: registry.actor(7))
+    assert_refused("actor_unknown", lambda: registry.actor(7))
     assert isinstance(registry.actor("admin"), Actor)
 
 
@@ -216,7 +216,7 @@ def test_a_cooperative_estimates_only_its_own_parcels(registry):  # noqa: F811
     geometry, inputs = demo_parcel_inputs("AJ-BF-0001")
     registry.register_parcel(registry.actor("admin"), "reg:other", parcel_code="AJ-BF-0001", sink_type="bamboo_forest",
                              holder_party_id="COL-2", geometry=geometry, county_code="330523")
-    refused("not_permitted", lambda: registry.record_estimate(registry.actor("coop"), "est:other",
+    assert_refused("not_permitted", lambda: registry.record_estimate(registry.actor("coop"), "est:other",
                                                                parcel_codes=["AJ-BF-0001"], methodology_id=BAMBOO,
                                                                inputs=inputs))
     est = registry.record_estimate(registry.actor("verifier"), "est:verifier", parcel_codes=["AJ-BF-0001"],

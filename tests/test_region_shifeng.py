@@ -14,12 +14,12 @@ import shapely
 from pyproj import Transformer
 from sqlmodel import select
 
-from sinkledger import catalogue
 from ledger.domain import PartyKind
 from methodologies.registry import get_methodology
+from sinkledger import catalogue
 from sinkledger.config import load_settings
-from sinkledger.base.errors import InvalidInput
 from sinkledger.services.registry import SYSTEM_ACTOR, Service
+from sinkledger_base.errors import InvalidInput
 from sinks.store import ParcelRow
 from tests.sinks.conftest import bamboo_rows, frame, square_m, to_lonlat, write
 

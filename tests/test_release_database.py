@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
-from sinkledger.db import migrations
 from sinkledger.config import REPO_ROOT, load_settings
+from sinkledger.db import migrations
 from tests.conftest import PG_URL, pg_available
 from tests.data.make_release_db import TEST_ONLY_DATA_KEY
 from tests.test_migrations import schema_differences

@@ -16,9 +16,9 @@ from sqlalchemy import text
 
 from ledger.domain import PartyKind
 from sinkledger import catalogue
-from sinkledger.base.errors import Conflict, InvalidInput, NotPermitted
 from sinkledger.config import REPO_ROOT
 from sinkledger.services.registry import SYSTEM_ACTOR
+from sinkledger_base.errors import Conflict, InvalidInput, NotPermitted
 
 GIS = REPO_ROOT / "gis_data"
 BAMBOO = "sinkledger.bamboo-moso-management"

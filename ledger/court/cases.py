@@ -25,7 +25,7 @@ from ledger.documents import add_document
 from ledger.domain import EntryKind, PartyKind, check_date
 from ledger.sale import check_text
 from ledger.store import PartyRow, must_get
-from sinkledger.base.errors import Conflict, InvalidInput, NotFound
+from sinkledger_base.errors import Conflict, InvalidInput, NotFound
 from sinks import SinkType
 from sinks.regions import Region
 from sinks.store import ParcelRow

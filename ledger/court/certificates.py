@@ -36,7 +36,7 @@ from ledger.domain import EntryKind, entry_hash, format_block
 from ledger.journal import Entry
 from ledger.proofs import check_proof_document, inclusion_proof_document
 from ledger.store import JournalRow, must_get
-from sinkledger.base.errors import Conflict
+from sinkledger_base.errors import Conflict
 
 RECORD_FORMAT = "sinkledger-court-certificate/1"
 CASE_FIELDS = ("case_no", "court_party_id", "court_name", "judgment_date", "defendants", "sink_type", "county_code",

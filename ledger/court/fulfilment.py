@@ -52,7 +52,7 @@ from ledger.projection import (
 from ledger.retirement import RetirementKind, retirement_id
 from ledger.sale import MAX_CONTRACT_NO_CHARS, check_text
 from ledger.store import BatchRow, CreditBlockRow, RetirementRow, SaleRow
-from sinkledger.base.errors import Conflict, InvalidInput, NotPermitted
+from sinkledger_base.errors import Conflict, InvalidInput, NotPermitted
 
 REFUSAL_CLASS = {"price_must_be_positive": InvalidInput, "price_must_not_be_negative": InvalidInput,
                  "quantity_must_be_positive": InvalidInput}

@@ -28,7 +28,7 @@ from ledger.sale import check_quantity, check_text
 from ledger.store import EstimateRow, must_get
 from methodologies.errors import MethodologyError
 from methodologies.registry import get_methodology
-from sinkledger.base.errors import Conflict, InvalidInput, NotFound
+from sinkledger_base.errors import Conflict, InvalidInput, NotFound
 
 MAX_REASON_CHARS = 500
 TERM_FIELDS = ("quantity_t", "amount_fen", "due_date", "same_sink_type", "same_county")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ledger.domain import Role
 from ledger.permissions import Actor, require
-from sinkledger.base.errors import NotPermitted
+from sinkledger_base.errors import NotPermitted
 
 R = Role
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from sqlmodel import Field, SQLModel
 
-from sinkledger.base.rows import (
+from sinkledger_base.rows import (
     DocumentContentRowBase,
     DocumentRowBase,
     big_int_column,

@@ -50,7 +50,7 @@ from ledger.store import (
     PartyRow,
     SaleRow,
 )
-from sinkledger.base.errors import Conflict, NotFound
+from sinkledger_base.errors import Conflict, NotFound
 from sinks.store import ParcelRow
 
 KG_PER_TONNE = 1_000

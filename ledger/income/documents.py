@@ -19,7 +19,7 @@ from ledger.income.domain import is_key, record_id, shown
 from ledger.income.permissions import require_party
 from ledger.income.store import CollectionDocumentContentRow, CollectionDocumentRow
 from ledger.store import CollectionContractRow
-from sinkledger.base.errors import NotFound
+from sinkledger_base.errors import NotFound
 
 
 def get_contract(session: Session, contract_no: Any) -> CollectionContractRow:

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ledger.domain import EntryKind
-from sinkledger.base.errors import InvalidInput, printable
+from sinkledger_base.errors import InvalidInput, printable
 
 INCOME_ENTRY_KINDS = tuple(EntryKind(k) for k in (
     "collection_document_registered",

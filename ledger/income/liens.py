@@ -36,7 +36,7 @@ from ledger.parties import holding_account_id
 from ledger.projection import apply_moves, describe_moves, get_account, row_to_block
 from ledger.sale import check_text
 from ledger.store import ContractParcelRow, CreditBlockRow, PledgeRow
-from sinkledger.base.errors import Conflict, InvalidInput, NotFound
+from sinkledger_base.errors import Conflict, InvalidInput, NotFound
 
 ACTIVE, RELEASED, DEFAULTED = "active", "released", "defaulted"
 

@@ -54,7 +54,7 @@ from ledger.sale import check_text
 from ledger.store import EstimateRow, PartyRow
 from methodologies.registry import get_methodology
 from methodologies.units import decimal_context
-from sinkledger.base.errors import Conflict, InvalidInput, NotFound
+from sinkledger_base.errors import Conflict, InvalidInput, NotFound
 from sinks.store import ParcelRow
 
 CAUSES = {"snow": "雪灾", "fire": "火灾", "pests": "病虫害", "conversion": "改变用途", "other": "其他"}

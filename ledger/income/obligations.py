@@ -36,7 +36,7 @@ from ledger.income.permissions import require_party
 from ledger.income.store import DueItemRow, ObligationRow
 from ledger.income.terms import FIXED, PaymentTerms
 from ledger.store import ContractParcelRow, PartyRow
-from sinkledger.base.errors import Conflict
+from sinkledger_base.errors import Conflict
 from sinks.store import ParcelRow
 
 MU_PER_CENTI_M2 = Fraction(15, 1_000_000)  # 0.01 m² in mu: 1 mu = 10,000/15 m²

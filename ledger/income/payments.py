@@ -20,7 +20,7 @@ from ledger.income.store import DueItemRow, PaymentRow
 from ledger.permissions import Actor
 from ledger.sale import check_text
 from ledger.store import CollectionContractRow
-from sinkledger.base.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from sinkledger_base.errors import Conflict, InvalidInput, NotFound, NotPermitted
 
 MAX_ITEMS = 1_000
 

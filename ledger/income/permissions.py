@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 from ledger.domain import Role
 from ledger.permissions import PERMISSIONS, Actor
 from ledger.store import CollectionContractRow
-from sinkledger.base.errors import InvalidInput, NotPermitted
+from sinkledger_base.errors import InvalidInput, NotPermitted
 from sinks.store import ParcelRow
 
 R = Role

@@ -29,7 +29,7 @@ from ledger.sale import check_text
 from ledger.store import BatchRow, CollectionContractRow, ContractParcelRow
 from methodologies.errors import MethodologyError
 from methodologies.registry import get_methodology
-from sinkledger.base.errors import Conflict, InvalidInput, NotFound
+from sinkledger_base.errors import Conflict, InvalidInput, NotFound
 from sinks.store import ParcelRow
 
 MAX_INTERVAL_MONTHS = 120

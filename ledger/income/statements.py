@@ -27,7 +27,7 @@ from ledger.income.store import (
 )
 from ledger.income.terms import PaymentTerms
 from ledger.store import CollectionContractRow, ContractParcelRow, PartyRow, SaleRow
-from sinkledger.base.errors import InvalidInput, NotFound
+from sinkledger_base.errors import InvalidInput, NotFound
 from sinks.store import ParcelRow
 
 STATEMENT_KINDS = ("household", "collective")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from sinkledger.base.rows import (
+from sinkledger_base.rows import (
     DocumentContentRowBase,
     DocumentRowBase,
     RecordRowBase,

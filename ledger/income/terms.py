@@ -25,7 +25,7 @@ from typing import Any
 
 from ledger.allocation import BASIS_POINTS
 from ledger.income.domain import shown
-from sinkledger.base.errors import InvalidInput
+from sinkledger_base.errors import InvalidInput
 
 FIXED, PROCEEDS = "fixed_per_mu_year", "proceeds_share"
 COST_FIELDS = ("cost_share_bp", "cost_fen_per_t")

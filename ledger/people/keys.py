@@ -28,7 +28,7 @@ import tempfile
 from pathlib import Path
 
 from ledger.people.crypto import KEY_BYTES
-from sinkledger.base.errors import InvalidInput, NotFound
+from sinkledger_base.errors import InvalidInput, NotFound
 
 KEY_FILE_NAME = "data.key"
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 
-from sinkledger.base.errors import InvalidInput
+from sinkledger_base.errors import InvalidInput
 
 
 class PersonalField(enum.StrEnum):

@@ -25,7 +25,7 @@ from ledger.domain import Role
 from ledger.people.masking import Viewer
 from ledger.people.store import PersonDesignationRow, PersonRow
 from ledger.permissions import PERMISSIONS, Actor
-from sinkledger.base.errors import NotPermitted
+from sinkledger_base.errors import NotPermitted
 from sinks.store import ParcelRow
 
 R = Role

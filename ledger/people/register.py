@@ -26,7 +26,7 @@ from ledger.people.store import PersonMetaRow, PersonRow, PersonVersionRow
 from ledger.people.validation import check_consent_date, check_person, check_purpose
 from ledger.permissions import Actor
 from ledger.store import PartyRow
-from sinkledger.base.errors import Conflict, IntegrityFailure, InvalidInput, NotFound, NotPermitted
+from sinkledger_base.errors import Conflict, IntegrityFailure, InvalidInput, NotFound, NotPermitted
 
 FIELDS = tuple(f.value for f in PersonalField)
 KEY_CHECK = "data_key_check"

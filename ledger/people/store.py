@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from sqlmodel import Field, SQLModel
 
-from sinkledger.base import rows
-from sinkledger.base.rows import blob_column, text_column
+from sinkledger_base import rows
+from sinkledger_base.rows import blob_column, text_column
 
 
 class PersonRow(SQLModel, table=True):

@@ -1,7 +1,7 @@
 """Checking personal data where it enters: names, resident ID numbers, phones, bank accounts.
 
 Pure functions, no database. Each ``check_*`` returns the normalised value or raises
-:class:`sinkledger.base.errors.InvalidInput`; :func:`person_problems` checks a whole record and
+:class:`sinkledger_base.errors.InvalidInput`; :func:`person_problems` checks a whole record and
 returns every problem (beancount style), so a form can mark all bad fields at once. No refusal
 carries the value that was typed: refusals reach screens and logs.
 
@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sinkledger.base.errors import InvalidInput
+from sinkledger_base.errors import InvalidInput
 
 PROVINCE_CODES = frozenset({
     "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",

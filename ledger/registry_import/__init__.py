@@ -27,7 +27,7 @@ from typing import Callable, Iterable
 from ledger.registry_import import gold_standard, verra
 from ledger.registry_import.apply import import_content, import_registry_history
 from ledger.registry_import.model import ImportProblem, ParseResult, RegistryRecord, sort_problems
-from sinkledger.base.errors import InvalidInput
+from sinkledger_base.errors import InvalidInput
 
 PARSERS: dict[str, Callable[[Path], ParseResult]] = {
     verra.REGISTRY: verra.parse_file,

@@ -48,7 +48,7 @@ from ledger.registry_import.model import (
     sort_problems,
 )
 from ledger.store import AccountRow, BatchRow, PartyRow, RetirementRow
-from sinkledger.base.errors import Conflict, InvalidInput, NotFound
+from sinkledger_base.errors import Conflict, InvalidInput, NotFound
 
 ENTRY_KIND = "registry_import"  # EntryKind.registry_import once ledger.domain has it
 REGION_CODE = "XX"

@@ -1,6 +1,6 @@
 """The one message catalogue: every refusal and every UI string, in Chinese and English.
 
-Refusals are values (:class:`sinkledger.base.errors.SinkLedgerError`: a code and parameters);
+Refusals are values (:class:`sinkledger_base.errors.SinkLedgerError`: a code and parameters);
 their text is rendered here, at the edges: the CLI, the web app and the HTTP API call
 :func:`messages`, :func:`message` or :func:`refusal_dict`. Problems found in input (a parcel
 row, a registry row) travel as records with a ``code`` and their parameters; :func:`localise`
@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sinkledger.base.errors import SinkLedgerError
+from sinkledger_base.errors import SinkLedgerError
 
 __all__ = ["DOCUMENTS", "REFUSALS", "REFUSALS_BY_AREA", "UI", "UI_BY_AREA", "format_template", "localise",
            "message", "messages", "problem_messages", "refusal_dict", "refusal_text", "ui_text"]

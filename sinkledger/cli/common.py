@@ -18,8 +18,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sinkledger import catalogue
-from sinkledger.base.errors import Conflict, InvalidInput, SinkLedgerError, printable
 from sinkledger.config import load_settings
+from sinkledger_base.errors import Conflict, InvalidInput, SinkLedgerError, printable
 
 EXIT_REFUSED = 2
 EXIT_CHECK_FAILED = 1

@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from sinkledger.base.errors import InvalidInput
-from sinkledger.base.jsondoc import load_json
 from sinkledger.cli.common import (
     EXIT_CHECK_FAILED,
     Ctx,
@@ -29,6 +27,8 @@ from sinkledger.cli.common import (
     with_options,
     writes,
 )
+from sinkledger_base.errors import InvalidInput
+from sinkledger_base.jsondoc import load_json
 
 if TYPE_CHECKING:  # for annotations only
     from sinkledger.services.court import CourtService

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from sinkledger.base.errors import InvalidInput
 from sinkledger.cli.common import Ctx, acts, emit, print_table, to_fen, writes
+from sinkledger_base.errors import InvalidInput
 
 if TYPE_CHECKING:  # for annotations only
     from sinkledger.services.income import IncomeService

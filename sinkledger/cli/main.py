@@ -19,8 +19,6 @@ from rich.console import Console
 from rich.table import Table
 
 from sinkledger import catalogue
-from sinkledger.base.errors import InvalidInput, SinkLedgerError
-from sinkledger.base.jsondoc import load_json
 from sinkledger.cli.common import (
     EXIT_CHECK_FAILED,
     EXIT_REFUSED,
@@ -38,6 +36,8 @@ from sinkledger.cli.common import (
     writes,
 )
 from sinkledger.config import REPO_ROOT
+from sinkledger_base.errors import InvalidInput, SinkLedgerError
+from sinkledger_base.jsondoc import load_json
 
 
 @click.group(cls=RefusingGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -27,9 +27,9 @@ from typing import Any
 
 import click
 
-from sinkledger.base.errors import InvalidInput, NotFound
-from sinkledger.base.jsondoc import load_json
 from sinkledger.cli.common import Ctx, command, emit, json_option, progress_bar, reads
+from sinkledger_base.errors import InvalidInput, NotFound
+from sinkledger_base.jsondoc import load_json
 
 GWP_HELP = "GWP-100 profile: SAR, AR4, AR5, AR6 or AR6_NON_FOSSIL (recorded on the estimate)."
 

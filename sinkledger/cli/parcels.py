@@ -16,8 +16,8 @@ from typing import Any
 import click
 
 from sinkledger import catalogue
-from sinkledger.base.errors import InvalidInput, SinkLedgerError
 from sinkledger.cli.common import Ctx, emit, err_console, print_table, progress_bar, reads, writes
+from sinkledger_base.errors import InvalidInput, SinkLedgerError
 
 LIST_COLUMNS = ("parcel_code", "sink_type", "holder_name", "area_ha", "area_mu", "status", "version")
 

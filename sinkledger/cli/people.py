@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from sinkledger.base.jsondoc import load_json, load_json_object
 from sinkledger.cli.common import Ctx, acts, command, emit, json_option, print_table, with_options
+from sinkledger_base.jsondoc import load_json, load_json_object
 
 if TYPE_CHECKING:  # for annotations only
     from sinkledger.services.people import PeopleService

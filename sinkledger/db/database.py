@@ -26,9 +26,9 @@ import ledger.people.store  # noqa: F401 - registers the person-register tables
 import ledger.store  # noqa: F401 - registers the ledger tables
 import sinkledger.services.sessions  # noqa: F401 - registers the web-session table
 import sinks.store  # noqa: F401 - registers the parcel table
-from sinkledger.base.errors import InvalidInput
 from sinkledger.config import Settings
 from sinkledger.db import migrations
+from sinkledger_base.errors import InvalidInput
 
 WRITER_LOCK_KEY = 0x51_4E_4B_4C  # "SNKL": the advisory lock id on PostgreSQL
 

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from ledger.people.store import install_triggers as install_person_register_guards
 from ledger.store import APPEND_ONLY_TABLES
-from sinkledger.base.rows import append_only_trigger_statements
+from sinkledger_base.rows import append_only_trigger_statements
 from sinks import store as parcel_store
 
 

@@ -21,12 +21,12 @@ import shapely
 
 from ledger.domain import PartyKind, Role
 from ledger.parties import holding_account_id
-from sinkledger.base.errors import InvalidInput
 from sinkledger.config import DEMO_REGION
 from sinkledger.demo import DEMO_PASSWORD
 from sinkledger.demo.income import seed_income
 from sinkledger.demo.people import seed_demo_people
 from sinkledger.services.registry import SYSTEM_ACTOR, Service
+from sinkledger_base.errors import InvalidInput
 
 DEMO_PROJECT_CODE = "AJBF01"
 DEMO_BUFFER_SHARE_BP = 1000  # 10 % of the stock component

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from sinkledger import catalogue
-from sinkledger.base.errors import InvalidInput
+from sinkledger_base.errors import InvalidInput
 
 LANGS: Final = ("zh", "en")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from sinkledger.base import money
+from sinkledger_base import money
 
 NONE: Final = "—"
 

@@ -19,7 +19,7 @@ from ledger.domain import EntryKind, Role
 from ledger.permissions import Actor, require
 from ledger.sale import check_text
 from ledger.store import BatchRow, EstimateRow, PartyRow, UserRow
-from sinkledger.base.errors import Conflict, InvalidInput, NotFound, encodes_utf8
+from sinkledger_base.errors import Conflict, InvalidInput, NotFound, encodes_utf8
 
 if TYPE_CHECKING:  # for annotations only
     from sinkledger.services.registry import Service

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from sqlalchemy import Table, inspect, text
 from sqlmodel import SQLModel
 
-from sinkledger.base.errors import Conflict, InvalidInput
+from sinkledger_base.errors import Conflict, InvalidInput
 
 if TYPE_CHECKING:  # for annotations only
     from sinkledger.services.registry import Service

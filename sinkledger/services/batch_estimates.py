@@ -42,8 +42,8 @@ from methodologies.batch import BatchResult, Progress, estimate_batch, parcel_do
 from methodologies.errors import MethodologyError, MethodologyNotFound, Problem
 from methodologies.raster import RASTER_QUANTITIES, RasterLayer, parcel_areas_ha, stock_events
 from methodologies.registry import get_methodology
-from sinkledger.base.errors import InvalidInput, NotFound, SinkLedgerError
-from sinkledger.base.jsondoc import load_json_object
+from sinkledger_base.errors import InvalidInput, NotFound, SinkLedgerError
+from sinkledger_base.jsondoc import load_json_object
 
 if TYPE_CHECKING:  # for annotations only
     from sinkledger.services.registry import Service
@@ -71,9 +71,9 @@ def estimate_dry(methodology_id: str, inputs: Any, gwp_profile: str = "AR5") -> 
 
     Raises
     ------
-    sinkledger.base.errors.NotFound
+    sinkledger_base.errors.NotFound
         ``methodology_unknown``.
-    sinkledger.base.errors.InvalidInput
+    sinkledger_base.errors.InvalidInput
         ``methodology_input_invalid`` with every problem's code in ``problem_codes``.
     """
     try:

@@ -35,9 +35,9 @@ from ledger.permissions import Actor
 from ledger.proofs import latest_checkpoint_covering
 from ledger.sale import check_text
 from ledger.store import AccountRow, PartyRow
-from sinkledger.base import checks
-from sinkledger.base.errors import InvalidInput
 from sinkledger.services.area import AreaService
+from sinkledger_base import checks
+from sinkledger_base.errors import InvalidInput
 from sinks.geometry import parse_geojson
 
 

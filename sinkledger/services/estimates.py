@@ -14,9 +14,9 @@ from ledger.commands import check_request_id
 from ledger.domain import check_content, check_project_code
 from ledger.permissions import Actor, require
 from ledger.store import EstimateRow
-from sinkledger.base import checks
-from sinkledger.base.errors import InvalidInput, NotFound
 from sinkledger.services.area import RegistryPart
+from sinkledger_base import checks
+from sinkledger_base.errors import InvalidInput, NotFound
 from sinks.store import ParcelRow
 
 

@@ -44,8 +44,8 @@ from ledger.store import (
     JournalRow,
     PartyRow,
 )
-from sinkledger.base.errors import InvalidInput, NotFound
 from sinkledger.services.area import AreaService
+from sinkledger_base.errors import InvalidInput, NotFound
 from sinks.store import ParcelRow
 
 

@@ -22,9 +22,9 @@ from ledger.parcel_changes import (
 from ledger.parcels import PERMISSION, import_parcels, register_parcel, registry_problems
 from ledger.permissions import Actor, require
 from ledger.store import PartyRow
-from sinkledger.base import checks
-from sinkledger.base.errors import InvalidInput, NotFound
 from sinkledger.services.area import RegistryPart
+from sinkledger_base import checks
+from sinkledger_base.errors import InvalidInput, NotFound
 from sinks import sink_spec
 from sinks.export import export_format, write_parcels_file
 from sinks.geometry import M2_PER_HA, parse_geojson, repair, shape_problem, validity_problem

@@ -52,9 +52,9 @@ from ledger.people.store import PersonDesignationRow, PersonRow
 from ledger.people.validation import check_resident_id
 from ledger.permissions import Actor
 from ledger.store import PartyRow, UserRow
-from sinkledger.base import money
-from sinkledger.base.errors import InvalidInput, NotFound, NotPermitted
 from sinkledger.services.area import AreaService
+from sinkledger_base import money
+from sinkledger_base.errors import InvalidInput, NotFound, NotPermitted
 
 if TYPE_CHECKING:  # for annotations only
     from sinkledger.services.registry import Service

@@ -35,7 +35,7 @@ from ledger.store import (
     ReversalRow,
     SaleRow,
 )
-from sinkledger.base.errors import NotFound
+from sinkledger_base.errors import NotFound
 
 if TYPE_CHECKING:  # for annotations only
     from sinkledger.services.registry import Service

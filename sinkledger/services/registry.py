@@ -34,13 +34,13 @@ from ledger.permissions import Actor
 from ledger.proofs import create_checkpoint, inclusion_proof_document
 from ledger.store import AccountRow, EstimateRow, JournalRow, PartyRow
 from ledger.verify import VerifyReport, verify_ledger
-from sinkledger.base import checks
-from sinkledger.base.errors import InvalidInput, NotFound, SinkLedgerError
 from sinkledger.config import Settings, load_settings
 from sinkledger.db.database import Database
 from sinkledger.services.estimates import EstimateCalls
 from sinkledger.services.parcels import ParcelCalls
 from sinkledger.services.users import UserCalls
+from sinkledger_base import checks
+from sinkledger_base.errors import InvalidInput, NotFound, SinkLedgerError
 from sinks.store import ParcelRow
 
 if TYPE_CHECKING:

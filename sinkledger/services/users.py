@@ -14,9 +14,9 @@ from ledger import parties
 from ledger.domain import Role
 from ledger.permissions import Actor
 from ledger.store import AccountRow, PartyRow, UserRow
-from sinkledger.base.errors import Conflict, InvalidInput, NotFound, NotPermitted, encodes_utf8
 from sinkledger.services import admin
 from sinkledger.services.area import RegistryPart
+from sinkledger_base.errors import Conflict, InvalidInput, NotFound, NotPermitted, encodes_utf8
 
 
 class UserCalls(RegistryPart):

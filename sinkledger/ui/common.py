@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 from sinkledger import catalogue
-from sinkledger.base.errors import SinkLedgerError
 from sinkledger.services import queries as ui_queries
 from sinkledger.ui import session
 from sinkledger.ui.maps import counties_geojson
 from sinkledger.ui.text import t
 from sinkledger.ui.wiring import get_people, get_service  # noqa: F401 - the pages import them from here
+from sinkledger_base.errors import SinkLedgerError
 from sinks import SINK_TYPES, SinkType
 
 if TYPE_CHECKING:  # for annotations only

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
-from sinkledger.base.errors import NotFound
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
 from sinkledger.ui.common import attempt, get_people, get_service, require_roles
 from sinkledger.ui.text import labeller, t
+from sinkledger_base.errors import NotFound
 
 if TYPE_CHECKING:  # for annotations only
     from ledger.permissions import Actor

@@ -1,4 +1,4 @@
-"""Money: fen in, text out, exact both ways (sinkledger.base.money)."""
+"""Money: fen in, text out, exact both ways (sinkledger_base.money)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sinkledger.base import money
-from sinkledger.base.money import MAX_FEN, Fen
+from sinkledger_base import money
+from sinkledger_base.money import MAX_FEN, Fen
 
 amounts = st.integers(min_value=0, max_value=MAX_FEN)
 

@@ -12,7 +12,7 @@ import ledger.court.store  # noqa: F401 - registers the court tables before the 
 from ledger.domain import PartyKind
 from sinkledger.services.court import CourtService
 from sinkledger.services.registry import SYSTEM_ACTOR
-from tests.ledger.conftest import BAMBOO, funded, held, refused, registry  # noqa: F401
+from tests.ledger.conftest import BAMBOO, assert_refused, funded, held, registry  # noqa: F401
 
 COURT_PARTIES = (("COURT-1", PartyKind.court, "示例县人民法院"), ("COURT-2", PartyKind.court, "另一示例县人民法院"),
                  ("PROC-1", PartyKind.procuratorate, "示例县人民检察院"),

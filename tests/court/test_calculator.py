@@ -8,7 +8,7 @@ import pytest
 
 from ledger.court.calculator import propose_tonnage
 from ledger.court.domain import money_to_tonnes
-from tests.court.conftest import CASE_NO, refused, register_case
+from tests.court.conftest import CASE_NO, assert_refused, register_case
 
 
 def test_t3_tea_twenty_hectares_three_years():
@@ -60,7 +60,7 @@ def test_court_confirms_or_overrides_the_proposal(court):  # type: ignore[no-unt
     confirmed = court.issue_order(judge, "o:c", case_no=CASE_NO, item="第一项", kind="quantity", due_date="2025-01-31",
                                   calculation=calc)
     assert (confirmed["quantity_t"], confirmed["decision"], confirmed["proposed_t"]) == (462, "confirmed", 462)
-    refused("override_reason_required", lambda: court.issue_order(
+    assert_refused("override_reason_required", lambda: court.issue_order(
         judge, "o:x", case_no=CASE_NO, item="第二项", kind="quantity", due_date="2025-01-31", calculation=calc,
         quantity_t=500))
     over = court.issue_order(judge, "o:o", case_no=CASE_NO, item="第二项", kind="quantity", due_date="2025-01-31",
@@ -79,7 +79,7 @@ def test_calculator_with_a_recorded_estimate_of_another_sink_type_is_refused(sto
     register_case(stocked, sink_type="wetland")
     with stocked.service.db.read() as s:
         estimate_id = s.exec(select(EstimateRow.id)).first()
-    refused("estimate_sink_type_mismatch", lambda: stocked.propose(
+    assert_refused("estimate_sink_type_mismatch", lambda: stocked.propose(
         stocked.service.actor("judge"), case_no=CASE_NO,
         calculation={"years_to_recovery": 5, "estimate_id": estimate_id}))
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from sinkledger.documents.certificates import ATTACHMENT_NAME, qr_payload, read_certificate_pdf
-from tests.court.conftest import CASE_NO, refused
+from tests.court.conftest import CASE_NO, assert_refused
 from tests.court.test_story import story  # noqa: F401 - the fixture
 
 
@@ -72,5 +72,5 @@ def test_a_forged_pdf_fails(issued):  # type: ignore[no-untyped-def]
     document = read_certificate_pdf(pdf)
     document["record"]["totals"]["quantity_t"] = 5_000
     document["code"] = verification_code(document["record"])
-    refused("certificate_not_found", lambda: court.verify_certificate_pdf(_replace_attachment(pdf, document)))
-    refused("certificate_unreadable", lambda: court.verify_certificate_pdf(b"%PDF-1.4 not really"))
+    assert_refused("certificate_not_found", lambda: court.verify_certificate_pdf(_replace_attachment(pdf, document)))
+    assert_refused("certificate_unreadable", lambda: court.verify_certificate_pdf(b"%PDF-1.4 not really"))

@@ -22,7 +22,7 @@ def settings(backend_url, tmp_path):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("county_code, code", [("330599", "county_code_retired"), ("430204", "county_code_unknown")])
 def test_a_case_in_a_retired_or_foreign_county_is_refused(court, county_code, code):  # type: ignore[no-untyped-def]
-    from sinkledger.base.errors import InvalidInput
+    from sinkledger_base.errors import InvalidInput
 
     with pytest.raises(InvalidInput) as refusal:
         register_case(court, county_code=county_code)

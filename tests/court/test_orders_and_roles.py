@@ -7,7 +7,13 @@ from datetime import date
 
 import pytest
 
-from tests.court.conftest import CASE_NO, PRICE_FEN_PER_T, money_order, refused, register_case
+from tests.court.conftest import (
+    CASE_NO,
+    PRICE_FEN_PER_T,
+    assert_refused,
+    money_order,
+    register_case,
+)
 
 
 def quantity_order(court, quantity_t: int = 10, *, request: str = "q:1", case_no: str = CASE_NO, **extra):  # type: ignore[no-untyped-def]
@@ -32,7 +38,7 @@ def case(funded, court):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("user", ["procurator", "clerk", "coop", "ent"])
 def test_only_a_court_registers_cases(court, user):  # type: ignore[no-untyped-def]
-    refused("not_permitted", lambda: court.register_case(
+    assert_refused("not_permitted", lambda: court.register_case(
         court.service.actor(user), "c:x", case_no="X", judgment_date="2024-01-01", defendants=["DEF-1"],
         sink_type="wetland", county_code="330521", ecosystem_name="x", damaged_area_ha="1", description="x"))
 
@@ -41,26 +47,26 @@ def test_only_a_court_registers_cases(court, user):  # type: ignore[no-untyped-d
 def test_only_the_case_court_orders_amends_and_withdraws(case, user):  # type: ignore[no-untyped-def]
     """judge2 is a court, but of another court: it cannot act on this case."""
     actor = case.service.actor(user)
-    refused("not_permitted", lambda: case.issue_order(actor, "o:x", case_no=CASE_NO, item="x", kind="quantity",
+    assert_refused("not_permitted", lambda: case.issue_order(actor, "o:x", case_no=CASE_NO, item="x", kind="quantity",
                                                       quantity_t=1, due_date="2024-06-30"))
     order = quantity_order(case)
-    refused("not_permitted", lambda: case.amend_order(actor, "a:x", order_id=order["order_id"], reason="r",
+    assert_refused("not_permitted", lambda: case.amend_order(actor, "a:x", order_id=order["order_id"], reason="r",
                                                       due_date="2025-01-01"))
-    refused("not_permitted", lambda: case.withdraw_order(actor, "w:x", order_id=order["order_id"], reason="r"))
+    assert_refused("not_permitted", lambda: case.withdraw_order(actor, "w:x", order_id=order["order_id"], reason="r"))
 
 
 def test_a_procurator_views_but_a_verifier_does_not(case):  # type: ignore[no-untyped-def]
     quantity_order(case)
     assert case.status(case.service.actor("procurator"), case_no=CASE_NO)["orders"]
     assert case.report(case.service.actor("procurator"))["summary"]
-    refused("not_permitted", lambda: case.status(case.service.actor("verifier"), case_no=CASE_NO))
-    refused("not_permitted", lambda: case.report(case.service.actor("ent")))
+    assert_refused("not_permitted", lambda: case.status(case.service.actor("verifier"), case_no=CASE_NO))
+    assert_refused("not_permitted", lambda: case.report(case.service.actor("ent")))
 
 
 def test_a_seller_records_a_purchase_only_from_its_own_account(case):  # type: ignore[no-untyped-def]
     order = quantity_order(case)
-    refused("not_permitted", lambda: buy(case, order["order_id"], 2, actor="ent"))
-    refused("not_permitted", lambda: buy(case, order["order_id"], 2, actor="procurator"))
+    assert_refused("not_permitted", lambda: buy(case, order["order_id"], 2, actor="ent"))
+    assert_refused("not_permitted", lambda: buy(case, order["order_id"], 2, actor="procurator"))
     assert buy(case, order["order_id"], 2, actor="coop")["quantity_t"] == 2
     assert buy(case, order["order_id"], 2, actor="judge", request="b:2")["quantity_t"] == 2
 
@@ -70,17 +76,17 @@ def test_a_seller_records_a_purchase_only_from_its_own_account(case):  # type: i
 def test_partial_fulfilments_add_up_and_over_fulfilment_is_refused(case):  # type: ignore[no-untyped-def]
     order = quantity_order(case, 10)
     assert buy(case, order["order_id"], 4)["status"] == "partly_fulfilled"
-    refused("quantity_exceeds_order_remaining", lambda: buy(case, order["order_id"], 7, request="b:2"))
+    assert_refused("quantity_exceeds_order_remaining", lambda: buy(case, order["order_id"], 7, request="b:2"))
     assert buy(case, order["order_id"], request="b:3")["quantity_t"] == 6  # the rest by default
-    refused("order_already_fulfilled", lambda: buy(case, order["order_id"], 1, request="b:4"))
+    assert_refused("order_already_fulfilled", lambda: buy(case, order["order_id"], 1, request="b:4"))
     assert case.service.verify().ok
 
 
 def test_money_orders_refuse_more_than_the_money_buys(case):  # type: ignore[no-untyped-def]
     order = case.issue_order(case.service.actor("judge"), "m:1", case_no=CASE_NO, item="第二项", kind="money",
                              amount_fen=100_000, due_date="2024-06-30")  # 1,000 yuan: 16 t at 58.83
-    refused("quantity_exceeds_order_remaining", lambda: buy(case, order["order_id"], 17))
-    refused("price_must_be_positive", lambda: case.fulfil(case.service.actor("clerk"), "b:0", order_id=order["order_id"],
+    assert_refused("quantity_exceeds_order_remaining", lambda: buy(case, order["order_id"], 17))
+    assert_refused("price_must_be_positive", lambda: case.fulfil(case.service.actor("clerk"), "b:0", order_id=order["order_id"],
                                                           seller_account="COL-1-H", price_fen_per_t=0, contract_no="C"))
     done = buy(case, order["order_id"], request="b:2")
     assert (done["quantity_t"], done["remainder_fen"], done["status"]) == (16, 100_000 - 16 * 5_883, "fulfilled")
@@ -90,7 +96,7 @@ def test_retries_are_harmless_and_conflicting_retries_refused(case):  # type: ig
     order = quantity_order(case, 10)
     first = buy(case, order["order_id"], 3)
     assert buy(case, order["order_id"], 3)["replayed"] and first["seq"] == buy(case, order["order_id"], 3)["seq"]
-    refused("request_id_conflict", lambda: buy(case, order["order_id"], 4))
+    assert_refused("request_id_conflict", lambda: buy(case, order["order_id"], 4))
 
 
 def test_required_sink_type_and_county(case):  # type: ignore[no-untyped-def]
@@ -99,16 +105,16 @@ def test_required_sink_type_and_county(case):  # type: ignore[no-untyped-def]
     assert buy(case, same["order_id"])["quantity_t"] == 3
     register_case(case, "（2024）浙0521刑初7号", request="case:w", sink_type="wetland", county_code="330521")
     wet = quantity_order(case, 3, request="q:w", case_no="（2024）浙0521刑初7号", same_sink_type=True)
-    err = refused("insufficient_matching_balance", lambda: buy(case, wet["order_id"], request="b:w"))
+    err = assert_refused("insufficient_matching_balance", lambda: buy(case, wet["order_id"], request="b:w"))
     assert err.params["available"] == 0
     county = quantity_order(case, 3, request="q:c", case_no="（2024）浙0521刑初7号", same_county=True)
     serial = case.service.issued[0]["batches"][1]["serials"].split("..")[0]  # type: ignore[attr-defined]
-    refused("credits_do_not_match_order", lambda: buy(case, county["order_id"], 1, request="b:c", serials=[serial]))
+    assert_refused("credits_do_not_match_order", lambda: buy(case, county["order_id"], 1, request="b:c", serials=[serial]))
 
 
 def test_buyer_must_be_a_defendant_or_the_court(case):  # type: ignore[no-untyped-def]
     order = quantity_order(case, 3)
-    refused("value_invalid", lambda: buy(case, order["order_id"], 1, buyer_account="ENT-1-H"))
+    assert_refused("value_invalid", lambda: buy(case, order["order_id"], 1, buyer_account="ENT-1-H"))
     assert buy(case, order["order_id"], 1, request="b:court", buyer_account="COURT-1-H")["buyer_account"] == "COURT-1-H"
 
 
@@ -118,9 +124,9 @@ def test_amendment_is_a_new_entry_and_never_below_what_was_fulfilled(case):  # t
     judge = case.service.actor("judge")
     order = quantity_order(case, 10)
     buy(case, order["order_id"], 6)
-    refused("order_amount_below_fulfilled", lambda: case.amend_order(judge, "a:1", order_id=order["order_id"],
+    assert_refused("order_amount_below_fulfilled", lambda: case.amend_order(judge, "a:1", order_id=order["order_id"],
                                                                      reason="改判", quantity_t=5))
-    refused("amendment_changes_nothing", lambda: case.amend_order(judge, "a:2", order_id=order["order_id"],
+    assert_refused("amendment_changes_nothing", lambda: case.amend_order(judge, "a:2", order_id=order["order_id"],
                                                                   reason="改判", quantity_t=10))
     amended = case.amend_order(judge, "a:3", order_id=order["order_id"], reason="二审改判", quantity_t=6,
                                due_date="2024-09-30")
@@ -133,11 +139,11 @@ def test_withdrawal_is_an_entry_with_a_reason_after_which_nothing_moves(case):  
     judge = case.service.actor("judge")
     order = quantity_order(case, 10)
     buy(case, order["order_id"], 2)
-    refused("field_required", lambda: case.withdraw_order(judge, "w:0", order_id=order["order_id"], reason=" "))
+    assert_refused("field_required", lambda: case.withdraw_order(judge, "w:0", order_id=order["order_id"], reason=" "))
     out = case.withdraw_order(judge, "w:1", order_id=order["order_id"], reason="再审撤销该判项")
     assert out["status"] == "withdrawn" and out["fulfilled_t"] == 2
-    refused("order_withdrawn", lambda: buy(case, order["order_id"], 1, request="b:2"))
-    refused("order_withdrawn", lambda: case.amend_order(judge, "a:1", order_id=order["order_id"], reason="x",
+    assert_refused("order_withdrawn", lambda: buy(case, order["order_id"], 1, request="b:2"))
+    assert_refused("order_withdrawn", lambda: case.amend_order(judge, "a:1", order_id=order["order_id"], reason="x",
                                                         quantity_t=12))
     assert case.service.account_balance("DEF-1-H")["held_t"] == 0
 
@@ -157,10 +163,10 @@ def test_overdue_after_the_due_date(case):  # type: ignore[no-untyped-def]
 
 def test_case_number_is_unique_and_defendants_must_exist(court):  # type: ignore[no-untyped-def]
     register_case(court)
-    refused("case_no_taken", lambda: register_case(court, request="case:again-different"))
-    refused("party_not_found", lambda: register_case(court, "X-1", request="c:2", defendants=("NOBODY",)))
-    refused("value_invalid", lambda: register_case(court, "X-2", request="c:3", area_ha="-1"))
-    refused("value_invalid", lambda: register_case(court, "X-3", request="c:4", defendants=("COURT-2",)))
+    assert_refused("case_no_taken", lambda: register_case(court, request="case:again-different"))
+    assert_refused("party_not_found", lambda: register_case(court, "X-1", request="c:2", defendants=("NOBODY",)))
+    assert_refused("value_invalid", lambda: register_case(court, "X-2", request="c:3", area_ha="-1"))
+    assert_refused("value_invalid", lambda: register_case(court, "X-3", request="c:4", defendants=("COURT-2",)))
 
 
 def test_documents_are_kept_by_hash(court):  # type: ignore[no-untyped-def]

@@ -22,8 +22,8 @@ from tests.court.conftest import (
     AMOUNT_FEN,
     CASE_NO,
     PRICE_FEN_PER_T,
+    assert_refused,
     money_order,
-    refused,
     register_case,
 )
 
@@ -73,15 +73,15 @@ def test_the_credits_never_move_again(story):  # type: ignore[no-untyped-def]
     """Then neither a sale nor a retirement nor another fulfilment can take those serials."""
     svc, block = story.service, story.purchases[0]["blocks"][0]
     serial = block["serials"].split("..")[0]
-    refused("credits_retired", lambda: svc.sell(svc.actor("clerk"), "s:again", seller_account="COL-1-H",
+    assert_refused("credits_retired", lambda: svc.sell(svc.actor("clerk"), "s:again", seller_account="COL-1-H",
                                                 buyer_account="ENT-1-H", quantity=1, price_fen_per_t=1,
                                                 contract_no="X", serials=[serial]))
-    refused("value_invalid", lambda: svc.sell(svc.actor("clerk"), "s:sys", seller_account="SYS-RETIRED",
+    assert_refused("value_invalid", lambda: svc.sell(svc.actor("clerk"), "s:sys", seller_account="SYS-RETIRED",
                                               buyer_account="ENT-1-H", quantity=1, price_fen_per_t=1,
                                               contract_no="X", serials=[serial]))
-    refused("credits_retired", lambda: svc.retire(svc.actor("clerk"), "r:again", account_id="COL-1-H", quantity=1,
+    assert_refused("credits_retired", lambda: svc.retire(svc.actor("clerk"), "r:again", account_id="COL-1-H", quantity=1,
                                                   beneficiary="x", purpose="y", serials=[serial]))
-    refused("order_already_fulfilled", lambda: story.fulfil(
+    assert_refused("order_already_fulfilled", lambda: story.fulfil(
         svc.actor("clerk"), "ful:3", order_id=story.order["order_id"], seller_account="COL-1-H",
         price_fen_per_t=PRICE_FEN_PER_T, contract_no="HZGT-2024-003"))
 
@@ -91,7 +91,7 @@ def test_a_second_case_cannot_reuse_them(story):  # type: ignore[no-untyped-def]
     register_case(story, SECOND_CASE, request="case:2", defendants=("DEF-2",))
     order = money_order(story, SECOND_CASE, request="order:2")
     block = story.purchases[1]["blocks"][0]
-    err = refused("credits_retired_for_case", lambda: story.fulfil(
+    err = assert_refused("credits_retired_for_case", lambda: story.fulfil(
         story.service.actor("clerk"), "ful:reuse", order_id=order["order_id"], seller_account="COL-1-H",
         price_fen_per_t=PRICE_FEN_PER_T, quantity_t=block["quantity"], contract_no="HZGT-2024-009",
         serials=[block["serials"]]))
@@ -115,7 +115,7 @@ def test_the_certificate_verifies_with_inclusion_proofs(story):  # type: ignore[
 
 def test_a_forged_code_is_not_found(story):  # type: ignore[no-untyped-def]
     story.issue_certificate(story.service.actor("judge"), order_id=story.order["order_id"])
-    refused("certificate_not_found", lambda: story.verify_certificate("AAAA-BBBB-CCCC-DDDD"))
+    assert_refused("certificate_not_found", lambda: story.verify_certificate("AAAA-BBBB-CCCC-DDDD"))
 
 
 def test_an_altered_record_changes_the_code(story):  # type: ignore[no-untyped-def]

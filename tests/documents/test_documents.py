@@ -10,7 +10,7 @@ import pytest
 
 from sinkledger.documents.catalogue import TEXTS, text
 from sinkledger.documents.formats import format_yuan, yuan_digits
-from tests.court.conftest import CASE_NO, refused
+from tests.court.conftest import CASE_NO, assert_refused
 from tests.documents.helpers import embedded_fonts, only_embedded_fonts, pdf_text
 
 LANGS = ("zh", "en")
@@ -40,7 +40,7 @@ def test_certificate(story, lang):  # type: ignore[no-untyped-def]
     document = read_certificate_pdf(pdf)
     assert document["code"] == code
     assert story.verify_certificate_pdf(pdf)["ok"]
-    refused("value_invalid", lambda: story.certificate_pdf(code, lang="fr"))
+    assert_refused("value_invalid", lambda: story.certificate_pdf(code, lang="fr"))
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -64,7 +64,7 @@ def test_household_and_collective_statements(sold, lang):  # type: ignore[no-unt
     page = flat(pdf)
     for fact in (collective, text("st_by_recipient", lang), yuan_digits(whole["sales"][0]["gross_fen"]), "HH-A1"):
         assert fact.replace(" ", "") in page, fact
-    refused("value_invalid", lambda: income.statement_pdf(svc.actor("hh-a1"), party_id="HH-A1", lang="de", **period))
+    assert_refused("value_invalid", lambda: income.statement_pdf(svc.actor("hh-a1"), party_id="HH-A1", lang="de", **period))
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -1,6 +1,6 @@
 """Calling the service with one bad value and judging the outcome.
 
-A call passes when it raises a :class:`~sinkledger.base.errors.SinkLedgerError` whose code is in the
+A call passes when it raises a :class:`~sinkledger_base.errors.SinkLedgerError` whose code is in the
 message catalogue, whose messages are non-empty in both languages and whose error document can
 be printed as UTF-8 JSON (what the CLI prints with ``--json``), and when the world's state (the
 journal head, every balance, the tables written outside the journal) is unchanged. A read-only
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sinkledger import catalogue
-from sinkledger.base.errors import SinkLedgerError
 from sinkledger.catalogue import REFUSALS
+from sinkledger_base.errors import SinkLedgerError
 from tests.fuzz.service_specs import ACTOR_BAD, LOCAL_KINDS, CallSpec, wrong_role
 from tests.fuzz.values import Lazy, grid
 

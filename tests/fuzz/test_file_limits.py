@@ -191,8 +191,8 @@ def test_limits_from_the_environment():
 # --- through the service and the CLI: a clean refusal that changes nothing -----------------------
 
 def test_a_bomb_through_the_service_and_the_cli_is_a_clean_refusal(tmp_path, fuzz_world):
-    from sinkledger.base.errors import SinkLedgerError
     from sinkledger.cli.main import main
+    from sinkledger_base.errors import SinkLedgerError
 
     svc = fuzz_world.service
     bomb = zip_of(tmp_path / "bomb.zip", {"parcels.shp": b"\0" * (16 * MIB), "parcels.shx": b"", "parcels.dbf": b""})

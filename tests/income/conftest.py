@@ -13,7 +13,7 @@ import ledger.income.store  # noqa: F401 - registers the income tables before th
 from ledger.domain import PartyKind
 from sinkledger.services.income import IncomeService
 from sinkledger.services.registry import SYSTEM_ACTOR
-from tests.ledger.conftest import BAMBOO, held, pledged, refused, registry  # noqa: F401
+from tests.ledger.conftest import BAMBOO, assert_refused, held, pledged, registry  # noqa: F401
 
 PRICE_FEN_PER_T = 7_341  # 73.41 CNY/t
 SOLD_T = 2_000

@@ -2,7 +2,7 @@
 
 Each call gets a valid baseline from the world (sale distributed, a lien, a loss event); then one
 parameter at a time takes each bad value of its kind. Whatever the value, the answer is a
-:class:`~sinkledger.base.errors.SinkLedgerError` with a Chinese and an English message, and the
+:class:`~sinkledger_base.errors.SinkLedgerError` with a Chinese and an English message, and the
 journal head is where it was: never a ``TypeError``, a database error, or a half-done write.
 """
 
@@ -17,8 +17,8 @@ from sinkledger.catalogue import REFUSALS_BY_AREA
 
 INCOME_REFUSALS = REFUSALS_BY_AREA["income"]
 from sinkledger import catalogue
-from sinkledger.base.errors import SinkLedgerError
 from sinkledger.catalogue import REFUSALS
+from sinkledger_base.errors import SinkLedgerError
 from tests.income.conftest import CENTRE, contract_no
 
 SURROGATE, NUL, LONG = "AJ\udcff", "AJ\x00BF", "長" * 5_000
@@ -125,7 +125,7 @@ def specs(ids: dict[str, Any]) -> list[tuple[str, str, dict[str, Any], dict[str,
     ]
 
 
-def clean_refusal(world, run, kwargs: dict[str, Any], label: str) -> None:  # type: ignore[no-untyped-def]
+def assert_cleanly_refused(world, run, kwargs: dict[str, Any], label: str) -> None:  # type: ignore[no-untyped-def]
     head = world.service.verify().head_hash
     try:
         run(kwargs)
@@ -150,4 +150,4 @@ def test_every_bad_value_is_cleanly_refused(world, name):  # type: ignore[no-unt
         for value in values:
             if param == "sale_seq" and name == "distribute" and value == world.ids["sale"]:
                 continue
-            clean_refusal(world, run, baseline | {param: value}, f"{name}({param}={value!r:.40})")
+            assert_cleanly_refused(world, run, baseline | {param: value}, f"{name}({param}={value!r:.40})")

@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from tests.income.conftest import BAMBOO, PARCELS, PROJECT, bundle, contract_no, refused
+from tests.income.conftest import BAMBOO, PARCELS, PROJECT, assert_refused, bundle, contract_no
 
 # --- contracts ----------------------------------------------------------------------------------
 
@@ -20,9 +20,9 @@ def test_a_contract_keeps_its_documents_by_hash(contracted):  # type: ignore[no-
     assert out["sha256"] == hashlib.sha256(content).hexdigest() and out["media_type"] == "text/plain"
     (doc,) = income.contract(svc.actor("coop-a"), contract_no("COL-A"))["documents"]
     assert doc["content_kept"] and doc["content_matches"] and doc["id"] == out["document_id"]
-    refused("not_permitted", lambda: income.register_contract_document(
+    assert_refused("not_permitted", lambda: income.register_contract_document(
         svc.actor("coop-a"), "doc-2", contract_no=contract_no("COL-A"), title="x", content=b"x", file_name="x.txt"))
-    refused("contract_not_found", lambda: income.register_contract_document(
+    assert_refused("contract_not_found", lambda: income.register_contract_document(
         svc.actor("centre"), "doc-3", contract_no="NO-SUCH", title="x", content=b"x", file_name="x.txt"))
     assert svc.verify().ok
 
@@ -42,7 +42,7 @@ def test_a_contract_states_its_costs(contracted):  # type: ignore[no-untyped-def
 ])
 def test_stated_costs_are_checked(income, terms):  # type: ignore[no-untyped-def]
     svc = income.service
-    refused("value_invalid", lambda: svc.collect(
+    assert_refused("value_invalid", lambda: svc.collect(
         svc.actor("centre"), "col-bad", contract_no="X-1", collective_party_id="COL-A", parcel_codes=["HZ-BF-A01"],
         term_start="2021-01-01", term_end="2051-01-01", signed_date="2020-12-20", payment_terms=terms))
 
@@ -67,21 +67,21 @@ def test_project_refusals(contracted):  # type: ignore[no-untyped-def]
                 "monitoring_start": "2021-11-15", "interval_months": 24, "parcel_codes": ["HZ-BF-A01"]} | kw
         return income.register_project(svc.actor(actor), request, **args)
 
-    refused("not_permitted", lambda: register("p1", actor="coop-a"))
-    refused("value_invalid", lambda: register("p2", project_code="hz-lower"))
-    refused("methodology_unknown", lambda: register("p3", methodology_id="no.such"))
-    refused("value_invalid", lambda: register("p4", sink_type="wetland"))
-    refused("value_invalid", lambda: register("p5", interval_months=0))
-    refused("parcel_not_found", lambda: register("p6", parcel_codes=["NO-SUCH"]))
+    assert_refused("not_permitted", lambda: register("p1", actor="coop-a"))
+    assert_refused("value_invalid", lambda: register("p2", project_code="hz-lower"))
+    assert_refused("methodology_unknown", lambda: register("p3", methodology_id="no.such"))
+    assert_refused("value_invalid", lambda: register("p4", sink_type="wetland"))
+    assert_refused("value_invalid", lambda: register("p5", interval_months=0))
+    assert_refused("parcel_not_found", lambda: register("p6", parcel_codes=["NO-SUCH"]))
     register("p7")
-    refused("project_code_taken", lambda: register("p8"))
-    refused("parcel_in_project", lambda: register("p9", project_code="HZB3"))
+    assert_refused("project_code_taken", lambda: register("p8"))
+    assert_refused("parcel_in_project", lambda: register("p9", project_code="HZB3"))
     svc.register_parcel(svc.actor("centre"), "reg:free", parcel_code="HZ-BF-F01", sink_type="bamboo_forest",
                         holder_party_id="COL-A", county_code="330523",
                         geometry={"type": "Polygon", "coordinates": [[[119.31, 30.70], [119.32, 30.70],
                                                                       [119.32, 30.71], [119.31, 30.70]]]})
-    refused("parcel_not_collected", lambda: register("p10", project_code="HZB4", parcel_codes=["HZ-BF-F01"]))
-    refused("project_not_found", lambda: income.add_project_parcels(svc.actor("centre"), "a1", project_code="NOPE",
+    assert_refused("parcel_not_collected", lambda: register("p10", project_code="HZB4", parcel_codes=["HZ-BF-F01"]))
+    assert_refused("project_not_found", lambda: income.add_project_parcels(svc.actor("centre"), "a1", project_code="NOPE",
                                                                     parcel_codes=["HZ-BF-A02"]))
     added = income.add_project_parcels(svc.actor("centre"), "a2", project_code="HZB2", parcel_codes=["HZ-BF-A02"])
     assert added["parcel_codes"] == ["HZ-BF-A01", "HZ-BF-A02"]
@@ -119,7 +119,7 @@ def test_fixed_payments_are_scheduled_per_contract_year(fixed):  # type: ignore[
     (last,) = rest["obligations"]
     assert (last["period_start"], last["period_end"]) == ("2024-07-01", "2025-03-01")
     assert last["amount_fen"] == pytest.approx(out["obligations"][0]["amount_fen"] * 243 / 365, abs=2)
-    refused("nothing_to_schedule", lambda: income.schedule_payments(
+    assert_refused("nothing_to_schedule", lambda: income.schedule_payments(
         svc.actor("centre"), "sch-3", contract_no="AJZL-2022-B", through="2030-01-01"))
     statement = income.statement(svc.actor("hh-b1"), party_id="HH-B1", period_start="2023-01-01",
                                  period_end="2023-12-31")
@@ -133,13 +133,13 @@ def test_fixed_payment_refusals(fixed):  # type: ignore[no-untyped-def]
     svc.collect(svc.actor("centre"), "col:share", contract_no="AJSC-2022-A", collective_party_id="COL-A",
                 parcel_codes=["HZ-BF-A01"], term_start="2022-01-01", term_end="2052-01-01", signed_date="2021-12-20",
                 payment_terms={"kind": "proceeds_share", "share_bp": 8000})
-    refused("contract_not_fixed_payment", lambda: income.schedule_payments(
+    assert_refused("contract_not_fixed_payment", lambda: income.schedule_payments(
         svc.actor("centre"), "s1", contract_no="AJSC-2022-A", through="2030-01-01"))
-    refused("not_permitted", lambda: income.schedule_payments(
+    assert_refused("not_permitted", lambda: income.schedule_payments(
         svc.actor("coop-b"), "s2", contract_no="AJZL-2022-B", through="2030-01-01"))
-    refused("nothing_to_schedule", lambda: income.schedule_payments(
+    assert_refused("nothing_to_schedule", lambda: income.schedule_payments(
         svc.actor("centre"), "s3", contract_no="AJZL-2022-B", through="2022-06-30"))
-    refused("contract_not_found", lambda: income.schedule_payments(
+    assert_refused("contract_not_found", lambda: income.schedule_payments(
         svc.actor("centre"), "s4", contract_no="NO-SUCH", through="2030-01-01"))
 
 
@@ -151,4 +151,4 @@ def test_projects_are_listed_with_their_parcels(contracted):  # type: ignore[no-
     listed = income.projects(income.service.actor("centre"))
     assert [p["project_code"] for p in listed] == [PROJECT]
     assert listed[0]["parcel_codes"] == sorted(PARCELS) and listed[0]["sink_type"] == "bamboo_forest"
-    refused("not_permitted", lambda: income.projects(income.service.actor("ent")))
+    assert_refused("not_permitted", lambda: income.projects(income.service.actor("ent")))

@@ -13,12 +13,12 @@ from sinkledger import catalogue
 from tests.income.conftest import (
     CENTRE,
     PARCELS,
+    assert_refused,
     bundle,
     contract_no,
     held,
     issue_bundle,
     pledged,
-    refused,
 )
 
 ACCOUNT = f"{CENTRE}-H"
@@ -45,7 +45,7 @@ def test_issuance_arrives_pledged_to_the_bank(contracted):  # type: ignore[no-un
     a_share = (issuance["contributions_t"]["HZ-BF-A01"] + issuance["contributions_t"]["HZ-BF-A02"]) / issuance["issued_t"]
     assert abs(made["quantity"] - holder_t * a_share) <= len(issuance["batches"])
     assert (held(svc, ACCOUNT), pledged(svc, ACCOUNT)) == (holder_t - made["quantity"], made["quantity"])
-    refused("credits_pledged", lambda: svc.sell(svc.actor("clerk"), "s-all", seller_account=ACCOUNT,
+    assert_refused("credits_pledged", lambda: svc.sell(svc.actor("clerk"), "s-all", seller_account=ACCOUNT,
                                                 buyer_account="ENT-1-H", quantity=holder_t, price_fen_per_t=7341,
                                                 contract_no="c"))
     assert svc.verify().ok
@@ -63,11 +63,11 @@ def test_default_transfers_what_the_lien_pledged_to_the_bank(contracted):  # typ
     bundle(income)
     issuance = issue_bundle(income)
     quantity = issuance["pledged_t"]
-    refused("not_permitted", lambda: income.default_lien(svc.actor("bank2"), "def-0", lien_id=out["lien_id"]))
+    assert_refused("not_permitted", lambda: income.default_lien(svc.actor("bank2"), "def-0", lien_id=out["lien_id"]))
     done = income.default_lien(svc.actor("bank"), "def-1", lien_id=out["lien_id"])
     assert done["status"] == "defaulted" and done["to_account"] == "BANK-1-H"
     assert held(svc, "BANK-1-H") == quantity > 0 and pledged(svc, ACCOUNT) == 0
-    refused("lien_not_active", lambda: income.release_lien(svc.actor("bank"), "rel-x", lien_id=out["lien_id"]))
+    assert_refused("lien_not_active", lambda: income.release_lien(svc.actor("bank"), "rel-x", lien_id=out["lien_id"]))
     assert svc.verify().ok
 
 
@@ -102,14 +102,14 @@ def test_after_the_lien_ends_issuances_arrive_free(contracted):  # type: ignore[
 def test_lien_refusals(contracted, change, code):  # type: ignore[no-untyped-def]
     income = contracted
     head = income.service.verify().head_hash
-    refused(code, lambda: lien(income, "bad", **change))
+    assert_refused(code, lambda: lien(income, "bad", **change))
     assert income.service.verify().head_hash == head
 
 
 def test_a_parcel_is_under_one_active_lien(contracted):  # type: ignore[no-untyped-def]
     income = contracted
     first = lien(income)
-    err = refused("parcel_under_lien", lambda: lien(income, "lien-2", actor="bank2", parcel_codes=["HZ-BF-A02"]))
+    err = assert_refused("parcel_under_lien", lambda: lien(income, "lien-2", actor="bank2", parcel_codes=["HZ-BF-A02"]))
     assert first["lien_id"] in catalogue.messages(err)[1]
-    refused("lien_not_found", lambda: income.release_lien(income.service.actor("bank"), "r", lien_id="LN-404"))
+    assert_refused("lien_not_found", lambda: income.release_lien(income.service.actor("bank"), "r", lien_id="LN-404"))
     assert sorted(PARCELS)[:2] == first["parcel_codes"]

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.income.conftest import BAMBOO, rectangle, refused
+from tests.income.conftest import BAMBOO, assert_refused, rectangle
 
 BUFFER = "SYS-BUFFER"
 STAND_T_C_PER_HA = Decimal("28.3814153")  # the example stand's carbon at its last event (B3)
@@ -60,13 +60,13 @@ def test_a_claim_links_the_event_the_policy_and_the_payout(issued):  # type: ign
                                 reference="PICC-PAY-0001")
     assert claim["insurer_party_id"] == "INS-1" and claim["payout_fen"] == 1_146_000
     assert income.losses(svc.actor("centre"))[0]["claims"][0]["claim_no"] == "LP-2024-001"
-    refused("claim_no_taken", lambda: income.record_claim(
+    assert_refused("claim_no_taken", lambda: income.record_claim(
         svc.actor("insurer"), "claim-2", claim_no="LP-2024-001", event_id=event["event_id"], policy_no="x",
         product="y", insured_party_id="CENTRE-1", payout_fen=1))
-    refused("loss_event_not_found", lambda: income.record_claim(
+    assert_refused("loss_event_not_found", lambda: income.record_claim(
         svc.actor("insurer"), "claim-3", claim_no="LP-2024-002", event_id="LE-404", policy_no="x", product="y",
         insured_party_id="CENTRE-1", payout_fen=1))
-    refused("not_permitted", lambda: income.record_claim(
+    assert_refused("not_permitted", lambda: income.record_claim(
         svc.actor("centre"), "claim-4", claim_no="LP-2024-003", event_id=event["event_id"], policy_no="x",
         product="y", insured_party_id="CENTRE-1", payout_fen=1))
 
@@ -99,7 +99,7 @@ def test_a_buffer_too_small_refuses_the_event_and_changes_nothing(issued):  # ty
     svc = income.service
     head = svc.verify().head_hash
     everything = [{"parcel_code": c, "affected_area_ha": "50"} for c in ("HZ-BF-A01", "HZ-BF-C01")]
-    refused("buffer_insufficient", lambda: record(income, "loss-big", parcels=everything, cause="fire"))
+    assert_refused("buffer_insufficient", lambda: record(income, "loss-big", parcels=everything, cause="fire"))
     assert svc.verify().head_hash == head and not income.losses(svc.actor("insurer"))
 
 
@@ -118,5 +118,5 @@ def test_a_buffer_too_small_refuses_the_event_and_changes_nothing(issued):  # ty
 def test_loss_refusals(issued, change, code):  # type: ignore[no-untyped-def]
     income = issued
     head = income.service.verify().head_hash
-    refused(code, lambda: record(income, "bad", **change))
+    assert_refused(code, lambda: record(income, "bad", **change))
     assert income.service.verify().head_hash == head

@@ -18,8 +18,8 @@ from tests.income.conftest import (
     PRICE_FEN_PER_T,
     SOLD_T,
     TERMS,
+    assert_refused,
     contract_no,
-    refused,
 )
 
 AMOUNT_FEN = SOLD_T * PRICE_FEN_PER_T  # 14,682,000 fen = 146,820.00 yuan
@@ -115,9 +115,9 @@ def test_a_household_statement_shows_its_part(sold, tmp_path):  # type: ignore[n
     xlsx = income.statement_xlsx(svc.actor("coop-a"), tmp_path / "statement.xlsx", party_id="HH-A1",
                                  period_start="2000-01-01", period_end="2100-01-01")
     assert xlsx.exists()
-    refused("not_permitted", lambda: income.statement(svc.actor("hh-a1"), party_id="HH-A2",
+    assert_refused("not_permitted", lambda: income.statement(svc.actor("hh-a1"), party_id="HH-A2",
                                                       period_start="2000-01-01", period_end="2100-01-01"))
-    refused("not_permitted", lambda: income.statement(svc.actor("coop-b"), party_id="HH-A1",
+    assert_refused("not_permitted", lambda: income.statement(svc.actor("coop-b"), party_id="HH-A1",
                                                       period_start="2000-01-01", period_end="2100-01-01"))
     assert svc.verify().ok
 
@@ -138,13 +138,13 @@ def test_a_sale_is_distributed_once_and_only_by_its_seller(sold):  # type: ignor
     income = sold
     svc = income.service
     seq = sold.sale["seq"]
-    refused("not_permitted", lambda: income.distribute(svc.actor("coop-a"), sale_seq=seq))
+    assert_refused("not_permitted", lambda: income.distribute(svc.actor("coop-a"), sale_seq=seq))
     first = income.distribute(svc.actor("centre"), sale_seq=seq)
     again = income.distribute(svc.actor("centre"), sale_seq=seq)
     assert again["replayed"] and again["distribution_id"] == first["distribution_id"]
-    refused("sale_already_distributed", lambda: income.distribute(svc.actor("centre"), sale_seq=seq,
+    assert_refused("sale_already_distributed", lambda: income.distribute(svc.actor("centre"), sale_seq=seq,
                                                                   request_id="other"))
-    refused("sale_not_found", lambda: income.distribute(svc.actor("centre"), sale_seq=10**6))
+    assert_refused("sale_not_found", lambda: income.distribute(svc.actor("centre"), sale_seq=10**6))
 
 
 def test_payments_are_refused_beyond_what_is_due(sold):  # type: ignore[no-untyped-def]
@@ -153,16 +153,16 @@ def test_payments_are_refused_beyond_what_is_due(sold):  # type: ignore[no-untyp
     out = income.distribute(svc.actor("centre"), sale_seq=sold.sale["seq"])
     item = income.due_items(svc.actor("hh-a1"))[0]
     head = svc.verify().head_hash
-    refused("payment_exceeds_amount_due", lambda: income.record_payment(
+    assert_refused("payment_exceeds_amount_due", lambda: income.record_payment(
         svc.actor("centre"), "p-over", items=[{"due_id": item["id"], "amount_fen": item["amount_fen"] + 1}],
         paid_date=out["sale_date"], reference="R1"))
-    refused("due_item_not_found", lambda: income.record_payment(
+    assert_refused("due_item_not_found", lambda: income.record_payment(
         svc.actor("centre"), "p-none", items=[{"due_id": "DS-99999999-001", "amount_fen": 1}],
         paid_date=out["sale_date"], reference="R1"))
-    refused("not_permitted", lambda: income.record_payment(
+    assert_refused("not_permitted", lambda: income.record_payment(
         svc.actor("coop-b"), "p-other", items=[{"due_id": item["id"], "amount_fen": 1}],
         paid_date=out["sale_date"], reference="R1"))
-    refused("value_invalid", lambda: income.record_payment(
+    assert_refused("value_invalid", lambda: income.record_payment(
         svc.actor("centre"), "p-zero", items=[{"due_id": item["id"], "amount_fen": 0}],
         paid_date=out["sale_date"], reference="R1"))
     assert svc.verify().head_hash == head
@@ -196,7 +196,7 @@ def test_a_share_of_a_sale_is_never_paid_before_the_sale(sold):  # type: ignore[
     out = income.distribute(svc.actor("centre"), sale_seq=sold.sale["seq"])
     item = income.due_items(svc.actor("hh-a1"))[0]
     head = svc.verify().head_hash
-    refused("payment_before_sale", lambda: income.record_payment(
+    assert_refused("payment_before_sale", lambda: income.record_payment(
         svc.actor("centre"), "p-early", items=[{"due_id": item["id"], "amount_fen": 1}], paid_date="2020-01-01",
         reference="R-early"))
     assert svc.verify().head_hash == head

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sinkledger.base.errors import SinkLedgerError
 from sinkledger.config import load_settings
 from sinkledger.services.registry import Service
+from sinkledger_base.errors import SinkLedgerError
 
 
 def _service(url: str) -> Service:

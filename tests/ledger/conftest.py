@@ -76,9 +76,9 @@ def pledged(service, account: str) -> int:  # type: ignore[no-untyped-def]
     return service.account_balance(account)["pledged_t"]
 
 
-def refused(code: str, call):  # type: ignore[no-untyped-def]
+def assert_refused(code: str, call):  # type: ignore[no-untyped-def]
     """Then the command is refused with ``code`` and messages in both languages."""
-    from sinkledger.base.errors import SinkLedgerError
+    from sinkledger_base.errors import SinkLedgerError
 
     with pytest.raises(SinkLedgerError) as exc:
         call()

@@ -6,8 +6,8 @@ import pytest
 
 from ledger.domain import PartyKind
 from sinkledger import catalogue
-from sinkledger.base.errors import SinkLedgerError
 from sinkledger.services.registry import SYSTEM_ACTOR
+from sinkledger_base.errors import SinkLedgerError
 from tests.ledger.conftest import BAMBOO, demo_parcel_inputs, held
 
 TERMS = {"kind": "proceeds_share", "share_bp": 8000, "costs_note": "监测核证费用"}

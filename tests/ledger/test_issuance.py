@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ledger.conftest import BAMBOO, demo_parcel_inputs, held, issue_parcel, refused
+from tests.ledger.conftest import BAMBOO, assert_refused, demo_parcel_inputs, held, issue_parcel
 
 
 def test_issuance_splits_by_vintage_and_numbers_serials_without_gaps(registry):  # type: ignore[no-untyped-def]
@@ -56,7 +56,7 @@ def test_issuance_refusals(registry, change, code):  # type: ignore[no-untyped-d
     args = {"estimate_id": est["estimate_id"], "verified_kg_co2e": 2000, "project_code": "AJBF01",
             "buffer_share_bp": 1000, **change}
     head = svc.verify().head_hash
-    refused(code, lambda: svc.issue(svc.actor("verifier"), "i", **args))
+    assert_refused(code, lambda: svc.issue(svc.actor("verifier"), "i", **args))
     assert svc.verify().head_hash == head
 
 
@@ -68,6 +68,6 @@ def test_a_declining_parcel_cannot_be_issued(registry):  # type: ignore[no-untyp
                         holder_party_id="COL-1", geometry=geometry, county_code="330523")
     est = svc.record_estimate(svc.actor("coop"), "e", parcel_codes=["AJ-BF-0023"], methodology_id=BAMBOO, inputs=inputs)
     assert est["net_kg_co2e"] < 0 and "net_removal_is_negative" in est["warnings"]
-    refused("verified_quantity_exceeds_estimate", lambda: svc.issue(
+    assert_refused("verified_quantity_exceeds_estimate", lambda: svc.issue(
         svc.actor("verifier"), "i", estimate_id=est["estimate_id"], verified_kg_co2e=1000,
         project_code="AJBF01", buffer_share_bp=0))

@@ -8,9 +8,9 @@ import itertools
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sinkledger.base.errors import SinkLedgerError
 from sinkledger.config import load_settings
 from sinkledger.services.registry import Service
+from sinkledger_base.errors import SinkLedgerError
 
 ACCOUNTS = ["COL-1-H", "ENT-1-H", "ENT-2-H", "BANK-1-H"]
 ACTOR_OF = {"COL-1-H": "coop", "ENT-1-H": "ent", "ENT-2-H": "ent2", "BANK-1-H": "bank"}
@@ -116,7 +116,7 @@ def test_a_broken_invariant_rolls_the_command_back(funded, monkeypatch):  # type
     """Given a bug that moves credits without debiting the seller's balance, when a sale runs, then
     the invariant check refuses it and nothing is written."""
     import ledger.projection
-    from sinkledger.base.errors import IntegrityFailure
+    from sinkledger_base.errors import IntegrityFailure
 
     svc = funded
     head = svc.verify().head_hash

@@ -35,7 +35,7 @@ from ledger.registry_import.apply import (
 from ledger.registry_import.model import CreditStatus, ImportProblem, RegistryRecord
 from ledger.store import AccountRow, BatchRow, CreditBlockRow, RetirementRow
 from sinkledger import catalogue
-from sinkledger.base.errors import Conflict, InvalidInput
+from sinkledger_base.errors import Conflict, InvalidInput
 
 pytestmark = pytest.mark.shared_data
 

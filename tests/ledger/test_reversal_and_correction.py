@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sinkledger import catalogue
-from tests.ledger.conftest import held, refused
+from tests.ledger.conftest import assert_refused, held
 
 
 def test_reversal_cancels_buffer_credits_and_keeps_invariants(funded):  # type: ignore[no-untyped-def]
@@ -17,9 +17,9 @@ def test_reversal_cancels_buffer_credits_and_keeps_invariants(funded):  # type: 
     by_sink = svc.balances()["by_sink_type"]
     assert sum(r["cancelled_t"] for r in by_sink) == 2
     assert svc.verify().ok
-    refused("buffer_insufficient", lambda: svc.reverse(svc.actor("insurer"), "rv-2", quantity=buffer_t,
+    assert_refused("buffer_insufficient", lambda: svc.reverse(svc.actor("insurer"), "rv-2", quantity=buffer_t,
                                                        reason="x", loss_event_ref="L"))
-    refused("not_permitted", lambda: svc.reverse(svc.actor("ent"), "rv-3", quantity=1, reason="x",
+    assert_refused("not_permitted", lambda: svc.reverse(svc.actor("ent"), "rv-3", quantity=1, reason="x",
                                                  loss_event_ref="L"))
 
 
@@ -33,7 +33,7 @@ def test_a_mistaken_sale_is_corrected_by_a_reversing_entry(funded):  # type: ign
     assert held(svc, "COL-1-H") == before and held(svc, "ENT-1-H") == 0
     entries = svc.journal(limit=2)
     assert [e["kind"] for e in entries] == ["sale", "correction"]  # the sale is still there: never edited
-    refused("entry_already_corrected", lambda: svc.correct(svc.actor("admin"), "c2", entry_seq=sale["seq"], reason="x"))
+    assert_refused("entry_already_corrected", lambda: svc.correct(svc.actor("admin"), "c2", entry_seq=sale["seq"], reason="x"))
     assert svc.verify().ok
 
 
@@ -43,11 +43,11 @@ def test_a_sale_whose_credits_moved_on_or_a_retirement_cannot_be_corrected(funde
                     price_fen_per_t=7341, contract_no="c")
     ret = svc.retire(svc.actor("ent"), "r1", account_id="ENT-1-H", quantity=1, beneficiary="示例企业甲", purpose="p")
     head = svc.verify().head_hash
-    err = refused("entry_not_correctable", lambda: svc.correct(svc.actor("admin"), "c1", entry_seq=sale["seq"], reason="x"))
+    err = assert_refused("entry_not_correctable", lambda: svc.correct(svc.actor("admin"), "c1", entry_seq=sale["seq"], reason="x"))
     assert "moved" in catalogue.messages(err)[1]
-    refused("entry_not_correctable", lambda: svc.correct(svc.actor("admin"), "c2", entry_seq=ret["seq"], reason="x"))
-    refused("not_permitted", lambda: svc.correct(svc.actor("clerk"), "c3", entry_seq=sale["seq"], reason="x"))
-    refused("entry_not_found", lambda: svc.correct(svc.actor("admin"), "c4", entry_seq=10**6, reason="x"))
+    assert_refused("entry_not_correctable", lambda: svc.correct(svc.actor("admin"), "c2", entry_seq=ret["seq"], reason="x"))
+    assert_refused("not_permitted", lambda: svc.correct(svc.actor("clerk"), "c3", entry_seq=sale["seq"], reason="x"))
+    assert_refused("entry_not_found", lambda: svc.correct(svc.actor("admin"), "c4", entry_seq=10**6, reason="x"))
     assert svc.verify().head_hash == head
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sinkledger import catalogue
-from tests.ledger.conftest import held, refused
+from tests.ledger.conftest import assert_refused, held
 
 
 def first_block(svc) -> dict:  # type: ignore[no-untyped-def]
@@ -22,14 +22,14 @@ def test_named_serials_move_exactly_those_credits(funded):  # type: ignore[no-un
     out = svc.sell(svc.actor("clerk"), "s1", seller_account="COL-1-H", buyer_account="ENT-1-H", quantity=2,
                    price_fen_per_t=6000, contract_no="c", serials=[name])
     assert out["blocks"][0]["serials"] == name
-    refused("credits_not_held", lambda: svc.sell(svc.actor("clerk"), "s2", seller_account="COL-1-H",
+    assert_refused("credits_not_held", lambda: svc.sell(svc.actor("clerk"), "s2", seller_account="COL-1-H",
             buyer_account="ENT-2-H", quantity=2, price_fen_per_t=1, contract_no="c", serials=[name]))
-    refused("serials_quantity_mismatch", lambda: svc.sell(svc.actor("clerk"), "s3", seller_account="ENT-1-H",
+    assert_refused("serials_quantity_mismatch", lambda: svc.sell(svc.actor("clerk"), "s3", seller_account="ENT-1-H",
             buyer_account="ENT-2-H", quantity=1, price_fen_per_t=1, contract_no="c", serials=[name]))
-    refused("serials_unknown", lambda: svc.sell(svc.actor("clerk"), "s4", seller_account="ENT-1-H",
+    assert_refused("serials_unknown", lambda: svc.sell(svc.actor("clerk"), "s4", seller_account="ENT-1-H",
             buyer_account="ENT-2-H", quantity=1, price_fen_per_t=1, contract_no="c",
             serials=[f"{b['serial_prefix']}-999999999"]))
-    refused("serials_invalid", lambda: svc.sell(svc.actor("clerk"), "s5", seller_account="ENT-1-H",
+    assert_refused("serials_invalid", lambda: svc.sell(svc.actor("clerk"), "s5", seller_account="ENT-1-H",
             buyer_account="ENT-2-H", quantity=1, price_fen_per_t=1, contract_no="c", serials=["nonsense"]))
     assert svc.verify().ok
 
@@ -49,7 +49,7 @@ def test_retired_credits_never_move_again(funded):  # type: ignore[no-untyped-de
         lambda: svc.pledge(svc.actor("bank"), "p1", account_id="COL-1-H", quantity=1, loan_reference="L",
                            loan_amount_fen=1, term_end="2030-01-01", serials=[name]),
     ):
-        err = refused("credits_retired", call)
+        err = assert_refused("credits_retired", call)
         assert "注销" in catalogue.messages(err)[0]
 
 
@@ -66,5 +66,5 @@ def test_retirement_refusals(funded, kwargs, code):  # type: ignore[no-untyped-d
     svc = funded
     args = {"account_id": "COL-1-H", "quantity": 1, "beneficiary": "b", "purpose": "p", **kwargs}
     head = svc.verify().head_hash
-    refused(code, lambda: svc.retire(svc.actor("coop"), "r", **args))
+    assert_refused(code, lambda: svc.retire(svc.actor("coop"), "r", **args))
     assert svc.verify().head_hash == head and held(svc, "SYS-RETIRED") == 0

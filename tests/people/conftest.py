@@ -16,7 +16,7 @@ from ledger.domain import PartyKind
 from sinkledger.demo.people import synthetic_person
 from sinkledger.services.people import PeopleService
 from sinkledger.services.registry import SYSTEM_ACTOR
-from tests.ledger.conftest import refused, registry  # noqa: F401 - fixtures and helpers reused here
+from tests.ledger.conftest import assert_refused, registry  # noqa: F401 - fixtures and helpers reused here
 
 TEST_KEY = bytes(range(32))
 PURPOSE = "收储合同碳汇收益分配与支付（测试）"

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from tests.people.conftest import refused
+from tests.people.conftest import assert_refused
 
 
 def latest(people, n: int = 1) -> list[dict]:  # type: ignore[no-untyped-def]
@@ -67,7 +67,7 @@ def test_who_may_read_the_log(people):  # type: ignore[no-untyped-def]
     assert len(api.access_log(people.actor("admin"), user="cashier")) == 2
     assert len(api.access_log(people.actor("admin"), unmasked_only=True)) == 2
     for user in ("cashier", "centre", "coop", "clerk", "public"):
-        refused("not_permitted", lambda user=user: api.access_log(people.actor(user)))
+        assert_refused("not_permitted", lambda user=user: api.access_log(people.actor(user)))
 
 
 def test_the_log_is_append_only(people):  # type: ignore[no-untyped-def]
@@ -89,7 +89,7 @@ def test_the_hash_chain_finds_an_edited_row(people):  # type: ignore[no-untyped-
         conn.execute(text("DROP TRIGGER person_access_log_no_update"))
         conn.execute(text("UPDATE person_access_log SET purpose = 'audit' WHERE seq = :s"), {"s": seq})
     assert api.verify_access_log(admin) == {"ok": False, "rows": seq, "first_bad_seq": seq}
-    refused("not_permitted", lambda: api.verify_access_log(people.actor("centre")))
+    assert_refused("not_permitted", lambda: api.verify_access_log(people.actor("centre")))
 
 
 def test_concurrent_readers_keep_one_unbroken_chain(people):  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from sinkledger.services.backup import export_backup
-from tests.people.conftest import refused  # noqa: F401
+from tests.people.conftest import assert_refused  # noqa: F401
 
 SCANNED_FIELDS = ("name", "resident_id", "phone", "bank_account")
 ENCRYPTED = ("name_enc", "resident_id_enc", "phone_enc", "bank_account_enc", "bank_name_enc")

@@ -7,7 +7,6 @@ import ast
 import string
 from pathlib import Path
 
-
 from sinkledger.catalogue import REFUSALS_BY_AREA
 
 PEOPLE_REFUSALS = REFUSALS_BY_AREA["people"]

@@ -19,7 +19,7 @@ from sqlmodel import select
 from ledger.proofs import check_proof_document
 from ledger.store import JournalRow
 from tests.court.conftest import PRICE_FEN_PER_T, court, money_order, register_case, stocked  # noqa: F401
-from tests.people.conftest import refused  # noqa: F401
+from tests.people.conftest import assert_refused  # noqa: F401
 
 
 @pytest.fixture

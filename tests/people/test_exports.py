@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from tests.people.conftest import refused
+from tests.people.conftest import assert_refused
 
 ITEMS = [{"party_id": "HH-1", "amount_fen": 117_456, "due_id": "DUE-1", "contract_no": "SC-2024-001"},
          {"party_id": "HH-2", "amount_fen": 78_304, "due_id": "DUE-2", "contract_no": "SC-2024-001"},
@@ -66,8 +66,8 @@ def test_people_exports_follow_the_matrix(people, tmp_path):  # type: ignore[no-
     admin = xlsx_text(api.export_people(people.actor("admin"), fmt="xlsx", path=tmp_path / "all.xlsx"))
     assert "HH-3" in admin and not [v for d in people.details.values() for k, v in d.items()
                                     if k != "bank_name" and v in admin]
-    refused("not_permitted", lambda: api.export_people(people.actor("clerk"), fmt="pdf"))
-    refused("value_invalid", lambda: api.export_people(people.actor("admin"), fmt="csv"))
+    assert_refused("not_permitted", lambda: api.export_people(people.actor("clerk"), fmt="pdf"))
+    assert_refused("value_invalid", lambda: api.export_people(people.actor("admin"), fmt="csv"))
 
 
 def test_a_statement_payee_block_is_masked_by_default(people):  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ from sinkledger.catalogue import REFUSALS_BY_AREA
 PEOPLE_REFUSALS = REFUSALS_BY_AREA["people"]
 from sinkledger.demo.people import synthetic_person
 from sinkledger.services.people import PeopleService
-from tests.people.conftest import CONSENT, PURPOSE, TEST_KEY, add_households, refused
+from tests.people.conftest import CONSENT, PURPOSE, TEST_KEY, add_households, assert_refused
 
 SQLITE_ONLY = pytest.mark.parametrize("backend_url", ["sqlite"], indirect=True)
 POSTGRES_ONLY = pytest.mark.parametrize("backend_url", ["postgres"], indirect=True)
@@ -32,7 +32,7 @@ def test_key_text_round_trips_and_bad_keys_are_refused():
     key = generate_key_text()
     assert len(parse_key(key)) == 32 and parse_key(key.replace("+", "-").replace("/", "_")) == parse_key(key)
     for bad in ("", "not base64!", "QUJD", generate_key_text()[:20]):
-        refused("data_key_invalid", lambda bad=bad: parse_key(bad))
+        assert_refused("data_key_invalid", lambda bad=bad: parse_key(bad))
 
 
 @SQLITE_ONLY
@@ -47,7 +47,7 @@ def test_sqlite_generates_a_private_key_file_once(registry, tmp_path):  # type: 
     again = PeopleService(registry)
     assert again.view(registry.actor("hh"), "HH-1", "self_access")["name"] == synthetic_person(1)["name"]
     os.chmod(path, 0o644)
-    refused("data_key_file_exposed", lambda: PeopleService(registry).view(registry.actor("hh"), "HH-1"))
+    assert_refused("data_key_file_exposed", lambda: PeopleService(registry).view(registry.actor("hh"), "HH-1"))
 
 
 @POSTGRES_ONLY
@@ -55,7 +55,7 @@ def test_postgresql_needs_a_configured_key(registry):  # type: ignore[no-untyped
     """Many app instances share one PostgreSQL: a key generated on one machine would not be the
     others', so none is generated; the refusal says how to configure one."""
     add_households(registry)
-    err = refused("data_key_missing", lambda: register_one(PeopleService(registry), registry.actor("admin")))
+    err = assert_refused("data_key_missing", lambda: register_one(PeopleService(registry), registry.actor("admin")))
     assert err.params["path"].endswith("data.key")
     assert "SINKLEDGER_DATA_KEY" in PEOPLE_REFUSALS["data_key_missing"][1]
 
@@ -75,8 +75,8 @@ def test_another_key_is_refused_rather_than_mixed(registry):  # type: ignore[no-
     add_households(registry)
     register_one(PeopleService(registry, data_key=TEST_KEY), registry.actor("admin"))
     other = PeopleService(registry, data_key=bytes(32))
-    refused("data_key_mismatch", lambda: other.view(registry.actor("hh"), "HH-1", "self_access"))
-    refused("data_key_mismatch", lambda: other.register(registry.actor("admin"), party_id="HH-2",
+    assert_refused("data_key_mismatch", lambda: other.view(registry.actor("hh"), "HH-1", "self_access"))
+    assert_refused("data_key_mismatch", lambda: other.register(registry.actor("admin"), party_id="HH-2",
                                                         **synthetic_person(2), purpose=PURPOSE, consent_date=CONSENT,
                                                         handler_party_id="CENTRE-1"))
 
@@ -87,5 +87,5 @@ def test_a_ciphertext_moved_to_another_person_does_not_decrypt(people):  # type:
     with people.api.service.db.engine.begin() as conn:
         conn.execute(text("UPDATE person SET bank_account_enc = (SELECT bank_account_enc FROM person p "
                           "WHERE p.party_id = 'HH-2') WHERE party_id = 'HH-1'"))
-    refused("personal_data_undecryptable", lambda: people.api.my_details(people.actor("hh")))
+    assert_refused("personal_data_undecryptable", lambda: people.api.my_details(people.actor("hh")))
     assert people.api.my_details(people.actor("hh2"))["bank_account"] == people.details["HH-2"]["bank_account"]

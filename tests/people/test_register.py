@@ -7,7 +7,7 @@ from sqlmodel import select
 from ledger.people.store import PersonRow, PersonVersionRow
 from sinkledger.demo.people import synthetic_person
 from sinkledger.services.registry import SYSTEM_ACTOR
-from tests.people.conftest import CONSENT, PURPOSE, refused
+from tests.people.conftest import CONSENT, PURPOSE, assert_refused
 
 
 def test_registering_the_same_details_again_is_a_harmless_retry(people):  # type: ignore[no-untyped-def]
@@ -17,7 +17,7 @@ def test_registering_the_same_details_again_is_a_harmless_retry(people):  # type
     again = api.register(admin, party_id="HH-1", **details, purpose=PURPOSE, consent_date=CONSENT,
                          handler_party_id="CENTRE-1")
     assert again["replayed"] is True and again["version"] == 1
-    refused("person_already_registered", lambda: api.register(
+    assert_refused("person_already_registered", lambda: api.register(
         admin, party_id="HH-1", **(details | {"phone": "13900009999"}), purpose=PURPOSE, consent_date=CONSENT,
         handler_party_id="CENTRE-1"))
 
@@ -27,30 +27,30 @@ def test_who_collects_for_whom(people):  # type: ignore[no-untyped-def]
     api, svc = people.api, people.api.service
     svc.register_party(SYSTEM_ACTOR, "p:HH-4", party_id="HH-4", kind="household", name="农户 HH-4（化名）")
     new = synthetic_person(4) | {"purpose": PURPOSE, "consent_date": CONSENT}
-    refused("not_permitted", lambda: api.register(people.actor("centre"), party_id="HH-4", **new,
+    assert_refused("not_permitted", lambda: api.register(people.actor("centre"), party_id="HH-4", **new,
                                                   handler_party_id="CENTRE-2"))
-    refused("field_required", lambda: api.register(people.actor("admin"), party_id="HH-4", **new))
-    refused("handler_not_collection_centre", lambda: api.register(people.actor("admin"), party_id="HH-4", **new,
+    assert_refused("field_required", lambda: api.register(people.actor("admin"), party_id="HH-4", **new))
+    assert_refused("handler_not_collection_centre", lambda: api.register(people.actor("admin"), party_id="HH-4", **new,
                                                                  handler_party_id="COL-1"))
     for user in ("hh", "coop", "clerk", "bank", "public"):
-        refused("not_permitted", lambda user=user: api.register(people.actor(user), party_id="HH-4", **new))
+        assert_refused("not_permitted", lambda user=user: api.register(people.actor(user), party_id="HH-4", **new))
     out = api.register(people.actor("centre"), party_id="HH-4", **new)
     assert out["handler_party_id"] == "CENTRE-1" and out["warnings"] == []
 
 
 def test_only_households_have_a_person_record(people):  # type: ignore[no-untyped-def]
     new = synthetic_person(5) | {"purpose": PURPOSE, "consent_date": CONSENT, "handler_party_id": "CENTRE-1"}
-    refused("person_party_not_household", lambda: people.api.register(people.actor("admin"), party_id="COL-1", **new))
-    refused("party_not_found", lambda: people.api.register(people.actor("admin"), party_id="HH-404", **new))
+    assert_refused("person_party_not_household", lambda: people.api.register(people.actor("admin"), party_id="COL-1", **new))
+    assert_refused("party_not_found", lambda: people.api.register(people.actor("admin"), party_id="HH-404", **new))
 
 
 def test_one_resident_id_belongs_to_one_household(people):  # type: ignore[no-untyped-def]
     api, svc = people.api, people.api.service
     svc.register_party(SYSTEM_ACTOR, "p:HH-4", party_id="HH-4", kind="household", name="农户 HH-4（化名）")
     duplicate = synthetic_person(4) | {"resident_id": people.details["HH-1"]["resident_id"]}
-    refused("resident_id_already_registered", lambda: api.register(
+    assert_refused("resident_id_already_registered", lambda: api.register(
         people.actor("centre"), party_id="HH-4", **duplicate, purpose=PURPOSE, consent_date=CONSENT))
-    refused("resident_id_already_registered", lambda: api.correct(
+    assert_refused("resident_id_already_registered", lambda: api.correct(
         people.actor("centre"), party_id="HH-2", changes={"resident_id": people.details["HH-1"]["resident_id"]},
         reason="核对"))
 
@@ -85,16 +85,16 @@ def test_a_correction_replaces_values_and_keeps_the_old_version_encrypted(people
 
 def test_corrections_are_checked_like_registrations(people):  # type: ignore[no-untyped-def]
     api, centre = people.api, people.actor("centre")
-    refused("resident_id_check_digit_invalid", lambda: api.correct(
+    assert_refused("resident_id_check_digit_invalid", lambda: api.correct(
         centre, party_id="HH-1", changes={"resident_id": "330523195102020013"}, reason="核对"))
-    refused("person_field_unknown", lambda: api.correct(centre, party_id="HH-1", changes={"email": "x"}, reason="核对"))
-    refused("correction_changes_nothing", lambda: api.correct(
+    assert_refused("person_field_unknown", lambda: api.correct(centre, party_id="HH-1", changes={"email": "x"}, reason="核对"))
+    assert_refused("correction_changes_nothing", lambda: api.correct(
         centre, party_id="HH-1", changes={"phone": people.details["HH-1"]["phone"]}, reason="核对"))
-    refused("correction_reason_required", lambda: api.correct(centre, party_id="HH-1", changes={"phone": None},
+    assert_refused("correction_reason_required", lambda: api.correct(centre, party_id="HH-1", changes={"phone": None},
                                                               reason=" "))
-    refused("not_permitted", lambda: api.correct(people.actor("centre2"), party_id="HH-1",
+    assert_refused("not_permitted", lambda: api.correct(people.actor("centre2"), party_id="HH-1",
                                                  changes={"phone": None}, reason="核对"))
-    refused("not_permitted", lambda: api.correct(people.actor("hh"), party_id="HH-1", changes={"phone": None},
+    assert_refused("not_permitted", lambda: api.correct(people.actor("hh"), party_id="HH-1", changes={"phone": None},
                                                  reason="本人"))
     cleared = api.correct(centre, party_id="HH-1", changes={"bank_account": None, "bank_name": None}, reason="销户")
     assert cleared["changed"] == ["bank_account", "bank_name"]
@@ -106,8 +106,8 @@ def test_erasure_removes_every_value_and_keeps_the_pseudonymous_party(people):  
     value or old version remains, the party and its pseudonym remain, and the erasure is logged."""
     api, admin, svc = people.api, people.actor("admin"), people.api.service
     api.correct(people.actor("centre"), party_id="HH-1", changes={"phone": "13900007777"}, reason="核对")
-    refused("not_permitted", lambda: api.erase(people.actor("centre"), party_id="HH-1", reason="E-1"))
-    refused("erasure_reason_required", lambda: api.erase(admin, party_id="HH-1", reason=""))
+    assert_refused("not_permitted", lambda: api.erase(people.actor("centre"), party_id="HH-1", reason="E-1"))
+    assert_refused("erasure_reason_required", lambda: api.erase(admin, party_id="HH-1", reason=""))
     out = api.erase(admin, party_id="HH-1", reason="本人删除申请 E-2025-007（2025-05-01）")
     assert out["versions_destroyed"] == 1 and out["replayed"] is False
     with svc.db.read() as s:
@@ -122,7 +122,7 @@ def test_erasure_removes_every_value_and_keeps_the_pseudonymous_party(people):  
     log = api.access_log(admin, party_id="HH-1")
     assert log[1]["action"] == "erase" and log[1]["note"].startswith("本人删除申请")
     assert api.erase(admin, party_id="HH-1", reason="again")["replayed"] is True
-    refused("person_erased", lambda: api.correct(people.actor("centre"), party_id="HH-1", changes={"phone": None},
+    assert_refused("person_erased", lambda: api.correct(people.actor("centre"), party_id="HH-1", changes={"phone": None},
                                                  reason="核对"))
     assert api.lookup_resident_id(admin, people.details["HH-1"]["resident_id"]) is None
 
@@ -145,7 +145,7 @@ def test_lookup_by_resident_id_uses_the_blind_index(people):  # type: ignore[no-
     assert found["party_id"] == "HH-3" and found["resident_id"] == number[:4] + "*" * 10 + number[-4:]
     assert api.lookup_resident_id(people.actor("centre"), number) is None
     assert api.lookup_resident_id(people.actor("centre2"), number)["party_id"] == "HH-3"
-    refused("not_permitted", lambda: api.lookup_resident_id(people.actor("coop"), number))
+    assert_refused("not_permitted", lambda: api.lookup_resident_id(people.actor("coop"), number))
     log = api.access_log(people.actor("admin"), unmasked_only=False, limit=3)
     assert [r["action"] for r in log] == ["lookup"] * 3 and number not in str(log)
 

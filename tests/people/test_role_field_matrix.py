@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ledger.people.masking import MASKS, MATRIX, PersonalField, matrix_markdown
 from sinkledger.config import REPO_ROOT
-from tests.people.conftest import refused
+from tests.people.conftest import assert_refused
 
 FIELDS = ("name", "resident_id", "phone", "bank_account", "bank_name")
 
@@ -47,7 +47,7 @@ EXPECTED = [
 
 def seen_by(api, actor, household: str, purpose: str, details: dict) -> str | None:  # type: ignore[no-untyped-def]
     """What ``actor`` sees, as letters (None: refused), checking each value against its letter."""
-    from sinkledger.base.errors import NotPermitted
+    from sinkledger_base.errors import NotPermitted
 
     try:
         view = api.view(actor, household, purpose)
@@ -79,7 +79,7 @@ def test_masks_keep_only_the_ends(people):  # type: ignore[no-untyped-def]
     assert view["resident_id"] == f"{number[:4]}{'*' * 10}{number[-4:]}"
     assert view["bank_account"] == f"{account[:4]}{'*' * (len(account) - 8)}{account[-4:]}"
     assert view["phone"] == "139****0001" and view["name"] == "测***"
-    refused("not_permitted", lambda: people.api.view(people.actor("public"), "HH-1"))
+    assert_refused("not_permitted", lambda: people.api.view(people.actor("public"), "HH-1"))
 
 
 def test_lists_show_each_role_only_its_people(people):  # type: ignore[no-untyped-def]
@@ -90,7 +90,7 @@ def test_lists_show_each_role_only_its_people(people):  # type: ignore[no-untype
     assert listed == {"hh": ["HH-1"], "centre": ["HH-1", "HH-2"], "cashier": ["HH-1", "HH-2"], "centre2": ["HH-3"],
                       "coop": ["HH-1", "HH-2"], "admin": ["HH-1", "HH-2", "HH-3"]}
     for user in ("clerk", "verifier", "ent", "bank", "insurer", "court", "public"):
-        refused("not_permitted", lambda user=user: people.api.people(people.actor(user)))
+        assert_refused("not_permitted", lambda user=user: people.api.people(people.actor(user)))
 
 
 def test_an_undesignated_payment_officer_sees_masked_accounts(people):  # type: ignore[no-untyped-def]
@@ -99,12 +99,12 @@ def test_an_undesignated_payment_officer_sees_masked_accounts(people):  # type: 
     assert api.view(people.actor("cashier"), "HH-1", "revenue_payment")["visibility"]["bank_account"] == "full"
     api.revoke(admin, username="cashier")
     assert api.view(people.actor("cashier"), "HH-1", "revenue_payment")["visibility"]["bank_account"] == "masked"
-    refused("designation_user_invalid", lambda: api.designate(admin, username="coop"))
-    refused("not_permitted", lambda: api.designate(people.actor("centre"), username="centre"))
+    assert_refused("designation_user_invalid", lambda: api.designate(admin, username="coop"))
+    assert_refused("not_permitted", lambda: api.designate(people.actor("centre"), username="centre"))
 
 
 def test_an_unknown_purpose_is_refused(people):  # type: ignore[no-untyped-def]
-    refused("access_purpose_invalid", lambda: people.api.view(people.actor("cashier"), "HH-1", "curiosity"))
+    assert_refused("access_purpose_invalid", lambda: people.api.view(people.actor("cashier"), "HH-1", "curiosity"))
 
 
 def test_the_matrix_in_the_docs_is_the_matrix_in_the_code():

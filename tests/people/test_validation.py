@@ -25,7 +25,7 @@ from ledger.people.validation import (
     resident_id_check_char,
 )
 from sinkledger import catalogue
-from sinkledger.base.errors import InvalidInput
+from sinkledger_base.errors import InvalidInput
 
 TODAY = date(2025, 6, 30)
 

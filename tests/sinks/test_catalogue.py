@@ -8,7 +8,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-
 from sinkledger.catalogue import REFUSALS
 from sinkledger.config import REPO_ROOT
 

@@ -8,7 +8,7 @@ import shapely
 from sqlalchemy import text
 
 from ledger.store import IssuedPeriodRow
-from sinkledger.base.errors import Conflict, InvalidInput, SinkLedgerError
+from sinkledger_base.errors import Conflict, InvalidInput, SinkLedgerError
 from tests.sinks.conftest import lonlat_square, square_m, to_lonlat
 from tests.sinks.test_registration import register
 

@@ -19,9 +19,9 @@ import pytest
 
 import sinkledger.config as config
 from sinkledger import catalogue
-from sinkledger.config import REPO_ROOT, load_settings
-from sinkledger.base.errors import InvalidInput
 from sinkledger.catalogue import REFUSALS
+from sinkledger.config import REPO_ROOT, load_settings
+from sinkledger_base.errors import InvalidInput
 from sinks import SINK_TYPES
 from sinks.regions import PROFILE_DIR, Region, RegionProfileInvalid, load_region, profile_names
 from tests.sinks.conftest import bamboo_rows, codes, frame, square_m, to_lonlat, write

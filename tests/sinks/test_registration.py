@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import shapely
 
-from sinkledger.base.errors import Conflict, InvalidInput, NotPermitted, SinkLedgerError
+from sinkledger_base.errors import Conflict, InvalidInput, NotPermitted, SinkLedgerError
 from tests.sinks.conftest import (
     bamboo_rows,
     codes,

@@ -28,7 +28,7 @@ def en(key: str, **params) -> str:  # type: ignore[no-untyped-def]
 
 
 def zh_refusal(code: str, **params) -> str:  # type: ignore[no-untyped-def]
-    from sinkledger.base.errors import Conflict
+    from sinkledger_base.errors import Conflict
 
     return catalogue.message(Conflict(code, **params), "zh")
 

@@ -474,8 +474,8 @@ def test_service_refuses_what_the_ui_hides() -> None:
     """Roles are enforced again in the service: a clerk cannot manage users, a bank cannot sell."""
     from ledger.domain import Role
     from ledger.permissions import Actor
-    from sinkledger.base.errors import NotPermitted
     from sinkledger.services import admin
+    from sinkledger_base.errors import NotPermitted
 
     with pytest.raises(NotPermitted):
         admin.list_users(object(), Actor("clerk", Role.trading_clerk, "TRADE-HZ"))  # type: ignore[arg-type]

@@ -7,10 +7,10 @@ import doctest
 
 import pytest
 
-from sinkledger.base.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from sinkledger.services import admin
 from sinkledger.services import queries as ui_queries
 from sinkledger.services.registry import SYSTEM_ACTOR
+from sinkledger_base.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from tests.ui.scenario import square
 
 

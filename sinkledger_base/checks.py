@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sinkledger.base.errors import InvalidInput
+from sinkledger_base.errors import InvalidInput
 
 MAX_ITEMS = 100_000
 MAX_PATH_CHARS = 4096  # PATH_MAX on Linux

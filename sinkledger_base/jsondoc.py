@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import IO, Any, Callable
 
-from sinkledger.base.errors import InvalidInput
+from sinkledger_base.errors import InvalidInput
 
 
 def load_json(source: Path | IO[str] | IO[bytes] | str, field: str, *,
