@@ -32,10 +32,11 @@ from sqlalchemy import text
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from ledger.domain import Block, BlockSet, BlockState, Move, canonical_json, entry_hash  # noqa: E402
+from ledger.domain import Block, BlockSet, BlockState, Move, entry_hash  # noqa: E402
 from ledger.journal import entry_body  # noqa: E402
 from sinkledger.config import load_settings  # noqa: E402
 from sinkledger.services.registry import SYSTEM_ACTOR, Service  # noqa: E402
+from sinkledger_base.canonical import canonical_json
 
 CHUNK = 10_000
 

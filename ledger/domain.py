@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Iterable, Mapping
 
-from sinkledger_base.canonical import _reject_floats, canonical_json, sha256_hex  # noqa: F401 - re-exported
+from sinkledger_base.canonical import canonical_json, sha256_hex
 from sinkledger_base.errors import InvalidInput
 
 GENESIS_HASH = "0" * 64

@@ -15,8 +15,9 @@ from typing import Any, Iterator
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from ledger.domain import GENESIS_HASH, canonical_json, entry_hash
+from ledger.domain import GENESIS_HASH, entry_hash
 from ledger.store import JournalRow
+from sinkledger_base.canonical import canonical_json
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,6 @@ import shapely
 from sqlmodel import select
 
 from ledger.commands import CommandContext
-from ledger.domain import sha256_hex
 from ledger.parcels import (
     PERMISSION,
     area_summary,
@@ -41,6 +40,7 @@ from ledger.parcels import (
 )
 from ledger.permissions import require_owner
 from ledger.store import ContractParcelRow, IssuedPeriodRow
+from sinkledger_base.canonical import sha256_hex
 from sinkledger_base.errors import Conflict, InvalidInput, NotFound
 from sinks.geometry import to_metres
 from sinks.importer import ImportPlan, ParcelDraft

@@ -21,14 +21,15 @@ from sqlalchemy import func, insert, text
 from sqlmodel import Session, select
 
 from ledger.commands import CommandContext
-from ledger.domain import EntryKind, PartyKind, sha256_hex
+from ledger.domain import EntryKind, PartyKind
 from ledger.permissions import require_owner
 from ledger.store import PartyRow
+from sinkledger_base.canonical import sha256_hex
 from sinkledger_base.errors import InvalidInput, NotPermitted
 from sinks.geometry import M2_PER_HA, M2_PER_MU, to_metres
 from sinks.importer import ImportPlan, ParcelDraft
 from sinks.overlap import DEFAULT_TOLERANCE, OverlapTolerance, overlap_geojson, overlaps_between
-from sinks.problems import Problem, records, refusal  # noqa: F401 - refusal is re-exported
+from sinks.problems import Problem, records, refusal
 from sinks.regions import Region
 from sinks.store import ACTIVE, ParcelRow, ParcelVersionRow, spatial_index_kind
 from sinks.versions import (

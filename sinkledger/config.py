@@ -24,6 +24,8 @@ variable                      meaning
 ``SINKLEDGER_DATA_KEY_FILE``  file holding that key, mode 0600. Default:
                               ``$SINKLEDGER_HOME/data.key``, generated there on first use with
                               SQLite and by the demo.
+``SINKLEDGER_PDF_FONT``        a TrueType font (``.ttf``/``.ttc``, ``path#N`` for face N) with CJK glyphs
+                              for the PDF documents. Default: the packaged WenQuanYi Micro Hei.
 ``SINKLEDGER_TIANDITU_KEY``   browser key for Tianditu base tiles (optional; maps work offline
                               without it).
 ``SINKLEDGER_MAX_FILE_MB``    largest parcel file accepted, in MiB (whole number; default 256).
@@ -209,3 +211,9 @@ def file_limits_from_env(env: Mapping[str, str]) -> FileLimits:
         if bad.name == "max_compression_ratio":
             raise InvalidInput("setting_must_be_positive_number", **params) from None
         raise InvalidInput("setting_must_be_positive_whole_number", **params) from None
+
+
+def pdf_font_setting(env: Mapping[str, str] | None = None) -> str:
+    """``SINKLEDGER_PDF_FONT`` (empty when unset): the documents' font, read here like every
+    setting (:mod:`sinkledger.documents.fonts` uses it)."""
+    return (os.environ if env is None else env).get("SINKLEDGER_PDF_FONT", "").strip()

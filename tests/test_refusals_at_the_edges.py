@@ -116,7 +116,7 @@ def test_check_content_refuses_nesting_deeper_than_a_record_needs():
 
 def test_check_content_accepts_what_records_hold():
     """What passes the check is exactly what canonical JSON records and reads back unchanged."""
-    from ledger.domain import canonical_json
+    from sinkledger_base.canonical import canonical_json
 
     content = {"a": 1, "b": "文本", "c": None, "d": True, "e": [1, {"f": "2.5"}], "g": 2**63 - 1}
     assert check_content(content) is None

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ledger.domain import canonical_json
+from sinkledger_base.canonical import canonical_json
 
 
 class OrderKind(str, enum.Enum):

@@ -20,9 +20,10 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from ledger.domain import GENESIS_HASH, canonical_json, sha256_hex
+from ledger.domain import GENESIS_HASH
 from ledger.people.store import PersonAccessLogRow
 from ledger.permissions import Actor
+from sinkledger_base.canonical import canonical_json, sha256_hex
 
 HASHED_COLUMNS = ("seq", "at", "actor", "actor_role", "actor_party_id", "action", "party_id", "purpose", "note",
                   "fields", "disclosed_full", "detail")

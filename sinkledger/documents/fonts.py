@@ -17,7 +17,6 @@ so any reader shows the text and ``pypdf`` extracts it.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -27,6 +26,8 @@ from typing import Final
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+
+from sinkledger.config import pdf_font_setting
 
 SANS: Final = "SinkSans"
 MONO: Final = "SinkMono"
@@ -51,7 +52,7 @@ class FontSource:
 
 def find_font() -> FontSource:
     """Where the document font is (see the module docstring for the order)."""
-    configured = os.environ.get(ENV_VAR, "").strip()
+    configured = pdf_font_setting()
     if configured:
         path, _, index = configured.partition("#")
         if not Path(path).is_file():

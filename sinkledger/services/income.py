@@ -18,7 +18,7 @@ from typing import Any
 from sqlmodel import select
 
 import ledger.income.store  # noqa: F401 - registers the income tables
-from ledger.domain import Role, canonical_json
+from ledger.domain import Role
 from ledger.income import (
     contributions,
     distribution,
@@ -45,6 +45,7 @@ from ledger.store import (
     PartyRow,
 )
 from sinkledger.services.area import AreaService
+from sinkledger_base.canonical import canonical_json
 from sinkledger_base.errors import InvalidInput, NotFound
 from sinks.store import ParcelRow
 

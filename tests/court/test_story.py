@@ -16,8 +16,8 @@ from sqlmodel import select
 
 from ledger.court.domain import verification_code
 from ledger.court.store import CourtCertificateRow
-from ledger.domain import canonical_json
 from sinkledger import catalogue
+from sinkledger_base.canonical import canonical_json
 from tests.court.conftest import (
     AMOUNT_FEN,
     CASE_NO,

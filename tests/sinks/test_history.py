@@ -134,7 +134,7 @@ def test_history_is_append_only_and_tampering_is_found(registry):  # type: ignor
 def test_version_records_are_the_ledgers_canonical_json(registry):  # type: ignore[no-untyped-def]
     import json
 
-    from ledger.domain import canonical_json
+    from sinkledger_base.canonical import canonical_json
     from sinks.store import ParcelVersionRow
 
     register(registry, "BF-1", lonlat_square(0, 0), attributes={"culm_density_per_ha": 3000, "note": "山川乡"},
