@@ -19,10 +19,11 @@ from typing import Any, Callable, Mapping
 from sqlmodel import Session
 
 from ledger import journal
-from ledger.domain import GENESIS_HASH, check_content, request_fingerprint
+from ledger.domain import check_content, request_fingerprint
 from ledger.invariants import check_batches, touched_batches
 from ledger.permissions import Actor, require
 from ledger.proofs import create_checkpoint, latest_checkpoint_covering
+from ledger.sql import Tx
 from sinkledger_base.errors import Conflict, InvalidInput
 
 MAX_REQUEST_ID_CHARS = 120
@@ -30,10 +31,16 @@ MAX_REQUEST_ID_CHARS = 120
 
 @dataclass(frozen=True)
 class CommandContext:
-    session: Session
+    tx: Tx
     seq: int
     actor: Actor
     recorded_at: str
+
+    @property
+    def session(self) -> Session:
+        """An ORM session in the command's transaction (made on first use: the hot commands
+        run on plain statements through :attr:`tx`)."""
+        return self.tx.session
 
 
 Handler = Callable[[CommandContext], tuple[str, dict[str, Any]]]
@@ -66,25 +73,23 @@ def run_command(db: Any, *, actor: Actor, command: str, request_id: str, content
     check_request_id(request_id)
     check_content(content)  # what canonical JSON and the databases cannot hold, refused by field
     fingerprint = request_fingerprint(command, actor.username, content)
-    with db.write() as session:
-        existing = journal.find_request(session, request_id)
+    with db.command() as tx:
+        head_seq, prev, existing = journal.head_and_request(tx, request_id)
         if existing is not None:
-            if existing.request_fingerprint != fingerprint:
+            if existing[9] != fingerprint:
                 raise Conflict("request_id_conflict", request_id=request_id)
-            if checkpoint and latest_checkpoint_covering(session, existing.seq) is None:
-                create_checkpoint(session, clock())
-            return _result(journal.Entry.from_row(existing), replayed=True)
-        last = journal.head(session)
-        seq = last.seq + 1 if last else 1
-        prev = last.entry_hash if last else GENESIS_HASH
-        ctx = CommandContext(session=session, seq=seq, actor=actor, recorded_at=clock())
+            if checkpoint and latest_checkpoint_covering(tx.session, existing[1]) is None:
+                create_checkpoint(tx.session, clock())
+            return _result(journal.entry_from_raw(existing), replayed=True)
+        seq = head_seq + 1
+        ctx = CommandContext(tx=tx, seq=seq, actor=actor, recorded_at=clock())
         kind, payload = handler(ctx)
-        check_batches(session, seq, touched_batches(payload))
-        entry = journal.append(session, seq=seq, kind=kind, request_id=request_id,
+        check_batches(tx, seq, touched_batches(payload))
+        entry = journal.append(tx, seq=seq, kind=kind, request_id=request_id,
                                fingerprint=fingerprint, actor=actor.username,
                                recorded_at=ctx.recorded_at, payload=payload, prev_hash=prev)
         if checkpoint:
-            create_checkpoint(session, ctx.recorded_at)
+            create_checkpoint(tx.session, ctx.recorded_at)
         return _result(entry, replayed=False)
 
 

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from ledger.store import BalanceRow, BatchRow
+from ledger.sql import Tx, in_list
 from sinkledger_base.errors import IntegrityFailure
 
 
@@ -24,13 +23,19 @@ def touched_batches(payload: dict[str, Any]) -> set[str]:
 
 
 def check_batches(session: Session, seq: int, batch_ids: set[str]) -> None:
+    """One statement for every touched batch: its length beside the sum and minimum of its
+    balance rows (read along ``ix_balance_batch_id``)."""
+    if not batch_ids:
+        return
+    marks, params = in_list("b", sorted(batch_ids))
+    rows = Tx.of(session).all(
+        f"SELECT b.id, b.last - b.first + 1, sum(q.quantity), min(q.quantity) FROM batch b "
+        f"LEFT JOIN balance q ON q.batch_id = b.id WHERE b.id IN ({marks}) GROUP BY b.id, b.first, b.last", params)
+    found = {r[0]: r[1:] for r in rows}
     for batch_id in sorted(batch_ids):
-        batch = session.get(BatchRow, batch_id)
-        issued = batch.last - batch.first + 1 if batch else None
-        balances = session.exec(select(func.sum(BalanceRow.quantity), func.min(BalanceRow.quantity))
-                                .where(BalanceRow.batch_id == batch_id)).one()
-        if balances[1] is not None and balances[1] < 0:
+        issued, total, lowest = found.get(batch_id, (None, None, None))
+        if lowest is not None and lowest < 0:
             raise IntegrityFailure("ledger_integrity_failed", seq=seq, problem=f"negative balance in {batch_id}")
-        if issued != balances[0]:
+        if issued is None or issued != total:
             raise IntegrityFailure("ledger_integrity_failed", seq=seq,
-                                   problem=f"batch {batch_id}: issued {issued} but balances sum to {balances[0]}")
+                                   problem=f"batch {batch_id}: issued {issued} but balances sum to {total}")

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from ledger.domain import GENESIS_HASH, entry_hash
+from ledger.sql import Tx
 from ledger.store import JournalRow
 from sinkledger_base.canonical import canonical_json
 
@@ -52,10 +53,41 @@ def find_request(session: Session, request_id: str) -> JournalRow | None:
     return session.exec(select(JournalRow).where(JournalRow.request_id == request_id)).first()
 
 
+def head_and_request(tx: Tx, request_id: str) -> tuple[int, str, tuple[Any, ...] | None]:
+    """One statement for what every command reads first: the head (``seq``, ``entry_hash``; 0 and
+    the genesis hash when empty) and the entry already recorded for ``request_id``, if any (as a
+    raw row, :data:`RAW_COLUMNS` plus ``request_fingerprint``)."""
+    rows = tx.all(
+        "SELECT * FROM (SELECT 0 AS k, seq, entry_hash, NULL AS kind, NULL AS request_id, NULL AS actor, "
+        "NULL AS recorded_at, NULL AS body, NULL AS prev_hash, NULL AS fp FROM journal_entry "
+        "ORDER BY seq DESC LIMIT 1) h UNION ALL "
+        "SELECT 1, seq, entry_hash, kind, request_id, actor, recorded_at, body, prev_hash, request_fingerprint "
+        "FROM journal_entry WHERE request_id = :rid", {"rid": request_id})
+    head_seq, head_hash, existing = 0, GENESIS_HASH, None
+    for row in rows:
+        if row[0] == 0:
+            head_seq, head_hash = row[1], row[2]
+        else:
+            existing = row
+    return head_seq, head_hash, existing
+
+
+def entry_from_raw(row: tuple[Any, ...]) -> "Entry":
+    """An :class:`Entry` from a row of :func:`head_and_request`."""
+    _, seq, digest, kind, request_id, actor, recorded_at, body, prev_hash, _fp = row
+    return Entry(seq=seq, kind=kind, request_id=request_id, actor=actor, recorded_at=recorded_at,
+                 payload=json.loads(body)["payload"], prev_hash=prev_hash, entry_hash=digest)
+
+
 def entry_body(*, seq: int, kind: str, request_id: str, actor: str, recorded_at: str,
                payload: dict[str, Any]) -> str:
     return canonical_json({"seq": seq, "kind": kind, "request_id": request_id, "actor": actor,
                            "recorded_at": recorded_at, "payload": payload})
+
+
+INSERT_SQL = ("INSERT INTO journal_entry (seq, kind, request_id, request_fingerprint, actor, recorded_at, body, "
+              "prev_hash, entry_hash) VALUES (:seq, :kind, :request_id, :fp, :actor, :recorded_at, :body, "
+              ":prev_hash, :entry_hash)")
 
 
 def append(session: Session, *, seq: int, kind: str, request_id: str, fingerprint: str, actor: str,
@@ -64,10 +96,9 @@ def append(session: Session, *, seq: int, kind: str, request_id: str, fingerprin
     body = entry_body(seq=seq, kind=kind, request_id=request_id, actor=actor,
                       recorded_at=recorded_at, payload=payload)
     digest = entry_hash(prev_hash, body)
-    session.add(JournalRow(seq=seq, kind=kind, request_id=request_id, request_fingerprint=fingerprint,
-                           actor=actor, recorded_at=recorded_at, body=body, prev_hash=prev_hash,
-                           entry_hash=digest))
-    session.flush()
+    Tx.of(session).run(INSERT_SQL, {"seq": seq, "kind": kind, "request_id": request_id, "fp": fingerprint,
+                                    "actor": actor, "recorded_at": recorded_at, "body": body,
+                                    "prev_hash": prev_hash, "entry_hash": digest})
     return Entry(seq, kind, request_id, actor, recorded_at, payload, prev_hash, digest)
 
 

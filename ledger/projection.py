@@ -1,15 +1,19 @@
-"""Writing and reading the credit-block projection inside a command's transaction."""
+"""Writing and reading the credit-block projection inside a command's transaction.
+
+Every function takes the transaction as a :class:`ledger.sql.Tx` (a command's ``ctx.tx``) or as a
+session, and runs plain statements on it.
+"""
 
 from __future__ import annotations
 
 import re
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from ledger.domain import Block, BlockSet, BlockState, Move, format_block, plan_take
-from ledger.store import AccountRow, BalanceRow, BatchRow, CreditBlockRow, must_get
+from ledger.sql import Tx, in_list
+from ledger.store import CreditBlockRow
 from sinkledger_base.errors import Conflict, IntegrityFailure, InvalidInput, NotFound
 
 
@@ -17,46 +21,75 @@ def row_to_block(r: CreditBlockRow) -> Block:
     return Block(r.batch_id, r.first, r.last, r.account_id, BlockState(r.state), r.tag)
 
 
+STATES = {s.value: s for s in BlockState}
+BLOCK_COLUMNS = "id, batch_id, first, last, account_id, state, tag"
+
+
+def _block(r: tuple) -> Block:  # type: ignore[type-arg]
+    return Block(r[1], r[2], r[3], r[4], STATES[r[5]], r[6])
+
+
 def apply_moves(session: Session, moves: Iterable[Move]) -> None:
     """Split and move blocks in the database exactly as :meth:`BlockSet.apply` does in memory,
-    and keep the balance table in step."""
+    and keep the balance table in step.
+
+    Per move: one read of the source block (the block of the batch that starts at or before the
+    move), then the split written in place: the source row keeps the part left of the move, or
+    becomes the moved part when nothing is left of it, and the rest is inserted; the two balance
+    rows change by one upsert.
+    """
+    tx = Tx.of(session)
+    deltas: dict[tuple[str, str, str], int] = {}
     for move in moves:
-        rows = []
+        source = None
         if move.from_account is not None:
-            rows = session.exec(select(CreditBlockRow).where(
-                CreditBlockRow.batch_id == move.batch_id, CreditBlockRow.first <= move.first)
-                .order_by(CreditBlockRow.first.desc()).limit(1)).all()
-        blocks = BlockSet(row_to_block(r) for r in rows)
+            source = tx.one(f"SELECT {BLOCK_COLUMNS} FROM credit_block WHERE batch_id = :b AND first <= :f "
+                            "ORDER BY first DESC LIMIT 1", {"b": move.batch_id, "f": move.first})
+        blocks = BlockSet([_block(source)] if source else [])
         try:
             removed, added = blocks.apply(move)
         except ValueError as exc:
             raise IntegrityFailure("ledger_integrity_failed", seq="?", problem=str(exc)) from exc
-        for r in rows:
-            if row_to_block(r) in removed:
-                session.delete(r)
-        session.flush()
-        for b in added:
-            session.add(CreditBlockRow(batch_id=b.batch_id, first=b.first, last=b.last,
-                                       account_id=b.account_id, state=b.state.value, tag=b.tag))
-        session.flush()
+        inserts = [b for b in added]
+        if removed:  # the source row takes the first of the added blocks (same batch and first)
+            keep = inserts.pop(0)
+            tx.run("UPDATE credit_block SET last = :l, account_id = :a, state = :s, tag = :t WHERE id = :id",
+                   {"l": keep.last, "a": keep.account_id, "s": keep.state.value, "t": keep.tag, "id": source[0]})
+        tx.many("INSERT INTO credit_block (batch_id, first, last, account_id, state, tag) "
+                "VALUES (:b, :f, :l, :a, :s, :t)",
+                [{"b": b.batch_id, "f": b.first, "l": b.last, "a": b.account_id, "s": b.state.value, "t": b.tag}
+                 for b in inserts])
         quantity = move.last - move.first + 1
         if move.from_account is not None:
-            _add_balance(session, move.from_account, move.batch_id, move.from_state, -quantity)
-        _add_balance(session, move.to_account, move.batch_id, move.to_state, quantity)
+            key = (move.from_account, move.batch_id, move.from_state.value)
+            deltas[key] = deltas.get(key, 0) - quantity
+        key = (move.to_account, move.batch_id, move.to_state.value)
+        deltas[key] = deltas.get(key, 0) + quantity
+    _add_balances(tx, deltas)
 
 
-def _add_balance(session: Session, account_id: str, batch_id: str, state: BlockState, delta: int) -> None:
-    row = session.get(BalanceRow, (account_id, batch_id, state.value))
-    if row is None:
-        session.add(BalanceRow(account_id=account_id, batch_id=batch_id, state=state.value, quantity=delta))
-    else:
-        row.quantity += delta
-        session.add(row)
-    session.flush()
+def _add_balances(tx: Tx, deltas: dict[tuple[str, str, str], int]) -> None:
+    """Add ``(account, batch, state) → delta`` to the balance rows, one upsert for all."""
+    tx.many("INSERT INTO balance (account_id, batch_id, state, quantity) VALUES (:a, :b, :s, :q) "
+            "ON CONFLICT (account_id, batch_id, state) DO UPDATE SET quantity = balance.quantity + excluded.quantity",
+            [{"a": a, "b": b, "s": st, "q": q} for (a, b, st), q in deltas.items() if q])
 
 
 PAGE_ROWS = 500
 FIRST_PAGE_ROWS = 8  # most takes need a block or two; pages grow from here
+
+
+def batch_facts(session: Session, batch_ids: Iterable[str]) -> dict[str, tuple[str, int, int, int]]:
+    """``batch_id → (serial_prefix, vintage_year, first, last)``, read once per transaction
+    (batches never change once issued)."""
+    cache = Tx.of(session).batches
+    missing = sorted({b for b in batch_ids if b not in cache})
+    if missing:
+        marks, params = in_list("b", missing)
+        for r in Tx.of(session).all(f"SELECT id, serial_prefix, vintage_year, first, last FROM batch "
+                                    f"WHERE id IN ({marks})", params):
+            cache[r[0]] = tuple(r[1:])
+    return cache
 
 
 def available_blocks(session: Session, account_id: str) -> Iterator[Block]:
@@ -66,42 +99,66 @@ def available_blocks(session: Session, account_id: str) -> Iterator[Block]:
     page by page along the holding index, so taking a few credits from an account of a million
     blocks reads a few rows.
     """
-    batches = session.exec(
-        select(BalanceRow.batch_id).join(BatchRow, BatchRow.id == BalanceRow.batch_id)
-        .where(BalanceRow.account_id == account_id, BalanceRow.state == BlockState.held.value,
-               BalanceRow.quantity > 0)
-        .order_by(BatchRow.vintage_year, BatchRow.issuance_seq, BatchRow.id)).all()
-    for batch_id in batches:
+    tx = Tx.of(session)
+    cache = tx.batches
+    batches = tx.all(
+        "SELECT q.batch_id, b.serial_prefix, b.vintage_year, b.first, b.last FROM balance q "
+        "JOIN batch b ON b.id = q.batch_id WHERE q.account_id = :a AND q.state = 'held' AND q.quantity > 0 "
+        "ORDER BY b.vintage_year, b.issuance_seq, b.id", {"a": account_id})
+    for batch_id, *facts in batches:
+        cache[batch_id] = tuple(facts)
         after, page = 0, FIRST_PAGE_ROWS
         while True:
-            rows = session.exec(select(CreditBlockRow).where(
-                CreditBlockRow.account_id == account_id, CreditBlockRow.state == BlockState.held.value,
-                CreditBlockRow.batch_id == batch_id, CreditBlockRow.first > after)
-                .order_by(CreditBlockRow.first).limit(page)).all()
-            yield from (row_to_block(r) for r in rows)
+            rows = tx.all(f"SELECT {BLOCK_COLUMNS} FROM credit_block WHERE account_id = :a AND state = 'held' "
+                          "AND batch_id = :b AND first > :after ORDER BY first LIMIT :n",
+                          {"a": account_id, "b": batch_id, "after": after, "n": page})
+            yield from (_block(r) for r in rows)
             if len(rows) < page:
                 break
-            after, page = rows[-1].first, min(page * 4, PAGE_ROWS)
+            after, page = rows[-1][2], min(page * 4, PAGE_ROWS)
+
+
+def tagged_blocks(session: Session, tag: str, state: BlockState) -> list[Block]:
+    """The blocks of a pledge or a lien (``tag``) in ``state``, by batch and serial (read along
+    ``ix_credit_block_tag``)."""
+    return [_block(r) for r in Tx.of(session).all(
+        f"SELECT {BLOCK_COLUMNS} FROM credit_block WHERE tag = :t AND state = :s ORDER BY batch_id, first",
+        {"t": tag, "s": state.value})]
 
 
 def held_quantity(session: Session, account_id: str, state: BlockState = BlockState.held) -> int:
-    total = session.exec(select(func.sum(BalanceRow.quantity)).where(
-        BalanceRow.account_id == account_id, BalanceRow.state == state.value)).one()
-    return int(total or 0)
+    row = Tx.of(session).one("SELECT sum(quantity) FROM balance WHERE account_id = :a AND state = :s",
+                             {"a": account_id, "s": state.value})
+    return int(row[0] or 0) if row else 0
 
 
-def get_account(session: Session, account_id: str) -> AccountRow:
-    return must_get(session, AccountRow, account_id, "account_not_found", account=account_id)
+class AccountFacts(NamedTuple):
+    id: str
+    party_id: str | None
+    kind: str
+    label: str
+
+
+def get_account(session: Session, account_id: str) -> AccountFacts:
+    """The account, else ``account_not_found`` (a key that is not text is never looked up)."""
+    row = None
+    if isinstance(account_id, str):
+        row = Tx.of(session).one("SELECT id, party_id, kind, label FROM account WHERE id = :a", {"a": account_id})
+    if row is None:
+        raise NotFound("account_not_found", account=account_id)
+    return AccountFacts(*row)
 
 
 def describe_moves(session: Session, moves: Iterable[Move]) -> list[dict[str, object]]:
     """Serial blocks of the moves, as ``{"serials": "<first>..<last>", "quantity": n, ...}``."""
+    moves = list(moves)
+    facts = batch_facts(session, (m.batch_id for m in moves))
     out = []
     for m in moves:
-        batch = session.get(BatchRow, m.batch_id)
-        prefix = batch.serial_prefix if batch else m.batch_id
+        batch = facts.get(m.batch_id)
+        prefix = batch[0] if batch else m.batch_id
         out.append({"batch_id": m.batch_id, "serials": format_block(prefix, m.first, m.last),
-                    "quantity": m.last - m.first + 1, "vintage_year": batch.vintage_year if batch else None})
+                    "quantity": m.last - m.first + 1, "vintage_year": batch[1] if batch else None})
     return out
 
 
@@ -126,32 +183,34 @@ def named_blocks(session: Session, account_id: str, serial_ranges: list[str]) ->
     Raises a refusal that says where the serials are when they are not all held there:
     ``credits_retired``, ``credits_pledged``, ``credits_not_held`` or ``serials_unknown``.
     """
+    tx = Tx.of(session)
     out: list[Block] = []
     for text in serial_ranges:
         prefix, first, last = parse_serial_range(text)
-        batches = session.exec(select(BatchRow).where(BatchRow.serial_prefix == prefix, BatchRow.first <= last,
-                                                      BatchRow.last >= first).order_by(BatchRow.first)).all()
-        if sum(min(b.last, last) - max(b.first, first) + 1 for b in batches) != last - first + 1:
+        batches = tx.all("SELECT id, first, last FROM batch WHERE serial_prefix = :p AND first <= :l AND last >= :f "
+                         "ORDER BY first", {"p": prefix, "f": first, "l": last})
+        if sum(min(b_last, last) - max(b_first, first) + 1 for _, b_first, b_last in batches) != last - first + 1:
             raise NotFound("serials_unknown", serials=text)
-        for batch in batches:
-            lo, hi = max(batch.first, first), min(batch.last, last)
-            rows = session.exec(select(CreditBlockRow).where(
-                CreditBlockRow.batch_id == batch.id, CreditBlockRow.first <= hi,
-                CreditBlockRow.last >= lo).order_by(CreditBlockRow.first)).all()
+        for batch_id, b_first, b_last in batches:
+            lo, hi = max(b_first, first), min(b_last, last)
+            rows = tx.all(f"SELECT {BLOCK_COLUMNS} FROM credit_block WHERE batch_id = :b AND first <= :hi "
+                          "AND last >= :lo ORDER BY first", {"b": batch_id, "lo": lo, "hi": hi})
             for r in rows:
-                _check_named(r, account_id, text)
-                out.append(Block(r.batch_id, max(r.first, lo), min(r.last, hi), r.account_id, BlockState(r.state), r.tag))
+                block = _block(r)
+                _check_named(block, account_id, text)
+                out.append(Block(block.batch_id, max(block.first, lo), min(block.last, hi), block.account_id,
+                                 block.state, block.tag))
     return out
 
 
-def _check_named(r: CreditBlockRow, account_id: str, text: str) -> None:
-    if r.state == BlockState.retired.value:
+def _check_named(r: Block, account_id: str, text: str) -> None:
+    if r.state == BlockState.retired:
         raise Conflict("credits_retired", serials=text)
-    if r.state == BlockState.cancelled.value:
+    if r.state == BlockState.cancelled:
         raise Conflict("credits_cancelled", serials=text)
     if r.account_id != account_id:
         raise Conflict("credits_not_held", serials=text, account=account_id)
-    if r.state == BlockState.pledged.value:
+    if r.state == BlockState.pledged:
         raise Conflict("credits_pledged", serials=text)
 
 

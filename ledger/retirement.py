@@ -37,20 +37,20 @@ def retire(ctx: CommandContext, *, account_id: str, quantity: int, beneficiary: 
         kind_enum = RetirementKind(kind)
     except ValueError:
         raise InvalidInput("value_invalid", field="kind", value=str(kind)[:40]) from None
-    account = get_account(ctx.session, account_id)
+    account = get_account(ctx.tx, account_id)
     if account.kind != AccountKind.holding.value:
         raise InvalidInput("value_invalid", field="account", value=account_id)
     require_owner(ctx.actor, "retire", account.party_id)
     rid = retirement_id(ctx.seq)
-    moves = take_moves(ctx.session, account_id, quantity, serials,
+    moves = take_moves(ctx.tx, account_id, quantity, serials,
                        to_account=SYSTEM_ACCOUNTS[AccountKind.retirement], to_state=BlockState.retired, tag=rid)
-    apply_moves(ctx.session, moves)
-    ctx.session.add(RetirementRow(id=rid, seq=ctx.seq, account_id=account_id, quantity=quantity,
+    apply_moves(ctx.tx, moves)
+    ctx.tx.insert(RetirementRow(id=rid, seq=ctx.seq, account_id=account_id, quantity=quantity,
                                   beneficiary=beneficiary, purpose=purpose,
                                   retirement_kind=kind_enum.value, recorded_at=ctx.recorded_at))
     result = {"retirement_id": rid, "account_id": account_id, "quantity": quantity,
               "beneficiary": beneficiary, "purpose": purpose, "kind": kind_enum.value,
-              "blocks": describe_moves(ctx.session, moves)}
+              "blocks": describe_moves(ctx.tx, moves)}
     payload = {**{k: v for k, v in result.items() if k != "blocks"},
                "moves": [m.to_record() for m in moves], "result": result}
     return EntryKind.retirement.value, payload

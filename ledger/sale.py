@@ -12,7 +12,6 @@ from ledger.commands import CommandContext
 from ledger.domain import AccountKind, BlockState, EntryKind
 from ledger.permissions import require_owner
 from ledger.projection import apply_moves, describe_moves, get_account, take_moves
-from ledger.store import SaleRow
 from sinkledger_base.errors import InvalidInput
 
 MAX_CONTRACT_NO_CHARS = 80
@@ -44,22 +43,23 @@ def sell(ctx: CommandContext, *, seller_account: str, buyer_account: str, quanti
     contract_no = check_text(contract_no, "contract_no", MAX_CONTRACT_NO_CHARS)
     if seller_account == buyer_account:
         raise InvalidInput("accounts_must_be_different")
-    seller = get_account(ctx.session, seller_account)
-    buyer = get_account(ctx.session, buyer_account)
+    seller, buyer = get_account(ctx.tx, seller_account), get_account(ctx.tx, buyer_account)
     for acc in (seller, buyer):
         if acc.kind != AccountKind.holding.value:
             raise InvalidInput("value_invalid", field="account", value=acc.id)
     require_owner(ctx.actor, "sell", seller.party_id)
-    moves = take_moves(ctx.session, seller_account, quantity, serials, to_account=buyer_account,
+    moves = take_moves(ctx.tx, seller_account, quantity, serials, to_account=buyer_account,
                        to_state=BlockState.held)
-    apply_moves(ctx.session, moves)
+    apply_moves(ctx.tx, moves)
     amount_fen = quantity * price_fen_per_t
-    ctx.session.add(SaleRow(seq=ctx.seq, seller_account=seller_account, buyer_account=buyer_account,
-                            quantity=quantity, price_fen_per_t=price_fen_per_t, amount_fen=amount_fen,
-                            contract_no=contract_no, recorded_at=ctx.recorded_at))
+    ctx.tx.run(
+        "INSERT INTO sale (seq, seller_account, buyer_account, quantity, price_fen_per_t, amount_fen, contract_no, "
+        "recorded_at) VALUES (:seq, :s, :b, :q, :p, :a, :c, :t)",
+        {"seq": ctx.seq, "s": seller_account, "b": buyer_account, "q": quantity, "p": price_fen_per_t,
+         "a": amount_fen, "c": contract_no, "t": ctx.recorded_at})
     result = {"seller_account": seller_account, "buyer_account": buyer_account, "quantity": quantity,
               "price_fen_per_t": price_fen_per_t, "amount_fen": amount_fen, "contract_no": contract_no,
-              "blocks": describe_moves(ctx.session, moves)}
+              "blocks": describe_moves(ctx.tx, moves)}
     payload = {"seller_account": seller_account, "buyer_account": buyer_account, "quantity": quantity,
                "price_fen_per_t": price_fen_per_t, "amount_fen": amount_fen, "contract_no": contract_no,
                "moves": [m.to_record() for m in moves], "result": result}

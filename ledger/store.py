@@ -83,6 +83,7 @@ class BatchRow(SQLModel, table=True):
 class CreditBlockRow(SQLModel, table=True):
     __tablename__ = "credit_block"
     __table_args__ = (Index("ix_credit_block_holding", "account_id", "state", "batch_id", "first"),
+                      Index("ix_credit_block_tag", "tag"),  # a pledge's or lien's blocks
                       UniqueConstraint("batch_id", "first"))
     id: Optional[int] = Field(default=None, primary_key=True)
     batch_id: str = Field(max_length=80)
@@ -99,7 +100,7 @@ class BalanceRow(SQLModel, table=True):
 
     __tablename__ = "balance"
     account_id: str = Field(primary_key=True, max_length=40)
-    batch_id: str = Field(primary_key=True, max_length=80)
+    batch_id: str = Field(primary_key=True, max_length=80, index=True)  # the invariant check reads by batch
     state: str = Field(primary_key=True, max_length=12)
     quantity: int = Field(sa_column=big_int_column())
 

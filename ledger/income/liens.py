@@ -33,7 +33,7 @@ from ledger.income.domain import check_codes, check_whole, is_key, record_id, sh
 from ledger.income.permissions import require_party
 from ledger.income.store import LienParcelRow, LienPledgeRow, LienRow
 from ledger.parties import holding_account_id
-from ledger.projection import apply_moves, describe_moves, get_account, row_to_block
+from ledger.projection import apply_moves, describe_moves, get_account, tagged_blocks
 from ledger.sale import check_text
 from ledger.store import ContractParcelRow, CreditBlockRow, PledgeRow
 from sinkledger_base.errors import Conflict, InvalidInput, NotFound
@@ -201,9 +201,7 @@ def _active_pledges(session: Session, lien_id: str) -> list[PledgeRow]:
 
 
 def _pledge_moves(session: Session, pledge: PledgeRow, to_account: str) -> list[Move]:
-    blocks = [row_to_block(r) for r in session.exec(select(CreditBlockRow).where(
-        CreditBlockRow.tag == pledge.id, CreditBlockRow.state == BlockState.pledged.value)
-        .order_by(CreditBlockRow.batch_id, CreditBlockRow.first)).all()]
+    blocks = tagged_blocks(session, pledge.id, BlockState.pledged)
     return [Move(b.batch_id, b.first, b.last, b.account_id, b.state, to_account, BlockState.held) for b in blocks]
 
 

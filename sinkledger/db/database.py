@@ -26,6 +26,7 @@ import ledger.people.store  # noqa: F401 - registers the person-register tables
 import ledger.store  # noqa: F401 - registers the ledger tables
 import sinkledger.services.sessions  # noqa: F401 - registers the web-session table
 import sinks.store  # noqa: F401 - registers the parcel table
+from ledger.sql import Tx
 from sinkledger.config import Settings
 from sinkledger.db import migrations
 from sinkledger_base.errors import InvalidInput
@@ -96,6 +97,28 @@ class Database:
                 if unbindable(exc):
                     raise InvalidInput("query_value_invalid", detail=type(exc).__name__) from exc
                 raise
+
+    @contextmanager
+    def command(self) -> Iterator[Tx]:
+        """One serialised write transaction for a ledger command, on plain statements
+        (:class:`ledger.sql.Tx`); an ORM session is made inside it only if the command asks for one.
+        Commits on success; anything raised rolls everything back."""
+        with self._writer.connect() as conn:
+            tx: Tx | None = None
+            try:
+                with conn.begin():
+                    if not self.is_sqlite:
+                        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})")
+                    tx = Tx(conn)
+                    yield tx
+                    tx.sync()
+            except BaseException as exc:
+                if unbindable(exc):
+                    raise InvalidInput("query_value_invalid", detail=type(exc).__name__) from exc
+                raise
+            finally:
+                if tx is not None:
+                    tx.close()
 
     @contextmanager
     def read(self) -> Iterator[Session]:

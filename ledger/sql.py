@@ -1,0 +1,146 @@
+"""Plain statements on a command's own connection: the ledger's hot path.
+
+A command runs a dozen small statements inside one serialised transaction. Through the ORM's unit
+of work (identity map, flushes, attribute events) each costs far more than the statement itself;
+here each is one DBAPI ``execute`` on the transaction's own cursor, so a command costs about what
+its statements cost, with every rule and check kept. Statements are written once with ``:name``
+placeholders (SQLite takes them as they are; for PostgreSQL they are rewritten to ``%(name)s``
+once and cached, and psycopg prepares them on the server after a few uses).
+
+A command's transaction is opened, locked and committed by ``Database.command()``, which hands
+out a :class:`Tx`; an ORM session is made inside the same transaction only when a handler asks for
+one (:attr:`Tx.session`), and code that holds a session gets its Tx by :meth:`Tx.of`. ORM objects
+a handler added are flushed before any plain statement runs (:meth:`Tx.sync`), so both kinds of
+write see each other in order. A driver error
+is raised as SQLAlchemy's ``DBAPIError`` subclass, as if the statement had gone through the
+engine, so callers tell an integrity error or an unbindable value apart as before.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Mapping, Sequence
+
+from sqlalchemy import exc as sa_exc
+from sqlmodel import Session
+
+_NAME = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+_PG_SQL: dict[str, str] = {}
+
+
+def _pg(sql: str) -> str:
+    """``:name`` → ``%(name)s`` (and a literal ``%`` doubled), for psycopg; cached."""
+    out = _PG_SQL.get(sql)
+    if out is None:
+        out = _PG_SQL[sql] = _NAME.sub(r"%(\1)s", sql.replace("%", "%%"))
+    return out
+
+
+class Tx:
+    """The DBAPI cursor of one open transaction, with an ORM session made only when asked for.
+
+    Made from a SQLAlchemy ``Connection`` in a transaction (:meth:`Database.command`), or from a
+    session (:meth:`of`) for code that already holds one.
+    """
+
+    __slots__ = ("connection", "transaction", "driver_connection", "cursor", "pg", "_error", "_session",
+                 "batches")
+
+    def __init__(self, connection: Any, session: Any = None) -> None:
+        self.connection = connection
+        self.transaction = session._transaction if session is not None else None
+        self.driver_connection = connection.connection.driver_connection
+        self.cursor = self.driver_connection.cursor()
+        self.pg = connection.dialect.name == "postgresql"
+        self._error = connection.dialect.loaded_dbapi.Error
+        self._session = session
+        self.batches: dict[str, tuple[Any, ...]] = {}  # batch facts read in this transaction
+
+    @property
+    def session(self) -> Any:
+        """An ORM session inside this transaction (made on first use; it never commits itself)."""
+        if self._session is None:
+            # joins the open transaction; ending it is left to the transaction's owner
+            self._session = Session(bind=self.connection, expire_on_commit=False)
+            self._session.info["sinkledger_tx"] = self
+        return self._session
+
+    def close(self) -> None:
+        """Close the session this Tx made, if any (the transaction is its owner's to end)."""
+        if self._session is not None and self.transaction is None:
+            self._session.close()
+
+    @classmethod
+    def of(cls, holder: Any) -> "Tx":
+        """``holder`` itself if it is a :class:`Tx`; else the session's Tx for its current
+        transaction (made once per transaction)."""
+        if type(holder) is cls:
+            return holder
+        session = holder
+        tx = session.info.get("sinkledger_tx")
+        if tx is not None and tx.transaction is None:
+            return tx  # the session was made by this Tx, inside its transaction
+        if tx is None or tx.transaction is not session._transaction or session._transaction is None:
+            tx = cls(session.connection(), session)
+            session.info["sinkledger_tx"] = tx
+        return tx
+
+    def sync(self) -> None:
+        """Flush what handlers added through the ORM, so that plain statements see it."""
+        session = self._session
+        if session is not None and (session._new or session._deleted or session.identity_map._modified):
+            session.flush()
+
+    def run(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
+        self.sync()
+        if self.pg:
+            sql = _pg(sql)
+        try:
+            return self.cursor.execute(sql, params or {})
+        except self._error as exc:
+            raise sa_exc.DBAPIError.instance(sql, params, exc, self._error) from exc
+
+    def one(self, sql: str, params: Mapping[str, Any] | None = None) -> tuple[Any, ...] | None:
+        return self.run(sql, params).fetchone()
+
+    def all(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        return self.run(sql, params).fetchall()
+
+    def insert(self, row: Any) -> None:
+        """Insert one table row given as a SQLModel object (validated as the model declares), by
+        one plain statement; columns left ``None`` with a database default (an autoincrement key)
+        are left out."""
+        table = type(row).__table__
+        values = {c.name: getattr(row, c.name) for c in table.columns
+                  if not (getattr(row, c.name) is None and (c.autoincrement is True or c.primary_key))}
+        self.run(insert_sql(table.name, tuple(values)), values)
+
+    def many(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        self.sync()
+        if self.pg:
+            sql = _pg(sql)
+        try:
+            self.cursor.executemany(sql, rows)
+        except self._error as exc:
+            raise sa_exc.DBAPIError.instance(sql, rows, exc, self._error) from exc
+
+
+_INSERTS: dict[tuple[str, tuple[str, ...]], str] = {}
+
+
+def insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    """``INSERT INTO table (c1, ...) VALUES (:c1, ...)``, made once per table and column list."""
+    key = (table, columns)
+    sql = _INSERTS.get(key)
+    if sql is None:
+        sql = _INSERTS[key] = (f"INSERT INTO {table} ({', '.join(columns)}) "
+                               f"VALUES ({', '.join(':' + c for c in columns)})")
+    return sql
+
+
+def in_list(prefix: str, values: Iterable[Any]) -> tuple[str, dict[str, Any]]:
+    """``(":p0, :p1", {"p0": .., "p1": ..})`` for an ``IN (...)`` of ``values``."""
+    params = {f"{prefix}{i}": v for i, v in enumerate(values)}
+    return ", ".join(f":{k}" for k in params), params
