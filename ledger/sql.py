@@ -61,7 +61,7 @@ class Tx:
         """An ORM session inside this transaction (made on first use; it never commits itself)."""
         if self._session is None:
             # joins the open transaction; ending it is left to the transaction's owner
-            self._session = Session(bind=self.connection, expire_on_commit=False)
+            self._session = Session(bind=self.connection, expire_on_commit=False, join_transaction_mode="rollback_only")
             self._session.info["sinkledger_tx"] = self
         return self._session
 

@@ -11,13 +11,14 @@ and DELETE (and TRUNCATE on PostgreSQL) on the append-only tables.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 import ledger.court.store  # noqa: F401 - registers the court tables
@@ -47,6 +48,7 @@ class Database:
         else:
             self.engine = create_engine(url, pool_pre_ping=True)
         self._writer = self.engine.execution_options(sinkledger_write=True)
+        self._local = threading.local()  # .batch: the open Batch of this thread, if any
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Database":
@@ -86,6 +88,13 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A session inside one serialised write transaction; commits on success."""
+        batch = getattr(self._local, "batch", None)
+        if batch is not None:
+            with batch.step() as conn:
+                with Session(bind=conn, expire_on_commit=False, join_transaction_mode="rollback_only") as session:
+                    yield session
+                    session.flush()
+            return
         with Session(self._writer, expire_on_commit=False) as session:
             if not self.is_sqlite:
                 session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITER_LOCK_KEY})
@@ -102,13 +111,23 @@ class Database:
     def command(self) -> Iterator[Tx]:
         """One serialised write transaction for a ledger command, on plain statements
         (:class:`ledger.sql.Tx`); an ORM session is made inside it only if the command asks for one.
-        Commits on success; anything raised rolls everything back."""
+        Commits on success; anything raised rolls everything back. Inside :meth:`batch`, the
+        command is a savepoint of the batch's transaction instead."""
+        batch = getattr(self._local, "batch", None)
+        if batch is not None:
+            with batch.step() as conn:
+                tx = Tx(conn)
+                try:
+                    yield tx
+                    tx.sync()
+                finally:
+                    tx.close()
+            return
         with self._writer.connect() as conn:
             tx: Tx | None = None
             try:
                 with conn.begin():
-                    if not self.is_sqlite:
-                        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})")
+                    self._lock(conn)
                     tx = Tx(conn)
                     yield tx
                     tx.sync()
@@ -120,9 +139,37 @@ class Database:
                 if tx is not None:
                     tx.close()
 
+    def _lock(self, conn: Connection) -> None:
+        """The writer lock, in a transaction just begun (SQLite took it at ``BEGIN IMMEDIATE``)."""
+        if not self.is_sqlite:
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})")
+
+    @contextmanager
+    def batch(self, *, commit_every: int = 1000) -> Iterator["Batch"]:
+        """Group commit for bulk work in this thread (the county dataset, large imports).
+
+        Every command and write inside runs exactly as alone (same checks, same entries), each in a
+        savepoint of one long write transaction, so a refusal undoes only its own command; the
+        transaction commits every ``commit_every`` steps and at the end, so a thousand commands pay
+        for one commit. Reads in this thread see the batch's work so far. A crash or an exception
+        out of the block loses the steps since the last commit, each commit being whole; the
+        caller re-runs with the same request ids and the committed ones replay.
+        """
+        if getattr(self._local, "batch", None) is not None:
+            raise RuntimeError("a batch is already open in this thread")
+        batch = Batch(self, commit_every)
+        self._local.batch = batch
+        try:
+            with batch:
+                yield batch
+        finally:
+            self._local.batch = None
+
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session:
+        batch = getattr(self._local, "batch", None)
+        bind = batch.connection if batch is not None else self.engine
+        with Session(bind=bind, expire_on_commit=False, join_transaction_mode="rollback_only") as session:
             try:
                 yield session
             except Exception as exc:
@@ -132,6 +179,55 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class Batch:
+    """The open transaction of :meth:`Database.batch`: steps are savepoints, commits are grouped."""
+
+    def __init__(self, db: Database, commit_every: int) -> None:
+        if not isinstance(commit_every, int) or commit_every < 1:
+            raise ValueError("commit_every must be a positive whole number")
+        self.db, self.commit_every = db, commit_every
+        self.steps = self.commits = 0
+        self.connection: Connection | None = None
+
+    def __enter__(self) -> "Batch":
+        self.connection = self.db._writer.connect()
+        self._begin()
+        return self
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+        conn, self.connection = self.connection, None
+        try:
+            if kind is None:
+                conn.commit()
+                self.commits += 1
+            else:
+                conn.rollback()
+        finally:
+            conn.close()
+
+    def _begin(self) -> None:
+        self.connection.begin()
+        self.db._lock(self.connection)
+
+    @contextmanager
+    def step(self) -> Iterator[Connection]:
+        """One command or write: a savepoint, released on success and rolled back on a refusal."""
+        if self.steps and self.steps % self.commit_every == 0:
+            self.connection.commit()
+            self.commits += 1
+            self._begin()
+        self.steps += 1
+        savepoint = self.connection.begin_nested()
+        try:
+            yield self.connection
+        except BaseException as exc:
+            savepoint.rollback()
+            if unbindable(exc):
+                raise InvalidInput("query_value_invalid", detail=type(exc).__name__) from exc
+            raise
+        savepoint.commit()
 
 
 def unbindable(exc: BaseException) -> bool:
