@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func
 from sqlmodel import select
 
 from ledger.allocation import allocate_largest_remainder
@@ -57,17 +56,16 @@ def _check_request(verified_kg_co2e: Any, project_code: Any, buffer_share_bp: An
 
 def _check_periods(ctx: CommandContext, parcel_codes: list[str], start: str, end: str) -> None:
     for code in parcel_codes:
-        clash = ctx.session.exec(select(IssuedPeriodRow).where(
-            IssuedPeriodRow.parcel_code == code, IssuedPeriodRow.period_start < end,
-            IssuedPeriodRow.period_end > start)).first()
+        clash = ctx.tx.one("SELECT period_start, period_end FROM issued_period WHERE parcel_code = :c "
+                           "AND period_start < :e AND period_end > :s LIMIT 1", {"c": code, "s": start, "e": end})
         if clash is not None:
-            raise Conflict("period_already_issued", parcel=code,
-                           other_period=f"{clash.period_start}..{clash.period_end}")
+            raise Conflict("period_already_issued", parcel=code, other_period=f"{clash[0]}..{clash[1]}")
 
 
-def _check_one_off_claims(ctx: CommandContext, est: EstimateRow, parcel_codes: list[str]) -> None:
+def _check_one_off_claims(ctx: CommandContext, est: "_Estimate", parcel_codes: list[str]) -> None:
     """A one-off credit (e.g. a wetland's herbaceous vegetation, VM0033) is issued once per parcel."""
-    claims = set(json.loads(est.document).get("one_off_claims") or {})
+    document = ctx.tx.one("SELECT document FROM estimate WHERE id = :id", {"id": est.id})[0]
+    claims = set(json.loads(document).get("one_off_claims") or {})
     if not claims:
         return
     for code in parcel_codes:
@@ -80,23 +78,42 @@ def _check_one_off_claims(ctx: CommandContext, est: EstimateRow, parcel_codes: l
 
 
 def _next_number(ctx: CommandContext, prefix: str) -> int:
-    last = ctx.session.exec(select(func.max(BatchRow.last)).where(BatchRow.serial_prefix == prefix)).one()
+    last = ctx.tx.one("SELECT max(last) FROM batch WHERE serial_prefix = :p", {"p": prefix})[0]
     return (last or 0) + 1
+
+
+class _Estimate(NamedTuple):
+    id: str
+    methodology_id: str
+    methodology_version: str
+    sink_type: str
+    parcel_codes: str
+    period_start: str
+    period_end: str
+    net_kg_co2e: int
+    stock_change_kg_co2e: int
+    reproducibility_hash: str
+
+
+def _estimate(ctx: CommandContext, estimate_id: Any) -> _Estimate:
+    row = ctx.tx.one(f"SELECT {', '.join(_Estimate._fields)} FROM estimate WHERE id = :id",
+                     {"id": estimate_id}) if isinstance(estimate_id, str) else None
+    if row is None:
+        raise NotFound("estimate_not_found", estimate=estimate_id)
+    return _Estimate(*row)
 
 
 def issue(ctx: CommandContext, *, estimate_id: str, verified_kg_co2e: int, project_code: str,
           buffer_share_bp: int, to_account: str, region_code: str, county_code: str) -> tuple[str, dict[str, Any]]:
     _check_request(verified_kg_co2e, project_code, buffer_share_bp)
-    est = ctx.session.get(EstimateRow, estimate_id)
-    if est is None:
-        raise NotFound("estimate_not_found", estimate=estimate_id)
+    est = _estimate(ctx, estimate_id)
     if verified_kg_co2e > est.net_kg_co2e:
         raise Conflict("verified_quantity_exceeds_estimate", verified_kg_co2e=verified_kg_co2e,
                        estimate_kg_co2e=est.net_kg_co2e)
     total_t = verified_kg_co2e // KG_PER_TONNE
     if total_t < 1:
         raise Conflict("nothing_to_issue")
-    account = get_account(ctx.session, to_account)
+    account = get_account(ctx.tx, to_account)
     if account.kind != AccountKind.holding.value:
         raise InvalidInput("value_invalid", field="to_account", value=to_account)
     parcel_codes = json.loads(est.parcel_codes)
@@ -112,10 +129,10 @@ def issue(ctx: CommandContext, *, estimate_id: str, verified_kg_co2e: int, proje
                                            region_code=region_code, county_code=county_code)
         batches.append(batch)
         moves.extend(batch_moves)
-    for code in parcel_codes:
-        ctx.session.add(IssuedPeriodRow(parcel_code=code, period_start=est.period_start,
-                                        period_end=est.period_end, issuance_seq=ctx.seq))
-    apply_moves(ctx.session, moves)
+    ctx.tx.many("INSERT INTO issued_period (parcel_code, period_start, period_end, issuance_seq) "
+                "VALUES (:c, :s, :e, :q)", [{"c": code, "s": est.period_start, "e": est.period_end, "q": ctx.seq}
+                                            for code in parcel_codes])
+    apply_moves(ctx.tx, moves)
     result = {"estimate_id": estimate_id, "issued_t": total_t, "buffer_t": buffer_t,
               "to_account": to_account, "batches": batches}
     payload = {"estimate_id": estimate_id, "estimate_hash": est.reproducibility_hash,
@@ -126,20 +143,19 @@ def issue(ctx: CommandContext, *, estimate_id: str, verified_kg_co2e: int, proje
     return EntryKind.issuance.value, after_issuance(ctx, payload)  # contributions and lien pledges
 
 
-def _create_batch(ctx: CommandContext, est: EstimateRow, vintage: int, quantity: int, buffer_t: int, *,
+def _create_batch(ctx: CommandContext, est: _Estimate, vintage: int, quantity: int, buffer_t: int, *,
                   project_code: str, to_account: str, region_code: str, county_code: str):
     prefix = serial_prefix(region_code=region_code, sink_type=est.sink_type,
                            project_code=project_code, vintage_year=vintage)
     first = _next_number(ctx, prefix)
     last = first + quantity - 1
     batch_id = f"{prefix}/{first}"
-    ctx.session.add(BatchRow(
+    ctx.tx.insert(BatchRow(
         id=batch_id, serial_prefix=prefix, region_code=region_code, county_code=county_code,
         sink_type=est.sink_type, project_code=project_code, vintage_year=vintage, first=first,
         last=last, buffer_quantity=buffer_t, issuance_seq=ctx.seq, estimate_id=est.id,
         methodology_id=est.methodology_id, methodology_version=est.methodology_version,
         period_start=est.period_start, period_end=est.period_end))
-    ctx.session.flush()
     moves = []
     holder_last = last - buffer_t
     if holder_last >= first:

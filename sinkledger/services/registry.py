@@ -32,7 +32,8 @@ from ledger.domain import EntryKind, Role
 from ledger.journal import Entry
 from ledger.permissions import Actor
 from ledger.proofs import create_checkpoint, inclusion_proof_document
-from ledger.store import AccountRow, EstimateRow, JournalRow, PartyRow
+from ledger.sql import Tx, in_list
+from ledger.store import AccountRow, JournalRow, PartyRow
 from ledger.verify import VerifyReport, verify_ledger
 from sinkledger.config import Settings, load_settings
 from sinkledger.db.database import Database
@@ -41,7 +42,6 @@ from sinkledger.services.parcels import ParcelCalls
 from sinkledger.services.users import UserCalls
 from sinkledger_base import checks
 from sinkledger_base.errors import InvalidInput, NotFound, SinkLedgerError
-from sinks.store import ParcelRow
 
 if TYPE_CHECKING:
     from sinkledger.services.court import CourtService
@@ -119,15 +119,18 @@ class Service(UserCalls, ParcelCalls, EstimateCalls):
         verified_kg_co2e = checks.whole(verified_kg_co2e, "verified_kg_co2e")
         buffer_share_bp = checks.whole(buffer_share_bp, "buffer_share_bp")
         with self.db.read() as s:
-            est = s.get(EstimateRow, estimate_id)
+            tx = Tx.of(s)
+            est = tx.one("SELECT parcel_codes, period_start, period_end FROM estimate WHERE id = :id",
+                         {"id": estimate_id}) if isinstance(estimate_id, str) else None
             if est is None:
                 raise NotFound("estimate_not_found", estimate=estimate_id)
-            parcels = [s.exec(select(ParcelRow).where(ParcelRow.parcel_code == c)).one()
-                       for c in json.loads(est.parcel_codes)]
-            centre = collection.centre_account_for(s, json.loads(est.parcel_codes), est.period_start, est.period_end)
-        counties = {p.county_code for p in parcels}
+            codes = json.loads(est[0])
+            marks, params = in_list("c", codes)
+            parcels = tx.all(f"SELECT county_code, holder_party_id FROM parcel WHERE parcel_code IN ({marks})", params)
+            centre = collection.centre_account_for(s, codes, est[1], est[2])
+        counties = {county for county, _ in parcels}
         county = counties.pop() if len(counties) == 1 else self.settings.region.admin_code
-        holders = {p.holder_party_id for p in parcels}
+        holders = {holder for _, holder in parcels}
         default = centre or (parties.holding_account_id(holders.pop()) if len(holders) == 1 else "")
         to_account = to_account or default
         content = {"estimate_id": estimate_id, "verified_kg_co2e": verified_kg_co2e,
