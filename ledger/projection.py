@@ -29,6 +29,13 @@ def _block(r: tuple) -> Block:  # type: ignore[type-arg]
     return Block(r[1], r[2], r[3], r[4], STATES[r[5]], r[6])
 
 
+def _blocks(tx: Tx, rows: list[tuple]) -> list[Block]:  # type: ignore[type-arg]
+    """Blocks of ``credit_block`` rows just read, remembered for a move that starts at one."""
+    for r in rows:
+        tx.blocks[(r[1], r[2])] = r
+    return [_block(r) for r in rows]
+
+
 def apply_moves(session: Session, moves: Iterable[Move]) -> None:
     """Split and move blocks in the database exactly as :meth:`BlockSet.apply` does in memory,
     and keep the balance table in step.
@@ -43,8 +50,10 @@ def apply_moves(session: Session, moves: Iterable[Move]) -> None:
     for move in moves:
         source = None
         if move.from_account is not None:
-            source = tx.one(f"SELECT {BLOCK_COLUMNS} FROM credit_block WHERE batch_id = :b AND first <= :f "
-                            "ORDER BY first DESC LIMIT 1", {"b": move.batch_id, "f": move.first})
+            source = tx.blocks.pop((move.batch_id, move.first), None)  # read in this transaction, unchanged
+            if source is None:
+                source = tx.one(f"SELECT {BLOCK_COLUMNS} FROM credit_block WHERE batch_id = :b AND first <= :f "
+                                "ORDER BY first DESC LIMIT 1", {"b": move.batch_id, "f": move.first})
         blocks = BlockSet([_block(source)] if source else [])
         try:
             removed, added = blocks.apply(move)
@@ -112,7 +121,7 @@ def available_blocks(session: Session, account_id: str) -> Iterator[Block]:
             rows = tx.all(f"SELECT {BLOCK_COLUMNS} FROM credit_block WHERE account_id = :a AND state = 'held' "
                           "AND batch_id = :b AND first > :after ORDER BY first LIMIT :n",
                           {"a": account_id, "b": batch_id, "after": after, "n": page})
-            yield from (_block(r) for r in rows)
+            yield from _blocks(tx, rows)
             if len(rows) < page:
                 break
             after, page = rows[-1][2], min(page * 4, PAGE_ROWS)
@@ -121,9 +130,9 @@ def available_blocks(session: Session, account_id: str) -> Iterator[Block]:
 def tagged_blocks(session: Session, tag: str, state: BlockState) -> list[Block]:
     """The blocks of a pledge or a lien (``tag``) in ``state``, by batch and serial (read along
     ``ix_credit_block_tag``)."""
-    return [_block(r) for r in Tx.of(session).all(
-        f"SELECT {BLOCK_COLUMNS} FROM credit_block WHERE tag = :t AND state = :s ORDER BY batch_id, first",
-        {"t": tag, "s": state.value})]
+    tx = Tx.of(session)
+    return _blocks(tx, tx.all(f"SELECT {BLOCK_COLUMNS} FROM credit_block WHERE tag = :t AND state = :s "
+                              "ORDER BY batch_id, first", {"t": tag, "s": state.value}))
 
 
 def held_quantity(session: Session, account_id: str, state: BlockState = BlockState.held) -> int:
@@ -141,12 +150,22 @@ class AccountFacts(NamedTuple):
 
 def get_account(session: Session, account_id: str) -> AccountFacts:
     """The account, else ``account_not_found`` (a key that is not text is never looked up)."""
-    row = None
-    if isinstance(account_id, str):
-        row = Tx.of(session).one("SELECT id, party_id, kind, label FROM account WHERE id = :a", {"a": account_id})
-    if row is None:
-        raise NotFound("account_not_found", account=account_id)
-    return AccountFacts(*row)
+    return get_accounts(session, account_id)[0]
+
+
+def get_accounts(session: Session, *account_ids: str) -> list[AccountFacts]:
+    """The accounts in the order asked, by one query; ``account_not_found`` names the first
+    missing one (a key that is not text is never looked up)."""
+    wanted = [a for a in account_ids if isinstance(a, str)]
+    found = {}
+    if wanted:
+        marks, params = in_list("a", wanted)
+        found = {r[0]: AccountFacts(*r) for r in Tx.of(session).all(
+            f"SELECT id, party_id, kind, label FROM account WHERE id IN ({marks})", params)}
+    for account_id in account_ids:
+        if not isinstance(account_id, str) or account_id not in found:
+            raise NotFound("account_not_found", account=account_id)
+    return [found[a] for a in account_ids]
 
 
 def describe_moves(session: Session, moves: Iterable[Move]) -> list[dict[str, object]]:
@@ -196,6 +215,7 @@ def named_blocks(session: Session, account_id: str, serial_ranges: list[str]) ->
             rows = tx.all(f"SELECT {BLOCK_COLUMNS} FROM credit_block WHERE batch_id = :b AND first <= :hi "
                           "AND last >= :lo ORDER BY first", {"b": batch_id, "lo": lo, "hi": hi})
             for r in rows:
+                tx.blocks[(r[1], r[2])] = r
                 block = _block(r)
                 _check_named(block, account_id, text)
                 out.append(Block(block.batch_id, max(block.first, lo), min(block.last, hi), block.account_id,

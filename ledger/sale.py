@@ -11,7 +11,7 @@ from typing import Any
 from ledger.commands import CommandContext
 from ledger.domain import AccountKind, BlockState, EntryKind
 from ledger.permissions import require_owner
-from ledger.projection import apply_moves, describe_moves, get_account, take_moves
+from ledger.projection import apply_moves, describe_moves, get_accounts, take_moves
 from sinkledger_base.errors import InvalidInput
 
 MAX_CONTRACT_NO_CHARS = 80
@@ -43,7 +43,7 @@ def sell(ctx: CommandContext, *, seller_account: str, buyer_account: str, quanti
     contract_no = check_text(contract_no, "contract_no", MAX_CONTRACT_NO_CHARS)
     if seller_account == buyer_account:
         raise InvalidInput("accounts_must_be_different")
-    seller, buyer = get_account(ctx.tx, seller_account), get_account(ctx.tx, buyer_account)
+    seller, buyer = get_accounts(ctx.tx, seller_account, buyer_account)
     for acc in (seller, buyer):
         if acc.kind != AccountKind.holding.value:
             raise InvalidInput("value_invalid", field="account", value=acc.id)

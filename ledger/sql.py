@@ -44,7 +44,7 @@ class Tx:
     """
 
     __slots__ = ("connection", "transaction", "driver_connection", "cursor", "pg", "_error", "_session",
-                 "batches")
+                 "batches", "blocks")
 
     def __init__(self, connection: Any, session: Any = None) -> None:
         self.connection = connection
@@ -55,6 +55,9 @@ class Tx:
         self._error = connection.dialect.loaded_dbapi.Error
         self._session = session
         self.batches: dict[str, tuple[Any, ...]] = {}  # batch facts read in this transaction
+        # credit_block rows read in this transaction and not written since, by (batch_id, first):
+        # a move from one of them needs no second read (ledger.projection.apply_moves)
+        self.blocks: dict[tuple[str, int], tuple[Any, ...]] = {}
 
     @property
     def session(self) -> Any:

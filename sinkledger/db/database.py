@@ -45,9 +45,14 @@ class Database:
             _ensure_sqlite_folder(url)
             self.engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
             _configure_sqlite(self.engine)
+            self._writer_engine = self.engine
         else:
             self.engine = create_engine(url, pool_pre_ping=True)
-        self._writer = self.engine.execution_options(sinkledger_write=True)
+            # Commands check out their connection without a ping (a round trip each): a connection
+            # the server dropped fails at the lock, before any work, and the command is retried once.
+            self._writer_engine = create_engine(url, pool_pre_ping=False)
+        self._orm_writer = self.engine.execution_options(sinkledger_write=True)  # write(): pinged
+        self._writer = self._writer_engine.execution_options(sinkledger_write=True)  # command(), batch()
         self._local = threading.local()  # .batch: the open Batch of this thread, if any
 
     @classmethod
@@ -95,7 +100,7 @@ class Database:
                     yield session
                     session.flush()
             return
-        with Session(self._writer, expire_on_commit=False) as session:
+        with Session(self._orm_writer, expire_on_commit=False) as session:
             if not self.is_sqlite:
                 session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITER_LOCK_KEY})
             try:
@@ -127,7 +132,7 @@ class Database:
             tx: Tx | None = None
             try:
                 with conn.begin():
-                    self._lock(conn)
+                    self._lock(conn, retry=True)
                     tx = Tx(conn)
                     yield tx
                     tx.sync()
@@ -139,10 +144,20 @@ class Database:
                 if tx is not None:
                     tx.close()
 
-    def _lock(self, conn: Connection) -> None:
-        """The writer lock, in a transaction just begun (SQLite took it at ``BEGIN IMMEDIATE``)."""
-        if not self.is_sqlite:
-            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})")
+    def _lock(self, conn: Connection, *, retry: bool = False) -> None:
+        """The writer lock, in a transaction just begun (SQLite took it at ``BEGIN IMMEDIATE``).
+        With ``retry``, a connection found dead here (nothing done on it yet) is replaced once."""
+        if self.is_sqlite:
+            return
+        sql = f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})"
+        try:
+            conn.exec_driver_sql(sql)
+        except sa_exc.DBAPIError as exc:
+            if not (retry and exc.connection_invalidated):
+                raise
+            conn.rollback()
+            conn.begin()
+            conn.exec_driver_sql(sql)
 
     @contextmanager
     def batch(self, *, commit_every: int = 1000) -> Iterator["Batch"]:
@@ -179,6 +194,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._writer_engine is not self.engine:
+            self._writer_engine.dispose()
 
 
 class Batch:
