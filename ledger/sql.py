@@ -22,6 +22,7 @@ import re
 from typing import Any, Iterable, Mapping, Sequence
 
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 _NAME = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
@@ -43,21 +44,42 @@ class Tx:
     session (:meth:`of`) for code that already holds one.
     """
 
-    __slots__ = ("connection", "transaction", "driver_connection", "cursor", "pg", "_error", "_session",
-                 "batches", "blocks")
+    __slots__ = ("_connection", "_engine", "transaction", "pool_connection", "driver_connection", "cursor", "pg",
+                 "_error", "_session", "batches", "blocks")
 
     def __init__(self, connection: Any, session: Any = None) -> None:
-        self.connection = connection
+        self._connection = connection
+        self._engine = connection.engine
+        self._start(connection.connection, connection.dialect, session)
+
+    @classmethod
+    def on_pool_connection(cls, pool_connection: Any, engine: Any) -> "Tx":
+        """A Tx straight on a pooled DBAPI connection whose transaction the caller opened; a
+        SQLAlchemy ``Connection`` over it is made only with the ORM session."""
+        tx = cls.__new__(cls)
+        tx._connection, tx._engine = None, engine
+        tx._start(pool_connection, engine.dialect, None)
+        return tx
+
+    def _start(self, pool_connection: Any, dialect: Any, session: Any) -> None:
         self.transaction = session._transaction if session is not None else None
-        self.driver_connection = connection.connection.driver_connection
+        self.pool_connection = pool_connection
+        self.driver_connection = pool_connection.driver_connection
         self.cursor = self.driver_connection.cursor()
-        self.pg = connection.dialect.name == "postgresql"
-        self._error = connection.dialect.loaded_dbapi.Error
+        self.pg = dialect.name == "postgresql"
+        self._error = dialect.loaded_dbapi.Error
         self._session = session
         self.batches: dict[str, tuple[Any, ...]] = {}  # batch facts read in this transaction
         # credit_block rows read in this transaction and not written since, by (batch_id, first):
         # a move from one of them needs no second read (ledger.projection.apply_moves)
         self.blocks: dict[tuple[str, int], tuple[Any, ...]] = {}
+
+    @property
+    def connection(self) -> Any:
+        """A SQLAlchemy ``Connection`` in this transaction (made on first use)."""
+        if self._connection is None:
+            self._connection = Connection(self._engine, connection=self.pool_connection)
+        return self._connection
 
     @property
     def session(self) -> Any:
@@ -72,6 +94,15 @@ class Tx:
         """Close the session this Tx made, if any (the transaction is its owner's to end)."""
         if self._session is not None and self.transaction is None:
             self._session.close()
+
+    def release(self) -> None:
+        """Give a pooled connection (:meth:`on_pool_connection`) back, after the caller ended its
+        transaction."""
+        self.close()
+        if self._connection is not None:
+            self._connection.close()  # returns the pooled connection it wraps
+        else:
+            self.pool_connection.close()
 
     @classmethod
     def of(cls, holder: Any) -> "Tx":

@@ -48,12 +48,12 @@ class Database:
             self._writer_engine = self.engine
         else:
             self.engine = create_engine(url, pool_pre_ping=True)
-            # Commands check out their connection without a ping (a round trip each): a connection
-            # the server dropped fails at the lock, before any work, and the command is retried once.
+            # commands check out their connection without a ping: see _begin_command
             self._writer_engine = create_engine(url, pool_pre_ping=False)
         self._orm_writer = self.engine.execution_options(sinkledger_write=True)  # write(): pinged
         self._writer = self._writer_engine.execution_options(sinkledger_write=True)  # command(), batch()
         self._local = threading.local()  # .batch: the open Batch of this thread, if any
+        self._dbapi_error = self.engine.dialect.loaded_dbapi.Error
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Database":
@@ -128,36 +128,60 @@ class Database:
                 finally:
                     tx.close()
             return
-        with self._writer.connect() as conn:
-            tx: Tx | None = None
-            try:
-                with conn.begin():
-                    self._lock(conn, retry=True)
-                    tx = Tx(conn)
-                    yield tx
-                    tx.sync()
-            except BaseException as exc:
-                if unbindable(exc):
-                    raise InvalidInput("query_value_invalid", detail=type(exc).__name__) from exc
-                raise
-            finally:
-                if tx is not None:
-                    tx.close()
-
-    def _lock(self, conn: Connection, *, retry: bool = False) -> None:
-        """The writer lock, in a transaction just begun (SQLite took it at ``BEGIN IMMEDIATE``).
-        With ``retry``, a connection found dead here (nothing done on it yet) is replaced once."""
-        if self.is_sqlite:
-            return
-        sql = f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})"
         try:
-            conn.exec_driver_sql(sql)
-        except sa_exc.DBAPIError as exc:
-            if not (retry and exc.connection_invalidated):
+            pooled = self._begin_command()
+        except self._dbapi_error as exc:  # e.g. SQLite's lock wait timed out
+            raise sa_exc.DBAPIError.instance(None, None, exc, self._dbapi_error) from exc
+        tx = Tx.on_pool_connection(pooled, self._writer)
+        dbapi = pooled.driver_connection
+        try:
+            try:
+                yield tx
+                tx.sync()
+                dbapi.execute("COMMIT") if self.is_sqlite else dbapi.commit()
+            except BaseException:
+                if not self.is_sqlite:
+                    dbapi.rollback()
+                elif dbapi.in_transaction:
+                    dbapi.execute("ROLLBACK")
                 raise
-            conn.rollback()
-            conn.begin()
-            conn.exec_driver_sql(sql)
+        except BaseException as exc:
+            if unbindable(exc):
+                raise InvalidInput("query_value_invalid", detail=type(exc).__name__) from exc
+            if isinstance(exc, self._dbapi_error):
+                raise sa_exc.DBAPIError.instance(None, None, exc, self._dbapi_error) from exc
+            raise
+        finally:
+            tx.release()
+
+    def _begin_command(self) -> Any:
+        """A pooled connection with the writer's transaction open and the writer lock taken
+        (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: the advisory lock). Commands skip the pool's
+        ping (a round trip): a PostgreSQL connection found dead at the lock, where nothing was done
+        on it yet, is replaced once."""
+        pooled = self._writer_engine.raw_connection()
+        try:
+            if self.is_sqlite:
+                pooled.driver_connection.execute("BEGIN IMMEDIATE")
+                return pooled
+            lock = f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})"
+            try:
+                pooled.driver_connection.execute(lock)
+            except self._dbapi_error:
+                if not pooled.driver_connection.closed:
+                    raise
+                pooled.invalidate()
+                pooled = self._writer_engine.raw_connection()
+                pooled.driver_connection.execute(lock)
+            return pooled
+        except BaseException:
+            pooled.close()
+            raise
+
+    def _lock(self, conn: Connection) -> None:
+        """The writer lock, in a transaction just begun (SQLite took it at ``BEGIN IMMEDIATE``)."""
+        if not self.is_sqlite:
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})")
 
     @contextmanager
     def batch(self, *, commit_every: int = 1000) -> Iterator["Batch"]:
@@ -293,5 +317,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+        if conn.connection.driver_connection.in_transaction:
+            return  # a command's own transaction (Database.command), joined by its ORM session
         write = conn.get_execution_options().get("sinkledger_write", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
