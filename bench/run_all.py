@@ -40,11 +40,12 @@ BENCHMARKS: dict[str, tuple[str, list[str], bool]] = {
     "parcels": ("parcels_bench.py", ["--parcels", "2000", "--naive-sample", "300", "--single", "5"], True),
     "estimate": ("estimate_bench.py", ["--short"], False),
     "concurrency": ("concurrency_bench.py", ["--short"], True),
+    "commands": ("command_bench.py", ["--short"], True),
     "ui": ("ui_bench.py", ["--parcels", "1000", "--runs", "2"], False),  # needs Chromium (as the browser tests)
 }
 FULL_ARGS: dict[str, list[str]] = {
     "ledger": ["--entries", "1000000", "--commands", "1000"], "parcels": ["--parcels", "100000"],
-    "estimate": [], "concurrency": [], "ui": [],
+    "estimate": [], "concurrency": [], "commands": [], "ui": [],
 }
 
 
@@ -85,6 +86,17 @@ def _concurrency_checks(r: Result) -> list[str]:
     return failed
 
 
+def _commands_checks(r: Result) -> list[str]:
+    failed = []
+    for backend, run in r.get("backends", {}).items():
+        if run.get("verify_ok") is not True:
+            failed.append(f"{backend}: verify_ok")
+        for command, figures in run.get("commands", {}).items():
+            if not (figures.get("n") or 0) > 0 or not (figures.get("per_s") or 0) > 0:
+                failed.append(f"{backend}: {command} ran")
+    return failed or ([] if r.get("backends") else ["a backend measured"])
+
+
 def _ui_checks(r: Result) -> list[str]:
     pages = r.get("pages", {})
     return [f"{page}: loaded" for page in ("blank", "landing_demo", "map_10k")
@@ -94,7 +106,7 @@ def _ui_checks(r: Result) -> list[str]:
 # name -> correctness checks on a benchmark's JSON document: the names of the failed ones.
 CHECKS: dict[str, Callable[[Result], list[str]]] = {
     "ledger": _ledger_checks, "parcels": _parcels_checks, "estimate": _estimate_checks,
-    "concurrency": _concurrency_checks, "ui": _ui_checks,
+    "concurrency": _concurrency_checks, "commands": _commands_checks, "ui": _ui_checks,
 }
 
 
@@ -146,7 +158,7 @@ def main() -> None:
             continue
         bench_args = short_args if args.short else FULL_ARGS[name]
         timeout_s = SHORT_TIMEOUT_S if args.short else TIMEOUT_S
-        if name == "concurrency":  # measures PostgreSQL beside SQLite in one document
+        if name in ("concurrency", "commands"):  # measure PostgreSQL beside SQLite in one document
             out[name] = run_one(name, script, bench_args, args.database_url, timeout_s)
             if args.database_url and "skipped" in out[name].get("result", {}).get("backends", {}).get(
                     "postgresql", {}):

@@ -61,3 +61,21 @@ def test_estimate_benchmark_tiny():
     out = run_bench("estimate_bench.py", "--parcels", "200", "--size", "500")
     assert checks("estimate")(out) == []
     assert out["direct_s"] > 0 and out["total_overhead_ratio"] > 0 and out["net_kg_co2e_total"] > 0
+
+
+@pytest.mark.slow
+def test_command_benchmark_tiny(tmp_path):  # type: ignore[no-untyped-def]
+    """Every command (collection, issuance, sale, distribution, payment, retirement, pledge,
+    release) runs against the bare chained floor on SQLite at FULL and NORMAL; the ledger verifies
+    and every ratio is a ratio of two measured rates."""
+    out = run_bench("command_bench.py", "--heavy", "2", "--commands", "5", "--sqlite-only")
+    assert checks("commands")(out) == []
+    assert set(out["backends"]) == {"sqlite_full", "sqlite_normal"}
+    for run in out["backends"].values():
+        assert run["verify_ok"] and run["chained_floor_per_s"] > 0
+        assert set(run["commands"]) == {"collection", "issuance", "sale", "distribution", "payment", "retirement",
+                                        "pledge", "release"}
+        for figures in run["commands"].values():
+            assert figures["ratio"] == pytest.approx(figures["per_s"] / run["chained_floor_per_s"], abs=6e-4)
+    broken = dict(out, backends={"sqlite_full": dict(out["backends"]["sqlite_full"], verify_ok=False)})
+    assert checks("commands")(broken) == ["sqlite_full: verify_ok"]
