@@ -202,13 +202,19 @@ def dry_batch(request: BatchRequest, parcels: gpd.GeoDataFrame, *,
                           progress=progress, refused=refused)
 
 
+BATCH_COMMIT_EVERY = 500  # estimates recorded per commit in record_batch
+
+
 def record_batch(service: Service, actor: Any, request_id: str, request: BatchRequest, *,
                  project_code: str, progress: Progress | None = None) -> dict[str, Any]:
     """Estimate every selected registered parcel and record the estimates that pass.
 
     A dry run first separates the refusals (recorded nowhere, returned with their problems);
     each passing parcel is then recorded through ``service.record_estimate`` with the request
-    id ``<request_id>/<parcel_code>``, so a retried batch records nothing twice. A refusal by
+    id ``<request_id>/<parcel_code>``, so a retried batch records nothing twice. The estimates are
+    recorded with group commit (:meth:`Database.batch`: each its own savepoint, one commit per
+    :data:`BATCH_COMMIT_EVERY`); a batch cut short keeps every commit before the cut, and the retry
+    records the rest. A refusal by
     the service (e.g. an unknown parcel) is returned with the others and never stops the batch.
     Returns the batch summary with the estimate ids, which verification and issuance
     (``sinkledger issue --estimate``) refer to.
@@ -220,18 +226,19 @@ def record_batch(service: Service, actor: Any, request_id: str, request: BatchRe
     report = progress or (lambda done, total, label: None)
     recorded, refusals = [], {code: [p.to_dict() for p in problems]
                               for code, problems in dry.refusals.items()}
-    for done, code in enumerate(dry.estimates, start=1):
-        try:
-            out = service.record_estimate(actor, f"{request_id}/{code}", parcel_codes=[code],
-                                          methodology_id=request.methodology_id,
-                                          inputs=documents[code], gwp_profile=request.gwp_profile)
-        except SinkLedgerError as error:
-            refusals[code] = [{"field": f"parcels.{code}", "code": error.code,
-                               "details": error.details()}]
-        else:
-            recorded.append({"parcel_code": code, **{key: out[key] for key in (
-                "estimate_id", "net_kg_co2e", "uses_unverified", "warnings")}})
-        report(done, len(dry.estimates), code)
+    with service.db.batch(commit_every=BATCH_COMMIT_EVERY):
+        for done, code in enumerate(dry.estimates, start=1):
+            try:
+                out = service.record_estimate(actor, f"{request_id}/{code}", parcel_codes=[code],
+                                              methodology_id=request.methodology_id,
+                                              inputs=documents[code], gwp_profile=request.gwp_profile)
+            except SinkLedgerError as error:
+                refusals[code] = [{"field": f"parcels.{code}", "code": error.code,
+                                   "details": error.details()}]
+            else:
+                recorded.append({"parcel_code": code, **{key: out[key] for key in (
+                    "estimate_id", "net_kg_co2e", "uses_unverified", "warnings")}})
+            report(done, len(dry.estimates), code)
     return {**dry.summary(), "batch_request_id": request_id, "project_code": project_code,
             "period": list(request.period) if request.period else None,
             "recorded": recorded, "refused": len(refusals), "refusals": refusals}

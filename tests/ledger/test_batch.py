@@ -1,0 +1,77 @@
+"""Group commit (``Database.batch``): commands inside run exactly as alone, each in a savepoint;
+a refusal undoes only its own command; an exception out of the block loses only the steps since
+the last commit; reads in the thread see the batch."""
+
+from __future__ import annotations
+
+import pytest
+
+from sinkledger_base.errors import Conflict
+from tests.ledger.conftest import held
+
+
+def sell(service, request: str, quantity: int = 1):  # type: ignore[no-untyped-def]
+    return service.sell(service.actor("clerk"), request, seller_account="COL-1-H", buyer_account="ENT-1-H",
+                        quantity=quantity, price_fen_per_t=5000, contract_no="B-1")
+
+
+def journal(service) -> list[tuple]:  # type: ignore[type-arg, no-untyped-def]
+    with service.db.read() as s:
+        from sqlalchemy import text
+
+        return [tuple(r) for r in s.execute(text("SELECT seq, kind, request_id, body, entry_hash FROM journal_entry "
+                                                 "ORDER BY seq")).all()]
+
+
+def test_a_batch_records_what_single_commands_record(funded):  # type: ignore[no-untyped-def]
+    """Given a funded ledger, when ten sales run in a batch that commits every three, then the
+    journal and balances are those of ten single sales, the refused one in the middle left no
+    trace, and the ledger verifies."""
+    svc = funded
+    before = held(svc, "COL-1-H")
+    with svc.db.batch(commit_every=3) as batch:
+        results = [sell(svc, f"b-{i}") for i in range(5)]
+        with pytest.raises(Conflict) as refused:
+            sell(svc, "b-too-much", quantity=10**9)
+        assert refused.value.code == "insufficient_balance"
+        results += [sell(svc, f"b-{i}") for i in range(5, 10)]
+        assert held(svc, "ENT-1-H") == 10  # a read in the batch sees its uncommitted work
+    assert batch.steps == 11 and batch.commits == 4
+    assert [r["seq"] for r in results] == list(range(results[0]["seq"], results[0]["seq"] + 10))
+    assert held(svc, "COL-1-H") == before - 10 and held(svc, "ENT-1-H") == 10
+    entries = journal(svc)
+    assert "b-too-much" not in {e[2] for e in entries}
+    assert svc.verify().ok
+    again = sell(svc, "b-3")  # a retry after the batch replays the recorded result
+    assert again["replayed"] and again["seq"] == results[3]["seq"]
+
+
+def test_an_exception_out_of_a_batch_keeps_only_whole_commits(funded):  # type: ignore[no-untyped-def]
+    """Given a batch committing every four, when the caller fails after six sales, then the first
+    four are recorded and the last two are not; re-running the same requests records each once."""
+    svc = funded
+    head = svc.verify().entries
+    with pytest.raises(RuntimeError):
+        with svc.db.batch(commit_every=4):
+            for i in range(6):
+                sell(svc, f"c-{i}")
+            raise RuntimeError("the caller fails")
+    assert svc.verify().entries == head + 4 and held(svc, "ENT-1-H") == 4
+    with svc.db.batch(commit_every=4):
+        replays = [sell(svc, f"c-{i}")["replayed"] for i in range(6)]
+    assert replays == [True] * 4 + [False] * 2
+    assert svc.verify().ok and svc.verify().entries == head + 6 and held(svc, "ENT-1-H") == 6
+
+
+def test_batches_do_not_nest_and_check_their_size(funded):  # type: ignore[no-untyped-def]
+    svc = funded
+    with pytest.raises(ValueError):
+        with svc.db.batch(commit_every=0):
+            pass
+    with svc.db.batch():
+        with pytest.raises(RuntimeError):
+            with svc.db.batch():
+                pass
+    with svc.db.batch():  # the refused attempts left nothing open
+        sell(svc, "d-1")
+    assert held(svc, "ENT-1-H") == 1
