@@ -9,7 +9,7 @@ ensure_ascii=False)`` of the value with floats refused, mappings turned into dic
 ``str(key)`` keys, tuples into lists, enums into their values and dates into ISO text: what
 every journal written so far was hashed over. Plain values (dicts with text keys, lists, text,
 integers within 64 bits, booleans, None: nearly every record) are serialised by orjson, which
-gives the same bytes ~5x faster; anything else takes the ``json`` path above.
+gives the same bytes ~4x faster (3.3 µs against 13 µs for a sale entry); anything else takes the ``json`` path above.
 
 For values within RFC 8785's domain (no floats, integers within ±(2**53 - 1), text keys) the
 text is the JSON Canonicalization Scheme's, except in key order when two keys first differ at a
