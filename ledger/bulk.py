@@ -17,7 +17,8 @@ here (commands run :func:`ledger.domain.check_content` on user content).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import Connection
@@ -38,7 +39,7 @@ class StaleHead(RuntimeError):
 
 def insert_sql(connection: Connection, table: str = "journal_entry") -> str:
     """``INSERT INTO <table> (COLUMNS) VALUES (...)`` in the driver's own parameter style, for
-    ``exec_driver_sql`` with a list of tuples (one ``executemany``)."""
+    the driver cursor's ``executemany`` with tuples."""
     style = connection.dialect.paramstyle
     if style == "qmark":
         marks = ", ".join("?" for _ in COLUMNS)
@@ -62,27 +63,36 @@ def append_many(session: Session, entries: Iterable[BulkEntry], head: tuple[int,
     """Append ``entries`` after ``head`` (``(seq, entry_hash)``; read from the journal if None)
     and return the new head.
 
-    ``entries`` is consumed lazily, ``chunk`` entries per ``executemany``, so a generator of a
-    million entries needs the memory of one chunk. Raises :class:`StaleHead` if ``head`` is not
-    the journal's head; ``TypeError`` for a float in a payload (nothing of that chunk is written)."""
+    One driver ``executemany`` per ``chunk`` entries, fed by a generator: each row's body and
+    hash are computed as the driver asks for the row, so a chunk needs the memory of one row and,
+    on PostgreSQL (psycopg sends an executemany as a pipeline), the server inserts row i while
+    Python builds row i + 1. Raises :class:`StaleHead` if ``head`` is not the journal's head, and
+    ``TypeError`` for a float in a payload (rows already sent stay in the transaction, which the
+    caller rolls back)."""
     session.flush()  # entries the session holds go first
     connection = session.connection()
     current = read_head(connection)
     if head is not None and tuple(head) != current:
         raise StaleHead(f"head {tuple(head)} is not the journal's head {current}")
-    seq, prev = current
+    state = list(current)  # [seq, entry_hash] after the rows produced so far
+
+    def rows(batch: list[BulkEntry]) -> Iterator[tuple[Any, ...]]:
+        seq, prev = state
+        for kind, request_id, fingerprint, actor, recorded_at, payload in batch:
+            seq += 1
+            body = canonical_json({"seq": seq, "kind": kind, "request_id": request_id, "actor": actor,
+                                   "recorded_at": recorded_at, "payload": payload})  # ledger.journal.entry_body
+            digest = entry_hash(prev, body)
+            yield seq, kind, request_id, fingerprint, actor, recorded_at, body, prev, digest
+            prev = digest
+        state[:] = seq, prev
+
     sql = insert_sql(connection)
-    rows: list[tuple[Any, ...]] = []
-    for kind, request_id, fingerprint, actor, recorded_at, payload in entries:
-        seq += 1
-        body = canonical_json({"seq": seq, "kind": kind, "request_id": request_id, "actor": actor,
-                               "recorded_at": recorded_at, "payload": payload})  # ledger.journal.entry_body
-        digest = entry_hash(prev, body)
-        rows.append((seq, kind, request_id, fingerprint, actor, recorded_at, body, prev, digest))
-        prev = digest
-        if len(rows) >= chunk:
-            connection.exec_driver_sql(sql, rows)
-            rows = []
-    if rows:
-        connection.exec_driver_sql(sql, rows)
-    return seq, prev
+    source = iter(entries)
+    cursor = connection.connection.cursor()
+    try:
+        while batch := list(islice(source, chunk)):
+            cursor.executemany(sql, rows(batch))
+    finally:
+        cursor.close()
+    return state[0], state[1]
