@@ -2,12 +2,14 @@
 
 Measures, on the database named by ``--database-url`` (default: a temporary SQLite file):
 
-- ``append_bulk``: journal entries appended per second with the hash chain (canonical JSON,
-  SHA-256 link, one transaction per 10,000 entries) vs ``plain_insert_bulk``: the same rows
-  inserted without hashing into a table of the same shape;
+- ``append_bulk``: journal entries appended per second by :func:`ledger.bulk.append_many`
+  (canonical JSON body, SHA-256 link, one driver executemany and one transaction per 10,000
+  entries) vs ``plain_insert_bulk``: the very rows it wrote (same columns, bodies and hashes,
+  read back) inserted by the same executemany into ``bench_plain``, a copy of ``journal_entry``'s
+  DDL (primary key, unique request id, kind index), chunk after chunk in the same run;
 - ``append_command``: sales recorded per second through the full command path (permission,
   idempotency, writer lock, block split, projection, one transaction each) vs
-  ``plain_insert_per_transaction``: one plain row per transaction;
+  ``plain_insert_per_transaction``: one journal-shaped row into ``bench_plain`` per transaction;
 - ``balance_query``: milliseconds for one account's balance and for the totals by sink type,
   through the service (session, account check, projection query) vs ``plain_select``: the same
   account's balance rows summed by one raw SQL query on an open connection (the floor);
