@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import bisect
 import enum
+import hashlib
 import re
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Iterable, Mapping
 
-from sinkledger_base.canonical import canonical_json, sha256_hex
+from sinkledger_base.canonical import canonical_bytes, sha256_hex
 from sinkledger_base.errors import InvalidInput
 
 GENESIS_HASH = "0" * 64
@@ -204,7 +205,7 @@ def entry_hash(prev_hash: str, body: str) -> str:
 
 def request_fingerprint(kind: str, actor: str, content: Mapping[str, Any]) -> str:
     """Hash of what a request asks for; a retry must match it exactly."""
-    return sha256_hex(canonical_json({"kind": kind, "actor": actor, "content": content}))
+    return hashlib.sha256(canonical_bytes({"kind": kind, "actor": actor, "content": content})).hexdigest()
 
 
 # --- serials ------------------------------------------------------------------------------

@@ -14,13 +14,13 @@ from ledger.domain import (
     BlockSet,
     BlockState,
     Move,
-    canonical_json,
     format_block,
     plan_take,
     serial_prefix,
     split_by_vintage,
 )
 from ledger.issuance import buffer_quantity
+from sinkledger_base.canonical import canonical_json
 
 
 def test_serial_format_encodes_region_sink_project_vintage_number():
