@@ -9,7 +9,9 @@ transaction (all or nothing). ``ledger.issuance.issue`` calls it as its last ste
 
 It adds to the payload ``contributions`` (one row per batch and parcel) and, when a lien
 applies, ``lien_pledges`` and the pledge moves (appended to ``moves``, so ``verify`` replays
-them); the result gains ``contributions`` per parcel and ``pledged_t``.
+them); the result gains ``contributions`` per parcel and ``pledged_t``. It runs on plain
+statements (``ctx.tx``): the parcels' weights and active liens in one read, the contribution rows
+in one executemany.
 """
 
 from __future__ import annotations
