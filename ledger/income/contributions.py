@@ -24,12 +24,13 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.exc import NoResultFound
 from sqlmodel import Session, select
 
 from ledger.allocation import allocate_largest_remainder
-from ledger.income.store import ContributionRow
-from ledger.store import BatchRow, IssuedPeriodRow, JournalRow
-from sinks.store import ParcelRow, ParcelVersionRow
+from ledger.income.rows import insert_rows
+from ledger.sql import Tx, in_list
+from ledger.store import BatchRow, IssuedPeriodRow
 
 
 def split_contributions(verified_kg_co2e: int, batch_quantities: dict[str, int],
@@ -66,48 +67,71 @@ def area_weight(area_m2_text: str) -> int:
     return int(Decimal(area_m2_text) * 100)
 
 
-def parcel_weights(session: Session, parcel_codes: Iterable[str], before_seq: int) -> dict[str, int]:
-    """Weights of the parcels as registered before journal entry ``before_seq``, codes sorted."""
+# each parcel's area as registered in its latest version before an entry (its record, as hashed),
+# and its current area for a parcel without history (older databases)
+WEIGHTS_SQL = ("SELECT p.parcel_code, p.area_m2, (SELECT v.record FROM parcel_version v "
+               "WHERE v.parcel_code = p.parcel_code AND v.seq < :before ORDER BY v.version DESC LIMIT 1){extra} "
+               "FROM parcel p WHERE p.parcel_code IN ({marks})")
+
+
+def read_weights(tx: Tx, parcel_codes: Iterable[str], before_seq: int, extra: str = ""
+                 ) -> tuple[dict[str, int], dict[str, tuple[Any, ...]]]:
+    """Weights of the parcels as registered before journal entry ``before_seq`` (codes sorted),
+    in one statement; and, by code, the ``extra`` columns (SQL over ``p``, each after a comma)."""
+    codes = sorted(parcel_codes)
+    if not codes:
+        return {}, {}
+    marks, params = in_list("pc", dict.fromkeys(codes))
+    found = {r[0]: r for r in tx.all(WEIGHTS_SQL.format(extra=extra, marks=marks), {**params, "before": before_seq})}
     out = {}
-    for code in sorted(parcel_codes):
-        version = session.exec(select(ParcelVersionRow).where(
-            ParcelVersionRow.parcel_code == code, ParcelVersionRow.seq < before_seq)
-            .order_by(ParcelVersionRow.version.desc()).limit(1)).first()
-        if version is not None:
-            out[code] = area_weight(json.loads(version.record)["area_m2"])
+    for code in codes:
+        row = found.get(code)
+        if row is None:
+            raise NoResultFound(f"no parcel {code}")
+        if row[2] is not None:
+            out[code] = area_weight(json.loads(row[2])["area_m2"])
         else:  # a parcel without history (older databases): its current area
-            row = session.exec(select(ParcelRow).where(ParcelRow.parcel_code == code)).one()
-            out[code] = area_weight(f"{Decimal(repr(row.area_m2)).quantize(Decimal('0.01'))}")
-    return out
+            out[code] = area_weight(f"{Decimal(repr(row[1])).quantize(Decimal('0.01'))}")
+    return out, {code: r[3:] for code, r in found.items()}
 
 
-def issuance_contributions(session: Session, seq: int, payload: dict[str, Any]) -> list[dict[str, Any]]:
-    """The contribution rows of the issuance entry ``seq`` with ``payload``."""
-    weights = parcel_weights(session, payload["parcel_codes"], seq)
+def parcel_weights(session: Session | Tx, parcel_codes: Iterable[str], before_seq: int) -> dict[str, int]:
+    """Weights of the parcels as registered before journal entry ``before_seq``, codes sorted."""
+    return read_weights(Tx.of(session), parcel_codes, before_seq)[0]
+
+
+def issuance_contributions(session: Session | Tx, seq: int, payload: dict[str, Any],
+                           weights: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    """The contribution rows of the issuance entry ``seq`` with ``payload`` (``weights``: the
+    parcels' weights before ``seq``, if the caller read them already)."""
+    if weights is None:
+        weights = parcel_weights(session, payload["parcel_codes"], seq)
     quantities = {b["batch_id"]: b["quantity"] for b in payload["batches"]}
     return split_contributions(payload["verified_kg_co2e"], quantities, weights)
 
 
-def record_contributions(session: Session, seq: int, payload: dict[str, Any]) -> list[dict[str, Any]]:
-    """Write the contribution rows of an issuance being recorded; return them for its payload."""
-    rows = issuance_contributions(session, seq, payload)
-    for row in rows:
-        session.add(ContributionRow(issuance_seq=seq, **row))
+def record_contributions(session: Session | Tx, seq: int, payload: dict[str, Any],
+                         weights: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    """Write the contribution rows of an issuance being recorded (one executemany); return them
+    for its payload."""
+    rows = issuance_contributions(session, seq, payload, weights)
+    insert_rows(Tx.of(session), "issuance_contribution", [{"issuance_seq": seq, **row} for row in rows])
     return rows
 
 
-def batch_contributions(session: Session, batch_id: str) -> dict[str, int]:
+def batch_contributions(session: Session | Tx, batch_id: str) -> dict[str, int]:
     """Tonnes of the batch from each parcel (sorted codes); empty if the batch has no parcels
     (credits imported from another registry)."""
-    rows = session.exec(select(ContributionRow).where(ContributionRow.batch_id == batch_id)
-                        .order_by(ContributionRow.parcel_code)).all()
+    tx = Tx.of(session)
+    rows = tx.all("SELECT parcel_code, quantity_t FROM issuance_contribution WHERE batch_id = :b "
+                  "ORDER BY parcel_code", {"b": batch_id})
     if rows:
-        return {r.parcel_code: r.quantity_t for r in rows}
-    batch = session.get(BatchRow, batch_id)
-    entry = session.get(JournalRow, batch.issuance_seq) if batch else None
-    if entry is None or entry.kind != "issuance":
+        return dict(rows)
+    entry = tx.one("SELECT j.seq, j.kind, j.body FROM batch b JOIN journal_entry j ON j.seq = b.issuance_seq "
+                   "WHERE b.id = :b", {"b": batch_id})
+    if entry is None or entry[1] != "issuance":
         return {}
-    derived = issuance_contributions(session, entry.seq, json.loads(entry.body)["payload"])
+    derived = issuance_contributions(tx, entry[0], json.loads(entry[2])["payload"])
     return {r["parcel_code"]: r["quantity_t"] for r in derived if r["batch_id"] == batch_id}
 
 

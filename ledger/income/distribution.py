@@ -29,9 +29,10 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlmodel import Session, select
+from sqlalchemy.exc import NoResultFound
+from sqlmodel import Session
 
 from ledger.allocation import allocate_largest_remainder, split_share_bp
 from ledger.commands import CommandContext
@@ -39,19 +40,10 @@ from ledger.domain import EntryKind, Move
 from ledger.income.contributions import batch_contributions
 from ledger.income.domain import PAID_ROLES, LineRole, line_id, record_id, shown
 from ledger.income.permissions import require_party
-from ledger.income.store import DistributionContractRow, DistributionRow, DueItemRow
+from ledger.income.rows import insert_rows
 from ledger.income.terms import FIXED, PaymentTerms
-from ledger.store import (
-    AccountRow,
-    BatchRow,
-    CollectionContractRow,
-    ContractParcelRow,
-    JournalRow,
-    PartyRow,
-    SaleRow,
-)
+from ledger.sql import Tx, in_list
 from sinkledger_base.errors import Conflict, NotFound
-from sinks.store import ParcelRow
 
 KG_PER_TONNE = 1_000
 NONE = ""  # the key of "no parcel" / "no contract"
@@ -158,68 +150,179 @@ def parcel_lines(contract: ContractFacts, parcel_code: str, parcel_t: int, amoun
 
 
 # --- facts from the ledger ---------------------------------------------------------------------
+#
+# Read by plain statements (:mod:`ledger.sql`) on a command's Tx or a read session's: the sale with
+# its seller, journal entry and distribution in one statement; every sold batch's contributions
+# with their contracts, contract terms and household shares in another.
 
-def get_sale(session: Session, sale_seq: Any) -> SaleRow:
-    """The sale recorded at journal seq ``sale_seq`` (``sale_not_found``)."""
+class Sale(NamedTuple):
+    """A recorded sale (the ``sale`` row), as the distribution reads it."""
+
+    seq: int
+    seller_account: str
+    buyer_account: str
+    quantity: int
+    price_fen_per_t: int
+    amount_fen: int
+    contract_no: str
+    recorded_at: str
+
+
+class _SaleRead(NamedTuple):
+    sale: Sale
+    seller_party_id: str | None
+    body: str | None  # the sale's journal entry
+    entry_hash: str | None
+    distribution_id: str | None  # of the distribution already recorded for it, if any
+
+
+_SALE_SQL = ("SELECT s.seq, s.seller_account, s.buyer_account, s.quantity, s.price_fen_per_t, s.amount_fen, "
+             "s.contract_no, s.recorded_at, a.party_id, j.body, j.entry_hash, "
+             "(SELECT d.id FROM distribution d WHERE d.sale_seq = s.seq) "
+             "FROM sale s LEFT JOIN account a ON a.id = s.seller_account "
+             "LEFT JOIN journal_entry j ON j.seq = s.seq WHERE s.seq = :seq")
+
+
+def _read_sale(tx: Tx, sale_seq: Any) -> _SaleRead:
+    """The sale at journal seq ``sale_seq`` with its seller, entry and distribution (``sale_not_found``)."""
     valid = isinstance(sale_seq, int) and not isinstance(sale_seq, bool) and 0 < sale_seq <= 2**53
-    row = session.get(SaleRow, sale_seq) if valid else None
+    row = tx.one(_SALE_SQL, {"seq": sale_seq}) if valid else None
     if row is None:
         raise NotFound("sale_not_found", sale_seq=shown(sale_seq, 20))
-    return row
+    return _SaleRead(Sale(*row[:8]), *row[8:])
 
 
-def sold_by_batch(session: Session, sale_seq: int) -> dict[str, int]:
-    """Tonnes of each batch the sale moved, in the order of its moves."""
-    payload = json.loads(session.get(JournalRow, sale_seq).body)["payload"]
+def get_sale(session: Session | Tx, sale_seq: Any) -> Sale:
+    """The sale recorded at journal seq ``sale_seq`` (``sale_not_found``)."""
+    return _read_sale(Tx.of(session), sale_seq).sale
+
+
+def _sold(body: str) -> dict[str, int]:
     out: dict[str, int] = {}
-    for record in payload["moves"]:
+    for record in json.loads(body)["payload"]["moves"]:
         move = Move.from_record(record)
         out[move.batch_id] = out.get(move.batch_id, 0) + move.last - move.first + 1
     return out
 
 
-def contract_for(session: Session, parcel_code: str, batch: BatchRow, centre_party_id: str | None = None) -> str:
-    """D2: the collection contract (of ``centre_party_id`` if given) covering a parcel for a batch's period."""
-    query = select(ContractParcelRow).join(
-        CollectionContractRow, CollectionContractRow.contract_no == ContractParcelRow.contract_no).where(
-        ContractParcelRow.parcel_code == parcel_code, ContractParcelRow.term_start <= batch.period_start,
-        ContractParcelRow.term_end >= batch.period_end)
-    if centre_party_id is not None:
-        query = query.where(CollectionContractRow.centre_party_id == centre_party_id)
-    row = session.exec(query.order_by(ContractParcelRow.contract_no)).first()
-    return row.contract_no if row is not None else NONE
+def sold_by_batch(session: Session | Tx, sale_seq: int) -> dict[str, int]:
+    """Tonnes of each batch the sale moved, in the order of its moves."""
+    return _sold(Tx.of(session).one("SELECT body FROM journal_entry WHERE seq = :seq", {"seq": sale_seq})[0])
 
 
-def sale_facts(session: Session, sale: SaleRow) -> SaleFacts:
-    """Gather what :func:`plan_distribution` needs for a sale, as the ledger holds it now."""
-    seller = session.get(AccountRow, sale.seller_account).party_id
-    sold = sold_by_batch(session, sale.seq)
-    contributions = {b: batch_contributions(session, b) for b in sold}
-    contract_of, contracts, shares = {}, {}, {}
-    for batch_id, parcels in contributions.items():
-        batch = session.get(BatchRow, batch_id)
-        for code in parcels:
-            contract_no = contract_for(session, code, batch, seller)
+_CONTRACT_OF = ("SELECT cp.contract_no FROM contract_parcel cp JOIN collection_contract cc "
+                "ON cc.contract_no = cp.contract_no WHERE cp.parcel_code = {code} AND cp.term_start <= {start} "
+                "AND cp.term_end >= {end}{centre} ORDER BY cp.contract_no LIMIT 1")
+_CENTRE = " AND cc.centre_party_id = :centre"
+
+
+def contract_for(session: Session | Tx, parcel_code: str, batch: Any, centre_party_id: str | None = None) -> str:
+    """D2: the collection contract (of ``centre_party_id`` if given) covering a parcel for a
+    batch's period (``batch``: anything with ``period_start`` and ``period_end``)."""
+    sql = _CONTRACT_OF.format(code=":code", start=":start", end=":end",
+                              centre=_CENTRE if centre_party_id is not None else "")
+    row = Tx.of(session).one(sql, {"code": parcel_code, "start": batch.period_start, "end": batch.period_end,
+                                   "centre": centre_party_id})
+    return row[0] if row is not None else NONE
+
+
+# every contribution of the sold batches, with its parcel's household shares and the contract (of
+# the seller) covering the parcel for the batch's period, with that contract's parties and terms
+_FACTS_SQL = ("SELECT x.batch_id, x.parcel_code, x.quantity_t, x.shares, x.has_parcel, x.contract_no, "
+              "cc.collective_party_id, cc.centre_party_id, cc.payment_terms FROM ("
+              "SELECT c.batch_id, c.parcel_code, c.quantity_t, p.household_shares AS shares, "
+              "p.parcel_code AS has_parcel, ("
+              + _CONTRACT_OF.format(code="c.parcel_code", start="b.period_start", end="b.period_end",
+                                    centre="{centre}") +
+              ") AS contract_no FROM issuance_contribution c JOIN batch b ON b.id = c.batch_id "
+              "LEFT JOIN parcel p ON p.parcel_code = c.parcel_code WHERE c.batch_id IN ({marks})) x "
+              "LEFT JOIN collection_contract cc ON cc.contract_no = x.contract_no "
+              "ORDER BY x.batch_id, x.parcel_code")
+
+
+def _shares(text: str | None) -> dict[str, int]:
+    return dict(sorted(json.loads(text or "{}").items()))
+
+
+def _facts(tx: Tx, read: _SaleRead) -> SaleFacts:
+    sale, seller = read.sale, read.seller_party_id
+    sold = _sold(read.body)
+    per_batch: dict[str, list[tuple[Any, ...]]] = {}
+    if sold:
+        marks, params = in_list("b", sold)
+        sql = _FACTS_SQL.format(centre=_CENTRE if seller is not None else "", marks=marks)
+        for row in tx.all(sql, {**params, "centre": seller}):
+            per_batch.setdefault(row[0], []).append(row)
+    contributions: dict[str, dict[str, int]] = {}
+    contract_of: dict[tuple[str, str], str] = {}
+    contracts: dict[str, ContractFacts] = {}
+    shares: dict[str, dict[str, int]] = {}
+    for batch_id in sold:
+        rows = per_batch.get(batch_id)
+        if rows is None:  # an issuance recorded before contributions were (or imported credits)
+            contributions[batch_id] = _derived_facts(tx, batch_id, seller, contract_of, contracts, shares)
+            continue
+        contributions[batch_id] = {r[1]: r[2] for r in rows}
+        for _, code, _, shares_text, has_parcel, contract_no, collective, centre, terms in rows:
             if contract_no:
                 contract_of[(batch_id, code)] = contract_no
-                contracts[contract_no] = contract_facts(session, contract_no)
-            parcel = session.exec(select(ParcelRow).where(ParcelRow.parcel_code == code)).one()
-            shares[code] = dict(sorted(json.loads(parcel.household_shares or "{}").items()))
+                contracts[contract_no] = ContractFacts(contract_no=contract_no, collective_party_id=collective,
+                                                       centre_party_id=centre, terms=PaymentTerms.from_json(terms))
+            if has_parcel is None:
+                raise NoResultFound(f"no parcel {code}")
+            shares[code] = _shares(shares_text)
     return SaleFacts(amount_fen=sale.amount_fen, seller_party_id=seller, sold_t=sold, contributions=contributions,
                      contract_of=contract_of, contracts=contracts, household_shares_bp=shares)
 
 
-def contract_facts(session: Session, contract_no: str) -> ContractFacts:
+def _derived_facts(tx: Tx, batch_id: str, seller: str | None, contract_of: dict[tuple[str, str], str],
+                   contracts: dict[str, ContractFacts], shares: dict[str, dict[str, int]]) -> dict[str, int]:
+    """A batch without contribution rows: its contributions derived from the journal, and the
+    facts of its parcels looked up one by one."""
+    parcels = batch_contributions(tx, batch_id)
+    if not parcels:
+        return parcels
+    period = tx.one("SELECT period_start, period_end FROM batch WHERE id = :b", {"b": batch_id})
+    batch = _Period(*period)
+    for code in parcels:
+        contract_no = contract_for(tx, code, batch, seller)
+        if contract_no:
+            contract_of[(batch_id, code)] = contract_no
+            contracts[contract_no] = contract_facts(tx, contract_no)
+        parcel = tx.one("SELECT household_shares FROM parcel WHERE parcel_code = :c", {"c": code})
+        if parcel is None:
+            raise NoResultFound(f"no parcel {code}")
+        shares[code] = _shares(parcel[0])
+    return parcels
+
+
+class _Period(NamedTuple):
+    period_start: str
+    period_end: str
+
+
+def sale_facts(session: Session | Tx, sale: Any) -> SaleFacts:
+    """Gather what :func:`plan_distribution` needs for a sale, as the ledger holds it now."""
+    return _facts(Tx.of(session), _read_sale(Tx.of(session), sale.seq))
+
+
+def contract_facts(session: Session | Tx, contract_no: str) -> ContractFacts:
     """A stored contract as the pure plan needs it."""
-    row = session.get(CollectionContractRow, contract_no)
-    return ContractFacts(contract_no=row.contract_no, collective_party_id=row.collective_party_id,
-                         centre_party_id=row.centre_party_id, terms=PaymentTerms.from_json(row.payment_terms))
+    row = Tx.of(session).one("SELECT contract_no, collective_party_id, centre_party_id, payment_terms "
+                             "FROM collection_contract WHERE contract_no = :c", {"c": contract_no})
+    return ContractFacts(contract_no=row[0], collective_party_id=row[1], centre_party_id=row[2],
+                         terms=PaymentTerms.from_json(row[3]))
 
 
-def draft_distribution(session: Session, sale_seq: int) -> dict[str, Any]:
+def draft_distribution(session: Session | Tx, sale_seq: int) -> dict[str, Any]:
     """The distribution a sale would have now: facts, plan and totals (nothing recorded)."""
-    sale = get_sale(session, sale_seq)
-    facts = sale_facts(session, sale)
+    tx = Tx.of(session)
+    return _draft(tx, _read_sale(tx, sale_seq))
+
+
+def _draft(tx: Tx, read: _SaleRead) -> dict[str, Any]:
+    sale = read.sale
+    facts = _facts(tx, read)
     plan = plan_distribution(facts)
     return {"sale_seq": sale.seq, "sale_date": sale.recorded_at[:10], "seller_account": sale.seller_account,
             "seller_party_id": facts.seller_party_id, "buyer_account": sale.buyer_account,
@@ -245,11 +348,11 @@ def totals(lines: list[dict[str, Any]]) -> dict[str, Any]:
 
 def distribute(ctx: CommandContext, *, sale_seq: int) -> tuple[str, dict[str, Any]]:
     """The selling centre records the distribution of a sale's proceeds (one per sale)."""
-    sale = get_sale(ctx.session, sale_seq)
-    done = ctx.session.exec(select(DistributionRow).where(DistributionRow.sale_seq == sale.seq)).first()
-    if done is not None:
-        raise Conflict("sale_already_distributed", sale_seq=sale.seq, distribution=done.id)
-    draft = draft_distribution(ctx.session, sale.seq)
+    read = _read_sale(ctx.tx, sale_seq)
+    sale = read.sale
+    if read.distribution_id is not None:
+        raise Conflict("sale_already_distributed", sale_seq=sale.seq, distribution=read.distribution_id)
+    draft = _draft(ctx.tx, read)
     require_party(ctx.actor, "distribute", draft["seller_party_id"])
     if not draft["contracts"]:
         raise Conflict("sale_has_no_contracted_credits", sale_seq=sale.seq)
@@ -258,33 +361,40 @@ def distribute(ctx: CommandContext, *, sale_seq: int) -> tuple[str, dict[str, An
     result = {"distribution_id": distribution_id, "sale_seq": sale.seq, "sale_date": draft["sale_date"],
               "quantity_t": draft["quantity_t"], "amount_fen": draft["amount_fen"], "totals": draft["totals"],
               "contracts": draft["contracts"]}
-    sale_entry = ctx.session.get(JournalRow, sale.seq)
-    payload = {"distribution_id": distribution_id, "sale_entry_hash": sale_entry.entry_hash, **draft,
+    payload = {"distribution_id": distribution_id, "sale_entry_hash": read.entry_hash, **draft,
                "result": result}
     return EntryKind.distribution.value, payload
 
 
+_PAID = frozenset(r.value for r in PAID_ROLES)
+_DUE_KEYS = ("contract_no", "party_id", "role", "parcel_code", "parcel_tonnes", "share_bp", "attributed_kg",
+             "amount_fen")
+
+
 def _write(ctx: CommandContext, distribution_id: str, draft: dict[str, Any]) -> None:
-    ctx.session.add(DistributionRow(id=distribution_id, seq=ctx.seq, sale_seq=draft["sale_seq"],
-                                    seller_account=draft["seller_account"], sale_date=draft["sale_date"],
-                                    quantity_t=draft["quantity_t"], amount_fen=draft["amount_fen"],
-                                    recorded_at=ctx.recorded_at))
-    for c in draft["contracts"]:
-        ctx.session.add(DistributionContractRow(
-            distribution_id=distribution_id, contract_no=c["contract_no"], collective_party_id=c["collective_party_id"],
-            kind=c["kind"], quantity_t=c["quantity_t"], gross_fen=c["gross_fen"], costs_fen=c["costs_fen"],
-            net_fen=c["net_fen"], villages_fen=c["villages_fen"], centre_fen=c["centre_fen"]))
-    kinds = _party_kinds(ctx.session, {line["party_id"] for line in draft["lines"]})
-    for line in draft["lines"]:
-        if line["role"] in {r.value for r in PAID_ROLES} and line["amount_fen"] > 0:
-            ctx.session.add(DueItemRow(
-                id=line_id(distribution_id, line["line_no"]), seq=ctx.seq, source_kind="distribution",
-                source_id=distribution_id, payer_party_id=draft["seller_party_id"], party_kind=kinds[line["party_id"]],
-                **{k: line[k] for k in ("contract_no", "party_id", "role", "parcel_code", "parcel_tonnes", "share_bp",
-                                        "attributed_kg", "amount_fen")},
-                basis_date=draft["sale_date"], due_date=draft["sale_date"], sale_seq=draft["sale_seq"]))
+    """The distribution's rows: itself, one per contract, one due item per paid line (executemany)."""
+    tx = ctx.tx
+    insert_rows(tx, "distribution", [{
+        "id": distribution_id, "seq": ctx.seq, "sale_seq": draft["sale_seq"], "seller_account": draft["seller_account"],
+        "sale_date": draft["sale_date"], "quantity_t": draft["quantity_t"], "amount_fen": draft["amount_fen"],
+        "recorded_at": ctx.recorded_at}])
+    insert_rows(tx, "distribution_contract", [{
+        "distribution_id": distribution_id, "contract_no": c["contract_no"],
+        "collective_party_id": c["collective_party_id"], "kind": c["kind"], "quantity_t": c["quantity_t"],
+        "gross_fen": c["gross_fen"], "costs_fen": c["costs_fen"], "net_fen": c["net_fen"],
+        "villages_fen": c["villages_fen"], "centre_fen": c["centre_fen"]} for c in draft["contracts"]])
+    paid = [line for line in draft["lines"] if line["role"] in _PAID and line["amount_fen"] > 0]
+    kinds = _party_kinds(tx, {line["party_id"] for line in paid})
+    insert_rows(tx, "due_item", [{
+        "id": line_id(distribution_id, line["line_no"]), "seq": ctx.seq, "source_kind": "distribution",
+        "source_id": distribution_id, "payer_party_id": draft["seller_party_id"],
+        "party_kind": kinds[line["party_id"]], **{k: line[k] for k in _DUE_KEYS}, "paid_fen": 0,
+        "basis_date": draft["sale_date"], "due_date": draft["sale_date"], "sale_seq": draft["sale_seq"]}
+        for line in paid])
 
 
-def _party_kinds(session: Session, party_ids: set[str]) -> dict[str, str]:
-    rows = session.exec(select(PartyRow).where(PartyRow.id.in_(party_ids))).all() if party_ids else []
-    return {p.id: p.kind for p in rows}
+def _party_kinds(session: Session | Tx, party_ids: set[str]) -> dict[str, str]:
+    if not party_ids:
+        return {}
+    marks, params = in_list("p", sorted(party_ids))
+    return dict(Tx.of(session).all(f"SELECT id, kind FROM party WHERE id IN ({marks})", params))

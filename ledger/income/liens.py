@@ -31,10 +31,12 @@ from ledger.income.contributions import parcel_weights
 from ledger.income.documents import get_contract
 from ledger.income.domain import check_codes, check_whole, is_key, record_id, shown
 from ledger.income.permissions import require_party
+from ledger.income.rows import insert_rows
 from ledger.income.store import LienParcelRow, LienPledgeRow, LienRow
 from ledger.parties import holding_account_id
 from ledger.projection import apply_moves, describe_moves, get_account, tagged_blocks
 from ledger.sale import check_text
+from ledger.sql import Tx, in_list
 from ledger.store import ContractParcelRow, CreditBlockRow, PledgeRow
 from sinkledger_base.errors import Conflict, InvalidInput, NotFound
 
@@ -102,23 +104,43 @@ def _holder_moves(payload: dict[str, Any]) -> dict[str, Move]:
     return out
 
 
-def _liens_for(session: Session, parcel_codes: list[str]) -> dict[str, list[str]]:
+ACTIVE_LIEN_SQL = ("SELECT l.id FROM lien_parcel lp JOIN lien l ON l.id = lp.lien_id "
+                   "WHERE lp.parcel_code = {code} AND l.status = 'active' ORDER BY l.id LIMIT 1")
+
+
+def _liens_for(session: Session | Tx, parcel_codes: list[str]) -> dict[str, list[str]]:
     """Active liens on any of the parcels: lien id → its parcels among them, in lien order."""
+    codes = sorted(parcel_codes)
+    if not codes:
+        return {}
+    marks, params = in_list("pc", dict.fromkeys(codes))
+    lien_of = dict(Tx.of(session).all(
+        f"SELECT lp.parcel_code, l.id FROM lien_parcel lp JOIN lien l ON l.id = lp.lien_id "
+        f"WHERE lp.parcel_code IN ({marks}) AND l.status = 'active' ORDER BY l.id DESC", params))
+    return _by_lien(codes, lien_of)
+
+
+def _by_lien(codes: list[str], lien_of: dict[str, str | None]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    for code in sorted(parcel_codes):
-        lien = active_lien_of(session, code)
-        if lien is not None:
-            out.setdefault(lien.id, []).append(code)
+    for code in codes:
+        if lien_of.get(code) is not None:
+            out.setdefault(lien_of[code], []).append(code)
     return dict(sorted(out.items()))
 
 
-def pledge_issuance(ctx: CommandContext, payload: dict[str, Any]) -> tuple[list[Move], list[dict[str, Any]]]:
-    """Pledge the liens' part of an issuance just recorded; return the moves and the pledges."""
-    liens = _liens_for(ctx.session, payload["parcel_codes"])
+def pledge_issuance(ctx: CommandContext, payload: dict[str, Any], weights: dict[str, int] | None = None,
+                    lien_of: dict[str, str | None] | None = None) -> tuple[list[Move], list[dict[str, Any]]]:
+    """Pledge the liens' part of an issuance just recorded; return the moves and the pledges.
+
+    ``weights`` (the parcels' weights before the issuance) and ``lien_of`` (each parcel's active
+    lien, or None), if the caller read them already."""
+    codes = payload["parcel_codes"]
+    liens = _liens_for(ctx.tx, codes) if lien_of is None else _by_lien(sorted(codes), lien_of)
     if not liens:
         return [], []
     holder = _holder_moves(payload)
-    weights = parcel_weights(ctx.session, payload["parcel_codes"], ctx.seq)
+    if weights is None:
+        weights = parcel_weights(ctx.tx, codes, ctx.seq)
     offsets = {batch_id: move.first for batch_id, move in holder.items()}
     moves, pledges = [], []
     for n, (lien_id, codes) in enumerate(liens.items(), start=1):
@@ -127,7 +149,7 @@ def pledge_issuance(ctx: CommandContext, payload: dict[str, Any]) -> tuple[list[
         if lien_moves:
             moves += lien_moves
             pledges.append(_record_pledge(ctx, lien_id, pledge_id, lien_moves, codes))
-    apply_moves(ctx.session, moves)
+    apply_moves(ctx.tx, moves)
     return moves, pledges
 
 
@@ -147,14 +169,15 @@ def _lien_moves(holder: dict[str, Move], weights: dict[str, int], codes: list[st
 
 def _record_pledge(ctx: CommandContext, lien_id: str, pledge_id: str, moves: list[Move],
                    codes: list[str]) -> dict[str, Any]:
-    lien = ctx.session.get(LienRow, lien_id)
+    bank, loan_reference, loan_amount_fen, term_end = ctx.tx.one(
+        "SELECT bank_party_id, loan_reference, loan_amount_fen, term_end FROM lien WHERE id = :id", {"id": lien_id})
     quantity = sum(m.last - m.first + 1 for m in moves)
-    ctx.session.add(PledgeRow(id=pledge_id, seq=ctx.seq, account_id=moves[0].to_account,
-                              bank_party_id=lien.bank_party_id, quantity=quantity,
-                              loan_reference=lien.loan_reference, loan_amount_fen=lien.loan_amount_fen,
-                              term_end=lien.term_end, status=ACTIVE))
-    ctx.session.add(LienPledgeRow(pledge_id=pledge_id, lien_id=lien_id, issuance_seq=ctx.seq))
-    return {"pledge_id": pledge_id, "lien_id": lien_id, "bank_party_id": lien.bank_party_id,
+    insert_rows(ctx.tx, "pledge", [{"id": pledge_id, "seq": ctx.seq, "account_id": moves[0].to_account,
+                                    "bank_party_id": bank, "quantity": quantity, "loan_reference": loan_reference,
+                                    "loan_amount_fen": loan_amount_fen, "term_end": term_end, "status": ACTIVE,
+                                    "ended_seq": None}])
+    insert_rows(ctx.tx, "lien_pledge", [{"pledge_id": pledge_id, "lien_id": lien_id, "issuance_seq": ctx.seq}])
+    return {"pledge_id": pledge_id, "lien_id": lien_id, "bank_party_id": bank,
             "account_id": moves[0].to_account, "parcel_codes": codes, "quantity": quantity}
 
 

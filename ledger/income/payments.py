@@ -9,28 +9,47 @@ The reference is the bank transfer's (or receipt's) number; no account numbers o
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlmodel import Session, select
 
 from ledger.commands import CommandContext
 from ledger.domain import EntryKind, Role, check_date
 from ledger.income.domain import LineRole, check_codes, check_whole, line_id, record_id, shown
+from ledger.income.rows import insert_rows
 from ledger.income.store import DueItemRow, PaymentRow
 from ledger.permissions import Actor
 from ledger.sale import check_text
-from ledger.store import CollectionContractRow
+from ledger.sql import in_list
 from sinkledger_base.errors import Conflict, InvalidInput, NotFound, NotPermitted
 
 MAX_ITEMS = 1_000
 
 
-def _check_payer(session: Session, actor: Actor, due: DueItemRow) -> None:
+class _Due(NamedTuple):
+    """A due item as a payment reads it, with the collective of its contract (None if none)."""
+
+    id: str
+    payer_party_id: str
+    role: str
+    source_kind: str
+    basis_date: str
+    amount_fen: int
+    paid_fen: int
+    party_id: str
+    contract_collective: str | None
+
+
+_DUE_SQL = ("SELECT d.id, d.payer_party_id, d.role, d.source_kind, d.basis_date, d.amount_fen, d.paid_fen, "
+            "d.party_id, cc.collective_party_id FROM due_item d "
+            "LEFT JOIN collection_contract cc ON cc.contract_no = d.contract_no WHERE d.id IN ({marks})")
+
+
+def _check_payer(actor: Actor, due: _Due) -> None:
     if actor.party_id == due.payer_party_id:
         return
-    contract = session.get(CollectionContractRow, due.contract_no)
     if (actor.role is Role.cooperative and due.role == LineRole.household.value
-            and contract is not None and contract.collective_party_id == actor.party_id):
+            and due.contract_collective is not None and due.contract_collective == actor.party_id):
         return
     raise NotPermitted("not_permitted", role=actor.role.value, command="record_payment")
 
@@ -58,25 +77,30 @@ def record_payment(ctx: CommandContext, *, items: list[dict[str, Any]], paid_dat
     paid_date = check_date(paid_date, "paid_date")
     reference = check_text(reference, "reference", 80)
     payment_id = record_id("PY", ctx.seq)
-    lines = []
+    marks, params = in_list("d", [item["due_id"] for item in items])
+    found = {r[0]: _Due(*r) for r in ctx.tx.all(_DUE_SQL.format(marks=marks), params)}
+    lines, updates, rows = [], [], []
     for n, item in enumerate(items, start=1):
-        due = ctx.session.get(DueItemRow, item["due_id"])
+        due = found.get(item["due_id"])
         if due is None:
             raise NotFound("due_item_not_found", due_id=shown(item["due_id"], 48))
-        _check_payer(ctx.session, ctx.actor, due)
+        _check_payer(ctx.actor, due)
         if due.source_kind == "distribution" and paid_date < due.basis_date:  # no share is paid before its sale
             raise InvalidInput("payment_before_sale", due_id=due.id, paid_date=paid_date, sale_date=due.basis_date)
         outstanding = due.amount_fen - due.paid_fen
         if item["amount_fen"] > outstanding:
             raise Conflict("payment_exceeds_amount_due", due_id=due.id, amount_fen=item["amount_fen"],
                            outstanding_fen=outstanding)
-        due.paid_fen += item["amount_fen"]
-        ctx.session.add(due)
-        ctx.session.add(PaymentRow(id=line_id(payment_id, n), seq=ctx.seq, due_id=due.id,
-                                   payer_party_id=ctx.actor.party_id, party_id=due.party_id,
-                                   amount_fen=item["amount_fen"], paid_date=paid_date, reference=reference))
+        paid = due.paid_fen + item["amount_fen"]
+        found[due.id] = due._replace(paid_fen=paid)  # due ids are distinct; kept right all the same
+        updates.append({"p": paid, "id": due.id})
+        rows.append({"id": line_id(payment_id, n), "seq": ctx.seq, "due_id": due.id,
+                     "payer_party_id": ctx.actor.party_id, "party_id": due.party_id,
+                     "amount_fen": item["amount_fen"], "paid_date": paid_date, "reference": reference})
         lines.append({"payment_line_id": line_id(payment_id, n), "due_id": due.id, "party_id": due.party_id,
-                      "amount_fen": item["amount_fen"], "outstanding_fen": due.amount_fen - due.paid_fen})
+                      "amount_fen": item["amount_fen"], "outstanding_fen": due.amount_fen - paid})
+    ctx.tx.many("UPDATE due_item SET paid_fen = :p WHERE id = :id", updates)
+    insert_rows(ctx.tx, "income_payment", rows)
     result = {"payment_id": payment_id, "paid_date": paid_date, "reference": reference,
               "payer_party_id": ctx.actor.party_id, "amount_fen": sum(x["amount_fen"] for x in lines),
               "items": lines}
