@@ -282,7 +282,7 @@ def bamboo_registry(url: str) -> list[str]:
 @pytest.mark.slow
 def test_a_killed_batch_estimate_and_issuance_resume_exactly_once(backend_url):
     """Given 60 registered bamboo parcels, ``sinkledger estimate --project --period`` (one entry
-    per parcel) killed after its first estimate committed, then verify passes, and the same
+    per parcel, committed four at a time) killed after its first commit, then verify passes, and the same
     command again (no --request-id: the batch's id is its content's hash) records the rest, each
     parcel exactly once.
     Then issuing those estimates one by one, killed after the first issuance: verify passes, and
@@ -290,7 +290,8 @@ def test_a_killed_batch_estimate_and_issuance_resume_exactly_once(backend_url):
     codes = bamboo_registry(backend_url)
     command = [sys.executable, "-m", "sinkledger", "--database-url", backend_url, "estimate", "--methodology", BAMBOO,
                "--project", "AJBF01", "--period", "2022-11-15..2024-11-15", "--monitoring",
-               str(GIS / "demo_monitoring.json"), "--actor", "centre", "--json"]  # request id: the batch's hash
+               str(GIS / "demo_monitoring.json"), "--actor", "centre", "--commit-every", "4",
+               "--json"]  # request id: the batch's hash; group commit of 4 estimates, so a kill lands between
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
     assert kill_when(proc, lambda: bool(journal_request_ids(backend_url, "estimate-batch:"))), "ended before the kill"
     partial = journal_request_ids(backend_url, "estimate-batch:")

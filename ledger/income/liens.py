@@ -37,7 +37,7 @@ from ledger.parties import holding_account_id
 from ledger.projection import apply_moves, describe_moves, get_account, tagged_blocks
 from ledger.sale import check_text
 from ledger.sql import Tx, in_list
-from ledger.store import ContractParcelRow, CreditBlockRow, PledgeRow
+from ledger.store import ContractParcelRow, PledgeRow
 from sinkledger_base.errors import Conflict, InvalidInput, NotFound
 
 ACTIVE, RELEASED, DEFAULTED = "active", "released", "defaulted"

@@ -192,18 +192,21 @@ def report_command(obj: Ctx, estimate_id: str | None, estimate_file: Path | None
               help="Idempotency key (default: a new UUID; a batch: a hash of the batch, so a rerun resumes).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Batch: also write every estimate document to this JSON file.")
+@click.option("--commit-every", type=click.IntRange(min=1), default=None,
+              help="Batch: estimates recorded per commit (group commit; default 500, and at least "
+                   "every quarter second). An interrupted batch keeps what was committed; rerun it.")
 @reads
 def estimate_command(obj: Ctx, methodology_id: str, inputs_file: Path | None,
                      parcel_codes: tuple[str, ...], project_code: str | None, period: str | None,
                      monitoring: Path | None, rasters: tuple[str, ...], parcels_file: Path | None,
                      min_valid_pct: float, gwp_profile: str, actor: str | None,
-                     request_id: str | None, out: Path | None, as_json: bool) -> None:
+                     request_id: str | None, out: Path | None, commit_every: int | None, as_json: bool) -> None:
     """Estimate: dry from --inputs, recorded for --parcel codes, or a batch (--project...)."""
     inputs = _read_json(inputs_file, "inputs") if inputs_file else None
     if project_code or rasters or monitoring or parcels_file or period:
         _batch(obj, methodology_id, inputs or {}, parcel_codes, project_code, period,
                monitoring, rasters, parcels_file, min_valid_pct / 100, gwp_profile, actor,
-               request_id, out, as_json)
+               request_id, out, as_json, commit_every)
     elif inputs is None:
         raise InvalidInput("value_invalid", field="inputs", value="--inputs is required")
     elif parcel_codes:
@@ -235,7 +238,7 @@ def _batch(obj: Ctx, methodology_id: str, base: dict[str, Any], parcel_codes: tu
            project_code: str | None, period: str | None, monitoring: Path | None,
            rasters: tuple[str, ...], parcels_file: Path | None, min_valid_fraction: float,
            gwp_profile: str, actor: str | None, request_id: str | None, out: Path | None,
-           as_json: bool) -> None:
+           as_json: bool, commit_every: int | None = None) -> None:
     # deferred on purpose: only the command that runs pays for this import
     from methodologies.errors import MethodologyError
     from sinkledger.services import batch_estimates as batch
@@ -258,7 +261,7 @@ def _batch(obj: Ctx, methodology_id: str, base: dict[str, Any], parcel_codes: tu
 
         try:
             result, full = _run_batch(obj, request, parcels_file, project_code, actor,
-                                      request_id, report)
+                                      request_id, report, commit_every)
         except MethodologyError as error:
             raise _refusal(error) from None
     if out is not None:
@@ -268,7 +271,7 @@ def _batch(obj: Ctx, methodology_id: str, base: dict[str, Any], parcel_codes: tu
 
 def _run_batch(obj: Ctx, request: Any, parcels_file: Path | None, project_code: str | None,
                actor: str | None, request_id: str | None,
-               report: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+               report: Any, commit_every: int | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run the batch; return (summary to print, full document for ``--out``)."""
     # deferred on purpose: only the command that runs pays for this import
     from sinkledger.services import batch_estimates as batch
@@ -283,7 +286,8 @@ def _run_batch(obj: Ctx, request: Any, parcels_file: Path | None, project_code: 
         raise InvalidInput("value_invalid", field="project", value="--project is required")
     svc = obj.service
     recorded = batch.record_batch(svc, svc.actor(actor), request_id or default_batch_request_id(request, project_code),
-                                  request, project_code=project_code, progress=report)
+                                  request, project_code=project_code, progress=report,
+                                  commit_every=commit_every or batch.BATCH_COMMIT_EVERY)
     return recorded, recorded
 
 

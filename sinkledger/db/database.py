@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -184,19 +185,20 @@ class Database:
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})")
 
     @contextmanager
-    def batch(self, *, commit_every: int = 1000) -> Iterator["Batch"]:
+    def batch(self, *, commit_every: int = 1000, commit_every_s: float = 1.0) -> Iterator["Batch"]:
         """Group commit for bulk work in this thread (the county dataset, large imports).
 
         Every command and write inside runs exactly as alone (same checks, same entries), each in a
         savepoint of one long write transaction, so a refusal undoes only its own command; the
-        transaction commits every ``commit_every`` steps and at the end, so a thousand commands pay
-        for one commit. Reads in this thread see the batch's work so far. A crash or an exception
+        transaction commits every ``commit_every`` steps, after a step that ends ``commit_every_s``
+        seconds after the last commit, and at the end: a thousand commands pay for one commit, and
+        no work waits long to be durable and seen. Reads in this thread see the batch's work so far. A crash or an exception
         out of the block loses the steps since the last commit, each commit being whole; the
         caller re-runs with the same request ids and the committed ones replay.
         """
         if getattr(self._local, "batch", None) is not None:
             raise RuntimeError("a batch is already open in this thread")
-        batch = Batch(self, commit_every)
+        batch = Batch(self, commit_every, commit_every_s)
         self._local.batch = batch
         try:
             with batch:
@@ -225,11 +227,15 @@ class Database:
 class Batch:
     """The open transaction of :meth:`Database.batch`: steps are savepoints, commits are grouped."""
 
-    def __init__(self, db: Database, commit_every: int) -> None:
+    def __init__(self, db: Database, commit_every: int, commit_every_s: float) -> None:
         if not isinstance(commit_every, int) or commit_every < 1:
             raise ValueError("commit_every must be a positive whole number")
-        self.db, self.commit_every = db, commit_every
+        if not commit_every_s > 0:
+            raise ValueError("commit_every_s must be positive")
+        self.db, self.commit_every, self.commit_every_s = db, commit_every, commit_every_s
         self.steps = self.commits = 0
+        self._since_commit = 0
+        self._committed_at = time.monotonic()
         self.connection: Connection | None = None
 
     def __enter__(self) -> "Batch":
@@ -255,11 +261,14 @@ class Batch:
     @contextmanager
     def step(self) -> Iterator[Connection]:
         """One command or write: a savepoint, released on success and rolled back on a refusal."""
-        if self.steps and self.steps % self.commit_every == 0:
+        if self._since_commit and (self._since_commit >= self.commit_every
+                                   or time.monotonic() - self._committed_at >= self.commit_every_s):
             self.connection.commit()
             self.commits += 1
+            self._since_commit, self._committed_at = 0, time.monotonic()
             self._begin()
         self.steps += 1
+        self._since_commit += 1
         savepoint = self.connection.begin_nested()
         try:
             yield self.connection

@@ -202,18 +202,20 @@ def dry_batch(request: BatchRequest, parcels: gpd.GeoDataFrame, *,
                           progress=progress, refused=refused)
 
 
-BATCH_COMMIT_EVERY = 500  # estimates recorded per commit in record_batch
+BATCH_COMMIT_EVERY = 500  # estimates recorded per commit in record_batch, at most
+BATCH_COMMIT_EVERY_S = 0.25  # and a commit at least this often (an estimate is slower than a sale)
 
 
 def record_batch(service: Service, actor: Any, request_id: str, request: BatchRequest, *,
-                 project_code: str, progress: Progress | None = None) -> dict[str, Any]:
+                 project_code: str, progress: Progress | None = None,
+                 commit_every: int = BATCH_COMMIT_EVERY) -> dict[str, Any]:
     """Estimate every selected registered parcel and record the estimates that pass.
 
     A dry run first separates the refusals (recorded nowhere, returned with their problems);
     each passing parcel is then recorded through ``service.record_estimate`` with the request
     id ``<request_id>/<parcel_code>``, so a retried batch records nothing twice. The estimates are
     recorded with group commit (:meth:`Database.batch`: each its own savepoint, one commit per
-    :data:`BATCH_COMMIT_EVERY`); a batch cut short keeps every commit before the cut, and the retry
+    ``commit_every`` or :data:`BATCH_COMMIT_EVERY_S`); a batch cut short keeps every commit before the cut, and the retry
     records the rest. A refusal by
     the service (e.g. an unknown parcel) is returned with the others and never stops the batch.
     Returns the batch summary with the estimate ids, which verification and issuance
@@ -226,7 +228,7 @@ def record_batch(service: Service, actor: Any, request_id: str, request: BatchRe
     report = progress or (lambda done, total, label: None)
     recorded, refusals = [], {code: [p.to_dict() for p in problems]
                               for code, problems in dry.refusals.items()}
-    with service.db.batch(commit_every=BATCH_COMMIT_EVERY):
+    with service.db.batch(commit_every=commit_every, commit_every_s=BATCH_COMMIT_EVERY_S):
         for done, code in enumerate(dry.estimates, start=1):
             try:
                 out = service.record_estimate(actor, f"{request_id}/{code}", parcel_codes=[code],

@@ -29,7 +29,7 @@ def test_a_batch_records_what_single_commands_record(funded):  # type: ignore[no
     trace, and the ledger verifies."""
     svc = funded
     before = held(svc, "COL-1-H")
-    with svc.db.batch(commit_every=3) as batch:
+    with svc.db.batch(commit_every=3, commit_every_s=3600) as batch:
         results = [sell(svc, f"b-{i}") for i in range(5)]
         with pytest.raises(Conflict) as refused:
             sell(svc, "b-too-much", quantity=10**9)
@@ -52,12 +52,12 @@ def test_an_exception_out_of_a_batch_keeps_only_whole_commits(funded):  # type: 
     svc = funded
     head = svc.verify().entries
     with pytest.raises(RuntimeError):
-        with svc.db.batch(commit_every=4):
+        with svc.db.batch(commit_every=4, commit_every_s=3600):
             for i in range(6):
                 sell(svc, f"c-{i}")
             raise RuntimeError("the caller fails")
     assert svc.verify().entries == head + 4 and held(svc, "ENT-1-H") == 4
-    with svc.db.batch(commit_every=4):
+    with svc.db.batch(commit_every=4, commit_every_s=3600):
         replays = [sell(svc, f"c-{i}")["replayed"] for i in range(6)]
     assert replays == [True] * 4 + [False] * 2
     assert svc.verify().ok and svc.verify().entries == head + 6 and held(svc, "ENT-1-H") == 6
