@@ -25,6 +25,7 @@ Full: 1,000 single-writer sales, 16 × 200 concurrent sales.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import multiprocessing as mp
 import os
@@ -42,7 +43,11 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from ledger_bench import seed_history, setup  # noqa: E402
 
+from sqlalchemy import create_engine, event, text  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+
 from sinkledger.config import load_settings  # noqa: E402
+from sinkledger.db.database import WRITER_LOCK_KEY  # noqa: E402
 from sinkledger.services.registry import SYSTEM_ACTOR, Service  # noqa: E402
 
 WRITERS = 16
@@ -96,9 +101,15 @@ def _writer(url: str, index: int, n: int, barrier: Any, results: Any) -> None:
 
 
 def concurrent(url: str, per_writer: int) -> dict[str, Any]:
+    return _fan_out(_writer, url, per_writer)
+
+
+def _fan_out(target: Any, url: str, per_writer: int) -> dict[str, Any]:
+    """Run ``target`` in 16 forked processes that start together; all their work over the time
+    from the barrier to the last one's end, and the latencies of every call."""
     ctx = mp.get_context("fork")  # the parent holds no open connection: every child opens its own
     barrier, queue = ctx.Barrier(WRITERS + 1), ctx.Queue()
-    workers = [ctx.Process(target=_writer, args=(url, i, per_writer, barrier, queue)) for i in range(WRITERS)]
+    workers = [ctx.Process(target=target, args=(url, i, per_writer, barrier, queue)) for i in range(WRITERS)]
     for worker in workers:
         worker.start()
     barrier.wait()
@@ -113,6 +124,103 @@ def concurrent(url: str, per_writer: int) -> dict[str, Any]:
             "error_samples": errors[:3],
             "seconds": round(elapsed, 3), "sales_per_s": round(len(latencies) / elapsed, 1),
             **_percentiles(latencies)}
+
+
+# -- the naive chained floor -----------------------------------------------------------------------
+# What any hash-chained append costs on this machine and backend, without the ledger: per row, one
+# transaction that takes the writer lock, reads the head, hashes prev_hash + body and inserts one
+# row into a table shaped like journal_entry. It is the floor the ledger's writer path is measured
+# against (the issue: 16 writers >= 0.7x the naive 16-writer chain).
+
+NAIVE_TABLE = "bench_naive_chain"
+NAIVE_BODY = json.dumps({"kind": "sale", "actor": "bench-clerk", "recorded_at": "2026-01-01T00:00:00+08:00",
+                         "payload": {"quantity": 1, "price_fen_per_t": PRICE_FEN, "contract_no": "bench",
+                                     "moves": [{"batch_id": "BENCH/1", "first": 17, "last": 17,
+                                                "from_account": SELLER, "from_state": "held",
+                                                "to_account": "BUYER-00-H", "to_state": "held"}]}},
+                        sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _naive_engine(url: str) -> Engine:
+    """A bare engine whose ``begin()`` takes the writer lock as the ledger's does (SQLite: ``BEGIN
+    IMMEDIATE`` in WAL mode with the configured ``synchronous``; PostgreSQL: the advisory lock,
+    below) but none of the ledger's code path."""
+    if not url.startswith("sqlite"):
+        return create_engine(url)
+    synchronous = load_settings({"DATABASE_URL": url}).sqlite_synchronous
+    engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None
+        for pragma in ("journal_mode=WAL", f"synchronous={synchronous}", "busy_timeout=60000"):
+            dbapi_conn.execute(f"PRAGMA {pragma}")
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def prepare_naive(url: str) -> None:
+    engine = _naive_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {NAIVE_TABLE}")
+        conn.exec_driver_sql(f"CREATE TABLE {NAIVE_TABLE} (seq BIGINT PRIMARY KEY, kind VARCHAR(40) NOT NULL, "
+                             "request_id VARCHAR(120) NOT NULL UNIQUE, request_fingerprint VARCHAR(64) NOT NULL, "
+                             "actor VARCHAR(60) NOT NULL, recorded_at VARCHAR(40) NOT NULL, body TEXT NOT NULL, "
+                             "prev_hash VARCHAR(64) NOT NULL, entry_hash VARCHAR(64) NOT NULL)")
+        conn.exec_driver_sql(f"CREATE INDEX ix_{NAIVE_TABLE}_kind ON {NAIVE_TABLE} (kind)")
+    engine.dispose()
+
+
+def _naive_append(engine: Engine, request_id: str) -> float:
+    """One chained row in one transaction: lock, read the head, hash, insert, commit."""
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        if engine.dialect.name != "sqlite":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITER_LOCK_KEY})
+        head = conn.execute(text(f"SELECT seq, entry_hash FROM {NAIVE_TABLE} ORDER BY seq DESC LIMIT 1")).first()
+        seq, prev = (head[0] + 1, head[1]) if head else (1, "0" * 64)
+        digest = hashlib.sha256((prev + NAIVE_BODY).encode()).hexdigest()
+        conn.execute(text(f"INSERT INTO {NAIVE_TABLE} VALUES (:seq, 'sale', :rid, :fp, 'bench-clerk', "
+                          "'2026-01-01T00:00:00+08:00', :body, :prev, :hash)"),
+                     {"seq": seq, "rid": request_id, "fp": digest, "body": NAIVE_BODY, "prev": prev, "hash": digest})
+    return (time.perf_counter() - started) * 1000
+
+
+def _naive_writer(url: str, index: int, n: int, barrier: Any, results: Any) -> None:
+    engine = _naive_engine(url)
+    _naive_append(engine, f"naive-warm-up-{index}")
+    barrier.wait()
+    latencies = [_naive_append(engine, f"naive-w{index}-{i}") for i in range(n)]
+    done = time.time()
+    engine.dispose()
+    results.put({"latencies": latencies, "errors": [], "done": done})
+
+
+def naive_floor(url: str, single: int, per_writer: int) -> dict[str, Any]:
+    """The naive chain with one process, then with 16 (as :func:`concurrent`), and its check."""
+    prepare_naive(url)
+    engine = _naive_engine(url)
+    _naive_append(engine, "naive-warm-up")
+    started = time.perf_counter()
+    latencies = [_naive_append(engine, f"naive-single-{i}") for i in range(single)]
+    elapsed = time.perf_counter() - started
+    one = {"rows": single, "seconds": round(elapsed, 3), "rows_per_s": round(single / elapsed, 1),
+           **_percentiles(latencies)}
+    many = _fan_out(_naive_writer, url, per_writer)
+    with engine.connect() as conn:
+        rows = conn.execute(text(f"SELECT seq, prev_hash, entry_hash FROM {NAIVE_TABLE} ORDER BY seq")).all()
+        conn.exec_driver_sql(f"DROP TABLE {NAIVE_TABLE}")
+        conn.commit()
+    engine.dispose()
+    chained = all(r[0] == i + 1 and r[1] == (rows[i - 1][2] if i else "0" * 64) for i, r in enumerate(rows))
+    many["rows_per_s"] = many.pop("sales_per_s")
+    many["rows"] = many.pop("sales")
+    return {"single_writer": one, "concurrent": many, "concurrent_vs_single": round(
+        many["rows_per_s"] / one["rows_per_s"], 3), "chain_ok": chained and len(rows) == 1 + single + 16 + many["rows"]}
 
 
 def _percentiles(latencies: list[float]) -> dict[str, float]:
@@ -134,11 +242,15 @@ def check(url: str, credits: int, sold: int) -> dict[str, Any]:
 def run_backend(url: str, single: int, per_writer: int) -> dict[str, Any]:
     credits = single + WRITERS * per_writer + 100
     prepare(url, credits)
+    floor = naive_floor(url, single, per_writer)
     one = single_writer(url, single)
     many = concurrent(url, per_writer)
     checked = check(url, credits, 1 + single + many["sales"])
-    return {"single_writer": one, "concurrent": many, "concurrent_vs_single": round(
-        many["sales_per_s"] / one["sales_per_s"], 3), **checked}
+    return {"single_writer": one, "concurrent": many,
+            "concurrent_vs_single": round(many["sales_per_s"] / one["sales_per_s"], 3),
+            "concurrent_vs_naive_chain": round(many["sales_per_s"] / floor["concurrent"]["rows_per_s"], 3),
+            "single_vs_naive_chain": round(one["sales_per_s"] / floor["single_writer"]["rows_per_s"], 3),
+            "naive_chain": floor, **checked}
 
 
 def main() -> None:
