@@ -36,7 +36,7 @@ WRITER_LOCK_KEY = 0x51_4E_4B_4C  # "SNKL": the advisory lock id on PostgreSQL
 
 # The first statement of every write transaction on PostgreSQL: commit without waiting for the WAL
 # flush (this transaction only: ``is_local``), then take the writer lock. One round trip.
-_PG_BEGIN_WRITE = text("SELECT set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock(:k)")
+PG_BEGIN_WRITE = text("SELECT set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock(:k)")
 # A transaction that returns only when the WAL up to its own commit record is flushed (and, with
 # synchronous replication, replicated), as the server's synchronous_commit promises. It needs an
 # xid *and* a WAL record of its own: PostgreSQL flushes at commit only if the transaction wrote WAL
@@ -44,7 +44,7 @@ _PG_BEGIN_WRITE = text("SELECT set_config('synchronous_commit', 'off', true), pg
 # ``SELECT pg_current_xact_id()`` alone commits asynchronously and flushes nothing. A
 # transactional logical message takes an xid and writes one small record (executable by any role;
 # logical decoders see it under the prefix ``sinkledger`` and may ignore it).
-_PG_WAIT_DURABLE = text("SELECT pg_logical_emit_message(true, 'sinkledger', 'durable')")
+PG_WAIT_DURABLE = text("SELECT pg_logical_emit_message(true, 'sinkledger', 'durable')")
 
 
 class Database:
@@ -111,7 +111,7 @@ class Database:
         writes the commit record and releases the lock *without* waiting for the WAL flush; the
         serial section (lock, read the head, write, commit record) holds no fsync. Before
         returning, ``write()`` waits for durability by committing a second, tiny transaction
-        with the server's own ``synchronous_commit`` (:data:`_PG_WAIT_DURABLE`): its commit
+        with the server's own ``synchronous_commit`` (:data:`PG_WAIT_DURABLE`): its commit
         record lies after ours in the WAL, and its COMMIT returns only once the WAL is flushed
         up to it, so ours is flushed too. Writers finishing together share one flush (PostgreSQL
         flushes all WAL written so far in one go, and a writer whose record is already flushed
@@ -140,7 +140,7 @@ class Database:
         """
         with Session(self._writer, expire_on_commit=False) as session:
             if not self.is_sqlite:
-                session.execute(_PG_BEGIN_WRITE, {"k": WRITER_LOCK_KEY})
+                session.execute(PG_BEGIN_WRITE, {"k": WRITER_LOCK_KEY})
             try:
                 yield session
                 session.commit()
@@ -158,7 +158,7 @@ class Database:
         if self.is_sqlite:
             return
         with self.engine.begin() as conn:
-            conn.execute(_PG_WAIT_DURABLE)
+            conn.execute(PG_WAIT_DURABLE)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
