@@ -101,10 +101,13 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A session inside one serialised write transaction; commits on success, and returns
-        only once the commit is durable.
+        only once the commit is durable (as the configuration makes it durable).
 
-        SQLite: ``BEGIN IMMEDIATE`` takes the database's one write lock; COMMIT writes and (with
-        ``synchronous=FULL``) syncs the WAL before it returns and the lock is free again.
+        SQLite: ``BEGIN IMMEDIATE`` takes the database's one write lock; COMMIT appends to the
+        WAL and, with ``synchronous=FULL`` (the default), syncs it before it returns and the lock
+        is free again; with ``NORMAL`` (``SINKLEDGER_SQLITE_SYNCHRONOUS``) the WAL is synced only
+        at checkpoints, so a power loss may take back the last commits, in order, never one in
+        the middle.
 
         PostgreSQL (group commit by early lock release): the transaction takes the writer lock
         (``pg_advisory_xact_lock``) with ``synchronous_commit`` off for itself only, so COMMIT
