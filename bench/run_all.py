@@ -79,6 +79,9 @@ def _concurrency_checks(r: Result) -> list[str]:
         for name in ("verify_ok", "seller_lost_exactly_the_sales"):
             if run.get(name) is not True:
                 failed.append(f"{backend}: {name}")
+        for floor in ("naive_chain", *(["naive_chain_early_release"] if backend == "postgresql" else [])):
+            if run.get(floor, {}).get("chain_ok") is not True:
+                failed.append(f"{backend}: {floor} chain_ok")
         concurrent = run.get("concurrent", {})
         expected = concurrent.get("writers", 0) * concurrent.get("per_writer", 0)
         if concurrent.get("errors") != 0 or not 0 < expected == concurrent.get("sales"):

@@ -36,6 +36,11 @@ variable                      meaning
                               1 MiB (number; default 200).
 ``SINKLEDGER_MAX_ARCHIVE_MEMBERS``  most entries in a ZIP/KMZ (whole number; default 256).
 ``SINKLEDGER_MAX_FEATURES``   most features in a parcel file (whole number; default 1,000,000).
+``SINKLEDGER_SQLITE_SYNCHRONOUS``  SQLite's ``PRAGMA synchronous`` (WAL mode): ``FULL`` (default;
+                              every commit is on disk when it returns) or ``NORMAL`` (faster;
+                              a power loss or OS crash may lose the last commits, never corrupt
+                              the file nor leave a hole in the chain; docs/deployment.md).
+                              Ignored on PostgreSQL.
 ============================  ===============================================================
 
 The five ``SINKLEDGER_MAX_*`` variables become :attr:`Settings.file_limits`
@@ -67,6 +72,7 @@ if TYPE_CHECKING:  # imported lazily below: sinks imports the message catalogue,
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_REGION = "huzhou"
+SQLITE_SYNCHRONOUS_MODES = ("FULL", "NORMAL")  # the first is the default
 DEMO_REGION = "huzhou"  # the demo data in gis_data/ lies in Huzhou's counties
 
 
@@ -131,6 +137,7 @@ class Settings:
     data_key_file: Path | None = None
     tianditu_key: str | None = field(default=None, repr=False)
     file_limits: FileLimits = field(default_factory=lambda: _default_file_limits())
+    sqlite_synchronous: str = SQLITE_SYNCHRONOUS_MODES[0]
 
     @property
     def seeds_demo_when_empty(self) -> bool:
@@ -176,7 +183,31 @@ def load_settings(env: dict[str, str] | None = None, **overrides: str) -> Settin
                        else home / "data.key"),
         tianditu_key=env.get("SINKLEDGER_TIANDITU_KEY") or None,
         file_limits=file_limits_from_env(env),
+        sqlite_synchronous=sqlite_synchronous_from_env(env),
     )
+
+
+def sqlite_synchronous_from_env(env: Mapping[str, str]) -> str:
+    """``SINKLEDGER_SQLITE_SYNCHRONOUS``: ``FULL`` (default when unset or empty) or ``NORMAL``, in
+    any case.
+
+    Raises
+    ------
+    sinkledger_base.errors.InvalidInput
+        ``setting_value_unknown``, naming the variable, the value given and the choices.
+
+    Examples
+    --------
+    >>> sqlite_synchronous_from_env({}), sqlite_synchronous_from_env({"SINKLEDGER_SQLITE_SYNCHRONOUS": "normal"})
+    ('FULL', 'NORMAL')
+    """
+    given = env.get("SINKLEDGER_SQLITE_SYNCHRONOUS", "").strip()
+    if not given:
+        return SQLITE_SYNCHRONOUS_MODES[0]
+    if given.upper() not in SQLITE_SYNCHRONOUS_MODES:
+        raise InvalidInput("setting_value_unknown", variable="SINKLEDGER_SQLITE_SYNCHRONOUS", value=given[:40],
+                           choices=", ".join(SQLITE_SYNCHRONOUS_MODES))
+    return given.upper()
 
 
 def _default_file_limits() -> FileLimits:

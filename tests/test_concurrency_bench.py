@@ -50,7 +50,7 @@ SOUND = {
     "parcels": {"parcels_per_file": 2000, "imported": [2000, 2000], "ledger_ok": True, "history_ok": True},
     "estimate": {"parcels": 5000, "estimated": 5000, "refused": 0},
     "concurrency": {"writers": 16, "backends": {
-        "sqlite": {"verify_ok": True, "seller_lost_exactly_the_sales": True,
+        "sqlite": {"verify_ok": True, "seller_lost_exactly_the_sales": True, "naive_chain": {"chain_ok": True},
                    "concurrent": {"writers": 16, "per_writer": 10, "sales": 160, "errors": 0}},
         "postgresql": {"skipped": "no --database-url given"}}},
     "ui": {"pages": {page: {"loads": [{"ready_ms": 1200}]} for page in ("blank", "landing_demo", "map_10k")}},
@@ -65,6 +65,7 @@ BROKEN = [
     ("concurrency", ("backends", "sqlite", "concurrent", "errors"), 3),
     ("concurrency", ("backends", "sqlite", "concurrent", "sales"), 150),
     ("concurrency", ("backends", "sqlite", "seller_lost_exactly_the_sales"), False),
+    ("concurrency", ("backends", "sqlite", "naive_chain", "chain_ok"), False),
     ("ui", ("pages", "map_10k"), {}),
 ]
 
@@ -114,5 +115,9 @@ def test_concurrency_benchmark_short_mode_through_run_all():
         assert run["verify_ok"] and run["seller_lost_exactly_the_sales"], run
         assert run["concurrent"]["sales"] == 160 and run["concurrent"]["errors"] == 0
         assert run["single_writer"]["sales_per_s"] > 0 and run["concurrent"]["sales_per_s"] > 0
+        assert run["naive_chain"]["chain_ok"] and run["naive_chain"]["concurrent"]["rows"] == 160
+        assert run["concurrent_vs_naive_chain"] > 0
+    if use_pg:
+        assert backends["postgresql"]["naive_chain_early_release"]["chain_ok"]
     if not use_pg:
         assert "skipped" in backends["postgresql"]
