@@ -142,7 +142,7 @@ def test_without_the_flushing_transaction_write_would_return_early(pg, monkeypat
     before their commit is on disk. The WAL writer flushes every wal_writer_delay (200 ms), so
     nearly every one of these quick writes is caught lagging; one is enough."""
     if wait == "none":
-        monkeypatch.setattr(Database, "wait_durable", lambda self: None)
+        monkeypatch.setattr(Database, "wait_durable", lambda self, *connection: None)
     else:
         monkeypatch.setattr(database, "PG_WAIT_DURABLE", text("SELECT pg_current_xact_id()"))
     probe = create_engine(PG_URL)
@@ -167,7 +167,7 @@ def test_the_write_transaction_alone_commits_asynchronously_and_holds_the_lock(p
 
 def test_a_refused_write_leaves_nothing_and_waits_for_nothing(pg, monkeypatch):
     waits: list[int] = []
-    monkeypatch.setattr(Database, "wait_durable", lambda self: waits.append(1))
+    monkeypatch.setattr(Database, "wait_durable", lambda self, *connection: waits.append(1))
     with pytest.raises(RuntimeError), pg.write() as s:
         s.execute(text(f"INSERT INTO {SCRATCH} (note) VALUES ('refused')"))
         raise RuntimeError("refused")
@@ -182,7 +182,7 @@ from sinkledger.config import load_settings
 from sinkledger.db.database import Database
 from sinkledger.services.registry import Service
 
-def hang(self):  # COMMIT has returned; the flush is not awaited: say so and wait for SIGKILL
+def hang(self, *connection):  # COMMIT has returned; the flush is not awaited: say so and wait for SIGKILL
     print("committed", flush=True)
     time.sleep(600)
 

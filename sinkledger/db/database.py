@@ -177,10 +177,15 @@ class Database:
         if not self.is_sqlite:
             self.wait_durable()
 
-    def wait_durable(self) -> None:
+    def wait_durable(self, driver_connection: Any = None) -> None:
         """Return once every transaction committed so far is durable (PostgreSQL; see
-        :meth:`write`). On SQLite every COMMIT is already as durable as ``synchronous`` makes it."""
+        :meth:`write`), on ``driver_connection`` (a command's own, its transaction ended) or a
+        pooled one. On SQLite every COMMIT is already as durable as ``synchronous`` makes it."""
         if self.is_sqlite:
+            return
+        if driver_connection is not None:
+            driver_connection.execute(PG_WAIT_DURABLE_SQL)
+            driver_connection.commit()
             return
         with self.engine.begin() as conn:
             conn.execute(PG_WAIT_DURABLE)
@@ -212,9 +217,7 @@ class Database:
                 yield tx
                 tx.sync()
                 dbapi.execute("COMMIT") if self.is_sqlite else dbapi.commit()
-                if not self.is_sqlite:  # the lock is free; wait for the flush outside it (see write())
-                    dbapi.execute(PG_WAIT_DURABLE_SQL)
-                    dbapi.commit()
+                self.wait_durable(dbapi)  # PostgreSQL: the lock is free; the flush is awaited outside it
             except BaseException:
                 if not self.is_sqlite:
                     dbapi.rollback()
