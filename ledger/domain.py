@@ -162,6 +162,9 @@ def check_content(value: Any, path: str = "content", depth: int = 0) -> None:
     included), bytes, sets, decimals, lone surrogates and NUL in text, integers beyond 64 bits,
     nesting deeper than :data:`MAX_CONTENT_DEPTH`, and any other type but text, integers,
     booleans, None, lists, mappings, enums and dates."""
+    if depth == 0 and _plainly_valid(value, 0):
+        return  # the common case, without building a path for every field
+
     def bad() -> InvalidInput:
         shown = repr(value)[:40] if not isinstance(value, (Mapping, list, tuple, set, frozenset)) else type(value).__name__
         return InvalidInput("value_invalid", field=path.removeprefix("content."), value=shown)
@@ -188,6 +191,27 @@ def check_content(value: Any, path: str = "content", depth: int = 0) -> None:
     else:
         for i, item in enumerate(value):
             check_content(item, f"{path}[{i}]", depth + 1)
+
+
+def _plainly_valid(value: Any, depth: int) -> bool:
+    """True when ``value`` is made only of dicts with text keys, lists, text, integers, booleans
+    and None that :func:`check_content` accepts; False sends it to the full check (which also
+    accepts enums, dates, other mappings and integer keys, and names the field it refuses)."""
+    kind = type(value)
+    if kind is str:
+        return "\x00" not in value and (value.isascii() or _encodes(value))
+    if kind is int:
+        return -INT64_LIMIT < value < INT64_LIMIT
+    if value is None or kind is bool:
+        return True
+    if depth + 1 >= MAX_CONTENT_DEPTH:
+        return False
+    if kind is dict:
+        return all(type(k) is str and _plainly_valid(k, depth) and _plainly_valid(v, depth + 1)
+                   for k, v in value.items())
+    if kind is list:
+        return all(_plainly_valid(v, depth + 1) for v in value)
+    return False
 
 
 def _encodes(text: str) -> bool:

@@ -29,11 +29,12 @@ def _block(r: tuple) -> Block:  # type: ignore[type-arg]
     return Block(r[1], r[2], r[3], r[4], STATES[r[5]], r[6])
 
 
-def _blocks(tx: Tx, rows: list[tuple]) -> list[Block]:  # type: ignore[type-arg]
-    """Blocks of ``credit_block`` rows just read, remembered for a move that starts at one."""
+def _blocks(tx: Tx, rows: list[tuple]) -> Iterator[Block]:  # type: ignore[type-arg]
+    """Blocks of ``credit_block`` rows just read, one at a time (a take stops at the first few),
+    each remembered for a move that starts at it."""
     for r in rows:
         tx.blocks[(r[1], r[2])] = r
-    return [_block(r) for r in rows]
+        yield Block(r[1], r[2], r[3], r[4], STATES[r[5]], r[6])
 
 
 def apply_moves(session: Session, moves: Iterable[Move]) -> None:
@@ -131,8 +132,8 @@ def tagged_blocks(session: Session, tag: str, state: BlockState) -> list[Block]:
     """The blocks of a pledge or a lien (``tag``) in ``state``, by batch and serial (read along
     ``ix_credit_block_tag``)."""
     tx = Tx.of(session)
-    return _blocks(tx, tx.all(f"SELECT {BLOCK_COLUMNS} FROM credit_block WHERE tag = :t AND state = :s "
-                              "ORDER BY batch_id, first", {"t": tag, "s": state.value}))
+    return list(_blocks(tx, tx.all(f"SELECT {BLOCK_COLUMNS} FROM credit_block WHERE tag = :t AND state = :s "
+                                   "ORDER BY batch_id, first", {"t": tag, "s": state.value})))
 
 
 def held_quantity(session: Session, account_id: str, state: BlockState = BlockState.held) -> int:

@@ -21,6 +21,7 @@ from ledger.domain import (
 )
 from ledger.issuance import buffer_quantity
 from sinkledger_base.canonical import canonical_json
+from sinkledger_base.errors import InvalidInput
 
 
 def test_serial_format_encodes_region_sink_project_vintage_number():
@@ -105,3 +106,51 @@ def test_canonical_json_is_stable_and_refuses_floats():
     assert canonical_json({"b": 1, "a": "湿地"}) == '{"a":"湿地","b":1}'
     with pytest.raises(TypeError):
         canonical_json({"x": 0.1})
+
+
+_json_leaves = st.one_of(st.none(), st.booleans(), st.integers(min_value=-2**64, max_value=2**64),
+                         st.text(max_size=8), st.floats(allow_nan=True), st.binary(max_size=4))
+_contents = st.recursive(_json_leaves, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.one_of(st.text(max_size=4), st.integers(-3, 3)), inner, max_size=4)),
+    max_leaves=30)
+
+
+def _nested(depth: int) -> object:
+    value: object = "leaf"
+    for _ in range(depth):
+        value = {"k": [value]}
+    return value
+
+
+@settings(max_examples=400, deadline=None)
+@given(_contents)
+def test_check_content_fast_path_decides_as_the_full_check(value):  # type: ignore[no-untyped-def]
+    """The fast path for plain contents accepts exactly what the field-by-field check accepts
+    (it only skips building field paths): any value, deep nesting and NUL included."""
+    import ledger.domain as domain
+
+    def outcome(check):  # type: ignore[no-untyped-def]
+        try:
+            check(value)
+        except InvalidInput as refusal:
+            return refusal.code, refusal.params.get("field")
+        return None
+
+    fast = outcome(domain.check_content)
+    real = domain._plainly_valid
+    try:
+        domain._plainly_valid = lambda value, depth: False  # the full check alone
+        full = outcome(domain.check_content)
+    finally:
+        domain._plainly_valid = real
+    assert fast == full
+
+
+def test_check_content_fast_path_keeps_the_depth_limit():  # type: ignore[no-untyped-def]
+    from ledger.domain import MAX_CONTENT_DEPTH, check_content
+
+    check_content(_nested(MAX_CONTENT_DEPTH // 2 - 1))
+    with pytest.raises(InvalidInput):
+        check_content(_nested(MAX_CONTENT_DEPTH))
+    with pytest.raises(InvalidInput):
+        check_content({"note": "a\x00b"})
