@@ -420,8 +420,8 @@ SPECS: list[CliSpec] = [
             {"methodology_id": "ref", "inputs_file": "json_file", "parcel_codes": "ref", "project_code": "ref",
              "period": "period", "monitoring": "json_file", "rasters": "raster", "parcels_file": "file",
              "min_valid_pct": "pct", "gwp_profile": "choice", "actor": "actor", "request_id": "request_id",
-             "out": "out_path"}, read_only=True,
-            filters=frozenset({"actor", "request_id", "out"}),  # a dry estimate records and writes nothing
+             "out": "out_path", "commit_every": "int"}, read_only=True,
+            filters=frozenset({"actor", "request_id", "out", "commit_every"}),  # a dry estimate records nothing
             skip=frozenset({("project_code", "empty")})),  # --project "" is "no project": a dry estimate
     # -- parcels -----------------------------------------------------------------------------------
     CliSpec("parcels list", lambda w: {"status": "active"}, {"status": "ref"}, read_only=True,
