@@ -2,7 +2,8 @@
 
 The floor (``chained_floor``) is what any hash-chained journal must pay per entry: one transaction
 that takes the writer lock (``BEGIN IMMEDIATE`` on SQLite; ``pg_advisory_xact_lock`` on
-PostgreSQL), reads the head (seq, hash), hashes the previous hash and a sale-sized body with
+PostgreSQL), reads the head (seq, hash), makes the entry's canonical JSON body (a sale-sized
+payload; the body holds the seq, so it is made per row) and hashes it onto the previous hash with
 SHA-256, inserts one row into a table of the journal's shape (same columns, key, unique request
 id and index) and commits. It runs on a plain DBAPI connection from the same engine, with no ORM
 and no SQLAlchemy between it and the driver.
@@ -45,19 +46,18 @@ from methodologies.registry import get_methodology  # noqa: E402
 from sinkledger.config import load_settings  # noqa: E402
 from sinkledger.services.income import IncomeService  # noqa: E402
 from sinkledger.services.registry import SYSTEM_ACTOR, Service  # noqa: E402
+from sinkledger_base.canonical import canonical_json  # noqa: E402
 
 BAMBOO = "sinkledger.bamboo-moso-management"
 CENTRE, COLLECTIVE, ENTERPRISE, BANK = "BC-CENTRE", "BC-COL", "BC-ENT", "BC-BANK"
 HOUSEHOLDS = {"BC-HH1": 5000, "BC-HH2": 3000, "BC-HH3": 2000}
 TERMS = {"kind": "proceeds_share", "share_bp": 8000, "cost_fen_per_t": 200, "costs_note": "监测核证费 2 元/吨"}
 PRICE_FEN_PER_T = 7341
-FLOOR_BODY = json.dumps({"seq": 0, "kind": "sale", "request_id": "sale-00000", "actor": "clerk",
-                         "recorded_at": "2026-12-04T00:00:00.000000+00:00",
-                         "payload": {"seller_account": f"{CENTRE}-H", "buyer_account": f"{ENTERPRISE}-H",
-                                     "quantity": 1, "price_fen_per_t": PRICE_FEN_PER_T, "amount_fen": PRICE_FEN_PER_T,
-                                     "contract_no": "bench", "moves": [{"batch_id": "CN330523-BF-BC-2024/1",
-                                                                        "first": 1, "last": 1}] * 2}},
-                        sort_keys=True, separators=(",", ":"))
+FLOOR_ENTRY = {"seq": 0, "kind": "sale", "request_id": "sale-00000", "actor": "clerk",
+               "recorded_at": "2026-12-04T00:00:00.000000+00:00",
+               "payload": {"seller_account": f"{CENTRE}-H", "buyer_account": f"{ENTERPRISE}-H", "quantity": 1,
+                           "price_fen_per_t": PRICE_FEN_PER_T, "amount_fen": PRICE_FEN_PER_T, "contract_no": "bench",
+                           "moves": [{"batch_id": "CN330523-BF-BC-2024/1", "first": 1, "last": 1}] * 2}}
 
 
 # -- the floor ----------------------------------------------------------------------------------
@@ -94,8 +94,9 @@ def chained_floor(svc: Service, n: int) -> dict[str, Any]:
             cur.execute("SELECT seq, entry_hash FROM bench_chain ORDER BY seq DESC LIMIT 1")
             head = cur.fetchone()
             seq, prev = (head[0] + 1, head[1]) if head else (1, "0" * 64)
-            digest = hashlib.sha256(f"{prev}\n{FLOOR_BODY}".encode()).hexdigest()
-            cur.execute(insert, (seq, "sale", f"floor-{seq}", digest, "clerk", "2026-12-04T00:00:00", FLOOR_BODY,
+            body = canonical_json({**FLOOR_ENTRY, "seq": seq, "request_id": f"floor-{seq}"})
+            digest = hashlib.sha256(f"{prev}\n{body}".encode()).hexdigest()
+            cur.execute(insert, (seq, "sale", f"floor-{seq}", digest, "clerk", "2026-12-04T00:00:00", body,
                                  prev, digest))
             if db.is_sqlite:
                 cur.execute("COMMIT")
