@@ -276,11 +276,12 @@ CELL_LON, CELL_LAT = 0.0125, 0.0105  # a village's cell, about 1.2 km × 1.2 km 
 
 
 def _county_order(n: int) -> list[County]:
-    """Counties for villages 1..n by smooth weighted round robin (every county early on)."""
+    """Counties for villages 1..n: one each for the first five, then by smooth weighted round
+    robin (so a small build has every county and a large one the weights)."""
     credit = {c.code: 0 for c in COUNTIES}
     total = sum(c.weight for c in COUNTIES)
-    out = []
-    for _ in range(n):
+    out = list(COUNTIES[:n])
+    for _ in range(n - len(out)):
         for c in COUNTIES:
             credit[c.code] += c.weight
         best = max(COUNTIES, key=lambda c: credit[c.code])
@@ -613,7 +614,7 @@ class Market:
         fixed_steps = len(lots) + 2 * DISTRIBUTED_SHARE * len(issuances) + 2 * len(self.fixed_contracts)
         done = sum(b.counts.values())
         later = (self._remaining_years(year) - 1) * (fixed_steps + 2 * len(issuances))
-        steps = max(int(fixed_steps) + 10, (b.size.entries - done - later) // self._remaining_years(year))
+        steps = int(max(fixed_steps + 10, (b.size.entries - done - later) // self._remaining_years(year)))
         first = date(year, 6, 1)
         last = min(date(year + 1, 2, 20), END_DATE)
         span = (last - first).days
