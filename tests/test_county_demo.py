@@ -23,7 +23,8 @@ from sinkledger.services.registry import Service
 from sinkledger_base.errors import Conflict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SIZE = CountySize(parcels=250, entries=2_000)
+SIZE = CountySize(parcels=150, entries=1_500)
+CLI_SIZE = CountySize(parcels=50, entries=300)
 
 
 def build(tmp: Path, size: CountySize, name: str = "county.db") -> tuple[Service, dict]:
@@ -102,17 +103,6 @@ def test_entries_are_spread_over_2021_to_2026_in_order(county) -> None:  # type:
     assert late == 0
 
 
-def test_the_same_seed_gives_the_same_chain(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    small = CountySize(parcels=60, entries=500, seed=7)
-    first = build(tmp_path, small, "a.db")
-    second = build(tmp_path, small, "b.db")
-    other = build(tmp_path, CountySize(parcels=60, entries=500, seed=8), "c.db")
-    assert first[1]["head_hash"] == second[1]["head_hash"]
-    assert other[1]["head_hash"] != first[1]["head_hash"]
-    for service, _ in (first, second, other):
-        service.db.dispose()
-
-
 def test_a_second_run_is_refused(county) -> None:  # type: ignore[no-untyped-def]
     service, summary = county
     with pytest.raises(Conflict) as refused:
@@ -126,16 +116,23 @@ def run_cli(args: list[str], url: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
 
 
-def test_cli_builds_refuses_a_second_run_and_resets(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_builds_refuses_a_second_run_and_resets_to_the_same_chain(tmp_path) -> None:  # type: ignore[no-untyped-def]
     url = f"sqlite:///{tmp_path / 'cli.db'}"
-    args = ["demo", "--scale", "county", "--parcels", "50", "--entries", "300", "--json"]
+    args = ["demo", "--scale", "county", "--parcels", str(CLI_SIZE.parcels), "--entries", str(CLI_SIZE.entries),
+            "--json"]
     first = run_cli(args, url)
     assert first.returncode == 0, first.stderr
     summary = json.loads(first.stdout)
-    assert summary["scale"] == "county" and summary["parcels"] == 50 and summary["synthetic"] is True
+    assert summary["scale"] == "county" and summary["parcels"] == CLI_SIZE.parcels and summary["synthetic"] is True
     again = run_cli(args, url)
     assert again.returncode == 2 and json.loads(again.stdout)["error"]["code"] == "county_demo_database_not_empty"
     reset = run_cli([*args, "--reset"], url)
     assert reset.returncode == 0 and json.loads(reset.stdout)["head_hash"] == summary["head_hash"]
+    # the same seed gives the same chain in another process too; another seed another chain
+    service, here = build(tmp_path, CLI_SIZE, "here.db")
+    service.db.dispose()
+    assert here["head_hash"] == summary["head_hash"]
+    other = run_cli([*args, "--reset", "--seed", "8"], url)
+    assert json.loads(other.stdout)["head_hash"] != summary["head_hash"]
     wrong = run_cli(["demo", "--parcels", "50", "--json"], url)
     assert wrong.returncode == 2 and json.loads(wrong.stdout)["error"]["code"] == "value_invalid"

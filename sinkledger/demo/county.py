@@ -154,7 +154,7 @@ class Village:
 
     @property
     def fixed_terms(self) -> bool:
-        return self.number % 10 == 0
+        return self.number % 10 == 5  # one village in ten (the fifth of a small build)
 
 
 # --- the clock ---------------------------------------------------------------------------------
