@@ -339,7 +339,8 @@ def village_parcels(v: Village, rng: random.Random) -> list[dict[str, Any]]:
         x, y = ox + (n % g) * w, oy + (n // g) * h
 
         def corner(cx: float, cy: float) -> list[float]:
-            return [round(x + (cx + rng.uniform(-0.08, 0.08)) * w, 7), round(y + (cy + rng.uniform(-0.08, 0.08)) * h, 7)]
+            return [round(x + (cx + rng.uniform(-0.08, 0.08)) * w, 7),
+                    round(y + (cy + rng.uniform(-0.08, 0.08)) * h, 7)]
 
         ring = [corner(0.12, 0.12), corner(0.88, 0.12), corner(0.88, 0.88), corner(0.12, 0.88)]
         ring.append(ring[0])
@@ -706,7 +707,8 @@ class Market:
     def _schedule_fixed(self, year: int) -> None:
         b = self.b
         for v in self.fixed_contracts:
-            b.service.income.schedule_payments(b.actors[f"CENTRE-{v.county.abbr}"], f"county:schedule:{v.party_id}:{year}",
+            b.service.income.schedule_payments(b.actors[f"CENTRE-{v.county.abbr}"],
+                                               f"county:schedule:{v.party_id}:{year}",
                                                contract_no=v.contract_no, through=f"{year}-01-01")
             b.count("payments_scheduled")
 
@@ -720,7 +722,8 @@ class Market:
                 b.service.income.record_payment(actor, f"county:pay:fixed:{v.party_id}:{year}",
                                                 paid_date=b.clock.today().isoformat(),
                                                 reference=f"固定收益 {year}{SYNTHETIC}",
-                                                items=[{"due_id": d["id"], "amount_fen": d["outstanding_fen"]} for d in due])
+                                                items=[{"due_id": d["id"], "amount_fen": d["outstanding_fen"]}
+                                                       for d in due])
                 b.count("payment")
 
     # -- the filler: enterprises' sales, retirements, pledges -------------------------------------
