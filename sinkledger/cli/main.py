@@ -64,12 +64,21 @@ def init(obj: Ctx, as_json: bool) -> None:
 
 @main.command()
 @click.option("--reset", is_flag=True, help="Drop every table first (destroys all data in the database).")
+@click.option("--scale", type=click.Choice(["demo", "county"]), default="demo", show_default=True,
+              help="demo: the small worked demo (idempotent). county: the county-scale synthetic dataset "
+                   "(about 100,000 parcels, 50,000 households, 1,000,000 entries; an empty database only).")
+@click.option("--parcels", type=click.IntRange(min=10), default=None,
+              help="County scale: parcels to build (default 100,000; villages of 100, a household per 2 parcels).")
+@click.option("--entries", type=click.IntRange(min=1), default=None,
+              help="County scale: journal entries to reach, about (default 1,000,000).")
+@click.option("--seed", type=int, default=None, help="County scale: the random seed (default 2021).")
 @reads
-def demo(obj: Ctx, reset: bool, as_json: bool) -> None:
-    """Create the database and seed it with the synthetic demo data (idempotent)."""
-    # deferred on purpose: only the command that runs pays for this import
-    from sinkledger.demo.seed import seed_demo
-
+def demo(obj: Ctx, reset: bool, scale: str, parcels: int | None, entries: int | None, seed: int | None,
+         as_json: bool) -> None:
+    """Create the database and seed it with synthetic data: the demo (idempotent) or, with
+    ``--scale county``, the county-scale dataset (docs/county-demo.md)."""
+    if scale == "demo" and (parcels, entries, seed) != (None, None, None):
+        raise InvalidInput("value_invalid", field="--parcels/--entries/--seed", value="only with --scale county")
     svc = obj.service
     if reset and svc.db.has_schema():
         svc.db.drop_schema()
@@ -79,12 +88,35 @@ def demo(obj: Ctx, reset: bool, as_json: bool) -> None:
         def report(i: int, n: int, label: str) -> None:
             bar.update(task, completed=i, total=n, description=label)
 
-        summary = seed_demo(svc, progress=report)
+        if scale == "county":
+            summary = _seed_county(svc, parcels, entries, seed, report)
+        else:
+            # deferred on purpose: only the command that runs pays for this import
+            from sinkledger.demo.seed import seed_demo
+
+            summary = seed_demo(svc, progress=report)
     svc.checkpoint()
     summary["database_url"] = _redact(obj.settings.database_url)
-    emit(summary, as_json, lambda s: click.echo(
-        f"demo ready: {s['parcels']} parcels, {s['entries']} journal entries, ledger "
-        f"{'intact' if s['ledger_ok'] else 'BROKEN'}\ndatabase: {s['database_url']}"))
+    emit(summary, as_json, _render_demo)
+
+
+def _seed_county(svc: Any, parcels: int | None, entries: int | None, seed: int | None, report: Any) -> dict[str, Any]:
+    # deferred on purpose: only the command that runs pays for this import
+    from sinkledger.demo.county import CountySize, seed_county
+
+    given = {k: v for k, v in (("parcels", parcels), ("entries", entries), ("seed", seed)) if v is not None}
+    return seed_county(svc, CountySize(**given), progress=report)
+
+
+def _render_demo(s: dict[str, Any]) -> None:
+    if s.get("scale") == "county":
+        click.echo(f"county dataset ready (synthetic): {s['parcels']} parcels, {s['villages']} villages, "
+                   f"{s['households']} households, {s['entries']} journal entries "
+                   f"({s['first_recorded_at'][:10]} to {s['last_recorded_at'][:10]}) in {s['timings_s']['total']} s\n"
+                   f"head {s['head_hash']}\nrun `sinkledger verify` to check it\ndatabase: {s['database_url']}")
+        return
+    click.echo(f"demo ready: {s['parcels']} parcels, {s['entries']} journal entries, ledger "
+               f"{'intact' if s['ledger_ok'] else 'BROKEN'}\ndatabase: {s['database_url']}")
 
 
 @main.command()
