@@ -13,7 +13,6 @@ import json
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlmodel import select
 
 from ledger.allocation import allocate_largest_remainder
 from ledger.commands import CommandContext
@@ -30,7 +29,8 @@ from ledger.domain import (
 )
 from ledger.income.hooks import after_issuance
 from ledger.projection import apply_moves, get_account
-from ledger.store import BatchRow, EstimateRow, IssuedPeriodRow
+from ledger.sql import in_list
+from ledger.store import BatchRow
 from sinkledger_base.errors import Conflict, InvalidInput, NotFound
 
 BASIS_POINTS = 10_000
@@ -54,27 +54,67 @@ def _check_request(verified_kg_co2e: Any, project_code: Any, buffer_share_bp: An
         raise InvalidInput("buffer_share_invalid")
 
 
+def _chunks(codes: list[str], size: int = 500) -> list[list[str]]:
+    return [codes[i:i + size] for i in range(0, len(codes), size)] or [[]]
+
+
+def _issued_periods(ctx: CommandContext, parcel_codes: list[str], extra: str = "",
+                    params: dict[str, Any] | None = None) -> list[tuple[str, str, str]]:
+    """``(parcel_code, period_start, period_end)`` of the parcels' issued periods, by a read per
+    500 parcels (in the order recorded)."""
+    rows: list[tuple[str, str, str]] = []
+    for chunk in _chunks(parcel_codes):
+        if chunk:
+            marks, names = in_list("c", chunk)
+            rows += ctx.tx.all(f"SELECT parcel_code, period_start, period_end FROM issued_period "
+                               f"WHERE parcel_code IN ({marks}){extra} ORDER BY id", {**names, **(params or {})})
+    return rows
+
+
 def _check_periods(ctx: CommandContext, parcel_codes: list[str], start: str, end: str) -> None:
+    """No parcel of the estimate may have an issued period overlapping this one; the refusal names
+    the first such parcel in the estimate's order."""
+    clashes: dict[str, tuple[str, str]] = {}
+    for code, period_start, period_end in _issued_periods(
+            ctx, parcel_codes, " AND period_start < :e AND period_end > :s", {"s": start, "e": end}):
+        clashes.setdefault(code, (period_start, period_end))
     for code in parcel_codes:
-        clash = ctx.tx.one("SELECT period_start, period_end FROM issued_period WHERE parcel_code = :c "
-                           "AND period_start < :e AND period_end > :s LIMIT 1", {"c": code, "s": start, "e": end})
-        if clash is not None:
-            raise Conflict("period_already_issued", parcel=code, other_period=f"{clash[0]}..{clash[1]}")
+        if code in clashes:
+            other = clashes[code]
+            raise Conflict("period_already_issued", parcel=code, other_period=f"{other[0]}..{other[1]}")
 
 
 def _check_one_off_claims(ctx: CommandContext, est: "_Estimate", parcel_codes: list[str]) -> None:
-    """A one-off credit (e.g. a wetland's herbaceous vegetation, VM0033) is issued once per parcel."""
+    """A one-off credit (e.g. a wetland's herbaceous vegetation, VM0033) is issued once per parcel:
+    refused for the first parcel (in the estimate's order) for which an estimate of the same sink
+    type whose period was issued for it claimed one of the same one-off credits. One read of the
+    parcels' issued periods and one of the sink type's estimates; documents are read only for the
+    estimates that cover such a parcel and period."""
     document = ctx.tx.one("SELECT document FROM estimate WHERE id = :id", {"id": est.id})[0]
     claims = set(json.loads(document).get("one_off_claims") or {})
     if not claims:
         return
+    issued: dict[str, set[tuple[str, str]]] = {}
+    for code, period_start, period_end in _issued_periods(ctx, parcel_codes):
+        issued.setdefault(code, set()).add((period_start, period_end))
+    if not issued:
+        return
+    periods = set().union(*issued.values())
+    claimed: set[str] = set()
+    for other_id, codes_json, period_start, period_end in ctx.tx.all(
+            "SELECT id, parcel_codes, period_start, period_end FROM estimate WHERE sink_type = :t ORDER BY id",
+            {"t": est.sink_type}):
+        if (period_start, period_end) not in periods:
+            continue
+        covered = {c for c in json.loads(codes_json) if (period_start, period_end) in issued.get(c, ())}
+        if not covered - claimed:
+            continue
+        other = ctx.tx.one("SELECT document FROM estimate WHERE id = :id", {"id": other_id})[0]
+        if claims & set(json.loads(other).get("one_off_claims") or {}):
+            claimed |= covered
     for code in parcel_codes:
-        issued = {(p.period_start, p.period_end) for p in ctx.session.exec(
-            select(IssuedPeriodRow).where(IssuedPeriodRow.parcel_code == code))}
-        for other in ctx.session.exec(select(EstimateRow).where(EstimateRow.sink_type == est.sink_type)):
-            if (code in json.loads(other.parcel_codes) and (other.period_start, other.period_end) in issued
-                    and claims & set(json.loads(other.document).get("one_off_claims") or {})):
-                raise Conflict("one_off_credit_already_claimed", parcel=code, claim=", ".join(sorted(claims)))
+        if code in claimed:
+            raise Conflict("one_off_credit_already_claimed", parcel=code, claim=", ".join(sorted(claims)))
 
 
 def _next_number(ctx: CommandContext, prefix: str) -> int:

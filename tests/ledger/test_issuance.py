@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import shapely
 
 from tests.ledger.conftest import BAMBOO, assert_refused, demo_parcel_inputs, held, issue_parcel
 
@@ -71,3 +72,41 @@ def test_a_declining_parcel_cannot_be_issued(registry):  # type: ignore[no-untyp
     assert_refused("verified_quantity_exceeds_estimate", lambda: svc.issue(
         svc.actor("verifier"), "i", estimate_id=est["estimate_id"], verified_kg_co2e=1000,
         project_code="AJBF01", buffer_share_bp=0))
+
+
+WETLAND = "sinkledger.wetland-lake-marsh"
+
+
+def test_a_one_off_credit_is_issued_once_per_parcel(registry):  # type: ignore[no-untyped-def]
+    """Given a wetland parcel whose first estimate claims the one-off herbaceous credit (VM0033)
+    and was issued, when a later period's estimate claims it again, then its issuance is refused
+    naming the parcel (in the estimate's order, after a parcel that never claimed it); the parcel
+    that never claimed it is issued with its one-off credit."""
+    import geopandas as gpd
+
+    from methodologies.registry import get_methodology
+    from tests.ledger.conftest import GIS, assert_refused
+
+    svc = registry
+    layer = gpd.read_file(GIS / "demo_parcels.gpkg", layer="parcels")
+    coop, verifier = svc.actor("coop"), svc.actor("verifier")
+    for code in ("DQ-WL-0001", "DQ-WL-0002"):
+        geometry = shapely.geometry.mapping(layer[layer.parcel_code == code].iloc[0].geometry)
+        svc.register_parcel(coop, f"reg:{code}", parcel_code=code, sink_type="wetland", holder_party_id="COL-1",
+                            geometry=geometry, county_code="330521")
+    example = get_methodology(WETLAND).example_inputs()
+
+    def estimate_and_issue(request: str, codes: list[str], start: str, end: str, claimed_before: bool):  # type: ignore[no-untyped-def]
+        inputs = {**example, "period_start": start, "period_end": end,
+                  "herbaceous_vegetation_credit_claimed_before": claimed_before}
+        est = svc.record_estimate(coop, f"est:{request}", parcel_codes=codes, methodology_id=WETLAND, inputs=inputs)
+        return lambda: svc.issue(verifier, f"iss:{request}", estimate_id=est["estimate_id"],
+                                 verified_kg_co2e=est["net_kg_co2e"], project_code="DQWL01", buffer_share_bp=1000)
+
+    estimate_and_issue("first", ["DQ-WL-0002"], "2021-06-01", "2023-06-01", False)()
+    again = estimate_and_issue("again", ["DQ-WL-0001", "DQ-WL-0002"], "2023-06-01", "2025-06-01", False)
+    exc = assert_refused("one_off_credit_already_claimed", again)
+    assert exc.params["parcel"] == "DQ-WL-0002"
+    assert svc.verify().ok
+    other = estimate_and_issue("other", ["DQ-WL-0001"], "2023-06-01", "2025-06-01", False)()
+    assert other["issued_t"] > 0 and svc.verify().ok
