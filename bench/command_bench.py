@@ -217,6 +217,49 @@ def measure(url: str, synchronous: str | None, heavy: int, n: int) -> dict[str, 
             "entries": report.entries}
 
 
+def measure_existing(url: str, n: int) -> dict[str, Any]:
+    """On an existing ledger (the county-scale dataset: ``sinkledger demo --scale county``), left as
+    it is but for the commands measured: ``n`` sales by the clerk from the account holding the
+    most credits to an enterprise, retirements of 1 t by the clerk for that enterprise, pledges of
+    1 t by the bank and their releases; the floor in a scratch table of the same database,
+    dropped after. ``verify`` is left to the caller (minutes at a million entries)."""
+    svc = Service.open(load_settings({"DATABASE_URL": url}))
+    from sqlalchemy import text
+
+    with svc.db.read() as s:
+        seller = s.execute(text("SELECT q.account_id FROM balance q JOIN account a ON a.id = q.account_id "
+                                "WHERE q.state = 'held' AND a.kind = 'holding' GROUP BY q.account_id "
+                                "ORDER BY sum(q.quantity) DESC LIMIT 1")).scalar()
+        buyer = s.execute(text("SELECT a.id FROM account a JOIN party p ON p.id = a.party_id WHERE p.kind = "
+                               "'enterprise' AND a.kind = 'holding' AND a.id != :s ORDER BY a.id LIMIT 1"),
+                          {"s": seller}).scalar()
+        entries = s.execute(text("SELECT max(seq) FROM journal_entry")).scalar()
+    clerk, bank = svc.actor("clerk"), svc.actor("bank")
+    tag = f"{time.time_ns()}"
+    floor = chained_floor(svc, max(n, 100))
+    out: dict[str, Any] = {}
+    out["sale"], _ = timed([lambda i=i: svc.sell(clerk, f"bench-sale:{tag}:{i}", seller_account=seller,
+                                                 buyer_account=buyer, quantity=1, price_fen_per_t=PRICE_FEN_PER_T,
+                                                 contract_no=f"BENCH-{tag}") for i in range(n)])
+    out["retirement"], _ = timed([lambda i=i: svc.retire(clerk, f"bench-ret:{tag}:{i}", account_id=buyer, quantity=1,
+                                                         beneficiary="bench", purpose="bench") for i in range(n)])
+    out["pledge"], pledges = timed([lambda i=i: svc.pledge(bank, f"bench-pl:{tag}:{i}", account_id=seller, quantity=1,
+                                                           loan_reference=f"L-{tag}-{i}", loan_amount_fen=100_000,
+                                                           term_end="2030-01-01") for i in range(n)])
+    out["release"], _ = timed([lambda i=i, p=p: svc.release(bank, f"bench-rel:{tag}:{i}", pledge_id=p["pledge_id"])
+                               for i, p in enumerate(pledges)])
+    floor_after = chained_floor(svc, max(n, 100))
+    with svc.db.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS bench_chain")
+    floor_per_s = (floor["per_s"] + floor_after["per_s"]) / 2
+    for figures in out.values():
+        figures["ratio"] = round(figures["per_s"] / floor_per_s, 3)
+    svc.db.dispose()
+    return {"existing": True, "entries_before": entries, "seller_account": seller, "buyer_account": buyer,
+            "chained_floor": floor, "chained_floor_after": floor_after, "chained_floor_per_s": round(floor_per_s, 1),
+            "commands": out, "lowest_ratio": min(f["ratio"] for f in out.values())}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--database-url", default=None, help="a PostgreSQL database to measure too (dropped!)")
@@ -224,7 +267,17 @@ def main() -> None:
     ap.add_argument("--heavy", type=int, default=None, help="collections and issuances (default 40)")
     ap.add_argument("--commands", type=int, default=None, help="every other command (default 300)")
     ap.add_argument("--sqlite-only", action="store_true")
+    ap.add_argument("--existing", metavar="URL", default=None,
+                    help="measure sale, retirement, pledge and release on this existing ledger (e.g. the county "
+                         "dataset), changing nothing else; the other options are ignored but --commands")
     args = ap.parse_args()
+    if args.existing:
+        print(json.dumps({"benchmark": "commands", "commands": args.commands or 300,
+                          "machine": {"python": platform.python_version(), "platform": platform.platform(),
+                                      "load_average": [round(x, 2) for x in __import__("os").getloadavg()]},
+                          "backends": {"existing": measure_existing(args.existing, args.commands or 300)}},
+                         indent=2, ensure_ascii=False))
+        return
     heavy = args.heavy or (4 if args.short else 40)
     n = args.commands or (30 if args.short else 300)
     backends: dict[str, Any] = {}
