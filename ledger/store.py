@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Optional, TypeVar
 
-from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from sinkledger_base.errors import NotFound
@@ -83,7 +83,9 @@ class BatchRow(SQLModel, table=True):
 class CreditBlockRow(SQLModel, table=True):
     __tablename__ = "credit_block"
     __table_args__ = (Index("ix_credit_block_holding", "account_id", "state", "batch_id", "first"),
-                      Index("ix_credit_block_tag", "tag"),  # a pledge's or lien's blocks
+                      # a pledge's or lien's blocks; partial, so that untagged blocks (most) cost no entry
+                      Index("ix_credit_block_tag", "tag", sqlite_where=text("tag IS NOT NULL"),
+                            postgresql_where=text("tag IS NOT NULL")),
                       UniqueConstraint("batch_id", "first"))
     id: Optional[int] = Field(default=None, primary_key=True)
     batch_id: str = Field(max_length=80)
