@@ -111,11 +111,7 @@ def available_blocks(session: Session, account_id: str) -> Iterator[Block]:
     """
     tx = Tx.of(session)
     cache = tx.batches
-    batches = tx.all(
-        "SELECT q.batch_id, b.serial_prefix, b.vintage_year, b.first, b.last FROM balance q "
-        "JOIN batch b ON b.id = q.batch_id WHERE q.account_id = :a AND q.state = 'held' AND q.quantity > 0 "
-        "ORDER BY b.vintage_year, b.issuance_seq, b.id", {"a": account_id})
-    for batch_id, *facts in batches:
+    for batch_id, *facts in _held_batches(tx, account_id):
         cache[batch_id] = tuple(facts)
         after, page = 0, FIRST_PAGE_ROWS
         while True:
@@ -134,6 +130,29 @@ def tagged_blocks(session: Session, tag: str, state: BlockState) -> list[Block]:
     tx = Tx.of(session)
     return list(_blocks(tx, tx.all(f"SELECT {BLOCK_COLUMNS} FROM credit_block WHERE tag = :t AND state = :s "
                                    "ORDER BY batch_id, first", {"t": tag, "s": state.value})))
+
+
+BATCH_PAGE_ROWS = 8  # batches an account holds, read a few at a time: a take needs the oldest one or two
+
+
+def _held_batches(tx: Tx, account_id: str) -> Iterator[tuple]:  # type: ignore[type-arg]
+    """``(batch_id, serial_prefix, vintage_year, first, last)`` of the batches an account holds
+    credits of, oldest vintage first, then issuance order, a page at a time (an enterprise that
+    bought from hundreds of issuances is not read whole for every sale)."""
+    after: tuple | None = None  # type: ignore[type-arg]
+    while True:
+        rows = tx.all(
+            "SELECT q.batch_id, b.serial_prefix, b.vintage_year, b.first, b.last, b.issuance_seq FROM balance q "
+            "JOIN batch b ON b.id = q.batch_id WHERE q.account_id = :a AND q.state = 'held' AND q.quantity > 0 "
+            + ("AND (b.vintage_year > :v OR (b.vintage_year = :v AND (b.issuance_seq > :s OR "
+               "(b.issuance_seq = :s AND b.id > :i)))) " if after else "")
+            + "ORDER BY b.vintage_year, b.issuance_seq, b.id LIMIT :n",
+            {"a": account_id, "n": BATCH_PAGE_ROWS, **({"v": after[0], "s": after[1], "i": after[2]} if after else {})})
+        for batch_id, prefix, vintage, first, last, _ in rows:
+            yield batch_id, prefix, vintage, first, last
+        if len(rows) < BATCH_PAGE_ROWS:
+            return
+        after = rows[-1][2], rows[-1][5], rows[-1][0]
 
 
 def held_quantity(session: Session, account_id: str, state: BlockState = BlockState.held) -> int:

@@ -68,3 +68,25 @@ def test_retirement_refusals(funded, kwargs, code):  # type: ignore[no-untyped-d
     head = svc.verify().head_hash
     assert_refused(code, lambda: svc.retire(svc.actor("coop"), "r", **args))
     assert svc.verify().head_hash == head and held(svc, "SYS-RETIRED") == 0
+
+
+def test_a_take_pages_through_the_batches_an_account_holds(funded, monkeypatch):  # type: ignore[no-untyped-def]
+    """Given the holder's batches read one per page, when a sale takes all its credits but one,
+    then they come oldest vintage first across every batch, as when read whole."""
+    import ledger.projection
+
+    svc = funded
+    monkeypatch.setattr(ledger.projection, "BATCH_PAGE_ROWS", 1)
+    with svc.db.read() as s:
+        from sqlalchemy import text
+
+        held_batches = s.execute(text("SELECT b.id, b.vintage_year FROM balance q JOIN batch b ON b.id = q.batch_id "
+                                      "WHERE q.account_id = 'COL-1-H' AND q.state = 'held' AND q.quantity > 0 "
+                                      "ORDER BY b.vintage_year, b.issuance_seq, b.id")).all()
+    assert len(held_batches) >= 3
+    total = svc.account_balance("COL-1-H")["held_t"]
+    sale = svc.sell(svc.actor("clerk"), "all-but-one", seller_account="COL-1-H", buyer_account="ENT-1-H",
+                    quantity=total - 1, price_fen_per_t=100, contract_no="P")
+    assert [b["batch_id"] for b in sale["blocks"]] == [b.id for b in held_batches]
+    assert [b["vintage_year"] for b in sale["blocks"]] == sorted(b["vintage_year"] for b in sale["blocks"])
+    assert svc.account_balance("COL-1-H")["held_t"] == 1 and svc.verify().ok
