@@ -6,7 +6,8 @@ Create Date: 2026-12-04
 
 Every command checks, for each batch it touched, that the batch's balance rows sum to its length
 (:func:`ledger.invariants.check_batches`). The balance table's key starts with the account, so
-that check read every balance row; with this index it reads the batch's rows only. Releasing a
+that check read every balance row; this index holds the batch and the quantity, so the check reads
+a few index pages, not one table page per holder. Releasing a
 pledge or a lien reads its blocks by tag, which read every block without ``ix_credit_block_tag``
 (partial: only tagged blocks have an entry, so a sale's untagged blocks cost no index write).
 """
@@ -23,7 +24,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index('ix_balance_batch_id', 'balance', ['batch_id'], unique=False, if_not_exists=True)
+    op.create_index('ix_balance_batch_id', 'balance', ['batch_id', 'quantity'], unique=False, if_not_exists=True)
     op.create_index('ix_credit_block_tag', 'credit_block', ['tag'], unique=False, if_not_exists=True,
                     sqlite_where=sa.text('tag IS NOT NULL'), postgresql_where=sa.text('tag IS NOT NULL'))
 
