@@ -29,8 +29,7 @@ from ledger.domain import (
 )
 from ledger.income.hooks import after_issuance
 from ledger.projection import apply_moves, get_account
-from ledger.sql import in_list
-from ledger.store import BatchRow
+from ledger.sql import in_list, insert_sql
 from sinkledger_base.errors import Conflict, InvalidInput, NotFound
 
 BASIS_POINTS = 10_000
@@ -190,12 +189,12 @@ def _create_batch(ctx: CommandContext, est: _Estimate, vintage: int, quantity: i
     first = _next_number(ctx, prefix)
     last = first + quantity - 1
     batch_id = f"{prefix}/{first}"
-    ctx.tx.insert(BatchRow(
-        id=batch_id, serial_prefix=prefix, region_code=region_code, county_code=county_code,
-        sink_type=est.sink_type, project_code=project_code, vintage_year=vintage, first=first,
-        last=last, buffer_quantity=buffer_t, issuance_seq=ctx.seq, estimate_id=est.id,
-        methodology_id=est.methodology_id, methodology_version=est.methodology_version,
-        period_start=est.period_start, period_end=est.period_end))
+    row = {"id": batch_id, "serial_prefix": prefix, "region_code": region_code, "county_code": county_code,
+           "sink_type": est.sink_type, "project_code": project_code, "vintage_year": vintage, "first": first,
+           "last": last, "buffer_quantity": buffer_t, "issuance_seq": ctx.seq, "estimate_id": est.id,
+           "methodology_id": est.methodology_id, "methodology_version": est.methodology_version,
+           "period_start": est.period_start, "period_end": est.period_end}
+    ctx.tx.run(insert_sql("batch", tuple(row)), row)  # every column of BatchRow, values checked above
     moves = []
     holder_last = last - buffer_t
     if holder_last >= first:
