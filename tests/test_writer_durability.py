@@ -225,3 +225,41 @@ def test_a_writer_killed_between_commit_and_flush_leaves_a_whole_entry_that_a_re
         assert svc.account_balance(seller["account_id"])["held_t"] == seller["held_t"] - 1
     finally:
         svc.db.dispose()
+
+
+def _lagging_commands(db: Database, probe: Engine, n: int, monkeypatch, wait: bool) -> int:  # type: ignore[no-untyped-def]
+    """As :func:`_lagging_writes`, through ``db.command()`` (every ledger command's transaction):
+    the WAL insert position is read when the command's COMMIT has returned, just before the wait
+    for the flush (``wait_durable`` on the command's own connection)."""
+    committed_at: list[str] = []
+    real = Database.wait_durable
+
+    def recording(self, *connection):  # type: ignore[no-untyped-def]
+        with probe.connect() as conn:
+            committed_at.append(conn.execute(text("SELECT pg_current_wal_insert_lsn()::text")).scalar())
+        if wait:
+            real(self, *connection)
+
+    monkeypatch.setattr(Database, "wait_durable", recording)
+    lagging = 0
+    for i in range(n):
+        committed_at.clear()
+        with db.command() as tx:
+            tx.run(f"INSERT INTO {SCRATCH} (note) VALUES (:n)", {"n": f"command {i}"})
+        with probe.connect() as conn:
+            flushed = conn.execute(text("SELECT pg_current_wal_flush_lsn() >= CAST(:lsn AS pg_lsn)"),
+                                   {"lsn": committed_at[0]}).scalar()
+        lagging += not flushed
+    return lagging
+
+
+def test_a_command_returns_only_once_its_commit_is_flushed_and_would_not_without_the_wait(pg, monkeypatch):
+    probe = create_engine(PG_URL)
+    try:
+        assert _lagging_commands(pg, probe, 40, monkeypatch, wait=True) == 0
+        assert _lagging_commands(pg, probe, 40, monkeypatch, wait=False) > 0
+    finally:
+        probe.dispose()
+    with pg.read() as s:  # the commands' transactions committed every row, and left the setting as it was
+        assert s.execute(text(f"SELECT count(*) FROM {SCRATCH}")).scalar() == 80
+        assert s.execute(text("SHOW synchronous_commit")).scalar() == "on"

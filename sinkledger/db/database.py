@@ -184,9 +184,12 @@ class Database:
         pooled one. On SQLite every COMMIT is already as durable as ``synchronous`` makes it."""
         if self.is_sqlite:
             return
-        if driver_connection is not None:
-            driver_connection.execute(PG_WAIT_DURABLE_SQL)
-            driver_connection.commit()
+        if driver_connection is not None:  # one round trip: the statement is its own transaction
+            driver_connection.autocommit = True
+            try:
+                driver_connection.execute(PG_WAIT_DURABLE_SQL)
+            finally:
+                driver_connection.autocommit = False
             return
         with self.engine.begin() as conn:
             conn.execute(PG_WAIT_DURABLE)
