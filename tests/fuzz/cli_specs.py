@@ -30,7 +30,6 @@ LONG = "長" * 2_100
 # Commands that take no value at all, or must not be run here, and why.
 NO_INPUT: dict[str, str] = {
     "init": "no input (idempotent set-up)",
-    "demo": "no value input; --reset would destroy the shared world",
     "verify": "read-only, no input", "balances": "read-only, no input", "checkpoint": "no input",
     "methodologies list": "read-only, no input",
     "app": "starts a Streamlit server; --port is an int checked by click and by Streamlit",
@@ -408,6 +407,10 @@ SPECS: list[CliSpec] = [
                                            "period_end": "2026-12-31", "actor": "household"},
             {"party_id": "ref", "period_start": "date", "period_end": "date", "pdf_path": "out_path",
              "xlsx_path": "out_path", "lang": "choice", "actor": "actor"}, read_only=True),
+    # The county-scale dataset on the shared world: a non-empty database, so even a good size is
+    # refused (county_demo_database_not_empty) and nothing changes; --reset (a flag) is never given.
+    CliSpec("demo", lambda w: {"scale": "county", "parcels": 300, "entries": 3000},
+            {"scale": "choice", "parcels": "int", "entries": "int", "seed": "int"}, read_only=True),
     # -- methodologies and estimates ---------------------------------------------------------------
     CliSpec("methodologies show", lambda w: {"methodology_id": "sinkledger.tea-garden"},
             {"methodology_id": "ref", "version": "opt_ref"}, read_only=True),
