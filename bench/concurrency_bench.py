@@ -195,7 +195,7 @@ def _naive_append(engine: Engine, request_id: str, early_release: bool = False) 
     started = time.perf_counter()
     with engine.begin() as conn:
         if early_release:
-            conn.execute(PG_BEGIN_WRITE, {"k": WRITER_LOCK_KEY})
+            conn.execute(PG_BEGIN_WRITE)
         elif engine.dialect.name != "sqlite":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITER_LOCK_KEY})
         head = conn.execute(text(f"SELECT seq, entry_hash FROM {NAIVE_TABLE} ORDER BY seq DESC LIMIT 1")).first()

@@ -25,7 +25,7 @@ from sqlalchemy import Connection
 from sqlmodel import Session
 
 from ledger.domain import GENESIS_HASH, entry_hash
-from sinkledger_base.canonical import canonical_json
+from ledger.journal import entry_body
 
 CHUNK = 10_000
 COLUMNS = ("seq", "kind", "request_id", "request_fingerprint", "actor", "recorded_at", "body", "prev_hash", "entry_hash")
@@ -80,8 +80,8 @@ def append_many(session: Session, entries: Iterable[BulkEntry], head: tuple[int,
         seq, prev = state
         for kind, request_id, fingerprint, actor, recorded_at, payload in batch:
             seq += 1
-            body = canonical_json({"seq": seq, "kind": kind, "request_id": request_id, "actor": actor,
-                                   "recorded_at": recorded_at, "payload": payload})  # ledger.journal.entry_body
+            body = entry_body(seq=seq, kind=kind, request_id=request_id, actor=actor, recorded_at=recorded_at,
+                              payload=payload)
             digest = entry_hash(prev, body)
             yield seq, kind, request_id, fingerprint, actor, recorded_at, body, prev, digest
             prev = digest

@@ -15,11 +15,10 @@ from typing import Any
 
 from ledger.commands import CommandContext
 from ledger.domain import EntryKind, PartyKind, check_date
-from ledger.income.rows import bindable_texts, insert_rows
 from ledger.income.terms import check_cost_terms
 from ledger.parties import holding_account_id
 from ledger.sale import check_text
-from ledger.sql import Tx, in_list, insert_sql
+from ledger.sql import Tx, bindable_texts, in_list, insert_sql
 from sinkledger_base.errors import Conflict, InvalidInput, NotFound
 
 PAYMENT_KINDS = {"fixed_per_mu_year": "fen_per_mu_per_year", "proceeds_share": "share_bp"}
@@ -123,7 +122,7 @@ def collect(ctx: CommandContext, *, contract_no: str, collective_party_id: str, 
         "contract_no": contract_no, "seq": ctx.seq, "centre_party_id": ctx.actor.party_id,
         "collective_party_id": collective_party_id, "term_start": start, "term_end": end, "signed_date": signed,
         "payment_terms": json.dumps(terms, sort_keys=True)})
-    insert_rows(ctx.tx, "contract_parcel", [{"contract_no": contract_no, "parcel_code": code, "term_start": start,
+    ctx.tx.insert_rows("contract_parcel", [{"contract_no": contract_no, "parcel_code": code, "term_start": start,
                                              "term_end": end} for code in codes])
     result = {"contract_no": contract_no, "centre_party_id": ctx.actor.party_id,
               "centre_account": holding_account_id(ctx.actor.party_id), "collective_party_id": collective_party_id,

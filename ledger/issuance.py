@@ -29,7 +29,7 @@ from ledger.domain import (
 )
 from ledger.income.hooks import after_issuance
 from ledger.projection import apply_moves, get_account
-from ledger.sql import in_list, insert_sql
+from ledger.sql import in_list
 from sinkledger_base.errors import Conflict, InvalidInput, NotFound
 
 BASIS_POINTS = 10_000
@@ -168,9 +168,9 @@ def issue(ctx: CommandContext, *, estimate_id: str, verified_kg_co2e: int, proje
                                            region_code=region_code, county_code=county_code)
         batches.append(batch)
         moves.extend(batch_moves)
-    ctx.tx.many("INSERT INTO issued_period (parcel_code, period_start, period_end, issuance_seq) "
-                "VALUES (:c, :s, :e, :q)", [{"c": code, "s": est.period_start, "e": est.period_end, "q": ctx.seq}
-                                            for code in parcel_codes])
+    ctx.tx.insert_rows("issued_period", [{"parcel_code": code, "period_start": est.period_start,
+                                          "period_end": est.period_end, "issuance_seq": ctx.seq}
+                                         for code in parcel_codes])
     apply_moves(ctx.tx, moves)
     result = {"estimate_id": estimate_id, "issued_t": total_t, "buffer_t": buffer_t,
               "to_account": to_account, "batches": batches}
@@ -194,7 +194,7 @@ def _create_batch(ctx: CommandContext, est: _Estimate, vintage: int, quantity: i
            "last": last, "buffer_quantity": buffer_t, "issuance_seq": ctx.seq, "estimate_id": est.id,
            "methodology_id": est.methodology_id, "methodology_version": est.methodology_version,
            "period_start": est.period_start, "period_end": est.period_end}
-    ctx.tx.run(insert_sql("batch", tuple(row)), row)  # every column of BatchRow, values checked above
+    ctx.tx.insert_rows("batch", [row])  # every column of BatchRow, values checked above
     moves = []
     holder_last = last - buffer_t
     if holder_last >= first:

@@ -45,14 +45,6 @@ class Entry:
                 "entry_hash": self.entry_hash, "prev_hash": self.prev_hash}
 
 
-def head(session: Session) -> JournalRow | None:
-    return session.exec(select(JournalRow).order_by(JournalRow.seq.desc()).limit(1)).first()
-
-
-def find_request(session: Session, request_id: str) -> JournalRow | None:
-    return session.exec(select(JournalRow).where(JournalRow.request_id == request_id)).first()
-
-
 def head_and_request(tx: Tx, request_id: str) -> tuple[int, str, tuple[Any, ...] | None]:
     """One statement for what every command reads first: the head (``seq``, ``entry_hash``; 0 and
     the genesis hash when empty) and the entry already recorded for ``request_id``, if any (as a

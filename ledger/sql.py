@@ -149,6 +149,11 @@ class Tx:
                   if not (getattr(row, c.name) is None and (c.autoincrement is True or c.primary_key))}
         self.run(insert_sql(table.name, tuple(values)), values)
 
+    def insert_rows(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert ``rows`` (dicts with the same keys, the columns) into ``table``: one executemany."""
+        if rows:
+            self.many(insert_sql(table, tuple(rows[0])), rows)
+
     def many(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
             return
@@ -172,6 +177,20 @@ def insert_sql(table: str, columns: tuple[str, ...]) -> str:
         sql = _INSERTS[key] = (f"INSERT INTO {table} ({', '.join(columns)}) "
                                f"VALUES ({', '.join(':' + c for c in columns)})")
     return sql
+
+
+def bindable_texts(values: Iterable[Any]) -> bool:
+    """Whether every value is text either database binds (UTF-8 encodable, no NUL): reads of many
+    keys at once (``IN (...)``) are used only then, so that a key the driver refuses is refused
+    alone, where a command meets it."""
+    for value in values:
+        if type(value) is not str or "\x00" in value:
+            return False
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+    return True
 
 
 def in_list(prefix: str, values: Iterable[Any]) -> tuple[str, dict[str, Any]]:

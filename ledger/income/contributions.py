@@ -28,7 +28,6 @@ from sqlalchemy.exc import NoResultFound
 from sqlmodel import Session, select
 
 from ledger.allocation import allocate_largest_remainder
-from ledger.income.rows import insert_rows
 from ledger.sql import Tx, in_list
 from ledger.store import BatchRow, IssuedPeriodRow
 
@@ -115,7 +114,7 @@ def record_contributions(session: Session | Tx, seq: int, payload: dict[str, Any
     """Write the contribution rows of an issuance being recorded (one executemany); return them
     for its payload."""
     rows = issuance_contributions(session, seq, payload, weights)
-    insert_rows(Tx.of(session), "issuance_contribution", [{"issuance_seq": seq, **row} for row in rows])
+    Tx.of(session).insert_rows("issuance_contribution", [{"issuance_seq": seq, **row} for row in rows])
     return rows
 
 

@@ -40,7 +40,6 @@ from ledger.domain import EntryKind, Move
 from ledger.income.contributions import batch_contributions
 from ledger.income.domain import PAID_ROLES, LineRole, line_id, record_id, shown
 from ledger.income.permissions import require_party
-from ledger.income.rows import insert_rows
 from ledger.income.terms import FIXED, PaymentTerms
 from ledger.sql import Tx, in_list
 from sinkledger_base.errors import Conflict, NotFound
@@ -374,18 +373,18 @@ _DUE_KEYS = ("contract_no", "party_id", "role", "parcel_code", "parcel_tonnes", 
 def _write(ctx: CommandContext, distribution_id: str, draft: dict[str, Any]) -> None:
     """The distribution's rows: itself, one per contract, one due item per paid line (executemany)."""
     tx = ctx.tx
-    insert_rows(tx, "distribution", [{
+    tx.insert_rows("distribution", [{
         "id": distribution_id, "seq": ctx.seq, "sale_seq": draft["sale_seq"], "seller_account": draft["seller_account"],
         "sale_date": draft["sale_date"], "quantity_t": draft["quantity_t"], "amount_fen": draft["amount_fen"],
         "recorded_at": ctx.recorded_at}])
-    insert_rows(tx, "distribution_contract", [{
+    tx.insert_rows("distribution_contract", [{
         "distribution_id": distribution_id, "contract_no": c["contract_no"],
         "collective_party_id": c["collective_party_id"], "kind": c["kind"], "quantity_t": c["quantity_t"],
         "gross_fen": c["gross_fen"], "costs_fen": c["costs_fen"], "net_fen": c["net_fen"],
         "villages_fen": c["villages_fen"], "centre_fen": c["centre_fen"]} for c in draft["contracts"]])
     paid = [line for line in draft["lines"] if line["role"] in _PAID and line["amount_fen"] > 0]
     kinds = _party_kinds(tx, {line["party_id"] for line in paid})
-    insert_rows(tx, "due_item", [{
+    tx.insert_rows("due_item", [{
         "id": line_id(distribution_id, line["line_no"]), "seq": ctx.seq, "source_kind": "distribution",
         "source_id": distribution_id, "payer_party_id": draft["seller_party_id"],
         "party_kind": kinds[line["party_id"]], **{k: line[k] for k in _DUE_KEYS}, "paid_fen": 0,

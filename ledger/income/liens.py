@@ -31,7 +31,6 @@ from ledger.income.contributions import parcel_weights
 from ledger.income.documents import get_contract
 from ledger.income.domain import check_codes, check_whole, is_key, record_id, shown
 from ledger.income.permissions import require_party
-from ledger.income.rows import insert_rows
 from ledger.income.store import LienParcelRow, LienPledgeRow, LienRow
 from ledger.parties import holding_account_id
 from ledger.projection import apply_moves, describe_moves, get_account, tagged_blocks
@@ -172,11 +171,11 @@ def _record_pledge(ctx: CommandContext, lien_id: str, pledge_id: str, moves: lis
     bank, loan_reference, loan_amount_fen, term_end = ctx.tx.one(
         "SELECT bank_party_id, loan_reference, loan_amount_fen, term_end FROM lien WHERE id = :id", {"id": lien_id})
     quantity = sum(m.last - m.first + 1 for m in moves)
-    insert_rows(ctx.tx, "pledge", [{"id": pledge_id, "seq": ctx.seq, "account_id": moves[0].to_account,
+    ctx.tx.insert_rows("pledge", [{"id": pledge_id, "seq": ctx.seq, "account_id": moves[0].to_account,
                                     "bank_party_id": bank, "quantity": quantity, "loan_reference": loan_reference,
                                     "loan_amount_fen": loan_amount_fen, "term_end": term_end, "status": ACTIVE,
                                     "ended_seq": None}])
-    insert_rows(ctx.tx, "lien_pledge", [{"pledge_id": pledge_id, "lien_id": lien_id, "issuance_seq": ctx.seq}])
+    ctx.tx.insert_rows("lien_pledge", [{"pledge_id": pledge_id, "lien_id": lien_id, "issuance_seq": ctx.seq}])
     return {"pledge_id": pledge_id, "lien_id": lien_id, "bank_party_id": bank,
             "account_id": moves[0].to_account, "parcel_codes": codes, "quantity": quantity}
 

@@ -16,7 +16,6 @@ from sqlmodel import Session, select
 from ledger.commands import CommandContext
 from ledger.domain import EntryKind, Role, check_date
 from ledger.income.domain import LineRole, check_codes, check_whole, line_id, record_id, shown
-from ledger.income.rows import insert_rows
 from ledger.income.store import DueItemRow, PaymentRow
 from ledger.permissions import Actor
 from ledger.sale import check_text
@@ -100,7 +99,7 @@ def record_payment(ctx: CommandContext, *, items: list[dict[str, Any]], paid_dat
         lines.append({"payment_line_id": line_id(payment_id, n), "due_id": due.id, "party_id": due.party_id,
                       "amount_fen": item["amount_fen"], "outstanding_fen": due.amount_fen - paid})
     ctx.tx.many("UPDATE due_item SET paid_fen = :p WHERE id = :id", updates)
-    insert_rows(ctx.tx, "income_payment", rows)
+    ctx.tx.insert_rows("income_payment", rows)
     result = {"payment_id": payment_id, "paid_date": paid_date, "reference": reference,
               "payer_party_id": ctx.actor.party_id, "amount_fen": sum(x["amount_fen"] for x in lines),
               "items": lines}

@@ -40,7 +40,8 @@ WRITER_LOCK_KEY = 0x51_4E_4B_4C  # "SNKL": the advisory lock id on PostgreSQL
 
 # The first statement of every write transaction on PostgreSQL: commit without waiting for the WAL
 # flush (this transaction only: ``is_local``), then take the writer lock. One round trip.
-PG_BEGIN_WRITE = text("SELECT set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock(:k)")
+PG_BEGIN_SQL = f"SELECT set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock({WRITER_LOCK_KEY})"
+PG_BEGIN_WRITE = text(PG_BEGIN_SQL)
 # A transaction that returns only when the WAL up to its own commit record is flushed (and, with
 # synchronous replication, replicated), as the server's synchronous_commit promises. It needs an
 # xid *and* a WAL record of its own: PostgreSQL flushes at commit only if the transaction wrote WAL
@@ -48,11 +49,8 @@ PG_BEGIN_WRITE = text("SELECT set_config('synchronous_commit', 'off', true), pg_
 # ``SELECT pg_current_xact_id()`` alone commits asynchronously and flushes nothing. A
 # transactional logical message takes an xid and writes one small record (executable by any role;
 # logical decoders see it under the prefix ``sinkledger`` and may ignore it).
-PG_WAIT_DURABLE = text("SELECT pg_logical_emit_message(true, 'sinkledger', 'durable')")
-# The same two on a command's own DBAPI connection (Database.command).
-PG_BEGIN_COMMAND_SQL = f"SELECT set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock({WRITER_LOCK_KEY})"
 PG_WAIT_DURABLE_SQL = "SELECT pg_logical_emit_message(true, 'sinkledger', 'durable')"
-
+PG_WAIT_DURABLE = text(PG_WAIT_DURABLE_SQL)  # the same, for a SQLAlchemy connection
 
 class Database:
     """One database: an engine plus the transaction discipline the services rely on."""
@@ -166,7 +164,7 @@ class Database:
             return
         with Session(self._orm_writer, expire_on_commit=False) as session:
             if not self.is_sqlite:
-                session.execute(PG_BEGIN_WRITE, {"k": WRITER_LOCK_KEY})
+                session.execute(PG_BEGIN_WRITE)
             try:
                 yield session
                 session.commit()
@@ -249,7 +247,7 @@ class Database:
             if self.is_sqlite:
                 pooled.driver_connection.execute("BEGIN IMMEDIATE")
                 return pooled
-            lock = PG_BEGIN_COMMAND_SQL  # synchronous_commit off for this transaction, then the lock
+            lock = PG_BEGIN_SQL  # synchronous_commit off for this transaction, then the lock
             try:
                 pooled.driver_connection.execute(lock)
             except self._dbapi_error:
