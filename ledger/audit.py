@@ -104,11 +104,14 @@ class TableAudit:
                 fail(report, wrote, self.table, key, "row_missing")
 
 
-def fail(report: Any, seq: int | None, table: str, key: Any, problem: str) -> None:
-    """Record a table difference on ``report`` naming table, key and entry."""
+def fail(report: Any, seq: int | None, table: str, key: Any, problem: str, *, columns: list[str] | None = None) -> None:
+    """Record a table difference on ``report`` naming table, key and entry (and the columns, when known)."""
     key_text = "/".join(str(k) for k in key) if isinstance(key, tuple) else str(key)
-    report.fail(seq, f"{table} {key_text}: {problem.replace('_', ' ')}" + (f" (entry {seq})" if seq else ""))
+    shown = f" in {', '.join(columns)}" if columns else ""
+    report.fail(seq, f"{table} {key_text}: {problem.replace('_', ' ')}{shown}" + (f" (entry {seq})" if seq else ""))
     report.problems[-1].update({"table": table, "key": key_text, "code": problem})
+    if columns:
+        report.problems[-1]["columns"] = columns
 
 
 # --- what each kind of entry writes ----------------------------------------------------------
@@ -167,8 +170,9 @@ def _imported_retirements(seq: int, at: str, p: dict[str, Any]) -> Iterable[Chan
     for r in p.get("records", ()):
         rid = r.get("retirement_id")
         if rid:
-            yield _put(rid, seq, (rid, seq, p["account_id"], r["quantity"], r.get("beneficiary") or "",
-                                  r.get("purpose") or "", RETIREMENT_KIND, at))
+            # the purpose kept is the registry's reason, else its note (RegistryRecord.purpose)
+            yield _put(rid, seq, (rid, seq, p["account_id"], r["quantity"], r.get("beneficiary"),
+                                  r.get("reason") or r.get("details"), RETIREMENT_KIND, at))
 
 
 _PLEDGE_COLUMNS = ("id", "seq", "account_id", "bank_party_id", "quantity", "loan_reference", "loan_amount_fen",
@@ -343,6 +347,174 @@ class _ParcelAudit(TableAudit):
         return row[20]
 
 
+# --- batches, issued periods, estimates -----------------------------------------------------
+
+ANY = object()  # a column the journal does not determine: compared by the stored row's own checks
+
+_BATCH_COLUMNS = ("id", "serial_prefix", "region_code", "county_code", "sink_type", "project_code", "vintage_year",
+                  "first", "last", "buffer_quantity", "issuance_seq", "estimate_id", "methodology_id",
+                  "methodology_version", "period_start", "period_end")
+_SINK_OF_CODE = {"BF": "bamboo_forest", "WL": "wetland", "TG": "tea_garden"}
+
+
+class _BatchAudit(TableAudit):
+    """Every column of every batch: an issuance's batches from its payload (region, sink type and
+    project from the serial prefix, ``CN{region}-{sink}-{project}-{vintage}``; the county is the
+    region the issuance was made in); an imported programme's from its record. Batches are few
+    (one per vintage and issuance), so the expected rows are kept whole and the differing column
+    is named."""
+
+    def __init__(self) -> None:
+        super().__init__("batch", _BATCH_COLUMNS, 1, {}, seq_column="issuance_seq")
+        self.rows: dict[str, tuple] = {}
+
+    def begin(self, session: Any, after_seq: int) -> None:
+        super().begin(session, after_seq)
+        self.rows.clear()
+
+    def entry(self, seq: int, kind: str, recorded_at: str, p: dict[str, Any]) -> None:
+        if kind == "issuance":
+            for b in p.get("batches", ()):
+                region, sink, project = _prefix_parts(b["serial_prefix"])
+                self._expect(seq, (b["batch_id"], b["serial_prefix"], region, region, sink, project,
+                                   b["vintage_year"], b["first"], b["last"], b["buffer_t"], seq, p["estimate_id"],
+                                   p["methodology_id"], p["methodology_version"], p["period_start"], p["period_end"]))
+        elif kind == "registry_import":
+            from ledger.registry_import import apply  # deferred: importers load their mappings
+            for b in p.get("batches", ()):
+                self._expect(seq, (b["batch_id"], b["serial_prefix"], apply.REGION_CODE, apply.REGION_CODE,
+                                   apply.SINK_TYPE, b["project_code"], b["vintage_year"], b["first"], b["last"], 0,
+                                   seq, "", apply.METHODOLOGY_ID, p["registry"][:20], ANY, ANY))
+
+    def _expect(self, seq: int, row: tuple) -> None:
+        self.rows[row[0]] = row
+        self.expected[row[0]] = (seq, b"")
+
+    def finish(self, session: Any, report: Any) -> None:
+        seen = set()
+        for row in self.stored_rows(session):
+            key, want = row[0], self.rows.get(row[0])
+            if want is None:
+                if not self.after_seq or row[10] > self.after_seq:
+                    fail(report, row[10], self.table, key, "row_not_in_journal")
+                continue
+            seen.add(key)
+            differing = [c for c, mine, theirs in zip(self.columns, want, row) if mine is not ANY and mine != theirs]
+            if differing:
+                fail(report, want[10], self.table, key, "row_differs_from_journal", columns=differing)
+        for key, want in self.rows.items():
+            if key not in seen:
+                fail(report, want[10], self.table, key, "row_missing")
+
+
+def _prefix_parts(prefix: str) -> tuple[str, str, str]:
+    head, sink, project, _vintage = prefix.rsplit("-", 3)
+    return head[2:], _SINK_OF_CODE.get(sink, sink), project
+
+
+class _IssuedPeriodAudit(TableAudit):
+    """Issued monitoring periods (the guard against issuing a parcel twice): a multiset of
+    (parcel, period, issuance) from issuances, the periods split and merged parcels inherit, and
+    corrections of issuances (which remove theirs)."""
+
+    def __init__(self) -> None:
+        super().__init__("issued_period", ("parcel_code", "period_start", "period_end", "issuance_seq"), 4, {},
+                         seq_column="issuance_seq")
+        self.count: dict[bytes, int] = {}
+        self.by_issuance: dict[int, list[bytes]] = {}
+        self.last_seq: dict[bytes, int] = {}
+        self.rows_of: dict[bytes, tuple] = {}
+
+    def begin(self, session: Any, after_seq: int) -> None:
+        super().begin(session, after_seq)
+        self.rows_of.clear()
+        self.count.clear()
+        self.by_issuance.clear()
+        self.last_seq.clear()
+
+    def _add(self, seq: int, row: tuple) -> None:
+        d = digest(row)
+        self.count[d] = self.count.get(d, 0) + 1
+        self.by_issuance.setdefault(row[3], []).append(d)
+        self.last_seq[d] = seq
+        self.rows_of[d] = row
+
+    def entry(self, seq: int, kind: str, recorded_at: str, p: dict[str, Any]) -> None:
+        if kind == "issuance":
+            for code in p.get("parcel_codes", ()):
+                self._add(seq, (code, p["period_start"], p["period_end"], seq))
+        elif kind in ("parcel_split", "parcels_merged"):
+            for i in p.get("inherited_issued_periods", ()):
+                self._add(seq, (i["parcel_code"], i["period_start"], i["period_end"], i["issuance_seq"]))
+        elif kind == "correction" and p.get("corrected_kind") == "issuance":
+            for d in self.by_issuance.pop(p["corrected_seq"], ()):
+                self.count[d] -= 1
+
+    def finish(self, session: Any, report: Any) -> None:
+        stored: dict[bytes, int] = {}
+        rows: dict[bytes, tuple] = {}
+        for row in self.stored_rows(session):
+            if self.after_seq and row[3] <= self.after_seq and digest(row) not in self.count:
+                continue
+            d = digest(row)
+            stored[d] = stored.get(d, 0) + 1
+            rows[d] = row
+        for d in set(stored) | {d for d, n in self.count.items() if n}:
+            want, have = self.count.get(d, 0), stored.get(d, 0)
+            if self.after_seq and want and have > want:
+                continue  # rows from before the tail share the key: only a full verify counts them
+            if want != have:
+                row = rows.get(d) or self.rows_of.get(d)
+                key = row if row is not None else d.hex()
+                code = "row_not_in_journal" if not want else "row_missing" if have < want else "row_repeated"
+                fail(report, self.last_seq.get(d, row[3] if row else None), self.table, key, code)
+
+
+_ESTIMATE_COLUMNS = ("id", "seq", "methodology_id", "methodology_version", "parcel_codes", "period_start",
+                     "period_end", "net_kg_co2e", "stock_change_kg_co2e", "reproducibility_hash", "uses_unverified",
+                     "sink_type", "document")
+
+
+def _estimate(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
+    yield _put(p["estimate_id"], seq, (p["estimate_id"], seq, p["methodology_id"], p["methodology_version"],
+                                       json.dumps(p["parcel_codes"]), p["period_start"], p["period_end"],
+                                       p["net_kg_co2e"], p["stock_change_kg_co2e"], p["reproducibility_hash"],
+                                       bool(p["uses_unverified"]), _number(p.get("area_ha")), "document-agrees"))
+
+
+def _stored_estimate(row: tuple) -> tuple:
+    """The row's journal columns, and whether its calculation document agrees with them: the same
+    results, sink type, and inputs and parameters that hash to the reproducibility hash."""
+    from sinkledger_base.canonical import canonical_json
+
+    *columns, sink_type, document = row
+    doc: Any = None
+    try:
+        doc = json.loads(document)
+        hashed = hashlib.sha256(canonical_json({
+            "methodology_id": doc["methodology_id"], "methodology_version": doc["methodology_version"],
+            "inputs": doc["inputs"], "parameters": doc["parameters"],
+            "gwp_profile": doc["gwp_profile"]}).encode("utf-8")).hexdigest()
+        agrees = (hashed == columns[9] == doc["reproducibility_hash"] and doc["net_kg_co2e"] == columns[7]
+                  and doc["stock_change_kg_co2e"] == columns[8] and doc["sink_type"] == sink_type
+                  and doc["methodology_id"] == columns[2] and doc["period_start"] == columns[5]
+                  and doc["period_end"] == columns[6])
+    except (ValueError, KeyError, TypeError):
+        agrees = False
+    columns[10] = bool(columns[10])
+    area = doc.get("area_ha") if isinstance(doc, dict) else None
+    return (*columns, _number(area), "document-agrees" if agrees else "document-differs")
+
+
+def _number(value: Any) -> Any:
+    """A decimal text by its value (a bundle's area is written ``6.2760`` in the entry and
+    ``6.276`` in the document)."""
+    try:
+        return str(Decimal(value).normalize())
+    except (TypeError, ValueError, ArithmeticError):
+        return value
+
+
 def _versions_audit() -> TableAudit:
     return TableAudit("parcel_version", ("parcel_code", "version", "seq", "change", "version_hash", "record",
                                           "geometry_wkb"), 2, {k: _versions for k in _PARCEL_KINDS},
@@ -373,6 +545,9 @@ def default_audits() -> list[TableAudit]:
                    {"collection": _contract}),
         TableAudit("contract_parcel", ("contract_no", "parcel_code", "term_start", "term_end"), 2,
                    {"collection": _contract_parcels}, seq_column=None),
+        _BatchAudit(),
+        _IssuedPeriodAudit(),
+        TableAudit("estimate", _ESTIMATE_COLUMNS, 1, {"estimate_recorded": _estimate}, stored=_stored_estimate),
         _versions_audit(),
         _ParcelAudit(),
     ]

@@ -69,6 +69,11 @@ def problem(svc) -> dict:  # type: ignore[no-untyped-def]
     ("UPDATE party SET name = '冒名' WHERE id = 'ENT-1'", "party", "row_differs_from_journal"),
     ("UPDATE account SET party_id = 'ENT-2' WHERE id = 'ENT-1-H'", "account", "row_differs_from_journal"),
     ("INSERT INTO party (id, kind, name) VALUES ('GHOST-1', 'enterprise', '幽灵')", "party", "row_not_in_journal"),
+    ("UPDATE batch SET vintage_year = 1999 WHERE id = (SELECT min(id) FROM batch)", "batch", "row_differs_from_journal"),
+    ("UPDATE batch SET buffer_quantity = buffer_quantity + 7 WHERE id = (SELECT min(id) FROM batch)", "batch", "row_differs_from_journal"),
+    ("DELETE FROM issued_period WHERE id = (SELECT min(id) FROM issued_period)", "issued_period", "row_missing"),
+    ("INSERT INTO issued_period (parcel_code, period_start, period_end, issuance_seq) "
+     "VALUES ('AJ-BF-0009', '2020-01-01', '2020-12-31', 3)", "issued_period", "row_not_in_journal"),
 ])
 def test_a_changed_row_is_caught_and_located(chain, sql, table, code):  # type: ignore[no-untyped-def]
     tamper(chain, sql)
@@ -93,14 +98,40 @@ def test_a_sale_row_for_a_corrected_sale_is_caught(chain):  # type: ignore[no-un
 def test_a_version_record_changed_is_caught(chain):  # type: ignore[no-untyped-def]
     """The parcel_version table is append-only by trigger; an attacker who drops the trigger and
     rewrites a record is still caught (the record no longer hashes to the journal's hash)."""
-    backend = chain.db.engine.dialect.name
-    drop = ("DROP TRIGGER parcel_version_no_update" if backend == "sqlite"
-            else "ALTER TABLE parcel_version DISABLE TRIGGER USER")
-    tamper(chain, drop)
+    _unguard(chain, "parcel_version")
     tamper(chain, "UPDATE parcel_version SET record = replace(record, 'COL-1', 'ENT-2') WHERE parcel_code = 'AJ-BF-0001'")
     found = problem(chain)
     assert (found["table"], found["code"]) == ("parcel_version", "row_differs_from_journal")
     assert found["key"] == "AJ-BF-0001/1"
+
+
+def _unguard(svc, table: str) -> None:  # type: ignore[no-untyped-def]
+    """Do what an attacker with the database would: lift the append-only guard of ``table``."""
+    if svc.db.engine.dialect.name == "sqlite":
+        tamper(svc, f"DROP TRIGGER {table}_no_update")
+    else:
+        tamper(svc, f"ALTER TABLE {table} DISABLE TRIGGER USER")
+
+
+def test_a_batch_difference_names_the_column(chain):  # type: ignore[no-untyped-def]
+    tamper(chain, "UPDATE batch SET methodology_version = '0.0' WHERE id = (SELECT max(id) FROM batch)")
+    found = problem(chain)
+    assert found["table"] == "batch" and found["columns"] == ["methodology_version"]
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE estimate SET net_kg_co2e = net_kg_co2e * 2",
+    "UPDATE estimate SET document = replace(document, '\"net_kg_co2e\": ', '\"net_kg_co2e\": 1')",
+    "UPDATE estimate SET document = replace(document, '\"inputs\": {', '\"inputs\": {\"forged\": 1, ')",
+    "UPDATE estimate SET sink_type = 'wetland'",
+])
+def test_an_edited_estimate_is_caught(chain, sql):  # type: ignore[no-untyped-def]
+    """An estimate's columns come from its entry; its calculation document must agree with them and
+    its inputs and parameters must hash to the recorded reproducibility hash."""
+    _unguard(chain, "estimate")
+    tamper(chain, sql)
+    found = problem(chain)
+    assert (found["table"], found["code"]) == ("estimate", "row_differs_from_journal")
 
 
 class _Counter:
