@@ -246,3 +246,20 @@ def test_an_incremental_audit_checks_a_pledge_ended_in_the_tail(chain):  # type:
     tamper(chain, f"UPDATE pledge SET status = 'active', ended_seq = NULL WHERE id = '{active}'")
     report = _audit_tail(chain, head)
     assert not report.ok and report.problems[0]["table"] == "pledge"
+
+
+def test_deleting_the_newest_entry_is_caught_by_what_it_wrote(chain):  # type: ignore[no-untyped-def]
+    """An entry that moves no credits (a party registered) deleted from the head of the journal:
+    the chain before it is intact, but the party it wrote no longer comes from any entry."""
+    from sinkledger.services.registry import SYSTEM_ACTOR
+
+    chain.register_party(SYSTEM_ACTOR, "p:late", party_id="ENT-9", kind="enterprise", name="后来的企业",
+                         county_code="330523")
+    if chain.db.engine.dialect.name == "sqlite":
+        tamper(chain, "DROP TRIGGER journal_entry_no_delete")
+    else:
+        tamper(chain, "ALTER TABLE journal_entry DISABLE TRIGGER USER")
+    tamper(chain, "DELETE FROM journal_entry WHERE seq = (SELECT max(seq) FROM journal_entry)")
+    report = chain.verify()
+    assert not report.ok
+    assert {(p.get("table"), p.get("key")) for p in report.problems} >= {("party", "ENT-9"), ("account", "ENT-9-H")}
