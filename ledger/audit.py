@@ -45,12 +45,15 @@ def digest(row: tuple) -> bytes:
 
 class TableAudit:
     """The rows of ``table`` (columns ``columns``; the first ``key_len`` are its key) that the
-    journal's entries imply, compared with the stored ones."""
+    journal's entries imply, compared with the stored ones. ``kinds``: the entry kinds it reads."""
+
+    kinds: tuple[str, ...] = ()
 
     def __init__(self, table: str, columns: tuple[str, ...], key_len: int, derive: dict[str, Derive],
                  *, seq_column: str | None = "seq", stored: Callable[[tuple], tuple] | None = None,
                  seq_of_stored: Callable[[tuple], int | None] | None = None) -> None:
         self.table, self.columns, self.key_len, self.derive = table, columns, key_len, derive
+        self.kinds = self.kinds or tuple(derive)
         self.seq_column = seq_column
         self._stored = stored or (lambda row: row)
         self._seq_of_stored = seq_of_stored or self._seq_column_value
@@ -197,6 +200,8 @@ _PLEDGE_COLUMNS = ("id", "seq", "account_id", "bank_party_id", "quantity", "loan
 
 
 class _PledgeAudit(TableAudit):
+    kinds = ("pledge", "release", "pledge_default")
+
     """Pledges change status: keep each one's terms to derive its row after a release or default.
     In an incremental run a pledge made before the tail and ended in it is compared on its status
     and end alone."""
@@ -311,6 +316,8 @@ _PARCEL_COLUMNS = ("parcel_code", "sink_type", "holder_party_id", "county_code",
 
 
 class _ParcelAudit(TableAudit):
+    kinds = _PARCEL_KINDS
+
     """The ``parcel`` projection: each parcel's row must be its latest version record (from the
     journal), its geometry must hash to the record's and its bounding box must be the geometry's."""
 
@@ -375,6 +382,8 @@ _SINK_OF_CODE = {"BF": "bamboo_forest", "WL": "wetland", "TG": "tea_garden"}
 
 
 class _BatchAudit(TableAudit):
+    kinds = ("issuance", "registry_import")
+
     """Every column of every batch: an issuance's batches from its payload (region, sink type and
     project from the serial prefix, ``CN{region}-{sink}-{project}-{vintage}``; the county is the
     region the issuance was made in); an imported programme's from its record. Batches are few
@@ -430,6 +439,8 @@ def _prefix_parts(prefix: str) -> tuple[str, str, str]:
 
 
 class _IssuedPeriodAudit(TableAudit):
+    kinds = ("issuance", "parcel_split", "parcels_merged", "correction")
+
     """Issued monitoring periods (the guard against issuing a parcel twice): a multiset of
     (parcel, period, issuance) from issuances, the periods split and merged parcels inherit, and
     corrections of issuances (which remove theirs)."""
@@ -548,6 +559,35 @@ def _versions_audit() -> TableAudit:
     return TableAudit("parcel_version", ("parcel_code", "version", "seq", "change", "version_hash", "record",
                                           "geometry_wkb"), 2, {k: _versions for k in _PARCEL_KINDS},
                       stored=_stored_version)
+
+
+class Audits:
+    """Several audits as one verify observer: each entry goes only to the audits of its kind
+    (one dictionary look-up an entry, however many tables are audited)."""
+
+    def __init__(self, audits: Iterable[TableAudit]) -> None:
+        self.audits = list(audits)
+        self.by_kind: dict[str, list[TableAudit]] = {}
+        for audit in self.audits:
+            for kind in audit.kinds:
+                self.by_kind.setdefault(kind, []).append(audit)
+
+    def begin(self, session: Any, after_seq: int) -> None:
+        for audit in self.audits:
+            audit.begin(session, after_seq)
+
+    def entry(self, seq: int, kind: str, recorded_at: str, payload: dict[str, Any]) -> None:
+        for audit in self.by_kind.get(kind, ()):
+            audit.entry(seq, kind, recorded_at, payload)
+
+    def finish(self, session: Any, report: Any) -> None:
+        for audit in self.audits:
+            audit.finish(session, report)
+
+
+def table_audits() -> Audits:
+    """Every table audit, as one observer for one verify run."""
+    return Audits(default_audits())
 
 
 def default_audits() -> list[TableAudit]:

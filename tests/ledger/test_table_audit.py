@@ -263,3 +263,13 @@ def test_deleting_the_newest_entry_is_caught_by_what_it_wrote(chain):  # type: i
     report = chain.verify()
     assert not report.ok
     assert {(p.get("table"), p.get("key")) for p in report.problems} >= {("party", "ENT-9"), ("account", "ENT-9-H")}
+
+
+def test_every_audit_says_which_entries_it_reads():  # type: ignore[no-untyped-def]
+    """The composite observer feeds an audit only the kinds it names: an audit naming none would
+    silently check nothing."""
+    from ledger.domain import EntryKind
+
+    kinds = {k.value for k in EntryKind}
+    for audit in default_audits():
+        assert audit.kinds and set(audit.kinds) <= kinds, audit.table
