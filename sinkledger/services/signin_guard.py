@@ -132,7 +132,8 @@ def client_address(peer: str | None, forwarded_for: str | None, trusted_proxies:
     right-most address of ``X-Forwarded-For`` that is not itself a trusted proxy.
 
     ``peer`` None stands for a loopback connection (Streamlit reports 127.0.0.1 and ::1 as None)
-    and is treated as 127.0.0.1. A malformed header is ignored (the peer is used).
+    and is treated as 127.0.0.1. A malformed header is ignored (the peer is used); a peer that is
+    not text at all gives ``unknown``.
 
     >>> client_address("203.0.113.9", "198.51.100.1", ("127.0.0.1/32",))
     '203.0.113.9'
@@ -141,6 +142,8 @@ def client_address(peer: str | None, forwarded_for: str | None, trusted_proxies:
     >>> client_address(None, None, ())
     '127.0.0.1'
     """
+    if peer is not None and not isinstance(peer, str):
+        return UNKNOWN_CLIENT  # not an address at all (a test harness's stand-in)
     networks = [ipaddress.ip_network(n) for n in trusted_proxies]
 
     def trusted(address: Any) -> bool:
