@@ -67,8 +67,9 @@ def browser_token() -> str | None:
 def client_address() -> str:
     """The address sign-in attempts are counted under (:mod:`sinkledger.services.signin_guard`).
 
-    ``st.context.ip_address`` is the TCP peer of the websocket (Streamlit reports a loopback peer
-    as None); when that peer is a trusted proxy (``SINKLEDGER_TRUSTED_PROXIES``, by default
+    ``st.context.ip_address`` is the TCP peer of the websocket as uvicorn sees it (uvicorn already
+    resolves ``X-Forwarded-For`` for a loopback peer; Streamlit reports a loopback peer as None);
+    when that peer is a trusted proxy (``SINKLEDGER_TRUSTED_PROXIES``, by default
     127.0.0.1 and ::1), the right-most untrusted address of its ``X-Forwarded-For`` header is the
     client. ``unknown`` when there is no request context at all. ``docs/app.md`` has the details.
     """
