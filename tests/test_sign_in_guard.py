@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from argon2 import PasswordHasher
 from click.testing import CliRunner
+from sqlmodel import select
 
 from sinkledger import catalogue
 from sinkledger.cli.main import main as cli
@@ -106,12 +108,32 @@ def test_a_client_failing_across_names_is_held_back(users) -> None:
     assert refused(users, "bob", RIGHT, client=attacker, now=now + timedelta(seconds=32)).params["wait_s"] == 59
 
 
+def test_parallel_attempts_cannot_slip_past_the_limit(users) -> None:
+    """Twelve wrong guesses at once (as from several app instances): exactly five are checked,
+    the others are refused as locked, because each attempt is counted before its password is."""
+    def guess(i: int) -> str:
+        try:
+            users.authenticate("alice", WRONG, client=f"10.0.0.{i}", now=T0)
+        except NotPermitted as exc:
+            return exc.code
+        return "signed in"
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        codes = list(pool.map(guess, range(12)))
+    assert sorted(codes) == ["credentials_invalid"] * 5 + ["sign_in_locked"] * 7
+
+
 def test_counters_are_forgotten_after_a_quiet_while(users) -> None:
     for i in range(5):
         refused(users, "alice", WRONG, now=T0 + timedelta(seconds=i))
+    for name in ("made-up-1", "made-up-2"):
+        refused(users, name, WRONG, now=T0)
     later = T0 + timedelta(minutes=SignInLimits().forget_minutes, seconds=5)
     for i in range(4):
         assert refused(users, "alice", WRONG, now=later + timedelta(seconds=i)).code == "credentials_invalid"
+    with users.db.read() as s:  # idle counters are deleted on the way: made-up names do not pile up
+        kept = {(r.scope, r.subject) for r in s.exec(select(signin_guard.SignInGuardRow))}
+    assert kept == {("user", "alice"), ("client", "198.51.100.7")}
 
 
 def test_every_failure_is_logged_with_name_client_time_and_reason(users) -> None:

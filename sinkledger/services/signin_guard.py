@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, SQLModel, select
 
@@ -195,9 +195,12 @@ def begin(service: Service, username: str | None, client: str, *, shown_name: st
     subjects = [(CLIENT, client)] if username is None else [(USER, _subject(username)), (CLIENT, client)]
     dialect = "sqlite" if service.db.is_sqlite else "postgresql"
     now_iso = _iso(now)
+    forgotten = _forgotten(now, limits)
     with _writing(service) as s:
-        s.exec(delete(SignInGuardRow).where(SignInGuardRow.last_failure_at < _forgotten(now, limits)))
         rows = [_get_for_update(s, scope, subject, dialect, now_iso) for scope, subject in subjects]
+        for row in rows:
+            if row.last_failure_at < forgotten:
+                row.failures = 0  # idle long enough: it starts again
         waits = [w for w in (wait_until(r.scope, r.failures, r.last_failure_at, limits) for r in rows)
                  if w is not None and now < w]
         if waits:
@@ -214,11 +217,27 @@ def begin(service: Service, username: str | None, client: str, *, shown_name: st
                 row.failures += 1
                 row.last_failure_at = now_iso
                 s.add(row)
+    _prune(service, forgotten)
     if locked is not None:
         log.warning("sign-in refused while locked: user=%r client=%s", shown, client)
         raise locked
     return Attempt(username=username if username is None else _subject(username), shown_name=shown,
                    client=client, now=now, client_before=client_before)
+
+
+def _prune(service: Service, forgotten: str) -> None:
+    """Delete idle counters (names an attacker made up must not pile up). Its own transaction,
+    after the attempt's; on PostgreSQL it skips rows another transaction holds, so it never
+    waits and never deadlocks with a sign-in. A failure here only leaves rows for next time."""
+    try:
+        with _writing(service) as s:
+            idle = (select(SignInGuardRow.scope, SignInGuardRow.subject)
+                    .where(SignInGuardRow.last_failure_at < forgotten).limit(1000))
+            if not service.db.is_sqlite:
+                idle = idle.with_for_update(skip_locked=True)
+            s.exec(delete(SignInGuardRow).where(tuple_(SignInGuardRow.scope, SignInGuardRow.subject).in_(idle)))
+    except Exception:  # noqa: BLE001 - housekeeping must never fail a sign-in
+        log.exception("could not prune the sign-in counters")
 
 
 def failed(service: Service, attempt: Attempt, event: str) -> None:
