@@ -217,8 +217,8 @@ def begin(service: Service, username: str | None, client: str, *, shown_name: st
                 row.failures += 1
                 row.last_failure_at = now_iso
                 s.add(row)
-    _prune(service, forgotten)
     if locked is not None:
+        _prune(service, forgotten)
         log.warning("sign-in refused while locked: user=%r client=%s", shown, client)
         raise locked
     return Attempt(username=username if username is None else _subject(username), shown_name=shown,
@@ -226,8 +226,8 @@ def begin(service: Service, username: str | None, client: str, *, shown_name: st
 
 
 def _prune(service: Service, forgotten: str) -> None:
-    """Delete idle counters (names an attacker made up must not pile up). Its own transaction,
-    after the attempt's; on PostgreSQL it skips rows another transaction holds, so it never
+    """Delete idle counters (names an attacker made up must not pile up), after each failure or
+    locked attempt (a success leaves no row behind). Its own transaction, after the attempt's; on PostgreSQL it skips rows another transaction holds, so it never
     waits and never deadlocks with a sign-in. A failure here only leaves rows for next time."""
     try:
         with _writing(service) as s:
@@ -246,6 +246,7 @@ def failed(service: Service, attempt: Attempt, event: str) -> None:
     with _writing(service) as s:
         s.add(SignInLogRow(at=now_iso, username=attempt.shown_name, client=attempt.client, event=event))
         s.exec(delete(SignInLogRow).where(SignInLogRow.at < _iso(attempt.now - LOG_RETENTION)))
+    _prune(service, _forgotten(attempt.now, _limits(service)))
     log.warning("sign-in failed: user=%r client=%s reason=%s", attempt.shown_name, attempt.client, event)
 
 
