@@ -17,7 +17,8 @@ HOME = tempfile.mkdtemp(prefix="sinkledger-cli-")  # key files and the like, nev
 COMMANDS = ["init", "demo", "verify", "balances", "parcels", "parcels list", "history", "estimate",
             "issue", "sell", "retire", "app", "import-registry", "collect", "pledge", "release", "reverse",
             "correct", "checkpoint", "proof", "proof-check", "court case", "court order", "court fulfil",
-            "court status", "certificate verify", "export", "import-backup", "people show", "people add", "people log"]
+            "court status", "certificate verify", "export", "import-backup", "people show", "people add", "people log",
+            "users locked", "users unlock", "users failures"]
 
 
 def run(args: list[str], url: str, check: bool = False) -> subprocess.CompletedProcess[str]:
