@@ -200,34 +200,57 @@ _PLEDGE_COLUMNS = ("id", "seq", "account_id", "bank_party_id", "quantity", "loan
 
 
 class _PledgeAudit(TableAudit):
-    kinds = ("pledge", "release", "pledge_default")
-
     """Pledges change status: keep each one's terms to derive its row after a release or default.
-    In an incremental run a pledge made before the tail and ended in it is compared on its status
-    and end alone."""
+    A bank's pledge comes from its own entry; a lien's pledges from the issuance that made them
+    (``lien_pledges``), on the terms of the lien's registration, and end with the lien. In an
+    incremental run a pledge made before the tail and ended in it is compared on its status and
+    end alone."""
+
+    kinds = ("pledge", "release", "pledge_default", "lien_registered", "issuance", "lien_released", "lien_defaulted")
 
     def __init__(self) -> None:
         super().__init__("pledge", _PLEDGE_COLUMNS, 1, {})
         self.terms: dict[str, tuple] = {}
+        self.liens: dict[str, tuple] = {}
         self.ended_only: dict[str, tuple[int, tuple]] = {}
 
     def begin(self, session: Any, after_seq: int) -> None:
         super().begin(session, after_seq)
         self.terms.clear()
+        self.liens.clear()
         self.ended_only.clear()
+
+    def _made(self, seq: int, pledge_id: str, row: tuple) -> None:
+        self.terms[pledge_id] = row
+        self.expected[pledge_id] = (seq, digest(row + ("active", None)))
+
+    def _ended(self, seq: int, pledge_id: str, status: str) -> None:
+        terms = self.terms.get(pledge_id)
+        if terms is None:
+            self.ended_only[pledge_id] = (seq, (status, seq))
+        else:
+            self.expected[pledge_id] = (seq, digest(terms + (status, seq)))
 
     def entry(self, seq: int, kind: str, recorded_at: str, p: dict[str, Any]) -> None:
         if kind == "pledge":
-            row = (p["pledge_id"], seq, p["account_id"], p["bank_party_id"], p["quantity"], p["loan_reference"],
-                   p["loan_amount_fen"], p["term_end"])
-            self.terms[p["pledge_id"]] = row
-            self.expected[p["pledge_id"]] = (seq, digest(row + ("active", None)))
+            self._made(seq, p["pledge_id"], (p["pledge_id"], seq, p["account_id"], p["bank_party_id"], p["quantity"],
+                                             p["loan_reference"], p["loan_amount_fen"], p["term_end"]))
         elif kind in ("release", "pledge_default"):
-            terms = self.terms.get(p["pledge_id"])
-            if terms is None:
-                self.ended_only[p["pledge_id"]] = (seq, (p["status"], seq))
-            else:
-                self.expected[p["pledge_id"]] = (seq, digest(terms + (p["status"], seq)))
+            self._ended(seq, p["pledge_id"], p["status"])
+        elif kind == "lien_registered":
+            lien = p["lien"]
+            self.liens[lien["lien_id"]] = (lien["loan_reference"], lien["loan_amount_fen"], lien["term_end"])
+        elif kind == "issuance":
+            for lp in p.get("lien_pledges", ()):
+                terms = self.liens.get(lp["lien_id"])
+                if terms is None:  # the lien was registered before an incremental run's tail
+                    self.ended_only[lp["pledge_id"]] = (seq, ("active", None))
+                    continue
+                self._made(seq, lp["pledge_id"], (lp["pledge_id"], seq, lp["account_id"], lp["bank_party_id"],
+                                                  lp["quantity"], *terms))
+        elif kind in ("lien_released", "lien_defaulted"):
+            for pledge_id in p.get("pledges_ended", ()):
+                self._ended(seq, pledge_id, p["status"])
 
     def finish(self, session: Any, report: Any) -> None:
         super().finish(session, report)
