@@ -76,7 +76,8 @@ def document_audits(table: str, owner: str, kind: str) -> list[TableAudit]:
         yield _put(sha, seq, (sha, sha))
 
     def stored_content(row: tuple) -> tuple:
-        return (row[0], hashlib.sha256(bytes(row[1])).hexdigest())
+        content = row[1].encode("utf-8", "surrogatepass") if isinstance(row[1], str) else bytes(row[1])
+        return (row[0], hashlib.sha256(content).hexdigest())
 
     columns = tuple(c.format(owner=owner) for c in DOCUMENT_COLUMNS)
     return [TableAudit(table, columns, 1, {kind: document}),
