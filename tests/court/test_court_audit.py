@@ -13,7 +13,7 @@ import hashlib
 import pytest
 
 from tests.court.conftest import CASE_NO, PRICE_FEN_PER_T, money_order, register_case
-from tests.income.test_income_audit import blob, check_cases, tamper
+from tests.income.test_income_audit import blob, check_cases, scalar, tail_report, tamper
 
 DOCUMENT = "（2024）浙0521刑初999号 判决书（合成示例）".encode()
 FORGED_SHA = hashlib.sha256(b"forged").hexdigest()
@@ -130,6 +130,20 @@ def test_erased_judgment_bytes_are_no_difference(docket):  # type: ignore[no-unt
     """Given a judgment's bytes erased (PIPL), the ledger still verifies."""
     tamper(docket, "DELETE FROM court_document_content")
     assert docket.verify().ok
+
+
+def test_an_incremental_run_checks_what_the_tail_changed(docket):  # type: ignore[no-untyped-def]
+    """Given a tail that starts after the quantity order of 10 t was issued (it fulfils and amends
+    that order, and issues, fulfils and withdraws the next), the tail verifies clean; an amended
+    term or a withdrawal undone is caught all the same."""
+    svc = docket
+    after = scalar(svc, f"SELECT seq FROM court_order WHERE order_id = {AMENDED}")
+    assert tail_report(svc, after).ok
+    tamper(svc, f"UPDATE court_order SET due_date = '2024-06-30' WHERE order_id = {AMENDED}")
+    tamper(svc, f"UPDATE court_order SET withdrawn_seq = NULL WHERE order_id = {WITHDRAWN}")
+    found = {(p["table"], p["key"], p["code"]) for p in tail_report(svc, after).problems}
+    assert found == {("court_order", scalar(svc, f"SELECT {AMENDED}"), "row_differs_from_journal"),
+                     ("court_order", scalar(svc, f"SELECT {WITHDRAWN}"), "row_differs_from_journal")}
 
 
 def test_every_court_table_has_an_audit():  # type: ignore[no-untyped-def]
