@@ -13,6 +13,9 @@ streaming, comparing digests. Every difference names the table, the key and the 
 wrote (or should have written) the row: a changed row, a row that no entry wrote, a row that is
 missing.
 
+The income and court tables have their audits beside their stores (:mod:`ledger.income.audit`,
+:mod:`ledger.court.audit`); :func:`default_audits` gathers them all.
+
 An audit is a verify *observer*: ``begin(session, after_seq)``, ``entry(seq, kind, recorded_at,
 payload)`` for every entry in order, ``finish(session, report)``. In an incremental run
 (``after_seq`` > 0) only rows written by the tail's entries are compared, on the keys the tail
