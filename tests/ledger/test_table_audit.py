@@ -170,7 +170,7 @@ AUDITED_EDITS = [
     ("pledge", "id", ["account_id", "bank_party_id", "quantity", "loan_reference", "loan_amount_fen", "term_end",
                       "status"]),
     ("party", "id", ["kind", "name", "county_code"]),
-    ("parcel", "parcel_code", ["sink_type", "holder_party_id", "county_code", "status", "area_m2", "version"]),
+    ("parcel", "parcel_code", ["sink_type", "tenure_cert_no", "county_code", "status", "area_m2", "version"]),
 ]
 
 
