@@ -243,9 +243,9 @@ def rewrite_everything(svc: Service) -> None:
         rows = conn.exec_driver_sql("SELECT seq, body FROM journal_entry ORDER BY seq").all()
         prev = "0" * 64
         for seq, body in rows:
-            if seq == 3:
-                body = body.replace("示例核证机构", "别的核证机构")
-                assert "别的核证机构" in body
+            if seq == 3:  # a party's registration: give the party another name
+                assert '"name":"' in body
+                body = body.replace('"name":"', '"name":"改', 1)
             digest = entry_hash(prev, body)
             conn.exec_driver_sql(f"UPDATE journal_entry SET body = {mark}, prev_hash = {mark}, entry_hash = {mark} "
                                  f"WHERE seq = {mark}", (body, prev, digest, seq))
