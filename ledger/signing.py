@@ -80,6 +80,8 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
 def parse_public_key(value: str) -> Ed25519PublicKey:
     """A public key given as base64 of 32 raw bytes, as a PEM text, or as the path of a file
     holding either (a ``.pub`` written by ``keygen``); ``public_key_invalid`` otherwise."""
+    if not isinstance(value, str):
+        raise InvalidInput("public_key_invalid", value=repr(value)[:60])
     text = value
     if len(value) < 4096 and "\n" not in value and not value.startswith("-----"):
         path = Path(value)
@@ -107,6 +109,8 @@ def generate_key_file(out: Path) -> dict[str, Any]:
     """Write a new Ed25519 private key to ``out`` (PKCS #8 PEM, mode 0600, never over an existing
     file) and its public key beside it (``out`` + ``.pub``, PEM). Returns the public key, its id
     and both paths."""
+    if not out.name or out.is_dir():
+        raise InvalidInput("key_file_unwritable", path=str(out), reason="a folder, not a file")
     pub_path = out.with_name(out.name + ".pub")
     for path in (out, pub_path):
         if path.exists() or path.is_symlink():
@@ -198,8 +202,16 @@ def read_checkpoint_file(path: Path) -> Any:
         return json.loads(path.read_bytes())
     except OSError as exc:
         raise InvalidInput("checkpoint_file_unreadable", path=str(path), reason=exc.strerror or exc.__class__.__name__) from None
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deeply
         raise InvalidInput("checkpoint_file_unreadable", path=str(path), reason="not JSON") from None
+
+
+def check_writable(path: Path) -> None:
+    """Refuse (``checkpoint_file_unwritable``) a path whose folder does not exist or that names a
+    folder, before anything is recorded."""
+    if path.is_dir() or not path.parent.is_dir():
+        raise InvalidInput("checkpoint_file_unwritable", path=str(path),
+                           reason="a folder" if path.is_dir() else "no such folder")
 
 
 def write_checkpoint_file(path: Path, doc: dict[str, Any]) -> None:

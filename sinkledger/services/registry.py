@@ -33,7 +33,14 @@ from ledger.journal import Entry
 from ledger.permissions import Actor
 from ledger.proofs import consistency_proof_document, create_checkpoint, inclusion_proof_document
 from ledger.published import check_ledger_against
-from ledger.signing import load_private_key, parse_public_key, read_checkpoint_file, sign_checkpoint, write_checkpoint_file
+from ledger.signing import (
+    check_writable,
+    load_private_key,
+    parse_public_key,
+    read_checkpoint_file,
+    sign_checkpoint,
+    write_checkpoint_file,
+)
 from ledger.sql import Tx, in_list
 from ledger.store import AccountRow, JournalRow, PartyRow
 from ledger.verify import VerifyReport, verify_ledger
@@ -271,11 +278,16 @@ class Service(UserCalls, ParcelCalls, EstimateCalls):
                 raise InvalidInput("checkpoint_key_not_configured")
             return {**self.checkpoint(), "signed": False, "files": [], "document": None}
         key = load_private_key(key_file)  # before recording: a refusal changes nothing
-        cp = self.checkpoint()
-        doc = sign_checkpoint(key, **cp)
-        files = [p for p in (out, folder / f"checkpoint-{cp['tree_size']:012d}.json" if folder else None) if p]
-        for path in files:
-            write_checkpoint_file(path, doc)
+        self.require_initialised()
+        with self.db.write() as s:  # files are written inside the transaction: a failure records nothing
+            row = create_checkpoint(s, self.clock())
+            cp = {"tree_size": row.tree_size, "root": row.root, "head_hash": row.head_hash, "created_at": row.created_at}
+            files = [p for p in (out, folder / f"checkpoint-{row.tree_size:012d}.json" if folder else None) if p]
+            for path in files:
+                check_writable(path)
+            doc = sign_checkpoint(key, **cp)
+            for path in files:
+                write_checkpoint_file(path, doc)
         return {**cp, "signed": True, "files": [str(p) for p in files], "document": doc}
 
     def verify_against(self, published_file: Path, public_key: str | None = None,

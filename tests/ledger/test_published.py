@@ -293,3 +293,14 @@ def test_verify_against_a_tampered_file_fails(funded, key_file, tmp_path):  # ty
     with pytest.raises(InvalidInput) as refused:
         svc.verify_against(tmp_path / "missing.json")
     assert refused.value.code == "checkpoint_file_unreadable"
+
+
+def test_a_file_that_cannot_be_written_records_nothing(service, key_file, tmp_path):  # type: ignore[no-untyped-def]
+    svc = signing(service, key_file)
+    grow(svc, 2)
+    for bad in (tmp_path / "no-such-folder" / "cp.json", tmp_path):
+        with pytest.raises(InvalidInput) as refused:
+            svc.publish_checkpoint(bad)
+        assert refused.value.code == "checkpoint_file_unwritable"
+    with svc.db.read() as s:
+        assert s.connection().exec_driver_sql("SELECT count(*) FROM checkpoint").scalar() == 0
