@@ -50,8 +50,14 @@ class VerifyReport:
         return dict(self.__dict__)
 
 
-def verify_ledger(session: Session) -> VerifyReport:
+def verify_ledger(session: Session, *, observers: Any = None) -> VerifyReport:
+    """Check the ledger; ``observers`` (default: every table audit of :mod:`ledger.audit`) hear
+    ``begin``, each entry, and ``finish``."""
+    from ledger.audit import table_audits  # deferred: the audits import the parcel geometry stack
+    observers = [table_audits()] if observers is None else list(observers)
     report = VerifyReport()
+    for observer in observers:
+        observer.begin(session, 0)
     blocks = BlockSet()
     issued: dict[str, int] = {}
     tree = merkle.MerkleAccumulator()
@@ -69,6 +75,8 @@ def verify_ledger(session: Session) -> VerifyReport:
             return report
         if not _replay(seq, body["payload"], blocks, issued, report):
             return report
+        for observer in observers:
+            observer.entry(seq, row[1], row[4], body["payload"])
         prev, expected = digest, seq + 1
         report.entries += 1
     if any(size > report.entries for size in checkpoints):
@@ -78,6 +86,8 @@ def verify_ledger(session: Session) -> VerifyReport:
     report.merkle_root = tree.root().hex()
     report.checkpoints = len(checkpoints)
     _compare_projection(session, blocks, issued, report)
+    for observer in observers:
+        observer.finish(session, report)
     report.batches, report.credits_issued = len(issued), sum(issued.values())
     return report
 

@@ -47,6 +47,19 @@ variable                      meaning
                               a power loss or OS crash may lose the last commits, never corrupt
                               the file nor leave a hole in the chain; docs/deployment.md).
                               Ignored on PostgreSQL.
+``SINKLEDGER_SIGNIN_USER_FAILURES``  failed sign-ins for one user name (known or not) before
+                              each next attempt must wait (whole number; default 5).
+``SINKLEDGER_SIGNIN_CLIENT_FAILURES``  failed sign-ins from one client address, across names,
+                              before each next attempt from it must wait (default 20).
+``SINKLEDGER_SIGNIN_DELAY_SECONDS``  the first wait; it doubles with every further failure
+                              (whole number; default 30).
+``SINKLEDGER_SIGNIN_MAX_DELAY_SECONDS``  the longest wait (whole number; default 900 = 15 min).
+``SINKLEDGER_SIGNIN_FORGET_MINUTES``  a counter with no failure for this long starts again from
+                              zero (whole number; default 720 = 12 h). A successful sign-in
+                              resets the user name's counter at once.
+``SINKLEDGER_TRUSTED_PROXIES``  comma-separated addresses or networks (CIDR) of reverse proxies
+                              whose ``X-Forwarded-For`` names the client. Default
+                              ``127.0.0.1,::1`` (a proxy on the same host); empty: none.
 ============================  ===============================================================
 
 A checkpoint key that cannot be read, is readable by group or others, or is no Ed25519
@@ -57,12 +70,15 @@ The five ``SINKLEDGER_MAX_*`` variables become :attr:`Settings.file_limits`
 unset or empty variable keeps its default; anything else that is not a positive (whole) number
 is refused when the settings are loaded, i.e. at start-up, with a refusal whose code and
 Chinese/English messages are in the catalogue (``refusals.toml``, table ``settings``), not at
-the first upload.
+the first upload. The ``SINKLEDGER_SIGNIN_*`` variables and ``SINKLEDGER_TRUSTED_PROXIES`` become
+:attr:`Settings.sign_in` (:class:`SignInLimits`, used by :mod:`sinkledger.services.signin_guard`)
+and are checked the same way.
 """
 
 from __future__ import annotations
 
 import functools
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -136,6 +152,31 @@ def default_home() -> Path:
 
 
 @dataclass(frozen=True, kw_only=True)
+class SignInLimits:
+    """How repeated failed sign-ins are slowed down (docs/app.md, "Sign-in that resists guessing").
+
+    After ``user_failures`` failures for one user name (or ``client_failures`` from one client
+    address), the n-th failure makes every next attempt wait ``delay_s * 2 ** (n - threshold)``
+    seconds, at most ``max_delay_s``. A counter idle for ``forget_minutes`` starts again.
+    """
+
+    user_failures: int = 5
+    client_failures: int = 20
+    delay_s: int = 30
+    max_delay_s: int = 900
+    forget_minutes: int = 720
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+
+
+SIGN_IN_VARIABLES = {"user_failures": "SINKLEDGER_SIGNIN_USER_FAILURES",
+                     "client_failures": "SINKLEDGER_SIGNIN_CLIENT_FAILURES",
+                     "delay_s": "SINKLEDGER_SIGNIN_DELAY_SECONDS",
+                     "max_delay_s": "SINKLEDGER_SIGNIN_MAX_DELAY_SECONDS",
+                     "forget_minutes": "SINKLEDGER_SIGNIN_FORGET_MINUTES"}
+MAX_SIGN_IN_SETTING = 10_000_000  # larger values are refused (no overflow in the date arithmetic)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Settings:
     database_url: str
     home: Path
@@ -150,6 +191,7 @@ class Settings:
     sqlite_synchronous: str = SQLITE_SYNCHRONOUS_MODES[0]
     checkpoint_key_file: Path | None = None
     checkpoint_dir: Path | None = None
+    sign_in: SignInLimits = field(default_factory=SignInLimits)
 
     @property
     def seeds_demo_when_empty(self) -> bool:
@@ -198,7 +240,51 @@ def load_settings(env: dict[str, str] | None = None, **overrides: str) -> Settin
         sqlite_synchronous=sqlite_synchronous_from_env(env),
         checkpoint_key_file=checkpoint_key_from_env(env),
         checkpoint_dir=checkpoint_dir_from_env(env),
+        sign_in=sign_in_limits_from_env(env),
     )
+
+
+def sign_in_limits_from_env(env: Mapping[str, str]) -> SignInLimits:
+    """The sign-in limits from the ``SINKLEDGER_SIGNIN_*`` variables and
+    ``SINKLEDGER_TRUSTED_PROXIES`` (an unset or empty number keeps its default; an unset proxy
+    list keeps ``127.0.0.1,::1``, an empty one trusts no proxy).
+
+    Raises
+    ------
+    sinkledger_base.errors.InvalidInput
+        ``setting_must_be_positive_whole_number`` naming the variable, the value and the
+        default; ``setting_network_invalid`` for a proxy that is no address or network.
+
+    Examples
+    --------
+    >>> sign_in_limits_from_env({"SINKLEDGER_SIGNIN_USER_FAILURES": "3"}).user_failures
+    3
+    >>> sign_in_limits_from_env({"SINKLEDGER_TRUSTED_PROXIES": "10.0.0.0/8, ::1"}).trusted_proxies
+    ('10.0.0.0/8', '::1/128')
+    """
+    defaults = SignInLimits()
+    values: dict[str, Any] = {}
+    for name, variable in SIGN_IN_VARIABLES.items():
+        given = env.get(variable, "").strip()
+        if not given:
+            continue
+        if not (given.isascii() and given.isdigit() and 0 < int(given) <= MAX_SIGN_IN_SETTING):
+            raise InvalidInput("setting_must_be_positive_whole_number", variable=variable, value=given[:40],
+                               default=str(getattr(defaults, name)))
+        values[name] = int(given)
+    proxies = env.get("SINKLEDGER_TRUSTED_PROXIES")
+    if proxies is not None:
+        networks = []
+        for part in (p.strip() for p in proxies.split(",")):
+            if not part:
+                continue
+            try:
+                networks.append(str(ipaddress.ip_network(part, strict=False)))
+            except ValueError:
+                raise InvalidInput("setting_network_invalid", variable="SINKLEDGER_TRUSTED_PROXIES",
+                                   value=part[:40]) from None
+        values["trusted_proxies"] = tuple(networks)
+    return SignInLimits(**values)
 
 
 def checkpoint_key_from_env(env: Mapping[str, str]) -> Path | None:

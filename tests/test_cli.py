@@ -18,7 +18,8 @@ COMMANDS = ["init", "demo", "verify", "balances", "parcels", "parcels list", "hi
             "issue", "sell", "retire", "app", "import-registry", "collect", "pledge", "release", "reverse",
             "correct", "checkpoint", "checkpoint keygen", "checkpoint check", "proof", "proof-check",
             "consistency-proof", "consistency-check", "court case", "court order", "court fulfil",
-            "court status", "certificate verify", "export", "import-backup", "people show", "people add", "people log"]
+            "court status", "certificate verify", "export", "import-backup", "people show", "people add", "people log",
+            "users locked", "users unlock", "users failures"]
 
 
 def run(args: list[str], url: str, check: bool = False) -> subprocess.CompletedProcess[str]:

@@ -554,6 +554,7 @@ from sinkledger.cli.income import attach as _attach_income  # the income group
 from sinkledger.cli.methodologies import estimate_command, methodologies  # noqa: E402
 from sinkledger.cli.parcels import parcels  # noqa: E402
 from sinkledger.cli.people import people  # noqa: E402
+from sinkledger.cli.users import users  # noqa: E402
 
 _attach_court(main)
 _attach_income(main)
@@ -561,6 +562,7 @@ main.add_command(methodologies)
 main.add_command(estimate_command)  # dry (--inputs only), recorded (--parcel), batch (--project/--period)
 main.add_command(parcels)
 main.add_command(people)
+main.add_command(users)
 
 if __name__ == "__main__":
     main()

@@ -29,6 +29,7 @@ import ledger.income.store  # registers the income tables
 import ledger.people.store  # noqa: F401 - registers the person-register tables
 import ledger.store  # noqa: F401 - registers the ledger tables
 import sinkledger.services.sessions  # noqa: F401 - registers the web-session table
+import sinkledger.services.signin_guard  # noqa: F401 - registers the sign-in guard and log tables
 import sinks.store  # noqa: F401 - registers the parcel table
 from ledger.sql import Tx
 from sinkledger.config import SQLITE_SYNCHRONOUS_MODES, Settings

@@ -9,6 +9,7 @@ its hash (the fingerprint covers the request without the password, so a retry is
 from __future__ import annotations
 
 import re
+import secrets
 from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
@@ -25,6 +26,7 @@ if TYPE_CHECKING:  # for annotations only
     from sinkledger.services.registry import Service
 
 HASHER = PasswordHasher()  # argon2id with the library's defaults: every user's password hash
+_DUMMY_HASHES: dict[tuple[Any, ...], str] = {}
 
 USER_CHANGED = EntryKind.user_changed.value
 ESTIMATE_RETURNED = EntryKind.estimate_returned.value
@@ -69,6 +71,17 @@ def check_user_fields(*, username: Any, password: Any, role: Any, party_id: Any,
     check_password(password)
     return username, _role(role), check_text(display_name, "display_name", 80)
 
+
+
+def dummy_hash() -> str:
+    """A hash of a random password made with :data:`HASHER`'s parameters: sign-in verifies an
+    unknown or inactive user's password against it, so that every refusal costs the same as a
+    wrong password (user names cannot be told apart by timing). Made once per parameter set."""
+    key = (HASHER.time_cost, HASHER.memory_cost, HASHER.parallelism, HASHER.hash_len, HASHER.salt_len,
+           HASHER.type)
+    if key not in _DUMMY_HASHES:
+        _DUMMY_HASHES[key] = HASHER.hash(secrets.token_urlsafe(32))
+    return _DUMMY_HASHES[key]
 
 
 def _password_hash(password: str) -> str:

@@ -5,16 +5,17 @@ A :class:`~sinkledger.services.area.RegistryPart`: the registry Service inherits
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from argon2.exceptions import VerificationError
+from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import select
 
 from ledger import parties
 from ledger.domain import Role
 from ledger.permissions import Actor
 from ledger.store import AccountRow, PartyRow, UserRow
-from sinkledger.services import admin
+from sinkledger.services import admin, signin_guard
 from sinkledger.services.area import RegistryPart
 from sinkledger_base.errors import Conflict, InvalidInput, NotFound, NotPermitted, encodes_utf8
 
@@ -35,17 +36,41 @@ class UserCalls(RegistryPart):
             s.add(UserRow(username=username, party_id=party_id, role=Role(role).value,
                           password_hash=admin.HASHER.hash(password), display_name=display_name))
 
-    def authenticate(self, username: str, password: str) -> Actor:
-        if not (isinstance(username, str) and isinstance(password, str) and 0 < len(username) <= 60
-                and len(password) <= 1024 and encodes_utf8(username) and encodes_utf8(password)):
+    def authenticate(self, username: str, password: str, *, client: str = signin_guard.UNKNOWN_CLIENT,
+                     now: datetime | None = None) -> Actor:
+        """The actor of a user name and password, from ``client`` (an address, see
+        :func:`sinkledger.services.signin_guard.client_address`).
+
+        Guarded against guessing (:mod:`sinkledger.services.signin_guard`): repeated failures for
+        a user name or from a client make the next attempts wait, and every failure is logged.
+        Unknown and inactive users are checked against a dummy hash with the same parameters,
+        so every refusal takes as long as a wrong password.
+
+        Raises
+        ------
+        sinkledger_base.errors.NotPermitted
+            ``credentials_invalid`` (wrong name or password, inactive user, anything but text);
+            ``sign_in_locked`` while the name or the client must wait (even with the right password).
+        """
+        dummy = admin.dummy_hash()  # made before anything else, so its first making is not a tell
+        name_ok = isinstance(username, str) and 0 < len(username) <= 60 and encodes_utf8(username)
+        shown = username if isinstance(username, str) else repr(username)
+        attempt = signin_guard.begin(self, username if name_ok else None, client, shown_name=shown, now=now)
+        if not (name_ok and isinstance(password, str) and len(password) <= 1024 and encodes_utf8(password)):
+            signin_guard.failed(self, attempt, "malformed")
             raise NotPermitted("credentials_invalid")
         with self.db.read() as s:
             user = s.get(UserRow, username)
+        usable = user is not None and user.active
         try:
-            if user is None or not user.active or not admin.HASHER.verify(user.password_hash, password):
-                raise NotPermitted("credentials_invalid")
-        except VerificationError:
-            raise NotPermitted("credentials_invalid") from None
+            verified = admin.HASHER.verify(user.password_hash if usable else dummy, password)
+        except (VerificationError, InvalidHashError):
+            verified = False
+        if not (usable and verified):
+            reason = "unknown_user" if user is None else "inactive_user" if not user.active else "wrong_password"
+            signin_guard.failed(self, attempt, reason)
+            raise NotPermitted("credentials_invalid")
+        signin_guard.succeeded(self, attempt)
         return Actor(user.username, Role(user.role), user.party_id)
 
     def actor(self, username: str | None) -> Actor:

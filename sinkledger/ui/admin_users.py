@@ -1,4 +1,6 @@
-"""Administrator: users and roles (create, change role, deactivate, reset password) and parties.
+"""Administrator: users and roles (create, change role, deactivate, reset password), parties, and
+sign-in locks (user names and client addresses held back after failed sign-ins, with the log of
+failures and an unlock action: :mod:`sinkledger.services.signin_guard`).
 
 A role change, deactivation or password reset also ends the user's open web sessions (each
 session re-checks its user on every click anyway; this removes them at once).
@@ -14,7 +16,8 @@ import streamlit as st
 from ledger.domain import PartyKind, Role
 from sinkledger.services import admin
 from sinkledger.services import sessions as web_sessions
-from sinkledger.ui.common import get_service, require_roles, role_name, submit
+from sinkledger.services import signin_guard
+from sinkledger.ui.common import attempt, get_service, require_roles, role_name, submit
 from sinkledger.ui.text import labeller, t
 
 if TYPE_CHECKING:  # for annotations only
@@ -35,13 +38,16 @@ def users_page() -> None:
                                 t("col_active"): t("yes") if u["active"] else t("no")} for u in users]),
                  hide_index=True, width="stretch")
     parties = {p["party_id"]: f'{p["name"] or p["party_id"]} ({p["party_id"]})' for p in service.parties()}
-    tab_new, tab_edit, tab_party = st.tabs([t("create_user"), t("edit_user"), t("register_party")])
+    tab_new, tab_edit, tab_party, tab_locks = st.tabs([t("create_user"), t("edit_user"), t("register_party"),
+                                                       t("signin_locks_tab")])
     with tab_new:
         _create_form(actor, service, parties)
     with tab_edit:
         _edit_user(actor, service, users, parties)
     with tab_party:
         _party_form(actor, service)
+    with tab_locks:
+        _sign_in_locks(actor, service)
 
 
 def _create_form(actor: Actor, service: Service, parties: dict[str, str]) -> None:
@@ -100,3 +106,38 @@ def _party_form(actor: Actor, service: Service) -> None:
                      name=name.strip(), county_code=county.strip() or None)
         if out is not None:
             st.success(t("party_registered", party=out["party_id"], account=out["account_id"]))
+
+
+def _sign_in_locks(actor: Actor, service: Service) -> None:
+    """User names and clients held back after failed sign-ins, an unlock action, and the log."""
+    limits = service.settings.sign_in
+    st.caption(t("signin_locks_rule", user_failures=limits.user_failures, client_failures=limits.client_failures,
+                 delay_s=limits.delay_s, max_delay_s=limits.max_delay_s, forget_minutes=limits.forget_minutes))
+    locks = signin_guard.locks(service, actor)
+    if not locks:
+        st.info(t("signin_locks_none"))
+    else:
+        st.dataframe(pd.DataFrame([{t("signin_col_scope"): t(f"signin_scope_{k['scope']}"),
+                                    t("signin_col_subject"): k["subject"], t("signin_col_failures"): k["failures"],
+                                    t("signin_col_last_failure"): k["last_failure_at"][:19].replace("T", " "),
+                                    t("signin_col_locked_until"): k["locked_until"][:19].replace("T", " "),
+                                    t("signin_col_locked"): t("yes") if k["locked"] else t("no"),
+                                    t("signin_col_known"): t("yes") if k["known_user"] else t("no")}
+                                   for k in locks]), hide_index=True, width="stretch")
+        # keyed by scope and subject (not by position: the list may change between two runs)
+        by_key = {f'{k["scope"]}:{k["subject"]}': k for k in locks}
+        labels = {key: f'{t("signin_scope_" + k["scope"])}: {k["subject"]}' for key, k in by_key.items()}
+        chosen = st.selectbox(t("signin_unlock_choice"), list(labels), format_func=labels.get,
+                              key="signin_unlock_choice")
+        if st.button(t("signin_unlock"), key="signin_unlock") and chosen is not None:
+            lock = by_key[chosen]
+            if attempt(signin_guard.unlock, service, actor, scope=lock["scope"], subject=lock["subject"]) is not None:
+                st.toast(t("signin_unlocked", subject=lock["subject"]))
+                st.rerun()
+    failures = signin_guard.recent_failures(service, actor, limit=200)
+    if failures:
+        st.subheader(t("signin_failures_header"))
+        st.dataframe(pd.DataFrame([{t("signin_col_at"): f["at"][:19].replace("T", " "),
+                                    t("username"): f["username"], t("signin_col_client"): f["client"],
+                                    t("signin_col_event"): t(f'signin_event_{f["event"]}'),
+                                    } for f in failures]), hide_index=True, width="stretch")

@@ -1,5 +1,7 @@
-"""Sign-in: user name and password checked by the service (argon2 hashes); a successful sign-in
-opens a web session that survives a reload (:func:`sinkledger.ui.websession.sign_in`)."""
+"""Sign-in: user name and password checked by the service (argon2 hashes), guarded against
+guessing per user name and per client address (:mod:`sinkledger.services.signin_guard`); a
+successful sign-in opens a web session that survives a reload
+(:func:`sinkledger.ui.websession.sign_in`)."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ def signin_page() -> None:
     st.caption(t("signin_stays"))
     if submitted:
         service = get_service()
-        actor = attempt(service.authenticate, username.strip(), password)
+        actor = attempt(service.authenticate, username.strip(), password, client=websession.client_address())
         if actor is not None:
             names = {u["username"]: u["display_name"] for u in service.users()}
             websession.sign_in(actor, names.get(actor.username, actor.username))

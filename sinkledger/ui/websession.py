@@ -17,6 +17,7 @@ import streamlit as st
 
 from ledger.permissions import Actor
 from sinkledger.services import sessions as web_sessions
+from sinkledger.services import signin_guard
 from sinkledger.services.sessions import COOKIE_NAME, LIFETIME
 from sinkledger.ui.session import LANG, TOKEN, USER, lang
 from sinkledger.ui.text import t
@@ -61,6 +62,27 @@ def browser_token() -> str | None:
         return st.context.cookies.get(COOKIE_NAME)
     except Exception:  # noqa: BLE001 - no request context (bare scripts, some test harnesses)
         return None
+
+
+def client_address() -> str:
+    """The address sign-in attempts are counted under (:mod:`sinkledger.services.signin_guard`).
+
+    ``st.context.ip_address`` is the TCP peer of the websocket as uvicorn sees it (uvicorn already
+    resolves ``X-Forwarded-For`` for a loopback peer; Streamlit reports a loopback peer as None);
+    when that peer is a trusted proxy (``SINKLEDGER_TRUSTED_PROXIES``, by default
+    127.0.0.1 and ::1), the right-most untrusted address of its ``X-Forwarded-For`` header is the
+    client. ``unknown`` when there is no request context at all. ``docs/app.md`` has the details.
+    """
+    try:
+        peer = st.context.ip_address
+        forwarded = st.context.headers.get("X-Forwarded-For")
+    except Exception:  # noqa: BLE001 - no request context (bare scripts, some test harnesses)
+        return signin_guard.UNKNOWN_CLIENT
+    try:
+        return signin_guard.client_address(peer, forwarded, get_service().settings.sign_in.trusted_proxies)
+    except Exception:  # noqa: BLE001 - never let a strange header break the sign-in page
+        log.exception("could not tell the client address")
+        return signin_guard.UNKNOWN_CLIENT
 
 
 def restore() -> None:

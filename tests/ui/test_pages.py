@@ -161,6 +161,36 @@ def test_deactivated_user_cannot_sign_in(app_env) -> None:  # type: ignore[no-un
     assert [e.value for e in at.error] == ["用户名或密码错误。"]
 
 
+def test_repeated_failures_lock_a_name_until_the_administrator_lifts_it(app_env) -> None:  # type: ignore[no-untyped-def]
+    """Five wrong passwords through the page: the right one is then refused with a message
+    saying when to try again; the administrator's page lists the lock and lifts it."""
+    from sinkledger.services import admin, signin_guard
+
+    service = service_for(app_env)
+    admin.create_user(service, service.actor("admin"), "t:user:lockme", username="lockme", password="longenough1",
+                      role="bank", party_id="BANK-0001", display_name="试错")
+    at = open_app(app_env, page="signin")
+    at.text_input(key="signin_username").set_value("lockme")
+    for _ in range(5):
+        at.text_input(key="signin_password").set_value("wrong-guess")
+        button(at, zh("sign_in")).click().run()
+        assert [e.value for e in at.error] == ["用户名或密码错误。"]
+    at.text_input(key="signin_password").set_value("longenough1")
+    button(at, zh("sign_in")).click().run()
+    assert len(at.error) == 1 and at.error[0].value.startswith("登录失败次数过多") and "UTC" in at.error[0].value
+    assert "user" not in at.session_state
+    boss = open_app(app_env, user="admin", page="users")
+    no_errors(boss)
+    boss.selectbox(key="signin_unlock_choice").set_value("user:lockme")
+    boss.button(key="signin_unlock").click().run()
+    no_errors(boss)
+    assert not [k for k in signin_guard.locks(service, service.actor("admin")) if k["subject"] == "lockme"]
+    assert signin_guard.recent_failures(service, service.actor("admin"), limit=1)[0]["event"] == "unlocked"
+    button(at, zh("sign_in")).click().run()
+    no_errors(at)
+    assert at.session_state["user"]["username"] == "lockme"
+
+
 # -- trading-centre clerk --------------------------------------------------------------------
 
 def test_sale_with_live_checks_receipt_and_balance_change(app_env) -> None:  # type: ignore[no-untyped-def]

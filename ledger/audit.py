@@ -1,0 +1,645 @@
+"""Every table a person reads as fact, checked against the journal: ``verify``'s table audits.
+
+The journal is the source of truth; the tables beside it (sales, retirements, pledges, parties,
+accounts, parcels and their versions, collection contracts...) are written in the same
+transaction as the entry that implies them. An attacker with database access can change such a
+row without touching the journal (``UPDATE sale SET amount_fen = amount_fen * 10``); the chain
+still holds, so the row must be checked against what the journal says.
+
+Each :class:`TableAudit` derives, from the entries of the kinds that write its table, the row
+each key must have now (a later entry may change it: a release ends a pledge, a correction
+deletes a sale). It keeps only a 12-byte digest per key, and then reads the stored table once,
+streaming, comparing digests. Every difference names the table, the key and the entry that
+wrote (or should have written) the row: a changed row, a row that no entry wrote, a row that is
+missing.
+
+An audit is a verify *observer*: ``begin(session, after_seq)``, ``entry(seq, kind, recorded_at,
+payload)`` for every entry in order, ``finish(session, report)``. In an incremental run
+(``after_seq`` > 0) only rows written by the tail's entries are compared, on the keys the tail
+touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal
+from typing import Any, Callable, Iterable, Iterator
+
+import shapely
+from sqlalchemy import text
+
+from ledger.sql import in_list
+
+# what an entry does to a table: ("put", key, seq, row) or ("delete", key, seq, None)
+Change = tuple[str, Any, int, tuple | None]
+Derive = Callable[[int, str, dict[str, Any]], Iterable[Change]]
+
+STREAM_ROWS = 10_000
+KEYS_PER_READ = 500
+
+
+def digest(row: tuple) -> bytes:
+    return hashlib.blake2b(repr(row).encode("utf-8", "surrogatepass"), digest_size=12).digest()
+
+
+class TableAudit:
+    """The rows of ``table`` (columns ``columns``; the first ``key_len`` are its key) that the
+    journal's entries imply, compared with the stored ones. ``kinds``: the entry kinds it reads."""
+
+    kinds: tuple[str, ...] = ()
+
+    def __init__(self, table: str, columns: tuple[str, ...], key_len: int, derive: dict[str, Derive],
+                 *, seq_column: str | None = "seq", stored: Callable[[tuple], tuple] | None = None,
+                 seq_of_stored: Callable[[tuple], int | None] | None = None) -> None:
+        self.table, self.columns, self.key_len, self.derive = table, columns, key_len, derive
+        self.kinds = self.kinds or tuple(derive)
+        self.seq_column = seq_column
+        self._stored = stored or (lambda row: row)
+        self._seq_of_stored = seq_of_stored or self._seq_column_value
+        self.expected: dict[Any, tuple[int, bytes | None]] = {}
+        self.after_seq = 0
+
+    def _seq_column_value(self, row: tuple) -> int | None:
+        if self.seq_column is None or self.seq_column not in self.columns:
+            return None
+        return row[self.columns.index(self.seq_column)]
+
+    def begin(self, session: Any, after_seq: int) -> None:
+        self.expected.clear()
+        self.after_seq = after_seq
+
+    def entry(self, seq: int, kind: str, recorded_at: str, payload: dict[str, Any]) -> None:
+        derive = self.derive.get(kind)
+        if derive is None:
+            return
+        for op, key, wrote, row in derive(seq, recorded_at, payload):
+            self.expected[key] = (wrote, None if op == "delete" else digest(row))
+
+    def key_of(self, row: tuple) -> Any:
+        return row[0] if self.key_len == 1 else tuple(row[:self.key_len])
+
+    def stored_rows(self, session: Any) -> Iterator[tuple]:
+        """Every stored row (a full run), else only the rows of the keys the tail touched, read
+        by key ``KEYS_PER_READ`` at a time (an incremental run reads what its tail wrote, not the
+        table)."""
+        cols = ", ".join(self.columns)
+        if not self.after_seq:
+            result = session.connection().execution_options(stream_results=True, yield_per=STREAM_ROWS) \
+                .execute(text(f"SELECT {cols} FROM {self.table}"))
+            for row in result:
+                yield tuple(row)
+            return
+        firsts = sorted({k[0] if isinstance(k, tuple) else k for k in self.tail_keys()}, key=str)
+        for i in range(0, len(firsts), KEYS_PER_READ):
+            marks, params = in_list("k", firsts[i:i + KEYS_PER_READ])
+            for row in session.execute(text(f"SELECT {cols} FROM {self.table} WHERE {self.columns[0]} IN ({marks})"),
+                                       params):
+                yield tuple(row)
+
+    def tail_keys(self) -> Iterable[Any]:
+        return self.expected.keys()
+
+    def finish(self, session: Any, report: Any) -> None:
+        expected, incremental = self.expected, self.after_seq > 0
+        seen: set[Any] = set()
+        for raw in self.stored_rows(session):
+            row = self._stored(raw)
+            key = self.key_of(row)
+            want = expected.get(key)
+            if want is None:
+                seq = self._seq_of_stored(row)
+                if incremental and (seq is None or seq <= self.after_seq):
+                    continue  # written before the tail: only a full verify compares it
+                fail(report, seq, self.table, key, "row_not_in_journal")
+                continue
+            seen.add(key)
+            wrote, wanted = want
+            if wanted is None:
+                fail(report, wrote, self.table, key, "row_deleted_in_journal_still_stored")
+            elif digest(row) != wanted:
+                fail(report, wrote, self.table, key, "row_differs_from_journal")
+        for key, (wrote, wanted) in expected.items():
+            if wanted is not None and key not in seen:
+                fail(report, wrote, self.table, key, "row_missing")
+
+
+def fail(report: Any, seq: int | None, table: str, key: Any, problem: str, *, columns: list[str] | None = None) -> None:
+    """Record a table difference on ``report`` naming table, key and entry (and the columns, when known)."""
+    key_text = "/".join(str(k) for k in key) if isinstance(key, tuple) else str(key)
+    shown = f" in {', '.join(columns)}" if columns else ""
+    report.fail(seq, f"{table} {key_text}: {problem.replace('_', ' ')}{shown}" + (f" (entry {seq})" if seq else ""))
+    report.problems[-1].update({"table": table, "key": key_text, "code": problem})
+    if columns:
+        report.problems[-1]["columns"] = columns
+
+
+# --- what each kind of entry writes ----------------------------------------------------------
+
+def _put(key: Any, seq: int, row: tuple) -> Change:
+    return ("put", key, seq, row)
+
+
+def _party(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
+    party = p.get("party")
+    if party:
+        yield _put(party["id"], seq, (party["id"], party["kind"], party["name"], party.get("county_code")))
+
+
+def _accounts(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
+    party = p.get("party") or {}
+    for a in p.get("accounts", ()):
+        if party.get("kind") == "registry" and "registry" not in p:
+            owner, label = party["id"], a["kind"]  # the registry's system accounts
+        elif "registry" in p:  # an imported programme's account
+            owner, label = "REGISTRY", f"Imported programme: {p['registry']}"
+        else:
+            owner, label = party["id"], party["name"]
+        yield _put(a["id"], seq, (a["id"], owner, a["kind"], label))
+
+
+def _sale(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
+    yield _put(seq, seq, (seq, p["seller_account"], p["buyer_account"], p["quantity"], p["price_fen_per_t"],
+                          p["amount_fen"], p["contract_no"], at))
+
+
+def _court_sale(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
+    f = p["fulfilment"]
+    yield _put(seq, seq, (seq, f["seller_account"], f["buyer_account"], f["quantity_t"], f["price_fen_per_t"],
+                          f["amount_fen"], f["contract_no"], at))
+
+
+def _corrected_sale(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
+    if p.get("corrected_kind") in ("sale", "court_fulfilment"):
+        yield ("delete", p["corrected_seq"], seq, None)
+
+
+def _retirement(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
+    yield _put(p["retirement_id"], seq, (p["retirement_id"], seq, p["account_id"], p["quantity"], p["beneficiary"],
+                                         p["purpose"], p["kind"], at))
+
+
+def _court_retirement(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
+    f = p["fulfilment"]
+    yield _put(f["retirement_id"], seq, (f["retirement_id"], seq, f["buyer_account"], f["quantity_t"],
+                                         f["beneficiary"], f["purpose"], f["retirement_kind"], at))
+
+
+def _imported_retirements(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
+    from ledger.registry_import.apply import RETIREMENT_KIND  # deferred: importers load their mappings
+    for r in p.get("records", ()):
+        rid = r.get("retirement_id")
+        if rid:
+            # the purpose kept is the registry's reason, else its note (RegistryRecord.purpose)
+            yield _put(rid, seq, (rid, seq, p["account_id"], r["quantity"], r.get("beneficiary"),
+                                  r.get("reason") or r.get("details"), RETIREMENT_KIND, at))
+
+
+_PLEDGE_COLUMNS = ("id", "seq", "account_id", "bank_party_id", "quantity", "loan_reference", "loan_amount_fen",
+                   "term_end", "status", "ended_seq")
+
+
+class _PledgeAudit(TableAudit):
+    """Pledges change status: keep each one's terms to derive its row after a release or default.
+    A bank's pledge comes from its own entry; a lien's pledges from the issuance that made them
+    (``lien_pledges``), on the terms of the lien's registration, and end with the lien. In an
+    incremental run a pledge made before the tail and ended in it is compared on its status and
+    end alone."""
+
+    kinds = ("pledge", "release", "pledge_default", "lien_registered", "issuance", "lien_released", "lien_defaulted")
+
+    def __init__(self) -> None:
+        super().__init__("pledge", _PLEDGE_COLUMNS, 1, {})
+        self.terms: dict[str, tuple] = {}
+        self.liens: dict[str, tuple] = {}
+        self.ended_only: dict[str, tuple[int, tuple]] = {}
+
+    def begin(self, session: Any, after_seq: int) -> None:
+        super().begin(session, after_seq)
+        self.terms.clear()
+        self.liens.clear()
+        self.ended_only.clear()
+
+    def _made(self, seq: int, pledge_id: str, row: tuple) -> None:
+        self.terms[pledge_id] = row
+        self.expected[pledge_id] = (seq, digest(row + ("active", None)))
+
+    def _ended(self, seq: int, pledge_id: str, status: str) -> None:
+        terms = self.terms.get(pledge_id)
+        if terms is None:
+            self.ended_only[pledge_id] = (seq, (status, seq))
+        else:
+            self.expected[pledge_id] = (seq, digest(terms + (status, seq)))
+
+    def entry(self, seq: int, kind: str, recorded_at: str, p: dict[str, Any]) -> None:
+        if kind == "pledge":
+            self._made(seq, p["pledge_id"], (p["pledge_id"], seq, p["account_id"], p["bank_party_id"], p["quantity"],
+                                             p["loan_reference"], p["loan_amount_fen"], p["term_end"]))
+        elif kind in ("release", "pledge_default"):
+            self._ended(seq, p["pledge_id"], p["status"])
+        elif kind == "lien_registered":
+            lien = p["lien"]
+            self.liens[lien["lien_id"]] = (lien["loan_reference"], lien["loan_amount_fen"], lien["term_end"])
+        elif kind == "issuance":
+            for lp in p.get("lien_pledges", ()):
+                terms = self.liens.get(lp["lien_id"])
+                if terms is None:  # the lien was registered before an incremental run's tail
+                    self.ended_only[lp["pledge_id"]] = (seq, ("active", None))
+                    continue
+                self._made(seq, lp["pledge_id"], (lp["pledge_id"], seq, lp["account_id"], lp["bank_party_id"],
+                                                  lp["quantity"], *terms))
+        elif kind in ("lien_released", "lien_defaulted"):
+            for pledge_id in p.get("pledges_ended", ()):
+                self._ended(seq, pledge_id, p["status"])
+
+    def finish(self, session: Any, report: Any) -> None:
+        super().finish(session, report)
+        for key, (wrote, wanted) in self.ended_only.items():
+            row = session.execute(text("SELECT status, ended_seq FROM pledge WHERE id = :id"), {"id": key}).first()
+            if row is None:
+                fail(report, wrote, self.table, key, "row_missing")
+            elif tuple(row) != wanted:
+                fail(report, wrote, self.table, key, "row_differs_from_journal")
+
+
+def _reversal(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
+    yield _put(p["reversal_id"], seq, (p["reversal_id"], seq, p["quantity"], p["reason"], p["loss_event_ref"], at))
+
+
+def _loss_reversal(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
+    if p.get("reversal"):
+        yield from _reversal(seq, at, p["reversal"])
+
+
+def _correction(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
+    yield _put(p["corrected_seq"], seq, (p["corrected_seq"], seq, p["reason"]))
+
+
+def _contract(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
+    yield _put(p["contract_no"], seq, (p["contract_no"], seq, p["centre_party_id"], p["collective_party_id"],
+                                       p["term_start"], p["term_end"], p["signed_date"],
+                                       json.dumps(p["payment_terms"], sort_keys=True)))
+
+
+def _contract_parcels(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
+    for code in p["parcel_codes"]:
+        yield _put((p["contract_no"], code), seq, (p["contract_no"], code, p["term_start"], p["term_end"]))
+
+
+# --- parcels: the journal holds every version record and its hash ---------------------------
+
+_PARCEL_KINDS = ("parcel_registered", "parcels_imported", "parcel_updated", "parcel_split", "parcels_merged",
+                 "parcel_retired", "parcel_deleted")
+
+
+def _parcel_records(p: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    if isinstance(p.get("parcel"), dict):
+        yield p["parcel"]
+    for key in ("parcels", "parts", "parents"):
+        for record in p.get(key) or ():
+            if isinstance(record, dict):
+                yield record
+
+
+def _versions(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
+    for r in _parcel_records(p):
+        yield _put((r["parcel_code"], r["version"]), seq,
+                   (r["parcel_code"], r["version"], seq, r["change"], r["version_hash"], r["geometry_sha256"]))
+
+
+def _stored_version(row: tuple) -> tuple:
+    code, version, seq, change, version_hash, record, wkb = row
+    record_hash = hashlib.sha256(record.encode("utf-8")).hexdigest()
+    # the stored hash, the stored record's own hash and its geometry's hash must all agree
+    same = version_hash if record_hash == version_hash else f"record:{record_hash}"
+    return (code, version, seq, change, same, hashlib.sha256(bytes(wkb)).hexdigest())
+
+
+def _declared(value: Any) -> float | None:
+    return None if value is None else float(Decimal(str(value)))
+
+
+def _area_text(area_m2: float) -> str:
+    return f"{Decimal(repr(float(area_m2))).quantize(Decimal('0.01'))}"
+
+
+def _parcel_fields(r: dict[str, Any], registered_seq: int) -> tuple:
+    return (r["parcel_code"], r["sink_type"], r["holder_party_id"], r["county_code"], r["tenure_cert_no"],
+            r["tenure_cert_kind"], r["tenure_ownership"], json.dumps(r["household_shares_bp"], sort_keys=True),
+            r["status"], r["retired_from"], r["area_m2"], r["area_epsg"], _declared(r["declared_area_mu"]),
+            r["geometry_sha256"], json.dumps(r["attributes"], ensure_ascii=False, sort_keys=True),
+            json.dumps(r["flags"], ensure_ascii=False, sort_keys=True), json.dumps(r["parents"]), r["version"],
+            r["version_hash"], registered_seq, r["seq"])
+
+
+_PARCEL_COLUMNS = ("parcel_code", "sink_type", "holder_party_id", "county_code", "tenure_cert_no", "tenure_cert_kind",
+                   "tenure_ownership", "household_shares", "status", "retired_from", "area_m2", "area_epsg",
+                   "declared_area_mu", "geometry_sha256", "attributes", "flags", "parents", "version", "version_hash",
+                   "registered_seq", "updated_seq", "geometry_wkb", "min_lon", "min_lat", "max_lon", "max_lat")
+
+
+class _ParcelAudit(TableAudit):
+    kinds = _PARCEL_KINDS
+
+    """The ``parcel`` projection: each parcel's row must be its latest version record (from the
+    journal), its geometry must hash to the record's and its bounding box must be the geometry's."""
+
+    def __init__(self) -> None:
+        super().__init__("parcel", _PARCEL_COLUMNS, 1, {}, seq_column="updated_seq")
+        self.registered: dict[str, int] = {}
+
+    def begin(self, session: Any, after_seq: int) -> None:
+        super().begin(session, after_seq)
+        self.registered.clear()
+
+    def entry(self, seq: int, kind: str, recorded_at: str, p: dict[str, Any]) -> None:
+        if kind not in _PARCEL_KINDS:
+            return
+        for r in _parcel_records(p):
+            code = r["parcel_code"]
+            if r["version"] == 1:
+                self.registered[code] = r["seq"]
+            registered = self.registered.get(code)
+            if registered is None:  # registered before an incremental run's tail
+                registered = -1
+            self.expected[code] = (seq, digest(_parcel_fields(r, registered)))
+
+    def stored_rows(self, session: Any) -> Iterator[tuple]:
+        batch: list[tuple] = []
+        for row in super().stored_rows(session):
+            batch.append(row)
+            if len(batch) == 2_000:
+                yield from self._checked(batch)
+                batch = []
+        yield from self._checked(batch)
+
+    def _checked(self, rows: list[tuple]) -> Iterator[tuple]:
+        if not rows:
+            return
+        geoms = shapely.from_wkb([bytes(r[21]) for r in rows], on_invalid="ignore")
+        bounds = shapely.bounds(geoms)
+        for r, (x0, y0, x1, y1) in zip(rows, bounds):
+            wkb_hash = hashlib.sha256(bytes(r[21])).hexdigest()
+            registered = r[19] if r[0] in self.registered or not self.after_seq else -1
+            fields = (*r[:10], _area_text(r[10]), r[11], r[12], r[13] if wkb_hash == r[13] else f"wkb:{wkb_hash}",
+                      *r[14:19], registered, r[20])
+            if (x0, y0, x1, y1) != tuple(r[22:26]):
+                fields = fields + ("bounds",)
+            yield fields
+
+    def key_of(self, row: tuple) -> Any:
+        return row[0]
+
+    def _seq_column_value(self, row: tuple) -> int | None:
+        return row[20]
+
+
+# --- batches, issued periods, estimates -----------------------------------------------------
+
+ANY = object()  # a column the journal does not determine: compared by the stored row's own checks
+
+_BATCH_COLUMNS = ("id", "serial_prefix", "region_code", "county_code", "sink_type", "project_code", "vintage_year",
+                  "first", "last", "buffer_quantity", "issuance_seq", "estimate_id", "methodology_id",
+                  "methodology_version", "period_start", "period_end")
+_SINK_OF_CODE = {"BF": "bamboo_forest", "WL": "wetland", "TG": "tea_garden"}
+
+
+class _BatchAudit(TableAudit):
+    kinds = ("issuance", "registry_import")
+
+    """Every column of every batch: an issuance's batches from its payload (region, sink type and
+    project from the serial prefix, ``CN{region}-{sink}-{project}-{vintage}``; the county is the
+    region the issuance was made in); an imported programme's from its record. Batches are few
+    (one per vintage and issuance), so the expected rows are kept whole and the differing column
+    is named."""
+
+    def __init__(self) -> None:
+        super().__init__("batch", _BATCH_COLUMNS, 1, {}, seq_column="issuance_seq")
+        self.rows: dict[str, tuple] = {}
+
+    def begin(self, session: Any, after_seq: int) -> None:
+        super().begin(session, after_seq)
+        self.rows.clear()
+
+    def entry(self, seq: int, kind: str, recorded_at: str, p: dict[str, Any]) -> None:
+        if kind == "issuance":
+            for b in p.get("batches", ()):
+                region, sink, project = _prefix_parts(b["serial_prefix"])
+                self._expect(seq, (b["batch_id"], b["serial_prefix"], region, region, sink, project,
+                                   b["vintage_year"], b["first"], b["last"], b["buffer_t"], seq, p["estimate_id"],
+                                   p["methodology_id"], p["methodology_version"], p["period_start"], p["period_end"]))
+        elif kind == "registry_import":
+            from ledger.registry_import import apply  # deferred: importers load their mappings
+            for b in p.get("batches", ()):
+                self._expect(seq, (b["batch_id"], b["serial_prefix"], apply.REGION_CODE, apply.REGION_CODE,
+                                   apply.SINK_TYPE, b["project_code"], b["vintage_year"], b["first"], b["last"], 0,
+                                   seq, "", apply.METHODOLOGY_ID, p["registry"][:20], ANY, ANY))
+
+    def _expect(self, seq: int, row: tuple) -> None:
+        self.rows[row[0]] = row
+        self.expected[row[0]] = (seq, b"")
+
+    def finish(self, session: Any, report: Any) -> None:
+        seen = set()
+        for row in self.stored_rows(session):
+            key, want = row[0], self.rows.get(row[0])
+            if want is None:
+                if not self.after_seq or row[10] > self.after_seq:
+                    fail(report, row[10], self.table, key, "row_not_in_journal")
+                continue
+            seen.add(key)
+            differing = [c for c, mine, theirs in zip(self.columns, want, row) if mine is not ANY and mine != theirs]
+            if differing:
+                fail(report, want[10], self.table, key, "row_differs_from_journal", columns=differing)
+        for key, want in self.rows.items():
+            if key not in seen:
+                fail(report, want[10], self.table, key, "row_missing")
+
+
+def _prefix_parts(prefix: str) -> tuple[str, str, str]:
+    head, sink, project, _vintage = prefix.rsplit("-", 3)
+    return head[2:], _SINK_OF_CODE.get(sink, sink), project
+
+
+class _IssuedPeriodAudit(TableAudit):
+    kinds = ("issuance", "parcel_split", "parcels_merged", "correction")
+
+    """Issued monitoring periods (the guard against issuing a parcel twice): a multiset of
+    (parcel, period, issuance) from issuances, the periods split and merged parcels inherit, and
+    corrections of issuances (which remove theirs)."""
+
+    def __init__(self) -> None:
+        super().__init__("issued_period", ("parcel_code", "period_start", "period_end", "issuance_seq"), 4, {},
+                         seq_column="issuance_seq")
+        self.count: dict[bytes, int] = {}
+        self.by_issuance: dict[int, list[bytes]] = {}
+        self.last_seq: dict[bytes, int] = {}
+        self.rows_of: dict[bytes, tuple] = {}
+        self.gone: list[tuple[int, int]] = []
+
+    def begin(self, session: Any, after_seq: int) -> None:
+        super().begin(session, after_seq)
+        self.rows_of.clear()
+        self.gone.clear()
+        self.count.clear()
+        self.by_issuance.clear()
+        self.last_seq.clear()
+
+    def _add(self, seq: int, row: tuple) -> None:
+        d = digest(row)
+        self.count[d] = self.count.get(d, 0) + 1
+        self.by_issuance.setdefault(row[3], []).append(d)
+        self.last_seq[d] = seq
+        self.rows_of[d] = row
+
+    def entry(self, seq: int, kind: str, recorded_at: str, p: dict[str, Any]) -> None:
+        if kind == "issuance":
+            for code in p.get("parcel_codes", ()):
+                self._add(seq, (code, p["period_start"], p["period_end"], seq))
+        elif kind in ("parcel_split", "parcels_merged"):
+            for i in p.get("inherited_issued_periods", ()):
+                self._add(seq, (i["parcel_code"], i["period_start"], i["period_end"], i["issuance_seq"]))
+        elif kind == "correction" and p.get("corrected_kind") == "issuance":
+            if p["corrected_seq"] not in self.by_issuance:  # issued before an incremental run's tail
+                self.gone.append((seq, p["corrected_seq"]))
+            for d in self.by_issuance.pop(p["corrected_seq"], ()):
+                self.count[d] -= 1
+
+    def tail_keys(self) -> Iterable[Any]:
+        return [row[0] for row in self.rows_of.values()]
+
+    def finish(self, session: Any, report: Any) -> None:
+        stored: dict[bytes, int] = {}
+        rows: dict[bytes, tuple] = {}
+        for row in self.stored_rows(session):
+            if self.after_seq and row[3] <= self.after_seq and digest(row) not in self.count:
+                continue
+            d = digest(row)
+            stored[d] = stored.get(d, 0) + 1
+            rows[d] = row
+        for d in set(stored) | {d for d, n in self.count.items() if n}:
+            want, have = self.count.get(d, 0), stored.get(d, 0)
+            if self.after_seq and want and have > want:
+                continue  # rows from before the tail share the key: only a full verify counts them
+            if want != have:
+                row = rows.get(d) or self.rows_of.get(d)
+                key = row if row is not None else d.hex()
+                code = "row_not_in_journal" if not want else "row_missing" if have < want else "row_repeated"
+                fail(report, self.last_seq.get(d, row[3] if row else None), self.table, key, code)
+        for seq, corrected in self.gone:
+            left = session.execute(text("SELECT parcel_code, period_start, period_end, issuance_seq FROM issued_period "
+                                        "WHERE issuance_seq = :s"), {"s": corrected}).first()
+            if left is not None:
+                fail(report, seq, self.table, tuple(left), "row_deleted_in_journal_still_stored")
+
+
+_ESTIMATE_COLUMNS = ("id", "seq", "methodology_id", "methodology_version", "parcel_codes", "period_start",
+                     "period_end", "net_kg_co2e", "stock_change_kg_co2e", "reproducibility_hash", "uses_unverified",
+                     "sink_type", "document")
+
+
+def _estimate(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
+    yield _put(p["estimate_id"], seq, (p["estimate_id"], seq, p["methodology_id"], p["methodology_version"],
+                                       json.dumps(p["parcel_codes"]), p["period_start"], p["period_end"],
+                                       p["net_kg_co2e"], p["stock_change_kg_co2e"], p["reproducibility_hash"],
+                                       bool(p["uses_unverified"]), _number(p.get("area_ha")), "document-agrees"))
+
+
+def _stored_estimate(row: tuple) -> tuple:
+    """The row's journal columns, and whether its calculation document agrees with them: the same
+    results, sink type, and inputs and parameters that hash to the reproducibility hash."""
+    from sinkledger_base.canonical import canonical_json
+
+    *columns, sink_type, document = row
+    doc: Any = None
+    try:
+        doc = json.loads(document)
+        hashed = hashlib.sha256(canonical_json({
+            "methodology_id": doc["methodology_id"], "methodology_version": doc["methodology_version"],
+            "inputs": doc["inputs"], "parameters": doc["parameters"],
+            "gwp_profile": doc["gwp_profile"]}).encode("utf-8")).hexdigest()
+        agrees = (hashed == columns[9] == doc["reproducibility_hash"] and doc["net_kg_co2e"] == columns[7]
+                  and doc["stock_change_kg_co2e"] == columns[8] and doc["sink_type"] == sink_type
+                  and doc["methodology_id"] == columns[2] and doc["period_start"] == columns[5]
+                  and doc["period_end"] == columns[6])
+    except (ValueError, KeyError, TypeError):
+        agrees = False
+    columns[10] = bool(columns[10])
+    area = doc.get("area_ha") if isinstance(doc, dict) else None
+    return (*columns, _number(area), "document-agrees" if agrees else "document-differs")
+
+
+def _number(value: Any) -> Any:
+    """A decimal text by its value (a bundle's area is written ``6.2760`` in the entry and
+    ``6.276`` in the document)."""
+    try:
+        return str(Decimal(value).normalize())
+    except (TypeError, ValueError, ArithmeticError):
+        return value
+
+
+def _versions_audit() -> TableAudit:
+    return TableAudit("parcel_version", ("parcel_code", "version", "seq", "change", "version_hash", "record",
+                                          "geometry_wkb"), 2, {k: _versions for k in _PARCEL_KINDS},
+                      stored=_stored_version)
+
+
+class Audits:
+    """Several audits as one verify observer: each entry goes only to the audits of its kind
+    (one dictionary look-up an entry, however many tables are audited)."""
+
+    def __init__(self, audits: Iterable[TableAudit]) -> None:
+        self.audits = list(audits)
+        self.by_kind: dict[str, list[TableAudit]] = {}
+        for audit in self.audits:
+            for kind in audit.kinds:
+                self.by_kind.setdefault(kind, []).append(audit)
+
+    def begin(self, session: Any, after_seq: int) -> None:
+        for audit in self.audits:
+            audit.begin(session, after_seq)
+
+    def entry(self, seq: int, kind: str, recorded_at: str, payload: dict[str, Any]) -> None:
+        for audit in self.by_kind.get(kind, ()):
+            audit.entry(seq, kind, recorded_at, payload)
+
+    def finish(self, session: Any, report: Any) -> None:
+        for audit in self.audits:
+            audit.finish(session, report)
+
+
+def table_audits() -> Audits:
+    """Every table audit, as one observer for one verify run."""
+    return Audits(default_audits())
+
+
+def default_audits() -> list[TableAudit]:
+    """A fresh set of every table audit, for one verify run."""
+    return [
+        TableAudit("party", ("id", "kind", "name", "county_code"), 1,
+                   {"party_registered": _party, "account_opened": _party}, seq_column=None),
+        TableAudit("account", ("id", "party_id", "kind", "label"), 1,
+                   {"party_registered": _accounts, "account_opened": _accounts, "registry_import": _accounts},
+                   seq_column=None),
+        TableAudit("sale", ("seq", "seller_account", "buyer_account", "quantity", "price_fen_per_t", "amount_fen",
+                            "contract_no", "recorded_at"), 1,
+                   {"sale": _sale, "court_fulfilment": _court_sale, "correction": _corrected_sale}),
+        TableAudit("retirement", ("id", "seq", "account_id", "quantity", "beneficiary", "purpose", "retirement_kind",
+                                  "recorded_at"), 1,
+                   {"retirement": _retirement, "court_fulfilment": _court_retirement,
+                    "registry_import": _imported_retirements}),
+        _PledgeAudit(),
+        TableAudit("reversal", ("id", "seq", "quantity", "reason", "loss_event_ref", "recorded_at"), 1,
+                   {"reversal": _reversal, "loss_event": _loss_reversal}),
+        TableAudit("correction", ("corrected_seq", "seq", "reason"), 1, {"correction": _correction}),
+        TableAudit("collection_contract", ("contract_no", "seq", "centre_party_id", "collective_party_id",
+                                           "term_start", "term_end", "signed_date", "payment_terms"), 1,
+                   {"collection": _contract}),
+        TableAudit("contract_parcel", ("contract_no", "parcel_code", "term_start", "term_end"), 2,
+                   {"collection": _contract_parcels}, seq_column=None),
+        _BatchAudit(),
+        _IssuedPeriodAudit(),
+        TableAudit("estimate", _ESTIMATE_COLUMNS, 1, {"estimate_recorded": _estimate}, stored=_stored_estimate),
+        _versions_audit(),
+        _ParcelAudit(),
+    ]
