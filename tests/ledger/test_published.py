@@ -230,8 +230,9 @@ def test_an_inclusion_proof_holds_against_a_later_published_root(service, key_fi
 # -- verify --against: a full rewrite is caught ---------------------------------------------------
 
 def rewrite_everything(svc: Service) -> None:
-    """The operator's worst: alter entry 3, re-hash the whole chain, and recompute every
-    checkpoint row, past the append-only triggers. ``verify`` alone then passes."""
+    """The operator's worst: alter entry 3 (consistently with every table beside the journal),
+    re-hash the whole chain, and recompute every checkpoint row, past the append-only triggers.
+    ``verify`` alone then passes."""
     with svc.db.engine.begin() as conn:
         if svc.db.is_sqlite:
             for trigger in ("journal_entry_no_update", "checkpoint_no_update"):
@@ -243,9 +244,9 @@ def rewrite_everything(svc: Service) -> None:
         rows = conn.exec_driver_sql("SELECT seq, body FROM journal_entry ORDER BY seq").all()
         prev = "0" * 64
         for seq, body in rows:
-            if seq == 3:  # a party's registration: give the party another name
-                assert '"name":"' in body
-                body = body.replace('"name":"', '"name":"改', 1)
+            if seq == 3:  # a party's registration: slip a field into it that no table mirrors
+                assert '],"party":{' in body
+                body = body.replace('],"party":{', '],"memo":"rewritten","party":{', 1)
             digest = entry_hash(prev, body)
             conn.exec_driver_sql(f"UPDATE journal_entry SET body = {mark}, prev_hash = {mark}, entry_hash = {mark} "
                                  f"WHERE seq = {mark}", (body, prev, digest, seq))
