@@ -1,6 +1,6 @@
 """Merkle checkpoints and inclusion proofs that anyone can check offline.
 
-A proof document (JSON) carries the entry's body and hashes, its position, the tree size, the
+An inclusion proof document (JSON) carries the entry's body and hashes, its position, the tree size, the
 audit path and the root. :func:`check_proof_document` needs only :mod:`hashlib` and
 :mod:`json`: it recomputes the entry hash from the body, the RFC 6962 leaf hash from the entry
 hash, and the root from the audit path.
@@ -10,26 +10,73 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, Iterator
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from ledger import merkle
+from ledger.domain import GENESIS_HASH
 from ledger.store import CheckpointRow, JournalRow
 from sinkledger_base.errors import InvalidInput, NotFound
 
 PROOF_FORMAT = "sinkledger-inclusion-proof/1"
+CONSISTENCY_FORMAT = "sinkledger-consistency-proof/1"
 
 
-def _leaf_hashes(session: Session, tree_size: int) -> list[bytes]:
-    rows = session.exec(select(JournalRow.entry_hash).where(JournalRow.seq <= tree_size)
-                        .order_by(JournalRow.seq)).all()
-    return [merkle.leaf_hash(bytes.fromhex(h)) for h in rows]
+def iter_leaf_hashes(session: Session, tree_size: int, *, batch_size: int = 10_000) -> Iterator[bytes]:
+    """The RFC 6962 leaf hashes of the journal's first ``tree_size`` entries, in order, streamed
+    in batches (memory: one batch, whatever the journal's length)."""
+    after = 0
+    while after < tree_size:
+        rows = session.execute(text("SELECT seq, entry_hash FROM journal_entry WHERE seq > :after AND seq <= :end "
+                                    "ORDER BY seq LIMIT :n"),
+                               {"after": after, "end": tree_size, "n": batch_size}).all()
+        if not rows:
+            return
+        for _, digest in rows:
+            yield merkle.leaf_hash(bytes.fromhex(digest))
+        after = rows[-1][0]
+
+
+def root_at(session: Session, tree_size: int) -> bytes:
+    """The Merkle root over the journal's first ``tree_size`` entries, in one streaming pass."""
+    acc = merkle.MerkleAccumulator()
+    for h in iter_leaf_hashes(session, tree_size):
+        acc.add(h)
+    if acc.size != tree_size:
+        raise ValueError(f"the journal has {acc.size} entries, fewer than {tree_size}")
+    return acc.root()
+
+
+def _subtrees_and_roots(session: Session, ranges: list[tuple[int, int]], sizes: tuple[int, ...]
+                        ) -> tuple[dict[tuple[int, int], bytes], dict[int, bytes]]:
+    """One pass over the first ``max(sizes)`` leaves: the hash of each range and the root at
+    each of ``sizes``."""
+    acc, roots = merkle.MerkleAccumulator(), {}
+
+    def fed() -> Iterator[bytes]:
+        for h in iter_leaf_hashes(session, max(sizes)):
+            acc.add(h)
+            if acc.size in sizes:
+                roots[acc.size] = acc.root()
+            yield h
+
+    leaves = fed()
+    subtrees = merkle.range_roots(ranges, leaves)
+    for _ in leaves:  # the rest of the tree, for the roots
+        pass
+    return subtrees, roots
 
 
 def journal_size(session: Session) -> int:
     return int(session.exec(select(func.count()).select_from(JournalRow)).one())
+
+
+def head_hash_at(session: Session, tree_size: int) -> str:
+    """The entry hash of entry ``tree_size`` (64 zeros for the empty tree), as a checkpoint names it."""
+    head = session.get(JournalRow, tree_size) if tree_size else None
+    return head.entry_hash if head else GENESIS_HASH
 
 
 def create_checkpoint(session: Session, created_at: str) -> CheckpointRow:
@@ -38,9 +85,8 @@ def create_checkpoint(session: Session, created_at: str) -> CheckpointRow:
     existing = session.get(CheckpointRow, size)
     if existing is not None:
         return existing
-    root = merkle.root_from_leaf_hashes(_leaf_hashes(session, size)).hex()
-    head = session.get(JournalRow, size)
-    row = CheckpointRow(tree_size=size, root=root, head_hash=head.entry_hash if head else "0" * 64,
+    root = root_at(session, size).hex()
+    row = CheckpointRow(tree_size=size, root=root, head_hash=head_hash_at(session, size),
                         created_at=created_at)
     session.add(row)
     session.flush()
@@ -62,16 +108,48 @@ def inclusion_proof_document(session: Session, seq: int, tree_size: int | None =
     size = tree_size or (checkpoint.tree_size if checkpoint else journal_size(session))
     if not seq <= size <= journal_size(session):
         raise InvalidInput("value_invalid", field="tree_size", value=str(tree_size))
-    leaves = _leaf_hashes(session, size)
+    ranges = merkle.inclusion_ranges(seq - 1, size)
+    subtrees, roots = _subtrees_and_roots(session, ranges, (size,))
     return {
         "format": PROOF_FORMAT,
         "entry": {"seq": entry.seq, "prev_hash": entry.prev_hash, "entry_hash": entry.entry_hash, "body": entry.body},
-        "leaf_index": seq - 1, "tree_size": size, "leaf_hash": leaves[seq - 1].hex(),
-        "proof": [h.hex() for h in merkle.inclusion_proof(leaves, seq - 1)],
-        "root": merkle.root_from_leaf_hashes(leaves).hex(),
+        "leaf_index": seq - 1, "tree_size": size, "leaf_hash": merkle.leaf_hash(bytes.fromhex(entry.entry_hash)).hex(),
+        "proof": [subtrees[r].hex() for r in ranges],
+        "root": roots[size].hex(),
         "checkpoint": None if checkpoint is None or checkpoint.tree_size != size else
         {"tree_size": checkpoint.tree_size, "root": checkpoint.root, "created_at": checkpoint.created_at},
     }
+
+
+def consistency_proof_document(session: Session, old_size: int, new_size: int) -> dict[str, Any]:
+    """The RFC 6962 consistency proof between the journal's first ``old_size`` and ``new_size``
+    entries, with both roots, computed in one streaming pass over the entry hashes."""
+    size = journal_size(session)
+    if not 1 <= old_size <= new_size <= size:
+        raise InvalidInput("consistency_sizes_invalid", old_size=old_size, new_size=new_size, journal_size=size)
+    ranges = merkle.consistency_ranges(old_size, new_size)
+    subtrees, roots = _subtrees_and_roots(session, ranges, (old_size, new_size))
+    return {"format": CONSISTENCY_FORMAT, "old_size": old_size, "new_size": new_size,
+            "old_root": roots[old_size].hex(), "new_root": roots[new_size].hex(),
+            "proof": [subtrees[r].hex() for r in ranges]}
+
+
+def check_consistency_document(doc: Any, *, old_size: int, new_size: int, old_root: str, new_root: str
+                               ) -> tuple[bool, str]:
+    """Check a consistency proof document offline against two roots obtained elsewhere (e.g.
+    two published checkpoints): the document's sizes must be theirs and its path must prove the
+    old tree a prefix of the new one. Only :mod:`hashlib` is needed. Returns (ok, reason)."""
+    try:
+        if doc.get("format") != CONSISTENCY_FORMAT:
+            return False, f"malformed: format is not {CONSISTENCY_FORMAT}"
+        if (doc["old_size"], doc["new_size"]) != (old_size, new_size):
+            return False, "sizes_mismatch"
+        proof = [bytes.fromhex(p) for p in doc["proof"]]
+        ok = merkle.verify_consistency(old_size=old_size, new_size=new_size, old_root=bytes.fromhex(old_root),
+                                       new_root=bytes.fromhex(new_root), proof=proof)
+        return (True, "ok") if ok else (False, "consistency_proof_invalid")
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        return False, f"malformed: {exc.__class__.__name__}"
 
 
 def check_proof_document(doc: dict[str, Any]) -> tuple[bool, str]:

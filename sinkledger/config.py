@@ -36,6 +36,12 @@ variable                      meaning
                               1 MiB (number; default 200).
 ``SINKLEDGER_MAX_ARCHIVE_MEMBERS``  most entries in a ZIP/KMZ (whole number; default 256).
 ``SINKLEDGER_MAX_FEATURES``   most features in a parcel file (whole number; default 1,000,000).
+``SINKLEDGER_CHECKPOINT_KEY``  file holding the Ed25519 private key that signs checkpoints (PEM,
+                              mode 0600, made by ``sinkledger checkpoint keygen``; never in the
+                              database nor the repository). Unset: checkpoints are recorded
+                              unsigned and cannot be published (docs/ledger.md, "Published roots").
+``SINKLEDGER_CHECKPOINT_DIR``  existing folder where ``sinkledger checkpoint`` publishes each signed
+                              checkpoint as ``checkpoint-<tree size>.json``. Unset: only ``--out``.
 ``SINKLEDGER_SQLITE_SYNCHRONOUS``  SQLite's ``PRAGMA synchronous`` (WAL mode): ``FULL`` (default;
                               every commit is on disk when it returns) or ``NORMAL`` (faster;
                               a power loss or OS crash may lose the last commits, never corrupt
@@ -55,6 +61,9 @@ variable                      meaning
                               whose ``X-Forwarded-For`` names the client. Default
                               ``127.0.0.1,::1`` (a proxy on the same host); empty: none.
 ============================  ===============================================================
+
+A checkpoint key that cannot be read, is readable by group or others, or is no Ed25519
+private key, and a checkpoint folder that is not an existing folder, are refused at start-up too.
 
 The five ``SINKLEDGER_MAX_*`` variables become :attr:`Settings.file_limits`
 (:class:`sinks.limits.FileLimits`), which the service passes to every parcel-file read. An
@@ -76,6 +85,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ledger.signing import load_private_key
 from sinkledger_base.errors import InvalidInput
 from sinks import SINK_TYPES
 from sinks.limits import DEFAULT_LIMITS, ENV_VARIABLES, MIB, FileLimits, LimitSettingInvalid
@@ -179,6 +189,8 @@ class Settings:
     tianditu_key: str | None = field(default=None, repr=False)
     file_limits: FileLimits = field(default_factory=lambda: _default_file_limits())
     sqlite_synchronous: str = SQLITE_SYNCHRONOUS_MODES[0]
+    checkpoint_key_file: Path | None = None
+    checkpoint_dir: Path | None = None
     sign_in: SignInLimits = field(default_factory=SignInLimits)
 
     @property
@@ -226,6 +238,8 @@ def load_settings(env: dict[str, str] | None = None, **overrides: str) -> Settin
         tianditu_key=env.get("SINKLEDGER_TIANDITU_KEY") or None,
         file_limits=file_limits_from_env(env),
         sqlite_synchronous=sqlite_synchronous_from_env(env),
+        checkpoint_key_file=checkpoint_key_from_env(env),
+        checkpoint_dir=checkpoint_dir_from_env(env),
         sign_in=sign_in_limits_from_env(env),
     )
 
@@ -271,6 +285,42 @@ def sign_in_limits_from_env(env: Mapping[str, str]) -> SignInLimits:
                                    value=part[:40]) from None
         values["trusted_proxies"] = tuple(networks)
     return SignInLimits(**values)
+
+
+def checkpoint_key_from_env(env: Mapping[str, str]) -> Path | None:
+    """``SINKLEDGER_CHECKPOINT_KEY``: the path of the checkpoint signing key, or None when unset.
+
+    The key is read once here, so that a bad file is refused at start-up, not at the first
+    checkpoint; it is read again when a checkpoint is signed (the settings never hold it).
+
+    Raises
+    ------
+    sinkledger_base.errors.InvalidInput
+        ``checkpoint_key_invalid``, naming the path and why (never the key).
+    """
+    given = env.get("SINKLEDGER_CHECKPOINT_KEY", "").strip()
+    if not given:
+        return None
+    path = Path(given).expanduser()
+    load_private_key(path)
+    return path
+
+
+def checkpoint_dir_from_env(env: Mapping[str, str]) -> Path | None:
+    """``SINKLEDGER_CHECKPOINT_DIR``: an existing folder for published checkpoints, or None.
+
+    Raises
+    ------
+    sinkledger_base.errors.InvalidInput
+        ``checkpoint_dir_invalid`` when the value is not an existing folder.
+    """
+    given = env.get("SINKLEDGER_CHECKPOINT_DIR", "").strip()
+    if not given:
+        return None
+    path = Path(given).expanduser()
+    if not path.is_dir():
+        raise InvalidInput("checkpoint_dir_invalid", variable="SINKLEDGER_CHECKPOINT_DIR", value=given[:80])
+    return path
 
 
 def sqlite_synchronous_from_env(env: Mapping[str, str]) -> str:

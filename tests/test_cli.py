@@ -16,7 +16,8 @@ import pytest
 HOME = tempfile.mkdtemp(prefix="sinkledger-cli-")  # key files and the like, never the user's home
 COMMANDS = ["init", "demo", "verify", "balances", "parcels", "parcels list", "history", "estimate",
             "issue", "sell", "retire", "app", "import-registry", "collect", "pledge", "release", "reverse",
-            "correct", "checkpoint", "proof", "proof-check", "court case", "court order", "court fulfil",
+            "correct", "checkpoint", "checkpoint keygen", "checkpoint check", "proof", "proof-check",
+            "consistency-proof", "consistency-check", "court case", "court order", "court fulfil",
             "court status", "certificate verify", "export", "import-backup", "people show", "people add", "people log",
             "users locked", "users unlock", "users failures"]
 

@@ -25,6 +25,7 @@ from sinkledger.cli.common import (
     Ctx,
     RefusingGroup,
     _redact,
+    command,
     emit,
     err_console,
     json_option,
@@ -120,11 +121,15 @@ def _render_demo(s: dict[str, Any]) -> None:
 
 
 @main.command()
+@click.option("--against", "against", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A published checkpoint file: also fail unless the ledger still extends its root.")
+@click.option("--public-key", default=None, help="With --against: the operator's public key (base64, PEM or file).")
 @reads
-def verify(obj: Ctx, as_json: bool) -> None:
+def verify(obj: Ctx, against: Path | None, public_key: str | None, as_json: bool) -> None:
     """Recompute the hash chain and replay the journal; exit 0 only if the ledger is intact."""
     report = obj.service.verify()
-    emit(report.to_dict(), as_json, _render_verify)
+    published = obj.service.verify_against(against, public_key, report) if against is not None else None
+    emit({**report.to_dict(), **({"against": published} if published else {})}, as_json, _render_verify)
     if not report.ok:
         sys.exit(EXIT_CHECK_FAILED)
 
@@ -137,6 +142,11 @@ def _render_verify(r: dict[str, Any]) -> None:
         click.echo(f"LEDGER BROKEN at entry {r['first_bad_seq']}", err=True)
         for p in r["problems"]:
             click.echo(f"  entry {p['seq']}: {p['problem']}", err=True)
+    if r.get("against"):
+        a = r["against"]
+        click.echo(f"published root at tree size {a['tree_size']} ({a['file']}): "
+                   f"{'the ledger extends it' if a['ok'] else 'NOT extended'}"
+                   f"{'' if a['key_pinned'] else ' (signature checked with the key in the file only)'}")
 
 
 @main.command()
@@ -309,11 +319,64 @@ def collect(obj: Ctx, contract_no: str, collective_party_id: str, parcel_codes: 
                      term_end=term_end, signed_date=signed_date, payment_terms=terms), as_json)
 
 
-@main.command()
+@main.group(invoke_without_command=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also publish the signed checkpoint to this file (needs SINKLEDGER_CHECKPOINT_KEY).")
 @reads
-def checkpoint(obj: Ctx, as_json: bool) -> None:
-    """Record a Merkle checkpoint over the whole journal; publish its root."""
-    emit(obj.service.checkpoint(), as_json)
+def checkpoint(obj: Ctx, out: Path | None, as_json: bool) -> None:
+    """Record a Merkle checkpoint over the whole journal; with SINKLEDGER_CHECKPOINT_KEY, sign it
+    and publish it (--out FILE, $SINKLEDGER_CHECKPOINT_DIR). Subcommands: keygen, check."""
+    if click.get_current_context().invoked_subcommand is not None:
+        return
+    emit(obj.service.publish_checkpoint(out), as_json, _render_checkpoint)
+
+
+def _render_checkpoint(r: dict[str, Any]) -> None:
+    click.echo(f"checkpoint at tree size {r['tree_size']}\nroot {r['root']}\nhead {r['head_hash']}")
+    if not r["signed"]:
+        click.echo("not signed: no SINKLEDGER_CHECKPOINT_KEY configured (sinkledger checkpoint keygen)", err=True)
+    else:
+        click.echo(f"signed by key {r['document']['key_id']}")
+        for f in r["files"]:
+            click.echo(f"published: {f}")
+
+
+@checkpoint.command("keygen")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Private key file to create (mode 0600; never overwritten); the public key goes to FILE.pub.")
+@json_option
+@command
+def checkpoint_keygen(out: Path, as_json: bool) -> None:
+    """Create an Ed25519 checkpoint signing key; print its public key (publish that)."""
+    # deferred on purpose: only the command that runs pays for this import
+    from ledger.signing import generate_key_file
+
+    emit(generate_key_file(out), as_json, lambda r: click.echo(
+        f"private key: {r['private_key_file']} (set SINKLEDGER_CHECKPOINT_KEY to it; keep it out of the database)\n"
+        f"public key:  {r['public_key_file']}\n{r['public_key']}\nkey id {r['key_id']}"))
+
+
+@checkpoint.command("check")
+@click.argument("checkpoint_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--public-key", required=True, help="The operator's public key: base64, PEM, or a file holding either.")
+@json_option
+@command
+def checkpoint_check(checkpoint_file: Path, public_key: str, as_json: bool) -> None:
+    """Check a published checkpoint file offline against the operator's public key."""
+    # deferred on purpose: only the command that runs pays for this import
+    from ledger.signing import check_checkpoint_document, parse_public_key, read_checkpoint_file
+
+    key = parse_public_key(public_key)
+    doc = read_checkpoint_file(checkpoint_file)
+    ok, reason = check_checkpoint_document(doc, key)
+    _emit_check({"ok": ok, "reason": reason, "tree_size": doc.get("tree_size") if isinstance(doc, dict) else None},
+                 as_json, "checkpoint signature holds")
+
+
+def _emit_check(result: dict[str, Any], as_json: bool, holds: str) -> None:
+    emit(result, as_json, lambda r: click.echo(holds if r["ok"] else f"check FAILS: {r['reason']}"))
+    if not result["ok"]:
+        sys.exit(EXIT_CHECK_FAILED)
 
 
 @main.command()
@@ -325,22 +388,77 @@ def proof(obj: Ctx, entry_seq: int, tree_size: int | None, as_json: bool) -> Non
     emit(obj.service.proof(entry_seq, tree_size), True)
 
 
+def _load_doc(file: Any, name: str) -> Any:
+    try:
+        return load_json(file, name, parse_float=None)
+    except InvalidInput:
+        return {}  # not a document: the check says why
+
+
 @main.command("proof-check")
 @click.argument("proof_file", type=click.File("r", encoding="utf-8"))
+@click.option("--root", "root_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A published checkpoint file: the proof must hold against its root.")
+@click.option("--consistency", "consistency_file", type=click.File("r", encoding="utf-8"), default=None,
+              help="With --root, when the sizes differ: a consistency proof between the two tree sizes.")
+@click.option("--public-key", default=None, help="With --root: the operator's public key (base64, PEM or file).")
 @json_option
-def proof_check(proof_file: Any, as_json: bool) -> None:
+@command
+def proof_check(proof_file: Any, root_file: Path | None, consistency_file: Any, public_key: str | None,
+                as_json: bool) -> None:
     """Check a proof document offline (no database needed); exit 0 when it holds."""
     # deferred on purpose: only the command that runs pays for this import
     from ledger.proofs import check_proof_document
+    from ledger.published import check_inclusion_against
+    from ledger.signing import parse_public_key, read_checkpoint_file
 
-    try:
-        doc = load_json(proof_file, "proof_file", parse_float=None)
-    except InvalidInput:
-        doc = {}  # not a proof: check_proof_document says why
-    ok, reason = check_proof_document(doc)
-    emit({"ok": ok, "reason": reason}, as_json, lambda r: click.echo("proof holds" if r["ok"] else f"proof FAILS: {r['reason']}"))
-    if not ok:
-        sys.exit(EXIT_CHECK_FAILED)
+    doc = _load_doc(proof_file, "proof_file")
+    if root_file is None:
+        ok, reason = check_proof_document(doc)
+    else:
+        key = parse_public_key(public_key) if public_key is not None else None
+        published = read_checkpoint_file(root_file)
+        consistency = _load_doc(consistency_file, "consistency_file") if consistency_file else None
+        ok, reason = check_inclusion_against(doc, published, consistency_doc=consistency, public_key=key)
+    _emit_check({"ok": ok, "reason": reason}, as_json, "proof holds")
+
+
+@main.command("consistency-proof")
+@click.argument("old_size", type=int)
+@click.argument("new_size", type=int)
+@reads
+def consistency_proof(obj: Ctx, old_size: int, new_size: int, as_json: bool) -> None:
+    """Print the RFC 6962 consistency proof between two tree sizes (JSON), checkable offline."""
+    emit(obj.service.consistency_proof(old_size, new_size), True)
+
+
+@main.command("consistency-check")
+@click.argument("old_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("new_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--proof", "proof_file", type=click.File("r", encoding="utf-8"), default=None,
+              help="The consistency proof (from consistency-proof); default: computed from the database.")
+@click.option("--public-key", default=None, help="The operator's public key (base64, PEM or file).")
+@json_option
+@click.pass_obj
+@command
+def consistency_check(obj: Ctx, old_file: Path, new_file: Path, proof_file: Any, public_key: str | None,
+                      as_json: bool) -> None:
+    """Check that published checkpoint NEW extends published checkpoint OLD (signatures, then the
+    consistency proof); offline with --proof."""
+    # deferred on purpose: only the command that runs pays for this import
+    from ledger.published import check_consistency_between
+    from ledger.signing import parse_public_key, read_checkpoint_file
+
+    key = parse_public_key(public_key) if public_key is not None else None
+    old, new = read_checkpoint_file(old_file), read_checkpoint_file(new_file)
+    if proof_file is not None:
+        proof_doc = _load_doc(proof_file, "proof_file")
+    else:
+        sizes = [d.get("tree_size") if isinstance(d, dict) else None for d in (old, new)]
+        ok = all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in sizes) and sizes[0] <= sizes[1]
+        proof_doc = obj.service.consistency_proof(*sizes) if ok else None
+    ok, reason = check_consistency_between(old, new, proof_doc, key)
+    _emit_check({"ok": ok, "reason": reason, "key_pinned": key is not None}, as_json, "NEW extends OLD")
 
 
 @main.command("import-registry")

@@ -31,7 +31,16 @@ from ledger.commands import CommandContext, run_command, utc_now
 from ledger.domain import EntryKind, Role
 from ledger.journal import Entry
 from ledger.permissions import Actor
-from ledger.proofs import create_checkpoint, inclusion_proof_document
+from ledger.proofs import consistency_proof_document, create_checkpoint, inclusion_proof_document
+from ledger.published import check_ledger_against
+from ledger.signing import (
+    check_writable,
+    load_private_key,
+    parse_public_key,
+    read_checkpoint_file,
+    sign_checkpoint,
+    write_checkpoint_file,
+)
 from ledger.sql import Tx, in_list
 from ledger.store import AccountRow, JournalRow, PartyRow
 from ledger.verify import VerifyReport, verify_ledger
@@ -254,6 +263,57 @@ class Service(UserCalls, ParcelCalls, EstimateCalls):
             row = create_checkpoint(s, self.clock())
             return {"tree_size": row.tree_size, "root": row.root, "head_hash": row.head_hash,
                     "created_at": row.created_at}
+
+    def publish_checkpoint(self, out: Path | None = None) -> dict[str, Any]:
+        """Record a checkpoint and, with a signing key configured, sign it and publish it: to
+        ``out`` and to ``$SINKLEDGER_CHECKPOINT_DIR/checkpoint-<tree size>.json`` when set.
+
+        Without a key the checkpoint is recorded unsigned (``signed`` false, nothing written);
+        asking for a file without a key is refused (``checkpoint_key_not_configured``) before
+        anything is recorded. docs/ledger.md, "Published roots"."""
+        out = checks.path_value(out, "out") if out is not None else None
+        key_file, folder = self.settings.checkpoint_key_file, self.settings.checkpoint_dir
+        if key_file is None:
+            if out is not None or folder is not None:
+                raise InvalidInput("checkpoint_key_not_configured")
+            return {**self.checkpoint(), "signed": False, "files": [], "document": None}
+        key = load_private_key(key_file)  # before recording: a refusal changes nothing
+        self.require_initialised()
+        with self.db.write() as s:  # files are written inside the transaction: a failure records nothing
+            row = create_checkpoint(s, self.clock())
+            cp = {"tree_size": row.tree_size, "root": row.root, "head_hash": row.head_hash, "created_at": row.created_at}
+            files = [p for p in (out, folder / f"checkpoint-{row.tree_size:012d}.json" if folder else None) if p]
+            for path in files:
+                check_writable(path)
+            doc = sign_checkpoint(key, **cp)
+            for path in files:
+                write_checkpoint_file(path, doc)
+        return {**cp, "signed": True, "files": [str(p) for p in files], "document": doc}
+
+    def verify_against(self, published_file: Path, public_key: str | None = None,
+                       report: VerifyReport | None = None) -> dict[str, Any]:
+        """Check that the ledger still extends the published checkpoint in ``published_file``
+        (its signature, by ``public_key`` when given, and the root recomputed over the journal's
+        first tree-size entries). A failure is also recorded in ``report`` (the problem names
+        the tree size)."""
+        key = parse_public_key(public_key) if public_key is not None else None
+        doc = read_checkpoint_file(checks.path_value(published_file, "published_file"))
+        self.require_initialised()
+        with self.db.read() as s:
+            ok, problem, size = check_ledger_against(s, doc, key)
+        if not ok and report is not None:
+            report.fail(size, problem)
+        return {"file": str(published_file), "ok": ok, "tree_size": size, "problem": problem,
+                "root": doc.get("root") if isinstance(doc, dict) else None, "key_pinned": key is not None}
+
+    def consistency_proof(self, old_size: int, new_size: int) -> dict[str, Any]:
+        """The RFC 6962 consistency proof between the journal's first ``old_size`` and
+        ``new_size`` entries, checkable offline against two published roots."""
+        _check_count(old_size, "old_size")
+        _check_count(new_size, "new_size")
+        self.require_initialised()
+        with self.db.read() as s:
+            return consistency_proof_document(s, old_size, new_size)
 
     def proof(self, seq: int, tree_size: int | None = None) -> dict[str, Any]:
         """An inclusion proof for journal entry ``seq`` that can be checked offline."""

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.fuzz.samples import published
 from tests.fuzz.values import HTML, SQL, SQL_QUOTE, SURROGATE, Lazy
 
 CONTROL = "AJ\x1b[2J"
@@ -30,7 +31,7 @@ LONG = "長" * 2_100
 # Commands that take no value at all, or must not be run here, and why.
 NO_INPUT: dict[str, str] = {
     "init": "no input (idempotent set-up)",
-    "verify": "read-only, no input", "balances": "read-only, no input", "checkpoint": "no input",
+    "balances": "read-only, no input",
     "methodologies list": "read-only, no input",
     "app": "starts a Streamlit server; --port is an int checked by click and by Streamlit",
 }
@@ -160,6 +161,11 @@ def _proof_file(world: Any) -> str:
     return str(path)
 
 
+def _pub(name: str, tree_size: int | None = None) -> Lazy:
+    """A file of :func:`tests.fuzz.samples.published` (a signed checkpoint, its key, proofs)."""
+    return Lazy(lambda world: published(world, tree_size)[name], f"published:{name}:{tree_size}")
+
+
 def _inputs_file(world: Any) -> str:
     path = world.workdir / "cli" / "tea.json"
     path.parent.mkdir(exist_ok=True)
@@ -255,6 +261,23 @@ SPECS: list[CliSpec] = [
     CliSpec("proof", lambda w: {"entry_seq": "1"}, {"entry_seq": "pos_int", "tree_size": "int"}, read_only=True),
     CliSpec("proof-check", lambda w: {"proof_file": Lazy(_proof_file)}, {"proof_file": "json_file"}, read_only=True,
             check_failed_exit=True),
+    # -- published roots (docs/ledger.md): the world has no signing key; files are made by samples.published
+    CliSpec("verify", lambda w: {"against": _pub("checkpoint"), "public_key": _pub("public_key")},
+            {"against": "json_file", "public_key": "opt_text"}, read_only=True, check_failed_exit=True),
+    CliSpec("checkpoint keygen", lambda w: {"out": out("checkpoint.key")}, {"out": "out_path"},
+            skip=frozenset({("out", "surrogate")})),  # a legal POSIX name
+    CliSpec("checkpoint check", lambda w: {"checkpoint_file": _pub("checkpoint"), "public_key": _pub("public_key")},
+            {"checkpoint_file": "json_file", "public_key": "text"}, read_only=True, check_failed_exit=True),
+    CliSpec("consistency-proof", lambda w: {"old_size": "1", "new_size": "2"},
+            {"old_size": "pos_int", "new_size": "pos_int"}, read_only=True),
+    CliSpec("consistency-check", lambda w: {"old_file": _pub("checkpoint", 2), "new_file": _pub("checkpoint"),
+                                            "proof_file": _pub("consistency", 2), "public_key": _pub("public_key")},
+            {"old_file": "json_file", "new_file": "json_file", "proof_file": "json_file", "public_key": "opt_text"},
+            read_only=True, check_failed_exit=True),
+    CliSpec("proof-check", lambda w: {"proof_file": _pub("proof", 2), "root_file": _pub("checkpoint"),
+                                      "consistency_file": _pub("consistency", 2), "public_key": _pub("public_key")},
+            {"root_file": "json_file", "consistency_file": "json_file", "public_key": "opt_text"}, read_only=True,
+            check_failed_exit=True, variant="--root"),
     CliSpec("import-registry", lambda w: {"files": [Lazy(_verra)], "registry": "verra", "actor": "admin",
                                           "request_id": rid()},
             {"files": "file", "registry": "choice", **COMMAND}),

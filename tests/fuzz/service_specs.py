@@ -21,6 +21,7 @@ from typing import Any
 import shapely
 
 from sinkledger import catalogue
+from tests.fuzz.samples import published
 from tests.fuzz.values import HTML, LONG, SQL, SURROGATE, Lazy, deep
 
 BAMBOO = "sinkledger.bamboo-moso-management"
@@ -310,6 +311,15 @@ SPECS: list[CallSpec] = [
              accepts=lambda out: False),
     CallSpec("proof", lambda w: dict(seq=1, tree_size=None), {"seq": "seq", "tree_size": "opt_int"}, read_only=True,
              accepts=lambda out: False),
+    CallSpec("consistency_proof", lambda w: dict(old_size=1, new_size=2), {"old_size": "seq", "new_size": "seq"},
+             read_only=True, accepts=lambda out: False),
+    CallSpec("verify_against", lambda w: dict(published_file=Lazy(lambda w: published(w)["checkpoint"]),
+                                              public_key=Lazy(lambda w: published(w)["public_key"])),
+             {"published_file": "path", "public_key": "opt_text"}, read_only=True, accepts=lambda out: out["ok"] is False,
+             trusted={"report": "a VerifyReport the caller made in-process (the CLI's own verify), not user input"}),
+    # Without a signing key configured (the world has none) every file asked for is refused
+    # (checkpoint_key_not_configured); None means "no file" and records an unsigned checkpoint.
+    CallSpec("publish_checkpoint", lambda w: dict(out=None), {"out": "out_path"}, skip=frozenset({("out", "none")})),
     CallSpec("journal", lambda w: dict(limit=5, kind="sale"), {"limit": "opt_int", "kind": "opt_choice"}, read_only=True,
              extra={"limit": [("zero", 0)]}),
     # -- court -----------------------------------------------------------------------------------
