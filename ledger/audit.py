@@ -33,6 +33,7 @@ import shapely
 from sqlalchemy import text
 
 from ledger.sql import in_list
+from sinkledger_base.canonical import canonical_json
 
 # what an entry does to a table: ("put", key, seq, row) or ("delete", key, seq, None)
 Change = tuple[str, Any, int, tuple | None]
@@ -571,8 +572,6 @@ def _estimate(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
 def _stored_estimate(row: tuple) -> tuple:
     """The row's journal columns, and whether its calculation document agrees with them: the same
     results, sink type, and inputs and parameters that hash to the reproducibility hash."""
-    from sinkledger_base.canonical import canonical_json
-
     *columns, sink_type, document = row
     doc: Any = None
     try:
@@ -631,15 +630,9 @@ class Audits:
             audit.finish(session, report)
 
 
-def table_audits() -> Audits:
-    """Every table audit, as one observer for one verify run."""
-    return Audits(default_audits())
-
-
-def default_audits() -> list[TableAudit]:
-    """A fresh set of every table audit, for one verify run."""
-    from ledger.court.audit import audits as court_audits  # deferred: the areas import the ledger core
-    from ledger.income.audit import audits as income_audits
+def core_audits() -> list[TableAudit]:
+    """A fresh set of the ledger core's table audits (the areas add theirs: see
+    :mod:`ledger.table_audits`)."""
     return [
         TableAudit("party", ("id", "kind", "name", "county_code"), 1,
                    {"party_registered": _party, "account_opened": _party}, seq_column=None),
@@ -667,6 +660,4 @@ def default_audits() -> list[TableAudit]:
         TableAudit("estimate", _ESTIMATE_COLUMNS, 1, {"estimate_recorded": _estimate}, stored=_stored_estimate),
         _versions_audit(),
         _ParcelAudit(),
-        *income_audits(),
-        *court_audits(),
     ]

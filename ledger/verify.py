@@ -53,7 +53,7 @@ class VerifyReport:
 def verify_ledger(session: Session, *, observers: Any = None) -> VerifyReport:
     """Check the ledger; ``observers`` (default: every table audit of :mod:`ledger.audit`) hear
     ``begin``, each entry, and ``finish``."""
-    from ledger.audit import table_audits  # deferred: the audits import the parcel geometry stack
+    from ledger.table_audits import table_audits  # deferred: the audits import the parcel geometry stack
     observers = [table_audits()] if observers is None else list(observers)
     report = VerifyReport()
     for observer in observers:

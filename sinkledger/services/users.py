@@ -5,6 +5,8 @@ A :class:`~sinkledger.services.area.RegistryPart`: the registry Service inherits
 
 from __future__ import annotations
 
+import ipaddress
+
 from datetime import datetime
 from typing import Any
 
@@ -52,6 +54,7 @@ class UserCalls(RegistryPart):
             ``credentials_invalid`` (wrong name or password, inactive user, anything but text);
             ``sign_in_locked`` while the name or the client must wait (even with the right password).
         """
+        _check_client(client, now)
         dummy = admin.dummy_hash()  # made before anything else, so its first making is not a tell
         name_ok = isinstance(username, str) and 0 < len(username) <= 60 and encodes_utf8(username)
         shown = username if isinstance(username, str) else repr(username)
@@ -101,3 +104,18 @@ class UserCalls(RegistryPart):
             accounts = {a.party_id: a.id for a in s.exec(select(AccountRow).where(AccountRow.kind == "holding"))}
             return [{"party_id": p.id, "kind": p.kind, "name": p.name, "county_code": p.county_code,
                      "account_id": accounts.get(p.id)} for p in s.exec(select(PartyRow).order_by(PartyRow.id))]
+
+
+def _check_client(client: Any, now: Any) -> None:
+    """``client`` is what :func:`~sinkledger.services.signin_guard.client_address` gives (an IP
+    address, or ``unknown``); ``now`` a time with its offset. Anything else is a caller's error,
+    refused before any attempt is counted."""
+    if client != signin_guard.UNKNOWN_CLIENT:
+        try:
+            if not isinstance(client, str):  # ip_address() takes whole numbers too
+                raise TypeError(client)
+            ipaddress.ip_address(client)
+        except (TypeError, ValueError):
+            raise InvalidInput("value_invalid", field="client", value=repr(client)[:40]) from None
+    if now is not None and not (isinstance(now, datetime) and now.utcoffset() is not None):
+        raise InvalidInput("value_invalid", field="now", value=repr(now)[:40])

@@ -147,7 +147,7 @@ def test_an_incremental_run_checks_what_the_tail_changed(docket):  # type: ignor
 
 
 def test_every_court_table_has_an_audit():  # type: ignore[no-untyped-def]
-    from ledger.audit import default_audits
+    from ledger.table_audits import default_audits
     from ledger.court.store import COURT_TABLES
 
     audited = {audit.table for audit in default_audits()}

@@ -264,6 +264,11 @@ SPECS: list[CliSpec] = [
     # -- published roots (docs/ledger.md): the world has no signing key; files are made by samples.published
     CliSpec("verify", lambda w: {"against": _pub("checkpoint"), "public_key": _pub("public_key")},
             {"against": "json_file", "public_key": "opt_text"}, read_only=True, check_failed_exit=True),
+    CliSpec("users locked", lambda w: {"actor": "admin"}, {"actor": "actor"}, read_only=True),
+    CliSpec("users unlock", lambda w: {"name": "clerk", "actor": "admin"}, {"name": "ref", "actor": "actor"},
+            filters=frozenset({"name"})),
+    CliSpec("users failures", lambda w: {"limit": "5", "actor": "admin"}, {"limit": "pos_int", "actor": "actor"},
+            read_only=True),
     CliSpec("checkpoint keygen", lambda w: {"out": out("checkpoint.key")}, {"out": "out_path"},
             skip=frozenset({("out", "surrogate")})),  # a legal POSIX name
     CliSpec("checkpoint check", lambda w: {"checkpoint_file": _pub("checkpoint"), "public_key": _pub("public_key")},

@@ -188,7 +188,7 @@ SPECS: list[CallSpec] = [
              {"username": "code", "password": "text", "role": "choice", "party_id": "ref", "display_name": "text"},
              skip=frozenset({("password", "html"), ("password", "sql")})),
     CallSpec("authenticate", lambda w: dict(username="clerk", password="demo1234"),
-             {"username": "ref", "password": "text"}, read_only=True,
+             {"username": "ref", "password": "text", "client": "text", "now": "date_obj"}, read_only=True,
              accepts=lambda out: False),
     CallSpec("actor", lambda w: dict(username="clerk"), {"username": "ref"}, read_only=True, accepts=lambda out: False),
     CallSpec("register_party", lambda w: dict(actor=actor("admin"), request_id=rid(), party_id=f"FZ-{uuid.uuid4().hex[:6]}",

@@ -229,7 +229,7 @@ def tail_report(svc, after_seq: int):  # type: ignore[no-untyped-def]
     """An incremental run of every table audit over the entries after ``after_seq``."""
     import json
 
-    from ledger.audit import default_audits
+    from ledger.table_audits import default_audits
     from ledger.verify import VerifyReport
 
     report = VerifyReport()
@@ -263,7 +263,7 @@ def test_an_incremental_run_checks_what_the_tail_changed(scenario):  # type: ign
 
 
 def test_every_income_table_has_an_audit():  # type: ignore[no-untyped-def]
-    from ledger.audit import default_audits
+    from ledger.table_audits import default_audits
     from ledger.income.store import INCOME_TABLES
 
     audited = {audit.table for audit in default_audits()}

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from ledger.audit import default_audits
+from ledger.table_audits import default_audits
 
 
 def tamper(service, sql: str) -> None:  # type: ignore[no-untyped-def]
