@@ -32,10 +32,14 @@ import hashlib
 import json
 import time
 from bisect import bisect_left, bisect_right
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from itertools import repeat
 from typing import Any, Protocol
 
+import orjson
 from sqlalchemy import text
 from sqlmodel import Session
 
@@ -355,24 +359,8 @@ def _walk(session: Session, report: VerifyReport, after: int, prev: str, tree: F
 def _full(session: Session, report: VerifyReport, observers: Sequence[Observer], progress: Progress | None) -> None:
     replay = Replay()
     issued: dict[str, int] = {}
-    apply = replay.apply
-
-    def on_entry(seq: int, payload: Any) -> str | None:
-        try:
-            batches, moves = _payload_parts(payload)
-            for batch in batches:
-                batch_id, quantity = _issued(batch)
-                if batch_id in issued:
-                    return f"batch {batch_id} issued twice"
-                issued[batch_id] = quantity
-            for record in moves:
-                apply(parse_move(record))
-        except ReplayError as exc:
-            return f"replay failed: {exc}"
-        return None
-
     tree, checkpoints = Frontier(), _stored_checkpoints(session)
-    if not _walk(session, report, 0, GENESIS_HASH, tree, checkpoints, observers, progress, on_entry):
+    if not _full_walk(session, report, replay, issued, tree, checkpoints, observers, progress):
         return
     sums = _compare_projection(session, replay, issued, report)
     report.batches, report.credits_issued = len(issued), sum(q for q in issued.values() if isinstance(q, int))
@@ -381,56 +369,184 @@ def _full(session: Session, report: VerifyReport, observers: Sequence[Observer],
                         "checkpoints_digest": checkpoints_digest(checkpoints, report.entries)}
 
 
-def _blocks_differ(session: Session, replay: Replay, sums: dict[tuple[Any, str, str], int],
-                   totals: dict[str, int]) -> int:
+def _full_entry(replay: Replay, issued: dict[str, int], payload: Any) -> str | None:
+    """The replay of one entry (the general path: :func:`_full_walk` inlines the common case)."""
+    try:
+        batches, moves = _payload_parts(payload)
+        for batch in batches:
+            batch_id, quantity = _issued(batch)
+            if batch_id in issued:
+                return f"batch {batch_id} issued twice"
+            issued[batch_id] = quantity
+        for record in moves:
+            replay.apply(parse_move(record))
+    except ReplayError as exc:
+        return f"replay failed: {exc}"
+    return None
+
+
+def _full_walk(session: Session, report: VerifyReport, replay: Replay, issued: dict[str, int], tree: Frontier,
+               checkpoints: dict[int, str], observers: Sequence[Observer], progress: Progress | None) -> bool:
+    """:func:`_walk` from the genesis with the replay, for millions of entries: the chain check,
+    the Merkle tree and a sale's move inlined in one loop over plain tuples (any entry that is not
+    plainly right goes through :func:`ledger.journal.check_link` and :meth:`Replay.apply`, which
+    name its problem). Same checks, same order, same problems as :func:`_walk` with
+    :func:`_full_entry`."""
+    for observer in observers:
+        observer.begin(session, 0)
+    total = _scalar(session, "SELECT max(seq) FROM journal_entry") or 0
+    sha, loads, fromhex, states = hashlib.sha256, orjson.loads, bytes.fromhex, STATES
+    stack, size = tree.stack, 0
+    batches, owner_of = replay.batches, replay._owners
+    prev, expected = GENESIS_HASH, 1
+    for row in journal.iter_raw(session):
+        seq, kind, request_id, actor, recorded_at, body_text, prev_hash, digest = row
+        body = None
+        if seq == expected and prev_hash == prev and sha((prev_hash + "\n" + body_text).encode()).hexdigest() == digest:
+            try:
+                body = loads(body_text)
+            except orjson.JSONDecodeError:
+                pass
+        if type(body) is not dict or body.get("seq") != seq or body.get("kind") != kind or \
+                body.get("request_id") != request_id or body.get("actor") != actor or \
+                body.get("recorded_at") != recorded_at:
+            problem, body = journal.check_link(row, expected, prev)
+            if problem is not None:
+                report.fail(problem.seq, problem.problem)
+                return False
+        node, n = sha(b"\x00" + fromhex(digest)).digest(), size
+        while n & 1:
+            node = sha(b"\x01" + stack.pop() + node).digest()
+            n >>= 1
+        stack.append(node)
+        size += 1
+        if seq in checkpoints:
+            tree.size = size
+            if tree.root().hex() != checkpoints[seq]:
+                report.fail(seq, f"checkpoint at tree size {seq} does not match the journal", table="checkpoint",
+                            key=seq)
+                return False
+        payload = body.get("payload")
+        for observer in observers:
+            observer.entry(seq, kind, recorded_at, payload)
+        problem_text = None
+        if type(payload) is dict and "batches" not in payload and type(moves := payload.get("moves", [])) is list:
+            for r in moves:
+                try:  # the common case: a move between accounts, inlined (Replay.apply otherwise)
+                    batch_id, first, last, from_account, from_state, to_account, to_state = \
+                        r["batch_id"], r["first"], r["last"], r["from_account"], r["from_state"], r["to_account"], \
+                        r["to_state"]
+                    key = (to_account, to_state, r.get("tag"))
+                    new = owner_of.get(key) or owner_of.setdefault(key, key)
+                    lists = batches[batch_id] if from_account is not None else None
+                except (KeyError, TypeError, AttributeError):
+                    lists = None
+                if lists is None or type(first) is not int or type(last) is not int or first > last or \
+                        to_state not in states or from_state not in states or type(batch_id) is not str:
+                    problem_text = _full_entry(replay, {}, {"moves": [r]})
+                    if problem_text is not None:
+                        break
+                    continue
+                firsts, lasts, owners = lists
+                i = bisect_right(firsts, first) - 1
+                src = owners[i] if i >= 0 else None
+                if src is None or lasts[i] < last or src[0] != from_account or src[1] != from_state:
+                    problem_text = _full_entry(replay, {}, {"moves": [r]})  # names the problem
+                    break
+                src_last = lasts[i]
+                if firsts[i] < first:
+                    lasts[i] = first - 1
+                    i += 1
+                    firsts.insert(i, first)
+                    lasts.insert(i, last)
+                    owners.insert(i, new)
+                else:
+                    lasts[i] = last
+                    owners[i] = new
+                if last < src_last:
+                    firsts.insert(i + 1, last + 1)
+                    lasts.insert(i + 1, src_last)
+                    owners.insert(i + 1, src)
+        else:
+            problem_text = _full_entry(replay, issued, payload)
+        if problem_text is not None:
+            report.fail(seq, problem_text)
+            return False
+        prev, expected = digest, seq + 1
+        if progress is not None and seq % 10_000 == 0:
+            progress(seq, total)
+    tree.size = size
+    report.entries = size
+    if progress is not None:
+        progress(size, max(total, size))
+    if any(c > report.entries for c in checkpoints):
+        report.fail(report.entries + 1, "the journal is shorter than a recorded checkpoint")
+        return False
+    report.head_hash = prev
+    report.merkle_root = tree.root().hex()
+    report.checkpoints = len(checkpoints)
+    return True
+
+
+def _blocks_differ(session: Session, replay: Replay) -> int:
     """How many blocks are in the ``credit_block`` table or the replay but not in both, walking the
     table in (batch, first) order beside the replay in the same order, streamed (the replay is
     never sorted: each batch's blocks are kept in order). Keys order as Python orders text: by code
-    point (SQLite's BINARY collation; ``COLLATE "C"`` on PostgreSQL). Fills ``sums`` (per account,
-    batch and state) and ``totals`` (per batch) from the replayed blocks on the way."""
+    point (SQLite's BINARY collation; ``COLLATE "C"`` on PostgreSQL)."""
     collate = ' COLLATE "C"' if session.get_bind().dialect.name == "postgresql" else ""
     stored = _stream(session, f"SELECT batch_id, first, last, account_id, state, tag FROM credit_block "
                               f"ORDER BY batch_id{collate}, first", BLOCK_PAGE_ROWS)
-    mine = _counting(replay, sums, totals)
+    after = partial(next, _replayed_rows(replay), None)
     differ = 0
-    m = next(mine, None)
-    for batch_id, first, last, account_id, state, tag in stored:
+    m = after()
+    for row in stored:
+        if m == row:  # the common case: the same block
+            m = after()
+            continue
+        batch_id, first, last, account_id, state, tag = row
         while m is not None and (m[0] < batch_id or (m[0] == batch_id and m[1] < first)):
             differ += 1  # replayed, not stored
-            m = next(mine, None)
+            m = after()
         if m is not None and m[0] == batch_id and m[1] == first:
-            owner = m[3]
-            if m[2] != last or owner[0] != account_id or owner[1] != state or owner[2] != tag or state not in STATES:
+            if m != row or state not in STATES:
                 differ += 2  # the same serials, held differently
-            m = next(mine, None)
+            m = after()
         else:
             differ += 1  # stored, not replayed
     while m is not None:
         differ += 1
-        m = next(mine, None)
+        m = after()
     return differ
 
 
-def _counting(replay: Replay, sums: dict[tuple[Any, str, str], int], totals: dict[str, int]) -> Iterator[tuple[Any, ...]]:
+def _replayed_rows(replay: Replay) -> Iterator[tuple[Any, ...]]:
+    """The replayed blocks as ``credit_block`` rows would read: (batch, first, last, account,
+    state, tag), in (batch, first) order."""
     for batch_id in sorted(replay.batches):
         firsts, lasts, owners = replay.batches[batch_id]
-        per_owner: dict[tuple[Any, ...], int] = {}
-        get = per_owner.get
-        for k in range(len(firsts)):
-            owner = owners[k]
-            per_owner[owner] = get(owner, 0) + lasts[k] - firsts[k] + 1
-            yield batch_id, firsts[k], lasts[k], owner
+        yield from zip(repeat(batch_id), firsts, lasts, [o[0] for o in owners], [o[1] for o in owners],
+                       [o[2] for o in owners])
+
+
+def _replayed_sums(replay: Replay) -> tuple[dict[tuple[Any, str, str], int], dict[str, int]]:
+    """Credits per (account, batch, state) and per batch in the replayed blocks."""
+    sums: dict[tuple[Any, str, str], int] = {}
+    totals: dict[str, int] = {}
+    for batch_id, (firsts, lasts, owners) in replay.batches.items():
+        per_owner: dict[tuple[Any, ...], int] = defaultdict(int)
+        for owner, first, last in zip(owners, firsts, lasts):
+            per_owner[owner] += last - first + 1
         for (account, state, _tag), q in per_owner.items():
             key = (account, batch_id, state)
             sums[key] = sums.get(key, 0) + q
             totals[batch_id] = totals.get(batch_id, 0) + q
+    return sums, totals
 
 
 def _compare_projection(session: Session, replay: Replay, issued: dict[str, int],
                         report: VerifyReport) -> dict[tuple[Any, str, str], int]:
-    sums: dict[tuple[Any, str, str], int] = {}
-    totals: dict[str, int] = {}
-    differ = _blocks_differ(session, replay, sums, totals)
+    differ = _blocks_differ(session, replay)
+    sums, totals = _replayed_sums(replay)
     if differ:
         report.fail(None, f"credit_block table differs from the journal replay in {differ} block(s)",
                     table="credit_block")

@@ -120,10 +120,17 @@ def _render_demo(s: dict[str, Any]) -> None:
 
 
 @main.command()
+@click.option("--full", is_flag=True, help="Replay the whole journal (default: from the last verified checkpoint).")
 @reads
-def verify(obj: Ctx, as_json: bool) -> None:
-    """Recompute the hash chain and replay the journal; exit 0 only if the ledger is intact."""
-    report = obj.service.verify()
+def verify(obj: Ctx, full: bool, as_json: bool) -> None:
+    """Recompute the hash chain and replay the journal; exit 0 only if the ledger is intact.
+
+    From the last verified checkpoint unless --full (in full when there is none); a passing run
+    is recorded as the new verified checkpoint."""
+    with progress_bar() as bar:
+        task = bar.add_task("verify", total=None)
+        report = obj.service.verify(full=full, record=True,
+                                    progress=lambda i, n: bar.update(task, completed=i, total=n))
     emit(report.to_dict(), as_json, _render_verify)
     if not report.ok:
         sys.exit(EXIT_CHECK_FAILED)
@@ -132,9 +139,10 @@ def verify(obj: Ctx, as_json: bool) -> None:
 def _render_verify(r: dict[str, Any]) -> None:
     if r["ok"]:
         click.echo(f"ledger intact: {r['entries']} entries, {r['batches']} batches, "
-                   f"{r['credits_issued']} credits issued\nhead  {r['head_hash']}\nmerkle root {r['merkle_root']}")
+                   f"{r['credits_issued']} credits issued\nhead  {r['head_hash']}\nmerkle root {r['merkle_root']}\n"
+                   f"mode: {r['mode']}, from_seq {r['from_seq']}")
     else:
-        click.echo(f"LEDGER BROKEN at entry {r['first_bad_seq']}", err=True)
+        click.echo(f"LEDGER BROKEN at entry {r['first_bad_seq']} (mode: {r['mode']}, from_seq {r['from_seq']})", err=True)
         for p in r["problems"]:
             click.echo(f"  entry {p['seq']}: {p['problem']}", err=True)
 
