@@ -94,7 +94,7 @@ def floor(url: str, after: int = 0) -> tuple[float, int]:
 def measure(url: str, full: bool) -> dict:
     svc = Service.open(load_settings({"DATABASE_URL": url}))
     started = time.perf_counter()
-    report = svc.verify(full=full)
+    report = svc.verify(full=full, record=True)  # the full run records where the incremental one starts
     elapsed = time.perf_counter() - started
     svc.db.dispose()
     return {"s": elapsed, "ok": report.ok, "mode": report.mode, "from_seq": report.from_seq,
