@@ -144,7 +144,7 @@ def main() -> None:
         incremental = in_child(url, False)
     out = {
         "benchmark": "verify", "backend": "sqlite" if url.startswith("sqlite") else "postgresql",
-        "entries": full["entries"], "tail_entries": tail_rows,
+        "entries": incremental["entries"], "tail_entries": tail_rows,
         "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(),
                     "platform": platform.platform(), "load_average": os.getloadavg()},
         "verify_ok": full["ok"] and incremental["ok"],
