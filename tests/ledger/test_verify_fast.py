@@ -15,6 +15,7 @@ from sqlalchemy import text
 from ledger import merkle
 from ledger.domain import Block, BlockSet, BlockState, Move, entry_hash
 from ledger.verify import Frontier, Replay, ReplayError, parse_move, verify_ledger
+from tests.ledger.conftest import issue_parcel
 from tests.ledger.test_properties import command, fresh, run
 
 # -- the replay against BlockSet ------------------------------------------------------------------
@@ -161,6 +162,11 @@ def test_the_incremental_verify_checks_only_the_tail_and_agrees_with_the_full_on
     sell(svc, "inc-1", 3)
     sell(svc, "inc-2", 2, buyer="ENT-2-H")
     svc.retire(svc.actor("ent"), "inc-3", account_id="ENT-1-H", quantity=1, beneficiary="b", purpose="p")
+    issue_parcel(svc, "AJ-BF-0003", "c")  # a batch issued in the tail
+    pledge = svc.pledge(svc.actor("bank"), "inc-4", account_id="COL-1-H", quantity=4, loan_reference="L",
+                        loan_amount_fen=100, term_end="2030-01-01")
+    svc.release(svc.actor("bank"), "inc-5", pledge_id=pledge["pledge_id"])
+    sell(svc, "inc-6", 5)  # from blocks the pledge split and released, within the tail
     svc.checkpoint()
     incremental = svc.verify(full=False, record=True)
     assert incremental.ok, incremental.problems
