@@ -7,8 +7,10 @@ make a million blocks, the worst case for the replay), then measures:
 - ``full_s``: ``verify --full`` (re-hash, replay, projection compared block for block, balances,
   conservation, checkpoints) vs ``floor_full_s``: read every journal row and recompute
   ``sha256(prev_hash + "\\n" + body)`` (the least any verify must do); ``full_vs_floor`` is
-  their ratio (target ≤ 3). ``full_peak_rss_mb``: the peak resident memory of the process that
-  ran it (each measurement runs in a fresh process);
+  their ratio (target ≤ 3); ``full_cpu_s``/``floor_full_cpu_s``/``full_vs_floor_cpu`` the same
+  in CPU seconds of the measuring process (steadier than wall time on a shared machine; SQLite
+  runs in that process, a PostgreSQL server's own CPU is not counted). ``full_peak_rss_mb``: the
+  peak resident memory of the process that ran it (each measurement runs in a fresh process);
 - ``incremental_s``: ``verify`` after ``--tail`` more sales appended through the command path,
   from the checkpoint the full run recorded, vs ``floor_tail_s``: read and re-hash the tail rows
   (target: ≤ 1.5 s at 1,000,000 entries).
@@ -67,14 +69,14 @@ def build(url: str, n: int) -> None:
         svc.db.dispose()
 
 
-def floor(url: str, after: int = 0) -> tuple[float, int]:
+def floor(url: str, after: int = 0) -> tuple[float, int, float]:
     """Seconds to read the journal rows after ``after`` (plain driver tuples, pages of 10,000 along
-    the primary key, as verify reads them) and re-hash each; the rows read."""
+    the primary key, as verify reads them) and re-hash each; the rows read; the CPU seconds."""
     svc = Service.open(load_settings({"DATABASE_URL": url}))
     sha = hashlib.sha256
     with svc.db.engine.connect() as conn:
         cursor = conn.connection.dbapi_connection.cursor()
-        started, n = time.perf_counter(), 0
+        started, cpu, n = time.perf_counter(), time.process_time(), 0
         while True:
             cursor.execute(f"SELECT seq, body, prev_hash, entry_hash FROM journal_entry WHERE seq > {after} "
                            f"ORDER BY seq LIMIT {CHUNK}")
@@ -85,19 +87,19 @@ def floor(url: str, after: int = 0) -> tuple[float, int]:
                 if sha((prev + "\n" + body).encode()).hexdigest() != digest:
                     raise SystemExit(f"entry {seq} does not hash")
             n, after = n + len(rows), rows[-1][0]
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         cursor.close()
     svc.db.dispose()
-    return elapsed, n
+    return elapsed, n, cpu
 
 
 def measure(url: str, full: bool) -> dict:
     svc = Service.open(load_settings({"DATABASE_URL": url}))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     report = svc.verify(full=full, record=True)  # the full run records where the incremental one starts
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     svc.db.dispose()
-    return {"s": elapsed, "ok": report.ok, "mode": report.mode, "from_seq": report.from_seq,
+    return {"s": elapsed, "cpu_s": cpu, "ok": report.ok, "mode": report.mode, "from_seq": report.from_seq,
             "entries": report.entries, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}
 
 
@@ -137,10 +139,10 @@ def main() -> None:
             svc = ledger_bench.setup(url)
             svc.db.dispose()
             build(url, args.entries)
-        floor_full, rows = floor(url)
+        floor_full, rows, floor_cpu = floor(url)
         full = in_child(url, True)
         append_tail(url, args.tail)
-        floor_tail, tail_rows = floor(url, full["entries"])
+        floor_tail, tail_rows, _ = floor(url, full["entries"])
         incremental = in_child(url, False)
     out = {
         "benchmark": "verify", "backend": "sqlite" if url.startswith("sqlite") else "postgresql",
@@ -151,6 +153,8 @@ def main() -> None:
         "full_mode": full["mode"], "incremental_mode": incremental["mode"], "incremental_from_seq": incremental["from_seq"],
         "floor_full_s": round(floor_full, 3), "full_s": round(full["s"], 3),
         "full_vs_floor": round(full["s"] / floor_full, 2), "full_peak_rss_mb": full["peak_rss_mb"],
+        "floor_full_cpu_s": round(floor_cpu, 3), "full_cpu_s": round(full["cpu_s"], 3),
+        "full_vs_floor_cpu": round(full["cpu_s"] / max(floor_cpu, 1e-9), 2),
         "floor_tail_s": round(floor_tail, 4), "incremental_s": round(incremental["s"], 3),
         "incremental_peak_rss_mb": incremental["peak_rss_mb"], "floor_rows": rows,
     }

@@ -638,7 +638,12 @@ def _incremental(session: Session, verified: VerifiedCheckpointRow, report: Veri
         report.fail(None, "checkpoints up to the verified size changed since they were verified", table="checkpoint")
         return
     tail = _Tail()
-    tree = Frontier.loads(verified.frontier, size)
+    try:
+        tree = Frontier.loads(verified.frontier, size)
+    except (ValueError, TypeError):
+        report.fail(size, "the verified checkpoint's Merkle frontier is unreadable", table="verified_checkpoint",
+                    key=size)
+        return
     later = {s: r for s, r in checkpoints.items() if s > size}
     if not _walk(session, report, size, verified.head_hash, tree, later, observers, progress, tail.apply):
         return

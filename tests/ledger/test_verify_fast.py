@@ -243,6 +243,15 @@ def test_a_journal_cut_below_the_verified_size_is_caught(funded):  # type: ignor
     assert not report.ok and report.mode == "incremental"
 
 
+def test_a_damaged_verified_checkpoint_is_a_clean_failure(funded):  # type: ignore[no-untyped-def]
+    svc = funded
+    assert svc.verify(record=True).ok
+    tamper(svc, "UPDATE verified_checkpoint SET frontier = '[\"zz\"]'")
+    report = svc.verify(full=False)
+    assert not report.ok and report.problems[0]["table"] == "verified_checkpoint"
+    assert svc.verify(full=True).ok  # the ledger itself is intact
+
+
 def test_a_failed_verify_records_nothing(funded):  # type: ignore[no-untyped-def]
     svc = funded
     tamper(svc, "UPDATE balance SET quantity = quantity + 1 WHERE account_id = 'COL-1-H'")
