@@ -299,11 +299,12 @@ def verify_ledger(session: Session, *, full: bool = True, observers: Sequence[Ob
     report = VerifyReport()
     verified = None if full else latest_verified(session)
     if verified is None:
-        _full(session, report, observers, progress)
+        walked = _full(session, report, observers, progress)
     else:
-        _incremental(session, verified, report, observers, progress)
-    for observer in observers:
-        observer.finish(session, report)
+        walked = _incremental(session, verified, report, observers, progress)
+    if walked:  # an observer that did not see every entry has nothing to finish
+        for observer in observers:
+            observer.finish(session, report)
     return report
 
 
@@ -356,17 +357,18 @@ def _walk(session: Session, report: VerifyReport, after: int, prev: str, tree: F
     return True
 
 
-def _full(session: Session, report: VerifyReport, observers: Sequence[Observer], progress: Progress | None) -> None:
+def _full(session: Session, report: VerifyReport, observers: Sequence[Observer], progress: Progress | None) -> bool:
     replay = Replay()
     issued: dict[str, int] = {}
     tree, checkpoints = Frontier(), _stored_checkpoints(session)
     if not _full_walk(session, report, replay, issued, tree, checkpoints, observers, progress):
-        return
+        return False
     sums = _compare_projection(session, replay, issued, report)
     report.batches, report.credits_issued = len(issued), sum(q for q in issued.values() if isinstance(q, int))
     if report.ok:
         report.state = {"frontier": tree.dumps(), "balances_digest": balances_digest(sums),
                         "checkpoints_digest": checkpoints_digest(checkpoints, report.entries)}
+    return True
 
 
 def _full_entry(replay: Replay, issued: dict[str, int], payload: Any) -> str | None:
@@ -622,7 +624,7 @@ class _Tail:
 
 
 def _incremental(session: Session, verified: VerifiedCheckpointRow, report: VerifyReport,
-                 observers: Sequence[Observer], progress: Progress | None) -> None:
+                 observers: Sequence[Observer], progress: Progress | None) -> bool:
     size = verified.tree_size
     report.mode, report.from_seq = MODE_INCREMENTAL, size
     if size:
@@ -632,27 +634,28 @@ def _incremental(session: Session, verified: VerifiedCheckpointRow, report: Veri
                 journal.entry_hash(anchor[0], anchor[1]) != verified.head_hash:
             report.fail(size, f"entry {size} no longer has the hash verified on {verified.verified_at}",
                         table="journal_entry", key=size)
-            return
+            return False
     checkpoints = _stored_checkpoints(session)
     if checkpoints_digest(checkpoints, size) != verified.checkpoints_digest:
         report.fail(None, "checkpoints up to the verified size changed since they were verified", table="checkpoint")
-        return
+        return False
     tail = _Tail()
     try:
         tree = Frontier.loads(verified.frontier, size)
     except (ValueError, TypeError):
         report.fail(size, "the verified checkpoint's Merkle frontier is unreadable", table="verified_checkpoint",
                     key=size)
-        return
+        return False
     later = {s: r for s, r in checkpoints.items() if s > size}
     if not _walk(session, report, size, verified.head_hash, tree, later, observers, progress, tail.apply):
-        return
+        return False
     report.checkpoints = len(checkpoints)
     _compare_tail(session, tail, verified, report)
     if report.ok:
         sums = _stored_balances(session)
         report.state = {"frontier": tree.dumps(), "balances_digest": balances_digest(sums),
                         "checkpoints_digest": checkpoints_digest(checkpoints, report.entries)}
+    return True
 
 
 def _compare_tail(session: Session, tail: _Tail, verified: VerifiedCheckpointRow, report: VerifyReport) -> None:

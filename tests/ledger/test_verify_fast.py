@@ -296,3 +296,13 @@ def test_an_observer_fails_the_report_naming_table_and_key(funded):  # type: ign
     assert not report.ok and report.first_bad_seq == 2
     assert report.problems == [{"seq": 2, "problem": "sale row differs", "table": "sale", "key": 2}]
     assert "state" not in report.to_dict() and report.to_dict()["mode"] == "full"
+
+
+def test_observers_are_not_finished_when_the_walk_stops_at_a_broken_entry(funded):  # type: ignore[no-untyped-def]
+    svc = funded
+    drop_journal_guard(svc)
+    tamper(svc, "UPDATE journal_entry SET actor = 'mallory' WHERE seq = 4")
+    seen = Seen()
+    report = svc.verify(observers=[seen])
+    assert not report.ok and report.first_bad_seq == 4
+    assert seen.calls == [("begin", 0), 1, 2, 3]
