@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 import orjson
-from sqlalchemy import text
 from sqlmodel import Session, select
 
 from ledger.domain import GENESIS_HASH, entry_hash
