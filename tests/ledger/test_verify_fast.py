@@ -306,3 +306,20 @@ def test_observers_are_not_finished_when_the_walk_stops_at_a_broken_entry(funded
     report = svc.verify(observers=[seen])
     assert not report.ok and report.first_bad_seq == 4
     assert seen.calls == [("begin", 0), 1, 2, 3]
+
+
+@pytest.mark.parametrize("holders", [2, 8, 9, 40])
+def test_replayed_sums_for_many_blocks_are_the_blockwise_sums(holders):  # type: ignore[no-untyped-def]
+    from ledger.verify import _replayed_sums
+
+    replay = Replay()
+    replay.apply(parse_move({"batch_id": "X/1", "first": 1, "last": 1000, "from_account": None, "from_state": None,
+                             "to_account": "A0", "to_state": "held"}))
+    for n in range(1, 400, 2):  # 200 single-serial moves to the holders, in several states
+        replay.apply(parse_move({"batch_id": "X/1", "first": n, "last": n, "from_account": "A0", "from_state": "held",
+                                 "to_account": f"A{n % holders}", "to_state": STATES[n % 3], "tag": None}))
+    expected: dict = {}  # type: ignore[type-arg]
+    firsts, lasts, owners = replay.batches["X/1"]
+    for first, last, (account, state, _tag) in zip(firsts, lasts, owners):
+        expected[(account, "X/1", state)] = expected.get((account, "X/1", state), 0) + last - first + 1
+    assert _replayed_sums(replay) == (expected, {"X/1": 1000})
