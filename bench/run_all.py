@@ -42,10 +42,11 @@ BENCHMARKS: dict[str, tuple[str, list[str], bool]] = {
     "concurrency": ("concurrency_bench.py", ["--short"], True),
     "commands": ("command_bench.py", ["--short"], True),
     "ui": ("ui_bench.py", ["--parcels", "1000", "--runs", "2"], False),  # needs Chromium (as the browser tests)
+    "verify": ("verify_bench.py", ["--entries", "3000", "--tail", "30"], True),
 }
 FULL_ARGS: dict[str, list[str]] = {
     "ledger": ["--entries", "1000000", "--commands", "1000"], "parcels": ["--parcels", "100000"],
-    "estimate": [], "concurrency": [], "commands": [], "ui": [],
+    "estimate": [], "concurrency": [], "commands": [], "ui": [], "verify": ["--entries", "1000000", "--tail", "1000"],
 }
 
 
@@ -106,10 +107,19 @@ def _ui_checks(r: Result) -> list[str]:
             if not all(load.get("ready_ms", 0) > 0 for load in pages.get(page, {}).get("loads", [{}]))]
 
 
+def _verify_checks(r: Result) -> list[str]:
+    return [*(["verify_ok"] if r.get("verify_ok") is not True else []),
+            *(["full_mode == full"] if r.get("full_mode") != "full" else []),
+            *(["incremental_mode == incremental"] if r.get("incremental_mode") != "incremental" else []),
+            *(["incremental_from_seq == entries - tail_entries"]
+              if r.get("incremental_from_seq") != (r.get("entries") or 0) - (r.get("tail_entries") or 0) else []),
+            *([f"{k} > 0" for k in ("floor_full_s", "full_s", "floor_tail_s", "incremental_s") if not (r.get(k) or 0) > 0])]
+
+
 # name -> correctness checks on a benchmark's JSON document: the names of the failed ones.
 CHECKS: dict[str, Callable[[Result], list[str]]] = {
     "ledger": _ledger_checks, "parcels": _parcels_checks, "estimate": _estimate_checks,
-    "concurrency": _concurrency_checks, "commands": _commands_checks, "ui": _ui_checks,
+    "concurrency": _concurrency_checks, "commands": _commands_checks, "ui": _ui_checks, "verify": _verify_checks,
 }
 
 

@@ -209,6 +209,30 @@ class CheckpointRow(SQLModel, table=True):
     created_at: str = Field(max_length=40)
 
 
+class VerifiedCheckpointRow(SQLModel, table=True):
+    """A size up to which ``verify`` passed: what an incremental verify starts from.
+
+    ``frontier`` (a JSON list of hex hashes, one per complete subtree) extends the Merkle tree
+    without reading the prefix; ``balances_digest`` is SHA-256 over the balance table then,
+    ``checkpoints_digest`` over the Merkle checkpoints up to ``tree_size``. Written only by a
+    passing verify that was asked to record (``sinkledger verify``, the verify action in the UI).
+    """
+
+    __tablename__ = "verified_checkpoint"
+    tree_size: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    head_hash: str = Field(max_length=64)
+    merkle_root: str = Field(max_length=64)
+    frontier: str = Field(sa_column=text_column())
+    balances_digest: str = Field(max_length=64)
+    checkpoints_digest: str = Field(max_length=64)
+    batches: int = Field(sa_column=big_int_column())
+    credits_issued: int = Field(sa_column=big_int_column())
+    mode: str = Field(max_length=12)  # full or incremental
+    from_seq: int = Field(sa_column=big_int_column())
+    verified_at: str = Field(max_length=40)
+    duration_ms: int = Field(sa_column=big_int_column())
+
+
 class CollectionContractRow(SQLModel, table=True):
     """A collection contract (收储合同): sink rights of parcels pass to the collection centre."""
 

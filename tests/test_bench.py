@@ -44,6 +44,15 @@ def test_ledger_benchmark_short_mode():
         assert out[key] > 0, key
 
 
+def test_verify_benchmark_short_mode():
+    """A full verify against the read-and-rehash floor, then an incremental one over a tail of
+    sales from the checkpoint the full one recorded."""
+    out = run_bench("verify_bench.py", "--entries", "3000", "--tail", "30")
+    assert checks("verify")(out) == []
+    assert out["floor_rows"] == 3000 + 4 and out["entries"] == 3000 + 4 + 30 and out["tail_entries"] == 30
+    assert out["incremental_from_seq"] == out["entries"] - 30 and out["full_vs_floor"] > 0
+
+
 @pytest.mark.slow
 def test_parcels_benchmark_tiny():
     """Two files of 200 interleaved parcels: both imported whole, the overlap checks measured

@@ -118,6 +118,21 @@ def test_verify_fails_on_an_uninitialised_database(tmp_path):  # type: ignore[no
     assert json.loads(proc.stdout)["error"]["code"] == "database_not_initialised"
 
 
+def test_verify_records_a_checkpoint_then_checks_only_the_tail(tmp_path):  # type: ignore[no-untyped-def]
+    """The first ``verify`` replays in full and records; the next starts from it; ``--full``
+    replays again. The mode is in the JSON report and the human one."""
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    run(["init"], url, check=True)
+    first = json.loads(run(["verify", "--json"], url, check=True).stdout)
+    assert first["ok"] and (first["mode"], first["from_seq"]) == ("full", 0)
+    second = json.loads(run(["verify", "--json"], url, check=True).stdout)
+    assert (second["mode"], second["from_seq"], second["merkle_root"]) == ("incremental", first["entries"],
+                                                                             first["merkle_root"])
+    full = json.loads(run(["verify", "--full", "--json"], url, check=True).stdout)
+    assert (full["mode"], full["from_seq"]) == ("full", 0)
+    assert f"mode: incremental, from_seq {first['entries']}" in run(["verify"], url, check=True).stdout
+
+
 def test_verify_exits_non_zero_and_names_the_entry_after_tampering(tmp_path):  # type: ignore[no-untyped-def]
     import sqlite3
 

@@ -121,13 +121,21 @@ def _render_demo(s: dict[str, Any]) -> None:
 
 
 @main.command()
+@click.option("--full", is_flag=True, help="Replay the whole journal (default: from the last verified checkpoint).")
 @click.option("--against", "against", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A published checkpoint file: also fail unless the ledger still extends its root.")
 @click.option("--public-key", default=None, help="With --against: the operator's public key (base64, PEM or file).")
 @reads
-def verify(obj: Ctx, against: Path | None, public_key: str | None, as_json: bool) -> None:
-    """Recompute the hash chain and replay the journal; exit 0 only if the ledger is intact."""
-    report = obj.service.verify()
+def verify(obj: Ctx, full: bool, against: Path | None, public_key: str | None, as_json: bool) -> None:
+    """Recompute the hash chain and replay the journal; exit 0 only if the ledger is intact.
+
+    From the last verified checkpoint unless --full (in full when there is none); a passing run
+    is recorded as the new verified checkpoint. With --against, the ledger must also still extend
+    a root published earlier."""
+    with progress_bar() as bar:
+        task = bar.add_task("verify", total=None)
+        report = obj.service.verify(full=full, record=True,
+                                    progress=lambda i, n: bar.update(task, completed=i, total=n))
     published = obj.service.verify_against(against, public_key, report) if against is not None else None
     emit({**report.to_dict(), **({"against": published} if published else {})}, as_json, _render_verify)
     if not report.ok:
@@ -137,9 +145,10 @@ def verify(obj: Ctx, against: Path | None, public_key: str | None, as_json: bool
 def _render_verify(r: dict[str, Any]) -> None:
     if r["ok"]:
         click.echo(f"ledger intact: {r['entries']} entries, {r['batches']} batches, "
-                   f"{r['credits_issued']} credits issued\nhead  {r['head_hash']}\nmerkle root {r['merkle_root']}")
+                   f"{r['credits_issued']} credits issued\nhead  {r['head_hash']}\nmerkle root {r['merkle_root']}\n"
+                   f"mode: {r['mode']}, from_seq {r['from_seq']}")
     else:
-        click.echo(f"LEDGER BROKEN at entry {r['first_bad_seq']}", err=True)
+        click.echo(f"LEDGER BROKEN at entry {r['first_bad_seq']} (mode: {r['mode']}, from_seq {r['from_seq']})", err=True)
         for p in r["problems"]:
             click.echo(f"  entry {p['seq']}: {p['problem']}", err=True)
     if r.get("against"):

@@ -297,12 +297,18 @@ def monthly_activity(service: Service) -> list[dict[str, Any]]:
 
 
 def integrity(service: Service) -> dict[str, Any]:
-    """The chain's health: verified up to entry N, head hash, latest Merkle root and checkpoint."""
-    report = service.verify()
+    """The chain's health as last verified, without verifying (no page replays the journal): the
+    latest verified checkpoint (size, head, root, mode, when; None before the first verify that
+    recorded one), the journal's size now and the latest published Merkle checkpoint. ``ok`` is
+    True when a verify passed and recorded; ``merkle_root``/``head_hash`` are what it verified."""
+    verified = service.last_verified()
     with service.db.read() as s:
         cp = s.exec(select(CheckpointRow).order_by(CheckpointRow.tree_size.desc()).limit(1)).first()
-    return {"ok": report.ok, "entries": report.entries, "first_bad_seq": report.first_bad_seq,
-            "head_hash": report.head_hash, "merkle_root": report.merkle_root,
+        size = s.exec(select(JournalRow.seq).order_by(JournalRow.seq.desc()).limit(1)).first() or 0
+    return {"ok": verified is not None, "entries": size, "first_bad_seq": None,
+            "verified_entries": verified["tree_size"] if verified else 0,
+            "head_hash": verified["head_hash"] if verified else None,
+            "merkle_root": verified["merkle_root"] if verified else None, "verified": verified,
             "checkpoint": {"tree_size": cp.tree_size, "root": cp.root, "created_at": cp.created_at} if cp else None}
 
 

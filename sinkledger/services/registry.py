@@ -12,7 +12,7 @@ import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from sqlmodel import select
 
@@ -43,7 +43,7 @@ from ledger.signing import (
 )
 from ledger.sql import Tx, in_list
 from ledger.store import AccountRow, JournalRow, PartyRow
-from ledger.verify import VerifyReport, verify_ledger
+from ledger.verify import VerifyReport, latest_verified, record_verified, timed, verify_ledger
 from sinkledger.config import Settings, load_settings
 from sinkledger.db.database import Database
 from sinkledger.services.estimates import EstimateCalls
@@ -251,10 +251,31 @@ class Service(UserCalls, ParcelCalls, EstimateCalls):
                 raise NotFound("account_not_found", account=account_id)
             return queries.account_balance(s, account_id)
 
-    def verify(self) -> VerifyReport:
+    def verify(self, *, full: bool = True, record: bool = False, observers: Sequence[Any] | None = None,
+               progress: Callable[[int, int], None] | None = None) -> VerifyReport:
+        """Verify the ledger: in full (the default here), or from the latest verified checkpoint
+        (``full=False``; in full when there is none). ``record=True`` records a passing run as a
+        verified checkpoint (what ``sinkledger verify`` and the UI's verify action do); otherwise
+        nothing is written."""
         self.require_initialised()
         with self.db.read() as s:
-            return verify_ledger(s)
+            report, duration_ms = timed(lambda: verify_ledger(s, full=full, observers=observers, progress=progress))
+        if record and report.ok:
+            with self.db.write() as s:
+                record_verified(s, report, self.clock(), duration_ms)
+        return report
+
+    def last_verified(self) -> dict[str, Any] | None:
+        """The latest verified checkpoint (size, head, root, mode, when) and the journal's size now."""
+        self.require_initialised()
+        with self.db.read() as s:
+            row = latest_verified(s)
+            head = s.exec(select(JournalRow.seq).order_by(JournalRow.seq.desc()).limit(1)).first() or 0
+        if row is None:
+            return None
+        return {"tree_size": row.tree_size, "head_hash": row.head_hash, "merkle_root": row.merkle_root,
+                "mode": row.mode, "from_seq": row.from_seq, "verified_at": row.verified_at,
+                "duration_ms": row.duration_ms, "journal_size": head}
 
     def checkpoint(self) -> dict[str, Any]:
         """Record a Merkle checkpoint over the whole journal (publish its root)."""

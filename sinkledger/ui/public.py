@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -31,7 +32,8 @@ def parcel_layer_features(version: int, lang: str, holder_party_id: str | None =
 
 @st.cache_data(show_spinner=False, max_entries=4, ttl=60)
 def integrity_report(version: int) -> dict[str, Any]:
-    """The chain check (a full replay), once per ledger version and minute, not on every rerun."""
+    """The last verified checkpoint and the journal's size (two reads, no replay), once per ledger
+    version and minute."""
     return ui_queries.integrity(get_service())
 
 
@@ -165,17 +167,65 @@ def _activity_charts(service: Service) -> None:
         chart(prices, y_label=t("unit_yuan_per_t"), color=CHART_COLOURS[1])
 
 
+VERIFY_ROLES = ("admin", "verifier")
+
+
 def _integrity() -> None:
+    """The last verified checkpoint (size, root, head, mode, age); no page replays the journal on a
+    request: an administrator or a verifier starts a check here."""
     report = integrity_report(cached_version())
-    if report["ok"]:
-        st.success(t("integrity_ok", n=report["entries"]))
+    lang = session.lang()
+    verified = report["verified"]
+    if verified:
+        st.success(t("integrity_ok", n=verified["tree_size"]))
+        st.caption(f'{t("merkle_root")}: `{verified["merkle_root"]}`')
+        mode = t("verify_mode_incremental", from_seq=verified["from_seq"]) if verified["mode"] == "incremental" \
+            else t("verify_mode_full")
+        st.caption(t("verified_caption", mode=mode, when=fmt.datetime_text(verified["verified_at"], lang),
+                     age=age_text(verified["verified_at"]), head=verified["head_hash"][:16]))
+        if report["entries"] > verified["tree_size"]:
+            st.caption(t("verified_pending", n=report["entries"] - verified["tree_size"]))
     else:
-        st.error(t("integrity_broken", seq=report["first_bad_seq"]))
-    st.caption(f'{t("merkle_root")}: `{report["merkle_root"]}`')
+        st.info(t("integrity_not_verified", n=report["entries"]))
     cp = report["checkpoint"]
     if cp:
         st.caption(t("checkpoint_caption", n=cp["tree_size"], root=cp["root"][:16],
-                     when=fmt.datetime_text(cp["created_at"], session.lang())))
+                     when=fmt.datetime_text(cp["created_at"], lang)))
+    if session.role() in VERIFY_ROLES:
+        _verify_action()
+
+
+def age_text(moment: str, now: datetime | None = None) -> str:
+    """How long ago ``moment`` (an ISO timestamp, UTC when it names no zone) was: minutes, hours or days."""
+    then = datetime.fromisoformat(moment)
+    then = then if then.tzinfo else then.replace(tzinfo=timezone.utc)
+    minutes = max(0, int(((now or datetime.now(timezone.utc)) - then).total_seconds() // 60))
+    if minutes < 120:
+        return t("age_minutes", n=minutes)
+    if minutes < 48 * 60:
+        return t("age_hours", n=minutes // 60)
+    return t("age_days", n=minutes // (24 * 60))
+
+
+def _verify_action() -> None:
+    """Run verify (incremental unless a full replay is asked for) with a progress bar, record it."""
+    full = st.checkbox(t("verify_run_full"), key="verify_full")
+    if not st.button(t("verify_run"), key="verify_run"):
+        return
+    bar = st.progress(0.0, text=t("verify_progress", done=0, total="…"))
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(min(done / max(total, 1), 1.0), text=t("verify_progress", done=done, total=total))
+
+    report = attempt(get_service().verify, full=full, record=True, progress=progress)
+    bar.empty()
+    if report is None:
+        return
+    integrity_report.clear()
+    if report.ok:
+        st.success(t("verify_done", n=report.entries))
+    else:
+        st.error(t("integrity_broken", seq=report.first_bad_seq))
 
 
 # -- certificate check ------------------------------------------------------------------------

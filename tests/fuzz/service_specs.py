@@ -33,13 +33,15 @@ TEA_PARCELS = ("AJ-TG-0005", "AJ-TG-0007")  # COL-0030's, never issued
 NO_INPUT: dict[str, str] = {
     "is_initialised": "read-only, no input", "initialise": "idempotent set-up, no input",
     "require_initialised": "read-only, no input", "users": "read-only, no input",
-    "balances": "read-only, no input", "verify": "read-only, no input", "checkpoint": "no input",
+    "balances": "read-only, no input", "last_verified": "read-only, no input", "checkpoint": "no input",
     "verify_parcels": "read-only, no input", "parties": "read-only, no input",
     "court.today": "read-only, no input", "income.today": "read-only, no input",
 }
 # Public callables that take configuration, not user input.
 TRUSTED_CALLS: dict[str, str] = {
     "open": "takes the Settings built by sinkledger.config.load_settings (configuration, not user input)",
+    "verify": "read-only unless record=True (then one verified-checkpoint row); its options (full, record, observers, "
+              "progress) come from code (the CLI's --full flag, the UI's checkbox), not from user text",
 }
 
 

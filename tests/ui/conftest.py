@@ -36,6 +36,7 @@ def seeded_template(tmp_path_factory) -> dict:  # type: ignore[type-arg]
     try:
         seed_demo(service)
         facts = add_scenario(service)
+        service.verify(record=True)  # the overview shows the last verified checkpoint
         users = {u["username"]: u for u in service.users()}
     finally:
         service.db.dispose()

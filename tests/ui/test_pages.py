@@ -43,6 +43,25 @@ def deck_layers(at, index: int = 0) -> dict:  # type: ignore[no-untyped-def,type
 
 # -- public ----------------------------------------------------------------------------------
 
+def test_the_overview_shows_the_last_verified_checkpoint_and_verifiers_run_a_check(app_env) -> None:  # type: ignore[no-untyped-def]
+    """The public sees the last verified checkpoint and no verify button; a verifier runs the
+    (incremental) check from the overview, and the result is recorded."""
+    public = open_app(app_env, page="overview")
+    no_errors(public)
+    assert not [b for b in public.button if b.label == zh("verify_run")]
+    assert any(c.startswith("校验方式：") for c in texts(public, "caption"))
+    at = open_app(app_env, user="verifier", page="overview")
+    button(at, zh("verify_run")).click().run()
+    no_errors(at)
+    service = service_for(app_env)
+    try:
+        last = service.last_verified()
+        assert last["mode"] == "incremental" and last["tree_size"] == last["journal_size"]
+        assert zh("verify_done", n=last["tree_size"]) in [s.value for s in at.success]
+    finally:
+        service.db.dispose()
+
+
 def test_explorer_in_chinese(app_env) -> None:  # type: ignore[no-untyped-def]
     at = open_app(app_env)
     no_errors(at)

@@ -1,0 +1,325 @@
+"""The fast verify: the replay gives BlockSet's blocks, the full verify the old verify's report,
+the incremental verify checks the tail from a recorded verified checkpoint (and catches a tampered
+tail, a rewritten prefix), observers see every entry checked."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+
+from ledger import merkle
+from ledger.domain import Block, BlockSet, BlockState, Move, entry_hash
+from ledger.verify import Frontier, Replay, ReplayError, parse_move, verify_ledger
+from tests.ledger.conftest import issue_parcel
+from tests.ledger.test_properties import command, fresh, run
+
+# -- the replay against BlockSet ------------------------------------------------------------------
+
+ACCOUNTS = ["A", "B", "C"]
+STATES = [s.value for s in BlockState]
+move_spec = st.tuples(
+    st.sampled_from(["X/1", "X/2"]), st.integers(-1, 60), st.integers(0, 12),
+    st.one_of(st.none(), st.sampled_from(ACCOUNTS)), st.sampled_from(STATES + [None]),
+    st.sampled_from(ACCOUNTS), st.sampled_from(STATES), st.sampled_from([None, "T1"]))
+
+
+def _record(spec: tuple[Any, ...]) -> dict[str, Any]:
+    batch, first, length, from_account, from_state, to_account, to_state, tag = spec
+    return {"batch_id": batch, "first": first, "last": first + length - 1, "from_account": from_account,
+            "from_state": from_state, "to_account": to_account, "to_state": to_state, "tag": tag}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(move_spec, max_size=40))
+def test_the_replay_splits_and_refuses_exactly_as_blockset(specs):  # type: ignore[no-untyped-def]
+    reference, fast = BlockSet(), Replay()
+    seed = [_record(("X/1", 1, 40, None, None, "A", "held", None)), _record(("X/2", 1, 40, None, None, "B", "held", None))]
+    for record in seed + [_record(s) for s in specs]:
+        try:
+            reference.apply(Move.from_record(record))
+            expected_ok = True
+        except (ValueError, KeyError):
+            expected_ok = False
+        try:
+            fast.apply(parse_move(record))
+            fast_ok = True
+        except ReplayError:
+            fast_ok = False
+        assert fast_ok == expected_ok, record
+    mine = [Block(b, f, last, o[0], BlockState(o[1]), o[2]) for b, (fs, ls, os) in sorted(fast.batches.items())
+            for f, last, o in zip(fs, ls, os)]
+    assert mine == reference.blocks()
+
+
+@pytest.mark.parametrize("record", [
+    {"batch_id": "X/1", "first": 1, "last": 2},
+    {"batch_id": "X/1", "first": "a", "last": 2, "from_account": None, "from_state": None, "to_account": "A",
+     "to_state": "held"},
+    {"batch_id": "X/1", "first": 1, "last": 2, "from_account": None, "from_state": None, "to_account": "A",
+     "to_state": "stolen"},
+    {"batch_id": "X/1", "first": 3, "last": 2, "from_account": None, "from_state": None, "to_account": "A",
+     "to_state": "held"},
+    ["not", "a", "record"],
+])
+def test_an_unreadable_move_is_a_replay_error(record):  # type: ignore[no-untyped-def]
+    with pytest.raises(ReplayError):
+        parse_move(record)
+
+
+def test_the_frontier_gives_rfc6962_roots_and_extends_after_a_reload():  # type: ignore[no-untyped-def]
+    hashes = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(70)]
+    tree = Frontier()
+    assert tree.root() == merkle.root_from_leaf_hashes([])
+    for n, h in enumerate(hashes, start=1):
+        tree.add_hex(h)
+        assert tree.root() == merkle.root_from_leaf_hashes(merkle.leaf_hash(bytes.fromhex(x)) for x in hashes[:n])
+        if n == 37:
+            tree = Frontier.loads(tree.dumps(), n)  # what a verified checkpoint stores
+    with pytest.raises(ValueError):
+        Frontier([b"x" * 32], 3)
+
+
+# -- the full verify against the old one ---------------------------------------------------------------
+
+def old_verify(session) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """The verify before the fast replay (chain, BlockSet replay, sorted compare), as reference."""
+    import json
+
+    blocks, issued, tree = BlockSet(), {}, merkle.MerkleAccumulator()
+    prev = "0" * 64
+    rows = session.execute(text("SELECT seq, body, prev_hash, entry_hash FROM journal_entry ORDER BY seq")).all()
+    for seq, body, prev_hash, digest in rows:
+        assert prev_hash == prev and entry_hash(prev_hash, body) == digest
+        tree.add(merkle.leaf_hash(bytes.fromhex(digest)))
+        payload = json.loads(body)["payload"]
+        for batch in payload.get("batches", []):
+            issued[batch["batch_id"]] = batch["quantity"]
+        for record in payload.get("moves", []):
+            blocks.apply(Move.from_record(record))
+        prev = digest
+    stored = sorted(session.execute(text("SELECT batch_id, first, last, account_id, state, tag FROM credit_block")).all())
+    replayed = [(b.batch_id, b.first, b.last, b.account_id, b.state.value, b.tag) for b in blocks.blocks()]
+    return {"entries": len(rows), "head_hash": prev, "merkle_root": tree.root().hex(), "batches": len(issued),
+            "credits_issued": sum(issued.values()), "blocks_equal": [tuple(r) for r in stored] == replayed}
+
+
+def _summary(report) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    return {"entries": report.entries, "head_hash": report.head_hash, "merkle_root": report.merkle_root,
+            "batches": report.batches, "credits_issued": report.credits_issued, "blocks_equal": report.ok}
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(command, min_size=3, max_size=15))
+def test_the_full_verify_reports_what_the_old_one_did(tmp_path_factory, commands):  # type: ignore[no-untyped-def]
+    """Random command sequences (the property tests' generator): the same entries, head, root,
+    batches and credits, and the same verdict on the blocks."""
+    svc = fresh(tmp_path_factory.mktemp("fast"), "v.db")
+    try:
+        run(svc, commands)
+        report = svc.verify()
+        with svc.db.read() as s:
+            assert _summary(report) == old_verify(s)
+        assert report.mode == "full" and report.from_seq == 0
+    finally:
+        svc.db.dispose()
+
+
+# -- incremental ------------------------------------------------------------------------------------
+
+def sell(svc, rid: str, quantity: int = 1, buyer: str = "ENT-1-H") -> dict:  # type: ignore[no-untyped-def,type-arg]
+    return svc.sell(svc.actor("clerk"), rid, seller_account="COL-1-H", buyer_account=buyer, quantity=quantity,
+                    price_fen_per_t=100, contract_no="V")
+
+
+def tamper(svc, sql: str, params: dict | None = None) -> None:  # type: ignore[no-untyped-def,type-arg]
+    with svc.db.engine.begin() as conn:
+        conn.execute(text(sql), params or {})
+
+
+def drop_journal_guard(svc) -> None:  # type: ignore[no-untyped-def]
+    with svc.db.engine.begin() as conn:
+        if svc.db.is_sqlite:
+            conn.exec_driver_sql("DROP TRIGGER journal_entry_no_update")
+        else:
+            conn.exec_driver_sql("DROP TRIGGER journal_entry_append_only ON journal_entry")
+
+
+def test_without_a_verified_checkpoint_the_incremental_verify_runs_in_full(funded):  # type: ignore[no-untyped-def]
+    report = funded.verify(full=False)
+    assert report.ok and (report.mode, report.from_seq) == ("full", 0)
+    assert funded.last_verified() is None  # nothing recorded unless asked
+
+
+def test_the_incremental_verify_checks_only_the_tail_and_agrees_with_the_full_one(funded):  # type: ignore[no-untyped-def]
+    svc = funded
+    recorded = svc.verify(record=True)
+    assert recorded.ok and svc.last_verified()["tree_size"] == recorded.entries
+    sell(svc, "inc-1", 3)
+    sell(svc, "inc-2", 2, buyer="ENT-2-H")
+    svc.retire(svc.actor("ent"), "inc-3", account_id="ENT-1-H", quantity=1, beneficiary="b", purpose="p")
+    issue_parcel(svc, "AJ-BF-0003", "c")  # a batch issued in the tail
+    pledge = svc.pledge(svc.actor("bank"), "inc-4", account_id="COL-1-H", quantity=4, loan_reference="L",
+                        loan_amount_fen=100, term_end="2030-01-01")
+    svc.release(svc.actor("bank"), "inc-5", pledge_id=pledge["pledge_id"])
+    sell(svc, "inc-6", 5)  # from blocks the pledge split and released, within the tail
+    svc.checkpoint()
+    incremental = svc.verify(full=False, record=True)
+    assert incremental.ok, incremental.problems
+    assert (incremental.mode, incremental.from_seq) == ("incremental", recorded.entries)
+    full = svc.verify(full=True)
+    assert full.ok
+    for name in ("entries", "head_hash", "merkle_root", "batches", "credits_issued", "checkpoints"):
+        assert getattr(incremental, name) == getattr(full, name), name
+    assert svc.last_verified()["mode"] == "incremental"
+    again = svc.verify(full=False)  # an empty tail
+    assert again.ok and again.from_seq == full.entries and again.merkle_root == full.merkle_root
+
+
+@pytest.mark.parametrize("sql, table", [
+    ("UPDATE credit_block SET account_id = 'ENT-2-H' WHERE account_id = 'ENT-1-H'", "credit_block"),
+    ("UPDATE balance SET quantity = quantity + 1 WHERE account_id = 'ENT-1-H'", "balance"),
+    ("UPDATE balance SET quantity = quantity - 1 WHERE account_id = 'SYS-BUFFER'", "balance"),  # untouched by the tail
+    ("UPDATE batch SET last = last + 1 WHERE id = (SELECT min(id) FROM batch)", "batch"),
+])
+def test_a_tampered_projection_after_the_checkpoint_is_caught(funded, sql, table):  # type: ignore[no-untyped-def]
+    svc = funded
+    assert svc.verify(record=True).ok
+    sell(svc, "tail-1", 2)
+    tamper(svc, sql)
+    report = svc.verify(full=False)
+    assert not report.ok and report.mode == "incremental"
+    assert table in {p.get("table") for p in report.problems}, report.problems
+    assert not svc.verify(full=True).ok
+
+
+def test_a_tampered_tail_entry_is_caught(funded):  # type: ignore[no-untyped-def]
+    svc = funded
+    assert svc.verify(record=True).ok
+    seq = sell(svc, "tail-1", 2)["seq"]
+    sell(svc, "tail-2", 1)
+    drop_journal_guard(svc)
+    tamper(svc, "UPDATE journal_entry SET body = replace(body, :a, :b) WHERE seq = :s",
+           {"a": '"quantity":2', "b": '"quantity":20', "s": seq})
+    report = svc.verify(full=False)
+    assert not report.ok and report.mode == "incremental"
+    assert (report.first_bad_seq, report.problems[0]["problem"]) == (seq, "hash_mismatch")
+
+
+def test_a_rewritten_and_rehashed_prefix_is_caught_by_the_recorded_head(funded):  # type: ignore[no-untyped-def]
+    svc = funded
+    verified = svc.verify(record=True)
+    assert verified.ok
+    drop_journal_guard(svc)
+    with svc.db.engine.begin() as conn:
+        rows = conn.execute(text("SELECT seq, body FROM journal_entry ORDER BY seq")).all()
+        prev = "0" * 64
+        for seq, body in rows:
+            if seq == 3:
+                body = body.replace("示例核证机构", "别的核证机构")
+            digest = entry_hash(prev, body)
+            conn.execute(text("UPDATE journal_entry SET body = :b, prev_hash = :p, entry_hash = :h WHERE seq = :s"),
+                         {"b": body, "p": prev, "h": digest, "s": seq})
+            prev = digest
+    report = svc.verify(full=False)
+    assert not report.ok and report.first_bad_seq == verified.entries
+    assert report.problems[0]["table"] == "journal_entry" and report.problems[0]["key"] == verified.entries
+
+
+def test_a_journal_cut_below_the_verified_size_is_caught(funded):  # type: ignore[no-untyped-def]
+    svc = funded
+    assert svc.verify(record=True).ok
+    with svc.db.engine.begin() as conn:
+        if svc.db.is_sqlite:
+            conn.exec_driver_sql("DROP TRIGGER journal_entry_no_delete")
+        else:
+            conn.exec_driver_sql("DROP TRIGGER journal_entry_append_only ON journal_entry")
+        conn.execute(text("DELETE FROM journal_entry WHERE seq = (SELECT max(seq) FROM journal_entry)"))
+    report = svc.verify(full=False)
+    assert not report.ok and report.mode == "incremental"
+
+
+def test_a_damaged_verified_checkpoint_is_a_clean_failure(funded):  # type: ignore[no-untyped-def]
+    svc = funded
+    assert svc.verify(record=True).ok
+    tamper(svc, "UPDATE verified_checkpoint SET frontier = '[\"zz\"]'")
+    report = svc.verify(full=False)
+    assert not report.ok and report.problems[0]["table"] == "verified_checkpoint"
+    assert svc.verify(full=True).ok  # the ledger itself is intact
+
+
+def test_a_failed_verify_records_nothing(funded):  # type: ignore[no-untyped-def]
+    svc = funded
+    tamper(svc, "UPDATE balance SET quantity = quantity + 1 WHERE account_id = 'COL-1-H'")
+    assert not svc.verify(record=True).ok
+    assert svc.last_verified() is None
+
+
+# -- observers ----------------------------------------------------------------------------------
+
+class Seen:
+    def __init__(self, complain: bool = False) -> None:
+        self.calls: list[Any] = []
+        self.complain = complain
+
+    def begin(self, session, after_seq: int) -> None:  # type: ignore[no-untyped-def]
+        self.calls.append(("begin", after_seq))
+
+    def entry(self, seq: int, kind: str, recorded_at: str, payload: dict) -> None:  # type: ignore[type-arg]
+        assert isinstance(kind, str) and isinstance(recorded_at, str) and isinstance(payload, dict)
+        self.calls.append(seq)
+
+    def finish(self, session, report) -> None:  # type: ignore[no-untyped-def]
+        self.calls.append("finish")
+        if self.complain:
+            report.fail(2, "sale row differs", table="sale", key=2)
+
+
+def test_observers_see_every_entry_checked_in_order(funded):  # type: ignore[no-untyped-def]
+    svc = funded
+    full_seen = Seen()
+    report = svc.verify(record=True, observers=[full_seen])
+    assert full_seen.calls == [("begin", 0), *range(1, report.entries + 1), "finish"]
+    sell(svc, "obs-1")
+    tail_seen = Seen()
+    tail = svc.verify(full=False, observers=[tail_seen])
+    assert tail_seen.calls == [("begin", report.entries), report.entries + 1, "finish"] and tail.ok
+
+
+def test_an_observer_fails_the_report_naming_table_and_key(funded):  # type: ignore[no-untyped-def]
+    with funded.db.read() as s:
+        report = verify_ledger(s, observers=[Seen(complain=True)])
+    assert not report.ok and report.first_bad_seq == 2
+    assert report.problems == [{"seq": 2, "problem": "sale row differs", "table": "sale", "key": 2}]
+    assert "state" not in report.to_dict() and report.to_dict()["mode"] == "full"
+
+
+def test_observers_are_not_finished_when_the_walk_stops_at_a_broken_entry(funded):  # type: ignore[no-untyped-def]
+    svc = funded
+    drop_journal_guard(svc)
+    tamper(svc, "UPDATE journal_entry SET actor = 'mallory' WHERE seq = 4")
+    seen = Seen()
+    report = svc.verify(observers=[seen])
+    assert not report.ok and report.first_bad_seq == 4
+    assert seen.calls == [("begin", 0), 1, 2, 3]
+
+
+@pytest.mark.parametrize("holders", [2, 8, 9, 40])
+def test_replayed_sums_for_many_blocks_are_the_blockwise_sums(holders):  # type: ignore[no-untyped-def]
+    from ledger.verify import _replayed_sums
+
+    replay = Replay()
+    replay.apply(parse_move({"batch_id": "X/1", "first": 1, "last": 1000, "from_account": None, "from_state": None,
+                             "to_account": "A0", "to_state": "held"}))
+    for n in range(1, 400, 2):  # 200 single-serial moves to the holders, in several states
+        replay.apply(parse_move({"batch_id": "X/1", "first": n, "last": n, "from_account": "A0", "from_state": "held",
+                                 "to_account": f"A{n % holders}", "to_state": STATES[n % 3], "tag": None}))
+    expected: dict = {}  # type: ignore[type-arg]
+    firsts, lasts, owners = replay.batches["X/1"]
+    for first, last, (account, state, _tag) in zip(firsts, lasts, owners):
+        expected[(account, "X/1", state)] = expected.get((account, "X/1", state), 0) + last - first + 1
+    assert _replayed_sums(replay) == (expected, {"X/1": 1000})
