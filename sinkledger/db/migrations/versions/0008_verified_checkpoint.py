@@ -1,7 +1,7 @@
 """verified_checkpoint: where an incremental verify starts
 
 Revision ID: 0008_verified_checkpoint
-Revises: 0005_ledger_read_indexes
+Revises: 0006_sign_in_guard
 Create Date: 2026-12-04
 
 A passing ``sinkledger verify`` records the size it verified, the head hash there, the Merkle root
@@ -17,7 +17,7 @@ import sqlmodel
 from alembic import op
 
 revision = '0008_verified_checkpoint'
-down_revision = '0005_ledger_read_indexes'
+down_revision = '0006_sign_in_guard'
 branch_labels = None
 depends_on = None
 
