@@ -118,6 +118,11 @@ class ContributionAudit(TableAudit):
     def key_of(self, row: tuple) -> Any:
         return f"{row[0]}/{row[1]}"
 
+    def tail_keys(self) -> Iterable[Any]:
+        # (batch, parcel) pairs: an incremental run reads the tail's rows by batch id (batch ids
+        # hold a "/", parcel codes none)
+        return [tuple(key.rsplit("/", 1)) for key in self.expected]
+
 
 # --- distributions, obligations, payments ----------------------------------------------------
 
