@@ -28,6 +28,7 @@ from sinkledger.cli.common import (
     with_options,
     writes,
 )
+from sinkledger_base import checks
 from sinkledger_base.errors import InvalidInput
 from sinkledger_base.jsondoc import load_json
 
@@ -256,10 +257,7 @@ def report_cmd(obj: Ctx, court_party_id: str | None, year: int | None, as_of: st
 def _date(text: str | None) -> date | None:
     if text is None:
         return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput("value_invalid", field="--as-of", value=text) from None
+    return checks.iso_date(text, "--as-of")
 
 
 @click.group()

@@ -251,6 +251,8 @@ def _batch(obj: Ctx, methodology_id: str, base: dict[str, Any], parcel_codes: tu
             rasters=[batch.parse_raster_option(text) for text in rasters],
             period=batch.parse_period(period) if period else None, gwp_profile=gwp_profile,
             parcel_codes=parcel_codes, min_valid_fraction=min_valid_fraction)
+    except InvalidInput:
+        raise  # a refusal already (date_out_of_range)
     except ValueError as error:
         raise InvalidInput("value_invalid", field="batch", value=str(error)[:120]) from None
     with progress_bar() as bar:
