@@ -317,3 +317,28 @@ def test_a_dry_run_that_finds_problems_exits_2_and_registers_nothing(registry, t
     assert error["details"]["dry_run"] is True
     assert {p["code"] for p in error["details"]["problems"]} == {"parcels_overlap_in_file"}
     assert registry.journal(limit=1) == before and registry.parcels() == []
+
+
+def test_the_service_refuses_every_command_until_initialised_and_then_asks_no_more(settings, monkeypatch):
+    """The Python API too: a write or the journal on a database without a schema is refused with
+    ``database_not_initialised``; once initialised, the check asks the database no more."""
+    from sinkledger.services.registry import SYSTEM_ACTOR, Service
+
+    service = Service.open(settings)
+    try:
+        for call in (lambda: service.journal(limit=5),
+                     lambda: service.register_party(SYSTEM_ACTOR, "p:1", party_id="COL-1", kind="collective",
+                                                    name="村", county_code="330523")):
+            with pytest.raises(Exception) as refusal:
+                call()
+            assert getattr(refusal.value, "code", None) == "database_not_initialised"
+        assert not service.db.has_schema()
+        service.initialise()
+        asked = []
+        monkeypatch.setattr(Service, "is_initialised", lambda self: asked.append(1) or True)
+        for _ in range(3):
+            service.require_initialised()
+            service.journal(limit=1)
+        assert asked == []
+    finally:
+        service.db.dispose()

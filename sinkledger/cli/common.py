@@ -31,16 +31,15 @@ class Ctx:
     """What a command runs with: the settings and, opened on first use, the service.
 
     :attr:`service` is the one door every command that reads or changes the registry goes
-    through, and it checks once per process that the database is initialised
-    (``database_not_initialised`` otherwise), so no command meets a missing table. The commands
-    that create the schema (``init``, ``demo``, ``import-backup``) use :meth:`open_service`
-    with ``initialised=False``.
+    through, and it checks that the database is initialised (``database_not_initialised``
+    otherwise; :meth:`Service.require_initialised`), so no command meets a missing table. The
+    commands that create the schema (``init``, ``demo``, ``import-backup``) use
+    :meth:`open_service` with ``initialised=False``.
     """
 
     def __init__(self, database_url: str | None) -> None:
         self.settings = load_settings(DATABASE_URL=database_url or "")
         self._service = None
-        self._checked = False
 
     @property
     def service(self):  # type: ignore[no-untyped-def]
@@ -48,15 +47,14 @@ class Ctx:
 
     def open_service(self, *, initialised: bool = True):  # type: ignore[no-untyped-def]
         """The service, refused (``database_not_initialised``) when ``initialised`` and the
-        database has no schema or no registry yet: one check per process, not one per call."""
+        database has no schema or no registry yet (the service asks the database once, not per call)."""
         if self._service is None:
             # deferred on purpose: only the command that runs pays for this import
             from sinkledger.services.registry import Service
 
             self._service = open_service(Service, self.settings)
-        if initialised and not self._checked:
+        if initialised:
             self._service.require_initialised()
-            self._checked = True
         return self._service
 
 
