@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from sinkledger.cli.common import WHOLE, Ctx, acts, emit, print_table, to_fen, writes
+from sinkledger_base import checks
 from sinkledger_base.errors import InvalidInput
 
 if TYPE_CHECKING:  # for annotations only
@@ -221,7 +222,7 @@ def _due_pairs(pairs: tuple[str, ...]) -> list[dict[str, Any]]:
     out = []
     for pair in pairs:
         due_id, _, fen = pair.partition("=")
-        if not (due_id and fen.isascii() and fen.isdigit()):  # "１" (full-width) is a digit to str.isdigit
+        if not (due_id and checks.ascii_digits(fen)):  # "１" (full-width) is a digit to str.isdigit
             raise InvalidInput("value_invalid", field="--due", value=pair)
         out.append({"due_id": due_id, "amount_fen": int(fen)})
     return out
@@ -300,7 +301,7 @@ def _loss_parcels(items: tuple[str, ...]) -> list[dict[str, Any]]:
     for item in items:
         code, _, rest = item.partition("=")
         area, _, share = rest.partition(":")
-        if not code or not area or (share and not (share.isascii() and share.isdigit())):
+        if not code or not area or (share and not checks.ascii_digits(share)):
             raise InvalidInput("value_invalid", field="--parcel", value=item)
         out.append({"parcel_code": code, "affected_area_ha": area, "damage_share_bp": int(share) if share else 10_000})
     return out
