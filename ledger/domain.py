@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Iterable, Mapping
 
+from sinkledger_base import checks
 from sinkledger_base.canonical import canonical_bytes, sha256_hex
 from sinkledger_base.errors import InvalidInput
 
@@ -146,11 +147,9 @@ SYSTEM_ACCOUNTS = {
 # --- canonical form and hashing (the functions live in the base layer) -------------------
 
 def check_date(value: Any, field: str) -> str:
-    """An ISO date (YYYY-MM-DD), refused by field (``value_invalid``) otherwise."""
-    try:
-        return date.fromisoformat(value).isoformat()
-    except (TypeError, ValueError):
-        raise InvalidInput("value_invalid", field=field, value=repr(value)[:40]) from None
+    """An ISO date (YYYY-MM-DD) within :data:`sinkledger_base.checks.EARLIEST_DATE` ..
+    ``LATEST_DATE``, refused by field otherwise (``value_invalid``, ``date_out_of_range``)."""
+    return checks.iso_date(value, field).isoformat()
 
 
 INT64_LIMIT = 2**63  # what both databases store in a BIGINT

@@ -28,6 +28,7 @@ import shapely
 from sqlmodel import select
 
 from ledger.commands import CommandContext
+from ledger.domain import check_date
 from ledger.parcels import (
     PERMISSION,
     area_summary,
@@ -277,10 +278,7 @@ def retire_parcel(ctx: CommandContext, *, parcel_code: str, retired_from: str, r
     """Leave a parcel out of every monitoring period from ``retired_from`` (YYYY-MM-DD) on."""
     row = load_active(ctx, parcel_code)
     _check_reason(reason)
-    try:
-        day = date.fromisoformat(retired_from).isoformat()
-    except (TypeError, ValueError):
-        raise InvalidInput("value_invalid", field="retired_from", value=str(retired_from)[:40]) from None
+    day = check_date(retired_from, "retired_from")
     record = append_version(ctx, row, change="retired", fields=record_fields(row), geometry=_geometry(row),
                             area_m2=row.area_m2, status=RETIRED, retired_from=day)
     result = {"parcel_code": parcel_code, "status": RETIRED, "retired_from": day, "version": record["version"]}

@@ -8,11 +8,10 @@ by a default, which transfers the pledged credits to the bank's holding account.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, NamedTuple
 
 from ledger.commands import CommandContext
-from ledger.domain import AccountKind, BlockState, EntryKind, Move
+from ledger.domain import AccountKind, BlockState, EntryKind, Move, check_date
 from ledger.parties import holding_account_id
 from ledger.permissions import require_owner
 from ledger.projection import apply_moves, describe_moves, get_account, tagged_blocks, take_moves
@@ -28,10 +27,7 @@ def pledge_id(seq: int) -> str:
 def _check_terms(loan_amount_fen: Any, term_end: Any) -> None:
     if not isinstance(loan_amount_fen, int) or isinstance(loan_amount_fen, bool) or loan_amount_fen <= 0:
         raise InvalidInput("value_invalid", field="loan_amount_fen", value=str(loan_amount_fen)[:40])
-    try:
-        date.fromisoformat(term_end)
-    except (TypeError, ValueError):
-        raise InvalidInput("value_invalid", field="term_end", value=str(term_end)[:40]) from None
+    check_date(term_end, "term_end")
 
 
 def pledge(ctx: CommandContext, *, account_id: str, quantity: int, loan_reference: str, loan_amount_fen: int,

@@ -22,10 +22,12 @@ from typing import Any, Final
 
 from methodologies.errors import InvalidInput, Problem, make_problem
 from methodologies.units import decimal_context
+from sinkledger_base.checks import EARLIEST_DATE, LATEST_DATE, in_date_range
 
 MAX_INPUT_MAGNITUDE: Final = Decimal(10) ** 12
-_DECIMAL_STRING = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# ASCII digits only: ``\d`` alone also matches "１０" or "٣", which Decimal would read as 10 and 3.
+_DECIMAL_STRING = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _NON_FINITE_WORDS = frozenset({"nan", "snan", "inf", "infinity"})
 _SHOWN_CHARACTERS = 60
 
@@ -180,12 +182,19 @@ class InputReader:
         return int(whole)
 
     def date(self, value: Any, path: str) -> datetime.date | None:
-        """Return ``value`` as a date if it is an ISO ``YYYY-MM-DD`` string, or report."""
+        """Return ``value`` as a date if it is an ISO ``YYYY-MM-DD`` string within the accepted
+        range (:data:`sinkledger_base.checks.EARLIEST_DATE` .. ``LATEST_DATE``), or report."""
         if isinstance(value, str) and _ISO_DATE.fullmatch(value):
             try:
-                return datetime.date.fromisoformat(value)
+                day = datetime.date.fromisoformat(value)
             except ValueError:
                 pass
+            else:
+                if in_date_range(day):
+                    return day
+                self.report(path, "date_out_of_range", value=show(value),
+                            low=EARLIEST_DATE.isoformat(), high=LATEST_DATE.isoformat())
+                return None
         self.report(path, "date_must_be_iso_format", value=show(value))
         return None
 

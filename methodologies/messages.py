@@ -54,6 +54,10 @@ ERROR_MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType({
         "{field} 必须是 ISO 日期（YYYY-MM-DD），收到 {value}。",
         "{field} must be an ISO date (YYYY-MM-DD); got {value}.",
     ),
+    "date_out_of_range": (
+        "{field} 的日期 {value} 超出允许范围（{low} 至 {high}）。",
+        "{field}: the date {value} is outside the accepted range ({low} to {high}).",
+    ),
     "area_ha_must_be_positive": (
         "{field} 面积必须大于 0 公顷，收到 {value}。",
         "{field} must be a positive area in hectares; got {value}.",

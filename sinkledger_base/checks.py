@@ -3,12 +3,22 @@
 ``KeyError`` or ``AttributeError`` from deeper code.
 
 Each returns the value in the shape the service works with (a list, a dict, a :class:`Path`).
+
+Two rules hold for text from anywhere (CLI options, files, forms, JSON documents):
+
+- a date is an ISO date between :data:`EARLIEST_DATE` and :data:`LATEST_DATE` (:func:`iso_date`,
+  :func:`date_in_range`), the one definition of the range; a date outside it is refused with
+  ``date_out_of_range`` naming the field and the range;
+- a number is written in ASCII digits only (:func:`ascii_number_text`): Python's ``int("１０")``
+  is 10 and ``"٣".isdigit()`` is true, so without this check full-width or Arabic-Indic digits
+  would pass as quantities and amounts.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +27,10 @@ from sinkledger_base.errors import InvalidInput
 MAX_ITEMS = 100_000
 MAX_PATH_CHARS = 4096  # PATH_MAX on Linux
 MAX_NAME_BYTES = 255  # NAME_MAX: one file or folder name
+
+
+EARLIEST_DATE = date(1900, 1, 1)  # before any tenure record, planting or contract the registry holds
+LATEST_DATE = date(2199, 12, 31)  # past any contract term (70 years) or crediting period from today
 
 
 def _bad(field: str, value: Any) -> InvalidInput:
@@ -94,3 +108,69 @@ def output_path(value: Any, field: str) -> Path:
         raise InvalidInput("path_unusable", path=str(path)[:200],
                            reason="is a folder" if path.is_dir() else "the folder does not exist")
     return path
+
+
+def date_out_of_range(field: str, value: Any) -> InvalidInput:
+    """The refusal of a date outside :data:`EARLIEST_DATE` .. :data:`LATEST_DATE`."""
+    return InvalidInput("date_out_of_range", field=field, value=str(value)[:40],
+                        earliest=EARLIEST_DATE.isoformat(), latest=LATEST_DATE.isoformat())
+
+
+def in_date_range(day: date) -> bool:
+    """Whether ``day`` lies within :data:`EARLIEST_DATE` .. :data:`LATEST_DATE`."""
+    return EARLIEST_DATE <= day <= LATEST_DATE
+
+
+def date_in_range(day: date, field: str) -> date:
+    """``day`` if within the range, else refused (``date_out_of_range``)."""
+    if not in_date_range(day):
+        raise date_out_of_range(field, day.isoformat())
+    return day
+
+
+def iso_date(value: Any, field: str) -> date:
+    """An ISO date (``YYYY-MM-DD``) within the range: ``value_invalid`` for anything that is not
+    a date, ``date_out_of_range`` for a date outside :data:`EARLIEST_DATE` .. :data:`LATEST_DATE`."""
+    try:
+        day = date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise _bad(field, value) from None
+    return date_in_range(day, field)
+
+
+def ascii_number_text(text: Any) -> bool:
+    """Whether ``text`` is text with no digit but ASCII ones: ``"１０"``, ``"٣"``, ``"1０"`` or
+    ``"²"`` are not numbers here, whatever ``int`` or ``Decimal`` would make of them.
+
+    >>> ascii_number_text("1,200.50"), ascii_number_text("１０"), ascii_number_text("٣")
+    (True, False, False)
+    """
+    return isinstance(text, str) and not any(
+        not ch.isascii() and (ch.isdigit() or ch.isnumeric()) for ch in text)
+
+
+def ascii_number(text: str, field: str) -> str:
+    """``text`` if its digits are all ASCII, else refused (``number_not_ascii`` naming ``field``)."""
+    if not ascii_number_text(text):
+        raise InvalidInput("number_not_ascii", field=field, value=str(text)[:40])
+    return text
+
+
+def ascii_digits(text: Any) -> bool:
+    """Whether ``text`` is one or more ASCII digits and nothing else (unlike ``str.isdigit``)."""
+    return isinstance(text, str) and text.isascii() and text.isdigit()
+
+
+def whole_number_text(text: Any, field: str, *, minimum: int | None = None) -> int:
+    """A whole number typed as text in ASCII digits (an optional leading ``-``), refused
+    (``value_invalid``) otherwise or below ``minimum``."""
+    if not isinstance(text, str):
+        raise _bad(field, text)
+    stripped = ascii_number(text, field).strip()
+    digits = stripped[1:] if stripped.startswith("-") else stripped
+    if not ascii_digits(digits) or len(digits) > 19:
+        raise _bad(field, text)
+    number = int(stripped)
+    if minimum is not None and number < minimum:
+        raise _bad(field, text)
+    return number

@@ -71,8 +71,11 @@ def parse_yuan(text: str) -> int:
     Raises
     ------
     ValueError
-        For anything that is not a non-negative amount with at most two decimals.
+        For anything that is not a non-negative amount with at most two decimals, written in
+        ASCII digits (``Decimal("１０")`` is 10: full-width or other non-ASCII digits are refused).
     """
+    if any(not ch.isascii() and (ch.isdigit() or ch.isnumeric()) for ch in str(text)):
+        raise ValueError(text)
     try:
         value = Decimal(str(text).replace(",", "").replace("，", "").strip())
     except InvalidOperation:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from sinkledger_base.checks import ascii_number_text
 from sinks.problems import Problem
 
 INTEGER, DECIMAL, CHOICE, TEXT, SHARES = "integer", "decimal", "choice", "text", "shares"
@@ -76,8 +77,8 @@ class AttributeField:
         return None, Problem(code, field=self.name, value=str(value)[:60], **params)
 
     def _number(self, value: Any) -> Decimal | None:
-        if isinstance(value, bool):
-            return None
+        if isinstance(value, bool) or not ascii_number_text(value if isinstance(value, str) else ""):
+            return None  # a bool is not a number, nor text with "１０" or "٣" in it
         try:
             number = Decimal(value if isinstance(value, str) else repr(value)).normalize()
         except (InvalidOperation, ValueError, TypeError):

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import shapely
 
+from sinkledger_base.checks import ascii_digits, ascii_number_text
 from sinkledger_base.errors import InvalidInput
 from sinks import find_sink_type, sink_spec
 from sinks.attributes import validate_attributes
@@ -359,7 +360,7 @@ def _sink_type(value: Any, problems: list[Problem]) -> str | None:
 
 def _county(value: Any, problems: list[Problem]) -> str | None:
     text = _text(value)
-    if text is not None and not (text.isdigit() and len(text) == COUNTY_CODE_DIGITS):
+    if text is not None and not (ascii_digits(text) and len(text) == COUNTY_CODE_DIGITS):
         problems.append(Problem("value_invalid", field="county_code", value=text[:40]))
         return None
     return text
@@ -376,7 +377,7 @@ def _declared_area_mu(fields: Mapping[str, Any], problems: list[Problem]) -> str
         if text is None:
             continue
         try:
-            value = Decimal(text)
+            value = Decimal(text) if ascii_number_text(text) else Decimal(-1)  # "１０" is not 10 mu
         except InvalidOperation:
             value = Decimal(-1)
         if not value.is_finite() or value <= 0 or value * mu_per_unit > MAX_DECLARED_AREA_MU:

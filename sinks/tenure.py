@@ -19,6 +19,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from sinkledger_base.checks import ascii_digits, ascii_number_text
 from sinks.problems import Problem
 
 BP_PER_WHOLE = 10_000
@@ -95,7 +96,7 @@ def _shares_dict(value: Any) -> dict[str, int]:
         if not item.strip():
             continue
         party, _, share = item.partition(":")
-        if not share.strip().endswith("%") or party.strip() in out:
+        if not share.strip().endswith("%") or party.strip() in out or not ascii_number_text(share):
             raise ValueError(item)
         percent = Decimal(share.strip()[:-1])
         if percent != percent.quantize(Decimal("0.01")):
@@ -105,7 +106,7 @@ def _shares_dict(value: Any) -> dict[str, int]:
 
 
 def _whole_bp(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit():
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not ascii_digits(str(value)):
         raise ValueError(value)
     return int(value)
 

@@ -25,6 +25,7 @@ from ledger.documents import add_document
 from ledger.domain import EntryKind, PartyKind, check_date
 from ledger.sale import check_text
 from ledger.store import PartyRow, must_get
+from sinkledger_base.checks import ascii_number_text
 from sinkledger_base.errors import Conflict, InvalidInput, NotFound
 from sinks import SinkType
 from sinks.regions import Region
@@ -47,7 +48,8 @@ MAX_DAMAGED_AREA_HA = Decimal(1_000_000)  # 10,000 km²: more than a prefecture'
 def check_area_ha(value: Any) -> str:
     """A positive decimal string of hectares, returned in canonical form."""
     try:
-        area = Decimal(str(value)) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+        area = (Decimal(str(value)) if isinstance(value, (str, int)) and not isinstance(value, bool)
+                and ascii_number_text(str(value)) else None)  # "１.5" is not 1.5 ha
     except InvalidOperation:
         area = None
     if area is None or not area.is_finite() or not 0 < area <= MAX_DAMAGED_AREA_HA:

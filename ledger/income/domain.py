@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ledger.domain import EntryKind
+from sinkledger_base.checks import ascii_number_text
 from sinkledger_base.errors import InvalidInput, printable
 
 INCOME_ENTRY_KINDS = tuple(EntryKind(k) for k in (
@@ -90,7 +91,8 @@ def check_codes(value: Any, field: str, *, maximum: int = 5_000) -> list[str]:
 def check_decimal(value: Any, field: str, *, positive: bool = True) -> Decimal:
     """A finite decimal given as a string or int (never a float), > 0 when ``positive``."""
     try:
-        number = Decimal(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+        number = (Decimal(value) if isinstance(value, (str, int)) and not isinstance(value, bool)
+                  and ascii_number_text(str(value)) else None)  # "１.5" is not 1.5
     except InvalidOperation:
         number = None
     if number is None or not number.is_finite() or (positive and number <= 0) or number < 0:

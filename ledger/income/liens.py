@@ -19,14 +19,13 @@ them to the bank's holding account. A parcel is under one active lien at a time.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlmodel import Session, select
 
 from ledger.allocation import allocate_largest_remainder
 from ledger.commands import CommandContext
-from ledger.domain import BlockState, EntryKind, Move
+from ledger.domain import BlockState, EntryKind, Move, check_date
 from ledger.income.contributions import parcel_weights
 from ledger.income.documents import get_contract
 from ledger.income.domain import check_codes, check_whole, is_key, record_id, shown
@@ -44,10 +43,7 @@ ACTIVE, RELEASED, DEFAULTED = "active", "released", "defaulted"
 
 def _check_loan(loan_amount_fen: Any, term_end: Any) -> str:
     check_whole(loan_amount_fen, "loan_amount_fen", minimum=1)
-    try:
-        return date.fromisoformat(term_end).isoformat()
-    except (TypeError, ValueError):
-        raise InvalidInput("value_invalid", field="term_end", value=shown(term_end, 40)) from None
+    return check_date(term_end, "term_end")
 
 
 def _lien_parcels(session: Session, contract_no: str, parcel_codes: Any) -> list[str]:

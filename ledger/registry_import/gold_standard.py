@@ -54,10 +54,10 @@ STATUSES = {"Issued": CreditStatus.issued, "Retired": CreditStatus.retired,
             "Canceled": CreditStatus.cancelled, "Cancelled": CreditStatus.cancelled}
 GS_SERIAL = re.compile(
     r"^(?P<prefix>GS\d+-\d+-[A-Z]{2}-GS(?P<project>\d+)-\d+-(?P<vintage>\d{4})-\d+)"
-    r"-(?P<first>\d+)-(?P<last>\d+)$")
+    r"-(?P<first>\d+)-(?P<last>\d+)$", re.ASCII)
 CER_SERIAL = re.compile(
     r"^(?P<party>[A-Z]{2})-(?P<unit>\d+)-(?P<first>\d+)-(?P<tail>\d+-\d+-\d+-\d+)"
-    r"\s+-\s+(?P=party)-(?P=unit)-(?P<last>\d+)-(?P=tail)$")
+    r"\s+-\s+(?P=party)-(?P=unit)-(?P<last>\d+)-(?P=tail)$", re.ASCII)
 
 
 
@@ -131,7 +131,7 @@ def _positive(cells: dict[str, str], name: str, check: RowProblems) -> int | Non
 
 def _vintage(cells: dict[str, str], check: RowProblems) -> int | None:
     value = cells["Vintage"].strip()
-    if not re.fullmatch(r"\d{4}", value):
+    if not re.fullmatch(r"\d{4}", value, re.ASCII):
         check.add("registry_field_invalid", field="Vintage", value=value[:40])
         return None
     return int(value)

@@ -27,6 +27,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
+from sinkledger_base.checks import in_date_range
+
 MAX_SERIAL_NUMBER = 2**31 - 1  # credit_block.first/last are 32-bit integers on PostgreSQL
 MAX_PREFIX_CHARS = 60  # batch.serial_prefix
 MAX_PROJECT_CODE_CHARS = 12  # batch.project_code
@@ -34,7 +36,7 @@ MAX_BENEFICIARY_CHARS = 200  # retirement.beneficiary
 MAX_PURPOSE_CHARS = 500  # retirement.purpose
 HEADER_ROW = 1
 
-_INTEGER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)$")
+_INTEGER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)$", re.ASCII)  # "１０" is not a quantity
 
 
 class CreditStatus(str, enum.Enum):
@@ -271,18 +273,21 @@ def parse_iso_date(value: str) -> date | None:
     text = value.strip()
     try:
         if len(text) == 10:
-            return date.fromisoformat(text)
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+            day = date.fromisoformat(text)
+        else:
+            day = datetime.fromisoformat(text.replace("Z", "+00:00")).date()
     except ValueError:
         return None
+    return day if in_date_range(day) else None
 
 
 def parse_dmy_compact(value: str) -> date | None:
     """``DDMMYYYY`` as in Verra serial numbers (``01012020``)."""
     try:
-        return datetime.strptime(value, "%d%m%Y").date()
+        day = datetime.strptime(value, "%d%m%Y").date()
     except ValueError:
         return None
+    return day if in_date_range(day) else None
 
 
 def _iso(value: date | None) -> str | None:

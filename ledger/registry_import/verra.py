@@ -57,7 +57,7 @@ COLUMNS = ("Issuance Date", "Vintage Start", "Vintage End", "ID", "Name", "Quant
 SERIAL = re.compile(
     r"^(?P<block>\d+)-(?P<first>\d+)-(?P<last>\d+)-"
     r"(?P<prefix>[A-Z]+-[A-Z]+-\d+-[A-Z]+-[A-Z]{2}-\d+-(?P<project>\d+)-"
-    r"(?P<vintage_start>\d{8})-(?P<vintage_end>\d{8})-\d+)$")
+    r"(?P<vintage_start>\d{8})-(?P<vintage_end>\d{8})-\d+)$", re.ASCII)
 
 
 

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from sinkledger import catalogue
 from sinkledger.config import load_settings
+from sinkledger_base import checks
 from sinkledger_base.errors import Conflict, InvalidInput, SinkLedgerError, printable
 
 EXIT_REFUSED = 2
@@ -27,17 +28,33 @@ err_console = Console(stderr=True)
 
 
 class Ctx:
+    """What a command runs with: the settings and, opened on first use, the service.
+
+    :attr:`service` is the one door every command that reads or changes the registry goes
+    through, and it checks that the database is initialised (``database_not_initialised``
+    otherwise; :meth:`Service.require_initialised`), so no command meets a missing table. The
+    commands that create the schema (``init``, ``demo``, ``import-backup``) use
+    :meth:`open_service` with ``initialised=False``.
+    """
+
     def __init__(self, database_url: str | None) -> None:
         self.settings = load_settings(DATABASE_URL=database_url or "")
         self._service = None
 
     @property
     def service(self):  # type: ignore[no-untyped-def]
+        return self.open_service()
+
+    def open_service(self, *, initialised: bool = True):  # type: ignore[no-untyped-def]
+        """The service, refused (``database_not_initialised``) when ``initialised`` and the
+        database has no schema or no registry yet (the service asks the database once, not per call)."""
         if self._service is None:
             # deferred on purpose: only the command that runs pays for this import
             from sinkledger.services.registry import Service
 
             self._service = open_service(Service, self.settings)
+        if initialised:
+            self._service.require_initialised()
         return self._service
 
 
@@ -78,6 +95,12 @@ class RefusingGroup(click.Group):
                 click.echo(json.dumps({"error": catalogue.refusal_dict(refusal)}, ensure_ascii=False, indent=2))
             else:
                 exc.show()
+            sys.exit(EXIT_REFUSED)
+        except SinkLedgerError as exc:  # raised while click converts an option (number_not_ascii)
+            if "--json" in argv:
+                click.echo(json.dumps({"error": catalogue.refusal_dict(exc)}, ensure_ascii=False, indent=2))
+            else:
+                print_refusal(exc)
             sys.exit(EXIT_REFUSED)
         except click.Abort:
             err_console.print("Aborted!")
@@ -126,6 +149,36 @@ def command(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     return wrapper
 
+
+def _option_name(param: click.Parameter | None) -> str:
+    if param is None:
+        return "value"
+    return max(param.opts, key=len) if param.opts else str(param.name)
+
+
+class _AsciiNumber:
+    """Mixed into click's number types: text with a non-ASCII digit (``１０``, ``٣``) is refused
+    (``number_not_ascii`` naming the option) before ``int`` or ``float`` would accept it."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str):
+            checks.ascii_number(value, _option_name(param))
+        return super().convert(value, param, ctx)  # type: ignore[misc]
+
+
+class WholeNumber(_AsciiNumber, click.types.IntParamType):
+    """``type=int`` in ASCII digits only."""
+
+
+class WholeRange(_AsciiNumber, click.IntRange):
+    """``click.IntRange`` in ASCII digits only."""
+
+
+class DecimalRange(_AsciiNumber, click.FloatRange):
+    """``click.FloatRange`` in ASCII digits only."""
+
+
+WHOLE = WholeNumber()
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 actor_option = click.option("--actor", required=True, help="User name of the acting user (see README: demo users).")
@@ -185,6 +238,7 @@ def to_fen(yuan: str | None, fen: int | None, field: str) -> int | None:
     both, or yuan with more than two decimals, is refused (``value_invalid`` naming the option)."""
     if yuan is None:
         return fen
+    checks.ascii_number(yuan, field)
     try:
         value = Decimal(yuan) * 100
     except InvalidOperation:

@@ -18,6 +18,7 @@ import click
 
 from sinkledger.cli.common import (
     EXIT_CHECK_FAILED,
+    WHOLE,
     Ctx,
     acts,
     emit,
@@ -27,6 +28,7 @@ from sinkledger.cli.common import (
     with_options,
     writes,
 )
+from sinkledger_base import checks
 from sinkledger_base.errors import InvalidInput
 from sinkledger_base.jsondoc import load_json
 
@@ -61,7 +63,7 @@ def _calculation(years: int | None, estimate_id: str | None, methodology: str | 
 
 
 calc_options = [
-    click.option("--years", "years", type=int, default=None, help="Years to recovery: run the tonnage calculator."),
+    click.option("--years", "years", type=WHOLE, default=None, help="Years to recovery: run the tonnage calculator."),
     click.option("--estimate", "estimate_id", default=None, help="Calculator rate from a recorded estimate (EST-...)."),
     click.option("--methodology", default=None, help="Calculator rate from this methodology run on --inputs."),
     click.option("--inputs", "inputs_file", type=FILE, default=None, help="Methodology input document (JSON)."),
@@ -134,8 +136,8 @@ def propose_cmd(obj: Ctx, case_no: str, years: int | None, estimate_id: str | No
 @click.argument("case_no")
 @click.option("--item", required=True, help="The judgment's item, e.g. 判决第二项.")
 @click.option("--kind", required=True, type=click.Choice(["quantity", "money"]))
-@click.option("--quantity", "quantity_t", type=int, default=None, help="tCO2e (quantity orders).")
-@click.option("--amount-fen", type=int, default=None, help="Amount in fen (money orders).")
+@click.option("--quantity", "quantity_t", type=WHOLE, default=None, help="tCO2e (quantity orders).")
+@click.option("--amount-fen", type=WHOLE, default=None, help="Amount in fen (money orders).")
 @click.option("--amount-yuan", default=None, help="Amount in yuan, exact to the fen (money orders).")
 @click.option("--due", "due_date", required=True, help="Due date, YYYY-MM-DD.")
 @click.option("--same-sink-type", is_flag=True, help="Require credits of the damaged ecosystem's sink type.")
@@ -159,8 +161,8 @@ def order_cmd(obj: Ctx, case_no: str, item: str, kind: str, quantity_t: int | No
 @court.command("amend")
 @click.argument("order_id")
 @click.option("--reason", required=True)
-@click.option("--quantity", "quantity_t", type=int, default=None)
-@click.option("--amount-fen", type=int, default=None)
+@click.option("--quantity", "quantity_t", type=WHOLE, default=None)
+@click.option("--amount-fen", type=WHOLE, default=None)
 @click.option("--amount-yuan", default=None)
 @click.option("--due", "due_date", default=None)
 @click.option("--same-sink-type/--any-sink-type", default=None)
@@ -189,10 +191,10 @@ def withdraw_cmd(obj: Ctx, order_id: str, reason: str, actor: str, request_id: s
 @court.command("fulfil")
 @click.argument("order_id")
 @click.option("--from", "seller_account", required=True, help="Seller's holding account.")
-@click.option("--price-fen", type=int, default=None, help="Unit price at purchase, fen per tCO2e.")
+@click.option("--price-fen", type=WHOLE, default=None, help="Unit price at purchase, fen per tCO2e.")
 @click.option("--price-yuan", default=None, help="Unit price at purchase, yuan per tCO2e (exact to the fen).")
 @click.option("--contract", "contract_no", required=True, help="Purchase contract number.")
-@click.option("--quantity", "quantity_t", type=int, default=None,
+@click.option("--quantity", "quantity_t", type=WHOLE, default=None,
               help="tCO2e to buy (default: what remains; money orders: floor(remaining ÷ price)).")
 @click.option("--buyer", "buyer_account", default=None, help="Defendant's or court's account (default: first defendant).")
 @click.option("--date", "purchase_date", default=None, help="Purchase date, YYYY-MM-DD (default: today).")
@@ -233,7 +235,7 @@ def status_cmd(obj: Ctx, case_no: str | None, order_id: str | None, as_of: str |
 
 @court.command("report")
 @click.option("--court", "court_party_id", default=None, help="Court party id (default: all courts).")
-@click.option("--year", type=int, default=None, help="Judgment year (default: all years).")
+@click.option("--year", type=WHOLE, default=None, help="Judgment year (default: all years).")
 @click.option("--as-of", default=None, help="Date for the overdue check (default: today).")
 @click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the report to this Excel file.")
@@ -255,10 +257,7 @@ def report_cmd(obj: Ctx, court_party_id: str | None, year: int | None, as_of: st
 def _date(text: str | None) -> date | None:
     if text is None:
         return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput("value_invalid", field="--as-of", value=text) from None
+    return checks.iso_date(text, "--as-of")
 
 
 @click.group()

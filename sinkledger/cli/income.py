@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from sinkledger.cli.common import Ctx, acts, emit, print_table, to_fen, writes
+from sinkledger.cli.common import WHOLE, Ctx, acts, emit, print_table, to_fen, writes
+from sinkledger_base import checks
 from sinkledger_base.errors import InvalidInput
 
 if TYPE_CHECKING:  # for annotations only
@@ -96,7 +97,7 @@ def project() -> None:
 @click.option("--sink-type", required=True, type=click.Choice(["bamboo_forest", "wetland", "tea_garden"]))
 @click.option("--methodology", "methodology_id", required=True)
 @click.option("--monitoring-start", required=True, help="First monitoring period's start, YYYY-MM-DD.")
-@click.option("--interval-months", type=int, required=True, help="Length of each monitoring period, months.")
+@click.option("--interval-months", type=WHOLE, required=True, help="Length of each monitoring period, months.")
 @click.option("--parcel", "parcel_codes", multiple=True, required=True, help="Parcel code (repeatable).")
 @writes
 def project_register_cmd(obj: Ctx, project_code: str, name: str, sink_type: str, methodology_id: str,
@@ -131,7 +132,7 @@ def project_show_cmd(obj: Ctx, project_code: str, actor: str, as_json: bool) -> 
 @project.command("estimate")
 @click.argument("project_code")
 @click.option("--inputs", "inputs_file", type=FILE, required=True, help="Methodology input document (JSON).")
-@click.option("--period-index", type=int, default=None, help="Use the schedule's k-th period (0 = first).")
+@click.option("--period-index", type=WHOLE, default=None, help="Use the schedule's k-th period (0 = first).")
 @writes
 def project_estimate_cmd(obj: Ctx, project_code: str, inputs_file: Path, period_index: int | None, actor: str,
                          request_id: str | None, as_json: bool) -> None:
@@ -143,8 +144,8 @@ def project_estimate_cmd(obj: Ctx, project_code: str, inputs_file: Path, period_
 @project.command("issue")
 @click.argument("project_code")
 @click.option("--estimate", "estimate_id", required=True)
-@click.option("--verified-kg", "verified_kg_co2e", type=int, required=True)
-@click.option("--buffer-bp", "buffer_share_bp", type=int, default=1000, show_default=True)
+@click.option("--verified-kg", "verified_kg_co2e", type=WHOLE, required=True)
+@click.option("--buffer-bp", "buffer_share_bp", type=WHOLE, default=1000, show_default=True)
 @writes
 def project_issue_cmd(obj: Ctx, project_code: str, estimate_id: str, verified_kg_co2e: int, buffer_share_bp: int,
                       actor: str, request_id: str | None, as_json: bool) -> None:
@@ -168,7 +169,7 @@ def trace_cmd(obj: Ctx, serial_or_batch: str, actor: str, as_json: bool) -> None
 # -- distribution and payments ---------------------------------------------------------------------
 
 @income.command("distribute")
-@click.argument("sale_seq", type=int)
+@click.argument("sale_seq", type=WHOLE)
 @click.option("--preview", is_flag=True, help="Show the distribution without recording it.")
 @writes
 def distribute_cmd(obj: Ctx, sale_seq: int, preview: bool, actor: str, request_id: str | None, as_json: bool) -> None:
@@ -221,7 +222,7 @@ def _due_pairs(pairs: tuple[str, ...]) -> list[dict[str, Any]]:
     out = []
     for pair in pairs:
         due_id, _, fen = pair.partition("=")
-        if not (due_id and fen.isascii() and fen.isdigit()):  # "１" (full-width) is a digit to str.isdigit
+        if not (due_id and checks.ascii_digits(fen)):  # "１" (full-width) is a digit to str.isdigit
             raise InvalidInput("value_invalid", field="--due", value=pair)
         out.append({"due_id": due_id, "amount_fen": int(fen)})
     return out
@@ -257,7 +258,7 @@ def lien() -> None:
 @lien.command("register")
 @click.option("--contract", "contract_no", required=True)
 @click.option("--loan", "loan_reference", required=True, help="Loan reference.")
-@click.option("--loan-amount-fen", type=int, default=None)
+@click.option("--loan-amount-fen", type=WHOLE, default=None)
 @click.option("--loan-amount-yuan", default=None)
 @click.option("--term-end", required=True, help="Loan term end, YYYY-MM-DD.")
 @click.option("--parcel", "parcel_codes", multiple=True, help="Only these parcels of the contract (repeatable).")
@@ -300,7 +301,7 @@ def _loss_parcels(items: tuple[str, ...]) -> list[dict[str, Any]]:
     for item in items:
         code, _, rest = item.partition("=")
         area, _, share = rest.partition(":")
-        if not code or not area or (share and not (share.isascii() and share.isdigit())):
+        if not code or not area or (share and not checks.ascii_digits(share)):
             raise InvalidInput("value_invalid", field="--parcel", value=item)
         out.append({"parcel_code": code, "affected_area_ha": area, "damage_share_bp": int(share) if share else 10_000})
     return out
@@ -346,7 +347,7 @@ def loss_list_cmd(obj: Ctx, actor: str, as_json: bool) -> None:
 @click.option("--policy", "policy_no", required=True)
 @click.option("--product", default="毛竹碳汇价值恢复补偿保险", show_default=True)
 @click.option("--insured", "insured_party_id", required=True, help="Party id of the insured (centre, collective).")
-@click.option("--payout-fen", type=int, default=None)
+@click.option("--payout-fen", type=WHOLE, default=None)
 @click.option("--payout-yuan", default=None)
 @click.option("--paid-date", default=None)
 @click.option("--reference", default=None)

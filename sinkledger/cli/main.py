@@ -22,7 +22,9 @@ from sinkledger import catalogue
 from sinkledger.cli.common import (
     EXIT_CHECK_FAILED,
     EXIT_REFUSED,
+    WHOLE,
     Ctx,
+    WholeRange,
     RefusingGroup,
     _redact,
     command,
@@ -59,7 +61,7 @@ def main(ctx: click.Context, database_url: str | None) -> None:
 @reads
 def init(obj: Ctx, as_json: bool) -> None:
     """Create the schema and the registry's system accounts (no demo data)."""
-    result = obj.service.initialise()
+    result = obj.open_service(initialised=False).initialise()
     emit({"database_url": _redact(obj.settings.database_url), **result}, as_json)
 
 
@@ -68,11 +70,11 @@ def init(obj: Ctx, as_json: bool) -> None:
 @click.option("--scale", type=click.Choice(["demo", "county"]), default="demo", show_default=True,
               help="demo: the small worked demo (idempotent). county: the county-scale synthetic dataset "
                    "(about 100,000 parcels, 50,000 households, 1,000,000 entries; an empty database only).")
-@click.option("--parcels", type=click.IntRange(min=10), default=None,
+@click.option("--parcels", type=WholeRange(min=10), default=None,
               help="County scale: parcels to build (default 100,000; villages of 100, a household per 2 parcels).")
-@click.option("--entries", type=click.IntRange(min=1), default=None,
+@click.option("--entries", type=WholeRange(min=1), default=None,
               help="County scale: journal entries to reach, about (default 1,000,000).")
-@click.option("--seed", type=int, default=None, help="County scale: the random seed (default 2021).")
+@click.option("--seed", type=WHOLE, default=None, help="County scale: the random seed (default 2021).")
 @reads
 def demo(obj: Ctx, reset: bool, scale: str, parcels: int | None, entries: int | None, seed: int | None,
          as_json: bool) -> None:
@@ -80,7 +82,7 @@ def demo(obj: Ctx, reset: bool, scale: str, parcels: int | None, entries: int | 
     ``--scale county``, the county-scale dataset (docs/county-demo.md)."""
     if scale == "demo" and (parcels, entries, seed) != (None, None, None):
         raise InvalidInput("value_invalid", field="--parcels/--entries/--seed", value="only with --scale county")
-    svc = obj.service
+    svc = obj.open_service(initialised=False)
     if reset and svc.db.has_schema():
         svc.db.drop_schema()
     with progress_bar() as bar:
@@ -194,9 +196,9 @@ def history(obj: Ctx, limit: int, kind: str | None, as_json: bool) -> None:
 
 @main.command()
 @click.option("--estimate", "estimate_id", required=True, help="Estimate id (EST-...).")
-@click.option("--verified-kg", "verified_kg_co2e", type=int, required=True, help="Verified quantity, kg CO2e.")
+@click.option("--verified-kg", "verified_kg_co2e", type=WHOLE, required=True, help="Verified quantity, kg CO2e.")
 @click.option("--project", "project_code", required=True, help="Project code in serials (A-Z, 0-9).")
-@click.option("--buffer-bp", "buffer_share_bp", type=int, default=1000, show_default=True,
+@click.option("--buffer-bp", "buffer_share_bp", type=WHOLE, default=1000, show_default=True,
               help="Buffer share of the stock component, in basis points (1000 = 10 %).")
 @click.option("--to-account", default=None, help="Holding account to receive the credits (default: the parcels' holder).")
 @writes
@@ -212,8 +214,8 @@ def issue(obj: Ctx, estimate_id: str, verified_kg_co2e: int, project_code: str, 
 @main.command()
 @click.option("--from", "seller_account", required=True, help="Seller's holding account.")
 @click.option("--to", "buyer_account", required=True, help="Buyer's holding account.")
-@click.option("--quantity", type=int, required=True, help="Whole tCO2e.")
-@click.option("--price-fen", "price_fen_per_t", type=int, required=True, help="Unit price in fen per tCO2e.")
+@click.option("--quantity", type=WHOLE, required=True, help="Whole tCO2e.")
+@click.option("--price-fen", "price_fen_per_t", type=WHOLE, required=True, help="Unit price in fen per tCO2e.")
 @click.option("--contract", "contract_no", required=True, help="Contract number.")
 @serial_option
 @writes
@@ -228,7 +230,7 @@ def sell(obj: Ctx, seller_account: str, buyer_account: str, quantity: int, price
 
 @main.command()
 @click.option("--account", "account_id", required=True, help="Holding account to retire from.")
-@click.option("--quantity", type=int, required=True, help="Whole tCO2e.")
+@click.option("--quantity", type=WHOLE, required=True, help="Whole tCO2e.")
 @click.option("--beneficiary", required=True, help="Who the retirement is for.")
 @click.option("--purpose", required=True, help="What the retirement is for.")
 @serial_option
@@ -243,9 +245,9 @@ def retire(obj: Ctx, account_id: str, quantity: int, beneficiary: str, purpose: 
 
 @main.command()
 @click.option("--account", "account_id", required=True, help="Holding account whose credits are pledged.")
-@click.option("--quantity", type=int, required=True, help="Whole tCO2e.")
+@click.option("--quantity", type=WHOLE, required=True, help="Whole tCO2e.")
 @click.option("--loan", "loan_reference", required=True, help="Loan reference.")
-@click.option("--loan-amount-fen", type=int, required=True, help="Loan amount in fen.")
+@click.option("--loan-amount-fen", type=WHOLE, required=True, help="Loan amount in fen.")
 @click.option("--term-end", required=True, help="Loan term end date (YYYY-MM-DD).")
 @serial_option
 @writes
@@ -271,7 +273,7 @@ def release(obj: Ctx, pledge_id: str, on_default: bool, actor: str, request_id: 
 
 
 @main.command()
-@click.option("--quantity", type=int, required=True, help="Buffer credits to cancel, whole tCO2e.")
+@click.option("--quantity", type=WHOLE, required=True, help="Buffer credits to cancel, whole tCO2e.")
 @click.option("--reason", required=True, help="What was lost (snow, fire, pests, conversion...).")
 @click.option("--loss-event", "loss_event_ref", required=True, help="Reference of the loss event.")
 @writes
@@ -284,7 +286,7 @@ def reverse(obj: Ctx, quantity: int, reason: str, loss_event_ref: str, actor: st
 
 
 @main.command()
-@click.argument("entry_seq", type=int)
+@click.argument("entry_seq", type=WHOLE)
 @click.option("--reason", required=True, help="Why the entry is corrected.")
 @writes
 def correct(obj: Ctx, entry_seq: int, reason: str, actor: str, request_id: str | None, as_json: bool) -> None:
@@ -300,11 +302,11 @@ def correct(obj: Ctx, entry_seq: int, reason: str, actor: str, request_id: str |
 @click.option("--term-start", required=True, help="YYYY-MM-DD")
 @click.option("--term-end", required=True, help="YYYY-MM-DD")
 @click.option("--signed", "signed_date", required=True, help="Date signed, YYYY-MM-DD.")
-@click.option("--fixed-fen-per-mu-year", type=int, default=None, help="Fixed payment, fen per mu per year.")
-@click.option("--proceeds-share-bp", type=int, default=None, help="Share of net sale proceeds, basis points (8000 = 80 %).")
+@click.option("--fixed-fen-per-mu-year", type=WHOLE, default=None, help="Fixed payment, fen per mu per year.")
+@click.option("--proceeds-share-bp", type=WHOLE, default=None, help="Share of net sale proceeds, basis points (8000 = 80 %).")
 @click.option("--costs-note", default=None, help="Which costs are deducted before the share.")
-@click.option("--cost-share-bp", type=int, default=None, help="Stated costs: share of gross proceeds, basis points.")
-@click.option("--cost-fen-per-t", type=int, default=None, help="Stated costs: fen per tonne sold.")
+@click.option("--cost-share-bp", type=WHOLE, default=None, help="Stated costs: share of gross proceeds, basis points.")
+@click.option("--cost-fen-per-t", type=WHOLE, default=None, help="Stated costs: fen per tonne sold.")
 @writes
 def collect(obj: Ctx, contract_no: str, collective_party_id: str, parcel_codes: tuple[str, ...], term_start: str,
             term_end: str, signed_date: str, fixed_fen_per_mu_year: int | None, proceeds_share_bp: int | None,
@@ -540,7 +542,7 @@ def import_backup_cmd(obj: Ctx, backup_file: Path, as_json: bool) -> None:
 
     with progress_bar() as bar:
         task = bar.add_task("restore", total=None)
-        result = import_backup(obj.service, backup_file,
+        result = import_backup(obj.open_service(initialised=False), backup_file,
                                progress=lambda i, n, label: bar.update(task, completed=i, total=n, description=label))
     emit(result, as_json, lambda r: click.echo(
         f"restored {r['rows']} rows; journal {r['journal_entries']} entries; "

@@ -27,7 +27,7 @@ from typing import Any
 
 import click
 
-from sinkledger.cli.common import Ctx, command, emit, json_option, progress_bar, reads
+from sinkledger.cli.common import DecimalRange, WholeRange, Ctx, command, emit, json_option, progress_bar, reads
 from sinkledger_base.errors import InvalidInput, NotFound
 from sinkledger_base.jsondoc import load_json
 
@@ -183,7 +183,7 @@ def report_command(obj: Ctx, estimate_id: str | None, estimate_file: Path | None
               help="Batch: DATE=PATH[@carbon_t_c_per_ha|biomass_t_per_ha] (repeat per date).")
 @click.option("--parcels-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="Batch without the database: parcels from this layer (dry).")
-@click.option("--min-valid-pct", type=click.FloatRange(0, 100), default=95.0, show_default=True,
+@click.option("--min-valid-pct", type=DecimalRange(0, 100), default=95.0, show_default=True,
               callback=lambda _ctx, param, value: _finite(param, value),
               help="Batch with rasters: least share of a parcel covered by valid pixels.")
 @click.option("--gwp-profile", default="AR5", show_default=True, help=GWP_HELP)
@@ -192,7 +192,7 @@ def report_command(obj: Ctx, estimate_id: str | None, estimate_file: Path | None
               help="Idempotency key (default: a new UUID; a batch: a hash of the batch, so a rerun resumes).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Batch: also write every estimate document to this JSON file.")
-@click.option("--commit-every", type=click.IntRange(min=1), default=None,
+@click.option("--commit-every", type=WholeRange(min=1), default=None,
               help="Batch: estimates recorded per commit (group commit; default 500, and at least "
                    "every quarter second). An interrupted batch keeps what was committed; rerun it.")
 @reads
@@ -251,6 +251,8 @@ def _batch(obj: Ctx, methodology_id: str, base: dict[str, Any], parcel_codes: tu
             rasters=[batch.parse_raster_option(text) for text in rasters],
             period=batch.parse_period(period) if period else None, gwp_profile=gwp_profile,
             parcel_codes=parcel_codes, min_valid_fraction=min_valid_fraction)
+    except InvalidInput:
+        raise  # a refusal already (date_out_of_range)
     except ValueError as error:
         raise InvalidInput("value_invalid", field="batch", value=str(error)[:120]) from None
     with progress_bar() as bar:

@@ -94,7 +94,8 @@ def parcels_import(obj: Ctx, file: Path, mapping: tuple[str, ...], defaults: tup
     """Register every row of a GeoJSON, GeoPackage, zipped Shapefile or KML/KMZ file, or none.
 
     The request id defaults to a hash of the file and the options, so running the same import
-    twice registers it once.
+    twice registers it once. A ``--dry-run`` registers nothing and exits 0 only if the import
+    would register every row (2 with ``parcel_import_has_problems`` otherwise).
     """
     options = {"mapping": _pairs(mapping, "--map"), "defaults": _pairs(defaults, "--default"),
                "keep_columns": keep_columns, **flags}
@@ -120,6 +121,14 @@ def parcels_import(obj: Ctx, file: Path, mapping: tuple[str, ...], defaults: tup
                 _print_problems(exc.params.get("problems", []))
             raise
         bar.update(task, total=1, completed=1)
+    if dry_run and not out["ok"]:
+        # a dry run that finds problems is refused like the import it rehearses: exit status 2,
+        # the per-row report in the refusal's details (with --json) or printed (without)
+        if not as_json:
+            _render_preview(out)
+        raise InvalidInput("parcel_import_has_problems", source=out["source"]["name"], count=len(out["problems"]),
+                           rows=len({p["row"] for p in out["problems"]}), problems=out["problems"],
+                           notices=out["notices"], dry_run=True)
     emit(out, as_json, _render_preview if dry_run else _render_import)
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from sinkledger.cli.common import Ctx, acts, command, emit, json_option, print_table, with_options
+from sinkledger.cli.common import WHOLE, Ctx, acts, command, emit, json_option, print_table, with_options
 from sinkledger_base.jsondoc import load_json, load_json_object
 
 if TYPE_CHECKING:  # for annotations only
@@ -151,7 +151,7 @@ def lookup_cmd(obj: Ctx, resident_id: str, purpose: str, note: str | None, actor
 @click.option("--party", "party_id", default=None, help="Only rows about this household.")
 @click.option("--user", default=None, help="Only rows by this user.")
 @click.option("--unmasked-only", is_flag=True, help="Only reads that showed something in full.")
-@click.option("--limit", type=int, default=200, show_default=True)
+@click.option("--limit", type=WHOLE, default=200, show_default=True)
 @click.option("--verify", "check", is_flag=True, help="Recompute the log's hash chain instead (admin).")
 @acts
 def log_cmd(obj: Ctx, party_id: str | None, user: str | None, unmasked_only: bool, limit: int, check: bool,

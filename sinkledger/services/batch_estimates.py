@@ -42,6 +42,7 @@ from methodologies.batch import BatchResult, Progress, estimate_batch, parcel_do
 from methodologies.errors import MethodologyError, MethodologyNotFound, Problem
 from methodologies.raster import RASTER_QUANTITIES, RasterLayer, parcel_areas_ha, stock_events
 from methodologies.registry import get_methodology
+from sinkledger_base import checks
 from sinkledger_base.errors import InvalidInput, NotFound, SinkLedgerError
 from sinkledger_base.jsondoc import load_json_object
 
@@ -101,7 +102,7 @@ def parse_raster_option(text: str) -> RasterLayer:
     quantity = quantity or "carbon_t_c_per_ha"
     if quantity not in RASTER_QUANTITIES:
         raise ValueError(f"quantity must be one of {RASTER_QUANTITIES}, got {quantity!r}")
-    return RasterLayer(path=Path(path), date=datetime.date.fromisoformat(date_text),
+    return RasterLayer(path=Path(path), date=checks.date_in_range(datetime.date.fromisoformat(date_text), "--raster"),
                        quantity=quantity)
 
 
@@ -110,8 +111,8 @@ def parse_period(text: str) -> tuple[str, str]:
     start, separator, end = text.partition("..")
     if not separator:
         raise ValueError(f"expected START..END, got {text!r}")
-    return (datetime.date.fromisoformat(start).isoformat(),
-            datetime.date.fromisoformat(end).isoformat())
+    return (checks.date_in_range(datetime.date.fromisoformat(start), "--period").isoformat(),
+            checks.date_in_range(datetime.date.fromisoformat(end), "--period").isoformat())
 
 
 def load_monitoring(path: Path | None) -> dict[str, dict[str, Any]]:

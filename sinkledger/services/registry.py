@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from sinkledger.services.income import IncomeService
     from sinkledger.services.people import PeopleService
 
+INITIALISE = "initialise_registry"  # the one command that runs before the registry exists
 SYSTEM_ACTOR = Actor(username="system", role=Role.admin, party_id=parties.REGISTRY_PARTY_ID)
 
 
@@ -75,6 +76,7 @@ class Service(UserCalls, ParcelCalls, EstimateCalls):
     db: Database
     settings: Settings
     clock: Callable[[], str] = utc_now
+    _initialised: bool = field(default=False, init=False, repr=False, compare=False)
 
     @classmethod
     def open(cls, settings: Settings | None = None) -> "Service":
@@ -93,17 +95,31 @@ class Service(UserCalls, ParcelCalls, EstimateCalls):
     def initialise(self) -> dict[str, Any]:
         """Create the schema and the registry's system accounts (idempotent)."""
         self.db.create_schema()
-        return self._run(SYSTEM_ACTOR, "initialise_registry", "init:registry", {},
-                         lambda ctx: parties.open_system_accounts(ctx, registry_name=self.settings.region.name_zh + "碳汇登记簿"))
+        result = self._run(SYSTEM_ACTOR, INITIALISE, "init:registry", {},
+                           lambda ctx: parties.open_system_accounts(ctx, registry_name=self.settings.region.name_zh + "碳汇登记簿"))
+        self._initialised = True
+        return result
 
     def require_initialised(self) -> None:
+        """Refuse (``database_not_initialised``) until the database has its schema and registry.
+
+        The one check in front of every command (:meth:`_run`) and of the CLI's every use of the
+        service: it asks the database until the answer is yes and then keeps it, so it costs one
+        query per service, not one per call (a registry does not stop being initialised under a
+        running service; ``demo --reset`` initialises again before it goes on).
+        """
+        if self._initialised:
+            return
         if not self.is_initialised():
             raise NotFound("database_not_initialised")
+        self._initialised = True
 
     # -- the ledger's commands -----------------------------------------------------------------
     def _run(self, actor: Actor, command: str, request_id: str, content: Mapping[str, Any],
              handler: Callable[[CommandContext], tuple[str, dict[str, Any]]], *,
              checkpoint: bool = False) -> dict[str, Any]:
+        if command != INITIALISE:
+            self.require_initialised()
         return run_command(self.db, actor=actor, command=command, request_id=request_id,
                            content=content, handler=handler, clock=self.clock, checkpoint=checkpoint)
 
@@ -348,6 +364,7 @@ class Service(UserCalls, ParcelCalls, EstimateCalls):
     def journal(self, *, limit: int = 50, kind: str | None = None) -> list[dict[str, Any]]:
         """The last ``limit`` journal entries (of one ``kind`` if given), oldest first."""
         _check_count(limit, "limit", maximum=MAX_JOURNAL_LIMIT)
+        self.require_initialised()
         if kind is not None and (not isinstance(kind, str) or kind not in {k.value for k in EntryKind}):
             raise InvalidInput("value_invalid", field="kind", value=repr(kind)[:40])
         with self.db.read() as s:

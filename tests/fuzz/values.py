@@ -16,6 +16,7 @@ an actor of the wrong role).
 
 from __future__ import annotations
 
+import datetime
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -60,7 +61,7 @@ FRAGMENTS = [("sql", SQL), ("sql_quote", SQL_QUOTE), ("html", HTML)]
 BAD_INTS = [("negative", -1), ("min_int64", -(2**63)), ("over_int64", 2**63), ("huge", 10**30),
             ("float_whole", 1.0), ("float", 1.5), ("nan", math.nan), ("inf", math.inf), ("neg_inf", -math.inf),
             ("str_digits", "1"), ("str", "one"), ("bool", True), ("none", None), ("list", [1]), ("dict", {"n": 1}),
-            ("str_huge", "9" * 400)]
+            ("str_huge", "9" * 400), ("str_fullwidth", "１０")]
 
 
 def _without(items: list[tuple[str, Any]], *labels: str) -> list[tuple[str, Any]]:
@@ -129,6 +130,8 @@ KINDS: dict[str, list[tuple[str, Any]]] = {
     "seq": BAD_INTS + [("zero", 0), ("unknown", 10**9)],
     "date": [("empty", ""), ("month_13", "2024-13-01"), ("feb_30", "2024-02-30"), ("word", "yesterday"),
              ("int", 20240101), ("year_0", "0000-01-01"), ("year_5_digits", "99999-01-01"),
+             ("year_9999", "9999-12-31"), ("year_1", "0001-01-01"), ("year_1899", "1899-12-31"),
+             ("year_2200", "2200-01-01"), ("fullwidth", "２０２４-01-01"),
              ("with_time", "2024-01-01T00:00:00+99:00"), *FRAGMENTS, *BAD_STRINGS, *_without(WRONG_TYPES, "int")],
     "date_obj": [("str", "2024-13-01"), ("int", 20240101), ("list", [2024, 1, 1]), ("surrogate", SURROGATE)],
     "ref_list": [("empty", []), ("str", "AJ-BF-0001"), ("none", None), ("int", 7), ("none_item", [None]),
@@ -193,12 +196,14 @@ _json_leaf = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.
 _json = st.recursive(_json_leaf, lambda inner: st.one_of(st.lists(inner, max_size=3),
                                                          st.dictionaries(st.text(max_size=8), inner, max_size=3)),
                      max_leaves=12)
-_bad_date = st.one_of(st.text(max_size=30).filter(lambda s: not _is_iso_date(s)), _nasty_text, _wrong_type)
+_out_of_range_date = st.one_of(  # issue 16: real dates outside sinkledger_base.checks' range
+    st.dates(max_value=datetime.date(1899, 12, 31)), st.dates(min_value=datetime.date(2200, 1, 1))).map(
+    lambda d: d.isoformat())
+_bad_date = st.one_of(st.text(max_size=30).filter(lambda s: not _is_iso_date(s)), _nasty_text, _wrong_type,
+                      _out_of_range_date)
 
 
 def _is_iso_date(text: str) -> bool:
-    import datetime
-
     try:
         datetime.date.fromisoformat(text)
     except ValueError:

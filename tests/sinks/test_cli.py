@@ -53,8 +53,12 @@ def test_dry_run_import_list_show_export(registry, parcel_file, tmp_path):  # ty
 def test_an_exported_shapefile_imports_back_into_another_registry(registry, parcel_file, tmp_path):  # type: ignore[no-untyped-def]
     run(registry, "import", str(parcel_file), "--actor", "coop")
     run(registry, "export", str(tmp_path / "out.zip"))
-    code, preview = run(registry, "import", str(tmp_path / "out.zip"), "--dry-run", "--actor", "coop")
-    assert code == 0 and {p["code"] for p in preview["problems"]} == {"parcel_code_taken", "parcel_overlaps_existing"}
+    before = registry.journal(limit=1)
+    code, out = run(registry, "import", str(tmp_path / "out.zip"), "--dry-run", "--actor", "coop")
+    # a dry run that finds problems exits 2 with the refusal the import would meet (issue 16)
+    assert code == 2 and out["error"]["code"] == "parcel_import_has_problems" and out["error"]["details"]["dry_run"]
+    assert {p["code"] for p in out["error"]["details"]["problems"]} == {"parcel_code_taken", "parcel_overlaps_existing"}
+    assert out["error"]["message_zh"] and out["error"]["message_en"] and registry.journal(limit=1) == before
 
 
 def test_refusals_exit_2_with_the_per_row_report(registry, tmp_path):  # type: ignore[no-untyped-def]
