@@ -251,7 +251,8 @@ def test_a_quantity_in_full_width_digits_is_refused(empty_url, tmp_path):
 WITHOUT_DATABASE = {"init": "creates the schema", "demo": "creates and seeds the database",
                     "import-backup": "restores into an empty database", "proof-check": "checks a file offline",
                     "app": "starts Streamlit", "methodologies list": "the code's methodologies",
-                    "methodologies show": "the code's methodologies", "estimate": "dry without --parcel"}
+                    "methodologies show": "the code's methodologies", "estimate": "dry without --parcel",
+                    "checkpoint keygen": "makes a key file", "checkpoint check": "checks a file offline"}
 
 
 class EmptyWorld:
