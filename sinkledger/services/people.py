@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 
 import ledger.people.store  # noqa: F401 - registers the person tables
 from ledger.domain import PartyKind, Role
-from ledger.people import access_log
+from ledger.people import access_log, chain
 from ledger.people.crypto import FieldCipher
 from ledger.people.keys import KEY_FILE_NAME, load_data_key
 from ledger.people.masking import AccessPurpose, PersonalField, Viewer, parse_purpose, render
@@ -63,6 +63,7 @@ PAYMENT_FIELDS = (PersonalField.name, PersonalField.bank_name, PersonalField.ban
 ALL_FIELDS = tuple(PersonalField)
 MAX_TEXT = 200
 PEOPLE_LOCK_KEY = 0x50_45_4F_50  # "PEOP": the person register's advisory lock on PostgreSQL
+SYSTEM = Actor(username="system", role=Role.admin, party_id="REGISTRY")  # who seals on first use
 
 
 def _reason(value: Any, code: str) -> str:
@@ -137,16 +138,28 @@ class PeopleService(AreaService):
                 s.execute(text("PRAGMA secure_delete = ON"))
                 check_key(s, cipher, record=True)
                 yield s
+                self._seal(s)
             return
         with Session(db.engine, expire_on_commit=False) as s:
             s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PEOPLE_LOCK_KEY})
             try:
                 check_key(s, cipher, record=True)
                 yield s
+                self._seal(s)
                 s.commit()
             except BaseException:
                 s.rollback()
                 raise
+
+    def _seal(self, s: Session) -> None:
+        """End of every register transaction: advance the chains' sealed heads. The first time
+        after an upgrade (heads computed without the key), the seal vouches for the chains as
+        found, and says so in the access log."""
+        vouched = chain.first_seal_detail(s)
+        if vouched is not None:
+            access_log.append(s, at=self._now(), actor=SYSTEM, action=chain.SEAL_ACTION,
+                              purpose=AccessPurpose.audit.value, detail=vouched)
+        chain.advance_heads(s, self.cipher, self._now())
 
     def _now(self) -> str:
         return self.service.clock()
@@ -174,7 +187,7 @@ class PeopleService(AreaService):
             party = check_household(s, party_id)
             handler = check_handler(s, actor, handler_party_id)
             row, replayed = register_person(s, self.cipher, party_id=party.id, values=values, terms=terms,
-                                            handler_party_id=handler, now=now)
+                                            handler_party_id=handler, now=now, actor=actor.username)
             warnings = [] if replayed else _pseudonym_warnings(party, values)
             if not replayed:
                 access_log.append(s, at=now, actor=actor, action="register", purpose=AccessPurpose.collection.value,
@@ -218,7 +231,7 @@ class PeopleService(AreaService):
             if row.erased:
                 return {"party_id": row.party_id, "erased_at": row.erased_at, "versions_destroyed": 0,
                         "replayed": True}
-            destroyed = erase_person(s, row=row, reason=reason, now=now)
+            destroyed = erase_person(s, row=row, reason=reason, now=now, actor=actor.username)
             access_log.append(s, at=now, actor=actor, action="erase", purpose=AccessPurpose.erasure_request.value,
                               party_id=row.party_id, note=reason, fields={f: "erased" for f in FIELDS},
                               detail={"version": row.version, "versions_destroyed": destroyed})
@@ -465,12 +478,26 @@ class PeopleService(AreaService):
         return [r | {"actor": None} for r in rows] if household else rows
 
     def verify_access_log(self, actor: Actor) -> dict[str, Any]:
-        """Recompute the access log's hash chain (administrator)."""
+        """Recompute the access log's hash chain and check its sealed head (administrator)."""
         require_people(actor, "people_designate")
+        return self._verify(access_log.verify_access_log)
+
+    def verify(self, actor: Actor) -> dict[str, Any]:
+        """Check the whole register (administrator): the three hash chains (events, versions,
+        access log) and their sealed heads, every record against its latest event, every version
+        against the event that made it and any erasure after it, and the designations against
+        the access log. ``{"ok", "problems": [{"table", "key", "problem", ...}], "warnings",
+        "chains"}``; reads only, writes nothing (so a check is not itself a logged access)."""
+        require_people(actor, "people_designate")
+        return self._verify(chain.verify)
+
+    def _verify(self, check: Any) -> dict[str, Any]:
         if not self._schema_ready:
             self.ensure_schema()
+        cipher = self.cipher
         with self.service.db.read() as s:
-            return access_log.verify_access_log(s)
+            check_key(s, cipher, record=False)
+            return check(s, cipher)
 
     def designate(self, actor: Actor, *, username: str) -> dict[str, Any]:
         """Designate a collection-centre user as its centre's payment officer (administrator)."""
@@ -482,10 +509,12 @@ class PeopleService(AreaService):
             if user.role != Role.collection_centre.value:
                 raise InvalidInput("designation_user_invalid", username=username)
             if s.get(PersonDesignationRow, username) is None:
+                now = self._now()
                 s.add(PersonDesignationRow(username=username, duty=PAYMENT_OFFICER_DUTY, party_id=user.party_id,
-                                           granted_by=actor.username, granted_at=self._now()))
-                access_log.append(s, at=self._now(), actor=actor, action="designate", purpose=AccessPurpose.audit.value,
-                                  detail={"username": username, "duty": PAYMENT_OFFICER_DUTY, "party_id": user.party_id})
+                                           granted_by=actor.username, granted_at=now))
+                access_log.append(s, at=now, actor=actor, action="designate", purpose=AccessPurpose.audit.value,
+                                  detail={"username": username, "duty": PAYMENT_OFFICER_DUTY, "party_id": user.party_id,
+                                          "granted_at": now})
             return {"username": username, "duty": PAYMENT_OFFICER_DUTY, "party_id": user.party_id}
 
     def revoke(self, actor: Actor, *, username: str) -> dict[str, Any]:
