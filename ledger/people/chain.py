@@ -46,6 +46,7 @@ from ledger.people.store import (
     PersonChainHeadRow,
     PersonDesignationRow,
     PersonEventRow,
+    PersonMetaRow,
     PersonRow,
     PersonVersionRow,
 )
@@ -62,6 +63,7 @@ CHAINS: dict[str, tuple[type, str, tuple[str, ...]]] = {
 }
 SEQUENCED = ("person_event", "person_access_log")  # keys 1, 2, 3, ... with no gap
 SEAL_ACTION = "seal"
+KEY_CHECK = "data_key_check"  # ledger.people.register.KEY_CHECK (which imports this module)
 
 
 def link_hash(prev_hash: str, content: Mapping[str, Any]) -> str:
@@ -128,8 +130,9 @@ def version_ref(row: PersonVersionRow) -> dict[str, Any]:
     return {"id": row.id, "version": row.version, "snapshot_digest": row.snapshot_digest}
 
 
-def head_text(chain: str, size: int, last_key: int, head_hash: str) -> str:
-    return canonical_json({"chain": chain, "size": size, "last_key": last_key, "head_hash": head_hash})
+def head_text(chain: str, size: int, last_key: int, head_hash: str, sealed_at: str | None) -> str:
+    return canonical_json({"chain": chain, "size": size, "last_key": last_key, "head_hash": head_hash,
+                           "sealed_at": sealed_at})
 
 
 def _tail(session: Session, chain: str) -> tuple[int, int, str]:
@@ -145,7 +148,7 @@ def _tail(session: Session, chain: str) -> tuple[int, int, str]:
 def _head_holds(session: Session, cipher: FieldCipher, head: PersonChainHeadRow) -> bool:
     """Whether a sealed head is genuine and its row is still in the chain as sealed."""
     if head.seal is None or not hmac.compare_digest(
-            head.seal, cipher.seal(head_text(head.chain, head.size, head.last_key, head.head_hash))):
+            head.seal, cipher.seal(head_text(head.chain, head.size, head.last_key, head.head_hash, head.sealed_at))):
         return False
     if head.size == 0:
         return head.head_hash == GENESIS_HASH
@@ -184,7 +187,8 @@ def advance_heads(session: Session, cipher: FieldCipher, now: str) -> None:
         if head.seal is not None and (head.size, head.last_key, head.head_hash) == (size, last_key, head_hash):
             continue
         head.size, head.last_key, head.head_hash = size, last_key, head_hash
-        head.seal, head.sealed_at = cipher.seal(head_text(chain, size, last_key, head_hash)), now
+        head.sealed_at = now
+        head.seal = cipher.seal(head_text(chain, size, last_key, head_hash, now))
         session.add(head)
     session.flush()
 
@@ -245,7 +249,7 @@ def _check_head(session: Session, cipher: FieldCipher | None, chain: str, rows: 
         else:
             report.warn("person_chain_head", {"chain": chain}, "head_not_yet_sealed")
     elif cipher is not None and not hmac.compare_digest(
-            head.seal, cipher.seal(head_text(chain, head.size, head.last_key, head.head_hash))):
+            head.seal, cipher.seal(head_text(chain, head.size, head.last_key, head.head_hash, head.sealed_at))):
         report.fail("person_chain_head", {"chain": chain}, "head_seal_invalid")
     by_key = {getattr(r, key): r for r in rows}
     if head.size > 0:
@@ -329,7 +333,8 @@ def _check_designations(session: Session, log: list[PersonAccessLogRow], report:
             expected.pop(name, None)
         else:
             expected[name] = {"duty": detail.get("duty"), "party_id": detail.get("party_id"),
-                              "granted_by": row.actor, "granted_at": detail.get("granted_at", row.at)}
+                              "granted_by": row.actor, "granted_at": detail.get("granted_at", row.at),
+                              "logged_time": "granted_at" in detail}
     stored = {d.username: d for d in session.exec(select(PersonDesignationRow))}
     for name in sorted(set(expected) | set(stored)):
         want, have = expected.get(name), stored.get(name)
@@ -340,12 +345,11 @@ def _check_designations(session: Session, log: list[PersonAccessLogRow], report:
         else:
             actual = {"duty": have.duty, "party_id": have.party_id, "granted_by": have.granted_by,
                       "granted_at": have.granted_at}
-            # designations recorded before release 0007 logged no granted_at: their time is the row's,
+            # designations logged before revision 0007 carry no granted_at: their time is the row's,
             # to the second (the two were read from the clock a moment apart)
             exact = actual["granted_at"] == want["granted_at"] or (
-                want["granted_at"][:19] == actual["granted_at"][:19] and len(want["granted_at"]) > 19)
-            if {k: v for k, v in actual.items() if k != "granted_at"} != \
-                    {k: v for k, v in want.items() if k != "granted_at"} or not exact:
+                not want["logged_time"] and want["granted_at"][:19] == (actual["granted_at"] or "")[:19])
+            if any(actual[k] != want[k] for k in ("duty", "party_id", "granted_by")) or not exact:
                 report.fail("person_designation", {"username": name}, "differs_from_log")
 
 
@@ -363,6 +367,17 @@ def verify(session: Session, cipher: FieldCipher | None, *, tables: tuple[str, .
     sealed_once = sealed_before(session)
     for chain, chain_rows in rows.items():
         _check_head(session, cipher, chain, chain_rows, report, sealed_once)
+    for head in session.exec(select(PersonChainHeadRow)):
+        if head.chain not in CHAINS:
+            report.fail("person_chain_head", {"chain": head.chain}, "not_a_chain")
+    key_check = session.get(PersonMetaRow, KEY_CHECK)
+    if key_check is None and any(r for r in rows.values()):
+        report.fail("person_meta", {"key": KEY_CHECK}, "missing")
+    elif key_check is not None and cipher is not None and key_check.value != cipher.key_check:
+        report.fail("person_meta", {"key": KEY_CHECK}, "differs")
+    for meta in session.exec(select(PersonMetaRow)):
+        if meta.key != KEY_CHECK:
+            report.fail("person_meta", {"key": meta.key}, "not_recorded")
     if cipher is None:
         report.warn("person_chain_head", {}, "seals_not_checked")
     if tables is None:
