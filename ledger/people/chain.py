@@ -84,7 +84,7 @@ def person_state(row: PersonRow) -> dict[str, Any]:
     blind index by one SHA-256 (``None`` when there are none, i.e. erased)."""
     sealed = {f"{f}_enc": (None if getattr(row, f"{f}_enc") is None else bytes(getattr(row, f"{f}_enc")).hex())
               for f in PERSONAL_FIELDS} | {"resident_id_index": row.resident_id_index}
-    content = None if not any(sealed.values()) else sha256_hex(canonical_json(sealed))
+    content = None if all(v is None for v in sealed.values()) else sha256_hex(canonical_json(sealed))
     return {"handler_party_id": row.handler_party_id, "purpose": row.purpose, "consent_date": row.consent_date,
             "registered_at": row.registered_at, "updated_at": row.updated_at, "version": row.version,
             "erased": bool(row.erased), "erased_at": row.erased_at, "erasure_reason": row.erasure_reason,
@@ -145,10 +145,14 @@ def _tail(session: Session, chain: str) -> tuple[int, int, str]:
     return size, getattr(last, key), last.row_hash
 
 
+def _seal_matches(cipher: FieldCipher, head: PersonChainHeadRow) -> bool:
+    expected = cipher.seal(head_text(head.chain, head.size, head.last_key, head.head_hash, head.sealed_at))
+    return hmac.compare_digest(str(head.seal).encode("utf-8"), expected.encode("utf-8"))
+
+
 def _head_holds(session: Session, cipher: FieldCipher, head: PersonChainHeadRow) -> bool:
     """Whether a sealed head is genuine and its row is still in the chain as sealed."""
-    if head.seal is None or not hmac.compare_digest(
-            head.seal, cipher.seal(head_text(head.chain, head.size, head.last_key, head.head_hash, head.sealed_at))):
+    if head.seal is None or not _seal_matches(cipher, head):
         return False
     if head.size == 0:
         return head.head_hash == GENESIS_HASH
@@ -248,8 +252,7 @@ def _check_head(session: Session, cipher: FieldCipher | None, chain: str, rows: 
             report.fail("person_chain_head", {"chain": chain}, "head_unsealed")
         else:
             report.warn("person_chain_head", {"chain": chain}, "head_not_yet_sealed")
-    elif cipher is not None and not hmac.compare_digest(
-            head.seal, cipher.seal(head_text(chain, head.size, head.last_key, head.head_hash, head.sealed_at))):
+    elif cipher is not None and not _seal_matches(cipher, head):
         report.fail("person_chain_head", {"chain": chain}, "head_seal_invalid")
     by_key = {getattr(r, key): r for r in rows}
     if head.size > 0:
@@ -273,13 +276,11 @@ def _check_register(session: Session, events: list[PersonEventRow], versions: li
     erasures: dict[str, list[int]] = {}
     for event in events:
         latest[event.party_id] = event
-        try:
-            detail = json.loads(event.detail)
-        except ValueError:
-            continue  # its hash already says so
-        refs = ([detail["replaced"]] if "replaced" in detail else []) + list(detail.get("versions", []))
+        detail = _json_object(event.detail)  # unreadable: its hash already says so
+        refs = [detail.get("replaced")] + (detail.get("versions") if isinstance(detail.get("versions"), list) else [])
         for ref in refs:
-            announced[int(ref["id"])] = (event, ref)
+            if isinstance(ref, dict) and isinstance(ref.get("id"), int):
+                announced[ref["id"]] = (event, ref)
         if event.action == "erase":
             erasures.setdefault(event.party_id, []).append(event.seq)
     people = {p.party_id: p for p in session.exec(select(PersonRow))}
@@ -288,7 +289,7 @@ def _check_register(session: Session, events: list[PersonEventRow], versions: li
         if event is None:
             report.fail("person", {"party_id": party_id}, "not_recorded")
             continue
-        recorded, actual = json.loads(event.state), person_state(row)
+        recorded, actual = _json_object(event.state), person_state(row)
         if recorded != actual:
             differs = sorted(k for k in set(recorded) | set(actual) if recorded.get(k) != actual.get(k))
             faked = row.erased and event.action != "erase"
@@ -319,21 +320,27 @@ def _check_register(session: Session, events: list[PersonEventRow], versions: li
         report.fail("person_version", {"id": vid}, "missing", event_seq=announced[vid][0].seq)
 
 
+def _json_object(text_value: Any) -> dict[str, Any]:
+    """A stored JSON object, or ``{}`` when it is not one (tampered: its row's hash says so)."""
+    try:
+        value = json.loads(text_value)
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def _check_designations(session: Session, log: list[PersonAccessLogRow], report: Report) -> None:
     expected: dict[str, dict[str, Any]] = {}
     for row in log:
         if row.action not in ("designate", "revoke"):
             continue
-        try:
-            detail = json.loads(row.detail)
-        except ValueError:
-            continue
+        detail = _json_object(row.detail)
         name = detail.get("username")
         if row.action == "revoke":
             expected.pop(name, None)
         else:
             expected[name] = {"duty": detail.get("duty"), "party_id": detail.get("party_id"),
-                              "granted_by": row.actor, "granted_at": detail.get("granted_at", row.at),
+                              "granted_by": row.actor, "granted_at": str(detail.get("granted_at", row.at)),
                               "logged_time": "granted_at" in detail}
     stored = {d.username: d for d in session.exec(select(PersonDesignationRow))}
     for name in sorted(set(expected) | set(stored)):

@@ -210,3 +210,74 @@ def test_a_forged_designation_is_found(history):  # type: ignore[no-untyped-def]
         conn.execute(text("INSERT INTO person_designation (username, duty, party_id, granted_by, granted_at) "
                           "VALUES ('centre', 'payment_officer', 'CENTRE-1', 'admin', '2025-01-01T00:00:00+00:00')"))
     assert problems(history) == [("person_designation", {"username": "centre"}, "not_recorded")]
+
+
+# -- property: any edit of any column of any row of the register is found ---------------------------
+
+KEYS = {"person": "party_id", "person_version": "id", "person_event": "seq", "person_access_log": "seq",
+        "person_designation": "username", "person_chain_head": "chain", "person_meta": "key"}
+
+
+def _new_value(data, column, current):  # type: ignore[no-untyped-def]
+    """A value of the column's type (within its length) other than ``current``."""
+    from hypothesis import strategies as st
+
+    kind = column.type.python_type
+    if kind is bool:
+        options = st.just(not current)
+    elif kind is int:
+        options = st.integers(-(2**31), 2**31 - 1)
+    elif kind is bytes:
+        options = st.binary(max_size=48)
+    else:
+        options = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+                          max_size=getattr(column.type, "length", None) or 80)
+    if column.nullable and current is not None:
+        options = st.one_of(st.none(), options)
+    return data.draw(options.filter(lambda v: v != current and not (kind is bytes and v is not None and current is not None
+                                                                    and bytes(current) == v)), label=column.name)
+
+
+def test_any_edit_of_any_column_of_any_row_is_found(history):  # type: ignore[no-untyped-def]
+    """For a random table of the register, row, column and new value, written directly in the
+    database (triggers out of the way), verify is not ok; the edit is rolled back after each try."""
+    from hypothesis import HealthCheck, given, reject, settings
+    from hypothesis import strategies as st
+    from sqlmodel import Session, SQLModel
+
+    from ledger.people import chain
+
+    api = history.api
+    with attacker(history):
+        pass  # triggers off for the rest of the test
+    assert verify(history)["ok"] is True
+    engine, cipher = api.service.db.engine, api.cipher
+
+    @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.sampled_from(sorted(KEYS)), st.data())
+    def edit_is_found(table: str, data) -> None:  # type: ignore[no-untyped-def]
+        meta = SQLModel.metadata.tables[table]
+        with engine.connect() as conn:
+            outer = conn.begin()
+            try:
+                rows = conn.execute(text(f"SELECT * FROM {table} ORDER BY {KEYS[table]}")).mappings().all()
+                row = data.draw(st.sampled_from(rows), label="row")
+                column = meta.columns[data.draw(st.sampled_from(sorted(meta.columns.keys())), label="column")]
+                value = _new_value(data, column, row[column.name])
+                savepoint = conn.begin_nested()
+                try:
+                    conn.execute(text(f"UPDATE {table} SET {column.name} = :v WHERE {KEYS[table]} = :k"),
+                                 {"v": value, "k": row[KEYS[table]]})
+                except Exception:  # noqa: BLE001 - a key taken, a foreign key: the database refuses it
+                    savepoint.rollback()
+                    reject()
+                savepoint.commit()
+                with Session(bind=conn) as session:
+                    report = chain.verify(session, cipher)
+                assert report["ok"] is False, (table, column.name, row[KEYS[table]], value)
+                assert report["problems"]
+            finally:
+                outer.rollback()
+
+    edit_is_found()
+    assert verify(history)["ok"] is True  # every edit was rolled back
