@@ -261,12 +261,13 @@ def _check_head(session: Session, cipher: FieldCipher | None, chain: str, rows: 
             report.fail(chain, {key: head.last_key}, "sealed_head_row_missing")
         elif row.row_hash != head.head_hash:
             report.fail(chain, {key: head.last_key}, "sealed_head_hash_differs")
-    if len(rows) != head.size:
-        report.fail(chain, {key: getattr(rows[-1], key) if rows else None},
-                    "rows_after_sealed_head" if len(rows) > head.size else "chain_shorter_than_sealed_head",
-                    rows=len(rows), sealed_size=head.size)
-    elif rows and getattr(rows[-1], key) != head.last_key:
-        report.fail(chain, {key: getattr(rows[-1], key)}, "rows_after_sealed_head", sealed_last_key=head.last_key)
+    beyond = [getattr(r, key) for r in rows if getattr(r, key) > head.last_key]
+    if beyond:  # appended behind the register's back (its own appends move the head)
+        report.fail(chain, {key: beyond[0]}, "rows_after_sealed_head", sealed_last_key=head.last_key)
+    elif len(rows) < head.size:
+        report.fail(chain, {}, "chain_shorter_than_sealed_head", rows=len(rows), sealed_size=head.size)
+    elif len(rows) > head.size:
+        report.fail(chain, {}, "chain_longer_than_sealed_head", rows=len(rows), sealed_size=head.size)
 
 
 def _check_register(session: Session, events: list[PersonEventRow], versions: list[PersonVersionRow],

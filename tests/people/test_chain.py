@@ -121,7 +121,7 @@ def test_deleting_the_newest_access_log_row_is_found(history):  # type: ignore[n
     with attacker(history) as conn:
         conn.execute(text("DELETE FROM person_access_log WHERE seq = :s"), {"s": newest})
     assert problems(history) == [("person_access_log", {"seq": newest}, "sealed_head_row_missing"),
-                                 ("person_access_log", {"seq": newest - 1}, "chain_shorter_than_sealed_head")]
+                                 ("person_access_log", {}, "chain_shorter_than_sealed_head")]
     assert history.api.verify_access_log(history.actor("admin"))["ok"] is False
     api.view(history.actor("admin"), "HH-1")  # the next read takes seq `newest` again
     found = problems(history)
