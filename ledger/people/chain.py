@@ -24,7 +24,12 @@ whole chain. So each chain's head (length, last key, hash) is kept in ``person_c
 a **seal**: HMAC-SHA256 under a sub-key of the data key, which is never in the database
 (:meth:`ledger.people.crypto.FieldCipher.seal`). Every transaction of the register advances the
 heads it extended, and only from a head that still checks: a cut or rewritten chain is never
-re-sealed. :func:`verify` checks all of it and names table, key and problem.
+re-sealed. A seal cannot stop whoever holds the key, or someone who puts back an older copy of
+the whole register with its older sealed heads; **anchors** do: :func:`anchor_content` is what a
+``people_anchor`` journal entry records (each chain's length, last key and head hash; nothing
+derived from a person but hashes over ciphertexts), so the journal, its Merkle checkpoints and
+anything they were published to pin the register up to that point. :func:`verify` checks all
+of it and names table, key and problem.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from ledger.domain import GENESIS_HASH
@@ -63,6 +68,7 @@ CHAINS: dict[str, tuple[type, str, tuple[str, ...]]] = {
 }
 SEQUENCED = ("person_event", "person_access_log")  # keys 1, 2, 3, ... with no gap
 SEAL_ACTION = "seal"
+ANCHOR_KIND = "people_anchor"  # ledger.domain.EntryKind.people_anchor
 KEY_CHECK = "data_key_check"  # ledger.people.register.KEY_CHECK (which imports this module)
 
 
@@ -388,14 +394,57 @@ def verify(session: Session, cipher: FieldCipher | None, *, tables: tuple[str, .
             report.fail("person_meta", {"key": meta.key}, "not_recorded")
     if cipher is None:
         report.warn("person_chain_head", {}, "seals_not_checked")
+    anchor = _check_anchors(session, rows, report)
     if tables is None:
         _check_register(session, rows["person_event"], rows["person_version"], report)
         _check_designations(session, rows["person_access_log"], report)
     bad_log = [p["key"].get("seq") for p in report.problems if p["table"] == "person_access_log"]
     log = report.chains.get("person_access_log", {})
     return {"ok": not report.problems, "problems": report.problems, "warnings": report.warnings,
-            "chains": report.chains, "rows": log.get("rows"),
+            "chains": report.chains, "last_anchor": anchor, "rows": log.get("rows"),
             "first_bad_seq": min((s for s in bad_log if s is not None), default=None)}
+
+
+def anchor_content(session: Session) -> dict[str, Any]:
+    """The chains' heads as stored, for a ``people_anchor`` journal entry."""
+    heads = {}
+    for chain in CHAINS:
+        size, last_key, head_hash = _tail(session, chain)
+        heads[chain] = {"size": size, "last_key": last_key, "head_hash": head_hash}
+    return {"heads": heads}
+
+
+def _check_anchors(session: Session, rows: Mapping[str, list[Any]], report: Report) -> dict[str, Any] | None:
+    """Every chain must still hold, as anchored, the head each ``people_anchor`` entry recorded
+    (the links between rows then vouch for everything before it). Returns the newest anchor."""
+    found = session.execute(text("SELECT seq, recorded_at, body FROM journal_entry WHERE kind = :k ORDER BY seq"),
+                            {"k": ANCHOR_KIND}).all()
+    newest = None
+    for seq, recorded_at, body in found:
+        heads = _anchored_heads(body)
+        for chain, head in heads.items():
+            if chain not in rows or not isinstance(head, dict):
+                continue
+            key = CHAINS[chain][1]
+            by_key = {getattr(r, key): r for r in rows[chain]}
+            if not isinstance(head.get("size"), int) or head["size"] == 0:
+                continue
+            row = by_key.get(head.get("last_key"))
+            if row is None:
+                report.fail(chain, {key: head.get("last_key")}, "anchored_row_missing", anchor_seq=seq)
+            elif row.row_hash != head.get("head_hash"):
+                report.fail(chain, {key: head.get("last_key")}, "anchored_hash_differs", anchor_seq=seq)
+            elif len(rows[chain]) < head["size"]:
+                report.fail(chain, {}, "chain_shorter_than_anchored", anchor_seq=seq)
+        newest = {"seq": seq, "recorded_at": recorded_at}
+    return newest
+
+
+def _anchored_heads(body: str) -> dict[str, Any]:
+    payload = _json_object(body).get("payload")
+    result = payload.get("result") if isinstance(payload, dict) else None
+    heads = result.get("heads") if isinstance(result, dict) else None
+    return heads if isinstance(heads, dict) else {}
 
 
 def backfill(session: Session, now: str) -> None:

@@ -173,22 +173,40 @@ def log_cmd(obj: Ctx, party_id: str | None, user: str | None, unmasked_only: boo
 
 
 @people.command("verify")
+@click.option("--anchor", "anchor", is_flag=True,
+              help="If intact, also record the chains' heads in the journal (a people_anchor entry).")
 @acts
-def verify_cmd(obj: Ctx, actor: str, as_json: bool) -> None:
+def verify_cmd(obj: Ctx, anchor: bool, actor: str, as_json: bool) -> None:
     """Check the register's own integrity (admin): its hash chains (changes, replaced versions,
-    access log) and their sealed heads, every record against its latest change, every version
-    and erasure, the designations. Exit 0 only if nothing differs; otherwise 1 with every
-    finding (table, key, problem)."""
-    result = people_api(obj).verify(obj.service.actor(actor))
+    access log), their sealed heads and journal anchors, every record against its latest change,
+    every version and erasure, the designations. Exit 0 only if nothing differs; otherwise 1
+    with every finding (table, key, problem)."""
+    api, who = people_api(obj), obj.service.actor(actor)
+    result = api.verify(who)
+    if anchor and result["ok"]:
+        result["anchored"] = api.anchor(who)
     emit(result, as_json, _render_check("person register"))
     if not result["ok"]:
         sys.exit(EXIT_CHECK_FAILED)
+
+
+@people.command("anchor")
+@click.option("--request-id", default=None, help="Default: derived from the heads (the same heads: a replay).")
+@acts
+def anchor_cmd(obj: Ctx, request_id: str | None, actor: str, as_json: bool) -> None:
+    """Record the heads of the register's chains in the journal, with a Merkle checkpoint (admin;
+    run it daily: what is anchored is pinned even against someone holding the data key)."""
+    result = people_api(obj).anchor(obj.service.actor(actor), request_id=request_id)
+    emit(result, as_json, lambda r: click.echo(f"anchored in journal entry {r['seq']} ({r['entry_hash'][:16]}…)"
+                                               + (" (already)" if r["replayed"] else "")))
 
 
 def _render_check(what: str) -> Any:
     def render(r: dict[str, Any]) -> None:
         sizes = ", ".join(f"{name} {c['rows']}" for name, c in r["chains"].items())
         click.echo(f"{what} {'intact' if r['ok'] else 'BROKEN'} ({sizes} rows)")
+        if r.get("last_anchor"):
+            click.echo(f"  last anchored in journal entry {r['last_anchor']['seq']} at {r['last_anchor']['recorded_at']}")
         for p in r["problems"]:
             click.echo(f"  {p['table']} {json.dumps(p['key'], ensure_ascii=False)}: {p['problem']}")
         for w in r["warnings"]:

@@ -54,7 +54,8 @@ from ledger.permissions import Actor
 from ledger.store import PartyRow, UserRow
 from sinkledger.services.area import AreaService
 from sinkledger_base import money
-from sinkledger_base.errors import InvalidInput, NotFound, NotPermitted
+from sinkledger_base.canonical import canonical_json, sha256_hex
+from sinkledger_base.errors import IntegrityFailure, InvalidInput, NotFound, NotPermitted
 
 if TYPE_CHECKING:  # for annotations only
     from sinkledger.services.registry import Service
@@ -490,6 +491,24 @@ class PeopleService(AreaService):
         "chains"}``; reads only, writes nothing (so a check is not itself a logged access)."""
         require_people(actor, "people_designate")
         return self._verify(chain.verify)
+
+    def anchor(self, actor: Actor, *, request_id: str | None = None) -> dict[str, Any]:
+        """Record the heads of the register's chains in the journal (administrator): a
+        ``people_anchor`` entry with a Merkle checkpoint over it, so that the register up to
+        here is pinned by the journal (and wherever its checkpoints are published), even against
+        someone holding the data key. Only an intact register is anchored
+        (``person_register_broken`` otherwise). The same heads anchored again are a replay. The
+        entry holds each chain's length, last key and head hash: nothing about a person."""
+        require_people(actor, "people_anchor")
+        report = self.verify(actor)
+        if not report["ok"]:
+            raise IntegrityFailure("person_register_broken", problems=len(report["problems"]))
+        with self.service.db.read() as s:
+            content = chain.anchor_content(s)
+        request_id = request_id or "people-anchor:" + sha256_hex(canonical_json(content))[:32]
+        result = self.service._run(actor, "people_anchor", request_id, content,
+                                   lambda ctx: (chain.ANCHOR_KIND, {"result": content}), checkpoint=True)
+        return result
 
     def _verify(self, check: Any) -> dict[str, Any]:
         if not self._schema_ready:

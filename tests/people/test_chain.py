@@ -281,3 +281,32 @@ def test_any_edit_of_any_column_of_any_row_is_found(history):  # type: ignore[no
 
     edit_is_found()
     assert verify(history)["ok"] is True  # every edit was rolled back
+
+
+# -- anchors: the heads recorded in the journal ----------------------------------------------------
+
+def test_an_anchor_pins_the_register_even_against_a_restored_older_copy(history):  # type: ignore[no-untyped-def]
+    """Given the heads anchored in the journal (a people_anchor entry with a checkpoint), when
+    someone puts back an older copy of the access log with its older, genuinely sealed head (a
+    seal cannot tell: it was valid then), then the anchor finds the rows it recorded missing;
+    the journal itself still verifies."""
+    api, admin, svc = history.api, history.actor("admin"), history.api.service
+    older = scalar(history, "SELECT max(seq) FROM person_access_log")
+    with svc.db.engine.connect() as conn:
+        old_head = conn.execute(text("SELECT size, last_key, head_hash, seal, sealed_at FROM person_chain_head "
+                                     "WHERE chain = 'person_access_log'")).mappings().one()
+    api.view(history.actor("cashier"), "HH-1", "revenue_payment", note="later read")
+    anchored = api.anchor(admin)
+    assert anchored["replayed"] is False and api.anchor(admin)["replayed"] is True  # same heads: a replay
+    entry = svc.journal(limit=1)[0]
+    assert entry["kind"] == "people_anchor" and entry["seq"] == anchored["seq"]
+    assert verify(history)["last_anchor"]["seq"] == anchored["seq"]
+    newest = scalar(history, "SELECT max(seq) FROM person_access_log")
+    with attacker(history) as conn:
+        conn.execute(text("DELETE FROM person_access_log WHERE seq > :s"), {"s": older})
+        conn.execute(text("UPDATE person_chain_head SET size = :size, last_key = :last_key, head_hash = :head_hash, "
+                          "seal = :seal, sealed_at = :sealed_at WHERE chain = 'person_access_log'"), dict(old_head))
+    assert problems(history) == [("person_access_log", {"seq": newest}, "anchored_row_missing")]
+    assert svc.verify().ok
+    assert_refused("person_register_broken", lambda: api.anchor(admin))
+    assert_refused("not_permitted", lambda: api.anchor(history.actor("centre")))
