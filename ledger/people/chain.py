@@ -168,8 +168,12 @@ def _head_holds(session: Session, cipher: FieldCipher, head: PersonChainHeadRow)
 
 
 def sealed_before(session: Session) -> bool:
-    """Whether the heads were ever sealed (the access log holds a ``seal`` row)."""
-    return session.exec(select(PersonAccessLogRow.seq).where(PersonAccessLogRow.action == SEAL_ACTION)
+    """Whether the heads were ever sealed: the access log holds a ``seal`` row, or the register
+    changed since the upgrade (only ``baseline`` events precede the first seal)."""
+    if session.exec(select(PersonAccessLogRow.seq).where(PersonAccessLogRow.action == SEAL_ACTION)
+                    .limit(1)).first() is not None:
+        return True
+    return session.exec(select(PersonEventRow.seq).where(PersonEventRow.action != "baseline")
                         .limit(1)).first() is not None
 
 
@@ -179,17 +183,20 @@ def unsealed_heads(session: Session) -> list[str]:
     return [c for c in CHAINS if c not in heads or heads[c].seal is None]
 
 
-def advance_heads(session: Session, cipher: FieldCipher, now: str) -> None:
+def advance_heads(session: Session, cipher: FieldCipher, now: str, *, first_seal: bool = False) -> None:
     """Move each chain's sealed head to its newest row, at the end of a register transaction.
 
     A head moves only from a seal that still checks and a head row still in place, so a chain
     cut or rewritten behind the register's back stays found (``verify``) rather than re-sealed.
     Heads without a seal (an upgrade computes the chains without the key) are sealed on first
-    use, once: the caller records that in the access log first (:func:`first_seal_detail`).
+    use, once (``first_seal``: :func:`first_seal_detail` said so when the transaction began, and
+    the caller recorded it in the access log); otherwise an unsealed head stays unsealed.
     """
     for chain in CHAINS:
         head = session.get(PersonChainHeadRow, chain)
         size, last_key, head_hash = _tail(session, chain)
+        if (head is None or head.seal is None) and not first_seal:
+            continue
         if head is None:
             head = PersonChainHeadRow(chain=chain, size=0, last_key=0, head_hash=GENESIS_HASH)
         elif head.seal is not None and not _head_holds(session, cipher, head):
@@ -204,7 +211,8 @@ def advance_heads(session: Session, cipher: FieldCipher, now: str) -> None:
 
 
 def first_seal_detail(session: Session) -> dict[str, Any] | None:
-    """When heads are unsealed and never were sealed: what first use vouches for (the chains as
+    """Called when a register transaction begins. When heads are unsealed and never were sealed
+    (:func:`sealed_before`): what sealing them on this first use vouches for (the chains as
     found); ``None`` otherwise (nothing to seal, or sealed before: then they stay unsealed and
     ``verify`` fails)."""
     missing = unsealed_heads(session)
@@ -343,6 +351,8 @@ def _check_designations(session: Session, log: list[PersonAccessLogRow], report:
             continue
         detail = _json_object(row.detail)
         name = detail.get("username")
+        if not isinstance(name, str):
+            continue  # unreadable: the row's hash already says so
         if row.action == "revoke":
             expected.pop(name, None)
         else:

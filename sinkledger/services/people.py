@@ -138,29 +138,31 @@ class PeopleService(AreaService):
             with db.write() as s:
                 s.execute(text("PRAGMA secure_delete = ON"))
                 check_key(s, cipher, record=True)
+                first_seal = chain.first_seal_detail(s)
                 yield s
-                self._seal(s)
+                self._seal(s, first_seal)
             return
         with Session(db.engine, expire_on_commit=False) as s:
             s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PEOPLE_LOCK_KEY})
             try:
                 check_key(s, cipher, record=True)
+                first_seal = chain.first_seal_detail(s)
                 yield s
-                self._seal(s)
+                self._seal(s, first_seal)
                 s.commit()
             except BaseException:
                 s.rollback()
                 raise
 
-    def _seal(self, s: Session) -> None:
-        """End of every register transaction: advance the chains' sealed heads. The first time
-        after an upgrade (heads computed without the key), the seal vouches for the chains as
-        found, and says so in the access log."""
-        vouched = chain.first_seal_detail(s)
-        if vouched is not None:
+    def _seal(self, s: Session, first_seal: dict[str, Any] | None) -> None:
+        """End of every register transaction: advance the chains' sealed heads. On first use
+        (a new database, or after the upgrade that computed the chains without the key;
+        ``first_seal`` as found when the transaction began), the seal vouches for the chains as
+        they were, and says so in the access log."""
+        if first_seal is not None:
             access_log.append(s, at=self._now(), actor=SYSTEM, action=chain.SEAL_ACTION,
-                              purpose=AccessPurpose.audit.value, detail=vouched)
-        chain.advance_heads(s, self.cipher, self._now())
+                              purpose=AccessPurpose.audit.value, detail=first_seal)
+        chain.advance_heads(s, self.cipher, self._now(), first_seal=first_seal is not None)
 
     def _now(self) -> str:
         return self.service.clock()

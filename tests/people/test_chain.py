@@ -310,3 +310,17 @@ def test_an_anchor_pins_the_register_even_against_a_restored_older_copy(history)
     assert svc.verify().ok
     assert_refused("person_register_broken", lambda: api.anchor(admin))
     assert_refused("not_permitted", lambda: api.anchor(history.actor("centre")))
+
+
+def test_unsealing_the_heads_is_found_and_not_sealed_over(history):  # type: ignore[no-untyped-def]
+    """Once the register was used, a head without a seal is a finding (``head_unsealed``), and
+    the next transaction does not seal it again: first-use sealing happens once."""
+    with attacker(history) as conn:
+        conn.execute(text("UPDATE person_chain_head SET seal = NULL"))
+    history.api.view(history.actor("admin"), "HH-1")
+    found = problems(history)
+    assert [p for p in found if p[2] == "head_unsealed"] == [
+        ("person_chain_head", {"chain": c}, "head_unsealed") for c in ("person_event", "person_version",
+                                                                        "person_access_log")]
+    assert ("person_access_log", {"seq": scalar(history, "SELECT max(seq) FROM person_access_log")},
+            "rows_after_sealed_head") in found
