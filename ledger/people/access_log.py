@@ -68,13 +68,3 @@ def entries(session: Session, *, party_id: str | None = None, actor: str | None 
     if unmasked_only:
         query = query.where(PersonAccessLogRow.disclosed_full == True)
     return [row_dict(r) for r in session.exec(query.limit(limit))]
-
-
-def verify_access_log(session: Session, cipher: Any = None) -> dict[str, Any]:
-    """Recompute the chain and check its sealed head; ``first_bad_seq`` names the first row that
-    does not fit, ``problems`` every finding (table, key, problem)."""
-    # deferred on purpose: chain imports this module
-    from ledger.people.chain import verify
-
-    report = verify(session, cipher, tables=("person_access_log",))
-    return report | {"head_hash": report["chains"]["person_access_log"]["head_hash"]}

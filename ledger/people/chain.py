@@ -415,6 +415,13 @@ def verify(session: Session, cipher: FieldCipher | None, *, tables: tuple[str, .
             "first_bad_seq": min((s for s in bad_log if s is not None), default=None)}
 
 
+def verify_access_log(session: Session, cipher: FieldCipher | None = None) -> dict[str, Any]:
+    """:func:`verify` of the access log alone (its chain, sealed head and anchors), with its
+    ``head_hash``: what ``people log --verify`` reports."""
+    report = verify(session, cipher, tables=("person_access_log",))
+    return report | {"head_hash": report["chains"]["person_access_log"]["head_hash"]}
+
+
 def anchor_content(session: Session) -> dict[str, Any]:
     """The chains' heads as stored, for a ``people_anchor`` journal entry."""
     heads = {}

@@ -483,7 +483,7 @@ class PeopleService(AreaService):
     def verify_access_log(self, actor: Actor) -> dict[str, Any]:
         """Recompute the access log's hash chain and check its sealed head (administrator)."""
         require_people(actor, "people_designate")
-        return self._verify(access_log.verify_access_log)
+        return self._verify(chain.verify_access_log)
 
     def verify(self, actor: Actor) -> dict[str, Any]:
         """Check the whole register (administrator): the three hash chains (events, versions,

@@ -80,8 +80,7 @@ def upgrade() -> None:
 
     # imported here, not at the top, so that loading the revision files stays free of our code
     from sqlmodel import Session
-
-    from ledger.people.chain import backfill
+    from ledger.people.chain import backfill  # (the same reason)
 
     session = Session(bind=op.get_bind())
     backfill(session, datetime.now(timezone.utc).isoformat(timespec="microseconds"))
@@ -91,7 +90,7 @@ def upgrade() -> None:
         for column in ('snapshot_digest', 'prev_hash', 'row_hash'):
             batch_op.alter_column(column, existing_type=_text(64), nullable=False)
 
-    from sinkledger.db.schema import install_extras
+    from sinkledger.db.schema import install_extras  # here for the same reason
 
     install_extras(op.get_bind())  # person_event's append-only triggers
 
