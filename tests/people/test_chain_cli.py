@@ -26,7 +26,8 @@ def cli(env: dict[str, str], *args: str) -> tuple[int, dict]:  # type: ignore[ty
 
 
 def test_exit_codes_of_people_verify_and_log_verify(people, backend_url, tmp_path):  # type: ignore[no-untyped-def]
-    """Given an intact register, verify and log --verify exit 0; after someone rewrites HH-1's
+    """Given an intact register, verify, log --verify and verify --anchor (which writes a
+    people_anchor journal entry) exit 0; after someone rewrites HH-1's
     purpose, verify exits 1 naming person HH-1; after the newest access-log row is deleted,
     log --verify exits 1 too; a centre user is refused (2)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SINKLEDGER_")} | {
@@ -36,6 +37,9 @@ def test_exit_codes_of_people_verify_and_log_verify(people, backend_url, tmp_pat
     assert code == 0 and report["ok"] is True, report
     code, report = cli(env, "log", "--verify", "--actor", "admin")
     assert code == 0 and report["ok"] is True, report
+    code, report = cli(env, "verify", "--anchor", "--actor", "admin")
+    assert code == 0 and report["anchored"]["replayed"] is False
+    assert people.api.service.journal(limit=1)[0]["seq"] == report["anchored"]["seq"]
 
     with attacker(people) as conn:
         conn.execute(text("UPDATE person SET purpose = '别的目的' WHERE party_id = 'HH-1'"))
