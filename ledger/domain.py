@@ -116,6 +116,7 @@ class EntryKind(enum.StrEnum):
     parcel_deleted = enum.auto()
     user_changed = enum.auto()  # an administrator created or changed a user (no password)
     estimate_returned = enum.auto()  # a verifier returned an estimate with comments
+    people_anchor = enum.auto()  # the heads of the person register's hash chains (ledger/people/chain.py)
     collection = enum.auto()
     collection_document_registered = enum.auto()
     project_registered = enum.auto()

@@ -51,6 +51,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "people_lookup": frozenset({R.collection_centre, R.admin}),
     "people_access_log": frozenset({R.admin, R.household}),
     "people_designate": frozenset({R.admin}),
+    "people_anchor": frozenset({R.admin}),  # the one people command that is a journal entry (heads only)
     # Administration and review (sinkledger/services/admin.py): entries user_changed / estimate_returned.
     "manage_users": frozenset({R.admin}),
     "return_estimate": frozenset({R.verifier}),

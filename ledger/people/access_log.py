@@ -8,8 +8,10 @@ value, so it survives erasure intact: the erasure itself is a row of it.
 
 Rows are appended in the same transaction as the read they record, so data is never returned
 without its row. The table is append-only (triggers) and hash-chained like the journal: each
-row's hash covers the previous row's hash and the row's canonical JSON, so a deleted or edited
-row is found by :func:`verify_access_log` even by someone who could bypass the triggers.
+row's hash covers the previous row's hash and the row's canonical JSON, and the chain's head is
+sealed under the data key (:mod:`ledger.people.chain`), so an edited, inserted, reordered or
+deleted row, the newest included, is found by :func:`ledger.people.chain.verify` even by someone
+who could bypass the triggers.
 """
 
 from __future__ import annotations
@@ -66,14 +68,3 @@ def entries(session: Session, *, party_id: str | None = None, actor: str | None 
     if unmasked_only:
         query = query.where(PersonAccessLogRow.disclosed_full == True)
     return [row_dict(r) for r in session.exec(query.limit(limit))]
-
-
-def verify_access_log(session: Session) -> dict[str, Any]:
-    """Recompute the chain; ``first_bad_seq`` names the first row that does not fit."""
-    prev, count = GENESIS_HASH, 0
-    for row in session.exec(select(PersonAccessLogRow).order_by(PersonAccessLogRow.seq)):
-        count += 1
-        if row.seq != count or row.prev_hash != prev or _row_hash(prev, row) != row.row_hash:
-            return {"ok": False, "rows": count, "first_bad_seq": row.seq}
-        prev = row.row_hash
-    return {"ok": True, "rows": count, "first_bad_seq": None, "head_hash": prev}

@@ -13,6 +13,9 @@ derives three sub-keys from it, one per use, so that no two uses share a key:
   could be reversed by trying every plausible number).
 - ``key-check``: a digest stored once in the database, so that a process with a different key
   refuses to read or write (``data_key_mismatch``) instead of mixing two keys.
+- ``chain-seal``: HMAC-SHA256 over the head of each hash chain of the register
+  (:mod:`ledger.people.chain`), so that someone who can write the database but has no key
+  cannot cut a chain's tail or re-hash a rewritten chain unnoticed.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ class FieldCipher:
             raise ValueError("the data key must be 32 bytes")
         self._aead = AESGCM(_subkey(key, "encryption"))
         self._index_key = _subkey(key, "blind-index")
+        self._seal_key = _subkey(key, "chain-seal")
         self.key_check = hmac.new(_subkey(key, "key-check"), b"sinkledger person register", hashlib.sha256).hexdigest()
 
     @staticmethod
@@ -82,3 +86,7 @@ class FieldCipher:
     def blind_index(self, field: str, normalised: str) -> str:
         """The keyed digest of a normalised value (hex), for equality lookups."""
         return hmac.new(self._index_key, f"{field}\n{normalised}".encode(), hashlib.sha256).hexdigest()
+
+    def seal(self, text: str) -> str:
+        """The keyed MAC (hex) of a chain head's canonical text."""
+        return hmac.new(self._seal_key, text.encode("utf-8"), hashlib.sha256).hexdigest()

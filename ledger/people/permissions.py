@@ -38,6 +38,7 @@ PEOPLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     "people_view": frozenset({R.household, R.collection_centre, R.cooperative, R.admin}),
     "people_export": frozenset({R.household, R.collection_centre, R.cooperative, R.admin}),
     "people_lookup": frozenset({R.collection_centre, R.admin}),
+    "people_anchor": frozenset({R.admin}),  # record the chains' heads in the journal
     "people_access_log": frozenset({R.admin, R.household}),  # a household reads its own rows
     "people_designate": frozenset({R.admin}),
 }

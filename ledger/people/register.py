@@ -3,9 +3,11 @@
 Each function works inside the caller's write transaction and leaves the access-log row to the
 caller. Values reaching here are already validated by :mod:`ledger.people.validation`.
 
-Erasure keeps the ``person`` row (party id, handler, purpose, consent date, when and why it was
-erased) and removes every personal value: the current fields, the blind index and every
-replaced version. The party, its pseudonym, accounts, balances and every journal entry stay as
+Every change is also an event of the register's own hash chain (:mod:`ledger.people.chain`),
+with the state it left the record in. Erasure keeps the ``person`` row (party id, handler,
+purpose, consent date, when and why it was erased) and removes every personal value: the
+current fields, the blind index and every replaced version's snapshot (the version rows stay,
+with the digest their hash covers). The party, its pseudonym, accounts, balances and every journal entry stay as
 they were, so ``verify``, Merkle proofs and certificates are unaffected; the party id is from
 then on a pseudonym that nobody can link back to a person through sinkledger.
 """
@@ -17,9 +19,10 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, select, update
 
 from ledger.domain import PartyKind, Role
+from ledger.people import chain
 from ledger.people.crypto import DecryptionFailed, FieldCipher
 from ledger.people.masking import PersonalField
 from ledger.people.store import PersonMetaRow, PersonRow, PersonVersionRow
@@ -97,7 +100,8 @@ def clean_record(values: Mapping[str, Any], terms: Mapping[str, Any], *, today: 
 
 
 def register_person(session: Session, cipher: FieldCipher, *, party_id: str, values: Mapping[str, str | None],
-                    terms: Mapping[str, str], handler_party_id: str, now: str) -> tuple[PersonRow, bool]:
+                    terms: Mapping[str, str], handler_party_id: str, now: str,
+                    actor: str = "system") -> tuple[PersonRow, bool]:
     """Create a record (or re-create an erased one under a new consent). Returns (row, replayed):
     the same details registered again are a harmless retry; different details are refused."""
     row = session.get(PersonRow, party_id)
@@ -119,6 +123,7 @@ def register_person(session: Session, cipher: FieldCipher, *, party_id: str, val
     _encrypt_into(cipher, row, values)
     session.add(row)
     session.flush()
+    chain.record_event(session, at=now, actor=actor, action="register", row=row)
     return row, False
 
 
@@ -151,9 +156,10 @@ def correct_person(session: Session, cipher: FieldCipher, *, row: PersonRow, cha
     if not changed:
         raise InvalidInput("correction_changes_nothing")
     snapshot = json.dumps({**current, **old_terms, "handler_party_id": row.handler_party_id}, ensure_ascii=False)
-    session.add(PersonVersionRow(party_id=row.party_id, version=row.version, replaced_at=now, replaced_by=actor.username,
+    replaced = chain.add_version(session, party_id=row.party_id, version=row.version, replaced_at=now,
+                                 replaced_by=actor.username,
                                  snapshot_enc=cipher.encrypt(snapshot, party_id=row.party_id, field="snapshot",
-                                                             version=row.version)))
+                                                             version=row.version))
     row.version += 1
     _set_resident_id(session, cipher, row, clean["resident_id"])
     _encrypt_into(cipher, row, clean)
@@ -162,12 +168,15 @@ def correct_person(session: Session, cipher: FieldCipher, *, row: PersonRow, cha
     row.updated_at = now
     session.add(row)
     session.flush()
+    chain.record_event(session, at=now, actor=actor.username, action="correct", row=row,
+                       detail={"changed": changed, "replaced": chain.version_ref(replaced)})
     return changed
 
 
 def versions(session: Session, cipher: FieldCipher, party_id: str) -> list[dict[str, Any]]:
     """The replaced versions of a record, oldest first, decrypted (for the service to mask)."""
-    rows = session.exec(select(PersonVersionRow).where(PersonVersionRow.party_id == party_id)
+    rows = session.exec(select(PersonVersionRow).where(PersonVersionRow.party_id == party_id,
+                                                       PersonVersionRow.snapshot_enc.is_not(None))  # type: ignore[union-attr]
                         .order_by(PersonVersionRow.version)).all()
     out = []
     for r in rows:
@@ -180,11 +189,15 @@ def versions(session: Session, cipher: FieldCipher, party_id: str) -> list[dict[
     return out
 
 
-def erase_person(session: Session, *, row: PersonRow, reason: str, now: str) -> int:
-    """Remove every personal value of ``row`` and its replaced versions; return how many
-    versions were destroyed."""
-    destroyed = len(session.exec(select(PersonVersionRow.id).where(PersonVersionRow.party_id == row.party_id)).all())
-    session.exec(delete(PersonVersionRow).where(PersonVersionRow.party_id == row.party_id))  # type: ignore[call-overload]
+def erase_person(session: Session, *, row: PersonRow, reason: str, now: str, actor: str = "system") -> int:
+    """Remove every personal value of ``row`` and of its replaced versions (their snapshots; each
+    version row keeps the digest its hash covers) and record the erasure as an event; return how
+    many versions were destroyed."""
+    live = PersonVersionRow.snapshot_enc.is_not(None)  # type: ignore[union-attr]
+    destroyed = len(session.exec(select(PersonVersionRow.id).where(PersonVersionRow.party_id == row.party_id,
+                                                                   live)).all())
+    session.exec(update(PersonVersionRow).where(PersonVersionRow.party_id == row.party_id, live)  # type: ignore[call-overload]
+                 .values(snapshot_enc=None))
     for f in FIELDS:
         setattr(row, f"{f}_enc", None)
     row.resident_id_index = None
@@ -192,4 +205,6 @@ def erase_person(session: Session, *, row: PersonRow, reason: str, now: str) -> 
     row.erased, row.erased_at, row.erasure_reason, row.updated_at = True, now, reason, now
     session.add(row)
     session.flush()
+    chain.record_event(session, at=now, actor=actor, action="erase", row=row,
+                       detail={"reason": reason, "versions_destroyed": destroyed})
     return destroyed

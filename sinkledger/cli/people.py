@@ -8,12 +8,15 @@ what the acting user may see (masked per docs/personal-data.md), and every read 
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from sinkledger.cli.common import WHOLE, Ctx, acts, command, emit, json_option, print_table, with_options
+from sinkledger.cli.common import (EXIT_CHECK_FAILED, WHOLE, Ctx, acts, command, emit, json_option, print_table,
+                                   with_options)
 from sinkledger_base.jsondoc import load_json, load_json_object
 
 if TYPE_CHECKING:  # for annotations only
@@ -160,13 +163,57 @@ def log_cmd(obj: Ctx, party_id: str | None, user: str | None, unmasked_only: boo
     api, who = people_api(obj), obj.service.actor(actor)
     if check:
         result = api.verify_access_log(who)
-        emit(result, as_json, lambda r: click.echo(f"access log {'intact' if r['ok'] else 'BROKEN at ' + str(r['first_bad_seq'])}"
-                                                   f" ({r['rows']} rows)"))
+        emit(result, as_json, _render_check("access log"))
+        if not result["ok"]:
+            sys.exit(EXIT_CHECK_FAILED)
         return
     rows = api.access_log(who, party_id=party_id, user=user, unmasked_only=unmasked_only, limit=limit)
     emit(rows, as_json, lambda rs: print_table(
         [r | {"fields": ",".join(f"{k}={v}" for k, v in r["fields"].items())} for r in rs],
         ("seq", "at", "actor", "actor_role", "action", "party_id", "purpose", "fields", "note")))
+
+
+@people.command("verify")
+@click.option("--anchor", "anchor", is_flag=True,
+              help="If intact, also record the chains' heads in the journal (a people_anchor entry).")
+@acts
+def verify_cmd(obj: Ctx, anchor: bool, actor: str, as_json: bool) -> None:
+    """Check the register's own integrity (admin): its hash chains (changes, replaced versions,
+    access log), their sealed heads and journal anchors, every record against its latest change,
+    every version and erasure, the designations. Exit 0 only if nothing differs; otherwise 1
+    with every finding (table, key, problem)."""
+    api, who = people_api(obj), obj.service.actor(actor)
+    result = api.verify(who)
+    if anchor and result["ok"]:
+        result["anchored"] = api.anchor(who)
+    emit(result, as_json, _render_check("person register"))
+    if not result["ok"]:
+        sys.exit(EXIT_CHECK_FAILED)
+
+
+@people.command("anchor")
+@click.option("--request-id", default=None, help="Default: derived from the heads (the same heads: a replay).")
+@acts
+def anchor_cmd(obj: Ctx, request_id: str | None, actor: str, as_json: bool) -> None:
+    """Record the heads of the register's chains in the journal, with a Merkle checkpoint (admin;
+    run it daily: what is anchored is pinned even against someone holding the data key)."""
+    result = people_api(obj).anchor(obj.service.actor(actor), request_id=request_id)
+    emit(result, as_json, lambda r: click.echo(f"anchored in journal entry {r['seq']} ({r['entry_hash'][:16]}…)"
+                                               + (" (already)" if r["replayed"] else "")))
+
+
+def _render_check(what: str) -> Any:
+    def render(r: dict[str, Any]) -> None:
+        sizes = ", ".join(f"{name} {c['rows']}" for name, c in r["chains"].items())
+        click.echo(f"{what} {'intact' if r['ok'] else 'BROKEN'} ({sizes} rows)")
+        if r.get("last_anchor"):
+            click.echo(f"  last anchored in journal entry {r['last_anchor']['seq']} at {r['last_anchor']['recorded_at']}")
+        for p in r["problems"]:
+            click.echo(f"  {p['table']} {json.dumps(p['key'], ensure_ascii=False)}: {p['problem']}")
+        for w in r["warnings"]:
+            click.echo(f"  note: {w['table']} {json.dumps(w['key'], ensure_ascii=False)}: {w['problem']}")
+
+    return render
 
 
 @people.command("designate")

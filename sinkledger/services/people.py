@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 
 import ledger.people.store  # noqa: F401 - registers the person tables
 from ledger.domain import PartyKind, Role
-from ledger.people import access_log
+from ledger.people import access_log, chain
 from ledger.people.crypto import FieldCipher
 from ledger.people.keys import KEY_FILE_NAME, load_data_key
 from ledger.people.masking import AccessPurpose, PersonalField, Viewer, parse_purpose, render
@@ -54,7 +54,8 @@ from ledger.permissions import Actor
 from ledger.store import PartyRow, UserRow
 from sinkledger.services.area import AreaService
 from sinkledger_base import money
-from sinkledger_base.errors import InvalidInput, NotFound, NotPermitted
+from sinkledger_base.canonical import canonical_json, sha256_hex
+from sinkledger_base.errors import IntegrityFailure, InvalidInput, NotFound, NotPermitted
 
 if TYPE_CHECKING:  # for annotations only
     from sinkledger.services.registry import Service
@@ -63,6 +64,7 @@ PAYMENT_FIELDS = (PersonalField.name, PersonalField.bank_name, PersonalField.ban
 ALL_FIELDS = tuple(PersonalField)
 MAX_TEXT = 200
 PEOPLE_LOCK_KEY = 0x50_45_4F_50  # "PEOP": the person register's advisory lock on PostgreSQL
+SYSTEM = Actor(username="system", role=Role.admin, party_id="REGISTRY")  # who seals on first use
 
 
 def _reason(value: Any, code: str) -> str:
@@ -136,17 +138,31 @@ class PeopleService(AreaService):
             with db.write() as s:
                 s.execute(text("PRAGMA secure_delete = ON"))
                 check_key(s, cipher, record=True)
+                first_seal = chain.first_seal_detail(s)
                 yield s
+                self._seal(s, first_seal)
             return
         with Session(db.engine, expire_on_commit=False) as s:
             s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PEOPLE_LOCK_KEY})
             try:
                 check_key(s, cipher, record=True)
+                first_seal = chain.first_seal_detail(s)
                 yield s
+                self._seal(s, first_seal)
                 s.commit()
             except BaseException:
                 s.rollback()
                 raise
+
+    def _seal(self, s: Session, first_seal: dict[str, Any] | None) -> None:
+        """End of every register transaction: advance the chains' sealed heads. On first use
+        (a new database, or after the upgrade that computed the chains without the key;
+        ``first_seal`` as found when the transaction began), the seal vouches for the chains as
+        they were, and says so in the access log."""
+        if first_seal is not None:
+            access_log.append(s, at=self._now(), actor=SYSTEM, action=chain.SEAL_ACTION,
+                              purpose=AccessPurpose.audit.value, detail=first_seal)
+        chain.advance_heads(s, self.cipher, self._now(), first_seal=first_seal is not None)
 
     def _now(self) -> str:
         return self.service.clock()
@@ -174,7 +190,7 @@ class PeopleService(AreaService):
             party = check_household(s, party_id)
             handler = check_handler(s, actor, handler_party_id)
             row, replayed = register_person(s, self.cipher, party_id=party.id, values=values, terms=terms,
-                                            handler_party_id=handler, now=now)
+                                            handler_party_id=handler, now=now, actor=actor.username)
             warnings = [] if replayed else _pseudonym_warnings(party, values)
             if not replayed:
                 access_log.append(s, at=now, actor=actor, action="register", purpose=AccessPurpose.collection.value,
@@ -218,7 +234,7 @@ class PeopleService(AreaService):
             if row.erased:
                 return {"party_id": row.party_id, "erased_at": row.erased_at, "versions_destroyed": 0,
                         "replayed": True}
-            destroyed = erase_person(s, row=row, reason=reason, now=now)
+            destroyed = erase_person(s, row=row, reason=reason, now=now, actor=actor.username)
             access_log.append(s, at=now, actor=actor, action="erase", purpose=AccessPurpose.erasure_request.value,
                               party_id=row.party_id, note=reason, fields={f: "erased" for f in FIELDS},
                               detail={"version": row.version, "versions_destroyed": destroyed})
@@ -465,12 +481,44 @@ class PeopleService(AreaService):
         return [r | {"actor": None} for r in rows] if household else rows
 
     def verify_access_log(self, actor: Actor) -> dict[str, Any]:
-        """Recompute the access log's hash chain (administrator)."""
+        """Recompute the access log's hash chain and check its sealed head (administrator)."""
         require_people(actor, "people_designate")
+        return self._verify(chain.verify_access_log)
+
+    def verify(self, actor: Actor) -> dict[str, Any]:
+        """Check the whole register (administrator): the three hash chains (events, versions,
+        access log) and their sealed heads, every record against its latest event, every version
+        against the event that made it and any erasure after it, and the designations against
+        the access log. ``{"ok", "problems": [{"table", "key", "problem", ...}], "warnings",
+        "chains"}``; reads only, writes nothing (so a check is not itself a logged access)."""
+        require_people(actor, "people_designate")
+        return self._verify(chain.verify)
+
+    def anchor(self, actor: Actor, *, request_id: str | None = None) -> dict[str, Any]:
+        """Record the heads of the register's chains in the journal (administrator): a
+        ``people_anchor`` entry with a Merkle checkpoint over it, so that the register up to
+        here is pinned by the journal (and wherever its checkpoints are published), even against
+        someone holding the data key. Only an intact register is anchored
+        (``person_register_broken`` otherwise). The same heads anchored again are a replay. The
+        entry holds each chain's length, last key and head hash: nothing about a person."""
+        require_people(actor, "people_anchor")
+        report = self.verify(actor)
+        if not report["ok"]:
+            raise IntegrityFailure("person_register_broken", problems=len(report["problems"]))
+        with self.service.db.read() as s:
+            content = chain.anchor_content(s)
+        request_id = request_id or "people-anchor:" + sha256_hex(canonical_json(content))[:32]
+        result = self.service._run(actor, "people_anchor", request_id, content,
+                                   lambda ctx: (chain.ANCHOR_KIND, {"result": content}), checkpoint=True)
+        return result
+
+    def _verify(self, check: Any) -> dict[str, Any]:
         if not self._schema_ready:
             self.ensure_schema()
+        cipher = self.cipher
         with self.service.db.read() as s:
-            return access_log.verify_access_log(s)
+            check_key(s, cipher, record=False)
+            return check(s, cipher)
 
     def designate(self, actor: Actor, *, username: str) -> dict[str, Any]:
         """Designate a collection-centre user as its centre's payment officer (administrator)."""
@@ -482,10 +530,12 @@ class PeopleService(AreaService):
             if user.role != Role.collection_centre.value:
                 raise InvalidInput("designation_user_invalid", username=username)
             if s.get(PersonDesignationRow, username) is None:
+                now = self._now()
                 s.add(PersonDesignationRow(username=username, duty=PAYMENT_OFFICER_DUTY, party_id=user.party_id,
-                                           granted_by=actor.username, granted_at=self._now()))
-                access_log.append(s, at=self._now(), actor=actor, action="designate", purpose=AccessPurpose.audit.value,
-                                  detail={"username": username, "duty": PAYMENT_OFFICER_DUTY, "party_id": user.party_id})
+                                           granted_by=actor.username, granted_at=now))
+                access_log.append(s, at=now, actor=actor, action="designate", purpose=AccessPurpose.audit.value,
+                                  detail={"username": username, "duty": PAYMENT_OFFICER_DUTY, "party_id": user.party_id,
+                                          "granted_at": now})
             return {"username": username, "duty": PAYMENT_OFFICER_DUTY, "party_id": user.party_id}
 
     def revoke(self, actor: Actor, *, username: str) -> dict[str, Any]:

@@ -49,11 +49,16 @@ def _access_log(actor: Actor, people: PeopleService) -> None:
     st.caption(t("pd_log_count", n=len(rows)))
     access_table(rows)
     if st.button(t("pd_verify_log"), key="verify_log"):
-        report = attempt(people.verify_access_log, actor)
+        report = attempt(people.verify, actor)  # the whole register: its chains, seals and anchors
         if report is not None and report["ok"]:
-            st.success(t("pd_log_ok", rows=report["rows"]))
+            chains = report["chains"]
+            st.success(t("pd_register_ok", rows=chains["person_access_log"]["rows"],
+                         events=chains["person_event"]["rows"], versions=chains["person_version"]["rows"]))
         elif report is not None:
-            st.error(t("pd_log_bad", seq=report["first_bad_seq"]))
+            st.error(t("pd_register_bad", n=len(report["problems"])))
+            st.dataframe(pd.DataFrame([{t("pd_col_table"): p["table"], t("pd_col_key"): str(p["key"]),
+                                        t("pd_col_problem"): p["problem"]} for p in report["problems"]]),
+                         hide_index=True)
 
 
 # -- erasure ---------------------------------------------------------------------------------------

@@ -38,8 +38,8 @@ NO_INPUT: dict[str, str] = {
 # Commands of work in flight when this suite was written, to be given CliSpecs by their author:
 # listed here so that the gap is explicit (and shows in the report), not silent.
 PENDING: dict[str, str] = {f"people {name}": "person register (sinkledger/cli/people.py), not yet committed"
-                           for name in ("add", "correct", "designate", "erase", "export", "keygen", "list",
-                                        "log", "lookup", "show")}
+                           for name in ("add", "anchor", "correct", "designate", "erase", "export", "keygen",
+                                        "list", "log", "lookup", "show", "verify")}
 
 
 def _file(name: str, content: bytes) -> Lazy:

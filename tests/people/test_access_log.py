@@ -88,7 +88,9 @@ def test_the_hash_chain_finds_an_edited_row(people):  # type: ignore[no-untyped-
     with api.service.db.engine.begin() as conn:
         conn.execute(text("DROP TRIGGER person_access_log_no_update"))
         conn.execute(text("UPDATE person_access_log SET purpose = 'audit' WHERE seq = :s"), {"s": seq})
-    assert api.verify_access_log(admin) == {"ok": False, "rows": seq, "first_bad_seq": seq}
+    report = api.verify_access_log(admin)
+    assert (report["ok"], report["rows"], report["first_bad_seq"]) == (False, seq, seq)
+    assert report["problems"] == [{"table": "person_access_log", "key": {"seq": seq}, "problem": "hash_mismatch"}]
     assert_refused("not_permitted", lambda: api.verify_access_log(people.actor("centre")))
 
 

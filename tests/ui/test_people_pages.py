@@ -186,7 +186,7 @@ def test_admin_access_log_filters_and_chain_check(app_env) -> None:  # type: ign
     at.checkbox(key="log_full_only").check().run()
     assert all(zh("pd_visibility_full") in f for f in at.dataframe[0].value[zh("pd_col_fields")])
     button(at, zh("pd_verify_log")).click().run()
-    assert any(s.value.startswith("访问日志完整") for s in at.success)
+    assert any(s.value.startswith("个人信息登记簿完整") for s in at.success)
 
 
 def test_admin_erases_with_grounds_and_confirmation(app_env) -> None:  # type: ignore[no-untyped-def]

@@ -1,7 +1,7 @@
 """verified_checkpoint: where an incremental verify starts
 
 Revision ID: 0008_verified_checkpoint
-Revises: 0006_sign_in_guard
+Revises: 0007_people_chain
 Create Date: 2026-12-04
 
 A passing ``sinkledger verify`` records the size it verified, the head hash there, the Merkle root
@@ -17,7 +17,7 @@ import sqlmodel
 from alembic import op
 
 revision = '0008_verified_checkpoint'
-down_revision = '0006_sign_in_guard'
+down_revision = '0007_people_chain'
 branch_labels = None
 depends_on = None
 
