@@ -61,21 +61,33 @@ def create_floor_table(db) -> None:  # type: ignore[no-untyped-def]
             conn.exec_driver_sql("CREATE TABLE bench_plain (LIKE journal_entry INCLUDING ALL)")
 
 
+BENCH_PREFIX = "CN330500-BF-BENCH-2024"
+PRICE_FEN_PER_T = 7341
+
+
 def history_chunk(start: int, stop: int, n: int, seq0: int, batch_id: str, blocks: BlockSet) -> list[BulkEntry]:
     """Entries ``start..stop-1`` of the history: one issuance of ``n`` credits, then single-credit
-    sales A→B (the worst case for block splitting); their moves are applied to ``blocks``."""
+    sales A→B (the worst case for block splitting), with the payloads the commands write (so that
+    ``verify``'s table audits find a real ledger); their moves are applied to ``blocks``."""
     entries = []
     for i in range(start, stop):
         if i == 0:
             moves = [Move(batch_id, 1, n, None, None, "BENCH-A-H", BlockState.held)]
-            payload = {"batches": [{"batch_id": batch_id, "quantity": n}], "moves": [m.to_record() for m in moves]}
+            batch = {"batch_id": batch_id, "serial_prefix": BENCH_PREFIX, "vintage_year": 2024, "first": 1,
+                     "last": n, "quantity": n, "buffer_t": 0}
+            kind, payload = "issuance", {"estimate_id": "-", "methodology_id": "-", "methodology_version": "-",
+                                         "parcel_codes": [], "period_start": "2024-01-01",
+                                         "period_end": "2025-01-01", "batches": [batch],
+                                         "moves": [m.to_record() for m in moves]}
         else:
             moves = [Move(batch_id, i, i, "BENCH-A-H", BlockState.held, "BENCH-B-H", BlockState.held)]
-            payload = {"quantity": 1, "price_fen_per_t": 7341, "moves": [m.to_record() for m in moves]}
+            kind, payload = "sale", {"seller_account": "BENCH-A-H", "buyer_account": "BENCH-B-H", "quantity": 1,
+                                     "price_fen_per_t": PRICE_FEN_PER_T, "amount_fen": PRICE_FEN_PER_T,
+                                     "contract_no": "bench", "moves": [m.to_record() for m in moves]}
         for m in moves:
             blocks.apply(m)
         request_id = f"bench-{seq0 + i + 1}"
-        entries.append(("sale", request_id, hashlib.sha256(request_id.encode()).hexdigest(), "bench", RECORDED_AT,
+        entries.append((kind, request_id, hashlib.sha256(request_id.encode()).hexdigest(), "bench", RECORDED_AT,
                         payload))
     return entries
 
@@ -112,17 +124,23 @@ def seed_history(svc: Service, n: int) -> tuple[float, float]:
             cursor.executemany(insert_sql(conn, "bench_plain"), rows)  # append_many's call, on a list
             cursor.close()
         floor += time.perf_counter() - started
-    _insert_batch_and_blocks(db, batch_id, n, blocks.blocks())
+    _insert_batch_and_blocks(db, batch_id, n, blocks.blocks(), seq0)
     return n / ours, n / floor
 
 
-def _insert_batch_and_blocks(db, batch_id: str, n: int, blocks: list[Block]) -> None:  # type: ignore[no-untyped-def]
+def _insert_batch_and_blocks(db, batch_id: str, n: int, blocks: list[Block], seq0: int) -> None:  # type: ignore[no-untyped-def]
+    """The projection of the history after entry ``seq0``: its batch, sale rows, blocks and balances."""
     with db.write() as s:
         s.execute(text("INSERT INTO batch (id, serial_prefix, region_code, county_code, sink_type, project_code, "
                        "vintage_year, first, last, buffer_quantity, issuance_seq, estimate_id, methodology_id, "
-                       "methodology_version, period_start, period_end) VALUES (:id, 'BENCH', '330500', '330500', "
-                       "'bamboo_forest', 'BENCH', 2024, 1, :n, 0, 0, '-', '-', '-', '2024-01-01', '2025-01-01')"),
-                  {"id": batch_id, "n": n})
+                       "methodology_version, period_start, period_end) VALUES (:id, :p, '330500', '330500', "
+                       "'bamboo_forest', 'BENCH', 2024, 1, :n, 0, :seq, '-', '-', '-', '2024-01-01', '2025-01-01')"),
+                  {"id": batch_id, "p": BENCH_PREFIX, "n": n, "seq": seq0 + 1})
+        for start in range(2, n + 1, CHUNK):
+            s.execute(text("INSERT INTO sale (seq, seller_account, buyer_account, quantity, price_fen_per_t, amount_fen, "
+                           "contract_no, recorded_at) VALUES (:seq, 'BENCH-A-H', 'BENCH-B-H', 1, :p, :p, 'bench', :t)"),
+                      [{"seq": seq0 + i, "p": PRICE_FEN_PER_T, "t": RECORDED_AT}
+                       for i in range(start, min(n, start + CHUNK - 1) + 1)])
         rows = [{"b": b.batch_id, "f": b.first, "l": b.last, "a": b.account_id, "s": b.state.value} for b in blocks]
         for i in range(0, len(rows), CHUNK):
             s.execute(text("INSERT INTO credit_block (batch_id, first, last, account_id, state) "

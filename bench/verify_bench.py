@@ -65,7 +65,7 @@ def build(url: str, n: int) -> None:
             entries = ledger_bench.history_chunk(start, min(n, start + CHUNK), n, seq0, batch_id, blocks)
             with db.write() as s:
                 head = append_many(s, entries, head)
-        ledger_bench._insert_batch_and_blocks(db, batch_id, n, blocks.blocks())
+        ledger_bench._insert_batch_and_blocks(db, batch_id, n, blocks.blocks(), seq0)
     finally:
         svc.db.dispose()
 

@@ -655,14 +655,21 @@ class Audits:
 
     def begin(self, session: Any, after_seq: int) -> None:
         self.tables = set(inspect(session.connection()).get_table_names())
+        self.unreadable: list[tuple[int, str, str]] = []
         for audit in self.audits:
             audit.begin(session, after_seq)
 
     def entry(self, seq: int, kind: str, recorded_at: str, payload: dict[str, Any]) -> None:
         for audit in self.by_kind.get(kind, ()):
-            audit.entry(seq, kind, recorded_at, payload)
+            try:
+                audit.entry(seq, kind, recorded_at, payload)
+            except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+                # a payload without what its kind always records: the table cannot be derived
+                self.unreadable.append((seq, audit.table, kind))
 
     def finish(self, session: Any, report: Any) -> None:
+        for seq, table, kind in self.unreadable:
+            fail(report, seq, table, seq, f"{kind}_entry_lacks_what_the_table_needs")
         for audit in self.audits:
             if audit.table in self.tables:
                 audit.finish(session, report)

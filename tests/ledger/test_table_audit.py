@@ -273,3 +273,20 @@ def test_every_audit_says_which_entries_it_reads():  # type: ignore[no-untyped-d
     kinds = {k.value for k in EntryKind}
     for audit in default_audits():
         assert audit.kinds and set(audit.kinds) <= kinds, audit.table
+
+
+def test_an_entry_without_what_its_table_needs_is_named_not_a_traceback(chain):  # type: ignore[no-untyped-def]
+    """A sale entry whose payload lacks the buyer (an old or hand-made journal): verify names the
+    entry and the table it cannot derive, and goes on."""
+    from ledger.audit import Audits
+    from ledger.verify import VerifyReport
+
+    audits, report = Audits(default_audits()), VerifyReport()
+    with chain.db.read() as s:
+        audits.begin(s, 0)
+        audits.entry(99, "sale", "2026-01-01T00:00:00", {"quantity": 1, "moves": []})
+        assert audits.unreadable == [(99, "sale", "sale")]
+        audits.finish(s, report)
+    assert not report.ok
+    assert ("sale", "99", "sale_entry_lacks_what_the_table_needs") in {
+        (p.get("table"), p.get("key"), p.get("code")) for p in report.problems}
