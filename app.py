@@ -20,7 +20,7 @@ def main() -> None:
     st.session_state.setdefault(session.LANG, session.DEFAULT_LANG)
     navigation.sidebar()
     try:
-        get_service()
+        get_service().require_initialised()  # an empty database (not the demo's) says so on every page
         page = st.navigation(navigation.pages_for(session.role()))
         page.run()
     except SinkLedgerError as exc:

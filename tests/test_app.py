@@ -215,6 +215,29 @@ def test_first_start_seeds_the_default_database(tmp_path, monkeypatch) -> None: 
         _clear_streamlit_caches()
 
 
+def test_an_empty_named_database_says_it_is_not_initialised(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A DATABASE_URL naming an empty database (not the default, so not seeded): every page says
+    the database is not initialised, in the reader's language, instead of an unexpected error."""
+    from sinkledger import catalogue
+
+    _point_env_at(monkeypatch, {"SINKLEDGER_HOME": str(tmp_path),
+                                "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"})
+    _clear_streamlit_caches()
+    try:
+        at = run_app()
+        zh, _ = catalogue.messages(catalogue_error("database_not_initialised"))
+        assert zh in [e.value for e in at.error], [e.value for e in at.error]
+        assert not at.exception
+    finally:
+        _clear_streamlit_caches()
+
+
+def catalogue_error(code: str):  # type: ignore[no-untyped-def]
+    from sinkledger_base.errors import NotFound
+
+    return NotFound(code)
+
+
 # -- the UI catalogue ------------------------------------------------------------------------------
 
 def _fields(template: str) -> set[str]:
