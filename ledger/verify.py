@@ -76,6 +76,7 @@ class VerifyReport:
     from_seq: int = 0  # entries before this one were taken from the verified checkpoint
     # what a passing run leaves for record_verified (frontier, digests); not part of to_dict
     state: dict[str, Any] | None = field(default=None, repr=False)
+    against: dict[str, Any] | None = None  # ``verify --against``: the published root's check
 
     def fail(self, seq: int | None, problem: str, *, table: str | None = None, key: Any = None) -> None:
         self.ok = False
@@ -91,6 +92,8 @@ class VerifyReport:
     def to_dict(self) -> dict[str, Any]:
         out = dict(self.__dict__)
         out.pop("state", None)
+        if out.get("against") is None:
+            out.pop("against", None)
         return out
 
 
@@ -167,8 +170,11 @@ def balances_digest(sums: dict[tuple[str, str, str], int]) -> str:
 
 
 def checkpoints_digest(checkpoints: dict[int, str], up_to: int) -> str:
+    """SHA-256 over the recorded checkpoints *below* ``up_to`` (one recorded later at exactly the
+    verified size is checked against the verified root instead, so that ``verify`` then
+    ``checkpoint`` then ``verify`` holds)."""
     h = hashlib.sha256()
-    for size in sorted(c for c in checkpoints if c <= up_to):
+    for size in sorted(c for c in checkpoints if c < up_to):
         h.update(f"{size}\t{checkpoints[size]}\n".encode())
     return h.hexdigest()
 
@@ -649,6 +655,10 @@ def _incremental(session: Session, verified: VerifiedCheckpointRow, report: Veri
     if checkpoints_digest(checkpoints, size) != verified.checkpoints_digest:
         report.fail(None, "checkpoints up to the verified size changed since they were verified", table="checkpoint")
         return False
+    if size in checkpoints and checkpoints[size] != verified.merkle_root:
+        report.fail(size, f"the checkpoint at tree size {size} does not match the verified root", table="checkpoint",
+                    key=size)
+        return False
     tail = _Tail()
     try:
         tree = Frontier.loads(verified.frontier, size)
@@ -734,6 +744,9 @@ def record_verified(session: Session, report: VerifyReport, verified_at: str, du
         "INSERT INTO verified_checkpoint (tree_size, head_hash, merkle_root, frontier, balances_digest, "
         "checkpoints_digest, batches, credits_issued, mode, from_seq, verified_at, duration_ms) "
         "VALUES (:n, :h, :r, :f, :bd, :cd, :b, :c, :m, :from, :at, :ms) ON CONFLICT (tree_size) DO UPDATE SET "
+        "head_hash = excluded.head_hash, merkle_root = excluded.merkle_root, frontier = excluded.frontier, "
+        "balances_digest = excluded.balances_digest, checkpoints_digest = excluded.checkpoints_digest, "
+        "batches = excluded.batches, credits_issued = excluded.credits_issued, "
         "mode = excluded.mode, from_seq = excluded.from_seq, verified_at = excluded.verified_at, "
         "duration_ms = excluded.duration_ms"), params)
 

@@ -116,12 +116,14 @@ def test_publish_check_and_hold_the_operator_to_a_root(small_db, tmp_path):  # t
     assert run("proof-check", str(tmp_path / "p7.json"), "--root", cp2, "--consistency", str(tmp_path / "cons.json"),
                "--public-key", pub, **offline).returncode == 0
 
-    # a full rewrite of the chain and its checkpoint rows passes verify, not verify --against
+    # a full rewrite of the chain and its checkpoint rows passes a full replay, not verify --against
     assert ok_json(run("verify", "--against", cp1, "--public-key", pub, "--json"))["against"]["ok"]
     svc = Service.open(load_settings({"DATABASE_URL": url, "SINKLEDGER_HOME": str(home)}))
     rewrite_everything(svc)
     svc.db.dispose()
-    assert run("verify").returncode == 0
+    held = run("verify")  # the verified checkpoint the passing run above recorded holds it...
+    assert held.returncode == 1 and "no longer has the hash verified" in held.stderr + held.stdout
+    assert run("verify", "--full").returncode == 0  # ...a consistent rewrite replays cleanly in full...
     caught = run("verify", "--against", cp1, "--public-key", pub, "--json")
     assert caught.returncode == 1
     report = json.loads(caught.stdout)

@@ -136,10 +136,9 @@ def verify(obj: Ctx, full: bool, against: Path | None, public_key: str | None, a
     a root published earlier."""
     with progress_bar() as bar:
         task = bar.add_task("verify", total=None)
-        report = obj.service.verify(full=full, record=True,
+        report = obj.service.verify(full=full, record=True, against=against, public_key=public_key,
                                     progress=lambda i, n: bar.update(task, completed=i, total=n))
-    published = obj.service.verify_against(against, public_key, report) if against is not None else None
-    emit({**report.to_dict(), **({"against": published} if published else {})}, as_json, _render_verify)
+    emit(report.to_dict(), as_json, _render_verify)
     if not report.ok:
         sys.exit(EXIT_CHECK_FAILED)
 

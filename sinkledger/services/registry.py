@@ -268,14 +268,36 @@ class Service(UserCalls, ParcelCalls, EstimateCalls):
             return queries.account_balance(s, account_id)
 
     def verify(self, *, full: bool = True, record: bool = False, observers: Sequence[Any] | None = None,
-               progress: Callable[[int, int], None] | None = None) -> VerifyReport:
+               progress: Callable[[int, int], None] | None = None, against: Path | None = None,
+               public_key: str | None = None) -> VerifyReport:
         """Verify the ledger: in full (the default here), or from the latest verified checkpoint
         (``full=False``; in full when there is none). ``record=True`` records a passing run as a
         verified checkpoint (what ``sinkledger verify`` and the UI's verify action do); otherwise
-        nothing is written."""
+        nothing is written.
+
+        ``against``: a published checkpoint file (signature checked with ``public_key`` when
+        given) that the ledger must still extend. The file and the key are read before anything
+        else (a bad one is refused at once), the run is then full (every body re-hashed, not only
+        the stored hashes), and it is recorded only if it passes both; the outcome is
+        ``report.against``."""
+        if public_key is not None and against is None:
+            raise InvalidInput("value_invalid", field="public_key", value="(needs --against)")
+        published = None
+        if against is not None:
+            key = parse_public_key(public_key) if public_key is not None else None
+            published = (read_checkpoint_file(checks.path_value(against, "published_file")), key)
+            full = True
         self.require_initialised()
         with self.db.read() as s:
             report, duration_ms = timed(lambda: verify_ledger(s, full=full, observers=observers, progress=progress))
+            if published is not None:
+                doc, key = published
+                ok, problem, size = check_ledger_against(s, doc, key)
+                if not ok:
+                    report.fail(size, problem)
+                report.against = {"file": str(against), "ok": ok, "tree_size": size, "problem": problem,
+                                  "root": doc.get("root") if isinstance(doc, dict) else None,
+                                  "key_pinned": key is not None}
         if record and report.ok:
             with self.db.write() as s:
                 record_verified(s, report, self.clock(), duration_ms)

@@ -60,6 +60,7 @@ def problem(svc) -> dict:  # type: ignore[no-untyped-def]
      "row_differs_from_journal"),
     ("UPDATE parcel SET area_m2 = area_m2 * 3 WHERE parcel_code = 'AJ-BF-0002'", "parcel", "row_differs_from_journal"),
     ("UPDATE parcel SET min_lon = min_lon - 1 WHERE parcel_code = 'AJ-BF-0002'", "parcel", "row_differs_from_journal"),
+    ("UPDATE parcel SET lon_span = lon_span / 2 WHERE parcel_code = 'AJ-BF-0002'", "parcel", "row_differs_from_journal"),
     ("UPDATE pledge SET status = 'active', ended_seq = NULL WHERE status = 'released'", "pledge",
      "row_differs_from_journal"),
     ("UPDATE pledge SET loan_amount_fen = 1 WHERE status = 'active'", "pledge", "row_differs_from_journal"),
@@ -290,3 +291,21 @@ def test_an_entry_without_what_its_table_needs_is_named_not_a_traceback(chain): 
     assert not report.ok
     assert ("sale", "99", "sale_entry_lacks_what_the_table_needs") in {
         (p.get("table"), p.get("key"), p.get("code")) for p in report.problems}
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE parcel SET area_m2 = 'x' WHERE parcel_code = 'AJ-BF-0001'",
+    "UPDATE parcel SET geometry_wkb = 'abc' WHERE parcel_code = 'AJ-BF-0001'",
+    "UPDATE sale SET amount_fen = 'lots' WHERE seq = (SELECT min(seq) FROM sale)",
+])
+def test_a_value_of_the_wrong_type_is_a_difference_not_a_traceback(chain, sql):  # type: ignore[no-untyped-def]
+    """SQLite lets an attacker store text where a number or bytes belong: named as a difference
+    (PostgreSQL refuses such a value in the UPDATE itself)."""
+    if chain.db.engine.dialect.name != "sqlite":
+        from sqlalchemy.exc import DBAPIError
+
+        with pytest.raises(DBAPIError):
+            tamper(chain, sql)
+        return
+    tamper(chain, sql)
+    assert problem(chain)["code"] == "row_differs_from_journal"
