@@ -500,11 +500,21 @@ def _full_walk(session: Session, report: VerifyReport, replay: Replay, issued: d
     return True
 
 
-def _blocks_differ(session: Session, replay: Replay) -> int:
+LOCATED_KEYS = 20  # differing blocks and balances named one by one in a report (the count says how many)
+
+
+def _blocks_differ(session: Session, replay: Replay, keys: list[str] | None = None) -> int:
     """How many blocks are in the ``credit_block`` table or the replay but not in both, walking the
     table in (batch, first) order beside the replay in the same order, streamed (the replay is
     never sorted: each batch's blocks are kept in order). Keys order as Python orders text: by code
-    point (SQLite's BINARY collation; ``COLLATE "C"`` on PostgreSQL)."""
+    point (SQLite's BINARY collation; ``COLLATE "C"`` on PostgreSQL). The first differing blocks'
+    keys (``batch/first``) go to ``keys``."""
+    keys = [] if keys is None else keys
+
+    def located(batch_id: str, first: int) -> None:
+        if len(keys) < LOCATED_KEYS:
+            keys.append(f"{batch_id}/{first}")
+
     collate = ' COLLATE "C"' if session.get_bind().dialect.name == "postgresql" else ""
     stored = _stream(session, f"SELECT batch_id, first, last, account_id, state, tag FROM credit_block "
                               f"ORDER BY batch_id{collate}, first", BLOCK_PAGE_ROWS)
@@ -518,15 +528,19 @@ def _blocks_differ(session: Session, replay: Replay) -> int:
         batch_id, first, last, account_id, state, tag = row
         while m is not None and (m[0] < batch_id or (m[0] == batch_id and m[1] < first)):
             differ += 1  # replayed, not stored
+            located(m[0], m[1])
             m = after()
         if m is not None and m[0] == batch_id and m[1] == first:
             if m != row or state not in STATES:
                 differ += 2  # the same serials, held differently
+                located(batch_id, first)
             m = after()
         else:
             differ += 1  # stored, not replayed
+            located(batch_id, first)
     while m is not None:
         differ += 1
+        located(m[0], m[1])
         m = after()
     return differ
 
@@ -563,17 +577,24 @@ def _replayed_sums(replay: Replay) -> tuple[dict[tuple[Any, str, str], int], dic
 
 def _compare_projection(session: Session, replay: Replay, issued: dict[str, int],
                         report: VerifyReport) -> dict[tuple[Any, str, str], int]:
-    differ = _blocks_differ(session, replay)
+    keys: list[str] = []
+    differ = _blocks_differ(session, replay, keys)
     sums, totals = _replayed_sums(replay)
     if differ:
         report.fail(None, f"credit_block table differs from the journal replay in {differ} block(s)",
-                    table="credit_block")
+                    table="credit_block", key=keys[0] if keys else None)
+        report.problems[-1]["keys"] = keys
     for batch_id, quantity in issued.items():
         if totals.get(batch_id, 0) != quantity:
             report.fail(None, f"batch {batch_id}: issued {quantity} but blocks hold {totals.get(batch_id, 0)}",
                         table="credit_block", key=batch_id)
-    if _stored_balances(session) != {k: q for k, q in sums.items() if q}:
-        report.fail(None, "balance table differs from the journal replay", table="balance")
+    stored, replayed = _stored_balances(session), {k: q for k, q in sums.items() if q}
+    if stored != replayed:
+        differing = sorted(k for k in stored.keys() | replayed.keys() if stored.get(k) != replayed.get(k))
+        named = [f"{a}/{b}/{st}" for a, b, st in differing[:LOCATED_KEYS]]
+        report.fail(None, f"balance table differs from the journal replay in {len(differing)} row(s)",
+                    table="balance", key=named[0])
+        report.problems[-1]["keys"] = named
     stored_batches = {b: last - first + 1 for b, first, last in session.execute(
         text("SELECT id, first, last FROM batch")).all()}
     if stored_batches != issued:

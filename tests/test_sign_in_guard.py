@@ -230,7 +230,7 @@ def test_client_address_trusts_only_the_configured_proxies() -> None:
     assert signin_guard.client_address(None, "garbage", local) == "127.0.0.1"
     assert signin_guard.client_address("10.0.0.2", "2001:db8::1, 10.0.0.3", ("10.0.0.0/8",)) == "2001:db8::1"
     assert signin_guard.client_address(object(), "203.0.113.5", local) == "unknown"  # type: ignore[arg-type]
-    assert signin_guard.client_address("not-an-ip", None, local) == "not-an-ip"
+    assert signin_guard.client_address("not-an-ip", None, local) == signin_guard.UNKNOWN_CLIENT  # what authenticate accepts
 
 
 @pytest.mark.parametrize("variable, value", [("SINKLEDGER_SIGNIN_USER_FAILURES", "0"),

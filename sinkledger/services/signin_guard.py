@@ -152,7 +152,7 @@ def client_address(peer: str | None, forwarded_for: str | None, trusted_proxies:
     try:
         current = ipaddress.ip_address(peer) if peer else ipaddress.ip_address("127.0.0.1")
     except ValueError:
-        return _subject(peer or UNKNOWN_CLIENT)
+        return UNKNOWN_CLIENT  # a peer that is no address (a socket path...): what authenticate accepts
     if trusted(current) and forwarded_for and isinstance(forwarded_for, str):
         for hop in reversed([h.strip() for h in forwarded_for.split(",")][:32]):
             try:

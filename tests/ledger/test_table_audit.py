@@ -309,3 +309,19 @@ def test_a_value_of_the_wrong_type_is_a_difference_not_a_traceback(chain, sql): 
         return
     tamper(chain, sql)
     assert problem(chain)["code"] == "row_differs_from_journal"
+
+
+def test_a_block_and_a_balance_moved_together_are_located(chain):  # type: ignore[no-untyped-def]
+    """Credits moved consistently in ``credit_block`` and ``balance`` behind the journal's back:
+    both differences name the block (batch/first) and the balance rows (account/batch/state)."""
+    with chain.db.engine.connect() as conn:
+        batch_id, first, qty = conn.execute(text(
+            "SELECT batch_id, first, last - first + 1 FROM credit_block WHERE account_id = 'ENT-1-H' "
+            "AND state = 'held' ORDER BY batch_id, first LIMIT 1")).first()
+    tamper(chain, f"UPDATE credit_block SET account_id = 'ENT-2-H' WHERE batch_id = '{batch_id}' AND first = {first}")
+    tamper(chain, f"UPDATE balance SET quantity = quantity - {qty} WHERE account_id = 'ENT-1-H' "
+                  f"AND batch_id = '{batch_id}' AND state = 'held'")
+    report = chain.verify()
+    located = {p.get("table"): p for p in report.problems}
+    assert located["credit_block"]["key"] == f"{batch_id}/{first}"
+    assert f"ENT-1-H/{batch_id}/held" in located["balance"]["keys"]
