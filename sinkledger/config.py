@@ -41,7 +41,7 @@ variable                      meaning
                               database nor the repository). Unset: checkpoints are recorded
                               unsigned and cannot be published (docs/ledger.md, "Published roots").
 ``SINKLEDGER_CHECKPOINT_DIR``  existing folder where ``sinkledger checkpoint`` publishes each signed
-                              checkpoint as ``checkpoint-<tree size>.json``. Unset: only ``--out``.
+                              checkpoint as ``checkpoint-<tree size, 12 digits>.json``. Unset: only ``--out``.
 ``SINKLEDGER_SQLITE_SYNCHRONOUS``  SQLite's ``PRAGMA synchronous`` (WAL mode): ``FULL`` (default;
                               every commit is on disk when it returns) or ``NORMAL`` (faster;
                               a power loss or OS crash may lose the last commits, never corrupt
