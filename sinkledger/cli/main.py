@@ -184,7 +184,7 @@ def _render_balances(b: dict[str, Any]) -> None:
 
 
 @main.command()
-@click.option("--limit", default=50, show_default=True, help="How many of the latest entries.")
+@click.option("--limit", type=WHOLE, default=50, show_default=True, help="How many of the latest entries.")
 @click.option("--kind", default=None, help="Only entries of this kind (e.g. sale, issuance).")
 @reads
 def history(obj: Ctx, limit: int, kind: str | None, as_json: bool) -> None:
@@ -390,8 +390,8 @@ def _emit_check(result: dict[str, Any], as_json: bool, holds: str) -> None:
 
 
 @main.command()
-@click.argument("entry_seq", type=int)
-@click.option("--tree-size", type=int, default=None, help="Prove against this tree size (default: latest checkpoint).")
+@click.argument("entry_seq", type=WHOLE)
+@click.option("--tree-size", type=WHOLE, default=None, help="Prove against this tree size (default: latest checkpoint).")
 @reads
 def proof(obj: Ctx, entry_seq: int, tree_size: int | None, as_json: bool) -> None:
     """Print an inclusion proof for a journal entry (RFC 6962), checkable offline."""
@@ -434,8 +434,8 @@ def proof_check(proof_file: Any, root_file: Path | None, consistency_file: Any, 
 
 
 @main.command("consistency-proof")
-@click.argument("old_size", type=int)
-@click.argument("new_size", type=int)
+@click.argument("old_size", type=WHOLE)
+@click.argument("new_size", type=WHOLE)
 @reads
 def consistency_proof(obj: Ctx, old_size: int, new_size: int, as_json: bool) -> None:
     """Print the RFC 6962 consistency proof between two tree sizes (JSON), checkable offline."""

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from sinkledger.cli.common import Ctx, acts, emit, print_table
+from sinkledger.cli.common import Ctx, WholeRange, acts, emit, print_table
 
 
 @click.group()
@@ -52,7 +52,7 @@ def unlock(obj: Ctx, name: str, is_client: bool, actor: str, as_json: bool) -> N
 
 
 @users.command("failures")
-@click.option("--limit", type=click.IntRange(min=1, max=10_000), default=50, show_default=True,
+@click.option("--limit", type=WholeRange(min=1, max=10_000), default=50, show_default=True,
               help="How many of the latest entries.")
 @acts
 def failures(obj: Ctx, limit: int, actor: str, as_json: bool) -> None:

@@ -124,7 +124,9 @@ def wait_until(scope: str, failures: int, last_failure_at: str, limits: SignInLi
 
 
 def _subject(text: str) -> str:
-    return printable(text, MAX_SUBJECT_CHARS)[:MAX_SUBJECT_CHARS]
+    """A name or address as stored and logged: printable, NULs shown as ``\\x00`` (PostgreSQL text
+    cannot hold one), at most ``MAX_SUBJECT_CHARS``."""
+    return printable(text.replace("\x00", "\\x00"), MAX_SUBJECT_CHARS)[:MAX_SUBJECT_CHARS]
 
 
 def client_address(peer: str | None, forwarded_for: str | None, trusted_proxies: tuple[str, ...]) -> str:

@@ -56,7 +56,8 @@ class UserCalls(RegistryPart):
         """
         _check_client(client, now)
         dummy = admin.dummy_hash()  # made before anything else, so its first making is not a tell
-        name_ok = isinstance(username, str) and 0 < len(username) <= 60 and encodes_utf8(username)
+        name_ok = (isinstance(username, str) and 0 < len(username) <= 60 and encodes_utf8(username)
+                   and "\x00" not in username)  # no user name holds a NUL (PostgreSQL text cannot)
         shown = username if isinstance(username, str) else repr(username)
         attempt = signin_guard.begin(self, username if name_ok else None, client, shown_name=shown, now=now)
         if not (name_ok and isinstance(password, str) and len(password) <= 1024 and encodes_utf8(password)):
