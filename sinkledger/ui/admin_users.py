@@ -126,7 +126,7 @@ def _sign_in_locks(actor: Actor, service: Service) -> None:
                                    for k in locks]), hide_index=True, width="stretch")
         # keyed by scope and subject (not by position: the list may change between two runs)
         by_key = {f'{k["scope"]}:{k["subject"]}': k for k in locks}
-        labels = {key: f'{t("signin_scope_" + k["scope"])}: {k["subject"]}' for key, k in by_key.items()}
+        labels = {key: t(f"signin_scope_{k['scope']}") + f": {k['subject']}" for key, k in by_key.items()}
         chosen = st.selectbox(t("signin_unlock_choice"), list(labels), format_func=labels.get,
                               key="signin_unlock_choice")
         if st.button(t("signin_unlock"), key="signin_unlock") and chosen is not None:
