@@ -37,6 +37,8 @@ from sqlalchemy import inspect, text
 
 from ledger import journal
 from ledger.sql import in_list
+from methodologies.errors import MethodologyError
+from methodologies.registry import get_methodology
 from sinkledger_base.canonical import canonical_json
 
 # what an entry does to a table: ("put", key, seq, row) or ("delete", key, seq, None)
@@ -632,7 +634,16 @@ def _estimate(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
     yield _put(p["estimate_id"], seq, (p["estimate_id"], seq, p["methodology_id"], p["methodology_version"],
                                        json.dumps(p["parcel_codes"]), p["period_start"], p["period_end"],
                                        p["net_kg_co2e"], p["stock_change_kg_co2e"], p["reproducibility_hash"],
-                                       bool(p["uses_unverified"]), _number(p.get("area_ha")), "document-agrees"))
+                                       bool(p["uses_unverified"]), _sink_type_of(p["methodology_id"]),
+                                       _number(p.get("area_ha")), "document-agrees"))
+
+
+def _sink_type_of(methodology_id: str) -> str | None:
+    """The sink type a methodology estimates (an estimate's sink type is its methodology's)."""
+    try:
+        return get_methodology(methodology_id).sink_type
+    except (KeyError, LookupError, MethodologyError):
+        return None  # a methodology this code no longer has: its stored sink type then differs
 
 
 def _stored_estimate(row: tuple) -> tuple:
@@ -654,7 +665,7 @@ def _stored_estimate(row: tuple) -> tuple:
         agrees = False
     columns[10] = bool(columns[10])
     area = doc.get("area_ha") if isinstance(doc, dict) else None
-    return (*columns, _number(area), "document-agrees" if agrees else "document-differs")
+    return (*columns, sink_type, _number(area), "document-agrees" if agrees else "document-differs")
 
 
 def _number(value: Any) -> Any:
