@@ -93,6 +93,7 @@ def build_demo_database(home: Path) -> None:
 
     svc = Service.open(load_settings({"SINKLEDGER_HOME": str(home)}))
     seed_demo(svc)
+    svc.verify(record=True)  # as the app's first start does: the landing page shows the verified checkpoint
     svc.db.dispose()
 
 
