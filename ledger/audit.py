@@ -36,7 +36,7 @@ import shapely
 from sqlalchemy import inspect, text
 
 from ledger import journal
-from ledger.sql import in_list
+from ledger.sql import in_list, stream_rows
 from methodologies.errors import MethodologyError
 from methodologies.registry import get_methodology
 from sinkledger_base.canonical import canonical_json
@@ -123,10 +123,7 @@ class TableAudit:
         table)."""
         cols = ", ".join(self.columns)
         if not self.after_seq:
-            result = session.execute(text(f"SELECT {cols} FROM {self.table}"),
-                                     execution_options={"stream_results": True, "yield_per": STREAM_ROWS})
-            for row in result:
-                yield tuple(row)
+            yield from stream_rows(session, f"SELECT {cols} FROM {self.table}", STREAM_ROWS)
             return
         firsts = sorted({k[0] if isinstance(k, tuple) else k for k in self.tail_keys()}, key=str)
         for i in range(0, len(firsts), KEYS_PER_READ):

@@ -19,7 +19,7 @@ engine, so callers tell an integrity error or an unbindable value apart as befor
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
@@ -197,3 +197,23 @@ def in_list(prefix: str, values: Iterable[Any]) -> tuple[str, dict[str, Any]]:
     """``(":p0, :p1", {"p0": .., "p1": ..})`` for an ``IN (...)`` of ``values``."""
     params = {f"{prefix}{i}": v for i, v in enumerate(values)}
     return ", ".join(f":{k}" for k in params), params
+
+
+_STREAMS = iter(range(1, 1 << 62))  # names for server-side cursors: one per stream, never reused
+
+
+def stream_rows(session: Any, sql: str, size: int = 20_000) -> Iterator[tuple[Any, ...]]:
+    """Rows of ``sql`` as plain driver tuples, fetched ``size`` at a time in the session's
+    transaction (a server-side cursor on PostgreSQL, so that a million rows are never all in
+    memory): what a verify walks tables with, without the cost of SQLAlchemy's result rows."""
+    raw = session.connection().connection.dbapi_connection
+    postgres = session.get_bind().dialect.name == "postgresql"
+    cursor = raw.cursor(name=f"sinkledger_stream_{next(_STREAMS)}") if postgres else raw.cursor()
+    try:
+        if postgres:
+            cursor.itersize = size
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(size):
+            yield from rows
+    finally:
+        cursor.close()

@@ -44,6 +44,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from ledger import journal
+from ledger.sql import stream_rows
 from ledger.domain import GENESIS_HASH, BlockState
 from ledger.store import VerifiedCheckpointRow
 
@@ -100,19 +101,7 @@ class VerifyReport:
 # -- reading ---------------------------------------------------------------------------------
 
 def _stream(session: Session, sql: str, size: int = BLOCK_PAGE_ROWS) -> Iterator[tuple[Any, ...]]:
-    """Rows of ``sql`` as plain driver tuples, fetched ``size`` at a time (a server-side cursor on
-    PostgreSQL, so that one sort serves the whole walk)."""
-    raw = session.connection().connection.dbapi_connection
-    postgres = session.get_bind().dialect.name == "postgresql"
-    cursor = raw.cursor(name="sinkledger_verify_stream") if postgres else raw.cursor()
-    try:
-        if postgres:
-            cursor.itersize = size
-        cursor.execute(sql)
-        while rows := cursor.fetchmany(size):
-            yield from rows
-    finally:
-        cursor.close()
+    return stream_rows(session, sql, size)
 
 
 def _scalar(session: Session, sql: str, params: dict[str, Any] | None = None) -> Any:
