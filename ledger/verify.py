@@ -179,6 +179,26 @@ def _stored_checkpoints(session: Session) -> dict[int, str]:
 
 # -- the replay ------------------------------------------------------------------------------
 
+def split(firsts: list[int], lasts: list[int], owners: list[Any], i: int, first: int, last: int, new: Any) -> None:
+    """Give serials ``first..last`` of block ``i`` (which holds them) to ``new``: the block's
+    parts before and after stay its owner's, as blocks of their own. The one place a replay
+    splits a block, in the hot loop of a full verify and in :class:`Replay`."""
+    src, src_last = owners[i], lasts[i]
+    if firsts[i] < first:
+        lasts[i] = first - 1
+        i += 1
+        firsts.insert(i, first)
+        lasts.insert(i, last)
+        owners.insert(i, new)
+    else:
+        lasts[i] = last
+        owners[i] = new
+    if last < src_last:
+        firsts.insert(i + 1, last + 1)
+        lasts.insert(i + 1, src_last)
+        owners.insert(i + 1, src)
+
+
 class ReplayError(ValueError):
     pass
 
@@ -243,20 +263,7 @@ class Replay:
         if src[0] != from_account or src[1] != from_state:
             raise ReplayError(f"move {batch_id} {first}..{last} from {from_account}/{from_state} does not match "
                               f"block {firsts[i]}..{lasts[i]} of {src[0]}/{src[1]}")
-        src_last = lasts[i]
-        if firsts[i] < first:
-            lasts[i] = first - 1
-            i += 1
-            firsts.insert(i, first)
-            lasts.insert(i, last)
-            owners.insert(i, new)
-        else:
-            lasts[i] = last
-            owners[i] = new
-        if last < src_last:
-            firsts.insert(i + 1, last + 1)
-            lasts.insert(i + 1, src_last)
-            owners.insert(i + 1, src)
+        split(firsts, lasts, owners, i, first, last, new)
 
     def blocks(self) -> Iterator[tuple[str, int, int, tuple[Any, ...]]]:
         """``(batch, first, last, owner)`` in (batch, first) order, code point order of batch ids."""
@@ -454,20 +461,7 @@ def _full_walk(session: Session, report: VerifyReport, replay: Replay, issued: d
                 if src is None or lasts[i] < last or src[0] != from_account or src[1] != from_state:
                     problem_text = _full_entry(replay, {}, {"moves": [r]})  # names the problem
                     break
-                src_last = lasts[i]
-                if firsts[i] < first:
-                    lasts[i] = first - 1
-                    i += 1
-                    firsts.insert(i, first)
-                    lasts.insert(i, last)
-                    owners.insert(i, new)
-                else:
-                    lasts[i] = last
-                    owners[i] = new
-                if last < src_last:
-                    firsts.insert(i + 1, last + 1)
-                    lasts.insert(i + 1, src_last)
-                    owners.insert(i + 1, src)
+                split(firsts, lasts, owners, i, first, last, new)
         else:
             problem_text = _full_entry(replay, issued, payload)
         if problem_text is not None:

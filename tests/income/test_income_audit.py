@@ -55,7 +55,8 @@ def located(svc, table: str) -> list[dict]:  # type: ignore[no-untyped-def]
     return [p for p in report.problems if p.get("table") == table]
 
 
-def check_cases(svc, cases: list[tuple[str, str, str, str | None, str | None]]) -> None:  # type: ignore[no-untyped-def]
+def assert_each_case_caught_and_located(svc,  # type: ignore[no-untyped-def]
+                                        cases: list[tuple[str, str, str, str | None, str | None]]) -> None:
     """Each case: (table, tampering SQL, problem code, SQL giving the key, SQL giving the entry's
     seq); the key and seq are read before the tampering. Every case must be caught and located."""
     for table, sql, code, key_sql, seq_sql in cases:
@@ -215,7 +216,7 @@ def blob(svc) -> str:  # type: ignore[no-untyped-def]
 def test_every_income_table_is_checked_against_the_journal(scenario):  # type: ignore[no-untyped-def]
     """Given the scenario, when any income table is changed, deleted from or added to behind the
     journal's back, then verify names the table, the key, the problem and the entry."""
-    check_cases(scenario, [(t, sql.replace("{blob}", blob(scenario)), code, key, seq)
+    assert_each_case_caught_and_located(scenario, [(t, sql.replace("{blob}", blob(scenario)), code, key, seq)
                            for t, sql, code, key, seq in CASES])
 
 
