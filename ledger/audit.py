@@ -213,14 +213,15 @@ def fail(report: Any, seq: int | None, table: str, key: Any, problem: str, *, co
 
 # --- what each kind of entry writes ----------------------------------------------------------
 
-def _put(key: Any, seq: int, row: tuple) -> Change:
+def put(key: Any, seq: int, row: tuple) -> Change:
+    """What an entry does to a table: ``key`` must hold ``row``, written by entry ``seq``."""
     return ("put", key, seq, row)
 
 
 def _party(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
     party = p.get("party")
     if party:
-        yield _put(party["id"], seq, (party["id"], party["kind"], party["name"], party.get("county_code")))
+        yield put(party["id"], seq, (party["id"], party["kind"], party["name"], party.get("county_code")))
 
 
 def _accounts(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
@@ -232,17 +233,17 @@ def _accounts(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
             owner, label = "REGISTRY", f"Imported programme: {p['registry']}"
         else:
             owner, label = party["id"], party["name"]
-        yield _put(a["id"], seq, (a["id"], owner, a["kind"], label))
+        yield put(a["id"], seq, (a["id"], owner, a["kind"], label))
 
 
 def _sale(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
-    yield _put(seq, seq, (seq, p["seller_account"], p["buyer_account"], p["quantity"], p["price_fen_per_t"],
+    yield put(seq, seq, (seq, p["seller_account"], p["buyer_account"], p["quantity"], p["price_fen_per_t"],
                           p["amount_fen"], p["contract_no"], at))
 
 
 def _court_sale(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
     f = p["fulfilment"]
-    yield _put(seq, seq, (seq, f["seller_account"], f["buyer_account"], f["quantity_t"], f["price_fen_per_t"],
+    yield put(seq, seq, (seq, f["seller_account"], f["buyer_account"], f["quantity_t"], f["price_fen_per_t"],
                           f["amount_fen"], f["contract_no"], at))
 
 
@@ -252,13 +253,13 @@ def _corrected_sale(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
 
 
 def _retirement(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
-    yield _put(p["retirement_id"], seq, (p["retirement_id"], seq, p["account_id"], p["quantity"], p["beneficiary"],
+    yield put(p["retirement_id"], seq, (p["retirement_id"], seq, p["account_id"], p["quantity"], p["beneficiary"],
                                          p["purpose"], p["kind"], at))
 
 
 def _court_retirement(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
     f = p["fulfilment"]
-    yield _put(f["retirement_id"], seq, (f["retirement_id"], seq, f["buyer_account"], f["quantity_t"],
+    yield put(f["retirement_id"], seq, (f["retirement_id"], seq, f["buyer_account"], f["quantity_t"],
                                          f["beneficiary"], f["purpose"], f["retirement_kind"], at))
 
 
@@ -268,7 +269,7 @@ def _imported_retirements(seq: int, at: str, p: dict[str, Any]) -> Iterable[Chan
         rid = r.get("retirement_id")
         if rid:
             # the purpose kept is the registry's reason, else its note (RegistryRecord.purpose)
-            yield _put(rid, seq, (rid, seq, p["account_id"], r["quantity"], r.get("beneficiary"),
+            yield put(rid, seq, (rid, seq, p["account_id"], r["quantity"], r.get("beneficiary"),
                                   r.get("reason") or r.get("details"), RETIREMENT_KIND, at))
 
 
@@ -341,7 +342,7 @@ class _PledgeAudit(TableAudit):
 
 
 def _reversal(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
-    yield _put(p["reversal_id"], seq, (p["reversal_id"], seq, p["quantity"], p["reason"], p["loss_event_ref"], at))
+    yield put(p["reversal_id"], seq, (p["reversal_id"], seq, p["quantity"], p["reason"], p["loss_event_ref"], at))
 
 
 def _loss_reversal(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
@@ -350,18 +351,18 @@ def _loss_reversal(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
 
 
 def _correction(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
-    yield _put(p["corrected_seq"], seq, (p["corrected_seq"], seq, p["reason"]))
+    yield put(p["corrected_seq"], seq, (p["corrected_seq"], seq, p["reason"]))
 
 
 def _contract(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
-    yield _put(p["contract_no"], seq, (p["contract_no"], seq, p["centre_party_id"], p["collective_party_id"],
+    yield put(p["contract_no"], seq, (p["contract_no"], seq, p["centre_party_id"], p["collective_party_id"],
                                        p["term_start"], p["term_end"], p["signed_date"],
                                        json.dumps(p["payment_terms"], sort_keys=True)))
 
 
 def _contract_parcels(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
     for code in p["parcel_codes"]:
-        yield _put((p["contract_no"], code), seq, (p["contract_no"], code, p["term_start"], p["term_end"]))
+        yield put((p["contract_no"], code), seq, (p["contract_no"], code, p["term_start"], p["term_end"]))
 
 
 # --- parcels: the journal holds every version record and its hash ---------------------------
@@ -381,7 +382,7 @@ def _parcel_records(p: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 def _versions(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
     for r in _parcel_records(p):
-        yield _put((r["parcel_code"], r["version"]), seq,
+        yield put((r["parcel_code"], r["version"]), seq,
                    (r["parcel_code"], r["version"], seq, r["change"], r["version_hash"], r["geometry_sha256"]))
 
 
@@ -628,7 +629,7 @@ _ESTIMATE_COLUMNS = ("id", "seq", "methodology_id", "methodology_version", "parc
 
 
 def _estimate(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
-    yield _put(p["estimate_id"], seq, (p["estimate_id"], seq, p["methodology_id"], p["methodology_version"],
+    yield put(p["estimate_id"], seq, (p["estimate_id"], seq, p["methodology_id"], p["methodology_version"],
                                        json.dumps(p["parcel_codes"]), p["period_start"], p["period_end"],
                                        p["net_kg_co2e"], p["stock_change_kg_co2e"], p["reproducibility_hash"],
                                        bool(p["uses_unverified"]), _sink_type_of(p["methodology_id"]),

@@ -28,13 +28,9 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable
 
-from ledger.audit import Change, TableAudit, check_columns, digest
+from ledger.audit import Change, TableAudit, check_columns, digest, put
 from ledger.court.domain import OrderKind, OrderTerms, order_status
 from ledger.income.audit import document_audits
-
-
-def _put(key: Any, seq: int, row: tuple) -> Change:
-    return ("put", key, seq, row)
 
 
 def _canonical(value: Any) -> str | None:
@@ -52,7 +48,7 @@ def _canonical_text(value: str | None) -> str | None:
 
 def _case(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
     c = p["case"]
-    yield _put(c["case_no"], seq, (c["case_no"], seq, c["court_party_id"], c["court_name"], c["judgment_date"],
+    yield put(c["case_no"], seq, (c["case_no"], seq, c["court_party_id"], c["court_name"], c["judgment_date"],
                                    json.dumps(c["defendants"]), c["sink_type"], c["county_code"], c["ecosystem_name"],
                                    c["damaged_area_ha"], c.get("parcel_code"), c.get("geometry_wkb"),
                                    c["description"], at))
@@ -60,7 +56,7 @@ def _case(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
 
 def _fulfilment(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
     f = p["fulfilment"]
-    yield _put(f["fulfilment_id"], seq, (f["fulfilment_id"], seq, f["order_id"], f["case_no"], f["seller_account"],
+    yield put(f["fulfilment_id"], seq, (f["fulfilment_id"], seq, f["order_id"], f["case_no"], f["seller_account"],
                                          f["buyer_account"], f["quantity_t"], f["price_fen_per_t"], f["amount_fen"],
                                          f["remainder_fen"], f["retirement_id"], f["contract_no"],
                                          f["purchase_date"], at))
@@ -69,14 +65,14 @@ def _fulfilment(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
 def _certificate(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
     c = p["certificate"]
     record = c["record"]
-    yield _put(c["code"], seq, (c["code"], seq, record["order"]["order_id"], record["case"]["case_no"],
+    yield put(c["code"], seq, (c["code"], seq, record["order"]["order_id"], record["case"]["case_no"],
                                 _canonical(record), at))
 
 
 # --- order events: one per entry -------------------------------------------------------------
 
 def _event(seq: int, at: str, order_id: str, kind: str, summary: dict[str, Any]) -> Change:
-    return _put(seq, seq, (seq, order_id, kind, _canonical(summary), at))
+    return put(seq, seq, (seq, order_id, kind, _canonical(summary), at))
 
 
 def _issued_event(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:

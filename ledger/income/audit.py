@@ -40,18 +40,13 @@ status and end, and a party or contract registered before the tail is read from 
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any, Iterable
 
 from sqlalchemy import text
 
-from ledger.audit import Change, TableAudit, check_columns, digest
+from ledger.audit import Change, TableAudit, check_columns, digest, put
 
 PAID_ROLES = ("household", "collective")  # the lines that become due items (ledger.income.domain)
-
-
-def _put(key: Any, seq: int, row: tuple) -> Change:
-    return ("put", key, seq, row)
 
 
 def _line_id(parent_id: str, number: int) -> str:
@@ -68,12 +63,12 @@ def document_audits(table: str, owner: str, kind: str) -> list[TableAudit]:
     erasable content table, both written by entries of ``kind``."""
     def document(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
         d = p["document"]
-        yield _put(d["document_id"], seq, (d["document_id"], seq, d[owner], d["title"], d["file_name"],
+        yield put(d["document_id"], seq, (d["document_id"], seq, d[owner], d["title"], d["file_name"],
                                            d["media_type"], d["size_bytes"], d["sha256"]))
 
     def content(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
         sha = p["document"]["sha256"]
-        yield _put(sha, seq, (sha, sha))
+        yield put(sha, seq, (sha, sha))
 
     def stored_content(row: tuple) -> tuple:
         content = row[1].encode("utf-8", "surrogatepass") if isinstance(row[1], str) else bytes(row[1])
@@ -89,7 +84,7 @@ def document_audits(table: str, owner: str, kind: str) -> list[TableAudit]:
 
 def _project(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
     r = p["project"]
-    yield _put(r["project_code"], seq, (r["project_code"], seq, r["name"], r["sink_type"], r["methodology_id"],
+    yield put(r["project_code"], seq, (r["project_code"], seq, r["name"], r["sink_type"], r["methodology_id"],
                                         r["centre_party_id"], r["monitoring_start"], r["interval_months"]))
 
 
@@ -97,12 +92,12 @@ def _project_parcels(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
     project = p.get("project")
     code, added = (project["project_code"], project["parcel_codes"]) if project else (p["project_code"], p["added"])
     for parcel in added:
-        yield _put(parcel, seq, (parcel, code, seq))
+        yield put(parcel, seq, (parcel, code, seq))
 
 
 def _contributions(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
     for c in p.get("contributions") or ():
-        yield _put(f"{c['batch_id']}/{c['parcel_code']}", seq,
+        yield put(f"{c['batch_id']}/{c['parcel_code']}", seq,
                    (c["batch_id"], c["parcel_code"], seq, c["quantity_t"], c["kg_co2e"], c["weight"]))
 
 
@@ -127,26 +122,26 @@ class ContributionAudit(TableAudit):
 # --- distributions, obligations, payments ----------------------------------------------------
 
 def _distribution(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
-    yield _put(p["distribution_id"], seq, (p["distribution_id"], seq, p["sale_seq"], p["seller_account"],
+    yield put(p["distribution_id"], seq, (p["distribution_id"], seq, p["sale_seq"], p["seller_account"],
                                            p["sale_date"], p["quantity_t"], p["amount_fen"], at))
 
 
 def _distribution_contracts(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
     for c in p["contracts"]:
-        yield _put((p["distribution_id"], c["contract_no"]), seq,
+        yield put((p["distribution_id"], c["contract_no"]), seq,
                    (p["distribution_id"], c["contract_no"], c["collective_party_id"], c["kind"], c["quantity_t"],
                     c["gross_fen"], c["costs_fen"], c["net_fen"], c["villages_fen"], c["centre_fen"]))
 
 
 def _obligations(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
     for o in p["obligations"]:
-        yield _put(o["obligation_id"], seq, (o["obligation_id"], seq, p["contract_no"], o["year_index"],
+        yield put(o["obligation_id"], seq, (o["obligation_id"], seq, p["contract_no"], o["year_index"],
                                              o["period_start"], o["period_end"], o["due_date"], o["amount_fen"]))
 
 
 def _payments(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
     for item in p["items"]:
-        yield _put(item["payment_line_id"], seq, (item["payment_line_id"], seq, item["due_id"], p["payer_party_id"],
+        yield put(item["payment_line_id"], seq, (item["payment_line_id"], seq, item["due_id"], p["payer_party_id"],
                                                   item["party_id"], item["amount_fen"], p["paid_date"],
                                                   p["reference"]))
 
@@ -284,19 +279,19 @@ class LienAudit(TableAudit):
 def _lien_parcels(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
     lien = p["lien"]
     for code in lien["parcel_codes"]:
-        yield _put((lien["lien_id"], code), seq, (lien["lien_id"], code))
+        yield put((lien["lien_id"], code), seq, (lien["lien_id"], code))
 
 
 def _lien_pledges(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
     for made in p.get("lien_pledges") or ():
-        yield _put(made["pledge_id"], seq, (made["pledge_id"], made["lien_id"], seq))
+        yield put(made["pledge_id"], seq, (made["pledge_id"], made["lien_id"], seq))
 
 
 # --- losses and claims -----------------------------------------------------------------------
 
 def _loss_event(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
     e, reversal = p["loss_event"], p.get("reversal")
-    yield _put(e["event_id"], seq, (e["event_id"], seq, e["cause"], e["event_date"], e["reported_by_party_id"],
+    yield put(e["event_id"], seq, (e["event_id"], seq, e["cause"], e["event_date"], e["reported_by_party_id"],
                                     e["policy_no"], e["description"], e["lost_t_co2e"], e["reversed_t"],
                                     reversal["reversal_id"] if reversal else None, at))
 
@@ -304,14 +299,14 @@ def _loss_event(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
 def _loss_parcels(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
     e = p["loss_event"]
     for r in e["parcels"]:
-        yield _put((e["event_id"], r["parcel_code"]), seq,
+        yield put((e["event_id"], r["parcel_code"]), seq,
                    (e["event_id"], r["parcel_code"], r["affected_area_ha"], r["damage_share_bp"],
                     r["stock_t_c_per_ha"], r["estimate_id"], r["lost_t_co2e"], r["reversed_t"]))
 
 
 def _claim(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
     c = p["claim"]
-    yield _put(c["claim_no"], seq, (c["claim_no"], seq, c["event_id"], c["insurer_party_id"], c["insured_party_id"],
+    yield put(c["claim_no"], seq, (c["claim_no"], seq, c["event_id"], c["insurer_party_id"], c["insured_party_id"],
                                     c["policy_no"], c["product"], c["payout_fen"], c["paid_date"], c["reference"]))
 
 
