@@ -148,7 +148,8 @@ def _insert_batch_and_blocks(db, batch_id: str, n: int, blocks: list[Block], seq
         sums: dict[tuple[str, str], int] = {}
         for b in blocks:
             sums[(b.account_id, b.state.value)] = sums.get((b.account_id, b.state.value), 0) + b.quantity
-        s.execute(text("INSERT INTO balance (account_id, batch_id, state, quantity) VALUES (:a, :b, :s, :q)"),
+        s.execute(text("INSERT INTO balance (account_id, batch_id, state, quantity, vintage_year, issuance_seq) "
+                       "SELECT :a, id, :s, :q, vintage_year, issuance_seq FROM batch WHERE id = :b"),
                   [{"a": a, "b": batch_id, "s": st, "q": q} for (a, st), q in sums.items()])
 
 

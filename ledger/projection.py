@@ -80,7 +80,9 @@ def apply_moves(session: Session, moves: Iterable[Move]) -> None:
 
 def _add_balances(tx: Tx, deltas: dict[tuple[str, str, str], int]) -> None:
     """Add ``(account, batch, state) → delta`` to the balance rows, one upsert for all."""
-    tx.many("INSERT INTO balance (account_id, batch_id, state, quantity) VALUES (:a, :b, :s, :q) "
+    # A new row takes its batch's vintage year and issuance seq (the take order's index keys).
+    tx.many("INSERT INTO balance (account_id, batch_id, state, quantity, vintage_year, issuance_seq) "
+            "SELECT :a, id, :s, :q, vintage_year, issuance_seq FROM batch WHERE id = :b "
             "ON CONFLICT (account_id, batch_id, state) DO UPDATE SET quantity = balance.quantity + excluded.quantity",
             [{"a": a, "b": b, "s": st, "q": q} for (a, b, st), q in deltas.items() if q])
 
@@ -137,16 +139,16 @@ BATCH_PAGE_ROWS = 8  # batches an account holds, read a few at a time: a take ne
 
 def _held_batches(tx: Tx, account_id: str) -> Iterator[tuple]:  # type: ignore[type-arg]
     """``(batch_id, serial_prefix, vintage_year, first, last)`` of the batches an account holds
-    credits of, oldest vintage first, then issuance order, a page at a time (an enterprise that
-    bought from hundreds of issuances is not read whole for every sale)."""
+    credits of, oldest vintage first, then issuance order, a page at a time: a range read along
+    ``ix_balance_take`` (an enterprise that bought from thousands of issuances is neither read
+    whole nor sorted for every sale)."""
     after: tuple | None = None  # type: ignore[type-arg]
     while True:
         rows = tx.all(
-            "SELECT q.batch_id, b.serial_prefix, b.vintage_year, b.first, b.last, b.issuance_seq FROM balance q "
+            "SELECT q.batch_id, b.serial_prefix, b.vintage_year, b.first, b.last, q.issuance_seq FROM balance q "
             "JOIN batch b ON b.id = q.batch_id WHERE q.account_id = :a AND q.state = 'held' AND q.quantity > 0 "
-            + ("AND (b.vintage_year > :v OR (b.vintage_year = :v AND (b.issuance_seq > :s OR "
-               "(b.issuance_seq = :s AND b.id > :i)))) " if after else "")
-            + "ORDER BY b.vintage_year, b.issuance_seq, b.id LIMIT :n",
+            + ("AND (q.vintage_year, q.issuance_seq, q.batch_id) > (:v, :s, :i) " if after else "")
+            + "ORDER BY q.vintage_year, q.issuance_seq, q.batch_id LIMIT :n",
             {"a": account_id, "n": BATCH_PAGE_ROWS, **({"v": after[0], "s": after[1], "i": after[2]} if after else {})})
         for batch_id, prefix, vintage, first, last, _ in rows:
             yield batch_id, prefix, vintage, first, last

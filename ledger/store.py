@@ -103,11 +103,19 @@ class BalanceRow(SQLModel, table=True):
     __tablename__ = "balance"
     # The invariant check every command runs sums a batch's rows: an index that holds the quantity
     # too answers it from the index alone (a batch sold to hundreds of holders is a few pages).
-    __table_args__ = (Index("ix_balance_batch_id", "batch_id", "quantity"),)
+    # "Oldest vintage first, then issuance order" for a sale or a retirement is a range read of the
+    # account's non-empty rows along ``ix_balance_take`` (the batch's vintage year and issuance seq
+    # are kept on the row for it; ``verify`` checks they are the batch's), not a sort of every
+    # batch an enterprise ever held.
+    __table_args__ = (Index("ix_balance_batch_id", "batch_id", "quantity"),
+                      Index("ix_balance_take", "account_id", "state", "vintage_year", "issuance_seq", "batch_id",
+                            sqlite_where=text("quantity > 0"), postgresql_where=text("quantity > 0")))
     account_id: str = Field(primary_key=True, max_length=40)
     batch_id: str = Field(primary_key=True, max_length=80)
     state: str = Field(primary_key=True, max_length=12)
     quantity: int = Field(sa_column=big_int_column())
+    vintage_year: int = Field(sa_column=Column(BigInteger, nullable=False, server_default=text("0")))
+    issuance_seq: int = Field(sa_column=Column(BigInteger, nullable=False, server_default=text("0")))
 
 
 class IssuedPeriodRow(SQLModel, table=True):

@@ -370,6 +370,7 @@ def _full(session: Session, report: VerifyReport, observers: Sequence[Observer],
     if not _full_walk(session, report, replay, issued, tree, checkpoints, observers, progress):
         return False
     sums = _compare_projection(session, replay, issued, report)
+    check_take_order(session, report)
     report.batches, report.credits_issued = len(issued), sum(q for q in issued.values() if isinstance(q, int))
     if report.ok:
         report.state = {"frontier": tree.dumps(), "balances_digest": balances_digest(sums),
@@ -732,6 +733,7 @@ def _compare_tail(session: Session, tail: _Tail, verified: VerifiedCheckpointRow
         if row is None or row[0] != row[1]:
             report.fail(None, f"batch {batch_id}: issued {row[0] if row else 0} but balances hold "
                               f"{row[1] if row else '?'}", table="balance", key=batch_id)
+    check_take_order(session, report, sorted(tail.touched))
 
 
 # -- recording ---------------------------------------------------------------------------------
@@ -759,3 +761,25 @@ def timed(call: Callable[[], VerifyReport]) -> tuple[VerifyReport, int]:
     started = time.perf_counter()
     report = call()
     return report, int((time.perf_counter() - started) * 1000)
+
+
+def check_take_order(session: Session, report: VerifyReport, batch_ids: list[str] | None = None) -> None:
+    """The take-order keys on ``balance`` rows (a sale takes oldest vintage first, then in
+    issuance order, along ``ix_balance_take``) must be their batch's: every row in a full run,
+    the rows of the batches the tail touched in an incremental one."""
+    where = ("FROM balance q LEFT JOIN batch b ON b.id = q.batch_id WHERE (b.id IS NULL "
+             "OR q.vintage_year <> b.vintage_year OR q.issuance_seq <> b.issuance_seq)")
+    scopes: list[tuple[str, dict[str, Any]]] = (
+        [("", {})] if batch_ids is None else [(" AND q.batch_id = :b", {"b": b}) for b in batch_ids])
+    count, named = 0, []
+    for scope, params in scopes:
+        n = session.execute(text(f"SELECT count(*) {where}{scope}"), params).scalar_one()
+        if n:
+            count += n
+            named += [f"{a}/{b}/{st}" for a, b, st in session.execute(text(
+                f"SELECT q.account_id, q.batch_id, q.state {where}{scope} "
+                f"ORDER BY q.account_id, q.batch_id, q.state LIMIT {LOCATED_KEYS}"), params).all()]
+    if count:
+        report.fail(None, f"balance table: {count} row(s) whose vintage year or issuance seq is not their "
+                          "batch's (the order credits are taken in)", table="balance", key=named[0])
+        report.problems[-1]["keys"] = named[:LOCATED_KEYS]

@@ -164,3 +164,34 @@ def _head() -> str:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(migrations.config()).get_current_head()
+
+
+def test_the_take_order_keys_are_filled_from_the_batches_on_upgrade(tmp_path):  # type: ignore[no-untyped-def]
+    """Given a ledger with credits of several batches written before 0009 (no take-order keys on
+    ``balance``), when it is upgraded, then every balance row has its batch's vintage year and
+    issuance seq, the take-order index exists and the ledger verifies."""
+    from sinkledger.config import load_settings
+    from sinkledger.services.registry import Service
+    from tests.ledger.conftest import PARTIES, USERS, issue_parcel
+    from sinkledger.services.registry import SYSTEM_ACTOR
+
+    url = f"sqlite:///{tmp_path / 'before-0009.db'}"
+    svc = Service.open(load_settings({"DATABASE_URL": url}))
+    svc.initialise()
+    for pid, kind, party_name in PARTIES:
+        svc.register_party(SYSTEM_ACTOR, f"p:{pid}", party_id=pid, kind=kind.value, name=party_name, county_code="330523")
+    for user, role, pid in USERS:
+        svc.create_user(username=user, password="password-1", role=role, party_id=pid, display_name=user)
+    issue_parcel(svc, "AJ-BF-0001", "a")
+    issue_parcel(svc, "AJ-BF-0002", "b")
+    with svc.db.engine.begin() as conn:
+        command.downgrade(migrations.config(conn), "0008_verified_checkpoint")
+        assert "vintage_year" not in {c["name"] for c in inspect(conn).get_columns("balance")}
+        migrations.upgrade(conn)
+        rows = conn.execute(text("SELECT q.vintage_year, q.issuance_seq, b.vintage_year, b.issuance_seq "
+                                 "FROM balance q JOIN batch b ON b.id = q.batch_id")).all()
+    assert len(rows) >= 4 and all(r[0] == r[2] and r[1] == r[3] and r[0] >= 2000 for r in rows)
+    assert "ix_balance_take" in {i["name"] for i in inspect(svc.db.engine).get_indexes("balance")}
+    assert svc.verify(full=True).ok
+    svc.db.dispose()
+    assert schema_differences(url) == []

@@ -197,6 +197,22 @@ def test_a_tampered_projection_after_the_checkpoint_is_caught(funded, sql, table
     assert not svc.verify(full=True).ok
 
 
+@pytest.mark.parametrize("column", ["vintage_year", "issuance_seq"])
+def test_a_forged_take_order_key_is_caught_full_and_incremental(funded, column):  # type: ignore[no-untyped-def]
+    """The keys a sale takes credits in order of (``ix_balance_take``) must be their batch's: a
+    row moved ahead of the queue is named by the full verify, and by the incremental one when the
+    tail touched its batch."""
+    svc = funded
+    assert svc.verify(record=True).ok
+    sell(svc, "take-1", 2)
+    tamper(svc, f"UPDATE balance SET {column} = {column} - 1 WHERE account_id = 'ENT-1-H'")
+    for full in (False, True):
+        report = svc.verify(full=full)
+        assert not report.ok
+        problem = next(p for p in report.problems if "vintage year or issuance seq" in p["problem"])
+        assert problem["table"] == "balance" and problem["key"].startswith("ENT-1-H/"), problem
+
+
 def test_a_tampered_tail_entry_is_caught(funded):  # type: ignore[no-untyped-def]
     svc = funded
     assert svc.verify(record=True).ok
