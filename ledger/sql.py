@@ -45,12 +45,16 @@ class Tx:
     """
 
     __slots__ = ("_connection", "_engine", "transaction", "pool_connection", "driver_connection", "cursor", "pg",
-                 "_error", "_session", "batches", "blocks")
+                 "_error", "_session", "batches", "blocks", "_nested_session", "_nested")
 
-    def __init__(self, connection: Any, session: Any = None) -> None:
+    def __init__(self, connection: Any, session: Any = None, *, nested_session: bool = False) -> None:
+        """``nested_session``: the caller wrote its own savepoint on the driver's connection (a
+        command in a batch); a session made here then runs in a SQLAlchemy savepoint of its own
+        (ended by :meth:`end_nested`), so that a failed flush rolls back the ORM's work only."""
         self._connection = connection
         self._engine = connection.engine
         self._start(connection.connection, connection.dialect, session)
+        self._nested_session = nested_session
 
     @classmethod
     def on_pool_connection(cls, pool_connection: Any, engine: Any) -> "Tx":
@@ -59,6 +63,7 @@ class Tx:
         tx = cls.__new__(cls)
         tx._connection, tx._engine = None, engine
         tx._start(pool_connection, engine.dialect, None)
+        tx._nested_session = False
         return tx
 
     def _start(self, pool_connection: Any, dialect: Any, session: Any) -> None:
@@ -73,6 +78,7 @@ class Tx:
         # credit_block rows read in this transaction and not written since, by (batch_id, first):
         # a move from one of them needs no second read (ledger.projection.apply_moves)
         self.blocks: dict[tuple[str, int], tuple[Any, ...]] = {}
+        self._nested: Any = None  # the SQLAlchemy savepoint the session runs in (nested_session)
 
     @property
     def connection(self) -> Any:
@@ -85,10 +91,18 @@ class Tx:
     def session(self) -> Any:
         """An ORM session inside this transaction (made on first use; it never commits itself)."""
         if self._session is None:
+            if self._nested_session:
+                self._nested = self.connection.begin_nested()
             # joins the open transaction; ending it is left to the transaction's owner
             self._session = Session(bind=self.connection, expire_on_commit=False, join_transaction_mode="rollback_only")
             self._session.info["sinkledger_tx"] = self
         return self._session
+
+    def end_nested(self, *, commit: bool) -> None:
+        """Release (``commit``) or roll back the session's own savepoint, if one was begun."""
+        nested, self._nested = self._nested, None
+        if nested is not None and nested.is_active:
+            nested.commit() if commit else nested.rollback()
 
     def close(self) -> None:
         """Close the session this Tx made, if any (the transaction is its owner's to end)."""

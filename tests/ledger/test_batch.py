@@ -75,3 +75,44 @@ def test_batches_do_not_nest_and_check_their_size(funded):  # type: ignore[no-un
     with svc.db.batch():  # the refused attempts left nothing open
         sell(svc, "d-1")
     assert held(svc, "ENT-1-H") == 1
+
+
+def test_a_failed_orm_flush_in_a_batch_undoes_only_its_command(funded):  # type: ignore[no-untyped-def]
+    """Commands in a batch run in a savepoint written on the driver's connection; a handler that
+    uses the ORM gets a savepoint of its own inside it. Given a batch, when a command's ORM write
+    fails at the flush (a party that exists) between two sales, and a party registration (an ORM
+    handler) succeeds, then the failed one left nothing, the batch went on, and the ledger verifies."""
+    from sqlalchemy import exc as sa_exc
+
+    from ledger.commands import run_command
+    from ledger.store import PartyRow
+
+    svc = funded
+    head = svc.verify().entries
+
+    def add_party(party_id: str):  # type: ignore[no-untyped-def]
+        def handler(ctx):  # type: ignore[no-untyped-def]
+            ctx.session.add(PartyRow(id=party_id, kind="enterprise", name="批内企业", county_code="330523"))
+            ctx.session.flush()
+            return "party_registered", {"party_id": party_id, "kind": "enterprise", "name": "批内企业",
+                                        "county_code": "330523", "result": {"party_id": party_id}}
+        return handler
+
+    with svc.db.batch(commit_every=100, commit_every_s=3600) as batch:
+        sell(svc, "e-1")
+        with pytest.raises(sa_exc.IntegrityError):
+            run_command(svc.db, actor=svc.actor("admin"), command="register_party", request_id="e-dup",
+                        content={"party_id": "ENT-1"}, handler=add_party("ENT-1"))
+        sell(svc, "e-2")
+        svc.register_party(svc.actor("admin"), "e-new", party_id="ENT-77", kind="enterprise",
+                           name="批内企业", county_code="330523")  # an ORM handler that succeeds
+        sell(svc, "e-3")
+    assert batch.commits == 1
+    requests = [e[2] for e in journal(svc)][head:]
+    assert requests == ["e-1", "e-2", "e-new", "e-3"]
+    assert held(svc, "ENT-1-H") == 3
+    with svc.db.read() as s:
+        from sqlalchemy import text
+
+        assert s.execute(text("SELECT count(*) FROM party WHERE id IN ('ENT-1', 'ENT-77')")).scalar_one() == 2
+    assert svc.verify().ok
