@@ -45,9 +45,14 @@ def methodology_refusal(exc: Exception) -> InvalidInput:
 def _load_parcels(ctx: CommandContext, parcel_codes: list[str]) -> list[ParcelRow]:
     if not parcel_codes or len(set(parcel_codes)) != len(parcel_codes):
         raise InvalidInput("value_invalid", field="parcel_codes", value=",".join(map(str, parcel_codes))[:60])
+    found: dict[str, ParcelRow] = {}
+    codes = [c for c in parcel_codes if isinstance(c, str)]
+    for i in range(0, len(codes), 500):  # one query per 500 parcels (a bundle is hundreds)
+        for row in ctx.session.exec(select(ParcelRow).where(ParcelRow.parcel_code.in_(codes[i:i + 500]))):
+            found[row.parcel_code] = row
     rows = []
     for code in parcel_codes:
-        row = ctx.session.exec(select(ParcelRow).where(ParcelRow.parcel_code == code)).first()
+        row = found.get(code) if isinstance(code, str) else None
         if row is None:
             raise NotFound("parcel_not_found", parcel=code)
         if row.status not in ("active", "retired"):  # superseded by a split, merge or new version

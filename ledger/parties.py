@@ -33,13 +33,12 @@ def register_party(ctx: CommandContext, *, party_id: str, kind: str, name: str,
     name = check_text(name, "name", 200)
     if county_code is not None and (not isinstance(county_code, str) or not COUNTY_CODE.fullmatch(county_code)):
         raise InvalidInput("value_invalid", field="county_code", value=repr(county_code)[:40])
-    if ctx.session.get(PartyRow, party_id) is not None:
+    if ctx.tx.one("SELECT 1 FROM party WHERE id = :id", {"id": party_id}) is not None:
         raise Conflict("party_id_taken", party=party_id)
-    ctx.session.add(PartyRow(id=party_id, kind=kind_enum.value, name=name, county_code=county_code))
-    ctx.session.flush()
+    # plain statements (ledger.sql.Tx), no ORM session: 50,000 households register in minutes
+    ctx.tx.insert(PartyRow(id=party_id, kind=kind_enum.value, name=name, county_code=county_code))
     account_id = holding_account_id(party_id)
-    ctx.session.add(AccountRow(id=account_id, party_id=party_id, kind=AccountKind.holding.value,
-                               label=name))
+    ctx.tx.insert(AccountRow(id=account_id, party_id=party_id, kind=AccountKind.holding.value, label=name))
     payload = {"party": {"id": party_id, "kind": kind_enum.value, "name": name,
                          "county_code": county_code},
                "accounts": [{"id": account_id, "kind": AccountKind.holding.value}],

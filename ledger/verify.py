@@ -311,6 +311,8 @@ def verify_ledger(session: Session, *, full: bool = True, observers: Sequence[Ob
     if walked:  # an observer that did not see every entry has nothing to finish
         for observer in observers:
             observer.finish(session, report)
+        if report.mode == MODE_FULL:  # (incremental: the batches the tail touched, in _incremental)
+            check_take_order(session, report)
     return report
 
 
@@ -370,7 +372,6 @@ def _full(session: Session, report: VerifyReport, observers: Sequence[Observer],
     if not _full_walk(session, report, replay, issued, tree, checkpoints, observers, progress):
         return False
     sums = _compare_projection(session, replay, issued, report)
-    check_take_order(session, report)
     report.batches, report.credits_issued = len(issued), sum(q for q in issued.values() if isinstance(q, int))
     if report.ok:
         report.state = {"frontier": tree.dumps(), "balances_digest": balances_digest(sums),
@@ -782,4 +783,4 @@ def check_take_order(session: Session, report: VerifyReport, batch_ids: list[str
     if count:
         report.fail(None, f"balance table: {count} row(s) whose vintage year or issuance seq is not their "
                           "batch's (the order credits are taken in)", table="balance", key=named[0])
-        report.problems[-1]["keys"] = named[:LOCATED_KEYS]
+        report.problems[-1].update(code="row_differs_from_batch", keys=named[:LOCATED_KEYS])
