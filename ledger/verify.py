@@ -145,7 +145,11 @@ class Frontier:
 
     @classmethod
     def loads(cls, data: str, size: int) -> "Frontier":
-        return cls([bytes.fromhex(h) for h in json.loads(data)], size)
+        """From :meth:`dumps`, or from the object a verified checkpoint stores (``{"stack": [...],
+        "rows": {...}}``: the frontier and the row counts of the append-only audited tables)."""
+        stored = json.loads(data)
+        stack = stored.get("stack") if isinstance(stored, dict) else stored
+        return cls([bytes.fromhex(h) for h in stack], size)
 
 
 # -- digests of the derived tables -----------------------------------------------------------
@@ -292,25 +296,35 @@ def _issued(batch: Any) -> tuple[str, int]:
 # -- entry point ---------------------------------------------------------------------------
 
 def verify_ledger(session: Session, *, full: bool = True, observers: Sequence[Observer] | None = None,
-                  progress: Progress | None = None) -> VerifyReport:
+                  progress: Progress | None = None, jobs: int = 1) -> VerifyReport:
     """Verify the ledger read through ``session`` (which it never writes).
 
     ``full=False`` checks incrementally from the latest verified checkpoint when there is one
     (else in full). Observers (default: every table audit, :mod:`ledger.table_audits`) see
     ``begin(session, after_seq)``, then ``entry(...)`` for every entry checked, in order, after
-    its chain checks, then ``finish(session, report)``."""
+    its chain checks, then ``finish(session, report)``.
+
+    ``jobs=2``: a full run of a large journal lets an observer that can (``start_beside(session,
+    entries)``, the table audits) run in a second process beside the walk; it is then not begun
+    nor given entries here, and its ``finish`` brings in what it found. ``jobs=1``: one process."""
     if observers is None:
         from ledger.table_audits import table_audits  # deferred: the audits import the parcel geometry stack
         observers = [table_audits()]
     report = VerifyReport()
     verified = None if full else latest_verified(session)
-    if verified is None:
-        walked = _full(session, report, observers, progress)
-    else:
-        walked = _incremental(session, verified, report, observers, progress)
-    if walked:  # an observer that did not see every entry has nothing to finish
-        for observer in observers:
-            observer.finish(session, report)
+    try:
+        if verified is None:
+            walked = _full(session, report, observers, progress, jobs)
+        else:
+            walked = _incremental(session, verified, report, observers, progress)
+        if walked:  # an observer that did not see every entry has nothing to finish
+            for observer in observers:
+                observer.finish(session, report)
+    finally:
+        for observer in observers:  # a second process still running (the walk stopped) is stopped
+            close = getattr(observer, "close", None)
+            if callable(close):
+                close()
     return report
 
 
@@ -363,10 +377,15 @@ def _walk(session: Session, report: VerifyReport, after: int, prev: str, tree: F
     return True
 
 
-def _full(session: Session, report: VerifyReport, observers: Sequence[Observer], progress: Progress | None) -> bool:
+def _full(session: Session, report: VerifyReport, observers: Sequence[Observer], progress: Progress | None,
+          jobs: int = 1) -> bool:
     replay = Replay()
     issued: dict[str, int] = {}
     tree, checkpoints = Frontier(), _stored_checkpoints(session)
+    if jobs > 1:  # observers that run beside the walk, in a second process, are not walked here
+        entries = _scalar(session, "SELECT max(seq) FROM journal_entry") or 0
+        observers = [o for o in observers
+                     if not (callable(getattr(o, "start_beside", None)) and o.start_beside(session, entries))]
     if not _full_walk(session, report, replay, issued, tree, checkpoints, observers, progress):
         return False
     sums = _compare_projection(session, replay, issued, report)
@@ -740,7 +759,10 @@ def record_verified(session: Session, report: VerifyReport, verified_at: str, du
     """Record the verified checkpoint a passing report leaves (nothing for a failed one)."""
     if not report.ok or report.state is None:
         return
-    params = {"n": report.entries, "h": report.head_hash, "r": report.merkle_root, "f": report.state["frontier"],
+    frontier = report.state["frontier"]
+    if report.state.get("rows"):  # the row counts of the append-only audited tables, beside the frontier
+        frontier = json.dumps({"stack": json.loads(frontier), "rows": report.state["rows"]}, sort_keys=True)
+    params = {"n": report.entries, "h": report.head_hash, "r": report.merkle_root, "f": frontier,
               "bd": report.state["balances_digest"], "cd": report.state["checkpoints_digest"],
               "b": report.batches, "c": report.credits_issued, "m": report.mode, "from": report.from_seq,
               "at": verified_at, "ms": duration_ms}
