@@ -18,6 +18,10 @@ missing.
 The income and court tables have their audits beside their stores (:mod:`ledger.income.audit`,
 :mod:`ledger.court.audit`); :func:`default_audits` gathers them all.
 
+A large full run audits in a second process, beside the replay (:meth:`Audits.start_beside`);
+an incremental run also holds the append-only tables' row counts to those recorded with the
+verified checkpoint (:meth:`TableAudit.check_count`).
+
 An audit is a verify *observer*: ``begin(session, after_seq)``, ``entry(seq, kind, recorded_at,
 payload)`` for every entry in order, ``finish(session, report)``. In an incremental run
 (``after_seq`` > 0) only rows written by the tail's entries are compared, on the keys the tail
