@@ -11,6 +11,9 @@ make a million blocks, the worst case for the replay), then measures:
   in CPU seconds of the measuring process (steadier than wall time on a shared machine; SQLite
   runs in that process, a PostgreSQL server's own CPU is not counted). ``full_peak_rss_mb``: the
   peak resident memory of the process that ran it (each measurement runs in a fresh process);
+- ``jobs`` (``--jobs``, default 2): with 2 the full run audits the tables in a second process
+  beside the replay; ``full_beside_cpu_s`` and ``full_beside_peak_rss_mb`` are that process's
+  CPU seconds and peak memory (``full_cpu_s`` counts the measuring process only);
 - ``incremental_s``: ``verify`` after ``--tail`` more sales appended through the command path,
   from the checkpoint the full run recorded, vs ``floor_tail_s``: read and re-hash the tail rows
   (target: ≤ 1.5 s at 1,000,000 entries).
@@ -94,20 +97,22 @@ def floor(url: str, after: int = 0) -> tuple[float, int, float]:
     return elapsed, n, cpu
 
 
-def measure(url: str, full: bool) -> dict:
+def measure(url: str, full: bool, jobs: int) -> dict:
     svc = Service.open(load_settings({"DATABASE_URL": url}))
     started, cpu = time.perf_counter(), time.process_time()
-    report = svc.verify(full=full, record=True)  # the full run records where the incremental one starts
+    report = svc.verify(full=full, record=True, jobs=jobs)  # the full run records where the incremental one starts
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     svc.db.dispose()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the audits' process, when they ran beside
     return {"s": elapsed, "cpu_s": cpu, "ok": report.ok, "mode": report.mode, "from_seq": report.from_seq,
-            "entries": report.entries, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}
+            "entries": report.entries, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+            "beside_cpu_s": children.ru_utime + children.ru_stime, "beside_peak_rss_mb": children.ru_maxrss // 1024}
 
 
-def in_child(url: str, full: bool) -> dict:
+def in_child(url: str, full: bool, jobs: int) -> dict:
     """:func:`measure` in a fresh process, so that its peak memory is the verify's own."""
     out = subprocess.run([sys.executable, __file__, "--measure", "full" if full else "incremental",
-                          "--database-url", url], capture_output=True, text=True, check=True)
+                          "--database-url", url, "--jobs", str(jobs)], capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
 
 
@@ -127,10 +132,12 @@ def main() -> None:
     ap.add_argument("--tail", type=int, default=100, help="sales appended after the full verify")
     ap.add_argument("--database-url", default=None)
     ap.add_argument("--keep-db", default=None, help="SQLite file to build once and reuse (kept)")
+    ap.add_argument("--jobs", type=int, choices=(1, 2), default=2,
+                    help="verify's processes (2: the table audits beside the replay; 1: one process)")
     ap.add_argument("--measure", choices=("full", "incremental"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.measure:
-        print(json.dumps(measure(args.database_url, args.measure == "full")))
+        print(json.dumps(measure(args.database_url, args.measure == "full", args.jobs)))
         return
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{args.keep_db or Path(tmp) / 'verify.db'}"
@@ -141,10 +148,10 @@ def main() -> None:
             svc.db.dispose()
             build(url, args.entries)
         floor_full, rows, floor_cpu = floor(url)
-        full = in_child(url, True)
+        full = in_child(url, True, args.jobs)
         append_tail(url, args.tail)
         floor_tail, tail_rows, _ = floor(url, full["entries"])
-        incremental = in_child(url, False)
+        incremental = in_child(url, False, args.jobs)
     out = {
         "benchmark": "verify", "backend": "sqlite" if url.startswith("sqlite") else "postgresql",
         "entries": incremental["entries"], "tail_entries": tail_rows,
@@ -155,7 +162,8 @@ def main() -> None:
         "floor_full_s": round(floor_full, 3), "full_s": round(full["s"], 3),
         "full_vs_floor": round(full["s"] / floor_full, 2), "full_peak_rss_mb": full["peak_rss_mb"],
         "floor_full_cpu_s": round(floor_cpu, 3), "full_cpu_s": round(full["cpu_s"], 3),
-        "full_vs_floor_cpu": round(full["cpu_s"] / max(floor_cpu, 1e-9), 2),
+        "full_vs_floor_cpu": round(full["cpu_s"] / max(floor_cpu, 1e-9), 2), "jobs": args.jobs,
+        "full_beside_cpu_s": round(full["beside_cpu_s"], 3), "full_beside_peak_rss_mb": full["beside_peak_rss_mb"],
         "floor_tail_s": round(floor_tail, 4), "incremental_s": round(incremental["s"], 3),
         "incremental_peak_rss_mb": incremental["peak_rss_mb"], "floor_rows": rows,
     }

@@ -18,6 +18,10 @@ missing.
 The income and court tables have their audits beside their stores (:mod:`ledger.income.audit`,
 :mod:`ledger.court.audit`); :func:`default_audits` gathers them all.
 
+A large full run audits in a second process, beside the replay (:meth:`Audits.start_beside`);
+an incremental run also holds the append-only tables' row counts to those recorded with the
+verified checkpoint (:meth:`TableAudit.check_count`).
+
 An audit is a verify *observer*: ``begin(session, after_seq)``, ``entry(seq, kind, recorded_at,
 payload)`` for every entry in order, ``finish(session, report)``. In an incremental run
 (``after_seq`` > 0) only rows written by the tail's entries are compared, on the keys the tail
@@ -28,10 +32,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Iterator
 
+import orjson
 import shapely
 from sqlalchemy import inspect, text
 
@@ -54,8 +60,34 @@ KEYS_PER_READ = 500
 _RUN_KEY = os.urandom(16)
 
 
+_ENCODE_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def _tagged(value: Any) -> list[str]:
+    """A value JSON has no type for (bytes, a decimal, a date, a subclass of text...): its type
+    and ``repr``, as a list, which no plain column value encodes to."""
+    if isinstance(value, (memoryview, bytearray)):  # a driver's binary value: its bytes
+        value = bytes(value)
+    return ["\x00" + type(value).__name__, repr(value)]
+
+
+def encode(row: tuple) -> bytes:
+    """A fixed encoding of a row for its digest: JSON by orjson (``1``, ``"1"``, ``1.0``, ``true``
+    and ``null`` all differ), other types tagged with their type (:func:`_tagged`). A row JSON cannot
+    carry exactly (an integer beyond 64 bits, text with a lone surrogate, a float that is not
+    finite, which JSON would write as ``null``) is encoded by its ``repr`` (which starts with
+    ``(``, never ``[``)."""
+    try:
+        out = orjson.dumps(row, default=_tagged, option=_ENCODE_OPTIONS)
+    except (orjson.JSONEncodeError, TypeError):
+        return repr(row).encode("utf-8", "surrogatepass")
+    if b"null" in out and any(type(v) is float and not math.isfinite(v) for v in row):
+        return repr(row).encode("utf-8", "surrogatepass")
+    return out
+
+
 def digest(row: tuple) -> bytes:
-    return hashlib.blake2b(repr(row).encode("utf-8", "surrogatepass"), digest_size=12, key=_RUN_KEY).digest()
+    return hashlib.blake2b(encode(row), digest_size=12, key=_RUN_KEY).digest()
 
 
 class TableAudit:
@@ -66,12 +98,14 @@ class TableAudit:
 
     def __init__(self, table: str, columns: tuple[str, ...], key_len: int, derive: dict[str, Derive],
                  *, seq_column: str | None = "seq", stored: Callable[[tuple], tuple] | None = None,
-                 seq_of_stored: Callable[[tuple], int | None] | None = None, required: bool = True) -> None:
+                 seq_of_stored: Callable[[tuple], int | None] | None = None, required: bool = True,
+                 append_only: bool = False) -> None:
         self.table, self.columns, self.key_len, self.derive = table, columns, key_len, derive
         self.kinds = self.kinds or tuple(derive)
         self.seq_column = seq_column
         self.required = required  # False: a row may be absent (erased document bytes), never wrong or extra
         self._stored = stored or (lambda row: row)
+        self._stored_given = stored is not None
         self._seq_of_stored = seq_of_stored or self._seq_column_value
         self.expected: dict[Any, tuple[int, bytes | None]] = {}
         self.after_seq = 0
@@ -80,6 +114,14 @@ class TableAudit:
         # entry deletes a row) is the journal read again, key by key, to name each difference
         self.summable = type(self).entry is TableAudit.entry and required
         self.summing, self._sum_rows, self._sum_total = False, 0, 0
+        # a table whose rows are only ever added (each key put by one entry) or deleted: its row
+        # count is recorded with the verified checkpoint, and an incremental run holds the table's
+        # count now to it plus the tail's rows, so that a row added (or taken away) behind the
+        # journal's back under a key the tail did not touch is seen without reading the table
+        self.append_only = append_only and type(self).entry is TableAudit.entry
+        self.row_count: int | None = None  # the table's row count, once a run has checked it
+        self._tail_put: set[Any] = set()
+        self._tail_deleted: set[Any] = set()
 
     def _seq_column_value(self, row: tuple) -> int | None:
         if self.seq_column is None or self.seq_column not in self.columns:
@@ -90,6 +132,9 @@ class TableAudit:
         self.expected.clear()
         self.after_seq = after_seq
         self.summing, self._sum_rows, self._sum_total = self.summable and not after_seq, 0, 0
+        self.row_count = None
+        self._tail_put.clear()
+        self._tail_deleted.clear()
 
     def entry(self, seq: int, kind: str, recorded_at: str, payload: dict[str, Any]) -> None:
         derive = self.derive.get(kind)
@@ -101,10 +146,13 @@ class TableAudit:
                     self.summing = False
                     return
                 self._sum_rows += 1
-                self._sum_total += int.from_bytes(digest(row), "big")
+                self._sum_total += int.from_bytes(hashlib.blake2b(encode(row), digest_size=12, key=_RUN_KEY).digest(),
+                                                  "big")
             return
         for op, key, wrote, row in derive(seq, recorded_at, payload):
             self.expected[key] = (wrote, None if op == "delete" else digest(row))
+            if self.append_only and self.after_seq:
+                (self._tail_deleted if op == "delete" else self._tail_put).add(key)
 
     def key_of(self, row: tuple) -> Any:
         return row[0] if self.key_len == 1 else tuple(row[:self.key_len])
@@ -138,14 +186,38 @@ class TableAudit:
     def finish(self, session: Any, report: Any) -> None:
         if self.summable and not self.after_seq:
             if self.summing:
-                rows, total = 0, 0
-                for raw in self.stored_rows(session):
-                    rows += 1
-                    total += int.from_bytes(digest(self._readable(raw)), "big")
+                rows, total = self._stored_sums(session)
                 if (rows, total) == (self._sum_rows, self._sum_total):
+                    self.row_count = rows
                     return
             self._read_journal_by_key(session)
         self._compare(session, report)
+        if not self.after_seq:
+            self.row_count = sum(1 for _wrote, wanted in self.expected.values() if wanted is not None)
+
+    def _stored_sums(self, session: Any) -> tuple[int, int]:
+        """The stored side of a full run's comparison: rows, and the sum of their digests."""
+        rows, total = 0, 0
+        blake2b, key, frombytes = hashlib.blake2b, _RUN_KEY, int.from_bytes
+        readable = self._readable if self._stored_given else None
+        for raw in self.stored_rows(session):
+            rows += 1
+            total += frombytes(blake2b(encode(readable(raw) if readable else raw), digest_size=12, key=key).digest(),
+                               "big")
+        return rows, total
+
+    def check_count(self, session: Any, report: Any, recorded: int | None) -> None:
+        """An incremental run of an append-only table: its row count now must be the one recorded
+        with the verified checkpoint, plus the rows the tail added, minus those it deleted."""
+        if not self.append_only or not self.after_seq or recorded is None:
+            return
+        added = len(self._tail_put - self._tail_deleted)
+        removed = len(self._tail_deleted - self._tail_put)
+        now = int(session.execute(text(f"SELECT count(*) FROM {self.table}")).scalar() or 0)
+        if now != recorded + added - removed:
+            fail(report, None, self.table, "*", "row_count_differs",
+                 detail=f"{now} stored, {recorded + added - removed} from the verified checkpoint and the journal tail")
+        self.row_count = now
 
     def _read_journal_by_key(self, session: Any) -> None:
         """The keyed expectations, from a second read of the journal's entries of this table's kinds."""
@@ -201,10 +273,11 @@ def check_columns(session: Any, report: Any, table: str, key_columns: tuple[str,
             fail(report, wrote, table, key, "row_differs_from_journal")
 
 
-def fail(report: Any, seq: int | None, table: str, key: Any, problem: str, *, columns: list[str] | None = None) -> None:
+def fail(report: Any, seq: int | None, table: str, key: Any, problem: str, *, columns: list[str] | None = None,
+         detail: str | None = None) -> None:
     """Record a table difference on ``report`` naming table, key and entry (and the columns, when known)."""
     key_text = "/".join(str(k) for k in key) if isinstance(key, tuple) else str(key)
-    shown = f" in {', '.join(columns)}" if columns else ""
+    shown = f" in {', '.join(columns)}" if columns else f" ({detail})" if detail else ""
     report.fail(seq, f"{table} {key_text}: {problem.replace('_', ' ')}{shown}" + (f" (entry {seq})" if seq else ""))
     report.problems[-1].update({"table": table, "key": key_text, "code": problem})
     if columns:
@@ -678,23 +751,34 @@ def _number(value: Any) -> Any:
 def _versions_audit() -> TableAudit:
     return TableAudit("parcel_version", ("parcel_code", "version", "seq", "change", "version_hash", "record",
                                           "geometry_wkb"), 2, {k: _versions for k in _PARCEL_KINDS},
-                      stored=_stored_version)
+                      stored=_stored_version, append_only=True)
 
 
 class Audits:
     """Several audits as one verify observer: each entry goes only to the audits of its kind
-    (one dictionary look-up an entry, however many tables are audited)."""
+    (one dictionary look-up an entry, however many tables are audited).
 
-    def __init__(self, audits: Iterable[TableAudit]) -> None:
+    ``factory``: a module-level function that makes the same audits afresh. With it, a full run
+    of a large journal may audit *beside* the replay, in a second process (:meth:`start_beside`):
+    the audits read the journal and the stored tables on their own connection there, while this
+    process checks the chain and replays the moves; :meth:`finish` then adds that process's
+    problems to the report. If that process cannot say (it failed, or saw another journal), the
+    audits run here, reading the journal again: the same checks, only slower."""
+
+    def __init__(self, audits: Iterable[TableAudit], *, factory: Callable[[], Iterable[TableAudit]] | None = None) -> None:
         self.audits = list(audits)
+        self.factory = factory
         self.by_kind: dict[str, list[TableAudit]] = {}
         for audit in self.audits:
             for kind in audit.kinds:
                 self.by_kind.setdefault(kind, []).append(audit)
+        self._beside: _Beside | None = None
+        self.ran_beside = False  # the last full run's audits ran in a second process, and it answered
 
     def begin(self, session: Any, after_seq: int) -> None:
         self.tables = set(inspect(session.connection()).get_table_names())
         self.unreadable: list[tuple[int, str, str]] = []
+        self.recorded_rows = recorded_rows(session, after_seq) if after_seq else {}
         for audit in self.audits:
             audit.begin(session, after_seq)
 
@@ -707,13 +791,215 @@ class Audits:
                 self.unreadable.append((seq, audit.table, kind))
 
     def finish(self, session: Any, report: Any) -> None:
+        if self._beside is not None:
+            beside, self._beside = self._beside, None
+            answer = beside.result(report.entries, report.head_hash)
+            if answer is not None:
+                self.ran_beside = True
+                problems, rows = answer
+                for problem in problems:
+                    report.fail(problem.get("seq"), problem["problem"])
+                    report.problems[-1] = dict(problem)
+                _record_rows(report, rows)
+                return
+            self.begin(session, 0)  # the second process could not say: the journal read again, here
+            self.walk(session, up_to=report.entries)
         for seq, table, kind in self.unreadable:
             fail(report, seq, table, seq, f"{kind}_entry_lacks_what_the_table_needs")
         for audit in self.audits:
             if audit.table in self.tables:
                 audit.finish(session, report)
+                audit.check_count(session, report, self.recorded_rows.get(audit.table))
             else:  # a table the migrations make is gone: a fault to see, never a traceback
                 fail(report, None, audit.table, "*", "table_missing")
+        _record_rows(report, self.rows())
+
+    def rows(self) -> dict[str, int]:
+        """The row counts of the append-only tables this run checked (recorded with the verified
+        checkpoint a passing run leaves)."""
+        return {a.table: a.row_count for a in self.audits if a.append_only and a.row_count is not None}
+
+    # -- beside the replay ---------------------------------------------------------------------
+
+    def start_beside(self, session: Any, entries: int) -> bool:
+        """Start this full run's audits in a second process, if it is worth it (``entries`` at
+        least :data:`BESIDE_MIN_ENTRIES`) and possible (a factory; a database another process can
+        open: not SQLite in memory). True if started: the caller then neither begins this observer
+        nor gives it entries, and calls :meth:`finish` (or :meth:`close`) after its walk."""
+        self.ran_beside = False
+        if self.factory is None or entries < BESIDE_MIN_ENTRIES:
+            return False
+        url = session.get_bind().engine.url
+        if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+            return False
+        try:
+            self._beside = _Beside(url.render_as_string(hide_password=False), self.factory)
+        except OSError:
+            return False  # no second process on this machine: the audits run here, in the walk
+        return True
+
+    def close(self) -> None:
+        """Stop a second process still auditing (the walk stopped at a broken entry)."""
+        if self._beside is not None:
+            self._beside.stop()
+            self._beside = None
+
+    def walk(self, session: Any, up_to: int | None = None) -> None:
+        """Give every audit the journal's entries of the kinds they read, in order (up to ``up_to``):
+        what verify's walk gives them, read without the chain checks (a full verify checks the
+        chain of the same rows itself). Read along the primary key in pages, every kind (a filter on
+        kind would lead the database to its kind index and a sort of every page)."""
+        bound = f" AND seq <= {int(up_to)}" if up_to is not None else ""
+        loads, wanted, unreadable, after = orjson.loads, self.by_kind, self.unreadable, 0
+        readable = (KeyError, TypeError, ValueError, IndexError, AttributeError)
+        cursor = session.connection().connection.dbapi_connection.cursor()
+        try:
+            while True:
+                cursor.execute(f"SELECT seq, kind, recorded_at, body FROM journal_entry WHERE seq > {int(after)}{bound} "
+                               f"ORDER BY seq LIMIT {STREAM_ROWS}")
+                rows = cursor.fetchall()
+                if not rows:
+                    return
+                for seq, kind, recorded_at, body in rows:
+                    audits = wanted.get(kind)
+                    if audits is None:
+                        continue
+                    try:
+                        parsed = loads(body)
+                    except orjson.JSONDecodeError:
+                        try:
+                            parsed = json.loads(body)
+                        except ValueError:
+                            continue  # the chain check names it (body_unreadable)
+                    if type(parsed) is not dict:
+                        continue
+                    payload = parsed.get("payload")
+                    for audit in audits:  # what entry() does, without a call an entry
+                        try:
+                            audit.entry(seq, kind, recorded_at, payload)
+                        except readable:
+                            unreadable.append((seq, audit.table, kind))
+                after = rows[-1][0]
+        finally:
+            cursor.close()
+
+
+def recorded_rows(session: Any, tree_size: int) -> dict[str, int]:
+    """The row counts of the append-only tables recorded with the verified checkpoint at
+    ``tree_size`` (none for a checkpoint recorded before they were)."""
+    row = session.execute(text("SELECT frontier FROM verified_checkpoint WHERE tree_size = :n"), {"n": tree_size}).first()
+    try:
+        stored = json.loads(row[0]) if row is not None else None
+    except (TypeError, ValueError):
+        return {}
+    rows = stored.get("rows") if isinstance(stored, dict) else None
+    return {t: n for t, n in rows.items() if isinstance(t, str) and type(n) is int} if isinstance(rows, dict) else {}
+
+
+def _record_rows(report: Any, rows: dict[str, int]) -> None:
+    """Leave the row counts a run checked for the verified checkpoint it records."""
+    if report.ok and getattr(report, "state", None) is not None:
+        report.state.setdefault("rows", {}).update(rows)
+
+
+BESIDE_MIN_ENTRIES = 100_000  # below this a second process costs more than it saves (starting it: 1-2 s)
+
+
+class _Beside:
+    """The second process of :meth:`Audits.start_beside` (a fresh interpreter running
+    :func:`_beside_main`, with this one's import path) and the pipe its answer comes through.
+    Not :mod:`multiprocessing`: its spawn would import the caller's main script again."""
+
+    def __init__(self, url: str, factory: Callable[[], Iterable[TableAudit]]) -> None:
+        import pickle
+        import subprocess
+        import sys
+
+        where = f"{factory.__module__}:{factory.__qualname__}"
+        read_end, write_end = os.pipe()
+        try:
+            env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", f"from ledger.audit import _beside_main; _beside_main({write_end})"],
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(write_end,),
+                env=env, close_fds=True)
+        except BaseException:
+            os.close(read_end)
+            raise
+        finally:
+            os.close(write_end)
+        self.answers = os.fdopen(read_end, "rb")
+        try:  # the URL goes through a pipe, not the command line, which anyone on the machine can read
+            assert self.process.stdin is not None
+            self.process.stdin.write(pickle.dumps((url, where)))
+            self.process.stdin.close()
+        except OSError:
+            pass  # it died at once: result() then finds no answer
+
+    def result(self, entries: int, head_hash: str) -> tuple[list[dict[str, Any]], dict[str, int]] | None:
+        """The problems found beside and the row counts of the append-only tables, or None if that
+        process failed or read another journal than the walk checked (a different head)."""
+        import pickle
+
+        try:
+            answer = pickle.load(self.answers)
+        except (EOFError, OSError, pickle.UnpicklingError):
+            answer = None
+        finally:
+            self.answers.close()
+            self.process.wait()
+        if not answer or answer[0] != "done" or (answer[1], answer[2]) != (entries, head_hash):
+            return None
+        return answer[3], answer[4]
+
+    def stop(self) -> None:
+        self.answers.close()
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+
+def _beside_main(answer_fd: int) -> None:
+    """The second process: read ``(url, "module:factory")`` from stdin, run :func:`_audit_beside`,
+    write its answer (pickled) to ``answer_fd``."""
+    import importlib
+    import pickle
+    import sys
+
+    with os.fdopen(answer_fd, "wb") as answers:
+        try:
+            url, where = pickle.loads(sys.stdin.buffer.read())
+            module, name = where.split(":")
+            factory = importlib.import_module(module)
+            for part in name.split("."):
+                factory = getattr(factory, part)
+            answer = _audit_beside(url, factory)
+        except Exception as exc:  # noqa: BLE001 - any failure there means: audit in the parent instead
+            answer = ("failed", f"{type(exc).__name__}: {exc}")
+        pickle.dump(answer, answers)
+
+
+def _audit_beside(url: str, factory: Callable[[], Iterable[TableAudit]]) -> tuple:
+    """The audits over the journal up to its head as it is now, and their problems (the head's seq
+    and hash go back with them, for the parent to compare)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+    from sqlalchemy.pool import NullPool
+
+    from ledger.verify import VerifyReport  # deferred: ledger.verify imports the audits lazily too
+
+    engine = create_engine(url, poolclass=NullPool)
+    audits, report = Audits(factory()), VerifyReport()
+    try:
+        with Session(engine) as session:
+            head = session.execute(text("SELECT seq, entry_hash FROM journal_entry ORDER BY seq DESC LIMIT 1")).first()
+            seq, head_hash = (int(head[0]), head[1]) if head else (0, journal.GENESIS)
+            audits.begin(session, 0)
+            audits.walk(session, up_to=seq)
+            audits.finish(session, report)
+    finally:
+        engine.dispose()
+    return ("done", seq, head_hash, report.problems, audits.rows())
 
 
 def core_audits() -> list[TableAudit]:
@@ -727,23 +1013,24 @@ def core_audits() -> list[TableAudit]:
                    seq_column=None),
         TableAudit("sale", ("seq", "seller_account", "buyer_account", "quantity", "price_fen_per_t", "amount_fen",
                             "contract_no", "recorded_at"), 1,
-                   {"sale": _sale, "court_fulfilment": _court_sale, "correction": _corrected_sale}),
+                   {"sale": _sale, "court_fulfilment": _court_sale, "correction": _corrected_sale}, append_only=True),
         TableAudit("retirement", ("id", "seq", "account_id", "quantity", "beneficiary", "purpose", "retirement_kind",
                                   "recorded_at"), 1,
                    {"retirement": _retirement, "court_fulfilment": _court_retirement,
-                    "registry_import": _imported_retirements}),
+                    "registry_import": _imported_retirements}, append_only=True),
         _PledgeAudit(),
         TableAudit("reversal", ("id", "seq", "quantity", "reason", "loss_event_ref", "recorded_at"), 1,
-                   {"reversal": _reversal, "loss_event": _loss_reversal}),
-        TableAudit("correction", ("corrected_seq", "seq", "reason"), 1, {"correction": _correction}),
+                   {"reversal": _reversal, "loss_event": _loss_reversal}, append_only=True),
+        TableAudit("correction", ("corrected_seq", "seq", "reason"), 1, {"correction": _correction}, append_only=True),
         TableAudit("collection_contract", ("contract_no", "seq", "centre_party_id", "collective_party_id",
                                            "term_start", "term_end", "signed_date", "payment_terms"), 1,
-                   {"collection": _contract}),
+                   {"collection": _contract}, append_only=True),
         TableAudit("contract_parcel", ("contract_no", "parcel_code", "term_start", "term_end"), 2,
-                   {"collection": _contract_parcels}, seq_column=None),
+                   {"collection": _contract_parcels}, seq_column=None, append_only=True),
         _BatchAudit(),
         _IssuedPeriodAudit(),
-        TableAudit("estimate", _ESTIMATE_COLUMNS, 1, {"estimate_recorded": _estimate}, stored=_stored_estimate),
+        TableAudit("estimate", _ESTIMATE_COLUMNS, 1, {"estimate_recorded": _estimate}, stored=_stored_estimate,
+                   append_only=True),
         _versions_audit(),
         _ParcelAudit(),
     ]

@@ -120,6 +120,13 @@ def iter_raw(session: Session, *, batch_size: int = 10_000, after: int = 0) -> I
     """The journal rows after ``after`` as plain driver tuples (``RAW_COLUMNS``), in order,
     streamed a page at a time along the primary key: the fast path for verification of millions
     of entries."""
+    for rows in iter_raw_pages(session, batch_size=batch_size, after=after):
+        yield from rows
+
+
+def iter_raw_pages(session: Session, *, batch_size: int = 10_000, after: int = 0) -> Iterator[list[tuple[Any, ...]]]:
+    """:func:`iter_raw` a page (a list of rows) at a time: ``itertools.chain.from_iterable`` over
+    it walks the rows without resuming a generator for each."""
     cursor = session.connection().connection.dbapi_connection.cursor()
     try:
         while True:
@@ -128,7 +135,7 @@ def iter_raw(session: Session, *, batch_size: int = 10_000, after: int = 0) -> I
             rows = cursor.fetchall()
             if not rows:
                 return
-            yield from rows
+            yield rows
             after = rows[-1][0]
     finally:
         cursor.close()

@@ -15,4 +15,4 @@ def default_audits() -> list[TableAudit]:
 
 def table_audits() -> Audits:
     """Every table audit, as one observer for one verify run."""
-    return Audits(default_audits())
+    return Audits(default_audits(), factory=default_audits)

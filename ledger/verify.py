@@ -36,7 +36,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import compress, repeat
+from itertools import chain, compress, repeat
 from typing import Any, Protocol
 
 import orjson
@@ -145,7 +145,11 @@ class Frontier:
 
     @classmethod
     def loads(cls, data: str, size: int) -> "Frontier":
-        return cls([bytes.fromhex(h) for h in json.loads(data)], size)
+        """From :meth:`dumps`, or from the object a verified checkpoint stores (``{"stack": [...],
+        "rows": {...}}``: the frontier and the row counts of the append-only audited tables)."""
+        stored = json.loads(data)
+        stack = stored.get("stack") if isinstance(stored, dict) else stored
+        return cls([bytes.fromhex(h) for h in stack], size)
 
 
 # -- digests of the derived tables -----------------------------------------------------------
@@ -292,27 +296,37 @@ def _issued(batch: Any) -> tuple[str, int]:
 # -- entry point ---------------------------------------------------------------------------
 
 def verify_ledger(session: Session, *, full: bool = True, observers: Sequence[Observer] | None = None,
-                  progress: Progress | None = None) -> VerifyReport:
+                  progress: Progress | None = None, jobs: int = 1) -> VerifyReport:
     """Verify the ledger read through ``session`` (which it never writes).
 
     ``full=False`` checks incrementally from the latest verified checkpoint when there is one
     (else in full). Observers (default: every table audit, :mod:`ledger.table_audits`) see
     ``begin(session, after_seq)``, then ``entry(...)`` for every entry checked, in order, after
-    its chain checks, then ``finish(session, report)``."""
+    its chain checks, then ``finish(session, report)``.
+
+    ``jobs=2``: a full run of a large journal lets an observer that can (``start_beside(session,
+    entries)``, the table audits) run in a second process beside the walk; it is then not begun
+    nor given entries here, and its ``finish`` brings in what it found. ``jobs=1``: one process."""
     if observers is None:
         from ledger.table_audits import table_audits  # deferred: the audits import the parcel geometry stack
         observers = [table_audits()]
     report = VerifyReport()
     verified = None if full else latest_verified(session)
-    if verified is None:
-        walked = _full(session, report, observers, progress)
-    else:
-        walked = _incremental(session, verified, report, observers, progress)
-    if walked:  # an observer that did not see every entry has nothing to finish
-        for observer in observers:
-            observer.finish(session, report)
-        if report.mode == MODE_FULL:  # (incremental: the batches the tail touched, in _incremental)
-            check_take_order(session, report)
+    try:
+        if verified is None:
+            walked = _full(session, report, observers, progress, jobs)
+        else:
+            walked = _incremental(session, verified, report, observers, progress)
+        if walked:  # an observer that did not see every entry has nothing to finish
+            for observer in observers:
+                observer.finish(session, report)
+            if report.mode == MODE_FULL:  # (incremental: the batches the tail touched, in _incremental)
+                check_take_order(session, report)
+    finally:
+        for observer in observers:  # a second process still running (the walk stopped) is stopped
+            close = getattr(observer, "close", None)
+            if callable(close):
+                close()
     return report
 
 
@@ -365,10 +379,15 @@ def _walk(session: Session, report: VerifyReport, after: int, prev: str, tree: F
     return True
 
 
-def _full(session: Session, report: VerifyReport, observers: Sequence[Observer], progress: Progress | None) -> bool:
+def _full(session: Session, report: VerifyReport, observers: Sequence[Observer], progress: Progress | None,
+          jobs: int = 1) -> bool:
     replay = Replay()
     issued: dict[str, int] = {}
     tree, checkpoints = Frontier(), _stored_checkpoints(session)
+    if jobs > 1:  # observers that run beside the walk, in a second process, are not walked here
+        entries = _scalar(session, "SELECT max(seq) FROM journal_entry") or 0
+        observers = [o for o in observers
+                     if not (callable(getattr(o, "start_beside", None)) and o.start_beside(session, entries))]
     if not _full_walk(session, report, replay, issued, tree, checkpoints, observers, progress):
         return False
     sums = _compare_projection(session, replay, issued, report)
@@ -409,7 +428,7 @@ def _full_walk(session: Session, report: VerifyReport, replay: Replay, issued: d
     stack, size = tree.stack, 0
     batches, owner_of = replay.batches, replay._owners
     prev, expected = GENESIS_HASH, 1
-    for row in journal.iter_raw(session):
+    for row in chain.from_iterable(journal.iter_raw_pages(session)):
         seq, kind, request_id, actor, recorded_at, body_text, prev_hash, digest = row
         body = None
         if seq == expected and prev_hash == prev and sha((prev_hash + "\n" + body_text).encode()).hexdigest() == digest:
@@ -417,9 +436,12 @@ def _full_walk(session: Session, report: VerifyReport, replay: Replay, issued: d
                 body = loads(body_text)
             except orjson.JSONDecodeError:
                 pass
-        if type(body) is not dict or body.get("seq") != seq or body.get("kind") != kind or \
-                body.get("request_id") != request_id or body.get("actor") != actor or \
-                body.get("recorded_at") != recorded_at:
+        try:  # subscripts, not .get(): a body without one of these goes to check_link all the same
+            plain = type(body) is dict and body["seq"] == seq and body["kind"] == kind and \
+                body["request_id"] == request_id and body["actor"] == actor and body["recorded_at"] == recorded_at
+        except (KeyError, TypeError, IndexError):
+            plain = False
+        if not plain:
             problem, body = journal.check_link(row, expected, prev)
             if problem is not None:
                 report.fail(problem.seq, problem.problem)
@@ -437,8 +459,9 @@ def _full_walk(session: Session, report: VerifyReport, replay: Replay, issued: d
                             key=seq)
                 return False
         payload = body.get("payload")
-        for observer in observers:
-            observer.entry(seq, kind, recorded_at, payload)
+        if observers:
+            for observer in observers:
+                observer.entry(seq, kind, recorded_at, payload)
         problem_text = None
         if type(payload) is dict and "batches" not in payload and type(moves := payload.get("moves", [])) is list:
             for r in moves:
@@ -463,7 +486,15 @@ def _full_walk(session: Session, report: VerifyReport, replay: Replay, issued: d
                 if src is None or lasts[i] < last or src[0] != from_account or src[1] != from_state:
                     problem_text = _full_entry(replay, {}, {"moves": [r]})  # names the problem
                     break
-                split(firsts, lasts, owners, i, first, last, new)
+                src_last = lasts[i]
+                if firsts[i] == first and last < src_last:  # the block's first serials: split() inlined
+                    lasts[i] = last
+                    owners[i] = new
+                    firsts.insert(i + 1, last + 1)
+                    lasts.insert(i + 1, src_last)
+                    owners.insert(i + 1, src)
+                else:
+                    split(firsts, lasts, owners, i, first, last, new)
         else:
             problem_text = _full_entry(replay, issued, payload)
         if problem_text is not None:
@@ -743,7 +774,10 @@ def record_verified(session: Session, report: VerifyReport, verified_at: str, du
     """Record the verified checkpoint a passing report leaves (nothing for a failed one)."""
     if not report.ok or report.state is None:
         return
-    params = {"n": report.entries, "h": report.head_hash, "r": report.merkle_root, "f": report.state["frontier"],
+    frontier = report.state["frontier"]
+    if report.state.get("rows"):  # the row counts of the append-only audited tables, beside the frontier
+        frontier = json.dumps({"stack": json.loads(frontier), "rows": report.state["rows"]}, sort_keys=True)
+    params = {"n": report.entries, "h": report.head_hash, "r": report.merkle_root, "f": frontier,
               "bd": report.state["balances_digest"], "cd": report.state["checkpoints_digest"],
               "b": report.batches, "c": report.credits_issued, "m": report.mode, "from": report.from_seq,
               "at": verified_at, "ms": duration_ms}

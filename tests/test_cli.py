@@ -130,6 +130,10 @@ def test_verify_records_a_checkpoint_then_checks_only_the_tail(tmp_path):  # typ
                                                                              first["merkle_root"])
     full = json.loads(run(["verify", "--full", "--json"], url, check=True).stdout)
     assert (full["mode"], full["from_seq"]) == ("full", 0)
+    one = json.loads(run(["verify", "--full", "--jobs", "1", "--json"], url, check=True).stdout)
+    assert (one["mode"], one["merkle_root"]) == ("full", first["merkle_root"])
+    refused = run(["verify", "--full", "--jobs", "3"], url)
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
     assert f"mode: incremental, from_seq {first['entries']}" in run(["verify"], url, check=True).stdout
 
 

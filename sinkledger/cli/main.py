@@ -127,8 +127,10 @@ def _render_demo(s: dict[str, Any]) -> None:
 @click.option("--against", "against", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A published checkpoint file: also fail unless the ledger still extends its root.")
 @click.option("--public-key", default=None, help="With --against: the operator's public key (base64, PEM or file).")
+@click.option("--jobs", type=click.IntRange(1, 2), default=2, show_default=True,
+              help="Processes for a full run: 2 audits the tables beside the replay; 1 does all in one.")
 @reads
-def verify(obj: Ctx, full: bool, against: Path | None, public_key: str | None, as_json: bool) -> None:
+def verify(obj: Ctx, full: bool, against: Path | None, public_key: str | None, jobs: int, as_json: bool) -> None:
     """Recompute the hash chain and replay the journal; exit 0 only if the ledger is intact.
 
     From the last verified checkpoint unless --full (in full when there is none); a passing run
@@ -136,7 +138,7 @@ def verify(obj: Ctx, full: bool, against: Path | None, public_key: str | None, a
     a root published earlier."""
     with progress_bar() as bar:
         task = bar.add_task("verify", total=None)
-        report = obj.service.verify(full=full, record=True, against=against, public_key=public_key,
+        report = obj.service.verify(full=full, record=True, against=against, public_key=public_key, jobs=jobs,
                                     progress=lambda i, n: bar.update(task, completed=i, total=n))
     emit(report.to_dict(), as_json, _render_verify)
     if not report.ok:

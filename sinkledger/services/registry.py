@@ -269,7 +269,7 @@ class Service(UserCalls, ParcelCalls, EstimateCalls):
 
     def verify(self, *, full: bool = True, record: bool = False, observers: Sequence[Any] | None = None,
                progress: Callable[[int, int], None] | None = None, against: Path | None = None,
-               public_key: str | None = None) -> VerifyReport:
+               public_key: str | None = None, jobs: int = 2) -> VerifyReport:
         """Verify the ledger: in full (the default here), or from the latest verified checkpoint
         (``full=False``; in full when there is none). ``record=True`` records a passing run as a
         verified checkpoint (what ``sinkledger verify`` and the UI's verify action do); otherwise
@@ -279,7 +279,12 @@ class Service(UserCalls, ParcelCalls, EstimateCalls):
         given) that the ledger must still extend. The file and the key are read before anything
         else (a bad one is refused at once), the run is then full (every body re-hashed, not only
         the stored hashes), and it is recorded only if it passes both; the outcome is
-        ``report.against``."""
+        ``report.against``.
+
+        ``jobs``: 2 (the default) lets a full run of a large journal audit the tables in a second
+        process beside the replay (docs/ledger.md, "Verify"); 1 keeps it to this process."""
+        if type(jobs) is not int or jobs not in (1, 2):
+            raise InvalidInput("value_invalid", field="jobs", value=repr(jobs)[:40])
         if public_key is not None and against is None:
             raise InvalidInput("value_invalid", field="public_key", value="(needs --against)")
         published = None
@@ -289,7 +294,8 @@ class Service(UserCalls, ParcelCalls, EstimateCalls):
             full = True
         self.require_initialised()
         with self.db.read() as s:
-            report, duration_ms = timed(lambda: verify_ledger(s, full=full, observers=observers, progress=progress))
+            report, duration_ms = timed(lambda: verify_ledger(s, full=full, observers=observers, progress=progress,
+                                                                   jobs=jobs))
             if published is not None:
                 doc, key = published
                 ok, problem, size = check_ledger_against(s, doc, key)

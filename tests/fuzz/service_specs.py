@@ -41,7 +41,8 @@ NO_INPUT: dict[str, str] = {
 TRUSTED_CALLS: dict[str, str] = {
     "open": "takes the Settings built by sinkledger.config.load_settings (configuration, not user input)",
     "verify": "read-only unless record=True (then one verified-checkpoint row); its options (full, record, observers, "
-              "progress) come from code (the CLI's --full flag, the UI's checkbox), not from user text",
+              "progress, jobs) come from code (the CLI's --full and --jobs flags, the UI's checkbox), not from user "
+              "text; jobs other than 1 or 2 is refused (value_invalid)",
 }
 
 
