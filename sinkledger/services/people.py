@@ -6,7 +6,8 @@ role (:data:`ledger.people.permissions.PEOPLE_PERMISSIONS`), decides what the ac
 record (:func:`ledger.people.permissions.viewer_for`), shows each field as the one matrix says
 (:mod:`ledger.people.masking`), and writes every read and change to the access log in the same
 transaction as the read or change. None of these calls appends to the journal, so ``verify``,
-Merkle proofs and certificates never change because of them. ``docs/personal-data.md`` has the
+Merkle proofs and certificates never change because of them; the exceptions are ``anchor`` and
+the one anchor after the register's first use (``_first_anchor``), which record hashes only. ``docs/personal-data.md`` has the
 role × field matrix and what each page shows.
 """
 
