@@ -28,8 +28,11 @@ re-sealed. A seal cannot stop whoever holds the key, or someone who puts back an
 the whole register with its older sealed heads; **anchors** do: :func:`anchor_content` is what a
 ``people_anchor`` journal entry records (each chain's length, last key and head hash; nothing
 derived from a person but hashes over ciphertexts), so the journal, its Merkle checkpoints and
-anything they were published to pin the register up to that point. :func:`verify` checks all
-of it and names table, key and problem.
+anything they were published to pin the register up to that point. The register's first
+transaction is anchored at once (:meth:`sinkledger.services.people.PeopleService._first_anchor`),
+and once the journal holds an anchor the heads must exist and be sealed, so a register wiped
+whole (rows, heads, seal row, key check) is found too. :func:`verify` checks all of it and names
+table, key and problem.
 """
 
 from __future__ import annotations
