@@ -241,6 +241,28 @@ class VerifiedCheckpointRow(SQLModel, table=True):
     duration_ms: int = Field(sa_column=big_int_column())
 
 
+class VerifyOutcomeRow(SQLModel, table=True):
+    """The outcome of the latest recording verify, passing or failing (one row per ``scope``;
+    ``ledger`` for ``sinkledger verify``).
+
+    The verified checkpoint (:class:`VerifiedCheckpointRow`) is written only by a passing run, so
+    on its own it keeps vouching for the ledger after a later run failed; this row says what the
+    latest run found, and the overview shows a failure here before any older pass. ``problem``
+    is the first problem's text (shortened), ``problems`` how many there were.
+    """
+
+    __tablename__ = "verify_outcome"
+    scope: str = Field(primary_key=True, max_length=20)
+    ok: bool
+    mode: str = Field(max_length=12)  # full or incremental
+    entries: int = Field(sa_column=big_int_column())
+    first_bad_seq: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    problems: int = Field(sa_column=big_int_column())
+    problem: str = Field(default="", max_length=500)
+    ran_at: str = Field(max_length=40)
+    duration_ms: int = Field(sa_column=big_int_column())
+
+
 class CollectionContractRow(SQLModel, table=True):
     """A collection contract (收储合同): sink rights of parcels pass to the collection centre."""
 

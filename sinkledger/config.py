@@ -157,7 +157,8 @@ class SignInLimits:
 
     After ``user_failures`` failures for one user name (or ``client_failures`` from one client
     address), the n-th failure makes every next attempt wait ``delay_s * 2 ** (n - threshold)``
-    seconds, at most ``max_delay_s``. A counter idle for ``forget_minutes`` starts again.
+    seconds, at most ``max_delay_s``. A counter idle for ``forget_minutes`` starts again. The
+    sign-in log keeps at most ``log_max_rows`` rows (and 180 days).
     """
 
     user_failures: int = 5
@@ -165,6 +166,7 @@ class SignInLimits:
     delay_s: int = 30
     max_delay_s: int = 900
     forget_minutes: int = 720
+    log_max_rows: int = 100_000
     trusted_proxies: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
 
 
@@ -172,7 +174,8 @@ SIGN_IN_VARIABLES = {"user_failures": "SINKLEDGER_SIGNIN_USER_FAILURES",
                      "client_failures": "SINKLEDGER_SIGNIN_CLIENT_FAILURES",
                      "delay_s": "SINKLEDGER_SIGNIN_DELAY_SECONDS",
                      "max_delay_s": "SINKLEDGER_SIGNIN_MAX_DELAY_SECONDS",
-                     "forget_minutes": "SINKLEDGER_SIGNIN_FORGET_MINUTES"}
+                     "forget_minutes": "SINKLEDGER_SIGNIN_FORGET_MINUTES",
+                     "log_max_rows": "SINKLEDGER_SIGNIN_LOG_MAX_ROWS"}
 MAX_SIGN_IN_SETTING = 10_000_000  # larger values are refused (no overflow in the date arithmetic)
 
 

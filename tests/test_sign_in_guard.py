@@ -248,6 +248,77 @@ def test_bad_sign_in_settings_are_refused_at_start_up(variable, value) -> None: 
 
 def test_sign_in_settings_have_documented_defaults() -> None:
     assert sign_in_limits_from_env({}) == SignInLimits(user_failures=5, client_failures=20, delay_s=30,
-                                                       max_delay_s=900, forget_minutes=720)
+                                                       max_delay_s=900, forget_minutes=720, log_max_rows=100_000)
+    assert sign_in_limits_from_env({"SINKLEDGER_SIGNIN_LOG_MAX_ROWS": "500"}).log_max_rows == 500
     assert sign_in_limits_from_env({"SINKLEDGER_TRUSTED_PROXIES": ""}).trusted_proxies == ()
     assert sign_in_limits_from_env({"SINKLEDGER_SIGNIN_CLIENT_FAILURES": " 50 "}).client_failures == 50
+
+
+# -- h2: IPv6 clients by their /64, and a bounded log under a flood ---------------------------------
+
+def test_an_ipv6_client_is_counted_by_its_64_network(users) -> None:
+    """Given 20 failures from 20 different addresses of one IPv6 /64 (one address each, as a
+    host that picks a fresh address per guess), then a 21st address of that /64 waits, even with
+    the right password, while an address of the next /64 and IPv4 addresses (each its own
+    counter) are not held back; the log keeps the full addresses; lifting the lock by any address
+    of the /64 lifts it for the whole /64."""
+    boss, now = users.actor("boss"), T0
+    for i in range(20):
+        assert refused(users, f"guess-{i}", WRONG, client=f"2001:db8:1:2::{i + 1:x}", now=now).code == \
+            "credentials_invalid"
+    locked = refused(users, "alice", RIGHT, client="2001:db8:1:2:ffff:ffff:ffff:fffe", now=now + timedelta(seconds=1))
+    assert locked.code == "sign_in_locked"
+    assert users.authenticate("alice", RIGHT, client="2001:db8:1:3::1", now=now + timedelta(seconds=1)).username == "alice"
+    held = signin_guard.locks(users, boss, now=now + timedelta(seconds=1))
+    assert [(k["scope"], k["subject"], k["failures"]) for k in held] == [("client", "2001:db8:1:2::/64", 20)]
+    assert {r["client"] for r in signin_guard.recent_failures(users, boss, limit=50)
+            if r["event"] == "unknown_user"} == {f"2001:db8:1:2::{i + 1:x}" for i in range(20)}
+    for i in range(20):  # IPv4: by address, one failure each holds nobody back
+        refused(users, f"other-{i}", WRONG, client=f"192.0.2.{i + 1}", now=now)
+    assert users.authenticate("bob", RIGHT, client="192.0.2.21", now=now + timedelta(seconds=2)).username == "bob"
+    assert users.authenticate("bob", RIGHT, client="::ffff:192.0.2.1", now=now + timedelta(seconds=2)).username == "bob"
+    out = signin_guard.unlock(users, boss, scope="client", subject="2001:db8:1:2::abcd")
+    assert out["subject"] == "2001:db8:1:2::/64" and out["failures"] == 20
+    assert users.authenticate("alice", RIGHT, client="2001:db8:1:2::7", now=now + timedelta(seconds=3)).username == "alice"
+
+
+def _log_rows(service) -> int:  # type: ignore[no-untyped-def]
+    from sqlalchemy import func
+
+    with service.db.read() as s:
+        return int(s.exec(select(func.count()).select_from(signin_guard.SignInLogRow)).one())
+
+
+def test_a_flood_of_attempts_leaves_the_log_bounded_and_the_guard_deciding(users) -> None:
+    """Given the log bounded at 120 rows, when one client floods the sign-in with 600 attempts
+    under made-up names after locking itself, then the log never holds more than 120 rows (the
+    newest kept), the flooding client is still refused, even for a real name with its right
+    password, and another client signs that name in at once; a log left larger (by an older
+    release) shrinks by a batch per write."""
+    cap = 120
+    users.settings = replace(users.settings, sign_in=replace(users.settings.sign_in, log_max_rows=cap))
+    flood, now = "192.0.2.200", T0
+    for i in range(20):
+        refused(users, f"flood-{i}", WRONG, client=flood, now=now)
+    sizes = []
+    for i in range(600):
+        exc = refused(users, f"made-up-{i}", WRONG, client=flood, now=now + timedelta(seconds=1))
+        assert exc.code == "sign_in_locked"
+        if i % 50 == 0:
+            sizes.append(_log_rows(users))
+    assert max(sizes) <= cap and _log_rows(users) == cap
+    newest = signin_guard.recent_failures(users, users.actor("boss"), limit=cap)
+    assert newest[0]["username"] == "made-up-599" and newest[-1]["username"] == f"made-up-{600 - cap}"
+    assert refused(users, "alice", RIGHT, client=flood, now=now + timedelta(seconds=2)).code == "sign_in_locked"
+    assert users.authenticate("alice", RIGHT, client="198.51.100.50", now=now + timedelta(seconds=2)).username == "alice"
+
+    with users.db.write() as s:  # an older release's log, far over the bound
+        for i in range(2500):
+            s.add(signin_guard.SignInLogRow(at=signin_guard._iso(now), username=f"old-{i}", client=flood,
+                                            event="wrong_password"))
+    before = _log_rows(users)
+    refused(users, "again", WRONG, client=flood, now=now + timedelta(seconds=3))
+    assert _log_rows(users) == before + 1 - signin_guard.LOG_PRUNE_BATCH
+    for _ in range(3):
+        refused(users, "again", WRONG, client=flood, now=now + timedelta(seconds=3))
+    assert _log_rows(users) == cap

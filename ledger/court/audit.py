@@ -29,7 +29,7 @@ import json
 from typing import Any, Iterable
 
 from ledger.audit import Change, TableAudit, check_columns, digest, put
-from ledger.court.domain import OrderKind, OrderTerms, order_status
+from ledger.court.domain import TERM_FIELDS, OrderKind, OrderTerms, order_status
 from ledger.income.audit import document_audits
 
 
@@ -108,7 +108,6 @@ ORDER_COLUMNS = ("order_id", "seq", "case_no", "court_party_id", "item", "kind",
                  "due_date", "same_sink_type", "same_county", "status", "fulfilled_t", "spent_fen",
                  "last_price_fen_per_t", "fulfilments", "decision", "proposal", "override_reason", "withdrawn_seq",
                  "withdrawal_reason", "updated_seq")
-TERMS = ("quantity_t", "amount_fen", "due_date", "same_sink_type", "same_county")
 
 
 def _stored_order(row: tuple) -> tuple:
@@ -160,7 +159,7 @@ class OrderAudit(TableAudit):
             self.orders[o["order_id"]] = order
             self.expected[o["order_id"]] = (seq, digest(tuple(order[c] for c in ORDER_COLUMNS)))
         elif kind == "court_order_amended":
-            self._set(seq, p["order_id"], {**{k: p["after"][k] for k in TERMS}, "updated_seq": seq})
+            self._set(seq, p["order_id"], {**{k: p["after"][k] for k in TERM_FIELDS}, "updated_seq": seq})
         elif kind == "court_fulfilment":
             f = p["fulfilment"]
             order = self.orders.get(f["order_id"])

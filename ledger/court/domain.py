@@ -72,6 +72,9 @@ def money_to_tonnes(amount_fen: int, price_fen_per_t: int) -> tuple[int, int]:
     return amount_fen // price_fen_per_t, amount_fen % price_fen_per_t
 
 
+TERM_FIELDS = ("quantity_t", "amount_fen", "due_date", "same_sink_type", "same_county")  # what an amendment may change
+
+
 @dataclass(frozen=True, kw_only=True)
 class OrderTerms:
     """What an order asks and what has been done against it so far."""

@@ -19,7 +19,7 @@ from typing import Any
 from ledger.commands import CommandContext
 from ledger.court.calculator import Proposal, propose_tonnage
 from ledger.court.cases import get_case
-from ledger.court.domain import OrderKind, OrderStatus, OrderTerms, case_entry_id, order_status
+from ledger.court.domain import TERM_FIELDS, OrderKind, OrderStatus, OrderTerms, case_entry_id, order_status
 from ledger.court.permissions import require_case_court
 from ledger.court.store import CourtCaseRow, CourtOrderEventRow, CourtOrderRow
 from ledger.domain import EntryKind, check_date
@@ -31,7 +31,6 @@ from methodologies.registry import get_methodology
 from sinkledger_base.errors import Conflict, InvalidInput, NotFound
 
 MAX_REASON_CHARS = 500
-TERM_FIELDS = ("quantity_t", "amount_fen", "due_date", "same_sink_type", "same_county")
 
 
 def get_order(session: Any, order_id: str) -> CourtOrderRow:

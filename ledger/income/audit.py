@@ -45,12 +45,7 @@ from typing import Any, Iterable
 from sqlalchemy import text
 
 from ledger.audit import Change, TableAudit, check_columns, digest, put
-
-PAID_ROLES = ("household", "collective")  # the lines that become due items (ledger.income.domain)
-
-
-def _line_id(parent_id: str, number: int) -> str:
-    return f"{parent_id}-{number:03d}"  # ledger.income.domain.line_id
+from ledger.income.domain import PAID_ROLE_VALUES, line_id
 
 
 # --- documents -------------------------------------------------------------------------------
@@ -204,9 +199,9 @@ class DueItemAudit(TableAudit):
             self.centres[p["contract_no"]] = p["centre_party_id"]
         elif kind == "distribution":
             for line in p["lines"]:
-                if line["role"] in PAID_ROLES and line["amount_fen"] > 0:
+                if line["role"] in PAID_ROLE_VALUES and line["amount_fen"] > 0:
                     self._write(seq, (
-                        _line_id(p["distribution_id"], line["line_no"]), seq, "distribution", p["distribution_id"],
+                        line_id(p["distribution_id"], line["line_no"]), seq, "distribution", p["distribution_id"],
                         line["contract_no"], p["seller_party_id"], line["party_id"], self._kind(line["party_id"]),
                         line["role"], line["parcel_code"], line["parcel_tonnes"], line["share_bp"],
                         line["attributed_kg"], line["amount_fen"], p["sale_date"], p["sale_date"], p["sale_seq"]))
@@ -216,7 +211,7 @@ class DueItemAudit(TableAudit):
                 for line in o["lines"]:
                     if line["amount_fen"] > 0:
                         self._write(seq, (
-                            _line_id(o["obligation_id"], line["line_no"]), seq, "fixed_payment", o["obligation_id"],
+                            line_id(o["obligation_id"], line["line_no"]), seq, "fixed_payment", o["obligation_id"],
                             p["contract_no"], payer, line["party_id"], self._kind(line["party_id"]), line["role"],
                             line["parcel_code"], None, line["share_bp"], None, line["amount_fen"],
                             o["period_start"], o["period_end"], None))

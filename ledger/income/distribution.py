@@ -38,7 +38,7 @@ from ledger.allocation import allocate_largest_remainder, split_share_bp
 from ledger.commands import CommandContext
 from ledger.domain import EntryKind, Move
 from ledger.income.contributions import batch_contributions
-from ledger.income.domain import PAID_ROLES, LineRole, line_id, record_id, shown
+from ledger.income.domain import PAID_ROLE_VALUES, LineRole, line_id, record_id, shown
 from ledger.income.permissions import require_party
 from ledger.income.terms import FIXED, PaymentTerms
 from ledger.sql import Tx, in_list
@@ -365,7 +365,6 @@ def distribute(ctx: CommandContext, *, sale_seq: int) -> tuple[str, dict[str, An
     return EntryKind.distribution.value, payload
 
 
-_PAID = frozenset(r.value for r in PAID_ROLES)
 _DUE_KEYS = ("contract_no", "party_id", "role", "parcel_code", "parcel_tonnes", "share_bp", "attributed_kg",
              "amount_fen")
 
@@ -382,7 +381,7 @@ def _write(ctx: CommandContext, distribution_id: str, draft: dict[str, Any]) -> 
         "collective_party_id": c["collective_party_id"], "kind": c["kind"], "quantity_t": c["quantity_t"],
         "gross_fen": c["gross_fen"], "costs_fen": c["costs_fen"], "net_fen": c["net_fen"],
         "villages_fen": c["villages_fen"], "centre_fen": c["centre_fen"]} for c in draft["contracts"]])
-    paid = [line for line in draft["lines"] if line["role"] in _PAID and line["amount_fen"] > 0]
+    paid = [line for line in draft["lines"] if line["role"] in PAID_ROLE_VALUES and line["amount_fen"] > 0]
     kinds = _party_kinds(tx, {line["party_id"] for line in paid})
     tx.insert_rows("due_item", [{
         "id": line_id(distribution_id, line["line_no"]), "seq": ctx.seq, "source_kind": "distribution",

@@ -46,6 +46,7 @@ class LineRole(str, enum.Enum):
 
 
 PAID_ROLES = frozenset({LineRole.household, LineRole.collective})
+PAID_ROLE_VALUES = frozenset(r.value for r in PAID_ROLES)  # as a payload's line holds them
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 MAX_REFERENCE_CHARS = 80
 

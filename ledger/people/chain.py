@@ -28,8 +28,11 @@ re-sealed. A seal cannot stop whoever holds the key, or someone who puts back an
 the whole register with its older sealed heads; **anchors** do: :func:`anchor_content` is what a
 ``people_anchor`` journal entry records (each chain's length, last key and head hash; nothing
 derived from a person but hashes over ciphertexts), so the journal, its Merkle checkpoints and
-anything they were published to pin the register up to that point. :func:`verify` checks all
-of it and names table, key and problem.
+anything they were published to pin the register up to that point. The register's first
+transaction is anchored at once (:meth:`sinkledger.services.people.PeopleService._first_anchor`),
+and once the journal holds an anchor the heads must exist and be sealed, so a register wiped
+whole (rows, heads, seal row, key check) is found too. :func:`verify` checks all of it and names
+table, key and problem.
 """
 
 from __future__ import annotations
@@ -391,14 +394,17 @@ def verify(session: Session, cipher: FieldCipher | None, *, tables: tuple[str, .
     report = Report()
     wanted = tables or (*CHAINS, "person", "person_designation")
     rows = {c: _check_chain(session, c, report) for c in CHAINS if c in wanted or tables is None}
-    sealed_once = sealed_before(session)
+    anchors = anchor_entries(session)
+    # Heads are required once the register was sealed, or once the journal anchored it: a register
+    # wiped whole (rows, heads, seal row and key check) leaves the journal's anchors behind.
+    sealed_once = bool(anchors) or sealed_before(session)
     for chain, chain_rows in rows.items():
         _check_head(session, cipher, chain, chain_rows, report, sealed_once)
     for head in session.exec(select(PersonChainHeadRow)):
         if head.chain not in CHAINS:
             report.fail("person_chain_head", {"chain": head.chain}, "not_a_chain")
     key_check = session.get(PersonMetaRow, KEY_CHECK)
-    if key_check is None and any(r for r in rows.values()):
+    if key_check is None and (anchors or any(r for r in rows.values())):
         report.fail("person_meta", {"key": KEY_CHECK}, "missing")
     elif key_check is not None and cipher is not None and key_check.value != cipher.key_check:
         report.fail("person_meta", {"key": KEY_CHECK}, "differs")
@@ -407,7 +413,7 @@ def verify(session: Session, cipher: FieldCipher | None, *, tables: tuple[str, .
             report.fail("person_meta", {"key": meta.key}, "not_recorded")
     if cipher is None:
         report.warn("person_chain_head", {}, "seals_not_checked")
-    anchor = _check_anchors(session, rows, report)
+    anchor = _check_anchors(anchors, rows, report)
     if tables is None:
         _check_register(session, rows["person_event"], rows["person_version"], report)
         _check_designations(session, rows["person_access_log"], report)
@@ -434,11 +440,24 @@ def anchor_content(session: Session) -> dict[str, Any]:
     return {"heads": heads}
 
 
-def _check_anchors(session: Session, rows: Mapping[str, list[Any]], report: Report) -> dict[str, Any] | None:
+def anchor_entries(session: Session) -> list[tuple[int, str, str]]:
+    """The journal's ``people_anchor`` entries (seq, recorded_at, body), oldest first (one a day
+    at most in practice; the kind is indexed)."""
+    return [tuple(r) for r in session.execute(
+        text("SELECT seq, recorded_at, body FROM journal_entry WHERE kind = :k ORDER BY seq"),
+        {"k": ANCHOR_KIND}).all()]
+
+
+def anchored(session: Session) -> bool:
+    """Whether the journal anchored the register at least once (one indexed lookup)."""
+    return session.execute(text("SELECT 1 FROM journal_entry WHERE kind = :k LIMIT 1"),
+                           {"k": ANCHOR_KIND}).first() is not None
+
+
+def _check_anchors(found: list[tuple[int, str, str]], rows: Mapping[str, list[Any]],
+                   report: Report) -> dict[str, Any] | None:
     """Every chain must still hold, as anchored, the head each ``people_anchor`` entry recorded
     (the links between rows then vouch for everything before it). Returns the newest anchor."""
-    found = session.execute(text("SELECT seq, recorded_at, body FROM journal_entry WHERE kind = :k ORDER BY seq"),
-                            {"k": ANCHOR_KIND}).all()
     newest = None
     for seq, recorded_at, body in found:
         heads = _anchored_heads(body)

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sinkledger_base import checks
 from sinkledger_base.errors import InvalidInput
 
 PROVINCE_CODES = frozenset({
@@ -201,6 +202,8 @@ def check_consent_date(text: Any, *, today: date) -> str:
         raise InvalidInput("consent_date_invalid", field="consent_date") from None
     if day > today:
         raise InvalidInput("consent_date_invalid", field="consent_date")
+    if not checks.in_date_range(day):  # the one date range (1900-01-01 .. 2199-12-31)
+        raise checks.date_out_of_range("consent_date", day.isoformat())
     return day.isoformat()
 
 

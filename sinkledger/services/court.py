@@ -285,14 +285,14 @@ MAX_DOCUMENT_BYTES = 50 * 2**20
 
 
 def _as_of(value: Any) -> date | None:
-    """A report date: a ``date`` or an ISO date string (``None``: today)."""
-    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
-        return value
+    """A status or report date: a ``date`` or an ISO date string (``None``: today), within the one
+    date range (``date_out_of_range`` otherwise, as everywhere)."""
+    if value is None:
+        return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return checks.date_in_range(value, "as_of")
     if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
+        return checks.iso_date(value, "as_of")
     raise InvalidInput("value_invalid", field="as_of", value=repr(value)[:40])
 
 

@@ -6,7 +6,8 @@ role (:data:`ledger.people.permissions.PEOPLE_PERMISSIONS`), decides what the ac
 record (:func:`ledger.people.permissions.viewer_for`), shows each field as the one matrix says
 (:mod:`ledger.people.masking`), and writes every read and change to the access log in the same
 transaction as the read or change. None of these calls appends to the journal, so ``verify``,
-Merkle proofs and certificates never change because of them. ``docs/personal-data.md`` has the
+Merkle proofs and certificates never change because of them; the exceptions are ``anchor`` and
+the one anchor after the register's first use (``_first_anchor``), which record hashes only. ``docs/personal-data.md`` has the
 role × field matrix and what each page shows.
 """
 
@@ -55,7 +56,7 @@ from ledger.store import PartyRow, UserRow
 from sinkledger.services.area import AreaService
 from sinkledger_base import money
 from sinkledger_base.canonical import canonical_json, sha256_hex
-from sinkledger_base.errors import IntegrityFailure, InvalidInput, NotFound, NotPermitted
+from sinkledger_base.errors import Conflict, IntegrityFailure, InvalidInput, NotFound, NotPermitted
 
 if TYPE_CHECKING:  # for annotations only
     from sinkledger.services.registry import Service
@@ -64,7 +65,8 @@ PAYMENT_FIELDS = (PersonalField.name, PersonalField.bank_name, PersonalField.ban
 ALL_FIELDS = tuple(PersonalField)
 MAX_TEXT = 200
 PEOPLE_LOCK_KEY = 0x50_45_4F_50  # "PEOP": the person register's advisory lock on PostgreSQL
-SYSTEM = Actor(username="system", role=Role.admin, party_id="REGISTRY")  # who seals on first use
+SYSTEM = Actor(username="system", role=Role.admin, party_id="REGISTRY")  # who seals and anchors on first use
+ANCHOR_ATTEMPTS = 5  # register transactions moving the heads while an anchor is named, at most
 
 
 def _reason(value: Any, code: str) -> str:
@@ -103,6 +105,7 @@ class PeopleService(AreaService):
         self._allow_generate = service.settings.is_sqlite if allow_generate_key is None else allow_generate_key
         self._cipher: FieldCipher | None = None
         self._schema_ready = False
+        self._anchored = False  # the journal holds a people_anchor (known once seen)
 
     # -- schema and key -------------------------------------------------------------------------
     def ensure_schema(self) -> None:
@@ -139,20 +142,39 @@ class PeopleService(AreaService):
                 s.execute(text("PRAGMA secure_delete = ON"))
                 check_key(s, cipher, record=True)
                 first_seal = chain.first_seal_detail(s)
+                anchored = self._anchored or chain.anchored(s)
                 yield s
                 self._seal(s, first_seal)
-            return
-        with Session(db.engine, expire_on_commit=False) as s:
-            s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PEOPLE_LOCK_KEY})
-            try:
-                check_key(s, cipher, record=True)
-                first_seal = chain.first_seal_detail(s)
-                yield s
-                self._seal(s, first_seal)
-                s.commit()
-            except BaseException:
-                s.rollback()
-                raise
+        else:
+            with Session(db.engine, expire_on_commit=False) as s:
+                s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PEOPLE_LOCK_KEY})
+                try:
+                    check_key(s, cipher, record=True)
+                    first_seal = chain.first_seal_detail(s)
+                    anchored = self._anchored or chain.anchored(s)
+                    yield s
+                    self._seal(s, first_seal)
+                    s.commit()
+                except BaseException:
+                    s.rollback()
+                    raise
+        self._anchored = anchored
+        if not anchored:
+            self._first_anchor()
+
+    def _first_anchor(self) -> None:
+        """After the first register transaction (committed, its locks released): anchor the
+        register in the journal at once, so that wiping it whole (rows, sealed heads, seal row
+        and key check) is found by ``verify`` from its very first use, not only after the first
+        daily ``people anchor``. Tried once per service when the journal holds no anchor yet (a
+        crash in between, or a register used before this rule, is anchored by the next
+        transaction); a register that does not verify is left unanchored, for ``people verify``
+        to report."""
+        self._anchored = True
+        try:
+            self.anchor(SYSTEM)
+        except (IntegrityFailure, Conflict):
+            pass
 
     def _seal(self, s: Session, first_seal: dict[str, Any] | None) -> None:
         """End of every register transaction: advance the chains' sealed heads. On first use
@@ -500,17 +522,51 @@ class PeopleService(AreaService):
         here is pinned by the journal (and wherever its checkpoints are published), even against
         someone holding the data key. Only an intact register is anchored
         (``person_register_broken`` otherwise). The same heads anchored again are a replay. The
-        entry holds each chain's length, last key and head hash: nothing about a person."""
+        entry holds each chain's length, last key and head hash: nothing about a person.
+
+        One transaction: the journal command's own, which also takes the register's lock
+        (PostgreSQL; SQLite has one writer anyway), verifies the register and reads the heads it
+        records, so no register transaction can move them in between. The heads read beforehand
+        (they name the request and its fingerprint) are compared with those under the lock; if a
+        register transaction moved them meanwhile, the command rolls back and starts again with
+        the new heads (``person_register_busy`` after :data:`ANCHOR_ATTEMPTS` tries).
+        """
         require_people(actor, "people_anchor")
-        report = self.verify(actor)
+        if not self._schema_ready:
+            self.ensure_schema()
+        cipher = self.cipher
+        for _ in range(ANCHOR_ATTEMPTS):
+            with self.service.db.read() as s:
+                content = chain.anchor_content(s)
+            rid = request_id or "people-anchor:" + sha256_hex(canonical_json(content))[:32]
+            try:
+                result = self.service._run(actor, "people_anchor", rid, content,
+                                           lambda ctx, want=content: self._anchor_entry(ctx, cipher, want),
+                                           checkpoint=True)
+            except _HeadsMoved:
+                continue
+            if result["replayed"]:  # these heads were anchored (and verified) before: is it intact now?
+                report = self._verify(chain.verify)
+                if not report["ok"]:
+                    raise IntegrityFailure("person_register_broken", problems=len(report["problems"]))
+            self._anchored = True
+            return result
+        raise Conflict("person_register_busy")
+
+    def _anchor_entry(self, ctx: Any, cipher: FieldCipher, want: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Inside the journal command's transaction: lock the register, verify it, and record the
+        heads it has now (which must be the ones the request was named after)."""
+        s = ctx.session
+        if not self.service.db.is_sqlite:
+            s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PEOPLE_LOCK_KEY})
+        check_key(s, cipher, record=False)
+        report = chain.verify(s, cipher)
         if not report["ok"]:
             raise IntegrityFailure("person_register_broken", problems=len(report["problems"]))
-        with self.service.db.read() as s:
-            content = chain.anchor_content(s)
-        request_id = request_id or "people-anchor:" + sha256_hex(canonical_json(content))[:32]
-        result = self.service._run(actor, "people_anchor", request_id, content,
-                                   lambda ctx: (chain.ANCHOR_KIND, {"result": content}), checkpoint=True)
-        return result
+        content = chain.anchor_content(s)
+        if content != want:
+            raise _HeadsMoved
+        return chain.ANCHOR_KIND, {"result": content}
 
     def _verify(self, check: Any) -> dict[str, Any]:
         if not self._schema_ready:
@@ -576,6 +632,10 @@ class PeopleService(AreaService):
         with self.service.db.read() as s:
             party = s.get(PartyRow, party_id)
         return party.name if party else None
+
+
+class _HeadsMoved(Exception):
+    """The register's heads moved between naming an anchor request and locking the register."""
 
 
 def _yuan(fen: Any) -> str | None:

@@ -300,12 +300,18 @@ def integrity(service: Service) -> dict[str, Any]:
     """The chain's health as last verified, without verifying (no page replays the journal): the
     latest verified checkpoint (size, head, root, mode, when; None before the first verify that
     recorded one), the journal's size now and the latest published Merkle checkpoint. ``ok`` is
-    True when a verify passed and recorded; ``merkle_root``/``head_hash`` are what it verified."""
+    True when a verify passed and recorded and the latest recording run did not fail;
+    ``merkle_root``/``head_hash`` are what the last passing run verified. ``last_run`` is the
+    latest recording run's outcome and ``failed`` that run when it failed (what the overview
+    shows first: a failure is never hidden behind an older pass)."""
     verified = service.last_verified()
+    last_run = service.last_verify_run()
+    failed = last_run if last_run is not None and not last_run["ok"] else None
     with service.db.read() as s:
         cp = s.exec(select(CheckpointRow).order_by(CheckpointRow.tree_size.desc()).limit(1)).first()
         size = s.exec(select(JournalRow.seq).order_by(JournalRow.seq.desc()).limit(1)).first() or 0
-    return {"ok": verified is not None, "entries": size, "first_bad_seq": None,
+    return {"ok": verified is not None and failed is None, "entries": size,
+            "first_bad_seq": failed["first_bad_seq"] if failed else None, "last_run": last_run, "failed": failed,
             "verified_entries": verified["tree_size"] if verified else 0,
             "head_hash": verified["head_hash"] if verified else None,
             "merkle_root": verified["merkle_root"] if verified else None, "verified": verified,

@@ -42,7 +42,7 @@ from ledger.signing import (
     write_checkpoint_file,
 )
 from ledger.sql import Tx, in_list
-from ledger.store import AccountRow, JournalRow, PartyRow
+from ledger.store import AccountRow, JournalRow, PartyRow, VerifyOutcomeRow
 from ledger.verify import VerifyReport, latest_verified, record_verified, timed, verify_ledger
 from sinkledger.config import Settings, load_settings
 from sinkledger.db.database import Database
@@ -304,10 +304,24 @@ class Service(UserCalls, ParcelCalls, EstimateCalls):
                 report.against = {"file": str(against), "ok": ok, "tree_size": size, "problem": problem,
                                   "root": doc.get("root") if isinstance(doc, dict) else None,
                                   "key_pinned": key is not None}
-        if record and report.ok:
+        if record:
             with self.db.write() as s:
-                record_verified(s, report, self.clock(), duration_ms)
+                ran_at = self.clock()
+                if report.ok:
+                    record_verified(s, report, ran_at, duration_ms)
+                _record_outcome(s, report, ran_at, duration_ms)
         return report
+
+    def last_verify_run(self) -> dict[str, Any] | None:
+        """The outcome of the latest recording verify, passing or failing (``ok``, ``mode``,
+        ``entries``, ``first_bad_seq``, ``problems``, ``problem``: the first one's text, ``ran_at``,
+        ``duration_ms``); None before the first. A failed run is kept here while the verified
+        checkpoint still names the last passing one."""
+        self.require_initialised()
+        with self.db.read() as s:
+            row = s.get(VerifyOutcomeRow, VERIFY_SCOPE)
+        return None if row is None else {k: getattr(row, k) for k in (
+            "ok", "mode", "entries", "first_bad_seq", "problems", "problem", "ran_at", "duration_ms")}
 
     def last_verified(self) -> dict[str, Any] | None:
         """The latest verified checkpoint (size, head, root, mode, when) and the journal's size now."""
@@ -416,3 +430,16 @@ def _check_count(value: Any, field: str, *, maximum: int = 2**62) -> int:
 
 
 __all__ = ["Service", "SinkLedgerError", "SYSTEM_ACTOR", "EntryKind"]
+
+
+VERIFY_SCOPE = "ledger"  # the verify_outcome row of sinkledger verify
+MAX_PROBLEM_CHARS = 500
+
+
+def _record_outcome(session: Any, report: VerifyReport, ran_at: str, duration_ms: int) -> None:
+    """Keep the outcome of a recording verify, passing or failing, in the caller's write
+    transaction (one row: the latest run)."""
+    first = str(report.problems[0].get("problem", "")) if report.problems else ""
+    session.merge(VerifyOutcomeRow(scope=VERIFY_SCOPE, ok=report.ok, mode=report.mode, entries=report.entries,
+                                   first_bad_seq=report.first_bad_seq, problems=len(report.problems),
+                                   problem=first[:MAX_PROBLEM_CHARS], ran_at=ran_at, duration_ms=duration_ms))

@@ -4,7 +4,8 @@ client address, kept in the database, and a log of every failed sign-in.
 ``docs/app.md`` ("Sign-in that resists guessing") explains the choices; in short:
 
 - each user name (known or not: a lock tells nothing about whether a name exists) and each
-  client address has a failure counter (table ``sign_in_guard``). From the
+  client address (an IPv6 one by its /64 network: :func:`client_key`) has a failure counter
+  (table ``sign_in_guard``). From the
   :attr:`~sinkledger.config.SignInLimits.user_failures`-th failure of a name (the
   :attr:`~sinkledger.config.SignInLimits.client_failures`-th of a client, across names), every
   next attempt must wait ``delay_s * 2 ** (n - threshold)`` seconds after the n-th failure, at
@@ -21,7 +22,8 @@ client address, kept in the database, and a log of every failed sign-in.
   again from zero; idle rows are deleted on the way, so names made up by an attacker do not
   pile up;
 - every failure and every refused locked attempt is written to ``sign_in_log`` (user name
-  tried, client, time, reason) and to the application log; administrators see the locks and
+  tried, client, time, reason) and to the application log; the log is bounded in the writing
+  transaction (:func:`_log`: 180 days, at most ``log_max_rows`` rows), so a flood cannot grow it; administrators see the locks and
   the log and can lift a lock (:func:`locks`, :func:`unlock`, :func:`recent_failures`).
 
 The tables are not part of the ledger: rows are replaced and deleted freely and nothing in them
@@ -55,7 +57,9 @@ USER, CLIENT = "user", "client"
 SCOPES = (USER, CLIENT)
 UNKNOWN_CLIENT = "unknown"  # no address could be told (no request context)
 MAX_SUBJECT_CHARS = 64
-LOG_RETENTION = timedelta(days=180)  # failed sign-ins are kept this long
+LOG_RETENTION = timedelta(days=180)  # failed sign-ins are kept this long (and at most SignInLimits.log_max_rows)
+LOG_PRUNE_BATCH = 1000  # rows deleted at most per log write (per rule)
+IPV6_CLIENT_PREFIX = 64  # an IPv6 client is counted by its /64 network
 EVENTS = ("wrong_password", "unknown_user", "inactive_user", "malformed", "locked", "unlocked")
 
 
@@ -87,9 +91,10 @@ class Attempt:
 
     username: str | None  # None: a malformed name, counted against the client only
     shown_name: str  # the name as logged
-    client: str
+    client: str  # the address, as logged
     now: datetime
     client_before: str  # the client row's last failure before this attempt ("" if none)
+    client_key: str = ""  # the client counter's subject (:func:`client_key`)
 
 
 def _now() -> datetime:
@@ -167,6 +172,52 @@ def client_address(peer: str | None, forwarded_for: str | None, trusted_proxies:
     return str(current)
 
 
+def client_key(client: str) -> str:
+    """The subject of a client address's counter: an IPv4 address itself, an IPv6 address by its
+    /64 network (one host, one home or one office is usually given a whole /64, so counting
+    each address would let a client take a fresh counter per guess), an IPv4-mapped IPv6
+    address as the IPv4 address. Anything else (``unknown``) as it is.
+
+    >>> client_key("203.0.113.9")
+    '203.0.113.9'
+    >>> client_key("2001:db8:1:2:a:b:c:d")
+    '2001:db8:1:2::/64'
+    >>> client_key("::ffff:203.0.113.9")
+    '203.0.113.9'
+    >>> client_key("unknown")
+    'unknown'
+    """
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        return client
+    if address.version == 4:
+        return str(address)
+    if address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{address}/{IPV6_CLIENT_PREFIX}", strict=False))
+
+
+def _log(s: Any, limits: SignInLimits, row: SignInLogRow) -> None:
+    """Write a row of the sign-in log and keep the log bounded, in the same transaction: rows
+    older than :data:`LOG_RETENTION`, and rows more than ``limits.log_max_rows`` ids behind the
+    new one, are deleted, at most :data:`LOG_PRUNE_BATCH` of each per write (both by index: the
+    primary key and ``at``). In steady state each write deletes about one row, so a flood of
+    attempts leaves at most ``log_max_rows`` rows (a larger table left by an older release
+    shrinks by a batch per write). The log is for people to read; the guard's decisions come
+    from the counters (``sign_in_guard``), which this never touches."""
+    s.add(row)
+    s.flush()
+    cut = row.id - limits.log_max_rows  # type: ignore[operator]
+    if cut > 0:
+        beyond = (select(SignInLogRow.id).where(SignInLogRow.id <= cut).order_by(SignInLogRow.id)
+                  .limit(LOG_PRUNE_BATCH))
+        s.exec(delete(SignInLogRow).where(SignInLogRow.id.in_(beyond)))  # type: ignore[union-attr]
+    old = (select(SignInLogRow.id).where(SignInLogRow.at < _iso(datetime.fromisoformat(row.at) - LOG_RETENTION))
+           .order_by(SignInLogRow.at).limit(LOG_PRUNE_BATCH))
+    s.exec(delete(SignInLogRow).where(SignInLogRow.id.in_(old)))  # type: ignore[union-attr]
+
+
 def _get_for_update(s: Any, scope: str, subject: str, dialect: str, now_iso: str) -> SignInGuardRow:
     """The counter row, created if missing, locked until the transaction ends (PostgreSQL; SQLite
     holds its write lock already)."""
@@ -193,8 +244,9 @@ def begin(service: Service, username: str | None, client: str, *, shown_name: st
     now = now or _now()
     limits = _limits(service)
     client = _subject(client or UNKNOWN_CLIENT)
+    key = _subject(client_key(client))
     shown = _subject(shown_name if shown_name is not None else (username or ""))
-    subjects = [(CLIENT, client)] if username is None else [(USER, _subject(username)), (CLIENT, client)]
+    subjects = [(CLIENT, key)] if username is None else [(USER, _subject(username)), (CLIENT, key)]
     dialect = "sqlite" if service.db.is_sqlite else "postgresql"
     now_iso = _iso(now)
     forgotten = _forgotten(now, limits)
@@ -207,7 +259,7 @@ def begin(service: Service, username: str | None, client: str, *, shown_name: st
                  if w is not None and now < w]
         if waits:
             until = max(waits)
-            s.add(SignInLogRow(at=now_iso, username=shown, client=client, event="locked"))
+            _log(s, limits, SignInLogRow(at=now_iso, username=shown, client=client, event="locked"))
             locked = NotPermitted("sign_in_locked", retry_at=until.strftime("%Y-%m-%d %H:%M:%S UTC"),
                                   wait_s=max(1, int((until - now).total_seconds() + 0.999)))
         else:
@@ -224,7 +276,7 @@ def begin(service: Service, username: str | None, client: str, *, shown_name: st
         log.warning("sign-in refused while locked: user=%r client=%s", shown, client)
         raise locked
     return Attempt(username=username if username is None else _subject(username), shown_name=shown,
-                   client=client, now=now, client_before=client_before)
+                   client=client, now=now, client_before=client_before, client_key=key)
 
 
 def _prune(service: Service, forgotten: str) -> None:
@@ -246,8 +298,8 @@ def failed(service: Service, attempt: Attempt, event: str) -> None:
     """Log a failed attempt (its failure was counted by :func:`begin`)."""
     now_iso = _iso(attempt.now)
     with _writing(service) as s:
-        s.add(SignInLogRow(at=now_iso, username=attempt.shown_name, client=attempt.client, event=event))
-        s.exec(delete(SignInLogRow).where(SignInLogRow.at < _iso(attempt.now - LOG_RETENTION)))
+        _log(s, _limits(service), SignInLogRow(at=now_iso, username=attempt.shown_name, client=attempt.client,
+                                               event=event))
     _prune(service, _forgotten(attempt.now, _limits(service)))
     log.warning("sign-in failed: user=%r client=%s reason=%s", attempt.shown_name, attempt.client, event)
 
@@ -261,7 +313,7 @@ def succeeded(service: Service, attempt: Attempt) -> None:
         if attempt.username is not None:
             s.exec(delete(SignInGuardRow).where(SignInGuardRow.scope == USER,
                                                 SignInGuardRow.subject == attempt.username))
-        row = _get_for_update(s, CLIENT, attempt.client, dialect, now_iso)
+        row = _get_for_update(s, CLIENT, attempt.client_key or client_key(attempt.client), dialect, now_iso)
         if row.failures <= 1:
             s.delete(row)
         else:
@@ -302,15 +354,17 @@ def unlock(service: Service, actor: Actor, *, scope: str, subject: str, now: dat
     if not isinstance(subject, str) or not subject:
         raise InvalidInput("value_invalid", field="subject", value=printable(repr(subject), 40))
     now = now or _now()
+    if scope == CLIENT:
+        subject = client_key(subject)  # an IPv6 address lifts its /64's counter
     with _writing(service) as s:
         row = s.get(SignInGuardRow, (scope, subject))
         if row is None:
             raise NotFound("sign_in_lock_not_found", scope=scope, subject=printable(subject, 64))
         failures = row.failures
         s.delete(row)
-        s.add(SignInLogRow(at=_iso(now), username=subject if scope == USER else "",
-                           client=subject if scope == CLIENT else "", event="unlocked",
-                           detail=_subject(f"{scope} by {actor.username}")))
+        _log(s, _limits(service), SignInLogRow(at=_iso(now), username=subject if scope == USER else "",
+                                               client=subject if scope == CLIENT else "", event="unlocked",
+                                               detail=_subject(f"{scope} by {actor.username}")))
     log.warning("sign-in lock lifted: %s %r by %s", scope, subject, actor.username)
     return {"scope": scope, "subject": subject, "failures": failures, "unlocked_by": actor.username}
 

@@ -175,8 +175,15 @@ def _integrity() -> None:
     request: an administrator or a verifier starts a check here."""
     report = integrity_report(cached_version())
     lang = session.lang()
-    verified = report["verified"]
-    if verified:
+    verified, failed = report["verified"], report["failed"]
+    if failed:  # the latest run failed: that, not an older pass, is the ledger's state
+        st.error(t("integrity_last_run_failed", when=fmt.datetime_text(failed["ran_at"], lang),
+                   age=age_text(failed["ran_at"]), seq=failed["first_bad_seq"] if failed["first_bad_seq"] else "?",
+                   n=failed["problems"], problem=failed["problem"] or "?"))
+        if verified:
+            st.caption(t("integrity_last_pass", n=verified["tree_size"],
+                         when=fmt.datetime_text(verified["verified_at"], lang)))
+    elif verified:
         st.success(t("integrity_ok", n=verified["tree_size"]))
         st.caption(f'{t("merkle_root")}: `{verified["merkle_root"]}`')
         mode = t("verify_mode_incremental", from_seq=verified["from_seq"]) if verified["mode"] == "incremental" \

@@ -3,7 +3,7 @@ a row changed, deleted or forged behind the journal's back is caught and named b
 problem and the entry that wrote (or last changed) the row (issue 16), on both backends.
 
 One scenario per backend; each tampering is undone before the next (see
-:func:`tests.income.test_income_audit.assert_each_case_caught_and_located`).
+:func:`tests.table_audit_helpers.assert_each_case_caught_and_located`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import hashlib
 import pytest
 
 from tests.court.conftest import CASE_NO, PRICE_FEN_PER_T, money_order, register_case
-from tests.income.test_income_audit import assert_each_case_caught_and_located, blob, scalar, tail_report, tamper
+from tests.table_audit_helpers import assert_each_case_caught_and_located, blob, scalar, tail_report, tamper
 
 DOCUMENT = "（2024）浙0521刑初999号 判决书（合成示例）".encode()
 FORGED_SHA = hashlib.sha256(b"forged").hexdigest()

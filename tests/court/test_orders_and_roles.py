@@ -159,6 +159,22 @@ def test_overdue_after_the_due_date(case):  # type: ignore[no-untyped-def]
     assert [o["order_id"] for o in report["overdue"]] == [order["order_id"]]
 
 
+@pytest.mark.parametrize("as_of", [date(1899, 12, 31), "1899-12-31", date(2200, 1, 1), "2200-01-01"])
+def test_a_status_or_report_date_outside_the_date_range_is_refused(case, as_of, tmp_path):  # type: ignore[no-untyped-def]
+    """Given a date before 1900 or after 2199 as ``as_of``, then a case's status, the report and
+    its export are refused (``date_out_of_range`` naming ``as_of``, both languages), as every
+    date is; nothing is written."""
+    judge = case.service.actor("judge")
+    refused = assert_refused("date_out_of_range", lambda: case.status(judge, case_no=CASE_NO, as_of=as_of))
+    assert refused.params["field"] == "as_of" and refused.params["earliest"] == "1900-01-01"
+    assert_refused("date_out_of_range", lambda: case.report(judge, as_of=as_of))
+    assert_refused("date_out_of_range", lambda: case.export_report(judge, tmp_path / "r.xlsx", as_of=as_of))
+    assert not (tmp_path / "r.xlsx").exists()
+    assert_refused("value_invalid", lambda: case.report(judge, as_of="2024-02-30"))
+    edges = [case.status(judge, case_no=CASE_NO, as_of=d)["as_of"] for d in ("1900-01-01", date(2199, 12, 31))]
+    assert edges == ["1900-01-01", "2199-12-31"]
+
+
 # --- cases and documents --------------------------------------------------------------------
 
 def test_case_number_is_unique_and_defendants_must_exist(court):  # type: ignore[no-untyped-def]

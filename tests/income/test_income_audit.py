@@ -9,70 +9,14 @@ the next, and the ledger verifies clean between them.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from tests.income.conftest import CENTRE, PRICE_FEN_PER_T, bundle, contract_no, issue_bundle
+from tests.table_audit_helpers import assert_each_case_caught_and_located, blob, scalar, tail_report, tamper
 
 FIXED_CONTRACT = "AJZL-2022-B"
 DOCUMENT = "收储合同（合成示例）".encode()
-
-
-def tamper(svc, sql: str) -> None:  # type: ignore[no-untyped-def]
-    with svc.db.engine.begin() as conn:
-        conn.execute(text(sql))
-
-
-def scalar(svc, sql: str) -> Any:  # type: ignore[no-untyped-def]
-    with svc.db.engine.connect() as conn:
-        return conn.execute(text(sql)).scalar()
-
-
-@contextmanager
-def restored(svc, table: str) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    """Rewrite ``table`` as it was on leaving the block, whatever was done to it inside."""
-    with svc.db.engine.connect() as conn:
-        result = conn.execute(text(f"SELECT * FROM {table}"))
-        columns = list(result.keys())
-        rows = [dict(zip(columns, row)) for row in result]
-    try:
-        yield
-    finally:
-        with svc.db.engine.begin() as conn:
-            conn.execute(text(f"DELETE FROM {table}"))
-            if rows:
-                conn.execute(text(f"INSERT INTO {table} ({', '.join(columns)}) "
-                                  f"VALUES ({', '.join(':' + c for c in columns)})"), rows)
-
-
-def located(svc, table: str) -> list[dict]:  # type: ignore[no-untyped-def]
-    report = svc.verify()
-    assert not report.ok, f"a tampering of {table} was not caught"
-    return [p for p in report.problems if p.get("table") == table]
-
-
-def assert_each_case_caught_and_located(svc,  # type: ignore[no-untyped-def]
-                                        cases: list[tuple[str, str, str, str | None, str | None]]) -> None:
-    """Each case: (table, tampering SQL, problem code, SQL giving the key, SQL giving the entry's
-    seq); the key and seq are read before the tampering. Every case must be caught and located."""
-    for table, sql, code, key_sql, seq_sql in cases:
-        key = scalar(svc, key_sql) if key_sql else None
-        seq = scalar(svc, seq_sql) if seq_sql else None
-        with restored(svc, table):
-            tamper(svc, sql)
-            found = located(svc, table)
-            assert found, (table, sql)
-            problem = found[0]
-            assert problem["code"] == code, (sql, problem)
-            if key is not None:
-                assert problem["key"] == str(key), (sql, problem)
-            if seq is not None:
-                assert problem["seq"] == seq, (sql, problem)
-        assert svc.verify().ok, f"{table} was not restored"
 
 
 @pytest.fixture
@@ -209,10 +153,6 @@ CASES = [
 ]
 
 
-def blob(svc) -> str:  # type: ignore[no-untyped-def]
-    return "x'00ff'" if svc.db.engine.dialect.name == "sqlite" else "'\\x00ff'::bytea"
-
-
 def test_every_income_table_is_checked_against_the_journal(scenario):  # type: ignore[no-untyped-def]
     """Given the scenario, when any income table is changed, deleted from or added to behind the
     journal's back, then verify names the table, the key, the problem and the entry."""
@@ -224,28 +164,6 @@ def test_erased_document_bytes_are_no_difference(scenario):  # type: ignore[no-u
     """Given a contract document's bytes erased (PIPL), the ledger still verifies."""
     tamper(scenario, "DELETE FROM collection_document_content")
     assert scenario.verify().ok
-
-
-def tail_report(svc, after_seq: int):  # type: ignore[no-untyped-def]
-    """An incremental run of every table audit over the entries after ``after_seq``."""
-    import json
-
-    from ledger.table_audits import default_audits
-    from ledger.verify import VerifyReport
-
-    report = VerifyReport()
-    with svc.db.read() as s:
-        audits = default_audits()
-        for audit in audits:
-            audit.begin(s, after_seq)
-        rows = s.execute(text("SELECT seq, kind, recorded_at, body FROM journal_entry WHERE seq > :a ORDER BY seq"),
-                         {"a": after_seq}).all()
-        for seq, kind, recorded_at, body in rows:
-            for audit in audits:
-                audit.entry(seq, kind, recorded_at, json.loads(body)["payload"])
-        for audit in audits:
-            audit.finish(s, report)
-    return report
 
 
 def test_an_incremental_run_checks_what_the_tail_changed(scenario):  # type: ignore[no-untyped-def]

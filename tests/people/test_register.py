@@ -159,3 +159,28 @@ def test_capabilities_tell_pages_what_to_offer(people):  # type: ignore[no-untyp
     assert caps["admin"]["erase"] and caps["admin"]["designate"] and not caps["admin"]["payment_list_unmasked"]
     assert not any(caps["clerk"].values())
     assert people.api.public_label("HH-1") == "农户 HH-1（化名）"
+
+
+def test_a_consent_date_before_1900_is_refused_and_changes_nothing(people):  # type: ignore[no-untyped-def]
+    """Given a registration or a correction with a consent date before 1900, then it is refused
+    (``date_out_of_range`` naming ``consent_date``, both languages) and the register, its access
+    log and its events are as they were."""
+    api, svc, admin = people.api, people.api.service, people.actor("admin")
+    svc.register_party(SYSTEM_ACTOR, "p:HH-5", party_id="HH-5", kind="household", name="农户 HH-5（化名）")
+
+    def counts() -> tuple[int, ...]:
+        from sqlalchemy import text
+
+        with svc.db.engine.connect() as conn:
+            return tuple(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+                         for t in ("person", "person_access_log", "person_event", "person_version"))
+
+    before = counts()
+    refused = assert_refused("date_out_of_range", lambda: api.register(
+        admin, party_id="HH-5", **synthetic_person(5), purpose=PURPOSE, consent_date="1899-12-31",
+        handler_party_id="CENTRE-1"))
+    assert refused.params["field"] == "consent_date"
+    assert_refused("date_out_of_range", lambda: api.correct(admin, party_id="HH-1",
+                                                            changes={"consent_date": "1800-01-01"}, reason="核对"))
+    assert counts() == before
+    assert api.view(admin, "HH-1")["consent_date"] == CONSENT

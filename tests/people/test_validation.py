@@ -167,6 +167,20 @@ def test_consent_date_must_be_a_date_not_after_today():
             check_consent_date(bad, today=TODAY)
 
 
+def test_consent_date_before_1900_is_out_of_the_date_range():
+    """The one date range holds for the consent date too: before 1900-01-01 is refused with
+    ``date_out_of_range`` naming the field and the range, in both languages."""
+    from sinkledger import catalogue
+
+    assert check_consent_date("1900-01-01", today=TODAY) == "1900-01-01"
+    for bad in ("1899-12-31", "0001-01-01"):
+        with pytest.raises(InvalidInput) as exc:
+            check_consent_date(bad, today=TODAY)
+        assert exc.value.code == "date_out_of_range" and exc.value.params["field"] == "consent_date"
+        zh, en = catalogue.messages(exc.value)
+        assert "1900-01-01" in zh and "1900-01-01" in en
+
+
 def test_a_record_reports_every_problem_at_once():
     """Given a form with four bad fields, then all four problems are listed, in field order."""
     _, problems = person_problems({"name": "张3", "resident_id": "330523195102020013", "phone": "12900000001",
