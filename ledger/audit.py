@@ -42,6 +42,7 @@ import shapely
 from sqlalchemy import inspect, text
 
 from ledger import journal
+from ledger.domain import SinkCode
 from ledger.sql import in_list, stream_rows
 from methodologies.errors import MethodologyError
 from methodologies.registry import get_methodology
@@ -564,7 +565,7 @@ ANY = object()  # a column the journal does not determine: compared by the store
 _BATCH_COLUMNS = ("id", "serial_prefix", "region_code", "county_code", "sink_type", "project_code", "vintage_year",
                   "first", "last", "buffer_quantity", "issuance_seq", "estimate_id", "methodology_id",
                   "methodology_version", "period_start", "period_end")
-_SINK_OF_CODE = {"BF": "bamboo_forest", "WL": "wetland", "TG": "tea_garden"}
+_SINK_OF_CODE = {c.value: c.name for c in SinkCode}  # a serial prefix's code → the sink type
 
 
 class _BatchAudit(TableAudit):

@@ -1,7 +1,7 @@
 """verify_outcome: the latest recording verify's outcome, passing or failing
 
 Revision ID: 0010_trust_gaps
-Revises: 0008_verified_checkpoint
+Revises: 0009_balance_take_order
 Create Date: 2026-12-04
 
 The verified checkpoint is written only by a passing ``sinkledger verify``; this one row per
@@ -16,7 +16,7 @@ import sqlmodel
 from alembic import op
 
 revision = '0010_trust_gaps'
-down_revision = '0008_verified_checkpoint'
+down_revision = '0009_balance_take_order'
 branch_labels = None
 depends_on = None
 
