@@ -163,7 +163,13 @@ def _render_verify(r: dict[str, Any]) -> None:
 @reads
 def balances(obj: Ctx, as_json: bool) -> None:
     """Credit balances (tCO2e) by account and by sink type and vintage."""
-    emit(obj.service.balances(), as_json, _render_balances)
+    # deferred on purpose: two plain queries through the bare driver when the database is current
+    # and initialised (sinkledger.db.light); the service otherwise (it migrates or refuses)
+    from ledger.balances import balances as read_balances
+    from sinkledger.db import light
+
+    result = light.read(obj.settings.database_url, read_balances)
+    emit(result if result is not None else obj.service.balances(), as_json, _render_balances)
 
 
 def _render_balances(b: dict[str, Any]) -> None:
