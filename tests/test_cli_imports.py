@@ -99,3 +99,34 @@ def test_constants_copied_to_keep_imports_light_match_their_source():  # type: i
 
     assert sinkledger.services.parcels.PERMISSION == ledger.parcels.PERMISSION
     assert light.REGISTRY_PARTY_ID == ledger.parties.REGISTRY_PARTY_ID
+
+
+def test_every_stamped_region_profile_passes_the_schema_and_the_default_is_stamped():  # type: ignore[no-untyped-def]
+    from sinks import regions
+
+    stamped = regions.checked_digests()
+    shipped = {}
+    for name in regions.profile_names():
+        doc, raw = regions._read(regions.PROFILE_DIR / f"{name}.json")
+        regions._check_schema(doc, name)  # jsonschema itself
+        shipped[regions.schema_digest(raw)] = name
+    assert stamped and stamped <= set(shipped), "run: python -m sinks.regions --stamp"
+    assert "huzhou" in {shipped[d] for d in stamped}, "run: python -m sinks.regions --stamp"
+
+
+def test_a_profile_not_stamped_is_still_checked_against_the_schema(tmp_path):  # type: ignore[no-untyped-def]
+    from sinks import regions
+
+    doc = json.loads((regions.PROFILE_DIR / "huzhou.json").read_text(encoding="utf-8"))
+    doc["bounds_lonlat"]["west"] = "far west"  # a string where the schema wants a number
+    bad = tmp_path / "edited.json"
+    bad.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(regions.RegionProfileInvalid) as caught:
+        regions.load_region(str(bad))
+    assert caught.value.code == "region_profile_invalid"
+    assert "bounds_lonlat" in caught.value.params["where"]
+
+
+def test_balances_does_not_import_jsonschema_for_a_stamped_profile(funded, tmp_path):  # type: ignore[no-untyped-def]
+    proc, imported = run_cli(["balances", "--json"], funded.settings.database_url, str(tmp_path))
+    assert proc.returncode == 0 and "jsonschema" not in imported and "rich" not in imported

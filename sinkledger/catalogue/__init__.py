@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import string
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,8 @@ class CatalogueError(RuntimeError):
 
 def _load(name: str, seen: dict[str, str], folder: Path = HERE) -> dict[str, dict[str, Pair]]:
     """The tables of ``name``.toml: area → key → (zh, en); ``seen`` maps every key to its place."""
+    import tomllib  # deferred on purpose: the catalogue is read on first use (_tables)
+
     with open(folder / f"{name}.toml", "rb") as f:
         data = tomllib.load(f)
     out: dict[str, dict[str, Pair]] = {}
