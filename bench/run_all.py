@@ -37,7 +37,8 @@ SHORT_TIMEOUT_S = 600  # per benchmark, short mode: a hung benchmark must not ea
 # name -> (script, short-mode arguments, takes --database-url)
 BENCHMARKS: dict[str, tuple[str, list[str], bool]] = {
     "ledger": ("ledger_bench.py", ["--entries", "3000", "--commands", "30"], True),
-    "parcels": ("parcels_bench.py", ["--parcels", "2000", "--naive-sample", "300", "--single", "5"], True),
+    "parcels": ("parcels_bench.py", ["--parcels", "2000", "--naive-sample", "300", "--single", "5",
+                                     "--plan-repeats", "1"], True),
     "estimate": ("estimate_bench.py", ["--short"], False),
     "concurrency": ("concurrency_bench.py", ["--short"], True),
     "commands": ("command_bench.py", ["--short"], True),
@@ -65,8 +66,11 @@ def _ledger_checks(r: Result) -> list[str]:
 
 def _parcels_checks(r: Result) -> list[str]:
     n = r.get("parcels_per_file")
-    return [*([name for name in ("ledger_ok", "history_ok") if r.get(name) is not True]),
-            *(["imported == [parcels_per_file] * 2"] if r.get("imported") != [n, n] else [])]
+    return [*([name for name in ("ledger_ok", "history_ok", "candidates_ok") if r.get(name) is not True]),
+            *(["imported == [parcels_per_file] * 2"] if r.get("imported") != [n, n] else []),
+            *(["plan_problems == 0 and floor_rows == parcels_per_file"]
+              if r.get("plan_problems") != 0 or r.get("floor_rows") != n else []),
+            *([f"{k} > 0" for k in ("strtree_floor_s", "plan_median_s") if not (r.get(k) or 0) > 0])]
 
 
 def _estimate_checks(r: Result) -> list[str]:
