@@ -130,3 +130,9 @@ def test_a_profile_not_stamped_is_still_checked_against_the_schema(tmp_path):  #
 def test_balances_does_not_import_jsonschema_for_a_stamped_profile(funded, tmp_path):  # type: ignore[no-untyped-def]
     proc, imported = run_cli(["balances", "--json"], funded.settings.database_url, str(tmp_path))
     assert proc.returncode == 0 and "jsonschema" not in imported and "rich" not in imported
+
+
+def test_a_file_that_is_no_database_is_left_to_the_service(tmp_path):  # type: ignore[no-untyped-def]
+    not_a_database = tmp_path / "notes.db"
+    not_a_database.write_bytes(b"these are not the pages of a SQLite database" * 100)
+    assert light.read(f"sqlite:///{not_a_database}", lambda rows: "light") is None

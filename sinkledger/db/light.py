@@ -30,28 +30,44 @@ def read(database_url: str, query: Callable[[Rows], T]) -> T | None:
     if conn is None:
         return None
     try:
-        cur = conn.cursor()
-
-        def rows(sql: str) -> Sequence[Sequence[Any]]:
-            cur.execute(sql)
-            return cur.fetchall()
-
-        if isinstance(conn, _sqlite3().Connection):
-            cur.execute("BEGIN")
-            has_tables = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('journal_entry', 'alembic_version')"
-        else:
-            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            has_tables = "SELECT (to_regclass('journal_entry') IS NOT NULL)::int + (to_regclass('alembic_version') IS NOT NULL)::int"
-        if rows(has_tables)[0][0] != 2 or revisions.current_revision(rows) != revisions.head_revision():
-            return None
-        if not rows(f"SELECT count(*) FROM party WHERE id = '{REGISTRY_PARTY_ID}'")[0][0]:
-            return None
-        return query(rows)
+        return _read(conn, query)
+    except _driver_errors(conn):  # locked, unreadable, a table missing: the service says why
+        return None
     finally:
         try:
             conn.rollback()
-        finally:
-            conn.close()
+        except _driver_errors(conn):
+            pass
+        conn.close()
+
+
+def _driver_errors(conn: Any) -> tuple[type[BaseException], ...]:
+    sqlite3 = _sqlite3()
+    if isinstance(conn, sqlite3.Connection):
+        return (sqlite3.Error,)
+    import psycopg
+
+    return (psycopg.Error,)
+
+
+def _read(conn: Any, query: Callable[[Rows], T]) -> T | None:
+    cur = conn.cursor()
+
+    def rows(sql: str) -> Sequence[Sequence[Any]]:
+        cur.execute(sql)
+        return cur.fetchall()
+
+    if isinstance(conn, _sqlite3().Connection):
+        cur.execute("BEGIN")
+        has_tables = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('journal_entry', 'alembic_version')"
+    else:
+        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        has_tables = "SELECT (to_regclass('journal_entry') IS NOT NULL)::int + (to_regclass('alembic_version') IS NOT NULL)::int"
+    if rows(has_tables)[0][0] != 2 or revisions.current_revision(rows) != revisions.head_revision():
+        return None
+    if not rows(f"SELECT count(*) FROM party WHERE id = '{REGISTRY_PARTY_ID}'")[0][0]:
+        return None
+    return query(rows)
 
 
 def _sqlite3() -> Any:
