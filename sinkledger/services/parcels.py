@@ -44,7 +44,7 @@ class ParcelCalls(RegistryPart):
         # deferred on purpose: the geometry stack loads only for the calls that use it
         from ledger.parcels import register_parcel
         from sinks.importer import ImportOptions, plain_json, plan_geometry
-        
+
         attributes = checks.optional_mapping(attributes, "attributes")
         household_shares_bp = checks.optional_mapping(household_shares_bp, "household_shares_bp")
         from_gcj02, repair = checks.flag(from_gcj02, "from_gcj02"), checks.flag(repair, "repair")
@@ -71,7 +71,7 @@ class ParcelCalls(RegistryPart):
         # deferred on purpose: the geometry stack loads only for the calls that use it
         from ledger.parcels import import_parcels
         from sinks.importer import ImportOptions, plan_file
-        
+
         path = checks.path_value(path, "path")
         self.require_initialised()
         region, options = self.settings.region, ImportOptions.coerce(options)
@@ -92,11 +92,11 @@ class ParcelCalls(RegistryPart):
         """
         # deferred on purpose: the geometry stack loads only for the calls that use it
         import shapely
-        
+
         from ledger.parcels import registry_problems
         from sinks.importer import ImportOptions, plan_file
         from sinks.overlap import OverlapTolerance
-        
+
         require(actor, PERMISSION)
         path = checks.path_value(path, "path")
         with_geometry = checks.flag(with_geometry, "with_geometry")
@@ -117,8 +117,10 @@ class ParcelCalls(RegistryPart):
     def repair_geometry(self, geometry: str | Mapping[str, Any]) -> dict[str, Any]:
         """Preview the repair of a drawn geometry: GEOS's reason and location, and the repaired shape."""
         # deferred on purpose: the geometry stack loads only for the calls that use it
+        import shapely
+
         from sinks.geometry import parse_geojson, repair, shape_problem, validity_problem
-        
+
         geom = parse_geojson(geometry)
         shape = shape_problem(geom)  # a point, an empty shape or 1e308 is no parcel to repair
         if shape is not None:
@@ -138,7 +140,7 @@ class ParcelCalls(RegistryPart):
         """One parcel (any status) with its geometry, tenure, shares, flags and version."""
         # deferred on purpose: the geometry stack loads only for the calls that use it
         from sinks.views import parcel_extras
-        
+
         with self.db.read() as s:
             row = s.exec(select(ParcelRow).where(ParcelRow.parcel_code == parcel_code)).first()
             if row is None:
@@ -150,7 +152,7 @@ class ParcelCalls(RegistryPart):
         """Every version of a parcel, oldest first, each with its record, hash and geometry."""
         # deferred on purpose: the geometry stack loads only for the calls that use it
         from sinks.versions import history
-        
+
         with self.db.read() as s:
             versions = history(s, parcel_code)
         if not versions:
@@ -165,7 +167,7 @@ class ParcelCalls(RegistryPart):
         from ledger.parcel_changes import update_parcel
         from sinks.importer import ImportOptions, plain_json, plan_geometry
         from sinks.views import checked_changes
-        
+
         changes = checks.optional_mapping(changes, "changes")
         from_gcj02, repair = checks.flag(from_gcj02, "from_gcj02"), checks.flag(repair, "repair")
         region, current = self.settings.region, self.parcel(parcel_code)
@@ -186,7 +188,7 @@ class ParcelCalls(RegistryPart):
         # deferred on purpose: the geometry stack loads only for the calls that use it
         from ledger.parcel_changes import split_parcel
         from sinks.importer import ImportOptions, plan_geometries
-        
+
         parts = checks.mapping_list(parts, "parts", required_keys=("parcel_code", "geometry"))
         region, current = self.settings.region, self.parcel(parcel_code)
         features = [(p["geometry"], {"parcel_code": p["parcel_code"], "sink_type": current["sink_type"],
@@ -202,7 +204,7 @@ class ParcelCalls(RegistryPart):
         """Merge parcels of one sink type, holder and shares into one; the area is kept."""
         # deferred on purpose: the geometry stack loads only for the calls that use it
         from ledger.parcel_changes import merge_parcels
-        
+
         parcel_codes = checks.text_list(parcel_codes, "parcel_codes")
         content = {"parcel_codes": parcel_codes, "new_parcel_code": new_parcel_code}
         return self._run(actor, PERMISSION, request_id, content, lambda ctx: merge_parcels(
@@ -213,7 +215,7 @@ class ParcelCalls(RegistryPart):
         """Leave a parcel out of future monitoring periods (a parcel with credits is never deleted)."""
         # deferred on purpose: the geometry stack loads only for the calls that use it
         from ledger.parcel_changes import retire_parcel
-        
+
         content = {"parcel_code": parcel_code, "retired_from": retired_from, "reason": reason}
         return self._run(actor, PERMISSION, request_id, content, lambda ctx: retire_parcel(ctx, **content))
 
@@ -221,7 +223,7 @@ class ParcelCalls(RegistryPart):
         """Withdraw a parcel registered by mistake; refused once credits were issued for it."""
         # deferred on purpose: the geometry stack loads only for the calls that use it
         from ledger.parcel_changes import delete_parcel
-        
+
         content = {"parcel_code": parcel_code, "reason": reason}
         return self._run(actor, PERMISSION, request_id, content, lambda ctx: delete_parcel(ctx, **content))
 
@@ -230,7 +232,7 @@ class ParcelCalls(RegistryPart):
         """Write parcels (default: the active ones) to a GeoPackage, GeoJSON or zipped Shapefile."""
         # deferred on purpose: the geometry stack loads only for the calls that use it
         from sinks.export import export_format, write_parcels_file
-        
+
         target = checks.path_value(path, "path")
         fmt = export_format(target, file_format)
         return write_parcels_file(self.parcels(status=status), target, fmt)
@@ -239,7 +241,7 @@ class ParcelCalls(RegistryPart):
         """Recompute every parcel's version chain and compare the projection; ``ok`` if all hold."""
         # deferred on purpose: the geometry stack loads only for the calls that use it
         from sinks.versions import verify_parcel_history
-        
+
         with self.db.read() as s:
             problems = verify_parcel_history(s)
         return {"ok": not problems, "problems": problems}
@@ -249,7 +251,7 @@ class ParcelCalls(RegistryPart):
         areas in ha and mu, tenure, household shares, flags and version."""
         # deferred on purpose: the geometry stack loads only for the calls that use it
         from sinks.views import parcel_extras
-        
+
         with self.db.read() as s:
             query = select(ParcelRow).order_by(ParcelRow.parcel_code)
             rows = s.exec(query.where(ParcelRow.status == status) if status else query).all()
