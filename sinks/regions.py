@@ -28,6 +28,7 @@ This module imports nothing of ours: callers that know the sink-type registry pa
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Collection, Mapping
@@ -236,8 +237,6 @@ CHECKED_PATH = PROFILE_DIR / "schema-checked.txt"
 
 def schema_digest(raw: bytes) -> str:
     """SHA-256 of the schema and a profile's bytes: what a stamp in :data:`CHECKED_PATH` vouches for."""
-    import hashlib
-
     return hashlib.sha256(SCHEMA_PATH.read_bytes() + b"\0" + raw).hexdigest()
 
 

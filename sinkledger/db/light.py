@@ -45,7 +45,7 @@ def _driver_errors(conn: Any) -> tuple[type[BaseException], ...]:
     sqlite3 = _sqlite3()
     if isinstance(conn, sqlite3.Connection):
         return (sqlite3.Error,)
-    import psycopg
+    import psycopg  # deferred on purpose: loaded already when the connection is psycopg's
 
     return (psycopg.Error,)
 

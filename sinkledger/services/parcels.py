@@ -92,7 +92,6 @@ class ParcelCalls(RegistryPart):
         """
         # deferred on purpose: the geometry stack loads only for the calls that use it
         import shapely
-
         from ledger.parcels import registry_problems
         from sinks.importer import ImportOptions, plan_file
         from sinks.overlap import OverlapTolerance
@@ -118,7 +117,6 @@ class ParcelCalls(RegistryPart):
         """Preview the repair of a drawn geometry: GEOS's reason and location, and the repaired shape."""
         # deferred on purpose: the geometry stack loads only for the calls that use it
         import shapely
-
         from sinks.geometry import parse_geojson, repair, shape_problem, validity_problem
 
         geom = parse_geojson(geometry)
@@ -262,7 +260,6 @@ class ParcelCalls(RegistryPart):
 def _parcel_dict(r: ParcelRow, holder_name: str | None) -> dict[str, Any]:
     # deferred on purpose: the geometry stack loads only for the calls that use it
     import shapely
-
     from sinks import sink_spec
     from sinks.geometry import M2_PER_HA
 
