@@ -23,6 +23,15 @@ Prints one JSON document. Short run: ``--parcels 10000``; full: ``--parcels 1000
 
 from __future__ import annotations
 
+# Issue 17 ("parcels at the floor") adds two ratios, each against a floor measured in the same run:
+# - ``plan_vs_strtree_floor``: planning the file (every row check) against the least any planner
+#   with these checks must do, vectorised in shapely: read the layer (pyogrio), parse the WKB,
+#   project to the region's metres, test validity, measure areas, and find the overlapping pairs
+#   with an ``STRtree`` and their intersection areas (:func:`strtree_floor_s`). Goal: <= 1.25.
+# - ``register_one_median_ms`` against the goal of 5 ms, with the candidate query alone
+#   (``candidate_query_ms``) and ``candidates_ok`` (the query returns what a full scan says).
+# ``--plan-only`` measures the first ratio alone (no database).
+
 import argparse
 import json
 import os
@@ -74,6 +83,58 @@ def timed(call):  # type: ignore[no-untyped-def]
     started = time.perf_counter()
     out = call()
     return out, time.perf_counter() - started
+
+
+def strtree_floor_s(path: Path, area_epsg: int) -> tuple[float, int]:
+    """Seconds for the STRtree floor of planning ``path`` (see the note at the top), and its rows."""
+    import pyogrio
+
+    started = time.perf_counter()
+    _meta, _fids, wkb, _fields = pyogrio.raw.read(path)
+    lonlat = shapely.from_wkb(wkb)
+    metres = transform(lonlat, "EPSG:4490", f"EPSG:{area_epsg}")
+    shapely.is_valid(lonlat)
+    shapely.area(metres)
+    left, right = shapely.STRtree(metres).query(metres, predicate="intersects")
+    keep = left < right
+    shapely.area(shapely.intersection(metres[left[keep]], metres[right[keep]]))
+    return time.perf_counter() - started, len(lonlat)
+
+
+def plan_against_floor(path: Path, region, repeats: int) -> dict:  # type: ignore[no-untyped-def]
+    """Plan and floor alternately ``repeats`` times; medians and their ratio."""
+    plans, floors, rows, problems = [], [], 0, None
+    for _ in range(repeats):
+        floor_s, rows = strtree_floor_s(path, region.area_epsg)
+        floors.append(floor_s)
+        plan, plan_s = timed(lambda: plan_file(path, ImportOptions(), region))
+        plans.append(plan_s)
+        problems = len(plan.problems)
+    plan_s, floor_s = statistics.median(plans), statistics.median(floors)
+    return {"plan_median_s": round(plan_s, 2), "strtree_floor_s": round(floor_s, 2),
+            "plan_vs_strtree_floor": round(plan_s / floor_s, 2), "plan_goal_ratio": 1.25,
+            "floor_rows": rows, "plan_problems": problems, "plan_repeats": repeats}
+
+
+def candidates_match_scan(svc: Service, geom: shapely.Geometry) -> bool:
+    """The candidate query returns exactly the active parcels whose bounding box meets ``geom``'s."""
+    x0, y0, x1, y1 = geom.bounds
+    with svc.db.read() as s:
+        found = sorted(c.parcel_code for c in active_candidates(s, geom.bounds))
+        rows = s.execute(text("SELECT parcel_code, min_lon, min_lat, max_lon, max_lat FROM parcel "
+                              "WHERE status = 'active'")).all()
+    scan = sorted(r[0] for r in rows if r[3] >= x0 and r[1] <= x1 and r[4] >= y0 and r[2] <= y1)
+    return found == scan and len(found) > 0
+
+
+def candidate_query_ms(svc: Service, geom: shapely.Geometry, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        with svc.db.read() as s:
+            active_candidates(s, geom.bounds)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
 
 
 def naive_pairwise_s(geoms_lonlat: np.ndarray, sample: int, n: int) -> tuple[float, float]:
@@ -150,8 +211,19 @@ def main() -> None:
     ap.add_argument("--naive-sample", type=int, default=2_000)
     ap.add_argument("--single", type=int, default=20)
     ap.add_argument("--database-url", default=None)
+    ap.add_argument("--plan-repeats", type=int, default=3, help="alternate plan / STRtree floor runs")
+    ap.add_argument("--plan-only", action="store_true", help="only plan_vs_strtree_floor (no database)")
     args = ap.parse_args()
     n = args.parcels
+    load_start = os.getloadavg()
+    if args.plan_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            region = load_settings({}).region
+            ratio = plan_against_floor(write_file(Path(tmp) / "a.gpkg", grid(n, 0), "A"), region, args.plan_repeats)
+        print(json.dumps({"benchmark": "parcels", "plan_only": True, "parcels_per_file": n, **ratio,
+                          "load_average": {"start": [round(x, 2) for x in load_start],
+                                           "end": [round(x, 2) for x in os.getloadavg()]}}, indent=2))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
         svc = setup(url)
@@ -160,6 +232,7 @@ def main() -> None:
         file_b = write_file(Path(tmp) / "b.gpkg", second, "B")
         plan, plan_s = timed(lambda: plan_file(file_a, ImportOptions(), svc.settings.region))
         assert not plan.problems, plan.problems[:3]
+        floor_ratio = plan_against_floor(file_a, svc.settings.region, args.plan_repeats)
         naive_sample_s, naive_scaled_s = naive_pairwise_s(first, min(args.naive_sample, n), n)
         admin = svc.actor("bench-admin")
         out_a, import_a_s = timed(lambda: svc.import_parcels(admin, "bench-a", path=file_a))
@@ -170,6 +243,8 @@ def main() -> None:
                                                 ORIGIN_4549[0] + CELL_M * 8, ORIGIN_4549[1] + CELL_M * 8)],
                                    dtype=object), "EPSG:4549", "EPSG:4490")[0]
         indexed_ms = statistics.median(indexed_check_ms(svc, probe) for _ in range(args.single))
+        query_ms = candidate_query_ms(svc, probe, max(args.single, 5))
+        candidates_ok = candidates_match_scan(svc, probe)
         naive_ms = statistics.median(naive_registry_scan_ms(svc, probe) for _ in range(3))
         report = svc.verify()
         history_ok = svc.verify_parcels()["ok"]
@@ -187,6 +262,9 @@ def main() -> None:
         "plain_insert_rows_per_s": round(plain), "import_vs_plain_insert": round((n / import_b_s) / plain, 3),
         "register_one_median_ms": round(statistics.median(singles), 1),
         "register_one_p95_ms": round(sorted(singles)[int(0.95 * (len(singles) - 1))], 1),
+        "register_one_goal_ms": 5.0, "candidate_query_ms": round(query_ms, 3), "candidates_ok": candidates_ok,
+        **floor_ratio,
+        "load_average": {"start": [round(x, 2) for x in load_start], "end": [round(x, 2) for x in os.getloadavg()]},
         "overlap_check_one_indexed_ms": round(indexed_ms, 2), "naive_registry_scan_ms": round(naive_ms, 1),
         "indexed_vs_naive": round(naive_ms / indexed_ms, 1),
         "ledger_ok": report.ok, "history_ok": history_ok, "entries": report.entries,

@@ -37,16 +37,19 @@ SHORT_TIMEOUT_S = 600  # per benchmark, short mode: a hung benchmark must not ea
 # name -> (script, short-mode arguments, takes --database-url)
 BENCHMARKS: dict[str, tuple[str, list[str], bool]] = {
     "ledger": ("ledger_bench.py", ["--entries", "3000", "--commands", "30"], True),
-    "parcels": ("parcels_bench.py", ["--parcels", "2000", "--naive-sample", "300", "--single", "5"], True),
+    "parcels": ("parcels_bench.py", ["--parcels", "2000", "--naive-sample", "300", "--single", "5",
+                                     "--plan-repeats", "1"], True),
     "estimate": ("estimate_bench.py", ["--short"], False),
     "concurrency": ("concurrency_bench.py", ["--short"], True),
     "commands": ("command_bench.py", ["--short"], True),
     "ui": ("ui_bench.py", ["--parcels", "1000", "--runs", "2"], False),  # needs Chromium (as the browser tests)
     "verify": ("verify_bench.py", ["--entries", "3000", "--tail", "30"], True),
+    "cli_startup": ("cli_startup_bench.py", ["--runs", "5"], True),
 }
 FULL_ARGS: dict[str, list[str]] = {
     "ledger": ["--entries", "1000000", "--commands", "1000"], "parcels": ["--parcels", "100000"],
     "estimate": [], "concurrency": [], "commands": [], "ui": [], "verify": ["--entries", "1000000", "--tail", "1000"],
+    "cli_startup": ["--runs", "21"],
 }
 
 
@@ -63,8 +66,11 @@ def _ledger_checks(r: Result) -> list[str]:
 
 def _parcels_checks(r: Result) -> list[str]:
     n = r.get("parcels_per_file")
-    return [*([name for name in ("ledger_ok", "history_ok") if r.get(name) is not True]),
-            *(["imported == [parcels_per_file] * 2"] if r.get("imported") != [n, n] else [])]
+    return [*([name for name in ("ledger_ok", "history_ok", "candidates_ok") if r.get(name) is not True]),
+            *(["imported == [parcels_per_file] * 2"] if r.get("imported") != [n, n] else []),
+            *(["plan_problems == 0 and floor_rows == parcels_per_file"]
+              if r.get("plan_problems") != 0 or r.get("floor_rows") != n else []),
+            *([f"{k} > 0" for k in ("strtree_floor_s", "plan_median_s") if not (r.get(k) or 0) > 0])]
 
 
 def _estimate_checks(r: Result) -> list[str]:
@@ -116,10 +122,17 @@ def _verify_checks(r: Result) -> list[str]:
             *([f"{k} > 0" for k in ("floor_full_s", "full_s", "floor_tail_s", "incremental_s") if not (r.get(k) or 0) > 0])]
 
 
+def _cli_startup_checks(r: Result) -> list[str]:
+    return [*(["balances_answer_ok"] if r.get("balances_answer_ok") is not True else []),
+            *([f"{k} == []" for k in ("imports_geo", "imports_orm", "imports_migrations") if r.get(k) != []]),
+            *([f"{k} > 0" for k in ("floor_ms", "balances_json_ms") if not (r.get(k) or 0) > 0])]
+
+
 # name -> correctness checks on a benchmark's JSON document: the names of the failed ones.
 CHECKS: dict[str, Callable[[Result], list[str]]] = {
     "ledger": _ledger_checks, "parcels": _parcels_checks, "estimate": _estimate_checks,
     "concurrency": _concurrency_checks, "commands": _commands_checks, "ui": _ui_checks, "verify": _verify_checks,
+    "cli_startup": _cli_startup_checks,
 }
 
 

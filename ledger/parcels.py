@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import shapely
-from sqlalchemy import func, insert, text
+from sqlalchemy import func, insert, or_, text
 from sqlmodel import Session, select
 
 from ledger.commands import CommandContext
@@ -81,7 +81,14 @@ def _codes_taken(session: Session, drafts: list[ParcelDraft]) -> list[Problem]:
 
 def holder_problems(session: Session, actor: Any, drafts: list[ParcelDraft]) -> tuple[dict[int, str], list[Problem]]:
     """Holder party ids by row: a draft names its holder by party id or by exact registered name."""
-    parties = {p.id: p for p in session.exec(select(PartyRow).where(PartyRow.kind.in_(HOLDER_KINDS)))}
+    # Only the parties a draft names, by id or by name (not every collective of the county): the
+    # same answer, since a holder matches a party only through its id or its exact name.
+    named = sorted({d.holder for d in drafts if d.holder is not None})
+    parties = {}
+    for i in range(0, len(named), CHUNK):
+        chunk = named[i:i + CHUNK]
+        parties |= {p.id: p for p in session.exec(select(PartyRow).where(
+            PartyRow.kind.in_(HOLDER_KINDS), or_(PartyRow.id.in_(chunk), PartyRow.name.in_(chunk))))}
     by_name: dict[str, list[str]] = {}
     for p in parties.values():
         by_name.setdefault(p.name, []).append(p.id)
@@ -133,10 +140,11 @@ def active_candidates(session: Session, bounds: tuple[float, float, float, float
     box = {"x0": x0, "y0": y0, "x1": x1, "y1": y1}
     kind = spatial_index_kind(session)
     if kind == "rtree":
-        ids = select(text("id")).select_from(text("parcel_rtree")).where(
-            text("max_lon >= :x0 AND min_lon <= :x1 AND max_lat >= :y0 AND min_lat <= :y1")).scalar_subquery()
-        query = columns.where(ParcelRow.status == ACTIVE, ParcelRow.id.in_(ids))
-    elif kind == "postgis":
+        # The R*Tree drives (CROSS JOIN fixes SQLite's join order): left to itself, SQLite's planner
+        # walked the status index over every active parcel and probed the R*Tree for each (issue 17).
+        rows = session.execute(RTREE_CANDIDATES, {**box, "active": ACTIVE}).all()
+        return _candidates(rows, ignore_codes)
+    if kind == "postgis":
         query = columns.where(ParcelRow.status == ACTIVE,
                               text("geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4490)"))
     else:
@@ -144,7 +152,16 @@ def active_candidates(session: Session, bounds: tuple[float, float, float, float
         widest = session.exec(select(func.max(ParcelRow.lon_span))).one() or 0.0
         query = columns.where(ParcelRow.status == ACTIVE, ParcelRow.min_lon >= x0 - widest, ParcelRow.min_lon <= x1,
                               ParcelRow.max_lon >= x0, ParcelRow.min_lat <= y1, ParcelRow.max_lat >= y0)
-    rows = session.exec(query.params(**box)).all()
+    return _candidates(session.exec(query.params(**box)).all(), ignore_codes)
+
+
+RTREE_CANDIDATES = text(
+    "SELECT p.parcel_code, p.geometry_wkb, p.area_m2 FROM parcel_rtree r CROSS JOIN parcel p ON p.id = r.id"
+    " WHERE r.max_lon >= :x0 AND r.min_lon <= :x1 AND r.max_lat >= :y0 AND r.min_lat <= :y1 AND p.status = :active"
+    " ORDER BY p.id")
+
+
+def _candidates(rows: Any, ignore_codes: set[str]) -> list[Candidate]:
     rows = [r for r in rows if r[0] not in ignore_codes]
     geoms = shapely.from_wkb([r[1] for r in rows]) if rows else []
     return [Candidate(r[0], g, r[2]) for r, g in zip(rows, geoms)]

@@ -85,7 +85,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ledger.signing import load_private_key
 from sinkledger_base.errors import InvalidInput
 from sinks import SINK_TYPES
 from sinks.limits import DEFAULT_LIMITS, ENV_VARIABLES, MIB, FileLimits, LimitSettingInvalid
@@ -305,6 +304,9 @@ def checkpoint_key_from_env(env: Mapping[str, str]) -> Path | None:
     if not given:
         return None
     path = Path(given).expanduser()
+    # deferred on purpose: cryptography loads only when a checkpoint key is configured
+    from ledger.signing import load_private_key
+
     load_private_key(path)
     return path
 

@@ -250,10 +250,10 @@ def plan_file(path: Path | str, options: ImportOptions, region: Region,
     problems = [*raw.problems, *crs_problems, *map_problems]
     if raw.encoding is None:
         problems += garbled_value_problems(raw.rows)
-    drafts, field_problems, total = [], [], len(raw.rows)
+    drafts, field_problems, total, memo = [], [], len(raw.rows), {}
     for row, values in enumerate(raw.rows, start=1):
         fields, kept = row_fields(values, cmap, options.defaults)
-        draft, found = check_fields(row, fields, kept, options)
+        draft, found = check_fields(row, fields, kept, options, memo)
         drafts.append(draft)
         field_problems += found
         if row % PROGRESS_EVERY == 0 or row == total:
@@ -280,21 +280,80 @@ def _source_summary(raw: RawLayer) -> dict[str, Any]:
 
 # --- fields -----------------------------------------------------------------------------------
 
+MEMO_MAX = 4096  # answers kept per plan: a file's repeated values (its sink types, holders, counties...)
+
+
 def check_fields(row: int, fields: Mapping[str, Any], kept: Mapping[str, Any],
-                 options: ImportOptions) -> tuple[ParcelDraft, list[Problem]]:
-    """Stateless checks of one row's fields; every problem, in field order."""
+                 options: ImportOptions, memo: dict[Any, Any] | None = None) -> tuple[ParcelDraft, list[Problem]]:
+    """Stateless checks of one row's fields; every problem, in field order.
+
+    ``memo`` (one dict per file, :func:`plan_file`) keeps the answer of each check that depends on
+    one value only, keyed by the value and its type: a file repeats its sink types, holders, county
+    codes, areas and attributes over thousands of rows, and each distinct value is checked once
+    (issue 17). The answers are the same as without it; the problems are located at each row.
+    """
     draft, problems = ParcelDraft(row=row), []
-    draft.parcel_code = _code(fields.get("parcel_code"), options.parcel_code_prefix, problems)
-    draft.sink_type = _sink_type(fields.get("sink_type"), problems)
-    draft.holder = _required_text(fields.get("holder"), "holder", problems)
-    draft.county_code = _county(fields.get("county_code"), problems)
-    draft.tenure_cert_no = _optional_text(fields.get("tenure_cert_no"), "tenure_cert_no", MAX_CERT_CHARS, problems)
-    draft.tenure_cert_kind = _collect(cert_kind(draft.tenure_cert_no, _text(fields.get("tenure_cert_kind"))), problems)
-    draft.tenure_ownership = _collect(ownership(fields.get("tenure_ownership")), problems)
-    draft.declared_area_mu = _declared_area_mu(fields, problems)
-    draft.household_shares_bp = _collect(parse_shares(fields.get("household_shares")), problems) or {}
-    draft.attributes = _attributes(draft.sink_type, fields, kept, problems)
+    get = fields.get
+    names = _attribute_names(memo)
+    draft.parcel_code = _code(get("parcel_code"), options.parcel_code_prefix, problems)
+    draft.sink_type = _cached(memo, ("sink_type", _key(get("sink_type"))), problems,
+                              lambda found: _sink_type(get("sink_type"), found))
+    draft.holder = _cached(memo, ("holder", _key(get("holder"))), problems,
+                           lambda found: _required_text(get("holder"), "holder", found))
+    draft.county_code = _cached(memo, ("county_code", _key(get("county_code"))), problems,
+                                lambda found: _county(get("county_code"), found))
+    draft.tenure_cert_no = _optional_text(get("tenure_cert_no"), "tenure_cert_no", MAX_CERT_CHARS, problems)
+    draft.tenure_cert_kind = _collect(cert_kind(draft.tenure_cert_no, _text(get("tenure_cert_kind"))), problems)
+    draft.tenure_ownership = _cached(memo, ("tenure_ownership", _key(get("tenure_ownership"))), problems,
+                                     lambda found: _collect(ownership(get("tenure_ownership")), found))
+    draft.declared_area_mu = _cached(memo, ("area", *(_key(get(name)) for name in AREA_FIELDS)), problems,
+                                     lambda found: _declared_area_mu(fields, found))
+    draft.household_shares_bp = _collect(parse_shares(get("household_shares")), problems) or {}
+    draft.attributes = dict(_cached(
+        memo, ("attributes", draft.sink_type, *((name, _key(value)) for name, value in fields.items()
+                                                 if name in names)),
+        problems, lambda found: _attributes(draft.sink_type, fields, {}, found)))
+    if kept:
+        draft.attributes = {**{k: _plain_text(v) for k, v in kept.items() if v is not None}, **draft.attributes}
     return draft, [p.at(row) for p in problems]
+
+
+def _attribute_names(memo: dict[Any, Any] | None) -> Any:
+    """The attribute fields' names (every sink type's), worked out once per plan."""
+    if memo is None:
+        return attribute_fields().keys()
+    names = memo.get(_ATTRIBUTE_NAMES)
+    if names is None:
+        names = memo[_ATTRIBUTE_NAMES] = frozenset(attribute_fields())
+    return names
+
+
+_ATTRIBUTE_NAMES = ("attribute names",)
+
+
+def _key(value: Any) -> tuple[type, Any]:
+    """A memo key for a value: its type too (``1``, ``1.0`` and ``True`` are equal but read differently)."""
+    return (type(value), value)
+
+
+def _cached(memo: dict[Any, Any] | None, key: tuple, problems: list[Problem],
+            compute: Callable[[list[Problem]], Any]) -> Any:
+    """``compute(found)``, or its remembered answer; the problems it found are added to ``problems``."""
+    if memo is not None:
+        try:
+            hit = memo.get(key)
+        except TypeError:  # an unhashable value (a mapping of attributes): checked afresh
+            memo = None
+        else:
+            if hit is not None:
+                problems += hit[1]
+                return hit[0]
+    found: list[Problem] = []
+    value = compute(found)
+    problems += found
+    if memo is not None and len(memo) < MEMO_MAX:
+        memo[key] = (value, found)
+    return value
 
 
 def _collect(result: tuple[Any, Problem | None], problems: list[Problem]) -> Any:

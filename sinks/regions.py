@@ -28,6 +28,7 @@ This module imports nothing of ours: callers that know the sink-type registry pa
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Collection, Mapping
@@ -199,21 +200,23 @@ def load_region(name_or_path: str, *, known_sink_types: Collection[str] | None =
         ``region_profile_invalid`` (naming where and why).
     """
     path = profile_path(name_or_path)
-    doc = _read(path)
+    doc, raw = _read(path)
     label = path.name
-    _check_schema(doc, label)
+    if schema_digest(raw) not in checked_digests():
+        _check_schema(doc, label)
     region = _build(doc, path)
     _check_rules(region, label, known_sink_types)
     return region
 
 
-def _read(path: Path) -> Any:
+def _read(path: Path) -> tuple[Any, bytes]:
     label = path.name[:80]
     try:
         if path.stat().st_size > MAX_PROFILE_BYTES:
             raise RegionProfileInvalid("region_profile_unreadable", profile=label,
                                        reason=f"larger than {MAX_PROFILE_BYTES} bytes")
-        return json.loads(path.read_bytes().decode("utf-8"))
+        raw = path.read_bytes()
+        return json.loads(raw.decode("utf-8")), raw
     except OSError as exc:
         raise RegionProfileInvalid("region_profile_unreadable", profile=label,
                                    reason=exc.strerror or type(exc).__name__) from None
@@ -222,6 +225,38 @@ def _read(path: Path) -> Any:
     except json.JSONDecodeError as exc:
         raise RegionProfileInvalid("region_profile_unreadable", profile=label,
                                    reason=f"not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+
+
+# Profiles already checked against the schema, by :func:`schema_digest` (one a line): the shipped
+# profiles, checked once when they were written (``python -m sinks.regions --stamp``; the tests
+# re-check every digest listed). Any other content (an edited or a user's profile) is checked by
+# jsonschema on every load, so the rule holds for all; only a known-good file skips the ~50 ms it
+# costs to import jsonschema (issue 17: a command imports only what it needs).
+CHECKED_PATH = PROFILE_DIR / "schema-checked.txt"
+
+
+def schema_digest(raw: bytes) -> str:
+    """SHA-256 of the schema and a profile's bytes: what a stamp in :data:`CHECKED_PATH` vouches for."""
+    return hashlib.sha256(SCHEMA_PATH.read_bytes() + b"\0" + raw).hexdigest()
+
+
+def checked_digests() -> frozenset[str]:
+    try:
+        lines = CHECKED_PATH.read_text(encoding="ascii").split()
+    except (OSError, UnicodeDecodeError):
+        return frozenset()
+    return frozenset(line for line in lines if re.fullmatch(r"[0-9a-f]{64}", line))
+
+
+def stamp_shipped_profiles() -> list[str]:
+    """Check every shipped profile against the schema and write their digests to :data:`CHECKED_PATH`."""
+    digests = []
+    for name in profile_names():
+        doc, raw = _read(PROFILE_DIR / f"{name}.json")
+        _check_schema(doc, f"{name}.json")  # refuses a profile that does not pass: nothing is stamped
+        digests.append(schema_digest(raw))
+    CHECKED_PATH.write_text("".join(f"{d}\n" for d in sorted(digests)), encoding="ascii")
+    return digests
 
 
 def _check_schema(doc: Any, label: str) -> None:
@@ -298,3 +333,11 @@ def _rule_breaks(region: Region, known_sink_types: Collection[str] | None):  # t
         for s in region.sink_types:
             if s not in known_sink_types:
                 yield "/sink_types", f"sink type '{s}' is not registered (known: {', '.join(sorted(known_sink_types))})"
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["--stamp"]:
+        sys.exit("usage: python -m sinks.regions --stamp")
+    print("\n".join(stamp_shipped_profiles()))

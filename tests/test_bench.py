@@ -60,8 +60,20 @@ def test_parcels_benchmark_tiny():
     out = run_bench("parcels_bench.py", "--parcels", "200", "--naive-sample", "50", "--single", "2")
     assert checks("parcels")(out) == []
     assert out["registry_parcels"] == 402 and out["imported"] == [200, 200]
-    for key in ("plan_vs_naive", "import_vs_plain_insert", "indexed_vs_naive", "register_one_median_ms"):
+    for key in ("plan_vs_naive", "import_vs_plain_insert", "indexed_vs_naive", "register_one_median_ms",
+                "plan_vs_strtree_floor", "candidate_query_ms"):
         assert out[key] > 0, key
+    assert out["candidates_ok"] is True and out["floor_rows"] == 200
+    assert checks("parcels")(dict(out, candidates_ok=False)) == ["candidates_ok"]
+
+
+def test_cli_startup_benchmark_tiny():
+    """``balances --json`` against ``python -c pass`` in the same run: the answer is the service's,
+    and the command imported no ORM, no geometry stack and no Alembic (issue 17)."""
+    out = run_bench("cli_startup_bench.py", "--runs", "2")
+    assert checks("cli_startup")(out) == []
+    assert out["balances_answer_ok"] is True and out["floor_ms"] > 0 and out["balances_vs_floor"] > 0
+    assert checks("cli_startup")(dict(out, imports_geo=["shapely"])) == ["imports_geo == []"]
 
 
 @pytest.mark.slow

@@ -15,8 +15,8 @@ methodologies are pure science, usable alone, and render their own input problem
 
 from __future__ import annotations
 
+import functools
 import string
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,8 @@ class CatalogueError(RuntimeError):
 
 def _load(name: str, seen: dict[str, str], folder: Path = HERE) -> dict[str, dict[str, Pair]]:
     """The tables of ``name``.toml: area → key → (zh, en); ``seen`` maps every key to its place."""
+    import tomllib  # deferred on purpose: the catalogue is read on first use (_tables)
+
     with open(folder / f"{name}.toml", "rb") as f:
         data = tomllib.load(f)
     out: dict[str, dict[str, Pair]] = {}
@@ -51,13 +53,28 @@ def _load(name: str, seen: dict[str, str], folder: Path = HERE) -> dict[str, dic
     return out
 
 
-_SEEN: dict[str, str] = {}
-REFUSALS_BY_AREA = _load("refusals", _SEEN)
-UI_BY_AREA = _load("ui", _SEEN)
-DOCUMENTS_BY_AREA = _load("documents", {})  # documents have their own keys (they may reuse a UI word)
-REFUSALS: dict[str, Pair] = {k: v for table in REFUSALS_BY_AREA.values() for k, v in table.items()}
-UI: dict[str, Pair] = {k: v for table in UI_BY_AREA.values() for k, v in table.items()}
-DOCUMENTS: dict[str, Pair] = DOCUMENTS_BY_AREA["texts"]
+@functools.lru_cache(maxsize=1)
+def _tables() -> dict[str, Any]:
+    """Every table, read on first use (not at import: a command that shows no text pays nothing)."""
+    seen: dict[str, str] = {}
+    refusals_by_area = _load("refusals", seen)
+    ui_by_area = _load("ui", seen)
+    documents_by_area = _load("documents", {})  # documents have their own keys (they may reuse a UI word)
+    return {"REFUSALS_BY_AREA": refusals_by_area, "UI_BY_AREA": ui_by_area,
+            "DOCUMENTS_BY_AREA": documents_by_area,
+            "REFUSALS": {k: v for table in refusals_by_area.values() for k, v in table.items()},
+            "UI": {k: v for table in ui_by_area.values() for k, v in table.items()},
+            "DOCUMENTS": documents_by_area["texts"]}
+
+
+def __getattr__(name: str) -> Any:
+    """``REFUSALS``, ``UI``, ``DOCUMENTS`` and their ``*_BY_AREA`` tables, loaded on first use."""
+    tables = _tables()
+    if name in tables:
+        return tables[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 UNKNOWN_REFUSAL: Pair = ("操作被拒绝（{code}）。", "Refused ({code}).")
 
 
@@ -74,14 +91,14 @@ def format_template(template: str, params: Mapping[str, Any]) -> str:
 
 def refusal_text(code: str, params: Mapping[str, Any]) -> Pair:
     """The Chinese and English message for a refusal code and its parameters."""
-    zh, en = REFUSALS.get(code, UNKNOWN_REFUSAL)
+    zh, en = _tables()["REFUSALS"].get(code, UNKNOWN_REFUSAL)
     merged = {"code": code, **params}
     return format_template(zh, merged), format_template(en, merged)
 
 
 def ui_text(key: str, lang: str, **params: Any) -> str:
     """A web-app string in ``lang`` (``"zh"``; anything else is English)."""
-    zh, en = UI[key]
+    zh, en = _tables()["UI"][key]
     return format_template(zh if lang == "zh" else en, params)
 
 # Keys that mark a record as a problem (a refusal code found at a row or in a file).
@@ -138,7 +155,7 @@ def localise(value: Any) -> Any:
         return value
     out = {k: localise(v) for k, v in value.items()}
     code = out.get("code")
-    if (isinstance(code, str) and code in REFUSALS and "message_zh" not in out
+    if (isinstance(code, str) and code in _tables()["REFUSALS"] and "message_zh" not in out
             and _PROBLEM_KEYS & out.keys()):
         out["message_zh"], out["message_en"] = problem_messages(value)
     return out

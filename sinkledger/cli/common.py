@@ -13,9 +13,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from sinkledger import catalogue
 from sinkledger.config import load_settings
@@ -24,7 +21,26 @@ from sinkledger_base.errors import Conflict, InvalidInput, SinkLedgerError, prin
 
 EXIT_REFUSED = 2
 EXIT_CHECK_FAILED = 1
-err_console = Console(stderr=True)
+
+
+class _ErrConsole:
+    """``rich.console.Console(stderr=True)``, made on first use: rich loads only when a command
+    prints for a person (a refusal, a table, a progress bar), not for ``--json`` (issue 17)."""
+
+    _console: Any = None
+
+    def get(self) -> Any:
+        if self._console is None:
+            from rich.console import Console  # deferred on purpose: see the class
+
+            type(self)._console = Console(stderr=True)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.get(), name)
+
+
+err_console = _ErrConsole()
 
 
 class Ctx:
@@ -82,7 +98,43 @@ def open_service(service_cls: Any, settings: Any) -> Any:
 class RefusingGroup(click.Group):
     """The top-level group: click's own usage errors (a value that is not a number, an unknown
     option, a missing file) become the refusal ``usage_invalid``: exit status 2, and with
-    ``--json`` the same JSON error document as every other refusal."""
+    ``--json`` the same JSON error document as every other refusal.
+
+    Groups of commands registered with :meth:`defer` are attached on first need: when a command
+    the group does not hold yet is named, or when the commands are listed (``--help``,
+    ``.commands``). ``sinkledger balances`` thus never imports the court's, income's or parcels'
+    command modules (issue 17)."""
+
+    _loaders: list[Callable[[click.Group], None]]
+    _loading = False
+
+    @property
+    def commands(self) -> dict[str, click.Command]:  # type: ignore[override]
+        self._attach_deferred()
+        return self._commands
+
+    @commands.setter
+    def commands(self, value: dict[str, click.Command]) -> None:
+        self._commands = value
+
+    def defer(self, attach: Callable[[click.Group], None]) -> None:
+        """Call ``attach(self)`` (which adds commands) the first time a command not yet held is needed."""
+        self.__dict__.setdefault("_loaders", []).append(attach)
+
+    def _attach_deferred(self) -> None:
+        loaders = self.__dict__.get("_loaders")
+        if not loaders or self._loading:
+            return
+        self._loading = True
+        try:
+            while loaders:
+                loaders.pop(0)(self)
+        finally:
+            self._loading = False
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = self._commands.get(cmd_name)
+        return found if found is not None else self.commands.get(cmd_name)
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
@@ -212,18 +264,35 @@ def writes(fn: Callable[..., Any]) -> Any:
 
 
 
-def progress_bar() -> Progress:
+def progress_bar() -> Any:
+    """A transient ``rich.progress.Progress`` on stderr."""
+    # deferred on purpose: rich loads only when a command shows progress
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=err_console, transient=True)
+                    TimeElapsedColumn(), console=err_console.get(), transient=True)
 
 
 def print_table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
+    # deferred on purpose: rich loads only when a command prints for a person
+    from rich.console import Console
+    from rich.table import Table
+
     t = Table()
     for c in columns:
         t.add_column(c)
     for r in rows:
         t.add_row(*(str(r.get(c, "")) for c in columns))
     Console().print(t)
+
+
+def new_request_id(given: str | None) -> str:
+    """The caller's request id, or a new UUID."""
+    if given:
+        return given
+    import uuid  # deferred on purpose: only a command that writes pays for this import
+
+    return str(uuid.uuid4())
 
 
 def _redact(url: str) -> str:

@@ -8,15 +8,11 @@ tool: whoever can reach the database acts as the user named by ``--actor``.
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import uuid
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from sinkledger import catalogue
 from sinkledger.cli.common import (
@@ -31,6 +27,7 @@ from sinkledger.cli.common import (
     emit,
     err_console,
     json_option,
+    new_request_id,
     print_refusal,
     print_table,
     progress_bar,
@@ -165,10 +162,20 @@ def _render_verify(r: dict[str, Any]) -> None:
 @reads
 def balances(obj: Ctx, as_json: bool) -> None:
     """Credit balances (tCO2e) by account and by sink type and vintage."""
-    emit(obj.service.balances(), as_json, _render_balances)
+    # deferred on purpose: two plain queries through the bare driver when the database is current
+    # and initialised (sinkledger.db.light); the service otherwise (it migrates or refuses)
+    from ledger.balances import balances as read_balances
+    from sinkledger.db import light
+
+    result = light.read(obj.settings.database_url, read_balances)
+    emit(result if result is not None else obj.service.balances(), as_json, _render_balances)
 
 
 def _render_balances(b: dict[str, Any]) -> None:
+    # deferred on purpose: rich loads only when a command prints for a person
+    from rich.console import Console
+    from rich.table import Table
+
     console = Console()
     t = Table(title="by account (tCO2e)")
     for col in ("account", "party", "held", "pledged", "retired"):
@@ -207,7 +214,7 @@ def issue(obj: Ctx, estimate_id: str, verified_kg_co2e: int, project_code: str, 
           to_account: str | None, actor: str, request_id: str | None, as_json: bool) -> None:
     """Verify an estimate and issue credits (verifier only)."""
     svc = obj.service
-    emit(svc.issue(svc.actor(actor), request_id or str(uuid.uuid4()), estimate_id=estimate_id,
+    emit(svc.issue(svc.actor(actor), new_request_id(request_id), estimate_id=estimate_id,
                    verified_kg_co2e=verified_kg_co2e, project_code=project_code,
                    buffer_share_bp=buffer_share_bp, to_account=to_account), as_json)
 
@@ -224,7 +231,7 @@ def sell(obj: Ctx, seller_account: str, buyer_account: str, quantity: int, price
          contract_no: str, serials: tuple[str, ...], actor: str, request_id: str | None, as_json: bool) -> None:
     """Record a sale: credits move from seller to buyer, oldest vintage first unless --serial."""
     svc = obj.service
-    emit(svc.sell(svc.actor(actor), request_id or str(uuid.uuid4()), seller_account=seller_account,
+    emit(svc.sell(svc.actor(actor), new_request_id(request_id), seller_account=seller_account,
                   buyer_account=buyer_account, quantity=quantity, price_fen_per_t=price_fen_per_t,
                   contract_no=contract_no, serials=list(serials)), as_json)
 
@@ -240,7 +247,7 @@ def retire(obj: Ctx, account_id: str, quantity: int, beneficiary: str, purpose: 
            actor: str, request_id: str | None, as_json: bool) -> None:
     """Retire credits for a named beneficiary and purpose (final)."""
     svc = obj.service
-    emit(svc.retire(svc.actor(actor), request_id or str(uuid.uuid4()), account_id=account_id,
+    emit(svc.retire(svc.actor(actor), new_request_id(request_id), account_id=account_id,
                     quantity=quantity, beneficiary=beneficiary, purpose=purpose, serials=list(serials)), as_json)
 
 
@@ -256,7 +263,7 @@ def pledge(obj: Ctx, account_id: str, quantity: int, loan_reference: str, loan_a
            serials: tuple[str, ...], actor: str, request_id: str | None, as_json: bool) -> None:
     """Pledge credits as loan collateral (bank only); they cannot be sold or retired until released."""
     svc = obj.service
-    emit(svc.pledge(svc.actor(actor), request_id or str(uuid.uuid4()), account_id=account_id, quantity=quantity,
+    emit(svc.pledge(svc.actor(actor), new_request_id(request_id), account_id=account_id, quantity=quantity,
                     loan_reference=loan_reference, loan_amount_fen=loan_amount_fen, term_end=term_end,
                     serials=list(serials)), as_json)
 
@@ -270,7 +277,7 @@ def release(obj: Ctx, pledge_id: str, on_default: bool, actor: str, request_id: 
     """End a pledge: release the credits (repayment) or, with --default, transfer them to the bank."""
     svc = obj.service
     call = svc.default_pledge if on_default else svc.release
-    emit(call(svc.actor(actor), request_id or str(uuid.uuid4()), pledge_id=pledge_id), as_json)
+    emit(call(svc.actor(actor), new_request_id(request_id), pledge_id=pledge_id), as_json)
 
 
 @main.command()
@@ -282,7 +289,7 @@ def reverse(obj: Ctx, quantity: int, reason: str, loss_event_ref: str, actor: st
             as_json: bool) -> None:
     """Reversal: cancel buffer credits for a loss of stored carbon."""
     svc = obj.service
-    emit(svc.reverse(svc.actor(actor), request_id or str(uuid.uuid4()), quantity=quantity, reason=reason,
+    emit(svc.reverse(svc.actor(actor), new_request_id(request_id), quantity=quantity, reason=reason,
                      loss_event_ref=loss_event_ref), as_json)
 
 
@@ -293,7 +300,7 @@ def reverse(obj: Ctx, quantity: int, reason: str, loss_event_ref: str, actor: st
 def correct(obj: Ctx, entry_seq: int, reason: str, actor: str, request_id: str | None, as_json: bool) -> None:
     """Correct a sale or issuance by a new reversing entry that names it (administrator)."""
     svc = obj.service
-    emit(svc.correct(svc.actor(actor), request_id or str(uuid.uuid4()), entry_seq=entry_seq, reason=reason), as_json)
+    emit(svc.correct(svc.actor(actor), new_request_id(request_id), entry_seq=entry_seq, reason=reason), as_json)
 
 
 @main.command()
@@ -326,7 +333,7 @@ def collect(obj: Ctx, contract_no: str, collective_party_id: str, parcel_codes: 
         if value is not None:
             terms[key] = value
     svc = obj.service
-    emit(svc.collect(svc.actor(actor), request_id or str(uuid.uuid4()), contract_no=contract_no,
+    emit(svc.collect(svc.actor(actor), new_request_id(request_id), contract_no=contract_no,
                      collective_party_id=collective_party_id, parcel_codes=list(parcel_codes), term_start=term_start,
                      term_end=term_end, signed_date=signed_date, payment_terms=terms), as_json)
 
@@ -556,25 +563,33 @@ def import_backup_cmd(obj: Ctx, backup_file: Path, as_json: bool) -> None:
 @click.option("--port", default=8501, show_default=True)
 def app(port: int) -> None:
     """Start the Streamlit app (creates and seeds the database on first start)."""
+    import subprocess  # deferred on purpose: only the command that runs pays for this import
+
     cmd = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"), "--server.port", str(port),
            "--browser.gatherUsageStats", "false"]
     sys.exit(subprocess.call(cmd))
 
 
-from sinkledger.cli.court import attach as _attach_court  # noqa: E402 - court and certificate groups
-from sinkledger.cli.income import attach as _attach_income  # the income group
-from sinkledger.cli.methodologies import estimate_command, methodologies  # noqa: E402
-from sinkledger.cli.parcels import parcels  # noqa: E402
-from sinkledger.cli.people import people  # noqa: E402
-from sinkledger.cli.users import users  # noqa: E402
+def _attach_areas(group: click.Group) -> None:
+    """The areas' command groups, imported when first needed (RefusingGroup.defer)."""
+    # deferred on purpose: only a command of an area (or the list of commands) imports the area's module
+    from sinkledger.cli.court import attach as attach_court  # the court and certificate groups
+    from sinkledger.cli.income import attach as attach_income  # the income group
+    from sinkledger.cli.methodologies import estimate_command, methodologies
+    from sinkledger.cli.parcels import parcels
+    from sinkledger.cli.people import people
+    from sinkledger.cli.users import users
 
-_attach_court(main)
-_attach_income(main)
-main.add_command(methodologies)
-main.add_command(estimate_command)  # dry (--inputs only), recorded (--parcel), batch (--project/--period)
-main.add_command(parcels)
-main.add_command(people)
-main.add_command(users)
+    attach_court(group)
+    attach_income(group)
+    group.add_command(methodologies)
+    group.add_command(estimate_command)  # dry (--inputs only), recorded (--parcel), batch (--project/--period)
+    group.add_command(parcels)
+    group.add_command(people)
+    group.add_command(users)
+
+
+main.defer(_attach_areas)
 
 if __name__ == "__main__":
     main()

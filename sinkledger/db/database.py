@@ -33,7 +33,7 @@ import sinkledger.services.signin_guard  # noqa: F401 - registers the sign-in gu
 import sinks.store  # noqa: F401 - registers the parcel table
 from ledger.sql import Tx
 from sinkledger.config import SQLITE_SYNCHRONOUS_MODES, Settings
-from sinkledger.db import migrations
+from sinkledger.db import revisions
 from sinkledger_base.errors import InvalidInput
 
 SQLITE_CACHE_KIB = 65_536
@@ -88,6 +88,9 @@ class Database:
         no migration creates does not exist: write a migration (``tests/test_migrations.py`` fails
         until there is one).
         """
+        # deferred on purpose: Alembic loads only when a database is migrated (sinkledger.db.revisions)
+        from sinkledger.db import migrations
+
         with self.engine.begin() as conn:
             migrations.upgrade(conn)
 
@@ -96,8 +99,10 @@ class Database:
         if not self.has_schema():
             return
         with self.engine.connect() as conn:
-            current = migrations.current_revision(conn)
-        if current != migrations.head_revision():
+            has_stamp = inspect(conn).has_table("alembic_version")
+            current = revisions.current_revision(lambda sql: conn.exec_driver_sql(sql).all()) if has_stamp else None
+        head = revisions.head_revision()
+        if head is None or current != head:
             self.create_schema()
 
     def drop_schema(self) -> None:

@@ -9,31 +9,19 @@ import json
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-import shapely
 from sqlmodel import select
 
-from ledger.parcel_changes import (
-    delete_parcel,
-    merge_parcels,
-    retire_parcel,
-    split_parcel,
-    update_parcel,
-)
-from ledger.parcels import PERMISSION, import_parcels, register_parcel, registry_problems
 from ledger.permissions import Actor, require
 from ledger.store import PartyRow
 from sinkledger.services.area import RegistryPart
 from sinkledger_base import checks
 from sinkledger_base.errors import InvalidInput, NotFound
-from sinks import sink_spec
-from sinks.export import export_format, write_parcels_file
-from sinks.geometry import M2_PER_HA, parse_geojson, repair, shape_problem, validity_problem
-from sinks.importer import ImportOptions, plain_json, plan_file, plan_geometries, plan_geometry
-from sinks.overlap import OverlapTolerance
 from sinks.store import ParcelRow
-from sinks.versions import history, verify_parcel_history
-from sinks.views import checked_changes, parcel_extras
 
+# The geometry stack (shapely, pyproj, geopandas through ``sinks``' readers and ``ledger.parcels``)
+# loads inside the calls that use it, so that a command that touches no parcel (``balances``,
+# ``verify``) does not pay for importing it (issue 17; tests/test_cli_imports.py).
+PERMISSION = "register_parcel"  # the same as ledger.parcels.PERMISSION (tests/test_cli_imports.py checks)
 
 class ParcelCalls(RegistryPart):
     """The registry's calls for this area (``self`` is the registry :class:`Service`)."""
@@ -53,6 +41,10 @@ class ParcelCalls(RegistryPart):
         Gaode/Tencent maps; ``repair`` accepts the ``make_valid`` repair previewed with
         :meth:`repair_geometry`.
         """
+        # deferred on purpose: the geometry stack loads only for the calls that use it
+        from ledger.parcels import register_parcel
+        from sinks.importer import ImportOptions, plain_json, plan_geometry
+
         attributes = checks.optional_mapping(attributes, "attributes")
         household_shares_bp = checks.optional_mapping(household_shares_bp, "household_shares_bp")
         from_gcj02, repair = checks.flag(from_gcj02, "from_gcj02"), checks.flag(repair, "repair")
@@ -76,6 +68,10 @@ class ParcelCalls(RegistryPart):
         refusal (``parcel_import_has_problems``) lists every problem by row, field and code.
         ``progress(done, total, label)`` hears the rows as they are checked, then as they are written.
         """
+        # deferred on purpose: the geometry stack loads only for the calls that use it
+        from ledger.parcels import import_parcels
+        from sinks.importer import ImportOptions, plan_file
+
         path = checks.path_value(path, "path")
         self.require_initialised()
         region, options = self.settings.region, ImportOptions.coerce(options)
@@ -94,6 +90,12 @@ class ParcelCalls(RegistryPart):
         registered parcels; ``with_geometry`` adds each row's geometry (GeoJSON, EPSG:4490) to its
         summary, for a map of the preview.
         """
+        # deferred on purpose: the geometry stack loads only for the calls that use it
+        import shapely
+        from ledger.parcels import registry_problems
+        from sinks.importer import ImportOptions, plan_file
+        from sinks.overlap import OverlapTolerance
+
         require(actor, PERMISSION)
         path = checks.path_value(path, "path")
         with_geometry = checks.flag(with_geometry, "with_geometry")
@@ -113,6 +115,10 @@ class ParcelCalls(RegistryPart):
 
     def repair_geometry(self, geometry: str | Mapping[str, Any]) -> dict[str, Any]:
         """Preview the repair of a drawn geometry: GEOS's reason and location, and the repaired shape."""
+        # deferred on purpose: the geometry stack loads only for the calls that use it
+        import shapely
+        from sinks.geometry import parse_geojson, repair, shape_problem, validity_problem
+
         geom = parse_geojson(geometry)
         shape = shape_problem(geom)  # a point, an empty shape or 1e308 is no parcel to repair
         if shape is not None:
@@ -130,6 +136,9 @@ class ParcelCalls(RegistryPart):
 
     def parcel(self, parcel_code: str) -> dict[str, Any]:
         """One parcel (any status) with its geometry, tenure, shares, flags and version."""
+        # deferred on purpose: the geometry stack loads only for the calls that use it
+        from sinks.views import parcel_extras
+
         with self.db.read() as s:
             row = s.exec(select(ParcelRow).where(ParcelRow.parcel_code == parcel_code)).first()
             if row is None:
@@ -139,6 +148,9 @@ class ParcelCalls(RegistryPart):
 
     def parcel_history(self, parcel_code: str) -> list[dict[str, Any]]:
         """Every version of a parcel, oldest first, each with its record, hash and geometry."""
+        # deferred on purpose: the geometry stack loads only for the calls that use it
+        from sinks.versions import history
+
         with self.db.read() as s:
             versions = history(s, parcel_code)
         if not versions:
@@ -149,6 +161,11 @@ class ParcelCalls(RegistryPart):
                       geometry: str | Mapping[str, Any] | None = None, changes: Mapping[str, Any] | None = None,
                       from_gcj02: bool = False, repair: bool = False) -> dict[str, Any]:
         """A new version: a new boundary and/or new fields (holder_party_id, tenure, shares, attributes)."""
+        # deferred on purpose: the geometry stack loads only for the calls that use it
+        from ledger.parcel_changes import update_parcel
+        from sinks.importer import ImportOptions, plain_json, plan_geometry
+        from sinks.views import checked_changes
+
         changes = checks.optional_mapping(changes, "changes")
         from_gcj02, repair = checks.flag(from_gcj02, "from_gcj02"), checks.flag(repair, "repair")
         region, current = self.settings.region, self.parcel(parcel_code)
@@ -166,6 +183,10 @@ class ParcelCalls(RegistryPart):
     def split_parcel(self, actor: Actor, request_id: str, *, parcel_code: str,
                      parts: list[Mapping[str, Any]]) -> dict[str, Any]:
         """Split a parcel into parts ``[{"parcel_code", "geometry"}]`` that keep its total area."""
+        # deferred on purpose: the geometry stack loads only for the calls that use it
+        from ledger.parcel_changes import split_parcel
+        from sinks.importer import ImportOptions, plan_geometries
+
         parts = checks.mapping_list(parts, "parts", required_keys=("parcel_code", "geometry"))
         region, current = self.settings.region, self.parcel(parcel_code)
         features = [(p["geometry"], {"parcel_code": p["parcel_code"], "sink_type": current["sink_type"],
@@ -179,6 +200,9 @@ class ParcelCalls(RegistryPart):
     def merge_parcels(self, actor: Actor, request_id: str, *, parcel_codes: list[str],
                       new_parcel_code: str) -> dict[str, Any]:
         """Merge parcels of one sink type, holder and shares into one; the area is kept."""
+        # deferred on purpose: the geometry stack loads only for the calls that use it
+        from ledger.parcel_changes import merge_parcels
+
         parcel_codes = checks.text_list(parcel_codes, "parcel_codes")
         content = {"parcel_codes": parcel_codes, "new_parcel_code": new_parcel_code}
         return self._run(actor, PERMISSION, request_id, content, lambda ctx: merge_parcels(
@@ -187,23 +211,35 @@ class ParcelCalls(RegistryPart):
     def retire_parcel(self, actor: Actor, request_id: str, *, parcel_code: str, retired_from: str,
                       reason: str) -> dict[str, Any]:
         """Leave a parcel out of future monitoring periods (a parcel with credits is never deleted)."""
+        # deferred on purpose: the geometry stack loads only for the calls that use it
+        from ledger.parcel_changes import retire_parcel
+
         content = {"parcel_code": parcel_code, "retired_from": retired_from, "reason": reason}
         return self._run(actor, PERMISSION, request_id, content, lambda ctx: retire_parcel(ctx, **content))
 
     def delete_parcel(self, actor: Actor, request_id: str, *, parcel_code: str, reason: str) -> dict[str, Any]:
         """Withdraw a parcel registered by mistake; refused once credits were issued for it."""
+        # deferred on purpose: the geometry stack loads only for the calls that use it
+        from ledger.parcel_changes import delete_parcel
+
         content = {"parcel_code": parcel_code, "reason": reason}
         return self._run(actor, PERMISSION, request_id, content, lambda ctx: delete_parcel(ctx, **content))
 
     def export_parcels(self, path: str | Path, *, file_format: str | None = None,
                        status: str | None = "active") -> dict[str, Any]:
         """Write parcels (default: the active ones) to a GeoPackage, GeoJSON or zipped Shapefile."""
+        # deferred on purpose: the geometry stack loads only for the calls that use it
+        from sinks.export import export_format, write_parcels_file
+
         target = checks.path_value(path, "path")
         fmt = export_format(target, file_format)
         return write_parcels_file(self.parcels(status=status), target, fmt)
 
     def verify_parcels(self) -> dict[str, Any]:
         """Recompute every parcel's version chain and compare the projection; ``ok`` if all hold."""
+        # deferred on purpose: the geometry stack loads only for the calls that use it
+        from sinks.versions import verify_parcel_history
+
         with self.db.read() as s:
             problems = verify_parcel_history(s)
         return {"ok": not problems, "problems": problems}
@@ -211,6 +247,9 @@ class ParcelCalls(RegistryPart):
     def parcels(self, status: str | None = None) -> list[dict[str, Any]]:
         """Registered parcels (all, or those of one ``status``) with GeoJSON geometry (EPSG:4490),
         areas in ha and mu, tenure, household shares, flags and version."""
+        # deferred on purpose: the geometry stack loads only for the calls that use it
+        from sinks.views import parcel_extras
+
         with self.db.read() as s:
             query = select(ParcelRow).order_by(ParcelRow.parcel_code)
             rows = s.exec(query.where(ParcelRow.status == status) if status else query).all()
@@ -219,6 +258,11 @@ class ParcelCalls(RegistryPart):
 
 
 def _parcel_dict(r: ParcelRow, holder_name: str | None) -> dict[str, Any]:
+    # deferred on purpose: the geometry stack loads only for the calls that use it
+    import shapely
+    from sinks import sink_spec
+    from sinks.geometry import M2_PER_HA
+
     spec = sink_spec(r.sink_type)
     return {"parcel_code": r.parcel_code, "sink_type": r.sink_type, "sink_type_zh": spec.name_zh,
             "sink_type_en": spec.name_en, "holder_party_id": r.holder_party_id, "holder_name": holder_name,
