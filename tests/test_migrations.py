@@ -195,3 +195,33 @@ def test_the_take_order_keys_are_filled_from_the_batches_on_upgrade(tmp_path):  
     assert svc.verify(full=True).ok
     svc.db.dispose()
     assert schema_differences(url) == []
+
+
+def test_a_database_from_a_newer_release_is_refused_untouched(tmp_path):  # type: ignore[no-untyped-def]
+    """Given a database stamped with a revision these migrations do not know (made by a newer
+    release), when it is opened (the service and the CLI), then it is refused with a stable code
+    and both messages, no traceback, and the stamp and tables are as they were."""
+    import subprocess
+    import sys
+
+    from sinkledger.config import load_settings
+    from sinkledger.services.registry import Service
+    from sinkledger_base.errors import Conflict
+
+    url = f"sqlite:///{tmp_path / 'newer.db'}"
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        migrations.upgrade(conn)
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099_from_the_future'"))
+        before = sorted(inspect(conn).get_table_names())
+    with pytest.raises(Conflict) as refused:
+        Service.open(load_settings({"DATABASE_URL": url})).db.create_schema()
+    assert refused.value.code == "database_newer_than_software"
+    out = subprocess.run([sys.executable, "-m", "sinkledger", "--database-url", url, "verify"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode != 0 and "Traceback" not in out.stderr + out.stdout
+    assert "0099_from_the_future" in out.stderr + out.stdout
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0099_from_the_future"
+        assert sorted(inspect(conn).get_table_names()) == before
+    engine.dispose()

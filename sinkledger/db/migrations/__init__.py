@@ -18,6 +18,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
+from sinkledger_base.errors import Conflict
+
 HERE = Path(__file__).resolve().parent
 BASELINE = "0001"
 
@@ -31,8 +33,18 @@ def config(connection: Connection | None = None) -> Config:
 
 
 def upgrade(connection: Connection, revision: str = "head") -> None:
+    """Bring the schema to ``revision``; a database stamped by a newer release (a revision these
+    migration files do not know) is refused (``database_newer_than_software``), never touched."""
     tables = set(inspect(connection).get_table_names())
     cfg = config(connection)
+    if "alembic_version" in tables:
+        stamped = MigrationContext.configure(connection).get_current_revision()
+        if stamped is not None:
+            try:
+                ScriptDirectory.from_config(cfg).get_revision(stamped)
+            except Exception:  # alembic's CommandError / ResolutionError: not a revision we ship
+                raise Conflict("database_newer_than_software", revision=stamped[:60],
+                               head=head_revision()) from None
     if "journal_entry" in tables and "alembic_version" not in tables:
         command.stamp(cfg, BASELINE)
     command.upgrade(cfg, revision)
