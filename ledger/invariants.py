@@ -24,13 +24,14 @@ def touched_batches(payload: dict[str, Any]) -> set[str]:
 
 def check_batches(session: Session, seq: int, batch_ids: set[str]) -> None:
     """One statement for every touched batch: its length beside the sum and minimum of its
-    balance rows (read along ``ix_balance_batch_id``)."""
+    balance rows (its non-empty rows, read along the partial index ``ix_balance_batch_id``: a zero
+    row adds nothing to the sum, and a negative one is not zero)."""
     if not batch_ids:
         return
     marks, params = in_list("b", sorted(batch_ids))
     rows = Tx.of(session).all(
         f"SELECT b.id, b.last - b.first + 1, sum(q.quantity), min(q.quantity) FROM batch b "
-        f"LEFT JOIN balance q ON q.batch_id = b.id WHERE b.id IN ({marks}) GROUP BY b.id, b.first, b.last", params)
+        f"LEFT JOIN balance q ON q.batch_id = b.id AND q.quantity <> 0 WHERE b.id IN ({marks}) GROUP BY b.id, b.first, b.last", params)
     found = {r[0]: r[1:] for r in rows}
     for batch_id in sorted(batch_ids):
         issued, total, lowest = found.get(batch_id, (None, None, None))

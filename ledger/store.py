@@ -107,7 +107,10 @@ class BalanceRow(SQLModel, table=True):
     # account's non-empty rows along ``ix_balance_take`` (the batch's vintage year and issuance seq
     # are kept on the row for it; ``verify`` checks they are the batch's), not a sort of every
     # batch an enterprise ever held.
-    __table_args__ = (Index("ix_balance_batch_id", "batch_id", "quantity"),
+    # Only non-empty rows: a batch sold on for years leaves a zero row for every past holder
+    # (at county scale two rows in three), which the check would otherwise read again and again.
+    __table_args__ = (Index("ix_balance_batch_id", "batch_id", "quantity", sqlite_where=text("quantity <> 0"),
+                            postgresql_where=text("quantity <> 0")),
                       Index("ix_balance_take", "account_id", "state", "vintage_year", "issuance_seq", "batch_id",
                             sqlite_where=text("quantity > 0"), postgresql_where=text("quantity > 0")))
     account_id: str = Field(primary_key=True, max_length=40)

@@ -761,11 +761,12 @@ def _compare_tail(session: Session, tail: _Tail, verified: VerifiedCheckpointRow
     # conservation of every batch the tail touched, by the balance index
     for batch_id in sorted(tail.touched):
         row = session.execute(text("SELECT b.last - b.first + 1, (SELECT coalesce(sum(q.quantity), 0) FROM balance q "
-                                   "WHERE q.batch_id = b.id) FROM batch b WHERE b.id = :b"), {"b": batch_id}).first()
+                                   "WHERE q.batch_id = b.id AND q.quantity <> 0) FROM batch b WHERE b.id = :b"),
+                              {"b": batch_id}).first()
         if row is None or row[0] != row[1]:
             report.fail(None, f"batch {batch_id}: issued {row[0] if row else 0} but balances hold "
                               f"{row[1] if row else '?'}", table="balance", key=batch_id)
-    check_take_order(session, report, sorted(tail.touched))
+    check_take_order(session, report, sorted(k for k in tail.deltas if k[0] is not None))
 
 
 # -- recording ---------------------------------------------------------------------------------
@@ -798,22 +799,25 @@ def timed(call: Callable[[], VerifyReport]) -> tuple[VerifyReport, int]:
     return report, int((time.perf_counter() - started) * 1000)
 
 
-def check_take_order(session: Session, report: VerifyReport, batch_ids: list[str] | None = None) -> None:
+def check_take_order(session: Session, report: VerifyReport, keys: list[tuple[Any, str, str]] | None = None) -> None:
     """The take-order keys on ``balance`` rows (a sale takes oldest vintage first, then in
-    issuance order, along ``ix_balance_take``) must be their batch's: every row in a full run,
-    the rows of the batches the tail touched in an incremental one."""
-    where = ("FROM balance q LEFT JOIN batch b ON b.id = q.batch_id WHERE (b.id IS NULL "
-             "OR q.vintage_year <> b.vintage_year OR q.issuance_seq <> b.issuance_seq)")
-    scopes: list[tuple[str, dict[str, Any]]] = (
-        [("", {})] if batch_ids is None else [(" AND q.batch_id = :b", {"b": b}) for b in batch_ids])
+    issuance order, along ``ix_balance_take``) must be their batch's: every row in a full run;
+    in an incremental one, the rows the tail's moves wrote (``(account, batch, state)`` keys, each
+    read by the primary key)."""
+    columns = ("q.account_id, q.batch_id, q.state FROM balance q LEFT JOIN batch b ON b.id = q.batch_id "
+               "WHERE (b.id IS NULL OR q.vintage_year <> b.vintage_year OR q.issuance_seq <> b.issuance_seq)")
     count, named = 0, []
-    for scope, params in scopes:
-        n = session.execute(text(f"SELECT count(*) {where}{scope}"), params).scalar_one()
-        if n:
-            count += n
-            named += [f"{a}/{b}/{st}" for a, b, st in session.execute(text(
-                f"SELECT q.account_id, q.batch_id, q.state {where}{scope} "
-                f"ORDER BY q.account_id, q.batch_id, q.state LIMIT {LOCATED_KEYS}"), params).all()]
+    if keys is None:
+        count = session.execute(text(f"SELECT count(*) FROM (SELECT {columns}) d")).scalar_one()
+        if count:
+            named = [f"{a}/{b}/{st}" for a, b, st in session.execute(text(
+                f"SELECT {columns} ORDER BY q.account_id, q.batch_id, q.state LIMIT {LOCATED_KEYS}")).all()]
+    else:
+        one = text(f"SELECT {columns} AND q.account_id = :a AND q.batch_id = :b AND q.state = :s")
+        for account, batch_id, state in keys:
+            for a, b, st in session.execute(one, {"a": account, "b": batch_id, "s": state}).all():
+                count += 1
+                named.append(f"{a}/{b}/{st}")
     if count:
         report.fail(None, f"balance table: {count} row(s) whose vintage year or issuance seq is not their "
                           "batch's (the order credits are taken in)", table="balance", key=named[0])
