@@ -125,6 +125,13 @@ class TileSource:
         self._lock = threading.Lock()
         self.made = 0  # tiles made (not from the cache): tests and the benchmark read it
 
+    @classmethod
+    def from_settings(cls, settings: Any) -> TileSource:
+        """A tile source on the database the settings name (the app server's own engine)."""
+        from sinkledger.db.database import Database
+
+        return cls(Database.from_settings(settings))
+
     def version(self) -> int:
         return parcels_version(self.db)
 

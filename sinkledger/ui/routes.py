@@ -42,10 +42,9 @@ def tile_source() -> TileSource:
         if _source is None:
             # deferred on purpose: the database layer loads on the first tile, not at import
             from sinkledger.config import load_settings
-            from sinkledger.db.database import Database
             from sinkledger.services.tiles import TileSource
 
-            _source = TileSource(Database.from_settings(load_settings()))
+            _source = TileSource.from_settings(load_settings())
         return _source
 
 
