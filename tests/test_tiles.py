@@ -151,7 +151,7 @@ def test_postgis_and_python_make_the_same_tiles(demo) -> None:  # type: ignore[n
             made = tiles._postgis_tile if kind == "postgis" else tiles._python_tile
             a = features(made(demo.db, kind, z, x, y, "en", None))
             b = features(tiles._python_tile(demo.db, kind, z, x, y, "en", None))
-            key = lambda f: sorted(f["properties"].items())  # noqa: E731
+            key = lambda f: sorted(f["properties"].items())
             assert sorted(map(key, a)) == sorted(map(key, b)), (z, x, y)
             for fa, fb in zip(sorted(a, key=key), sorted(b, key=key)):
                 ga, gb = shapely.geometry.shape(fa["geometry"]), shapely.geometry.shape(fb["geometry"])

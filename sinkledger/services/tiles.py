@@ -34,10 +34,10 @@ import shapely
 from sqlalchemy import func, text
 from sqlmodel import select
 
+from ledger.store import PartyRow
 from sinkledger.catalogue import ui_text
 from sinks import SINK_TYPES, SinkType
 from sinks.geometry import M2_PER_HA
-from ledger.store import PartyRow
 from sinks.store import ACTIVE, RETIRED, ParcelRow, ParcelVersionRow, spatial_index_kind
 
 if TYPE_CHECKING:  # for annotations only

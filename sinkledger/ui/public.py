@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -90,7 +90,6 @@ def basemap_choice() -> str:
 
 def explorer_page() -> None:
     service = get_service()
-    lang = session.lang()
     st.title(t("app_title"))
     st.write(t("app_subtitle"))
     st.info(t("synthetic_notice"))
@@ -220,8 +219,8 @@ def _integrity() -> None:
 def age_text(moment: str, now: datetime | None = None) -> str:
     """How long ago ``moment`` (an ISO timestamp, UTC when it names no zone) was: minutes, hours or days."""
     then = datetime.fromisoformat(moment)
-    then = then if then.tzinfo else then.replace(tzinfo=timezone.utc)
-    minutes = max(0, int(((now or datetime.now(timezone.utc)) - then).total_seconds() // 60))
+    then = then if then.tzinfo else then.replace(tzinfo=UTC)
+    minutes = max(0, int(((now or datetime.now(UTC)) - then).total_seconds() // 60))
     if minutes < 120:
         return t("age_minutes", n=minutes)
     if minutes < 48 * 60:

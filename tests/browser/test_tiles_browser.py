@@ -20,12 +20,18 @@ from PIL import Image
 
 from sinkledger.catalogue import ui_text
 from sinkledger.ui import maps
-from tests.browser.test_overview_browser import APP_DONE_JS, LOCAL_HOSTS, N_PARCELS, save_screenshot, wait_until_done
+from tests.browser.test_overview_browser import (
+    APP_DONE_JS,
+    LOCAL_HOSTS,
+    N_PARCELS,
+    save_screenshot,
+    wait_until_done,
+)
 
 pytestmark = pytest.mark.browser
 
 VIEWPORT = {"width": 1400, "height": 1800}
-PAGE_TIMEOUT_MS = 60_000
+PAGE_TIMEOUT_MS = 240_000  # the first load may seed the demo (PostgreSQL: over a minute on 2 cores)
 DRAWN_TIMEOUT_S = 60  # software WebGL: tiles parsed in the worker, then drawn
 TILE = re.compile(r"/tiles/parcels/(\d+)/(\d+)/(\d+)/(\d+)\.pbf\?lang=(zh|en)$")
 SINKS_ZH = ("竹林", "湿地", "茶园")

@@ -165,7 +165,7 @@ def test_a_parcel_registered_on_the_page_shows_in_the_map_version(app_env) -> No
     at.session_state[DRAWN] = square("browser_a")
     go(at, "register")
     at.text_input(key="draw_code").set_value("AJ-BF-0975")
-    [b for b in at.button if b.label == zh("register_parcel")][0].click().run()
+    next(b for b in at.button if b.label == zh("register_parcel")).click().run()
     no_errors(at)
     go(at, "parcels")
     after = deck(at)["layers"][-1]["data"]
