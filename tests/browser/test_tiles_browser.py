@@ -99,7 +99,8 @@ def inner_point(pixels: list[tuple[int, int]]) -> tuple[int, int]:
 
 def hover(page, canvas, point: tuple[int, int]) -> str:  # type: ignore[no-untyped-def]
     box = canvas.bounding_box()
-    page.mouse.move(box["x"] + point[0], box["y"] + point[1])
+    page.mouse.move(box["x"] + 2, box["y"] + 2)  # from elsewhere: a move to where the mouse is fires nothing
+    page.mouse.move(box["x"] + point[0], box["y"] + point[1], steps=4)
     tooltip = page.locator(".deck-tooltip").first
     page.wait_for_function("() => { const t = document.querySelector('.deck-tooltip');"
                            " return t && t.innerText.trim().length > 0 && t.style.display !== 'none'; }")
