@@ -14,6 +14,8 @@ The server side is measured too: making every tile of the first view from a cold
 Prints one JSON document.
 
     python bench/map_tiles_bench.py --database-url sqlite:////tmp/county.db [--runs 3]
+    python bench/map_tiles_bench.py --parcels 10000 [--database-url URL]   # builds that database first
+                                    # (bench/ui_bench.py's synthetic grid; a given URL is emptied)
 """
 
 from __future__ import annotations
@@ -119,16 +121,25 @@ def paint(browser, url: str, min_pixels: int, timeout_s: float = 300) -> tuple[f
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--parcels", type=int, default=0, help="build a database of this many synthetic parcels")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--min-pixels", type=int, default=2000)
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
+    work = Path(tempfile.mkdtemp(prefix="map_tiles_bench_"))
+    if args.parcels:
+        sys.path.insert(0, str(REPO / "bench"))
+        from ui_bench import build_map_database
+
+        args.database_url = args.database_url or f"sqlite:///{work / 'map.db'}"
+        build_map_database(args.database_url, args.parcels, work)
+    if not args.database_url:
+        raise SystemExit("give --database-url or --parcels")
     settings = load_settings({"DATABASE_URL": args.database_url})
     source = tiles.TileSource.from_settings(settings)
     summary = tiles.parcel_summary(source.db)
-    work = Path(tempfile.mkdtemp(prefix="map_tiles_bench_"))
     env = {**os.environ, "DATABASE_URL": args.database_url, "SINKLEDGER_SEED_DEMO": "0",
            "SINKLEDGER_HOME": str(work / "home"), "PYTHONPATH": str(REPO)}
     out: dict = {"database": args.database_url.split("://")[0], "parcels": sum(n for n, _ in summary.values()),
