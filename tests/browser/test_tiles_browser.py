@@ -18,6 +18,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+except ImportError:  # the browser fixture skips with a reason
+    PlaywrightTimeoutError = TimeoutError  # type: ignore[misc,assignment]
+
 from sinkledger.catalogue import ui_text
 from sinkledger.ui import maps
 from tests.browser.test_overview_browser import (
@@ -72,10 +77,35 @@ def map_canvas(page):  # type: ignore[no-untyped-def]
     return canvas
 
 
+def _parcel_colours() -> np.ndarray:
+    """What a parcel's pixel can look like: a sink type's colour, as outline or as fill (active
+    or retired) over the county fill or the page's white."""
+    from sinkledger.services.tiles import ALPHA
+    from sinks import SINK_TYPES
+
+    out = []
+    for spec in SINK_TYPES.values():
+        c = np.array(spec.colour_rgb, dtype=float)
+        out.append(c)
+        for alpha in ALPHA.values():
+            for bg in ((240, 240, 235), (255, 255, 255)):
+                out.append(c * alpha / 255 + np.array(bg) * (1 - alpha / 255))
+    return np.array(out)
+
+
+PARCEL_COLOURS = _parcel_colours()
+
+
 def coloured_pixels(canvas) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]
-    """Canvas pixels in a saturated colour (the sink types'; counties and background are grey)."""
-    rgb = np.asarray(Image.open(BytesIO(canvas.screenshot())).convert("RGB")).astype(int)
-    ys, xs = np.nonzero((rgb.max(axis=2) - rgb.min(axis=2)) > 60)
+    """Canvas pixels in a parcel's colour (within 30 of one; counties and background are grey),
+    away from the canvas's 12-pixel border."""
+    rgb = np.asarray(Image.open(BytesIO(canvas.screenshot())).convert("RGB")).astype(float)
+    rgb[:12], rgb[-12:], rgb[:, :12], rgb[:, -12:] = 255, 255, 255, 255
+    saturated = (rgb.max(axis=2) - rgb.min(axis=2)) > 40
+    near = np.zeros(saturated.shape, dtype=bool)
+    for c in PARCEL_COLOURS:
+        near |= np.abs(rgb - c).max(axis=2) < 30
+    ys, xs = np.nonzero(saturated & near)
     return [(int(x), int(y)) for x, y in zip(xs, ys)]
 
 
@@ -89,22 +119,35 @@ def wait_for_parcels(canvas, at_least: int = 50) -> list[tuple[int, int]]:  # ty
         time.sleep(0.5)
 
 
-def inner_point(pixels: list[tuple[int, int]]) -> tuple[int, int]:
-    """A coloured pixel whose neighbours (±3 px) are coloured too: inside a drawn polygon."""
+def candidates(pixels: list[tuple[int, int]], n: int = 8) -> list[tuple[int, int]]:
+    """Up to ``n`` coloured pixels, those deepest inside a drawn shape first (most coloured
+    neighbours within 2 px), at least 6 px apart: a hover on a shape's edge may pick nothing."""
     found = set(pixels)
-    inside = [(x, y) for x, y in pixels if all((x + dx, y + dy) in found for dx in (-3, 0, 3) for dy in (-3, 0, 3))]
-    assert inside, "no polygon larger than a few pixels on the map"
-    return inside[len(inside) // 2]
+    depth = sorted(pixels, key=lambda p: -sum((p[0] + dx, p[1] + dy) in found
+                                              for dx in range(-2, 3) for dy in range(-2, 3)))
+    out: list[tuple[int, int]] = []
+    for p in depth:
+        if all(abs(p[0] - q[0]) + abs(p[1] - q[1]) >= 6 for q in out):
+            out.append(p)
+        if len(out) == n:
+            break
+    return out
 
 
-def hover(page, canvas, point: tuple[int, int]) -> str:  # type: ignore[no-untyped-def]
+def hover(page, canvas, points: list[tuple[int, int]]) -> tuple[str, tuple[int, int]]:  # type: ignore[no-untyped-def]
+    """The tooltip of the first of ``points`` (canvas pixels) where a hover shows one."""
     box = canvas.bounding_box()
-    page.mouse.move(box["x"] + 2, box["y"] + 2)  # from elsewhere: a move to where the mouse is fires nothing
-    page.mouse.move(box["x"] + point[0], box["y"] + point[1], steps=4)
-    tooltip = page.locator(".deck-tooltip").first
-    page.wait_for_function("() => { const t = document.querySelector('.deck-tooltip');"
-                           " return t && t.innerText.trim().length > 0 && t.style.display !== 'none'; }")
-    return tooltip.inner_text()
+    for point in points:
+        page.mouse.move(box["x"] + 2, box["y"] + 2)  # from elsewhere: a move to where the mouse is fires nothing
+        page.mouse.move(box["x"] + point[0], box["y"] + point[1], steps=4)
+        try:
+            page.wait_for_function("() => { const t = document.querySelector('.deck-tooltip');"
+                                   " return t && t.innerText.trim().length > 0 && t.style.display !== 'none'; }",
+                                   timeout=5_000)
+        except PlaywrightTimeoutError:
+            continue
+        return page.locator(".deck-tooltip").first.inner_text(), point
+    raise AssertionError(f"no tooltip at any of {points}")
 
 
 def test_overview_draws_local_tiles_identifies_parcels_and_stays_on_this_machine(page, streamlit_server,  # type: ignore[no-untyped-def]
@@ -124,13 +167,13 @@ def test_overview_draws_local_tiles_identifies_parcels_and_stays_on_this_machine
     first_zoom = max(int(m.group(2)) for m, _ in got)
 
     # county zoom: small parcels are generalised; a hover says what is there
-    text = hover(page, canvas, pixels[len(pixels) // 2])
+    text, _ = hover(page, canvas, candidates(pixels))
     assert any(s in text for s in SINKS_ZH) and "公顷" in text, text
     save_screenshot(page, screenshot_dir / "map_tiles_overview_zh.png")
 
     # zoom in where the parcels are: finer tiles are asked for, and parcels are themselves
     box = canvas.bounding_box()
-    x, y = inner_point(pixels) if len(pixels) > 200 else pixels[0]
+    x, y = candidates(pixels, 1)[0]  # the densest spot
     page.mouse.move(box["x"] + x, box["y"] + y)
     seen = len(page.tiles)  # type: ignore[attr-defined]
     for _ in range(4):
@@ -141,8 +184,7 @@ def test_overview_draws_local_tiles_identifies_parcels_and_stays_on_this_machine
         assert time.monotonic() < deadline, f"no tile deeper than z{first_zoom} asked for after zooming in"
         page.wait_for_timeout(250)
     page.wait_for_timeout(1500)  # let the finer tiles draw
-    point = inner_point(wait_for_parcels(canvas))
-    text = hover(page, canvas, point)
+    text, point = hover(page, canvas, candidates(wait_for_parcels(canvas)))
     code = PARCEL_CODE.search(text)
     assert code, text
     assert "公顷" in text and ui_text("parcel_status_active", "zh") in text and any(s in text for s in SINKS_ZH)
