@@ -3,30 +3,38 @@
 Pages live in ``sinkledger/ui/``; they read widgets, call the service API and render results,
 holding no business rules and no SQL. Start with ``streamlit run app.py``: on first start with
 the default SQLite database, the database is created and seeded with the synthetic demo data.
+
+Run as a script (``__main__``: every session's run) this file draws the pages. Imported as a
+module, which ``streamlit run app.py`` does first because of the ``app = st.App(...)`` below (as
+would any ASGI server, ``uvicorn app:app``), it is the server: Streamlit plus the app's own routes,
+the parcel vector tiles the maps draw (``sinkledger/ui/routes.py``, docs/maps.md).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from sinkledger.ui import navigation, session
-from sinkledger.ui.common import get_service, show_refusal, show_unexpected
-from sinkledger_base.errors import SinkLedgerError
+if __name__ == "__main__":
+    st.set_page_config(page_title="sinkledger", page_icon="🌿", layout="wide")
 
-st.set_page_config(page_title="sinkledger", page_icon="🌿", layout="wide")
+    from sinkledger.ui import navigation, session
+    from sinkledger.ui.common import get_service, show_refusal, show_unexpected
+    from sinkledger_base.errors import SinkLedgerError
 
+    def main() -> None:
+        st.session_state.setdefault(session.LANG, session.DEFAULT_LANG)
+        navigation.sidebar()
+        try:
+            get_service().require_initialised()  # an empty database (not the demo's) says so on every page
+            page = st.navigation(navigation.pages_for(session.role()))
+            page.run()
+        except SinkLedgerError as exc:
+            show_refusal(exc)
+        except Exception as exc:  # noqa: BLE001 - never a traceback on screen; the log keeps it
+            show_unexpected(exc)
 
-def main() -> None:
-    st.session_state.setdefault(session.LANG, session.DEFAULT_LANG)
-    navigation.sidebar()
-    try:
-        get_service().require_initialised()  # an empty database (not the demo's) says so on every page
-        page = st.navigation(navigation.pages_for(session.role()))
-        page.run()
-    except SinkLedgerError as exc:
-        show_refusal(exc)
-    except Exception as exc:  # noqa: BLE001 - never a traceback on screen; the log keeps it
-        show_unexpected(exc)
+    main()
+else:
+    from sinkledger.ui.routes import ROUTES
 
-
-main()
+    app = st.App(__file__, routes=ROUTES)

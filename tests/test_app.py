@@ -135,32 +135,42 @@ def test_switching_language_to_english(app_env) -> None:  # type: ignore[no-unty
     assert [t for t in texts if CJK.search(t)] == []
     spec = deck_spec(at)
     parcels = next(layer for layer in spec["layers"] if layer["id"] == "parcels")
-    sinks = {f["properties"]["sink"] for f in parcels["data"]["features"]}
-    assert sinks == {s.name_en for s in SINK_TYPES.values()}
+    assert parcels["data"].endswith("?lang=en")  # the tiles' text (sink type, status, area) in English
 
     at.sidebar.radio(key="lang").set_value("zh").run()
     assert [t.value for t in at.title] == [ui_text("app_title", "zh")]
 
 
-def test_map_spec_has_counties_and_105_parcels(app_env) -> None:  # type: ignore[no-untyped-def]
+def test_map_spec_has_counties_and_the_parcels_as_tiles(app_env) -> None:  # type: ignore[no-untyped-def]
+    """The overview holds the counties and the URL of the parcel tiles, not the parcels: the
+    tiles (tests/test_tiles.py) carry them, generalised, and deck.gl parses them in the worker
+    served from static/."""
+    from sinkledger.services import tiles
+    from sinkledger.ui import maps
+
     at = run_app()
     spec = deck_spec(at)
     layers = {layer["id"]: layer for layer in spec["layers"]}
     assert list(layers) == ["counties", "parcels"]
-    assert {layer["@@type"] for layer in layers.values()} == {"GeoJsonLayer"}
-    assert len(layers["counties"]["data"]["features"]) == 5
-    features = layers["parcels"]["data"]["features"]
-    assert len(features) == N_PARCELS
-    assert all(f["geometry"]["type"] in {"Polygon", "MultiPolygon"} for f in features)
-    by_sink: dict[str, int] = {}
-    for f in features:
-        by_sink[f["properties"]["sink"]] = by_sink.get(f["properties"]["sink"], 0) + 1
-    assert by_sink == {SINK_TYPES[k].name_zh: n for k, n in PARCELS_BY_SINK.items()}
-    colours = {f["properties"]["sink"]: tuple(f["properties"]["colour"]) for f in features}
-    assert colours == {s.name_zh: (*s.colour_rgb, 170) for s in SINK_TYPES.values()}
-    assert layers["parcels"]["pickable"] is True
+    assert layers["counties"]["@@type"] == "GeoJsonLayer" and len(layers["counties"]["data"]["features"]) == 5
+    parcels = layers["parcels"]
+    assert parcels["@@type"] == "MVTLayer" and parcels["pickable"] is True
+    from sinkledger.db.database import Database
+
+    db = Database(app_env["env"]["DATABASE_URL"])
+    version = tiles.parcels_version(db)
+    db.dispose()
+    assert version > 0 and parcels["data"] == f"/tiles/parcels/{version}/{{z}}/{{x}}/{{y}}.pbf?lang=zh"
+    assert parcels["loadOptions"] == {"mvt": {"workerUrl": maps.MVT_WORKER_URL}}
+    assert (REPO_ROOT / maps.MVT_WORKER_URL.removeprefix("/app/")).is_file()
+    assert parcels["getFillColor"] == "@@=[properties.r, properties.g, properties.b, properties.a]"
+    assert len(charts_json(at)) < 20_000  # the counties and a URL: no parcel geometry in the page
     view = spec["initialViewState"]
     assert 119.14 <= view["longitude"] <= 120.50 and 30.37 <= view["latitude"] <= 31.18
+
+
+def charts_json(at: AppTest) -> str:
+    return "".join(c.proto.json for c in at.get("deck_gl_json_chart"))
 
 
 def test_map_spec_has_no_web_basemap(app_env) -> None:  # type: ignore[no-untyped-def]

@@ -16,7 +16,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import shapely
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -333,13 +332,8 @@ def preview_parcel_file(service: Service, actor: Any, *, path: str, options: Any
 
 
 def parcels_near(service: Service, bounds_lonlat: tuple[float, float, float, float], *, limit: int = 400) -> list[dict]:
-    """Active parcels whose bounding box meets ``bounds_lonlat`` (for the drawing map), at most ``limit``."""
-    x0, y0, x1, y1 = bounds_lonlat
-    out = []
-    for p in service.parcels(status="active"):
-        bx0, by0, bx1, by1 = shapely.geometry.shape(p["geometry"]).bounds
-        if bx0 <= x1 and bx1 >= x0 and by0 <= y1 and by1 >= y0:
-            out.append(p)
-            if len(out) >= limit:
-                break
-    return out
+    """Active parcels whose bounding box meets ``bounds_lonlat`` (for the drawing map), at most
+    ``limit``, read through the spatial index (:func:`sinkledger.services.tiles.parcels_in_bounds`)."""
+    from sinkledger.services.tiles import parcels_in_bounds
+
+    return parcels_in_bounds(service, bounds_lonlat, limit=limit)

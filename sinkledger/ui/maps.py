@@ -1,13 +1,20 @@
 """Maps: pydeck (deck.gl, GPU) for showing parcels, folium + Leaflet.draw for drawing one.
 
-Showing: one ``GeoJsonLayer`` of parcels over the offline county outlines from ``gis_data/``.
-deck.gl draws 10,000+ polygons on the GPU; above :data:`SIMPLIFY_ABOVE` parcels the outlines
-are simplified (topology-preserving, ~:data:`SIMPLIFY_DEG` degrees ≈ 5 m) and coordinates
-rounded to 5 decimals (≈ 1 m), which keeps the page light without changing what a person sees
-at county zoom. This is display preparation only: registered geometries are never touched.
+Showing many parcels (the overview, a holder's parcels, the registered parcels under an upload's
+preview): an ``MVTLayer`` over the app's own vector tiles (``/tiles/parcels/...``, served by
+:mod:`sinkledger.ui.routes` from :mod:`sinkledger.services.tiles`), generalised at low zoom, with
+deck.gl's tile worker (``mvt-worker.js`` of @loaders.gl/mvt) served from ``static/`` instead of
+a CDN. The page holds the layer's URL, not the parcels. Showing a few parcels (one parcel, an
+estimate's parcels, an upload's rows): a ``GeoJsonLayer`` with their features inline; above
+:data:`SIMPLIFY_ABOVE` features their outlines are simplified (~:data:`SIMPLIFY_DEG` degrees ≈
+5 m) and coordinates rounded to 5 decimals. Display preparation only: registered geometries are
+never touched.
 
 Base map: none by default (works offline). OpenStreetMap raster tiles, or Tianditu with a
-configured key, can be switched on; they are then the only requests to another host.
+configured key, can be switched on; they are then the only requests to another host. The style
+is handed to pydeck as a MapLibre style object with ``map_provider="mapbox"`` (pydeck refuses a
+style object with any other provider: the AssertionError of issue 17); Streamlit draws it with
+MapLibre and needs no Mapbox token for it.
 
 Drawing: folium's Leaflet and Leaflet.draw are served from ``static/vendor/`` (``/app/static/vendor/...``),
 never from a CDN, so drawing works on an intranet without internet (GIS_NOTES §4.3).
@@ -16,8 +23,11 @@ never from a CDN, so drawing works on an intranet without internet (GIS_NOTES §
 from __future__ import annotations
 
 import json
+import os
+import socket
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import folium
 import numpy as np
@@ -28,7 +38,9 @@ from folium.plugins import Draw
 from pydeck.bindings.json_tools import default_serialize
 from streamlit_folium import st_folium
 
+from sinkledger.services.tiles import status_text
 from sinks import SINK_TYPES, SinkType
+from sinks.store import ACTIVE
 
 SIMPLIFY_ABOVE = 2000
 SIMPLIFY_DEG = 0.00005
@@ -39,6 +51,11 @@ EXISTING_RGBA = [150, 150, 150, 120]
 COUNTY_FILL = [240, 240, 235, 255]
 COUNTY_LINE = [120, 120, 120, 255]
 STATIC = "/app/static/vendor"  # third-party assets, unchanged from their packages (static/README.md)
+MVT_WORKER_URL = f"{STATIC}/loaders.gl-mvt/mvt-worker.js"  # @loaders.gl/mvt 4.4.3, as Streamlit's deck.gl
+TOOLTIP = "{code}\n{sink}\n{holder}\n{area}\n{status}"
+TILE_MAX_ZOOM = 16  # deeper zooms draw the z16 tiles (every parcel is itself there)
+FILL_FROM_TILE = "[properties.r, properties.g, properties.b, properties.a]"
+LINE_FROM_TILE = "[properties.r, properties.g, properties.b, 255]"
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 TIANDITU_TILES = ("https://t0.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec"
                   "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=")
@@ -86,6 +103,7 @@ def parcel_features(parcels: Iterable[Mapping[str, Any]], lang: str) -> list[dic
         "holder": "" if simplify else p.get("holder_name") or "",
         "area": (f'{p["area_ha"]:.2f} 公顷 / {p["area_mu"]:.0f} 亩' if lang == "zh"
                  else f'{p["area_ha"]:.2f} ha / {p["area_mu"]:.0f} mu'),
+        "status": status_text(p.get("status") or ACTIVE, lang),
         "colour": sink_colour(p["sink_type"])}} for p in parcels]
 
 
@@ -106,6 +124,23 @@ def features_layer(layer_id: str, features: list[dict[str, Any]], *, colour: Any
                      line_width_min_pixels=line_px, pickable=pickable)
 
 
+def tile_url(version: int, lang: str, holder: str | None = None) -> str:
+    """The URL template of the parcel tiles (same origin as the page; ``routes.ROUTES``)."""
+    query = urlencode({"lang": lang, **({"holder": holder} if holder else {})})
+    return f"/tiles/parcels/{int(version)}/{{z}}/{{x}}/{{y}}.pbf?{query}"
+
+
+def tiles_layer(version: int, lang: str, *, holder: str | None = None, layer_id: str = "parcels",
+                colour: Any = None) -> pdk.Layer:
+    """Parcels as vector tiles: filled by sink type (paler when retired), outlined, pickable (the
+    tooltip and a click read the tile's ``code, sink, holder, area, status``)."""
+    return pdk.Layer("MVTLayer", tile_url(version, lang, holder), id=layer_id, min_zoom=0, max_zoom=TILE_MAX_ZOOM,
+                     filled=True, stroked=True, get_fill_color=colour or FILL_FROM_TILE,
+                     get_line_color=colour or LINE_FROM_TILE, line_width_min_pixels=1, line_width_max_pixels=2,
+                     pickable=True, auto_highlight=True, unique_id_property="'code'",
+                     load_options={"mvt": {"workerUrl": MVT_WORKER_URL}})
+
+
 def view_for(bounds_lonlat: tuple[float, float, float, float], min_zoom: float = 7.5) -> pdk.ViewState:
     view = pdk.data_utils.compute_view([[bounds_lonlat[0], bounds_lonlat[1]], [bounds_lonlat[2], bounds_lonlat[3]]])
     view.zoom = max(min_zoom, view.zoom)
@@ -122,7 +157,7 @@ def features_bounds(features: list[dict[str, Any]]) -> tuple[float, float, float
 def basemap_style(basemap: str, tianditu_key: str | None = None) -> Any:
     """A MapLibre raster style for online tiles; pydeck's no-basemap sentinel when offline."""
     if basemap == "osm":
-        tiles, attribution = OSM_TILES, "© OpenStreetMap contributors"
+        tiles, attribution = basemap_url("osm"), "© OpenStreetMap contributors"
     elif basemap == "tianditu" and tianditu_key:
         tiles, attribution = TIANDITU_TILES + tianditu_key, "© 天地图"
     else:
@@ -147,18 +182,53 @@ def deck(layers: list[pdk.Layer], view: pdk.ViewState, tooltip: str, *, basemap:
         # map_provider=None with the default map_style emits pydeck's no-basemap marker; a None
         # map_style would make Streamlit fetch a web basemap (not offline).
         return CompactDeck(layers=layers, initial_view_state=view, map_provider=None, tooltip={"text": tooltip})
-    return CompactDeck(layers=layers, initial_view_state=view, map_provider="carto", map_style=style,
+    # pydeck accepts a style object only with the "mapbox" provider (anything else: AssertionError).
+    return CompactDeck(layers=layers, initial_view_state=view, map_provider="mapbox", map_style=style,
                        tooltip={"text": tooltip})
 
 
-def parcel_deck(features: list[dict[str, Any]], counties: Mapping[str, Any],
-                region_bounds: tuple[float, float, float, float], *, basemap: str = "none",
-                tianditu_key: str | None = None, extra: list[pdk.Layer] = ()) -> pdk.Deck:
-    """Counties (unless a web base map is on), parcels coloured by sink type, optional extra layers."""
+def parcel_deck(parcels: pdk.Layer, counties: Mapping[str, Any], bounds: tuple[float, float, float, float], *,
+                basemap: str = "none", tianditu_key: str | None = None, extra: list[pdk.Layer] = ()) -> pdk.Deck:
+    """Counties (unless a web base map is on), the parcels layer (tiles), optional extra layers."""
     layers = [] if basemap != "none" else [county_layer(counties)]
-    layers += [features_layer("parcels", features), *extra]
-    view = view_for(features_bounds(features) or region_bounds)
-    return deck(layers, view, "{code}\n{sink}\n{holder}\n{area}", basemap=basemap, tianditu_key=tianditu_key)
+    layers += [parcels, *extra]
+    return deck(layers, view_for(bounds), TOOLTIP, basemap=basemap, tianditu_key=tianditu_key)
+
+
+def clicked_parcel(event: Any) -> dict[str, Any] | None:
+    """What the tile says of the parcel (or generalised cell) clicked on the map, if any: code,
+    sink, holder, area, status, n (``st.pydeck_chart``'s selection; a plain dict under AppTest)."""
+    try:
+        objects = event["selection"]["objects"]
+    except (KeyError, TypeError):
+        return None
+    for found in objects.values():
+        for obj in found or ():
+            props = obj.get("properties", obj) if isinstance(obj, Mapping) else None
+            if isinstance(props, Mapping) and props.get("code"):
+                return dict(props)
+    return None
+
+
+def basemap_url(basemap: str) -> str:
+    """The tile URL template of a web base map (``SINKLEDGER_OSM_TILES`` replaces OpenStreetMap's,
+    e.g. with a tile server on the intranet)."""
+    if basemap == "osm":
+        return os.environ.get("SINKLEDGER_OSM_TILES") or OSM_TILES
+    return TIANDITU_TILES
+
+
+@st.cache_data(show_spinner=False, ttl=60)
+def basemap_reachable(basemap: str) -> bool:
+    """Whether the base map's tile host answers a connection (2 s at most, asked once a minute):
+    the map says plainly that it is offline instead of showing a blank background."""
+    parts = urlsplit(basemap_url(basemap).replace("{", "").replace("}", ""))
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname or "", port), timeout=2):
+            return True
+    except OSError:
+        return False
 
 
 def legend_markdown(lang: str) -> str:
@@ -186,7 +256,7 @@ def draw_map(nearby: list[dict[str, Any]], counties: Mapping[str, Any], centre: 
     _use_local_leaflet()
     fmap = folium.Map(location=[centre[1], centre[0]], zoom_start=12, tiles=None, control_scale=True)
     if basemap == "osm":
-        folium.TileLayer(OSM_TILES, attr="© OpenStreetMap contributors", name="OSM").add_to(fmap)
+        folium.TileLayer(basemap_url("osm"), attr="© OpenStreetMap contributors", name="OSM").add_to(fmap)
     elif basemap == "tianditu" and tianditu_key:
         folium.TileLayer(TIANDITU_TILES.replace("t0.", "t{s}.") + tianditu_key, attr="© 天地图",
                          subdomains="01234567", name="天地图").add_to(fmap)

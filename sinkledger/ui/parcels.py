@@ -11,11 +11,12 @@ import streamlit as st
 
 from sinkledger.documents import reports
 from sinkledger.services import queries as ui_queries
+from sinkledger.services import tiles
 from sinkledger.ui import format as fmt
 from sinkledger.ui import maps, session
-from sinkledger.ui.common import attempt, cached_version, get_service, require_roles, sink_name
+from sinkledger.ui.common import attempt, get_service, require_roles, sink_name
 from sinkledger.ui.income_common import item_row, kg_text, table
-from sinkledger.ui.public import parcel_layer_features, parcel_map
+from sinkledger.ui.public import parcel_map, parcel_totals, parcels_version
 from sinkledger.ui.text import t, t_or
 
 if TYPE_CHECKING:  # for annotations only
@@ -30,22 +31,43 @@ def own_party(actor: Actor) -> str | None:
     return actor.party_id if actor.role.value == "cooperative" else None
 
 
+LIST_ROWS = 200  # the table lists at most this many parcels (search by code for the others)
+
+
 def parcels_page() -> None:
     actor = require_roles(*PARCEL_ROLES)
     service = get_service()
     lang = session.lang()
     st.title(t("page_parcels"))
-    features = parcel_layer_features(cached_version(), lang, own_party(actor))
-    parcel_map(features, key="parcels_map")
-    codes = [f["properties"]["code"] for f in features]
-    if not codes:
+    holder = own_party(actor)
+    clicked = parcel_map(key="parcels_map", holder_party_id=holder)
+    total = sum(n for n, _ in parcel_totals(parcels_version(), holder).values())
+    if not total:
         st.info(t("no_parcels"))
         return
-    st.dataframe(pd.DataFrame([{t("col_parcel"): f["properties"]["code"], t("col_sink_type"): f["properties"]["sink"],
-                                t("col_holder"): f["properties"]["holder"], t("col_area"): f["properties"]["area"]}
-                               for f in features]), hide_index=True, width="stretch", height=240)
+    search = st.text_input(t("parcel_search"), key="parcel_search", placeholder="AJ-BF-")
+    listed = tiles.parcel_list(service, holder=holder, search=search, limit=LIST_ROWS)
+    st.dataframe(pd.DataFrame([{t("col_parcel"): p["parcel_code"], t("col_sink_type"): sink_name(p["sink_type"], lang),
+                                t("col_holder"): p["holder_name"] or p["holder_party_id"],
+                                t("col_area"): fmt.area(p["area_ha"], p["area_mu"], lang)} for p in listed]),
+                 hide_index=True, width="stretch", height=240)
+    if len(listed) == LIST_ROWS:
+        st.caption(t("parcel_list_more", shown=LIST_ROWS, n=total))
+    codes = [p["parcel_code"] for p in listed]
+    if clicked and clicked != st.session_state.get(CLICKED):  # a new click on the map chooses the parcel
+        st.session_state[CLICKED] = clicked
+        st.session_state["parcel_code"] = clicked
+    chosen = st.session_state.get("parcel_code")
+    if chosen and chosen not in codes:  # chosen on the map or before a search: keep it choosable
+        codes.insert(0, chosen)
+    if not codes:
+        st.caption(t("nothing_yet"))
+        return
     chosen = st.selectbox(t("choose_parcel"), codes, key="parcel_code")
     parcel_detail(service, chosen, lang)
+
+
+CLICKED = "parcels_map_clicked"
 
 
 def parcel_detail(service: Service, code: str, lang: str) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
 
 from sinkledger.services import queries as ui_queries
+from sinkledger.services import tiles
 from sinkledger.ui import format as fmt
 from sinkledger.ui import maps, session
 from sinkledger.ui.common import attempt, cached_version, county_names, get_service, sink_name
@@ -21,15 +22,6 @@ if TYPE_CHECKING:  # for annotations only
 CHART_COLOURS = ["#2e8b57", "#1f77b4", "#9467bd"]  # issued, sold, retired (sold also the price)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def parcel_layer_features(version: int, lang: str, holder_party_id: str | None = None) -> list[dict[str, Any]]:
-    """Map features of the active parcels (of one holder, or all), cached per ledger version."""
-    parcels = get_service().parcels(status="active")
-    if holder_party_id:
-        parcels = [p for p in parcels if p["holder_party_id"] == holder_party_id]
-    return maps.parcel_features(parcels, lang)
-
-
 @st.cache_data(show_spinner=False, max_entries=4, ttl=60)
 def integrity_report(version: int) -> dict[str, Any]:
     """The last verified checkpoint and the journal's size (two reads, no replay), once per ledger
@@ -37,49 +29,78 @@ def integrity_report(version: int) -> dict[str, Any]:
     return ui_queries.integrity(get_service())
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def parcel_totals(version: int) -> dict[str, tuple[int, float]]:
-    """Active parcels per sink type: (count, area in ha), once per ledger version."""
-    out: dict[str, tuple[int, float]] = {}
-    for p in get_service().parcels(status="active"):
-        count, area = out.get(p["sink_type"], (0, 0.0))
-        out[p["sink_type"]] = (count + 1, area + p["area_ha"])
-    return out
+@st.cache_data(show_spinner=False, max_entries=16)
+def parcel_totals(version: int, holder_party_id: str | None = None) -> dict[str, tuple[int, float]]:
+    """Active parcels per sink type: (count, area in ha), one aggregate query per parcels version."""
+    return tiles.parcel_summary(get_service(), holder=holder_party_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def parcel_bounds(version: int, holder_party_id: str | None = None) -> tuple[float, float, float, float] | None:
+    """Where the active parcels (of a holder) are: one aggregate query per parcels version."""
+    return tiles.parcels_bounds(get_service(), holder=holder_party_id)
+
+
+def parcels_version() -> int:
+    """The parcels version the map's tile URLs carry (one look-up on an index per run)."""
+    return tiles.parcels_version(get_service())
 
 
 def tianditu_key() -> str | None:
     return getattr(get_service().settings, "tianditu_key", None)
 
 
-def parcel_map(features: list[dict[str, Any]], *, key: str, extra: list[Any] = ()) -> None:
-    """The parcel map (offline county outlines unless a web base map is chosen), legend, caption."""
+def parcel_map(*, key: str, holder_party_id: str | None = None, extra: list[Any] = ()) -> str | None:
+    """The parcel map: vector tiles of the active and retired parcels (of one holder, or all) over
+    the offline county outlines unless a web base map is chosen; legend and caption. The page
+    holds the tiles' URL, never the parcels. Returns the code of the parcel clicked, if any."""
     service = get_service()
+    lang = session.lang()
+    version = parcels_version()
     counties = maps.counties_geojson(str(service.settings.counties_path))
-    basemap = st.session_state.get(session.BASEMAP, "none")
-    deck = maps.parcel_deck(features, counties, service.settings.region.bounds_lonlat, basemap=basemap,
-                            tianditu_key=tianditu_key(), extra=list(extra))
-    st.pydeck_chart(deck, height=560, key=key)
-    st.markdown(maps.legend_markdown(session.lang()), unsafe_allow_html=True)
-    st.caption(t("map_caption", n=len(features)))
+    basemap = basemap_choice()
+    bounds = parcel_bounds(version, holder_party_id) or service.settings.region.bounds_lonlat
+    deck = maps.parcel_deck(maps.tiles_layer(version, lang, holder=holder_party_id), counties, bounds,
+                            basemap=basemap, tianditu_key=tianditu_key(), extra=list(extra))
+    event = st.pydeck_chart(deck, height=560, key=key, on_select="rerun", selection_mode="single-object")
+    st.markdown(maps.legend_markdown(lang), unsafe_allow_html=True)
+    n = sum(count for count, _ in parcel_totals(version, holder_party_id).values())
+    st.caption(t("map_caption", n=n))
+    clicked = maps.clicked_parcel(event)
+    if clicked:
+        st.markdown(t("map_clicked", code=clicked["code"], sink=clicked["sink"], holder=clicked["holder"] or "—",
+                      area=clicked["area"], status=clicked["status"]))
+    return clicked["code"] if clicked and not clicked.get("cell") else None
+
+
+def basemap_choice() -> str:
+    """The chosen base map; a web base map that cannot be used here says so plainly and the map
+    falls back to the offline county outlines."""
+    chosen = st.session_state.get(session.BASEMAP, "none")
+    if chosen == "tianditu" and not tianditu_key():
+        st.warning(t("basemap_tianditu_no_key"))
+        return "none"
+    if chosen != "none" and not maps.basemap_reachable(chosen):
+        st.warning(t("basemap_offline", name=t(f"basemap_{chosen}")))
+        return "none"
+    return chosen
 
 
 # -- explorer ---------------------------------------------------------------------------------
 
 def explorer_page() -> None:
     service = get_service()
-    lang = session.lang()
     st.title(t("app_title"))
     st.write(t("app_subtitle"))
     st.info(t("synthetic_notice"))
-    features = parcel_layer_features(cached_version(), lang)
     st.subheader(t("map_header"))
-    parcel_map(features, key="overview_map")
+    parcel_map(key="overview_map")
     balances = service.balances()
     _headline(balances)
     left, right = st.columns([3, 2])
     with left:
         st.subheader(t("balances_header"))
-        _sink_table(balances, parcel_totals(cached_version()))
+        _sink_table(balances, parcel_totals(parcels_version()))
     with right:
         st.subheader(t("integrity_header"))
         _integrity()
@@ -205,8 +226,8 @@ def _integrity() -> None:
 def age_text(moment: str, now: datetime | None = None) -> str:
     """How long ago ``moment`` (an ISO timestamp, UTC when it names no zone) was: minutes, hours or days."""
     then = datetime.fromisoformat(moment)
-    then = then if then.tzinfo else then.replace(tzinfo=timezone.utc)
-    minutes = max(0, int(((now or datetime.now(timezone.utc)) - then).total_seconds() // 60))
+    then = then if then.tzinfo else then.replace(tzinfo=UTC)
+    minutes = max(0, int(((now or datetime.now(UTC)) - then).total_seconds() // 60))
     if minutes < 120:
         return t("age_minutes", n=minutes)
     if minutes < 48 * 60:

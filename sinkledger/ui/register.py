@@ -12,17 +12,17 @@ import streamlit as st
 
 from sinkledger import catalogue
 from sinkledger.services import queries as ui_queries
+from sinkledger.services import tiles
 from sinkledger.ui import maps, session
 from sinkledger.ui.common import (
     attempt,
-    cached_version,
     county_names,
     get_service,
     require_roles,
     sink_name,
     submit,
 )
-from sinkledger.ui.public import parcel_layer_features
+from sinkledger.ui.public import basemap_choice, parcels_version, tianditu_key
 from sinkledger.ui.text import sink_labeller, t
 from sinks import SINK_TYPES
 
@@ -55,33 +55,35 @@ def _holders(actor: Actor) -> dict[str, str]:
 
 # -- drawing ----------------------------------------------------------------------------------
 
-def drawn_geometry(nearby: list[dict[str, Any]]) -> dict[str, Any] | None:
+NEARBY_MARGIN_DEG = 0.02  # the drawing map shows the parcels within ~2 km of the holder's
+NEARBY_LIMIT = 400  # at most this many parcels as context on the drawing map
+
+
+def drawn_geometry(nearby: list[dict[str, Any]], centre: tuple[float, float]) -> dict[str, Any] | None:
     """The polygon drawn on the map; tests (AppTest cannot drive the map) put one in the session."""
     injected = st.session_state.get(session.DRAWN)
     service = get_service()
     counties = maps.counties_geojson(str(service.settings.counties_path))
-    centre = _centre(nearby, service.settings.region.bounds_lonlat)
     if injected is not None:
         return injected
     return maps.draw_map(maps.parcel_features(nearby, session.lang()), counties, centre,
-                         basemap=st.session_state.get(session.BASEMAP, "none"), key="draw_map")
-
-
-def _centre(parcels: list[dict[str, Any]], bounds: tuple[float, float, float, float]) -> tuple[float, float]:
-    if parcels:
-        b = maps.features_bounds(maps.parcel_features(parcels[:50], "en"))
-        if b:
-            return ((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)
-    return ((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2)
+                         basemap=basemap_choice(), tianditu_key=tianditu_key(), key="draw_map")
 
 
 def _draw(actor: Actor) -> None:
+    """The drawing map around the holder's parcels (or the region): at most :data:`NEARBY_LIMIT`
+    parcels near them, read through the spatial index, never the whole registry."""
     service = get_service()
     st.caption(t("draw_help"))
-    own = [p for p in service.parcels(status="active")
-           if actor.role.value != "cooperative" or p["holder_party_id"] == actor.party_id]
-    nearby = ui_queries.parcels_near(service, _bbox(own[:50]) or service.settings.region.bounds_lonlat)
-    geometry = drawn_geometry(nearby)
+    holder = actor.party_id if actor.role.value == "cooperative" else None
+    region = service.settings.region.bounds_lonlat
+    own = tiles.parcels_bounds(service, holder=holder) if holder else None
+    centre = (((own[0] + own[2]) / 2, (own[1] + own[3]) / 2) if own
+              else ((region[0] + region[2]) / 2, (region[1] + region[3]) / 2))
+    m = NEARBY_MARGIN_DEG
+    nearby = tiles.parcels_in_bounds(service, (centre[0] - m, centre[1] - m, centre[0] + m, centre[1] + m),
+                                     limit=NEARBY_LIMIT)
+    geometry = drawn_geometry(nearby, centre)
     if geometry is None:
         st.info(t("draw_first"))
         return
@@ -93,11 +95,6 @@ def _draw(actor: Actor) -> None:
         st.warning(t("geometry_needs_repair", reason=check["reason"], location=check["location"]))
         repair = st.checkbox(t("accept_repair"), key="accept_repair")
     _parcel_form(actor, service, geometry, repair)
-
-
-def _bbox(parcels: list[dict[str, Any]]) -> tuple[float, float, float, float] | None:
-    b = maps.features_bounds(maps.parcel_features(parcels, "en")) if parcels else None
-    return (b[0] - 0.02, b[1] - 0.02, b[2] + 0.02, b[3] + 0.02) if b else None
 
 
 def _parcel_form(actor: Actor, service: Service, geometry: dict[str, Any], repair: bool) -> None:
@@ -218,17 +215,18 @@ def _preview_map(report: dict[str, Any], bad_rows: set[Any]) -> None:
     rows = [p for p in report["parcels"] if p.get("geometry")]
     new = [{"type": "Feature", "geometry": p["geometry"], "properties": {
         "code": p["parcel_code"] or f'#{p["row"]}', "sink": sink_name(p["sink_type"]) if p["sink_type"] else "",
-        "area": f'{p["area_ha"]} ha', "holder": "",
+        "area": f'{p["area_ha"]} ha', "holder": "", "status": "",
         "colour": maps.PROBLEM_RGBA if p["row"] in bad_rows else maps.OK_RGBA}} for p in rows]
     overlaps = [{"type": "Feature", "geometry": o["overlap"], "properties": {
-        "code": o["parcel_code"], "sink": t("overlap_label", m2=o["overlap_m2"]), "area": "", "holder": ""}}
+        "code": o["parcel_code"], "sink": t("overlap_label", m2=o["overlap_m2"]), "area": "", "holder": "", "status": ""}}
         for p in report["problems"] for o in (p.get("details") or {}).get("overlaps", []) if o.get("overlap")]
-    existing = [f for f in parcel_layer_features(cached_version(), lang)]
     counties = maps.counties_geojson(str(service.settings.counties_path))
     bounds = maps.features_bounds(new) or service.settings.region.bounds_lonlat
-    layers = [maps.county_layer(counties), maps.features_layer("existing", existing, colour=maps.EXISTING_RGBA),
+    # the registered parcels as grey tiles (the page never holds them), the file's rows inline
+    layers = [maps.county_layer(counties),
+              maps.tiles_layer(parcels_version(), lang, layer_id="existing", colour=maps.EXISTING_RGBA),
               maps.features_layer("preview", new),
               maps.features_layer("overlaps", overlaps, colour=maps.OVERLAP_RGBA, line_px=3)]
-    st.pydeck_chart(maps.deck(layers, maps.view_for(bounds, min_zoom=11), "{code}\n{sink}\n{area}"),
+    st.pydeck_chart(maps.deck(layers, maps.view_for(bounds, min_zoom=11), maps.TOOLTIP),
                     height=420, key="preview_map")
     st.caption(t("preview_legend"))

@@ -94,6 +94,9 @@ def streamlit_server(tmp_path_factory) -> Iterator[StreamlitServer]:  # type: ig
         db.dispose()
         env.update(DATABASE_URL=BROWSER_DATABASE_URL, SINKLEDGER_SEED_DEMO="1")
     env["PYTHONUNBUFFERED"] = "1"
+    # OpenStreetMap's tiles on a closed local port: choosing that base map must say it is offline
+    # (tests/browser/test_tiles_browser.py) instead of reaching the internet.
+    env["SINKLEDGER_OSM_TILES"] = "http://127.0.0.1:9/{z}/{x}/{y}.png"
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]

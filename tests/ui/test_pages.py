@@ -71,7 +71,8 @@ def test_explorer_in_chinese(app_env) -> None:  # type: ignore[no-untyped-def]
                 "activity_header"):
         assert zh(key) in subheaders
     layers = deck_layers(at)
-    assert len(layers["parcels"]["data"]["features"]) == 106  # 105 demo parcels + the scenario's one
+    assert layers["parcels"]["@@type"] == "MVTLayer"  # the parcels come as tiles (tests/test_tiles.py)
+    assert zh("map_caption", n=106) in texts(at, "caption")  # 105 demo parcels + the scenario's one
     assert len(layers["counties"]["data"]["features"]) == 5
     assert any(s.value.startswith("哈希链已校验至第") for s in at.success)
     assert len(at.get("vega_lite_chart")) == 2  # volumes and average price
@@ -361,10 +362,12 @@ def test_verifier_returns_with_comments(app_env) -> None:  # type: ignore[no-unt
 def test_cooperative_map_shows_only_its_parcels_and_parcel_page(app_env) -> None:  # type: ignore[no-untyped-def]
     at = open_app(app_env, user="coop", page="parcels")
     no_errors(at)
-    features = deck_layers(at)["parcels"]["data"]["features"]
+    parcels = deck_layers(at)["parcels"]
+    assert parcels["@@type"] == "MVTLayer" and parcels["data"].endswith("?lang=zh&holder=COL-0001")
     service = service_for(app_env)
     own = [p["parcel_code"] for p in service.parcels(status="active") if p["holder_party_id"] == "COL-0001"]
-    assert sorted(f["properties"]["code"] for f in features) == sorted(own)
+    assert zh("map_caption", n=len(own)) in texts(at, "caption")
+    assert sorted(at.selectbox(key="parcel_code").options) == sorted(own)
     at.selectbox(key="parcel_code").set_value("AJ-BF-0001").run()
     no_errors(at)
     assert [h.value for h in at.header] == [zh("parcel_heading", code="AJ-BF-0001")]
@@ -411,6 +414,7 @@ def test_cooperative_uploads_a_file_with_preview(app_env) -> None:  # type: igno
     layers = deck_layers(at)
     assert len(layers["preview"]["data"]["features"]) == 2
     assert len(layers["overlaps"]["data"]["features"]) >= 1
+    assert layers["existing"]["@@type"] == "MVTLayer"  # the registered parcels as tiles, not inline
     assert zh("confirm_import", n=2) not in [b.label for b in at.button]
     good = feature_collection([("AJ-BF-0960", "bamboo_forest", square("upload_a")),
                                ("AJ-BF-0962", "bamboo_forest", square("upload_b"))])

@@ -1,0 +1,418 @@
+"""Parcels as Mapbox vector tiles, and the bounding-box reads the map pages use (issue 17).
+
+No page loads every parcel: the overview and a holder's map draw ``MVTLayer`` tiles served by the
+app (``/tiles/parcels/...``, :mod:`sinkledger.ui.routes`), and the drawing page reads the parcels
+near a place through the spatial index.
+
+A tile (Web Mercator ``z/x/y``, one layer ``parcels``) holds the active and retired parcels that
+meet it, with what the map shows on a click: the parcel code, sink type, holder, area and status
+as text in the page's language, and the fill colour (``r, g, b, a``: sink type, paler when
+retired; ``n``, and ``cell`` = 1 for a generalised cell). Tiles are **generalised**: a parcel smaller than :data:`SMALL_PX` pixels at the tile's
+zoom is not drawn on its own but counted into a cell of :data:`CELL_PX` pixels, one square per
+cell, sink type and status (``n`` parcels, their summed area), the way tippecanoe keeps tiny
+polygons visible at low zoom; bigger parcels are simplified to the tile's grid. At county zoom a
+100,000-parcel county is a few thousand squares; from about zoom 14 every parcel is itself.
+
+Two makers, one result: on PostgreSQL with PostGIS, ``ST_AsMVT`` over the GiST index; on SQLite
+(and PostgreSQL without PostGIS), the R*Tree (or the B-tree fallback) picks the parcels, shapely
+generalises them and ``mapbox-vector-tile`` encodes. Tiles are cached in memory per
+:func:`parcels_version`, the latest journal entry that wrote a parcel version, so a registration,
+a split or a retirement shows at once and nothing else empties the cache.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import mapbox_vector_tile
+import numpy as np
+import shapely
+from sqlalchemy import func, text
+from sqlmodel import select
+
+from ledger.store import PartyRow
+from sinkledger.catalogue import ui_text
+from sinks import SINK_TYPES, SinkType
+from sinks.geometry import M2_PER_HA
+from sinks.store import ACTIVE, RETIRED, ParcelRow, ParcelVersionRow, spatial_index_kind
+
+if TYPE_CHECKING:  # for annotations only
+    from sinkledger.db.database import Database
+
+LAYER = "parcels"
+EXTENT = 4096  # MVT grid units per tile side
+BUFFER = 64  # grid units drawn beyond the tile's edge (no seams at polygon borders)
+TILE_PX = 256  # deck.gl's tile size on screen
+CELL_PX = 2  # a generalised cell: 2 x 2 screen pixels
+SMALL_PX = 4  # parcels narrower and lower than this are counted into cells
+MAX_ZOOM = 22
+SHOWN = (ACTIVE, RETIRED)  # split, merged and deleted parcels are superseded: not drawn
+ALPHA = {ACTIVE: 190, RETIRED: 70}
+HALF_WORLD_M = 20037508.342789244  # Web Mercator half-width
+EARTH_R_M = 6378137.0
+CACHE_TILES = 4096
+MU_PER_HA = 15
+
+
+# -- tile geometry ---------------------------------------------------------------------------
+
+def tile_bounds_m(z: int, x: int, y: int) -> tuple[float, float, float, float]:
+    """(xmin, ymin, xmax, ymax) of tile ``z/x/y`` in EPSG:3857 metres."""
+    size = 2 * HALF_WORLD_M / (1 << z)
+    return (-HALF_WORLD_M + x * size, HALF_WORLD_M - (y + 1) * size,
+            -HALF_WORLD_M + (x + 1) * size, HALF_WORLD_M - y * size)
+
+
+def tile_bounds_lonlat(z: int, x: int, y: int, margin: float = 0.0) -> tuple[float, float, float, float]:
+    """(west, south, east, north) of tile ``z/x/y`` in degrees, grown by ``margin`` of its side."""
+    n = 1 << z
+
+    def lon(tx: float) -> float:
+        return tx / n * 360.0 - 180.0
+
+    def lat(ty: float) -> float:
+        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * ty / n))))
+
+    return (lon(x - margin), lat(y + 1 + margin), lon(x + 1 + margin), lat(y - margin))
+
+
+def valid_tile(z: int, x: int, y: int) -> bool:
+    return 0 <= z <= MAX_ZOOM and 0 <= x < (1 << z) and 0 <= y < (1 << z)
+
+
+def to_mercator(geoms: np.ndarray) -> np.ndarray:
+    """Lon/lat (EPSG:4490, which equals WGS 84 at map scale) to Web Mercator metres."""
+    def project(coords: np.ndarray) -> np.ndarray:
+        lon, lat = coords[:, 0], np.clip(coords[:, 1], -85.06, 85.06)
+        return np.column_stack([np.radians(lon) * EARTH_R_M,
+                                np.log(np.tan(np.pi / 4 + np.radians(lat) / 2)) * EARTH_R_M])
+    return shapely.transform(geoms, project)
+
+
+# -- labels (the text a click shows, in the page's language) ----------------------------------
+
+def sink_text(sink_type: str, lang: str) -> str:
+    spec = SINK_TYPES[SinkType(sink_type)]
+    return spec.name_zh if lang == "zh" else spec.name_en
+
+
+def status_text(status: str, lang: str) -> str:
+    return ui_text(f"parcel_status_{status}", lang)
+
+
+def area_text(area_m2: float, lang: str) -> str:
+    ha = area_m2 / M2_PER_HA
+    return f'{ha:.2f} {ui_text("tile_ha_unit", lang)} / {ha * MU_PER_HA:.0f} {ui_text("tile_mu_unit", lang)}'
+
+
+def fill_rgba(sink_type: str, status: str) -> tuple[int, int, int, int]:
+    r, g, b = SINK_TYPES[SinkType(sink_type)].colour_rgb
+    return r, g, b, ALPHA[status]
+
+
+# -- the tile makers --------------------------------------------------------------------------
+
+class TileSource:
+    """Vector tiles of the parcels of one database, with an in-memory cache per parcels version."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._cache: OrderedDict[tuple, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+        self.made = 0  # tiles made (not from the cache): tests and the benchmark read it
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> TileSource:
+        """A tile source on the database the settings name (the app server's own engine)."""
+        from sinkledger.db.database import Database
+
+        return cls(Database.from_settings(settings))
+
+    def version(self) -> int:
+        return parcels_version(self.db)
+
+    def tile(self, z: int, x: int, y: int, *, lang: str = "zh", holder: str | None = None) -> bytes:
+        """Tile ``z/x/y`` (all shown parcels, or those of ``holder``); b"" when it holds none."""
+        if not valid_tile(z, x, y):
+            raise ValueError(f"no tile {z}/{x}/{y}")
+        lang = "zh" if lang == "zh" else "en"
+        version = self.version()
+        if version == 0:  # no schema yet (first start) or no parcel ever registered
+            return b""
+        key = (version, z, x, y, lang, holder or "")
+        with self._lock:
+            found = self._cache.get(key)
+            if found is not None:
+                self._cache.move_to_end(key)
+                return found
+        kind = spatial_index_kind_of(self.db)
+        data = (_postgis_tile if kind == "postgis" else _python_tile)(self.db, kind, z, x, y, lang, holder)
+        with self._lock:
+            self.made += 1
+            self._cache[key] = data
+            while len(self._cache) > CACHE_TILES:
+                self._cache.popitem(last=False)
+        return data
+
+
+def _db(source: Any) -> Database:
+    """The database of a :class:`~sinkledger.services.registry.Service`, or the database itself."""
+    return getattr(source, "db", source)
+
+
+def parcels_version(db: Any) -> int:
+    """The latest journal entry that wrote a parcel version (0 with none): every change to what a
+    tile shows (registration, import, split, merge, retirement, correction) writes one. One look-up
+    on the ``parcel_version.seq`` index."""
+    db = _db(db)
+    if not db.has_schema():
+        return 0
+    with db.read() as s:
+        return int(s.exec(select(func.max(ParcelVersionRow.seq))).one() or 0)
+
+
+def spatial_index_kind_of(db: Database) -> str:
+    with db.read() as s:
+        return spatial_index_kind(s)
+
+
+def _cell_size_m(z: int) -> tuple[float, float]:
+    size = 2 * HALF_WORLD_M / (1 << z)
+    px = size / TILE_PX
+    return px * CELL_PX, px * SMALL_PX
+
+
+def _python_tile(db: Database, kind: str, z: int, x: int, y: int, lang: str, holder: str | None) -> bytes:
+    margin = BUFFER / EXTENT
+    rows = _rows_in_bounds(db, kind, tile_bounds_lonlat(z, x, y, margin), statuses=SHOWN, holder=holder,
+                           columns=_TILE_COLUMNS)
+    if not rows:
+        return b""
+    xmin, ymin, xmax, ymax = tile_bounds_m(z, x, y)
+    grow = (xmax - xmin) * margin
+    geoms = to_mercator(shapely.from_wkb([r["geometry_wkb"] for r in rows]))
+    cell, small = _cell_size_m(z)
+    b = shapely.bounds(geoms)
+    is_small = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) < small
+    features: list[dict[str, Any]] = []
+    big = np.flatnonzero(~is_small)
+    if len(big):
+        unit = (xmax - xmin) / EXTENT
+        clipped = shapely.clip_by_rect(geoms[big], xmin - grow, ymin - grow, xmax + grow, ymax + grow)
+        clipped = shapely.simplify(clipped, unit / 2, preserve_topology=True)
+        for i, geom in zip(big, clipped):
+            if geom.is_empty or geom.area == 0:
+                continue
+            r = rows[i]
+            features.append({"geometry": geom, "properties": _parcel_properties(r, lang)})
+    cells: dict[tuple[int, int, str, str], list[float]] = {}
+    centres = shapely.get_coordinates(shapely.centroid(geoms[is_small])) if is_small.any() else np.empty((0, 2))
+    for i, (cx, cy) in zip(np.flatnonzero(is_small), centres):
+        if not (xmin - grow <= cx <= xmax + grow and ymin - grow <= cy <= ymax + grow):
+            continue
+        ix, iy = math.floor((cx - xmin) / cell), math.floor((cy - ymin) / cell)
+        r = rows[i]
+        found = cells.setdefault((ix, iy, r["sink_type"], r["status"]), [0, 0.0])
+        found[0] += 1
+        found[1] += r["area_m2"]
+    for (ix, iy, sink_type, status), (n, area_m2) in sorted(cells.items()):
+        square = shapely.box(xmin + ix * cell, ymin + iy * cell, xmin + (ix + 1) * cell, ymin + (iy + 1) * cell)
+        features.append({"geometry": square, "properties": _cell_properties(sink_type, status, int(n), area_m2, lang)})
+    if not features:
+        return b""
+    # Onto the tile's grid here, vectorised: integer units, y up, exteriors clockwise (what the
+    # encoder expects); its own per-coordinate quantising and winding checks in Python cost
+    # ~2 ms a feature, most of a county-zoom tile's time.
+    scale = EXTENT / (xmax - xmin)
+    grid = shapely.transform(np.array([f["geometry"] for f in features], dtype=object),
+                             lambda c: np.round((c - [xmin, ymin]) * scale))
+    grid = shapely.orient_polygons(grid, exterior_cw=True)
+    kept = [{"geometry": g, "properties": f["properties"]} for f, g in zip(features, grid)
+            if not g.is_empty and g.area > 0]
+    if not kept:
+        return b""
+    return mapbox_vector_tile.encode([{"name": LAYER, "features": kept}],
+                                     default_options={"extents": EXTENT, "check_winding_order": False})
+
+
+def _parcel_properties(r: dict[str, Any], lang: str) -> dict[str, Any]:
+    red, green, blue, alpha = fill_rgba(r["sink_type"], r["status"])
+    return {"code": r["parcel_code"], "sink": sink_text(r["sink_type"], lang), "holder": r["holder_name"] or "",
+            "area": area_text(r["area_m2"], lang), "status": status_text(r["status"], lang),
+            "state": r["status"], "n": 1, "cell": 0, "r": red, "g": green, "b": blue, "a": alpha}
+
+
+def _cell_properties(sink_type: str, status: str, n: int, area_m2: float, lang: str) -> dict[str, Any]:
+    red, green, blue, alpha = fill_rgba(sink_type, status)
+    return {"code": ui_text("tile_cell", lang, n=n), "sink": sink_text(sink_type, lang), "holder": "",
+            "area": area_text(area_m2, lang), "status": status_text(status, lang), "state": status, "n": n,
+            "cell": 1, "r": red, "g": green, "b": blue, "a": alpha}
+
+
+def _postgis_tile(db: Database, kind: str, z: int, x: int, y: int, lang: str, holder: str | None) -> bytes:
+    """The same tile made by PostGIS (``ST_AsMVT``), labels and colours bound as parameters."""
+    cell, small = _cell_size_m(z)
+    params: dict[str, Any] = {"z": z, "x": x, "y": y, "extent": EXTENT, "buffer": BUFFER,
+                              "margin": BUFFER / EXTENT, "cell": cell, "small": small, "holder": holder,
+                              "active": ACTIVE, "retired": RETIRED, "layer": LAYER,
+                              "ha_unit": ui_text("tile_ha_unit", lang), "mu_unit": ui_text("tile_mu_unit", lang),
+                              "cell_text": ui_text("tile_cell", lang, n="{n}")}
+    sink_cases, colour_cases = [], {c: [] for c in "rgb"}
+    for i, (sink_type, spec) in enumerate(SINK_TYPES.items()):
+        params[f"sk{i}"], params[f"sl{i}"] = sink_type.value, sink_text(sink_type.value, lang)
+        sink_cases.append(f"WHEN :sk{i} THEN :sl{i}")
+        for c, v in zip("rgb", spec.colour_rgb):
+            params[f"{c}{i}"] = v
+            colour_cases[c].append(f"WHEN :sk{i} THEN :{c}{i}")
+    for status in SHOWN:
+        params[f"st_{status}"], params[f"a_{status}"] = status_text(status, lang), ALPHA[status]
+
+    def case(column: str, whens: list[str]) -> str:
+        return f"CASE {column} {' '.join(whens)} END"
+
+    status_case = f"CASE status WHEN :active THEN :st_{ACTIVE} ELSE :st_{RETIRED} END"
+    alpha_case = f"CASE status WHEN :active THEN :a_{ACTIVE} ELSE :a_{RETIRED} END"
+    area = ("to_char({a} / 10000.0, 'FM999999990.00') || ' ' || :ha_unit || ' / ' || "
+            "to_char(round({a} * 15 / 10000.0), 'FM999999990') || ' ' || :mu_unit")
+    colours = ", ".join(f"{case('sink_type', colour_cases[c])} AS {c}" for c in "rgb")
+    sql = f"""
+WITH t AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env, ST_TileEnvelope(:z, :x, :y, margin => :margin) AS benv),
+p AS (SELECT p.parcel_code, p.sink_type, p.status, pa.name AS holder, p.area_m2,
+             ST_Transform(p.geom, 3857) AS g
+      FROM parcel p JOIN party pa ON pa.id = p.holder_party_id, t
+      WHERE p.geom && ST_Transform(t.benv, 4490) AND p.status IN (:active, :retired)
+        AND (CAST(:holder AS text) IS NULL OR p.holder_party_id = :holder)),
+q AS (SELECT *, greatest(ST_XMax(g) - ST_XMin(g), ST_YMax(g) - ST_YMin(g)) < :small AS is_small FROM p),
+big AS (SELECT ST_AsMVTGeom(q.g, t.env, :extent, :buffer, true) AS geom, parcel_code AS code,
+               {case('sink_type', sink_cases)} AS sink, coalesce(holder, '') AS holder,
+               {area.format(a='area_m2')} AS area, {status_case} AS status, status AS state,
+               1 AS n, 0 AS cell, {colours}, {alpha_case} AS a
+        FROM q, t WHERE NOT q.is_small),
+cells AS (SELECT floor((ST_X(c) - ST_XMin(t.env)) / :cell) AS ix, floor((ST_Y(c) - ST_YMin(t.env)) / :cell) AS iy,
+                 sink_type, status, count(*) AS n, sum(area_m2) AS area_m2
+          FROM (SELECT ST_Centroid(g) AS c, sink_type, status, area_m2 FROM q WHERE q.is_small) s, t
+          WHERE ST_Intersects(s.c, t.benv)
+          GROUP BY 1, 2, sink_type, status),
+small AS (SELECT ST_AsMVTGeom(ST_MakeEnvelope(ST_XMin(t.env) + ix * :cell, ST_YMin(t.env) + iy * :cell,
+                                              ST_XMin(t.env) + (ix + 1) * :cell, ST_YMin(t.env) + (iy + 1) * :cell,
+                                              3857), t.env, :extent, :buffer, true) AS geom,
+                 replace(:cell_text, '{{n}}', n::text) AS code, {case('sink_type', sink_cases)} AS sink,
+                 '' AS holder, {area.format(a='area_m2')} AS area, {status_case} AS status, status AS state,
+                 n::int AS n, 1 AS cell, {colours}, {alpha_case} AS a
+          FROM cells, t),
+rows AS (SELECT * FROM big WHERE geom IS NOT NULL UNION ALL SELECT * FROM small WHERE geom IS NOT NULL)
+SELECT ST_AsMVT(rows.*, :layer, :extent, 'geom') FROM rows"""
+    with db.read() as s:
+        data = s.exec(text(sql).params(**params)).one()[0]
+    return bytes(data or b"")
+
+
+# -- bounding-box reads through the spatial index ---------------------------------------------
+
+_TILE_COLUMNS = ("parcel_code", "sink_type", "status", "holder_name", "area_m2", "geometry_wkb")
+
+
+def _rows_in_bounds(db: Database, kind: str, bounds: tuple[float, float, float, float], *,
+                    statuses: Iterable[str], holder: str | None, columns: Iterable[str],
+                    limit: int | None = None) -> list[dict[str, Any]]:
+    """Parcels (of ``statuses``, of ``holder`` if given) whose bounding box meets ``bounds``
+    (lon/lat), read through the spatial index: the R*Tree drives the join on SQLite (``CROSS
+    JOIN`` fixes the order, so the planner never scans the status index), the GiST index on
+    PostGIS, the ``(status, min_lon)`` index otherwise."""
+    x0, y0, x1, y1 = bounds
+    statuses = list(statuses)
+    params: dict[str, Any] = {"x0": x0, "y0": y0, "x1": x1, "y1": y1, "holder": holder,
+                              **{f"s{i}": s for i, s in enumerate(statuses)}}
+    if kind not in ("rtree", "postgis"):
+        with db.read() as s:
+            params["widest"] = s.exec(select(func.max(ParcelRow.lon_span))).one() or 0.0
+    sql = bounds_sql(kind, columns, len(statuses), limit)
+    with db.read() as s:
+        result = s.exec(text(sql).params(**params))
+        keys = list(result.keys())
+        return [dict(zip(keys, row)) for row in result]
+
+
+def bounds_sql(kind: str, columns: Iterable[str], n_statuses: int, limit: int | None = None) -> str:
+    """The bounding-box query for a spatial index ``kind`` (binds ``x0 y0 x1 y1 holder s0..``)."""
+    names = ", ".join(f":s{i}" for i in range(n_statuses))
+    wanted = ", ".join("pa.name AS holder_name" if c == "holder_name" else f"p.{c}" for c in columns)
+    filters = f"p.status IN ({names}) AND (CAST(:holder AS TEXT) IS NULL OR p.holder_party_id = :holder)"
+    if kind == "rtree":
+        sql = (f"SELECT {wanted} FROM parcel_rtree r CROSS JOIN parcel p ON p.id = r.id "
+               f"LEFT JOIN party pa ON pa.id = p.holder_party_id "
+               f"WHERE r.max_lon >= :x0 AND r.min_lon <= :x1 AND r.max_lat >= :y0 AND r.min_lat <= :y1 AND {filters}")
+    elif kind == "postgis":
+        sql = (f"SELECT {wanted} FROM parcel p LEFT JOIN party pa ON pa.id = p.holder_party_id "
+               f"WHERE p.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4490) AND {filters}")
+    else:
+        sql = (f"SELECT {wanted} FROM parcel p LEFT JOIN party pa ON pa.id = p.holder_party_id "
+               f"WHERE p.min_lon >= :x0 - :widest AND p.min_lon <= :x1 AND p.max_lon >= :x0 "
+               f"AND p.min_lat <= :y1 AND p.max_lat >= :y0 AND {filters}")
+    return sql + " ORDER BY p.parcel_code" + (f" LIMIT {int(limit)}" if limit else "")
+
+
+def parcels_in_bounds(db: Any, bounds: tuple[float, float, float, float], *, holder: str | None = None,
+                      statuses: Iterable[str] = (ACTIVE,), limit: int = 400) -> list[dict[str, Any]]:
+    """At most ``limit`` parcels whose bounding box meets ``bounds`` (lon/lat), ordered by code,
+    with GeoJSON geometry (EPSG:4490), holder name, sink type, status and area."""
+    db = _db(db)
+    rows = _rows_in_bounds(db, spatial_index_kind_of(db), bounds, statuses=statuses, holder=holder,
+                           columns=("parcel_code", "sink_type", "status", "holder_party_id", "holder_name",
+                                    "area_m2", "geometry_wkb"), limit=limit)
+    geoms = shapely.from_wkb([r.pop("geometry_wkb") for r in rows]) if rows else []
+    out = []
+    for r, g in zip(rows, geoms):
+        ha = r["area_m2"] / M2_PER_HA
+        out.append({**r, "area_ha": round(ha, 4), "area_mu": round(ha * MU_PER_HA, 2),
+                    "geometry": shapely.geometry.mapping(g)})
+    return out
+
+
+def parcels_bounds(db: Any, *, holder: str | None = None,
+                   status: str = ACTIVE) -> tuple[float, float, float, float] | None:
+    """The bounding box (lon/lat) of the parcels of ``status`` (of ``holder``), or None: one
+    aggregate query, no geometry read."""
+    db = _db(db)
+    query = select(func.min(ParcelRow.min_lon), func.min(ParcelRow.min_lat), func.max(ParcelRow.max_lon),
+                   func.max(ParcelRow.max_lat)).where(ParcelRow.status == status)
+    if holder:
+        query = query.where(ParcelRow.holder_party_id == holder)
+    with db.read() as s:
+        found = s.exec(query).one()
+    return None if found[0] is None else tuple(float(v) for v in found)  # type: ignore[return-value]
+
+
+def parcel_summary(db: Any, *, holder: str | None = None, status: str = ACTIVE) -> dict[str, tuple[int, float]]:
+    """Parcels of ``status`` (of ``holder``) per sink type: (count, area in ha), one aggregate query."""
+    db = _db(db)
+    query = select(ParcelRow.sink_type, func.count(), func.sum(ParcelRow.area_m2)).where(
+        ParcelRow.status == status).group_by(ParcelRow.sink_type)
+    if holder:
+        query = query.where(ParcelRow.holder_party_id == holder)
+    with db.read() as s:
+        return {sink: (int(n), float(area or 0) / M2_PER_HA) for sink, n, area in s.exec(query).all()}
+
+
+def parcel_list(db: Any, *, holder: str | None = None, status: str = ACTIVE, search: str = "",
+                limit: int = 200) -> list[dict[str, Any]]:
+    """At most ``limit`` parcels (no geometry) ordered by code, those whose code starts with
+    ``search`` when given: the parcels page's table and choice, never the whole registry."""
+    db = _db(db)
+    query = select(ParcelRow.parcel_code, ParcelRow.sink_type, ParcelRow.holder_party_id, PartyRow.name,
+                   ParcelRow.area_m2, ParcelRow.status).join(
+        PartyRow, PartyRow.id == ParcelRow.holder_party_id, isouter=True).where(ParcelRow.status == status)
+    if holder:
+        query = query.where(ParcelRow.holder_party_id == holder)
+    if search:
+        query = query.where(ParcelRow.parcel_code.startswith(search.strip(), autoescape=True))
+    query = query.order_by(ParcelRow.parcel_code).limit(limit)
+    with db.read() as s:
+        rows = s.exec(query).all()
+    return [{"parcel_code": c, "sink_type": sink, "holder_party_id": h, "holder_name": name,
+             "area_ha": round(a / M2_PER_HA, 4), "area_mu": round(a * MU_PER_HA / M2_PER_HA, 2), "status": st}
+            for c, sink, h, name, a, st in rows]

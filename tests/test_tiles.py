@@ -1,0 +1,278 @@
+"""Parcel vector tiles and the bounding-box reads of the map pages (issue 17), on SQLite and
+PostgreSQL + PostGIS, against the seeded demo (105 parcels), through the real HTTP route too."""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter
+from pathlib import Path
+
+import mapbox_vector_tile
+import pytest
+import shapely
+import uvicorn
+from sqlalchemy import text
+
+from sinkledger.config import REPO_ROOT, load_settings
+from sinkledger.services import tiles
+from sinkledger.ui import maps
+from sinks import SINK_TYPES
+from tests.conftest import PG_URL, pg_available
+
+N_DEMO = 105
+BY_SINK = {"bamboo_forest": 60, "wetland": 15, "tea_garden": 30}
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 1 << z
+    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+
+
+def features(data: bytes) -> list[dict]:  # type: ignore[type-arg]
+    return mapbox_vector_tile.decode(data)["parcels"]["features"] if data else []
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def demo(request, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The demo seeded once per backend for this module's tests (they only read it, except the
+    last one of each backend, which registers and retires parcels)."""
+    from sinkledger.demo.seed import seed_demo
+    from sinkledger.services.registry import Service
+
+    home = tmp_path_factory.mktemp(f"tiles_{request.param}")
+    if request.param == "sqlite":
+        url = f"sqlite:///{home / 'ledger.db'}"
+    else:
+        ok, reason = pg_available()
+        if not ok:
+            pytest.skip(reason)
+        from sinkledger.db.database import Database
+
+        db = Database(PG_URL)
+        db.drop_schema()
+        db.dispose()
+        url = PG_URL
+    service = Service.open(load_settings({"DATABASE_URL": url, "SINKLEDGER_HOME": str(home)}))
+    seed_demo(service)
+    yield service
+    service.db.dispose()
+
+
+def tiles_over(source: tiles.TileSource, bounds: tuple[float, float, float, float], z: int, **kw) -> list[tuple]:  # type: ignore[no-untyped-def,type-arg]
+    x0, y1 = tile_of(bounds[0], bounds[1], z)
+    x1, y0 = tile_of(bounds[2], bounds[3], z)
+    return [((z, x, y), source.tile(z, x, y, **kw)) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+
+
+def counted(tile_list: list[tuple]) -> Counter:  # type: ignore[type-arg]
+    """Parcels per sink type drawn by a set of tiles: each parcel once (by code, across tiles),
+    each generalised cell once (in the tile whose extent holds its centre), with its count."""
+    codes: dict[str, str] = {}
+    out: Counter = Counter()  # type: ignore[type-arg]
+    for _, data in tile_list:
+        for f in features(data):
+            props = f["properties"]
+            sink = next(k.value for k, s in SINK_TYPES.items() if s.name_zh == props["sink"])
+            if props["cell"]:
+                c = shapely.geometry.shape(f["geometry"]).centroid
+                if 0 <= c.x < tiles.EXTENT and 0 <= c.y < tiles.EXTENT:
+                    out[sink] += props["n"]
+            else:
+                codes[props["code"]] = sink
+    out.update(Counter(codes.values()))
+    return out
+
+
+def test_every_parcel_is_drawn_once_at_every_zoom_generalised_or_itself(demo) -> None:  # type: ignore[no-untyped-def]
+    """Generalisation keeps every parcel: at county zoom most are counted into cells, closer in
+    they are themselves; either way the tiles add up to the 105 parcels by sink type."""
+    source = tiles.TileSource(demo.db)
+    bounds = tiles.parcels_bounds(demo)
+    assert {k: n for k, (n, _) in tiles.parcel_summary(demo).items()} == BY_SINK
+    cells_at = {}
+    for z in (8, 10, 12, 13):
+        drawn = tiles_over(source, bounds, z, lang="zh")
+        assert counted(drawn) == Counter(BY_SINK), z
+        cells_at[z] = sum(f["properties"]["cell"] for _, d in drawn for f in features(d))
+    assert cells_at[8] > 0 and cells_at[13] < cells_at[8], cells_at  # coarse at county zoom, finer closer in
+
+
+def test_a_close_tile_identifies_the_parcel_as_the_register_has_it(demo) -> None:  # type: ignore[no-untyped-def]
+    parcel = demo.parcel("AJ-BF-0002")
+    c = shapely.geometry.shape(parcel["geometry"]).representative_point()
+    source = tiles.TileSource(demo.db)
+    for lang in ("zh", "en"):
+        found = [f for f in features(source.tile(16, *tile_of(c.x, c.y, 16), lang=lang))
+                 if f["properties"]["code"] == "AJ-BF-0002"]
+        assert len(found) == 1
+        props = found[0]["properties"]
+        spec = SINK_TYPES[next(k for k in SINK_TYPES if k.value == parcel["sink_type"])]
+        assert props["sink"] == (spec.name_zh if lang == "zh" else spec.name_en)
+        assert props["holder"] == parcel["holder_name"] and props["cell"] == 0 and props["n"] == 1
+        assert props["status"] == ("有效" if lang == "zh" else "Active") and props["state"] == "active"
+        unit = "公顷" if lang == "zh" else "ha"
+        assert props["area"].startswith(f'{parcel["area_ha"]:.2f} {unit} / ')
+        assert [props[k] for k in "rgba"] == [*spec.colour_rgb, tiles.ALPHA["active"]]
+    # the tile's polygon is the parcel, projected and quantised (EPSG:3857 grid of 4096 a tile)
+    z, (x, y) = 16, tile_of(c.x, c.y, 16)
+    xmin, ymin, xmax, ymax = tiles.tile_bounds_m(z, x, y)
+    drawn = shapely.geometry.shape(found[0]["geometry"])
+    drawn = shapely.transform(drawn, lambda xy: xy * [(xmax - xmin) / tiles.EXTENT, (ymax - ymin) / tiles.EXTENT]
+                              + [xmin, ymin])
+    grow = (xmax - xmin) * tiles.BUFFER / tiles.EXTENT
+    expected = shapely.clip_by_rect(tiles.to_mercator(shapely.geometry.shape(parcel["geometry"])),
+                                    xmin - grow, ymin - grow, xmax + grow, ymax + grow)
+    assert shapely.intersection(drawn, expected).area / shapely.union(drawn, expected).area > 0.97
+
+
+def test_a_holders_tiles_hold_only_its_parcels(demo) -> None:  # type: ignore[no-untyped-def]
+    source = tiles.TileSource(demo.db)
+    own = tiles.parcel_summary(demo, holder="COL-0001")
+    bounds = tiles.parcels_bounds(demo, holder="COL-0001")
+    drawn = tiles_over(source, bounds, 13, lang="zh", holder="COL-0001")
+    assert counted(drawn) == Counter({k: n for k, (n, _) in own.items()})
+    assert sum(n for n, _ in own.values()) < N_DEMO
+    holders = {f["properties"]["holder"] for _, d in drawn for f in features(d) if not f["properties"]["cell"]}
+    assert holders and holders <= {demo.parcel("AJ-BF-0001")["holder_name"]}
+
+
+def test_postgis_and_python_make_the_same_tiles(demo) -> None:  # type: ignore[no-untyped-def]
+    """On PostgreSQL the tiles come from ST_AsMVT; the Python maker (SQLite's) gives the same
+    features there, with the same text and colours (geometry equal up to quantisation)."""
+    kind = tiles.spatial_index_kind_of(demo.db)
+    assert kind == ("rtree" if demo.db.is_sqlite else "postgis")
+    bounds = tiles.parcels_bounds(demo)
+    for z in (9, 12, 14):
+        x0, y1 = tile_of(bounds[0], bounds[1], z)
+        x1, y0 = tile_of(bounds[2], bounds[3], z)
+        for x, y in [(x0, y0), (x1, y1), ((x0 + x1) // 2, (y0 + y1) // 2)]:
+            made = tiles._postgis_tile if kind == "postgis" else tiles._python_tile
+            a = features(made(demo.db, kind, z, x, y, "en", None))
+            b = features(tiles._python_tile(demo.db, kind, z, x, y, "en", None))
+            key = lambda f: sorted(f["properties"].items())
+            assert sorted(map(key, a)) == sorted(map(key, b)), (z, x, y)
+            for fa, fb in zip(sorted(a, key=key), sorted(b, key=key)):
+                ga, gb = shapely.geometry.shape(fa["geometry"]), shapely.geometry.shape(fb["geometry"])
+                assert ga.symmetric_difference(gb).area <= 0.05 * max(ga.area, 1) + 64, (z, x, y, fa["properties"])
+
+
+def test_bounding_box_reads_use_the_spatial_index_and_stop_at_the_limit(demo) -> None:  # type: ignore[no-untyped-def]
+    bounds = tiles.parcels_bounds(demo)
+    assert bounds is not None
+    everything = tiles.parcels_in_bounds(demo, bounds, limit=1000)
+    assert len(everything) == N_DEMO
+    some = tiles.parcels_in_bounds(demo, bounds, limit=7)
+    assert [p["parcel_code"] for p in some] == sorted(p["parcel_code"] for p in everything)[:7]
+    p = demo.parcel("AJ-BF-0002")
+    box = shapely.geometry.shape(p["geometry"]).bounds
+    near = tiles.parcels_in_bounds(demo, box)
+    assert "AJ-BF-0002" in {n["parcel_code"] for n in near} and len(near) < 10
+    first = next(n for n in near if n["parcel_code"] == "AJ-BF-0002")
+    assert first["holder_name"] == p["holder_name"] and first["area_ha"] == pytest.approx(p["area_ha"], abs=1e-4)
+    assert shapely.geometry.shape(first["geometry"]).equals(shapely.geometry.shape(p["geometry"]))
+    kind = tiles.spatial_index_kind_of(demo.db)
+    sql = tiles.bounds_sql(kind, ("parcel_code", "holder_name", "geometry_wkb"), 1, 400)
+    args = {"x0": 119.0, "y0": 30.0, "x1": 119.1, "y1": 30.1, "holder": None, "s0": "active"}
+    with demo.db.read() as s:
+        if demo.db.is_sqlite:  # the R*Tree drives the join: never a scan of the parcel table
+            plan = [str(r[-1]) for r in s.execute(text("EXPLAIN QUERY PLAN " + sql), args)]
+            assert plan[0].startswith("SCAN r VIRTUAL TABLE INDEX"), plan
+            assert any(p.startswith("SEARCH p USING INTEGER PRIMARY KEY") for p in plan), plan
+        else:  # the GiST index of the geometry column
+            s.execute(text("SET LOCAL enable_seqscan = off"))
+            plan = " ".join(r[0] for r in s.execute(text("EXPLAIN " + sql), args))
+            assert "ix_parcel_geom" in plan, plan
+    listed = tiles.parcel_list(demo, holder="COL-0001", search="AJ-BF-000", limit=5)
+    assert [r["parcel_code"] for r in listed] == sorted(r["parcel_code"] for r in listed)
+    assert all(r["parcel_code"].startswith("AJ-BF-000") and r["holder_party_id"] == "COL-0001" for r in listed)
+    assert tiles.parcel_list(demo, search="%") == []  # a LIKE wildcard is a character, not a pattern
+
+
+def test_the_tile_route_over_real_http(demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``/tiles/parcels/...`` as the browser gets it: a real uvicorn on a free port serving the
+    app's routes (``app.py``'s ``ROUTES``) for this database."""
+    import urllib.error
+    import urllib.request
+
+    from starlette.applications import Starlette
+
+    from sinkledger.ui import routes
+
+    routes._source = tiles.TileSource(demo.db)
+    server = uvicorn.Server(uvicorn.Config(Starlette(routes=routes.ROUTES), host="127.0.0.1", port=0,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            thread.join(0.05)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        version = tiles.parcels_version(demo)
+        c = shapely.geometry.shape(demo.parcel("AJ-BF-0002")["geometry"]).representative_point()
+        x, y = tile_of(c.x, c.y, 15)
+
+        def get(path: str) -> tuple[int, dict, bytes]:  # type: ignore[type-arg]
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as r:
+                    return r.status, dict(r.headers), r.read()
+            except urllib.error.HTTPError as e:
+                return e.code, dict(e.headers), e.read()
+
+        status, headers, body = get(f"/tiles/parcels/{version}/15/{x}/{y}.pbf?lang=en")
+        assert status == 200 and headers["content-type"] == routes.MVT_MEDIA_TYPE
+        assert headers["cache-control"] == "public, max-age=86400"
+        assert "AJ-BF-0002" in {f["properties"]["code"] for f in features(body)}
+        status, headers, _ = get(f"/tiles/parcels/{version - 1}/15/{x}/{y}.pbf?lang=en")  # an old page
+        assert status == 200 and headers["cache-control"] == "no-cache"
+        assert get(f"/tiles/parcels/{version}/15/0/0.pbf")[0] == 204  # the middle of the Pacific
+        for bad in (f"/tiles/parcels/{version}/3/8/0.pbf", f"/tiles/parcels/{version}/23/0/0.pbf",
+                    f"/tiles/parcels/{version}/15/{x}/{y}.pbf?lang=fr",
+                    f"/tiles/parcels/{version}/15/{x}/{y}.pbf?holder=x'%20OR%201=1"):
+            assert get(bad)[0] == 404, bad
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        routes._source = None
+
+
+def test_the_mvt_worker_is_served_locally_and_matches_streamlits_deck_gl() -> None:
+    """deck.gl loads the worker of its own @loaders.gl/mvt version: the copy in static/ must be it."""
+    import streamlit
+
+    worker = REPO_ROOT / maps.MVT_WORKER_URL.removeprefix("/app/")
+    assert worker.is_file() and worker.stat().st_size > 50_000
+    bundle = "".join(p.read_text(encoding="utf-8", errors="replace") for p in
+                     (Path(streamlit.__file__).parent / "static" / "static" / "js").glob("DeckGlJsonChart*.js"))
+    found = re.search(r"id:`mvt`,module:`mvt`.{0,400}?},(\w+)=`([0-9.]+)`", bundle)
+    assert found, "Streamlit's deck.gl bundle no longer names its @loaders.gl/mvt version"
+    assert found.group(2) in (REPO_ROOT / "static" / "README.md").read_text(encoding="utf-8")
+    assert "unpkg.com" not in worker.read_text(encoding="utf-8", errors="replace")
+
+
+def test_tiles_follow_every_parcel_change(demo) -> None:  # type: ignore[no-untyped-def]
+    """A registration and a retirement make a new parcels version: the cached tile is not served
+    again, the new parcel appears, the retired one is drawn paler with its status."""
+    from tests.ui.scenario import square
+
+    source = tiles.TileSource(demo.db)
+    geometry = square("drawn", size=0.004)
+    c = shapely.geometry.shape(geometry).centroid
+    z, (x, y) = 15, tile_of(c.x, c.y, 15)
+    before_version, before = source.version(), source.tile(z, x, y, lang="en")
+    assert "AJ-BF-0970" not in {f["properties"]["code"] for f in features(before)}
+    coop = demo.actor("coop")
+    demo.register_parcel(coop, "tiles:register", parcel_code="AJ-BF-0970", sink_type="bamboo_forest",
+                         holder_party_id="COL-0001", geometry=geometry, county_code="330523")
+    assert source.version() > before_version
+    after = {f["properties"]["code"]: f["properties"] for f in features(source.tile(z, x, y, lang="en"))}
+    assert after["AJ-BF-0970"]["state"] == "active" and after["AJ-BF-0970"]["a"] == tiles.ALPHA["active"]
+    demo.retire_parcel(coop, "tiles:retire", parcel_code="AJ-BF-0970", retired_from="2026-01-01",
+                       reason="test")
+    retired = {f["properties"]["code"]: f["properties"] for f in features(source.tile(z, x, y, lang="en"))}
+    assert retired["AJ-BF-0970"]["state"] == "retired" and retired["AJ-BF-0970"]["a"] == tiles.ALPHA["retired"]
+    assert retired["AJ-BF-0970"]["status"] == "Retired from monitoring"
+    assert source.made == 3  # three versions, three tiles made; nothing served stale from the cache
+    source.tile(z, x, y, lang="en")
+    assert source.made == 3  # the same version again: from the cache
