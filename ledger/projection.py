@@ -80,11 +80,20 @@ def apply_moves(session: Session, moves: Iterable[Move]) -> None:
 
 def _add_balances(tx: Tx, deltas: dict[tuple[str, str, str], int]) -> None:
     """Add ``(account, batch, state) → delta`` to the balance rows, one upsert for all."""
-    # A new row takes its batch's vintage year and issuance seq (the take order's index keys).
+    # A new row takes its batch's vintage year and issuance seq (the take order's index keys): as
+    # values when this transaction read them (a sale's batches, read to take from), else from batch.
+    rows = [{"a": a, "b": b, "s": st, "q": q} for (a, b, st), q in deltas.items() if q]
+    keys = tx.take_keys
+    if all(r["b"] in keys for r in rows):
+        tx.many("INSERT INTO balance (account_id, batch_id, state, quantity, vintage_year, issuance_seq) "
+                "VALUES (:a, :b, :s, :q, :v, :i) ON CONFLICT (account_id, batch_id, state) "
+                "DO UPDATE SET quantity = balance.quantity + excluded.quantity",
+                [{**r, "v": keys[r["b"]][0], "i": keys[r["b"]][1]} for r in rows])
+        return
     tx.many("INSERT INTO balance (account_id, batch_id, state, quantity, vintage_year, issuance_seq) "
             "SELECT :a, id, :s, :q, vintage_year, issuance_seq FROM batch WHERE id = :b "
             "ON CONFLICT (account_id, batch_id, state) DO UPDATE SET quantity = balance.quantity + excluded.quantity",
-            [{"a": a, "b": b, "s": st, "q": q} for (a, b, st), q in deltas.items() if q])
+            rows)
 
 
 PAGE_ROWS = 500
@@ -150,7 +159,8 @@ def _held_batches(tx: Tx, account_id: str) -> Iterator[tuple]:  # type: ignore[t
             + ("AND (q.vintage_year, q.issuance_seq, q.batch_id) > (:v, :s, :i) " if after else "")
             + "ORDER BY q.vintage_year, q.issuance_seq, q.batch_id LIMIT :n",
             {"a": account_id, "n": BATCH_PAGE_ROWS, **({"v": after[0], "s": after[1], "i": after[2]} if after else {})})
-        for batch_id, prefix, vintage, first, last, _ in rows:
+        for batch_id, prefix, vintage, first, last, issuance_seq in rows:
+            tx.take_keys[batch_id] = (vintage, issuance_seq)
             yield batch_id, prefix, vintage, first, last
         if len(rows) < BATCH_PAGE_ROWS:
             return

@@ -45,7 +45,7 @@ class Tx:
     """
 
     __slots__ = ("_connection", "_engine", "transaction", "pool_connection", "driver_connection", "cursor", "pg",
-                 "_error", "_session", "batches", "blocks", "_nested_session", "_nested")
+                 "_error", "_session", "batches", "blocks", "_nested_session", "_nested", "take_keys")
 
     def __init__(self, connection: Any, session: Any = None, *, nested_session: bool = False) -> None:
         """``nested_session``: the caller wrote its own savepoint on the driver's connection (a
@@ -79,6 +79,8 @@ class Tx:
         # a move from one of them needs no second read (ledger.projection.apply_moves)
         self.blocks: dict[tuple[str, int], tuple[Any, ...]] = {}
         self._nested: Any = None  # the SQLAlchemy savepoint the session runs in (nested_session)
+        # batch_id → (vintage_year, issuance_seq) read in this transaction (a new balance row's keys)
+        self.take_keys: dict[str, tuple[int, int]] = {}
 
     @property
     def connection(self) -> Any:
