@@ -263,8 +263,9 @@ SPECS: list[CliSpec] = [
     CliSpec("proof-check", lambda w: {"proof_file": Lazy(_proof_file)}, {"proof_file": "json_file"}, read_only=True,
             check_failed_exit=True),
     # -- published roots (docs/ledger.md): the world has no signing key; files are made by samples.published
-    CliSpec("verify", lambda w: {"against": _pub("checkpoint"), "public_key": _pub("public_key")},
-            {"against": "json_file", "public_key": "opt_text"}, read_only=True, check_failed_exit=True),
+    CliSpec("verify", lambda w: {"against": _pub("checkpoint"), "public_key": _pub("public_key"), "jobs": "2"},
+            {"against": "json_file", "public_key": "opt_text", "jobs": "pos_int"}, read_only=True,
+            check_failed_exit=True),
     CliSpec("users locked", lambda w: {"actor": "admin"}, {"actor": "actor"}, read_only=True),
     CliSpec("users unlock", lambda w: {"name": "clerk", "actor": "admin"}, {"name": "ref", "actor": "actor"},
             filters=frozenset({"name"})),
