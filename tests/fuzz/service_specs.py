@@ -33,7 +33,7 @@ TEA_PARCELS = ("AJ-TG-0005", "AJ-TG-0007")  # COL-0030's, never issued
 NO_INPUT: dict[str, str] = {
     "is_initialised": "read-only, no input", "initialise": "idempotent set-up, no input",
     "require_initialised": "read-only, no input", "users": "read-only, no input",
-    "balances": "read-only, no input", "last_verified": "read-only, no input", "checkpoint": "no input",
+    "balances": "read-only, no input", "last_verified": "read-only, no input", "last_verify_run": "read-only, no input", "checkpoint": "no input",
     "verify_parcels": "read-only, no input", "parties": "read-only, no input",
     "court.today": "read-only, no input", "income.today": "read-only, no input",
 }
