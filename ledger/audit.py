@@ -31,18 +31,25 @@ touched.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import math
 import os
+import pickle
+import subprocess
+import sys
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Iterator
 
 import orjson
 import shapely
-from sqlalchemy import inspect, text
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from ledger import journal
 from ledger.domain import SinkCode
+from ledger.report import VerifyReport
 from ledger.sql import in_list, stream_rows
 from methodologies.errors import MethodologyError
 from methodologies.registry import get_methodology
@@ -912,9 +919,6 @@ class _Beside:
     Not :mod:`multiprocessing`: its spawn would import the caller's main script again."""
 
     def __init__(self, url: str, factory: Callable[[], Iterable[TableAudit]]) -> None:
-        import pickle
-        import subprocess
-        import sys
 
         where = f"{factory.__module__}:{factory.__qualname__}"
         read_end, write_end = os.pipe()
@@ -940,7 +944,6 @@ class _Beside:
     def result(self, entries: int, head_hash: str) -> tuple[list[dict[str, Any]], dict[str, int]] | None:
         """The problems found beside and the row counts of the append-only tables, or None if that
         process failed or read another journal than the walk checked (a different head)."""
-        import pickle
 
         try:
             answer = pickle.load(self.answers)
@@ -963,9 +966,6 @@ class _Beside:
 def _beside_main(answer_fd: int) -> None:
     """The second process: read ``(url, "module:factory")`` from stdin, run :func:`_audit_beside`,
     write its answer (pickled) to ``answer_fd``."""
-    import importlib
-    import pickle
-    import sys
 
     with os.fdopen(answer_fd, "wb") as answers:
         try:
@@ -983,11 +983,7 @@ def _beside_main(answer_fd: int) -> None:
 def _audit_beside(url: str, factory: Callable[[], Iterable[TableAudit]]) -> tuple:
     """The audits over the journal up to its head as it is now, and their problems (the head's seq
     and hash go back with them, for the parent to compare)."""
-    from sqlalchemy import create_engine
-    from sqlalchemy.orm import Session
-    from sqlalchemy.pool import NullPool
 
-    from ledger.verify import VerifyReport  # deferred: ledger.verify imports the audits lazily too
 
     engine = create_engine(url, poolclass=NullPool)
     audits, report = Audits(factory()), VerifyReport()

@@ -34,7 +34,6 @@ import time
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain, compress, repeat
 from typing import Any, Protocol
@@ -46,9 +45,9 @@ from sqlmodel import Session
 from ledger import journal
 from ledger.sql import stream_rows
 from ledger.domain import GENESIS_HASH, BlockState
+from ledger.report import MODE_FULL, MODE_INCREMENTAL, VerifyReport  # noqa: F401 - VerifyReport re-exported
 from ledger.store import VerifiedCheckpointRow
 
-MODE_FULL, MODE_INCREMENTAL = "full", "incremental"
 STATES = frozenset(s.value for s in BlockState)
 BLOCK_PAGE_ROWS = 20_000
 Progress = Callable[[int, int], None]  # (entries checked, entries to check)
@@ -60,42 +59,6 @@ class Observer(Protocol):
     def begin(self, session: Session, after_seq: int) -> None: ...
     def entry(self, seq: int, kind: str, recorded_at: str, payload: dict[str, Any]) -> None: ...
     def finish(self, session: Session, report: "VerifyReport") -> None: ...
-
-
-@dataclass
-class VerifyReport:
-    ok: bool = True
-    entries: int = 0
-    head_hash: str = GENESIS_HASH
-    merkle_root: str = ""
-    first_bad_seq: int | None = None
-    problems: list[dict[str, Any]] = field(default_factory=list)
-    batches: int = 0
-    credits_issued: int = 0
-    checkpoints: int = 0
-    mode: str = MODE_FULL
-    from_seq: int = 0  # entries before this one were taken from the verified checkpoint
-    # what a passing run leaves for record_verified (frontier, digests); not part of to_dict
-    state: dict[str, Any] | None = field(default=None, repr=False)
-    against: dict[str, Any] | None = None  # ``verify --against``: the published root's check
-
-    def fail(self, seq: int | None, problem: str, *, table: str | None = None, key: Any = None) -> None:
-        self.ok = False
-        if self.first_bad_seq is None and seq is not None:
-            self.first_bad_seq = seq
-        item: dict[str, Any] = {"seq": seq, "problem": problem}
-        if table is not None:
-            item["table"] = table
-        if key is not None:
-            item["key"] = key
-        self.problems.append(item)
-
-    def to_dict(self) -> dict[str, Any]:
-        out = dict(self.__dict__)
-        out.pop("state", None)
-        if out.get("against") is None:
-            out.pop("against", None)
-        return out
 
 
 # -- reading ---------------------------------------------------------------------------------

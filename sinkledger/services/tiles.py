@@ -128,7 +128,7 @@ class TileSource:
     @classmethod
     def from_settings(cls, settings: Any) -> TileSource:
         """A tile source on the database the settings name (the app server's own engine)."""
-        from sinkledger.db.database import Database
+        from sinkledger.db.database import Database  # deferred: the tile route loads the database layer on its first tile
 
         return cls(Database.from_settings(settings))
 
