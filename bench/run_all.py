@@ -35,6 +35,14 @@ TIMEOUT_S = 1800  # per benchmark, full mode
 SHORT_TIMEOUT_S = 600  # per benchmark, short mode: a hung benchmark must not eat CI's 20 minutes
 
 # name -> (script, short-mode arguments, takes --database-url)
+
+# Benchmarks run by hand only, each with the reason it is not in the short mode CI runs.
+BY_HAND = {
+    "market_bench.py": "needs an existing county-scale ledger (sinkledger demo --scale county) to copy",
+    "map_tiles_bench.py": "drives Chromium over two Streamlit servers for minutes; the tile tests run in the suite",
+    "signin_log_bench.py": "fills a sign-in log to its 100,000-row bound with argon2 sign-ins: minutes",
+}
+
 BENCHMARKS: dict[str, tuple[str, list[str], bool]] = {
     "ledger": ("ledger_bench.py", ["--entries", "3000", "--commands", "30"], True),
     "parcels": ("parcels_bench.py", ["--parcels", "2000", "--naive-sample", "300", "--single", "5",
