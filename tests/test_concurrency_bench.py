@@ -49,7 +49,9 @@ SOUND = {
     "ledger": {"verify_ok": True, "append_bulk_entries_per_s": 1, "plain_insert_bulk_rows_per_s": 1,
                "append_command_entries_per_s": 1, "plain_insert_per_transaction_rows_per_s": 1, "verify_s": 0.1,
                "read_baseline_s": 0.01, "account_balance_ms": 0.5, "plain_select_balance_ms": 0.05},
-    "parcels": {"parcels_per_file": 2000, "imported": [2000, 2000], "ledger_ok": True, "history_ok": True},
+    "parcels": {"parcels_per_file": 2000, "imported": [2000, 2000], "ledger_ok": True, "history_ok": True,
+                "candidates_ok": True, "plan_problems": 0, "floor_rows": 2000, "strtree_floor_s": 1.2,
+                "plan_median_s": 2.9},
     "estimate": {"parcels": 5000, "estimated": 5000, "refused": 0},
     "concurrency": {"writers": 16, "backends": {
         "sqlite": {"verify_ok": True, "seller_lost_exactly_the_sales": True, "naive_chain": {"chain_ok": True},
