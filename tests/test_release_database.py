@@ -99,7 +99,14 @@ def test_opening_migrates_and_the_chain_still_verifies(release_url, tmp_path):  
         after = svc.account_balance("ENT-0001-H")
         assert sum(after.values()) == sum(before.values()) - 1
         report = svc.verify()
-        assert report.ok and report.entries == made["entries"] + 1
+        # the retirement, and the person register's first-use anchor (the household's read above
+        # was the register's first transaction under today's code: docs/personal-data.md §10)
+        assert report.ok and report.entries == made["entries"] + 2
+        with svc.db.read() as s:
+            from sqlalchemy import text  # noqa: PLC0415 - this assertion's only query
+
+            kinds = s.execute(text("SELECT kind FROM journal_entry WHERE seq > :n"), {"n": made["entries"]}).scalars()
+            assert sorted(kinds) == ["people_anchor", "retirement"]
     finally:
         svc.db.dispose()
 
