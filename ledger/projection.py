@@ -11,7 +11,7 @@ from typing import Iterable, Iterator, NamedTuple
 
 from sqlmodel import Session
 
-from ledger.domain import Block, BlockSet, BlockState, Move, format_block, plan_take
+from ledger.domain import Block, BlockState, Move, format_block, plan_take
 from ledger.sql import Tx, in_list
 from ledger.store import CreditBlockRow
 from sinkledger_base.errors import Conflict, IntegrityFailure, InvalidInput, NotFound
@@ -41,41 +41,69 @@ def apply_moves(session: Session, moves: Iterable[Move]) -> None:
     """Split and move blocks in the database exactly as :meth:`BlockSet.apply` does in memory,
     and keep the balance table in step.
 
-    Per move: one read of the source block (the block of the batch that starts at or before the
-    move), then the split written in place: the source row keeps the part left of the move, or
-    becomes the moved part when nothing is left of it, and the rest is inserted; the two balance
-    rows change by one upsert.
+    Per move: the source block (read in this transaction already, else one read of the block of
+    the batch that starts at or before the move), then the split: the source row keeps the part
+    left of the move, or becomes the moved part when nothing is left of it, and the rest is
+    inserted. The writes of all the moves go out together (one ``executemany`` of updates, one of
+    inserts) and before any read, so a move from a block an earlier move made reads it; the
+    balance rows change by one upsert.
     """
     tx = Tx.of(session)
     deltas: dict[tuple[str, str, str], int] = {}
+    updates: list[dict[str, object]] = []
+    inserts: list[dict[str, object]] = []
     for move in moves:
-        source = None
-        if move.from_account is not None:
+        quantity = move.last - move.first + 1
+        if quantity <= 0:
+            raise IntegrityFailure("ledger_integrity_failed", seq="?", problem=f"empty move {move}")
+        to = {"a": move.to_account, "s": move.to_state.value, "t": move.tag}
+        if move.from_account is None:  # an issuance: the block comes to be
+            inserts.append({"b": move.batch_id, "f": move.first, "l": move.last, **to})
+        else:
             source = tx.blocks.pop((move.batch_id, move.first), None)  # read in this transaction, unchanged
             if source is None:
+                _write_blocks(tx, updates, inserts)
                 source = tx.one(f"SELECT {BLOCK_COLUMNS} FROM credit_block WHERE batch_id = :b AND first <= :f "
                                 "ORDER BY first DESC LIMIT 1", {"b": move.batch_id, "f": move.first})
-        blocks = BlockSet([_block(source)] if source else [])
-        try:
-            removed, added = blocks.apply(move)
-        except ValueError as exc:
-            raise IntegrityFailure("ledger_integrity_failed", seq="?", problem=str(exc)) from exc
-        inserts = [b for b in added]
-        if removed:  # the source row takes the first of the added blocks (same batch and first)
-            keep = inserts.pop(0)
-            tx.run("UPDATE credit_block SET last = :l, account_id = :a, state = :s, tag = :t WHERE id = :id",
-                   {"l": keep.last, "a": keep.account_id, "s": keep.state.value, "t": keep.tag, "id": source[0]})
-        tx.many("INSERT INTO credit_block (batch_id, first, last, account_id, state, tag) "
-                "VALUES (:b, :f, :l, :a, :s, :t)",
-                [{"b": b.batch_id, "f": b.first, "l": b.last, "a": b.account_id, "s": b.state.value, "t": b.tag}
-                 for b in inserts])
-        quantity = move.last - move.first + 1
-        if move.from_account is not None:
+            _check_source(move, source)
+            row_id, batch_id, first, last, account, state, tag = source
+            src = {"a": account, "s": state, "t": tag}
+            parts = []  # the blocks the source becomes, in serial order; the first keeps its row
+            if first < move.first:
+                parts.append({"b": batch_id, "f": first, "l": move.first - 1, **src})
+            parts.append({"b": batch_id, "f": move.first, "l": move.last, **to})
+            if move.last < last:
+                parts.append({"b": batch_id, "f": move.last + 1, "l": last, **src})
+            keep = parts[0]
+            updates.append({"l": keep["l"], "a": keep["a"], "s": keep["s"], "t": keep["t"], "id": row_id})
+            inserts.extend(parts[1:])
             key = (move.from_account, move.batch_id, move.from_state.value)
             deltas[key] = deltas.get(key, 0) - quantity
         key = (move.to_account, move.batch_id, move.to_state.value)
         deltas[key] = deltas.get(key, 0) + quantity
+    _write_blocks(tx, updates, inserts)
     _add_balances(tx, deltas)
+
+
+def _check_source(move: Move, source: tuple | None) -> None:  # type: ignore[type-arg]
+    """The checks :meth:`BlockSet.apply` makes: the move lies inside one block, which is held by
+    the move's account in the move's state."""
+    block = _block(source) if source else None
+    if block is None or block.last < move.last or block.first > move.first:
+        raise IntegrityFailure("ledger_integrity_failed", seq="?", problem=f"move {move} is not inside one block")
+    if block.account_id != move.from_account or block.state != move.from_state:
+        raise IntegrityFailure("ledger_integrity_failed", seq="?", problem=f"move {move} does not match block {block}")
+
+
+def _write_blocks(tx: Tx, updates: list[dict[str, object]], inserts: list[dict[str, object]]) -> None:
+    """Write the split blocks collected so far (and forget them): updates, then inserts."""
+    if updates:
+        tx.many("UPDATE credit_block SET last = :l, account_id = :a, state = :s, tag = :t WHERE id = :id", updates)
+        updates.clear()
+    if inserts:
+        tx.many("INSERT INTO credit_block (batch_id, first, last, account_id, state, tag) "
+                "VALUES (:b, :f, :l, :a, :s, :t)", inserts)
+        inserts.clear()
 
 
 def _add_balances(tx: Tx, deltas: dict[tuple[str, str, str], int]) -> None:
