@@ -857,39 +857,29 @@ class Audits:
         what verify's walk gives them, read without the chain checks (a full verify checks the
         chain of the same rows itself). Read along the primary key in pages, every kind (a filter on
         kind would lead the database to its kind index and a sort of every page)."""
-        bound = f" AND seq <= {int(up_to)}" if up_to is not None else ""
-        loads, wanted, unreadable, after = orjson.loads, self.by_kind, self.unreadable, 0
+        loads, wanted, unreadable = orjson.loads, self.by_kind, self.unreadable
         readable = (KeyError, TypeError, ValueError, IndexError, AttributeError)
-        cursor = session.connection().connection.dbapi_connection.cursor()
-        try:
-            while True:
-                cursor.execute(f"SELECT seq, kind, recorded_at, body FROM journal_entry WHERE seq > {int(after)}{bound} "
-                               f"ORDER BY seq LIMIT {STREAM_ROWS}")
-                rows = cursor.fetchall()
-                if not rows:
-                    return
-                for seq, kind, recorded_at, body in rows:
-                    audits = wanted.get(kind)
-                    if audits is None:
-                        continue
+        for rows in journal.iter_raw_pages(session, batch_size=STREAM_ROWS, up_to=up_to,
+                                           columns="seq, kind, recorded_at, body"):
+            for seq, kind, recorded_at, body in rows:
+                audits = wanted.get(kind)
+                if audits is None:
+                    continue
+                try:
+                    parsed = loads(body)
+                except orjson.JSONDecodeError:
                     try:
-                        parsed = loads(body)
-                    except orjson.JSONDecodeError:
-                        try:
-                            parsed = json.loads(body)
-                        except ValueError:
-                            continue  # the chain check names it (body_unreadable)
-                    if type(parsed) is not dict:
-                        continue
-                    payload = parsed.get("payload")
-                    for audit in audits:  # what entry() does, without a call an entry
-                        try:
-                            audit.entry(seq, kind, recorded_at, payload)
-                        except readable:
-                            unreadable.append((seq, audit.table, kind))
-                after = rows[-1][0]
-        finally:
-            cursor.close()
+                        parsed = json.loads(body)
+                    except ValueError:
+                        continue  # the chain check names it (body_unreadable)
+                if type(parsed) is not dict:
+                    continue
+                payload = parsed.get("payload")
+                for audit in audits:  # what entry() does, without a call an entry
+                    try:
+                        audit.entry(seq, kind, recorded_at, payload)
+                    except readable:
+                        unreadable.append((seq, audit.table, kind))
 
 
 def recorded_rows(session: Any, tree_size: int) -> dict[str, int]:

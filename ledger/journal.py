@@ -124,13 +124,16 @@ def iter_raw(session: Session, *, batch_size: int = 10_000, after: int = 0) -> I
         yield from rows
 
 
-def iter_raw_pages(session: Session, *, batch_size: int = 10_000, after: int = 0) -> Iterator[list[tuple[Any, ...]]]:
+def iter_raw_pages(session: Session, *, batch_size: int = 10_000, after: int = 0, up_to: int | None = None,
+                   columns: str = RAW_COLUMNS) -> Iterator[list[tuple[Any, ...]]]:
     """:func:`iter_raw` a page (a list of rows) at a time: ``itertools.chain.from_iterable`` over
-    it walks the rows without resuming a generator for each."""
+    it walks the rows without resuming a generator for each. Rows after seq ``after`` and up to
+    ``up_to`` (all if None), read along the primary key; ``columns`` must start with ``seq``."""
+    bound = f" AND seq <= {int(up_to)}" if up_to is not None else ""
     cursor = session.connection().connection.dbapi_connection.cursor()
     try:
         while True:
-            cursor.execute(f"SELECT {RAW_COLUMNS} FROM journal_entry WHERE seq > {int(after)} "
+            cursor.execute(f"SELECT {columns} FROM journal_entry WHERE seq > {int(after)}{bound} "
                            f"ORDER BY seq LIMIT {int(batch_size)}")
             rows = cursor.fetchall()
             if not rows:
