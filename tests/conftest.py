@@ -57,21 +57,27 @@ def fast_password_hashing(monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setattr(sinkledger.services.admin, "HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def backend_url(request, tmp_path):  # type: ignore[no-untyped-def]
-    """A database URL for an empty database on each backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ledger.db'}"
-        return
+def empty_database_url(backend: str, directory: Path) -> str:
+    """The URL of an empty database on ``backend`` ("sqlite": a new file in ``directory``;
+    "postgres": the test server's database, its schema dropped; skips when it is not there)."""
+    if backend == "sqlite":
+        return f"sqlite:///{directory / 'ledger.db'}"
     ok, reason = pg_available()
     if not ok:
         pytest.skip(reason)
+    # deferred on purpose: the engine loads only for a test that asks for a database
     from sinkledger.db.database import Database
 
     db = Database(PG_URL)
     db.drop_schema()
     db.dispose()
-    yield PG_URL
+    return PG_URL
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend_url(request, tmp_path):  # type: ignore[no-untyped-def]
+    """A database URL for an empty database on each backend."""
+    return empty_database_url(request.param, tmp_path)
 
 
 @pytest.fixture

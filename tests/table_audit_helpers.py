@@ -12,10 +12,19 @@ from typing import Any
 from sqlalchemy import text
 
 
-def tamper(svc, sql: str) -> None:  # type: ignore[no-untyped-def]
+def tamper(svc, sql: str, params: dict[str, Any] | None = None) -> None:  # type: ignore[no-untyped-def]
     """Run ``sql`` directly, as someone who can write the database would."""
     with svc.db.engine.begin() as conn:
-        conn.execute(text(sql))
+        conn.execute(text(sql), params or {})
+
+
+def drop_journal_guard(svc) -> None:  # type: ignore[no-untyped-def]
+    """Drop the trigger that refuses edits of journal rows, as such a person could."""
+    with svc.db.engine.begin() as conn:
+        if svc.db.is_sqlite:
+            conn.exec_driver_sql("DROP TRIGGER journal_entry_no_update")
+        else:
+            conn.exec_driver_sql("DROP TRIGGER journal_entry_append_only ON journal_entry")
 
 
 def scalar(svc, sql: str) -> Any:  # type: ignore[no-untyped-def]

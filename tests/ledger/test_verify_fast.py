@@ -17,6 +17,7 @@ from ledger.domain import Block, BlockSet, BlockState, Move, entry_hash
 from ledger.verify import Frontier, Replay, ReplayError, parse_move, verify_ledger
 from tests.ledger.conftest import issue_parcel
 from tests.ledger.test_properties import command, fresh, run
+from tests.table_audit_helpers import drop_journal_guard, tamper
 
 # -- the replay against BlockSet ------------------------------------------------------------------
 
@@ -134,19 +135,6 @@ def test_the_full_verify_reports_what_the_old_one_did(tmp_path_factory, commands
 def sell(svc, rid: str, quantity: int = 1, buyer: str = "ENT-1-H") -> dict:  # type: ignore[no-untyped-def,type-arg]
     return svc.sell(svc.actor("clerk"), rid, seller_account="COL-1-H", buyer_account=buyer, quantity=quantity,
                     price_fen_per_t=100, contract_no="V")
-
-
-def tamper(svc, sql: str, params: dict | None = None) -> None:  # type: ignore[no-untyped-def,type-arg]
-    with svc.db.engine.begin() as conn:
-        conn.execute(text(sql), params or {})
-
-
-def drop_journal_guard(svc) -> None:  # type: ignore[no-untyped-def]
-    with svc.db.engine.begin() as conn:
-        if svc.db.is_sqlite:
-            conn.exec_driver_sql("DROP TRIGGER journal_entry_no_update")
-        else:
-            conn.exec_driver_sql("DROP TRIGGER journal_entry_append_only ON journal_entry")
 
 
 def test_without_a_verified_checkpoint_the_incremental_verify_runs_in_full(funded):  # type: ignore[no-untyped-def]

@@ -9,14 +9,7 @@ from sqlalchemy import text
 
 from sinkledger.services import queries as ui_queries
 from tests.ledger.conftest import funded, registry  # noqa: F401 - fixtures reused here
-
-
-def _drop_journal_guard(svc) -> None:  # type: ignore[no-untyped-def]
-    with svc.db.engine.begin() as conn:
-        if svc.db.is_sqlite:
-            conn.exec_driver_sql("DROP TRIGGER journal_entry_no_update")
-        else:
-            conn.exec_driver_sql("DROP TRIGGER journal_entry_append_only ON journal_entry")
+from tests.table_audit_helpers import drop_journal_guard
 
 
 def test_a_failed_verify_is_shown_instead_of_the_last_pass(funded):  # type: ignore[no-untyped-def]  # noqa: F811
@@ -26,7 +19,7 @@ def test_a_failed_verify_is_shown_instead_of_the_last_pass(funded):  # type: ign
     assert report["ok"] is True and report["failed"] is None and report["last_run"]["ok"] is True
     assert report["verified"]["tree_size"] == passed.entries
 
-    _drop_journal_guard(svc)
+    drop_journal_guard(svc)
     with svc.db.engine.begin() as conn:
         original = conn.execute(text("SELECT body FROM journal_entry WHERE seq = 3")).scalar_one()
         conn.execute(text("UPDATE journal_entry SET body = :b WHERE seq = 3"), {"b": original + " "})
