@@ -18,7 +18,9 @@ BY_ACCOUNT_SQL = (
     " GROUP BY b.account_id, b.state, a.kind, a.party_id, p.name")
 BY_SINK_TYPE_SQL = (
     "SELECT t.sink_type, t.vintage_year, b.state, SUM(b.quantity) FROM balance b"
-    " JOIN batch t ON t.id = b.batch_id GROUP BY t.sink_type, t.vintage_year, b.state")
+    " JOIN batch t ON t.id = b.batch_id WHERE b.quantity <> 0 GROUP BY t.sink_type, t.vintage_year, b.state")
+# (empty rows add nothing and every vintage has credits in some state: the partial index of the
+# non-empty rows answers, a third of the time at county size)
 
 
 def _states(states: dict[str, int]) -> dict[str, int]:

@@ -17,13 +17,12 @@ from typing import Any
 
 import numpy as np
 import shapely
-from sqlalchemy import func, insert, or_, text
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from ledger.commands import CommandContext
 from ledger.domain import EntryKind, PartyKind
 from ledger.permissions import require_owner
-from ledger.store import PartyRow
+from ledger.sql import Tx, in_list
 from sinkledger_base.canonical import sha256_hex
 from sinkledger_base.errors import InvalidInput, NotPermitted
 from sinks.geometry import M2_PER_HA, M2_PER_MU, to_metres
@@ -31,7 +30,7 @@ from sinks.importer import ImportPlan, ParcelDraft
 from sinks.overlap import DEFAULT_TOLERANCE, OverlapTolerance, overlap_geojson, overlaps_between
 from sinks.problems import Problem, records, refusal
 from sinks.regions import Region
-from sinks.store import ACTIVE, ParcelRow, ParcelVersionRow, spatial_index_kind
+from sinks.store import ACTIVE, SPATIAL_INDEX_PROBES, spatial_kind_from_probe
 from sinks.versions import (
     GENESIS_VERSION_HASH,
     area_text,
@@ -70,35 +69,41 @@ def registry_problems(session: Session, actor: Any, drafts: list[ParcelDraft], r
     return problems, holders
 
 
-def _codes_taken(session: Session, drafts: list[ParcelDraft]) -> list[Problem]:
+def _codes_taken(session: Session | Tx, drafts: list[ParcelDraft]) -> list[Problem]:
     codes = [d.parcel_code for d in drafts if d.parcel_code]
     taken: set[str] = set()
+    tx = Tx.of(session)
     for i in range(0, len(codes), CHUNK):
-        taken |= set(session.exec(select(ParcelRow.parcel_code).where(ParcelRow.parcel_code.in_(codes[i:i + CHUNK]))))
+        marks, params = in_list("c", codes[i:i + CHUNK])
+        taken |= {r[0] for r in tx.all(f"SELECT parcel_code FROM parcel WHERE parcel_code IN ({marks})", params)}
     return [Problem("parcel_code_taken", row=d.row, field="parcel_code", parcel_code=d.parcel_code)
             for d in drafts if d.parcel_code in taken]
 
 
-def holder_problems(session: Session, actor: Any, drafts: list[ParcelDraft]) -> tuple[dict[int, str], list[Problem]]:
+def holder_problems(session: Session | Tx, actor: Any,
+                    drafts: list[ParcelDraft]) -> tuple[dict[int, str], list[Problem]]:
     """Holder party ids by row: a draft names its holder by party id or by exact registered name."""
     # Only the parties a draft names, by id or by name (not every collective of the county): the
     # same answer, since a holder matches a party only through its id or its exact name.
+    tx = Tx.of(session)
     named = sorted({d.holder for d in drafts if d.holder is not None})
-    parties = {}
+    kinds, kind_params = in_list("k", sorted(HOLDER_KINDS))
+    parties: dict[str, str] = {}  # id → name
     for i in range(0, len(named), CHUNK):
-        chunk = named[i:i + CHUNK]
-        parties |= {p.id: p for p in session.exec(select(PartyRow).where(
-            PartyRow.kind.in_(HOLDER_KINDS), or_(PartyRow.id.in_(chunk), PartyRow.name.in_(chunk))))}
+        marks, params = in_list("n", named[i:i + CHUNK])
+        parties |= {r[0]: r[1] for r in tx.all(
+            f"SELECT id, name FROM party WHERE kind IN ({kinds}) AND (id IN ({marks}) OR name IN ({marks}))",
+            {**kind_params, **params})}
     by_name: dict[str, list[str]] = {}
-    for p in parties.values():
-        by_name.setdefault(p.name, []).append(p.id)
+    for party_id, name in parties.items():
+        by_name.setdefault(name, []).append(party_id)
     holders, problems = {}, []
     for d in drafts:
         if d.holder is None:
             continue
         party_id = d.holder if d.holder in parties else (by_name.get(d.holder) or [None, None])[0]
         if party_id is None or len(by_name.get(d.holder, [])) > 1:
-            problems.append(_unknown_holder(session, d))
+            problems.append(_unknown_holder(tx, d))
             continue
         try:
             require_owner(actor, PERMISSION, party_id)
@@ -109,25 +114,27 @@ def holder_problems(session: Session, actor: Any, drafts: list[ParcelDraft]) -> 
     return holders, problems
 
 
-def _unknown_holder(session: Session, d: ParcelDraft) -> Problem:
-    party = session.get(PartyRow, d.holder)
+def _unknown_holder(tx: Tx, d: ParcelDraft) -> Problem:
+    party = tx.one("SELECT kind FROM party WHERE id = :p", {"p": d.holder}) if isinstance(d.holder, str) else None
     if party is not None:
-        return Problem("holder_kind_invalid", row=d.row, field="holder", party=d.holder, kind=party.kind)
+        return Problem("holder_kind_invalid", row=d.row, field="holder", party=d.holder, kind=party[0])
     return Problem("party_not_found", row=d.row, field="holder", party=d.holder)
 
 
-def household_problems(session: Session, drafts: list[ParcelDraft]) -> list[Problem]:
+def household_problems(session: Session | Tx, drafts: list[ParcelDraft]) -> list[Problem]:
     ids = sorted({p for d in drafts for p in d.household_shares_bp})
     if not ids:
         return []
+    tx = Tx.of(session)
     kinds = {}
     for i in range(0, len(ids), CHUNK):
-        kinds |= dict(session.exec(select(PartyRow.id, PartyRow.kind).where(PartyRow.id.in_(ids[i:i + CHUNK]))).all())
+        marks, params = in_list("p", ids[i:i + CHUNK])
+        kinds |= {r[0]: r[1] for r in tx.all(f"SELECT id, kind FROM party WHERE id IN ({marks})", params)}
     return [Problem("household_party_invalid", row=d.row, field="household_shares", party=p)
             for d in drafts for p in d.household_shares_bp if kinds.get(p) != PartyKind.household.value]
 
 
-def active_candidates(session: Session, bounds: tuple[float, float, float, float],
+def active_candidates(session: Session | Tx, bounds: tuple[float, float, float, float],
                       ignore_codes: set[str] = frozenset()) -> list[Candidate]:
     """Active parcels whose bounding box meets ``bounds`` (lon/lat).
 
@@ -135,27 +142,28 @@ def active_candidates(session: Session, bounds: tuple[float, float, float, float
     PostGIS, ``min_lon`` is searched in ``[x0 - widest parcel, x1]`` along the
     ``(status, min_lon)`` index. Either way one new parcel reads only its neighbourhood.
     """
-    x0, y0, x1, y1 = bounds
-    columns = select(ParcelRow.parcel_code, ParcelRow.geometry_wkb, ParcelRow.area_m2)
-    box = {"x0": x0, "y0": y0, "x1": x1, "y1": y1}
-    kind = spatial_index_kind(session)
+    tx = Tx.of(session)
+    x0, y0, x1, y1 = (float(v) for v in bounds)
+    box = {"x0": x0, "y0": y0, "x1": x1, "y1": y1, "active": ACTIVE}
+    dialect = "postgresql" if tx.pg else "sqlite"
+    kind = spatial_kind_from_probe(dialect, tx.one(SPATIAL_INDEX_PROBES[dialect]) is not None)
     if kind == "rtree":
         # The R*Tree drives (CROSS JOIN fixes SQLite's join order): left to itself, SQLite's planner
         # walked the status index over every active parcel and probed the R*Tree for each (issue 17).
-        rows = session.execute(RTREE_CANDIDATES, {**box, "active": ACTIVE}).all()
-        return _candidates(rows, ignore_codes)
+        return _candidates(tx.all(RTREE_CANDIDATES, box), ignore_codes)
     if kind == "postgis":
-        query = columns.where(ParcelRow.status == ACTIVE,
-                              text("geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4490)"))
-    else:
-        # Over all parcels, not only active ones: an upper bound is enough, and the lon_span index answers it.
-        widest = session.exec(select(func.max(ParcelRow.lon_span))).one() or 0.0
-        query = columns.where(ParcelRow.status == ACTIVE, ParcelRow.min_lon >= x0 - widest, ParcelRow.min_lon <= x1,
-                              ParcelRow.max_lon >= x0, ParcelRow.min_lat <= y1, ParcelRow.max_lat >= y0)
-    return _candidates(session.exec(query.params(**box)).all(), ignore_codes)
+        return _candidates(tx.all(f"SELECT {CANDIDATE_COLUMNS} FROM parcel WHERE status = :active "
+                                  "AND geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4490) ORDER BY id", box),
+                           ignore_codes)
+    # Over all parcels, not only active ones: an upper bound is enough, and the lon_span index answers it.
+    widest = (tx.one("SELECT max(lon_span) FROM parcel") or (None,))[0] or 0.0
+    return _candidates(tx.all(f"SELECT {CANDIDATE_COLUMNS} FROM parcel WHERE status = :active "
+                              "AND min_lon >= :low AND min_lon <= :x1 AND max_lon >= :x0 AND min_lat <= :y1 "
+                              "AND max_lat >= :y0 ORDER BY id", {**box, "low": x0 - widest}), ignore_codes)
 
 
-RTREE_CANDIDATES = text(
+CANDIDATE_COLUMNS = "parcel_code, geometry_wkb, area_m2"
+RTREE_CANDIDATES = (
     "SELECT p.parcel_code, p.geometry_wkb, p.area_m2 FROM parcel_rtree r CROSS JOIN parcel p ON p.id = r.id"
     " WHERE r.max_lon >= :x0 AND r.min_lon <= :x1 AND r.max_lat >= :y0 AND r.min_lat <= :y1 AND p.status = :active"
     " ORDER BY p.id")
@@ -221,8 +229,8 @@ def write_parcels(ctx: CommandContext, items: list[tuple[str, dict[str, Any], sh
         if n % 500 == 0 or n == total:
             report(n, total, code)
     for i in range(0, len(parcel_rows), 5_000):
-        ctx.session.execute(insert(ParcelRow), parcel_rows[i:i + 5_000])
-        ctx.session.execute(insert(ParcelVersionRow), version_rows[i:i + 5_000])
+        ctx.tx.insert_rows("parcel", parcel_rows[i:i + 5_000])
+        ctx.tx.insert_rows("parcel_version", version_rows[i:i + 5_000])
     return out
 
 
@@ -256,7 +264,7 @@ def area_summary(area_m2: float) -> dict[str, str]:
 def checked_drafts(ctx: CommandContext, plan: ImportPlan, region: Region,
                    tolerance: OverlapTolerance) -> tuple[list[ParcelDraft], dict[int, str], list[Problem]]:
     """All drafts, holder ids, and every problem (the plan's and the registry's)."""
-    problems, holders = registry_problems(ctx.session, ctx.actor, plan.drafts, region, tolerance)
+    problems, holders = registry_problems(ctx.tx, ctx.actor, plan.drafts, region, tolerance)
     return plan.drafts, holders, [*plan.problems, *problems]
 
 

@@ -143,13 +143,23 @@ def _drop_spatial_index(table, connection, **_kw) -> None:  # type: ignore[no-un
         connection.exec_driver_sql("DROP TABLE IF EXISTS parcel_rtree")
 
 
+SPATIAL_INDEX_PROBES = {
+    "sqlite": "SELECT 1 FROM sqlite_master WHERE name = 'parcel_rtree'",
+    # the catalogue itself, not the information_schema view: one index probe instead of milliseconds
+    "postgresql": "SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('parcel') AND attname = 'geom' "
+                  "AND NOT attisdropped",
+}
+
+
+def spatial_kind_from_probe(dialect: str, found: bool) -> str:
+    """The kind of spatial index, from the dialect and whether its probe found it."""
+    if dialect == "sqlite":
+        return "rtree" if found else "btree"
+    return "postgis" if found else "btree"
+
+
 def spatial_index_kind(session) -> str:  # type: ignore[no-untyped-def]
     """``rtree`` (SQLite), ``postgis`` or ``btree`` (PostgreSQL without PostGIS)."""
-    bind = session.get_bind()
-    if bind.dialect.name == "sqlite":
-        found = session.exec(text("SELECT 1 FROM sqlite_master WHERE name = 'parcel_rtree'")).first()
-        return "rtree" if found else "btree"
-    # the catalogue itself, not the information_schema view: one index probe instead of milliseconds
-    found = session.exec(text("SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('parcel') "
-                              "AND attname = 'geom' AND NOT attisdropped")).first()
-    return "postgis" if found else "btree"
+    dialect = session.get_bind().dialect.name
+    found = session.exec(text(SPATIAL_INDEX_PROBES[dialect])).first()
+    return spatial_kind_from_probe(dialect, found is not None)

@@ -16,11 +16,13 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import select
 
-from ledger.domain import SYSTEM_ACCOUNTS, AccountKind, EntryKind
+from ledger import queries as ledger_queries
+from ledger.domain import SYSTEM_ACCOUNTS, AccountKind
 from ledger.parties import holding_account_id
+from ledger.sql import in_list
 from ledger.store import (
     AccountRow,
     BalanceRow,
@@ -111,32 +113,87 @@ def recent_median_price(service: Service) -> int | None:
 
 # -- sales, retirements, pledges, reversals ----------------------------------------------------
 
+SALES_LIST_ROWS = 500  # the newest sales a list shows; the totals always count every match
+PARTY_ACCOUNTS_IN_SQL = 500  # a name filter matching at most this many accounts is a list in the query
+
+
 def sales(service: Service, *, account_id: str | None = None, date_from: str | None = None,
-          date_to: str | None = None, contract: str | None = None, party_text: str | None = None) -> list[dict]:
+          date_to: str | None = None, contract: str | None = None, party_text: str | None = None,
+          limit: int | None = None) -> list[dict]:
     """Sales, newest first, filtered by account (either side), date range (YYYY-MM-DD, inclusive),
-    contract number substring and seller/buyer name substring."""
-    names = account_names(service)
+    contract number substring and seller/buyer name substring; the newest ``limit`` (all if None).
+    The filters run in the database; a name filter reads the sales the others leave, a page at a
+    time, and never holds more than ``limit`` of them."""
+    return sales_page(service, account_id=account_id, date_from=date_from, date_to=date_to, contract=contract,
+                      party_text=party_text, limit=limit)["sales"]
+
+
+def sales_page(service: Service, *, account_id: str | None = None, date_from: str | None = None,
+               date_to: str | None = None, contract: str | None = None, party_text: str | None = None,
+               limit: int | None = SALES_LIST_ROWS) -> dict[str, Any]:
+    """The newest ``limit`` matching sales (``sales``, as :func:`sales` gives them) and the totals
+    of every match: ``count``, ``quantity`` (t) and ``amount_fen``."""
+    where, params = _sales_where(account_id, date_from, date_to, contract)
+    columns = ("seq, recorded_at, seller_account, buyer_account, quantity, price_fen_per_t, amount_fen, "
+               "contract_no")
     with service.db.read() as s:
-        query = select(SaleRow).order_by(SaleRow.seq.desc())
-        if account_id:
-            query = query.where((SaleRow.seller_account == account_id) | (SaleRow.buyer_account == account_id))
-        rows = s.exec(query).all()
-    out = []
-    for r in rows:
-        day = r.recorded_at[:10]
-        if (date_from and day < date_from) or (date_to and day > date_to):
-            continue
-        if contract and contract.lower() not in r.contract_no.lower():
-            continue
-        seller, buyer = names.get(r.seller_account, ""), names.get(r.buyer_account, "")
-        if party_text and not any(party_text.lower() in x.lower() for x in (seller, buyer, r.seller_account,
-                                                                           r.buyer_account)):
-            continue
-        out.append({"seq": r.seq, "recorded_at": r.recorded_at, "seller_account": r.seller_account,
-                    "seller_name": seller, "buyer_account": r.buyer_account, "buyer_name": buyer,
-                    "quantity": r.quantity, "price_fen_per_t": r.price_fen_per_t, "amount_fen": r.amount_fen,
-                    "contract_no": r.contract_no})
-    return out
+        conn = s.connection()
+        if not party_text:
+            count, quantity, amount = conn.execute(text(
+                f"SELECT count(*), coalesce(sum(quantity), 0), coalesce(sum(amount_fen), 0) FROM sale{where}"),
+                params).one()
+            rows = conn.execute(text(f"SELECT {columns} FROM sale{where} ORDER BY seq DESC"
+                                     + (f" LIMIT {int(limit)}" if limit is not None else "")), params).all()
+            names = _names_of(s, {a for r in rows for a in (r[2], r[3])})
+        else:
+            needle = party_text.lower()
+            names = account_names(service)
+            matching = {a for a, name in names.items() if needle in a.lower() or needle in name.lower()}
+            if len(matching) <= PARTY_ACCOUNTS_IN_SQL:  # few accounts: the database picks their sales
+                marks, named = in_list("m", sorted(matching))
+                either = f"(seller_account IN ({marks or 'NULL'}) OR buyer_account IN ({marks or 'NULL'}))"
+                where = f"{where} AND {either}" if where else f" WHERE {either}"
+                params = {**params, **named}
+            rows, count, quantity, amount = [], 0, 0, 0
+            for r in conn.execute(text(f"SELECT {columns} FROM sale{where} ORDER BY seq DESC"), params) \
+                    .yield_per(5_000):
+                if r[2] in matching or r[3] in matching:
+                    count, quantity, amount = count + 1, quantity + r[4], amount + r[6]
+                    if limit is None or len(rows) < limit:
+                        rows.append(r)
+    out = [{"seq": r[0], "recorded_at": r[1], "seller_account": r[2], "seller_name": names.get(r[2], ""),
+            "buyer_account": r[3], "buyer_name": names.get(r[3], ""), "quantity": r[4], "price_fen_per_t": r[5],
+            "amount_fen": r[6], "contract_no": r[7]} for r in rows]
+    return {"sales": out, "count": int(count), "quantity": int(quantity), "amount_fen": int(amount)}
+
+
+def _sales_where(account_id: str | None, date_from: str | None, date_to: str | None,
+                 contract: str | None) -> tuple[str, dict[str, Any]]:
+    """`` WHERE ...`` of the filters a database can answer, and its bound parameters."""
+    clauses, params = [], {}
+    if account_id:
+        clauses.append("(seller_account = :account OR buyer_account = :account)")
+        params["account"] = account_id
+    if date_from:
+        clauses.append("substr(recorded_at, 1, 10) >= :date_from")
+        params["date_from"] = date_from
+    if date_to:
+        clauses.append("substr(recorded_at, 1, 10) <= :date_to")
+        params["date_to"] = date_to
+    if contract:
+        clauses.append("lower(contract_no) LIKE :contract ESCAPE '!'")
+        params["contract"] = "%" + "".join("!" + c if c in "!%_" else c for c in contract.lower()) + "%"
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def _names_of(session: Any, account_ids: set[str]) -> dict[str, str]:
+    """:func:`account_names` of some accounts only."""
+    if not account_ids:
+        return {}
+    rows = session.exec(select(AccountRow.id, AccountRow.kind, PartyRow.name)
+                        .join(PartyRow, PartyRow.id == AccountRow.party_id, isouter=True)
+                        .where(AccountRow.id.in_(sorted(account_ids)))).all()
+    return {a: (name or "") if kind == AccountKind.holding.value else kind for a, kind, name in rows}
 
 
 def sale(service: Service, seq: int) -> dict[str, Any]:
@@ -263,6 +320,7 @@ def totals_by_county(service: Service) -> list[dict[str, Any]]:
     with service.db.read() as s:
         rows = s.exec(select(BatchRow.county_code, BalanceRow.state, func.sum(BalanceRow.quantity))
                       .join(BatchRow, BatchRow.id == BalanceRow.batch_id)
+                      .where(BalanceRow.quantity != 0)  # the non-empty rows' partial index answers
                       .group_by(BatchRow.county_code, BalanceRow.state)).all()
     table: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for county, state, qty in rows:
@@ -273,19 +331,23 @@ def totals_by_county(service: Service) -> list[dict[str, Any]]:
 
 
 def monthly_activity(service: Service) -> list[dict[str, Any]]:
-    """Per month (YYYY-MM): issued, sold and retired tonnes, sales value and average price (fen/t)."""
+    """Per month (YYYY-MM): issued, sold and retired tonnes, sales value and average price (fen/t).
+    Summed by the database, month by month (a county's million entries are never read here)."""
     months: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     with service.db.read() as s:
-        issued_at = {seq: at for seq, at in s.exec(select(JournalRow.seq, JournalRow.recorded_at)
-                                                    .where(JournalRow.kind == EntryKind.issuance.value)).all()}
-        for b in s.exec(select(BatchRow)).all():
-            months[issued_at.get(b.issuance_seq, "")[:7]]["issued_t"] += b.last - b.first + 1
-        for r in s.exec(select(SaleRow)).all():
-            m = months[r.recorded_at[:7]]
-            m["sold_t"] += r.quantity
-            m["sales_fen"] += r.amount_fen
-        for r in s.exec(select(RetirementRow)).all():
-            months[r.recorded_at[:7]]["retired_t"] += r.quantity
+        conn = s.connection()
+        for month, issued in conn.exec_driver_sql(
+                "SELECT substr(j.recorded_at, 1, 7), sum(b.last - b.first + 1) FROM batch b "
+                "LEFT JOIN journal_entry j ON j.seq = b.issuance_seq GROUP BY substr(j.recorded_at, 1, 7)"):
+            months[month or ""]["issued_t"] += int(issued)
+        for month, sold, fen in conn.exec_driver_sql(
+                "SELECT substr(recorded_at, 1, 7), sum(quantity), sum(amount_fen) FROM sale "
+                "GROUP BY substr(recorded_at, 1, 7)"):
+            months[month]["sold_t"] += int(sold)
+            months[month]["sales_fen"] += int(fen)
+        for month, retired in conn.exec_driver_sql(
+                "SELECT substr(recorded_at, 1, 7), sum(quantity) FROM retirement GROUP BY substr(recorded_at, 1, 7)"):
+            months[month]["retired_t"] += int(retired)
     out = []
     for month in sorted(k for k in months if k):
         m = months[month]
@@ -293,6 +355,18 @@ def monthly_activity(service: Service) -> list[dict[str, Any]]:
                     "sales_fen": m["sales_fen"],
                     "average_price_fen": m["sales_fen"] // m["sold_t"] if m["sold_t"] else None})
     return out
+
+
+def public_totals(service: Service) -> dict[str, Any]:
+    """What the overview's tables need: credits per sink type, vintage and state
+    (``by_sink_type``, as :meth:`Service.balances` gives it) and the buffer pool's held credits
+    (``buffer_held_t``), without the per-account table (fifty thousand rows at county size)."""
+    service.require_initialised()
+    with service.db.read() as s:
+        buffer = s.connection().execute(text(
+            "SELECT coalesce(sum(b.quantity), 0) FROM balance b JOIN account a ON a.id = b.account_id "
+            "WHERE a.kind = :kind AND b.state = 'held'"), {"kind": AccountKind.buffer.value}).scalar()
+        return {"by_sink_type": ledger_queries.balances_by_sink_type(s), "buffer_held_t": int(buffer or 0)}
 
 
 def integrity(service: Service) -> dict[str, Any]:

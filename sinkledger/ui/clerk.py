@@ -138,10 +138,13 @@ def history_page() -> None:
     end = c2.date_input(t("date_to"), value=None, key="sales_to")
     contract = c3.text_input(t("contract_no"), key="sales_contract")
     party = c4.text_input(t("party_filter"), key="sales_party")
-    rows = ui_queries.sales(service, date_from=_iso(start), date_to=_iso(end), contract=contract.strip() or None,
-                            party_text=party.strip() or None)
-    st.caption(t("sales_count", n=len(rows), quantity=fmt.tonnes(sum(r["quantity"] for r in rows), lang),
-                 amount=fmt.money(sum(r["amount_fen"] for r in rows), lang)))
+    found = ui_queries.sales_page(service, date_from=_iso(start), date_to=_iso(end),
+                                  contract=contract.strip() or None, party_text=party.strip() or None)
+    rows = found["sales"]
+    st.caption(t("sales_count", n=found["count"], quantity=fmt.tonnes(found["quantity"], lang),
+                 amount=fmt.money(found["amount_fen"], lang)))
+    if found["count"] > len(rows):
+        st.caption(t("sales_newest_shown", n=len(rows)))
     table = [_history_row(r, lang) for r in rows]
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
     if table:

@@ -41,6 +41,16 @@ def parcel_bounds(version: int, holder_party_id: str | None = None) -> tuple[flo
     return tiles.parcels_bounds(get_service(), holder=holder_party_id)
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def ledger_summary(version: int) -> dict[str, Any]:
+    """The overview's figures, once per ledger version (each entry makes a new one): credits by
+    sink type and vintage, the buffer, sales totals, totals by county and the monthly activity,
+    every one summed by the database."""
+    service = get_service()
+    return {**ui_queries.public_totals(service), "sales": ui_queries.sales_page(service, limit=0),
+            "counties": ui_queries.totals_by_county(service), "months": ui_queries.monthly_activity(service)}
+
+
 def parcels_version() -> int:
     """The parcels version the map's tile URLs carry (one look-up on an index per run)."""
     return tiles.parcels_version(get_service())
@@ -95,7 +105,7 @@ def explorer_page() -> None:
     st.info(t("synthetic_notice"))
     st.subheader(t("map_header"))
     parcel_map(key="overview_map")
-    balances = service.balances()
+    balances = ledger_summary(cached_version())
     _headline(balances)
     left, right = st.columns([3, 2])
     with left:
@@ -107,24 +117,23 @@ def explorer_page() -> None:
     st.subheader(t("vintage_header"))
     _vintage_table(balances)
     st.subheader(t("county_header"))
-    _county_table(service)
+    _county_table(service, balances["counties"])
     st.subheader(t("activity_header"))
-    _activity_charts(service)
+    _activity_charts(balances["months"])
 
 
 def _headline(balances: dict[str, Any]) -> None:
-    rows = balances["by_sink_type"]
-    sales = ui_queries.sales(get_service())
+    rows, sales = balances["by_sink_type"], balances["sales"]
     lang = session.lang()
     cols = st.columns(4)
     cols[0].metric(t("metric_issued"), fmt.tonnes(sum(r["issued_t"] for r in rows), lang))
     cols[1].metric(t("metric_retired"), fmt.tonnes(sum(r["retired_t"] for r in rows), lang))
-    cols[2].metric(t("metric_sold"), fmt.tonnes(sum(s["quantity"] for s in sales), lang))
-    cols[3].metric(t("metric_sales_value"), fmt.money(sum(s["amount_fen"] for s in sales), lang))
+    cols[2].metric(t("metric_sold"), fmt.tonnes(sales["quantity"], lang))
+    cols[3].metric(t("metric_sales_value"), fmt.money(sales["amount_fen"], lang))
 
 
 def _sink_table(balances: dict[str, Any], parcels: dict[str, tuple[int, float]]) -> None:
-    buffer_t = sum(r["held_t"] for r in balances["by_account"] if r["account_kind"] == "buffer")
+    buffer_t = balances["buffer_held_t"]
     lang = session.lang()
     rows = []
     for sink_type in SINK_TYPES:
@@ -155,19 +164,18 @@ def _vintage_table(balances: dict[str, Any]) -> None:
         st.caption(t("nothing_yet"))
 
 
-def _county_table(service: Service) -> None:
+def _county_table(service: Service, totals: list[dict[str, Any]]) -> None:
     names = county_names(service)
     rows = [{t("col_county"): names.get(r["county_code"], r["county_code"]), t("col_issued"): r["issued_t"],
              t("col_held"): r["held_t"], t("col_pledged"): r["pledged_t"], t("col_retired"): r["retired_t"],
-             t("col_cancelled"): r["cancelled_t"]} for r in ui_queries.totals_by_county(service)]
+             t("col_cancelled"): r["cancelled_t"]} for r in totals]
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     else:
         st.caption(t("nothing_yet"))
 
 
-def _activity_charts(service: Service) -> None:
-    months = ui_queries.monthly_activity(service)
+def _activity_charts(months: list[dict[str, Any]]) -> None:
     if not months:
         st.caption(t("nothing_yet"))
         return

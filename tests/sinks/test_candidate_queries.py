@@ -110,7 +110,7 @@ def test_sqlite_lets_the_rtree_drive_the_candidate_query(block):  # type: ignore
         assert "parcel" in plan
         return
     with block.db.read() as s:
-        plan = s.execute(text("EXPLAIN QUERY PLAN " + RTREE_CANDIDATES.text),
+        plan = s.execute(text("EXPLAIN QUERY PLAN " + RTREE_CANDIDATES),
                          {"x0": 0, "x1": 1, "y0": 0, "y1": 1, "active": "active"}).all()
     steps = [r[3] for r in plan]
     assert steps[0].startswith("SCAN r VIRTUAL TABLE"), steps

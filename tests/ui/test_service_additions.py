@@ -124,3 +124,42 @@ def test_format_doctests() -> None:
     with pytest.raises(ValueError):
         fmt.yuan_to_fen("1.234")
     assert fmt.money(999_999, "zh") == "9,999.99 元" and fmt.money(1_000_000, "zh") == "1.00 万元"
+
+
+def test_sales_lists_the_newest_and_totals_every_match(market, service, monkeypatch):  # type: ignore[no-untyped-def]
+    """The sales list (the clerk's history, the overview's totals) filters in the database and
+    shows the newest ``limit``; its totals count every match. Checked against the same filters
+    applied in Python to every sale, with the name filter through both of its paths."""
+    clerk = service.actor("clerk")
+    contracts = ["C-2", "C_2", "C%2", "c-20", "C!2"]
+    for n in range(12):
+        service.sell(clerk, f"sale:more:{n}", seller_account="COL-1-H", buyer_account="ENT-1-H", quantity=1 + n % 3,
+                     price_fen_per_t=1000 + n, contract_no=contracts[n % len(contracts)])
+    every = ui_queries.sales(service)
+    assert len(every) == 13 and [s["seq"] for s in every] == sorted((s["seq"] for s in every), reverse=True)
+
+    def expected(rows, contract=None, party=None):  # type: ignore[no-untyped-def]
+        return [r for r in rows if (contract is None or contract.lower() in r["contract_no"].lower())
+                and (party is None or any(party.lower() in x.lower() for x in
+                                          (r["seller_name"], r["buyer_name"], r["seller_account"], r["buyer_account"])))]
+
+    for contract in ("C_2", "C%2", "c-2", "!2", "_", "%"):  # LIKE's own characters are plain text here
+        found = ui_queries.sales_page(service, contract=contract, limit=2)
+        want = expected(every, contract=contract)
+        assert found["count"] == len(want) and found["quantity"] == sum(r["quantity"] for r in want)
+        assert found["amount_fen"] == sum(r["amount_fen"] for r in want)
+        assert found["sales"] == want[:2]
+    for party in ("乙公司", "ENT-1", "col-1-h", "nobody"):
+        want = expected(every, party=party)
+        for accounts_in_sql in (500, 0):  # a short list of accounts in the query, or every sale read
+            monkeypatch.setattr(ui_queries, "PARTY_ACCOUNTS_IN_SQL", accounts_in_sql)
+            found = ui_queries.sales_page(service, party_text=party, limit=3)
+            assert (found["count"], found["sales"]) == (len(want), want[:3]), (party, accounts_in_sql)
+    day = every[0]["recorded_at"][:10]
+    assert ui_queries.sales_page(service, date_from=day, date_to=day, limit=None)["count"] == 13
+    assert ui_queries.sales_page(service, date_to="2000-01-01")["count"] == 0
+    totals = ui_queries.public_totals(service)
+    by_account = service.balances()
+    assert totals["by_sink_type"] == by_account["by_sink_type"]
+    assert totals["buffer_held_t"] == sum(r["held_t"] for r in by_account["by_account"]
+                                          if r["account_kind"] == "buffer") > 0
