@@ -88,6 +88,45 @@ def test_every_parcel_is_drawn_once_at_every_zoom_generalised_or_itself(demo) ->
     assert cells_at[8] > 0 and cells_at[13] < cells_at[8], cells_at  # coarse at county zoom, finer closer in
 
 
+def test_a_cell_of_mixed_kinds_shows_each_by_its_share(service) -> None:  # type: ignore[no-untyped-def]
+    """At county zoom a cell counting parcels of several sink types draws the largest share over
+    the whole cell and each smaller share as a square of its share's area centred on it, drawn
+    after (over) it, so no kind hides another (before, the last kind drawn covered the cell).
+    Both makers (PostGIS on PostgreSQL, Python on both)."""
+    from sinkledger.services.registry import SYSTEM_ACTOR
+
+    service.register_party(SYSTEM_ACTOR, "p:col", party_id="COL-1", kind="collective", name="甲", county_code="330523")
+    service.create_user(username="adm", password="password1", role="admin", party_id="REGISTRY", display_name="a")
+    admin = service.actor("adm")
+    # three 0.1 km squares about the centre of one zoom-8 cell (a zoom-7 cell holds it whole)
+    x8, y8 = tile_of(119.60, 30.60, 8)
+    xmin, ymin, _, _ = tiles.tile_bounds_m(8, x8, y8)
+    cell = tiles._cell_size_m(8)[0]
+    radius = tiles.HALF_WORLD_M / math.pi
+    base_x, base_y = radius * math.radians(119.60), radius * math.log(math.tan(math.pi / 4 + math.radians(30.60) / 2))
+    cx = xmin + (math.floor((base_x - xmin) / cell) + 0.5) * cell
+    cy = ymin + (math.floor((base_y - ymin) / cell) + 0.5) * cell
+    centre_lon, centre_lat = math.degrees(cx / radius), math.degrees(math.atan(math.sinh(cy / radius)))
+    side = 0.001
+    lon, lat = centre_lon - 1.7 * side, centre_lat - side / 2
+    for n, (sink, dx) in enumerate([("bamboo_forest", 0.0), ("bamboo_forest", 0.0012), ("tea_garden", 0.0024)]):
+        box = shapely.box(lon + dx, lat, lon + dx + side, lat + side)
+        service.register_parcel(admin, f"mix:{n}", parcel_code=f"AJ-MIX-{n}", sink_type=sink,
+                                holder_party_id="COL-1", geometry=shapely.geometry.mapping(box), county_code="330523")
+    kind = tiles.spatial_index_kind_of(service.db)
+    makers = [tiles._python_tile] + ([tiles._postgis_tile] if kind == "postgis" else [])
+    for z in (7, 8):
+        x, y = tile_of(centre_lon, centre_lat, z)
+        for make in makers:
+            drawn = [f for f in features(make(service.db, kind, z, x, y, "en", None)) if f["properties"]["cell"]]
+            assert [(f["properties"]["sink"], f["properties"]["n"]) for f in drawn] == \
+                [("Bamboo forest", 2), ("Tea garden", 1)], (z, make)
+            whole, share = (shapely.geometry.shape(f["geometry"]) for f in drawn)
+            assert whole.contains(share) and share.area < whole.area
+            assert whole.centroid.distance(share.centroid) <= 1.5
+            assert share.area / whole.area == pytest.approx(1 / 3, rel=0.15)  # the tea's third of the area
+
+
 def test_a_close_tile_identifies_the_parcel_as_the_register_has_it(demo) -> None:  # type: ignore[no-untyped-def]
     parcel = demo.parcel("AJ-BF-0002")
     c = shapely.geometry.shape(parcel["geometry"]).representative_point()

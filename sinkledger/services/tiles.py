@@ -219,9 +219,19 @@ def _python_tile(db: Database, kind: str, z: int, x: int, y: int, lang: str, hol
         found = cells.setdefault((ix, iy, r["sink_type"], r["status"]), [0, 0.0])
         found[0] += 1
         found[1] += r["area_m2"]
-    for (ix, iy, sink_type, status), (n, area_m2) in sorted(cells.items()):
-        square = shapely.box(xmin + ix * cell, ymin + iy * cell, xmin + (ix + 1) * cell, ymin + (iy + 1) * cell)
-        features.append({"geometry": square, "properties": _cell_properties(sink_type, status, int(n), area_m2, lang)})
+    by_cell: dict[tuple[int, int], list[tuple[float, str, str, int]]] = {}
+    for (ix, iy, sink_type, status), (n, area_m2) in cells.items():
+        by_cell.setdefault((ix, iy), []).append((area_m2, sink_type, status, int(n)))
+    # A cell holding parcels of several kinds: the largest share fills it, each smaller one is a
+    # square centred in it with the area of its share, drawn over it (no kind hides another).
+    for (ix, iy), shares in sorted(by_cell.items()):
+        shares.sort(key=lambda e: (-e[0], e[1], e[2]))
+        total = sum(e[0] for e in shares) or 1.0
+        cx, cy = xmin + (ix + 0.5) * cell, ymin + (iy + 0.5) * cell
+        for k, (area_m2, sink_type, status, n) in enumerate(shares):
+            half = cell / 2 if k == 0 else cell * math.sqrt(area_m2 / total) / 2
+            features.append({"geometry": shapely.box(cx - half, cy - half, cx + half, cy + half),
+                             "properties": _cell_properties(sink_type, status, n, area_m2, lang)})
     if not features:
         return b""
     # Onto the tile's grid here, vectorised: integer units, y up, exteriors clockwise (what the
@@ -292,19 +302,29 @@ big AS (SELECT ST_AsMVTGeom(q.g, t.env, :extent, :buffer, true) AS geom, parcel_
                {area.format(a='area_m2')} AS area, {status_case} AS status, status AS state,
                1 AS n, 0 AS cell, {colours}, {alpha_case} AS a
         FROM q, t WHERE NOT q.is_small),
-cells AS (SELECT floor((ST_X(c) - ST_XMin(t.env)) / :cell) AS ix, floor((ST_Y(c) - ST_YMin(t.env)) / :cell) AS iy,
-                 sink_type, status, count(*) AS n, sum(area_m2) AS area_m2
-          FROM (SELECT ST_Centroid(g) AS c, sink_type, status, area_m2 FROM q WHERE q.is_small) s, t
-          WHERE ST_Intersects(s.c, t.benv)
-          GROUP BY 1, 2, sink_type, status),
-small AS (SELECT ST_AsMVTGeom(ST_MakeEnvelope(ST_XMin(t.env) + ix * :cell, ST_YMin(t.env) + iy * :cell,
-                                              ST_XMin(t.env) + (ix + 1) * :cell, ST_YMin(t.env) + (iy + 1) * :cell,
-                                              3857), t.env, :extent, :buffer, true) AS geom,
+cells0 AS (SELECT floor((ST_X(c) - ST_XMin(t.env)) / :cell) AS ix, floor((ST_Y(c) - ST_YMin(t.env)) / :cell) AS iy,
+                  sink_type, status, count(*) AS n, sum(area_m2) AS area_m2
+           FROM (SELECT ST_Centroid(g) AS c, sink_type, status, area_m2 FROM q WHERE q.is_small) s, t
+           WHERE ST_Intersects(s.c, t.benv)
+           GROUP BY 1, 2, sink_type, status),
+-- the largest share of a cell fills it; each smaller one is a centred square of its share's area
+cells AS (SELECT *, CASE WHEN row_number() OVER w = 1 THEN :cell / 2.0
+                         ELSE :cell * sqrt(area_m2 / greatest(sum(area_m2) OVER (PARTITION BY ix, iy), 1e-9)) / 2.0
+                    END AS half,
+                 row_number() OVER w AS k
+          FROM cells0 WINDOW w AS (PARTITION BY ix, iy ORDER BY area_m2 DESC, sink_type, status)),
+small AS (SELECT ST_AsMVTGeom(ST_MakeEnvelope(ST_XMin(t.env) + (ix + 0.5) * :cell - half,
+                                              ST_YMin(t.env) + (iy + 0.5) * :cell - half,
+                                              ST_XMin(t.env) + (ix + 0.5) * :cell + half,
+                                              ST_YMin(t.env) + (iy + 0.5) * :cell + half,
+                                              3857), t.env, :extent, :buffer, true) AS geom, ix, iy, k,
                  replace(:cell_text, '{{n}}', n::text) AS code, {case('sink_type', sink_cases)} AS sink,
                  '' AS holder, {area.format(a='area_m2')} AS area, {status_case} AS status, status AS state,
                  n::int AS n, 1 AS cell, {colours}, {alpha_case} AS a
           FROM cells, t),
-rows AS (SELECT * FROM big WHERE geom IS NOT NULL UNION ALL SELECT * FROM small WHERE geom IS NOT NULL)
+rows AS (SELECT * FROM big WHERE geom IS NOT NULL
+         UNION ALL (SELECT geom, code, sink, holder, area, status, state, n, cell, r, g, b, a FROM small
+                    WHERE geom IS NOT NULL ORDER BY ix, iy, k))
 SELECT ST_AsMVT(rows.*, :layer, :extent, 'geom') FROM rows"""
     with db.read() as s:
         data = s.exec(text(sql).params(**params)).one()[0]

@@ -149,8 +149,16 @@ def _sink_table(balances: dict[str, Any], parcels: dict[str, tuple[int, float]])
             t("col_retired"): sum(r["retired_t"] for r in mine),
             t("col_cancelled"): sum(r["cancelled_t"] for r in mine),  # buffer credits cancelled by reversals
         })
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    summary_table(rows)
     st.caption(t("buffer_caption", n=buffer_t))
+
+
+def summary_table(rows: list[dict[str, Any]]) -> None:
+    """A short table of figures as static HTML (``st.table``): the overview's few rows need no
+    interactive grid, and not loading one keeps the public landing page light."""
+    frame = pd.DataFrame(rows)
+    frame = frame.set_index(frame.columns[0])
+    st.table(frame.style.format(thousands=",", precision=1))
 
 
 def _vintage_table(balances: dict[str, Any]) -> None:
@@ -159,7 +167,7 @@ def _vintage_table(balances: dict[str, Any]) -> None:
              t("col_retired"): r["retired_t"], t("col_cancelled"): r["cancelled_t"]}
             for r in balances["by_sink_type"]]
     if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        summary_table(rows)
     else:
         st.caption(t("nothing_yet"))
 
@@ -170,7 +178,7 @@ def _county_table(service: Service, totals: list[dict[str, Any]]) -> None:
              t("col_held"): r["held_t"], t("col_pledged"): r["pledged_t"], t("col_retired"): r["retired_t"],
              t("col_cancelled"): r["cancelled_t"]} for r in totals]
     if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        summary_table(rows)
     else:
         st.caption(t("nothing_yet"))
 

@@ -88,8 +88,10 @@ def test_explorer_in_english_has_no_chinese(app_env) -> None:  # type: ignore[no
     assert [t.value for t in at.title] == [en("app_title")]
     leftovers = [t for t in texts(at) if CJK.search(t)]
     assert leftovers == []
-    for frame in at.dataframe:
+    assert len(at.table) >= 3  # credits by sink type, by vintage, by county
+    for frame in [*at.dataframe, *at.table]:
         assert not any(CJK.search(str(c)) for c in frame.value.columns), list(frame.value.columns)
+        assert not any(CJK.search(str(c)) for c in frame.value.index), list(frame.value.index)
     assert at.metric[3].value.startswith("CNY ")
 
 
