@@ -170,7 +170,7 @@ def create_key(service: Service, actor: Actor, *, party_id: str | None = None, r
     with _writing(service) as s:
         s.add(row)
         out = _public(row)
-    log.warning("API key %s created for %s (%s) by %s", key_id, party_id, role, actor.username)
+    log.info("API key %s created for %s (%s) by %s", key_id, party_id, role, actor.username)
     return {**out, "key": key}
 
 
@@ -196,7 +196,7 @@ def revoke_key(service: Service, actor: Actor, *, key_id: str, now: datetime | N
         if row.revoked_at is None:
             row.revoked_at, row.revoked_by = _iso(now or _now()), actor.username
             s.add(row)
-            log.warning("API key %s revoked by %s", key_id, actor.username)
+            log.info("API key %s revoked by %s", key_id, actor.username)
         return _public(row)
 
 

@@ -1,0 +1,89 @@
+"""Judicial compensation over HTTP: a court registers cases and orders and follows their
+fulfilment; a buyer (or the trading centre) fulfils an order; a court or the trading centre
+issues the certificate. The court service (``service.court``) checks every role and case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import Field
+
+from sinkledger.api.deps import Acting, Paged, RequestId, Svc
+from sinkledger.api.ledger_routes import Body
+
+router = APIRouter(prefix="/v1/court", tags=["court"])
+
+
+class CaseIn(Body):
+    case_no: str = Field(examples=["（2025）浙0521刑初1号"])
+    judgment_date: str = Field(description="YYYY-MM-DD.")
+    defendants: list[str] = Field(description="Party ids of the defendants.")
+    sink_type: str = Field(examples=["bamboo_forest"])
+    county_code: str = Field(examples=["330521"])
+    ecosystem_name: str
+    damaged_area_ha: str = Field(description="Hectares as a decimal text.", examples=["1.5"])
+    description: str
+    parcel_code: str | None = None
+    geometry: dict[str, Any] | None = Field(default=None, description="GeoJSON polygon, EPSG:4490 lon-lat.")
+
+
+class OrderIn(Body):
+    case_no: str
+    item: str = Field(examples=["判决第二项"])
+    kind: str = Field(examples=["quantity", "amount"])
+    due_date: str = Field(description="YYYY-MM-DD.")
+    quantity_t: int | None = None
+    amount_fen: int | None = None
+    same_sink_type: bool = False
+    same_county: bool = False
+
+
+class FulfilIn(Body):
+    seller_account: str
+    price_fen_per_t: int
+    contract_no: str
+    quantity_t: int | None = None
+    buyer_account: str | None = None
+    purchase_date: str | None = None
+    serials: list[str] | None = None
+
+
+@router.post("/cases", status_code=201)
+def post_case(body: CaseIn, svc: Svc, actor: Acting, request_id: RequestId) -> dict[str, Any]:
+    """Register a case (案件) and its damaged ecosystem; the acting court is the case's court."""
+    return svc.court.register_case(actor, request_id, **body.model_dump())
+
+
+@router.get("/cases")
+def get_cases(svc: Svc, actor: Acting, page: Paged) -> dict[str, Any]:
+    return page.of(svc.court.cases(actor))
+
+
+@router.get("/cases/{case_no}")
+def get_case(case_no: str, svc: Svc, actor: Acting) -> dict[str, Any]:
+    """A case with its documents and orders (status, history, fulfilments, certificates)."""
+    return svc.court.status(actor, case_no=case_no)
+
+
+@router.post("/orders", status_code=201)
+def post_order(body: OrderIn, svc: Svc, actor: Acting, request_id: RequestId) -> dict[str, Any]:
+    """Order (判令) a quantity of credits or an amount of money for a case."""
+    return svc.court.issue_order(actor, request_id, **body.model_dump())
+
+
+@router.get("/orders/{order_id}")
+def get_order(order_id: str, svc: Svc, actor: Acting) -> dict[str, Any]:
+    return svc.court.status(actor, order_id=order_id)
+
+
+@router.post("/orders/{order_id}/fulfilments", status_code=201)
+def post_fulfilment(order_id: str, body: FulfilIn, svc: Svc, actor: Acting, request_id: RequestId) -> dict[str, Any]:
+    """Buy credits from a seller and retire them against the order's case, in one entry."""
+    return svc.court.fulfil(actor, request_id, order_id=order_id, **body.model_dump())
+
+
+@router.post("/orders/{order_id}/certificate", status_code=201)
+def post_certificate(order_id: str, svc: Svc, actor: Acting) -> dict[str, Any]:
+    """Issue the certificate of the order's fulfilments so far (the same facts give the same code)."""
+    return svc.court.issue_certificate(actor, order_id=order_id)

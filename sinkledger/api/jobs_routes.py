@@ -1,0 +1,142 @@
+"""Long work over HTTP: a parcel file uploaded for import (or its dry run) becomes a job to poll
+(progress, then the report or the refusal); estimates recorded and read.
+
+A job runs in a thread of the instance that took the upload and lives in that instance's memory
+(``GET /v1/jobs/{id}`` must reach the same instance: one worker, or a sticky proxy); the import
+itself is one journal entry, all rows or none, exactly as from the app or the CLI. Only the key
+that started a job sees it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, UploadFile
+from pydantic import Field
+
+from ledger.permissions import Actor
+from sinkledger import catalogue
+from sinkledger.api.deps import Acting, RequestId, Svc
+from sinkledger.api.ledger_routes import Body
+from sinkledger.services.registry import Service
+from sinkledger_base.errors import InvalidInput, NotFound, SinkLedgerError, printable
+
+router = APIRouter(prefix="/v1")
+CHUNK = 1024 * 1024
+MAX_JOBS = 1000  # finished jobs beyond this are forgotten, oldest first
+_jobs: dict[str, dict[str, Any]] = {}
+_lock = threading.Lock()
+
+
+class EstimateIn(Body):
+    parcel_codes: list[str]
+    methodology_id: str = Field(examples=["tea_garden_v1"])
+    inputs: dict[str, Any] = Field(description="The methodology's inputs (numbers as decimal texts).")
+    gwp_profile: str = "AR5"
+
+
+def _save_upload(upload: UploadFile, folder: Path, max_bytes: int) -> Path:
+    """The upload written to ``folder`` under its own base name (the suffix tells the format);
+    more than ``max_bytes`` is refused before the rest is read."""
+    name = Path(printable(upload.filename or "upload", 120).replace("\\", "/")).name or "upload"
+    target = folder / name
+    written = 0
+    with open(target, "wb") as out:
+        while chunk := upload.file.read(CHUNK):
+            written += len(chunk)
+            if written > max_bytes:
+                raise InvalidInput("upload_too_large", max_mb=max_bytes // (1024 * 1024))
+            out.write(chunk)
+    return target
+
+
+def _run_job(job_id: str, work: Any, folder: Path) -> None:
+    def progress(done: int, total: int, label: str) -> None:
+        with _lock:
+            _jobs[job_id]["progress"] = {"done": done, "total": total, "label": label}
+
+    try:
+        result = work(progress)
+        outcome = {"status": "done", "result": catalogue.localise(result)}
+    except SinkLedgerError as err:
+        outcome = {"status": "refused", "problem": catalogue.refusal_dict(err)}
+    except Exception:  # noqa: BLE001 - a job's failure is reported on the job, never lost in a thread
+        outcome = {"status": "failed", "problem": catalogue.refusal_dict(
+            InvalidInput("internal_error", error_id=job_id))}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    with _lock:
+        _jobs[job_id].update(outcome)
+
+
+def start_job(svc: Service, actor: Actor, kind: str, work: Any, folder: Path) -> dict[str, Any]:
+    job_id = uuid.uuid4().hex
+    with _lock:
+        finished = [k for k, j in _jobs.items() if j["status"] != "running"]
+        for old in finished[:max(0, len(_jobs) - MAX_JOBS + 1)]:
+            del _jobs[old]
+        _jobs[job_id] = {"job_id": job_id, "kind": kind, "status": "running", "owner": actor.username,
+                         "started_at": svc.clock(), "progress": {"done": 0, "total": 0, "label": ""}}
+        view = _view(_jobs[job_id])
+    threading.Thread(target=_run_job, args=(job_id, work, folder), daemon=True, name=f"job-{job_id}").start()
+    return view
+
+
+def _view(job: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in job.items() if k != "owner"}
+
+
+@router.post("/parcel-imports", status_code=202, tags=["parcels"])
+def post_parcel_import(svc: Svc, actor: Acting, request_id: RequestId,
+                       file: Annotated[UploadFile, File(description="Parcel file: zipped Shapefile, GeoPackage, "
+                                                                    "GeoJSON, KML/KMZ, CSV with WKT.")],
+                       options: Annotated[str, Form(description="ImportOptions as JSON (docs/parcels.md).")] = "{}",
+                       dry_run: Annotated[bool, Form(description="Check and report only.")] = False) -> dict[str, Any]:
+    """Upload a parcel file to import (one journal entry, all rows or none) or to check
+    (``dry_run``); poll the returned job at ``/v1/jobs/{job_id}``."""
+    try:
+        opts = json.loads(options)
+    except ValueError:
+        raise InvalidInput("value_invalid", field="options", value=printable(options, 40)) from None
+    folder = Path(tempfile.mkdtemp(prefix="sinkledger-upload-"))
+    try:
+        path = _save_upload(file, folder, svc.settings.file_limits.max_file_bytes)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    if dry_run:
+        def work(progress: Any) -> Any:
+            return svc.preview_parcels(actor, path=path, options=opts, progress=progress)
+    else:
+        def work(progress: Any) -> Any:
+            return svc.import_parcels(actor, request_id, path=path, options=opts, progress=progress)
+    return start_job(svc, actor, "parcel_preview" if dry_run else "parcel_import", work, folder)
+
+
+@router.get("/jobs/{job_id}", tags=["parcels"])
+def get_job(job_id: str, actor: Acting) -> dict[str, Any]:
+    """A job's status (running, done, refused, failed), progress and, when finished, its
+    result or its refusal (with both messages)."""
+    with _lock:
+        job = _jobs.get(job_id)
+        if job is None or job["owner"] != actor.username:
+            raise NotFound("job_not_found", job_id=printable(job_id, 40))
+        return _view(job)
+
+
+@router.post("/estimates", status_code=201, tags=["estimates"])
+def post_estimate(body: EstimateIn, svc: Svc, actor: Acting, request_id: RequestId) -> dict[str, Any]:
+    """Record an estimate (测算) of a parcel set with a methodology, with its whole trace."""
+    return svc.record_estimate(actor, request_id, **body.model_dump())
+
+
+@router.get("/estimates/{estimate_id}", tags=["estimates"])
+def get_estimate(estimate_id: str, svc: Svc, actor: Acting) -> dict[str, Any]:
+    """A recorded estimate: inputs, result, trace."""
+    return svc.estimate(estimate_id)
