@@ -34,12 +34,12 @@ def api(obj: Ctx, host: str, port: int, workers: int) -> None:
     sys.exit(0)
 
 
-@click.group()
-def apikeys() -> None:
+@click.group("apikeys")
+def apikeys_group() -> None:
     """API keys of institutions (administrator)."""
 
 
-@apikeys.command("create")
+@apikeys_group.command("create")
 @click.option("--party", "party_id", default=None, help="Party the key acts for (default: the user's).")
 @click.option("--role", default=None, help="Role the key acts in (default: the user's).")
 @click.option("--user", "username", default=None,
@@ -49,24 +49,24 @@ def apikeys() -> None:
 def create(obj: Ctx, party_id: str | None, role: str | None, username: str | None, label: str, actor: str,
            as_json: bool) -> None:
     """Create a key; it is printed once and stored only as a hash."""
-    from sinkledger.services import apikeys as keys  # deferred: only the command that runs pays for it
+    from sinkledger.services import apikeys  # deferred: only the command that runs pays for it
 
     svc = obj.service
-    out = keys.create_key(svc, svc.actor(actor), party_id=party_id, role=role, username=username, label=label)
+    out = apikeys.create_key(svc, svc.actor(actor), party_id=party_id, role=role, username=username, label=label)
     emit(out, as_json, lambda r: click.echo(
         f"key {r['key_id']} for {r['party_id']} ({r['role']}), acting as {r['username']}:\n{r['key']}\n"
         "Keep it now: it is not shown again."))
 
 
-@apikeys.command("list")
+@apikeys_group.command("list")
 @click.option("--active", "active_only", is_flag=True, help="Leave out revoked keys.")
 @acts
 def list_keys(obj: Ctx, active_only: bool, actor: str, as_json: bool) -> None:
     """Every key (never the key itself), newest first."""
-    from sinkledger.services import apikeys as keys  # deferred: only the command that runs pays for it
+    from sinkledger.services import apikeys  # deferred: only the command that runs pays for it
 
     svc = obj.service
-    emit(keys.keys(svc, svc.actor(actor), include_revoked=not active_only), as_json, _render_keys)
+    emit(apikeys.keys(svc, svc.actor(actor), include_revoked=not active_only), as_json, _render_keys)
 
 
 def _render_keys(rows: list[dict[str, Any]]) -> None:
@@ -76,27 +76,27 @@ def _render_keys(rows: list[dict[str, Any]]) -> None:
     print_table(rows, ("key_id", "party_id", "role", "username", "label", "created_at", "last_used_at", "revoked_at"))
 
 
-@apikeys.command("revoke")
+@apikeys_group.command("revoke")
 @click.argument("key_id")
 @acts
 def revoke(obj: Ctx, key_id: str, actor: str, as_json: bool) -> None:
     """Revoke the key KEY_ID: its next use is refused."""
-    from sinkledger.services import apikeys as keys  # deferred: only the command that runs pays for it
+    from sinkledger.services import apikeys  # deferred: only the command that runs pays for it
 
     svc = obj.service
-    out = keys.revoke_key(svc, svc.actor(actor), key_id=key_id)
+    out = apikeys.revoke_key(svc, svc.actor(actor), key_id=key_id)
     emit(out, as_json, lambda r: click.echo(f"key {r['key_id']} revoked at {r['revoked_at']} by {r['revoked_by']}"))
 
 
-@apikeys.command("uses")
+@apikeys_group.command("uses")
 @click.option("--key", "key_id", default=None, help="Only this key's uses.")
 @click.option("--limit", type=WholeRange(min=1, max=10_000), default=50, show_default=True,
               help="How many of the latest entries.")
 @acts
 def uses(obj: Ctx, key_id: str | None, limit: int, actor: str, as_json: bool) -> None:
     """The latest uses of keys (and refused attempts), newest first."""
-    from sinkledger.services import apikeys as keys  # deferred: only the command that runs pays for it
+    from sinkledger.services import apikeys  # deferred: only the command that runs pays for it
 
     svc = obj.service
-    emit(keys.uses(svc, svc.actor(actor), key_id=key_id, limit=limit), as_json,
+    emit(apikeys.uses(svc, svc.actor(actor), key_id=key_id, limit=limit), as_json,
          lambda rows: print_table(rows, ("at", "key_id", "client", "method", "path", "event")))

@@ -15,9 +15,8 @@ import pandas as pd
 import streamlit as st
 
 from ledger.domain import PartyKind, Role
-from sinkledger.services import admin, apikeys
+from sinkledger.services import admin, apikeys, signin_guard
 from sinkledger.services import sessions as web_sessions
-from sinkledger.services import signin_guard
 from sinkledger.ui.common import attempt, get_service, require_roles, role_name, submit
 from sinkledger.ui.text import labeller, t
 
@@ -185,10 +184,10 @@ def _api_key_list(actor: Actor, service: Service) -> None:
     active = [k["key_id"] for k in keys if k["revoked_at"] is None]
     if active:
         chosen = st.selectbox(t("api_key_revoke_choice"), active, key="api_key_revoke_choice")
-        if st.button(t("api_key_revoke"), key="api_key_revoke") and chosen is not None:
-            if attempt(apikeys.revoke_key, service, actor, key_id=chosen) is not None:
-                st.toast(t("api_key_revoked_toast", key_id=chosen))
-                st.rerun()
+        revoke = st.button(t("api_key_revoke"), key="api_key_revoke") and chosen is not None
+        if revoke and attempt(apikeys.revoke_key, service, actor, key_id=chosen) is not None:
+            st.toast(t("api_key_revoked_toast", key_id=chosen))
+            st.rerun()
     uses = apikeys.uses(service, actor, limit=200)
     if uses:
         st.subheader(t("api_key_uses_header"))

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
+from sinkledger.documents import receipts
 from sinkledger.services import queries as ui_queries
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
-from sinkledger.ui.receipt import receipt_pdf
 from sinkledger.ui.common import attempt, get_service, require_roles, submit
-from sinkledger.ui.text import t, text
+from sinkledger.ui.receipt import receipt_pdf
+from sinkledger.ui.text import t
 
 if TYPE_CHECKING:  # for annotations only
     from sinkledger.services.registry import Service
