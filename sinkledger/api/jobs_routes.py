@@ -1,5 +1,6 @@
 """Long work over HTTP: a parcel file uploaded for import (or its dry run) becomes a job to poll
-(progress, then the report or the refusal); estimates recorded and read.
+(progress, then the report or the refusal); estimates recorded, read with their state, and
+issued by a verifier.
 
 A job runs in a thread of the instance that took the upload and lives in that instance's memory
 (``GET /v1/jobs/{id}`` must reach the same instance: one worker, or a sticky proxy); the import
@@ -15,15 +16,16 @@ import tempfile
 import threading
 import uuid
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from pydantic import Field
 
 from ledger.permissions import Actor
 from sinkledger import catalogue
-from sinkledger.api.deps import Acting, RequestId, Svc
+from sinkledger.api.deps import Acting, Paged, RequestId, Svc
 from sinkledger.api.ledger_routes import Body
+from sinkledger.services import queries
 from sinkledger.services.registry import Service
 from sinkledger_base.errors import InvalidInput, NotFound, SinkLedgerError, printable
 
@@ -39,6 +41,14 @@ class EstimateIn(Body):
     methodology_id: str = Field(examples=["tea_garden_v1"])
     inputs: dict[str, Any] = Field(description="The methodology's inputs (numbers as decimal texts).")
     gwp_profile: str = "AR5"
+
+
+class IssuanceIn(Body):
+    estimate_id: str
+    verified_kg_co2e: int = Field(description="The verified quantity, kg CO2e (at most the estimate's).")
+    project_code: str = Field(examples=["AJBF01"])
+    buffer_share_bp: int = Field(description="Buffer share in basis points (1/100 %).", examples=[1000])
+    to_account: str | None = None
 
 
 def _save_upload(upload: UploadFile, folder: Path, max_bytes: int) -> Path:
@@ -136,7 +146,26 @@ def post_estimate(body: EstimateIn, svc: Svc, actor: Acting, request_id: Request
     return svc.record_estimate(actor, request_id, **body.model_dump())
 
 
+@router.get("/estimates", tags=["estimates"])
+def get_estimates(svc: Svc, actor: Acting, page: Paged,
+                  parcel_code: Annotated[str | None, Query(max_length=40)] = None,
+                  state: Annotated[Literal["waiting", "returned", "issued"] | None, Query()] = None) -> dict[str, Any]:
+    """Recorded estimates, newest first, with their state (waiting for verification, returned
+    by the verifier with comments, or issued)."""
+    found = queries.estimates(svc, parcel_code=parcel_code)
+    return page.of([e for e in found if state is None or e["state"] == state])
+
+
 @router.get("/estimates/{estimate_id}", tags=["estimates"])
 def get_estimate(estimate_id: str, svc: Svc, actor: Acting) -> dict[str, Any]:
-    """A recorded estimate: inputs, result, trace."""
-    return svc.estimate(estimate_id)
+    """A recorded estimate: inputs, result, trace, and its state."""
+    document = svc.estimate(estimate_id)
+    summary = next((e for e in queries.estimates(svc) if e["estimate_id"] == estimate_id), {})
+    return document | {"state": summary.get("state"), "returns": summary.get("returns", [])}
+
+
+@router.post("/issuances", status_code=201, tags=["estimates"])
+def post_issuance(body: IssuanceIn, svc: Svc, actor: Acting, request_id: RequestId) -> dict[str, Any]:
+    """The verifier approves a quantity of an estimate and credits are issued (核证 / 签发) as a
+    serial block, less the buffer share."""
+    return svc.issue(actor, request_id, **body.model_dump())

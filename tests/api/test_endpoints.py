@@ -191,11 +191,21 @@ def test_a_parcel_file_is_checked_and_imported_as_a_job(api_server):  # type: ig
     assert api_server.head() == before
 
 
-def test_an_estimate_is_read(api_server):  # type: ignore[no-untyped-def]
-    with api_server.service.db.engine.connect() as conn:
-        estimate_id = conn.exec_driver_sql("SELECT id FROM estimate ORDER BY seq LIMIT 1").scalar()
+def test_a_verifier_reads_the_waiting_estimates_and_issues_one(api_server):  # type: ignore[no-untyped-def]
+    """The verifier's queue over HTTP: the waiting estimates, one read with its trace and state,
+    issued (credits as a serial block), then no longer waiting."""
     with api_server.client(api_server.key("verifier")) as http:
-        found = http.get(f"/v1/estimates/{estimate_id}").json()
+        waiting = http.get("/v1/estimates", params={"state": "waiting", "limit": 1000}).json()["items"]
+        chosen = max(waiting, key=lambda e: e["net_kg_co2e"])
+        found = http.get(f"/v1/estimates/{chosen['estimate_id']}").json()
+        issued = http.post("/v1/issuances", headers=_id(), json={
+            "estimate_id": chosen["estimate_id"], "verified_kg_co2e": chosen["net_kg_co2e"],
+            "project_code": "APIWL01", "buffer_share_bp": 1000})
+        after = http.get(f"/v1/estimates/{chosen['estimate_id']}").json()
         missing = http.get("/v1/estimates/EST-NONE")
-    assert found == api_server.service.estimate(estimate_id)
+        bad_state = http.get("/v1/estimates", params={"state": "lost"})
+    assert found == api_server.service.estimate(chosen["estimate_id"]) | {"state": "waiting", "returns": []}
+    assert issued.status_code == 201, issued.text
+    assert after["state"] == "issued"
     assert missing.status_code == 404 and missing.json()["code"] == "estimate_not_found"
+    assert bad_state.status_code == 422 and bad_state.json()["code"] == "request_invalid"

@@ -53,6 +53,8 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, str]] = [
     ("GET", "/v1/pledges", None, "ledger_read"),
     ("GET", "/v1/balances", None, "ledger_read"),
     ("GET", "/v1/accounts/COL-0001-H/holdings", None, "ledger_read"),
+    ("POST", "/v1/issuances", {"estimate_id": "EST-NONE", "verified_kg_co2e": 1000, "project_code": "X",
+                               "buffer_share_bp": 1000}, "issue"),
     ("POST", "/v1/estimates", {"parcel_codes": ["AJ-TG-0001"], "methodology_id": "none", "inputs": {}},
      "record_estimate"),
 ]
