@@ -34,11 +34,12 @@ def reads_every_account(actor: Actor) -> bool:
     return actor.role in ACTS_FOR_OTHERS[READ]
 
 
-def scope(actor: Actor, account_id: Any = None) -> str | None:
-    """The account the actor may read: the one asked for (None: every account) when its role
-    reads every account, else its own holding account (asking for another is refused)."""
+def scope(actor: Actor, account_id: Any = None, *, required: bool = False) -> str | None:
+    """The account the actor may read: the one asked for (None: every account, unless
+    ``required``) when its role reads every account, else its own holding account (asking for
+    another is refused)."""
     require(actor, READ)
-    if account_id is not None and (not isinstance(account_id, str) or not 0 < len(account_id) <= 40):
+    if (account_id is not None or required) and (not isinstance(account_id, str) or not 0 < len(account_id) <= 40):
         raise InvalidInput("value_invalid", field="account_id", value=printable(repr(account_id), 40))
     if reads_every_account(actor):
         return account_id
@@ -83,8 +84,7 @@ def pledges(service: Service, actor: Actor, *, account_id: str | None = None) ->
 
 def balance(service: Service, actor: Actor, account_id: str) -> dict[str, Any]:
     """One account's balance by state (held, pledged, retired...)."""
-    account = scope(actor, account_id)
-    assert account is not None
+    account = scope(actor, account_id, required=True)
     return {"account_id": account, **service.account_balance(account)}
 
 
@@ -97,7 +97,7 @@ def balances(service: Service, actor: Actor) -> list[dict[str, Any]]:
 
 def holdings(service: Service, actor: Actor, account_id: str) -> dict[str, Any]:
     """An account's credits by batch and state, with the batch's sink type and vintage."""
-    account = scope(actor, account_id)
+    account = scope(actor, account_id, required=True)
     with service.db.read() as s:
         if s.get(AccountRow, account) is None:
             raise NotFound("account_not_found", account=account)
@@ -120,7 +120,7 @@ def _holdings(service: Service, account: str) -> list[dict[str, Any]]:
 
 def blocks(service: Service, actor: Actor, account_id: str) -> list[dict[str, Any]]:
     """An account's serial blocks (at most :data:`MAX_BLOCKS`), by batch and first serial."""
-    account = scope(actor, account_id)
+    account = scope(actor, account_id, required=True)
     with service.db.read() as s:
         if s.get(AccountRow, account) is None:
             raise NotFound("account_not_found", account=account)
