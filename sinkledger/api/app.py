@@ -19,6 +19,7 @@ from fastapi import APIRouter, FastAPI
 
 from sinkledger import catalogue
 from sinkledger.api import court_routes, income_routes, jobs_routes, ledger_routes, problems
+from sinkledger.api.limits import BodyLimit
 from sinkledger.services.registry import Service
 from sinkledger_base.errors import NotFound, printable
 
@@ -56,6 +57,7 @@ def create_app(service: Service | None = None) -> FastAPI:
                               "messages in Chinese and English.")
     app.state.service = svc
     problems.install(app)
+    app.add_middleware(BodyLimit, max_upload_bytes=svc.settings.file_limits.max_file_bytes)
     for router in ROUTERS:
         app.include_router(router)
     return app

@@ -112,13 +112,17 @@ async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
-    """Starlette's own errors: an unknown path (404), a method the path does not take (405)."""
+    """Starlette's own errors: an unknown path (404), a method the path does not take (405), a
+    body over its limit (413)."""
     assert isinstance(exc, StarletteHTTPException)
     where = {"method": request.method, "path": printable(request.url.path, 200)}
     if exc.status_code == 405:
         return problem_response(InvalidInput("method_not_allowed", **where), request)
     if exc.status_code == 404:
         return problem_response(NotFound("route_not_found", **where), request)
+    if exc.status_code == 413:  # a body over its limit (sinkledger.api.limits)
+        limit_mb = int(exc.detail) if str(exc.detail).isdigit() else str(exc.detail)
+        return problem_response(InvalidInput("upload_too_large", max_mb=limit_mb), request)
     return JSONResponse({"type": "about:blank", "title": str(exc.detail), "status": exc.status_code},
                         status_code=exc.status_code, media_type=PROBLEM_JSON)
 

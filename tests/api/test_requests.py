@@ -129,3 +129,22 @@ def test_problem_types_resolve(api_server):  # type: ignore[no-untyped-def]
         unknown = http.get("/problems/no_such_code")
     assert known.json()["message_en"].startswith("Quantity")
     assert unknown.status_code == 404 and unknown.headers["content-type"] == "application/problem+json"
+
+
+def test_a_body_over_its_limit_is_413_before_it_is_read_whole(api_server):  # type: ignore[no-untyped-def]
+    """A JSON body over 1 MiB is refused 413 ``upload_too_large``, whether its length is declared
+    or it comes in chunks; nothing is written."""
+    before = api_server.head()
+    big = b'{"contract_no": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+
+    def chunks():  # type: ignore[no-untyped-def]
+        for start in range(0, len(big), 64 * 1024):
+            yield big[start:start + 64 * 1024]
+
+    with api_server.client(api_server.key("trading_clerk"), **{"Content-Type": "application/json"}) as http:
+        declared = http.post("/v1/sales", content=big)
+        chunked = http.post("/v1/sales", content=chunks())
+    for response in (declared, chunked):
+        assert response.status_code == 413, response.text
+        assert response.json()["code"] == "upload_too_large" and response.json()["params"]["max_mb"] == 1
+    assert api_server.head() == before
