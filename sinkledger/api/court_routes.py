@@ -39,6 +39,19 @@ class OrderIn(Body):
     same_county: bool = False
 
 
+class AmendIn(Body):
+    reason: str
+    quantity_t: int | None = None
+    amount_fen: int | None = None
+    due_date: str | None = None
+    same_sink_type: bool | None = None
+    same_county: bool | None = None
+
+
+class WithdrawIn(Body):
+    reason: str
+
+
 class FulfilIn(Body):
     seller_account: str
     price_fen_per_t: int
@@ -87,3 +100,16 @@ def post_fulfilment(order_id: str, body: FulfilIn, svc: Svc, actor: Acting, requ
 def post_certificate(order_id: str, svc: Svc, actor: Acting) -> dict[str, Any]:
     """Issue the certificate of the order's fulfilments so far (the same facts give the same code)."""
     return svc.court.issue_certificate(actor, order_id=order_id)
+
+
+@router.post("/orders/{order_id}/amendments", status_code=201)
+def post_amendment(order_id: str, body: AmendIn, svc: Svc, actor: Acting, request_id: RequestId) -> dict[str, Any]:
+    """Amend an order's terms by a new entry (the fields given change; at least one)."""
+    changes = {k: v for k, v in body.model_dump().items() if k != "reason" and v is not None}
+    return svc.court.amend_order(actor, request_id, order_id=order_id, reason=body.reason, **changes)
+
+
+@router.post("/orders/{order_id}/withdrawal", status_code=201)
+def post_withdrawal(order_id: str, body: WithdrawIn, svc: Svc, actor: Acting, request_id: RequestId) -> dict[str, Any]:
+    """Withdraw an order (an entry saying why; its history stays)."""
+    return svc.court.withdraw_order(actor, request_id, order_id=order_id, reason=body.reason)

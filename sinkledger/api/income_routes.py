@@ -21,6 +21,18 @@ class DistributionIn(Body):
     sale_seq: int = Field(description="The sale whose proceeds are distributed.")
 
 
+class ScheduleIn(Body):
+    contract_no: str
+    through: str | None = Field(default=None, description="YYYY-MM-DD; default today.")
+
+
+class PayOutstandingIn(Body):
+    source_id: str = Field(description="A distribution or obligation id.")
+    paid_date: str
+    reference: str
+    party_id: str | None = None
+
+
 class PaymentItem(Body):
     due_id: str
     amount_fen: int
@@ -84,6 +96,12 @@ def post_distribution(body: DistributionIn, svc: Svc, actor: Acting,
     return svc.income.distribute(actor, sale_seq=body.sale_seq, request_id=request_id)
 
 
+@router.get("/distributions/preview", tags=["income"])
+def get_distribution_preview(svc: Svc, actor: Acting, sale_seq: int) -> dict[str, Any]:
+    """The distribution a sale would have now, with its whole trace (nothing is recorded)."""
+    return svc.income.preview_distribution(actor, sale_seq=sale_seq)
+
+
 @router.get("/distributions", tags=["income"])
 def get_distributions(svc: Svc, actor: Acting, page: Paged) -> dict[str, Any]:
     return page.of(svc.income.distributions(actor))
@@ -107,8 +125,31 @@ def get_due_items(svc: Svc, actor: Acting, page: Paged,
 @router.post("/payments", status_code=201, tags=["income"])
 def post_payment(body: PaymentIn, svc: Svc, actor: Acting, request_id: RequestId) -> dict[str, Any]:
     """Record a payment of due items."""
-    data = body.model_dump()
-    return svc.income.record_payment(actor, request_id, **data)
+    return svc.income.record_payment(actor, request_id, **body.model_dump())
+
+
+@router.post("/payment-schedules", status_code=201, tags=["income"])
+def post_schedule(body: ScheduleIn, svc: Svc, actor: Acting, request_id: RequestId) -> dict[str, Any]:
+    """Schedule the obligations of a fixed-payment contract's years started by ``through``."""
+    return svc.income.schedule_payments(actor, request_id, **body.model_dump())
+
+
+@router.post("/payments/outstanding", status_code=201, tags=["income"])
+def post_pay_outstanding(body: PayOutstandingIn, svc: Svc, actor: Acting, request_id: RequestId) -> dict[str, Any]:
+    """Pay in full every outstanding item of a distribution or obligation (or one party's) that
+    this key's party pays."""
+    return svc.income.pay_outstanding(actor, request_id, **body.model_dump())
+
+
+@router.get("/projects", tags=["income"])
+def get_projects(svc: Svc, actor: Acting, page: Paged) -> dict[str, Any]:
+    """Bundled projects (打捆开发) with their parcels."""
+    return page.of(svc.income.projects(actor))
+
+
+@router.get("/projects/{project_code}", tags=["income"])
+def get_project(project_code: str, svc: Svc, actor: Acting) -> dict[str, Any]:
+    return svc.income.project(actor, project_code)
 
 
 @router.post("/liens", status_code=201, tags=["liens"])

@@ -100,8 +100,11 @@ def post_retirement(body: RetirementIn, svc: Svc, actor: Acting, request_id: Req
 
 @router.get("/retirements", tags=["retirements"])
 def get_retirements(svc: Svc, actor: Acting, page: Paged,
-                    account_id: Annotated[str | None, Query(max_length=40)] = None) -> dict[str, Any]:
-    return page.of(ledger_reads.retirements(svc, actor, account_id=account_id))
+                    account_id: Annotated[str | None, Query(max_length=40)] = None,
+                    beneficiary: Annotated[str | None, Query(max_length=200, description="Part of the name.")] = None,
+                    year: Annotated[int | None, Query(description="The year recorded.")] = None) -> dict[str, Any]:
+    """Retirements, newest first, that this key may read, by beneficiary and year."""
+    return page.of(ledger_reads.retirements(svc, actor, account_id=account_id, beneficiary=beneficiary, year=year))
 
 
 @router.post("/pledges", status_code=201, tags=["pledges"])

@@ -74,8 +74,20 @@ def sale(service: Service, actor: Actor, seq: int) -> dict[str, Any]:
     return found
 
 
-def retirements(service: Service, actor: Actor, *, account_id: str | None = None) -> list[dict[str, Any]]:
-    return queries.retirements(service, account_id=scope(actor, account_id))
+def retirements(service: Service, actor: Actor, *, account_id: str | None = None, beneficiary: str | None = None,
+                year: int | None = None) -> list[dict[str, Any]]:
+    """Retirements, newest first, that the actor may read; ``beneficiary`` a part of its name,
+    ``year`` the year recorded."""
+    account = scope(actor, account_id)
+    if beneficiary is not None and (not isinstance(beneficiary, str) or len(beneficiary) > 200):
+        raise InvalidInput("value_invalid", field="beneficiary", value=printable(repr(beneficiary), 40))
+    if year is not None:
+        year = checks.whole(year, "year")
+        if not checks.EARLIEST_DATE.year <= year <= checks.LATEST_DATE.year:
+            raise checks.date_out_of_range("year", year)
+    rows = queries.retirements(service, account_id=account)
+    return [r for r in rows if (beneficiary is None or beneficiary.lower() in r["beneficiary"].lower())
+            and (year is None or r["recorded_at"][:4] == f"{year:04d}")]
 
 
 def pledges(service: Service, actor: Actor, *, account_id: str | None = None) -> list[dict[str, Any]]:

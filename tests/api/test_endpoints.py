@@ -51,11 +51,16 @@ def test_an_enterprise_retires_its_own_credits(api_server):  # type: ignore[no-u
             "purpose": "2025 年度自愿抵消"})
         after = http.get("/v1/accounts/ENT-0001-H/balance").json()
         listed = http.get("/v1/retirements").json()["items"]
+        by_name = http.get("/v1/retirements", params={"beneficiary": "绿色纺织"}).json()["items"]
+        this_year = http.get("/v1/retirements", params={"year": int(made.json()["recorded_at"][:4])}).json()["items"]
+        absurd_year = http.get("/v1/retirements", params={"year": 99999})
         totals = {row["account_id"]: row for row in http.get("/v1/balances").json()["items"]}
         others = http.post("/v1/retirements", headers=_id(), json={
             "account_id": "COL-0001-H", "quantity": 1, "beneficiary": "b", "purpose": "p"})
     assert made.status_code == 201, made.text
     assert after["held_t"] == before["held_t"] - 1
+    assert made.json()["seq"] in {r["seq"] for r in by_name} & {r["seq"] for r in this_year}
+    assert absurd_year.status_code == 422 and absurd_year.json()["code"] == "date_out_of_range"
     assert listed[0]["seq"] == made.json()["seq"] and all(r["account_id"] == "ENT-0001-H" for r in listed)
     assert list(totals) == ["ENT-0001-H"] and totals["ENT-0001-H"]["held_t"] == after["held_t"]
     assert others.status_code == 403 and others.json()["code"] == "not_permitted"
@@ -109,9 +114,21 @@ def test_a_court_orders_and_a_clerk_fulfils_with_a_certificate(api_server):  # t
                 "quantity_t": 2})
         assert done.status_code == 201, done.text
         certificate = court.post(f"/v1/court/orders/{order_id}/certificate")
+        second = court.post("/v1/court/orders", headers=_id(), json={
+            "case_no": case_no, "item": "判决第三项", "kind": "quantity", "due_date": "2026-12-31", "quantity_t": 1})
+        second_id = second.json()["order_id"]
+        amended = court.post(f"/v1/court/orders/{second_id}/amendments", headers=_id(),
+                             json={"reason": "二审改判", "quantity_t": 3})
+        unchanged = court.post(f"/v1/court/orders/{second_id}/amendments", headers=_id(), json={"reason": "无"})
+        withdrawn = court.post(f"/v1/court/orders/{second_id}/withdrawal", headers=_id(), json={"reason": "撤回"})
+        second_status = court.get(f"/v1/court/orders/{second_id}").json()["orders"][0]
         status = court.get(f"/v1/court/orders/{order_id}").json()
         cases = court.get("/v1/court/cases", params={"limit": 1000}).json()["items"]
     assert certificate.status_code == 201, certificate.text
+    assert amended.status_code == 201 and withdrawn.status_code == 201, (amended.text, withdrawn.text)
+    assert unchanged.status_code == 422 and unchanged.json()["code"] == "amendment_changes_nothing"
+    assert second_status["quantity_t"] == 3 and second_status["status"] == "withdrawn"
+    assert second_status["withdrawal_reason"] == "撤回"
     assert status["orders"][0]["certificates"] and status["case"]["case_no"] == case_no
     assert case_no in [c["case_no"] for c in cases]
 
@@ -146,13 +163,18 @@ def test_a_bank_registers_and_releases_a_lien(api_server):  # type: ignore[no-un
     assert released.status_code == 200, released.text
 
 
-def test_distributions_and_due_items_are_read(api_server):  # type: ignore[no-untyped-def]
+def test_distributions_projects_and_due_items_are_read(api_server):  # type: ignore[no-untyped-def]
     with api_server.client(api_server.key("collection_centre")) as http:
         distributions = http.get("/v1/distributions").json()["items"]
         one = http.get(f"/v1/distributions/{distributions[0]['id']}").json()
+        preview = http.get("/v1/distributions/preview", params={"sale_seq": distributions[0]["sale_seq"]})
+        projects = http.get("/v1/projects").json()["items"]
+        project = http.get(f"/v1/projects/{projects[0]['project_code']}").json()
         due = http.get("/v1/due-items", params={"limit": 5}).json()
         again = http.post("/v1/distributions", json={"sale_seq": distributions[0]["sale_seq"]})
     assert one["seq"] == distributions[0]["seq"]
+    assert preview.status_code in (200, 409), preview.text  # a distributed sale may be refused a second draft
+    assert project["project_code"] == projects[0]["project_code"]
     assert due["total"] >= len(due["items"])
     assert again.status_code == 409  # one distribution per sale
 
