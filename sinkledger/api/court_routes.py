@@ -4,12 +4,12 @@ issues the certificate. The court service (``service.court``) checks every role 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, File, Form, UploadFile
 from pydantic import Field
 
-from sinkledger.api.deps import Acting, Paged, RequestId, Svc
+from sinkledger.api.deps import Acting, Paged, RequestId, Svc, upload_parts
 from sinkledger.api.ledger_routes import Body
 
 router = APIRouter(prefix="/v1/court", tags=["court"])
@@ -77,6 +77,14 @@ def get_cases(svc: Svc, actor: Acting, page: Paged) -> dict[str, Any]:
 def get_case(case_no: str, svc: Svc, actor: Acting) -> dict[str, Any]:
     """A case with its documents and orders (status, history, fulfilments, certificates)."""
     return svc.court.status(actor, case_no=case_no)
+
+
+@router.post("/cases/{case_no}/documents", status_code=201)
+def post_case_document(case_no: str, svc: Svc, actor: Acting, request_id: RequestId,
+                       file: Annotated[UploadFile, File(description="The document (judgment, report...).")],
+                       title: Annotated[str, Form(max_length=200)]) -> dict[str, Any]:
+    """Register a document of a case by its SHA-256; its bytes are kept beside the journal."""
+    return svc.court.register_document(actor, request_id, case_no=case_no, title=title, **upload_parts(file))
 
 
 @router.post("/orders", status_code=201)

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Query, Request, UploadFile
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ledger.permissions import Actor
@@ -57,6 +57,14 @@ def request_id(idempotency_key: Annotated[str | None, Header(
     if not 0 < len(idempotency_key) <= 200 or not idempotency_key.isprintable():
         raise InvalidInput("idempotency_key_invalid")
     return idempotency_key
+
+
+def upload_parts(upload: UploadFile) -> dict[str, Any]:
+    """An uploaded document as the services take it: its bytes, its file name and its media type
+    (as the client declared it; the services guess one from the name when none is given). The
+    request's size is bounded before this reads it (:mod:`sinkledger.api.limits`)."""
+    declared = upload.content_type if upload.content_type not in (None, "", "application/octet-stream") else None
+    return {"content": upload.file.read(), "file_name": upload.filename or "document", "media_type": declared}
 
 
 class Page:

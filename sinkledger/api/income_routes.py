@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import Field
 
-from sinkledger.api.deps import Acting, Paged, RequestId, Svc
+from sinkledger.api.deps import Acting, Paged, RequestId, Svc, upload_parts
 from sinkledger.api.ledger_routes import Body, Lang
 
 router = APIRouter(prefix="/v1")
@@ -87,6 +87,15 @@ def get_contracts(svc: Svc, actor: Acting, page: Paged,
 @router.get("/contracts/{contract_no}", tags=["income"])
 def get_contract(contract_no: str, svc: Svc, actor: Acting) -> dict[str, Any]:
     return svc.income.contract(actor, contract_no)
+
+
+@router.post("/contracts/{contract_no}/documents", status_code=201, tags=["income"])
+def post_contract_document(contract_no: str, svc: Svc, actor: Acting, request_id: RequestId,
+                           file: Annotated[UploadFile, File(description="The signed contract or an annex.")],
+                           title: Annotated[str, Form(max_length=200)]) -> dict[str, Any]:
+    """Register a document of a collection contract by its SHA-256; its bytes are kept beside the journal."""
+    return svc.income.register_contract_document(actor, request_id, contract_no=contract_no, title=title,
+                                                 **upload_parts(file))
 
 
 @router.post("/distributions", status_code=201, tags=["income"])

@@ -21,11 +21,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from pydantic import Field
 
-from ledger.permissions import Actor
+from ledger.permissions import Actor, require
 from sinkledger import catalogue
 from sinkledger.api.deps import Acting, Paged, RequestId, Svc
 from sinkledger.api.ledger_routes import Body
 from sinkledger.services import queries
+from sinkledger.services.parcels import PERMISSION as PARCEL_PERMISSION
 from sinkledger.services.registry import Service
 from sinkledger_base.errors import InvalidInput, NotFound, SinkLedgerError, printable
 
@@ -110,6 +111,9 @@ def post_parcel_import(svc: Svc, actor: Acting, request_id: RequestId,
                        dry_run: Annotated[bool, Form(description="Check and report only.")] = False) -> dict[str, Any]:
     """Upload a parcel file to import (one journal entry, all rows or none) or to check
     (``dry_run``); poll the returned job at ``/v1/jobs/{job_id}``."""
+    # The services' own role check, made before the upload is stored and parsed, so that another
+    # role is refused at once (403) rather than by its job; the service checks it again.
+    require(actor, PARCEL_PERMISSION)
     try:
         opts = json.loads(options)
     except ValueError:

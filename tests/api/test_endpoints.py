@@ -104,6 +104,9 @@ def test_a_court_orders_and_a_clerk_fulfils_with_a_certificate(api_server):  # t
             "sink_type": "bamboo_forest", "county_code": "330523", "ecosystem_name": "示例山林（演示）",
             "damaged_area_ha": "1.5", "description": "滥伐林木（演示）"})
         assert case.status_code == 201, case.text
+        judgment = court.post(f"/v1/court/cases/{case_no}/documents", headers=_id(), data={"title": "判决书"},
+                              files={"file": ("judgment.pdf", b"%PDF-1.4 judgment (synthetic)", "application/pdf")})
+        assert judgment.status_code == 201, judgment.text
         order = court.post("/v1/court/orders", headers=_id(), json={
             "case_no": case_no, "item": "判决第二项", "kind": "quantity", "due_date": "2026-12-31", "quantity_t": 2})
         assert order.status_code == 201, order.text
@@ -130,6 +133,7 @@ def test_a_court_orders_and_a_clerk_fulfils_with_a_certificate(api_server):  # t
     assert second_status["quantity_t"] == 3 and second_status["status"] == "withdrawn"
     assert second_status["withdrawal_reason"] == "撤回"
     assert status["orders"][0]["certificates"] and status["case"]["case_no"] == case_no
+    assert [(d["title"], d["media_type"]) for d in status["documents"]] == [("判决书", "application/pdf")]
     assert case_no in [c["case_no"] for c in cases]
 
 
@@ -151,6 +155,11 @@ def test_an_insurer_records_a_loss_and_a_claim(api_server):  # type: ignore[no-u
 def test_a_bank_registers_and_releases_a_lien(api_server):  # type: ignore[no-untyped-def]
     with api_server.client(api_server.key("collection_centre")) as centre:
         contract_no = centre.get("/v1/contracts").json()["items"][0]["contract_no"]
+        annex = centre.post(f"/v1/contracts/{contract_no}/documents", headers=_id(), data={"title": "补充协议"},
+                            files={"file": ("annex.txt", "补充协议（合成示例）".encode(), "text/plain")})
+        documents = centre.get(f"/v1/contracts/{contract_no}").json()["documents"]
+    assert annex.status_code == 201, annex.text
+    assert "补充协议" in [d["title"] for d in documents]
     with api_server.client(api_server.key("bank")) as http:
         lien = http.post("/v1/liens", headers=_id(), json={
             "contract_no": contract_no, "loan_reference": f"API-LIEN-{uuid.uuid4().hex[:6]}",

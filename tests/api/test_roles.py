@@ -115,3 +115,17 @@ def test_a_household_sees_only_its_own_statement(api_server):  # type: ignore[no
         other = http.get("/v1/statements/HH-0002", params=period)
     assert own.status_code == 200, own.text
     assert other.status_code == 403 and other.json()["code"] == "not_permitted"
+
+
+@pytest.mark.parametrize(("path", "permission"), [("/v1/court/cases/none/documents", "court_document"),
+                                                 ("/v1/contracts/none/documents", "collection_document"),
+                                                 ("/v1/parcel-imports", "register_parcel")])
+def test_uploads_are_refused_to_other_roles(api_server, path, permission):  # type: ignore[no-untyped-def]
+    """Each upload endpoint refuses every role its permission does not name (403), nothing written."""
+    allowed = {r.value for r in PERMISSIONS[permission]}
+    for role in sorted(set(USER_OF_ROLE) - allowed):
+        before = api_server.head()
+        with api_server.client(api_server.key(role)) as http:
+            response = http.post(path, data={"title": "t"}, files={"file": ("a.txt", b"text", "text/plain")})
+        assert response.status_code == 403 and response.json()["code"] == "not_permitted", (role, response.text)
+        assert api_server.head() == before
