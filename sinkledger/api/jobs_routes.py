@@ -2,19 +2,19 @@
 (progress, then the report or the refusal); estimates recorded, read with their state, and
 issued by a verifier.
 
-A job runs in a thread of the instance that took the upload and lives in that instance's memory
-(``GET /v1/jobs/{id}`` must reach the same instance: one worker, or a sticky proxy); the import
-itself is one journal entry, all rows or none, exactly as from the app or the CLI. Only the key
-that started a job sees it.
+A job runs in a thread of the instance that took the upload; its progress and outcome are kept
+in the database (:mod:`sinkledger.services.jobs`), so any instance answers ``GET /v1/jobs/{id}``.
+The import itself is one journal entry, all rows or none, exactly as from the app or the CLI.
+Only the actor that started a job sees it.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import tempfile
 import threading
-import uuid
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -25,16 +25,14 @@ from ledger.permissions import Actor, require
 from sinkledger import catalogue
 from sinkledger.api.deps import Acting, Paged, RequestId, Svc
 from sinkledger.api.ledger_routes import Body
-from sinkledger.services import queries
+from sinkledger.services import jobs, queries
 from sinkledger.services.parcels import PERMISSION as PARCEL_PERMISSION
 from sinkledger.services.registry import Service
-from sinkledger_base.errors import InvalidInput, NotFound, SinkLedgerError, printable
+from sinkledger_base.errors import IntegrityFailure, InvalidInput, SinkLedgerError, printable
 
 router = APIRouter(prefix="/v1")
 CHUNK = 1024 * 1024
-MAX_JOBS = 1000  # finished jobs beyond this are forgotten, oldest first
-_jobs: dict[str, dict[str, Any]] = {}
-_lock = threading.Lock()
+log = logging.getLogger("sinkledger.api")
 
 
 class EstimateIn(Body):
@@ -67,40 +65,27 @@ def _save_upload(upload: UploadFile, folder: Path, max_bytes: int) -> Path:
     return target
 
 
-def _run_job(job_id: str, work: Any, folder: Path) -> None:
-    def progress(done: int, total: int, label: str) -> None:
-        with _lock:
-            _jobs[job_id]["progress"] = {"done": done, "total": total, "label": label}
-
+def _run_job(svc: Service, job_id: str, work: Any, folder: Path) -> None:
     try:
-        result = work(progress)
-        outcome = {"status": "done", "result": catalogue.localise(result)}
+        result = work(jobs.Progress(svc, job_id))
+        status, outcome = "done", {"result": catalogue.localise(result)}
     except SinkLedgerError as err:
-        outcome = {"status": "refused", "problem": catalogue.refusal_dict(err)}
+        status, outcome = "refused", {"problem": catalogue.refusal_dict(err)}
     except Exception:  # noqa: BLE001 - a job's failure is reported on the job, never lost in a thread
-        outcome = {"status": "failed", "problem": catalogue.refusal_dict(
-            InvalidInput("internal_error", error_id=job_id))}
+        log.exception("job %s failed", job_id)
+        status, outcome = "failed", {"problem": catalogue.refusal_dict(IntegrityFailure("internal_error",
+                                                                                       error_id=job_id))}
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    with _lock:
-        _jobs[job_id].update(outcome)
+    jobs.finish(svc, job_id, status, outcome)
 
 
 def start_job(svc: Service, actor: Actor, kind: str, work: Any, folder: Path) -> dict[str, Any]:
-    job_id = uuid.uuid4().hex
-    with _lock:
-        finished = [k for k, j in _jobs.items() if j["status"] != "running"]
-        for old in finished[:max(0, len(_jobs) - MAX_JOBS + 1)]:
-            del _jobs[old]
-        _jobs[job_id] = {"job_id": job_id, "kind": kind, "status": "running", "owner": actor.username,
-                         "started_at": svc.clock(), "progress": {"done": 0, "total": 0, "label": ""}}
-        view = _view(_jobs[job_id])
-    threading.Thread(target=_run_job, args=(job_id, work, folder), daemon=True, name=f"job-{job_id}").start()
+    """Record a running job and run ``work(progress)`` in a thread of this instance."""
+    view = jobs.start(svc, actor, kind)
+    threading.Thread(target=_run_job, args=(svc, view["job_id"], work, folder), daemon=True,
+                     name=f"job-{view['job_id']}").start()
     return view
-
-
-def _view(job: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in job.items() if k != "owner"}
 
 
 @router.post("/parcel-imports", status_code=202, tags=["parcels"])
@@ -134,14 +119,10 @@ def post_parcel_import(svc: Svc, actor: Acting, request_id: RequestId,
 
 
 @router.get("/jobs/{job_id}", tags=["parcels"])
-def get_job(job_id: str, actor: Acting) -> dict[str, Any]:
+def get_job(job_id: str, svc: Svc, actor: Acting) -> dict[str, Any]:
     """A job's status (running, done, refused, failed), progress and, when finished, its
     result or its refusal (with both messages)."""
-    with _lock:
-        job = _jobs.get(job_id)
-        if job is None or job["owner"] != actor.username:
-            raise NotFound("job_not_found", job_id=printable(job_id, 40))
-        return _view(job)
+    return jobs.job(svc, actor, job_id)
 
 
 @router.post("/estimates", status_code=201, tags=["estimates"])

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sinkledger.config import REPO_ROOT
-from sinkledger.services import queries
+from sinkledger.services import jobs, queries
 
 JOB_TIMEOUT_S = 120
 
@@ -215,6 +215,8 @@ def test_a_parcel_file_is_checked_and_imported_as_a_job(api_server):  # type: ig
         with api_server.client(api_server.key("admin")) as other:
             hidden = other.get(f"/v1/jobs/{dry.json()['job_id']}")
     assert report["status"] == "done" and report["result"]["parcels"], report
+    centre = api_server.service.actor("centre")  # the job is in the database: any instance answers
+    assert jobs.job(api_server.service, centre, report["job_id"]) == report
     assert report["progress"]["total"] > 0
     assert refused["status"] == "refused" and refused["problem"]["code"] == "parcel_import_has_problems"
     assert refused["problem"]["message_zh"] and refused["problem"]["message_en"]

@@ -1,6 +1,6 @@
 """Bad input to the service calls the HTTP API added (issue 18): API keys
-(:mod:`sinkledger.services.apikeys`) and the role-scoped ledger reads
-(:mod:`sinkledger.services.ledger_reads`). They are module functions taking the service, as
+(:mod:`sinkledger.services.apikeys`), jobs (:mod:`sinkledger.services.jobs`) and the
+role-scoped ledger reads (:mod:`sinkledger.services.ledger_reads`). They are module functions taking the service, as
 the sign-in guard's are, so the Service-wide enumeration of ``test_service_fuzz`` does not see
 them; ``test_every_call_is_fuzzed`` holds each public function of both modules to a spec here.
 
@@ -19,15 +19,16 @@ from typing import Any
 import pytest
 
 from sinkledger import catalogue
-from sinkledger.services import apikeys, ledger_reads
+from sinkledger.services import apikeys, jobs, ledger_reads
 from sinkledger_base.errors import SinkLedgerError
 from tests.fuzz.service_specs import ACTOR_BAD
 from tests.fuzz.values import grid
 
-MODULES = (apikeys, ledger_reads)
+MODULES = (apikeys, jobs, ledger_reads)
 # Public functions that take no caller input worth fuzzing, and why.
 NOT_FUZZED = {"apikeys.key_hash": "a digest of any text", "ledger_reads.reads_every_account": "a role lookup",
-              "ledger_reads.scope": "the check every read below runs; fuzzed through them"}
+              "ledger_reads.scope": "the check every read below runs; fuzzed through them",
+              "jobs.start": "called by the API alone, with its own kind", "jobs.finish": "called by a job's thread alone"}
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ SPECS = [
     Spec("apikeys.authenticate", lambda w: {"key": "slk_0123456789ab_" + "A" * 43, "client": "127.0.0.1",
                                             "method": "GET", "path": "/v1/whoami"},
          {"key": "ref"}),
+    Spec("jobs.job", lambda w: {"actor": _admin(w), "job_id": "0" * 32}, {"job_id": "ref"}),
     Spec("ledger_reads.sales", lambda w: {"actor": _clerk(w)},
          {"account_id": "ref", "date_from": "date", "date_to": "date", "contract": "ref"},
          filters=frozenset({"account_id", "contract"}),
@@ -82,7 +84,7 @@ SPECS = [
 
 def _function(name: str) -> Any:
     module, function = name.split(".")
-    return getattr({"apikeys": apikeys, "ledger_reads": ledger_reads}[module], function)
+    return getattr({"apikeys": apikeys, "jobs": jobs, "ledger_reads": ledger_reads}[module], function)
 
 
 def test_every_call_is_fuzzed() -> None:

@@ -1,10 +1,11 @@
-"""api_key, api_key_use: institutions' API keys and the log of their use
+"""api_key, api_key_use, api_job: institutions' API keys, the log of their use, polled jobs
 
 Revision ID: 0011_api_keys
 Revises: 0010_trust_gaps
 Create Date: 2026-12-05
 
-The tables of :mod:`sinkledger.services.apikeys` (docs/api.md, "Keys, limits and the use log").
+The tables of :mod:`sinkledger.services.apikeys` (docs/api.md, "Keys, limits and the use log")
+and of :mod:`sinkledger.services.jobs` (uploads as jobs any instance can answer for).
 """
 
 from __future__ import annotations
@@ -58,9 +59,26 @@ def upgrade() -> None:
         with op.batch_alter_table('api_key_use', schema=None) as batch_op:
             batch_op.create_index(batch_op.f('ix_api_key_use_at'), ['at'], unique=False)
             batch_op.create_index(batch_op.f('ix_api_key_use_key_id'), ['key_id'], unique=False)
+    if _missing('api_job'):
+        op.create_table('api_job',
+        sa.Column('job_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+        sa.Column('owner', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+        sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+        sa.Column('done', sa.Integer(), nullable=False),
+        sa.Column('total', sa.Integer(), nullable=False),
+        sa.Column('label', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+        sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column('started_at', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column('ended_at', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+        sa.PrimaryKeyConstraint('job_id')
+        )
+        with op.batch_alter_table('api_job', schema=None) as batch_op:
+            batch_op.create_index(batch_op.f('ix_api_job_owner'), ['owner'], unique=False)
+            batch_op.create_index(batch_op.f('ix_api_job_started_at'), ['started_at'], unique=False)
 
 
 def downgrade() -> None:
-    for table in ('api_key_use', 'api_key'):
+    for table in ('api_job', 'api_key_use', 'api_key'):
         if not _missing(table):
             op.drop_table(table)
