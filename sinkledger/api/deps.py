@@ -75,10 +75,14 @@ class Page:
         self.limit, self.offset = limit, offset
 
     def of(self, items: Sequence[Any]) -> dict[str, Any]:
-        chunk = list(items[self.offset:self.offset + self.limit])
+        """This page of a whole list."""
+        return self.of_page(list(items[self.offset:self.offset + self.limit]), len(items))
+
+    def of_page(self, chunk: list[Any], total: int) -> dict[str, Any]:
+        """A page the service cut already (``chunk``, of ``total`` in all)."""
         following = self.offset + len(chunk)
-        return {"items": chunk, "total": len(items), "limit": self.limit, "offset": self.offset,
-                "next_offset": following if following < len(items) else None}
+        return {"items": chunk, "total": total, "limit": self.limit, "offset": self.offset,
+                "next_offset": following if following < total else None}
 
 
 Svc = Annotated[Service, Depends(service)]

@@ -73,8 +73,9 @@ def get_sales(svc: Svc, actor: Acting, page: Paged,
               account_id: Annotated[str | None, Query(max_length=40)] = None, date_from: DateQuery = None,
               date_to: DateQuery = None, contract: Annotated[str | None, Query(max_length=80)] = None) -> dict[str, Any]:
     """Sales, newest first, that this key may read (an enterprise or cooperative: its own)."""
-    return page.of(ledger_reads.sales(svc, actor, account_id=account_id, date_from=date_from, date_to=date_to,
-                                      contract=contract))
+    found = ledger_reads.sales(svc, actor, account_id=account_id, date_from=date_from, date_to=date_to,
+                               contract=contract, limit=page.limit, offset=page.offset)
+    return page.of_page(found["items"], found["total"])
 
 
 @router.get("/sales/{seq}", tags=["sales"])

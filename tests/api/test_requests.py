@@ -148,3 +148,23 @@ def test_a_body_over_its_limit_is_413_before_it_is_read_whole(api_server):  # ty
         assert response.status_code == 413, response.text
         assert response.json()["code"] == "upload_too_large" and response.json()["params"]["max_mb"] == 1
     assert api_server.head() == before
+
+
+@pytest.mark.parametrize("filters", [{}, {"account_id": "ENT-0001-H"}, {"date_from": "2025-01-01"},
+                                     {"date_to": "2024-12-31"}, {"contract": "hz"}, {"contract": "%"},
+                                     {"account_id": "COL-0001-H", "date_from": "2020-01-01", "date_to": "2030-12-31"}])
+def test_sales_pages_match_the_clerks_list(api_server, filters):  # type: ignore[no-untyped-def]
+    """The API's sales, filtered and paged by the database, are the trading centre page's list
+    (:func:`sinkledger.services.queries.sales`), page after page."""
+    from sinkledger.services import queries
+
+    expected = queries.sales(api_server.service, **filters)
+    got: list = []  # type: ignore[type-arg]
+    with api_server.client(api_server.key("trading_clerk")) as http:
+        offset: int | None = 0
+        while offset is not None:
+            page = http.get("/v1/sales", params={**filters, "limit": 7, "offset": offset}).json()
+            assert page["total"] == len(expected)
+            got += page["items"]
+            offset = page["next_offset"]
+    assert got == expected

@@ -66,7 +66,8 @@ SPECS = [
          {"key": "ref"}),
     Spec("jobs.job", lambda w: {"actor": _admin(w), "job_id": "0" * 32}, {"job_id": "ref"}),
     Spec("ledger_reads.sales", lambda w: {"actor": _clerk(w)},
-         {"account_id": "ref", "date_from": "date", "date_to": "date", "contract": "ref"},
+         {"account_id": "ref", "date_from": "date", "date_to": "date", "contract": "ref", "limit": "pos_int",
+          "offset": "nonneg_int"},
          filters=frozenset({"account_id", "contract"}),
          skip=frozenset({("date_from", "none"), ("date_to", "none")})),  # no date: no bound
     Spec("ledger_reads.sale", lambda w: {"actor": _clerk(w), "seq": 1}, {"seq": "seq"}),
