@@ -105,7 +105,9 @@ def get_retirements(svc: Svc, actor: Acting, page: Paged,
                     beneficiary: Annotated[str | None, Query(max_length=200, description="Part of the name.")] = None,
                     year: Annotated[int | None, Query(description="The year recorded.")] = None) -> dict[str, Any]:
     """Retirements, newest first, that this key may read, by beneficiary and year."""
-    return page.of(ledger_reads.retirements(svc, actor, account_id=account_id, beneficiary=beneficiary, year=year))
+    found = ledger_reads.retirements(svc, actor, account_id=account_id, beneficiary=beneficiary, year=year,
+                                     limit=page.limit, offset=page.offset)
+    return page.of_page(found["items"], found["total"])
 
 
 @router.post("/pledges", status_code=201, tags=["pledges"])

@@ -20,7 +20,7 @@ from sqlmodel import select
 from ledger.domain import AccountKind, format_block
 from ledger.parties import holding_account_id
 from ledger.permissions import ACTS_FOR_OTHERS, Actor, require
-from ledger.store import AccountRow, BatchRow, CreditBlockRow, PartyRow, SaleRow
+from ledger.store import AccountRow, BatchRow, CreditBlockRow, PartyRow, RetirementRow, SaleRow
 from sinkledger.services import queries
 from sinkledger_base import checks
 from sinkledger_base.errors import InvalidInput, NotFound, NotPermitted, printable
@@ -117,19 +117,28 @@ def sale(service: Service, actor: Actor, seq: int) -> dict[str, Any]:
 
 
 def retirements(service: Service, actor: Actor, *, account_id: str | None = None, beneficiary: str | None = None,
-                year: int | None = None) -> list[dict[str, Any]]:
-    """Retirements, newest first, that the actor may read; ``beneficiary`` a part of its name,
-    ``year`` the year recorded."""
+                year: int | None = None, limit: int = 100, offset: int = 0) -> dict[str, Any]:
+    """A page of the retirements the actor may read, newest first (``{"items", "total"}``);
+    ``beneficiary`` a part of its name, ``year`` the year recorded. Filtered and paged by the
+    database."""
     account = scope(actor, account_id)
+    limit, offset = _page_bound(limit, "limit", 1, MAX_PAGE), _page_bound(offset, "offset", 0, 2**62)
     if beneficiary is not None and (not isinstance(beneficiary, str) or len(beneficiary) > 200):
         raise InvalidInput("value_invalid", field="beneficiary", value=printable(repr(beneficiary), 40))
     if year is not None:
         year = checks.whole(year, "year")
         if not checks.EARLIEST_DATE.year <= year <= checks.LATEST_DATE.year:
             raise checks.date_out_of_range("year", year)
-    rows = queries.retirements(service, account_id=account)
-    return [r for r in rows if (beneficiary is None or beneficiary.lower() in r["beneficiary"].lower())
-            and (year is None or r["recorded_at"][:4] == f"{year:04d}")]
+    where = [RetirementRow.account_id == account] if account is not None else []
+    if beneficiary:
+        where.append(func.lower(RetirementRow.beneficiary).contains(beneficiary.lower(), autoescape=True))
+    if year is not None:
+        where += [RetirementRow.recorded_at >= f"{year:04d}", RetirementRow.recorded_at < f"{year + 1:04d}"]
+    with service.db.read() as s:
+        total = s.exec(select(func.count()).select_from(RetirementRow).where(*where)).one()
+        rows = s.exec(select(RetirementRow).where(*where).order_by(RetirementRow.seq.desc())
+                      .offset(offset).limit(limit)).all()
+    return {"total": int(total), "items": [r.model_dump() for r in rows]}
 
 
 def pledges(service: Service, actor: Actor, *, account_id: str | None = None) -> list[dict[str, Any]]:

@@ -168,3 +168,18 @@ def test_sales_pages_match_the_clerks_list(api_server, filters):  # type: ignore
             got += page["items"]
             offset = page["next_offset"]
     assert got == expected
+
+
+def test_retirement_pages_match_the_registry(api_server):  # type: ignore[no-untyped-def]
+    """Retirements paged by the database are the service's whole list, in order, page after page."""
+    from sinkledger.services import queries
+
+    expected = queries.retirements(api_server.service)
+    got: list = []  # type: ignore[type-arg]
+    with api_server.client(api_server.key("trading_clerk")) as http:
+        offset: int | None = 0
+        while offset is not None:
+            page = http.get("/v1/retirements", params={"limit": 3, "offset": offset}).json()
+            got += page["items"]
+            offset = page["next_offset"]
+    assert got == expected and expected

@@ -72,7 +72,7 @@ SPECS = [
          skip=frozenset({("date_from", "none"), ("date_to", "none")})),  # no date: no bound
     Spec("ledger_reads.sale", lambda w: {"actor": _clerk(w), "seq": 1}, {"seq": "seq"}),
     Spec("ledger_reads.retirements", lambda w: {"actor": _clerk(w)},
-         {"account_id": "ref", "beneficiary": "ref", "year": "opt_int"},
+         {"account_id": "ref", "beneficiary": "ref", "year": "opt_int", "limit": "pos_int", "offset": "nonneg_int"},
          filters=frozenset({"account_id", "beneficiary"}), skip=frozenset({("year", "none")})),
     Spec("ledger_reads.pledges", lambda w: {"actor": _clerk(w)}, {"account_id": "ref"},
          filters=frozenset({"account_id"})),
