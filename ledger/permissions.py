@@ -68,6 +68,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "lien_default": frozenset({R.bank}),
     "loss_record": frozenset({R.insurer, R.collection_centre, R.admin}),
     "insurance_claim": frozenset({R.insurer}),
+    # The ledger's records (sales, retirements, pledges, balances, blocks) as an institution reads
+    # them over the HTTP API (sinkledger/services/ledger_reads.py): everyone but households and
+    # the public; ACTS_FOR_OTHERS names the roles that read every account, the others their own.
+    "ledger_read": frozenset({R.cooperative, R.collection_centre, R.trading_clerk, R.enterprise, R.verifier,
+                              R.court, R.procurator, R.bank, R.insurer, R.admin}),
     "income_view": frozenset({R.household, R.cooperative, R.collection_centre, R.admin, R.bank, R.insurer,
                               R.trading_clerk, R.verifier}),
 }
@@ -79,6 +84,8 @@ ACTS_FOR_OTHERS: dict[str, frozenset[Role]] = {
     "register_parcel": frozenset({R.collection_centre, R.admin}),
     # A cooperative estimates its own parcels; the centre (bundled projects), verifiers and admins any.
     "record_estimate": frozenset({R.collection_centre, R.verifier, R.admin}),
+    "ledger_read": frozenset({R.collection_centre, R.trading_clerk, R.verifier, R.court, R.procurator, R.bank,
+                              R.insurer, R.admin}),
 }
 
 

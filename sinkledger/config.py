@@ -60,6 +60,11 @@ variable                      meaning
 ``SINKLEDGER_TRUSTED_PROXIES``  comma-separated addresses or networks (CIDR) of reverse proxies
                               whose ``X-Forwarded-For`` names the client. Default
                               ``127.0.0.1,::1`` (a proxy on the same host); empty: none.
+``SINKLEDGER_API_RATE_PER_MINUTE``  requests one API key may make a minute, on average
+                              (whole number; default 600; docs/api.md).
+``SINKLEDGER_API_BURST``      requests one API key may make at once before the rate applies
+                              (whole number; default 60).
+``SINKLEDGER_API_LOG_MAX_ROWS``  rows the API key-use log keeps at most (default 1,000,000).
 ============================  ===============================================================
 
 A checkpoint key that cannot be read, is readable by group or others, or is no Ed25519
@@ -179,6 +184,24 @@ MAX_SIGN_IN_SETTING = 10_000_000  # larger values are refused (no overflow in th
 
 
 @dataclass(frozen=True, kw_only=True)
+class ApiLimits:
+    """How often one API key may be used (docs/api.md, "Keys, limits and the use log").
+
+    Each key has a token bucket of ``burst`` requests, refilled at ``rate_per_minute``; the
+    bucket is kept in the database, so every instance behind one database shares it. The key-use
+    log keeps at most ``log_max_rows`` rows (and 180 days).
+    """
+
+    rate_per_minute: int = 600
+    burst: int = 60
+    log_max_rows: int = 1_000_000
+
+
+API_VARIABLES = {"rate_per_minute": "SINKLEDGER_API_RATE_PER_MINUTE", "burst": "SINKLEDGER_API_BURST",
+                 "log_max_rows": "SINKLEDGER_API_LOG_MAX_ROWS"}
+
+
+@dataclass(frozen=True, kw_only=True)
 class Settings:
     database_url: str
     home: Path
@@ -194,6 +217,7 @@ class Settings:
     checkpoint_key_file: Path | None = None
     checkpoint_dir: Path | None = None
     sign_in: SignInLimits = field(default_factory=SignInLimits)
+    api: ApiLimits = field(default_factory=ApiLimits)
 
     @property
     def seeds_demo_when_empty(self) -> bool:
@@ -243,7 +267,32 @@ def load_settings(env: dict[str, str] | None = None, **overrides: str) -> Settin
         checkpoint_key_file=checkpoint_key_from_env(env),
         checkpoint_dir=checkpoint_dir_from_env(env),
         sign_in=sign_in_limits_from_env(env),
+        api=api_limits_from_env(env),
     )
+
+
+def _positive_settings(env: Mapping[str, str], variables: Mapping[str, str], defaults: Any) -> dict[str, int]:
+    """The whole numbers named by ``variables`` (field → environment variable) that are set;
+    anything but a positive whole number up to :data:`MAX_SIGN_IN_SETTING` is refused."""
+    values: dict[str, int] = {}
+    for name, variable in variables.items():
+        given = env.get(variable, "").strip()
+        if not given:
+            continue
+        if not (given.isascii() and given.isdigit() and 0 < int(given) <= MAX_SIGN_IN_SETTING):
+            raise InvalidInput("setting_must_be_positive_whole_number", variable=variable, value=given[:40],
+                               default=str(getattr(defaults, name)))
+        values[name] = int(given)
+    return values
+
+
+def api_limits_from_env(env: Mapping[str, str]) -> ApiLimits:
+    """The API keys' rate limit and use log from the ``SINKLEDGER_API_*`` variables.
+
+    >>> api_limits_from_env({"SINKLEDGER_API_BURST": "5"}).burst
+    5
+    """
+    return ApiLimits(**_positive_settings(env, API_VARIABLES, ApiLimits()))
 
 
 def sign_in_limits_from_env(env: Mapping[str, str]) -> SignInLimits:
@@ -264,16 +313,7 @@ def sign_in_limits_from_env(env: Mapping[str, str]) -> SignInLimits:
     >>> sign_in_limits_from_env({"SINKLEDGER_TRUSTED_PROXIES": "10.0.0.0/8, ::1"}).trusted_proxies
     ('10.0.0.0/8', '::1/128')
     """
-    defaults = SignInLimits()
-    values: dict[str, Any] = {}
-    for name, variable in SIGN_IN_VARIABLES.items():
-        given = env.get(variable, "").strip()
-        if not given:
-            continue
-        if not (given.isascii() and given.isdigit() and 0 < int(given) <= MAX_SIGN_IN_SETTING):
-            raise InvalidInput("setting_must_be_positive_whole_number", variable=variable, value=given[:40],
-                               default=str(getattr(defaults, name)))
-        values[name] = int(given)
+    values: dict[str, Any] = _positive_settings(env, SIGN_IN_VARIABLES, SignInLimits())
     proxies = env.get("SINKLEDGER_TRUSTED_PROXIES")
     if proxies is not None:
         networks = []

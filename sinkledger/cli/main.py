@@ -20,8 +20,8 @@ from sinkledger.cli.common import (
     EXIT_REFUSED,
     WHOLE,
     Ctx,
-    WholeRange,
     RefusingGroup,
+    WholeRange,
     _redact,
     command,
     emit,
@@ -573,6 +573,7 @@ def app(port: int) -> None:
 def _attach_areas(group: click.Group) -> None:
     """The areas' command groups, imported when first needed (RefusingGroup.defer)."""
     # deferred on purpose: only a command of an area (or the list of commands) imports the area's module
+    from sinkledger.cli.api import api, apikeys_group  # the HTTP API and its keys
     from sinkledger.cli.court import attach as attach_court  # the court and certificate groups
     from sinkledger.cli.income import attach as attach_income  # the income group
     from sinkledger.cli.methodologies import estimate_command, methodologies
@@ -587,6 +588,8 @@ def _attach_areas(group: click.Group) -> None:
     group.add_command(parcels)
     group.add_command(people)
     group.add_command(users)
+    group.add_command(api)
+    group.add_command(apikeys_group)
 
 
 main.defer(_attach_areas)

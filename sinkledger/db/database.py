@@ -30,6 +30,8 @@ import ledger.people.store  # noqa: F401 - registers the person-register tables
 import ledger.store  # noqa: F401 - registers the ledger tables
 import sinkledger.services.sessions  # noqa: F401 - registers the web-session table
 import sinkledger.services.signin_guard  # noqa: F401 - registers the sign-in guard and log tables
+import sinkledger.services.apikeys  # noqa: F401 - registers the API key and key-use tables
+import sinkledger.services.jobs  # noqa: F401 - registers the API jobs table
 import sinks.store  # noqa: F401 - registers the parcel table
 from ledger.sql import Tx
 from sinkledger.config import SQLITE_SYNCHRONOUS_MODES, Settings

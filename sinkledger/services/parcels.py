@@ -72,6 +72,7 @@ class ParcelCalls(RegistryPart):
         from ledger.parcels import import_parcels
         from sinks.importer import ImportOptions, plan_file
 
+        require(actor, PERMISSION)  # before the file is read: another role makes the server parse nothing
         path = checks.path_value(path, "path")
         self.require_initialised()
         region, options = self.settings.region, ImportOptions.coerce(options)

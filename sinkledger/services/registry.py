@@ -30,7 +30,7 @@ from ledger import (
 from ledger.commands import CommandContext, run_command, utc_now
 from ledger.domain import EntryKind, Role
 from ledger.journal import Entry
-from ledger.permissions import Actor
+from ledger.permissions import Actor, require
 from ledger.proofs import consistency_proof_document, create_checkpoint, inclusion_proof_document
 from ledger.published import check_ledger_against
 from ledger.signing import (
@@ -141,6 +141,7 @@ class Service(UserCalls, ParcelCalls, EstimateCalls):
         Credits go to ``to_account`` if given; else to the collection centre when every parcel is
         under a collection contract covering the period; else to the parcels' holder.
         """
+        require(actor, "issue")  # before the estimate is looked up: another role learns nothing of it
         verified_kg_co2e = checks.whole(verified_kg_co2e, "verified_kg_co2e")
         buffer_share_bp = checks.whole(buffer_share_bp, "buffer_share_bp")
         with self.db.read() as s:

@@ -199,23 +199,30 @@ def client_key(client: str) -> str:
 
 
 def _log(s: Any, limits: SignInLimits, row: SignInLogRow) -> None:
-    """Write a row of the sign-in log and keep the log bounded, in the same transaction: rows
-    older than :data:`LOG_RETENTION`, and rows more than ``limits.log_max_rows`` ids behind the
-    new one, are deleted, at most :data:`LOG_PRUNE_BATCH` of each per write (both by index: the
-    primary key and ``at``). In steady state each write deletes about one row, so a flood of
-    attempts leaves at most ``log_max_rows`` rows (a larger table left by an older release
-    shrinks by a batch per write). The log is for people to read; the guard's decisions come
-    from the counters (``sign_in_guard``), which this never touches."""
+    """Write a row of the sign-in log and keep the log bounded, in the same transaction
+    (:func:`append_bounded`). The log is for people to read; the guard's decisions come from the
+    counters (``sign_in_guard``), which this never touches."""
+    append_bounded(s, row, limits.log_max_rows)
+
+
+def append_bounded(s: Any, row: Any, max_rows: int) -> None:
+    """Add ``row`` to its log table (a table with an ``id`` primary key and an indexed ``at``)
+    and keep the table bounded, in the same transaction: rows older than :data:`LOG_RETENTION`,
+    and rows more than ``max_rows`` ids behind the new one, are deleted, at most
+    :data:`LOG_PRUNE_BATCH` of each per write (both by index: the primary key and ``at``). In
+    steady state each write deletes about one row, so a flood leaves at most ``max_rows`` rows
+    (a larger table left by an older release shrinks by a batch per write). The sign-in log and
+    the API key-use log (:mod:`sinkledger.services.apikeys`) are kept this way."""
+    table = type(row)
     s.add(row)
     s.flush()
-    cut = row.id - limits.log_max_rows  # type: ignore[operator]
+    cut = row.id - max_rows
     if cut > 0:
-        beyond = (select(SignInLogRow.id).where(SignInLogRow.id <= cut).order_by(SignInLogRow.id)
-                  .limit(LOG_PRUNE_BATCH))
-        s.exec(delete(SignInLogRow).where(SignInLogRow.id.in_(beyond)))  # type: ignore[union-attr]
-    old = (select(SignInLogRow.id).where(SignInLogRow.at < _iso(datetime.fromisoformat(row.at) - LOG_RETENTION))
-           .order_by(SignInLogRow.at).limit(LOG_PRUNE_BATCH))
-    s.exec(delete(SignInLogRow).where(SignInLogRow.id.in_(old)))  # type: ignore[union-attr]
+        beyond = select(table.id).where(table.id <= cut).order_by(table.id).limit(LOG_PRUNE_BATCH)
+        s.exec(delete(table).where(table.id.in_(beyond)))
+    old = (select(table.id).where(table.at < _iso(datetime.fromisoformat(row.at) - LOG_RETENTION))
+           .order_by(table.at).limit(LOG_PRUNE_BATCH))
+    s.exec(delete(table).where(table.id.in_(old)))
 
 
 def _get_for_update(s: Any, scope: str, subject: str, dialect: str, now_iso: str) -> SignInGuardRow:

@@ -1,6 +1,7 @@
 """Administrator: users and roles (create, change role, deactivate, reset password), parties, and
 sign-in locks (user names and client addresses held back after failed sign-ins, with the log of
-failures and an unlock action: :mod:`sinkledger.services.signin_guard`).
+failures and an unlock action: :mod:`sinkledger.services.signin_guard`), and institutions' API
+keys (create, with the key shown once; revoke; the latest uses: :mod:`sinkledger.services.apikeys`).
 
 A role change, deactivation or password reset also ends the user's open web sessions (each
 session re-checks its user on every click anyway; this removes them at once).
@@ -14,9 +15,8 @@ import pandas as pd
 import streamlit as st
 
 from ledger.domain import PartyKind, Role
-from sinkledger.services import admin
+from sinkledger.services import admin, apikeys, signin_guard
 from sinkledger.services import sessions as web_sessions
-from sinkledger.services import signin_guard
 from sinkledger.ui.common import attempt, get_service, require_roles, role_name, submit
 from sinkledger.ui.text import labeller, t
 
@@ -38,8 +38,9 @@ def users_page() -> None:
                                 t("col_active"): t("yes") if u["active"] else t("no")} for u in users]),
                  hide_index=True, width="stretch")
     parties = {p["party_id"]: f'{p["name"] or p["party_id"]} ({p["party_id"]})' for p in service.parties()}
-    tab_new, tab_edit, tab_party, tab_locks = st.tabs([t("create_user"), t("edit_user"), t("register_party"),
-                                                       t("signin_locks_tab")])
+    tab_new, tab_edit, tab_party, tab_locks, tab_keys = st.tabs([t("create_user"), t("edit_user"),
+                                                                 t("register_party"), t("signin_locks_tab"),
+                                                                 t("api_keys_tab")])
     with tab_new:
         _create_form(actor, service, parties)
     with tab_edit:
@@ -48,6 +49,8 @@ def users_page() -> None:
         _party_form(actor, service)
     with tab_locks:
         _sign_in_locks(actor, service)
+    with tab_keys:
+        _api_keys(actor, service, users, parties)
 
 
 def _create_form(actor: Actor, service: Service, parties: dict[str, str]) -> None:
@@ -141,3 +144,59 @@ def _sign_in_locks(actor: Actor, service: Service) -> None:
                                     t("username"): f["username"], t("signin_col_client"): f["client"],
                                     t("signin_col_event"): t(f'signin_event_{f["event"]}'),
                                     } for f in failures]), hide_index=True, width="stretch")
+
+
+def _api_keys(actor: Actor, service: Service, users: list[dict[str, Any]], parties: dict[str, str]) -> None:
+    """Institutions' API keys: create one (shown once), the list, revoke, the latest uses."""
+    limits = service.settings.api
+    st.caption(t("api_keys_rule", rate_per_minute=limits.rate_per_minute, burst=limits.burst))
+    own = t("api_key_own_actor")
+    with st.form("api_key_form"):
+        c1, c2 = st.columns(2)
+        username = c1.selectbox(t("api_key_acts_as"), [own] + [u["username"] for u in users if u["active"]],
+                                key="api_key_user")
+        label = c2.text_input(t("api_key_label"), key="api_key_label", max_chars=80)
+        role = c1.selectbox(t("col_role"), ROLES, format_func=labeller("role_"), key="api_key_role")
+        party = c2.selectbox(t("col_party"), list(parties), format_func=parties.get, key="api_key_party")
+        ok = st.form_submit_button(t("api_key_create"), type="primary")
+    if ok:
+        chosen = next((u for u in users if u["username"] == username), None)
+        made = attempt(apikeys.create_key, service, actor, label=label,
+                       username=chosen["username"] if chosen else None,
+                       role=chosen["role"] if chosen else role, party_id=chosen["party_id"] if chosen else party)
+        if made is not None:
+            st.success(t("api_key_created", key_id=made["key_id"]))
+            st.code(made["key"], language=None)  # shown this once: the next run of the page no longer has it
+    _api_key_list(actor, service)
+
+
+def _api_key_list(actor: Actor, service: Service) -> None:
+    keys = apikeys.keys(service, actor)
+    if not keys:
+        st.info(t("api_keys_none"))
+        return
+    st.dataframe(pd.DataFrame([{t("api_key_col_id"): k["key_id"], t("col_role"): role_name(k["role"]),
+                                t("col_party"): k["party_id"], t("api_key_col_actor"): k["username"],
+                                t("api_key_label"): k["label"], t("api_key_col_created"): _minute(k["created_at"]),
+                                t("api_key_col_last_used"): _minute(k["last_used_at"]),
+                                t("api_key_col_revoked"): _minute(k["revoked_at"])} for k in keys]),
+                 hide_index=True, width="stretch")
+    active = [k["key_id"] for k in keys if k["revoked_at"] is None]
+    if active:
+        chosen = st.selectbox(t("api_key_revoke_choice"), active, key="api_key_revoke_choice")
+        revoke = st.button(t("api_key_revoke"), key="api_key_revoke") and chosen is not None
+        if revoke and attempt(apikeys.revoke_key, service, actor, key_id=chosen) is not None:
+            st.toast(t("api_key_revoked_toast", key_id=chosen))
+            st.rerun()
+    uses = apikeys.uses(service, actor, limit=200)
+    if uses:
+        st.subheader(t("api_key_uses_header"))
+        st.dataframe(pd.DataFrame([{t("signin_col_at"): _minute(u["at"]), t("api_key_col_id"): u["key_id"],
+                                    t("signin_col_client"): u["client"],
+                                    t("api_key_col_request"): f'{u["method"]} {u["path"]}',
+                                    t("api_key_col_event"): t(f"api_key_event_{u['event']}")} for u in uses]),
+                     hide_index=True, width="stretch")
+
+
+def _minute(moment: str | None) -> str:
+    return moment[:19].replace("T", " ") if moment else ""

@@ -13,7 +13,8 @@ from sinkledger.services import queries as ui_queries
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
 from sinkledger.ui.common import attempt, get_service, require_roles, submit
-from sinkledger.ui.text import t, text
+from sinkledger.ui.receipt import receipt_pdf
+from sinkledger.ui.text import t
 
 if TYPE_CHECKING:  # for annotations only
     from sinkledger.services.registry import Service
@@ -104,26 +105,6 @@ def receipt_button(service: Service, seq: int, *, key: str) -> None:
         return
     st.download_button(t("download_receipt"), receipt_pdf(sale, session.lang()), file_name=f"receipt-{seq}.pdf",
                        mime="application/pdf", key=key)
-
-
-def receipt_pdf(sale: dict[str, Any], lang: str) -> bytes:
-    """The sale receipt PDF in ``lang`` (labels from the UI catalogue)."""
-    def tl(key: str) -> str:
-        return text(key, lang)
-
-    fields = [(tl("receipt_entry"), str(sale["seq"])),
-              (tl("receipt_time"), fmt.datetime_text(sale["recorded_at"], lang)),
-              (tl("contract_no"), sale["contract_no"]),
-              (tl("seller"), f'{sale["seller_name"]} ({sale["seller_account"]})'),
-              (tl("buyer"), f'{sale["buyer_name"]} ({sale["buyer_account"]})'),
-              (tl("quantity_t"), fmt.tonnes(sale["quantity"], lang)),
-              (tl("unit_price"), fmt.price(sale["price_fen_per_t"], lang)),
-              (tl("sale_amount"), f'{fmt.money(sale["amount_fen"], lang)} ({fmt.yuan(sale["amount_fen"])})'),
-              (tl("receipt_clerk"), sale["actor"]), (tl("receipt_hash"), sale["entry_hash"])]
-    blocks = [{"serials": b.get("serials", ""), "quantity": b.get("quantity", "")} for b in sale["blocks"]]
-    return receipts.sale_receipt_pdf({"blocks": blocks}, title=tl("receipt_title"), fields=fields,
-                                     blocks_title=tl("receipt_serials"), footer=tl("receipt_footer"), lang=lang,
-                                     mono=[tl("receipt_hash")])
 
 
 # -- history ----------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ def test_household_and_collective_statements(sold, lang):  # type: ignore[no-unt
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_receipt(lang):  # type: ignore[no-untyped-def]
-    from sinkledger.ui.clerk import receipt_pdf
+    from sinkledger.ui.receipt import receipt_pdf
     from sinkledger.ui.text import text as ui_text
 
     serials = "CN330523-BF-AJBF01-2022-000000001..000000003"

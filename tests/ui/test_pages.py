@@ -254,7 +254,7 @@ def test_sales_history_filters_and_export(app_env) -> None:  # type: ignore[no-u
 
 def test_receipt_pdf_and_excel_bytes() -> None:
     from sinkledger.documents.receipts import table_xlsx
-    from sinkledger.ui.clerk import receipt_pdf
+    from sinkledger.ui.receipt import receipt_pdf
 
     sale = {"seq": 7, "recorded_at": "2025-03-01T08:00:00+00:00", "contract_no": "C-1", "seller_name": "卖方合作社",
             "seller_account": "COL-0001-H", "buyer_name": "买方企业", "buyer_account": "ENT-0001-H", "quantity": 3,

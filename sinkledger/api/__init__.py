@@ -1,0 +1,7 @@
+"""The HTTP API for institutions (issue 18): FastAPI on uvicorn over the services.
+
+:mod:`~sinkledger.api.app` builds the application (``ROUTERS``), :mod:`~sinkledger.api.deps`
+holds what endpoints share (service, key, request id, pages), :mod:`~sinkledger.api.problems`
+renders refusals as RFC 9457 problem documents, and one module per area holds its endpoints.
+Start it with ``sinkledger api``; docs/api.md has curl examples for every institution.
+"""

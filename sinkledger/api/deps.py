@@ -1,0 +1,91 @@
+"""What every endpoint shares: the service, the acting key's actor, the request id, pages of a list.
+
+- :func:`service` is the one :class:`~sinkledger.services.registry.Service` of the process
+  (``app.state.service``), the same class the app and the CLI use.
+- :func:`actor` reads ``Authorization: Bearer <key>`` and asks
+  :func:`sinkledger.services.apikeys.authenticate` for its actor (the key's use logged and
+  counted against its rate limit there); endpoints pass the actor to the services, which check
+  its role exactly as for a signed-in user.
+- :func:`request_id` is the ``Idempotency-Key`` header: the command's request id, so a retry
+  with the same body returns the first result and the same key with another body is refused
+  (``request_id_reused``). Without the header each request gets a new id.
+- :func:`page` cuts a list into ``limit``/``offset`` pages: ``{"items", "total", "limit",
+  "offset", "next_offset"}``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Query, Request, UploadFile
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from ledger.permissions import Actor
+from sinkledger.services import apikeys, signin_guard
+from sinkledger.services.registry import Service
+from sinkledger_base.errors import InvalidInput
+
+MAX_PAGE = 1000
+_bearer = HTTPBearer(auto_error=False, description="An institution's API key: `Authorization: Bearer slk_…`")
+
+
+def service(request: Request) -> Service:
+    return request.app.state.service
+
+
+def client_of(request: Request, svc: Service) -> str:
+    """The client's address, through trusted proxies as for sign-in."""
+    peer = request.client.host if request.client else None
+    return signin_guard.client_address(peer, request.headers.get("x-forwarded-for"),
+                                       svc.settings.sign_in.trusted_proxies)
+
+
+def actor(request: Request, svc: Annotated[Service, Depends(service)],
+          credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Actor:
+    key = credentials.credentials if credentials is not None else None
+    return apikeys.authenticate(svc, key, client=client_of(request, svc), method=request.method,
+                                path=request.url.path)
+
+
+def request_id(idempotency_key: Annotated[str | None, Header(
+        description="The command's request id: a retry with the same body returns the first result; "
+                    "the same key with another body is refused (409). Default: a new id.")] = None) -> str:
+    if idempotency_key is None:
+        return str(uuid.uuid4())
+    if not 0 < len(idempotency_key) <= 200 or not idempotency_key.isprintable():
+        raise InvalidInput("idempotency_key_invalid")
+    return idempotency_key
+
+
+def upload_parts(upload: UploadFile) -> dict[str, Any]:
+    """An uploaded document as the services take it: its bytes, its file name and its media type
+    (as the client declared it; the services guess one from the name when none is given). The
+    request's size is bounded before this reads it (:mod:`sinkledger.api.limits`)."""
+    declared = upload.content_type if upload.content_type not in (None, "", "application/octet-stream") else None
+    return {"content": upload.file.read(), "file_name": upload.filename or "document", "media_type": declared}
+
+
+class Page:
+    """``limit`` and ``offset`` query parameters."""
+
+    def __init__(self, limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Items per page.")] = 100,
+                 offset: Annotated[int, Query(ge=0, le=2**62, description="Items to skip.")] = 0) -> None:
+        self.limit, self.offset = limit, offset
+
+    def of(self, items: Sequence[Any]) -> dict[str, Any]:
+        """This page of a whole list."""
+        return self.of_page(list(items[self.offset:self.offset + self.limit]), len(items))
+
+    def of_page(self, chunk: list[Any], total: int) -> dict[str, Any]:
+        """A page the service cut already (``chunk``, of ``total`` in all)."""
+        following = self.offset + len(chunk)
+        return {"items": chunk, "total": total, "limit": self.limit, "offset": self.offset,
+                "next_offset": following if following < total else None}
+
+
+Svc = Annotated[Service, Depends(service)]
+Acting = Annotated[Actor, Depends(actor)]
+RequestId = Annotated[str, Depends(request_id)]
+Paged = Annotated[Page, Depends(Page)]

@@ -1,0 +1,302 @@
+"""API keys for institutions: created, listed and revoked by the administrator, stored hashed,
+rate-limited per key, every use logged (issue 18; docs/api.md, "Keys, limits and the use log").
+
+- A key reads ``slk_<key id>_<secret>``: the key id (12 hex digits) names the row, the secret is
+  32 random bytes (``secrets.token_urlsafe``). The database keeps the SHA-256 of the whole key,
+  never the key: a random 256-bit secret needs no slow hash (as for web sessions,
+  :mod:`sinkledger.services.sessions`), and a stolen table or backup holds no usable key. The key
+  is shown once, when it is made.
+- A key is bound to a party and a role, and acts either as an existing user (``username``: the
+  user must stay active with that role and party, or the key stops working) or as its own actor
+  ``api-<key id>``. :func:`authenticate` turns a key into the :class:`~ledger.permissions.Actor`
+  the services check exactly as for a signed-in user: the API holds no role rule of its own.
+- Each key has a token bucket (:class:`sinkledger.config.ApiLimits`) kept on its row and
+  updated in the same transaction that checks the key (a row lock on PostgreSQL, the write lock
+  on SQLite), so several API instances behind one database share one limit per key.
+- Every use (and every refused one: unknown key, wrong secret, revoked, rate-limited) is written
+  to ``api_key_use`` in that transaction, bounded like the sign-in log
+  (:func:`sinkledger.services.signin_guard.append_bounded`: 180 days, at most ``log_max_rows`` rows).
+
+The tables are not part of the ledger: nothing in them is hashed into the journal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import math
+import re
+import secrets
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import text
+from sqlmodel import Field, SQLModel, select
+
+from ledger.domain import Role
+from ledger.permissions import Actor, require
+from ledger.sale import check_text
+from ledger.store import PartyRow, UserRow
+from sinkledger.config import ApiLimits
+from sinkledger.services.sessions import _writing
+from sinkledger.services.signin_guard import append_bounded
+from sinkledger_base.errors import Conflict, InvalidInput, NotFound, NotPermitted, printable
+
+if TYPE_CHECKING:  # for annotations only
+    from sinkledger.services.registry import Service
+
+log = logging.getLogger("sinkledger.api")
+
+KEY_PREFIX = "slk_"
+KEY_ID = re.compile(r"[0-9a-f]{12}")
+KEY = re.compile(r"slk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
+SECRET_BYTES = 32
+EVENTS = ("used", "unknown_key", "wrong_secret", "revoked", "user_inactive", "rate_limited")
+MILLI = 1000  # the bucket counts thousandths of a request (whole numbers in the row)
+
+
+class ApiKeyRow(SQLModel, table=True):
+    """One API key: its hash, what it may act as, and its token bucket."""
+
+    __tablename__ = "api_key"
+    key_id: str = Field(primary_key=True, max_length=12)
+    secret_hash: str = Field(max_length=64)  # SHA-256 hex of the whole key
+    label: str = Field(default="", max_length=80)
+    party_id: str = Field(max_length=40, index=True)
+    role: str = Field(max_length=30)
+    username: str = Field(max_length=60)  # the actor: a user's name, or api-<key id>
+    acts_as_user: bool = Field(default=False)
+    created_at: str = Field(max_length=40)
+    created_by: str = Field(max_length=60)
+    revoked_at: str | None = Field(default=None, max_length=40)
+    revoked_by: str | None = Field(default=None, max_length=60)
+    last_used_at: str | None = Field(default=None, max_length=40)
+    bucket_milli: int = Field(default=0)  # requests left in the bucket, in thousandths
+    bucket_at: str = Field(default="", max_length=40)  # when the bucket was last filled
+
+
+class ApiKeyUseRow(SQLModel, table=True):
+    """One use of a key, or one refused attempt."""
+
+    __tablename__ = "api_key_use"
+    id: int | None = Field(default=None, primary_key=True)
+    at: str = Field(max_length=40, index=True)
+    key_id: str = Field(max_length=12, index=True)  # as presented ("" when none could be read)
+    client: str = Field(max_length=64)
+    method: str = Field(max_length=10)
+    path: str = Field(max_length=200)
+    event: str = Field(max_length=20)  # one of EVENTS
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _limits(service: Service) -> ApiLimits:
+    return getattr(service.settings, "api", None) or ApiLimits()
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def _public(row: ApiKeyRow) -> dict[str, Any]:
+    """A key as the administrator sees it: never its hash."""
+    return {"key_id": row.key_id, "label": row.label, "party_id": row.party_id, "role": row.role,
+            "username": row.username, "acts_as_user": row.acts_as_user, "created_at": row.created_at,
+            "created_by": row.created_by, "revoked_at": row.revoked_at, "revoked_by": row.revoked_by,
+            "last_used_at": row.last_used_at}
+
+
+def _check_key_id(key_id: Any) -> str:
+    if not isinstance(key_id, str) or not KEY_ID.fullmatch(key_id):
+        raise InvalidInput("value_invalid", field="key_id", value=printable(repr(key_id), 40))
+    return key_id
+
+
+def _holder(service: Service, *, party_id: Any, role: Any, username: Any) -> tuple[str, str, str | None]:
+    """The party, role and user of a new key, checked: the party exists; a user, when named, is
+    active and has exactly that role and party (each may be left out and taken from the user)."""
+    if username is not None and (not isinstance(username, str) or not 0 < len(username) <= 60):
+        raise InvalidInput("value_invalid", field="username", value=printable(repr(username), 40))
+    with service.db.read() as s:
+        user = s.get(UserRow, username) if username else None
+        if username and (user is None or not user.active):
+            raise NotFound("actor_unknown", actor=printable(username, 40))
+        party_id = user.party_id if user is not None and party_id is None else party_id
+        role = user.role if user is not None and role is None else role
+        if not isinstance(party_id, str) or not party_id or len(party_id) > 40:
+            raise InvalidInput("value_invalid", field="party_id", value=printable(repr(party_id), 40))
+        try:
+            role = Role(role).value
+        except ValueError:
+            raise InvalidInput("value_invalid", field="role", value=printable(repr(role), 40)) from None
+        if role == Role.public.value:
+            raise InvalidInput("value_invalid", field="role", value=role)  # the public needs no key
+        if s.get(PartyRow, party_id) is None:
+            raise NotFound("party_not_found", party=printable(party_id, 40))
+    if user is not None and (user.role, user.party_id) != (role, party_id):
+        raise InvalidInput("api_key_user_mismatch", username=user.username, role=user.role, party=user.party_id)
+    return party_id, role, username
+
+
+def create_key(service: Service, actor: Actor, *, party_id: str | None = None, role: str | None = None,
+               username: str | None = None, label: str = "", now: datetime | None = None) -> dict[str, Any]:
+    """A new key for ``party_id`` and ``role`` (administrators only); the result's ``key`` is
+    the only time the key is shown.
+
+    Raises
+    ------
+    sinkledger_base.errors.InvalidInput
+        ``value_invalid`` for a role that is no role (or ``public``), a malformed party or user
+        name or label; ``api_key_user_mismatch`` when the user has another role or party.
+    sinkledger_base.errors.NotFound
+        ``party_not_found``, ``actor_unknown`` (no such active user).
+    """
+    require(actor, "manage_users")
+    label = check_text(label if label is not None else "", "label", 80, required=False)
+    party_id, role, username = _holder(service, party_id=party_id, role=role, username=username)
+    now = now or _now()
+    key_id = secrets.token_hex(6)
+    key = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(SECRET_BYTES)}"
+    row = ApiKeyRow(key_id=key_id, secret_hash=key_hash(key), label=label, party_id=party_id, role=role,
+                    username=username or f"api-{key_id}", acts_as_user=username is not None,
+                    created_at=_iso(now), created_by=actor.username,
+                    bucket_milli=_limits(service).burst * MILLI, bucket_at=_iso(now))
+    with _writing(service) as s:
+        s.add(row)
+        out = _public(row)
+    log.info("API key %s created for %s (%s) by %s", key_id, party_id, role, actor.username)
+    return {**out, "key": key}
+
+
+def keys(service: Service, actor: Actor, *, include_revoked: bool = True) -> list[dict[str, Any]]:
+    """Every key (never a hash), newest first (administrators only)."""
+    require(actor, "manage_users")
+    if not isinstance(include_revoked, bool):
+        raise InvalidInput("value_invalid", field="include_revoked", value=printable(repr(include_revoked), 40))
+    with service.db.read() as s:
+        rows = s.exec(select(ApiKeyRow).order_by(ApiKeyRow.created_at.desc(), ApiKeyRow.key_id)).all()  # type: ignore[attr-defined]
+    return [_public(r) for r in rows if include_revoked or r.revoked_at is None]
+
+
+def revoke_key(service: Service, actor: Actor, *, key_id: str, now: datetime | None = None) -> dict[str, Any]:
+    """Revoke a key (administrators only): its next use is refused. Revoking it again changes
+    nothing and returns the first revocation."""
+    require(actor, "manage_users")
+    key_id = _check_key_id(key_id)
+    with _writing(service) as s:
+        row = s.get(ApiKeyRow, key_id)
+        if row is None:
+            raise NotFound("api_key_not_found", key_id=key_id)
+        if row.revoked_at is None:
+            row.revoked_at, row.revoked_by = _iso(now or _now()), actor.username
+            s.add(row)
+            log.info("API key %s revoked by %s", key_id, actor.username)
+        return _public(row)
+
+
+def uses(service: Service, actor: Actor, *, key_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """The latest entries of the key-use log, newest first, of one key or all (administrators only)."""
+    require(actor, "manage_users")
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 0 < limit <= 10_000:
+        raise InvalidInput("value_invalid", field="limit", value=printable(repr(limit), 40))
+    query = select(ApiKeyUseRow).order_by(ApiKeyUseRow.id.desc()).limit(limit)  # type: ignore[union-attr]
+    if key_id is not None:
+        query = query.where(ApiKeyUseRow.key_id == _check_key_id(key_id))
+    with service.db.read() as s:
+        rows = s.exec(query).all()
+    return [{"at": r.at, "key_id": r.key_id, "client": r.client, "method": r.method, "path": r.path,
+             "event": r.event} for r in rows]
+
+
+# -- using a key -----------------------------------------------------------------------------------
+
+def authenticate(service: Service, key: Any, *, client: str, method: str, path: str,
+                 now: datetime | None = None) -> Actor:
+    """The actor of a key presented with a request, its use logged and counted.
+
+    Raises
+    ------
+    sinkledger_base.errors.NotPermitted
+        ``api_key_missing`` (no key), ``api_key_invalid`` (malformed, unknown, wrong secret, or
+        its user no longer active with its role and party), ``api_key_revoked``.
+    sinkledger_base.errors.Conflict
+        ``api_rate_limited`` with ``retry_after_s`` while the key's bucket is empty.
+    """
+    if key is None or key == "":
+        raise NotPermitted("api_key_missing")
+    now = now or _now()
+    found = KEY.fullmatch(key) if isinstance(key, str) else None
+    presented_id = found.group(1) if found else ""
+    limits = _limits(service)
+    with _writing(service) as s:
+        if not service.db.is_sqlite:
+            # The bucket and the log need no wait for the disk: a crash may lose the last moment's
+            # uses (the ledger's own commits keep their full durability).
+            s.exec(text("SET LOCAL synchronous_commit TO OFF"))
+        row = _locked_key(s, service, presented_id) if found else None
+        event, refusal, actor = _judge(s, row, key, now, limits)
+        _log(s, limits, ApiKeyUseRow(at=_iso(now), key_id=presented_id, client=printable(client, 64)[:64],
+                                     method=printable(method, 10)[:10], path=printable(path, 200)[:200], event=event))
+    if refusal is not None:
+        log.warning("API key refused: key=%s client=%s event=%s", presented_id or "-", client, event)
+        raise refusal
+    assert actor is not None
+    return actor
+
+
+def _locked_key(s: Any, service: Service, key_id: str) -> ApiKeyRow | None:
+    query = select(ApiKeyRow).where(ApiKeyRow.key_id == key_id)
+    if not service.db.is_sqlite:
+        query = query.with_for_update()
+    return s.exec(query.execution_options(populate_existing=True)).first()
+
+
+def _judge(s: Any, row: ApiKeyRow | None, key: str, now: datetime,
+           limits: ApiLimits) -> tuple[str, Exception | None, Actor | None]:
+    """The event to log, the refusal to raise (or None) and the actor, for a key's row."""
+    if row is None:
+        return "unknown_key", NotPermitted("api_key_invalid"), None
+    if not hmac.compare_digest(row.secret_hash, key_hash(key)):
+        return "wrong_secret", NotPermitted("api_key_invalid"), None
+    if row.revoked_at is not None:
+        return "revoked", NotPermitted("api_key_revoked", key_id=row.key_id, revoked_at=row.revoked_at), None
+    if row.acts_as_user:
+        user = s.get(UserRow, row.username)
+        if user is None or not user.active or (user.role, user.party_id) != (row.role, row.party_id):
+            return "user_inactive", NotPermitted("api_key_invalid"), None
+    tokens = _refill(row, now, limits)
+    if tokens < MILLI:
+        rate_milli_per_s = limits.rate_per_minute * MILLI / 60
+        wait_s = max(1, math.ceil((MILLI - tokens) / rate_milli_per_s))
+        row.bucket_milli, row.bucket_at = tokens, _iso(now)
+        s.add(row)
+        return "rate_limited", Conflict("api_rate_limited", key_id=row.key_id, retry_after_s=wait_s,
+                                        rate_per_minute=limits.rate_per_minute), None
+    row.bucket_milli, row.bucket_at, row.last_used_at = tokens - MILLI, _iso(now), _iso(now)
+    s.add(row)
+    return "used", None, Actor(row.username, Role(row.role), row.party_id)
+
+
+def _refill(row: ApiKeyRow, now: datetime, limits: ApiLimits) -> int:
+    """The bucket's content now, in thousandths of a request: what it held, plus the rate times
+    the time since, at most ``burst``."""
+    try:
+        elapsed_s = max(0.0, (now - datetime.fromisoformat(row.bucket_at)).total_seconds())
+    except ValueError:
+        elapsed_s = math.inf  # never filled: a full bucket
+    full = limits.burst * MILLI
+    if elapsed_s == math.inf:
+        return full
+    return min(full, row.bucket_milli + int(elapsed_s * limits.rate_per_minute * MILLI / 60))
+
+
+def _log(s: Any, limits: ApiLimits, row: ApiKeyUseRow) -> None:
+    """Write a row of the key-use log, bounded like the sign-in log."""
+    append_bounded(s, row, limits.log_max_rows)

@@ -1,0 +1,195 @@
+"""The ledger's records as an institution reads them: sales, retirements, pledges, balances,
+holdings and serial blocks, each scoped by the acting role (issue 18).
+
+The pages show each role its own view; the HTTP API answers whoever holds a key, so the scoping
+is a rule here, in the service layer, not at the edge: ``ledger_read``
+(:mod:`ledger.permissions`) says who may read at all (not households, whose statements are
+income's, and not the public, whose registry is its own), and the roles in its
+``ACTS_FOR_OTHERS`` read every account; the others (cooperatives, enterprises) only their own
+holding account, whatever they ask for.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from ledger.domain import AccountKind, format_block
+from ledger.parties import holding_account_id
+from ledger.permissions import ACTS_FOR_OTHERS, Actor, require
+from ledger.store import AccountRow, BatchRow, CreditBlockRow, PartyRow, RetirementRow, SaleRow
+from sinkledger.services import queries
+from sinkledger_base import checks
+from sinkledger_base.errors import InvalidInput, NotFound, NotPermitted, printable
+
+if TYPE_CHECKING:  # for annotations only
+    from sinkledger.services.registry import Service
+
+READ = "ledger_read"
+MAX_BLOCKS = 10_000
+MAX_PAGE = 1000
+
+
+def reads_every_account(actor: Actor) -> bool:
+    return actor.role in ACTS_FOR_OTHERS[READ]
+
+
+def scope(actor: Actor, account_id: Any = None, *, required: bool = False) -> str | None:
+    """The account the actor may read: the one asked for (None: every account, unless
+    ``required``) when its role reads every account, else its own holding account (asking for
+    another is refused)."""
+    require(actor, READ)
+    if (account_id is not None or required) and (not isinstance(account_id, str) or not 0 < len(account_id) <= 40):
+        raise InvalidInput("value_invalid", field="account_id", value=printable(repr(account_id), 40))
+    if reads_every_account(actor):
+        return account_id
+    own = holding_account_id(actor.party_id)
+    if account_id not in (None, own):
+        raise NotPermitted("not_permitted", role=actor.role.value, command=READ)
+    return own
+
+
+def _day(value: Any, field: str) -> str | None:
+    return None if value is None else checks.iso_date(value, field).isoformat()
+
+
+def sales(service: Service, actor: Actor, *, account_id: str | None = None, date_from: str | None = None,
+          date_to: str | None = None, contract: str | None = None, limit: int = 100,
+          offset: int = 0) -> dict[str, Any]:
+    """A page of the sales the actor may read, newest first: ``{"items", "total"}``, filtered by
+    account (either side), recording date range (inclusive) and a part of the contract number.
+
+    The filters and the page are the database's work (the sale table is as long as the ledger's
+    history), and only the page's accounts are named."""
+    account = scope(actor, account_id)
+    if contract is not None and (not isinstance(contract, str) or len(contract) > 80):
+        raise InvalidInput("value_invalid", field="contract", value=printable(repr(contract), 40))
+    limit, offset = _page_bound(limit, "limit", 1, MAX_PAGE), _page_bound(offset, "offset", 0, 2**62)
+    where = []
+    if account is not None:
+        where.append((SaleRow.seller_account == account) | (SaleRow.buyer_account == account))
+    if date_from is not None:
+        where.append(SaleRow.recorded_at >= checks.iso_date(date_from, "date_from").isoformat())
+    if date_to is not None:
+        where.append(SaleRow.recorded_at < (checks.iso_date(date_to, "date_to") + timedelta(days=1)).isoformat())
+    if contract:
+        where.append(func.lower(SaleRow.contract_no).contains(contract.lower(), autoescape=True))
+    with service.db.read() as s:
+        total = s.exec(select(func.count()).select_from(SaleRow).where(*where)).one()
+        rows = s.exec(select(SaleRow).where(*where).order_by(SaleRow.seq.desc()).offset(offset).limit(limit)).all()
+        names = _names(s, {r.seller_account for r in rows} | {r.buyer_account for r in rows})
+    return {"total": int(total), "items": [
+        {"seq": r.seq, "recorded_at": r.recorded_at, "seller_account": r.seller_account,
+         "seller_name": names.get(r.seller_account, ""), "buyer_account": r.buyer_account,
+         "buyer_name": names.get(r.buyer_account, ""), "quantity": r.quantity, "price_fen_per_t": r.price_fen_per_t,
+         "amount_fen": r.amount_fen, "contract_no": r.contract_no} for r in rows]}
+
+
+def _page_bound(value: Any, field: str, lowest: int, highest: int) -> int:
+    value = checks.whole(value, field)
+    if not lowest <= value <= highest:
+        raise InvalidInput("value_invalid", field=field, value=str(value)[:40])
+    return value
+
+
+def _names(s: Any, accounts: set[str]) -> dict[str, str]:
+    """Account id → its holding party's name (a system account: its kind), for these accounts."""
+    if not accounts:
+        return {}
+    rows = s.exec(select(AccountRow, PartyRow).join(PartyRow, PartyRow.id == AccountRow.party_id, isouter=True)
+                  .where(AccountRow.id.in_(sorted(accounts)))).all()
+    return {a.id: (p.name if p is not None else "") if a.kind == AccountKind.holding.value else a.kind
+            for a, p in rows}
+
+
+def sale(service: Service, actor: Actor, seq: int) -> dict[str, Any]:
+    """One sale with its entry hash and serial blocks, if the actor may read it."""
+    seq = checks.whole(seq, "seq")
+    require(actor, READ)
+    found = queries.sale(service, seq)
+    if not reads_every_account(actor) and holding_account_id(actor.party_id) not in (
+            found["seller_account"], found["buyer_account"]):
+        raise NotFound("entry_not_found", seq=seq)  # another's sale: as if it did not exist
+    return found
+
+
+def retirements(service: Service, actor: Actor, *, account_id: str | None = None, beneficiary: str | None = None,
+                year: int | None = None, limit: int = 100, offset: int = 0) -> dict[str, Any]:
+    """A page of the retirements the actor may read, newest first (``{"items", "total"}``);
+    ``beneficiary`` a part of its name, ``year`` the year recorded. Filtered and paged by the
+    database."""
+    account = scope(actor, account_id)
+    limit, offset = _page_bound(limit, "limit", 1, MAX_PAGE), _page_bound(offset, "offset", 0, 2**62)
+    if beneficiary is not None and (not isinstance(beneficiary, str) or len(beneficiary) > 200):
+        raise InvalidInput("value_invalid", field="beneficiary", value=printable(repr(beneficiary), 40))
+    if year is not None:
+        year = checks.whole(year, "year")
+        if not checks.EARLIEST_DATE.year <= year <= checks.LATEST_DATE.year:
+            raise checks.date_out_of_range("year", year)
+    where = [RetirementRow.account_id == account] if account is not None else []
+    if beneficiary:
+        where.append(func.lower(RetirementRow.beneficiary).contains(beneficiary.lower(), autoescape=True))
+    if year is not None:
+        where += [RetirementRow.recorded_at >= f"{year:04d}", RetirementRow.recorded_at < f"{year + 1:04d}"]
+    with service.db.read() as s:
+        total = s.exec(select(func.count()).select_from(RetirementRow).where(*where)).one()
+        rows = s.exec(select(RetirementRow).where(*where).order_by(RetirementRow.seq.desc())
+                      .offset(offset).limit(limit)).all()
+    return {"total": int(total), "items": [r.model_dump() for r in rows]}
+
+
+def pledges(service: Service, actor: Actor, *, account_id: str | None = None) -> list[dict[str, Any]]:
+    return queries.pledges(service, account_id=scope(actor, account_id))
+
+
+def balance(service: Service, actor: Actor, account_id: str) -> dict[str, Any]:
+    """One account's balance by state (held, pledged, retired...)."""
+    account = scope(actor, account_id, required=True)
+    return {"account_id": account, **service.account_balance(account)}
+
+
+def balances(service: Service, actor: Actor) -> list[dict[str, Any]]:
+    """Every account's balance (roles that read every account), else the actor's own."""
+    account = scope(actor)
+    rows = service.balances()["by_account"]
+    return [r for r in rows if account is None or r["account_id"] == account]
+
+
+def holdings(service: Service, actor: Actor, account_id: str) -> dict[str, Any]:
+    """An account's credits by batch and state, with the batch's sink type and vintage."""
+    account = scope(actor, account_id, required=True)
+    with service.db.read() as s:
+        if s.get(AccountRow, account) is None:
+            raise NotFound("account_not_found", account=account)
+    return {"account_id": account, "balance": service.account_balance(account),
+            "holdings": _holdings(service, account)}
+
+
+def _holdings(service: Service, account: str) -> list[dict[str, Any]]:
+    with service.db.read() as s:
+        rows = s.exec(select(CreditBlockRow, BatchRow).join(BatchRow, BatchRow.id == CreditBlockRow.batch_id)
+                      .where(CreditBlockRow.account_id == account)).all()
+    totals: dict[tuple[str, str], dict[str, Any]] = {}
+    for block, batch in rows:
+        row = totals.setdefault((batch.id, block.state), {
+            "batch_id": batch.id, "sink_type": batch.sink_type, "vintage_year": batch.vintage_year,
+            "project_code": batch.project_code, "state": block.state, "quantity": 0})
+        row["quantity"] += block.last - block.first + 1
+    return sorted(totals.values(), key=lambda r: (r["vintage_year"], r["batch_id"], r["state"]))
+
+
+def blocks(service: Service, actor: Actor, account_id: str) -> list[dict[str, Any]]:
+    """An account's serial blocks (at most :data:`MAX_BLOCKS`), by batch and first serial."""
+    account = scope(actor, account_id, required=True)
+    with service.db.read() as s:
+        if s.get(AccountRow, account) is None:
+            raise NotFound("account_not_found", account=account)
+        rows = s.exec(select(CreditBlockRow, BatchRow).join(BatchRow, BatchRow.id == CreditBlockRow.batch_id)
+                      .where(CreditBlockRow.account_id == account)
+                      .order_by(CreditBlockRow.batch_id, CreditBlockRow.first).limit(MAX_BLOCKS)).all()
+    return [{"batch_id": b.batch_id, "state": b.state, "first": b.first, "last": b.last,
+             "quantity": b.last - b.first + 1, "serials": format_block(batch.serial_prefix, b.first, b.last),
+             "tag": b.tag} for b, batch in rows]

@@ -1,0 +1,143 @@
+"""A real API server per backend: the demo seeded once a session, ``sinkledger api`` started as
+its own process on a free port of 127.0.0.1 (uvicorn, exactly as an operator starts it), driven
+over real HTTP with httpx. Keys are made per test through the service, as the administrator's
+CLI and page make them.
+
+The server's rate limit is set low enough to reach in a test (:data:`BURST` requests at once,
+then :data:`RATE_PER_MINUTE`); tests that make many calls take a fresh key per call or per role.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from sinkledger.config import REPO_ROOT, load_settings
+from tests.conftest import PG_URL, pg_available
+from tests.data.make_release_db import TEST_ONLY_DATA_KEY
+
+BURST = 40
+RATE_PER_MINUTE = 60
+START_TIMEOUT_S = 60
+# The demo user that holds each role (README, "Demo users").
+USER_OF_ROLE = {"cooperative": "coop", "household": "household", "collection_centre": "centre",
+                "trading_clerk": "clerk", "enterprise": "enterprise", "verifier": "verifier", "court": "court",
+                "procurator": "procurator", "bank": "bank", "insurer": "insurer", "admin": "admin"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A running API over a seeded database, and the service (in this process) behind it."""
+
+    def __init__(self, env: dict[str, str], home: Path) -> None:
+        from sinkledger.services.registry import Service
+
+        self.env = env
+        self.service = Service.open(load_settings(env))
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(home / "api.log", "w+")  # noqa: SIM115 - open for the server's whole life
+        child_env = {**os.environ, **env, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")])}
+        self.process = subprocess.Popen([sys.executable, "-m", "sinkledger", "api", "--port", str(self.port)],
+                                        env=child_env, stdout=self.log, stderr=subprocess.STDOUT)
+        self._wait()
+
+    def _wait(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the API server stopped: {self.output()}")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise RuntimeError(f"the API server did not start: {self.output()}")
+
+    def output(self) -> str:
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()[-3000:]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+        self.service.db.dispose()
+
+    # -- helpers the tests share -------------------------------------------------------------
+    def key(self, role: str, **extra: Any) -> str:
+        """A fresh key acting as the demo user of ``role``."""
+        from sinkledger.services import apikeys
+
+        admin = self.service.actor("admin")
+        return apikeys.create_key(self.service, admin, username=USER_OF_ROLE[role], **extra)["key"]
+
+    def client(self, key: str | None = None, **headers: str) -> httpx.Client:
+        if key is not None:
+            headers["Authorization"] = f"Bearer {key}"
+        return httpx.Client(base_url=self.url, headers=headers, timeout=60)
+
+    def head(self) -> tuple[Any, ...]:
+        """The journal's head and the row counts a refused request must leave as they were."""
+        with self.service.db.engine.connect() as conn:
+            head = conn.execute(text("SELECT seq, entry_hash FROM journal_entry ORDER BY seq DESC LIMIT 1")).first()
+            counts = conn.execute(text("SELECT (SELECT count(*) FROM sale), (SELECT count(*) FROM retirement), "
+                                       "(SELECT count(*) FROM pledge), (SELECT count(*) FROM parcel)")).first()
+        return (tuple(head), tuple(counts))
+
+
+def _seed(env: dict[str, str]) -> None:
+    from sinkledger.demo.seed import seed_demo
+    from sinkledger.services.registry import Service
+
+    svc = Service.open(load_settings(env))
+    try:
+        if not svc.settings.is_sqlite and svc.db.has_schema():
+            svc.db.drop_schema()
+            svc = Service.open(load_settings(env))
+        seed_demo(svc)
+        svc.checkpoint()
+    finally:
+        svc.db.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def api_server(request, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The API on each backend over the seeded demo."""
+    home = tmp_path_factory.mktemp(f"api_{request.param}")
+    if request.param == "sqlite":
+        url = f"sqlite:///{home / 'api.db'}"
+    else:
+        ok, reason = pg_available()
+        if not ok:
+            pytest.skip(reason)
+        url = PG_URL
+    env = {"DATABASE_URL": url, "SINKLEDGER_HOME": str(home), "SINKLEDGER_API_BURST": str(BURST),
+           "SINKLEDGER_API_RATE_PER_MINUTE": str(RATE_PER_MINUTE)}
+    if request.param == "postgres":
+        env["SINKLEDGER_DATA_KEY"] = TEST_ONLY_DATA_KEY  # PostgreSQL needs the person register's key given
+    _seed(env)
+    server = Server(env, home)
+    yield server
+    server.stop()
+    if request.param == "sqlite":
+        shutil.rmtree(home, ignore_errors=True)

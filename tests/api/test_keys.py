@@ -1,0 +1,132 @@
+"""Keys over HTTP: no key, a malformed, unknown or revoked one is refused 401 problem+json with
+``WWW-Authenticate``; a key acts as its user (or its own actor); an empty bucket is 429 with
+``Retry-After``; every use and every refusal is in the key-use log; the key is stored only as a
+hash."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from sqlalchemy import text
+
+from sinkledger.services import apikeys
+from sinkledger_base.errors import InvalidInput, NotFound, NotPermitted
+from tests.api.conftest import BURST
+
+
+def _problem(response, status: int, code: str) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == code and body["type"] == f"/problems/{code}" and body["status"] == status
+    assert body["message_zh"] and body["message_en"] and body["detail"] == body["message_zh"]
+    return body
+
+
+@pytest.mark.parametrize(("header", "code"), [
+    (None, "api_key_missing"), ("Bearer", "api_key_missing"), ("Basic YWRtaW46ZGVtbzEyMzQ=", "api_key_missing"),
+    ("Bearer not-a-key", "api_key_invalid"), ("Bearer slk_000000000000_" + "A" * 43, "api_key_invalid")])
+def test_no_key_or_a_bad_one_is_401(api_server, header, code):  # type: ignore[no-untyped-def]
+    headers = {"Authorization": header} if header is not None else {}
+    with api_server.client(**headers) as http:
+        response = http.get("/v1/whoami")
+    body = _problem(response, 401, code)
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert body["instance"] == "/v1/whoami"
+
+
+def test_a_key_with_the_wrong_secret_is_refused_and_logged(api_server):  # type: ignore[no-untyped-def]
+    key = api_server.key("bank")
+    forged = key[:-4] + ("AAAA" if not key.endswith("AAAA") else "BBBB")
+    with api_server.client(forged) as http:
+        _problem(http.get("/v1/whoami"), 401, "api_key_invalid")
+    admin = api_server.service.actor("admin")
+    key_id = key.split("_")[1]
+    assert apikeys.uses(api_server.service, admin, key_id=key_id, limit=1)[0]["event"] == "wrong_secret"
+
+
+def test_a_key_acts_as_its_user_and_its_use_is_logged(api_server):  # type: ignore[no-untyped-def]
+    key = api_server.key("court")
+    with api_server.client(key, **{"Accept-Language": "en-GB,en;q=0.9"}) as http:
+        me = http.get("/v1/whoami").json()
+        refused = http.get("/v1/sales/999999999")  # no such sale: English detail asked for
+    assert me == {"username": "court", "role": "court", "party_id": "COURT-DQ"}
+    body = _problem_en(refused)
+    assert body["code"] == "entry_not_found" and body["params"] == {"seq": 999999999}
+    key_id = key.split("_")[1]
+    admin = api_server.service.actor("admin")
+    logged = apikeys.uses(api_server.service, admin, key_id=key_id, limit=10)
+    assert [(u["method"], u["path"], u["event"]) for u in logged] == [
+        ("GET", "/v1/sales/999999999", "used"), ("GET", "/v1/whoami", "used")]
+    listed = next(k for k in apikeys.keys(api_server.service, admin) if k["key_id"] == key_id)
+    assert listed["last_used_at"] is not None and "key" not in listed and "secret_hash" not in listed
+
+
+def _problem_en(response) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    body = response.json()
+    assert response.status_code == 404 and body["detail"] == body["message_en"]
+    return body
+
+
+def test_the_key_is_stored_only_as_its_hash(api_server):  # type: ignore[no-untyped-def]
+    admin = api_server.service.actor("admin")
+    made = apikeys.create_key(api_server.service, admin, party_id="ENT-0002", role="enterprise", label="ERP")
+    assert made["username"] == f"api-{made['key_id']}" and not made["acts_as_user"]
+    with api_server.service.db.engine.connect() as conn:
+        row = conn.execute(text("SELECT * FROM api_key WHERE key_id = :k"), {"k": made["key_id"]}).mappings().one()
+    assert made["key"] not in {str(v) for v in row.values()}
+    assert row["secret_hash"] == hashlib.sha256(made["key"].encode()).hexdigest()
+    with api_server.client(made["key"]) as http:  # its own actor, with the key's role and party
+        assert http.get("/v1/whoami").json() == {"username": made["username"], "role": "enterprise",
+                                                 "party_id": "ENT-0002"}
+
+
+def test_a_revoked_key_is_refused_at_its_next_use(api_server):  # type: ignore[no-untyped-def]
+    key = api_server.key("insurer")
+    with api_server.client(key) as http:
+        assert http.get("/v1/whoami").status_code == 200
+        admin = api_server.service.actor("admin")
+        first = apikeys.revoke_key(api_server.service, admin, key_id=key.split("_")[1])
+        again = apikeys.revoke_key(api_server.service, admin, key_id=key.split("_")[1])
+        assert first == again and first["revoked_by"] == "admin"
+        body = _problem(http.get("/v1/whoami"), 401, "api_key_revoked")
+    assert body["params"]["key_id"] == first["key_id"]
+
+
+def test_an_empty_bucket_is_429_with_retry_after(api_server):  # type: ignore[no-untyped-def]
+    """Given a key, when it makes more requests at once than the burst, then the ones beyond it
+    are refused 429 with Retry-After (seconds), logged ``rate_limited``; other keys are not held back."""
+    key = api_server.key("verifier")
+    statuses = []
+    with api_server.client(key) as http:
+        for _ in range(BURST + 5):
+            statuses.append(http.get("/v1/whoami"))
+    limited = [r for r in statuses if r.status_code == 429]
+    assert limited, [r.status_code for r in statuses]
+    assert sum(r.status_code == 200 for r in statuses) >= BURST
+    body = _problem(limited[0], 429, "api_rate_limited")
+    assert int(limited[0].headers["retry-after"]) == body["params"]["retry_after_s"] >= 1
+    with api_server.client(api_server.key("verifier")) as other:
+        assert other.get("/v1/whoami").status_code == 200
+    admin = api_server.service.actor("admin")
+    events = {u["event"] for u in apikeys.uses(api_server.service, admin, key_id=key.split("_")[1], limit=100)}
+    assert events == {"used", "rate_limited"}
+
+
+def test_keys_are_the_administrators_and_checked(api_server):  # type: ignore[no-untyped-def]
+    svc = api_server.service
+    with pytest.raises(NotPermitted):
+        apikeys.create_key(svc, svc.actor("clerk"), party_id="TRADE-HZ", role="trading_clerk")
+    admin = svc.actor("admin")
+    for bad, error in [({"party_id": "NOPE", "role": "bank"}, NotFound),
+                       ({"party_id": "BANK-0001", "role": "king"}, InvalidInput),
+                       ({"party_id": "BANK-0001", "role": "public"}, InvalidInput),
+                       ({"username": "bank", "role": "insurer"}, InvalidInput),
+                       ({"username": "nobody"}, NotFound)]:
+        with pytest.raises(error):
+            apikeys.create_key(svc, admin, **bad)
+    with pytest.raises(NotFound):
+        apikeys.revoke_key(svc, admin, key_id="0123456789ab")
+    with pytest.raises(InvalidInput):
+        apikeys.revoke_key(svc, admin, key_id="../etc")
