@@ -23,19 +23,21 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ledger.domain import SERIAL_DIGITS, BlockState, PartyKind, format_block, format_serial
+from ledger.domain import NATURAL_PERSON_KINDS, SERIAL_DIGITS, BlockState, PartyKind, format_block, format_serial
 from ledger.proofs import check_proof_document, inclusion_proof_document
 from ledger.sale import check_text
 from ledger.sql import Tx, in_list
+from sinkledger.services import offsetsdb
 from sinkledger_base import checks
 from sinkledger_base.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:  # for annotations only
     from sinkledger.services.registry import Service
 
-SERIAL_PATTERN = re.compile(rf"^(?P<prefix>CN[0-9A-Z]{{1,12}}-[A-Z]{{2}}-[A-Z0-9]{{1,12}}-\d{{4}})-(?P<number>\d{{{SERIAL_DIGITS}}})$")
+SERIAL_PATTERN = re.compile(rf"^(?P<prefix>CN[0-9A-Z]{{1,12}}-[A-Z]{{2}}-[A-Z0-9]{{1,12}}-[0-9]{{4}})-(?P<number>[0-9]{{{SERIAL_DIGITS}}})$")
 ENTRY_HASH_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 RETIREMENT_ID_PATTERN = re.compile(r"^[A-Z]{2,4}-[0-9A-Za-z-]{1,36}$")
 PROJECT_CODE_PATTERN = re.compile(r"^[A-Z0-9]{1,12}$")
@@ -43,7 +45,6 @@ MAX_PAGE = 200
 MAX_QUERY_CHARS = 200
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2199  # the accepted dates (sinkledger_base.checks)
 MAX_MAP_PARCELS = 500  # a project's map draws at most this many parcels (the list names them all)
-ORGANISATION_KINDS = frozenset(PartyKind) - {PartyKind.household, PartyKind.defendant}
 
 
 class PublicRegistry:
@@ -219,7 +220,8 @@ class PublicRegistry:
     def retirement_certificate_pdf(self, retirement_id: str, *, lang: str = "zh",
                                    verify_url: str | None = None) -> bytes:
         """The certificate PDF in ``lang`` ('zh' or 'en'), with a QR code of its public link
-        (``verify_url`` + ``?retirement=ID``) and the proof document embedded as
+        (``verify_url`` + ``?retirement=ID``; default the app's certificate page under
+        ``SINKLEDGER_PUBLIC_URL``) and the proof document embedded as
         ``sinkledger-inclusion-proof.json`` (checkable offline with ``sinkledger proof-check``)."""
         # deferred on purpose: reportlab and pypdf load only when a document is written
         from sinkledger.documents.catalogue import checked_lang
@@ -228,6 +230,8 @@ class PublicRegistry:
         lang = checked_lang(lang)
         if verify_url is not None:
             verify_url = check_text(verify_url, "verify_url", 500)
+        elif self.service.settings.public_url:  # the app's certificate page (SINKLEDGER_PUBLIC_URL)
+            verify_url = f"{self.service.settings.public_url}/certificate"
         return render_retirement_certificate_pdf(self.retirement_certificate(retirement_id), lang=lang,
                                                  verify_url=verify_url)
 
@@ -248,6 +252,24 @@ class PublicRegistry:
         same = proof.get("entry", {}).get("entry_hash") == now["entry_hash"] and record == certificate_record(now)
         return {"ok": ok and same and now["proof_ok"], "proof_ok": ok, "proof_reason": reason,
                 "matches_ledger": same, "retirement": now}
+
+
+    # -- OffsetsDB export ----------------------------------------------------------------------------
+    def offsetsdb_projects_csv(self, *, project_url: str | None = None) -> Iterator[str]:
+        """The projects in CarbonPlan OffsetsDB's schema, as CSV text chunks (streamed);
+        ``project_url`` is a template naming ``{code}`` (the public project page)."""
+        if project_url is not None:
+            project_url = check_text(project_url, "project_url", 500)
+            if "{code}" not in project_url or project_url.count("{") != 1 or project_url.count("}") != 1:
+                raise InvalidInput("value_invalid", field="project_url", value=project_url[:80])
+        self.service.require_initialised()
+        return offsetsdb.projects_csv(self.service.db, project_url=project_url)
+
+    def offsetsdb_credits_csv(self) -> Iterator[str]:
+        """The credit transactions (issuances, retirements) in OffsetsDB's schema, as CSV text
+        chunks (streamed)."""
+        self.service.require_initialised()
+        return offsetsdb.credits_csv(self.service.db)
 
 
 # -- input ------------------------------------------------------------------------------------------
@@ -336,8 +358,7 @@ def _party(tx: Tx, party_id: str | None) -> dict[str, Any]:
     row = tx.one("SELECT kind, name FROM party WHERE id = :p", {"p": party_id}) if party_id else None
     if row is None:
         return {"kind": None, "name": None}
-    organisation = row[0] in {k.value for k in ORGANISATION_KINDS}
-    return {"kind": row[0], "name": row[1] if organisation else None}
+    return {"kind": row[0], "name": None if row[0] in NATURAL_PERSON_KINDS else row[1]}
 
 
 def _holder(tx: Tx, account_id: str) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""The HTTP API (issue 18): FastAPI routers over the services."""
