@@ -11,9 +11,9 @@ import streamlit as st
 from sinkledger.services import queries as ui_queries
 from sinkledger.services import tiles
 from sinkledger.ui import format as fmt
-from sinkledger.ui import maps, session
+from sinkledger.ui import maps, public_registry, session
 from sinkledger.ui.common import attempt, cached_version, county_names, get_service, sink_name
-from sinkledger.ui.text import t
+from sinkledger.ui.text import labeller, t
 from sinks import SINK_TYPES
 
 if TYPE_CHECKING:  # for annotations only
@@ -258,8 +258,17 @@ def _verify_action() -> None:
 
 # -- certificate check ------------------------------------------------------------------------
 
+CERTIFICATE_KINDS = ("court", "retirement")
+
+
 def certificate_page() -> None:
     st.title(t("page_certificate"))
+    # A retirement certificate's QR code links here with ?retirement=RT-...; a court's with ?cert=CODE.
+    kind = st.radio(t("pr_search_by"), CERTIFICATE_KINDS, index=1 if "retirement" in st.query_params else 0,
+                    horizontal=True, format_func=labeller("pr_kind_"), key="certificate_kind")
+    if kind == "retirement":
+        public_registry.retirement_certificate_check()
+        return
     st.write(t("certificate_intro"))
     given = st.query_params.get("cert", "")
     with st.form("certificate_check"):
