@@ -387,7 +387,7 @@ def _retirement(tx: Tx, retirement_id: str | None) -> dict[str, Any] | None:
         return None
     blocks = tx.all("SELECT b.serial_prefix, c.first, c.last, b.id, b.project_code, b.vintage_year, b.sink_type "
                     "FROM credit_block c JOIN batch b ON b.id = c.batch_id WHERE c.tag = :r AND c.state = 'retired' "
-                    "ORDER BY b.vintage_year, b.id, c.first", {"r": retirement_id})
+                    "ORDER BY b.vintage_year, b.issuance_seq, b.id, c.first", {"r": retirement_id})
     entry = _entry_ref(tx, row[1])
     return _retirement_dict(tx, row) | {
         "entry_hash": entry["entry_hash"] if entry else None,

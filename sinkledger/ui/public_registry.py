@@ -26,7 +26,7 @@ KINDS = ("serial", "retirements", "entry", "project", "parcel")
 QUERY_OF_KIND = {"serial": "serial", "retirements": "beneficiary", "entry": "entry", "project": "project",
                  "parcel": "parcel"}
 PAGE_SIZE = 20
-OFFSET_KEY = "pr_retirements_offset"  # the retirement list's page (widget state of this page only)
+OFFSET_KEY = session.REGISTRY_OFFSET
 
 
 def link(text: str, page: str = "registry", **params: Any) -> str:
@@ -37,9 +37,12 @@ def link(text: str, page: str = "registry", **params: Any) -> str:
 def registry_page() -> None:
     st.title(t("page_registry"))
     st.write(t("pr_intro"))
-    given = next((kind for kind in KINDS if QUERY_OF_KIND[kind] in st.query_params), "serial")
+    linked = next((kind for kind in KINDS if QUERY_OF_KIND[kind] in st.query_params), "serial")
+    given = st.session_state.get(session.REGISTRY_SEARCH, linked)
+    # The widget's key carries the language so that its labels follow a switch; the choice lives on.
     kind = st.radio(t("pr_search_by"), KINDS, index=KINDS.index(given), horizontal=True,
-                    format_func=labeller("pr_kind_"), key="pr_kind")
+                    format_func=labeller("pr_kind_"), key=f"pr_kind_{session.lang()}")
+    st.session_state[session.REGISTRY_SEARCH] = kind
     {"serial": _serial, "retirements": _retirements, "entry": _entry, "project": _project,
      "parcel": _parcel}[kind]()
     st.divider()
