@@ -41,6 +41,7 @@ SERIAL_PATTERN = re.compile(rf"^(?P<prefix>CN[0-9A-Z]{{1,12}}-[A-Z]{{2}}-[A-Z0-9
 ENTRY_HASH_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 RETIREMENT_ID_PATTERN = re.compile(r"^[A-Z]{2,4}-[0-9A-Za-z-]{1,36}$")
 PROJECT_CODE_PATTERN = re.compile(r"^[A-Z0-9]{1,12}$")
+URL_PATTERN = re.compile(r"^https?://[!-~]+$")  # http(s), then printable ASCII without spaces
 MAX_PAGE = 200
 MAX_QUERY_CHARS = 200
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2199  # the accepted dates (sinkledger_base.checks)
@@ -229,7 +230,7 @@ class PublicRegistry:
 
         lang = checked_lang(lang)
         if verify_url is not None:
-            verify_url = check_text(verify_url, "verify_url", 500)
+            verify_url = _url(verify_url, "verify_url")
         elif self.service.settings.public_url:  # the app's certificate page (SINKLEDGER_PUBLIC_URL)
             verify_url = f"{self.service.settings.public_url}/certificate"
         return render_retirement_certificate_pdf(self.retirement_certificate(retirement_id), lang=lang,
@@ -259,7 +260,7 @@ class PublicRegistry:
         """The projects in CarbonPlan OffsetsDB's schema, as CSV text chunks (streamed);
         ``project_url`` is a template naming ``{code}`` (the public project page)."""
         if project_url is not None:
-            project_url = check_text(project_url, "project_url", 500)
+            project_url = _url(project_url, "project_url")
             if "{code}" not in project_url or project_url.count("{") != 1 or project_url.count("}") != 1:
                 raise InvalidInput("value_invalid", field="project_url", value=project_url[:80])
         self.service.require_initialised()
@@ -316,6 +317,13 @@ def _page(limit: Any, offset: Any) -> tuple[int, int]:
     if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset < 2**62:
         raise InvalidInput("page_invalid", field="offset", value=repr(offset)[:40], max_limit=MAX_PAGE)
     return limit, offset
+
+
+def _url(value: Any, field: str) -> str:
+    url = check_text(value, field, 500)
+    if not URL_PATTERN.match(url):
+        raise InvalidInput("value_invalid", field=field, value=url[:80])
+    return url
 
 
 def _code(value: Any, field: str, max_chars: int) -> str:
