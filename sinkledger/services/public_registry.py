@@ -11,10 +11,10 @@ organisation (households are natural persons: ``docs/personal-data.md``); a parc
 tenure certificate and no household shares.
 
 Every read is an indexed look-up, whatever the journal's length (docs/public-registry.md,
-"Speed"): a serial is a range read on ``batch (serial_prefix)`` then on ``credit_block
-(batch_id, first)``; an entry hash is ``ix_journal_entry_entry_hash``; retirements are read
-along ``ix_retirement_beneficiary`` / ``ix_retirement_purpose`` / ``ix_retirement_recorded_at``
-/ ``ix_retirement_seq``, one page at a time (``limit`` + 1 rows, so "more" costs no count).
+"Speed"): a serial is a range read on ``batch (serial_prefix, first)`` then on
+``credit_block (batch_id, first)``; an entry hash is ``ix_journal_entry_entry_hash``; retirements are read
+along ``ix_retirement_recorded_at`` (newest first, by year) or ``ix_retirement_beneficiary`` /
+``ix_retirement_purpose`` (prefixes), one page at a time (``limit`` + 1 rows, so "more" costs no count).
 The inclusion proof is the exception: it streams the entry hashes up to the tree size
 (:func:`ledger.proofs.inclusion_proof_document`), so it is computed only when asked for.
 """
@@ -108,7 +108,7 @@ class PublicRegistry:
             where.append("recorded_at >= :y0 AND recorded_at < :y1")
             params |= {"y0": f"{year:04d}", "y1": f"{year + 1:04d}"}
         sql = (f"SELECT {RETIREMENT_COLUMNS} FROM retirement {'WHERE ' + ' AND '.join(where) if where else ''} "
-               "ORDER BY seq DESC LIMIT :n OFFSET :o")
+               "ORDER BY recorded_at DESC, seq DESC LIMIT :n OFFSET :o")
         self.service.require_initialised()
         with self.service.db.read() as s:
             tx = Tx.of(s)

@@ -104,7 +104,7 @@ def test_a_serial_never_issued_is_unknown(world):  # type: ignore[no-untyped-def
 
 def test_retirements_filter_by_beneficiary_purpose_and_year_newest_first(world):  # type: ignore[no-untyped-def]
     service, _ = world
-    every = rows(service, "SELECT id, beneficiary, purpose, recorded_at FROM retirement ORDER BY seq DESC")
+    every = rows(service, "SELECT id, beneficiary, purpose, recorded_at FROM retirement ORDER BY recorded_at DESC, seq DESC")
     page = service.public.retirements(limit=200)
     assert [r["retirement_id"] for r in page["items"]] == [r[0] for r in every] and not page["more"]
     beneficiary, purpose, year = every[-1][1], every[-1][2], int(every[-1][3][:4])

@@ -4,9 +4,10 @@ Revision ID: 0012_public_registry
 Revises: 0010_trust_gaps
 Create Date: 2026-12-05
 
-The public registry (issue 18, docs/public-registry.md) finds a journal entry by its hash,
-lists retirements newest first filtered by beneficiary, purpose (prefixes) and year, and a
-project's batches: without these indexes each was a scan of the whole table.
+The public registry (issue 18, docs/public-registry.md) finds a journal entry by its hash, the
+batch holding a serial (the last of its prefix starting at or before it), retirements newest
+first filtered by beneficiary, purpose (prefixes) and year, and a project's batches: without
+these indexes each was a scan of the whole table (or of every batch of a prefix, sorted).
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ depends_on = None
 INDEXES = (
     ('ix_journal_entry_entry_hash', 'journal_entry', ['entry_hash']),
     ('ix_batch_project_code', 'batch', ['project_code']),
-    ('ix_retirement_seq', 'retirement', ['seq']),
+    ('ix_batch_prefix_first', 'batch', ['serial_prefix', 'first']),
+    ('ix_retirement_recorded_at', 'retirement', ['recorded_at', 'seq']),
     ('ix_retirement_beneficiary', 'retirement', ['beneficiary', 'seq']),
     ('ix_retirement_purpose', 'retirement', ['purpose', 'seq']),
-    ('ix_retirement_recorded_at', 'retirement', ['recorded_at']),
 )
 
 
