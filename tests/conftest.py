@@ -46,6 +46,20 @@ def pg_available() -> tuple[bool, str]:
         return False, f"PostgreSQL at SINKLEDGER_TEST_PG_URL not reachable: {exc.__class__.__name__}"
 
 
+def emptied_pg() -> str:
+    """The PostgreSQL test database's URL, its schema dropped first; a skip with the reason when
+    there is none."""
+    ok, reason = pg_available()
+    if not ok:
+        pytest.skip(reason)
+    from sinkledger.db.database import Database
+
+    db = Database(PG_URL)
+    db.drop_schema()
+    db.dispose()
+    return PG_URL
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(monkeypatch):  # type: ignore[no-untyped-def]
     """Argon2 with its production cost (64 MiB, 3 passes) takes ~0.3 s a hash; tests that create
@@ -63,15 +77,7 @@ def backend_url(request, tmp_path):  # type: ignore[no-untyped-def]
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'ledger.db'}"
         return
-    ok, reason = pg_available()
-    if not ok:
-        pytest.skip(reason)
-    from sinkledger.db.database import Database
-
-    db = Database(PG_URL)
-    db.drop_schema()
-    db.dispose()
-    yield PG_URL
+    yield emptied_pg()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from sinkledger.config import load_settings
-from tests.conftest import PG_URL, pg_available
+from tests.conftest import emptied_pg
 
 DEFENDANT_NAME = "被告乙（化名）"
 CASE_NO = "(2025)浙0521刑初18号"
@@ -49,7 +49,6 @@ def _latest_retirement(service: Any) -> str:
 
 def open_world(backend: str, folder: Path, template: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
     """A service over a seeded world on ``backend`` ('sqlite' or 'postgres'), in ``folder``."""
-    from sinkledger.db.database import Database
     from sinkledger.services.registry import Service
 
     if backend == "sqlite":
@@ -58,13 +57,7 @@ def open_world(backend: str, folder: Path, template: dict[str, Any] | None = Non
             shutil.copyfile(template["path"], folder / "public.db")
             return Service.open(load_settings({"DATABASE_URL": url, "SINKLEDGER_HOME": str(folder)})), template["ids"]
     else:
-        ok, reason = pg_available()
-        if not ok:
-            pytest.skip(reason)
-        db = Database(PG_URL)
-        db.drop_schema()
-        db.dispose()
-        url = PG_URL
+        url = emptied_pg()
     service = Service.open(load_settings({"DATABASE_URL": url, "SINKLEDGER_HOME": str(folder)}))
     return service, seed_world(service)
 

@@ -19,7 +19,7 @@ from sinkledger.config import REPO_ROOT, load_settings
 from sinkledger.services import tiles
 from sinkledger.ui import maps
 from sinks import SINK_TYPES
-from tests.conftest import PG_URL, pg_available
+from tests.conftest import emptied_pg
 
 N_DEMO = 105
 BY_SINK = {"bamboo_forest": 60, "wetland": 15, "tea_garden": 30}
@@ -45,15 +45,7 @@ def demo(request, tmp_path_factory):  # type: ignore[no-untyped-def]
     if request.param == "sqlite":
         url = f"sqlite:///{home / 'ledger.db'}"
     else:
-        ok, reason = pg_available()
-        if not ok:
-            pytest.skip(reason)
-        from sinkledger.db.database import Database
-
-        db = Database(PG_URL)
-        db.drop_schema()
-        db.dispose()
-        url = PG_URL
+        url = emptied_pg()
     service = Service.open(load_settings({"DATABASE_URL": url, "SINKLEDGER_HOME": str(home)}))
     seed_demo(service)
     yield service

@@ -122,5 +122,5 @@ def read_retirement_certificate_pdf(data: bytes) -> tuple[dict[str, Any], dict[s
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"{exc.__class__.__name__}: {exc}"[:120]) from None
     if not isinstance(record, dict) or not isinstance(proof, dict):
-        raise ValueError("the attachments hold no retirement certificate")
+        raise ValueError("the attachments hold no retirement certificate")  # noqa: TRY004 - as read_certificate_pdf: ValueError for any unreadable file
     return record, proof

@@ -26,7 +26,14 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ledger.domain import NATURAL_PERSON_KINDS, SERIAL_DIGITS, BlockState, PartyKind, format_block, format_serial
+from ledger.domain import (
+    NATURAL_PERSON_KINDS,
+    SERIAL_DIGITS,
+    BlockState,
+    PartyKind,
+    format_block,
+    format_serial,
+)
 from ledger.proofs import check_proof_document, inclusion_proof_document
 from ledger.sale import check_text
 from ledger.sql import Tx, in_list
@@ -240,7 +247,10 @@ class PublicRegistry:
         """Check a retirement certificate PDF: its embedded proof must hold on its own (offline)
         and name the very entry the ledger holds for the retirement it names."""
         # deferred on purpose: pypdf loads only when a document is read
-        from sinkledger.documents.retirement_certificates import certificate_record, read_retirement_certificate_pdf
+        from sinkledger.documents.retirement_certificates import (
+            certificate_record,
+            read_retirement_certificate_pdf,
+        )
 
         if not isinstance(data, (bytes, bytearray)):
             raise InvalidInput("retirement_certificate_unreadable", reason=f"expected PDF bytes, got {type(data).__name__}")

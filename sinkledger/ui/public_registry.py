@@ -11,6 +11,7 @@ open the page on that search.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -271,21 +272,34 @@ def _export() -> None:
 
 def retirement_certificate_check() -> None:
     st.write(t("pr_retirement_certificate_intro"))
-    given = st.query_params.get("retirement", "")
-    with st.form("pr_retirement_check"):
-        rid = st.text_input(t("pr_retirement_input"), value=given, key="pr_retirement_id")
+    public = get_service().public
+    code_or_pdf_check(query="retirement", form="pr_retirement_check", label=t("pr_retirement_input"),
+                      code_key="pr_retirement_id", by_code=public.retirement_certificate,
+                      show=show_retirement_certificate, pdf_label=t("pr_retirement_pdf"), pdf_key="pr_retirement_pdf",
+                      by_pdf=public.check_retirement_certificate_pdf,
+                      show_pdf=lambda r: show_retirement_certificate(r["retirement"], ok=r["ok"]))
+
+
+def code_or_pdf_check(*, query: str, form: str, label: str, code_key: str, by_code: Callable[[str], Any],
+                      show: Callable[[Any], None], pdf_label: str, pdf_key: str, by_pdf: Callable[[bytes], Any],
+                      show_pdf: Callable[[Any], None] | None = None, placeholder: str = "") -> None:
+    """A certificate's check: by the code typed (or the ``?<query>=`` its QR code opens) with
+    ``by_code``, or by the PDF uploaded with ``by_pdf``; the result shown by ``show``."""
+    given = st.query_params.get(query, "")
+    with st.form(form):
+        code = st.text_input(label, value=given, key=code_key, placeholder=placeholder)
         checked = st.form_submit_button(t("certificate_check"))
-    rid = (rid or given).strip()
-    if (checked or given) and rid:
-        out = attempt(get_service().public.retirement_certificate, rid)
-        if out is not None:
-            show_retirement_certificate(out)
+    code = (code or given).strip()
+    if (checked or given) and code:
+        result = attempt(by_code, code)
+        if result is not None:
+            show(result)
     with st.expander(t("certificate_pdf_check")):
-        upload = st.file_uploader(t("pr_retirement_pdf"), type=["pdf"], key="pr_retirement_pdf")
+        upload = st.file_uploader(pdf_label, type=["pdf"], key=pdf_key)
         if upload is not None:
-            result = attempt(get_service().public.check_retirement_certificate_pdf, upload.getvalue())
+            result = attempt(by_pdf, upload.getvalue())
             if result is not None:
-                show_retirement_certificate(result["retirement"], ok=result["ok"])
+                (show_pdf or show)(result)
 
 
 def show_retirement_certificate(out: dict[str, Any], *, ok: bool | None = None) -> None:

@@ -50,7 +50,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def api(world) -> Iterator[tuple[httpx.Client, Any, dict[str, Any]]]:  # type: ignore[no-untyped-def]
+def api(world) -> Iterator[tuple[httpx.Client, Any, dict[str, Any]]]:  # noqa: F811 - the imported fixture
     """(client, service, ids): an HTTP client of the API served by uvicorn in a thread."""
     service, ids = world
     server = uvicorn.Server(uvicorn.Config(make_app(service), host="127.0.0.1", port=_free_port(),

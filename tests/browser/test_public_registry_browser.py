@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the tests take the imported `page` fixture as their argument
 """The public registry page in a real Chromium against ``streamlit run app.py``, without signing in:
 find a retired credit by a serial inside its block, follow its link to the retirement
 certificate's check, open an entry by hash from a deep link and check its downloaded proof
@@ -20,26 +21,14 @@ from ledger.domain import format_serial
 from sinkledger.catalogue import messages, ui_text
 from sinkledger_base.errors import InvalidInput
 from tests.browser.conftest import server_service
-from tests.browser.test_overview_browser import APP_DONE_JS, save_screenshot, switch_language, wait_until_done
+from tests.browser.test_overview_browser import APP_DONE_JS, switch_language, wait_until_done
+from tests.browser.test_web_flows_browser import page, shot  # noqa: F401 - page: the fixture (downloads accepted)
 
 pytestmark = pytest.mark.browser
 
-VIEWPORT = {"width": 1400, "height": 1800}
 # The dataframe is drawn on a canvas; glide-data-grid mirrors the cells in an accessible table.
 CELLS_JS = """text => [...document.querySelectorAll('[data-testid^="glide-cell-"]')].some(
     e => e.textContent.includes(text))"""
-TIMEOUT_MS = 60_000
-
-
-@pytest.fixture
-def page(browser, streamlit_server):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
-    context.set_default_timeout(TIMEOUT_MS)
-    pg = context.new_page()
-    try:
-        yield pg
-    finally:
-        context.close()
 
 
 def zh(key: str, **params) -> str:  # type: ignore[no-untyped-def]
@@ -78,13 +67,13 @@ def test_a_serial_leads_to_its_retirement_certificate(page, streamlit_server, sc
     wait_until_done(page, f"序列号 {serial} 属于批次", retirement["retirement_id"])
     assert "已注销" in main.inner_text() and retirement["beneficiary"] in main.inner_text()
     no_traceback(page)
-    save_screenshot(page, screenshot_dir / "public_registry_serial_zh.png")
+    shot(page, screenshot_dir / "public_registry_serial_zh.png")
     href = main.get_by_role("link", name=zh("pr_certificate_link")).first.get_attribute("href")
     assert href is not None and href.endswith(f"retirement={retirement['retirement_id']}")
     page.goto(urljoin(page.url, href))  # Streamlit opens a markdown link in a new tab: follow it here
     wait_until_done(page, zh("pr_retirement_valid", id=retirement["retirement_id"]))
     no_traceback(page)
-    save_screenshot(page, screenshot_dir / "public_registry_certificate_zh.png")
+    shot(page, screenshot_dir / "public_registry_certificate_zh.png")
 
 
 def test_an_entry_by_hash_downloads_a_proof_that_checks_offline(page, streamlit_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -98,7 +87,7 @@ def test_an_entry_by_hash_downloads_a_proof_that_checks_offline(page, streamlit_
     download.value.save_as(path)
     assert json.loads(path.read_text(encoding="utf-8"))["entry"]["entry_hash"] == retirement["entry_hash"]
     checked = subprocess.run([sys.executable, "-m", "sinkledger", "proof-check", str(path), "--json"],
-                             capture_output=True, text=True, timeout=60)
+                             capture_output=True, text=True, timeout=60, check=False)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert json.loads(checked.stdout)["ok"] is True
     no_traceback(page)
@@ -115,7 +104,7 @@ def test_retirements_by_beneficiary_in_english(page, streamlit_server, screensho
     main = page.get_by_test_id("stMain")
     assert ui_text("pr_kind_retirements", "en") in main.inner_text()
     no_traceback(page)
-    save_screenshot(page, screenshot_dir / "public_registry_retirements_en.png")
+    shot(page, screenshot_dir / "public_registry_retirements_en.png")
 
 
 def test_a_malformed_serial_is_refused_in_the_readers_language(page, streamlit_server) -> None:  # type: ignore[no-untyped-def]

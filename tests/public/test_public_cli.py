@@ -19,7 +19,7 @@ def run(service, *args: str, code: int = 0) -> dict:  # type: ignore[no-untyped-
     env = {**os.environ, "DATABASE_URL": service.settings.database_url,
            "SINKLEDGER_HOME": str(service.settings.home)}
     done = subprocess.run([sys.executable, "-m", "sinkledger", *args, "--json"], capture_output=True, text=True,
-                          env=env, timeout=300)
+                          env=env, timeout=300, check=False)
     assert done.returncode == code, done.stdout + done.stderr
     return json.loads(done.stdout)
 

@@ -220,3 +220,14 @@ def test_the_offsetsdb_files_carry_the_ledgers_totals(world):  # type: ignore[no
     assert sum(int(c["quantity"]) for c in credits if c["transaction_type"] == "retirement") == retired_total
     assert all(c["transaction_date"][10] == "T" and c["transaction_date"][-6] in "+-" for c in credits)
     refused(lambda: service.public.offsetsdb_projects_csv(project_url="http://x/no-code"), "value_invalid")
+
+
+def test_a_sale_receipts_hash_is_found_on_the_public_registry(world):  # type: ignore[no-untyped-def]
+    """The receipt says its entry hash can be checked on the public registry: it can."""
+    from sinkledger.services import queries
+
+    service, _ = world
+    seq = rows(service, "SELECT max(s.seq) FROM sale s JOIN journal_entry j ON j.seq = s.seq WHERE j.kind = 'sale'")[0][0]
+    receipt = queries.sale(service, seq)
+    found = service.public.entry(receipt["entry_hash"])
+    assert (found["seq"], found["kind"], found["proof_ok"]) == (seq, "sale", True)
