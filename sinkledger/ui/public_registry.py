@@ -308,7 +308,10 @@ def show_retirement_certificate(out: dict[str, Any], *, ok: bool | None = None) 
     ok = out["proof_ok"] if ok is None else ok
     rid = out["retirement_id"]
     st.subheader(t("pr_retirement_certificate_header", id=rid))
-    (st.success if ok else st.error)(t("pr_retirement_valid" if ok else "pr_retirement_invalid", id=rid))
+    if ok:
+        st.success(t("pr_retirement_valid", id=rid))
+    else:
+        st.error(t("pr_retirement_invalid", id=rid))
     _retirement_summary(out)
     table([{t("col_serials"): b["serials"], t("pr_kind_project"): b["project_code"],
              t("col_vintage"): str(b["vintage_year"]), t("col_quantity_t"): b["quantity"]} for b in out["blocks"]])
