@@ -118,3 +118,31 @@ def test_the_offsetsdb_files_stream_as_csv_with_links_that_answer(api):  # type:
     assert link.endswith(f"/public/projects/{projects[0]['project_id']}")
     assert client.get(link).json()["project_code"] == projects[0]["project_id"]
     assert journal_head(service) == before
+
+
+BAD_REQUESTS = [  # (path, query, status, code): one row per defect
+    ("/public/serials/CN330523-BF-AJBF01-2024-00000000１", {}, 422, "serial_invalid"),
+    ("/public/serials/' OR 1=1 --", {}, 422, "serial_invalid"),
+    ("/public/serials/" + "9" * 300, {}, 422, "serial_invalid"),
+    ("/public/retirements", {"year": "1899"}, 422, "year_out_of_range"),
+    ("/public/retirements", {"limit": "0"}, 422, "page_invalid"),
+    ("/public/retirements", {"offset": "-5"}, 422, "page_invalid"),
+    ("/public/retirements", {"beneficiary": "x" * 201}, 422, "text_too_long"),
+    ("/public/retirements", {"purpose": "a\u0007b"}, 422, "value_invalid"),
+    ("/public/retirements/<script>", {}, 422, "value_invalid"),
+    ("/public/retirements/RT-00000001/certificate.pdf", {}, 404, "retirement_not_found"),
+    ("/public/entries/0", {}, 422, "entry_ref_invalid"),
+    ("/public/entries/" + "g" * 64, {}, 422, "entry_ref_invalid"),
+    ("/public/entries/99999999999", {}, 404, "entry_not_found"),
+    ("/public/projects", {"limit": "1000"}, 422, "page_invalid"),
+    ("/public/projects/ajbf01", {}, 422, "value_invalid"),
+    ("/public/parcels/" + "A" * 41, {}, 422, "value_invalid"),
+]
+
+
+@pytest.mark.parametrize("path, query, status, code", BAD_REQUESTS, ids=[f"{r[0][:40]}{r[1]}" for r in BAD_REQUESTS])
+def test_bad_requests_are_refused_by_code_and_change_nothing(api, path, query, status, code):  # type: ignore[no-untyped-def]
+    client, service, _ = api
+    before = journal_head(service)
+    refusal(client.get(path, params=query), status, code)
+    assert journal_head(service) == before
