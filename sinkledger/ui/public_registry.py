@@ -188,7 +188,8 @@ def _project() -> None:
 
 def show_project(out: dict[str, Any]) -> None:
     lang = session.lang()
-    st.subheader(t("pr_project_header", code=out["project_code"], name=out["name"] or out["project_code"]))
+    name = out["name"] or (sink_name(out["sink_type"], lang) if out["sink_type"] else "—")
+    st.subheader(t("pr_project_header", code=out["project_code"], name=name))
     cols = st.columns(3)
     cols[0].metric(t("pr_issued_t"), fmt.tonnes(out["issued_t"], lang))
     cols[1].metric(t("pr_retired_t"), fmt.tonnes(out["retired_t"], lang))

@@ -114,3 +114,17 @@ def test_a_malformed_serial_is_refused_in_the_readers_language(page, streamlit_s
     page.wait_for_function(APP_DONE_JS)
     assert page.locator('[data-testid="stAlertContentError"]').count() == 1
     no_traceback(page)
+
+
+def test_a_project_shows_its_issuances_and_parcels_on_a_map(page, streamlit_server, screenshot_dir) -> None:  # type: ignore[no-untyped-def]
+    retirement = first_retirement(page, streamlit_server)
+    code = retirement["blocks"][0]["project_code"]
+    page.goto(f"{streamlit_server.url}/registry?project={code}")
+    wait_until_done(page, zh("pr_issuances"), zh("pr_documents"))
+    canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas#deckgl-overlay')
+    canvas.wait_for(state="visible")
+    box = canvas.bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 200, box
+    assert page.get_by_test_id("stMain").get_by_role("link").count() >= 1  # the parcels, each a link
+    no_traceback(page)
+    shot(page, screenshot_dir / "public_registry_project_zh.png")
