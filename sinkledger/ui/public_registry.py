@@ -59,6 +59,12 @@ def _searched(kind: str, label_key: str, placeholder: str = "") -> str:
     return (value or given).strip()
 
 
+def _answer(kind: str, label_key: str, read: Callable[[str], Any], placeholder: str = "") -> Any:
+    """What ``read`` answers for the text searched; None before a search or after a refusal (shown)."""
+    value = _searched(kind, label_key, placeholder)
+    return attempt(read, value) if value else None
+
+
 def _who(party: dict[str, Any]) -> str:
     if party.get("kind") == "registry":
         return t("pr_holder_registry")
@@ -69,10 +75,7 @@ def _who(party: dict[str, Any]) -> str:
 # -- serial ---------------------------------------------------------------------------------------
 
 def _serial() -> None:
-    serial = _searched("serial", "pr_serial_input", "CN330523-BF-AJBF01-2024-000000001")
-    if not serial:
-        return
-    out = attempt(get_service().public.serial, serial)
+    out = _answer("serial", "pr_serial_input", get_service().public.serial, "CN330523-BF-AJBF01-2024-000000001")
     if out is None:
         return
     lang = session.lang()
@@ -142,13 +145,9 @@ def _retirements() -> None:
 # -- entries --------------------------------------------------------------------------------------
 
 def _entry() -> None:
-    ref = _searched("entry", "pr_entry_input")
-    if not ref:
-        return
-    out = attempt(get_service().public.entry, ref)
-    if out is None:
-        return
-    show_entry(out)
+    out = _answer("entry", "pr_entry_input", get_service().public.entry)
+    if out is not None:
+        show_entry(out)
 
 
 def show_entry(out: dict[str, Any]) -> None:
@@ -214,10 +213,7 @@ def show_project(out: dict[str, Any]) -> None:
 
 
 def _parcel() -> None:
-    code = _searched("parcel", "pr_parcel_input")
-    if not code:
-        return
-    out = attempt(get_service().public.parcel, code)
+    out = _answer("parcel", "pr_parcel_input", get_service().public.parcel)
     if out is None:
         return
     lang = session.lang()
