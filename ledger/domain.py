@@ -56,6 +56,11 @@ class PartyKind(enum.StrEnum):
     registry = enum.auto()  # the registry operator itself (system accounts)
 
 
+# Parties that are (or may be) natural persons: shown to the public by their kind only, never by
+# name (a defendant may be a person; the register cannot tell, so none is named).
+NATURAL_PERSON_KINDS = frozenset({PartyKind.household, PartyKind.defendant})
+
+
 class Role(enum.StrEnum):
     cooperative = enum.auto()
     household = enum.auto()

@@ -55,19 +55,21 @@ class JournalRow(SQLModel, table=True):
     recorded_at: str = Field(max_length=40)
     body: str = Field(sa_column=text_column())
     prev_hash: str = Field(max_length=64)
-    entry_hash: str = Field(max_length=64)
+    entry_hash: str = Field(max_length=64, index=True)  # the public registry finds an entry by its hash
 
 
 class BatchRow(SQLModel, table=True):
     """A batch: the credits of one vintage created by one issuance (签发批次)."""
 
     __tablename__ = "batch"
+    # The batch holding a serial: the last batch of its prefix that starts at or before it.
+    __table_args__ = (Index("ix_batch_prefix_first", "serial_prefix", "first"),)
     id: str = Field(primary_key=True, max_length=80)
     serial_prefix: str = Field(max_length=60, index=True)
     region_code: str = Field(max_length=12)
     county_code: str = Field(max_length=12)
     sink_type: str = Field(max_length=20)
-    project_code: str = Field(max_length=12)
+    project_code: str = Field(max_length=12, index=True)  # a project's issuances, in the public registry
     vintage_year: int
     first: int
     last: int
@@ -162,7 +164,12 @@ class SaleRow(SQLModel, table=True):
 
 
 class RetirementRow(RecordRowBase, table=True):
+    # The public registry lists retirements newest first, by beneficiary, purpose (both by prefix)
+    # and year, a page at a time: each filter is a range read on its own index.
     __tablename__ = "retirement"
+    __table_args__ = (Index("ix_retirement_recorded_at", "recorded_at", "seq"),
+                      Index("ix_retirement_beneficiary", "beneficiary", "seq"),
+                      Index("ix_retirement_purpose", "purpose", "seq"))
     account_id: str = Field(max_length=40, index=True)
     quantity: int
     beneficiary: str = Field(max_length=200)

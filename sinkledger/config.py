@@ -28,6 +28,9 @@ variable                      meaning
                               for the PDF documents. Default: the packaged WenQuanYi Micro Hei.
 ``SINKLEDGER_TIANDITU_KEY``   browser key for Tianditu base tiles (optional; maps work offline
                               without it).
+``SINKLEDGER_PUBLIC_URL``     the public address of the web app (``https://…``, optional): the QR
+                              code and link of every retirement certificate point at its
+                              certificate page there. Default: none (a ``sinkledger:`` link).
 ``SINKLEDGER_MAX_FILE_MB``    largest parcel file accepted, in MiB (whole number; default 256).
                               Keep the reverse proxy's and Streamlit's upload limits at least
                               this large, so that the app refuses with its own message.
@@ -212,6 +215,7 @@ class Settings:
     data_key: str = field(default="", repr=False)  # base64; repr=False keeps it out of logs and tracebacks
     data_key_file: Path | None = None
     tianditu_key: str | None = field(default=None, repr=False)
+    public_url: str | None = None
     file_limits: FileLimits = field(default_factory=lambda: _default_file_limits())
     sqlite_synchronous: str = SQLITE_SYNCHRONOUS_MODES[0]
     checkpoint_key_file: Path | None = None
@@ -262,6 +266,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: str) -> Settin
         data_key_file=(Path(env["SINKLEDGER_DATA_KEY_FILE"]) if env.get("SINKLEDGER_DATA_KEY_FILE")
                        else home / "data.key"),
         tianditu_key=env.get("SINKLEDGER_TIANDITU_KEY") or None,
+        public_url=(env.get("SINKLEDGER_PUBLIC_URL") or "").strip().rstrip("/") or None,
         file_limits=file_limits_from_env(env),
         sqlite_synchronous=sqlite_synchronous_from_env(env),
         checkpoint_key_file=checkpoint_key_from_env(env),

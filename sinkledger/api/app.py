@@ -18,7 +18,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from sinkledger import catalogue
-from sinkledger.api import court_routes, income_routes, jobs_routes, ledger_routes, problems
+from sinkledger.api import court_routes, income_routes, jobs_routes, ledger_routes, problems, public
 from sinkledger.api.limits import BodyLimit
 from sinkledger.services.registry import Service
 from sinkledger_base.errors import NotFound, printable
@@ -43,7 +43,7 @@ def health() -> dict[str, str]:
 
 
 ROUTERS: list[APIRouter] = [meta, ledger_routes.router, court_routes.router, income_routes.router,
-                            jobs_routes.router]
+                            jobs_routes.router, public.router]
 
 
 def create_app(service: Service | None = None) -> FastAPI:

@@ -579,6 +579,7 @@ def _attach_areas(group: click.Group) -> None:
     from sinkledger.cli.methodologies import estimate_command, methodologies
     from sinkledger.cli.parcels import parcels
     from sinkledger.cli.people import people
+    from sinkledger.cli.public import public
     from sinkledger.cli.users import users
 
     attach_court(group)
@@ -587,6 +588,7 @@ def _attach_areas(group: click.Group) -> None:
     group.add_command(estimate_command)  # dry (--inputs only), recorded (--parcel), batch (--project/--period)
     group.add_command(parcels)
     group.add_command(people)
+    group.add_command(public)
     group.add_command(users)
     group.add_command(api)
     group.add_command(apikeys_group)

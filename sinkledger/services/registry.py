@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from sinkledger.services.court import CourtService
     from sinkledger.services.income import IncomeService
     from sinkledger.services.people import PeopleService
+    from sinkledger.services.public_registry import PublicRegistry
 
 INITIALISE = "initialise_registry"  # the one command that runs before the registry exists
 SYSTEM_ACTOR = Actor(username="system", role=Role.admin, party_id=parties.REGISTRY_PARTY_ID)
@@ -254,6 +255,16 @@ class Service(UserCalls, ParcelCalls, EstimateCalls):
         from sinkledger.services.income import IncomeService
 
         return IncomeService(self)
+
+    @functools.cached_property
+    def public(self) -> PublicRegistry:
+        """The public registry: reads anyone may make without an account (credits by serial,
+        retirements, entries with proofs, projects, parcels, retirement certificates;
+        ``docs/public-registry.md``)."""
+        # deferred on purpose: the area's modules (and their libraries) load on first use
+        from sinkledger.services.public_registry import PublicRegistry
+
+        return PublicRegistry(self)
 
     # -- queries --------------------------------------------------------------------------------
     def balances(self) -> dict[str, Any]:

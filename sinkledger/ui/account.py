@@ -9,7 +9,7 @@ import streamlit as st
 
 from sinkledger.services import queries as ui_queries
 from sinkledger.ui import format as fmt
-from sinkledger.ui import session
+from sinkledger.ui import public_registry, session
 from sinkledger.ui.common import attempt, get_service, require_roles, sink_name, submit
 from sinkledger.ui.text import t
 
@@ -51,8 +51,19 @@ def account_page() -> None:
         _retire_form(actor, service, statement)
     if statement["retirements"]:
         st.subheader(t("retirements"))
-        _table([{t("col_date"): fmt.date_text(r["recorded_at"], lang), t("col_quantity_t"): r["quantity"],
-                 t("beneficiary"): r["beneficiary"], t("purpose"): r["purpose"]} for r in statement["retirements"]])
+        public_registry.table([
+            {t("pr_col_retirement"): r["id"], t("col_date"): fmt.date_text(r["recorded_at"], lang),
+             t("col_quantity_t"): r["quantity"], t("beneficiary"): r["beneficiary"], t("purpose"): r["purpose"],
+             t("pr_col_link"): f"certificate?retirement={r['id']}"} for r in statement["retirements"]],
+            links={t("pr_col_link"): t("pr_certificate_link")})
+        _certificates(statement["retirements"], lang)
+
+
+def _certificates(retirements: list[dict[str, Any]], lang: str) -> None:
+    """Every retirement's certificate (PDF in both languages) and its public link."""
+    chosen = st.selectbox(t("pr_kind_retirement"), [r["id"] for r in retirements], key="account_certificate")
+    if chosen:
+        public_registry.certificate_downloads(chosen, lang, key="account_cert")
 
 
 def _table(rows: list[dict[str, Any]]) -> None:

@@ -20,6 +20,7 @@ BASEMAPS = ("none", "osm", "tianditu")
 PAGES = {
     "overview": ("public", "explorer_page", "page_overview", ":material/insights:"),
     "certificate": ("public", "certificate_page", "page_certificate", ":material/verified:"),
+    "registry": ("public_registry", "registry_page", "page_registry", ":material/search:"),
     "signin": ("signin", "signin_page", "page_signin", ":material/login:"),
     "parcels": ("parcels", "parcels_page", "page_parcels", ":material/map:"),
     "register": ("register", "register_page", "page_register", ":material/draw:"),
@@ -59,7 +60,7 @@ ROLE_PAGES: dict[str, tuple[str, ...]] = {
     "insurer": ("losses",),
     "admin": ("users", "personal_data", "parcels"),
 }
-PUBLIC_PAGES = ("overview", "certificate")
+PUBLIC_PAGES = ("overview", "registry", "certificate")
 
 
 def _page(url_path: str, *, default: bool = False) -> st.Page:

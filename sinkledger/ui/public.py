@@ -11,9 +11,9 @@ import streamlit as st
 from sinkledger.services import queries as ui_queries
 from sinkledger.services import tiles
 from sinkledger.ui import format as fmt
-from sinkledger.ui import maps, session
+from sinkledger.ui import maps, public_registry, session
 from sinkledger.ui.common import attempt, cached_version, county_names, get_service, sink_name
-from sinkledger.ui.text import t
+from sinkledger.ui.text import labeller, t
 from sinks import SINK_TYPES
 
 if TYPE_CHECKING:  # for annotations only
@@ -274,25 +274,23 @@ def _verify_action() -> None:
 
 # -- certificate check ------------------------------------------------------------------------
 
+CERTIFICATE_KINDS = ("court", "retirement")
+
+
 def certificate_page() -> None:
     st.title(t("page_certificate"))
+    # A retirement certificate's QR code links here with ?retirement=RT-...; a court's with ?cert=CODE.
+    kind = st.radio(t("pr_search_by"), CERTIFICATE_KINDS, index=1 if "retirement" in st.query_params else 0,
+                    horizontal=True, format_func=labeller("pr_kind_"), key="certificate_kind")
+    if kind == "retirement":
+        public_registry.retirement_certificate_check()
+        return
     st.write(t("certificate_intro"))
-    given = st.query_params.get("cert", "")
-    with st.form("certificate_check"):
-        code = st.text_input(t("certificate_code"), value=given, key="certificate_code",
-                             placeholder="XXXX-XXXX-XXXX-XXXX")
-        checked = st.form_submit_button(t("certificate_check"))
-    code = (code or given).strip()
-    if (checked or given) and code:
-        result = attempt(get_service().court.verify_certificate, code)
-        if result is not None:
-            show_certificate(result)
-    with st.expander(t("certificate_pdf_check")):
-        upload = st.file_uploader(t("certificate_pdf"), type=["pdf"], key="certificate_pdf")
-        if upload is not None:
-            result = attempt(get_service().court.verify_certificate_pdf, upload.getvalue())
-            if result is not None:
-                show_certificate(result)
+    court = get_service().court
+    public_registry.code_or_pdf_check(query="cert", form="certificate_check", label=t("certificate_code"),
+                                      code_key="certificate_code", by_code=court.verify_certificate,
+                                      show=show_certificate, pdf_label=t("certificate_pdf"), pdf_key="certificate_pdf",
+                                      by_pdf=court.verify_certificate_pdf, placeholder="XXXX-XXXX-XXXX-XXXX")
 
 
 def show_certificate(result: dict[str, Any]) -> None:

@@ -30,6 +30,8 @@ TOKEN = "session_token"  # this browser's web-session token (also in its cookie)
 READS = "people_reads"  # page name → its last read of personal data (each read is logged: no rereads)
 ERASE_PENDING = "erase_pending"  # the party id an administrator asked to erase, awaiting confirmation
 BATCH_RESULT = "batch_result"  # the last batch estimate's summary
+REGISTRY_SEARCH = "registry_search"  # the public registry page's search kind (kept across a language switch)
+REGISTRY_OFFSET = "registry_offset"  # the first item of the public registry's retirement list shown
 DEFAULT_LANG = "zh"
 
 log = logging.getLogger("sinkledger.app")

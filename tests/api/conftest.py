@@ -14,17 +14,21 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from sqlalchemy import text
 
 from sinkledger.config import REPO_ROOT, load_settings
 from tests.conftest import PG_URL, pg_available
 from tests.data.make_release_db import TEST_ONLY_DATA_KEY
+from tests.public_world import sqlite_world_template, world  # noqa: F401 - fixtures
 
 BURST = 40
 RATE_PER_MINUTE = 60
@@ -141,3 +145,31 @@ def api_server(request, tmp_path_factory):  # type: ignore[no-untyped-def]
     server.stop()
     if request.param == "sqlite":
         shutil.rmtree(home, ignore_errors=True)
+
+
+# -- the public registry over the same app (issue 18, part 3) ---------------------------------
+
+PUBLIC_STARTUP_TIMEOUT_S = 20
+
+
+@pytest.fixture(scope="module")
+def api(world) -> Iterator[tuple[httpx.Client, Any, dict[str, Any]]]:  # noqa: F811 - the imported fixture
+    """(client, service, ids): an HTTP client of the whole API (``create_app``) over the public
+    registry's seeded world (tests/public_world.py), served by uvicorn in a thread."""
+    # deferred on purpose: the app loads only for the public registry's tests
+    from sinkledger.api.app import create_app
+
+    service, ids = world
+    server = uvicorn.Server(uvicorn.Config(create_app(service), host="127.0.0.1", port=_free_port(),
+                                          log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + PUBLIC_STARTUP_TIMEOUT_S
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        yield client, service, ids
+    server.should_exit = True
+    thread.join(timeout=10)

@@ -374,6 +374,18 @@ SPECS: list[CliSpec] = [
             skip=frozenset({("out_path", "surrogate")})),
     CliSpec("certificate verify", lambda w: {"code": "NOPE-CODE"}, {"code": "ref", "pdf_file": "file"},
             read_only=True),
+    # -- the public registry (docs/public-registry.md) ----------------------------------------------
+    CliSpec("public serial", lambda w: {"serial": "CN330523-BF-NOPE-2024-000000001"}, {"serial": "ref"},
+            read_only=True),
+    CliSpec("public retirements", lambda w: {}, {"beneficiary": "opt_text", "purpose": "opt_text", "year": "int",
+                                                 "limit": "int", "offset": "int"}, read_only=True,
+            filters=frozenset({"beneficiary", "purpose"})),
+    CliSpec("public entry", lambda w: {"ref": "NOPE"}, {"ref": "ref", "out_path": "out_path"}, read_only=True),
+    CliSpec("public retirement-certificate", lambda w: {"retirement_id": "RT-99999999", "out_path": out("rc.pdf")},
+            {"retirement_id": "ref", "out_path": "out_path", "lang": "choice", "verify_url": "opt_text"},
+            read_only=True, skip=frozenset({("out_path", "surrogate")})),
+    CliSpec("public offsetsdb", lambda w: {"table": "projects", "out_path": out("projects.csv")},
+            {"table": "choice", "out_path": "out_path"}, read_only=True, skip=frozenset({("out_path", "surrogate")})),
     # -- income (docs/income.md; the records are seed_income's in tests/fuzz/conftest.py) ----------
     CliSpec("income contracts", lambda w: {"actor": "centre"}, {"collective_party_id": "opt_ref", "actor": "actor"},
             read_only=True, filters=frozenset({"collective_party_id"})),

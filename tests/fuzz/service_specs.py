@@ -567,6 +567,52 @@ SPECS += [
              accepts=lambda out: False, extra=STATEMENT_EXTRA),
 ]
 
+
+def _public_serial(world: Any) -> str:
+    """A serial inside the first issued block (the world's demo issued it)."""
+    batch = world.service.public.projects(limit=1)["items"][0]["project_code"]
+    first = world.service.public.project(batch)["issuances"][0]["serials"].split("..")[0]
+    return first
+
+
+def _public_retirement(world: Any) -> str:
+    return world.service.public.retirements(limit=1)["items"][0]["retirement_id"]
+
+
+# The public registry (issue 18): reads without an actor; a bad value is refused, a filter that
+# matches nothing may answer "nothing".
+SPECS += [
+    CallSpec("public.serial", lambda w: dict(serial=Lazy(_public_serial, "serial")), {"serial": "ref"},
+             read_only=True, accepts=lambda out: False),
+    CallSpec("public.retirements", lambda w: dict(beneficiary=None, purpose=None, year=None, limit=20, offset=0),
+             {"beneficiary": "opt_text", "purpose": "opt_text", "year": "opt_int", "limit": "pos_int",
+              "offset": "nonneg_int"}, read_only=True, accepts=lambda out: False,
+             filters=frozenset({"beneficiary", "purpose"}), extra={"year": [("year_1899", 1899), ("year_2200", 2200)],
+                                                                  "limit": [("over_page", 201)]}),
+    CallSpec("public.retirement", lambda w: dict(retirement_id=Lazy(_public_retirement, "retirement"), proof=False),
+             {"retirement_id": "ref", "proof": "bool"}, read_only=True, accepts=lambda out: False),
+    CallSpec("public.entry", lambda w: dict(ref="1", proof=False), {"ref": "ref", "proof": "bool"}, read_only=True,
+             accepts=lambda out: False, skip=frozenset({("ref", "int")}),  # 7 is a sequence number
+             extra={"ref": [("short_hash", "a" * 63), ("zero", 0), ("unknown_hash", "f" * 64)]}),
+    CallSpec("public.parcel", lambda w: dict(parcel_code="AJ-BF-0001"), {"parcel_code": "ref"}, read_only=True,
+             accepts=lambda out: False),
+    CallSpec("public.projects", lambda w: dict(limit=20, offset=0), {"limit": "pos_int", "offset": "nonneg_int"},
+             read_only=True, accepts=lambda out: False),
+    CallSpec("public.project", lambda w: dict(project_code="AJBF01"), {"project_code": "ref"}, read_only=True,
+             accepts=lambda out: False),
+    CallSpec("public.retirement_certificate", lambda w: dict(retirement_id=Lazy(_public_retirement, "retirement")),
+             {"retirement_id": "ref"}, read_only=True, accepts=lambda out: False),
+    CallSpec("public.retirement_certificate_pdf",
+             lambda w: dict(retirement_id=Lazy(_public_retirement, "retirement"), lang="zh", verify_url=None),
+             {"retirement_id": "ref", "lang": "choice", "verify_url": "opt_text"}, read_only=True,
+             accepts=lambda out: False),
+    CallSpec("public.check_retirement_certificate_pdf", lambda w: dict(data=b"%PDF-1.4\n"), {"data": "bytes"},
+             read_only=True, accepts=lambda out: False),
+    CallSpec("public.offsetsdb_projects_csv", lambda w: dict(project_url=None), {"project_url": "opt_text"},
+             read_only=True, accepts=lambda out: False),
+]
+NO_INPUT["public.offsetsdb_credits_csv"] = "read-only, no input (streams the credits file)"
+
 # Kinds only some calls take: (label, value) lists beside tests/fuzz/values.py's.
 LOCAL_KINDS: dict[str, list[tuple[str, Any]]] = {
     "options": BAD_OPTIONS, "decimal": BAD_DECIMALS, "attributes": BAD_ATTRIBUTES, "shares": BAD_SHARES,

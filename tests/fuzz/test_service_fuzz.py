@@ -60,11 +60,12 @@ def _resolve(annotation: object) -> type:
     import sinkledger.services.court
     import sinkledger.services.income
     import sinkledger.services.people
+    import sinkledger.services.public_registry
     import sinkledger.services.registry
 
     text = str(annotation).strip("'\"")
     for module in (sinkledger.services.registry, sinkledger.services.court, sinkledger.services.income,
-                   sinkledger.services.people):
+                   sinkledger.services.people, sinkledger.services.public_registry):
         if hasattr(module, text):
             return getattr(module, text)
     raise AssertionError(f"cannot resolve the sub-API type {annotation!r}")

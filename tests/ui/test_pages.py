@@ -97,7 +97,7 @@ def test_explorer_in_english_has_no_chinese(app_env) -> None:  # type: ignore[no
 
 def test_public_sees_only_public_pages(app_env) -> None:  # type: ignore[no-untyped-def]
     at = open_app(app_env)
-    assert registered_pages(at) == {"overview", "certificate", "signin"}
+    assert registered_pages(at) == {"overview", "registry", "certificate", "signin"}
 
 
 @pytest.mark.parametrize("role_user", ["coop", "household", "centre", "clerk", "verifier", "enterprise", "court",
@@ -166,7 +166,7 @@ def test_sign_in_wrong_password_then_right(app_env) -> None:  # type: ignore[no-
     # Sign out: back to the public pages, language kept.
     at.sidebar.button(key="sign_out").click().run()
     assert "user" not in at.session_state
-    assert registered_pages(at) == {"overview", "certificate", "signin"}
+    assert registered_pages(at) == {"overview", "registry", "certificate", "signin"}
 
 
 def test_deactivated_user_cannot_sign_in(app_env) -> None:  # type: ignore[no-untyped-def]

@@ -80,7 +80,7 @@ def test_sign_out_ends_the_session_everywhere(app_env, cookie) -> None:  # type:
     assert any("Max-Age=0" in h.proto.body for h in at.get("html"))  # the cookie is removed
     reloaded = open_app(app_env)  # the browser still sends the old cookie: refused
     assert "user" not in reloaded.session_state
-    assert registered_pages(reloaded) == {"overview", "certificate", "signin"}
+    assert registered_pages(reloaded) == {"overview", "registry", "certificate", "signin"}
     other_tab.run()  # the other tab's next click signs it out too
     assert "user" not in other_tab.session_state
 
