@@ -313,6 +313,18 @@ def parcel_batches(service: Service, parcel_code: str) -> list[dict[str, Any]]:
              "estimate_id": b.estimate_id, "issuance_seq": b.issuance_seq} for b in rows]
 
 
+def parcel_credits(service: Service, parcel_code: str) -> dict[str, Any]:
+    """The credits issued for one parcel: its share of every issuance that counted it
+    (``issued_t``), and the vintages, read along the contributions' parcel index (what a click on
+    the map shows)."""
+    with service.db.read() as s:
+        rows = s.connection().execute(text(
+            "SELECT b.vintage_year, sum(c.quantity_t) FROM issuance_contribution c JOIN batch b ON b.id = c.batch_id "
+            "WHERE c.parcel_code = :code GROUP BY b.vintage_year ORDER BY b.vintage_year"), {"code": parcel_code}).all()
+    return {"parcel_code": parcel_code, "issued_t": int(sum(int(q) for _, q in rows)),
+            "vintages": [int(v) for v, _ in rows]}
+
+
 # -- public statistics -------------------------------------------------------------------------
 
 def totals_by_county(service: Service) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import pandas as pd
 import streamlit as st
@@ -80,6 +81,11 @@ def parcel_map(*, key: str, holder_party_id: str | None = None, extra: list[Any]
     if clicked:
         st.markdown(t("map_clicked", code=clicked["code"], sink=clicked["sink"], holder=clicked["holder"] or "—",
                       area=clicked["area"], status=clicked["status"]))
+        if not clicked.get("cell"):  # a parcel: its credits, and its page in the public registry
+            credits = ui_queries.parcel_credits(service, clicked["code"])
+            vintages = ", ".join(str(v) for v in credits["vintages"]) or "—"
+            st.markdown(t("map_clicked_credits", issued=fmt.tonnes(credits["issued_t"], lang), vintages=vintages,
+                          link=f"registry?parcel={quote(clicked['code'])}"))
     return clicked["code"] if clicked and not clicked.get("cell") else None
 
 

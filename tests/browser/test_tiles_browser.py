@@ -195,6 +195,11 @@ def test_overview_draws_local_tiles_identifies_parcels_and_stays_on_this_machine
     clicked = page.get_by_test_id("stMain").get_by_text(re.compile(rf"^{code.group(0)} · .* · 持有方：.* · 面积：.* · 状态："))
     clicked.first.wait_for(state="visible")
     page.wait_for_function(APP_DONE_JS)
+    # ... with its credits and a link to its page in the public registry
+    credits = page.get_by_test_id("stMain").get_by_text(re.compile(r"^已签发碳汇：[\d,]+ 吨（年份："))
+    credits.first.wait_for(state="visible")
+    link = page.get_by_test_id("stMain").get_by_role("link", name="在公开登记簿中查看")
+    assert link.first.get_attribute("href").endswith(f"registry?parcel={code.group(0)}")
     save_screenshot(page, screenshot_dir / "map_tiles_identified_zh.png")
     assert page.foreign == [], page.foreign  # type: ignore[attr-defined]
     assert page.locator('[data-testid="stException"]').count() == 0

@@ -105,6 +105,9 @@ def test_queries_for_the_pages(market) -> None:  # type: ignore[no-untyped-def]
     months = ui_queries.monthly_activity(service)
     assert sum(m["issued_t"] for m in months) == market["issued"]["issued_t"] and months[-1]["sold_t"] == 5
     assert sum(b["quantity"] for b in ui_queries.parcel_batches(service, "AJ-BF-090")) == market["issued"]["issued_t"]
+    credits = ui_queries.parcel_credits(service, "AJ-BF-090")  # what a click on the map says of the parcel
+    assert credits["issued_t"] == market["issued"]["issued_t"] and credits["vintages"]
+    assert ui_queries.parcel_credits(service, "AJ-BF-091") == {"parcel_code": "AJ-BF-091", "issued_t": 0, "vintages": []}
     accounts = {a["account_id"]: a for a in ui_queries.holding_accounts(service)}
     assert accounts["ENT-1-H"]["held_t"] == 5
     assert not ui_queries.integrity(service)["ok"]  # nothing verified and recorded yet: no replay on a read
