@@ -36,10 +36,10 @@ CJK = re.compile(r"[\u3001-\u303f\u3400-\u9fff\uff00-\uffef]")
 
 APP_DONE_JS = """() => { const s = document.querySelector('[data-testid="stApp"]');
     return s !== null && s.getAttribute('data-test-script-state') === 'notRunning'; }"""
-# The dataframe is drawn on a canvas; glide-data-grid mirrors the cells in an accessible table.
-# The credits-by-sink-type table is the page's first dataframe.
-SINK_COLUMN_JS = """() => [...(document.querySelector('[data-testid="stDataFrame"]') || document).querySelectorAll(
-    '[data-testid^="glide-cell-0-"]')].map(e => e.textContent.trim())"""
+# The overview's summary tables are static HTML tables (st.table), the sink type each row's
+# header cell; the credits-by-sink-type table is the page's first.
+SINK_COLUMN_JS = """() => [...((document.querySelector('[data-testid="stTable"]') || document.createElement('p'))
+    .querySelectorAll('tbody tr th'))].map(e => e.textContent.trim())"""
 
 
 @pytest.fixture
@@ -64,8 +64,8 @@ def wait_until_done(page, *texts: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def wait_for_sink_rows(page, lang: str) -> list[str]:  # type: ignore[no-untyped-def]
-    """Poll the dataframe's first column until it shows the sink types in ``lang`` (after a
-    language switch the grid keeps the old cells for a moment)."""
+    """Poll the first table's row headers until they show the sink types in ``lang`` (after a
+    language switch the old rows stay for a moment)."""
     page.wait_for_function(f"expected => JSON.stringify(({SINK_COLUMN_JS})()) === JSON.stringify(expected)",
                            arg=SINK_ROWS[lang])
     return page.evaluate(SINK_COLUMN_JS)
