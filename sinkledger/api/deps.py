@@ -2,9 +2,10 @@
 
 - :func:`service` is the one :class:`~sinkledger.services.registry.Service` of the process
   (``app.state.service``), the same class the app and the CLI use.
-- :func:`actor` reads ``Authorization: Bearer <key>`` and asks
-  :func:`sinkledger.services.apikeys.authenticate` for its actor (the key's use logged and
-  counted against its rate limit there); endpoints pass the actor to the services, which check
+- :func:`actor` reads ``Authorization: Bearer <key>`` and asks the process's
+  :class:`sinkledger.services.apikeys.KeyGate` (``app.state.key_gate``) for its actor (the key's
+  use queued for the log and counted against its rate limit there, nothing written per
+  request); endpoints pass the actor to the services, which check
   its role exactly as for a signed-in user.
 - :func:`request_id` is the ``Idempotency-Key`` header: the command's request id, so a retry
   with the same body returns the first result and the same key with another body is refused
@@ -45,8 +46,8 @@ def client_of(request: Request, svc: Service) -> str:
 def actor(request: Request, svc: Annotated[Service, Depends(service)],
           credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Actor:
     key = credentials.credentials if credentials is not None else None
-    return apikeys.authenticate(svc, key, client=client_of(request, svc), method=request.method,
-                                path=request.url.path)
+    gate: apikeys.KeyGate = request.app.state.key_gate
+    return gate.check(key, client=client_of(request, svc), method=request.method, path=request.url.path)
 
 
 def request_id(idempotency_key: Annotated[str | None, Header(
