@@ -157,18 +157,26 @@ class Api:
         self.log.close()
 
 
+def server_timing(response: httpx.Response) -> tuple[float, float]:
+    """(wall, cpu) ms of the answer's ``Server-Timing``: ``app;dur=…, cpu;dur=…``."""
+    app, cpu = (float(part.split("dur=")[1]) for part in response.headers["server-timing"].split(","))
+    return app, cpu
+
+
 def timed(http: httpx.Client, call: Callable[[], httpx.Response], runs: int, warm: int) -> dict[str, Any]:
-    """Server time (``Server-Timing``) and round trip of ``runs`` calls after ``warm`` unmeasured ones."""
+    """Server time and CPU (``Server-Timing``) and round trip of ``runs`` calls after ``warm`` unmeasured ones."""
     for _ in range(warm):
         call().raise_for_status()
-    server, client = [], []
+    server, cpu, client = [], [], []
     for _ in range(runs):
         start = time.perf_counter()
         response = call()
         client.append((time.perf_counter() - start) * 1000)
         response.raise_for_status()
-        server.append(float(response.headers["server-timing"].split("dur=")[1]))
-    return {"server_ms": _summary(server), "client_ms": _summary(client)}
+        wall, used = server_timing(response)
+        server.append(wall)
+        cpu.append(used)
+    return {"server_ms": _summary(server), "server_cpu_ms": _summary(cpu), "client_ms": _summary(client)}
 
 
 def reads(http: httpx.Client, t: dict[str, Any], runs: int) -> dict[str, dict[str, Any]]:
@@ -177,7 +185,7 @@ def reads(http: httpx.Client, t: dict[str, Any], runs: int) -> dict[str, dict[st
              "retirement": f"/public/retirements/{t['retirement']}",
              "entry": f"/public/entries/{t['entry_seq']}?proof=false", "whoami": "/v1/whoami"}
     out = {name: timed(http, lambda p=path: http.get(p), runs, warm) | {"path": path} for name, path in paths.items()}
-    proof_runs = max(3, runs // 20)  # reported, not a goal of this bench (issue 18, point 4)
+    proof_runs = max(2, runs // 100)  # reported, not a goal of this bench (issue 18, point 4)
     out["retirement_with_proof"] = timed(http, lambda: http.get(f"/public/retirements/{t['retirement']}?proof=true"),
                                          proof_runs, 1)
     return out
@@ -188,23 +196,28 @@ def sales(http: httpx.Client, svc: Service, t: dict[str, Any], n: int) -> dict[s
     clerk = svc.actor("clerk")
     body = {"seller_account": t["seller"], "buyer_account": t["buyer"], "quantity": 1, "price_fen_per_t": 5000,
             "contract_no": "API-BENCH（合成）"}
-    over_http, server, in_process = [], [], []
+    over_http, server, server_cpu, in_process, in_process_cpu = [], [], [], [], []
     for i in range(n + 2):
         start = time.perf_counter()
         response = http.post("/v1/sales", json=body, headers={"Idempotency-Key": f"api-bench-{uuid.uuid4()}"})
         took = (time.perf_counter() - start) * 1000
         if not response.is_success:
             raise SystemExit(f"the sale over HTTP was refused: {response.text}")
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         svc.sell(clerk, f"api-bench-{uuid.uuid4()}", **body)
-        took_in = (time.perf_counter() - start) * 1000
+        took_in, cpu_in = (time.perf_counter() - start) * 1000, (time.process_time() - cpu) * 1000
         if i >= 2:  # the first two warm both paths
             over_http.append(took)
             in_process.append(took_in)
-            server.append(float(response.headers["server-timing"].split("dur=")[1]))
+            in_process_cpu.append(cpu_in)
+            wall, used = server_timing(response)
+            server.append(wall)
+            server_cpu.append(used)
     h, s, p = _summary(over_http), _summary(server), _summary(in_process)
-    return {"http_client_ms": h, "http_server_ms": s, "in_process_ms": p,
-            "ratio_http_to_in_process": round(h["median"] / p["median"], 3),
+    s_cpu, p_cpu = _summary(server_cpu), _summary(in_process_cpu)
+    return {"http_client_ms": h, "http_server_ms": s, "http_server_cpu_ms": s_cpu, "in_process_ms": p,
+            "in_process_cpu_ms": p_cpu, "ratio_http_to_in_process": round(h["median"] / p["median"], 3),
+            "ratio_server_cpu_to_in_process_cpu": round(s_cpu["median"] / max(p_cpu["median"], 1e-3), 3),
             "goal_ratio": GOAL_SALE_RATIO, "ok": h["median"] / p["median"] <= GOAL_SALE_RATIO}
 
 

@@ -107,8 +107,10 @@ class PublicLimit:
 
 
 class ServerTiming:
-    """ASGI middleware adding ``Server-Timing: app;dur=<ms>`` to every answer: the time from the
-    request reaching the app to the answer's headers (what the speed goals of issue 18 measure)."""
+    """ASGI middleware adding ``Server-Timing: app;dur=<ms>, cpu;dur=<ms>`` to every answer:
+    the time from the request reaching the app to the answer's headers (what the speed goals of
+    issue 18 measure), and the process's CPU time meanwhile (the request's own when it is the
+    only one, which on a busy machine says more than the wall time)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -117,12 +119,13 @@ class ServerTiming:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
 
         async def timed_send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                took_ms = (time.perf_counter() - started) * 1000
-                message["headers"] = [*message.get("headers", []), (b"server-timing", f"app;dur={took_ms:.3f}".encode())]
+                took_ms, cpu_ms = (time.perf_counter() - started) * 1000, (time.process_time() - cpu) * 1000
+                timing = f"app;dur={took_ms:.3f}, cpu;dur={cpu_ms:.3f}".encode()
+                message["headers"] = [*message.get("headers", []), (b"server-timing", timing)]
             await send(message)
 
         await self.app(scope, receive, timed_send)

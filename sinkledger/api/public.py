@@ -21,7 +21,7 @@ from sinkledger.services.public_registry import MAX_PAGE, PublicRegistry
 CSV = "text/csv; charset=utf-8"
 
 
-def limited(request: Request) -> None:
+async def limited(request: Request) -> None:
     """Count the request against its client address's bucket (:class:`~sinkledger.api.limits.PublicLimit`,
     ``app.state.public_limit``): an empty bucket is ``429 public_rate_limited`` with ``Retry-After``."""
     svc = request.app.state.service
@@ -31,7 +31,7 @@ def limited(request: Request) -> None:
 router = APIRouter(prefix="/public", tags=["public registry"], dependencies=[Depends(limited)])
 
 
-def public_registry(request: Request) -> PublicRegistry:
+async def public_registry(request: Request) -> PublicRegistry:
     """The process's one service (``app.state.service``), its public registry."""
     return request.app.state.service.public
 

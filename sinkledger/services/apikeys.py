@@ -23,6 +23,7 @@ The tables are not part of the ledger: nothing in them is hashed into the journa
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import hmac
 import logging
@@ -219,11 +220,16 @@ def uses(service: Service, actor: Actor, *, key_id: str | None = None, limit: in
 
 # -- using a key -----------------------------------------------------------------------------------
 
-# The one read a key check makes: the key's row and, for a key acting as a user, that user.
-_KEY_CHECK = text(
+# The one read a key check makes: the key's row and, for a key acting as a user, that user. It
+# runs on the driver's connection, one statement (no BEGIN/ROLLBACK around it, no ORM): the
+# check is on every request's path. ``{}`` is the driver's placeholder.
+_KEY_CHECK = (
     "SELECT k.key_id, k.secret_hash, k.revoked_at, k.acts_as_user, k.username, k.role, k.party_id, "
-    "k.bucket_milli, k.bucket_at, u.active AS user_active, u.role AS user_role, u.party_id AS user_party "
-    "FROM api_key k LEFT JOIN app_user u ON u.username = k.username WHERE k.key_id = :key_id")
+    "k.bucket_milli, k.bucket_at, u.active, u.role, u.party_id "
+    "FROM api_key k LEFT JOIN app_user u ON u.username = k.username WHERE k.key_id = {}")
+_KeyRow = collections.namedtuple("_KeyRow", ["key_id", "secret_hash", "revoked_at", "acts_as_user", "username", "role",
+                                             "party_id", "bucket_milli", "bucket_at", "user_active", "user_role",
+                                             "user_party"])
 
 
 class KeyGate:
@@ -288,9 +294,20 @@ class KeyGate:
         assert actor is not None
         return actor
 
-    def _read(self, key_id: str) -> Any:
-        with self.service.db.engine.connect() as conn:
-            return conn.execute(_KEY_CHECK, {"key_id": key_id}).first()
+    def _read(self, key_id: str) -> _KeyRow | None:
+        engine = self.service.db.engine
+        sql = _KEY_CHECK.format("?" if engine.dialect.paramstyle == "qmark" else "%s")
+        conn = engine.raw_connection()
+        try:
+            cursor = conn.cursor()
+            cursor.execute(sql, (key_id,))
+            row = cursor.fetchone()
+            cursor.close()
+            if not self.service.db.is_sqlite:
+                conn.rollback()  # end the read's transaction (SQLite's driver opened none)
+        finally:
+            conn.close()
+        return _KeyRow(*row) if row is not None else None
 
     def _judge(self, row: Any, key: str, now: datetime) -> tuple[str, Exception | None, Actor | None]:
         """The event to log, the refusal to raise (or None) and the actor, for a key's row
