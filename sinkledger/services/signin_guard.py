@@ -218,13 +218,13 @@ def append_bounded(s: Any, row: Any, max_rows: int) -> None:
 
 def append_bounded_rows(s: Any, rows: list[Any], max_rows: int) -> None:
     """:func:`append_bounded` for several rows of one table, in order (one prune for them all,
-    deleting up to :data:`LOG_PRUNE_BATCH` plus the number of rows added)."""
+    deleting up to :data:`LOG_PRUNE_BATCH` plus the rows added beyond the first)."""
     if not rows:
         return
     table = type(rows[0])
     s.add_all(rows)
     s.flush()
-    prune = LOG_PRUNE_BATCH + len(rows)
+    prune = LOG_PRUNE_BATCH + len(rows) - 1
     cut = max(r.id for r in rows) - max_rows
     if cut > 0:
         beyond = select(table.id).where(table.id <= cut).order_by(table.id).limit(prune)
