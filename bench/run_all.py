@@ -53,11 +53,13 @@ BENCHMARKS: dict[str, tuple[str, list[str], bool]] = {
     "ui": ("ui_bench.py", ["--parcels", "1000", "--runs", "2"], False),  # needs Chromium (as the browser tests)
     "verify": ("verify_bench.py", ["--entries", "3000", "--tail", "30"], True),
     "cli_startup": ("cli_startup_bench.py", ["--runs", "5"], True),
+    # at 1,000,000 entries by hand: --database a copy of a county ledger (BENCHMARKS.md, issue 18)
+    "api": ("api_bench.py", ["--short"], False),
 }
 FULL_ARGS: dict[str, list[str]] = {
     "ledger": ["--entries", "1000000", "--commands", "1000"], "parcels": ["--parcels", "100000"],
     "estimate": [], "concurrency": [], "commands": [], "ui": [], "verify": ["--entries", "1000000", "--tail", "1000"],
-    "cli_startup": ["--runs", "21"],
+    "cli_startup": ["--runs", "21"], "api": ["--short", "--runs", "300", "--sales", "100"],
 }
 
 
@@ -136,11 +138,22 @@ def _cli_startup_checks(r: Result) -> list[str]:
             *([f"{k} > 0" for k in ("floor_ms", "balances_json_ms") if not (r.get(k) or 0) > 0])]
 
 
+def _api_checks(r: Result) -> list[str]:
+    reads = r.get("reads", {})
+    sale = r.get("sale", {})
+    return [*(["verify_ok"] if r.get("verify_ok") is not True else []),
+            *([f"{name}: server_ms and floor_ms > 0" for name in ("balance", "serial", "retirement", "entry", "whoami")
+               if not ((reads.get(name, {}).get("server_ms", {}).get("median") or 0) > 0
+                       and (reads.get(name, {}).get("floor_ms", {}).get("median") or 0) > 0)]),
+            *(["sale: both ways measured"] if not ((sale.get("in_process_ms", {}).get("median") or 0) > 0
+                                                  and (sale.get("ratio_http_to_in_process") or 0) > 0) else [])]
+
+
 # name -> correctness checks on a benchmark's JSON document: the names of the failed ones.
 CHECKS: dict[str, Callable[[Result], list[str]]] = {
     "ledger": _ledger_checks, "parcels": _parcels_checks, "estimate": _estimate_checks,
     "concurrency": _concurrency_checks, "commands": _commands_checks, "ui": _ui_checks, "verify": _verify_checks,
-    "cli_startup": _cli_startup_checks,
+    "cli_startup": _cli_startup_checks, "api": _api_checks,
 }
 
 

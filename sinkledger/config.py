@@ -191,17 +191,29 @@ class ApiLimits:
     """How often one API key may be used (docs/api.md, "Keys, limits and the use log").
 
     Each key has a token bucket of ``burst`` requests, refilled at ``rate_per_minute``; the
-    bucket is kept in the database, so every instance behind one database shares it. The key-use
-    log keeps at most ``log_max_rows`` rows (and 180 days).
+    bucket is kept in the database, so every instance behind one database shares it (each
+    instance writes what it spent every ``flush_ms``). The key-use log keeps at most
+    ``log_max_rows`` rows (and 180 days). The public registry allows each client address
+    ``public_burst`` requests at once and ``public_rate_per_minute`` on average, per instance.
     """
 
     rate_per_minute: int = 600
     burst: int = 60
     log_max_rows: int = 1_000_000
+    # issue 18, point 5: a key check writes nothing; each instance writes its buckets and the
+    # use log every flush_ms (and at shutdown), holding at most log_buffer_rows unwritten rows
+    flush_ms: int = 1000
+    log_buffer_rows: int = 10_000
+    # the public registry (no key): a token bucket per client address, per instance
+    public_rate_per_minute: int = 600
+    public_burst: int = 120
 
 
 API_VARIABLES = {"rate_per_minute": "SINKLEDGER_API_RATE_PER_MINUTE", "burst": "SINKLEDGER_API_BURST",
-                 "log_max_rows": "SINKLEDGER_API_LOG_MAX_ROWS"}
+                 "log_max_rows": "SINKLEDGER_API_LOG_MAX_ROWS", "flush_ms": "SINKLEDGER_API_FLUSH_MS",
+                 "log_buffer_rows": "SINKLEDGER_API_LOG_BUFFER_ROWS",
+                 "public_rate_per_minute": "SINKLEDGER_PUBLIC_RATE_PER_MINUTE",
+                 "public_burst": "SINKLEDGER_PUBLIC_BURST"}
 
 
 @dataclass(frozen=True, kw_only=True)

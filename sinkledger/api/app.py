@@ -13,13 +13,16 @@ registry) joins by being added to it.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
 from sinkledger import catalogue
 from sinkledger.api import court_routes, income_routes, jobs_routes, ledger_routes, problems, public
-from sinkledger.api.limits import BodyLimit
+from sinkledger.api.limits import BodyLimit, PublicLimit, ServerTiming
+from sinkledger.services.apikeys import KeyGate
 from sinkledger.services.registry import Service
 from sinkledger_base.errors import NotFound, printable
 
@@ -51,13 +54,24 @@ def create_app(service: Service | None = None) -> FastAPI:
     database is initialised)."""
     svc = service or Service.open()
     svc.require_initialised()
-    app = FastAPI(title="sinkledger API", version="1",
+    gate = KeyGate(svc)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        gate.close()  # the key-use log queued in this process, written before it stops
+
+    app = FastAPI(title="sinkledger API", version="1", lifespan=lifespan,
                   description="Carbon-sink registry and ledger for institutions (docs/api.md). "
                               "Refusals are RFC 9457 problem documents with a stable `code` and "
                               "messages in Chinese and English.")
     app.state.service = svc
+    app.state.key_gate = gate
+    limits = svc.settings.api
+    app.state.public_limit = PublicLimit(rate_per_minute=limits.public_rate_per_minute, burst=limits.public_burst)
     problems.install(app)
     app.add_middleware(BodyLimit, max_upload_bytes=svc.settings.file_limits.max_file_bytes)
+    app.add_middleware(ServerTiming)  # outermost: the whole of the app's time
     for router in ROUTERS:
         app.include_router(router)
     return app

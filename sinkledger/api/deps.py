@@ -2,9 +2,10 @@
 
 - :func:`service` is the one :class:`~sinkledger.services.registry.Service` of the process
   (``app.state.service``), the same class the app and the CLI use.
-- :func:`actor` reads ``Authorization: Bearer <key>`` and asks
-  :func:`sinkledger.services.apikeys.authenticate` for its actor (the key's use logged and
-  counted against its rate limit there); endpoints pass the actor to the services, which check
+- :func:`actor` reads ``Authorization: Bearer <key>`` and asks the process's
+  :class:`sinkledger.services.apikeys.KeyGate` (``app.state.key_gate``) for its actor (the key's
+  use queued for the log and counted against its rate limit there, nothing written per
+  request); endpoints pass the actor to the services, which check
   its role exactly as for a signed-in user.
 - :func:`request_id` is the ``Idempotency-Key`` header: the command's request id, so a retry
   with the same body returns the first result and the same key with another body is refused
@@ -16,11 +17,13 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request, UploadFile
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from ledger.permissions import Actor
 from sinkledger.services import apikeys, signin_guard
@@ -31,7 +34,10 @@ MAX_PAGE = 1000
 _bearer = HTTPBearer(auto_error=False, description="An institution's API key: `Authorization: Bearer slk_…`")
 
 
-def service(request: Request) -> Service:
+# Dependencies that do no I/O are ``async``: FastAPI runs each sync dependency in a worker thread
+# of its own, and a hop to a thread and back costs more than what these do (docs/api.md, "Speed").
+
+async def service(request: Request) -> Service:
     return request.app.state.service
 
 
@@ -42,14 +48,17 @@ def client_of(request: Request, svc: Service) -> str:
                                        svc.settings.sign_in.trusted_proxies)
 
 
-def actor(request: Request, svc: Annotated[Service, Depends(service)],
-          credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Actor:
+async def actor(request: Request, svc: Annotated[Service, Depends(service)],
+                credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Actor:
     key = credentials.credentials if credentials is not None else None
-    return apikeys.authenticate(svc, key, client=client_of(request, svc), method=request.method,
-                                path=request.url.path)
+    gate: apikeys.KeyGate = request.app.state.key_gate
+    check = partial(gate.check, key, client=client_of(request, svc), method=request.method, path=request.url.path)
+    if svc.db.is_sqlite:
+        return check()  # one indexed read of a local file (~50 µs): less than a hop to a worker thread
+    return await run_in_threadpool(check)  # a round trip to the server: not on the event loop
 
 
-def request_id(idempotency_key: Annotated[str | None, Header(
+async def request_id(idempotency_key: Annotated[str | None, Header(
         description="The command's request id: a retry with the same body returns the first result; "
                     "the same key with another body is refused (409). Default: a new id.")] = None) -> str:
     if idempotency_key is None:
@@ -88,4 +97,9 @@ class Page:
 Svc = Annotated[Service, Depends(service)]
 Acting = Annotated[Actor, Depends(actor)]
 RequestId = Annotated[str, Depends(request_id)]
-Paged = Annotated[Page, Depends(Page)]
+async def _page(limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Items per page.")] = 100,
+                offset: Annotated[int, Query(ge=0, le=2**62, description="Items to skip.")] = 0) -> Page:
+    return Page(limit, offset)
+
+
+Paged = Annotated[Page, Depends(_page)]

@@ -47,7 +47,7 @@ PROBLEM_JSON = "application/problem+json"
 STATUS_BY_KIND: tuple[tuple[type[SinkLedgerError], int], ...] = (
     (InvalidInput, 422), (NotFound, 404), (NotPermitted, 403), (Conflict, 409), (IntegrityFailure, 500))
 STATUS_BY_CODE = {"api_key_missing": 401, "api_key_invalid": 401, "api_key_revoked": 401,
-                  "api_rate_limited": 429, "database_not_initialised": 503, "route_not_found": 404,
+                  "api_rate_limited": 429, "public_rate_limited": 429, "database_not_initialised": 503, "route_not_found": 404,
                   "method_not_allowed": 405, "upload_too_large": 413}
 
 

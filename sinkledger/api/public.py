@@ -4,7 +4,8 @@ Every endpoint is one call of :class:`sinkledger.services.public_registry.Public
 (``service.public``), the same the app's public pages make; a refusal is raised as the
 service's :class:`~sinkledger_base.errors.SinkLedgerError` and leaves the API as a problem
 document (:mod:`sinkledger.api.problems`). The two OffsetsDB files stream as they are written.
-docs/public-registry.md describes each read; docs/api.md has curl examples.
+docs/public-registry.md describes each read; docs/api.md has curl examples. Each client address
+has a rate limit (:func:`limited`).
 """
 
 from __future__ import annotations
@@ -14,13 +15,23 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
+from sinkledger.api.deps import client_of
 from sinkledger.services.public_registry import MAX_PAGE, PublicRegistry
 
-router = APIRouter(prefix="/public", tags=["public registry"])
 CSV = "text/csv; charset=utf-8"
 
 
-def public_registry(request: Request) -> PublicRegistry:
+async def limited(request: Request) -> None:
+    """Count the request against its client address's bucket (:class:`~sinkledger.api.limits.PublicLimit`,
+    ``app.state.public_limit``): an empty bucket is ``429 public_rate_limited`` with ``Retry-After``."""
+    svc = request.app.state.service
+    request.app.state.public_limit.take(client_of(request, svc))
+
+
+router = APIRouter(prefix="/public", tags=["public registry"], dependencies=[Depends(limited)])
+
+
+async def public_registry(request: Request) -> PublicRegistry:
     """The process's one service (``app.state.service``), its public registry."""
     return request.app.state.service.public
 

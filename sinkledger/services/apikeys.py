@@ -10,24 +10,27 @@ rate-limited per key, every use logged (issue 18; docs/api.md, "Keys, limits and
   user must stay active with that role and party, or the key stops working) or as its own actor
   ``api-<key id>``. :func:`authenticate` turns a key into the :class:`~ledger.permissions.Actor`
   the services check exactly as for a signed-in user: the API holds no role rule of its own.
-- Each key has a token bucket (:class:`sinkledger.config.ApiLimits`) kept on its row and
-  updated in the same transaction that checks the key (a row lock on PostgreSQL, the write lock
-  on SQLite), so several API instances behind one database share one limit per key.
+- Each key has a token bucket (:class:`sinkledger.config.ApiLimits`) kept on its row, so
+  several API instances behind one database share one limit per key. A key check
+  (:class:`KeyGate`) only reads the row; each instance writes what it spent, and its queued
+  uses, every ``flush_ms`` (docs/api.md, "What a key check costs").
 - Every use (and every refused one: unknown key, wrong secret, revoked, rate-limited) is written
-  to ``api_key_use`` in that transaction, bounded like the sign-in log
-  (:func:`sinkledger.services.signin_guard.append_bounded`: 180 days, at most ``log_max_rows`` rows).
+  to ``api_key_use``, bounded like the sign-in log
+  (:func:`sinkledger.services.signin_guard.append_bounded_rows`: 180 days, at most ``log_max_rows`` rows).
 
 The tables are not part of the ledger: nothing in them is hashed into the journal.
 """
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import hmac
 import logging
 import math
 import re
 import secrets
+import threading
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +43,7 @@ from ledger.sale import check_text
 from ledger.store import PartyRow, UserRow
 from sinkledger.config import ApiLimits
 from sinkledger.services.sessions import _writing
-from sinkledger.services.signin_guard import append_bounded
+from sinkledger.services.signin_guard import append_bounded_rows
 from sinkledger_base.errors import Conflict, InvalidInput, NotFound, NotPermitted, printable
 
 if TYPE_CHECKING:  # for annotations only
@@ -217,38 +220,202 @@ def uses(service: Service, actor: Actor, *, key_id: str | None = None, limit: in
 
 # -- using a key -----------------------------------------------------------------------------------
 
+# The one read a key check makes: the key's row and, for a key acting as a user, that user. It
+# runs on the driver's connection, one statement (no BEGIN/ROLLBACK around it, no ORM): the
+# check is on every request's path. ``{}`` is the driver's placeholder.
+_KEY_CHECK = (
+    "SELECT k.key_id, k.secret_hash, k.revoked_at, k.acts_as_user, k.username, k.role, k.party_id, "
+    "k.bucket_milli, k.bucket_at, u.active, u.role, u.party_id "
+    "FROM api_key k LEFT JOIN app_user u ON u.username = k.username WHERE k.key_id = {}")
+_KeyRow = collections.namedtuple("_KeyRow", ["key_id", "secret_hash", "revoked_at", "acts_as_user", "username", "role",
+                                             "party_id", "bucket_milli", "bucket_at", "user_active", "user_role",
+                                             "user_party"])
+
+
+class KeyGate:
+    """Key checks for one process, without a write per request (issue 18, point 5).
+
+    - :meth:`check` makes one indexed read (the key's row joined with its user), so a revoked
+      key, or a key whose user was deactivated, is refused at its next request on every
+      instance; it writes nothing.
+    - The rate limit: what this instance spent since it last wrote is kept in memory and counted
+      against the bucket read from the row (the newer of the row and what this instance last
+      wrote). :meth:`flush` subtracts it from the row's bucket (row-locked on PostgreSQL), so
+      the row may go below zero when several instances spent at once: the debt is paid back
+      before the key gets more. Within one flush interval each instance sees only its own spending.
+    - The use log: each use and refusal is queued in memory, in order, and written by
+      :meth:`flush` in one transaction with the buckets, every ``flush_ms`` by a background
+      thread, and by :meth:`close` at shutdown. At most ``log_buffer_rows`` rows wait: a request
+      that finds the queue full writes it first (and fails if it cannot, losing nothing). A
+      failed write keeps its rows for the next. Only a process that dies without shutting down
+      loses its queue: at most ``flush_ms`` of uses.
+    """
+
+    def __init__(self, service: Service, *, background: bool = True) -> None:
+        self.service = service
+        self.limits = _limits(service)
+        self._lock = threading.Lock()  # the queue and the spent counts
+        self._flush_lock = threading.Lock()  # one write at a time
+        self._queue: list[dict[str, str]] = []
+        self._spent: dict[str, list[Any]] = {}  # key id -> [thousandths spent, last use]
+        self._written: dict[str, tuple[int, str]] = {}  # key id -> (bucket_milli, bucket_at) last written
+        self._background = background
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def check(self, key: Any, *, client: str, method: str, path: str, now: datetime | None = None) -> Actor:
+        """The actor of a key presented with a request, its use queued and counted.
+
+        Raises
+        ------
+        sinkledger_base.errors.NotPermitted
+            ``api_key_missing`` (no key), ``api_key_invalid`` (malformed, unknown, wrong secret,
+            or its user no longer active with its role and party), ``api_key_revoked``.
+        sinkledger_base.errors.Conflict
+            ``api_rate_limited`` with ``retry_after_s`` while the key's bucket is empty.
+        """
+        if key is None or key == "":
+            raise NotPermitted("api_key_missing")
+        if len(self._queue) >= self.limits.log_buffer_rows:
+            self.flush()  # the queue is full: write it before queueing more
+        self._start()
+        now = now or _now()
+        found = KEY.fullmatch(key) if isinstance(key, str) else None
+        presented_id = found.group(1) if found else ""
+        row = self._read(presented_id) if found else None
+        with self._lock:
+            event, refusal, actor = self._judge(row, key, now)
+            self._queue.append({"at": _iso(now), "key_id": presented_id, "client": printable(client, 64)[:64],
+                                "method": printable(method, 10)[:10], "path": printable(path, 200)[:200],
+                                "event": event})
+        if refusal is not None:
+            log.warning("API key refused: key=%s client=%s event=%s", presented_id or "-", client, event)
+            raise refusal
+        assert actor is not None
+        return actor
+
+    def _read(self, key_id: str) -> _KeyRow | None:
+        engine = self.service.db.engine
+        sql = _KEY_CHECK.format("?" if engine.dialect.paramstyle == "qmark" else "%s")
+        conn = engine.raw_connection()
+        try:
+            cursor = conn.cursor()
+            cursor.execute(sql, (key_id,))
+            row = cursor.fetchone()
+            cursor.close()
+            if not self.service.db.is_sqlite:
+                conn.rollback()  # end the read's transaction (SQLite's driver opened none)
+        finally:
+            conn.close()
+        return _KeyRow(*row) if row is not None else None
+
+    def _judge(self, row: Any, key: str, now: datetime) -> tuple[str, Exception | None, Actor | None]:
+        """The event to log, the refusal to raise (or None) and the actor, for a key's row
+        (called holding the lock)."""
+        if row is None:
+            return "unknown_key", NotPermitted("api_key_invalid"), None
+        if not hmac.compare_digest(row.secret_hash, key_hash(key)):
+            return "wrong_secret", NotPermitted("api_key_invalid"), None
+        if row.revoked_at is not None:
+            return "revoked", NotPermitted("api_key_revoked", key_id=row.key_id, revoked_at=row.revoked_at), None
+        if row.acts_as_user and (not row.user_active or (row.user_role, row.user_party) != (row.role, row.party_id)):
+            return "user_inactive", NotPermitted("api_key_invalid"), None
+        bucket = (row.bucket_milli, row.bucket_at)
+        written = self._written.get(row.key_id)
+        if written is not None and written[1] > bucket[1]:
+            bucket = written  # this instance wrote the row since the read began
+        spent = self._spent.get(row.key_id) or [0, ""]
+        tokens = _refill(*bucket, now, self.limits) - spent[0]
+        if tokens < MILLI:
+            rate_milli_per_s = self.limits.rate_per_minute * MILLI / 60
+            wait_s = max(1, math.ceil((MILLI - tokens) / rate_milli_per_s))
+            return "rate_limited", Conflict("api_rate_limited", key_id=row.key_id, retry_after_s=wait_s,
+                                            rate_per_minute=self.limits.rate_per_minute), None
+        spent[0] += MILLI
+        spent[1] = max(spent[1], _iso(now))
+        self._spent[row.key_id] = spent
+        return "used", None, Actor(row.username, Role(row.role), row.party_id)
+
+    # -- writing ---------------------------------------------------------------------------------
+    def flush(self) -> int:
+        """Write the queued uses and the spent buckets in one transaction; the number of uses
+        written. A failed write keeps everything for the next and raises."""
+        with self._flush_lock:
+            with self._lock:
+                queue, self._queue = self._queue, []
+                spent = {k: (v[0], v[1]) for k, v in self._spent.items() if v[0] or v[1]}
+            if not queue and not spent:
+                return 0
+            try:
+                written = self._write(queue, spent, _now())
+            except BaseException:
+                with self._lock:
+                    self._queue[:0] = queue  # back in front of the newer ones, in order
+                raise
+            with self._lock:
+                for key_id, (milli, last) in spent.items():
+                    entry = self._spent[key_id]
+                    entry[0] -= milli
+                    if entry[1] == last:
+                        entry[1] = ""
+                    if not entry[0] and not entry[1]:
+                        del self._spent[key_id]
+                self._written.update(written)
+            return len(queue)
+
+    def _write(self, queue: list[dict[str, str]], spent: dict[str, tuple[int, str]],
+               now: datetime) -> dict[str, tuple[int, str]]:
+        service, written = self.service, {}
+        with _writing(service) as s:
+            if not service.db.is_sqlite:
+                # The buckets and the log need no wait for the disk: a crash may lose the last
+                # moment's uses (the ledger's own commits keep their full durability).
+                s.exec(text("SET LOCAL synchronous_commit TO OFF"))
+            for key_id in sorted(spent):  # one order of row locks in every instance
+                row = _locked_key(s, service, key_id)
+                if row is None:
+                    continue
+                milli, last = spent[key_id]
+                row.bucket_milli = _refill(row.bucket_milli, row.bucket_at, now, self.limits) - milli
+                row.bucket_at = _iso(now)
+                if last and (row.last_used_at or "") < last:
+                    row.last_used_at = last
+                s.add(row)
+                written[key_id] = (row.bucket_milli, row.bucket_at)
+            append_bounded_rows(s, [ApiKeyUseRow(**use) for use in queue], self.limits.log_max_rows)
+        return written
+
+    def _start(self) -> None:
+        if self._background and self._thread is None:
+            with self._lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="sinkledger-api-key-log", daemon=True)
+                    self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.limits.flush_ms / 1000):
+            try:
+                self.flush()
+            except Exception:
+                log.exception("API key-use log: writing failed; the rows are kept for the next write")
+
+    def close(self) -> None:
+        """Stop the background writer and write what is queued (at shutdown)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        self.flush()
+
+
 def authenticate(service: Service, key: Any, *, client: str, method: str, path: str,
                  now: datetime | None = None) -> Actor:
-    """The actor of a key presented with a request, its use logged and counted.
-
-    Raises
-    ------
-    sinkledger_base.errors.NotPermitted
-        ``api_key_missing`` (no key), ``api_key_invalid`` (malformed, unknown, wrong secret, or
-        its user no longer active with its role and party), ``api_key_revoked``.
-    sinkledger_base.errors.Conflict
-        ``api_rate_limited`` with ``retry_after_s`` while the key's bucket is empty.
-    """
-    if key is None or key == "":
-        raise NotPermitted("api_key_missing")
-    now = now or _now()
-    found = KEY.fullmatch(key) if isinstance(key, str) else None
-    presented_id = found.group(1) if found else ""
-    limits = _limits(service)
-    with _writing(service) as s:
-        if not service.db.is_sqlite:
-            # The bucket and the log need no wait for the disk: a crash may lose the last moment's
-            # uses (the ledger's own commits keep their full durability).
-            s.exec(text("SET LOCAL synchronous_commit TO OFF"))
-        row = _locked_key(s, service, presented_id) if found else None
-        event, refusal, actor = _judge(s, row, key, now, limits)
-        _log(s, limits, ApiKeyUseRow(at=_iso(now), key_id=presented_id, client=printable(client, 64)[:64],
-                                     method=printable(method, 10)[:10], path=printable(path, 200)[:200], event=event))
-    if refusal is not None:
-        log.warning("API key refused: key=%s client=%s event=%s", presented_id or "-", client, event)
-        raise refusal
-    assert actor is not None
-    return actor
+    """:meth:`KeyGate.check` with its use written before it returns (the app and tests; the API
+    keeps one :class:`KeyGate` per process)."""
+    gate = KeyGate(service, background=False)
+    try:
+        return gate.check(key, client=client, method=method, path=path, now=now)
+    finally:
+        gate.flush()
 
 
 def _locked_key(s: Any, service: Service, key_id: str) -> ApiKeyRow | None:
@@ -258,45 +425,12 @@ def _locked_key(s: Any, service: Service, key_id: str) -> ApiKeyRow | None:
     return s.exec(query.execution_options(populate_existing=True)).first()
 
 
-def _judge(s: Any, row: ApiKeyRow | None, key: str, now: datetime,
-           limits: ApiLimits) -> tuple[str, Exception | None, Actor | None]:
-    """The event to log, the refusal to raise (or None) and the actor, for a key's row."""
-    if row is None:
-        return "unknown_key", NotPermitted("api_key_invalid"), None
-    if not hmac.compare_digest(row.secret_hash, key_hash(key)):
-        return "wrong_secret", NotPermitted("api_key_invalid"), None
-    if row.revoked_at is not None:
-        return "revoked", NotPermitted("api_key_revoked", key_id=row.key_id, revoked_at=row.revoked_at), None
-    if row.acts_as_user:
-        user = s.get(UserRow, row.username)
-        if user is None or not user.active or (user.role, user.party_id) != (row.role, row.party_id):
-            return "user_inactive", NotPermitted("api_key_invalid"), None
-    tokens = _refill(row, now, limits)
-    if tokens < MILLI:
-        rate_milli_per_s = limits.rate_per_minute * MILLI / 60
-        wait_s = max(1, math.ceil((MILLI - tokens) / rate_milli_per_s))
-        row.bucket_milli, row.bucket_at = tokens, _iso(now)
-        s.add(row)
-        return "rate_limited", Conflict("api_rate_limited", key_id=row.key_id, retry_after_s=wait_s,
-                                        rate_per_minute=limits.rate_per_minute), None
-    row.bucket_milli, row.bucket_at, row.last_used_at = tokens - MILLI, _iso(now), _iso(now)
-    s.add(row)
-    return "used", None, Actor(row.username, Role(row.role), row.party_id)
-
-
-def _refill(row: ApiKeyRow, now: datetime, limits: ApiLimits) -> int:
-    """The bucket's content now, in thousandths of a request: what it held, plus the rate times
-    the time since, at most ``burst``."""
-    try:
-        elapsed_s = max(0.0, (now - datetime.fromisoformat(row.bucket_at)).total_seconds())
-    except ValueError:
-        elapsed_s = math.inf  # never filled: a full bucket
+def _refill(bucket_milli: int, bucket_at: str, now: datetime, limits: ApiLimits) -> int:
+    """A bucket's content now, in thousandths of a request: what it held (below zero: a debt),
+    plus the rate times the time since, at most ``burst``."""
     full = limits.burst * MILLI
-    if elapsed_s == math.inf:
-        return full
-    return min(full, row.bucket_milli + int(elapsed_s * limits.rate_per_minute * MILLI / 60))
-
-
-def _log(s: Any, limits: ApiLimits, row: ApiKeyUseRow) -> None:
-    """Write a row of the key-use log, bounded like the sign-in log."""
-    append_bounded(s, row, limits.log_max_rows)
+    try:
+        elapsed_s = max(0.0, (now - datetime.fromisoformat(bucket_at)).total_seconds())
+    except ValueError:
+        return full  # never filled: a full bucket
+    return min(full, bucket_milli + int(elapsed_s * limits.rate_per_minute * MILLI / 60))

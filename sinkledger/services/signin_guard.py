@@ -213,15 +213,24 @@ def append_bounded(s: Any, row: Any, max_rows: int) -> None:
     steady state each write deletes about one row, so a flood leaves at most ``max_rows`` rows
     (a larger table left by an older release shrinks by a batch per write). The sign-in log and
     the API key-use log (:mod:`sinkledger.services.apikeys`) are kept this way."""
-    table = type(row)
-    s.add(row)
+    append_bounded_rows(s, [row], max_rows)
+
+
+def append_bounded_rows(s: Any, rows: list[Any], max_rows: int) -> None:
+    """:func:`append_bounded` for several rows of one table, in order (one prune for them all,
+    deleting up to :data:`LOG_PRUNE_BATCH` plus the rows added beyond the first)."""
+    if not rows:
+        return
+    table = type(rows[0])
+    s.add_all(rows)
     s.flush()
-    cut = row.id - max_rows
+    prune = LOG_PRUNE_BATCH + len(rows) - 1
+    cut = max(r.id for r in rows) - max_rows
     if cut > 0:
-        beyond = select(table.id).where(table.id <= cut).order_by(table.id).limit(LOG_PRUNE_BATCH)
+        beyond = select(table.id).where(table.id <= cut).order_by(table.id).limit(prune)
         s.exec(delete(table).where(table.id.in_(beyond)))
-    old = (select(table.id).where(table.at < _iso(datetime.fromisoformat(row.at) - LOG_RETENTION))
-           .order_by(table.at).limit(LOG_PRUNE_BATCH))
+    newest = max(datetime.fromisoformat(r.at) for r in rows)
+    old = (select(table.id).where(table.at < _iso(newest - LOG_RETENTION)).order_by(table.at).limit(prune))
     s.exec(delete(table).where(table.id.in_(old)))
 
 

@@ -32,6 +32,8 @@ from tests.public_world import sqlite_world_template, world  # noqa: F401 - fixt
 
 BURST = 40
 RATE_PER_MINUTE = 60
+FLUSH_MS = 200  # each instance writes its key-use log and buckets this often (docs/api.md)
+LOG_WAIT_S = 10 * FLUSH_MS / 1000 + 5  # how long a test waits for a use to reach the log
 START_TIMEOUT_S = 60
 # The demo user that holds each role (README, "Demo users").
 USER_OF_ROLE = {"cooperative": "coop", "household": "household", "collection_centre": "centre",
@@ -95,6 +97,19 @@ class Server:
         admin = self.service.actor("admin")
         return apikeys.create_key(self.service, admin, username=USER_OF_ROLE[role], **extra)["key"]
 
+    def uses(self, key: str, count: int) -> list[dict[str, Any]]:
+        """The key-use log of ``key``, newest first, once it holds at least ``count`` rows (the
+        server writes it every :data:`FLUSH_MS`); what it holds after :data:`LOG_WAIT_S` otherwise."""
+        from sinkledger.services import apikeys
+
+        admin, key_id = self.service.actor("admin"), key.split("_")[1]
+        deadline = time.monotonic() + LOG_WAIT_S
+        while True:
+            logged = apikeys.uses(self.service, admin, key_id=key_id, limit=10_000)
+            if len(logged) >= count or time.monotonic() > deadline:
+                return logged
+            time.sleep(FLUSH_MS / 4000)
+
     def client(self, key: str | None = None, **headers: str) -> httpx.Client:
         if key is not None:
             headers["Authorization"] = f"Bearer {key}"
@@ -136,7 +151,7 @@ def api_server(request, tmp_path_factory):  # type: ignore[no-untyped-def]
             pytest.skip(reason)
         url = PG_URL
     env = {"DATABASE_URL": url, "SINKLEDGER_HOME": str(home), "SINKLEDGER_API_BURST": str(BURST),
-           "SINKLEDGER_API_RATE_PER_MINUTE": str(RATE_PER_MINUTE)}
+           "SINKLEDGER_API_RATE_PER_MINUTE": str(RATE_PER_MINUTE), "SINKLEDGER_API_FLUSH_MS": str(FLUSH_MS)}
     if request.param == "postgres":
         env["SINKLEDGER_DATA_KEY"] = TEST_ONLY_DATA_KEY  # PostgreSQL needs the person register's key given
     _seed(env)

@@ -27,6 +27,7 @@ def test_apikeys_create_list_revoke_uses(api_server):  # type: ignore[no-untyped
     assert code == 0 and made["key"].startswith(f"slk_{made['key_id']}_") and made["role"] == "insurer"
     with api_server.client(made["key"]) as http:
         assert http.get("/v1/whoami").json()["username"] == "insurer"
+    api_server.uses(made["key"], 1)  # written within a flush interval, last_used_at with it
     code, listed = _run(url, "apikeys", "list", "--actor", "admin")
     mine = next(k for k in listed if k["key_id"] == made["key_id"])
     assert code == 0 and "key" not in mine and mine["label"] == "理赔系统" and mine["last_used_at"]

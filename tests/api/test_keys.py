@@ -41,9 +41,7 @@ def test_a_key_with_the_wrong_secret_is_refused_and_logged(api_server):  # type:
     forged = key[:-4] + ("AAAA" if not key.endswith("AAAA") else "BBBB")
     with api_server.client(forged) as http:
         _problem(http.get("/v1/whoami"), 401, "api_key_invalid")
-    admin = api_server.service.actor("admin")
-    key_id = key.split("_")[1]
-    assert apikeys.uses(api_server.service, admin, key_id=key_id, limit=1)[0]["event"] == "wrong_secret"
+    assert api_server.uses(key, 1)[0]["event"] == "wrong_secret"
 
 
 def test_a_key_acts_as_its_user_and_its_use_is_logged(api_server):  # type: ignore[no-untyped-def]
@@ -56,7 +54,7 @@ def test_a_key_acts_as_its_user_and_its_use_is_logged(api_server):  # type: igno
     assert body["code"] == "entry_not_found" and body["params"] == {"seq": 999999999}
     key_id = key.split("_")[1]
     admin = api_server.service.actor("admin")
-    logged = apikeys.uses(api_server.service, admin, key_id=key_id, limit=10)
+    logged = api_server.uses(key, 2)
     assert [(u["method"], u["path"], u["event"]) for u in logged] == [
         ("GET", "/v1/sales/999999999", "used"), ("GET", "/v1/whoami", "used")]
     listed = next(k for k in apikeys.keys(api_server.service, admin) if k["key_id"] == key_id)
@@ -109,9 +107,8 @@ def test_an_empty_bucket_is_429_with_retry_after(api_server):  # type: ignore[no
     assert int(limited[0].headers["retry-after"]) == body["params"]["retry_after_s"] >= 1
     with api_server.client(api_server.key("verifier")) as other:
         assert other.get("/v1/whoami").status_code == 200
-    admin = api_server.service.actor("admin")
-    events = {u["event"] for u in apikeys.uses(api_server.service, admin, key_id=key.split("_")[1], limit=100)}
-    assert events == {"used", "rate_limited"}
+    logged = api_server.uses(key, len(statuses))
+    assert len(logged) == len(statuses) and {u["event"] for u in logged} == {"used", "rate_limited"}
 
 
 def test_keys_are_the_administrators_and_checked(api_server):  # type: ignore[no-untyped-def]

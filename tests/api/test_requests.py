@@ -109,18 +109,22 @@ def test_paths_methods_and_pages_answer_problems(api_server):  # type: ignore[no
         absurd = http.get("/v1/sales", params={"date_from": "2025-02-30"})
         paged = http.get("/v1/sales", params={"limit": 2, "offset": 1})
         everything = http.get("/v1/sales", params={"limit": 1000})
-        idem = http.post("/v1/sales", json=SALE, headers={"Idempotency-Key": "\x7f"})
+        # (a control character HTTP itself forbids, such as DEL, is refused by the server's HTTP
+        # parser before the app: plain 400, docs/api.md)
+        idem = http.post("/v1/sales", json=SALE, headers={"Idempotency-Key": b"\x85"})
+        long_idem = http.post("/v1/sales", json=SALE, headers={"Idempotency-Key": "k" * 201})
     assert (missing.status_code, missing.json()["code"]) == (404, "route_not_found")
     assert (wrong.status_code, wrong.json()["code"]) == (405, "method_not_allowed")
     for response in (too_many, negative):
         assert response.status_code == 422 and response.json()["code"] == "request_invalid"
     assert absurd.status_code == 422 and absurd.json()["code"] in ("value_invalid", "date_out_of_range", "date_invalid")
-    assert idem.status_code == 422 and idem.json()["code"] == "idempotency_key_invalid"
+    for response in (idem, long_idem):
+        assert response.status_code == 422 and response.json()["code"] == "idempotency_key_invalid"
     page, whole = paged.json(), everything.json()
     assert page["items"] == whole["items"][1:3] and page["total"] == whole["total"] >= 3
     assert page["next_offset"] == 3 and whole["next_offset"] is None
     assert all(item["recorded_at"][-6:] == "+00:00" for item in whole["items"])  # ISO 8601 with offset
-    assert BURST > 8  # the calls above fit in one key's burst
+    assert BURST > 9  # the calls above fit in one key's burst
 
 
 def test_problem_types_resolve(api_server):  # type: ignore[no-untyped-def]
