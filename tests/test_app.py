@@ -126,7 +126,7 @@ def test_switching_language_to_english(app_env) -> None:  # type: ignore[no-unty
                                                "Issuance, sales, retirements and average price"]
     assert ui_text("map_caption", "en", n=N_PARCELS) in [c.value for c in at.caption]
     assert [s.value for s in at.success] == [ui_text("integrity_ok", "en", n=app_env["entries"])]
-    df = at.dataframe[0].value
+    df = at.table[0].value.reset_index()  # the overview's first summary table (static)
     assert list(df.columns)[0] == "Sink type"
     assert list(df["Sink type"]) == [s.name_en for s in SINK_TYPES.values()]
     # Every text element in the main area is English (the map tooltip data aside).
@@ -184,7 +184,7 @@ def test_map_spec_has_no_web_basemap(app_env) -> None:  # type: ignore[no-untype
 
 def test_balances_table(app_env) -> None:  # type: ignore[no-untyped-def]
     at = run_app()
-    df = at.dataframe[0].value
+    df = at.table[0].value.reset_index()  # the overview's first summary table (static)
     assert list(df.columns) == [ui_text(k, "zh") for k in (
         "col_sink_type", "col_parcels", "col_area_ha", "col_issued", "col_held", "col_pledged",
         "col_retired", "col_cancelled")]
