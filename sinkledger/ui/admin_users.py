@@ -17,6 +17,7 @@ import streamlit as st
 from ledger.domain import PartyKind, Role
 from sinkledger.services import admin, apikeys, signin_guard
 from sinkledger.services import sessions as web_sessions
+from sinkledger.ui import format as fmt
 from sinkledger.ui.common import attempt, get_service, require_roles, role_name, submit
 from sinkledger.ui.text import labeller, t
 
@@ -122,8 +123,8 @@ def _sign_in_locks(actor: Actor, service: Service) -> None:
     else:
         st.dataframe(pd.DataFrame([{t("signin_col_scope"): t(f"signin_scope_{k['scope']}"),
                                     t("signin_col_subject"): k["subject"], t("signin_col_failures"): k["failures"],
-                                    t("signin_col_last_failure"): k["last_failure_at"][:19].replace("T", " "),
-                                    t("signin_col_locked_until"): k["locked_until"][:19].replace("T", " "),
+                                    t("signin_col_last_failure"): fmt.moment_text(k["last_failure_at"]),
+                                    t("signin_col_locked_until"): fmt.moment_text(k["locked_until"]),
                                     t("signin_col_locked"): t("yes") if k["locked"] else t("no"),
                                     t("signin_col_known"): t("yes") if k["known_user"] else t("no")}
                                    for k in locks]), hide_index=True, width="stretch")
@@ -140,7 +141,7 @@ def _sign_in_locks(actor: Actor, service: Service) -> None:
     failures = signin_guard.recent_failures(service, actor, limit=200)
     if failures:
         st.subheader(t("signin_failures_header"))
-        st.dataframe(pd.DataFrame([{t("signin_col_at"): f["at"][:19].replace("T", " "),
+        st.dataframe(pd.DataFrame([{t("signin_col_at"): fmt.moment_text(f["at"]),
                                     t("username"): f["username"], t("signin_col_client"): f["client"],
                                     t("signin_col_event"): t(f'signin_event_{f["event"]}'),
                                     } for f in failures]), hide_index=True, width="stretch")
@@ -199,4 +200,4 @@ def _api_key_list(actor: Actor, service: Service) -> None:
 
 
 def _minute(moment: str | None) -> str:
-    return moment[:19].replace("T", " ") if moment else ""
+    return fmt.moment_text(moment)

@@ -149,7 +149,8 @@ def _history_row(r: dict[str, Any], lang: str) -> dict[str, Any]:
 
 def _export_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Excel keeps exact numbers: yuan with two decimals as text-free numbers, dates ISO."""
-    return [{t("col_entry"): r["seq"], t("col_date"): r["recorded_at"][:10], t("seller"): r["seller_name"],
+    return [{t("col_entry"): r["seq"], t("col_date"): fmt.local_time(r["recorded_at"]).date().isoformat(),
+             t("seller"): r["seller_name"],
              t("col_seller_account"): r["seller_account"], t("buyer"): r["buyer_name"],
              t("col_buyer_account"): r["buyer_account"], t("col_quantity_t"): r["quantity"],
              t("col_price_yuan"): r["price_fen_per_t"] / 100, t("col_amount_yuan"): r["amount_fen"] / 100,

@@ -199,7 +199,7 @@ def test_repeated_failures_lock_a_name_until_the_administrator_lifts_it(app_env)
         assert [e.value for e in at.error] == ["用户名或密码错误。"]
     at.text_input(key="signin_password").set_value("longenough1")
     button(at, zh("sign_in")).click().run()
-    assert len(at.error) == 1 and at.error[0].value.startswith("登录失败次数过多") and "UTC" in at.error[0].value
+    assert len(at.error) == 1 and at.error[0].value.startswith("登录失败次数过多") and "(UTC+8)" in at.error[0].value
     assert "user" not in at.session_state
     boss = open_app(app_env, user="admin", page="users")
     no_errors(boss)

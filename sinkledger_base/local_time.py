@@ -1,0 +1,28 @@
+"""Times where people read them: the ledger records UTC, every page and document shows
+Asia/Shanghai (one zone for all of China, no summer time; issue 19).
+
+>>> local_timestamp("2025-03-01T20:00:00+00:00")
+'2025-03-02 04:00:00 (UTC+8)'
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Final
+from zoneinfo import ZoneInfo
+
+LOCAL_ZONE: Final = ZoneInfo("Asia/Shanghai")
+ZONE_LABEL: Final = "(UTC+8)"
+
+
+def local(value: str | datetime) -> datetime:
+    """A recorded moment (ISO text or datetime) in :data:`LOCAL_ZONE`; no offset means UTC."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(LOCAL_ZONE)
+
+
+def local_timestamp(value: str | datetime) -> str:
+    """A moment to the second in :data:`LOCAL_ZONE`, labelled with its offset."""
+    return f"{local(value):%Y-%m-%d %H:%M:%S} {ZONE_LABEL}"
