@@ -7,7 +7,7 @@ Asia/Shanghai (one zone for all of China, no summer time; issue 19).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -17,9 +17,9 @@ ZONE_LABEL: Final = "(UTC+8)"
 
 def local(value: str | datetime) -> datetime:
     """A recorded moment (ISO text or datetime) in :data:`LOCAL_ZONE`; no offset means UTC."""
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(LOCAL_ZONE)
 
 
