@@ -12,7 +12,7 @@ from sinkledger.documents import receipts
 from sinkledger.services import queries as ui_queries
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
-from sinkledger.ui.common import attempt, get_service, require_roles, submit
+from sinkledger.ui.common import attempt, entry_link, get_service, new_form_button, require_roles, submit_once
 from sinkledger.ui.receipt import receipt_pdf
 from sinkledger.ui.text import t
 
@@ -27,11 +27,19 @@ def _account_label(accounts: list[dict[str, Any]]) -> dict[str, str]:
     return {a["account_id"]: f'{a["name"]} ({a["account_id"]})' for a in accounts}
 
 
+SALE_FIELDS = ("sale_quantity", "sale_price", "sale_contract")  # cleared for a new sale (the parties stay)
+
+
 def sale_page() -> None:
     actor = require_roles("trading_clerk")
     service = get_service()
     lang = session.lang()
     st.title(t("page_sale"))
+    recorded = session.locked("sale")
+    if recorded:  # this sale is recorded: show it, locked, until the clerk starts a new one
+        _last_sale(service, recorded)
+        new_form_button("sale", "new_sale", *SALE_FIELDS)
+        return
     accounts = ui_queries.holding_accounts(service)
     labels = _account_label(accounts)
     sellers = [a["account_id"] for a in accounts if a["party_kind"] in SELLER_KINDS and a["held_t"] > 0]
@@ -62,12 +70,21 @@ def sale_page() -> None:
         st.warning(t("same_account"))
     elif not contract.strip():
         st.caption(t("contract_needed"))
+    else:
+        _contract_used(service, contract.strip(), lang)
     if st.button(t("record_sale"), type="primary", disabled=disabled, key="record_sale"):
-        result = submit("sale", service.sell, actor=actor, seller_account=seller, buyer_account=buyer,
-                        quantity=int(quantity), price_fen_per_t=price_fen, contract_no=contract.strip())
-        if result is not None:
-            session.done("sale_before", checks["held_t"])
-    _last_sale(service)
+        session.done("sale_before", checks["held_t"])
+        submit_once("sale", service.sell, actor=actor, seller_account=seller, buyer_account=buyer,
+                    quantity=int(quantity), price_fen_per_t=price_fen, contract_no=contract.strip())
+
+
+def _contract_used(service: Service, contract: str, lang: str) -> None:
+    """Warn when the contract number is already on a recorded sale (a typo, or the same sale twice)."""
+    earlier = [r for r in ui_queries.sales(service, contract=contract, limit=50) if r["contract_no"] == contract]
+    if earlier:
+        st.warning(t("contract_already_used", contract=contract,
+                     seqs=", ".join(str(r["seq"]) for r in earlier[:5]),
+                     date=fmt.date_text(earlier[0]["recorded_at"], lang)))
 
 
 def _show_checks(checks: dict[str, Any], lang: str) -> None:
@@ -85,17 +102,22 @@ def _show_checks(checks: dict[str, Any], lang: str) -> None:
         st.caption(t("checks_passed"))
 
 
-def _last_sale(service: Service) -> None:
-    result = session.last_result("sale")
-    if not result:
-        return
+def _last_sale(service: Service, result: dict[str, Any]) -> None:
+    """The recorded sale: what was recorded, a link to its entry, the seller's balances now, the receipt."""
     lang = session.lang()
     before = session.last_result("sale_before")
-    after = service.account_balance(result["seller_account"])["held_t"]
+    balance = service.account_balance(result["seller_account"])
     st.success(t("sale_recorded", seq=result["seq"], quantity=fmt.tonnes(result["quantity"], lang),
                  amount=fmt.money(result["amount_fen"], lang)))
-    st.markdown(t("balance_change", account=result["seller_account"], before=fmt.tonnes(before, lang),
-                  after=fmt.tonnes(after, lang)))
+    st.markdown(t("sale_recorded_detail", contract=result["contract_no"], seller=result["seller_account"],
+                  buyer=result["buyer_account"], price=fmt.price(result["price_fen_per_t"], lang),
+                  link=entry_link(result["seq"])))
+    cols = st.columns(2)
+    cols[0].metric(t("available_balance"), fmt.tonnes(balance["held_t"], lang))
+    cols[1].metric(t("pledged_balance"), fmt.tonnes(balance["pledged_t"], lang))
+    if before is not None:
+        st.markdown(t("balance_change", account=result["seller_account"], before=fmt.tonnes(before, lang),
+                      after=fmt.tonnes(balance["held_t"], lang)))
     receipt_button(service, result["seq"], key="receipt_last")
 
 

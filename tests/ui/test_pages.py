@@ -239,6 +239,39 @@ def test_sale_with_live_checks_receipt_and_balance_change(app_env) -> None:  # t
     assert len(at.get("download_button")) == 1
     sale = ui_queries.sales(service, contract="HZGX-UI-0001")[0]
     assert (sale["quantity"], sale["price_fen_per_t"], sale["amount_fen"]) == (4, 8050, 32200)
+    # issue 19: the recorded sale links to its entry, shows the seller's balance now, and the form
+    # is locked (no second sale from a second click) until the clerk starts a new one, empty
+    assert any(f"(registry?entry={sale['seq']})" in m.value for m in at.markdown)
+    assert zh("available_balance") in [m.label for m in at.metric]
+    assert [m.value for m in at.metric if m.label == zh("available_balance")] == [f"{after:,} 吨"]
+    assert zh("record_sale") not in [b.label for b in at.button]
+    at.button(key="new_sale").click().run()
+    no_errors(at)
+    assert at.text_input(key="sale_contract").value == "" and button(at, zh("record_sale")).disabled
+    at.text_input(key="sale_contract").set_value("HZGX-UI-0001").run()
+    assert any("HZGX-UI-0001" in w.value and str(sale["seq"]) in w.value for w in at.warning)  # already used
+    assert len(ui_queries.sales(service, contract="HZGX-UI-0001")) == 1
+
+
+def test_a_sale_retried_by_its_form_instance_is_recorded_once(app_env) -> None:  # type: ignore[no-untyped-def]
+    """A second press of the same form instance (a double click whose second press arrives before
+    the page is locked, a retry after a lost reply) uses the same request id: one sale."""
+    service = service_for(app_env)
+    at = open_app(app_env, user="clerk", page="sale")
+    at.selectbox(key="sale_seller").set_value("COL-0001-H")
+    at.selectbox(key="sale_buyer").set_value("ENT-0002-H")
+    at.text_input(key="sale_contract").set_value("HZGX-UI-TWICE").run()
+    button(at, zh("record_sale")).click().run()
+    first = at.session_state["locked_forms"]["sale"]
+    at.session_state["locked_forms"] = {}  # as if the second press ran before the lock was kept,
+    at.run()  # with the values the browser still shows
+    at.selectbox(key="sale_seller").set_value("COL-0001-H")
+    at.selectbox(key="sale_buyer").set_value("ENT-0002-H")
+    at.text_input(key="sale_contract").set_value("HZGX-UI-TWICE").run()
+    button(at, zh("record_sale")).click().run()
+    no_errors(at)
+    assert at.session_state["locked_forms"]["sale"]["seq"] == first["seq"]
+    assert len(ui_queries.sales(service, contract="HZGX-UI-TWICE")) == 1
 
 
 def test_sales_history_filters_and_export(app_env) -> None:  # type: ignore[no-untyped-def]
@@ -452,7 +485,29 @@ def test_enterprise_retires_credits(app_env) -> None:  # type: ignore[no-untyped
     at.text_input(key="retire_purpose").set_value("2025 年会议碳中和（演示）")
     button(at, zh("retire_credits")).click().run()
     no_errors(at)
+    # issue 19: a retirement cannot be undone, so it is confirmed first; nothing happens before
+    assert service.account_balance("ENT-0001-H")["held_t"] == before
+    assert any("不可撤销" in w.value for w in at.warning)
+    at.button(key="confirm_retire").click().run()
+    no_errors(at)
     assert service.account_balance("ENT-0001-H")["held_t"] == before - 1
+    assert [m.value for m in at.metric if m.label == zh("available_balance")] == [f"{before - 1:,} 吨"]
+    assert any(s.value == zh("retired_message", quantity="1 吨") for s in at.success)
+    retirement = service.public.retirements(beneficiary="示例绿色纺织有限公司（虚构）")["items"][0]
+    assert any(f"certificate?retirement={retirement['retirement_id']}" in m.value for m in at.markdown)
+    assert any(retirement["retirement_id"] in b.label for b in at.get("download_button"))
+    assert zh("retire_credits") not in [b.label for b in at.button]  # locked until a new retirement
+
+
+def test_cancelling_a_retirement_retires_nothing(app_env) -> None:  # type: ignore[no-untyped-def]
+    service = service_for(app_env)
+    before = service.account_balance("ENT-0001-H")["held_t"]
+    at = open_app(app_env, user="enterprise", page="account")
+    at.text_input(key="retire_beneficiary").set_value("取消者")
+    button(at, zh("retire_credits")).click().run()
+    at.button(key="cancel_retire").click().run()
+    no_errors(at)
+    assert not at.warning and service.account_balance("ENT-0001-H")["held_t"] == before
 
 
 # -- bank, insurer ---------------------------------------------------------------------------
