@@ -12,7 +12,14 @@ from sinkledger.documents import receipts
 from sinkledger.services import queries as ui_queries
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
-from sinkledger.ui.common import attempt, entry_link, get_service, new_form_button, require_roles, submit_once
+from sinkledger.ui.common import (
+    attempt,
+    entry_link,
+    get_service,
+    new_form_button,
+    require_roles,
+    submit_once,
+)
 from sinkledger.ui.receipt import receipt_pdf
 from sinkledger.ui.text import t
 

@@ -11,7 +11,15 @@ import streamlit as st
 
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
-from sinkledger.ui.common import attempt, confirmed, entry_link, get_service, new_form_button, require_roles, submit_once
+from sinkledger.ui.common import (
+    attempt,
+    confirmed,
+    entry_link,
+    get_service,
+    new_form_button,
+    require_roles,
+    submit_once,
+)
 from sinkledger.ui.income_common import (
     item_row,
     parse_yuan,
