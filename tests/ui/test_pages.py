@@ -425,6 +425,27 @@ def test_cooperative_registers_a_drawn_parcel(app_env) -> None:  # type: ignore[
     assert service_for(app_env).parcel("AJ-BF-0950")["holder_party_id"] == "COL-0001"
 
 
+def test_a_drawn_parcels_county_is_derived_from_where_it_lies(app_env) -> None:  # type: ignore[no-untyped-def]
+    """Issue 19: a parcel drawn inside Anji is stored as Anji (330523), not the first county of a
+    list (吴兴区 330502); the page shows the derived county and offers no choice."""
+    import shapely
+
+    from sinkledger.ui.session import DRAWN
+
+    inside_anji = shapely.geometry.mapping(shapely.box(119.400, 30.500, 119.403, 30.503))
+    at = open_app(app_env, user="coop")
+    at.session_state[DRAWN] = inside_anji
+    go(at, "register")
+    no_errors(at)
+    shown = at.text_input(key="draw_county_derived_330523")
+    assert shown.disabled and "330523" in shown.value
+    assert not [s for s in at.selectbox if s.key == "draw_county"]
+    at.text_input(key="draw_code").set_value("AJ-BF-0952")
+    button(at, zh("register_parcel")).click().run()
+    no_errors(at)
+    assert service_for(app_env).parcel("AJ-BF-0952")["county_code"] == "330523"
+
+
 def test_drawn_parcel_overlapping_is_refused_with_the_reason(app_env) -> None:  # type: ignore[no-untyped-def]
     from sinkledger.ui.session import DRAWN
 
