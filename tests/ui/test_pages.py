@@ -575,15 +575,23 @@ def test_admin_creates_changes_and_deactivates_a_user(app_env) -> None:  # type:
     no_errors(at)
     at.text_input(key="new_username").set_value("clerk2")
     at.text_input(key="new_display").set_value("第二经办人")
-    at.selectbox(key="new_role").set_value("trading_clerk")
-    at.selectbox(key="new_party").set_value("TRADE-HZ")
+    at.selectbox(key="new_role").set_value("cooperative").run()
+    # issue 19: the party choices follow the role (a cooperative's user acts for a collective)
+    kinds = {p["party_id"]: p["kind"] for p in service.parties()}
+    options = at.selectbox(key="new_party_cooperative").options
+    assert options and {kinds[o.rsplit("(", 1)[1].rstrip(")")] for o in options} == {"collective"}
+    assert not any("BANK-0001" in o for o in options)
+    at.selectbox(key="new_role").set_value("trading_clerk").run()
+    at.selectbox(key="new_party_trading_clerk").set_value("TRADE-HZ")
     at.text_input(key="new_password").set_value("short")
     button(at, zh("create_user")).click().run()
     assert [e.value for e in at.error] == ["密码至少需要 8 个字符。"]
     at.text_input(key="new_password").set_value("long-enough-1")
     button(at, zh("create_user")).click().run()
     no_errors(at)
-    at.run()  # the list of users above the form was read before the new user existed
+    # issue 19: the new user is in the list above at once (no reload)
+    assert "clerk2" in at.dataframe[0].value[zh("username")].tolist()
+    assert zh("user_created", username="clerk2") in [s.value for s in at.success]
     assert service.authenticate("clerk2", "long-enough-1").role.value == "trading_clerk"
     at.selectbox(key="edit_username").set_value("clerk2").run()
     at.selectbox(key="edit_role").set_value("enterprise")
