@@ -368,12 +368,15 @@ def test_verifier_sees_trace_and_parcel_then_approves(app_env) -> None:  # type:
     assert at.selectbox(key="verify_estimate").value == estimate
     assert "AJ-BF-0901" in json.dumps(deck_layers(at)["parcels"]["data"])
     assert any("计算过程" in m.value for m in at.markdown)
-    limit = service_for(app_env).estimate(estimate)["net_kg_co2e"]
-    assert at.number_input(key="verified_kg").value == limit
-    at.number_input(key="verified_kg").set_value(limit - 500)
+    limit_kg = service_for(app_env).estimate(estimate)["net_kg_co2e"]
+    # issue 19: the verifier enters whole tonnes, as every other credit figure; the ledger gets t × 1000 kg
+    assert at.number_input(key="verified_t").value == limit_kg // 1000
+    at.number_input(key="verified_t").set_value(limit_kg // 1000 - 1)
     button(at, zh("approve_and_issue")).click().run()
     no_errors(at)
     assert any("已核证签发" in s.value for s in at.success)
+    issued = next(e for e in service_for(app_env).journal(limit=5) if e["kind"] == "issuance")
+    assert issued["result"]["estimate_id"] == estimate and issued["result"]["issued_t"] == limit_kg // 1000 - 1
     assert all(e["estimate_id"] != estimate for e in ui_queries.estimates_waiting(service_for(app_env)))
 
 
