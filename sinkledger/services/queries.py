@@ -209,7 +209,8 @@ def sale(service: Service, seq: int) -> dict[str, Any]:
             "seller_name": names.get(row.seller_account, ""), "buyer_account": row.buyer_account,
             "buyer_name": names.get(row.buyer_account, ""), "quantity": row.quantity,
             "price_fen_per_t": row.price_fen_per_t, "amount_fen": row.amount_fen, "contract_no": row.contract_no,
-            "entry_hash": entry.entry_hash, "actor": entry.actor, "blocks": result.get("blocks", [])}
+            "entry_hash": entry.entry_hash, "actor": entry.actor, "blocks": result.get("blocks", []),
+            "sale_date": result.get("sale_date"), "contract_date": result.get("contract_date")}
 
 
 def retirements(service: Service, *, account_id: str | None = None) -> list[dict[str, Any]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -34,7 +34,7 @@ def _account_label(accounts: list[dict[str, Any]]) -> dict[str, str]:
     return {a["account_id"]: f'{a["name"]} ({a["account_id"]})' for a in accounts}
 
 
-SALE_FIELDS = ("sale_quantity", "sale_price", "sale_contract")  # cleared for a new sale (the parties stay)
+SALE_FIELDS = ("sale_quantity", "sale_price", "sale_contract", "sale_date", "sale_contract_date")  # cleared for a new sale (the parties stay)
 
 
 def sale_page() -> None:
@@ -62,6 +62,10 @@ def sale_page() -> None:
     quantity = left.number_input(t("quantity_t"), min_value=1, step=1, value=1, key="sale_quantity")
     price_text = right.text_input(t("unit_price_yuan"), value="73.41", key="sale_price")
     contract = st.text_input(t("contract_no"), key="sale_contract", placeholder="HZGX-2025-0001")
+    today = fmt.local_time(datetime.now(UTC)).date()  # the clerk's calendar day (Asia/Shanghai)
+    sale_day = left.date_input(t("sale_date"), value=today, max_value=today, key="sale_date", format="YYYY-MM-DD")
+    contract_day = right.date_input(t("contract_date"), value=today, max_value=today, key="sale_contract_date",
+                                    format="YYYY-MM-DD")
     try:
         price_fen = fmt.yuan_to_fen(price_text)
     except ValueError:
@@ -82,7 +86,8 @@ def sale_page() -> None:
     if st.button(t("record_sale"), type="primary", disabled=disabled, key="record_sale"):
         session.done("sale_before", checks["held_t"])
         submit_once("sale", service.sell, actor=actor, seller_account=seller, buyer_account=buyer,
-                    quantity=int(quantity), price_fen_per_t=price_fen, contract_no=contract.strip())
+                    quantity=int(quantity), price_fen_per_t=price_fen, contract_no=contract.strip(),
+                    sale_date=_iso(sale_day), contract_date=_iso(contract_day))
 
 
 def _contract_used(service: Service, contract: str, lang: str) -> None:
