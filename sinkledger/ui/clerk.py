@@ -14,6 +14,7 @@ from sinkledger.ui import format as fmt
 from sinkledger.ui import session
 from sinkledger.ui.common import (
     attempt,
+    confirmed,
     entry_link,
     get_service,
     new_form_button,
@@ -168,6 +169,32 @@ def history_page() -> None:
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         seq = st.selectbox(t("receipt_for"), [r["seq"] for r in rows], key="receipt_seq")
         receipt_button(service, seq, key="receipt_history")
+    _correction(service, [r["seq"] for r in rows])
+
+
+CORRECTION_FIELDS = ("correct_seq", "correct_reason")
+
+
+def _correction(service: Service, seqs: list[int]) -> None:
+    """Correct a sale recorded by mistake: a new entry that reverses it, with the reason (history
+    is never edited); confirmed first, since the credits go back to the seller at once."""
+    actor = session.actor()
+    st.subheader(t("correct_sale"))
+    done_ = session.locked("correct_sale")
+    if done_:
+        st.success(t("sale_corrected", seq=done_["corrected_seq"], reason=done_["reason"]))
+        st.markdown(entry_link(done_["seq"]))
+        new_form_button("correct_sale", "new_correction", *CORRECTION_FIELDS)
+        return
+    if not seqs:
+        st.caption(t("nothing_yet"))
+        return
+    c1, c2 = st.columns([1, 3])
+    seq = c1.selectbox(t("col_entry"), seqs, key="correct_seq")
+    reason = c2.text_input(t("correction_reason"), key="correct_reason")
+    asked = st.button(t("correct_sale"), key="correct_sale_button", disabled=not reason.strip())
+    if confirmed("correct_sale", asked, t("correct_confirm", seq=seq, reason=reason.strip())):
+        submit_once("correct_sale", service.correct, actor=actor, entry_seq=int(seq), reason=reason.strip())
 
 
 def _iso(value: date | None) -> str | None:

@@ -624,3 +624,35 @@ def test_service_refuses_what_the_ui_hides() -> None:
 
     with pytest.raises(NotPermitted):
         admin.list_users(object(), Actor("clerk", Role.trading_clerk, "TRADE-HZ"))  # type: ignore[arg-type]
+
+
+def test_the_clerk_corrects_a_sale_with_a_reason_as_a_new_entry(app_env) -> None:  # type: ignore[no-untyped-def]
+    """Issue 19: a sale recorded by mistake is corrected from the app: the reason, a confirmation,
+    then a new journal entry reversing it (the original stays); the credits are back with the seller."""
+    service = service_for(app_env)
+    sale = service.sell(service.actor("clerk"), "t:sale:mistake", seller_account="COL-0001-H",
+                        buyer_account="ENT-0002-H", quantity=2, price_fen_per_t=7000, contract_no="HZGX-MISTAKE")
+    before = service.account_balance("COL-0001-H")["held_t"]
+    at = open_app(app_env, user="clerk", page="sales")
+    no_errors(at)
+    at.selectbox(key="correct_seq").set_value(sale["seq"])
+    at.text_input(key="correct_reason").set_value("录入错误：买方填错（演示）").run()
+    at.button(key="correct_sale_button").click().run()
+    assert service.account_balance("COL-0001-H")["held_t"] == before  # nothing before the confirmation
+    at.button(key="confirm_correct_sale").click().run()
+    no_errors(at)
+    assert service.account_balance("COL-0001-H")["held_t"] == before + 2
+    last = service.journal(limit=1)[0]
+    assert last["kind"] == "correction" and last["result"]["corrected_seq"] == sale["seq"]
+    assert last["result"]["reason"] == "录入错误：买方填错（演示）"
+    assert any(f"registry?entry={last['seq']}" in m.value for m in at.markdown)
+    assert service.verify().ok
+
+
+def test_a_clerk_cannot_correct_an_issuance(app_env) -> None:  # type: ignore[no-untyped-def]
+    from sinkledger_base.errors import NotPermitted
+
+    service = service_for(app_env)
+    issuance = next(e for e in service.journal(limit=500) if e["kind"] == "issuance")
+    with pytest.raises(NotPermitted):
+        service.correct(service.actor("clerk"), "t:correct:issuance", entry_seq=issuance["seq"], reason="x")
