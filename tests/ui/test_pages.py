@@ -562,9 +562,17 @@ def test_insurer_records_a_loss_against_the_buffer(app_env) -> None:  # type: ig
     at.text_input(key="loss_reason").set_value("2025 年 1 月雪灾（演示）")
     button(at, zh("record_loss")).click().run()
     no_errors(at)
+    assert ui_queries.buffer_balance_t(service) == before  # issue 19: confirmed first
+    at.button(key="confirm_loss").click().run()
+    no_errors(at)
     assert ui_queries.buffer_balance_t(service) == before - 2
+    assert zh("record_loss") not in [b.label for b in at.button]  # locked until another reversal
+    at.button(key="new_loss").click().run()
+    at.text_input(key="loss_event").set_value("LOSS-UI-2")
     at.number_input(key="loss_quantity").set_value(before + 100)
+    at.text_input(key="loss_reason").set_value("雪灾（演示）")
     button(at, zh("record_loss")).click().run()
+    at.button(key="confirm_loss").click().run()
     assert not at.exception and any("缓冲池余额不足" in e.value for e in at.error)
 
 
