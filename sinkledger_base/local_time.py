@@ -26,3 +26,14 @@ def local(value: str | datetime) -> datetime:
 def local_timestamp(value: str | datetime) -> str:
     """A moment to the second in :data:`LOCAL_ZONE`, labelled with its offset."""
     return f"{local(value):%Y-%m-%d %H:%M:%S} {ZONE_LABEL}"
+
+
+def utc_start_of_day(day: str) -> str:
+    """The UTC moment (ISO text, to the second, no offset) at which the local calendar ``day``
+    (``YYYY-MM-DD``) begins: what a recorded UTC time is compared with to filter by a person's day.
+
+    >>> utc_start_of_day("2025-03-02")
+    '2025-03-01T16:00:00'
+    """
+    start = datetime.fromisoformat(day[:10]).replace(tzinfo=LOCAL_ZONE)
+    return start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")

@@ -14,6 +14,7 @@ import json
 import statistics
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, text
@@ -37,6 +38,7 @@ from ledger.store import (
     SaleRow,
 )
 from sinkledger_base.errors import NotFound
+from sinkledger_base.local_time import utc_start_of_day
 
 if TYPE_CHECKING:  # for annotations only
     from sinkledger.services.registry import Service
@@ -174,12 +176,13 @@ def _sales_where(account_id: str | None, date_from: str | None, date_to: str | N
     if account_id:
         clauses.append("(seller_account = :account OR buyer_account = :account)")
         params["account"] = account_id
+    # the dates are a person's days (Asia/Shanghai); recorded_at is UTC ISO text, compared as text
     if date_from:
-        clauses.append("substr(recorded_at, 1, 10) >= :date_from")
-        params["date_from"] = date_from
+        clauses.append("recorded_at >= :date_from")
+        params["date_from"] = utc_start_of_day(date_from)
     if date_to:
-        clauses.append("substr(recorded_at, 1, 10) <= :date_to")
-        params["date_to"] = date_to
+        clauses.append("recorded_at < :date_to")
+        params["date_to"] = utc_start_of_day((date.fromisoformat(date_to[:10]) + timedelta(days=1)).isoformat())
     if contract:
         clauses.append("lower(contract_no) LIKE :contract ESCAPE '!'")
         params["contract"] = "%" + "".join("!" + c if c in "!%_" else c for c in contract.lower()) + "%"
@@ -409,6 +412,8 @@ def preview_parcel_file(service: Service, actor: Any, *, path: str, options: Any
 def parcels_near(service: Service, bounds_lonlat: tuple[float, float, float, float], *, limit: int = 400) -> list[dict]:
     """Active parcels whose bounding box meets ``bounds_lonlat`` (for the drawing map), at most
     ``limit``, read through the spatial index (:func:`sinkledger.services.tiles.parcels_in_bounds`)."""
-    from sinkledger.services.tiles import parcels_in_bounds  # deferred: mapbox-vector-tile loads for map pages only
+    from sinkledger.services.tiles import (
+        parcels_in_bounds,  # deferred: mapbox-vector-tile loads for map pages only
+    )
 
     return parcels_in_bounds(service, bounds_lonlat, limit=limit)
