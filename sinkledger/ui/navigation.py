@@ -114,7 +114,8 @@ def requested_page() -> str | None:
 def _stand_in(url_path: str, signed_in: bool) -> st.Page:
     """A hidden page at ``url_path`` for a visitor who cannot use that page (yet)."""
     if signed_in:
-        return st.Page(_not_for_you, title=t(PAGES[url_path][2]), url_path=url_path, visibility="hidden")
+        _module, _function, title, _icon = PAGES[url_path]
+        return st.Page(_not_for_you, title=t(title), url_path=url_path, visibility="hidden")
     signin = importlib.import_module("sinkledger.ui.signin").signin_page
     return st.Page(signin, title=t("page_signin"), url_path=url_path, visibility="hidden")
 

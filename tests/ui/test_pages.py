@@ -163,10 +163,12 @@ def test_sign_in_wrong_password_then_right(app_env) -> None:  # type: ignore[no-
     no_errors(at)
     assert at.session_state["user"]["role"] == "trading_clerk"
     assert "sale" in registered_pages(at)
-    # Sign out: back to the public pages, language kept.
+    # Sign out: back to the public pages, language kept; the address of the page left (the sale
+    # page) is the sign-in now, not "Page not found" (issue 19)
     at.sidebar.button(key="sign_out").click().run()
     assert "user" not in at.session_state
-    assert registered_pages(at) == {"overview", "registry", "certificate", "signin"}
+    assert registered_pages(at) == {"overview", "registry", "certificate", "signin", "sale"}
+    assert [t.value for t in at.title] == [zh("page_signin")]
 
 
 def test_deactivated_user_cannot_sign_in(app_env) -> None:  # type: ignore[no-untyped-def]
