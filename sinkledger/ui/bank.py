@@ -22,6 +22,7 @@ from sinkledger.ui.common import (
     submit,
     submit_once,
 )
+from sinkledger.ui.income_common import parse_yuan
 from sinkledger.ui.text import t
 
 if TYPE_CHECKING:  # for annotations only
@@ -63,12 +64,8 @@ def _pledge_form(actor: Actor, service: Service, labels: dict[str, str], lang: s
     if balance:
         st.caption(t("account_balance_line", held=fmt.tonnes(balance["held_t"], lang),
                      pledged=fmt.tonnes(balance["pledged_t"], lang)))
-    if not ok:
-        return
-    try:
-        amount_fen = fmt.yuan_to_fen(amount)
-    except ValueError:
-        st.error(t("price_unreadable", value=amount))
+    amount_fen = parse_yuan(amount) if ok else None
+    if amount_fen is None:
         return
     submit_once("pledge", service.pledge, actor=actor, account_id=account, quantity=int(quantity),
                 loan_reference=loan.strip(), loan_amount_fen=amount_fen, term_end=term_end.isoformat())
@@ -149,12 +146,8 @@ def _lien_form(actor: Actor, service: Service, contracts: list[dict[str, Any]], 
         amount = c1.text_input(t("loan_amount_yuan"), value="500000", key="lien_amount")
         term_end = c2.date_input(t("term_end"), value=date.today() + timedelta(days=3 * 365), key="lien_term")
         ok = st.form_submit_button(t("inc_register_lien"), type="primary")
-    if not ok:
-        return
-    try:
-        amount_fen = fmt.yuan_to_fen(amount)
-    except ValueError:
-        st.error(t("price_unreadable", value=amount))
+    amount_fen = parse_yuan(amount) if ok else None
+    if amount_fen is None:
         return
     out = submit("lien_register", service.income.register_lien, actor=actor, contract_no=contract_no,
                  loan_reference=loan.strip(), loan_amount_fen=amount_fen, term_end=term_end.isoformat(),

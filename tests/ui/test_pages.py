@@ -550,6 +550,20 @@ def test_bank_pledges_and_releases(app_env) -> None:  # type: ignore[no-untyped-
     button(at, zh("record_pledge")).click().run()
     no_errors(at)
     assert service.account_balance("COL-0002-H")["pledged_t"] == 5
+    assert any("registry?entry=" in m.value for m in at.markdown)  # issue 19: what was recorded, linked
+    # issue 19: more than is available, with credits pledged: the refusal gives the figures, in 吨
+    held = service.account_balance("COL-0002-H")["held_t"]
+    at.button(key="new_pledge").click().run()
+    at.selectbox(key="pledge_account").set_value("COL-0002-H")
+    at.number_input(key="pledge_quantity").set_value(held + 2)
+    at.text_input(key="pledge_loan").set_value("LOAN-UI-2")
+    button(at, zh("record_pledge")).click().run()
+    assert [e.value for e in at.error] == [
+        f"可用 {held} 吨，不足所需的 {held + 2} 吨；另有 5 吨处于质押状态，解押前不能交易、注销或再次质押。"]
+    # issue 19: a default is confirmed first
+    at.button(key="default").click().run()
+    assert service.account_balance("COL-0002-H")["pledged_t"] == 5 and any("不可撤销" in w.value for w in at.warning)
+    at.button(key=next(b.key for b in at.button if str(b.key).startswith("cancel_default_"))).click().run()
     at.button(key="release").click().run()
     no_errors(at)
     assert service.account_balance("COL-0002-H")["pledged_t"] == 0
