@@ -305,7 +305,7 @@ SPECS: list[CallSpec] = [
              {"quantity": "pos_int", "reason": "text", "loss_event_ref": "text"}, actor_role_refused="clerk"),
     CallSpec("correct", lambda w: dict(actor=actor("admin"), request_id=rid(), entry_seq=Lazy(_last_sale_seq),
                                        reason="录入错误（模糊测试）"),
-             {"entry_seq": "seq", "reason": "text"}, actor_role_refused="clerk",
+             {"entry_seq": "seq", "reason": "text"}, actor_role_refused="verifier",
              extra={"entry_seq": [("a_retirement", Lazy(_retirement_seq)), ("genesis", 1)]}),
     CallSpec("import_registry", lambda w: dict(actor=actor("admin"), request_id=rid(), registry="verra",
                                                paths=[Lazy(_verra_file)]),
