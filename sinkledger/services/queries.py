@@ -412,8 +412,6 @@ def preview_parcel_file(service: Service, actor: Any, *, path: str, options: Any
 def parcels_near(service: Service, bounds_lonlat: tuple[float, float, float, float], *, limit: int = 400) -> list[dict]:
     """Active parcels whose bounding box meets ``bounds_lonlat`` (for the drawing map), at most
     ``limit``, read through the spatial index (:func:`sinkledger.services.tiles.parcels_in_bounds`)."""
-    from sinkledger.services.tiles import (
-        parcels_in_bounds,  # deferred: mapbox-vector-tile loads for map pages only
-    )
+    from sinkledger.services.tiles import parcels_in_bounds  # deferred: mapbox-vector-tile loads for map pages only
 
     return parcels_in_bounds(service, bounds_lonlat, limit=limit)
