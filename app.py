@@ -26,7 +26,7 @@ if __name__ == "__main__":
         navigation.sidebar()
         try:
             get_service().require_initialised()  # an empty database (not the demo's) says so on every page
-            page = st.navigation(navigation.pages_for(session.role()))
+            page = st.navigation(navigation.pages_for(session.role(), navigation.requested_page()))
             page.run()
         except SinkLedgerError as exc:
             show_refusal(exc)

@@ -19,11 +19,11 @@ from typing import Any
 from sqlmodel import delete
 
 from ledger.commands import CommandContext
-from ledger.domain import SYSTEM_ACCOUNTS, AccountKind, BlockState, EntryKind, Move
+from ledger.domain import SYSTEM_ACCOUNTS, AccountKind, BlockState, EntryKind, Move, Role
 from ledger.projection import apply_moves, describe_moves
 from ledger.sale import check_text
 from ledger.store import CorrectionRow, IssuedPeriodRow, JournalRow, SaleRow
-from sinkledger_base.errors import Conflict, NotFound
+from sinkledger_base.errors import Conflict, NotFound, NotPermitted
 
 CORRECTABLE = {EntryKind.sale.value, EntryKind.issuance.value}
 
@@ -46,6 +46,8 @@ def correct(ctx: CommandContext, *, entry_seq: int, reason: str) -> tuple[str, d
     if row.kind not in CORRECTABLE:
         raise Conflict("entry_not_correctable", seq=entry_seq, kind=row.kind,
                        reason="only sales and issuances can be corrected")
+    if ctx.actor.role is Role.trading_clerk and row.kind != EntryKind.sale.value:  # the clerk's own trade only
+        raise NotPermitted("not_permitted", role=ctx.actor.role.value, command="correct")
     if ctx.session.get(CorrectionRow, entry_seq) is not None:
         raise Conflict("entry_already_corrected", seq=entry_seq)
     payload = json.loads(row.body)["payload"]

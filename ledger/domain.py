@@ -76,6 +76,17 @@ class Role(enum.StrEnum):
     admin = enum.auto()
 
 
+# The kinds of party a user of each role acts for: a user's party is chosen among these (issue 19:
+# a cooperative's user saved with a bank as its party).
+ROLE_PARTY_KINDS: dict[Role, tuple[PartyKind, ...]] = {
+    Role.cooperative: (PartyKind.collective,), Role.household: (PartyKind.household,),
+    Role.collection_centre: (PartyKind.collection_centre,), Role.trading_clerk: (PartyKind.trading_centre,),
+    Role.enterprise: (PartyKind.enterprise,), Role.verifier: (PartyKind.verifier,), Role.court: (PartyKind.court,),
+    Role.procurator: (PartyKind.procuratorate,), Role.bank: (PartyKind.bank,), Role.insurer: (PartyKind.insurer,),
+    Role.admin: (PartyKind.registry,),
+}
+
+
 class AccountKind(enum.StrEnum):
     holding = enum.auto()
     issuance = enum.auto()  # 签发: the source of every issuance; it never holds credits

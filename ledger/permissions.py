@@ -30,7 +30,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "release": frozenset({R.bank}),
     "pledge_default": frozenset({R.bank}),
     "reverse": frozenset({R.insurer, R.collection_centre, R.admin}),
-    "correct": frozenset({R.admin}),
+    "correct": frozenset({R.admin, R.trading_clerk}),  # a clerk corrects sales only (ledger/correction.py)
     "import_registry": frozenset({R.admin}),
     # Court compensation: only a court acts on cases and orders (and only its own: ledger/court).
     "court_case": frozenset({R.court}),

@@ -295,11 +295,11 @@ def _check_named(r: Block, account_id: str, text: str) -> None:
 
 
 def refuse_short(session: Session, account_id: str, requested: int, available: int) -> None:
-    """Refuse a take that the held credits cannot cover; say so when pledged credits are why."""
+    """Refuse a take that the held credits cannot cover; say so, with the figures, when pledged
+    credits would have covered it (``credits_short_pledged``: available, pledged, requested)."""
     pledged = held_quantity(session, account_id, BlockState.pledged)
     if pledged and requested <= available + pledged:
-        raise Conflict("credits_pledged", serials=f"{requested - available} t", requested=requested,
-                       available=available, pledged=pledged)
+        raise Conflict("credits_short_pledged", requested=requested, available=available, pledged=pledged)
     raise Conflict("insufficient_balance", requested=requested, available=available)
 
 

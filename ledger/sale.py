@@ -6,12 +6,14 @@ ranges. Pledged credits are not available; retired credits never move.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from ledger.commands import CommandContext
 from ledger.domain import AccountKind, BlockState, EntryKind
 from ledger.permissions import require_owner
 from ledger.projection import apply_moves, describe_moves, get_accounts, take_moves
+from sinkledger_base.checks import date_out_of_range, iso_date
 from sinkledger_base.errors import InvalidInput
 
 MAX_CONTRACT_NO_CHARS = 80
@@ -35,9 +37,25 @@ def check_text(value: Any, field: str, max_chars: int, *, required: bool = True)
     return value.strip()
 
 
+def check_sale_dates(ctx: CommandContext, dates: dict[str, Any]) -> dict[str, str]:
+    """The clerk's dates of a sale (``sale_date``, ``contract_date``; each optional): ISO dates in
+    the accepted range, not after the day the sale is recorded (a day's grace: the clerk's calendar
+    is Asia/Shanghai, the ledger's clock UTC), the contract not after the sale. Given ones only."""
+    given = {field: iso_date(value, field).isoformat() for field, value in dates.items() if value not in (None, "")}
+    latest = date.fromisoformat(ctx.recorded_at[:10]) + timedelta(days=1)
+    for field, day in given.items():
+        if date.fromisoformat(day) > latest:
+            raise date_out_of_range(field, day)
+    if "contract_date" in given and "sale_date" in given and given["contract_date"] > given["sale_date"]:
+        raise InvalidInput("contract_after_sale", contract_date=given["contract_date"], sale_date=given["sale_date"])
+    return given
+
+
 def sell(ctx: CommandContext, *, seller_account: str, buyer_account: str, quantity: int,
-         price_fen_per_t: int, contract_no: str, serials: list[str] | None = None) -> tuple[str, dict[str, Any]]:
+         price_fen_per_t: int, contract_no: str, serials: list[str] | None = None,
+         sale_date: str | None = None, contract_date: str | None = None) -> tuple[str, dict[str, Any]]:
     check_quantity(quantity)
+    dates = check_sale_dates(ctx, {"sale_date": sale_date, "contract_date": contract_date})
     if not isinstance(price_fen_per_t, int) or isinstance(price_fen_per_t, bool) or price_fen_per_t < 0:
         raise InvalidInput("price_must_not_be_negative")
     contract_no = check_text(contract_no, "contract_no", MAX_CONTRACT_NO_CHARS)
@@ -59,8 +77,8 @@ def sell(ctx: CommandContext, *, seller_account: str, buyer_account: str, quanti
          "a": amount_fen, "c": contract_no, "t": ctx.recorded_at})
     result = {"seller_account": seller_account, "buyer_account": buyer_account, "quantity": quantity,
               "price_fen_per_t": price_fen_per_t, "amount_fen": amount_fen, "contract_no": contract_no,
-              "blocks": describe_moves(ctx.tx, moves)}
+              **dates, "blocks": describe_moves(ctx.tx, moves)}
     payload = {"seller_account": seller_account, "buyer_account": buyer_account, "quantity": quantity,
                "price_fen_per_t": price_fen_per_t, "amount_fen": amount_fen, "contract_no": contract_no,
-               "moves": [m.to_record() for m in moves], "result": result}
+               **dates, "moves": [m.to_record() for m in moves], "result": result}
     return EntryKind.sale.value, payload

@@ -14,10 +14,12 @@ Z and M values are dropped with a notice; exterior rings are oriented counter-cl
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import struct
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -218,3 +220,31 @@ def normalise_parcel_geometry(geom: BaseGeometry, *, bounds_lonlat: tuple[float,
     if x0 < bounds_lonlat[0] or x1 > bounds_lonlat[2] or y0 < bounds_lonlat[1] or y1 > bounds_lonlat[3]:
         raise InvalidInput("geometry_outside_region", region=region_name, bounds=[x0, y0, x1, y1])
     return shapely.orient_polygons(shapely.force_2d(geom))
+
+
+@functools.lru_cache(maxsize=4)
+def _county_outlines(path: str) -> tuple[tuple[str, BaseGeometry], ...]:
+    with open(path, encoding="utf-8") as f:
+        features = json.load(f)["features"]
+    return tuple((str(f["properties"]["code"]), shapely.make_valid(shape(f["geometry"]))) for f in features)
+
+
+def county_at(outlines_path: str | Path, geometry: str | Mapping[str, Any] | BaseGeometry) -> str | None:
+    """The code of the county whose outline holds most of ``geometry`` (lon/lat), or None when
+    no county outline touches it: a parcel's county is derived from where it lies (issue 19).
+
+    ``outlines_path`` is a GeoJSON FeatureCollection of county outlines with a ``code`` property
+    (the region's ``counties.geojson``; None without one). A geometry that cannot be read is
+    ``geometry_unreadable``.
+
+    >>> county_at("gis_data/counties.geojson", {"type": "Point", "coordinates": [119.6, 30.6]})
+    '330523'
+    
+    """
+    parcel = shapely.make_valid(geometry if isinstance(geometry, BaseGeometry) else parse_geojson(geometry))
+    try:
+        outlines = _county_outlines(str(outlines_path))
+    except OSError:  # a region without county outlines: nothing to derive from
+        return None
+    overlaps = [(parcel.intersection(outline).area, code) for code, outline in outlines if outline.intersects(parcel)]
+    return max(overlaps)[1] if overlaps else None

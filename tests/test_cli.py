@@ -167,7 +167,7 @@ def test_pledge_release_reverse_correct_and_proofs(tmp_path):  # type: ignore[no
                               "--json"], url, check=True).stdout)
     blocked = run(["retire", "--actor", "clerk", "--account", holder["account_id"], "--quantity",
                    str(holder["held_t"]), "--beneficiary", "b", "--purpose", "p", "--json"], url)
-    assert blocked.returncode == 2 and json.loads(blocked.stdout)["error"]["code"] == "credits_pledged"
+    assert blocked.returncode == 2 and json.loads(blocked.stdout)["error"]["code"] == "credits_short_pledged"
     released = json.loads(run(["release", pledged["pledge_id"], "--actor", "bank", "--json"], url, check=True).stdout)
     assert released["status"] == "released"
     reversal = json.loads(run(["reverse", "--actor", "insurer", "--quantity", "2", "--reason", "雪灾",

@@ -49,9 +49,9 @@ def test_five_failures_lock_the_name_even_for_the_right_password_until_the_wait_
     last = T0 + timedelta(seconds=4)
     locked = refused(users, "alice", RIGHT, now=last + timedelta(seconds=29))
     assert locked.code == "sign_in_locked" and locked.params["wait_s"] == 1
-    assert locked.params["retry_at"] == "2026-12-04 08:00:34 UTC"
+    assert locked.params["retry_at"] == "2026-12-04 16:00:34 (UTC+8)"  # T0 is UTC; people read Shanghai time
     zh, en = catalogue.messages(locked)
-    assert "08:00:34" in zh and "08:00:34" in en and "1" in en
+    assert "16:00:34" in zh and "16:00:34" in en and "1" in en
     # a refused locked attempt does not count: once the 30 s are over, the right password works
     assert users.authenticate("alice", RIGHT, client="198.51.100.7", now=last + timedelta(seconds=30)).username == "alice"
 

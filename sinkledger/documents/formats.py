@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from sinkledger_base import money
+from sinkledger_base.local_time import local_timestamp
 
 NONE: Final = "—"
 
@@ -48,7 +49,8 @@ def percent_of_bp(bp: int | None) -> str:
 
 
 def timestamp_text(value: str | None) -> str:
-    """An ISO timestamp to the second, as recorded (UTC): ``2025-03-01 08:00:00 UTC``."""
+    """An ISO timestamp (recorded in UTC) to the second, in Asia/Shanghai where people read it:
+    ``2025-03-01T08:00:00+00:00`` → ``2025-03-01 16:00:00 (UTC+8)`` (issue 19)."""
     if not value:
         return NONE
-    return f"{value[:19].replace('T', ' ')} UTC"
+    return local_timestamp(value)

@@ -36,6 +36,7 @@ class ParcelCalls(RegistryPart):
                         from_gcj02: bool = False, repair: bool = False) -> dict[str, Any]:
         """Register one parcel from a GeoJSON geometry (lon/lat; what a map's draw tool returns).
 
+        Without ``county_code`` the county is the one whose outline holds most of the parcel.
         Every check of a file row applies (``docs/parcels.md``); a refusal carries the first
         problem's code and lists every problem. ``from_gcj02`` converts a geometry traced on
         Gaode/Tencent maps; ``repair`` accepts the ``make_valid`` repair previewed with
@@ -43,12 +44,15 @@ class ParcelCalls(RegistryPart):
         """
         # deferred on purpose: the geometry stack loads only for the calls that use it
         from ledger.parcels import register_parcel
+        from sinks.geometry import county_at
         from sinks.importer import ImportOptions, plain_json, plan_geometry
 
         attributes = checks.optional_mapping(attributes, "attributes")
         household_shares_bp = checks.optional_mapping(household_shares_bp, "household_shares_bp")
         from_gcj02, repair = checks.flag(from_gcj02, "from_gcj02"), checks.flag(repair, "repair")
         region = self.settings.region
+        if county_code is None:  # derived from where the parcel lies, never a default (issue 19)
+            county_code = county_at(self.settings.counties_path, geometry)
         fields = {**plain_json(attributes), "parcel_code": parcel_code, "sink_type": sink_type,
                   "holder": holder_party_id, "county_code": county_code, "tenure_cert_no": tenure_cert_no,
                   "tenure_cert_kind": tenure_cert_kind, "tenure_ownership": tenure_ownership,

@@ -14,6 +14,7 @@ import json
 import statistics
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, text
@@ -37,6 +38,7 @@ from ledger.store import (
     SaleRow,
 )
 from sinkledger_base.errors import NotFound
+from sinkledger_base.local_time import utc_start_of_day
 
 if TYPE_CHECKING:  # for annotations only
     from sinkledger.services.registry import Service
@@ -174,12 +176,13 @@ def _sales_where(account_id: str | None, date_from: str | None, date_to: str | N
     if account_id:
         clauses.append("(seller_account = :account OR buyer_account = :account)")
         params["account"] = account_id
+    # the dates are a person's days (Asia/Shanghai); recorded_at is UTC ISO text, compared as text
     if date_from:
-        clauses.append("substr(recorded_at, 1, 10) >= :date_from")
-        params["date_from"] = date_from
+        clauses.append("recorded_at >= :date_from")
+        params["date_from"] = utc_start_of_day(date_from)
     if date_to:
-        clauses.append("substr(recorded_at, 1, 10) <= :date_to")
-        params["date_to"] = date_to
+        clauses.append("recorded_at < :date_to")
+        params["date_to"] = utc_start_of_day((date.fromisoformat(date_to[:10]) + timedelta(days=1)).isoformat())
     if contract:
         clauses.append("lower(contract_no) LIKE :contract ESCAPE '!'")
         params["contract"] = "%" + "".join("!" + c if c in "!%_" else c for c in contract.lower()) + "%"
@@ -209,7 +212,8 @@ def sale(service: Service, seq: int) -> dict[str, Any]:
             "seller_name": names.get(row.seller_account, ""), "buyer_account": row.buyer_account,
             "buyer_name": names.get(row.buyer_account, ""), "quantity": row.quantity,
             "price_fen_per_t": row.price_fen_per_t, "amount_fen": row.amount_fen, "contract_no": row.contract_no,
-            "entry_hash": entry.entry_hash, "actor": entry.actor, "blocks": result.get("blocks", [])}
+            "entry_hash": entry.entry_hash, "actor": entry.actor, "blocks": result.get("blocks", []),
+            "sale_date": result.get("sale_date"), "contract_date": result.get("contract_date")}
 
 
 def retirements(service: Service, *, account_id: str | None = None) -> list[dict[str, Any]]:

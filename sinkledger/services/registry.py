@@ -167,11 +167,17 @@ class Service(UserCalls, ParcelCalls, EstimateCalls):
             county_code=county or self.settings.region.admin_code))
 
     def sell(self, actor: Actor, request_id: str, *, seller_account: str, buyer_account: str,
-             quantity: int, price_fen_per_t: int, contract_no: str, serials: list[str] | None = None) -> dict[str, Any]:
-        """Sale: credits move seller → buyer, the named serials or else oldest vintage first."""
+             quantity: int, price_fen_per_t: int, contract_no: str, serials: list[str] | None = None,
+             sale_date: str | None = None, contract_date: str | None = None) -> dict[str, Any]:
+        """Sale: credits move seller → buyer, the named serials or else oldest vintage first.
+
+        ``sale_date`` and ``contract_date`` (ISO, optional) are the clerk's dates, kept in the
+        entry and on the receipt; neither may lie after the day the sale is recorded.
+        """
         content = {"seller_account": seller_account, "buyer_account": buyer_account, "quantity": quantity,
                    "price_fen_per_t": price_fen_per_t, "contract_no": contract_no,
                    "serials": checks.optional_text_list(serials, "serials") or None}
+        content |= {k: v for k, v in (("sale_date", sale_date), ("contract_date", contract_date)) if v is not None}
         return self._run(actor, "sell", request_id, content, lambda ctx: sale.sell(ctx, **content))
 
     def retire(self, actor: Actor, request_id: str, *, account_id: str, quantity: int, beneficiary: str,

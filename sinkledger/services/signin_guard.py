@@ -47,6 +47,7 @@ from ledger.store import UserRow
 from sinkledger.config import SignInLimits
 from sinkledger.services.sessions import _writing
 from sinkledger_base.errors import InvalidInput, NotFound, NotPermitted, printable
+from sinkledger_base.local_time import local_timestamp
 
 if TYPE_CHECKING:  # for annotations only
     from sinkledger.services.registry import Service
@@ -254,7 +255,7 @@ def begin(service: Service, username: str | None, client: str, *, shown_name: st
     Raises
     ------
     sinkledger_base.errors.NotPermitted
-        ``sign_in_locked`` with ``retry_at`` (UTC) and ``wait_s``, the same for every user name
+        ``sign_in_locked`` with ``retry_at`` (Asia/Shanghai, as people read it) and ``wait_s``, the same for every user name
         whether it exists or not.
     """
     now = now or _now()
@@ -276,7 +277,7 @@ def begin(service: Service, username: str | None, client: str, *, shown_name: st
         if waits:
             until = max(waits)
             _log(s, limits, SignInLogRow(at=now_iso, username=shown, client=client, event="locked"))
-            locked = NotPermitted("sign_in_locked", retry_at=until.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            locked = NotPermitted("sign_in_locked", retry_at=local_timestamp(until),
                                   wait_s=max(1, int((until - now).total_seconds() + 0.999)))
         else:
             locked = None

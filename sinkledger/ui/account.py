@@ -10,7 +10,16 @@ import streamlit as st
 from sinkledger.services import queries as ui_queries
 from sinkledger.ui import format as fmt
 from sinkledger.ui import public_registry, session
-from sinkledger.ui.common import attempt, get_service, require_roles, sink_name, submit
+from sinkledger.ui.common import (
+    attempt,
+    confirmed,
+    entry_link,
+    get_service,
+    new_form_button,
+    require_roles,
+    sink_name,
+    submit_once,
+)
 from sinkledger.ui.text import t
 
 if TYPE_CHECKING:  # for annotations only
@@ -79,17 +88,31 @@ def _sale_row(s: dict[str, Any], lang: str, other: str) -> dict[str, Any]:
             t("sale_amount"): fmt.money(s["amount_fen"], lang), t("contract_no"): s["contract_no"]}
 
 
+RETIRE_FIELDS = ("retire_quantity", "retire_beneficiary", "retire_purpose")
+
+
 def _retire_form(actor: Actor, service: Service, statement: dict[str, Any]) -> None:
+    """Retire credits: the form, a confirmation (a retirement cannot be undone), then what was
+    retired with its entry and certificate, the form locked until a new retirement is started."""
+    lang = session.lang()
     st.subheader(t("retire_credits"))
+    retired = session.locked("retire")
+    if retired:
+        st.success(t("retired_message", quantity=fmt.tonnes(retired["quantity"], lang)))
+        st.markdown(t("retired_detail", id=retired["retirement_id"], beneficiary=retired["beneficiary"],
+                      link=entry_link(retired["seq"]),
+                      certificate=f"[{t('pr_certificate_link')}](certificate?retirement={retired['retirement_id']})"))
+        public_registry.certificate_downloads(retired["retirement_id"], lang, key="retired_cert")
+        new_form_button("retire", "new_retirement", *RETIRE_FIELDS)
+        return
     with st.form("retire_form"):
         c1, c2 = st.columns(2)
         quantity = c1.number_input(t("quantity_t"), min_value=1, step=1, value=1, key="retire_quantity")
         beneficiary = c2.text_input(t("beneficiary"), key="retire_beneficiary")
         purpose = st.text_input(t("purpose"), key="retire_purpose")
-        ok = st.form_submit_button(t("retire_credits"), type="primary")
-    if ok:
-        out = submit("retire", service.retire, actor=actor, account_id=statement["account_id"],
-                     quantity=int(quantity), beneficiary=beneficiary.strip(), purpose=purpose.strip())
-        if out is not None:
-            st.success(t("retired_message", quantity=fmt.tonnes(int(quantity), session.lang())))
-            st.rerun()
+        asked = st.form_submit_button(t("retire_credits"), type="primary")
+    question = t("retire_confirm", quantity=fmt.tonnes(int(quantity), lang), account=statement["account_id"],
+                 beneficiary=beneficiary.strip() or "—")
+    if confirmed("retire", asked, question):
+        submit_once("retire", service.retire, actor=actor, account_id=statement["account_id"],
+                    quantity=int(quantity), beneficiary=beneficiary.strip(), purpose=purpose.strip())

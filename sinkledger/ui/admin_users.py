@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
-from ledger.domain import PartyKind, Role
+from ledger.domain import ROLE_PARTY_KINDS, PartyKind, Role
 from sinkledger.services import admin, apikeys, signin_guard
 from sinkledger.services import sessions as web_sessions
-from sinkledger.ui.common import attempt, get_service, require_roles, role_name, submit
+from sinkledger.ui import format as fmt
+from sinkledger.ui import session
+from sinkledger.ui.common import attempt, get_service, new_form_button, require_roles, role_name, submit, submit_once
 from sinkledger.ui.text import labeller, t
 
 if TYPE_CHECKING:  # for annotations only
@@ -53,20 +55,32 @@ def users_page() -> None:
         _api_keys(actor, service, users, parties)
 
 
+NEW_USER_FIELDS = ("new_username", "new_display", "new_password")
+
+
 def _create_form(actor: Actor, service: Service, parties: dict[str, str]) -> None:
-    with st.form("create_user_form"):
-        c1, c2 = st.columns(2)
-        username = c1.text_input(t("username"), key="new_username")
-        display = c2.text_input(t("display_name"), key="new_display")
-        role = c1.selectbox(t("col_role"), ROLES, format_func=labeller("role_"), key="new_role")
-        party = c2.selectbox(t("col_party"), list(parties), format_func=parties.get, key="new_party")
-        password = c1.text_input(t("password"), type="password", key="new_password")
-        ok = st.form_submit_button(t("create_user"), type="primary")
-    if ok:
-        out = submit("create_user", lambda **kw: admin.create_user(service, **kw), actor=actor, username=username,
-                     password=password, role=role, party_id=party, display_name=display)
-        if out is not None:
-            st.success(t("user_created", username=out["username"]))
+    """A new user: the party choices follow the role chosen (a cooperative's user acts for a
+    collective, a bank's for a bank...); once created, the user is in the table above at once."""
+    created = session.locked("create_user")
+    if created:
+        st.success(t("user_created", username=created["username"]))
+        new_form_button("create_user", "new_user", *NEW_USER_FIELDS)
+        return
+    kinds = {p["party_id"]: p["kind"] for p in service.parties()}
+    c1, c2 = st.columns(2)
+    username = c1.text_input(t("username"), key="new_username")
+    display = c2.text_input(t("display_name"), key="new_display")
+    role = c1.selectbox(t("col_role"), ROLES, format_func=labeller("role_"), key="new_role")
+    allowed = {k.value for k in ROLE_PARTY_KINDS.get(Role(role), ())}
+    choices = [p for p in parties if kinds.get(p) in allowed]
+    party = c2.selectbox(t("col_party"), choices, format_func=parties.get, key=f"new_party_{role}",
+                         index=0 if len(choices) == 1 else None, placeholder=t("choose_party_for_role"))
+    if not choices:
+        c2.caption(t("no_party_for_role"))
+    password = c1.text_input(t("password"), type="password", key="new_password")
+    if st.button(t("create_user"), type="primary", key="create_user", disabled=party is None):
+        submit_once("create_user", lambda **kw: admin.create_user(service, **kw), actor=actor, username=username,
+                    password=password, role=role, party_id=party, display_name=display)
 
 
 def _edit_user(actor: Actor, service: Service, users: list[dict[str, Any]], parties: dict[str, str]) -> None:
@@ -122,8 +136,8 @@ def _sign_in_locks(actor: Actor, service: Service) -> None:
     else:
         st.dataframe(pd.DataFrame([{t("signin_col_scope"): t(f"signin_scope_{k['scope']}"),
                                     t("signin_col_subject"): k["subject"], t("signin_col_failures"): k["failures"],
-                                    t("signin_col_last_failure"): k["last_failure_at"][:19].replace("T", " "),
-                                    t("signin_col_locked_until"): k["locked_until"][:19].replace("T", " "),
+                                    t("signin_col_last_failure"): fmt.moment_text(k["last_failure_at"]),
+                                    t("signin_col_locked_until"): fmt.moment_text(k["locked_until"]),
                                     t("signin_col_locked"): t("yes") if k["locked"] else t("no"),
                                     t("signin_col_known"): t("yes") if k["known_user"] else t("no")}
                                    for k in locks]), hide_index=True, width="stretch")
@@ -140,7 +154,7 @@ def _sign_in_locks(actor: Actor, service: Service) -> None:
     failures = signin_guard.recent_failures(service, actor, limit=200)
     if failures:
         st.subheader(t("signin_failures_header"))
-        st.dataframe(pd.DataFrame([{t("signin_col_at"): f["at"][:19].replace("T", " "),
+        st.dataframe(pd.DataFrame([{t("signin_col_at"): fmt.moment_text(f["at"]),
                                     t("username"): f["username"], t("signin_col_client"): f["client"],
                                     t("signin_col_event"): t(f'signin_event_{f["event"]}'),
                                     } for f in failures]), hide_index=True, width="stretch")
@@ -199,4 +213,4 @@ def _api_key_list(actor: Actor, service: Service) -> None:
 
 
 def _minute(moment: str | None) -> str:
-    return moment[:19].replace("T", " ") if moment else ""
+    return fmt.moment_text(moment)

@@ -12,7 +12,17 @@ import streamlit as st
 from sinkledger.services import queries as ui_queries
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
-from sinkledger.ui.common import attempt, get_service, require_roles, submit
+from sinkledger.ui.common import (
+    attempt,
+    confirmed,
+    entry_link,
+    get_service,
+    new_form_button,
+    require_roles,
+    submit,
+    submit_once,
+)
+from sinkledger.ui.income_common import parse_yuan
 from sinkledger.ui.text import t
 
 if TYPE_CHECKING:  # for annotations only
@@ -28,6 +38,20 @@ def pledges_page() -> None:
     accounts = [a for a in ui_queries.holding_accounts(service) if a["party_kind"] in
                 ("collective", "collection_centre", "enterprise", "household")]
     labels = {a["account_id"]: f'{a["name"]} ({a["account_id"]})' for a in accounts}
+    recorded = session.locked("pledge")
+    if recorded:
+        st.success(t("pledge_recorded", pledge=recorded["pledge_id"], quantity=fmt.tonnes(recorded["quantity"], lang)))
+        st.markdown(entry_link(recorded["seq"]))
+        new_form_button("pledge", "new_pledge", *PLEDGE_FIELDS)
+    else:
+        _pledge_form(actor, service, labels, lang)
+    _pledge_list(actor, service, lang)
+
+
+PLEDGE_FIELDS = ("pledge_quantity", "pledge_loan", "pledge_amount", "pledge_term")
+
+
+def _pledge_form(actor: Actor, service: Service, labels: dict[str, str], lang: str) -> None:
     with st.form("pledge_form"):
         c1, c2 = st.columns(2)
         account = c1.selectbox(t("pledge_account"), list(labels), format_func=labels.get, key="pledge_account")
@@ -40,18 +64,11 @@ def pledges_page() -> None:
     if balance:
         st.caption(t("account_balance_line", held=fmt.tonnes(balance["held_t"], lang),
                      pledged=fmt.tonnes(balance["pledged_t"], lang)))
-    if ok:
-        try:
-            amount_fen = fmt.yuan_to_fen(amount)
-        except ValueError:
-            st.error(t("price_unreadable", value=amount))
-            amount_fen = None
-        if amount_fen is not None:
-            out = submit("pledge", service.pledge, actor=actor, account_id=account, quantity=int(quantity),
-                         loan_reference=loan.strip(), loan_amount_fen=amount_fen, term_end=term_end.isoformat())
-            if out is not None:
-                st.success(t("pledge_recorded", pledge=out["pledge_id"], quantity=fmt.tonnes(out["quantity"], lang)))
-    _pledge_list(actor, service, lang)
+    amount_fen = parse_yuan(amount) if ok else None
+    if amount_fen is None:
+        return
+    submit_once("pledge", service.pledge, actor=actor, account_id=account, quantity=int(quantity),
+                loan_reference=loan.strip(), loan_amount_fen=amount_fen, term_end=term_end.isoformat())
 
 
 def _pledge_list(actor: Actor, service: Service, lang: str) -> None:
@@ -74,9 +91,10 @@ def _pledge_list(actor: Actor, service: Service, lang: str) -> None:
     if c2.button(t("release_pledge"), key="release"):
         if submit(f"release_{chosen}", service.release, actor=actor, pledge_id=chosen) is not None:
             st.rerun()
-    if c3.button(t("default_pledge"), key="default"):
-        if submit(f"default_{chosen}", service.default_pledge, actor=actor, pledge_id=chosen) is not None:
-            st.rerun()
+    asked = c3.button(t("default_pledge"), key="default")
+    if confirmed(f"default_{chosen}", asked, t("default_confirm", pledge=chosen)) and submit(
+            f"default_{chosen}", service.default_pledge, actor=actor, pledge_id=chosen) is not None:
+        st.rerun()
 
 
 # -- liens on future issuances (收储贷 / 碳汇共富贷) --------------------------------------------------
@@ -105,7 +123,8 @@ def liens_page() -> None:
     if c2.button(t("inc_release_lien"), key="lien_release") and submit(
             f"lien_release_{chosen}", service.income.release_lien, actor=actor, lien_id=chosen) is not None:
         st.rerun()
-    if c3.button(t("inc_default_lien"), key="lien_default") and submit(
+    asked = c3.button(t("inc_default_lien"), key="lien_default")
+    if confirmed(f"lien_default_{chosen}", asked, t("default_confirm", pledge=chosen)) and submit(
             f"lien_default_{chosen}", service.income.default_lien, actor=actor, lien_id=chosen) is not None:
         st.rerun()
 
@@ -127,12 +146,8 @@ def _lien_form(actor: Actor, service: Service, contracts: list[dict[str, Any]], 
         amount = c1.text_input(t("loan_amount_yuan"), value="500000", key="lien_amount")
         term_end = c2.date_input(t("term_end"), value=date.today() + timedelta(days=3 * 365), key="lien_term")
         ok = st.form_submit_button(t("inc_register_lien"), type="primary")
-    if not ok:
-        return
-    try:
-        amount_fen = fmt.yuan_to_fen(amount)
-    except ValueError:
-        st.error(t("price_unreadable", value=amount))
+    amount_fen = parse_yuan(amount) if ok else None
+    if amount_fen is None:
         return
     out = submit("lien_register", service.income.register_lien, actor=actor, contract_no=contract_no,
                  loan_reference=loan.strip(), loan_amount_fen=amount_fen, term_end=term_end.isoformat(),

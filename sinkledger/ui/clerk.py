@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -12,7 +12,15 @@ from sinkledger.documents import receipts
 from sinkledger.services import queries as ui_queries
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
-from sinkledger.ui.common import attempt, get_service, require_roles, submit
+from sinkledger.ui.common import (
+    attempt,
+    confirmed,
+    entry_link,
+    get_service,
+    new_form_button,
+    require_roles,
+    submit_once,
+)
 from sinkledger.ui.receipt import receipt_pdf
 from sinkledger.ui.text import t
 
@@ -27,11 +35,19 @@ def _account_label(accounts: list[dict[str, Any]]) -> dict[str, str]:
     return {a["account_id"]: f'{a["name"]} ({a["account_id"]})' for a in accounts}
 
 
+SALE_FIELDS = ("sale_quantity", "sale_price", "sale_contract", "sale_date", "sale_contract_date")  # cleared for a new sale (the parties stay)
+
+
 def sale_page() -> None:
     actor = require_roles("trading_clerk")
     service = get_service()
     lang = session.lang()
     st.title(t("page_sale"))
+    recorded = session.locked("sale")
+    if recorded:  # this sale is recorded: show it, locked, until the clerk starts a new one
+        _last_sale(service, recorded)
+        new_form_button("sale", "new_sale", *SALE_FIELDS)
+        return
     accounts = ui_queries.holding_accounts(service)
     labels = _account_label(accounts)
     sellers = [a["account_id"] for a in accounts if a["party_kind"] in SELLER_KINDS and a["held_t"] > 0]
@@ -47,6 +63,10 @@ def sale_page() -> None:
     quantity = left.number_input(t("quantity_t"), min_value=1, step=1, value=1, key="sale_quantity")
     price_text = right.text_input(t("unit_price_yuan"), value="73.41", key="sale_price")
     contract = st.text_input(t("contract_no"), key="sale_contract", placeholder="HZGX-2025-0001")
+    today = fmt.local_time(datetime.now(UTC)).date()  # the clerk's calendar day (Asia/Shanghai)
+    sale_day = left.date_input(t("sale_date"), value=today, max_value=today, key="sale_date", format="YYYY-MM-DD")
+    contract_day = right.date_input(t("contract_date"), value=today, max_value=today, key="sale_contract_date",
+                                    format="YYYY-MM-DD")
     try:
         price_fen = fmt.yuan_to_fen(price_text)
     except ValueError:
@@ -62,12 +82,22 @@ def sale_page() -> None:
         st.warning(t("same_account"))
     elif not contract.strip():
         st.caption(t("contract_needed"))
+    else:
+        _contract_used(service, contract.strip(), lang)
     if st.button(t("record_sale"), type="primary", disabled=disabled, key="record_sale"):
-        result = submit("sale", service.sell, actor=actor, seller_account=seller, buyer_account=buyer,
-                        quantity=int(quantity), price_fen_per_t=price_fen, contract_no=contract.strip())
-        if result is not None:
-            session.done("sale_before", checks["held_t"])
-    _last_sale(service)
+        session.done("sale_before", checks["held_t"])
+        submit_once("sale", service.sell, actor=actor, seller_account=seller, buyer_account=buyer,
+                    quantity=int(quantity), price_fen_per_t=price_fen, contract_no=contract.strip(),
+                    sale_date=_iso(sale_day), contract_date=_iso(contract_day))
+
+
+def _contract_used(service: Service, contract: str, lang: str) -> None:
+    """Warn when the contract number is already on a recorded sale (a typo, or the same sale twice)."""
+    earlier = [r for r in ui_queries.sales(service, contract=contract, limit=50) if r["contract_no"] == contract]
+    if earlier:
+        st.warning(t("contract_already_used", contract=contract,
+                     seqs=", ".join(str(r["seq"]) for r in earlier[:5]),
+                     date=fmt.date_text(earlier[0]["recorded_at"], lang)))
 
 
 def _show_checks(checks: dict[str, Any], lang: str) -> None:
@@ -85,17 +115,22 @@ def _show_checks(checks: dict[str, Any], lang: str) -> None:
         st.caption(t("checks_passed"))
 
 
-def _last_sale(service: Service) -> None:
-    result = session.last_result("sale")
-    if not result:
-        return
+def _last_sale(service: Service, result: dict[str, Any]) -> None:
+    """The recorded sale: what was recorded, a link to its entry, the seller's balances now, the receipt."""
     lang = session.lang()
     before = session.last_result("sale_before")
-    after = service.account_balance(result["seller_account"])["held_t"]
+    balance = service.account_balance(result["seller_account"])
     st.success(t("sale_recorded", seq=result["seq"], quantity=fmt.tonnes(result["quantity"], lang),
                  amount=fmt.money(result["amount_fen"], lang)))
-    st.markdown(t("balance_change", account=result["seller_account"], before=fmt.tonnes(before, lang),
-                  after=fmt.tonnes(after, lang)))
+    st.markdown(t("sale_recorded_detail", contract=result["contract_no"], seller=result["seller_account"],
+                  buyer=result["buyer_account"], price=fmt.price(result["price_fen_per_t"], lang),
+                  link=entry_link(result["seq"])))
+    cols = st.columns(2)
+    cols[0].metric(t("available_balance"), fmt.tonnes(balance["held_t"], lang))
+    cols[1].metric(t("pledged_balance"), fmt.tonnes(balance["pledged_t"], lang))
+    if before is not None:
+        st.markdown(t("balance_change", account=result["seller_account"], before=fmt.tonnes(before, lang),
+                      after=fmt.tonnes(balance["held_t"], lang)))
     receipt_button(service, result["seq"], key="receipt_last")
 
 
@@ -134,6 +169,32 @@ def history_page() -> None:
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         seq = st.selectbox(t("receipt_for"), [r["seq"] for r in rows], key="receipt_seq")
         receipt_button(service, seq, key="receipt_history")
+    _correction(service, [r["seq"] for r in rows])
+
+
+CORRECTION_FIELDS = ("correct_seq", "correct_reason")
+
+
+def _correction(service: Service, seqs: list[int]) -> None:
+    """Correct a sale recorded by mistake: a new entry that reverses it, with the reason (history
+    is never edited); confirmed first, since the credits go back to the seller at once."""
+    actor = session.actor()
+    st.subheader(t("correct_sale"))
+    done_ = session.locked("correct_sale")
+    if done_:
+        st.success(t("sale_corrected", seq=done_["corrected_seq"], reason=done_["reason"]))
+        st.markdown(entry_link(done_["seq"]))
+        new_form_button("correct_sale", "new_correction", *CORRECTION_FIELDS)
+        return
+    if not seqs:
+        st.caption(t("nothing_yet"))
+        return
+    c1, c2 = st.columns([1, 3])
+    seq = c1.selectbox(t("col_entry"), seqs, key="correct_seq")
+    reason = c2.text_input(t("correction_reason"), key="correct_reason")
+    asked = st.button(t("correct_sale"), key="correct_sale_button", disabled=not reason.strip())
+    if confirmed("correct_sale", asked, t("correct_confirm", seq=seq, reason=reason.strip())):
+        submit_once("correct_sale", service.correct, actor=actor, entry_seq=int(seq), reason=reason.strip())
 
 
 def _iso(value: date | None) -> str | None:
@@ -149,7 +210,8 @@ def _history_row(r: dict[str, Any], lang: str) -> dict[str, Any]:
 
 def _export_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Excel keeps exact numbers: yuan with two decimals as text-free numbers, dates ISO."""
-    return [{t("col_entry"): r["seq"], t("col_date"): r["recorded_at"][:10], t("seller"): r["seller_name"],
+    return [{t("col_entry"): r["seq"], t("col_date"): fmt.local_time(r["recorded_at"]).date().isoformat(),
+             t("seller"): r["seller_name"],
              t("col_seller_account"): r["seller_account"], t("buyer"): r["buyer_name"],
              t("col_buyer_account"): r["buyer_account"], t("col_quantity_t"): r["quantity"],
              t("col_price_yuan"): r["price_fen_per_t"] / 100, t("col_amount_yuan"): r["amount_fen"] / 100,

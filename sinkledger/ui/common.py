@@ -59,6 +59,46 @@ def submit(form: str, fn: Callable[..., Any], **kwargs: Any) -> Any:
     return result
 
 
+def submit_once(form: str, fn: Callable[..., Any], **kwargs: Any) -> Any:
+    """Run a command as ``form``'s current instance and lock the form on success: its request id
+    stays until :func:`session.new_form`, so a double click or a retry records nothing twice.
+    Reruns the page on success, so every figure on it is read again after the change."""
+    result = attempt(fn, request_id=session.request_id(form), **kwargs)
+    if result is not None:
+        session.lock(form, result)
+        st.rerun()
+    return result
+
+
+def entry_link(seq: int) -> str:
+    """A markdown link to journal entry ``seq`` on the public registry page."""
+    return f"[{t('entry_link', seq=seq)}](registry?entry={int(seq)})"
+
+
+def new_form_button(form: str, label_key: str, *fields: str) -> None:
+    """The button that closes ``form``'s locked instance and opens a new, empty one."""
+    st.button(t(label_key), key=f"new_{form}", on_click=session.new_form, args=(form, *fields))
+
+
+def confirmed(form: str, asked: bool, question: str) -> bool:
+    """Two steps for an irreversible act: ``asked`` (its button was pressed) shows ``question``
+    with Confirm and Cancel; True on the run where Confirm is pressed, False otherwise."""
+    pending = st.session_state.setdefault(session.CONFIRMING, {})
+    if asked:
+        pending[form] = True
+    if not pending.get(form):
+        return False
+    st.warning(question)
+    yes, no = st.columns(2)
+    if yes.button(t("confirm_yes"), key=f"confirm_{form}", type="primary"):
+        pending.pop(form, None)
+        return True
+    if no.button(t("confirm_cancel"), key=f"cancel_{form}"):
+        pending.pop(form, None)
+        st.rerun()
+    return False
+
+
 def require_roles(*roles: str) -> Any:
     """The signed-in actor if its role is one of ``roles``; else a notice and stop the page.
 

@@ -69,7 +69,9 @@ def _case_form(actor: Actor, service: Service) -> None:
         judgment = c2.date_input(t("col_judgment_date"), value=date.today(), key="case_judgment")
         defendants = st.multiselect(t("defendants"), list(names), format_func=names.get, key="case_defendants")
         sink = c1.selectbox(t("col_sink_type"), _sink_options(), format_func=sink_labeller(), key="case_sink")
-        county = c2.selectbox(t("col_county"), list(counties), format_func=counties.get, key="case_county")
+        county = c2.selectbox(t("col_county"), list(counties), index=_jurisdiction(actor, service, list(counties)),
+                              format_func=counties.get, key="case_county", placeholder=t("county_choose"),
+                              help=t("county_jurisdiction_help"))
         ecosystem = c1.text_input(t("col_ecosystem"), key="case_ecosystem")
         area = c2.text_input(t("damaged_area_ha"), value="1", key="case_area")
         description = st.text_area(t("description"), key="case_description")
@@ -81,6 +83,13 @@ def _case_form(actor: Actor, service: Service) -> None:
         if out is not None:
             st.session_state["court_case"] = out["case_no"]
             st.success(t("case_registered", case_no=out["case_no"]))
+
+
+def _jurisdiction(actor: Actor, service: Service, counties: list[str]) -> int | None:
+    """The case's county follows from the court's jurisdiction (its party's county), never the
+    first county of a list (issue 19); no choice made when the court has no county of its own."""
+    own = next((p["county_code"] for p in service.parties() if p["party_id"] == actor.party_id), None)
+    return counties.index(own) if own in counties else None
 
 
 def _case_detail(actor: Actor, service: Service, status: dict[str, Any]) -> None:

@@ -12,6 +12,8 @@ Examples
 ('12,345 吨', '12,345 t')
 >>> date_text("2025-03-01", "zh"), date_text("2025-03-01T08:00:00+00:00", "en")
 ('2025年3月1日', '1 Mar 2025')
+>>> date_text("2025-03-01T20:00:00+00:00", "zh"), datetime_text("2025-03-01T20:00:00+00:00", "en")
+('2025年3月2日', '2 Mar 2025 04:00 (UTC+8)')
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sinkledger_base import money as money_lib
+from sinkledger_base.local_time import ZONE_LABEL, local_timestamp
+from sinkledger_base.local_time import local as local_time
 
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -58,11 +62,13 @@ def price(fen_per_t: int | None, lang: str) -> str:
 
 
 def _as_date(value: str | date | datetime) -> date:
+    """The calendar date a person reads: a moment's date in Asia/Shanghai, a date as given."""
     if isinstance(value, datetime):
-        return value.date()
+        return local_time(value).date()
     if isinstance(value, date):
         return value
-    return date.fromisoformat(str(value)[:10])
+    text = str(value)
+    return local_time(text).date() if len(text) > 10 else date.fromisoformat(text)
 
 
 def date_text(value: str | date | datetime | None, lang: str) -> str:
@@ -73,11 +79,16 @@ def date_text(value: str | date | datetime | None, lang: str) -> str:
 
 
 def datetime_text(value: str | None, lang: str) -> str:
-    """An ISO timestamp to the minute, in UTC as recorded (the ledger's clock)."""
+    """An ISO timestamp (recorded in UTC) to the minute, in Asia/Shanghai."""
     if not value:
         return "—"
-    moment = datetime.fromisoformat(value)
-    return f"{date_text(moment, lang)} {moment:%H:%M} UTC"
+    moment = local_time(value)
+    return f"{date_text(moment, lang)} {moment:%H:%M} " + ("(北京时间)" if lang == "zh" else ZONE_LABEL)
+
+
+def moment_text(value: str | None) -> str:
+    """A timestamp for a table cell, to the second in Asia/Shanghai (empty if none)."""
+    return local_timestamp(value) if value else ""
 
 
 def month_text(month: str, lang: str) -> str:

@@ -11,7 +11,15 @@ import streamlit as st
 
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
-from sinkledger.ui.common import attempt, get_service, require_roles, submit
+from sinkledger.ui.common import (
+    attempt,
+    confirmed,
+    entry_link,
+    get_service,
+    new_form_button,
+    require_roles,
+    submit_once,
+)
 from sinkledger.ui.income_common import (
     item_row,
     parse_yuan,
@@ -68,10 +76,13 @@ def pay_form(actor: Actor, form: str, *, roles: tuple[str, ...] | None = None, s
     lang = session.lang()
     items = attempt(service.income.due_items, actor, source_id=source_id, outstanding_only=True) or []
     items = [i for i in items if roles is None or i["role"] in roles]
-    done = session.last_result(form)
-    if done:
+    done = session.locked(form)
+    if done:  # this payment is recorded: shown, the form locked until a new payment is started
         st.success(t("inc_payment_recorded", payment=done["payment_id"], amount=fmt.money(done["amount_fen"], lang),
                      n=len(done["items"])))
+        st.markdown(entry_link(done["seq"]))
+        new_form_button(form, "new_payment", f"{form}_items", f"{form}_amount", f"{form}_reference")
+        return
     if not items:
         st.caption(t("inc_nothing_outstanding"))
         return
@@ -83,8 +94,8 @@ def pay_form(actor: Actor, form: str, *, roles: tuple[str, ...] | None = None, s
         partial = c1.text_input(t("inc_partial_amount"), key=f"{form}_amount", help=t("inc_partial_help"))
         paid = c2.date_input(t("inc_paid_date"), value=date.today(), key=f"{form}_date")
         reference = c3.text_input(t("inc_reference"), key=f"{form}_reference")
-        ok = st.form_submit_button(t("inc_record_payment"), type="primary")
-    if not ok:
+        asked = st.form_submit_button(t("inc_record_payment"), type="primary")
+    if not asked and not st.session_state.get(session.CONFIRMING, {}).get(form):
         return
     if not chosen:
         st.error(t("inc_choose_items_first"))
@@ -99,8 +110,9 @@ def pay_form(actor: Actor, form: str, *, roles: tuple[str, ...] | None = None, s
         if fen is None:
             return
         amounts = {chosen[0]: fen}
-    out = submit(form, service.income.record_payment, actor=actor,
-                 items=[{"due_id": d, "amount_fen": fen} for d, fen in amounts.items()],
-                 paid_date=paid.isoformat(), reference=reference.strip())
-    if out is not None:
-        st.rerun()
+    question = t("pay_confirm", n=len(amounts), amount=fmt.money(sum(amounts.values()), lang),
+                 date=fmt.date_text(paid, lang))
+    if confirmed(form, asked, question):
+        submit_once(form, service.income.record_payment, actor=actor,
+                    items=[{"due_id": d, "amount_fen": fen} for d, fen in amounts.items()],
+                    paid_date=paid.isoformat(), reference=reference.strip())

@@ -17,7 +17,17 @@ import streamlit as st
 from sinkledger.services import queries as ui_queries
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
-from sinkledger.ui.common import attempt, cached_version, get_service, require_roles, submit
+from sinkledger.ui.common import (
+    attempt,
+    cached_version,
+    confirmed,
+    entry_link,
+    get_service,
+    new_form_button,
+    require_roles,
+    submit,
+    submit_once,
+)
 from sinkledger.ui.income_common import parse_yuan, party_labeller, table
 from sinkledger.ui.text import labeller, t
 
@@ -153,19 +163,29 @@ def _events(events: list[dict[str, Any]], lang: str) -> None:
 
 def _manual_reversal(actor: Actor, service: Service, lang: str) -> None:
     st.caption(t("losses_intro"))
-    with st.form("loss_form"):
-        c1, c2 = st.columns(2)
-        event = c1.text_input(t("loss_event_ref"), key="loss_event", placeholder="LOSS-2025-001")
-        quantity = c2.number_input(t("loss_quantity"), min_value=1, step=1, value=1, key="loss_quantity")
-        reason = st.text_input(t("loss_reason"), key="loss_reason", placeholder=t("loss_reason_example"))
-        ok = st.form_submit_button(t("record_loss"))
-    if ok:
-        out = submit("loss", service.reverse, actor=actor, quantity=int(quantity), reason=reason.strip(),
-                     loss_event_ref=event.strip())
-        if out is not None:
-            st.success(t("loss_recorded", reversal=out["reversal_id"], quantity=fmt.tonnes(out["quantity"], lang)))
+    reversed_ = session.locked("loss")
+    if reversed_:  # recorded: shown, the form locked until another reversal is started
+        st.success(t("loss_recorded", reversal=reversed_["reversal_id"], quantity=fmt.tonnes(reversed_["quantity"], lang)))
+        st.markdown(entry_link(reversed_["seq"]))
+        new_form_button("loss", "new_reversal", "loss_event", "loss_quantity", "loss_reason")
+    else:
+        _reversal_form(actor, service, lang)
     rows = ui_queries.reversals(service)
     if rows:
         st.dataframe(pd.DataFrame([{t("col_reversal"): r["id"], t("col_date"): fmt.date_text(r["recorded_at"], lang),
                                     t("loss_event_ref"): r["loss_event_ref"], t("col_quantity_t"): r["quantity"],
                                     t("loss_reason"): r["reason"]} for r in rows]), hide_index=True, width="stretch")
+
+
+def _reversal_form(actor: Actor, service: Service, lang: str) -> None:
+    """A reversal cancels buffer credits for good: asked to confirm first."""
+    with st.form("loss_form"):
+        c1, c2 = st.columns(2)
+        event = c1.text_input(t("loss_event_ref"), key="loss_event", placeholder="LOSS-2025-001")
+        quantity = c2.number_input(t("loss_quantity"), min_value=1, step=1, value=1, key="loss_quantity")
+        reason = st.text_input(t("loss_reason"), key="loss_reason", placeholder=t("loss_reason_example"))
+        asked = st.form_submit_button(t("record_loss"))
+    question = t("reversal_confirm", quantity=fmt.tonnes(int(quantity), lang), event=event.strip() or "—")
+    if confirmed("loss", asked, question):
+        submit_once("loss", service.reverse, actor=actor, quantity=int(quantity), reason=reason.strip(),
+                    loss_event_ref=event.strip())

@@ -1,7 +1,10 @@
 """Which pages each role sees, and the sidebar (language, base map, who is signed in).
 
-Only the pages a role may use are registered with ``st.navigation`` (so others are not even
-reachable by URL); every page checks the role again, and the service checks it a third time.
+Only the pages a role may use are registered with ``st.navigation``; every page checks the role
+again, and the service checks it a third time. A page's address always works (issue 19): when a
+bookmark, a reload or a shared link asks for a page the visitor cannot use yet, a hidden stand-in
+takes that address: the sign-in for the public (once signed in, the same address opens the page
+itself), a notice for a signed-in role the page is not for. Never Streamlit's "Page not found".
 """
 
 from __future__ import annotations
@@ -69,17 +72,56 @@ def _page(url_path: str, *, default: bool = False) -> st.Page:
     return st.Page(fn, title=t(title), icon=icon, url_path=url_path, default=default)
 
 
-def pages_for(role: str) -> dict[str, list[st.Page]]:
+def pages_for(role: str, requested: str | None = None) -> dict[str, list[st.Page]]:
     """Sections of pages for ``role``: the role's own work first (its first page is the
-    landing page after sign-in), then the public pages everyone sees."""
+    landing page after sign-in), then the public pages everyone sees; plus, hidden, a stand-in
+    at the address of ``requested`` (a page the URL asked for) when the role cannot use it."""
     own = ROLE_PAGES.get(role, ())
     signed_in = role != "public"
     work = [_page(p, default=signed_in and i == 0) for i, p in enumerate(own) if p != "signin"]
     public = [_page(p, default=not signed_in and p == "overview") for p in PUBLIC_PAGES]
     if not signed_in:
         public.append(_page("signin"))
+    if requested in PAGES and requested not in (*own, *PUBLIC_PAGES, "signin"):
+        public.append(_stand_in(requested, signed_in))
     sections = {t("nav_public"): public}
     return {t("nav_work"): work, **sections} if work else sections
+
+
+def requested_page() -> str | None:
+    """The url path of the page this run was asked for (an address typed, bookmarked or
+    reloaded), if it names one of :data:`PAGES`.
+
+    Streamlit keeps the request in its pages manager (``intended_page_name`` for an address,
+    ``intended_page_script_hash`` for a page chosen in the app); there is no public call for it
+    before ``st.navigation`` resolves the page, hence the internal one (tests/ui/test_work_pages.py
+    and tests/browser/test_ux_forms_browser.py fail if a Streamlit upgrade changes it).
+    """
+    try:
+        # deferred on purpose: Streamlit's internals, only when a page is being resolved
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+        from streamlit.util import calc_hash
+
+        manager = get_script_run_ctx().pages_manager
+        name, page_hash = manager.intended_page_name, manager.intended_page_script_hash
+    except Exception:  # noqa: BLE001 - no run context or another Streamlit: the menu still works
+        return None
+    if name and name.strip("/") in PAGES:
+        return name.strip("/")
+    return next((p for p in PAGES if page_hash and calc_hash(p) == page_hash), None)
+
+
+def _stand_in(url_path: str, signed_in: bool) -> st.Page:
+    """A hidden page at ``url_path`` for a visitor who cannot use that page (yet)."""
+    if signed_in:
+        _module, _function, title, _icon = PAGES[url_path]
+        return st.Page(_not_for_you, title=t(title), url_path=url_path, visibility="hidden")
+    signin = importlib.import_module("sinkledger.ui.signin").signin_page
+    return st.Page(signin, title=t("page_signin"), url_path=url_path, visibility="hidden")
+
+
+def _not_for_you() -> None:
+    st.warning(t("page_not_for_role"))
 
 
 def sidebar() -> None:

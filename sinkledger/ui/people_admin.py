@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from sinkledger.services import admin
+from sinkledger.ui import format as fmt
 from sinkledger.ui import session
 from sinkledger.ui.common import attempt, get_people, get_service, require_roles
 from sinkledger.ui.people import access_table, people_table, read_once, reread_button
@@ -157,7 +158,7 @@ def _designations(actor: Actor, people: PeopleService) -> None:
     st.subheader(t("pd_designations"))
     if current:
         st.dataframe(pd.DataFrame([{t("username"): d["username"], t("col_party"): d["party_id"],
-                                    t("pd_granted_by"): d["granted_by"], t("pd_granted_at"): d["granted_at"][:16]}
+                                    t("pd_granted_by"): d["granted_by"], t("pd_granted_at"): fmt.moment_text(d["granted_at"])}
                                    for d in current]), hide_index=True, width="stretch")
     else:
         st.caption(t("pd_no_designations"))

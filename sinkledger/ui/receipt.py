@@ -19,6 +19,7 @@ def receipt_pdf(sale: dict[str, Any], lang: str) -> bytes:
     fields = [(tl("receipt_entry"), str(sale["seq"])),
               (tl("receipt_time"), fmt.datetime_text(sale["recorded_at"], lang)),
               (tl("contract_no"), sale["contract_no"]),
+              *[(tl(key), fmt.date_text(sale[key], lang)) for key in ("sale_date", "contract_date") if sale.get(key)],
               (tl("seller"), f'{sale["seller_name"]} ({sale["seller_account"]})'),
               (tl("buyer"), f'{sale["buyer_name"]} ({sale["buyer_account"]})'),
               (tl("quantity_t"), fmt.tonnes(sale["quantity"], lang)),

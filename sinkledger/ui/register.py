@@ -24,7 +24,9 @@ from sinkledger.ui.common import (
 )
 from sinkledger.ui.public import basemap_choice, parcels_version, tianditu_key
 from sinkledger.ui.text import sink_labeller, t
+from sinkledger_base.errors import SinkLedgerError
 from sinks import SINK_TYPES
+from sinks.geometry import county_at
 
 if TYPE_CHECKING:  # for annotations only
     from ledger.permissions import Actor
@@ -104,7 +106,7 @@ def _parcel_form(actor: Actor, service: Service, geometry: dict[str, Any], repai
         code = c1.text_input(t("col_parcel"), key="draw_code", placeholder="AJ-BF-0201")
         sink = c2.selectbox(t("col_sink_type"), [s.value for s in SINK_TYPES], format_func=sink_labeller(), key="draw_sink")
         holder = c1.selectbox(t("col_holder"), list(holders), format_func=holders.get, key="draw_holder")
-        county = c2.selectbox(t("col_county"), list(counties), format_func=counties.get, key="draw_county")
+        county = _county_field(c2, service, geometry, counties)
         cert = c1.text_input(t("tenure_cert_no"), key="draw_cert")
         declared = c2.text_input(t("declared_area_mu"), key="draw_declared")
         gcj = st.checkbox(t("from_gcj02"), key="draw_gcj02")
@@ -116,6 +118,21 @@ def _parcel_form(actor: Actor, service: Service, geometry: dict[str, Any], repai
         if out is not None:
             st.session_state.pop(session.DRAWN, None)
             st.success(t("parcel_registered", code=code.strip()))
+
+
+def _county_field(col: Any, service: Service, geometry: dict[str, Any], counties: dict[str, str]) -> str | None:
+    """The county, derived from where the parcel lies (never a default: issue 19); a choice, with
+    none made, only when the parcel lies outside every county outline."""
+    try:
+        derived = county_at(service.settings.counties_path, geometry)
+    except SinkLedgerError:
+        derived = None
+    if derived in counties:
+        col.text_input(t("col_county"), value=f"{counties[derived]} ({derived})", disabled=True,
+                       key=f"draw_county_derived_{derived}", help=t("county_derived_help"))
+        return derived
+    return col.selectbox(t("col_county"), list(counties), index=None, format_func=counties.get, key="draw_county",
+                         placeholder=t("county_choose"), help=t("county_outside_help"))
 
 
 # -- upload -----------------------------------------------------------------------------------

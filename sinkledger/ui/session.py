@@ -32,6 +32,8 @@ ERASE_PENDING = "erase_pending"  # the party id an administrator asked to erase,
 BATCH_RESULT = "batch_result"  # the last batch estimate's summary
 REGISTRY_SEARCH = "registry_search"  # the public registry page's search kind (kept across a language switch)
 REGISTRY_OFFSET = "registry_offset"  # the first item of the public registry's retirement list shown
+LOCKED = "locked_forms"  # form name → what its instance recorded (the form shows it, locked, until a new one)
+CONFIRMING = "confirming"  # form name → True while an irreversible act waits for its confirmation
 DEFAULT_LANG = "zh"
 
 log = logging.getLogger("sinkledger.app")
@@ -67,6 +69,28 @@ def request_id(form: str) -> str:
 def done(form: str, result: Any) -> None:
     st.session_state.setdefault(REQUEST_IDS, {}).pop(form, None)
     st.session_state.setdefault(LAST_RESULT, {})[form] = result
+
+
+def lock(form: str, result: Any) -> None:
+    """``form``'s instance recorded ``result``: it keeps its request id (a second click, a reload
+    or a retry of the same instance is the same command: the ledger records it once) and shows
+    the result, locked, until :func:`new_form` starts another instance."""
+    st.session_state.setdefault(LOCKED, {})[form] = result
+
+
+def locked(form: str) -> Any:
+    """What ``form``'s current instance recorded, or None while it is open."""
+    return st.session_state.get(LOCKED, {}).get(form)
+
+
+def new_form(form: str, *fields: str) -> None:
+    """Start a new instance of ``form``: a fresh request id, no result, its ``fields`` (widget
+    keys) back to their defaults. Meant as a button's ``on_click`` (before the widgets exist)."""
+    st.session_state.setdefault(REQUEST_IDS, {}).pop(form, None)
+    st.session_state.setdefault(LOCKED, {}).pop(form, None)
+    st.session_state.setdefault(LAST_RESULT, {}).pop(form, None)
+    for field in fields:
+        st.session_state.pop(field, None)
 
 
 def last_result(form: str) -> Any:

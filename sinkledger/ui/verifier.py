@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
+from ledger.issuance import KG_PER_TONNE
 from sinkledger.documents import reports
 from sinkledger.services import admin
 from sinkledger.services import queries as ui_queries
@@ -81,8 +82,10 @@ def _project_of(actor: Actor, service: Service, estimate: dict[str, Any]) -> str
 def _approve_form(actor: Actor, service: Service, estimate: dict[str, Any], lang: str) -> None:
     with st.form("approve_form"):
         st.markdown(f"**{t('approve')}**")
-        verified = st.number_input(t("verified_kg"), min_value=0, max_value=int(estimate["net_kg_co2e"]),
-                                   value=int(estimate["net_kg_co2e"]), step=1, key="verified_kg")
+        # tonnes, as every other credit figure a person enters; the service takes kg (exact: t × 1000)
+        limit_t = int(estimate["net_kg_co2e"]) // KG_PER_TONNE
+        verified_t = st.number_input(t("verified_t"), min_value=0, max_value=limit_t, value=limit_t, step=1,
+                                     key="verified_t")
         project = st.text_input(t("project_code"), value=_project_of(actor, service, estimate), key="verify_project")
         buffer = st.number_input(t("buffer_percent"), min_value=0, max_value=100, value=DEFAULT_BUFFER_PERCENT,
                                  key="verify_buffer")
@@ -90,7 +93,7 @@ def _approve_form(actor: Actor, service: Service, estimate: dict[str, Any], lang
         ok = st.form_submit_button(t("approve_and_issue"), type="primary")
     if ok:
         out = submit(f"issue_{estimate['estimate_id']}", service.issue, actor=actor,
-                     estimate_id=estimate["estimate_id"], verified_kg_co2e=int(verified),
+                     estimate_id=estimate["estimate_id"], verified_kg_co2e=int(verified_t) * KG_PER_TONNE,
                      project_code=project.strip().upper(), buffer_share_bp=int(buffer) * 100)
         if out is not None:
             session.done("decision", ("issued", out))

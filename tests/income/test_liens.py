@@ -45,7 +45,7 @@ def test_issuance_arrives_pledged_to_the_bank(contracted):  # type: ignore[no-un
     a_share = (issuance["contributions_t"]["HZ-BF-A01"] + issuance["contributions_t"]["HZ-BF-A02"]) / issuance["issued_t"]
     assert abs(made["quantity"] - holder_t * a_share) <= len(issuance["batches"])
     assert (held(svc, ACCOUNT), pledged(svc, ACCOUNT)) == (holder_t - made["quantity"], made["quantity"])
-    assert_refused("credits_pledged", lambda: svc.sell(svc.actor("clerk"), "s-all", seller_account=ACCOUNT,
+    assert_refused("credits_short_pledged", lambda: svc.sell(svc.actor("clerk"), "s-all", seller_account=ACCOUNT,
                                                 buyer_account="ENT-1-H", quantity=holder_t, price_fen_per_t=7341,
                                                 contract_no="c"))
     assert svc.verify().ok

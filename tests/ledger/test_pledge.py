@@ -20,10 +20,13 @@ def test_pledged_credits_cannot_be_sold_or_retired_until_released(funded):  # ty
     p = pledge(svc, total - 2)
     assert (held(svc, "COL-1-H"), pledged(svc, "COL-1-H")) == (2, total - 2)
     head = svc.verify().head_hash
-    err = assert_refused("credits_pledged", lambda: svc.sell(svc.actor("clerk"), "s1", seller_account="COL-1-H",
+    err = assert_refused("credits_short_pledged", lambda: svc.sell(svc.actor("clerk"), "s1", seller_account="COL-1-H",
                   buyer_account="ENT-1-H", quantity=3, price_fen_per_t=7000, contract_no="c"))
-    assert "质押" in catalogue.messages(err)[0]
-    assert_refused("credits_pledged", lambda: svc.retire(svc.actor("coop"), "r1", account_id="COL-1-H", quantity=3,
+    # issue 19: the refusal says how many are available, pledged and requested, in the reader's units
+    zh, en = catalogue.messages(err)
+    assert "可用 2 吨" in zh and "所需的 3 吨" in zh and f"{total - 2} 吨处于质押状态" in zh and " t" not in zh
+    assert "Only 2 t available, 3 t requested" in en and f"{total - 2} t more are pledged" in en
+    assert_refused("credits_short_pledged", lambda: svc.retire(svc.actor("coop"), "r1", account_id="COL-1-H", quantity=3,
                                                    beneficiary="x", purpose="y"))
     assert svc.verify().head_hash == head
     svc.sell(svc.actor("clerk"), "s2", seller_account="COL-1-H", buyer_account="ENT-1-H", quantity=2,

@@ -46,7 +46,7 @@ def test_a_sale_whose_credits_moved_on_or_a_retirement_cannot_be_corrected(funde
     err = assert_refused("entry_not_correctable", lambda: svc.correct(svc.actor("admin"), "c1", entry_seq=sale["seq"], reason="x"))
     assert "moved" in catalogue.messages(err)[1]
     assert_refused("entry_not_correctable", lambda: svc.correct(svc.actor("admin"), "c2", entry_seq=ret["seq"], reason="x"))
-    assert_refused("not_permitted", lambda: svc.correct(svc.actor("clerk"), "c3", entry_seq=sale["seq"], reason="x"))
+    assert_refused("not_permitted", lambda: svc.correct(svc.actor("bank"), "c3", entry_seq=sale["seq"], reason="x"))
     assert_refused("entry_not_found", lambda: svc.correct(svc.actor("admin"), "c4", entry_seq=10**6, reason="x"))
     assert svc.verify().head_hash == head
 
@@ -63,4 +63,18 @@ def test_a_mistaken_issuance_is_cancelled_and_its_period_freed(funded):  # type:
     again = svc.issue(svc.actor("verifier"), "iss:again", estimate_id=first["estimate_id"],
                       verified_kg_co2e=1000 * (first["issued_t"] - 1), project_code="AJBF01", buffer_share_bp=1000)
     assert again["issued_t"] == first["issued_t"] - 1
+    assert svc.verify().ok
+
+
+def test_a_clerk_corrects_a_sale_but_never_an_issuance(funded):  # type: ignore[no-untyped-def]
+    """Issue 19: the trading clerk corrects a sale recorded by mistake (a new entry with the
+    reason); an issuance stays the administrator's to correct."""
+    svc = funded
+    sale = svc.sell(svc.actor("clerk"), "s-mistake", seller_account="COL-1-H", buyer_account="ENT-1-H", quantity=2,
+                    price_fen_per_t=7341, contract_no="c-mistake")
+    issuance_seq = svc.issued[0]["seq"]
+    assert_refused("not_permitted", lambda: svc.correct(svc.actor("clerk"), "c-iss", entry_seq=issuance_seq,
+                                                       reason="x"))
+    out = svc.correct(svc.actor("clerk"), "c-sale", entry_seq=sale["seq"], reason="买方填错")
+    assert (out["corrected_seq"], out["reason"]) == (sale["seq"], "买方填错")
     assert svc.verify().ok

@@ -90,3 +90,32 @@ def test_a_take_pages_through_the_batches_an_account_holds(funded, monkeypatch):
     assert [b["batch_id"] for b in sale["blocks"]] == [b.id for b in held_batches]
     assert [b["vintage_year"] for b in sale["blocks"]] == sorted(b["vintage_year"] for b in sale["blocks"])
     assert svc.account_balance("COL-1-H")["held_t"] == 1 and svc.verify().ok
+
+
+def test_a_sale_keeps_the_clerks_sale_and_contract_dates(funded):  # type: ignore[no-untyped-def]
+    """Issue 19: the clerk's sale and contract dates are content of the sale entry (and on the
+    receipt); absurd dates (out of range, after the day of recording, a contract after its sale)
+    are refused and change nothing; the chain still verifies."""
+    from datetime import date, timedelta
+
+    from sinkledger.services import queries as ui_queries
+    from sinkledger.ui.receipt import receipt_pdf
+
+    svc = funded
+    clerk = svc.actor("clerk")
+    sale = dict(seller_account="COL-1-H", buyer_account="ENT-1-H", quantity=1, price_fen_per_t=7000, contract_no="D-1")
+    head = svc.verify().head_hash
+    future = (date.today() + timedelta(days=30)).isoformat()
+    for bad, code in (({"contract_date": "1850-01-01"}, "date_out_of_range"),
+                      ({"sale_date": future}, "date_out_of_range"),
+                      ({"sale_date": "2025-03-01", "contract_date": "2025-03-02"}, "contract_after_sale"),
+                      ({"contract_date": "2025-02-30"}, "value_invalid")):
+        err = assert_refused(code, lambda bad=bad: svc.sell(clerk, f"bad-{code}-{len(bad)}", **sale, **bad))
+        assert all(catalogue.messages(err))
+    assert svc.verify().head_hash == head
+    out = svc.sell(clerk, "dated", **sale, sale_date="2025-03-01", contract_date="2025-02-20")
+    assert (out["sale_date"], out["contract_date"]) == ("2025-03-01", "2025-02-20")
+    read = ui_queries.sale(svc, out["seq"])
+    assert (read["sale_date"], read["contract_date"]) == ("2025-03-01", "2025-02-20")
+    assert receipt_pdf(read, "zh")[:5] == b"%PDF-"
+    assert svc.verify().ok

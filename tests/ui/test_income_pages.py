@@ -142,11 +142,14 @@ def test_cooperative_pays_a_household_and_overpaying_is_refused(app_env) -> None
     at.text_input(key="coop_pay_amount").set_value(fmt.yuan(item["outstanding_fen"] + 1))
     at.text_input(key="coop_pay_reference").set_value("村账 2026-01（演示）")
     button(at, zh("inc_record_payment")).click().run()
+    assert not at.error and any("不可撤销" in w.value for w in at.warning)  # issue 19: confirmed first
+    at.button(key="confirm_coop_pay").click().run()
     assert not at.exception and [e.value for e in at.error] == [
         zh_refusal("payment_exceeds_amount_due", due_id=item["id"], amount_fen=item["outstanding_fen"] + 1,
                    outstanding_fen=item["outstanding_fen"])]
     at.text_input(key="coop_pay_amount").set_value("10.00")
     button(at, zh("inc_record_payment")).click().run()
+    at.button(key="confirm_coop_pay").click().run()
     no_errors(at)
     after = next(i for i in service.income.due_items(coop) if i["id"] == item["id"])
     assert after["paid_fen"] == item["paid_fen"] + 1000 and after["status"] == "partly_paid"
@@ -247,6 +250,7 @@ def test_centre_schedules_fixed_payments_and_records_a_payment(app_env) -> None:
     at.text_input(key="centre_pay_reference").set_value("BANK-REF-UI-1")
     at.date_input(key="centre_pay_date").set_value(date(2026, 6, 5))
     button(at, en("inc_record_payment")).click().run()
+    at.button(key="confirm_centre_pay").click().run()
     no_errors(at)
     paid = next(i for i in service.income.due_items(centre) if i["id"] == due["id"])
     assert paid["status"] == "paid" and paid["paid_fen"] == due["amount_fen"]

@@ -163,10 +163,12 @@ def test_sign_in_wrong_password_then_right(app_env) -> None:  # type: ignore[no-
     no_errors(at)
     assert at.session_state["user"]["role"] == "trading_clerk"
     assert "sale" in registered_pages(at)
-    # Sign out: back to the public pages, language kept.
+    # Sign out: back to the public pages, language kept; the address of the page left (the sale
+    # page) is the sign-in now, not "Page not found" (issue 19)
     at.sidebar.button(key="sign_out").click().run()
     assert "user" not in at.session_state
-    assert registered_pages(at) == {"overview", "registry", "certificate", "signin"}
+    assert registered_pages(at) == {"overview", "registry", "certificate", "signin", "sale"}
+    assert [t.value for t in at.title] == [zh("page_signin")]
 
 
 def test_deactivated_user_cannot_sign_in(app_env) -> None:  # type: ignore[no-untyped-def]
@@ -199,7 +201,7 @@ def test_repeated_failures_lock_a_name_until_the_administrator_lifts_it(app_env)
         assert [e.value for e in at.error] == ["用户名或密码错误。"]
     at.text_input(key="signin_password").set_value("longenough1")
     button(at, zh("sign_in")).click().run()
-    assert len(at.error) == 1 and at.error[0].value.startswith("登录失败次数过多") and "UTC" in at.error[0].value
+    assert len(at.error) == 1 and at.error[0].value.startswith("登录失败次数过多") and "(UTC+8)" in at.error[0].value
     assert "user" not in at.session_state
     boss = open_app(app_env, user="admin", page="users")
     no_errors(boss)
@@ -239,6 +241,39 @@ def test_sale_with_live_checks_receipt_and_balance_change(app_env) -> None:  # t
     assert len(at.get("download_button")) == 1
     sale = ui_queries.sales(service, contract="HZGX-UI-0001")[0]
     assert (sale["quantity"], sale["price_fen_per_t"], sale["amount_fen"]) == (4, 8050, 32200)
+    # issue 19: the recorded sale links to its entry, shows the seller's balance now, and the form
+    # is locked (no second sale from a second click) until the clerk starts a new one, empty
+    assert any(f"(registry?entry={sale['seq']})" in m.value for m in at.markdown)
+    assert zh("available_balance") in [m.label for m in at.metric]
+    assert [m.value for m in at.metric if m.label == zh("available_balance")] == [f"{after:,} 吨"]
+    assert zh("record_sale") not in [b.label for b in at.button]
+    at.button(key="new_sale").click().run()
+    no_errors(at)
+    assert at.text_input(key="sale_contract").value == "" and button(at, zh("record_sale")).disabled
+    at.text_input(key="sale_contract").set_value("HZGX-UI-0001").run()
+    assert any("HZGX-UI-0001" in w.value and str(sale["seq"]) in w.value for w in at.warning)  # already used
+    assert len(ui_queries.sales(service, contract="HZGX-UI-0001")) == 1
+
+
+def test_a_sale_retried_by_its_form_instance_is_recorded_once(app_env) -> None:  # type: ignore[no-untyped-def]
+    """A second press of the same form instance (a double click whose second press arrives before
+    the page is locked, a retry after a lost reply) uses the same request id: one sale."""
+    service = service_for(app_env)
+    at = open_app(app_env, user="clerk", page="sale")
+    at.selectbox(key="sale_seller").set_value("COL-0001-H")
+    at.selectbox(key="sale_buyer").set_value("ENT-0002-H")
+    at.text_input(key="sale_contract").set_value("HZGX-UI-TWICE").run()
+    button(at, zh("record_sale")).click().run()
+    first = at.session_state["locked_forms"]["sale"]
+    at.session_state["locked_forms"] = {}  # as if the second press ran before the lock was kept,
+    at.run()  # with the values the browser still shows
+    at.selectbox(key="sale_seller").set_value("COL-0001-H")
+    at.selectbox(key="sale_buyer").set_value("ENT-0002-H")
+    at.text_input(key="sale_contract").set_value("HZGX-UI-TWICE").run()
+    button(at, zh("record_sale")).click().run()
+    no_errors(at)
+    assert at.session_state["locked_forms"]["sale"]["seq"] == first["seq"]
+    assert len(ui_queries.sales(service, contract="HZGX-UI-TWICE")) == 1
 
 
 def test_sales_history_filters_and_export(app_env) -> None:  # type: ignore[no-untyped-def]
@@ -286,9 +321,12 @@ def test_court_case_order_fulfil_certificate(app_env) -> None:  # type: ignore[n
     at.text_input(key="case_area").set_value("1.5")
     at.selectbox(key="case_sink").set_value("bamboo_forest")
     at.text_area(key="case_description").set_value("非法排污（演示）")
+    assert at.selectbox(key="case_county").value == "330521"  # issue 19: the Deqing court's county, not 吴兴区
     button(at, zh("register_case")).click().run()
     no_errors(at)
     assert at.session_state["court_case"] == "(2025)浙0521民初77号"
+    case = service_for(app_env).court.status(service_for(app_env).actor("court"), case_no="(2025)浙0521民初77号")
+    assert case["case"]["county_code"] == "330521"
     at.number_input(key="order_quantity").set_value(2)
     button(at, zh("issue_order")).click().run()
     no_errors(at)
@@ -332,12 +370,15 @@ def test_verifier_sees_trace_and_parcel_then_approves(app_env) -> None:  # type:
     assert at.selectbox(key="verify_estimate").value == estimate
     assert "AJ-BF-0901" in json.dumps(deck_layers(at)["parcels"]["data"])
     assert any("计算过程" in m.value for m in at.markdown)
-    limit = service_for(app_env).estimate(estimate)["net_kg_co2e"]
-    assert at.number_input(key="verified_kg").value == limit
-    at.number_input(key="verified_kg").set_value(limit - 500)
+    limit_kg = service_for(app_env).estimate(estimate)["net_kg_co2e"]
+    # issue 19: the verifier enters whole tonnes, as every other credit figure; the ledger gets t × 1000 kg
+    assert at.number_input(key="verified_t").value == limit_kg // 1000
+    at.number_input(key="verified_t").set_value(limit_kg // 1000 - 1)
     button(at, zh("approve_and_issue")).click().run()
     no_errors(at)
     assert any("已核证签发" in s.value for s in at.success)
+    issued = next(e for e in service_for(app_env).journal(limit=5) if e["kind"] == "issuance")
+    assert issued["result"]["estimate_id"] == estimate and issued["result"]["issued_t"] == limit_kg // 1000 - 1
     assert all(e["estimate_id"] != estimate for e in ui_queries.estimates_waiting(service_for(app_env)))
 
 
@@ -390,6 +431,27 @@ def test_cooperative_registers_a_drawn_parcel(app_env) -> None:  # type: ignore[
     no_errors(at)
     assert [s.value for s in at.success] == [zh("parcel_registered", code="AJ-BF-0950")]
     assert service_for(app_env).parcel("AJ-BF-0950")["holder_party_id"] == "COL-0001"
+
+
+def test_a_drawn_parcels_county_is_derived_from_where_it_lies(app_env) -> None:  # type: ignore[no-untyped-def]
+    """Issue 19: a parcel drawn inside Anji is stored as Anji (330523), not the first county of a
+    list (吴兴区 330502); the page shows the derived county and offers no choice."""
+    import shapely
+
+    from sinkledger.ui.session import DRAWN
+
+    inside_anji = shapely.geometry.mapping(shapely.box(119.400, 30.500, 119.403, 30.503))
+    at = open_app(app_env, user="coop")
+    at.session_state[DRAWN] = inside_anji
+    go(at, "register")
+    no_errors(at)
+    shown = at.text_input(key="draw_county_derived_330523")
+    assert shown.disabled and "330523" in shown.value
+    assert not [s for s in at.selectbox if s.key == "draw_county"]
+    at.text_input(key="draw_code").set_value("AJ-BF-0952")
+    button(at, zh("register_parcel")).click().run()
+    no_errors(at)
+    assert service_for(app_env).parcel("AJ-BF-0952")["county_code"] == "330523"
 
 
 def test_drawn_parcel_overlapping_is_refused_with_the_reason(app_env) -> None:  # type: ignore[no-untyped-def]
@@ -452,7 +514,29 @@ def test_enterprise_retires_credits(app_env) -> None:  # type: ignore[no-untyped
     at.text_input(key="retire_purpose").set_value("2025 年会议碳中和（演示）")
     button(at, zh("retire_credits")).click().run()
     no_errors(at)
+    # issue 19: a retirement cannot be undone, so it is confirmed first; nothing happens before
+    assert service.account_balance("ENT-0001-H")["held_t"] == before
+    assert any("不可撤销" in w.value for w in at.warning)
+    at.button(key="confirm_retire").click().run()
+    no_errors(at)
     assert service.account_balance("ENT-0001-H")["held_t"] == before - 1
+    assert [m.value for m in at.metric if m.label == zh("available_balance")] == [f"{before - 1:,} 吨"]
+    assert any(s.value == zh("retired_message", quantity="1 吨") for s in at.success)
+    retirement = service.public.retirements(beneficiary="示例绿色纺织有限公司（虚构）")["items"][0]
+    assert any(f"certificate?retirement={retirement['retirement_id']}" in m.value for m in at.markdown)
+    assert any(retirement["retirement_id"] in b.label for b in at.get("download_button"))
+    assert zh("retire_credits") not in [b.label for b in at.button]  # locked until a new retirement
+
+
+def test_cancelling_a_retirement_retires_nothing(app_env) -> None:  # type: ignore[no-untyped-def]
+    service = service_for(app_env)
+    before = service.account_balance("ENT-0001-H")["held_t"]
+    at = open_app(app_env, user="enterprise", page="account")
+    at.text_input(key="retire_beneficiary").set_value("取消者")
+    button(at, zh("retire_credits")).click().run()
+    at.button(key="cancel_retire").click().run()
+    no_errors(at)
+    assert not at.warning and service.account_balance("ENT-0001-H")["held_t"] == before
 
 
 # -- bank, insurer ---------------------------------------------------------------------------
@@ -466,6 +550,20 @@ def test_bank_pledges_and_releases(app_env) -> None:  # type: ignore[no-untyped-
     button(at, zh("record_pledge")).click().run()
     no_errors(at)
     assert service.account_balance("COL-0002-H")["pledged_t"] == 5
+    assert any("registry?entry=" in m.value for m in at.markdown)  # issue 19: what was recorded, linked
+    # issue 19: more than is available, with credits pledged: the refusal gives the figures, in 吨
+    held = service.account_balance("COL-0002-H")["held_t"]
+    at.button(key="new_pledge").click().run()
+    at.selectbox(key="pledge_account").set_value("COL-0002-H")
+    at.number_input(key="pledge_quantity").set_value(held + 2)
+    at.text_input(key="pledge_loan").set_value("LOAN-UI-2")
+    button(at, zh("record_pledge")).click().run()
+    assert [e.value for e in at.error] == [
+        f"可用 {held} 吨，不足所需的 {held + 2} 吨；另有 5 吨处于质押状态，解押前不能交易、注销或再次质押。"]
+    # issue 19: a default is confirmed first
+    at.button(key="default").click().run()
+    assert service.account_balance("COL-0002-H")["pledged_t"] == 5 and any("不可撤销" in w.value for w in at.warning)
+    at.button(key=next(b.key for b in at.button if str(b.key).startswith("cancel_default_"))).click().run()
     at.button(key="release").click().run()
     no_errors(at)
     assert service.account_balance("COL-0002-H")["pledged_t"] == 0
@@ -480,9 +578,17 @@ def test_insurer_records_a_loss_against_the_buffer(app_env) -> None:  # type: ig
     at.text_input(key="loss_reason").set_value("2025 年 1 月雪灾（演示）")
     button(at, zh("record_loss")).click().run()
     no_errors(at)
+    assert ui_queries.buffer_balance_t(service) == before  # issue 19: confirmed first
+    at.button(key="confirm_loss").click().run()
+    no_errors(at)
     assert ui_queries.buffer_balance_t(service) == before - 2
+    assert zh("record_loss") not in [b.label for b in at.button]  # locked until another reversal
+    at.button(key="new_loss").click().run()
+    at.text_input(key="loss_event").set_value("LOSS-UI-2")
     at.number_input(key="loss_quantity").set_value(before + 100)
+    at.text_input(key="loss_reason").set_value("雪灾（演示）")
     button(at, zh("record_loss")).click().run()
+    at.button(key="confirm_loss").click().run()
     assert not at.exception and any("缓冲池余额不足" in e.value for e in at.error)
 
 
@@ -496,15 +602,23 @@ def test_admin_creates_changes_and_deactivates_a_user(app_env) -> None:  # type:
     no_errors(at)
     at.text_input(key="new_username").set_value("clerk2")
     at.text_input(key="new_display").set_value("第二经办人")
-    at.selectbox(key="new_role").set_value("trading_clerk")
-    at.selectbox(key="new_party").set_value("TRADE-HZ")
+    at.selectbox(key="new_role").set_value("cooperative").run()
+    # issue 19: the party choices follow the role (a cooperative's user acts for a collective)
+    kinds = {p["party_id"]: p["kind"] for p in service.parties()}
+    options = at.selectbox(key="new_party_cooperative").options
+    assert options and {kinds[o.rsplit("(", 1)[1].rstrip(")")] for o in options} == {"collective"}
+    assert not any("BANK-0001" in o for o in options)
+    at.selectbox(key="new_role").set_value("trading_clerk").run()
+    at.selectbox(key="new_party_trading_clerk").set_value("TRADE-HZ")
     at.text_input(key="new_password").set_value("short")
     button(at, zh("create_user")).click().run()
     assert [e.value for e in at.error] == ["密码至少需要 8 个字符。"]
     at.text_input(key="new_password").set_value("long-enough-1")
     button(at, zh("create_user")).click().run()
     no_errors(at)
-    at.run()  # the list of users above the form was read before the new user existed
+    # issue 19: the new user is in the list above at once (no reload)
+    assert "clerk2" in at.dataframe[0].value[zh("username")].tolist()
+    assert zh("user_created", username="clerk2") in [s.value for s in at.success]
     assert service.authenticate("clerk2", "long-enough-1").role.value == "trading_clerk"
     at.selectbox(key="edit_username").set_value("clerk2").run()
     at.selectbox(key="edit_role").set_value("enterprise")
@@ -534,3 +648,35 @@ def test_service_refuses_what_the_ui_hides() -> None:
 
     with pytest.raises(NotPermitted):
         admin.list_users(object(), Actor("clerk", Role.trading_clerk, "TRADE-HZ"))  # type: ignore[arg-type]
+
+
+def test_the_clerk_corrects_a_sale_with_a_reason_as_a_new_entry(app_env) -> None:  # type: ignore[no-untyped-def]
+    """Issue 19: a sale recorded by mistake is corrected from the app: the reason, a confirmation,
+    then a new journal entry reversing it (the original stays); the credits are back with the seller."""
+    service = service_for(app_env)
+    sale = service.sell(service.actor("clerk"), "t:sale:mistake", seller_account="COL-0001-H",
+                        buyer_account="ENT-0002-H", quantity=2, price_fen_per_t=7000, contract_no="HZGX-MISTAKE")
+    before = service.account_balance("COL-0001-H")["held_t"]
+    at = open_app(app_env, user="clerk", page="sales")
+    no_errors(at)
+    at.selectbox(key="correct_seq").set_value(sale["seq"])
+    at.text_input(key="correct_reason").set_value("录入错误：买方填错（演示）").run()
+    at.button(key="correct_sale_button").click().run()
+    assert service.account_balance("COL-0001-H")["held_t"] == before  # nothing before the confirmation
+    at.button(key="confirm_correct_sale").click().run()
+    no_errors(at)
+    assert service.account_balance("COL-0001-H")["held_t"] == before + 2
+    last = service.journal(limit=1)[0]
+    assert last["kind"] == "correction" and last["result"]["corrected_seq"] == sale["seq"]
+    assert last["result"]["reason"] == "录入错误：买方填错（演示）"
+    assert any(f"registry?entry={last['seq']}" in m.value for m in at.markdown)
+    assert service.verify().ok
+
+
+def test_a_clerk_cannot_correct_an_issuance(app_env) -> None:  # type: ignore[no-untyped-def]
+    from sinkledger_base.errors import NotPermitted
+
+    service = service_for(app_env)
+    issuance = next(e for e in service.journal(limit=500) if e["kind"] == "issuance")
+    with pytest.raises(NotPermitted):
+        service.correct(service.actor("clerk"), "t:correct:issuance", entry_seq=issuance["seq"], reason="x")

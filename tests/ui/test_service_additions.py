@@ -166,3 +166,20 @@ def test_sales_lists_the_newest_and_totals_every_match(market, service, monkeypa
     assert totals["by_sink_type"] == by_account["by_sink_type"]
     assert totals["buffer_held_t"] == sum(r["held_t"] for r in by_account["by_account"]
                                           if r["account_kind"] == "buffer") > 0
+
+
+def test_a_parcel_without_a_county_gets_the_county_it_lies_in(market) -> None:  # type: ignore[no-untyped-def]
+    """Issue 19: the county is derived from the geometry when not given (Anji here), and stays
+    unset for a parcel outside every county outline (no default county)."""
+    import shapely
+
+    service = market["service"]
+    admin_actor = service.actor("admin")
+    inside = shapely.geometry.mapping(shapely.box(119.400, 30.500, 119.403, 30.503))
+    service.register_parcel(admin_actor, "parcel:derived", parcel_code="AJ-BF-0960", sink_type="bamboo_forest",
+                            holder_party_id="COL-1", geometry=inside)
+    assert service.parcel("AJ-BF-0960")["county_code"] == "330523"
+    outside = shapely.geometry.mapping(shapely.box(119.720, 30.480, 119.723, 30.483))  # in the region, no outline
+    service.register_parcel(admin_actor, "parcel:outside", parcel_code="AJ-BF-0961", sink_type="bamboo_forest",
+                            holder_party_id="COL-1", geometry=outside)
+    assert service.parcel("AJ-BF-0961")["county_code"] is None

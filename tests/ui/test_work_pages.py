@@ -269,3 +269,51 @@ def test_web_sessions_on_both_backends(service) -> None:  # type: ignore[no-unty
         s.commit()
     assert web_sessions.resume(service, second) is None
     assert web_sessions.session_count(service, "teller") == 0
+
+
+# -- issue 19: every page has an address that works ----------------------------------------------
+
+def _open_address(app_env, page: str, *, user: str | None = None):  # type: ignore[no-untyped-def]
+    """A new session whose first run asks for ``page`` by its address (a bookmark, a reload)."""
+    from streamlit.testing.v1 import AppTest
+    from streamlit.util import calc_hash
+
+    from tests.ui.conftest import APP, RUN_TIMEOUT_S
+
+    at = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT_S)
+    at.session_state["lang"] = "zh"
+    if user:
+        u = app_env["users"][user]
+        at.session_state["user"] = {"username": u["username"], "role": u["role"], "party_id": u["party_id"],
+                                    "display_name": u["display_name"]}
+    at._page_hash = calc_hash(page)
+    at.run()
+    return at
+
+
+def test_a_signed_in_address_opens_the_sign_in_then_that_page(app_env) -> None:  # type: ignore[no-untyped-def]
+    """The public opening ``/sales`` gets the sign-in at that address (not "Page not found" and
+    the overview); once signed in as the clerk, the same address is the sales page."""
+    at = _open_address(app_env, "sales")
+    no_errors(at)
+    assert [t.value for t in at.title] == [zh("page_signin")]
+    assert "sales" in registered_pages(at)
+    at.text_input(key="signin_username").set_value("clerk")
+    at.text_input(key="signin_password").set_value("demo1234")
+    button(at, zh("sign_in")).click().run()
+    no_errors(at)
+    assert at.session_state["user"]["username"] == "clerk"
+    assert [t.value for t in at.title] == [zh("page_sales")]
+
+
+def test_an_address_of_another_roles_page_says_so(app_env) -> None:  # type: ignore[no-untyped-def]
+    at = _open_address(app_env, "pledges", user="clerk")
+    no_errors(at)
+    assert [w.value for w in at.warning] == [zh("page_not_for_role")]
+    assert not at.dataframe  # nothing of the bank's is shown
+
+
+def test_a_signed_in_address_opens_that_page(app_env) -> None:  # type: ignore[no-untyped-def]
+    at = _open_address(app_env, "sales", user="clerk")
+    no_errors(at)
+    assert [t.value for t in at.title] == [zh("page_sales")]
