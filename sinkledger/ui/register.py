@@ -13,7 +13,7 @@ import streamlit as st
 from sinkledger import catalogue
 from sinkledger.services import queries as ui_queries
 from sinkledger.services import tiles
-from sinkledger.ui import maps, session
+from sinkledger.ui import maps, session, widgets
 from sinkledger.ui.common import (
     attempt,
     county_names,
@@ -67,7 +67,7 @@ def drawn_geometry(nearby: list[dict[str, Any]], centre: tuple[float, float]) ->
     if injected is not None:
         return injected
     return maps.draw_map(maps.parcel_features(nearby, session.lang()), counties, centre,
-                         basemap=basemap_choice(), tianditu_key=tianditu_key(), key="draw_map")
+                         basemap=basemap_choice(), tianditu_key=tianditu_key(), key="draw_map", text=t)
 
 
 def _draw(actor: Actor) -> None:
@@ -123,7 +123,7 @@ def _parcel_form(actor: Actor, service: Service, geometry: dict[str, Any], repai
 def _upload(actor: Actor) -> None:
     service = get_service()
     st.caption(t("upload_help"))
-    upload = st.file_uploader(t("parcel_file"), type=UPLOAD_TYPES, key="parcel_file")
+    upload = widgets.file_uploader(t("parcel_file"), type=UPLOAD_TYPES, key="parcel_file")
     c1, c2, c3 = st.columns(3)
     prefix = c1.text_input(t("code_prefix"), key="upload_prefix")
     gcj = c2.checkbox(t("from_gcj02"), key="upload_gcj02")
