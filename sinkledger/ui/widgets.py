@@ -27,7 +27,8 @@ from sinkledger.ui.wiring import get_service
 MIB = 1024 * 1024
 
 # catalogue key → Streamlit's English text, matched whole (case-insensitive) in the widget
-_FIXED = {"uploader_button": "Upload", "choose_options": "Choose options", "no_options": "No options to select",
+_FIXED = {"uploader_button": "Upload", "choose_options": "Choose options", "choose_option": "Choose an option",
+          "no_options": "No options to select",
           "no_results": "No results", "date_placeholder": "yyyy/mm/dd"}
 
 _SCRIPT = """<script>(function(){

@@ -104,3 +104,14 @@ def test_the_language_survives_a_reload(page, streamlit_server, screenshot_dir) 
     assert page.get_by_test_id("stSidebar").get_by_text(en("sign_out")).count() == 1  # still signed in, in English
     assert page.get_by_test_id("stMain").get_by_role("heading", name=en("page_register")).count() >= 1
     shot(page, screenshot_dir / "languages_reload_en.png")
+
+
+def test_pickers_speak_the_ui_language(page, streamlit_server, screenshot_dir) -> None:  # type: ignore[no-untyped-def]
+    """A multiselect's and an empty picker's placeholder: "请选择", not "Choose options"."""
+    url = streamlit_server.url
+    sign_in(page, url, "insurer")
+    main = page.get_by_test_id("stMain")
+    main.get_by_text(zh("choose_options"), exact=True).first.wait_for()
+    page.wait_for_function(APP_DONE_JS)
+    assert main.get_by_text("Choose options").count() == 0
+    shot(page, screenshot_dir / "languages_pickers_zh.png")
