@@ -11,6 +11,8 @@ Same server as the other browser tests; screenshots go to test-output/screenshot
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from sinkledger.ui.text import text
@@ -110,8 +112,11 @@ def test_pickers_speak_the_ui_language(page, streamlit_server, screenshot_dir) -
     """A multiselect's and an empty picker's placeholder: "请选择", not "Choose options"."""
     url = streamlit_server.url
     sign_in(page, url, "insurer")
-    main = page.get_by_test_id("stMain")
-    main.get_by_text(zh("choose_options"), exact=True).first.wait_for()
+    picker = page.get_by_test_id("stMultiSelect").first
+    picker.wait_for()
     page.wait_for_function(APP_DONE_JS)
-    assert main.get_by_text("Choose options").count() == 0
+    placeholder = picker.locator("input[placeholder]")
+    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stMultiSelect"] input')]
+        .some(e => e.getAttribute('placeholder') === %s)""" % json.dumps(zh("choose_options")))
+    assert placeholder.get_attribute("placeholder") == zh("choose_options")
     shot(page, screenshot_dir / "languages_pickers_zh.png")
