@@ -32,6 +32,8 @@ ERASE_PENDING = "erase_pending"  # the party id an administrator asked to erase,
 BATCH_RESULT = "batch_result"  # the last batch estimate's summary
 REGISTRY_SEARCH = "registry_search"  # the public registry page's search kind (kept across a language switch)
 REGISTRY_OFFSET = "registry_offset"  # the first item of the public registry's retirement list shown
+UPLOAD_COLUMNS = "upload_columns"  # an uploaded file's id → its columns (read once, for the field mapping)
+UPLOAD_MAPPING = "upload_mapping"  # user name → the field mapping of their last upload (reused next time)
 DEFAULT_LANG = "zh"
 
 log = logging.getLogger("sinkledger.app")

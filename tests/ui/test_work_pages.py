@@ -20,7 +20,7 @@ from sinkledger.services import sessions as web_sessions
 from sinkledger.ui import session as ui_session
 from sinkledger.ui import websession
 from sinkledger.ui.text import text
-from tests.ui.conftest import CJK, button, no_errors, open_app, registered_pages, service_for
+from tests.ui.conftest import CJK, button, no_errors, open_app, registered_pages, service_for, texts
 from tests.ui.scenario import feature_collection, square
 
 
@@ -269,3 +269,45 @@ def test_web_sessions_on_both_backends(service) -> None:  # type: ignore[no-unty
         s.commit()
     assert web_sessions.resume(service, second) is None
     assert web_sessions.session_count(service, "teller") == 0
+
+
+# -- the upload's field mapping (issue 19) ----------------------------------------------------------
+
+def _bare_file(rows: list[tuple[str, dict]]) -> bytes:  # type: ignore[type-arg]
+    """A file with a code under a name the importer does not know, and no sink type or holder."""
+    return json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": geometry, "properties": {"bianhao": code, "county_code": "330523"}}
+        for code, geometry in rows]}).encode("utf-8")
+
+
+def test_upload_maps_columns_sets_defaults_and_reuses_the_mapping(app_env) -> None:  # type: ignore[no-untyped-def]
+    """A file lacking fields offers the mapping (not a bare 'missing parcel_code/sink_type/holder'
+    with a 'None' cell); the mapping is applied in the preview, registers the file, and is
+    offered again for the next file."""
+    service = service_for(app_env)
+    at = open_app(app_env, user="coop", page="register")
+    at.file_uploader(key="parcel_file").set_value(
+        ("bare.geojson", _bare_file([("MAP-0001", square("upload_a"))]), "application/geo+json")).run()
+    assert not at.exception
+    assert zh("mapping_needed") in [i.value for i in at.info]
+    cells = [str(v) for frame in at.dataframe for v in frame.value.to_numpy().ravel()]
+    assert "None" not in cells
+    at.selectbox(key="map_parcel_code").set_value("bianhao").run()
+    at.selectbox(key="map_default_sink_type").set_value("bamboo_forest").run()
+    at.selectbox(key="map_default_holder").set_value("COL-0001").run()
+    no_errors(at)
+    assert zh("preview_ok", n=1) in [s.value for s in at.success]
+    assert any(c.startswith(zh("mapping_applied", pairs="")[:6]) and "bianhao" in c for c in texts(at, "caption"))
+    parcels = at.dataframe[-1].value
+    assert list(parcels[zh("col_parcel")]) == ["MAP-0001"]
+    button(at, zh("confirm_import", n=1)).click().run()
+    no_errors(at)
+    assert service.parcel("MAP-0001")["sink_type"] == "bamboo_forest"
+    assert service.parcel("MAP-0001")["holder_party_id"] == "COL-0001"
+    # the next file of the same shape: the mapping is offered again, so it previews clean at once
+    at.file_uploader(key="parcel_file").set_value(
+        ("bare2.geojson", _bare_file([("MAP-0002", square("upload_b"))]), "application/geo+json")).run()
+    no_errors(at)
+    assert at.selectbox(key="map_parcel_code").value == "bianhao"
+    assert at.selectbox(key="map_default_holder").value == "COL-0001"
+    assert zh("preview_ok", n=1) in [s.value for s in at.success]
