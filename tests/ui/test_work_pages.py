@@ -311,3 +311,16 @@ def test_upload_maps_columns_sets_defaults_and_reuses_the_mapping(app_env) -> No
     assert at.selectbox(key="map_parcel_code").value == "bianhao"
     assert at.selectbox(key="map_default_holder").value == "COL-0001"
     assert zh("preview_ok", n=1) in [s.value for s in at.success]
+
+
+def test_the_sign_in_page_lists_every_demo_account_at_once(app_env) -> None:  # type: ignore[no-untyped-def]
+    """The whole list, not a scrolling frame that cuts it off."""
+    from sinkledger.ui.signin import DEMO_USERS
+
+    at = open_app(app_env, page="signin")
+    no_errors(at)
+    assert not at.dataframe
+    (table,) = at.table
+    known = {u["username"] for u in service_for(app_env).users()}
+    assert list(table.value.index) == [u for u in DEMO_USERS if u in known]
+    assert len(table.value.index) == len(DEMO_USERS)
