@@ -23,7 +23,7 @@ from sinkledger.ui.common import (
     submit,
 )
 from sinkledger.ui.public import basemap_choice, parcels_version, tianditu_key
-from sinkledger.ui.text import sink_labeller, t
+from sinkledger.ui.text import sink_labeller, t, t_or
 from sinks import SINK_TYPES
 
 if TYPE_CHECKING:  # for annotations only
@@ -122,9 +122,6 @@ def _parcel_form(actor: Actor, service: Service, geometry: dict[str, Any], repai
 
 MAP_FIELDS = ("parcel_code", "sink_type", "holder", "county_code", "tenure_cert_no", "declared_area_mu",
               "declared_area_ha")
-MAP_LABELS = {"parcel_code": "col_parcel", "sink_type": "col_sink_type", "holder": "col_holder",
-              "county_code": "col_county", "tenure_cert_no": "tenure_cert_no", "declared_area_mu": "declared_area_mu",
-              "declared_area_ha": "declared_area_ha"}
 PREVIEW_MARGIN_DEG = 0.01  # the preview map shows ~1 km around the file's parcels
 NONE = ""  # "no column" / "no default" in the mapping's pickers
 
@@ -183,7 +180,7 @@ def _mapping_form(actor: Actor, columns: list[str]) -> dict[str, Any]:
         for i, field in enumerate(MAP_FIELDS):
             start = saved["fields"].get(field, auto.get(field, NONE))
             options = [NONE, *columns]
-            chosen[field] = cols[i % 2].selectbox(t(MAP_LABELS[field]), options,
+            chosen[field] = cols[i % 2].selectbox(field_label(field), options,
                                                   index=options.index(start) if start in options else 0,
                                                   format_func=lambda c: c or t("mapping_none"), key=f"map_{field}")
         d1, d2 = st.columns(2)
@@ -260,7 +257,7 @@ def _show_preview(report: dict[str, Any]) -> None:
             st.info(t("mapping_needed"))
     applied = report.get("columns_by_field") or {}
     if applied:
-        st.caption(t("mapping_applied", pairs="; ".join(f'{t(MAP_LABELS.get(f, f)) if f in MAP_LABELS else f} ← {c}'
+        st.caption(t("mapping_applied", pairs="; ".join(f'{field_label(f)} ← {c}'
                                                          for f, c in applied.items())))
     _preview_map(report, bad_rows)
     key = "message_zh" if lang == "zh" else "message_en"
@@ -286,7 +283,14 @@ def _field_label(field: str | None) -> str:
     """A problem's field as the form names it (``parcel_code/sink_type/holder`` → each label)."""
     if not field:
         return ""
-    return " / ".join(t(MAP_LABELS[f]) if f in MAP_LABELS else f for f in str(field).split("/"))
+    return " / ".join(field_label(f) for f in str(field).split("/"))
+
+
+def field_label(field: str) -> str:
+    """A parcel field as the forms name it (a sink type's attribute by its label), else the field."""
+    if field in MAP_FIELDS:
+        return t(f"mapfield_{field}")
+    return t_or(f"attr_{field}", field)
 
 
 def _holder_name(holder: str | None, names: dict[str, str]) -> str:
