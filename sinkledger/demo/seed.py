@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from sinkledger_base.errors import InvalidInput
 DEMO_PROJECT_CODE = "AJBF01"
 DEMO_BUFFER_SHARE_BP = 1000  # 10 % of the stock component
 DEMO_PRICE_FEN_PER_T = 7341  # 73.41 CNY/t (the 2024 spring price; later sales drift up)
-DEMO_START = datetime(2023, 3, 6, 9, tzinfo=timezone.utc)  # parties and parcels registered
+DEMO_START = datetime(2023, 3, 6, 9, tzinfo=UTC)  # parties and parcels registered
 ISSUANCE_START, ISSUANCE_DAYS = date(2023, 5, 8), 300  # estimates and issuances, spread over ten months
 # trading days (sales are seasonal: spring and autumn markets, a few in summer and winter); holder
 # n of the three sells on the days SALE_SEASONS[n - 1::3]

@@ -30,13 +30,13 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import folium
-from branca.element import MacroElement
-from jinja2 import Template
 import numpy as np
 import pydeck as pdk
 import shapely
 import streamlit as st
+from branca.element import MacroElement
 from folium.plugins import Draw
+from jinja2 import Template
 from pydeck.bindings.json_tools import default_serialize
 from streamlit_folium import st_folium
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
-
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd

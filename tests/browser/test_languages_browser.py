@@ -36,26 +36,26 @@ def en(key: str, **params) -> str:  # type: ignore[no-untyped-def]
     return text(key, "en", **params)
 
 
-def open_register(page, url: str, title: str) -> None:  # type: ignore[no-untyped-def]
+def open_register(page, url: str, title: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811 - the page fixture
     page.goto(f"{url}/register")
     page.get_by_test_id("stMain").get_by_role("heading", name=title).first.wait_for()
     page.wait_for_function(APP_DONE_JS)
 
 
-def to_english(page) -> None:  # type: ignore[no-untyped-def]
+def to_english(page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811 - the page fixture
     page.get_by_test_id("stSidebar").get_by_text("English", exact=True).click()
     page.get_by_test_id("stMain").get_by_role("heading", name=en("page_register")).first.wait_for()
     page.wait_for_function(APP_DONE_JS)
 
 
-def draw_tool(page):  # type: ignore[no-untyped-def]
+def draw_tool(page):  # type: ignore[no-untyped-def]  # noqa: F811 - the page fixture
     frame = page.frame_locator(DRAW_FRAME)
     button = frame.locator(".leaflet-draw-draw-polygon")
     button.wait_for()
     return frame, button
 
 
-def test_the_drawing_tool_and_its_scale_speak_the_ui_language(page, streamlit_server, screenshot_dir) -> None:  # type: ignore[no-untyped-def]
+def test_the_drawing_tool_and_its_scale_speak_the_ui_language(page, streamlit_server, screenshot_dir) -> None:  # type: ignore[no-untyped-def]  # noqa: F811 - the page fixture
     url = streamlit_server.url
     sign_in(page, url, "coop")
     open_register(page, url, zh("page_register"))
@@ -76,7 +76,7 @@ def test_the_drawing_tool_and_its_scale_speak_the_ui_language(page, streamlit_se
     no_traceback(page)
 
 
-def test_the_uploader_speaks_the_ui_language_and_shows_the_settings_cap(page, streamlit_server, screenshot_dir) -> None:  # type: ignore[no-untyped-def]
+def test_the_uploader_speaks_the_ui_language_and_shows_the_settings_cap(page, streamlit_server, screenshot_dir) -> None:  # type: ignore[no-untyped-def]  # noqa: F811 - the page fixture
     url = streamlit_server.url
     sign_in(page, url, "coop")
     open_register(page, url, zh("page_register"))
@@ -95,7 +95,7 @@ def test_the_uploader_speaks_the_ui_language_and_shows_the_settings_cap(page, st
     assert not CJK.search(zone.inner_text())
 
 
-def test_the_language_survives_a_reload(page, streamlit_server, screenshot_dir) -> None:  # type: ignore[no-untyped-def]
+def test_the_language_survives_a_reload(page, streamlit_server, screenshot_dir) -> None:  # type: ignore[no-untyped-def]  # noqa: F811 - the page fixture
     url = streamlit_server.url
     sign_in(page, url, "coop")
     open_register(page, url, zh("page_register"))
@@ -108,7 +108,7 @@ def test_the_language_survives_a_reload(page, streamlit_server, screenshot_dir) 
     shot(page, screenshot_dir / "languages_reload_en.png")
 
 
-def test_pickers_speak_the_ui_language(page, streamlit_server, screenshot_dir) -> None:  # type: ignore[no-untyped-def]
+def test_pickers_speak_the_ui_language(page, streamlit_server, screenshot_dir) -> None:  # type: ignore[no-untyped-def]  # noqa: F811 - the page fixture
     """A multiselect's and an empty picker's placeholder: "请选择", not "Choose options"."""
     url = streamlit_server.url
     sign_in(page, url, "insurer")
@@ -116,7 +116,8 @@ def test_pickers_speak_the_ui_language(page, streamlit_server, screenshot_dir) -
     picker.wait_for()
     page.wait_for_function(APP_DONE_JS)
     placeholder = picker.locator("input[placeholder]")
-    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stMultiSelect"] input')]
-        .some(e => e.getAttribute('placeholder') === %s)""" % json.dumps(zh("choose_options")))
+    wanted = json.dumps(zh("choose_options"))
+    page.wait_for_function(f"""() => [...document.querySelectorAll('[data-testid="stMultiSelect"] input')]
+        .some(e => e.getAttribute('placeholder') === {wanted})""")
     assert placeholder.get_attribute("placeholder") == zh("choose_options")
     shot(page, screenshot_dir / "languages_pickers_zh.png")

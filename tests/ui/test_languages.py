@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from sinkledger.ui.navigation import PUBLIC_PAGES, ROLE_PAGES
 from sinkledger.ui.session import LANG
-from tests.ui.conftest import CJK, no_errors, open_app, service_for
+from tests.ui.conftest import CJK, no_errors, open_app
 
 ROLE_USERS = {"cooperative": "coop", "household": "household", "collection_centre": "centre",
               "trading_clerk": "clerk", "verifier": "verifier", "enterprise": "enterprise", "court": "court",
