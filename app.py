@@ -22,7 +22,7 @@ if __name__ == "__main__":
     from sinkledger_base.errors import SinkLedgerError
 
     def main() -> None:
-        st.session_state.setdefault(session.LANG, session.DEFAULT_LANG)
+        navigation.restore_language()  # from the address (?lang=en) on a reload, else the default
         navigation.sidebar()
         try:
             get_service().require_initialised()  # an empty database (not the demo's) says so on every page
@@ -35,6 +35,15 @@ if __name__ == "__main__":
 
     main()
 else:
-    from sinkledger.ui.routes import ROUTES
+    import os
 
+    from sinkledger.config import file_limits_from_env
+    from sinkledger.ui.routes import ROUTES
+    from sinkledger.ui.widgets import apply_upload_limit
+
+    # the server accepts uploads as large as the settings' largest parcel file (SINKLEDGER_MAX_FILE_MB)
+    try:
+        apply_upload_limit(file_limits_from_env(os.environ).max_file_bytes)
+    except ValueError:
+        pass  # a bad setting: every page says so (the settings are loaded again there)
     app = st.App(__file__, routes=ROUTES)

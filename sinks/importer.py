@@ -203,6 +203,8 @@ class ImportPlan:
     problems: list[Problem] = field(default_factory=list)
     notices: list[Problem] = field(default_factory=list)
     repairs: list[dict[str, Any]] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)  # the file's columns, as it spells them
+    columns_by_field: dict[str, str] = field(default_factory=dict)  # the mapping applied: field → column
 
     def good_drafts(self) -> list[ParcelDraft]:
         bad = {p.row for p in self.problems}
@@ -213,12 +215,13 @@ class ImportPlan:
         problems = [*self.problems, *extra_problems]
         return {"ok": not problems, "source": self.source, "rows": len(self.drafts),
                 "parcels": [_draft_summary(d) for d in self.drafts if d.geometry is not None],
-                "problems": records(problems), "notices": records(self.notices), "repairs": self.repairs}
+                "problems": records(problems), "notices": records(self.notices), "repairs": self.repairs,
+                "columns": list(self.columns), "columns_by_field": dict(self.columns_by_field)}
 
 
 def _draft_summary(d: ParcelDraft) -> dict[str, Any]:
     area = d.area_m2 or 0.0
-    return {"row": d.row, "parcel_code": d.parcel_code, "sink_type": d.sink_type,
+    return {"row": d.row, "parcel_code": d.parcel_code, "sink_type": d.sink_type, "holder": d.holder,
             "area_ha": f"{area / 10_000:.4f}", "area_mu": f"{area / M2_PER_MU:.2f}",
             "declared_area_mu": d.declared_area_mu, "flags": [f.code for f in d.flags]}
 
@@ -239,7 +242,8 @@ def plan_file(path: Path | str, options: ImportOptions, region: Region,
     raw = read_layer(path, layer=options.layer, encoding=options.encoding, limits=limits)
     source = _source_summary(raw)
     if not raw.rows and raw.problems:
-        return ImportPlan(source, options, [], np.empty(0, dtype=object), raw.problems, raw.notices)
+        return ImportPlan(source, options, [], np.empty(0, dtype=object), raw.problems, raw.notices,
+                          columns=list(raw.columns))
     crs, crs_problems, crs_notices = resolve_crs(raw.crs_wkt, prj_text=raw.prj_text, named=options.crs,
                                                  allow_legacy_datum=options.allow_legacy_datum)
     source["crs"] = crs.label if crs else None
@@ -259,7 +263,8 @@ def plan_file(path: Path | str, options: ImportOptions, region: Region,
         if row % PROGRESS_EVERY == 0 or row == total:
             report(row, total, "rows")
     plan = ImportPlan(source, options, drafts, np.empty(len(drafts), dtype=object),
-                      [*problems, *field_problems], [*raw.notices, *crs_notices, *map_notices])
+                      [*problems, *field_problems], [*raw.notices, *crs_notices, *map_notices],
+                      columns=list(raw.columns), columns_by_field=dict(cmap.columns_by_field))
     check_region_fields(plan, region)
     if crs is not None:
         geoms, parse_problems = parse_wkbs(raw.wkbs)

@@ -393,10 +393,28 @@ def test_the_income_chain_leaves_the_base_demo_alone(seeded):
     assert report["parcels"] == 105 and len(service.parcels()) == 105
     contracted = {p for c in service.income.contracts(service.actor("admin")) for p in c["parcel_codes"]}
     assert not contracted & {"AJ-TG-0001", "AJ-TG-0005", "AJ-TG-0007", "AJ-TG-0017", "DQ-WL-0001"}
-    base_sales = [s for s in ui_queries.sales(service) if s["contract_no"].startswith("HZGX-2025-")]
-    assert len(base_sales) == len(report["chain"]["sales"]) == 3
+    base_sales = [s for s in ui_queries.sales(service) if s["contract_no"] != d.SALE_CONTRACT_NO]
+    # the three largest holders sell in seasonal tranches (issue 19): six each
+    assert len(base_sales) == len(report["chain"]["sales"]) == 18
     assert {s["seller_account"] for s in base_sales}.isdisjoint({"CENTRE-AJ-H"})
     assert not d.has_income_parcels({"AJ-BF-0001", "AJ-TG-0001", "DQ-WL-0001"})
+
+
+def test_the_demo_has_three_years_of_seasonal_activity(seeded):
+    """Issue 19: the demo's history is spread over 2023-2026 (not all dated the day it was seeded),
+    sales come in spring and autumn seasons, so the monthly charts have many bars."""
+    from sinkledger.services import queries as ui_queries
+
+    service, _ = seeded
+    months = ui_queries.monthly_activity(service)
+    assert len(months) >= 24
+    sale_months = [m["month"] for m in months if m["sold_t"]]
+    assert {m[:4] for m in sale_months} == {"2024", "2025", "2026"}
+    assert len(sale_months) >= 12
+    assert {int(m[5:]) for m in sale_months} & {3, 4, 5} and {int(m[5:]) for m in sale_months} & {9, 10, 11}
+    issued = [m["month"] for m in months if m["issued_t"]]
+    assert min(issued) < "2023-12" and max(m["month"] for m in months if m["retired_t"]) >= "2026-01"
+    assert len({m["average_price_fen"] for m in months if m["sold_t"]}) > 1  # prices move over the years
 
 
 def test_seeding_the_demo_twice_records_nothing_new(seeded):

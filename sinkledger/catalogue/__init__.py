@@ -83,10 +83,24 @@ class _Lenient(dict):
         return "?"
 
 
+class _PluralFormatter(string.Formatter):
+    """``{n:plural/parcel/parcels}`` renders the word for ``n`` (the singular for exactly 1), so
+    English texts say "1 parcel" and "2 parcels" instead of "1 parcels" or "parcel(s)"."""
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        if format_spec.startswith("plural/"):
+            _, one, other = (format_spec.split("/") + ["", ""])[:3]
+            try:
+                return one if int(value) == 1 else other
+            except (TypeError, ValueError):
+                return other
+        return super().format_field(value, format_spec)
+
+
 def format_template(template: str, params: Mapping[str, Any]) -> str:
     """``template`` with ``params`` filled in; a missing field shows as ``?`` instead of failing,
-    so that a refusal is always displayable."""
-    return string.Formatter().vformat(template, (), _Lenient(params))
+    so that a refusal is always displayable. ``{n:plural/one/other}`` picks a word by count."""
+    return _PluralFormatter().vformat(template, (), _Lenient(params))
 
 
 def refusal_text(code: str, params: Mapping[str, Any]) -> Pair:

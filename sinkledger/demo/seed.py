@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from ledger.domain import PartyKind, Role
 from ledger.parties import holding_account_id
 from sinkledger.config import DEMO_REGION
 from sinkledger.demo import DEMO_PASSWORD
+from sinkledger.demo.county import WalkingClock
 from sinkledger.demo.income import seed_income
 from sinkledger.demo.people import seed_demo_people
 from sinkledger.services.registry import SYSTEM_ACTOR, Service
@@ -30,7 +32,17 @@ from sinkledger_base.errors import InvalidInput
 
 DEMO_PROJECT_CODE = "AJBF01"
 DEMO_BUFFER_SHARE_BP = 1000  # 10 % of the stock component
-DEMO_PRICE_FEN_PER_T = 7341  # 73.41 CNY/t
+DEMO_PRICE_FEN_PER_T = 7341  # 73.41 CNY/t (the 2024 spring price; later sales drift up)
+DEMO_START = datetime(2023, 3, 6, 9, tzinfo=UTC)  # parties and parcels registered
+ISSUANCE_START, ISSUANCE_DAYS = date(2023, 5, 8), 300  # estimates and issuances, spread over ten months
+# trading days (sales are seasonal: spring and autumn markets, a few in summer and winter); holder
+# n of the three sells on the days SALE_SEASONS[n - 1::3]
+SALE_SEASONS = (date(2024, 3, 18), date(2024, 4, 15), date(2024, 5, 13), date(2024, 9, 16), date(2024, 10, 14),
+                date(2024, 11, 11), date(2024, 12, 9), date(2025, 3, 17), date(2025, 4, 14), date(2025, 5, 12),
+                date(2025, 6, 16), date(2025, 9, 15), date(2025, 10, 13), date(2025, 11, 10), date(2026, 3, 16),
+                date(2026, 4, 13), date(2026, 5, 11), date(2026, 9, 14))
+RETIREMENT_DAY = date(2026, 9, 28)
+INCOME_DAY = date(2026, 10, 12)  # the income chain: the tea project's first period ended 2026-04-10
 BAMBOO_METHODOLOGY = "sinkledger.bamboo-moso-management"
 
 Progress = Callable[[int, int, str], None]
@@ -91,11 +103,19 @@ def seed_demo(service: Service, *, progress: Progress | None = None, record: boo
     service.initialise()
     collectives = _collective_parties(layer)
     households = _household_parties(collectives)
-    _seed_parties(service, collectives, households)
-    _seed_parcels(service, layer, collectives, households, progress)
-    chain = _seed_chain(service, layer, collectives, monitoring, progress)
-
-    income = seed_income(service, set(layer["parcel_code"]), progress=progress)
+    # The demo's history walks three years (WalkingClock): registration in spring 2023, estimates
+    # and issuances through 2023-2024, seasonal sales 2024-2026, the income chain in mid-2026;
+    # so the monthly charts have a history, and the entries' times are the same on every run.
+    clock, wall_clock = WalkingClock(DEMO_START), service.clock
+    service.clock = clock
+    try:
+        _seed_parties(service, collectives, households)
+        _seed_parcels(service, layer, collectives, households, progress)
+        chain = _seed_chain(service, layer, collectives, monitoring, progress, clock)
+        clock.day(INCOME_DAY)
+        income = seed_income(service, set(layer["parcel_code"]), progress=progress)
+    finally:
+        service.clock = wall_clock
 
     people = seed_demo_people(service)  # synthetic personal details, outside the journal
     report = service.verify(record=record)
@@ -186,14 +206,28 @@ def _plain(value: Any, column: str = "") -> Any:
     return value
 
 
+def _tranches(total: int, parts: int) -> list[int]:
+    """``total`` in ``parts`` whole tranches, the larger ones first (they sum to ``total``)."""
+    base, extra = divmod(total, max(parts, 1))
+    return [base + (1 if i < extra else 0) for i in range(parts)]
+
+
+def _seasonal_price(day: date) -> int:
+    """The demo's price drifts up about 4 % a year from 2024 (fen/t), a little higher in autumn."""
+    years = day.year - 2024
+    return DEMO_PRICE_FEN_PER_T * (100 + 4 * years + (2 if day.month >= 9 else 0)) // 100
+
+
 def _seed_chain(service: Service, layer: gpd.GeoDataFrame, collectives: dict[str, DemoParty],
-                monitoring: dict[str, Any], progress: Progress) -> dict[str, Any]:
-    """Estimate, verify and issue every bamboo parcel; sell from the three largest holders; retire."""
+                monitoring: dict[str, Any], progress: Progress, clock: WalkingClock) -> dict[str, Any]:
+    """Estimate, verify and issue every bamboo parcel (spread over 2023-2024); sell from the three
+    largest holders (seasonal sales, 2024-2026); retire."""
     codes = sorted(layer[layer["sink_type"] == "bamboo_forest"]["parcel_code"])
     centre, verifier = service.actor("centre"), service.actor("verifier")
     issued_t, held_by_account = 0, {}
     for i, code in enumerate(codes, start=1):
         progress(i, len(codes), f"estimate {code}")
+        clock.day(ISSUANCE_START + timedelta(days=(i - 1) * ISSUANCE_DAYS // max(len(codes), 1)))
         record = monitoring[code]
         inputs = {"period_start": record["events"][0]["date"], "period_end": record["events"][-1]["date"],
                   **record}
@@ -207,12 +241,14 @@ def _seed_chain(service: Service, layer: gpd.GeoDataFrame, collectives: dict[str
             account = out["to_account"]
             held_by_account[account] = held_by_account.get(account, 0) + out["issued_t"] - out["buffer_t"]
     return {"bamboo_parcels_estimated": len(codes), "issued_t": issued_t,
-            "sales": _seed_sales(service, collectives, held_by_account)}
+            "sales": _seed_sales(service, collectives, held_by_account, clock)}
 
 
 def _seed_sales(service: Service, collectives: dict[str, DemoParty],
-                holdings: dict[str, int]) -> list[dict[str, Any]]:
-    """The clerk sells 60 % of the three largest collective holdings; one buyer retires half.
+                holdings: dict[str, int], clock: WalkingClock) -> list[dict[str, Any]]:
+    """The clerk sells 60 % of the three largest collective holdings, in tranches over the
+    trading seasons of 2024-2026 (:data:`SALE_SEASONS`: most in spring and autumn); one buyer
+    retires half of what it bought.
 
     Quantities come from the issuance results (which a re-run replays unchanged), not from
     current balances, so that seeding twice asks for exactly the same commands.
@@ -220,14 +256,20 @@ def _seed_sales(service: Service, collectives: dict[str, DemoParty],
     accounts = [holding_account_id(p.party_id) for p in collectives.values()]
     largest = sorted(accounts, key=lambda a: (-holdings.get(a, 0), a))[:3]
     clerk, sales = service.actor("clerk"), []
+    plan = []  # (day, holder n, tranche k, account, quantity)
     for n, account in enumerate(largest, start=1):
-        quantity = holdings.get(account, 0) * 6 // 10
-        if quantity < 1:
-            continue
+        total = holdings.get(account, 0) * 6 // 10
+        seasons = SALE_SEASONS[n - 1::3] if total >= len(SALE_SEASONS[n - 1::3]) else SALE_SEASONS[n - 1:n]
+        for k, (day, quantity) in enumerate(zip(seasons, _tranches(total, len(seasons))), start=1):
+            if quantity >= 1:
+                plan.append((day, n, k, account, quantity))
+    for day, n, k, account, quantity in sorted(plan):
+        clock.day(day, hour=10)
         buyer = holding_account_id("ENT-0001" if n % 2 else "ENT-0002")
-        sales.append(service.sell(clerk, f"demo:sale:{n}", seller_account=account, buyer_account=buyer,
-                                  quantity=quantity, price_fen_per_t=DEMO_PRICE_FEN_PER_T,
-                                  contract_no=f"HZGX-2025-{n:04d}（演示）"))
+        sales.append(service.sell(clerk, f"demo:sale:{n}:{k}", seller_account=account, buyer_account=buyer,
+                                  quantity=quantity, price_fen_per_t=_seasonal_price(day),
+                                  contract_no=f"HZGX-{day.year}-{n:02d}{k:02d}（演示）"))
+    clock.day(RETIREMENT_DAY)
     bought = sum(s["quantity"] for s in sales if s["buyer_account"] == holding_account_id("ENT-0001"))
     if bought >= 2:
         service.retire(service.actor("enterprise"), "demo:retire:1", account_id=holding_account_id("ENT-0001"),

@@ -103,6 +103,31 @@ STEP_NAMES_ZH: Final = {
     "SOC": "土壤有机碳",
 }
 _INDEXED_STEP = re.compile(r"(\S+\[\d+\]) (.+)")  # "events[0] carbon stock"
+# The methodologies' step notes (English: the science package has no catalogue) in Chinese, for
+# the Chinese report: equation codes (B4, T5, W3), identifiers and units stay as they are.
+NOTE_PHRASES_ZH: Final = (
+    (r"caller-supplied; 0 when not given", "调用方提供；未提供时为 0"),
+    (r" \(baseline CH4/N2O 0, VM0033\)", "（基线 CH4/N2O 为 0，VM0033）"),
+    (r"no synthetic N applied", "未施用化学氮肥"),
+    (r"below-ground stand carbon, e\.g\. raster zonal mean", "地下林分碳（例如栅格分区均值）"),
+    (r"rhizome and roots", "鞭根与根系"),
+    (r"Tier 2 stock difference, last minus first event", "Tier 2 储量差法，末次减首次测定"),
+    (r"(\S+) minus (\S+)", r"\1 减 \2"),
+    (r" measured at ", "，测定于 "),
+    (r" at (\d{4}-\d{2}-\d{2})", r"，\1"),
+    (r"GWP profile", "GWP 方案"),
+    (r"display only, never credited", "仅供参考，不计入签发"),
+    (r"\(eq\. ([\d.]+) style\)", r"（仿式 \1）"),
+    (r"linear over D", "在 D 年内线性分摊"),
+    (r", full tillage, medium input", "，全面翻耕，中等投入"),
+    (r"eqs\. ([\d, ]+) composed; E_k = signed contributions \(", r"式 \1 组合；E_k = 各项带符号贡献（"),
+    (r"\), t CO2e", "），t CO2e"),
+    (r"eqs?\. ", "式 "),
+    (r" \(VCS\); CCER 10 % is unverified", "（VCS）；CCER 10 % 未经核实"),
+    (r"footnote (\d+)", r"脚注 \1"),
+    (r"one-off claim (\S+); the ledger refuses it twice", r"一次性计入 \1；登记簿拒绝重复计入"),
+    (r"; may be negative \(a net source is a reversal\)", "；可为负值（净排放源即为逆转）"),
+)
 
 
 def label(key: str, lang: Lang) -> str:
@@ -156,7 +181,7 @@ def build_sections(document: Mapping[str, Any], lang: Lang) -> list[Section]:
         {"title": t("trace"), "kind": "table", "note": t("trace_note"),
          "header": ["#", t("step"), t("equation"), t("value"), t("unit"), t("note")],
          "rows": [[str(i), _step_name(step["name"], lang), step["equation"],
-                   _shown(step["value"]), step["unit"], step["note"]]
+                   _shown(step["value"]), step["unit"], _note(step["note"], lang)]
                   for i, step in enumerate(document.get("steps", []), start=1)]},
         {"title": t("parameters"), "kind": "table",
          "header": [t("key"), t("value"), t("unit"), t("status"), t("source")],
@@ -241,6 +266,15 @@ def _step_name(name: str, lang: Lang) -> str:
     if indexed and indexed.group(2) in STEP_NAMES_ZH:
         return f"{indexed.group(1)} {STEP_NAMES_ZH[indexed.group(2)]}"
     return name
+
+
+def _note(note: str, lang: Lang) -> str:
+    """A step's note in ``lang`` (the methodologies write them in English)."""
+    if lang == "en":
+        return note
+    for pattern, replacement in NOTE_PHRASES_ZH:
+        note = re.sub(pattern, replacement, note)
+    return note
 
 
 def _status(status: str, lang: Lang) -> str:

@@ -231,14 +231,17 @@ class ParcelCalls(RegistryPart):
         return self._run(actor, PERMISSION, request_id, content, lambda ctx: delete_parcel(ctx, **content))
 
     def export_parcels(self, path: str | Path, *, file_format: str | None = None,
-                       status: str | None = "active") -> dict[str, Any]:
-        """Write parcels (default: the active ones) to a GeoPackage, GeoJSON or zipped Shapefile."""
+                       status: str | None = "active", holder: str | None = None,
+                       encoding: str = "UTF-8") -> dict[str, Any]:
+        """Write parcels (default: the active ones; only ``holder``'s when given) to a GeoPackage,
+        GeoJSON, KML or zipped Shapefile (``encoding`` UTF-8 or GBK)."""
         # deferred on purpose: the geometry stack loads only for the calls that use it
         from sinks.export import export_format, write_parcels_file
 
         target = checks.path_value(path, "path")
         fmt = export_format(target, file_format)
-        return write_parcels_file(self.parcels(status=status), target, fmt)
+        parcels = [p for p in self.parcels(status=status) if holder is None or p["holder_party_id"] == holder]
+        return write_parcels_file(parcels, target, fmt, encoding)
 
     def verify_parcels(self) -> dict[str, Any]:
         """Recompute every parcel's version chain and compare the projection; ``ok`` if all hold."""

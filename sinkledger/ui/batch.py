@@ -20,7 +20,7 @@ from methodologies.registry import list_methodologies
 from sinkledger import catalogue
 from sinkledger.documents import reports
 from sinkledger.ui import format as fmt
-from sinkledger.ui import session
+from sinkledger.ui import session, widgets
 from sinkledger.ui.common import attempt, get_service, require_roles, sink_name
 from sinkledger.ui.text import labeller, t
 
@@ -74,7 +74,7 @@ def _form(actor: Actor, service: Service) -> dict[str, Any] | None:
     parcels = st.multiselect(t("batch_parcels"), codes, key="batch_parcels", placeholder=t("pd_choose"))
     source = st.radio(t("batch_source"), SOURCES, format_func=labeller("batch_source_"), key="batch_source",
                       horizontal=True)
-    upload = st.file_uploader(t("batch_monitoring_file"), type=["json"], key="batch_file") if source == "upload" else None
+    upload = widgets.file_uploader(t("batch_monitoring_file"), type=["json"], key="batch_file") if source == "upload" else None
     from_data = st.checkbox(t("batch_period_from_data"), value=True, key="batch_from_data")
     c3, c4 = st.columns(2)
     start = c3.date_input(t("batch_period_start"), value=datetime.date(2022, 11, 15), key="batch_start",

@@ -16,7 +16,7 @@ import streamlit as st
 from methodologies.registry import list_methodologies
 from sinkledger.services import queries as ui_queries
 from sinkledger.ui import format as fmt
-from sinkledger.ui import session
+from sinkledger.ui import session, widgets
 from sinkledger.ui.common import attempt, get_service, require_roles, sink_name, submit
 from sinkledger.ui.income_common import (
     item_row,
@@ -69,7 +69,7 @@ def _contracts(actor: Actor, contracts: list[dict[str, Any]]) -> None:
             t("inc_doc_size"): fmt.integer(d["size_bytes"], lang), "SHA-256": d["sha256"][:16] + "…",
             t("inc_doc_kept"): t("yes") if d.get("content_matches") else t("no")} for d in contract["documents"]])
     title = st.text_input(t("inc_doc_title"), key="doc_title")
-    upload = st.file_uploader(t("inc_doc_upload"), key="doc_file")
+    upload = widgets.file_uploader(t("inc_doc_upload"), key="doc_file")
     if st.button(t("inc_doc_register"), type="primary", key="doc_register"):
         if upload is None:
             st.error(t("inc_doc_choose_file"))

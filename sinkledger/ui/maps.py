@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -34,7 +34,9 @@ import numpy as np
 import pydeck as pdk
 import shapely
 import streamlit as st
+from branca.element import MacroElement
 from folium.plugins import Draw
+from jinja2 import Template
 from pydeck.bindings.json_tools import default_serialize
 from streamlit_folium import st_folium
 
@@ -247,14 +249,59 @@ def _use_local_leaflet() -> None:
     Draw.default_css = [("leaflet_draw_css", f"{STATIC}/leaflet-draw/leaflet.draw.css")]
 
 
+class _Script(MacroElement):
+    """A piece of JavaScript run in the map's script, in the order added (before the draw tool)."""
+
+    _template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self._name = "Script"
+        self.code = code
+
+
+def draw_texts(text: Callable[[str], str]) -> dict[str, Any]:
+    """Leaflet.draw's ``L.drawLocal`` (its every tooltip and button) from the catalogue."""
+    return {
+        "draw": {"toolbar": {"actions": {"title": text("draw_cancel_title"), "text": text("draw_cancel")},
+                             "finish": {"title": text("draw_finish_title"), "text": text("draw_finish")},
+                             "undo": {"title": text("draw_undo_title"), "text": text("draw_undo")},
+                             "buttons": {"polygon": text("draw_polygon")}},
+                 "handlers": {"polygon": {"tooltip": {"start": text("draw_start"), "cont": text("draw_continue"),
+                                                      "end": text("draw_end")}},
+                              "polyline": {"error": text("draw_cross"),
+                                           "tooltip": {"start": text("draw_start"), "cont": text("draw_continue"),
+                                                       "end": text("draw_end")}}}},
+        "edit": {"toolbar": {"actions": {"save": {"title": text("draw_save_title"), "text": text("draw_save")},
+                                         "cancel": {"title": text("draw_discard_title"), "text": text("draw_cancel")},
+                                         "clearAll": {"title": text("draw_clear_all_title"),
+                                                      "text": text("draw_clear_all")}},
+                             "buttons": {"remove": text("draw_remove"), "removeDisabled": text("draw_remove_none")}},
+                 "handlers": {"remove": {"tooltip": {"text": text("draw_remove_tip")}}}},
+    }
+
+
+def localise_draw_script(text: Callable[[str], str]) -> str:
+    """JavaScript that merges :func:`draw_texts` into ``L.drawLocal`` (before the control is made)."""
+    return ("(function(src, dst){var merge=function(s,d){for(var k in s){if(typeof s[k]==='object'){"
+            "d[k]=d[k]||{};merge(s[k],d[k]);}else{d[k]=s[k];}}};merge(src,dst);})("
+            + json.dumps(draw_texts(text), ensure_ascii=False) + ", L.drawLocal);")
+
+
 def draw_map(nearby: list[dict[str, Any]], counties: Mapping[str, Any], centre: tuple[float, float], *,
-             basemap: str = "none", tianditu_key: str | None = None, key: str = "draw_map") -> dict | None:
-    """A Leaflet map with the draw tool (polygons only) over counties and nearby parcels.
+             basemap: str = "none", tianditu_key: str | None = None, key: str = "draw_map",
+             text: Callable[[str], str] | None = None) -> dict | None:
+    """A Leaflet map with the draw tool (polygons only) over counties and nearby parcels; the
+    draw tool speaks the UI's language (``text``: a catalogue key → its text) and the scale bar
+    is metric only.
 
     Returns the last drawn polygon as GeoJSON (lon/lat), or None.
     """
     _use_local_leaflet()
-    fmap = folium.Map(location=[centre[1], centre[0]], zoom_start=12, tiles=None, control_scale=True)
+    fmap = folium.Map(location=[centre[1], centre[0]], zoom_start=12, tiles=None, control_scale=False)
+    _Script(f"L.control.scale({{metric: true, imperial: false}}).addTo({fmap.get_name()});").add_to(fmap)
+    if text is not None:
+        _Script(localise_draw_script(text)).add_to(fmap)
     if basemap == "osm":
         folium.TileLayer(basemap_url("osm"), attr="© OpenStreetMap contributors", name="OSM").add_to(fmap)
     elif basemap == "tianditu" and tianditu_key:

@@ -13,10 +13,11 @@ import importlib
 
 import streamlit as st
 
-from sinkledger.ui import session, websession
+from sinkledger.ui import session, websession, widgets
 from sinkledger.ui.text import labeller, t
 
 LANGS = {"zh": "中文", "en": "English"}
+LANG_PARAM = "lang"  # the address's query parameter that keeps the language across reloads
 BASEMAPS = ("none", "osm", "tianditu")
 
 # url_path → (module, function, title key, icon)
@@ -127,6 +128,7 @@ def _not_for_you() -> None:
 def sidebar() -> None:
     websession.restore()  # a reload or new tab resumes the browser's session; an ended one signs out
     st.sidebar.radio(t("language"), list(LANGS), format_func=LANGS.get, key=session.LANG, horizontal=True)
+    keep_language()
     user = session.user()
     if user:
         st.sidebar.markdown(t("signed_in_as", name=user["display_name"] or user["username"],
@@ -139,9 +141,24 @@ def sidebar() -> None:
     chosen = st.session_state.get(session.BASEMAP, "none")
     st.sidebar.selectbox(t("basemap"), BASEMAPS, index=BASEMAPS.index(chosen), format_func=labeller("basemap_"),
                          key=f"basemap_{session.lang()}", on_change=_keep_basemap)
+    widgets.localise_widgets()  # Streamlit's own widget texts (uploader, pickers) in the chosen language
     cookie = websession.cookie_script()  # keeps the browser's session cookie in step (set / removed)
     if cookie:
         st.sidebar.html(cookie, unsafe_allow_javascript=True)
+
+
+def restore_language() -> None:
+    """The language the address asks for (``?lang=en``), when this tab has none yet: a reload, a
+    bookmark or a shared link opens in the language it was left in."""
+    if session.LANG not in st.session_state:
+        asked = st.query_params.get(LANG_PARAM)
+        st.session_state[session.LANG] = asked if asked in LANGS else session.DEFAULT_LANG
+
+
+def keep_language() -> None:
+    """Keep the chosen language in the address, so that a reload keeps it (as the sign-in is kept)."""
+    if st.query_params.get(LANG_PARAM) != session.lang():
+        st.query_params[LANG_PARAM] = session.lang()
 
 
 def _keep_basemap() -> None:

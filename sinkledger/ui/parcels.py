@@ -4,6 +4,9 @@ contributions to batches and the proceeds distributed for it)."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -53,6 +56,7 @@ def parcels_page() -> None:
                  hide_index=True, width="stretch", height=240)
     if len(listed) == LIST_ROWS:
         st.caption(t("parcel_list_more", shown=LIST_ROWS, n=total))
+    _export(service, holder)
     codes = [p["parcel_code"] for p in listed]
     if clicked and clicked != st.session_state.get(CLICKED):  # a new click on the map chooses the parcel
         st.session_state[CLICKED] = clicked
@@ -95,7 +99,7 @@ def _attributes(service: Service, parcel: dict[str, Any], lang: str) -> None:
             (t("col_area"), fmt.area(parcel["area_ha"], parcel["area_mu"], lang)),
             (t("county_code"), parcel["county_code"] or ""), (t("tenure_cert_no"), parcel["tenure_cert_no"] or ""),
             (t("col_status"), t_or(f"parcel_status_{parcel['status']}", parcel["status"]))]
-    rows += [(k, str(v)) for k, v in sorted(parcel["attributes"].items())]
+    rows += [(t_or(f"attr_{k}", k), attribute_text(k, v)) for k, v in sorted(parcel["attributes"].items())]
     left.dataframe(pd.DataFrame(rows, columns=[t("col_field"), t("col_value")]), hide_index=True, width="stretch")
     with right:
         features = maps.parcel_features([parcel], lang)
@@ -104,6 +108,57 @@ def _attributes(service: Service, parcel: dict[str, Any], lang: str) -> None:
         st.pydeck_chart(maps.deck([maps.county_layer(counties), maps.features_layer("parcels", features)],
                                   maps.view_for(bounds, min_zoom=13), "{code}\n{sink}\n{area}"),
                         height=320, key=f"parcel_map_{parcel['parcel_code']}")
+
+
+EXPORT_FORMATS = {"gpkg": "GeoPackage (.gpkg)", "shp": "Shapefile (.zip)", "kml": "KML (.kml)"}
+EXPORT_SUFFIX = {"gpkg": "gpkg", "shp": "zip", "kml": "kml"}
+EXPORT_MIME = {"gpkg": "application/geopackage+sqlite3", "shp": "application/zip",
+               "kml": "application/vnd.google-earth.kml+xml"}
+
+
+def _export(service: Service, holder: str | None) -> None:
+    """The parcels (the holder's own, or all for the centre and the administrator) as a file for
+    desktop GIS: GeoPackage, Shapefile in a chosen encoding, or KML."""
+    # deferred on purpose: the export's writer loads with the geometry stack, only on this tab
+    from sinks.export import SHAPEFILE_ENCODINGS
+
+    with st.expander(t("export_header")):
+        c1, c2 = st.columns(2)
+        chosen = c1.radio(t("export_format"), list(EXPORT_FORMATS), format_func=EXPORT_FORMATS.get,
+                          key="export_format", horizontal=True)
+        encoding = c2.selectbox(t("export_encoding"), SHAPEFILE_ENCODINGS, key="export_encoding",
+                                disabled=chosen != "shp")
+        if st.button(t("export_prepare"), key="export_prepare"):
+            name = f"parcels-{holder or 'all'}.{EXPORT_SUFFIX[chosen]}"
+            folder = Path(tempfile.mkdtemp(prefix="sinkledger-export-"))
+            out = attempt(service.export_parcels, str(folder / name), file_format=chosen, holder=holder,
+                          encoding=encoding)
+            if out is not None:
+                st.session_state[session.EXPORT_FILE] = {"name": name, "format": chosen, "n": out["parcels"],
+                                                        "data": (folder / name).read_bytes()}
+                shutil.rmtree(folder, ignore_errors=True)
+        ready = st.session_state.get(session.EXPORT_FILE)
+        if ready:
+            st.caption(t("export_done", n=ready["n"]))
+            st.download_button(t("export_download", name=ready["name"]), ready["data"], file_name=ready["name"],
+                               mime=EXPORT_MIME[ready["format"]], key="export_download")
+
+
+def attribute_text(name: str, value: Any) -> str:
+    """An attribute's value as a person reads it, in the UI's language: a choice by its label,
+    shares as percentages per class, yes/no for flags (never a raw key or a Python dict)."""
+    if isinstance(value, bool):
+        return t("yes") if value else t("no")
+    if isinstance(value, dict):
+        return ", ".join(f'{t("age_class", cls=k)} {fmt_share(v)}' for k, v in value.items())
+    return t_or(f"attrval_{name}_{value}", "" if value is None else str(value))
+
+
+def fmt_share(value: Any) -> str:
+    try:
+        return f"{float(value) * 100:.0f}%"
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def _history(service: Service, code: str, lang: str) -> None:

@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from sinkledger.ui import format as fmt
-from sinkledger.ui import maps, session
+from sinkledger.ui import maps, session, widgets
 from sinkledger.ui.common import attempt, get_service, sink_name
 from sinkledger.ui.text import labeller, t, t_or
 
@@ -292,7 +292,7 @@ def code_or_pdf_check(*, query: str, form: str, label: str, code_key: str, by_co
         if result is not None:
             show(result)
     with st.expander(t("certificate_pdf_check")):
-        upload = st.file_uploader(pdf_label, type=["pdf"], key=pdf_key)
+        upload = widgets.file_uploader(pdf_label, type=["pdf"], key=pdf_key)
         if upload is not None:
             result = attempt(by_pdf, upload.getvalue())
             if result is not None:

@@ -13,7 +13,7 @@ import streamlit as st
 from sinkledger import catalogue
 from sinkledger.services import queries as ui_queries
 from sinkledger.services import tiles
-from sinkledger.ui import maps, session
+from sinkledger.ui import maps, session, widgets
 from sinkledger.ui.common import (
     attempt,
     county_names,
@@ -23,7 +23,7 @@ from sinkledger.ui.common import (
     submit,
 )
 from sinkledger.ui.public import basemap_choice, parcels_version, tianditu_key
-from sinkledger.ui.text import sink_labeller, t
+from sinkledger.ui.text import sink_labeller, t, t_or
 from sinkledger_base.errors import SinkLedgerError
 from sinks import SINK_TYPES
 from sinks.geometry import county_at
@@ -69,7 +69,7 @@ def drawn_geometry(nearby: list[dict[str, Any]], centre: tuple[float, float]) ->
     if injected is not None:
         return injected
     return maps.draw_map(maps.parcel_features(nearby, session.lang()), counties, centre,
-                         basemap=basemap_choice(), tianditu_key=tianditu_key(), key="draw_map")
+                         basemap=basemap_choice(), tianditu_key=tianditu_key(), key="draw_map", text=t)
 
 
 def _draw(actor: Actor) -> None:
@@ -137,27 +137,90 @@ def _county_field(col: Any, service: Service, geometry: dict[str, Any], counties
 
 # -- upload -----------------------------------------------------------------------------------
 
+MAP_FIELDS = ("parcel_code", "sink_type", "holder", "county_code", "tenure_cert_no", "declared_area_mu",
+              "declared_area_ha")
+PREVIEW_MARGIN_DEG = 0.01  # the preview map shows ~1 km around the file's parcels
+NONE = ""  # "no column" / "no default" in the mapping's pickers
+
+
 def _upload(actor: Actor) -> None:
     service = get_service()
     st.caption(t("upload_help"))
-    upload = st.file_uploader(t("parcel_file"), type=UPLOAD_TYPES, key="parcel_file")
+    upload = widgets.file_uploader(t("parcel_file"), type=UPLOAD_TYPES, key="parcel_file")
     c1, c2, c3 = st.columns(3)
     prefix = c1.text_input(t("code_prefix"), key="upload_prefix")
     gcj = c2.checkbox(t("from_gcj02"), key="upload_gcj02")
     repair = c3.checkbox(t("accept_repair"), key="upload_repair")
     if upload is None:
         return
-    options = {"parcel_code_prefix": prefix.strip(), "from_gcj02": gcj, "repair": repair}
     path = _saved(upload)
+    columns = st.session_state.setdefault(session.UPLOAD_COLUMNS, {}).get(upload.file_id)
+    options = {"parcel_code_prefix": prefix.strip(), "from_gcj02": gcj, "repair": repair}
+    if columns is not None:
+        options.update(_mapping_form(actor, columns))
     bar = st.progress(0.0, text=t("checking_file"))
     report = attempt(ui_queries.preview_parcel_file, service, actor, path=str(path), options=options,
                      progress=_check_progress(bar))
     bar.empty()
     if report is None:
         return
+    if columns is None:  # first look at this file: its columns, then the mapping form with them
+        st.session_state[session.UPLOAD_COLUMNS][upload.file_id] = list(report.get("columns") or [])
+        st.rerun()
     _show_preview(report)
     if report["ok"] and st.button(t("confirm_import", n=len(report["parcels"])), type="primary", key="confirm_import"):
         _import(actor, service, report, path, options)
+
+
+def _mapping_form(actor: Actor, columns: list[str]) -> dict[str, Any]:
+    """QGIS-like field mapping: a column for each field, defaults for fields the file lacks.
+
+    Starts from the user's last mapping (the columns this file has) or, for a field not chosen
+    before, the column the importer recognises by name; the choice is kept for the next upload.
+    Returns the importer's ``mapping`` (``{column: field}``, ``"-"`` for a recognised column not
+    used) and ``defaults``."""
+    # deferred on purpose: the mapping's aliases load with the importer, only on this tab
+    from sinks.mapping import IGNORE, build_column_map
+
+    username = actor.username
+    saved = st.session_state.setdefault(session.UPLOAD_MAPPING, {}).get(username, {"fields": {}, "defaults": {}})
+    auto = build_column_map(columns)[0].columns_by_field
+    holders = _holders(actor)
+    chosen: dict[str, str] = {}
+    defaults: dict[str, str] = {}
+    missing = [f for f in ("parcel_code", "sink_type", "holder") if f not in auto and not saved["defaults"].get(f)]
+    with st.expander(t("mapping_header"), expanded=bool(missing)):
+        st.caption(t("mapping_help"))
+        if not columns:
+            st.caption(t("mapping_nothing"))
+        cols = st.columns(2)
+        for i, field in enumerate(MAP_FIELDS):
+            start = saved["fields"].get(field, auto.get(field, NONE))
+            options = [NONE, *columns]
+            chosen[field] = cols[i % 2].selectbox(field_label(field), options,
+                                                  index=options.index(start) if start in options else 0,
+                                                  format_func=lambda c: c or t("mapping_none"), key=f"map_{field}")
+        d1, d2 = st.columns(2)
+        sinks = [NONE, *(s.value for s in SINK_TYPES)]
+        start = saved["defaults"].get("sink_type", NONE)
+        label_sink = sink_labeller()
+        defaults["sink_type"] = d1.selectbox(t("mapping_default", field=t("col_sink_type")), sinks,
+                                             index=sinks.index(start) if start in sinks else 0,
+                                             format_func=lambda v: label_sink(v) if v else t("mapping_none"),
+                                             key="map_default_sink_type")
+        owners = [NONE, *holders]
+        start = saved["defaults"].get("holder", NONE)
+        defaults["holder"] = d2.selectbox(t("mapping_default", field=t("col_holder")), owners,
+                                          index=owners.index(start) if start in owners else 0,
+                                          format_func=lambda v: holders.get(v, v) if v else t("mapping_none"),
+                                          key="map_default_holder")
+    st.session_state[session.UPLOAD_MAPPING][username] = {
+        "fields": {f: c for f, c in chosen.items() if c}, "defaults": {f: v for f, v in defaults.items() if v}}
+    mapping = {column: field for field, column in chosen.items() if column}
+    for field, column in auto.items():  # a recognised column the user moved away from its field is ignored
+        if field in MAP_FIELDS and chosen.get(field) != column and column not in mapping:
+            mapping[column] = IGNORE
+    return {"mapping": mapping, "defaults": {f: v for f, v in defaults.items() if v}}
 
 
 def _check_progress(bar: Any) -> Any:
@@ -207,22 +270,48 @@ def _show_preview(report: dict[str, Any]) -> None:
         st.success(t("preview_ok", n=len(report["parcels"])))
     else:
         st.error(t("preview_problems", n=len(report["problems"]), rows=len(bad_rows - {None})))
+        if any(p["code"] == "field_required" for p in report["problems"]):
+            st.info(t("mapping_needed"))
+    applied = report.get("columns_by_field") or {}
+    if applied:
+        st.caption(t("mapping_applied", pairs="; ".join(f'{field_label(f)} ← {c}'
+                                                         for f, c in applied.items())))
     _preview_map(report, bad_rows)
     key = "message_zh" if lang == "zh" else "message_en"
     report = {**report, "problems": catalogue.localise(report["problems"]),
               "notices": catalogue.localise(report["notices"])}
     if report["problems"]:
         st.dataframe(pd.DataFrame([{t("col_row"): p["row"] if p["row"] is not None else "—",
-                                    t("col_field"): p["field"] or "", t("col_problem"): p[key]}
+                                    t("col_field"): _field_label(p["field"]), t("col_problem"): p[key]}
                                    for p in report["problems"]]), hide_index=True, width="stretch")
     for n in report["notices"]:
         st.caption(f'ℹ️ {n[key]}')
-    st.dataframe(pd.DataFrame([{t("col_row"): p["row"], t("col_parcel"): p["parcel_code"],
-                                t("col_sink_type"): sink_name(p["sink_type"]) if p["sink_type"] else "",
-                                t("col_area_ha"): p["area_ha"], t("declared_area_mu"): p["declared_area_mu"] or "",
+    holders = {h["party_id"]: h["name"] for h in ui_queries.holding_accounts(get_service())}
+    st.dataframe(pd.DataFrame([{t("col_row"): p["row"], t("col_parcel"): p["parcel_code"] or "—",
+                                t("col_sink_type"): sink_name(p["sink_type"]) if p["sink_type"] else "—",
+                                t("col_holder"): _holder_name(p.get("holder"), holders),
+                                t("col_area_ha"): p["area_ha"], t("declared_area_mu"): p["declared_area_mu"] or "—",
                                 t("col_status"): t("row_has_problems") if p["row"] in bad_rows else t("row_ok")}
                                for p in report["parcels"]]),
                  hide_index=True, width="stretch")
+
+
+def _field_label(field: str | None) -> str:
+    """A problem's field as the form names it (``parcel_code/sink_type/holder`` → each label)."""
+    if not field:
+        return ""
+    return " / ".join(field_label(f) for f in str(field).split("/"))
+
+
+def field_label(field: str) -> str:
+    """A parcel field as the forms name it (a sink type's attribute by its label), else the field."""
+    if field in MAP_FIELDS:
+        return t(f"mapfield_{field}")
+    return t_or(f"attr_{field}", field)
+
+
+def _holder_name(holder: str | None, names: dict[str, str]) -> str:
+    return names.get(holder, holder) if holder else "—"
 
 
 def _preview_map(report: dict[str, Any], bad_rows: set[Any]) -> None:
@@ -238,7 +327,10 @@ def _preview_map(report: dict[str, Any], bad_rows: set[Any]) -> None:
         "code": o["parcel_code"], "sink": t("overlap_label", m2=o["overlap_m2"]), "area": "", "holder": "", "status": ""}}
         for p in report["problems"] for o in (p.get("details") or {}).get("overlaps", []) if o.get("overlap")]
     counties = maps.counties_geojson(str(service.settings.counties_path))
-    bounds = maps.features_bounds(new) or service.settings.region.bounds_lonlat
+    found = maps.features_bounds(new)
+    # the file's parcels with their surroundings (the registered parcels around), not the bare parcel
+    bounds = ((found[0] - PREVIEW_MARGIN_DEG, found[1] - PREVIEW_MARGIN_DEG, found[2] + PREVIEW_MARGIN_DEG,
+               found[3] + PREVIEW_MARGIN_DEG) if found else service.settings.region.bounds_lonlat)
     # the registered parcels as grey tiles (the page never holds them), the file's rows inline
     layers = [maps.county_layer(counties),
               maps.tiles_layer(parcels_version(), lang, layer_id="existing", colour=maps.EXISTING_RGBA),

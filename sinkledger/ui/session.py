@@ -34,6 +34,9 @@ REGISTRY_SEARCH = "registry_search"  # the public registry page's search kind (k
 REGISTRY_OFFSET = "registry_offset"  # the first item of the public registry's retirement list shown
 LOCKED = "locked_forms"  # form name → what its instance recorded (the form shows it, locked, until a new one)
 CONFIRMING = "confirming"  # form name → True while an irreversible act waits for its confirmation
+UPLOAD_COLUMNS = "upload_columns"  # an uploaded file's id → its columns (read once, for the field mapping)
+UPLOAD_MAPPING = "upload_mapping"  # user name → the field mapping of their last upload (reused next time)
+EXPORT_FILE = "export_file"  # the parcel export last prepared (name, format, count, bytes) for download
 DEFAULT_LANG = "zh"
 
 log = logging.getLogger("sinkledger.app")

@@ -42,4 +42,5 @@ def _demo_users() -> None:
     if rows:
         with st.expander(t("demo_users"), expanded=True):
             st.caption(t("demo_password", password="demo1234"))
-            st.dataframe(pd.DataFrame(rows), hide_index=True)
+            # a static table: every account shows at once (a scrolling frame cut the list off)
+            st.table(pd.DataFrame(rows).set_index(t("username")))

@@ -128,3 +128,31 @@ def test_the_pdf_draws_its_first_page(tmp_path: Path, lang: str) -> None:
     with Image.open(image) as page:
         dark = int((np.asarray(page.convert("L")) < 128).sum())
     assert dark > 500  # Text was drawn, not a blank page (a blank page has none).
+
+
+# English words a step note may keep in the Chinese report: identifiers, units and codes are
+# matched separately (they contain "_", digits or capitals); these are the rest.
+NOTE_WORDS_KEPT = {"events", "adjusted", "baseline"}  # identifiers: events[i], adjusted_NER, the baseline term
+ENGLISH_WORD = re.compile(r"(?<![\w.\[])[a-z]{3,}(?![\w\[])")
+
+
+def zh_step_notes(document: dict[str, Any]) -> list[str]:
+    trace = next(s for s in build_sections(document, "zh") if s.get("header") and len(s["header"]) == 6)
+    return [row[-1] for row in trace["rows"]]
+
+
+@pytest.mark.parametrize("methodology_id", LATEST)
+def test_the_chinese_report_has_chinese_step_notes(methodology_id: str) -> None:
+    """The trace's notes (the methodologies write them in English) are Chinese in the Chinese
+    report: no English word is left but identifiers (``long_term_cultivated``), codes and units."""
+    documents = [record(methodology_id)]
+    if methodology_id == "sinkledger.bamboo-moso-management":  # the notes of no fertiliser and given stocks
+        documents.append(record(methodology_id, fertiliser_n_kg_per_ha_yr="0"))
+    for document in documents:
+        notes = zh_step_notes(document)
+        assert any(CJK.search(n) for n in notes)
+        leftovers = [n for n in notes if {w for w in ENGLISH_WORD.findall(n)} - NOTE_WORDS_KEPT]
+        assert leftovers == [], leftovers
+        english = [row[-1] for row in next(s for s in build_sections(document, "en")
+                                           if s.get("header") and len(s["header"]) == 6)["rows"]]
+        assert not any(CJK.search(n) for n in english)

@@ -20,7 +20,7 @@ from sinkledger.services import sessions as web_sessions
 from sinkledger.ui import session as ui_session
 from sinkledger.ui import websession
 from sinkledger.ui.text import text
-from tests.ui.conftest import CJK, button, no_errors, open_app, registered_pages, service_for
+from tests.ui.conftest import CJK, button, no_errors, open_app, registered_pages, service_for, texts
 from tests.ui.scenario import feature_collection, square
 
 
@@ -60,7 +60,7 @@ def test_sign_in_opens_a_hashed_session_and_a_reload_resumes_it(app_env, cookie)
     with service.db.read() as s:  # only the token's hash is stored
         row = s.get(web_sessions.WebSessionRow, web_sessions.token_hash(token))
         assert row is not None and token not in row.model_dump_json()
-    assert not at.query_params  # nothing in the URL: no token, no role
+    assert set(at.query_params) <= {"lang"}  # nothing in the URL but the language: no token, no role
     assert any("sinkledger_session=" in h.proto.body for h in at.get("html"))
     cookie["token"] = token
     reloaded = open_app(app_env)  # a new session, as after a reload or in a new tab
@@ -317,3 +317,58 @@ def test_a_signed_in_address_opens_that_page(app_env) -> None:  # type: ignore[n
     at = _open_address(app_env, "sales", user="clerk")
     no_errors(at)
     assert [t.value for t in at.title] == [zh("page_sales")]
+
+
+# -- the upload's field mapping (issue 19) ----------------------------------------------------------
+
+def _bare_file(rows: list[tuple[str, dict]]) -> bytes:  # type: ignore[type-arg]
+    """A file with a code under a name the importer does not know, and no sink type or holder."""
+    return json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": geometry, "properties": {"bianhao": code, "county_code": "330523"}}
+        for code, geometry in rows]}).encode("utf-8")
+
+
+def test_upload_maps_columns_sets_defaults_and_reuses_the_mapping(app_env) -> None:  # type: ignore[no-untyped-def]
+    """A file lacking fields offers the mapping (not a bare 'missing parcel_code/sink_type/holder'
+    with a 'None' cell); the mapping is applied in the preview, registers the file, and is
+    offered again for the next file."""
+    service = service_for(app_env)
+    at = open_app(app_env, user="coop", page="register")
+    at.file_uploader(key="parcel_file").set_value(
+        ("bare.geojson", _bare_file([("MAP-0001", square("upload_a"))]), "application/geo+json")).run()
+    assert not at.exception
+    assert zh("mapping_needed") in [i.value for i in at.info]
+    cells = [str(v) for frame in at.dataframe for v in frame.value.to_numpy().ravel()]
+    assert "None" not in cells
+    at.selectbox(key="map_parcel_code").set_value("bianhao").run()
+    at.selectbox(key="map_default_sink_type").set_value("bamboo_forest").run()
+    at.selectbox(key="map_default_holder").set_value("COL-0001").run()
+    no_errors(at)
+    assert zh("preview_ok", n=1) in [s.value for s in at.success]
+    assert any(c.startswith(zh("mapping_applied", pairs="")[:6]) and "bianhao" in c for c in texts(at, "caption"))
+    parcels = at.dataframe[-1].value
+    assert list(parcels[zh("col_parcel")]) == ["MAP-0001"]
+    button(at, zh("confirm_import", n=1)).click().run()
+    no_errors(at)
+    assert service.parcel("MAP-0001")["sink_type"] == "bamboo_forest"
+    assert service.parcel("MAP-0001")["holder_party_id"] == "COL-0001"
+    # the next file of the same shape: the mapping is offered again, so it previews clean at once
+    at.file_uploader(key="parcel_file").set_value(
+        ("bare2.geojson", _bare_file([("MAP-0002", square("upload_b"))]), "application/geo+json")).run()
+    no_errors(at)
+    assert at.selectbox(key="map_parcel_code").value == "bianhao"
+    assert at.selectbox(key="map_default_holder").value == "COL-0001"
+    assert zh("preview_ok", n=1) in [s.value for s in at.success]
+
+
+def test_the_sign_in_page_lists_every_demo_account_at_once(app_env) -> None:  # type: ignore[no-untyped-def]
+    """The whole list, not a scrolling frame that cuts it off."""
+    from sinkledger.ui.signin import DEMO_USERS
+
+    at = open_app(app_env, page="signin")
+    no_errors(at)
+    assert not at.dataframe
+    (table,) = at.table
+    known = {u["username"] for u in service_for(app_env).users()}
+    assert list(table.value.index) == [u for u in DEMO_USERS if u in known]
+    assert len(table.value.index) == len(DEMO_USERS)
