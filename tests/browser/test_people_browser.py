@@ -95,7 +95,7 @@ def test_reload_and_new_tab_keep_the_user_signed_in_until_sign_out(page, streaml
     assert session_cookie(page) is None
     page.reload()
     settle(page)
-    done(page, zh("app_title"))
+    done(page, zh("page_signin"))  # the verifier's address, signed out: the sign-in, then that page (issue 19)
     assert not signed_in(page)
     no_traceback(page)
     shot(page, screenshot_dir / "people_signed_out_after_reload_zh.png")
