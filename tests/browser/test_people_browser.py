@@ -112,7 +112,7 @@ def test_a_stale_cookie_does_not_sign_in(page, streamlit_server) -> None:  # typ
     page.context.add_cookies([{"name": COOKIE, "value": old, "domain": host, "path": "/"}])  # replayed
     page.reload()
     settle(page)
-    done(page, zh("app_title"))
+    done(page, zh("page_signin"))  # the clerk's address, not signed in: the sign-in there
     assert not signed_in(page)
 
 
@@ -131,9 +131,9 @@ def test_household_sees_its_own_details(page, streamlit_server, screenshot_dir) 
     settle(page)
     no_traceback(page)
     shot(page, screenshot_dir / "people_my_details_en.png")
-    page.reload()  # still signed in, still in English? the language is per tab: back to Chinese
-    page.get_by_test_id("stSidebar").get_by_text("已登录").wait_for()
-    done(page, zh("page_my_details"))
+    page.reload()  # still signed in, and still in English: the language is kept in the address (issue 19)
+    page.get_by_test_id("stSidebar").get_by_text("Signed in").wait_for()
+    done(page, en("page_my_details"))
 
 
 def test_admin_erases_a_person_with_confirmation(page, streamlit_server, screenshot_dir) -> None:  # type: ignore[no-untyped-def]
