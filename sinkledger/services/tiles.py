@@ -270,7 +270,8 @@ def _postgis_tile(db: Database, kind: str, z: int, x: int, y: int, lang: str, ho
                               "margin": BUFFER / EXTENT, "cell": cell, "small": small, "holder": holder,
                               "active": ACTIVE, "retired": RETIRED, "layer": LAYER,
                               "ha_unit": ui_text("tile_ha_unit", lang), "mu_unit": ui_text("tile_mu_unit", lang),
-                              "cell_text": ui_text("tile_cell", lang, n="{n}")}
+                              # the cell's text for many parcels, its count filled in by the query; one is its own text
+                              "cell_text": ui_text("tile_cell", lang, n="{n}"), "cell_one": ui_text("tile_cell", lang, n=1)}
     sink_cases, colour_cases = [], {c: [] for c in "rgb"}
     for i, (sink_type, spec) in enumerate(SINK_TYPES.items()):
         params[f"sk{i}"], params[f"sl{i}"] = sink_type.value, sink_text(sink_type.value, lang)
@@ -318,7 +319,7 @@ small AS (SELECT ST_AsMVTGeom(ST_MakeEnvelope(ST_XMin(t.env) + (ix + 0.5) * :cel
                                               ST_XMin(t.env) + (ix + 0.5) * :cell + half,
                                               ST_YMin(t.env) + (iy + 0.5) * :cell + half,
                                               3857), t.env, :extent, :buffer, true) AS geom, ix, iy, k,
-                 replace(:cell_text, '{{n}}', n::text) AS code, {case('sink_type', sink_cases)} AS sink,
+                 CASE WHEN n = 1 THEN :cell_one ELSE replace(:cell_text, '{{n}}', n::text) END AS code, {case('sink_type', sink_cases)} AS sink,
                  '' AS holder, {area.format(a='area_m2')} AS area, {status_case} AS status, status AS state,
                  n::int AS n, 1 AS cell, {colours}, {alpha_case} AS a
           FROM cells, t),
