@@ -73,3 +73,14 @@ def test_the_domain_loads_no_text():
             "'sinkledger.services', 'sinkledger.cli', 'streamlit'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, check=True)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_every_entry_kind_has_a_name_in_both_languages() -> None:
+    """The public registry names an entry's kind for its reader (issue 19: no raw kind such as
+    "retirement" in the Chinese UI); a new kind needs its names in the catalogue."""
+    from ledger.domain import EntryKind
+    from sinkledger.catalogue import UI
+
+    missing = [k.value for k in EntryKind if f"kind_{k.value}" not in UI]
+    assert missing == []
+    assert all(UI[f"kind_{k.value}"][0] and UI[f"kind_{k.value}"][1] for k in EntryKind)

@@ -21,7 +21,7 @@ import streamlit as st
 from sinkledger.ui import format as fmt
 from sinkledger.ui import maps, session, widgets
 from sinkledger.ui.common import attempt, get_service, sink_name
-from sinkledger.ui.text import labeller, t, t_or
+from sinkledger.ui.text import entry_kind, labeller, t, t_or
 
 KINDS = ("serial", "retirements", "entry", "project", "parcel")
 QUERY_OF_KIND = {"serial": "serial", "retirements": "beneficiary", "entry": "entry", "project": "project",
@@ -153,7 +153,8 @@ def _entry() -> None:
 def show_entry(out: dict[str, Any]) -> None:
     """An entry, its proof's check and the proof to download for the offline check."""
     lang = session.lang()
-    st.success(t("pr_entry_found", seq=out["seq"], kind=out["kind"], at=fmt.datetime_text(out["recorded_at"], lang)))
+    st.success(t("pr_entry_found", seq=out["seq"], kind=entry_kind(out["kind"]),
+                 at=fmt.datetime_text(out["recorded_at"], lang)))
     st.markdown(f"- **{t('pr_entry_hash')}**: `{out['entry_hash']}`\n- **{t('pr_prev_hash')}**: `{out['prev_hash']}`")
     proof = out["proof"]
     if out["proof_ok"]:

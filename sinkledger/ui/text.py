@@ -29,6 +29,12 @@ def t_or(key: str, fallback: str, **params: Any) -> str:
     return t(key, **params) if key in UI else fallback
 
 
+def entry_kind(kind: str) -> str:
+    """A journal entry's kind in the UI's language (the kind itself for one the catalogue does not
+    name, e.g. from a newer release)."""
+    return t_or(f"kind_{kind}", kind)
+
+
 def labeller(prefix: str):  # type: ignore[no-untyped-def]
     """A ``format_func`` for widgets: ``prefix + value`` looked up in the language chosen *now*.
 

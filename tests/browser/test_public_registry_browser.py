@@ -79,7 +79,8 @@ def test_a_serial_leads_to_its_retirement_certificate(page, streamlit_server, sc
 def test_an_entry_by_hash_downloads_a_proof_that_checks_offline(page, streamlit_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
     retirement = first_retirement(page, streamlit_server)
     page.goto(f"{streamlit_server.url}/registry?entry={retirement['entry_hash']}")  # a deep link
-    wait_until_done(page, zh("pr_entry_found", seq=retirement["seq"], kind="retirement", at="")[:12],
+    # the entry's kind named in the reader's language ("（注销）", not "（retirement）")
+    wait_until_done(page, zh("pr_entry_found", seq=retirement["seq"], kind=zh("kind_retirement"), at="").split("，")[0],
                     "包含证明核验通过")
     with page.expect_download() as download:
         page.get_by_test_id("stMain").get_by_role("button", name=zh("pr_proof_download")).click()
