@@ -11,16 +11,15 @@ holding account, whatever they ask for.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
 from sqlmodel import select
 
-from ledger.domain import AccountKind, format_block
+from ledger.domain import format_block
 from ledger.parties import holding_account_id
 from ledger.permissions import ACTS_FOR_OTHERS, Actor, require
-from ledger.store import AccountRow, BatchRow, CreditBlockRow, PartyRow, RetirementRow, SaleRow
+from ledger.store import AccountRow, BatchRow, CreditBlockRow, RetirementRow
 from sinkledger.services import queries
 from sinkledger_base import checks
 from sinkledger_base.errors import InvalidInput, NotFound, NotPermitted, printable
@@ -60,32 +59,17 @@ def sales(service: Service, actor: Actor, *, account_id: str | None = None, date
           date_to: str | None = None, contract: str | None = None, limit: int = 100,
           offset: int = 0) -> dict[str, Any]:
     """A page of the sales the actor may read, newest first: ``{"items", "total"}``, filtered by
-    account (either side), recording date range (inclusive) and a part of the contract number.
-
-    The filters and the page are the database's work (the sale table is as long as the ledger's
-    history), and only the page's accounts are named."""
+    account (either side), the calendar days of recording (Asia/Shanghai, inclusive) and a part of
+    the contract number: the trading centre page's list (:func:`queries.sales_page`), filtered and
+    paged by the database."""
     account = scope(actor, account_id)
     if contract is not None and (not isinstance(contract, str) or len(contract) > 80):
         raise InvalidInput("value_invalid", field="contract", value=printable(repr(contract), 40))
     limit, offset = _page_bound(limit, "limit", 1, MAX_PAGE), _page_bound(offset, "offset", 0, 2**62)
-    where = []
-    if account is not None:
-        where.append((SaleRow.seller_account == account) | (SaleRow.buyer_account == account))
-    if date_from is not None:
-        where.append(SaleRow.recorded_at >= checks.iso_date(date_from, "date_from").isoformat())
-    if date_to is not None:
-        where.append(SaleRow.recorded_at < (checks.iso_date(date_to, "date_to") + timedelta(days=1)).isoformat())
-    if contract:
-        where.append(func.lower(SaleRow.contract_no).contains(contract.lower(), autoescape=True))
-    with service.db.read() as s:
-        total = s.exec(select(func.count()).select_from(SaleRow).where(*where)).one()
-        rows = s.exec(select(SaleRow).where(*where).order_by(SaleRow.seq.desc()).offset(offset).limit(limit)).all()
-        names = _names(s, {r.seller_account for r in rows} | {r.buyer_account for r in rows})
-    return {"total": int(total), "items": [
-        {"seq": r.seq, "recorded_at": r.recorded_at, "seller_account": r.seller_account,
-         "seller_name": names.get(r.seller_account, ""), "buyer_account": r.buyer_account,
-         "buyer_name": names.get(r.buyer_account, ""), "quantity": r.quantity, "price_fen_per_t": r.price_fen_per_t,
-         "amount_fen": r.amount_fen, "contract_no": r.contract_no} for r in rows]}
+    found = queries.sales_page(service, account_id=account, date_from=_day(date_from, "date_from"),
+                               date_to=_day(date_to, "date_to"), contract=contract or None, limit=limit,
+                               offset=offset)
+    return {"total": found["count"], "items": found["sales"]}
 
 
 def _page_bound(value: Any, field: str, lowest: int, highest: int) -> int:
@@ -93,16 +77,6 @@ def _page_bound(value: Any, field: str, lowest: int, highest: int) -> int:
     if not lowest <= value <= highest:
         raise InvalidInput("value_invalid", field=field, value=str(value)[:40])
     return value
-
-
-def _names(s: Any, accounts: set[str]) -> dict[str, str]:
-    """Account id → its holding party's name (a system account: its kind), for these accounts."""
-    if not accounts:
-        return {}
-    rows = s.exec(select(AccountRow, PartyRow).join(PartyRow, PartyRow.id == AccountRow.party_id, isouter=True)
-                  .where(AccountRow.id.in_(sorted(accounts)))).all()
-    return {a.id: (p.name if p is not None else "") if a.kind == AccountKind.holding.value else a.kind
-            for a, p in rows}
 
 
 def sale(service: Service, actor: Actor, seq: int) -> dict[str, Any]:

@@ -132,9 +132,10 @@ def sales(service: Service, *, account_id: str | None = None, date_from: str | N
 
 def sales_page(service: Service, *, account_id: str | None = None, date_from: str | None = None,
                date_to: str | None = None, contract: str | None = None, party_text: str | None = None,
-               limit: int | None = SALES_LIST_ROWS) -> dict[str, Any]:
-    """The newest ``limit`` matching sales (``sales``, as :func:`sales` gives them) and the totals
-    of every match: ``count``, ``quantity`` (t) and ``amount_fen``."""
+               limit: int | None = SALES_LIST_ROWS, offset: int = 0) -> dict[str, Any]:
+    """``limit`` matching sales, newest first, after the newest ``offset`` (``sales``, as
+    :func:`sales` gives them), and the totals of every match: ``count``, ``quantity`` (t) and
+    ``amount_fen``. The clerk's page and the API's ``GET /v1/sales`` are this one list."""
     where, params = _sales_where(account_id, date_from, date_to, contract)
     columns = ("seq, recorded_at, seller_account, buyer_account, quantity, price_fen_per_t, amount_fen, "
                "contract_no")
@@ -144,9 +145,10 @@ def sales_page(service: Service, *, account_id: str | None = None, date_from: st
             count, quantity, amount = conn.execute(text(
                 f"SELECT count(*), coalesce(sum(quantity), 0), coalesce(sum(amount_fen), 0) FROM sale{where}"),
                 params).one()
-            rows = conn.execute(text(f"SELECT {columns} FROM sale{where} ORDER BY seq DESC"
-                                     + (f" LIMIT {int(limit)}" if limit is not None else "")), params).all()
-            names = _names_of(s, {a for r in rows for a in (r[2], r[3])})
+            page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
+            rows = conn.execute(text(f"SELECT {columns} FROM sale{where} ORDER BY seq DESC{page}"), params).all()
+            rows = rows[offset:] if limit is None else rows
+            names = names_of(s, {a for r in rows for a in (r[2], r[3])})
         else:
             needle = party_text.lower()
             names = account_names(service)
@@ -161,7 +163,7 @@ def sales_page(service: Service, *, account_id: str | None = None, date_from: st
                     .yield_per(5_000):
                 if r[2] in matching or r[3] in matching:
                     count, quantity, amount = count + 1, quantity + r[4], amount + r[6]
-                    if limit is None or len(rows) < limit:
+                    if count > offset and (limit is None or len(rows) < limit):
                         rows.append(r)
     out = [{"seq": r[0], "recorded_at": r[1], "seller_account": r[2], "seller_name": names.get(r[2], ""),
             "buyer_account": r[3], "buyer_name": names.get(r[3], ""), "quantity": r[4], "price_fen_per_t": r[5],
@@ -189,7 +191,7 @@ def _sales_where(account_id: str | None, date_from: str | None, date_to: str | N
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
-def _names_of(session: Any, account_ids: set[str]) -> dict[str, str]:
+def names_of(session: Any, account_ids: set[str]) -> dict[str, str]:
     """:func:`account_names` of some accounts only."""
     if not account_ids:
         return {}

@@ -27,7 +27,7 @@ def head(service):  # type: ignore[no-untyped-def]
     return rows(service, "SELECT max(seq), count(*) FROM journal_entry")[0]
 
 
-def refused(call, code):  # type: ignore[no-untyped-def]
+def assert_refused(call, code):  # type: ignore[no-untyped-def]
     """The refusal ``code`` with a Chinese and an English message that differ."""
     with pytest.raises(SinkLedgerError) as caught:
         call()
@@ -90,7 +90,7 @@ def test_a_judicial_retirement_does_not_name_the_defendant(world):  # type: igno
                                  "CN330523-BF-AJBF01-２０２４-000000001"])
 def test_what_is_not_a_serial_is_refused(world, bad):  # type: ignore[no-untyped-def]
     service, _ = world
-    refused(lambda: service.public.serial(bad), "serial_invalid")
+    assert_refused(lambda: service.public.serial(bad), "serial_invalid")
 
 
 def test_a_serial_never_issued_is_unknown(world):  # type: ignore[no-untyped-def]
@@ -98,8 +98,8 @@ def test_a_serial_never_issued_is_unknown(world):  # type: ignore[no-untyped-def
     service, _ = world
     prefix, last = rows(service, "SELECT serial_prefix, max(last) FROM batch GROUP BY serial_prefix "
                                  "ORDER BY serial_prefix")[0]
-    refused(lambda: service.public.serial(format_serial(prefix, last + 1)), "serials_unknown")
-    refused(lambda: service.public.serial("CN999999-BF-NOPE-2024-000000001"), "serials_unknown")
+    assert_refused(lambda: service.public.serial(format_serial(prefix, last + 1)), "serials_unknown")
+    assert_refused(lambda: service.public.serial("CN999999-BF-NOPE-2024-000000001"), "serials_unknown")
 
 
 def test_retirements_filter_by_beneficiary_purpose_and_year_newest_first(world):  # type: ignore[no-untyped-def]
@@ -136,7 +136,7 @@ def test_retirements_come_a_page_at_a_time(world):  # type: ignore[no-untyped-de
     ({"purpose": "a\x00b"}, "value_invalid"), ({"beneficiary": 5}, "value_invalid")])
 def test_bad_retirement_queries_are_refused(world, kwargs, code):  # type: ignore[no-untyped-def]
     service, _ = world
-    refused(lambda: service.public.retirements(**kwargs), code)
+    assert_refused(lambda: service.public.retirements(**kwargs), code)
 
 
 def test_an_entry_by_hash_or_seq_comes_with_a_proof_that_checks_offline(world):  # type: ignore[no-untyped-def]
@@ -158,13 +158,13 @@ def test_an_entry_by_hash_or_seq_comes_with_a_proof_that_checks_offline(world): 
 @pytest.mark.parametrize("bad", ["abc", "0", "-3", "1.5", "f" * 63, "g" * 64, "", None, True, 0, "１２"])
 def test_what_is_neither_a_seq_nor_a_hash_is_refused(world, bad):  # type: ignore[no-untyped-def]
     service, _ = world
-    refused(lambda: service.public.entry(bad), "entry_ref_invalid")
+    assert_refused(lambda: service.public.entry(bad), "entry_ref_invalid")
 
 
 def test_an_unknown_entry_is_not_found(world):  # type: ignore[no-untyped-def]
     service, _ = world
-    refused(lambda: service.public.entry("0" * 64), "entry_not_found")
-    refused(lambda: service.public.entry(10**12), "entry_not_found")
+    assert_refused(lambda: service.public.entry("0" * 64), "entry_not_found")
+    assert_refused(lambda: service.public.entry(10**12), "entry_not_found")
 
 
 def test_projects_list_every_project_code_with_its_issued_credits(world):  # type: ignore[no-untyped-def]
@@ -190,8 +190,8 @@ def test_a_project_shows_issuances_vintages_parcels_map_and_documents(world):  #
     assert members <= set(out["parcel_codes"])
     assert {f["properties"]["parcel_code"] for f in out["map"]["features"]} == set(out["parcel_codes"])
     assert all(len(d["sha256"]) == 64 and "content" not in d for d in out["documents"])
-    refused(lambda: service.public.project("NOPE99"), "registry_project_not_found")
-    refused(lambda: service.public.project("bad code"), "value_invalid")
+    assert_refused(lambda: service.public.project("NOPE99"), "registry_project_not_found")
+    assert_refused(lambda: service.public.project("bad code"), "value_invalid")
 
 
 def test_a_parcel_by_code_shows_no_tenure_and_no_household_shares(world):  # type: ignore[no-untyped-def]
@@ -202,7 +202,7 @@ def test_a_parcel_by_code_shows_no_tenure_and_no_household_shares(world):  # typ
     assert out["parcel_code"] == code and out["geometry"]["type"] in ("Polygon", "MultiPolygon")
     shown = json.dumps(out, ensure_ascii=False)
     assert "household_shares" not in shown and "tenure" not in shown and (not cert or cert not in shown)
-    refused(lambda: service.public.parcel("NOPE-0001"), "parcel_not_found")
+    assert_refused(lambda: service.public.parcel("NOPE-0001"), "parcel_not_found")
 
 
 def test_the_offsetsdb_files_carry_the_ledgers_totals(world):  # type: ignore[no-untyped-def]
@@ -219,7 +219,7 @@ def test_the_offsetsdb_files_carry_the_ledgers_totals(world):  # type: ignore[no
     assert sum(int(c["quantity"]) for c in credits if c["transaction_type"] == "issuance") == sum(issued.values())
     assert sum(int(c["quantity"]) for c in credits if c["transaction_type"] == "retirement") == retired_total
     assert all(c["transaction_date"][10] == "T" and c["transaction_date"][-6] in "+-" for c in credits)
-    refused(lambda: service.public.offsetsdb_projects_csv(project_url="http://x/no-code"), "value_invalid")
+    assert_refused(lambda: service.public.offsetsdb_projects_csv(project_url="http://x/no-code"), "value_invalid")
 
 
 def test_a_sale_receipts_hash_is_found_on_the_public_registry(world):  # type: ignore[no-untyped-def]

@@ -158,6 +158,10 @@ def test_sales_lists_the_newest_and_totals_every_match(market, service, monkeypa
             monkeypatch.setattr(ui_queries, "PARTY_ACCOUNTS_IN_SQL", accounts_in_sql)
             found = ui_queries.sales_page(service, party_text=party, limit=3)
             assert (found["count"], found["sales"]) == (len(want), want[:3]), (party, accounts_in_sql)
+            later = ui_queries.sales_page(service, party_text=party, limit=3, offset=2)
+            assert (later["count"], later["sales"]) == (len(want), want[2:5]), (party, accounts_in_sql)
+    assert ui_queries.sales_page(service, limit=4, offset=3)["sales"] == every[3:7]
+    assert ui_queries.sales_page(service, limit=None, offset=10)["sales"] == every[10:]
     day = every[0]["recorded_at"][:10]
     assert ui_queries.sales_page(service, date_from=day, date_to=day, limit=None)["count"] == 13
     assert ui_queries.sales_page(service, date_to="2000-01-01")["count"] == 0
