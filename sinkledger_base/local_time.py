@@ -37,3 +37,17 @@ def utc_start_of_day(day: str) -> str:
     """
     start = datetime.fromisoformat(day[:10]).replace(tzinfo=LOCAL_ZONE)
     return start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def utc_now() -> datetime:
+    """Now, in UTC (what the services record)."""
+    return datetime.now(UTC)
+
+
+def utc_text(moment: datetime) -> str:
+    """A moment as the services store it: UTC ISO text to the microsecond, with its offset.
+
+    >>> utc_text(datetime(2025, 3, 2, 4, 0, tzinfo=LOCAL_ZONE))
+    '2025-03-01T20:00:00.000000+00:00'
+    """
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")

@@ -23,6 +23,7 @@ from sinkledger.cli.main import main as cli
 from sinkledger.config import SignInLimits, load_settings, sign_in_limits_from_env
 from sinkledger.services import admin, signin_guard
 from sinkledger_base.errors import InvalidInput, NotFound, NotPermitted
+from sinkledger_base.local_time import utc_text
 
 T0 = datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
 RIGHT, WRONG = "right-password-1", "wrong-password"
@@ -314,7 +315,7 @@ def test_a_flood_of_attempts_leaves_the_log_bounded_and_the_guard_deciding(users
 
     with users.db.write() as s:  # an older release's log, far over the bound
         for i in range(2500):
-            s.add(signin_guard.SignInLogRow(at=signin_guard._iso(now), username=f"old-{i}", client=flood,
+            s.add(signin_guard.SignInLogRow(at=utc_text(now), username=f"old-{i}", client=flood,
                                             event="wrong_password"))
     before = _log_rows(users)
     refused(users, "again", WRONG, client=flood, now=now + timedelta(seconds=3))

@@ -31,7 +31,7 @@ import math
 import re
 import secrets
 import threading
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
@@ -45,6 +45,7 @@ from sinkledger.config import ApiLimits
 from sinkledger.services.sessions import _writing
 from sinkledger.services.signin_guard import append_bounded_rows
 from sinkledger_base.errors import Conflict, InvalidInput, NotFound, NotPermitted, printable
+from sinkledger_base.local_time import utc_now, utc_text
 
 if TYPE_CHECKING:  # for annotations only
     from sinkledger.services.registry import Service
@@ -92,12 +93,6 @@ class ApiKeyUseRow(SQLModel, table=True):
     event: str = Field(max_length=20)  # one of EVENTS
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _limits(service: Service) -> ApiLimits:
@@ -164,13 +159,13 @@ def create_key(service: Service, actor: Actor, *, party_id: str | None = None, r
     require(actor, "manage_users")
     label = check_text(label if label is not None else "", "label", 80, required=False)
     party_id, role, username = _holder(service, party_id=party_id, role=role, username=username)
-    now = now or _now()
+    now = now or utc_now()
     key_id = secrets.token_hex(6)
     key = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(SECRET_BYTES)}"
     row = ApiKeyRow(key_id=key_id, secret_hash=key_hash(key), label=label, party_id=party_id, role=role,
                     username=username or f"api-{key_id}", acts_as_user=username is not None,
-                    created_at=_iso(now), created_by=actor.username,
-                    bucket_milli=_limits(service).burst * MILLI, bucket_at=_iso(now))
+                    created_at=utc_text(now), created_by=actor.username,
+                    bucket_milli=_limits(service).burst * MILLI, bucket_at=utc_text(now))
     with _writing(service) as s:
         s.add(row)
         out = _public(row)
@@ -198,7 +193,7 @@ def revoke_key(service: Service, actor: Actor, *, key_id: str, now: datetime | N
         if row is None:
             raise NotFound("api_key_not_found", key_id=key_id)
         if row.revoked_at is None:
-            row.revoked_at, row.revoked_by = _iso(now or _now()), actor.username
+            row.revoked_at, row.revoked_by = utc_text(now or utc_now()), actor.username
             s.add(row)
             log.info("API key %s revoked by %s", key_id, actor.username)
         return _public(row)
@@ -279,13 +274,13 @@ class KeyGate:
         if len(self._queue) >= self.limits.log_buffer_rows:
             self.flush()  # the queue is full: write it before queueing more
         self._start()
-        now = now or _now()
+        now = now or utc_now()
         found = KEY.fullmatch(key) if isinstance(key, str) else None
         presented_id = found.group(1) if found else ""
         row = self._read(presented_id) if found else None
         with self._lock:
             event, refusal, actor = self._judge(row, key, now)
-            self._queue.append({"at": _iso(now), "key_id": presented_id, "client": printable(client, 64)[:64],
+            self._queue.append({"at": utc_text(now), "key_id": presented_id, "client": printable(client, 64)[:64],
                                 "method": printable(method, 10)[:10], "path": printable(path, 200)[:200],
                                 "event": event})
         if refusal is not None:
@@ -332,7 +327,7 @@ class KeyGate:
             return "rate_limited", Conflict("api_rate_limited", key_id=row.key_id, retry_after_s=wait_s,
                                             rate_per_minute=self.limits.rate_per_minute), None
         spent[0] += MILLI
-        spent[1] = max(spent[1], _iso(now))
+        spent[1] = max(spent[1], utc_text(now))
         self._spent[row.key_id] = spent
         return "used", None, Actor(row.username, Role(row.role), row.party_id)
 
@@ -347,7 +342,7 @@ class KeyGate:
             if not queue and not spent:
                 return 0
             try:
-                written = self._write(queue, spent, _now())
+                written = self._write(queue, spent, utc_now())
             except BaseException:
                 with self._lock:
                     self._queue[:0] = queue  # back in front of the newer ones, in order
@@ -377,7 +372,7 @@ class KeyGate:
                     continue
                 milli, last = spent[key_id]
                 row.bucket_milli = _refill(row.bucket_milli, row.bucket_at, now, self.limits) - milli
-                row.bucket_at = _iso(now)
+                row.bucket_at = utc_text(now)
                 if last and (row.last_used_at or "") < last:
                     row.last_used_at = last
                 s.add(row)

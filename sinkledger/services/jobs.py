@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete
@@ -22,6 +22,7 @@ from sqlmodel import Field, SQLModel
 from ledger.permissions import Actor
 from sinkledger.services.sessions import _writing
 from sinkledger_base.errors import InvalidInput, NotFound, printable
+from sinkledger_base.local_time import utc_now, utc_text
 
 if TYPE_CHECKING:  # for annotations only
     from sinkledger.services.registry import Service
@@ -47,16 +48,13 @@ class JobRow(SQLModel, table=True):
     ended_at: str | None = Field(default=None, max_length=40)
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
 
 def start(service: Service, actor: Actor, kind: str) -> dict[str, Any]:
     """A new running job of ``kind`` for ``actor``; finished jobs older than :data:`KEEP` go."""
-    now = datetime.now(UTC)
-    row = JobRow(job_id=uuid.uuid4().hex, kind=kind, owner=actor.username, status="running", started_at=_iso(now))
+    now = utc_now()
+    row = JobRow(job_id=uuid.uuid4().hex, kind=kind, owner=actor.username, status="running", started_at=utc_text(now))
     with _writing(service) as s:
-        s.exec(delete(JobRow).where(JobRow.status != "running", JobRow.started_at < _iso(now - KEEP)))
+        s.exec(delete(JobRow).where(JobRow.status != "running", JobRow.started_at < utc_text(now - KEEP)))
         s.add(row)
         view = _view(row)
     return view
@@ -87,7 +85,7 @@ def finish(service: Service, job_id: str, status: str, outcome: dict[str, Any]) 
     with _writing(service) as s:
         row = s.get(JobRow, job_id)
         if row is not None:
-            row.status, row.ended_at = status, _iso(datetime.now(UTC))
+            row.status, row.ended_at = status, utc_text(utc_now())
             row.outcome = json.dumps(outcome, ensure_ascii=False, default=str)
             s.add(row)
 

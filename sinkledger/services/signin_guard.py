@@ -35,7 +35,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, tuple_
@@ -47,7 +47,7 @@ from ledger.store import UserRow
 from sinkledger.config import SignInLimits
 from sinkledger.services.sessions import _writing
 from sinkledger_base.errors import InvalidInput, NotFound, NotPermitted, printable
-from sinkledger_base.local_time import local_timestamp
+from sinkledger_base.local_time import local_timestamp, utc_now, utc_text
 
 if TYPE_CHECKING:  # for annotations only
     from sinkledger.services.registry import Service
@@ -98,12 +98,6 @@ class Attempt:
     client_key: str = ""  # the client counter's subject (:func:`client_key`)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _limits(service: Service) -> SignInLimits:
@@ -112,7 +106,7 @@ def _limits(service: Service) -> SignInLimits:
 
 def _forgotten(now: datetime, limits: SignInLimits) -> str:
     """Counters whose last failure is older than this start again (never while still locked)."""
-    return _iso(now - max(timedelta(minutes=limits.forget_minutes), timedelta(seconds=limits.max_delay_s)))
+    return utc_text(now - max(timedelta(minutes=limits.forget_minutes), timedelta(seconds=limits.max_delay_s)))
 
 
 def _threshold(scope: str, limits: SignInLimits) -> int:
@@ -231,7 +225,7 @@ def append_bounded_rows(s: Any, rows: list[Any], max_rows: int) -> None:
         beyond = select(table.id).where(table.id <= cut).order_by(table.id).limit(prune)
         s.exec(delete(table).where(table.id.in_(beyond)))
     newest = max(datetime.fromisoformat(r.at) for r in rows)
-    old = (select(table.id).where(table.at < _iso(newest - LOG_RETENTION)).order_by(table.at).limit(prune))
+    old = (select(table.id).where(table.at < utc_text(newest - LOG_RETENTION)).order_by(table.at).limit(prune))
     s.exec(delete(table).where(table.id.in_(old)))
 
 
@@ -258,14 +252,14 @@ def begin(service: Service, username: str | None, client: str, *, shown_name: st
         ``sign_in_locked`` with ``retry_at`` (Asia/Shanghai, as people read it) and ``wait_s``, the same for every user name
         whether it exists or not.
     """
-    now = now or _now()
+    now = now or utc_now()
     limits = _limits(service)
     client = _subject(client or UNKNOWN_CLIENT)
     key = _subject(client_key(client))
     shown = _subject(shown_name if shown_name is not None else (username or ""))
     subjects = [(CLIENT, key)] if username is None else [(USER, _subject(username)), (CLIENT, key)]
     dialect = "sqlite" if service.db.is_sqlite else "postgresql"
-    now_iso = _iso(now)
+    now_iso = utc_text(now)
     forgotten = _forgotten(now, limits)
     with _writing(service) as s:
         rows = [_get_for_update(s, scope, subject, dialect, now_iso) for scope, subject in subjects]
@@ -307,13 +301,13 @@ def _prune(service: Service, forgotten: str) -> None:
             if not service.db.is_sqlite:
                 idle = idle.with_for_update(skip_locked=True)
             s.exec(delete(SignInGuardRow).where(tuple_(SignInGuardRow.scope, SignInGuardRow.subject).in_(idle)))
-    except Exception:  # noqa: BLE001 - housekeeping must never fail a sign-in
+    except Exception:
         log.exception("could not prune the sign-in counters")
 
 
 def failed(service: Service, attempt: Attempt, event: str) -> None:
     """Log a failed attempt (its failure was counted by :func:`begin`)."""
-    now_iso = _iso(attempt.now)
+    now_iso = utc_text(attempt.now)
     with _writing(service) as s:
         _log(s, _limits(service), SignInLogRow(at=now_iso, username=attempt.shown_name, client=attempt.client,
                                                event=event))
@@ -325,7 +319,7 @@ def succeeded(service: Service, attempt: Attempt) -> None:
     """A success: the user name's counter starts again; the client's provisional failure is
     taken back."""
     dialect = "sqlite" if service.db.is_sqlite else "postgresql"
-    now_iso = _iso(attempt.now)
+    now_iso = utc_text(attempt.now)
     with _writing(service) as s:
         if attempt.username is not None:
             s.exec(delete(SignInGuardRow).where(SignInGuardRow.scope == USER,
@@ -346,7 +340,7 @@ def locks(service: Service, actor: Actor, *, now: datetime | None = None) -> lis
     """User names and clients that have reached their threshold (each next attempt waits), the
     locked ones first (administrators only)."""
     require(actor, "manage_users")
-    now, limits = now or _now(), _limits(service)
+    now, limits = now or utc_now(), _limits(service)
     forget = _forgotten(now, limits)
     with service.db.read() as s:
         rows = s.exec(select(SignInGuardRow).where(SignInGuardRow.last_failure_at >= forget)).all()
@@ -358,7 +352,7 @@ def locks(service: Service, actor: Actor, *, now: datetime | None = None) -> lis
         if until is None:
             continue
         out.append({"scope": r.scope, "subject": r.subject, "failures": r.failures,
-                    "last_failure_at": r.last_failure_at, "locked_until": _iso(until), "locked": now < until,
+                    "last_failure_at": r.last_failure_at, "locked_until": utc_text(until), "locked": now < until,
                     "known_user": r.scope == USER and r.subject in users})
     return sorted(out, key=lambda d: (not d["locked"], d["scope"], d["subject"]))
 
@@ -370,7 +364,7 @@ def unlock(service: Service, actor: Actor, *, scope: str, subject: str, now: dat
         raise InvalidInput("value_invalid", field="scope", value=printable(str(scope), 40))
     if not isinstance(subject, str) or not subject:
         raise InvalidInput("value_invalid", field="subject", value=printable(repr(subject), 40))
-    now = now or _now()
+    now = now or utc_now()
     if scope == CLIENT:
         subject = client_key(subject)  # an IPv6 address lifts its /64's counter
     with _writing(service) as s:
@@ -379,7 +373,7 @@ def unlock(service: Service, actor: Actor, *, scope: str, subject: str, now: dat
             raise NotFound("sign_in_lock_not_found", scope=scope, subject=printable(subject, 64))
         failures = row.failures
         s.delete(row)
-        _log(s, _limits(service), SignInLogRow(at=_iso(now), username=subject if scope == USER else "",
+        _log(s, _limits(service), SignInLogRow(at=utc_text(now), username=subject if scope == USER else "",
                                                client=subject if scope == CLIENT else "", event="unlocked",
                                                detail=_subject(f"{scope} by {actor.username}")))
     log.warning("sign-in lock lifted: %s %r by %s", scope, subject, actor.username)
