@@ -1,58 +1,33 @@
-"""Importing another registry's history (issue 3, item 10).
+"""Importing another registry's history (issue 3, item 10; issue 20).
 
-Parsing (:mod:`.verra`, :mod:`.gold_standard`) is pure and registry-specific; it yields
-registry-neutral :class:`~ledger.registry_import.model.RegistryRecord` values and every
-problem at once. :func:`ledger.registry_import.apply.import_registry_history` records the
-records in one journal entry (kind ``registry_import``), all or nothing, into the
-imported-programme account ``IMPORT-<REGISTRY>``.
+Each registry's export layout is data: ``mappings/<registry>.toml`` (:mod:`.mapping`), read by
+one general reader (:mod:`.reader`) into registry-neutral records (:mod:`.model`): credit rows
+and projects, with every problem and notice at once. :func:`ledger.registry_import.apply.
+import_registry_history` records them in one journal entry (kind ``registry_import``), all or
+nothing, into the imported-programme accounts ``IMPORT-<REGISTRY>`` (and ``-BUFFER``), keeps the
+projects (type, methodology, country, sink category; :mod:`.store`) and returns the
+reconciliation report (:mod:`.report`).
 
 Usage::
 
-    records, problems = parse_files("gold-standard", [issuances_csv, retirements_csv])
-    content = import_content("gold-standard", records, problems, allow_partial=False)
+    parsed = parse_files("gold-standard", [issuances_csv, retirements_csv, projects_csv])
+    content = import_content(parsed, allow_partial=False)
     run_command(db, actor=admin, command="import_registry", request_id="import:gs:2026-04",
-                content=content, handler=lambda ctx: import_registry_history(
-                    ctx, registry="gold-standard", records=records, parse_problems=problems))
+                content=content, handler=lambda ctx: import_registry_history(ctx, parsed))
 
-All files of one registry's history go into one command: a retirement row is reconciled
-against the issuance row that holds its serials only within the same import.
+All files of one registry's history go into one command: a retirement is reconciled against
+the issuance that holds its credits only within the same import (or one recorded before).
 """
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
-from ledger.registry_import import gold_standard, verra
-from ledger.registry_import.apply import import_content, import_registry_history
-from ledger.registry_import.model import ImportProblem, ParseResult, RegistryRecord, sort_problems
-from sinkledger_base.errors import InvalidInput
-
-PARSERS: dict[str, Callable[[Path], ParseResult]] = {
-    verra.REGISTRY: verra.parse_file,
-    gold_standard.REGISTRY: gold_standard.parse_file,
-}
-
-
-def parse_files(registry: str, paths: Iterable[Path]) -> ParseResult:
-    """Parse every file of one registry's export; all records and all problems.
-
-    Raises
-    ------
-    InvalidInput
-        ``value_invalid`` when the registry is not one of :data:`PARSERS`.
-    """
-    parse = PARSERS.get(registry)
-    if parse is None:
-        raise InvalidInput("value_invalid", field="registry", value=str(registry)[:40])
-    records: list[RegistryRecord] = []
-    problems: list[ImportProblem] = []
-    for path in paths:
-        found_records, found_problems = parse(Path(path))
-        records.extend(found_records)
-        problems.extend(found_problems)
-    return records, sort_problems(problems)
+from ledger.registry_import.mapping import registry_keys, resolve
+from ledger.registry_import.model import ImportProblem, ParsedImport, ProjectRecord, RegistryRecord
+from ledger.registry_import.reader import detect_registry, parse_files, parse_text
 
 
 def default_request_id(registry: str, paths: Iterable[Path]) -> str:
@@ -63,8 +38,9 @@ def default_request_id(registry: str, paths: Iterable[Path]) -> str:
     digest = hashlib.sha256()
     for path in paths:
         digest.update(hashlib.sha256(Path(path).read_bytes()).digest())
-    return f"import:{registry}:{digest.hexdigest()}"
+    mapping = resolve(registry)
+    return f"import:{mapping.registry if mapping else registry}:{digest.hexdigest()}"
 
 
-__all__ = ["PARSERS", "parse_files", "default_request_id", "import_content", "import_registry_history",
-           "ImportProblem", "RegistryRecord"]
+__all__ = ["detect_registry", "parse_files", "parse_text", "default_request_id", "registry_keys", "resolve",
+           "ImportProblem", "ParsedImport", "ProjectRecord", "RegistryRecord"]
