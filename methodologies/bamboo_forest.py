@@ -67,6 +67,17 @@ from methodologies.bamboo_forest_inputs import (
 )
 from methodologies.base import Estimate, ParameterSet
 from methodologies.netting import NetResult, add_shared_warnings, net_per_ha_yr
+from methodologies.plots import (
+    KG_PER_M2_TO_T_PER_HA,
+    InventoryResult,
+    Plot,
+    PlotEvent,
+    PlotValues,
+    estimate_inventory,
+    litter_carbon_t_c_per_ha,
+    soil_carbon_t_c_per_ha,
+    warn_sampling,
+)
 from methodologies.skeleton import (
     Computed,
     MethodologySkeleton,
@@ -76,14 +87,15 @@ from methodologies.skeleton import (
 )
 from methodologies.trace import CalculationRecorder
 from methodologies.uncertainty import apply_uncertainty
-from methodologies.units import KG_PER_TONNE
+from methodologies.units import KG_PER_TONNE, decimal_context
 from methodologies.units import canonical_decimal as _d
 
 METHODOLOGY_ID: Final = "sinkledger.bamboo-moso-management"
-METHODOLOGY_VERSION: Final = "1.1.0"  # The latest; see VERSION_FEATURES.
+METHODOLOGY_VERSION: Final = "1.2.0"  # The latest; see VERSION_FEATURES.
 VERSION_FEATURES: Final[Mapping[str, frozenset[Feature]]] = MappingProxyType({
     "1.0.0": frozenset(),
-    "1.1.0": ALL_FEATURES,
+    "1.1.0": frozenset({Feature.UNCERTAINTY, Feature.CARBON_DENSITY}),
+    "1.2.0": ALL_FEATURES,
 })
 SINK_TYPE: Final = "bamboo_forest"
 PARAMETER_FILE: Final = "bamboo_moso_management.csv"
@@ -106,6 +118,7 @@ PARAMETER_RANGES: Final[Mapping[str, tuple[Decimal, Decimal]]] = MappingProxyTyp
     "n2o_ef1": (Decimal(0), Decimal(1)),
     "gwp100": (Decimal(1), Decimal(100_000)),
     "uncertainty_allowable": (Decimal(0), Decimal(1)),
+    "litter_carbon_fraction": (Decimal("0.01"), Decimal(1)),
     "zhou_allometry.age_coefficient": (Decimal("1E-6"), Decimal(100)),
     "zhou_allometry.age_offset_du": (Decimal(0), Decimal(100)),
 })
@@ -141,10 +154,24 @@ class _Results:
 
 
 def _compute(recorder: CalculationRecorder, inputs: BambooInputs,
-             gwp_profile: str) -> _Results:
-    """Evaluate B1-B8 in order, recording each step."""
-    carbon = [_event_carbon_t_c_per_ha(recorder, inputs, index, event)
-              for index, event in enumerate(inputs.events)]
+             gwp_profile: str) -> tuple[_Results, Mapping[str, Any]]:
+    """Evaluate B1-B8 in order, recording each step (P1-P4 first with a plot inventory)."""
+    uncertainty = inputs.uncertainty
+    sampling: Mapping[str, Any] = {}
+    if inputs.plot_inventory is not None:
+        inventory = estimate_inventory(recorder, inputs.plot_inventory,
+                                       lambda event, plot: _plot_values(recorder, inputs,
+                                                                        event, plot))
+        carbon = [recorder.step(f"events[{index}] carbon stock", "stratified mean of the plots "
+                                "(all pools)", mean, "t C/ha", f"P1 at {event.date.isoformat()}")
+                  for index, (mean, event) in enumerate(zip(
+                      inventory.event_means, inputs.plot_inventory.events, strict=True))]
+        _record_pool_changes(recorder, inputs, inventory)
+        uncertainty = inputs.plot_inventory.uncertainty_input(inventory.change_u_pct)
+        sampling = inventory.sampling
+    else:
+        carbon = [_event_carbon_t_c_per_ha(recorder, inputs, index, event)
+                  for index, event in enumerate(inputs.events)]
     last_index = len(carbon) - 1
     _event_co2_t_co2_per_ha(recorder, 0, carbon[0])
     _event_co2_t_co2_per_ha(recorder, last_index, carbon[-1])
@@ -159,13 +186,52 @@ def _compute(recorder: CalculationRecorder, inputs: BambooInputs,
     adjusted = apply_uncertainty(recorder, net_t_co2e=net, contributions_t_co2e={
         "stock_change": stock, "emissions": -emissions,
         "baseline": -Decimal(inputs.baseline_net_kg_co2e) / KG_PER_TONNE},
-        uncertainty=inputs.uncertainty)
+        uncertainty=uncertainty)
     return _Results(stock_t_co2e=stock, emissions_t_co2e=emissions,
                     net_before_uncertainty_t_co2e=net,
                     uncertainty_deduction_t_co2e=adjusted.deduction_t_co2e,
                     net_t_co2e=adjusted.net_t_co2e, period_yr=period_yr,
                     gross_fixation_t_c_per_ha_yr=_gross_fixation(recorder, carbon[-1]),
-                    carbon_first_t_c_per_ha=carbon[0], carbon_last_t_c_per_ha=carbon[-1])
+                    carbon_first_t_c_per_ha=carbon[0], carbon_last_t_c_per_ha=carbon[-1]
+                    ), sampling
+
+
+def _plot_values(recorder: CalculationRecorder, inputs: BambooInputs, event: PlotEvent,
+                 plot: Plot) -> PlotValues:
+    """One plot's carbon by pool, t C/ha: culms (B1-B3 per plot), litter, soil."""
+    if inputs.biomass_method is BiomassMethod.MEAN_CULM_BIOMASS:
+        means = event.extra["mean_culm_biomass_kg_by_age_class"]
+        per_culm = [means[culm.age_class] for culm in plot.culms]
+    else:
+        coefficients = {key: recorder.parameter(f"zhou_allometry.{key}") for key in ZHOU_KEYS}
+        per_culm = [zhou_culm_biomass_kg(dbh_cm=culm.dbh_cm, age_du=AGE_CLASSES_DU[
+            culm.age_class], coefficients=coefficients) for culm in plot.culms
+            if culm.dbh_cm is not None]
+    with decimal_context():
+        biomass = sum(per_culm, Decimal(0)) / plot.area_m2 * KG_PER_M2_TO_T_PER_HA
+        if inputs.culm_biomass_basis is CulmBiomassBasis.ABOVE_GROUND:
+            biomass = total_biomass_t_per_ha(above_ground_biomass_t_per_ha=biomass,
+                                             root_shoot_ratio=recorder.parameter(
+                                                 "root_shoot_ratio"))
+        pools = {"biomass": carbon_stock_t_c_per_ha(
+            biomass_t_per_ha=biomass, carbon_fraction=recorder.parameter("carbon_fraction"))}
+    if plot.litter_dry_mass_g_per_m2 is not None:
+        pools["litter"] = litter_carbon_t_c_per_ha(
+            plot.litter_dry_mass_g_per_m2, recorder.parameter("litter_carbon_fraction"))
+    if plot.soil_layers is not None:
+        pools["soil"] = soil_carbon_t_c_per_ha(plot.soil_layers)
+    return PlotValues(by_pool=pools)
+
+
+def _record_pool_changes(recorder: CalculationRecorder, inputs: BambooInputs,
+                         inventory: InventoryResult) -> None:
+    """Per-pool stock change over the area (t CO2e), for the trace; B5 takes their sum."""
+    first, last = inventory.event_means_by_pool[0], inventory.event_means_by_pool[-1]
+    for pool in first:
+        recorder.step(f"stock change {pool}", f"({_d(last[pool])} − {_d(first[pool])}) × "
+                      f"{_d(inputs.area_ha)} × 44/12", stock_change_t_co2e(
+                          first_t_c_per_ha=first[pool], last_t_c_per_ha=last[pool],
+                          area_ha=inputs.area_ha), "t CO2e", f"pool {pool}, P2")
 
 
 def _event_co2_t_co2_per_ha(recorder: CalculationRecorder, index: int,
@@ -186,7 +252,8 @@ def _event_carbon_t_c_per_ha(recorder: CalculationRecorder, inputs: BambooInputs
         return recorder.step(f"{label} carbon stock", "given (carbon_t_c_per_ha)",
                              event.carbon_t_c_per_ha, "t C/ha",
                              f"carbon_density at {event.date.isoformat()}: above- and "
-                             "below-ground stand carbon, e.g. raster zonal mean")
+                             "below-ground stand carbon, e.g. raster zonal mean"
+                             + ("" if event.source is None else f"; {event.source}"))
     per_culm_kg = _per_culm_biomass_kg(recorder, inputs, label, event)
     terms = " + ".join(f"{age}: {count} × {_d(per_culm_kg[age])}"
                        for age, count in event.culms_per_ha_by_age_class.items() if count)
@@ -287,15 +354,21 @@ def _add_warnings(recorder: CalculationRecorder, inputs: BambooInputs, results: 
     add_shared_warnings(recorder, net)
 
 
+def _event_dates(inputs: BambooInputs) -> tuple[Any, Any]:
+    """The first and last monitoring dates (of the events or of the plot inventories)."""
+    events = inputs.events if inputs.plot_inventory is None else inputs.plot_inventory.events
+    return events[0].date, events[-1].date
+
+
 def _warn_interval(recorder: CalculationRecorder, inputs: BambooInputs) -> None:
-    years = whole_years_apart(recorder, inputs.events[0].date, inputs.events[-1].date,
-                              SAME_SEASON_TOLERANCE_DAYS)
+    first, last = _event_dates(inputs)
+    years = whole_years_apart(recorder, first, last, SAME_SEASON_TOLERANCE_DAYS)
     if years is not None and years % ON_OFF_CYCLE_YEARS:
         recorder.warn("monitoring_interval_is_odd_years", years=years)
 
 
 def _warn_span(recorder: CalculationRecorder, inputs: BambooInputs) -> None:
-    first, last = inputs.events[0].date, inputs.events[-1].date
+    first, last = _event_dates(inputs)
     if (abs((first - inputs.period_start).days) > SAME_SEASON_TOLERANCE_DAYS
             or abs((last - inputs.period_end).days) > SAME_SEASON_TOLERANCE_DAYS):
         recorder.warn("monitoring_events_do_not_span_period", first=first, last=last,
@@ -353,6 +426,10 @@ class BambooMosoManagement(MethodologySkeleton[BambooInputs]):
     def required_keys(self, inputs: BambooInputs, gwp_profile: str) -> Sequence[str]:
         """Parameter keys these inputs use."""
         keys = ["gross_fixation_rotation_yr", "net_removal_plausibility_limit"]
+        if inputs.plot_inventory is not None:
+            keys.append(f"uncertainty_allowable.{inputs.plot_inventory.uncertainty_profile}")
+            if "litter" in inputs.plot_inventory.pools:
+                keys.append("litter_carbon_fraction")
         if inputs.biomass_method is not BiomassMethod.CARBON_DENSITY:
             keys.append("carbon_fraction")
         if inputs.culm_biomass_basis is CulmBiomassBasis.ABOVE_GROUND:
@@ -367,14 +444,17 @@ class BambooMosoManagement(MethodologySkeleton[BambooInputs]):
     def compute(self, recorder: CalculationRecorder, inputs: BambooInputs,
                 gwp_profile: str) -> Computed:
         """B1-B9 in order, then the warnings."""
-        results = _compute(recorder, inputs, gwp_profile)
+        results, sampling = _compute(recorder, inputs, gwp_profile)
         net = NetResult(stock_change_t_co2e=results.stock_t_co2e,
                         emissions_t_co2e=results.emissions_t_co2e,
                         net_before_uncertainty_t_co2e=results.net_before_uncertainty_t_co2e,
                         uncertainty_deduction_t_co2e=results.uncertainty_deduction_t_co2e,
                         net_t_co2e=results.net_t_co2e)
         _add_warnings(recorder, inputs, results, net)
-        return Computed(result=net, informational=_informational(results, inputs.area_ha))
+        if sampling:
+            warn_sampling(recorder, sampling)
+        return Computed(result=net, informational=_informational(results, inputs.area_ha),
+                        sampling=sampling)
 
     def inputs_with_stock_events(self, inputs: Mapping[str, Any],
                                  events: Sequence[Mapping[str, str]]) -> dict[str, Any]:

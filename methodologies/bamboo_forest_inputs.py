@@ -20,10 +20,18 @@ from methodologies.fields import (
     open_document,
     read_accounting,
     read_choice,
+    read_event_source,
     read_non_negative_decimal,
     schema_field,
 )
 from methodologies.inputs import MISSING, InputReader
+from methodologies.plots import (
+    PLOT_INVENTORY_FIELD,
+    PLOT_INVENTORY_SCHEMA_ENTRY,
+    Culm,
+    PlotInventory,
+    read_plot_inventory,
+)
 from methodologies.uncertainty import UNCERTAINTY_FIELD, UncertaintyInput
 from methodologies.units import canonical_decimal
 
@@ -45,9 +53,13 @@ class Feature(enum.StrEnum):
 
     UNCERTAINTY = "uncertainty"  # The `uncertainty` block (VM0033 eq. 92), 1.1.0.
     CARBON_DENSITY = "carbon_density"  # biomass_method carbon_density, 1.1.0.
+    PLOTS = "plots"  # The `plot_inventory` block (sample plots, 每木检尺), 1.2.0.
 
 
 ALL_FEATURES: Final = frozenset(Feature)
+# The largest Moso culms measured reach about 20 cm DBH (Cao 2017 mean 9.1-11.1 cm; Zhuang,
+# Jian'ou, 35 kg culms); 30 cm is beyond any bamboo culm: a DBH in mm or a girth in cm.
+MAX_CULM_DBH_CM: Final = Decimal(30)
 UNCERTAINTY_COMPONENTS: Final = ("stock_change", "emissions", "baseline")
 
 
@@ -81,7 +93,7 @@ EVENT_FIELDS: Final[Mapping[BiomassMethod, frozenset[str]]] = MappingProxyType({
         {"date", "culms_per_ha_by_age_class", "mean_culm_biomass_kg_by_age_class"}),
     BiomassMethod.ALLOMETRY_DBH_AGE: frozenset(
         {"date", "culms_per_ha_by_age_class", "mean_dbh_cm", "mean_dbh_cm_by_age_class"}),
-    BiomassMethod.CARBON_DENSITY: frozenset({"date", "carbon_t_c_per_ha"}),
+    BiomassMethod.CARBON_DENSITY: frozenset({"date", "carbon_t_c_per_ha", "source"}),
 })
 
 
@@ -125,6 +137,19 @@ INPUT_SCHEMA: Final[Mapping[str, Mapping[str, Any]]] = MappingProxyType({
         "", "enum: ipcc2019_wet_synthetic | ipcc2019_aggregated | ipcc2006_default", False,
         "EF1 for direct N2O; default ipcc2019_wet_synthetic (0.016)."),
     **accounting_schema(),
+    PLOT_INVENTORY_FIELD: PLOT_INVENTORY_SCHEMA_ENTRY,
+    "plot_inventory.events[].plots[].culms": schema_field(
+        "", "list[{age_class: I-VI, dbh_cm?: decimal > 0}]", False,
+        "Every culm of the plot (每木检尺); dbh_cm is required for allometry_dbh_age. With "
+        "mean_culm_biomass the event gives mean_culm_biomass_kg_by_age_class (1.2.0)."),
+    "plot_inventory.events[].plots[].litter_dry_mass_g_per_m2": schema_field(
+        "g d.m./m²", "decimal >= 0", False,
+        "Optional litter pool: dry mass of the litter quadrat; carbon = M × litter CF × 0.01 "
+        "(1.2.0). Give it on every plot or on none."),
+    "plot_inventory.events[].plots[].soil_layers": schema_field(
+        "", "list[{thickness_cm, bulk_density_g_per_cm3, organic_carbon_g_per_kg, "
+        "gravel_fraction?}]", False,
+        "Optional soil pool: SOC = Σ BD × C × (1 − G) × H / 10 t C/ha (Li Y. 2016) (1.2.0)."),
 })
 TOP_LEVEL_FIELDS: Final = tuple(key for key in INPUT_SCHEMA if "." not in key)
 
@@ -138,6 +163,7 @@ class BambooEvent:
     mean_culm_biomass_kg_by_age_class: Mapping[str, Decimal]
     mean_dbh_cm_by_age_class: Mapping[str, Decimal]
     carbon_t_c_per_ha: Decimal | None = None
+    source: str | None = None  # carbon_density: where the density comes from (issue 21)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -155,6 +181,7 @@ class BambooInputs:
     baseline_net_kg_co2e: int
     leakage_kg_co2e: int
     uncertainty: UncertaintyInput | None = None
+    plot_inventory: PlotInventory | None = None
 
     def normalised(self) -> dict[str, Any]:
         """Return the canonical JSON-native document (decimals as canonical strings).
@@ -179,6 +206,9 @@ class BambooInputs:
             del document["culm_biomass_basis"]
         if self.uncertainty is not None:
             document[UNCERTAINTY_FIELD] = self.uncertainty.normalised()
+        if self.plot_inventory is not None:
+            del document["events"]
+            document[PLOT_INVENTORY_FIELD] = self.plot_inventory.normalised()
         return document
 
 
@@ -190,7 +220,8 @@ def _normalised_event(event: BambooEvent, method: BiomassMethod) -> dict[str, An
     if method is BiomassMethod.CARBON_DENSITY:
         assert event.carbon_t_c_per_ha is not None
         return {"date": event.date.isoformat(),
-                "carbon_t_c_per_ha": canonical_decimal(event.carbon_t_c_per_ha)}
+                "carbon_t_c_per_ha": canonical_decimal(event.carbon_t_c_per_ha),
+                **({} if event.source is None else {"source": event.source})}
     if method is BiomassMethod.MEAN_CULM_BIOMASS:
         per_culm = event.mean_culm_biomass_kg_by_age_class
         document["mean_culm_biomass_kg_by_age_class"] = {
@@ -227,7 +258,12 @@ def parse_bamboo_inputs(document: Any,
                          BiomassMethod.MEAN_CULM_BIOMASS, "biomass_method_unknown",
                          allowed=_biomass_methods(features))
     basis = _read_basis(reader, document, method)
-    events = _read_events(reader, document, method)
+    inventory = None
+    if Feature.PLOTS in features and PLOT_INVENTORY_FIELD in document:
+        events: tuple[BambooEvent, ...] | None = ()
+        inventory = _read_inventory(reader, document, method)
+    else:
+        events = _read_events(reader, document, method)
     fertiliser = read_non_negative_decimal(reader, document, "fertiliser_n_kg_per_ha_yr",
                                            "fertiliser_n_must_not_be_negative")
     ef_profile = read_choice(reader, document, "n2o_emission_factor_profile",
@@ -240,13 +276,96 @@ def parse_bamboo_inputs(document: Any,
     return BambooInputs(
         **values, biomass_method=method, culm_biomass_basis=basis, events=events,
         fertiliser_n_kg_per_ha_yr=fertiliser, n2o_emission_factor_profile=ef_profile,
-        **accounting)  # type: ignore[arg-type]
+        plot_inventory=inventory, **accounting)  # type: ignore[arg-type]
 
 
 def _top_level_fields(features: frozenset[Feature]) -> tuple[str, ...]:
-    if Feature.UNCERTAINTY in features:
-        return TOP_LEVEL_FIELDS
-    return tuple(key for key in TOP_LEVEL_FIELDS if key != UNCERTAINTY_FIELD)
+    fields = TOP_LEVEL_FIELDS
+    if Feature.UNCERTAINTY not in features:
+        fields = tuple(key for key in fields if key != UNCERTAINTY_FIELD)
+    if Feature.PLOTS not in features:
+        fields = tuple(key for key in fields if key != PLOT_INVENTORY_FIELD)
+    return fields
+
+
+def _read_inventory(reader: InputReader, document: Mapping[str, Any],
+                    method: BiomassMethod | None) -> PlotInventory | None:
+    """The plot inventory replaces ``events`` and the ``uncertainty`` block (1.2.0)."""
+    for key, code in (("events", "plot_inventory_replaces_events"),
+                      (UNCERTAINTY_FIELD, "plot_inventory_gives_the_uncertainty")):
+        if key in document:
+            reader.report(key, code)
+    if method is BiomassMethod.CARBON_DENSITY:
+        reader.report("biomass_method", "field_does_not_apply_to_biomass_method",
+                      value=method.value)
+        return None
+    needs_dbh = method is BiomassMethod.ALLOMETRY_DBH_AGE
+
+    def read_culms(plot_reader: InputReader, plot: Mapping[str, Any], path: str
+                   ) -> dict[str, Any] | None:
+        value = plot_reader.field(plot, "culms", f"{path}.culms", required=False)
+        items = [] if value is MISSING else plot_reader.sequence(value, f"{path}.culms")
+        if items is None:
+            return None
+        culms = [_read_culm(plot_reader, item, f"{path}.culms[{i}]", needs_dbh)
+                 for i, item in enumerate(items)]
+        return None if any(c is None for c in culms) else {"culms": tuple(culms)}
+
+    def read_event_extra(event_reader: InputReader, event: Mapping[str, Any], path: str
+                         ) -> dict[str, Any] | None:
+        key = "mean_culm_biomass_kg_by_age_class"
+        if method is not BiomassMethod.MEAN_CULM_BIOMASS:
+            if key in event:
+                event_reader.report(f"{path}.{key}", "field_does_not_apply_to_biomass_method",
+                                    value=method.value if method else "?")
+                return None
+            return {}
+        value = event_reader.field(event, key, f"{path}.{key}", required=True)
+        if value is MISSING:
+            return None
+        per_culm = _read_age_class_map(event_reader, value, f"{path}.{key}",
+                                       _positive_decimal_reader(
+                                           event_reader, "mean_culm_biomass_kg_must_be_positive"))
+        return None if per_culm is None else {key: MappingProxyType(per_culm)}
+
+    inventory = read_plot_inventory(
+        reader, document, measurement_fields=("culms",), read_measurements=read_culms,
+        event_fields=("mean_culm_biomass_kg_by_age_class",), read_event_extra=read_event_extra)
+    if inventory is None or method is not BiomassMethod.MEAN_CULM_BIOMASS:
+        return inventory
+    for index, event in enumerate(inventory.events):
+        means = event.extra["mean_culm_biomass_kg_by_age_class"]
+        classes = sorted({c.age_class for plot in event.plots for c in plot.culms} - set(means))
+        for age_class in classes:
+            reader.report(f"{PLOT_INVENTORY_FIELD}.events[{index}]."
+                          "mean_culm_biomass_kg_by_age_class",
+                          "mean_culm_biomass_is_missing_for_age_class", value=age_class)
+    return inventory
+
+
+def _read_culm(reader: InputReader, item: Any, path: str, needs_dbh: bool) -> Culm | None:
+    culm = reader.mapping(item, path)
+    if culm is None:
+        return None
+    reader.reject_unknown_fields(culm, ("age_class", "dbh_cm"), prefix=f"{path}.")
+    age = reader.field(culm, "age_class", f"{path}.age_class", required=True)
+    if age is not MISSING and age not in AGE_CLASSES_DU:
+        reader.report(f"{path}.age_class", "age_class_unknown", value=repr(age),
+                      allowed=", ".join(AGE_CLASSES_DU))
+        age = MISSING
+    dbh = None
+    if "dbh_cm" in culm or needs_dbh:
+        raw = reader.field(culm, "dbh_cm", f"{path}.dbh_cm", required=True)
+        dbh = None if raw is MISSING else reader.decimal(raw, f"{path}.dbh_cm")
+        if dbh is not None and not Decimal(0) < dbh <= MAX_CULM_DBH_CM:
+            reader.report(f"{path}.dbh_cm", "input_is_physically_impossible", value=dbh,
+                          low=0, high=MAX_CULM_DBH_CM, unit="cm")
+            dbh = None
+        if dbh is None:
+            return None
+    if age is MISSING:
+        return None
+    return Culm(age_class=age, dbh_cm=dbh)
 
 
 def _biomass_methods(features: frozenset[Feature]) -> list[str]:
@@ -311,12 +430,14 @@ def _read_event(reader: InputReader, item: Any, path: str,
         carbon = read_non_negative_decimal(reader, event, "carbon_t_c_per_ha",
                                            "value_must_not_be_negative",
                                            path=f"{path}.carbon_t_c_per_ha", required=True)
-        if date is None or carbon is None:
+        source = read_event_source(reader, event, path)
+        if date is None or carbon is None or source is False:
             return None
         return BambooEvent(date=date, culms_per_ha_by_age_class=MappingProxyType({}),
                            mean_culm_biomass_kg_by_age_class=MappingProxyType({}),
                            mean_dbh_cm_by_age_class=MappingProxyType({}),
-                           carbon_t_c_per_ha=carbon)
+                           carbon_t_c_per_ha=carbon,
+                           source=None if source is True else source)
     culms = _read_culm_counts(reader, event, path)
     biomass: Mapping[str, Decimal] | None = {}
     dbh: Mapping[str, Decimal] | None = {}

@@ -303,6 +303,9 @@ class Estimate:
     informational: Mapping[str, Decimal] = field(default_factory=dict)
     uncertainty_deduction_kg_co2e: int = 0
     one_off_claims: Mapping[str, int] = field(default_factory=dict)
+    # Plot-inventory statistics (methodologies.plots): per event and for the change, the
+    # stratified mean, SE, 90 % CI, precision and plots needed; empty without plots.
+    sampling: Mapping[str, Any] = field(default_factory=dict)
     reproducibility_hash: str
 
     def __post_init__(self) -> None:
@@ -320,6 +323,7 @@ class Estimate:
         object.__setattr__(self, "inputs", freeze(self.inputs))
         object.__setattr__(self, "informational", freeze(self.informational))
         object.__setattr__(self, "one_off_claims", freeze(dict(sorted(self.one_off_claims.items()))))
+        object.__setattr__(self, "sampling", freeze(self.sampling))
         object.__setattr__(self, "parameters", tuple(self.parameters))
         object.__setattr__(self, "steps", tuple(self.steps))
         object.__setattr__(self, "warnings", tuple(self.warnings))
@@ -353,6 +357,8 @@ class Estimate:
             "informational": thaw(self.informational),
             "uncertainty_deduction_kg_co2e": self.uncertainty_deduction_kg_co2e,
             "one_off_claims": thaw(self.one_off_claims),
+            # Only estimates made from plots carry it, so older records keep their bytes.
+            **({"sampling": thaw(self.sampling)} if self.sampling else {}),
             "reproducibility_hash": self.reproducibility_hash,
         }
 
@@ -393,6 +399,7 @@ class Estimate:
             # Both fields arrived with methodology versions after 1.0.0; older records lack them.
             uncertainty_deduction_kg_co2e=data.get("uncertainty_deduction_kg_co2e", 0),
             one_off_claims=dict(data.get("one_off_claims", {})),
+            sampling=dict(data.get("sampling", {})),
             reproducibility_hash=data["reproducibility_hash"],
         )
 

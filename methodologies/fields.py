@@ -189,10 +189,19 @@ class StockEvent:
     date: datetime.date
     quantity: str  # The field name, which carries the unit (t C/ha or t d.m./ha).
     value: Decimal
+    # Where the value comes from, e.g. a raster's zonal rule (issue 21); shown in the trace.
+    source: str | None = None
 
     def normalised(self) -> dict[str, str]:
         """Return the canonical JSON-native form (date ISO, value as a canonical string)."""
-        return {"date": self.date.isoformat(), self.quantity: canonical_decimal(self.value)}
+        document = {"date": self.date.isoformat(), self.quantity: canonical_decimal(self.value)}
+        if self.source is not None:
+            document["source"] = self.source
+        return document
+
+    def note(self, text: str) -> str:
+        """A trace note with the event's source appended."""
+        return text if self.source is None else f"{text}; {self.source}"
 
 
 def read_stock_events(reader: InputReader, document: Mapping[str, Any], key: str, *,
@@ -229,7 +238,7 @@ def _read_stock_event(reader: InputReader, item: Any, path: str,
     event = reader.mapping(item, path)
     if event is None:
         return None
-    reader.reject_unknown_fields(event, ("date", *quantities), prefix=f"{path}.")
+    reader.reject_unknown_fields(event, ("date", "source", *quantities), prefix=f"{path}.")
     date_value = reader.field(event, "date", f"{path}.date", required=True)
     date = None if date_value is MISSING else reader.date(date_value, f"{path}.date")
     given = [quantity for quantity in quantities if quantity in event]
@@ -238,6 +247,21 @@ def _read_stock_event(reader: InputReader, item: Any, path: str,
         return None
     density = read_non_negative_decimal(reader, event, given[0], "value_must_not_be_negative",
                                         path=f"{path}.{given[0]}", required=True)
-    if date is None or density is None:
+    source = read_event_source(reader, event, path)
+    if date is None or density is None or source is False:
         return None
-    return StockEvent(date=date, quantity=given[0], value=density)
+    return StockEvent(date=date, quantity=given[0], value=density,
+                      source=None if source is True else source)
+
+
+def read_event_source(reader: InputReader, event: Mapping[str, Any], path: str
+                      ) -> str | bool:
+    """An event's optional ``source`` text: the text, ``True`` when absent, ``False`` (with a
+    problem) when not a text of at most 300 characters."""
+    if "source" not in event:
+        return True
+    value = event["source"]
+    if not isinstance(value, str) or not value.strip() or len(value) > 300:
+        reader.report(f"{path}.source", "stock_event_source_invalid")
+        return False
+    return value

@@ -251,6 +251,10 @@ ERROR_MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType({
         "储量变化至少需要两期日期不同的栅格，收到：{value}。",
         "A stock change needs at least two rasters with distinct dates; got: {value}.",
     ),
+    "raster_zonal_rule_unknown": (_CHOICE_ZH, _CHOICE_EN),
+    "stock_event_source_invalid": (
+        "{field}：来源说明应为不超过 300 个字符的文字。",
+        "{field}: the source must be a text of at most 300 characters."),
     "raster_coverage_is_insufficient": (
         "{field}：{date} 的栅格有效像元只覆盖地块面积的 {value}（要求至少 {limit}），"
         "该地块不计算储量。",
@@ -261,6 +265,50 @@ ERROR_MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType({
         "测算结果记录格式错误：{detail}。",
         "The estimate record is malformed: {detail}.",
     ),
+    # issue 21 (helper h6): plot inventories and plausibility
+    "plot_strata_must_not_be_empty": ("{field} 至少需要一个分层及其面积。",
+                                      "{field} needs at least one stratum with its area."),
+    "allocation_unknown": (_CHOICE_ZH, _CHOICE_EN),
+    "value_must_be_a_short_text": ("{field} 必须是非空文本（不超过 60 字），收到 {value}。",
+                                   "{field} must be a non-empty text (60 characters at most); "
+                                   "got {value}."),
+    "plot_area_is_implausible": (
+        "{field}：样地面积 {value} {unit} 超过 {high} {unit}（1 公顷），应是单位错误（公顷或亩写成了平方米？）。",
+        "{field}: a plot area of {value} {unit} exceeds {high} {unit} (one hectare); the unit is "
+        "probably wrong (ha or mu entered as m2?)."),
+    "input_is_physically_impossible": (
+        "{field} 的值 {value} {unit} 超出物理上可能的范围（{low} 至 {high} {unit}），请检查单位。",
+        "{field} = {value} {unit} is outside what is physically possible ({low} to {high} "
+        "{unit}); check the unit."),
+    "plot_id_is_duplicated": ("{field}：样地号 {value} 在同一次调查中重复。",
+                              "{field}: plot id {value} appears twice in the same inventory."),
+    "plot_stratum_unknown": (_CHOICE_ZH, _CHOICE_EN),
+    "plot_stratum_needs_two_plots": (
+        "{field}：分层 {value} 只有 {count} 个样地，至少需要 2 个才能估计方差。",
+        "{field}: stratum {value} has {count} plot(s); at least 2 are needed to estimate a "
+        "variance."),
+    "plot_pool_measured_on_some_plots_only": (
+        "{field}：{value} 只在部分样地测定；碳库须在每次调查的每个样地测定，或都不测定。",
+        "{field}: {value} was measured on some plots only; a pool is measured on every plot of "
+        "every inventory or on none."),
+    "plot_inventory_replaces_events": (
+        "给出样地调查（plot_inventory）时不能再给出 {field}：储量由样地计算。",
+        "{field} cannot be given with a plot_inventory: the stocks come from the plots."),
+    "plot_inventory_gives_the_uncertainty": (
+        "给出样地调查时不能再给出 {field}：不确定性由样地统计得出（在 plot_inventory.uncertainty_profile 中选方案）。",
+        "{field} cannot be given with a plot_inventory: the uncertainty comes from the plot "
+        "statistics (choose the profile in plot_inventory.uncertainty_profile)."),
+    "input_unit_unknown": (
+        "{field} 的单位 {value} 无法识别；该项以 {unit} 计，也可写为：{allowed}。",
+        "{field}: the unit {value} is not known; the field is in {unit} and also accepts: "
+        "{allowed}."),
+    "input_unit_value_invalid": (
+        "{field} 的值 {value}（{unit}）不是有效数字。",
+        "{field}: the value {value} ({unit}) is not a number."),
+    "input_outside_published_range": (
+        "{field} 的值 {value} {unit} 超出已发表范围（{low} 至 {high} {unit}，{source}）且不可能为真，请检查单位（{hint}）。",
+        "{field} = {value} {unit} is beyond the published range ({low} to {high} {unit}, "
+        "{source}) by more than is possible; check the unit ({hint})."),
 })
 
 WARNING_MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType({
@@ -342,6 +390,21 @@ WARNING_MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType({
         "This estimate uses parameters not yet checked against their primary source: {keys}. "
         "Check them before any real issuance.",
     ),
+    # issue 21 (helper h6)
+    "plot_precision_target_not_met": (
+        "样地精度未达标（{what}）：90% 置信区间半宽为均值的 {precision}%（目标 ≤10%），{plots} 个样地；需 {needed} 个（再增 {extra} 个：{by_stratum}）。不确定性扣减已计入。",
+        "Plot precision target missed ({what}): the 90 % CI half-width is {precision} % of the "
+        "mean (target <= 10 %) with {plots} plots; {needed} are needed ({extra} more: "
+        "{by_stratum}). The uncertainty deduction accounts for it."),
+    "input_near_edge_of_published_range": (
+        "{field} 的值 {value} {unit} 超出已发表范围 {low} 至 {high} {unit}（{source}），请核对。",
+        "{field} = {value} {unit} is outside the published range {low} to {high} {unit} "
+        "({source}); check it."),
+    "net_result_is_physically_implausible": (
+        "净结果 {value} {unit} 超出该碳汇物理上可能的范围（已发表 {low} 至 {high} {unit}，{source}），多半是某个输入的单位错误（{hint}）。不得据此签发。",
+        "The net result of {value} {unit} is beyond what this sink can physically do (published "
+        "{low} to {high} {unit}, {source}); an input is probably in the wrong unit ({hint}). Do "
+        "not issue on it."),
 })
 
 

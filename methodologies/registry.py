@@ -18,8 +18,9 @@ from methodologies.tea_garden import TeaGarden
 from methodologies.wetland import WetlandLakeMarsh
 
 _METHODOLOGIES: Final[tuple[Methodology, ...]] = (
-    BambooMosoManagement("1.0.0"), BambooMosoManagement("1.1.0"), WetlandLakeMarsh(),
-    TeaGarden(),
+    BambooMosoManagement("1.0.0"), BambooMosoManagement("1.1.0"), BambooMosoManagement("1.2.0"),
+    WetlandLakeMarsh(),
+    TeaGarden("1.0.0"), TeaGarden("1.1.0"),
 )
 _BY_ID_AND_VERSION: Final[Mapping[tuple[str, str], Methodology]] = MappingProxyType(
     {(m.id, m.version): m for m in _METHODOLOGIES})

@@ -38,8 +38,10 @@ from methodologies.accounting import (
 )
 from methodologies.base import Estimate, ParameterSet, load_parameter_csv, reproducibility_hash
 from methodologies.errors import InvalidInput, Problem, make_problem
+from methodologies.input_units import convert_units
 from methodologies.netting import NetResult
 from methodologies.parameter_checks import parameter_problems
+from methodologies.plausibility import input_problems, warn_inputs, warn_net
 from methodologies.trace import CalculationRecorder
 from methodologies.uncertainty import UncertaintyInput
 from methodologies.units import decimal_context, nearest_whole_years, years_between
@@ -73,6 +75,7 @@ class Computed:
     result: NetResult
     informational: Mapping[str, Decimal]
     one_off_claims: Mapping[str, int] = field(default_factory=dict)
+    sampling: Mapping[str, Any] = field(default_factory=dict)  # methodologies.plots summary
 
 
 def default_parameter_set(file_name: str) -> ParameterSet:
@@ -144,8 +147,14 @@ class MethodologySkeleton(abc.ABC, Generic[InputsT]):
         parameter_set = self.parameters if parameters is None else parameters
         parsed = self.validate(inputs, parameter_set, gwp_profile)
         recorder = CalculationRecorder(parameter_set)
+        for conversion in convert_units(inputs)[1]:  # issue 21: inputs in their source's unit
+            conversion.record(recorder)
         with decimal_context():
             computed = self.compute(recorder, parsed, gwp_profile)
+            per_ha_yr = (computed.result.net_before_uncertainty_t_co2e / parsed.area_ha
+                         / years_between(parsed.period_start, parsed.period_end))
+        warn_net(recorder, self.id, per_ha_yr)  # a unit slip somewhere in the inputs (issue 21)
+        warn_inputs(recorder, self.id, parsed.normalised())
         return self.build(recorder, parsed, gwp_profile, computed)
 
     def validate(self, inputs: Mapping[str, Any], parameters: ParameterSet,
@@ -153,6 +162,9 @@ class MethodologySkeleton(abc.ABC, Generic[InputsT]):
         """Parse ``inputs``, check the GWP profile and the parameters; raise every problem."""
         problems: list[Problem] = []
         parsed = None
+        if isinstance(inputs, Mapping):
+            inputs, _, unit_problems = convert_units(inputs)
+            problems.extend(unit_problems)
         try:
             parsed = self.parse(inputs)
         except InvalidInput as error:
@@ -166,6 +178,8 @@ class MethodologySkeleton(abc.ABC, Generic[InputsT]):
             if parsed.uncertainty is not None:
                 keys.append(f"uncertainty_allowable.{parsed.uncertainty.profile}")
             problems.extend(parameter_problems(parameters, keys, self.parameter_ranges))
+        if parsed is not None:
+            problems.extend(input_problems(self.id, parsed.normalised()))
         if problems:
             raise InvalidInput(problems)
         assert parsed is not None
@@ -200,7 +214,7 @@ class MethodologySkeleton(abc.ABC, Generic[InputsT]):
             warnings=recorder.warnings, uses_unverified=bool(recorder.unverified_keys),
             informational=computed.informational,
             uncertainty_deduction_kg_co2e=to_kg_co2e(result.uncertainty_deduction_t_co2e),
-            one_off_claims=computed.one_off_claims,
+            one_off_claims=computed.one_off_claims, sampling=computed.sampling,
             reproducibility_hash=reproducibility_hash(
                 methodology_id=self.id, methodology_version=self.version, inputs=normalised,
                 parameters=used, gwp_profile=gwp_profile))

@@ -29,7 +29,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from methodologies.accounting import DEFAULT_GWP_PROFILE, gwp_key
-from methodologies.base import Estimate, ParameterSet
+from methodologies.base import Estimate, ParameterSet, ParameterStatus
 from methodologies.netting import (
     T_CO2E,
     NetInputs,
@@ -54,23 +54,39 @@ from methodologies.tea_garden_equations import (
     stock_difference_t_co2e,
     tier1_biomass_carbon_t_c_per_ha,
 )
+from methodologies.plots import PlotValues, estimate_inventory, warn_sampling
 from methodologies.tea_garden_inputs import (
     INPUT_SCHEMA,
+    INPUT_SCHEMA_PLOTS,
     TeaBiomassMethod,
     TeaInputs,
     parse_tea_inputs,
 )
 from methodologies.tea_garden_soil_inputs import InputLevel, SoilManagement, SoilMethod
 from methodologies.trace import CalculationRecorder
-from methodologies.units import Quantity, years_between
+from methodologies.units import Quantity, decimal_context, years_between
 from methodologies.units import canonical_decimal as _d
 
 METHODOLOGY_ID: Final = "sinkledger.tea-garden"
-METHODOLOGY_VERSION: Final = "1.0.0"
+METHODOLOGY_VERSION: Final = "1.0.0"  # The default of the module's functions (tests, old records).
+LATEST_VERSION: Final = "1.1.0"
 SINK_TYPE: Final = "tea_garden"
 PARAMETER_FILE: Final = "tea_garden.csv"
 EXAMPLE_FILE: Final = "tea_garden.json"
 DEFAULT_PARAMETERS: Final[ParameterSet] = default_parameter_set(PARAMETER_FILE)
+# 1.1.0 (issue 21): the Tier 1 establishment rate is a tea figure, not IPCC's orchard rate 2.1
+# (docs/methodologies/tea-garden.md, "Defaults reviewed").
+TEA_PLANT_RATE_SOURCE: Final = (
+    "Highest decadal mean carbon sequestration rate of standing tea plants in China, "
+    "1950-2010: 20.4-113.9 g C/m²/yr = 0.204-1.139 t C/ha/yr ('Temporal Evolution of Carbon "
+    "Storage in Chinese Tea Plantations from 1950 to 2010', abstract [V]; paper not read); "
+    "replaces IPCC 2006 Table 5.1's 2.1 (temperate perennial crops), above every tea figure")
+VERSION_PARAMETERS: Final[Mapping[str, ParameterSet]] = MappingProxyType({
+    "1.0.0": DEFAULT_PARAMETERS,
+    "1.1.0": DEFAULT_PARAMETERS.override(
+        "perennial_biomass_accumulation_rate", "1.14", TEA_PLANT_RATE_SOURCE,
+        status=ParameterStatus.NEEDS_PRIMARY_CHECK),
+})
 PARAMETER_RANGES: Final[Mapping[str, tuple[Decimal, Decimal]]] = MappingProxyType({
     "carbon_fraction": (Decimal("0.01"), Decimal(1)),
     "perennial_biomass_accumulation_rate": (Decimal(0), Decimal(100)),
@@ -123,12 +139,37 @@ def _event_carbon(recorder: CalculationRecorder, index: int, event: Any) -> Deci
     label = f"biomass_events[{index}] carbon"
     if event.quantity == "carbon_t_c_per_ha":
         return recorder.step(label, "given (carbon_t_c_per_ha)", event.value, "t C/ha",
-                             f"T1 at {event.date}")
+                             event.note(f"T1 at {event.date}"))
     carbon_fraction = recorder.parameter("carbon_fraction")
     return recorder.step(label, f"B × CF = {_d(event.value)} × {_d(carbon_fraction)}",
                          biomass_carbon_t_c_per_ha(biomass_t_per_ha=event.value,
                                                    carbon_fraction=carbon_fraction),
-                         "t C/ha", f"T1 at {event.date}")
+                         "t C/ha", event.note(f"T1 at {event.date}"))
+
+
+def _plot_biomass_t_co2e(recorder: CalculationRecorder, inputs: TeaInputs
+                         ) -> tuple[Quantity, Any, Mapping[str, Any]]:
+    """T1-T2 from sample plots (1.1.0): each plot's bush carbon ``Σ m / a × 10 × CF`` (kg per
+    m² → t/ha), the stratified means per event, their change, and the uncertainty they give."""
+    assert inputs.plot_inventory is not None
+    carbon_fraction = recorder.parameter("carbon_fraction")
+
+    def convert(event: Any, plot: Any) -> PlotValues:
+        with decimal_context():
+            biomass = sum(plot.plant_dry_mass_kg, Decimal(0)) / plot.area_m2 * 10
+        return PlotValues(by_pool={"biomass": biomass_carbon_t_c_per_ha(
+            biomass_t_per_ha=biomass, carbon_fraction=carbon_fraction)})
+
+    inventory = estimate_inventory(recorder, inputs.plot_inventory, convert)
+    first, last = inventory.event_means[0], inventory.event_means[-1]
+    value = recorder.step(
+        "biomass stock change", f"(C_last − C_first) × A × 44/12 = ({_d(last)} − {_d(first)}) "
+        f"× {_d(inputs.area_ha)} × 44/12", carbon_change_t_co2e(
+            change_t_c_per_ha=last - first, area_ha=inputs.area_ha), T_CO2E,
+        "T2 from the plots' stratified means")
+    return (Quantity(value, T_CO2E),
+            inputs.plot_inventory.uncertainty_input(inventory.change_u_pct, "biomass"),
+            inventory.sampling)
 
 
 def _tier1_biomass_t_co2e(recorder: CalculationRecorder, inputs: TeaInputs) -> Quantity:
@@ -265,25 +306,32 @@ class TeaGarden(MethodologySkeleton[TeaInputs]):
     """The registered methodology object (see :class:`methodologies.base.Methodology`)."""
 
     id = METHODOLOGY_ID
-    version = METHODOLOGY_VERSION
     sink_type = SINK_TYPE
     title_zh = "茶园碳汇（茶树生物量与土壤有机碳）"
     title_en = "Tea garden carbon sink (tea-bush biomass and soil organic carbon)"
     input_schema = INPUT_SCHEMA
     stock_events_field = "biomass_events"
-    parameters = DEFAULT_PARAMETERS
     parameter_ranges = PARAMETER_RANGES
     example_file = EXAMPLE_FILE
 
+    def __init__(self, version: str = METHODOLOGY_VERSION) -> None:
+        if version not in VERSION_PARAMETERS:
+            raise ValueError(f"unknown version {version!r}")
+        self.version = version
+        self.parameters = VERSION_PARAMETERS[version]
+        self.plots = version != "1.0.0"  # 1.1.0: the plot inventory (issue 21)
+        self.input_schema = INPUT_SCHEMA_PLOTS if self.plots else INPUT_SCHEMA
+
     def parse(self, inputs: Mapping[str, Any]) -> TeaInputs:
         """See :func:`~methodologies.tea_garden_inputs.parse_tea_inputs`."""
-        return parse_tea_inputs(inputs)
+        return parse_tea_inputs(inputs, plots=self.plots)
 
     def required_keys(self, inputs: TeaInputs, gwp_profile: str) -> Sequence[str]:
         """Parameter keys these inputs use."""
         keys: list[str] = []
         events = inputs.biomass_events or ()
-        if any(event.quantity == "biomass_t_per_ha" for event in events):
+        if (any(event.quantity == "biomass_t_per_ha" for event in events)
+                or inputs.plot_inventory is not None):
             keys.append("carbon_fraction")
         if inputs.biomass_method is TeaBiomassMethod.IPCC_TIER1_ESTABLISHMENT:
             keys.append("perennial_biomass_accumulation_rate")
@@ -301,16 +349,24 @@ class TeaGarden(MethodologySkeleton[TeaInputs]):
                 gwp_profile: str) -> Computed:
         """T1-T8 in order, then the shared netting and warnings."""
         period_yr = period_length_yr(recorder, parsed)
+        uncertainty, sampling = parsed.uncertainty, {}
+        if parsed.plot_inventory is not None:
+            biomass, uncertainty, sampling = _plot_biomass_t_co2e(recorder, parsed)
+        else:
+            biomass = _biomass_t_co2e(recorder, parsed)
         net_inputs = NetInputs(
-            stock_changes={"biomass": _biomass_t_co2e(recorder, parsed),
+            stock_changes={"biomass": biomass,
                            "soil": _soil_t_co2e(recorder, parsed)},
             emissions={"n2o": _n2o_t_co2e(recorder, parsed, period_yr, gwp_profile)},
             baseline_net_kg_co2e=parsed.baseline_net_kg_co2e,
-            leakage_kg_co2e=parsed.leakage_kg_co2e, uncertainty=parsed.uncertainty, note="T8")
+            leakage_kg_co2e=parsed.leakage_kg_co2e, uncertainty=uncertainty, note="T8")
         result = net_removals(recorder, net_inputs)
         add_shared_warnings(recorder, result)
+        if sampling:
+            warn_sampling(recorder, sampling)
         return Computed(result=result,
-                        informational=_informational(result, net_inputs, parsed, period_yr))
+                        informational=_informational(result, net_inputs, parsed, period_yr),
+                        sampling=sampling)
 
     def inputs_with_stock_events(self, inputs: Mapping[str, Any],
                                  events: Sequence[Mapping[str, str]]) -> dict[str, Any]:

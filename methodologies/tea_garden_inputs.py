@@ -25,6 +25,12 @@ from methodologies.fields import (
     schema_field,
 )
 from methodologies.inputs import MISSING, InputReader
+from methodologies.plots import (
+    PLOT_INVENTORY_FIELD,
+    PLOT_INVENTORY_SCHEMA_ENTRY,
+    PlotInventory,
+    read_plot_inventory,
+)
 from methodologies.tea_garden_soil_inputs import (
     SoilManagement,
     SoilMethod,
@@ -101,7 +107,15 @@ INPUT_SCHEMA: Final[Mapping[str, Mapping[str, Any]]] = MappingProxyType({
         "EF1 for direct N2O; default ipcc2019_wet_synthetic (0.016); 0.01 for 2006/CCER."),
     **accounting_schema(),
 })
-TOP_LEVEL_FIELDS: Final = tuple(key for key in INPUT_SCHEMA if "." not in key)
+INPUT_SCHEMA_PLOTS: Final = MappingProxyType({  # 1.1.0 (issue 21): plots, per-plant dry mass
+    **INPUT_SCHEMA, PLOT_INVENTORY_FIELD: PLOT_INVENTORY_SCHEMA_ENTRY,
+    "plot_inventory.events[].plots[].plants_dry_mass_kg": schema_field(
+        "kg d.m.", "list[decimal > 0]", False,
+        "Dry mass of each sampled tea plant (whole bush, above and below ground); the plot's "
+        "biomass is their sum over the plot area (1.1.0)."),
+})
+TOP_LEVEL_FIELDS: Final = tuple(key for key in INPUT_SCHEMA_PLOTS if "." not in key)
+MAX_PLANT_DRY_MASS_KG: Final = Decimal(50)  # a whole tea bush; beyond is a unit slip (g as kg)
 BIOMASS_FIELDS: Final[Mapping[TeaBiomassMethod, frozenset[str]]] = MappingProxyType({
     TeaBiomassMethod.STOCK_DIFFERENCE: frozenset({"biomass_events"}),
     TeaBiomassMethod.IPCC_TIER1_ESTABLISHMENT: frozenset({"planting_date",
@@ -132,6 +146,7 @@ class TeaInputs:
     baseline_net_kg_co2e: int
     leakage_kg_co2e: int
     uncertainty: UncertaintyInput | None
+    plot_inventory: PlotInventory | None = None  # 1.1.0: replaces biomass_events
 
     def normalised(self) -> dict[str, Any]:
         """Return the canonical JSON-native document (fields of other methods left out)."""
@@ -153,6 +168,8 @@ class TeaInputs:
         return document
 
     def _normalised_biomass(self) -> dict[str, Any]:
+        if self.plot_inventory is not None:
+            return {PLOT_INVENTORY_FIELD: self.plot_inventory.normalised()}
         if self.biomass_method is TeaBiomassMethod.STOCK_DIFFERENCE:
             assert self.biomass_events is not None
             return {"biomass_events": [event.normalised() for event in self.biomass_events]}
@@ -174,7 +191,7 @@ class TeaInputs:
         return {}
 
 
-def parse_tea_inputs(document: Any) -> TeaInputs:
+def parse_tea_inputs(document: Any, *, plots: bool = False) -> TeaInputs:
     """Validate an input document (see :data:`INPUT_SCHEMA`) and return :class:`TeaInputs`.
 
     Raises
@@ -182,8 +199,13 @@ def parse_tea_inputs(document: Any) -> TeaInputs:
     InvalidInput
         Listing every problem found.
     """
-    reader, values = open_document(document, TOP_LEVEL_FIELDS)
-    values.update(_read_biomass(reader, document))
+    fields = TOP_LEVEL_FIELDS if plots else tuple(f for f in TOP_LEVEL_FIELDS
+                                                  if f != PLOT_INVENTORY_FIELD)
+    reader, values = open_document(document, fields)
+    if plots and isinstance(document, Mapping) and PLOT_INVENTORY_FIELD in document:
+        values.update(_read_plots(reader, document))
+    else:
+        values.update(_read_biomass(reader, document))
     values.update(read_soil(reader, document))
     values["fertiliser_n_kg_per_ha_yr"] = read_non_negative_decimal(
         reader, document, "fertiliser_n_kg_per_ha_yr", "fertiliser_n_must_not_be_negative")
@@ -193,6 +215,49 @@ def parse_tea_inputs(document: Any) -> TeaInputs:
     values.update(read_accounting(reader, document, UNCERTAINTY_COMPONENTS))
     reader.raise_if_any()
     return TeaInputs(**values)
+
+
+def _read_plots(reader: InputReader, document: Mapping[str, Any]) -> dict[str, Any]:
+    """The plot inventory (1.1.0): replaces ``biomass_events`` and the ``uncertainty`` block;
+    tea plots carry plants only (the soil is the soil method's, litter is not a tea pool)."""
+    method = read_choice(reader, document, "biomass_method", TeaBiomassMethod,
+                         TeaBiomassMethod.STOCK_DIFFERENCE, "biomass_method_unknown")
+    if method is TeaBiomassMethod.IPCC_TIER1_ESTABLISHMENT:
+        reader.report("biomass_method", "field_does_not_apply_to_method", value=method.value)
+    for key, code in (("biomass_events", "plot_inventory_replaces_events"),
+                      (UNCERTAINTY_FIELD, "plot_inventory_gives_the_uncertainty")):
+        if key in document:
+            reader.report(key, code)
+
+    def read_plants(plot_reader: InputReader, plot: Mapping[str, Any], path: str
+                    ) -> dict[str, Any] | None:
+        for key in ("litter_dry_mass_g_per_m2", "soil_layers"):
+            if key in plot:
+                plot_reader.report(f"{path}.{key}", "field_does_not_apply_to_method",
+                                   value="tea plots")
+                return None
+        value = plot_reader.field(plot, "plants_dry_mass_kg", f"{path}.plants_dry_mass_kg",
+                                  required=True)
+        items = None if value is MISSING else plot_reader.sequence(
+            value, f"{path}.plants_dry_mass_kg")
+        if not items:
+            if items is not None:
+                plot_reader.report(f"{path}.plants_dry_mass_kg", "field_is_required")
+            return None
+        masses = [plot_reader.decimal(item, f"{path}.plants_dry_mass_kg[{i}]")
+                  for i, item in enumerate(items)]
+        for i, mass in enumerate(masses):
+            if mass is not None and not Decimal(0) < mass <= MAX_PLANT_DRY_MASS_KG:
+                plot_reader.report(f"{path}.plants_dry_mass_kg[{i}]",
+                                   "input_is_physically_impossible", value=mass, low=0,
+                                   high=MAX_PLANT_DRY_MASS_KG, unit="kg")
+                masses[i] = None
+        return None if any(m is None for m in masses) else {"plant_dry_mass_kg": tuple(masses)}
+
+    inventory = read_plot_inventory(reader, document, measurement_fields=("plants_dry_mass_kg",),
+                                    read_measurements=read_plants)
+    return {"biomass_method": method, "biomass_events": None, "planting_date": None,
+            "biomass_plateau_t_c_per_ha": None, "plot_inventory": inventory}
 
 
 def _read_biomass(reader: InputReader, document: Mapping[str, Any]) -> dict[str, Any]:

@@ -122,8 +122,14 @@ def _woody_t_co2e(recorder: CalculationRecorder, inputs: WetlandInputs) -> Quant
         "woody vegetation stock change", f"(C_last − C_first) × A × 44/12 = ({_d(last)} − "
         f"{_d(first)}) × {_d(inputs.area_ha)} × 44/12", woody_stock_change_t_co2e(
             first_t_c_per_ha=first, last_t_c_per_ha=last, area_ha=inputs.area_ha),
-        T_CO2E, f"W2: {events[0].date} to {events[-1].date}")
+        T_CO2E, _with_sources(f"W2: {events[0].date} to {events[-1].date}", events))
     return Quantity(value, T_CO2E)
+
+
+def _with_sources(note: str, events: Any) -> str:
+    """``note`` with the distinct sources of the events (e.g. a raster's zonal rule)."""
+    sources = list(dict.fromkeys(e.source for e in events if e.source is not None))
+    return "; ".join([note, *sources])
 
 
 def _measured_or_default(recorder: CalculationRecorder, source: RateSource,

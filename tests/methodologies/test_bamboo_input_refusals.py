@@ -228,13 +228,28 @@ def test_accepted_number_forms_normalise_alike(bamboo, example, area: Any,
         assert estimate.reproducibility_hash == reference.reproducibility_hash
 
 
-def test_largest_accepted_values_compute_without_arithmetic_errors(bamboo, example) -> None:
-    """Values just under the 10^12 input limit stay inside the 34-digit context."""
+def test_values_under_the_input_limit_but_physically_impossible_are_refused(bamboo, example) -> None:
+    """Values just under the 10^12 input limit parse, but no moso stand has them: each is
+    refused with its unit (issue 21), so none reaches the arithmetic."""
     big = "999999999999"
     example["area_ha"] = big
     example["events"][-1]["culms_per_ha_by_age_class"]["III"] = big
     example["events"][-1]["mean_culm_biomass_kg_by_age_class"]["III"] = big
-    example["fertiliser_n_kg_per_ha_yr"] = big
+    with pytest.raises(InvalidInput) as caught:
+        bamboo.estimate(example)
+    found = {p.field: p for p in caught.value.problems if p.code == "input_outside_published_range"}
+    assert set(found) == {"area_ha", "events[1].culms_per_ha_by_age_class.III",
+                          "events[1].mean_culm_biomass_kg_by_age_class.III"}
+    assert "culms/ha" in found["events[1].culms_per_ha_by_age_class.III"].message_en
+    assert "kg d.m./culm" in found["events[1].mean_culm_biomass_kg_by_age_class.III"].message_zh
+
+
+def test_the_largest_possible_values_compute_without_arithmetic_errors(bamboo, example) -> None:
+    """At the physical limits the arithmetic runs to the end (no Decimal trap); the result per
+    hectare and year is then flagged as physically impossible, naming the unit."""
+    example["events"][-1]["culms_per_ha_by_age_class"]["III"] = 20000
+    example["events"][-1]["mean_culm_biomass_kg_by_age_class"]["III"] = "100"
+    example["fertiliser_n_kg_per_ha_yr"] = "2999"
     estimate = bamboo.estimate(example)
-    assert estimate.stock_change_kg_co2e > 10**33
-    assert "net_removal_exceeds_plausibility_limit" in estimate.warning_codes
+    [warning] = [w for w in estimate.warnings if w.code == "net_result_is_physically_implausible"]
+    assert "t CO2e/ha/yr" in warning.message_en and "t CO2e/ha/yr" in warning.message_zh

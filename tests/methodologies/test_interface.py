@@ -188,11 +188,12 @@ def test_components_add_up_to_net_within_one_kg(bamboo, example) -> None:
 # --- Registry and example ---------------------------------------------------------------------
 
 def test_registry_lists_and_finds_the_bamboo_methodology(bamboo) -> None:
-    """Without a version the latest (1.1.0) is returned; 1.0.0 stays registered for reruns."""
+    """Without a version the latest (1.2.0) is returned; 1.0.0 and 1.1.0 stay registered."""
     assert bamboo in list_methodologies()
-    assert get_methodology(bamboo.id, "1.1.0") is bamboo
+    assert get_methodology(bamboo.id, "1.2.0") is bamboo
     assert (bamboo.id, bamboo.version, bamboo.sink_type) == (
-        "sinkledger.bamboo-moso-management", "1.1.0", "bamboo_forest")
+        "sinkledger.bamboo-moso-management", "1.2.0", "bamboo_forest")
+    assert get_methodology(bamboo.id, "1.1.0").version == "1.1.0"
     assert get_methodology(bamboo.id, "1.0.0").version == "1.0.0"
     assert CJK.search(bamboo.title_zh) and bamboo.title_en
 
@@ -240,7 +241,9 @@ def test_input_schema_describes_every_field(bamboo, example) -> None:
 SAMPLE_DETAILS = dict(field="f", value="v", allowed="a", count=1, start="s", previous="p",
                       limit="l", detail="d", version="1", actual="x", low="0", high="1",
                       keys="k", years=1, days=1, offset_days=1, tolerance_days=30, first="a",
-                      last="b", end="e", date="2024-01-01")
+                      last="b", end="e", date="2024-01-01", unit="t C/ha/yr", what="w",
+                      fill="-9999", source="src", hint="h", precision="12.5", plots=3,
+                      needed=9, extra=6, by_stratum="A +6")
 # Call name → position of the code argument, for every call that takes a message code.
 CALLS_WITH_CODES = {"report": 1, "make_problem": 1, "single": 1, "build": 0, "warn": 0,
                     "choice": 3, "read_choice": 5, "read_non_negative_integer": 3,

@@ -211,6 +211,8 @@ def test_a_larger_deduction_never_raises_the_credited_amount(
     field = data.draw(st.sampled_from(DEDUCTIONS[case]))
     if field == "ch4_kg_per_ha_yr" and document["ch4_source"] == "default":
         return
+    if field in ("ch4_kg_per_ha_yr", "n2o_n_kg_per_ha_yr", "fertiliser_n_kg_per_ha_yr"):
+        smaller, increase = smaller % 50, increase % 50  # within the possible (issue 21)
     low, high = _raise(document, field, smaller, increase)
     assert methodology.estimate(high).net_kg_co2e <= methodology.estimate(low).net_kg_co2e
 

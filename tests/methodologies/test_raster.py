@@ -167,8 +167,11 @@ def test_stock_events_turn_two_dates_into_events_and_refuse_thin_coverage(tmp_pa
     assert set(found.problems) == {"nodata", "outside"}
     assert found.problems["outside"][0].code == "raster_coverage_is_insufficient"
     first, second = found.events["tiny"]
-    assert first == {"date": "2024-11-15", "carbon_t_c_per_ha": "44"}  # Row 4, column 3.
-    assert second == {"date": "2026-11-15", "carbon_t_c_per_ha": "46"}
+    rule = "coverage-weighted mean (exactextract raster-sequential, area_cartesian)"
+    assert first == {"date": "2024-11-15", "carbon_t_c_per_ha": "44",  # Row 4, column 3.
+                     "source": f"raster hand.tif band 1: {rule}"}
+    assert second == {"date": "2026-11-15", "carbon_t_c_per_ha": "46",
+                      "source": f"raster later.tif band 1: {rule}"}
 
 
 def test_a_lower_coverage_threshold_accepts_more(hand_raster: Path) -> None:
@@ -298,3 +301,112 @@ def _check_county_box(layer: RasterLayer, values: np.ndarray,
                                     lambda g: abs(geod.geometry_area_perimeter(g)[0]))
     assert row["mean_density"] == pytest.approx(mean, rel=1e-3)
     assert row["valid_ha"] == pytest.approx(valid_m2 / 1e4, rel=5e-3)
+
+
+# --- Undeclared fill values and the zonal rule (issue 21) -----------------------------------------
+
+def write_typed(path: Path, values: np.ndarray, dtype: str, nodata: float | None = None) -> Path:
+    """A raster of ``dtype`` written with or without a declared nodata."""
+    profile = {"driver": "GTiff", "dtype": dtype, "count": 1, "width": values.shape[1],
+               "height": values.shape[0], "transform": from_origin(*ORIGIN, PIXEL, PIXEL),
+               "crs": "EPSG:4549"}
+    if nodata is not None:
+        profile["nodata"] = nodata
+    with rasterio.open(path, "w", **profile) as dataset:
+        dataset.write(values.astype(dtype), 1)
+    return path
+
+
+WHOLE = gpd.GeoDataFrame({"parcel_code": ["all"]}, geometry=[
+    shapely.box(ORIGIN[0], ORIGIN[1] - 50, ORIGIN[0] + 60, ORIGIN[1])], crs="EPSG:4549")
+CLEAN = np.arange(30, dtype="float64").reshape(5, 6) + 10  # 10 … 39, mean 24.5
+
+
+@pytest.mark.parametrize(("fill", "dtype"), [
+    (-9999.0, "float32"), (-32767.0, "int16"), (-32768.0, "float32"),
+    (-3.4028235e38, "float32"), (255.0, "uint8"), (65535.0, "uint16")])
+def test_an_undeclared_fill_value_is_masked_with_a_notice(tmp_path: Path, fill: float,
+                                                          dtype: str) -> None:
+    """Three pixels of 30 hold the fill; without masking the mean would be dragged to the
+    fill. Masked, the mean is that of the 27 real pixels, and the notice counts the three."""
+    values = CLEAN.copy()
+    holes = [(0, 0), (2, 3), (4, 5)]
+    for row, col in holes:
+        values[row, col] = fill
+    path = write_typed(tmp_path / f"fill_{dtype}.tif", values, dtype)
+    expected = float(np.mean([CLEAN[r, c] for r in range(5) for c in range(6)
+                              if (r, c) not in holes]))
+    for rule in ("coverage_weighted", "pixel_centre"):
+        table = zonal_densities(RasterLayer(path=path, date=DAY), WHOLE, zonal_rule=rule)
+        assert table.loc["all", "mean_density"] == pytest.approx(expected, rel=1e-9)
+        [(value, count)] = table.attrs["masked_fill_values"].items()
+        assert value == pytest.approx(fill, rel=1e-6) and count == 3
+        assert table.loc["all", "valid_ha"] == pytest.approx(27 * PIXEL * PIXEL / 10_000)
+    layers = [RasterLayer(path=path, date=DAY),
+              RasterLayer(path=path, date=datetime.date(2026, 11, 15))]
+    found = stock_events(layers, WHOLE, min_valid_fraction=0.8)
+    assert [list(notice["masked"].values()) for notice in found.notices] == [[3], [3]]
+    assert "likely fill values masked" in found.events["all"][0]["source"]
+
+
+def test_a_declared_nodata_is_not_reported_as_a_fill(tmp_path: Path) -> None:
+    values = CLEAN.copy()
+    values[1, 1] = -9999.0
+    path = write_typed(tmp_path / "declared.tif", values, "float32", nodata=-9999.0)
+    table = zonal_densities(RasterLayer(path=path, date=DAY), WHOLE)
+    assert table.attrs["masked_fill_values"] == {}
+    assert table.loc["all", "valid_ha"] == pytest.approx(29 * PIXEL * PIXEL / 10_000)
+
+
+def test_a_plain_value_is_never_taken_for_a_fill(tmp_path: Path) -> None:
+    """254 in a byte layer, 999 or −1 in a float layer are values, not fills."""
+    values = CLEAN.copy()
+    values[0, 0], values[0, 1] = 254, 999
+    path = write_typed(tmp_path / "plain.tif", values, "float32")
+    table = zonal_densities(RasterLayer(path=path, date=DAY), WHOLE)
+    assert table.attrs["masked_fill_values"] == {}
+    assert table.loc["all", "mean_density"] == pytest.approx(float(values.mean()))
+
+
+def test_the_pixel_centre_rule_counts_pixels_whose_centre_is_inside(hand_raster: Path) -> None:
+    """Checked against shapely: the mean of the valid pixels whose centre the parcel
+    contains. The coverage-weighted mean of the same parcel differs (partial pixels)."""
+    parcels = hand_parcels()
+    centre = zonal_densities(RasterLayer(path=hand_raster, date=DAY), parcels,
+                             zonal_rule="pixel_centre")
+    weighted = zonal_densities(RasterLayer(path=hand_raster, date=DAY), parcels)
+    transform = from_origin(*ORIGIN, PIXEL, PIXEL)
+    parcel = parcels.geometry[0]
+    picked = [float(VALUES[r, c]) for r in range(VALUES.shape[0]) for c in range(VALUES.shape[1])
+              if parcel.contains(shapely.Point(transform @ (c + 0.5, r + 0.5)))
+              and np.isfinite(VALUES[r, c]) and VALUES[r, c] != NODATA]
+    assert centre.loc["skew", "mean_density"] == pytest.approx(np.mean(picked), rel=1e-12)
+    assert centre.loc["skew", "valid_ha"] == pytest.approx(len(picked) * 100 / 10_000)
+    assert centre.loc["skew", "mean_density"] != pytest.approx(
+        weighted.loc["skew", "mean_density"], rel=1e-6)
+    assert centre.attrs["zonal_rule"] == "pixel_centre"
+
+
+def test_an_unknown_zonal_rule_is_refused(hand_raster: Path) -> None:
+    with pytest.raises(RasterError) as caught:
+        zonal_densities(RasterLayer(path=hand_raster, date=DAY), hand_parcels(),
+                        zonal_rule="majority")
+    assert caught.value.code == "raster_zonal_rule_unknown"
+
+
+def test_the_zonal_rule_reaches_the_estimate_trace(hand_raster: Path, tmp_path: Path) -> None:
+    from methodologies.registry import get_methodology
+
+    later = write(tmp_path / "later.tif", np.where(np.isnan(VALUES), VALUES, VALUES + 2))
+    found = stock_events([RasterLayer(path=hand_raster, date=DAY),
+                          RasterLayer(path=later, date=datetime.date(2026, 11, 15))],
+                         hand_parcels(), zonal_rule="pixel_centre")
+    bamboo = get_methodology("sinkledger.bamboo-moso-management")
+    document = {**bamboo.example_inputs(), "period_start": "2024-11-15",
+                "period_end": "2026-11-15"}
+    document.pop("culm_biomass_basis", None)
+    document = bamboo.inputs_with_stock_events(document, found.events["skew"])
+    estimate = bamboo.estimate(document)
+    notes = [step.note for step in estimate.steps if step.name.endswith("carbon stock")]
+    assert notes and all("pixel-centre mean" in note for note in notes)
+    assert estimate.inputs["events"][0]["source"].startswith("raster hand.tif")
