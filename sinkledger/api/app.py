@@ -20,7 +20,18 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from sinkledger import catalogue
-from sinkledger.api import court_routes, income_routes, jobs_routes, ledger_routes, problems, public
+from sinkledger.api import (
+    collection_routes,
+    court_routes,
+    income_routes,
+    jobs_routes,
+    ledger_routes,
+    price_routes,
+    problems,
+    public,
+)
+from sinkledger.api import instrument_routes  # issue 22 (helper h8)
+from sinkledger.api.fast import FastCommands
 from sinkledger.api.limits import BodyLimit, PublicLimit, ServerTiming
 from sinkledger.services.apikeys import KeyGate
 from sinkledger.services.registry import Service
@@ -46,12 +57,16 @@ def health() -> dict[str, str]:
 
 
 ROUTERS: list[APIRouter] = [meta, ledger_routes.router, court_routes.router, income_routes.router,
-                            jobs_routes.router, public.router]
+                            jobs_routes.router, public.router,
+                            collection_routes.router,  # issue 18 (helper h3): contracts and projects
+                            price_routes.public_router, price_routes.router,  # issue 22 (helper h7)
+                            instrument_routes.router, instrument_routes.public_router]  # issue 22 (helper h8)
 
 
-def create_app(service: Service | None = None) -> FastAPI:
+def create_app(service: Service | None = None, *, fast_commands: bool = True) -> FastAPI:
     """The API over ``service`` (default: opened from the environment, refused until the
-    database is initialised)."""
+    database is initialised). ``fast_commands=False`` leaves every request to FastAPI (the
+    tests compare the two: :mod:`sinkledger.api.fast`)."""
     svc = service or Service.open()
     svc.require_initialised()
     gate = KeyGate(svc)
@@ -70,6 +85,8 @@ def create_app(service: Service | None = None) -> FastAPI:
     limits = svc.settings.api
     app.state.public_limit = PublicLimit(rate_per_minute=limits.public_rate_per_minute, burst=limits.public_burst)
     problems.install(app)
+    if fast_commands:  # inside the body limit: commands without the framework's per-request cost
+        app.add_middleware(FastCommands, fastapi_app=app, routers=ROUTERS)
     app.add_middleware(BodyLimit, max_upload_bytes=svc.settings.file_limits.max_file_bytes)
     app.add_middleware(ServerTiming)  # outermost: the whole of the app's time
     for router in ROUTERS:

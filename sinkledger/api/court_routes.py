@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi.responses import Response
 from pydantic import Field
 
 from sinkledger.api.deps import Acting, Paged, RequestId, Svc, upload_parts
-from sinkledger.api.ledger_routes import Body
+from sinkledger.api.ledger_routes import Body, Lang
 
 router = APIRouter(prefix="/v1/court", tags=["court"])
 
@@ -70,7 +71,8 @@ def post_case(body: CaseIn, svc: Svc, actor: Acting, request_id: RequestId) -> d
 
 @router.get("/cases")
 def get_cases(svc: Svc, actor: Acting, page: Paged) -> dict[str, Any]:
-    return page.of(svc.court.cases(actor))
+    """Cases in order of registration."""
+    return page.of_page(**svc.court.cases_page(actor, limit=page.limit, offset=page.offset))
 
 
 @router.get("/cases/{case_no}")
@@ -121,3 +123,44 @@ def post_amendment(order_id: str, body: AmendIn, svc: Svc, actor: Acting, reques
 def post_withdrawal(order_id: str, body: WithdrawIn, svc: Svc, actor: Acting, request_id: RequestId) -> dict[str, Any]:
     """Withdraw an order (an entry saying why; its history stays)."""
     return svc.court.withdraw_order(actor, request_id, order_id=order_id, reason=body.reason)
+
+
+# -- reports and certificates (issue 18, helper h3) ---------------------------------------------
+
+ReportYear = Annotated[int | None, Query(description="Only the orders of this year (by judgment date).")]
+CourtParty = Annotated[str | None, Query(max_length=40, description="Only this court's orders (its party id).")]
+AsOf = Annotated[str | None, Query(max_length=10, description="Statuses on this day, YYYY-MM-DD; default today.")]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/report")
+def get_report(svc: Svc, actor: Acting, court_party_id: CourtParty = None, year: ReportYear = None,
+               as_of: AsOf = None) -> dict[str, Any]:
+    """The court report: per court and year, orders, tonnes, money, fulfilment rate; every order
+    line with its status; the overdue list."""
+    return svc.court.report(actor, court_party_id=court_party_id, year=year, as_of=as_of)
+
+
+@router.get("/report.xlsx", response_class=Response, responses={200: {"content": {XLSX: {}}}})
+def get_report_xlsx(svc: Svc, actor: Acting, court_party_id: CourtParty = None, year: ReportYear = None,
+                    as_of: AsOf = None) -> Response:
+    """The court report as an Excel workbook (汇总 Summary, 判令 Orders, 逾期 Overdue, 说明 About)."""
+    data = svc.court.report_xlsx(actor, court_party_id=court_party_id, year=year, as_of=as_of)
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="court-report.xlsx"'})
+
+
+@router.get("/certificates/{code}")
+def get_certificate(code: str, svc: Svc, _actor: Acting) -> dict[str, Any]:
+    """Check an issued certificate by its code against the ledger (its record, the entries it
+    names and their inclusion proofs)."""
+    return svc.court.verify_certificate(code)
+
+
+@router.get("/certificates/{code}/certificate.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}}})
+def get_certificate_pdf(code: str, svc: Svc, _actor: Acting, lang: Lang = "zh") -> Response:
+    """An issued certificate as a PDF in Chinese or English (QR code of its public check)."""
+    public_url = svc.settings.public_url
+    pdf = svc.court.certificate_pdf(code, verify_url=f"{public_url}/certificate" if public_url else None, lang=lang)
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": 'attachment; filename="certificate.pdf"'})

@@ -50,9 +50,23 @@ def client_of(request: Request, svc: Service) -> str:
 
 async def actor(request: Request, svc: Annotated[Service, Depends(service)],
                 credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Actor:
-    key = credentials.credentials if credentials is not None else None
+    return await actor_of_key(request, svc, credentials.credentials if credentials is not None else None)
+
+
+def logged_path(scope: Any) -> str:
+    """The request's path as ``request.url.path`` gives it, without building the URL (which
+    escapes ``?``, ``#`` and ``\\``, and loses tabs and line breaks as ``urllib`` parses it)."""
+    path = scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+    if "\t" in path or "\r" in path or "\n" in path:
+        path = path.replace("\t", "").replace("\r", "").replace("\n", "")
+    return path
+
+
+async def actor_of_key(request: Request, svc: Service, key: str | None) -> Actor:
+    """The actor of the bearer key ``key`` (None when the request has none), its use logged."""
     gate: apikeys.KeyGate = request.app.state.key_gate
-    check = partial(gate.check, key, client=client_of(request, svc), method=request.method, path=request.url.path)
+    check = partial(gate.check, key, client=client_of(request, svc), method=request.scope["method"],
+                    path=logged_path(request.scope))
     if svc.db.is_sqlite:
         return check()  # one indexed read of a local file (~50 µs): less than a hop to a worker thread
     return await run_in_threadpool(check)  # a round trip to the server: not on the event loop
@@ -87,10 +101,11 @@ class Page:
         """This page of a whole list."""
         return self.of_page(list(items[self.offset:self.offset + self.limit]), len(items))
 
-    def of_page(self, chunk: list[Any], total: int) -> dict[str, Any]:
-        """A page the service cut already (``chunk``, of ``total`` in all)."""
-        following = self.offset + len(chunk)
-        return {"items": chunk, "total": total, "limit": self.limit, "offset": self.offset,
+    def of_page(self, items: list[Any], total: int) -> dict[str, Any]:
+        """A page the service cut already (``items``, of ``total`` in all; a service's
+        ``{"items", "total"}`` passes as ``**found``)."""
+        following = self.offset + len(items)
+        return {"items": items, "total": total, "limit": self.limit, "offset": self.offset,
                 "next_offset": following if following < total else None}
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from pydantic import Field
 
 from sinkledger.api.deps import Acting, Paged, RequestId, Svc, upload_parts
-from sinkledger.api.ledger_routes import Body, Lang
+from sinkledger.api.ledger_routes import Body, DateQuery, Lang
 
 router = APIRouter(prefix="/v1")
 Day = Annotated[str, Query(description="YYYY-MM-DD.", max_length=10)]
@@ -81,7 +81,8 @@ class ClaimIn(Body):
 def get_contracts(svc: Svc, actor: Acting, page: Paged,
                   collective_party_id: Annotated[str | None, Query(max_length=40)] = None) -> dict[str, Any]:
     """Collection contracts (收储合同) with parcels, terms and documents."""
-    return page.of(svc.income.contracts(actor, collective_party_id=collective_party_id))
+    return page.of_page(**svc.income.contracts_page(actor, collective_party_id=collective_party_id, limit=page.limit,
+                                                    offset=page.offset))
 
 
 @router.get("/contracts/{contract_no}", tags=["income"])
@@ -113,7 +114,7 @@ def get_distribution_preview(svc: Svc, actor: Acting, sale_seq: int) -> dict[str
 
 @router.get("/distributions", tags=["income"])
 def get_distributions(svc: Svc, actor: Acting, page: Paged) -> dict[str, Any]:
-    return page.of(svc.income.distributions(actor))
+    return page.of_page(**svc.income.distributions_page(actor, limit=page.limit, offset=page.offset))
 
 
 @router.get("/distributions/{distribution_id}", tags=["income"])
@@ -127,8 +128,22 @@ def get_due_items(svc: Svc, actor: Acting, page: Paged,
                   contract_no: Annotated[str | None, Query(max_length=80)] = None,
                   outstanding_only: bool = False) -> dict[str, Any]:
     """Amounts due to collectives and households that this key may see."""
-    return page.of(svc.income.due_items(actor, party_id=party_id, contract_no=contract_no,
-                                        outstanding_only=outstanding_only))
+    return page.of_page(**svc.income.due_items_page(actor, party_id=party_id, contract_no=contract_no,
+                                                    outstanding_only=outstanding_only, limit=page.limit,
+                                                    offset=page.offset))
+
+
+@router.get("/payments", tags=["income"])
+def get_payments(svc: Svc, actor: Acting, page: Paged,
+                 party_id: Annotated[str | None, Query(max_length=40, description="The party paid.")] = None,
+                 due_id: Annotated[str | None, Query(max_length=48)] = None,
+                 contract_no: Annotated[str | None, Query(max_length=80)] = None,
+                 date_from: DateQuery = None, date_to: DateQuery = None) -> dict[str, Any]:
+    """Payments of due items that this key may see (a household its own, a collective its
+    contracts', a centre what it pays), newest paid date first."""
+    return page.of_page(**svc.income.payments_page(actor, party_id=party_id, due_id=due_id, contract_no=contract_no,
+                                                   date_from=date_from, date_to=date_to, limit=page.limit,
+                                                   offset=page.offset))
 
 
 @router.post("/payments", status_code=201, tags=["income"])
@@ -153,7 +168,7 @@ def post_pay_outstanding(body: PayOutstandingIn, svc: Svc, actor: Acting, reques
 @router.get("/projects", tags=["income"])
 def get_projects(svc: Svc, actor: Acting, page: Paged) -> dict[str, Any]:
     """Bundled projects (打捆开发) with their parcels."""
-    return page.of(svc.income.projects(actor))
+    return page.of_page(**svc.income.projects_page(actor, limit=page.limit, offset=page.offset))
 
 
 @router.get("/projects/{project_code}", tags=["income"])
@@ -169,7 +184,7 @@ def post_lien(body: LienIn, svc: Svc, actor: Acting, request_id: RequestId) -> d
 
 @router.get("/liens", tags=["liens"])
 def get_liens(svc: Svc, actor: Acting, page: Paged) -> dict[str, Any]:
-    return page.of(svc.income.liens(actor))
+    return page.of_page(**svc.income.liens_page(actor, limit=page.limit, offset=page.offset))
 
 
 @router.post("/liens/{lien_id}/release", tags=["liens"])
@@ -190,7 +205,7 @@ def post_loss(body: LossIn, svc: Svc, actor: Acting, request_id: RequestId) -> d
 
 @router.get("/losses", tags=["losses"])
 def get_losses(svc: Svc, actor: Acting, page: Paged) -> dict[str, Any]:
-    return page.of(svc.income.losses(actor))
+    return page.of_page(**svc.income.losses_page(actor, limit=page.limit, offset=page.offset))
 
 
 @router.post("/claims", status_code=201, tags=["losses"])

@@ -25,7 +25,7 @@ from ledger.permissions import Actor, require
 from sinkledger import catalogue
 from sinkledger.api.deps import Acting, Paged, RequestId, Svc
 from sinkledger.api.ledger_routes import Body
-from sinkledger.services import jobs, queries
+from sinkledger.services import jobs
 from sinkledger.services.parcels import PERMISSION as PARCEL_PERMISSION
 from sinkledger.services.registry import Service
 from sinkledger_base.errors import IntegrityFailure, InvalidInput, SinkLedgerError, printable
@@ -48,6 +48,10 @@ class IssuanceIn(Body):
     project_code: str = Field(examples=["AJBF01"])
     buffer_share_bp: int = Field(description="Buffer share in basis points (1/100 %).", examples=[1000])
     to_account: str | None = None
+    acknowledged_matches: list[str] | None = Field(
+        default=None, examples=[["carbonplan:CAR1205"]],
+        description="Imported registries' projects this issuance matches and the verifier acknowledges "
+                    "(<registry>:<project id>, as the refusal registry_double_counting_suspected lists them; docs/registry-import.md).")
 
 
 def _save_upload(upload: UploadFile, folder: Path, max_bytes: int) -> Path:
@@ -137,16 +141,14 @@ def get_estimates(svc: Svc, actor: Acting, page: Paged,
                   state: Annotated[Literal["waiting", "returned", "issued"] | None, Query()] = None) -> dict[str, Any]:
     """Recorded estimates, newest first, with their state (waiting for verification, returned
     by the verifier with comments, or issued)."""
-    found = queries.estimates(svc, parcel_code=parcel_code)
-    return page.of([e for e in found if state is None or e["state"] == state])
+    found = svc.estimates_page(actor, parcel_code=parcel_code, state=state, limit=page.limit, offset=page.offset)
+    return page.of_page(found["items"], found["total"])
 
 
 @router.get("/estimates/{estimate_id}", tags=["estimates"])
 def get_estimate(estimate_id: str, svc: Svc, actor: Acting) -> dict[str, Any]:
     """A recorded estimate: inputs, result, trace, and its state."""
-    document = svc.estimate(estimate_id)
-    summary = next((e for e in queries.estimates(svc) if e["estimate_id"] == estimate_id), {})
-    return document | {"state": summary.get("state"), "returns": summary.get("returns", [])}
+    return svc.estimate_with_state(actor, estimate_id)
 
 
 @router.post("/issuances", status_code=201, tags=["estimates"])

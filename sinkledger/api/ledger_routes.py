@@ -36,6 +36,11 @@ class SaleIn(Body):
     price_fen_per_t: int = Field(description="Price per tonne in fen (1/100 yuan).", examples=[6800])
     contract_no: str = Field(max_length=80, examples=["HZ-2025-0001"])
     serials: list[str] | None = Field(default=None, description="Serial ranges to take; default oldest vintage first.")
+    sale_date: str | None = Field(default=None, max_length=10, examples=["2026-03-18"],
+                                  description="The day the sale was made (YYYY-MM-DD, Asia/Shanghai); default: "
+                                              "the day it is recorded. Not in the future.")
+    contract_date: str | None = Field(default=None, max_length=10, examples=["2026-03-10"],
+                                      description="The day the contract was signed (YYYY-MM-DD); not after the sale.")
 
 
 class RetirementIn(Body):
@@ -119,7 +124,8 @@ def post_pledge(body: PledgeIn, svc: Svc, actor: Acting, request_id: RequestId) 
 @router.get("/pledges", tags=["pledges"])
 def get_pledges(svc: Svc, actor: Acting, page: Paged,
                 account_id: Annotated[str | None, Query(max_length=40)] = None) -> dict[str, Any]:
-    return page.of(ledger_reads.pledges(svc, actor, account_id=account_id))
+    return page.of_page(**ledger_reads.pledges_page(svc, actor, account_id=account_id, limit=page.limit,
+                                                    offset=page.offset))
 
 
 @router.post("/pledges/{pledge_id}/release", tags=["pledges"])
@@ -137,7 +143,7 @@ def post_default(pledge_id: str, svc: Svc, actor: Acting, request_id: RequestId)
 @router.get("/balances", tags=["balances"])
 def get_balances(svc: Svc, actor: Acting, page: Paged) -> dict[str, Any]:
     """Balances by account (a role that reads every account), else this key's own account."""
-    return page.of(ledger_reads.balances(svc, actor))
+    return page.of_page(**ledger_reads.balances_page(svc, actor, limit=page.limit, offset=page.offset))
 
 
 @router.get("/accounts/{account_id}/balance", tags=["balances"])
@@ -154,4 +160,4 @@ def get_holdings(account_id: str, svc: Svc, actor: Acting) -> dict[str, Any]:
 @router.get("/accounts/{account_id}/blocks", tags=["balances"])
 def get_blocks(account_id: str, svc: Svc, actor: Acting, page: Paged) -> dict[str, Any]:
     """An account's serial blocks (序列号段)."""
-    return page.of(ledger_reads.blocks(svc, actor, account_id))
+    return page.of_page(**ledger_reads.blocks_page(svc, actor, account_id, limit=page.limit, offset=page.offset))

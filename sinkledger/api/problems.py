@@ -112,9 +112,13 @@ async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return http_error_response(request, exc)
+
+
+def http_error_response(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     """Starlette's own errors: an unknown path (404), a method the path does not take (405), a
     body over its limit (413)."""
-    assert isinstance(exc, StarletteHTTPException)
     where = {"method": request.method, "path": printable(request.url.path, 200)}
     if exc.status_code == 405:
         return problem_response(InvalidInput("method_not_allowed", **where), request)
@@ -128,6 +132,11 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _internal(request: Request, exc: Exception) -> JSONResponse:
+    return internal_error_response(request, exc)
+
+
+def internal_error_response(request: Request, exc: Exception) -> JSONResponse:
+    """An unexpected failure: logged with an id, answered ``internal_error`` naming that id."""
     error_id = secrets.token_hex(6)
     log.exception("API request failed (%s): %s %s", error_id, request.method, request.url.path, exc_info=exc)
     return problem_response(IntegrityFailure("internal_error", error_id=error_id), request)

@@ -19,6 +19,7 @@ from sinkledger.api.deps import client_of
 from sinkledger.services.public_registry import MAX_PAGE, PublicRegistry
 
 CSV = "text/csv; charset=utf-8"
+JSON = "application/json; charset=utf-8"
 
 
 async def limited(request: Request) -> None:
@@ -113,3 +114,21 @@ def offsetsdb_credits(public: Public) -> StreamingResponse:
     """The credit transactions (issuances, retirements) in OffsetsDB's schema (CSV, streamed)."""
     return StreamingResponse(public.offsetsdb_credits_csv(), media_type=CSV,
                              headers={"Content-Disposition": 'attachment; filename="credits.csv"'})
+
+
+@router.get("/export/offsetsdb/projects.json", response_class=StreamingResponse,
+            responses={200: {"content": {"application/json": {}}}})
+def offsetsdb_projects_json(request: Request, public: Public) -> StreamingResponse:
+    """The projects in OffsetsDB's schema as a JSON array of objects with its types (streamed);
+    imported registries' projects are flagged by their registry (issue 20)."""
+    url = str(request.url_for("project", project_code="CODE")).replace("CODE", "{code}")
+    return StreamingResponse(public.offsetsdb_projects_json(project_url=url), media_type=JSON,
+                             headers={"Content-Disposition": 'attachment; filename="projects.json"'})
+
+
+@router.get("/export/offsetsdb/credits.json", response_class=StreamingResponse,
+            responses={200: {"content": {"application/json": {}}}})
+def offsetsdb_credits_json(public: Public) -> StreamingResponse:
+    """The credit transactions in OffsetsDB's schema as a JSON array of objects (streamed)."""
+    return StreamingResponse(public.offsetsdb_credits_json(), media_type=JSON,
+                             headers={"Content-Disposition": 'attachment; filename="credits.json"'})

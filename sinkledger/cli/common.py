@@ -286,6 +286,13 @@ def print_table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
     Console().print(t)
 
 
+def entry_kind_text(kind: str) -> str:
+    """A journal entry's kind as a person reads it, in both languages (``交易 / sale``); the kind
+    itself for one the catalogue does not name. ``--json`` keeps the raw kind."""
+    names = catalogue.UI.get(f"kind_{kind}")
+    return f"{names[0]} / {names[1]}" if names else kind
+
+
 def new_request_id(given: str | None) -> str:
     """The caller's request id, or a new UUID."""
     if given:

@@ -25,6 +25,7 @@ from sinkledger.cli.common import (
     _redact,
     command,
     emit,
+    entry_kind_text,
     err_console,
     json_option,
     new_request_id,
@@ -36,6 +37,7 @@ from sinkledger.cli.common import (
     writes,
 )
 from sinkledger.config import REPO_ROOT
+from sinkledger_base import checks
 from sinkledger_base.errors import InvalidInput, SinkLedgerError
 from sinkledger_base.jsondoc import load_json
 
@@ -199,7 +201,9 @@ def _render_balances(b: dict[str, Any]) -> None:
 def history(obj: Ctx, limit: int, kind: str | None, as_json: bool) -> None:
     """The latest journal entries with their hashes."""
     rows = obj.service.journal(limit=limit, kind=kind)
-    emit({"entries": rows}, as_json, lambda d: print_table(d["entries"], ("seq", "kind", "actor", "recorded_at", "request_id")))
+    emit({"entries": rows}, as_json, lambda d: print_table(
+        [{**e, "kind": entry_kind_text(e["kind"])} for e in d["entries"]],
+        ("seq", "kind", "actor", "recorded_at", "request_id")))
 
 
 @main.command()
@@ -209,14 +213,23 @@ def history(obj: Ctx, limit: int, kind: str | None, as_json: bool) -> None:
 @click.option("--buffer-bp", "buffer_share_bp", type=WHOLE, default=1000, show_default=True,
               help="Buffer share of the stock component, in basis points (1000 = 10 %).")
 @click.option("--to-account", default=None, help="Holding account to receive the credits (default: the parcels' holder).")
+@click.option("--acknowledge", "acknowledged", multiple=True,
+              help="A match with an imported registry's project the verifier acknowledges (its id, "
+                   "REGISTRY:PROJECT, as the refusal lists it); repeat for each.")
 @writes
 def issue(obj: Ctx, estimate_id: str, verified_kg_co2e: int, project_code: str, buffer_share_bp: int,
-          to_account: str | None, actor: str, request_id: str | None, as_json: bool) -> None:
-    """Verify an estimate and issue credits (verifier only)."""
+          to_account: str | None, acknowledged: tuple[str, ...], actor: str, request_id: str | None,
+          as_json: bool) -> None:
+    """Verify an estimate and issue credits (verifier only).
+
+    A parcel or project that matches a project imported from another registry (by id, name or
+    geometry) is refused as possible double counting until each match is acknowledged.
+    """
     svc = obj.service
     emit(svc.issue(svc.actor(actor), new_request_id(request_id), estimate_id=estimate_id,
                    verified_kg_co2e=verified_kg_co2e, project_code=project_code,
-                   buffer_share_bp=buffer_share_bp, to_account=to_account), as_json)
+                   buffer_share_bp=buffer_share_bp, to_account=to_account,
+                   acknowledged_matches=list(acknowledged) if acknowledged else None), as_json)
 
 
 @main.command()
@@ -225,15 +238,21 @@ def issue(obj: Ctx, estimate_id: str, verified_kg_co2e: int, project_code: str, 
 @click.option("--quantity", type=WHOLE, required=True, help="Whole tCO2e.")
 @click.option("--price-fen", "price_fen_per_t", type=WHOLE, required=True, help="Unit price in fen per tCO2e.")
 @click.option("--contract", "contract_no", required=True, help="Contract number.")
+@click.option("--sale-date", default=None, help="The day the sale was made (YYYY-MM-DD; default: the day recorded).")
+@click.option("--contract-date", default=None, help="The day the contract was signed (YYYY-MM-DD).")
 @serial_option
 @writes
 def sell(obj: Ctx, seller_account: str, buyer_account: str, quantity: int, price_fen_per_t: int,
-         contract_no: str, serials: tuple[str, ...], actor: str, request_id: str | None, as_json: bool) -> None:
-    """Record a sale: credits move from seller to buyer, oldest vintage first unless --serial."""
+         contract_no: str, sale_date: str | None, contract_date: str | None, serials: tuple[str, ...], actor: str,
+         request_id: str | None, as_json: bool) -> None:
+    """Record a sale: credits move from seller to buyer, oldest vintage first unless --serial.
+    The sale and contract dates, when given, are kept in the entry and on the receipt; neither
+    may lie after the day the sale is recorded."""
     svc = obj.service
     emit(svc.sell(svc.actor(actor), new_request_id(request_id), seller_account=seller_account,
                   buyer_account=buyer_account, quantity=quantity, price_fen_per_t=price_fen_per_t,
-                  contract_no=contract_no, serials=list(serials)), as_json)
+                  contract_no=contract_no, serials=list(serials), sale_date=sale_date, contract_date=contract_date),
+         as_json)
 
 
 @main.command()
@@ -482,43 +501,46 @@ def consistency_check(obj: Ctx, old_file: Path, new_file: Path, proof_file: Any,
 
 @main.command("import-registry")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--registry", required=True, type=click.Choice(["verra", "gold-standard"]),
-              help="Whose export: verra (transactions.csv) or gold-standard (issuances.csv retirements.csv).")
+@click.option("--registry", default=None,
+              help="Whose export: a mapping key or alias (`sinkledger registries list`); by default named from "
+                   "the files' columns.")
 @click.option("--allow-partial", is_flag=True,
               help="Import the sound rows even if some rows cannot be reconciled (they are listed and recorded).")
+@click.option("--excel", "excel", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the reconciliation report to this Excel workbook.")
 @writes
-def import_registry(obj: Ctx, files: tuple[Path, ...], registry: str, allow_partial: bool, actor: str,
-                    request_id: str | None, as_json: bool) -> None:
-    """Import another registry's history into the account IMPORT-<REGISTRY> (administrator).
+def import_registry(obj: Ctx, files: tuple[Path, ...], registry: str | None, allow_partial: bool,
+                    excel: Path | None, actor: str, request_id: str | None, as_json: bool) -> None:
+    """Import another registry's history and projects into IMPORT-<REGISTRY> (administrator).
 
-    Give all files of one registry in one call. By default any unreconcilable row refuses the
-    whole import and every problem is listed; the request id defaults to a hash of the files,
-    so running the same import twice changes nothing.
+    Give all files of one registry in one call (issuances, retirements, cancellations, projects).
+    By default any unreconcilable row refuses the whole import and every problem is listed;
+    anomalies and notices never refuse. The request id defaults to a hash of the files, so
+    running the same import twice changes nothing. The reconciliation report is in the output
+    (--json: result.report) and, with --excel, in a workbook.
     """
     # deferred on purpose: only the command that runs pays for this import
     from ledger.registry_import import default_request_id
+    from sinkledger.cli.registries import render_import, write_excel
 
     svc = obj.service
+    if excel is not None:
+        excel = checks.output_path(excel, "excel")  # refused before anything is imported
     try:
-        out = svc.import_registry(svc.actor(actor), request_id or default_request_id(registry, files),
+        out = svc.import_registry(svc.actor(actor), request_id or default_request_id(registry or "auto", files),
                                   registry=registry, paths=list(files), allow_partial=allow_partial)
     except SinkLedgerError as exc:
         if not as_json:
             _print_problems(exc.params.get("problems", []))
         raise
-    emit(out, as_json, _render_import)
+    if excel is not None:
+        write_excel({**out["report"], "seq": out["seq"]}, excel)
+    emit(out, as_json, render_import)
 
 
 def _print_problems(problems: list[dict[str, Any]]) -> None:
     for p in catalogue.localise(problems):
         err_console.print(f"{p['source']}:{p['row_number']} [yellow]{p['code']}[/] {p['message_zh']}\n  {p['message_en']}")
-
-
-def _render_import(r: dict[str, Any]) -> None:
-    _print_problems(r["problems"])
-    click.echo(f"{r['registry']} → {r['account_id']}: {r['rows_imported']} rows imported, {r['rows_refused']} refused; "
-               f"{r['created_t']} t ({r['held_t']} held, {r['retired_t']} retired, {r['cancelled_t']} cancelled) "
-               f"in {r['batches']} batches; entry {r['seq']}{' (replayed)' if r['replayed'] else ''}")
 
 
 @main.command("export")
@@ -576,19 +598,27 @@ def _attach_areas(group: click.Group) -> None:
     from sinkledger.cli.api import api, apikeys_group  # the HTTP API and its keys
     from sinkledger.cli.court import attach as attach_court  # the court and certificate groups
     from sinkledger.cli.income import attach as attach_income  # the income group
+    from sinkledger.cli.instruments import attach as attach_instruments  # issue 22 (helper h8)
     from sinkledger.cli.methodologies import estimate_command, methodologies
     from sinkledger.cli.parcels import parcels
     from sinkledger.cli.people import people
+    from sinkledger.cli.prices import prices  # the price index, index insurance, pricing factors (issue 22)
     from sinkledger.cli.public import public
+    from sinkledger.cli.registries import registries  # other registries' imports (issue 20)
+    from sinkledger.cli.sales import sales
     from sinkledger.cli.users import users
 
     attach_court(group)
     attach_income(group)
+    attach_instruments(group)  # compensation and obligations (issue 22, helper h8)
     group.add_command(methodologies)
     group.add_command(estimate_command)  # dry (--inputs only), recorded (--parcel), batch (--project/--period)
     group.add_command(parcels)
     group.add_command(people)
+    group.add_command(prices)
     group.add_command(public)
+    group.add_command(registries)
+    group.add_command(sales)
     group.add_command(users)
     group.add_command(api)
     group.add_command(apikeys_group)

@@ -165,6 +165,66 @@ def report_command(obj: Ctx, estimate_id: str | None, estimate_file: Path | None
         click.echo(str(out), err=True)
 
 
+# --- plots: sample-plot inventories (每木检尺) -----------------------------------------------------
+
+@methodologies.group("plots")
+def plots() -> None:
+    """Sample-plot inventories (每木检尺) from Excel or CSV: template and import."""
+
+
+@plots.command("template")
+@click.option("--kind", type=click.Choice(["bamboo", "tea"]), default="bamboo", show_default=True)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The template to write: .xlsx or .csv.")
+@command
+def plots_template_command(kind: str, lang: str, out: Path) -> None:
+    """Write an empty plot-inventory template (header and one example row)."""
+    # deferred on purpose: only the command that runs pays for this import
+    from sinkledger.services.plot_files import file_format, template_bytes
+
+    out.write_bytes(template_bytes(kind, lang, file_format(out.name)))
+    click.echo(str(out), err=True)
+
+
+@plots.command("import")
+@click.argument("plot_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--inputs", "inputs_file", type=click.Path(exists=True, dir_okay=False,
+              path_type=Path), default=None,
+              help="An input document to put the inventory into (its events and uncertainty "
+                   "are replaced by the plots).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the inventory (or, with --inputs, the input document) as JSON here.")
+@json_option
+@command
+def plots_import_command(plot_file: Path, inputs_file: Path | None, out: Path | None,
+                         as_json: bool) -> None:
+    """Read a plot inventory, every row checked; print its plots, strata and unit conversions."""
+    # deferred on purpose: only the command that runs pays for this import
+    from sinkledger.services.plot_files import read_plot_file, with_plot_inventory
+
+    result = read_plot_file(plot_file.read_bytes(), plot_file.name)
+    if inputs_file is not None:
+        result["inputs"] = with_plot_inventory(
+            _read_json(inputs_file, "inputs"), result["plot_inventory"])
+    if out is not None:
+        document = result.get("inputs", result["plot_inventory"])
+        out.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
+    emit(result, as_json, _render_plots)
+
+
+def _render_plots(result: dict[str, Any]) -> None:
+    inventory = result["plot_inventory"]
+    click.echo(f"{result['source']}: {result['rows']} rows, strata "
+               + ", ".join(f"{name} {area} ha" for name, area in inventory["strata"].items()))
+    for event in inventory["events"]:
+        culms = sum(len(p.get("culms", ())) + len(p.get("plants_dry_mass_kg", ()))
+                    for p in event["plots"])
+        click.echo(f"  {event['date']}: {len(event['plots'])} plots, {culms} culms or plants")
+    for item in result["conversions"]:
+        click.echo(f"  unit: {item['column']}: {item['conversion']}")
+
+
 # --- estimate: dry, recorded, batch --------------------------------------------------------------
 
 @click.command("estimate")
@@ -172,6 +232,10 @@ def report_command(obj: Ctx, estimate_id: str | None, estimate_file: Path | None
               help="Methodology id, e.g. sinkledger.wetland-lake-marsh.")
 @click.option("--inputs", "inputs_file", type=click.Path(exists=True, dir_okay=False,
               path_type=Path), default=None, help="JSON input document (batch: shared fields).")
+@click.option("--plots", "plot_file", type=click.Path(exists=True, dir_okay=False,
+              path_type=Path), default=None,
+              help="Sample-plot inventory (每木检尺, .xlsx or .csv) to estimate from: replaces "
+                   "the inputs' events and uncertainty (see `methodologies plots`).")
 @click.option("--parcel", "parcel_codes", multiple=True,
               help="Parcel code (repeatable): record for these parcels (batch: restrict to).")
 @click.option("--project", "project_code", default=None,
@@ -186,6 +250,10 @@ def report_command(obj: Ctx, estimate_id: str | None, estimate_file: Path | None
 @click.option("--min-valid-pct", type=DecimalRange(0, 100), default=95.0, show_default=True,
               callback=lambda _ctx, param, value: _finite(param, value),
               help="Batch with rasters: least share of a parcel covered by valid pixels.")
+@click.option("--zonal-rule", type=click.Choice(["coverage_weighted", "pixel_centre"]),
+              default="coverage_weighted", show_default=True,
+              help="Batch with rasters: each pixel by the area of it the parcel covers, or "
+                   "whole when its centre is in the parcel (written into the trace).")
 @click.option("--gwp-profile", default="AR5", show_default=True, help=GWP_HELP)
 @click.option("--actor", default=None, help="Acting user; needed to record.")
 @click.option("--request-id", default=None,
@@ -197,16 +265,22 @@ def report_command(obj: Ctx, estimate_id: str | None, estimate_file: Path | None
                    "every quarter second). An interrupted batch keeps what was committed; rerun it.")
 @reads
 def estimate_command(obj: Ctx, methodology_id: str, inputs_file: Path | None,
-                     parcel_codes: tuple[str, ...], project_code: str | None, period: str | None,
+                     plot_file: Path | None, parcel_codes: tuple[str, ...], project_code: str | None, period: str | None,
                      monitoring: Path | None, rasters: tuple[str, ...], parcels_file: Path | None,
-                     min_valid_pct: float, gwp_profile: str, actor: str | None,
+                     min_valid_pct: float, zonal_rule: str, gwp_profile: str, actor: str | None,
                      request_id: str | None, out: Path | None, commit_every: int | None, as_json: bool) -> None:
     """Estimate: dry from --inputs, recorded for --parcel codes, or a batch (--project...)."""
     inputs = _read_json(inputs_file, "inputs") if inputs_file else None
+    if plot_file is not None:
+        # deferred on purpose: only the command that runs pays for this import
+        from sinkledger.services.plot_files import read_plot_file, with_plot_inventory
+
+        inventory = read_plot_file(plot_file.read_bytes(), plot_file.name)["plot_inventory"]
+        inputs = with_plot_inventory(inputs if isinstance(inputs, dict) else {}, inventory)
     if project_code or rasters or monitoring or parcels_file or period:
         _batch(obj, methodology_id, inputs or {}, parcel_codes, project_code, period,
                monitoring, rasters, parcels_file, min_valid_pct / 100, gwp_profile, actor,
-               request_id, out, as_json, commit_every)
+               request_id, out, as_json, commit_every, zonal_rule)
     elif inputs is None:
         raise InvalidInput("value_invalid", field="inputs", value="--inputs is required")
     elif parcel_codes:
@@ -238,7 +312,8 @@ def _batch(obj: Ctx, methodology_id: str, base: dict[str, Any], parcel_codes: tu
            project_code: str | None, period: str | None, monitoring: Path | None,
            rasters: tuple[str, ...], parcels_file: Path | None, min_valid_fraction: float,
            gwp_profile: str, actor: str | None, request_id: str | None, out: Path | None,
-           as_json: bool, commit_every: int | None = None) -> None:
+           as_json: bool, commit_every: int | None = None,
+           zonal_rule: str = "coverage_weighted") -> None:
     # deferred on purpose: only the command that runs pays for this import
     from methodologies.errors import MethodologyError
     from sinkledger.services import batch_estimates as batch
@@ -250,7 +325,8 @@ def _batch(obj: Ctx, methodology_id: str, base: dict[str, Any], parcel_codes: tu
             monitoring=batch.load_monitoring(monitoring),
             rasters=[batch.parse_raster_option(text) for text in rasters],
             period=batch.parse_period(period) if period else None, gwp_profile=gwp_profile,
-            parcel_codes=parcel_codes, min_valid_fraction=min_valid_fraction)
+            parcel_codes=parcel_codes, min_valid_fraction=min_valid_fraction,
+            zonal_rule=zonal_rule)
     except InvalidInput:
         raise  # a refusal already (date_out_of_range)
     except ValueError as error:
@@ -310,6 +386,9 @@ def default_batch_request_id(request: Any, project_code: str) -> str:
                "base_inputs": request.base_inputs, "monitoring": request.monitoring, "period": request.period,
                "gwp_profile": request.gwp_profile, "parcel_codes": sorted(request.parcel_codes),
                "min_valid_fraction": request.min_valid_fraction,
+               # Only when not the default, so that earlier batches keep their id (issue 21).
+               **({"zonal_rule": request.zonal_rule}
+                  if request.zonal_rule != "coverage_weighted" else {}),
                "rasters": [{"date": str(r.date), "quantity": r.quantity, "band": r.band} for r in request.rasters]}
     digest = hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False, default=str).encode())
     for layer in request.rasters:

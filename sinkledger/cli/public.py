@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from sinkledger.cli.common import WHOLE, Ctx, emit, reads
+from sinkledger.cli.common import WHOLE, Ctx, emit, entry_kind_text, reads
 
 OUT = click.Path(dir_okay=False, path_type=Path)
 
@@ -63,7 +63,7 @@ def entry_cmd(obj: Ctx, ref: str, out_path: Path | None, as_json: bool) -> None:
     out = obj.service.public.entry(ref)
     if out_path is not None:
         out_path.write_text(json.dumps(out["proof"], ensure_ascii=False, indent=2), encoding="utf-8")
-    emit(out, as_json, lambda e: click.echo(f"#{e['seq']} {e['kind']} {e['entry_hash']} proof "
+    emit(out, as_json, lambda e: click.echo(f"#{e['seq']} {entry_kind_text(e['kind'])} {e['entry_hash']} proof "
                                             f"{'holds' if e['proof_ok'] else 'FAILS: ' + e['proof_reason']}"))
 
 
@@ -84,12 +84,19 @@ def certificate_cmd(obj: Ctx, retirement_id: str, out_path: Path, lang: str, ver
 @public.command("offsetsdb")
 @click.argument("table", type=click.Choice(["projects", "credits"]))
 @click.option("--out", "out_path", type=OUT, required=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default=None,
+              help="csv or json (default: json for a .json file, else csv).")
 @reads
-def offsetsdb_cmd(obj: Ctx, table: str, out_path: Path, as_json: bool) -> None:
-    """Write the registry's projects or credits in CarbonPlan OffsetsDB's schema (CSV, streamed)."""
-    chunks = obj.service.public.offsetsdb_projects_csv() if table == "projects" \
-        else obj.service.public.offsetsdb_credits_csv()
+def offsetsdb_cmd(obj: Ctx, table: str, out_path: Path, fmt: str | None, as_json: bool) -> None:
+    """Write the registry's projects or credits in CarbonPlan OffsetsDB's schema (streamed): its
+    own and the imported registries' (flagged by their registry; docs/public-registry.md)."""
+    fmt = fmt or ("json" if out_path.suffix.lower() == ".json" else "csv")
+    public = obj.service.public
+    if fmt == "json":
+        chunks = public.offsetsdb_projects_json() if table == "projects" else public.offsetsdb_credits_json()
+    else:
+        chunks = public.offsetsdb_projects_csv() if table == "projects" else public.offsetsdb_credits_csv()
     with out_path.open("w", encoding="utf-8", newline="") as f:
         for chunk in chunks:
             f.write(chunk)
-    emit({"table": table, "csv": str(out_path)}, as_json, lambda r: click.echo(r["csv"]))
+    emit({"table": table, "format": fmt, fmt: str(out_path)}, as_json, lambda r: click.echo(r[fmt]))

@@ -26,7 +26,10 @@ from sinkledger.config import DEMO_REGION
 from sinkledger.demo import DEMO_PASSWORD
 from sinkledger.demo.county import WalkingClock
 from sinkledger.demo.income import seed_income
+from sinkledger.demo.instruments import seed_instruments
 from sinkledger.demo.people import seed_demo_people
+from sinkledger.demo.prices import dated_steps as price_steps
+from sinkledger.demo.roles import Step, dated_steps
 from sinkledger.services.registry import SYSTEM_ACTOR, Service
 from sinkledger_base.errors import InvalidInput
 
@@ -75,6 +78,9 @@ FIXED_PARTIES = (
               "procurator", Role.procurator, "检察官"),
     DemoParty("BANK-0001", PartyKind.bank, "示例农村商业银行（虚构）", "330523", "bank", Role.bank, "银行客户经理"),
     DemoParty("INS-0001", PartyKind.insurer, "示例财产保险公司（虚构）", "330500", "insurer", Role.insurer, "保险理赔员"),
+    # issue 22 (helper h8): the government authority of the compensation programme and the quota obligations
+    DemoParty("AUTH-HZ", PartyKind.authority, "湖州市生态环境局（演示）", "330500", "authority", Role.authority,
+              "生态补偿与配额经办"),
 )
 
 # Each collective's parcels are shared by three pseudonymous households (the first household has the
@@ -111,16 +117,21 @@ def seed_demo(service: Service, *, progress: Progress | None = None, record: boo
     try:
         _seed_parties(service, collectives, households)
         _seed_parcels(service, layer, collectives, households, progress)
-        chain = _seed_chain(service, layer, collectives, monitoring, progress, clock)
+        codes = set(layer["parcel_code"])
+        # each README user's own data (roles.py); the price index's markets, its insurance, a priced sale (prices.py)
+        steps = dated_steps(service, codes) + price_steps(service, codes)
+        chain = _seed_chain(service, layer, collectives, monitoring, progress, clock, steps)
         clock.day(INCOME_DAY)
         income = seed_income(service, set(layer["parcel_code"]), progress=progress)
+        instruments = seed_instruments(service, clock)  # issue 22 (helper h8): a programme, obligations
     finally:
         service.clock = wall_clock
 
     people = seed_demo_people(service)  # synthetic personal details, outside the journal
     report = service.verify(record=record)
     return {"parcels": len(layer), "parties": len(FIXED_PARTIES) + len(collectives) + sum(map(len, households.values())),
-            "chain": chain, "income": income, "people": people["people"], "ledger_ok": report.ok, "entries": report.entries,
+            "chain": chain, "income": income, "instruments": instruments, "people": people["people"],
+            "ledger_ok": report.ok, "entries": report.entries,
             "head_hash": report.head_hash}
 
 
@@ -219,7 +230,8 @@ def _seasonal_price(day: date) -> int:
 
 
 def _seed_chain(service: Service, layer: gpd.GeoDataFrame, collectives: dict[str, DemoParty],
-                monitoring: dict[str, Any], progress: Progress, clock: WalkingClock) -> dict[str, Any]:
+                monitoring: dict[str, Any], progress: Progress, clock: WalkingClock,
+                steps: list[Step]) -> dict[str, Any]:
     """Estimate, verify and issue every bamboo parcel (spread over 2023-2024); sell from the three
     largest holders (seasonal sales, 2024-2026); retire."""
     codes = sorted(layer[layer["sink_type"] == "bamboo_forest"]["parcel_code"])
@@ -241,14 +253,15 @@ def _seed_chain(service: Service, layer: gpd.GeoDataFrame, collectives: dict[str
             account = out["to_account"]
             held_by_account[account] = held_by_account.get(account, 0) + out["issued_t"] - out["buffer_t"]
     return {"bamboo_parcels_estimated": len(codes), "issued_t": issued_t,
-            "sales": _seed_sales(service, collectives, held_by_account, clock)}
+            "sales": _seed_sales(service, collectives, held_by_account, clock, steps)}
 
 
 def _seed_sales(service: Service, collectives: dict[str, DemoParty],
-                holdings: dict[str, int], clock: WalkingClock) -> list[dict[str, Any]]:
+                holdings: dict[str, int], clock: WalkingClock, steps: list[Step]) -> list[dict[str, Any]]:
     """The clerk sells 60 % of the three largest collective holdings, in tranches over the
     trading seasons of 2024-2026 (:data:`SALE_SEASONS`: most in spring and autumn); one buyer
-    retires half of what it bought.
+    retires half of what it bought. The other users' ``steps`` (:mod:`sinkledger.demo.roles`) run
+    on their own days between the sales.
 
     Quantities come from the issuance results (which a re-run replays unchanged), not from
     current balances, so that seeding twice asks for exactly the same commands.
@@ -263,12 +276,17 @@ def _seed_sales(service: Service, collectives: dict[str, DemoParty],
         for k, (day, quantity) in enumerate(zip(seasons, _tranches(total, len(seasons))), start=1):
             if quantity >= 1:
                 plan.append((day, n, k, account, quantity))
+    waiting = sorted(steps, key=lambda step: step[0])
     for day, n, k, account, quantity in sorted(plan):
+        while waiting and waiting[0][0] <= day:
+            _run_step(service, clock, waiting.pop(0))
         clock.day(day, hour=10)
         buyer = holding_account_id("ENT-0001" if n % 2 else "ENT-0002")
         sales.append(service.sell(clerk, f"demo:sale:{n}:{k}", seller_account=account, buyer_account=buyer,
                                   quantity=quantity, price_fen_per_t=_seasonal_price(day),
                                   contract_no=f"HZGX-{day.year}-{n:02d}{k:02d}（演示）"))
+    for step in waiting:
+        _run_step(service, clock, step)
     clock.day(RETIREMENT_DAY)
     bought = sum(s["quantity"] for s in sales if s["buyer_account"] == holding_account_id("ENT-0001"))
     if bought >= 2:
@@ -276,3 +294,9 @@ def _seed_sales(service: Service, collectives: dict[str, DemoParty],
                        quantity=bought // 2, beneficiary="示例绿色纺织有限公司（虚构）",
                        purpose="2025 年度生产运营碳排放抵消（演示）")
     return [{k: s[k] for k in ("seller_account", "buyer_account", "quantity", "amount_fen")} for s in sales]
+
+
+def _run_step(service: Service, clock: WalkingClock, step: Step) -> None:
+    day, _label, run = step
+    clock.day(day, hour=14)
+    run(service)

@@ -38,7 +38,8 @@ START_TIMEOUT_S = 60
 # The demo user that holds each role (README, "Demo users").
 USER_OF_ROLE = {"cooperative": "coop", "household": "household", "collection_centre": "centre",
                 "trading_clerk": "clerk", "enterprise": "enterprise", "verifier": "verifier", "court": "court",
-                "procurator": "procurator", "bank": "bank", "insurer": "insurer", "admin": "admin"}
+                "procurator": "procurator", "bank": "bank", "insurer": "insurer", "admin": "admin",
+                "authority": "authority"}  # issue 22 (helper h8)
 
 
 def _free_port() -> int:
@@ -175,16 +176,27 @@ def api(world) -> Iterator[tuple[httpx.Client, Any, dict[str, Any]]]:  # noqa: F
     from sinkledger.api.app import create_app
 
     service, ids = world
-    server = uvicorn.Server(uvicorn.Config(create_app(service), host="127.0.0.1", port=_free_port(),
-                                          log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + PUBLIC_STARTUP_TIMEOUT_S
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+    served = Threaded(create_app(service))
+    with httpx.Client(base_url=served.url, timeout=30) as client:
         yield client, service, ids
-    server.should_exit = True
-    thread.join(timeout=10)
+    served.stop()
+
+
+class Threaded:
+    """An ASGI app served by uvicorn in a thread of this process, on a free port of 127.0.0.1
+    (for tests that build the app over a service of their own)."""
+
+    def __init__(self, app: Any) -> None:
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(),
+                                                    log_level="warning", lifespan="off"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + PUBLIC_STARTUP_TIMEOUT_S
+        while not self.server.started:
+            assert self.thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+        self.url = f"http://127.0.0.1:{self.server.servers[0].sockets[0].getsockname()[1]}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)

@@ -43,6 +43,28 @@ def test_the_trading_centre_records_a_sale_and_gets_its_receipt(api_server):  # 
     assert bad_lang.status_code == 422 and bad_lang.json()["code"] == "request_invalid"
 
 
+def test_a_sale_keeps_the_clerks_dates(api_server):  # type: ignore[no-untyped-def]
+    """The sale and contract dates (Asia/Shanghai days) are recorded and read back; a contract
+    signed after the sale, or a sale in the future, is refused and records nothing."""
+    sale = {"seller_account": "COL-0001-H", "buyer_account": "ENT-0002-H", "quantity": 1,
+            "price_fen_per_t": 7300, "contract_no": "API-SALE-DATED"}
+    with api_server.client(api_server.key("trading_clerk")) as http:
+        made = http.post("/v1/sales", headers=_id(), json={**sale, "sale_date": "2026-03-18",
+                                                           "contract_date": "2026-03-10"})
+        assert made.status_code == 201, made.text
+        one = http.get(f"/v1/sales/{made.json()['seq']}").json()
+        before = api_server.head()
+        late = http.post("/v1/sales", headers=_id(), json={**sale, "sale_date": "2026-03-01",
+                                                           "contract_date": "2026-03-10"})
+        future = http.post("/v1/sales", headers=_id(), json={**sale, "sale_date": "2999-01-01"})
+        after = api_server.head()
+    assert (one["sale_date"], one["contract_date"]) == ("2026-03-18", "2026-03-10")
+    assert one == queries.sale(api_server.service, made.json()["seq"])
+    assert (late.status_code, late.json()["code"]) == (422, "contract_after_sale")
+    assert future.status_code == 422 and future.json()["params"]["field"] == "sale_date"
+    assert before == after
+
+
 def test_an_enterprise_retires_its_own_credits(api_server):  # type: ignore[no-untyped-def]
     with api_server.client(api_server.key("enterprise")) as http:
         before = http.get("/v1/accounts/ENT-0001-H/balance").json()
