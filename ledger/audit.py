@@ -30,29 +30,31 @@ touched.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import importlib
 import json
 import math
 import os
 import pickle
+import signal
 import subprocess
 import sys
+import threading
 from decimal import Decimal
+from functools import partial
 from typing import Any, Callable, Iterable, Iterator
 
 import orjson
-import shapely
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from ledger import journal
 from ledger.domain import SinkCode
+from ledger.merkle_walk import TreeWalk
 from ledger.report import VerifyReport
-from ledger.sql import in_list, stream_rows
-from methodologies.errors import MethodologyError
-from methodologies.registry import get_methodology
+from ledger.sql import in_list, stream_pages, stream_rows
 from sinkledger_base.canonical import canonical_json
 
 # what an entry does to a table: ("put", key, seq, row) or ("delete", key, seq, None)
@@ -98,6 +100,24 @@ def digest(row: tuple) -> bytes:
     return hashlib.blake2b(encode(row), digest_size=12, key=_RUN_KEY).digest()
 
 
+def encode_rows(rows: list[tuple]) -> bytes:
+    """``encode(row) + b","`` for each row, joined: a stream of rows that does not depend on how
+    it is cut into pages, encoded in one orjson call when every row is plain JSON (``[r1,r2]``
+    less its brackets is ``r1,r2``), else row by row (:func:`encode`)."""
+    if not rows:
+        return b""
+    try:
+        out = orjson.dumps(rows, default=_tagged, option=_ENCODE_OPTIONS)
+    except (orjson.JSONEncodeError, TypeError):
+        out = None
+    if out is None or (b"null" in out and any(type(v) is float and not math.isfinite(v) for r in rows for v in r)):
+        return b"".join([encode(r) + b"," for r in rows])
+    return out[1:-1] + b","
+
+
+_NO_KEY = object()
+
+
 class TableAudit:
     """The rows of ``table`` (columns ``columns``; the first ``key_len`` are its key) that the
     journal's entries imply, compared with the stored ones. ``kinds``: the entry kinds it reads."""
@@ -107,7 +127,7 @@ class TableAudit:
     def __init__(self, table: str, columns: tuple[str, ...], key_len: int, derive: dict[str, Derive],
                  *, seq_column: str | None = "seq", stored: Callable[[tuple], tuple] | None = None,
                  seq_of_stored: Callable[[tuple], int | None] | None = None, required: bool = True,
-                 append_only: bool = False) -> None:
+                 append_only: bool = False, ordered: bool = False, text_keys: tuple[str, ...] = ()) -> None:
         self.table, self.columns, self.key_len, self.derive = table, columns, key_len, derive
         self.kinds = self.kinds or tuple(derive)
         self.seq_column = seq_column
@@ -122,6 +142,17 @@ class TableAudit:
         # entry deletes a row) is the journal read again, key by key, to name each difference
         self.summable = type(self).entry is TableAudit.entry and required
         self.summing, self._sum_rows, self._sum_total = False, 0, 0
+        # ``ordered``: the journal puts this table's keys in increasing order (a sale's row under
+        # its own seq), so a full run compares one keyed hash over the rows in key order, the
+        # journal's as derived and the stored ones read ``ORDER BY`` the key (``text_keys``: key
+        # columns compared as text, in code point order), instead of a sum of per-row digests:
+        # the rows' encodings hashed a page at a time. A key that does not follow the one before
+        # (or a deletion) sends the run to the keyed comparison, as a difference of sums does.
+        self.ordered = ordered and self.summable and stored is None
+        self.text_keys = text_keys
+        self._pending: list[tuple] = []
+        self._last_key: Any = _NO_KEY
+        self._stream: Any = None
         # a table whose rows are only ever added (each key put by one entry) or deleted: its row
         # count is recorded with the verified checkpoint, and an incremental run holds the table's
         # count now to it plus the tail's rows, so that a row added (or taken away) behind the
@@ -140,6 +171,8 @@ class TableAudit:
         self.expected.clear()
         self.after_seq = after_seq
         self.summing, self._sum_rows, self._sum_total = self.summable and not after_seq, 0, 0
+        self._pending, self._last_key = [], _NO_KEY
+        self._stream = hashlib.blake2b(digest_size=16, key=_RUN_KEY) if self.ordered else None
         self.row_count = None
         self._tail_put.clear()
         self._tail_deleted.clear()
@@ -149,6 +182,24 @@ class TableAudit:
         if derive is None:
             return
         if self.summing:
+            if self.ordered:
+                pending, last = self._pending, self._last_key
+                for op, key, _wrote, row in derive(seq, recorded_at, payload):
+                    try:
+                        follows = op != "delete" and (last is _NO_KEY or key > last)
+                    except TypeError:
+                        follows = False
+                    if not follows:  # a deletion, or a key out of order: compared key by key
+                        self.summing = False
+                        return
+                    pending.append(row)
+                    last = key
+                self._last_key = last
+                if len(pending) >= STREAM_ROWS:
+                    self._sum_rows += len(pending)
+                    self._stream.update(encode_rows(pending))
+                    pending.clear()
+                return
             for op, _key, _wrote, row in derive(seq, recorded_at, payload):
                 if op == "delete":  # a row taken away again: sums cannot say which
                     self.summing = False
@@ -195,7 +246,7 @@ class TableAudit:
         if self.summable and not self.after_seq:
             if self.summing:
                 rows, total = self._stored_sums(session)
-                if (rows, total) == (self._sum_rows, self._sum_total):
+                if (rows, total) == self._journal_sums():
                     self.row_count = rows
                     return
             self._read_journal_by_key(session)
@@ -203,8 +254,32 @@ class TableAudit:
         if not self.after_seq:
             self.row_count = sum(1 for _wrote, wanted in self.expected.values() if wanted is not None)
 
-    def _stored_sums(self, session: Any) -> tuple[int, int]:
-        """The stored side of a full run's comparison: rows, and the sum of their digests."""
+    def _journal_sums(self) -> tuple[int, Any]:
+        """The journal's side of a full run's comparison: rows, and the sum of their digests (or,
+        ``ordered``, the hash of their stream)."""
+        if not self.ordered:
+            return self._sum_rows, self._sum_total
+        self._sum_rows += len(self._pending)
+        self._stream.update(encode_rows(self._pending))
+        self._pending.clear()
+        return self._sum_rows, self._stream.digest()
+
+    def _stored_stream(self, session: Any) -> tuple[int, bytes]:
+        """The stored rows in key order, hashed as :meth:`_journal_sums` hashes the journal's."""
+        collate = ' COLLATE "C"' if session.get_bind().dialect.name == "postgresql" else ""
+        order = ", ".join(c + (collate if c in self.text_keys else "") for c in self.columns[:self.key_len])
+        stream, rows = hashlib.blake2b(digest_size=16, key=_RUN_KEY), 0
+        for page in stream_pages(session, f"SELECT {', '.join(self.columns)} FROM {self.table} ORDER BY {order}",
+                                 STREAM_ROWS):
+            rows += len(page)
+            stream.update(encode_rows(page))
+        return rows, stream.digest()
+
+    def _stored_sums(self, session: Any) -> tuple[int, Any]:
+        """The stored side of a full run's comparison: rows, and the sum of their digests (or,
+        ``ordered``, the hash of their stream)."""
+        if self.ordered:
+            return self._stored_stream(session)
         rows, total = 0, 0
         blake2b, key, frombytes = hashlib.blake2b, _RUN_KEY, int.from_bytes
         readable = self._readable if self._stored_given else None
@@ -318,8 +393,8 @@ def _accounts(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
 
 
 def _sale(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
-    yield put(seq, seq, (seq, p["seller_account"], p["buyer_account"], p["quantity"], p["price_fen_per_t"],
-                          p["amount_fen"], p["contract_no"], at))
+    return [("put", seq, seq, (seq, p["seller_account"], p["buyer_account"], p["quantity"], p["price_fen_per_t"],
+                               p["amount_fen"], p["contract_no"], at))]  # a list: no generator for each of a million sales
 
 
 def _court_sale(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
@@ -350,8 +425,9 @@ def _imported_retirements(seq: int, at: str, p: dict[str, Any]) -> Iterable[Chan
         rid = r.get("retirement_id")
         if rid:
             # the purpose kept is the registry's reason, else its note (RegistryRecord.purpose)
-            yield put(rid, seq, (rid, seq, p["account_id"], r["quantity"], r.get("beneficiary"),
-                                  r.get("reason") or r.get("details"), RETIREMENT_KIND, at))
+            # issue 20: a pooled retirement books what its pool held (booked_t), from its account
+            yield put(rid, seq, (rid, seq, r.get("account", p["account_id"]), r.get("booked_t", r["quantity"]),
+                                  r.get("beneficiary"), r.get("reason") or r.get("details"), RETIREMENT_KIND, at))
 
 
 _PLEDGE_COLUMNS = ("id", "seq", "account_id", "bank_party_id", "quantity", "loan_reference", "loan_amount_fen",
@@ -542,6 +618,8 @@ class _ParcelAudit(TableAudit):
     def _checked(self, rows: list[tuple]) -> Iterator[tuple]:
         if not rows:
             return
+        import shapely  # deferred: the geometry stack (and numpy) only for a ledger with parcels to check
+
         blobs = [_blob(r[21]) for r in rows]
         bounds = shapely.bounds(shapely.from_wkb(blobs, on_invalid="ignore"))
         for r, wkb, (x0, y0, x1, y1) in zip(rows, blobs, bounds):
@@ -719,6 +797,10 @@ def _estimate(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
 
 def _sink_type_of(methodology_id: str) -> str | None:
     """The sink type a methodology estimates (an estimate's sink type is its methodology's)."""
+    # deferred: the methodologies (and numpy) only for a ledger with estimates to check
+    from methodologies.errors import MethodologyError
+    from methodologies.registry import get_methodology
+
     try:
         return get_methodology(methodology_id).sink_type
     except (KeyError, LookupError, MethodologyError):
@@ -829,11 +911,15 @@ class Audits:
 
     # -- beside the replay ---------------------------------------------------------------------
 
-    def start_beside(self, session: Any, entries: int) -> bool:
+    def start_beside(self, session: Any, entries: int, checkpoints: dict[int, str] | None = None) -> bool:
         """Start this full run's audits in a second process, if it is worth it (``entries`` at
         least :data:`BESIDE_MIN_ENTRIES`) and possible (a factory; a database another process can
         open: not SQLite in memory). True if started: the caller then neither begins this observer
-        nor gives it entries, and calls :meth:`finish` (or :meth:`close`) after its walk."""
+        nor gives it entries, and calls :meth:`finish` (or :meth:`close`) after its walk.
+
+        ``checkpoints`` (the recorded Merkle checkpoints, ``tree size → root``): that process also
+        computes the Merkle tree from the entry hashes it reads (:class:`ledger.merkle_walk.TreeWalk`),
+        which :meth:`tree_result` brings back once its walk is done."""
         self.ran_beside = False
         if self.factory is None or entries < BESIDE_MIN_ENTRIES:
             return False
@@ -841,10 +927,15 @@ class Audits:
         if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
             return False
         try:
-            self._beside = _Beside(url.render_as_string(hide_password=False), self.factory)
+            self._beside = _Beside(url.render_as_string(hide_password=False), self.factory, checkpoints)
         except OSError:
             return False  # no second process on this machine: the audits run here, in the walk
         return True
+
+    def tree_result(self) -> tuple[Any, ...] | None:
+        """The Merkle tree the second process computed (:meth:`ledger.merkle_walk.TreeWalk.answer`, for
+        the journal up to the head it read), once its walk is done; None if it cannot say."""
+        return self._beside.tree() if self._beside is not None else None
 
     def close(self) -> None:
         """Stop a second process still auditing (the walk stopped at a broken entry)."""
@@ -852,19 +943,24 @@ class Audits:
             self._beside.stop()
             self._beside = None
 
-    def walk(self, session: Any, up_to: int | None = None) -> None:
+    def walk(self, session: Any, up_to: int | None = None, tree: Any = None) -> None:
         """Give every audit the journal's entries of the kinds they read, in order (up to ``up_to``):
         what verify's walk gives them, read without the chain checks (a full verify checks the
         chain of the same rows itself). Read along the primary key in pages, every kind (a filter on
-        kind would lead the database to its kind index and a sort of every page)."""
+        kind would lead the database to its kind index and a sort of every page). ``tree`` (a
+        :class:`ledger.merkle_walk.TreeWalk`): given every page's entry hashes too.
+
+        An entry's kind and time are read from its body, not from their columns: the same on a
+        journal whose chain the walk checks (a body whose header differs from its row stops that
+        walk at the entry, and what this walk found is then not used), and two columns fewer to
+        read."""
         loads, wanted, unreadable = orjson.loads, self.by_kind, self.unreadable
         readable = (KeyError, TypeError, ValueError, IndexError, AttributeError)
         for rows in journal.iter_raw_pages(session, batch_size=STREAM_ROWS, up_to=up_to,
-                                           columns="seq, kind, recorded_at, body"):
-            for seq, kind, recorded_at, body in rows:
-                audits = wanted.get(kind)
-                if audits is None:
-                    continue
+                                           columns="seq, body, entry_hash"):
+            if tree is not None:
+                tree.add(rows)
+            for seq, body, _entry_hash in rows:
                 try:
                     parsed = loads(body)
                 except orjson.JSONDecodeError:
@@ -874,7 +970,11 @@ class Audits:
                         continue  # the chain check names it (body_unreadable)
                 if type(parsed) is not dict:
                     continue
-                payload = parsed.get("payload")
+                kind = parsed.get("kind")
+                audits = wanted.get(kind) if type(kind) is str else None
+                if audits is None:
+                    continue
+                payload, recorded_at = parsed.get("payload"), parsed.get("recorded_at")
                 for audit in audits:  # what entry() does, without a call an entry
                     try:
                         audit.entry(seq, kind, recorded_at, payload)
@@ -904,41 +1004,57 @@ BESIDE_MIN_ENTRIES = 100_000  # below this a second process costs more than it s
 
 
 class _Beside:
-    """The second process of :meth:`Audits.start_beside` (a fresh interpreter running
-    :func:`_beside_main`, with this one's import path) and the pipe its answer comes through.
-    Not :mod:`multiprocessing`: its spawn would import the caller's main script again."""
+    """The second process of :meth:`Audits.start_beside` and the pipe its answer comes through.
 
-    def __init__(self, url: str, factory: Callable[[], Iterable[TableAudit]]) -> None:
+    Forked (:func:`os.fork`) when this process can be forked safely, that is when it runs no
+    other thread (the command line, the benchmarks): the child starts at once, with every module
+    already imported, and audits on a connection of its own (:func:`_forked_main`). Otherwise (a
+    web server's thread, or no ``fork``) a fresh interpreter running :func:`_beside_main`, with
+    this one's import path, which first imports the audits (about a second of CPU). Never
+    :mod:`multiprocessing`: its spawn would import the caller's main script again."""
 
-        where = f"{factory.__module__}:{factory.__qualname__}"
+    def __init__(self, url: str, factory: Callable[[], Iterable[TableAudit]],
+                 checkpoints: dict[int, str] | None = None) -> None:
         read_end, write_end = os.pipe()
         try:
-            env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-            self.process = subprocess.Popen(
-                [sys.executable, "-c", f"from ledger.audit import _beside_main; _beside_main({write_end})"],
-                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(write_end,),
-                env=env, close_fds=True)
+            if _can_fork():
+                self.process: Any = _fork((url, factory, checkpoints), read_end, write_end)
+            else:
+                self.process = _spawn((url, factory, checkpoints), write_end)
         except BaseException:
             os.close(read_end)
             raise
         finally:
             os.close(write_end)
         self.answers = os.fdopen(read_end, "rb")
-        try:  # the URL goes through a pipe, not the command line, which anyone on the machine can read
-            assert self.process.stdin is not None
-            self.process.stdin.write(pickle.dumps((url, where)))
-            self.process.stdin.close()
-        except OSError:
-            pass  # it died at once: result() then finds no answer
+        self._last: tuple[Any, ...] | None = None  # the last answer, read while waiting for the tree
+
+    def _read(self) -> tuple[Any, ...] | None:
+        try:
+            return pickle.load(self.answers)
+        except (EOFError, OSError, ValueError, pickle.UnpicklingError):  # ValueError: closed
+            return None
+
+    def tree(self) -> tuple[Any, ...] | None:
+        """The Merkle tree that process computed (its first answer, sent once its walk is done), or
+        None if it sent none (it failed first)."""
+        answer = self._read()
+        if answer is not None and answer[0] == "tree":
+            return answer[1]
+        self._last = ("read", answer)
+        return None
 
     def result(self, entries: int, head_hash: str) -> tuple[list[dict[str, Any]], dict[str, int]] | None:
         """The problems found beside and the row counts of the append-only tables, or None if that
         process failed or read another journal than the walk checked (a different head)."""
 
         try:
-            answer = pickle.load(self.answers)
-        except (EOFError, OSError, pickle.UnpicklingError):
-            answer = None
+            if self._last is not None:
+                answer = self._last[1]
+            else:
+                answer = self._read()
+                if answer is not None and answer[0] == "tree":  # a tree not asked for: the next one
+                    answer = self._read()
         finally:
             self.answers.close()
             self.process.wait()
@@ -953,36 +1069,128 @@ class _Beside:
         self.process.wait()
 
 
+def _can_fork() -> bool:
+    """Fork only a process that runs no other thread: a thread holding a lock (logging, a pool)
+    when it forks would leave that lock held for ever in the child."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+class _Child:
+    """A forked child by its pid, with what :class:`_Beside` asks of a :class:`subprocess.Popen`."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.returncode = pid, None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self) -> int:
+        if self.returncode is None:
+            self.returncode = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.returncode is None:
+            os.kill(self.pid, signal.SIGKILL)
+
+
+def _fork(job: tuple[Any, ...], read_end: int, write_end: int) -> _Child:
+    """Fork the second process; in the child, audit and leave (:func:`_forked_main`)."""
+    gc.freeze()  # the child's collector leaves the parent's objects alone: no copied pages, no finaliser run
+    try:
+        pid = os.fork()
+    except BaseException:
+        gc.unfreeze()
+        raise
+    if pid == 0:
+        _forked_main(job, read_end, write_end)  # never returns
+    gc.unfreeze()
+    return _Child(pid)
+
+
+def _forked_main(job: tuple[Any, ...], read_end: int, write_end: int) -> None:
+    """The forked child: audit on a connection of its own, write the answer, exit at once
+    (``os._exit``: nothing of the parent's is closed, flushed or finalised here; the parent's
+    connections are never touched). Its own connection reads as any other reader: PostgreSQL's
+    is a session of its own; SQLite (WAL) shares the file's lock state with the parent's open
+    read transaction, which stays open, holding its snapshot, until this process has answered."""
+    code = 1
+    try:
+        os.close(read_end)
+        with os.fdopen(write_end, "wb") as answers:
+            try:
+                answer = _audit_beside(*job, send=partial(_send, answers))
+            except BaseException as exc:  # noqa: BLE001 - any failure here means: audit in the parent instead
+                answer = ("failed", f"{type(exc).__name__}: {exc}")
+            pickle.dump(answer, answers)
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _send(answers: Any, answer: tuple[Any, ...]) -> None:
+    pickle.dump(answer, answers)
+    answers.flush()
+
+
+def _spawn(job: tuple[Any, ...], write_end: int) -> subprocess.Popen:
+    """A fresh interpreter running :func:`_beside_main`; the URL goes through a pipe, not the
+    command line, which anyone on the machine can read."""
+    url, factory, checkpoints = job
+    where = f"{factory.__module__}:{factory.__qualname__}"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    process = subprocess.Popen(
+        [sys.executable, "-c", f"from ledger.audit import _beside_main; _beside_main({write_end})"],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(write_end,),
+        env=env, close_fds=True)
+    try:
+        assert process.stdin is not None
+        process.stdin.write(pickle.dumps((url, where, checkpoints)))
+        process.stdin.close()
+    except OSError:
+        pass  # it died at once: result() then finds no answer
+    return process
+
+
 def _beside_main(answer_fd: int) -> None:
-    """The second process: read ``(url, "module:factory")`` from stdin, run :func:`_audit_beside`,
-    write its answer (pickled) to ``answer_fd``."""
+    """The second process, when spawned: read ``(url, "module:factory", checkpoints)`` from stdin,
+    run :func:`_audit_beside`, write its answers (pickled) to ``answer_fd``."""
 
     with os.fdopen(answer_fd, "wb") as answers:
         try:
-            url, where = pickle.loads(sys.stdin.buffer.read())
+            url, where, checkpoints = pickle.loads(sys.stdin.buffer.read())
             module, name = where.split(":")
             factory = importlib.import_module(module)
             for part in name.split("."):
                 factory = getattr(factory, part)
-            answer = _audit_beside(url, factory)
+            answer = _audit_beside(url, factory, checkpoints, send=partial(_send, answers))
         except Exception as exc:  # noqa: BLE001 - any failure there means: audit in the parent instead
             answer = ("failed", f"{type(exc).__name__}: {exc}")
         pickle.dump(answer, answers)
 
 
-def _audit_beside(url: str, factory: Callable[[], Iterable[TableAudit]]) -> tuple:
+def _audit_beside(url: str, factory: Callable[[], Iterable[TableAudit]], checkpoints: dict[int, str] | None = None,
+                  send: Callable[[tuple[Any, ...]], None] | None = None) -> tuple:
     """The audits over the journal up to its head as it is now, and their problems (the head's seq
-    and hash go back with them, for the parent to compare)."""
-
-
+    and hash go back with them, for the parent to compare). With ``checkpoints``, the Merkle tree
+    of the same entries too, sent through ``send`` as soon as the walk is done (``("tree",
+    answer)``, :meth:`ledger.merkle_walk.TreeWalk.answer`), before the stored tables are read."""
+    gc.disable()  # a process of its own, which makes millions of objects and no cycles
     engine = create_engine(url, poolclass=NullPool)
     audits, report = Audits(factory()), VerifyReport()
+    tree = TreeWalk(checkpoints) if checkpoints is not None else None
     try:
         with Session(engine) as session:
             head = session.execute(text("SELECT seq, entry_hash FROM journal_entry ORDER BY seq DESC LIMIT 1")).first()
             seq, head_hash = (int(head[0]), head[1]) if head else (0, journal.GENESIS)
             audits.begin(session, 0)
-            audits.walk(session, up_to=seq)
+            audits.walk(session, up_to=seq, tree=tree)
+            if tree is not None and send is not None:
+                send(("tree", tree.answer(session)))
             audits.finish(session, report)
     finally:
         engine.dispose()
@@ -1000,7 +1208,8 @@ def core_audits() -> list[TableAudit]:
                    seq_column=None),
         TableAudit("sale", ("seq", "seller_account", "buyer_account", "quantity", "price_fen_per_t", "amount_fen",
                             "contract_no", "recorded_at"), 1,
-                   {"sale": _sale, "court_fulfilment": _court_sale, "correction": _corrected_sale}, append_only=True),
+                   {"sale": _sale, "court_fulfilment": _court_sale, "correction": _corrected_sale}, append_only=True,
+                   ordered=True),
         TableAudit("retirement", ("id", "seq", "account_id", "quantity", "beneficiary", "purpose", "retirement_kind",
                                   "recorded_at"), 1,
                    {"retirement": _retirement, "court_fulfilment": _court_retirement,

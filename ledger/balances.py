@@ -30,9 +30,20 @@ def _states(states: dict[str, int]) -> dict[str, int]:
 
 def by_account(rows: Rows) -> list[dict[str, Any]]:
     """Credits per account and state, with the account's kind and the party's name."""
+    return summarise_by_account(rows(BY_ACCOUNT_SQL))
+
+
+def by_account_sql(where: str) -> str:
+    """:data:`BY_ACCOUNT_SQL` of the balance rows matching ``where`` (SQL over ``b``, the balance)."""
+    head, group = BY_ACCOUNT_SQL.split(" GROUP BY ")
+    return f"{head} WHERE {where} GROUP BY {group}"
+
+
+def summarise_by_account(result: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    """The rows of :data:`BY_ACCOUNT_SQL` (or :func:`by_account_sql`) as one line per account."""
     states: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     about: dict[str, tuple[Any, Any, Any]] = {}
-    for account_id, state, qty, kind, party_id, party_name in rows(BY_ACCOUNT_SQL):
+    for account_id, state, qty, kind, party_id, party_name in result:
         states[account_id][state] += int(qty)
         about[account_id] = (kind, party_id, party_name)
     out = []

@@ -21,6 +21,7 @@ from sqlmodel import delete
 from ledger.commands import CommandContext
 from ledger.domain import SYSTEM_ACCOUNTS, AccountKind, BlockState, EntryKind, Move, Role
 from ledger.projection import apply_moves, describe_moves
+from ledger.prices.trades import delete_trades
 from ledger.sale import check_text
 from ledger.store import CorrectionRow, IssuedPeriodRow, JournalRow, SaleRow
 from sinkledger_base.errors import Conflict, NotFound, NotPermitted
@@ -61,6 +62,7 @@ def correct(ctx: CommandContext, *, entry_seq: int, reason: str) -> tuple[str, d
         ctx.session.exec(delete(IssuedPeriodRow).where(IssuedPeriodRow.issuance_seq == entry_seq))
     else:
         ctx.session.exec(delete(SaleRow).where(SaleRow.seq == entry_seq))
+        delete_trades(ctx.session, entry_seq)  # issue 22: a corrected sale leaves the price index
     ctx.session.add(CorrectionRow(corrected_seq=entry_seq, seq=ctx.seq, reason=reason))
     result = {"corrected_seq": entry_seq, "corrected_kind": row.kind, "reason": reason,
               "blocks": describe_moves(ctx.session, moves)}

@@ -54,6 +54,7 @@ class PartyKind(enum.StrEnum):
     insurer = enum.auto()
     public = enum.auto()
     registry = enum.auto()  # the registry operator itself (system accounts)
+    authority = enum.auto()  # a government authority: compensation programmes, quota obligations (issue 22)
 
 
 # Parties that are (or may be) natural persons: shown to the public by their kind only, never by
@@ -74,6 +75,7 @@ class Role(enum.StrEnum):
     insurer = enum.auto()
     public = enum.auto()
     admin = enum.auto()
+    authority = enum.auto()  # a government authority's officer (issue 22)
 
 
 # The kinds of party a user of each role acts for: a user's party is chosen among these (issue 19:
@@ -83,7 +85,7 @@ ROLE_PARTY_KINDS: dict[Role, tuple[PartyKind, ...]] = {
     Role.collection_centre: (PartyKind.collection_centre,), Role.trading_clerk: (PartyKind.trading_centre,),
     Role.enterprise: (PartyKind.enterprise,), Role.verifier: (PartyKind.verifier,), Role.court: (PartyKind.court,),
     Role.procurator: (PartyKind.procuratorate,), Role.bank: (PartyKind.bank,), Role.insurer: (PartyKind.insurer,),
-    Role.admin: (PartyKind.registry,),
+    Role.admin: (PartyKind.registry,), Role.authority: (PartyKind.authority,),
 }
 
 
@@ -145,6 +147,17 @@ class EntryKind(enum.StrEnum):
     lien_defaulted = enum.auto()
     loss_event = enum.auto()
     insurance_claim = enum.auto()
+    # issue 22 (helper h7): price index insurance and pricing factors (ledger/prices)
+    index_policy_issued = enum.auto()
+    index_policy_settled = enum.auto()
+    pricing_factors_set = enum.auto()
+    # issue 22 (helper h8): ecological protection compensation and quota obligations
+    compensation_programme_registered = enum.auto()
+    compensation_payment = enum.auto()
+    obligation_set = enum.auto()
+    obligation_surrender = enum.auto()
+    obligation_claim = enum.auto()
+    obligation_certificate_issued = enum.auto()
 
 
 class SinkCode(str, enum.Enum):
@@ -322,11 +335,13 @@ class Move:
     tag: str | None = None
 
     def to_record(self) -> dict[str, Any]:
+        # ``_value_``: the member's text as a plain str (what ``.value`` gives, without the enum
+        # property's descriptor call; a pledge writes ~50 records)
         return {
             "batch_id": self.batch_id, "first": self.first, "last": self.last,
             "from_account": self.from_account,
-            "from_state": self.from_state.value if self.from_state else None,
-            "to_account": self.to_account, "to_state": self.to_state.value, "tag": self.tag,
+            "from_state": self.from_state._value_ if self.from_state else None,
+            "to_account": self.to_account, "to_state": self.to_state._value_, "tag": self.tag,
         }
 
     @classmethod

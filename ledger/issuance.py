@@ -47,6 +47,8 @@ def buffer_quantity(total_t: int, stock_change_kg_co2e: int, net_kg_co2e: int, b
 def _check_request(verified_kg_co2e: Any, project_code: Any, buffer_share_bp: Any) -> None:
     if not isinstance(verified_kg_co2e, int) or isinstance(verified_kg_co2e, bool) or verified_kg_co2e <= 0:
         raise InvalidInput("quantity_must_be_positive")
+    if project_code is None or (isinstance(project_code, str) and not project_code.strip()):
+        raise InvalidInput("field_required", field="project_code")
     if not isinstance(project_code, str) or not check_project_code(project_code):
         raise InvalidInput("value_invalid", field="project_code", value=str(project_code)[:40])
     if not isinstance(buffer_share_bp, int) or not 0 <= buffer_share_bp <= BASIS_POINTS:

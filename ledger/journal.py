@@ -3,7 +3,8 @@
 Each entry's body is the canonical JSON of ``{seq, kind, request_id, actor, recorded_at,
 payload}``; its hash is SHA-256 over the previous entry's hash, a newline and the body. The
 first entry links to 64 zeros. Merkle roots over the entry hashes follow RFC 6962 (see
-:mod:`ledger.merkle`).
+:mod:`ledger.merkle`); the subtrees an append completes are stored with it
+(:mod:`ledger.merkle_nodes`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, Iterator
 import orjson
 from sqlmodel import Session, select
 
+from ledger import merkle_nodes
 from ledger.domain import GENESIS_HASH, entry_hash
 from ledger.sql import Tx
 from ledger.store import JournalRow
@@ -89,9 +91,11 @@ def append(session: Session, *, seq: int, kind: str, request_id: str, fingerprin
     body = entry_body(seq=seq, kind=kind, request_id=request_id, actor=actor,
                       recorded_at=recorded_at, payload=payload)
     digest = entry_hash(prev_hash, body)
-    Tx.of(session).run(INSERT_SQL, {"seq": seq, "kind": kind, "request_id": request_id, "fp": fingerprint,
-                                    "actor": actor, "recorded_at": recorded_at, "body": body,
-                                    "prev_hash": prev_hash, "entry_hash": digest})
+    tx = Tx.of(session)
+    tx.run(INSERT_SQL, {"seq": seq, "kind": kind, "request_id": request_id, "fp": fingerprint,
+                        "actor": actor, "recorded_at": recorded_at, "body": body,
+                        "prev_hash": prev_hash, "entry_hash": digest})
+    merkle_nodes.record_append(tx, seq)  # nothing unless seq completes a run of 16 (amortised O(1))
     return Entry(seq, kind, request_id, actor, recorded_at, payload, prev_hash, digest)
 
 
@@ -128,18 +132,39 @@ def iter_raw_pages(session: Session, *, batch_size: int = 10_000, after: int = 0
                    columns: str = RAW_COLUMNS) -> Iterator[list[tuple[Any, ...]]]:
     """:func:`iter_raw` a page (a list of rows) at a time: ``itertools.chain.from_iterable`` over
     it walks the rows without resuming a generator for each. Rows after seq ``after`` and up to
-    ``up_to`` (all if None), read along the primary key; ``columns`` must start with ``seq``."""
-    bound = f" AND seq <= {int(up_to)}" if up_to is not None else ""
+    ``up_to`` (all if None), read along the primary key; ``columns`` must start with ``seq``.
+
+    Up to ``up_to``, a page is the window of seqs ``after < seq <= after + batch_size`` (at most
+    ``batch_size`` rows, seqs being unique), not ``seq <= up_to ... LIMIT``: PostgreSQL, without
+    statistics on the table, takes a range bounded on both sides for a few rows, reads the whole
+    rest of the journal and sorts it for every page (0.2-1.7 s a page at 300,000 entries). An
+    empty window skips to the next seq there is."""
     cursor = session.connection().connection.dbapi_connection.cursor()
+    after = int(after)
     try:
-        while True:
-            cursor.execute(f"SELECT {columns} FROM journal_entry WHERE seq > {int(after)}{bound} "
-                           f"ORDER BY seq LIMIT {int(batch_size)}")
+        if up_to is None:
+            while True:
+                cursor.execute(f"SELECT {columns} FROM journal_entry WHERE seq > {after} "
+                               f"ORDER BY seq LIMIT {int(batch_size)}")
+                rows = cursor.fetchall()
+                if not rows:
+                    return
+                yield rows
+                after = rows[-1][0]
+        up_to = int(up_to)
+        while after < up_to:
+            top = min(after + int(batch_size), up_to)
+            cursor.execute(f"SELECT {columns} FROM journal_entry WHERE seq > {after} AND seq <= {top} ORDER BY seq")
             rows = cursor.fetchall()
-            if not rows:
+            if rows:
+                yield rows
+                after = top
+                continue
+            cursor.execute(f"SELECT min(seq) FROM journal_entry WHERE seq > {top} AND seq <= {up_to}")
+            following = cursor.fetchone()[0]
+            if following is None:
                 return
-            yield rows
-            after = rows[-1][0]
+            after = int(following) - 1
     finally:
         cursor.close()
 

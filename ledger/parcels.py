@@ -61,34 +61,86 @@ def registry_problems(session: Session, actor: Any, drafts: list[ParcelDraft], r
                       check_codes: bool = True) -> tuple[list[Problem], dict[int, str]]:
     """Every problem of ``drafts`` against the registry, and each row's holder party id."""
     problems: list[Problem] = []
+    known = _registry_reads(Tx.of(session), drafts, check_codes)
     if check_codes:
-        problems += _codes_taken(session, drafts)
-    holders, found = holder_problems(session, actor, drafts)
-    problems += found + household_problems(session, drafts)
-    problems += _overlaps(session, drafts, region, tolerance, set(ignore_codes))
+        problems += _codes_taken(session, drafts, known.taken if known else None)
+    holders, found = holder_problems(session, actor, drafts, known.parties if known else None)
+    problems += found + household_problems(session, drafts, known.kinds if known else None)
+    problems += _overlaps(session, drafts, region, tolerance, set(ignore_codes), known.spatial if known else None)
     return problems, holders
 
 
-def _codes_taken(session: Session | Tx, drafts: list[ParcelDraft]) -> list[Problem]:
-    codes = [d.parcel_code for d in drafts if d.parcel_code]
-    taken: set[str] = set()
-    tx = Tx.of(session)
-    for i in range(0, len(codes), CHUNK):
-        marks, params = in_list("c", codes[i:i + CHUNK])
-        taken |= {r[0] for r in tx.all(f"SELECT parcel_code FROM parcel WHERE parcel_code IN ({marks})", params)}
+@dataclass(frozen=True)
+class RegistryReads:
+    """What the registry checks of a few drafts read, read by one statement (:func:`_registry_reads`)."""
+
+    taken: set[str]  # the drafts' codes already registered
+    parties: dict[str, str]  # the parties the drafts name as holders (by id or name) that may hold: id → name
+    kinds: dict[str, str]  # the drafts' household party ids → their kinds
+    spatial: str  # the spatial index (sinks.store.spatial_kind_from_probe)
+
+
+def _registry_reads(tx: Tx, drafts: list[ParcelDraft], check_codes: bool) -> RegistryReads | None:
+    """The reads of :func:`_codes_taken`, :func:`holder_problems`, :func:`household_problems` and
+    the spatial index probe of :func:`active_candidates` as one ``UNION ALL`` (one round trip where
+    there were four: a drawn parcel, issue 17); ``None`` when a list is longer than one chunk (a
+    file: each check reads in chunks of its own)."""
+    codes = [d.parcel_code for d in drafts if d.parcel_code] if check_codes else []
+    named = sorted({d.holder for d in drafts if d.holder is not None})
+    ids = sorted({p for d in drafts for p in d.household_shares_bp})
+    if max(len(codes), len(named), len(ids)) > CHUNK:
+        return None
+    parts, params = [], {}
+    if codes:
+        marks, found = in_list("c", codes)
+        parts.append(f"SELECT 'c' AS k, parcel_code AS a, NULL AS b FROM parcel WHERE parcel_code IN ({marks})")
+        params |= found
+    if named:
+        kinds, kind_params = in_list("k", sorted(HOLDER_KINDS))
+        marks, found = in_list("n", named)
+        parts.append(f"SELECT 'p', id, name FROM party WHERE kind IN ({kinds}) AND (id IN ({marks}) OR name IN ({marks}))")
+        params |= kind_params | found
+    if ids:
+        marks, found = in_list("h", ids)
+        parts.append(f"SELECT 'h', id, kind FROM party WHERE id IN ({marks})")
+        params |= found
+    dialect = "postgresql" if tx.pg else "sqlite"
+    parts.append(f"SELECT 's', NULL, NULL WHERE EXISTS ({SPATIAL_INDEX_PROBES[dialect]})")
+    taken, parties, household_kinds, probe = set(), {}, {}, False
+    for k, a, b in tx.all(" UNION ALL ".join(parts), params):
+        if k == "c":
+            taken.add(a)
+        elif k == "p":
+            parties[a] = b
+        elif k == "h":
+            household_kinds[a] = b
+        else:
+            probe = True
+    return RegistryReads(taken, parties, household_kinds, spatial_kind_from_probe(dialect, probe))
+
+
+def _codes_taken(session: Session | Tx, drafts: list[ParcelDraft], taken: set[str] | None = None) -> list[Problem]:
+    if taken is None:
+        codes = [d.parcel_code for d in drafts if d.parcel_code]
+        taken = set()
+        tx = Tx.of(session)
+        for i in range(0, len(codes), CHUNK):
+            marks, params = in_list("c", codes[i:i + CHUNK])
+            taken |= {r[0] for r in tx.all(f"SELECT parcel_code FROM parcel WHERE parcel_code IN ({marks})", params)}
     return [Problem("parcel_code_taken", row=d.row, field="parcel_code", parcel_code=d.parcel_code)
             for d in drafts if d.parcel_code in taken]
 
 
-def holder_problems(session: Session | Tx, actor: Any,
-                    drafts: list[ParcelDraft]) -> tuple[dict[int, str], list[Problem]]:
-    """Holder party ids by row: a draft names its holder by party id or by exact registered name."""
+def holder_problems(session: Session | Tx, actor: Any, drafts: list[ParcelDraft],
+                    parties: dict[str, str] | None = None) -> tuple[dict[int, str], list[Problem]]:
+    """Holder party ids by row: a draft names its holder by party id or by exact registered name.
+    ``parties``: the parties read already (:class:`RegistryReads`)."""
     # Only the parties a draft names, by id or by name (not every collective of the county): the
     # same answer, since a holder matches a party only through its id or its exact name.
     tx = Tx.of(session)
-    named = sorted({d.holder for d in drafts if d.holder is not None})
+    named = [] if parties is not None else sorted({d.holder for d in drafts if d.holder is not None})
     kinds, kind_params = in_list("k", sorted(HOLDER_KINDS))
-    parties: dict[str, str] = {}  # id → name
+    parties = {} if parties is None else parties  # id → name
     for i in range(0, len(named), CHUNK):
         marks, params = in_list("n", named[i:i + CHUNK])
         parties |= {r[0]: r[1] for r in tx.all(
@@ -121,12 +173,15 @@ def _unknown_holder(tx: Tx, d: ParcelDraft) -> Problem:
     return Problem("party_not_found", row=d.row, field="holder", party=d.holder)
 
 
-def household_problems(session: Session | Tx, drafts: list[ParcelDraft]) -> list[Problem]:
+def household_problems(session: Session | Tx, drafts: list[ParcelDraft],
+                       kinds: dict[str, str] | None = None) -> list[Problem]:
     ids = sorted({p for d in drafts for p in d.household_shares_bp})
     if not ids:
         return []
     tx = Tx.of(session)
-    kinds = {}
+    if kinds is not None:
+        ids = []
+    kinds = {} if kinds is None else kinds
     for i in range(0, len(ids), CHUNK):
         marks, params = in_list("p", ids[i:i + CHUNK])
         kinds |= {r[0]: r[1] for r in tx.all(f"SELECT id, kind FROM party WHERE id IN ({marks})", params)}
@@ -135,7 +190,7 @@ def household_problems(session: Session | Tx, drafts: list[ParcelDraft]) -> list
 
 
 def active_candidates(session: Session | Tx, bounds: tuple[float, float, float, float],
-                      ignore_codes: set[str] = frozenset()) -> list[Candidate]:
+                      ignore_codes: set[str] = frozenset(), spatial: str | None = None) -> list[Candidate]:
     """Active parcels whose bounding box meets ``bounds`` (lon/lat).
 
     The spatial index answers: an R*Tree on SQLite, a PostGIS GiST index on PostgreSQL; without
@@ -146,7 +201,7 @@ def active_candidates(session: Session | Tx, bounds: tuple[float, float, float, 
     x0, y0, x1, y1 = (float(v) for v in bounds)
     box = {"x0": x0, "y0": y0, "x1": x1, "y1": y1, "active": ACTIVE}
     dialect = "postgresql" if tx.pg else "sqlite"
-    kind = spatial_kind_from_probe(dialect, tx.one(SPATIAL_INDEX_PROBES[dialect]) is not None)
+    kind = spatial or spatial_kind_from_probe(dialect, tx.one(SPATIAL_INDEX_PROBES[dialect]) is not None)
     if kind == "rtree":
         # The R*Tree drives (CROSS JOIN fixes SQLite's join order): left to itself, SQLite's planner
         # walked the status index over every active parcel and probed the R*Tree for each (issue 17).
@@ -176,12 +231,12 @@ def _candidates(rows: Any, ignore_codes: set[str]) -> list[Candidate]:
 
 
 def _overlaps(session: Session, drafts: list[ParcelDraft], region: Region, tolerance: OverlapTolerance,
-              ignore_codes: set[str]) -> list[Problem]:
+              ignore_codes: set[str], spatial: str | None = None) -> list[Problem]:
     placed = [d for d in drafts if d.geometry is not None]
     if not placed:
         return []
     bounds = shapely.total_bounds(np.array([d.geometry for d in placed], dtype=object))
-    existing = active_candidates(session, tuple(bounds), ignore_codes)
+    existing = active_candidates(session, tuple(bounds), ignore_codes, spatial)
     if not existing:
         return []
     new_m = to_metres(np.array([d.geometry for d in placed], dtype=object), region.area_epsg)
@@ -228,10 +283,31 @@ def write_parcels(ctx: CommandContext, items: list[tuple[str, dict[str, Any], sh
         out.append({**record, "version_hash": digest})
         if n % 500 == 0 or n == total:
             report(n, total, code)
+    if len(parcel_rows) == 1 and ctx.tx.pg:  # one drawn parcel: both rows in one statement (one round trip)
+        ctx.tx.run(_one_parcel_sql(tuple(parcel_rows[0]), tuple(version_rows[0])),
+                   {**{f"p_{k}": v for k, v in parcel_rows[0].items()}, **{f"v_{k}": v for k, v in version_rows[0].items()}})
+        return out
     for i in range(0, len(parcel_rows), 5_000):
         ctx.tx.insert_rows("parcel", parcel_rows[i:i + 5_000])
         ctx.tx.insert_rows("parcel_version", version_rows[i:i + 5_000])
     return out
+
+
+_ONE_PARCEL_SQL: dict[tuple[tuple[str, ...], tuple[str, ...]], str] = {}
+
+
+def _one_parcel_sql(parcel_columns: tuple[str, ...], version_columns: tuple[str, ...]) -> str:
+    """PostgreSQL: a parcel row and its first version row in one statement (a data-modifying CTE;
+    parameters ``p_<column>`` and ``v_<column>``), made once per column lists."""
+    key = (parcel_columns, version_columns)
+    sql = _ONE_PARCEL_SQL.get(key)
+    if sql is None:
+        sql = _ONE_PARCEL_SQL[key] = (
+            f"WITH p AS (INSERT INTO parcel ({', '.join(parcel_columns)}) "
+            f"VALUES ({', '.join(':p_' + c for c in parcel_columns)})) "
+            f"INSERT INTO parcel_version ({', '.join(version_columns)}) "
+            f"VALUES ({', '.join(':v_' + c for c in version_columns)})")
+    return sql
 
 
 def parcel_row(record: dict[str, Any], wkb: bytes, geometry: shapely.Geometry, area: float, digest: str,

@@ -68,6 +68,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "lien_default": frozenset({R.bank}),
     "loss_record": frozenset({R.insurer, R.collection_centre, R.admin}),
     "insurance_claim": frozenset({R.insurer}),
+    # issue 22 (helper h7): price index insurance and pricing factors (ledger/prices)
+    "index_policy_issue": frozenset({R.insurer}),
+    "index_policy_settle": frozenset({R.insurer}),
+    "index_policy_view": frozenset({R.insurer, R.cooperative, R.admin}),
+    "pricing_factors": frozenset({R.collection_centre, R.admin}),
     # The ledger's records (sales, retirements, pledges, balances, blocks) as an institution reads
     # them over the HTTP API (sinkledger/services/ledger_reads.py): everyone but households and
     # the public; ACTS_FOR_OTHERS names the roles that read every account, the others their own.
@@ -75,6 +80,19 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
                               R.court, R.procurator, R.bank, R.insurer, R.admin}),
     "income_view": frozenset({R.household, R.cooperative, R.collection_centre, R.admin, R.bank, R.insurer,
                               R.trading_clerk, R.verifier}),
+    # Recorded estimates and their state (waiting, returned, issued), as the parcels and verify
+    # pages show them: the roles that record, verify or bundle estimates.
+    "estimate_view": frozenset({R.cooperative, R.collection_centre, R.verifier, R.admin}),
+    # issue 22 (helper h8): an authority's compensation programmes and quota obligations
+    # (ledger/compensation, ledger/quota); an authority acts on its own programmes and obligations only.
+    "compensation_programme": frozenset({R.authority}),
+    "compensation_pay": frozenset({R.authority}),
+    "compensation_view": frozenset({R.authority, R.collection_centre, R.cooperative, R.trading_clerk, R.admin}),
+    "obligation_set": frozenset({R.authority}),
+    "obligation_surrender": frozenset({R.trading_clerk, R.enterprise}),
+    "obligation_claim": frozenset({R.trading_clerk, R.enterprise, R.authority}),
+    "obligation_certificate": frozenset({R.authority, R.trading_clerk}),
+    "obligation_view": frozenset({R.authority, R.enterprise, R.trading_clerk, R.admin}),
 }
 
 # Roles that act for others: a trading-centre clerk records sales between any holders.
@@ -86,6 +104,12 @@ ACTS_FOR_OTHERS: dict[str, frozenset[Role]] = {
     "record_estimate": frozenset({R.collection_centre, R.verifier, R.admin}),
     "ledger_read": frozenset({R.collection_centre, R.trading_clerk, R.verifier, R.court, R.procurator, R.bank,
                               R.insurer, R.admin}),
+    # issue 22 (helper h8): the clerk records for any enterprise; an authority counts a retirement
+    # for its own obligations; enterprises read and act on their own obligations only.
+    "obligation_surrender": frozenset({R.trading_clerk}),
+    "obligation_claim": frozenset({R.trading_clerk, R.authority}),
+    "obligation_view": frozenset({R.authority, R.trading_clerk, R.admin}),
+    "compensation_view": frozenset({R.authority, R.trading_clerk, R.admin}),
 }
 
 

@@ -52,34 +52,34 @@ def apply_moves(session: Session, moves: Iterable[Move]) -> None:
     deltas: dict[tuple[str, str, str], int] = {}
     updates: list[dict[str, object]] = []
     inserts: list[dict[str, object]] = []
+    cached = tx.blocks
     for move in moves:
-        quantity = move.last - move.first + 1
+        batch_id, m_first, m_last, to_account, to_state, to_tag = (
+            move.batch_id, move.first, move.last, move.to_account, move.to_state._value_, move.tag)
+        quantity = m_last - m_first + 1
         if quantity <= 0:
             raise IntegrityFailure("ledger_integrity_failed", seq="?", problem=f"empty move {move}")
-        to = {"a": move.to_account, "s": move.to_state.value, "t": move.tag}
         if move.from_account is None:  # an issuance: the block comes to be
-            inserts.append({"b": move.batch_id, "f": move.first, "l": move.last, **to})
+            inserts.append({"b": batch_id, "f": m_first, "l": m_last, "a": to_account, "s": to_state, "t": to_tag})
         else:
-            source = tx.blocks.pop((move.batch_id, move.first), None)  # read in this transaction, unchanged
+            source = cached.pop((batch_id, m_first), None)  # read in this transaction, unchanged
             if source is None:
                 _write_blocks(tx, updates, inserts)
                 source = tx.one(f"SELECT {BLOCK_COLUMNS} FROM credit_block WHERE batch_id = :b AND first <= :f "
-                                "ORDER BY first DESC LIMIT 1", {"b": move.batch_id, "f": move.first})
+                                "ORDER BY first DESC LIMIT 1", {"b": batch_id, "f": m_first})
             _check_source(move, source)
-            row_id, batch_id, first, last, account, state, tag = source
-            src = {"a": account, "s": state, "t": tag}
-            parts = []  # the blocks the source becomes, in serial order; the first keeps its row
-            if first < move.first:
-                parts.append({"b": batch_id, "f": first, "l": move.first - 1, **src})
-            parts.append({"b": batch_id, "f": move.first, "l": move.last, **to})
-            if move.last < last:
-                parts.append({"b": batch_id, "f": move.last + 1, "l": last, **src})
-            keep = parts[0]
-            updates.append({"l": keep["l"], "a": keep["a"], "s": keep["s"], "t": keep["t"], "id": row_id})
-            inserts.extend(parts[1:])
-            key = (move.from_account, move.batch_id, move.from_state.value)
+            row_id, _, first, last, account, state, tag = source
+            # the blocks the source becomes, in serial order; the first keeps its row
+            if first < m_first:  # the source keeps the part left of the move; the move's part is new
+                updates.append({"l": m_first - 1, "a": account, "s": state, "t": tag, "id": row_id})
+                inserts.append({"b": batch_id, "f": m_first, "l": m_last, "a": to_account, "s": to_state, "t": to_tag})
+            else:  # the source row becomes the moved part
+                updates.append({"l": m_last, "a": to_account, "s": to_state, "t": to_tag, "id": row_id})
+            if m_last < last:
+                inserts.append({"b": batch_id, "f": m_last + 1, "l": last, "a": account, "s": state, "t": tag})
+            key = (move.from_account, batch_id, move.from_state._value_)
             deltas[key] = deltas.get(key, 0) - quantity
-        key = (move.to_account, move.batch_id, move.to_state.value)
+        key = (to_account, batch_id, to_state)
         deltas[key] = deltas.get(key, 0) + quantity
     _write_blocks(tx, updates, inserts)
     _add_balances(tx, deltas)
@@ -88,11 +88,11 @@ def apply_moves(session: Session, moves: Iterable[Move]) -> None:
 def _check_source(move: Move, source: tuple | None) -> None:  # type: ignore[type-arg]
     """The checks :meth:`BlockSet.apply` makes: the move lies inside one block, which is held by
     the move's account in the move's state."""
-    block = _block(source) if source else None
-    if block is None or block.last < move.last or block.first > move.first:
+    if source is None or source[3] < move.last or source[2] > move.first:
         raise IntegrityFailure("ledger_integrity_failed", seq="?", problem=f"move {move} is not inside one block")
-    if block.account_id != move.from_account or block.state != move.from_state:
-        raise IntegrityFailure("ledger_integrity_failed", seq="?", problem=f"move {move} does not match block {block}")
+    if source[4] != move.from_account or move.from_state is None or source[5] != move.from_state._value_:
+        raise IntegrityFailure("ledger_integrity_failed", seq="?",
+                               problem=f"move {move} does not match block {_block(source)}")
 
 
 def _write_blocks(tx: Tx, updates: list[dict[str, object]], inserts: list[dict[str, object]]) -> None:

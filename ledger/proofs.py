@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from typing import Any, Iterator
 
 from sqlalchemy import func, text
 from sqlmodel import Session, select
 
-from ledger import merkle
+from ledger import merkle, merkle_nodes
 from ledger.domain import GENESIS_HASH
+from ledger.sql import Tx
 from ledger.store import CheckpointRow, JournalRow
 from sinkledger_base.errors import InvalidInput, NotFound
 
 PROOF_FORMAT = "sinkledger-inclusion-proof/1"
 CONSISTENCY_FORMAT = "sinkledger-consistency-proof/1"
+
+log = logging.getLogger("sinkledger.ledger")
 
 
 def iter_leaf_hashes(session: Session, tree_size: int, *, batch_size: int = 10_000) -> Iterator[bytes]:
@@ -98,40 +102,83 @@ def latest_checkpoint_covering(session: Session, seq: int) -> CheckpointRow | No
                         .order_by(CheckpointRow.tree_size.desc()).limit(1)).first()
 
 
+def head_seq(session: Session) -> int:
+    """The journal's last seq (its size: seqs run from 1 without a gap, as ``verify`` checks),
+    by the primary key: no count over a million rows."""
+    row = Tx.of(session).one("SELECT max(seq) FROM journal_entry")
+    return int(row[0] or 0) if row else 0
+
+
+_PROOF_CONTEXT_SQL = (
+    "SELECT j.seq, j.prev_hash, j.entry_hash, j.body, (SELECT max(seq) FROM journal_entry), c.tree_size, c.root, "
+    "c.created_at FROM journal_entry j LEFT JOIN (SELECT tree_size, root, created_at FROM checkpoint WHERE {which} "
+    "ORDER BY tree_size DESC LIMIT 1) c ON 1 = 1 WHERE j.seq = :seq")
+
+
 def inclusion_proof_document(session: Session, seq: int, tree_size: int | None = None) -> dict[str, Any]:
     """Proof that entry ``seq`` is in the journal's first ``tree_size`` entries (default: the
-    latest checkpoint covering it, else the whole journal)."""
-    entry = session.get(JournalRow, seq) if isinstance(seq, int) else None
-    if entry is None:
+    latest checkpoint covering it, else the whole journal).
+
+    The audit path and the root come from the stored subtree hashes (:mod:`ledger.merkle_nodes`:
+    O(log n) rows); with the entry, the journal's size and the checkpoint (one statement), two
+    round trips in all. The path must lead from the entry to the root, and against a recorded
+    checkpoint to its root; if it does not (a stored node was altered), the proof is computed
+    from the journal itself, as before."""
+    tx = Tx.of(session)
+    which = "tree_size >= :seq" if tree_size is None else "tree_size = :size"
+    row = tx.one(_PROOF_CONTEXT_SQL.format(which=which), {"seq": seq, "size": tree_size}) \
+        if isinstance(seq, int) and not isinstance(seq, bool) else None
+    if row is None:
         raise NotFound("entry_not_found", seq=seq)
-    checkpoint = latest_checkpoint_covering(session, seq) if tree_size is None else session.get(CheckpointRow, tree_size)
-    size = tree_size or (checkpoint.tree_size if checkpoint else journal_size(session))
-    if not seq <= size <= journal_size(session):
+    _, prev_hash, entry_hash, body, head, cp_size, cp_root, cp_at = row
+    size = tree_size or cp_size or int(head)
+    if not seq <= size <= int(head):
         raise InvalidInput("value_invalid", field="tree_size", value=str(tree_size))
     ranges = merkle.inclusion_ranges(seq - 1, size)
-    subtrees, roots = _subtrees_and_roots(session, ranges, (size,))
+    hashes = merkle_nodes.range_hashes(tx, [*ranges, (0, size)])
+    path, root = [hashes[r] for r in ranges], hashes[(0, size)]
+    pinned = cp_size == size
+    leaf = merkle.leaf_hash(bytes.fromhex(entry_hash))
+    if (pinned and root.hex() != cp_root) or not merkle.verify_inclusion(
+            leaf_index=seq - 1, tree_size=size, leaf_hash_value=leaf, proof=path, root=root):
+        log.warning("the stored Merkle nodes do not prove entry %s at tree size %s: computed from the journal "
+                    "(sinkledger verify names the node)", seq, size)
+        path, root = inclusion_proof_from_journal(session, seq, size)
     return {
         "format": PROOF_FORMAT,
-        "entry": {"seq": entry.seq, "prev_hash": entry.prev_hash, "entry_hash": entry.entry_hash, "body": entry.body},
-        "leaf_index": seq - 1, "tree_size": size, "leaf_hash": merkle.leaf_hash(bytes.fromhex(entry.entry_hash)).hex(),
-        "proof": [subtrees[r].hex() for r in ranges],
-        "root": roots[size].hex(),
-        "checkpoint": None if checkpoint is None or checkpoint.tree_size != size else
-        {"tree_size": checkpoint.tree_size, "root": checkpoint.root, "created_at": checkpoint.created_at},
+        "entry": {"seq": seq, "prev_hash": prev_hash, "entry_hash": entry_hash, "body": body},
+        "leaf_index": seq - 1, "tree_size": size, "leaf_hash": leaf.hex(),
+        "proof": [h.hex() for h in path],
+        "root": root.hex(),
+        "checkpoint": {"tree_size": cp_size, "root": cp_root, "created_at": cp_at} if pinned else None,
     }
+
+
+def inclusion_proof_from_journal(session: Session, seq: int, size: int) -> tuple[list[bytes], bytes]:
+    """The audit path of entry ``seq`` and the root at ``size``, from one pass over the journal's
+    entry hashes (no stored node): what the stored nodes are tested against."""
+    ranges = merkle.inclusion_ranges(seq - 1, size)
+    subtrees, roots = _subtrees_and_roots(session, ranges, (size,))
+    return [subtrees[r] for r in ranges], roots[size]
 
 
 def consistency_proof_document(session: Session, old_size: int, new_size: int) -> dict[str, Any]:
     """The RFC 6962 consistency proof between the journal's first ``old_size`` and ``new_size``
-    entries, with both roots, computed in one streaming pass over the entry hashes."""
-    size = journal_size(session)
+    entries, with both roots, from the stored subtree hashes (O(log n) rows; from the journal
+    when they do not give the root of a checkpoint recorded at either size)."""
+    size = head_seq(session)
     if not 1 <= old_size <= new_size <= size:
         raise InvalidInput("consistency_sizes_invalid", old_size=old_size, new_size=new_size, journal_size=size)
     ranges = merkle.consistency_ranges(old_size, new_size)
-    subtrees, roots = _subtrees_and_roots(session, ranges, (old_size, new_size))
+    hashes = merkle_nodes.range_hashes(Tx.of(session), [*ranges, (0, old_size), (0, new_size)])
+    roots = {old_size: hashes[(0, old_size)], new_size: hashes[(0, new_size)]}
+    recorded = {n: session.get(CheckpointRow, n) for n in roots}
+    if any(row is not None and row.root != roots[n].hex() for n, row in recorded.items()):
+        subtrees, roots = _subtrees_and_roots(session, ranges, (old_size, new_size))  # the journal decides
+        hashes = {**hashes, **subtrees}
     return {"format": CONSISTENCY_FORMAT, "old_size": old_size, "new_size": new_size,
             "old_root": roots[old_size].hex(), "new_root": roots[new_size].hex(),
-            "proof": [subtrees[r].hex() for r in ranges]}
+            "proof": [hashes[r].hex() for r in ranges]}
 
 
 def check_consistency_document(doc: Any, *, old_size: int, new_size: int, old_root: str, new_root: str

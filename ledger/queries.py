@@ -11,6 +11,16 @@ from ledger import balances
 from ledger.store import BalanceRow, RetirementRow, SaleRow
 
 
+def page_of(session: Session, query: Any, *, limit: int | None = None, offset: int = 0) -> tuple[list[Any], int]:
+    """One page of an ORM ``select`` in its own order (``limit`` rows after ``offset``; all after
+    it when ``limit`` is None) and how many rows it matches in all: a count and a LIMIT/OFFSET
+    read, so that a list is paged by the database, not cut from every row in memory."""
+    total = session.exec(select(func.count()).select_from(query.order_by(None).subquery())).one()
+    paged = query.offset(offset) if offset else query
+    rows = session.exec(paged.limit(limit) if limit is not None else paged).all()
+    return list(rows), int(total)
+
+
 def balances_by_account(session: Session) -> list[dict[str, Any]]:
     """Credits per account and state, with the party's name (:func:`ledger.balances.by_account`)."""
     return balances.by_account(session_rows(session))

@@ -21,6 +21,7 @@ from sinkledger_base.errors import InvalidInput
 class RetirementKind(str, enum.Enum):
     voluntary = "voluntary"  # an enterprise's own claim
     judicial = "judicial"  # against a court case (司法补偿)
+    obligation = "obligation"  # surrendered against a quota obligation (配额履约; issue 22)
 
 
 def retirement_id(seq: int) -> str:
@@ -37,6 +38,8 @@ def retire(ctx: CommandContext, *, account_id: str, quantity: int, beneficiary: 
         kind_enum = RetirementKind(kind)
     except ValueError:
         raise InvalidInput("value_invalid", field="kind", value=str(kind)[:40]) from None
+    if kind_enum is RetirementKind.obligation:  # only a surrender against an obligation (ledger/quota) makes these
+        raise InvalidInput("value_invalid", field="kind", value=kind_enum.value)
     account = get_account(ctx.tx, account_id)
     if account.kind != AccountKind.holding.value:
         raise InvalidInput("value_invalid", field="account", value=account_id)

@@ -12,6 +12,8 @@ from typing import Any
 from ledger.commands import CommandContext
 from ledger.domain import AccountKind, BlockState, EntryKind
 from ledger.permissions import require_owner
+from ledger.prices.reference import pricing
+from ledger.prices.trades import local_date, record_trades
 from ledger.projection import apply_moves, describe_moves, get_accounts, take_moves
 from sinkledger_base.checks import date_out_of_range, iso_date
 from sinkledger_base.errors import InvalidInput
@@ -81,4 +83,15 @@ def sell(ctx: CommandContext, *, seller_account: str, buyer_account: str, quanti
     payload = {"seller_account": seller_account, "buyer_account": buyer_account, "quantity": quantity,
                "price_fen_per_t": price_fen_per_t, "amount_fen": amount_fen, "contract_no": contract_no,
                **dates, "moves": [m.to_record() for m in moves], "result": result}
+    priced = prices_at_sale(ctx, payload)  # issue 22: the index's trade lines, the pricing factors
+    if priced is not None:
+        payload["pricing"] = result["pricing"] = priced
     return EntryKind.sale.value, payload
+
+
+def prices_at_sale(ctx: CommandContext, payload: dict[str, Any]) -> dict[str, Any] | None:
+    """The sale's trade lines for the price index (``price_trade``) and, when a project sold has
+    pricing factors, its reference prices for the entry (docs/prices.md)."""
+    record_trades(ctx.tx, ctx.seq, ctx.recorded_at, payload)
+    day = payload.get("sale_date") or local_date(ctx.recorded_at)
+    return pricing(ctx.tx, lambda: ctx.session, payload["moves"], day, as_of_seq=ctx.seq - 1)

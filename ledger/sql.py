@@ -115,6 +115,10 @@ class Tx:
         """Give a pooled connection (:meth:`on_pool_connection`) back, after the caller ended its
         transaction."""
         self.close()
+        # its statements finalised now: a statement left open (a ``one()`` of a longer result)
+        # would keep the SQLite connection from closing until a garbage collection, and with it
+        # the WAL file, which a copy of the database file alone would then miss
+        self.cursor.close()
         if self._connection is not None:
             self._connection.close()  # returns the pooled connection it wraps
         else:
@@ -167,7 +171,9 @@ class Tx:
 
     def insert_rows(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
         """Insert ``rows`` (dicts with the same keys, the columns) into ``table``: one executemany."""
-        if rows:
+        if len(rows) == 1:  # executemany's batching costs more than it saves for one row
+            self.run(insert_sql(table, tuple(rows[0])), rows[0])
+        elif rows:
             self.many(insert_sql(table, tuple(rows[0])), rows)
 
     def many(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -222,6 +228,12 @@ def stream_rows(session: Any, sql: str, size: int = 20_000) -> Iterator[tuple[An
     """Rows of ``sql`` as plain driver tuples, fetched ``size`` at a time in the session's
     transaction (a server-side cursor on PostgreSQL, so that a million rows are never all in
     memory): what a verify walks tables with, without the cost of SQLAlchemy's result rows."""
+    for rows in stream_pages(session, sql, size):
+        yield from rows
+
+
+def stream_pages(session: Any, sql: str, size: int = 20_000) -> Iterator[list[tuple[Any, ...]]]:
+    """:func:`stream_rows` a page (a list of at most ``size`` rows) at a time."""
     raw = session.connection().connection.dbapi_connection
     postgres = session.get_bind().dialect.name == "postgresql"
     cursor = raw.cursor(name=f"sinkledger_stream_{next(_STREAMS)}") if postgres else raw.cursor()
@@ -230,6 +242,6 @@ def stream_rows(session: Any, sql: str, size: int = 20_000) -> Iterator[tuple[An
             cursor.itersize = size
         cursor.execute(sql)
         while rows := cursor.fetchmany(size):
-            yield from rows
+            yield rows
     finally:
         cursor.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Optional, TypeVar
 
-from sqlalchemy import BigInteger, Column, Index, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, Index, SmallInteger, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from sinkledger_base.errors import NotFound
@@ -207,7 +207,7 @@ class CorrectionRow(SQLModel, table=True):
     reason: str = Field(max_length=500)
 
 
-APPEND_ONLY_TABLES = ("journal_entry", "estimate", "checkpoint")
+APPEND_ONLY_TABLES = ("journal_entry", "estimate", "checkpoint", "merkle_node")
 PROJECTION_TABLES = ("batch", "credit_block", "balance", "issued_period", "sale", "retirement", "pledge", "reversal",
                      "correction", "collection_contract", "contract_parcel")
 
@@ -225,6 +225,18 @@ class CheckpointRow(SQLModel, table=True):
     root: str = Field(max_length=64)
     head_hash: str = Field(max_length=64)
     created_at: str = Field(max_length=40)
+
+
+class MerkleNodeRow(SQLModel, table=True):
+    """The hash of a complete subtree of the Merkle tree over the journal: ``level`` L,
+    ``node_index`` i cover entries ``i·2^L + 1`` to ``(i+1)·2^L``. Every node of 16 entries and
+    up is written with the entry that completes it, so that a proof reads O(log n) rows
+    (:mod:`ledger.merkle_nodes`); append-only, and checked against the journal by ``verify``."""
+
+    __tablename__ = "merkle_node"
+    level: int = Field(sa_column=Column(SmallInteger, primary_key=True, autoincrement=False))
+    node_index: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    hash: str = Field(max_length=64)
 
 
 class VerifiedCheckpointRow(SQLModel, table=True):

@@ -11,14 +11,17 @@ Two modes (see docs/ledger.md, "Verify", for exactly what each checks):
 3. the projection: the ``credit_block`` table equals the replayed blocks, block for block, and
    the ``balance`` table their sums per account, batch and state;
 4. conservation: for every batch, issued = held + pledged + retired + cancelled;
-5. checkpoints: every recorded Merkle checkpoint equals the root recomputed at its size.
+5. checkpoints: every recorded Merkle checkpoint equals the root recomputed at its size;
+6. the stored Merkle subtree hashes (``merkle_node``, :class:`ledger.merkle_nodes.NodeCheck`):
+   every one the tree completes, as the journal gives it, and nothing else.
 
 **Incremental** (the default of ``sinkledger verify`` once a verify has passed and recorded a
 :class:`~ledger.store.VerifiedCheckpointRow`): the entry at the verified size still has the
-recorded hash, then checks 1 and 5 for the entries after it (the Merkle root extended from the
-recorded frontier), and the projection for what those entries did: the blocks they created or
-split exactly as stored, the whole ``balance`` table equal to the verified one plus their moves,
-conservation of every batch they touched, the ``batch`` table's count and total.
+recorded hash, then checks 1, 5 and 6 for the entries after it (the Merkle root extended from
+the recorded frontier, the stored subtree hashes the tail completed and the table's row count),
+and the projection for what those entries did: the blocks they created or split exactly as
+stored, the whole ``balance`` table equal to the verified one plus their moves, conservation of
+every batch they touched, the ``batch`` table's count and total.
 
 The first failure is named by its journal seq. Merkle roots follow RFC 6962. The replay keeps,
 per batch, three parallel lists (first serials, last serials, owners), each owner one shared
@@ -28,6 +31,7 @@ same way, at a fraction of its time and memory.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import time
@@ -35,7 +39,8 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
-from itertools import chain, compress, repeat
+from itertools import chain, compress, islice, repeat
+from operator import itemgetter
 from typing import Any, Protocol
 
 import orjson
@@ -43,12 +48,16 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from ledger import journal
-from ledger.sql import stream_rows
+from ledger.merkle_nodes import NodeCheck
+from ledger.merkle_walk import Frontier, TreeWalk
+from ledger.sql import stream_pages
 from ledger.domain import GENESIS_HASH, BlockState
 from ledger.report import MODE_FULL, MODE_INCREMENTAL, VerifyReport  # noqa: F401 - VerifyReport re-exported
 from ledger.store import VerifiedCheckpointRow
 
 STATES = frozenset(s.value for s in BlockState)
+BODY_HEADER = itemgetter("seq", "kind", "request_id", "actor", "recorded_at")  # as the journal's first columns
+MOVE_FIELDS = itemgetter("batch_id", "first", "last", "from_account", "from_state", "to_account", "to_state")
 BLOCK_PAGE_ROWS = 20_000
 Progress = Callable[[int, int], None]  # (entries checked, entries to check)
 
@@ -63,56 +72,8 @@ class Observer(Protocol):
 
 # -- reading ---------------------------------------------------------------------------------
 
-def _stream(session: Session, sql: str, size: int = BLOCK_PAGE_ROWS) -> Iterator[tuple[Any, ...]]:
-    return stream_rows(session, sql, size)
-
-
 def _scalar(session: Session, sql: str, params: dict[str, Any] | None = None) -> Any:
     return session.execute(text(sql), params or {}).scalar()
-
-
-# -- Merkle frontier ---------------------------------------------------------------------------
-
-class Frontier:
-    """RFC 6962 tree hashing over entry hashes, kept as the roots of its complete subtrees (one
-    per set bit of ``size``, largest first): what :class:`ledger.merkle.MerkleAccumulator` keeps,
-    inlined for the hot loop and storable, so a later run extends the tree without the prefix."""
-
-    __slots__ = ("stack", "size")
-
-    def __init__(self, stack: Sequence[bytes] = (), size: int = 0) -> None:
-        if len(stack) != bin(size).count("1"):
-            raise ValueError("a frontier holds one hash per set bit of its size")
-        self.stack, self.size = list(stack), size
-
-    def add_hex(self, entry_hash_hex: str) -> None:
-        sha = hashlib.sha256
-        node = sha(b"\x00" + bytes.fromhex(entry_hash_hex)).digest()
-        stack, n = self.stack, self.size
-        while n & 1:
-            node = sha(b"\x01" + stack.pop() + node).digest()
-            n >>= 1
-        stack.append(node)
-        self.size += 1
-
-    def root(self) -> bytes:
-        if not self.stack:
-            return hashlib.sha256(b"").digest()
-        acc = self.stack[-1]
-        for left in reversed(self.stack[:-1]):
-            acc = hashlib.sha256(b"\x01" + left + acc).digest()
-        return acc
-
-    def dumps(self) -> str:
-        return json.dumps([h.hex() for h in self.stack])
-
-    @classmethod
-    def loads(cls, data: str, size: int) -> "Frontier":
-        """From :meth:`dumps`, or from the object a verified checkpoint stores (``{"stack": [...],
-        "rows": {...}}``: the frontier and the row counts of the append-only audited tables)."""
-        stored = json.loads(data)
-        stack = stored.get("stack") if isinstance(stored, dict) else stored
-        return cls([bytes.fromhex(h) for h in stack], size)
 
 
 # -- digests of the derived tables -----------------------------------------------------------
@@ -275,6 +236,8 @@ def verify_ledger(session: Session, *, full: bool = True, observers: Sequence[Ob
         observers = [table_audits()]
     report = VerifyReport()
     verified = None if full else latest_verified(session)
+    collecting = gc.isenabled()
+    gc.disable()  # a walk makes millions of objects and no cycles: the collector would only rescan them
     try:
         if verified is None:
             walked = _full(session, report, observers, progress, jobs)
@@ -290,6 +253,8 @@ def verify_ledger(session: Session, *, full: bool = True, observers: Sequence[Ob
             close = getattr(observer, "close", None)
             if callable(close):
                 close()
+        if collecting:
+            gc.enable()
     return report
 
 
@@ -346,19 +311,70 @@ def _full(session: Session, report: VerifyReport, observers: Sequence[Observer],
           jobs: int = 1) -> bool:
     replay = Replay()
     issued: dict[str, int] = {}
-    tree, checkpoints = Frontier(), _stored_checkpoints(session)
+    checkpoints = _stored_checkpoints(session)
+    tree_beside = None  # the observer whose second process computes the Merkle tree
     if jobs > 1:  # observers that run beside the walk, in a second process, are not walked here
         entries = _scalar(session, "SELECT max(seq) FROM journal_entry") or 0
-        observers = [o for o in observers
-                     if not (callable(getattr(o, "start_beside", None)) and o.start_beside(session, entries))]
-    if not _full_walk(session, report, replay, issued, tree, checkpoints, observers, progress):
+        here = []
+        for o in observers:
+            start = getattr(o, "start_beside", None)
+            if not callable(start):
+                here.append(o)
+            elif tree_beside is None and callable(getattr(o, "tree_result", None)):
+                if start(session, entries, checkpoints):
+                    tree_beside = o
+                else:
+                    here.append(o)
+            elif not start(session, entries):
+                here.append(o)
+        observers = here
+    tree = TreeWalk(checkpoints)
+    walked = _full_walk(session, report, replay, issued, None if tree_beside is not None else tree, observers,
+                        progress)
+    if tree_beside is not None:
+        tree = _tree_from_beside(session, tree_beside, checkpoints, walked, report)
+    if tree.mismatch is not None:  # before any problem the walk found: the walk would have stopped there
+        seq = tree.mismatch
+        report.ok, report.first_bad_seq, report.problems = True, None, []
+        report.entries, report.head_hash = 0, GENESIS_HASH  # as a walk that stopped there leaves them
+        report.fail(seq, f"checkpoint at tree size {seq} does not match the journal", table="checkpoint", key=seq)
         return False
+    if walked is not None:  # (the walk stopped at a problem, named)
+        return False
+    report.entries = tree.size
+    if any(c > report.entries for c in checkpoints):
+        report.fail(report.entries + 1, "the journal is shorter than a recorded checkpoint")
+        return False
+    report.head_hash = tree.head_hash
+    report.merkle_root = tree.frontier.root().hex()
+    report.checkpoints = len(checkpoints)
+    tree.finish_nodes(session, report)
     sums = _compare_projection(session, replay, issued, report)
     report.batches, report.credits_issued = len(issued), sum(q for q in issued.values() if isinstance(q, int))
     if report.ok:
-        report.state = {"frontier": tree.dumps(), "balances_digest": balances_digest(sums),
+        report.state = {"frontier": tree.frontier.dumps(), "balances_digest": balances_digest(sums),
                         "checkpoints_digest": checkpoints_digest(checkpoints, report.entries)}
     return True
+
+
+def _tree_from_beside(session: Session, observer: Any, checkpoints: dict[int, str], walked: int | None,
+                      report: VerifyReport) -> TreeWalk:
+    """The Merkle tree the second process computed, if it says it for the journal this walk
+    checked (the same head, every entry); else computed here from the entry hashes (read again).
+    After a walk that stopped, the tree of the entries before the stop (``walked``: how many),
+    here: a checkpoint that does not match before it is the first problem."""
+    if walked is None:
+        answer = observer.tree_result()
+        if answer is not None:
+            tree = TreeWalk.from_answer(checkpoints, answer)
+            if tree.mismatch is not None and tree.mismatch <= report.entries:
+                return tree  # (the entries up to it: the ones this walk checked)
+            if tree.mismatch is None and tree.stopped is None and tree.size == report.entries and \
+                    tree.head_hash == report.head_hash:
+                return tree
+    tree = TreeWalk(checkpoints)
+    tree.read(session, report.entries if walked is None else walked)
+    return tree
 
 
 def _full_entry(replay: Replay, issued: dict[str, int], payload: Any) -> str | None:
@@ -377,106 +393,101 @@ def _full_entry(replay: Replay, issued: dict[str, int], payload: Any) -> str | N
     return None
 
 
-def _full_walk(session: Session, report: VerifyReport, replay: Replay, issued: dict[str, int], tree: Frontier,
-               checkpoints: dict[int, str], observers: Sequence[Observer], progress: Progress | None) -> bool:
-    """:func:`_walk` from the genesis with the replay, for millions of entries: the chain check,
-    the Merkle tree and a sale's move inlined in one loop over plain tuples (any entry that is not
-    plainly right goes through :func:`ledger.journal.check_link` and :meth:`Replay.apply`, which
-    name its problem). Same checks, same order, same problems as :func:`_walk` with
-    :func:`_full_entry`."""
+def _full_walk(session: Session, report: VerifyReport, replay: Replay, issued: dict[str, int],
+               tree: TreeWalk | None, observers: Sequence[Observer], progress: Progress | None) -> int | None:
+    """:func:`_walk` from the genesis with the replay, for millions of entries: the chain check
+    and a sale's move inlined in one loop over plain tuples (any entry that is not plainly right
+    goes through :func:`ledger.journal.check_link` and :meth:`Replay.apply`, which name its
+    problem). ``tree`` (None when the second process computes it) is given each page once it is
+    checked. Returns None when every entry passed (``report.entries`` and ``report.head_hash``:
+    the journal's), else the number of entries the tree must hold for the report to be the one
+    :func:`_walk` with :func:`_full_entry` gives: those before the entry that failed, and that entry
+    too if its chain held (its checkpoint is compared before its replay). The problem is on the
+    report."""
     for observer in observers:
         observer.begin(session, 0)
     total = _scalar(session, "SELECT max(seq) FROM journal_entry") or 0
-    sha, loads, fromhex, states = hashlib.sha256, orjson.loads, bytes.fromhex, STATES
-    stack, size = tree.stack, 0
+    sha, loads, states, header, move_fields = hashlib.sha256, orjson.loads, STATES, BODY_HEADER, MOVE_FIELDS
     batches, owner_of = replay.batches, replay._owners
-    prev, expected = GENESIS_HASH, 1
-    for row in chain.from_iterable(journal.iter_raw_pages(session)):
-        seq, kind, request_id, actor, recorded_at, body_text, prev_hash, digest = row
-        body = None
-        if seq == expected and prev_hash == prev and sha((prev_hash + "\n" + body_text).encode()).hexdigest() == digest:
-            try:
-                body = loads(body_text)
-            except orjson.JSONDecodeError:
-                pass
-        try:  # subscripts, not .get(): a body without one of these goes to check_link all the same
-            plain = type(body) is dict and body["seq"] == seq and body["kind"] == kind and \
-                body["request_id"] == request_id and body["actor"] == actor and body["recorded_at"] == recorded_at
-        except (KeyError, TypeError, IndexError):
-            plain = False
-        if not plain:
-            problem, body = journal.check_link(row, expected, prev)
-            if problem is not None:
-                report.fail(problem.seq, problem.problem)
-                return False
-        node, n = sha(b"\x00" + fromhex(digest)).digest(), size
-        while n & 1:
-            node = sha(b"\x01" + stack.pop() + node).digest()
-            n >>= 1
-        stack.append(node)
-        size += 1
-        if seq in checkpoints:
-            tree.size = size
-            if tree.root().hex() != checkpoints[seq]:
-                report.fail(seq, f"checkpoint at tree size {seq} does not match the journal", table="checkpoint",
-                            key=seq)
-                return False
-        payload = body.get("payload")
-        if observers:
-            for observer in observers:
-                observer.entry(seq, kind, recorded_at, payload)
-        problem_text = None
-        if type(payload) is dict and "batches" not in payload and type(moves := payload.get("moves", [])) is list:
-            for r in moves:
-                try:  # the common case: a move between accounts, inlined (Replay.apply otherwise)
-                    batch_id, first, last, from_account, from_state, to_account, to_state = \
-                        r["batch_id"], r["first"], r["last"], r["from_account"], r["from_state"], r["to_account"], \
-                        r["to_state"]
-                    key = (to_account, to_state, r.get("tag"))
-                    new = owner_of.get(key) or owner_of.setdefault(key, key)
-                    lists = batches[batch_id] if from_account is not None else None
-                except (KeyError, TypeError, AttributeError):
-                    lists = None
-                if lists is None or type(first) is not int or type(last) is not int or first > last or \
-                        to_state not in states or from_state not in states or type(batch_id) is not str:
-                    problem_text = _full_entry(replay, {}, {"moves": [r]})
-                    if problem_text is not None:
+    prev, expected, done = GENESIS_HASH, 1, 0
+    for page in journal.iter_raw_pages(session):
+        for row in page:
+            seq, kind, request_id, actor, recorded_at, body_text, prev_hash, digest = row
+            body = None
+            if seq == expected and prev_hash == prev and \
+                    sha((prev_hash + "\n" + body_text).encode()).hexdigest() == digest:
+                try:
+                    body = loads(body_text)
+                except orjson.JSONDecodeError:
+                    pass
+            try:  # a body without one of these goes to check_link all the same
+                plain = type(body) is dict and header(body) == row[:5]
+            except (KeyError, TypeError, IndexError):
+                plain = False
+            if not plain:
+                problem, body = journal.check_link(row, expected, prev)
+                if problem is not None:
+                    report.fail(problem.seq, problem.problem)
+                    return _stopped(tree, page, row, done, False)
+            payload = body.get("payload")
+            if observers:
+                for observer in observers:
+                    observer.entry(seq, kind, recorded_at, payload)
+            problem_text = None
+            if type(payload) is dict and "batches" not in payload and type(moves := payload.get("moves", [])) is list:
+                for r in moves:
+                    try:  # the common case: a move between accounts, inlined (Replay.apply otherwise)
+                        batch_id, first, last, from_account, from_state, to_account, to_state = move_fields(r)
+                        key = (to_account, to_state, r.get("tag"))
+                        new = owner_of.get(key) or owner_of.setdefault(key, key)
+                        lists = batches[batch_id] if from_account is not None else None
+                    except (KeyError, TypeError, AttributeError):
+                        lists = None
+                    if lists is None or type(first) is not int or type(last) is not int or first > last or \
+                            to_state not in states or from_state not in states or type(batch_id) is not str:
+                        problem_text = _full_entry(replay, {}, {"moves": [r]})
+                        if problem_text is not None:
+                            break
+                        continue
+                    firsts, lasts, owners = lists
+                    i = bisect_right(firsts, first) - 1
+                    src = owners[i] if i >= 0 else None
+                    if src is None or lasts[i] < last or src[0] != from_account or src[1] != from_state:
+                        problem_text = _full_entry(replay, {}, {"moves": [r]})  # names the problem
                         break
-                    continue
-                firsts, lasts, owners = lists
-                i = bisect_right(firsts, first) - 1
-                src = owners[i] if i >= 0 else None
-                if src is None or lasts[i] < last or src[0] != from_account or src[1] != from_state:
-                    problem_text = _full_entry(replay, {}, {"moves": [r]})  # names the problem
-                    break
-                src_last = lasts[i]
-                if firsts[i] == first and last < src_last:  # the block's first serials: split() inlined
-                    lasts[i] = last
-                    owners[i] = new
-                    firsts.insert(i + 1, last + 1)
-                    lasts.insert(i + 1, src_last)
-                    owners.insert(i + 1, src)
-                else:
-                    split(firsts, lasts, owners, i, first, last, new)
-        else:
-            problem_text = _full_entry(replay, issued, payload)
-        if problem_text is not None:
-            report.fail(seq, problem_text)
-            return False
-        prev, expected = digest, seq + 1
-        if progress is not None and seq % 10_000 == 0:
-            progress(seq, total)
-    tree.size = size
-    report.entries = size
+                    src_last = lasts[i]
+                    if firsts[i] == first and last < src_last:  # the block's first serials: split() inlined
+                        lasts[i] = last
+                        owners[i] = new
+                        firsts.insert(i + 1, last + 1)
+                        lasts.insert(i + 1, src_last)
+                        owners.insert(i + 1, src)
+                    else:
+                        split(firsts, lasts, owners, i, first, last, new)
+            else:
+                problem_text = _full_entry(replay, issued, payload)
+            if problem_text is not None:
+                report.fail(seq, problem_text)
+                return _stopped(tree, page, row, done, True)
+            prev, expected = digest, seq + 1
+            done += 1
+            if progress is not None and seq % 10_000 == 0:
+                progress(seq, total)
+        if tree is not None:
+            tree.add(page)
+    report.entries, report.head_hash = done, prev
     if progress is not None:
-        progress(size, max(total, size))
-    if any(c > report.entries for c in checkpoints):
-        report.fail(report.entries + 1, "the journal is shorter than a recorded checkpoint")
-        return False
-    report.head_hash = prev
-    report.merkle_root = tree.root().hex()
-    report.checkpoints = len(checkpoints)
-    return True
+        progress(done, max(total, done))
+    return None
+
+
+def _stopped(tree: TreeWalk | None, page: list[Any], row: Any, done: int, chained: bool) -> int:
+    """After the walk stopped at ``row`` of ``page``: the entries the tree holds (this one too if its
+    chain held), the tree fed up to there when it is this process's."""
+    walked = done + 1 if chained else done
+    if tree is not None:
+        tree.add(page[:page.index(row) + (1 if chained else 0)])
+    return walked
 
 
 LOCATED_KEYS = 20  # differing blocks and balances named one by one in a report (the count says how many)
@@ -495,9 +506,16 @@ def _blocks_differ(session: Session, replay: Replay, keys: list[str] | None = No
             keys.append(f"{batch_id}/{first}")
 
     collate = ' COLLATE "C"' if session.get_bind().dialect.name == "postgresql" else ""
-    stored = _stream(session, f"SELECT batch_id, first, last, account_id, state, tag FROM credit_block "
-                              f"ORDER BY batch_id{collate}, first", BLOCK_PAGE_ROWS)
-    after = partial(next, _replayed_rows(replay), None)
+    pages = stream_pages(session, f"SELECT batch_id, first, last, account_id, state, tag FROM credit_block "
+                                  f"ORDER BY batch_id{collate}, first", BLOCK_PAGE_ROWS)
+    replayed: Iterator[tuple[Any, ...]] = _replayed_rows(replay)
+    stored: Iterator[tuple[Any, ...]] = iter(())
+    for page in pages:  # the common case: a page of stored blocks equal to as many replayed ones
+        same = list(islice(replayed, len(page)))
+        if same != page:  # from here on, block by block
+            replayed, stored = chain(same, replayed), chain(page, chain.from_iterable(pages))
+            break
+    after = partial(next, replayed, None)
     differ = 0
     m = after()
     for row in stored:
@@ -667,8 +685,10 @@ def _incremental(session: Session, verified: VerifiedCheckpointRow, report: Veri
                     key=size)
         return False
     later = {s: r for s, r in checkpoints.items() if s > size}
+    tree.nodes = NodeCheck(after=size)
     if not _walk(session, report, size, verified.head_hash, tree, later, observers, progress, tail.apply):
         return False
+    tree.nodes.finish(session, report, report.entries)
     report.checkpoints = len(checkpoints)
     _compare_tail(session, tail, verified, report)
     if report.ok:

@@ -58,8 +58,10 @@ def _general(value: Any) -> str:
     return json.dumps(_reject_floats(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _plain_tree(value: Any) -> bool:
-    """True if ``value`` holds only dicts, lists, text, integers, booleans and None, by exact type.
+def plain_tree(value: Any) -> bool:
+    """True if ``value`` holds only dicts, lists, text, integers, booleans and None, by exact type
+    (what orjson writes as the definition does). Public for callers that build a record around a
+    value they tested (``ledger.bulk``); it may raise ``RecursionError``.
 
     Keys are not looked at: orjson refuses any key that is not exactly ``str``, and then the
     general path takes over (as it does for integers beyond 64 bits, lone surrogates and
@@ -75,7 +77,7 @@ def _plain_tree(value: Any) -> bool:
         kind = type(item)
         if kind is str or kind is int or kind is bool or kind is _NONE:
             continue
-        if (kind is dict or kind is list) and _plain_tree(item):
+        if (kind is dict or kind is list) and plain_tree(item):
             continue
         return False
     return True
@@ -83,7 +85,7 @@ def _plain_tree(value: Any) -> bool:
 
 def _plain(value: Any) -> bool:
     try:
-        return _plain_tree(value)
+        return plain_tree(value)
     except RecursionError:  # deeper than Python's stack: the general path decides (and raises)
         return False
 

@@ -88,6 +88,19 @@ def whole(value: Any, field: str) -> int:
     return value
 
 
+MAX_PAGE_ROWS = 1000
+
+
+def page_bounds(limit: Any, offset: Any) -> tuple[int | None, int]:
+    """A page of a list: ``limit`` rows (1 to :data:`MAX_PAGE_ROWS`; None: every row) after
+    ``offset`` (0 or more), each a whole number (``value_invalid`` otherwise)."""
+    if limit is not None and not 1 <= whole(limit, "limit") <= MAX_PAGE_ROWS:
+        raise _bad("limit", limit)
+    if not 0 <= whole(offset, "offset") <= 2**62:
+        raise _bad("offset", offset)
+    return limit, offset
+
+
 def path_value(value: Any, field: str) -> Path:
     """A file path given as text or ``os.PathLike``: not empty, no NUL character."""
     if not isinstance(value, (str, os.PathLike)):

@@ -50,4 +50,6 @@ def utc_text(moment: datetime) -> str:
     >>> utc_text(datetime(2025, 3, 2, 4, 0, tzinfo=LOCAL_ZONE))
     '2025-03-01T20:00:00.000000+00:00'
     """
+    if moment.tzinfo is UTC:  # what utc_now() gives: no conversion to make
+        return moment.isoformat(timespec="microseconds")
     return moment.astimezone(UTC).isoformat(timespec="microseconds")

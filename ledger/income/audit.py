@@ -40,7 +40,7 @@ status and end, and a party or contract registered before the tail is read from 
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from sqlalchemy import text
 
@@ -153,8 +153,11 @@ class DueItemAudit(TableAudit):
 
     kinds = ("party_registered", "account_opened", "collection", "distribution", "payments_scheduled", "payment")
 
-    def __init__(self) -> None:
+    def __init__(self, sources: dict[str, Any] | None = None) -> None:
         super().__init__("due_item", DUE_COLUMNS, 1, {}, stored=self._split, seq_of_stored=lambda row: row[1])
+        # other areas' entries that write due items: kind -> rows(seq, payload, party kind of) (issue 22)
+        self.sources = dict(sources or {})
+        self.kinds = type(self).kinds + tuple(self.sources)
         self.rows: dict[str, list] = {}  # id -> [last seq, seq written, digest of the written row, paid fen]
         self.party_kinds: dict[str, str] = {}
         self.centres: dict[str, str] = {}  # contract no -> its centre
@@ -215,6 +218,9 @@ class DueItemAudit(TableAudit):
                             p["contract_no"], payer, line["party_id"], self._kind(line["party_id"]), line["role"],
                             line["parcel_code"], None, line["share_bp"], None, line["amount_fen"],
                             o["period_start"], o["period_end"], None))
+        elif kind in self.sources:
+            for row in self.sources[kind](seq, p, self._kind):
+                self._write(seq, row)
         elif kind == "payment":
             for item in p["items"]:
                 state = self.rows.get(item["due_id"])
@@ -305,8 +311,9 @@ def _claim(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
                                     c["policy_no"], c["product"], c["payout_fen"], c["paid_date"], c["reference"]))
 
 
-def audits() -> list[TableAudit]:
-    """A fresh set of the income tables' audits, for one verify run."""
+def audits(due_sources: dict[str, Any] | None = None) -> list[TableAudit]:
+    """A fresh set of the income tables' audits, for one verify run; ``due_sources``: other
+    areas' entry kinds that write due items, each with the rows it wrote."""
     return [
         *document_audits("collection_document", "contract_no", "collection_document_registered"),
         TableAudit("bundled_project", ("project_code", "seq", "name", "sink_type", "methodology_id",
@@ -325,7 +332,7 @@ def audits() -> list[TableAudit]:
         TableAudit("fixed_payment_obligation", ("id", "seq", "contract_no", "year_index", "period_start",
                                                 "period_end", "due_date", "amount_fen"), 1,
                    {"payments_scheduled": _obligations}),
-        DueItemAudit(),
+        DueItemAudit(due_sources),
         TableAudit("income_payment", ("id", "seq", "due_id", "payer_party_id", "party_id", "amount_fen", "paid_date",
                                       "reference"), 1, {"payment": _payments}),
         LienAudit(),

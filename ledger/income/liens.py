@@ -28,6 +28,7 @@ from ledger.commands import CommandContext
 from ledger.domain import BlockState, EntryKind, Move, check_date
 from ledger.income.contributions import parcel_weights
 from ledger.income.documents import get_contract
+from ledger.queries import page_of
 from ledger.income.domain import check_codes, check_whole, is_key, record_id, shown
 from ledger.income.permissions import require_party
 from ledger.income.store import LienParcelRow, LienPledgeRow, LienRow
@@ -225,8 +226,15 @@ def _pledge_moves(session: Session, pledge: PledgeRow, to_account: str) -> list[
 
 def liens(session: Session, *, bank_party_id: str | None = None) -> list[dict[str, Any]]:
     """Liens (all, or one bank's) with their parcels and the pledges they made."""
+    return liens_page(session, bank_party_id=bank_party_id)[0]
+
+
+def liens_page(session: Session, *, bank_party_id: str | None = None, limit: int | None = None,
+               offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """:func:`liens`, one page of them read as a page by the database, and how many there are."""
     query = select(LienRow).order_by(LienRow.seq)
-    rows = session.exec(query.where(LienRow.bank_party_id == bank_party_id) if bank_party_id else query).all()
+    rows, total = page_of(session, query.where(LienRow.bank_party_id == bank_party_id) if bank_party_id else query,
+                          limit=limit, offset=offset)
     out = []
     for lien in rows:
         codes = session.exec(select(LienParcelRow.parcel_code).where(LienParcelRow.lien_id == lien.id)
@@ -236,4 +244,4 @@ def liens(session: Session, *, bank_party_id: str | None = None) -> list[dict[st
         out.append(lien.model_dump() | {"parcel_codes": list(codes), "pledges": [
             {"pledge_id": p.id, "account_id": p.account_id, "quantity": p.quantity, "status": p.status}
             for p in pledges]})
-    return out
+    return out, total

@@ -50,6 +50,7 @@ from ledger.income.domain import (
     shown,
 )
 from ledger.income.store import InsuranceClaimRow, LossEventRow, LossParcelRow
+from ledger.queries import page_of
 from ledger.sale import check_text
 from ledger.store import EstimateRow, PartyRow
 from methodologies.registry import get_methodology
@@ -255,7 +256,13 @@ def record_claim(ctx: CommandContext, *, claim_no: str, event_id: str, policy_no
 
 def loss_events(session: Session) -> list[dict[str, Any]]:
     """Loss events, newest first, with their parcels and claims."""
-    events = session.exec(select(LossEventRow).order_by(LossEventRow.seq.desc())).all()
+    return loss_events_page(session)[0]
+
+
+def loss_events_page(session: Session, *, limit: int | None = None, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """:func:`loss_events`, one page of them read as a page by the database, and how many there are."""
+    events, total = page_of(session, select(LossEventRow).order_by(LossEventRow.seq.desc()), limit=limit,
+                            offset=offset)
     out = []
     for event in events:
         parcels = session.exec(select(LossParcelRow).where(LossParcelRow.event_id == event.id)
@@ -264,4 +271,4 @@ def loss_events(session: Session) -> list[dict[str, Any]]:
                               .order_by(InsuranceClaimRow.seq)).all()
         out.append(event.model_dump() | {"parcels": [p.model_dump(exclude={"id"}) for p in parcels],
                                          "claims": [c.model_dump() for c in claims]})
-    return out
+    return out, total

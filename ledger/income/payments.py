@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from ledger.commands import CommandContext
@@ -18,8 +19,10 @@ from ledger.domain import EntryKind, Role, check_date
 from ledger.income.domain import LineRole, check_codes, check_whole, line_id, record_id, shown
 from ledger.income.store import DueItemRow, PaymentRow
 from ledger.permissions import Actor
+from ledger.queries import page_of
 from ledger.sale import check_text
 from ledger.sql import in_list
+from ledger.store import CollectionContractRow
 from sinkledger_base.errors import Conflict, InvalidInput, NotFound, NotPermitted
 
 MAX_ITEMS = 1_000
@@ -109,15 +112,64 @@ def record_payment(ctx: CommandContext, *, items: list[dict[str, Any]], paid_dat
 def due_items(session: Session, *, party_id: str | None = None, contract_no: str | None = None,
               source_id: str | None = None, outstanding_only: bool = False) -> list[dict[str, Any]]:
     """Due items, filtered, oldest due first, with ``outstanding_fen`` and ``status``."""
+    return due_items_page(session, party_id=party_id, contract_no=contract_no, source_id=source_id,
+                          outstanding_only=outstanding_only)[0]
+
+
+def due_items_page(session: Session, *, party_id: str | None = None, contract_no: str | None = None,
+                   source_id: str | None = None, outstanding_only: bool = False, seen_by: str | None = None,
+                   seen_by_collective: bool = False, limit: int | None = None,
+                   offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """:func:`due_items`, one page of them read as a page by the database, and how many match.
+    ``seen_by``: only the items of that party (owed to it or paid by it), and with
+    ``seen_by_collective`` those of the contracts it is the collective of."""
     query = select(DueItemRow).order_by(DueItemRow.due_date, DueItemRow.id)
     for column, value in ((DueItemRow.party_id, party_id), (DueItemRow.contract_no, contract_no),
                           (DueItemRow.source_id, source_id)):
         if value:
             query = query.where(column == value)
-    rows = session.exec(query).all()
-    out = [row.model_dump() | {"outstanding_fen": row.amount_fen - row.paid_fen, "status": due_status(row)}
-           for row in rows]
-    return [r for r in out if r["outstanding_fen"] > 0] if outstanding_only else out
+    if outstanding_only:
+        query = query.where(DueItemRow.paid_fen < DueItemRow.amount_fen)
+    if seen_by is not None:
+        seen = [DueItemRow.party_id == seen_by, DueItemRow.payer_party_id == seen_by]
+        if seen_by_collective:
+            seen.append(DueItemRow.contract_no.in_(select(CollectionContractRow.contract_no).where(
+                CollectionContractRow.collective_party_id == seen_by)))
+        query = query.where(or_(*seen))
+    rows, total = page_of(session, query, limit=limit, offset=offset)
+    return [row.model_dump() | {"outstanding_fen": row.amount_fen - row.paid_fen, "status": due_status(row)}
+            for row in rows], total
+
+
+def payments_page(session: Session, *, party_id: str | None = None, due_id: str | None = None,
+                  contract_no: str | None = None, date_from: str | None = None, date_to: str | None = None,
+                  seen_by: str | None = None, seen_by_collective: bool = False, limit: int | None = None,
+                  offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """Payments, newest paid date first, one page read as a page by the database, and how many
+    match; each with its due item's contract, source and role. ``seen_by`` as for
+    :func:`due_items_page`: the payments to or by that party, and with ``seen_by_collective``
+    those under the contracts it is the collective of."""
+    query = (select(PaymentRow, DueItemRow.contract_no, DueItemRow.source_kind, DueItemRow.source_id,
+                    DueItemRow.role, DueItemRow.parcel_code)
+             .join(DueItemRow, DueItemRow.id == PaymentRow.due_id)
+             .order_by(PaymentRow.paid_date.desc(), PaymentRow.seq.desc(), PaymentRow.id))
+    for column, value in ((PaymentRow.party_id, party_id), (PaymentRow.due_id, due_id),
+                          (DueItemRow.contract_no, contract_no)):
+        if value:
+            query = query.where(column == value)
+    if date_from:
+        query = query.where(PaymentRow.paid_date >= date_from)
+    if date_to:
+        query = query.where(PaymentRow.paid_date <= date_to)
+    if seen_by is not None:
+        seen = [PaymentRow.party_id == seen_by, PaymentRow.payer_party_id == seen_by]
+        if seen_by_collective:
+            seen.append(DueItemRow.contract_no.in_(select(CollectionContractRow.contract_no).where(
+                CollectionContractRow.collective_party_id == seen_by)))
+        query = query.where(or_(*seen))
+    rows, total = page_of(session, query, limit=limit, offset=offset)
+    return [row[0].model_dump() | {"contract_no": row[1], "source_kind": row[2], "source_id": row[3], "role": row[4],
+                                   "parcel_code": row[5]} for row in rows], total
 
 
 def due_status(row: DueItemRow) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from ledger.compensation.store import CompensationPaymentRow, CompensationProgrammeRow
 from ledger.domain import check_date
 from ledger.income.domain import is_key, shown
 from ledger.income.store import (
@@ -105,6 +106,13 @@ def _paid_by(session: Session, due_ids: list[str], end: str) -> dict[str, int]:
 
 
 def _source(session: Session, row: DueItemRow) -> dict[str, Any]:
+    if row.source_kind == "compensation":  # issue 22: an ecological protection compensation payment
+        payment = session.get(CompensationPaymentRow, row.source_id)
+        programme = session.get(CompensationProgrammeRow, payment.programme_code) if payment else None
+        return {"programme_code": payment.programme_code if payment else None,
+                "programme_name": programme.name if programme else None,
+                "compensation_amount_fen": payment.amount_fen if payment else None,
+                "estimate_id": payment.estimate_id if payment else None}
     if row.source_kind == "distribution":
         sale = session.get(SaleRow, row.sale_seq)
         return {"sale_quantity_t": sale.quantity if sale else None,

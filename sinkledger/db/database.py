@@ -24,14 +24,19 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, create_engine
 
+import ledger.compensation.store  # noqa: F401 - registers the compensation tables (issue 22)
 import ledger.court.store  # noqa: F401 - registers the court tables
 import ledger.income.store  # registers the income tables
 import ledger.people.store  # noqa: F401 - registers the person-register tables
+import ledger.prices.store  # noqa: F401 - registers the price index tables (issue 22)
+import ledger.quota.store  # noqa: F401 - registers the quota obligation tables (issue 22)
+import ledger.registry_import.store  # noqa: F401 - registers the imported projects table
 import ledger.store  # noqa: F401 - registers the ledger tables
 import sinkledger.services.sessions  # noqa: F401 - registers the web-session table
 import sinkledger.services.signin_guard  # noqa: F401 - registers the sign-in guard and log tables
 import sinkledger.services.apikeys  # noqa: F401 - registers the API key and key-use tables
 import sinkledger.services.jobs  # noqa: F401 - registers the API jobs table
+import sinkledger.services.party_settings  # noqa: F401 - registers the party settings table
 import sinks.store  # noqa: F401 - registers the parcel table
 from ledger.sql import Tx
 from sinkledger.config import SQLITE_SYNCHRONOUS_MODES, Settings
@@ -45,6 +50,7 @@ WRITER_LOCK_KEY = 0x51_4E_4B_4C  # "SNKL": the advisory lock id on PostgreSQL
 # flush (this transaction only: ``is_local``), then take the writer lock. One round trip.
 PG_BEGIN_SQL = f"SELECT set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock({WRITER_LOCK_KEY})"
 PG_BEGIN_WRITE = text(PG_BEGIN_SQL)
+PG_BEGIN_COMMAND_SQL = f"BEGIN; {PG_BEGIN_SQL}"  # a command's: see _begin_pg_command
 # A transaction that returns only when the WAL up to its own commit record is flushed (and, with
 # synchronous replication, replicated), as the server's synchronous_commit promises. It needs an
 # xid *and* a WAL record of its own: PostgreSQL flushes at commit only if the transaction wrote WAL
@@ -54,6 +60,29 @@ PG_BEGIN_WRITE = text(PG_BEGIN_SQL)
 # logical decoders see it under the prefix ``sinkledger`` and may ignore it).
 PG_WAIT_DURABLE_SQL = "SELECT pg_logical_emit_message(true, 'sinkledger', 'durable')"
 PG_WAIT_DURABLE = text(PG_WAIT_DURABLE_SQL)  # the same, for a SQLAlchemy connection
+PG_COMMIT_DURABLE_SQL = f"COMMIT; {PG_WAIT_DURABLE_SQL}"  # a command's end: see Database.commit_durable
+
+def _begin_pg_command(dbapi: Any) -> None:
+    """Open a command's transaction on a psycopg connection and take the writer lock, in one
+    round trip: the connection is put in autocommit (psycopg then sends no ``BEGIN`` of its own
+    before the first statement) and one simple query holds ``BEGIN`` and :data:`PG_BEGIN_SQL`.
+    Every statement until the command's ``COMMIT`` or ``ROLLBACK`` runs in that transaction."""
+    dbapi.autocommit = True
+    dbapi.execute(PG_BEGIN_COMMAND_SQL)
+
+
+def _end_pg_command(pooled: Any) -> None:
+    """Give the connection back as the pool lends it (not in autocommit), its transaction ended."""
+    dbapi = pooled.driver_connection
+    if dbapi.closed:
+        return
+    try:
+        if dbapi.info.transaction_status != 0:  # not idle: ended here, whatever happened before
+            dbapi.rollback()
+        dbapi.autocommit = False
+    except Exception:  # noqa: BLE001 - a broken connection: the pool must not lend it again
+        pooled.invalidate()
+
 
 class Database:
     """One database: an engine plus the transaction discipline the services rely on."""
@@ -65,7 +94,7 @@ class Database:
             if sqlite_synchronous not in SQLITE_SYNCHRONOUS_MODES:  # the setting is checked at start-up
                 raise ValueError(f"sqlite_synchronous must be one of {SQLITE_SYNCHRONOUS_MODES}")
             _ensure_sqlite_folder(url)
-            self.engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+            self.engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False}, pool_use_lifo=True)
             _configure_sqlite(self.engine, sqlite_synchronous)
             self._writer_engine = self.engine
         else:
@@ -200,6 +229,21 @@ class Database:
         with self.engine.begin() as conn:
             conn.execute(PG_WAIT_DURABLE)
 
+    def commit_durable(self, driver_connection: Any) -> None:
+        """Commit a command's transaction (:meth:`command`) and return once it is durable.
+
+        SQLite: ``COMMIT`` (as durable as ``synchronous`` makes it). PostgreSQL: the early lock
+        release of :meth:`write` in one round trip: one simple query holds the ``COMMIT`` (which,
+        with ``synchronous_commit`` off for the transaction, frees the writer lock without waiting
+        for the flush) and then the flushing transaction of :meth:`wait_durable`, which runs on its
+        own with the server's ``synchronous_commit`` and returns once the WAL is flushed past our
+        commit record. A failed ``COMMIT`` stops the query there: nothing is waited for.
+        """
+        if self.is_sqlite:
+            driver_connection.execute("COMMIT")
+        else:
+            driver_connection.execute(PG_COMMIT_DURABLE_SQL)
+
     @contextmanager
     def command(self) -> Iterator[Tx]:
         """One serialised write transaction for a ledger command, on plain statements
@@ -230,8 +274,7 @@ class Database:
             try:
                 yield tx
                 tx.sync()
-                dbapi.execute("COMMIT") if self.is_sqlite else dbapi.commit()
-                self.wait_durable(dbapi)  # PostgreSQL: the lock is free; the flush is awaited outside it
+                self.commit_durable(dbapi)
             except BaseException:
                 if not self.is_sqlite:
                     dbapi.rollback()
@@ -245,6 +288,8 @@ class Database:
                 raise sa_exc.DBAPIError.instance(None, None, exc, self._dbapi_error) from exc
             raise
         finally:
+            if not self.is_sqlite:
+                _end_pg_command(pooled)
             tx.release()
 
     def _begin_command(self) -> Any:
@@ -259,17 +304,18 @@ class Database:
             if self.is_sqlite:
                 pooled.driver_connection.execute("BEGIN IMMEDIATE")
                 return pooled
-            lock = PG_BEGIN_SQL  # synchronous_commit off for this transaction, then the lock
             try:
-                pooled.driver_connection.execute(lock)
+                _begin_pg_command(pooled.driver_connection)
             except self._dbapi_error:
                 if not pooled.driver_connection.closed:
                     raise
                 pooled.invalidate()
                 pooled = self._writer_engine.raw_connection()
-                pooled.driver_connection.execute(lock)
+                _begin_pg_command(pooled.driver_connection)
             return pooled
         except BaseException:
+            if not self.is_sqlite:
+                _end_pg_command(pooled)
             pooled.close()
             raise
 

@@ -1,15 +1,22 @@
 """Bulk appends (ledger.bulk.append_many): entries chained exactly as the command path chains
 them, written a chunk at a time, after and before command entries; a stale head or a float is
-refused and nothing of the transaction stays."""
+refused and nothing of the transaction stays; the rows it computes are, for any content, the
+command path's bodies, hashes and Merkle nodes byte for byte, or its refusal."""
 
 from __future__ import annotations
 
-import pytest
+import hashlib
 
-from ledger.bulk import StaleHead, append_many, read_head
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ledger import merkle_nodes
+from ledger.bulk import StaleHead, append_many, chained_rows, read_head
 from ledger.domain import GENESIS_HASH, entry_hash, request_fingerprint
 from ledger.journal import entry_body, iter_rows
 from sinkledger.services.registry import SYSTEM_ACTOR
+from tests.base.test_canonical_properties import Code, Tag, contents, plain, with_float
 
 
 def entries(n: int, start: int = 0) -> list[tuple]:  # type: ignore[type-arg]
@@ -84,3 +91,61 @@ def test_a_float_in_a_payload_fails_the_transaction(service):  # type: ignore[no
         append_many(s, bad, chunk=2)  # the first two entries were already sent
     assert len(journal(service)) == count
     assert service.verify().ok
+
+
+def test_a_duplicate_request_id_fails_the_transaction(service):  # type: ignore[no-untyped-def]
+    """The COPY on PostgreSQL refuses what the INSERT refuses on SQLite: a request id already in
+    the journal (from an earlier bulk append here), and nothing of the second append stays."""
+    with service.db.write() as s:
+        append_many(s, entries(3))
+    count = len(journal(service))
+    with pytest.raises(Exception) as raised, service.db.write() as s:
+        append_many(s, entries(4, start=2), chunk=2)  # bulk-2 is taken
+    assert "unique" in str(raised.value).lower() or "duplicate" in str(raised.value).lower()
+    assert len(journal(service)) == count
+    assert service.verify().ok
+
+
+# --- the rows themselves: byte for byte the command path's, for any content (issue 15) -------
+
+def reference_rows(batch: list, seq: int, prev: str) -> tuple[list, list]:  # type: ignore[type-arg]
+    """What the command path writes for ``batch`` after ``(seq, prev)``: entry_body,
+    entry_hash and the Merkle nodes NodeMaker.add completes (the definition chained_rows
+    must match)."""
+    maker, rows = merkle_nodes.NodeMaker(), []
+    for kind, rid, fp, actor, at, payload in batch:
+        seq += 1
+        body = entry_body(seq=seq, kind=kind, request_id=rid, actor=actor, recorded_at=at, payload=payload)
+        digest = entry_hash(prev, body)
+        rows.append((seq, kind, rid, fp, actor, at, body, prev, digest))
+        maker.add(hashlib.sha256(b"\x00" + bytes.fromhex(digest)).digest())
+        prev = digest
+    return rows, maker.take()
+
+
+def outcome_of(call):  # type: ignore[no-untyped-def]
+    try:
+        return "ok", call()
+    except Exception as error:  # noqa: BLE001 - the type is what is compared
+        return "raised", type(error)
+
+
+envelope_text = st.one_of(st.text(max_size=8), st.sampled_from(["sale", "地块", "\ud800", Code.a, Tag("t")]))
+bulk_entries = st.lists(st.tuples(envelope_text, st.text(max_size=8), st.just("f" * 64), envelope_text,
+                                  st.just("2026-01-01T00:00:00+00:00"),
+                                  st.one_of(contents, plain, with_float)), min_size=1, max_size=40)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(bulk_entries, st.integers(min_value=0, max_value=70))
+def test_chained_rows_are_the_command_paths_rows_or_its_refusal(batch, start):  # type: ignore[no-untyped-def]
+    """Any payload (plain, exotic, or hiding a float) and envelope text (exotic types, lone
+    surrogates): the same bodies, hashes and Merkle nodes as entry_body / entry_hash /
+    NodeMaker, or the same exception; and the state and frontier it leaves chain on."""
+    prev = hashlib.sha256(str(start).encode()).hexdigest()
+    expected = outcome_of(lambda: reference_rows(batch, start, prev))
+    maker, state = merkle_nodes.NodeMaker(), [start, prev]
+    got = outcome_of(lambda: (list(chained_rows(batch, maker, state)), maker.take()))
+    assert got == expected
+    if got[0] == "ok":
+        assert state == [start + len(batch), got[1][0][-1][-1]] and maker.size == len(batch)

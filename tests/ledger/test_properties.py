@@ -34,7 +34,7 @@ def fresh(tmp_path, name: str) -> Service:  # type: ignore[no-untyped-def]
 
     ticks = itertools.count()
     svc = Service.open(load_settings({"DATABASE_URL": f"sqlite:///{tmp_path / name}"}))
-    svc.clock = lambda: f"2026-01-01T00:00:{next(ticks):06d}"  # deterministic time
+    svc.clock = lambda: f"2026-01-01T00:00:00.{next(ticks):06d}+00:00"  # deterministic time, as the services write it
     svc.initialise()
     for pid, kind, party_name in PARTIES:
         svc.register_party(SYSTEM_ACTOR, f"p:{pid}", party_id=pid, kind=kind.value, name=party_name, county_code="330523")

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger import merkle
+from ledger import merkle, merkle_nodes
 from ledger.bulk import append_many, read_head
 from ledger.domain import entry_hash, request_fingerprint
 from ledger.proofs import check_consistency_document, check_proof_document, root_at
@@ -29,6 +29,7 @@ from ledger.signing import (
     sign_checkpoint,
     signed_bytes,
 )
+from ledger.sql import Tx
 from sinkledger.config import load_settings
 from sinkledger.services.registry import Service
 from sinkledger_base.errors import Conflict, InvalidInput
@@ -231,14 +232,14 @@ def test_an_inclusion_proof_holds_against_a_later_published_root(service, key_fi
 
 def rewrite_everything(svc: Service) -> None:
     """The operator's worst: alter entry 3 (consistently with every table beside the journal),
-    re-hash the whole chain, and recompute every checkpoint row, past the append-only triggers.
-    ``verify`` alone then passes."""
+    re-hash the whole chain, and recompute every checkpoint row and every stored Merkle node, past
+    the append-only triggers. ``verify`` alone then passes."""
     with svc.db.engine.begin() as conn:
         if svc.db.is_sqlite:
-            for trigger in ("journal_entry_no_update", "checkpoint_no_update"):
+            for trigger in ("journal_entry_no_update", "checkpoint_no_update", "merkle_node_no_delete"):
                 conn.exec_driver_sql(f"DROP TRIGGER {trigger}")
         else:
-            for table in ("journal_entry", "checkpoint"):
+            for table in ("journal_entry", "checkpoint", "merkle_node"):
                 conn.exec_driver_sql(f"DROP TRIGGER {table}_append_only ON {table}")
         mark = "?" if svc.db.is_sqlite else "%s"
         rows = conn.exec_driver_sql("SELECT seq, body FROM journal_entry ORDER BY seq").all()
@@ -251,6 +252,8 @@ def rewrite_everything(svc: Service) -> None:
             conn.exec_driver_sql(f"UPDATE journal_entry SET body = {mark}, prev_hash = {mark}, entry_hash = {mark} "
                                  f"WHERE seq = {mark}", (body, prev, digest, seq))
             prev = digest
+        conn.exec_driver_sql("DELETE FROM merkle_node")
+        merkle_nodes.fill(Tx(conn))
     with svc.db.write() as s:
         sizes = [n for (n,) in s.connection().exec_driver_sql("SELECT tree_size FROM checkpoint").all()]
         for n in sizes:

@@ -10,11 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from ledger.table_audits import default_audits
-
-
-def tamper(service, sql: str) -> None:  # type: ignore[no-untyped-def]
-    with service.db.engine.begin() as conn:
-        conn.execute(text(sql))
+from tests.table_audit_helpers import tamper
 
 
 @pytest.fixture

@@ -6,22 +6,12 @@ backends (issue 16)."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
 
 import ledger.audit
 from ledger.table_audits import table_audits
 from ledger.verify import verify_ledger
 from sinkledger_base.errors import InvalidInput
-
-
-def tamper(service, sql: str) -> None:  # type: ignore[no-untyped-def]
-    with service.db.engine.begin() as conn:
-        conn.execute(text(sql))
-
-
-def scalar(service, sql: str):  # type: ignore[no-untyped-def]
-    with service.db.engine.connect() as conn:
-        return conn.execute(text(sql)).scalar()
+from tests.table_audit_helpers import scalar, tamper
 
 
 @pytest.fixture

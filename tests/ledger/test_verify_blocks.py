@@ -4,14 +4,9 @@ walking the table page by page beside the replay; every kind of tampering is cou
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
 
 import ledger.verify
-
-
-def tamper(service, sql: str) -> None:  # type: ignore[no-untyped-def]
-    with service.db.engine.begin() as conn:
-        conn.execute(text(sql))
+from tests.table_audit_helpers import tamper
 
 
 def block_problem(service) -> str:  # type: ignore[no-untyped-def]
