@@ -48,8 +48,17 @@ class SourceCrs:
 
     @property
     def label(self) -> str:
+        known = _LABELS.get(id(self.crs))
+        if known is not None and known[0] is self.crs:
+            return known[1]
         epsg = self.crs.to_epsg(min_confidence=70)
-        return f"EPSG:{epsg}" if epsg else self.crs.name
+        label = f"EPSG:{epsg}" if epsg else self.crs.name
+        if len(_LABELS) < 64:
+            _LABELS[id(self.crs)] = (self.crs, label)
+        return label
+
+
+_LABELS: dict[int, tuple[CRS, str]] = {}  # id → (the CRS, kept alive; its label): CRSs are not changed once made
 
 
 def resolve_crs(file_crs: str | None, *, prj_text: str | None = None, named: str | None = None,
@@ -81,7 +90,7 @@ def resolve_crs(file_crs: str | None, *, prj_text: str | None = None, named: str
         crs, notices = _read_crs(file_crs), []
         if crs is None:
             return None, [Problem("crs_unreadable", crs=file_crs[:60])], []
-    legacy = is_legacy_datum(crs)
+    legacy = _legacy(crs)
     if legacy and not allow_legacy_datum:
         problems.append(Problem("crs_legacy_datum", crs=crs.name))
     elif legacy:
@@ -89,7 +98,10 @@ def resolve_crs(file_crs: str | None, *, prj_text: str | None = None, named: str
     return SourceCrs(crs, legacy), problems, notices
 
 
+@lru_cache(maxsize=64)
 def _read_crs(text: str) -> CRS | None:
+    """The CRS ``text`` names (kept: a drawn parcel names EPSG:4490 every time; CRS objects are
+    not changed once made)."""
     try:
         return CRS.from_user_input(text)
     except CRSError:
@@ -122,6 +134,19 @@ def wkt_is_well_formed(text: str) -> bool:
     return False
 
 
+_LEGACY: dict[int, tuple[CRS, bool]] = {}  # id → (the CRS, kept alive; the answer), for _read_crs's CRSs
+
+
+def _legacy(crs: CRS) -> bool:
+    known = _LEGACY.get(id(crs))
+    if known is not None and known[0] is crs:
+        return known[1]
+    answer = is_legacy_datum(crs)
+    if len(_LEGACY) < 64:
+        _LEGACY[id(crs)] = (crs, answer)
+    return answer
+
+
 def is_legacy_datum(crs: CRS) -> bool:
     """Whether ``crs`` is on Xian 1980 / Beijing 1954 (or their ellipsoids)."""
     geodetic = crs.geodetic_crs or crs
@@ -144,8 +169,17 @@ def transform(geoms: np.ndarray, src: str, dst: str) -> np.ndarray:
 
 def crs_key(crs: CRS) -> str:
     """A hashable text form for :func:`transformer`'s cache."""
+    known = _KEYS.get(id(crs))
+    if known is not None and known[0] is crs:
+        return known[1]
     epsg = crs.to_epsg(min_confidence=100)
-    return f"EPSG:{epsg}" if epsg else crs.to_wkt()
+    key = f"EPSG:{epsg}" if epsg else crs.to_wkt()
+    if len(_KEYS) < 64:
+        _KEYS[id(crs)] = (crs, key)
+    return key
+
+
+_KEYS: dict[int, tuple[CRS, str]] = {}  # id → (the CRS, kept alive; its key)
 
 
 def to_storage(geoms: np.ndarray, source: SourceCrs, *, from_gcj02: bool) -> np.ndarray:
@@ -154,7 +188,11 @@ def to_storage(geoms: np.ndarray, source: SourceCrs, *, from_gcj02: bool) -> np.
     Non-finite results (points PROJ cannot transform) come back as NaN coordinates; the
     geometry checks refuse them.
     """
-    out = transform(geoms, crs_key(source.crs), f"EPSG:{STORAGE_EPSG}")
+    key = crs_key(source.crs)
+    if transformer(key, f"EPSG:{STORAGE_EPSG}").name == "noop":  # already CGCS2000 lon/lat: PROJ would copy
+        out = np.array(geoms, dtype=object, copy=True)
+    else:
+        out = transform(geoms, key, f"EPSG:{STORAGE_EPSG}")
     if from_gcj02:
         out = shapely.transform(out, lambda xy: np.column_stack(gcj02.gcj02_to_wgs84_array(xy[:, 0], xy[:, 1])))
     return out

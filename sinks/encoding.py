@@ -25,7 +25,7 @@ from __future__ import annotations
 import codecs
 import re
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sinks.problems import Problem
@@ -199,3 +199,34 @@ def garbled_value_problems(rows: list[dict[str, object]]) -> list[Problem]:
             if reason:
                 problems.append(Problem("text_garbled", row=row, field=field, reason=reason, sample=value[:24]))
     return problems
+
+
+def garbled_column_problems(segments: Iterable[tuple[int, Sequence[str], Sequence[list[object]]]]) -> list[Problem]:
+    """:func:`garbled_value_problems` of rows held by column: ``(first row (0-based), column
+    names, values per column)`` per run of rows; each distinct text is looked at once."""
+    found: list[tuple[int, int, Problem]] = []
+    for first, names, columns in segments:
+        for order, (name, values) in enumerate(zip(names, columns)):
+            types = set(map(type, values))
+            if str not in types:
+                continue
+            joined = "\x00".join(values if types == {str} else [v for v in values if isinstance(v, str)])
+            if not _may_be_garbled(joined):
+                continue
+            texts = dict.fromkeys(v for v in values if isinstance(v, str))
+            reasons = {v: garbled_reason(v) for v in texts}
+            if not any(reasons.values()):
+                continue
+            for i, value in enumerate(values):
+                reason = reasons.get(value) if isinstance(value, str) else None
+                if reason:
+                    found.append((first + i, order, Problem("text_garbled", row=first + i + 1, field=name,
+                                                            reason=reason, sample=value[:24])))
+    found.sort(key=lambda f: (f[0], f[1]))
+    return [p for _, _, p in found]
+
+
+def _may_be_garbled(text: str) -> bool:
+    """``False`` when :func:`garbled_reason` is ``None`` for every part of ``text`` (parts joined
+    by NUL): no mojibake marker and no Latin-1 letter anywhere."""
+    return any(marker in text for marker in MOJIBAKE_MARKERS) or _HIGH_LATIN1.search(text) is not None

@@ -89,6 +89,9 @@ def parse_wkbs(wkbs: list[bytes | None]) -> tuple[np.ndarray, dict[int, Problem]
     Rows are numbered from 1. TIN, polyhedral surfaces and other types shapely cannot hold are
     reported as not polygonal, with the type named.
     """
+    geoms = _parse_clean_wkbs(wkbs)
+    if geoms is not None:
+        return geoms, {}
     geoms = np.empty(len(wkbs), dtype=object)
     problems: dict[int, Problem] = {}
     for i, wkb in enumerate(wkbs):
@@ -104,6 +107,30 @@ def parse_wkbs(wkbs: list[bytes | None]) -> tuple[np.ndarray, dict[int, Problem]
         except shapely.errors.GEOSException as exc:
             problems[i + 1] = Problem("geometry_unreadable", row=i + 1, field="geometry", reason=str(exc)[:120])
     return geoms, problems
+
+
+def _parse_clean_wkbs(wkbs: list[bytes | None]) -> np.ndarray | None:
+    """:func:`parse_wkbs` in one call when every row has a geometry of a type shapely holds and
+    GEOS reads them all; ``None`` otherwise (then each row is read and reported on its own)."""
+    if not wkbs or None in wkbs:
+        return None
+    try:
+        heads = np.frombuffer(b"".join([w[:5] for w in wkbs]), dtype=np.uint8).reshape(len(wkbs), 5)
+    except ValueError:  # a blob shorter than its header
+        return None
+    little = heads[:, 1:5].copy().view("<u4").ravel()
+    big = heads[:, 1:5].copy().view(">u4").ravel()
+    codes = (np.where(heads[:, 0] == 1, little, big) & 0x0FFFFFFF) % 1000
+    if not _READABLE_TYPE_CODES[codes].all():
+        return None
+    try:
+        return shapely.from_wkb(np.array(wkbs, dtype=object))
+    except shapely.errors.GEOSException:
+        return None
+
+
+_READABLE_TYPE_CODES = np.isin(np.arange(1000), [c for c, name in WKB_TYPE_NAMES.items()
+                                                  if name not in ("TIN", "PolyhedralSurface", "Triangle")])
 
 
 def shape_problem(geom: BaseGeometry) -> Problem | None:
@@ -154,8 +181,44 @@ def repair(geom: BaseGeometry) -> BaseGeometry | None:
 
 
 def orient(geoms: np.ndarray) -> np.ndarray:
-    """Counter-clockwise exteriors, clockwise holes (RFC 7946 and OGC order)."""
-    return shapely.orient_polygons(geoms)
+    """Counter-clockwise exteriors, clockwise holes (RFC 7946 and OGC order).
+
+    Polygons without holes whose ring is counter-clockwise already (its signed area positive by
+    a wide margin over rounding) are kept as they are; GEOS orients the rest.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    if len(geoms) < ORIENT_CHECK_MIN:  # a drawn parcel or a small file: GEOS alone is quicker
+        return shapely.orient_polygons(geoms)
+    simple = np.flatnonzero((shapely.get_type_id(geoms) == 3) & (shapely.get_num_interior_rings(geoms) == 0))
+    keep = np.zeros(len(geoms), dtype=bool)
+    if len(simple):
+        keep[simple[_clearly_counter_clockwise(geoms[simple])]] = True
+    if keep.all():
+        return geoms.copy()
+    out = geoms.copy()
+    rest = np.flatnonzero(~keep)
+    out[rest] = shapely.orient_polygons(geoms[rest])
+    return out
+
+
+ORIENT_CHECK_MIN = 64
+
+
+def _clearly_counter_clockwise(polygons: np.ndarray) -> np.ndarray:
+    """Per polygon (one ring each): whether the ring's signed area is positive beyond doubt."""
+    coords, index = shapely.get_coordinates(polygons, return_index=True)
+    if len(coords) == 0:
+        return np.zeros(len(polygons), dtype=bool)
+    starts = np.r_[0, np.flatnonzero(np.diff(index)) + 1]
+    counts = np.diff(np.r_[starts, len(index)])
+    with np.errstate(invalid="ignore", over="ignore"):  # a non-finite ring is left to GEOS
+        relative = coords - np.repeat(coords[starts], counts, axis=0)  # small numbers: little rounding
+        cross = relative[:-1, 0] * relative[1:, 1] - relative[1:, 0] * relative[:-1, 1]
+    same = index[:-1] == index[1:]
+    twice_area = np.bincount(index[:-1][same], weights=cross[same], minlength=len(polygons))
+    scale = np.bincount(index[:-1][same], weights=np.abs(cross[same]), minlength=len(polygons))
+    with np.errstate(invalid="ignore"):
+        return twice_area > 1e-9 * scale
 
 
 def part_problems(geom_lonlat: BaseGeometry, geom_m: BaseGeometry) -> list[Problem]:
@@ -226,7 +289,9 @@ def normalise_parcel_geometry(geom: BaseGeometry, *, bounds_lonlat: tuple[float,
 def _county_outlines(path: str) -> tuple[tuple[str, BaseGeometry], ...]:
     with open(path, encoding="utf-8") as f:
         features = json.load(f)["features"]
-    return tuple((str(f["properties"]["code"]), shapely.make_valid(shape(f["geometry"]))) for f in features)
+    outlines = tuple((str(f["properties"]["code"]), shapely.make_valid(shape(f["geometry"]))) for f in features)
+    shapely.prepare([outline for _, outline in outlines])  # kept for the process: each is tested often
+    return outlines
 
 
 def county_at(outlines_path: str | Path, geometry: str | Mapping[str, Any] | BaseGeometry) -> str | None:

@@ -10,11 +10,13 @@ repairs included.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import math
 import re
 import reprlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -28,12 +30,12 @@ from sinkledger_base.errors import InvalidInput
 from sinks import find_sink_type, sink_spec
 from sinks.attributes import validate_attributes
 from sinks.crs import resolve_crs
-from sinks.encoding import garbled_value_problems
+from sinks.encoding import garbled_column_problems
 from sinks.geometry import M2_PER_MU, parse_geojson, parse_wkbs
 from sinks.limits import DEFAULT_LIMITS, FileLimits
-from sinks.mapping import PERSONAL_DATA, all_targets, attribute_fields, build_column_map, row_fields
+from sinks.mapping import PERSONAL_DATA, ColumnMap, all_targets, attribute_fields, build_column_map
 from sinks.overlap import DEFAULT_TOLERANCE, OverlapTolerance
-from sinks.plan_checks import check_geometries, check_region_fields, check_rows_together
+from sinks.plan_checks import check_geometries, check_region_fields, check_rows_together, region_column_problems
 from sinks.problems import Problem, records
 from sinks.reading import RawLayer, read_layer
 from sinks.regions import Region
@@ -238,10 +240,33 @@ def plan_file(path: Path | str, options: ImportOptions, region: Region,
     hears ``rows`` as fields are checked (every :data:`PROGRESS_EVERY` rows and the last), then
     ``geometries`` and ``overlaps`` with all rows done.
     """
+    with collector_paused():
+        return _plan_file(path, options, region, tolerance, limits, progress)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for the block (issue 17): planning 100,000 rows
+    makes some million objects that live until the plan is done (drafts, their dicts, geometries),
+    and each full collection triggered on the way walks all of them again (a quarter of the plan's
+    CPU time at 100,000 rows). Nothing is lost: what the block leaves for the collector is
+    collected after it. Process-wide, as the collector is: other threads' cycles wait as long."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _plan_file(path: Path | str, options: ImportOptions, region: Region, tolerance: OverlapTolerance,
+               limits: FileLimits, progress: Callable[[int, int, str], None] | None) -> ImportPlan:
     report = progress or (lambda done, total, stage: None)
     raw = read_layer(path, layer=options.layer, encoding=options.encoding, limits=limits)
     source = _source_summary(raw)
-    if not raw.rows and raw.problems:
+    if not raw.row_count and raw.problems:
         return ImportPlan(source, options, [], np.empty(0, dtype=object), raw.problems, raw.notices,
                           columns=list(raw.columns))
     crs, crs_problems, crs_notices = resolve_crs(raw.crs_wkt, prj_text=raw.prj_text, named=options.crs,
@@ -253,19 +278,16 @@ def plan_file(path: Path | str, options: ImportOptions, region: Region,
                      for name in options.defaults if name not in targets]
     problems = [*raw.problems, *crs_problems, *map_problems]
     if raw.encoding is None:
-        problems += garbled_value_problems(raw.rows)
-    drafts, field_problems, total, memo = [], [], len(raw.rows), {}
-    for row, values in enumerate(raw.rows, start=1):
-        fields, kept = row_fields(values, cmap, options.defaults)
-        draft, found = check_fields(row, fields, kept, options, memo)
-        drafts.append(draft)
-        field_problems += found
-        if row % PROGRESS_EVERY == 0 or row == total:
+        problems += garbled_column_problems((seg.first, seg.names, seg.values) for seg in raw.segments)
+    total = raw.row_count
+    drafts, field_problems = check_field_columns(raw, cmap, options)
+    for row in (*range(PROGRESS_EVERY, total, PROGRESS_EVERY), total):
+        if row:
             report(row, total, "rows")
     plan = ImportPlan(source, options, drafts, np.empty(len(drafts), dtype=object),
                       [*problems, *field_problems], [*raw.notices, *crs_notices, *map_notices],
                       columns=list(raw.columns), columns_by_field=dict(cmap.columns_by_field))
-    check_region_fields(plan, region)
+    plan.problems += region_column_problems([d.sink_type for d in drafts], [d.county_code for d in drafts], region)
     if crs is not None:
         geoms, parse_problems = parse_wkbs(raw.wkbs)
         plan.problems += parse_problems.values()
@@ -280,7 +302,7 @@ def _source_summary(raw: RawLayer) -> dict[str, Any]:
     return {"name": raw.source_name, "sha256": raw.source_sha256, "format": raw.file_format,
             "driver": raw.driver, "layer": raw.layer,
             "encoding": raw.encoding.encoding if raw.encoding else None,
-            "encoding_source": raw.encoding.source if raw.encoding else None, "rows": len(raw.rows)}
+            "encoding_source": raw.encoding.source if raw.encoding else None, "rows": raw.row_count}
 
 
 # --- fields -----------------------------------------------------------------------------------
@@ -321,6 +343,148 @@ def check_fields(row: int, fields: Mapping[str, Any], kept: Mapping[str, Any],
     if kept:
         draft.attributes = {**{k: _plain_text(v) for k, v in kept.items() if v is not None}, **draft.attributes}
     return draft, [p.at(row) for p in problems]
+
+
+def check_field_columns(raw: RawLayer, cmap: ColumnMap,
+                        options: ImportOptions) -> tuple[list[ParcelDraft], list[Problem]]:
+    """:func:`check_fields` of every row of ``raw`` (fields mapped by ``cmap``, blanks filled by the
+    defaults), worked out column by column: each check that depends on one value (or on a few
+    fields together) runs once per distinct value of its columns, and codes are checked a whole
+    column at a time. The drafts and the problems (in row order, each row's in field order) are
+    those of calling :func:`check_fields` row by row (``tests/sinks/test_field_columns.py``).
+    """
+    n = raw.row_count
+    cols = field_columns(raw, cmap, options.defaults)
+    get = cols.get  # a field the file lacks: None, a column of None for _by_distinct
+    per_row: list[tuple[list[Any], list[Any] | None]] = []  # (values, problem lists) per field, in check order
+
+    codes = _code_column(cols.get("parcel_code"), options.parcel_code_prefix)
+    per_row.append(codes if codes is not None else
+                   _by_distinct(n, [get("parcel_code")], lambda v: _found(_code, v, options.parcel_code_prefix)))
+    per_row.append(_by_distinct(n, [get("sink_type")], lambda v: _found(_sink_type, v)))
+    per_row.append(_by_distinct(n, [get("holder")], lambda v: _found(_required_text, v, "holder")))
+    per_row.append(_by_distinct(n, [get("county_code")], lambda v: _found(_county, v)))
+    cert_no = _by_distinct(n, [get("tenure_cert_no")],
+                           lambda v: _found(_optional_text, v, "tenure_cert_no", MAX_CERT_CHARS))
+    per_row.append(cert_no)
+    per_row.append(_by_distinct(n, [cert_no[0], get("tenure_cert_kind")],
+                                lambda number, kind: _pair(cert_kind(number, _text(kind)))))
+    per_row.append(_by_distinct(n, [get("tenure_ownership")], lambda v: _pair(ownership(v))))
+    per_row.append(_by_distinct(n, [get(name) for name in AREA_FIELDS],
+                                lambda *values: _found(_declared_area_mu, dict(zip(AREA_FIELDS, values)))))
+    per_row.append(_by_distinct(n, [get("household_shares")], lambda v: _pair(parse_shares(v))))
+    names = [name for name in attribute_fields() if name in cols]
+    attrs = _by_distinct(n, [per_row[1][0], *(cols[name] for name in names)],
+                         lambda sink_type, *values: _found(_attributes, sink_type, dict(zip(names, values)), {}))
+    per_row.append(attrs)
+
+    kept = {c: raw.column(c) for c in cmap.kept}
+    attributes = list(map(dict, attrs[0]))
+    if kept:
+        for i, own in enumerate(attributes):
+            attributes[i] = {**{k: _plain_text(v[i]) for k, v in kept.items() if v[i] is not None}, **own}
+    shares = [dict(share) if share else {} for share in per_row[8][0]]
+    drafts = list(map(ParcelDraft, range(1, n + 1), *(values for values, _ in per_row[:8]), shares, attributes))
+    return drafts, _row_problems(per_row)
+
+
+def field_columns(raw: RawLayer, cmap: ColumnMap, defaults: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """``{field: values per row}``: :func:`sinks.mapping.row_fields` for whole columns."""
+    cols = {target: raw.column(column) for target, column in cmap.columns_by_field.items()}
+    for target, value in defaults.items():
+        col = cols.get(target)
+        cols[target] = [value] * raw.row_count if col is None else [value if _blank(v) else v for v in col]
+    return cols
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _found(check: Callable[..., Any], *args: Any) -> tuple[Any, list[Problem]]:
+    """``check(*args, problems)`` as ``(value, problems)``."""
+    problems: list[Problem] = []
+    return check(*args, problems), problems
+
+
+def _pair(result: tuple[Any, Problem | None]) -> tuple[Any, list[Problem]]:
+    value, problem = result
+    return value, [] if problem is None else [problem]
+
+
+_PLAIN_TYPES = frozenset({str, type(None), int, float, bool})
+_NUMBER_TYPES = frozenset({int, float, bool})
+
+
+def _keyed_by_value(col: list[Any]) -> bool:
+    """Whether equal values of ``col`` are also of one type (``1``, ``1.0`` and ``True`` are equal
+    but read differently: :func:`_key`), so that the values themselves can key the answers."""
+    types = set(map(type, col))
+    return types <= _PLAIN_TYPES and len(types & _NUMBER_TYPES) <= 1
+
+
+def _by_distinct(n: int, cols: list[list[Any] | None], check: Callable[..., tuple[Any, list[Problem]]]
+                 ) -> tuple[list[Any], list[Any] | None]:
+    """``check(*values)`` of each of ``n`` rows' values in ``cols`` (``None``: a column of ``None``),
+    run once per distinct combination: ``(value per row, problems per row)``, the second ``None``
+    when no row has any (a row's problems list may be shared between rows: not to be changed)."""
+    varying = [c for c in cols if c is not None]
+    if not varying:
+        value, found = check(*(None for _ in cols))
+        return [value] * n, [found] * n if found else None
+    plain = all(_keyed_by_value(c) for c in varying)
+    keys: list[Any] = (varying[0] if len(varying) == 1 else list(zip(*varying))) if plain else \
+        list(zip(*([(type(v), v) for v in c] for c in varying)))
+
+    def answer(key: Any) -> tuple[Any, list[Problem]]:
+        given = iter(((key,) if len(varying) == 1 else key) if plain else [v for _, v in key])
+        return check(*(None if c is None else next(given) for c in cols))
+
+    try:
+        distinct = dict.fromkeys(keys)  # the first of equal values stands for them, as _cached's memo does
+    except TypeError:  # an unhashable value (a mapping): every row checked afresh
+        answers = [check(*(None if c is None else c[i] for c in cols)) for i in range(n)]
+        values, problems = [a[0] for a in answers], [a[1] for a in answers]
+        return values, problems if any(problems) else None
+    known = {key: answer(key) for key in distinct}
+    if len(known) == 1:
+        (value, found), = known.values()
+        return [value] * n, [found] * n if found else None
+    values = list(map({k: a[0] for k, a in known.items()}.__getitem__, keys))
+    if not any(a[1] for a in known.values()):
+        return values, None
+    return values, list(map({k: a[1] for k, a in known.items()}.__getitem__, keys))
+
+
+def _code_column(col: list[Any] | None, prefix: str) -> tuple[list[Any], None] | None:
+    """:func:`_code` of a column of text codes all at once (``None`` when the column needs the
+    per-value check: a code missing, not text, not printable or not a valid code)."""
+    if col is None or "\n" in prefix or set(map(type, col)) != {str}:
+        return None
+    texts = list(map(str.strip, col))
+    if not all(texts):
+        return None
+    joined = "".join(texts)
+    if not joined.isprintable() or _safe(joined) != joined:
+        return None
+    codes = [prefix + t for t in texts] if prefix else texts
+    if not _CODES.fullmatch("\n".join(codes)):
+        return None
+    return codes, None
+
+
+_CODES = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9_-]{0,39}\n)*[A-Za-z0-9][A-Za-z0-9_-]{0,39}")  # PARTY_ID per line
+
+
+def _row_problems(per_row: list[tuple[list[Any], list[Any] | None]]) -> list[Problem]:
+    """Every row's problems located at the row: by row, then in field (check) order."""
+    found: list[tuple[int, int, Problem]] = []
+    for order, (_, problems) in enumerate(per_row):
+        if problems is not None:
+            for i in [i for i, p in enumerate(problems) if p]:
+                found += [(i, order, p) for p in problems[i]]
+    found.sort(key=lambda f: (f[0], f[1]))
+    return [p.at(i + 1) for i, _, p in found]
 
 
 def _attribute_names(memo: dict[Any, Any] | None) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -46,7 +47,9 @@ def check_geometries(plan: ImportPlan, geoms: np.ndarray, curve_rows: set[int], 
     known = set(bad)
     _shape(geoms, bad)
     _curves(curve_rows, plan, bad)
-    live = np.array([i for i in range(len(geoms)) if i + 1 not in bad], dtype=int)
+    alive = np.ones(len(geoms), dtype=bool)
+    alive[[row - 1 for row in bad]] = False
+    live = np.flatnonzero(alive)
     if len(live) == 0:
         plan.problems += [p for r, p in bad.items() if r not in known]
         return
@@ -82,15 +85,18 @@ def _shape(geoms: np.ndarray, bad: dict[int, Problem]) -> None:
     present = np.array([g is not None for g in geoms], dtype=bool)
     type_ids, empty = shapely.get_type_id(geoms), shapely.is_empty(geoms)
     coords, index = shapely.get_coordinates(geoms, return_index=True)
-    not_finite = set(np.unique(index[~np.isfinite(coords).all(axis=1)]).tolist())
-    for i, geom in enumerate(geoms):
-        if i + 1 in bad or not present[i]:
+    not_finite = np.zeros(len(geoms), dtype=bool)
+    not_finite[index[~np.isfinite(coords).all(axis=1)]] = True
+    polygonal = (type_ids == POLYGON_TYPE_IDS[0]) | (type_ids == POLYGON_TYPE_IDS[1])
+    suspect = present & (~polygonal | empty | not_finite)
+    for i in np.flatnonzero(suspect).tolist():
+        if i + 1 in bad:
             continue
         if type_ids[i] not in POLYGON_TYPE_IDS:
-            bad[i + 1] = Problem("geometry_not_polygonal", row=i + 1, field="geometry", geom_type=geom.geom_type)
+            bad[i + 1] = Problem("geometry_not_polygonal", row=i + 1, field="geometry", geom_type=geoms[i].geom_type)
         elif empty[i]:
             bad[i + 1] = Problem("geometry_empty", row=i + 1, field="geometry")
-        elif i in not_finite:
+        else:
             bad[i + 1] = Problem("coordinates_not_finite", row=i + 1, field="geometry")
 
 
@@ -165,30 +171,57 @@ def _measure(live: np.ndarray, lonlat: np.ndarray, plan: ImportPlan, region: Reg
              bad: dict[int, Problem]) -> None:
     metres = to_metres(lonlat, region.area_epsg)
     areas = shapely.area(metres)
-    part_bad = _part_problems(lonlat, metres)
-    for k, i in enumerate(live):
-        row, draft = int(i) + 1, plan.drafts[int(i)]
-        if row in bad:
-            continue
+    part_bad = _part_problems(lonlat, metres, areas)
+    open_rows = np.array([int(i) + 1 not in bad for i in live.tolist()], dtype=bool)
+    has_part_problem = np.zeros(len(live), dtype=bool)
+    has_part_problem[list(part_bad)] = True
+    for k in np.flatnonzero(open_rows & ((areas < MIN_PARCEL_AREA_M2) | has_part_problem)):
+        row = int(live[k]) + 1
         if areas[k] < MIN_PARCEL_AREA_M2:
             bad[row] = Problem("area_too_small", row=row, field="geometry", area_m2=round(float(areas[k]), 1),
                                min_area_m2=MIN_PARCEL_AREA_M2)
-            continue
-        if k in part_bad:
-            bad[row] = part_bad[k].at(row)
-            continue
-        draft.geometry, draft.area_m2 = lonlat[k], float(areas[k])
-        plan.geoms_m[int(i)] = metres[k]
-        _declared_area_flag(draft)
+        else:
+            bad[row] = part_bad[int(k)].at(row)
+    good = open_rows & (areas >= MIN_PARCEL_AREA_M2) & ~has_part_problem
+    ks = np.flatnonzero(good)
+    rows = live[ks]
+    plan.geoms_m[rows] = metres[ks]
+    drafts = plan.drafts
+    good_drafts = [drafts[i] for i in rows.tolist()]
+    for draft, geom, area in zip(good_drafts, lonlat[ks].tolist(), areas[ks].tolist()):
+        draft.geometry, draft.area_m2 = geom, area
+    _declared_area_flags(good_drafts, areas[ks])
 
 
-def _part_problems(lonlat: np.ndarray, metres: np.ndarray) -> dict[int, Problem]:
-    """The first small or sliver part of each parcel, keyed by position in ``lonlat``."""
-    parts, index = shapely.get_parts(metres, return_index=True)
-    areas, lengths = shapely.area(parts), shapely.length(parts)
+def _part_problems(lonlat: np.ndarray, metres: np.ndarray, areas_m2: np.ndarray | None = None) -> dict[int, Problem]:
+    """The first small or sliver part of each parcel, keyed by position in ``lonlat``.
+
+    A polygon is its own one part: only multipolygons are taken apart (``areas_m2``, the
+    parcels' areas, when known, are the polygons' part areas).
+    """
+    type_ids = shapely.get_type_id(metres)
+    single = np.flatnonzero(type_ids == 3)
+    if len(single) == len(metres):  # polygons only (a drawn parcel, most files): each its own part
+        areas = shapely.area(metres) if areas_m2 is None else areas_m2
+        return first_part_problems(lonlat, single, np.zeros(len(single), dtype=np.int64), areas,
+                                   shapely.length(metres))
+    multi = np.flatnonzero(type_ids != 3)
+    parts, sub = shapely.get_parts(metres[multi], return_index=True)
+    index = np.concatenate([single, multi[sub]])
+    numbers = np.concatenate([np.zeros(len(single), dtype=np.int64), _part_numbers(sub)])
+    single_areas = shapely.area(metres[single]) if areas_m2 is None else areas_m2[single]
+    areas = np.concatenate([single_areas, shapely.area(parts)])
+    lengths = np.concatenate([shapely.length(metres[single]), shapely.length(parts)])
+    order = np.argsort(index, kind="stable")
+    return first_part_problems(lonlat, index[order], numbers[order], areas[order], lengths[order])
+
+
+def first_part_problems(lonlat: np.ndarray, index: np.ndarray, numbers: np.ndarray, areas: np.ndarray,
+                        lengths: np.ndarray) -> dict[int, Problem]:
+    """The first small or sliver part of each parcel, from every part's parcel (``index``, sorted),
+    number within it, area and perimeter."""
     width = np.where(lengths > 0, 2 * areas / np.maximum(lengths, 1e-12), 0.0)
     found: dict[int, Problem] = {}
-    numbers = _part_numbers(index)
     for n in np.flatnonzero((areas < MIN_PART_AREA_M2) | (width < MIN_MEAN_WIDTH_M)):
         k = int(index[n])
         if k in found:
@@ -211,6 +244,22 @@ def _part_numbers(index: np.ndarray) -> np.ndarray:
     return np.arange(len(index)) - np.repeat(starts, counts)
 
 
+def _declared_area_flags(drafts: list[ParcelDraft], areas_m2: np.ndarray) -> None:
+    """:func:`_declared_area_flag` of each draft (measured: ``areas_m2``), decided in floating point
+    where it is clear by a wide margin and in decimals, as that function does, for the rest."""
+    declared = [d.declared_area_mu for d in drafts]
+    given = [k for k, value in enumerate(declared) if value is not None] if None in declared else range(len(drafts))
+    if not len(given):
+        return
+    mu = {value: float(value) for value in dict.fromkeys(declared) if value is not None}
+    declared_mu = np.array([mu[declared[k]] for k in given] if isinstance(given, list) else
+                           list(map(mu.__getitem__, declared)))
+    measured = (areas_m2[given] if isinstance(given, list) else areas_m2) / M2_PER_MU
+    difference = np.abs((declared_mu - measured) / measured)
+    for k in np.flatnonzero(difference > float(DECLARED_AREA_TOLERANCE) * (1 - 1e-9)).tolist():
+        _declared_area_flag(drafts[given[k]])
+
+
 def _declared_area_flag(draft) -> None:  # type: ignore[no-untyped-def]
     if draft.declared_area_mu is None:
         return
@@ -223,22 +272,28 @@ def _declared_area_flag(draft) -> None:  # type: ignore[no-untyped-def]
                                    difference_pct=f"{difference * 100:+.1f}"))
 
 
+_CODE, _AREA = attrgetter("parcel_code"), attrgetter("area_m2")
+
+
 def check_rows_together(plan: ImportPlan, tolerance: OverlapTolerance) -> None:
     """Duplicate parcel codes and overlaps between rows of the same file."""
-    first_row: dict[str, int] = {}
-    for d in plan.drafts:
-        if d.parcel_code is None:
-            continue
-        if d.parcel_code in first_row:
-            plan.problems.append(Problem("parcel_code_duplicated", row=d.row, field="parcel_code",
-                                         parcel_code=d.parcel_code, other_row=first_row[d.parcel_code]))
-        else:
-            first_row[d.parcel_code] = d.row
-    measured = [i for i, d in enumerate(plan.drafts) if d.geometry is not None]
+    codes = [c for c in map(_CODE, plan.drafts) if c is not None]
+    if len(set(codes)) < len(codes):  # else no code is repeated: nothing to look for row by row
+        first_row: dict[str, int] = {}
+        for d in plan.drafts:
+            if d.parcel_code is None:
+                continue
+            if d.parcel_code in first_row:
+                plan.problems.append(Problem("parcel_code_duplicated", row=d.row, field="parcel_code",
+                                             parcel_code=d.parcel_code, other_row=first_row[d.parcel_code]))
+            else:
+                first_row[d.parcel_code] = d.row
+    measured = np.flatnonzero(~shapely.is_missing(plan.geoms_m)).tolist()  # the drafts with a geometry (_measure)
     if len(measured) < 2:
         return
     geoms_m = plan.geoms_m[measured]
-    areas = np.array([plan.drafts[i].area_m2 for i in measured])
+    drafts = plan.drafts if len(measured) == len(plan.drafts) else [plan.drafts[i] for i in measured]
+    areas = np.array(list(map(_AREA, drafts)), dtype=float)
     for pair in overlaps_within(geoms_m, areas, tolerance):
         a, b = plan.drafts[measured[pair.i]], plan.drafts[measured[pair.j]]
         where = shapely.geometry.mapping(shapely.intersection(a.geometry, b.geometry))
@@ -246,3 +301,24 @@ def check_rows_together(plan: ImportPlan, tolerance: OverlapTolerance) -> None:
             plan.problems.append(Problem("parcels_overlap_in_file", row=this.row, field="geometry",
                                          other_row=other.row, other_parcel_code=other.parcel_code or "?",
                                          overlap_m2=pair.overlap_m2, overlap=where))
+
+
+def region_column_problems(sink_types: list[str | None], counties: list[str | None], region: Region,
+                           on: date | None = None) -> list[Problem]:
+    """:func:`region_field_problems` of rows given by their checked sink types and county codes
+    (row ``i + 1`` at index ``i``), each distinct pair looked at once."""
+    pairs = list(zip(sink_types, counties))
+    answers = {pair: _region_pair_problems(*pair, region, on) for pair in dict.fromkeys(pairs)}
+    if not any(answers.values()):
+        return []
+    return [p.at(i + 1) for i, pair in enumerate(pairs) for p in answers[pair]]
+
+
+def _region_pair_problems(sink_type: str | None, county: str | None, region: Region,
+                          on: date | None) -> list[Problem]:
+    problems = []
+    for name, found in (("sink_type", region.sink_type_problem(sink_type) if sink_type else None),
+                        ("county_code", region.county_problem(county, on) if county else None)):
+        if found is not None:
+            problems.append(Problem(found[0], field=name, **found[1]))
+    return problems

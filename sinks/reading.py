@@ -55,9 +55,27 @@ SHAPEFILE_SUFFIXES = (".shp", ".dbf")
 INFLATE_CHUNK_BYTES = 1 << 20
 
 
+@dataclass(frozen=True)
+class ColumnSegment:
+    """The attribute values of consecutive rows read from one layer, column by column.
+
+    ``values[k][i]`` is column ``names[k]`` of row ``first + i`` (0-based over the whole file);
+    a KML read layer by layer has one segment per layer, each with its own columns.
+    """
+
+    first: int
+    count: int
+    names: tuple[str, ...]
+    values: tuple[list[Any], ...]
+
+
 @dataclass
 class RawLayer:
-    """What a file holds, before any parcel rule: see the module docstring."""
+    """What a file holds, before any parcel rule: see the module docstring.
+
+    The attribute values are kept by column (``segments``): the import's field checks work on
+    whole columns (issue 17); ``rows`` gives them row by row.
+    """
 
     source_name: str
     source_sha256: str
@@ -68,11 +86,36 @@ class RawLayer:
     prj_text: str | None = None
     encoding: EncodingChoice | None = None
     columns: list[str] = field(default_factory=list)
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    segments: list[ColumnSegment] = field(default_factory=list)
     wkbs: list[bytes | None] = field(default_factory=list)
     curve_rows: set[int] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
     notices: list[Problem] = field(default_factory=list)
+
+    @property
+    def row_count(self) -> int:
+        return sum(seg.count for seg in self.segments)
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """Per row, ``{column: value}`` for the columns of the layer the row came from."""
+        out: list[dict[str, Any]] = []
+        for seg in self.segments:
+            if seg.names:
+                out.extend(dict(zip(seg.names, values)) for values in zip(*seg.values))
+            else:
+                out.extend({} for _ in range(seg.count))
+        return out
+
+    def column(self, name: str) -> list[Any]:
+        """The values of column ``name`` for every row (``None`` in rows of a layer without it)."""
+        if len(self.segments) == 1 and name in self.segments[0].names:
+            seg = self.segments[0]
+            return seg.values[seg.names.index(name)]
+        out: list[Any] = []
+        for seg in self.segments:
+            out.extend(seg.values[seg.names.index(name)] if name in seg.names else [None] * seg.count)
+        return out
 
 
 def file_sha256(path: Path) -> str:
@@ -301,8 +344,8 @@ def _read_one(target: str, layer: str, out: RawLayer, encoding: str | None,
         try:
             info = pyogrio.read_info(target, layer=layer, encoding=enc)
             driver, features = info["driver"], int(info.get("features", -1))
-            if driver in ALLOWED_DRIVERS and features > limits.max_features - len(out.rows):
-                out.problems.append(Problem("file_has_too_many_features", features=len(out.rows) + features,
+            if driver in ALLOWED_DRIVERS and features > limits.max_features - out.row_count:
+                out.problems.append(Problem("file_has_too_many_features", features=out.row_count + features,
                                             max_features=limits.max_features))
                 return False
             if driver in ALLOWED_DRIVERS:
@@ -318,15 +361,13 @@ def _read_one(target: str, layer: str, out: RawLayer, encoding: str | None,
         out.problems.append(Problem("file_format_unsupported", file_format=driver, supported=SUPPORTED))
         return False
     out.driver, out.crs_wkt = driver, out.crs_wkt or meta.get("crs")
-    first_row = len(out.rows)
+    first_row = out.row_count
     names = [str(n) for n in meta["fields"]]
     out.columns.extend(n for n in names if n not in out.columns)
     columns = [_plain_column(c) for c in field_data]
-    if columns:
-        out.rows.extend(dict(zip(names, values)) for values in zip(*columns))
-    else:
-        out.rows.extend({} for _ in range(len(fids)))
-    out.wkbs.extend(None if g is None else bytes(g) for g in wkbs)
+    out.segments.append(ColumnSegment(first_row, len(fids), tuple(names) if columns else (), tuple(columns)))
+    blobs = wkbs.tolist()
+    out.wkbs.extend(blobs if set(map(type, blobs)) <= _BLOB_TYPES else [None if g is None else bytes(g) for g in blobs])
     if driver == "GPKG":
         out.curve_rows |= {first_row + i + 1 for i in _gpkg_curve_rows(target, layer, list(fids))}
     out.layer = out.layer or layer
@@ -334,7 +375,23 @@ def _read_one(target: str, layer: str, out: RawLayer, encoding: str | None,
 
 
 def _plain_column(values: np.ndarray) -> list[Any]:
+    """Plain Python values of one column (:func:`_plain` of each), whole columns at a time where
+    the type allows: numbers through ``tolist`` (NaN as ``None``), text as it is."""
+    kind = values.dtype.kind
+    if kind in "iub":
+        return values.tolist()
+    if kind == "f":
+        out = values.tolist()
+        for i in np.flatnonzero(np.isnan(values)).tolist():
+            out[i] = None
+        return out
+    if values.dtype == object and set(map(type, values)) <= _TEXT_TYPES:
+        return values.tolist()
     return [_plain(v) for v in values.tolist()] if values.dtype != object else [_plain(v) for v in values]
+
+
+_TEXT_TYPES = {str, type(None)}
+_BLOB_TYPES = {bytes, type(None)}
 
 
 def _plain(value: Any) -> Any:
@@ -359,13 +416,37 @@ def _gpkg_curve_rows(path: str, layer: str, fids: list[int]) -> list[int]:
             table, column = con.execute("SELECT table_name, column_name FROM gpkg_geometry_columns "
                                         "WHERE table_name = ?", (layer,)).fetchone()
             pk = next(r[1] for r in con.execute(f'PRAGMA table_info("{table}")') if r[5])
-            curved = {fid for fid, blob in con.execute(f'SELECT "{pk}", "{column}" FROM "{table}"')
-                      if blob is not None and _gpkg_blob_wkb_type(blob) % 1000 in CURVE_WKB_TYPES}
+            g = f'"{column}"'
+            curved = set()
+            flags = [f for (f,) in con.execute(f'SELECT DISTINCT substr({g}, 4, 1) FROM "{table}" WHERE {g} IS NOT NULL')]
+            for flag in flags:  # a layer's blobs share one flags byte, as a rule: one pass each
+                start = 9 + _envelope_bytes(flag)  # where the WKB starts (1-based)
+                where = f'WHERE substr({g}, 4, 1) = ? AND substr({g}, 1, 2) = ? AND substr({g}, {start}, 5) = ?'
+                for magic, head in con.execute(f'SELECT DISTINCT substr({g}, 1, 2), substr({g}, {start}, 5) '
+                                               f'FROM "{table}" WHERE substr({g}, 4, 1) = ?', (flag,)).fetchall():
+                    if _gpkg_head_wkb_type(magic, head) % 1000 in CURVE_WKB_TYPES:
+                        curved |= {fid for (fid,) in con.execute(f'SELECT "{pk}" FROM "{table}" {where}',
+                                                                (flag, magic, head))}
         finally:
             con.close()
     except (sqlite3.Error, TypeError, StopIteration):
         return []
-    return [i for i, fid in enumerate(fids) if int(fid) in curved]
+    return [i for i, fid in enumerate(fids) if int(fid) in curved] if curved else []
+
+
+def _envelope_bytes(flags: Any) -> int:
+    """The size of a GeoPackage blob's envelope, from its flags byte (bits 1-3)."""
+    if not isinstance(flags, bytes) or not flags:
+        return 0
+    return {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}.get((flags[0] >> 1) & 0x07, 0)
+
+
+def _gpkg_head_wkb_type(magic: bytes, wkb_head: bytes) -> int:
+    """:func:`_gpkg_blob_wkb_type` from a blob's first two bytes and the first five of its WKB."""
+    if magic != b"GP" or not isinstance(wkb_head, bytes) or len(wkb_head) < 5:
+        return 0
+    order = "<" if wkb_head[0] == 1 else ">"
+    return struct.unpack(order + "I", wkb_head[1:5])[0] & 0x0FFFFFFF
 
 
 def _gpkg_blob_wkb_type(blob: bytes) -> int:
