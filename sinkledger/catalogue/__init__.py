@@ -23,8 +23,8 @@ from typing import Any
 
 from sinkledger_base.errors import SinkLedgerError
 
-__all__ = ["DOCUMENTS", "REFUSALS", "REFUSALS_BY_AREA", "UI", "UI_BY_AREA", "format_template", "localise",
-           "message", "messages", "problem_messages", "refusal_dict", "refusal_text", "ui_text"]
+__all__ = ["DOCUMENTS", "REFUSALS", "REFUSALS_BY_AREA", "UI", "UI_BY_AREA", "field_name", "format_template",
+           "localise", "message", "messages", "problem_messages", "refusal_dict", "refusal_text", "ui_text"]
 
 HERE = Path(__file__).resolve().parent
 Pair = tuple[str, str]
@@ -104,10 +104,28 @@ def format_template(template: str, params: Mapping[str, Any]) -> str:
 
 
 def refusal_text(code: str, params: Mapping[str, Any]) -> Pair:
-    """The Chinese and English message for a refusal code and its parameters."""
+    """The Chinese and English message for a refusal code and its parameters.
+
+    A ``field`` parameter that names a field the catalogue knows (``fieldname_<field>``; parts
+    joined by ``/`` each) is shown by that name in each language (``loan_reference`` → 贷款编号 /
+    loan reference); the parameter itself, for machines, is unchanged."""
     zh, en = _tables()["REFUSALS"].get(code, UNKNOWN_REFUSAL)
     merged = {"code": code, **params}
+    field = params.get("field")
+    if isinstance(field, str):
+        return (format_template(zh, {**merged, "field": field_name(field, "zh")}),
+                format_template(en, {**merged, "field": field_name(field, "en")}))
     return format_template(zh, merged), format_template(en, merged)
+
+
+def field_name(field: str, lang: str) -> str:
+    """A field as a person names it in ``lang``, or the field itself for one the catalogue does not
+    name (a column of the user's file, an option of the command line)."""
+    names = _tables()["UI"]
+    parts = [names.get(f"fieldname_{part}") for part in field.split("/")]
+    if not any(parts):
+        return field
+    return "/".join(pair[0 if lang == "zh" else 1] if pair else part for pair, part in zip(parts, field.split("/")))
 
 
 def ui_text(key: str, lang: str, **params: Any) -> str:

@@ -81,15 +81,17 @@ def _totals_rows(record: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
     return rows
 
 
-def _verification(doc: Document, record: Mapping[str, Any], code: str, verify_url: str | None,
-                  checkpoint: Mapping[str, Any] | None) -> None:
-    """Code and QR code side by side, then the entries and checkpoint the proof rests on."""
+def verification_block(doc: Document, record: Mapping[str, Any], code: str, verify_url: str | None,
+                       checkpoint: Mapping[str, Any] | None, *, heading_key: str = "cert_verification",
+                       command: str = "certificate verify", attachment_name: str = ATTACHMENT_NAME) -> None:
+    """Code and QR code side by side, then the entries and checkpoint the proof rests on (a
+    court's certificate; an obligation's with its own heading, command and attachment)."""
     lang = doc.lang
     left = [doc.paragraph_of(text("cert_code", lang)), doc.paragraph_of(code, "big"),
             doc.paragraph_of(text("cert_how_to_verify", lang)),
-            doc.paragraph_of(f"sinkledger certificate verify {code}", "mono"),
-            doc.paragraph_of(text("cert_attachment", lang, name=ATTACHMENT_NAME), "note")]
-    doc.keep_together([doc.paragraph_of(text("cert_verification", lang), "heading"),
+            doc.paragraph_of(f"sinkledger {command} {code}", "mono"),
+            doc.paragraph_of(text("cert_attachment", lang, name=attachment_name), "note")]
+    doc.keep_together([doc.paragraph_of(text(heading_key, lang), "heading"),
                        doc.beside(left, doc.qr(qr_payload(code, verify_url), 36), 40 * mm)])
     doc.paragraph(text("cert_entries", lang), "note")
     doc.code("\n".join(f"#{e['seq']} {e['kind']} {e['entry_hash']}" for e in record["entries"]))
@@ -125,7 +127,7 @@ def render_certificate_pdf(record: Mapping[str, Any], code: str, *, labels: Mapp
     doc.fields(_totals_rows(record, lang), label_share=0.25)
     doc.spacer(2)
     doc.paragraph(text("cert_retired_forever", lang))
-    _verification(doc, record, code, verify_url, checkpoint)
+    verification_block(doc, record, code, verify_url, checkpoint)
     document = {"code": code, "record": record}
     doc.attach(ATTACHMENT_NAME, json.dumps(document, ensure_ascii=False, sort_keys=True).encode("utf-8"))
     return doc.render()

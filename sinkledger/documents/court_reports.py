@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
+
+from sinkledger.documents.workbooks import table_sheet
 
 SUMMARY_COLUMNS = (("court_party_id", "法院 Court id"), ("court_name", "法院 Court"), ("year", "年度 Year"),
                    ("orders", "判令数 Orders"), ("withdrawn", "撤回 Withdrawn"), ("fulfilled", "履行完毕 Fulfilled"),
@@ -21,21 +22,14 @@ ORDER_COLUMNS = (("order_id", "判令 Order"), ("case_no", "案号 Case no."), (
                  ("remaining", "尚余 Remaining"))
 
 
-def write_report_xlsx(report: dict[str, Any], path: Path) -> Path:
-    """Write the report to an Excel workbook: sheets 汇总 Summary, 判令 Orders, 逾期 Overdue."""
+def write_report_xlsx(report: dict[str, Any], path: Path | IO[bytes]) -> Path | IO[bytes]:
+    """Write the report to an Excel workbook (a file, or a binary stream such as ``BytesIO``):
+    sheets 汇总 Summary, 判令 Orders, 逾期 Overdue."""
     workbook = Workbook()
     sheets = (("汇总 Summary", SUMMARY_COLUMNS, report["summary"]), ("判令 Orders", ORDER_COLUMNS, report["orders"]),
               ("逾期 Overdue", ORDER_COLUMNS, report["overdue"]))
     for index, (title, columns, rows) in enumerate(sheets):
-        sheet = workbook.active if index == 0 else workbook.create_sheet()
-        sheet.title = title
-        sheet.append([label for _, label in columns])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append([row.get(key) for key, _ in columns])
-        for column in sheet.columns:
-            sheet.column_dimensions[column[0].column_letter].width = 18
+        table_sheet(workbook, title, columns, rows, first=index == 0)
     sheet = workbook.create_sheet("说明 About")
     sheet.append(["截至 As of", report["as_of"]])
     sheet.append(["金额单位 Money unit", "分 fen (1 元 = 100 分)"])

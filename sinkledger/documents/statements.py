@@ -131,6 +131,38 @@ def _household_body(doc: Document, data: Mapping[str, Any]) -> None:
                 yuan_digits(i["paid_fen"]), _status(i["status"], lang)] for i in sales],
               shares=[1.1, 0.6, 1.3, 0.9, 0.7, 1, 1, 1, 0.9], numeric=(3, 4, 5, 6, 7))
     _fixed(doc, data)
+    _compensation(doc, data)
+    _index_insurance(doc, data)
+
+
+def _compensation(doc: Document, data: Mapping[str, Any]) -> None:
+    """Ecological protection compensation reaching the household (issue 22), by payment."""
+    lang = doc.lang
+    items = [i for i in data["items"] if i["source_kind"] == "compensation"]
+    if not items:
+        return
+    doc.heading(text("st_compensation", lang))
+    doc.table([text("col_date", lang), text("st_programme", lang), text("col_parcel", lang), text("col_share", lang),
+               text("col_due_yuan", lang), text("col_paid_yuan", lang), text("col_status", lang)],
+              [[i["basis_date"], f"{i.get('programme_name') or ''} ({i['source_id']})", i["parcel_code"],
+                percent_of_bp(i["share_bp"] or 10_000), yuan_digits(i["amount_fen"]), yuan_digits(i["paid_fen"]),
+                _status(i["status"], lang)] for i in items],
+              shares=[1, 2.6, 1.2, 0.7, 1, 1, 0.8], numeric=(3, 4, 5))
+
+
+def _index_insurance(doc: Document, data: Mapping[str, Any]) -> None:
+    """Price index insurance payouts passed on by the collective (issue 22), when there are any."""
+    lang = doc.lang
+    payouts = [i for i in data["items"] if i["source_kind"] == "index_insurance"]
+    if not payouts:
+        return
+    doc.heading(text("st_index_insurance", lang))
+    doc.table([text("st_due_date", lang), text("st_settlement", lang), text("col_contract", lang),
+               text("col_parcel", lang), text("col_share", lang), text("col_due_yuan", lang),
+               text("col_paid_yuan", lang), text("col_status", lang)],
+              [[i["due_date"], i["source_id"], i["contract_no"], i["parcel_code"], percent_of_bp(i["share_bp"] or 10_000),
+                yuan_digits(i["amount_fen"]), yuan_digits(i["paid_fen"]), _status(i["status"], lang)] for i in payouts],
+              shares=[1, 1.2, 1.4, 1.2, 0.7, 1, 1, 0.8], numeric=(5, 6))
 
 
 def _fixed(doc: Document, data: Mapping[str, Any]) -> None:

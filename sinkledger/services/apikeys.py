@@ -257,6 +257,8 @@ class KeyGate:
         self._background = background
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self._local = threading.local()  # .connection: this thread's key-reading connection (SQLite)
+        self._connections: list[Any] = []
 
     def check(self, key: Any, *, client: str, method: str, path: str, now: datetime | None = None) -> Actor:
         """The actor of a key presented with a request, its use queued and counted.
@@ -278,9 +280,10 @@ class KeyGate:
         found = KEY.fullmatch(key) if isinstance(key, str) else None
         presented_id = found.group(1) if found else ""
         row = self._read(presented_id) if found else None
+        at = utc_text(now)
         with self._lock:
-            event, refusal, actor = self._judge(row, key, now)
-            self._queue.append({"at": utc_text(now), "key_id": presented_id, "client": printable(client, 64)[:64],
+            event, refusal, actor = self._judge(row, key, now, at)
+            self._queue.append({"at": at, "key_id": presented_id, "client": printable(client, 64)[:64],
                                 "method": printable(method, 10)[:10], "path": printable(path, 200)[:200],
                                 "event": event})
         if refusal is not None:
@@ -292,6 +295,18 @@ class KeyGate:
     def _read(self, key_id: str) -> _KeyRow | None:
         engine = self.service.db.engine
         sql = _KEY_CHECK.format("?" if engine.dialect.paramstyle == "qmark" else "%s")
+        if self.service.db.is_sqlite:
+            # A connection of this thread's own, kept: a pool's checkout and its reset on return
+            # cost more than the read (the driver is in autocommit: each read sees the latest commit).
+            own = getattr(self._local, "connection", None)
+            if own is None:
+                pooled = engine.raw_connection()
+                own = self._local.connection = pooled.driver_connection
+                pooled.detach()  # out of the pool: it stays this gate's until close()
+                with self._lock:
+                    self._connections.append(own)
+            row = own.execute(sql, (key_id,)).fetchone()
+            return _KeyRow(*row) if row is not None else None
         conn = engine.raw_connection()
         try:
             cursor = conn.cursor()
@@ -304,9 +319,9 @@ class KeyGate:
             conn.close()
         return _KeyRow(*row) if row is not None else None
 
-    def _judge(self, row: Any, key: str, now: datetime) -> tuple[str, Exception | None, Actor | None]:
+    def _judge(self, row: Any, key: str, now: datetime, at: str) -> tuple[str, Exception | None, Actor | None]:
         """The event to log, the refusal to raise (or None) and the actor, for a key's row
-        (called holding the lock)."""
+        (called holding the lock); ``at`` is ``now`` as stored text."""
         if row is None:
             return "unknown_key", NotPermitted("api_key_invalid"), None
         if not hmac.compare_digest(row.secret_hash, key_hash(key)):
@@ -327,7 +342,7 @@ class KeyGate:
             return "rate_limited", Conflict("api_rate_limited", key_id=row.key_id, retry_after_s=wait_s,
                                             rate_per_minute=self.limits.rate_per_minute), None
         spent[0] += MILLI
-        spent[1] = max(spent[1], utc_text(now))
+        spent[1] = max(spent[1], at)
         self._spent[row.key_id] = spent
         return "used", None, Actor(row.username, Role(row.role), row.party_id)
 
@@ -395,11 +410,18 @@ class KeyGate:
                 log.exception("API key-use log: writing failed; the rows are kept for the next write")
 
     def close(self) -> None:
-        """Stop the background writer and write what is queued (at shutdown)."""
+        """Stop the background writer, write what is queued (at shutdown) and close the
+        connections the key reads kept."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
-        self.flush()
+        try:
+            self.flush()
+        finally:
+            with self._lock:
+                kept, self._connections = self._connections, []
+            for connection in kept:
+                connection.close()
 
 
 def authenticate(service: Service, key: Any, *, client: str, method: str, path: str,
@@ -410,7 +432,7 @@ def authenticate(service: Service, key: Any, *, client: str, method: str, path: 
     try:
         return gate.check(key, client=client, method=method, path=path, now=now)
     finally:
-        gate.flush()
+        gate.close()
 
 
 def _locked_key(s: Any, service: Service, key_id: str) -> ApiKeyRow | None:

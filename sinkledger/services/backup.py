@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any, Callable
 from sqlalchemy import Table, inspect, text
 from sqlmodel import SQLModel
 
+from ledger import merkle_nodes
+from ledger.sql import Tx
 from sinkledger_base.errors import Conflict, InvalidInput
 
 if TYPE_CHECKING:  # for annotations only
@@ -34,7 +36,9 @@ Progress = Callable[[int, int, str], None]
 
 
 # Sign-in sessions of the web app: short-lived, bound to this deployment; a restore signs everyone out.
-NOT_BACKED_UP = frozenset({"web_session"})
+# The stored Merkle nodes are the journal's subtree hashes: a restore computes them again from the
+# journal it restored (ledger/merkle_nodes.py), so a backup neither carries nor can alter them.
+NOT_BACKED_UP = frozenset({"web_session", "merkle_node"})
 
 
 def _tables(db: Any) -> list[Table]:
@@ -107,6 +111,7 @@ def import_backup(service: Service, path: str | Path, *, progress: Progress | No
             if progress:
                 progress(i, len(order), name)
             _import_table(conn, tables[name], zf)
+        merkle_nodes.fill(Tx(conn))
         if not db.is_sqlite:
             _reset_sequences(conn, [tables[n] for n in order])
     report = service.verify()

@@ -65,6 +65,7 @@ class BatchRequest:
     gwp_profile: str = "AR5"
     parcel_codes: Sequence[str] = ()
     min_valid_fraction: float = 0.95
+    zonal_rule: str = "coverage_weighted"  # or "pixel_centre" (methodologies.raster.ZONAL_RULES)
 
 
 def estimate_dry(methodology_id: str, inputs: Any, gwp_profile: str = "AR5") -> dict[str, Any]:
@@ -163,7 +164,8 @@ def build_parcel_inputs(methodology: Methodology, parcels: gpd.GeoDataFrame,
     per_parcel = {code: dict(request.monitoring.get(code, {})) for code in codes}
     period = request.period
     if request.rasters:
-        found = stock_events(request.rasters, parcels, min_valid_fraction=request.min_valid_fraction)
+        found = stock_events(request.rasters, parcels, min_valid_fraction=request.min_valid_fraction,
+                             zonal_rule=request.zonal_rule)
         refused.update(found.problems)
         per_parcel = {code: methodology.inputs_with_stock_events(fields, found.events[code])
                       for code, fields in per_parcel.items() if code in found.events}

@@ -8,9 +8,10 @@ live in :mod:`ledger.court`; this class only wires requests to them.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import mimetypes
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from ledger.court.store import (
 )
 from ledger.permissions import Actor
 from ledger.proofs import latest_checkpoint_covering
+from ledger.queries import page_of
 from ledger.sale import check_text
 from ledger.store import AccountRow, PartyRow
 from sinkledger.services.area import AreaService
@@ -202,23 +204,22 @@ class CourtService(AreaService):
         # deferred on purpose: reportlab, pypdf and openpyxl load only when a document is made or read
         from sinkledger.documents.certificates import read_certificate_pdf
 
-        if not isinstance(data, bytes):
-            raise InvalidInput("certificate_unreadable", reason=f"expected PDF bytes, got {type(data).__name__}")
-        try:
-            document = read_certificate_pdf(data)
-        except ValueError as exc:
-            raise InvalidInput("certificate_unreadable", reason=str(exc)) from None
-        code = normalise_code(str(document.get("code", "")))
+        code, document = certificate_in_pdf(data, read_certificate_pdf)
         self.service.require_initialised()
         with self.service.db.read() as s:
             return certificates.verify_certificate(s, code, presented_record=document["record"])
 
     # -- views and reports ------------------------------------------------------------------
     def cases(self, actor: Actor) -> list[dict]:
+        return self.cases_page(actor, limit=None)["items"]
+
+    def cases_page(self, actor: Actor, *, limit: int | None = 100, offset: int = 0) -> dict:
+        """Cases in order of registration: one page, read as a page by the database."""
         require_court(actor, "court_view")
+        limit, offset = checks.page_bounds(limit, offset)
         with self.service.db.read() as s:
-            rows = s.exec(select(CourtCaseRow).order_by(CourtCaseRow.seq)).all()
-            return [_case_dict(r) for r in rows]
+            rows, total = page_of(s, select(CourtCaseRow).order_by(CourtCaseRow.seq), limit=limit, offset=offset)
+            return {"total": total, "items": [_case_dict(r) for r in rows]}
 
     def status(self, actor: Actor, *, case_no: str | None = None, order_id: str | None = None,
                as_of: date | None = None) -> dict:
@@ -265,9 +266,9 @@ class CourtService(AreaService):
             return reports.court_report(s, as_of=_as_of(as_of) or self.today(), court_party_id=court_party_id,
                                         year=year)
 
-    def export_report(self, actor: Actor, path: Path, **filters: Any) -> Path:
-        """Write :meth:`report` to an Excel workbook."""
-        path = checks.output_path(path, "path")
+    def report_xlsx(self, actor: Actor, **filters: Any) -> bytes:
+        """:meth:`report` as the bytes of its Excel workbook (sheets 汇总 Summary, 判令 Orders,
+        逾期 Overdue, 说明 About)."""
         unknown = sorted(set(filters) - {"court_party_id", "year", "as_of"})
         if unknown:
             raise InvalidInput("value_invalid", field=unknown[0], value=repr(filters[unknown[0]])[:40])
@@ -275,10 +276,19 @@ class CourtService(AreaService):
         # deferred on purpose: reportlab, pypdf and openpyxl load only when a document is made or read
         from sinkledger.documents.court_reports import write_report_xlsx
 
+        out = io.BytesIO()
+        write_report_xlsx(report, out)
+        return out.getvalue()
+
+    def export_report(self, actor: Actor, path: Path, **filters: Any) -> Path:
+        """Write :meth:`report` to an Excel workbook."""
+        path = checks.output_path(path, "path")
+        data = self.report_xlsx(actor, **filters)
         try:
-            return write_report_xlsx(report, path)
+            path.write_bytes(data)
         except OSError as exc:
             raise InvalidInput("path_unusable", path=str(path)[:200], reason=exc.strerror or type(exc).__name__) from None
+        return path
 
 
 MAX_DOCUMENT_BYTES = 50 * 2**20
@@ -302,3 +312,15 @@ def _case_dict(row: CourtCaseRow) -> dict:
     if row.geometry_wkb:
         out["geometry"] = shapely.geometry.mapping(shapely.from_wkb(row.geometry_wkb))
     return out
+
+
+def certificate_in_pdf(data: Any, read: Callable[[bytes], dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    """The code and the embedded document of a certificate PDF (``read``: the reader of its kind
+    of certificate); ``certificate_unreadable`` for anything else."""
+    if not isinstance(data, bytes):
+        raise InvalidInput("certificate_unreadable", reason=f"expected PDF bytes, got {type(data).__name__}")
+    try:
+        document = read(data)
+    except ValueError as exc:
+        raise InvalidInput("certificate_unreadable", reason=str(exc)) from None
+    return normalise_code(str(document.get("code", ""))), document

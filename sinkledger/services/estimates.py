@@ -14,6 +14,7 @@ from ledger.commands import check_request_id
 from ledger.domain import check_content, check_project_code
 from ledger.permissions import Actor, require
 from ledger.store import EstimateRow
+from sinkledger.services import queries
 from sinkledger.services.area import RegistryPart
 from sinkledger_base import checks
 from sinkledger_base.errors import InvalidInput, NotFound
@@ -45,13 +46,36 @@ class EstimateCalls(RegistryPart):
 
         return estimate_dry(methodology_id, inputs, gwp_profile)
 
+    def read_plot_file(self, *, data: bytes, file_name: str,
+                       inputs: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """A sample-plot inventory (每木检尺, Excel or CSV, Chinese or English headers) read into
+        the ``plot_inventory`` input, every row checked (:mod:`sinkledger.services.plot_files`);
+        records nothing. With ``inputs``, also returns them with the inventory in place of
+        ``events`` (and of a given ``uncertainty``, which the plots now give), ready for
+        :meth:`estimate_dry` or :meth:`record_estimate`; the unit conversions of the file go
+        into ``inputs.plot_inventory_conversions`` of the result, not into the inputs."""
+        # deferred on purpose: openpyxl loads only when a spreadsheet is read
+        from sinkledger.services.plot_files import read_plot_file, with_plot_inventory
+
+        if not isinstance(data, (bytes, bytearray)):
+            raise InvalidInput("value_invalid", field="data", value=type(data).__name__)
+        if not isinstance(file_name, str) or not file_name.strip() or len(file_name) > 200:
+            raise InvalidInput("field_required", field="file_name")
+        base = None if inputs is None else checks.mapping(inputs, "inputs")
+        result = read_plot_file(bytes(data), file_name)
+        if base is not None:
+            result["inputs"] = with_plot_inventory(base, result["plot_inventory"])
+        return result
+
     def batch_estimate(self, actor: Actor, request_id: str, *, methodology_id: str, project_code: str,
                        period: tuple[str, str] | None = None, parcel_codes: list[str] = (),
                        base_inputs: Mapping[str, Any] | None = None, monitoring: Mapping[str, Any] | None = None,
                        rasters: list[str] = (), gwp_profile: str = "AR5", min_valid_fraction: float = 0.95,
+                       zonal_rule: str = "coverage_weighted",
                        progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
         """Estimate all parcels of the sink type (or ``parcel_codes``): one recorded estimate each,
-        with request id ``<request_id>/<parcel>``, from monitoring documents or carbon rasters."""
+        with request id ``<request_id>/<parcel>``, from monitoring documents or carbon rasters
+        (zonal means by ``zonal_rule``: ``coverage_weighted`` or ``pixel_centre``)."""
         # deferred on purpose: the methodologies (and rasterio behind them) load on first use
         from ledger.estimates import methodology_refusal
         from methodologies.errors import MethodologyError, MethodologyNotFound
@@ -80,6 +104,8 @@ class EstimateCalls(RegistryPart):
         if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction <= 1:
             raise InvalidInput("value_invalid", field="min_valid_fraction", value=repr(fraction)[:40])
         rasters = checks.text_list(rasters, "rasters")
+        if zonal_rule not in ("coverage_weighted", "pixel_centre"):
+            raise InvalidInput("value_invalid", field="zonal_rule", value=repr(zonal_rule)[:40])
         try:
             layers = [b.parse_raster_option(r) for r in rasters]
         except ValueError as exc:
@@ -94,7 +120,7 @@ class EstimateCalls(RegistryPart):
                 raise InvalidInput("value_invalid", field="period", value=repr(dates)[:60])
         request = b.BatchRequest(methodology_id=methodology_id, base_inputs=base_inputs, monitoring=monitoring,
                                  rasters=layers, period=period, gwp_profile=gwp_profile, parcel_codes=parcel_codes,
-                                 min_valid_fraction=fraction)
+                                 min_valid_fraction=fraction, zonal_rule=zonal_rule)
         try:
             return b.record_batch(self, actor, request_id, request, project_code=project_code, progress=progress)
         except MethodologyError as error:
@@ -115,6 +141,29 @@ class EstimateCalls(RegistryPart):
             raise NotFound("estimate_not_found", estimate=estimate_id)
         document = json.loads(row.document) | {"estimate_id": row.id, "parcel_codes": json.loads(row.parcel_codes)}
         return render(document, fmt, lang)
+
+    def estimates_page(self, actor: Actor, *, parcel_code: str | None = None, state: str | None = None,
+                       limit: int | None = 100, offset: int = 0) -> dict[str, Any]:
+        """Recorded estimates, newest first, with their state, for the roles that record, verify
+        or bundle them (``estimate_view``): one page read as a page by the database."""
+        require(actor, "estimate_view")
+        if parcel_code is not None and (not isinstance(parcel_code, str) or len(parcel_code) > 40):
+            raise InvalidInput("value_invalid", field="parcel_code", value=repr(parcel_code)[:40])
+        if state is not None and state not in queries.ESTIMATE_STATES:
+            raise InvalidInput("value_invalid", field="state", value=repr(state)[:40])
+        limit, offset = checks.page_bounds(limit, offset)
+        self.require_initialised()
+        return queries.estimates_page(self, parcel_code=parcel_code or None, state=state, limit=limit, offset=offset)
+
+    def estimate_with_state(self, actor: Actor, estimate_id: str) -> dict[str, Any]:
+        """A recorded estimate (inputs, result, trace) with its state and the verifier's returns,
+        for the roles of :meth:`estimates_page`."""
+        require(actor, "estimate_view")
+        if not isinstance(estimate_id, str) or not 0 < len(estimate_id) <= 40:
+            raise InvalidInput("value_invalid", field="estimate_id", value=repr(estimate_id)[:40])
+        document = self.estimate(estimate_id)
+        [summary] = queries.estimates_page(self, estimate_id=estimate_id, limit=1)["items"]
+        return document | {"state": summary["state"], "returns": summary["returns"]}
 
     def estimate(self, estimate_id: str) -> dict[str, Any]:
         with self.db.read() as s:

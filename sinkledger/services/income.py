@@ -31,11 +31,12 @@ from ledger.income import (
     statements,
 )
 from ledger.income.domain import check_whole
-from ledger.income.permissions import check_actor, require_income, require_statement_reader
+from ledger.income.permissions import require_income, require_statement_reader
 from ledger.income.store import ContributionRow, DistributionRow, ProjectRow
 from ledger.income.terms import PaymentTerms
-from ledger.permissions import Actor
+from ledger.permissions import Actor, require
 from ledger.projection import parse_serial_range
+from ledger.queries import page_of
 from ledger.store import (
     BatchRow,
     CollectionContractRow,
@@ -45,6 +46,7 @@ from ledger.store import (
     PartyRow,
 )
 from sinkledger.services.area import AreaService
+from sinkledger_base import checks
 from sinkledger_base.canonical import canonical_json
 from sinkledger_base.errors import InvalidInput, NotFound
 from sinks.store import ParcelRow
@@ -70,13 +72,20 @@ class IncomeService(AreaService):
     # -- collection contracts and their documents -------------------------------------------------
     def contracts(self, actor: Actor, *, collective_party_id: str | None = None) -> list[dict[str, Any]]:
         """Collection contracts (all, or one collective's) with parcels, terms and documents."""
+        return self.contracts_page(actor, collective_party_id=collective_party_id, limit=None)["items"]
+
+    def contracts_page(self, actor: Actor, *, collective_party_id: str | None = None, limit: int | None = 100,
+                       offset: int = 0) -> dict[str, Any]:
+        """:meth:`contracts`, one page read as a page by the database: ``{"items", "total"}``."""
         self._view(actor)
         _text_or_none(collective_party_id, "collective_party_id")
+        limit, offset = checks.page_bounds(limit, offset)
         with self.service.db.read() as s:
             query = select(CollectionContractRow).order_by(CollectionContractRow.seq)
             if collective_party_id:
                 query = query.where(CollectionContractRow.collective_party_id == collective_party_id)
-            return [self._contract_dict(s, c) for c in s.exec(query).all()]
+            rows, total = page_of(s, query, limit=limit, offset=offset)
+            return {"total": total, "items": [self._contract_dict(s, c) for c in rows]}
 
     def contract(self, actor: Actor, contract_no: str) -> dict[str, Any]:
         self._view(actor)
@@ -136,10 +145,16 @@ class IncomeService(AreaService):
 
     def projects(self, actor: Actor) -> list[dict[str, Any]]:
         """Every bundled project with its parcel codes, in order of registration."""
+        return self.projects_page(actor, limit=None)["items"]
+
+    def projects_page(self, actor: Actor, *, limit: int | None = 100, offset: int = 0) -> dict[str, Any]:
+        """:meth:`projects`, one page read as a page by the database: ``{"items", "total"}``."""
         self._view(actor)
+        limit, offset = checks.page_bounds(limit, offset)
         with self.service.db.read() as s:
-            return [row.model_dump(exclude={"seq"}) | {"parcel_codes": projects.project_parcels(s, row.project_code)}
-                    for row in s.exec(select(ProjectRow).order_by(ProjectRow.seq)).all()]
+            rows, total = page_of(s, select(ProjectRow).order_by(ProjectRow.seq), limit=limit, offset=offset)
+            return {"total": total, "items": [row.model_dump(exclude={"seq"}) | {
+                "parcel_codes": projects.project_parcels(s, row.project_code)} for row in rows]}
 
     def project(self, actor: Actor, project_code: str) -> dict[str, Any]:
         self._view(actor)
@@ -151,7 +166,7 @@ class IncomeService(AreaService):
                          period_index: int | None = None, gwp_profile: str = "AR5") -> dict[str, Any]:
         """One bundle estimate over all the project's parcels with its methodology; with
         ``period_index`` the period is the schedule's k-th monitoring period."""
-        check_actor(actor)
+        require(actor, "record_estimate")  # the role first: a forbidden role learns nothing of the project
         if period_index is not None:
             check_whole(period_index, "period_index", maximum=1_000)
         if not isinstance(inputs, Mapping):
@@ -166,9 +181,11 @@ class IncomeService(AreaService):
                                             inputs=doc, gwp_profile=gwp_profile)
 
     def issue_project(self, actor: Actor, request_id: str, *, project_code: str, estimate_id: str,
-                      verified_kg_co2e: int, buffer_share_bp: int) -> dict[str, Any]:
-        """Verify and issue a bundle estimate under the project's code (credits go to the centre)."""
-        check_actor(actor)
+                      verified_kg_co2e: int, buffer_share_bp: int,
+                      acknowledged_matches: list[str] | None = None) -> dict[str, Any]:
+        """Verify and issue a bundle estimate under the project's code (credits go to the centre).
+        ``acknowledged_matches``: imported registries' projects the verifier acknowledges (issue 20)."""
+        require(actor, "issue")  # the role first: a forbidden role learns nothing of the project
         _text_or_none(estimate_id, "estimate_id")
         check_whole(verified_kg_co2e, "verified_kg_co2e", minimum=1, maximum=2**63 - 1)
         check_whole(buffer_share_bp, "buffer_share_bp", maximum=10_000)
@@ -180,7 +197,8 @@ class IncomeService(AreaService):
         if not set(json.loads(estimate.parcel_codes)) <= codes:
             raise InvalidInput("value_invalid", field="estimate_id", value=f"{estimate_id} is not of {project_code}")
         return self.service.issue(actor, request_id, estimate_id=estimate_id, verified_kg_co2e=verified_kg_co2e,
-                                  project_code=project_code, buffer_share_bp=buffer_share_bp)
+                                  project_code=project_code, buffer_share_bp=buffer_share_bp,
+                                  acknowledged_matches=acknowledged_matches)
 
     # -- traces -----------------------------------------------------------------------------------
     def trace_batch(self, actor: Actor, batch_id: str) -> dict[str, Any]:
@@ -221,9 +239,16 @@ class IncomeService(AreaService):
                          lambda ctx: distribution.distribute(ctx, sale_seq=sale_seq))
 
     def distributions(self, actor: Actor) -> list[dict[str, Any]]:
+        return self.distributions_page(actor, limit=None)["items"]
+
+    def distributions_page(self, actor: Actor, *, limit: int | None = 100, offset: int = 0) -> dict[str, Any]:
+        """Recorded distributions, newest first: one page read as a page by the database."""
         self._view(actor)
+        limit, offset = checks.page_bounds(limit, offset)
         with self.service.db.read() as s:
-            return [d.model_dump() for d in s.exec(select(DistributionRow).order_by(DistributionRow.seq.desc()))]
+            rows, total = page_of(s, select(DistributionRow).order_by(DistributionRow.seq.desc()), limit=limit,
+                                  offset=offset)
+        return {"total": total, "items": [d.model_dump() for d in rows]}
 
     def distribution(self, actor: Actor, distribution_id: str) -> dict[str, Any]:
         """A recorded distribution as its journal entry holds it (trace, contracts, every line)."""
@@ -247,22 +272,54 @@ class IncomeService(AreaService):
                   source_id: str | None = None, outstanding_only: bool = False) -> list[dict[str, Any]]:
         """Due items the actor may see: a household its own, a collective its contracts', a centre
         what it pays, an administrator all."""
+        return self.due_items_page(actor, party_id=party_id, contract_no=contract_no, source_id=source_id,
+                                   outstanding_only=outstanding_only, limit=None)["items"]
+
+    def due_items_page(self, actor: Actor, *, party_id: str | None = None, contract_no: str | None = None,
+                       source_id: str | None = None, outstanding_only: bool = False, limit: int | None = 100,
+                       offset: int = 0) -> dict[str, Any]:
+        """:meth:`due_items`, one page read as a page by the database (whose items the actor may
+        see is part of the query): ``{"items", "total"}``."""
         self._view(actor)
         for field, value in (("party_id", party_id), ("contract_no", contract_no), ("source_id", source_id)):
             _text_or_none(value, field)
+        outstanding_only = checks.flag(outstanding_only, "outstanding_only")
+        limit, offset = checks.page_bounds(limit, offset)
         if actor.role is Role.household:
             party_id = actor.party_id
         with self.service.db.read() as s:
-            items = payments.due_items(s, party_id=party_id, contract_no=contract_no, source_id=source_id,
-                                       outstanding_only=outstanding_only)
-            return [i for i in items if self._may_see_item(s, actor, i)]
+            items, total = payments.due_items_page(
+                s, party_id=party_id, contract_no=contract_no, source_id=source_id, outstanding_only=outstanding_only,
+                seen_by=None if actor.role is Role.admin else actor.party_id,
+                seen_by_collective=actor.role is Role.cooperative, limit=limit, offset=offset)
+        return {"total": total, "items": items}
 
-    @staticmethod
-    def _may_see_item(session: Any, actor: Actor, item: dict[str, Any]) -> bool:
-        if actor.role is Role.admin or actor.party_id in (item["party_id"], item["payer_party_id"]):
-            return True
-        contract = session.get(CollectionContractRow, item["contract_no"])
-        return actor.role is Role.cooperative and contract is not None and contract.collective_party_id == actor.party_id
+    def payments(self, actor: Actor, *, party_id: str | None = None, due_id: str | None = None,
+                 contract_no: str | None = None, date_from: str | None = None,
+                 date_to: str | None = None) -> list[dict[str, Any]]:
+        """Payments the actor may see (as for :meth:`due_items`), newest paid date first."""
+        return self.payments_page(actor, party_id=party_id, due_id=due_id, contract_no=contract_no,
+                                  date_from=date_from, date_to=date_to, limit=None)["items"]
+
+    def payments_page(self, actor: Actor, *, party_id: str | None = None, due_id: str | None = None,
+                      contract_no: str | None = None, date_from: str | None = None, date_to: str | None = None,
+                      limit: int | None = 100, offset: int = 0) -> dict[str, Any]:
+        """:meth:`payments`, one page read as a page by the database: ``{"items", "total"}``;
+        ``date_from``/``date_to`` bound the paid date (inclusive)."""
+        self._view(actor)
+        for field, value in (("party_id", party_id), ("due_id", due_id), ("contract_no", contract_no)):
+            _text_or_none(value, field)
+        days = [None if value is None else checks.iso_date(value, field).isoformat()
+                for field, value in (("date_from", date_from), ("date_to", date_to))]
+        limit, offset = checks.page_bounds(limit, offset)
+        if actor.role is Role.household:
+            party_id = actor.party_id
+        with self.service.db.read() as s:
+            items, total = payments.payments_page(
+                s, party_id=party_id, due_id=due_id, contract_no=contract_no, date_from=days[0], date_to=days[1],
+                seen_by=None if actor.role is Role.admin else actor.party_id,
+                seen_by_collective=actor.role is Role.cooperative, limit=limit, offset=offset)
+        return {"total": total, "items": items}
 
     def record_payment(self, actor: Actor, request_id: str, *, items: list[Mapping[str, Any]], paid_date: str,
                        reference: str) -> dict[str, Any]:
@@ -302,9 +359,16 @@ class IncomeService(AreaService):
 
     def liens(self, actor: Actor) -> list[dict[str, Any]]:
         """Liens: a bank sees its own, the others with ``income_view`` see all."""
+        return self.liens_page(actor, limit=None)["items"]
+
+    def liens_page(self, actor: Actor, *, limit: int | None = 100, offset: int = 0) -> dict[str, Any]:
+        """:meth:`liens`, one page read as a page by the database: ``{"items", "total"}``."""
         self._view(actor)
+        limit, offset = checks.page_bounds(limit, offset)
         with self.service.db.read() as s:
-            return liens.liens(s, bank_party_id=actor.party_id if actor.role is Role.bank else None)
+            items, total = liens.liens_page(s, bank_party_id=actor.party_id if actor.role is Role.bank else None,
+                                            limit=limit, offset=offset)
+        return {"total": total, "items": items}
 
     # -- loss events and claims -------------------------------------------------------------------
     @staticmethod
@@ -342,9 +406,15 @@ class IncomeService(AreaService):
         return self._run(actor, "insurance_claim", request_id, content, lambda ctx: losses.record_claim(ctx, **content))
 
     def losses(self, actor: Actor) -> list[dict[str, Any]]:
+        return self.losses_page(actor, limit=None)["items"]
+
+    def losses_page(self, actor: Actor, *, limit: int | None = 100, offset: int = 0) -> dict[str, Any]:
+        """Loss events, newest first, with their parcels and claims: one page read as a page by the database."""
         self._view(actor)
+        limit, offset = checks.page_bounds(limit, offset)
         with self.service.db.read() as s:
-            return losses.loss_events(s)
+            items, total = losses.loss_events_page(s, limit=limit, offset=offset)
+        return {"total": total, "items": items}
 
     # -- statements -------------------------------------------------------------------------------
     def statement(self, actor: Actor, *, party_id: str, period_start: str, period_end: str) -> dict[str, Any]:

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import select
 
+from ledger.balances import by_account_sql, summarise_by_account
 from ledger.domain import format_block
 from ledger.parties import holding_account_id
 from ledger.permissions import ACTS_FOR_OTHERS, Actor, require
-from ledger.store import AccountRow, BatchRow, CreditBlockRow, RetirementRow
+from ledger.queries import page_of
+from ledger.sql import in_list
+from ledger.store import AccountRow, BatchRow, CreditBlockRow, PledgeRow, RetirementRow
 from sinkledger.services import queries
 from sinkledger_base import checks
 from sinkledger_base.errors import InvalidInput, NotFound, NotPermitted, printable
@@ -116,7 +119,20 @@ def retirements(service: Service, actor: Actor, *, account_id: str | None = None
 
 
 def pledges(service: Service, actor: Actor, *, account_id: str | None = None) -> list[dict[str, Any]]:
-    return queries.pledges(service, account_id=scope(actor, account_id))
+    return pledges_page(service, actor, account_id=account_id, limit=None)["items"]
+
+
+def pledges_page(service: Service, actor: Actor, *, account_id: str | None = None, limit: int | None = 100,
+                 offset: int = 0) -> dict[str, Any]:
+    """Pledges, newest first, that the actor may read: one page, read as a page by the database."""
+    account = scope(actor, account_id)
+    limit, offset = checks.page_bounds(limit, offset)
+    query = select(PledgeRow).order_by(PledgeRow.seq.desc())
+    with service.db.read() as s:
+        rows, total = page_of(s, query.where(PledgeRow.account_id == account) if account else query,
+                              limit=limit, offset=offset)
+        names = queries.names_of(s, {r.account_id for r in rows})
+    return {"total": total, "items": [r.model_dump() | {"account_name": names.get(r.account_id, "")} for r in rows]}
 
 
 def balance(service: Service, actor: Actor, account_id: str) -> dict[str, Any]:
@@ -127,9 +143,26 @@ def balance(service: Service, actor: Actor, account_id: str) -> dict[str, Any]:
 
 def balances(service: Service, actor: Actor) -> list[dict[str, Any]]:
     """Every account's balance (roles that read every account), else the actor's own."""
+    return balances_page(service, actor, limit=None)["items"]
+
+
+def balances_page(service: Service, actor: Actor, *, limit: int | None = 100, offset: int = 0) -> dict[str, Any]:
+    """:func:`balances`, one page of accounts (in account order) read as a page by the database."""
     account = scope(actor)
-    rows = service.balances()["by_account"]
-    return [r for r in rows if account is None or r["account_id"] == account]
+    limit, offset = checks.page_bounds(limit, offset)
+    service.require_initialised()
+    where, params = ("account_id = :a", {"a": account}) if account is not None else ("1 = 1", {})
+    page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
+    with service.db.read() as s:
+        conn = s.connection()
+        total = conn.execute(text(f"SELECT count(DISTINCT account_id) FROM balance WHERE {where}"), params).scalar()
+        ids = [r[0] for r in conn.execute(text(f"SELECT DISTINCT account_id FROM balance WHERE {where} "
+                                               f"ORDER BY account_id{page}"), params)]
+        ids = ids if limit is not None else ids[offset:]
+        marks, named = in_list("id", ids)
+        rows = conn.execute(text(by_account_sql(f"b.account_id IN ({marks})")), named).all() if ids else []
+    lines = {line["account_id"]: line for line in summarise_by_account(rows)}
+    return {"total": int(total or 0), "items": [lines[i] for i in ids if i in lines]}
 
 
 def holdings(service: Service, actor: Actor, account_id: str) -> dict[str, Any]:
@@ -157,13 +190,23 @@ def _holdings(service: Service, account: str) -> list[dict[str, Any]]:
 
 def blocks(service: Service, actor: Actor, account_id: str) -> list[dict[str, Any]]:
     """An account's serial blocks (at most :data:`MAX_BLOCKS`), by batch and first serial."""
+    return blocks_page(service, actor, account_id, limit=None)["items"][:MAX_BLOCKS]
+
+
+def blocks_page(service: Service, actor: Actor, account_id: str, *, limit: int | None = 100,
+                offset: int = 0) -> dict[str, Any]:
+    """An account's serial blocks by batch and first serial: one page, read as a page by the
+    database (``ix_credit_block_holding``), however many blocks the account holds."""
     account = scope(actor, account_id, required=True)
+    limit, offset = checks.page_bounds(limit, offset)
     with service.db.read() as s:
         if s.get(AccountRow, account) is None:
             raise NotFound("account_not_found", account=account)
-        rows = s.exec(select(CreditBlockRow, BatchRow).join(BatchRow, BatchRow.id == CreditBlockRow.batch_id)
-                      .where(CreditBlockRow.account_id == account)
-                      .order_by(CreditBlockRow.batch_id, CreditBlockRow.first).limit(MAX_BLOCKS)).all()
-    return [{"batch_id": b.batch_id, "state": b.state, "first": b.first, "last": b.last,
-             "quantity": b.last - b.first + 1, "serials": format_block(batch.serial_prefix, b.first, b.last),
-             "tag": b.tag} for b, batch in rows]
+        total = s.exec(select(func.count()).select_from(CreditBlockRow).where(CreditBlockRow.account_id == account)).one()
+        query = (select(CreditBlockRow, BatchRow.serial_prefix).join(BatchRow, BatchRow.id == CreditBlockRow.batch_id)
+                 .where(CreditBlockRow.account_id == account).order_by(CreditBlockRow.batch_id, CreditBlockRow.first)
+                 .offset(offset))
+        rows = s.exec(query.limit(limit) if limit is not None else query).all()
+    return {"total": int(total), "items": [
+        {"batch_id": b.batch_id, "state": b.state, "first": b.first, "last": b.last, "quantity": b.last - b.first + 1,
+         "serials": format_block(prefix, b.first, b.last), "tag": b.tag} for b, prefix in rows]}

@@ -15,8 +15,8 @@ Every read is an indexed look-up, whatever the journal's length (docs/public-reg
 ``credit_block (batch_id, first)``; an entry hash is ``ix_journal_entry_entry_hash``; retirements are read
 along ``ix_retirement_recorded_at`` (newest first, by year) or ``ix_retirement_beneficiary`` /
 ``ix_retirement_purpose`` (prefixes), one page at a time (``limit`` + 1 rows, so "more" costs no count).
-The inclusion proof is the exception: it streams the entry hashes up to the tree size
-(:func:`ledger.proofs.inclusion_proof_document`), so it is computed only when asked for.
+The inclusion proof reads the stored Merkle subtree hashes (:mod:`ledger.merkle_nodes`, O(log n)
+rows by key; :func:`ledger.proofs.inclusion_proof_document`), and is made only when asked for.
 """
 
 from __future__ import annotations
@@ -267,20 +267,39 @@ class PublicRegistry:
 
     # -- OffsetsDB export ----------------------------------------------------------------------------
     def offsetsdb_projects_csv(self, *, project_url: str | None = None) -> Iterator[str]:
-        """The projects in CarbonPlan OffsetsDB's schema, as CSV text chunks (streamed);
-        ``project_url`` is a template naming ``{code}`` (the public project page)."""
-        if project_url is not None:
-            project_url = _url(project_url, "project_url")
-            if "{code}" not in project_url or project_url.count("{") != 1 or project_url.count("}") != 1:
-                raise InvalidInput("value_invalid", field="project_url", value=project_url[:80])
+        """The projects in CarbonPlan OffsetsDB's schema, as CSV text chunks (streamed): the
+        registry's own and, flagged, the imported registries' (issue 20); ``project_url`` is a
+        template naming ``{code}`` (the public project page)."""
+        project_url = _project_url(project_url)
         self.service.require_initialised()
         return offsetsdb.projects_csv(self.service.db, project_url=project_url)
 
     def offsetsdb_credits_csv(self) -> Iterator[str]:
-        """The credit transactions (issuances, retirements) in OffsetsDB's schema, as CSV text
-        chunks (streamed)."""
+        """The credit transactions (issuances, retirements; imported cancellations too) in
+        OffsetsDB's schema, as CSV text chunks (streamed)."""
         self.service.require_initialised()
         return offsetsdb.credits_csv(self.service.db)
+
+    def offsetsdb_projects_json(self, *, project_url: str | None = None) -> Iterator[str]:
+        """The projects file as a JSON array of objects with the schema's types (streamed)."""
+        project_url = _project_url(project_url)
+        self.service.require_initialised()
+        return offsetsdb.projects_json(self.service.db, project_url=project_url)
+
+    def offsetsdb_credits_json(self) -> Iterator[str]:
+        """The credits file as a JSON array of objects with the schema's types (streamed)."""
+        self.service.require_initialised()
+        return offsetsdb.credits_json(self.service.db)
+
+
+def _project_url(project_url: Any) -> str | None:
+    """A project link template naming ``{code}`` once, or None."""
+    if project_url is None:
+        return None
+    project_url = _url(project_url, "project_url")
+    if "{code}" not in project_url or project_url.count("{") != 1 or project_url.count("}") != 1:
+        raise InvalidInput("value_invalid", field="project_url", value=project_url[:80])
+    return project_url
 
 
 # -- input ------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, text
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import select
 
 from ledger import queries as ledger_queries
@@ -52,11 +53,13 @@ Progress = Callable[[int, int, str], None]  # (done, total, label), as Service.b
 # -- the ledger's version, for caching ---------------------------------------------------------
 
 def ledger_version(service: Service) -> int:
-    """The latest journal seq (0 when empty): a cache key that changes with every entry."""
-    if not service.db.has_schema():
+    """The latest journal seq (0 when empty or without a schema): a cache key that changes with
+    every entry. One statement on the driver (pages ask for it several times a run)."""
+    try:
+        with service.db.engine.connect() as conn:
+            return int(conn.exec_driver_sql("SELECT max(seq) FROM journal_entry").scalar() or 0)
+    except (OperationalError, ProgrammingError):  # no journal table yet (SQLite / PostgreSQL)
         return 0
-    with service.db.read() as s:
-        return int(s.exec(select(func.max(JournalRow.seq))).one() or 0)
 
 
 # -- names -----------------------------------------------------------------------------------
@@ -112,6 +115,19 @@ def recent_median_price(service: Service) -> int | None:
                         .order_by(SaleRow.seq.desc()).limit(PRICE_WINDOW)).all()
     return int(statistics.median(prices)) if prices else None
 
+
+
+def sales_with_contracts(service: Service, contracts: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Recorded sales under each of ``contracts`` (exact numbers), newest first: ``seq`` and
+    ``recorded_at`` (UTC), for the warning that a contract number is already used."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    with service.db.read() as s:
+        for start in range(0, len(contracts), PARTY_ACCOUNTS_IN_SQL):
+            chunk = contracts[start:start + PARTY_ACCOUNTS_IN_SQL]
+            for seq, contract, at in s.exec(select(SaleRow.seq, SaleRow.contract_no, SaleRow.recorded_at)
+                                            .where(SaleRow.contract_no.in_(chunk)).order_by(SaleRow.seq.desc())):
+                out.setdefault(contract, []).append({"seq": seq, "recorded_at": at})
+    return out
 
 # -- sales, retirements, pledges, reversals ----------------------------------------------------
 
@@ -288,19 +304,40 @@ def estimate_returns(service: Service) -> dict[str, list[dict[str, Any]]]:
 
 def estimates(service: Service, *, parcel_code: str | None = None) -> list[dict[str, Any]]:
     """Recorded estimates with their state: ``waiting``, ``returned`` or ``issued``."""
-    returns = estimate_returns(service)
+    return estimates_page(service, parcel_code=parcel_code, limit=None)["items"]
+
+
+ESTIMATE_STATES = ("waiting", "returned", "issued")
+
+
+def estimates_page(service: Service, *, parcel_code: str | None = None, state: str | None = None,
+                   estimate_id: str | None = None, limit: int | None = 100, offset: int = 0) -> dict[str, Any]:
+    """Recorded estimates, newest first, with their state (``waiting``, ``returned`` or
+    ``issued``): one page, filtered and read as a page by the database (``{"items", "total"}``).
+    An estimate is issued when a batch names it, returned when the verifier returned it since."""
+    returns = estimate_returns(service)  # the verifier's returns: few, along the journal's kind index
+    issued = select(BatchRow.estimate_id)
+    query = select(EstimateRow).order_by(EstimateRow.seq.desc())
+    if parcel_code:  # an element of the JSON list: the code between its quotes
+        query = query.where(EstimateRow.parcel_codes.contains(json.dumps(parcel_code), autoescape=True))
+    if estimate_id is not None:
+        query = query.where(EstimateRow.id == estimate_id)
+    if state == "issued":
+        query = query.where(EstimateRow.id.in_(issued))
+    elif state in ("returned", "waiting"):
+        query = query.where(EstimateRow.id.not_in(issued))
+        returned = EstimateRow.id.in_(sorted(returns))
+        query = query.where(returned if state == "returned" else ~returned)
     with service.db.read() as s:
-        issued = {b.estimate_id: b for b in s.exec(select(BatchRow)).all()}
-        rows = s.exec(select(EstimateRow).order_by(EstimateRow.seq.desc())).all()
-    out = []
+        rows, total = ledger_queries.page_of(s, query, limit=limit, offset=offset)
+        ids = [r.id for r in rows]
+        done = set(s.exec(select(BatchRow.estimate_id).where(BatchRow.estimate_id.in_(ids))).all()) if ids else set()
+    items = []
     for row in rows:
-        summary = _estimate_summary(row)
-        if parcel_code and parcel_code not in summary["parcel_codes"]:
-            continue
         back = returns.get(row.id, [])
-        state = "issued" if row.id in issued else ("returned" if back else "waiting")
-        out.append(summary | {"state": state, "returns": back})
-    return out
+        items.append(_estimate_summary(row) | {"state": "issued" if row.id in done else ("returned" if back else "waiting"),
+                                               "returns": back})
+    return {"total": total, "items": items}
 
 
 def estimates_waiting(service: Service) -> list[dict[str, Any]]:

@@ -33,6 +33,7 @@ from ledger.journal import Entry
 from ledger.permissions import Actor, require
 from ledger.proofs import consistency_proof_document, create_checkpoint, inclusion_proof_document
 from ledger.published import check_ledger_against
+from ledger.registry_import import matching as double_counting
 from ledger.signing import (
     check_writable,
     load_private_key,
@@ -48,6 +49,9 @@ from sinkledger.config import Settings, load_settings
 from sinkledger.db.database import Database
 from sinkledger.services.estimates import EstimateCalls
 from sinkledger.services.parcels import ParcelCalls
+from sinkledger.services.registry_imports import RegistryImportCalls
+from sinkledger.services.party_settings import PartySettingCalls
+from sinkledger.services.sales_import import SalesImportCalls
 from sinkledger.services.users import UserCalls
 from sinkledger_base import checks
 from sinkledger_base.errors import InvalidInput, NotFound, SinkLedgerError
@@ -55,7 +59,10 @@ from sinkledger_base.errors import InvalidInput, NotFound, SinkLedgerError
 if TYPE_CHECKING:
     from sinkledger.services.court import CourtService
     from sinkledger.services.income import IncomeService
+    from sinkledger.services.compensation import CompensationService  # issue 22 (helper h8)
+    from sinkledger.services.obligations import ObligationService  # issue 22 (helper h8)
     from sinkledger.services.people import PeopleService
+    from sinkledger.services.prices import PriceService  # issue 22
     from sinkledger.services.public_registry import PublicRegistry
 
 INITIALISE = "initialise_registry"  # the one command that runs before the registry exists
@@ -63,7 +70,7 @@ SYSTEM_ACTOR = Actor(username="system", role=Role.admin, party_id=parties.REGIST
 
 
 @dataclass
-class Service(UserCalls, ParcelCalls, EstimateCalls):
+class Service(UserCalls, ParcelCalls, EstimateCalls, RegistryImportCalls, SalesImportCalls, PartySettingCalls):
     """The registry: settings, database and clock, the composition root of the services.
 
     Its own calls are the ledger's (collection, issuance, sales, retirements, pledges,
@@ -136,11 +143,14 @@ class Service(UserCalls, ParcelCalls, EstimateCalls):
         return self._run(actor, "collect", request_id, content, lambda ctx: collection.collect(ctx, **content))
 
     def issue(self, actor: Actor, request_id: str, *, estimate_id: str, verified_kg_co2e: int,
-              project_code: str, buffer_share_bp: int, to_account: str | None = None) -> dict[str, Any]:
+              project_code: str, buffer_share_bp: int, to_account: str | None = None,
+              acknowledged_matches: list[str] | None = None) -> dict[str, Any]:
         """Verification and issuance: approve ``verified_kg_co2e`` of an estimate and issue credits.
 
         Credits go to ``to_account`` if given; else to the collection centre when every parcel is
-        under a collection contract covering the period; else to the parcels' holder.
+        under a collection contract covering the period; else to the parcels' holder. A parcel or
+        project matching an imported registry's project (by id, name or geometry) must be
+        acknowledged by its match id in ``acknowledged_matches`` (issue 20; docs/registry-import.md).
         """
         require(actor, "issue")  # before the estimate is looked up: another role learns nothing of it
         verified_kg_co2e = checks.whole(verified_kg_co2e, "verified_kg_co2e")
@@ -162,9 +172,14 @@ class Service(UserCalls, ParcelCalls, EstimateCalls):
         to_account = to_account or default
         content = {"estimate_id": estimate_id, "verified_kg_co2e": verified_kg_co2e,
                    "project_code": project_code, "buffer_share_bp": buffer_share_bp, "to_account": to_account}
-        return self._run(actor, "issue", request_id, content, lambda ctx: issuance.issue(
-            ctx, **content, region_code=county or self.settings.region.admin_code,
-            county_code=county or self.settings.region.admin_code))
+        region = county or self.settings.region.admin_code
+        acknowledged = None if acknowledged_matches is None else double_counting.acknowledgements(acknowledged_matches)
+        if acknowledged is not None:  # kept out of the request otherwise, so earlier requests keep their fingerprint
+            content = {**content, "acknowledged_matches": acknowledged}
+        return self._run(actor, "issue", request_id, content, lambda ctx: double_counting.issue_checked(
+            ctx, parcel_codes=codes, project_code=project_code, acknowledged=acknowledged,
+            issue=lambda: issuance.issue(ctx, **{k: v for k, v in content.items() if k != "acknowledged_matches"},
+                                         region_code=region, county_code=region)))
 
     def sell(self, actor: Actor, request_id: str, *, seller_account: str, buyer_account: str,
              quantity: int, price_fen_per_t: int, contract_no: str, serials: list[str] | None = None,
@@ -213,29 +228,6 @@ class Service(UserCalls, ParcelCalls, EstimateCalls):
         content = {"entry_seq": checks.whole(entry_seq, "entry_seq"), "reason": reason}
         return self._run(actor, "correct", request_id, content, lambda ctx: correction.correct(ctx, **content))
 
-    def import_registry(self, actor: Actor, request_id: str, *, registry: str, paths: list[str | Path],
-                        allow_partial: bool = False) -> dict[str, Any]:
-        """Import another registry's history (all its export files) in one entry, all or nothing.
-
-        Unreconcilable rows refuse the whole import (``registry_import_has_problems``, every
-        problem listed) unless ``allow_partial``, which imports the sound rows and records the
-        refused ones in the entry.
-        """
-        # deferred on purpose: the methodologies (and rasterio behind them) load on first use
-        from ledger.registry_import import import_content, import_registry_history, parse_files
-
-        if not isinstance(registry, str):
-            raise InvalidInput("value_invalid", field="registry", value=repr(registry)[:40])
-        if not isinstance(paths, (list, tuple)) or not paths:
-            raise InvalidInput("value_invalid", field="paths", value=repr(paths)[:40])
-        files = [checks.path_value(p, "paths") for p in paths]
-        allow_partial = checks.flag(allow_partial, "allow_partial")
-        self.require_initialised()
-        records, problems = parse_files(registry, files)
-        content = import_content(registry, records, problems, allow_partial=allow_partial)
-        return self._run(actor, "import_registry", request_id, content, lambda ctx: import_registry_history(
-            ctx, registry=registry, records=records, parse_problems=problems, allow_partial=allow_partial))
-
     @functools.cached_property
     def court(self) -> "CourtService":
         """Judicial carbon-sink compensation: cases, orders, fulfilment, certificates, reports."""
@@ -262,6 +254,23 @@ class Service(UserCalls, ParcelCalls, EstimateCalls):
 
         return IncomeService(self)
 
+    # issue 22 (helper h8): ecological protection compensation and quota obligations
+    @functools.cached_property
+    def compensation(self) -> "CompensationService":
+        """Ecological protection compensation: programmes and payments (``docs/instruments.md``)."""
+        # deferred on purpose: the area's modules (and their libraries) load on first use
+        from sinkledger.services.compensation import CompensationService
+
+        return CompensationService(self)
+
+    @functools.cached_property
+    def obligations(self) -> "ObligationService":
+        """Quota obligations: set, surrendered, claimed, certified (``docs/instruments.md``)."""
+        # deferred on purpose: the area's modules (and their libraries) load on first use
+        from sinkledger.services.obligations import ObligationService
+
+        return ObligationService(self)
+
     @functools.cached_property
     def public(self) -> PublicRegistry:
         """The public registry: reads anyone may make without an account (credits by serial,
@@ -271,6 +280,15 @@ class Service(UserCalls, ParcelCalls, EstimateCalls):
         from sinkledger.services.public_registry import PublicRegistry
 
         return PublicRegistry(self)
+
+    @functools.cached_property
+    def prices(self) -> PriceService:
+        """Issue 22: the carbon-sink price index, price index insurance and pricing factors
+        (``docs/prices.md``)."""
+        # deferred on purpose: the area's modules (and their libraries) load on first use
+        from sinkledger.services.prices import PriceService
+
+        return PriceService(self)
 
     # -- queries --------------------------------------------------------------------------------
     def balances(self) -> dict[str, Any]:

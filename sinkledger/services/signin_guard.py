@@ -32,6 +32,7 @@ is hashed into the journal.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 from dataclasses import dataclass
@@ -146,25 +147,39 @@ def client_address(peer: str | None, forwarded_for: str | None, trusted_proxies:
     """
     if peer is not None and not isinstance(peer, str):
         return UNKNOWN_CLIENT  # not an address at all (a test harness's stand-in)
-    networks = [ipaddress.ip_network(n) for n in trusted_proxies]
+    current = _address(peer or "127.0.0.1")
+    if current is None:
+        return UNKNOWN_CLIENT  # a peer that is no address (a socket path...): what authenticate accepts
+    if not forwarded_for or not isinstance(forwarded_for, str):
+        return str(current)  # nothing forwarded: the peer (the common case, on every API request)
+    networks = _networks(trusted_proxies)
 
     def trusted(address: Any) -> bool:
         return any(address.version == n.version and address in n for n in networks)
 
-    try:
-        current = ipaddress.ip_address(peer) if peer else ipaddress.ip_address("127.0.0.1")
-    except ValueError:
-        return UNKNOWN_CLIENT  # a peer that is no address (a socket path...): what authenticate accepts
-    if trusted(current) and forwarded_for and isinstance(forwarded_for, str):
+    if trusted(current):
         for hop in reversed([h.strip() for h in forwarded_for.split(",")][:32]):
-            try:
-                address = ipaddress.ip_address(hop)
-            except ValueError:
+            address = _address(hop)
+            if address is None:
                 break  # not an address: trust nothing further left
             current = address
             if not trusted(address):
                 break
     return str(current)
+
+
+@functools.lru_cache(maxsize=4096)
+def _address(text: str) -> Any:
+    """``text`` as an IP address, or None (cached: the same peers ask again and again)."""
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+@functools.lru_cache(maxsize=64)
+def _networks(trusted_proxies: tuple[str, ...]) -> tuple[Any, ...]:
+    return tuple(ipaddress.ip_network(n) for n in trusted_proxies)
 
 
 def client_key(client: str) -> str:

@@ -17,10 +17,12 @@ from sinkledger.ui.common import (
     get_service,
     new_form_button,
     require_roles,
+    show_refusal,
     sink_name,
     submit_once,
 )
 from sinkledger.ui.text import t
+from sinkledger_base.errors import InvalidInput
 
 if TYPE_CHECKING:  # for annotations only
     from ledger.permissions import Actor
@@ -111,6 +113,12 @@ def _retire_form(actor: Actor, service: Service, statement: dict[str, Any]) -> N
         beneficiary = c2.text_input(t("beneficiary"), key="retire_beneficiary")
         purpose = st.text_input(t("purpose"), key="retire_purpose")
         asked = st.form_submit_button(t("retire_credits"), type="primary")
+    # what the service would refuse is said before the confirmation, not after it
+    missing = ("beneficiary_required" if not beneficiary.strip() else
+               "purpose_required" if not purpose.strip() else None)
+    if asked and missing:
+        show_refusal(InvalidInput(missing))
+        asked = False
     question = t("retire_confirm", quantity=fmt.tonnes(int(quantity), lang), account=statement["account_id"],
                  beneficiary=beneficiary.strip() or "—")
     if confirmed("retire", asked, question):

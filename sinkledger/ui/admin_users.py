@@ -19,7 +19,7 @@ from sinkledger.services import admin, apikeys, signin_guard
 from sinkledger.services import sessions as web_sessions
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
-from sinkledger.ui.common import attempt, get_service, new_form_button, require_roles, role_name, submit, submit_once
+from sinkledger.ui.common import get_service, require_roles, role_name, show_recorded, submit_once
 from sinkledger.ui.text import labeller, t
 
 if TYPE_CHECKING:  # for annotations only
@@ -63,8 +63,8 @@ def _create_form(actor: Actor, service: Service, parties: dict[str, str]) -> Non
     collective, a bank's for a bank...); once created, the user is in the table above at once."""
     created = session.locked("create_user")
     if created:
-        st.success(t("user_created", username=created["username"]))
-        new_form_button("create_user", "new_user", *NEW_USER_FIELDS)
+        show_recorded("create_user", t("user_created", username=created["username"]), seq=created["seq"],
+                      new_label_key="new_user", fields=NEW_USER_FIELDS)
         return
     kinds = {p["party_id"]: p["kind"] for p in service.parties()}
     c1, c2 = st.columns(2)
@@ -84,32 +84,50 @@ def _create_form(actor: Actor, service: Service, parties: dict[str, str]) -> Non
 
 
 def _edit_user(actor: Actor, service: Service, users: list[dict[str, Any]], parties: dict[str, str]) -> None:
+    """Change a user's role, activate or deactivate, reset the password: one change per form
+    instance (shown with its entry, the buttons locked until the next change is started); each
+    also ends the user's open web sessions."""
+    changed = session.locked("edit_user")
+    if changed:
+        show_recorded("edit_user", _user_change_text(changed), seq=changed["seq"], fields=("reset_password",))
+        return
     names = [u["username"] for u in users]
     chosen = st.selectbox(t("username"), names, key="edit_username")
     user = next(u for u in users if u["username"] == chosen)
     c1, c2 = st.columns(2)
     role = c1.selectbox(t("col_role"), ROLES, index=ROLES.index(user["role"]), format_func=labeller("role_"),
                         key="edit_role")
+    end_sessions = {"on_success": lambda _: web_sessions.close_user_sessions(service, chosen)}
     if c1.button(t("set_role"), key="set_role"):
-        if submit(f"role_{chosen}", lambda **kw: admin.set_role(service, **kw), actor=actor, username=chosen,
-                  role=role) is not None:
-            web_sessions.close_user_sessions(service, chosen)  # signed in under the old role: ended now
-            st.rerun()
+        submit_once("edit_user", lambda **kw: admin.set_role(service, **kw), actor=actor, username=chosen, role=role,
+                    **end_sessions)  # signed in under the old role: ended now
     label = t("deactivate") if user["active"] else t("activate")
     if c2.button(label, key="toggle_active"):
-        if submit(f"active_{chosen}", lambda **kw: admin.set_active(service, **kw), actor=actor, username=chosen,
-                  active=not user["active"]) is not None:
-            web_sessions.close_user_sessions(service, chosen)
-            st.rerun()
+        submit_once("edit_user", lambda **kw: admin.set_active(service, **kw), actor=actor, username=chosen,
+                    active=not user["active"], **end_sessions)
     password = c2.text_input(t("new_password"), type="password", key="reset_password")
     if c2.button(t("reset_password"), key="reset_password_button"):
-        if submit(f"password_{chosen}", lambda **kw: admin.reset_password(service, **kw), actor=actor,
-                  username=chosen, password=password) is not None:
-            web_sessions.close_user_sessions(service, chosen)
-            st.success(t("password_was_reset", username=chosen))
+        submit_once("edit_user", lambda **kw: admin.reset_password(service, **kw), actor=actor, username=chosen,
+                    password=password, **end_sessions)
+
+
+def _user_change_text(change: dict[str, Any]) -> str:
+    if change["change"] == "password_reset":
+        return t("password_was_reset", username=change["username"])
+    if change["change"] == "role_set":
+        return t("user_role_set", username=change["username"], role=role_name(change["role"]))
+    return t(f"user_{change['change']}", username=change["username"])
+
+
+PARTY_FIELDS = ("party_id", "party_name", "party_county")
 
 
 def _party_form(actor: Actor, service: Service) -> None:
+    done = session.locked("party")
+    if done:
+        show_recorded("party", t("party_registered", party=done["party_id"], account=done["account_id"]),
+                      seq=done["seq"], new_label_key="new_party", fields=PARTY_FIELDS)
+        return
     with st.form("party_form"):
         c1, c2 = st.columns(2)
         party_id = c1.text_input(t("party_id"), key="party_id", placeholder="DEF-0001")
@@ -119,10 +137,8 @@ def _party_form(actor: Actor, service: Service) -> None:
         county = c2.text_input(t("county_code"), key="party_county", placeholder="330521")
         ok = st.form_submit_button(t("register_party"), type="primary")
     if ok:
-        out = submit("party", service.register_party, actor=actor, party_id=party_id.strip(), kind=kind,
-                     name=name.strip(), county_code=county.strip() or None)
-        if out is not None:
-            st.success(t("party_registered", party=out["party_id"], account=out["account_id"]))
+        submit_once("party", service.register_party, actor=actor, party_id=party_id.strip(), kind=kind,
+                    name=name.strip(), county_code=county.strip() or None)
 
 
 def _sign_in_locks(actor: Actor, service: Service) -> None:
@@ -131,6 +147,8 @@ def _sign_in_locks(actor: Actor, service: Service) -> None:
     st.caption(t("signin_locks_rule", user_failures=limits.user_failures, client_failures=limits.client_failures,
                  delay_s=limits.delay_s, max_delay_s=limits.max_delay_s, forget_minutes=limits.forget_minutes))
     locks = signin_guard.locks(service, actor)
+    # keyed by scope and subject (not by position: the list may change between two runs)
+    by_key = {f'{k["scope"]}:{k["subject"]}': k for k in locks}
     if not locks:
         st.info(t("signin_locks_none"))
     else:
@@ -141,16 +159,7 @@ def _sign_in_locks(actor: Actor, service: Service) -> None:
                                     t("signin_col_locked"): t("yes") if k["locked"] else t("no"),
                                     t("signin_col_known"): t("yes") if k["known_user"] else t("no")}
                                    for k in locks]), hide_index=True, width="stretch")
-        # keyed by scope and subject (not by position: the list may change between two runs)
-        by_key = {f'{k["scope"]}:{k["subject"]}': k for k in locks}
-        labels = {key: t(f"signin_scope_{k['scope']}") + f": {k['subject']}" for key, k in by_key.items()}
-        chosen = st.selectbox(t("signin_unlock_choice"), list(labels), format_func=labels.get,
-                              key="signin_unlock_choice")
-        if st.button(t("signin_unlock"), key="signin_unlock") and chosen is not None:
-            lock = by_key[chosen]
-            if attempt(signin_guard.unlock, service, actor, scope=lock["scope"], subject=lock["subject"]) is not None:
-                st.toast(t("signin_unlocked", subject=lock["subject"]))
-                st.rerun()
+    _unlock(actor, service, by_key)
     failures = signin_guard.recent_failures(service, actor, limit=200)
     if failures:
         st.subheader(t("signin_failures_header"))
@@ -160,10 +169,39 @@ def _sign_in_locks(actor: Actor, service: Service) -> None:
                                     } for f in failures]), hide_index=True, width="stretch")
 
 
+def _unlock(actor: Actor, service: Service, by_key: dict[str, dict[str, Any]]) -> None:
+    """Lift one lock; locked once done (the list moves on: a second press must not lift the next)."""
+    lifted = session.locked("signin_unlock")
+    if lifted:
+        show_recorded("signin_unlock", t("signin_unlocked", subject=lifted["subject"]))
+        return
+    if not by_key:
+        return
+    labels = {key: t(f"signin_scope_{k['scope']}") + f": {k['subject']}" for key, k in by_key.items()}
+    chosen = st.selectbox(t("signin_unlock_choice"), list(labels), format_func=labels.get, key="signin_unlock_choice")
+    if st.button(t("signin_unlock"), key="signin_unlock") and chosen is not None:
+        lock = by_key[chosen]  # lifting a lifted lock changes nothing: no request id of its own
+        submit_once("signin_unlock", lambda **kw: signin_guard.unlock(service, **kw), by_content=True, actor=actor,
+                    scope=lock["scope"], subject=lock["subject"])
+
+
 def _api_keys(actor: Actor, service: Service, users: list[dict[str, Any]], parties: dict[str, str]) -> None:
     """Institutions' API keys: create one (shown once), the list, revoke, the latest uses."""
     limits = service.settings.api
     st.caption(t("api_keys_rule", rate_per_minute=limits.rate_per_minute, burst=limits.burst))
+    made = session.locked("api_key")
+    if made:
+        key = made.pop("key", None)  # shown this once: the next run of the page no longer has it
+        show_recorded("api_key", t("api_key_created", key_id=made["key_id"]), new_label_key="api_key_new",
+                      fields=("api_key_label",))
+        if key:
+            st.code(key, language=None)
+    else:
+        _api_key_form(actor, service, users, parties)
+    _api_key_list(actor, service)
+
+
+def _api_key_form(actor: Actor, service: Service, users: list[dict[str, Any]], parties: dict[str, str]) -> None:
     own = t("api_key_own_actor")
     with st.form("api_key_form"):
         c1, c2 = st.columns(2)
@@ -175,13 +213,10 @@ def _api_keys(actor: Actor, service: Service, users: list[dict[str, Any]], parti
         ok = st.form_submit_button(t("api_key_create"), type="primary")
     if ok:
         chosen = next((u for u in users if u["username"] == username), None)
-        made = attempt(apikeys.create_key, service, actor, label=label,
-                       username=chosen["username"] if chosen else None,
-                       role=chosen["role"] if chosen else role, party_id=chosen["party_id"] if chosen else party)
-        if made is not None:
-            st.success(t("api_key_created", key_id=made["key_id"]))
-            st.code(made["key"], language=None)  # shown this once: the next run of the page no longer has it
-    _api_key_list(actor, service)
+        # a new key each call: only the form's lock keeps a second press from making another
+        submit_once("api_key", lambda **kw: apikeys.create_key(service, **kw), by_content=True, actor=actor,
+                    label=label, username=chosen["username"] if chosen else None,
+                    role=chosen["role"] if chosen else role, party_id=chosen["party_id"] if chosen else party)
 
 
 def _api_key_list(actor: Actor, service: Service) -> None:
@@ -196,12 +231,15 @@ def _api_key_list(actor: Actor, service: Service) -> None:
                                 t("api_key_col_revoked"): _minute(k["revoked_at"])} for k in keys]),
                  hide_index=True, width="stretch")
     active = [k["key_id"] for k in keys if k["revoked_at"] is None]
-    if active:
+    revoked = session.locked("api_key_revoke")
+    if revoked:
+        show_recorded("api_key_revoke", t("api_key_revoked_toast", key_id=revoked["key_id"]))
+    elif active:
         chosen = st.selectbox(t("api_key_revoke_choice"), active, key="api_key_revoke_choice")
-        revoke = st.button(t("api_key_revoke"), key="api_key_revoke") and chosen is not None
-        if revoke and attempt(apikeys.revoke_key, service, actor, key_id=chosen) is not None:
-            st.toast(t("api_key_revoked_toast", key_id=chosen))
-            st.rerun()
+        if st.button(t("api_key_revoke"), key="api_key_revoke") and chosen is not None:
+            # revoking a revoked key changes nothing: no request id of its own
+            submit_once("api_key_revoke", lambda **kw: apikeys.revoke_key(service, **kw), by_content=True,
+                        actor=actor, key_id=chosen)
     uses = apikeys.uses(service, actor, limit=200)
     if uses:
         st.subheader(t("api_key_uses_header"))

@@ -15,11 +15,9 @@ from sinkledger.ui import session
 from sinkledger.ui.common import (
     attempt,
     confirmed,
-    entry_link,
     get_service,
-    new_form_button,
     require_roles,
-    submit,
+    show_recorded,
     submit_once,
 )
 from sinkledger.ui.income_common import parse_yuan
@@ -40,9 +38,9 @@ def pledges_page() -> None:
     labels = {a["account_id"]: f'{a["name"]} ({a["account_id"]})' for a in accounts}
     recorded = session.locked("pledge")
     if recorded:
-        st.success(t("pledge_recorded", pledge=recorded["pledge_id"], quantity=fmt.tonnes(recorded["quantity"], lang)))
-        st.markdown(entry_link(recorded["seq"]))
-        new_form_button("pledge", "new_pledge", *PLEDGE_FIELDS)
+        show_recorded("pledge", t("pledge_recorded", pledge=recorded["pledge_id"],
+                                  quantity=fmt.tonnes(recorded["quantity"], lang)),
+                      seq=recorded["seq"], new_label_key="new_pledge", fields=PLEDGE_FIELDS)
     else:
         _pledge_form(actor, service, labels, lang)
     _pledge_list(actor, service, lang)
@@ -83,18 +81,28 @@ def _pledge_list(actor: Actor, service: Service, lang: str) -> None:
                                 t("term_end"): fmt.date_text(r["term_end"], lang),
                                 t("col_status"): t(f"pledge_status_{r['status']}")} for r in rows]),
                  hide_index=True, width="stretch")
-    active = [r["id"] for r in rows if r["status"] == "active"]
+    _pledge_actions(actor, service, [r["id"] for r in rows if r["status"] == "active"], lang)
+
+
+def _pledge_actions(actor: Actor, service: Service, active: list[str], lang: str) -> None:
+    """Release or default one pledge. One form for the list: once a pledge is ended the form
+    locks, so a second press cannot reach the pledge the list moves on to."""
+    ended = session.locked("pledge_action")
+    if ended:
+        show_recorded("pledge_action", t("pledge_ended", pledge=ended["pledge_id"],
+                                         status=t(f"pledge_status_{ended['status']}"),
+                                         quantity=fmt.tonnes(ended["quantity"], lang), account=ended["to_account"]),
+                      seq=ended["seq"])
+        return
     if not active:
         return
     c1, c2, c3 = st.columns([2, 1, 1])
     chosen = c1.selectbox(t("col_pledge"), active, key="pledge_chosen")
     if c2.button(t("release_pledge"), key="release"):
-        if submit(f"release_{chosen}", service.release, actor=actor, pledge_id=chosen) is not None:
-            st.rerun()
+        submit_once("pledge_action", service.release, actor=actor, pledge_id=chosen)
     asked = c3.button(t("default_pledge"), key="default")
-    if confirmed(f"default_{chosen}", asked, t("default_confirm", pledge=chosen)) and submit(
-            f"default_{chosen}", service.default_pledge, actor=actor, pledge_id=chosen) is not None:
-        st.rerun()
+    if confirmed("pledge_action", asked, t("default_confirm", pledge=chosen)):
+        submit_once("pledge_action", service.default_pledge, actor=actor, pledge_id=chosen)
 
 
 # -- liens on future issuances (收储贷 / 碳汇共富贷) --------------------------------------------------
@@ -115,24 +123,42 @@ def liens_page() -> None:
         st.caption(t("nothing_yet"))
         return
     st.dataframe(pd.DataFrame([_lien_row(r, lang) for r in liens]), hide_index=True, width="stretch")
-    active = [r["id"] for r in liens if r["status"] == "active"]
+    _lien_actions(actor, service, [r["id"] for r in liens if r["status"] == "active"], lang)
+
+
+def _lien_actions(actor: Actor, service: Service, active: list[str], lang: str) -> None:
+    """Release (repaid) or default one lien; locked once done, as the pledges' actions."""
+    ended = session.locked("lien_action")
+    if ended:
+        show_recorded("lien_action", t("inc_lien_ended", lien=ended["lien_id"],
+                                       status=t(f"inc_lien_status_{ended['status']}"),
+                                       n=len(ended["pledges_ended"]), quantity=fmt.tonnes(ended["quantity"], lang)),
+                      seq=ended["seq"])
+        return
     if not active:
         return
     c1, c2, c3 = st.columns([2, 1, 1])
     chosen = c1.selectbox(t("inc_choose_lien"), active, key="lien_chosen")
-    if c2.button(t("inc_release_lien"), key="lien_release") and submit(
-            f"lien_release_{chosen}", service.income.release_lien, actor=actor, lien_id=chosen) is not None:
-        st.rerun()
+    if c2.button(t("inc_release_lien"), key="lien_release"):
+        submit_once("lien_action", service.income.release_lien, actor=actor, lien_id=chosen)
     asked = c3.button(t("inc_default_lien"), key="lien_default")
-    if confirmed(f"lien_default_{chosen}", asked, t("default_confirm", pledge=chosen)) and submit(
-            f"lien_default_{chosen}", service.income.default_lien, actor=actor, lien_id=chosen) is not None:
-        st.rerun()
+    if confirmed("lien_action", asked, t("default_confirm", pledge=chosen)):
+        submit_once("lien_action", service.income.default_lien, actor=actor, lien_id=chosen)
+
+
+LIEN_FIELDS = ("lien_parcels", "lien_loan", "lien_amount", "lien_term")
 
 
 def _lien_form(actor: Actor, service: Service, contracts: list[dict[str, Any]], lang: str) -> None:
-    done = session.last_result("lien_register")
+    """A new lien; once registered the form shows it, locked, until another is started (a fast
+    second press is the same request, never a second lien)."""
+    done = session.locked("lien_register")
     if done:
-        st.success(t("inc_lien_registered", lien=done["lien_id"], contract=done["contract_no"]))
+        show_recorded("lien_register", t("inc_lien_registered", lien=done["lien_id"], contract=done["contract_no"]),
+                      seq=done["seq"], new_label_key="new_lien", fields=LIEN_FIELDS,
+                      detail=t("inc_lien_registered_detail", parcels=", ".join(done["parcel_codes"]),
+                               loan=done["loan_reference"], amount=fmt.money(done["loan_amount_fen"], lang)))
+        return
     if not contracts:
         st.caption(t("inc_no_contracts"))
         return
@@ -149,11 +175,9 @@ def _lien_form(actor: Actor, service: Service, contracts: list[dict[str, Any]], 
     amount_fen = parse_yuan(amount) if ok else None
     if amount_fen is None:
         return
-    out = submit("lien_register", service.income.register_lien, actor=actor, contract_no=contract_no,
-                 loan_reference=loan.strip(), loan_amount_fen=amount_fen, term_end=term_end.isoformat(),
-                 parcel_codes=parcels or None)
-    if out is not None:
-        st.rerun()
+    submit_once("lien_register", service.income.register_lien, actor=actor, contract_no=contract_no,
+                loan_reference=loan.strip(), loan_amount_fen=amount_fen, term_end=term_end.isoformat(),
+                parcel_codes=parcels or None)
 
 
 def _lien_row(r: dict[str, Any], lang: str) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from sinkledger import catalogue
 from sinkledger.documents import reports
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session, widgets
-from sinkledger.ui.common import attempt, get_service, require_roles, sink_name
+from sinkledger.ui.common import attempt, get_service, new_form_button, require_roles, sink_name, submit_once
 from sinkledger.ui.text import labeller, t
 
 if TYPE_CHECKING:  # for annotations only
@@ -40,14 +40,14 @@ def batch_page() -> None:
     service = get_service()
     st.title(t("page_batch"))
     st.caption(t("batch_intro"))
+    result = session.locked("batch")
+    if result:  # this batch ran: its result, the form locked until a new batch is started
+        new_form_button("batch", "new_batch", "batch_parcels")
+        show_result(service, result)
+        return
     request = _form(actor, service)
     if request is not None:
-        result = _run(actor, service, request)
-        if result is not None:
-            st.session_state[session.BATCH_RESULT] = result
-    result = st.session_state.get(session.BATCH_RESULT)
-    if result:
-        show_result(service, result)
+        _run(actor, service, request)
 
 
 def _methodologies() -> dict[str, Any]:
@@ -128,22 +128,18 @@ def _rasters(service: Service) -> list[str]:
     return [f"{day}={folder / f'demo_carbon_{day}.tif'}" for day in DEMO_RASTERS]
 
 
-def _run(actor: Actor, service: Service, request: dict[str, Any]) -> dict[str, Any] | None:
-    """Run the batch with a progress bar; a refusal shows its message, never a traceback."""
+def _run(actor: Actor, service: Service, request: dict[str, Any]) -> None:
+    """Run the batch with a progress bar; a refusal shows its message, never a traceback. A press
+    that arrives while it runs is the same batch (the form's request id): each parcel once."""
     bar = st.progress(0.0, text=t("batch_preparing"))
 
     def progress(done: int, total: int, label: str) -> None:
         bar.progress(min(done / max(total, 1), 1.0), text=t("batch_progress", done=done, total=total, parcel=label))
 
-    request_id = session.request_id("batch")
     try:
-        out = attempt(service.batch_estimate, actor, request_id, progress=progress, **request)
+        submit_once("batch", service.batch_estimate, actor=actor, progress=progress, **request)
     finally:
         bar.empty()
-    if out is None:
-        return None
-    session.done("batch", out)
-    return out
 
 
 def show_result(service: Service, result: dict[str, Any]) -> None:

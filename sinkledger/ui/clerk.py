@@ -11,7 +11,7 @@ import streamlit as st
 from sinkledger.documents import receipts
 from sinkledger.services import queries as ui_queries
 from sinkledger.ui import format as fmt
-from sinkledger.ui import session
+from sinkledger.ui import prices, sales_import, session
 from sinkledger.ui.common import (
     attempt,
     confirmed,
@@ -25,6 +25,7 @@ from sinkledger.ui.receipt import receipt_pdf
 from sinkledger.ui.text import t
 
 if TYPE_CHECKING:  # for annotations only
+    from ledger.permissions import Actor
     from sinkledger.services.registry import Service
 
 SELLER_KINDS = ("collective", "collection_centre", "enterprise", "trading_centre", "household")
@@ -43,6 +44,14 @@ def sale_page() -> None:
     service = get_service()
     lang = session.lang()
     st.title(t("page_sale"))
+    one, many = st.tabs([t("tab_one_sale"), t("tab_import_sales")], key="sale_tabs")
+    with one:
+        _one_sale(actor, service, lang)
+    with many:
+        sales_import.import_tab(actor, service, lang)
+
+
+def _one_sale(actor: Actor, service: Service, lang: str) -> None:
     recorded = session.locked("sale")
     if recorded:  # this sale is recorded: show it, locked, until the clerk starts a new one
         _last_sale(service, recorded)
@@ -62,8 +71,9 @@ def sale_page() -> None:
     buyer = right.selectbox(t("buyer"), buyers, format_func=labels.get, key="sale_buyer")
     quantity = left.number_input(t("quantity_t"), min_value=1, step=1, value=1, key="sale_quantity")
     price_text = right.text_input(t("unit_price_yuan"), value="73.41", key="sale_price")
-    contract = st.text_input(t("contract_no"), key="sale_contract", placeholder="HZGX-2025-0001")
     today = fmt.local_time(datetime.now(UTC)).date()  # the clerk's calendar day (Asia/Shanghai)
+    # the trading centre's numbering, as the demo's contracts: HZGX-<year>-<nnkk>
+    contract = st.text_input(t("contract_no"), key="sale_contract", placeholder=f"HZGX-{today.year}-0101")
     sale_day = left.date_input(t("sale_date"), value=today, max_value=today, key="sale_date", format="YYYY-MM-DD")
     contract_day = right.date_input(t("contract_date"), value=today, max_value=today, key="sale_contract_date",
                                     format="YYYY-MM-DD")
@@ -77,6 +87,8 @@ def sale_page() -> None:
     if checks is None:
         return
     _show_checks(checks, lang)
+    prices.reference_panel(service, actor, seller=seller, quantity=int(quantity), sale_day=_iso(sale_day) or "",
+                           price_fen=price_fen, lang=lang)  # issue 22: the index and the reference price
     disabled = checks["blocking"] or not contract.strip() or seller == buyer
     if seller == buyer:
         st.warning(t("same_account"))

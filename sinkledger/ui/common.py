@@ -51,21 +51,27 @@ def attempt(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return None
 
 
-def submit(form: str, fn: Callable[..., Any], **kwargs: Any) -> Any:
-    """Run a command with ``form``'s request id; remember the result; None if refused."""
-    result = attempt(fn, request_id=session.request_id(form), **kwargs)
-    if result is not None:
-        session.done(form, result)
-    return result
+def submit_once(form: str, fn: Callable[..., Any], *, by_content: bool = False,
+                on_success: Callable[[Any], None] | None = None, **kwargs: Any) -> Any:
+    """Run a command as ``form``'s current instance and lock the form on success: the one way a
+    page changes the ledger or the database (``tests/ui/test_forms_rule.py`` fails on any other).
 
-
-def submit_once(form: str, fn: Callable[..., Any], **kwargs: Any) -> Any:
-    """Run a command as ``form``'s current instance and lock the form on success: its request id
-    stays until :func:`session.new_form`, so a double click or a retry records nothing twice.
-    Reruns the page on success, so every figure on it is read again after the change."""
-    result = attempt(fn, request_id=session.request_id(form), **kwargs)
+    The request id stays with the form instance until :func:`session.new_form`, so a double
+    click, a second press that arrives before the page is redrawn, or a retry is the same
+    command and the ledger records it once. ``by_content`` is for the few commands that take no
+    request id because the service makes a repeat harmless by its content (the person register:
+    an erased record stays erased; a certificate of the same facts has the same code): the lock
+    still keeps a second press from reaching them. A pending confirmation of ``form`` ends here,
+    whatever the outcome. On success ``on_success(result)`` runs (state the next run needs, e.g.
+    a read to drop) and the page reruns, so every figure on it is read again after the change.
+    """
+    extra = {} if by_content else {"request_id": session.request_id(form)}
+    result = attempt(fn, **extra, **kwargs)
+    st.session_state.get(session.CONFIRMING, {}).pop(form, None)
     if result is not None:
         session.lock(form, result)
+        if on_success is not None:
+            on_success(result)
         st.rerun()
     return result
 
@@ -80,9 +86,24 @@ def new_form_button(form: str, label_key: str, *fields: str) -> None:
     st.button(t(label_key), key=f"new_{form}", on_click=session.new_form, args=(form, *fields))
 
 
+def show_recorded(form: str, message: str, *, seq: int | None = None, detail: str | None = None,
+                  new_label_key: str | None = "new_action", fields: tuple[str, ...] = ()) -> None:
+    """A locked form's instance: what was recorded, the link to its journal entry (when it made
+    one), and the button that opens a new instance (``None``: the page offers none)."""
+    st.success(message)
+    links = [part for part in (detail, entry_link(seq) if seq is not None else None) if part]
+    if links:
+        st.markdown(" · ".join(links))
+    if new_label_key is not None:
+        new_form_button(form, new_label_key, *fields)
+
+
 def confirmed(form: str, asked: bool, question: str) -> bool:
     """Two steps for an irreversible act: ``asked`` (its button was pressed) shows ``question``
-    with Confirm and Cancel; True on the run where Confirm is pressed, False otherwise."""
+    with Confirm and Cancel; True on the run where Confirm is pressed, False otherwise.
+
+    The question stays asked until the command has run (:func:`submit_once` ends it), so a
+    Confirm pressed twice, or a run cut short by a second press, still reaches the command."""
     pending = st.session_state.setdefault(session.CONFIRMING, {})
     if asked:
         pending[form] = True
@@ -91,12 +112,16 @@ def confirmed(form: str, asked: bool, question: str) -> bool:
     st.warning(question)
     yes, no = st.columns(2)
     if yes.button(t("confirm_yes"), key=f"confirm_{form}", type="primary"):
-        pending.pop(form, None)
         return True
     if no.button(t("confirm_cancel"), key=f"cancel_{form}"):
         pending.pop(form, None)
         st.rerun()
     return False
+
+
+def asking(form: str) -> bool:
+    """Whether ``form``'s irreversible act waits for its confirmation (a question on the page)."""
+    return bool(st.session_state.get(session.CONFIRMING, {}).get(form))
 
 
 def require_roles(*roles: str) -> Any:

@@ -12,12 +12,15 @@ from sinkledger.services import queries as ui_queries
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
 from sinkledger.ui.common import (
+    asking,
     attempt,
+    confirmed,
     county_names,
     get_service,
     require_roles,
+    show_recorded,
     sink_name,
-    submit,
+    submit_once,
 )
 from sinkledger.ui.text import labeller, sink_labeller, t
 from sinks import SINK_TYPES
@@ -40,9 +43,8 @@ def cases_page() -> None:
     st.title(t("page_cases"))
     cases = attempt(service.court.cases, actor) or []
     if actor.role.value == "court":
-        with st.expander(t("register_case"), expanded=not cases):
+        with st.expander(t("register_case"), expanded=not cases or bool(session.locked("case"))):
             _case_form(actor, service)
-        cases = attempt(service.court.cases, actor) or []
     if not cases:
         st.info(t("no_cases"))
         return
@@ -53,13 +55,23 @@ def cases_page() -> None:
                                 t("col_ecosystem"): c["ecosystem_name"]} for c in cases]),
                  hide_index=True, width="stretch")
     numbers = [c["case_no"] for c in cases]
-    chosen = st.selectbox(t("choose_case"), numbers, index=len(numbers) - 1, key="court_case")
+    # the newest case, until one is chosen (or registered: then it is set, see _case_form)
+    newest = {} if "court_case" in st.session_state else {"index": len(numbers) - 1}
+    chosen = st.selectbox(t("choose_case"), numbers, key="court_case", **newest)
     status = attempt(service.court.status, actor, case_no=chosen)
     if status is not None:
         _case_detail(actor, service, status)
 
 
+CASE_FIELDS = ("case_no", "case_defendants", "case_ecosystem", "case_area", "case_description")
+
+
 def _case_form(actor: Actor, service: Service) -> None:
+    recorded = session.locked("case")
+    if recorded:  # registered: shown with its entry, the form locked until another case is started
+        show_recorded("case", t("case_registered", case_no=recorded["case_no"]), seq=recorded["seq"],
+                      new_label_key="new_case", fields=CASE_FIELDS)
+        return
     parties = ui_queries.holding_accounts(service, kinds=DEFENDANT_KINDS)
     names = {p["party_id"]: f'{p["name"]} ({p["party_id"]})' for p in parties}
     counties = county_names(service)
@@ -77,12 +89,12 @@ def _case_form(actor: Actor, service: Service) -> None:
         description = st.text_area(t("description"), key="case_description")
         ok = st.form_submit_button(t("register_case"), type="primary")
     if ok:
-        out = submit("case", service.court.register_case, actor=actor, case_no=case_no.strip(),
-                     judgment_date=judgment.isoformat(), defendants=defendants, sink_type=sink, county_code=county,
-                     ecosystem_name=ecosystem.strip(), damaged_area_ha=area.strip(), description=description.strip())
-        if out is not None:
-            st.session_state["court_case"] = out["case_no"]
-            st.success(t("case_registered", case_no=out["case_no"]))
+        # the case list below opens on the new case: set, not left to a default, which a browser
+        # that already shows the list would override with the case it shows
+        submit_once("case", service.court.register_case, actor=actor, case_no=case_no.strip(),
+                    judgment_date=judgment.isoformat(), defendants=defendants, sink_type=sink, county_code=county,
+                    ecosystem_name=ecosystem.strip(), damaged_area_ha=area.strip(), description=description.strip(),
+                    on_success=lambda out: st.session_state.update(court_case=out["case_no"]))
 
 
 def _jurisdiction(actor: Actor, service: Service, counties: list[str]) -> int | None:
@@ -101,13 +113,27 @@ def _case_detail(actor: Actor, service: Service, status: dict[str, Any]) -> None
                   defendants=", ".join(case["defendants"])))
     is_court = actor.role.value == "court"
     if is_court:
-        with st.expander(t("issue_order"), expanded=not status["orders"]):
+        issued = bool(session.locked(_order_form_name(case)))
+        with st.expander(t("issue_order"), expanded=not status["orders"] or issued):
             _order_form(actor, service, case["case_no"])
     for order in status["orders"]:
         _order_card(actor, service, order, lang, is_court)
 
 
+ORDER_FIELDS = ("order_item", "order_quantity", "order_amount", "order_due", "order_same_sink", "order_same_county")
+
+
+def _order_form_name(case: dict[str, Any]) -> str:
+    return f"order_{case['case_no']}"
+
+
 def _order_form(actor: Actor, service: Service, case_no: str) -> None:
+    form = _order_form_name({"case_no": case_no})
+    recorded = session.locked(form)
+    if recorded:
+        show_recorded(form, t("order_issued", order=recorded["order_id"]), seq=recorded["seq"],
+                      new_label_key="new_order", fields=ORDER_FIELDS)
+        return
     with st.form("order_form"):
         c1, c2 = st.columns(2)
         item = c1.text_input(t("order_item"), value="判决第二项" if session.lang() == "zh" else "Item 2",
@@ -126,12 +152,9 @@ def _order_form(actor: Actor, service: Service, case_no: str) -> None:
         except ValueError:
             st.error(t("price_unreadable", value=amount))
             return
-        out = submit("order", service.court.issue_order, actor=actor, case_no=case_no, item=item.strip(), kind=kind,
-                     due_date=due.isoformat(), quantity_t=int(quantity) if kind == "quantity" else None,
-                     amount_fen=amount_fen, same_sink_type=same_sink, same_county=same_county)
-        if out is not None:
-            st.success(t("order_issued", order=out["order_id"]))
-            st.rerun()
+        submit_once(form, service.court.issue_order, actor=actor, case_no=case_no, item=item.strip(), kind=kind,
+                    due_date=due.isoformat(), quantity_t=int(quantity) if kind == "quantity" else None,
+                    amount_fen=amount_fen, same_sink_type=same_sink, same_county=same_county)
 
 
 def _order_card(actor: Actor, service: Service, order: dict[str, Any], lang: str, is_court: bool) -> None:
@@ -150,8 +173,9 @@ def _order_card(actor: Actor, service: Service, order: dict[str, Any], lang: str
                                         t("contract_no"): f["contract_no"]} for f in order["fulfilments"]]),
                          hide_index=True, width="stretch")
         open_order = order["status"] in ("ordered", "partly_fulfilled", "overdue")
-        if is_court and open_order:
-            _fulfil_form(actor, service, order)
+        if is_court:
+            _fulfil(actor, service, order, open_order)
+            _changes(actor, service, order, open_order)
         _certificates(actor, service, order, is_court)
 
 
@@ -161,13 +185,26 @@ def _progress(order: dict[str, Any]) -> float:
     return min(order["spent_fen"] / max(order["amount_fen"] or 1, 1), 1.0)
 
 
-def _fulfil_form(actor: Actor, service: Service, order: dict[str, Any]) -> None:
+def _fulfil(actor: Actor, service: Service, order: dict[str, Any], open_order: bool) -> None:
+    """The fulfilment of this order: what the last one recorded (locked until another is started,
+    while the order stays open), else the form."""
+    form = f"fulfil_{order['order_id']}"
+    recorded = session.locked(form)
+    if recorded:
+        show_recorded(form, t("fulfilment_recorded", quantity=fmt.tonnes(recorded["quantity_t"], session.lang()),
+                              status=t(f"order_status_{recorded['status']}")), seq=recorded["seq"],
+                      new_label_key="new_fulfilment" if open_order else None,
+                      fields=(f"{form}_contract", f"{form}_quantity"))
+    elif open_order:
+        _fulfil_form(actor, service, order, form)
+
+
+def _fulfil_form(actor: Actor, service: Service, order: dict[str, Any], form: str) -> None:
     accounts = [a for a in ui_queries.holding_accounts(service) if a["held_t"] > 0
                 and a["party_kind"] in ("collective", "collection_centre", "trading_centre", "enterprise")]
     unit = "吨" if session.lang() == "zh" else "t"
     labels = {a["account_id"]: f'{a["name"]} ({a["account_id"]}, {a["held_t"]} {unit})'
               for a in sorted(accounts, key=lambda a: -a["held_t"])}
-    form = f"fulfil_{order['order_id']}"
     with st.form(form):
         st.markdown(f"**{t('fulfil_order')}**")
         c1, c2, c3 = st.columns(3)
@@ -182,12 +219,75 @@ def _fulfil_form(actor: Actor, service: Service, order: dict[str, Any]) -> None:
         except ValueError:
             st.error(t("price_unreadable", value=price))
             return
-        out = submit(form, service.court.fulfil, actor=actor, order_id=order["order_id"], seller_account=seller,
-                     price_fen_per_t=price_fen, contract_no=contract.strip(), quantity_t=int(quantity) or None)
-        if out is not None:
-            st.success(t("fulfilment_recorded", quantity=fmt.tonnes(out["quantity_t"], session.lang()),
-                         status=t(f"order_status_{out['status']}")))
-            st.rerun()
+        # a new fulfilment makes a new certificate possible: that form opens again
+        submit_once(form, service.court.fulfil, actor=actor, order_id=order["order_id"], seller_account=seller,
+                    price_fen_per_t=price_fen, contract_no=contract.strip(), quantity_t=int(quantity) or None,
+                    on_success=lambda _: session.new_form(f"certificate_{order['order_id']}"))
+
+
+def _changes(actor: Actor, service: Service, order: dict[str, Any], open_order: bool) -> None:
+    """Amend the order's terms or withdraw it, each a new entry with its reason (history is
+    never edited); a withdrawal cannot be undone, so it is confirmed first."""
+    order_id = order["order_id"]
+    amended, withdrawn = session.locked(f"amend_{order_id}"), session.locked(f"withdraw_{order_id}")
+    if withdrawn:
+        show_recorded(f"withdraw_{order_id}", t("order_withdrawal_recorded", order=order_id), seq=withdrawn["seq"],
+                      new_label_key=None)
+        return
+    if amended:
+        show_recorded(f"amend_{order_id}", t("order_amended", order=order_id), seq=amended["seq"],
+                      new_label_key="new_amendment", fields=(f"amend_{order_id}_reason",))
+        return
+    if not open_order:
+        return
+    with st.expander(t("amend_or_withdraw"), expanded=asking(f"withdraw_{order_id}")):
+        _amend_form(actor, service, order)
+        _withdraw_form(actor, service, order)
+
+
+def _amend_form(actor: Actor, service: Service, order: dict[str, Any]) -> None:
+    form = f"amend_{order['order_id']}"
+    with st.form(form):
+        c1, c2 = st.columns(2)
+        if order["kind"] == "quantity":
+            target = c1.number_input(t("quantity_t"), min_value=1, step=1, value=int(order["quantity_t"] or 1),
+                                     key=f"{form}_quantity")
+        else:
+            target = c1.text_input(t("order_amount_yuan"), value=fmt.yuan(order["amount_fen"]).replace(",", ""),
+                                   key=f"{form}_amount")
+        due = c2.date_input(t("due_date"), value=date.fromisoformat(order["due_date"]), key=f"{form}_due")
+        reason = st.text_input(t("amend_reason"), key=f"{form}_reason")
+        ok = st.form_submit_button(t("amend_submit"))
+    if not ok:
+        return
+    changes: dict[str, Any] = {}
+    if order["kind"] == "quantity" and int(target) != order["quantity_t"]:
+        changes["quantity_t"] = int(target)
+    if order["kind"] == "money":
+        try:
+            fen = fmt.yuan_to_fen(target)
+        except ValueError:
+            st.error(t("price_unreadable", value=target))
+            return
+        if fen != order["amount_fen"]:
+            changes["amount_fen"] = fen
+    if due.isoformat() != order["due_date"]:
+        changes["due_date"] = due.isoformat()
+    submit_once(form, service.court.amend_order, actor=actor, order_id=order["order_id"], reason=reason.strip(),
+                **changes)
+
+
+def _withdraw_form(actor: Actor, service: Service, order: dict[str, Any]) -> None:
+    form = f"withdraw_{order['order_id']}"
+    with st.form(f"{form}_form"):  # the reason and the press arrive together (no disabled button to guess at)
+        reason = st.text_input(t("withdraw_reason"), key=f"{form}_reason")
+        pressed = st.form_submit_button(t("withdraw_order"))
+    if pressed and not reason.strip():
+        st.error(t("withdraw_reason_needed"))
+    asked = pressed and bool(reason.strip())
+    if confirmed(form, asked, t("withdraw_confirm", order=order["order_id"], reason=reason.strip())):
+        submit_once(form, service.court.withdraw_order, actor=actor, order_id=order["order_id"],
+                    reason=reason.strip())
 
 
 def _certificates(actor: Actor, service: Service, order: dict[str, Any], is_court: bool) -> None:
@@ -197,12 +297,16 @@ def _certificates(actor: Actor, service: Service, order: dict[str, Any], is_cour
             st.download_button(t("download_certificate", code=cert["code"]), pdf,
                                file_name=f"certificate-{cert['code']}.pdf", mime="application/pdf",
                                key=f"cert_{cert['code']}")
-    if is_court and order["fulfilments"]:
-        covered = {c["code"] for c in order["certificates"]}
-        if st.button(t("issue_certificate"), key=f"issue_cert_{order['order_id']}"):
-            out = attempt(service.court.issue_certificate, actor, order_id=order["order_id"])
-            if out is not None and out["code"] not in covered:
-                st.rerun()
+    if not (is_court and order["fulfilments"]):
+        return
+    form = f"certificate_{order['order_id']}"
+    issued = session.locked(form)
+    if issued:  # until the next fulfilment (which opens this form again)
+        show_recorded(form, t("certificate_issued", code=issued["code"]), seq=issued["seq"], new_label_key=None,
+                      detail=f"[{t('certificate_check_link')}](certificate?cert={issued['code']})")
+    elif st.button(t("issue_certificate"), key=f"issue_cert_{order['order_id']}"):
+        # the same facts give the same code (and the same entry): no request id of the form's own
+        submit_once(form, service.court.issue_certificate, by_content=True, actor=actor, order_id=order["order_id"])
 
 
 # -- calculator -------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from methodologies.registry import list_methodologies
 from sinkledger.services import queries as ui_queries
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session, widgets
-from sinkledger.ui.common import attempt, get_service, require_roles, sink_name, submit
+from sinkledger.ui.common import attempt, get_service, require_roles, show_recorded, sink_name, submit_once
 from sinkledger.ui.income_common import (
     item_row,
     kg_text,
@@ -68,17 +68,24 @@ def _contracts(actor: Actor, contracts: list[dict[str, Any]]) -> None:
     table([{t("inc_doc_title"): d["title"], t("inc_doc_file"): d["file_name"],
             t("inc_doc_size"): fmt.integer(d["size_bytes"], lang), "SHA-256": d["sha256"][:16] + "…",
             t("inc_doc_kept"): t("yes") if d.get("content_matches") else t("no")} for d in contract["documents"]])
+    _document_form(actor, chosen)
+
+
+def _document_form(actor: Actor, contract_no: str) -> None:
+    done = session.locked("contract_document")
+    if done:
+        show_recorded("contract_document", t("inc_doc_registered", sha=done["sha256"][:16]), seq=done["seq"],
+                      new_label_key="new_document", fields=("doc_title",))
+        return
     title = st.text_input(t("inc_doc_title"), key="doc_title")
     upload = widgets.file_uploader(t("inc_doc_upload"), key="doc_file")
     if st.button(t("inc_doc_register"), type="primary", key="doc_register"):
         if upload is None:
             st.error(t("inc_doc_choose_file"))
             return
-        out = submit("contract_document", get_service().income.register_contract_document, actor=actor,
-                     contract_no=chosen, title=title.strip(), content=upload.getvalue(), file_name=upload.name,
-                     media_type=upload.type or None)
-        if out is not None:
-            st.success(t("inc_doc_registered", sha=out["sha256"][:16]))
+        submit_once("contract_document", get_service().income.register_contract_document, actor=actor,
+                    contract_no=contract_no, title=title.strip(), content=upload.getvalue(), file_name=upload.name,
+                    media_type=upload.type or None)
 
 
 def _projects(actor: Actor, contracts: list[dict[str, Any]]) -> None:
@@ -114,17 +121,29 @@ def _project_detail(project: dict[str, Any]) -> None:
 
 
 def _add_parcels_form(actor: Actor, code: str, collected: list[str]) -> None:
+    form = f"project_add_{code}"
+    done = session.locked(form)
+    if done:
+        show_recorded(form, t("inc_parcels_added", n=len(done["added"]), code=code), seq=done["seq"],
+                      new_label_key="new_project_parcels", fields=("project_add_parcels",))
+        return
     with st.form("project_add_form"):
         parcels = st.multiselect(t("inc_add_parcels"), collected, key="project_add_parcels")
         ok = st.form_submit_button(t("inc_add_parcels_button"))
     if ok:
-        out = submit(f"project_add_{code}", get_service().income.add_project_parcels, actor=actor,
-                     project_code=code, parcel_codes=parcels)
-        if out is not None:
-            st.success(t("inc_parcels_added", n=len(parcels), code=code))
+        submit_once(form, get_service().income.add_project_parcels, actor=actor, project_code=code,
+                    parcel_codes=parcels)
+
+
+PROJECT_FIELDS = ("project_code_new", "project_name_new", "project_parcels_new")
 
 
 def _register_project_form(actor: Actor, collected: list[str]) -> None:
+    done = session.locked("project_register")
+    if done:
+        show_recorded("project_register", t("inc_project_registered", code=done["project_code"]), seq=done["seq"],
+                      new_label_key="new_project", fields=PROJECT_FIELDS)
+        return
     methodologies = sorted({m.id for m in list_methodologies()})
     with st.expander(t("inc_register_project"), expanded=False), st.form("project_register_form"):
         c1, c2 = st.columns(2)
@@ -139,11 +158,9 @@ def _register_project_form(actor: Actor, collected: list[str]) -> None:
         parcels = st.multiselect(t("inc_parcel_list"), collected, key="project_parcels_new")
         ok = st.form_submit_button(t("inc_register_project"), type="primary")
     if ok:
-        out = submit("project_register", get_service().income.register_project, actor=actor,
-                     project_code=code.strip(), name=name.strip(), sink_type=sink, methodology_id=methodology,
-                     monitoring_start=start.isoformat(), interval_months=int(months), parcel_codes=parcels)
-        if out is not None:
-            st.success(t("inc_project_registered", code=out["project_code"]))
+        submit_once("project_register", get_service().income.register_project, actor=actor,
+                    project_code=code.strip(), name=name.strip(), sink_type=sink, methodology_id=methodology,
+                    monitoring_start=start.isoformat(), interval_months=int(months), parcel_codes=parcels)
 
 
 def _trace(actor: Actor) -> None:
@@ -188,10 +205,11 @@ def _centre_account(actor: Actor) -> str | None:
 
 def _distribute(actor: Actor) -> None:
     service, lang = get_service(), session.lang()
-    done = session.last_result("distribute")
+    done = session.locked("distribute")
     if done:
-        st.success(t("inc_distributed", distribution=done["distribution_id"], sale=done["sale_seq"],
-                     amount=fmt.money(done["amount_fen"], lang), lines=done["totals"]["lines"]))
+        show_recorded("distribute", t("inc_distributed", distribution=done["distribution_id"], sale=done["sale_seq"],
+                                      amount=fmt.money(done["amount_fen"], lang), lines=done["totals"]["lines"]),
+                      seq=done["seq"], new_label_key="new_distribution")
     distributed = {d["sale_seq"]: d for d in attempt(service.income.distributions, actor) or []}
     account = _centre_account(actor)
     sales = [s for s in ui_queries.sales(service, account_id=account) if s["seller_account"] == account] if account else []
@@ -199,7 +217,7 @@ def _distribute(actor: Actor) -> None:
     st.subheader(t("inc_sales_to_distribute"))
     if not pending:
         st.caption(t("inc_no_sales_to_distribute"))
-    else:
+    elif not done:  # the preview is the confirmation: its button records exactly what it shows
         labels = {s["seq"]: t("inc_sale_label", seq=s["seq"], date=fmt.date_text(s["recorded_at"], lang),
                               quantity=fmt.tonnes(s["quantity"], lang), amount=fmt.money(s["amount_fen"], lang),
                               buyer=s["buyer_name"]) for s in pending}
@@ -210,9 +228,8 @@ def _distribute(actor: Actor) -> None:
             _preview(preview)
             if preview["contracts"] and st.button(t("inc_confirm_distribution"), type="primary", key="distribute_confirm"):
                 with st.spinner(t("inc_distributing")):
-                    out = submit("distribute", service.income.distribute, actor=actor, sale_seq=chosen)
-                if out is not None:
-                    st.rerun()
+                    # one distribution per sale: the service's request id is the sale's (distribution:<seq>)
+                    submit_once("distribute", service.income.distribute, by_content=True, actor=actor, sale_seq=chosen)
     _distributions(actor, list(distributed.values()))
 
 
@@ -265,20 +282,23 @@ def _distributions(actor: Actor, rows: list[dict[str, Any]]) -> None:
 def _schedule(actor: Actor) -> None:
     service, lang = get_service(), session.lang()
     fixed = [c for c in attempt(service.income.contracts, actor) or [] if c["payment_terms"]["kind"] == "fixed_per_mu_year"]
-    done = session.last_result("schedule_payments")
-    if done:
-        st.success(t("inc_scheduled", n=len(done["obligations"]), amount=fmt.money(done["amount_fen"], lang)))
+    done = session.locked("schedule_payments")
     if not fixed:
         st.caption(t("inc_no_fixed_contracts"))
         return
-    with st.form("schedule_form"):
-        c1, c2 = st.columns(2)
-        contract = c1.selectbox(t("inc_choose_contract"), [c["contract_no"] for c in fixed], key="schedule_contract")
-        through = c2.date_input(t("inc_schedule_through"), value=date.today(), key="schedule_through")
-        ok = st.form_submit_button(t("inc_schedule_button"), type="primary")
-    if ok and submit("schedule_payments", service.income.schedule_payments, actor=actor, contract_no=contract,
-                     through=through.isoformat()) is not None:
-        st.rerun()
+    if done:
+        show_recorded("schedule_payments", t("inc_scheduled", n=len(done["obligations"]),
+                                             amount=fmt.money(done["amount_fen"], lang)),
+                      seq=done["seq"], new_label_key="new_schedule")
+    else:
+        with st.form("schedule_form"):
+            c1, c2 = st.columns(2)
+            contract = c1.selectbox(t("inc_choose_contract"), [c["contract_no"] for c in fixed], key="schedule_contract")
+            through = c2.date_input(t("inc_schedule_through"), value=date.today(), key="schedule_through")
+            ok = st.form_submit_button(t("inc_schedule_button"), type="primary")
+        if ok:
+            submit_once("schedule_payments", service.income.schedule_payments, actor=actor, contract_no=contract,
+                        through=through.isoformat())
     for c in fixed:
         items = attempt(service.income.due_items, actor, contract_no=c["contract_no"]) or []
         st.markdown(f'**{c["contract_no"]}** · {terms_text(c["payment_terms"])}')

@@ -157,6 +157,10 @@ def item_row(i: dict[str, Any], *, with_party: bool = True) -> dict[str, Any]:
     """A due item: when, from what (sale or contract year), for whom, how much, paid, status."""
     lang = session.lang()
     source = (t("inc_source_sale", sale=i["sale_seq"]) if i.get("sale_seq")
+              else t("inc_source_compensation", programme=i.get("programme_name") or i.get("programme_code") or "",
+                     payment=i["source_id"]) if i.get("source_kind") == "compensation"  # issue 22 (helper h8)
+              else t("inc_source_index_insurance", settlement=i["source_id"])
+              if i.get("source_kind") == "index_insurance"  # issue 22: a price index insurance payout
               else t("inc_source_year", period=str(i.get("period") or i.get("basis_date") or "").replace("..", " – ")))
     row = {t("inc_col_due_date"): fmt.date_text(i["due_date"], lang), t("inc_source"): source}
     if with_party:

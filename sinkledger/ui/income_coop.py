@@ -12,12 +12,12 @@ import streamlit as st
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
 from sinkledger.ui.common import (
+    asking,
     attempt,
     confirmed,
-    entry_link,
     get_service,
-    new_form_button,
     require_roles,
+    show_recorded,
     submit_once,
 )
 from sinkledger.ui.income_common import (
@@ -78,10 +78,10 @@ def pay_form(actor: Actor, form: str, *, roles: tuple[str, ...] | None = None, s
     items = [i for i in items if roles is None or i["role"] in roles]
     done = session.locked(form)
     if done:  # this payment is recorded: shown, the form locked until a new payment is started
-        st.success(t("inc_payment_recorded", payment=done["payment_id"], amount=fmt.money(done["amount_fen"], lang),
-                     n=len(done["items"])))
-        st.markdown(entry_link(done["seq"]))
-        new_form_button(form, "new_payment", f"{form}_items", f"{form}_amount", f"{form}_reference")
+        show_recorded(form, t("inc_payment_recorded", payment=done["payment_id"],
+                              amount=fmt.money(done["amount_fen"], lang), n=len(done["items"])),
+                      seq=done["seq"], new_label_key="new_payment",
+                      fields=(f"{form}_items", f"{form}_amount", f"{form}_reference"))
         return
     if not items:
         st.caption(t("inc_nothing_outstanding"))
@@ -95,7 +95,7 @@ def pay_form(actor: Actor, form: str, *, roles: tuple[str, ...] | None = None, s
         paid = c2.date_input(t("inc_paid_date"), value=date.today(), key=f"{form}_date")
         reference = c3.text_input(t("inc_reference"), key=f"{form}_reference")
         asked = st.form_submit_button(t("inc_record_payment"), type="primary")
-    if not asked and not st.session_state.get(session.CONFIRMING, {}).get(form):
+    if not asked and not asking(form):
         return
     if not chosen:
         st.error(t("inc_choose_items_first"))

@@ -21,11 +21,9 @@ from sinkledger.ui.common import (
     attempt,
     cached_version,
     confirmed,
-    entry_link,
     get_service,
-    new_form_button,
     require_roles,
-    submit,
+    show_recorded,
     submit_once,
 )
 from sinkledger.ui.income_common import parse_yuan, party_labeller, table
@@ -63,11 +61,18 @@ def losses_page() -> None:
         _manual_reversal(actor, service, lang)
 
 
+LOSS_FIELDS = ("loss_parcels", "loss_description", "loss_policy")
+
+
 def _loss_form(actor: Actor, service: Service, lang: str) -> None:
-    done = session.last_result("loss_event")
+    """A loss event: the methodology's plan, then (confirmed: the buffer credits it cancels are
+    gone for good) the event and its reversal in one entry; locked until another is started."""
+    done = session.locked("loss_event")
     if done:
-        st.success(t("inc_loss_recorded", event=done["event_id"], lost=done["lost_t_co2e"],
-                     reversed=fmt.tonnes(done["reversed_t"], lang)))
+        show_recorded("loss_event", t("inc_loss_recorded", event=done["event_id"], lost=done["lost_t_co2e"],
+                                      reversed=fmt.tonnes(done["reversed_t"], lang)),
+                      seq=done["seq"], new_label_key="new_loss_event", fields=LOSS_FIELDS)
+        return
     holders = _parcel_holders(cached_version())
     c1, c2 = st.columns(2)
     cause = c1.selectbox(t("inc_cause"), CAUSES, format_func=labeller("inc_cause_"), key=f"loss_cause_{lang}")
@@ -90,12 +95,12 @@ def _loss_form(actor: Actor, service: Service, lang: str) -> None:
     if plan is None:
         return
     _plan(plan, lang)
-    if st.button(t("inc_record_loss"), type="primary", key="loss_record"):
-        out = submit("loss_event", service.income.record_loss, actor=actor, cause=cause,
-                     event_date=event_date.isoformat(), parcels=rows, description=description.strip(),
-                     policy_no=policy.strip() or None)
-        if out is not None:
-            st.rerun()
+    asked = st.button(t("inc_record_loss"), type="primary", key="loss_record")
+    question = t("loss_event_confirm", reversed=fmt.tonnes(sum(p["reversed_t"] for p in plan), lang), n=len(rows))
+    if confirmed("loss_event", asked, question):
+        submit_once("loss_event", service.income.record_loss, actor=actor, cause=cause,
+                    event_date=event_date.isoformat(), parcels=rows, description=description.strip(),
+                    policy_no=policy.strip() or None)
 
 
 def _plan(plan: list[dict[str, Any]], lang: str) -> None:
@@ -116,11 +121,16 @@ def _plan(plan: list[dict[str, Any]], lang: str) -> None:
                     t("col_unit"): s.get("unit", ""), t("col_note"): s.get("note", "")} for s in p["steps"]])
 
 
+CLAIM_FIELDS = ("claim_no", "claim_payout", "claim_reference")
+
+
 def _claim_form(actor: Actor, service: Service, events: list[dict[str, Any]]) -> None:
-    done = session.last_result("insurance_claim")
+    done = session.locked("insurance_claim")
     if done:
-        st.success(t("inc_claim_recorded", claim=done["claim_no"], event=done["event_id"],
-                     payout=fmt.money(done["payout_fen"], session.lang())))
+        show_recorded("insurance_claim", t("inc_claim_recorded", claim=done["claim_no"], event=done["event_id"],
+                                           payout=fmt.money(done["payout_fen"], session.lang())),
+                      seq=done["seq"], new_label_key="new_claim", fields=CLAIM_FIELDS)
+        return
     if not events:
         st.caption(t("inc_no_events"))
         return
@@ -144,11 +154,9 @@ def _claim_form(actor: Actor, service: Service, events: list[dict[str, Any]]) ->
     payout_fen = parse_yuan(payout)
     if payout_fen is None:
         return
-    out = submit("insurance_claim", service.income.record_claim, actor=actor, claim_no=claim_no.strip(),
-                 event_id=event_id, policy_no=policy.strip(), product=product.strip(), insured_party_id=party,
-                 payout_fen=payout_fen, paid_date=paid.isoformat(), reference=reference.strip() or None)
-    if out is not None:
-        st.rerun()
+    submit_once("insurance_claim", service.income.record_claim, actor=actor, claim_no=claim_no.strip(),
+                event_id=event_id, policy_no=policy.strip(), product=product.strip(), insured_party_id=party,
+                payout_fen=payout_fen, paid_date=paid.isoformat(), reference=reference.strip() or None)
 
 
 def _events(events: list[dict[str, Any]], lang: str) -> None:
@@ -165,9 +173,10 @@ def _manual_reversal(actor: Actor, service: Service, lang: str) -> None:
     st.caption(t("losses_intro"))
     reversed_ = session.locked("loss")
     if reversed_:  # recorded: shown, the form locked until another reversal is started
-        st.success(t("loss_recorded", reversal=reversed_["reversal_id"], quantity=fmt.tonnes(reversed_["quantity"], lang)))
-        st.markdown(entry_link(reversed_["seq"]))
-        new_form_button("loss", "new_reversal", "loss_event", "loss_quantity", "loss_reason")
+        show_recorded("loss", t("loss_recorded", reversal=reversed_["reversal_id"],
+                                quantity=fmt.tonnes(reversed_["quantity"], lang)),
+                      seq=reversed_["seq"], new_label_key="new_reversal",
+                      fields=("loss_event", "loss_quantity", "loss_reason"))
     else:
         _reversal_form(actor, service, lang)
     rows = ui_queries.reversals(service)

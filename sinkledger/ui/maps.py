@@ -149,6 +149,36 @@ def view_for(bounds_lonlat: tuple[float, float, float, float], min_zoom: float =
     return view
 
 
+# deck.gl's Web Mercator: the whole world is 512 × 2**zoom pixels wide (512-pixel tiles at zoom 0)
+DECK_WORLD_PX = 512
+FIT_WIDTH_PX = 640  # the narrowest a page's map is drawn on a laptop (the main column, sidebar open)
+FIT_PADDING_PX = 40
+FIT_MAX_ZOOM = 17  # one small parcel still shows its surroundings
+
+
+def _mercator(lon: float, lat: float) -> tuple[float, float]:
+    """(x, y) in [0, 1] of the Web Mercator square, y down (as deck.gl's pixels)."""
+    lat = max(min(lat, 85.05), -85.05)
+    return (lon + 180) / 360, (1 - np.log(np.tan(np.radians(lat)) + 1 / np.cos(np.radians(lat))) / np.pi) / 2
+
+
+def fit_view(bounds_lonlat: tuple[float, float, float, float], *, height_px: int, width_px: int = FIT_WIDTH_PX,
+             padding_px: int = FIT_PADDING_PX, max_zoom: float = FIT_MAX_ZOOM) -> pdk.ViewState:
+    """The view that shows all of ``bounds_lonlat`` (west, south, east, north) with ``padding_px``
+    around it on a map ``width_px`` × ``height_px``: deck.gl's ``fitBounds``, which pydeck's JSON
+    cannot call. The centre is the box's centre in Web Mercator, the zoom the largest at which the
+    box fits both ways (at most ``max_zoom``). A map drawn wider than ``width_px`` shows more around."""
+    x0, y1 = _mercator(bounds_lonlat[0], bounds_lonlat[1])  # south-west: y is larger (down)
+    x1, y0 = _mercator(bounds_lonlat[2], bounds_lonlat[3])
+    room_x, room_y = max(width_px - 2 * padding_px, 1), max(height_px - 2 * padding_px, 1)
+    spans = [(room_x, x1 - x0), (room_y, y1 - y0)]
+    zooms = [float(np.log2(room / (span * DECK_WORLD_PX))) for room, span in spans if span > 0]
+    zoom = min([*zooms, max_zoom])
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    lat = float(np.degrees(np.arctan(np.sinh(np.pi * (1 - 2 * cy)))))
+    return pdk.ViewState(longitude=float(cx * 360 - 180), latitude=lat, zoom=zoom, pitch=0, bearing=0)
+
+
 def features_bounds(features: list[dict[str, Any]]) -> tuple[float, float, float, float] | None:
     if not features:
         return None

@@ -1,4 +1,4 @@
-"""Which pages each role sees, and the sidebar (language, base map, who is signed in).
+"""Which pages each role sees, and the sidebar (language, who is signed in; the base map on map pages).
 
 Only the pages a role may use are registered with ``st.navigation``; every page checks the role
 again, and the service checks it a third time. A page's address always works (issue 19): when a
@@ -23,6 +23,8 @@ BASEMAPS = ("none", "osm", "tianditu")
 # url_path → (module, function, title key, icon)
 PAGES = {
     "overview": ("public", "explorer_page", "page_overview", ":material/insights:"),
+    "map": ("public", "map_page", "page_map", ":material/map:"),
+    "statistics": ("public", "statistics_page", "page_statistics", ":material/bar_chart:"),
     "certificate": ("public", "certificate_page", "page_certificate", ":material/verified:"),
     "registry": ("public_registry", "registry_page", "page_registry", ":material/search:"),
     "signin": ("signin", "signin_page", "page_signin", ":material/login:"),
@@ -47,27 +49,37 @@ PAGES = {
     "households": ("people", "households_page", "page_households", ":material/diversity_3:"),
     "personal_data": ("people_admin", "personal_data_page", "page_personal_data", ":material/shield_person:"),
     "batch": ("batch", "batch_page", "page_batch", ":material/stacked_line_chart:"),
+    # issue 22 (helper h7): the price index, index insurance, pricing factors
+    "prices": ("prices", "public_index_page", "page_price_index", ":material/show_chart:"),
+    "index_insurance": ("prices", "index_insurance_page", "page_index_insurance", ":material/price_check:"),
+    "my_policies": ("prices", "coop_policies_page", "page_my_policies", ":material/price_check:"),
+    "pricing_factors": ("prices", "pricing_factors_page", "page_pricing_factors", ":material/eco:"),
+    # issue 22 (helper h8): compensation programmes and quota obligations
+    "authority": ("instruments", "authority_page", "page_authority", ":material/account_balance:"),
+    "obligations": ("instruments", "enterprise_obligations_page", "page_obligations", ":material/fact_check:"),
 }
 
 ROLE_PAGES: dict[str, tuple[str, ...]] = {
     "public": ("signin",),
-    "cooperative": ("parcels", "register", "account", "income_coop", "batch", "households"),
+    "cooperative": ("parcels", "register", "account", "income_coop", "batch", "households", "my_policies"),
     "household": ("income", "account", "my_details"),  # a household holds no credits: its income first
     "collection_centre": ("parcels", "register", "account", "income_contracts", "income_centre", "income_paylist",
-                          "batch", "households"),
+                          "batch", "households", "pricing_factors"),
     "trading_clerk": ("sale", "sales"),
-    "enterprise": ("account",),
+    "enterprise": ("account", "obligations"),
     "verifier": ("verify",),
     "court": ("cases", "calculator"),
     "procurator": ("cases", "calculator"),
     "bank": ("pledges", "liens"),
-    "insurer": ("losses",),
-    "admin": ("users", "personal_data", "parcels"),
+    "insurer": ("losses", "index_insurance"),
+    "admin": ("users", "personal_data", "parcels", "pricing_factors"),
+    "authority": ("authority",),  # issue 22 (helper h8)
 }
-PUBLIC_PAGES = ("overview", "registry", "certificate")
+PUBLIC_PAGES = ("overview", "map", "statistics", "registry", "certificate", "prices")
 
 
-def _page(url_path: str, *, default: bool = False) -> st.Page:
+def page(url_path: str, *, default: bool = False) -> st.Page:
+    """One of :data:`PAGES` as ``st.navigation`` and ``st.page_link`` take it."""
     module, function, title, icon = PAGES[url_path]
     fn = getattr(importlib.import_module(f"sinkledger.ui.{module}"), function)
     return st.Page(fn, title=t(title), icon=icon, url_path=url_path, default=default)
@@ -79,10 +91,10 @@ def pages_for(role: str, requested: str | None = None) -> dict[str, list[st.Page
     at the address of ``requested`` (a page the URL asked for) when the role cannot use it."""
     own = ROLE_PAGES.get(role, ())
     signed_in = role != "public"
-    work = [_page(p, default=signed_in and i == 0) for i, p in enumerate(own) if p != "signin"]
-    public = [_page(p, default=not signed_in and p == "overview") for p in PUBLIC_PAGES]
+    work = [page(p, default=signed_in and i == 0) for i, p in enumerate(own) if p != "signin"]
+    public = [page(p, default=not signed_in and p == "overview") for p in PUBLIC_PAGES]
     if not signed_in:
-        public.append(_page("signin"))
+        public.append(page("signin"))
     if requested in PAGES and requested not in (*own, *PUBLIC_PAGES, "signin"):
         public.append(_stand_in(requested, signed_in))
     sections = {t("nav_public"): public}
@@ -136,15 +148,23 @@ def sidebar() -> None:
         if st.sidebar.button(t("sign_out"), key="sign_out"):
             websession.sign_out()
             st.rerun()
-    # The widget's key carries the language so that its option labels follow a language switch;
-    # the choice itself lives under session.BASEMAP and survives the switch.
-    chosen = st.session_state.get(session.BASEMAP, "none")
-    st.sidebar.selectbox(t("basemap"), BASEMAPS, index=BASEMAPS.index(chosen), format_func=labeller("basemap_"),
-                         key=f"basemap_{session.lang()}", on_change=_keep_basemap)
     widgets.localise_widgets()  # Streamlit's own widget texts (uploader, pickers) in the chosen language
     cookie = websession.cookie_script()  # keeps the browser's session cookie in step (set / removed)
     if cookie:
         st.sidebar.html(cookie, unsafe_allow_javascript=True)
+
+
+def basemap_selector() -> str:
+    """The base-map choice, in the sidebar of the pages that draw a map (only there: a select box
+    costs every page's first paint, BENCHMARKS.md issue 17); the choice is kept across pages.
+
+    The widget's key carries the language so that its option labels follow a language switch;
+    the choice itself lives under session.BASEMAP and survives the switch and the pages
+    without a map."""
+    chosen = st.session_state.get(session.BASEMAP, "none")
+    st.sidebar.selectbox(t("basemap"), BASEMAPS, index=BASEMAPS.index(chosen), format_func=labeller("basemap_"),
+                         key=f"basemap_{session.lang()}", on_change=_keep_basemap)
+    return str(st.session_state.get(session.BASEMAP, "none"))
 
 
 def restore_language() -> None:

@@ -18,7 +18,7 @@ import streamlit as st
 
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
-from sinkledger.ui.common import attempt, get_people, get_service, require_roles
+from sinkledger.ui.common import attempt, get_people, get_service, require_roles, show_recorded, submit_once
 from sinkledger.ui.text import labeller, t
 from sinkledger_base.errors import NotFound
 
@@ -210,7 +210,8 @@ def people_table(listed: list[dict[str, Any]]) -> None:
 
 
 def register_form(actor: Actor, people: PeopleService, listed: list[dict[str, Any]]) -> None:
-    _registered_message()
+    if _registered_message():
+        return
     st.caption(t("pd_register_intro"))
     live = {p["party_id"] for p in listed if not p["erased"]}
     households = {p["party_id"]: f'{p["name"] or p["party_id"]} ({p["party_id"]})'
@@ -228,24 +229,31 @@ def register_form(actor: Actor, people: PeopleService, listed: list[dict[str, An
                                 max_value=datetime.date.today())
         ok = st.form_submit_button(t("pd_register_submit"), type="primary")
     if ok:
-        out = attempt(people.register, actor, party_id=party, purpose=purpose.strip(),
-                      consent_date=consent.isoformat() if consent else "",
-                      **{f: (v.strip() or None) if f in OPTIONAL_FIELDS else v.strip() for f, v in values.items()})
-        if out is not None:
-            session.drop_read("households")  # the list is read again, with the new household
-            session.done("person_register", out)
-            st.rerun()
+        # no request id: the same details again are a harmless retry (the service says "replayed");
+        # the list is read again, with the new household
+        submit_once("person_register", people.register, by_content=True, actor=actor, party_id=party,
+                    purpose=purpose.strip(), consent_date=consent.isoformat() if consent else "",
+                    **{f: (v.strip() or None) if f in OPTIONAL_FIELDS else v.strip() for f, v in values.items()},
+                    on_success=lambda _: session.drop_read("households"))
 
 
-def _registered_message() -> None:
-    out = session.last_result("person_register")
-    if out:
-        if out["replayed"]:
-            st.success(t("pd_register_replayed", party=out["party_id"]))
-        else:
-            st.success(t("pd_registered", party=out["party_id"], version=out["version"]))
-        if "party_name_reveals_person" in out["warnings"]:
-            st.warning(t("pd_warning_pseudonym"))
+REGISTER_FIELDS = tuple(f"pr_{f}" for f in (*FIELDS, "purpose", "consent"))
+CORRECT_FIELDS = tuple(f"pc_{f}" for f in (*FIELDS, "purpose", "reason")) + tuple(f"pc_clear_{f}" for f in OPTIONAL_FIELDS)
+
+
+def _registered_message() -> bool:
+    """The registration just made, locked until another is started; False when there is none."""
+    out = session.locked("person_register")
+    if not out:
+        return False
+    if out["replayed"]:
+        message = t("pd_register_replayed", party=out["party_id"])
+    else:
+        message = t("pd_registered", party=out["party_id"], version=out["version"])
+    if "party_name_reveals_person" in out["warnings"]:
+        st.warning(t("pd_warning_pseudonym"))
+    show_recorded("person_register", message, new_label_key="pd_register_another", fields=REGISTER_FIELDS)
+    return True
 
 
 def correct_form(actor: Actor, people: PeopleService, listed: list[dict[str, Any]]) -> None:
@@ -253,7 +261,8 @@ def correct_form(actor: Actor, people: PeopleService, listed: list[dict[str, Any
     if not live:
         st.info(t("pd_nobody"))
         return
-    _corrected_message()
+    if _corrected_message():
+        return
     st.caption(t("pd_correct_intro"))
     with st.form("person_correct"):
         party = st.selectbox(t("pd_household"), list(live), format_func=live.get, key="pc_party")
@@ -271,16 +280,18 @@ def correct_form(actor: Actor, people: PeopleService, listed: list[dict[str, Any
     if not changes:
         st.warning(t("pd_nothing_to_correct"))
         return
-    out = attempt(people.correct, actor, party_id=party, changes=changes, reason=reason)
-    if out is not None:
-        session.drop_read("households")
-        session.done("person_correct", out)
-        st.rerun()
+    # no request id: the register keeps every version; the form's lock keeps a second press away
+    submit_once("person_correct", people.correct, by_content=True, actor=actor, party_id=party, changes=changes,
+                reason=reason, on_success=lambda _: session.drop_read("households"))
 
 
-def _corrected_message() -> None:
-    out = session.last_result("person_correct")
-    if out:
-        sep = "、" if session.lang() == "zh" else ", "
-        st.success(t("pd_corrected", party=out["party_id"], version=out["version"],
-                     fields=sep.join(t(f"pd_field_{f}") for f in out["changed"])))
+def _corrected_message() -> bool:
+    """The correction just made, locked until another is started; False when there is none."""
+    out = session.locked("person_correct")
+    if not out:
+        return False
+    sep = "、" if session.lang() == "zh" else ", "
+    show_recorded("person_correct", t("pd_corrected", party=out["party_id"], version=out["version"],
+                                      fields=sep.join(t(f"pd_field_{f}") for f in out["changed"])),
+                  new_label_key="pd_correct_another", fields=CORRECT_FIELDS)
+    return True

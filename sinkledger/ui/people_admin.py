@@ -13,7 +13,7 @@ import streamlit as st
 from sinkledger.services import admin
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
-from sinkledger.ui.common import attempt, get_people, get_service, require_roles
+from sinkledger.ui.common import attempt, get_people, get_service, require_roles, show_recorded, submit_once
 from sinkledger.ui.people import access_table, people_table, read_once, reread_button
 from sinkledger.ui.text import t
 
@@ -66,7 +66,10 @@ def _access_log(actor: Actor, people: PeopleService) -> None:
 
 def _erasure(actor: Actor, people: PeopleService) -> None:
     st.caption(t("pd_erase_intro"))
-    _last_erasure()
+    erased = session.locked("erasure")
+    if erased:  # done: what was erased, locked until another erasure is started
+        _erased(erased)
+        return
     pending = st.session_state.get(session.ERASE_PENDING)
     if pending:
         _confirm_erasure(actor, people, pending)
@@ -131,22 +134,28 @@ def _confirm_erasure(actor: Actor, people: PeopleService, party_id: str) -> None
     if ok and not sure:
         st.warning(t("pd_erase_tick"))
     elif ok:
-        out = attempt(people.erase, actor, party_id=party_id, reason=reason)
-        if out is not None:
-            st.session_state.pop(session.ERASE_PENDING, None)
-            session.drop_read("admin_people", "erase_found")
-            session.done("erasure", out)
-            st.rerun()
+        # no request id: erasing an erased record changes nothing (the service says "replayed")
+        submit_once("erasure", people.erase, by_content=True, actor=actor, party_id=party_id, reason=reason,
+                    on_success=_after_erasure)
 
 
-def _last_erasure() -> None:
-    out = session.last_result("erasure")
-    if not out:
-        return
+def _after_erasure(_: dict) -> None:
+    st.session_state.pop(session.ERASE_PENDING, None)
+    session.drop_read("admin_people", "erase_found")
+
+
+ERASE_FIELDS = ("erase_resident_id", "erase_lookup_note", "erase_reason", "erase_sure")
+
+
+def _erased(out: dict) -> None:
+    """The erasure just made. The person register is kept off the journal on purpose, so there
+    is no entry to link; the access log holds its record, with the grounds."""
     if out.get("replayed"):
-        st.info(t("pd_already_erased", party=out["party_id"]))
+        message = t("pd_already_erased", party=out["party_id"])
     else:
-        st.success(t("pd_erased_done", party=out["party_id"], versions=out["versions_destroyed"]))
+        message = t("pd_erased_done", party=out["party_id"], versions=out["versions_destroyed"])
+    show_recorded("erasure", message, detail=t("pd_erased_at", at=fmt.moment_text(out["erased_at"])),
+                  new_label_key="pd_erase_another", fields=ERASE_FIELDS)
 
 
 # -- payment officers ------------------------------------------------------------------------------
@@ -162,24 +171,21 @@ def _designations(actor: Actor, people: PeopleService) -> None:
                                    for d in current]), hide_index=True, width="stretch")
     else:
         st.caption(t("pd_no_designations"))
+    changed = session.locked("designation")
+    if changed:  # one change per form instance: the list above moved, so the buttons wait for "continue"
+        show_recorded("designation", t("pd_revoked", username=changed["username"]) if "revoked" in changed
+                      else t("pd_designated", username=changed["username"]))
+        return
     for d in current:
-        revoke = st.button(f'{t("pd_revoke")}: {d["username"]}', key=f'revoke_{d["username"]}')
-        if revoke and attempt(people.revoke, actor, username=d["username"]) is not None:
-            session.done("designation", ("revoked", d["username"]))
-            st.rerun()
+        if st.button(f'{t("pd_revoke")}: {d["username"]}', key=f'revoke_{d["username"]}'):
+            submit_once("designation", people.revoke, by_content=True, actor=actor, username=d["username"])
     designated = {d["username"] for d in current}
     users = [u for u in admin.list_users(get_service(), actor)
              if u["role"] == "collection_centre" and u["active"] and u["username"] not in designated]
     if not users:
         st.caption(t("pd_no_centre_users"))
-    else:
-        labels = {u["username"]: f'{u["display_name"] or u["username"]} ({u["username"]}, {u["party_id"]})' for u in users}
-        chosen = st.selectbox(t("pd_designate_user"), list(labels), format_func=labels.get, key="designate_user")
-        designate = st.button(t("pd_designate"), key="designate")
-        if designate and attempt(people.designate, actor, username=chosen) is not None:
-            session.done("designation", ("designated", chosen))
-            st.rerun()
-    last = session.last_result("designation")
-    if last:
-        st.success(t("pd_designated", username=last[1]) if last[0] == "designated"
-                   else t("pd_revoked", username=last[1]))
+        return
+    labels = {u["username"]: f'{u["display_name"] or u["username"]} ({u["username"]}, {u["party_id"]})' for u in users}
+    chosen = st.selectbox(t("pd_designate_user"), list(labels), format_func=labels.get, key="designate_user")
+    if st.button(t("pd_designate"), key="designate"):
+        submit_once("designation", people.designate, by_content=True, actor=actor, username=chosen)

@@ -1,4 +1,4 @@
-"""Public pages (no sign-in): the explorer and the certificate check."""
+"""Public pages (no sign-in): the landing page, the parcel map, the statistics and the certificate check."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import streamlit as st
 from sinkledger.services import queries as ui_queries
 from sinkledger.services import tiles
 from sinkledger.ui import format as fmt
-from sinkledger.ui import maps, public_registry, session
+from sinkledger.ui import instruments, maps, navigation, public_registry, session
 from sinkledger.ui.common import attempt, cached_version, county_names, get_service, sink_name
 from sinkledger.ui.text import labeller, t
 from sinks import SINK_TYPES
@@ -53,7 +53,13 @@ def ledger_summary(version: int) -> dict[str, Any]:
 
 
 def parcels_version() -> int:
-    """The parcels version the map's tile URLs carry (one look-up on an index per run)."""
+    """The parcels version the map's tile URLs carry: every change to a parcel writes a journal
+    entry, so it is looked up once per ledger version."""
+    return _parcels_version_at(cached_version())
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _parcels_version_at(version: int) -> int:
     return tiles.parcels_version(get_service())
 
 
@@ -92,7 +98,7 @@ def parcel_map(*, key: str, holder_party_id: str | None = None, extra: list[Any]
 def basemap_choice() -> str:
     """The chosen base map; a web base map that cannot be used here says so plainly and the map
     falls back to the offline county outlines."""
-    chosen = st.session_state.get(session.BASEMAP, "none")
+    chosen = navigation.basemap_selector()
     if chosen == "tianditu" and not tianditu_key():
         st.warning(t("basemap_tianditu_no_key"))
         return "none"
@@ -105,12 +111,13 @@ def basemap_choice() -> str:
 # -- explorer ---------------------------------------------------------------------------------
 
 def explorer_page() -> None:
-    service = get_service()
+    """The landing page: what the registry holds and whether its ledger checks out, with the way
+    to the parcel map, the statistics and the public registry. It draws no map: deck.gl costs a
+    visitor more than the rest of the page together (BENCHMARKS.md, issue 17); the map has its
+    own page."""
     st.title(t("app_title"))
     st.write(t("app_subtitle"))
     st.info(t("synthetic_notice"))
-    st.subheader(t("map_header"))
-    parcel_map(key="overview_map")
     balances = ledger_summary(cached_version())
     _headline(balances)
     left, right = st.columns([3, 2])
@@ -120,10 +127,28 @@ def explorer_page() -> None:
     with right:
         st.subheader(t("integrity_header"))
         _integrity()
+    st.subheader(t("explore_header"))
+    for url_path, key in (("map", "explore_map"), ("statistics", "explore_statistics"),
+                          ("registry", "explore_registry"), ("prices", "explore_prices")):
+        st.page_link(navigation.page(url_path), label=t(key))
+
+
+def map_page() -> None:
+    """The parcel map over vector tiles (issue 17): every active and retired parcel, coloured by
+    sink type; a click says what the parcel is, what it was credited and links to its page."""
+    st.title(t("page_map"))
+    parcel_map(key="overview_map")
+
+
+def statistics_page() -> None:
+    """The registry's figures in detail: by vintage and sink type, by county, and the monthly
+    issuance, sales, retirements and average price."""
+    st.title(t("page_statistics"))
+    balances = ledger_summary(cached_version())
     st.subheader(t("vintage_header"))
     _vintage_table(balances)
     st.subheader(t("county_header"))
-    _county_table(service, balances["counties"])
+    _county_table(get_service(), balances["counties"])
     st.subheader(t("activity_header"))
     _activity_charts(balances["months"])
 
@@ -198,7 +223,9 @@ def _activity_charts(months: list[dict[str, Any]]) -> None:
     volumes = pd.DataFrame({t("series_issued"): [m["issued_t"] for m in months],
                             t("series_sold"): [m["sold_t"] for m in months],
                             t("series_retired"): [m["retired_t"] for m in months]}, index=index)
-    prices = pd.DataFrame({t("series_price"): [(m["average_price_fen"] or 0) / 100 for m in months]}, index=index)
+    # A month without a priced sale has no average price: a gap in the line, not a fall to zero.
+    prices = pd.DataFrame({t("series_price"): [m["average_price_fen"] / 100 if m["average_price_fen"] else None
+                                               for m in months]}, index=index, dtype="float64")
     left, right = st.columns(2)
     with left:
         st.caption(t("chart_volumes"))
@@ -280,16 +307,20 @@ def _verify_action() -> None:
 
 # -- certificate check ------------------------------------------------------------------------
 
-CERTIFICATE_KINDS = ("court", "retirement")
+CERTIFICATE_KINDS = ("court", "retirement", "obligation")  # obligation: issue 22 (helper h8)
 
 
 def certificate_page() -> None:
     st.title(t("page_certificate"))
     # A retirement certificate's QR code links here with ?retirement=RT-...; a court's with ?cert=CODE.
-    kind = st.radio(t("pr_search_by"), CERTIFICATE_KINDS, index=1 if "retirement" in st.query_params else 0,
+    asked = 1 if "retirement" in st.query_params else 2 if "ocert" in st.query_params else 0
+    kind = st.radio(t("pr_search_by"), CERTIFICATE_KINDS, index=asked,
                     horizontal=True, format_func=labeller("pr_kind_"), key="certificate_kind")
     if kind == "retirement":
         public_registry.retirement_certificate_check()
+        return
+    if kind == "obligation":
+        instruments.obligation_certificate_check()
         return
     st.write(t("certificate_intro"))
     court = get_service().court

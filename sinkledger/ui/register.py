@@ -19,8 +19,9 @@ from sinkledger.ui.common import (
     county_names,
     get_service,
     require_roles,
+    show_recorded,
     sink_name,
-    submit,
+    submit_once,
 )
 from sinkledger.ui.public import basemap_choice, parcels_version, tianditu_key
 from sinkledger.ui.text import sink_labeller, t, t_or
@@ -76,6 +77,11 @@ def _draw(actor: Actor) -> None:
     """The drawing map around the holder's parcels (or the region): at most :data:`NEARBY_LIMIT`
     parcels near them, read through the spatial index, never the whole registry."""
     service = get_service()
+    done = session.locked("draw")
+    if done:  # registered: shown with its entry and its public page, until another parcel is drawn
+        show_recorded("draw", t("parcel_registered", code=done["parcel_code"]), seq=done["seq"],
+                      detail=_parcel_link(done["parcel_code"]), new_label_key="new_parcel", fields=DRAW_FIELDS)
+        return
     st.caption(t("draw_help"))
     holder = actor.party_id if actor.role.value == "cooperative" else None
     region = service.settings.region.bounds_lonlat
@@ -99,6 +105,13 @@ def _draw(actor: Actor) -> None:
     _parcel_form(actor, service, geometry, repair)
 
 
+DRAW_FIELDS = ("draw_code", "draw_cert", "draw_declared", "accept_repair")
+
+
+def _parcel_link(code: str) -> str:
+    return f"[{t('parcel_public_link', code=code)}](registry?parcel={code})"
+
+
 def _parcel_form(actor: Actor, service: Service, geometry: dict[str, Any], repair: bool) -> None:
     holders, counties = _holders(actor), county_names(service)
     with st.form("draw_form"):
@@ -112,12 +125,10 @@ def _parcel_form(actor: Actor, service: Service, geometry: dict[str, Any], repai
         gcj = st.checkbox(t("from_gcj02"), key="draw_gcj02")
         ok = st.form_submit_button(t("register_parcel"), type="primary")
     if ok:
-        out = submit("draw", service.register_parcel, actor=actor, parcel_code=code.strip(), sink_type=sink,
-                     holder_party_id=holder, geometry=geometry, county_code=county, tenure_cert_no=cert.strip() or None,
-                     declared_area_mu=declared.strip() or None, from_gcj02=gcj, repair=repair)
-        if out is not None:
-            st.session_state.pop(session.DRAWN, None)
-            st.success(t("parcel_registered", code=code.strip()))
+        submit_once("draw", service.register_parcel, actor=actor, parcel_code=code.strip(), sink_type=sink,
+                    holder_party_id=holder, geometry=geometry, county_code=county, tenure_cert_no=cert.strip() or None,
+                    declared_area_mu=declared.strip() or None, from_gcj02=gcj, repair=repair,
+                    on_success=lambda _: st.session_state.pop(session.DRAWN, None))
 
 
 def _county_field(col: Any, service: Service, geometry: dict[str, Any], counties: dict[str, str]) -> str | None:
@@ -145,6 +156,13 @@ NONE = ""  # "no column" / "no default" in the mapping's pickers
 
 def _upload(actor: Actor) -> None:
     service = get_service()
+    done = session.locked("import")
+    if done:  # imported: shown with its entry; the uploader comes back empty for the next file
+        show_recorded("import", t("imported_message", n=done["parcels_registered"]), seq=done["seq"],
+                      detail=t("imported_detail", source=done["source"], first=done["first_parcel_code"],
+                               last=done["last_parcel_code"]),
+                      new_label_key="new_import", fields=("upload_prefix",))
+        return
     st.caption(t("upload_help"))
     upload = widgets.file_uploader(t("parcel_file"), type=UPLOAD_TYPES, key="parcel_file")
     c1, c2, c3 = st.columns(3)
@@ -175,15 +193,16 @@ def _upload(actor: Actor) -> None:
 def _mapping_form(actor: Actor, columns: list[str]) -> dict[str, Any]:
     """QGIS-like field mapping: a column for each field, defaults for fields the file lacks.
 
-    Starts from the user's last mapping (the columns this file has) or, for a field not chosen
-    before, the column the importer recognises by name; the choice is kept for the next upload.
+    Starts from the party's last mapping (the columns this file has) or, for a field not chosen
+    before, the column the importer recognises by name; the choice is kept for the party's next
+    upload, in any later session (``service.upload_mapping``, stored per party).
     Returns the importer's ``mapping`` (``{column: field}``, ``"-"`` for a recognised column not
     used) and ``defaults``."""
     # deferred on purpose: the mapping's aliases load with the importer, only on this tab
     from sinks.mapping import IGNORE, build_column_map
 
-    username = actor.username
-    saved = st.session_state.setdefault(session.UPLOAD_MAPPING, {}).get(username, {"fields": {}, "defaults": {}})
+    service = get_service()
+    saved = attempt(service.upload_mapping, actor) or {"fields": {}, "defaults": {}}
     auto = build_column_map(columns)[0].columns_by_field
     holders = _holders(actor)
     chosen: dict[str, str] = {}
@@ -195,7 +214,8 @@ def _mapping_form(actor: Actor, columns: list[str]) -> dict[str, Any]:
             st.caption(t("mapping_nothing"))
         cols = st.columns(2)
         for i, field in enumerate(MAP_FIELDS):
-            start = saved["fields"].get(field, auto.get(field, NONE))
+            start = saved["fields"].get(field)  # the party's column for it, if this file has one
+            start = start if start in columns else auto.get(field, NONE)
             options = [NONE, *columns]
             chosen[field] = cols[i % 2].selectbox(field_label(field), options,
                                                   index=options.index(start) if start in options else 0,
@@ -214,8 +234,8 @@ def _mapping_form(actor: Actor, columns: list[str]) -> dict[str, Any]:
                                           index=owners.index(start) if start in owners else 0,
                                           format_func=lambda v: holders.get(v, v) if v else t("mapping_none"),
                                           key="map_default_holder")
-    st.session_state[session.UPLOAD_MAPPING][username] = {
-        "fields": {f: c for f, c in chosen.items() if c}, "defaults": {f: v for f, v in defaults.items() if v}}
+    attempt(service.save_upload_mapping, actor, fields={f: c for f, c in chosen.items() if c},
+            defaults={f: v for f, v in defaults.items() if v})
     mapping = {column: field for field, column in chosen.items() if column}
     for field, column in auto.items():  # a recognised column the user moved away from its field is ignored
         if field in MAP_FIELDS and chosen.get(field) != column and column not in mapping:
@@ -242,15 +262,12 @@ def _import(actor: Actor, service: Service, report: dict[str, Any], path: Path, 
     n = len(report["parcels"])
     with st.status(t("importing", n=n), expanded=True) as status:
         bar = st.progress(0.0, text=t("import_recording"))
-        # The service reports rows checked, then rows written: the bar follows both.
-        out = submit(f"import_{report['source']['sha256'][:16]}", service.import_parcels, actor=actor,
-                     path=str(path), options=options, progress=lambda done, total, label: bar.progress(
-                         min(done / max(total, 1), 1.0), text=t("import_rows_registered", done=done, total=total)))
-        if out is not None:
-            bar.progress(1.0, text=t("import_rows_registered", done=n, total=n))
-        status.update(label=t("import_done") if out else t("import_failed"), state="complete" if out else "error")
-    if out is not None:
-        st.success(t("imported_message", n=n))
+        # The service reports rows checked, then rows written: the bar follows both. On success the
+        # page reruns on the locked form (what was imported); the lines below run only on a refusal.
+        submit_once("import", service.import_parcels, actor=actor, path=str(path), options=options,
+                    progress=lambda done, total, label: bar.progress(
+                        min(done / max(total, 1), 1.0), text=t("import_rows_registered", done=done, total=total)))
+        status.update(label=t("import_failed"), state="error")
 
 
 def _saved(upload: Any) -> Path:

@@ -29,14 +29,13 @@ BASEMAP = "basemap"  # "none" (offline) or "osm" / "tianditu"
 TOKEN = "session_token"  # this browser's web-session token (also in its cookie); absent if none
 READS = "people_reads"  # page name → its last read of personal data (each read is logged: no rereads)
 ERASE_PENDING = "erase_pending"  # the party id an administrator asked to erase, awaiting confirmation
-BATCH_RESULT = "batch_result"  # the last batch estimate's summary
 REGISTRY_SEARCH = "registry_search"  # the public registry page's search kind (kept across a language switch)
 REGISTRY_OFFSET = "registry_offset"  # the first item of the public registry's retirement list shown
 LOCKED = "locked_forms"  # form name → what its instance recorded (the form shows it, locked, until a new one)
 CONFIRMING = "confirming"  # form name → True while an irreversible act waits for its confirmation
 UPLOAD_COLUMNS = "upload_columns"  # an uploaded file's id → its columns (read once, for the field mapping)
-UPLOAD_MAPPING = "upload_mapping"  # user name → the field mapping of their last upload (reused next time)
 EXPORT_FILE = "export_file"  # the parcel export last prepared (name, format, count, bytes) for download
+SALES_PREVIEW = "sales_preview"  # (file id, ledger version, preview) of the sales file being imported
 DEFAULT_LANG = "zh"
 
 log = logging.getLogger("sinkledger.app")
@@ -67,6 +66,12 @@ def request_id(form: str) -> str:
     if form not in ids:
         ids[form] = f"ui:{form}:{uuid.uuid4().hex}"
     return ids[form]
+
+
+def use_request_id(form: str, request_id: str) -> None:
+    """``form``'s next submission uses ``request_id``: one derived from what it submits (a file's
+    rows), so that submitting the same thing again, even from another instance, is a retry."""
+    st.session_state.setdefault(REQUEST_IDS, {})[form] = request_id
 
 
 def done(form: str, result: Any) -> None:

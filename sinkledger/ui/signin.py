@@ -13,24 +13,28 @@ from sinkledger.ui.common import attempt, get_service, role_name
 from sinkledger.ui.text import t
 
 DEMO_USERS = ("coop", "household", "tea_coop", "tea_household", "centre", "cashier", "clerk", "verifier",
-              "enterprise", "court", "procurator", "bank", "insurer", "admin")
+              "enterprise", "court", "procurator", "bank", "insurer", "authority", "admin")
 
 
 def signin_page() -> None:
     st.title(t("page_signin"))
-    with st.form("signin"):
-        username = st.text_input(t("username"), key="signin_username")
-        password = st.text_input(t("password"), type="password", key="signin_password")
-        submitted = st.form_submit_button(t("sign_in"), type="primary")
-    st.caption(t("signin_stays"))
-    if submitted:
-        service = get_service()
-        actor = attempt(service.authenticate, username.strip(), password, client=websession.client_address())
-        if actor is not None:
-            names = {u["username"]: u["display_name"] for u in service.users()}
-            websession.sign_in(actor, names.get(actor.username, actor.username))
-            st.rerun()
-    _demo_users()
+    # the form and the demo accounts side by side: the whole list shows on a laptop's screen
+    form, accounts = st.columns([5, 6], gap="large")
+    with form:
+        with st.form("signin"):
+            username = st.text_input(t("username"), key="signin_username")
+            password = st.text_input(t("password"), type="password", key="signin_password")
+            submitted = st.form_submit_button(t("sign_in"), type="primary")
+        st.caption(t("signin_stays"))
+        if submitted:  # a refusal shows under the form
+            service = get_service()
+            actor = attempt(service.authenticate, username.strip(), password, client=websession.client_address())
+            if actor is not None:
+                names = {u["username"]: u["display_name"] for u in service.users()}
+                websession.sign_in(actor, names.get(actor.username, actor.username))
+                st.rerun()
+    with accounts:
+        _demo_users()
 
 
 def _demo_users() -> None:

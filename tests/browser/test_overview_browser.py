@@ -63,6 +63,18 @@ def wait_until_done(page, *texts: str) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_function(APP_DONE_JS)
 
 
+def sized_map_canvas(page, min_width: int, min_height: int):  # type: ignore[no-untyped-def]
+    """The first map's deck.gl canvas, once deck.gl has sized it: a canvas is 300 x 150 until
+    its first layout, and the chart's JS chunk loads lazily, after the script run."""
+    canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas#deckgl-overlay').first
+    canvas.wait_for(state="visible")
+    page.wait_for_function(
+        """([w, h]) => { const c = document.querySelector('[data-testid="stDeckGlJsonChart"] canvas#deckgl-overlay');
+        if (!c) return false; const r = c.getBoundingClientRect(); return r.width > w && r.height > h; }""",
+        arg=[min_width, min_height])
+    return canvas
+
+
 def wait_for_sink_rows(page, lang: str) -> list[str]:  # type: ignore[no-untyped-def]
     """Poll the first table's row headers until they show the sink types in ``lang`` (after a
     language switch the old rows stay for a moment)."""
@@ -111,43 +123,54 @@ def test_health_endpoint_answers_ok(streamlit_server) -> None:  # type: ignore[n
 
 def test_landing_page_in_chinese(page, streamlit_server, screenshot_dir) -> None:  # type: ignore[no-untyped-def]
     page.goto(streamlit_server.url + "/")
-    caption = ui_text("map_caption", "zh", n=N_PARCELS)
-    wait_until_done(page, ui_text("app_title", "zh"), caption, "哈希链已校验至第")
+    wait_until_done(page, ui_text("app_title", "zh"), "哈希链已校验至第", ui_text("explore_map", "zh"))
 
     main = page.get_by_test_id("stMain")
     assert main.get_by_role("heading", name=ui_text("app_title", "zh")).count() >= 1
-    assert main.get_by_text(caption, exact=True).count() == 1, f"caption with {N_PARCELS} parcels missing"
     # The first-start path created the default SQLite database in the fresh home.
     if not BROWSER_DATABASE_URL:
         assert (streamlit_server.home / "sinkledger.db").is_file(), streamlit_server.log()
-
-    # The chart's JS chunk loads lazily: the element can appear after the script run ended.
-    chart = page.locator('[data-testid="stDeckGlJsonChart"]')
-    canvas = chart.locator("canvas#deckgl-overlay")
-    canvas.wait_for(state="visible")
-    assert chart.count() == 1
-    box = canvas.bounding_box()
-    assert box is not None and box["width"] > 300 and box["height"] > 300, box
-
     assert wait_for_sink_rows(page, "zh") == SINK_ROWS["zh"]
-
     success = page.locator('[data-testid="stAlertContentSuccess"]')
     assert success.count() == 1
     assert re.fullmatch(r"哈希链已校验至第 \d+ 条流水，无篡改。", success.inner_text().strip()), \
         success.inner_text()
     assert re.search(r"最新默克尔根: [0-9a-f]{64}", main.inner_text())
     assert page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').count() == 0
-
+    assert page.locator('[data-testid="stDeckGlJsonChart"]').count() == 0  # the landing page draws no map
     save_screenshot(page, screenshot_dir / "overview_zh.png")
+
+    # ... it links to the map, which draws every parcel over tiles
+    main.get_by_text(ui_text("explore_map", "zh"), exact=True).click()
+    caption = ui_text("map_caption", "zh", n=N_PARCELS)
+    wait_until_done(page, caption)
+    assert page.url.split("?")[0].endswith("/map")
+    assert main.get_by_text(caption, exact=True).count() == 1, f"caption with {N_PARCELS} parcels missing"
+    # The chart's JS chunk loads lazily: the element can appear after the script run ended.
+    canvas = sized_map_canvas(page, 300, 300)
+    assert page.locator('[data-testid="stDeckGlJsonChart"]').count() == 1
+    box = canvas.bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 300, box
+    save_screenshot(page, screenshot_dir / "map_zh.png")
+
+    # ... and to the statistics: the tables and the monthly charts
+    page.goto(streamlit_server.url + "/")
+    wait_until_done(page, ui_text("explore_statistics", "zh"))
+    main.get_by_text(ui_text("explore_statistics", "zh"), exact=True).click()
+    wait_until_done(page, ui_text("vintage_header", "zh"), ui_text("county_header", "zh"),
+                    ui_text("activity_header", "zh"))
+    assert page.url.split("?")[0].endswith("/statistics")
+    page.locator('[data-testid="stVegaLiteChart"]').nth(1).wait_for(state="visible")
+    assert page.locator('[data-testid="stTable"]').count() == 2
+    save_screenshot(page, screenshot_dir / "statistics_zh.png")
 
 
 def test_map_loads_nothing_from_other_hosts(page, streamlit_server) -> None:  # type: ignore[no-untyped-def]
     """The map must work offline: no basemap, no request to any host but the app server."""
-    page.goto(streamlit_server.url + "/")
+    page.goto(streamlit_server.url + "/map")
     wait_until_done(page, ui_text("map_caption", "zh", n=N_PARCELS))
     chart = page.locator('[data-testid="stDeckGlJsonChart"]')
     chart.locator("canvas#deckgl-overlay").wait_for(state="visible")
-    wait_for_sink_rows(page, "zh")
     # Absence can only be observed over a window: wait up to OFFLINE_WINDOW_MS for a request to
     # another host (returns at once when one is made; networkidle never settles while a web
     # basemap keeps retrying, so it cannot be used here).
@@ -170,12 +193,10 @@ def test_switch_to_english(page, streamlit_server, screenshot_dir) -> None:  # t
     wait_for_sink_rows(page, "zh")
 
     switch_language(page, "English")
-    caption = ui_text("map_caption", "en", n=N_PARCELS)
-    wait_until_done(page, ui_text("app_title", "en"), ui_text("integrity_header", "en"), caption,
-                    "Hash chain verified up to entry")
+    wait_until_done(page, ui_text("app_title", "en"), ui_text("integrity_header", "en"),
+                    ui_text("explore_map", "en"), "Hash chain verified up to entry")
     main = page.get_by_test_id("stMain")
     assert main.get_by_text("Ledger integrity", exact=True).count() == 1
-    assert main.get_by_text(caption, exact=True).count() == 1
     assert wait_for_sink_rows(page, "en") == SINK_ROWS["en"]
     success = page.locator('[data-testid="stAlertContentSuccess"]').inner_text().strip()
     assert re.fullmatch(r"Hash chain verified up to entry \d+; no tampering found\.", success), success
@@ -185,7 +206,18 @@ def test_switch_to_english(page, streamlit_server, screenshot_dir) -> None:  # t
 
     save_screenshot(page, screenshot_dir / "overview_en.png")
 
+    # the statistics and the map, reached from the landing page, stay in English
+    main.get_by_text(ui_text("explore_statistics", "en"), exact=True).click()
+    wait_until_done(page, ui_text("activity_header", "en"))
+    page.locator('[data-testid="stVegaLiteChart"]').nth(1).wait_for(state="visible")
+    leftovers = [line for line in main.inner_text().splitlines() if CJK.search(line)]
+    assert leftovers == [], f"untranslated text on the statistics page: {leftovers}"
+    page.goto(streamlit_server.url + "/map?lang=en")
+    wait_until_done(page, ui_text("map_caption", "en", n=N_PARCELS))
+    sized_map_canvas(page, 300, 300)
+    leftovers = [line for line in main.inner_text().splitlines() if CJK.search(line)]
+    assert leftovers == [], f"untranslated text on the map page: {leftovers}"
+
     switch_language(page, "中文")
-    wait_until_done(page, ui_text("app_title", "zh"), ui_text("integrity_header", "zh"))
-    assert wait_for_sink_rows(page, "zh") == SINK_ROWS["zh"]
+    wait_until_done(page, ui_text("page_map", "zh"), ui_text("map_caption", "zh", n=N_PARCELS))
 

@@ -21,7 +21,7 @@ from ledger.domain import format_serial
 from sinkledger.catalogue import messages, ui_text
 from sinkledger_base.errors import InvalidInput
 from tests.browser.conftest import server_service
-from tests.browser.test_overview_browser import APP_DONE_JS, switch_language, wait_until_done
+from tests.browser.test_overview_browser import APP_DONE_JS, sized_map_canvas, switch_language, wait_until_done
 from tests.browser.test_web_flows_browser import page, shot  # noqa: F401 - page: the fixture (downloads accepted)
 
 pytestmark = pytest.mark.browser
@@ -36,13 +36,14 @@ def zh(key: str, **params) -> str:  # type: ignore[no-untyped-def]
 
 
 def first_retirement(page, server):  # type: ignore[no-untyped-def]
-    """The oldest retirement of the app's own database (the demo's, seeded by the first page
-    load, which this waits for), with its blocks."""
+    """The oldest voluntary retirement of the app's own database (the demo's, seeded by the first
+    page load, which this waits for), with its blocks. (The demo's court fulfilment is older; its
+    entry is a fulfilment, not a retirement.)"""
     page.goto(server.url + "/")
     wait_until_done(page, ui_text("app_title", "zh"))
     service = server_service(server)
     try:
-        oldest = service.public.retirements(limit=200)["items"][-1]
+        oldest = [r for r in service.public.retirements(limit=200)["items"] if r["kind"] != "judicial"][-1]
         return service.public.retirement(oldest["retirement_id"])
     finally:
         service.db.dispose()
@@ -122,8 +123,7 @@ def test_a_project_shows_its_issuances_and_parcels_on_a_map(page, streamlit_serv
     code = retirement["blocks"][0]["project_code"]
     page.goto(f"{streamlit_server.url}/registry?project={code}")
     wait_until_done(page, zh("pr_issuances"), zh("pr_documents"))
-    canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas#deckgl-overlay')
-    canvas.wait_for(state="visible")
+    canvas = sized_map_canvas(page, 300, 200)
     box = canvas.bounding_box()
     assert box is not None and box["width"] > 300 and box["height"] > 200, box
     assert page.get_by_test_id("stMain").get_by_role("link").count() >= 1  # the parcels, each a link

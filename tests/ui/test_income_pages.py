@@ -196,6 +196,10 @@ def test_centre_registers_a_project_adds_a_parcel_and_traces_credits(app_env) ->
     no_errors(at)
     assert [p["parcel_code"] for p in service.income.project(centre, "AJTGUI")["parcels"]] == ["AJ-TG-0004",
                                                                                                 "AJ-TG-0014"]
+    # issue 19: what was added is shown with its entry, the form locked until more are added
+    assert zh("inc_parcels_added", n=1, code="AJTGUI") in [s.value for s in at.success]
+    assert not [w for w in at.multiselect if w.key == "project_add_parcels"]
+    at.button(key="new_project_add_AJTGUI").click().run()
     # A project parcel twice is refused with its message, not a traceback.
     at.multiselect(key="project_add_parcels").set_value(["AJ-TG-0014"])
     button(at, zh("inc_add_parcels_button")).click().run()
@@ -237,6 +241,7 @@ def test_centre_schedules_fixed_payments_and_records_a_payment(app_env) -> None:
     service = service_for(app_env)
     centre = service.actor("centre")
     at = open_app(app_env, user="centre", page="income_centre", lang="en")
+    at.selectbox(key="schedule_contract").set_value(demo.WETLAND_CONTRACT_NO)  # the demo has two fixed contracts
     at.date_input(key="schedule_through").set_value(date(2025, 12, 31))
     button(at, en("inc_schedule_button")).click().run()  # every year started by then is scheduled already
     assert not at.exception and len(at.error) == 1 and "no contract year left" in at.error[0].value
@@ -317,7 +322,14 @@ def test_bank_registers_and_releases_a_lien(app_env) -> None:  # type: ignore[no
     lien = next(r for r in service.income.liens(bank) if r["loan_reference"] == "LOAN-UI-LIEN-1")
     assert (lien["status"], lien["loan_amount_fen"], lien["parcel_codes"]) == ("active", 12_000_000,
                                                                             list(demo.TEA_PARCELS))
+    # issue 19: the lien is shown with its entry and the form locked (a second press is not a
+    # second lien); the next lien is a new form instance.
+    assert zh("inc_lien_registered", lien=lien["id"], contract=demo.TEA_CONTRACT_NO) in [s.value for s in at.success]
+    assert any("registry?entry=" in m.value for m in at.markdown)
+    assert not [b for b in at.button if b.label == zh("inc_register_lien")]
+    at.button(key="new_lien_register").click().run()
     # The same parcels again: refused (one active lien per parcel), in Chinese.
+    at.selectbox(key="lien_contract").set_value(demo.TEA_CONTRACT_NO).run()
     at.text_input(key="lien_loan").set_value("LOAN-UI-LIEN-2")
     button(at, zh("inc_register_lien")).click().run()
     assert not at.exception and len(at.error) == 1 and CJK.search(at.error[0].value)
@@ -325,6 +337,7 @@ def test_bank_registers_and_releases_a_lien(app_env) -> None:  # type: ignore[no
     at.button(key="lien_release").click().run()
     no_errors(at)
     assert next(r for r in service.income.liens(bank) if r["id"] == lien["id"])["status"] == "released"
+    assert any(s.value.startswith(f"未来签发质押 {lien['id']}：已解除") for s in at.success)
 
 
 # -- insurer ---------------------------------------------------------------------------------------
@@ -348,7 +361,13 @@ def test_insurer_previews_records_a_loss_and_its_claim(app_env) -> None:  # type
     at.text_area(key="loss_description").set_value("雪压（演示）")
     at.button(key="loss_record").click().run()
     no_errors(at)
+    # issue 19: the reversal cannot be undone, so it is confirmed first; nothing before that
+    assert ui_queries.buffer_balance_t(service) == before
+    assert any("不可撤销" in w.value for w in at.warning)
+    at.button(key="confirm_loss_event").click().run()
+    no_errors(at)
     assert ui_queries.buffer_balance_t(service) == before - plan[0]["reversed_t"]
+    assert metrics(at)[zh("buffer_balance")] == fmt.tonnes(before - plan[0]["reversed_t"], "zh")  # read again
     event = service.income.losses(insurer)[0]
     assert event["parcels"][0]["parcel_code"] == parcel
     at.selectbox(key="claim_event").set_value(event["id"]).run()

@@ -36,7 +36,7 @@ def no_full_read(monkeypatch):  # type: ignore[no-untyped-def]
     return calls
 
 
-@pytest.mark.parametrize(("user", "page"), [(None, None), ("coop", "parcels"), ("centre", "parcels"),
+@pytest.mark.parametrize(("user", "page"), [(None, "map"), ("coop", "parcels"), ("centre", "parcels"),
                                             ("admin", "parcels"), ("coop", "register"), ("centre", "register"),
                                             ("verifier", "verify")])
 def test_no_map_page_reads_every_parcel(app_env, no_full_read, user, page) -> None:  # type: ignore[no-untyped-def]
@@ -102,7 +102,7 @@ def _choose_basemap(at, choice: str) -> None:  # type: ignore[no-untyped-def]
 def test_openstreetmap_switches_on_without_error(app_env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The AssertionError of issue 17 (pydeck refused a style object with the carto provider)."""
     monkeypatch.setattr(maps, "basemap_reachable", lambda basemap: True)
-    at = open_app(app_env)
+    at = open_app(app_env, page="map")
     _choose_basemap(at, "osm")
     no_errors(at)
     spec = deck(at)
@@ -115,7 +115,7 @@ def test_openstreetmap_switches_on_without_error(app_env, monkeypatch) -> None: 
 def test_an_unreachable_base_map_says_so_and_falls_back(app_env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("SINKLEDGER_OSM_TILES", "http://127.0.0.1:9/{z}/{x}/{y}.png")  # nothing listens there
     maps.basemap_reachable.clear()
-    at = open_app(app_env)
+    at = open_app(app_env, page="map")
     _choose_basemap(at, "osm")
     no_errors(at)
     assert [w.value for w in at.warning] == [zh("basemap_offline", name=zh("basemap_osm"))]
@@ -126,7 +126,7 @@ def test_an_unreachable_base_map_says_so_and_falls_back(app_env, monkeypatch) ->
 
 def test_tianditu_needs_a_key_and_then_switches_on(app_env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(maps, "basemap_reachable", lambda basemap: True)
-    at = open_app(app_env)
+    at = open_app(app_env, page="map")
     _choose_basemap(at, "tianditu")
     no_errors(at)
     assert [w.value for w in at.warning] == [zh("basemap_tianditu_no_key")]
@@ -136,7 +136,7 @@ def test_tianditu_needs_a_key_and_then_switches_on(app_env, monkeypatch) -> None
     import streamlit as st
 
     st.cache_resource.clear()
-    at = open_app(app_env)
+    at = open_app(app_env, page="map")
     _choose_basemap(at, "tianditu")
     no_errors(at)
     assert not at.warning

@@ -66,19 +66,43 @@ def test_explorer_in_chinese(app_env) -> None:  # type: ignore[no-untyped-def]
     at = open_app(app_env)
     no_errors(at)
     assert [t.value for t in at.title] == [zh("app_title")]
-    subheaders = [s.value for s in at.subheader]
-    for key in ("map_header", "balances_header", "integrity_header", "vintage_header", "county_header",
-                "activity_header"):
-        assert zh(key) in subheaders
+    assert [s.value for s in at.subheader] == [zh(k) for k in ("balances_header", "integrity_header", "explore_header")]
+    assert any(s.value.startswith("哈希链已校验至第") for s in at.success)
+    assert [m.label for m in at.metric] == [zh(k) for k in ("metric_issued", "metric_retired", "metric_sold",
+                                                            "metric_sales_value")]
+    assert "万元" in at.metric[3].value or "元" in at.metric[3].value
+    assert not at.get("deck_gl_json_chart") and not at.get("vega_lite_chart")  # a light landing page
+    assert [e.proto.page for e in at.get("page_link")] == ["map", "statistics", "registry", "prices"]
+
+    go(at, "map")  # the map has a page of its own
+    no_errors(at)
     layers = deck_layers(at)
     assert layers["parcels"]["@@type"] == "MVTLayer"  # the parcels come as tiles (tests/test_tiles.py)
     assert zh("map_caption", n=106) in texts(at, "caption")  # 105 demo parcels + the scenario's one
     assert len(layers["counties"]["data"]["features"]) == 5
-    assert any(s.value.startswith("哈希链已校验至第") for s in at.success)
+
+    go(at, "statistics")
+    no_errors(at)
+    assert [s.value for s in at.subheader] == [zh(k) for k in ("vintage_header", "county_header", "activity_header")]
+    assert len(at.table) == 2  # by vintage, by county
     assert len(at.get("vega_lite_chart")) == 2  # volumes and average price
-    assert [m.label for m in at.metric] == [zh(k) for k in ("metric_issued", "metric_retired", "metric_sold",
-                                                            "metric_sales_value")]
-    assert "万元" in at.metric[3].value or "元" in at.metric[3].value
+    # a month without a priced sale has no average price (a gap in the line), never a zero
+    import pyarrow as pa
+
+    chart = at.get("vega_lite_chart")[1].proto
+    prices = pa.ipc.open_stream(chart.datasets[0].data.data).read_all().column(zh("series_price")).to_pylist()
+    service = service_for(app_env)
+    try:
+        months = ui_queries.monthly_activity(service)
+    finally:
+        service.db.dispose()
+    assert len(prices) == len(months)
+    for month, price in zip(months, prices, strict=True):
+        if month["average_price_fen"]:
+            assert price == month["average_price_fen"] / 100 > 0
+        else:
+            assert price is None or price != price  # null or NaN
+    assert any(not m["average_price_fen"] for m in months) and any(m["average_price_fen"] for m in months)
 
 
 def test_explorer_in_english_has_no_chinese(app_env) -> None:  # type: ignore[no-untyped-def]
@@ -86,18 +110,24 @@ def test_explorer_in_english_has_no_chinese(app_env) -> None:  # type: ignore[no
     at.sidebar.radio(key="lang").set_value("en").run()
     no_errors(at)
     assert [t.value for t in at.title] == [en("app_title")]
-    leftovers = [t for t in texts(at) if CJK.search(t)]
-    assert leftovers == []
-    assert len(at.table) >= 3  # credits by sink type, by vintage, by county
-    for frame in [*at.dataframe, *at.table]:
-        assert not any(CJK.search(str(c)) for c in frame.value.columns), list(frame.value.columns)
-        assert not any(CJK.search(str(c)) for c in frame.value.index), list(frame.value.index)
     assert at.metric[3].value.startswith("CNY ")
+    tables = 0
+    for page in (None, "map", "statistics"):
+        if page:
+            go(at, page)
+            no_errors(at)
+        leftovers = [t for t in texts(at) if CJK.search(t)]
+        assert leftovers == [], page
+        tables += len(at.table)
+        for frame in [*at.dataframe, *at.table]:
+            assert not any(CJK.search(str(c)) for c in frame.value.columns), list(frame.value.columns)
+            assert not any(CJK.search(str(c)) for c in frame.value.index), list(frame.value.index)
+    assert tables == 3  # credits by sink type, by vintage, by county
 
 
 def test_public_sees_only_public_pages(app_env) -> None:  # type: ignore[no-untyped-def]
     at = open_app(app_env)
-    assert registered_pages(at) == {"overview", "registry", "certificate", "signin"}
+    assert registered_pages(at) == {"overview", "map", "statistics", "registry", "certificate", "prices", "signin"}  # issue 22: the price index
 
 
 @pytest.mark.parametrize("role_user", ["coop", "household", "centre", "clerk", "verifier", "enterprise", "court",
@@ -167,7 +197,7 @@ def test_sign_in_wrong_password_then_right(app_env) -> None:  # type: ignore[no-
     # page) is the sign-in now, not "Page not found" (issue 19)
     at.sidebar.button(key="sign_out").click().run()
     assert "user" not in at.session_state
-    assert registered_pages(at) == {"overview", "registry", "certificate", "signin", "sale"}
+    assert registered_pages(at) == set(PUBLIC_PAGES) | {"signin", "sale"}
     assert [t.value for t in at.title] == [zh("page_signin")]
 
 
@@ -238,7 +268,7 @@ def test_sale_with_live_checks_receipt_and_balance_change(app_env) -> None:  # t
     after = service.account_balance("COL-0001-H")["held_t"]
     assert after == before - 4
     assert any(f"{before} 吨 → **{after} 吨**" in m.value for m in at.markdown)
-    assert len(at.get("download_button")) == 1
+    assert [d.key for d in at.get("download_button")] == ["receipt_last", "sales_template"]  # + the import tab's
     sale = ui_queries.sales(service, contract="HZGX-UI-0001")[0]
     assert (sale["quantity"], sale["price_fen_per_t"], sale["amount_fen"]) == (4, 8050, 32200)
     # issue 19: the recorded sale links to its entry, shows the seller's balance now, and the form
@@ -374,11 +404,18 @@ def test_verifier_sees_trace_and_parcel_then_approves(app_env) -> None:  # type:
     # issue 19: the verifier enters whole tonnes, as every other credit figure; the ledger gets t × 1000 kg
     assert at.number_input(key="verified_t").value == limit_kg // 1000
     at.number_input(key="verified_t").set_value(limit_kg // 1000 - 1)
+    # a parcel never issued from and in no bundled project: no project code is proposed, and
+    # none given is refused (the form once proposed the demo's Anji project for any estimate)
+    assert at.text_input(key="verify_project").value == ""
+    button(at, zh("approve_and_issue")).click().run()
+    assert [e.value for e in at.error] == ["缺少必填项：项目代码。"]
+    at.text_input(key="verify_project").set_value("AJBF09")
     button(at, zh("approve_and_issue")).click().run()
     no_errors(at)
     assert any("已核证签发" in s.value for s in at.success)
     issued = next(e for e in service_for(app_env).journal(limit=5) if e["kind"] == "issuance")
     assert issued["result"]["estimate_id"] == estimate and issued["result"]["issued_t"] == limit_kg // 1000 - 1
+    assert {b["batch_id"].split("-")[2] for b in issued["result"]["batches"]} == {"AJBF09"}
     assert all(e["estimate_id"] != estimate for e in ui_queries.estimates_waiting(service_for(app_env)))
 
 
@@ -533,10 +570,27 @@ def test_cancelling_a_retirement_retires_nothing(app_env) -> None:  # type: igno
     before = service.account_balance("ENT-0001-H")["held_t"]
     at = open_app(app_env, user="enterprise", page="account")
     at.text_input(key="retire_beneficiary").set_value("取消者")
+    at.text_input(key="retire_purpose").set_value("演示")
     button(at, zh("retire_credits")).click().run()
     at.button(key="cancel_retire").click().run()
     no_errors(at)
     assert not at.warning and service.account_balance("ENT-0001-H")["held_t"] == before
+
+
+@pytest.mark.parametrize(("blank", "said"), [("retire_beneficiary", "注销必须写明受益方。"),
+                                             ("retire_purpose", "注销必须写明用途。")])
+def test_a_retirement_without_beneficiary_or_purpose_is_refused_before_its_confirmation(app_env, blank, said) -> None:  # type: ignore[no-untyped-def]
+    """What the service would refuse is said at once, not after the user has confirmed an act
+    that cannot be undone; nothing is asked, nothing retired."""
+    service = service_for(app_env)
+    before = service.account_balance("ENT-0001-H")["held_t"]
+    at = open_app(app_env, user="enterprise", page="account")
+    for key in ("retire_beneficiary", "retire_purpose"):
+        at.text_input(key=key).set_value("" if key == blank else "示例（虚构）")
+    button(at, zh("retire_credits")).click().run()
+    assert [e.value for e in at.error] == [said]
+    assert not at.warning and not [b for b in at.button if b.key == "confirm_retire"]
+    assert service.account_balance("ENT-0001-H")["held_t"] == before
 
 
 # -- bank, insurer ---------------------------------------------------------------------------
@@ -563,10 +617,19 @@ def test_bank_pledges_and_releases(app_env) -> None:  # type: ignore[no-untyped-
     # issue 19: a default is confirmed first
     at.button(key="default").click().run()
     assert service.account_balance("COL-0002-H")["pledged_t"] == 5 and any("不可撤销" in w.value for w in at.warning)
-    at.button(key=next(b.key for b in at.button if str(b.key).startswith("cancel_default_"))).click().run()
+    at.button(key="cancel_pledge_action").click().run()
+    assert service.account_balance("COL-0002-H")["pledged_t"] == 5  # cancelled: nothing changed
+    ours = max(at.selectbox(key="pledge_chosen").options)  # the newest pledge (the demo has one of its own)
+    at.selectbox(key="pledge_chosen").set_value(ours).run()
     at.button(key="release").click().run()
     no_errors(at)
     assert service.account_balance("COL-0002-H")["pledged_t"] == 0
+    # released: what was recorded, linked; the actions locked until the next one is started
+    assert any(s.value.startswith("质押 PL-") and "已解押" in s.value for s in at.success)
+    assert any("registry?entry=" in m.value for m in at.markdown)
+    assert not [b for b in at.button if b.key in ("release", "default")]
+    at.button(key="new_pledge_action").click().run()
+    assert not any(s.value.startswith("质押 PL-") for s in at.success)
 
 
 def test_insurer_records_a_loss_against_the_buffer(app_env) -> None:  # type: ignore[no-untyped-def]
@@ -624,6 +687,11 @@ def test_admin_creates_changes_and_deactivates_a_user(app_env) -> None:  # type:
     at.selectbox(key="edit_role").set_value("enterprise")
     at.button(key="set_role").click().run()
     no_errors(at)
+    # issue 19: one change per form instance, shown with its entry; the next change starts anew
+    assert zh("user_role_set", username="clerk2", role=zh("role_enterprise")) in [s.value for s in at.success]
+    assert not [b for b in at.button if b.key == "toggle_active"]
+    at.button(key="new_edit_user").click().run()
+    at.selectbox(key="edit_username").set_value("clerk2").run()
     at.button(key="toggle_active").click().run()
     users = {u["username"]: u for u in admin.list_users(service, service.actor("admin"))}
     assert users["clerk2"]["role"] == "enterprise" and users["clerk2"]["active"] is False

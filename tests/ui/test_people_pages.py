@@ -209,6 +209,11 @@ def test_admin_erases_with_grounds_and_confirmation(app_env) -> None:  # type: i
     no_errors(at)
     assert any("已删除 HH-0003" in s.value for s in at.success)
     assert people.view(people.service.actor("admin"), "HH-0003")["erased"]
+    # issue 19: locked on what was erased; another erasure is a new form instance
+    assert not [b for b in at.button if b.label == zh("pd_erase_confirm")]
+    at.button(key="new_erasure").click().run()
+    no_errors(at)
+    assert [b for b in at.button if b.label == zh("pd_find")]
 
 
 def test_admin_erasure_without_grounds_is_refused_in_words(app_env) -> None:  # type: ignore[no-untyped-def]
@@ -234,6 +239,10 @@ def test_admin_designates_and_revokes_a_payment_officer(app_env) -> None:  # typ
     no_errors(at)
     people = people_for(app_env)
     assert people.designations(people.service.actor("admin")) == []
+    # issue 19: one change per form instance (the list moved: a second press must not act on it)
+    assert zh("pd_revoked", username="cashier") in [s.value for s in at.success]
+    assert not [b for b in at.button if b.key == "designate"]
+    at.button(key="new_designation").click().run()
     at.selectbox(key="designate_user").set_value("cashier")
     button(at, zh("pd_designate")).click().run()
     no_errors(at)

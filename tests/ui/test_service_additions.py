@@ -118,6 +118,23 @@ def test_queries_for_the_pages(market) -> None:  # type: ignore[no-untyped-def]
     assert ui_queries.ledger_version(service) == service.verify().entries
 
 
+def test_the_ledger_version_of_a_database_without_a_schema_is_zero(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sinkledger.config import load_settings
+    from sinkledger.services.registry import Service
+
+    service = Service.open(load_settings({"DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}))
+    try:
+        assert ui_queries.ledger_version(service) == 0
+        service.initialise()
+        first = ui_queries.ledger_version(service)
+        assert first == service.verify().entries
+        service.register_party(SYSTEM_ACTOR, "p:COL-9", party_id="COL-9", kind="collective", name="c",
+                               county_code="330523")
+        assert ui_queries.ledger_version(service) == first + 1 == service.verify().entries
+    finally:
+        service.db.dispose()
+
+
 def test_format_doctests() -> None:
     import sinkledger.ui.format as fmt
 

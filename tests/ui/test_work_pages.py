@@ -19,6 +19,7 @@ from sinkledger.services import queries as ui_queries
 from sinkledger.services import sessions as web_sessions
 from sinkledger.ui import session as ui_session
 from sinkledger.ui import websession
+from sinkledger.ui.navigation import PUBLIC_PAGES
 from sinkledger.ui.text import text
 from tests.ui.conftest import CJK, button, no_errors, open_app, registered_pages, service_for, texts
 from tests.ui.scenario import feature_collection, square
@@ -80,7 +81,7 @@ def test_sign_out_ends_the_session_everywhere(app_env, cookie) -> None:  # type:
     assert any("Max-Age=0" in h.proto.body for h in at.get("html"))  # the cookie is removed
     reloaded = open_app(app_env)  # the browser still sends the old cookie: refused
     assert "user" not in reloaded.session_state
-    assert registered_pages(reloaded) == {"overview", "registry", "certificate", "signin"}
+    assert registered_pages(reloaded) == set(PUBLIC_PAGES) | {"signin"}
     other_tab.run()  # the other tab's next click signs it out too
     assert "user" not in other_tab.session_state
 
@@ -132,7 +133,7 @@ def test_centre_runs_a_batch_with_progress_results_refusals_and_trace(app_env) -
     at.text_input(key="batch_project").set_value("ajbt01")
     button(at, zh("batch_run")).click().run()
     no_errors(at)
-    result = at.session_state["batch_result"]
+    result = at.session_state["locked_forms"]["batch"]
     assert result["project_code"] == "AJBT01"
     # AJ-BF-0901 (the scenario's square) has no monitoring data: refused with its reason, the rest recorded.
     assert {r["parcel_code"] for r in result["recorded"]} == {"AJ-BF-0001", "AJ-BF-0002", "AJ-BF-0023"}
@@ -147,11 +148,15 @@ def test_centre_runs_a_batch_with_progress_results_refusals_and_trace(app_env) -
     assert all(service.estimate(e)["net_kg_co2e"] == r["net_kg_co2e"] for e, r in zip(ids, result["recorded"]))
     labels = [d.proto.label for d in at.get("download_button")]
     assert zh("download_trace_pdf") in labels and zh("batch_download_json") in labels
-    # Running again is a new batch (a fresh request id); a retry of an unfinished one reuses its id.
+    # issue 19: the batch ran once; its form is locked (a second press cannot run it again) until a
+    # new batch is started, which is a fresh request id and records anew.
+    assert not [b for b in at.button if b.label == zh("batch_run")]
     before = len(ui_queries.estimates(service))
+    at.button(key="new_batch").click().run()
+    at.multiselect(key="batch_parcels").set_value(["AJ-BF-0001", "AJ-BF-0002", "AJ-BF-0023"])
     button(at, zh("batch_run")).click().run()
     assert len(ui_queries.estimates(service)) == before + 3  # a new batch: a fresh request id
-    assert at.session_state["batch_result"]["batch_request_id"] != result["batch_request_id"]
+    assert at.session_state["locked_forms"]["batch"]["batch_request_id"] != result["batch_request_id"]
 
 
 def test_batch_progress_callback_drives_the_bar(app_env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -180,9 +185,10 @@ def test_batch_from_rasters_and_bad_monitoring_file(app_env) -> None:  # type: i
     at.radio(key="batch_source").set_value("rasters").run()
     button(at, zh("batch_run")).click().run()
     no_errors(at)
-    result = at.session_state["batch_result"]
+    result = at.session_state["locked_forms"]["batch"]
     assert [r["parcel_code"] for r in result["recorded"]] == ["AJ-BF-0005"]
     assert result["refusals"]["AJ-BF-0031"][0]["code"] == "raster_coverage_is_insufficient"
+    at.button(key="new_batch").click().run()
     at.radio(key="batch_source").set_value("upload").run()
     at.file_uploader(key="batch_file").set_value(("m.json", b"not json", "application/json")).run()
     button(at, zh("batch_run")).click().run()
@@ -217,19 +223,31 @@ def test_preview_reports_progress_by_stage_and_rows(app_env, tmp_path) -> None: 
     assert seen[0] == (0, 0, "reading") and (0, 2, "registry") in seen and seen[-1] == (2, 2, "done")
 
 
-def test_upload_shows_progress_and_registers(app_env) -> None:  # type: ignore[no-untyped-def]
+def test_upload_shows_progress_and_registers(app_env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from sinkledger.services.registry import Service
+
     service = service_for(app_env)
     good = feature_collection([("AJ-BF-0980", "bamboo_forest", square("browser_a")),
                                ("AJ-BF-0981", "bamboo_forest", square("browser_b"))])
+    real, seen = Service.import_parcels, []
+
+    def spy(self, actor, request_id, **kw):  # type: ignore[no-untyped-def]
+        inner = kw["progress"]  # the page's bar: what it is told, as the rows are written
+        kw["progress"] = lambda d, n, label: (seen.append((d, n)), inner(d, n, label))
+        return real(self, actor, request_id, **kw)
+
+    monkeypatch.setattr(Service, "import_parcels", spy)
     at = open_app(app_env, user="coop", page="register")
     at.file_uploader(key="parcel_file").set_value(("p.geojson", good, "application/geo+json")).run()
     no_errors(at)
     button(at, zh("confirm_import", n=2)).click().run()
     no_errors(at)
     assert any(s.value == zh("imported_message", n=2) for s in at.success)
-    bars = [json.loads(json.dumps(p.proto.text)) for p in at.get("progress")]
-    assert zh("import_rows_registered", done=2, total=2) in bars
+    assert seen and seen[-1] == (2, 2)
     assert {service.parcel(c)["status"] for c in ("AJ-BF-0980", "AJ-BF-0981")} == {"active"}
+    # issue 19: what was imported is shown with its entry, the uploader gone until a new import
+    assert any("registry?entry=" in m.value for m in at.markdown)
+    assert not [u for u in at.file_uploader if u.key == "parcel_file"]
 
 
 def test_admin_deactivating_a_user_ends_its_sessions_at_once(app_env) -> None:  # type: ignore[no-untyped-def]
@@ -353,12 +371,57 @@ def test_upload_maps_columns_sets_defaults_and_reuses_the_mapping(app_env) -> No
     assert service.parcel("MAP-0001")["sink_type"] == "bamboo_forest"
     assert service.parcel("MAP-0001")["holder_party_id"] == "COL-0001"
     # the next file of the same shape: the mapping is offered again, so it previews clean at once
+    at.button(key="new_import").click().run()
     at.file_uploader(key="parcel_file").set_value(
         ("bare2.geojson", _bare_file([("MAP-0002", square("upload_b"))]), "application/geo+json")).run()
     no_errors(at)
     assert at.selectbox(key="map_parcel_code").value == "bianhao"
     assert at.selectbox(key="map_default_holder").value == "COL-0001"
     assert zh("preview_ok", n=1) in [s.value for s in at.success]
+
+
+def test_the_contract_number_placeholder_follows_the_demo_s_numbering(app_env) -> None:  # type: ignore[no-untyped-def]
+    """Issue 19: HZGX-<this year>-<nnkk>, as the demo's contracts, not a fixed HZGX-2025-0001."""
+    from datetime import UTC, datetime
+
+    from sinkledger.ui import format as fmt
+
+    at = open_app(app_env, user="clerk", page="sale")
+    year = fmt.local_time(datetime.now(UTC)).year
+    assert at.text_input(key="sale_contract").placeholder == f"HZGX-{year}-0101"
+
+
+def test_the_upload_mapping_is_kept_for_the_party_in_later_sessions(app_env) -> None:  # type: ignore[no-untyped-def]
+    """The mapping is the party's, stored (not the browser session's): another user of the same
+    cooperative, in a new session, is offered it for a file of the same shape, which previews
+    clean at once."""
+    service = service_for(app_env)
+    if "coop-2" not in {u["username"] for u in service.users()}:
+        service.create_user(username="coop-2", password="password-1", role="cooperative", party_id="COL-0001",
+                            display_name="合作社出纳")
+    bare = json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": square("drawn"),
+                       "properties": {"xbh": "MAP-0101", "county_code": "330523"}}]}).encode("utf-8")
+    first = open_app(app_env, user="coop", page="register")
+    first.file_uploader(key="parcel_file").set_value(("xbh.geojson", bare, "application/geo+json")).run()
+    first.selectbox(key="map_parcel_code").set_value("xbh").run()
+    first.selectbox(key="map_default_sink_type").set_value("tea_garden").run()
+    first.selectbox(key="map_default_holder").set_value("COL-0001").run()
+    no_errors(first)
+    assert service.upload_mapping(service.actor("coop"))["fields"]["parcel_code"] == "xbh"
+    users = {**app_env["users"], "coop-2": {u["username"]: u for u in service.users()}["coop-2"]}
+    later = open_app({**app_env, "users": users}, user="coop-2", page="register")  # another user, a new session
+    later.file_uploader(key="parcel_file").set_value(("xbh-2.geojson", bare, "application/geo+json")).run()
+    no_errors(later)
+    assert later.selectbox(key="map_parcel_code").value == "xbh"
+    assert later.selectbox(key="map_default_sink_type").value == "tea_garden"
+    assert zh("preview_ok", n=1) in [s.value for s in later.success]
+    # a file without the party's column: the column the importer recognises, not "no column"
+    named = json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": square("drawn"),
+                        "properties": {"parcel_code": "MAP-0102", "county_code": "330523"}}]}).encode("utf-8")
+    later.file_uploader(key="parcel_file").set_value(("named.geojson", named, "application/geo+json")).run()
+    no_errors(later)
+    assert later.selectbox(key="map_parcel_code").value == "parcel_code"
+    assert zh("preview_ok", n=1) in [s.value for s in later.success]
 
 
 def test_the_sign_in_page_lists_every_demo_account_at_once(app_env) -> None:  # type: ignore[no-untyped-def]
@@ -372,3 +435,27 @@ def test_the_sign_in_page_lists_every_demo_account_at_once(app_env) -> None:  # 
     known = {u["username"] for u in service_for(app_env).users()}
     assert list(table.value.index) == [u for u in DEMO_USERS if u in known]
     assert len(table.value.index) == len(DEMO_USERS)
+
+
+def test_the_verifier_is_proposed_the_estimate_s_own_project_or_none(app_env) -> None:  # type: ignore[no-untyped-def]
+    """Issue 19: the approval form proposes the bundled project of the estimate's parcels, else
+    the project its parcels were last issued under, else nothing to type over (it once proposed
+    the demo's Anji bamboo project for any estimate, a Deqing wetland's included)."""
+    from sinkledger.ui.verifier import _project_of
+
+    service = service_for(app_env)
+    verifier = service.actor("verifier")
+    bundled = service.income.projects(verifier)[0]
+    assert _project_of(verifier, service, {"parcel_codes": bundled["parcel_codes"][:2]}) == bundled["project_code"]
+    issued, never = None, None
+    for parcel in service.parcels(status="active"):
+        batches = service.public.parcel(parcel["parcel_code"])["batches"]
+        if any(parcel["parcel_code"] in p["parcel_codes"] for p in service.income.projects(verifier)):
+            continue
+        if batches and issued is None:
+            issued = (parcel["parcel_code"], max(batches, key=lambda b: b["issuance_seq"])["project_code"])
+        elif not batches and never is None:
+            never = parcel["parcel_code"]
+    assert issued is not None and never is not None
+    assert _project_of(verifier, service, {"parcel_codes": [issued[0]]}) == issued[1]
+    assert _project_of(verifier, service, {"parcel_codes": [never]}) == ""
