@@ -25,6 +25,7 @@ spare. ``--short`` builds a small county ledger itself (``sinkledger demo --scal
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import shutil
@@ -160,7 +161,11 @@ class Api:
 
 def server_timing(response: httpx.Response) -> tuple[float, float]:
     """(wall, cpu) ms of the answer's ``Server-Timing``: ``app;dur=…, cpu;dur=…``."""
-    app, cpu = (float(part.split("dur=")[1]) for part in response.headers["server-timing"].split(","))
+    return _timing(response.headers["server-timing"])
+
+
+def _timing(header: str) -> tuple[float, float]:
+    app, cpu = (float(part.split("dur=")[1]) for part in header.split(","))
     return app, cpu
 
 
@@ -194,35 +199,67 @@ def reads(http: httpx.Client, t: dict[str, Any], runs: int) -> dict[str, dict[st
     return out
 
 
-def sales(http: httpx.Client, svc: Service, t: dict[str, Any], n: int) -> dict[str, Any]:
-    """``n`` sales over HTTP and ``n`` through the service, interleaved, all of 1 t between the same accounts."""
+class PlainClient:
+    """The thinnest HTTP client of the standard library (``http.client``, one kept-alive
+    connection): the round trip an institution's own system would see, without a Python client
+    library's own cost (httpx adds ~0.5 ms a request here; BENCHMARKS.md shows both)."""
+
+    def __init__(self, url: str, key: str) -> None:
+        host, port = url.removeprefix("http://").split(":")
+        self.connection = http.client.HTTPConnection(host, int(port), timeout=120)
+        self.key = key
+
+    def post_json(self, path: str, raw: bytes, request_id: str) -> tuple[int, bytes, str]:
+        self.connection.request("POST", path, body=raw, headers={
+            "Content-Type": "application/json", "Authorization": f"Bearer {self.key}", "Idempotency-Key": request_id})
+        response = self.connection.getresponse()
+        return response.status, response.read(), response.getheader("server-timing") or ""
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def sales(http: httpx.Client, plain: PlainClient, svc: Service, t: dict[str, Any], n: int) -> dict[str, Any]:
+    """``n`` sales over HTTP with each client and ``n`` through the service, interleaved one by
+    one, all of 1 t between the same accounts."""
     clerk = svc.actor("clerk")
     body = {"seller_account": t["seller"], "buyer_account": t["buyer"], "quantity": 1, "price_fen_per_t": 5000,
             "contract_no": "API-BENCH（合成）"}
-    over_http, server, server_cpu, in_process, in_process_cpu = [], [], [], [], []
+    raw = json.dumps(body).encode()
+    times: dict[str, list[float]] = {k: [] for k in ("httpx", "plain", "server", "server_cpu", "in_process",
+                                                      "in_process_cpu")}
     for i in range(n + 2):
         start = time.perf_counter()
         response = http.post("/v1/sales", json=body, headers={"Idempotency-Key": f"api-bench-{uuid.uuid4()}"})
-        took = (time.perf_counter() - start) * 1000
+        took_httpx = (time.perf_counter() - start) * 1000
         if not response.is_success:
             raise SystemExit(f"the sale over HTTP was refused: {response.text}")
+        start = time.perf_counter()
+        status, answer, timing = plain.post_json("/v1/sales", raw, f"api-bench-{uuid.uuid4()}")
+        took_plain = (time.perf_counter() - start) * 1000
+        if status != 201:
+            raise SystemExit(f"the sale over HTTP was refused: {answer!r}")
         start, cpu = time.perf_counter(), time.process_time()
         svc.sell(clerk, f"api-bench-{uuid.uuid4()}", **body)
         took_in, cpu_in = (time.perf_counter() - start) * 1000, (time.process_time() - cpu) * 1000
-        if i >= 2:  # the first two warm both paths
-            over_http.append(took)
-            in_process.append(took_in)
-            in_process_cpu.append(cpu_in)
-            wall, used = server_timing(response)
-            server.append(wall)
-            server_cpu.append(used)
-    h, s, p = _summary(over_http), _summary(server), _summary(in_process)
-    s_cpu, p_cpu = _summary(server_cpu), _summary(in_process_cpu)
-    return {"http_client_ms": h, "http_server_ms": s, "http_server_cpu_ms": s_cpu, "in_process_ms": p,
-            "http_overhead_ms": round(h["median"] - p["median"], 3),
-            "in_process_cpu_ms": p_cpu, "ratio_http_to_in_process": round(h["median"] / p["median"], 3),
-            "ratio_server_cpu_to_in_process_cpu": round(s_cpu["median"] / max(p_cpu["median"], 1e-3), 3),
-            "goal_ratio": GOAL_SALE_RATIO, "ok": h["median"] / p["median"] <= GOAL_SALE_RATIO}
+        if i >= 2:  # the first two warm every path
+            wall, used = _timing(timing)
+            for name, value in (("httpx", took_httpx), ("plain", took_plain), ("server", wall), ("server_cpu", used),
+                                ("in_process", took_in), ("in_process_cpu", cpu_in)):
+                times[name].append(value)
+    summary = {name: _summary(values) for name, values in times.items()}
+    h, p, s = summary["httpx"], summary["plain"], summary["in_process"]
+    ratio = p["median"] / s["median"]
+    return {"http_client_ms": p, "http_client": "http.client (standard library, kept alive)",
+            "httpx_client_ms": h, "http_server_ms": summary["server"], "http_server_cpu_ms": summary["server_cpu"],
+            "in_process_ms": s, "in_process_cpu_ms": summary["in_process_cpu"],
+            "http_overhead_ms": round(p["median"] - s["median"], 3),
+            "ratio_http_to_in_process": round(ratio, 3),
+            "ratio_httpx_to_in_process": round(h["median"] / s["median"], 3),
+            "ratio_server_to_in_process": round(summary["server"]["median"] / s["median"], 3),
+            "ratio_server_cpu_to_in_process_cpu": round(
+                summary["server_cpu"]["median"] / max(summary["in_process_cpu"]["median"], 1e-3), 3),
+            "goal_ratio": GOAL_SALE_RATIO, "ok": ratio <= GOAL_SALE_RATIO}
 
 
 def main() -> int:
@@ -249,8 +286,12 @@ def main() -> int:
         try:
             with httpx.Client(base_url=api.url, headers={"Authorization": f"Bearer {made['key']}"},
                               timeout=120) as http:
-                measured = reads(http, t, runs)
-                sold = sales(http, svc, t, n_sales)
+                plain = PlainClient(api.url, made["key"])
+                try:
+                    measured = reads(http, t, runs)
+                    sold = sales(http, plain, svc, t, n_sales)
+                finally:
+                    plain.close()
         finally:
             api.stop()
         floor = floors(path, t, runs)

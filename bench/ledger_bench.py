@@ -6,7 +6,11 @@ Measures, on the database named by ``--database-url`` (default: a temporary SQLi
   (canonical JSON body, SHA-256 link, one driver executemany and one transaction per 10,000
   entries) vs ``plain_insert_bulk``: the very rows it wrote (same columns, bodies and hashes,
   read back) inserted by the same executemany into ``bench_plain``, a copy of ``journal_entry``'s
-  DDL (primary key, unique request id, kind index), chunk after chunk in the same run;
+  DDL (primary key, unique request id, kind index), chunk after chunk in the same run; on
+  PostgreSQL, where append_many writes by ``COPY``, also ``plain_copy_bulk``: the same rows by
+  ``COPY`` into a second copy (the floor of that way of writing); and the same ratio in this
+  process's CPU time (``append_bulk_vs_plain_cpu``: steadier on a loaded machine; on SQLite it
+  holds the database's own work, on PostgreSQL the client's only);
 - ``append_command``: sales recorded per second through the full command path (permission,
   idempotency, writer lock, block split, projection, one transaction each) vs
   ``plain_insert_per_transaction``: one journal-shaped row into ``bench_plain`` per transaction;
@@ -58,7 +62,9 @@ def create_floor_table(db) -> None:  # type: ignore[no-untyped-def]
             for statement in ddl:
                 conn.exec_driver_sql(statement.replace("journal_entry", "bench_plain"))
         else:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS bench_plain_copy")
             conn.exec_driver_sql("CREATE TABLE bench_plain (LIKE journal_entry INCLUDING ALL)")
+            conn.exec_driver_sql("CREATE TABLE bench_plain_copy (LIKE journal_entry INCLUDING ALL)")
 
 
 BENCH_PREFIX = "CN330500-BF-BENCH-2024"
@@ -92,40 +98,59 @@ def history_chunk(start: int, stop: int, n: int, seq0: int, batch_id: str, block
     return entries
 
 
-def seed_history(svc: Service, n: int) -> tuple[float, float]:
+def seed_history(svc: Service, n: int) -> tuple[float, float, float | None]:
     """Append ``n`` entries through :func:`ledger.bulk.append_many` (canonical JSON, SHA-256 chain,
     one executemany and one transaction per 10,000) and write the matching projection; after each
     chunk, insert the very rows it wrote (read back: same columns, bodies and hashes) into
-    ``bench_plain`` by the same executemany in a transaction of its own (the floor). Return
-    (entries per second, floor rows per second); payload building and the projection are not timed."""
+    ``bench_plain`` by the same executemany in a transaction of its own (the floor); on PostgreSQL
+    also by ``COPY`` into ``bench_plain_copy`` (the floor of append_many's own way of writing
+    there, reported beside the goal's). Return (entries per second, floor rows per second, COPY
+    floor rows per second or None); payload building and the projection are not timed."""
     db = svc.db
     create_floor_table(db)
     with db.write() as s:
         head = read_head(s.connection())
     seq0 = head[0]
     batch_id, blocks = "BENCH/1", BlockSet()
-    ours = floor = 0.0
+    ours = floor = copy_floor = 0.0
+    cpu = {"ours": 0.0, "floor": 0.0}  # this process's CPU seconds (steadier than wall time on a loaded machine)
     select = text(f"SELECT {', '.join(COLUMNS)} FROM journal_entry WHERE seq > :a AND seq <= :b ORDER BY seq")
     for start in range(0, n, CHUNK):
         stop = min(n, start + CHUNK)
         entries = history_chunk(start, stop, n, seq0, batch_id, blocks)
         gc.freeze()  # the harness's objects (payloads, replayed blocks) stay out of the collector's scans
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         with db.write() as s:
             head = append_many(s, entries, head)
         ours += time.perf_counter() - started
+        cpu["ours"] += time.process_time() - cpu_started
         with db.read() as s:
             rows = [tuple(r) for r in s.execute(select, {"a": seq0 + start, "b": seq0 + stop})]
         gc.freeze()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         with db.write() as s:
             conn = s.connection()
             cursor = conn.connection.cursor()
             cursor.executemany(insert_sql(conn, "bench_plain"), rows)  # append_many's call, on a list
             cursor.close()
         floor += time.perf_counter() - started
+        cpu["floor"] += time.process_time() - cpu_started
+        if not db.is_sqlite:
+            gc.freeze()
+            started = time.perf_counter()
+            with db.write() as s:
+                cursor = s.connection().connection.cursor()
+                with cursor.copy(f"COPY bench_plain_copy ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                cursor.close()
+            copy_floor += time.perf_counter() - started
     _insert_batch_and_blocks(db, batch_id, n, blocks.blocks(), seq0)
-    return n / ours, n / floor
+    CPU_SECONDS.update(cpu)
+    return n / ours, n / floor, (n / copy_floor if copy_floor else None)
+
+
+CPU_SECONDS: dict[str, float] = {}  # seed_history's CPU seconds (this process only), ours and the floor's
 
 
 def _insert_batch_and_blocks(db, batch_id: str, n: int, blocks: list[Block], seq0: int) -> None:  # type: ignore[no-untyped-def]
@@ -222,7 +247,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
         svc = setup(url)
-        bulk, plain_bulk = seed_history(svc, args.entries)
+        bulk, plain_bulk, copy_bulk = seed_history(svc, args.entries)
         command = command_rate(svc, args.commands)
         plain_tx = plain_insert_per_transaction(svc.db, args.commands)
         balance_ms = time_ms(lambda: svc.account_balance("BENCH-B-H"))
@@ -240,6 +265,11 @@ def main() -> None:
                     "platform": platform.platform()},
         "append_bulk_entries_per_s": round(bulk), "plain_insert_bulk_rows_per_s": round(plain_bulk),
         "append_bulk_vs_plain": round(bulk / plain_bulk, 3),
+        "append_bulk_cpu_us_per_entry": round(CPU_SECONDS["ours"] / args.entries * 1e6, 2),
+        "plain_insert_bulk_cpu_us_per_row": round(CPU_SECONDS["floor"] / args.entries * 1e6, 2),
+        "append_bulk_vs_plain_cpu": round(CPU_SECONDS["floor"] / CPU_SECONDS["ours"], 3),
+        "plain_copy_bulk_rows_per_s": round(copy_bulk) if copy_bulk else None,
+        "append_bulk_vs_plain_copy": round(bulk / copy_bulk, 3) if copy_bulk else None,
         "append_command_entries_per_s": round(command), "plain_insert_per_transaction_rows_per_s": round(plain_tx),
         "append_command_vs_plain": round(command / plain_tx, 3),
         "account_balance_ms": round(balance_ms, 2), "balances_by_sink_type_ms": round(totals_ms, 2),

@@ -1,7 +1,7 @@
 """The overview map's first paint over the app's own parcel tiles, against the MVT floor, in
 headless Chromium, in one run (issue 17).
 
-- ``app``: ``streamlit run app.py`` on ``--database-url`` (no seeding); the overview page. Its
+- ``app``: ``streamlit run app.py`` on ``--database-url`` (no seeding); the parcel map page. Its
   tiles are made on demand by ``/tiles/parcels/...`` (PostGIS ``ST_AsMVT``, or the R*Tree +
   mapbox-vector-tile on SQLite), from a cold tile cache on the first load.
 - ``floor``: a Streamlit page holding only a pydeck ``MVTLayer`` (same view, same worker,
@@ -151,7 +151,7 @@ def main() -> None:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
             app_ms, requested = [], []
             for _ in range(args.runs):
-                ms, requested = paint(browser, app_url + "/", args.min_pixels)
+                ms, requested = paint(browser, app_url + "/map", args.min_pixels)
                 app_ms.append(ms)
             tile_urls = sorted({u for u in requested if "/tiles/parcels/" in u})
             # the floor: the same tiles as static files, the same view

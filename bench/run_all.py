@@ -55,11 +55,16 @@ BENCHMARKS: dict[str, tuple[str, list[str], bool]] = {
     "cli_startup": ("cli_startup_bench.py", ["--runs", "5"], True),
     # at 1,000,000 entries by hand: --database a copy of a county ledger (BENCHMARKS.md, issue 18)
     "api": ("api_bench.py", ["--short"], False),
+    # issue 18 (helper h3): inclusion proofs from the stored Merkle nodes; full: --entries 1000000
+    "proof": ("proof_bench.py", ["--entries", "3000", "--runs", "30"], False),
+    # issue 22 (helper h7b): the price index over 100,000 trades (~10 s); full: 1,000,000
+    "price_index": ("price_index_bench.py", ["--short"], True),
 }
 FULL_ARGS: dict[str, list[str]] = {
     "ledger": ["--entries", "1000000", "--commands", "1000"], "parcels": ["--parcels", "100000"],
     "estimate": [], "concurrency": [], "commands": [], "ui": [], "verify": ["--entries", "1000000", "--tail", "1000"],
     "cli_startup": ["--runs", "21"], "api": ["--short", "--runs", "300", "--sales", "100"],
+    "proof": ["--entries", "1000000", "--runs", "300"], "price_index": ["--trades", "1000000"],
 }
 
 
@@ -149,11 +154,29 @@ def _api_checks(r: Result) -> list[str]:
                                                   and (sale.get("ratio_http_to_in_process") or 0) > 0) else [])]
 
 
+def _proof_checks(r: Result) -> list[str]:
+    http = r.get("http", {}).get("server_ms", {})
+    return [*(["nodes > 0"] if not (r.get("nodes") or 0) > 0 and "migration_s" in r else []),
+            *(["http server_ms > 0"] if not (http.get("median") or 0) > 0 else []),
+            *(["in_process_ms > 0"] if not (r.get("in_process_ms", {}).get("median") or 0) > 0 else []),
+            *(["from_journal_s >= 0"] if not isinstance(r.get("from_journal_s"), (int, float)) else [])]
+
+
+def _price_index_checks(r: Result) -> list[str]:
+    results = r.get("results") or [{}]
+    return [*[f"{x.get('backend')}: the index request reads ix_price_trade_market" for x in results
+              if x.get("explain", {}).get("uses_market_index") is not True],
+            *[f"{x.get('backend')}: database == python" for x in results if x.get("database_equals_python") is not True],
+            *[f"{x.get('backend')}: ms > 0" for x in results
+              if not all((v or 0) > 0 for v in x.get("ms", {"monthly": 0}).values())]]
+
+
 # name -> correctness checks on a benchmark's JSON document: the names of the failed ones.
 CHECKS: dict[str, Callable[[Result], list[str]]] = {
     "ledger": _ledger_checks, "parcels": _parcels_checks, "estimate": _estimate_checks,
     "concurrency": _concurrency_checks, "commands": _commands_checks, "ui": _ui_checks, "verify": _verify_checks,
-    "cli_startup": _cli_startup_checks, "api": _api_checks,
+    "cli_startup": _cli_startup_checks, "api": _api_checks, "proof": _proof_checks,
+    "price_index": _price_index_checks,
 }
 
 

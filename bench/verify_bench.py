@@ -132,6 +132,9 @@ def main() -> None:
     ap.add_argument("--tail", type=int, default=100, help="sales appended after the full verify")
     ap.add_argument("--database-url", default=None)
     ap.add_argument("--keep-db", default=None, help="SQLite file to build once and reuse (kept)")
+    ap.add_argument("--reuse-db", action="store_true",
+                    help="with --database-url: keep the journal an earlier run built there (at least --entries "
+                         "entries) instead of building it again")
     ap.add_argument("--jobs", type=int, choices=(1, 2), default=2,
                     help="verify's processes (2: the table audits beside the replay; 1: one process)")
     ap.add_argument("--measure", choices=("full", "incremental"), help=argparse.SUPPRESS)
@@ -141,7 +144,7 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{args.keep_db or Path(tmp) / 'verify.db'}"
-        if args.keep_db or not args.database_url:
+        if args.keep_db or not args.database_url or args.reuse_db:
             build(url, args.entries)
         else:  # a PostgreSQL database given: rebuilt from scratch
             svc = ledger_bench.setup(url)

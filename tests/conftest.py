@@ -13,11 +13,47 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from sinkledger.config import REPO_ROOT, load_settings
 
+# Property tests check what holds, not how fast: the machines are shared and a time limit per
+# example (hypothesis's default 200 ms) fails a correct test when a neighbour is busy. A test
+# that must be fast has a benchmark (bench/), measured against its floor in the same run.
+hypothesis_settings.register_profile("sinkledger", deadline=None)
+hypothesis_settings.load_profile("sinkledger")
+
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 PG_URL = os.environ.get("SINKLEDGER_TEST_PG_URL", "")
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """Under pytest-xdist each worker empties and fills databases of its own: ``<name>_<worker>``
+    beside the configured one, made (with PostGIS) on first use. The configured database is
+    only the way in."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    try:
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        own = create_engine(base.set(database=name), isolation_level="AUTOCOMMIT")
+        with own.connect() as conn:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+        own.dispose()
+    except Exception:  # noqa: BLE001 - unreachable: pg_available() says so, with the reason
+        return url
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+if PG_URL and os.environ.get("PYTEST_XDIST_WORKER"):
+    PG_URL = _worker_database(PG_URL, os.environ["PYTEST_XDIST_WORKER"])
+    os.environ["SINKLEDGER_TEST_PG_URL"] = PG_URL  # for the subprocesses a test starts
 REQUIRE_ALL = os.environ.get("SINKLEDGER_REQUIRE_ALL") == "1"
 
 

@@ -23,14 +23,15 @@ from sinkledger.catalogue import UI, ui_text
 from sinkledger.config import REPO_ROOT, load_settings
 from sinkledger.ui.text import text as t_any
 from sinks import SINK_TYPES
+from tests.ui.conftest import go
 
 APP = REPO_ROOT / "app.py"
 RUN_TIMEOUT_S = 60  # the first run imports geopandas/shapely/pydeck
 N_PARCELS = 105
 PARCELS_BY_SINK = {"bamboo_forest": 60, "wetland": 15, "tea_garden": 30}
 CJK = re.compile(r"[\u3001-\u303f\u3400-\u9fff\uff00-\uffef]")
-EXPLORER_SECTIONS = ("map_header", "balances_header", "integrity_header", "vintage_header", "county_header",
-                     "activity_header")
+EXPLORER_SECTIONS = ("balances_header", "integrity_header", "explore_header")  # the landing page: no map
+STATISTICS_SECTIONS = ("vintage_header", "county_header", "activity_header")
 UI_MODULES = sorted((REPO_ROOT / "sinkledger" / "ui").glob("*.py"))
 _APP_ENV = ("DATABASE_URL", "SINKLEDGER_HOME", "SINKLEDGER_SEED_DEMO", "SINKLEDGER_GIS_DATA",
             "SINKLEDGER_REGION")
@@ -80,9 +81,12 @@ def app_env(seeded, monkeypatch):  # type: ignore[no-untyped-def]
     _clear_streamlit_caches()
 
 
-def run_app() -> AppTest:
+def run_app(page: str | None = None) -> AppTest:
+    """The app's first run (the landing page), then ``page`` (a url path) if given."""
     at = AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT_S)
     at.run()
+    if page:
+        go(at, page)
     return at
 
 
@@ -111,8 +115,19 @@ def test_chinese_by_default(app_env) -> None:  # type: ignore[no-untyped-def]
     assert at.sidebar.radio(key="lang").value == "zh"
     assert [t.value for t in at.title] == [ui_text("app_title", "zh")]
     assert [s.value for s in at.subheader] == [t_any(k, "zh") for k in EXPLORER_SECTIONS]
-    assert ui_text("map_caption", "zh", n=N_PARCELS) in [c.value for c in at.caption]
     assert [i.value for i in at.info] == [ui_text("synthetic_notice", "zh")]
+    assert not at.get("deck_gl_json_chart")  # the landing page draws no map: it links to it
+    links = [e.proto.label for e in at.get("page_link")]
+    assert links == [ui_text(k, "zh") for k in ("explore_map", "explore_statistics", "explore_registry",
+                                                 "explore_prices")]
+    go(at, "map")
+    assert_no_errors(at)
+    assert [t.value for t in at.title] == [ui_text("page_map", "zh")]
+    assert ui_text("map_caption", "zh", n=N_PARCELS) in [c.value for c in at.caption]
+    go(at, "statistics")
+    assert_no_errors(at)
+    assert [s.value for s in at.subheader] == [t_any(k, "zh") for k in STATISTICS_SECTIONS]
+    assert len(at.get("vega_lite_chart")) == 2  # volumes and average price
 
 
 def test_switching_language_to_english(app_env) -> None:  # type: ignore[no-untyped-def]
@@ -121,10 +136,7 @@ def test_switching_language_to_english(app_env) -> None:  # type: ignore[no-unty
     assert_no_errors(at)
     assert at.session_state["lang"] == "en"
     assert [t.value for t in at.title] == [ui_text("app_title", "en")]
-    assert [s.value for s in at.subheader] == ["Parcels", "Credits by sink type (tCO2e)", "Ledger integrity",
-                                               "By vintage and sink type (tCO2e)", "By county (tCO2e)",
-                                               "Issuance, sales, retirements and average price"]
-    assert ui_text("map_caption", "en", n=N_PARCELS) in [c.value for c in at.caption]
+    assert [s.value for s in at.subheader] == ["Credits by sink type (tCO2e)", "Ledger integrity", "Explore"]
     assert [s.value for s in at.success] == [ui_text("integrity_ok", "en", n=app_env["entries"])]
     df = at.table[0].value.reset_index()  # the overview's first summary table (static)
     assert list(df.columns)[0] == "Sink type"
@@ -133,12 +145,19 @@ def test_switching_language_to_english(app_env) -> None:  # type: ignore[no-unty
     texts = [e.value for kind in ("title", "subheader", "caption", "markdown", "info", "success")
              for e in getattr(at.main, kind)]
     assert [t for t in texts if CJK.search(t)] == []
+    go(at, "map")
+    assert ui_text("map_caption", "en", n=N_PARCELS) in [c.value for c in at.caption]
     spec = deck_spec(at)
     parcels = next(layer for layer in spec["layers"] if layer["id"] == "parcels")
     assert parcels["data"].endswith("?lang=en")  # the tiles' text (sink type, status, area) in English
+    go(at, "statistics")
+    assert [s.value for s in at.subheader] == ["By vintage and sink type (tCO2e)", "By county (tCO2e)",
+                                               "Issuance, sales, retirements and average price"]
+    texts = [e.value for kind in ("title", "subheader", "caption", "markdown") for e in getattr(at.main, kind)]
+    assert [t for t in texts if CJK.search(t)] == []
 
-    at.sidebar.radio(key="lang").set_value("zh").run()
-    assert [t.value for t in at.title] == [ui_text("app_title", "zh")]
+    at.sidebar.radio(key="lang").set_value("zh").run()  # the same page, in Chinese
+    assert [t.value for t in at.title] == [ui_text("page_statistics", "zh")]
 
 
 def test_map_spec_has_counties_and_the_parcels_as_tiles(app_env) -> None:  # type: ignore[no-untyped-def]
@@ -148,7 +167,7 @@ def test_map_spec_has_counties_and_the_parcels_as_tiles(app_env) -> None:  # typ
     from sinkledger.services import tiles
     from sinkledger.ui import maps
 
-    at = run_app()
+    at = run_app("map")
     spec = deck_spec(at)
     layers = {layer["id"]: layer for layer in spec["layers"]}
     assert list(layers) == ["counties", "parcels"]
@@ -177,7 +196,7 @@ def test_map_spec_has_no_web_basemap(app_env) -> None:  # type: ignore[no-untype
     """pydeck's no-basemap form (``map_provider=None``, default map_style) emits the sentinel
     ``"__MAP_STYLE__"``; Streamlit's frontend then draws no basemap. Without any mapStyle it
     falls back to Carto tiles."""
-    spec = deck_spec(run_app())
+    spec = deck_spec(run_app("map"))
     assert "mapProvider" not in spec
     assert spec.get("mapStyle") == "__MAP_STYLE__", f"mapStyle={spec.get('mapStyle')!r}"
 
@@ -199,7 +218,9 @@ def test_balances_table(app_env) -> None:  # type: ignore[no-untyped-def]
     cancelled = ui_text("col_cancelled", "zh")
     assert bamboo[cancelled] == expected["cancelled_t"] > 0  # the demo's snow loss (sinkledger/demo/income.py)
     assert bamboo["持有"] + bamboo["质押"] + bamboo["已注销"] + bamboo[cancelled] == bamboo["已签发"]
-    assert (df.iloc[1][["已签发", "持有", "质押", "已注销", cancelled]] == 0).all()  # wetland: estimate waiting
+    wetland = df.iloc[1]  # the price index demo's priced wetland credits (sinkledger/demo/prices.py)
+    assert wetland["已签发"] == app_env["by_sink"]["wetland"]["issued_t"] > 0
+    assert wetland["持有"] + wetland["质押"] + wetland["已注销"] + wetland[cancelled] == wetland["已签发"]
     tea = df.iloc[2]
     assert tea["已签发"] == app_env["by_sink"]["tea_garden"]["issued_t"] > 0
     assert tea["持有"] + tea["质押"] + tea["已注销"] + tea[cancelled] == tea["已签发"]
@@ -219,8 +240,9 @@ def test_first_start_seeds_the_default_database(tmp_path, monkeypatch) -> None: 
         at = run_app()
         assert_no_errors(at)
         assert (tmp_path / "sinkledger.db").is_file()
-        assert ui_text("map_caption", "zh", n=N_PARCELS) in [c.value for c in at.caption]
         assert re.fullmatch(r"哈希链已校验至第 \d+ 条流水，无篡改。", at.success[0].value)
+        go(at, "map")
+        assert ui_text("map_caption", "zh", n=N_PARCELS) in [c.value for c in at.caption]
     finally:
         _clear_streamlit_caches()
 

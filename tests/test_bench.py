@@ -53,6 +53,15 @@ def test_verify_benchmark_short_mode():
     assert out["incremental_from_seq"] == out["entries"] - 30 and out["full_vs_floor"] > 0
 
 
+def test_proof_benchmark_tiny():
+    """Proofs from the stored Merkle nodes: the migration's fill, in-process and over HTTP (each
+    proof checked by the bench), against the old pass over the journal (issue 18, helper h3)."""
+    out = run_bench("proof_bench.py", "--entries", "300", "--runs", "5")
+    assert checks("proof")(out) == []
+    assert out["entries"] == 300 + 4 and out["nodes"] == sum(out["entries"] >> k for k in range(4, 9))
+    assert out["http"]["server_ms"]["n"] == 5 and out["floor_ms"]["statements"] > 0
+
+
 @pytest.mark.slow
 def test_parcels_benchmark_tiny():
     """Two files of 200 interleaved parcels: both imported whole, the overlap checks measured
@@ -61,7 +70,8 @@ def test_parcels_benchmark_tiny():
     assert checks("parcels")(out) == []
     assert out["registry_parcels"] == 402 and out["imported"] == [200, 200]
     for key in ("plan_vs_naive", "import_vs_plain_insert", "indexed_vs_naive", "register_one_median_ms",
-                "plan_vs_strtree_floor", "candidate_query_ms"):
+                "plan_vs_strtree_floor", "plan_vs_strtree_floor_cpu", "candidate_query_ms",
+                "durable_write_floor_median_ms", "register_one_vs_durable_write_floor", "register_one_cpu_median_ms"):
         assert out[key] > 0, key
     assert out["candidates_ok"] is True and out["floor_rows"] == 200
     assert checks("parcels")(dict(out, candidates_ok=False)) == ["candidates_ok"]
@@ -100,3 +110,13 @@ def test_command_benchmark_tiny(tmp_path):  # type: ignore[no-untyped-def]
             assert figures["ratio"] == pytest.approx(figures["per_s"] / run["chained_floor_per_s"], abs=6e-4)
     broken = dict(out, backends={"sqlite_full": dict(out["backends"]["sqlite_full"], verify_ok=False)})
     assert checks("commands")(broken) == ["sqlite_full: verify_ok"]
+
+
+def test_price_index_benchmark_tiny():
+    """The index statement over a synthetic trade table reads the market index, agrees with the
+    rule applied in Python, and measures its floors (issue 22, helper h7b); timings not asserted."""
+    out = run_bench("price_index_bench.py", "--trades", "5000", "--runs", "2")
+    assert checks("price_index")(out) == [] and out["ok"] is True
+    (r,) = out["results"]
+    assert r["trades"] == 5000 and r["published_months"] > 0 and r["explain"]["full_scan"] is False
+    assert checks("price_index")({"results": [{**r, "database_equals_python": False}]}) == ["sqlite: database == python"]

@@ -19,7 +19,7 @@ COMMANDS = ["init", "demo", "verify", "balances", "parcels", "parcels list", "hi
             "correct", "checkpoint", "checkpoint keygen", "checkpoint check", "proof", "proof-check",
             "consistency-proof", "consistency-check", "court case", "court order", "court fulfil",
             "court status", "certificate verify", "export", "import-backup", "people show", "people add", "people log",
-            "users locked", "users unlock", "users failures"]
+            "users locked", "users unlock", "users failures", "sales import", "sales template"]
 
 
 def run(args: list[str], url: str, check: bool = False) -> subprocess.CompletedProcess[str]:
@@ -68,7 +68,9 @@ def test_demo_balances_verify_and_refusals(backend_url):  # type: ignore[no-unty
 
     balances = json.loads(run(["balances", "--json"], backend_url, check=True).stdout)
     issued = sum(r["issued_t"] for r in balances["by_sink_type"])
-    assert issued == demo["chain"]["issued_t"] + demo["income"]["issued_t"] > 0  # bamboo chain + tea bundle
+    # bamboo chain + tea bundle + the price index demo's wetland issuance (its only wetland credits)
+    wetland = sum(r["issued_t"] for r in balances["by_sink_type"] if r["sink_type"] == "wetland")
+    assert issued == demo["chain"]["issued_t"] + demo["income"]["issued_t"] + wetland and wetland > 0
     by_account = {r["account_id"]: r for r in balances["by_account"]}
     assert by_account["SYS-BUFFER"]["held_t"] > 0
     # Every issued tonne is held, pledged, retired, or cancelled by the demo's snow-loss reversal.
@@ -102,6 +104,18 @@ def test_demo_balances_verify_and_refusals(backend_url):  # type: ignore[no-unty
     assert (first["replayed"], second["replayed"]) == (False, True) and first["seq"] == second["seq"]
     conflict = run([*args[:-3], "--request-id", "cli-sale-1", "--quantity", "2", "--json"], backend_url)
     assert conflict.returncode == 2 and json.loads(conflict.stdout)["error"]["code"] == "request_id_conflict"
+
+    # The clerk's dates are kept with the sale; a sale dated after the day it is recorded is refused.
+    dated = json.loads(run(["sell", "--actor", "clerk", "--from", seller["account_id"], "--to", "ENT-0002-H",
+                            "--quantity", "1", "--price-fen", "7341", "--contract", "C-3", "--sale-date", "2026-01-05",
+                            "--contract-date", "2025-12-30", "--json"], backend_url, check=True).stdout)
+    entry = json.loads(run(["history", "--kind", "sale", "--limit", "1", "--json"], backend_url,
+                           check=True).stdout)["entries"][0]
+    assert dated["seq"] == entry["seq"] and (dated["sale_date"], dated["contract_date"]) == ("2026-01-05", "2025-12-30")
+    assert (entry["result"]["sale_date"], entry["result"]["contract_date"]) == ("2026-01-05", "2025-12-30")
+    future = run(["sell", "--actor", "clerk", "--from", seller["account_id"], "--to", "ENT-0002-H", "--quantity", "1",
+                  "--price-fen", "7341", "--contract", "C-4", "--sale-date", "2999-01-01", "--json"], backend_url)
+    assert future.returncode == 2 and json.loads(future.stdout)["error"]["code"] == "date_out_of_range"
 
 
 def test_refusal_without_json_goes_to_stderr(tmp_path):  # type: ignore[no-untyped-def]

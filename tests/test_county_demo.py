@@ -133,3 +133,19 @@ def test_cli_builds_refuses_a_second_run_and_the_seed_fixes_the_chain(tmp_path) 
         assert (here["head_hash"] == summary["head_hash"]) is (size == CLI_SIZE)
     wrong = run_cli(["demo", "--parcels", "50", "--json"], url)
     assert wrong.returncode == 2 and json.loads(wrong.stdout)["error"]["code"] == "value_invalid"
+
+
+def test_its_sales_publish_a_price_index_in_every_county(county) -> None:  # type: ignore[no-untyped-def]
+    """Issue 22 (helper h7b): the county dataset's market publishes monthly bamboo indexes in each
+    of Huzhou's five counties, each reproducible from the journal."""
+    service, _ = county
+    bamboo = [m for m in service.prices.markets() if m["sink_type"] == "bamboo_forest"]
+    assert len({m["county_code"] for m in bamboo}) == 5
+    for market in bamboo:
+        windows = service.prices.index(sink_type="bamboo_forest", county_code=market["county_code"],
+                                       date_from="2021-01-01", date_to="2026-12-31")["windows"]
+        published = [w for w in windows if w["published"]]
+        assert published, market
+        trace = service.prices.trace(sink_type="bamboo_forest", county_code=market["county_code"],
+                                     frequency="monthly", window=published[-1]["window"])
+        assert service.prices.check_trace(trace)["ok"]

@@ -344,8 +344,10 @@ def test_the_demo_contracts_projects_and_payments(seeded):
 
     service, report = seeded
     income, admin = report["income"], service.actor("admin")
+    from sinkledger.demo import roles
+
     contracts = {c["contract_no"]: c for c in service.income.contracts(admin)}
-    assert set(contracts) == {d.TEA_CONTRACT_NO, d.WETLAND_CONTRACT_NO}
+    assert set(contracts) == {d.TEA_CONTRACT_NO, d.WETLAND_CONTRACT_NO, roles.HOUSEHOLD_CONTRACT_NO}
     assert contracts[d.TEA_CONTRACT_NO]["parcel_codes"] == list(d.TEA_PARCELS)
     assert contracts[d.TEA_CONTRACT_NO]["documents"][0]["content_matches"]
     assert contracts[d.WETLAND_CONTRACT_NO]["payment_terms"] == d.WETLAND_TERMS
@@ -393,7 +395,14 @@ def test_the_income_chain_leaves_the_base_demo_alone(seeded):
     assert report["parcels"] == 105 and len(service.parcels()) == 105
     contracted = {p for c in service.income.contracts(service.actor("admin")) for p in c["parcel_codes"]}
     assert not contracted & {"AJ-TG-0001", "AJ-TG-0005", "AJ-TG-0007", "AJ-TG-0017", "DQ-WL-0001"}
-    base_sales = [s for s in ui_queries.sales(service) if s["contract_no"] != d.SALE_CONTRACT_NO]
+    from sinkledger.demo import roles
+
+    from sinkledger.demo import instruments, prices
+
+    base_sales = [s for s in ui_queries.sales(service) if s["contract_no"] != d.SALE_CONTRACT_NO
+                  and s["seller_account"] != roles.COURT_SELLER  # the court's purchase, recorded as a sale
+                  and s["contract_no"] != instruments.PURCHASE_CONTRACT  # an obligation's purchase (issue 22)
+                  and s["contract_no"] not in prices.contract_nos()]  # the price index's markets (issue 22)
     # the three largest holders sell in seasonal tranches (issue 19): six each
     assert len(base_sales) == len(report["chain"]["sales"]) == 18
     assert {s["seller_account"] for s in base_sales}.isdisjoint({"CENTRE-AJ-H"})
@@ -440,3 +449,116 @@ def test_no_holder_of_the_base_demo_gains_available_credits(seeded):
                if r["purpose"] == d.RETIREMENT["purpose"]]
     assert [r["quantity"] for r in retired] == [d.SALE_QUANTITY_T]
     assert held["CENTRE-AJ-H"] == report["income"]["issued_t"] - report["income"]["buffer_t"] - d.SALE_QUANTITY_T
+
+
+README_USERS = re.compile(r"^\| `(\w+)` \|", re.MULTILINE)
+
+
+def test_every_readme_user_lands_on_data_of_its_own(seeded):
+    """Issue 19: each demo user of the README's table finds its own data on its first page (the
+    household used to land on an all-zero statement; the court, the procurator and the bank on
+    empty lists), recorded on days spread over the demo's years."""
+    from sinkledger.demo import roles
+    from sinkledger.services import queries as ui_queries
+    from sinkledger.ui.signin import DEMO_USERS
+
+    service, _ = seeded
+    section = (REPO_ROOT / "README.md").read_text(encoding="utf-8").split("## Demo users and roles")[1].split("\n## ")[0]
+    readme = README_USERS.findall(section)
+    assert set(readme) == set(DEMO_USERS) and len(readme) == 15  # the sign-in page lists the README's users
+    actor = service.actor
+    household = service.income.statement(actor("household"), party_id="HH-0001", period_start="2025-01-01",
+                                         period_end="2026-12-31")["totals"]
+    assert household["paid_fen"] > 0 and household["outstanding_fen"] > 0  # one year paid, the next due
+    coop = service.income.statement(actor("coop"), party_id="COL-0001", period_start="2025-01-01",
+                                    period_end="2026-12-31")
+    assert coop["totals"]["due_fen"] > 0
+    cases = service.court.cases(actor("court"))
+    assert [c["case_no"] for c in cases] == [roles.CASE_FULFILLED, roles.CASE_OPEN]
+    assert service.court.cases(actor("procurator")) == cases
+    fulfilled = service.court.status(actor("court"), case_no=roles.CASE_FULFILLED)["orders"][0]
+    assert fulfilled["status"] == "fulfilled" and fulfilled["certificates"]
+    assert service.court.status(actor("court"), case_no=roles.CASE_OPEN)["orders"][0]["status"] == "ordered"
+    pledges = [p for p in ui_queries.pledges(service) if p["status"] == "active"]
+    assert [(p["account_id"], p["quantity"]) for p in pledges] == [(roles.PLEDGED_ACCOUNT, roles.PLEDGE["quantity"])]
+    assert ui_queries.estimates_waiting(service) and service.income.losses(actor("insurer"))
+    assert service.account_balance("ENT-0001-H")["held_t"] > 0
+    # issue 22: the authority's programme has payments, one obligation met (certified), one open
+    assert service.compensation.programme(actor("authority"), code="HZSTBC-2026")["payments"]
+    statuses = {o["enterprise_party_id"]: o for o in service.obligations.obligations(actor("authority"))}
+    assert statuses["ENT-0001"]["status"] == "met" and statuses["ENT-0002"]["shortfall_t"] > 0
+    assert [o["status"] for o in service.obligations.obligations(actor("enterprise"))] == ["met"]
+    for seq_kind in ("court_case_registered", "court_fulfilment", "pledge", "collection", "payment",
+                     "compensation_payment", "obligation_surrender"):
+        assert all(e["recorded_at"][:4] in ("2024", "2025", "2026") for e in service.journal(kind=seq_kind, limit=10))
+
+
+def test_the_demo_publishes_a_price_index_and_settles_an_index_policy(seeded):
+    """Issue 22: the demo has a published monthly bamboo index (Anji, 2025-04) and a wetland one
+    (Deqing, 2025-08), each reproducible from the journal; the insurer's policy on the first
+    collective's contract settled on the spring index with a payout that reached its households."""
+    from sinkledger.demo import prices as d
+    from sinkledger.demo.roles import HOUSEHOLD_CONTRACT_NO
+
+    service, _ = seeded
+    bamboo = service.prices.index(**d.BAMBOO_MARKET, date_from="2024-01-01", date_to="2026-12-31")
+    published = {w["window"]: w for w in bamboo["windows"] if w["published"]}
+    assert set(d.INDEX_MONTHS) <= set(published)
+    for month in d.INDEX_MONTHS:
+        trace = service.prices.trace(**d.BAMBOO_MARKET, frequency="monthly", window=month)
+        assert len({i["seller_account"] for i in trace["inputs"]}) == 3  # three collectives
+        assert service.prices.check_trace(trace)["ok"]
+    wetland = service.prices.index(**d.WETLAND_MARKET, date_from="2025-01-01", date_to="2026-12-31")
+    assert [w["window"] for w in wetland["windows"] if w["published"]] == ["2026-08"]
+
+    insurer, coop = service.actor("insurer"), service.actor("coop")
+    policy = service.prices.policy(insurer, policy_no=d.POLICY["policy_no"])
+    assert policy["contract_no"] == HOUSEHOLD_CONTRACT_NO and policy["insured_party_id"] == "COL-0001"
+    settled = policy["settlement"]
+    assert settled["published"] and settled["index_fen_per_t"] < d.POLICY["strike_fen_per_t"]
+    assert settled["payout_fen"] == (d.POLICY["strike_fen_per_t"] - settled["index_fen_per_t"]) * d.POLICY["insured_t"]
+    assert sum(i["amount_fen"] for i in settled["due_items"]) == settled["payout_fen"]
+    assert service.prices.check_settlement(insurer, policy_no=d.POLICY["policy_no"])["ok"]
+    assert [p["policy_no"] for p in service.prices.policies(coop)["items"]] == [d.POLICY["policy_no"]]
+    statement = service.income.statement(service.actor("household"), party_id="HH-0001", period_start="2025-01-01",
+                                         period_end="2025-12-31")
+    lines = [i for i in statement["items"] if i["source_kind"] == "index_insurance"]
+    assert lines and all(i["status"] == "paid" for i in lines)
+    assert sum(i["amount_fen"] for i in lines) == sum(i["amount_fen"] for i in settled["due_items"]
+                                                      if i["party_id"] == "HH-0001")
+    import io
+
+    from pypdf import PdfReader
+
+    for lang, heading in (("zh", "价格指数保险赔付"), ("en", "Price index insurance payouts")):
+        pdf = service.income.statement_pdf(service.actor("household"), party_id="HH-0001", period_start="2025-01-01",
+                                           period_end="2025-12-31", lang=lang)
+        words = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+        assert heading in words and settled["id"] in words  # the statement shows the payout's lines
+
+
+def test_the_demo_has_a_priced_wetland_sale(seeded):
+    """Issue 22: the wetland project's factors rest on synthetic evidence documents; the sale after
+    the wetland index is published records the reference index, every factor and the reference
+    price (index × product of the factors); the clerk's form shows the same for the next sale."""
+    import json
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from sinkledger.demo import prices as d
+
+    service, _ = seeded
+    factors = service.prices.project_factors(project_code=d.WETLAND_PROJECT)
+    assert {f["factor"] for f in factors["factors"]} == {"biodiversity", "ecological_product_value"}
+    assert all("演示" in f["evidence_title"] for f in factors["factors"])
+    sale = next(e for e in service.journal(kind="sale", limit=200) if e["request_id"] == "demo:prices:wetland:4")
+    line = sale["result"]["pricing"]["lines"][0]
+    index = line["reference_index"]
+    assert index["published"] and index["window"] == "2026-08"
+    expected = (Decimal(index["index_fen_per_t"]) * Decimal(factors["product"])).quantize(Decimal(1), ROUND_HALF_UP)
+    assert line["reference_price_fen_per_t"] == int(expected) > index["index_fen_per_t"]
+    assert {f["evidence_sha256"] for f in line["factors"]} == {f["evidence_sha256"] for f in factors["factors"]}
+    seller = service.parcel(d.PRICED_SALE[1])["holder_party_id"]
+    form = service.prices.reference_price(service.actor("clerk"), seller_account=f"{seller}-H", quantity=1,
+                                          sale_date="2026-10-15")
+    assert form["lines"][0]["reference_price_fen_per_t"] == line["reference_price_fen_per_t"]
+    assert json.dumps(sale, ensure_ascii=False).count("DQWL02") >= 1

@@ -37,3 +37,18 @@ def test_the_test_extra_brings_what_the_tests_import() -> None:
     names = {re.split(r"[<>=\[ ]", requirement, maxsplit=1)[0] for requirement in test}
     assert {"pytest", "hypothesis", "playwright"} <= names
     assert "sinkledger[scale]" in test  # tests/test_parallel_estimates.py runs dask-geopandas
+
+
+def test_ci_runs_the_readme_test_command_and_its_plugins_are_declared() -> None:
+    """CI runs the README's test command verbatim; a plugin its options need (``-n``: pytest-xdist)
+    comes with the test extra, so the command works on a fresh machine."""
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    command = re.search(r'^python -m pip install -q -e "\.\[test\]" && (python -m pytest.*)$', readme, re.M)
+    assert command, "the README's test command"
+    ci = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert f'python -m pip install -q -e ".[test]" && {command.group(1)}\n' in ci
+    test = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "optional-dependencies"]["test"]
+    names = {re.split(r"[<>=\[ ]", requirement, maxsplit=1)[0] for requirement in test}
+    if " -n " in command.group(1):
+        assert "pytest-xdist" in names

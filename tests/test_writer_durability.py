@@ -182,11 +182,12 @@ from sinkledger.config import load_settings
 from sinkledger.db.database import Database
 from sinkledger.services.registry import Service
 
-def hang(self, *connection):  # COMMIT has returned; the flush is not awaited: say so and wait for SIGKILL
+def hang(self, driver_connection):  # COMMIT has returned; the flush is not awaited: say so and wait for SIGKILL
+    driver_connection.execute("COMMIT")
     print("committed", flush=True)
     time.sleep(600)
 
-Database.wait_durable = hang
+Database.commit_durable = hang  # a command's COMMIT and its wait for the flush, split here
 svc = Service.open(load_settings({"DATABASE_URL": sys.argv[1]}))
 svc.sell(svc.actor("clerk"), "killed-after-commit", seller_account=sys.argv[2], buyer_account="ENT-0002-H",
          quantity=1, price_fen_per_t=7341, contract_no="C-killed")
@@ -229,18 +230,20 @@ def test_a_writer_killed_between_commit_and_flush_leaves_a_whole_entry_that_a_re
 
 def _lagging_commands(db: Database, probe: Engine, n: int, monkeypatch, wait: bool) -> int:  # type: ignore[no-untyped-def]
     """As :func:`_lagging_writes`, through ``db.command()`` (every ledger command's transaction):
-    the WAL insert position is read when the command's COMMIT has returned, just before the wait
-    for the flush (``wait_durable`` on the command's own connection)."""
+    ``commit_durable``'s one query is split in its two statements, ``COMMIT`` and the flushing
+    statement of ``wait_durable``, and the WAL insert position is read between them (left out
+    without ``wait``)."""
     committed_at: list[str] = []
-    real = Database.wait_durable
+    assert database.PG_COMMIT_DURABLE_SQL == f"COMMIT; {database.PG_WAIT_DURABLE_SQL}"
 
-    def recording(self, *connection):  # type: ignore[no-untyped-def]
+    def split(self, driver_connection):  # type: ignore[no-untyped-def]
+        driver_connection.execute("COMMIT")
         with probe.connect() as conn:
             committed_at.append(conn.execute(text("SELECT pg_current_wal_insert_lsn()::text")).scalar())
         if wait:
-            real(self, *connection)
+            driver_connection.execute(database.PG_WAIT_DURABLE_SQL)
 
-    monkeypatch.setattr(Database, "wait_durable", recording)
+    monkeypatch.setattr(Database, "commit_durable", split)
     lagging = 0
     for i in range(n):
         committed_at.clear()
@@ -263,3 +266,42 @@ def test_a_command_returns_only_once_its_commit_is_flushed_and_would_not_without
     with pg.read() as s:  # the commands' transactions committed every row, and left the setting as it was
         assert s.execute(text(f"SELECT count(*) FROM {SCRATCH}")).scalar() == 80
         assert s.execute(text("SHOW synchronous_commit")).scalar() == "on"
+
+
+def test_a_command_commits_and_waits_for_the_flush_in_one_query(pg):
+    """The one query of ``commit_durable``: after its ``COMMIT``, the flushing statement runs in a
+    transaction of its own under the server's ``synchronous_commit`` (the command's ``off`` was
+    local to the committed transaction), so the wait is the one :func:`_lagging_commands` checks;
+    the writer lock is free once the query returns, and the WAL is flushed past every row the
+    command wrote."""
+    probe = create_engine(PG_URL)
+    try:
+        for i in range(20):
+            with pg.command() as tx:
+                tx.run(f"INSERT INTO {SCRATCH} (note) VALUES (:n)", {"n": f"one query {i}"})
+                written = tx.one("SELECT pg_current_wal_insert_lsn()::text")[0]
+                assert tx.one("SHOW synchronous_commit")[0] == "off"
+            with probe.connect() as conn:
+                assert conn.execute(text("SELECT pg_current_wal_flush_lsn() >= CAST(:lsn AS pg_lsn)"),
+                                    {"lsn": written}).scalar()
+                assert conn.execute(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = :k "
+                                         "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"),
+                                    {"k": database.WRITER_LOCK_KEY}).scalar() == 0
+        raw = pg.engine.raw_connection()
+        try:
+            dbapi = raw.driver_connection
+            dbapi.autocommit = True
+            cursor = dbapi.execute(f"{database.PG_BEGIN_COMMAND_SQL}; SHOW synchronous_commit; COMMIT; "
+                                   "SHOW synchronous_commit")
+            settings = []
+            while True:  # one result per statement, in order
+                if cursor.description is not None and cursor.description[0].name == "synchronous_commit":
+                    settings.append(cursor.fetchone()[0])
+                if not cursor.nextset():
+                    break
+            assert settings == ["off", "on"]
+            dbapi.autocommit = False
+        finally:
+            raw.close()
+    finally:
+        probe.dispose()

@@ -34,6 +34,8 @@ NO_INPUT: dict[str, str] = {
     "init": "no input (idempotent set-up)",
     "balances": "read-only, no input",
     "methodologies list": "read-only, no input",
+    "registries list": "read-only, no input",  # issue 20 (helper h4)
+    "registries cross-check": "read-only, no input",  # issue 20 (helper h5)
     "app": "starts a Streamlit server; --port is an int checked by click and by Streamlit",
     "api": "starts the HTTP API server (tests/api drive it); --port and --workers are ranges checked by click",
 }
@@ -196,6 +198,28 @@ def _parcel_file(world: Any) -> str:
     return _import_file(world)
 
 
+def _sales_file(world: Any) -> str:
+    """A sheet of one sale the world can record (``sinkledger sales import``)."""
+    from tests.fuzz.service_specs import _sales_sheet
+
+    path = world.workdir / "cli" / "day.xlsx"
+    path.parent.mkdir(exist_ok=True)
+    if not path.exists():
+        path.write_bytes(_sales_sheet(world))
+    return str(path)
+
+
+def _plot_file(world: Any) -> str:
+    """A sample-plot inventory (``sinkledger methodologies plots import``)."""
+    from tests.fuzz.service_specs import _plot_sheet
+
+    path = world.workdir / "cli" / "plots.csv"
+    path.parent.mkdir(exist_ok=True)
+    if not path.exists():
+        path.write_bytes(_plot_sheet(world))
+    return str(path)
+
+
 def _verra(world: Any) -> str:
     from tests.fuzz.service_specs import _verra_file
 
@@ -240,11 +264,11 @@ SPECS: list[CliSpec] = [
     CliSpec("issue", lambda w: {"estimate_id": w.ids["estimate_id"], "verified_kg_co2e": "1000",
                                 "project_code": "FZTG01", "actor": "verifier", "request_id": rid()},
             {"estimate_id": "ref", "verified_kg_co2e": "pos_int", "project_code": "ref", "buffer_share_bp": "int",
-             "to_account": "opt_ref", **COMMAND}),
+             "to_account": "opt_ref", "acknowledged": "opt_ref", **COMMAND}),
     CliSpec("sell", lambda w: {"seller_account": w.ids["seller_account"], "buyer_account": "ENT-0001-H", "quantity": "1",
                                "price_fen_per_t": "7341", "contract_no": "FZ-CLI-1", "actor": "clerk", "request_id": rid()},
             {"seller_account": "ref", "buyer_account": "ref", "quantity": "pos_int", "price_fen_per_t": "nonneg_int",
-             "contract_no": "text", "serials": "serial", **COMMAND}),
+             "contract_no": "text", "serials": "serial", "sale_date": "opt_date", "contract_date": "opt_date", **COMMAND}),
     CliSpec("retire", lambda w: {"account_id": w.ids["seller_account"], "quantity": "1", "beneficiary": "示例（模糊测试）",
                                  "purpose": "模糊测试", "actor": "clerk", "request_id": rid()},
             {"account_id": "ref", "quantity": "pos_int", "beneficiary": "text", "purpose": "text", "serials": "serial",
@@ -305,7 +329,14 @@ SPECS: list[CliSpec] = [
             check_failed_exit=True, variant="--root"),
     CliSpec("import-registry", lambda w: {"files": [Lazy(_verra)], "registry": "verra", "actor": "admin",
                                           "request_id": rid()},
-            {"files": "file", "registry": "choice", **COMMAND}),
+            {"files": "file", "registry": "choice", "excel": "out_path", **COMMAND},
+            skip=frozenset({("excel", "surrogate")})),  # a legal POSIX name
+    # issue 20 (helper h4): imported registries' projects and import reports
+    CliSpec("registries report", lambda w: {"seq": str(w.ids["import_seq"]), "excel": out("report.xlsx")},
+            {"seq": "pos_int", "excel": "out_path"}, read_only=True, skip=frozenset({("excel", "surrogate")})),
+    CliSpec("registries projects", lambda w: {"registry": "verra"},
+            {"registry": "opt_text", "sink_category": "choice", "country": "opt_text", "project_type": "opt_text"},
+            read_only=True, filters=frozenset({"registry", "country", "project_type"})),
     CliSpec("export", lambda w: {"backup_file": out("backup.zip")}, {"backup_file": "out_path"}, read_only=True,
             skip=frozenset({("backup_file", "surrogate")})),  # a legal POSIX name
     CliSpec("import-backup", lambda w: {"backup_file": Lazy(_backup)}, {"backup_file": "file"}),
@@ -385,7 +416,8 @@ SPECS: list[CliSpec] = [
             {"retirement_id": "ref", "out_path": "out_path", "lang": "choice", "verify_url": "opt_text"},
             read_only=True, skip=frozenset({("out_path", "surrogate")})),
     CliSpec("public offsetsdb", lambda w: {"table": "projects", "out_path": out("projects.csv")},
-            {"table": "choice", "out_path": "out_path"}, read_only=True, skip=frozenset({("out_path", "surrogate")})),
+            {"table": "choice", "out_path": "out_path", "fmt": "choice"}, read_only=True,
+            skip=frozenset({("out_path", "surrogate")})),
     # -- income (docs/income.md; the records are seed_income's in tests/fuzz/conftest.py) ----------
     CliSpec("income contracts", lambda w: {"actor": "centre"}, {"collective_party_id": "opt_ref", "actor": "actor"},
             read_only=True, filters=frozenset({"collective_party_id"})),
@@ -479,10 +511,16 @@ SPECS: list[CliSpec] = [
             {"estimate_id": "ref", "estimate_file": "json_file", "fmt": "choice", "lang": "choice",
              "out": "out_path"}, read_only=True,
             skip=frozenset({("out", "surrogate")})),  # a file name of raw bytes is a legal POSIX name
+    CliSpec("methodologies plots import", lambda w: {"plot_file": Lazy(_plot_file)},
+            {"plot_file": "file", "inputs_file": "json_file", "out": "out_path"}, read_only=True,
+            skip=frozenset({("out", "surrogate")})),  # a file name of raw bytes is a legal POSIX name
+    CliSpec("methodologies plots template", lambda w: {"out": out("plots.xlsx")},
+            {"kind": "choice", "lang": "choice", "out": "out_path"}, read_only=True,
+            skip=frozenset({("out", "surrogate")})),
     CliSpec("estimate", lambda w: {"methodology_id": "sinkledger.tea-garden", "inputs_file": Lazy(_inputs_file)},
-            {"methodology_id": "ref", "inputs_file": "json_file", "parcel_codes": "ref", "project_code": "ref",
+            {"methodology_id": "ref", "inputs_file": "json_file", "plot_file": "file", "parcel_codes": "ref", "project_code": "ref",
              "period": "period", "monitoring": "json_file", "rasters": "raster", "parcels_file": "file",
-             "min_valid_pct": "pct", "gwp_profile": "choice", "actor": "actor", "request_id": "request_id",
+             "min_valid_pct": "pct", "zonal_rule": "choice", "gwp_profile": "choice", "actor": "actor", "request_id": "request_id",
              "out": "out_path", "commit_every": "int"}, read_only=True,
             filters=frozenset({"actor", "request_id", "out", "commit_every"}),  # a dry estimate records nothing
             skip=frozenset({("project_code", "empty")})),  # --project "" is "no project": a dry estimate
@@ -493,8 +531,144 @@ SPECS: list[CliSpec] = [
     CliSpec("parcels import", lambda w: {"file": Lazy(_parcel_file), "actor": "coop", "request_id": rid()},
             {"file": "file", "mapping": "map_pair", "defaults": "default_pair", "keep_columns": "ref",
              "parcel_code_prefix": "prefix", "layer": "ref", "encoding": "ref", "crs": "ref", **COMMAND}),
+    CliSpec("sales import", lambda w: {"file": Lazy(_sales_file), "actor": "clerk", "request_id": rid()},
+            {"file": "file", **COMMAND}),
+    CliSpec("sales template", lambda w: {"path": out("sales.xlsx")}, {"path": "out_path", "lang": "choice"},
+            read_only=True),
     CliSpec("parcels export", lambda w: {"path": out("parcels.gpkg")},
             {"path": "out_path", "file_format": "choice", "status": "ref"}, read_only=True,
             filters=frozenset({"status"})),
+    # -- issue 22 (helper h8): compensation programmes and quota obligations (docs/instruments.md) ---
+    CliSpec("compensation programme", lambda w: {
+        "code": "FZ-CLI-PROG", "name": "模糊测试项目", "reference": "FZ-REF", "basis": "per_t", "rate_fen": "100",
+        "budget_fen": "100000", "sink_types": ["bamboo_forest"], "county_codes": ["330523"], "vintage_from": "2020",
+        "vintage_to": "2026", "period_start": "2026-01-01", "period_end": "2026-12-31", "actor": "authority",
+        "request_id": rid()},
+            {"code": "text", "name": "text", "reference": "text", "basis": "choice", "rate_fen": "pos_int",
+             "rate_yuan": "yuan", "budget_fen": "pos_int", "budget_yuan": "yuan", "sink_types": "choice",
+             "county_codes": "ref", "vintage_from": "pos_int", "vintage_to": "pos_int", "period_start": "date",
+             "period_end": "date", **COMMAND}),
+    CliSpec("compensation payable", lambda w: {"programme_code": "FZ-PROG", "actor": "authority"},
+            {"programme_code": "ref", "actor": "actor"}, read_only=True),
+    CliSpec("compensation pay", lambda w: {"programme_code": "FZ-PROG", "estimate_id": w.ids["payable_estimate"],
+                                           "paid_date": "2026-06-30", "reference": "FZ-PAY", "actor": "authority",
+                                           "request_id": rid()},
+            {"programme_code": "ref", "estimate_id": "ref", "vintages": "pos_int", "paid_date": "date",
+             "reference": "text", **COMMAND}),
+    CliSpec("compensation list", lambda w: {"actor": "authority"}, {"actor": "actor"}, read_only=True),
+    CliSpec("compensation payments", lambda w: {"actor": "authority"}, {"programme_code": "opt_ref", "actor": "actor"},
+            read_only=True, filters=frozenset({"programme_code"})),
+    CliSpec("obligations set", lambda w: {
+        "enterprise_party_id": "ENT-0001", "quantity_t": "5", "deadline": "2030-12-31", "start_date": "2026-01-01",
+        "sink_types": ["bamboo_forest"], "vintage_from": "2020", "vintage_to": "2026", "reference": "FZ-REF",
+        "actor": "authority", "request_id": rid()},
+            {"enterprise_party_id": "ref", "quantity_t": "pos_int", "deadline": "date", "start_date": "opt_date",
+             "sink_types": "choice", "vintage_from": "pos_int", "vintage_to": "pos_int", "county_codes": "ref",
+             "reference": "text", **COMMAND}),
+    CliSpec("obligations surrender", lambda w: {"obligation_id": w.ids["obligation_id"], "quantity_t": "1",
+                                                "seller_account": w.ids["seller_account"], "price_fen": "7341",
+                                                "contract_no": "FZ-SURRENDER", "actor": "clerk", "request_id": rid()},
+            {"obligation_id": "ref", "quantity_t": "pos_int", "seller_account": "opt_ref", "price_fen": "nonneg_int",
+             "price_yuan": "yuan", "contract_no": "opt_text", **COMMAND}),
+    CliSpec("obligations claim", lambda w: {"obligation_id": w.ids["obligation_id"], "retirement_id": w.ids["claimable"],
+                                            "actor": "enterprise", "request_id": rid()},
+            {"obligation_id": "ref", "retirement_id": "ref", **COMMAND},
+            skip=frozenset({("actor", "wrong_role")})),  # the enterprise ("wrong_role") may claim its own
+    CliSpec("obligations status", lambda w: {"obligation_id": w.ids["obligation_id"], "actor": "authority"},
+            {"obligation_id": "opt_ref", "as_of": "opt_date", "actor": "actor"}, read_only=True,
+            skip=frozenset({("actor", "wrong_role")})),  # the enterprise ("wrong_role") reads its own
+    CliSpec("obligations certificate", lambda w: {"obligation_id": w.ids["obligation_id"], "actor": "authority"},
+            {"obligation_id": "ref", "pdf_path": "out_path", "verify_url": "opt_text", "lang": "choice",
+             "actor": "actor"}),
+    CliSpec("obligations verify", lambda w: {"code": "NOPE-CODE"}, {"code": "ref", "pdf_file": "file"},
+            read_only=True),
+]
+SPEC_BY_ID = {spec.id: spec for spec in SPECS}
+
+# -- issue 22 (helper h7b): sinkledger prices (docs/prices.md) ------------------------------------
+NO_INPUT["prices markets"] = "read-only, no input"
+
+
+def _trace_file(world: Any) -> str:
+    """A trace document of the world's bamboo market (``prices trace --out``)."""
+    path = world.workdir / "cli" / "trace.json"
+    path.parent.mkdir(exist_ok=True)
+    if not path.exists():
+        trace = world.service.prices.trace(sink_type="bamboo_forest", county_code="330523", frequency="monthly",
+                                           window="2024-03")
+        path.write_text(json.dumps(trace, ensure_ascii=False), encoding="utf-8")
+    return str(path)
+
+
+def _evidence(prefix: str) -> Lazy:
+    return Lazy(lambda world: f"{prefix}={_document(world)}", f"evidence:{prefix}")
+
+
+def _policy_days() -> tuple[str, str]:
+    from datetime import date, timedelta
+
+    today = date.today()
+    return (today + timedelta(days=10)).isoformat(), (today + timedelta(days=100)).isoformat()
+
+
+def _policy_baseline(world: Any, **money: str) -> dict[str, Any]:
+    start, end = _policy_days()
+    return {"policy_no": f"FZ-JZ-CLI-{uuid.uuid4().hex[:8]}", "insured_party_id": "COL-0001",
+            "contract_no": "FZ-SC-SHARE", "sink_type": "bamboo_forest", "county_code": "330523",
+            "period_start": start, "period_end": end, "insured_t": "100", **money, "actor": "insurer",
+            "request_id": rid()}
+
+
+BAD["factor_pair"] = [("no_equals", "biodiversity"), ("empty_value", "biodiversity="), ("unknown", "beauty=1.1"),
+                      ("over", "biodiversity=3.01"), ("under", "biodiversity=0.49"), ("nan", "biodiversity=NaN"),
+                      ("inf", "biodiversity=Infinity"), ("word", "biodiversity=x"),
+                      ("fullwidth", "biodiversity=１.1"), ("five_decimals", "biodiversity=1.00001"),
+                      ("surrogate", f"biodiversity={SURROGATE}"), ("sql", f"{SQL}=1.1")]
+BAD["evidence_pair"] = [("no_equals", "biodiversity"), ("unknown", _evidence("beauty")),
+                        ("other_factor", _evidence("co_benefits")), ("missing", "biodiversity=/nonexistent/e.pdf"),
+                        ("folder", Lazy(lambda w: f"biodiversity={_folder(w)}", "evidence:folder")),
+                        ("dev_null", "biodiversity=/dev/null"),
+                        ("empty", Lazy(lambda w: f"biodiversity={_file('empty.json', b'').build(w)}", "evidence:empty")),
+                        ("surrogate", "biodiversity=/tmp/\udcff\udcfe.pdf")]
+BAD["title_pair"] = [("no_equals", "biodiversity"), ("unknown", "beauty=报告"), ("other_factor", "co_benefits=报告"),
+                     ("long", f"biodiversity={LONG}"), ("control", f"biodiversity={CONTROL}"),
+                     ("surrogate", f"biodiversity={SURROGATE}")]
+SPECS += [
+    CliSpec("prices index", lambda w: {"sink_type": "bamboo_forest", "county_code": "330523"},
+            {"sink_type": "choice", "county_code": "ref", "frequency": "choice", "date_from": "opt_date",
+             "date_to": "opt_date"}, read_only=True),
+    CliSpec("prices trace", lambda w: {"sink_type": "bamboo_forest", "county_code": "330523", "window": "2024-03",
+                                       "out_path": out("trace.json")},
+            {"sink_type": "choice", "county_code": "ref", "frequency": "choice", "window": "ref",
+             "out_path": "out_path"}, read_only=True, skip=frozenset({("out_path", "surrogate")})),
+    CliSpec("prices check", lambda w: {"trace_file": Lazy(_trace_file)}, {"trace_file": "json_file"},
+            read_only=True),
+    CliSpec("prices reference", lambda w: {"seller_account": "CENTRE-AJ-H", "quantity": "1", "actor": "clerk"},
+            {"seller_account": "ref", "quantity": "pos_int", "sale_date": "opt_date", "actor": "actor"},
+            read_only=True),
+    CliSpec("prices factors set", lambda w: {"project_code": "FZBUNDLE1", "factor_values": ["biodiversity=1.1"],
+                                             "evidence_files": [_evidence("biodiversity")],
+                                             "titles": ["biodiversity=评估（模糊测试）"], "actor": "centre",
+                                             "request_id": rid()},
+            {"project_code": "ref", "factor_values": "factor_pair", "evidence_files": "evidence_pair",
+             "titles": "title_pair", **COMMAND}),
+    CliSpec("prices factors show", lambda w: {"project_code": "FZBUNDLE1"}, {"project_code": "ref"},
+            read_only=True),
+    CliSpec("prices policy issue", lambda w: _policy_baseline(w, strike_fen="8000", premium_fen="10000"),
+            {"policy_no": "text", "insured_party_id": "ref", "contract_no": "ref", "sink_type": "choice",
+             "county_code": "ref", "period_start": "date", "period_end": "date", "strike_fen": "pos_int",
+             "insured_t": "pos_int", "premium_fen": "pos_int", "product": "opt_text", **COMMAND},
+            unfuzzed={"strike_yuan": "in the 'in yuan' variant", "premium_yuan": "in the 'in yuan' variant"}),
+    CliSpec("prices policy issue", lambda w: _policy_baseline(w, strike_yuan="80.00", premium_yuan="100.00"),
+            {"strike_yuan": "yuan", "premium_yuan": "yuan"}, variant="in yuan"),
+    CliSpec("prices policy settle", lambda w: {"policy_no": w.ids["policy_no"], "reference": "FZ-PAY-CLI",
+                                               "actor": "insurer", "request_id": rid()},
+            {"policy_no": "ref", "paid_date": "opt_date", "reference": "opt_text", **COMMAND}),
+    CliSpec("prices policy list", lambda w: {"actor": "insurer"}, {"limit": "int", "offset": "int", "actor": "actor"},
+            read_only=True),
+    CliSpec("prices policy show", lambda w: {"policy_no": w.ids["policy_no"], "actor": "insurer"},
+            {"policy_no": "ref", "actor": "actor"}, read_only=True),
+    CliSpec("prices policy check", lambda w: {"policy_no": w.ids["policy_no"], "actor": "insurer"},
+            {"policy_no": "ref", "actor": "actor"}, read_only=True),
 ]
 SPEC_BY_ID = {spec.id: spec for spec in SPECS}

@@ -95,12 +95,69 @@ def seed_world(url: str) -> dict[str, Any]:
                                    methodology_id=TEA_METHODOLOGY, inputs=inputs)
     tea_holder = svc.parcel("AJ-TG-0005")["holder_party_id"]
     income = seed_income(svc)
+    import_seq = seed_registry_import(svc)
+    prices = seed_prices(svc)
+    instruments = seed_instruments(svc)
     svc.db.dispose()
     return {"seller_account": seller["account_id"], "seller_party": seller["account_id"][:-2],
             "seller_held_t": seller["held_t"] - PLEDGED_T, "pledge_id": pledge["pledge_id"],
             "case_no": case["case_no"], "order_id": order["order_id"], "estimate_id": estimate["estimate_id"],
             "estimate_kg": estimate["net_kg_co2e"], "tea_inputs": inputs, "issued_estimate": _issued_estimate(url),
-            "tea_holder": tea_holder, **income}
+            "tea_holder": tea_holder, "import_seq": import_seq, **income, **prices, **instruments}
+
+
+def seed_prices(svc: Any) -> dict[str, Any]:
+    """Issue 22 (helper h7): a price index insurance policy on the share contract's collective,
+    issued on a day before its period (the clock moved back for it) so that its period has ended
+    and it can be settled; pricing factors on the fuzz bundle."""
+    wall = svc.clock
+    svc.clock = lambda: "2024-01-02T02:00:00.000000+00:00"
+    try:
+        svc.prices.issue_policy(svc.actor("insurer"), "fuzz:prices:policy", policy_no="FZ-JZ-1",
+                                insured_party_id="COL-0001", contract_no=SHARE_CONTRACT, sink_type="bamboo_forest",
+                                county_code="330523", period_start="2024-02-01", period_end="2024-04-30",
+                                strike_fen_per_t=8000, insured_t=100, premium_fen=10_000)
+    finally:
+        svc.clock = wall
+    svc.prices.set_factors(svc.actor("centre"), "fuzz:prices:factors", project_code=PROJECT, factors=[
+        {"factor": "biodiversity", "value": "1.1", "evidence_title": "评估（模糊测试）", "evidence_file_name": "a.pdf",
+         "evidence_content": b"evidence"}])
+    return {"policy_no": "FZ-JZ-1"}
+
+
+def seed_instruments(svc: Any) -> dict[str, Any]:
+    """Issue 22 (helper h8): a programme that accepts every verified sink (with nothing paid) and
+    an open obligation of ENT-0001 that counts every credit, beside the demo's own."""
+    authority = svc.actor("authority")
+    svc.compensation.register_programme(
+        authority, "fuzz:programme", code="FZ-PROG", name="模糊测试补偿项目", reference="FZ-1", basis="per_t",
+        rate_fen=100, budget_fen=10**12, sink_types=["bamboo_forest", "tea_garden", "wetland"], vintage_from=1990,
+        vintage_to=2199, period_start="1900-01-01", period_end="2199-12-31")
+    payable = svc.compensation.payable_estimates(authority, programme_code="FZ-PROG")
+    obligation = svc.obligations.set_obligation(
+        authority, "fuzz:obligation", enterprise_party_id="ENT-0001", quantity_t=1_000, deadline="2040-12-31",
+        start_date="2020-01-01", sink_types=["bamboo_forest", "tea_garden", "wetland"], vintage_from=1990,
+        vintage_to=2199, reference="FZ-2")
+    payments = svc.compensation.payments(authority)
+    certificates = [o for o in svc.obligations.obligations(authority) if o["status"] == "met"]
+    code = svc.obligations.obligation(authority, obligation_id=certificates[0]["id"])["certificates"][0]["code"] \
+        if certificates else "NOPE-CODE"
+    retired = svc.retire(svc.actor("enterprise"), "fuzz:retire-for-claim", account_id="ENT-0001-H", quantity=1,
+                         beneficiary="模糊测试", purpose="FZ") if svc.account_balance("ENT-0001-H")["held_t"] else None
+    return {"programme": "FZ-PROG", "payable_estimate": payable[0]["estimate_id"] if payable else "EST-NONE",
+            "obligation_id": obligation["obligation_id"], "compensation_payment": payments[0]["id"] if payments else "EC-NONE",
+            "obligation_code": code, "claimable": retired["retirement_id"] if retired else "RT-NONE"}
+
+
+def seed_registry_import(svc: Any) -> int:
+    """Issue 20 (helper h4): an imported Verra block (serials apart from the import_registry
+    baseline's), so that an import's reconciliation report can be read."""
+    from tests.fuzz.samples import verra_transactions
+
+    path = temporary_folder("fuzz-import-") / "transactions.csv"
+    path.write_text(verra_transactions().replace("941467007-941467431", "941467001-941467006").replace(",425,", ",6,"),
+                    encoding="utf-8")
+    return svc.import_registry(svc.actor("admin"), "fuzz:import", registry="verra", paths=[str(path)])["seq"]
 
 
 # The income records (docs/income.md) on the demo's own parties: the centre collects COL-0001's two

@@ -36,6 +36,8 @@ NO_INPUT: dict[str, str] = {
     "balances": "read-only, no input", "last_verified": "read-only, no input", "last_verify_run": "read-only, no input", "checkpoint": "no input",
     "verify_parcels": "read-only, no input", "parties": "read-only, no input",
     "court.today": "read-only, no input", "income.today": "read-only, no input",
+    "registry_mappings": "read-only, no input",  # issue 20 (helper h4)
+    "registry_cross_sources": "read-only, no input",  # issue 20 (helper h5)
 }
 # Public callables that take configuration, not user input.
 TRUSTED_CALLS: dict[str, str] = {
@@ -97,6 +99,32 @@ def _import_file(world: Any) -> str:
             "parcel_code": "FZ-IMPORT-1", "sink_type": "bamboo_forest", "holder": "COL-0001", "county_code": "330523"},
             "geometry": FREE_SQUARE}]}), encoding="utf-8")
     return str(path)
+
+
+def _plot_sheet(world: Any) -> bytes:
+    """A sample-plot inventory of two strata of two plots each (Chinese columns, CSV)."""
+    rows = ["调查日期,样地号,层,层面积（公顷）,样地面积（平方米）,年龄/度,胸径（cm）"]
+    for plot, stratum, dbh in (("P1", "A", "9.5"), ("P2", "A", "10.2"), ("P3", "B", "11"),
+                               ("P4", "B", "8.7")):
+        rows += [f"2020-10-01,{plot},{stratum},10,400,1度,{dbh}",
+                 f"2020-10-01,{plot},{stratum},10,400,2度,{dbh}"]
+    return "\n".join(rows).encode("utf-8")
+
+
+def _sales_sheet(world: Any) -> bytes:
+    """A sheet of one sale the world can record (the importer's Chinese columns)."""
+    import io
+
+    from openpyxl import Workbook
+
+    from sinkledger.services.sales_files import TEMPLATE_COLUMNS
+
+    book = Workbook()
+    book.active.append(list(TEMPLATE_COLUMNS["zh"]))
+    book.active.append([world.ids["seller_account"], "ENT-0001-H", 1, "73.41", "FZ-XLSX-1", None, None])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def _document(world: Any) -> str:
@@ -218,6 +246,12 @@ SPECS: list[CallSpec] = [
              trusted={"progress": "a callback from the caller's own code"},
              accepts=lambda out: out["ok"] is False and all(p["message_zh"] for p in catalogue.localise(out["problems"])),
              skip=frozenset({("options", "default_bad_sink")})),
+    CallSpec("upload_mapping", lambda w: dict(actor=actor("coop")), {}, actor_role_refused="clerk", read_only=True),
+    CallSpec("save_upload_mapping", lambda w: dict(actor=actor("coop"), fields={"parcel_code": "小班号"},
+                                                   defaults={"sink_type": "bamboo_forest"}),
+             {"fields": "doc", "defaults": "doc"}, actor_role_refused="clerk",
+             # an empty mapping is a valid one (nothing mapped: the importer's recognised columns; no defaults)
+             accepts=lambda out: out["fields"] == {} or out["defaults"] == {}),
     CallSpec("repair_geometry", lambda w: dict(geometry=FREE_SQUARE), {"geometry": "geometry"}, read_only=True,
              skip=frozenset({("geometry", "bowtie"), ("geometry", "outside_region")}), accepts=lambda out: False),
     CallSpec("parcel", lambda w: dict(parcel_code="AJ-BF-0001"), {"parcel_code": "ref"}, read_only=True,
@@ -257,11 +291,13 @@ SPECS: list[CallSpec] = [
     CallSpec("estimate_dry", lambda w: dict(methodology_id="sinkledger.tea-garden", inputs=w.ids["tea_inputs"]),
              {"methodology_id": "choice", "inputs": "doc", "gwp_profile": "choice"}, read_only=True,
              accepts=lambda out: False),
+    CallSpec("read_plot_file", lambda w: dict(data=Lazy(_plot_sheet), file_name="plots.csv"),
+             {"data": "bytes", "file_name": "text", "inputs": "opt_doc"}, read_only=True),
     CallSpec("batch_estimate", lambda w: dict(actor=actor("centre"), request_id=rid(), methodology_id=BAMBOO,
                                               project_code="AJBF01", parcel_codes=["AJ-BF-0001"], monitoring=_monitoring()),
              {"methodology_id": "choice", "project_code": "code", "period": "period", "parcel_codes": "opt_ref_list",
               "base_inputs": "opt_doc", "monitoring": "opt_doc", "rasters": "raster_list", "gwp_profile": "choice",
-              "min_valid_fraction": "fraction"},
+              "min_valid_fraction": "fraction", "zonal_rule": "choice"},
              actor_role_refused="clerk", trusted={"progress": "a callback from the caller's own code"},
              accepts=lambda out: out["recorded"] == [] and out["refused"] >= 1),
     CallSpec("estimate", lambda w: dict(estimate_id=w.ids["estimate_id"]), {"estimate_id": "ref"}, read_only=True,
@@ -279,7 +315,7 @@ SPECS: list[CallSpec] = [
     CallSpec("issue", lambda w: dict(actor=actor("verifier"), request_id=rid(), estimate_id=w.ids["estimate_id"],
                                      verified_kg_co2e=1000, project_code="FZTG01", buffer_share_bp=1000),
              {"estimate_id": "ref", "verified_kg_co2e": "pos_int", "project_code": "code", "buffer_share_bp": "bp",
-              "to_account": "opt_ref"}, actor_role_refused="clerk",
+              "to_account": "opt_ref", "acknowledged_matches": "opt_ref_list"}, actor_role_refused="clerk",
              extra={"verified_kg_co2e": [("over_estimate", 10**12)], "estimate_id": [("issued", Lazy(
                  lambda w: w.ids["issued_estimate"]))]}),
     CallSpec("sell", lambda w: dict(actor=actor("clerk"), request_id=rid(), seller_account=w.ids["seller_account"],
@@ -289,6 +325,13 @@ SPECS: list[CallSpec] = [
              actor_role_refused="verifier",
              extra={"buyer_account": [("same_as_seller", Lazy(lambda w: w.ids["seller_account"])),
                                       ("system", "SYS-RETIRED")]}),
+    CallSpec("import_sales", lambda w: dict(actor=actor("clerk"), request_id=rid(), data=Lazy(_sales_sheet),
+                                            file_name="day.xlsx"),
+             {"data": "bytes", "file_name": "text"}, actor_role_refused="verifier",
+             skip=frozenset({("request_id", "none")})),  # None: the default id, from the sheet's rows
+    CallSpec("preview_sales", lambda w: dict(actor=actor("clerk"), data=Lazy(_sales_sheet), file_name="day.xlsx"),
+             {"data": "bytes", "file_name": "text"}, actor_role_refused="verifier", read_only=True,
+             skip=frozenset({("request_id", "none")}), accepts=lambda out: False),
     CallSpec("retire", lambda w: dict(actor=actor("clerk"), request_id=rid(), account_id=w.ids["seller_account"],
                                       quantity=1, beneficiary="示例企业（模糊测试）", purpose="模糊测试"),
              {"account_id": "ref", "quantity": "pos_int", "beneficiary": "text", "purpose": "text", "kind": "choice",
@@ -312,6 +355,17 @@ SPECS: list[CallSpec] = [
     CallSpec("import_registry", lambda w: dict(actor=actor("admin"), request_id=rid(), registry="verra",
                                                paths=[Lazy(_verra_file)]),
              {"registry": "choice", "paths": "path_list", "allow_partial": "bool"}, actor_role_refused="clerk"),
+    # issue 20 (helper h4): imported projects and import reports
+    CallSpec("imported_projects", lambda w: dict(registry=None, sink_category=None, country=None,
+                                                 project_type=None, methodology=None),
+             {"registry": "opt_text", "sink_category": "opt_text", "country": "opt_text", "project_type": "opt_text",
+              "methodology": "opt_text"}, read_only=True,
+             filters=frozenset({"registry", "sink_category", "country", "project_type", "methodology"})),
+    CallSpec("registry_import_report", lambda w: dict(seq=w.ids["import_seq"]), {"seq": "seq"}, read_only=True),
+    # issue 20 (helper h5): the matches the verifier is shown before issuing
+    CallSpec("double_counting_matches", lambda w: dict(actor=actor("verifier"), estimate_id=w.ids["estimate_id"],
+                                                       project_code="FZTG01"),
+             {"estimate_id": "ref", "project_code": "code"}, actor_role_refused="clerk", read_only=True),
     # -- queries ---------------------------------------------------------------------------------
     CallSpec("account_balance", lambda w: dict(account_id="ENT-0001-H"), {"account_id": "ref"}, read_only=True,
              accepts=lambda out: False),
@@ -438,6 +492,8 @@ def _statement(world: Any) -> dict[str, Any]:
 
 
 STATEMENT_PARAMS = {"party_id": "ref", "period_start": "date", "period_end": "date"}
+PAGE_PARAMS = {"limit": "opt_pos_int", "offset": "nonneg_int"}  # a page of a list (limit None: every row): bad
+# bounds are refused, not answered (the calls are reads, but not "read-only" in the suite's sense)
 DOCUMENT_PARAMS = STATEMENT_PARAMS | {"lang": "choice"}  # statements written as PDF or Excel
 STATEMENT_EXTRA = {"period_end": [("before_start", "2024-12-31")],
                    "party_id": [("other_household", "HH-0002"), ("collective", "COL-0001")]}
@@ -485,7 +541,8 @@ SPECS += [
     CallSpec("income.issue_project", lambda w: dict(actor=actor("verifier"), request_id=rid(), project_code="FZBUNDLE1",
                                                     estimate_id=w.ids["project_estimate_id"], verified_kg_co2e=1000,
                                                     buffer_share_bp=1000),
-             {"project_code": "ref", "estimate_id": "ref", "verified_kg_co2e": "pos_int", "buffer_share_bp": "bp"},
+             {"project_code": "ref", "estimate_id": "ref", "verified_kg_co2e": "pos_int", "buffer_share_bp": "bp",
+              "acknowledged_matches": "opt_ref_list"},
              actor_role_refused="clerk",
              extra={"estimate_id": [("not_of_the_project", Lazy(lambda w: w.ids["estimate_id"])),
                                     ("issued", Lazy(lambda w: w.ids["issued_estimate"]))],
@@ -521,6 +578,10 @@ SPECS += [
              {"party_id": "opt_ref", "contract_no": "opt_ref", "source_id": "opt_ref", "outstanding_only": "bool"},
              actor_role_refused="enterprise", read_only=True,
              filters=frozenset({"party_id", "contract_no", "source_id"})),
+    CallSpec("income.payments", lambda w: dict(actor=actor("centre")),
+             {"party_id": "opt_ref", "due_id": "opt_ref", "contract_no": "opt_ref", "date_from": "opt_date",
+              "date_to": "opt_date"}, actor_role_refused="enterprise", read_only=True,
+             filters=frozenset({"party_id", "due_id", "contract_no"})),
     CallSpec("income.record_payment", lambda w: dict(actor=actor("centre"), request_id=rid(), items=_due(w, 1),
                                                      paid_date=w.ids["sale_date"], reference="FZ-PAY-2"),
              {"items": "items", "paid_date": "date", "reference": "text"}, actor_role_refused="clerk"),
@@ -560,6 +621,25 @@ SPECS += [
              actor_role_refused="centre", extra={"claim_no": [("taken", "FZ-CLAIM-1")]}),
     CallSpec("income.losses", lambda w: dict(actor=actor("insurer")), {}, actor_role_refused="enterprise",
              read_only=True),
+    # -- issue 18 (helper h3): the lists as pages of the database, the court report's workbook, estimates
+    *[CallSpec(f"income.{name}_page", lambda w, who=who: dict(actor=actor(who)), PAGE_PARAMS | more,
+               actor_role_refused="enterprise", filters=frozenset(more) - {"outstanding_only"})
+      for name, who, more in (("contracts", "centre", {"collective_party_id": "opt_ref"}),
+                              ("projects", "centre", {}), ("distributions", "centre", {}),
+                              ("due_items", "centre", {"party_id": "opt_ref", "contract_no": "opt_ref",
+                                                       "source_id": "opt_ref", "outstanding_only": "bool"}),
+                              ("payments", "centre", {"party_id": "opt_ref", "due_id": "opt_ref",
+                                                      "contract_no": "opt_ref", "date_from": "opt_date",
+                                                      "date_to": "opt_date"}),
+                              ("liens", "bank", {}), ("losses", "insurer", {}))],
+    CallSpec("court.cases_page", lambda w: dict(actor=actor("court")), PAGE_PARAMS, actor_role_refused="enterprise"),
+    CallSpec("court.report_xlsx", lambda w: dict(actor=actor("court")), {"filters": "filters"},
+             actor_role_refused="enterprise", read_only=True),
+    CallSpec("estimates_page", lambda w: dict(actor=actor("verifier")),
+             PAGE_PARAMS | {"parcel_code": "opt_ref", "state": "opt_choice"}, actor_role_refused="enterprise",
+             filters=frozenset({"parcel_code"})),
+    CallSpec("estimate_with_state", lambda w: dict(actor=actor("verifier"), estimate_id=w.ids["estimate_id"]),
+             {"estimate_id": "ref"}, actor_role_refused="enterprise", read_only=True, accepts=lambda out: False),
     # -- income: statements ----------------------------------------------------------------------
     CallSpec("income.statement", _statement, STATEMENT_PARAMS, actor_role_refused="enterprise", read_only=True,
              accepts=lambda out: False, extra=STATEMENT_EXTRA),
@@ -615,12 +695,162 @@ SPECS += [
              read_only=True, accepts=lambda out: False),
 ]
 NO_INPUT["public.offsetsdb_credits_csv"] = "read-only, no input (streams the credits file)"
+# issue 20 (helper h5): the same files as JSON
+SPECS.append(CallSpec("public.offsetsdb_projects_json", lambda w: dict(project_url=None), {"project_url": "opt_text"},
+                      read_only=True, accepts=lambda out: False))
+NO_INPUT["public.offsetsdb_credits_json"] = "read-only, no input (streams the credits file as JSON)"
+
+# Issue 22 (helper h7): the price index (public), index insurance and pricing factors.
+def _policy_period(world: Any) -> tuple[str, str]:
+    from datetime import date, timedelta
+
+    today = date.today()
+    return (today + timedelta(days=10)).isoformat(), (today + timedelta(days=100)).isoformat()
+
+
+def _policy(world: Any) -> dict[str, Any]:
+    start, end = _policy_period(world)
+    return dict(actor=actor("insurer"), request_id=rid(), policy_no=f"FZ-JZ-{uuid.uuid4().hex[:8]}",
+                insured_party_id="COL-0001", contract_no="FZ-SC-SHARE", sink_type="bamboo_forest",
+                county_code="330523", period_start=start, period_end=end, strike_fen_per_t=8000, insured_t=100,
+                premium_fen=10_000, product=None)
+
+
+def _factor_items() -> list[dict[str, Any]]:
+    return [{"factor": "co_benefits", "value": "1.05", "evidence_title": "协同效益（模糊测试）",
+             "evidence_file_name": "b.pdf", "evidence_content": b"co"}]
+
+
+BAD_FACTORS = [("empty", []), ("none", None), ("str", "biodiversity"), ("unknown_factor", [{**_factor_items()[0],
+               "factor": "beauty"}]), ("too_high", [{**_factor_items()[0], "value": "3.01"}]),
+               ("float_value", [{**_factor_items()[0], "value": 1.1}]), ("no_content", [{**_factor_items()[0],
+               "evidence_content": b""}]), ("str_content", [{**_factor_items()[0], "evidence_content": "co"}]),
+               ("extra_key", [{**_factor_items()[0], "note": "x"}]), ("twice", _factor_items() * 2),
+               ("surrogate_title", [{**_factor_items()[0], "evidence_title": SURROGATE}])]
+BAD_TRACES = [("none", None), ("str", "{}"), ("empty", {}), ("list", []), ("no_inputs", {"rule": {}}),
+              ("bad_seq", {"rule": {}, "sink_type": "bamboo_forest", "county_code": "330523", "window": "2025-03",
+                           "date_from": "2025-03-01", "date_to": "2025-03-31", "as_of_seq": 1,
+                           "inputs": [{"seq": "1", "entry_hash": "0"}], "result": {}})]
+SPECS += [
+    CallSpec("prices.markets", lambda w: dict(), {}, read_only=True, accepts=lambda out: False),
+    CallSpec("prices.index", lambda w: dict(sink_type="bamboo_forest", county_code="330523", frequency="monthly",
+                                            date_from=None, date_to=None),
+             {"sink_type": "choice", "county_code": "code", "frequency": "choice", "date_from": "opt_date",
+              "date_to": "opt_date"}, read_only=True, accepts=lambda out: False,
+             extra={"date_from": [("far_back", "1990-01-01")]}),
+    CallSpec("prices.trace", lambda w: dict(sink_type="bamboo_forest", county_code="330523", frequency="monthly",
+                                            window="2025-03"),
+             {"sink_type": "choice", "county_code": "code", "frequency": "choice", "window": "ref"},
+             read_only=True, accepts=lambda out: False, extra={"window": [("month_13", "2025-13")]}),
+    CallSpec("prices.check_trace", lambda w: dict(document={}), {"document": "trace"}, read_only=True,
+             accepts=lambda out: False),
+    CallSpec("prices.project_factors", lambda w: dict(project_code="FZBUNDLE1"), {"project_code": "ref"},
+             read_only=True, accepts=lambda out: False),
+    CallSpec("prices.set_factors", lambda w: dict(actor=actor("centre"), request_id=rid(), project_code="FZBUNDLE1",
+                                                  factors=_factor_items()),
+             {"project_code": "ref", "factors": "factors"}, actor_role_refused="clerk"),
+    CallSpec("prices.reference_price", lambda w: dict(actor=actor("clerk"), seller_account="CENTRE-AJ-H", quantity=1,
+                                                      sale_date=None),
+             {"seller_account": "ref", "quantity": "pos_int", "sale_date": "opt_date"}, actor_role_refused="court",
+             read_only=True, accepts=lambda out: False),
+    CallSpec("prices.issue_policy", _policy,
+             {"policy_no": "text", "insured_party_id": "ref", "contract_no": "ref", "sink_type": "choice",
+              "county_code": "code", "period_start": "date", "period_end": "date", "strike_fen_per_t": "pos_int",
+              "insured_t": "pos_int", "premium_fen": "pos_int", "product": "opt_text"},
+             actor_role_refused="clerk", extra={"period_start": [("past", "2020-01-01")],
+                                                "insured_party_id": [("not_the_collective", "COL-0002")],
+                                                "premium_fen": [("over_cover", 800_001)]}),
+    CallSpec("prices.preview_settlement", lambda w: dict(actor=actor("insurer"), policy_no="FZ-JZ-1"),
+             {"policy_no": "ref"}, actor_role_refused="clerk", read_only=True, accepts=lambda out: False),
+    CallSpec("prices.settle_policy", lambda w: dict(actor=actor("insurer"), request_id=rid(), policy_no="FZ-JZ-1",
+                                                    paid_date=None, reference="FZ-PAY"),
+             {"policy_no": "ref", "paid_date": "opt_date", "reference": "opt_text"}, actor_role_refused="clerk",
+             extra={"paid_date": [("in_period", "2024-03-01")]}),
+    CallSpec("prices.policies", lambda w: dict(actor=actor("insurer"), limit=100, offset=0), PAGE_PARAMS,
+             actor_role_refused="clerk"),
+    CallSpec("prices.policy", lambda w: dict(actor=actor("insurer"), policy_no="FZ-JZ-1"), {"policy_no": "ref"},
+             actor_role_refused="clerk", read_only=True, accepts=lambda out: False),
+    CallSpec("prices.check_settlement", lambda w: dict(actor=actor("insurer"), policy_no="FZ-JZ-1"),
+             {"policy_no": "ref"}, actor_role_refused="clerk", read_only=True, accepts=lambda out: False),
+]
+NO_INPUT["prices.today"] = "read-only, no input"
+
+# -- issue 22 (helper h8): compensation programmes and quota obligations (docs/instruments.md); the
+# world's programme FZ-PROG and obligation come from tests/fuzz/conftest.py seed_instruments ------
+NO_INPUT["compensation.today"] = "read-only, no input"
+NO_INPUT["obligations.today"] = "read-only, no input"
+_PROGRAMME = dict(code="FZ-NEW-1", name="模糊测试项目", reference="FZ-REF", basis="per_t", rate_fen=100,
+                  budget_fen=100_000, sink_types=["bamboo_forest"], vintage_from=2020, vintage_to=2026,
+                  period_start="2026-01-01", period_end="2026-12-31", county_codes=["330523"])
+_OBLIGATION = dict(enterprise_party_id="ENT-0001", quantity_t=5, deadline="2030-12-31", sink_types=["bamboo_forest"],
+                   vintage_from=2020, vintage_to=2026, reference="FZ-REF", county_codes=None, start_date="2026-01-01")
+SPECS += [
+    CallSpec("compensation.register_programme", lambda w: dict(actor=actor("authority"), request_id=rid(), **_PROGRAMME),
+             {"code": "code", "name": "text", "reference": "text", "basis": "choice", "rate_fen": "pos_int",
+              "budget_fen": "pos_int", "sink_types": "ref_list", "vintage_from": "pos_int", "vintage_to": "pos_int",
+              "period_start": "date", "period_end": "date", "county_codes": "ref_list"},
+             actor_role_refused="centre", skip=frozenset({("county_codes", "empty"), ("county_codes", "none")})),
+    CallSpec("compensation.pay", lambda w: dict(actor=actor("authority"), request_id=rid(), programme_code="FZ-PROG",
+                                                estimate_id=w.ids["payable_estimate"], paid_date="2026-06-30",
+                                                reference="FZ-PAY", vintages=None),
+             {"programme_code": "ref", "estimate_id": "ref", "paid_date": "date", "reference": "text",
+              "vintages": "ref_list"}, actor_role_refused="centre", skip=frozenset({("vintages", "none")})),
+    CallSpec("compensation.preview_payment", lambda w: dict(actor=actor("authority"), programme_code="FZ-PROG",
+                                                            estimate_id=w.ids["payable_estimate"], vintages=None),
+             {"programme_code": "ref", "estimate_id": "ref", "vintages": "ref_list"}, actor_role_refused="centre",
+             read_only=True, accepts=lambda out: False, skip=frozenset({("vintages", "none")})),
+    CallSpec("compensation.programmes", lambda w: dict(actor=actor("authority")), {}, actor_role_refused="household",
+             read_only=True),
+    CallSpec("compensation.programmes_page", lambda w: dict(actor=actor("authority")), PAGE_PARAMS,
+             actor_role_refused="household"),
+    CallSpec("compensation.programme", lambda w: dict(actor=actor("authority"), code="FZ-PROG"), {"code": "ref"},
+             actor_role_refused="household", read_only=True, accepts=lambda out: False),
+    CallSpec("compensation.payments", lambda w: dict(actor=actor("authority"), programme_code=None),
+             {"programme_code": "opt_ref"}, actor_role_refused="household", read_only=True,
+             filters=frozenset({"programme_code"})),
+    CallSpec("compensation.payment", lambda w: dict(actor=actor("authority"), payment_id=w.ids["compensation_payment"]),
+             {"payment_id": "ref"}, actor_role_refused="household", read_only=True, accepts=lambda out: False),
+    CallSpec("compensation.payable_estimates", lambda w: dict(actor=actor("authority"), programme_code="FZ-PROG"),
+             {"programme_code": "ref"}, actor_role_refused="centre", read_only=True, accepts=lambda out: False),
+    CallSpec("obligations.set_obligation", lambda w: dict(actor=actor("authority"), request_id=rid(), **_OBLIGATION),
+             {"enterprise_party_id": "ref", "quantity_t": "pos_int", "deadline": "date", "sink_types": "ref_list",
+              "vintage_from": "pos_int", "vintage_to": "pos_int", "reference": "text", "county_codes": "ref_list",
+              "start_date": "opt_date"}, actor_role_refused="enterprise",
+             skip=frozenset({("county_codes", "empty"), ("county_codes", "none")})),
+    CallSpec("obligations.surrender", lambda w: dict(actor=actor("clerk"), request_id=rid(),
+                                                     obligation_id=w.ids["obligation_id"], quantity_t=1,
+                                                     seller_account=w.ids["seller_account"], price_fen_per_t=7341,
+                                                     contract_no="FZ-SURRENDER"),
+             {"obligation_id": "ref", "quantity_t": "pos_int", "seller_account": "opt_ref",
+              "price_fen_per_t": "opt_nonneg_int", "contract_no": "opt_text"}, actor_role_refused="verifier"),
+    CallSpec("obligations.claim", lambda w: dict(actor=actor("enterprise"), request_id=rid(),
+                                                 obligation_id=w.ids["obligation_id"], retirement_id=w.ids["claimable"]),
+             {"obligation_id": "ref", "retirement_id": "ref"}, actor_role_refused="verifier"),
+    CallSpec("obligations.issue_certificate", lambda w: dict(actor=actor("authority"),
+                                                             obligation_id=w.ids["obligation_id"]),
+             {"obligation_id": "ref"}, actor_role_refused="verifier"),
+    CallSpec("obligations.obligations", lambda w: dict(actor=actor("authority")), {"as_of": "date_obj"},
+             actor_role_refused="household", read_only=True, accepts=lambda out: False),
+    CallSpec("obligations.obligations_page", lambda w: dict(actor=actor("authority")),
+             {"as_of": "date_obj", **PAGE_PARAMS}, actor_role_refused="household"),
+    CallSpec("obligations.obligation", lambda w: dict(actor=actor("authority"), obligation_id=w.ids["obligation_id"]),
+             {"obligation_id": "ref", "as_of": "date_obj"}, actor_role_refused="household", read_only=True,
+             accepts=lambda out: False),
+    CallSpec("obligations.verify_certificate", lambda w: dict(code=w.ids["obligation_code"]), {"code": "ref"},
+             read_only=True, accepts=lambda out: False),
+    CallSpec("obligations.verify_certificate_pdf", lambda w: dict(data=b"%PDF-1.4\n"), {"data": "bytes"},
+             read_only=True, accepts=lambda out: False),
+    CallSpec("obligations.certificate_pdf", lambda w: dict(code=w.ids["obligation_code"], verify_url=None),
+             {"code": "ref", "verify_url": "opt_text", "lang": "choice"}, read_only=True, accepts=lambda out: False),
+]
+
 
 # Kinds only some calls take: (label, value) lists beside tests/fuzz/values.py's.
 LOCAL_KINDS: dict[str, list[tuple[str, Any]]] = {
     "options": BAD_OPTIONS, "decimal": BAD_DECIMALS, "attributes": BAD_ATTRIBUTES, "shares": BAD_SHARES,
     "parts": BAD_PARTS, "terms": BAD_TERMS, "changes": BAD_CHANGES, "calculation": BAD_CALCULATION,
     "amend": BAD_AMEND, "filters": BAD_FILTERS, "items": BAD_ITEMS, "loss_parcels": BAD_LOSS_PARCELS,
+    "factors": BAD_FACTORS, "trace": BAD_TRACES,  # issue 22 (helper h7)
 }
 
 

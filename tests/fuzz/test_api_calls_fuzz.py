@@ -80,6 +80,14 @@ SPECS = [
     Spec("ledger_reads.balances", lambda w: {"actor": _clerk(w)}, {}),
     Spec("ledger_reads.holdings", lambda w: {"actor": _clerk(w), "account_id": _seller(w)}, {"account_id": "ref"}),
     Spec("ledger_reads.blocks", lambda w: {"actor": _clerk(w), "account_id": _seller(w)}, {"account_id": "ref"}),
+    # issue 18 (helper h3): the lists as pages of the database; a limit of None is "every row"
+    Spec("ledger_reads.pledges_page", lambda w: {"actor": _clerk(w)},
+         {"account_id": "ref", "limit": "pos_int", "offset": "nonneg_int"}, filters=frozenset({"account_id"}),
+         skip=frozenset({("limit", "none")})),
+    Spec("ledger_reads.balances_page", lambda w: {"actor": _clerk(w)}, {"limit": "pos_int", "offset": "nonneg_int"},
+         skip=frozenset({("limit", "none")})),
+    Spec("ledger_reads.blocks_page", lambda w: {"actor": _clerk(w), "account_id": _seller(w)},
+         {"account_id": "ref", "limit": "pos_int", "offset": "nonneg_int"}, skip=frozenset({("limit", "none")})),
 ]
 
 

@@ -57,15 +57,19 @@ def public_calls() -> dict[str, inspect.Signature]:
 def _resolve(annotation: object) -> type:
     if isinstance(annotation, type):
         return annotation
+    import sinkledger.services.compensation
     import sinkledger.services.court
     import sinkledger.services.income
+    import sinkledger.services.obligations
     import sinkledger.services.people
+    import sinkledger.services.prices
     import sinkledger.services.public_registry
     import sinkledger.services.registry
 
     text = str(annotation).strip("'\"")
     for module in (sinkledger.services.registry, sinkledger.services.court, sinkledger.services.income,
-                   sinkledger.services.people, sinkledger.services.public_registry):
+                   sinkledger.services.people, sinkledger.services.public_registry, sinkledger.services.prices,
+                   sinkledger.services.compensation, sinkledger.services.obligations):
         if hasattr(module, text):
             return getattr(module, text)
     raise AssertionError(f"cannot resolve the sub-API type {annotation!r}")

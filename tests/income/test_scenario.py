@@ -174,6 +174,18 @@ def test_payments_are_refused_beyond_what_is_due(sold):  # type: ignore[no-untyp
                                  paid_date=out["sale_date"], reference="村财务-002")
     assert done["items"][0]["outstanding_fen"] == 0
     assert income.due_items(svc.actor("hh-a1"), source_id=out["distribution_id"])[0]["status"] == "paid"
+    # The payments are read back by whom they concern: the household paid and its collective (which
+    # paid them), as their due items are; newest first; another collective or household sees none.
+    mine = income.payments(svc.actor("hh-a1"))
+    assert [(p["reference"], p["amount_fen"], p["due_id"], p["contract_no"]) for p in mine] == [
+        ("村财务-002", rest, item["id"], item["contract_no"]), ("村财务-001", 100, item["id"], item["contract_no"])]
+    assert all(p["party_id"] == "HH-A1" and p["payer_party_id"] == "COL-A" for p in mine)
+    assert [p["id"] for p in income.payments(svc.actor("coop-a"), due_id=item["id"])] == [p["id"] for p in mine]
+    assert income.payments(svc.actor("hh-b1")) == [] and income.payments(svc.actor("coop-b"), due_id=item["id"]) == []
+    assert income.payments(svc.actor("hh-a1"), date_to="2000-01-01") == []
+    page = income.payments_page(svc.actor("hh-a1"), limit=1, offset=1)
+    assert page["total"] == 2 and [p["reference"] for p in page["items"]] == ["村财务-001"]
+    assert_refused("value_invalid", lambda: income.payments(svc.actor("hh-a1"), date_from="2024-13-01"))
 
 
 def test_the_recorded_distribution_is_what_the_ledger_gives_again(sold):  # type: ignore[no-untyped-def]
