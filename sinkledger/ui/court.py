@@ -55,9 +55,7 @@ def cases_page() -> None:
                                 t("col_ecosystem"): c["ecosystem_name"]} for c in cases]),
                  hide_index=True, width="stretch")
     numbers = [c["case_no"] for c in cases]
-    # the newest case, until one is chosen (or registered: then it is set, see _case_form)
-    newest = {} if "court_case" in st.session_state else {"index": len(numbers) - 1}
-    chosen = st.selectbox(t("choose_case"), numbers, key="court_case", **newest)
+    chosen = st.selectbox(t("choose_case"), numbers, **_case_choice(numbers))
     status = attempt(service.court.status, actor, case_no=chosen)
     if status is not None:
         _case_detail(actor, service, status)
@@ -89,12 +87,34 @@ def _case_form(actor: Actor, service: Service) -> None:
         description = st.text_area(t("description"), key="case_description")
         ok = st.form_submit_button(t("register_case"), type="primary")
     if ok:
-        # the case list below opens on the new case: set, not left to a default, which a browser
-        # that already shows the list would override with the case it shows
+        # the case list below opens on the new case (see _open_case)
         submit_once("case", service.court.register_case, actor=actor, case_no=case_no.strip(),
                     judgment_date=judgment.isoformat(), defendants=defendants, sink_type=sink, county_code=county,
                     ecosystem_name=ecosystem.strip(), damaged_area_ha=area.strip(), description=description.strip(),
-                    on_success=lambda out: st.session_state.update(court_case=out["case_no"]))
+                    on_success=_open_case)
+
+
+CASE_CHOICE = "court_case"  # the case list's selectbox key; a registration starts a new one
+
+
+def _open_case(out: dict[str, Any]) -> None:
+    """Open the case list on the case just registered. The list's selectbox gets a new key, so
+    a press that reaches the server after this run, carrying the browser's stale choice of the
+    old selectbox (a double click), cannot take the page back to the case shown before."""
+    st.session_state[f"{CASE_CHOICE}_opened"] = out["case_no"]
+    st.session_state[f"{CASE_CHOICE}_generation"] = st.session_state.get(f"{CASE_CHOICE}_generation", 0) + 1
+
+
+def _case_choice(numbers: list[str]) -> dict[str, Any]:
+    """The case selectbox's key and, until the user chooses, its case: the one just registered,
+    else the newest."""
+    generation = st.session_state.get(f"{CASE_CHOICE}_generation", 0)
+    key = CASE_CHOICE if not generation else f"{CASE_CHOICE}_{generation}"
+    if key in st.session_state and st.session_state[key] in numbers:
+        return {"key": key}
+    opened = st.session_state.get(f"{CASE_CHOICE}_opened")
+    st.session_state.pop(key, None)
+    return {"key": key, "index": numbers.index(opened) if opened in numbers else len(numbers) - 1}
 
 
 def _jurisdiction(actor: Actor, service: Service, counties: list[str]) -> int | None:

@@ -100,9 +100,22 @@ def choose(page, label: str, option: str) -> None:  # type: ignore[no-untyped-de
     box = page.get_by_test_id("stMain").locator('[data-testid="stSelectbox"], [data-testid="stMultiSelect"]') \
         .filter(has_text=label).first
     field = box.locator("input").first
-    field.click()
-    field.fill(option)  # filter first: long option lists are virtualised
-    page.get_by_role("option").filter(has_text=option).first.click()
+    wanted = page.get_by_role("option").filter(has_text=option).first
+    for attempt in range(3):
+        # a run that redraws the box while it is open closes its list: open it and type again
+        field.click()
+        field.fill(option)  # filter first: long option lists are virtualised
+        try:
+            wanted.wait_for(timeout=15_000)
+            break
+        except Exception:
+            from tests.browser.conftest import SCREENSHOT_DIR
+
+            SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOT_DIR / f"failure_choose_{attempt}.png"), full_page=True)
+            page.keyboard.press("Escape")
+            page.wait_for_function(APP_DONE_JS)
+    wanted.click()
     page.wait_for_function(APP_DONE_JS)
 
 

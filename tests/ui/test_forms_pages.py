@@ -34,6 +34,34 @@ def _register_case(at, case_no: str = CASE) -> None:  # type: ignore[no-untyped-
     button(at, zh("register_case")).click().run()
 
 
+def case_choice(at):  # type: ignore[no-untyped-def]
+    """The case list's selectbox (its key changes with each case registered)."""
+    [box] = [s for s in at.selectbox if s.label == zh("choose_case")]
+    return box
+
+
+def test_a_registered_case_opens_though_another_was_chosen_and_a_stale_choice_cannot_undo_it(app_env) -> None:  # type: ignore[no-untyped-def]
+    at = open_app(app_env, user="court", page="cases")
+    _register_case(at, "(2025)浙0521民初31号")
+    at.button(key="new_case").click().run()
+    _register_case(at, "(2025)浙0521民初32号")
+    no_errors(at)
+    assert case_choice(at).value == "(2025)浙0521民初32号"
+    case_choice(at).set_value("(2025)浙0521民初31号").run()  # the user goes back to the first case
+    assert case_choice(at).value == "(2025)浙0521民初31号"
+    first_key = case_choice(at).key
+    at.button(key="new_case").click().run()
+    _register_case(at, "(2025)浙0521民初33号")
+    no_errors(at)
+    # the list opened on the new case under a new key: the browser's choice of the old selectbox,
+    # arriving with a second press after this run, names a widget that is no longer on the page
+    assert case_choice(at).value == "(2025)浙0521民初33号" and case_choice(at).key != first_key
+    at.session_state[first_key] = "(2025)浙0521民初31号"
+    at.run()
+    assert case_choice(at).value == "(2025)浙0521民初33号"
+    assert at.subheader[0].value == zh("case_heading", case_no="(2025)浙0521民初33号")
+
+
 def test_court_forms_lock_on_what_they_recorded_and_a_withdrawal_is_asked_first(app_env) -> None:  # type: ignore[no-untyped-def]
     service = service_for(app_env)
     court = service.actor("court")
@@ -44,7 +72,7 @@ def test_court_forms_lock_on_what_they_recorded_and_a_withdrawal_is_asked_first(
     assert zh("case_registered", case_no=CASE) in [s.value for s in at.success]
     assert f"registry?entry={seq}" in " ".join(_links(at))
     assert not [b for b in at.button if b.label == zh("register_case")]  # locked: a second press has no button
-    assert at.selectbox(key="court_case").value == CASE  # the case list opens on the new case
+    assert case_choice(at).value == CASE  # the case list opens on the new case
     rid = at.session_state["request_ids"]["case"]
     # a retry of this form instance (a press the page had not redrawn for) is the same command
     case = service.court.status(court, case_no=CASE)["case"]

@@ -354,7 +354,7 @@ def test_court_case_order_fulfil_certificate(app_env) -> None:  # type: ignore[n
     assert at.selectbox(key="case_county").value == "330521"  # issue 19: the Deqing court's county, not 吴兴区
     button(at, zh("register_case")).click().run()
     no_errors(at)
-    assert at.session_state["court_case"] == "(2025)浙0521民初77号"
+    assert [s.value for s in at.selectbox if s.label == text("choose_case", "zh")] == ["(2025)浙0521民初77号"]
     case = service_for(app_env).court.status(service_for(app_env).actor("court"), case_no="(2025)浙0521民初77号")
     assert case["case"]["county_code"] == "330521"
     at.number_input(key="order_quantity").set_value(2)
