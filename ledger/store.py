@@ -90,7 +90,7 @@ class CreditBlockRow(SQLModel, table=True):
                             postgresql_where=text("tag IS NOT NULL")),
                       UniqueConstraint("batch_id", "first"))
     id: Optional[int] = Field(default=None, primary_key=True)
-    batch_id: str = Field(max_length=80)
+    batch_id: str = Field(max_length=80)  # COLLATE "C" on PostgreSQL (migration 0022: verify's walk order)
     first: int
     last: int
     account_id: str = Field(max_length=40)

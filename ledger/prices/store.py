@@ -26,7 +26,7 @@ class PriceTradeRow(SQLModel, table=True):
     __table_args__ = (Index("ix_price_trade_market", "sink_type", "county_code", "trade_date", "price_fen_per_t",
                             "sale_seq", "quantity_t", "seller_account"),)
     sale_seq: int = Field(primary_key=True)
-    sink_type: str = Field(primary_key=True, max_length=20)
+    sink_type: str = Field(primary_key=True, max_length=20)  # this and county_code: COLLATE "C" on PostgreSQL (0022)
     county_code: str = Field(primary_key=True, max_length=12)
     trade_date: str = Field(max_length=10)
     seller_account: str = Field(max_length=40)
