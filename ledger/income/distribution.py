@@ -3,7 +3,8 @@
 The trace, for one sale (all amounts whole fen, all splits largest remainder in a stable order,
 :mod:`ledger.allocation`):
 
-D1. sold credits → parcels: each batch's sold tonnes split over the parcels by their
+D1. sold credits → parcels: each batch's sold tonnes (moved out of the seller's account; a
+    purchase that also retires counts them once) split over the parcels by their
     contributions to the batch (:mod:`ledger.income.contributions`); a batch without parcels
     (imported) is *untraced*;
 D2. each (parcel, contract) is keyed by the collection contract of the seller (the centre) that
@@ -196,17 +197,22 @@ def get_sale(session: Session | Tx, sale_seq: Any) -> Sale:
     return _read_sale(Tx.of(session), sale_seq).sale
 
 
-def _sold(body: str) -> dict[str, int]:
+def _sold(body: str, seller_account: str) -> dict[str, int]:
+    """Tonnes of each batch moved out of the seller's account. An entry that buys and retires at
+    once (a court's or an obligation's purchase) also moves the same tonnes from the buyer's
+    holding to retired: those were bought, not sold again, and count once."""
     out: dict[str, int] = {}
     for record in json.loads(body)["payload"]["moves"]:
         move = Move.from_record(record)
-        out[move.batch_id] = out.get(move.batch_id, 0) + move.last - move.first + 1
+        if move.from_account == seller_account:
+            out[move.batch_id] = out.get(move.batch_id, 0) + move.last - move.first + 1
     return out
 
 
 def sold_by_batch(session: Session | Tx, sale_seq: int) -> dict[str, int]:
-    """Tonnes of each batch the sale moved, in the order of its moves."""
-    return _sold(Tx.of(session).one("SELECT body FROM journal_entry WHERE seq = :seq", {"seq": sale_seq})[0])
+    """Tonnes of each batch the sale moved out of the seller's account, in the order of its moves."""
+    read = _read_sale(Tx.of(session), sale_seq)
+    return _sold(read.body, read.sale.seller_account)
 
 
 _CONTRACT_OF = ("SELECT cp.contract_no FROM contract_parcel cp JOIN collection_contract cc "
@@ -245,7 +251,7 @@ def _shares(text: str | None) -> dict[str, int]:
 
 def _facts(tx: Tx, read: _SaleRead) -> SaleFacts:
     sale, seller = read.sale, read.seller_party_id
-    sold = _sold(read.body)
+    sold = _sold(read.body, sale.seller_account)
     per_batch: dict[str, list[tuple[Any, ...]]] = {}
     if sold:
         marks, params = in_list("b", sold)
