@@ -11,6 +11,7 @@ from sinkledger.services import admin
 from sinkledger.services import queries as ui_queries
 from sinkledger.services.registry import SYSTEM_ACTOR
 from sinkledger_base.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from sinkledger_base.local_time import local
 from tests.ui.scenario import square
 
 
@@ -179,8 +180,12 @@ def test_sales_lists_the_newest_and_totals_every_match(market, service, monkeypa
             assert (later["count"], later["sales"]) == (len(want), want[2:5]), (party, accounts_in_sql)
     assert ui_queries.sales_page(service, limit=4, offset=3)["sales"] == every[3:7]
     assert ui_queries.sales_page(service, limit=None, offset=10)["sales"] == every[10:]
-    day = every[0]["recorded_at"][:10]
-    assert ui_queries.sales_page(service, date_from=day, date_to=day, limit=None)["count"] == 13
+    # dates are Shanghai days (UTC+8): from 16:00 UTC a sale's day is the next UTC date
+    days = {s["seq"]: local(s["recorded_at"]).date().isoformat() for s in every}
+    day = days[every[0]["seq"]]
+    on_day = ui_queries.sales_page(service, date_from=day, date_to=day, limit=None)
+    assert on_day["count"] == sum(1 for d in days.values() if d == day) >= 12
+    assert [s["seq"] for s in on_day["sales"]] == [s["seq"] for s in every if days[s["seq"]] == day]
     assert ui_queries.sales_page(service, date_to="2000-01-01")["count"] == 0
     totals = ui_queries.public_totals(service)
     by_account = service.balances()
