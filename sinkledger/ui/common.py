@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
@@ -67,13 +68,46 @@ def submit_once(form: str, fn: Callable[..., Any], *, by_content: bool = False,
     """
     extra = {} if by_content else {"request_id": session.request_id(form)}
     result = attempt(fn, **extra, **kwargs)
-    st.session_state.get(session.CONFIRMING, {}).pop(form, None)
+    with uninterrupted():  # what the command did is kept before a second press may end this run
+        st.session_state.get(session.CONFIRMING, {}).pop(form, None)
+        if result is not None:
+            session.lock(form, result)
+            if on_success is not None:
+                on_success(result)
     if result is not None:
-        session.lock(form, result)
-        if on_success is not None:
-            on_success(result)
         st.rerun()
     return result
+
+
+@contextmanager
+def uninterrupted() -> Iterator[None]:
+    """Session-state updates that a rerun request cannot cut short.
+
+    Streamlit ends a run at the first read or write of ``st.session_state`` after a rerun is
+    requested (a second press that arrived while a slow command ran). Between a command's return
+    and the form's lock that would drop the lock: the next run, still carrying the press, would
+    send the command again (the request id makes that a replay, but the page would show the
+    replay, e.g. "already erased", instead of what was done). Inside this block the state is
+    updated whole; a pending rerun happens at the run's next Streamlit call. Outside a script run
+    (or if Streamlit's internals differ) it changes nothing."""
+    # deferred: looked up at each call, so that a test can stand in a script run
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    state = getattr(ctx, "session_state", None)
+    check = getattr(state, "_yield_callback", None)
+    if check is None:
+        yield
+        return
+    object.__setattr__(state, "_yield_callback", _no_check)
+    try:
+        yield
+    finally:
+        object.__setattr__(state, "_yield_callback", check)
+
+
+def _no_check() -> None:
+    return None
 
 
 def entry_link(seq: int) -> str:
