@@ -209,12 +209,6 @@ def _sold(body: str, seller_account: str) -> dict[str, int]:
     return out
 
 
-def sold_by_batch(session: Session | Tx, sale_seq: int) -> dict[str, int]:
-    """Tonnes of each batch the sale moved out of the seller's account, in the order of its moves."""
-    read = _read_sale(Tx.of(session), sale_seq)
-    return _sold(read.body, read.sale.seller_account)
-
-
 _CONTRACT_OF = ("SELECT cp.contract_no FROM contract_parcel cp JOIN collection_contract cc "
                 "ON cc.contract_no = cp.contract_no WHERE cp.parcel_code = {code} AND cp.term_start <= {start} "
                 "AND cp.term_end >= {end}{centre} ORDER BY cp.contract_no LIMIT 1")

@@ -29,6 +29,15 @@ def qr_payload(code: str, verify_url: str | None = None) -> str:
     return f"sinkledger:cert/{code}"
 
 
+def certificate_heading(doc: Document, prefix: str, note: str, qr: str) -> None:
+    """A certificate's heading: ``{prefix}_title`` and ``{prefix}_subtitle`` from the catalogue
+    and ``note`` (its code or id line), with the QR code of ``qr`` beside them."""
+    lang = doc.lang
+    heading = [doc.paragraph_of(text(f"{prefix}_title", lang), "title"),
+               doc.paragraph_of(text(f"{prefix}_subtitle", lang), "subtitle"), doc.paragraph_of(note, "note")]
+    doc.add(doc.beside(heading, doc.qr(qr, 22), 26 * mm))
+
+
 def _case_rows(record: Mapping[str, Any], labels: Mapping[str, str], lang: str) -> list[tuple[str, str]]:
     case = record["case"]
     defendants = text("list_sep", lang).join(labels.get(p, p) for p in case["defendants"])
@@ -111,10 +120,8 @@ def render_certificate_pdf(record: Mapping[str, Any], code: str, *, labels: Mapp
     labels = labels or {}
     doc = Document(lang, title=f"{text('cert_title', lang)} {record['case']['case_no']}",
                    subject=f"sinkledger certificate {code}")
-    heading = [doc.paragraph_of(text("cert_title", lang), "title"),
-               doc.paragraph_of(text("cert_subtitle", lang), "subtitle"),
-               doc.paragraph_of(text("cert_code_line", lang, code=code, issued=timestamp_text(issued_at)), "note")]
-    doc.add(doc.beside(heading, doc.qr(qr_payload(code, verify_url), 22), 26 * mm))
+    certificate_heading(doc, "cert", text("cert_code_line", lang, code=code, issued=timestamp_text(issued_at)),
+                        qr_payload(code, verify_url))
     doc.heading(text("cert_case", lang))
     doc.fields(_case_rows(record, labels, lang), label_share=0.25)
     doc.heading(text("cert_order", lang))

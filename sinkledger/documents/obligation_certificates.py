@@ -13,10 +13,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from reportlab.lib.units import mm
-
 from sinkledger.documents.catalogue import sink_type_name, text
-from sinkledger.documents.certificates import qr_payload, verification_block
+from sinkledger.documents.certificates import certificate_heading, qr_payload, verification_block
 from sinkledger.documents.formats import timestamp_text, yuan_digits
 from sinkledger.documents.toolkit import Document, attachment
 
@@ -57,10 +55,8 @@ def render_obligation_certificate_pdf(record: Mapping[str, Any], code: str, *, l
     labels = labels or {}
     doc = Document(lang, title=f"{text('ocert_title', lang)} {record['obligation']['obligation_id']}",
                    subject=f"sinkledger obligation certificate {code}")
-    heading = [doc.paragraph_of(text("ocert_title", lang), "title"),
-               doc.paragraph_of(text("ocert_subtitle", lang), "subtitle"),
-               doc.paragraph_of(text("cert_code_line", lang, code=code, issued=timestamp_text(issued_at)), "note")]
-    doc.add(doc.beside(heading, doc.qr(qr_payload(code, verify_url), 22), 26 * mm))
+    certificate_heading(doc, "ocert", text("cert_code_line", lang, code=code, issued=timestamp_text(issued_at)),
+                        qr_payload(code, verify_url))
     doc.heading(text("ocert_obligation", lang))
     doc.fields(_obligation_rows(record, labels, lang), label_share=0.25)
     doc.heading(text("ocert_credits", lang))

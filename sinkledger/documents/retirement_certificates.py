@@ -23,6 +23,7 @@ from typing import Any
 from reportlab.lib.units import mm
 
 from sinkledger.documents.catalogue import sink_type_name, text, text_or
+from sinkledger.documents.certificates import certificate_heading
 from sinkledger.documents.formats import timestamp_text
 from sinkledger.documents.toolkit import Document, attachment
 
@@ -90,11 +91,8 @@ def render_retirement_certificate_pdf(certificate: Mapping[str, Any], *, lang: s
     """
     rid = certificate["retirement_id"]
     doc = Document(lang, title=f"{text('rcert_title', lang)} {rid}", subject=f"sinkledger retirement {rid}")
-    heading = [doc.paragraph_of(text("rcert_title", lang), "title"),
-               doc.paragraph_of(text("rcert_subtitle", lang), "subtitle"),
-               doc.paragraph_of(text("rcert_id_line", lang, id=rid, at=timestamp_text(certificate["recorded_at"])),
-                                "note")]
-    doc.add(doc.beside(heading, doc.qr(qr_payload(rid, verify_url), 22), 26 * mm))
+    note = text("rcert_id_line", lang, id=rid, at=timestamp_text(certificate["recorded_at"]))
+    certificate_heading(doc, "rcert", note, qr_payload(rid, verify_url))
     doc.heading(text("rcert_retirement", lang))
     doc.fields(_retirement_rows(certificate, lang), label_share=0.25, mono=[text("rcert_entry_hash", lang)])
     doc.heading(text("rcert_credits", lang))

@@ -47,7 +47,22 @@ def test_state_updates_inside_the_block_are_not_cut_short_and_the_check_comes_ba
     assert state._state["lock"] == {"seq": 7}  # type: ignore[attr-defined]
 
 
-def test_outside_a_script_run_it_changes_nothing(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_outside_a_script_run_or_on_other_internals_the_block_just_runs(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """No run context (a service call from a script or a test): the block's body runs, nothing
+    is patched. A context whose state has no yield check (Streamlit changed): the same, and the
+    state is left as it was."""
+    ran = []
     monkeypatch.setattr("streamlit.runtime.scriptrunner.get_script_run_ctx", lambda suppress_warning=False: None)
     with common.uninterrupted():
+        ran.append("no context")
+
+    class Plain:
         pass
+
+    state = Plain()
+    monkeypatch.setattr("streamlit.runtime.scriptrunner.get_script_run_ctx",
+                        lambda suppress_warning=False: Ctx(state))  # type: ignore[arg-type]
+    with common.uninterrupted():
+        ran.append("other internals")
+    assert ran == ["no context", "other internals"]
+    assert vars(state) == {}
