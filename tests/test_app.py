@@ -23,7 +23,7 @@ from sinkledger.catalogue import UI, ui_text
 from sinkledger.config import REPO_ROOT, load_settings
 from sinkledger.ui.text import text as t_any
 from sinks import SINK_TYPES
-from tests.ui.conftest import go
+from tests.ui.conftest import figure_tables, go
 
 APP = REPO_ROOT / "app.py"
 RUN_TIMEOUT_S = 60  # the first run imports geopandas/shapely/pydeck
@@ -202,8 +202,10 @@ def test_map_spec_has_no_web_basemap(app_env) -> None:  # type: ignore[no-untype
 
 
 def test_balances_table(app_env) -> None:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
     at = run_app()
-    df = at.table[0].value.reset_index()  # the overview's first summary table (static)
+    df = pd.DataFrame(figure_tables(at)[0])  # the overview's first summary table (static Markdown)
     assert list(df.columns) == [ui_text(k, "zh") for k in (
         "col_sink_type", "col_parcels", "col_area_ha", "col_issued", "col_held", "col_pledged",
         "col_retired", "col_cancelled")]
@@ -333,3 +335,13 @@ def test_no_sql_and_no_rules_in_the_pages() -> None:
         source = path.read_text(encoding="utf-8")
         found = [word for word in forbidden if re.search(word, source)]
         assert found == [], f"{path.name} uses {found}"
+
+
+def test_figure_tables_are_markdown_with_escaped_labels_and_aligned_figures() -> None:
+    """The overview's figure tables are static Markdown (no Arrow for the browser to load): a
+    label's Markdown characters are escaped, figures right-aligned with thousands separators."""
+    from sinkledger.ui.public import markdown_table
+
+    text = markdown_table([{"类型": "a|b *c*", "n": 1234567, "ha": 0.25}, {"类型": "湿地", "n": -3, "ha": 1e4}])
+    assert text.splitlines() == ["| 类型 | n | ha |", "|:---|---:|---:|",
+                                 "| a\\|b \\*c\\* | 1,234,567 | 0.2 |", "| 湿地 | -3 | 10,000.0 |"]

@@ -185,11 +185,30 @@ def _sink_table(balances: dict[str, Any], parcels: dict[str, tuple[int, float]])
 
 
 def summary_table(rows: list[dict[str, Any]]) -> None:
-    """A short table of figures as static HTML (``st.table``): the overview's few rows need no
-    interactive grid, and not loading one keeps the public landing page light."""
-    frame = pd.DataFrame(rows)
-    frame = frame.set_index(frame.columns[0])
-    st.table(frame.style.format(thousands=",", precision=1))
+    """A short table of figures as a static Markdown table: the overview's few rows need no
+    interactive grid, and neither Arrow (``st.table``: about 1 MB of scripts for the browser to
+    load and run, half the landing page's excess over a blank page, BENCHMARKS.md issue 17) nor a
+    grid. The first column is the row's label; figures are right-aligned, with thousands
+    separators (floats to one decimal)."""
+    st.markdown(markdown_table(rows))
+
+
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#"})
+
+
+def markdown_table(rows: list[dict[str, Any]]) -> str:
+    """``rows`` (dicts with the same keys, in column order) as a GitHub-flavoured Markdown table."""
+    header = list(rows[0])
+
+    def cell(value: Any) -> str:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return str(value).translate(_MD_SPECIAL).replace("\n", " ")
+        return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
+
+    lines = ["| " + " | ".join(cell(h) for h in header) + " |",
+             "|" + "|".join([":---"] + ["---:"] * (len(header) - 1)) + "|"]
+    lines += ["| " + " | ".join(cell(r[h]) for h in header) + " |" for r in rows]
+    return "\n".join(lines)
 
 
 def _vintage_table(balances: dict[str, Any]) -> None:

@@ -96,6 +96,36 @@ def go(at: AppTest, page: str) -> AppTest:
     return at
 
 
+_TABLE_RULE = re.compile(r"^\|(:?-+:?\|)+$")
+_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+
+
+def figure_tables(at: AppTest) -> list[list[dict[str, object]]]:
+    """The static figure tables on the page (``sinkledger.ui.public.markdown_table``: Markdown
+    tables), each as rows of {header: value}, figures read back as int or float (thousands
+    separators dropped), escapes undone. A Markdown element that is not such a table is skipped."""
+    tables = []
+    for element in at.markdown:
+        lines = element.value.splitlines()
+        if len(lines) < 2 or not lines[0].startswith("| ") or not _TABLE_RULE.match(lines[1]):
+            continue
+
+        def cells(line: str) -> list[str]:
+            return [re.sub(r"\\(.)", r"\1", c.strip()) for c in _CELL_SPLIT.split(line.strip())[1:-1]]
+
+        def value(text: str) -> object:
+            plain = text.replace(",", "")
+            if re.fullmatch(r"-?\d+", plain):
+                return int(plain)
+            if re.fullmatch(r"-?\d+\.\d+", plain):
+                return float(plain)
+            return text
+
+        header = cells(lines[0])
+        tables.append([dict(zip(header, [value(c) for c in cells(line)], strict=True)) for line in lines[2:]])
+    return tables
+
+
 def registered_pages(at: AppTest) -> set[str]:
     """Url paths of the pages ``st.navigation`` registered (the default page's public path is
     empty, so pages are recognised by the hash of their url path)."""

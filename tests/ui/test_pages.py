@@ -17,6 +17,7 @@ from sinkledger.ui.text import text
 from tests.ui.conftest import (
     CJK,
     button,
+    figure_tables,
     go,
     no_errors,
     open_app,
@@ -72,6 +73,7 @@ def test_explorer_in_chinese(app_env) -> None:  # type: ignore[no-untyped-def]
                                                             "metric_sales_value")]
     assert "万元" in at.metric[3].value or "元" in at.metric[3].value
     assert not at.get("deck_gl_json_chart") and not at.get("vega_lite_chart")  # a light landing page
+    assert not at.table and not at.dataframe and len(figure_tables(at)) == 1  # figures as Markdown: no Arrow
     assert [e.proto.page for e in at.get("page_link")] == ["map", "statistics", "registry", "prices"]
 
     go(at, "map")  # the map has a page of its own
@@ -84,7 +86,7 @@ def test_explorer_in_chinese(app_env) -> None:  # type: ignore[no-untyped-def]
     go(at, "statistics")
     no_errors(at)
     assert [s.value for s in at.subheader] == [zh(k) for k in ("vintage_header", "county_header", "activity_header")]
-    assert len(at.table) == 2  # by vintage, by county
+    assert len(figure_tables(at)) == 2 and not at.table  # by vintage, by county (static Markdown, no Arrow)
     assert len(at.get("vega_lite_chart")) == 2  # volumes and average price
     # a month without a priced sale has no average price (a gap in the line), never a zero
     import pyarrow as pa
@@ -118,10 +120,12 @@ def test_explorer_in_english_has_no_chinese(app_env) -> None:  # type: ignore[no
             no_errors(at)
         leftovers = [t for t in texts(at) if CJK.search(t)]
         assert leftovers == [], page
-        tables += len(at.table)
-        for frame in [*at.dataframe, *at.table]:
+        tables += len(figure_tables(at))
+        for frame in at.dataframe:
             assert not any(CJK.search(str(c)) for c in frame.value.columns), list(frame.value.columns)
             assert not any(CJK.search(str(c)) for c in frame.value.index), list(frame.value.index)
+        for table in figure_tables(at):  # (their cells are in texts() above too)
+            assert not any(CJK.search(str(c)) for row in table for c in row.items()), table
     assert tables == 3  # credits by sink type, by vintage, by county
 
 
