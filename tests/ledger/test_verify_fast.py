@@ -8,7 +8,7 @@ import hashlib
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
@@ -327,3 +327,168 @@ def test_replayed_sums_for_many_blocks_are_the_blockwise_sums(holders):  # type:
     for first, last, (account, state, _tag) in zip(firsts, lasts, owners):
         expected[(account, "X/1", state)] = expected.get((account, "X/1", state), 0) + last - first + 1
     assert _replayed_sums(replay) == (expected, {"X/1": 1000})
+
+
+# -- the replay's typed decoding (FAST_BODY) against the general path ------------------------------
+
+class _Blind:
+    """An observer that looks at nothing: with one present, every entry takes the general path
+    (the whole body parsed); with none, the replay decodes only the moves (``FAST_BODY``)."""
+
+    def begin(self, session, after_seq: int) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+    def entry(self, seq: int, kind: str, recorded_at: str, payload: Any) -> None:
+        pass
+
+    def finish(self, session, report) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+
+ODD_VALUES = ["5", 5, 0, -1, 10**20, 2.0, True, None, "", "held", "retired", "COL-1-H", "ENT-1-H", {"a": 1}, [1],
+              "X/1"]
+MOVE_KEYS = ["batch_id", "first", "last", "from_account", "from_state", "to_account", "to_state", "tag"]
+edit = st.one_of(
+    st.tuples(st.just("set"), st.sampled_from(MOVE_KEYS), st.sampled_from(ODD_VALUES)),
+    st.tuples(st.just("drop"), st.sampled_from(MOVE_KEYS), st.none()),
+    st.tuples(st.just("extra"), st.just("note"), st.sampled_from(ODD_VALUES)),
+    st.tuples(st.just("payload"), st.sampled_from(["batches", "moves"]),
+              st.sampled_from([[], {}, "x", [1], [{"batch_id": "Z/1", "quantity": 1}], None])),
+    st.tuples(st.just("header"), st.sampled_from(["seq", "kind", "request_id", "actor", "recorded_at"]),
+              st.sampled_from(["1", 1, None])),
+    st.tuples(st.just("raw"), st.sampled_from(['"huge":1e999,', '"moves":[],', '"big":123456789012345678901234567890,',
+                                               '"s":"\\ud800",', '"moves":"x",']), st.none()),
+    st.tuples(st.just("whole"), st.sampled_from(["[]", "{}", "null", "{", ""]), st.none()),
+)
+
+
+def _edited(body: str, change: tuple[str, str, Any], move: int) -> str:
+    import json
+
+    what, key, value = change
+    doc = json.loads(body)
+    moves = doc["payload"]["moves"]
+    if what == "whole":
+        return key
+    if what == "raw":  # text no serialiser writes: put first in the payload
+        return body.replace('"payload":{', '"payload":{' + key, 1)
+    if what == "set":
+        moves[move % len(moves)][key] = value
+    elif what == "drop":
+        moves[move % len(moves)].pop(key, None)
+    elif what == "extra":
+        moves[move % len(moves)][key] = value
+    elif what == "payload":
+        doc["payload"][key] = value
+    elif what == "header":
+        doc[key] = value
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@pytest.fixture(scope="module")
+def sold(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """A ledger with sales of several blocks (moves to edit) and later entries after them."""
+    svc = fresh(tmp_path_factory.mktemp("fastbody"), "v.db")
+    a = issue_parcel(svc, "AJ-BF-0001", "a")
+    issue_parcel(svc, "AJ-BF-0002", "b")
+    seqs = [sell(svc, f"fb-{i}", quantity=q, buyer=b)["seq"] for i, (q, b) in
+            enumerate([(3, "ENT-1-H"), (1, "ENT-2-H"), (2, "ENT-1-H")])]
+    drop_journal_guard(svc)
+    assert a and svc.verify().ok
+    yield svc, seqs
+    svc.db.dispose()
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(change=edit, which=st.integers(0, 2), move=st.integers(0, 5))
+@example(change=("set", "to_account", 5), which=0, move=0)  # once a traceback: the balance keys' sort
+def test_the_typed_decoding_of_moves_reports_what_the_whole_parse_does(sold, change, which, move):  # type: ignore[no-untyped-def]
+    """A sale's body edited in any way (a move's field of another type, missing or extra, batches
+    added, the header changed, text no serialiser writes, not JSON at all) and the chain re-hashed
+    from it: a full walk that decodes only the moves gives exactly the report of one that parses
+    every body whole (the same verdict, first bad entry, problems, size, head and root)."""
+    svc, seqs = sold
+    seq = seqs[which]
+    with svc.db.engine.connect() as conn:
+        original = conn.execute(text("SELECT seq, body, prev_hash, entry_hash FROM journal_entry WHERE seq >= :s "
+                                     "ORDER BY seq"), {"s": seq}).all()
+    try:
+        with svc.db.engine.begin() as conn:
+            prev = original[0][2]
+            for i, (s, body, _p, _h) in enumerate(original):
+                if i == 0:
+                    body = _edited(body, change, move)
+                digest = entry_hash(prev, body)
+                conn.execute(text("UPDATE journal_entry SET body = :b, prev_hash = :p, entry_hash = :h WHERE seq = :s"),
+                             {"b": body, "p": prev, "h": digest, "s": s})
+                prev = digest
+        with svc.db.read() as session:
+            typed = verify_ledger(session, observers=[])
+        with svc.db.read() as session:
+            whole = verify_ledger(session, observers=[_Blind()])
+
+        def said(r):  # type: ignore[no-untyped-def]
+            return (r.ok, r.first_bad_seq, r.problems, r.entries, r.head_hash, r.merkle_root, r.batches,
+                    r.credits_issued)
+
+        assert said(typed) == said(whole)
+    finally:
+        with svc.db.engine.begin() as conn:
+            for s, body, p, h in original:
+                conn.execute(text("UPDATE journal_entry SET body = :b, prev_hash = :p, entry_hash = :h WHERE seq = :s"),
+                             {"b": body, "p": p, "h": h, "s": s})
+
+
+def test_the_typed_decoding_is_taken_for_a_plain_sale(sold, monkeypatch):  # type: ignore[no-untyped-def]
+    """The typed decoding is what a walk without observers uses (not a path never taken): a sale's
+    move that only it reads is the one that decides the verdict."""
+    import ledger.verify as verify
+
+    svc, _seqs = sold
+    calls = []
+    real = verify.FAST_BODY
+
+    class Counting:
+        def decode(self, text):  # type: ignore[no-untyped-def]
+            calls.append(1)
+            return real.decode(text)
+
+    monkeypatch.setattr(verify, "FAST_BODY", Counting())
+    with svc.db.read() as session:
+        assert verify_ledger(session, observers=[]).ok
+    assert len(calls) >= 3  # every entry without batches (the sales among them)
+
+
+@pytest.mark.parametrize("full", [True, False])
+def test_a_rewritten_chain_giving_credits_to_a_number_is_a_clean_failure(sold, full):  # type: ignore[no-untyped-def]
+    """A sale re-written (and the chain re-hashed) to give its credits to the account 5, not text:
+    verify fails naming the balance table, with every audit in process, full or incremental."""
+    import json
+
+    svc, seqs = sold
+    with svc.db.engine.connect() as conn:
+        original = conn.execute(text("SELECT seq, body, prev_hash, entry_hash FROM journal_entry WHERE seq >= :s "
+                                     "ORDER BY seq"), {"s": seqs[0]}).all()
+    if not full:
+        svc.verify(record=True)
+    try:
+        with svc.db.engine.begin() as conn:
+            prev = original[0][2]
+            for i, (s, body, _p, _h) in enumerate(original):
+                if i == 0:
+                    doc = json.loads(body)
+                    for m in doc["payload"]["moves"]:
+                        m["to_account"] = 5
+                    body = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+                digest = entry_hash(prev, body)
+                conn.execute(text("UPDATE journal_entry SET body = :b, prev_hash = :p, entry_hash = :h WHERE seq = :s"),
+                             {"b": body, "p": prev, "h": digest, "s": s})
+                prev = digest
+        report = svc.verify(full=full)
+        assert not report.ok and report.problems
+    finally:
+        with svc.db.engine.begin() as conn:
+            for s, body, p, h in original:
+                conn.execute(text("UPDATE journal_entry SET body = :b, prev_hash = :p, entry_hash = :h WHERE seq = :s"),
+                             {"b": body, "p": p, "h": h, "s": s})
+            conn.exec_driver_sql("DELETE FROM verified_checkpoint")
