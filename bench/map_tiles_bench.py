@@ -6,7 +6,13 @@ headless Chromium, in one run (issue 17).
   mapbox-vector-tile on SQLite), from a cold tile cache on the first load.
 - ``floor``: a Streamlit page holding only a pydeck ``MVTLayer`` (same view, same worker,
   same colours) over the *same tiles written as static files* and served by Streamlit's static
-  serving: what drawing these parcels as vector tiles costs at the least.
+  serving: what drawing these parcels as vector tiles costs at the least. Same view means the
+  same canvas too: the wide layout and a sidebar, as the app's pages have (a centred page's
+  narrower map needed 4 of the app's 6 tiles); ``floor_same_tiles_as_app`` says whether the
+  floor asked for exactly the tiles the app's page did.
+
+The app's server's peak memory (``VmHWM``) is read after it has also served every public page
+once (``app_server_peak_rss_mb``; issue 17: ≤ 1 GB with 100,000 parcels).
 
 Each load is a fresh browser context; ``paint_ms`` is the time from navigation until the map
 canvas shows at least ``--min-pixels`` pixels in a sink type's colour (polled every 100 ms).
@@ -54,6 +60,8 @@ FLOOR_APP = '''
 import json, pathlib
 import pydeck as pdk
 import streamlit as st
+st.set_page_config(layout="wide")  # as app.py: the same canvas width as the app's map
+st.sidebar.caption("floor")  # a sidebar, as the app's pages have: the map as wide as the app's
 spec = json.loads(pathlib.Path(__file__).with_name("view.json").read_text())
 layer = pdk.Layer("MVTLayer", "/app/static/floor/{z}/{x}/{y}.pbf", id="parcels", min_zoom=0,
                   max_zoom=spec["max_zoom"], filled=True, stroked=True,
@@ -96,6 +104,32 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait(10)
     except (ProcessLookupError, subprocess.TimeoutExpired):
         os.killpg(proc.pid, signal.SIGKILL)
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    """The peak resident memory of process ``pid`` so far (Linux ``VmHWM``), in MiB; None elsewhere."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+DONE_JS = """() => { const s = document.querySelector('[data-testid="stApp"]');
+    return s !== null && s.getAttribute('data-test-script-state') === 'notRunning'
+        && document.querySelector('[data-testid="stMainBlockContainer"] h1') !== null; }"""
+OTHER_PAGES = ("/", "/statistics", "/registry", "/prices")  # the public pages, for the server's peak memory
+
+
+def visit(browser, url: str) -> None:  # type: ignore[no-untyped-def]
+    """Load a page and wait until its script has run (for the server's memory, not timed)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_function(DONE_JS, timeout=600_000)
+    context.close()
 
 
 def paint(browser, url: str, min_pixels: int, timeout_s: float = 300) -> tuple[float, list[str]]:  # type: ignore[no-untyped-def]
@@ -154,6 +188,9 @@ def main() -> None:
                 ms, requested = paint(browser, app_url + "/map", args.min_pixels)
                 app_ms.append(ms)
             tile_urls = sorted({u for u in requested if "/tiles/parcels/" in u})
+            for path in OTHER_PAGES:  # the app server's peak memory with every public page served once
+                visit(browser, app_url + path)
+            server_rss = peak_rss_mb(app.pid)
             # the floor: the same tiles as static files, the same view
             (work / "floor" / "static" / "floor").mkdir(parents=True)
             shutil.copytree(REPO / "static" / "vendor", work / "floor" / "static" / "vendor")
@@ -174,7 +211,12 @@ def main() -> None:
                 "max_zoom": maps.TILE_MAX_ZOOM, "worker": maps.MVT_WORKER_URL}))
             (work / "floor" / "floor_app.py").write_text(FLOOR_APP)
             floor, floor_url = start(work / "floor" / "floor_app.py", work / "floor", env)
-            floor_ms = [paint(browser, floor_url + "/", args.min_pixels)[0] for _ in range(args.runs)]
+            floor_runs = [paint(browser, floor_url + "/", args.min_pixels) for _ in range(args.runs)]
+            floor_ms = [ms for ms, _ in floor_runs]
+            # the same view: the floor asked for the very tiles the app's page asked for
+            floor_tiles = sorted({u.split("/static/floor/")[1] for u in floor_runs[-1][1] if "/static/floor/" in u})
+            same_view = floor_tiles == sorted(u.split("/tiles/parcels/")[1].split("?")[0].split("/", 1)[1]
+                                              for u in tile_urls)
             browser.close()
     finally:
         stop(app)
@@ -185,7 +227,9 @@ def main() -> None:
                 "total": round(sum(made), 1), "max": round(max(made), 1), "median": round(statistics.median(made), 1)},
             "app_paint_ms": [round(v) for v in app_ms], "floor_paint_ms": [round(v) for v in floor_ms],
             "app_first_ms": round(app_ms[0]), "app_warm_median_ms": round(statistics.median(app_ms[1:] or app_ms)),
-            "floor_median_ms": round(statistics.median(floor_ms))}
+            "floor_median_ms": round(statistics.median(floor_ms)),
+            "floor_tiles": len(floor_tiles), "floor_same_tiles_as_app": same_view,
+            "app_server_peak_rss_mb": server_rss, "app_server_pages": ["/map", *OTHER_PAGES]}
     out["warm_ratio"] = round(out["app_warm_median_ms"] / out["floor_median_ms"], 2)
     out["first_ratio"] = round(out["app_first_ms"] / out["floor_median_ms"], 2)
     print(json.dumps(out, indent=2))
