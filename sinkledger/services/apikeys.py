@@ -238,6 +238,9 @@ class KeyGate:
       wrote). :meth:`flush` subtracts it from the row's bucket (row-locked on PostgreSQL), so
       the row may go below zero when several instances spent at once: the debt is paid back
       before the key gets more. Within one flush interval each instance sees only its own spending.
+      While a flush writes, what it writes is *in flight*: counted against a bucket read from a
+      row the write has not reached yet (stamped before the flush's time), and not against one
+      it has (a check between the commit and the flush's end counted it twice).
     - The use log: each use and refusal is queued in memory, in order, and written by
       :meth:`flush` in one transaction with the buckets, every ``flush_ms`` by a background
       thread, and by :meth:`close` at shutdown. At most ``log_buffer_rows`` rows wait: a request
@@ -254,6 +257,8 @@ class KeyGate:
         self._queue: list[dict[str, str]] = []
         self._spent: dict[str, list[Any]] = {}  # key id -> [thousandths spent, last use]
         self._written: dict[str, tuple[int, str]] = {}  # key id -> (bucket_milli, bucket_at) last written
+        # the flush under way: (the bucket_at its rows will carry, key id -> thousandths it writes)
+        self._inflight: tuple[str, dict[str, int]] | None = None
         self._background = background
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -336,6 +341,9 @@ class KeyGate:
             bucket = written  # this instance wrote the row since the read began
         spent = self._spent.get(row.key_id) or [0, ""]
         tokens = _refill(*bucket, now, self.limits) - spent[0]
+        inflight = self._inflight
+        if inflight is not None and bucket[1] < inflight[0]:  # a row the flush under way has not written
+            tokens -= inflight[1].get(row.key_id, 0)
         if tokens < MILLI:
             rate_milli_per_s = self.limits.rate_per_minute * MILLI / 60
             wait_s = max(1, math.ceil((MILLI - tokens) / rate_milli_per_s))
@@ -351,18 +359,13 @@ class KeyGate:
         """Write the queued uses and the spent buckets in one transaction; the number of uses
         written. A failed write keeps everything for the next and raises."""
         with self._flush_lock:
+            now = utc_now()
+            at = utc_text(now)
             with self._lock:
                 queue, self._queue = self._queue, []
                 spent = {k: (v[0], v[1]) for k, v in self._spent.items() if v[0] or v[1]}
-            if not queue and not spent:
-                return 0
-            try:
-                written = self._write(queue, spent, utc_now())
-            except BaseException:
-                with self._lock:
-                    self._queue[:0] = queue  # back in front of the newer ones, in order
-                raise
-            with self._lock:
+                # what this write takes out of the spent counts is in flight until it has committed
+                # and is remembered as written (see the class's doc)
                 for key_id, (milli, last) in spent.items():
                     entry = self._spent[key_id]
                     entry[0] -= milli
@@ -370,7 +373,25 @@ class KeyGate:
                         entry[1] = ""
                     if not entry[0] and not entry[1]:
                         del self._spent[key_id]
+                self._inflight = (at, {k: milli for k, (milli, _last) in spent.items()})
+            if not queue and not spent:
+                with self._lock:
+                    self._inflight = None
+                return 0
+            try:
+                written = self._write(queue, spent, now)
+            except BaseException:
+                with self._lock:
+                    self._queue[:0] = queue  # back in front of the newer ones, in order
+                    for key_id, (milli, last) in spent.items():  # and the spending back to be written
+                        entry = self._spent.setdefault(key_id, [0, ""])
+                        entry[0] += milli
+                        entry[1] = max(entry[1], last)
+                    self._inflight = None
+                raise
+            with self._lock:
                 self._written.update(written)
+                self._inflight = None
             return len(queue)
 
     def _write(self, queue: list[dict[str, str]], spent: dict[str, tuple[int, str]],

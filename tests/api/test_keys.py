@@ -127,3 +127,49 @@ def test_keys_are_the_administrators_and_checked(api_server):  # type: ignore[no
         apikeys.revoke_key(svc, admin, key_id="0123456789ab")
     with pytest.raises(InvalidInput):
         apikeys.revoke_key(svc, admin, key_id="../etc")
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_a_check_while_the_buckets_are_written_counts_the_spending_once(api_server, fails):  # type: ignore[no-untyped-def]
+    """Given a key with one request left in its bucket, when it is checked while its spending is
+    being written (after the commit, before the writer has taken it off what it holds, or while a
+    write fails), then the request is allowed, and the next one is refused: spent once, never
+    twice, never lost."""
+    service = api_server.service
+    import dataclasses
+
+    gate = apikeys.KeyGate(service, background=False)
+    gate.limits = dataclasses.replace(gate.limits, rate_per_minute=1)  # no refill to speak of within the test
+    key = api_server.key("verifier")
+    try:
+        burst = gate.limits.burst
+        for _ in range(burst - 1):
+            gate.check(key, client="test", method="GET", path="/v1/whoami")
+        seen = []
+        real_write = gate._write
+
+        def write_then_check(queue, spent, now):  # type: ignore[no-untyped-def]
+            written = None if fails else real_write(queue, spent, now)
+            seen.append(gate.check(key, client="test", method="GET", path="/v1/whoami"))  # the last token
+            if fails:
+                raise OSError("the database went away")
+            return written
+
+        gate._write = write_then_check  # type: ignore[method-assign]
+        if fails:
+            with pytest.raises(OSError):
+                gate.flush()
+        else:
+            assert gate.flush() == burst - 1
+        gate._write = real_write  # type: ignore[method-assign]
+        assert len(seen) == 1 and seen[0].username == "verifier"
+        with pytest.raises(Exception) as refused:  # the bucket is now empty
+            gate.check(key, client="test", method="GET", path="/v1/whoami")
+        assert getattr(refused.value, "code", None) == "api_rate_limited"
+        gate.flush()  # whatever was kept (the failed write's uses and spending) is written now
+        with service.db.engine.connect() as conn:
+            bucket = conn.execute(text("SELECT bucket_milli FROM api_key WHERE key_id = :k"),
+                                  {"k": key.split("_")[1]}).scalar()
+        assert bucket < 1000  # every request's thousandth written once: below one request
+    finally:
+        gate.close()
