@@ -138,9 +138,9 @@ def test_switching_language_to_english(app_env) -> None:  # type: ignore[no-unty
     assert [t.value for t in at.title] == [ui_text("app_title", "en")]
     assert [s.value for s in at.subheader] == ["Credits by sink type (tCO2e)", "Ledger integrity", "Explore"]
     assert [s.value for s in at.success] == [ui_text("integrity_ok", "en", n=app_env["entries"])]
-    df = at.table[0].value.reset_index()  # the overview's first summary table (static)
-    assert list(df.columns)[0] == "Sink type"
-    assert list(df["Sink type"]) == [s.name_en for s in SINK_TYPES.values()]
+    rows = figure_tables(at)[0]  # the overview's first summary table (static Markdown)
+    assert list(rows[0])[0] == "Sink type"
+    assert [r["Sink type"] for r in rows] == [s.name_en for s in SINK_TYPES.values()]
     # Every text element in the main area is English (the map tooltip data aside).
     texts = [e.value for kind in ("title", "subheader", "caption", "markdown", "info", "success")
              for e in getattr(at.main, kind)]

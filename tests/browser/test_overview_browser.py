@@ -46,10 +46,11 @@ CJK = re.compile(r"[\u3001-\u303f\u3400-\u9fff\uff00-\uffef]")
 
 APP_DONE_JS = """() => { const s = document.querySelector('[data-testid="stApp"]');
     return s !== null && s.getAttribute('data-test-script-state') === 'notRunning'; }"""
-# The overview's summary tables are static HTML tables (st.table), the sink type each row's
-# header cell; the credits-by-sink-type table is the page's first.
-SINK_COLUMN_JS = """() => [...((document.querySelector('[data-testid="stTable"]') || document.createElement('p'))
-    .querySelectorAll('tbody tr th'))].map(e => e.textContent.trim())"""
+# The overview's figure tables are static Markdown tables (sinkledger.ui.public.markdown_table),
+# the sink type each row's first cell; the credits-by-sink-type table is the page's first.
+FIGURE_TABLES = '[data-testid="stMain"] [data-testid="stMarkdownContainer"] table'
+SINK_COLUMN_JS = """() => [...((document.querySelector('%s') || document.createElement('p'))
+    .querySelectorAll('tbody tr td:first-child'))].map(e => e.textContent.trim())""" % FIGURE_TABLES
 
 
 @pytest.fixture
@@ -171,7 +172,7 @@ def test_landing_page_in_chinese(page, streamlit_server, screenshot_dir) -> None
                     ui_text("activity_header", "zh"))
     assert page.url.split("?")[0].endswith("/statistics")
     page.locator('[data-testid="stVegaLiteChart"]').nth(1).wait_for(state="visible")
-    assert page.locator('[data-testid="stTable"]').count() == 2
+    assert page.locator(FIGURE_TABLES).count() == 2 and page.locator('[data-testid="stTable"]').count() == 0
     save_screenshot(page, screenshot_dir / "statistics_zh.png")
 
 
