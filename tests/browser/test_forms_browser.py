@@ -113,6 +113,10 @@ def test_a_double_clicked_order_is_one_order_and_a_withdrawal_is_asked_first(pag
     url = streamlit_server.url
     sign_in(page, url, "court")
     main = page.get_by_test_id("stMain")
+    # the court's page drawn before its form is looked at (is_visible does not wait: a click on
+    # an expander still being drawn open would fold it)
+    main.get_by_role("heading", name=zh("page_cases")).first.wait_for()
+    page.wait_for_function(APP_DONE_JS)
     if not main.get_by_label(zh("col_case_no")).is_visible():  # folded once the court has cases
         main.get_by_text(zh("register_case"), exact=True).first.click()
     main.get_by_label(zh("col_case_no")).fill(CASE)
@@ -120,7 +124,10 @@ def test_a_double_clicked_order_is_one_order_and_a_withdrawal_is_asked_first(pag
     main.get_by_label(zh("col_ecosystem")).fill("下渚湖湿地（演示）")
     main.get_by_label(zh("description")).fill("非法捕捞（演示）")
     main.get_by_role("button", name=zh("register_case")).dblclick()
-    done(page, zh("case_registered", case_no=CASE), zh("case_heading", case_no=CASE))
+    try:
+        done(page, zh("case_registered", case_no=CASE), zh("case_heading", case_no=CASE))
+    except Exception as exc:  # what the page shows instead, for the log
+        raise AssertionError(f"no registration shown; the page says: {main.inner_text()[:2000]!r}") from exc
     settle(page)
     cases = read(streamlit_server, lambda s: [c for c in s.court.cases(s.actor("court")) if c["case_no"] == CASE])
     assert len(cases) == 1 and not page.locator('[data-testid="stAlertContentError"]').count()
