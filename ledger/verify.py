@@ -40,7 +40,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from itertools import chain, compress, islice, repeat
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any, Protocol
 
 import msgspec
@@ -58,7 +58,11 @@ from ledger.store import VerifiedCheckpointRow
 
 STATES = frozenset(s.value for s in BlockState)
 BODY_HEADER = itemgetter("seq", "kind", "request_id", "actor", "recorded_at")  # as the journal's first columns
-MOVE_FIELDS = itemgetter("batch_id", "first", "last", "from_account", "from_state", "to_account", "to_state")
+# a move's fields, from a record (dict) or a decoded struct (_FastMove); a record without "tag"
+# (which every move written carries) goes to Replay.apply, which reads it as None
+MOVE_FIELDS = itemgetter("batch_id", "first", "last", "from_account", "from_state", "to_account", "to_state", "tag")
+FAST_MOVE_FIELDS = attrgetter("batch_id", "first", "last", "from_account", "from_state", "to_account", "to_state",
+                              "tag")
 BLOCK_PAGE_ROWS = 20_000
 
 
@@ -175,7 +179,8 @@ def parse_move(r: Any) -> tuple[str, int, int, str | None, str | None, str, str,
         tag = r.get("tag")
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ReplayError(f"move record unreadable: {exc!r}") from None
-    if (from_state is not None and from_state not in STATES) or to_state not in STATES:
+    if (from_state is not None and (type(from_state) is not str or from_state not in STATES)) or \
+            type(to_state) is not str or to_state not in STATES:
         raise ReplayError(f"move of {batch_id} {first}..{last}: state not known")
     if not isinstance(batch_id, str):
         raise ReplayError(f"move batch {batch_id!r} is not text")
@@ -441,8 +446,7 @@ def _full_walk(session: Session, report: VerifyReport, replay: Replay, issued: d
     for observer in observers:
         observer.begin(session, 0)
     total = _scalar(session, "SELECT max(seq) FROM journal_entry") or 0
-    sha, loads, states, header, move_fields = hashlib.sha256, orjson.loads, STATES, BODY_HEADER, MOVE_FIELDS
-    batches, owner_of = replay.batches, replay._owners
+    sha, loads, header = hashlib.sha256, orjson.loads, BODY_HEADER
     # With no observer here (they read whole payloads), a body is decoded for its moves alone
     # (FAST_BODY: about a third of a full parse, the rest of the body skipped but checked to be
     # JSON); a body that does not decode that way (it issues batches, a field of another type or
@@ -455,101 +459,39 @@ def _full_walk(session: Session, report: VerifyReport, replay: Replay, issued: d
             body = None
             chained = seq == expected and prev_hash == prev and \
                 sha((prev_hash + "\n" + body_text).encode()).hexdigest() == digest
+            fb = None
             if chained and fast is not None:
                 try:
                     fb = fast(body_text)
-                    plain = (fb.seq, fb.kind, fb.request_id, fb.actor, fb.recorded_at) == row[:5]
+                    if (fb.seq, fb.kind, fb.request_id, fb.actor, fb.recorded_at) != row[:5]:
+                        fb = None
                 except unfast:
+                    fb = None
+            if fb is not None:
+                problem_text = _replay_moves(replay, fb.payload.moves, FAST_MOVE_FIELDS, asdict)
+            else:
+                if chained:
+                    try:
+                        body = loads(body_text)
+                    except orjson.JSONDecodeError:
+                        pass
+                try:  # a body without one of these goes to check_link all the same
+                    plain = type(body) is dict and header(body) == row[:5]
+                except (KeyError, TypeError, IndexError):
                     plain = False
-                if plain:
-                    problem_text = None
-                    for r in fb.payload.moves:
-                        batch_id, first, last, to_state = r.batch_id, r.first, r.last, r.to_state
-                        try:  # the common case, inlined as below; anything else through Replay.apply
-                            key = (r.to_account, to_state, r.tag)
-                            new = owner_of.get(key) or owner_of.setdefault(key, key)
-                            lists = batches[batch_id]
-                        except (KeyError, TypeError):
-                            lists = None
-                        if lists is None or first > last or to_state not in states or r.from_state not in states:
-                            problem_text = _full_entry(replay, {}, {"moves": [asdict(r)]})
-                            if problem_text is not None:
-                                break
-                            continue
-                        firsts, lasts, owners = lists
-                        i = bisect_right(firsts, first) - 1
-                        src = owners[i] if i >= 0 else None
-                        if src is None or lasts[i] < last or src[0] != r.from_account or src[1] != r.from_state:
-                            problem_text = _full_entry(replay, {}, {"moves": [asdict(r)]})  # names the problem
-                            break
-                        src_last = lasts[i]
-                        if firsts[i] == first and last < src_last:  # the block's first serials: split() inlined
-                            lasts[i] = last
-                            owners[i] = new
-                            firsts.insert(i + 1, last + 1)
-                            lasts.insert(i + 1, src_last)
-                            owners.insert(i + 1, src)
-                        else:
-                            split(firsts, lasts, owners, i, first, last, new)
-                    if problem_text is not None:
-                        report.fail(seq, problem_text)
-                        return _stopped(tree, page, row, done, True)
-                    prev, expected = digest, seq + 1
-                    done += 1
-                    if progress is not None and seq % 10_000 == 0:
-                        progress(seq, total)
-                    continue
-            if chained:
-                try:
-                    body = loads(body_text)
-                except orjson.JSONDecodeError:
-                    pass
-            try:  # a body without one of these goes to check_link all the same
-                plain = type(body) is dict and header(body) == row[:5]
-            except (KeyError, TypeError, IndexError):
-                plain = False
-            if not plain:
-                problem, body = journal.check_link(row, expected, prev)
-                if problem is not None:
-                    report.fail(problem.seq, problem.problem)
-                    return _stopped(tree, page, row, done, False)
-            payload = body.get("payload")
-            if observers:
+                if not plain:
+                    problem, body = journal.check_link(row, expected, prev)
+                    if problem is not None:
+                        report.fail(problem.seq, problem.problem)
+                        return _stopped(tree, page, row, done, False)
+                payload = body.get("payload")
                 for observer in observers:
                     observer.entry(seq, kind, recorded_at, payload)
-            problem_text = None
-            if type(payload) is dict and "batches" not in payload and type(moves := payload.get("moves", [])) is list:
-                for r in moves:
-                    try:  # the common case: a move between accounts, inlined (Replay.apply otherwise)
-                        batch_id, first, last, from_account, from_state, to_account, to_state = move_fields(r)
-                        key = (to_account, to_state, r.get("tag"))
-                        new = owner_of.get(key) or owner_of.setdefault(key, key)
-                        lists = batches[batch_id] if from_account is not None else None
-                    except (KeyError, TypeError, AttributeError):
-                        lists = None
-                    if lists is None or type(first) is not int or type(last) is not int or first > last or \
-                            to_state not in states or from_state not in states or type(batch_id) is not str:
-                        problem_text = _full_entry(replay, {}, {"moves": [r]})
-                        if problem_text is not None:
-                            break
-                        continue
-                    firsts, lasts, owners = lists
-                    i = bisect_right(firsts, first) - 1
-                    src = owners[i] if i >= 0 else None
-                    if src is None or lasts[i] < last or src[0] != from_account or src[1] != from_state:
-                        problem_text = _full_entry(replay, {}, {"moves": [r]})  # names the problem
-                        break
-                    src_last = lasts[i]
-                    if firsts[i] == first and last < src_last:  # the block's first serials: split() inlined
-                        lasts[i] = last
-                        owners[i] = new
-                        firsts.insert(i + 1, last + 1)
-                        lasts.insert(i + 1, src_last)
-                        owners.insert(i + 1, src)
-                    else:
-                        split(firsts, lasts, owners, i, first, last, new)
-            else:
-                problem_text = _full_entry(replay, issued, payload)
+                if type(payload) is dict and "batches" not in payload and \
+                        type(moves := payload.get("moves", [])) is list:
+                    problem_text = _replay_moves(replay, moves, MOVE_FIELDS, _as_is)
+                else:
+                    problem_text = _full_entry(replay, issued, payload)
             if problem_text is not None:
                 report.fail(seq, problem_text)
                 return _stopped(tree, page, row, done, True)
@@ -562,6 +504,48 @@ def _full_walk(session: Session, report: VerifyReport, replay: Replay, issued: d
     report.entries, report.head_hash = done, prev
     if progress is not None:
         progress(done, max(total, done))
+    return None
+
+
+def _as_is(record: Any) -> Any:
+    return record
+
+
+def _replay_moves(replay: Replay, moves: Sequence[Any], fields: Callable[[Any], tuple[Any, ...]],
+                  record: Callable[[Any], dict[str, Any]]) -> str | None:
+    """Replay one entry's moves (records, or decoded structs), the common case (a move between
+    accounts inside one block) inlined; any other move goes through :meth:`Replay.apply` (as its
+    record: ``record(move)``), which applies it or names its problem. The problem, or None."""
+    batches, owner_of, states = replay.batches, replay._owners, STATES
+    for r in moves:
+        try:
+            batch_id, first, last, from_account, from_state, to_account, to_state, tag = fields(r)
+            key = (to_account, to_state, tag)
+            new = owner_of.get(key) or owner_of.setdefault(key, key)
+            lists = batches[batch_id] if from_account is not None and to_state in states and \
+                from_state in states else None  # (a state that is no text, unhashable: TypeError)
+        except (KeyError, TypeError, AttributeError):
+            lists = None
+        if lists is None or type(first) is not int or type(last) is not int or first > last or \
+                type(batch_id) is not str:
+            problem = _full_entry(replay, {}, {"moves": [record(r)]})
+            if problem is not None:
+                return problem
+            continue
+        firsts, lasts, owners = lists
+        i = bisect_right(firsts, first) - 1
+        src = owners[i] if i >= 0 else None
+        if src is None or lasts[i] < last or src[0] != from_account or src[1] != from_state:
+            return _full_entry(replay, {}, {"moves": [record(r)]})  # names the problem
+        src_last = lasts[i]
+        if firsts[i] == first and last < src_last:  # the block's first serials: split() inlined
+            lasts[i] = last
+            owners[i] = new
+            firsts.insert(i + 1, last + 1)
+            lasts.insert(i + 1, src_last)
+            owners.insert(i + 1, src)
+        else:
+            split(firsts, lasts, owners, i, first, last, new)
     return None
 
 

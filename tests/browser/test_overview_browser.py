@@ -29,17 +29,6 @@ pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1400, "height": 1800}
 PAGE_TIMEOUT_MS = 60_000  # first load seeds the demo database (~5-10 s on 2 cores)
 OFFLINE_WINDOW_MS = 3_000  # how long to watch for a request to another host
-def n_parcels(server) -> int:  # type: ignore[no-untyped-def]
-    """The active parcels the map's caption counts, read from the app server's own database now:
-    the browser tests of one worker share one server, and some register parcels."""
-    from sinkledger.services import tiles
-    from tests.browser.conftest import server_service
-
-    service = server_service(server)
-    try:
-        return sum(count for count, _ in tiles.parcel_summary(service).values())
-    finally:
-        service.db.dispose()
 SINK_ROWS = {"zh": ["竹林", "湿地", "茶园"], "en": ["Bamboo forest", "Wetland", "Tea garden"]}
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 CJK = re.compile(r"[\u3001-\u303f\u3400-\u9fff\uff00-\uffef]")
@@ -51,6 +40,19 @@ APP_DONE_JS = """() => { const s = document.querySelector('[data-testid="stApp"]
 FIGURE_TABLES = '[data-testid="stMain"] [data-testid="stMarkdownContainer"] table'
 SINK_COLUMN_JS = """() => [...((document.querySelector('%s') || document.createElement('p'))
     .querySelectorAll('tbody tr td:first-child'))].map(e => e.textContent.trim())""" % FIGURE_TABLES
+
+
+def n_parcels(server) -> int:  # type: ignore[no-untyped-def]
+    """The active parcels the map's caption counts, read from the app server's own database now:
+    the browser tests of one worker share one server, and some register parcels."""
+    from sinkledger.services import tiles
+    from tests.browser.conftest import server_service
+
+    service = server_service(server)
+    try:
+        return sum(count for count, _ in tiles.parcel_summary(service).values())
+    finally:
+        service.db.dispose()
 
 
 @pytest.fixture
