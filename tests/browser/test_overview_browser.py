@@ -42,10 +42,14 @@ SINK_COLUMN_JS = """() => [...((document.querySelector('%s') || document.createE
     .querySelectorAll('tbody tr td:first-child'))].map(e => e.textContent.trim())""" % FIGURE_TABLES
 
 
-def n_parcels(server) -> int:  # type: ignore[no-untyped-def]
+def n_parcels(server, page) -> int:  # type: ignore[no-untyped-def]
     """The active parcels the map's caption counts, read from the app server's own database now:
-    the browser tests of one worker share one server, and some register parcels."""
+    the browser tests of one worker share one server, and some register parcels. Read once
+    ``page`` has been drawn (a fresh server seeds its demo database on its first page)."""
     from sinkledger.services import tiles
+
+    page.get_by_test_id("stMain").get_by_role("heading").first.wait_for()
+    page.wait_for_function(APP_DONE_JS)
     from tests.browser.conftest import server_service
 
     service = server_service(server)
@@ -155,7 +159,7 @@ def test_landing_page_in_chinese(page, streamlit_server, screenshot_dir) -> None
 
     # ... it links to the map, which draws every parcel over tiles
     main.get_by_text(ui_text("explore_map", "zh"), exact=True).click()
-    caption = ui_text("map_caption", "zh", n=n_parcels(streamlit_server))
+    caption = ui_text("map_caption", "zh", n=n_parcels(streamlit_server, page))
     wait_until_done(page, caption)
     assert page.url.split("?")[0].endswith("/map")
     assert main.get_by_text(caption, exact=True).count() == 1, f"caption missing: {caption}"
@@ -181,7 +185,7 @@ def test_landing_page_in_chinese(page, streamlit_server, screenshot_dir) -> None
 def test_map_loads_nothing_from_other_hosts(page, streamlit_server) -> None:  # type: ignore[no-untyped-def]
     """The map must work offline: no basemap, no request to any host but the app server."""
     page.goto(streamlit_server.url + "/map")
-    wait_until_done(page, ui_text("map_caption", "zh", n=n_parcels(streamlit_server)))
+    wait_until_done(page, ui_text("map_caption", "zh", n=n_parcels(streamlit_server, page)))
     chart = page.locator('[data-testid="stDeckGlJsonChart"]')
     chart.locator("canvas#deckgl-overlay").wait_for(state="visible")
     # Absence can only be observed over a window: wait up to OFFLINE_WINDOW_MS for a request to
@@ -226,11 +230,11 @@ def test_switch_to_english(page, streamlit_server, screenshot_dir) -> None:  # t
     leftovers = [line for line in main.inner_text().splitlines() if CJK.search(line)]
     assert leftovers == [], f"untranslated text on the statistics page: {leftovers}"
     page.goto(streamlit_server.url + "/map?lang=en")
-    wait_until_done(page, ui_text("map_caption", "en", n=n_parcels(streamlit_server)))
+    wait_until_done(page, ui_text("map_caption", "en", n=n_parcels(streamlit_server, page)))
     sized_map_canvas(page, 300, 300)
     leftovers = [line for line in main.inner_text().splitlines() if CJK.search(line)]
     assert leftovers == [], f"untranslated text on the map page: {leftovers}"
 
     switch_language(page, "中文")
-    wait_until_done(page, ui_text("page_map", "zh"), ui_text("map_caption", "zh", n=n_parcels(streamlit_server)))
+    wait_until_done(page, ui_text("page_map", "zh"), ui_text("map_caption", "zh", n=n_parcels(streamlit_server, page)))
 

@@ -153,7 +153,7 @@ def hover(page, canvas, points: list[tuple[int, int]]) -> tuple[str, tuple[int, 
 def test_overview_draws_local_tiles_identifies_parcels_and_stays_on_this_machine(page, streamlit_server,  # type: ignore[no-untyped-def]
                                                                                  screenshot_dir) -> None:
     page.goto(streamlit_server.url + "/map")
-    wait_until_done(page, ui_text("map_caption", "zh", n=n_parcels(streamlit_server)))
+    wait_until_done(page, ui_text("map_caption", "zh", n=n_parcels(streamlit_server, page)))
     canvas = map_canvas(page)
     pixels = wait_for_parcels(canvas)
 
@@ -210,7 +210,7 @@ def test_openstreetmap_offline_says_so_and_the_map_keeps_working(page, streamlit
     OpenStreetMap is not an error (issue 17's AssertionError); the page says the tiles cannot be
     reached and draws the parcels over the offline county outlines."""
     page.goto(streamlit_server.url + "/map")
-    wait_until_done(page, ui_text("map_caption", "zh", n=n_parcels(streamlit_server)))
+    wait_until_done(page, ui_text("map_caption", "zh", n=n_parcels(streamlit_server, page)))
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_test_id("stSelectbox").click()
     page.get_by_role("option", name=ui_text("basemap_osm", "zh")).click()
