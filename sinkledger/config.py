@@ -94,11 +94,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sinkledger_base.errors import InvalidInput
-from sinks import SINK_TYPES
-from sinks.limits import DEFAULT_LIMITS, ENV_VARIABLES, MIB, FileLimits, LimitSettingInvalid
-from sinks.regions import Region, RegionProfileInvalid, load_region, profile_names
 
-if TYPE_CHECKING:  # imported lazily below: sinks imports the message catalogue, which may import us
+# sinks (the sink types, the region profiles, the file limits) is imported where it is used, not
+# here: it imports the message catalogue, which may import us, and a command that needs only the
+# database URL (``sinkledger balances``: database_url_setting) does not load it at all (issue 17).
+if TYPE_CHECKING:
     from sinks.limits import FileLimits
     from sinks.regions import Region
 
@@ -113,10 +113,14 @@ def __getattr__(name: str) -> Any:
     """``Region``, ``HUZHOU`` and ``REGIONS``, kept for existing callers; regions are data now
     (:mod:`sinks.regions`, profiles in ``sinks/regions/``), loaded on first use."""
     if name == "Region":
+        from sinks.regions import Region
+
         return Region
     if name == "HUZHOU":
         return region_profile(DEFAULT_REGION)
     if name == "REGIONS":
+        from sinks.regions import profile_names
+
         return {key: region_profile(key) for key in profile_names()}
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
@@ -127,7 +131,8 @@ def _shipped_region(name: str) -> Region:
 
 
 def _load_region(name_or_path: str) -> Region:
-    # Imported here, not at the top: sinks imports the message catalogue, which imports us.
+    from sinks import SINK_TYPES
+    from sinks.regions import load_region
 
     return load_region(name_or_path, known_sink_types=set(SINK_TYPES))
 
@@ -142,6 +147,8 @@ def region_profile(name_or_path: str) -> Region:
         ``setting_value_unknown`` for a name that is no shipped profile;
         ``region_profile_unreadable`` / ``region_profile_invalid`` for a broken profile.
     """
+    from sinks.regions import RegionProfileInvalid, profile_names
+
     is_path = name_or_path.endswith(".json") or "/" in name_or_path or "\\" in name_or_path
     if not is_path and name_or_path not in profile_names():
         raise InvalidInput("setting_value_unknown", variable="SINKLEDGER_REGION", value=name_or_path[:40],
@@ -252,6 +259,23 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
+def _home(env: Mapping[str, str]) -> Path:
+    return Path(env["SINKLEDGER_HOME"]) if env.get("SINKLEDGER_HOME") else default_home()
+
+
+def _database_url(env: Mapping[str, str], home: Path) -> tuple[str, bool]:
+    url = env.get("DATABASE_URL", "").strip()
+    return (url, False) if url else (f"sqlite:///{home / 'sinkledger.db'}", True)
+
+
+def database_url_setting(env: Mapping[str, str] | None = None, **overrides: str) -> str:
+    """The database URL that :func:`load_settings` would give for the same arguments, without
+    reading or checking any other setting (nor importing what they need)."""
+    env = dict(os.environ if env is None else env)
+    env.update({k: v for k, v in overrides.items() if v})
+    return _database_url(env, _home(env))[0]
+
+
 def load_settings(env: dict[str, str] | None = None, **overrides: str) -> Settings:
     """Read the settings from ``env`` (default: the process environment).
 
@@ -260,11 +284,8 @@ def load_settings(env: dict[str, str] | None = None, **overrides: str) -> Settin
     """
     env = dict(os.environ if env is None else env)
     env.update({k: v for k, v in overrides.items() if v})
-    home = Path(env["SINKLEDGER_HOME"]) if env.get("SINKLEDGER_HOME") else default_home()
-    url = env.get("DATABASE_URL", "").strip()
-    is_default = not url
-    if is_default:
-        url = f"sqlite:///{home / 'sinkledger.db'}"
+    home = _home(env)
+    url, is_default = _database_url(env, home)
     region = region_profile(env.get("SINKLEDGER_REGION", "").strip() or DEFAULT_REGION)
     gis = Path(env["SINKLEDGER_GIS_DATA"]) if env.get("SINKLEDGER_GIS_DATA") else REPO_ROOT / "gis_data"
     return Settings(
@@ -409,6 +430,8 @@ def sqlite_synchronous_from_env(env: Mapping[str, str]) -> str:
 
 
 def _default_file_limits() -> FileLimits:
+    from sinks.limits import DEFAULT_LIMITS
+
     return DEFAULT_LIMITS
 
 
@@ -430,6 +453,8 @@ def file_limits_from_env(env: Mapping[str, str]) -> FileLimits:
     ...
     sinkledger_base.errors.InvalidInput: setting_must_be_positive_whole_number: ...
     """
+    from sinks.limits import ENV_VARIABLES, MIB, FileLimits, LimitSettingInvalid
+
     try:
         return FileLimits.from_env(env)
     except LimitSettingInvalid as bad:

@@ -47,8 +47,22 @@ def test_balances_imports_neither_the_orm_nor_the_geometry_stack(funded, tmp_pat
     proc, imported = run_cli(["balances", "--json"], svc.settings.database_url, str(tmp_path))
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert imported & (GEO | MIGRATIONS | ORM) == set()
+    assert "sinks" not in imported  # the region profile and file limits: settings it does not read
+    if not svc.db.is_sqlite:  # psycopg2's import is a sixth of psycopg's (sinkledger.db.light)
+        assert "psycopg2" in imported and "psycopg" not in imported
     assert json.loads(proc.stdout) == svc.balances()  # the same answer as the service's
     assert json.loads(proc.stdout)["by_sink_type"][0]["issued_t"] > 0
+
+
+def test_a_command_that_reads_the_settings_refuses_a_bad_one_as_json(funded, tmp_path):  # type: ignore[no-untyped-def]
+    env = {**os.environ, "DATABASE_URL": funded.settings.database_url, "SINKLEDGER_HOME": str(tmp_path),
+           "SINKLEDGER_REGION": "atlantis"}
+    proc = subprocess.run([sys.executable, "-m", "sinkledger", "history", "--json"], capture_output=True,
+                          text=True, env=env, timeout=300)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
+    error = json.loads(proc.stdout)["error"]
+    assert error["code"] == "setting_value_unknown" and error["details"]["variable"] == "SINKLEDGER_REGION"
 
 
 def test_verify_imports_no_dataframes_and_no_alembic(funded, tmp_path):  # type: ignore[no-untyped-def]

@@ -15,7 +15,7 @@ from typing import Any, Callable
 import click
 
 from sinkledger import catalogue
-from sinkledger.config import load_settings
+from sinkledger.config import Settings, database_url_setting, load_settings
 from sinkledger_base import checks
 from sinkledger_base.errors import Conflict, InvalidInput, SinkLedgerError, printable
 
@@ -54,8 +54,25 @@ class Ctx:
     """
 
     def __init__(self, database_url: str | None) -> None:
-        self.settings = load_settings(DATABASE_URL=database_url or "")
+        self._database_url_option = database_url or ""
+        self._settings: Settings | None = None
         self._service = None
+
+    @property
+    def settings(self) -> Settings:
+        """The settings, read and checked on first use: a bad setting is refused by the first
+        command that reads them (exit 2, its code, both messages)."""
+        if self._settings is None:
+            self._settings = load_settings(DATABASE_URL=self._database_url_option)
+        return self._settings
+
+    @property
+    def database_url(self) -> str:
+        """The database URL alone, without reading the other settings: what a command that reads
+        through the bare driver needs (``balances``; :mod:`sinkledger.db.light`)."""
+        if self._settings is not None:
+            return self._settings.database_url
+        return database_url_setting(DATABASE_URL=self._database_url_option)
 
     @property
     def service(self):  # type: ignore[no-untyped-def]

@@ -17,7 +17,6 @@ import click
 from sinkledger import catalogue
 from sinkledger.cli.common import (
     EXIT_CHECK_FAILED,
-    EXIT_REFUSED,
     WHOLE,
     Ctx,
     RefusingGroup,
@@ -29,7 +28,6 @@ from sinkledger.cli.common import (
     err_console,
     json_option,
     new_request_id,
-    print_refusal,
     print_table,
     progress_bar,
     reads,
@@ -49,11 +47,7 @@ from sinkledger_base.jsondoc import load_json
 @click.pass_context
 def main(ctx: click.Context, database_url: str | None) -> None:
     """sinkledger: carbon-sink parcels, estimates and an append-only credit ledger."""
-    try:
-        ctx.obj = Ctx(database_url)
-    except SinkLedgerError as exc:  # a bad setting: refused at start-up, no traceback
-        print_refusal(exc)
-        sys.exit(EXIT_REFUSED)
+    ctx.obj = Ctx(database_url)  # the settings are read, and a bad one refused, by the first command to use them
 
 
 @main.command()
@@ -169,7 +163,7 @@ def balances(obj: Ctx, as_json: bool) -> None:
     from ledger.balances import balances as read_balances
     from sinkledger.db import light
 
-    result = light.read(obj.settings.database_url, read_balances)
+    result = light.read(obj.database_url, read_balances)
     emit(result if result is not None else obj.service.balances(), as_json, _render_balances)
 
 

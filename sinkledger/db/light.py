@@ -2,17 +2,25 @@
 
 ``sinkledger balances`` needs two queries; loading SQLAlchemy, SQLModel and every table's model to
 run them costs many times the query itself. :func:`read` opens the database named by the settings
-with the driver alone (``sqlite3``; ``psycopg`` for ``postgresql+psycopg://``), and answers only
+with the driver alone (``sqlite3``; for ``postgresql+psycopg://``, ``psycopg2`` when it is installed, as
+the ``postgres`` extra installs it, else ``psycopg``), and answers only
 when the database is one the full service would open unchanged: it has the schema, the schema is
 at the head revision (:mod:`sinkledger.db.revisions`) and the registry is initialised. In every
 other case (another driver, URL options, a file that does not exist, an older schema to migrate,
 an uninitialised database, a server that does not answer) it returns None and the caller goes
 through the service, which migrates or refuses exactly as before.
+
+Why a second PostgreSQL driver: ``import psycopg`` (3.x) alone takes about three times a bare
+``python -c pass`` here (its package imports asyncio, its error table and the whole type system);
+``import psycopg2`` about a sixth of that (BENCHMARKS.md, issue 17). Both speak libpq; the read
+is two plain SELECTs in a read-only repeatable-read transaction, the same through either.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
+import sys
 from typing import Any, Callable, Sequence, TypeVar
 
 from sinkledger.db import revisions
@@ -45,9 +53,7 @@ def _driver_errors(conn: Any) -> tuple[type[BaseException], ...]:
     sqlite3 = _sqlite3()
     if isinstance(conn, sqlite3.Connection):
         return (sqlite3.Error,)
-    import psycopg  # deferred on purpose: loaded already when the connection is psycopg's
-
-    return (psycopg.Error,)
+    return (sys.modules[type(conn).__module__.split(".")[0]].Error,)  # psycopg2's or psycopg's, loaded
 
 
 def _read(conn: Any, query: Callable[[Rows], T]) -> T | None:
@@ -89,12 +95,21 @@ def _connect(url: str) -> Any:
         except sqlite3.Error:
             return None
     if url.startswith(_PSYCOPG):
+        driver = _postgres_driver()
+        if driver is None:
+            return None
         try:
-            import psycopg  # deferred on purpose: only the backend in use loads its driver
+            return driver.connect("postgresql://" + url[len(_PSYCOPG):], connect_timeout=10)
+        except (driver.Error, ValueError):
+            return None
+    return None
+
+
+def _postgres_driver() -> Any:
+    """psycopg2 when installed (the quicker import), else psycopg, else None."""
+    for name in ("psycopg2", "psycopg"):  # deferred on purpose: only the backend in use loads its driver
+        try:
+            return importlib.import_module(name)
         except ImportError:
-            return None
-        try:
-            return psycopg.connect("postgresql://" + url[len(_PSYCOPG):], connect_timeout=10)
-        except (psycopg.Error, ValueError):
-            return None
+            continue
     return None
