@@ -31,7 +31,7 @@ import math
 import re
 import secrets
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
@@ -238,9 +238,13 @@ class KeyGate:
       wrote). :meth:`flush` subtracts it from the row's bucket (row-locked on PostgreSQL), so
       the row may go below zero when several instances spent at once: the debt is paid back
       before the key gets more. Within one flush interval each instance sees only its own spending.
-      While a flush writes, what it writes is *in flight*: counted against a bucket read from a
-      row the write has not reached yet (stamped before the flush's time), and not against one
-      it has (a check between the commit and the flush's end counted it twice).
+      A row's stamp (``bucket_at``) only moves forward: a flush stamps each row it writes with
+      its own time, or a microsecond after the row's stamp if another instance wrote a later one
+      (a flush that waited for the row's lock), and refills only up to that stamp, so no
+      interval is refilled twice. While a flush writes, what it writes is *in flight*: counted
+      against a bucket read from a row the write has not reached yet (stamped before the stamp
+      this flush writes, or read before it locked the row), and not against one it has (a check
+      between the commit and the flush's end counted it twice).
     - The use log: each use and refusal is queued in memory, in order, and written by
       :meth:`flush` in one transaction with the buckets, every ``flush_ms`` by a background
       thread, and by :meth:`close` at shutdown. At most ``log_buffer_rows`` rows wait: a request
@@ -257,8 +261,9 @@ class KeyGate:
         self._queue: list[dict[str, str]] = []
         self._spent: dict[str, list[Any]] = {}  # key id -> [thousandths spent, last use]
         self._written: dict[str, tuple[int, str]] = {}  # key id -> (bucket_milli, bucket_at) last written
-        # the flush under way: (the bucket_at its rows will carry, key id -> thousandths it writes)
-        self._inflight: tuple[str, dict[str, int]] | None = None
+        # the flush under way: key id -> [the stamp it writes on the key's row (None until it has
+        # locked the row), thousandths it takes off]
+        self._inflight: dict[str, list[Any]] | None = None
         self._background = background
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -341,9 +346,9 @@ class KeyGate:
             bucket = written  # this instance wrote the row since the read began
         spent = self._spent.get(row.key_id) or [0, ""]
         tokens = _refill(*bucket, now, self.limits) - spent[0]
-        inflight = self._inflight
-        if inflight is not None and bucket[1] < inflight[0]:  # a row the flush under way has not written
-            tokens -= inflight[1].get(row.key_id, 0)
+        pending = self._inflight.get(row.key_id) if self._inflight is not None else None
+        if pending is not None and (pending[0] is None or bucket[1] < pending[0]):
+            tokens -= pending[1]  # a row the flush under way has not written yet
         if tokens < MILLI:
             rate_milli_per_s = self.limits.rate_per_minute * MILLI / 60
             wait_s = max(1, math.ceil((MILLI - tokens) / rate_milli_per_s))
@@ -360,7 +365,6 @@ class KeyGate:
         written. A failed write keeps everything for the next and raises."""
         with self._flush_lock:
             now = utc_now()
-            at = utc_text(now)
             with self._lock:
                 queue, self._queue = self._queue, []
                 spent = {k: (v[0], v[1]) for k, v in self._spent.items() if v[0] or v[1]}
@@ -373,7 +377,7 @@ class KeyGate:
                         entry[1] = ""
                     if not entry[0] and not entry[1]:
                         del self._spent[key_id]
-                self._inflight = (at, {k: milli for k, (milli, _last) in spent.items()})
+                self._inflight = {k: [None, milli] for k, (milli, _last) in spent.items()}
             if not queue and not spent:
                 with self._lock:
                     self._inflight = None
@@ -407,8 +411,13 @@ class KeyGate:
                 if row is None:
                     continue
                 milli, last = spent[key_id]
-                row.bucket_milli = _refill(row.bucket_milli, row.bucket_at, now, self.limits) - milli
-                row.bucket_at = utc_text(now)
+                stamp = max(utc_text(now), _just_after(row.bucket_at))  # forward only (see the class)
+                with self._lock:
+                    if self._inflight is not None and key_id in self._inflight:
+                        self._inflight[key_id][0] = stamp
+                row.bucket_milli = _refill(row.bucket_milli, row.bucket_at, datetime.fromisoformat(stamp),
+                                           self.limits) - milli
+                row.bucket_at = stamp
                 if last and (row.last_used_at or "") < last:
                     row.last_used_at = last
                 s.add(row)
@@ -461,6 +470,14 @@ def _locked_key(s: Any, service: Service, key_id: str) -> ApiKeyRow | None:
     if not service.db.is_sqlite:
         query = query.with_for_update()
     return s.exec(query.execution_options(populate_existing=True)).first()
+
+
+def _just_after(stamp: str) -> str:
+    """The stored moment one microsecond after ``stamp`` ("" for a bucket never written)."""
+    try:
+        return utc_text(datetime.fromisoformat(stamp) + timedelta(microseconds=1))
+    except (ValueError, TypeError, OverflowError):
+        return ""
 
 
 def _refill(bucket_milli: int, bucket_at: str, now: datetime, limits: ApiLimits) -> int:

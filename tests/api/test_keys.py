@@ -173,3 +173,49 @@ def test_a_check_while_the_buckets_are_written_counts_the_spending_once(api_serv
         assert bucket < 1000  # every request's thousandth written once: below one request
     finally:
         gate.close()
+
+
+def test_two_instances_flushing_out_of_order_move_the_stamp_forward_and_refill_once(api_server, monkeypatch):  # type: ignore[no-untyped-def]
+    """Given two API processes (two gates) that each spent a request of the same key, when the
+    one whose flush began later writes first and the other writes after it (it waited for the
+    row's lock, or its clock is behind), then the row's stamp never goes back, and the time
+    between the two flushes is refilled once, not twice."""
+    import dataclasses
+    from datetime import datetime, timedelta, timezone
+
+    service = api_server.service
+    key = api_server.key("verifier")
+    key_id = key.split("_")[1]
+    base = datetime(2031, 5, 1, 8, 0, tzinfo=timezone.utc)  # after the key's last stamp, whatever the test's clock
+    first, second = apikeys.KeyGate(service, background=False), apikeys.KeyGate(service, background=False)
+    for gate in (first, second):
+        gate.limits = dataclasses.replace(gate.limits, rate_per_minute=60)  # one request a second
+    clock = {"now": base}
+    monkeypatch.setattr(apikeys, "utc_now", lambda: clock["now"])
+
+    def row() -> tuple[int, str]:
+        with service.db.engine.connect() as conn:
+            return tuple(conn.execute(text("SELECT bucket_milli, bucket_at FROM api_key WHERE key_id = :k"),
+                                      {"k": key_id}).one())  # type: ignore[return-value]
+
+    try:
+        first.check(key, client="a", method="GET", path="/v1/whoami", now=base)
+        second.check(key, client="b", method="GET", path="/v1/whoami", now=base)
+        clock["now"] = base
+        first.flush()  # writes the full bucket less one, stamped at base
+        assert row() == (first.limits.burst * 1000 - 1000, apikeys.utc_text(base))
+        clock["now"] = base + timedelta(seconds=10)
+        second.check(key, client="b", method="GET", path="/v1/whoami", now=clock["now"])
+        second.flush()  # stamped base + 10 s: ten seconds refilled (up to the burst), two spent
+        milli_b, at_b = row()
+        assert at_b == apikeys.utc_text(base + timedelta(seconds=10))
+        first.check(key, client="a", method="GET", path="/v1/whoami", now=base + timedelta(seconds=5))
+        clock["now"] = base + timedelta(seconds=5)  # the first instance's flush, its clock behind
+        first.flush()
+        milli_a, at_a = row()
+        assert at_a > at_b  # forward only: a microsecond after the later stamp
+        assert at_a == apikeys.utc_text(base + timedelta(seconds=10, microseconds=1))
+        assert milli_a == milli_b - 1000  # its one request spent, nothing refilled again
+    finally:
+        first.close()
+        second.close()
