@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -120,13 +121,12 @@ def explorer_page() -> None:
     st.info(t("synthetic_notice"))
     balances = ledger_summary(cached_version())
     _headline(balances)
-    left, right = st.columns([3, 2])
-    with left:
-        st.subheader(t("balances_header"))
-        _sink_table(balances, parcel_totals(parcels_version()))
-    with right:
-        st.subheader(t("integrity_header"))
-        _integrity()
+    # one above the other, not side by side: a Markdown table in a column overflows it on a
+    # narrow screen (over the integrity box beside it, at 700 px)
+    st.subheader(t("balances_header"))
+    _sink_table(balances, parcel_totals(parcels_version()))
+    st.subheader(t("integrity_header"))
+    _integrity()
     st.subheader(t("explore_header"))
     for url_path, key in (("map", "explore_map"), ("statistics", "explore_statistics"),
                           ("registry", "explore_registry"), ("prices", "explore_prices")):
@@ -156,11 +156,27 @@ def statistics_page() -> None:
 def _headline(balances: dict[str, Any]) -> None:
     rows, sales = balances["by_sink_type"], balances["sales"]
     lang = session.lang()
-    cols = st.columns(4)
-    cols[0].metric(t("metric_issued"), fmt.tonnes(sum(r["issued_t"] for r in rows), lang))
-    cols[1].metric(t("metric_retired"), fmt.tonnes(sum(r["retired_t"] for r in rows), lang))
-    cols[2].metric(t("metric_sold"), fmt.tonnes(sales["quantity"], lang))
-    cols[3].metric(t("metric_sales_value"), fmt.money(sales["amount_fen"], lang))
+    st.markdown(headline_html([
+        (t("metric_issued"), fmt.tonnes(sum(r["issued_t"] for r in rows), lang)),
+        (t("metric_retired"), fmt.tonnes(sum(r["retired_t"] for r in rows), lang)),
+        (t("metric_sold"), fmt.tonnes(sales["quantity"], lang)),
+        (t("metric_sales_value"), fmt.money(sales["amount_fen"], lang))]), unsafe_allow_html=True)
+
+
+HEADLINE_CLASS = "sl-headline"
+
+
+def headline_html(figures: list[tuple[str, str]]) -> str:
+    """The landing page's headline figures, ``(label, value)`` each, as one HTML block laid out as
+    Streamlit's metrics are (a small label over a large value, side by side, wrapping on a narrow
+    screen). Not ``st.metric``: four of them in four columns cost the landing page about 55 ms
+    (the browser loads the metric's scripts, a number formatter and a chart loader among them,
+    once the page's elements arrive; BENCHMARKS.md issue 17). Labels and values are escaped."""
+    items = "".join(
+        f'<div style="flex:1 1 10rem"><dt style="font-size:0.875rem;opacity:0.8">{escape(label)}</dt>'
+        f'<dd style="margin:0;font-size:2.25rem;line-height:1.3">{escape(value)}</dd></div>'
+        for label, value in figures)
+    return f'<dl class="{HEADLINE_CLASS}" style="display:flex;flex-wrap:wrap;gap:1rem;margin:0 0 1rem">{items}</dl>'
 
 
 def _sink_table(balances: dict[str, Any], parcels: dict[str, tuple[int, float]]) -> None:

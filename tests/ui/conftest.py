@@ -100,6 +100,20 @@ _TABLE_RULE = re.compile(r"^\|(:?-+:?\|)+$")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 
 
+def headline(at: AppTest) -> list[tuple[str, str]]:
+    """The landing page's headline figures (``sinkledger.ui.public.headline_html``) as (label, value)
+    pairs, in order, unescaped; [] when the page has none."""
+    import html
+
+    from sinkledger.ui.public import HEADLINE_CLASS
+
+    for element in at.markdown:
+        if f'class="{HEADLINE_CLASS}"' in element.value:
+            return [(html.unescape(label), html.unescape(value)) for label, value in
+                    re.findall(r"<dt[^>]*>(.*?)</dt><dd[^>]*>(.*?)</dd>", element.value)]
+    return []
+
+
 def figure_tables(at: AppTest) -> list[list[dict[str, object]]]:
     """The static figure tables on the page (``sinkledger.ui.public.markdown_table``: Markdown
     tables), each as rows of {header: value}, figures read back as int or float (thousands

@@ -18,6 +18,7 @@ from tests.ui.conftest import (
     CJK,
     button,
     figure_tables,
+    headline,
     go,
     no_errors,
     open_app,
@@ -69,9 +70,11 @@ def test_explorer_in_chinese(app_env) -> None:  # type: ignore[no-untyped-def]
     assert [t.value for t in at.title] == [zh("app_title")]
     assert [s.value for s in at.subheader] == [zh(k) for k in ("balances_header", "integrity_header", "explore_header")]
     assert any(s.value.startswith("哈希链已校验至第") for s in at.success)
-    assert [m.label for m in at.metric] == [zh(k) for k in ("metric_issued", "metric_retired", "metric_sold",
-                                                            "metric_sales_value")]
-    assert "万元" in at.metric[3].value or "元" in at.metric[3].value
+    figures = headline(at)  # one HTML block, not four st.metric (BENCHMARKS.md, issue 17)
+    assert [label for label, _ in figures] == [zh(k) for k in ("metric_issued", "metric_retired", "metric_sold",
+                                                               "metric_sales_value")]
+    assert figures[0][1].endswith(" 吨") and ("万元" in figures[3][1] or "元" in figures[3][1])
+    assert not at.metric
     assert not at.get("deck_gl_json_chart") and not at.get("vega_lite_chart")  # a light landing page
     assert not at.table and not at.dataframe and len(figure_tables(at)) == 1  # figures as Markdown: no Arrow
     assert [e.proto.page for e in at.get("page_link")] == ["map", "statistics", "registry", "prices"]
@@ -112,7 +115,7 @@ def test_explorer_in_english_has_no_chinese(app_env) -> None:  # type: ignore[no
     at.sidebar.radio(key="lang").set_value("en").run()
     no_errors(at)
     assert [t.value for t in at.title] == [en("app_title")]
-    assert at.metric[3].value.startswith("CNY ")
+    assert headline(at)[3][1].startswith("CNY ")
     tables = 0
     for page in (None, "map", "statistics"):
         if page:
@@ -752,3 +755,11 @@ def test_a_clerk_cannot_correct_an_issuance(app_env) -> None:  # type: ignore[no
     issuance = next(e for e in service.journal(limit=500) if e["kind"] == "issuance")
     with pytest.raises(NotPermitted):
         service.correct(service.actor("clerk"), "t:correct:issuance", entry_seq=issuance["seq"], reason="x")
+
+
+def test_the_headline_shows_its_figures_escaped() -> None:
+    from sinkledger.ui.public import headline_html
+
+    block = headline_html([("<b>issued</b>", "1,000 吨"), ("sold & paid", "CNY 2.00")])
+    assert "<b>" not in block and "&lt;b&gt;issued&lt;/b&gt;" in block and "sold &amp; paid" in block
+    assert block.count("<dt") == block.count("<dd") == 2 and "1,000 吨" in block

@@ -1,0 +1,40 @@
+"""The app server freezes its heap after its first page (``sinkledger.ui.common.settle_heap``):
+without it, every visitor's new session set off a full cycle collection that walked the whole
+heap, 90-320 ms of a page load at county scale. Only the server does it: a process that runs the
+pages' script itself (Streamlit's AppTest, in these tests) never freezes its objects."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from sinkledger.config import REPO_ROOT
+
+CHECK = """
+import gc, sys
+sys.argv = ["app"]
+{setup}
+from sinkledger.ui import common
+common.settle_heap()
+first = gc.get_freeze_count()
+common.settle_heap()  # once per process: a second call freezes nothing more
+print(first, gc.get_freeze_count() - first)
+"""
+
+
+def _frozen(setup: str) -> tuple[int, int]:
+    proc = subprocess.run([sys.executable, "-c", CHECK.format(setup=setup)], capture_output=True, text=True,
+                          cwd=REPO_ROOT, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    first, more = proc.stdout.split()
+    return int(first), int(more)
+
+
+def test_the_server_freezes_its_heap_once_after_its_first_page() -> None:
+    first, more = _frozen("import app  # what `streamlit run app.py` does first: the server's side")
+    assert first > 10_000  # the modules, the settings, the service's engine: everything alive then
+    assert more == 0
+
+
+def test_a_process_that_only_runs_the_pages_freezes_nothing() -> None:
+    assert _frozen("") == (0, 0)
