@@ -18,7 +18,7 @@ if __name__ == "__main__":
     st.set_page_config(page_title="sinkledger", page_icon="🌿", layout="wide")
 
     from sinkledger.ui import navigation, session
-    from sinkledger.ui.common import get_service, settle_heap, show_refusal, show_unexpected
+    from sinkledger.ui.common import get_service, show_refusal, show_unexpected
     from sinkledger_base.errors import SinkLedgerError
 
     def main() -> None:
@@ -32,14 +32,12 @@ if __name__ == "__main__":
             show_refusal(exc)
         except Exception as exc:  # noqa: BLE001 - never a traceback on screen; the log keeps it
             show_unexpected(exc)
-        settle_heap()  # after the process's first page (docs/architecture.md, "The app server's heap")
 
     main()
 else:
     import os
 
     from sinkledger.config import file_limits_from_env
-    from sinkledger.ui.common import arm_heap_settling
     from sinkledger.ui.routes import ROUTES
     from sinkledger.ui.widgets import apply_upload_limit
 
@@ -48,5 +46,4 @@ else:
         apply_upload_limit(file_limits_from_env(os.environ).max_file_bytes)
     except ValueError:
         pass  # a bad setting: every page says so (the settings are loaded again there)
-    arm_heap_settling()  # the server's heap is frozen after its first page (sinkledger.ui.common.settle_heap)
     app = st.App(__file__, routes=ROUTES)

@@ -113,12 +113,14 @@ def __getattr__(name: str) -> Any:
     """``Region``, ``HUZHOU`` and ``REGIONS``, kept for existing callers; regions are data now
     (:mod:`sinks.regions`, profiles in ``sinks/regions/``), loaded on first use."""
     if name == "Region":
+        # deferred on purpose: sinks loads only for a setting that reads it (see the top)
         from sinks.regions import Region
 
         return Region
     if name == "HUZHOU":
         return region_profile(DEFAULT_REGION)
     if name == "REGIONS":
+        # deferred on purpose: sinks loads only for a setting that reads it (see the top)
         from sinks.regions import profile_names
 
         return {key: region_profile(key) for key in profile_names()}
@@ -131,6 +133,7 @@ def _shipped_region(name: str) -> Region:
 
 
 def _load_region(name_or_path: str) -> Region:
+    # deferred on purpose: sinks loads only for a setting that reads it (see the top)
     from sinks import SINK_TYPES
     from sinks.regions import load_region
 
@@ -147,6 +150,7 @@ def region_profile(name_or_path: str) -> Region:
         ``setting_value_unknown`` for a name that is no shipped profile;
         ``region_profile_unreadable`` / ``region_profile_invalid`` for a broken profile.
     """
+    # deferred on purpose: sinks loads only for a setting that reads it (see the top)
     from sinks.regions import RegionProfileInvalid, profile_names
 
     is_path = name_or_path.endswith(".json") or "/" in name_or_path or "\\" in name_or_path
@@ -430,6 +434,7 @@ def sqlite_synchronous_from_env(env: Mapping[str, str]) -> str:
 
 
 def _default_file_limits() -> FileLimits:
+    # deferred on purpose: sinks loads only for a setting that reads it (see the top)
     from sinks.limits import DEFAULT_LIMITS
 
     return DEFAULT_LIMITS
@@ -453,6 +458,7 @@ def file_limits_from_env(env: Mapping[str, str]) -> FileLimits:
     ...
     sinkledger_base.errors.InvalidInput: setting_must_be_positive_whole_number: ...
     """
+    # deferred on purpose: sinks loads only for a setting that reads it (see the top)
     from sinks.limits import ENV_VARIABLES, MIB, FileLimits, LimitSettingInvalid
 
     try:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gc
 import logging
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -35,30 +33,6 @@ def show_refusal(exc: SinkLedgerError) -> None:
         for p in problems[:50]:
             if isinstance(p, dict) and key in p:
                 st.caption(f"{t('row_label', row=p.get('row') or '-')}: {p[key]}")
-
-
-_SETTLE_ARMED = threading.Event()  # this process is the app's server (app.py imported as a module)
-_SETTLED = threading.Event()
-
-
-def arm_heap_settling() -> None:
-    """Mark this process as the app's server: :func:`settle_heap` acts here, and only here (not
-    in a process that runs the pages' script itself, as Streamlit's AppTest does in the tests)."""
-    _SETTLE_ARMED.set()
-
-
-def settle_heap() -> None:
-    """Once per server process, after its first page: collect, then move every object alive
-    (the modules, the service, the caches just filled) out of the cycle collector's way
-    (``gc.freeze``). Without it, each visitor's session left enough new objects for a full
-    collection, which walked the whole heap: 90-320 ms on a page load, at random, in the app
-    server at county scale (BENCHMARKS.md, issue 17). Frozen objects are still freed when their
-    last reference goes; only a reference cycle among them would stay."""
-    if not _SETTLE_ARMED.is_set() or _SETTLED.is_set():
-        return
-    _SETTLED.set()
-    gc.collect()
-    gc.freeze()
 
 
 def show_unexpected(exc: Exception) -> None:
