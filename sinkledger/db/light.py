@@ -2,8 +2,8 @@
 
 ``sinkledger balances`` needs two queries; loading SQLAlchemy, SQLModel and every table's model to
 run them costs many times the query itself. :func:`read` opens the database named by the settings
-with the driver alone (``sqlite3``; for ``postgresql+psycopg://``, ``psycopg2`` when it is installed, as
-the ``postgres`` extra installs it, else ``psycopg``), and answers only
+with the driver alone (``sqlite3``; for ``postgresql+psycopg://``, ``psycopg2``, a dependency, or
+``psycopg`` where it is missing), and answers only
 when the database is one the full service would open unchanged: it has the schema, the schema is
 at the head revision (:mod:`sinkledger.db.revisions`) and the registry is initialised. In every
 other case (another driver, URL options, a file that does not exist, an older schema to migrate,
