@@ -17,7 +17,7 @@ import streamlit as st
 if __name__ == "__main__":
     st.set_page_config(page_title="sinkledger", page_icon="🌿", layout="wide")
 
-    from sinkledger.ui import navigation, session
+    from sinkledger.ui import heap, navigation, session
     from sinkledger.ui.common import get_service, show_refusal, show_unexpected
     from sinkledger_base.errors import SinkLedgerError
 
@@ -32,12 +32,14 @@ if __name__ == "__main__":
             show_refusal(exc)
         except Exception as exc:  # noqa: BLE001 - never a traceback on screen; the log keeps it
             show_unexpected(exc)
+        heap.settle()  # after the process's first page (docs/architecture.md, "The app server's heap")
 
     main()
 else:
     import os
 
     from sinkledger.config import file_limits_from_env
+    from sinkledger.ui import heap
     from sinkledger.ui.routes import ROUTES
     from sinkledger.ui.widgets import apply_upload_limit
 
@@ -46,4 +48,5 @@ else:
         apply_upload_limit(file_limits_from_env(os.environ).max_file_bytes)
     except ValueError:
         pass  # a bad setting: every page says so (the settings are loaded again there)
+    heap.arm()  # the server's heap is frozen after its first page (sinkledger/ui/heap.py)
     app = st.App(__file__, routes=ROUTES)

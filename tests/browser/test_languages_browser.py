@@ -103,7 +103,10 @@ def test_the_language_survives_a_reload(page, streamlit_server, screenshot_dir) 
     page.wait_for_function("() => location.search.includes('lang=en')")
     page.reload()
     done(page, en("page_register"))
-    assert page.get_by_test_id("stSidebar").get_by_text(en("sign_out")).count() == 1  # still signed in, in English
+    # still signed in, in English: the sidebar's last elements may still be arriving when the
+    # main area's heading is there, so its sign-out button is waited for, not counted at once
+    page.get_by_test_id("stSidebar").get_by_text(en("sign_out")).wait_for(timeout=30_000)
+    assert page.get_by_test_id("stSidebar").get_by_text(en("sign_out")).count() == 1
     assert page.get_by_test_id("stMain").get_by_role("heading", name=en("page_register")).count() >= 1
     shot(page, screenshot_dir / "languages_reload_en.png")
 
