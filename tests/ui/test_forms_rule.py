@@ -45,7 +45,7 @@ OWN_CONFIRMATION = {
     ("people_admin.py", "erase"): "the erasure's second step: its grounds and an explicit tick (docs/personal-data.md)",
 }
 # Receivers that are never a service (a command's name may also be a method of these).
-NOT_SERVICES = frozenset({"st", "session", "fmt", "pd", "maps", "catalogue", "json", "datetime", "date"})
+NOT_SERVICES = frozenset({"st", "session", "fmt", "pd", "maps", "catalogue", "json", "datetime", "date", "gc"})
 
 
 def _commands_with_request_id() -> set[str]:
