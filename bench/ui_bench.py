@@ -164,18 +164,24 @@ OTHER_PAGES = ("statistics", "registry", "certificate", "prices")
 
 
 def page_queries_ms(url: str) -> dict[str, float]:
-    """Each other public page's own reads (what it asks the service for on a load), timed warm."""
+    """The reads the other public pages make on a load, timed warm (the median of three after a
+    first run); the registry and the certificate pages are forms that read nothing until asked."""
     from sinkledger.services import queries as ui_queries
+    from sinkledger.ui.prices import index_window
+
+    def first_index() -> object:  # the price index page: the markets, then the first one's index
+        markets = svc.prices.markets()
+        if not markets:
+            return None
+        start, last = index_window(markets[0], "monthly")
+        return svc.prices.index(sink_type=markets[0]["sink_type"], county_code=markets[0]["county_code"],
+                                frequency="monthly", date_from=start.isoformat(), date_to=last.isoformat())
 
     svc = Service.open(load_settings({"DATABASE_URL": url}))
-    reads = {
-        "statistics": lambda: (ui_queries.public_totals(svc), ui_queries.totals_by_county(svc),
-                               ui_queries.monthly_activity(svc)),
-        "registry": lambda: None,  # a search form (and the exports, made when downloaded): no read on load
-        "certificate": lambda: None,  # a form: no read until a code is asked for
-        "prices": lambda: _index_of_first_market(svc),
-    }
-    out = {}
+    reads = {"statistics": lambda: (ui_queries.public_totals(svc), ui_queries.totals_by_county(svc),
+                                    ui_queries.monthly_activity(svc)),
+             "prices": first_index}
+    out = dict.fromkeys(OTHER_PAGES, 0.0)
     try:
         for name, read in reads.items():
             times = []
@@ -187,22 +193,6 @@ def page_queries_ms(url: str) -> dict[str, float]:
     finally:
         svc.db.dispose()
     return out
-
-
-def _index_of_first_market(svc: Service) -> object:
-    """What the price index page reads on a load: the markets, then the first one's monthly index
-    over the two years to its last trade."""
-    from datetime import date, timedelta
-
-    markets = svc.prices.markets()
-    if not markets:
-        return None
-    m = markets[0]
-    last = date.fromisoformat(m["last_trade_date"])
-    start = max(date(last.year - 2, last.month, 1) + timedelta(days=31),
-                date.fromisoformat(m["first_trade_date"]).replace(day=1)).replace(day=1)
-    return svc.prices.index(sink_type=m["sink_type"], county_code=m["county_code"], frequency="monthly",
-                            date_from=start.isoformat(), date_to=last.isoformat())
 
 
 def load_times(browser, url: str, text: str, has_map: bool, runs: int) -> list[dict[str, float]]:  # type: ignore[no-untyped-def]
@@ -267,8 +257,8 @@ def main() -> None:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
             for name, (script, env, text, has_map) in pages.items():
                 with Server(script, env, folder / f"{name}.log") as server:
-                    path = "/map" if name.startswith("map") else "/" + name.split("other_", 1)[1] \
-                        if name.startswith("other_") else "/"
+                    path = ("/map" if name.startswith("map") else
+                            "/" + name.removeprefix("other_") if name.startswith("other_") else "/")
                     results[name] = summary(load_times(browser, server.url + path, text, has_map, args.runs))
             browser.close()
     base = results["blank"]["warm_ready_ms_median"]

@@ -263,6 +263,11 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
+def _with_overrides(env: Mapping[str, str] | None, overrides: Mapping[str, str]) -> dict[str, str]:
+    """``env`` (default: the process environment) with the non-empty ``overrides`` over it."""
+    return {**(os.environ if env is None else env), **{k: v for k, v in overrides.items() if v}}
+
+
 def _home(env: Mapping[str, str]) -> Path:
     return Path(env["SINKLEDGER_HOME"]) if env.get("SINKLEDGER_HOME") else default_home()
 
@@ -275,8 +280,7 @@ def _database_url(env: Mapping[str, str], home: Path) -> tuple[str, bool]:
 def database_url_setting(env: Mapping[str, str] | None = None, **overrides: str) -> str:
     """The database URL that :func:`load_settings` would give for the same arguments, without
     reading or checking any other setting (nor importing what they need)."""
-    env = dict(os.environ if env is None else env)
-    env.update({k: v for k, v in overrides.items() if v})
+    env = _with_overrides(env, overrides)
     return _database_url(env, _home(env))[0]
 
 
@@ -286,8 +290,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: str) -> Settin
     ``overrides`` replace individual variables, e.g. ``load_settings(DATABASE_URL=url)`` for a
     command-line option.
     """
-    env = dict(os.environ if env is None else env)
-    env.update({k: v for k, v in overrides.items() if v})
+    env = _with_overrides(env, overrides)
     home = _home(env)
     url, is_default = _database_url(env, home)
     region = region_profile(env.get("SINKLEDGER_REGION", "").strip() or DEFAULT_REGION)

@@ -47,6 +47,18 @@ def _window_row(w: dict[str, Any], lang: str) -> dict[str, Any]:
             t(f"px_reason_{w['reason']}")}
 
 
+def index_window(market: dict[str, Any], frequency: str) -> tuple[date, date]:
+    """The window the index page shows first for ``market`` (a row of ``prices.markets()``):
+    monthly, the two years to its last trade (the service's default) from its first trade on;
+    daily, the 90 days to its last trade."""
+    last = date.fromisoformat(market["last_trade_date"])
+    if frequency != "monthly":
+        return last - timedelta(days=89), last
+    first = date.fromisoformat(market["first_trade_date"])
+    start = max(date(last.year - 2, last.month, 1) + timedelta(days=31), date(first.year, first.month, 1))
+    return start.replace(day=1), last
+
+
 def index_section(service: Service, lang: str, *, key: str = "px") -> None:
     """The index of one market: monthly or daily, a table and a chart; the method; a window's trace."""
     markets = service.prices.markets()
@@ -62,13 +74,7 @@ def index_section(service: Service, lang: str, *, key: str = "px") -> None:
     frequency = c2.radio(t("px_frequency"), ("monthly", "daily"), format_func=lambda f: t(f"px_{f}"),
                          horizontal=True, key=f"{key}_frequency_{lang}")
     market = next(m for m in markets if (m["sink_type"], m["county_code"]) == chosen)
-    last = date.fromisoformat(market["last_trade_date"])
-    if frequency == "monthly":  # two years to the last trade (the service's default), from the first trade on
-        first = date.fromisoformat(market["first_trade_date"])
-        start = max(date(last.year - 2, last.month, 1) + timedelta(days=31), date(first.year, first.month, 1))
-        start = start.replace(day=1)
-    else:
-        start = last - timedelta(days=89)
+    start, last = index_window(market, frequency)
     out = attempt(service.prices.index, sink_type=chosen[0], county_code=chosen[1], frequency=frequency,
                   date_from=start.isoformat(), date_to=last.isoformat())
     if out is None:

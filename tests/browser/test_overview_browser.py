@@ -47,11 +47,10 @@ def n_parcels(server, page) -> int:  # type: ignore[no-untyped-def]
     the browser tests of one worker share one server, and some register parcels. Read once
     ``page`` has been drawn (a fresh server seeds its demo database on its first page)."""
     from sinkledger.services import tiles
+    from tests.browser.conftest import server_service
 
     page.get_by_test_id("stMain").get_by_role("heading").first.wait_for()
     page.wait_for_function(APP_DONE_JS)
-    from tests.browser.conftest import server_service
-
     service = server_service(server)
     try:
         return sum(count for count, _ in tiles.parcel_summary(service).values())
