@@ -340,8 +340,14 @@ def test_no_sql_and_no_rules_in_the_pages() -> None:
 def test_figure_tables_are_markdown_with_escaped_labels_and_aligned_figures() -> None:
     """The overview's figure tables are static Markdown (no Arrow for the browser to load): a
     label's Markdown characters are escaped, figures right-aligned with thousands separators."""
-    from sinkledger.ui.public import markdown_table
+    from sinkledger.ui.figures import markdown_table
 
     text = markdown_table([{"类型": "a|b *c*", "n": 1234567, "ha": 0.25}, {"类型": "湿地", "n": -3, "ha": 1e4}])
     assert text.splitlines() == ["| 类型 | n | ha |", "|:---|---:|---:|",
                                  "| a\\|b \\*c\\* | 1,234,567 | 0.2 |", "| 湿地 | -3 | 10,000.0 |"]
+    # a column of words is left-aligned; one of figures (formatted or not, or a dash for none) right
+    text = markdown_table([{"月": "2026-09", "指数": "80.70 元/吨", "笔数": 3, "说明": ""},
+                           {"月": "2026-08", "指数": "未发布", "笔数": 0, "说明": "无成交"},
+                           {"月": "2026-07", "指数": "—", "笔数": 1, "说明": "—"}])
+    assert text.splitlines()[1] == "|:---|:---|---:|:---|"
+    assert markdown_table([{"a": "x", "b": "-3 吨", "c": "—"}]).splitlines()[1] == "|:---|---:|---:|"

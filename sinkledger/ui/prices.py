@@ -9,11 +9,10 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import streamlit as st
 
+from sinkledger.ui import charts, session
 from sinkledger.ui import format as fmt
-from sinkledger.ui import session
 from sinkledger.ui.common import (
     attempt,
     confirmed,
@@ -24,6 +23,7 @@ from sinkledger.ui.common import (
     sink_name,
     submit_once,
 )
+from sinkledger.ui.figures import headline_html, summary_table
 from sinkledger.ui.income_common import parse_yuan, party_label, table
 from sinkledger.ui.text import t
 
@@ -82,22 +82,24 @@ def index_section(service: Service, lang: str, *, key: str = "px") -> None:
     published = [w for w in out["windows"] if w["published"]]
     if published:
         latest = published[-1]
-        m1, m2, m3 = st.columns(3)
-        m1.metric(t("px_latest", window=latest["window"]), fmt.price(latest["index_fen_per_t"], lang))
-        m2.metric(t("px_windows_published"), f'{len(published)} / {len(out["windows"])}')
-        m3.metric(t("px_trades"), sum(w["trades"] for w in out["windows"]))
-        chart = pd.DataFrame([{"window": w["window"], t("px_index"): w["index_fen_per_t"] / 100} for w in published])
+        st.markdown(headline_html([
+            (t("px_latest", window=latest["window"]), fmt.price(latest["index_fen_per_t"], lang)),
+            (t("px_windows_published"), f'{len(published)} / {len(out["windows"])}'),
+            (t("px_trades"), f'{sum(w["trades"] for w in out["windows"]):,}')]), unsafe_allow_html=True)
         names = [w["window"] for w in out["windows"]]
         span = names.index(published[-1]["window"]) - names.index(published[0]["window"]) + 1
-        if span == len(published):  # consecutive windows: a line
-            st.line_chart(chart.set_index("window"), y_label=t("px_chart_unit"))
-        else:  # gaps (windows not published): points, no line drawn across the gaps
-            st.scatter_chart(chart, x="window", y=t("px_index"), x_label=t("px_window"), y_label=t("px_chart_unit"),
-                             size=80)
+        windows, index = [w["window"] for w in published], [w["index_fen_per_t"] / 100 for w in published]
+        # consecutive windows: a line; with gaps (windows not published), points with no line across them
+        chart = charts.line if span == len(published) else charts.points
+        charts.draw(chart(windows, index, charts.COLOURS[1], y_title=t("px_chart_unit"), x_title=t("px_window")))
     else:
         st.info(t("px_none_published"))
     shown = [w for w in out["windows"] if w["trades"]] if frequency == "daily" else out["windows"]
-    table([_window_row(w, lang) for w in reversed(shown)])
+    rows = [_window_row(w, lang) for w in reversed(shown)]
+    if rows:  # figures to read, not to sort or edit: a static table (sinkledger/ui/figures.py)
+        summary_table(rows)
+    else:
+        st.caption(t("nothing_yet"))
     with st.expander(t("px_method")):
         st.markdown(t("px_method_text", min_trades=out["rule"]["min_trades"], min_sellers=out["rule"]["min_sellers"],
                       version=out["rule"]["version"]))
@@ -256,7 +258,6 @@ def coop_policies_page() -> None:
 def pricing_factors_page() -> None:
     actor = require_roles("collection_centre", "admin")
     service = get_service()
-    lang = session.lang()
     st.title(t("page_pricing_factors"))
     st.write(t("pf_intro"))
     projects = attempt(service.income.projects, actor) if actor.role.value == "collection_centre" else None

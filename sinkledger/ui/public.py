@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -12,16 +11,16 @@ import streamlit as st
 
 from sinkledger.services import queries as ui_queries
 from sinkledger.services import tiles
+from sinkledger.ui import charts, instruments, maps, navigation, public_registry, session
 from sinkledger.ui import format as fmt
-from sinkledger.ui import instruments, maps, navigation, public_registry, session
 from sinkledger.ui.common import attempt, cached_version, county_names, get_service, sink_name
+from sinkledger.ui.figures import headline_html, summary_table
 from sinkledger.ui.text import labeller, t
 from sinks import SINK_TYPES
 
 if TYPE_CHECKING:  # for annotations only
     from sinkledger.services.registry import Service
 
-CHART_COLOURS = ["#2e8b57", "#1f77b4", "#9467bd"]  # issued, sold, retired (sold also the price)
 
 
 @st.cache_data(show_spinner=False, max_entries=4, ttl=60)
@@ -163,22 +162,6 @@ def _headline(balances: dict[str, Any]) -> None:
         (t("metric_sales_value"), fmt.money(sales["amount_fen"], lang))]), unsafe_allow_html=True)
 
 
-HEADLINE_CLASS = "sl-headline"
-
-
-def headline_html(figures: list[tuple[str, str]]) -> str:
-    """The landing page's headline figures, ``(label, value)`` each, as one HTML block laid out as
-    Streamlit's metrics are (a small label over a large value, side by side, wrapping on a narrow
-    screen). Not ``st.metric``: four of them in four columns cost the landing page about 55 ms
-    (the browser loads the metric's scripts, a number formatter and a chart loader among them,
-    once the page's elements arrive; BENCHMARKS.md issue 17). Labels and values are escaped."""
-    items = "".join(
-        f'<div style="flex:1 1 10rem"><dt style="font-size:0.875rem;opacity:0.8">{escape(label)}</dt>'
-        f'<dd style="margin:0;font-size:2.25rem;line-height:1.3">{escape(value)}</dd></div>'
-        for label, value in figures)
-    return f'<dl class="{HEADLINE_CLASS}" style="display:flex;flex-wrap:wrap;gap:1rem;margin:0 0 1rem">{items}</dl>'
-
-
 def _sink_table(balances: dict[str, Any], parcels: dict[str, tuple[int, float]]) -> None:
     buffer_t = balances["buffer_held_t"]
     lang = session.lang()
@@ -198,33 +181,6 @@ def _sink_table(balances: dict[str, Any], parcels: dict[str, tuple[int, float]])
         })
     summary_table(rows)
     st.caption(t("buffer_caption", n=buffer_t))
-
-
-def summary_table(rows: list[dict[str, Any]]) -> None:
-    """A short table of figures as a static Markdown table: the overview's few rows need no
-    interactive grid, and neither Arrow (``st.table``: about 1 MB of scripts for the browser to
-    load and run, half the landing page's excess over a blank page, BENCHMARKS.md issue 17) nor a
-    grid. The first column is the row's label; figures are right-aligned, with thousands
-    separators (floats to one decimal)."""
-    st.markdown(markdown_table(rows))
-
-
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#"})
-
-
-def markdown_table(rows: list[dict[str, Any]]) -> str:
-    """``rows`` (dicts with the same keys, in column order) as a GitHub-flavoured Markdown table."""
-    header = list(rows[0])
-
-    def cell(value: Any) -> str:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return str(value).translate(_MD_SPECIAL).replace("\n", " ")
-        return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
-
-    lines = ["| " + " | ".join(cell(h) for h in header) + " |",
-             "|" + "|".join([":---"] + ["---:"] * (len(header) - 1)) + "|"]
-    lines += ["| " + " | ".join(cell(r[h]) for h in header) + " |" for r in rows]
-    return "\n".join(lines)
 
 
 def _vintage_table(balances: dict[str, Any]) -> None:
@@ -255,21 +211,19 @@ def _activity_charts(months: list[dict[str, Any]]) -> None:
         return
     lang = session.lang()
     index = [fmt.month_text(m["month"], lang) for m in months]
-    volumes = pd.DataFrame({t("series_issued"): [m["issued_t"] for m in months],
-                            t("series_sold"): [m["sold_t"] for m in months],
-                            t("series_retired"): [m["retired_t"] for m in months]}, index=index)
+    volumes = {t("series_issued"): [m["issued_t"] for m in months], t("series_sold"): [m["sold_t"] for m in months],
+               t("series_retired"): [m["retired_t"] for m in months]}
     # A month without a priced sale has no average price: a gap in the line, not a fall to zero.
-    prices = pd.DataFrame({t("series_price"): [m["average_price_fen"] / 100 if m["average_price_fen"] else None
-                                               for m in months]}, index=index, dtype="float64")
+    prices = [m["average_price_fen"] / 100 if m["average_price_fen"] else None for m in months]
     left, right = st.columns(2)
     with left:
         st.caption(t("chart_volumes"))
-        st.bar_chart(volumes, stack=False, y_label=t("unit_t"), color=CHART_COLOURS)
+        charts.draw(charts.grouped_bars(index, volumes, charts.COLOURS, y_title=t("unit_t")))
     with right:
         st.caption(t("chart_price"))
         # A line needs two points: with fewer months the average price is shown as bars.
-        chart = st.line_chart if len(months) > 2 else st.bar_chart
-        chart(prices, y_label=t("unit_yuan_per_t"), color=CHART_COLOURS[1])
+        chart = charts.line if len(months) > 2 else charts.bars
+        charts.draw(chart(index, prices, charts.COLOURS[1], y_title=t("unit_yuan_per_t")))
 
 
 VERIFY_ROLES = ("admin", "verifier")

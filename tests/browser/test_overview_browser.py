@@ -35,7 +35,7 @@ CJK = re.compile(r"[\u3001-\u303f\u3400-\u9fff\uff00-\uffef]")
 
 APP_DONE_JS = """() => { const s = document.querySelector('[data-testid="stApp"]');
     return s !== null && s.getAttribute('data-test-script-state') === 'notRunning'; }"""
-# The overview's figure tables are static Markdown tables (sinkledger.ui.public.markdown_table),
+# The overview's figure tables are static Markdown tables (sinkledger.ui.figures.markdown_table),
 # the sink type each row's first cell; the credits-by-sink-type table is the page's first.
 FIGURE_TABLES = '[data-testid="stMain"] [data-testid="stMarkdownContainer"] table'
 SINK_COLUMN_JS = """() => [...((document.querySelector('%s') || document.createElement('p'))

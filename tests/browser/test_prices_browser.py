@@ -17,6 +17,7 @@ import pytest
 
 from sinkledger.demo import prices as demo
 from sinkledger.demo.roles import HOUSEHOLD_CONTRACT_NO
+from sinkledger.ui.figures import HEADLINE_CLASS
 from sinkledger_base.money import money_text, price_text
 from tests.browser.conftest import server_service
 from tests.browser.test_income_browser import en
@@ -35,6 +36,7 @@ from tests.browser.test_web_flows_browser import (  # noqa: F401 - page: the fix
 
 pytestmark = pytest.mark.browser
 
+HEADLINE = f"dl.{HEADLINE_CLASS}"  # the headline figures (sinkledger/ui/figures.py)
 SETTLED_HERE = {"policy_no": "PIX-AJ-2026-002（演示）", "insured_party_id": "COL-0001",
                 "contract_no": HOUSEHOLD_CONTRACT_NO, **demo.BAMBOO_MARKET, "period_start": "2026-03-01",
                 "period_end": "2026-05-31", "strike_fen_per_t": 8200, "insured_t": 200, "premium_fen": 20_000}
@@ -57,14 +59,15 @@ def test_the_public_reads_the_price_index(page, streamlit_server, screenshot_dir
     done(page, zh("page_price_index"), zh("px_latest", window=latest))
     no_traceback(page)
     main = page.get_by_test_id("stMain")
-    metric = main.locator('[data-testid="stMetric"]').filter(has_text=zh("px_latest", window=latest)).inner_text()
+    metric = main.locator(HEADLINE).filter(has_text=zh("px_latest", window=latest)).inner_text()
     assert price_text(published[latest], "zh") in metric, metric
-    grid = main.locator('[data-testid="stDataFrame"], [data-testid="stTable"]').first
+    grid = main.locator('[data-testid="stMarkdownContainer"] table').first  # the windows, a static table
     grid.wait_for()
+    assert demo.INDEX_MONTHS[-1] in grid.inner_text()
     shot(page, screenshot_dir / "price_index_public_zh.png")
     english(page)
     done(page, en("page_price_index"), en("px_latest", window=latest))
-    metric = main.locator('[data-testid="stMetric"]').filter(has_text=en("px_latest", window=latest)).inner_text()
+    metric = main.locator(HEADLINE).filter(has_text=en("px_latest", window=latest)).inner_text()
     assert price_text(published[latest], "en") in metric, metric
     no_traceback(page)
     shot(page, screenshot_dir / "price_index_public_en.png")

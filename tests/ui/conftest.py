@@ -101,11 +101,11 @@ _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 
 
 def headline(at: AppTest) -> list[tuple[str, str]]:
-    """The landing page's headline figures (``sinkledger.ui.public.headline_html``) as (label, value)
+    """The landing page's headline figures (``sinkledger.ui.figures.headline_html``) as (label, value)
     pairs, in order, unescaped; [] when the page has none."""
     import html
 
-    from sinkledger.ui.public import HEADLINE_CLASS
+    from sinkledger.ui.figures import HEADLINE_CLASS
 
     for element in at.markdown:
         if f'class="{HEADLINE_CLASS}"' in element.value:
@@ -115,7 +115,7 @@ def headline(at: AppTest) -> list[tuple[str, str]]:
 
 
 def figure_tables(at: AppTest) -> list[list[dict[str, object]]]:
-    """The static figure tables on the page (``sinkledger.ui.public.markdown_table``: Markdown
+    """The static figure tables on the page (``sinkledger.ui.figures.markdown_table``: Markdown
     tables), each as rows of {header: value}, figures read back as int or float (thousands
     separators dropped), escapes undone. A Markdown element that is not such a table is skipped."""
     tables = []

@@ -94,20 +94,50 @@ def test_explorer_in_chinese(app_env) -> None:  # type: ignore[no-untyped-def]
     # a month without a priced sale has no average price (a gap in the line), never a zero
     import pyarrow as pa
 
-    chart = at.get("vega_lite_chart")[1].proto
-    prices = pa.ipc.open_stream(chart.datasets[0].data.data).read_all().column(zh("series_price")).to_pylist()
+    # the charts' data, written inline in their specifications (sinkledger/ui/charts.py), reach the
+    # browser as one Arrow table each
+    volumes, price = (pa.ipc.open_stream(c.proto.data.data).read_all().to_pylist()
+                      for c in at.get("vega_lite_chart"))
+    assert {v["series"] for v in volumes} == {zh(k) for k in ("series_issued", "series_sold", "series_retired")}
+    prices = [v["value"] for v in price]
     service = service_for(app_env)
     try:
         months = ui_queries.monthly_activity(service)
     finally:
         service.db.dispose()
     assert len(prices) == len(months)
+    issued = [v["value"] for v in volumes if v["series"] == zh("series_issued")]
+    assert issued == [m["issued_t"] for m in months] and sum(issued) > 0
     for month, price in zip(months, prices, strict=True):
         if month["average_price_fen"]:
             assert price == month["average_price_fen"] / 100 > 0
         else:
             assert price is None or price != price  # null or NaN
     assert any(not m["average_price_fen"] for m in months) and any(m["average_price_fen"] for m in months)
+
+
+def test_the_price_index_chart_draws_the_published_windows(app_env) -> None:  # type: ignore[no-untyped-def]
+    import pyarrow as pa
+
+    from sinkledger.ui.prices import index_window
+
+    at = open_app(app_env, page="prices")
+    no_errors(at)
+    service = service_for(app_env)
+    try:
+        market = service.prices.markets()[0]  # the page shows the first market, monthly
+        start, last = index_window(market, "monthly")
+        out = service.prices.index(sink_type=market["sink_type"], county_code=market["county_code"],
+                                   frequency="monthly", date_from=start.isoformat(), date_to=last.isoformat())
+    finally:
+        service.db.dispose()
+    published = [w for w in out["windows"] if w["published"]]
+    assert published
+    (chart,) = at.get("vega_lite_chart")
+    drawn = pa.ipc.open_stream(chart.proto.data.data).read_all().to_pylist()
+    assert [(p["category"], p["value"]) for p in drawn] == [(w["window"], w["index_fen_per_t"] / 100)
+                                                             for w in published]
+    assert json.loads(chart.proto.spec)["encoding"]["y"]["title"] == zh("px_chart_unit")
 
 
 def test_explorer_in_english_has_no_chinese(app_env) -> None:  # type: ignore[no-untyped-def]
@@ -758,7 +788,7 @@ def test_a_clerk_cannot_correct_an_issuance(app_env) -> None:  # type: ignore[no
 
 
 def test_the_headline_shows_its_figures_escaped() -> None:
-    from sinkledger.ui.public import headline_html
+    from sinkledger.ui.figures import headline_html
 
     block = headline_html([("<b>issued</b>", "1,000 吨"), ("sold & paid", "CNY 2.00")])
     assert "<b>" not in block and "&lt;b&gt;issued&lt;/b&gt;" in block and "sold &amp; paid" in block
