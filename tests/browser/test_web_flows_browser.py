@@ -117,6 +117,19 @@ def choose(page, label: str, option: str) -> None:  # type: ignore[no-untyped-de
             page.wait_for_function(APP_DONE_JS)
     wanted.click()
     page.wait_for_function(APP_DONE_JS)
+    # the choice shown in the box (a multiselect's chip, a select box's value) before going on: a
+    # run that redrew the box as the option was clicked can lose it (seen once: "缺少必填项：被告")
+    chip = box.locator('[data-baseweb="tag"]').filter(has_text=option)
+    for _ in range(3):
+        if chip.count() or option in field.input_value() or option in box.inner_text():
+            break
+        field.click()
+        field.fill(option)
+        wanted.wait_for(timeout=15_000)
+        wanted.click()
+        page.wait_for_function(APP_DONE_JS)
+    else:
+        raise AssertionError(f"{option!r} was not chosen in {label!r}: {box.inner_text()!r}")
 
 
 def test_sign_in_as_each_role(page, streamlit_server, screenshot_dir) -> None:  # type: ignore[no-untyped-def]
