@@ -54,6 +54,29 @@ def test_restore_reproduces_hashes_balances_and_roots(demo_backup, settings):  #
     target.db.dispose()
 
 
+def test_a_table_past_the_zip_size_limit_is_exported_and_restored(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """Given a table larger than ZIP's 32-bit limit (the county's journal: gigabytes; here the
+    limit is lowered to 4 KiB), the export writes it as ZIP64 and the restore is identical, where
+    the export used to end in "File size too large, try using force_zip64"."""
+    from sinkledger.services.backup import export_backup, import_backup
+
+    monkeypatch.setattr(zipfile, "ZIP64_LIMIT", 4096)
+    source = Service.open(load_settings({"DATABASE_URL": f"sqlite:///{tmp_path / 'source.db'}",
+                                         "SINKLEDGER_HOME": str(tmp_path)}))
+    seed_demo(source)
+    manifest = export_backup(source, tmp_path / "large.zip")
+    source.db.dispose()
+    with zipfile.ZipFile(tmp_path / "large.zip") as zf:
+        assert zf.getinfo("journal_entry.jsonl").file_size > 4096
+    target = Service.open(load_settings({"DATABASE_URL": f"sqlite:///{tmp_path / 'target.db'}",
+                                         "SINKLEDGER_HOME": str(tmp_path)}))
+    try:
+        result = import_backup(target, tmp_path / "large.zip")
+        assert result["identical"] and result["head_hash"] == manifest["head_hash"]
+    finally:
+        target.db.dispose()
+
+
 def test_sign_in_sessions_are_not_backed_up(demo_backup):  # type: ignore[no-untyped-def]
     path, manifest, _ = demo_backup
     assert "web_session" not in manifest["tables"] and "journal_entry" in manifest["tables"]

@@ -78,7 +78,9 @@ def export_backup(service: Service, path: str | Path, *, progress: Progress | No
 def _export_table(db: Any, table: Table, zf: zipfile.ZipFile) -> int:
     order = [c for c in table.primary_key.columns] or list(table.columns)
     n = 0
-    with db.engine.connect() as conn, zf.open(f"{table.name}.jsonl", "w") as out:
+    # ZIP64 from the start: a county's journal is gigabytes of JSON, and a member written as a
+    # stream without it is refused past 2 GiB ("File size too large") after all that work
+    with db.engine.connect() as conn, zf.open(f"{table.name}.jsonl", "w", force_zip64=True) as out:
         result = conn.execution_options(yield_per=CHUNK_ROWS).execute(table.select().order_by(*order))
         for row in result.mappings():
             out.write((json.dumps({k: _encode(v) for k, v in row.items()}, ensure_ascii=False) + "\n").encode("utf-8"))
