@@ -66,6 +66,8 @@ def test_every_sqlite_connection_uses_the_configured_mode(tmp_path, mode, level)
         with db.write() as s:
             assert s.execute(text("PRAGMA synchronous")).scalar() == level
             assert s.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            # statement and savepoint journals in memory (a write call a page saved, in files)
+            assert s.execute(text("PRAGMA temp_store")).scalar() == 2
     finally:
         db.dispose()
 
