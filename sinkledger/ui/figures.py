@@ -33,8 +33,8 @@ def summary_table(rows: list[dict[str, Any]]) -> None:
     """A short table of figures as a static Markdown table: the overview's few rows need no
     interactive grid, and neither Arrow (``st.table``: about 1 MB of scripts for the browser to
     load and run, half the landing page's excess over a blank page, BENCHMARKS.md issue 17) nor a
-    grid. The first column is the row's label; figures are right-aligned, with thousands
-    separators (floats to one decimal)."""
+    grid. The first column is the row's label; a column of figures is right-aligned, numbers with
+    thousands separators (floats to one decimal), a column of words left-aligned."""
     st.markdown(markdown_table(rows))
 
 

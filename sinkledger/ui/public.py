@@ -22,7 +22,6 @@ if TYPE_CHECKING:  # for annotations only
     from sinkledger.services.registry import Service
 
 
-
 @st.cache_data(show_spinner=False, max_entries=4, ttl=60)
 def integrity_report(version: int) -> dict[str, Any]:
     """The last verified checkpoint and the journal's size (two reads, no replay), once per ledger
