@@ -67,32 +67,31 @@ def grouped_bars(categories: Sequence[str], series: dict[str, Sequence[float | N
     }
 
 
+def _one_series(categories: Sequence[str], values: Sequence[float | None], *, y_title: str,
+                x_title: str) -> dict[str, Any]:
+    """A chart of one series, its marks left to the caller."""
+    return {"height": HEIGHT_PX,
+            "data": {"values": [{_CATEGORY: c, _VALUE: v} for c, v in zip(categories, values, strict=True)]},
+            "encoding": {"x": _x(x_title), "y": _y(y_title), "tooltip": _tooltip(x_title, y_title, False)}}
+
+
 def line(categories: Sequence[str], values: Sequence[float | None], colour: str, *, y_title: str,
          x_title: str = "") -> dict[str, Any]:
     """One line through the categories with a point at each value; a ``None`` breaks the line."""
-    data = [{_CATEGORY: c, _VALUE: v} for c, v in zip(categories, values, strict=True)]
-    encoding = {"x": _x(x_title), "y": _y(y_title), "tooltip": _tooltip(x_title, y_title, False)}
-    return {
-        "height": HEIGHT_PX,
-        "data": {"values": data},
-        "encoding": encoding,
+    return _one_series(categories, values, y_title=y_title, x_title=x_title) | {
         "layer": [{"mark": {"type": "line", "color": colour, "invalid": "break-paths-show-domains"}},
-                  {"mark": {"type": "point", "color": colour, "filled": True, "size": 40}}],
-    }
+                  {"mark": {"type": "point", "color": colour, "filled": True, "size": 40}}]}
 
 
 def bars(categories: Sequence[str], values: Sequence[float | None], colour: str, *, y_title: str,
          x_title: str = "") -> dict[str, Any]:
     """One bar per category (a missing value: no bar)."""
-    data = [{_CATEGORY: c, _VALUE: v} for c, v in zip(categories, values, strict=True)]
-    return {"height": HEIGHT_PX, "data": {"values": data}, "mark": {"type": "bar", "color": colour},
-            "encoding": {"x": _x(x_title), "y": _y(y_title), "tooltip": _tooltip(x_title, y_title, False)}}
+    return _one_series(categories, values, y_title=y_title, x_title=x_title) | {
+        "mark": {"type": "bar", "color": colour}}
 
 
 def points(categories: Sequence[str], values: Sequence[float | None], colour: str, *, y_title: str,
            x_title: str = "") -> dict[str, Any]:
     """One point per category, no line between them (a series with gaps that must not look joined)."""
-    data = [{_CATEGORY: c, _VALUE: v} for c, v in zip(categories, values, strict=True)]
-    return {"height": HEIGHT_PX, "data": {"values": data},
-            "mark": {"type": "point", "color": colour, "filled": True, "size": 80},
-            "encoding": {"x": _x(x_title), "y": _y(y_title), "tooltip": _tooltip(x_title, y_title, False)}}
+    return _one_series(categories, values, y_title=y_title, x_title=x_title) | {
+        "mark": {"type": "point", "color": colour, "filled": True, "size": 80}}

@@ -13,6 +13,8 @@ from typing import Any
 
 import streamlit as st
 
+from sinkledger.ui.text import t
+
 HEADLINE_CLASS = "sl-headline"
 
 
@@ -29,13 +31,22 @@ def headline_html(figures: list[tuple[str, str]]) -> str:
     return f'<dl class="{HEADLINE_CLASS}" style="display:flex;flex-wrap:wrap;gap:1rem;margin:0 0 1rem">{items}</dl>'
 
 
+def headline(figures: list[tuple[str, str]]) -> None:
+    """Draw :func:`headline_html` (its labels and values escaped)."""
+    st.markdown(headline_html(figures), unsafe_allow_html=True)
+
+
 def summary_table(rows: list[dict[str, Any]]) -> None:
     """A short table of figures as a static Markdown table: the overview's few rows need no
     interactive grid, and neither Arrow (``st.table``: about 1 MB of scripts for the browser to
     load and run, half the landing page's excess over a blank page, BENCHMARKS.md issue 17) nor a
     grid. The first column is the row's label; a column of figures is right-aligned, numbers with
-    thousands separators (floats to one decimal), a column of words left-aligned."""
-    st.markdown(markdown_table(rows))
+    thousands separators (floats to one decimal), a column of words left-aligned. No rows: a
+    caption saying there is nothing yet."""
+    if rows:
+        st.markdown(markdown_table(rows))
+    else:
+        st.caption(t("nothing_yet"))
 
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#"})

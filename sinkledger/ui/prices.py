@@ -23,7 +23,7 @@ from sinkledger.ui.common import (
     sink_name,
     submit_once,
 )
-from sinkledger.ui.figures import headline_html, summary_table
+from sinkledger.ui.figures import headline, summary_table
 from sinkledger.ui.income_common import parse_yuan, party_label, table
 from sinkledger.ui.text import t
 
@@ -82,10 +82,10 @@ def index_section(service: Service, lang: str, *, key: str = "px") -> None:
     published = [w for w in out["windows"] if w["published"]]
     if published:
         latest = published[-1]
-        st.markdown(headline_html([
+        headline([
             (t("px_latest", window=latest["window"]), fmt.price(latest["index_fen_per_t"], lang)),
             (t("px_windows_published"), f'{len(published)} / {len(out["windows"])}'),
-            (t("px_trades"), f'{sum(w["trades"] for w in out["windows"]):,}')]), unsafe_allow_html=True)
+            (t("px_trades"), f'{sum(w["trades"] for w in out["windows"]):,}')])
         names = [w["window"] for w in out["windows"]]
         span = names.index(published[-1]["window"]) - names.index(published[0]["window"]) + 1
         windows, index = [w["window"] for w in published], [w["index_fen_per_t"] / 100 for w in published]
@@ -95,11 +95,8 @@ def index_section(service: Service, lang: str, *, key: str = "px") -> None:
     else:
         st.info(t("px_none_published"))
     shown = [w for w in out["windows"] if w["trades"]] if frequency == "daily" else out["windows"]
-    rows = [_window_row(w, lang) for w in reversed(shown)]
-    if rows:  # figures to read, not to sort or edit: a static table (sinkledger/ui/figures.py)
-        summary_table(rows)
-    else:
-        st.caption(t("nothing_yet"))
+    # figures to read, not to sort or edit: a static table (sinkledger/ui/figures.py)
+    summary_table([_window_row(w, lang) for w in reversed(shown)])
     with st.expander(t("px_method")):
         st.markdown(t("px_method_text", min_trades=out["rule"]["min_trades"], min_sellers=out["rule"]["min_sellers"],
                       version=out["rule"]["version"]))

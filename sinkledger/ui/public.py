@@ -14,7 +14,7 @@ from sinkledger.services import tiles
 from sinkledger.ui import charts, instruments, maps, navigation, public_registry, session
 from sinkledger.ui import format as fmt
 from sinkledger.ui.common import attempt, cached_version, county_names, get_service, sink_name
-from sinkledger.ui.figures import headline_html, summary_table
+from sinkledger.ui.figures import headline, summary_table
 from sinkledger.ui.text import labeller, t
 from sinks import SINK_TYPES
 
@@ -154,11 +154,11 @@ def statistics_page() -> None:
 def _headline(balances: dict[str, Any]) -> None:
     rows, sales = balances["by_sink_type"], balances["sales"]
     lang = session.lang()
-    st.markdown(headline_html([
+    headline([
         (t("metric_issued"), fmt.tonnes(sum(r["issued_t"] for r in rows), lang)),
         (t("metric_retired"), fmt.tonnes(sum(r["retired_t"] for r in rows), lang)),
         (t("metric_sold"), fmt.tonnes(sales["quantity"], lang)),
-        (t("metric_sales_value"), fmt.money(sales["amount_fen"], lang))]), unsafe_allow_html=True)
+        (t("metric_sales_value"), fmt.money(sales["amount_fen"], lang))])
 
 
 def _sink_table(balances: dict[str, Any], parcels: dict[str, tuple[int, float]]) -> None:
@@ -187,10 +187,7 @@ def _vintage_table(balances: dict[str, Any]) -> None:
              t("col_issued"): r["issued_t"], t("col_held"): r["held_t"], t("col_pledged"): r["pledged_t"],
              t("col_retired"): r["retired_t"], t("col_cancelled"): r["cancelled_t"]}
             for r in balances["by_sink_type"]]
-    if rows:
-        summary_table(rows)
-    else:
-        st.caption(t("nothing_yet"))
+    summary_table(rows)
 
 
 def _county_table(service: Service, totals: list[dict[str, Any]]) -> None:
@@ -198,10 +195,7 @@ def _county_table(service: Service, totals: list[dict[str, Any]]) -> None:
     rows = [{t("col_county"): names.get(r["county_code"], r["county_code"]), t("col_issued"): r["issued_t"],
              t("col_held"): r["held_t"], t("col_pledged"): r["pledged_t"], t("col_retired"): r["retired_t"],
              t("col_cancelled"): r["cancelled_t"]} for r in totals]
-    if rows:
-        summary_table(rows)
-    else:
-        st.caption(t("nothing_yet"))
+    summary_table(rows)
 
 
 def _activity_charts(months: list[dict[str, Any]]) -> None:

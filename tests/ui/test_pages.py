@@ -793,3 +793,23 @@ def test_the_headline_shows_its_figures_escaped() -> None:
     block = headline_html([("<b>issued</b>", "1,000 吨"), ("sold & paid", "CNY 2.00")])
     assert "<b>" not in block and "&lt;b&gt;issued&lt;/b&gt;" in block and "sold &amp; paid" in block
     assert block.count("<dt") == block.count("<dd") == 2 and "1,000 吨" in block
+
+
+def test_a_figure_table_without_rows_says_there_is_nothing_yet() -> None:
+    """``summary_table([])`` (a new registry's statistics, a market's days without trades) is a
+    caption in the chosen language, never an empty or broken table."""
+    from streamlit.testing.v1 import AppTest
+
+    def page() -> None:
+        import streamlit as st
+
+        from sinkledger.ui.figures import summary_table
+
+        st.session_state["lang"] = "en"
+        summary_table([])
+        summary_table([{"month": "2026-09", "t": 3}])
+
+    at = AppTest.from_function(page).run()
+    assert not at.exception
+    assert [c.value for c in at.caption] == [text("nothing_yet", "en")]
+    assert [m.value.splitlines()[0] for m in at.markdown] == ["| month | t |"]
