@@ -39,7 +39,7 @@ else:
     import os
 
     from sinkledger.config import file_limits_from_env
-    from sinkledger.ui import heap
+    from sinkledger.ui import heap, navigation, shell
     from sinkledger.ui.routes import ROUTES
     from sinkledger.ui.widgets import apply_upload_limit
 
@@ -49,4 +49,5 @@ else:
     except ValueError:
         pass  # a bad setting: every page says so (the settings are loaded again there)
     heap.arm()  # the server's heap is frozen after its first page (sinkledger/ui/heap.py)
-    app = st.App(__file__, routes=ROUTES)
+    # each page's address answers Streamlit's index.html telling the front end where the server is
+    app = st.App(__file__, routes=[*ROUTES, *shell.routes(tuple(navigation.PAGES))])
