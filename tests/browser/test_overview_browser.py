@@ -176,7 +176,17 @@ def test_landing_page_in_chinese(page, streamlit_server, screenshot_dir) -> None
     wait_until_done(page, ui_text("vintage_header", "zh"), ui_text("county_header", "zh"),
                     ui_text("activity_header", "zh"))
     assert page.url.split("?")[0].endswith("/statistics")
-    page.locator('[data-testid="stVegaLiteChart"]').nth(1).wait_for(state="visible")
+    charts = page.locator("figure.sl-chart")  # SVG in the page (sinkledger/ui/charts.py)
+    charts.nth(1).wait_for(state="visible")
+    assert charts.count() == 2 and page.locator('[data-testid="stVegaLiteChart"]').count() == 0
+    for i in range(2):  # each fills its half of the page, its marks drawn inside it, each with its tooltip
+        box = charts.nth(i).bounding_box()
+        assert box is not None and box["width"] > 400 and box["height"] >= 300, box
+        marks = charts.nth(i).locator("rect[data-value], circle[data-value]")
+        assert marks.count() > 3
+        first = marks.first.bounding_box()
+        assert first is not None and box["x"] <= first["x"] <= box["x"] + box["width"], (first, box)
+        assert re.fullmatch(r".+: [\d,.]+ .+", marks.first.locator("title").text_content() or "")
     assert page.locator(FIGURE_TABLES).count() == 2 and page.locator('[data-testid="stTable"]').count() == 0
     save_screenshot(page, screenshot_dir / "statistics_zh.png")
 
@@ -225,7 +235,7 @@ def test_switch_to_english(page, streamlit_server, screenshot_dir) -> None:  # t
     # the statistics and the map, reached from the landing page, stay in English
     main.get_by_text(ui_text("explore_statistics", "en"), exact=True).click()
     wait_until_done(page, ui_text("activity_header", "en"))
-    page.locator('[data-testid="stVegaLiteChart"]').nth(1).wait_for(state="visible")
+    page.locator("figure.sl-chart").nth(1).wait_for(state="visible")
     leftovers = [line for line in main.inner_text().splitlines() if CJK.search(line)]
     assert leftovers == [], f"untranslated text on the statistics page: {leftovers}"
     page.goto(streamlit_server.url + "/map?lang=en")

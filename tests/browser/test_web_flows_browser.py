@@ -279,6 +279,6 @@ def test_explorer_full_page_in_chinese(page, streamlit_server, screenshot_dir) -
     assert json.dumps(zh("metric_sales_value"), ensure_ascii=False).strip('"') in page.get_by_test_id("stMain").inner_text()
     page.goto(streamlit_server.url + "/statistics")
     done(page, zh("activity_header"))
-    page.locator('[data-testid="stVegaLiteChart"]').nth(1).wait_for()
+    page.locator("figure.sl-chart").nth(1).wait_for()
     no_traceback(page)
     shot(page, screenshot_dir / "statistics_full_zh.png")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from html.parser import HTMLParser
 
 import pytest
 import streamlit as st
@@ -112,6 +113,37 @@ def headline(at: AppTest) -> list[tuple[str, str]]:
             return [(html.unescape(label), html.unescape(value)) for label, value in
                     re.findall(r"<dt[^>]*>(.*?)</dt><dd[^>]*>(.*?)</dd>", element.value)]
     return []
+
+
+class _ChartReader(HTMLParser):
+    """The marks of one chart (``sinkledger.ui.charts.svg``), read from their ``data-`` attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kind = ""
+        self.y_title = ""
+        self.marks: list[dict[str, object]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "figure" and "sl-chart" in (a.get("class") or ""):
+            self.kind = a.get("data-kind") or ""
+            self.y_title = a.get("data-unit") or ""
+        elif "data-value" in a:
+            self.marks.append({"category": a["data-category"], "series": a["data-series"],
+                               "value": float(a["data-value"] or "nan")})
+
+
+def drawn_charts(at: AppTest) -> list[_ChartReader]:
+    """The SVG charts on the page (``sinkledger.ui.charts``), in order, each with its kind, unit and
+    marks ({category, series, value}; a missing value has no mark)."""
+    charts = []
+    for element in at.markdown:
+        if element.value.startswith('<figure class="sl-chart"'):
+            reader = _ChartReader()
+            reader.feed(element.value)
+            charts.append(reader)
+    return charts
 
 
 def figure_tables(at: AppTest) -> list[list[dict[str, object]]]:
