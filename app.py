@@ -27,6 +27,7 @@ if __name__ == "__main__":
         try:
             get_service().require_initialised()  # an empty database (not the demo's) says so on every page
             page = st.navigation(navigation.pages_for(session.role(), navigation.requested_page()))
+            navigation.localise_widgets_for(page, session.role())
             page.run()
         except SinkLedgerError as exc:
             show_refusal(exc)
@@ -39,8 +40,9 @@ else:
     import os
 
     from sinkledger.config import file_limits_from_env
-    from sinkledger.ui import heap, navigation, shell
+    from sinkledger.ui import heap, shell
     from sinkledger.ui.routes import ROUTES
+    from sinkledger.ui.sitemap import PAGES
     from sinkledger.ui.widgets import apply_upload_limit
 
     # the server accepts uploads as large as the settings' largest parcel file (SINKLEDGER_MAX_FILE_MB)
@@ -50,4 +52,4 @@ else:
         pass  # a bad setting: every page says so (the settings are loaded again there)
     heap.arm()  # the server's heap is frozen after its first page (sinkledger/ui/heap.py)
     # each page's address answers Streamlit's index.html telling the front end where the server is
-    app = st.App(__file__, routes=[*ROUTES, *shell.routes(tuple(navigation.PAGES))])
+    app = st.App(__file__, routes=[*ROUTES, *shell.routes(tuple(PAGES))])

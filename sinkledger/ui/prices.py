@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from sinkledger.ui import charts, session
+from sinkledger.ui import charts, session, widgets
 from sinkledger.ui import format as fmt
 from sinkledger.ui.common import (
     attempt,
@@ -25,7 +25,7 @@ from sinkledger.ui.common import (
 )
 from sinkledger.ui.figures import headline, summary_table
 from sinkledger.ui.income_common import parse_yuan, party_label, table
-from sinkledger.ui.text import t
+from sinkledger.ui.text import t, text
 
 if TYPE_CHECKING:  # for annotations only
     from ledger.permissions import Actor
@@ -66,13 +66,20 @@ def index_section(service: Service, lang: str, *, key: str = "px") -> None:
     if not markets:
         st.info(t("px_no_trades"))
         return
-    labels = {(m["sink_type"], m["county_code"]): f'{sink_name(m["sink_type"], lang)} · '
-              f'{counties.get(m["county_code"], m["county_code"])} ({m["trades"]})' for m in markets}
-    c1, c2 = st.columns([3, 1])
+    # A market is a sink type in a county: two rows of choices (a handful each) rather than one
+    # long list, and radios, whose scripts every page has loaded already (a select box's cost a
+    # first visit ~70 ms: BENCHMARKS.md, issue 17). Only counties with trades of the sink type.
+    c1, c2, c3 = st.columns([3, 5, 2])
+    sinks = list(dict.fromkeys(m["sink_type"] for m in markets))
     # the language in the keys: a widget whose option labels change keeps showing the old ones
-    chosen = c1.selectbox(t("px_market"), list(labels), format_func=labels.get, key=f"{key}_market_{lang}")
-    frequency = c2.radio(t("px_frequency"), ("monthly", "daily"), format_func=lambda f: t(f"px_{f}"),
+    sink = c1.radio(t("px_sink_type"), sinks, format_func=lambda s: sink_name(s, lang), horizontal=True,
+                    key=f"{key}_sink_{lang}")
+    trades = {m["county_code"]: m["trades"] for m in markets if m["sink_type"] == sink}
+    county = c2.radio(t("px_county"), list(trades), horizontal=True, key=f"{key}_county_{sink}_{lang}",
+                      format_func=lambda c: f"{counties.get(c, c)} ({fmt.integer(trades[c], lang)})")
+    frequency = c3.radio(t("px_frequency"), ("monthly", "daily"), format_func=lambda f: text(f"px_{f}", lang),
                          horizontal=True, key=f"{key}_frequency_{lang}")
+    chosen = (sink, county)
     market = next(m for m in markets if (m["sink_type"], m["county_code"]) == chosen)
     start, last = index_window(market, frequency)
     out = attempt(service.prices.index, sink_type=chosen[0], county_code=chosen[1], frequency=frequency,
@@ -102,14 +109,24 @@ def index_section(service: Service, lang: str, *, key: str = "px") -> None:
                       version=out["rule"]["version"]))
     windows = [w["window"] for w in shown if w["trades"]]
     if windows:
-        window = st.selectbox(t("px_trace_window"), list(reversed(windows)), key=f"{key}_trace")
-        trace = attempt(service.prices.trace, sink_type=chosen[0], county_code=chosen[1], frequency=frequency,
-                        window=window)
-        if trace is not None:
-            st.caption(t("px_trace_note", n=len(trace["inputs"]), seq=trace["as_of_seq"]))
-            st.download_button(t("px_trace_download"), json.dumps(trace, ensure_ascii=False, indent=1).encode(),
-                               file_name=f"price-index-{chosen[0]}-{chosen[1]}-{window}.json",
-                               mime="application/json", key=f"{key}_trace_dl")
+        # a window's trace on demand: the expander runs its content only when opened, so a visit
+        # that does not ask for a trace neither reads one nor loads a select box's scripts
+        box = st.expander(t("px_trace_title"), key=f"{key}_trace_open", on_change="rerun")
+        with box:
+            if box.open:
+                _trace(service, chosen, frequency, windows, key)
+
+
+def _trace(service: Service, chosen: tuple[str, str], frequency: str, windows: list[str], key: str) -> None:
+    widgets.localise_widgets()  # a select box on a page that goes without the script (navigation.PLAIN_PAGES)
+    window = st.selectbox(t("px_trace_window"), list(reversed(windows)), key=f"{key}_trace")
+    trace = attempt(service.prices.trace, sink_type=chosen[0], county_code=chosen[1], frequency=frequency,
+                    window=window)
+    if trace is not None:
+        st.caption(t("px_trace_note", n=len(trace["inputs"]), seq=trace["as_of_seq"]))
+        st.download_button(t("px_trace_download"), json.dumps(trace, ensure_ascii=False, indent=1).encode(),
+                           file_name=f"price-index-{chosen[0]}-{chosen[1]}-{window}.json",
+                           mime="application/json", key=f"{key}_trace_dl")
 
 
 def public_index_page() -> None:

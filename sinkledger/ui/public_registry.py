@@ -180,6 +180,7 @@ def _project() -> None:
     if not options:
         st.caption(t("pr_none_found"))
         return
+    widgets.localise_widgets()  # a select box on a page that goes without the script (navigation.PLAIN_PAGES)
     code = st.selectbox(t("pr_project_input"), options, index=options.index(given) if given else 0, key="pr_project")
     out = attempt(service.public.project, code)
     if out is not None:

@@ -3,7 +3,8 @@
 Streamlit draws some texts of its widgets itself, in English only, with no parameter to change
 them: the file uploader's "Upload" button and "200MB per file" line, a multiselect's "Choose
 options" and "No results", a date input's "yyyy/mm/dd". :func:`localise_script` is a small
-script, put once on every page (:func:`sinkledger.ui.navigation.sidebar`), that watches the page
+script, put once on every page that may draw such a widget
+(:func:`sinkledger.ui.navigation.localise_widgets_for`), that watches the page
 and replaces those texts with the catalogue's, in the language chosen; switching back restores
 Streamlit's. Only these known texts of these widgets are touched, never data.
 

@@ -11,7 +11,9 @@ copied to docs/screenshots/).
 
 from __future__ import annotations
 
+import json
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 import pytest
 
@@ -65,6 +67,19 @@ def test_the_public_reads_the_price_index(page, streamlit_server, screenshot_dir
     grid.wait_for()
     assert demo.INDEX_MONTHS[-1] in grid.inner_text()
     shot(page, screenshot_dir / "price_index_public_zh.png")
+    # the trace comes on demand: opened, the latest window's trace downloads and recomputes
+    assert main.locator('[data-testid="stSelectbox"]').count() == 0
+    main.get_by_text(zh("px_trace_title"), exact=True).click()
+    done(page, zh("px_trace_window"))
+    with page.expect_download() as info:
+        main.get_by_role("button", name=zh("px_trace_download")).click()
+    trace = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
+    assert trace["window"] == latest and trace["inputs"]
+    service = server_service(streamlit_server)
+    try:
+        assert service.prices.check_trace(trace)["ok"] is True
+    finally:
+        service.db.dispose()
     english(page)
     done(page, en("page_price_index"), en("px_latest", window=latest))
     metric = main.locator(HEADLINE).filter(has_text=en("px_latest", window=latest)).inner_text()

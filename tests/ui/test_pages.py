@@ -139,6 +139,117 @@ def test_the_price_index_chart_draws_the_published_windows(app_env) -> None:  # 
     assert chart.y_title == zh("px_chart_unit") and chart.kind in ("line", "points")
 
 
+def test_the_price_index_market_is_chosen_by_sink_type_then_county(app_env) -> None:  # type: ignore[no-untyped-def]
+    """Two rows of radios choose the market (no select box: its scripts cost a first visit); the
+    counties offered are those with trades of the chosen sink type, each with its number of trades."""
+    from sinkledger.ui.common import sink_name
+    from sinkledger.ui.prices import index_window
+
+    service = service_for(app_env)
+    try:
+        markets = service.prices.markets()
+        expected = {}
+        for m in markets:
+            start, last = index_window(m, "monthly")
+            out = service.prices.index(sink_type=m["sink_type"], county_code=m["county_code"], frequency="monthly",
+                                       date_from=start.isoformat(), date_to=last.isoformat())
+            expected[m["sink_type"], m["county_code"]] = [(w["window"], w["index_fen_per_t"] / 100)
+                                                          for w in out["windows"] if w["published"]]
+    finally:
+        service.db.dispose()
+    assert len({m["sink_type"] for m in markets}) > 1  # the demo trades more than one sink type
+    at = open_app(app_env, page="prices")
+    # nothing on the public page loads a select box's scripts until a trace is asked for
+    assert not at.selectbox and not at.get("download_button")
+    sink_radio = at.radio(key="px_sink_zh")
+    assert list(sink_radio.options) == [sink_name(s, "zh") for s in dict.fromkeys(m["sink_type"] for m in markets)]
+    for m in markets:
+        at.radio(key="px_sink_zh").set_value(m["sink_type"]).run()
+        county_radio = at.radio(key=f"px_county_{m['sink_type']}_zh")
+        offered = [x["county_code"] for x in markets if x["sink_type"] == m["sink_type"]]
+        assert len(county_radio.options) == len(offered)
+        assert all(o.endswith(f"({x['trades']:,})") for o, x in
+                   zip(county_radio.options, [x for x in markets if x["sink_type"] == m["sink_type"]], strict=True))
+        county_radio.set_value(m["county_code"]).run()
+        no_errors(at)
+        charts_drawn = drawn_charts(at)
+        if expected[m["sink_type"], m["county_code"]]:
+            (chart,) = charts_drawn
+            assert [(p["category"], p["value"]) for p in chart.marks] == expected[m["sink_type"], m["county_code"]]
+        else:
+            assert not charts_drawn and zh("px_none_published") in [i.value for i in at.info]
+
+
+def test_a_price_index_trace_is_read_only_when_asked_for(app_env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The trace expander runs its content only when opened: closed, the page reads no trace;
+    opened, it offers each window with trades, newest first, and the trace of the one chosen."""
+    import sinkledger.services.prices as prices_service
+
+    calls = []
+    original = prices_service.PriceService.trace
+
+    def counted(self, **kw):  # type: ignore[no-untyped-def]
+        calls.append(kw)
+        return original(self, **kw)
+
+    monkeypatch.setattr(prices_service.PriceService, "trace", counted)
+    at = open_app(app_env, page="prices")
+    no_errors(at)
+    assert calls == [] and not at.selectbox
+    at.session_state["px_trace_open"] = True
+    at.run()
+    no_errors(at)
+    (window_box,) = at.selectbox
+    assert window_box.label == zh("px_trace_window")
+    assert list(window_box.options) == sorted(window_box.options, reverse=True) and calls
+    latest = window_box.options[0]
+    assert calls[-1]["window"] == latest and calls[-1]["frequency"] == "monthly"
+    (download,) = at.get("download_button")
+    assert download.proto.label == zh("px_trace_download")
+    window_box.set_value(window_box.options[-1]).run()
+    assert calls[-1]["window"] == window_box.options[-1]
+
+
+def _localise_scripts(at) -> int:  # type: ignore[no-untyped-def]
+    return sum("__slWidgetLocalise" in h.value for h in at.get("html"))
+
+
+LOCALISED_WIDGETS = ("selectbox", "multiselect", "date_input", "file_uploader")
+
+
+@pytest.mark.parametrize("page", [None, "map", "statistics", "registry", "certificate", "prices"])
+def test_a_page_without_widgets_to_localise_goes_without_the_script(app_env, page) -> None:  # type: ignore[no-untyped-def]
+    """The widget-localising script (sinkledger/ui/widgets.py) is on every page that draws an
+    uploader, a select box, a multiselect or a date input, and only there (navigation.PLAIN_PAGES:
+    its scripts in the browser cost a first visit)."""
+    from sinkledger.ui.navigation import PLAIN_PAGES
+
+    at = open_app(app_env, page=page)
+    no_errors(at)
+    drawn = [kind for kind in LOCALISED_WIDGETS if at.get(kind)]
+    if (page or "overview") in PLAIN_PAGES:
+        assert drawn == [] and _localise_scripts(at) == 0
+    else:
+        assert _localise_scripts(at) == 1
+    if page in ("map", "certificate"):  # each draws one of them
+        assert drawn
+
+
+def test_the_price_index_trace_brings_the_script_with_its_select_box(app_env) -> None:  # type: ignore[no-untyped-def]
+    at = open_app(app_env, page="prices")
+    assert _localise_scripts(at) == 0
+    at.session_state["px_trace_open"] = True
+    at.run()
+    no_errors(at)
+    assert at.selectbox and _localise_scripts(at) == 1
+    at = open_app(app_env, page="prices", lang="en")  # a fresh session (docs/app.md: AppTest's limits)
+    assert not at.selectbox and _localise_scripts(at) == 0
+    at.session_state["px_trace_open"] = True
+    at.run()
+    (script,) = [h.value for h in at.get("html") if "__slWidgetLocalise" in h.value]
+    assert '"No results": "No results"' not in script and text("no_results", "en") in script
+
+
 def test_explorer_in_english_has_no_chinese(app_env) -> None:  # type: ignore[no-untyped-def]
     at = open_app(app_env)
     at.sidebar.radio(key="lang").set_value("en").run()
