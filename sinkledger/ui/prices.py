@@ -69,7 +69,7 @@ def index_section(service: Service, lang: str, *, key: str = "px") -> None:
     # A market is a sink type in a county: two rows of choices (a handful each) rather than one
     # long list, and radios, whose scripts every page has loaded already (a select box's cost a
     # first visit ~70 ms: BENCHMARKS.md, issue 17). Only counties with trades of the sink type.
-    c1, c2, c3 = st.columns([3, 5, 2])
+    c1, c2, c3 = st.columns([4, 5, 2])
     sinks = list(dict.fromkeys(m["sink_type"] for m in markets))
     # the language in the keys: a widget whose option labels change keeps showing the old ones
     sink = c1.radio(t("px_sink_type"), sinks, format_func=lambda s: sink_name(s, lang), horizontal=True,
