@@ -66,9 +66,9 @@ def index_section(service: Service, lang: str, *, key: str = "px") -> None:
     if not markets:
         st.info(t("px_no_trades"))
         return
-    # A market is a sink type in a county: two rows of choices (a handful each) rather than one
-    # long list, and radios, whose scripts every page has loaded already (a select box's cost a
-    # first visit ~70 ms: BENCHMARKS.md, issue 17). Only counties with trades of the sink type.
+    # A market is a sink type in a county: two short rows of choices rather than one long list, as
+    # radios, whose scripts the sidebar has loaded already (a select box brings 16 more for a first
+    # visit to fetch and compile: BENCHMARKS.md, issue 17). Only counties with trades of the sink type.
     c1, c2, c3 = st.columns([4, 5, 2])
     sinks = list(dict.fromkeys(m["sink_type"] for m in markets))
     # the language in the keys: a widget whose option labels change keeps showing the old ones
