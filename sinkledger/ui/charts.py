@@ -66,7 +66,9 @@ class Chart:
 def grouped_bars(categories: Sequence[str], series: dict[str, Sequence[float | None]], colours: Sequence[str], *,
                  y_title: str, x_title: str = "") -> Chart:
     """Bars side by side for each category, one colour per series (``series``: name → values, one
-    per category)."""
+    per category; at least as many ``colours`` as series)."""
+    if len(colours) < len(series):
+        raise ValueError(f"{len(series)} series and only {len(colours)} colours")
     return Chart("bars", tuple(categories), tuple(Series(name, tuple(values), colour) for (name, values), colour
                                                   in zip(series.items(), colours, strict=False)), y_title, x_title)
 

@@ -118,5 +118,7 @@ def test_many_categories_are_labelled_sparsely_and_all_are_in_the_tooltips() -> 
 def test_a_series_of_the_wrong_length_or_an_unknown_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="3 values for 2 categories"):
         charts.line(["a", "b"], [1, 2, 3], "#000000", y_title="t")
+    with pytest.raises(ValueError, match="3 series and only 2 colours"):
+        charts.grouped_bars(["a"], {"x": [1], "y": [2], "z": [3]}, charts.COLOURS[:2], y_title="t")
     with pytest.raises(ValueError, match="unknown chart kind"):
         charts.Chart("pie", ("a",), (), "t")
