@@ -123,11 +123,6 @@ def _pct(x: float) -> str:
     return f"{x:.3f}%"
 
 
-def _shown_labels(n: int) -> set[int]:
-    every = max(1, math.ceil(n / MAX_LABELS))
-    return set(range(0, n, every))
-
-
 def svg(chart: Chart) -> str:
     """The chart as HTML: the value labels and the plot side by side, the legend under them."""
     values = [v for s in chart.series for v in s.values if v is not None]
@@ -147,9 +142,10 @@ def svg(chart: Chart) -> str:
                     f'stroke-opacity="{0.35 if v == 0 else 0.12}"/>')
     n = max(1, len(chart.categories))
     band = 100 / n
+    every = max(1, math.ceil(len(chart.categories) / MAX_LABELS))  # at most MAX_LABELS, from the first
     labels = [f'<text x="{_pct((i + 0.5) * band)}" y="{HEIGHT_PX - 8}" text-anchor="middle" fill="currentColor" '
               f'fill-opacity="0.75">{escape(c)}</text>'
-              for i, c in enumerate(chart.categories) if i in _shown_labels(len(chart.categories))]
+              for i, c in enumerate(chart.categories) if i % every == 0]
     marks = _marks(chart, band, y)
     named = [s for s in chart.series if s.name]
     legend = "".join(f'<span style="display:inline-flex;align-items:center;gap:0.35em">'
@@ -191,8 +187,8 @@ def _marks(chart: Chart, band: float, y) -> list[str]:  # type: ignore[no-untype
                            f'width="{_pct(width)}" height="{max(bottom - top, 0.0):.1f}" fill="{s.colour}" '
                            f'{_data(c, s, v)}><title>{_tip(chart, c, s.name, v)}</title></rect>')
         return out
+    centres = [(i + 0.5) * band for i in range(len(chart.categories))]
     for s in chart.series:
-        centres = [(i + 0.5) * band for i in range(len(chart.categories))]
         if chart.kind == "line":  # a segment between each two neighbours that both have a value
             for i in range(len(s.values) - 1):
                 a, b = s.values[i], s.values[i + 1]

@@ -35,8 +35,9 @@ def pages_for(role: str, requested: str | None = None) -> dict[str, list[st.Page
     at the address of ``requested`` (a page the URL asked for) when the role cannot use it."""
     own = ROLE_PAGES.get(role, ())
     signed_in = role != "public"
-    work = [page(p, default=signed_in and i == 0) for i, p in enumerate(own) if p != "signin"]
-    public = [page(p, default=not signed_in and p == "overview") for p in PUBLIC_PAGES]
+    first = default_page(role)
+    work = [page(p, default=p == first) for p in own if p != "signin"]
+    public = [page(p, default=p == first) for p in PUBLIC_PAGES]
     if not signed_in:
         public.append(page("signin"))
     if requested in PAGES and requested not in (*own, *PUBLIC_PAGES, "signin"):
