@@ -43,6 +43,7 @@ import sys
 import threading
 from decimal import Decimal
 from functools import partial
+from itertools import repeat
 from typing import Any, Callable, Iterable, Iterator
 
 import orjson
@@ -91,9 +92,16 @@ def encode(row: tuple) -> bytes:
         out = orjson.dumps(row, default=_tagged, option=_ENCODE_OPTIONS)
     except (orjson.JSONEncodeError, TypeError):
         return repr(row).encode("utf-8", "surrogatepass")
-    if b"null" in out and any(type(v) is float and not math.isfinite(v) for v in row):
+    if b"null" in out and out.count(b"null") != row.count(None) and _not_finite(row):
         return repr(row).encode("utf-8", "surrogatepass")
     return out
+
+
+def _not_finite(row: tuple) -> bool:
+    """A float of ``row`` that JSON writes as ``null`` (NaN, an infinity). Asked only when the
+    encoding holds more ``null`` than the row has None: a value JSON writes as ``null`` that is not
+    None is such a float, or text or a nested value holding the word."""
+    return float in map(type, row) and any(type(v) is float and not math.isfinite(v) for v in row)
 
 
 def digest(row: tuple) -> bytes:
@@ -110,7 +118,14 @@ def encode_rows(rows: list[tuple]) -> bytes:
         out = orjson.dumps(rows, default=_tagged, option=_ENCODE_OPTIONS)
     except (orjson.JSONEncodeError, TypeError):
         out = None
-    if out is None or (b"null" in out and any(type(v) is float and not math.isfinite(v) for r in rows for v in r)):
+    if out is not None and b"null" in out:
+        try:  # (rows the driver makes are tuples; anything else is checked value by value)
+            nones = sum(map(tuple.count, rows, repeat(None)))
+        except TypeError:
+            nones = -1
+        if out.count(b"null") != nones and any(_not_finite(r) for r in rows):
+            out = None
+    if out is None:
         return b"".join([encode(r) + b"," for r in rows])
     return out[1:-1] + b","
 
@@ -253,6 +268,31 @@ class TableAudit:
         self._compare(session, report)
         if not self.after_seq:
             self.row_count = sum(1 for _wrote, wanted in self.expected.values() if wanted is not None)
+
+    def deferrable(self) -> bool:
+        """A full run may read this table's stored side in another process than walks the journal
+        (:meth:`Audits.start_beside`: the parent, while the second process finishes its other
+        tables): a table compared by sums, with this class's comparison."""
+        return self.summable and type(self).finish is TableAudit.finish
+
+    def journal_sums(self) -> tuple[int, Any] | None:
+        """After a full walk still in sum mode, the journal's side (:meth:`_journal_sums`) for another
+        process to hold the stored side to; None when the table must be compared key by key here
+        (an entry deleted a row, a key came out of order, an incremental run)."""
+        return self._journal_sums() if self.summable and self.summing and not self.after_seq else None
+
+    def settle(self, session: Any, report: Any, journal_sums: tuple[int, Any], stored_sums: tuple[int, Any]) -> None:
+        """Finish a full run whose two sides were summed apart: the journal's (by the process that
+        walked it) and the stored rows' (:meth:`_stored_sums`, here, with the same run key). Equal:
+        nothing to name; else this process reads the journal again, key by key, to name each
+        difference, as :meth:`finish` does."""
+        if tuple(stored_sums) == tuple(journal_sums):
+            self.row_count = stored_sums[0]
+            return
+        self.begin(session, 0)
+        self._read_journal_by_key(session)
+        self._compare(session, report)
+        self.row_count = sum(1 for _wrote, wanted in self.expected.values() if wanted is not None)
 
     def _journal_sums(self) -> tuple[int, Any]:
         """The journal's side of a full run's comparison: rows, and the sum of their digests (or,
@@ -880,29 +920,49 @@ class Audits:
                 # a payload without what its kind always records: the table cannot be derived
                 self.unreadable.append((seq, audit.table, kind))
 
-    def finish(self, session: Any, report: Any) -> None:
+    def finish(self, session: Any, report: Any, *, defer: bool = False) -> dict[str, tuple[int, Any]]:
+        """Compare every table (after the walk, or with what the second process found). ``defer``
+        (the second process itself): a table compared by sums (:meth:`TableAudit.deferrable`) whose
+        walk stayed in sum mode is not compared here; its journal side is returned, ``table →
+        sums``, for the process that started this one to hold its stored rows to."""
         if self._beside is not None:
             beside, self._beside = self._beside, None
+            # While the second process compares its other tables, this one sums the stored rows of
+            # those it may leave to this one: the two sides of a full run's largest tables read
+            # at once, in two processes (the same run key: forked, or given to a spawned one).
+            tables = set(inspect(session.connection()).get_table_names())
+            stored = {a.table: a._stored_sums(session) for a in self.audits if a.deferrable() and a.table in tables}
             answer = beside.result(report.entries, report.head_hash)
             if answer is not None:
                 self.ran_beside = True
-                problems, rows = answer
+                problems, rows, sums = answer
                 for problem in problems:
                     report.fail(problem.get("seq"), problem["problem"])
                     report.problems[-1] = dict(problem)
+                for audit in self.audits:
+                    if audit.table in sums:
+                        audit.settle(session, report, sums[audit.table],
+                                     stored.get(audit.table) or audit._stored_sums(session))
+                        if audit.append_only and audit.row_count is not None:
+                            rows[audit.table] = audit.row_count
                 _record_rows(report, rows)
-                return
+                return {}
             self.begin(session, 0)  # the second process could not say: the journal read again, here
             self.walk(session, up_to=report.entries)
         for seq, table, kind in self.unreadable:
             fail(report, seq, table, seq, f"{kind}_entry_lacks_what_the_table_needs")
+        deferred: dict[str, tuple[int, Any]] = {}
         for audit in self.audits:
-            if audit.table in self.tables:
-                audit.finish(session, report)
-                audit.check_count(session, report, self.recorded_rows.get(audit.table))
-            else:  # a table the migrations make is gone: a fault to see, never a traceback
+            if audit.table not in self.tables:  # a table the migrations make is gone: a fault to see
                 fail(report, None, audit.table, "*", "table_missing")
+                continue
+            if defer and audit.deferrable() and (sums := audit.journal_sums()) is not None:
+                deferred[audit.table] = sums
+                continue
+            audit.finish(session, report)
+            audit.check_count(session, report, self.recorded_rows.get(audit.table))
         _record_rows(report, self.rows())
+        return deferred
 
     def rows(self) -> dict[str, int]:
         """The row counts of the append-only tables this run checked (recorded with the verified
@@ -956,8 +1016,10 @@ class Audits:
         read."""
         loads, wanted, unreadable = orjson.loads, self.by_kind, self.unreadable
         readable = (KeyError, TypeError, ValueError, IndexError, AttributeError)
+        # SQLite hands a body over as its bytes when asked (no text made of it: JSON parses bytes)
+        body = "CAST(body AS BLOB)" if session.get_bind().dialect.name == "sqlite" else "body"
         for rows in journal.iter_raw_pages(session, batch_size=STREAM_ROWS, up_to=up_to,
-                                           columns="seq, body, entry_hash"):
+                                           columns=f"seq, {body}, entry_hash"):
             if tree is not None:
                 tree.add(rows)
             for seq, body, _entry_hash in rows:
@@ -1044,9 +1106,11 @@ class _Beside:
         self._last = ("read", answer)
         return None
 
-    def result(self, entries: int, head_hash: str) -> tuple[list[dict[str, Any]], dict[str, int]] | None:
-        """The problems found beside and the row counts of the append-only tables, or None if that
-        process failed or read another journal than the walk checked (a different head)."""
+    def result(self, entries: int, head_hash: str) -> tuple[list[dict[str, Any]], dict[str, int],
+                                                            dict[str, tuple[int, Any]]] | None:
+        """The problems found beside, the row counts of the append-only tables it compared, and the
+        journal's sums of the tables it left to this process (:meth:`Audits.finish`, ``defer``); or
+        None if that process failed or read another journal than the walk checked (a different head)."""
 
         try:
             if self._last is not None:
@@ -1060,7 +1124,7 @@ class _Beside:
             self.process.wait()
         if not answer or answer[0] != "done" or (answer[1], answer[2]) != (entries, head_hash):
             return None
-        return answer[3], answer[4]
+        return answer[3], answer[4], answer[5]
 
     def stop(self) -> None:
         self.answers.close()
@@ -1149,7 +1213,7 @@ def _spawn(job: tuple[Any, ...], write_end: int) -> subprocess.Popen:
         env=env, close_fds=True)
     try:
         assert process.stdin is not None
-        process.stdin.write(pickle.dumps((url, where, checkpoints)))
+        process.stdin.write(pickle.dumps((url, where, checkpoints, _RUN_KEY)))  # its sums held to this one's
         process.stdin.close()
     except OSError:
         pass  # it died at once: result() then finds no answer
@@ -1157,12 +1221,13 @@ def _spawn(job: tuple[Any, ...], write_end: int) -> subprocess.Popen:
 
 
 def _beside_main(answer_fd: int) -> None:
-    """The second process, when spawned: read ``(url, "module:factory", checkpoints)`` from stdin,
-    run :func:`_audit_beside`, write its answers (pickled) to ``answer_fd``."""
+    """The second process, when spawned: read ``(url, "module:factory", checkpoints, run key)``
+    from stdin, run :func:`_audit_beside`, write its answers (pickled) to ``answer_fd``."""
+    global _RUN_KEY  # the parent's: the sums it holds the stored rows to are this process's
 
     with os.fdopen(answer_fd, "wb") as answers:
         try:
-            url, where, checkpoints = pickle.loads(sys.stdin.buffer.read())
+            url, where, checkpoints, _RUN_KEY = pickle.loads(sys.stdin.buffer.read())
             module, name = where.split(":")
             factory = importlib.import_module(module)
             for part in name.split("."):
@@ -1191,10 +1256,10 @@ def _audit_beside(url: str, factory: Callable[[], Iterable[TableAudit]], checkpo
             audits.walk(session, up_to=seq, tree=tree)
             if tree is not None and send is not None:
                 send(("tree", tree.answer(session)))
-            audits.finish(session, report)
+            deferred = audits.finish(session, report, defer=True)
     finally:
         engine.dispose()
-    return ("done", seq, head_hash, report.problems, audits.rows())
+    return ("done", seq, head_hash, report.problems, audits.rows(), deferred)
 
 
 def core_audits() -> list[TableAudit]:

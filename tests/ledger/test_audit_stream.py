@@ -30,9 +30,25 @@ def test_a_page_encodes_as_its_rows_one_by_one_wherever_it_is_cut(page, cut):  #
     assert encode_rows(page[:cut]) + encode_rows(page[cut:]) == one_by_one
 
 
+@given(rows)
+def test_a_float_json_writes_as_null_never_encodes_as_none(page):  # type: ignore[no-untyped-def]
+    """NaN and the infinities, which JSON writes as ``null``, are told from None however many None
+    and texts holding the word the row has (the page's count of ``null`` is only a shortcut)."""
+    for row in page:
+        for i, value in enumerate(row):
+            if type(value) is float and not math.isfinite(value):
+                nulled = (*row[:i], None, *row[i + 1:])
+                assert encode(row) != encode(nulled)
+                assert encode_rows([*page, row]) != encode_rows([*page, nulled])
+
+
 def test_rows_that_differ_encode_differently():  # type: ignore[no-untyped-def]
     assert len({encode_rows([r]) for r in [(1, "1"), (1, 1), (1, 1.0), (1, True), (1, None), ("1", 1)]}) == 6
     assert encode_rows([(1, "a,b")]) != encode_rows([(1, "a"), ("b",)])
+    nan, null = float("nan"), "null"
+    assert len({encode(r) for r in [(None, nan, null), (None, None, null), (nan, None, None), (None, math.inf, None),
+                                    (None, None, None)]}) == 5
+    assert encode_rows([(None, null), (nan, None)]) != encode_rows([(None, null), (None, None)])
 
 
 def sale(seq: int, at: str, p: dict) -> list:  # type: ignore[type-arg]

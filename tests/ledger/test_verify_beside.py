@@ -164,3 +164,64 @@ def test_a_tail_that_adds_and_deletes_rows_keeps_the_counts(chain):  # type: ign
     report = chain.verify(full=False)
     assert ("correction", "row_count_differs") in {(p.get("table"), p.get("code")) for p in report.problems}
     assert not chain.verify(full=True).ok  # and the full run names the row
+
+
+@pytest.fixture
+def sales_only(funded):  # type: ignore[no-untyped-def]
+    """Given sales and a retirement, nothing corrected: the sale and trade tables stay compared by sums."""
+    svc = funded
+    clerk = svc.actor("clerk")
+    for i in range(6):
+        svc.sell(clerk, f"s-{i}", seller_account="COL-1-H", buyer_account="ENT-1-H", quantity=1 + i,
+                 price_fen_per_t=4_500, contract_no=f"HZ-{i}")
+    svc.retire(svc.actor("ent"), "r-1", account_id="ENT-1-H", quantity=2, beneficiary="示例企业甲", purpose="2026")
+    return svc
+
+
+@pytest.mark.parametrize("spawned", [False, True], ids=["forked", "spawned"])
+def test_the_stored_side_of_summed_tables_is_read_here_while_the_second_process_compares_the_rest(
+        sales_only, beside, monkeypatch, spawned):  # type: ignore[no-untyped-def]
+    """The second process walks the journal and sends back the sums of the tables compared by sums;
+    this process sums their stored rows (with the same run key, forked or spawned) and, when they
+    differ, names each difference itself: the same findings as one process."""
+    settled: list[str] = []
+    real = ledger.audit.TableAudit.settle
+
+    def spy(self, *args):  # type: ignore[no-untyped-def]
+        settled.append(self.table)
+        return real(self, *args)
+
+    monkeypatch.setattr(ledger.audit.TableAudit, "settle", spy)
+    reread: list[str] = []
+    real_reread = ledger.audit.TableAudit._read_journal_by_key
+
+    def spy_reread(self, session):  # type: ignore[no-untyped-def]
+        reread.append(self.table)
+        return real_reread(self, session)
+
+    monkeypatch.setattr(ledger.audit.TableAudit, "_read_journal_by_key", spy_reread)
+    if spawned:
+        monkeypatch.setattr(ledger.audit, "_can_fork", lambda: False)
+    two, audits = run(sales_only, 2)
+    assert audits.ran_beside and two.ok, two.problems
+    assert {"sale", "price_trade", "retirement", "party", "account"} <= set(settled)
+    assert two.state["rows"]["sale"] == 6 and two.state["rows"]["price_trade"] == 6
+    assert reread == []  # the sums agreed: the same run key in both processes, nothing read again
+    one, _ = run(sales_only, 1)
+    assert one.state == two.state
+
+    for table in ("sale", "price_trade"):
+        if sales_only.db.is_sqlite:
+            for trigger in (f"{table}_no_update", f"{table}_no_delete"):
+                tamper(sales_only, f"DROP TRIGGER IF EXISTS {trigger}")
+        else:
+            tamper(sales_only, f"ALTER TABLE {table} DISABLE TRIGGER USER")
+    tamper(sales_only, "UPDATE sale SET amount_fen = amount_fen + 1 WHERE seq = (SELECT max(seq) FROM sale)")
+    tamper(sales_only, "DELETE FROM price_trade WHERE sale_seq = (SELECT min(sale_seq) FROM price_trade)")
+    settled.clear()
+    one, _ = run(sales_only, 1)
+    two, audits = run(sales_only, 2)
+    assert audits.ran_beside and {"sale", "price_trade"} <= set(settled) and {"sale", "price_trade"} <= set(reread)
+    assert not two.ok and findings(two) == findings(one)
+    codes = {(p.get("table"), p.get("code")) for p in two.problems}
+    assert {("sale", "row_differs_from_journal"), ("price_trade", "row_missing")} <= codes
