@@ -6,6 +6,7 @@ backends (issue 16)."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 import ledger.audit
 from ledger.table_audits import table_audits
@@ -225,3 +226,22 @@ def test_the_stored_side_of_summed_tables_is_read_here_while_the_second_process_
     assert not two.ok and findings(two) == findings(one)
     codes = {(p.get("table"), p.get("code")) for p in two.problems}
     assert {("sale", "row_differs_from_journal"), ("price_trade", "row_missing")} <= codes
+
+
+def test_issued_periods_after_a_corrected_issuance_are_counted_row_by_row(funded, beside):  # type: ignore[no-untyped-def]
+    """A corrected issuance takes its periods away: the issued periods are then counted row by row
+    (the journal read again) instead of by sums, in either process, with the same findings."""
+    svc = funded
+    first = svc.issued[0]
+    svc.correct(svc.actor("admin"), "c-iss", entry_seq=first["seq"], reason="核证量有误")
+    one, _ = run(svc, 1)
+    two, audits = run(svc, 2)
+    assert audits.ran_beside and one.ok and two.ok, (one.problems, two.problems)
+    with svc.db.engine.connect() as conn:
+        parcel = conn.execute(text("SELECT parcel_code, period_start, period_end FROM issued_period")).first()
+    tamper(svc, "INSERT INTO issued_period (parcel_code, period_start, period_end, issuance_seq) "
+                f"VALUES ('{parcel[0]}', '{parcel[1]}', '{parcel[2]}', {first['seq']})")
+    one, _ = run(svc, 1)
+    two, audits = run(svc, 2)
+    assert audits.ran_beside and not two.ok and findings(two) == findings(one)
+    assert ("issued_period", "row_not_in_journal") in {(p.get("table"), p.get("code")) for p in two.problems}
