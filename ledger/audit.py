@@ -976,18 +976,26 @@ class Audits:
                 # a payload without what its kind always records: the table cannot be derived
                 self.unreadable.append((seq, audit.table, kind))
 
-    def finish(self, session: Any, report: Any, *, defer: bool = False) -> dict[str, tuple[int, Any]]:
-        """Compare every table (after the walk, or with what the second process found). ``defer``
-        (the second process itself): a table compared by sums (:meth:`TableAudit.deferrable`) whose
-        walk stayed in sum mode is not compared here; its journal side is returned, ``table →
-        sums``, for the process that started this one to hold its stored rows to."""
+    def finish(self, session: Any, report: Any, *, defer: Callable[[], Iterator[str]] | None = None
+               ) -> dict[str, tuple[int, Any]]:
+        """Compare every table (after the walk, or with what the second process found).
+
+        ``defer`` (the second process itself; it gives the tables it claims, :meth:`_Beside.claims`):
+        a table compared by sums (:meth:`TableAudit.deferrable`) whose walk stayed in sum mode is
+        compared here only if this process claims it, once every other table is compared; the
+        journal side of the others is returned, ``table → sums``, for the process that started this
+        one (which claimed them) to hold their stored rows to."""
         if self._beside is not None:
             beside, self._beside = self._beside, None
             # While the second process compares its other tables, this one sums the stored rows of
             # those it may leave to this one: the two sides of a full run's largest tables read
             # at once, in two processes (the same run key: forked, or given to a spawned one).
             tables = set(inspect(session.connection()).get_table_names())
-            stored = {a.table: a._stored_sums(session) for a in self.audits if a.deferrable() and a.table in tables}
+            by_table = {a.table: a for a in self.audits}
+            stored = {}
+            for table in beside.claims():
+                if table in tables and table in by_table:
+                    stored[table] = by_table[table]._stored_sums(session)
             answer = beside.result(report.entries, report.head_hash)
             if answer is not None:
                 self.ran_beside = True
@@ -1007,18 +1015,22 @@ class Audits:
             self.walk(session, up_to=report.entries)
         for seq, table, kind in self.unreadable:
             fail(report, seq, table, seq, f"{kind}_entry_lacks_what_the_table_needs")
-        deferred: dict[str, tuple[int, Any]] = {}
+        deferred: dict[str, TableAudit] = {}
         for audit in self.audits:
             if audit.table not in self.tables:  # a table the migrations make is gone: a fault to see
                 fail(report, None, audit.table, "*", "table_missing")
                 continue
-            if defer and audit.deferrable() and (sums := audit.journal_sums()) is not None:
-                deferred[audit.table] = sums
+            if defer is not None and audit.deferrable() and audit.journal_sums() is not None:
+                deferred[audit.table] = audit
                 continue
             audit.finish(session, report)
             audit.check_count(session, report, self.recorded_rows.get(audit.table))
+        for table in defer() if defer is not None else ():
+            audit = deferred.pop(table, None)
+            if audit is not None:
+                audit.finish(session, report)
         _record_rows(report, self.rows())
-        return deferred
+        return {table: sums for table, audit in deferred.items() if (sums := audit.journal_sums()) is not None}
 
     def rows(self) -> dict[str, int]:
         """The row counts of the append-only tables this run checked (recorded with the verified
@@ -1042,8 +1054,9 @@ class Audits:
         url = session.get_bind().engine.url
         if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
             return False
+        claimable = _largest_first(session, [a.table for a in self.audits if a.deferrable()])
         try:
-            self._beside = _Beside(url.render_as_string(hide_password=False), self.factory, checkpoints)
+            self._beside = _Beside(url.render_as_string(hide_password=False), self.factory, checkpoints, claimable)
         except OSError:
             return False  # no second process on this machine: the audits run here, in the walk
         return True
@@ -1132,20 +1145,40 @@ class _Beside:
     :mod:`multiprocessing`: its spawn would import the caller's main script again."""
 
     def __init__(self, url: str, factory: Callable[[], Iterable[TableAudit]],
-                 checkpoints: dict[int, str] | None = None) -> None:
+                 checkpoints: dict[int, str] | None = None, claimable: list[str] | None = None) -> None:
+        # The tables whose stored side either process may read (Audits.finish): one byte each in a
+        # pipe, written and closed before the second process starts; each process, once free,
+        # takes the next (a read of one byte from a pipe is atomic): the first free reads most.
+        self.claimable = list(claimable or ())[:255]
+        self.claims_fd, claims_write = os.pipe()
+        try:
+            os.write(claims_write, bytes(range(len(self.claimable))))
+        finally:
+            os.close(claims_write)
         read_end, write_end = os.pipe()
+        job = (url, factory, checkpoints, (self.claims_fd, self.claimable))
         try:
             if _can_fork():
-                self.process: Any = _fork((url, factory, checkpoints), read_end, write_end)
+                self.process: Any = _fork(job, read_end, write_end)
             else:
-                self.process = _spawn((url, factory, checkpoints), write_end)
+                self.process = _spawn(job, write_end)
         except BaseException:
             os.close(read_end)
+            os.close(self.claims_fd)
             raise
         finally:
             os.close(write_end)
         self.answers = os.fdopen(read_end, "rb")
         self._last: tuple[Any, ...] | None = None  # the last answer, read while waiting for the tree
+
+    def claims(self) -> Iterator[str]:
+        """The tables this process takes, one at a time, until none is left."""
+        yield from _claims(self.claims_fd, self.claimable)
+
+    def _close_claims(self) -> None:
+        if self.claims_fd >= 0:
+            os.close(self.claims_fd)
+            self.claims_fd = -1
 
     def _read(self) -> tuple[Any, ...] | None:
         try:
@@ -1178,15 +1211,41 @@ class _Beside:
         finally:
             self.answers.close()
             self.process.wait()
+            self._close_claims()
         if not answer or answer[0] != "done" or (answer[1], answer[2]) != (entries, head_hash):
             return None
         return answer[3], answer[4], answer[5]
 
     def stop(self) -> None:
+        self._close_claims()
         self.answers.close()
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
+
+
+def _claims(fd: int, tables: list[str]) -> Iterator[str]:
+    """Take tables from the claims pipe (:class:`_Beside`), one byte each, until it is empty."""
+    while fd >= 0:
+        token = os.read(fd, 1)
+        if not token:
+            return
+        yield tables[token[0]]
+
+
+def _largest_first(session: Any, tables: list[str]) -> list[str]:
+    """``tables`` by their rows, the largest first (what is left to take at the end is small),
+    estimated cheaply: SQLite's largest rowid, PostgreSQL's planner statistics."""
+    def rows(table: str) -> float:
+        try:
+            with session.begin_nested():
+                if session.get_bind().dialect.name == "sqlite":
+                    return float(session.execute(text(f'SELECT max(rowid) FROM "{table}"')).scalar() or 0)
+                return float(session.execute(text("SELECT reltuples FROM pg_class WHERE relname = :t"),
+                                             {"t": table}).scalar() or 0)
+        except Exception:  # noqa: BLE001 - a table without rowid, or gone: its place matters not
+            return 0.0
+    return sorted(tables, key=rows, reverse=True)
 
 
 def _can_fork() -> bool:
@@ -1260,16 +1319,17 @@ def _send(answers: Any, answer: tuple[Any, ...]) -> None:
 def _spawn(job: tuple[Any, ...], write_end: int) -> subprocess.Popen:
     """A fresh interpreter running :func:`_beside_main`; the URL goes through a pipe, not the
     command line, which anyone on the machine can read."""
-    url, factory, checkpoints = job
+    url, factory, checkpoints, claims = job
     where = f"{factory.__module__}:{factory.__qualname__}"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
     process = subprocess.Popen(
         [sys.executable, "-c", f"from ledger.audit import _beside_main; _beside_main({write_end})"],
-        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(write_end,),
-        env=env, close_fds=True)
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        pass_fds=(write_end, claims[0]), env=env, close_fds=True)
     try:
         assert process.stdin is not None
-        process.stdin.write(pickle.dumps((url, where, checkpoints, _RUN_KEY)))  # its sums held to this one's
+        # its sums are held to this one's: the same run key
+        process.stdin.write(pickle.dumps((url, where, checkpoints, _RUN_KEY, claims)))
         process.stdin.close()
     except OSError:
         pass  # it died at once: result() then finds no answer
@@ -1277,29 +1337,33 @@ def _spawn(job: tuple[Any, ...], write_end: int) -> subprocess.Popen:
 
 
 def _beside_main(answer_fd: int) -> None:
-    """The second process, when spawned: read ``(url, "module:factory", checkpoints, run key)``
-    from stdin, run :func:`_audit_beside`, write its answers (pickled) to ``answer_fd``."""
+    """The second process, when spawned: read ``(url, "module:factory", checkpoints, run key,
+    claims)`` from stdin, run :func:`_audit_beside`, write its answers (pickled) to ``answer_fd``."""
     global _RUN_KEY  # the parent's: the sums it holds the stored rows to are this process's
 
     with os.fdopen(answer_fd, "wb") as answers:
         try:
-            url, where, checkpoints, _RUN_KEY = pickle.loads(sys.stdin.buffer.read())
+            url, where, checkpoints, _RUN_KEY, claims = pickle.loads(sys.stdin.buffer.read())
             module, name = where.split(":")
             factory = importlib.import_module(module)
             for part in name.split("."):
                 factory = getattr(factory, part)
-            answer = _audit_beside(url, factory, checkpoints, send=partial(_send, answers))
+            answer = _audit_beside(url, factory, checkpoints, claims, send=partial(_send, answers))
         except Exception as exc:  # noqa: BLE001 - any failure there means: audit in the parent instead
             answer = ("failed", f"{type(exc).__name__}: {exc}")
         pickle.dump(answer, answers)
 
 
 def _audit_beside(url: str, factory: Callable[[], Iterable[TableAudit]], checkpoints: dict[int, str] | None = None,
+                  claims: tuple[int, list[str]] | None = None,
                   send: Callable[[tuple[Any, ...]], None] | None = None) -> tuple:
     """The audits over the journal up to its head as it is now, and their problems (the head's seq
     and hash go back with them, for the parent to compare). With ``checkpoints``, the Merkle tree
     of the same entries too, sent through ``send`` as soon as the walk is done (``("tree",
-    answer)``, :meth:`ledger.merkle_walk.TreeWalk.answer`), before the stored tables are read."""
+    answer)``, :meth:`ledger.merkle_walk.TreeWalk.answer`), before the stored tables are read.
+    ``claims`` (the claims pipe and its tables, :class:`_Beside`): the tables compared by sums whose
+    stored side this process reads, taken once every other table is compared; the journal's sums
+    of the rest go back for the parent, which took them."""
     gc.disable()  # a process of its own, which makes millions of objects and no cycles
     engine = create_engine(url, poolclass=NullPool)
     audits, report = Audits(factory()), VerifyReport()
@@ -1312,7 +1376,8 @@ def _audit_beside(url: str, factory: Callable[[], Iterable[TableAudit]], checkpo
             audits.walk(session, up_to=seq, tree=tree)
             if tree is not None and send is not None:
                 send(("tree", tree.answer(session)))
-            deferred = audits.finish(session, report, defer=True)
+            fd, claimable = claims if claims is not None else (-1, [])
+            deferred = audits.finish(session, report, defer=partial(_claims, fd, claimable))
     finally:
         engine.dispose()
     return ("done", seq, head_hash, report.problems, audits.rows(), deferred)

@@ -86,9 +86,18 @@ def trade_rows(seq: int, recorded_at: str, payload: dict[str, Any]) -> list[tupl
     price = payload.get("price_fen_per_t") or 0
     if price <= 0:
         return []
+    moves = payload.get("moves", ())
+    if type(moves) is list and len(moves) == 1:  # most sales: one move, one line (verify reads a million)
+        move = moves[0]
+        found = _market(move["batch_id"])
+        if found is None:
+            return []
+        return [(seq, found[0], found[1], payload.get("sale_date") or local_date(recorded_at),
+                 payload["seller_account"], payload["buyer_account"], int(move["last"]) - int(move["first"]) + 1,
+                 price)]
     tonnes: dict[tuple[str, str], int] = {}
     market = _market
-    for move in payload.get("moves", ()):
+    for move in moves:
         found = market(move["batch_id"])
         if found is not None:
             tonnes[found] = tonnes.get(found, 0) + int(move["last"]) - int(move["first"]) + 1

@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from ledger.prices import method
 from ledger.prices.method import Trade, compute, weighted_median
-from ledger.prices.trades import local_date
+from ledger.prices.trades import local_date, trade_rows
 from tests.ledger.conftest import assert_refused
 from tests.prices.conftest import trade
 
@@ -163,3 +163,20 @@ def test_a_repeated_request_is_answered_for_the_journal_head_it_was_computed_at(
     assert svc.prices.markets()[0]["trades"] == 3
     assert other.prices.markets()[0]["trades"] == 3 and other.prices.index(**ask) == after
     other.db.dispose()
+
+
+_batches = st.sampled_from(["CN330523-BF-AJBF01-2024/1", "CN330502-WL-WX01-2023/2", "CN330522-TG-CX01-2025/1",
+                            "IMPORT:VERRA:VCS-1-2020/1", "CN330523-XX-BAD-2024/1"])
+_moves = st.lists(st.fixed_dictionaries({"batch_id": _batches, "first": st.integers(1, 50),
+                                         "last": st.integers(50, 90)}), min_size=1, max_size=4)
+
+
+@given(_moves, st.integers(-5, 9_000), st.one_of(st.none(), st.just("2025-02-03")))
+def test_a_sale_of_one_move_gives_the_lines_any_sale_gives(moves, price, sale_date):  # type: ignore[no-untyped-def]
+    """T1-T3 for a sale of one move (the common case, taken apart) as for any other: the general
+    path (the moves as a tuple) gives the same lines."""
+    payload = {"price_fen_per_t": price, "moves": moves, "seller_account": "COL-1-H", "buyer_account": "ENT-1-H"}
+    if sale_date:
+        payload["sale_date"] = sale_date
+    at = "2025-03-31T17:30:00+00:00"
+    assert trade_rows(7, at, payload) == trade_rows(7, at, payload | {"moves": tuple(moves)})
