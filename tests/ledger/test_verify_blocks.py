@@ -42,3 +42,17 @@ def test_the_walk_pages_through_many_blocks(funded, monkeypatch):  # type: ignor
     tamper(svc, "UPDATE credit_block SET account_id = 'COL-1-H' WHERE account_id = 'ENT-1-H' "
                 "AND id = (SELECT max(id) FROM credit_block WHERE account_id = 'ENT-1-H')")
     assert block_problem(svc).endswith("in 2 block(s)")
+
+
+def test_the_balance_digest_is_the_one_verified_checkpoints_recorded():  # type: ignore[no-untyped-def]
+    """SHA-256 over the non-zero rows, sorted, one line each: the bytes every verified checkpoint
+    recorded, so an incremental run still compares with checkpoints recorded before."""
+    import hashlib
+
+    from ledger.verify import balances_digest
+
+    sums = {("ENT-1-H", "CN330523-BF-X-2024/1", "held"): 5, ("COL-1-H", "CN330523-BF-X-2024/1", "held"): 0,
+            ("COL-1-H", "CN330523-BF-X-2024/1", "pledged"): 12}
+    lines = ["COL-1-H\tCN330523-BF-X-2024/1\tpledged\t12\n", "ENT-1-H\tCN330523-BF-X-2024/1\theld\t5\n"]
+    assert balances_digest(sums) == hashlib.sha256("".join(lines).encode()).hexdigest()
+    assert balances_digest({}) == hashlib.sha256(b"").hexdigest()
