@@ -542,12 +542,13 @@ def _replay_moves(replay: Replay, moves: Sequence[Any], fields: Callable[[Any], 
         if src is None or lasts[i] < last or src[0] != from_account or src[1] != from_state:
             return _full_entry(replay, {}, {"moves": [record(r)]})  # names the problem
         src_last = lasts[i]
-        if firsts[i] == first and last < src_last:  # the block's first serials: split() inlined
-            lasts[i] = last
+        if firsts[i] == first:  # split() inlined: the whole block (a pledge's, a release's) or its first serials
             owners[i] = new
-            firsts.insert(i + 1, last + 1)
-            lasts.insert(i + 1, src_last)
-            owners.insert(i + 1, src)
+            if last < src_last:
+                lasts[i] = last
+                firsts.insert(i + 1, last + 1)
+                lasts.insert(i + 1, src_last)
+                owners.insert(i + 1, src)
         else:
             split(firsts, lasts, owners, i, first, last, new)
     return None
