@@ -46,6 +46,7 @@ from functools import partial
 from itertools import repeat
 from typing import Any, Callable, Iterable, Iterator
 
+import msgspec
 import orjson
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.orm import Session
@@ -138,6 +139,9 @@ class TableAudit:
     journal's entries imply, compared with the stored ones. ``kinds``: the entry kinds it reads."""
 
     kinds: tuple[str, ...] = ()
+    # kind → the payload fields this audit reads of such entries, when it reads nothing else: if
+    # every audit of a kind says so, the second process decodes only those (Audits.walk)
+    payload_fields: dict[str, tuple[str, ...]] = {}
 
     def __init__(self, table: str, columns: tuple[str, ...], key_len: int, derive: dict[str, Derive],
                  *, seq_column: str | None = "seq", stored: Callable[[tuple], tuple] | None = None,
@@ -481,6 +485,10 @@ class _PledgeAudit(TableAudit):
     and ended in it is compared on its status and end alone."""
 
     kinds = ("pledge", "release", "pledge_default", "lien_registered", "issuance", "lien_released", "lien_defaulted")
+    # a pledge's and a release's moves and blocks (most of their bodies) are the replay's, not this table's
+    payload_fields = {"pledge": ("pledge_id", "account_id", "bank_party_id", "quantity", "loan_reference",
+                                 "loan_amount_fen", "term_end"),
+                      "release": ("pledge_id", "status")}
 
     def __init__(self) -> None:
         super().__init__("pledge", _PLEDGE_COLUMNS, 1, {})
@@ -960,6 +968,7 @@ class Audits:
                 self.by_kind.setdefault(kind, []).append(audit)
         self._beside: _Beside | None = None
         self.ran_beside = False  # the last full run's audits ran in a second process, and it answered
+        self.skims = _skims(self.by_kind)
 
     def begin(self, session: Any, after_seq: int) -> None:
         self.tables = set(inspect(session.connection()).get_table_names())
@@ -1081,17 +1090,30 @@ class Audits:
 
         An entry's kind and time are read from its body, not from their columns: the same on a
         journal whose chain the walk checks (a body whose header differs from its row stops that
-        walk at the entry, and what this walk found is then not used), and two columns fewer to
-        read."""
-        loads, wanted, unreadable = orjson.loads, self.by_kind, self.unreadable
+        walk at the entry, and what this walk found is then not used). The kind column is read as
+        a hint only: a body of a kind whose audits name the few payload fields they read
+        (:func:`_skims`: a pledge's, a release's) is decoded for those alone when its body says the
+        same kind, else parsed whole."""
+        loads, wanted, unreadable, skims = orjson.loads, self.by_kind, self.unreadable, self.skims
         readable = (KeyError, TypeError, ValueError, IndexError, AttributeError)
         # SQLite hands a body over as its bytes when asked (no text made of it: JSON parses bytes)
         body = "CAST(body AS BLOB)" if session.get_bind().dialect.name == "sqlite" else "body"
         for rows in journal.iter_raw_pages(session, batch_size=STREAM_ROWS, up_to=up_to,
-                                           columns=f"seq, {body}, entry_hash"):
+                                           columns=f"seq, kind, {body}, entry_hash"):
             if tree is not None:
-                tree.add(rows)
-            for seq, body, _entry_hash in rows:
+                tree.add(rows)  # (seq first, the entry hash last)
+            for seq, hint, body, _entry_hash in rows:
+                skim = skims.get(hint)
+                if skim is not None:  # only the fields its audits read, if the body is of the kind its row says
+                    found = skim(body)
+                    if found is not None:
+                        kind, recorded_at, payload = found
+                        for audit in wanted[kind]:
+                            try:
+                                audit.entry(seq, kind, recorded_at, payload)
+                            except readable:
+                                unreadable.append((seq, audit.table, kind))
+                        continue
                 try:
                     parsed = loads(body)
                 except orjson.JSONDecodeError:
@@ -1111,6 +1133,55 @@ class Audits:
                         audit.entry(seq, kind, recorded_at, payload)
                     except readable:
                         unreadable.append((seq, audit.table, kind))
+
+
+def _skims(by_kind: dict[str, list[TableAudit]]) -> dict[str, Callable[[Any], tuple[str, Any, Any] | None]]:
+    """kind → a decoder of such a body that builds only the payload fields its audits read (every
+    audit of the kind names them: :attr:`TableAudit.payload_fields`), the rest skipped unbuilt
+    though checked to be JSON. It returns ``(kind, recorded_at, payload)`` with the payload as the
+    dict of the fields present (what a whole parse gives the audits), or None: a body that is not
+    of that kind, or that msgspec does not decode as orjson would (duplicate keys keep the last
+    value in both), is parsed whole (:meth:`Audits.walk`)."""
+    skims = {}
+    for kind, audits in by_kind.items():
+        if not audits or any(kind not in a.payload_fields for a in audits):
+            continue
+        fields = tuple(dict.fromkeys(f for a in audits for f in a.payload_fields[kind]))
+        payload_type = msgspec.defstruct(f"_Skim_{kind}", [(f, Any, msgspec.UNSET) for f in fields])
+        body_type = msgspec.defstruct(f"_SkimBody_{kind}", [("kind", Any, msgspec.UNSET),
+                                                            ("recorded_at", Any, None),
+                                                            ("payload", payload_type | None, None)])
+        skims[kind] = partial(_skim, msgspec.json.Decoder(body_type).decode, kind, fields)
+    return skims
+
+
+def _skim(decode: Callable[[Any], Any], kind: str, fields: tuple[str, ...], body: Any) -> tuple[str, Any, Any] | None:
+    try:
+        found = decode(body)
+    except (msgspec.MsgspecError, UnicodeDecodeError):
+        return None
+    if found.kind != kind:
+        return None
+    payload = found.payload
+    if payload is not None:
+        unset = msgspec.UNSET
+        payload = {f: v for f in fields if (v := getattr(payload, f)) is not unset}
+        if not all(map(_as_orjson, payload.values())):
+            return None
+    return kind, found.recorded_at, payload
+
+
+def _as_orjson(value: Any) -> bool:
+    """Whether orjson reads ``value`` (as msgspec read it) the same: not an integer beyond 64 bits,
+    which orjson reads as a float."""
+    kind = type(value)
+    if kind is int:
+        return -2**63 <= value < 2**64
+    if kind is list:
+        return all(map(_as_orjson, value))
+    if kind is dict:
+        return all(map(_as_orjson, value.values()))
+    return True
 
 
 def recorded_rows(session: Any, tree_size: int) -> dict[str, int]:
