@@ -986,14 +986,17 @@ class Audits:
                 self.unreadable.append((seq, audit.table, kind))
 
     def finish(self, session: Any, report: Any, *, defer: Callable[[], Iterator[str]] | None = None
-               ) -> dict[str, tuple[int, Any]]:
+               ) -> tuple[list[tuple[str | None, list[dict[str, Any]]]], dict[str, tuple[int, Any]]]:
         """Compare every table (after the walk, or with what the second process found).
 
         ``defer`` (the second process itself; it gives the tables it claims, :meth:`_Beside.claims`):
         a table compared by sums (:meth:`TableAudit.deferrable`) whose walk stayed in sum mode is
         compared here only if this process claims it, once every other table is compared; the
         journal side of the others is returned, ``table → sums``, for the process that started this
-        one (which claimed them) to hold their stored rows to."""
+        one (which claimed them) to hold their stored rows to. Returned too: the problems found,
+        grouped in the order one process finds them (the entries that lack what a table needs,
+        then table by table, those left to the other process as empty groups), for that process to
+        put its own in their places: the report is one process's, problem for problem."""
         if self._beside is not None:
             beside, self._beside = self._beside, None
             # While the second process compares its other tables, this one sums the stored rows of
@@ -1008,38 +1011,47 @@ class Audits:
             answer = beside.result(report.entries, report.head_hash)
             if answer is not None:
                 self.ran_beside = True
-                problems, rows, sums = answer
-                for problem in problems:
-                    report.fail(problem.get("seq"), problem["problem"])
-                    report.problems[-1] = dict(problem)
-                for audit in self.audits:
-                    if audit.table in sums:
-                        audit.settle(session, report, sums[audit.table],
-                                     stored.get(audit.table) or audit._stored_sums(session))
+                groups, rows, sums = answer
+                for table, problems in groups:
+                    audit = by_table.get(table) if table in sums else None
+                    if audit is not None:
+                        found = VerifyReport()
+                        audit.settle(session, found, sums[table], stored.get(table) or audit._stored_sums(session))
+                        problems = found.problems
                         if audit.append_only and audit.row_count is not None:
-                            rows[audit.table] = audit.row_count
+                            rows[table] = audit.row_count
+                    for problem in problems:
+                        report.fail(problem.get("seq"), problem["problem"])
+                        report.problems[-1] = dict(problem)
                 _record_rows(report, rows)
-                return {}
+                return [], {}
             self.begin(session, 0)  # the second process could not say: the journal read again, here
             self.walk(session, up_to=report.entries)
+        mark = len(report.problems)
         for seq, table, kind in self.unreadable:
             fail(report, seq, table, seq, f"{kind}_entry_lacks_what_the_table_needs")
+        groups: list[tuple[str | None, list[dict[str, Any]]]] = [(None, report.problems[mark:])]
         deferred: dict[str, TableAudit] = {}
         for audit in self.audits:
+            mark = len(report.problems)
             if audit.table not in self.tables:  # a table the migrations make is gone: a fault to see
                 fail(report, None, audit.table, "*", "table_missing")
-                continue
-            if defer is not None and audit.deferrable() and audit.journal_sums() is not None:
+            elif defer is not None and audit.deferrable() and audit.journal_sums() is not None:
                 deferred[audit.table] = audit
-                continue
-            audit.finish(session, report)
-            audit.check_count(session, report, self.recorded_rows.get(audit.table))
+            else:
+                audit.finish(session, report)
+                audit.check_count(session, report, self.recorded_rows.get(audit.table))
+            groups.append((audit.table, report.problems[mark:]))
+        claimed = {}
         for table in defer() if defer is not None else ():
             audit = deferred.pop(table, None)
             if audit is not None:
+                mark = len(report.problems)
                 audit.finish(session, report)
+                claimed[table] = report.problems[mark:]
         _record_rows(report, self.rows())
-        return {table: sums for table, audit in deferred.items() if (sums := audit.journal_sums()) is not None}
+        groups = [(table, claimed.get(table, problems)) for table, problems in groups]
+        return groups, {table: sums for table, audit in deferred.items() if (sums := audit.journal_sums()) is not None}
 
     def rows(self) -> dict[str, int]:
         """The row counts of the append-only tables this run checked (recorded with the verified
@@ -1266,11 +1278,12 @@ class _Beside:
         self._last = ("read", answer)
         return None
 
-    def result(self, entries: int, head_hash: str) -> tuple[list[dict[str, Any]], dict[str, int],
-                                                            dict[str, tuple[int, Any]]] | None:
-        """The problems found beside, the row counts of the append-only tables it compared, and the
-        journal's sums of the tables it left to this process (:meth:`Audits.finish`, ``defer``); or
-        None if that process failed or read another journal than the walk checked (a different head)."""
+    def result(self, entries: int, head_hash: str) -> tuple[list[tuple[str | None, list[dict[str, Any]]]],
+                                                            dict[str, int], dict[str, tuple[int, Any]]] | None:
+        """The problems found beside (grouped by table, :meth:`Audits.finish`), the row counts of the
+        append-only tables it compared, and the journal's sums of the tables it left to this
+        process (``defer``); or None if that process failed or read another journal than the walk
+        checked (a different head)."""
 
         try:
             if self._last is not None:
@@ -1448,10 +1461,10 @@ def _audit_beside(url: str, factory: Callable[[], Iterable[TableAudit]], checkpo
             if tree is not None and send is not None:
                 send(("tree", tree.answer(session)))
             fd, claimable = claims if claims is not None else (-1, [])
-            deferred = audits.finish(session, report, defer=partial(_claims, fd, claimable))
+            groups, deferred = audits.finish(session, report, defer=partial(_claims, fd, claimable))
     finally:
         engine.dispose()
-    return ("done", seq, head_hash, report.problems, audits.rows(), deferred)
+    return ("done", seq, head_hash, groups, audits.rows(), deferred)
 
 
 def core_audits() -> list[TableAudit]:
