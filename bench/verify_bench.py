@@ -19,6 +19,13 @@ make a million blocks, the worst case for the replay), then measures:
   (target: ≤ 1.5 s at 1,000,000 entries).
 
 Prints one JSON document. Short mode (CI): ``--entries 3000 --tail 30``; full: ``--entries 1000000``.
+
+``--existing URL`` measures a database already built instead (the county dataset:
+``sinkledger demo --scale county``), left as it is but for the verified checkpoint the full runs
+record: ``--runs`` times the floor then ``verify --full`` (each in a fresh process, one after the
+other, so that both see the same machine), then ``--runs`` incremental runs from the checkpoint the
+last full run recorded (an empty tail: what an incremental run costs whatever the ledger's size);
+every run and the medians.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -116,6 +124,32 @@ def in_child(url: str, full: bool, jobs: int) -> dict:
     return json.loads(out.stdout)
 
 
+def existing(url: str, runs: int, jobs: int) -> dict:
+    """``--existing``: the floor and ``verify --full`` ``runs`` times, alternating, then ``runs``
+    incremental runs (an empty tail)."""
+    full_runs, incremental_runs = [], []
+    for _ in range(runs):
+        floor_s, rows, floor_cpu = floor(url)
+        full = in_child(url, True, jobs)
+        full_runs.append({"floor_s": round(floor_s, 3), "floor_cpu_s": round(floor_cpu, 3), "full_s": round(full["s"], 3),
+                          "full_vs_floor": round(full["s"] / floor_s, 2), "full_cpu_s": round(full["cpu_s"], 3),
+                          "full_beside_cpu_s": round(full["beside_cpu_s"], 3), "ok": full["ok"],
+                          "peak_rss_mb": full["peak_rss_mb"], "beside_peak_rss_mb": full["beside_peak_rss_mb"],
+                          "load_average": os.getloadavg()[0]})
+    for _ in range(runs):
+        incremental = in_child(url, False, jobs)
+        incremental_runs.append({"s": round(incremental["s"], 3), "mode": incremental["mode"], "ok": incremental["ok"],
+                                 "peak_rss_mb": incremental["peak_rss_mb"]})
+    return {"benchmark": "verify", "database": url.split("://", 1)[0], "entries": full["entries"], "jobs": jobs,
+            "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(), "platform": platform.platform()},
+            "verify_ok": all(r["ok"] for r in full_runs + incremental_runs),
+            "full_vs_floor_median": statistics.median(r["full_vs_floor"] for r in full_runs),
+            "full_s_median": statistics.median(r["full_s"] for r in full_runs),
+            "floor_s_median": statistics.median(r["floor_s"] for r in full_runs),
+            "incremental_s_median": statistics.median(r["s"] for r in incremental_runs),
+            "full_runs": full_runs, "incremental_runs": incremental_runs}
+
+
 def append_tail(url: str, k: int) -> None:
     """``k`` single-credit sales B→A through the full command path (the tail to verify)."""
     svc = Service.open(load_settings({"DATABASE_URL": url}))
@@ -137,10 +171,16 @@ def main() -> None:
                          "entries) instead of building it again")
     ap.add_argument("--jobs", type=int, choices=(1, 2), default=2,
                     help="verify's processes (2: the table audits beside the replay; 1: one process)")
+    ap.add_argument("--existing", default=None, metavar="URL",
+                    help="measure this database as it is (the county dataset) instead of building a journal")
+    ap.add_argument("--runs", type=int, default=3, help="with --existing: floor and full runs, alternating")
     ap.add_argument("--measure", choices=("full", "incremental"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.measure:
         print(json.dumps(measure(args.database_url, args.measure == "full", args.jobs)))
+        return
+    if args.existing:
+        print(json.dumps(existing(args.existing, args.runs, args.jobs), indent=2))
         return
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{args.keep_db or Path(tmp) / 'verify.db'}"

@@ -53,6 +53,17 @@ def test_verify_benchmark_short_mode():
     assert out["incremental_from_seq"] == out["entries"] - 30 and out["full_vs_floor"] > 0
 
 
+def test_verify_benchmark_on_an_existing_database(tmp_path):  # type: ignore[no-untyped-def]
+    """``--existing``: a database measured as it is (the county dataset, by hand), the floor and the
+    full run alternating, then incremental runs from the checkpoint the last full run recorded."""
+    db = tmp_path / "v.db"
+    run_bench("verify_bench.py", "--entries", "500", "--tail", "5", "--keep-db", str(db))
+    out = run_bench("verify_bench.py", "--existing", f"sqlite:///{db}", "--runs", "2")
+    assert out["verify_ok"] and out["entries"] == 500 + 4 + 5
+    assert len(out["full_runs"]) == 2 and all(r["full_vs_floor"] > 0 for r in out["full_runs"])
+    assert [r["mode"] for r in out["incremental_runs"]] == ["incremental", "incremental"]
+
+
 def test_proof_benchmark_tiny():
     """Proofs from the stored Merkle nodes: the migration's fill, in-process and over HTTP (each
     proof checked by the bench), against the old pass over the journal (issue 18, helper h3)."""
