@@ -1180,15 +1180,19 @@ def _skim(decode: Callable[[Any], Any], kind: str, fields: tuple[str, ...], body
         payload = {f: v for f in fields if (v := getattr(payload, f)) is not unset}
         if not all(map(_as_orjson, payload.values())):
             return None
+    if not _as_orjson(found.recorded_at):
+        return None
     return kind, found.recorded_at, payload
 
 
 def _as_orjson(value: Any) -> bool:
     """Whether orjson reads ``value`` (as msgspec read it) the same: not an integer beyond 64 bits,
-    which orjson reads as a float."""
+    which orjson reads as a float, nor a number too large for a float."""
     kind = type(value)
     if kind is int:
         return -2**63 <= value < 2**64
+    if kind is float:
+        return math.isfinite(value)
     if kind is list:
         return all(map(_as_orjson, value))
     if kind is dict:

@@ -45,8 +45,8 @@ def bodies(draw):  # type: ignore[no-untyped-def]
         fields.append((fields[0][0], draw(values)))  # a key twice: the last one counts
     payload = "{" + ",".join(f"{json.dumps(k)}:{json.dumps(v)}" for k, v in fields) + "}"
     payload = draw(st.sampled_from([payload, payload, payload, "null", "[1]", '"text"', '{"pledge_id":"\\ud800"}']))
-    parts = [f'"kind":{json.dumps(told)}', f'"payload":{payload}', '"recorded_at":"2024-01-01T00:00:00+00:00"',
-             '"seq":1']
+    at = draw(st.sampled_from(['"2024-01-01T00:00:00+00:00"', "99999999999999999999999", "1e400", "null"]))
+    parts = [f'"kind":{json.dumps(told)}', f'"payload":{payload}', f'"recorded_at":{at}', '"seq":1']
     if draw(st.booleans()):
         parts.pop(2)
     body = "{" + ",".join(parts) + "}"
@@ -80,3 +80,6 @@ def test_only_kinds_whose_every_audit_names_its_fields_are_skimmed():  # type: i
     body = b'{"kind":"pledge","payload":{"pledge_id":"PL-1","quantity":3,"moves":[1,2]},"recorded_at":"t","seq":1}'
     assert skims["pledge"](body) == ("pledge", "t", {"pledge_id": "PL-1", "quantity": 3})
     assert skims["release"](body) is None  # the body says another kind than its row: parsed whole
+    for odd in (b'{"kind":"pledge","payload":{"quantity":1e400},"recorded_at":"t"}',
+                b'{"kind":"pledge","payload":{"quantity":1},"recorded_at":99999999999999999999999}'):
+        assert skims["pledge"](odd) is None  # numbers orjson reads otherwise: parsed whole
