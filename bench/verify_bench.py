@@ -131,8 +131,8 @@ def existing(url: str, runs: int, jobs: int) -> dict:
     for _ in range(runs):
         floor_s, rows, floor_cpu = floor(url)
         full = in_child(url, True, jobs)
-        full_runs.append({"floor_s": round(floor_s, 3), "floor_cpu_s": round(floor_cpu, 3), "full_s": round(full["s"], 3),
-                          "full_vs_floor": round(full["s"] / floor_s, 2), "full_cpu_s": round(full["cpu_s"], 3),
+        full_runs.append({"floor_s": round(floor_s, 3), "floor_cpu_s": round(floor_cpu, 3),
+                          "full_s": round(full["s"], 3), "full_vs_floor": round(full["s"] / floor_s, 2), "full_cpu_s": round(full["cpu_s"], 3),
                           "full_beside_cpu_s": round(full["beside_cpu_s"], 3), "ok": full["ok"],
                           "peak_rss_mb": full["peak_rss_mb"], "beside_peak_rss_mb": full["beside_peak_rss_mb"],
                           "load_average": os.getloadavg()[0]})
@@ -141,7 +141,8 @@ def existing(url: str, runs: int, jobs: int) -> dict:
         incremental_runs.append({"s": round(incremental["s"], 3), "mode": incremental["mode"], "ok": incremental["ok"],
                                  "peak_rss_mb": incremental["peak_rss_mb"]})
     return {"benchmark": "verify", "database": url.split("://", 1)[0], "entries": full["entries"], "jobs": jobs,
-            "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(), "platform": platform.platform()},
+            "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(),
+                        "platform": platform.platform()},
             "verify_ok": all(r["ok"] for r in full_runs + incremental_runs),
             "full_vs_floor_median": statistics.median(r["full_vs_floor"] for r in full_runs),
             "full_s_median": statistics.median(r["full_s"] for r in full_runs),
