@@ -18,6 +18,16 @@ def tamper(svc, sql: str, params: dict[str, Any] | None = None) -> None:  # type
         conn.execute(text(sql), params or {})
 
 
+def unguard(svc, *tables: str) -> None:  # type: ignore[no-untyped-def]
+    """Drop the append-only guards of ``tables``, as someone who can write the database could."""
+    for table in tables:
+        if svc.db.is_sqlite:
+            for trigger in (f"{table}_no_update", f"{table}_no_delete"):
+                tamper(svc, f"DROP TRIGGER IF EXISTS {trigger}")
+        else:
+            tamper(svc, f"ALTER TABLE {table} DISABLE TRIGGER USER")
+
+
 def drop_journal_guard(svc) -> None:  # type: ignore[no-untyped-def]
     """Drop the trigger that refuses edits of journal rows, as such a person could."""
     with svc.db.engine.begin() as conn:

@@ -14,7 +14,7 @@ that sets it to the folder of the page's address (a page is one path segment und
 root, so this holds under a reverse proxy's prefix too). Nothing else changes: the same HTML, the
 same relative addresses, ``no-cache`` as Streamlit serves it; any other address keeps Streamlit's
 own answer. If a Streamlit upgrade moves its ``index.html`` or its ``</head>``, the page is
-served unchanged and only the 130 ms come back (``tests/test_shell.py`` fails first).
+served unchanged and only the 130 ms come back (``tests/browser/test_shell_browser.py`` fails first).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from ledger.table_audits import default_audits
-from tests.table_audit_helpers import tamper
+from tests.table_audit_helpers import tamper, unguard
 
 
 @pytest.fixture
@@ -95,19 +95,11 @@ def test_a_sale_row_for_a_corrected_sale_is_caught(chain):  # type: ignore[no-un
 def test_a_version_record_changed_is_caught(chain):  # type: ignore[no-untyped-def]
     """The parcel_version table is append-only by trigger; an attacker who drops the trigger and
     rewrites a record is still caught (the record no longer hashes to the journal's hash)."""
-    _unguard(chain, "parcel_version")
+    unguard(chain, "parcel_version")
     tamper(chain, "UPDATE parcel_version SET record = replace(record, 'COL-1', 'ENT-2') WHERE parcel_code = 'AJ-BF-0001'")
     found = problem(chain)
     assert (found["table"], found["code"]) == ("parcel_version", "row_differs_from_journal")
     assert found["key"] == "AJ-BF-0001/1"
-
-
-def _unguard(svc, table: str) -> None:  # type: ignore[no-untyped-def]
-    """Do what an attacker with the database would: lift the append-only guard of ``table``."""
-    if svc.db.engine.dialect.name == "sqlite":
-        tamper(svc, f"DROP TRIGGER {table}_no_update")
-    else:
-        tamper(svc, f"ALTER TABLE {table} DISABLE TRIGGER USER")
 
 
 def test_a_batch_difference_names_the_column(chain):  # type: ignore[no-untyped-def]
@@ -125,7 +117,7 @@ def test_a_batch_difference_names_the_column(chain):  # type: ignore[no-untyped-
 def test_an_edited_estimate_is_caught(chain, sql):  # type: ignore[no-untyped-def]
     """An estimate's columns come from its entry; its calculation document must agree with them and
     its inputs and parameters must hash to the recorded reproducibility hash."""
-    _unguard(chain, "estimate")
+    unguard(chain, "estimate")
     tamper(chain, sql)
     found = problem(chain)
     assert (found["table"], found["code"]) == ("estimate", "row_differs_from_journal")

@@ -14,7 +14,7 @@ import ledger.audit
 from ledger.table_audits import table_audits
 from ledger.verify import verify_ledger
 from sinkledger_base.errors import InvalidInput
-from tests.table_audit_helpers import scalar, tamper
+from tests.table_audit_helpers import scalar, tamper, unguard
 
 
 @pytest.fixture
@@ -225,12 +225,7 @@ def test_the_stored_side_of_summed_tables_is_read_by_whichever_process_is_free(
     one, _ = run(sales_only, 1)
     assert one.state == two.state
 
-    for table in ("sale", "price_trade"):
-        if sales_only.db.is_sqlite:
-            for trigger in (f"{table}_no_update", f"{table}_no_delete"):
-                tamper(sales_only, f"DROP TRIGGER IF EXISTS {trigger}")
-        else:
-            tamper(sales_only, f"ALTER TABLE {table} DISABLE TRIGGER USER")
+    unguard(sales_only, "sale", "price_trade")
     tamper(sales_only, "UPDATE sale SET amount_fen = amount_fen + 1 WHERE seq = (SELECT max(seq) FROM sale)")
     tamper(sales_only, "DELETE FROM price_trade WHERE sale_seq = (SELECT min(sale_seq) FROM price_trade)")
     # a table compared in the second process between the two (audits' order): the problems come

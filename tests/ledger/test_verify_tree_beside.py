@@ -18,17 +18,7 @@ from ledger.bulk import append_many, read_head
 from ledger.domain import request_fingerprint
 from ledger.table_audits import table_audits
 from ledger.verify import verify_ledger
-from tests.table_audit_helpers import scalar, tamper
-
-
-def unguard(svc, *tables: str) -> None:  # type: ignore[no-untyped-def]
-    """Drop the append-only guards of ``tables``, as someone who can write the database could."""
-    for table in tables:
-        if svc.db.is_sqlite:
-            for trigger in (f"{table}_no_update", f"{table}_no_delete"):
-                tamper(svc, f"DROP TRIGGER IF EXISTS {trigger}")
-        else:
-            tamper(svc, f"ALTER TABLE {table} DISABLE TRIGGER USER")
+from tests.table_audit_helpers import scalar, tamper, unguard
 
 
 @pytest.fixture
