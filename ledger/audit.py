@@ -146,8 +146,11 @@ class TableAudit:
     def __init__(self, table: str, columns: tuple[str, ...], key_len: int, derive: dict[str, Derive],
                  *, seq_column: str | None = "seq", stored: Callable[[tuple], tuple] | None = None,
                  seq_of_stored: Callable[[tuple], int | None] | None = None, required: bool = True,
-                 append_only: bool = False, ordered: bool = False, text_keys: tuple[str, ...] = ()) -> None:
+                 append_only: bool = False, ordered: bool = False, text_keys: tuple[str, ...] = (),
+                 payload_fields: dict[str, tuple[str, ...]] | None = None) -> None:
         self.table, self.columns, self.key_len, self.derive = table, columns, key_len, derive
+        if payload_fields is not None:
+            self.payload_fields = payload_fields
         self.kinds = self.kinds or tuple(derive)
         self.seq_column = seq_column
         self.required = required  # False: a row may be absent (erased document bytes), never wrong or extra
@@ -434,6 +437,12 @@ def _accounts(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
         else:
             owner, label = party["id"], party["name"]
         yield put(a["id"], seq, (a["id"], owner, a["kind"], label))
+
+
+# the payload fields _sale and _retirement read (a sale's and a retirement's moves and result, most of
+# their bodies, are the replay's): the second process decodes only these (Audits.walk)
+_SALE_FIELDS = ("seller_account", "buyer_account", "quantity", "price_fen_per_t", "amount_fen", "contract_no")
+_RETIREMENT_FIELDS = ("retirement_id", "account_id", "quantity", "beneficiary", "purpose", "kind")
 
 
 def _sale(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
@@ -1483,11 +1492,12 @@ def core_audits() -> list[TableAudit]:
         TableAudit("sale", ("seq", "seller_account", "buyer_account", "quantity", "price_fen_per_t", "amount_fen",
                             "contract_no", "recorded_at"), 1,
                    {"sale": _sale, "court_fulfilment": _court_sale, "correction": _corrected_sale}, append_only=True,
-                   ordered=True),
+                   ordered=True, payload_fields={"sale": _SALE_FIELDS}),
         TableAudit("retirement", ("id", "seq", "account_id", "quantity", "beneficiary", "purpose", "retirement_kind",
                                   "recorded_at"), 1,
                    {"retirement": _retirement, "court_fulfilment": _court_retirement,
-                    "registry_import": _imported_retirements}, append_only=True),
+                    "registry_import": _imported_retirements}, append_only=True,
+                   payload_fields={"retirement": _RETIREMENT_FIELDS}),
         _PledgeAudit(),
         TableAudit("reversal", ("id", "seq", "quantity", "reason", "loss_event_ref", "recorded_at"), 1,
                    {"reversal": _reversal, "loss_event": _loss_reversal}, append_only=True),

@@ -26,6 +26,7 @@ from ledger.audit import Change, TableAudit, fail, put
 from ledger.prices import method
 from ledger.prices.insurance import SOURCE_KIND, payout_fen
 from ledger.prices.trades import COLUMNS as TRADE_COLUMNS
+from ledger.prices.trades import PAYLOAD_FIELDS as TRADE_FIELDS
 from ledger.prices.trades import trade_lines, trade_rows
 
 
@@ -35,7 +36,7 @@ class TradeAudit(TableAudit):
     def __init__(self) -> None:
         super().__init__("price_trade", TRADE_COLUMNS, 3, {"sale": self._sale, "correction": self._correction},
                          seq_column="sale_seq", append_only=True, ordered=True,
-                         text_keys=("sink_type", "county_code"))
+                         text_keys=("sink_type", "county_code"), payload_fields={"sale": TRADE_FIELDS})
         self.session: Any = None
 
     def begin(self, session: Any, after_seq: int) -> None:

@@ -80,6 +80,10 @@ def local_date(recorded_at: str) -> str:
     return moment.astimezone(LOCAL).date().isoformat()
 
 
+# the payload fields trade_rows reads: verify's second process decodes only these of a sale
+PAYLOAD_FIELDS = ("price_fen_per_t", "moves", "sale_date", "seller_account", "buyer_account")
+
+
 def trade_rows(seq: int, recorded_at: str, payload: dict[str, Any]) -> list[tuple[Any, ...]]:
     """T1-T3: the trade lines of a ``sale`` entry's payload as rows of :data:`COLUMNS`, sorted
     by market; [] if not a trade."""
