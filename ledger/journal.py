@@ -176,6 +176,8 @@ def check_link(row: tuple[Any, ...], expected_seq: int, expected_prev: str) -> t
         return ChainProblem(expected_seq, "seq_gap"), {}
     if prev_hash != expected_prev:
         return ChainProblem(seq, "prev_hash_mismatch"), {}
+    if type(body_text) is not str:  # (SQLite keeps whatever type is written: a body made a blob)
+        return ChainProblem(seq, "body_unreadable"), {}
     if _sha256((prev_hash + "\n" + body_text).encode("utf-8")).hexdigest() != digest:
         return ChainProblem(seq, "hash_mismatch"), {}
     try:

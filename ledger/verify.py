@@ -455,22 +455,23 @@ def _full_walk(session: Session, report: VerifyReport, replay: Replay, issued: d
     # (FAST_BODY: about a third of a full parse, the rest of the body skipped but checked to be
     # JSON); a body that does not decode that way (it issues batches, a field of another type or
     # missing, not JSON) is read and replayed as before, which names any problem.
-    fast, unfast, asdict = (FAST_BODY.decode if not observers else None), msgspec.MsgspecError, msgspec.structs.asdict
+    fast, asdict = (FAST_BODY.decode if not observers else None), msgspec.structs.asdict
+    unfast = (msgspec.MsgspecError, TypeError, ValueError)  # (a body that is no text: not decoded)
     prev, expected, done = GENESIS_HASH, 1, 0
     for page in journal.iter_raw_pages(session):
         for row in page:
             seq, kind, request_id, actor, recorded_at, body_text, prev_hash, digest = row
-            body = None
-            chained = seq == expected and prev_hash == prev and \
-                sha((prev_hash + "\n" + body_text).encode()).hexdigest() == digest
-            fb = None
-            if chained and fast is not None:
-                try:
+            body = fb = None
+            if fast is not None:
+                try:  # decoded first: the text then holds its UTF-8, which the hash's encode() copies
                     fb = fast(body_text)
-                    if (fb.seq, fb.kind, fb.request_id, fb.actor, fb.recorded_at) != row[:5]:
-                        fb = None
                 except unfast:
-                    fb = None
+                    pass
+            chained = seq == expected and prev_hash == prev and type(body_text) is str and \
+                sha((prev_hash + "\n").encode() + body_text.encode()).hexdigest() == digest
+            if fb is not None and (not chained or
+                                   (fb.seq, fb.kind, fb.request_id, fb.actor, fb.recorded_at) != row[:5]):
+                fb = None
             if fb is not None:
                 problem_text = _replay_moves(replay, fb.payload.moves, FAST_MOVE_FIELDS, asdict)
             else:

@@ -214,6 +214,22 @@ def test_a_tampered_tail_entry_is_caught(funded):  # type: ignore[no-untyped-def
     assert (report.first_bad_seq, report.problems[0]["problem"]) == (seq, "hash_mismatch")
 
 
+@pytest.mark.parametrize("backend_url", ["sqlite"], indirect=True)  # PostgreSQL's text column holds no blob
+@pytest.mark.parametrize("full", [True, False])
+def test_a_body_stored_as_a_blob_is_a_clean_failure(funded, full):  # type: ignore[no-untyped-def]
+    """SQLite keeps whatever type is written: a body made a blob of the same bytes is no longer the
+    text that was hashed, and is named (body_unreadable), not a traceback."""
+    svc = funded
+    assert svc.verify(record=True).ok
+    seq = sell(svc, "tail-1", 2)["seq"]
+    sell(svc, "tail-2", 1)
+    drop_journal_guard(svc)
+    tamper(svc, "UPDATE journal_entry SET body = CAST(body AS BLOB) WHERE seq = :s", {"s": seq})
+    report = svc.verify(full=full)
+    assert not report.ok and report.mode == ("full" if full else "incremental")
+    assert (report.first_bad_seq, report.problems[0]["problem"]) == (seq, "body_unreadable")
+
+
 def test_a_rewritten_and_rehashed_prefix_is_caught_by_the_recorded_head(funded):  # type: ignore[no-untyped-def]
     svc = funded
     verified = svc.verify(record=True)
