@@ -151,6 +151,36 @@ def test_verify_records_a_checkpoint_then_checks_only_the_tail(tmp_path):  # typ
     assert f"mode: incremental, from_seq {first['entries']}" in run(["verify"], url, check=True).stdout
 
 
+FORK_PROBE = """
+import sys
+import ledger.audit as audit
+audit.BESIDE_MIN_ENTRIES = 0  # the demo's few entries: a second process all the same
+started = []
+fork, spawn = audit._fork, audit._spawn
+audit._fork = lambda *a, **k: (started.append("forked"), fork(*a, **k))[1]
+audit._spawn = lambda *a, **k: (started.append("spawned"), spawn(*a, **k))[1]
+from sinkledger.cli.main import main
+try:
+    main(sys.argv[1:])
+finally:
+    print("SECOND-PROCESS", started, file=sys.stderr)
+"""
+
+
+def test_a_full_verify_from_the_command_line_forks_its_second_process(tmp_path):  # type: ignore[no-untyped-def]
+    """The command's progress bar runs no thread of its own, so the second process of a full verify
+    is forked (it starts at once, every module imported) rather than started anew; the bar is still
+    drawn as the walk goes."""
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    run(["demo"], url, check=True)
+    env = {**os.environ, "DATABASE_URL": url, "SINKLEDGER_HOME": HOME}
+    proc = subprocess.run([sys.executable, "-c", FORK_PROBE, "verify", "--full", "--json"], capture_output=True,
+                          text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["ok"]
+    assert "SECOND-PROCESS ['forked']" in proc.stderr
+
+
 def test_verify_exits_non_zero_and_names_the_entry_after_tampering(tmp_path):  # type: ignore[no-untyped-def]
     import sqlite3
 

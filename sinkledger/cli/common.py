@@ -281,13 +281,15 @@ def writes(fn: Callable[..., Any]) -> Any:
 
 
 
-def progress_bar() -> Any:
-    """A transient ``rich.progress.Progress`` on stderr."""
+def progress_bar(*, refresh_thread: bool = True) -> Any:
+    """A transient ``rich.progress.Progress`` on stderr. ``refresh_thread=False``: drawn only when
+    the command updates it with ``refresh=True``, no thread of its own (a full ``verify`` forks its
+    second process only from a process that runs no other thread)."""
     # deferred on purpose: rich loads only when a command shows progress
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=err_console.get(), transient=True)
+                    TimeElapsedColumn(), console=err_console.get(), transient=True, auto_refresh=refresh_thread)
 
 
 def print_table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:

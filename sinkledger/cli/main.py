@@ -129,10 +129,10 @@ def verify(obj: Ctx, full: bool, against: Path | None, public_key: str | None, j
     From the last verified checkpoint unless --full (in full when there is none); a passing run
     is recorded as the new verified checkpoint. With --against, the ledger must also still extend
     a root published earlier."""
-    with progress_bar() as bar:
+    with progress_bar(refresh_thread=False) as bar:  # (no thread: the second process is forked, not started anew)
         task = bar.add_task("verify", total=None)
         report = obj.service.verify(full=full, record=True, against=against, public_key=public_key, jobs=jobs,
-                                    progress=lambda i, n: bar.update(task, completed=i, total=n))
+                                    progress=lambda i, n: bar.update(task, completed=i, total=n, refresh=True))
     emit(report.to_dict(), as_json, _render_verify)
     if not report.ok:
         sys.exit(EXIT_CHECK_FAILED)
