@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from itertools import chain, compress, islice, repeat
 from operator import attrgetter, itemgetter
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import msgspec
 import orjson
@@ -58,24 +58,26 @@ from ledger.store import VerifiedCheckpointRow
 
 STATES = frozenset(s.value for s in BlockState)
 BODY_HEADER = itemgetter("seq", "kind", "request_id", "actor", "recorded_at")  # as the journal's first columns
-# a move's fields, from a record (dict) or a decoded struct (_FastMove); a record without "tag"
+# a move's fields from its record (a dict); a record without "tag"
 # (which every move written carries) goes to Replay.apply, which reads it as None
 MOVE_FIELDS = itemgetter("batch_id", "first", "last", "from_account", "from_state", "to_account", "to_state", "tag")
-FAST_MOVE_FIELDS = attrgetter("batch_id", "first", "last", "from_account", "from_state", "to_account", "to_state",
-                              "tag")
 BLOCK_PAGE_ROWS = 20_000
+
+
+_State = Literal[tuple(s.value for s in BlockState)]  # type: ignore[valid-type]
 
 
 class _FastMove(msgspec.Struct, gc=False):
     """A move between accounts as the common case has it (typed strictly: ``first`` an int, not a
-    bool or text). Any other shape fails to decode, and its whole entry is read the general way."""
+    bool or text; a state one of the block states). Any other shape fails to decode, and its whole
+    entry is read the general way."""
     batch_id: str
     first: int
     last: int
     from_account: str
-    from_state: str
+    from_state: _State
     to_account: Any
-    to_state: str
+    to_state: _State
     tag: Any = None
 
 
@@ -473,7 +475,7 @@ def _full_walk(session: Session, report: VerifyReport, replay: Replay, issued: d
                                    (fb.seq, fb.kind, fb.request_id, fb.actor, fb.recorded_at) != row[:5]):
                 fb = None
             if fb is not None:
-                problem_text = _replay_moves(replay, fb.payload.moves, FAST_MOVE_FIELDS, asdict)
+                problem_text = _replay_decoded(replay, fb.payload.moves, asdict)
             else:
                 if chained:
                     try:
@@ -543,6 +545,45 @@ def _replay_moves(replay: Replay, moves: Sequence[Any], fields: Callable[[Any], 
         if src is None or lasts[i] < last or src[0] != from_account or src[1] != from_state:
             return _full_entry(replay, {}, {"moves": [record(r)]})  # names the problem
         src_last = lasts[i]
+        if firsts[i] == first:  # split() inlined: the whole block (a pledge's, a release's) or its first serials
+            owners[i] = new
+            if last < src_last:
+                lasts[i] = last
+                firsts.insert(i + 1, last + 1)
+                lasts.insert(i + 1, src_last)
+                owners.insert(i + 1, src)
+        else:
+            split(firsts, lasts, owners, i, first, last, new)
+    return None
+
+
+def _replay_decoded(replay: Replay, moves: Sequence[_FastMove], record: Callable[[Any], dict[str, Any]]) -> str | None:
+    """:func:`_replay_moves` for moves the typed decoding gave (:class:`_FastMove`): every field's
+    type and both states already checked by the decoder, so only what it cannot check is (an
+    unhashable account or tag, an empty range, a batch or block the move does not fit). Any other
+    move goes through :meth:`Replay.apply` (as its record), which applies it or names its problem."""
+    batches, owner_of = replay.batches, replay._owners
+    for m in moves:
+        first, last = m.first, m.last
+        key = (m.to_account, m.to_state, m.tag)
+        try:
+            new = owner_of.get(key) or owner_of.setdefault(key, key)
+        except TypeError:  # (an account or a tag that is a list or an object)
+            new = None
+        lists = batches.get(m.batch_id)
+        if new is None or lists is None or first > last:
+            problem = _full_entry(replay, {}, {"moves": [record(m)]})
+            if problem is not None:
+                return problem
+            continue
+        firsts, lasts, owners = lists
+        i = bisect_right(firsts, first) - 1
+        if i < 0:
+            return _full_entry(replay, {}, {"moves": [record(m)]})  # names the problem
+        src = owners[i]
+        src_last = lasts[i]
+        if src_last < last or src[0] != m.from_account or src[1] != m.from_state:
+            return _full_entry(replay, {}, {"moves": [record(m)]})  # names the problem
         if firsts[i] == first:  # split() inlined: the whole block (a pledge's, a release's) or its first serials
             owners[i] = new
             if last < src_last:
