@@ -376,7 +376,11 @@ def _full(session: Session, report: VerifyReport, observers: Sequence[Observer],
     tree = TreeWalk(checkpoints)
     walked = _full_walk(session, report, replay, issued, None if tree_beside is not None else tree, observers,
                         progress)
+    projection = None
     if tree_beside is not None:
+        if walked is None:  # while the second process ends its walk: what the projection holds, kept aside
+            projection = VerifyReport()
+            projection.state = {"sums": _compare_projection(session, replay, issued, projection)}
         tree = _tree_from_beside(session, tree_beside, checkpoints, walked, report)
     if tree.mismatch is not None:  # before any problem the walk found: the walk would have stopped there
         seq = tree.mismatch
@@ -394,7 +398,13 @@ def _full(session: Session, report: VerifyReport, observers: Sequence[Observer],
     report.merkle_root = tree.frontier.root().hex()
     report.checkpoints = len(checkpoints)
     tree.finish_nodes(session, report)
-    sums = _compare_projection(session, replay, issued, report)
+    if projection is None:
+        sums = _compare_projection(session, replay, issued, report)
+    else:  # its problems after the tree's, as when compared here (none names an entry)
+        sums = projection.state["sums"]
+        for problem in projection.problems:
+            report.ok = False
+            report.problems.append(problem)
     report.batches, report.credits_issued = len(issued), sum(q for q in issued.values() if isinstance(q, int))
     if report.ok:
         report.state = {"frontier": tree.frontier.dumps(), "balances_digest": balances_digest(sums),

@@ -99,8 +99,22 @@ def trade_rows(seq: int, recorded_at: str, payload: dict[str, Any]) -> list[tupl
         return [(seq, found[0], found[1], payload.get("sale_date") or local_date(recorded_at),
                  payload["seller_account"], payload["buyer_account"], int(move["last"]) - int(move["first"]) + 1,
                  price)]
+    market, first_market, total = _market, None, 0
+    for move in moves:  # most sales of several moves take credits of one market: one line, no grouping
+        found = market(move["batch_id"])
+        if found is None:
+            continue
+        if first_market is None:
+            first_market = found
+        elif found != first_market:
+            break
+        total += int(move["last"]) - int(move["first"]) + 1
+    else:
+        if first_market is None:
+            return []
+        return [(seq, first_market[0], first_market[1], payload.get("sale_date") or local_date(recorded_at),
+                 payload["seller_account"], payload["buyer_account"], total, price)]
     tonnes: dict[tuple[str, str], int] = {}
-    market = _market
     for move in moves:
         found = market(move["batch_id"])
         if found is not None:

@@ -100,16 +100,21 @@ def test_an_intact_ledger_takes_the_tree_from_the_second_process(ledger_, beside
 
 
 @pytest.mark.parametrize("case", ["checkpoint", "node", "checkpoint_and_later_body", "body_before_checkpoint",
-                                  "checkpoint_before_bad_move", "bad_move", "beyond_the_journal"])
+                                  "checkpoint_before_bad_move", "bad_move", "beyond_the_journal",
+                                  "node_and_balance", "checkpoint_and_balance"])
 def test_tampering_is_found_exactly_as_in_one_process(ledger_, beside, case):  # type: ignore[no-untyped-def]
     svc = ledger_
     first, second = checkpoint_sizes(svc)
     sale_after = scalar(svc, f"SELECT min(seq) FROM journal_entry WHERE kind = 'sale' AND seq > {second}")
     sale_before = scalar(svc, f"SELECT max(seq) FROM journal_entry WHERE kind = 'sale' AND seq < {first}")
-    if case in ("checkpoint", "checkpoint_and_later_body", "body_before_checkpoint", "checkpoint_before_bad_move"):
+    if case in ("checkpoint", "checkpoint_and_later_body", "body_before_checkpoint", "checkpoint_before_bad_move",
+                "checkpoint_and_balance"):
         unguard(svc, "checkpoint")
         tamper(svc, f"UPDATE checkpoint SET root = '{'ab' * 32}' WHERE tree_size = {second}")
-    if case == "node":
+    if case in ("node_and_balance", "checkpoint_and_balance"):  # (the projection is compared while the tree comes)
+        tamper(svc, "UPDATE balance SET quantity = quantity + 1 WHERE quantity > 0 AND account_id = "
+                    "(SELECT min(account_id) FROM balance WHERE quantity > 0)")
+    if case in ("node", "node_and_balance"):
         unguard(svc, "merkle_node")
         tamper(svc, f"UPDATE merkle_node SET hash = '{'cd' * 32}' WHERE level = 4 AND node_index = 0")
     if case in ("checkpoint_and_later_body", "body_before_checkpoint"):
@@ -129,15 +134,18 @@ def test_tampering_is_found_exactly_as_in_one_process(ledger_, beside, case):  #
     expected_first = {"checkpoint": ("checkpoint", second), "checkpoint_and_later_body": ("checkpoint", second),
                       "checkpoint_before_bad_move": ("checkpoint", second),
                       "body_before_checkpoint": (None, sale_before), "node": ("merkle_node", None),
-                      "bad_move": (None, None), "beyond_the_journal": (None, None)}[case]
+                      "bad_move": (None, None), "beyond_the_journal": (None, None),
+                      "node_and_balance": ("merkle_node", None), "checkpoint_and_balance": ("checkpoint", second)}[case]
     if expected_first[0] is not None:
         assert two.problems[0].get("table") == expected_first[0]
     if expected_first[0] == "checkpoint":  # the walk stops there: nothing after it is reported
         assert len(two.problems) == 1 and two.entries == 0
     if expected_first[1] is not None:
         assert two.problems[0]["seq"] == expected_first[1]
-    if case == "node":
+    if case in ("node", "node_and_balance"):
         assert audits.ran_beside  # the walk passed: the audits' answer was taken, the tree's too
+    if case == "node_and_balance":  # the tree's problem first, then the projection's
+        assert [p.get("table") for p in two.problems][:2] == ["merkle_node", "balance"]
 
 
 def test_a_second_process_that_sends_no_tree_is_replaced_by_a_read_here(ledger_, beside, reads_here, monkeypatch):  # type: ignore[no-untyped-def]
