@@ -622,13 +622,20 @@ def _area_text(area_m2: float) -> str:
     return f"{Decimal(repr(float(area_m2))).quantize(Decimal('0.01'))}"
 
 
+def _json_text(value: Any, ensure_ascii: bool = True, sort_keys: bool = True) -> str:
+    """``json.dumps(value, ensure_ascii=..., sort_keys=...)``, as the projection writes it; an empty
+    list or object (most parcels' flags and parents) without the encoder."""
+    if not value and type(value) in (list, dict):
+        return "[]" if type(value) is list else "{}"
+    return json.dumps(value, ensure_ascii=ensure_ascii, sort_keys=sort_keys)
+
+
 def _parcel_fields(r: dict[str, Any], registered_seq: int) -> tuple:
     return (r["parcel_code"], r["sink_type"], r["holder_party_id"], r["county_code"], r["tenure_cert_no"],
-            r["tenure_cert_kind"], r["tenure_ownership"], json.dumps(r["household_shares_bp"], sort_keys=True),
+            r["tenure_cert_kind"], r["tenure_ownership"], _json_text(r["household_shares_bp"]),
             r["status"], r["retired_from"], r["area_m2"], r["area_epsg"], _declared(r["declared_area_mu"]),
-            r["geometry_sha256"], json.dumps(r["attributes"], ensure_ascii=False, sort_keys=True),
-            json.dumps(r["flags"], ensure_ascii=False, sort_keys=True), json.dumps(r["parents"]), r["version"],
-            r["version_hash"], registered_seq, r["seq"])
+            r["geometry_sha256"], _json_text(r["attributes"], False), _json_text(r["flags"], False),
+            _json_text(r["parents"], sort_keys=False), r["version"], r["version_hash"], registered_seq, r["seq"])
 
 
 _PARCEL_COLUMNS = ("parcel_code", "sink_type", "holder_party_id", "county_code", "tenure_cert_no", "tenure_cert_kind",

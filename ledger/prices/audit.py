@@ -45,7 +45,7 @@ class TradeAudit(TableAudit):
 
     @staticmethod
     def _sale(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
-        return [put((seq, row[1], row[2]), seq, row) for row in trade_rows(seq, at, p)]  # sorted by market
+        return [("put", (seq, row[1], row[2]), seq, row) for row in trade_rows(seq, at, p)]  # put(), sorted by market
 
     def _correction(self, seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
         if p.get("corrected_kind") != "sale":

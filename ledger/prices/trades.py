@@ -45,7 +45,18 @@ def market_of_batch(batch_id: str) -> tuple[str, str] | None:
 
 # A sale's batches are few and recur in every sale of them: each id is parsed once (verify reads
 # a million sales).
-_market = functools.lru_cache(maxsize=65536)(market_of_batch)
+_MARKETS: dict[str, tuple[str, str] | None] = {}  # batch id → its market: batches are few, sales many
+
+
+def _market(batch_id: str) -> tuple[str, str] | None:
+    """:func:`market_of_batch`, remembered (verify reads a million sales' batch ids)."""
+    try:
+        return _MARKETS[batch_id]
+    except KeyError:
+        if len(_MARKETS) >= 65_536:
+            _MARKETS.clear()
+        found = _MARKETS[batch_id] = market_of_batch(batch_id)
+        return found
 
 
 @functools.lru_cache(maxsize=4096)
@@ -58,6 +69,9 @@ def _days(day: str) -> tuple[str, str] | None:
     return (day, (moment + timedelta(days=1)).isoformat()) if moment < date.max else None
 
 
+_HOURS: dict[str, str] = {}  # "YYYY-MM-DDTHH" of a recorded time in UTC → its Asia/Shanghai date
+
+
 def local_date(recorded_at: str) -> str:
     """The Asia/Shanghai calendar date of a recorded time (UTC when it carries no offset).
 
@@ -68,12 +82,21 @@ def local_date(recorded_at: str) -> str:
     """
     # What the services record (UTC to the microsecond, ``+00:00``) since 1992, when China had
     # kept UTC+8 without daylight saving for a year: the date is the UTC date, or the next one
-    # from 16:00 UTC, read from the text (verify does this for every sale).
-    if (len(recorded_at) >= 19 and recorded_at[10] == "T" and recorded_at.endswith("+00:00")
-            and "1992" <= recorded_at[:4] and recorded_at[11:13].isdigit()):
+    # from 16:00 UTC, read from the text (verify does this for every sale), and remembered by the
+    # hour (what decides it is the text up to the hour, its length and its offset).
+    plain = len(recorded_at) >= 19 and recorded_at.endswith("+00:00")
+    if plain:
+        day = _HOURS.get(recorded_at[:13])
+        if day is not None:
+            return day
+    if plain and recorded_at[10] == "T" and "1992" <= recorded_at[:4] and recorded_at[11:13].isdigit():
         days = _days(recorded_at[:10])
         if days is not None:
-            return days[1] if recorded_at[11:13] >= "16" else days[0]
+            day = days[1] if recorded_at[11:13] >= "16" else days[0]
+            if len(_HOURS) >= 65_536:
+                _HOURS.clear()
+            _HOURS[recorded_at[:13]] = day
+            return day
     moment = datetime.fromisoformat(recorded_at)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
@@ -91,9 +114,13 @@ def trade_rows(seq: int, recorded_at: str, payload: dict[str, Any]) -> list[tupl
     if price <= 0:
         return []
     moves = payload.get("moves", ())
+    markets = _MARKETS
     if type(moves) is list and len(moves) == 1:  # most sales: one move, one line (verify reads a million)
         move = moves[0]
-        found = _market(move["batch_id"])
+        try:
+            found = markets[move["batch_id"]]
+        except KeyError:
+            found = _market(move["batch_id"])
         if found is None:
             return []
         return [(seq, found[0], found[1], payload.get("sale_date") or local_date(recorded_at),
@@ -101,7 +128,10 @@ def trade_rows(seq: int, recorded_at: str, payload: dict[str, Any]) -> list[tupl
                  price)]
     market, first_market, total = _market, None, 0
     for move in moves:  # most sales of several moves take credits of one market: one line, no grouping
-        found = market(move["batch_id"])
+        try:
+            found = markets[move["batch_id"]]
+        except KeyError:
+            found = market(move["batch_id"])
         if found is None:
             continue
         if first_market is None:

@@ -7,6 +7,7 @@ sends the audit to the keyed comparison, which names each difference (issue 16).
 from __future__ import annotations
 
 import datetime
+import json
 import math
 from decimal import Decimal
 
@@ -107,3 +108,17 @@ def test_the_ordered_comparison_passes_an_intact_table_without_the_keyed_one(fun
     assert report.ok, report.problems
     assert "sale" not in keyed and "price_trade" not in keyed
     assert report.state["rows"]["sale"] == 3
+
+
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=4) | st.just("合成"),
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner,
+                                                                                      max_size=3), max_leaves=8)
+
+
+@given(json_values, st.booleans(), st.booleans())
+def test_a_parcels_json_text_is_what_the_projection_writes(value, ensure_ascii, sort_keys):  # type: ignore[no-untyped-def]
+    """The parcel audit's texts (an empty list or object without the encoder) are json.dumps's."""
+    from ledger.audit import _json_text
+
+    assert _json_text(value, ensure_ascii, sort_keys) == json.dumps(value, ensure_ascii=ensure_ascii,
+                                                                     sort_keys=sort_keys)

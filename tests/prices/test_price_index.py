@@ -130,10 +130,12 @@ def test_a_trade_date_is_the_shanghai_calendar_day_of_its_recording(moment: date
     """T3: the day read from the recorded text (the fast path verify takes for every sale) is
     the day the time zone database gives, for every moment, offset and year."""
     for text_ in (moment.astimezone(UTC).isoformat(timespec="microseconds"), moment.isoformat(),
-                  moment.astimezone(UTC).replace(tzinfo=None).isoformat()):
+                  moment.astimezone(UTC).replace(tzinfo=None).isoformat(),
+                  moment.astimezone(UTC).isoformat(timespec="seconds"), moment.astimezone(UTC).isoformat()):
         parsed = datetime.fromisoformat(text_)
         expected = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(ZoneInfo("Asia/Shanghai"))
-        assert local_date(text_) == expected.date().isoformat(), text_
+        for _again in range(2):  # the second time from what the first remembered of its hour
+            assert local_date(text_) == expected.date().isoformat(), text_
 
 
 def test_a_repeated_request_is_answered_for_the_journal_head_it_was_computed_at(market):  # type: ignore[no-untyped-def]
