@@ -236,6 +236,26 @@ class TableAudit:
             if self.append_only and self.after_seq:
                 (self._tail_deleted if op == "delete" else self._tail_put).add(key)
 
+    def put_ordered(self, key: Any, row: tuple) -> None:
+        """What :meth:`entry` does with an entry's one row in a full run still summing, ``ordered``,
+        whose key follows the last one (the caller checks both): for a walker that derives the
+        row itself (:attr:`Audits.walkers`)."""
+        pending = self._pending
+        pending.append(row)
+        self._last_key = key
+        if len(pending) >= STREAM_ROWS:
+            self._sum_rows += len(pending)
+            self._stream.update(encode_rows(pending))
+            pending.clear()
+
+    def follows(self, key: Any) -> bool:
+        """Whether ``key`` follows the last key of a full run still summing in key order."""
+        last = self._last_key
+        try:
+            return last is _NO_KEY or key > last
+        except TypeError:
+            return False
+
     def key_of(self, row: tuple) -> Any:
         return row[0] if self.key_len == 1 else tuple(row[:self.key_len])
 
@@ -986,6 +1006,13 @@ class Audits:
         self._beside: _Beside | None = None
         self.ran_beside = False  # the last full run's audits ran in a second process, and it answered
         self.skims = _skims(self.by_kind)
+        # kind → a walker that gives the audits of the kind a body of it in one step, or declines
+        # (False: the body then takes the skimmed or whole way); an audit offers one (walker())
+        self.walkers: dict[str, Callable[[int, Any], bool]] = {}
+        for audit in self.audits:
+            offer = getattr(audit, "walker", None)
+            if offer is not None:
+                self.walkers.update(offer(self.by_kind) or {})
 
     def begin(self, session: Any, after_seq: int) -> None:
         self.tables = set(inspect(session.connection()).get_table_names())
@@ -1123,7 +1150,8 @@ class Audits:
         a hint only: a body of a kind whose audits name the few payload fields they read
         (:func:`_skims`: a pledge's, a release's) is decoded for those alone when its body says the
         same kind, else parsed whole."""
-        loads, wanted, unreadable, skims = orjson.loads, self.by_kind, self.unreadable, self.skims
+        loads, wanted, unreadable, skims, walkers = orjson.loads, self.by_kind, self.unreadable, self.skims, \
+            self.walkers
         readable = (KeyError, TypeError, ValueError, IndexError, AttributeError)
         # SQLite hands a body over as its bytes when asked (no text made of it: JSON parses bytes)
         body = "CAST(body AS BLOB)" if session.get_bind().dialect.name == "sqlite" else "body"
@@ -1132,6 +1160,9 @@ class Audits:
             if tree is not None:
                 tree.add(rows)  # (seq first, the entry hash last)
             for seq, hint, body, _entry_hash in rows:
+                walker = walkers.get(hint)
+                if walker is not None and walker(seq, body):
+                    continue
                 skim = skims.get(hint)
                 if skim is not None:  # only the fields its audits read, if the body is of the kind its row says
                     found = skim(body)

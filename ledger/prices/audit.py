@@ -18,16 +18,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import partial
 from typing import Any, Callable, Iterable
 
+import msgspec
 from sqlalchemy import text
 
+import ledger.audit
 from ledger.audit import Change, TableAudit, fail, put
 from ledger.prices import method
 from ledger.prices.insurance import SOURCE_KIND, payout_fen
 from ledger.prices.trades import COLUMNS as TRADE_COLUMNS
 from ledger.prices.trades import PAYLOAD_FIELDS as TRADE_FIELDS
-from ledger.prices.trades import trade_lines, trade_rows
+from ledger.prices.trades import _MARKETS, _market, local_date, trade_lines, trade_rows
 
 
 class TradeAudit(TableAudit):
@@ -47,6 +50,15 @@ class TradeAudit(TableAudit):
     def _sale(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
         return [("put", (seq, row[1], row[2]), seq, row) for row in trade_rows(seq, at, p)]  # put(), sorted by market
 
+    def walker(self, by_kind: dict[str, list[TableAudit]]) -> dict[str, Callable[[int, Any], bool]]:
+        """A walker of sales for the second process of a full run (:attr:`ledger.audit.Audits.walkers`),
+        when a sale's audits are the sale table's and this one: :func:`_walk_sale`."""
+        audits = by_kind.get("sale", [])
+        if len(audits) != 2 or audits[1] is not self or audits[0].table != "sale" or \
+                audits[0].derive.get("sale") is not ledger.audit._sale or not (audits[0].ordered and self.ordered):
+            return {}
+        return {"sale": partial(_walk_sale, audits[0], self, msgspec.json.Decoder(_SaleBody).decode)}
+
     def _correction(self, seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
         if p.get("corrected_kind") != "sale":
             return
@@ -56,6 +68,82 @@ class TradeAudit(TableAudit):
             return
         for line in trade_lines(p["corrected_seq"], row[0], json.loads(row[1])["payload"]):
             yield ("delete", (p["corrected_seq"], line["sink_type"], line["county_code"]), seq, None)
+
+
+class _TradeMove(msgspec.Struct, gc=False):
+    batch_id: str
+    first: int
+    last: int
+
+
+class _SalePayload(msgspec.Struct, gc=False):
+    seller_account: str
+    buyer_account: str
+    quantity: int
+    price_fen_per_t: int
+    amount_fen: int
+    contract_no: str
+    moves: list[_TradeMove]
+    sale_date: str | None = None
+
+
+class _SaleBody(msgspec.Struct, gc=False):
+    kind: str
+    recorded_at: str
+    payload: _SalePayload
+
+
+_LOW, _HIGH = -2**63, 2**64  # the integers orjson reads as integers (beyond: floats)
+
+
+def _walk_sale(sale: TableAudit, trades: TradeAudit, decode: Callable[[Any], _SaleBody], seq: int, body: Any) -> bool:
+    """A sale's row and its trade line, for the sale table's audit and the price index's, from one
+    typed decoding of its body, when both audits are still summing in key order: what
+    ``ledger.audit._sale`` and :func:`trade_rows` derive from a whole parse, row for row. Any
+    body it cannot take so (a field missing or of another type, an integer orjson would read as a
+    float, credits of several markets, a key out of order, a time it cannot read) is declined
+    (False) before anything is changed, and goes the general way, which derives or names it."""
+    if not (sale.summing and trades.summing):
+        return False
+    try:
+        b = decode(body)
+    except (msgspec.MsgspecError, UnicodeDecodeError, TypeError):
+        return False
+    p = b.payload
+    price = p.price_fen_per_t
+    if b.kind != "sale" or not (_LOW <= p.quantity < _HIGH and _LOW <= price < _HIGH and _LOW <= p.amount_fen < _HIGH):
+        return False
+    line = None
+    if price > 0:  # T1: a trade (trade_rows)
+        market, total, markets = None, 0, _MARKETS
+        for m in p.moves:
+            first, last = m.first, m.last
+            if not (_LOW <= first < _HIGH and _LOW <= last < _HIGH):
+                return False
+            try:
+                found = markets[m.batch_id]
+            except KeyError:
+                found = _market(m.batch_id)
+            if found is None:
+                continue
+            if market is None:
+                market = found
+            elif found != market:
+                return False  # several markets: trade_rows groups them
+            total += last - first + 1
+        if market is not None:
+            try:
+                day = p.sale_date or local_date(b.recorded_at)
+            except ValueError:
+                return False
+            line = (seq, market[0], market[1], day, p.seller_account, p.buyer_account, total, price)
+    if not sale.follows(seq) or (line is not None and not trades.follows((seq, line[1], line[2]))):
+        return False
+    sale.put_ordered(seq, (seq, p.seller_account, p.buyer_account, p.quantity, price, p.amount_fen, p.contract_no,
+                           b.recorded_at))
+    if line is not None:
+        trades.put_ordered((seq, line[1], line[2]), line)
+    return True
 
 
 POLICY_COLUMNS = ("policy_no", "seq", "product", "insurer_party_id", "insured_party_id", "contract_no", "sink_type",

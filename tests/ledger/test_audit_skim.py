@@ -131,7 +131,10 @@ def test_the_audits_derive_the_same_from_skimmed_bodies_as_from_whole_ones(funde
                  session.execute(text("SELECT body FROM journal_entry WHERE kind = 'sale'"))]
         assert max(moves) > 1 and min(moves) == 1
         skimmed, plain = Audits(default_audits()), Audits(default_audits())
-        plain.skims = {}
+        plain.skims, plain.walkers = {}, {}
+        walked: list[bool] = []
+        walk_sale = skimmed.walkers["sale"]
+        skimmed.walkers["sale"] = lambda seq, body: walked.append(walk_sale(seq, body)) or walked[-1]
         decoded = []
         for audits in (skimmed, plain):
             audits.begin(session, 0)
@@ -140,9 +143,82 @@ def test_the_audits_derive_the_same_from_skimmed_bodies_as_from_whole_ones(funde
         skims = skimmed.skims
         assert decoded == [[], []]
         assert _state(skimmed) == _state(plain)
+        assert walked.count(True) == kinds["sale"]  # every sale here in one step (test_sale_walker: the rest)
     # and the skimmed path was the one taken: each kind's body gives its fields alone
     with svc.db.read() as session:
         for kind, skim in skims.items():
             body = session.execute(text("SELECT body FROM journal_entry WHERE kind = :k LIMIT 1"), {"k": kind}).scalar()
             found = skim(body.encode())
             assert found is not None and set(found[2]) <= wanted(kind) and set(found[2]) < set(orjson.loads(body)["payload"])
+
+
+BATCHES = ["CN330523-BF-AJBF01-2024/1", "CN330523-BF-AJBF01-2024/2", "CN330502-TG-WXTG01-2023/1",
+           "IMPORT:VERRA:VCS-1-2020/1"]
+ODD = st.sampled_from([2**64 + 1, 10**20 + 7, -2**63 - 1, True, "7", 2.5, None, [1], 7])
+
+
+@st.composite
+def sale_bodies(draw):  # type: ignore[no-untyped-def]
+    """A sale's body as written (credits of one market or several, imported ones, a zero price,
+    the clerk's date or none), or with one field gone, of another type or out of range."""
+    fine = st.integers(-3, 10**6)
+    moves = [{"batch_id": draw(st.sampled_from(BATCHES)), "first": draw(fine), "last": draw(fine),
+              "from_account": "A-H", "from_state": "held", "to_account": "B-H", "to_state": "held", "tag": None}
+             for _ in range(draw(st.integers(0, 3)))]
+    payload = {"seller_account": draw(st.sampled_from(["A-H", "卖方-H"])), "buyer_account": "B-H",
+               "quantity": draw(fine), "price_fen_per_t": draw(st.one_of(fine, st.sampled_from([0, -5]))),
+               "amount_fen": draw(fine), "contract_no": draw(st.sampled_from(["HZ-1（合成）", "HZ-2"])),
+               "moves": moves, "result": {"blocks": []}}
+    if draw(st.booleans()):
+        payload["sale_date"] = draw(st.sampled_from([None, "", "2026-01-02"]))
+    body = {"kind": "sale", "payload": payload,
+            "recorded_at": draw(st.sampled_from(["2024-05-01T17:00:00.000001+00:00", "2024-05-01T03:00:00+00:00"]))}
+    odd = draw(st.sampled_from(["none", "none", "gone", "field", "move", "kind", "time"]))
+    if odd == "gone":
+        payload.pop(draw(st.sampled_from(sorted(payload))))
+    elif odd == "field":
+        payload[draw(st.sampled_from(sorted(payload)))] = draw(ODD)
+    elif odd == "move" and moves:
+        draw(st.sampled_from(moves))[draw(st.sampled_from(["batch_id", "first", "last"]))] = draw(ODD)
+    elif odd == "kind":
+        body["kind"] = draw(st.sampled_from(["retirement", 7]))
+    elif odd == "time":
+        body["recorded_at"] = draw(st.sampled_from(["2024-05-01T03:00:00+08:00", "not a time", None, 5]))
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+def _whole_way(audits: Audits, seq: int, body: bytes) -> None:
+    """What Audits.walk does with a body it parses whole."""
+    found = whole(body)
+    if found is None or type(found[0]) is not str:
+        return
+    kind, recorded_at, payload = found
+    for audit in audits.by_kind.get(kind, ()):
+        try:
+            audit.entry(seq, kind, recorded_at, payload)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            audits.unreadable.append((seq, audit.table, kind))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(sale_bodies(), min_size=1, max_size=4), st.integers(0, 2))
+def test_the_sale_walker_gives_the_audits_what_the_whole_way_gives(bodies, backwards):  # type: ignore[no-untyped-def]
+    """Sales walked in one step (ledger.prices.audit._walk_sale, or declined and taken the whole
+    way) leave the sale table's and the price index's audits as the whole way alone does: the same
+    rows, sums, key order and unreadable entries, whatever the bodies hold."""
+    walked, whole_only = Audits(default_audits()), Audits(default_audits())
+    for audits in (walked, whole_only):
+        audits.unreadable = []
+        for audit in audits.by_kind["sale"]:
+            audit.begin(None, 0)
+    seqs = list(range(10, 10 + len(bodies)))
+    if backwards == 1:
+        seqs.reverse()  # keys out of order: both leave the sums for the keyed comparison
+    for seq, body in zip(seqs, bodies):
+        if not walked.walkers["sale"](seq, body):
+            _whole_way(walked, seq, body)
+        _whole_way(whole_only, seq, body)
+    def state(audits: Audits) -> list[dict]:  # type: ignore[type-arg]
+        return [s for s in _state(audits) if s["table"] in ("sale", "price_trade")]
+    assert state(walked) == state(whole_only)
+    assert walked.unreadable == whole_only.unreadable
