@@ -236,13 +236,13 @@ class TableAudit:
             if self.append_only and self.after_seq:
                 (self._tail_deleted if op == "delete" else self._tail_put).add(key)
 
-    def put_ordered(self, key: Any, row: tuple) -> None:
-        """What :meth:`entry` does with an entry's one row in a full run still summing, ``ordered``,
-        whose key follows the last one (the caller checks both): for a walker that derives the
-        row itself (:attr:`Audits.walkers`)."""
+    def put_ordered(self, rows: list[tuple], last_key: Any) -> None:
+        """What :meth:`entry` does with an entry's rows in a full run still summing, ``ordered``,
+        whose keys follow the last one and each other, ``last_key`` the last of them (the caller
+        checks all that): for a walker that derives the rows itself (:attr:`Audits.walkers`)."""
         pending = self._pending
-        pending.append(row)
-        self._last_key = key
+        pending.extend(rows)
+        self._last_key = last_key
         if len(pending) >= STREAM_ROWS:
             self._sum_rows += len(pending)
             self._stream.update(encode_rows(pending))

@@ -101,7 +101,7 @@ def _walk_sale(sale: TableAudit, trades: TradeAudit, decode: Callable[[Any], _Sa
     typed decoding of its body, when both audits are still summing in key order: what
     ``ledger.audit._sale`` and :func:`trade_rows` derive from a whole parse, row for row. Any
     body it cannot take so (a field missing or of another type, an integer orjson would read as a
-    float, credits of several markets, a key out of order, a time it cannot read) is declined
+    float, a key out of order, a time it cannot read) is declined
     (False) before anything is changed, and goes the general way, which derives or names it."""
     if not (sale.summing and trades.summing):
         return False
@@ -113,9 +113,9 @@ def _walk_sale(sale: TableAudit, trades: TradeAudit, decode: Callable[[Any], _Sa
     price = p.price_fen_per_t
     if b.kind != "sale" or not (_LOW <= p.quantity < _HIGH and _LOW <= price < _HIGH and _LOW <= p.amount_fen < _HIGH):
         return False
-    line = None
-    if price > 0:  # T1: a trade (trade_rows)
-        market, total, markets = None, 0, _MARKETS
+    lines: list[tuple[Any, ...]] = []
+    if price > 0:  # T1: a trade (trade_rows: one line per market, in market order)
+        market, total, tonnes, markets = None, 0, None, _MARKETS
         for m in p.moves:
             first, last = m.first, m.last
             if not (_LOW <= first < _HIGH and _LOW <= last < _HIGH):
@@ -128,21 +128,27 @@ def _walk_sale(sale: TableAudit, trades: TradeAudit, decode: Callable[[Any], _Sa
                 continue
             if market is None:
                 market = found
-            elif found != market:
-                return False  # several markets: trade_rows groups them
-            total += last - first + 1
+            elif tonnes is None and found != market:  # a second market: grouped from here on
+                tonnes = {market: total}
+            if tonnes is None:
+                total += last - first + 1
+            else:
+                tonnes[found] = tonnes.get(found, 0) + last - first + 1
         if market is not None:
             try:
                 day = p.sale_date or local_date(b.recorded_at)
             except ValueError:
                 return False
-            line = (seq, market[0], market[1], day, p.seller_account, p.buyer_account, total, price)
-    if not sale.follows(seq) or (line is not None and not trades.follows((seq, line[1], line[2]))):
+            seller, buyer = p.seller_account, p.buyer_account
+            lines = [(seq, market[0], market[1], day, seller, buyer, total, price)] if tonnes is None else \
+                [(seq, sink, county, day, seller, buyer, q, price) for (sink, county), q in sorted(tonnes.items())]
+    # the keys must follow the last ones (a line's key follows the line before: markets in order)
+    if not sale.follows(seq) or (lines and not trades.follows((seq, lines[0][1], lines[0][2]))):
         return False
-    sale.put_ordered(seq, (seq, p.seller_account, p.buyer_account, p.quantity, price, p.amount_fen, p.contract_no,
-                           b.recorded_at))
-    if line is not None:
-        trades.put_ordered((seq, line[1], line[2]), line)
+    sale.put_ordered([(seq, p.seller_account, p.buyer_account, p.quantity, price, p.amount_fen, p.contract_no,
+                       b.recorded_at)], seq)
+    if lines:
+        trades.put_ordered(lines, (seq, lines[-1][1], lines[-1][2]))
     return True
 
 

@@ -6,6 +6,7 @@ whole (issue 16)."""
 from __future__ import annotations
 
 import json
+from unittest.mock import patch
 
 import orjson
 from hypothesis import given, settings
@@ -201,11 +202,16 @@ def _whole_way(audits: Audits, seq: int, body: bytes) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(sale_bodies(), min_size=1, max_size=4), st.integers(0, 2))
-def test_the_sale_walker_gives_the_audits_what_the_whole_way_gives(bodies, backwards):  # type: ignore[no-untyped-def]
+@given(st.lists(sale_bodies(), min_size=1, max_size=4), st.integers(0, 2), st.sampled_from([1, 2, 3, 10_000]))
+def test_the_sale_walker_gives_the_audits_what_the_whole_way_gives(bodies, backwards, page):  # type: ignore[no-untyped-def]
     """Sales walked in one step (ledger.prices.audit._walk_sale, or declined and taken the whole
     way) leave the sale table's and the price index's audits as the whole way alone does: the same
-    rows, sums, key order and unreadable entries, whatever the bodies hold."""
+    rows, sums, key order, pages hashed and unreadable entries, whatever the bodies hold."""
+    with patch("ledger.audit.STREAM_ROWS", page):  # (pages of a few rows: an entry's lines across a page's end)
+        _walk_both(bodies, backwards)
+
+
+def _walk_both(bodies: list[bytes], backwards: int) -> None:
     walked, whole_only = Audits(default_audits()), Audits(default_audits())
     for audits in (walked, whole_only):
         audits.unreadable = []
