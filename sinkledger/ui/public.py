@@ -179,7 +179,7 @@ def _sink_table(balances: dict[str, Any], parcels: dict[str, tuple[int, float]])
             t("col_cancelled"): sum(r["cancelled_t"] for r in mine),  # buffer credits cancelled by reversals
         })
     summary_table(rows)
-    st.caption(t("buffer_caption", n=buffer_t))
+    st.caption(t("buffer_caption", n=f"{buffer_t:,}"))  # (grouped as the table's figures are)
 
 
 def _vintage_table(balances: dict[str, Any]) -> None:
