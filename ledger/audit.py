@@ -1147,9 +1147,10 @@ class Audits:
         An entry's kind and time are read from its body, not from their columns: the same on a
         journal whose chain the walk checks (a body whose header differs from its row stops that
         walk at the entry, and what this walk found is then not used). The kind column is read as
-        a hint only: a body of a kind whose audits name the few payload fields they read
-        (:func:`_skims`: a pledge's, a release's) is decoded for those alone when its body says the
-        same kind, else parsed whole."""
+        a hint only: a sale is first offered to its walker (:attr:`walkers`: its two audits' rows
+        from one typed decoding), which takes it or declines; a body of a kind whose audits name the
+        few payload fields they read (:func:`_skims`: a sale's, a retirement's, a pledge's, a
+        release's) is decoded for those alone when its body says the same kind, else parsed whole."""
         loads, wanted, unreadable, skims, walkers = orjson.loads, self.by_kind, self.unreadable, self.skims, \
             self.walkers
         readable = (KeyError, TypeError, ValueError, IndexError, AttributeError)

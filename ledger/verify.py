@@ -40,7 +40,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from itertools import chain, compress, islice, repeat
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from typing import Any, Literal, Protocol
 
 import msgspec

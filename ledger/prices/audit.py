@@ -97,12 +97,12 @@ _LOW, _HIGH = -2**63, 2**64  # the integers orjson reads as integers (beyond: fl
 
 
 def _walk_sale(sale: TableAudit, trades: TradeAudit, decode: Callable[[Any], _SaleBody], seq: int, body: Any) -> bool:
-    """A sale's row and its trade line, for the sale table's audit and the price index's, from one
+    """A sale's row and its trade lines, for the sale table's audit and the price index's, from one
     typed decoding of its body, when both audits are still summing in key order: what
     ``ledger.audit._sale`` and :func:`trade_rows` derive from a whole parse, row for row. Any
     body it cannot take so (a field missing or of another type, an integer orjson would read as a
-    float, a key out of order, a time it cannot read) is declined
-    (False) before anything is changed, and goes the general way, which derives or names it."""
+    float, a key out of order, a time it cannot read) is declined (False) before anything is
+    changed, and goes the general way, which derives or names it."""
     if not (sale.summing and trades.summing):
         return False
     try:

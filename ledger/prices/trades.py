@@ -44,8 +44,8 @@ def market_of_batch(batch_id: str) -> tuple[str, str] | None:
 
 
 # A sale's batches are few and recur in every sale of them: each id is parsed once (verify reads
-# a million sales).
-_MARKETS: dict[str, tuple[str, str] | None] = {}  # batch id → its market: batches are few, sales many
+# a million sales), remembered in a plain dict (batch id → its market), looked up in place.
+_MARKETS: dict[str, tuple[str, str] | None] = {}
 
 
 def _market(batch_id: str) -> tuple[str, str] | None:
