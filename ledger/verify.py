@@ -376,11 +376,11 @@ def _full(session: Session, report: VerifyReport, observers: Sequence[Observer],
     tree = TreeWalk(checkpoints)
     walked = _full_walk(session, report, replay, issued, None if tree_beside is not None else tree, observers,
                         progress)
-    projection = None
+    projection: tuple[VerifyReport, dict[tuple[Any, str, str], int]] | None = None
     if tree_beside is not None:
-        if walked is None:  # while the second process ends its walk: what the projection holds, kept aside
-            projection = VerifyReport()
-            projection.state = {"sums": _compare_projection(session, replay, issued, projection)}
+        if walked is None:  # while the second process ends its walk: the projection compared, its problems kept aside
+            aside = VerifyReport()
+            projection = aside, _compare_projection(session, replay, issued, aside)
         tree = _tree_from_beside(session, tree_beside, checkpoints, walked, report)
     if tree.mismatch is not None:  # before any problem the walk found: the walk would have stopped there
         seq = tree.mismatch
@@ -401,8 +401,8 @@ def _full(session: Session, report: VerifyReport, observers: Sequence[Observer],
     if projection is None:
         sums = _compare_projection(session, replay, issued, report)
     else:  # its problems after the tree's, as when compared here (none names an entry)
-        sums = projection.state["sums"]
-        for problem in projection.problems:
+        aside, sums = projection
+        for problem in aside.problems:
             report.ok = False
             report.problems.append(problem)
     report.batches, report.credits_issued = len(issued), sum(q for q in issued.values() if isinstance(q, int))
@@ -506,7 +506,7 @@ def _full_walk(session: Session, report: VerifyReport, replay: Replay, issued: d
                     observer.entry(seq, kind, recorded_at, payload)
                 if type(payload) is dict and "batches" not in payload and \
                         type(moves := payload.get("moves", [])) is list:
-                    problem_text = _replay_moves(replay, moves, MOVE_FIELDS, _as_is)
+                    problem_text = _replay_moves(replay, moves)
                 else:
                     problem_text = _full_entry(replay, issued, payload)
             if problem_text is not None:
@@ -524,19 +524,15 @@ def _full_walk(session: Session, report: VerifyReport, replay: Replay, issued: d
     return None
 
 
-def _as_is(record: Any) -> Any:
-    return record
-
-
-def _replay_moves(replay: Replay, moves: Sequence[Any], fields: Callable[[Any], tuple[Any, ...]],
-                  record: Callable[[Any], dict[str, Any]]) -> str | None:
-    """Replay one entry's moves (records, or decoded structs), the common case (a move between
-    accounts inside one block) inlined; any other move goes through :meth:`Replay.apply` (as its
-    record: ``record(move)``), which applies it or names its problem. The problem, or None."""
+def _replay_moves(replay: Replay, moves: Sequence[Any]) -> str | None:
+    """Replay one entry's move records (dicts), the common case (a move between accounts inside one
+    block) checked here and given to :func:`split`; any other move goes through
+    :meth:`Replay.apply`, which applies it or names its problem. The problem, or None. (The typed
+    decoding's moves, most of a full run's, take :func:`_replay_decoded`.)"""
     batches, owner_of, states = replay.batches, replay._owners, STATES
     for r in moves:
         try:
-            batch_id, first, last, from_account, from_state, to_account, to_state, tag = fields(r)
+            batch_id, first, last, from_account, from_state, to_account, to_state, tag = MOVE_FIELDS(r)
             key = (to_account, to_state, tag)
             new = owner_of.get(key) or owner_of.setdefault(key, key)
             lists = batches[batch_id] if from_account is not None and to_state in states and \
@@ -545,7 +541,7 @@ def _replay_moves(replay: Replay, moves: Sequence[Any], fields: Callable[[Any], 
             lists = None
         if lists is None or type(first) is not int or type(last) is not int or first > last or \
                 type(batch_id) is not str:
-            problem = _full_entry(replay, {}, {"moves": [record(r)]})
+            problem = _full_entry(replay, {}, {"moves": [r]})
             if problem is not None:
                 return problem
             continue
@@ -553,17 +549,8 @@ def _replay_moves(replay: Replay, moves: Sequence[Any], fields: Callable[[Any], 
         i = bisect_right(firsts, first) - 1
         src = owners[i] if i >= 0 else None
         if src is None or lasts[i] < last or src[0] != from_account or src[1] != from_state:
-            return _full_entry(replay, {}, {"moves": [record(r)]})  # names the problem
-        src_last = lasts[i]
-        if firsts[i] == first:  # split() inlined: the whole block (a pledge's, a release's) or its first serials
-            owners[i] = new
-            if last < src_last:
-                lasts[i] = last
-                firsts.insert(i + 1, last + 1)
-                lasts.insert(i + 1, src_last)
-                owners.insert(i + 1, src)
-        else:
-            split(firsts, lasts, owners, i, first, last, new)
+            return _full_entry(replay, {}, {"moves": [r]})  # names the problem
+        split(firsts, lasts, owners, i, first, last, new)
     return None
 
 
@@ -594,7 +581,7 @@ def _replay_decoded(replay: Replay, moves: Sequence[_FastMove], record: Callable
         src_last = lasts[i]
         if src_last < last or src[0] != m.from_account or src[1] != m.from_state:
             return _full_entry(replay, {}, {"moves": [record(m)]})  # names the problem
-        if firsts[i] == first:  # split() inlined: the whole block (a pledge's, a release's) or its first serials
+        if firsts[i] == first:  # split() inlined (the hot path): the whole block (a pledge's) or its first serials
             owners[i] = new
             if last < src_last:
                 lasts[i] = last

@@ -113,40 +113,9 @@ def trade_rows(seq: int, recorded_at: str, payload: dict[str, Any]) -> list[tupl
     price = payload.get("price_fen_per_t") or 0
     if price <= 0:
         return []
-    moves = payload.get("moves", ())
-    markets = _MARKETS
-    if type(moves) is list and len(moves) == 1:  # most sales: one move, one line (verify reads a million)
-        move = moves[0]
-        try:
-            found = markets[move["batch_id"]]
-        except KeyError:
-            found = _market(move["batch_id"])
-        if found is None:
-            return []
-        return [(seq, found[0], found[1], payload.get("sale_date") or local_date(recorded_at),
-                 payload["seller_account"], payload["buyer_account"], int(move["last"]) - int(move["first"]) + 1,
-                 price)]
-    market, first_market, total = _market, None, 0
-    for move in moves:  # most sales of several moves take credits of one market: one line, no grouping
-        try:
-            found = markets[move["batch_id"]]
-        except KeyError:
-            found = market(move["batch_id"])
-        if found is None:
-            continue
-        if first_market is None:
-            first_market = found
-        elif found != first_market:
-            break
-        total += int(move["last"]) - int(move["first"]) + 1
-    else:
-        if first_market is None:
-            return []
-        return [(seq, first_market[0], first_market[1], payload.get("sale_date") or local_date(recorded_at),
-                 payload["seller_account"], payload["buyer_account"], total, price)]
     tonnes: dict[tuple[str, str], int] = {}
-    for move in moves:
-        found = market(move["batch_id"])
+    for move in payload.get("moves", ()):  # (verify's second process takes its own way: prices.audit._walk_sale)
+        found = _market(move["batch_id"])
         if found is not None:
             tonnes[found] = tonnes.get(found, 0) + int(move["last"]) - int(move["first"]) + 1
     if not tonnes:

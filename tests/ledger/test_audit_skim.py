@@ -206,12 +206,17 @@ def _whole_way(audits: Audits, seq: int, body: bytes) -> None:
 def test_the_sale_walker_gives_the_audits_what_the_whole_way_gives(bodies, backwards, page):  # type: ignore[no-untyped-def]
     """Sales walked in one step (ledger.prices.audit._walk_sale, or declined and taken the whole
     way) leave the sale table's and the price index's audits as the whole way alone does: the same
-    rows, sums, key order, pages hashed and unreadable entries, whatever the bodies hold."""
+    rows, sums, key order and unreadable entries, whatever the bodies hold and however the stream
+    of rows is cut into pages."""
     with patch("ledger.audit.STREAM_ROWS", page):  # (pages of a few rows: an entry's lines across a page's end)
-        _walk_both(bodies, backwards)
+        walked, whole_only = _walk_both(bodies, backwards)
+    assert _sale_state(walked) == _sale_state(whole_only)
+    assert walked.unreadable == whole_only.unreadable
 
 
-def _walk_both(bodies: list[bytes], backwards: int) -> None:
+def _walk_both(bodies: list[bytes], backwards: int) -> tuple[Audits, Audits]:
+    """The bodies given to one set of audits through the sale walker (the whole way when it
+    declines), and to another the whole way alone."""
     walked, whole_only = Audits(default_audits()), Audits(default_audits())
     for audits in (walked, whole_only):
         audits.unreadable = []
@@ -224,7 +229,8 @@ def _walk_both(bodies: list[bytes], backwards: int) -> None:
         if not walked.walkers["sale"](seq, body):
             _whole_way(walked, seq, body)
         _whole_way(whole_only, seq, body)
-    def state(audits: Audits) -> list[dict]:  # type: ignore[type-arg]
-        return [s for s in _state(audits) if s["table"] in ("sale", "price_trade")]
-    assert state(walked) == state(whole_only)
-    assert walked.unreadable == whole_only.unreadable
+    return walked, whole_only
+
+
+def _sale_state(audits: Audits) -> list[dict]:  # type: ignore[type-arg]
+    return [s for s in _state(audits) if s["table"] in ("sale", "price_trade")]

@@ -8,6 +8,7 @@ trace names every input sale entry by seq and hash, and the check recomputes it 
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -18,7 +19,7 @@ from sqlalchemy import text
 
 from ledger.prices import method
 from ledger.prices.method import Trade, compute, weighted_median
-from ledger.prices.trades import local_date, trade_rows
+from ledger.prices.trades import local_date, market_of_batch, trade_rows
 from tests.ledger.conftest import assert_refused
 from tests.prices.conftest import trade
 
@@ -174,11 +175,18 @@ _moves = st.lists(st.fixed_dictionaries({"batch_id": _batches, "first": st.integ
 
 
 @given(_moves, st.integers(-5, 9_000), st.one_of(st.none(), st.just("2025-02-03")))
-def test_a_sale_of_one_move_gives_the_lines_any_sale_gives(moves, price, sale_date):  # type: ignore[no-untyped-def]
-    """T1-T3 for a sale of one move (the common case, taken apart) as for any other: the general
-    path (the moves as a tuple) gives the same lines."""
+def test_a_sales_lines_are_its_tonnes_by_market(moves, price, sale_date):  # type: ignore[no-untyped-def]
+    """T1-T3: a sale at a price above zero gives one line per market of its batches issued here
+    (an imported or unreadable batch id gives none), its tonnes summed, in market order, dated by
+    the clerk's date or else the Shanghai day of its recording."""
     payload = {"price_fen_per_t": price, "moves": moves, "seller_account": "COL-1-H", "buyer_account": "ENT-1-H"}
     if sale_date:
         payload["sale_date"] = sale_date
-    at = "2025-03-31T17:30:00+00:00"
-    assert trade_rows(7, at, payload) == trade_rows(7, at, payload | {"moves": tuple(moves)})
+    tonnes: Counter = Counter()
+    for move in moves:
+        if (found := market_of_batch(move["batch_id"])) is not None:
+            tonnes[found] += move["last"] - move["first"] + 1
+    day = sale_date or "2025-04-01"  # 17:30 UTC is the next day in Shanghai
+    expected = [] if price <= 0 else [(7, sink, county, day, "COL-1-H", "ENT-1-H", q, price)
+                                      for (sink, county), q in sorted(tonnes.items())]
+    assert trade_rows(7, "2025-03-31T17:30:00+00:00", payload) == expected
