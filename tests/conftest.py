@@ -27,15 +27,15 @@ SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 PG_URL = os.environ.get("SINKLEDGER_TEST_PG_URL", "")
 
 
-def _worker_database(url: str, worker: str) -> str:
-    """Under pytest-xdist each worker empties and fills databases of its own: ``<name>_<worker>``
-    beside the configured one, made (with PostGIS) on first use. The configured database is
-    only the way in."""
+def database_beside(url: str, suffix: str) -> str:
+    """The URL of database ``<name>_<suffix>`` beside ``url``'s, made (with PostGIS) on first use.
+    Under pytest-xdist each worker empties and fills databases of its own (``<name>_<worker>``):
+    the configured database is only the way in; a server that outlives its test gets one more."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
     base = make_url(url)
-    name = f"{base.database}_{worker}"
+    name = f"{base.database}_{suffix}"
     try:
         admin = create_engine(base, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
@@ -52,7 +52,7 @@ def _worker_database(url: str, worker: str) -> str:
 
 
 if PG_URL and os.environ.get("PYTEST_XDIST_WORKER"):
-    PG_URL = _worker_database(PG_URL, os.environ["PYTEST_XDIST_WORKER"])
+    PG_URL = database_beside(PG_URL, os.environ["PYTEST_XDIST_WORKER"])
     os.environ["SINKLEDGER_TEST_PG_URL"] = PG_URL  # for the subprocesses a test starts
 REQUIRE_ALL = os.environ.get("SINKLEDGER_REQUIRE_ALL") == "1"
 

@@ -26,7 +26,7 @@ import uvicorn
 from sqlalchemy import text
 
 from sinkledger.config import REPO_ROOT, load_settings
-from tests.conftest import PG_URL, pg_available
+from tests.conftest import PG_URL, database_beside, pg_available
 from tests.data.make_release_db import TEST_ONLY_DATA_KEY
 from tests.public_world import sqlite_world_template, world  # noqa: F401 - fixtures
 
@@ -150,7 +150,10 @@ def api_server(request, tmp_path_factory):  # type: ignore[no-untyped-def]
         ok, reason = pg_available()
         if not ok:
             pytest.skip(reason)
-        url = PG_URL
+        # a database of its own: the server lives the whole session and writes its key-use log
+        # every FLUSH_MS, so on the worker's shared database it would race the next test's
+        # dropping of the schema (a deadlock on ``DROP TABLE api_key`` in CI)
+        url = database_beside(PG_URL, "api")
     env = {"DATABASE_URL": url, "SINKLEDGER_HOME": str(home), "SINKLEDGER_API_BURST": str(BURST),
            "SINKLEDGER_API_RATE_PER_MINUTE": str(RATE_PER_MINUTE), "SINKLEDGER_API_FLUSH_MS": str(FLUSH_MS)}
     if request.param == "postgres":
