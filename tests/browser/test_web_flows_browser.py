@@ -64,6 +64,28 @@ def done(page, *texts: str) -> None:  # type: ignore[no-untyped-def]
         raise
 
 
+def press(page, name: str, *texts: str) -> None:
+    """Press the main area's button ``name``, then wait as :func:`done` for ``texts``.
+
+    On a loaded machine Streamlit's frontend now and then drops a press that lands just after a
+    rerun (seen in CI: the form stayed filled in, no run started; Streamlit's own browser tests
+    wait around the same race). A user presses again, and so does this, at most twice, once the
+    app is idle with the button still there: the form's request id makes a repeated press the
+    same command (tests/browser/test_forms_browser.py checks a double click is one order)."""
+    main = page.get_by_test_id("stMain")
+    button = main.get_by_role("button", name=name)
+    for _ in range(2):
+        button.click()
+        try:
+            main.get_by_text(texts[0], exact=False).first.wait_for(state="visible", timeout=20_000)
+            break
+        except Exception:  # noqa: BLE001 - pressed again below, or done() raises with a screenshot
+            page.wait_for_function(APP_DONE_JS)
+            if not button.is_visible() or main.get_by_text(texts[0], exact=False).first.is_visible():
+                break
+    done(page, *texts)
+
+
 def no_traceback(page) -> None:  # type: ignore[no-untyped-def]
     assert page.locator('[data-testid="stException"]').count() == 0
 
@@ -185,8 +207,7 @@ def test_record_a_sale_and_see_the_balance_change(page, streamlit_server, screen
     contract.fill("HZGX-BROWSER-0001")
     contract.press("Enter")
     page.wait_for_function(APP_DONE_JS)
-    main.get_by_role("button", name=zh("record_sale")).click()
-    done(page, "交易已记录")
+    press(page, zh("record_sale"), "交易已记录")
     no_traceback(page)
     change = main.get_by_text(re.compile("可用余额：")).inner_text()
     numbers = [int(n.replace(",", "")) for n in re.findall(r"([\d,]+) 吨", change)]
@@ -208,16 +229,13 @@ def test_fulfil_a_court_order_and_download_the_certificate(page, streamlit_serve
     choose(page, zh("defendants"), "ENT-0002")
     main.get_by_label(zh("col_ecosystem")).fill("下渚湖湿地（演示）")
     main.get_by_label(zh("description")).fill("非法捕捞（演示）")
-    main.get_by_role("button", name=zh("register_case")).click()
-    done(page, zh("case_heading", case_no=case_no))
+    press(page, zh("register_case"), zh("case_heading", case_no=case_no))
     quantity = main.get_by_label(zh("quantity_t"))
     quantity.fill("4")
-    main.get_by_role("button", name=zh("issue_order")).click()
-    done(page, zh("fulfil_order"))
+    press(page, zh("issue_order"), zh("fulfil_order"))
     main.get_by_label(zh("contract_no")).fill("HZGX-COURT-B1")
-    main.get_by_role("button", name=zh("fulfil_order")).click()
-    done(page, "履行完毕")
-    main.get_by_role("button", name=zh("issue_certificate")).click()
+    press(page, zh("fulfil_order"), "履行完毕")
+    press(page, zh("issue_certificate"), "下载证明")
     button = main.get_by_role("button", name=re.compile("下载证明"))
     button.wait_for()
     code = re.search(r"([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})", button.inner_text()).group(1)
@@ -244,8 +262,7 @@ def test_check_a_certificate_as_the_public(page, streamlit_server, screenshot_di
     done(page, zh("certificate_intro")[:10])
     box = main.get_by_label(zh("certificate_code"))
     box.fill("AAAA-BBBB-CCCC-DDDD")
-    main.get_by_role("button", name=zh("certificate_check")).click()
-    done(page, "可能是伪造的")
+    press(page, zh("certificate_check"), "可能是伪造的")
     no_traceback(page)
 
 
