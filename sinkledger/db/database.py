@@ -358,6 +358,38 @@ class Database:
                     raise InvalidInput("query_value_invalid", detail=type(exc).__name__) from exc
                 raise
 
+    @contextmanager
+    def plain_read(self) -> Iterator[Tx]:
+        """A read transaction on plain statements (:class:`ledger.sql.Tx`), for the few reads a
+        command makes before it runs (no ORM session: about 0.1 ms less than :meth:`read`). One
+        snapshot for every statement (SQLite: ``BEGIN``; PostgreSQL: the driver's transaction),
+        rolled back at the end. Inside :meth:`batch` it reads the batch's transaction."""
+        if getattr(self._local, "batch", None) is not None:
+            with self.read() as session:
+                yield Tx.of(session)
+            return
+        pooled = self.engine.raw_connection()
+        tx = Tx.on_pool_connection(pooled, self.engine)
+        dbapi = pooled.driver_connection
+        try:
+            if self.is_sqlite:
+                dbapi.execute("BEGIN")
+            yield tx
+        except Exception as exc:
+            if unbindable(exc):
+                raise InvalidInput("query_value_invalid", detail=type(exc).__name__) from exc
+            if isinstance(exc, self._dbapi_error):
+                raise sa_exc.DBAPIError.instance(None, None, exc, self._dbapi_error) from exc
+            raise
+        finally:
+            try:
+                if not self.is_sqlite:
+                    dbapi.rollback()
+                elif dbapi.in_transaction:
+                    dbapi.execute("ROLLBACK")
+            finally:
+                tx.release()
+
     def dispose(self) -> None:
         self.engine.dispose()
         if self._writer_engine is not self.engine:

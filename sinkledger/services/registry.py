@@ -155,8 +155,7 @@ class Service(UserCalls, ParcelCalls, EstimateCalls, RegistryImportCalls, SalesI
         require(actor, "issue")  # before the estimate is looked up: another role learns nothing of it
         verified_kg_co2e = checks.whole(verified_kg_co2e, "verified_kg_co2e")
         buffer_share_bp = checks.whole(buffer_share_bp, "buffer_share_bp")
-        with self.db.read() as s:
-            tx = Tx.of(s)
+        with self.db.plain_read() as tx:
             est = tx.one("SELECT parcel_codes, period_start, period_end FROM estimate WHERE id = :id",
                          {"id": estimate_id}) if isinstance(estimate_id, str) else None
             if est is None:
@@ -164,7 +163,7 @@ class Service(UserCalls, ParcelCalls, EstimateCalls, RegistryImportCalls, SalesI
             codes = json.loads(est[0])
             marks, params = in_list("c", codes)
             parcels = tx.all(f"SELECT county_code, holder_party_id FROM parcel WHERE parcel_code IN ({marks})", params)
-            centre = collection.centre_account_for(s, codes, est[1], est[2])
+            centre = collection.centre_account_for(tx, codes, est[1], est[2])
         counties = {county for county, _ in parcels}
         county = counties.pop() if len(counties) == 1 else self.settings.region.admin_code
         holders = {holder for _, holder in parcels}

@@ -116,3 +116,24 @@ def test_a_failed_orm_flush_in_a_batch_undoes_only_its_command(funded):  # type:
 
         assert s.execute(text("SELECT count(*) FROM party WHERE id IN ('ENT-1', 'ENT-77')")).scalar_one() == 2
     assert svc.verify().ok
+
+
+def test_a_plain_read_sees_the_batch_it_runs_in_and_leaves_nothing_open(funded):  # type: ignore[no-untyped-def]
+    """``Database.plain_read`` (a command's reads before it runs, e.g. an issuance's estimate): a
+    read in a batch sees the batch's uncommitted entry, one outside sees only what was committed,
+    and afterwards no transaction is left open (a writer still takes the lock at once)."""
+    svc = funded
+
+    def head() -> int:
+        with svc.db.plain_read() as tx:
+            return tx.one("SELECT max(seq) FROM journal_entry")[0]
+
+    before = head()
+    with svc.db.batch(commit_every=100, commit_every_s=3600):
+        sold = sell(svc, "pr-1")
+        assert head() == sold["seq"] == before + 1  # the batch's own transaction
+    assert head() == before + 1  # committed with the batch
+    with pytest.raises(RuntimeError), svc.db.plain_read() as tx:
+        tx.one("SELECT 1")
+        raise RuntimeError("the caller fails")
+    assert sell(svc, "pr-2")["seq"] == before + 2 and head() == before + 2
