@@ -45,7 +45,8 @@ class Tx:
     """
 
     __slots__ = ("_connection", "_engine", "transaction", "pool_connection", "driver_connection", "cursor", "pg",
-                 "_error", "_session", "batches", "blocks", "_nested_session", "_nested", "take_keys")
+                 "_error", "_session", "batches", "blocks", "_nested_session", "_nested", "take_keys",
+                 "_pipeline")
 
     def __init__(self, connection: Any, session: Any = None, *, nested_session: bool = False) -> None:
         """``nested_session``: the caller wrote its own savepoint on the driver's connection (a
@@ -81,10 +82,40 @@ class Tx:
         self._nested: Any = None  # the SQLAlchemy savepoint the session runs in (nested_session)
         # batch_id → (vintage_year, issuance_seq) read in this transaction (a new balance row's keys)
         self.take_keys: dict[str, tuple[int, int]] = {}
+        self._pipeline: Any = None  # psycopg's pipeline, while statements are pipelined (pipeline())
+
+    def pipeline(self) -> None:
+        """PostgreSQL: from now on, send each statement without waiting for the one before.
+
+        A statement whose result is read (``one``, ``all``) waits for everything sent before it,
+        so reads see every write; the writes between two reads cost one round trip together
+        instead of one each (psycopg's pipeline mode). An error of a write is raised at the next
+        read or at :meth:`end_pipeline`, still inside the transaction, which then rolls back
+        whole. SQLAlchemy and the ORM session read results (row counts) as they go: making
+        :attr:`connection` ends the pipeline first. Nothing on SQLite."""
+        if self.pg and self._pipeline is None:
+            self._pipeline = self.driver_connection.pipeline()
+            self._pipeline.__enter__()
+
+    def end_pipeline(self, failure: BaseException | None = None) -> None:
+        """Wait for every statement sent and leave pipeline mode; a write's error is raised here
+        (as the driver's error). With ``failure`` (the transaction is being rolled back for it),
+        nothing more is raised."""
+        pipeline, self._pipeline = self._pipeline, None
+        if pipeline is None:
+            return
+        if failure is None:
+            pipeline.__exit__(None, None, None)
+            return
+        try:
+            pipeline.__exit__(type(failure), failure, failure.__traceback__)
+        except Exception:  # noqa: BLE001 - the transaction rolls back for ``failure`` anyway
+            pass
 
     @property
     def connection(self) -> Any:
         """A SQLAlchemy ``Connection`` in this transaction (made on first use)."""
+        self.end_pipeline()
         if self._connection is None:
             self._connection = Connection(self._engine, connection=self.pool_connection)
         return self._connection
@@ -155,10 +186,18 @@ class Tx:
             raise sa_exc.DBAPIError.instance(sql, params, exc, self._error) from exc
 
     def one(self, sql: str, params: Mapping[str, Any] | None = None) -> tuple[Any, ...] | None:
-        return self.run(sql, params).fetchone()
+        cursor = self.run(sql, params)
+        try:
+            return cursor.fetchone()
+        except self._error as exc:  # pipelined (PostgreSQL): the statement's error comes with its result
+            raise sa_exc.DBAPIError.instance(sql, params, exc, self._error) from exc
 
     def all(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
-        return self.run(sql, params).fetchall()
+        cursor = self.run(sql, params)
+        try:
+            return cursor.fetchall()
+        except self._error as exc:
+            raise sa_exc.DBAPIError.instance(sql, params, exc, self._error) from exc
 
     def insert(self, row: Any) -> None:
         """Insert one table row given as a SQLModel object (validated as the model declares), by

@@ -272,11 +272,14 @@ class Database:
         dbapi = pooled.driver_connection
         try:
             try:
+                tx.pipeline()  # PostgreSQL: writes whose results nobody reads share round trips
                 yield tx
                 tx.sync()
+                tx.end_pipeline()
                 self.commit_durable(dbapi)
-            except BaseException:
+            except BaseException as failure:
                 if not self.is_sqlite:
+                    tx.end_pipeline(failure)
                     dbapi.rollback()
                 elif dbapi.in_transaction:
                     dbapi.execute("ROLLBACK")
@@ -491,7 +494,7 @@ def unbindable(exc: BaseException) -> bool:
         return True  # session.get(Model, <a dict or a list>)
     if isinstance(exc, sa_exc.StatementError) and not isinstance(exc, sa_exc.DBAPIError):
         return isinstance(exc.orig, (UnicodeEncodeError, OverflowError, TypeError, ValueError))
-    orig = getattr(exc, "orig", None)
+    orig = getattr(exc, "orig", exc)  # the driver's own error, wrapped by SQLAlchemy or not
     if isinstance(orig, (UnicodeEncodeError, OverflowError)):
         return True
     if isinstance(orig, sqlite3.Error):  # sqlite3 refuses to bind a list, a dict or a huge int
