@@ -198,24 +198,62 @@ def _county_table(service: Service, totals: list[dict[str, Any]]) -> None:
     summary_table(rows)
 
 
+MOST_PERIODS = 24  # more months than this are drawn by quarter, more quarters by year
+
+
+def activity_periods(months: list[dict[str, Any]], most: int = MOST_PERIODS) -> tuple[str, list[dict[str, Any]]]:
+    """The monthly activity (:func:`ui_queries.monthly_activity`) at the finest grain that keeps
+    at most ``most`` periods: ``("month", months)``, else by quarter (``2025-Q1``), else by year
+    (``2025``). Tonnes and sales value are summed; the average price is the period's sales value
+    over its tonnes sold (fen a tonne, rounded down as the monthly one), ``None`` without a sale.
+    At county scale four years of months are 52 periods, 156 bars too thin to read."""
+    if len(months) <= most:
+        return "month", months
+    quarters = _grouped(months, lambda month: f"{month[:4]}-Q{(int(month[5:7]) + 2) // 3}")
+    if len(quarters) <= most:
+        return "quarter", quarters
+    return "year", _grouped(months, lambda month: month[:4])
+
+
+def _grouped(months: list[dict[str, Any]], key: Any) -> list[dict[str, Any]]:
+    periods: dict[str, dict[str, int]] = {}
+    for m in months:
+        p = periods.setdefault(key(m["month"]), {"issued_t": 0, "sold_t": 0, "retired_t": 0, "sales_fen": 0})
+        for field in p:
+            p[field] += m[field]
+    return [{"period": k, **p, "average_price_fen": p["sales_fen"] // p["sold_t"] if p["sold_t"] else None}
+            for k, p in periods.items()]
+
+
+def _period_text(grain: str, period: dict[str, Any], lang: str) -> str:
+    if grain == "month":
+        return fmt.month_text(period["month"], lang)
+    if grain == "quarter":
+        year, quarter = period["period"].split("-Q")
+        return f"{year}年第{quarter}季度" if lang == "zh" else f"Q{quarter} {year}"
+    return f"{period['period']}年" if lang == "zh" else period["period"]
+
+
 def _activity_charts(months: list[dict[str, Any]]) -> None:
     if not months:
         st.caption(t("nothing_yet"))
         return
     lang = session.lang()
-    index = [fmt.month_text(m["month"], lang) for m in months]
-    volumes = {t("series_issued"): [m["issued_t"] for m in months], t("series_sold"): [m["sold_t"] for m in months],
-               t("series_retired"): [m["retired_t"] for m in months]}
-    # A month without a priced sale has no average price: a gap in the line, not a fall to zero.
-    prices = [m["average_price_fen"] / 100 if m["average_price_fen"] else None for m in months]
+    grain, periods = activity_periods(months)
+    index = [_period_text(grain, p, lang) for p in periods]
+    volumes = {t("series_issued"): [p["issued_t"] for p in periods], t("series_sold"): [p["sold_t"] for p in periods],
+               t("series_retired"): [p["retired_t"] for p in periods]}
+    # A period without a priced sale has no average price: a gap in the line, not a fall to zero.
+    prices = [p["average_price_fen"] / 100 if p["average_price_fen"] else None for p in periods]
+    suffix = "" if grain == "month" else f"_{grain}"
     left, right = st.columns(2)
     with left:
-        st.caption(t("chart_volumes"))
+        st.caption(t(f"chart_volumes{suffix}"))
         charts.draw(charts.grouped_bars(index, volumes, charts.COLOURS, y_title=t("unit_t")))
     with right:
-        st.caption(t("chart_price"))
-        # A line needs two points: with fewer months the average price is shown as bars.
-        chart = charts.line if len(months) > 2 else charts.bars
+        st.caption(t(f"chart_price{suffix}"))
+        # A line needs two points: with fewer periods the average price is shown as bars.
+        chart = charts.line if len(periods) > 2 else charts.bars
         charts.draw(chart(index, prices, charts.COLOURS[1], y_title=t("unit_yuan_per_t")))
 
 

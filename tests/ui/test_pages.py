@@ -12,8 +12,8 @@ import json
 import pytest
 
 from sinkledger.services import queries as ui_queries
-from sinkledger.ui import format as fmt
 from sinkledger.ui.navigation import PUBLIC_PAGES, ROLE_PAGES
+from sinkledger.ui.public import _period_text, activity_periods
 from sinkledger.ui.text import text
 from tests.ui.conftest import (
     CJK,
@@ -106,16 +106,18 @@ def test_explorer_in_chinese(app_env) -> None:  # type: ignore[no-untyped-def]
     finally:
         service.db.dispose()
     lang = "zh"
-    labels = [fmt.month_text(m["month"], lang) for m in months]
+    grain, periods = activity_periods(months)  # the demo spans more than 24 months: by quarter
+    assert grain == ("month" if len(months) <= 24 else "quarter")
+    labels = [_period_text(grain, p, lang) for p in periods]
     issued = {v["category"]: v["value"] for v in volumes if v["series"] == zh("series_issued")}
-    assert issued == {label: m["issued_t"] for label, m in zip(labels, months, strict=True) if m["issued_t"] is not None}
-    assert sum(issued.values()) > 0
-    # a month without a priced sale has no point (a gap in the line), never a zero
+    assert issued == {label: p["issued_t"] for label, p in zip(labels, periods, strict=True)}
+    assert sum(issued.values()) == sum(m["issued_t"] for m in months) > 0
+    # a period without a priced sale has no point (a gap in the line), never a zero
     drawn = {p["category"]: p["value"] for p in price}
-    assert drawn == {label: m["average_price_fen"] / 100 for label, m in zip(labels, months, strict=True)
-                     if m["average_price_fen"]}
+    assert drawn == {label: p["average_price_fen"] / 100 for label, p in zip(labels, periods, strict=True)
+                     if p["average_price_fen"]}
     assert all(v > 0 for v in drawn.values())
-    assert any(not m["average_price_fen"] for m in months) and any(m["average_price_fen"] for m in months)
+    assert any(not p["average_price_fen"] for p in periods) and any(p["average_price_fen"] for p in periods)
 
 
 def test_the_price_index_chart_draws_the_published_windows(app_env) -> None:  # type: ignore[no-untyped-def]
