@@ -111,7 +111,12 @@ def index_section(service: Service, lang: str, *, key: str = "px") -> None:
     if windows:
         # a window's trace on demand: the expander runs its content only when opened, so a visit
         # that does not ask for a trace neither reads one nor loads a select box's scripts
-        box = st.expander(t("px_trace_title"), key=f"{key}_trace_open", on_change="rerun")
+        # The expander's identity includes its label, so a language switch makes a new one: it
+        # opens as the last run left it (remembered here), not closed.
+        remembered = f"{key}_trace_was_open"
+        box = st.expander(t("px_trace_title"), expanded=st.session_state.get(remembered, False),
+                          key=f"{key}_trace_open", on_change="rerun")
+        st.session_state[remembered] = bool(box.open)
         with box:
             if box.open:
                 _trace(service, chosen, frequency, windows, key)

@@ -81,9 +81,11 @@ def test_the_public_reads_the_price_index(page, streamlit_server, screenshot_dir
     finally:
         service.db.dispose()
     english(page)
-    done(page, en("page_price_index"), en("px_latest", window=latest))
+    # the trace stays open through the switch (its expander is a new one under the English label)
+    done(page, en("page_price_index"), en("px_latest", window=latest), en("px_trace_window"))
     metric = main.locator(HEADLINE).filter(has_text=en("px_latest", window=latest)).inner_text()
     assert price_text(published[latest], "en") in metric, metric
+    assert main.get_by_role("button", name=en("px_trace_download")).is_visible()
     no_traceback(page)
     shot(page, screenshot_dir / "price_index_public_en.png")
 
