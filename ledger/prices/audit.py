@@ -30,7 +30,7 @@ from ledger.prices import method
 from ledger.prices.insurance import SOURCE_KIND, payout_fen
 from ledger.prices.trades import COLUMNS as TRADE_COLUMNS
 from ledger.prices.trades import PAYLOAD_FIELDS as TRADE_FIELDS
-from ledger.prices.trades import _MARKETS, _market, local_date, trade_lines, trade_rows
+from ledger.prices.trades import REMEMBERED_MARKETS, local_date, remembered_market, trade_lines, trade_rows
 
 
 class TradeAudit(TableAudit):
@@ -115,7 +115,7 @@ def _walk_sale(sale: TableAudit, trades: TradeAudit, decode: Callable[[Any], _Sa
         return False
     lines: list[tuple[Any, ...]] = []
     if price > 0:  # T1: a trade (trade_rows: one line per market, in market order)
-        market, total, tonnes, markets = None, 0, None, _MARKETS
+        market, total, tonnes, markets = None, 0, None, REMEMBERED_MARKETS
         for m in p.moves:
             first, last = m.first, m.last
             if not (_LOW <= first < _HIGH and _LOW <= last < _HIGH):
@@ -123,7 +123,7 @@ def _walk_sale(sale: TableAudit, trades: TradeAudit, decode: Callable[[Any], _Sa
             try:
                 found = markets[m.batch_id]
             except KeyError:
-                found = _market(m.batch_id)
+                found = remembered_market(m.batch_id)
             if found is None:
                 continue
             if market is None:

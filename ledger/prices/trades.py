@@ -45,17 +45,17 @@ def market_of_batch(batch_id: str) -> tuple[str, str] | None:
 
 # A sale's batches are few and recur in every sale of them: each id is parsed once (verify reads
 # a million sales), remembered in a plain dict (batch id → its market), looked up in place.
-_MARKETS: dict[str, tuple[str, str] | None] = {}
+REMEMBERED_MARKETS: dict[str, tuple[str, str] | None] = {}
 
 
-def _market(batch_id: str) -> tuple[str, str] | None:
+def remembered_market(batch_id: str) -> tuple[str, str] | None:
     """:func:`market_of_batch`, remembered (verify reads a million sales' batch ids)."""
     try:
-        return _MARKETS[batch_id]
+        return REMEMBERED_MARKETS[batch_id]
     except KeyError:
-        if len(_MARKETS) >= 65_536:
-            _MARKETS.clear()
-        found = _MARKETS[batch_id] = market_of_batch(batch_id)
+        if len(REMEMBERED_MARKETS) >= 65_536:
+            REMEMBERED_MARKETS.clear()
+        found = REMEMBERED_MARKETS[batch_id] = market_of_batch(batch_id)
         return found
 
 
@@ -115,7 +115,7 @@ def trade_rows(seq: int, recorded_at: str, payload: dict[str, Any]) -> list[tupl
         return []
     tonnes: dict[tuple[str, str], int] = {}
     for move in payload.get("moves", ()):  # (verify's second process takes its own way: prices.audit._walk_sale)
-        found = _market(move["batch_id"])
+        found = remembered_market(move["batch_id"])
         if found is not None:
             tonnes[found] = tonnes.get(found, 0) + int(move["last"]) - int(move["first"]) + 1
     if not tonnes:

@@ -207,9 +207,10 @@ class Database:
                 session.commit()
             except BaseException as exc:
                 session.rollback()
-                if unbindable(exc):
-                    raise InvalidInput("query_value_invalid", detail=type(exc).__name__) from exc
-                raise
+                raised = self._refused_as(exc)
+                if raised is None:
+                    raise
+                raise raised from exc
         if not self.is_sqlite:
             self.wait_durable()
 
@@ -285,11 +286,10 @@ class Database:
                     dbapi.execute("ROLLBACK")
                 raise
         except BaseException as exc:
-            if unbindable(exc):
-                raise InvalidInput("query_value_invalid", detail=type(exc).__name__) from exc
-            if isinstance(exc, self._dbapi_error):
-                raise sa_exc.DBAPIError.instance(None, None, exc, self._dbapi_error) from exc
-            raise
+            raised = self._refused_as(exc)
+            if raised is None:
+                raise
+            raise raised from exc
         finally:
             if not self.is_sqlite:
                 _end_pg_command(pooled)
@@ -357,9 +357,10 @@ class Database:
             try:
                 yield session
             except Exception as exc:
-                if unbindable(exc):
-                    raise InvalidInput("query_value_invalid", detail=type(exc).__name__) from exc
-                raise
+                raised = self._refused_as(exc)
+                if raised is None:
+                    raise
+                raise raised from exc
 
     @contextmanager
     def plain_read(self) -> Iterator[Tx]:
@@ -379,11 +380,10 @@ class Database:
                 dbapi.execute("BEGIN")
             yield tx
         except Exception as exc:
-            if unbindable(exc):
-                raise InvalidInput("query_value_invalid", detail=type(exc).__name__) from exc
-            if isinstance(exc, self._dbapi_error):
-                raise sa_exc.DBAPIError.instance(None, None, exc, self._dbapi_error) from exc
-            raise
+            raised = self._refused_as(exc)
+            if raised is None:
+                raise
+            raise raised from exc
         finally:
             try:
                 if not self.is_sqlite:
@@ -392,6 +392,16 @@ class Database:
                     dbapi.execute("ROLLBACK")
             finally:
                 tx.release()
+
+    def _refused_as(self, exc: BaseException) -> BaseException | None:
+        """What a failure inside one of this database's transactions is raised as: bad input
+        (``query_value_invalid``) for a value the database cannot take, SQLAlchemy's ``DBAPIError``
+        for the driver's own error (as SQLAlchemy raises it elsewhere); None: as it is."""
+        if unbindable(exc):
+            return InvalidInput("query_value_invalid", detail=type(exc).__name__)
+        if isinstance(exc, self._dbapi_error):
+            return sa_exc.DBAPIError.instance(None, None, exc, self._dbapi_error)
+        return None
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -463,9 +473,10 @@ class Batch:
             if self.connection.in_transaction():
                 driver.execute(f"ROLLBACK TO SAVEPOINT {COMMAND_SAVEPOINT}")
                 driver.execute(f"RELEASE SAVEPOINT {COMMAND_SAVEPOINT}")
-            if unbindable(exc):
-                raise InvalidInput("query_value_invalid", detail=type(exc).__name__) from exc
-            raise
+            raised = self.db._refused_as(exc)
+            if raised is None:
+                raise
+            raise raised from exc
         driver.execute(f"RELEASE SAVEPOINT {COMMAND_SAVEPOINT}")
 
     @contextmanager
@@ -478,9 +489,10 @@ class Batch:
             yield self.connection
         except BaseException as exc:
             savepoint.rollback()
-            if unbindable(exc):
-                raise InvalidInput("query_value_invalid", detail=type(exc).__name__) from exc
-            raise
+            raised = self.db._refused_as(exc)
+            if raised is None:
+                raise
+            raise raised from exc
         savepoint.commit()
 
 
