@@ -240,7 +240,7 @@ class ParcelCalls(RegistryPart):
 
         target = checks.path_value(path, "path")
         fmt = export_format(target, file_format)
-        parcels = [p for p in self.parcels(status=status) if holder is None or p["holder_party_id"] == holder]
+        parcels = self.parcels(status=status, holder=holder)
         return write_parcels_file(parcels, target, fmt, encoding)
 
     def verify_parcels(self) -> dict[str, Any]:
@@ -252,16 +252,21 @@ class ParcelCalls(RegistryPart):
             problems = verify_parcel_history(s)
         return {"ok": not problems, "problems": problems}
 
-    def parcels(self, status: str | None = None) -> list[dict[str, Any]]:
-        """Registered parcels (all, or those of one ``status``) with GeoJSON geometry (EPSG:4490),
-        areas in ha and mu, tenure, household shares, flags and version."""
+    def parcels(self, status: str | None = None, holder: str | None = None) -> list[dict[str, Any]]:
+        """Registered parcels (all, or those of one ``status``, of one ``holder``) with GeoJSON
+        geometry (EPSG:4490), areas in ha and mu, tenure, household shares, flags and version."""
         # deferred on purpose: the geometry stack loads only for the calls that use it
         from sinks.views import parcel_extras
 
         with self.db.read() as s:
             query = select(ParcelRow).order_by(ParcelRow.parcel_code)
-            rows = s.exec(query.where(ParcelRow.status == status) if status else query).all()
-            holders = {p.id: p.name for p in s.exec(select(PartyRow)).all()}
+            if status:
+                query = query.where(ParcelRow.status == status)
+            if holder:
+                query = query.where(ParcelRow.holder_party_id == holder)
+            rows = s.exec(query).all()
+            named = {r.holder_party_id for r in rows}
+            holders = {p.id: p.name for p in s.exec(select(PartyRow.id, PartyRow.name)).all() if p.id in named}
         return [_parcel_dict(r, holders.get(r.holder_party_id)) | parcel_extras(r) for r in rows]
 
 

@@ -419,21 +419,62 @@ def parcel_summary(db: Any, *, holder: str | None = None, status: str = ACTIVE) 
         return {sink: (int(n), float(area or 0) / M2_PER_HA) for sink, n, area in s.exec(query).all()}
 
 
+def _narrowed(query: Any, holder: str | None, sink_type: str | None, search: str) -> Any:
+    if holder:
+        query = query.where(ParcelRow.holder_party_id == holder)
+    if sink_type:
+        query = query.where(ParcelRow.sink_type == sink_type)
+    if search.strip():
+        query = query.where(ParcelRow.parcel_code.startswith(search.strip(), autoescape=True))
+    return query
+
+
 def parcel_list(db: Any, *, holder: str | None = None, status: str = ACTIVE, search: str = "",
-                limit: int = 200) -> list[dict[str, Any]]:
+                sink_type: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
     """At most ``limit`` parcels (no geometry) ordered by code, those whose code starts with
-    ``search`` when given: the parcels page's table and choice, never the whole registry."""
+    ``search`` (and of ``sink_type``) when given: a page's table and choice, never the whole
+    registry."""
     db = _db(db)
     query = select(ParcelRow.parcel_code, ParcelRow.sink_type, ParcelRow.holder_party_id, PartyRow.name,
                    ParcelRow.area_m2, ParcelRow.status).join(
         PartyRow, PartyRow.id == ParcelRow.holder_party_id, isouter=True).where(ParcelRow.status == status)
-    if holder:
-        query = query.where(ParcelRow.holder_party_id == holder)
-    if search:
-        query = query.where(ParcelRow.parcel_code.startswith(search.strip(), autoescape=True))
-    query = query.order_by(ParcelRow.parcel_code).limit(limit)
+    query = _narrowed(query, holder, sink_type, search).order_by(ParcelRow.parcel_code).limit(limit)
     with db.read() as s:
         rows = s.exec(query).all()
     return [{"parcel_code": c, "sink_type": sink, "holder_party_id": h, "holder_name": name,
              "area_ha": round(a / M2_PER_HA, 4), "area_mu": round(a * MU_PER_HA / M2_PER_HA, 2), "status": st}
             for c, sink, h, name, a, st in rows]
+
+
+def parcel_count(db: Any, *, holder: str | None = None, status: str = ACTIVE, search: str = "",
+                 sink_type: str | None = None) -> int:
+    """How many parcels :func:`parcel_list` would list without its limit: one count."""
+    db = _db(db)
+    query = _narrowed(select(func.count()).select_from(ParcelRow).where(ParcelRow.status == status),
+                      holder, sink_type, search)
+    with db.read() as s:
+        return int(s.exec(query).one())
+
+
+def parcel_codes(db: Any, *, holder: str | None = None, status: str = ACTIVE, search: str = "",
+                 sink_type: str | None = None) -> list[str]:
+    """Every code :func:`parcel_list` would list without its limit, codes only (no geometry, no
+    holder's name): what a batch over "every parcel of this type" runs on, read when it runs."""
+    db = _db(db)
+    query = _narrowed(select(ParcelRow.parcel_code).where(ParcelRow.status == status), holder, sink_type, search)
+    with db.read() as s:
+        return list(s.exec(query.order_by(ParcelRow.parcel_code)).all())
+
+
+def parcel_holders(db: Any, codes: Iterable[str], *, status: str = ACTIVE) -> dict[str, str]:
+    """The holder of each of ``codes`` (those of ``status``; unknown codes are left out): one
+    keyed read of the parcels named, not of the register."""
+    db = _db(db)
+    wanted = sorted(set(codes))
+    found: dict[str, str] = {}
+    with db.read() as s:
+        for i in range(0, len(wanted), 500):
+            query = select(ParcelRow.parcel_code, ParcelRow.holder_party_id).where(
+                ParcelRow.status == status, ParcelRow.parcel_code.in_(wanted[i:i + 500]))
+            found.update(s.exec(query).all())
+    return found

@@ -21,7 +21,9 @@ from sinkledger import catalogue
 from sinkledger.documents import reports
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session, widgets
+from sinkledger.services import tiles
 from sinkledger.ui.common import attempt, get_service, new_form_button, require_roles, sink_name, submit_once
+from sinkledger.ui.pickers import parcel_picker
 from sinkledger.ui.text import labeller, t
 
 if TYPE_CHECKING:  # for annotations only
@@ -54,11 +56,6 @@ def _methodologies() -> dict[str, Any]:
     return {m.id: m for m in list_methodologies()}  # the newest version of each id wins
 
 
-def _own_parcels(actor: Actor, service: Service, sink_type: str) -> list[str]:
-    return [p["parcel_code"] for p in service.parcels(status="active") if p["sink_type"] == sink_type
-            and (actor.role.value != "cooperative" or p["holder_party_id"] == actor.party_id)]
-
-
 def _form(actor: Actor, service: Service) -> dict[str, Any] | None:
     methods = _methodologies()
     lang = session.lang()
@@ -67,11 +64,13 @@ def _form(actor: Actor, service: Service) -> dict[str, Any] | None:
                              format_func=lambda m: methods[m].title_zh if lang == "zh" else methods[m].title_en)
     sink = methods[method_id].sink_type
     project = c2.text_input(t("batch_project"), value="AJBF01", key="batch_project")
-    codes = _own_parcels(actor, service, sink)
-    if not codes:
+    holder = actor.party_id if actor.role.value == "cooperative" else None  # a cooperative: its own only
+    if not tiles.parcel_count(service, holder=holder, sink_type=sink):
         st.info(t("batch_no_parcels", sink=sink_name(sink)))
         return None
-    parcels = st.multiselect(t("batch_parcels"), codes, key="batch_parcels", placeholder=t("pd_choose"))
+    picked = parcel_picker(t("batch_parcels"), "batch_parcels", holder=holder, sink_type=sink)
+    if not picked.chosen:
+        st.caption(t("batch_every_matching", n=picked.matching(), sink=sink_name(sink)))
     source = st.radio(t("batch_source"), SOURCES, format_func=labeller("batch_source_"), key="batch_source",
                       horizontal=True)
     upload = widgets.file_uploader(t("batch_monitoring_file"), type=["json"], key="batch_file") if source == "upload" else None
@@ -93,7 +92,7 @@ def _form(actor: Actor, service: Service) -> dict[str, Any] | None:
     if monitoring is None or base is None:
         st.error(t("batch_monitoring_unreadable"))
         return None
-    return {"methodology_id": method_id, "project_code": project.strip().upper(), "parcel_codes": parcels or codes,
+    return {"methodology_id": method_id, "project_code": project.strip().upper(), "parcel_codes": picked.chosen or picked.every_matching_code(),
             "period": None if from_data else (start.isoformat(), end.isoformat()), "monitoring": monitoring,
             "base_inputs": base, "rasters": _rasters(service) if source == "rasters" else []}
 

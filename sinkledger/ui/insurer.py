@@ -15,11 +15,11 @@ import pandas as pd
 import streamlit as st
 
 from sinkledger.services import queries as ui_queries
+from sinkledger.services import tiles
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
 from sinkledger.ui.common import (
     attempt,
-    cached_version,
     confirmed,
     get_service,
     require_roles,
@@ -27,6 +27,7 @@ from sinkledger.ui.common import (
     submit_once,
 )
 from sinkledger.ui.income_common import parse_yuan, party_labeller, table
+from sinkledger.ui.pickers import parcel_picker
 from sinkledger.ui.text import labeller, t
 
 if TYPE_CHECKING:  # for annotations only
@@ -35,11 +36,6 @@ if TYPE_CHECKING:  # for annotations only
 
 CAUSES = ("snow", "fire", "pests", "conversion", "other")
 DEFAULT_PRODUCT = "毛竹碳汇价值恢复补偿保险"
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def _parcel_holders(version: int) -> dict[str, str]:
-    return {p["parcel_code"]: p["holder_party_id"] for p in get_service().parcels(status="active")}
 
 
 def losses_page() -> None:
@@ -73,11 +69,10 @@ def _loss_form(actor: Actor, service: Service, lang: str) -> None:
                                       reversed=fmt.tonnes(done["reversed_t"], lang)),
                       seq=done["seq"], new_label_key="new_loss_event", fields=LOSS_FIELDS)
         return
-    holders = _parcel_holders(cached_version())
     c1, c2 = st.columns(2)
     cause = c1.selectbox(t("inc_cause"), CAUSES, format_func=labeller("inc_cause_"), key=f"loss_cause_{lang}")
     event_date = c2.date_input(t("inc_event_date"), value=date.today(), key="loss_date")
-    parcels = st.multiselect(t("inc_loss_parcels"), sorted(holders), key="loss_parcels")
+    parcels = parcel_picker(t("inc_loss_parcels"), "loss_parcels").chosen
     rows = []
     for code in parcels:
         a, b = st.columns(2)
@@ -137,8 +132,7 @@ def _claim_form(actor: Actor, service: Service, events: list[dict[str, Any]]) ->
     by_id = {e["id"]: e for e in events}
     event_id = st.selectbox(t("inc_choose_event"), list(by_id), key="claim_event")
     event = by_id[event_id]
-    holders = _parcel_holders(cached_version())
-    insured = sorted({holders.get(p["parcel_code"]) for p in event["parcels"]} - {None})
+    insured = sorted(set(tiles.parcel_holders(service, [p["parcel_code"] for p in event["parcels"]]).values()))
     with st.form("claim_form"):
         c1, c2 = st.columns(2)
         claim_no = c1.text_input(t("inc_claim_no"), key="claim_no")

@@ -196,3 +196,18 @@ def button(at: AppTest, label: str):  # type: ignore[no-untyped-def]
     found = [b for b in at.button if b.label == label]
     assert found, f"no button {label!r}; have {[b.label for b in at.button]}"
     return found[0]
+
+
+@pytest.fixture
+def no_full_read(monkeypatch):  # type: ignore[no-untyped-def]
+    """Every read of the whole parcel register fails the test (issue 17: no page makes one)."""
+    from sinkledger.services.parcels import ParcelCalls
+
+    calls: list[str | None] = []
+
+    def refused(self, status: str | None = None, holder: str | None = None):  # type: ignore[no-untyped-def]
+        calls.append(status)
+        raise AssertionError("a page read every parcel (Service.parcels)")
+
+    monkeypatch.setattr(ParcelCalls, "parcels", refused)
+    return calls

@@ -8,10 +8,9 @@ import json
 
 import pytest
 
-from sinkledger.services.parcels import ParcelCalls
 from sinkledger.ui import maps
 from sinkledger.ui.text import text
-from tests.ui.conftest import go, no_errors, open_app, service_for, texts
+from tests.ui.conftest import go, no_errors, no_full_read, open_app, service_for, texts  # noqa: F401 (fixture)
 from tests.ui.scenario import square
 
 
@@ -21,19 +20,6 @@ def zh(key: str, **params) -> str:  # type: ignore[no-untyped-def]
 
 def deck(at, index: int = 0) -> dict:  # type: ignore[no-untyped-def,type-arg]
     return json.loads(at.get("deck_gl_json_chart")[index].proto.json)
-
-
-@pytest.fixture
-def no_full_read(monkeypatch):  # type: ignore[no-untyped-def]
-    """Every read of the whole parcel register fails the test (the pages must not make one)."""
-    calls: list[str | None] = []
-
-    def refused(self, status: str | None = None):  # type: ignore[no-untyped-def]
-        calls.append(status)
-        raise AssertionError("a map page read every parcel (Service.parcels)")
-
-    monkeypatch.setattr(ParcelCalls, "parcels", refused)
-    return calls
 
 
 @pytest.mark.parametrize(("user", "page"), [(None, "map"), ("coop", "parcels"), ("centre", "parcels"),
