@@ -10,6 +10,7 @@ has a rate limit (:func:`limited`).
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -79,6 +80,40 @@ def retirement_certificate(retirement_id: str, public: Public,
 def entry(ref: str, public: Public, proof: Proof = True) -> dict[str, Any]:
     """A journal entry by sequence number or entry hash, with its body and inclusion proof."""
     return public.entry(ref, proof=proof)
+
+
+@router.get("/checkpoints")
+def checkpoints(public: Public, limit: Limit = 20, offset: Offset = 0) -> dict[str, Any]:
+    """Recorded Merkle checkpoints, newest first: tree size, root, head hash, time, whether a
+    signed checkpoint file is published for each and whether its signature holds; the operator's
+    public key. Keep a root: ``sinkledger verify --against`` holds the operator to it later."""
+    return public.checkpoints(limit=limit, offset=offset)
+
+
+@router.get("/checkpoints/latest")
+def latest_checkpoint(public: Public) -> Response:
+    """The newest published signed checkpoint, as its file holds it (Ed25519, offline-checkable)."""
+    return _checkpoint_file(public.checkpoint_document())
+
+
+@router.get("/checkpoints/{tree_size}")
+def checkpoint(tree_size: int, public: Public) -> Response:
+    """The signed checkpoint published at this tree size, as its file holds it."""
+    return _checkpoint_file(public.checkpoint_document(tree_size))
+
+
+def _checkpoint_file(doc: dict[str, Any]) -> Response:
+    name = f"checkpoint-{doc['tree_size']:012d}.json"
+    return Response(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", media_type=JSON,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/consistency")
+def consistency(public: Public, old: Annotated[int, Query(description="The older tree size.")],
+                new: Annotated[int, Query(description="The newer tree size.")]) -> dict[str, Any]:
+    """The RFC 6962 consistency proof between two tree sizes: with two published checkpoints,
+    ``sinkledger consistency-check OLD NEW --proof FILE`` checks offline that NEW extends OLD."""
+    return public.consistency(old, new)
 
 
 @router.get("/projects")

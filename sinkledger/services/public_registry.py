@@ -26,6 +26,8 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from ledger.domain import (
     NATURAL_PERSON_KINDS,
     SERIAL_DIGITS,
@@ -35,6 +37,7 @@ from ledger.domain import (
     format_serial,
 )
 from ledger.proofs import check_proof_document, inclusion_proof_document
+from ledger.signing import check_checkpoint_document, key_id, load_private_key, public_key_text
 from ledger.sale import check_text
 from ledger.sql import Tx, in_list
 from sinkledger.services import offsetsdb
@@ -290,6 +293,78 @@ class PublicRegistry:
         """The credits file as a JSON array of objects with the schema's types (streamed)."""
         self.service.require_initialised()
         return offsetsdb.credits_json(self.service.db)
+
+    # -- published checkpoints (issue 16, point 3) --------------------------------------------------
+    def checkpoints(self, *, limit: int = 20, offset: int = 0) -> dict[str, Any]:
+        """Recorded checkpoints, newest first, one page: tree size, root, head hash and time, and
+        for each whether a signed checkpoint file is published for it (in the checkpoint folder,
+        ``checkpoint-<tree size>.json``) and whether its signature holds (by the operator's key
+        when this process has it, else by the key the file carries) for that same root.
+
+        Anyone who keeps a root can later hold the operator to it: ``sinkledger verify --against``
+        and ``consistency-check`` (docs/ledger.md, "Published roots")."""
+        limit, offset = _page(limit, offset)
+        self.service.require_initialised()
+        with self.service.db.read() as s:
+            rows = Tx.of(s).all("SELECT tree_size, root, head_hash, created_at FROM checkpoint "
+                                "ORDER BY tree_size DESC LIMIT :n OFFSET :o", {"n": limit + 1, "o": offset})
+        operator = self._operator_key()
+        items = []
+        for size, root, head, created in rows[:limit]:
+            doc = self._published_document(size)
+            signed = doc is not None and doc.get("root") == root and doc.get("head_hash") == head \
+                and check_checkpoint_document(doc, operator)[0]
+            items.append({"tree_size": size, "root": root, "head_hash": head, "created_at": created,
+                          "published": doc is not None, "signature_ok": bool(signed),
+                          "key_id": doc.get("key_id") if isinstance(doc, dict) else None})
+        return {"items": items, "limit": limit, "offset": offset, "more": len(rows) > limit,
+                "operator_key_id": key_id(operator) if operator else None,
+                "operator_public_key": public_key_text(operator) if operator else None,
+                "folder": self.service.settings.checkpoint_dir is not None}
+
+    def checkpoint_document(self, tree_size: int | None = None) -> dict[str, Any]:
+        """The signed checkpoint published at ``tree_size`` (the newest recorded one that is
+        published when None), as its file holds it: check it offline with ``sinkledger
+        consistency-check`` or ``verify --against``. ``checkpoint_not_published`` when there is none."""
+        if tree_size is not None and (isinstance(tree_size, bool) or not isinstance(tree_size, int)
+                                      or not 0 <= tree_size < 2**62):
+            raise InvalidInput("value_invalid", field="tree_size", value=repr(tree_size)[:40])
+        self.service.require_initialised()
+        if tree_size is None:
+            with self.service.db.read() as s:
+                sizes = [r[0] for r in Tx.of(s).all("SELECT tree_size FROM checkpoint ORDER BY tree_size DESC")]
+            for size in sizes:  # the folder holds files for some of the recorded checkpoints
+                doc = self._published_document(size)
+                if doc is not None:
+                    return doc
+            raise NotFound("checkpoint_none_published")
+        doc = self._published_document(tree_size)
+        if doc is None:
+            raise NotFound("checkpoint_not_published", tree_size=tree_size)
+        return doc
+
+    def consistency(self, old_size: int, new_size: int) -> dict[str, Any]:
+        """The RFC 6962 consistency proof between the journal's first ``old_size`` and
+        ``new_size`` entries (:meth:`Service.consistency_proof`): with two published checkpoints,
+        ``sinkledger consistency-check OLD NEW --proof`` checks that the newer extends the older."""
+        return self.service.consistency_proof(old_size, new_size)
+
+    def _published_document(self, tree_size: int) -> dict[str, Any] | None:
+        folder = self.service.settings.checkpoint_dir
+        if folder is None:
+            return None
+        path = folder / f"checkpoint-{tree_size:012d}.json"
+        if not path.is_file():
+            return None
+        try:
+            doc = json.loads(path.read_bytes())
+        except (OSError, ValueError, RecursionError):
+            return None  # not a published checkpoint: the folder is the operator's, not ours to judge here
+        return doc if isinstance(doc, dict) and doc.get("tree_size") == tree_size else None
+
+    def _operator_key(self) -> Ed25519PublicKey | None:
+        key_file = self.service.settings.checkpoint_key_file
+        return load_private_key(key_file).public_key() if key_file is not None else None
 
 
 def _project_url(project_url: Any) -> str | None:

@@ -48,6 +48,8 @@ def registry_page() -> None:
      "parcel": _parcel}[kind]()
     st.divider()
     _export()
+    st.divider()
+    _checkpoints()
 
 
 def _searched(kind: str, label_key: str, placeholder: str = "") -> str:
@@ -265,6 +267,56 @@ def _export() -> None:
                          file_name="projects.csv", mime="text/csv", key="pr_export_projects")
     right.download_button(t("pr_export_credits"), lambda: "".join(public.offsetsdb_credits_csv()).encode("utf-8"),
                           file_name="credits.csv", mime="text/csv", key="pr_export_credits")
+
+
+# -- published checkpoints (issue 16, point 3) -----------------------------------------------------
+
+CHECKPOINTS_SHOWN = 10
+
+
+def _checkpoints() -> None:
+    """The recorded Merkle roots, newest first, with their signed files to download and a
+    consistency proof between any two: what anyone keeps to hold the operator to its history."""
+    st.subheader(t("pr_checkpoints"))
+    st.caption(t("pr_checkpoints_caption"))
+    public = get_service().public
+    lang = session.lang()
+    page = attempt(public.checkpoints, limit=CHECKPOINTS_SHOWN)
+    if page is None:
+        return
+    if page["operator_public_key"]:
+        st.markdown(t("pr_operator_key", key_id=page["operator_key_id"]))
+        st.code(page["operator_public_key"], language=None)
+    if not page["items"]:
+        st.caption(t("pr_no_checkpoints"))
+        return
+    st.dataframe(pd.DataFrame([{
+        t("pr_tree_size"): c["tree_size"], t("pr_root"): c["root"], t("receipt_time"): fmt.datetime_text(c["created_at"], lang),
+        t("pr_signed_file"): t("pr_signed_ok") if c["signature_ok"] else t("pr_signed_bad") if c["published"]
+        else t("pr_signed_none")} for c in page["items"]]), hide_index=True, width="stretch")
+    published = [c for c in page["items"] if c["signature_ok"]]
+    if published:
+        newest = published[0]["tree_size"]
+        st.download_button(t("pr_download_checkpoint", size=newest),
+                           lambda: _document_bytes(public.checkpoint_document(newest)),
+                           file_name=f"checkpoint-{newest:012d}.json", mime="application/json", key="pr_checkpoint_file")
+    elif not page["folder"]:
+        st.caption(t("pr_checkpoints_unsigned"))
+    sizes = [c["tree_size"] for c in page["items"] if c["tree_size"] > 0]
+    if len(sizes) < 2:
+        return
+    left, right = st.columns(2)
+    old = left.selectbox(t("pr_consistency_old"), sizes[1:], key="pr_consistency_old")
+    new = right.selectbox(t("pr_consistency_new"), [n for n in sizes if n > old] or sizes[:1], key="pr_consistency_new")
+    st.download_button(t("pr_download_consistency", old=old, new=new),
+                       lambda: _document_bytes(public.consistency(old, new)),
+                       file_name=f"consistency-{old}-{new}.json", mime="application/json", key="pr_consistency_file")
+    st.caption(t("pr_consistency_caption", old=f"checkpoint-{old:012d}.json", new=f"checkpoint-{new:012d}.json",
+                 proof=f"consistency-{old}-{new}.json"))
+
+
+def _document_bytes(doc: dict[str, Any]) -> bytes:
+    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 # -- the retirement certificate's check (on the certificate page) ---------------------------------

@@ -77,3 +77,60 @@ def test_the_certificate_page_checks_a_retirement_link(app_env) -> None:  # type
     at = go(at, "certificate")
     no_errors(at)
     assert any(f"注销证明 {r['retirement_id']} 与账本一致" in s.value for s in at.success)
+
+
+def test_published_checkpoints_are_listed_with_their_signed_file_and_a_consistency_proof(app_env, monkeypatch,  # type: ignore[no-untyped-def]
+                                                                                          tmp_path) -> None:
+    """Issue 16, point 3: the public registry page shows the recorded roots, whether each is
+    published signed, the operator's public key, and offers the newest signed file and the
+    consistency proof between two roots, which check offline."""
+    import dataclasses
+    import json
+
+    from ledger.published import check_consistency_between
+    from ledger.signing import generate_key_file, key_id, load_private_key
+    from tests.api.test_public_checkpoints import grow
+
+    key_file, folder = tmp_path / "keys" / "checkpoint.key", tmp_path / "published"
+    key_file.parent.mkdir()
+    folder.mkdir()
+    generate_key_file(key_file)
+    monkeypatch.setenv("SINKLEDGER_CHECKPOINT_KEY", str(key_file))
+    monkeypatch.setenv("SINKLEDGER_CHECKPOINT_DIR", str(folder))
+    service = service_for(app_env)
+    try:
+        service.settings = dataclasses.replace(service.settings, checkpoint_key_file=key_file, checkpoint_dir=folder)
+        first = service.publish_checkpoint()
+        grow(service, 2)
+        second = service.publish_checkpoint()
+    finally:
+        service.db.dispose()
+    at = open_app(app_env, page="registry")
+    no_errors(at)
+    assert key_id(load_private_key(key_file).public_key()) in "\n".join(texts(at, "markdown"))
+    [listed] = [d.value for d in at.dataframe if "树根（SHA-256）" in d.value.columns]
+    assert list(listed["树大小（条）"][:2]) == [second["tree_size"], first["tree_size"]]
+    assert list(listed["树根（SHA-256）"][:2]) == [second["root"], first["root"]]
+    assert list(listed["签名文件"][:2]) == ["已发布，签名有效"] * 2
+    labels = {d.proto.label: d for d in at.get("download_button")}
+    assert f"下载签名检查点（树大小 {second['tree_size']}）" in labels
+    proof_label = f"下载一致性证明（{first['tree_size']} → {second['tree_size']}）"
+    assert at.selectbox(key="pr_consistency_old").value == first["tree_size"]
+    assert proof_label in labels
+    # what the buttons hand out checks offline: the files as published and the proof the page makes
+    service = service_for(app_env)
+    try:
+        proof = service.public.consistency(first["tree_size"], second["tree_size"])
+    finally:
+        service.db.dispose()
+    old, new = (json.loads((folder / f"checkpoint-{c['tree_size']:012d}.json").read_text()) for c in (first, second))
+    assert check_consistency_between(old, new, proof, load_private_key(key_file).public_key()) == (True, "ok")
+
+
+def test_the_registry_page_says_when_no_checkpoint_is_published_signed(app_env) -> None:  # type: ignore[no-untyped-def]
+    at = open_app(app_env, page="registry", lang="en")
+    no_errors(at)
+    assert "Published checkpoints (Merkle roots)" in [s.value for s in at.subheader]
+    shown = "\n".join(texts(at))
+    assert "does not publish signed checkpoints" in shown or "No checkpoint is recorded yet." in shown
+    assert not [d for d in at.get("download_button") if d.proto.label.startswith("Download the signed checkpoint")]
