@@ -133,7 +133,7 @@ def test_a_close_tile_identifies_the_parcel_as_the_register_has_it(demo) -> None
     source = tiles.TileSource(demo.db)
     for lang in ("zh", "en"):
         found = [f for f in features(source.tile(16, *tile_of(c.x, c.y, 16), lang=lang))
-                 if f["properties"]["code"] == "AJ-BF-0002"]
+                 if f["properties"]["code"] == "AJ-BF-0002" and f["geometry"]["type"] != "Point"]
         assert len(found) == 1
         props = found[0]["properties"]
         spec = SINK_TYPES[next(k for k in SINK_TYPES if k.value == parcel["sink_type"])]
@@ -153,6 +153,53 @@ def test_a_close_tile_identifies_the_parcel_as_the_register_has_it(demo) -> None
     expected = shapely.clip_by_rect(tiles.to_mercator(shapely.geometry.shape(parcel["geometry"])),
                                     xmin - grow, ymin - grow, xmax + grow, ymax + grow)
     assert shapely.intersection(drawn, expected).area / shapely.union(drawn, expected).area > 0.97
+
+
+def labels(tile_list: list[tuple]) -> dict[str, list[tuple]]:  # type: ignore[type-arg]
+    """Each label point of a set of tiles by its code: [(tile, (x, y) on the tile's grid)]."""
+    out: dict[str, list[tuple]] = {}  # type: ignore[type-arg]
+    for tile, data in tile_list:
+        for f in features(data):
+            if f["geometry"]["type"] == "Point":
+                out.setdefault(f["properties"]["code"], []).append((tile, tuple(f["geometry"]["coordinates"])))
+    return out
+
+
+def test_close_tiles_label_every_parcel_drawn_whole_once_inside_it(demo) -> None:  # type: ignore[no-untyped-def]
+    """From LABEL_ZOOM each parcel drawn whole has one label point (its code, its properties, so
+    it identifies the parcel too), in the one tile that holds it, inside the parcel; farther out
+    none. PostGIS's tiles label the same parcels at the same points (up to a grid unit)."""
+    source = tiles.TileSource(demo.db)
+    bounds = tiles.parcels_bounds(demo, holder="COL-0001")
+    assert not labels(tiles_over(source, bounds, tiles.LABEL_ZOOM - 1, lang="en", holder="COL-0001"))
+    kind = tiles.spatial_index_kind_of(demo.db)
+    for z in (tiles.LABEL_ZOOM, 16):
+        drawn = tiles_over(source, bounds, z, lang="en", holder="COL-0001")
+        whole = {f["properties"]["code"] for _, d in drawn for f in features(d)
+                 if f["geometry"]["type"] != "Point" and not f["properties"]["cell"]}
+        found = labels(drawn)
+        assert whole and set(found) == whole, z
+        for code, [((_, x, y), (gx, gy))] in found.items():  # one label each
+            xmin, ymin, xmax, ymax = tiles.tile_bounds_m(z, x, y)
+            unit = (xmax - xmin) / tiles.EXTENT
+            at = shapely.Point(xmin + gx * unit, ymin + gy * unit)
+            parcel = tiles.to_mercator(shapely.geometry.shape(demo.parcel(code)["geometry"]))
+            assert parcel.buffer(unit).contains(at), (z, code)
+        if kind == "postgis":
+            for (tz, x, y), _ in drawn:
+                python = labels([((tz, x, y), tiles._python_tile(demo.db, kind, tz, x, y, "en", "COL-0001"))])
+                postgis = labels([((tz, x, y), tiles._postgis_tile(demo.db, kind, tz, x, y, "en", "COL-0001"))])
+                assert set(python) == set(postgis), (tz, x, y)
+                for code in python:
+                    (_, a), (_, b) = python[code][0], postgis[code][0]
+                    assert abs(a[0] - b[0]) <= 1 and abs(a[1] - b[1]) <= 1, (tz, x, y, code)
+
+
+def test_the_map_layer_draws_the_label_points_as_codes() -> None:
+    from sinkledger.ui import maps
+
+    layer = maps.tiles_layer(7, "zh")  # pydeck sends strings as expressions: a literal is quoted
+    assert layer.point_type == "text" and layer.get_text == "@@=properties.code"
 
 
 def test_a_holders_tiles_hold_only_its_parcels(demo) -> None:  # type: ignore[no-untyped-def]

@@ -52,6 +52,7 @@ SMALL_PX = 4  # parcels narrower and lower than this are counted into cells
 MAX_ZOOM = 22
 SHOWN = (ACTIVE, RETIRED)  # split, merged and deleted parcels are superseded: not drawn
 ALPHA = {ACTIVE: 190, RETIRED: 70}
+LABEL_ZOOM = 15  # from this zoom each parcel drawn whole also has a label point (its code)
 HALF_WORLD_M = 20037508.342789244  # Web Mercator half-width
 EARTH_R_M = 6378137.0
 CACHE_TILES = 4096
@@ -209,6 +210,11 @@ def _python_tile(db: Database, kind: str, z: int, x: int, y: int, lang: str, hol
                 continue
             r = rows[i]
             features.append({"geometry": geom, "properties": _parcel_properties(r, lang)})
+        if z >= LABEL_ZOOM:  # a label point inside the parcel, in the one tile that holds it
+            points = shapely.point_on_surface(geoms[big])
+            for i, (px, py) in zip(big, shapely.get_coordinates(points)):
+                if xmin <= px < xmax and ymin <= py < ymax:
+                    features.append({"geometry": shapely.Point(px, py), "properties": _parcel_properties(rows[i], lang)})
     cells: dict[tuple[int, int, str, str], list[float]] = {}
     centres = shapely.get_coordinates(shapely.centroid(geoms[is_small])) if is_small.any() else np.empty((0, 2))
     for i, (cx, cy) in zip(np.flatnonzero(is_small), centres):
@@ -242,7 +248,7 @@ def _python_tile(db: Database, kind: str, z: int, x: int, y: int, lang: str, hol
                              lambda c: np.round((c - [xmin, ymin]) * scale))
     grid = shapely.orient_polygons(grid, exterior_cw=True)
     kept = [{"geometry": g, "properties": f["properties"]} for f, g in zip(features, grid)
-            if not g.is_empty and g.area > 0]
+            if not g.is_empty and (g.area > 0 or g.geom_type == "Point")]
     if not kept:
         return b""
     return mapbox_vector_tile.encode([{"name": LAYER, "features": kept}],
@@ -267,7 +273,7 @@ def _postgis_tile(db: Database, kind: str, z: int, x: int, y: int, lang: str, ho
     """The same tile made by PostGIS (``ST_AsMVT``), labels and colours bound as parameters."""
     cell, small = _cell_size_m(z)
     params: dict[str, Any] = {"z": z, "x": x, "y": y, "extent": EXTENT, "buffer": BUFFER,
-                              "margin": BUFFER / EXTENT, "cell": cell, "small": small, "holder": holder,
+                              "margin": BUFFER / EXTENT, "cell": cell, "small": small, "holder": holder, "label_zoom": LABEL_ZOOM,
                               "active": ACTIVE, "retired": RETIRED, "layer": LAYER,
                               "ha_unit": ui_text("tile_ha_unit", lang), "mu_unit": ui_text("tile_mu_unit", lang),
                               # the cell's text for many parcels, its count filled in by the query; one is its own text
@@ -323,9 +329,17 @@ small AS (SELECT ST_AsMVTGeom(ST_MakeEnvelope(ST_XMin(t.env) + (ix + 0.5) * :cel
                  '' AS holder, {area.format(a='area_m2')} AS area, {status_case} AS status, status AS state,
                  n::int AS n, 1 AS cell, {colours}, {alpha_case} AS a
           FROM cells, t),
+labels AS (SELECT ST_AsMVTGeom(l.pt, t.env, :extent, 0, false) AS geom, parcel_code AS code,
+                  {case('sink_type', sink_cases)} AS sink, coalesce(holder, '') AS holder,
+                  {area.format(a='area_m2')} AS area, {status_case} AS status, status AS state,
+                  1 AS n, 0 AS cell, {colours}, {alpha_case} AS a
+           FROM (SELECT *, ST_PointOnSurface(g) AS pt FROM q WHERE :z >= :label_zoom AND NOT q.is_small) l, t
+           WHERE ST_X(l.pt) >= ST_XMin(t.env) AND ST_X(l.pt) < ST_XMax(t.env)
+             AND ST_Y(l.pt) >= ST_YMin(t.env) AND ST_Y(l.pt) < ST_YMax(t.env)),
 rows AS (SELECT * FROM big WHERE geom IS NOT NULL
          UNION ALL (SELECT geom, code, sink, holder, area, status, state, n, cell, r, g, b, a FROM small
-                    WHERE geom IS NOT NULL ORDER BY ix, iy, k))
+                    WHERE geom IS NOT NULL ORDER BY ix, iy, k)
+         UNION ALL SELECT * FROM labels WHERE geom IS NOT NULL)
 SELECT ST_AsMVT(rows.*, :layer, :extent, 'geom') FROM rows"""
     with db.read() as s:
         data = s.exec(text(sql).params(**params)).one()[0]

@@ -50,6 +50,7 @@ OK_RGBA = [46, 139, 87, 200]
 PROBLEM_RGBA = [214, 39, 40, 210]
 OVERLAP_RGBA = [255, 140, 0, 230]
 EXISTING_RGBA = [150, 150, 150, 120]
+LABEL_RGBA = [30, 30, 30, 255]
 COUNTY_FILL = [240, 240, 235, 255]
 COUNTY_LINE = [120, 120, 120, 255]
 STATIC = "/app/static/vendor"  # third-party assets, unchanged from their packages (static/README.md)
@@ -135,11 +136,16 @@ def tile_url(version: int, lang: str, holder: str | None = None) -> str:
 def tiles_layer(version: int, lang: str, *, holder: str | None = None, layer_id: str = "parcels",
                 colour: Any = None) -> pdk.Layer:
     """Parcels as vector tiles: filled by sink type (paler when retired), outlined, pickable (the
-    tooltip and a click read the tile's ``code, sink, holder, area, status``)."""
+    tooltip and a click read the tile's ``code, sink, holder, area, status``), labelled with
+    their codes at close zoom (``tiles.LABEL_ZOOM``)."""
     return pdk.Layer("MVTLayer", tile_url(version, lang, holder), id=layer_id, min_zoom=0, max_zoom=TILE_MAX_ZOOM,
                      filled=True, stroked=True, get_fill_color=colour or FILL_FROM_TILE,
                      get_line_color=colour or LINE_FROM_TILE, line_width_min_pixels=1, line_width_max_pixels=2,
                      pickable=True, auto_highlight=True, unique_id_property="'code'",
+                     # from LABEL_ZOOM the tiles carry a point inside each parcel: drawn as its code
+                     point_type="'text'", get_text="properties.code", get_text_size=12, get_text_color=LABEL_RGBA,
+                     text_font_weight=600, text_outline_width=2, text_outline_color=[255, 255, 255, 230],
+                     text_font_settings={"sdf": True},
                      load_options={"mvt": {"workerUrl": MVT_WORKER_URL}})
 
 

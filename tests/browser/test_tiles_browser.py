@@ -24,6 +24,7 @@ except ImportError:  # the browser fixture skips with a reason
     PlaywrightTimeoutError = TimeoutError  # type: ignore[misc,assignment]
 
 from sinkledger.catalogue import ui_text
+from sinkledger.services import tiles
 from sinkledger.ui import maps
 from tests.browser.test_overview_browser import (
     APP_DONE_JS,
@@ -201,8 +202,33 @@ def test_overview_draws_local_tiles_identifies_parcels_and_stays_on_this_machine
     link = page.get_by_test_id("stMain").get_by_role("link", name="在公开登记簿中查看")
     assert link.first.get_attribute("href").endswith(f"registry?parcel={code.group(0)}")
     save_screenshot(page, screenshot_dir / "map_tiles_identified_zh.png")
+    assert label_pixels(page, canvas) < 50  # no labels before the label zoom
+
+    # closer still: the parcels carry their codes (dark text on the map, nothing else is dark)
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + point[0], box["y"] + point[1])
+    seen = len(page.tiles)  # type: ignore[attr-defined]
+    deadline = time.monotonic() + DRAWN_TIMEOUT_S
+    while not any(int(TILE.search(url).group(2)) >= tiles.LABEL_ZOOM for url, _ in page.tiles[seen:]):  # type: ignore[attr-defined]
+        assert time.monotonic() < deadline, f"no tile of z{tiles.LABEL_ZOOM} or deeper asked for after zooming in"
+        page.mouse.wheel(0, -300)
+        page.wait_for_timeout(400)
+    deadline = time.monotonic() + DRAWN_TIMEOUT_S
+    while label_pixels(page, canvas) < 50:
+        assert time.monotonic() < deadline, "no parcel code drawn at the label zoom"
+        page.wait_for_timeout(500)
+    save_screenshot(page, screenshot_dir / "map_tiles_labels_zh.png")
     assert page.foreign == [], page.foreign  # type: ignore[attr-defined]
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def label_pixels(page, canvas) -> int:  # type: ignore[no-untyped-def]
+    """Pixels of the map as dark as the labels' text (maps.LABEL_RGBA): no fill or outline is.
+    The pointer leaves the map first (a tooltip is dark too)."""
+    page.mouse.move(5, 5)
+    page.wait_for_timeout(300)
+    rgb = np.asarray(Image.open(BytesIO(canvas.screenshot())).convert("RGB")).astype(int)
+    return int((rgb.max(axis=2) < 70).sum())
 
 
 def test_openstreetmap_offline_says_so_and_the_map_keeps_working(page, streamlit_server, screenshot_dir) -> None:  # type: ignore[no-untyped-def]
