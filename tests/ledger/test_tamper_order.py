@@ -16,6 +16,7 @@ tamper case, on both backends), tried as an attacker with database access would:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -33,9 +34,9 @@ from tests.table_audit_helpers import scalar, unguard
 TAIL_SALES = 6
 
 
-def sell(svc, rid: str, price: int = 100, buyer: str = "ENT-1-H") -> dict:  # type: ignore[no-untyped-def,type-arg]
+def sell(svc, rid: str, buyer: str = "ENT-1-H") -> dict:  # type: ignore[no-untyped-def,type-arg]
     return svc.sell(svc.actor("clerk"), rid, seller_account="COL-1-H", buyer_account=buyer, quantity=1,
-                    price_fen_per_t=price, contract_no=f"HZ-{rid}")
+                    price_fen_per_t=100, contract_no=f"HZ-{rid}")
 
 
 def run_verify(svc, mode: str):  # type: ignore[no-untyped-def]
@@ -86,8 +87,9 @@ def tail(funded):  # type: ignore[no-untyped-def]
 # -- 1. swapped entries --------------------------------------------------------------------------------
 
 def swap(svc, how: str, a: int, b: int) -> None:  # type: ignore[no-untyped-def]
-    """Entries ``a`` and ``b`` trade places: "rows", every column but seq (the rows' seqs swapped,
-    hashes and all), or "bodies", the body alone (each row keeps its seq, links and hash)."""
+    """Entries ``a`` and ``b`` trade places: "rows", the two rows exchange seqs (each keeps its body,
+    links and hash, at the other's place), or "bodies", only the bodies are exchanged (each row keeps
+    its seq, links and hash)."""
     unguard(svc, "journal_entry")
     with svc.db.engine.begin() as conn:
         if how == "rows":
@@ -157,8 +159,6 @@ def published(funded, key_file, tmp_path):  # type: ignore[no-untyped-def]
     """Given a root published at the verified checkpoint's size N (``before.json``), sales after it,
     one of them (N+2) at 100 fen a tonne, a root published at N+3 (``after.json``, which covers
     it), and two more sales."""
-    import dataclasses
-
     svc = funded
     svc.settings = dataclasses.replace(svc.settings, checkpoint_key_file=key_file)
     before = svc.publish_checkpoint(tmp_path / "before.json")
@@ -171,7 +171,8 @@ def published(funded, key_file, tmp_path):  # type: ignore[no-untyped-def]
     assert svc.verify(full=False).ok
     svc.paths = {"before": tmp_path / "before.json", "after": tmp_path / "after.json",  # type: ignore[attr-defined]
                  "key": str(key_file) + ".pub"}
-    svc.sizes = {"verified": verified.entries, "forged": forged, "after": after["tree_size"]}  # type: ignore[attr-defined]
+    sizes = {"verified": verified.entries, "forged": forged, "after": after["tree_size"]}
+    svc.sizes = sizes  # type: ignore[attr-defined]
     assert (forged, after["tree_size"]) == (verified.entries + 2, verified.entries + 3)
     return svc
 
@@ -241,7 +242,8 @@ def test_a_rewrite_of_the_tail_is_caught_by_a_root_published_before_it(published
 
 
 @pytest.mark.parametrize("mode", ["incremental", "full", "full beside"])
-def test_a_rewrite_of_the_tail_is_caught_by_a_checkpoint_row_it_left(published, beside, mode):  # type: ignore[no-untyped-def]
+def test_a_rewrite_of_the_tail_is_caught_by_a_checkpoint_row_it_left(  # type: ignore[no-untyped-def]
+        published, beside, mode):
     """Given the same rewrite, the checkpoint row recorded (and published) after the forged sale
     left as it was: ``verify`` recomputes it from the rewritten journal and names it, as the
     incremental run does for every checkpoint after the verified size."""
