@@ -600,6 +600,7 @@ def _attach_areas(group: click.Group) -> None:
     from sinkledger.cli.public import public
     from sinkledger.cli.registries import registries  # other registries' imports (issue 20)
     from sinkledger.cli.sales import sales
+    from sinkledger.cli.tiles import tiles
     from sinkledger.cli.users import users
 
     attach_court(group)
@@ -613,6 +614,7 @@ def _attach_areas(group: click.Group) -> None:
     group.add_command(public)
     group.add_command(registries)
     group.add_command(sales)
+    group.add_command(tiles)
     group.add_command(users)
     group.add_command(api)
     group.add_command(apikeys_group)

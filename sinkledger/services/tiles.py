@@ -22,10 +22,12 @@ a split or a retirement shows at once and nothing else empties the cache.
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import mapbox_vector_tile
@@ -36,6 +38,14 @@ from sqlmodel import select
 
 from ledger.store import PartyRow
 from sinkledger.catalogue import ui_text
+from sinkledger.services.tile_archive import (
+    ARCHIVE_MAX_ZOOM,
+    FILL_ZOOMS,
+    LANGS,
+    TileArchive,
+    archive_folder,
+    tiles_over,
+)
 from sinks import SINK_TYPES, SinkType
 from sinks.geometry import M2_PER_HA
 from sinks.store import ACTIVE, RETIRED, ParcelRow, ParcelVersionRow, spatial_index_kind
@@ -57,6 +67,7 @@ HALF_WORLD_M = 20037508.342789244  # Web Mercator half-width
 EARTH_R_M = 6378137.0
 CACHE_TILES = 4096
 MU_PER_HA = 15
+LOG = logging.getLogger("sinkledger.tiles")
 
 
 # -- tile geometry ---------------------------------------------------------------------------
@@ -118,20 +129,75 @@ def fill_rgba(sink_type: str, status: str) -> tuple[int, int, int, int]:
 # -- the tile makers --------------------------------------------------------------------------
 
 class TileSource:
-    """Vector tiles of the parcels of one database, with an in-memory cache per parcels version."""
+    """Vector tiles of the parcels of one database, with an in-memory cache per parcels version
+    and, on SQLite with ``archive_dir``, MBTiles archives on disk (:mod:`sinkledger.services.tile_archive`)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, archive_dir: Path | None = None, *, fill_in_background: bool = False) -> None:
         self.db = db
+        self.archive_dir = archive_dir
+        self.fill_in_background = fill_in_background
+        self._archives: dict[str, TileArchive] = {}
         self._cache: OrderedDict[tuple, bytes] = OrderedDict()
         self._lock = threading.Lock()
-        self.made = 0  # tiles made (not from the cache): tests and the benchmark read it
+        self._filling: threading.Thread | None = None
+        self._filled_version: int | None = None
+        self.made = 0  # tiles made (not from the cache nor an archive): tests and the benchmark read it
 
     @classmethod
     def from_settings(cls, settings: Any) -> TileSource:
-        """A tile source on the database the settings name (the app server's own engine)."""
+        """A tile source on the database the settings name (the app server's own engine); on
+        SQLite with its archives beside the database, the low zooms made ahead in the background."""
         from sinkledger.db.database import Database  # deferred: the tile route loads the database layer on its first tile
 
-        return cls(Database.from_settings(settings))
+        return cls(Database.from_settings(settings), archive_folder(settings.database_url), fill_in_background=True)
+
+    def archive(self, lang: str) -> TileArchive | None:
+        if self.archive_dir is None:
+            return None
+        with self._lock:
+            if lang not in self._archives:
+                self._archives[lang] = TileArchive(self.archive_dir, lang)
+            return self._archives[lang]
+
+    def fill(self, zooms: range = FILL_ZOOMS, langs: Iterable[str] = LANGS,
+             progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+        """Make ahead, into the archives, every tile of ``zooms`` over the parcels not stored yet
+        (what an overview draws first). Stops early when the parcels change meanwhile."""
+        version = self.version()
+        bounds = parcels_bounds(self.db)
+        todo = [(lang, t) for lang in langs for t in (tiles_over(bounds, zooms) if bounds and version else [])]
+        made = stored = 0
+        for i, (lang, (z, x, y)) in enumerate(todo):
+            archive = self.archive(lang)
+            if archive is None or self.version() != version:
+                break
+            archive.sync(self.db, version)
+            if archive.get(z, x, y) is None:
+                kind = spatial_index_kind_of(self.db)
+                archive.put(z, x, y, _python_tile(self.db, kind, z, x, y, lang, None), version)
+                made += 1
+            else:
+                stored += 1
+            if progress is not None:
+                progress(i + 1, len(todo))
+        return {"version": version, "tiles": len(todo), "made": made, "already_stored": stored,
+                "archives": [str(self.archive(lang).path) for lang in langs] if self.archive_dir else []}
+
+    def _fill_later(self, version: int) -> None:
+        """Start the background fill once per parcels version (the app server's source only)."""
+        with self._lock:
+            if not self.fill_in_background or self._filled_version == version or \
+                    (self._filling is not None and self._filling.is_alive()):
+                return
+            self._filled_version = version
+            self._filling = threading.Thread(target=self._fill_quietly, name="tile-fill", daemon=True)
+            self._filling.start()
+
+    def _fill_quietly(self) -> None:
+        try:
+            self.fill()
+        except Exception:  # the fill only saves later work; a failure is logged, tiles are made on request
+            LOG.exception("filling the tile archives failed")
 
     def version(self) -> int:
         return parcels_version(self.db)
@@ -150,10 +216,20 @@ class TileSource:
             if found is not None:
                 self._cache.move_to_end(key)
                 return found
-        kind = spatial_index_kind_of(self.db)
-        data = (_postgis_tile if kind == "postgis" else _python_tile)(self.db, kind, z, x, y, lang, holder)
+        archive = self.archive(lang) if holder is None and z <= ARCHIVE_MAX_ZOOM else None
+        data: bytes | None = None
+        if archive is not None:
+            archive.sync(self.db, version)
+            self._fill_later(version)
+            data = archive.get(z, x, y)
+        if data is None:
+            kind = spatial_index_kind_of(self.db)
+            data = (_postgis_tile if kind == "postgis" else _python_tile)(self.db, kind, z, x, y, lang, holder)
+            with self._lock:
+                self.made += 1
+            if archive is not None:
+                archive.put(z, x, y, data, version)
         with self._lock:
-            self.made += 1
             self._cache[key] = data
             while len(self._cache) > CACHE_TILES:
                 self._cache.popitem(last=False)
