@@ -13,7 +13,9 @@ Two modes (see docs/ledger.md, "Verify", for exactly what each checks):
 4. conservation: for every batch, issued = held + pledged + retired + cancelled;
 5. checkpoints: every recorded Merkle checkpoint equals the root recomputed at its size;
 6. the stored Merkle subtree hashes (``merkle_node``, :class:`ledger.merkle_nodes.NodeCheck`):
-   every one the tree completes, as the journal gives it, and nothing else.
+   every one the tree completes, as the journal gives it, and nothing else;
+7. every verified head: the entry at each :class:`~ledger.store.VerifiedCheckpointRow`'s size
+   still has the hash recorded there (compared in the walk as the entries pass).
 
 **Incremental** (the default of ``sinkledger verify`` once a verify has passed and recorded a
 :class:`~ledger.store.VerifiedCheckpointRow`): the entry at the verified size still has the
@@ -147,6 +149,21 @@ def _stored_balances(session: Session) -> dict[tuple[str, str, str], int]:
 
 def _stored_checkpoints(session: Session) -> dict[int, str]:
     return {size: root for size, root in session.execute(text("SELECT tree_size, root FROM checkpoint")).all()}
+
+
+def _verified_heads(session: Session) -> dict[int, tuple[str, str]]:
+    """Every verified head: ``size → (head hash, verified at)`` of each verified checkpoint row
+    (one per size a recording verify passed at; never pruned), which a full walk holds the journal
+    to."""
+    return {size: (head, at) for size, head, at in session.execute(text(
+        "SELECT tree_size, head_hash, verified_at FROM verified_checkpoint WHERE tree_size > 0")).all()}
+
+
+def _moved_head(report: VerifyReport, size: int, verified_at: str) -> None:
+    """The entry at a verified size is gone or no longer has the hash recorded there (a prefix
+    rewritten and re-hashed to the end changes it): the same problem in both modes."""
+    report.fail(size, f"entry {size} no longer has the hash verified on {verified_at}",
+                table="journal_entry", key=size)
 
 
 # -- the replay ------------------------------------------------------------------------------
@@ -357,6 +374,7 @@ def _full(session: Session, report: VerifyReport, observers: Sequence[Observer],
     replay = Replay()
     issued: dict[str, int] = {}
     checkpoints = _stored_checkpoints(session)
+    heads = _verified_heads(session)
     tree_beside = None  # the observer whose second process computes the Merkle tree
     if jobs > 1:  # observers that run beside the walk, in a second process, are not walked here
         entries = _scalar(session, "SELECT max(seq) FROM journal_entry") or 0
@@ -375,7 +393,7 @@ def _full(session: Session, report: VerifyReport, observers: Sequence[Observer],
         observers = here
     tree = TreeWalk(checkpoints)
     walked = _full_walk(session, report, replay, issued, None if tree_beside is not None else tree, observers,
-                        progress)
+                        progress, heads)
     projection: tuple[VerifyReport, dict[tuple[Any, str, str], int]] | None = None
     if tree_beside is not None:
         if walked is None:  # while the second process ends its walk: the projection compared, its problems kept aside
@@ -393,6 +411,10 @@ def _full(session: Session, report: VerifyReport, observers: Sequence[Observer],
     report.entries = tree.size
     if any(c > report.entries for c in checkpoints):
         report.fail(report.entries + 1, "the journal is shorter than a recorded checkpoint")
+        return False
+    beyond = [size for size in heads if size > report.entries]
+    if beyond:  # a verified head the journal no longer reaches
+        _moved_head(report, min(beyond), heads[min(beyond)][1])
         return False
     report.head_hash = tree.head_hash
     report.merkle_root = tree.frontier.root().hex()
@@ -449,16 +471,19 @@ def _full_entry(replay: Replay, issued: dict[str, int], payload: Any) -> str | N
 
 
 def _full_walk(session: Session, report: VerifyReport, replay: Replay, issued: dict[str, int],
-               tree: TreeWalk | None, observers: Sequence[Observer], progress: Progress | None) -> int | None:
+               tree: TreeWalk | None, observers: Sequence[Observer], progress: Progress | None,
+               heads: dict[int, tuple[str, str]] | None = None) -> int | None:
     """:func:`_walk` from the genesis with the replay, for millions of entries: the chain check
     and a sale's move inlined in one loop over plain tuples (any entry that is not plainly right
     goes through :func:`ledger.journal.check_link` and :meth:`Replay.apply`, which name its
     problem). ``tree`` (None when the second process computes it) is given each page once it is
-    checked. Returns None when every entry passed (``report.entries`` and ``report.head_hash``:
-    the journal's), else the number of entries the tree must hold for the report to be the one
-    :func:`_walk` with :func:`_full_entry` gives: those before the entry that failed, and that entry
-    too if its chain held (its checkpoint is compared before its replay). The problem is on the
-    report."""
+    checked. ``heads`` (:func:`_verified_heads`): the entry at each verified size, once its chain
+    holds and before its replay, must have the hash recorded there (one integer comparison an
+    entry: its seq with the next verified size). Returns None when every entry passed
+    (``report.entries`` and ``report.head_hash``: the journal's), else the number of entries the
+    tree must hold for the report to be the one :func:`_walk` with :func:`_full_entry` gives: those
+    before the entry that failed, and that entry too if its chain held (its checkpoint and its
+    verified head are compared before its replay). The problem is on the report."""
     for observer in observers:
         observer.begin(session, 0)
     total = _scalar(session, "SELECT max(seq) FROM journal_entry") or 0
@@ -470,6 +495,9 @@ def _full_walk(session: Session, report: VerifyReport, replay: Replay, issued: d
     fast, asdict = (FAST_BODY.decode if not observers else None), msgspec.structs.asdict
     unfast = (msgspec.MsgspecError, TypeError, ValueError)  # (a body that is no text: not decoded)
     prev, expected, done = GENESIS_HASH, 1, 0
+    heads = {} if heads is None else heads
+    pins = iter(sorted(heads))
+    pin = next(pins, None)  # the next verified size
     for page in journal.iter_raw_pages(session):
         for row in page:
             seq, kind, request_id, actor, recorded_at, body_text, prev_hash, digest = row
@@ -484,9 +512,7 @@ def _full_walk(session: Session, report: VerifyReport, replay: Replay, issued: d
             if fb is not None and (not chained or
                                    (fb.seq, fb.kind, fb.request_id, fb.actor, fb.recorded_at) != row[:5]):
                 fb = None
-            if fb is not None:
-                problem_text = _replay_decoded(replay, fb.payload.moves, asdict)
-            else:
+            if fb is None:
                 if chained:
                     try:
                         body = loads(body_text)
@@ -501,6 +527,14 @@ def _full_walk(session: Session, report: VerifyReport, replay: Replay, issued: d
                     if problem is not None:
                         report.fail(problem.seq, problem.problem)
                         return _stopped(tree, page, row, done, False)
+            if seq == pin:  # a verified head (its chain holds: ``digest`` is its body's hash)
+                if digest != heads[seq][0]:
+                    _moved_head(report, seq, heads[seq][1])
+                    return _stopped(tree, page, row, done, True)
+                pin = next(pins, None)
+            if fb is not None:
+                problem_text = _replay_decoded(replay, fb.payload.moves, asdict)
+            else:
                 payload = body.get("payload")
                 for observer in observers:
                     observer.entry(seq, kind, recorded_at, payload)
@@ -779,8 +813,7 @@ def _incremental(session: Session, verified: VerifiedCheckpointRow, report: Veri
                                  {"s": size}).first()
         if anchor is None or anchor[2] != verified.head_hash or \
                 journal.entry_hash(anchor[0], anchor[1]) != verified.head_hash:
-            report.fail(size, f"entry {size} no longer has the hash verified on {verified.verified_at}",
-                        table="journal_entry", key=size)
+            _moved_head(report, size, verified.verified_at)
             return False
     checkpoints = _stored_checkpoints(session)
     if checkpoints_digest(checkpoints, size) != verified.checkpoints_digest:

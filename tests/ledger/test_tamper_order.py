@@ -12,6 +12,10 @@ tamper case, on both backends), tried as an attacker with database access would:
    rewrite catches it (``verify --against``, docs/ledger.md, "Holding proofs and the ledger to a
    published root"), and so does a checkpoint row recorded before it if the attacker leaves it
    ("``verify`` recomputes every stored checkpoint").
+3. **A consistent rewrite that covers a head an earlier verify recorded**, with no checkpoint row or
+   published root covering it: ``verify --full`` holds the journal to every verified head (each
+   ``verified_checkpoint`` row's size and head hash, not only the newest) and names the first one
+   the rewrite covers, as the incremental verify names the head it starts from.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from sqlalchemy import text
 import ledger.audit
 from ledger import merkle_nodes
 from ledger.domain import entry_hash
+from ledger.merkle_walk import Frontier
 from ledger.proofs import root_at
 from ledger.signing import generate_key_file
 from ledger.sql import Tx
@@ -256,3 +261,111 @@ def test_a_rewrite_of_the_tail_is_caught_by_a_checkpoint_row_it_left(  # type: i
                                   "table": "checkpoint", "key": size}
     against = svc.verify(against=svc.paths["after"], public_key=svc.paths["key"])
     assert not against.ok and against.against["ok"] is False
+
+
+# -- 3. a consistent rewrite that covers a head an earlier verify recorded ----------------------------------
+
+@pytest.fixture
+def heads(funded):  # type: ignore[no-untyped-def]
+    """Given three verified heads, three sales apart (V1 recorded by a full verify, V2 and V3 by
+    incremental ones), two sales after V3, and no checkpoint row (nor published root)."""
+    svc = funded
+    sizes: list[int] = []
+    for i in range(3):
+        report = svc.verify(full=not sizes, record=True)
+        assert report.ok and report.mode == ("incremental" if sizes else "full"), report.problems
+        sizes.append(report.entries)
+        for k in range(3 if i < 2 else 2):
+            sell(svc, f"h-{i}-{k}", buyer="ENT-1-H" if k % 2 else "ENT-2-H")
+    with svc.db.engine.connect() as conn:
+        recorded = dict(conn.execute(text("SELECT tree_size, verified_at FROM verified_checkpoint")).all())
+    assert sorted(recorded) == sizes
+    svc.verified_at = recorded  # type: ignore[attr-defined]
+    assert scalar(svc, "SELECT count(*) FROM checkpoint") == 0
+    svc.heads = sizes  # type: ignore[attr-defined]
+    return svc
+
+
+def moved_head(svc, size: int) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    """The problem the incremental verify reports for the head it starts from, and ``--full`` for
+    every verified head."""
+    return {"seq": size, "problem": f"entry {size} no longer has the hash verified on {svc.verified_at[size]}",
+            "table": "journal_entry", "key": size}
+
+
+def rerecord(svc, size: int) -> None:  # type: ignore[no-untyped-def]
+    """The attacker's re-recording of the verified checkpoint at ``size`` from the rewritten journal:
+    its head hash, Merkle root and frontier (the row counts kept), as a passing verify there would."""
+    with svc.db.engine.begin() as conn:
+        frontier = Frontier()
+        for (digest,) in conn.execute(text("SELECT entry_hash FROM journal_entry WHERE seq <= :n ORDER BY seq"),
+                                      {"n": size}):
+            frontier.add_hex(digest)
+        stored = json.loads(conn.execute(text("SELECT frontier FROM verified_checkpoint WHERE tree_size = :n"),
+                                         {"n": size}).scalar_one())
+        stack = json.loads(frontier.dumps())
+        kept = {**stored, "stack": stack} if isinstance(stored, dict) else stack
+        conn.execute(text("UPDATE verified_checkpoint SET head_hash = :h, merkle_root = :r, frontier = :f "
+                          "WHERE tree_size = :n"),
+                     {"h": digest, "r": frontier.root().hex(), "f": json.dumps(kept, sort_keys=True), "n": size})
+
+
+@pytest.mark.parametrize("mode", ["full", "full beside"])
+@pytest.mark.parametrize("newest", ["left", "re-recorded"])
+def test_a_rewrite_covering_an_earlier_verified_head_fails_full(  # type: ignore[no-untyped-def]
+        heads, beside, mode, newest):
+    """Given every entry after V1 rewritten consistently (the sale at V1 + 2 forged, re-hashed to the
+    end, the sale row, the price index and the stored subtree hashes made to agree), nothing but the
+    verified heads V2 and V3 covers the rewrite. The incremental verify names V3, the head it starts
+    from; ``verify --full`` (one process and two) names V2, the first verified head the rewrite
+    covers, with the same problem, and stops there. So it does when the attacker also re-recorded
+    the newest verified checkpoint (V3) from the rewritten journal, which the incremental run then
+    passes: every verified head is held, not only the newest."""
+    svc = heads
+    v1, v2, v3 = svc.heads
+    svc.sizes = {"verified": v1, "forged": v1 + 2}
+    rewrite_tail(svc, checkpoint_rows=False)
+    if newest == "re-recorded":
+        rerecord(svc, v3)
+    incremental = svc.verify(full=False)
+    assert incremental.from_seq == v3
+    if newest == "left":
+        assert not incremental.ok and incremental.problems[0] == moved_head(svc, v3), incremental.problems
+    else:
+        assert incremental.ok, incremental.problems
+    report = run_verify(svc, mode)
+    assert not report.ok and report.first_bad_seq == v2, report.problems
+    assert report.problems == [moved_head(svc, v2)]
+
+
+@pytest.mark.parametrize("mode", ["full", "full beside"])
+def test_an_honest_ledger_with_several_verified_heads_passes_full(heads, beside, mode):  # type: ignore[no-untyped-def]
+    """Given three verified heads and the journal as they saw it: ``verify --full`` (one process and
+    two) passes, each head compared as the walk passes it. Each is held, the oldest too: its row's
+    recorded hash made the next entry's (the journal untouched), ``--full`` names V1, while the
+    incremental run, which starts from V3, still passes."""
+    svc = heads
+    v1, _v2, v3 = svc.heads
+    report = run_verify(svc, mode)
+    assert report.ok and report.entries == v3 + 2, report.problems
+    with svc.db.engine.begin() as conn:
+        conn.execute(text("UPDATE verified_checkpoint SET head_hash = (SELECT entry_hash FROM journal_entry "
+                          "WHERE seq = :next) WHERE tree_size = :n"), {"next": v1 + 1, "n": v1})
+    report = run_verify(svc, mode)
+    assert not report.ok and report.problems == [moved_head(svc, v1)], report.problems
+    assert svc.verify(full=False).ok
+
+
+@pytest.mark.parametrize("mode", ["incremental", "full", "full beside"])
+def test_a_journal_cut_below_a_verified_head_is_named_there(heads, beside, mode):  # type: ignore[no-untyped-def]
+    """Given the journal's entries from V3 on deleted (the newest verified head gone with them):
+    every verify names V3, the incremental one because its entry is gone, the full one because
+    its walk ends before it."""
+    svc = heads
+    v3 = svc.heads[-1]
+    unguard(svc, "journal_entry")
+    with svc.db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM journal_entry WHERE seq >= :n"), {"n": v3})
+    report = run_verify(svc, mode)
+    assert not report.ok and report.first_bad_seq == v3, report.problems
+    assert report.problems[0] == moved_head(svc, v3)
