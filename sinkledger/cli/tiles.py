@@ -26,7 +26,8 @@ def tiles() -> None:
 @reads
 def build(obj: Ctx, max_zoom: int, langs: tuple[str, ...], as_json: bool) -> None:
     """Make the tiles not stored yet, from zoom 0 to --max-zoom, for the current parcels."""
-    from sinkledger.services.tile_archive import LANGS  # deferred: the map stack loads only for this command
+    # deferred on purpose: the map stack loads only for this command
+    from sinkledger.services.tile_archive import LANGS
     from sinkledger.services.tiles import TileSource
 
     svc = obj.service

@@ -44,6 +44,7 @@ from sinkledger.db import revisions
 from sinkledger_base.errors import InvalidInput
 
 SQLITE_CACHE_KIB = 65_536
+ANALYSIS_LIMIT = 1000  # rows ANALYZE reads an index (SQLite): a sample, fast at any size
 WRITER_LOCK_KEY = 0x51_4E_4B_4C  # "SNKL": the advisory lock id on PostgreSQL
 
 # The first statement of every write transaction on PostgreSQL: commit without waiting for the WAL
@@ -144,6 +145,20 @@ class Database:
 
     def has_schema(self) -> bool:
         return inspect(self.engine).has_table("journal_entry")
+
+    def refresh_statistics(self) -> None:
+        """Give SQLite's query planner the tables' statistics (``ANALYZE``, sampling at most
+        :data:`ANALYSIS_LIMIT` rows an index: 44 ms on the county dataset's 4.5 GB). Without
+        them it guesses, and on 100,000 parcels took the status index (every active parcel)
+        for a holder's parcels instead of the holder index (100 rows): 63 ms against 0.4 ms a
+        query. Run where bulk data lands (the demo builds, a parcel import, a backup restored,
+        another registry's import) and when the app server opens its database. PostgreSQL's
+        autovacuum keeps its own statistics: nothing to do."""
+        if not self.is_sqlite or getattr(self._local, "batch", None) is not None:
+            return  # (inside a batch, which holds the write lock: its owner refreshes at the end)
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
+            conn.exec_driver_sql("ANALYZE")
 
     # -- sessions ------------------------------------------------------------------------------
     @contextmanager

@@ -242,6 +242,7 @@ def seed_county(service: Service, size: CountySize | None = None, *,
             issuances = _phase(b, f"issuances {year}", lambda: _issue_year(b, projects, year), key="issuances")
             _phase(b, f"market {year + 1}", lambda: market.run_year(year + 1, issuances), key="market")
         _phase(b, "market", lambda: market.finish(), key="market")
+    service.db.refresh_statistics()  # the planner's statistics of the tables just filled
     head = _head(service)
     b.timings["total"] = round(time.perf_counter() - started, 2)
     return {"scale": "county", "synthetic": True, "seed": size.seed, "parcels": size.parcels,

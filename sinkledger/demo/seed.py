@@ -128,6 +128,7 @@ def seed_demo(service: Service, *, progress: Progress | None = None, record: boo
         service.clock = wall_clock
 
     people = seed_demo_people(service)  # synthetic personal details, outside the journal
+    service.db.refresh_statistics()
     report = service.verify(record=record)
     return {"parcels": len(layer), "parties": len(FIXED_PARTIES) + len(collectives) + sum(map(len, households.values())),
             "chain": chain, "income": income, "instruments": instruments, "people": people["people"],

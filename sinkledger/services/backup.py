@@ -116,6 +116,7 @@ def import_backup(service: Service, path: str | Path, *, progress: Progress | No
         merkle_nodes.fill(Tx(conn))
         if not db.is_sqlite:
             _reset_sequences(conn, [tables[n] for n in order])
+    db.refresh_statistics()
     report = service.verify()
     same = (report.ok, report.head_hash, report.merkle_root) == (True, manifest["head_hash"], manifest["merkle_root"])
     return {"restored_tables": len(order), "rows": sum(manifest["rows"].get(n, 0) for n in order),

@@ -83,8 +83,10 @@ class ParcelCalls(RegistryPart):
         plan = plan_file(path, options, region, limits=self.settings.file_limits, progress=progress)
         content = {"source_sha256": plan.source["sha256"], "source_name": plan.source["name"],
                    "options": options.to_content()}
-        return self._run(actor, PERMISSION, request_id, content,
+        done = self._run(actor, PERMISSION, request_id, content,
                          lambda ctx: import_parcels(ctx, plan=plan, region=region, progress=progress))
+        self.db.refresh_statistics()  # a file may bring 100,000 parcels: the planner learns of them
+        return done
 
     def preview_parcels(self, actor: Actor, *, path: str | Path, options: Any = None,
                         progress: Callable[[int, int, str], None] | None = None,

@@ -48,8 +48,10 @@ class RegistryImportCalls(RegistryPart):
         self.require_initialised()
         parsed = parse_files(detect_registry(files) if registry is None else registry, files)
         content = import_content(parsed, allow_partial=allow_partial)
-        return self._run(actor, "import_registry", request_id, content,
+        done = self._run(actor, "import_registry", request_id, content,
                          lambda ctx: import_registry_history(ctx, parsed, allow_partial=allow_partial))
+        self.db.refresh_statistics()
+        return done
 
     def registry_mappings(self) -> list[dict[str, Any]]:
         """The registries that can be imported: key, name, aliases, file layouts, serial formats."""

@@ -27,10 +27,10 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import shapely
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 
 if TYPE_CHECKING:  # for annotations only
     from sinkledger.db.database import Database
@@ -63,10 +63,10 @@ class TileArchive:
     """One language's tiles of one database, in an MBTiles file (thread-safe; several processes
     may share the file: SQLite's own locking, WAL)."""
 
-    def __init__(self, folder: Path, lang: str) -> None:
+    def __init__(self, folder: Path, lang: str, layer: str = "parcels") -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / f"parcels-{lang}.mbtiles"
-        self.lang = lang
+        self.lang, self.layer = lang, layer
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode=WAL")
@@ -143,13 +143,11 @@ class TileArchive:
         return deleted
 
     def _write_metadata(self, version: int) -> None:
-        from sinkledger.services.tiles import LAYER  # deferred: tiles imports this module's caller
-
         meta = {"name": f"sinkledger parcels ({self.lang})", "format": "pbf", "type": "overlay",
                 "minzoom": "0", "maxzoom": str(self._conn.execute("SELECT coalesce(max(zoom_level), 0) FROM tiles").fetchone()[0]),
                 "parcels_version": str(version),
                 "description": "Registered carbon-sink parcels, generalised at low zoom (made by sinkledger)",
-                "json": json.dumps({"vector_layers": [{"id": LAYER, "fields": {
+                "json": json.dumps({"vector_layers": [{"id": self.layer, "fields": {
                     "code": "String", "sink": "String", "holder": "String", "area": "String", "status": "String",
                     "state": "String", "n": "Number", "cell": "Number", "r": "Number", "g": "Number", "b": "Number",
                     "a": "Number"}, "minzoom": 0, "maxzoom": ARCHIVE_MAX_ZOOM}]})}
@@ -169,29 +167,21 @@ def changed_boxes(db: Database, since: int, until: int) -> list[tuple[float, flo
         boxes: list[tuple[float, float, float, float]] = []
         for i in range(0, len(codes), 200):
             wkbs = [r[0] for r in s.execute(text("SELECT geometry_wkb FROM parcel_version WHERE parcel_code IN :codes")
-                                            .bindparams(_expanding()), {"codes": codes[i:i + 200]}).all()]
+                                            .bindparams(bindparam("codes", expanding=True)),
+                                            {"codes": codes[i:i + 200]}).all()]
             boxes += [tuple(b) for b in shapely.bounds(shapely.from_wkb([bytes(w) for w in wkbs])).tolist()]
     return boxes
 
 
-def _expanding() -> Any:
-    from sqlalchemy import bindparam
-
-    return bindparam("codes", expanding=True)
-
-
 def _tile_ranges(boxes: list[tuple[float, float, float, float]]) -> Iterator[tuple[int, int, int, int, int]]:
-    """(z, x0, x1, y0, y1) XYZ tile ranges whose tiles (grown by the tile buffer) meet a box."""
-    from sinkledger.services.tiles import BUFFER, EXTENT  # deferred: see _write_metadata
-
-    margin = BUFFER / EXTENT
+    """(z, x0, x1, y0, y1) XYZ tile ranges whose tiles meet a box, grown by one tile each way: a
+    tile draws what lies in its buffer too (a 64th of its side), which reaches into its neighbours."""
     for west, south, east, north in boxes:
         for z in range(ARCHIVE_MAX_ZOOM + 1):
             n = 1 << z
             x0, y0 = _tile_xy(west, north, z)
             x1, y1 = _tile_xy(east, south, z)
-            grow = 1 if margin else 0  # the buffer reaches into the neighbouring tiles
-            yield z, max(x0 - grow, 0), min(x1 + grow, n - 1), max(y0 - grow, 0), min(y1 + grow, n - 1)
+            yield z, max(x0 - 1, 0), min(x1 + 1, n - 1), max(y0 - 1, 0), min(y1 + 1, n - 1)
 
 
 def _tile_xy(lon: float, lat: float, z: int) -> tuple[int, int]:

@@ -156,7 +156,7 @@ class TileSource:
             return None
         with self._lock:
             if lang not in self._archives:
-                self._archives[lang] = TileArchive(self.archive_dir, lang)
+                self._archives[lang] = TileArchive(self.archive_dir, lang, LAYER)
             return self._archives[lang]
 
     def fill(self, zooms: range = FILL_ZOOMS, langs: Iterable[str] = LANGS,

@@ -36,6 +36,8 @@ def get_service() -> Service:
             seed_demo(service, progress=lambda i, n, label: bar.progress(min(i / max(n, 1), 1.0), text=label),
                       record=True)
             bar.empty()
+    elif service.is_initialised():
+        service.db.refresh_statistics()  # once a server process: SQLite's planner needs the tables' sizes
     return service
 
 
