@@ -219,10 +219,10 @@ def names_of(session: Any, account_ids: set[str]) -> dict[str, str]:
 
 def sale(service: Service, seq: int) -> dict[str, Any]:
     """One sale with its journal entry (hash, serial blocks): what a receipt shows."""
-    names = account_names(service)
     with service.db.read() as s:
         row = s.get(SaleRow, seq)
         entry = s.get(JournalRow, seq)
+        names = names_of(s, {row.seller_account, row.buyer_account}) if row is not None else {}
     if row is None or entry is None:
         raise NotFound("entry_not_found", seq=seq)
     result = json.loads(entry.body)["payload"].get("result", {})
@@ -242,7 +242,6 @@ def retirements(service: Service, *, account_id: str | None = None) -> list[dict
 
 
 def pledges(service: Service, *, bank_party_id: str | None = None, account_id: str | None = None) -> list[dict]:
-    names = account_names(service)
     with service.db.read() as s:
         query = select(PledgeRow).order_by(PledgeRow.seq.desc())
         if bank_party_id:
@@ -250,6 +249,7 @@ def pledges(service: Service, *, bank_party_id: str | None = None, account_id: s
         if account_id:
             query = query.where(PledgeRow.account_id == account_id)
         rows = s.exec(query).all()
+        names = names_of(s, {r.account_id for r in rows})  # the names these rows need, not every party's
     return [r.model_dump() | {"account_name": names.get(r.account_id, "")} for r in rows]
 
 

@@ -305,9 +305,15 @@ def _checkpoints() -> None:
     sizes = [c["tree_size"] for c in page["items"] if c["tree_size"] > 0]
     if len(sizes) < 2:
         return
+    # number inputs, not select boxes: this page stays without the widget-localising script
     left, right = st.columns(2)
-    old = left.selectbox(t("pr_consistency_old"), sizes[1:], key="pr_consistency_old")
-    new = right.selectbox(t("pr_consistency_new"), [n for n in sizes if n > old] or sizes[:1], key="pr_consistency_new")
+    old = int(left.number_input(t("pr_consistency_old"), min_value=1, max_value=sizes[0], value=sizes[1], step=1,
+                                key="pr_consistency_old"))
+    new = int(right.number_input(t("pr_consistency_new"), min_value=1, max_value=sizes[0], value=sizes[0], step=1,
+                                 key="pr_consistency_new"))
+    if old > new:
+        st.caption(t("pr_consistency_order"))
+        return
     st.download_button(t("pr_download_consistency", old=old, new=new),
                        lambda: _document_bytes(public.consistency(old, new)),
                        file_name=f"consistency-{old}-{new}.json", mime="application/json", key="pr_consistency_file")

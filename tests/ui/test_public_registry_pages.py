@@ -115,8 +115,12 @@ def test_published_checkpoints_are_listed_with_their_signed_file_and_a_consisten
     labels = {d.proto.label: d for d in at.get("download_button")}
     assert f"下载签名检查点（树大小 {second['tree_size']}）" in labels
     proof_label = f"下载一致性证明（{first['tree_size']} → {second['tree_size']}）"
-    assert at.selectbox(key="pr_consistency_old").value == first["tree_size"]
+    assert at.number_input(key="pr_consistency_old").value == first["tree_size"]
     assert proof_label in labels
+    at.number_input(key="pr_consistency_old").set_value(second["tree_size"]).run()  # equal sizes: a proof too
+    at.number_input(key="pr_consistency_new").set_value(first["tree_size"]).run()  # older above newer: said so
+    assert "较早的树大小不能大于较新的。" in texts(at, "caption")
+    assert not [d for d in at.get("download_button") if d.proto.label.startswith("下载一致性证明")]
     # what the buttons hand out checks offline: the files as published and the proof the page makes
     service = service_for(app_env)
     try:
