@@ -150,7 +150,8 @@ def receipt_button(service: Service, seq: int, *, key: str) -> None:
     sale = attempt(ui_queries.sale, service, seq)
     if sale is None:
         return
-    st.download_button(t("download_receipt"), receipt_pdf(sale, session.lang()), file_name=f"receipt-{seq}.pdf",
+    lang = session.lang()  # the PDF is made when the button is pressed, not on every run of the page
+    st.download_button(t("download_receipt"), lambda: receipt_pdf(sale, lang), file_name=f"receipt-{seq}.pdf",
                        mime="application/pdf", key=key)
 
 
@@ -176,7 +177,8 @@ def history_page() -> None:
     table = [_history_row(r, lang) for r in rows]
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
     if table:
-        st.download_button(t("export_excel"), receipts.table_xlsx(_export_rows(rows), sheet_title=t("page_sales")),
+        title = t("page_sales")  # the workbook is made when the button is pressed
+        st.download_button(t("export_excel"), lambda: receipts.table_xlsx(_export_rows(rows), sheet_title=title),
                            file_name="sales.xlsx", key="export_sales",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         seq = st.selectbox(t("receipt_for"), [r["seq"] for r in rows], key="receipt_seq")
