@@ -150,3 +150,16 @@ def test_the_app_servers_source_fills_in_the_background(demo, tmp_path) -> None:
     every = tile_archive.tiles_over(bounds, tile_archive.FILL_ZOOMS)
     assert all(src.archive(lang).get(*t) is not None for lang in ("zh", "en") for t in every)
     assert counted([(t, src.archive("zh").get(*t)) for t in tile_archive.tiles_over(bounds, range(10, 11))])
+
+
+def test_tiles_made_by_another_format_are_made_anew(demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A new version of the tile maker (``tiles.TILE_FORMAT``) empties the archive: tiles made by
+    the old rules (labels on every parcel, say) are never served by the new code."""
+    src = source(demo, tmp_path)
+    src.fill(range(0, 7), langs=("en",))
+    archive = src.archive("en")
+    assert archive.count() > 0
+    newer = tile_archive.TileArchive(tmp_path, "en", tiles.LAYER, tile_format=tiles.TILE_FORMAT + "-next")
+    assert newer.sync(demo.db, tiles.parcels_version(demo)) > 0 and newer.count() == 0
+    with sqlite3.connect(archive.path) as conn:
+        assert dict(conn.execute("SELECT name, value FROM metadata"))["tile_format"] == tiles.TILE_FORMAT + "-next"

@@ -10,7 +10,9 @@ them again, and the low-zoom tiles a county overview draws are made ahead
 One archive per language (the tiles carry the page's words): ``<database>-tiles/parcels-zh.mbtiles``
 and ``parcels-en.mbtiles``, in the MBTiles 1.3 layout (``metadata`` and ``tiles`` with TMS rows),
 so GIS tools open them as they are. The metadata records the **parcels version** the tiles are
-of (:func:`sinkledger.services.tiles.parcels_version`). When the parcels change, the archive is
+of (:func:`sinkledger.services.tiles.parcels_version`) and the format of the tile maker
+(``tiles.TILE_FORMAT``, raised with any change to what a tile holds: a new maker empties the
+archive). When the parcels change, the archive is
 brought to the new version before it answers: the tiles over every version of each parcel changed
 since (their bounding boxes, grown by the tile buffer, at every zoom) are deleted, the others
 stay; after a change of more than :data:`WIPE_ABOVE` parcels, or a version that went back (a
@@ -35,7 +37,7 @@ from sqlalchemy import bindparam, text
 if TYPE_CHECKING:  # for annotations only
     from sinkledger.db.database import Database
 
-ARCHIVE_MAX_ZOOM = 16  # deeper zooms draw the z16 tiles (maps.TILE_MAX_ZOOM)
+ARCHIVE_MAX_ZOOM = 16  # deeper tiles (labels at z17-18) stay in the memory cache: few parcels, quick to make
 FILL_ZOOMS = range(0, 13)  # made ahead: what an overview of a county and its townships draws
 WIPE_ABOVE = 500  # more parcels changed at once than this: the whole archive is made anew
 LANGS = ("zh", "en")
@@ -63,10 +65,10 @@ class TileArchive:
     """One language's tiles of one database, in an MBTiles file (thread-safe; several processes
     may share the file: SQLite's own locking, WAL)."""
 
-    def __init__(self, folder: Path, lang: str, layer: str = "parcels") -> None:
+    def __init__(self, folder: Path, lang: str, layer: str = "parcels", tile_format: str = "1") -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / f"parcels-{lang}.mbtiles"
-        self.lang, self.layer = lang, layer
+        self.lang, self.layer, self.tile_format = lang, layer, tile_format
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode=WAL")
@@ -79,8 +81,12 @@ class TileArchive:
 
     # -- reading and writing ------------------------------------------------------------------
     def version(self) -> int | None:
-        row = self._conn.execute("SELECT value FROM metadata WHERE name = 'parcels_version'").fetchone()
-        return int(row[0]) if row else None
+        value = self._meta("parcels_version")
+        return int(value) if value is not None else None
+
+    def _meta(self, name: str) -> str | None:
+        row = self._conn.execute("SELECT value FROM metadata WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
 
     def get(self, z: int, x: int, y: int) -> bytes | None:
         """The stored tile (b"" for a tile known to hold nothing), None when not made yet."""
@@ -125,8 +131,10 @@ class TileArchive:
             try:
                 have = self.version()
                 deleted = 0
-                if have != version:
-                    boxes = changed_boxes(db, have, version) if have is not None and have < version else None
+                made_alike = self._meta("tile_format") == self.tile_format  # tiles made by this code's rules
+                if have != version or not made_alike:
+                    boxes = changed_boxes(db, have, version) if made_alike and have is not None and have < version \
+                        else None
                     if boxes is None:
                         deleted = self._conn.execute("DELETE FROM tiles").rowcount
                     else:
@@ -145,7 +153,7 @@ class TileArchive:
     def _write_metadata(self, version: int) -> None:
         meta = {"name": f"sinkledger parcels ({self.lang})", "format": "pbf", "type": "overlay",
                 "minzoom": "0", "maxzoom": str(self._conn.execute("SELECT coalesce(max(zoom_level), 0) FROM tiles").fetchone()[0]),
-                "parcels_version": str(version),
+                "parcels_version": str(version), "tile_format": self.tile_format,
                 "description": "Registered carbon-sink parcels, generalised at low zoom (made by sinkledger)",
                 "json": json.dumps({"vector_layers": [{"id": self.layer, "fields": {
                     "code": "String", "sink": "String", "holder": "String", "area": "String", "status": "String",

@@ -54,6 +54,7 @@ if TYPE_CHECKING:  # for annotations only
     from sinkledger.db.database import Database
 
 LAYER = "parcels"
+TILE_FORMAT = "2"  # raise with any change to what a tile holds: archived tiles of another format are made anew
 EXTENT = 4096  # MVT grid units per tile side
 BUFFER = 64  # grid units drawn beyond the tile's edge (no seams at polygon borders)
 TILE_PX = 256  # deck.gl's tile size on screen
@@ -62,7 +63,11 @@ SMALL_PX = 4  # parcels narrower and lower than this are counted into cells
 MAX_ZOOM = 22
 SHOWN = (ACTIVE, RETIRED)  # split, merged and deleted parcels are superseded: not drawn
 ALPHA = {ACTIVE: 190, RETIRED: 70}
-LABEL_ZOOM = 15  # from this zoom each parcel drawn whole also has a label point (its code)
+LABEL_ZOOM = 15  # from this zoom a parcel drawn whole may have a label point (its code) ...
+LABEL_TILE_PX = 360  # ... when its code fits inside it with the tile drawn this wide (512 px at its
+LABEL_CHAR_PX = 7.2  # own zoom, about 0.7 of that just before the next zoom's tiles come): the
+LABEL_PAD_PX = 8     # code's width (12 px text, 0.6 em a character, a margin) and its height
+LABEL_HEIGHT_PX = 16
 HALF_WORLD_M = 20037508.342789244  # Web Mercator half-width
 EARTH_R_M = 6378137.0
 CACHE_TILES = 4096
@@ -156,7 +161,7 @@ class TileSource:
             return None
         with self._lock:
             if lang not in self._archives:
-                self._archives[lang] = TileArchive(self.archive_dir, lang, LAYER)
+                self._archives[lang] = TileArchive(self.archive_dir, lang, LAYER, TILE_FORMAT)
             return self._archives[lang]
 
     def fill(self, zooms: range = FILL_ZOOMS, langs: Iterable[str] = LANGS,
@@ -286,9 +291,14 @@ def _python_tile(db: Database, kind: str, z: int, x: int, y: int, lang: str, hol
                 continue
             r = rows[i]
             features.append({"geometry": geom, "properties": _parcel_properties(r, lang)})
-        if z >= LABEL_ZOOM:  # a label point inside the parcel, in the one tile that holds it
-            points = shapely.point_on_surface(geoms[big])
-            for i, (px, py) in zip(big, shapely.get_coordinates(points)):
+        if z >= LABEL_ZOOM:  # a label point inside each parcel its code fits in, in the one tile that holds it
+            m_per_px = (xmax - xmin) / LABEL_TILE_PX
+            wide = b[big, 2] - b[big, 0] >= m_per_px * (np.array([len(rows[i]["parcel_code"]) for i in big])
+                                                       * LABEL_CHAR_PX + LABEL_PAD_PX)
+            high = b[big, 3] - b[big, 1] >= m_per_px * LABEL_HEIGHT_PX
+            fits = big[wide & high]
+            points = shapely.point_on_surface(geoms[fits])
+            for i, (px, py) in zip(fits, shapely.get_coordinates(points)):
                 if xmin <= px < xmax and ymin <= py < ymax:
                     features.append({"geometry": shapely.Point(px, py), "properties": _parcel_properties(rows[i], lang)})
     cells: dict[tuple[int, int, str, str], list[float]] = {}
@@ -350,6 +360,8 @@ def _postgis_tile(db: Database, kind: str, z: int, x: int, y: int, lang: str, ho
     cell, small = _cell_size_m(z)
     params: dict[str, Any] = {"z": z, "x": x, "y": y, "extent": EXTENT, "buffer": BUFFER,
                               "margin": BUFFER / EXTENT, "cell": cell, "small": small, "holder": holder, "label_zoom": LABEL_ZOOM,
+                              "m_per_px": (2 * HALF_WORLD_M / (1 << z)) / LABEL_TILE_PX, "char_px": LABEL_CHAR_PX,
+                              "pad_px": LABEL_PAD_PX, "height_px": LABEL_HEIGHT_PX,
                               "active": ACTIVE, "retired": RETIRED, "layer": LAYER,
                               "ha_unit": ui_text("tile_ha_unit", lang), "mu_unit": ui_text("tile_mu_unit", lang),
                               # the cell's text for many parcels, its count filled in by the query; one is its own text
@@ -409,7 +421,9 @@ labels AS (SELECT ST_AsMVTGeom(l.pt, t.env, :extent, 0, false) AS geom, parcel_c
                   {case('sink_type', sink_cases)} AS sink, coalesce(holder, '') AS holder,
                   {area.format(a='area_m2')} AS area, {status_case} AS status, status AS state,
                   1 AS n, 0 AS cell, {colours}, {alpha_case} AS a
-           FROM (SELECT *, ST_PointOnSurface(g) AS pt FROM q WHERE :z >= :label_zoom AND NOT q.is_small) l, t
+           FROM (SELECT *, ST_PointOnSurface(g) AS pt FROM q WHERE :z >= :label_zoom AND NOT q.is_small
+                   AND ST_XMax(g) - ST_XMin(g) >= :m_per_px * (length(parcel_code) * :char_px + :pad_px)
+                   AND ST_YMax(g) - ST_YMin(g) >= :m_per_px * :height_px) l, t
            WHERE ST_X(l.pt) >= ST_XMin(t.env) AND ST_X(l.pt) < ST_XMax(t.env)
              AND ST_Y(l.pt) >= ST_YMin(t.env) AND ST_Y(l.pt) < ST_YMax(t.env)),
 rows AS (SELECT * FROM big WHERE geom IS NOT NULL

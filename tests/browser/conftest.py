@@ -31,6 +31,20 @@ SCREENSHOT_DIR = REPO_ROOT / "test-output" / "screenshots"
 # SINKLEDGER_BROWSER_DATABASE_URL runs the browser tests against that database instead of a fresh
 # SQLite file (e.g. PostgreSQL; the database is emptied first and seeded by the app's first start).
 BROWSER_DATABASE_URL = os.environ.get("SINKLEDGER_BROWSER_DATABASE_URL", "")
+# SINKLEDGER_BROWSER_EXISTING_URL runs the tests that only read (READ_ONLY_MODULES) against a
+# database as it is, neither emptied nor seeded: the county dataset by hand (issue 17, point 7).
+# The app server writes only SQLite's planner statistics there; every other test is skipped.
+BROWSER_EXISTING_URL = os.environ.get("SINKLEDGER_BROWSER_EXISTING_URL", "")
+READ_ONLY_MODULES = ("test_tiles_browser",)
+
+
+def pytest_collection_modifyitems(config, items) -> None:  # type: ignore[no-untyped-def]
+    if not BROWSER_EXISTING_URL:
+        return
+    for item in items:
+        if "tests/browser/" in item.nodeid and item.module.__name__.rsplit(".", 1)[-1] not in READ_ONLY_MODULES:
+            item.add_marker(pytest.mark.skip(reason="SINKLEDGER_BROWSER_EXISTING_URL: this test writes; only "
+                                                    "the read-only browser tests run on an existing database"))
 # Environment variables that would point the app somewhere other than a fresh default database.
 _APP_ENV_REMOVED = ("DATABASE_URL", "SINKLEDGER_SEED_DEMO", "SINKLEDGER_GIS_DATA", "SINKLEDGER_REGION")
 
@@ -86,7 +100,9 @@ def streamlit_server(tmp_path_factory) -> Iterator[StreamlitServer]:  # type: ig
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in _APP_ENV_REMOVED}
     env["SINKLEDGER_HOME"] = str(home)
-    if BROWSER_DATABASE_URL:  # the same flows on another database (PostgreSQL), emptied first
+    if BROWSER_EXISTING_URL:  # a built database as it is (the county dataset): nothing emptied, nothing seeded
+        env.update(DATABASE_URL=BROWSER_EXISTING_URL, SINKLEDGER_SEED_DEMO="0")
+    elif BROWSER_DATABASE_URL:  # the same flows on another database (PostgreSQL), emptied first
         from sinkledger.db.database import Database
 
         db = Database(BROWSER_DATABASE_URL)
@@ -145,6 +161,6 @@ def server_service(server: StreamlitServer):  # type: ignore[no-untyped-def]
     from sinkledger.services.registry import Service
 
     env = {"SINKLEDGER_HOME": str(server.home)}
-    if BROWSER_DATABASE_URL:
-        env["DATABASE_URL"] = BROWSER_DATABASE_URL
+    if BROWSER_EXISTING_URL or BROWSER_DATABASE_URL:
+        env["DATABASE_URL"] = BROWSER_EXISTING_URL or BROWSER_DATABASE_URL
     return Service.open(load_settings(env))
