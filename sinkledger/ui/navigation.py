@@ -36,10 +36,16 @@ def pages_for(role: str, requested: str | None = None) -> dict[str, list[st.Page
     own = ROLE_PAGES.get(role, ())
     signed_in = role != "public"
     first = default_page(role)
-    work = [page(p, default=p == first) for p in own if p != "signin"]
-    public = [page(p, default=p == first) for p in PUBLIC_PAGES]
+    # The default page is served at "/" and its own address is then unknown to Streamlit ("Page
+    # not found", a dialog, on a bookmark or a reload of /parcels). Asked for by that address, the
+    # first page is an ordinary page there, and "/" is a hidden stand-in that runs the same page.
+    by_address = requested == first
+    work = [page(p, default=p == first and not by_address) for p in own if p != "signin"]
+    public = [page(p, default=p == first and not by_address) for p in PUBLIC_PAGES]
     if not signed_in:
         public.append(page("signin"))
+    if by_address:
+        public.append(_home(first))
     if requested in PAGES and requested not in (*own, *PUBLIC_PAGES, "signin"):
         public.append(_stand_in(requested, signed_in))
     sections = {t("nav_public"): public}
@@ -89,6 +95,16 @@ def _stand_in(url_path: str, signed_in: bool) -> st.Page:
         return st.Page(_not_for_you, title=t(title), url_path=url_path, visibility="hidden")
     signin = importlib.import_module("sinkledger.ui.signin").signin_page
     return st.Page(signin, title=t("page_signin"), url_path=url_path, visibility="hidden")
+
+
+def _home(url_path: str) -> st.Page:
+    """The page ``/`` shows (``url_path``'s), hidden, while ``url_path`` is asked for by its address."""
+    module, function, title, icon = PAGES[url_path]
+    fn = getattr(importlib.import_module(f"sinkledger.ui.{module}"), function)
+    return st.Page(fn, title=t(title), icon=icon, url_path=HOME_PATH, default=True, visibility="hidden")
+
+
+HOME_PATH = "home"  # reserved by the hidden stand-in of "/" (no page of sitemap.PAGES may take it)
 
 
 def _not_for_you() -> None:

@@ -247,3 +247,19 @@ def test_switch_to_english(page, streamlit_server, screenshot_dir) -> None:  # t
     switch_language(page, "中文")
     wait_until_done(page, ui_text("page_map", "zh"), ui_text("map_caption", "zh", n=n_parcels(streamlit_server, page)))
 
+
+
+@pytest.mark.parametrize("path", ["/overview", "/map"])
+def test_a_page_opened_by_its_own_address_is_found(page, streamlit_server, path) -> None:  # type: ignore[no-untyped-def]
+    """The landing page (served at "/") opened by its own address, as a bookmark or a reload
+    does: no "Page not found" dialog, the page itself, and "/" still shows the landing page."""
+    page.goto(streamlit_server.url + path)
+    page.get_by_test_id("stMain").get_by_role("heading").first.wait_for()
+    page.wait_for_function(APP_DONE_JS)
+    page.wait_for_timeout(500)
+    assert page.get_by_text("Page not found").count() == 0
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.goto(streamlit_server.url + "/")
+    page.get_by_test_id("stMain").get_by_role("heading").first.wait_for()
+    page.wait_for_function(APP_DONE_JS)
+    assert page.get_by_text("Page not found").count() == 0

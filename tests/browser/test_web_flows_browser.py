@@ -299,3 +299,21 @@ def test_explorer_full_page_in_chinese(page, streamlit_server, screenshot_dir) -
     page.locator("figure.sl-chart").nth(1).wait_for()
     no_traceback(page)
     shot(page, screenshot_dir / "statistics_full_zh.png")
+
+
+def test_a_signed_in_users_first_page_reloaded_by_its_address_is_found(page, streamlit_server) -> None:  # type: ignore[no-untyped-def]
+    """A cooperative's first page (its "/" after sign-in) bookmarked or reloaded as /parcels: the
+    page, no "Page not found" dialog; the menu still leads to it and to "/"."""
+    sign_in(page, streamlit_server.url, "coop")
+    page.goto(streamlit_server.url + "/parcels")
+    main = page.get_by_test_id("stMain")
+    main.get_by_role("heading", name=zh("page_parcels")).first.wait_for()
+    page.wait_for_function(APP_DONE_JS)
+    page.wait_for_timeout(500)
+    assert page.get_by_text("Page not found").count() == 0
+    no_traceback(page)
+    go(page, zh("page_batch"))
+    go(page, zh("page_parcels"))
+    page.goto(streamlit_server.url + "/")
+    main.get_by_role("heading", name=zh("page_parcels")).first.wait_for()
+    assert page.get_by_text("Page not found").count() == 0
