@@ -49,15 +49,16 @@ def account_page() -> None:
              t("col_vintage"): str(h["vintage_year"]), t("col_state"): t(f"state_{h['state']}"),
              t("col_quantity_t"): h["quantity"]} for h in statement["holdings"]])
     st.subheader(t("sales_out"))
-    _table([_sale_row(s, lang, s["buyer_name"]) for s in statement["sold"]])
+    _table([_sale_row(s, lang, s["buyer_name"]) for s in _newest(statement["sold"])], len(statement["sold"]))
     if statement["bought"]:
         st.subheader(t("sales_in"))
-        _table([_sale_row(s, lang, s["seller_name"]) for s in statement["bought"]])
+        _table([_sale_row(s, lang, s["seller_name"]) for s in _newest(statement["bought"])], len(statement["bought"]))
     if statement["pledges"]:
         st.subheader(t("my_pledges"))
         _table([{t("col_pledge"): p["id"], t("col_quantity_t"): p["quantity"],
                  t("term_end"): fmt.date_text(p["term_end"], lang),
-                 t("col_status"): t(f"pledge_status_{p['status']}")} for p in statement["pledges"]])
+                 t("col_status"): t(f"pledge_status_{p['status']}")} for p in _newest(statement["pledges"])],
+               len(statement["pledges"]))
     if actor.role.value in RETIRING_ROLES:
         _retire_form(actor, service, statement)
     if statement["retirements"]:
@@ -77,9 +78,18 @@ def _certificates(retirements: list[dict[str, Any]], lang: str) -> None:
         public_registry.certificate_downloads(chosen, lang, key="account_cert")
 
 
-def _table(rows: list[dict[str, Any]]) -> None:
+ROWS_SHOWN = 200  # an enterprise of the county dataset bought 4,511 times: the newest are listed
+
+
+def _newest(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return rows[:ROWS_SHOWN]  # the statement's lists are newest first
+
+
+def _table(rows: list[dict[str, Any]], total: int | None = None) -> None:
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        if total is not None and total > len(rows):
+            st.caption(t("account_newest_shown", n=len(rows), total=total))
     else:
         st.caption(t("nothing_yet"))
 

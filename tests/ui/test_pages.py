@@ -925,3 +925,18 @@ def test_a_figure_table_without_rows_says_there_is_nothing_yet() -> None:
     assert not at.exception
     assert [c.value for c in at.caption] == [text("nothing_yet", "en")]
     assert [m.value.splitlines()[0] for m in at.markdown] == ["| month | t |"]
+
+
+def test_the_account_page_lists_the_newest_rows_and_says_how_many_there_are(app_env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An enterprise of the county dataset bought 4,511 times: its page lists the newest
+    ``ROWS_SHOWN`` of each list and says how many there are in all."""
+    from sinkledger.ui import account
+
+    service = service_for(app_env)
+    bought = ui_queries.party_statement(service, "ENT-0001")["bought"]
+    assert len(bought) > 2
+    monkeypatch.setattr(account, "ROWS_SHOWN", 2)
+    at = open_app(app_env, user="enterprise", page="account")
+    no_errors(at)
+    assert zh("account_newest_shown", n=2, total=len(bought)) in [c.value for c in at.caption]
+    assert any(len(d.value) == 2 for d in at.dataframe)
