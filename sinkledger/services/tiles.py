@@ -172,13 +172,13 @@ class TileSource:
         bounds = parcels_bounds(self.db)
         todo = [(lang, t) for lang in langs for t in (tiles_over(bounds, zooms) if bounds and version else [])]
         made = stored = 0
+        kind = spatial_index_kind_of(self.db) if todo else ""
         for i, (lang, (z, x, y)) in enumerate(todo):
             archive = self.archive(lang)
             if archive is None or self.version() != version:
                 break
             archive.sync(self.db, version)
             if archive.get(z, x, y) is None:
-                kind = spatial_index_kind_of(self.db)
                 archive.put(z, x, y, _python_tile(self.db, kind, z, x, y, lang, None), version)
                 made += 1
             else:
