@@ -37,6 +37,7 @@ import json
 import math
 import os
 import pickle
+import re
 import signal
 import subprocess
 import sys
@@ -148,7 +149,7 @@ class TableAudit:
                  *, seq_column: str | None = "seq", stored: Callable[[tuple], tuple] | None = None,
                  seq_of_stored: Callable[[tuple], int | None] | None = None, required: bool = True,
                  append_only: bool = False, ordered: bool = False, text_keys: tuple[str, ...] = (),
-                 payload_fields: dict[str, tuple[str, ...]] | None = None) -> None:
+                 payload_fields: dict[str, tuple[str, ...]] | None = None, row_cost: float = 1.0) -> None:
         self.table, self.columns, self.key_len, self.derive = table, columns, key_len, derive
         if payload_fields is not None:
             self.payload_fields = payload_fields
@@ -173,6 +174,9 @@ class TableAudit:
         # (or a deletion) sends the run to the keyed comparison, as a difference of sums does.
         self.ordered = ordered and self.summable and stored is None
         self.text_keys = text_keys
+        # what reading and comparing one stored row costs, against a plain row's: the order in which
+        # two processes take the tables compared by sums (:func:`_largest_first`)
+        self.row_cost = row_cost
         self._pending: list[tuple] = []
         self._last_key: Any = _NO_KEY
         self._stream: Any = None
@@ -271,7 +275,7 @@ class TableAudit:
         """Every stored row (a full run), else only the rows of the keys the tail touched, read
         by key ``KEYS_PER_READ`` at a time (an incremental run reads what its tail wrote, not the
         table)."""
-        cols = ", ".join(self.columns)
+        cols = self._select()
         if not self.after_seq:
             yield from stream_rows(session, f"SELECT {cols} FROM {self.table}", STREAM_ROWS)
             return
@@ -281,6 +285,10 @@ class TableAudit:
             for row in session.execute(text(f"SELECT {cols} FROM {self.table} WHERE {self.columns[0]} IN ({marks})"),
                                        params):
                 yield tuple(row)
+
+    def _select(self) -> str:
+        """What :meth:`stored_rows` selects: the columns (an audit may read more after them)."""
+        return ", ".join(self.columns)
 
     def tail_keys(self) -> Iterable[Any]:
         return self.expected.keys()
@@ -667,17 +675,30 @@ _PARCEL_COLUMNS = ("parcel_code", "sink_type", "holder_party_id", "county_code",
 
 class _ParcelAudit(TableAudit):
     """The ``parcel`` projection: each parcel's row must be its latest version record (from the
-    journal), its geometry must hash to the record's and its bounding box must be the geometry's."""
+    journal), its geometry must hash to the record's and its bounding box must be the geometry's.
+
+    And the spatial copy of its geometry, which the map tiles draw and the overlap check at
+    registration searches (:mod:`sinks.store`), must be that geometry: on PostgreSQL with PostGIS
+    the ``geom`` column, byte for byte (``ST_AsBinary(geom, 'NDR')``, compared in the database with the
+    row's ``geometry_wkb``, which the registration writes as 2-D little-endian WKB, and SRID 4490);
+    on SQLite the parcel's ``parcel_rtree`` row (under the parcel's ``id``), which must exist and
+    hold the geometry's bounds as the R*Tree stores them (:func:`_rtree_box`), and no R*Tree row
+    may lack a parcel (a full run). A parcel whose row already differs in its geometry or box is
+    named for that only. Without the R*Tree or PostGIS the overlap check reads the row's own box
+    columns: nothing more to check."""
 
     kinds = _PARCEL_KINDS
 
     def __init__(self) -> None:
         super().__init__("parcel", _PARCEL_COLUMNS, 1, {}, seq_column="updated_seq")
         self.registered: dict[str, int] = {}
+        self.spatial: str | None = None  # the spatial copy this run holds: "rtree", "postgis" or None
+        self.spatial_problems: list[tuple[int | None, str, Any, str, str, list[str] | None]] = []
 
     def begin(self, session: Any, after_seq: int) -> None:
         super().begin(session, after_seq)
         self.registered.clear()
+        self.spatial_problems = []
 
     def entry(self, seq: int, kind: str, recorded_at: str, p: dict[str, Any]) -> None:
         if kind not in _PARCEL_KINDS:
@@ -691,23 +712,41 @@ class _ParcelAudit(TableAudit):
                 registered = -1
             self.expected[code] = (seq, digest(_parcel_fields(r, registered)))
 
+    def _select(self) -> str:
+        # after the columns: the row id (the R*Tree's key), or whether geom is geometry_wkb
+        extra = {"rtree": ", id", "postgis": ", ST_AsBinary(geom, 'NDR') = geometry_wkb AND ST_SRID(geom) = 4490"}
+        return super()._select() + extra.get(self.spatial or "", "")
+
     def stored_rows(self, session: Any) -> Iterator[tuple]:
+        from sinks.store import SPATIAL_INDEX_PROBES  # deferred: the parcel store only for parcels
+
+        dialect = session.get_bind().dialect.name
+        found = session.execute(text(SPATIAL_INDEX_PROBES[dialect])).first() is not None if \
+            dialect in SPATIAL_INDEX_PROBES else False
+        self.spatial = {"sqlite": "rtree", "postgresql": "postgis"}.get(dialect) if found else None
+        self.spatial_problems = []
+        boxes = _RtreeBoxes(session) if self.spatial == "rtree" and not self.after_seq else None
         batch: list[tuple] = []
         for row in super().stored_rows(session):
             batch.append(row)
             if len(batch) == 2_000:
-                yield from self._checked(batch)
+                yield from self._checked(batch, session, boxes)
                 batch = []
-        yield from self._checked(batch)
+        yield from self._checked(batch, session, boxes)
+        if boxes is not None:
+            for rtree_id in boxes.unseen():
+                self.spatial_problems.append((None, "parcel_rtree", rtree_id, "spatial_copy_without_parcel",
+                                              "an R*Tree row under an id no parcel has", None))
 
-    def _checked(self, rows: list[tuple]) -> Iterator[tuple]:
+    def _checked(self, rows: list[tuple], session: Any, boxes: "_RtreeBoxes | None") -> Iterator[tuple]:
         if not rows:
             return
         import shapely  # deferred: the geometry stack (and numpy) only for a ledger with parcels to check
 
         blobs = [_blob(r[21]) for r in rows]
         bounds = shapely.bounds(shapely.from_wkb(blobs, on_invalid="ignore"))
-        for r, wkb, (x0, y0, x1, y1) in zip(rows, blobs, bounds):
+        whole = []  # the rows whose geometry and box are their own: their spatial copy is checked
+        for n, (r, wkb, (x0, y0, x1, y1)) in enumerate(zip(rows, blobs, bounds)):
             wkb_hash = hashlib.sha256(wkb).hexdigest()
             registered = r[19] if r[0] in self.registered or not self.after_seq else -1
             try:
@@ -719,13 +758,127 @@ class _ParcelAudit(TableAudit):
             # the bounding box (and its span, which bounds the overlap search) must be the geometry's
             if (x0, y0, x1, y1) != tuple(r[22:26]) or r[26] != r[24] - r[22]:
                 fields = fields + ("bounds",)
+            elif wkb_hash == r[13]:
+                whole.append(n)
             yield fields
+        if self.spatial == "postgis":
+            for n in whole:
+                if not rows[n][27]:  # false, or NULL: no geom
+                    self._spatial_problem(rows[n], "parcel", "spatial_copy_differs",
+                                          "geom is not geometry_wkb" if rows[n][27] is False else "no geom",
+                                          ["geom"])
+        elif self.spatial == "rtree":
+            self._check_rtree(rows, bounds, whole, session, boxes)
+
+    def _check_rtree(self, rows: list[tuple], bounds: Any, whole: list[int], session: Any,
+                     boxes: "_RtreeBoxes | None") -> None:
+        """Each parcel's R*Tree row (by its id) must hold its geometry's bounds as the R*Tree stores them."""
+        # deferred on purpose: numpy loads only when the parcels' spatial copy is compared
+        import numpy as np
+
+        ids = np.array([r[27] for r in rows], dtype=np.int64)
+        if boxes is None:  # an incremental run: the R*Tree rows of the parcels its tail touched
+            boxes = _RtreeBoxes(session, ids.tolist())
+        stored, found = boxes.lookup(ids)
+        if not whole:
+            return
+        pick = np.array(whole)
+        wanted = _rtree_box(bounds[pick])
+        same = (stored[pick] == wanted).all(axis=1)
+        for n, there, ok in zip(whole, found[pick].tolist(), same.tolist()):
+            if not there:
+                self._spatial_problem(rows[n], "parcel", "spatial_copy_missing",
+                                      f"no parcel_rtree row under the parcel's id {rows[n][27]}", None)
+            elif not ok:
+                self._spatial_problem(rows[n], "parcel", "spatial_copy_differs",
+                                      "its parcel_rtree box is not its geometry's bounds", None)
+
+    def _spatial_problem(self, row: tuple, table: str, code: str, detail: str, columns: list[str] | None) -> None:
+        wrote = self.expected.get(row[0], (row[20],))[0]
+        self.spatial_problems.append((wrote, table, row[0], code, detail, columns))
+
+    def finish(self, session: Any, report: Any) -> None:
+        super().finish(session, report)
+        for seq, table, key, code, detail, columns in self.spatial_problems:
+            fail(report, seq, table, key, code, columns=columns, detail=detail)
 
     def key_of(self, row: tuple) -> Any:
         return row[0]
 
     def _seq_column_value(self, row: tuple) -> int | None:
         return row[20]
+
+
+# SQLite's R*Tree keeps 32-bit floats: a lower bound rounded down, an upper bound up, as its
+# rtreeValueDown and rtreeValueUp do (sqlite3/ext/rtree/rtree.c): the nearest float unless it is
+# on the wrong side, then the double scaled by 1 -/+ 2**-23 towards (or away from) zero, rounded
+# to the nearest float again. The triggers of sinks.store copy parcel.min_lon... into it.
+_RND_TOWARDS = 1.0 - 1.0 / 8388608.0
+_RND_AWAY = 1.0 + 1.0 / 8388608.0
+
+
+def _rtree_round(values: Any, up: bool) -> Any:
+    """``values`` (doubles) as the R*Tree stores a lower (``up`` False) or upper bound, as doubles."""
+    # deferred on purpose: numpy loads only when the parcels' spatial copy is compared
+    import numpy as np
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        single = values.astype(np.float32)
+        wrong = single < values if up else single > values
+        if wrong.any():
+            d = values[wrong]
+            outward, inward = (_RND_AWAY, _RND_TOWARDS) if up else (_RND_TOWARDS, _RND_AWAY)
+            single[wrong] = (d * np.where(d < 0, inward, outward)).astype(np.float32)
+    return single.astype(np.float64)
+
+
+def _rtree_box(bounds: Any) -> Any:
+    """Shapely bounds (x0, y0, x1, y1 per row) → the R*Tree row (min_lon, max_lon, min_lat, max_lat)."""
+    # deferred on purpose: numpy loads only when the parcels' spatial copy is compared
+    import numpy as np
+
+    return np.stack([_rtree_round(bounds[:, 0], False), _rtree_round(bounds[:, 2], True),
+                     _rtree_round(bounds[:, 1], False), _rtree_round(bounds[:, 3], True)], axis=1)
+
+
+class _RtreeBoxes:
+    """``parcel_rtree`` rows by id: every one (one read, a full run), or those of ``ids``."""
+
+    def __init__(self, session: Any, ids: list[int] | None = None) -> None:
+        # deferred on purpose: numpy loads only when the parcels' spatial copy is compared
+        import numpy as np
+
+        sql = "SELECT id, min_lon, max_lon, min_lat, max_lat FROM parcel_rtree"
+        if ids is None:
+            rows = [r for page in stream_pages(session, sql, STREAM_ROWS) for r in page]
+        else:
+            rows = []
+            for i in range(0, len(ids), KEYS_PER_READ):
+                marks, params = in_list("k", ids[i:i + KEYS_PER_READ])
+                rows += [tuple(r) for r in session.execute(text(f"{sql} WHERE id IN ({marks})"), params)]
+        ids_read = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        order = np.argsort(ids_read)
+        self.ids = ids_read[order]
+        self.boxes = np.array([r[1:] for r in rows], dtype=np.float64).reshape(-1, 4)[order]
+        self.seen = np.zeros(len(self.ids), dtype=bool)
+
+    def lookup(self, ids: Any) -> tuple[Any, Any]:
+        """The stored boxes of ``ids`` (NaN where none) and whether each has one."""
+        # deferred on purpose: numpy loads only when the parcels' spatial copy is compared
+        import numpy as np
+
+        at = np.searchsorted(self.ids, ids)
+        inside = at < len(self.ids)
+        found = np.zeros(len(ids), dtype=bool)
+        found[inside] = self.ids[at[inside]] == ids[inside]
+        stored = np.full((len(ids), 4), np.nan)
+        stored[found] = self.boxes[at[found]]
+        self.seen[at[found]] = True
+        return stored, found
+
+    def unseen(self) -> list[int]:
+        """The ids of the rows no parcel looked up."""
+        return self.ids[~self.seen].tolist()
 
 
 # --- batches, issued periods, estimates -----------------------------------------------------
@@ -933,7 +1086,12 @@ def _estimate(seq: int, at: str, p: dict[str, Any]) -> Iterable[Change]:
                                        json.dumps(p["parcel_codes"]), p["period_start"], p["period_end"],
                                        p["net_kg_co2e"], p["stock_change_kg_co2e"], p["reproducibility_hash"],
                                        bool(p["uses_unverified"]), _sink_type_of(p["methodology_id"]),
-                                       _number(p.get("area_ha")), "document-agrees"))
+                                       _number(p.get("area_ha")), _codes(p["warnings"]), "document-agrees"))
+
+
+def _codes(codes: Any) -> str:
+    """A list of warning codes as one text (the journal's, or those of the document's warnings)."""
+    return json.dumps(codes)
 
 
 def _sink_type_of(methodology_id: str) -> str | None:
@@ -950,24 +1108,102 @@ def _sink_type_of(methodology_id: str) -> str | None:
 
 def _stored_estimate(row: tuple) -> tuple:
     """The row's journal columns, and whether its calculation document agrees with them: the same
-    results, sink type, and inputs and parameters that hash to the reproducibility hash."""
+    results, sink type, flags and warning codes as the row and its entry, and the very text the
+    methodology writes when run again on the document's inputs (:func:`_reruns`: every field, the
+    trace steps, warnings, emissions, deductions...). A methodology version this code does not have
+    cannot be run again: the document's inputs and parameters must then hash to the
+    reproducibility hash, and its other fields are not checked."""
     *columns, sink_type, document = row
     doc: Any = None
     try:
         doc = json.loads(document)
-        hashed = hashlib.sha256(canonical_json({
-            "methodology_id": doc["methodology_id"], "methodology_version": doc["methodology_version"],
-            "inputs": doc["inputs"], "parameters": doc["parameters"],
-            "gwp_profile": doc["gwp_profile"]}).encode("utf-8")).hexdigest()
-        agrees = (hashed == columns[9] == doc["reproducibility_hash"] and doc["net_kg_co2e"] == columns[7]
+        again = _reruns(doc, document)
+        if again is None:
+            hashed = hashlib.sha256(canonical_json({
+                "methodology_id": doc["methodology_id"], "methodology_version": doc["methodology_version"],
+                "inputs": doc["inputs"], "parameters": doc["parameters"],
+                "gwp_profile": doc["gwp_profile"]}).encode("utf-8")).hexdigest()
+            again = hashed == doc["reproducibility_hash"]
+        agrees = (again and columns[9] == doc["reproducibility_hash"] and doc["net_kg_co2e"] == columns[7]
                   and doc["stock_change_kg_co2e"] == columns[8] and doc["sink_type"] == sink_type
-                  and doc["methodology_id"] == columns[2] and doc["period_start"] == columns[5]
-                  and doc["period_end"] == columns[6])
-    except (ValueError, KeyError, TypeError):
-        agrees = False
+                  and doc["methodology_id"] == columns[2] and doc["methodology_version"] == columns[3]
+                  and doc["period_start"] == columns[5] and doc["period_end"] == columns[6]
+                  and doc["uses_unverified"] is bool(columns[10]))
+        codes = _codes([w["code"] for w in doc["warnings"]])
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError, ArithmeticError):
+        agrees, codes = False, None
     columns[10] = bool(columns[10])
     area = doc.get("area_ha") if isinstance(doc, dict) else None
-    return (*columns, sink_type, _number(area), "document-agrees" if agrees else "document-differs")
+    return (*columns, sink_type, _number(area), codes, "document-agrees" if agrees else "document-differs")
+
+
+# An estimate's stored row costs about 0.6 ms (its methodology run again), a plain row 1-2 µs.
+ESTIMATE_ROW_COST = 300.0
+
+_CONVERSION = "unit conversion "  # the trace step of an input entered in another unit (methodologies.input_units)
+_ENTERED = "entered as "
+
+
+def _reruns(doc: dict[str, Any], document: str) -> bool | None:
+    """Whether the methodology of ``doc``, at its version, run again on its inputs as entered, writes
+    ``document`` exactly (as ``ledger.estimates.record_estimate`` writes it); None when this code
+    has no such methodology version. The inputs are pinned by the reproducibility hash (the entry
+    carries it), the parameters and equations by the version (a version never changes once
+    released: ``methodologies.registry``), so every field of the document follows from the chain.
+
+    The document keeps its inputs converted to their own units; an input entered in another unit
+    left a ``unit conversion <path>`` step with the value and unit as entered, which is put back
+    at its path (the run records the step again). Such steps come first, in the order of the keys
+    as entered, which the document's sorted inputs do not keep: the document's order is taken
+    when the run's steps are the same ones."""
+    # deferred on purpose: the methodologies load only when an estimate is run again
+    from methodologies.errors import MethodologyNotFound
+    from methodologies.registry import get_methodology
+
+    try:
+        methodology = get_methodology(doc["methodology_id"], doc["methodology_version"])
+    except MethodologyNotFound:
+        return None
+    steps = doc["steps"]
+    entered = 0
+    while entered < len(steps) and str(steps[entered]["name"]).startswith(_CONVERSION):
+        entered += 1
+    inputs = doc["inputs"]
+    if entered:
+        inputs = json.loads(json.dumps(inputs))
+        for step in steps[:entered]:
+            note = step["note"]
+            if not note.startswith(_ENTERED):
+                return False
+            value, unit = note[len(_ENTERED):].split(" ", 1)
+            _put_at(inputs, step["name"][len(_CONVERSION):], {"value": value, "unit": unit})
+    try:
+        again = methodology.estimate(inputs, gwp_profile=doc["gwp_profile"]).to_dict()
+    except Exception:  # noqa: BLE001 - inputs the methodology refuses (or cannot read) were not recorded so
+        return False
+    if entered:
+        mine = again["steps"][:entered]
+        if sorted(mine, key=_by_name) == sorted(steps[:entered], key=_by_name):
+            again["steps"][:entered] = steps[:entered]
+    return json.dumps(again, ensure_ascii=False, sort_keys=True) == document
+
+
+def _by_name(step: Any) -> str:
+    return str(step.get("name")) if isinstance(step, dict) else ""
+
+
+def _put_at(inputs: Any, path: str, value: Any) -> None:
+    """Set ``value`` at ``path`` (``a.b[2].c``, as :mod:`methodologies.input_units` names an input) of ``inputs``."""
+    parts = [int(index) if index else key for index, key in re.findall(r"\[(\d+)\]|([^.\[\]]+)", path)]
+    if not parts:
+        raise ValueError(path)
+    holder = inputs
+    for part in parts[:-1]:
+        holder = holder[part]
+    if isinstance(parts[-1], int) and not isinstance(holder, list) or \
+            isinstance(parts[-1], str) and not isinstance(holder, dict):
+        raise TypeError(path)
+    holder[parts[-1]] = value
 
 
 def _number(value: Any) -> Any:
@@ -1119,7 +1355,8 @@ class Audits:
         url = session.get_bind().engine.url
         if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
             return False
-        claimable = _largest_first(session, [a.table for a in self.audits if a.deferrable()])
+        claimable = _largest_first(session, [a.table for a in self.audits if a.deferrable()],
+                                   {a.table: a.row_cost for a in self.audits})
         try:
             self._beside = _Beside(url.render_as_string(hide_password=False), self.factory, checkpoints, claimable)
         except OSError:
@@ -1361,9 +1598,15 @@ def _claims(fd: int, tables: list[str]) -> Iterator[str]:
         yield tables[token[0]]
 
 
-def _largest_first(session: Any, tables: list[str]) -> list[str]:
+def _largest_first(session: Any, tables: list[str], row_costs: dict[str, float] | None = None) -> list[str]:
     """``tables`` by their rows, the largest first (what is left to take at the end is small),
-    estimated cheaply: SQLite's largest rowid, PostgreSQL's planner statistics."""
+    estimated cheaply: SQLite's largest rowid, PostgreSQL's planner statistics; each table's rows
+    weighed by what one costs (``row_costs``: an estimate's document is run again)."""
+    costs = row_costs or {}
+
+    def work(table: str) -> float:
+        return rows(table) * costs.get(table, 1.0)
+
     def rows(table: str) -> float:
         try:
             with session.begin_nested():
@@ -1373,7 +1616,7 @@ def _largest_first(session: Any, tables: list[str]) -> list[str]:
                                              {"t": table}).scalar() or 0)
         except Exception:  # noqa: BLE001 - a table without rowid, or gone: its place matters not
             return 0.0
-    return sorted(tables, key=rows, reverse=True)
+    return sorted(tables, key=work, reverse=True)
 
 
 def _can_fork() -> bool:
@@ -1541,7 +1784,7 @@ def core_audits() -> list[TableAudit]:
         _BatchAudit(),
         _IssuedPeriodAudit(),
         TableAudit("estimate", _ESTIMATE_COLUMNS, 1, {"estimate_recorded": _estimate}, stored=_stored_estimate,
-                   append_only=True),
+                   append_only=True, row_cost=ESTIMATE_ROW_COST),
         _versions_audit(),
         _ParcelAudit(),
     ]

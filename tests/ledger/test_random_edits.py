@@ -8,8 +8,10 @@ compares with its replay of the moves (``credit_block``, ``balance``) and the st
 subtrees checked in its walk (``merkle_node``). Their columns are read from the database itself,
 so a column an audit leaves out is edited all the same. Left out, each with its reason
 (:data:`NOT_UNDER_THE_CHAIN`): surrogate row ids, balance rows of nothing, the monitoring period of
-a batch imported from another registry (docs/ledger.md, "Every table under the chain"), and the
-edits the ``xfail`` tests at the end show are not caught yet.
+a batch imported from another registry (docs/ledger.md, "Every table under the chain"). A parcel's
+spatial copy (PostGIS ``geom``, which holds no plain value; SQLite's ``parcel_rtree`` and the
+parcel ``id`` it is keyed by) and every field of an estimate's calculation document have their own
+tests at the end (issue 16: found while writing the properties, caught since).
 
 The ledger is built once per module and backend: the synthetic demo and the public world's extras
 (:func:`tests.public_world.seed_world`), plus what they leave empty: a court document, a corrected
@@ -63,9 +65,6 @@ NOT_UNDER_THE_CHAIN = {
                                   "non-zero rows (ledger.verify._stored_balances); a row of nothing names no fact",
     ("batch", "imported period"): "the monitoring period of a batch imported from another registry: its payload "
                                   "does not carry one (docs/ledger.md)",
-    ("parcel", "geom"): "PostgreSQL only: the PostGIS copy of geometry_wkb; NOT caught (see the xfail test)",
-    ("estimate", "document"): "only the fields verify checks are under the chain; the rest is NOT caught "
-                              "(see the xfail test)",
 }
 
 
@@ -404,44 +403,75 @@ def test_a_random_edit_to_any_table_is_caught(ledger, data):  # type: ignore[no-
     assert ledger.service.verify(full=True).ok, f"{table}.{column} was not restored"
 
 
-# --- edits not caught yet (issue 16: found while writing the properties above) ---------------------
-
-# Each shows an edit verify does not catch yet, on both backends; strict: once it is caught, the
-# test fails until its mark is taken away (and its exclusion from NOT_UNDER_THE_CHAIN with it).
+# --- a parcel's spatial copy, an estimate's document (issue 16: not caught at first) -------------------
 
 PARCEL = "AJ-BF-0001"
+WHERE_PARCEL = f"id = (SELECT id FROM parcel WHERE parcel_code = '{PARCEL}')"
+FROM_WKB = f"UPDATE parcel SET geom = ST_GeomFromWKB(geometry_wkb, 4490) WHERE parcel_code = '{PARCEL}'"
+FORGED_BOX = 987654  # an R*Tree id no parcel has
+# backend → edit → (the edit, its undo, the tables and keys its problems must name: "id" for the parcel's id)
+SPATIAL_EDITS = {
+    "sqlite": {
+        "moved": (f"UPDATE parcel_rtree SET min_lon = min_lon + 5, max_lon = max_lon + 5 WHERE {WHERE_PARCEL}",
+                  "UPDATE parcel_rtree SET min_lon = p.min_lon, max_lon = p.max_lon FROM parcel p "
+                  f"WHERE p.id = parcel_rtree.id AND parcel_rtree.{WHERE_PARCEL}", {("parcel", PARCEL)}),
+        # an edge moved in by a hundred-thousandth of a degree (about a metre): an overlap there is missed
+        "shrunk": (f"UPDATE parcel_rtree SET max_lat = max_lat - 0.00001 WHERE {WHERE_PARCEL}",
+                   "UPDATE parcel_rtree SET max_lat = p.max_lat FROM parcel p "
+                   f"WHERE p.id = parcel_rtree.id AND parcel_rtree.{WHERE_PARCEL}", {("parcel", PARCEL)}),
+        "taken out": (f"DELETE FROM parcel_rtree WHERE {WHERE_PARCEL}",
+                      "INSERT INTO parcel_rtree SELECT id, min_lon, max_lon, min_lat, max_lat FROM parcel "
+                      f"WHERE parcel_code = '{PARCEL}'", {("parcel", PARCEL)}),
+        # the parcel's id changed: its R*Tree row is no longer its (the search joins them by id), and
+        # the row left is no parcel's
+        "detached": (f"UPDATE parcel SET id = id + 1000000 WHERE parcel_code = '{PARCEL}'",
+                     f"UPDATE parcel SET id = id - 1000000 WHERE parcel_code = '{PARCEL}'",
+                     {("parcel", PARCEL), ("parcel_rtree", "id")}),
+        # a box no parcel has: a search there meets it and finds nothing
+        "added": (f"INSERT INTO parcel_rtree VALUES ({FORGED_BOX}, 119.0, 119.1, 30.0, 30.1)",
+                  f"DELETE FROM parcel_rtree WHERE id = {FORGED_BOX}", {("parcel_rtree", str(FORGED_BOX))}),
+    },
+    "postgres": {
+        "moved": (f"UPDATE parcel SET geom = ST_Translate(geom, 0.5, 0) WHERE parcel_code = '{PARCEL}'", FROM_WKB,
+                  {("parcel", PARCEL)}),
+        "emptied": (f"UPDATE parcel SET geom = NULL WHERE parcel_code = '{PARCEL}'", FROM_WKB, {("parcel", PARCEL)}),
+        # the same area, drawn the other way round
+        "redrawn": (f"UPDATE parcel SET geom = ST_Reverse(geom) WHERE parcel_code = '{PARCEL}'", FROM_WKB,
+                    {("parcel", PARCEL)}),
+    },
+}
 
 
-@pytest.mark.xfail(strict=True, raises=NotCaught,
-                   reason="not caught yet: the parcel audit reads geometry_wkb and the bounding box columns, "
-                          "not the spatial copy the map tiles and the overlap check use")
 def test_a_parcel_moved_in_the_spatial_index_is_caught(ledger):  # type: ignore[no-untyped-def]
-    """Given a parcel's geometry as the spatial queries see it moved (PostgreSQL: ``parcel.geom``,
-    which the map tiles draw and registration's overlap check searches; SQLite: its box in the
-    ``parcel_rtree`` index, which both search), then a full verify names the parcel."""
-    where = f"id = (SELECT id FROM parcel WHERE parcel_code = '{PARCEL}')"
-    if ledger.service.db.is_sqlite:
-        moved = f"UPDATE parcel_rtree SET min_lon = min_lon + 5, max_lon = max_lon + 5 WHERE {where}"
-        undo = ("UPDATE parcel_rtree SET min_lon = p.min_lon, max_lon = p.max_lon FROM parcel p "
-                f"WHERE p.id = parcel_rtree.id AND parcel_rtree.{where}")
-    else:
-        moved = f"UPDATE parcel SET geom = ST_Translate(geom, 0.5, 0) WHERE parcel_code = '{PARCEL}'"
-        undo = f"UPDATE parcel SET geom = ST_GeomFromWKB(geometry_wkb, 4490) WHERE parcel_code = '{PARCEL}'"
-    assert ledger.write(moved, {}) == 1
-    try:
-        report = ledger.service.verify(full=True)
-    finally:
-        assert ledger.write(undo, {}) == 1
-    assert ledger.service.verify(full=True).ok
-    require_caught(report, "parcel", {PARCEL})
+    """Given a parcel's geometry as the spatial queries see it moved, shrunk, taken out or detached
+    (PostgreSQL: ``parcel.geom``, which the map tiles draw and registration's overlap check
+    searches; SQLite: its box in the ``parcel_rtree`` index, which both search, under the parcel's
+    id), or a box added to the index that no parcel has, then a full verify names the parcel (or
+    the index row), and nothing else."""
+    with ledger.service.db.engine.connect() as conn:
+        parcel_id = conn.execute(text(f"SELECT id FROM parcel WHERE parcel_code = '{PARCEL}'")).scalar_one()
+    missed = []
+    for name, (moved, undo, named) in SPATIAL_EDITS["sqlite" if ledger.service.db.is_sqlite else "postgres"].items():
+        assert ledger.write(moved, {}) == 1
+        try:
+            report = ledger.service.verify(full=True)
+        finally:
+            assert ledger.write(undo, {}) == 1
+        assert ledger.service.verify(full=True).ok, name
+        for table, key in named:
+            if not caught_and_located(report, table, {str(parcel_id) if key == "id" else key}):
+                missed.append((name, table, key, describe(report)))
+        if len(report.problems) != len(named) or not {p["code"] for p in report.problems} <= {
+                "spatial_copy_differs", "spatial_copy_missing", "spatial_copy_without_parcel"}:
+            missed.append((name, "other problems", describe(report)))
+    if missed:
+        raise NotCaught(missed)
 
 
-@pytest.mark.xfail(strict=True, raises=NotCaught,
-                   reason="not caught yet: verify holds an estimate's document to its row, its results and "
-                          "the reproducibility hash of its inputs and parameters only")
 @pytest.mark.parametrize(("field", "value"), [
     ("emissions_kg_co2e", 1), ("uncertainty_deduction_kg_co2e", 999), ("uses_unverified", True),
     ("warnings", [{"code": "forged", "message_zh": "伪造", "message_en": "forged"}]), ("steps", []),
+    ("informational", {}), ("one_off_claims", {"forged": 1}), ("area_ha", "1"), ("methodology_version", "9.9.9"),
 ])
 def test_every_field_of_an_estimate_document_is_caught(ledger, field, value):  # type: ignore[no-untyped-def]
     """Given a field of an estimate's calculation document changed (each is printed in the estimate
@@ -450,7 +480,9 @@ def test_every_field_of_an_estimate_document_is_caught(ledger, field, value):  #
 
     with ledger.service.db.engine.connect() as conn:
         estimate_id, document = conn.execute(text("SELECT id, document FROM estimate ORDER BY id LIMIT 1")).one()
-    forged = json.dumps({**json.loads(document), field: value}, ensure_ascii=False, sort_keys=True)
+    original = json.loads(document)
+    assert original.get(field) != value
+    forged = json.dumps({**original, field: value}, ensure_ascii=False, sort_keys=True)
     assert ledger.write("UPDATE estimate SET document = :d WHERE id = :i", {"d": forged, "i": estimate_id}) == 1
     try:
         report = ledger.service.verify(full=True)
@@ -458,3 +490,65 @@ def test_every_field_of_an_estimate_document_is_caught(ledger, field, value):  #
         assert ledger.write("UPDATE estimate SET document = :d WHERE id = :i", {"d": document, "i": estimate_id}) == 1
     assert ledger.service.verify(full=True).ok
     require_caught(report, "estimate", {estimate_id})
+
+
+def test_an_estimate_document_is_held_to_every_step(ledger):  # type: ignore[no-untyped-def]
+    """Given one value of one step of the calculation trace changed, or the trace's steps put in
+    another order, then a full verify names the estimate: the methodology, run again on the
+    document's inputs, writes the document text exactly."""
+    import json
+
+    with ledger.service.db.engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, document FROM estimate ORDER BY id")).all()
+    for estimate_id, document in rows[:3]:
+        original = json.loads(document)
+        steps = original["steps"]
+        assert len(steps) > 2
+        changed = [{**s, "value": s["value"] + "1"} if n == len(steps) // 2 else s for n, s in enumerate(steps)]
+        for forged_steps in (changed, [steps[1], steps[0], *steps[2:]]):
+            forged = json.dumps({**original, "steps": forged_steps}, ensure_ascii=False, sort_keys=True)
+            assert ledger.write("UPDATE estimate SET document = :d WHERE id = :i",
+                                {"d": forged, "i": estimate_id}) == 1
+            try:
+                report = ledger.service.verify(full=True)
+            finally:
+                assert ledger.write("UPDATE estimate SET document = :d WHERE id = :i",
+                                    {"d": document, "i": estimate_id}) == 1
+            require_caught(report, "estimate", {estimate_id})
+    assert ledger.service.verify(full=True).ok
+
+
+def test_an_estimate_entered_in_other_units_is_run_again_as_entered():  # type: ignore[no-untyped-def]
+    """Given an estimate whose inputs were entered in their sources' units (converted, each
+    conversion a trace step, the keys in another order than the document's sorted inputs), then
+    the methodology run again on the document's inputs as entered writes the document exactly
+    (``ledger.audit._reruns``, what verify holds every stored document to); and a conversion step
+    changed (the value as entered, or its result) is not what the run writes."""
+    import copy
+    import json
+
+    from ledger.audit import _reruns
+    from methodologies.registry import get_methodology
+
+    wetland, tea = "sinkledger.wetland-lake-marsh", "sinkledger.tea-garden"
+    first = copy.deepcopy(get_methodology(wetland).example_inputs())
+    entered = {"sediment_carbon_burial_t_c_per_ha_yr": {"value": "31", "unit": "g C/(m²·a)"},
+               "ch4_kg_per_ha_yr": {"value": "0.7072", "unit": "mg/(m²·h)"}}
+    first = {**entered, **{k: v for k, v in first.items() if k not in entered},
+             "herbaceous_cover_pct": {"value": 75, "unit": "%"}}
+    second = copy.deepcopy(get_methodology(tea).example_inputs())
+    second["biomass_events"][0]["biomass_t_per_ha"] = {"value": "1213.333333333", "unit": "kg/mu"}
+    second["fertiliser_n_kg_per_ha_yr"] = {"value": 20, "unit": "kg / (mu·yr)"}
+    for methodology_id, inputs, converted in ((wetland, first, 3), (tea, second, 2)):
+        document = get_methodology(methodology_id).estimate({**inputs, "area_ha": "12.3400"}).to_dict()
+        text_ = json.dumps(document, ensure_ascii=False, sort_keys=True)  # as ledger.estimates writes it
+        steps = [s for s in document["steps"] if s["name"].startswith("unit conversion ")]
+        assert len(steps) == converted and steps == document["steps"][:converted]
+        if methodology_id == wetland:  # in the order entered, which a run on the sorted inputs does not keep
+            assert [s["name"] for s in steps] != sorted(s["name"] for s in steps)
+        assert _reruns(json.loads(text_), text_) is True
+        for field, forged in (("note", "entered as 9"), ("value", "9")):
+            doc = json.loads(text_)
+            doc["steps"][0][field] = doc["steps"][0][field].replace(forged[:-1], forged, 1) if field == "note" \
+                else forged + doc["steps"][0][field]
+            assert _reruns(doc, json.dumps(doc, ensure_ascii=False, sort_keys=True)) is False, field
