@@ -123,6 +123,12 @@ def test_publish_check_and_hold_the_operator_to_a_root(small_db, tmp_path):  # t
     svc.db.dispose()
     held = run("verify")  # the verified checkpoint the passing run above recorded holds it...
     assert held.returncode == 1 and "no longer has the hash verified" in held.stderr + held.stdout
+    full = run("verify", "--full")  # ...and so does a full run (every verified head recorded)...
+    assert full.returncode == 1 and "no longer has the hash verified" in full.stderr + full.stdout
+    svc = Service.open(load_settings({"DATABASE_URL": url, "SINKLEDGER_HOME": str(home)}))
+    with svc.db.engine.begin() as conn:  # ...until the operator erases them too: the database then holds nothing
+        conn.exec_driver_sql("DELETE FROM verified_checkpoint")
+    svc.db.dispose()
     assert run("verify", "--full").returncode == 0  # ...a consistent rewrite replays cleanly in full...
     caught = run("verify", "--against", cp1, "--public-key", pub, "--json")
     assert caught.returncode == 1

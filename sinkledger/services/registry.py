@@ -108,6 +108,11 @@ class Service(UserCalls, ParcelCalls, EstimateCalls, RegistryImportCalls, SalesI
         self._initialised = True
         return result
 
+    def refresh_statistics(self) -> None:
+        """Give the database's query planner the tables' statistics (SQLite; PostgreSQL's
+        autovacuum keeps its own): :meth:`sinkledger.db.database.Database.refresh_statistics`."""
+        self.db.refresh_statistics()
+
     def require_initialised(self) -> None:
         """Refuse (``database_not_initialised``) until the database has its schema and registry.
 

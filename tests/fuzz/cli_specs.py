@@ -301,6 +301,9 @@ SPECS: list[CliSpec] = [
             {"against": "json_file", "public_key": "opt_text", "jobs": "pos_int"}, read_only=True,
             check_failed_exit=True),
     CliSpec("users locked", lambda w: {"actor": "admin"}, {"actor": "actor"}, read_only=True),
+    # the map's tiles made ahead (issue 17): files beside an SQLite database, nothing in the ledger
+    CliSpec("tiles build", lambda w: {"max_zoom": "2", "langs": "zh"}, {"max_zoom": "nonneg_int", "langs": "choice"},
+            read_only=True),
     CliSpec("users unlock", lambda w: {"name": "clerk", "actor": "admin"}, {"name": "ref", "actor": "actor"},
             filters=frozenset({"name"})),
     # -- API keys (issue 18): a key to revoke is made for each run; create writes no journal entry

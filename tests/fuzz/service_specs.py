@@ -33,7 +33,7 @@ TEA_PARCELS = ("AJ-TG-0005", "AJ-TG-0007")  # COL-0030's, never issued
 NO_INPUT: dict[str, str] = {
     "is_initialised": "read-only, no input", "initialise": "idempotent set-up, no input",
     "require_initialised": "read-only, no input", "users": "read-only, no input",
-    "balances": "read-only, no input", "last_verified": "read-only, no input", "last_verify_run": "read-only, no input", "checkpoint": "no input",
+    "refresh_statistics": "no input (the planner's statistics)", "balances": "read-only, no input", "last_verified": "read-only, no input", "last_verify_run": "read-only, no input", "checkpoint": "no input",
     "verify_parcels": "read-only, no input", "parties": "read-only, no input",
     "court.today": "read-only, no input", "income.today": "read-only, no input",
     "registry_mappings": "read-only, no input",  # issue 20 (helper h4)
@@ -258,7 +258,8 @@ SPECS: list[CallSpec] = [
              accepts=lambda out: False),
     CallSpec("parcel_history", lambda w: dict(parcel_code="AJ-BF-0001"), {"parcel_code": "ref"}, read_only=True,
              accepts=lambda out: False),
-    CallSpec("parcels", lambda w: dict(status="active"), {"status": "opt_choice"}, read_only=True),
+    CallSpec("parcels", lambda w: dict(status="active", holder=None), {"status": "opt_choice", "holder": "opt_ref"},
+             read_only=True, filters=frozenset({"holder"})),
     CallSpec("update_parcel", lambda w: dict(actor=actor("admin"), request_id=rid(), parcel_code=TEA_PARCELS[0],
                                              changes={"tenure_cert_no": "FZ-CERT-1"}),
              {"parcel_code": "ref", "geometry": "opt_geometry", "changes": "changes", "from_gcj02": "bool",
@@ -855,3 +856,13 @@ LOCAL_KINDS: dict[str, list[tuple[str, Any]]] = {
 
 
 SPEC_BY_NAME = {spec.name: spec for spec in SPECS}
+
+# issue 16: the public registry's published checkpoints and consistency proofs
+SPECS += [
+    CallSpec("public.checkpoints", lambda w: dict(limit=20, offset=0), {"limit": "pos_int", "offset": "nonneg_int"},
+             read_only=True, accepts=lambda out: False),
+    CallSpec("public.checkpoint_document", lambda w: dict(tree_size=None), {"tree_size": "opt_nonneg_int"},
+             read_only=True, accepts=lambda out: False),
+    CallSpec("public.consistency", lambda w: dict(old_size=1, new_size=2), {"old_size": "seq", "new_size": "seq"},
+             read_only=True, accepts=lambda out: False),
+]
