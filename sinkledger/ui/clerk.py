@@ -157,6 +157,9 @@ def receipt_button(service: Service, seq: int, *, key: str) -> None:
 
 # -- history ----------------------------------------------------------------------------------
 
+PAGE_ROWS = 100  # the newest sales the page lists (and offers for a receipt or a correction); filters find the others
+
+
 def history_page() -> None:
     require_roles("trading_clerk")
     service = get_service()
@@ -168,7 +171,8 @@ def history_page() -> None:
     contract = c3.text_input(t("contract_no"), key="sales_contract")
     party = c4.text_input(t("party_filter"), key="sales_party")
     found = ui_queries.sales_page(service, date_from=_iso(start), date_to=_iso(end),
-                                  contract=contract.strip() or None, party_text=party.strip() or None)
+                                  contract=contract.strip() or None, party_text=party.strip() or None,
+                                  limit=PAGE_ROWS)
     rows = found["sales"]
     st.caption(t("sales_count", n=found["count"], quantity=fmt.tonnes(found["quantity"], lang),
                  amount=fmt.money(found["amount_fen"], lang)))

@@ -940,3 +940,14 @@ def test_the_account_page_lists_the_newest_rows_and_says_how_many_there_are(app_
     no_errors(at)
     assert zh("account_newest_shown", n=2, total=len(bought)) in [c.value for c in at.caption]
     assert any(len(d.value) == 2 for d in at.dataframe)
+
+
+def test_the_sales_page_lists_the_newest_page_of_sales_and_says_so(app_env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from sinkledger.ui import clerk
+
+    monkeypatch.setattr(clerk, "PAGE_ROWS", 2)
+    at = open_app(app_env, user="clerk", page="sales")
+    no_errors(at)
+    assert len(at.dataframe[0].value) == 2
+    assert zh("sales_newest_shown", n=2) in [c.value for c in at.caption]
+    assert len(at.selectbox(key="receipt_seq").options) == 2
