@@ -267,8 +267,10 @@ class ParcelCalls(RegistryPart):
             if holder:
                 query = query.where(ParcelRow.holder_party_id == holder)
             rows = s.exec(query).all()
-            named = {r.holder_party_id for r in rows}
-            holders = {p.id: p.name for p in s.exec(select(PartyRow.id, PartyRow.name)).all() if p.id in named}
+            named = sorted({r.holder_party_id for r in rows})
+            holders = {}  # the names of these rows' holders, not of every party
+            for i in range(0, len(named), 500):
+                holders.update(s.exec(select(PartyRow.id, PartyRow.name).where(PartyRow.id.in_(named[i:i + 500]))).all())
         return [_parcel_dict(r, holders.get(r.holder_party_id)) | parcel_extras(r) for r in rows]
 
 

@@ -316,7 +316,7 @@ class PublicRegistry:
                 and check_checkpoint_document(doc, operator)[0]
             items.append({"tree_size": size, "root": root, "head_hash": head, "created_at": created,
                           "published": doc is not None, "signature_ok": bool(signed),
-                          "key_id": doc.get("key_id") if isinstance(doc, dict) else None})
+                          "key_id": doc.get("key_id") if doc is not None else None})
         return {"items": items, "limit": limit, "offset": offset, "more": len(rows) > limit,
                 "operator_key_id": key_id(operator) if operator else None,
                 "operator_public_key": public_key_text(operator) if operator else None,

@@ -27,7 +27,7 @@ import json
 import math
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -209,5 +209,3 @@ def tiles_over(bounds: tuple[float, float, float, float], zooms: range) -> list[
         out += [(z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
     return out
 
-
-ProgressFn = Callable[[int, int], None]

@@ -70,7 +70,7 @@ def _form(actor: Actor, service: Service) -> dict[str, Any] | None:
         return None
     picked = parcel_picker(t("batch_parcels"), "batch_parcels", holder=holder, sink_type=sink)
     if not picked.chosen:
-        st.caption(t("batch_every_matching", n=picked.matching(), sink=sink_name(sink)))
+        st.caption(t("batch_every_matching", n=picked.matching, sink=sink_name(sink)))
     source = st.radio(t("batch_source"), SOURCES, format_func=labeller("batch_source_"), key="batch_source",
                       horizontal=True)
     upload = widgets.file_uploader(t("batch_monitoring_file"), type=["json"], key="batch_file") if source == "upload" else None

@@ -5,6 +5,8 @@ when the search changes, so a choice is built up search by search."""
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from sinkledger.services import tiles
@@ -22,8 +24,9 @@ class Picked:
         self.chosen, self.search, self.listed = chosen, search, listed
         self.holder, self.sink_type = holder, sink_type
 
+    @functools.cached_property
     def matching(self) -> int:
-        """How many parcels match the search (one count; only asked when it matters)."""
+        """How many parcels match the search (one count, once; only asked when it matters)."""
         if self.listed < LIST_ROWS:
             return self.listed
         return tiles.parcel_count(get_service(), holder=self.holder, sink_type=self.sink_type, search=self.search)
@@ -44,5 +47,5 @@ def parcel_picker(label: str, key: str, *, holder: str | None = None, sink_type:
     chosen = st.multiselect(label, sorted(kept + listed), key=key, placeholder=t("pd_choose"))
     picked = Picked(list(chosen), search.strip(), len(listed), holder, sink_type)
     if len(listed) == LIST_ROWS:
-        st.caption(t("parcel_choice_more", shown=LIST_ROWS, n=picked.matching()))
+        st.caption(t("parcel_choice_more", shown=LIST_ROWS, n=picked.matching))
     return picked

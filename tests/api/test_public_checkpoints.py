@@ -16,6 +16,7 @@ from sqlalchemy import text
 from ledger.published import check_consistency_between
 from ledger.signing import check_checkpoint_document, generate_key_file, key_id, load_private_key
 from tests.api.test_public_api import journal_head, refusal
+from tests.ledger.test_published import grow
 
 
 @pytest.fixture(scope="module")
@@ -34,17 +35,6 @@ def published(api, tmp_path_factory):  # type: ignore[no-untyped-def]
     service.settings = dataclasses.replace(service.settings, checkpoint_key_file=key_file, checkpoint_dir=folder)
     return {"client": client, "service": service, "folder": folder, "key": load_private_key(key_file).public_key(),
             "sizes": (first["tree_size"], second["tree_size"], third["tree_size"])}
-
-
-def grow(service, n: int) -> None:  # type: ignore[no-untyped-def]
-    from ledger.bulk import append_many, read_head
-    from ledger.domain import request_fingerprint
-
-    with service.db.write() as s:
-        head = read_head(s.connection())
-        rows = [("registry_import", f"grow-{head[0]}-{i}", request_fingerprint("registry_import", "t", {"i": i}), "t",
-                 "2026-01-01T00:00:00", {"i": i}) for i in range(n)]
-        append_many(s, rows, head)
 
 
 def test_the_roots_are_listed_newest_first_with_their_signed_files(published) -> None:  # type: ignore[no-untyped-def]

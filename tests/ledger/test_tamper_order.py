@@ -31,9 +31,9 @@ from ledger import merkle_nodes
 from ledger.domain import entry_hash
 from ledger.merkle_walk import Frontier
 from ledger.proofs import root_at
-from ledger.signing import generate_key_file
 from ledger.sql import Tx
 from sinkledger_base.canonical import canonical_json
+from tests.ledger.test_published import key_file  # noqa: F401 (fixture)
 from tests.table_audit_helpers import scalar, unguard
 
 TAIL_SALES = 6
@@ -150,14 +150,6 @@ def test_swapped_entries_are_caught_and_named(tail, beside, how, pair, mode):  #
 
 
 # -- 2. a consistent rewrite of every entry after the last verified checkpoint -----------------------------
-
-@pytest.fixture
-def key_file(tmp_path):  # type: ignore[no-untyped-def]
-    out = tmp_path / "keys" / "checkpoint.key"
-    out.parent.mkdir()
-    generate_key_file(out)
-    return out
-
 
 @pytest.fixture
 def published(funded, key_file, tmp_path):  # type: ignore[no-untyped-def]

@@ -89,7 +89,7 @@ def test_published_checkpoints_are_listed_with_their_signed_file_and_a_consisten
 
     from ledger.published import check_consistency_between
     from ledger.signing import generate_key_file, key_id, load_private_key
-    from tests.api.test_public_checkpoints import grow
+    from tests.ledger.test_published import grow
 
     key_file, folder = tmp_path / "keys" / "checkpoint.key", tmp_path / "published"
     key_file.parent.mkdir()
