@@ -85,15 +85,45 @@ def _sell(svc: Service, clerk: Any, buyer: str, request_id: str) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+def server_cpu_s() -> float:
+    """CPU seconds (user + system) of every PostgreSQL process on this machine (the backends, the
+    WAL writer, the checkpointer): what a sale costs the server too. Linux's /proc; 0 elsewhere."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        name, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        if name.startswith("postgres"):
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def single_writer(url: str, n: int) -> dict[str, Any]:
+    """One writer's sales, with the CPU they take: the writer's process, and the server's on
+    PostgreSQL. ``cpu_ceiling_vs_single``: the most any number of writers could reach on this
+    machine's cores if each sale still cost that CPU (cores / CPU a sale, over one writer's rate):
+    below 2, no scheme of concurrent writers reaches the issue's 2× without making a sale cheaper."""
     svc = Service.open(load_settings({"DATABASE_URL": url}))
     clerk = svc.actor("bench-clerk")
     _sell(svc, clerk, "BUYER-00-H", "warm-up")
+    server_before, cpu_before = server_cpu_s(), time.process_time()
     started = time.perf_counter()
     latencies = [_sell(svc, clerk, "BUYER-00-H", f"single-{i}") for i in range(n)]
     elapsed = time.perf_counter() - started
+    client_cpu = time.process_time() - cpu_before
+    server_cpu = server_cpu_s() - server_before if not url.startswith("sqlite") else 0.0
     svc.db.dispose()
-    return {"sales": n, "seconds": round(elapsed, 3), "sales_per_s": round(n / elapsed, 1), **_percentiles(latencies)}
+    cpu_per_sale = (client_cpu + server_cpu) / n
+    cores = os.cpu_count() or 1
+    return {"sales": n, "seconds": round(elapsed, 3), "sales_per_s": round(n / elapsed, 1), **_percentiles(latencies),
+            "client_cpu_ms_per_sale": round(client_cpu / n * 1000, 3),
+            "server_cpu_ms_per_sale": round(server_cpu / n * 1000, 3), "cores": cores,
+            "cpu_ceiling_sales_per_s": round(cores / cpu_per_sale, 1) if cpu_per_sale > 0 else None,
+            "cpu_ceiling_vs_single": round(cores / cpu_per_sale / (n / elapsed), 3) if cpu_per_sale > 0 else None}
 
 
 def _writer(url: str, index: int, n: int, barrier: Any, results: Any) -> None:

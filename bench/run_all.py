@@ -50,6 +50,8 @@ BENCHMARKS: dict[str, tuple[str, list[str], bool]] = {
     "estimate": ("estimate_bench.py", ["--short"], False),
     "concurrency": ("concurrency_bench.py", ["--short"], True),
     "commands": ("command_bench.py", ["--short"], True),
+    # issue 15: each command's own statements replayed with no Python between them (the ceiling)
+    "write_set": ("write_set_bench.py", ["--short"], False),
     "ui": ("ui_bench.py", ["--parcels", "1000", "--runs", "2"], False),  # needs Chromium (as the browser tests)
     "verify": ("verify_bench.py", ["--entries", "3000", "--tail", "30"], True),
     "cli_startup": ("cli_startup_bench.py", ["--runs", "5"], True),
@@ -62,7 +64,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], bool]] = {
 }
 FULL_ARGS: dict[str, list[str]] = {
     "ledger": ["--entries", "1000000", "--commands", "1000"], "parcels": ["--parcels", "100000"],
-    "estimate": [], "concurrency": [], "commands": [], "ui": [], "verify": ["--entries", "1000000", "--tail", "1000"],
+    "estimate": [], "concurrency": [], "commands": [], "write_set": [], "ui": [], "verify": ["--entries", "1000000", "--tail", "1000"],
     "cli_startup": ["--runs", "21"], "api": ["--short", "--runs", "300", "--sales", "100"],
     "proof": ["--entries", "1000000", "--runs", "300"], "price_index": ["--trades", "1000000"],
 }
@@ -109,6 +111,19 @@ def _concurrency_checks(r: Result) -> list[str]:
         if concurrent.get("errors") != 0 or not 0 < expected == concurrent.get("sales"):
             failed.append(f"{backend}: every writer sold every sale without an error")
     return failed
+
+
+def _write_set_checks(r: Result) -> list[str]:
+    failed = []
+    for run in r.get("results", []):
+        mode = run.get("synchronous")
+        if run.get("verify_ok") is not True:
+            failed.append(f"{mode}: verify_ok")
+        if (run.get("replay_same_rows") or {}).get("ok") is not True:
+            failed.append(f"{mode}: the replay wrote the same rows")
+        if len(run.get("commands", {})) < 8:
+            failed.append(f"{mode}: every command replayed")
+    return failed or ([] if r.get("results") else ["a mode measured"])
 
 
 def _commands_checks(r: Result) -> list[str]:
@@ -174,7 +189,7 @@ def _price_index_checks(r: Result) -> list[str]:
 # name -> correctness checks on a benchmark's JSON document: the names of the failed ones.
 CHECKS: dict[str, Callable[[Result], list[str]]] = {
     "ledger": _ledger_checks, "parcels": _parcels_checks, "estimate": _estimate_checks,
-    "concurrency": _concurrency_checks, "commands": _commands_checks, "ui": _ui_checks, "verify": _verify_checks,
+    "concurrency": _concurrency_checks, "commands": _commands_checks, "write_set": _write_set_checks, "ui": _ui_checks, "verify": _verify_checks,
     "cli_startup": _cli_startup_checks, "api": _api_checks, "proof": _proof_checks,
     "price_index": _price_index_checks,
 }

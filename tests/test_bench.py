@@ -123,6 +123,25 @@ def test_command_benchmark_tiny(tmp_path):  # type: ignore[no-untyped-def]
     assert checks("commands")(broken) == ["sqlite_full: verify_ok"]
 
 
+def test_write_set_benchmark_tiny():
+    """Each command's recorded statements, replayed on a copy of the database taken before them,
+    write the same rows (same journal head, same row count and last key in every table), at FULL
+    and NORMAL; the checks fail a run whose replay diverged."""
+    out = run_bench("write_set_bench.py", "--heavy", "2", "--commands", "5")
+    assert checks("write_set")(out) == [] and out["ok"] is True
+    assert [r["synchronous"] for r in out["results"]] == ["FULL", "NORMAL"]
+    for run in out["results"]:
+        assert run["replay_same_rows"]["tables"] > 40 and run["replay_same_rows"]["head_seq"] > 20
+        assert set(run["commands"]) == {"collection", "issuance", "sale", "distribution", "payment", "retirement",
+                                        "pledge", "release"}
+        for figures in run["commands"].values():
+            assert figures["replay"]["statements"] >= 4  # head read, a rule's read, a write, the entry
+            assert figures["replay_over_floor"] == pytest.approx(
+                figures["replay"]["per_s"] / run["chained_floor_per_s"], abs=6e-4)
+    diverged = dict(out, results=[dict(out["results"][0], replay_same_rows={"ok": False})])
+    assert checks("write_set")(diverged) == ["FULL: the replay wrote the same rows"]
+
+
 def test_price_index_benchmark_tiny():
     """The index statement over a synthetic trade table reads the market index, agrees with the
     rule applied in Python, and measures its floors (issue 22, helper h7b); timings not asserted."""
