@@ -237,9 +237,13 @@ def seed_county(service: Service, size: CountySize | None = None, *,
             _phase(b, "parcels", lambda: _parcels(b, villages, Path(folder)))
         _phase(b, "contracts", lambda: _contracts(b, villages))
         projects = _phase(b, "projects", lambda: _projects(b, villages))
+        service.db.refresh_statistics()  # PostgreSQL: the parcels, contracts and projects just filled
         market = Market(b, villages)
         for year in range(FIRST_YEAR, LAST_MONITORING_YEAR + 1):
             issuances = _phase(b, f"issuances {year}", lambda: _issue_year(b, projects, year), key="issuances")
+            # PostgreSQL: the statistics of the tables filled so far, for the year's plans (autovacuum
+            # may be off, and is behind a bulk load in any case); SQLite: nothing inside a batch
+            service.db.refresh_statistics()
             _phase(b, f"market {year + 1}", lambda: market.run_year(year + 1, issuances), key="market")
         _phase(b, "market", lambda: market.finish(), key="market")
     service.db.refresh_statistics()  # the planner's statistics of the tables just filled
