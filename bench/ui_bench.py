@@ -257,6 +257,9 @@ def main() -> None:
     parser.add_argument("--existing", default=None, metavar="URL",
                         help="measure the pages on this database as it is (not built; written only by the "
                              "web sessions of the signed-in pages)")
+    parser.add_argument("--pages", default=None, metavar="NAMES",
+                        help="only these pages (comma-separated names as in the output, e.g. "
+                             "signed_sales,signed_account); the blank page is always measured")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -285,6 +288,12 @@ def main() -> None:
             for signed in SIGNED_IN_PAGES:
                 pages[f"signed_{signed}"] = (app, {"DATABASE_URL": url, "SINKLEDGER_SEED_DEMO": "0"}, TITLE,
                                              signed == "parcels")  # the verifier's map: only with an estimate waiting
+        if args.pages:
+            wanted = {"blank", *args.pages.split(",")}
+            unknown = wanted - set(pages)
+            if unknown:
+                parser.error(f"unknown pages: {', '.join(sorted(unknown))} (known: {', '.join(pages)})")
+            pages = {name: spec for name, spec in pages.items() if name in wanted}
         tokens = session_tokens(url) if args.existing else {}
         results = {}
         with sync_playwright() as p:
@@ -298,7 +307,7 @@ def main() -> None:
                     results[name] = summary(load_times(browser, server.url + path, text, has_map, args.runs, token))
             browser.close()
     base = results["blank"]["warm_ready_ms_median"]
-    if args.existing:
+    if args.existing and not args.pages:
         queries = page_queries_ms(url)
         facts["other_pages"] = {
             name: {"warm_ready_ms": results[f"other_{name}"]["warm_ready_ms_median"], "query_ms": queries[name],

@@ -37,7 +37,7 @@ def account_page() -> None:
     service = get_service()
     lang = session.lang()
     st.title(t("page_account"))
-    statement = attempt(ui_queries.party_statement, service, actor.party_id)
+    statement = attempt(ui_queries.party_statement, service, actor.party_id, rows=ROWS_SHOWN)
     if statement is None:
         return
     cols = st.columns(3)
@@ -47,18 +47,19 @@ def account_page() -> None:
     st.subheader(t("holdings"))
     _table([{t("col_batch"): h["batch_id"], t("col_sink_type"): sink_name(h["sink_type"]),
              t("col_vintage"): str(h["vintage_year"]), t("col_state"): t(f"state_{h['state']}"),
-             t("col_quantity_t"): h["quantity"]} for h in statement["holdings"]])
+             t("col_quantity_t"): h["quantity"]} for h in statement["holdings"]], statement["holdings_count"],
+           caption="account_oldest_shown")
     st.subheader(t("sales_out"))
-    _table([_sale_row(s, lang, s["buyer_name"]) for s in _newest(statement["sold"])], len(statement["sold"]))
+    _table([_sale_row(s, lang, s["buyer_name"]) for s in statement["sold"]], statement["sold_count"])
     if statement["bought"]:
         st.subheader(t("sales_in"))
-        _table([_sale_row(s, lang, s["seller_name"]) for s in _newest(statement["bought"])], len(statement["bought"]))
+        _table([_sale_row(s, lang, s["seller_name"]) for s in statement["bought"]], statement["bought_count"])
     if statement["pledges"]:
         st.subheader(t("my_pledges"))
         _table([{t("col_pledge"): p["id"], t("col_quantity_t"): p["quantity"],
                  t("term_end"): fmt.date_text(p["term_end"], lang),
-                 t("col_status"): t(f"pledge_status_{p['status']}")} for p in _newest(statement["pledges"])],
-               len(statement["pledges"]))
+                 t("col_status"): t(f"pledge_status_{p['status']}")} for p in statement["pledges"]],
+               statement["pledges_count"])
     if actor.role.value in RETIRING_ROLES:
         _retire_form(actor, service, statement)
     if statement["retirements"]:
@@ -68,6 +69,7 @@ def account_page() -> None:
              t("col_quantity_t"): r["quantity"], t("beneficiary"): r["beneficiary"], t("purpose"): r["purpose"],
              t("pr_col_link"): f"certificate?retirement={r['id']}"} for r in statement["retirements"]],
             links={t("pr_col_link"): t("pr_certificate_link")})
+        _more(len(statement["retirements"]), statement["retirements_count"])
         _certificates(statement["retirements"], lang)
 
 
@@ -78,20 +80,21 @@ def _certificates(retirements: list[dict[str, Any]], lang: str) -> None:
         public_registry.certificate_downloads(chosen, lang, key="account_cert")
 
 
-ROWS_SHOWN = 200  # an enterprise of the county dataset bought 4,511 times: the newest are listed
+ROWS_SHOWN = ui_queries.STATEMENT_ROWS  # an enterprise of the county dataset bought 4,511 times: the newest
 
 
-def _newest(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return rows[:ROWS_SHOWN]  # the statement's lists are newest first
-
-
-def _table(rows: list[dict[str, Any]], total: int | None = None) -> None:
+def _table(rows: list[dict[str, Any]], total: int, *, caption: str = "account_newest_shown") -> None:
+    """A list of the statement (its first ``ui_queries.STATEMENT_ROWS`` rows), and how many there are."""
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-        if total is not None and total > len(rows):
-            st.caption(t("account_newest_shown", n=len(rows), total=total))
+        _more(len(rows), total, caption)
     else:
         st.caption(t("nothing_yet"))
+
+
+def _more(shown: int, total: int, caption: str = "account_newest_shown") -> None:
+    if total > shown:
+        st.caption(t(caption, n=shown, total=total))
 
 
 def _sale_row(s: dict[str, Any], lang: str, other: str) -> dict[str, Any]:

@@ -7,6 +7,8 @@ map) cannot be driven here: a drawn polygon is injected through the session (GIS
 
 from __future__ import annotations
 
+from collections import Counter
+
 import json
 
 import pytest
@@ -940,6 +942,30 @@ def test_the_account_page_lists_the_newest_rows_and_says_how_many_there_are(app_
     no_errors(at)
     assert zh("account_newest_shown", n=2, total=len(bought)) in [c.value for c in at.caption]
     assert any(len(d.value) == 2 for d in at.dataframe)
+
+
+def test_a_statement_holds_the_first_rows_of_each_list_and_counts_them_all(app_env) -> None:  # type: ignore[no-untyped-def]
+    """``party_statement(rows=n)`` reads n rows of each list: the head of the whole list, the
+    counts and the income those rows alone could not give."""
+    service = service_for(app_env)
+    whole = ui_queries.party_statement(service, "ENT-0001", rows=100_000)
+    short = ui_queries.party_statement(service, "ENT-0001", rows=1)
+    assert whole["bought_count"] == len(whole["bought"]) > 1
+    for name in ("holdings", "sold", "bought", "retirements", "pledges"):
+        assert short[name] == whole[name][:1], name
+        assert short[f"{name}_count"] == whole[f"{name}_count"] == len(whole[name]), name
+    assert [s["seq"] for s in whole["bought"]] == sorted((s["seq"] for s in whole["bought"]), reverse=True)
+    assert short["income_fen"] == whole["income_fen"] == sum(s["amount_fen"] for s in whole["sold"])
+    everything = ui_queries.sales(service, account_id="ENT-0001-H")
+    assert whole["bought"] == [s for s in everything if s["buyer_account"] == "ENT-0001-H"]
+    assert whole["sold"] == [s for s in everything if s["seller_account"] == "ENT-0001-H"]
+    sellers = Counter(s["seller_account"] for s in ui_queries.sales(service))
+    seller, n = sellers.most_common(1)[0]  # a seller with more than one sale: its income is every sale's
+    assert n > 1 and seller.endswith("-H")
+    village = ui_queries.party_statement(service, seller.removesuffix("-H"), rows=1)
+    sold = [s for s in ui_queries.sales(service, account_id=seller) if s["seller_account"] == seller]
+    assert village["income_fen"] == sum(s["amount_fen"] for s in sold) > 0 and village["sold_count"] == len(sold) == n
+    assert village["sold"] == sold[:1]
 
 
 def test_the_sales_page_lists_the_newest_page_of_sales_and_says_so(app_env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
