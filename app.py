@@ -40,7 +40,7 @@ else:
     import os
 
     from sinkledger.config import file_limits_from_env
-    from sinkledger.ui import heap, shell
+    from sinkledger.ui import heap, shell, warmup
     from sinkledger.ui.routes import ROUTES
     from sinkledger.ui.sitemap import PAGES
     from sinkledger.ui.widgets import apply_upload_limit
@@ -51,5 +51,6 @@ else:
     except ValueError:
         pass  # a bad setting: every page says so (the settings are loaded again there)
     heap.arm()  # the server's heap is frozen after its first page (sinkledger/ui/heap.py)
+    warmup.start()  # the pages' libraries and the overview's tiles, before the first visitor (sinkledger/ui/warmup.py)
     # each page's address answers Streamlit's index.html telling the front end where the server is
     app = st.App(__file__, routes=[*ROUTES, *shell.routes(tuple(PAGES))])

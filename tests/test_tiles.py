@@ -16,6 +16,7 @@ import uvicorn
 from sqlalchemy import text
 
 from sinkledger.config import REPO_ROOT, load_settings
+from sinkledger.db.database import Database
 from sinkledger.services import tile_archive, tiles
 from sinkledger.ui import maps
 from sinks import SINK_TYPES
@@ -336,6 +337,51 @@ def test_the_tile_route_over_real_http(demo, tmp_path) -> None:  # type: ignore[
         server.should_exit = True
         thread.join(10)
         routes._source = None
+
+
+def test_the_servers_warm_up_makes_the_overviews_tiles_before_anyone_asks(demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``TileSource.warm`` (what the app server runs at its start): without archives (PostgreSQL)
+    every tile of ``WARM_ZOOMS`` over the parcels, in both languages, is made into the cache, so
+    the first visitor's overview makes none; with archives (SQLite) the background fill of the
+    low zooms starts and stores them; before a schema exists, nothing is done and nothing fails."""
+    from sinkledger.services.tile_archive import LANGS
+    from sinkledger.services.tile_archive import tiles_over as every_tile
+
+    source = tiles.TileSource(demo.db)
+    wanted = every_tile(tiles.parcels_bounds(demo.db), tiles.WARM_ZOOMS)
+    assert 2 <= len(wanted) < 50
+    done = source.warm()
+    assert done == {"version": tiles.parcels_version(demo), "archive_fill": False, "made": len(wanted) * len(LANGS)}
+    for z, x, y in wanted:
+        for lang in LANGS:
+            source.tile(z, x, y, lang=lang)
+    assert source.made == len(wanted) * len(LANGS)  # all served from the cache
+    assert source.warm()["made"] == 0
+    archived = tiles.TileSource(demo.db, tmp_path / "tiles", fill_in_background=True)
+    assert archived.warm()["archive_fill"] is True
+    archived._filling.join(120)
+    z, x, y = wanted[-1]
+    assert archived.archive("en").get(z, x, y) is not None and archived.archive("zh").get(*wanted[0]) is not None
+    (tmp_path / "empty").mkdir()
+    empty = Database(empty_database_url("sqlite", tmp_path / "empty"))
+    assert tiles.TileSource(empty).warm() == {"version": 0, "archive_fill": False, "made": 0}
+
+
+def test_the_app_servers_warm_up_imports_the_pages_libraries_and_warms_the_tiles(demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """``sinkledger.ui.warmup.warm`` on the database the settings name: the libraries imported, the
+    tiles warmed through the tile route's own source; no page module imported (a page module
+    imported outside Streamlit's runtime registers its components there)."""
+    import sys
+
+    from sinkledger.ui import routes, warmup
+
+    monkeypatch.setattr(routes, "_source", tiles.TileSource(demo.db))
+    done = warmup.warm()
+    assert done["tiles"]["made"] > 0 and done["seconds"] >= done["imports_s"] >= 0
+    assert all(name in sys.modules for name in warmup.MODULES)
+    pages = {"sinkledger.ui.maps", "sinkledger.ui.register", "sinkledger.ui.common"}
+    assert not pages & set(warmup.MODULES)
+    assert not [m for m in warmup.MODULES if m.startswith("streamlit_")]
 
 
 def test_the_mvt_worker_is_served_locally_and_matches_streamlits_deck_gl() -> None:

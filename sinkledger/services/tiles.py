@@ -71,6 +71,11 @@ LABEL_HEIGHT_PX = 16
 HALF_WORLD_M = 20037508.342789244  # Web Mercator half-width
 EARTH_R_M = 6378137.0
 CACHE_TILES = 4096
+# zooms the app server makes at its start (:meth:`TileSource.warm`): a county's overview opens at
+# about zoom 8.3 in a wide window (deck.gl asks for its 6 zoom-9 tiles), 7.x in a narrow one (zoom
+# 8: 4 tiles). Only these: a low-zoom tile generalises every parcel (0.1-0.4 s of ST_AsMVT each),
+# and a warm-up making dozens would hold the database's cores while the first visitors come.
+WARM_ZOOMS = range(8, 10)
 MU_PER_HA = 15
 LOG = logging.getLogger("sinkledger.tiles")
 
@@ -203,6 +208,26 @@ class TileSource:
             self.fill()
         except Exception:  # the fill only saves later work; a failure is logged, tiles are made on request
             LOG.exception("filling the tile archives failed")
+
+    def warm(self, zooms: range = WARM_ZOOMS, langs: Iterable[str] = LANGS) -> dict[str, Any]:
+        """What the app server does at its start, so that the first visitor's overview is served
+        from memory: on SQLite (archives), the background fill of the low zooms, once per parcels
+        version (nothing when the archives hold them); on PostgreSQL, every tile of ``zooms`` over
+        the parcels, made into the in-memory cache."""
+        if not self.db.has_schema():  # a first start: the first page creates and seeds the database
+            return {"version": 0, "archive_fill": False, "made": 0}
+        version = self.version()
+        if self.archive_dir is not None:
+            self._fill_later(version)
+            return {"version": version, "archive_fill": True, "made": 0}
+        bounds = parcels_bounds(self.db) if version else None
+        before = self.made
+        for lang in langs:  # the default language first
+            for z, x, y in sorted(tiles_over(bounds, zooms) if bounds else [], key=lambda t: -t[0]):
+                if self.version() != version:
+                    break
+                self.tile(z, x, y, lang=lang)
+        return {"version": version, "archive_fill": False, "made": self.made - before}
 
     def version(self) -> int:
         return parcels_version(self.db)

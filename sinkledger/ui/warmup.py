@@ -1,0 +1,54 @@
+"""The app server's warm-up: what its first visitor would otherwise wait for, done at its start.
+
+A server's first page paid for the libraries and the service stack its pages import (about 1 s
+here: pandas, folium, pydeck, the database layer) and, on PostgreSQL, for the overview's first
+tiles (about 1 s of ``ST_AsMVT``): the county's overview map took 1.9 times its warm time after a
+restart. At the start, a background thread imports those libraries and makes the overview's tiles
+(:meth:`sinkledger.services.tiles.TileSource.warm`) while the server waits for its first visitor;
+a visitor who comes sooner shares the work (Python's import lock; the tile cache's lock).
+
+The page modules themselves are not imported here: one imported outside Streamlit's runtime
+registers its components there, and the drawing tool's map then never loaded
+(:mod:`sinkledger.ui.heap`). Only what they import is. Nothing here may fail the server: a failure
+is logged and the pages do the work as before.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+import time
+
+LOG = logging.getLogger("sinkledger.warmup")
+
+# what the pages import, heaviest first; never a page module nor a Streamlit component
+MODULES = ("pandas", "folium", "folium.plugins", "branca.element", "pydeck", "shapely", "pyarrow", "sqlmodel",
+           "ledger.store", "sinkledger.services.registry", "sinkledger.services.queries",
+           "sinkledger.services.sessions", "sinkledger.services.tiles")
+
+
+def start() -> threading.Thread:
+    """Start the warm-up in a daemon thread (it never keeps the server from stopping)."""
+    thread = threading.Thread(target=warm, name="sinkledger-warmup", daemon=True)
+    thread.start()
+    return thread
+
+
+def warm() -> dict[str, object]:
+    """Import :data:`MODULES`, then warm the parcel tiles; what was done, with its time."""
+    started = time.perf_counter()
+    done: dict[str, object] = {}
+    try:
+        for name in MODULES:
+            importlib.import_module(name)
+        done["imports_s"] = round(time.perf_counter() - started, 3)
+        # deferred on purpose: the tile route's source opens the database on its first use
+        from sinkledger.ui.routes import tile_source
+
+        done["tiles"] = tile_source().warm()
+        done["seconds"] = round(time.perf_counter() - started, 3)
+        LOG.info("warm-up done: %s", done)
+    except Exception:  # noqa: BLE001 - the warm-up only saves later work; the pages do it otherwise
+        LOG.exception("the app server's warm-up failed")
+    return done
