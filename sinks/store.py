@@ -23,7 +23,9 @@ class ParcelRow(SQLModel, table=True):
 
     __tablename__ = "parcel"
     __table_args__ = (Index("ix_parcel_bbox", "min_lon", "max_lon", "min_lat", "max_lat"),
-                      Index("ix_parcel_status_lon", "status", "min_lon"))
+                      Index("ix_parcel_status_lon", "status", "min_lon"),
+                      # the pickers: the first codes of a status and sink type in order, and their count
+                      Index("ix_parcel_status_sink_code", "status", "sink_type", "parcel_code"))
     id: int | None = Field(default=None, primary_key=True)
     parcel_code: str = Field(max_length=40, unique=True)
     sink_type: str = Field(max_length=20, index=True)

@@ -375,6 +375,9 @@ def test_the_demo_leaves_work_for_the_verifier_bank_and_insurer(seeded):
     income, admin = report["income"], service.actor("admin")
     waiting = [e["estimate_id"] for e in ui_queries.estimates_waiting(service)]
     assert income["waiting_estimate_id"] in waiting
+    # the database's pick is the queue's rule on every estimate: waiting, at least a tonne, newest first
+    every = ui_queries.estimates(service)
+    assert waiting == [e["estimate_id"] for e in every if e["state"] == "waiting" and e["net_kg_co2e"] >= 1000]
     (lien,) = service.income.liens(service.actor("bank"))
     assert (lien["contract_no"], lien["status"], lien["parcel_codes"]) == (d.WETLAND_CONTRACT_NO, "active",
                                                                          list(d.WETLAND_PARCELS))

@@ -348,7 +348,8 @@ ESTIMATE_STATES = ("waiting", "returned", "issued")
 
 
 def estimates_page(service: Service, *, parcel_code: str | None = None, state: str | None = None,
-                   estimate_id: str | None = None, limit: int | None = 100, offset: int = 0) -> dict[str, Any]:
+                   estimate_id: str | None = None, min_net_kg_co2e: int | None = None, limit: int | None = 100,
+                   offset: int = 0) -> dict[str, Any]:
     """Recorded estimates, newest first, with their state (``waiting``, ``returned`` or
     ``issued``): one page, filtered and read as a page by the database (``{"items", "total"}``).
     An estimate is issued when a batch names it, returned when the verifier returned it since."""
@@ -359,6 +360,8 @@ def estimates_page(service: Service, *, parcel_code: str | None = None, state: s
         query = query.where(EstimateRow.parcel_codes.contains(json.dumps(parcel_code), autoescape=True))
     if estimate_id is not None:
         query = query.where(EstimateRow.id == estimate_id)
+    if min_net_kg_co2e is not None:
+        query = query.where(EstimateRow.net_kg_co2e >= min_net_kg_co2e)
     if state == "issued":
         query = query.where(EstimateRow.id.in_(issued))
     elif state in ("returned", "waiting"):
@@ -378,8 +381,10 @@ def estimates_page(service: Service, *, parcel_code: str | None = None, state: s
 
 
 def estimates_waiting(service: Service) -> list[dict[str, Any]]:
-    """Recorded estimates with a positive net result, neither issued nor returned: the verifier's queue."""
-    return [e for e in estimates(service) if e["state"] == "waiting" and e["net_kg_co2e"] >= 1000]
+    """Recorded estimates with a net result of at least a tonne, neither issued nor returned: the
+    verifier's queue, newest first, picked by the database (a county has thousands of estimates,
+    nearly all issued)."""
+    return estimates_page(service, state="waiting", min_net_kg_co2e=1000, limit=None)["items"]
 
 
 def parcel_batches(service: Service, parcel_code: str) -> list[dict[str, Any]]:
