@@ -25,7 +25,8 @@ class ParcelRow(SQLModel, table=True):
     __table_args__ = (Index("ix_parcel_bbox", "min_lon", "max_lon", "min_lat", "max_lat"),
                       Index("ix_parcel_status_lon", "status", "min_lon"),
                       # the pickers: the first codes of a status and sink type in order, and their count
-                      Index("ix_parcel_status_sink_code", "status", "sink_type", "parcel_code"))
+                      Index("ix_parcel_status_sink_code", "status", "sink_type", "parcel_code"),
+                      Index("ix_parcel_status_code", "status", "parcel_code"))
     id: int | None = Field(default=None, primary_key=True)
     parcel_code: str = Field(max_length=40, unique=True)
     sink_type: str = Field(max_length=20, index=True)
