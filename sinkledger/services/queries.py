@@ -241,16 +241,28 @@ def retirements(service: Service, *, account_id: str | None = None) -> list[dict
     return [r.model_dump() for r in rows]
 
 
-def pledges(service: Service, *, bank_party_id: str | None = None, account_id: str | None = None) -> list[dict]:
+def pledges(service: Service, *, bank_party_id: str | None = None, account_id: str | None = None,
+            status: str | None = None, limit: int | None = None) -> list[dict]:
+    """Pledges, newest first, of a bank or an account and in a status when given; the newest
+    ``limit`` (all if None), each with its account's name."""
+    return pledges_page(service, bank_party_id=bank_party_id, account_id=account_id, status=status,
+                        limit=limit)["items"]
+
+
+def pledges_page(service: Service, *, bank_party_id: str | None = None, account_id: str | None = None,
+                 status: str | None = None, limit: int | None = 200) -> dict[str, Any]:
+    """The newest ``limit`` pledges (``items``, as :func:`pledges` gives them) and how many match
+    (``count``): a bank of the county dataset has 26,960 pledges, and its page lists the newest."""
+    clauses = [c for c, given in ((PledgeRow.bank_party_id == bank_party_id, bank_party_id),
+                                  (PledgeRow.account_id == account_id, account_id),
+                                  (PledgeRow.status == status, status)) if given]
     with service.db.read() as s:
-        query = select(PledgeRow).order_by(PledgeRow.seq.desc())
-        if bank_party_id:
-            query = query.where(PledgeRow.bank_party_id == bank_party_id)
-        if account_id:
-            query = query.where(PledgeRow.account_id == account_id)
-        rows = s.exec(query).all()
+        query = select(PledgeRow).where(*clauses).order_by(PledgeRow.seq.desc())
+        rows = s.exec(query if limit is None else query.limit(int(limit))).all()
+        count = s.exec(select(func.count()).select_from(PledgeRow).where(*clauses)).one()
         names = names_of(s, {r.account_id for r in rows})  # the names these rows need, not every party's
-    return [r.model_dump() | {"account_name": names.get(r.account_id, "")} for r in rows]
+    return {"items": [r.model_dump() | {"account_name": names.get(r.account_id, "")} for r in rows],
+            "count": int(count)}
 
 
 def reversals(service: Service) -> list[dict[str, Any]]:

@@ -69,19 +69,27 @@ def _pledge_form(actor: Actor, service: Service, labels: dict[str, str], lang: s
                 loan_reference=loan.strip(), loan_amount_fen=amount_fen, term_end=term_end.isoformat())
 
 
+PLEDGES_SHOWN = 200  # a bank of the county dataset has 26,960 pledges: the newest are listed
+
+
 def _pledge_list(actor: Actor, service: Service, lang: str) -> None:
     st.subheader(t("my_pledges"))
-    rows = ui_queries.pledges(service, bank_party_id=actor.party_id)
+    found = ui_queries.pledges_page(service, bank_party_id=actor.party_id, limit=PLEDGES_SHOWN)
+    rows = found["items"]
     if not rows:
         st.caption(t("nothing_yet"))
         return
+    if found["count"] > len(rows):
+        st.caption(t("account_newest_shown", n=len(rows), total=found["count"]))
     st.dataframe(pd.DataFrame([{t("col_pledge"): r["id"], t("pledge_account"): r["account_name"],
                                 t("col_quantity_t"): r["quantity"], t("loan_reference"): r["loan_reference"],
                                 t("loan_amount"): fmt.money(r["loan_amount_fen"], lang),
                                 t("term_end"): fmt.date_text(r["term_end"], lang),
                                 t("col_status"): t(f"pledge_status_{r['status']}")} for r in rows]),
                  hide_index=True, width="stretch")
-    _pledge_actions(actor, service, [r["id"] for r in rows if r["status"] == "active"], lang)
+    # every active pledge can be ended, not only the listed ones: the newest of them are offered
+    active = ui_queries.pledges(service, bank_party_id=actor.party_id, status="active", limit=PLEDGES_SHOWN)
+    _pledge_actions(actor, service, [r["id"] for r in active], lang)
 
 
 def _pledge_actions(actor: Actor, service: Service, active: list[str], lang: str) -> None:

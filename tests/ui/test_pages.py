@@ -783,6 +783,31 @@ def test_bank_pledges_and_releases(app_env) -> None:  # type: ignore[no-untyped-
     assert not any(s.value.startswith("质押 PL-") for s in at.success)
 
 
+def test_the_bank_page_lists_its_newest_pledges_and_offers_every_active_one(app_env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A bank of the county dataset has 26,960 pledges: its page lists the newest
+    ``PLEDGES_SHOWN`` and says how many there are; the actions offer the active ones, also those
+    older than the list."""
+    from sinkledger.ui import bank
+
+    service = service_for(app_env)
+    banker = service.actor("bank")
+    for i in range(3):
+        service.pledge(banker, f"ui-pl:{i}", account_id="COL-0002-H", quantity=1, loan_reference=f"L-{i}",
+                       loan_amount_fen=100_000, term_end="2030-12-31")
+    every = ui_queries.pledges(service, bank_party_id=banker.party_id)
+    assert len(every) >= 4 and [p["seq"] for p in every] == sorted((p["seq"] for p in every), reverse=True)
+    page = ui_queries.pledges_page(service, bank_party_id=banker.party_id, limit=2)
+    assert page == {"items": every[:2], "count": len(every)}
+    active = [p["id"] for p in every if p["status"] == "active"]
+    assert [p["id"] for p in ui_queries.pledges(service, bank_party_id=banker.party_id, status="active")] == active
+    monkeypatch.setattr(bank, "PLEDGES_SHOWN", 2)
+    at = open_app(app_env, user="bank", page="pledges")
+    no_errors(at)
+    assert zh("account_newest_shown", n=2, total=len(every)) in [c.value for c in at.caption]
+    assert any(len(d.value) == 2 for d in at.dataframe)
+    assert at.selectbox(key="pledge_chosen").options == active[:2]
+
+
 def test_insurer_records_a_loss_against_the_buffer(app_env) -> None:  # type: ignore[no-untyped-def]
     service = service_for(app_env)
     before = ui_queries.buffer_balance_t(service)
