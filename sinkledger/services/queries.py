@@ -67,9 +67,14 @@ def ledger_version(service: Service) -> int:
 def account_names(service: Service) -> dict[str, str]:
     """Account id → the holding party's name (system accounts keep their kind)."""
     with service.db.read() as s:
-        parties = {p.id: p.name for p in s.exec(select(PartyRow)).all()}
-        return {a.id: parties.get(a.party_id or "", "") if a.kind == AccountKind.holding.value else a.kind
-                for a in s.exec(select(AccountRow)).all()}
+        return _account_names(s.connection())
+
+
+def _account_names(conn: Any) -> dict[str, str]:
+    """:func:`account_names` in an open read, as plain rows (51,218 accounts of the county: 0.1 s;
+    through the ORM's objects it took 1.4 s)."""
+    rows = conn.execute(text("SELECT a.id, a.kind, p.name FROM account a LEFT JOIN party p ON p.id = a.party_id"))
+    return {a: (name or "") if kind == AccountKind.holding.value else kind for a, kind, name in rows}
 
 
 def holding_accounts(service: Service, *, kinds: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
@@ -132,7 +137,10 @@ def sales_with_contracts(service: Service, contracts: list[str]) -> dict[str, li
 # -- sales, retirements, pledges, reversals ----------------------------------------------------
 
 SALES_LIST_ROWS = 500  # the newest sales a list shows; the totals always count every match
-PARTY_ACCOUNTS_IN_SQL = 500  # a name filter matching at most this many accounts is a list in the query
+# a name filter matching at most this many accounts is a list in the query, read along the account
+# indexes; more (a name every enterprise's holds) is one parameter and one pass over the sales: at
+# county scale 201 accounts read by index took 1.9 s for what one pass counts in 0.19 s
+PARTY_ACCOUNTS_IN_SQL = 20
 
 
 def sales(service: Service, *, account_id: str | None = None, date_from: str | None = None,
@@ -157,30 +165,27 @@ def sales_page(service: Service, *, account_id: str | None = None, date_from: st
                "contract_no")
     with service.db.read() as s:
         conn = s.connection()
-        if not party_text:
-            count, quantity, amount = conn.execute(text(
-                f"SELECT count(*), coalesce(sum(quantity), 0), coalesce(sum(amount_fen), 0) FROM sale{where}"),
-                params).one()
-            page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
-            rows = conn.execute(text(f"SELECT {columns} FROM sale{where} ORDER BY seq DESC{page}"), params).all()
-            rows = rows[offset:] if limit is None else rows
-            names = names_of(s, {a for r in rows for a in (r[2], r[3])})
-        else:
+        if party_text:  # the accounts whose id or name holds the text (as Python compares text), then SQL
             needle = party_text.lower()
-            names = account_names(service)
-            matching = {a for a, name in names.items() if needle in a.lower() or needle in name.lower()}
-            if len(matching) <= PARTY_ACCOUNTS_IN_SQL:  # few accounts: the database picks their sales
-                marks, named = in_list("m", sorted(matching))
+            matching = sorted(a for a, name in _account_names(conn).items()
+                              if needle in a.lower() or needle in name.lower())
+            if len(matching) <= PARTY_ACCOUNTS_IN_SQL:  # few accounts: a list in the statement
+                marks, named = in_list("m", matching)
                 either = f"(seller_account IN ({marks or 'NULL'}) OR buyer_account IN ({marks or 'NULL'}))"
-                where = f"{where} AND {either}" if where else f" WHERE {either}"
-                params = {**params, **named}
-            rows, count, quantity, amount = [], 0, 0, 0
-            for r in conn.execute(text(f"SELECT {columns} FROM sale{where} ORDER BY seq DESC"), params) \
-                    .yield_per(5_000):
-                if r[2] in matching or r[3] in matching:
-                    count, quantity, amount = count + 1, quantity + r[4], amount + r[6]
-                    if count > offset and (limit is None or len(rows) < limit):
-                        rows.append(r)
+            else:  # many: one parameter (a JSON list or an array), the sales read once in key order
+                named = {"m": json.dumps(matching) if service.db.is_sqlite else matching}
+                either = ("(+seller_account IN (SELECT value FROM json_each(:m)) OR +buyer_account IN "
+                          "(SELECT value FROM json_each(:m)))" if service.db.is_sqlite else
+                          "(seller_account = ANY(:m) OR buyer_account = ANY(:m))")
+            where = f"{where} AND {either}" if where else f" WHERE {either}"
+            params = {**params, **named}
+        count, quantity, amount = conn.execute(text(
+            f"SELECT count(*), coalesce(sum(quantity), 0), coalesce(sum(amount_fen), 0) FROM sale{where}"),
+            params).one()
+        page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
+        rows = conn.execute(text(f"SELECT {columns} FROM sale{where} ORDER BY seq DESC{page}"), params).all()
+        rows = rows[offset:] if limit is None else rows
+        names = names_of(s, {a for r in rows for a in (r[2], r[3])})
     out = [{"seq": r[0], "recorded_at": r[1], "seller_account": r[2], "seller_name": names.get(r[2], ""),
             "buyer_account": r[3], "buyer_name": names.get(r[3], ""), "quantity": r[4], "price_fen_per_t": r[5],
             "amount_fen": r[6], "contract_no": r[7]} for r in rows]

@@ -150,7 +150,7 @@ def test_format_doctests() -> None:
 def test_sales_lists_the_newest_and_totals_every_match(market, service, monkeypatch):  # type: ignore[no-untyped-def]
     """The sales list (the clerk's history, the overview's totals) filters in the database and
     shows the newest ``limit``; its totals count every match. Checked against the same filters
-    applied in Python to every sale, with the name filter through both of its paths."""
+    applied in Python to every sale, with the name filter through both of its paths (on both backends)."""
     clerk = service.actor("clerk")
     contracts = ["C-2", "C_2", "C%2", "c-20", "C!2"]
     for n in range(12):
@@ -172,7 +172,7 @@ def test_sales_lists_the_newest_and_totals_every_match(market, service, monkeypa
         assert found["sales"] == want[:2]
     for party in ("乙公司", "ENT-1", "col-1-h", "nobody"):
         want = expected(every, party=party)
-        for accounts_in_sql in (500, 0):  # a short list of accounts in the query, or every sale read
+        for accounts_in_sql in (500, 0):  # a short list of accounts in the query, or one JSON list or array
             monkeypatch.setattr(ui_queries, "PARTY_ACCOUNTS_IN_SQL", accounts_in_sql)
             found = ui_queries.sales_page(service, party_text=party, limit=3)
             assert (found["count"], found["sales"]) == (len(want), want[:3]), (party, accounts_in_sql)
