@@ -44,26 +44,38 @@ def account_page() -> None:
     cols[0].metric(t("available_balance"), fmt.tonnes(statement["balance"]["held_t"], lang))
     cols[1].metric(t("pledged_balance"), fmt.tonnes(statement["balance"]["pledged_t"], lang))
     cols[2].metric(t("income"), fmt.money(statement["income_fen"], lang))
-    st.subheader(t("holdings"))
-    _table([{t("col_batch"): h["batch_id"], t("col_sink_type"): sink_name(h["sink_type"]),
-             t("col_vintage"): str(h["vintage_year"]), t("col_state"): t(f"state_{h['state']}"),
-             t("col_quantity_t"): h["quantity"]} for h in statement["holdings"]], statement["holdings_count"],
-           caption="account_oldest_shown")
-    st.subheader(t("sales_out"))
-    _table([_sale_row(s, lang, s["buyer_name"]) for s in statement["sold"]], statement["sold_count"])
-    if statement["bought"]:
-        st.subheader(t("sales_in"))
+    counts = {"holdings": statement["holdings_count"], "sales_out": statement["sold_count"],
+              "sales_in": statement["bought_count"], "my_pledges": statement["pledges_count"],
+              "retirements": statement["retirements_count"]}
+    # one list at a time: at county scale an enterprise's five lists were five tables of 200 rows
+    sections = [k for k in SECTIONS if k in ("holdings", "sales_out") or counts[k]]
+    labels = {k: f"{t(k)} ({counts[k]:,})" for k in sections}  # made now, in the page's language
+    section = st.radio(t("account_section"), sections, format_func=labels.__getitem__,
+                       horizontal=True, key=f"account_section_{lang}")  # its labels: one widget a language
+    _section(section or sections[0], statement, lang)
+    if actor.role.value in RETIRING_ROLES:
+        _retire_form(actor, service, statement)
+
+
+SECTIONS = ("holdings", "sales_out", "sales_in", "my_pledges", "retirements")
+
+
+def _section(section: str, statement: dict[str, Any], lang: str) -> None:
+    if section == "holdings":
+        _table([{t("col_batch"): h["batch_id"], t("col_sink_type"): sink_name(h["sink_type"]),
+                 t("col_vintage"): str(h["vintage_year"]), t("col_state"): t(f"state_{h['state']}"),
+                 t("col_quantity_t"): h["quantity"]} for h in statement["holdings"]], statement["holdings_count"],
+               caption="account_oldest_shown")
+    elif section == "sales_out":
+        _table([_sale_row(s, lang, s["buyer_name"]) for s in statement["sold"]], statement["sold_count"])
+    elif section == "sales_in":
         _table([_sale_row(s, lang, s["seller_name"]) for s in statement["bought"]], statement["bought_count"])
-    if statement["pledges"]:
-        st.subheader(t("my_pledges"))
+    elif section == "my_pledges":
         _table([{t("col_pledge"): p["id"], t("col_quantity_t"): p["quantity"],
                  t("term_end"): fmt.date_text(p["term_end"], lang),
                  t("col_status"): t(f"pledge_status_{p['status']}")} for p in statement["pledges"]],
                statement["pledges_count"])
-    if actor.role.value in RETIRING_ROLES:
-        _retire_form(actor, service, statement)
-    if statement["retirements"]:
-        st.subheader(t("retirements"))
+    elif section == "retirements":
         public_registry.table([
             {t("pr_col_retirement"): r["id"], t("col_date"): fmt.date_text(r["recorded_at"], lang),
              t("col_quantity_t"): r["quantity"], t("beneficiary"): r["beneficiary"], t("purpose"): r["purpose"],

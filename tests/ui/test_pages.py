@@ -965,8 +965,14 @@ def test_the_account_page_lists_the_newest_rows_and_says_how_many_there_are(app_
     monkeypatch.setattr(account, "ROWS_SHOWN", 2)
     at = open_app(app_env, user="enterprise", page="account")
     no_errors(at)
+    # one list at a time, each named with how many rows it has; the holdings first
+    section = at.radio(key="account_section_zh")
+    assert section.value == "holdings" and f"{zh('sales_in')} ({len(bought)})" in section.options
+    assert len(at.dataframe) == 1
+    section.set_value("sales_in").run()
+    no_errors(at)
     assert zh("account_newest_shown", n=2, total=len(bought)) in [c.value for c in at.caption]
-    assert any(len(d.value) == 2 for d in at.dataframe)
+    assert [len(d.value) for d in at.dataframe] == [2]
 
 
 def test_a_statement_holds_the_first_rows_of_each_list_and_counts_them_all(app_env) -> None:  # type: ignore[no-untyped-def]

@@ -65,6 +65,8 @@ def test_the_enterprise_downloads_its_retirement_certificates(app_env) -> None: 
     r = retirement(app_env)
     at = open_app(app_env, user="enterprise", page="account")
     no_errors(at)
+    at.radio(key="account_section_zh").set_value("retirements").run()
+    no_errors(at)
     labels = [b.label for b in at.get("download_button")]
     assert any(r["retirement_id"] in label and label.endswith("zh") for label in labels), labels
     assert any(r["retirement_id"] in label and label.endswith("en") for label in labels), labels
