@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import select
 
 from ledger import queries as ledger_queries
-from ledger.domain import SYSTEM_ACCOUNTS, AccountKind
+from ledger.domain import SYSTEM_ACCOUNTS, AccountKind, EntryKind
 from ledger.parties import holding_account_id
 from ledger.sql import in_list
 from ledger.store import (
@@ -179,9 +180,7 @@ def sales_page(service: Service, *, account_id: str | None = None, date_from: st
                           "(seller_account = ANY(:m) OR buyer_account = ANY(:m))")
             where = f"{where} AND {either}" if where else f" WHERE {either}"
             params = {**params, **named}
-        count, quantity, amount = conn.execute(text(
-            f"SELECT count(*), coalesce(sum(quantity), 0), coalesce(sum(amount_fen), 0) FROM sale{where}"),
-            params).one()
+        count, quantity, amount = _sales_totals(service, conn, where, params)
         page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
         rows = conn.execute(text(f"SELECT {columns} FROM sale{where} ORDER BY seq DESC{page}"), params).all()
         rows = rows[offset:] if limit is None else rows
@@ -190,6 +189,34 @@ def sales_page(service: Service, *, account_id: str | None = None, date_from: st
             "buyer_account": r[3], "buyer_name": names.get(r[3], ""), "quantity": r[4], "price_fen_per_t": r[5],
             "amount_fen": r[6], "contract_no": r[7]} for r in rows]
     return {"sales": out, "count": int(count), "quantity": int(quantity), "amount_fen": int(amount)}
+
+
+_SALES_TOTALS: OrderedDict[tuple[Any, ...], tuple[int, int, int]] = OrderedDict()
+_SALES_TOTALS_KEPT = 64
+_SALES_TOTALS_LOCK = threading.Lock()
+
+
+def _sales_totals(service: Service, conn: Any, where: str, params: dict[str, Any]) -> tuple[int, int, int]:
+    """Count, tonnes and fen of the sales ``where`` picks, kept per filter while the sales are
+    unchanged: a sale only ever adds a row with a higher seq, and only a correction deletes one, so
+    the newest seq and the number of corrections name the table's state (two index reads). The
+    county's 804,460 sales took 100 ms to total on every load of the clerk's page."""
+    newest, corrections = conn.execute(text(
+        "SELECT (SELECT max(seq) FROM sale), (SELECT count(*) FROM journal_entry WHERE kind = :c)"),
+        {"c": EntryKind.correction.value}).one()
+    key = (service.db.url, newest, corrections, where, tuple(sorted((k, str(v)) for k, v in params.items())))
+    with _SALES_TOTALS_LOCK:
+        if key in _SALES_TOTALS:
+            _SALES_TOTALS.move_to_end(key)
+            return _SALES_TOTALS[key]
+    count, quantity, amount = conn.execute(text(
+        f"SELECT count(*), coalesce(sum(quantity), 0), coalesce(sum(amount_fen), 0) FROM sale{where}"), params).one()
+    totals = (int(count), int(quantity), int(amount))
+    with _SALES_TOTALS_LOCK:
+        _SALES_TOTALS[key] = totals
+        while len(_SALES_TOTALS) > _SALES_TOTALS_KEPT:
+            _SALES_TOTALS.popitem(last=False)
+    return totals
 
 
 def _sales_where(account_id: str | None, date_from: str | None, date_to: str | None,

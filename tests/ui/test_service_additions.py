@@ -194,6 +194,34 @@ def test_sales_lists_the_newest_and_totals_every_match(market, service, monkeypa
                                           if r["account_kind"] == "buffer") > 0
 
 
+def test_the_sales_totals_follow_every_new_sale_and_every_correction(market, service) -> None:  # type: ignore[no-untyped-def]
+    """The totals are kept per filter while the sales are unchanged (the clerk's page loads them
+    on every run): a new sale and a correction each change them at once, as a fresh count says."""
+    clerk = service.actor("clerk")
+
+    def fresh(**filters):  # type: ignore[no-untyped-def]
+        rows = ui_queries.sales_page(service, limit=None, **filters)["sales"]
+        return len(rows), sum(r["quantity"] for r in rows), sum(r["amount_fen"] for r in rows)
+
+    def totals(**filters):  # type: ignore[no-untyped-def]
+        page = ui_queries.sales_page(service, limit=1, **filters)
+        return page["count"], page["quantity"], page["amount_fen"]
+
+    before, by_contract = totals(), totals(contract="KEEP")
+    assert before == fresh() and by_contract == fresh(contract="KEEP") == (0, 0, 0)
+    sold = service.sell(clerk, "sale:totals", seller_account="COL-1-H", buyer_account="ENT-1-H", quantity=2,
+                        price_fen_per_t=1500, contract_no="KEEP-1")
+    assert totals() == fresh() == (before[0] + 1, before[1] + 2, before[2] + 3000)
+    assert totals(contract="KEEP") == fresh(contract="KEEP") == (1, 2, 3000)
+    service.sell(clerk, "sale:totals:2", seller_account="COL-1-H", buyer_account="ENT-1-H", quantity=1,
+                 price_fen_per_t=1000, contract_no="OTHER")
+    assert totals() == fresh() == (before[0] + 2, before[1] + 3, before[2] + 4000)
+    # an older sale corrected: the newest sale stays the same, the totals still change
+    service.correct(clerk, "correct:totals", entry_seq=sold["seq"], reason="录入错误（测试）")
+    assert totals() == fresh() == (before[0] + 1, before[1] + 1, before[2] + 1000)
+    assert totals(contract="KEEP") == fresh(contract="KEEP") == (0, 0, 0)
+
+
 def test_a_parcel_without_a_county_gets_the_county_it_lies_in(market) -> None:  # type: ignore[no-untyped-def]
     """Issue 19: the county is derived from the geometry when not given (Anji here), and stays
     unset for a parcel outside every county outline (no default county)."""
