@@ -22,10 +22,11 @@ import time
 
 LOG = logging.getLogger("sinkledger.warmup")
 
-# what the pages import, heaviest first; never a page module nor a Streamlit component
-MODULES = ("pandas", "folium", "folium.plugins", "branca.element", "pydeck", "shapely", "pyarrow", "sqlmodel",
-           "ledger.store", "sinkledger.services.registry", "sinkledger.services.queries",
-           "sinkledger.services.sessions", "sinkledger.services.tiles")
+# what the pages import, heaviest first; never a page module nor a Streamlit component (the service
+# stack brings the database layer and the ORM with it)
+MODULES = ("pandas", "folium", "folium.plugins", "branca.element", "pydeck", "shapely", "pyarrow",
+           "sinkledger.services.registry", "sinkledger.services.queries", "sinkledger.services.sessions",
+           "sinkledger.services.tiles")
 
 
 def start() -> threading.Thread:

@@ -195,7 +195,7 @@ def test_sales_lists_the_newest_and_totals_every_match(market, service, monkeypa
 
 
 def test_the_sales_totals_follow_every_new_sale_and_every_correction(market, service) -> None:  # type: ignore[no-untyped-def]
-    """The totals are kept per filter while the sales are unchanged (the clerk's page loads them
+    """The totals are kept per filter while the journal is unchanged (the clerk's page loads them
     on every run): a new sale and a correction each change them at once, as a fresh count says."""
     clerk = service.actor("clerk")
 
