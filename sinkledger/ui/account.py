@@ -106,7 +106,7 @@ def _table(rows: list[dict[str, Any]], total: int, *, caption: str = "account_ne
 
 def _more(shown: int, total: int, caption: str = "account_newest_shown") -> None:
     if total > shown:
-        st.caption(t(caption, n=shown, total=total))
+        st.caption(t(caption, n=shown, total=f"{total:,}"))
 
 
 def _sale_row(s: dict[str, Any], lang: str, other: str) -> dict[str, Any]:

@@ -80,7 +80,7 @@ def _pledge_list(actor: Actor, service: Service, lang: str) -> None:
         st.caption(t("nothing_yet"))
         return
     if found["count"] > len(rows):
-        st.caption(t("account_newest_shown", n=len(rows), total=found["count"]))
+        st.caption(t("account_newest_shown", n=len(rows), total=f"{found['count']:,}"))
     st.dataframe(pd.DataFrame([{t("col_pledge"): r["id"], t("pledge_account"): r["account_name"],
                                 t("col_quantity_t"): r["quantity"], t("loan_reference"): r["loan_reference"],
                                 t("loan_amount"): fmt.money(r["loan_amount_fen"], lang),

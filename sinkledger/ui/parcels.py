@@ -217,7 +217,7 @@ def _income(service: Service, parcel: dict[str, Any], lang: str) -> None:
                                     t("col_quantity_t"): s["quantity"], t("sale_amount"): fmt.money(s["amount_fen"], lang)}
                                    for s in statement["sold"]]), hide_index=True, width="stretch")
         if statement["sold_count"] > len(statement["sold"]):
-            st.caption(t("account_newest_shown", n=len(statement["sold"]), total=statement["sold_count"]))
+            st.caption(t("account_newest_shown", n=len(statement["sold"]), total=f"{statement['sold_count']:,}"))
 
 
 def _contributions_and_distributions(service: Service, code: str) -> None:
