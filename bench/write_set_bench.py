@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sqlite3
 import statistics
@@ -216,7 +217,7 @@ def main() -> None:
         results = [measure(Path(tmp), mode, heavy, n) for mode in ("FULL", "NORMAL")]
     ok = all(r["verify_ok"] and r["replay_same_rows"]["ok"] for r in results)
     print(json.dumps({"bench": "write_set", "heavy": heavy, "commands": n, "python": platform.python_version(),
-                      "load_average": list(__import__("os").getloadavg()), "results": results,
+                      "load_average": list(os.getloadavg()), "results": results,
                       "seconds": round(time.perf_counter() - started, 1), "ok": ok}, indent=2))
     sys.exit(0 if ok else 1)
 

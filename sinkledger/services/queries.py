@@ -162,8 +162,6 @@ def sales_page(service: Service, *, account_id: str | None = None, date_from: st
     :func:`sales` gives them), and the totals of every match: ``count``, ``quantity`` (t) and
     ``amount_fen``. The clerk's page and the API's ``GET /v1/sales`` are this one list."""
     where, params = _sales_where(account_id, date_from, date_to, contract)
-    columns = ("seq, recorded_at, seller_account, buyer_account, quantity, price_fen_per_t, amount_fen, "
-               "contract_no")
     with service.db.read() as s:
         conn = s.connection()
         if party_text:  # the accounts whose id or name holds the text (as Python compares text), then SQL
@@ -182,13 +180,21 @@ def sales_page(service: Service, *, account_id: str | None = None, date_from: st
             params = {**params, **named}
         count, quantity, amount = _sales_totals(service, conn, where, params)
         page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
-        rows = conn.execute(text(f"SELECT {columns} FROM sale{where} ORDER BY seq DESC{page}"), params).all()
+        rows = conn.execute(text(f"SELECT {SALE_COLUMNS} FROM sale{where} ORDER BY seq DESC{page}"), params).all()
         rows = rows[offset:] if limit is None else rows
         names = names_of(s, {a for r in rows for a in (r[2], r[3])})
-    out = [{"seq": r[0], "recorded_at": r[1], "seller_account": r[2], "seller_name": names.get(r[2], ""),
-            "buyer_account": r[3], "buyer_name": names.get(r[3], ""), "quantity": r[4], "price_fen_per_t": r[5],
-            "amount_fen": r[6], "contract_no": r[7]} for r in rows]
-    return {"sales": out, "count": int(count), "quantity": int(quantity), "amount_fen": int(amount)}
+    return {"sales": _sale_dicts(rows, names), "count": int(count), "quantity": int(quantity),
+            "amount_fen": int(amount)}
+
+
+SALE_COLUMNS = "seq, recorded_at, seller_account, buyer_account, quantity, price_fen_per_t, amount_fen, contract_no"
+
+
+def _sale_dicts(rows: list[Any], names: dict[str, str]) -> list[dict[str, Any]]:
+    """Sale rows (:data:`SALE_COLUMNS`) as the lists give them, each side with its account's name."""
+    return [{"seq": r[0], "recorded_at": r[1], "seller_account": r[2], "seller_name": names.get(r[2], ""),
+             "buyer_account": r[3], "buyer_name": names.get(r[3], ""), "quantity": r[4], "price_fen_per_t": r[5],
+             "amount_fen": r[6], "contract_no": r[7]} for r in rows]
 
 
 _SALES_TOTALS: OrderedDict[tuple[Any, ...], tuple[int, int, int]] = OrderedDict()
@@ -329,36 +335,25 @@ def party_statement(service: Service, party_id: str, *, rows: int = STATEMENT_RO
         for side in ("seller_account", "buyer_account"):
             count, amount = conn.execute(text(f"SELECT count(*), coalesce(sum(amount_fen), 0) FROM sale "
                                               f"WHERE {side} = :a"), {"a": account}).one()
-            found = conn.execute(text(f"SELECT seq, recorded_at, seller_account, buyer_account, quantity, "
-                                      f"price_fen_per_t, amount_fen, contract_no FROM sale WHERE {side} = :a "
+            found = conn.execute(text(f"SELECT {SALE_COLUMNS} FROM sale WHERE {side} = :a "
                                       f"ORDER BY seq DESC LIMIT {limit}"), {"a": account}).all()
             sides[side] = (int(count), int(amount), found)
-        names = names_of(s, {account, *(a for _, _, found in sides.values() for r in found for a in (r[2], r[3]))})
+        names = names_of(s, {a for _, _, found in sides.values() for r in found for a in (r[2], r[3])})
         retired = s.exec(select(RetirementRow).where(RetirementRow.account_id == account)
                          .order_by(RetirementRow.seq.desc()).limit(limit)).all()
         retirements_count = conn.execute(text("SELECT count(*) FROM retirement WHERE account_id = :a"),
                                          {"a": account}).scalar_one()
-        pledged = s.exec(select(PledgeRow).where(PledgeRow.account_id == account)
-                         .order_by(PledgeRow.seq.desc()).limit(limit)).all()
-        pledges_count = conn.execute(text("SELECT count(*) FROM pledge WHERE account_id = :a"),
-                                     {"a": account}).scalar_one()
-
-    def sale_rows(found: list[Any]) -> list[dict[str, Any]]:
-        return [{"seq": r[0], "recorded_at": r[1], "seller_account": r[2], "seller_name": names.get(r[2], ""),
-                 "buyer_account": r[3], "buyer_name": names.get(r[3], ""), "quantity": r[4], "price_fen_per_t": r[5],
-                 "amount_fen": r[6], "contract_no": r[7]} for r in found]
-
+    pledged = pledges_page(service, account_id=account, limit=limit)
     sold_count, income_fen, sold = sides["seller_account"]
     bought_count, _, bought = sides["buyer_account"]
     return {"account_id": account, "balance": service.account_balance(account),
             "holdings": [{"batch_id": b.id, "sink_type": b.sink_type, "vintage_year": b.vintage_year,
                           "state": bal.state, "quantity": bal.quantity} for bal, b in held],
             "holdings_count": int(holdings_count),
-            "sold": sale_rows(sold), "sold_count": sold_count, "bought": sale_rows(bought),
+            "sold": _sale_dicts(sold, names), "sold_count": sold_count, "bought": _sale_dicts(bought, names),
             "bought_count": bought_count, "income_fen": income_fen,
             "retirements": [r.model_dump() for r in retired], "retirements_count": int(retirements_count),
-            "pledges": [r.model_dump() | {"account_name": names.get(account, "")} for r in pledged],
-            "pledges_count": int(pledges_count)}
+            "pledges": pledged["items"], "pledges_count": pledged["count"]}
 
 
 # -- estimates and verification ----------------------------------------------------------------

@@ -109,8 +109,8 @@ class Service(UserCalls, ParcelCalls, EstimateCalls, RegistryImportCalls, SalesI
         return result
 
     def refresh_statistics(self) -> None:
-        """Give the database's query planner the tables' statistics (SQLite; PostgreSQL's
-        autovacuum keeps its own): :meth:`sinkledger.db.database.Database.refresh_statistics`."""
+        """Give the database's query planner the tables' statistics where they are missing or stale
+        (both backends): :meth:`sinkledger.db.database.Database.refresh_statistics`."""
         self.db.refresh_statistics()
 
     def require_initialised(self) -> None:

@@ -37,7 +37,7 @@ def get_service() -> Service:
                       record=True)
             bar.empty()
     elif service.is_initialised():
-        service.refresh_statistics()  # once a server process: SQLite's planner needs the tables' sizes
+        service.refresh_statistics()  # once a server process: the planner needs the tables' sizes
     return service
 
 
