@@ -337,6 +337,15 @@ def test_no_sql_and_no_rules_in_the_pages() -> None:
         assert found == [], f"{path.name} uses {found}"
 
 
+def test_figures_are_static_html_not_metrics() -> None:
+    """A figure is drawn by ``figures.headline`` (one HTML block), never ``st.metric``: its scripts
+    (a number formatter, a chart loader) cost a page's first paint about 50 ms (BENCHMARKS.md,
+    issue 17)."""
+    for path in (APP, *UI_MODULES):
+        source = path.read_text(encoding="utf-8")
+        assert not re.search(r"\.metric\(", source), f"{path.name} draws st.metric"
+
+
 def test_figure_tables_are_markdown_with_escaped_labels_and_aligned_figures() -> None:
     """The overview's figure tables are static Markdown (no Arrow for the browser to load): a
     label's Markdown characters are escaped, figures right-aligned with thousands separators."""
@@ -351,3 +360,52 @@ def test_figure_tables_are_markdown_with_escaped_labels_and_aligned_figures() ->
                            {"月": "2026-07", "指数": "—", "笔数": 1, "说明": "—"}])
     assert text.splitlines()[1] == "|:---|:---|---:|:---|"
     assert markdown_table([{"a": "x", "b": "-3 吨", "c": "—"}]).splitlines()[1] == "|:---|---:|---:|"
+
+
+def test_list_tables_are_escaped_html_with_links_and_aligned_figures() -> None:
+    """A list to read (``figures.list_table_html``, where pages drew ``st.dataframe``): one HTML
+    table whose every text is escaped, a link column's cells links to the relative address with the
+    text its pattern picks (or a fixed text), figures right-aligned with thousands separators, words
+    and hashes left-aligned, the header kept in view over a list taller than its box."""
+    from html.parser import HTMLParser
+
+    from sinkledger.ui.figures import LIST_CLASS, list_table_html
+
+    rows = [{"流水号": "registry?entry=1000100", "买方": "<b>甲</b> & 乙", "数量": 1234567, "树根": "3f" * 32,
+             "证书": "certificate?retirement=R-1", "单价": "80.70 元/吨"},
+            {"流水号": "registry?entry=7", "买方": "丙", "数量": -3, "树根": "ab" * 32,
+             "证书": "certificate?retirement=R-2", "单价": "—"}]
+    html = list_table_html(rows, links={"流水号": r"entry=(\d+)$", "证书": "证书"})
+
+    class Reader(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.cells: list[tuple[str, dict[str, str | None], str]] = []  # (tag, attributes, text)
+            self.links: list[tuple[str | None, str]] = []
+            self._open: list[tuple[str, dict[str, str | None]]] = []
+            self.tags: set[str] = set()
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.tags.add(tag)
+            self._open.append((tag, dict(attrs)))
+
+        def handle_endtag(self, tag: str) -> None:
+            self._open.pop()
+
+        def handle_data(self, data: str) -> None:
+            if self._open and self._open[-1][0] in ("th", "td"):
+                self.cells.append((self._open[-1][0], self._open[-1][1], data))
+            elif self._open and self._open[-1][0] == "a":
+                self.links.append((self._open[-1][1].get("href"), data))
+
+    reader = Reader()
+    reader.feed(html)
+    assert reader.tags <= {"style", "div", "table", "thead", "tbody", "tr", "th", "td", "a"}  # "<b>" stayed text
+    assert f'<div class="{LIST_CLASS}">' in html and "position:sticky" in html
+    header = [text for tag, _, text in reader.cells if tag == "th"]
+    assert header == list(rows[0])
+    body = {text: attrs.get("class") for tag, attrs, text in reader.cells if tag == "td"}
+    assert body["<b>甲</b> & 乙"] is None and body["3f" * 32] is None  # words and hashes to the left
+    assert body["1,234,567"] == "n" and body["-3"] == "n" and body["80.70 元/吨"] == "n" and body["—"] == "n"
+    assert reader.links == [("registry?entry=1000100", "1000100"), ("certificate?retirement=R-1", "证书"),
+                            ("registry?entry=7", "7"), ("certificate?retirement=R-2", "证书")]

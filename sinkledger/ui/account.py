@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import streamlit as st
 
 from sinkledger.services import queries as ui_queries
 from sinkledger.ui import format as fmt
-from sinkledger.ui import public_registry, session
+from sinkledger.ui import figures, public_registry, session
 from sinkledger.ui.common import (
     attempt,
     confirmed,
@@ -40,10 +39,9 @@ def account_page() -> None:
     statement = attempt(ui_queries.party_statement, service, actor.party_id, rows=ROWS_SHOWN)
     if statement is None:
         return
-    cols = st.columns(3)
-    cols[0].metric(t("available_balance"), fmt.tonnes(statement["balance"]["held_t"], lang))
-    cols[1].metric(t("pledged_balance"), fmt.tonnes(statement["balance"]["pledged_t"], lang))
-    cols[2].metric(t("income"), fmt.money(statement["income_fen"], lang))
+    figures.headline([(t("available_balance"), fmt.tonnes(statement["balance"]["held_t"], lang)),
+                      (t("pledged_balance"), fmt.tonnes(statement["balance"]["pledged_t"], lang)),
+                      (t("income"), fmt.money(statement["income_fen"], lang))])  # not st.metric (figures.py)
     counts = {"holdings": statement["holdings_count"], "sales_out": statement["sold_count"],
               "sales_in": statement["bought_count"], "my_pledges": statement["pledges_count"],
               "retirements": statement["retirements_count"]}
@@ -97,11 +95,9 @@ ROWS_SHOWN = ui_queries.STATEMENT_ROWS  # an enterprise of the county dataset bo
 
 def _table(rows: list[dict[str, Any]], total: int, *, caption: str = "account_newest_shown") -> None:
     """A list of the statement (its first ``ui_queries.STATEMENT_ROWS`` rows), and how many there are."""
+    figures.list_table(rows)  # to read, not to sort: no grid (sinkledger/ui/figures.py)
     if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
         _more(len(rows), total, caption)
-    else:
-        st.caption(t("nothing_yet"))
 
 
 def _more(shown: int, total: int, caption: str = "account_newest_shown") -> None:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import streamlit as st
 
 from sinkledger.documents import receipts
 from sinkledger.services import queries as ui_queries
 from sinkledger.ui import format as fmt
-from sinkledger.ui import prices, sales_import, session
+from sinkledger.ui import figures, prices, sales_import, session
 from sinkledger.ui.common import (
     attempt,
     confirmed,
@@ -113,11 +112,10 @@ def _contract_used(service: Service, contract: str, lang: str) -> None:
 
 
 def _show_checks(checks: dict[str, Any], lang: str) -> None:
-    cols = st.columns(4)
-    cols[0].metric(t("available_balance"), fmt.tonnes(checks["held_t"], lang))
-    cols[1].metric(t("pledged_balance"), fmt.tonnes(checks["pledged_t"], lang))
-    cols[2].metric(t("median_price"), fmt.price(checks["median_price_fen"], lang))
-    cols[3].metric(t("sale_amount"), fmt.money(checks["amount_fen"], lang))
+    figures.headline([(t("available_balance"), fmt.tonnes(checks["held_t"], lang)),  # not st.metric (figures.py)
+                      (t("pledged_balance"), fmt.tonnes(checks["pledged_t"], lang)),
+                      (t("median_price"), fmt.price(checks["median_price_fen"], lang)),
+                      (t("sale_amount"), fmt.money(checks["amount_fen"], lang))])
     for key, params in checks["warnings"]:
         if "median_fen" in params:
             params = {**params, "median": fmt.price(params["median_fen"], lang)}
@@ -137,9 +135,8 @@ def _last_sale(service: Service, result: dict[str, Any]) -> None:
     st.markdown(t("sale_recorded_detail", contract=result["contract_no"], seller=result["seller_account"],
                   buyer=result["buyer_account"], price=fmt.price(result["price_fen_per_t"], lang),
                   link=entry_link(result["seq"])))
-    cols = st.columns(2)
-    cols[0].metric(t("available_balance"), fmt.tonnes(balance["held_t"], lang))
-    cols[1].metric(t("pledged_balance"), fmt.tonnes(balance["pledged_t"], lang))
+    figures.headline([(t("available_balance"), fmt.tonnes(balance["held_t"], lang)),
+                      (t("pledged_balance"), fmt.tonnes(balance["pledged_t"], lang))])
     if before is not None:
         st.markdown(t("balance_change", account=result["seller_account"], before=fmt.tonnes(before, lang),
                       after=fmt.tonnes(balance["held_t"], lang)))
@@ -174,12 +171,12 @@ def history_page() -> None:
                                   contract=contract.strip() or None, party_text=party.strip() or None,
                                   limit=PAGE_ROWS)
     rows = found["sales"]
-    st.caption(t("sales_count", n=found["count"], quantity=fmt.tonnes(found["quantity"], lang),
+    st.caption(t("sales_count", n=fmt.integer(found["count"], lang), quantity=fmt.tonnes(found["quantity"], lang),
                  amount=fmt.money(found["amount_fen"], lang)))
     if found["count"] > len(rows):
         st.caption(t("sales_newest_shown", n=len(rows)))
     table = [_history_row(r, lang) for r in rows]
-    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+    figures.list_table(table, links={t("col_entry"): ENTRY_PATTERN})  # to read: no grid (figures.list_table)
     if table:
         title = t("page_sales")  # the workbook is made when the button is pressed
         st.download_button(t("export_excel"), lambda: receipts.table_xlsx(_export_rows(rows), sheet_title=title),
@@ -219,8 +216,11 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if isinstance(value, date) else None
 
 
+ENTRY_PATTERN = r"entry=(\d+)$"  # a list's entry column links to the entry in the public registry
+
+
 def _history_row(r: dict[str, Any], lang: str) -> dict[str, Any]:
-    return {t("col_entry"): r["seq"], t("col_date"): fmt.date_text(r["recorded_at"], lang),
+    return {t("col_entry"): f"registry?entry={r['seq']}", t("col_date"): fmt.date_text(r["recorded_at"], lang),
             t("seller"): r["seller_name"], t("buyer"): r["buyer_name"], t("col_quantity_t"): r["quantity"],
             t("unit_price"): fmt.price(r["price_fen_per_t"], lang), t("sale_amount"): fmt.money(r["amount_fen"], lang),
             t("contract_no"): r["contract_no"]}

@@ -10,7 +10,7 @@ import streamlit as st
 
 from sinkledger.services import queries as ui_queries
 from sinkledger.ui import format as fmt
-from sinkledger.ui import session
+from sinkledger.ui import figures, session
 from sinkledger.ui.common import (
     asking,
     attempt,
@@ -347,7 +347,7 @@ def calculator_page() -> None:
     proposal = attempt(service.court.propose, actor, case_no=case_no, calculation={"years_to_recovery": int(years)})
     if proposal is None:
         return
-    st.metric(t("proposed_quantity"), fmt.tonnes(proposal["proposed_t"], lang))
+    figures.headline([(t("proposed_quantity"), fmt.tonnes(proposal["proposed_t"], lang))])
     st.caption(t("calculator_formula", area=proposal["damaged_area_ha"], rate=proposal["rate_t_co2e_per_ha_yr"][:8],
                  years=proposal["years_to_recovery"]))
     st.dataframe(pd.DataFrame([{t("col_step"): s["name"], t("col_equation"): s["equation"],

@@ -1,13 +1,14 @@
-"""Figures as static HTML and Markdown: headline figures and short tables that need no widget.
+"""Figures as static HTML and Markdown: headline figures, short tables and lists that need no widget.
 
 ``st.metric`` and ``st.dataframe``/``st.table`` make the browser load and run their scripts (a
-number formatter, a chart loader, Arrow, a grid: about 1 MB) once a page's elements arrive; a
-page that only shows figures draws them here, as one escaped HTML block or a Markdown table
-(BENCHMARKS.md, issue 17).
+number formatter, a chart loader, Arrow, a grid: about 1.4 MB) once a page's elements arrive; a
+page that only shows figures or a list to read draws them here, as one escaped HTML block or a
+Markdown table (BENCHMARKS.md, issue 17).
 """
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
 
@@ -18,21 +19,25 @@ from sinkledger.ui.text import t
 HEADLINE_CLASS = "sl-headline"
 
 
-def headline_html(figures: list[tuple[str, str]]) -> str:
-    """The landing page's headline figures, ``(label, value)`` each, as one HTML block laid out as
-    Streamlit's metrics are (a small label over a large value, side by side, wrapping on a narrow
-    screen). Not ``st.metric``: four of them in four columns cost the landing page about 55 ms
-    (the browser loads the metric's scripts, a number formatter and a chart loader among them,
-    once the page's elements arrive; BENCHMARKS.md issue 17). Labels and values are escaped."""
-    items = "".join(
-        f'<div style="flex:1 1 10rem"><dt style="font-size:0.875rem;opacity:0.8">{escape(label)}</dt>'
-        f'<dd style="margin:0;font-size:2.25rem;line-height:1.3">{escape(value)}</dd></div>'
-        for label, value in figures)
-    return f'<dl class="{HEADLINE_CLASS}" style="display:flex;flex-wrap:wrap;gap:1rem;margin:0 0 1rem">{items}</dl>'
+def headline_html(figures: list[tuple[str, str]] | list[tuple[str, str, str | None]]) -> str:
+    """Headline figures, ``(label, value)`` or ``(label, value, note)`` each, as one HTML block
+    laid out as Streamlit's metrics are (a small label over a large value, a note such as a
+    difference in small type under it; side by side, wrapping on a narrow screen). Not
+    ``st.metric``: four of them in four columns cost the landing page about 55 ms (the browser
+    loads the metric's scripts, a number formatter and a chart loader among them, once the page's
+    elements arrive; BENCHMARKS.md issue 17). Every text is escaped."""
+    items = []
+    for label, value, *rest in figures:
+        note = rest[0] if rest else None
+        below = f'<dd style="margin:0;font-size:0.875rem;opacity:0.8">{escape(note)}</dd>' if note else ""
+        items.append(f'<div style="flex:1 1 10rem"><dt style="font-size:0.875rem;opacity:0.8">{escape(label)}</dt>'
+                     f'<dd style="margin:0;font-size:2.25rem;line-height:1.3">{escape(value)}</dd>{below}</div>')
+    return (f'<dl class="{HEADLINE_CLASS}" style="display:flex;flex-wrap:wrap;gap:1rem;margin:0 0 1rem">'
+            f'{"".join(items)}</dl>')
 
 
-def headline(figures: list[tuple[str, str]]) -> None:
-    """Draw :func:`headline_html` (its labels and values escaped)."""
+def headline(figures: list[tuple[str, str]] | list[tuple[str, str, str | None]]) -> None:
+    """Draw :func:`headline_html` (every text escaped)."""
     st.markdown(headline_html(figures), unsafe_allow_html=True)
 
 
@@ -53,13 +58,19 @@ _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#"})
 
 
 def _is_figure(value: Any) -> bool:
-    """A number, a figure already formatted (``80.70 元/吨``, ``-3``), blank or a dash (none)."""
+    """A number, a figure already formatted (``80.70 元/吨``, ``-3``), blank or a dash (none); not
+    a hash (``3fa9…``: hex digits)."""
     if isinstance(value, bool):
         return False
     if isinstance(value, int | float):
         return True
     text = str(value).strip()
+    if _HEX.fullmatch(text):
+        return False
     return text in ("", "—", "-") or text[0].isdigit() or (text[0] in "-+" and text[1:2].isdigit())
+
+
+_HEX = re.compile(r"[0-9a-f]{16,}")
 
 
 def markdown_table(rows: list[dict[str, Any]]) -> str:
@@ -80,3 +91,67 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
              "|" + "|".join([":---"] + ["---:" if figures(h) else ":---" for h in header[1:]]) + "|"]
     lines += ["| " + " | ".join(cell(r[h]) for h in header) + " |" for r in rows]
     return "\n".join(lines)
+
+
+# -- lists to read ---------------------------------------------------------------------------------
+
+LIST_CLASS = "sl-list"
+LIST_MAX_HEIGHT_REM = 25  # about 14 rows, then the list scrolls under its header
+_LIST_STYLE = """<style>
+.sl-list {max-height:%(height)srem;overflow:auto;border:1px solid rgba(128,128,128,0.3);border-radius:0.5rem;margin-bottom:1rem}
+.sl-list table {width:100%%;border-collapse:separate;border-spacing:0;font-size:0.875rem;margin:0}
+.sl-list th {position:sticky;top:0;z-index:1;background:#f0f2f6;color:#31333f;text-align:left;font-weight:600;
+  padding:0.3rem 0.6rem;border-bottom:1px solid rgba(128,128,128,0.35);white-space:nowrap}
+.sl-list td {padding:0.25rem 0.6rem;border-bottom:1px solid rgba(128,128,128,0.15);white-space:nowrap}
+.sl-list a {color:inherit;text-decoration:underline;text-decoration-color:rgba(128,128,128,0.6)}
+.sl-list tbody tr:hover td {background:rgba(128,128,128,0.08)}
+.sl-list .n {text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+</style>"""
+
+
+def _link_text(url: str, shown: str) -> str:
+    """What a link cell shows: ``shown`` itself, or when it is a pattern with a group (``entry=(.*)$``,
+    as ``st.column_config.LinkColumn`` takes it) the part of the address it picks."""
+    if "(" in shown:
+        found = re.search(shown, url)
+        return found.group(1) if found else url
+    return shown
+
+
+def list_table_html(rows: list[dict[str, Any]], *, links: dict[str, str] | None = None,
+                    max_height_rem: int = LIST_MAX_HEIGHT_REM) -> str:
+    """``rows`` (dicts with the same keys, in column order) as one escaped HTML table in a box that
+    scrolls under a sticky header once it is taller than ``max_height_rem``. A column of figures
+    (:func:`_is_figure`) is right-aligned, integers with thousands separators (an identifier given
+    as text keeps its digits); a column of ``links`` (column → the text shown, or a pattern as
+    :func:`_link_text` takes it) holds relative addresses, drawn as links in the same tab. The
+    header is a band of its own colours (Streamlit's light grey and text), opaque over the rows
+    scrolled under it and readable in either theme."""
+    links = links or {}
+    header = list(rows[0])
+    figures = {h for h in header if h not in links and all(_is_figure(r[h]) for r in rows)}
+
+    def cell(h: str, value: Any) -> str:
+        if h in links and value:
+            return f'<td><a href="{escape(str(value))}" target="_self">{escape(_link_text(str(value), links[h]))}</a></td>'
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = f"{value:,}"
+        elif isinstance(value, float):
+            value = f"{value:,.1f}"
+        return f'<td class="n">{escape(str(value))}</td>' if h in figures else f"<td>{escape(str(value))}</td>"
+
+    head = "".join(f'<th class="n">{escape(h)}</th>' if h in figures else f"<th>{escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(cell(h, r[h]) for h in header) + "</tr>" for r in rows)
+    style = _LIST_STYLE % {"height": max_height_rem}
+    return f'{style}<div class="{LIST_CLASS}"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+def list_table(rows: list[dict[str, Any]], *, links: dict[str, str] | None = None) -> None:
+    """A list to read (:func:`list_table_html`): not ``st.dataframe``, whose grid and Arrow are
+    about 1.4 MB of scripts a browser loads and compiles before the page is ready (a 100-row list:
+    about 100 ms more than this table, BENCHMARKS.md issue 17). Its text can be selected and
+    copied, and a screen reader reads it as a table. No rows: a caption saying there is nothing yet."""
+    if not rows:
+        st.caption(t("nothing_yet"))
+        return
+    st.html(list_table_html(rows, links=links))

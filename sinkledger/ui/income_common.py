@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from sinkledger.ui import format as fmt
-from sinkledger.ui import session
+from sinkledger.ui import figures, session
 from sinkledger.ui.common import attempt, cached_version, get_service, sink_name
 from sinkledger.ui.text import t, t_or
 
@@ -104,14 +104,12 @@ def show_statement(statement: dict[str, Any]) -> None:
     lang, totals = session.lang(), statement["totals"]
     st.caption(t("inc_statement_of", party=party_label(statement["party_id"]),
                  start=fmt.date_text(statement["period_start"], lang), end=fmt.date_text(statement["period_end"], lang)))
-    cols = st.columns(3)
-    cols[0].metric(t("inc_due"), fmt.money(totals["due_fen"], lang))
-    cols[1].metric(t("inc_paid"), fmt.money(totals["paid_fen"], lang))
-    cols[2].metric(t("inc_outstanding"), fmt.money(totals["outstanding_fen"], lang))
-    cols = st.columns(3)
-    cols[0].metric(t("inc_received_in_period"), fmt.money(totals["received_in_period_fen"], lang))
-    cols[1].metric(t("inc_tonnes_contributed"), t("inc_tonnes_value", tonnes=totals["attributed_t"]))
-    cols[2].metric(t("inc_sales_count"), fmt.integer(totals["sales"], lang))
+    figures.headline([(t("inc_due"), fmt.money(totals["due_fen"], lang)),  # not st.metric (figures.py)
+                      (t("inc_paid"), fmt.money(totals["paid_fen"], lang)),
+                      (t("inc_outstanding"), fmt.money(totals["outstanding_fen"], lang))])
+    figures.headline([(t("inc_received_in_period"), fmt.money(totals["received_in_period_fen"], lang)),
+                      (t("inc_tonnes_contributed"), t("inc_tonnes_value", tonnes=totals["attributed_t"])),
+                      (t("inc_sales_count"), fmt.integer(totals["sales"], lang))])
     st.subheader(t("inc_parcels"))
     table([_parcel_row(p, statement["kind"]) for p in statement["parcels"]])
     st.subheader(t("inc_contracts"))

@@ -11,13 +11,12 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import streamlit as st
 
 from sinkledger.services import queries as ui_queries
 from sinkledger.services import tiles
 from sinkledger.ui import format as fmt
-from sinkledger.ui import session
+from sinkledger.ui import figures, session
 from sinkledger.ui.common import (
     attempt,
     confirmed,
@@ -44,7 +43,7 @@ def losses_page() -> None:
     lang = session.lang()
     st.title(t("page_losses"))
     st.write(t("inc_losses_intro"))
-    st.metric(t("buffer_balance"), fmt.tonnes(ui_queries.buffer_balance_t(service), lang))
+    figures.headline([(t("buffer_balance"), fmt.tonnes(ui_queries.buffer_balance_t(service), lang))])
     tabs = st.tabs([t("inc_tab_loss"), t("inc_tab_claim"), t("inc_tab_events")])
     with tabs[0]:
         _loss_form(actor, service, lang)
@@ -102,9 +101,7 @@ def _plan(plan: list[dict[str, Any]], lang: str) -> None:
     """What the methodology computes: stock per hectare, carbon lost, credits the reversal cancels."""
     lost = sum(float(p["lost_t_co2e"]) for p in plan)  # display only; the service sums exact decimals
     reversed_t = sum(p["reversed_t"] for p in plan)
-    c1, c2 = st.columns(2)
-    c1.metric(t("inc_lost_t"), f"{lost:,.2f}")
-    c2.metric(t("inc_reversed_t"), fmt.tonnes(reversed_t, lang))
+    figures.headline([(t("inc_lost_t"), f"{lost:,.2f}"), (t("inc_reversed_t"), fmt.tonnes(reversed_t, lang))])
     table([{t("col_parcel"): p["parcel_code"], t("inc_affected_area"): p["affected_area_ha"],
             t("inc_damage_share"): f'{p["damage_share_bp"] / 100:g}%', t("col_estimate"): p["estimate_id"],
             t("inc_stock_t_c_per_ha"): p["stock_t_c_per_ha"], t("inc_lost_t"): p["lost_t_co2e"],
@@ -154,13 +151,16 @@ def _claim_form(actor: Actor, service: Service, events: list[dict[str, Any]]) ->
 
 
 def _events(events: list[dict[str, Any]], lang: str) -> None:
-    table([{t("inc_event"): e["id"], t("inc_event_date"): fmt.date_text(e["event_date"], lang),
-            t("inc_cause"): t(f"inc_cause_{e['cause']}"),
-            t("inc_parcel_list"): ", ".join(f'{p["parcel_code"]} ({p["affected_area_ha"]} ha)' for p in e["parcels"]),
-            t("inc_lost_t"): e["lost_t_co2e"], t("inc_reversed_t"): e["reversed_t"],
-            t("col_reversal"): e["reversal_id"] or "—", t("inc_policy_no"): e["policy_no"] or "—",
-            t("inc_claims"): "; ".join(f'{c["claim_no"]} {fmt.money(c["payout_fen"], lang)}' for c in e["claims"]) or "—"}
-           for e in events])
+    def row(e: dict[str, Any]) -> dict[str, Any]:
+        parcels = ", ".join(f'{p["parcel_code"]} ({p["affected_area_ha"]} ha)' for p in e["parcels"])
+        claims = "; ".join(f'{c["claim_no"]} {fmt.money(c["payout_fen"], lang)}' for c in e["claims"])
+        return {t("inc_event"): e["id"], t("inc_event_date"): fmt.date_text(e["event_date"], lang),
+                t("inc_cause"): t(f"inc_cause_{e['cause']}"), t("inc_parcel_list"): parcels,
+                t("inc_lost_t"): e["lost_t_co2e"], t("inc_reversed_t"): e["reversed_t"],
+                t("col_reversal"): e["reversal_id"] or "—", t("inc_policy_no"): e["policy_no"] or "—",
+                t("inc_claims"): claims or "—"}
+
+    figures.list_table([row(e) for e in events])  # to read: no grid (figures.list_table)
 
 
 def _manual_reversal(actor: Actor, service: Service, lang: str) -> None:
@@ -175,9 +175,9 @@ def _manual_reversal(actor: Actor, service: Service, lang: str) -> None:
         _reversal_form(actor, service, lang)
     rows = ui_queries.reversals(service)
     if rows:
-        st.dataframe(pd.DataFrame([{t("col_reversal"): r["id"], t("col_date"): fmt.date_text(r["recorded_at"], lang),
-                                    t("loss_event_ref"): r["loss_event_ref"], t("col_quantity_t"): r["quantity"],
-                                    t("loss_reason"): r["reason"]} for r in rows]), hide_index=True, width="stretch")
+        figures.list_table([{t("col_reversal"): r["id"], t("col_date"): fmt.date_text(r["recorded_at"], lang),
+                             t("loss_event_ref"): r["loss_event_ref"], t("col_quantity_t"): r["quantity"],
+                             t("loss_reason"): r["reason"]} for r in rows])
 
 
 def _reversal_form(actor: Actor, service: Service, lang: str) -> None:

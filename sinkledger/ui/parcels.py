@@ -16,7 +16,7 @@ from sinkledger.documents import reports
 from sinkledger.services import queries as ui_queries
 from sinkledger.services import tiles
 from sinkledger.ui import format as fmt
-from sinkledger.ui import maps, session
+from sinkledger.ui import figures, maps, session
 from sinkledger.ui.common import attempt, get_service, require_roles, sink_name
 from sinkledger.ui.income_common import item_row, kg_text, table
 from sinkledger.ui.public import parcel_map, parcel_totals, parcels_version
@@ -210,7 +210,7 @@ def _income(service: Service, parcel: dict[str, Any], lang: str) -> None:
     statement = attempt(ui_queries.party_statement, service, parcel["holder_party_id"])
     if statement is None:
         return
-    st.metric(t("income"), fmt.money(statement["income_fen"], lang))
+    figures.headline([(t("income"), fmt.money(statement["income_fen"], lang))])
     st.caption(t("income_caption", holder=parcel["holder_name"] or parcel["holder_party_id"]))
     if statement["sold"]:
         st.dataframe(pd.DataFrame([{t("col_date"): fmt.date_text(s["recorded_at"], lang), t("buyer"): s["buyer_name"],
@@ -238,7 +238,6 @@ def _contributions_and_distributions(service: Service, code: str) -> None:
     st.subheader(t("inc_parcel_distributed"))
     items = [i for i in attempt(service.income.due_items, actor) or [] if i["parcel_code"] == code]
     if items:
-        c1, c2 = st.columns(2)
-        c1.metric(t("inc_distributed_total"), fmt.money(sum(i["amount_fen"] for i in items), lang))
-        c2.metric(t("inc_paid"), fmt.money(sum(i["paid_fen"] for i in items), lang))
+        figures.headline([(t("inc_distributed_total"), fmt.money(sum(i["amount_fen"] for i in items), lang)),
+                          (t("inc_paid"), fmt.money(sum(i["paid_fen"] for i in items), lang))])
     table([item_row(i) for i in items])

@@ -217,11 +217,10 @@ def _settle_form(actor: Actor, service: Service, lang: str, open_policies: list[
     plan = attempt(service.prices.preview_settlement, actor, policy_no=policy_no)
     if plan is None:
         return
-    c1, c2, c3 = st.columns(3)
-    c1.metric(t("pol_index_used"), fmt.price(plan["index_fen_per_t"], lang) if plan["published"]
-              else t("px_not_published"))
-    c2.metric(t("pol_strike"), fmt.price(plan["strike_fen_per_t"], lang))
-    c3.metric(t("pol_payout"), fmt.money(plan["payout_fen"], lang))
+    headline([(t("pol_index_used"), fmt.price(plan["index_fen_per_t"], lang) if plan["published"]
+               else t("px_not_published")),
+              (t("pol_strike"), fmt.price(plan["strike_fen_per_t"], lang)),
+              (t("pol_payout"), fmt.money(plan["payout_fen"], lang))])
     st.caption(t(f"pol_basis_{plan['basis']}", window=plan["trace"]["window"], n=plan["trace"]["result"]["trades"]))
     table([{t("col_role"): t(f"inc_role_{line['role']}"), t("col_party"): party_label(line["party_id"]),
             t("col_parcel"): line["parcel_code"], t("pol_amount"): fmt.money(line["amount_fen"], lang)}
@@ -333,15 +332,15 @@ def reference_panel(service: Service, actor: Actor, *, seller: str, quantity: in
         st.markdown(f"**{t('px_reference_title')}**")
         for line in out["lines"]:
             index = line["reference_index"]
-            cols = st.columns(3)
-            cols[0].metric(t("px_reference_index", window=index["window"] or "—"),
-                           fmt.price(index["index_fen_per_t"], lang) if index["published"] else t("px_not_published"))
+            shown = [(t("px_reference_index", window=index["window"] or "—"),
+                      fmt.price(index["index_fen_per_t"], lang) if index["published"] else t("px_not_published"))]
             if line["factors"]:
-                cols[1].metric(t("px_factors_product"), line["product"])
                 ref = line["reference_price_fen_per_t"]
-                cols[2].metric(t("px_reference_price"), fmt.price(ref, lang) if ref is not None else "—",
-                               delta=(_signed_price(price_fen - ref, lang) if ref is not None else None),
-                               delta_color="off")
+                shown += [(t("px_factors_product"), str(line["product"])),
+                          (t("px_reference_price"), fmt.price(ref, lang) if ref is not None else "—",
+                           _signed_price(price_fen - ref, lang) if ref is not None else None)]
+            headline(shown)
+            if line["factors"]:
                 st.caption(" · ".join(f"{_factor_label(f['factor'])} {f['value']} ({f['evidence_title']}, "
                                       f"SHA-256 {f['evidence_sha256'][:12]}…)" for f in line["factors"]))
             st.caption(t("px_reference_of", project=line["project_code"], tonnes=fmt.tonnes(line["quantity_t"], lang),

@@ -15,11 +15,10 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-import pandas as pd
 import streamlit as st
 
 from sinkledger.ui import format as fmt
-from sinkledger.ui import maps, session, widgets
+from sinkledger.ui import figures, maps, session, widgets
 from sinkledger.ui.common import attempt, get_service, sink_name
 from sinkledger.ui.text import entry_kind, labeller, t, t_or
 
@@ -131,9 +130,7 @@ def _retirements() -> None:
              fmt.date_text(r["recorded_at"], lang), t("col_quantity_t"): r["quantity"],
              t("beneficiary"): r["beneficiary"], t("purpose"): r["purpose"], t("pr_col_retired_by"): _who(r["retired_by"]),
              t("col_entry"): f"registry?entry={r['seq']}"} for r in page["items"]]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
-        t("pr_col_retirement"): st.column_config.LinkColumn(display_text=r"retirement=(.*)$"),
-        t("col_entry"): st.column_config.LinkColumn(display_text=r"entry=(.*)$")})
+    table(rows, links={t("pr_col_retirement"): r"retirement=(.*)$", t("col_entry"): r"entry=(.*)$"})
     st.caption(t("pr_page", first=offset + 1, last=offset + len(page["items"])))
     left, right = st.columns(2)
     if offset and left.button(t("pr_previous"), key="pr_previous"):
@@ -193,10 +190,9 @@ def show_project(out: dict[str, Any]) -> None:
     lang = session.lang()
     name = out["name"] or (sink_name(out["sink_type"], lang) if out["sink_type"] else "—")
     st.subheader(t("pr_project_header", code=out["project_code"], name=name))
-    cols = st.columns(3)
-    cols[0].metric(t("pr_issued_t"), fmt.tonnes(out["issued_t"], lang))
-    cols[1].metric(t("pr_retired_t"), fmt.tonnes(out["retired_t"], lang))
-    cols[2].metric(t("col_sink_type"), sink_name(out["sink_type"], lang) if out["sink_type"] else "—")
+    figures.headline([(t("pr_issued_t"), fmt.tonnes(out["issued_t"], lang)),
+                      (t("pr_retired_t"), fmt.tonnes(out["retired_t"], lang)),
+                      (t("col_sink_type"), sink_name(out["sink_type"], lang) if out["sink_type"] else "—")])
     facts = [(t("pr_methodology"), f"{out['methodology_id'] or '—'} {out['methodology_version'] or ''}")]
     if out["proponent"]:
         facts.append((t("pr_proponent"), _who(out["proponent"])))
@@ -248,12 +244,9 @@ def _map(features: list[dict[str, Any]], *, key: str) -> None:
 
 
 def table(rows: list[dict[str, Any]], links: dict[str, str] | None = None) -> None:
-    """A table whose ``links`` columns (name → the part of the URL shown) are links."""
-    if not rows:
-        st.caption(t("nothing_yet"))
-        return
-    config = {column: st.column_config.LinkColumn(display_text=pattern) for column, pattern in (links or {}).items()}
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config=config)
+    """A list to read whose ``links`` columns (name → the text shown, or a pattern picking it from
+    the address) are links: :func:`sinkledger.ui.figures.list_table`."""
+    figures.list_table(rows, links=links)
 
 
 # -- the OffsetsDB export -------------------------------------------------------------------------
@@ -290,10 +283,10 @@ def _checkpoints() -> None:
     if not page["items"]:
         st.caption(t("pr_no_checkpoints"))
         return
-    st.dataframe(pd.DataFrame([{
+    table([{
         t("pr_tree_size"): c["tree_size"], t("pr_root"): c["root"], t("receipt_time"): fmt.datetime_text(c["created_at"], lang),
         t("pr_signed_file"): t("pr_signed_ok") if c["signature_ok"] else t("pr_signed_bad") if c["published"]
-        else t("pr_signed_none")} for c in page["items"]]), hide_index=True, width="stretch")
+        else t("pr_signed_none")} for c in page["items"]])
     published = [c for c in page["items"] if c["signature_ok"]]
     if published:
         newest = published[0]["tree_size"]

@@ -14,7 +14,7 @@ from sinkledger.documents import reports
 from sinkledger.services import admin
 from sinkledger.services import queries as ui_queries
 from sinkledger.ui import format as fmt
-from sinkledger.ui import maps, session, widgets
+from sinkledger.ui import figures, maps, session, widgets
 from sinkledger.ui.common import attempt, get_service, require_roles, show_recorded, sink_name, submit_once
 from sinkledger.ui.text import t
 from sinkledger_base.errors import SinkLedgerError
@@ -93,7 +93,7 @@ def _plot_check(service: Service, lang: str) -> None:
         st.caption(section["note"])
         st.table(pd.DataFrame(section["rows"], columns=section["header"]).set_index(
             section["header"][0]))
-        st.metric(t("plot_check_net"), fmt.kg_as_tonnes(document["net_kg_co2e"], lang))
+        figures.headline([(t("plot_check_net"), fmt.kg_as_tonnes(document["net_kg_co2e"], lang))])
         with st.expander(t("trace_report"), expanded=False):
             st.markdown(reports.render(document, "md", lang).decode("utf-8"))
         st.download_button(t("download_trace_pdf"), reports.render(document, "pdf", lang),

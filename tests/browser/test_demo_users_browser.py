@@ -41,7 +41,7 @@ def test_every_demo_account_is_visible_on_the_sign_in_page(page, streamlit_serve
 
 
 def _metric_yuan(main, label: str) -> float:  # type: ignore[no-untyped-def]
-    metric = main.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    metric = main.locator('dl.sl-headline > div').filter(has_text=label).first
     return float(re.search(r"([\d,]+\.\d\d) 元", metric.inner_text()).group(1).replace(",", ""))
 
 

@@ -56,7 +56,7 @@ def test_household_reads_its_statement_and_downloads_the_pdf(page, streamlit_ser
     done(page, zh("inc_items"), zh("inc_download_pdf"))
     no_traceback(page)
     main = page.get_by_test_id("stMain")
-    paid = main.locator('[data-testid="stMetric"]').filter(has_text=zh("inc_paid")).first.inner_text()
+    paid = main.locator('dl.sl-headline > div').filter(has_text=zh("inc_paid")).first.inner_text()
     assert re.search(r"[1-9][\d,]*\.\d\d 元", paid), paid  # the demo paid this household's share
     shot(page, screenshot_dir / "income_household_zh.png")
     with page.expect_download() as info:

@@ -132,7 +132,7 @@ def test_the_insurer_issues_and_settles_a_policy(page, streamlit_server, screens
     finally:
         service.db.dispose()
     assert plan["published"] and plan["payout_fen"] == (8200 - plan["index_fen_per_t"]) * 200 > 0
-    payout = main.locator('[data-testid="stMetric"]').filter(has_text=zh("pol_payout")).first.inner_text()
+    payout = main.locator('dl.sl-headline > div').filter(has_text=zh("pol_payout")).first.inner_text()
     assert money_text(plan["payout_fen"], "zh") in payout, payout
     shot(page, screenshot_dir / "index_insurance_settle_preview_zh.png")
     main.get_by_label(zh("inc_reference")).fill("保险赔款转账（浏览器测试）")
@@ -205,12 +205,12 @@ def test_the_clerks_sale_form_shows_the_reference_price(page, streamlit_server, 
     done(page, zh("px_reference_title"), zh("px_reference_price"))
     no_traceback(page)
     main = page.get_by_test_id("stMain")
-    reference = main.locator('[data-testid="stMetric"]').filter(has_text=zh("px_reference_price")).inner_text()
+    reference = main.locator('dl.sl-headline > div').filter(has_text=zh("px_reference_price")).inner_text()
     assert price_text(line["reference_price_fen_per_t"], "zh") in reference, reference
     shot(page, screenshot_dir / "sale_reference_price_zh.png")
     english(page)
     done(page, en("px_reference_title"), en("px_reference_price"))
-    reference = main.locator('[data-testid="stMetric"]').filter(has_text=en("px_reference_price")).inner_text()
+    reference = main.locator('dl.sl-headline > div').filter(has_text=en("px_reference_price")).inner_text()
     assert price_text(line["reference_price_fen_per_t"], "en") in reference, reference
     shot(page, screenshot_dir / "sale_reference_price_en.png")
 
@@ -236,7 +236,7 @@ def test_the_household_sees_the_payout_in_its_statement(page, streamlit_server, 
     mine = [i for i in statement["items"] if i["source_id"] == settlement["id"]]
     assert mine and all(i["status"] == "paid" for i in mine)
     main = page.get_by_test_id("stMain")
-    paid = main.locator('[data-testid="stMetric"]').filter(has_text=zh("inc_paid")).first.inner_text()
+    paid = main.locator('dl.sl-headline > div').filter(has_text=zh("inc_paid")).first.inner_text()
     assert money_text(statement["totals"]["paid_fen"], "zh") in paid, paid
     main.get_by_text(zh("inc_items")).first.scroll_into_view_if_needed()
     shot(page, screenshot_dir / "index_insurance_household_zh.png")

@@ -26,9 +26,8 @@ from tests.browser.test_web_flows_browser import page, shot  # noqa: F401 - page
 
 pytestmark = pytest.mark.browser
 
-# The dataframe is drawn on a canvas; glide-data-grid mirrors the cells in an accessible table.
-CELLS_JS = """text => [...document.querySelectorAll('[data-testid^="glide-cell-"]')].some(
-    e => e.textContent.includes(text))"""
+# The lists are HTML tables (sinkledger/ui/figures.py, list_table): a cell's text, a link's text
+CELLS_JS = """text => [...document.querySelectorAll('.sl-list td')].some(e => e.textContent.includes(text))"""
 
 
 def zh(key: str, **params) -> str:  # type: ignore[no-untyped-def]
@@ -107,6 +106,11 @@ def test_retirements_by_beneficiary_in_english(page, streamlit_server, screensho
     assert ui_text("pr_kind_retirements", "en") in main.inner_text()
     no_traceback(page)
     shot(page, screenshot_dir / "public_registry_retirements_en.png")
+    # the retirement's cell links to its certificate's check
+    main.locator(".sl-list a", has_text=retirement["retirement_id"]).first.click()
+    page.wait_for_url(f"**/certificate?retirement={retirement['retirement_id']}*")
+    wait_until_done(page, retirement["beneficiary"])
+    no_traceback(page)
 
 
 def test_a_malformed_serial_is_refused_in_the_readers_language(page, streamlit_server) -> None:  # type: ignore[no-untyped-def]

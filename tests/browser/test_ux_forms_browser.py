@@ -69,7 +69,7 @@ def test_a_signed_in_address_signs_in_first_then_opens(browser, streamlit_server
 
 
 def _metric_t(main, label: str) -> int:  # type: ignore[no-untyped-def]
-    metric = main.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    metric = main.locator('dl.sl-headline > div').filter(has_text=label).first
     return int(re.search(r"([\d,]+) 吨", metric.inner_text()).group(1).replace(",", ""))
 
 

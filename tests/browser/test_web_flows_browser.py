@@ -197,7 +197,7 @@ def test_register_parcels_by_upload_and_see_them_on_the_map(page, streamlit_serv
 def test_record_a_sale_and_see_the_balance_change(page, streamlit_server, screenshot_dir) -> None:  # type: ignore[no-untyped-def]
     sign_in(page, streamlit_server.url, "clerk")
     main = page.get_by_test_id("stMain")
-    metric = main.locator('[data-testid="stMetric"]').filter(has_text=zh("available_balance"))
+    metric = main.locator('dl.sl-headline > div').filter(has_text=zh("available_balance"))
     before = int(re.search(r"([\d,]+) 吨", metric.inner_text()).group(1).replace(",", ""))
     quantity = main.get_by_label(zh("quantity_t"))
     quantity.fill("3")

@@ -102,17 +102,15 @@ _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 
 
 def headline(at: AppTest) -> list[tuple[str, str]]:
-    """The landing page's headline figures (``sinkledger.ui.figures.headline_html``) as (label, value)
-    pairs, in order, unescaped; [] when the page has none."""
+    """The headline figures (``sinkledger.ui.figures.headline_html``, where pages once drew
+    ``st.metric``) as (label, value) pairs, in order, unescaped; [] when the page has none."""
     import html
 
     from sinkledger.ui.figures import HEADLINE_CLASS
 
-    for element in at.markdown:
-        if f'class="{HEADLINE_CLASS}"' in element.value:
-            return [(html.unescape(label), html.unescape(value)) for label, value in
-                    re.findall(r"<dt[^>]*>(.*?)</dt><dd[^>]*>(.*?)</dd>", element.value)]
-    return []
+    return [(html.unescape(label), html.unescape(value)) for element in at.markdown
+            if f'class="{HEADLINE_CLASS}"' in element.value
+            for label, value in re.findall(r"<dt[^>]*>(.*?)</dt><dd[^>]*>(.*?)</dd>", element.value)]
 
 
 class _ChartReader(HTMLParser):
@@ -170,6 +168,64 @@ def figure_tables(at: AppTest) -> list[list[dict[str, object]]]:
         header = cells(lines[0])
         tables.append([dict(zip(header, [value(c) for c in cells(line)], strict=True)) for line in lines[2:]])
     return tables
+
+
+class _ListReader(HTMLParser):
+    """The header and rows of :func:`sinkledger.ui.figures.list_table_html`: cell texts, a link
+    cell's address."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.header: list[str] = []
+        self.rows: list[list[str]] = []
+        self._cell: list[str] | None = None
+        self._href: str | None = None
+        self._in_head = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "thead":
+            self._in_head = True
+        elif tag == "tr" and not self._in_head:
+            self.rows.append([])
+        elif tag in ("th", "td"):
+            self._cell, self._href = [], None
+        elif tag == "a":
+            self._href = dict(attrs).get("href")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "thead":
+            self._in_head = False
+        elif tag in ("th", "td") and self._cell is not None:
+            text = self._href if self._href is not None else "".join(self._cell)
+            (self.header if tag == "th" else self.rows[-1]).append(text)
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def list_tables(at: AppTest, root: object = None) -> list[object]:
+    """The lists on the page (``sinkledger.ui.figures.list_table``: HTML tables, where the
+    pages once drew ``st.dataframe``), each as a pandas DataFrame: the cells' texts, a whole
+    number read back as int (thousands separators dropped), a link's address."""
+    import pandas as pd
+
+    from sinkledger.ui.figures import LIST_CLASS
+
+    def value(text: str) -> object:
+        plain = text.replace(",", "")
+        return int(plain) if re.fullmatch(r"-?\d+", plain) else text
+
+    frames = []
+    for element in (root or at).get("html"):
+        body = element.proto.body
+        if f'class="{LIST_CLASS}"' not in body:
+            continue
+        reader = _ListReader()
+        reader.feed(body)
+        frames.append(pd.DataFrame([[value(c) for c in row] for row in reader.rows], columns=reader.header))
+    return frames
 
 
 def registered_pages(at: AppTest) -> set[str]:

@@ -16,7 +16,7 @@ from sinkledger.demo import income as demo
 from sinkledger.ui import format as fmt
 from sinkledger.ui.navigation import ROLE_PAGES
 from sinkledger.ui.text import text
-from tests.ui.conftest import CJK, button, no_errors, open_app, registered_pages, service_for, texts
+from tests.ui.conftest import CJK, button, headline, no_errors, open_app, registered_pages, service_for, texts
 
 
 def zh(key: str, **params) -> str:  # type: ignore[no-untyped-def]
@@ -34,7 +34,7 @@ def zh_refusal(code: str, **params) -> str:  # type: ignore[no-untyped-def]
 
 
 def metrics(at) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {m.label: m.value for m in at.metric}
+    return dict(headline(at))
 
 
 INCOME_PAGES = [("tea_household", "income", "page_inc_my_income"), ("tea_coop", "income_coop", "page_inc_coop"),
@@ -52,7 +52,7 @@ def test_each_income_page_opens_for_its_role_in_both_languages(app_env, user, pa
     at = open_app(app_env, user=user, page=page, lang="en")
     no_errors(at)
     assert [t.value for t in at.title] == [en(title)]
-    chrome = texts(at, "title", "subheader") + [m.label for m in at.metric] + [b.label for b in at.button]
+    chrome = texts(at, "title", "subheader") + [label for label, _ in headline(at)] + [b.label for b in at.button]
     assert not [s for s in chrome if CJK.search(s)], chrome  # data (names, contract numbers) may be Chinese
 
 
@@ -120,7 +120,7 @@ def test_cooperative_sees_its_statement_contracts_and_a_household(app_env) -> No
                                                               "inc_tab_contracts", "inc_tab_pay")]
     statement = service.income.statement(service.actor("tea_coop"), party_id="COL-0032", period_start="2020-01-01",
                                          period_end=date.today().isoformat())
-    assert at.metric[0].value == fmt.money(statement["totals"]["due_fen"], "zh")
+    assert headline(at)[0] == (zh("inc_due"), fmt.money(statement["totals"]["due_fen"], "zh"))
     frames = [f.value for f in at.dataframe]
     sales = next(f for f in frames if zh("inc_col_villages_yuan") in f.columns)
     assert list(sales[zh("inc_col_gross_yuan")]) == [fmt.yuan(demo.SALE_QUANTITY_T * demo.SALE_PRICE_FEN_PER_T)]

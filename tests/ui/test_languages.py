@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from sinkledger.ui.navigation import PUBLIC_PAGES, ROLE_PAGES
 from sinkledger.ui.session import LANG
-from tests.ui.conftest import CJK, no_errors, open_app
+from tests.ui.conftest import CJK, list_tables, no_errors, open_app
 
 ROLE_USERS = {"cooperative": "coop", "household": "household", "collection_centre": "centre",
               "trading_clerk": "clerk", "verifier": "verifier", "enterprise": "enterprise", "court": "court",
@@ -67,8 +67,7 @@ def shown_texts(at) -> list[str]:  # type: ignore[no-untyped-def]
             for node in getattr(root, kind):
                 if getattr(node, "key", None) != LANG:  # the language switch names both languages on purpose
                     found += _strings(node)
-        for frame in [*root.dataframe, *root.table]:
-            value = frame.value
+        for value in [*(f.value for f in [*root.dataframe, *root.table]), *list_tables(at, root)]:
             found += [str(c) for c in getattr(value, "columns", ())]
     return found
 
@@ -83,9 +82,9 @@ def message_texts(at, lang: str) -> list[str]:  # type: ignore[no-untyped-def]
 
     found = [str(e.value) for root in (at.main, at.sidebar) for kind in MESSAGES for e in getattr(root, kind)]
     headers = {text(key, lang) for key in MESSAGE_COLUMNS}
-    for frame in at.main.dataframe:
-        for column in [c for c in getattr(frame.value, "columns", ()) if c in headers]:
-            found += [str(v) for v in frame.value[column]]
+    for value in [*(f.value for f in at.main.dataframe), *list_tables(at, at.main)]:
+        for column in [c for c in getattr(value, "columns", ()) if c in headers]:
+            found += [str(v) for v in value[column]]
     return found
 
 

@@ -7,9 +7,9 @@ map) cannot be driven here: a drawn polygon is injected through the session (GIS
 
 from __future__ import annotations
 
-from collections import Counter
-
 import json
+import re
+from collections import Counter
 
 import pytest
 
@@ -24,6 +24,7 @@ from tests.ui.conftest import (
     figure_tables,
     go,
     headline,
+    list_tables,
     no_errors,
     open_app,
     registered_pages,
@@ -268,9 +269,9 @@ def test_explorer_in_english_has_no_chinese(app_env) -> None:  # type: ignore[no
         leftovers = [t for t in texts(at) if CJK.search(t)]
         assert leftovers == [], page
         tables += len(figure_tables(at))
-        for frame in at.dataframe:
-            assert not any(CJK.search(str(c)) for c in frame.value.columns), list(frame.value.columns)
-            assert not any(CJK.search(str(c)) for c in frame.value.index), list(frame.value.index)
+        for frame in [*(d.value for d in at.dataframe), *list_tables(at)]:
+            assert not any(CJK.search(str(c)) for c in frame.columns), list(frame.columns)
+            assert not any(CJK.search(str(c)) for c in frame.index), list(frame.index)
         for table in figure_tables(at):  # (their cells are in texts() above too)
             assert not any(CJK.search(str(c)) for row in table for c in row.items()), table
     assert tables == 3  # credits by sink type, by vintage, by county
@@ -425,8 +426,7 @@ def test_sale_with_live_checks_receipt_and_balance_change(app_env) -> None:  # t
     # issue 19: the recorded sale links to its entry, shows the seller's balance now, and the form
     # is locked (no second sale from a second click) until the clerk starts a new one, empty
     assert any(f"(registry?entry={sale['seq']})" in m.value for m in at.markdown)
-    assert zh("available_balance") in [m.label for m in at.metric]
-    assert [m.value for m in at.metric if m.label == zh("available_balance")] == [f"{after:,} 吨"]
+    assert [v for label, v in headline(at) if label == zh("available_balance")] == [f"{after:,} 吨"]
     assert zh("record_sale") not in [b.label for b in at.button]
     at.button(key="new_sale").click().run()
     no_errors(at)
@@ -460,10 +460,14 @@ def test_a_sale_retried_by_its_form_instance_is_recorded_once(app_env) -> None: 
 def test_sales_history_filters_and_export(app_env) -> None:  # type: ignore[no-untyped-def]
     at = open_app(app_env, user="clerk", page="sales")
     no_errors(at)
-    everything = len(at.dataframe[0].value)
+    [listed] = list_tables(at)
+    everything = len(listed)
     assert everything >= 3
+    # each row's entry links to the entry in the public registry
+    assert all(re.fullmatch(r"registry\?entry=\d+", link) for link in listed[zh("col_entry")])
     at.text_input(key="sales_contract").set_value("HZGX-2024-0101").run()  # the demo's first sale (2024 spring)
-    assert len(at.dataframe[0].value) == 1
+    [listed] = list_tables(at)
+    assert len(listed) == 1 and listed[zh("contract_no")].tolist()[0].startswith("HZGX-2024-0101")
     labels = [d.proto.label for d in at.get("download_button")]
     assert zh("export_excel") in labels and zh("download_receipt") in labels
 
@@ -531,7 +535,7 @@ def test_court_calculator(app_env) -> None:  # type: ignore[no-untyped-def]
     at.selectbox(key="calc_case").set_value(CASE_NO)
     at.number_input(key="calc_years").set_value(5).run()
     no_errors(at)
-    assert at.metric[0].value == "27 吨"  # floor(2.5 ha × 0.59 × 44/12 × 5 yr)
+    assert headline(at) == [(zh("proposed_quantity"), "27 吨")]  # floor(2.5 ha × 0.59 × 44/12 × 5 yr)
 
 
 def test_procurator_reads_cases_without_forms(app_env) -> None:  # type: ignore[no-untyped-def]
@@ -682,7 +686,7 @@ def test_cooperative_uploads_a_file_with_preview(app_env) -> None:  # type: igno
 def test_cooperative_account_shows_income(app_env) -> None:  # type: ignore[no-untyped-def]
     at = open_app(app_env, user="coop", page="account")
     no_errors(at)
-    assert [m.label for m in at.metric] == [zh("available_balance"), zh("pledged_balance"), zh("income")]
+    assert [label for label, _ in headline(at)] == [zh("available_balance"), zh("pledged_balance"), zh("income")]
 
 
 # -- household, enterprise -------------------------------------------------------------------
@@ -708,7 +712,7 @@ def test_enterprise_retires_credits(app_env) -> None:  # type: ignore[no-untyped
     at.button(key="confirm_retire").click().run()
     no_errors(at)
     assert service.account_balance("ENT-0001-H")["held_t"] == before - 1
-    assert [m.value for m in at.metric if m.label == zh("available_balance")] == [f"{before - 1:,} 吨"]
+    assert [v for label, v in headline(at) if label == zh("available_balance")] == [f"{before - 1:,} 吨"]
     assert any(s.value == zh("retired_message", quantity="1 吨") for s in at.success)
     retirement = service.public.retirements(beneficiary="示例绿色纺织有限公司（虚构）")["items"][0]
     assert any(f"certificate?retirement={retirement['retirement_id']}" in m.value for m in at.markdown)
@@ -968,11 +972,12 @@ def test_the_account_page_lists_the_newest_rows_and_says_how_many_there_are(app_
     # one list at a time, each named with how many rows it has; the holdings first
     section = at.radio(key="account_section_zh")
     assert section.value == "holdings" and f"{zh('sales_in')} ({len(bought)})" in section.options
-    assert len(at.dataframe) == 1
+    assert len(list_tables(at)) == 1
     section.set_value("sales_in").run()
     no_errors(at)
     assert zh("account_newest_shown", n=2, total=len(bought)) in [c.value for c in at.caption]
-    assert [len(d.value) for d in at.dataframe] == [2]
+    [listed] = list_tables(at)  # the newest two, newest first
+    assert listed[zh("contract_no")].tolist() == [s["contract_no"] for s in bought[:2]]
 
 
 def test_a_statement_holds_the_first_rows_of_each_list_and_counts_them_all(app_env) -> None:  # type: ignore[no-untyped-def]
@@ -1005,6 +1010,6 @@ def test_the_sales_page_lists_the_newest_page_of_sales_and_says_so(app_env, monk
     monkeypatch.setattr(clerk, "PAGE_ROWS", 2)
     at = open_app(app_env, user="clerk", page="sales")
     no_errors(at)
-    assert len(at.dataframe[0].value) == 2
+    assert len(list_tables(at)[0]) == 2
     assert zh("sales_newest_shown", n=2) in [c.value for c in at.caption]
     assert len(at.selectbox(key="receipt_seq").options) == 2

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ledger.domain import format_serial
-from tests.ui.conftest import CJK, button, go, no_errors, open_app, service_for, texts
+from tests.ui.conftest import CJK, button, go, list_tables, no_errors, open_app, service_for, texts
 
 
 def retirement(app_env, kind: str = "enterprise"):  # type: ignore[no-untyped-def]
@@ -110,7 +110,7 @@ def test_published_checkpoints_are_listed_with_their_signed_file_and_a_consisten
     at = open_app(app_env, page="registry")
     no_errors(at)
     assert key_id(load_private_key(key_file).public_key()) in "\n".join(texts(at, "markdown"))
-    [listed] = [d.value for d in at.dataframe if "树根（SHA-256）" in d.value.columns]
+    [listed] = [d for d in list_tables(at) if "树根（SHA-256）" in d.columns]
     assert list(listed["树大小（条）"][:2]) == [second["tree_size"], first["tree_size"]]
     assert list(listed["树根（SHA-256）"][:2]) == [second["root"], first["root"]]
     assert list(listed["签名文件"][:2]) == ["已发布，签名有效"] * 2

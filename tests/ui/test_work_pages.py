@@ -21,7 +21,7 @@ from sinkledger.ui import session as ui_session
 from sinkledger.ui import websession
 from sinkledger.ui.navigation import PUBLIC_PAGES
 from sinkledger.ui.text import text
-from tests.ui.conftest import CJK, button, no_errors, open_app, registered_pages, service_for, texts
+from tests.ui.conftest import CJK, button, list_tables, no_errors, open_app, registered_pages, service_for, texts
 from tests.ui.scenario import feature_collection, square
 
 
@@ -328,7 +328,7 @@ def test_an_address_of_another_roles_page_says_so(app_env) -> None:  # type: ign
     at = _open_address(app_env, "pledges", user="clerk")
     no_errors(at)
     assert [w.value for w in at.warning] == [zh("page_not_for_role")]
-    assert not at.dataframe  # nothing of the bank's is shown
+    assert not at.dataframe and not list_tables(at)  # nothing of the bank's is shown
 
 
 def test_a_signed_in_address_opens_that_page(app_env) -> None:  # type: ignore[no-untyped-def]
