@@ -11,7 +11,7 @@ import streamlit as st
 
 from sinkledger.services import queries as ui_queries
 from sinkledger.ui import format as fmt
-from sinkledger.ui import session
+from sinkledger.ui import figures, session
 from sinkledger.ui.common import (
     attempt,
     confirmed,
@@ -81,12 +81,11 @@ def _pledge_list(actor: Actor, service: Service, lang: str) -> None:
         return
     if found["count"] > len(rows):
         st.caption(t("account_newest_shown", n=len(rows), total=f"{found['count']:,}"))
-    st.dataframe(pd.DataFrame([{t("col_pledge"): r["id"], t("pledge_account"): r["account_name"],
-                                t("col_quantity_t"): r["quantity"], t("loan_reference"): r["loan_reference"],
-                                t("loan_amount"): fmt.money(r["loan_amount_fen"], lang),
-                                t("term_end"): fmt.date_text(r["term_end"], lang),
-                                t("col_status"): t(f"pledge_status_{r['status']}")} for r in rows]),
-                 hide_index=True, width="stretch")
+    figures.list_table([{t("col_pledge"): r["id"], t("pledge_account"): r["account_name"],
+                         t("col_quantity_t"): r["quantity"], t("loan_reference"): r["loan_reference"],
+                         t("loan_amount"): fmt.money(r["loan_amount_fen"], lang),
+                         t("term_end"): fmt.date_text(r["term_end"], lang),
+                         t("col_status"): t(f"pledge_status_{r['status']}")} for r in rows])
     # every active pledge can be ended, not only the listed ones: the newest of them are offered
     active = ui_queries.pledges(service, bank_party_id=actor.party_id, status="active", limit=PLEDGES_SHOWN)
     _pledge_actions(actor, service, [r["id"] for r in active], lang)

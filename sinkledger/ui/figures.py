@@ -97,6 +97,7 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
 
 LIST_CLASS = "sl-list"
 LIST_MAX_HEIGHT_REM = 25  # about 14 rows, then the list scrolls under its header
+LONG_TEXT = 40  # characters: a longer cell wraps
 _LIST_STYLE = """<style>
 .sl-list {max-height:%(height)srem;overflow:auto;border:1px solid rgba(128,128,128,0.3);border-radius:0.5rem;margin-bottom:1rem}
 .sl-list table {width:100%%;border-collapse:separate;border-spacing:0;font-size:0.875rem;margin:0}
@@ -106,6 +107,7 @@ _LIST_STYLE = """<style>
 .sl-list a {color:inherit;text-decoration:underline;text-decoration-color:rgba(128,128,128,0.6)}
 .sl-list tbody tr:hover td {background:rgba(128,128,128,0.08)}
 .sl-list .n {text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+.sl-list td.w {white-space:normal;min-width:16rem;overflow-wrap:anywhere}
 </style>"""
 
 
@@ -138,7 +140,10 @@ def list_table_html(rows: list[dict[str, Any]], *, links: dict[str, str] | None 
             value = f"{value:,}"
         elif isinstance(value, float):
             value = f"{value:,.1f}"
-        return f'<td class="n">{escape(str(value))}</td>' if h in figures else f"<td>{escape(str(value))}</td>"
+        if h in figures:
+            return f'<td class="n">{escape(str(value))}</td>'
+        text = str(value)  # a long text (a list of parcels, a reason) wraps; a name or a code stays on its line
+        return f'<td class="w">{escape(text)}</td>' if len(text) > LONG_TEXT else f"<td>{escape(text)}</td>"
 
     head = "".join(f'<th class="n">{escape(h)}</th>' if h in figures else f"<th>{escape(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(cell(h, r[h]) for h in header) + "</tr>" for r in rows)

@@ -44,7 +44,7 @@ def verifier_page() -> None:
         st.info(t("queue_empty"))
         return
     st.caption(t("queue_count", n=len(waiting)))
-    st.dataframe(pd.DataFrame([_queue_row(e, lang) for e in waiting]), hide_index=True, width="stretch")
+    figures.list_table([_queue_row(e, lang) for e in waiting])  # to read: no grid (figures.list_table)
     chosen = st.selectbox(t("choose_estimate"), [e["estimate_id"] for e in waiting], key="verify_estimate")
     estimate = next(e for e in waiting if e["estimate_id"] == chosen)
     document = service.estimate(chosen)

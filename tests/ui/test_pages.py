@@ -553,6 +553,8 @@ def test_verifier_sees_trace_and_parcel_then_approves(app_env) -> None:  # type:
     at = open_app(app_env, user="verifier", page="verify")
     no_errors(at)
     assert at.selectbox(key="verify_estimate").value == estimate
+    [queue] = list_tables(at)  # the queue, each estimate once, the one chosen among them
+    assert estimate in queue[zh("col_estimate")].tolist() and queue[zh("col_estimate")].is_unique
     assert "AJ-BF-0901" in json.dumps(deck_layers(at)["parcels"]["data"])
     assert any("计算过程" in m.value for m in at.markdown)
     limit_kg = service_for(app_env).estimate(estimate)["net_kg_co2e"]
@@ -808,7 +810,8 @@ def test_the_bank_page_lists_its_newest_pledges_and_offers_every_active_one(app_
     at = open_app(app_env, user="bank", page="pledges")
     no_errors(at)
     assert zh("account_newest_shown", n=2, total=len(every)) in [c.value for c in at.caption]
-    assert any(len(d.value) == 2 for d in at.dataframe)
+    [listed] = list_tables(at)  # the newest two, newest first
+    assert listed[zh("col_pledge")].tolist() == [p["id"] for p in every[:2]]
     assert at.selectbox(key="pledge_chosen").options == active[:2]
 
 
