@@ -410,3 +410,6 @@ def test_list_tables_are_escaped_html_with_links_and_aligned_figures() -> None:
     assert body["1,234,567"] == "n" and body["-3"] == "n" and body["80.70 元/吨"] == "n" and body["—"] == "n"
     assert reader.links == [("registry?entry=1000100", "1000100"), ("certificate?retirement=R-1", "证书"),
                             ("registry?entry=7", "7"), ("certificate?retirement=R-2", "证书")]
+    # a label that looks like a pattern but picks nothing from the address stays the label
+    assert ">Certificate (PDF)</a>" in list_table_html([{"c": "certificate?retirement=R-1"}],
+                                                       links={"c": "Certificate (PDF)"})

@@ -112,12 +112,15 @@ _LIST_STYLE = """<style>
 
 
 def _link_text(url: str, shown: str) -> str:
-    """What a link cell shows: ``shown`` itself, or when it is a pattern with a group (``entry=(.*)$``,
-    as ``st.column_config.LinkColumn`` takes it) the part of the address it picks."""
-    if "(" in shown:
-        found = re.search(shown, url)
-        return found.group(1) if found else url
-    return shown
+    """What a link cell shows: the part of the address that ``shown`` picks when it is a pattern
+    with a group that matches (``entry=(.*)$``, as ``st.column_config.LinkColumn`` takes it), else
+    ``shown`` itself (a label such as "Certificate (PDF)" stays a label)."""
+    try:
+        pattern = re.compile(shown)
+    except re.error:
+        return shown
+    found = pattern.search(url) if pattern.groups else None
+    return found.group(1) if found and found.group(1) else shown
 
 
 def list_table_html(rows: list[dict[str, Any]], *, links: dict[str, str] | None = None,
