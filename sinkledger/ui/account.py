@@ -74,7 +74,7 @@ def _section(section: str, statement: dict[str, Any], lang: str) -> None:
                  t("col_status"): t(f"pledge_status_{p['status']}")} for p in statement["pledges"]],
                statement["pledges_count"])
     elif section == "retirements":
-        public_registry.table([
+        figures.list_table([
             {t("pr_col_retirement"): r["id"], t("col_date"): fmt.date_text(r["recorded_at"], lang),
              t("col_quantity_t"): r["quantity"], t("beneficiary"): r["beneficiary"], t("purpose"): r["purpose"],
              t("pr_col_link"): f"certificate?retirement={r['id']}"} for r in statement["retirements"]],
@@ -96,8 +96,7 @@ ROWS_SHOWN = ui_queries.STATEMENT_ROWS  # an enterprise of the county dataset bo
 def _table(rows: list[dict[str, Any]], total: int, *, caption: str = "account_newest_shown") -> None:
     """A list of the statement (its first ``ui_queries.STATEMENT_ROWS`` rows), and how many there are."""
     figures.list_table(rows)  # to read, not to sort: no grid (sinkledger/ui/figures.py)
-    if rows:
-        _more(len(rows), total, caption)
+    _more(len(rows), total, caption)
 
 
 def _more(shown: int, total: int, caption: str = "account_newest_shown") -> None:

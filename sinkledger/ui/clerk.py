@@ -176,7 +176,7 @@ def history_page() -> None:
     if found["count"] > len(rows):
         st.caption(t("sales_newest_shown", n=len(rows)))
     table = [_history_row(r, lang) for r in rows]
-    figures.list_table(table, links={t("col_entry"): ENTRY_PATTERN})  # to read: no grid (figures.list_table)
+    figures.list_table(table, links={t("col_entry"): figures.ENTRY_LINK})  # to read: no grid (figures.list_table)
     if table:
         title = t("page_sales")  # the workbook is made when the button is pressed
         st.download_button(t("export_excel"), lambda: receipts.table_xlsx(_export_rows(rows), sheet_title=title),
@@ -214,9 +214,6 @@ def _correction(service: Service, seqs: list[int]) -> None:
 
 def _iso(value: date | None) -> str | None:
     return value.isoformat() if isinstance(value, date) else None
-
-
-ENTRY_PATTERN = r"entry=(\d+)$"  # a list's entry column links to the entry in the public registry
 
 
 def _history_row(r: dict[str, Any], lang: str) -> dict[str, Any]:

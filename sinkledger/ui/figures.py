@@ -98,6 +98,8 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
 LIST_CLASS = "sl-list"
 LIST_MAX_HEIGHT_REM = 25  # about 14 rows, then the list scrolls under its header
 LONG_TEXT = 40  # characters: a longer cell wraps
+ENTRY_LINK = r"entry=(\d+)$"  # a link column to an entry on the public registry shows its number
+RETIREMENT_LINK = r"retirement=(.*)$"  # one to a retirement's certificate, the retirement's id
 _LIST_STYLE = """<style>
 .sl-list {max-height:%(height)srem;overflow:auto;border:1px solid rgba(128,128,128,0.3);border-radius:0.5rem;margin-bottom:1rem}
 .sl-list table {width:100%%;border-collapse:separate;border-spacing:0;font-size:0.875rem;margin:0}

@@ -130,7 +130,8 @@ def _retirements() -> None:
              fmt.date_text(r["recorded_at"], lang), t("col_quantity_t"): r["quantity"],
              t("beneficiary"): r["beneficiary"], t("purpose"): r["purpose"], t("pr_col_retired_by"): _who(r["retired_by"]),
              t("col_entry"): f"registry?entry={r['seq']}"} for r in page["items"]]
-    table(rows, links={t("pr_col_retirement"): r"retirement=(.*)$", t("col_entry"): r"entry=(.*)$"})
+    figures.list_table(rows, links={t("pr_col_retirement"): figures.RETIREMENT_LINK,
+                                    t("col_entry"): figures.ENTRY_LINK})
     st.caption(t("pr_page", first=offset + 1, last=offset + len(page["items"])))
     left, right = st.columns(2)
     if offset and left.button(t("pr_previous"), key="pr_previous"):
@@ -198,18 +199,20 @@ def show_project(out: dict[str, Any]) -> None:
         facts.append((t("pr_proponent"), _who(out["proponent"])))
     st.markdown("\n".join(f"- **{label}**: {value}" for label, value in facts))
     st.markdown(f"**{t('pr_issuances')}**")
-    table([{t("pr_col_batch"): b["batch_id"], t("col_vintage"): str(b["vintage_year"]),
-             t("col_serials"): b["serials"], t("col_quantity_t"): b["quantity"],
-             t("pr_col_buffer"): b["buffer_quantity"], t("col_entry"): f"registry?entry={b['issuance_seq']}"}
-            for b in out["issuances"]], links={t("col_entry"): r"entry=(.*)$"})
+    figures.list_table([{t("pr_col_batch"): b["batch_id"], t("col_vintage"): str(b["vintage_year"]),
+                         t("col_serials"): b["serials"], t("col_quantity_t"): b["quantity"],
+                         t("pr_col_buffer"): b["buffer_quantity"],
+                         t("col_entry"): f"registry?entry={b['issuance_seq']}"} for b in out["issuances"]],
+                       links={t("col_entry"): figures.ENTRY_LINK})
     st.markdown(f"**{t('pr_vintages')}**")
-    table([{t("col_vintage"): str(v["vintage_year"]), t("col_quantity_t"): v["issued_t"]} for v in out["vintages"]])
+    figures.list_table([{t("col_vintage"): str(v["vintage_year"]), t("col_quantity_t"): v["issued_t"]}
+                        for v in out["vintages"]])
     st.markdown(f"**{t('pr_parcels', n=len(out['parcel_codes']))}**")
     st.markdown(" ".join(link(code, parcel=code) for code in out["parcel_codes"]) or "—")
     _map(out["map"]["features"], key=f"pr_map_{out['project_code']}")
     st.markdown(f"**{t('pr_documents')}**")
-    table([{t("pr_col_title"): d["title"], t("pr_col_contract"): d["contract_no"], "SHA-256": d["sha256"]}
-            for d in out["documents"]])
+    figures.list_table([{t("pr_col_title"): d["title"], t("pr_col_contract"): d["contract_no"], "SHA-256": d["sha256"]}
+                        for d in out["documents"]])
 
 
 def _parcel() -> None:
@@ -223,8 +226,8 @@ def _parcel() -> None:
     if out["project_code"]:
         facts.append((t("pr_project_of"), link(out["project_code"], project=out["project_code"])))
     st.markdown("\n".join(f"- **{label}**: {value}" for label, value in facts))
-    table([{t("pr_col_batch"): b["batch_id"], t("col_serials"): b["serials"], t("col_quantity_t"): b["quantity"]}
-            for b in out["batches"]])
+    figures.list_table([{t("pr_col_batch"): b["batch_id"], t("col_serials"): b["serials"],
+                         t("col_quantity_t"): b["quantity"]} for b in out["batches"]])
     feature = {"type": "Feature", "geometry": out["geometry"],
                "properties": {"parcel_code": out["parcel_code"], "sink_type": out["sink_type"]}}
     _map([feature], key=f"pr_map_{out['parcel_code']}")
@@ -241,12 +244,6 @@ def _map(features: list[dict[str, Any]], *, key: str) -> None:
     deck = maps.deck([maps.county_layer(counties), maps.features_layer("parcels", coloured)],
                      maps.view_for(bounds, min_zoom=9), "{code}")
     st.pydeck_chart(deck, height=380, key=key)
-
-
-def table(rows: list[dict[str, Any]], links: dict[str, str] | None = None) -> None:
-    """A list to read whose ``links`` columns (name → the text shown, or a pattern picking it from
-    the address) are links: :func:`sinkledger.ui.figures.list_table`."""
-    figures.list_table(rows, links=links)
 
 
 # -- the OffsetsDB export -------------------------------------------------------------------------
@@ -283,7 +280,7 @@ def _checkpoints() -> None:
     if not page["items"]:
         st.caption(t("pr_no_checkpoints"))
         return
-    table([{
+    figures.list_table([{
         t("pr_tree_size"): c["tree_size"], t("pr_root"): c["root"], t("receipt_time"): fmt.datetime_text(c["created_at"], lang),
         t("pr_signed_file"): t("pr_signed_ok") if c["signature_ok"] else t("pr_signed_bad") if c["published"]
         else t("pr_signed_none")} for c in page["items"]])
@@ -363,8 +360,9 @@ def show_retirement_certificate(out: dict[str, Any], *, ok: bool | None = None) 
     else:
         st.error(t("pr_retirement_invalid", id=rid))
     _retirement_summary(out)
-    table([{t("col_serials"): b["serials"], t("pr_kind_project"): b["project_code"],
-             t("col_vintage"): str(b["vintage_year"]), t("col_quantity_t"): b["quantity"]} for b in out["blocks"]])
+    figures.list_table([{t("col_serials"): b["serials"], t("pr_kind_project"): b["project_code"],
+                         t("col_vintage"): str(b["vintage_year"]), t("col_quantity_t"): b["quantity"]}
+                        for b in out["blocks"]])
     st.caption(f"{t('pr_col_retired_by')}: {_who(out['retired_by'])} · {t('pr_entry_hash')}: `{out['entry_hash']}`")
     st.caption(t("pr_proof_ok", size=out["proof"]["tree_size"], root=out["proof"]["root"]))
     certificate_downloads(rid, lang)
