@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -365,6 +366,55 @@ def test_the_servers_warm_up_makes_the_overviews_tiles_before_anyone_asks(demo, 
     (tmp_path / "empty").mkdir()
     empty = Database(empty_database_url("sqlite", tmp_path / "empty"))
     assert tiles.TileSource(empty).warm() == {"version": 0, "archive_fill": False, "made": 0}
+
+
+def test_a_tile_asked_for_twice_at_once_is_made_once_and_a_failed_maker_leaves_it_to_the_next(demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The warm-up and a first visitor (or two visitors after a restart) asking for the same tile
+    at once: one of them makes it, the others wait for it and get the same bytes. A maker that
+    fails does not leave the others waiting: the next asker makes it."""
+    source = tiles.TileSource(demo.db)
+    z, x, y = next(iter(tiles.tiles_over(tiles.parcels_bounds(demo.db), range(9, 10))))
+    real = tiles._postgis_tile if tiles.spatial_index_kind_of(demo.db) == "postgis" else tiles._python_tile
+    calls: list[int] = []
+    started = threading.Event()
+
+    def slow(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        started.set()
+        time.sleep(0.3)
+        if len(calls) == 1 and fail_first:
+            raise RuntimeError("the database went away")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tiles, "_postgis_tile", slow)
+    monkeypatch.setattr(tiles, "_python_tile", slow)
+    for fail_first in (False, True):
+        calls.clear()
+        started.clear()
+        source._cache.clear()
+        got: dict[str, object] = {}
+
+        def ask(name: str) -> None:
+            try:
+                got[name] = source.tile(z, x, y, lang="en")
+            except RuntimeError as exc:
+                got[name] = exc
+
+        first = threading.Thread(target=ask, args=("first",))
+        first.start()
+        assert started.wait(10)
+        others = [threading.Thread(target=ask, args=(f"other{i}",)) for i in range(3)]
+        for thread in others:
+            thread.start()
+        for thread in (first, *others):
+            thread.join(30)
+        answers = [got[f"other{i}"] for i in range(3)]
+        if fail_first:
+            assert isinstance(got["first"], RuntimeError) and len(calls) == 2
+        else:
+            assert len(calls) == 1 and got["first"] == answers[0]
+        assert all(isinstance(a, bytes) and a and a == answers[0] for a in answers)
+        assert not source._making
 
 
 def test_the_app_servers_warm_up_imports_the_pages_libraries_and_warms_the_tiles(demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]

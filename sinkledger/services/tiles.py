@@ -76,6 +76,7 @@ CACHE_TILES = 4096
 # 8: 4 tiles). Only these: a low-zoom tile generalises every parcel (0.1-0.4 s of ST_AsMVT each),
 # and a warm-up making dozens would hold the database's cores while the first visitors come.
 WARM_ZOOMS = range(8, 10)
+MAKING_WAIT_S = 30.0  # how long an asker waits for a tile another caller is making, before making it itself
 MU_PER_HA = 15
 LOG = logging.getLogger("sinkledger.tiles")
 
@@ -149,6 +150,7 @@ class TileSource:
         self._archives: dict[str, TileArchive] = {}
         self._cache: OrderedDict[tuple, bytes] = OrderedDict()
         self._lock = threading.Lock()
+        self._making: dict[tuple, threading.Event] = {}  # tiles being made now: another asker waits for them
         self._filling: threading.Thread | None = None
         self._filled_version: int | None = None
         self.made = 0  # tiles made (not from the cache nor an archive): tests and the benchmark read it
@@ -241,11 +243,28 @@ class TileSource:
         if version == 0:  # no schema yet (first start) or no parcel ever registered
             return b""
         key = (version, z, x, y, lang, holder or "")
-        with self._lock:
-            found = self._cache.get(key)
-            if found is not None:
-                self._cache.move_to_end(key)
-                return found
+        while True:
+            with self._lock:
+                found = self._cache.get(key)
+                if found is not None:
+                    self._cache.move_to_end(key)
+                    return found
+                making = self._making.get(key)
+                if making is None:  # this caller makes it; any other asker meanwhile waits for it
+                    making = self._making[key] = threading.Event()
+                    break
+            # the same tile asked twice at once (the warm-up and the first visitor, or two visitors
+            # after a restart) is made once; if its maker failed, the next asker makes it
+            if not making.wait(MAKING_WAIT_S):
+                return self._make(key, z, x, y, lang, holder, version)  # its maker is stuck: as before
+        try:
+            return self._make(key, z, x, y, lang, holder, version)
+        finally:
+            with self._lock:
+                self._making.pop(key, None)
+            making.set()
+
+    def _make(self, key: tuple, z: int, x: int, y: int, lang: str, holder: str | None, version: int) -> bytes:
         archive = self.archive(lang) if holder is None and z <= ARCHIVE_MAX_ZOOM else None
         data: bytes | None = None
         if archive is not None:

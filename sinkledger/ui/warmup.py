@@ -3,9 +3,11 @@
 A server's first page paid for the libraries and the service stack its pages import (about 1 s
 here: pandas, folium, pydeck, the database layer) and, on PostgreSQL, for the overview's first
 tiles (about 1 s of ``ST_AsMVT``): the county's overview map took 1.9 times its warm time after a
-restart. At the start, a background thread imports those libraries and makes the overview's tiles
+restart. At the start, a background thread imports those libraries, freezes the heap they made
+(:func:`sinkledger.ui.heap.settle_early`) and makes the overview's tiles
 (:meth:`sinkledger.services.tiles.TileSource.warm`) while the server waits for its first visitor;
-a visitor who comes sooner shares the work (Python's import lock; the tile cache's lock).
+a visitor who comes sooner shares the work (Python's import lock; a tile being made is waited
+for, not made twice).
 
 The page modules themselves are not imported here: one imported outside Streamlit's runtime
 registers its components there, and the drawing tool's map then never loaded
@@ -20,11 +22,14 @@ import logging
 import threading
 import time
 
+from sinkledger.ui import heap
+
 LOG = logging.getLogger("sinkledger.warmup")
 
 # what the pages import, heaviest first; never a page module nor a Streamlit component (the service
 # stack brings the database layer and the ORM with it)
 MODULES = ("pandas", "folium", "folium.plugins", "branca.element", "pydeck", "shapely", "pyarrow",
+           "streamlit.emojis",  # every page's st.set_page_config checks its icon against it (about 0.1-0.4 s)
            "sinkledger.services.registry", "sinkledger.services.queries", "sinkledger.services.sessions",
            "sinkledger.services.tiles")
 
@@ -37,13 +42,21 @@ def start() -> threading.Thread:
 
 
 def warm() -> dict[str, object]:
-    """Import :data:`MODULES`, then warm the parcel tiles; what was done, with its time."""
+    """Import :data:`MODULES`, then warm the parcel tiles; what was done, with its time.
+
+    In that order, one after the other: the first visitor's page needs the imports first and the
+    tiles only once its map is drawn. Made beside the imports (``ST_AsMVT`` in the database's own
+    process), the tiles took the second core from the browser and the imports: the first page
+    came 0.5-1 s later on two cores (bench/map_tiles_bench.py). A visitor asking for a tile the
+    warm-up is making waits for it rather than making it again
+    (:meth:`sinkledger.services.tiles.TileSource.tile`)."""
     started = time.perf_counter()
     done: dict[str, object] = {}
     try:
         for name in MODULES:
             importlib.import_module(name)
         done["imports_s"] = round(time.perf_counter() - started, 3)
+        heap.settle_early()
         # deferred on purpose: the tile route's source opens the database on its first use
         from sinkledger.ui.routes import tile_source
 
