@@ -6,8 +6,9 @@ tiles (about 1 s of ``ST_AsMVT``): the county's overview map took 1.9 times its 
 restart. At the start, a background thread imports those libraries, freezes the heap they made
 (:func:`sinkledger.ui.heap.settle_early`) and makes the overview's tiles
 (:meth:`sinkledger.services.tiles.TileSource.warm`) while the server waits for its first visitor;
-a visitor who comes sooner shares the work (Python's import lock; a tile being made is waited
-for, not made twice).
+a visitor who comes sooner waits for the imports (:func:`wait_for_imports`: two threads importing
+the same compiled package at once can initialise it twice) and shares the tiles (a tile being
+made is waited for, not made twice).
 
 The page modules themselves are not imported here: one imported outside Streamlit's runtime
 registers its components there, and the drawing tool's map then never loaded
@@ -34,11 +35,29 @@ MODULES = ("pandas", "folium", "folium.plugins", "branca.element", "pydeck", "sh
            "sinkledger.services.tiles")
 
 
+IMPORT_WAIT_S = 60.0  # the longest a page waits for the warm-up's imports (then it imports beside them)
+_STARTED = threading.Event()  # this process is the app's server and its warm-up was started
+_IMPORTED = threading.Event()  # the warm-up's imports are over (done or failed)
+
+
 def start() -> threading.Thread:
     """Start the warm-up in a daemon thread (it never keeps the server from stopping)."""
+    _STARTED.set()
     thread = threading.Thread(target=warm, name="sinkledger-warmup", daemon=True)
     thread.start()
     return thread
+
+
+def wait_for_imports(timeout: float = IMPORT_WAIT_S) -> bool:
+    """In the app's server, wait until the warm-up's imports are over before a page imports
+    anything (``app.py``, first thing in every run): a page that imported beside the warm-up
+    could initialise a compiled package twice ("cannot load module more than once per process",
+    seen with numpy when two threads imported at once), and it needs those libraries anyway.
+    Returns at once where no warm-up was started (the tests' AppTest, a script); False if the
+    imports took longer than ``timeout``."""
+    if not _STARTED.is_set():
+        return True
+    return _IMPORTED.wait(timeout)
 
 
 def warm() -> dict[str, object]:
@@ -53,8 +72,11 @@ def warm() -> dict[str, object]:
     started = time.perf_counter()
     done: dict[str, object] = {}
     try:
-        for name in MODULES:
-            importlib.import_module(name)
+        try:
+            for name in MODULES:
+                importlib.import_module(name)
+        finally:
+            _IMPORTED.set()  # the pages go on, whatever became of the imports
         done["imports_s"] = round(time.perf_counter() - started, 3)
         heap.settle_early()
         # deferred on purpose: the tile route's source opens the database on its first use
