@@ -377,18 +377,20 @@ def test_a_tile_asked_for_twice_at_once_is_made_once_and_a_failed_maker_leaves_i
     real = tiles._postgis_tile if tiles.spatial_index_kind_of(demo.db) == "postgis" else tiles._python_tile
     calls: list[int] = []
     started = threading.Event()
+    fail_first = {"on": False}  # the first maker of a round fails
 
     def slow(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(1)
         started.set()
         time.sleep(0.3)
-        if len(calls) == 1 and fail_first:
+        if len(calls) == 1 and fail_first["on"]:
             raise RuntimeError("the database went away")
         return real(*args, **kwargs)
 
     monkeypatch.setattr(tiles, "_postgis_tile", slow)
     monkeypatch.setattr(tiles, "_python_tile", slow)
-    for fail_first in (False, True):
+    for fails in (False, True):
+        fail_first["on"] = fails
         calls.clear()
         started.clear()
         source._cache.clear()
@@ -409,7 +411,7 @@ def test_a_tile_asked_for_twice_at_once_is_made_once_and_a_failed_maker_leaves_i
         for thread in (first, *others):
             thread.join(30)
         answers = [got[f"other{i}"] for i in range(3)]
-        if fail_first:
+        if fails:
             assert isinstance(got["first"], RuntimeError) and len(calls) == 2
         else:
             assert len(calls) == 1 and got["first"] == answers[0]
