@@ -123,12 +123,16 @@ def choose(page, label: str, option: str) -> None:  # type: ignore[no-untyped-de
         .filter(has_text=label).first
     field = box.locator("input").first
     wanted = page.get_by_role("option").filter(has_text=option).first
-    for attempt in range(3):
-        # a run that redraws the box while it is open closes its list: open it and type again
+    chip = box.locator('[data-baseweb="tag"]').filter(has_text=option)
+    for attempt in range(4):
+        # a run that redraws the box while it is open closes its list, before the option shows or
+        # as it is clicked (seen in CI: the option "detached from the DOM" until the click timed
+        # out): open it, type again and click again, each with a short wait
         field.click()
         field.fill(option)  # filter first: long option lists are virtualised
         try:
             wanted.wait_for(timeout=15_000)
+            wanted.click(timeout=5_000)
             break
         except Exception:
             from tests.browser.conftest import SCREENSHOT_DIR
@@ -137,11 +141,13 @@ def choose(page, label: str, option: str) -> None:  # type: ignore[no-untyped-de
             page.screenshot(path=str(SCREENSHOT_DIR / f"failure_choose_{attempt}.png"), full_page=True)
             page.keyboard.press("Escape")
             page.wait_for_function(APP_DONE_JS)
-    wanted.click()
+            if chip.count():  # the click landed before the box was redrawn
+                break
+    else:
+        raise AssertionError(f"{option!r} could not be clicked in {label!r}: {box.inner_text()!r}")
     page.wait_for_function(APP_DONE_JS)
     # the choice shown in the box (a multiselect's chip, a select box's value) before going on: a
     # run that redrew the box as the option was clicked can lose it (seen once: "缺少必填项：被告")
-    chip = box.locator('[data-baseweb="tag"]').filter(has_text=option)
     for _ in range(3):
         if chip.count() or option in field.input_value() or option in box.inner_text():
             break
