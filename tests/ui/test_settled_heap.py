@@ -34,7 +34,9 @@ def _frozen(setup: str) -> tuple[int, int]:
 def test_the_server_freezes_its_heap_once_after_its_first_page() -> None:
     first, more = _frozen("import app  # what `streamlit run app.py` does first: the server's side")
     assert first > 10_000  # the modules, the settings, the service's engine: everything alive then
-    assert more == 0
+    # nothing more frozen by a second call; the count may even drop, as the server's warm-up thread,
+    # still running, frees objects that were frozen (seen: -12)
+    assert more <= 0
 
 
 def test_a_process_that_only_runs_the_pages_freezes_nothing() -> None:
