@@ -222,3 +222,21 @@ def test_a_cooperative_estimates_only_its_own_parcels(registry):  # noqa: F811
     est = registry.record_estimate(registry.actor("verifier"), "est:verifier", parcel_codes=["AJ-BF-0001"],
                                    methodology_id=BAMBOO, inputs=inputs)
     assert est["net_kg_co2e"] > 0
+
+
+def test_the_parties_list_is_every_party_with_its_holding_account(registry):  # noqa: F811
+    """``parties()`` (one statement on the driver) gives what the rows hold: every party by id,
+    its kind, name and county, and its holding account (none for a party without one)."""
+    from sqlmodel import select
+
+    from ledger.store import AccountRow, PartyRow
+    from sinkledger.services.registry import SYSTEM_ACTOR
+
+    registry.register_party(SYSTEM_ACTOR, "p:listed", party_id="NEW-LISTED", kind="enterprise", name="示例企业",
+                            county_code="330523")
+    with registry.db.read() as s:
+        holding = {a.party_id: a.id for a in s.exec(select(AccountRow).where(AccountRow.kind == "holding"))}
+        expected = [{"party_id": p.id, "kind": p.kind, "name": p.name, "county_code": p.county_code,
+                     "account_id": holding.get(p.id)} for p in s.exec(select(PartyRow).order_by(PartyRow.id))]
+    listed = registry.parties()
+    assert listed == expected and any(p["party_id"] == "NEW-LISTED" for p in listed)
