@@ -225,6 +225,26 @@ def contract_for(session: Session | Tx, parcel_code: str, batch: Any, centre_par
     return row[0] if row is not None else NONE
 
 
+_PARCELS_OF = ("SELECT p.parcel_code, p.holder_party_id, p.household_shares, ("
+               + _CONTRACT_OF.format(code="p.parcel_code", start=":start", end=":end", centre="") +
+               ") FROM parcel p WHERE p.parcel_code IN ({marks})")
+_CODES_PER_QUERY = 500  # bound parameters per statement (SQLite allows 32,766; PostgreSQL 65,535)
+
+
+def parcels_with_contracts(session: Session | Tx, parcel_codes: list[str],
+                           batch: Any) -> dict[str, tuple[str, str, str | None]]:
+    """Each parcel's holder, household shares (JSON text) and the contract covering it for a
+    batch's period (:func:`contract_for`, any centre; ``None`` when none), read in one statement
+    per 500 parcels instead of two a parcel (a county batch holds thousands of parcels)."""
+    tx, out = Tx.of(session), {}
+    for i in range(0, len(parcel_codes), _CODES_PER_QUERY):
+        marks, params = in_list("c", parcel_codes[i:i + _CODES_PER_QUERY])
+        for code, holder, shares, contract in tx.all(_PARCELS_OF.format(marks=marks), params | {
+                "start": batch.period_start, "end": batch.period_end}):
+            out[code] = (holder, shares, contract)
+    return out
+
+
 # every contribution of the sold batches, with its parcel's household shares and the contract (of
 # the seller) covering the parcel for the batch's period, with that contract's parties and terms
 _FACTS_SQL = ("SELECT x.batch_id, x.parcel_code, x.quantity_t, x.shares, x.has_parcel, x.contract_no, "

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import NoResultFound
 from sqlmodel import select
 
 import ledger.income.store  # noqa: F401 - registers the income tables
@@ -32,11 +33,12 @@ from ledger.income import (
 )
 from ledger.income.domain import check_whole
 from ledger.income.permissions import require_income, require_statement_reader
-from ledger.income.store import ContributionRow, DistributionRow, ProjectRow
+from ledger.income.store import DistributionRow, ProjectRow
 from ledger.income.terms import PaymentTerms
 from ledger.permissions import Actor, require
 from ledger.projection import parse_serial_range
 from ledger.queries import page_of
+from ledger.sql import Tx
 from ledger.store import (
     BatchRow,
     CollectionContractRow,
@@ -201,15 +203,17 @@ class IncomeService(AreaService):
                                   acknowledged_matches=acknowledged_matches)
 
     # -- traces -----------------------------------------------------------------------------------
-    def trace_batch(self, actor: Actor, batch_id: str) -> dict[str, Any]:
-        """Where a batch's credits come from: parcels (tonnes), their contracts, collectives, households."""
+    def trace_batch(self, actor: Actor, batch_id: str, parcel_code: str | None = None) -> dict[str, Any]:
+        """Where a batch's credits come from: parcels (tonnes), their contracts, collectives,
+        households; with ``parcel_code``, only that parcel's part (empty if it is not in the batch)."""
         self._view(actor)
         _text_or_none(batch_id, "batch_id")
+        _text_or_none(parcel_code, "parcel_code")
         with self.service.db.read() as s:
             batch = s.get(BatchRow, batch_id) if batch_id else None
             if batch is None:
                 raise NotFound("serials_unknown", serials=batch_id)
-            return trace_of(s, batch)
+            return trace_of(s, batch, parcel_code)
 
     def trace_serial(self, actor: Actor, serial: str) -> dict[str, Any]:
         """:meth:`trace_batch` of the batch holding a serial number."""
@@ -517,19 +521,30 @@ def _text_or_none(value: Any, field: str) -> str | None:
     return value
 
 
-def trace_of(session: Any, batch: BatchRow) -> dict[str, Any]:
-    """A batch's parcels with tonnes and kg, each with its contract, collective and household shares."""
-    rows = {r.parcel_code: r for r in session.exec(select(ContributionRow).where(ContributionRow.batch_id == batch.id))}
+def trace_of(session: Any, batch: BatchRow, parcel_code: str | None = None) -> dict[str, Any]:
+    """A batch's parcels with tonnes and kg, each with its contract, collective and household
+    shares; with ``parcel_code``, only that parcel's part (the parcel page: a county batch holds
+    thousands of parcels), the batch's own figures unchanged."""
+    tx = Tx.of(session)
+    tonnes = contributions.batch_contributions(session, batch.id)  # the whole batch: its allocation
+    if parcel_code is not None:
+        tonnes = {parcel_code: tonnes[parcel_code]} if parcel_code in tonnes else {}
+    kg_sql = "SELECT parcel_code, kg_co2e FROM issuance_contribution WHERE batch_id = :b"
+    kg = dict(tx.all(kg_sql + (" AND parcel_code = :c" if parcel_code is not None else ""),
+                     {"b": batch.id, "c": parcel_code}))
+    recorded = bool(kg) or tx.one("SELECT 1 FROM issuance_contribution WHERE batch_id = :b LIMIT 1",
+                                  {"b": batch.id}) is not None
+    facts = distribution.parcels_with_contracts(tx, list(tonnes), batch)
     parcels = []
-    for code, tonnes in contributions.batch_contributions(session, batch.id).items():
-        parcel = session.exec(select(ParcelRow).where(ParcelRow.parcel_code == code)).one()
-        contract = distribution.contract_for(session, code, batch)
-        parcels.append({"parcel_code": code, "quantity_t": tonnes,
-                        "kg_co2e": rows[code].kg_co2e if code in rows else None,
-                        "holder_party_id": parcel.holder_party_id, "contract_no": contract or None,
-                        "household_shares_bp": json.loads(parcel.household_shares or "{}")})
+    for code, quantity_t in tonnes.items():
+        if code not in facts:
+            raise NoResultFound(f"parcel {code} of batch {batch.id}")
+        holder, shares, contract = facts[code]
+        parcels.append({"parcel_code": code, "quantity_t": quantity_t, "kg_co2e": kg.get(code),
+                        "holder_party_id": holder, "contract_no": contract or None,
+                        "household_shares_bp": json.loads(shares or "{}")})
     return {"batch_id": batch.id, "serials": f"{batch.serial_prefix}-{batch.first:09d}..{batch.last:09d}",
             "vintage_year": batch.vintage_year, "quantity": batch.last - batch.first + 1,
             "project_code": batch.project_code, "issuance_seq": batch.issuance_seq,
-            "period": f"{batch.period_start}..{batch.period_end}", "recorded": bool(rows), "parcels": parcels}
+            "period": f"{batch.period_start}..{batch.period_end}", "recorded": recorded, "parcels": parcels}
 

@@ -228,7 +228,7 @@ def _contributions_and_distributions(service: Service, code: str) -> None:
     st.subheader(t("inc_parcel_contributions"))
     rows = []
     for batch in ui_queries.parcel_batches(service, code):
-        trace = attempt(service.income.trace_batch, actor, batch["batch_id"])
+        trace = attempt(service.income.trace_batch, actor, batch["batch_id"], code)  # only this parcel's part
         part = next((p for p in (trace or {}).get("parcels", []) if p["parcel_code"] == code), None)
         if part is not None:
             rows.append({t("col_batch"): batch["batch_id"], t("col_vintage"): str(batch["vintage_year"]),

@@ -53,3 +53,35 @@ def test_derived_contributions_equal_the_recorded_ones(issued):  # type: ignore[
     assert derived == payload["contributions"]
     assert {r["parcel_code"] for r in derived} == set(PARCELS)
     assert sum(r["kg_co2e"] for r in derived) == payload["verified_kg_co2e"]
+
+
+def test_a_batchs_trace_reads_its_parcels_together_and_a_parcels_part_alone(issued, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The trace reads the batch's parcels and their contracts in one statement per 500 parcels
+    (two a parcel before: 3,400 statements, 1.9 s, for a county batch on the parcel page); each
+    parcel's holder, shares and contract are those of the parcel and of ``contract_for``; asked
+    for one parcel, the trace holds that parcel's part alone, the batch's figures unchanged."""
+    from sqlmodel import select
+
+    from ledger.income import distribution
+    from ledger.store import BatchRow
+    from sinks.store import ParcelRow
+
+    income = issued
+    centre = income.service.actor("centre")
+    batch_id = issued.issuance["batches"][0]["batch_id"]
+    whole = income.trace_batch(centre, batch_id)
+    assert {p["parcel_code"] for p in whole["parcels"]} == set(PARCELS) and whole["recorded"] is True
+    with income.service.db.read() as s:
+        batch = s.get(BatchRow, batch_id)
+        for part in whole["parcels"]:
+            parcel = s.exec(select(ParcelRow).where(ParcelRow.parcel_code == part["parcel_code"])).one()
+            assert part["holder_party_id"] == parcel.holder_party_id
+            assert part["household_shares_bp"] == json.loads(parcel.household_shares or "{}")
+            assert part["contract_no"] == (distribution.contract_for(s, part["parcel_code"], batch) or None)
+    monkeypatch.setattr(distribution, "_CODES_PER_QUERY", 1)  # one statement a parcel: the same trace
+    assert income.trace_batch(centre, batch_id) == whole
+    for part in whole["parcels"]:
+        alone = income.trace_batch(centre, batch_id, part["parcel_code"])
+        assert alone["parcels"] == [part] and {k: v for k, v in alone.items() if k != "parcels"} == \
+            {k: v for k, v in whole.items() if k != "parcels"}
+    assert income.trace_batch(centre, batch_id, "HZ-NOT-HERE")["parcels"] == []
