@@ -14,11 +14,15 @@ from ledger.store import BalanceRow, RetirementRow, SaleRow
 def page_of(session: Session, query: Any, *, limit: int | None = None, offset: int = 0) -> tuple[list[Any], int]:
     """One page of an ORM ``select`` in its own order (``limit`` rows after ``offset``; all after
     it when ``limit`` is None) and how many rows it matches in all: a count and a LIMIT/OFFSET
-    read, so that a list is paged by the database, not cut from every row in memory."""
-    total = session.exec(select(func.count()).select_from(query.order_by(None).subquery())).one()
+    read, so that a list is paged by the database, not cut from every row in memory. The count
+    is left out when the page itself tells the total: every row after ``offset`` read (no limit,
+    or fewer rows than the limit) and at least one of them, or none skipped."""
     paged = query.offset(offset) if offset else query
-    rows = session.exec(paged.limit(limit) if limit is not None else paged).all()
-    return list(rows), int(total)
+    rows = list(session.exec(paged.limit(limit) if limit is not None else paged).all())
+    if (limit is None or len(rows) < limit) and (rows or not offset):
+        return rows, offset + len(rows)
+    total = session.exec(select(func.count()).select_from(query.order_by(None).subquery())).one()
+    return rows, int(total)
 
 
 def balances_by_account(session: Session) -> list[dict[str, Any]]:
