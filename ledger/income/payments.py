@@ -117,15 +117,15 @@ def due_items(session: Session, *, party_id: str | None = None, contract_no: str
 
 
 def due_items_page(session: Session, *, party_id: str | None = None, contract_no: str | None = None,
-                   source_id: str | None = None, outstanding_only: bool = False, seen_by: str | None = None,
-                   seen_by_collective: bool = False, limit: int | None = None,
+                   source_id: str | None = None, parcel_code: str | None = None, outstanding_only: bool = False,
+                   seen_by: str | None = None, seen_by_collective: bool = False, limit: int | None = None,
                    offset: int = 0) -> tuple[list[dict[str, Any]], int]:
     """:func:`due_items`, one page of them read as a page by the database, and how many match.
     ``seen_by``: only the items of that party (owed to it or paid by it), and with
     ``seen_by_collective`` those of the contracts it is the collective of."""
     query = select(DueItemRow).order_by(DueItemRow.due_date, DueItemRow.id)
     for column, value in ((DueItemRow.party_id, party_id), (DueItemRow.contract_no, contract_no),
-                          (DueItemRow.source_id, source_id)):
+                          (DueItemRow.source_id, source_id), (DueItemRow.parcel_code, parcel_code)):
         if value:
             query = query.where(column == value)
     if outstanding_only:

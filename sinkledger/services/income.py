@@ -273,19 +273,21 @@ class IncomeService(AreaService):
                          lambda ctx: obligations.schedule_payments(ctx, **content))
 
     def due_items(self, actor: Actor, *, party_id: str | None = None, contract_no: str | None = None,
-                  source_id: str | None = None, outstanding_only: bool = False) -> list[dict[str, Any]]:
+                  source_id: str | None = None, parcel_code: str | None = None,
+                  outstanding_only: bool = False) -> list[dict[str, Any]]:
         """Due items the actor may see: a household its own, a collective its contracts', a centre
-        what it pays, an administrator all."""
+        what it pays, an administrator all; ``parcel_code``: only those attributed to that parcel."""
         return self.due_items_page(actor, party_id=party_id, contract_no=contract_no, source_id=source_id,
-                                   outstanding_only=outstanding_only, limit=None)["items"]
+                                   parcel_code=parcel_code, outstanding_only=outstanding_only, limit=None)["items"]
 
     def due_items_page(self, actor: Actor, *, party_id: str | None = None, contract_no: str | None = None,
-                       source_id: str | None = None, outstanding_only: bool = False, limit: int | None = 100,
-                       offset: int = 0) -> dict[str, Any]:
+                       source_id: str | None = None, parcel_code: str | None = None, outstanding_only: bool = False,
+                       limit: int | None = 100, offset: int = 0) -> dict[str, Any]:
         """:meth:`due_items`, one page read as a page by the database (whose items the actor may
         see is part of the query): ``{"items", "total"}``."""
         self._view(actor)
-        for field, value in (("party_id", party_id), ("contract_no", contract_no), ("source_id", source_id)):
+        for field, value in (("party_id", party_id), ("contract_no", contract_no), ("source_id", source_id),
+                             ("parcel_code", parcel_code)):
             _text_or_none(value, field)
         outstanding_only = checks.flag(outstanding_only, "outstanding_only")
         limit, offset = checks.page_bounds(limit, offset)
@@ -293,7 +295,8 @@ class IncomeService(AreaService):
             party_id = actor.party_id
         with self.service.db.read() as s:
             items, total = payments.due_items_page(
-                s, party_id=party_id, contract_no=contract_no, source_id=source_id, outstanding_only=outstanding_only,
+                s, party_id=party_id, contract_no=contract_no, source_id=source_id, parcel_code=parcel_code,
+                outstanding_only=outstanding_only,
                 seen_by=None if actor.role is Role.admin else actor.party_id,
                 seen_by_collective=actor.role is Role.cooperative, limit=limit, offset=offset)
         return {"total": total, "items": items}

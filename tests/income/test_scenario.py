@@ -215,3 +215,18 @@ def test_a_share_of_a_sale_is_never_paid_before_the_sale(sold):  # type: ignore[
     paid = income.record_payment(svc.actor("centre"), "p-day", items=[{"due_id": item["id"], "amount_fen": 1}],
                                  paid_date=out["sale_date"], reference="R-day")
     assert paid["amount_fen"] == 1
+
+
+def test_a_parcels_due_items_are_those_of_the_whole_list_attributed_to_it(sold):  # type: ignore[no-untyped-def]
+    """``due_items(parcel_code=...)`` (the parcel page's distributed proceeds, read along the due
+    items' parcel index) is the actor's list filtered to that parcel, for each who may see it."""
+    income = sold
+    centre = income.service.actor("centre")
+    income.distribute(centre, sale_seq=sold.sale["seq"])
+    for who in ("centre", "hh-a1", "admin"):
+        actor = income.service.actor(who)
+        every = income.due_items(actor)
+        assert every or who == "hh-a1"
+        for code in {i["parcel_code"] for i in every} | {"HZ-NOT-HERE"}:
+            assert income.due_items(actor, parcel_code=code) == [i for i in every if i["parcel_code"] == code]
+    assert income.due_items(centre) and not income.due_items(centre, parcel_code="HZ-NOT-HERE")
