@@ -15,24 +15,16 @@ import streamlit as st
 
 from sinkledger.ui import format as fmt
 from sinkledger.ui import figures, session
-from sinkledger.ui.common import attempt, cached_version, get_service, sink_name
+from sinkledger.ui.common import attempt, get_service, party_names, sink_name
 from sinkledger.ui.text import t, t_or
 
 if TYPE_CHECKING:  # for annotations only
+    from collections.abc import Mapping
+
     from ledger.permissions import Actor
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _names(version: int) -> dict[str, str]:
-    return {p["party_id"]: p["name"] or p["party_id"] for p in get_service().parties()}
-
-
-def party_names() -> dict[str, str]:
-    """Party id → display name (households by their pseudonym), cached per ledger version."""
-    return _names(cached_version())
-
-
-def party_label(party_id: str | None, names: dict[str, str] | None = None, lang: str | None = None) -> str:
+def party_label(party_id: str | None, names: Mapping[str, str] | None = None, lang: str | None = None) -> str:
     """``name（id）`` (``name (id)`` in English), or the id alone for a party without a name."""
     if not party_id:
         return "—"

@@ -18,7 +18,8 @@ import streamlit as st
 
 from sinkledger.ui import format as fmt
 from sinkledger.ui import session
-from sinkledger.ui.common import attempt, get_people, get_service, require_roles, show_recorded, submit_once
+from sinkledger.ui.common import (attempt, get_people, get_service, party_names, require_roles, show_recorded,
+                                  submit_once)
 from sinkledger.ui.text import labeller, t
 from sinkledger_base.errors import NotFound
 
@@ -29,10 +30,6 @@ if TYPE_CHECKING:  # for annotations only
 FIELDS = ("name", "resident_id", "phone", "bank_name", "bank_account")
 OPTIONAL_FIELDS = ("phone", "bank_account", "bank_name")
 LIST_ROLES = ("collection_centre", "cooperative")
-
-
-def party_names() -> dict[str, str]:
-    return {p["party_id"]: p["name"] or p["party_id"] for p in get_service().parties()}
 
 
 def show(value: Any) -> str:

@@ -96,7 +96,7 @@ def _plot_check(service: Service, lang: str) -> None:
         figures.headline([(t("plot_check_net"), fmt.kg_as_tonnes(document["net_kg_co2e"], lang))])
         with st.expander(t("trace_report"), expanded=False):
             st.markdown(reports.render(document, "md", lang).decode("utf-8"))
-        st.download_button(t("download_trace_pdf"), reports.render(document, "pdf", lang),
+        st.download_button(t("download_trace_pdf"), lambda: reports.render(document, "pdf", lang),  # when pressed
                            file_name="plot-estimate.pdf", mime="application/pdf", key="plot_pdf")
 
 
@@ -127,7 +127,7 @@ def _estimate_detail(service: Service, estimate: dict[str, Any], document: dict[
                     height=VERIFY_MAP_HEIGHT_PX, key="verify_map")
     with st.expander(t("trace_report"), expanded=False):
         st.markdown(reports.render(document, "md", lang).decode("utf-8"))
-    st.download_button(t("download_trace_pdf"), reports.render(document, "pdf", lang),
+    st.download_button(t("download_trace_pdf"), lambda: reports.render(document, "pdf", lang),  # when pressed
                        file_name=f"{estimate['estimate_id']}.pdf", mime="application/pdf", key="trace_pdf")
 
 
