@@ -18,6 +18,7 @@ if __name__ == "__main__":
     from sinkledger.ui import warmup
 
     warmup.wait_for_imports()  # a page never imports beside the server's warm-up (sinkledger/ui/warmup.py)
+    warmup.visited()  # ... whose later work waits for a quiet server
     st.set_page_config(page_title="sinkledger", page_icon="🌿", layout="wide")
 
     from sinkledger.ui import heap, navigation, session

@@ -236,19 +236,25 @@ class TileSource:
 
     def tile(self, z: int, x: int, y: int, *, lang: str = "zh", holder: str | None = None) -> bytes:
         """Tile ``z/x/y`` (all shown parcels, or those of ``holder``); b"" when it holds none."""
+        return self.tile_and_version(z, x, y, lang=lang, holder=holder)[0]
+
+    def tile_and_version(self, z: int, x: int, y: int, *, lang: str = "zh",
+                         holder: str | None = None) -> tuple[bytes, int]:
+        """:meth:`tile` and the parcels version it was made for (the tile route's cache header
+        compares it with the address's, without reading the version again)."""
         if not valid_tile(z, x, y):
             raise ValueError(f"no tile {z}/{x}/{y}")
         lang = "zh" if lang == "zh" else "en"
         version = self.version()
         if version == 0:  # no schema yet (first start) or no parcel ever registered
-            return b""
+            return b"", version
         key = (version, z, x, y, lang, holder or "")
         while True:
             with self._lock:
                 found = self._cache.get(key)
                 if found is not None:
                     self._cache.move_to_end(key)
-                    return found
+                    return found, version
                 making = self._making.get(key)
                 if making is None:  # this caller makes it; any other asker meanwhile waits for it
                     making = self._making[key] = threading.Event()
@@ -256,9 +262,9 @@ class TileSource:
             # the same tile asked twice at once (the warm-up and the first visitor, or two visitors
             # after a restart) is made once; if its maker failed, the next asker makes it
             if not making.wait(MAKING_WAIT_S):
-                return self._make(key, z, x, y, lang, holder, version)  # its maker is stuck: as before
+                return self._make(key, z, x, y, lang, holder, version), version  # its maker is stuck: as before
         try:
-            return self._make(key, z, x, y, lang, holder, version)
+            return self._make(key, z, x, y, lang, holder, version), version
         finally:
             with self._lock:
                 self._making.pop(key, None)

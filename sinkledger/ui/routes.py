@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 from starlette.responses import Response
 from starlette.routing import Route
 
+from sinkledger.ui import warmup
+
 if TYPE_CHECKING:  # for annotations only
     from starlette.requests import Request
 
@@ -55,10 +57,10 @@ def parcel_tile(request: Request) -> Response:
     holder = request.query_params.get("holder") or None
     if lang not in ("zh", "en") or (holder is not None and not PARTY_ID.fullmatch(holder)):
         return Response("not found", status_code=404, media_type="text/plain")
+    warmup.visited()  # the warm-up's later work waits for a quiet server
     source = tile_source()
     try:
-        data = source.tile(p["z"], p["x"], p["y"], lang=lang, holder=holder)
-        current = source.version()
+        data, current = source.tile_and_version(p["z"], p["x"], p["y"], lang=lang, holder=holder)
     except ValueError:
         return Response("not found", status_code=404, media_type="text/plain")
     except Exception:  # a tile that fails is logged and answered 500; the map stays up
