@@ -413,3 +413,20 @@ def test_list_tables_are_escaped_html_with_links_and_aligned_figures() -> None:
     # a label that looks like a pattern but picks nothing from the address stays the label
     assert ">Certificate (PDF)</a>" in list_table_html([{"c": "certificate?retirement=R-1"}],
                                                        links={"c": "Certificate (PDF)"})
+
+
+def test_the_shipped_server_config_watches_no_sources() -> None:
+    """``streamlit run app.py`` reads ``.streamlit/config.toml``: with Streamlit's default source
+    watcher, every page run hashed each loaded module and set up file watches on the server's
+    event loop (about 1 s a page load at county scale, holding back tiles and messages), what
+    the benchmarks never measured; Streamlit itself reads the shipped setting as "none"."""
+    import subprocess
+    import sys
+    import tomllib
+
+    shipped = tomllib.loads((REPO_ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert shipped["server"]["fileWatcherType"] == "none"
+    read = subprocess.run([sys.executable, "-c", "from streamlit import config; "
+                           "print(config.get_option('server.fileWatcherType'))"],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=True)
+    assert read.stdout.strip() == "none"

@@ -79,22 +79,28 @@ def parcel_detail(service: Service, code: str, lang: str) -> None:
     if parcel is None:
         return
     st.header(t("parcel_heading", code=code))
-    tabs = st.tabs([t("tab_attributes"), t("tab_history"), t("tab_estimates"), t("tab_credits"), t("tab_income")])
-    with tabs[0]:
-        _attributes(service, parcel, lang)
-    with tabs[1]:
-        _history(service, code, lang)
-    # the parcel's estimates and batches, read once for the three tabs that show them (finding
-    # them scans every estimate's parcel list: 40 ms a time at county scale)
-    found = ui_queries.estimates(parcel_code=code, service=service)
-    batches = ui_queries.parcel_batches(service, code, of_estimates=found)
-    with tabs[2]:
-        _estimates(service, code, lang, found)
-    with tabs[3]:
-        _credits(batches)
-    with tabs[4]:
-        _income(service, parcel, lang)
-        _contributions_and_distributions(service, parcel["parcel_code"], batches)
+    # only the open tab is drawn (a tab chosen reruns the page): the five tabs drawn at once were
+    # four hidden tables, a report and the proceeds read and sent on every run
+    tabs = st.tabs([t(name) for name in PARCEL_TABS], key=f"{PARCEL_TABS_KEY}_{lang}", on_change="rerun")
+    opened = next((name for name, tab in zip(PARCEL_TABS, tabs) if tab.open), PARCEL_TABS[0])
+    with tabs[PARCEL_TABS.index(opened)]:
+        if opened == "tab_attributes":
+            _attributes(service, parcel, lang)
+        elif opened == "tab_history":
+            _history(service, code, lang)
+        elif opened == "tab_estimates":
+            _estimates(service, code, lang, ui_queries.estimates(parcel_code=code, service=service))
+        else:  # the batches: from the estimates that cover the parcel (a scan of their parcel lists)
+            batches = ui_queries.parcel_batches(service, code)
+            if opened == "tab_credits":
+                _credits(batches)
+            else:
+                _income(service, parcel, lang)
+                _contributions_and_distributions(service, parcel["parcel_code"], batches)
+
+
+PARCEL_TABS = ("tab_attributes", "tab_history", "tab_estimates", "tab_credits", "tab_income")
+PARCEL_TABS_KEY = "parcel_tabs"  # with the language: the tabs' labels are the widget's options
 
 
 def _attributes(service: Service, parcel: dict[str, Any], lang: str) -> None:

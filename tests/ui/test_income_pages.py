@@ -395,8 +395,14 @@ def test_parcel_page_shows_contributions_and_distributed_amounts(app_env) -> Non
     service = service_for(app_env)
     coop = service.actor("tea_coop")
     code = demo.TEA_PARCELS[0]
+    from sinkledger.ui.parcels import PARCEL_TABS_KEY
+
     at = open_app(app_env, user="tea_coop", page="parcels")
     at.selectbox(key="parcel_code").set_value(code).run()
+    no_errors(at)
+    assert zh("inc_parcel_contributions") not in texts(at, "subheader")  # drawn when its tab is open
+    at.session_state[f"{PARCEL_TABS_KEY}_zh"] = zh("tab_income")
+    at.run()
     no_errors(at)
     assert {zh("inc_parcel_contributions"), zh("inc_parcel_distributed")} <= set(texts(at, "subheader"))
     contributions = next(f.value for f in at.dataframe if zh("inc_col_kg") in f.value.columns)

@@ -608,9 +608,23 @@ def test_cooperative_map_shows_only_its_parcels_and_parcel_page(app_env) -> None
     at.selectbox(key="parcel_code").set_value("AJ-BF-0001").run()
     no_errors(at)
     assert [h.value for h in at.header] == [zh("parcel_heading", code="AJ-BF-0001")]
+    from sinkledger.ui.parcels import PARCEL_TABS, PARCEL_TABS_KEY
+
     tabs = [t.label for t in at.tabs]
     assert tabs == [zh(k) for k in ("tab_attributes", "tab_history", "tab_estimates", "tab_credits", "tab_income")]
-    assert len(at.dataframe) >= 4  # attributes, history, estimates, credits (and income)
+    # only the open tab is drawn: the attributes first, then each tab as it is chosen
+    drawn = {}
+    for name in PARCEL_TABS:
+        at.session_state[f"{PARCEL_TABS_KEY}_zh"] = zh(name)
+        at.run()
+        no_errors(at)
+        drawn[name] = (len(at.dataframe), [s.value for s in at.subheader], [b.label for b in at.get("download_button")])
+    tables = {name: n for name, (n, _, _) in drawn.items()}
+    # one table a tab beside the page's own (before: every tab's tables on every run)
+    assert len({tables[name] for name in PARCEL_TABS[:4]}) == 1 and tables["tab_income"] > tables["tab_credits"]
+    assert [name for name in PARCEL_TABS if drawn[name][2]] == ["tab_estimates"]  # the report's PDF
+    assert drawn["tab_estimates"][2] == [zh("download_trace_pdf")]
+    assert [name for name in PARCEL_TABS if zh("inc_parcel_contributions") in drawn[name][1]] == ["tab_income"]
 
 
 def test_cooperative_registers_a_drawn_parcel(app_env) -> None:  # type: ignore[no-untyped-def]
