@@ -15,10 +15,10 @@ from __future__ import annotations
 import streamlit as st
 
 if __name__ == "__main__":
-    from sinkledger.ui import warmup
+    from sinkledger.ui import activity, warmup
 
     warmup.wait_for_imports()  # a page never imports beside the server's warm-up (sinkledger/ui/warmup.py)
-    warmup.visited()  # ... whose later work waits for a quiet server
+    activity.visited()  # ... whose later work waits for a quiet server (sinkledger/ui/activity.py)
     st.set_page_config(page_title="sinkledger", page_icon="🌿", layout="wide")
 
     from sinkledger.ui import heap, navigation, session

@@ -424,13 +424,9 @@ def estimates_waiting(service: Service) -> list[dict[str, Any]]:
     return estimates_page(service, state="waiting", min_net_kg_co2e=1000, limit=None)["items"]
 
 
-def parcel_batches(service: Service, parcel_code: str,
-                   of_estimates: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
-    """Batches issued from estimates that cover ``parcel_code`` (``of_estimates``: those
-    estimates, already read by the caller with :func:`estimates`: finding them scans every
-    estimate's parcel list)."""
-    found = estimates(service, parcel_code=parcel_code) if of_estimates is None else of_estimates
-    ids = {e["estimate_id"] for e in found}
+def parcel_batches(service: Service, parcel_code: str) -> list[dict[str, Any]]:
+    """Batches issued from estimates that cover ``parcel_code``."""
+    ids = {e["estimate_id"] for e in estimates(service, parcel_code=parcel_code)}
     with service.db.read() as s:
         rows = s.exec(select(BatchRow).where(BatchRow.estimate_id.in_(ids)).order_by(BatchRow.issuance_seq)).all() \
             if ids else []

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from starlette.responses import Response
 from starlette.routing import Route
 
-from sinkledger.ui import warmup
+from sinkledger.ui import activity
 
 if TYPE_CHECKING:  # for annotations only
     from starlette.requests import Request
@@ -57,7 +57,7 @@ def parcel_tile(request: Request) -> Response:
     holder = request.query_params.get("holder") or None
     if lang not in ("zh", "en") or (holder is not None and not PARTY_ID.fullmatch(holder)):
         return Response("not found", status_code=404, media_type="text/plain")
-    warmup.visited()  # the warm-up's later work waits for a quiet server
+    activity.visited()  # the warm-up's later work waits for a quiet server
     source = tile_source()
     try:
         data, current = source.tile_and_version(p["z"], p["x"], p["y"], lang=lang, holder=holder)

@@ -9,7 +9,8 @@ restart. At the start, a background thread imports those libraries, freezes the 
 a visitor who comes sooner waits for the imports (:func:`wait_for_imports`: two threads importing
 the same compiled package at once can initialise it twice) and shares the tiles (a tile being
 made is waited for, not made twice). Only the default language's tiles are made at once; the
-other language's wait until the server has been quiet for :data:`QUIET_S` (:func:`visited`), so
+other language's wait until the server has been quiet for :data:`QUIET_S`
+(:func:`sinkledger.ui.activity.visited`), so
 that they never take a core from a first visitor's browser.
 
 The page modules themselves are not imported here: one imported outside Streamlit's runtime
@@ -25,7 +26,7 @@ import logging
 import threading
 import time
 
-from sinkledger.ui import heap
+from sinkledger.ui import activity, heap
 
 LOG = logging.getLogger("sinkledger.warmup")
 
@@ -42,7 +43,6 @@ QUIET_WAIT_MAX_S = 600.0  # ... at most this long; a server never quiet makes th
 IMPORT_WAIT_S = 60.0  # the longest a page waits for the warm-up's imports (then it imports beside them)
 _STARTED = threading.Event()  # this process is the app's server and its warm-up was started
 _IMPORTED = threading.Event()  # the warm-up's imports are over (done or failed)
-_last_visit = time.monotonic()  # when a page last ran or a tile was last asked for (visited)
 
 
 def start() -> threading.Thread:
@@ -65,13 +65,6 @@ def wait_for_imports(timeout: float = IMPORT_WAIT_S) -> bool:
     return _IMPORTED.wait(timeout)
 
 
-def visited() -> None:
-    """A page run or a tile request has come (``app.py``, the tile route): the warm-up's later work
-    waits until the server is quiet (:func:`wait_until_quiet`)."""
-    global _last_visit
-    _last_visit = time.monotonic()
-
-
 def wait_until_quiet(quiet_s: float | None = None, longest_s: float | None = None) -> bool:
     """Wait until no page has run and no tile been asked for during ``quiet_s`` (default
     :data:`QUIET_S`); False if that did not happen within ``longest_s`` (default
@@ -79,8 +72,7 @@ def wait_until_quiet(quiet_s: float | None = None, longest_s: float | None = Non
     quiet_s = QUIET_S if quiet_s is None else quiet_s
     deadline = time.monotonic() + (QUIET_WAIT_MAX_S if longest_s is None else longest_s)
     while True:
-        now = time.monotonic()
-        calm = now - _last_visit
+        now, calm = time.monotonic(), activity.quiet_for()
         if calm >= quiet_s:
             return True
         if now >= deadline:

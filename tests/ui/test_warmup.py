@@ -7,7 +7,7 @@ import sys
 import threading
 import time
 
-from sinkledger.ui import routes, warmup
+from sinkledger.ui import activity, routes, warmup
 
 
 class _Tiles:
@@ -67,13 +67,13 @@ def test_the_other_languages_tiles_wait_for_a_quiet_server(monkeypatch) -> None:
     monkeypatch.setattr(routes, "tile_source", Recording)
     monkeypatch.setattr(warmup, "QUIET_S", 0.6)
     done: dict[str, object] = {}
-    warmup.visited()
+    activity.visited()
     thread = threading.Thread(target=lambda: done.update(warmup.warm()))
     thread.start()
     visits = []
     for _ in range(8):  # a visitor busy for 1.2 s: the other language waits
         time.sleep(0.15)
-        warmup.visited()
+        activity.visited()
         visits.append(time.monotonic())
     thread.join(30)
     assert [langs for langs, _ in made] == [("zh",), ("en",)]
@@ -82,7 +82,7 @@ def test_the_other_languages_tiles_wait_for_a_quiet_server(monkeypatch) -> None:
     assert done["tiles"] == {"made": 1} and done["tiles_later"] == {"made": 1}
 
     made.clear()
-    warmup.visited()
+    activity.visited()
     assert warmup.wait_until_quiet(quiet_s=5, longest_s=0.2) is False  # never quiet: given up
     monkeypatch.setattr(warmup, "QUIET_WAIT_MAX_S", 0.2)
     monkeypatch.setattr(warmup, "QUIET_S", 5.0)
