@@ -10,8 +10,7 @@ a visitor who comes sooner waits for the imports (:func:`wait_for_imports`: two 
 the same compiled package at once can initialise it twice) and shares the tiles (a tile being
 made is waited for, not made twice). Only the default language's tiles are made at once; the
 other language's wait until the server has been quiet for :data:`QUIET_S`
-(:func:`sinkledger.ui.activity.visited`), so
-that they never take a core from a first visitor's browser.
+(:mod:`sinkledger.ui.activity`), so that they never take a core from a first visitor's browser.
 
 The page modules themselves are not imported here: one imported outside Streamlit's runtime
 registers its components there, and the drawing tool's map then never loaded
@@ -87,8 +86,8 @@ def warm() -> dict[str, object]:
     In that order, one after the other: the first visitor's page needs the imports first and the
     tiles only once its map is drawn, and most visitors' map is in the default language (the
     English tiles, made at once after the Chinese, were made while the first visitor's browser
-    drew the map, on the same two cores). Made beside the imports (``ST_AsMVT`` in the database's own
-    process), the tiles took the second core from the browser and the imports: the first page
+    drew the map, on the same two cores). Made beside the imports (``ST_AsMVT`` in the database's
+    own process), the tiles took the second core from the browser and the imports: the first page
     came 0.5-1 s later on two cores (bench/map_tiles_bench.py). A visitor asking for a tile the
     warm-up is making waits for it rather than making it again
     (:meth:`sinkledger.services.tiles.TileSource.tile`)."""
